@@ -1,0 +1,1 @@
+"""Everything that touches the world: storage, sampling, catalog, CLI, settings."""

@@ -1,0 +1,244 @@
+"""The local catalog on SQLAlchemy: SQLite by default (``./enricher.db``), any SQL URL works.
+
+It keeps runs, objects (technical metadata and last status), columns and findings. It never
+stores sampled values: findings carry counts, shares and masked examples only.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import EnrichmentResult, ObjectInfo, ObjectStatus
+from worker.errors import ConfigError
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("command", String(64), nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("counts", JSON),
+)
+
+objects = Table(
+    "objects",
+    metadata,
+    Column("uri", String(2048), primary_key=True),
+    Column("bucket", String(255), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("etag", String(255)),
+    Column("version_id", String(1024)),
+    Column("size_bytes", Integer),
+    Column("last_modified", DateTime(timezone=True)),
+    Column("content_type", String(255)),
+    Column("storage_class", String(64)),
+    Column("format", String(32)),
+    Column("compression", String(32)),
+    Column("row_count", Integer),
+    Column("row_count_estimated", Boolean),
+    Column("rows_sampled", Integer),
+    Column("bytes_read", Integer),
+    Column("status", String(16), nullable=False),
+    Column("error_kind", String(64)),
+    Column("error_message", Text),
+    Column("classifier_versions", JSON),
+    Column("scanned_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_id", String(36), ForeignKey("runs.id")),
+)
+
+columns = Table(
+    "columns",
+    metadata,
+    Column("object_uri", String(2048), ForeignKey("objects.uri"), primary_key=True),
+    Column("name", String(1024), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("data_type", String(128), nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("object_uri", String(2048), ForeignKey("objects.uri"), nullable=False, index=True),
+    Column("column_name", String(1024), nullable=False),
+    Column("entity", String(64), nullable=False, index=True),
+    Column("classifier", String(64), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("prevalence", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets a reader (e.g. a report) look while a scan writes; busy_timeout avoids
+    # "database is locked" when two processes record at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class SqlLocalCatalog:
+    """:class:`~worker.ports.LocalCatalog` over SQLAlchemy Core.
+
+    The schema is created on first use (``create_all``); a later issue moves it under
+    Alembic migrations.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created and migrated lazily on first use.
+
+        :raises ConfigError: the URL is invalid or the database cannot be opened.
+        """
+        if self._engine is None:
+            try:
+                engine = create_engine(self.url, future=True)
+                if engine.dialect.name == "sqlite":
+                    event.listen(engine, "connect", _sqlite_pragmas)
+                metadata.create_all(engine)
+            except (SQLAlchemyError, ValueError) as exc:
+                raise ConfigError(f"cannot open the local catalog at {self.url}: {exc}") from exc
+            self._engine = engine
+        return self._engine
+
+    def is_current(self, info: ObjectInfo, classifier_versions: Mapping[str, str]) -> bool:
+        """True when the same ETag was classified or skipped with the same classifier versions."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(objects.c.etag, objects.c.status, objects.c.classifier_versions).where(
+                    objects.c.uri == info.ref.uri
+                )
+            ).first()
+        if row is None:
+            return False
+        return (
+            row.etag == info.etag
+            and row.status in (ObjectStatus.CLASSIFIED.value, ObjectStatus.SKIPPED.value)
+            and dict(row.classifier_versions or {}) == dict(classifier_versions)
+        )
+
+    def start_run(self, command: str, targets: list[str]) -> str:
+        """Insert a run row and return its id."""
+        run_id = str(uuid.uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(runs).values(
+                    id=run_id, command=command, targets=targets, started_at=datetime.now(UTC)
+                )
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, counts: Mapping[str, int]) -> None:
+        """Close the run with its counts."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=datetime.now(UTC), counts=dict(counts))
+            )
+
+    def record(self, run_id: str, result: EnrichmentResult) -> None:
+        """Upsert the object's row; replace its columns and findings when it was classified.
+
+        An "unchanged" skip only touches ``last_run_id`` so the earlier findings stay.
+        """
+        now = datetime.now(UTC)
+        uri = result.ref.uri
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(objects.c.uri).where(objects.c.uri == uri)).first()
+            if result.error is not None and result.error.kind == "unchanged" and exists:
+                conn.execute(update(objects).where(objects.c.uri == uri).values(last_run_id=run_id))
+                return
+            row = self._object_row(result, run_id, now)
+            if exists:
+                conn.execute(update(objects).where(objects.c.uri == uri).values(**row))
+            else:
+                conn.execute(insert(objects).values(uri=uri, **row))
+            if result.status is not ObjectStatus.CLASSIFIED:
+                return
+            conn.execute(delete(findings).where(findings.c.object_uri == uri))
+            conn.execute(delete(columns).where(columns.c.object_uri == uri))
+            if result.columns:
+                conn.execute(
+                    insert(columns),
+                    [
+                        {"object_uri": uri, "name": c.column, "position": i, "data_type": c.data_type}
+                        for i, c in enumerate(result.columns)
+                    ],
+                )
+            finding_rows = [
+                {
+                    "object_uri": uri,
+                    "column_name": c.column,
+                    "entity": e.entity,
+                    "classifier": e.classifier,
+                    "confidence": e.confidence,
+                    "prevalence": e.prevalence,
+                    "evidence": json.loads(json.dumps(e.evidence.to_dict())),
+                }
+                for c in result.columns
+                for e in c.entities
+            ]
+            if finding_rows:
+                conn.execute(insert(findings), finding_rows)
+
+    @staticmethod
+    def _object_row(result: EnrichmentResult, run_id: str, now: datetime) -> dict[str, Any]:
+        info, sample = result.info, result.sample
+        return {
+            "bucket": result.ref.bucket,
+            "key": result.ref.key,
+            "etag": info.etag if info else None,
+            "version_id": info.version_id if info else None,
+            "size_bytes": info.size if info else None,
+            "last_modified": info.last_modified if info else None,
+            "content_type": info.content_type if info else None,
+            "storage_class": info.storage_class if info else None,
+            "format": sample.format if sample else None,
+            "compression": sample.compression if sample else None,
+            "row_count": sample.row_count if sample else None,
+            "row_count_estimated": sample.row_count_estimated if sample else None,
+            "rows_sampled": sample.rows_sampled if sample else None,
+            "bytes_read": result.bytes_read,
+            "status": result.status.value,
+            "error_kind": result.error.kind if result.error else None,
+            "error_message": result.error.message if result.error else None,
+            "classifier_versions": dict(result.classifier_versions),
+            "scanned_at": now,
+            "last_run_id": run_id,
+        }

@@ -1,0 +1,262 @@
+"""The ``enricher`` command line.
+
+Exit codes: 0 every object was classified or skipped; 3 some objects failed (each is in the
+report with its error kind); 1 the run itself could not proceed (a one-line message, no
+traceback); 2 usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from models import EnrichmentResult, ObjectStatus
+from worker.errors import EnrichmentError, StoreUnavailable
+from worker.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_RUN_FAILED = 1
+EXIT_OBJECTS_FAILED = 3
+
+log = logging.getLogger("worker")
+
+
+class _RateColumn(TextColumn):
+    """Objects per second, for the progress bar."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, task: Any) -> Any:
+        speed = task.finished_speed or task.speed
+        return f"{speed:.1f} obj/s" if speed else "– obj/s"
+
+
+def _fail(message: str) -> None:
+    click.echo(f"enricher: error: {message}", err=True)
+    sys.exit(EXIT_RUN_FAILED)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="ENRICHER_CONFIG",
+    help="YAML settings file (same keys as the ENRICH_* variables, nested).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """s3-enricher: sample S3 and local Parquet/CSV/JSON Lines objects and find PII per column."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_file"] = config_file
+
+
+def _settings(ctx: click.Context, config_file: Path | None, **overrides: Any) -> Settings:
+    path = config_file or ctx.obj.get("config_file")
+    try:
+        settings = load_settings(path, **overrides)
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        raise  # unreachable; keeps mypy aware that _fail does not return
+    _configure_logging(settings.log_level)
+    return settings
+
+
+def _pii_summary(result: EnrichmentResult) -> str:
+    parts = []
+    for column in result.columns:
+        if column.entities:
+            names = ", ".join(e.entity for e in column.entities)
+            parts.append(f"{column.column}: {names}")
+    return "\n".join(parts)
+
+
+def _display_name(uri: str, roots: list[str]) -> str:
+    for root in roots:
+        if uri.startswith(root):
+            rest = uri[len(root) :].lstrip("/")
+            if rest:
+                return rest
+    return uri
+
+
+def _summary_table(results: list[EnrichmentResult], roots: list[str]) -> Table:
+    table = Table(title="s3-enricher scan", show_lines=False, expand=False)
+    table.add_column("object", overflow="fold")
+    table.add_column("format")
+    table.add_column("rows", justify="right")
+    table.add_column("status")
+    table.add_column("PII columns → entities", overflow="fold")
+    for r in results:
+        sample = r.sample
+        rows = ""
+        if sample is not None and sample.row_count is not None:
+            rows = ("~" if sample.row_count_estimated else "") + f"{sample.row_count:,}"
+        fmt = ""
+        if sample is not None:
+            fmt = sample.format + (f"+{sample.compression}" if sample.compression else "")
+        status = r.status.value
+        if r.error is not None:
+            status = f"{status}: {r.error.kind}"
+        table.add_row(_display_name(r.ref.uri, roots), fmt, rows, status, _pii_summary(r) or "–")
+    return table
+
+
+@cli.command()
+@click.argument("uris", nargs=-1, required=True)
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report (docs/report.md) to this file.")
+@click.option("--sample-rows", type=click.IntRange(1, 1_000_000),
+              help="Rows to sample per object (default from settings: 1000).")
+@click.option("--force", is_flag=True, help="Re-classify objects the catalog says are unchanged.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="What to print on standard output.")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Only objects matching (file name, or path relative to the URI if it has /).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip objects matching.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML settings file (overrides the global --config).")
+@click.pass_context
+def scan(
+    ctx: click.Context,
+    uris: tuple[str, ...],
+    report_path: Path | None,
+    sample_rows: int | None,
+    force: bool,
+    output_format: str,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    config_file: Path | None,
+) -> None:
+    """Sample and classify every object at or under URIS (s3://bucket/prefix, paths, file://)."""
+    from worker.bootstrap import build_deps
+    from worker.discovery import discover
+    from worker.pipeline import EnrichOptions, enrich_object
+    from worker.report import build_report, write_report
+
+    settings = _settings(ctx, config_file)
+    err = Console(stderr=True)
+    started = time.monotonic()
+    try:
+        deps = build_deps(settings)
+        roots = [_root_uri(u) for u in uris]
+        with err.status("listing objects…"):
+            infos = list(discover(deps.store, uris, include, exclude))
+        run_id = deps.catalog.start_run("scan", list(uris))
+        options = EnrichOptions(
+            sampling=settings.sampling.options(sample_rows), force=force, run_id=run_id
+        )
+        results: list[EnrichmentResult] = []
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=output_format == "json",
+            disable=not err.is_terminal and output_format == "json",
+        ) as progress:
+            task = progress.add_task("scanning", total=len(infos))
+            for info in infos:
+                progress.update(task, description=_display_name(info.ref.uri, roots)[-40:])
+                results.append(_enrich_with_retry(info, deps, options, enrich_object))
+                progress.advance(task)
+            progress.update(task, description="done")
+        counts = Counter(r.status.value for r in results)
+        deps.catalog.finish_run(run_id, dict(counts))
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    report = build_report(results, run_id)
+    if report_path is not None:
+        write_report(report, report_path)
+    if output_format == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        out = Console()
+        out.print(_summary_table(results, roots))
+        read = sum(r.bytes_read for r in results)
+        pii_cols = sum(1 for r in results for c in r.columns if c.entities)
+        out.print(
+            f"{len(results)} objects: {counts.get('classified', 0)} classified, "
+            f"{counts.get('skipped', 0)} skipped, {counts.get('failed', 0)} failed · "
+            f"{pii_cols} PII columns · {read / 1e6:.2f} MB read in "
+            f"{time.monotonic() - started:.1f} s"
+        )
+        where = f"report: {report_path}" if report_path else "no report file (use --report)"
+        out.print(f"catalog: {settings.database_url} · {where}")
+    sys.exit(EXIT_OBJECTS_FAILED if counts.get(ObjectStatus.FAILED.value) else EXIT_OK)
+
+
+def _root_uri(uri: str) -> str:
+    from models import ObjectRef
+
+    return ObjectRef.parse(uri).uri
+
+
+def _enrich_with_retry(info: Any, deps: Any, options: Any, enrich: Any) -> EnrichmentResult:
+    """Run the core function, retrying a transient store failure a few times with backoff.
+
+    After the last attempt the object is recorded as failed so the scan can go on.
+    """
+    delay = 0.5
+    for attempt in range(3):
+        try:
+            result: EnrichmentResult = enrich(info, deps, options)
+            return result
+        except StoreUnavailable as exc:
+            if attempt == 2:
+                from models import ErrorInfo
+
+                failed = EnrichmentResult(
+                    ref=info.ref,
+                    status=ObjectStatus.FAILED,
+                    info=info,
+                    error=ErrorInfo(exc.kind, exc.message, retryable=True),
+                )
+                if options.run_id is not None:
+                    deps.catalog.record(options.run_id, failed)
+                return failed
+            time.sleep(delay)
+            delay *= 4
+    raise AssertionError("unreachable")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="enricher")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The one error tree of s3-enricher.
+
+Every error the worker raises on purpose derives from :class:`EnrichmentError`. Vendor errors
+(botocore, pyarrow, OS errors) are mapped to the most specific class here at the adapter
+boundary with ``raise ... from exc``; the vendor message stays on ``__cause__`` and never goes
+into reports, since it may quote data.
+
+::
+
+    EnrichmentError                     retryable  outcome
+    ├── ConfigError                     no         run stops (exit 1)
+    ├── RunError                        -          run stops (exit 1)
+    │   ├── BucketNotFound              no
+    │   ├── CredentialsRejected         no
+    │   ├── AccessDenied                no
+    │   ├── EndpointUnreachable         yes
+    │   └── SourceNotFound              no         a local path or prefix that does not exist
+    ├── StoreUnavailable                yes        S3 5xx / throttling / timeouts for one object
+    └── ObjectError                     -          recorded for the object, the run goes on
+        ├── ObjectSkipped               no         status "skipped"
+        │   ├── EmptyObject
+        │   ├── ObjectVanished          deleted between listing and reading
+        │   ├── UnsupportedFormat       content is not a format we read, name gives no hint
+        │   └── NoDataRows              a header and no rows
+        └── ObjectFailed                no         status "failed"
+            ├── TruncatedParquet
+            ├── CorruptParquetFooter
+            ├── CorruptParquetData
+            ├── FormatMismatch          name says CSV/Parquet/JSON, content is something else
+            ├── RaggedRows
+            ├── InvalidEncoding
+            ├── MalformedJson
+            ├── TruncatedCompression
+            ├── DecompressionBomb
+            ├── ObjectChanged           the object changed while it was being read
+            └── ClassificationFailed
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class EnrichmentError(Exception):
+    """Base of every s3-enricher error.
+
+    :cvar kind: a stable, machine-readable name used in reports and the catalog.
+    :cvar retryable: whether trying the same thing again later may succeed.
+    """
+
+    kind: ClassVar[str] = "error"
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(EnrichmentError):
+    """The settings or a config file are invalid (names the key or the line)."""
+
+    kind = "config_error"
+
+
+class RunError(EnrichmentError):
+    """The run as a whole cannot proceed; the CLI prints the message and exits 1."""
+
+    kind = "run_error"
+
+
+class BucketNotFound(RunError):
+    """The bucket does not exist."""
+
+    kind = "bucket_not_found"
+
+
+class CredentialsRejected(RunError):
+    """The store rejected the credentials (invalid key id or signature)."""
+
+    kind = "credentials_rejected"
+
+
+class AccessDenied(RunError):
+    """The credentials are valid but not allowed to list or read."""
+
+    kind = "access_denied"
+
+
+class EndpointUnreachable(RunError):
+    """The S3 endpoint did not answer (DNS, refused connection, timeout)."""
+
+    kind = "endpoint_unreachable"
+    retryable = True
+
+
+class SourceNotFound(RunError):
+    """A local path given on the command line does not exist."""
+
+    kind = "source_not_found"
+
+
+class StoreUnavailable(EnrichmentError):
+    """A transient store failure on one object (5xx, throttling, reset connection)."""
+
+    kind = "store_unavailable"
+    retryable = True
+
+
+class ObjectError(EnrichmentError):
+    """A problem with one object; recorded in its result, the run goes on."""
+
+    kind = "object_error"
+    #: the status the object gets: ``"skipped"`` or ``"failed"``.
+    outcome: ClassVar[str] = "failed"
+
+
+class ObjectSkipped(ObjectError):
+    """Nothing to classify in this object; not a failure."""
+
+    kind = "skipped"
+    outcome = "skipped"
+
+
+class EmptyObject(ObjectSkipped):
+    """The object has zero bytes."""
+
+    kind = "empty_object"
+
+
+class ObjectVanished(ObjectSkipped):
+    """The object was deleted between listing and reading."""
+
+    kind = "object_vanished"
+
+
+class UnsupportedFormat(ObjectSkipped):
+    """The content is not Parquet, delimited text or JSON Lines, and the name does not claim so."""
+
+    kind = "unsupported_format"
+
+
+class NoDataRows(ObjectSkipped):
+    """A delimited file with a header but no data rows."""
+
+    kind = "no_data_rows"
+
+
+class ObjectFailed(ObjectError):
+    """The object claims a format we read but cannot be read as such."""
+
+    kind = "failed"
+
+
+class TruncatedParquet(ObjectFailed):
+    """Starts with ``PAR1`` but does not end with it."""
+
+    kind = "truncated_parquet"
+
+
+class CorruptParquetFooter(ObjectFailed):
+    """The Parquet footer length or metadata cannot be decoded."""
+
+    kind = "corrupt_parquet_footer"
+
+
+class CorruptParquetData(ObjectFailed):
+    """The footer is fine but the sampled pages cannot be decoded."""
+
+    kind = "corrupt_parquet_data"
+
+
+class FormatMismatch(ObjectFailed):
+    """The name says CSV/JSON/Parquet but the bytes are something else (e.g. binary)."""
+
+    kind = "format_mismatch"
+
+
+class RaggedRows(ObjectFailed):
+    """Too many rows have a different number of fields than the header."""
+
+    kind = "ragged_rows"
+
+
+class InvalidEncoding(ObjectFailed):
+    """Text that is neither valid UTF-8 nor plausibly Latin-1/CP1252."""
+
+    kind = "invalid_encoding"
+
+
+class MalformedJson(ObjectFailed):
+    """JSON Lines whose lines do not parse as JSON objects."""
+
+    kind = "malformed_json"
+
+
+class TruncatedCompression(ObjectFailed):
+    """A gzip/zstd/bz2 stream that ends before its end marker."""
+
+    kind = "truncated_compression"
+
+
+class DecompressionBomb(ObjectFailed):
+    """Decompressed output grew beyond the allowed ratio to the compressed input."""
+
+    kind = "decompression_bomb"
+
+
+class ObjectChanged(ObjectFailed):
+    """The object was overwritten while it was being read (ETag no longer matches)."""
+
+    kind = "object_changed"
+    retryable = True
+
+
+class ClassificationFailed(ObjectFailed):
+    """Every classifier failed on this object."""
+
+    kind = "classification_failed"

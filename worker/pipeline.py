@@ -1,0 +1,162 @@
+"""The core: :func:`enrich_object`, called alike by the CLI, Celery tasks and tests.
+
+It reads a sample of one object through the injected store, runs every classifier and
+records the result in the local catalog. Every per-object problem becomes a result with
+status ``skipped`` or ``failed``; only problems that stop the whole run (bucket missing,
+credentials rejected, endpoint unreachable) are raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from classifiers.base import Classifier
+from models import (
+    ColumnFinding,
+    EnrichmentResult,
+    ErrorInfo,
+    ObjectInfo,
+    ObjectRef,
+    ObjectStatus,
+    TableSample,
+)
+from worker.errors import ClassificationFailed, ObjectError, RunError, StoreUnavailable
+from worker.ports import LocalCatalog, ObjectStore
+from worker.sampling import sample_object
+from worker.sampling.options import SamplingOptions
+from worker.sampling.reader import ObjectReader
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The adapters the core needs, built once by :func:`worker.bootstrap.build_deps`."""
+
+    store: ObjectStore
+    classifiers: Sequence[Classifier]
+    catalog: LocalCatalog
+
+
+@dataclass(frozen=True)
+class EnrichOptions:
+    """Per-call options.
+
+    :param sampling: how much to read.
+    :param force: classify even when the catalog says the object is unchanged.
+    :param run_id: the catalog run this call belongs to (``None``: not recorded).
+    """
+
+    sampling: SamplingOptions = field(default_factory=SamplingOptions)
+    force: bool = False
+    run_id: str | None = None
+
+
+def classifier_versions(classifiers: Sequence[Classifier]) -> dict[str, str]:
+    """Return ``{name: version}`` for the configured classifiers."""
+    return {c.name: c.version for c in classifiers}
+
+
+def enrich_object(target: ObjectRef | ObjectInfo, deps: Deps, options: EnrichOptions) -> EnrichmentResult:
+    """Sample, classify and record one object.
+
+    :param target: a ref (its metadata is fetched with a HEAD) or the info from a listing.
+    :returns: the result; its status says whether the object was classified, skipped
+        (unchanged, empty, unsupported, vanished ...) or failed (corrupt ...).
+    :raises RunError: the run cannot go on (bucket missing, credentials rejected ...).
+    :raises StoreUnavailable: a transient store failure; callers may retry.
+    Side effects: reads from the store; writes the result to the local catalog when
+    ``options.run_id`` is set.
+    """
+    started = time.monotonic()
+    versions = classifier_versions(deps.classifiers)
+    ref = target.ref if isinstance(target, ObjectInfo) else target
+    reader: ObjectReader | None = None
+    info: ObjectInfo | None = target if isinstance(target, ObjectInfo) else None
+    try:
+        if info is None:
+            info = deps.store.head(ref)
+        if not options.force and deps.catalog.is_current(info, versions):
+            result = EnrichmentResult(
+                ref=ref,
+                status=ObjectStatus.SKIPPED,
+                info=info,
+                error=ErrorInfo("unchanged", "unchanged since the last scan (use --force)"),
+                classifier_versions=versions,
+            )
+            return result
+        reader = ObjectReader(deps.store, info)
+        sample = sample_object(reader, options.sampling)
+        columns, warnings = _classify(sample, deps.classifiers)
+        result = EnrichmentResult(
+            ref=ref,
+            status=ObjectStatus.CLASSIFIED,
+            info=info,
+            sample=sample,
+            columns=columns,
+            warnings=sample.warnings + warnings,
+            classifier_versions=versions,
+            bytes_read=reader.bytes_read,
+            duration_s=time.monotonic() - started,
+        )
+    except (RunError, StoreUnavailable):
+        raise
+    except ObjectError as exc:
+        log.info("%s: %s (%s)", ref, exc.kind, exc.message)
+        result = EnrichmentResult(
+            ref=ref,
+            status=ObjectStatus(exc.outcome),
+            info=info,
+            error=ErrorInfo(exc.kind, exc.message, exc.retryable),
+            classifier_versions=versions,
+            bytes_read=reader.bytes_read if reader else 0,
+            duration_s=time.monotonic() - started,
+        )
+    if options.run_id is not None:
+        deps.catalog.record(options.run_id, result)
+    return result
+
+
+def _classify(
+    sample: TableSample, classifiers: Sequence[Classifier]
+) -> tuple[tuple[ColumnFinding, ...], tuple[str, ...]]:
+    """Run every classifier and merge their findings per column.
+
+    A classifier that raises is reported as a warning and the others still run; if every
+    classifier fails the object fails with ``classification_failed``.
+    """
+    merged: dict[str, ColumnFinding] = {
+        c.name: ColumnFinding(column=c.name, data_type=c.data_type) for c in sample.columns
+    }
+    warnings: list[str] = []
+    failures = 0
+    for classifier in classifiers:
+        try:
+            classifier.load()
+            findings = classifier.classify(sample)
+        except Exception as exc:  # noqa: BLE001 - one classifier must not sink the others
+            failures += 1
+            # The exception type only: vendor messages may quote sampled values.
+            log.warning("classifier %s failed on %s: %s", classifier.name, sample.info.ref,
+                        type(exc).__name__)
+            warnings.append(f"classifier {classifier.name} failed: {type(exc).__name__}")
+            continue
+        for finding in findings:
+            current = merged.get(finding.column)
+            if current is None:
+                continue
+            entities = sorted(
+                current.entities + finding.entities, key=lambda e: (-e.confidence, e.entity)
+            )
+            merged[finding.column] = ColumnFinding(
+                column=current.column,
+                data_type=current.data_type,
+                entities=tuple(entities),
+                warnings=current.warnings + finding.warnings,
+            )
+    if classifiers and failures == len(classifiers):
+        raise ClassificationFailed(f"all {failures} classifiers failed: " + "; ".join(warnings))
+    return tuple(merged.values()), tuple(warnings)

