@@ -1,0 +1,1 @@
+"""Pure classification: the plug-in contract and the classifiers. No I/O."""
