@@ -1,4 +1,4 @@
-"""Where an object lives (:class:`ObjectRef`) and what its store says about it (:class:`ObjectInfo`)."""
+"""Where an object lives (`ObjectRef`) and what its store says of it (`ObjectInfo`)."""
 
 from __future__ import annotations
 

@@ -27,14 +27,22 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from models import EnrichmentResult, ObjectStatus
+from models import EnrichmentResult, ErrorInfo, ObjectInfo, ObjectRef, ObjectStatus
+from worker.bootstrap import build_deps
+from worker.discovery import discover
 from worker.errors import EnrichmentError, StoreUnavailable
+from worker.pipeline import Deps, EnrichOptions, enrich_object
+from worker.report import build_report, write_report
 from worker.settings import Settings, load_settings
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
 EXIT_OBJECTS_FAILED = 3
+_ATTEMPTS = 3
 
 log = logging.getLogger("worker")
 
@@ -64,6 +72,7 @@ def _configure_logging(level: str) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="s3-enricher", prog_name="enricher")
 @click.option(
     "--config",
     "config_file",
@@ -131,18 +140,39 @@ def _summary_table(results: list[EnrichmentResult], roots: list[str]) -> Table:
 
 @cli.command()
 @click.argument("uris", nargs=-1, required=True)
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the JSON report (docs/report.md) to this file.")
-@click.option("--sample-rows", type=click.IntRange(1, 1_000_000),
-              help="Rows to sample per object (default from settings: 1000).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report (docs/report.md) to this file.",
+)
+@click.option(
+    "--sample-rows",
+    type=click.IntRange(1, 1_000_000),
+    help="Rows to sample per object (default from settings: 1000).",
+)
 @click.option("--force", is_flag=True, help="Re-classify objects the catalog says are unchanged.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="What to print on standard output.")
-@click.option("--include", multiple=True, metavar="GLOB",
-              help="Only objects matching (file name, or path relative to the URI if it has /).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="What to print on standard output.",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="Only objects matching (file name, or path relative to the URI if it has /).",
+)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip objects matching.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML settings file (overrides the global --config).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML settings file (overrides the global --config).",
+)
 @click.pass_context
 def scan(
     ctx: click.Context,
@@ -156,11 +186,6 @@ def scan(
     config_file: Path | None,
 ) -> None:
     """Sample and classify every object at or under URIS (s3://bucket/prefix, paths, file://)."""
-    from worker.bootstrap import build_deps
-    from worker.discovery import discover
-    from worker.pipeline import EnrichOptions, enrich_object
-    from worker.report import build_report, write_report
-
     settings = _settings(ctx, config_file)
     err = Console(stderr=True)
     started = time.monotonic()
@@ -190,7 +215,7 @@ def scan(
             task = progress.add_task("scanning", total=len(infos))
             for info in infos:
                 progress.update(task, description=_display_name(info.ref.uri, roots)[-40:])
-                results.append(_enrich_with_retry(info, deps, options, enrich_object))
+                results.append(_enrich_with_retry(info, deps, options))
                 progress.advance(task)
             progress.update(task, description="done")
         counts = Counter(r.status.value for r in results)
@@ -205,7 +230,14 @@ def scan(
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         out = Console()
+        if not out.is_terminal:
+            # Piped or captured output is read later, often in a log: do not wrap at 80.
+            out = Console(width=160)
         out.print(_summary_table(results, roots))
+        for r in results:
+            if r.error is not None and r.status is ObjectStatus.FAILED:
+                name = _display_name(r.ref.uri, roots)
+                out.print(Text.assemble(("failed ", "red"), f"{name}: {r.error.message}"))
         read = sum(r.bytes_read for r in results)
         pii_cols = sum(1 for r in results for c in r.columns if c.entities)
         out.print(
@@ -215,41 +247,45 @@ def scan(
             f"{time.monotonic() - started:.1f} s"
         )
         where = f"report: {report_path}" if report_path else "no report file (use --report)"
-        out.print(f"catalog: {settings.database_url} · {where}")
+        out.print(f"catalog: {_safe_url(settings.database_url)} · {where}")
     sys.exit(EXIT_OBJECTS_FAILED if counts.get(ObjectStatus.FAILED.value) else EXIT_OK)
 
 
-def _root_uri(uri: str) -> str:
-    from models import ObjectRef
+def _safe_url(url: str) -> str:
+    """The database URL with any password masked, for display."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
 
+
+def _root_uri(uri: str) -> str:
     return ObjectRef.parse(uri).uri
 
 
-def _enrich_with_retry(info: Any, deps: Any, options: Any, enrich: Any) -> EnrichmentResult:
-    """Run the core function, retrying a transient store failure a few times with backoff.
+def _enrich_with_retry(info: ObjectInfo, deps: Deps, options: EnrichOptions) -> EnrichmentResult:
+    """Run the core function, retrying a transient store failure with backoff (0.5 s, 2 s).
 
-    After the last attempt the object is recorded as failed so the scan can go on.
+    After the last attempt the object is recorded as failed so that the scan goes on.
     """
     delay = 0.5
-    for attempt in range(3):
+    for attempt in range(_ATTEMPTS):
         try:
-            result: EnrichmentResult = enrich(info, deps, options)
-            return result
+            return enrich_object(info, deps, options)
         except StoreUnavailable as exc:
-            if attempt == 2:
-                from models import ErrorInfo
-
-                failed = EnrichmentResult(
-                    ref=info.ref,
-                    status=ObjectStatus.FAILED,
-                    info=info,
-                    error=ErrorInfo(exc.kind, exc.message, retryable=True),
-                )
-                if options.run_id is not None:
-                    deps.catalog.record(options.run_id, failed)
-                return failed
-            time.sleep(delay)
-            delay *= 4
+            if attempt + 1 < _ATTEMPTS:
+                time.sleep(delay)
+                delay *= 4
+                continue
+            failed = EnrichmentResult(
+                ref=info.ref,
+                status=ObjectStatus.FAILED,
+                info=info,
+                error=ErrorInfo(exc.kind, exc.message, retryable=True),
+            )
+            if options.run_id is not None:
+                deps.catalog.record(options.run_id, failed)
+            return failed
     raise AssertionError("unreachable")
 
 

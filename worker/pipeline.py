@@ -23,7 +23,13 @@ from models import (
     ObjectStatus,
     TableSample,
 )
-from worker.errors import ClassificationFailed, ObjectError, RunError, StoreUnavailable
+from worker.errors import (
+    ClassificationFailed,
+    ObjectChanged,
+    ObjectError,
+    RunError,
+    StoreUnavailable,
+)
 from worker.ports import LocalCatalog, ObjectStore
 from worker.sampling import sample_object
 from worker.sampling.options import SamplingOptions
@@ -60,7 +66,9 @@ def classifier_versions(classifiers: Sequence[Classifier]) -> dict[str, str]:
     return {c.name: c.version for c in classifiers}
 
 
-def enrich_object(target: ObjectRef | ObjectInfo, deps: Deps, options: EnrichOptions) -> EnrichmentResult:
+def enrich_object(
+    target: ObjectRef | ObjectInfo, deps: Deps, options: EnrichOptions
+) -> EnrichmentResult:
     """Sample, classify and record one object.
 
     :param target: a ref (its metadata is fetched with a HEAD) or the info from a listing.
@@ -74,8 +82,8 @@ def enrich_object(target: ObjectRef | ObjectInfo, deps: Deps, options: EnrichOpt
     started = time.monotonic()
     versions = classifier_versions(deps.classifiers)
     ref = target.ref if isinstance(target, ObjectInfo) else target
-    reader: ObjectReader | None = None
     info: ObjectInfo | None = target if isinstance(target, ObjectInfo) else None
+    readers: list[ObjectReader] = []
     try:
         if info is None:
             info = deps.store.head(ref)
@@ -87,21 +95,32 @@ def enrich_object(target: ObjectRef | ObjectInfo, deps: Deps, options: EnrichOpt
                 error=ErrorInfo("unchanged", "unchanged since the last scan (use --force)"),
                 classifier_versions=versions,
             )
-            return result
-        reader = ObjectReader(deps.store, info)
-        sample = sample_object(reader, options.sampling)
-        columns, warnings = _classify(sample, deps.classifiers)
-        result = EnrichmentResult(
-            ref=ref,
-            status=ObjectStatus.CLASSIFIED,
-            info=info,
-            sample=sample,
-            columns=columns,
-            warnings=sample.warnings + warnings,
-            classifier_versions=versions,
-            bytes_read=reader.bytes_read,
-            duration_s=time.monotonic() - started,
-        )
+        else:
+            reader = ObjectReader(deps.store, info)
+            readers.append(reader)
+            try:
+                sample = sample_object(reader, options.sampling)
+            except ObjectChanged:
+                if not isinstance(target, ObjectInfo):
+                    raise
+                # The listing was stale: the object was overwritten after it was listed.
+                # Sample the version that is there now, once.
+                info = deps.store.head(ref)
+                reader = ObjectReader(deps.store, info)
+                readers.append(reader)
+                sample = sample_object(reader, options.sampling)
+            columns, warnings = _classify(sample, deps.classifiers)
+            result = EnrichmentResult(
+                ref=ref,
+                status=ObjectStatus.CLASSIFIED,
+                info=info,
+                sample=sample,
+                columns=columns,
+                warnings=sample.warnings + warnings,
+                classifier_versions=versions,
+                bytes_read=sum(r.bytes_read for r in readers),
+                duration_s=time.monotonic() - started,
+            )
     except (RunError, StoreUnavailable):
         raise
     except ObjectError as exc:
@@ -112,7 +131,7 @@ def enrich_object(target: ObjectRef | ObjectInfo, deps: Deps, options: EnrichOpt
             info=info,
             error=ErrorInfo(exc.kind, exc.message, exc.retryable),
             classifier_versions=versions,
-            bytes_read=reader.bytes_read if reader else 0,
+            bytes_read=sum(r.bytes_read for r in readers),
             duration_s=time.monotonic() - started,
         )
     if options.run_id is not None:
@@ -140,8 +159,12 @@ def _classify(
         except Exception as exc:  # noqa: BLE001 - one classifier must not sink the others
             failures += 1
             # The exception type only: vendor messages may quote sampled values.
-            log.warning("classifier %s failed on %s: %s", classifier.name, sample.info.ref,
-                        type(exc).__name__)
+            log.warning(
+                "classifier %s failed on %s: %s",
+                classifier.name,
+                sample.info.ref,
+                type(exc).__name__,
+            )
             warnings.append(f"classifier {classifier.name} failed: {type(exc).__name__}")
             continue
         for finding in findings:

@@ -112,8 +112,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Keyword arguments beat environment variables; the YAML file is merged in by
-        :func:`load_settings` below the environment."""
+        """Let keyword arguments beat environment variables.
+
+        The YAML file is merged in by :func:`load_settings`, below the environment.
+        """
         return (init_settings, env_settings)
 
 
@@ -170,9 +172,11 @@ def _unknown_env_keys(environ: dict[str, str]) -> list[str]:
                 unknown.append(name)
                 break
             annotation = fields[part].annotation
-            model = annotation if isinstance(annotation, type) and issubclass(
-                annotation, BaseModel
-            ) else None
+            model = (
+                annotation
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                else None
+            )
     return unknown
 
 

@@ -38,7 +38,9 @@ def _result(etag: str = "e1", status: ObjectStatus = ObjectStatus.CLASSIFIED) ->
     )
     ev = Evidence(1, 1, 1, 1.0, ("EmailRecognizer",), ("x@x.xx",))
     col = ColumnFinding("email", "string", (EntityFinding("EMAIL_ADDRESS", 0.95, 1.0, ev, "pii"),))
-    error = None if status is ObjectStatus.CLASSIFIED else ErrorInfo("corrupt_parquet_footer", "bad")
+    error = (
+        None if status is ObjectStatus.CLASSIFIED else ErrorInfo("corrupt_parquet_footer", "bad")
+    )
     return EnrichmentResult(
         ref=info.ref,
         status=status,
@@ -51,8 +53,8 @@ def _result(etag: str = "e1", status: ObjectStatus = ObjectStatus.CLASSIFIED) ->
     )
 
 
-def test_catalog_round_trip_and_skip_logic(tmp_path: Path) -> None:
-    cat = SqlLocalCatalog(f"sqlite:///{tmp_path / 'c.db'}")
+def test_catalog_round_trip_and_skip_logic(database_url: str) -> None:
+    cat = SqlLocalCatalog(database_url)
     run = cat.start_run("scan", ["s3://lake/"])
     result = _result()
     assert not cat.is_current(result.info, {"pii": "1"})  # type: ignore[arg-type]
@@ -70,6 +72,7 @@ def test_catalog_round_trip_and_skip_logic(tmp_path: Path) -> None:
     assert not cat.is_current(result.info, {"pii": "1"})  # type: ignore[arg-type]
     with cat.engine.connect() as conn:
         assert conn.execute(select(objects.c.error_kind)).scalar_one() == "corrupt_parquet_footer"
+    cat.engine.dispose()
 
 
 def test_catalog_never_stores_sampled_values(tmp_path: Path) -> None:
@@ -86,7 +89,11 @@ def test_report_matches_schema_and_has_no_values() -> None:
     report = build_report([_result(), _result(status=ObjectStatus.FAILED)], "run-1")
     validate_report(report)
     assert report["summary"] == {
-        "objects": 2, "classified": 1, "skipped": 0, "failed": 1, "bytes_read": 200
+        "objects": 2,
+        "classified": 1,
+        "skipped": 0,
+        "failed": 1,
+        "bytes_read": 200,
     }
     assert "a@b.co" not in str(report)
 

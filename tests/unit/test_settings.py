@@ -17,7 +17,9 @@ def test_defaults() -> None:
 
 def test_yaml_then_env_then_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("s3:\n  endpoint_url: http://file:1\n  region: eu-central-1\nsampling:\n  rows: 5\n")
+    cfg.write_text(
+        "s3:\n  endpoint_url: http://file:1\n  region: eu-central-1\nsampling:\n  rows: 5\n"
+    )
     monkeypatch.setenv("ENRICH_S3__REGION", "eu-west-1")
     s = load_settings(cfg, sampling={"rows": 7})
     assert s.s3.endpoint_url == "http://file:1"  # from the file

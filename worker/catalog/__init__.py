@@ -1,0 +1,1 @@
+"""The local catalog: runs, objects, columns and findings in a SQL database."""

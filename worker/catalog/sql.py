@@ -197,7 +197,12 @@ class SqlLocalCatalog:
                 conn.execute(
                     insert(columns),
                     [
-                        {"object_uri": uri, "name": c.column, "position": i, "data_type": c.data_type}
+                        {
+                            "object_uri": uri,
+                            "name": c.column,
+                            "position": i,
+                            "data_type": c.data_type,
+                        }
                         for i, c in enumerate(result.columns)
                     ],
                 )

@@ -1,0 +1,137 @@
+"""The core function with fakes for every port (cosmicpython style: assert outcomes)."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from models import ObjectRef, ObjectStatus
+from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
+from worker.errors import BucketNotFound, RunError
+from worker.pipeline import Deps, EnrichOptions, enrich_object
+
+CSV = b"id,email,amount\n" + b"".join(
+    f"{i},user{i}@example.com,{i * 1.5}\n".encode() for i in range(50)
+)
+
+
+def _parquet() -> bytes:
+    buf = io.BytesIO()
+    table = pa.table(
+        {"id": list(range(20)), "contact_email": [f"p{i}@example.org" for i in range(20)]}
+    )
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def deps() -> Deps:
+    store = InMemoryObjectStore(
+        {
+            "s3://lake/a.csv": CSV,
+            "s3://lake/b.parquet": _parquet(),
+            "s3://lake/empty.csv": b"",
+            "s3://lake/broken.parquet": _parquet()[:-10],
+        }
+    )
+    return Deps(store=store, classifiers=[FakeClassifier()], catalog=InMemoryLocalCatalog())
+
+
+def test_classifies_csv_and_parquet(deps: Deps) -> None:
+    for uri, column, fmt in [
+        ("s3://lake/a.csv", "email", "csv"),
+        ("s3://lake/b.parquet", "contact_email", "parquet"),
+    ]:
+        result = enrich_object(ObjectRef.parse(uri), deps, EnrichOptions(run_id="r"))
+        assert result.status is ObjectStatus.CLASSIFIED, result.error
+        assert result.sample is not None and result.sample.format == fmt
+        flagged = {c.column: [e.entity for e in c.entities] for c in result.columns}
+        assert flagged[column] == ["EMAIL_ADDRESS"]
+        assert result.bytes_read > 0
+        assert result.classifier_versions == {"fake": "1"}
+
+
+def test_unchanged_object_is_skipped_unless_forced(deps: Deps) -> None:
+    ref = ObjectRef.parse("s3://lake/a.csv")
+    first = enrich_object(ref, deps, EnrichOptions(run_id="r"))
+    assert first.status is ObjectStatus.CLASSIFIED
+    again = enrich_object(ref, deps, EnrichOptions(run_id="r"))
+    assert again.status is ObjectStatus.SKIPPED and again.error is not None
+    assert again.error.kind == "unchanged" and again.bytes_read == 0
+    forced = enrich_object(ref, deps, EnrichOptions(run_id="r", force=True))
+    assert forced.status is ObjectStatus.CLASSIFIED
+    # a new classifier version invalidates the previous result
+    deps2 = Deps(deps.store, [FakeClassifier(version="2")], deps.catalog)
+    assert enrich_object(ref, deps2, EnrichOptions(run_id="r")).status is ObjectStatus.CLASSIFIED
+
+
+def test_bad_objects_become_results_not_exceptions(deps: Deps) -> None:
+    empty = enrich_object(ObjectRef.parse("s3://lake/empty.csv"), deps, EnrichOptions())
+    assert (
+        empty.status is ObjectStatus.SKIPPED and empty.error and empty.error.kind == "empty_object"
+    )
+    broken = enrich_object(ObjectRef.parse("s3://lake/broken.parquet"), deps, EnrichOptions())
+    assert broken.status is ObjectStatus.FAILED
+    assert broken.error is not None and broken.error.kind == "truncated_parquet"
+    gone = enrich_object(ObjectRef.parse("s3://lake/gone.csv"), deps, EnrichOptions())
+    assert (
+        gone.status is ObjectStatus.SKIPPED and gone.error and gone.error.kind == "object_vanished"
+    )
+
+
+def test_failing_classifier_is_a_warning_without_values(deps: Deps) -> None:
+    deps2 = Deps(deps.store, [FakeClassifier(fail=True), FakeClassifier(version="2")], deps.catalog)
+    result = enrich_object(ObjectRef.parse("s3://lake/a.csv"), deps2, EnrichOptions())
+    assert result.status is ObjectStatus.CLASSIFIED
+    assert any("RuntimeError" in w for w in result.warnings)
+    assert "secret@example.com" not in repr(result.warnings)
+    only_failing = Deps(deps.store, [FakeClassifier(fail=True)], deps.catalog)
+    failed = enrich_object(ObjectRef.parse("s3://lake/a.csv"), only_failing, EnrichOptions())
+    assert failed.status is ObjectStatus.FAILED and failed.error is not None
+    assert failed.error.kind == "classification_failed"
+    assert "secret@example.com" not in failed.error.message
+
+
+def test_run_errors_propagate(deps: Deps) -> None:
+    class Down(InMemoryObjectStore):
+        def head(self, ref: ObjectRef):  # type: ignore[no-untyped-def]
+            raise BucketNotFound("bucket lake does not exist")
+
+    with pytest.raises(RunError):
+        enrich_object(
+            ObjectRef.parse("s3://lake/a.csv"), Deps(Down(), [], deps.catalog), EnrichOptions()
+        )
+
+
+def test_records_results_in_the_catalog(deps: Deps) -> None:
+    catalog = deps.catalog
+    assert isinstance(catalog, InMemoryLocalCatalog)
+    enrich_object(ObjectRef.parse("s3://lake/a.csv"), deps, EnrichOptions(run_id="r"))
+    enrich_object(
+        ObjectRef.parse("s3://lake/b.parquet"), deps, EnrichOptions()
+    )  # no run: not recorded
+    assert list(catalog.results) == ["s3://lake/a.csv"]
+
+
+def test_object_overwritten_after_listing_samples_the_new_version(deps: Deps) -> None:
+    store = deps.store
+    assert isinstance(store, InMemoryObjectStore)
+    (listed,) = [i for i in store.list_objects("s3://lake/") if i.ref.name == "a.csv"]
+    store.put("s3://lake/a.csv", CSV.replace(b"amount", b"total"))
+    result = enrich_object(listed, deps, EnrichOptions())
+    assert result.status is ObjectStatus.CLASSIFIED
+    assert result.info is not None and result.info.etag != listed.etag
+    assert [c.column for c in result.columns] == ["id", "email", "total"]
+
+
+def test_object_deleted_after_listing_is_skipped(deps: Deps) -> None:
+    store = deps.store
+    assert isinstance(store, InMemoryObjectStore)
+    (listed,) = [i for i in store.list_objects("s3://lake/") if i.ref.name == "a.csv"]
+    del store.objects["s3://lake/a.csv"]
+    result = enrich_object(listed, deps, EnrichOptions())
+    assert result.status is ObjectStatus.SKIPPED
+    assert result.error is not None and result.error.kind == "object_vanished"
