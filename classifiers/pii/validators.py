@@ -1,6 +1,24 @@
-"""Check-digit validators for identifier formats (pure functions, no I/O)."""
+"""Validators for identifier formats: pure functions, no I/O, no network.
+
+Every string validator takes an already-stripped candidate (for example a regex match) and
+answers ``True`` or ``False``; none raises on any input and none logs, so a raw value can never
+leak through an exception message or a log line. :data:`VALIDATORS` names them for the pattern
+table and for custom entities declared in YAML.
+
+The only package data read is tldextract's bundled public-suffix snapshot (for
+:func:`email_valid` and :func:`url_valid`), loaded lazily once per process with every remote
+list disabled, and ``phonenumbers``' bundled metadata.
+"""
 
 from __future__ import annotations
+
+import ipaddress
+import re
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Final
 
 
 def luhn_check_digit(payload: str) -> int:
@@ -23,3 +41,522 @@ def luhn_valid(number: str) -> bool:
     if len(number) < 2 or not number.isdecimal() or not number.isascii():
         return False
     return luhn_check_digit(number[:-1]) == int(number[-1])
+
+
+def _ascii_digits(s: str) -> bool:
+    # str.isdigit() accepts superscripts and other scripts' digits; identifiers are ASCII.
+    return s.isascii() and s.isdigit()
+
+
+# --------------------------------------------------------------------------------------------
+# Payment cards
+
+
+#: IIN (BIN) prefix ranges as (low, high, digits of prefix) and the PAN lengths of each brand.
+_CARD_BRANDS: Final[tuple[tuple[int, int, int, frozenset[int]], ...]] = (
+    (4, 4, 1, frozenset({13, 16, 19})),  # Visa
+    (51, 55, 2, frozenset({16})),  # Mastercard
+    (2221, 2720, 4, frozenset({16})),  # Mastercard 2-series
+    (34, 34, 2, frozenset({15})),  # American Express
+    (37, 37, 2, frozenset({15})),
+    (6011, 6011, 4, frozenset(range(16, 20))),  # Discover
+    (644, 649, 3, frozenset(range(16, 20))),
+    (65, 65, 2, frozenset(range(16, 20))),
+    (3528, 3589, 4, frozenset(range(16, 20))),  # JCB
+    (1800, 1800, 4, frozenset({15})),  # JCB legacy
+    (2131, 2131, 4, frozenset({15})),
+    (300, 305, 3, frozenset(range(14, 20))),  # Diners Club
+    (36, 36, 2, frozenset(range(14, 20))),
+    (38, 38, 2, frozenset(range(14, 20))),
+    (62, 62, 2, frozenset(range(16, 20))),  # UnionPay
+    (50, 50, 2, frozenset(range(12, 20))),  # Maestro
+    (56, 58, 2, frozenset(range(12, 20))),
+    (6, 6, 1, frozenset(range(12, 20))),
+)
+_CARD_SEPARATORS: Final = re.compile(r"[ \-]")
+
+
+def card_brand_known(digits: str) -> bool:
+    """Whether the PAN ``digits`` starts with a known IIN and has a length that brand issues."""
+    for low, high, width, lengths in _CARD_BRANDS:
+        if len(digits) in lengths and low <= int(digits[:width]) <= high:
+            return True
+    return False
+
+
+def card_valid(s: str) -> bool:
+    """Whether ``s`` is a payment card number.
+
+    Accepts 13-19 ASCII digits, optionally grouped by single spaces or dashes, that pass the
+    Luhn check and start with a known IIN (Visa, Mastercard, Amex, Discover, JCB, Diners,
+    UnionPay, Maestro) with a length that brand issues (Amex 15, Mastercard 16, Visa 13/16/19).
+    Rejects a number of one repeated digit. Limit: about one random 16-digit string starting
+    with 4 in ten passes, so a lone match is weak evidence; the column decides.
+    """
+    if "  " in s or "--" in s or s[:1] in " -" or s[-1:] in " -":
+        return False
+    digits = _CARD_SEPARATORS.sub("", s)
+    if not (13 <= len(digits) <= 19) or not _ascii_digits(digits):
+        return False
+    if len(set(digits)) == 1:
+        return False
+    return card_brand_known(digits) and luhn_valid(digits)
+
+
+# --------------------------------------------------------------------------------------------
+# IBAN
+
+#: IBAN length per country (SWIFT IBAN registry).
+IBAN_LENGTHS: Final[dict[str, int]] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18,
+    "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24,
+    "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
+    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}  # fmt: skip
+_IBAN_SHAPE: Final = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", re.ASCII)
+
+
+def iban_valid(s: str) -> bool:
+    """Whether ``s`` is an IBAN (ISO 13616).
+
+    Accepts the electronic form (``DE89370400440532013000``) and the print form with single
+    spaces (``DE89 3704 0044 0532 0130 00``), in either case. Checks the shape (two letters, two
+    check digits 02-98, alphanumeric BBAN), the length for the ~80 countries of the SWIFT
+    registry, any length 15-34 for other country codes, and the mod-97 check. Limit: the BBAN's
+    national format and national check digits are not checked.
+    """
+    if "  " in s or s[:1] == " " or s[-1:] == " ":
+        return False
+    compact = s.replace(" ", "").upper()
+    if not (15 <= len(compact) <= 34) or not _IBAN_SHAPE.fullmatch(compact):
+        return False
+    expected = IBAN_LENGTHS.get(compact[:2])
+    if expected is not None and len(compact) != expected:
+        return False
+    if not 2 <= int(compact[2:4]) <= 98:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    # Letters become 10..35; int() of the joined string is exact for any length.
+    numeric = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(numeric) % 97 == 1
+
+
+# --------------------------------------------------------------------------------------------
+# US Social Security number
+
+_SSN_SHAPE: Final = re.compile(r"([0-9]{3})([- ]?)([0-9]{2})\2([0-9]{4})", re.ASCII)
+#: Numbers published in advertising or as examples and never valid for a person.
+_SSN_KNOWN_FAKE: Final = frozenset({"078051120", "219099999", "123456789", "987654321"})
+
+
+def ssn_valid(s: str) -> bool:
+    """Whether ``s`` is a US Social Security number that could have been issued.
+
+    Accepts ``123-45-6780``, ``123 45 6780`` and ``123456780`` (one separator style
+    throughout). Rejects area 000, 666 and 900-999, group 00, serial 0000, one repeated digit,
+    and numbers known from advertising or examples (078-05-1120 Woolworth, 219-09-9999,
+    123-45-6789, 987-65-4321). Limit: since 2011 areas are randomised, so about 89% of random
+    9-digit strings pass; the value shape and the column carry the rest of the evidence.
+    """
+    m = _SSN_SHAPE.fullmatch(s)
+    if m is None:
+        return False
+    area, _, group, serial = m.groups()
+    digits = area + group + serial
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return len(set(digits)) > 1 and digits not in _SSN_KNOWN_FAKE
+
+
+# --------------------------------------------------------------------------------------------
+# Singapore NRIC / FIN
+
+_NRIC_SHAPE: Final = re.compile(r"[STFGM][0-9]{7}[A-Z]", re.ASCII)
+_NRIC_WEIGHTS: Final = (2, 7, 6, 5, 4, 3, 2)
+_NRIC_TABLES: Final[dict[str, tuple[int, str]]] = {
+    # prefix: (offset added to the weighted sum, check letters indexed by sum mod 11)
+    "S": (0, "JZIHGFEDCBA"),
+    "T": (4, "JZIHGFEDCBA"),
+    "F": (0, "XWUTRQPNMLK"),
+    "G": (4, "XWUTRQPNMLK"),
+    "M": (3, "XWUTRQPNJLK"),
+}
+
+
+def nric_valid(s: str) -> bool:
+    """Whether ``s`` is a Singapore NRIC or FIN with a correct check letter.
+
+    Accepts prefix S, T (citizens and PRs), F, G, M (foreigners), seven digits and the check
+    letter (weights 2,7,6,5,4,3,2; offset 4 for T/G, 3 for M), in any case. Limit: one random
+    letter in eleven is right, so a random prefix+7 digits+letter passes about 9% of the time.
+    """
+    u = s.upper()
+    if not _NRIC_SHAPE.fullmatch(u):
+        return False
+    offset, table = _NRIC_TABLES[u[0]]
+    total = offset + sum(w * int(d) for w, d in zip(_NRIC_WEIGHTS, u[1:8], strict=True))
+    return table[total % 11] == u[8]
+
+
+# --------------------------------------------------------------------------------------------
+# IP addresses
+
+
+def ip_valid(s: str) -> bool:
+    """Whether ``s`` is an IPv4 address in dotted-quad form or an IPv6 address.
+
+    Uses :mod:`ipaddress`, which requires exactly four IPv4 octets of 0-255 without leading
+    zeros (so ``1.2.3`` and ``010.1.1.1`` are rejected) and accepts every RFC 4291 IPv6 text
+    form, compressed (``2001:db8::1``, ``::``) or with an embedded IPv4 tail and a zone
+    (``fe80::1%eth0``). Limit: a four-part version string ``1.2.3.4`` is a valid address.
+    """
+    if not s or not s.isascii() or s != s.strip():
+        return False
+    try:
+        ipaddress.ip_address(s)
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Domains, e-mail addresses, URLs
+
+_TLD_LOCK: Final = threading.Lock()
+_tld_extractor: Any = None
+
+
+def _extractor() -> Any:
+    """The tldextract extractor over its bundled snapshot, built once; never fetches or caches."""
+    global _tld_extractor
+    if _tld_extractor is None:
+        with _TLD_LOCK:
+            if _tld_extractor is None:
+                import tldextract
+
+                _tld_extractor = tldextract.TLDExtract(
+                    suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True
+                )
+    return _tld_extractor
+
+
+_LABEL: Final = re.compile(r"(?!-)[a-z0-9\-]{1,63}(?<!-)", re.ASCII)
+
+
+@lru_cache(maxsize=8192)
+def domain_valid(host: str) -> bool:
+    """Whether ``host`` is a domain name with a registrable label under a real public suffix.
+
+    Checked against the bundled public-suffix list (``example.com``, ``shop.example.co.uk``,
+    ``xn--bcher-kva.de`` pass). Unicode labels are converted with IDNA first. Rejects single
+    labels (``localhost``), bare suffixes (``co.uk``) and made-up top-level domains
+    (``example.invalidtld``).
+    """
+    if not host or len(host) > 253 or host.endswith(".") or ".." in host:
+        return False
+    h = host.lower()
+    if not h.isascii():
+        try:
+            h = h.encode("idna").decode("ascii")
+        except UnicodeError:
+            return False
+    labels = h.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
+        return False
+    if labels[-1].isdigit():
+        return False
+    parts = _extractor()(h)
+    return bool(parts.suffix) and bool(parts.domain)
+
+
+_ATEXT: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+"
+_EMAIL_LOCAL: Final = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+
+
+def email_valid(s: str) -> bool:
+    """Whether ``s`` is an e-mail address ``local@domain`` with a real top-level domain.
+
+    The local part is an RFC 5322 dot-atom of at most 64 characters (ASCII, or Unicode letters
+    and digits per RFC 6531); the domain must pass :func:`domain_valid`, checked offline against
+    the bundled public-suffix list. Limits: quoted local parts and IP-literal domains are
+    rejected; whether the mailbox exists is unknowable offline.
+    """
+    if len(s) > 254 or s.count("@") != 1:
+        return False
+    local, domain = s.split("@")
+    if not local or len(local) > 64:
+        return False
+    if local.isascii():
+        if not _EMAIL_LOCAL.fullmatch(local):
+            return False
+    elif not all(ch.isalnum() or ch in "._+-" for ch in local) or ".." in local:
+        return False
+    if local[0] == "." or local[-1] == ".":
+        return False
+    return domain_valid(domain)
+
+
+_URL: Final = re.compile(
+    r"(?:(?P<scheme>https?|ftp)://)?"
+    r"(?:[^\s/?#@:]+(?::[^\s/?#@]*)?@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/?#:\[\]@]+)"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<rest>[/?#][^\s]*)?",
+    re.IGNORECASE,
+)
+
+
+def url_valid(s: str) -> bool:
+    """Whether ``s`` is a web address.
+
+    Accepts ``http``, ``https`` and ``ftp`` URLs whose host is a domain under a real public
+    suffix, an IP address or ``localhost``, and scheme-less ``www.`` forms and bare
+    ``domain/path`` forms whose host is a domain under a real public suffix. Rejects e-mail
+    addresses, bare domains without a path (``example.com`` alone: too close to file names) and
+    ports above 65535.
+    """
+    m = _URL.fullmatch(s)
+    if m is None or "@" in s and m.group("scheme") is None:
+        return False
+    host = m.group("host")
+    port = m.group("port")
+    if port is not None and int(port) > 65535:
+        return False
+    if m.group("scheme") is not None:
+        if host.lower() == "localhost" or domain_valid(host):
+            return True
+        return ip_valid(host[1:-1] if host.startswith("[") else host)
+    if host.lower().startswith("www."):
+        return domain_valid(host)
+    return m.group("rest") is not None and len(m.group("rest")) > 1 and domain_valid(host)
+
+
+# --------------------------------------------------------------------------------------------
+# Phone numbers
+
+#: Regions tried for numbers written without an international prefix.
+PHONE_REGIONS: Final = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "SG", "AU", "CA", "BR")
+# Country codes whose national numbers are written with a trunk prefix 0 (GB, DE, FR, NL, IN,
+# AU, BR) and those written without one (US/CA, ES, SG, IN and BR mobiles). A number without
+# the trunk 0 is not tried in the first group: their parsers accept a missing trunk prefix, and
+# then many random digit strings would be "valid". Italy (39) keeps its 0 as part of the number.
+_TRUNK_ZERO_CODES: Final = (44, 49, 33, 31, 91, 61, 55)
+_NO_TRUNK_CODES: Final = (1, 34, 65, 39, 91, 55)
+#: The regions of :data:`PHONE_REGIONS` per country code; checking these regions only is much
+#: cheaper than libphonenumber's search over every region sharing a code (25 for +1).
+_CODE_REGIONS: Final[dict[int, tuple[str, ...]]] = {
+    1: ("US", "CA"), 44: ("GB",), 49: ("DE",), 33: ("FR",), 34: ("ES",), 39: ("IT",),
+    31: ("NL",), 91: ("IN",), 65: ("SG",), 61: ("AU",), 55: ("BR",),
+}  # fmt: skip
+_ITALY: Final = 39
+_PHONE_CHARS: Final = re.compile(r"\+?[0-9 ().\-/]+", re.ASCII)
+_PHONE_EXT: Final = re.compile(r"(.*?[0-9)])\s*(?:ext\.?|x|#)\s*[0-9]{1,6}", re.ASCII | re.I)
+_DATE_LIKE: Final = re.compile(
+    r"[0-9]{4}[\-./][0-9]{1,2}[\-./][0-9]{1,2}|[0-9]{1,2}[\-./][0-9]{1,2}[\-./][0-9]{2,4}",
+    re.ASCII,
+)
+_DOTTED_QUAD: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", re.ASCII)
+
+
+def _international_valid(number: str) -> bool:
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(parsed))
+
+
+def _national_valid(digits: str, codes: tuple[int, ...]) -> bool:
+    """Whether the national-format ``digits`` are a valid number under one of ``codes``.
+
+    Builds the number directly instead of parsing the text once per region: libphonenumber's
+    parser costs as much as the validity check, and this runs once per distinct candidate.
+    """
+    import phonenumbers
+
+    for code in codes:
+        if code == _ITALY:
+            number = phonenumbers.PhoneNumber(
+                country_code=code,
+                national_number=int(digits),
+                italian_leading_zero=digits[0] == "0",
+            )
+        elif digits[0] == "0":
+            if digits[1:2] == "0":
+                continue
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits[1:]))
+        elif code == 1 and len(digits) == 11 and digits[0] == "1":
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits[1:]))
+        else:
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits))
+        for region in _CODE_REGIONS[code]:
+            if phonenumbers.is_valid_number_for_region(number, region):
+                return True
+    return False
+
+
+@lru_cache(maxsize=16384)
+def phone_valid(s: str) -> bool:
+    """Whether ``s`` is a telephone number valid by libphonenumber's metadata.
+
+    Accepts an international number (``+44 20 7946 0958``; ``00``/``011`` prefixes too) valid
+    for its country code, or a national number valid in one of :data:`PHONE_REGIONS`, with
+    7-15 digits, an optional extension (``x123``, ``ext. 123``) and the separators space, dot,
+    dash, slash and parentheses. National numbers starting with the trunk prefix 0 are tried in
+    the regions that use it; others in the regions that write numbers without one. Rejects
+    letters (vanity numbers), dates, dotted quads, and unformatted digit strings unless they are
+    10 digits valid in the US, 11 digits ``1`` + a valid US number, or 9-11 digits starting
+    with a single trunk 0 valid in a region (``0612345678``, ``01701234567``). Limits:
+    unformatted E.164 numbers without ``+`` and unformatted 8-digit local numbers (Singapore)
+    are rejected on purpose, because order and customer IDs look the same.
+    """
+    if not s or len(s) > 40 or not s.isascii():
+        return False
+    m = _PHONE_EXT.fullmatch(s)
+    body = m.group(1) if m else s
+    if not _PHONE_CHARS.fullmatch(body) or "+" in body[1:]:
+        return False
+    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body):
+        return False
+    digits = "".join(ch for ch in body if ch.isdigit())
+    if not 7 <= len(digits) <= 15 or len(set(digits)) == 1:
+        return False
+    if body.count("(") != body.count(")"):
+        return False
+    if body[0] == "+":
+        return _international_valid(body)
+    for prefix in ("00", "011"):
+        if body.startswith(prefix) and not body.startswith(prefix + "0"):
+            return _international_valid("+" + body[len(prefix) :])
+    if digits == body:  # unformatted
+        if len(digits) == 10 and digits[0] != "0":
+            return _national_valid(digits, (1,))
+        if len(digits) == 11 and digits[0] == "1":
+            return _national_valid(digits, (1,))
+        if 9 <= len(digits) <= 11 and digits[0] == "0":
+            return _national_valid(digits, (*_TRUNK_ZERO_CODES, _ITALY))
+        return False
+    if "." in body and not any(ch in body for ch in " -/()") and body.count(".") < 2:
+        return False  # a decimal number, not a dotted phone number
+    if digits[0] == "0":
+        return _national_valid(digits, (*_TRUNK_ZERO_CODES, _ITALY))
+    return _national_valid(digits, _NO_TRUNK_CODES)
+
+
+# --------------------------------------------------------------------------------------------
+# US passport and driver's licence
+
+_US_PASSPORT: Final = re.compile(r"[A-Z]?[0-9]{8}|[0-9]{9}", re.ASCII)
+_SEQUENTIAL: Final = frozenset({"123456789", "987654321", "12345678", "87654321", "01234567"})
+
+
+def us_passport_valid(s: str) -> bool:
+    """Whether ``s`` has the shape of a US passport number.
+
+    Accepts nine digits (books issued before 2021) or one letter and eight digits (next
+    generation, any case). Rejects one repeated digit and ascending/descending runs. Limit: no
+    check digit exists, so any 9-digit number passes; only the column name can make it a
+    passport.
+    """
+    u = s.upper()
+    if not _US_PASSPORT.fullmatch(u):
+        return False
+    digits = u[1:] if u[0].isalpha() else u
+    return len(set(digits)) > 1 and digits not in _SEQUENTIAL
+
+
+_DL_LETTER_DIGITS: Final = re.compile(r"[A-Z][0-9]{6,14}", re.ASCII)
+_DL_DIGITS: Final = re.compile(r"[0-9]{7,13}", re.ASCII)
+_DL_IOWA: Final = re.compile(r"[0-9]{3}[A-Z]{2}[0-9]{4}", re.ASCII)
+_DL_WASHINGTON: Final = re.compile(r"[A-Z*]{7}[0-9]{3}[A-Z0-9]{2}", re.ASCII)
+_DL_GROUPED: Final = re.compile(
+    # Print forms: Florida/Illinois/Michigan ``S123-456-78-901-0``/``L123 4567 8901`` (a letter,
+    # then digit groups with ONE separator style) and New York's ``123 456 789``.
+    r"[A-Z][0-9]{3}(?P<sep>[ \-])[0-9]{3,4}(?:(?P=sep)[0-9]{2,4}){1,3}(?:(?P=sep)[0-9])?"
+    r"|[0-9]{3} [0-9]{3} [0-9]{3}",
+    re.ASCII,
+)
+_SSN_PRINT: Final = re.compile(r"[0-9]{3}([- ])[0-9]{2}\1[0-9]{4}", re.ASCII)
+_ZIP_PLUS4: Final = re.compile(r"[0-9]{5}-[0-9]{4}", re.ASCII)
+
+
+def us_driver_license_valid(s: str) -> bool:
+    """Whether ``s`` has the shape of a US driver's licence number, deliberately strictly.
+
+    Accepted shapes (uppercased):
+
+    * one letter + 6-14 digits (CA ``A1234567``, FL/MI/MN/MD ``A123456789012``, NJ, WI, IL);
+    * 7-13 digits, unformatted (NY, TX, PA, and many other states);
+    * Iowa's ``123AB4567`` and Washington's legacy ``DOEJ**A123B4``-like 12-character form;
+    * a grouped print form: optional letter, then digit groups separated by one style of
+      separator (``S123-456-78-901-0``, ``123 456 789``).
+
+    Rejected: anything without a digit (so every ordinary word), two or more leading letters
+    (``AB-1234``, ``SKU123456`` product codes), ZIP and ZIP+4 codes, the SSN print form
+    ``123-45-6789``, one repeated digit and ascending runs. Limit: the accepted shapes still
+    cover every 7-13-digit number and single-letter-prefixed codes (``A1234567`` can be an
+    invoice), so a driver's licence is never decidable from values alone; the pattern scores
+    are low and the column name has to say it.
+    """
+    if not s or len(s) > 20 or not s.isascii():
+        return False
+    u = s.upper()
+    if _ZIP_PLUS4.fullmatch(u):
+        return False
+    if _DL_GROUPED.fullmatch(u):
+        compact = u.replace("-", "").replace(" ", "")
+    elif _DL_LETTER_DIGITS.fullmatch(u) or _DL_DIGITS.fullmatch(u) or _DL_IOWA.fullmatch(u):
+        compact = u
+    elif _DL_WASHINGTON.fullmatch(u) and any(ch.isdigit() for ch in u[7:]):
+        return True
+    else:
+        return False
+    digits = "".join(ch for ch in compact if ch.isdigit())
+    if len(set(digits)) == 1 or digits in _SEQUENTIAL or digits in "1234567890123":
+        return False
+    return not _SSN_PRINT.fullmatch(u)
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+
+MAX_AGE_YEARS: Final = 120
+
+
+def date_of_birth_plausible(d: date, today: date) -> bool:
+    """Whether ``d`` can be a living or recently living person's date of birth on ``today``.
+
+    True when ``d`` is not after ``today`` and at most :data:`MAX_AGE_YEARS` years before it.
+    A :class:`datetime.datetime` is compared by its date.
+    """
+    # datetime is a date subclass; compare calendar dates only.
+    d0 = d.date() if isinstance(d, datetime) else d
+    t0 = today.date() if isinstance(today, datetime) else today
+    if d0 > t0:
+        return False
+    years = t0.year - d0.year - ((t0.month, t0.day) < (d0.month, d0.day))
+    return years <= MAX_AGE_YEARS
+
+
+#: String validators by the name a pattern (builtin or custom YAML) refers to them with.
+VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
+    "luhn": luhn_valid,
+    "card": card_valid,
+    "iban": iban_valid,
+    "ssn": ssn_valid,
+    "nric": nric_valid,
+    "ip": ip_valid,
+    "email": email_valid,
+    "url": url_valid,
+    "domain": domain_valid,
+    "phone": phone_valid,
+    "us_passport": us_passport_valid,
+    "us_driver_license": us_driver_license_valid,
+}

@@ -1,0 +1,456 @@
+"""Column-name evidence: tokens, multilingual keywords, and count/flag de-rating.
+
+A column name can support an entity but never prove it: the caller weighs a
+:class:`NameSignal`'s ``strength`` against what the values say. The API separates three
+questions:
+
+* :func:`mentioned_entities` - which entities the name talks about (``phone_count`` mentions
+  PHONE_NUMBER);
+* :func:`derated` - whether the name marks a count, id, flag, attribute or date *of* something
+  (``phone_count`` -> ``"token count"``), optionally for one entity;
+* :func:`name_signals` - the entities the name *supports*: mentioned and not de-rated for them.
+
+So "name supports X" is ``X in name_signals(n)``, and "name is a count/flag of X" is
+``X in mentioned_entities(n) and derated(n, X)``. Pure code, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+#: Bumped whenever a table below changes (part of the classifier's version).
+NAMES_VERSION: Final = "names-1"
+
+
+@dataclass(frozen=True)
+class NameSignal:
+    """A column name's support for an entity.
+
+    :param entity: the entity.
+    :param keyword: the keyword (tokens joined by ``_``) that matched.
+    :param strength: 1.0 unambiguous (``email``, ``ssn``, ``geburtsdatum``), about 0.5
+        ambiguous (``name``, ``address``), lower for weak hints (``contact``, ``fin``).
+    """
+
+    entity: str
+    keyword: str
+    strength: float
+
+
+# ------------------------------------------------------------------------------------------
+# Keyword tables. Keys are folded like tokens (lowercase, no accents, umlauts as ae/oe/ue);
+# a tuple is a phrase of consecutive tokens. Umlaut keywords also match the plain-vowel
+# spelling (``fuhrerschein``), see _variants.
+
+_E, _P, _S, _C, _I = "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE"
+_IP, _U, _PP, _DL, _NR = "IP_ADDRESS", "URL", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN"
+_PE, _A, _D = "PERSON", "STREET_ADDRESS", "DATE_OF_BIRTH"
+
+_KW: Final[dict[str, list[tuple[str, float]]]] = {
+    _E: [
+        ("email", 1.0), ("e mail", 1.0), ("mail", 0.6), ("courriel", 1.0), ("correo", 0.8),
+        ("correo electronico", 1.0), ("email address", 1.0), ("mail address", 0.9),
+        ("mailadresse", 1.0), ("mailadres", 1.0), ("posta elettronica", 1.0), ("emailadres", 1.0),
+    ],
+    _P: [
+        ("phone", 1.0), ("telephone", 1.0), ("tel", 0.7), ("telefon", 1.0), ("telefono", 1.0),
+        ("telefone", 1.0), ("telefoon", 1.0), ("mobile", 0.7), ("mobil", 0.7), ("cell", 0.6),
+        ("cellphone", 1.0), ("cellular", 0.8), ("celular", 0.8), ("cellulare", 0.8),
+        ("handy", 0.7), ("portable", 0.5), ("movil", 0.7), ("fax", 0.8), ("telefax", 0.8),
+        ("msisdn", 1.0), ("rufnummer", 1.0), ("phone number", 1.0), ("mobile number", 1.0),
+        ("contact number", 0.8), ("cell number", 1.0), ("whatsapp", 0.6),
+    ],
+    _S: [
+        ("ssn", 1.0), ("social security", 1.0), ("social security number", 1.0),
+        ("ss number", 0.8),
+    ],
+    _C: [
+        ("card", 0.5), ("cc", 0.4), ("pan", 0.4), ("credit card", 1.0), ("card number", 1.0),
+        ("cc number", 0.9), ("ccnum", 0.9), ("kreditkarte", 1.0), ("kreditkarten", 1.0),
+        ("kartennummer", 0.9), ("carte", 0.5), ("carte bancaire", 1.0), ("numero carte", 0.9),
+        ("tarjeta", 0.6), ("tarjeta credito", 1.0), ("carta", 0.4), ("carta credito", 1.0),
+        ("debit card", 1.0), ("payment card", 1.0), ("creditcard", 1.0),
+    ],
+    _I: [
+        ("iban", 1.0), ("bank account", 0.7), ("account number", 0.4), ("bankverbindung", 0.7),
+        ("kontonummer", 0.6), ("rib", 0.5), ("numero cuenta", 0.5), ("rekeningnummer", 0.6),
+    ],
+    _IP: [
+        ("ip", 0.8), ("ip address", 1.0), ("ipaddr", 1.0), ("ipv4", 1.0), ("ipv6", 1.0),
+        ("client ip", 1.0), ("remote addr", 0.9), ("remote address", 0.9), ("ip adresse", 1.0),
+        ("ip addr", 1.0), ("source ip", 1.0), ("src ip", 1.0), ("dst ip", 1.0), ("host ip", 1.0),
+    ],
+    _U: [
+        ("url", 1.0), ("uri", 0.9), ("link", 0.5), ("website", 0.9), ("homepage", 0.9),
+        ("referrer", 0.9), ("referer", 0.9), ("href", 0.8), ("web", 0.4), ("webseite", 0.9),
+        ("site web", 0.9), ("sitio web", 0.9), ("pagina web", 0.9), ("lien", 0.5),
+        ("enlace", 0.5), ("web address", 1.0), ("landing page", 0.8),
+    ],
+    _PP: [
+        ("passport", 1.0), ("reisepass", 1.0), ("passeport", 1.0), ("pasaporte", 1.0),
+        ("passaporto", 1.0), ("paspoort", 1.0), ("passaporte", 1.0), ("passport number", 1.0),
+    ],
+    _DL: [
+        ("driver license", 1.0), ("drivers license", 1.0), ("driver licence", 1.0),
+        ("drivers licence", 1.0), ("driving license", 1.0), ("driving licence", 1.0),
+        ("dl", 0.4), ("dln", 0.8), ("dl number", 0.8), ("license", 0.4), ("licence", 0.4),
+        ("license number", 0.6), ("licence number", 0.6), ("fuehrerschein", 1.0),
+        ("permis de conduire", 1.0), ("permis conduire", 1.0), ("licencia conducir", 1.0),
+        ("licencia de conducir", 1.0), ("carnet de conducir", 1.0), ("patente", 0.5),
+        ("rijbewijs", 1.0), ("driverlicense", 1.0),
+    ],
+    _NR: [("nric", 1.0), ("fin", 0.4), ("nric fin", 1.0), ("ic number", 0.5), ("ic no", 0.5)],
+    _PE: [
+        ("name", 0.5), ("names", 0.5), ("full name", 1.0), ("first name", 1.0), ("last name", 1.0),
+        ("given name", 1.0), ("family name", 1.0), ("middle name", 1.0), ("maiden name", 1.0),
+        ("surname", 1.0), ("firstname", 1.0), ("lastname", 1.0), ("fullname", 1.0),
+        ("fname", 0.9), ("lname", 0.9), ("name first", 1.0), ("name last", 1.0),
+        ("forename", 1.0), ("vorname", 1.0), ("nachname", 1.0), ("familienname", 1.0),
+        ("prenom", 1.0), ("nom", 0.5), ("nom de famille", 1.0), ("nombre", 0.5),
+        ("apellido", 1.0), ("apellidos", 1.0), ("nombre completo", 1.0), ("cognome", 1.0),
+        ("nome", 0.5), ("nome completo", 1.0), ("sobrenome", 1.0), ("voornaam", 1.0),
+        ("achternaam", 1.0), ("naam", 0.5), ("customer name", 0.9), ("client name", 0.9),
+        ("contact name", 0.9), ("contact person", 0.9), ("person", 0.5), ("contact", 0.3),
+        ("employee name", 0.9), ("patient name", 1.0), ("user name", 0.4), ("username", 0.4),
+        ("display name", 0.5), ("cardholder", 0.7), ("card holder", 0.7),
+        ("cardholder name", 0.9), ("account holder", 0.7), ("author", 0.5), ("recipient", 0.4),
+        ("sender", 0.4), ("owner name", 0.8), ("legal name", 0.9), ("kundenname", 0.9),
+        ("nom client", 0.9), ("nombre cliente", 0.9),
+    ],
+    _A: [
+        ("address", 0.6), ("addr", 0.5), ("street", 0.9), ("strasse", 0.9), ("adresse", 0.7),
+        ("anschrift", 0.9), ("direccion", 0.7), ("calle", 0.8), ("rue", 0.6), ("via", 0.3),
+        ("indirizzo", 0.7), ("adres", 0.7), ("straat", 0.9), ("endereco", 0.7), ("rua", 0.6),
+        ("street address", 1.0), ("address line", 0.9), ("address line1", 0.9),
+        ("address line 1", 0.9), ("home address", 1.0), ("billing address", 1.0),
+        ("shipping address", 1.0), ("mailing address", 1.0), ("postal address", 1.0),
+        ("delivery address", 1.0), ("residential address", 1.0), ("street name", 0.9),
+        ("hausnummer", 0.6), ("domicile", 0.7), ("domicilio", 0.7), ("adresse postale", 1.0),
+        ("wohnadresse", 1.0), ("postanschrift", 1.0), ("lieferadresse", 1.0),
+    ],
+    _D: [
+        ("dob", 1.0), ("birth", 0.8), ("birthday", 1.0), ("birthdate", 1.0),
+        ("birth date", 1.0), ("date of birth", 1.0), ("bday", 0.9), ("geburtsdatum", 1.0),
+        ("geburtstag", 1.0), ("geburt", 0.8), ("naissance", 0.9), ("date naissance", 1.0),
+        ("date de naissance", 1.0), ("nacimiento", 0.9), ("fecha nacimiento", 1.0),
+        ("fecha de nacimiento", 1.0), ("nascita", 0.9), ("data di nascita", 1.0),
+        ("data nascita", 1.0), ("geboortedatum", 1.0), ("nascimento", 0.9),
+        ("data nascimento", 1.0), ("data de nascimento", 1.0), ("year of birth", 0.8),
+        ("birth year", 0.8),
+    ],
+}  # fmt: skip
+
+#: Phrases that name something else and swallow their tokens (``ip_address`` is not a street,
+#: ``license_plate`` not a licence, ``product_name`` not a person).
+_BLOCKERS: Final = (
+    "mac address", "wallet address", "contract address", "email domain", "license plate",
+    "licence plate", "license key", "licence key", "software license", "place of birth",
+    "birth place", "birthplace", "country of birth", "birth country", "city of birth",
+    "geburtsort", "lieu de naissance", "lieu naissance", "lugar de nacimiento",
+    "luogo di nascita", "pays de naissance", "user agent", "file name", "host name",
+    "domain name", "postal code", "zip code", "post code",
+    "pan card",
+)  # fmt: skip
+
+#: Tokens that make an ambiguous PERSON keyword (``name``) name something that is not a person.
+NON_PERSON_CONTEXT: Final = frozenset(
+    """product company firm brand file filename category city country state province region
+    county town village street useragent organization organisation org business
+    merchant vendor supplier store shop item sku article department dept team project app
+    application service server host hostname domain table column field schema database db
+    bucket key tag label event metric model job task queue topic language currency plan tier
+    role group channel campaign device browser os platform feature image folder path dir
+    sheet document report dataset package module class function method variable param
+    setting config env course school university hospital hotel restaurant airport airline
+    station building venue bank branch account game song album
+    movie book title genre species breed color colour size type produkt firma unternehmen
+    datei stadt land marke kategorie produit entreprise societe fichier ville pays marque
+    categorie producto empresa archivo ciudad pais marca categoria prodotto azienda citta
+    paese bedrijf stad cidade loja tienda magasin geschaeft""".split()
+)
+#: Tokens that make an ambiguous STREET_ADDRESS keyword (``address``) mean something else.
+NON_ADDRESS_CONTEXT: Final = frozenset(
+    """ip ipv4 ipv6 mac email mail web url wallet contract ethereum eth btc bitcoin crypto
+    memory mem host server remote network net hex pointer ptr""".split()
+)
+
+#: Entities whose values are identifiers: an ``_id``/``_no`` suffix does not de-rate them.
+IDENTIFIER_ENTITIES: Final = frozenset({_S, _C, _I, _PP, _DL, _NR})
+
+# De-rating. Tokens anywhere in the name, with the reason reported.
+_COUNT_TOKENS: Final = frozenset(
+    """count counts cnt qty quantity total totals sum avg mean min max pct percent ratio
+    rate freq frequency anzahl cantidad""".split()
+)
+_FLAG_TOKENS: Final = frozenset(
+    """flag flags verified valid validated invalid confirmed optin optout opt consent
+    consented bounced bounce subscribed unsubscribed enabled disabled active blocked
+    allowed exists present missing provided available""".split()
+)
+_ATTRIBUTE_TOKENS: Final = frozenset(
+    """hash hashed sha sha1 sha256 md5 digest encrypted length len score rank ranking type
+    kind status format domain provider country expiry expiration exp expires issued issuer
+    brand network last4 lastfour bin cvv cvc template source verification zip zipcode
+    postcode plz""".split()
+)
+_DATE_TOKENS: Final = frozenset(
+    "date time timestamp ts datetime at on dt created updated modified sent changed".split()
+)
+_NUMBER_OF_PREFIXES: Final = frozenset({"num", "nb", "n", "no", "nbr", "number", "cnt"})
+_FLAG_PREFIXES: Final = frozenset({"is", "has", "can", "should", "was", "did", "allow"})
+_ID_TOKENS: Final = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "fk"})
+
+# Filler and modifier words that may appear inside phrases without being keywords.
+_EXTRA_VOCAB: Final = frozenset(
+    """cust customer client user contact billing shipping home work primary secondary alt
+    alternate other personal business private mobile office main emergency nummer number
+    num no nr nbr code of de di del da the id ids line addr adresse first last full given
+    family middle card holder bank account remote source src dst host date day year
+    kunde kunden""".split()
+)
+
+
+def _fold(text: str) -> str:
+    """Lowercase with German letters spelled out (ü→ue, ß→ss) and other accents removed."""
+    t = text.replace("ß", "ss").replace("ẞ", "SS")
+    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
+        t = t.replace(src, dst)
+    t = t.replace("æ", "ae").replace("Æ", "Ae").replace("œ", "oe").replace("Œ", "Oe")
+    t = t.replace("ø", "o").replace("Ø", "O").replace("ł", "l").replace("Ł", "L")
+    decomposed = unicodedata.normalize("NFKD", t)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _variants(word: str) -> set[str]:
+    """``word`` and, when it spells umlauts out (``fuehrer``), the plain-vowel spelling."""
+    out = {word}
+    plain = re.sub(r"(?<=[a-z])(ae|oe|ue)", lambda m: m.group(1)[0], word)
+    if plain != word:
+        out.add(plain)
+    return out
+
+
+def _build_tables() -> tuple[dict[tuple[str, ...], tuple[str | None, float]], frozenset[str]]:
+    phrases: dict[tuple[str, ...], tuple[str | None, float]] = {}
+    for entity, entries in _KW.items():
+        for keyword, strength in entries:
+            for variant in _variants(keyword):
+                key = tuple(variant.split())
+                if phrases.get(key, (None, -1.0))[1] < strength:
+                    phrases[key] = (entity, strength)
+    for blocker in _BLOCKERS:
+        phrases[tuple(blocker.split())] = (None, 0.0)
+    vocab = {tok for key in phrases for tok in key}
+    vocab |= NON_PERSON_CONTEXT | NON_ADDRESS_CONTEXT | _COUNT_TOKENS | _FLAG_TOKENS
+    vocab |= _ATTRIBUTE_TOKENS | _DATE_TOKENS | _EXTRA_VOCAB | _ID_TOKENS
+    # One- and two-letter tokens would split ordinary words into noise ("i"+"ban").
+    return phrases, frozenset(w for w in vocab if len(w) >= 3 or w in {"ip", "cc", "dl"})
+
+
+_PHRASES, _VOCAB = _build_tables()
+_MAX_PHRASE: Final = max(len(k) for k in _PHRASES)
+_CAMEL: Final = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_JOINED_DIGITS: Final = frozenset(
+    {"ipv4", "ipv6", "line1", "line2", "line3", "sha1", "sha256", "md5", "last4", "e164"}
+)
+
+
+def _split_compound(token: str) -> list[str]:
+    """``token`` split into known words when it is entirely made of them (``emailaddress``).
+
+    Tokens that are words themselves, and tokens no split covers, are returned whole.
+    """
+    if token in _VOCAB or len(token) < 5:
+        return [token]
+    n = len(token)
+    # best[i] = fewest words covering token[:i]
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        prev = best[i]
+        if prev is None:
+            continue
+        for j in range(i + 2, n + 1):
+            piece = token[i:j]
+            if piece in _VOCAB or (j == n and _singular(piece) in _VOCAB):
+                cand = [*prev, piece]
+                cur = best[j]
+                if cur is None or len(cand) < len(cur):
+                    best[j] = cand
+    result = best[n]
+    return result if result and len(result) > 1 else [token]
+
+
+def _singular(token: str) -> str:
+    """``emails`` -> ``email``, ``addresses`` -> ``address`` when the singular is a known word."""
+    if len(token) > 3 and token.endswith("es") and token[:-2] in _VOCAB:
+        return token[:-2]
+    if len(token) > 2 and token.endswith("s") and token[:-1] in _VOCAB:
+        return token[:-1]
+    return token
+
+
+@lru_cache(maxsize=4096)
+def _tokens(name: str) -> tuple[str, ...]:
+    folded = _fold(name)
+    raw: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", folded):
+        pieces = _CAMEL.findall(part)
+        # Re-join a word with its digits when together they are a known token (ipv4, line1).
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and piece.isdigit() and (merged[-1] + piece).lower() in _JOINED_DIGITS:
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+        raw.extend(p.lower() for p in merged)
+    out: list[str] = []
+    for tok in raw:
+        out.extend(_singular(p) for p in _split_compound(tok))
+    return tuple(t for t in out if t)
+
+
+def tokenize(name: str) -> list[str]:
+    """The lowercase word tokens of a column name.
+
+    Splits on any non-alphanumeric character (snake, kebab, space, dot), on camelCase and
+    PascalCase (``custEmailAddr`` -> cust, email, addr; ``IPAddress`` -> ip, address) and between
+    letters and digits (except ``ipv4``, ``ipv6``, ``line1`` ...); folds case and accents
+    (``téléphone`` -> telephone, ``Straße`` -> strasse, ``ü`` -> ``ue``); splits a joined token
+    made entirely of known words (``emailaddress`` -> email, address) and puts a plural of a
+    known word in the singular (``emails`` -> email). ``E-Mail`` gives ``e``, ``mail``; the
+    keyword matcher joins them again.
+    """
+    return list(_tokens(name))
+
+
+def _match_phrases(tokens: tuple[str, ...]) -> list[tuple[str | None, str, float, int, int]]:
+    """Greedy longest phrase matches, left to right: (entity, keyword, strength, start, end)."""
+    found: list[tuple[str | None, str, float, int, int]] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+            window = tokens[i : i + size]
+            hit = _PHRASES.get(window)
+            if hit is None and size >= 2:
+                # Joined spelling of a phrase: e + mail -> email, social + security -> ...
+                hit = _PHRASES.get(("".join(window),))
+            if hit is not None:
+                found.append((hit[0], "_".join(window), hit[1], i, i + size))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _mentions(name: str) -> tuple[NameSignal, ...]:
+    tokens = _tokens(name)
+    token_set = set(tokens)
+    matches = _match_phrases(tokens)
+    best: dict[str, NameSignal] = {}
+    for entity, keyword, strength, _, _ in matches:
+        if entity is None:
+            continue
+        if strength < 1.0 and entity == _PE and token_set & NON_PERSON_CONTEXT:
+            continue
+        if strength < 1.0 and entity == _A and token_set & NON_ADDRESS_CONTEXT:
+            continue
+        cur = best.get(entity)
+        if cur is None or strength > cur.strength:
+            best[entity] = NameSignal(entity, keyword, strength)
+    # A weak hint (``contact`` next to ``email``) yields to a specific keyword.
+    if len(best) > 1:
+        strong = any(s.strength >= 0.8 for s in best.values())
+        best = {e: s for e, s in best.items() if not (strong and s.strength < 0.5)}
+    return tuple(best[e] for e in sorted(best))
+
+
+def mentioned_entities(name: str) -> dict[str, NameSignal]:
+    """Every entity a keyword of ``name`` refers to, whether or not the name is de-rated.
+
+    Blocking phrases (``mac_address``, ``license_plate``, ``place_of_birth``) and context
+    tokens (``product_name``, ``ip_address``) already removed. No side effects.
+    """
+    return {s.entity: s for s in _mentions(name)}
+
+
+def name_signals(name: str) -> dict[str, NameSignal]:
+    """The entities ``name`` supports: mentioned and not de-rated for that entity.
+
+    ``email_verified``, ``phone_count`` and ``num_emails`` give nothing; ``customer_id``
+    nothing; ``nric_id`` still supports SG_NRIC_FIN. A name alone never proves an entity.
+    """
+    return {e: s for e, s in mentioned_entities(name).items() if derated(name, e) is None}
+
+
+def derated(name: str, entity: str | None = None) -> str | None:
+    """Why ``name`` marks a count, id, flag, attribute or date rather than the entity itself.
+
+    :param name: the column name.
+    :param entity: judge for this entity; ``None`` judges for the entities the name mentions
+        (an ``_id`` suffix de-rates unless one of them is an identifier entity such as US_SSN;
+        with no mention at all it de-rates).
+    :returns: a short reason (``"token count"``, ``"prefix is_"``, ``"suffix _id"``,
+        ``"number of"``) or ``None``. The reason names only the column name's own tokens.
+    """
+    tokens = _tokens(name)
+    if not tokens:
+        return None
+    for tok in tokens:
+        if tok in _COUNT_TOKENS:
+            return f"token {tok}"
+    if tokens[0] in _FLAG_PREFIXES and len(tokens) > 1:
+        return f"prefix {tokens[0]}_"
+    for tok in tokens:
+        if tok in _FLAG_TOKENS:
+            return f"token {tok}"
+    if "number" in tokens and "of" in tokens:
+        return "number of"
+    if tokens[0] in _NUMBER_OF_PREFIXES and len(tokens) > 1 and _is_plural_head(name):
+        return f"prefix {tokens[0]}_"
+    for tok in tokens:
+        if tok in _ATTRIBUTE_TOKENS:
+            return f"token {tok}"
+    if entity != _D and not (entity is None and _D in mentioned_entities(name)):
+        for tok in tokens:
+            if tok in _DATE_TOKENS:
+                return f"token {tok}"
+    if tokens[-1] in _ID_TOKENS or (len(tokens) > 1 and tokens[0] in _ID_TOKENS):
+        mentioned = set(mentioned_entities(name))
+        identifier = (
+            entity in IDENTIFIER_ENTITIES
+            if entity is not None
+            else bool(mentioned & IDENTIFIER_ENTITIES)
+        )
+        if not identifier:
+            return f"suffix _{tokens[-1]}" if tokens[-1] in _ID_TOKENS else f"prefix {tokens[0]}_"
+    return None
+
+
+def _is_plural_head(name: str) -> bool:
+    """Whether the word after a leading ``num``/``nb``/``no`` is plural or another keyword.
+
+    ``num_emails``/``nb_phones`` count things; ``no_phone`` is ambiguous but a flag either way.
+    """
+    raw = [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", _fold(name)) if w]
+    if len(raw) < 2:
+        return True
+    return raw[1].endswith("s") or raw[0] in {"num", "nb", "cnt", "n"} or raw[0] == "no"
+
+
+def is_birth_name(name: str) -> bool:
+    """Whether ``name`` says date of birth, not a birth place or a count of births.
+
+    True for ``dob``, ``date_of_birth``, ``birthDate``, ``geburtsdatum``, ``fecha_nacimiento``,
+    ``date_de_naissance``; false for ``place_of_birth``, ``geburtsort``, ``birth_count``.
+    """
+    signal = mentioned_entities(name).get(_D)
+    if signal is None:
+        return False
+    return derated(name, _D) is None

@@ -1,0 +1,643 @@
+"""Vectorised pattern detection over a column's distinct values.
+
+:func:`scan_column` runs every :class:`PatternSpec` over the distinct values of one column and
+returns, per entity, a :class:`PatternTally` weighted by the values' occurrence counts. The work
+is split so that Python touches as little as possible:
+
+1. Each spec's regex, with its lookarounds removed (which only widens it), runs as a RE2 kernel
+   (``pyarrow.compute.match_substring_regex``) over the whole array to find candidate values.
+2. Only candidates are matched with Python's :mod:`re` (which has the lookarounds) and only the
+   matched substrings go to the spec's validator.
+3. Conflicts are resolved per value, by span: a validated e-mail address swallows the URL
+   inside it, a Luhn-valid card the phone/passport/licence match on the same digits, a valid
+   IBAN anything it overlaps, a valid SSN the phone/passport/licence match on its digits.
+
+A spec whose regex RE2 cannot compile even without lookarounds (backreferences, possessive
+quantifiers ...) is prefiltered with Python instead; it is slower, never wrong.
+
+Pure code: no I/O, no logging; raw values appear only in :attr:`PatternTally.example_values`,
+which the caller masks and never lets leave the process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from classifiers.pii import validators as v
+
+EMAIL = "EMAIL_ADDRESS"
+PHONE = "PHONE_NUMBER"
+SSN = "US_SSN"
+CARD = "CREDIT_CARD"
+IBAN = "IBAN_CODE"
+IP = "IP_ADDRESS"
+URL = "URL"
+DRIVER_LICENSE = "US_DRIVER_LICENSE"
+PASSPORT = "US_PASSPORT"
+NRIC = "SG_NRIC_FIN"
+
+#: Entities :func:`scan_column` checks in integer columns (values are decimal strings of ints).
+INTEGER_ENTITIES: Final = frozenset({SSN, CARD, PHONE})
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    """One regex for one entity.
+
+    :param entity: the entity a validated match is evidence of (builtin or custom name).
+    :param name: a stable name for reports (``"phone_international"``).
+    :param regex: a Python regex, compiled with :data:`re.ASCII` so that the word, digit and
+        boundary classes agree with RE2. Lookarounds are allowed (dropped for the RE2 prefilter).
+    :param validator: a key of :data:`classifiers.pii.validators.VALIDATORS` run on every
+        match, or ``None``.
+    :param score: base confidence of a match that passes its validator (or has none).
+    :param full_match_only: only values that entirely are a match count (for shapes such as a
+        bare 9-digit number that mean nothing inside free text).
+    """
+
+    entity: str
+    name: str
+    regex: str
+    validator: str | None
+    score: float
+    full_match_only: bool = False
+
+
+@dataclass
+class PatternTally:
+    """Per entity, how a column's values matched; counts are weighted by occurrence.
+
+    :param entity: the entity.
+    :param spec: the name of the spec that validated the most (weighted) matches.
+    :param full: values that entirely are a validated match (after stripping whitespace).
+    :param contained: values containing at least one validated match (``full`` is a subset).
+    :param validated: matches that passed the validator (``== checked`` without validator).
+    :param checked: regex matches submitted to the validator, after conflict resolution.
+    :param distinct_full: distinct values counted in ``full`` (unweighted).
+    :param example_values: up to three distinct validated matched substrings, full matches
+        first. Raw values: the caller masks them.
+    :param score: mean base score of the specs that validated the ``contained`` values
+        (weighted; per value the best spec), 0.0 when nothing validated.
+    :param distinct_contained: distinct values counted in ``contained`` (unweighted).
+    """
+
+    entity: str
+    spec: str
+    full: int = 0
+    contained: int = 0
+    validated: int = 0
+    checked: int = 0
+    distinct_full: int = 0
+    example_values: list[str] = field(default_factory=list)
+    score: float = 0.0
+    distinct_contained: int = 0
+
+
+# ------------------------------------------------------------------------------------------
+# The builtin table
+
+# Shared fragments. Lookbehinds/lookaheads keep matches from starting or ending inside a longer
+# token; RE2 cannot run them, so they are removed for the prefilter.
+_EXT = r"(?:[ ]?(?:ext\.?|x|\#)[ ]?[0-9]{1,6})?"
+_H = r"[0-9A-Fa-f]{1,4}"
+_V4 = r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}"
+_V6 = (
+    rf"(?:(?:{_H}:){{6}}{_V4}"
+    rf"|(?:{_H}(?::{_H}){{0,4}})?::(?:{_H}:){{0,4}}{_V4}"
+    rf"|(?:{_H}:){{7}}{_H}"
+    rf"|(?:{_H}(?::{_H}){{0,6}})?::(?:{_H}(?::{_H}){{0,6}})?)"
+    r"(?:%[0-9A-Za-z_.\-]+)?"
+)
+_URL_TAIL = r"(?:[/?#](?:[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}])?)?"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+"
+_EMAIL_LOCAL = rf"{_ATEXT}(?:\.{_ATEXT})*"
+
+#: The builtin specs (PERSON, STREET_ADDRESS and DATE_OF_BIRTH are decided elsewhere).
+BUILTIN_PATTERNS: Final[tuple[PatternSpec, ...]] = (
+    PatternSpec(
+        EMAIL,
+        "email",
+        rf"(?<![A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.\-]){_EMAIL_LOCAL}@{_DOMAIN}(?![A-Za-z0-9\-])",
+        "email",
+        0.95,
+    ),
+    PatternSpec(
+        PHONE,
+        "phone_international",
+        # One digit per step, separators explicit: no ambiguous splits to backtrack through.
+        rf"(?<![\w+])(?:\+|\b00)[1-9](?:[ .\-/()]{{0,3}}[0-9]){{6,14}}{_EXT}(?![\w])",
+        "phone",
+        0.75,
+    ),
+    PatternSpec(
+        PHONE,
+        "phone_nanp",
+        r"(?<![\w+\-.])(?:\+?1[ .\-]?)?(?:\([2-9][0-9]{2}\)[ ]?|[2-9][0-9]{2}[ .\-])"
+        rf"[2-9][0-9]{{2}}[ .\-][0-9]{{4}}{_EXT}(?![\w]|[.\-][0-9])",
+        "phone",
+        0.7,
+    ),
+    PatternSpec(
+        PHONE,
+        "phone_grouped",
+        r"(?<![\w+.\-/:])(?:\(?[0-9]{1,5}\)?[ .\-/]){1,5}[0-9]{2,5}"
+        rf"{_EXT}(?![\w]|[.\-/:][0-9])",
+        "phone",
+        0.55,
+    ),
+    PatternSpec(
+        PHONE,
+        "phone_plain",
+        r"(?<![\w+.\-/:])[0-9]{9,11}(?![\w]|[.\-/:][0-9])",
+        "phone",
+        0.4,
+    ),
+    PatternSpec(
+        SSN, "us_ssn_dashed", r"(?<![\w\-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![\w]|-[0-9])", "ssn", 0.85
+    ),
+    PatternSpec(
+        SSN,
+        "us_ssn_spaced",
+        r"(?<![\w])(?<![0-9] )[0-9]{3} [0-9]{2} [0-9]{4}(?![\w]| [0-9])",
+        "ssn",
+        0.7,
+    ),
+    PatternSpec(SSN, "us_ssn_plain", r"[0-9]{9}", "ssn", 0.4, full_match_only=True),
+    PatternSpec(
+        CARD,
+        "credit_card",
+        r"(?<![\w.\-])[0-9](?:[ \-]?[0-9]){12,18}(?![\w]|[.\-][0-9])",
+        "card",
+        0.85,
+    ),
+    PatternSpec(
+        IBAN,
+        "iban",
+        r"(?<![\w])[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?![\w])",
+        "iban",
+        0.95,
+    ),
+    PatternSpec(IP, "ipv4", rf"(?<![\w./:=]){_V4}(?![\w]|\.[0-9])", "ip", 0.85),
+    PatternSpec(IP, "ipv6", rf"(?<![\w:.]){_V6}(?![\w:]|\.[0-9])", "ip", 0.9),
+    PatternSpec(
+        URL,
+        "url_scheme",
+        rf"(?i)\b(?:https?|ftp)://[^\s<>\"'`/?#]*[^\s<>\"'`/?#.,;:!)\]}}]{_URL_TAIL}",
+        "url",
+        0.9,
+    ),
+    PatternSpec(
+        URL,
+        "url_www",
+        rf"(?i)(?<![\w.@\-/])www\.{_DOMAIN}(?::[0-9]{{1,5}})?{_URL_TAIL}",
+        "url",
+        0.85,
+    ),
+    PatternSpec(
+        URL,
+        "url_domain_path",
+        rf"(?<![\w.@\-/:]){_DOMAIN}(?::[0-9]{{1,5}})?/[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}}]",
+        "url",
+        0.6,
+    ),
+    PatternSpec(NRIC, "sg_nric_fin", r"(?<![\w])[STFGMstfgm][0-9]{7}[A-Za-z](?![\w])", "nric", 0.9),
+    PatternSpec(
+        DRIVER_LICENSE,
+        "us_driver_license_alnum",
+        r"[A-Za-z][0-9]{6,14}|[0-9]{3}[A-Za-z]{2}[0-9]{4}"
+        r"|[A-Za-z][0-9]{3}[ \-][0-9]{3,4}(?:[ \-][0-9]{2,4}){1,3}(?:[ \-][0-9])?"
+        r"|[0-9]{3} [0-9]{3} [0-9]{3}",
+        "us_driver_license",
+        0.3,
+        full_match_only=True,
+    ),
+    PatternSpec(
+        DRIVER_LICENSE,
+        "us_driver_license_digits",
+        r"[0-9]{7,13}",
+        "us_driver_license",
+        0.1,
+        full_match_only=True,
+    ),
+    PatternSpec(
+        PASSPORT,
+        "us_passport_letter",
+        r"[A-Za-z][0-9]{8}",
+        "us_passport",
+        0.3,
+        full_match_only=True,
+    ),
+    PatternSpec(
+        PASSPORT, "us_passport_digits", r"[0-9]{9}", "us_passport", 0.1, full_match_only=True
+    ),
+)
+
+#: Per entity, the entities whose validated match on an overlapping span removes its match.
+SUPPRESSED_BY: Final[dict[str, tuple[str, ...]]] = {
+    URL: (EMAIL, IBAN),
+    PHONE: (CARD, IBAN, SSN, IP),
+    DRIVER_LICENSE: (CARD, IBAN, SSN),
+    PASSPORT: (CARD, IBAN, SSN),
+}
+_DEFAULT_SUPPRESSORS: Final = (IBAN,)
+# A bare 9-digit SSN is the same shape as a passport or licence number; only a formatted SSN
+# (dashes or spaces) settles that the digits are an SSN.
+_FORMATTED_SSN_ONLY: Final = frozenset({PASSPORT, DRIVER_LICENSE})
+
+
+# ------------------------------------------------------------------------------------------
+# Compilation
+
+
+@dataclass(frozen=True)
+class CompiledSpec:
+    """A :class:`PatternSpec` ready to run.
+
+    :param spec: the spec.
+    :param pattern: its regex compiled by Python (``re.ASCII``).
+    :param prefilter: a RE2 regex matching a superset of the values ``pattern`` finds
+        something in, or ``None`` when RE2 cannot run it (Python prefilters instead).
+    :param validator: the validator function, or ``None``.
+    """
+
+    spec: PatternSpec
+    pattern: re.Pattern[str]
+    prefilter: str | None
+    validator: Callable[[str], bool] | None
+
+
+@dataclass(frozen=True)
+class CompiledSpecs:
+    """Specs compiled once per process by :func:`compile_specs`.
+
+    :param specs: the compiled specs, in the caller's order.
+    """
+
+    specs: tuple[CompiledSpec, ...]
+
+    @property
+    def entities(self) -> frozenset[str]:
+        """The entities the specs detect."""
+        return frozenset(c.spec.entity for c in self.specs)
+
+
+def strip_lookarounds(regex: str) -> str:
+    """``regex`` without its lookahead and lookbehind groups.
+
+    Lookarounds only restrict where a match may be, so the result matches wherever the original
+    does (and more): a safe prefilter for engines without lookarounds such as RE2.
+    """
+    out: list[str] = []
+    i, n = 0, len(regex)
+    while i < n:
+        if regex.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            i = _group_end(regex, i)
+            continue
+        j = _atom_end(regex, i)
+        out.append(regex[i:j])
+        i = j
+    return "".join(out)
+
+
+def _atom_end(regex: str, i: int) -> int:
+    """Index after the escape, character class or single character at ``i``."""
+    if regex[i] == "\\":
+        return min(i + 2, len(regex))
+    if regex[i] == "[":
+        j = i + 1
+        if j < len(regex) and regex[j] == "^":
+            j += 1
+        if j < len(regex) and regex[j] == "]":
+            j += 1
+        while j < len(regex) and regex[j] != "]":
+            j += 2 if regex[j] == "\\" else 1
+        return min(j + 1, len(regex))
+    return i + 1
+
+
+def _group_end(regex: str, i: int) -> int:
+    """Index after the group opening at ``i`` (nested groups, classes and escapes skipped)."""
+    depth = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch in "\\[":
+            i = _atom_end(regex, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def _re2_ok(regex: str) -> bool:
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), pattern=regex)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _compile_cached(specs: tuple[PatternSpec, ...]) -> CompiledSpecs:
+    out: list[CompiledSpec] = []
+    for spec in specs:
+        try:
+            pattern = re.compile(spec.regex, re.ASCII)
+        except re.error as exc:
+            raise ValueError(f"pattern {spec.name!r}: invalid regular expression ({exc})") from None
+        validator = None
+        if spec.validator is not None:
+            validator = v.VALIDATORS.get(spec.validator)
+            if validator is None:
+                raise ValueError(
+                    f"pattern {spec.name!r}: unknown validator {spec.validator!r}; "
+                    f"choose from {', '.join(sorted(v.VALIDATORS))}"
+                )
+        body = strip_lookarounds(spec.regex)
+        if spec.full_match_only:
+            body = _anchored(body)
+        prefilter = body if _re2_ok(body) else None
+        out.append(CompiledSpec(spec, pattern, prefilter, validator))
+    return CompiledSpecs(tuple(out))
+
+
+def _anchored(body: str) -> str:
+    # Keep a leading inline-flag group first: RE2 and Python want global flags at the start.
+    m = re.match(r"\(\?[aiLmsux]+\)", body)
+    flags, rest = (m.group(0), body[m.end() :]) if m else ("", body)
+    return rf"{flags}^\s*(?:{rest})\s*$"
+
+
+def compile_specs(specs: Sequence[PatternSpec] | CompiledSpecs) -> CompiledSpecs:
+    """Compile ``specs`` (cached: the same specs compile once per process).
+
+    :raises ValueError: a regex does not compile or a validator name is unknown; the message
+        names the spec, never a value.
+    """
+    if isinstance(specs, CompiledSpecs):
+        return specs
+    return _compile_cached(tuple(specs))
+
+
+# ------------------------------------------------------------------------------------------
+# Scanning
+
+# One regex match: (entity, spec index, start, end, validated, full, text).
+_Match = tuple[str, int, int, int, bool, bool, str]
+
+
+def _as_strings(values: Any) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        return pa.array(list(values), pa.string())
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return values
+    return pc.cast(values, pa.string())
+
+
+def _candidates(arr: pa.Array, texts: list[str | None], cs: CompiledSpec) -> list[int]:
+    """Indices of the values the spec may match."""
+    if cs.prefilter is not None:
+        mask = pc.match_substring_regex(arr, pattern=cs.prefilter)
+        return pc.indices_nonzero(mask).to_pylist()  # type: ignore[no-any-return]
+    search = cs.pattern.fullmatch if cs.spec.full_match_only else cs.pattern.search
+    return [
+        i
+        for i, t in enumerate(texts)
+        if t is not None and search(t.strip() if cs.spec.full_match_only else t)
+    ]
+
+
+def _overlaps(a: _Match, b: _Match) -> bool:
+    return a[2] < b[3] and b[2] < a[3]
+
+
+# Suppressors before the entities they suppress.
+_RANK: Final[dict[str, int]] = {IBAN: 0, CARD: 1, SSN: 1, IP: 1, EMAIL: 1}
+
+
+def _blocked(m: _Match, dominant: list[_Match]) -> bool:
+    """Whether a validated ``dominant`` match swallows ``m`` (see :data:`SUPPRESSED_BY`)."""
+    for d in dominant:
+        if d[0] != m[0] and _overlaps(d, m):
+            if d[0] == SSN and m[0] in _FORMATTED_SSN_ONLY and d[6].isdigit():
+                continue
+            return True
+    return False
+
+
+def _resolve(matches: list[_Match]) -> list[_Match]:
+    """Per entity one match per span (validated, then longer, first); then the conflict rules."""
+    kept: list[_Match] = []
+    for m in sorted(matches, key=lambda m: (m[0], not m[4], m[2] - m[3], m[2])):
+        if not any(k[0] == m[0] and _overlaps(k, m) for k in kept):
+            kept.append(m)
+    valid = [k for k in kept if k[4]]
+    out: list[_Match] = []
+    for m in kept:
+        doms = () if m[0] == IBAN else SUPPRESSED_BY.get(m[0], _DEFAULT_SUPPRESSORS)
+        if not _blocked(m, [d for d in valid if d[0] in doms]):
+            out.append(m)
+    return out
+
+
+class _Acc:
+    """Accumulates one entity's tally."""
+
+    __slots__ = (
+        "entity", "full", "contained", "validated", "checked", "distinct_full",
+        "distinct_contained", "score_sum", "spec_weight", "full_examples", "examples",
+    )  # fmt: skip
+
+    def __init__(self, entity: str) -> None:
+        self.entity = entity
+        self.full = self.contained = self.validated = self.checked = 0
+        self.distinct_full = self.distinct_contained = 0
+        self.score_sum = 0.0
+        self.spec_weight: dict[str, tuple[int, float]] = {}
+        self.full_examples: list[str] = []
+        self.examples: list[str] = []
+
+    def add(self, matches: list[_Match], weight: int, specs: Sequence[PatternSpec]) -> None:
+        best_score = -1.0
+        is_full = False
+        for _, si, _, _, ok, full, text in matches:
+            self.checked += weight
+            if not ok:
+                continue
+            spec = specs[si]
+            self.validated += weight
+            w, s = self.spec_weight.get(spec.name, (0, spec.score))
+            self.spec_weight[spec.name] = (w + weight, s)
+            best_score = max(best_score, spec.score)
+            is_full = is_full or full
+            bucket = self.full_examples if full else self.examples
+            if len(bucket) < 3 and text not in bucket:
+                bucket.append(text)
+        if best_score >= 0:
+            self.contained += weight
+            self.distinct_contained += 1
+            self.score_sum += best_score * weight
+            if is_full:
+                self.full += weight
+                self.distinct_full += 1
+
+    def tally(self) -> PatternTally:
+        spec = max(self.spec_weight.items(), key=lambda kv: kv[1], default=("", (0, 0.0)))[0]
+        examples = list(dict.fromkeys(self.full_examples + self.examples))[:3]
+        return PatternTally(
+            entity=self.entity,
+            spec=spec,
+            full=self.full,
+            contained=self.contained,
+            validated=self.validated,
+            checked=self.checked,
+            distinct_full=self.distinct_full,
+            example_values=examples,
+            score=self.score_sum / self.contained if self.contained else 0.0,
+            distinct_contained=self.distinct_contained,
+        )
+
+
+def scan_column(
+    values: pa.Array | Sequence[str | None],
+    counts: Sequence[int],
+    specs: Sequence[PatternSpec] | CompiledSpecs = BUILTIN_PATTERNS,
+    *,
+    integer_column: bool = False,
+) -> dict[str, PatternTally]:
+    """Match ``specs`` against a column's distinct ``values``; one tally per entity found.
+
+    :param values: the distinct values (string array or list; nulls are skipped).
+    :param counts: occurrences of each value in the sample (the weights).
+    :param specs: the patterns; specs of one entity merge into one tally (a value counts once
+        per entity, the spec that validated most is named).
+    :param integer_column: the values are decimal strings of integers: only US_SSN (7-9
+        digits, left-padded to 9 since an int drops leading zeros), CREDIT_CARD (13-19 digits)
+        and PHONE_NUMBER (10-15 digits: 10 as a US number, 11-15 as an E.164 number whose ``+``
+        the int dropped) are checked, as whole values, for those of them ``specs`` contain.
+    :returns: tallies keyed by entity, only for entities with at least one regex match left
+        after conflict resolution.
+    :raises ValueError: ``values`` and ``counts`` differ in length, or a spec is invalid (see
+        :func:`compile_specs`).
+    """
+    compiled = compile_specs(specs)
+    arr = _as_strings(values)
+    if len(arr) != len(counts):
+        raise ValueError(f"{len(arr)} values but {len(counts)} counts")
+    texts: list[str | None] = arr.to_pylist()
+    if integer_column:
+        return _scan_integers(texts, counts, compiled.entities & INTEGER_ENTITIES)
+    spec_list = [c.spec for c in compiled.specs]
+    per_value: dict[int, list[_Match]] = {}
+    # Dominant entities first, so that a match a validated dominant match will swallow anyway
+    # is dropped before its (possibly costly) validator runs; the outcome is the same.
+    order = sorted(range(len(spec_list)), key=lambda k: _RANK.get(spec_list[k].entity, 2))
+    for si in order:
+        cs = compiled.specs[si]
+        entity = cs.spec.entity
+        doms = () if entity == IBAN else SUPPRESSED_BY.get(entity, _DEFAULT_SUPPRESSORS)
+        for i in _candidates(arr, texts, cs):
+            text = texts[i]
+            if text is None:
+                continue
+            earlier = per_value.get(i)
+            blockers = [m for m in earlier if m[4] and m[0] in doms] if earlier else []
+            stripped = text.strip()
+            lead = len(text) - len(text.lstrip())
+            found: list[_Match] = []
+            fm = cs.pattern.fullmatch(stripped)
+            if fm is not None:
+                span = (entity, si, lead, lead + len(stripped), False, True, stripped)
+                if not _blocked(span, blockers):
+                    ok = cs.validator is None or cs.validator(stripped)
+                    found.append((entity, si, lead, lead + len(stripped), ok, True, stripped))
+            elif not cs.spec.full_match_only:
+                for rm in cs.pattern.finditer(text):
+                    if rm.end() == rm.start():
+                        continue
+                    s = rm.group(0)
+                    full = rm.start() == lead and rm.end() == lead + len(stripped)
+                    span = (entity, si, rm.start(), rm.end(), False, full, s)
+                    if _blocked(span, blockers):
+                        continue
+                    ok = cs.validator is None or cs.validator(s)
+                    found.append((entity, si, rm.start(), rm.end(), ok, full, s))
+            if found:
+                if earlier is None:
+                    per_value[i] = found
+                else:
+                    earlier.extend(found)
+    accs: dict[str, _Acc] = {}
+    for i, matches in per_value.items():
+        resolved = _resolve(matches) if len(matches) > 1 else matches
+        by_entity: dict[str, list[_Match]] = {}
+        for m in resolved:
+            by_entity.setdefault(m[0], []).append(m)
+        for entity, ms in by_entity.items():
+            acc = accs.get(entity)
+            if acc is None:
+                acc = accs[entity] = _Acc(entity)
+            acc.add(ms, int(counts[i]), spec_list)
+    return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}
+
+
+#: Pseudo-specs naming the integer-column checks in tallies.
+INTEGER_SPECS: Final[dict[str, PatternSpec]] = {
+    SSN: PatternSpec(SSN, "us_ssn_int", r"[0-9]{7,9}", "ssn", 0.4, full_match_only=True),
+    CARD: PatternSpec(CARD, "credit_card_int", r"[0-9]{13,19}", "card", 0.8, full_match_only=True),
+    PHONE: PatternSpec(PHONE, "phone_int", r"[0-9]{10,15}", "phone", 0.4, full_match_only=True),
+}
+
+
+def _int_phone_valid(digits: str) -> bool:
+    if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
+        return v.phone_valid(digits)
+    return v.phone_valid("+" + digits)
+
+
+def _scan_integers(
+    texts: list[str | None], counts: Sequence[int], entities: frozenset[str]
+) -> dict[str, PatternTally]:
+    specs = [INTEGER_SPECS[e] for e in (SSN, CARD, PHONE)]
+    accs: dict[str, _Acc] = {}
+    for i, text in enumerate(texts):
+        if text is None:
+            continue
+        digits = text.strip()
+        if digits.startswith("+"):
+            digits = digits[1:]
+        if not 7 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
+            continue
+        found: list[_Match] = []
+        n = len(digits)
+        end = len(digits)
+        if SSN in entities and n <= 9:
+            padded = digits.zfill(9)
+            found.append((SSN, 0, 0, end, v.ssn_valid(padded), True, padded))
+        card_ok = False
+        if CARD in entities and n >= 13:
+            card_ok = v.card_valid(digits)
+            found.append((CARD, 1, 0, end, card_ok, True, digits))
+        if PHONE in entities and 10 <= n <= 15 and not card_ok:
+            found.append((PHONE, 2, 0, end, _int_phone_valid(digits), True, digits))
+        for m in found:
+            acc = accs.get(m[0])
+            if acc is None:
+                acc = accs[m[0]] = _Acc(m[0])
+            acc.add([m], int(counts[i]), specs)
+    return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}
