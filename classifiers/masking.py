@@ -53,3 +53,61 @@ def mask_value(value: object, max_length: int = MAX_MASK_LENGTH) -> str:
     if len(text) > max_length:
         return "".join(mask_char(c) for c in text[: max_length - 1]) + _ELLIPSIS
     return "".join(mask_char(c) for c in text)
+
+
+#: The most characters of a value that an entity mask reveals (see :func:`mask_entity`).
+MAX_REVEALED = 8
+
+
+def _stars(text: str) -> str:
+    return "".join(c if not c.isalnum() else "*" for c in text)
+
+
+def _keep_last(text: str, keep: int) -> str:
+    """Mask every letter/digit but the last ``keep`` ones, keeping separators."""
+    alnum = [i for i, c in enumerate(text) if c.isalnum()]
+    shown = set(alnum[-keep:]) if keep and len(alnum) > 2 * keep else set()
+    return "".join(c if (i in shown or not c.isalnum()) else "*" for i, c in enumerate(text))
+
+
+def _initials(text: str) -> str:
+    return " ".join(w[:1] + "*" * min(len(w) - 1, 6) for w in text.split() if w)
+
+
+def mask_entity(entity: str, value: str, max_length: int = MAX_MASK_LENGTH) -> str:
+    """A reviewer's mask of ``value`` as the entity it was recognised as.
+
+    Reveals at most :data:`MAX_REVEALED` characters, in the forms payment and identity tools
+    use: ``j***@e***.com`` (e-mail), ``***-**-6789`` (SSN: last four), ``**** **** **** 1111``
+    (card: last four), ``DE** **** **** **** **30 00`` (IBAN: country and last four),
+    ``J*** S****`` (person: initials), ``192.*.*.*`` (IP: first part). Other entities get the
+    shape mask of :func:`mask_value`. Long results are cut like :func:`mask_value`.
+    """
+    text = value.strip()
+    if entity == "EMAIL_ADDRESS" and text.count("@") == 1:
+        local, domain = text.split("@")
+        host, _, tld = domain.rpartition(".")
+        tld = tld if tld.isalpha() and len(tld) <= 4 else "*" * min(len(tld), 3)
+        masked = f"{local[:1]}***@{host[:1]}***.{tld}" if host else f"{local[:1]}***@***"
+    elif entity in {"US_SSN", "CREDIT_CARD"}:
+        masked = _keep_last(text, 4)
+    elif entity == "IBAN_CODE":
+        body = _keep_last(text, 4)
+        masked = text[:2] + body[2:] if text[:2].isalpha() else body
+    elif entity == "PHONE_NUMBER":
+        masked = _keep_last(text, 2)
+    elif entity == "PERSON":
+        masked = _initials(text) or _stars(text)
+    elif entity == "IP_ADDRESS":
+        sep = ":" if ":" in text else "."
+        first, _, rest = text.partition(sep)
+        masked = first[:4] + sep + sep.join("*" for _ in rest.split(sep))
+    elif entity in {"US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN", "DATE_OF_BIRTH"}:
+        masked = _stars(text)
+    else:
+        return mask_value(text, max_length)
+    # Identifier masks are short by nature; an IBAN's is up to 42 characters and stays whole.
+    limit = max(max_length, 42)
+    if len(masked) > limit:
+        masked = masked[: limit - 1] + _ELLIPSIS
+    return masked

@@ -16,6 +16,14 @@ class Evidence:
     :param recognizers: names of the recognisers that fired.
     :param masked_examples: shape-masked examples (``Xxxx@xxxx.xxx``); never raw values.
     :param name_signal: the column-name keyword that supported the entity, if any.
+    :param prevalence_interval: 95% Wilson interval of the prevalence, ``(low, high)``.
+    :param validator_pass_rate: share of pattern matches that passed the format's validator
+        (check digit, mod-97 ...), when the entity has one.
+    :param type_signal: what the column's type and shape said (``"int64 identifier-like"``,
+        ``"date, ages 18-90"``, ``"free text"`` ...), if it mattered.
+    :param distinct_ratio: distinct non-null values / non-null values in the sample.
+    :param sparse: the entity occurs in only a small share of values (reported, not inflated).
+    :param neighbours: names of sibling columns whose findings supported this one.
     """
 
     sampled: int
@@ -25,6 +33,12 @@ class Evidence:
     recognizers: tuple[str, ...] = ()
     masked_examples: tuple[str, ...] = ()
     name_signal: str | None = None
+    prevalence_interval: tuple[float, float] | None = None
+    validator_pass_rate: float | None = None
+    type_signal: str | None = None
+    distinct_ratio: float | None = None
+    sparse: bool = False
+    neighbours: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form used in reports."""
@@ -36,6 +50,20 @@ class Evidence:
             "recognizers": list(self.recognizers),
             "masked_examples": list(self.masked_examples),
             "name_signal": self.name_signal,
+            "prevalence_interval": (
+                [round(x, 4) for x in self.prevalence_interval]
+                if self.prevalence_interval is not None
+                else None
+            ),
+            "validator_pass_rate": (
+                round(self.validator_pass_rate, 4) if self.validator_pass_rate is not None else None
+            ),
+            "type_signal": self.type_signal,
+            "distinct_ratio": (
+                round(self.distinct_ratio, 4) if self.distinct_ratio is not None else None
+            ),
+            "sparse": self.sparse,
+            "neighbours": list(self.neighbours),
         }
 
 

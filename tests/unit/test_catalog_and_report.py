@@ -100,7 +100,9 @@ def test_report_matches_schema_and_has_no_values() -> None:
 
 def test_schema_rejects_unmasked_example_and_unknown_field() -> None:
     report = build_report([_result()], "r")
-    report["objects"][0]["columns"][0]["entities"][0]["evidence"]["masked_examples"] = ["a@b.co"]
+    report["objects"][0]["columns"][0]["entities"][0]["evidence"]["masked_examples"] = [
+        "alice.smith@example.com"
+    ]
     with pytest.raises(jsonschema.ValidationError):
         validate_report(report)
     report = build_report([_result()], "r")

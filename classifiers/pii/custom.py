@@ -1,0 +1,148 @@
+r"""Custom PII entities declared in YAML, validated at start-up with errors that name the line.
+
+The file::
+
+    entities:
+      - name: EMPLOYEE_ID            # upper case, digits, underscores
+        regex: '^E-\d{6}$'           # RE2 syntax (run by pyarrow); matched per value
+        validator: luhn              # optional: a name from classifiers.pii.validators
+        keywords: [employee_id, personalnummer]   # optional column-name keywords
+        score: 0.85                  # confidence of a dense, unsupported match (0..1)
+
+Parsing is pure (text in, specs out) so that the settings layer decides where the file is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from models import PII_ENTITIES
+
+_NAME = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+_KEYS = {"name", "regex", "validator", "keywords", "score"}
+
+
+class CustomEntityError(ValueError):
+    """The custom-entity file is invalid; the message names the file line."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomEntity:
+    """One declared entity.
+
+    :param keywords: lower-case column-name keywords (matched against name tokens).
+    """
+
+    name: str
+    regex: str
+    validator: str | None
+    keywords: tuple[str, ...]
+    score: float
+
+
+def _fail(where: str, node: yaml.Node | None, message: str) -> CustomEntityError:
+    line = f"line {node.start_mark.line + 1}" if node is not None else "the file"
+    return CustomEntityError(f"{where}, {line}: {message}")
+
+
+def _check_regex(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"the regex does not compile ({exc})"
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        pc.match_substring_regex(pa.array([""], type=pa.string()), pattern=pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        return f"the regex is not RE2 syntax (no look-arounds or back-references): {exc}"
+    return None
+
+
+def parse_custom_entities(text: str, where: str = "custom entities") -> tuple[CustomEntity, ...]:
+    """Parse and validate the YAML ``text``.
+
+    :param where: how to name the file in messages (its path).
+    :raises CustomEntityError: invalid YAML, unknown keys, a bad name, regex, validator,
+        keyword list or score; a duplicate or built-in name. The message names the line.
+    """
+    from classifiers.pii.validators import VALIDATORS
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}" if mark is not None else "the file"
+        raise CustomEntityError(f"{where}, {line}: not valid YAML") from exc
+    if root is None:
+        return ()
+    if not isinstance(root, yaml.MappingNode):
+        raise _fail(where, root, "expected a mapping with the key 'entities'")
+    top = {k.value: v for k, v in root.value}
+    unknown = sorted(set(top) - {"entities"})
+    if unknown:
+        node = next(k for k, _ in root.value if k.value == unknown[0])
+        raise _fail(where, node, f"unknown key {unknown[0]!r} (expected 'entities')")
+    items = top.get("entities")
+    if items is None:
+        return ()
+    if not isinstance(items, yaml.SequenceNode):
+        raise _fail(where, items, "'entities' must be a list")
+    found: list[CustomEntity] = []
+    seen: set[str] = set()
+    for item in items.value:
+        if not isinstance(item, yaml.MappingNode):
+            raise _fail(where, item, "each entity must be a mapping")
+        nodes = {k.value: (k, v) for k, v in item.value}
+        for key, (knode, _) in nodes.items():
+            if key not in _KEYS:
+                raise _fail(where, knode, f"unknown key {key!r} (expected one of {sorted(_KEYS)})")
+        for key in ("name", "regex"):
+            if key not in nodes:
+                raise _fail(where, item, f"the entity has no {key!r}")
+        data: dict[str, Any] = yaml.safe_load(yaml.serialize(item))
+        name = data["name"]
+        name_node = nodes["name"][1]
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise _fail(where, name_node, "name must be upper case letters, digits, underscores")
+        if name in PII_ENTITIES:
+            raise _fail(where, name_node, f"{name} is a built-in entity")
+        if name in seen:
+            raise _fail(where, name_node, f"{name} is declared twice")
+        seen.add(name)
+        regex = data["regex"]
+        if not isinstance(regex, str) or not regex:
+            raise _fail(where, nodes["regex"][1], "regex must be a non-empty string")
+        problem = _check_regex(regex)
+        if problem:
+            raise _fail(where, nodes["regex"][1], problem)
+        validator = data.get("validator")
+        if validator is not None and validator not in VALIDATORS:
+            raise _fail(
+                where,
+                nodes["validator"][1],
+                f"unknown validator {validator!r}; choose from {', '.join(sorted(VALIDATORS))}",
+            )
+        keywords = data.get("keywords", [])
+        if not isinstance(keywords, list) or not all(
+            isinstance(k, str) and k.strip() for k in keywords
+        ):
+            raise _fail(where, nodes["keywords"][1], "keywords must be a list of strings")
+        score = data.get("score", 0.85)
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 < score <= 1:
+            raise _fail(where, nodes["score"][1], "score must be a number in (0, 1]")
+        found.append(
+            CustomEntity(
+                name=name,
+                regex=regex,
+                validator=validator,
+                keywords=tuple(k.strip().lower() for k in keywords),
+                score=float(score),
+            )
+        )
+    return tuple(found)

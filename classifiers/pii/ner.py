@@ -1,0 +1,115 @@
+"""spaCy named-entity recognition for the two entities patterns cannot find: names and places.
+
+Loaded once per process from an installed package (never downloaded), with every component
+but ``ner`` disabled. Values are de-duplicated by the caller and streamed through
+``nlp.pipe`` in batches; texts are cut to :data:`MAX_TEXT` characters first, because spaCy's
+cost grows with length and a 4 KiB cell says all it will say in its first 1,000 characters.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from classifiers.base import ClassifierLoadError
+from classifiers.pii.engine import (
+    _slim_pipeline,
+    downloads_refused,
+    install_hint,
+    missing_model_message,
+    model_is_installed,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+
+#: spaCy labels that mean "a place or an organisation, not a person".
+OTHER_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART"})
+
+
+@dataclass(frozen=True, slots=True)
+class ValueEntities:
+    """What NER saw in one value.
+
+    :param whole_person: a PERSON span covers at least half of the value.
+    :param whole_other: an organisation/place span covers at least half of the value.
+    :param persons: PERSON spans in the value (their text stays in the worker).
+    """
+
+    whole_person: bool
+    whole_other: bool
+    persons: tuple[str, ...]
+
+
+class SpacyNer:
+    """A lazily loaded spaCy NER pipeline, shared by every column of every table.
+
+    :param spacy_model: an installed spaCy package name or a model directory.
+    :param batch_size: texts per ``nlp.pipe`` batch.
+    """
+
+    def __init__(self, spacy_model: str, batch_size: int = 256) -> None:
+        self.spacy_model = spacy_model
+        self.batch_size = batch_size
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """``True`` once :meth:`load` has succeeded."""
+        return self._nlp is not None
+
+    def load(self) -> None:
+        """Load the model once (about 1 s); later calls return at once.
+
+        Side effects: imports spaCy; replaces ``spacy.cli.download`` while loading.
+
+        :raises ClassifierLoadError: the model is not installed, not loadable, or has no NER.
+        """
+        if self._nlp is not None:
+            return
+        with self._lock:
+            if self._nlp is not None:
+                return
+            try:
+                import spacy
+            except ImportError as exc:
+                raise ClassifierLoadError(f"the PII classifier needs spaCy: {exc}") from exc
+            if not model_is_installed(self.spacy_model):
+                raise ClassifierLoadError(missing_model_message(self.spacy_model))
+            with downloads_refused():
+                try:
+                    nlp = spacy.load(self.spacy_model)
+                except ClassifierLoadError:
+                    raise
+                except Exception as exc:  # spaCy raises OSError/ValueError for bad models
+                    raise ClassifierLoadError(
+                        f"cannot load spaCy model {self.spacy_model!r}: {exc}. {install_hint()}"
+                    ) from exc
+            _slim_pipeline(nlp, self.spacy_model)
+            self._nlp = nlp
+            logger.info("spaCy NER loaded: %s", self.spacy_model)
+
+    def analyse(self, texts: Sequence[str]) -> list[ValueEntities]:
+        """Run NER over ``texts`` (distinct values), one result per text, in order.
+
+        :raises ClassifierLoadError: the model could not be loaded.
+        """
+        self.load()
+        out: list[ValueEntities] = []
+        cut = [t[:MAX_TEXT] for t in texts]
+        with self._lock:  # spaCy makes no promise about concurrent use of one pipeline
+            docs = self._nlp.pipe(cut, batch_size=self.batch_size)
+            for text, doc in zip(cut, docs, strict=True):
+                half = max(1, len(text.strip())) / 2
+                persons = tuple(e.text for e in doc.ents if e.label_ == "PERSON")
+                whole_person = any(e.label_ == "PERSON" and len(e.text) >= half for e in doc.ents)
+                whole_other = any(
+                    e.label_ in OTHER_LABELS and len(e.text) >= half for e in doc.ents
+                )
+                out.append(ValueEntities(whole_person, whole_other, persons))
+        return out
