@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test lint typecheck unit services lake bench clean
+.PHONY: install demo test lint typecheck unit services lake bench bench-pii clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ lake: install
 ## Sampling benchmark against SeaweedFS (bytes read, GETs, time).
 bench: install
 	$(BIN)/python bench/sampling.py
+
+## PII accuracy (test split) and speed against presidio-structured and a DIY Presidio.
+bench-pii: install
+	$(BIN)/python bench/accuracy.py --split test --markdown
+	$(BIN)/python bench/speed.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache enricher.db report.json

@@ -1,5 +1,7 @@
 """PII classifier throughput: model load time and a 20-column x 1,000-row table.
 
+Times :class:`classifiers.pii.PiiClassifier` (``--presidio``: the first, cell-by-cell one).
+
 Usage: ``python bench/pii.py [--rows 1000] [--repeat 3]``. The table is made with Faker (fixed
 seed): 14 PII columns and 6 that are not (company, city, sentence, timestamp, score, user
 agent). Prints load seconds, classify seconds per repeat, cells per second and the entities
@@ -19,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from faker import Faker  # noqa: E402
 
-from classifiers.pii import PresidioPiiClassifier  # noqa: E402
+from classifiers.pii import PiiClassifier, PresidioPiiClassifier  # noqa: E402
 from classifiers.pii.validators import luhn_check_digit  # noqa: E402
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample  # noqa: E402
 from models.samples import CellValue  # noqa: E402
@@ -80,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20240611)
+    parser.add_argument(
+        "--presidio", action="store_true", help="time the first (Presidio) classifier instead"
+    )
     args = parser.parse_args(argv)
     table = build_table(args.rows, args.seed)
-    classifier = PresidioPiiClassifier()
+    classifier = PresidioPiiClassifier() if args.presidio else PiiClassifier()
     started = time.perf_counter()
     classifier.load()
     print(f"model load: {time.perf_counter() - started:.2f} s")

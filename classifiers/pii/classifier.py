@@ -28,6 +28,7 @@ from typing import Any
 
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
+    NOT_PERSON_TOKENS,
     ROLE_TOKENS,
     Candidate,
     DecisionConfig,
@@ -37,9 +38,16 @@ from classifiers.pii.decide import (
     decide_pattern_entities,
     decide_person,
     strongest,
+    wilson,
 )
 from classifiers.pii.ner import SpacyNer, ValueEntities
-from classifiers.pii.profile import ColumnProfile, build_profile, looks_like_street
+from classifiers.pii.profile import (
+    ColumnProfile,
+    build_profile,
+    embedded_street,
+    looks_like_name,
+    looks_like_street,
+)
 from models import PII_ENTITIES, ColumnFinding, TableSample
 
 logger = logging.getLogger(__name__)
@@ -95,6 +103,9 @@ class _Column:
     ner_texts: list[str] = field(default_factory=list)
     ner_counts: list[int] = field(default_factory=list)
     ner_results: list[ValueEntities] = field(default_factory=list)
+    sparse_texts: list[str] = field(default_factory=list)
+    sparse_counts: list[int] = field(default_factory=list)
+    sparse_results: list[ValueEntities] = field(default_factory=list)
     warning: str | None = None
 
     @property
@@ -202,6 +213,7 @@ class PiiClassifier:
             if col.warning is None:
                 self._guard(col, "matching patterns", self._patterns, col)
         self._run_ner(columns)
+        self._run_sparse_ner(columns)
         today = self.today or date.today()
         for col in columns:
             if col.warning is None:
@@ -259,7 +271,8 @@ class PiiClassifier:
         if col.warning is not None or p.kind != "string" or "PERSON" not in self.entities:
             return False
         if p.free_text:
-            return True
+            # Names hide in prose; in user agents, paths and log lines NER only finds noise.
+            return p.word_share >= 0.6
         return (
             not col.settled
             and (not p.enum_like or "PERSON" in col.names or bool(col.tokens & ROLE_TOKENS))
@@ -273,13 +286,48 @@ class PiiClassifier:
         if not wanted:
             return
         for col in wanted:
-            col.ner_texts = col.profile.texts[:NER_MAX_VALUES]
+            texts = col.profile.texts[:NER_MAX_VALUES]
+            col.ner_texts = texts if col.profile.free_text else [_ner_form(t) for t in texts]
             col.ner_counts = col.profile.counts[:NER_MAX_VALUES]
         # Round 1: the first values of every column in one batch stream.
         self._ner_round(wanted, 0, NER_FIRST_ROUND)
         # Round 2: only the columns whose answer is still open.
         open_cols = [c for c in wanted if self._undecided(c)]
         self._ner_round(open_cols, NER_FIRST_ROUND, NER_MAX_VALUES)
+
+    def _run_sparse_ner(self, columns: list[_Column]) -> None:
+        """NER on the few full-name-shaped values of columns that are mostly something else.
+
+        Finds sparse PERSON (an ``owner`` column of "system", "import" and a few real names)
+        at the cost of at most 50 short texts per such column.
+        """
+        if "PERSON" not in self.entities:
+            return
+        keys: list[tuple[_Column, str]] = []
+        for col in columns:
+            p = col.profile
+            if (
+                col.warning is not None
+                or col.ner_results
+                or p.kind != "string"
+                or p.free_text
+                or col.settled
+                or not 0 < p.name_shape < 0.6
+            ):
+                continue
+            for text, count in zip(p.texts, p.counts, strict=True):
+                if len(text.split()) >= 2 and looks_like_name(text):
+                    col.sparse_texts.append(_ner_form(text))
+                    col.sparse_counts.append(count)
+                    if len(col.sparse_texts) >= 50:
+                        break
+            if len(col.sparse_texts) >= 3:
+                keys.extend((col, t) for t in col.sparse_texts)
+        if not keys:
+            return
+        results = self._ner.analyse([t for _, t in keys])
+        for (col, _), r in zip(keys, results, strict=True):
+            col.sparse_results.append(r)
 
     def _ner_round(self, cols: list[_Column], start: int, stop: int) -> None:
         keys = [(c, i) for c in cols for i in range(start, min(stop, len(c.ner_texts)))]
@@ -304,7 +352,7 @@ class PiiClassifier:
         share = sum(1 for r in done if r.whole_person) / len(done)
         if col.profile.free_text:
             share = sum(1 for r in done if r.persons) / len(done)
-            return 0.05 < share < 0.4
+            return 0.02 < share < 0.3
         return 0.2 < share < 0.75
 
     def _ner_stats(self, col: _Column) -> NerStats | None:
@@ -334,6 +382,10 @@ class PiiClassifier:
             person = decide_person(p, stats, col.names, col.derated)
             if person is not None:
                 col.candidates.append(person)
+        if col.sparse_results and not any(c.entity == "PERSON" for c in col.candidates):
+            sparse = self._sparse_person(col)
+            if sparse is not None:
+                col.candidates.append(sparse)
         if "STREET_ADDRESS" in self.entities and not col.settled:
             address = decide_address(p, col.names, col.derated, self._street_examples(p))
             if address is not None:
@@ -349,7 +401,36 @@ class PiiClassifier:
             col.candidates = [c for c in col.candidates if c not in dense or c is keep]
 
     @staticmethod
+    def _sparse_person(col: _Column) -> Candidate | None:
+        people = [
+            (t, c)
+            for t, c, r in zip(col.sparse_texts, col.sparse_counts, col.sparse_results, strict=True)
+            if r.whole_person
+        ]
+        if len(people) < 3 or len(people) < 0.6 * len(col.sparse_results):
+            return None
+        if col.tokens & NOT_PERSON_TOKENS or col.derated:
+            return None
+        n = col.profile.n
+        hits = sum(c for _, c in people)
+        return Candidate(
+            "PERSON",
+            confidence=0.65,
+            prevalence=hits / n,
+            hits=hits,
+            distinct_hits=len(people),
+            interval=wilson(hits, n),
+            recognizers=("spacy-ner", "name-shape"),
+            examples=[t for t, _ in people[:3]],
+            type_signal=f"{len(people)} full names among other values",
+            sparse=True,
+        )
+
+    @staticmethod
     def _street_examples(p: ColumnProfile) -> list[str]:
+        if p.free_text:
+            found = (m.group(0) for t in p.texts[:200] if (m := embedded_street(t)) is not None)
+            return list(found)[:3]
         return [t for t in p.texts[:50] if looks_like_street(t)[0]][:3]
 
     def _neighbours(self, columns: list[_Column]) -> None:
@@ -389,6 +470,20 @@ class PiiClassifier:
             c.to_finding(p, self.name) for c in strongest(col.candidates) if c.entity in allowed
         )
         return ColumnFinding(p.name, p.data_type, entities=findings)
+
+
+def _ner_form(text: str) -> str:
+    """The form of a short value NER reads best.
+
+    ``Smith, John`` becomes ``John Smith``; upper case (``JOHN SMITH``, common in exports)
+    becomes title case; titles and degrees stay.
+    """
+    if text.isupper():
+        text = text.title()
+    last, sep, first = text.partition(", ")
+    if sep and first and "," not in first and len(last.split()) <= 3:
+        text = f"{first} {last}"
+    return text
 
 
 @dataclass(frozen=True, slots=True)

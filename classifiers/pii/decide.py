@@ -61,7 +61,11 @@ NOT_PERSON_TOKENS = frozenset(
     store shop brand product produkt produit producto item sku article artikel category
     kategorie status state region province department team street strasse rue calle
     file filename host hostname domain server device model title subject agent browser
-    project account bank hotel restaurant airport station school university venue""".split()
+    project account bank hotel restaurant airport station school university venue
+    plaats woonplaats gemeente localite localidad municipio comune provincia kanton
+    wohnort stadtteil bezirk district county village quartier
+    code codename sku variant release version job title position role poste beruf
+    profession occupation puesto cargo function designation grade level team""".split()
 )
 #: Column-name tokens for people in a role; they support PERSON like an ambiguous "name".
 ROLE_TOKENS = frozenset(
@@ -241,9 +245,12 @@ def decide_pattern_entities(
     if n == 0:
         return out
     integer = profile.kind == "integer"
+    # Formatted values of one kind ("+33 (0)5 67 41 65 08") have words and length like prose,
+    # but a column where one pattern covers most values is a value column, not free text.
+    free_text = profile.free_text and not any(t.full >= 0.5 * n for t in tallies.values())
     for entity, tally in tallies.items():
         signal = names.get(entity)
-        supported = signal is not None and signal.strength >= 0.5
+        supported = signal is not None and signal.strength >= 0.4
         pass_rate = tally.validated / tally.checked if tally.checked else None
         base_pair = _PATTERN_BASE.get(entity)
         if base_pair is None:
@@ -252,8 +259,10 @@ def decide_pattern_entities(
                 _CUSTOM_BASE[1],
             )
         base = base_pair[1] if supported else base_pair[0]
-        if profile.free_text and not integer:
+        if free_text and not integer:
             share = tally.contained / n
+            if entity in WEAK and not supported:
+                continue
             # A bare digit run in prose is a reference number far more often than a phone.
             bare_digits = (
                 entity == "PHONE_NUMBER"
@@ -277,6 +286,8 @@ def decide_pattern_entities(
                         type_signal="free text",
                     )
                 )
+            elif entity in STRONG and tally.validated >= cfg.sparse_min_hits:
+                out.append(_sparse(entity, tally, tally.validated, n, supported, signal, None))
             continue
         hits = tally.full if not (entity == "URL" and tally.full == 0) else tally.contained
         # Validated full matches count; unvalidated ones do not.
@@ -322,29 +333,55 @@ def decide_pattern_entities(
                 )
             )
         elif (
-            entity in STRONG
+            _sparse_ok(entity, tally)
             and not integer
             and tally.validated >= cfg.sparse_min_hits
             and (pass_rate or 0) >= 0.5
         ):
             found = tally.validated if tally.full == 0 else hits
-            out.append(
-                Candidate(
-                    entity,
-                    confidence=0.5 if not supported else 0.6,
-                    prevalence=found / n,
-                    hits=found,
-                    distinct_hits=max(1, tally.distinct_full),
-                    interval=wilson(found, n),
-                    recognizers=(tally.spec,),
-                    examples=list(tally.example_values),
-                    name_signal=signal.keyword if signal else None,
-                    validator_pass_rate=pass_rate,
-                    type_signal=type_signal,
-                    sparse=True,
-                )
-            )
-    return _resolve_dense(out)
+            out.append(_sparse(entity, tally, found, n, supported, signal, type_signal))
+    return _resolve_dense([c for c in out if c.confidence > 0])
+
+
+def _sparse_ok(entity: str, tally: TallyLike) -> bool:
+    """Whether a few hits of ``entity`` mean something.
+
+    True for strong validators, and for SSNs and phone numbers written in their own format
+    (dashes, a ``+``); never for bare digit runs.
+    """
+    if entity in STRONG:
+        return True
+    if entity in ("US_SSN", "PHONE_NUMBER"):
+        return bool(tally.example_values) and all(
+            not e.isdigit() and sum(ch.isdigit() for ch in e) >= 9 for e in tally.example_values
+        )
+    return False
+
+
+def _sparse(
+    entity: str,
+    tally: TallyLike,
+    found: int,
+    n: int,
+    supported: bool,
+    signal: NameSignalLike | None,
+    type_signal: str | None,
+) -> Candidate:
+    pass_rate = tally.validated / tally.checked if tally.checked else None
+    return Candidate(
+        entity,
+        confidence=0.75 if supported else 0.7,
+        prevalence=found / n,
+        hits=found,
+        distinct_hits=max(1, tally.distinct_full),
+        interval=wilson(found, n),
+        recognizers=(tally.spec,),
+        examples=list(tally.example_values),
+        name_signal=signal.keyword if signal else None,
+        validator_pass_rate=pass_rate,
+        type_signal=type_signal,
+        sparse=True,
+    )
 
 
 def _resolve_dense(cands: list[Candidate]) -> list[Candidate]:
@@ -381,11 +418,11 @@ def decide_person(
     n = ner.analysed
     if profile.free_text:
         share = ner.with_person / n
-        if share >= 0.15 and ner.distinct_person + ner.with_person >= 3 and not contrary:
+        if share >= 0.08 and ner.with_person >= 3 and not contrary:
             low, high = wilson(ner.with_person, n)
             return Candidate(
                 "PERSON",
-                confidence=0.6 + 0.25 * min(1.0, share / 0.5),
+                confidence=0.6 + 0.25 * min(1.0, share / 0.3),
                 prevalence=share,
                 hits=ner.with_person,
                 distinct_hits=ner.with_person,
@@ -447,16 +484,38 @@ def decide_address(
     neighbour_hint: Sequence[str] = (),
 ) -> Candidate | None:
     """STREET_ADDRESS from address shapes and street words, supported by name or neighbours."""
+    if profile.free_text and profile.embedded_street >= 0.05 and not derated:
+        hits = round(profile.embedded_street * profile.n)
+        return Candidate(
+            "STREET_ADDRESS",
+            confidence=0.6 + 0.25 * min(1.0, profile.embedded_street / 0.3),
+            prevalence=profile.embedded_street,
+            hits=hits,
+            distinct_hits=hits,
+            interval=wilson(hits, profile.n),
+            recognizers=("address-in-text",),
+            examples=list(examples),
+            type_signal="free text",
+        )
     if profile.kind != "string" or derated or profile.free_text or profile.enum_like:
         return None
     signal = names.get("STREET_ADDRESS")
-    supported = signal is not None and signal.strength >= 0.5
+    supported = signal is not None and signal.strength >= 0.4
+    if not supported and _name_tokens(profile.name) & NOT_PERSON_TOKENS - {
+        "street",
+        "strasse",
+        "rue",
+        "calle",
+    }:
+        return None
     shape, word = profile.street_shape, profile.street_word
     conf: float | None = None
     if shape >= 0.6 and word >= 0.3:
         conf = 0.95 if supported else 0.88
-    elif shape >= 0.6 and (supported or neighbour_hint):
-        conf = 0.9 if supported else 0.75
+    elif shape >= 0.6 and supported:
+        conf = 0.9
+    elif shape >= 0.6 and neighbour_hint and word >= 0.15:
+        conf = 0.75
     elif word >= 0.6 and supported:
         conf = 0.85
     if conf is None:

@@ -194,8 +194,7 @@ _FLAG_TOKENS: Final = frozenset(
 _ATTRIBUTE_TOKENS: Final = frozenset(
     """hash hashed sha sha1 sha256 md5 digest encrypted length len score rank ranking type
     kind status format domain provider country expiry expiration exp expires issued issuer
-    brand network last4 lastfour bin cvv cvc template source verification zip zipcode
-    postcode plz""".split()
+    brand network last4 lastfour bin cvv cvc template verification""".split()
 )
 _DATE_TOKENS: Final = frozenset(
     "date time timestamp ts datetime at on dt created updated modified sent changed".split()

@@ -37,12 +37,25 @@ class ValueEntities:
 
     :param whole_person: a PERSON span covers at least half of the value.
     :param whole_other: an organisation/place span covers at least half of the value.
-    :param persons: PERSON spans in the value (their text stays in the worker).
+    :param persons: full-name PERSON spans in the value (their text stays in the worker).
     """
 
     whole_person: bool
     whole_other: bool
     persons: tuple[str, ...]
+
+
+def _full_name(span: str) -> bool:
+    """A PERSON span that names someone: two to four capitalised words (``Jane Smith``).
+
+    In prose the small model labels many lone capitalised words PERSON (a sentence's first
+    word, a German noun); a full name is what makes a text personal data.
+    """
+    words = [w for w in span.split() if w not in _PARTICLES]
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() and w[:1].isalpha() for w in words)
+
+
+_PARTICLES = frozenset("de la le du des van von der den del della di da dos das y".split())
 
 
 class SpacyNer:
@@ -106,7 +119,9 @@ class SpacyNer:
             docs = self._nlp.pipe(cut, batch_size=self.batch_size)
             for text, doc in zip(cut, docs, strict=True):
                 half = max(1, len(text.strip())) / 2
-                persons = tuple(e.text for e in doc.ents if e.label_ == "PERSON")
+                persons = tuple(
+                    e.text for e in doc.ents if e.label_ == "PERSON" and _full_name(e.text)
+                )
                 whole_person = any(e.label_ == "PERSON" and len(e.text) >= half for e in doc.ents)
                 whole_other = any(
                     e.label_ in OTHER_LABELS and len(e.text) >= half for e in doc.ents

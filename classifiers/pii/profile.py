@@ -44,8 +44,9 @@ _STREET_WORDS = (
     r"grove|gardens|row|walk|hill|park|mews|ridge|crossing|ports?|view|heights|estates?|"
     r"straße|strasse|str|weg|gasse|platz|allee|ring|damm|ufer|chaussee|"
     r"rue|chemin|impasse|quai|cours|all[ée]e|route|"
-    r"calle|c/|avenida|avda|plaza|paseo|camino|carrer|travesía|"
-    r"via|viale|piazza|corso|vicolo|largo|"
+    r"calle|c/|avenida|avda|plaza|paseo|camino|carrer|travesía|cuesta|vial|ronda|glorieta|"
+    r"acceso|cañada|pasaje|callejón|urbanización|rambla|bulevar|"
+    r"via|viale|piazza|corso|vicolo|largo|stretto|rotonda|contrada|borgo|strada|"
     r"straat|laan|plein|gracht|kade|singel|dijk|"
     r"rua|travessa|praça|estrada|"
     r"apt|suite|unit|flat|floor|box"
@@ -60,8 +61,26 @@ _STREET_WORD = re.compile(
 _STREET_SHAPE = re.compile(
     r"^(?:\d{1,6}[a-zA-Z]?(?:[-/]\d+)?,?\s+[^\W\d_][^\n]{2,80}"
     r"|[^\W\d_][^\d\n]{2,60}?,?\s+\d{1,5}[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?"
-    r"(?:,?\s+[^\W\d_.]+\.?\s*\d{0,5}[a-zA-Z]?)?\s*)$"
+    r"(?:,?\s+[^\W\d_.]+\.?\s*\d{0,5}[a-zA-Z]?)?\s*"
+    # "<street> <number>, <postcode> <city>" and "<street> <number>, <city>, <region>"
+    r"|[^\W\d_][^\d\n]{2,60}?\s\d{1,5}[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?[^,\n]{0,20},\s*"
+    r"[^\n]{2,60})$"
 )
+
+
+#: A street address inside prose: "12 Baker Street", "Hauptstraße 5", "avenue de Rey".
+_EMBEDDED_STREET = re.compile(
+    rf"(?:\b\d{{1,5}}[a-z]?,?\s+(?:[A-ZÄÖÜ][\w'’.-]*\s+){{1,3}}(?i:{_STREET_WORDS})\b"
+    r"|\b(?i:rue|avenue|boulevard|calle|avenida|chemin|allée|impasse|quai|piazza|viale|"
+    r"corso|rua|travessa|praça|carrer)\s+(?:(?:de|del|della|di|du|des|la|le|van|der)\s+)*"
+    r"[A-ZÄÖÜ][\w'’-]+(?:\s+\d{1,5}[a-z]?)?"
+    r"|[A-ZÄÖÜ][\w-]{2,}(?:straße|strasse|weg|gasse|platz|allee|straat|laan)\s+\d{1,5})"
+)
+
+
+def embedded_street(text: str) -> re.Match[str] | None:
+    """The first street address mentioned in ``text``, if any."""
+    return _EMBEDDED_STREET.search(text)
 
 
 def looks_like_street(text: str) -> tuple[bool, bool]:
@@ -87,6 +106,10 @@ class ColumnProfile:
     :param street_word: weighted share of values with a street word and a number.
     :param mean_length: mean length of the rendered values.
     :param mean_words: mean number of whitespace-separated words.
+    :param embedded_street: weighted share of free-text values mentioning a street address
+        (a house number with a street word, or "to <street word> ...").
+    :param word_share: share of those words made of letters only (prose is mostly words;
+        user agents, paths and logs are not).
     """
 
     name: str
@@ -102,6 +125,8 @@ class ColumnProfile:
     street_word: float = 0.0
     mean_length: float = 0.0
     mean_words: float = 0.0
+    word_share: float = 0.0
+    embedded_street: float = 0.0
     sequential: bool = False
 
     @property
@@ -124,6 +149,7 @@ class ColumnProfile:
             and self.distinct_ratio >= 0.3
             and self.name_shape < 0.5
             and self.street_shape < 0.5
+            and self.street_word < 0.5
         )
 
     @property
@@ -212,10 +238,12 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
     ordered = counter.most_common()
     profile.texts = [t for t, _ in ordered]
     profile.counts = [c for _, c in ordered]
-    total_len = total_words = name = org = street = street_word = 0
+    total_len = total_words = alpha_words = name = org = street = street_word = 0
     for text, count in ordered:
         total_len += len(text) * count
-        total_words += len(text.split()) * count
+        words = text.split()
+        total_words += len(words) * count
+        alpha_words += sum(1 for w in words if w.strip(".,;:!?'\"()").isalpha()) * count
         if kind == "string":
             if looks_like_name(text):
                 name += count
@@ -226,10 +254,14 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
             street_word += count if strong else 0
     profile.mean_length = total_len / profile.n
     profile.mean_words = total_words / profile.n
+    profile.word_share = alpha_words / total_words if total_words else 0.0
     profile.name_shape = name / profile.n
     profile.org_marker = org / profile.n
     profile.street_shape = street / profile.n
     profile.street_word = street_word / profile.n
+    if profile.free_text:
+        embedded = sum(c for t, c in ordered if _EMBEDDED_STREET.search(t))
+        profile.embedded_street = embedded / profile.n
     if kind == "string":
         parsed = [(parse_date(t), c) for t, c in ordered[:400]]
         hits = [(d, c) for d, c in parsed if d is not None]

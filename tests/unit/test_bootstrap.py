@@ -1,0 +1,37 @@
+"""The composition root builds the configured classifiers; a broken custom-entity file stops it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers.pii import PiiClassifier
+from worker.bootstrap import build_classifiers
+from worker.errors import ConfigError
+from worker.settings import load_settings
+
+
+def test_default_is_the_column_pii_classifier_unloaded() -> None:
+    (clf,) = build_classifiers(load_settings(None))
+    assert isinstance(clf, PiiClassifier)
+    assert not clf.loaded
+
+
+def test_custom_entities_file_is_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "custom.yaml"
+    path.write_text("entities:\n  - name: EMPLOYEE_ID\n    regex: '^E-\\d{6}$'\n")
+    settings = load_settings(None, pii={"custom_entities_file": str(path)})
+    (clf,) = build_classifiers(settings)
+    assert "EMPLOYEE_ID" in clf.labels
+
+
+def test_broken_custom_entities_file_is_a_start_up_error(tmp_path: Path) -> None:
+    path = tmp_path / "custom.yaml"
+    path.write_text("entities:\n  - name: EMPLOYEE_ID\n    regex: '('\n")
+    settings = load_settings(None, pii={"custom_entities_file": str(path)})
+    with pytest.raises(ConfigError, match=r"custom.yaml, line 3: the regex does not compile"):
+        build_classifiers(settings)
+    missing = load_settings(None, pii={"custom_entities_file": str(tmp_path / "nope.yaml")})
+    with pytest.raises(ConfigError, match="cannot read custom entities"):
+        build_classifiers(missing)
