@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from classifiers.base import Classifier
 from worker.catalog.sql import SqlLocalCatalog
 from worker.errors import ConfigError
@@ -10,6 +12,9 @@ from worker.settings import Settings
 from worker.storage.local import LocalObjectStore
 from worker.storage.routing import RoutingObjectStore
 from worker.storage.s3 import S3ObjectStore
+
+if TYPE_CHECKING:
+    from worker.atlan.writer import AtlanCatalogWriter
 
 
 def build_classifiers(settings: Settings) -> list[Classifier]:
@@ -65,3 +70,20 @@ def build_deps(settings: Settings) -> Deps:
         classifiers=build_classifiers(settings),
         catalog=SqlLocalCatalog(settings.database_url),
     )
+
+
+def build_catalog_writer(
+    settings: Settings, catalog: SqlLocalCatalog | None = None
+) -> AtlanCatalogWriter | None:
+    """The Atlan writer when ``atlan.enabled``, else ``None``. pyatlan loads on first use.
+
+    :param catalog: the local catalog to keep the writer's state in (default: a new one on
+        ``settings.database_url``).
+    """
+    if not settings.atlan.enabled:
+        return None
+    from worker.atlan.writer import AtlanCatalogWriter
+    from worker.catalog.atlan_state import SqlAtlanState
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    return AtlanCatalogWriter(settings.atlan, SqlAtlanState(local))

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from models import EnrichmentResult, ErrorInfo, ObjectInfo, ObjectRef, ObjectStatus
-from worker.bootstrap import build_deps
+from worker.bootstrap import build_catalog_writer, build_deps
 from worker.discovery import discover
 from worker.errors import EnrichmentError, StoreUnavailable
 from worker.pipeline import Deps, EnrichOptions, enrich_object
@@ -168,6 +168,11 @@ def _summary_table(results: list[EnrichmentResult], roots: list[str]) -> Table:
 )
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip objects matching.")
 @click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With Atlan enabled: print the planned Atlan writes instead of sending them.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -183,9 +188,13 @@ def scan(
     output_format: str,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    dry_run: bool,
     config_file: Path | None,
 ) -> None:
-    """Sample and classify every object at or under URIS (s3://bucket/prefix, paths, file://)."""
+    """Sample and classify every object at or under URIS (s3://bucket/prefix, paths, file://).
+
+    With ``atlan.enabled``, the findings are then written to Atlan (see ``enricher atlan``).
+    """
     settings = _settings(ctx, config_file)
     err = Console(stderr=True)
     started = time.monotonic()
@@ -248,7 +257,92 @@ def scan(
         )
         where = f"report: {report_path}" if report_path else "no report file (use --report)"
         out.print(f"catalog: {_safe_url(settings.database_url)} · {where}")
+    _write_to_atlan(settings, deps, results, dry_run, output_format)
     sys.exit(EXIT_OBJECTS_FAILED if counts.get(ObjectStatus.FAILED.value) else EXIT_OK)
+
+
+def _write_to_atlan(
+    settings: Settings,
+    deps: Deps,
+    results: list[EnrichmentResult],
+    dry_run: bool,
+    output_format: str,
+) -> None:
+    """Flush the outbox, then write this scan's findings (or print the plan with --dry-run)."""
+    from worker.atlan.plan import desired_object
+    from worker.catalog.sql import SqlLocalCatalog
+
+    local = deps.catalog if isinstance(deps.catalog, SqlLocalCatalog) else None
+    try:
+        writer = build_catalog_writer(settings, local)
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    if writer is None:
+        return
+    desired = [d for r in results if (d := desired_object(r, settings.atlan)) is not None]
+    err = Console(stderr=True)
+    try:
+        if dry_run:
+            plan = writer.plan(desired)
+            _print_plan(plan, output_format)
+            return
+        queued = writer.flush()
+        report = writer.write(desired)
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    if queued.objects:
+        err.print(
+            f"Atlan outbox: {queued.objects - queued.queued} of {queued.objects} earlier "
+            "writes delivered"
+        )
+    line = (
+        f"Atlan: {report.created} created, {report.updated} updated, {report.unchanged} "
+        f"unchanged, {report.tags_added} tags added, {report.suggestions} new suggestions, "
+        f"{report.requests} write requests"
+    )
+    err.print(line, highlight=False)
+    for note in report.notes[:20]:
+        err.print(f"  kept: {note}", highlight=False)
+    if report.error:
+        err.print(
+            f"[yellow]Atlan: {report.queued} writes kept in the outbox ({report.error}); "
+            "`enricher atlan flush` retries them[/yellow]"
+        )
+
+
+def _print_plan(plan: Any, output_format: str) -> None:
+    rows = [
+        {
+            "qualified_name": o.qualified_name,
+            "action": "create" if o.create else ("unchanged" if o.empty else "update"),
+            "attributes": sorted(o.attributes),
+            "description": o.description is not None,
+            "custom_metadata": o.custom_metadata is not None,
+            "add_tags": sorted(o.add_tags),
+            "remove_tags": sorted(o.remove_tags),
+            "suggestions": len(o.suggestions),
+            "kept": list(o.skipped),
+        }
+        for o in plan.objects
+    ]
+    if output_format == "json":
+        click.echo(json.dumps({"new_buckets": sorted(plan.new_buckets), "objects": rows}, indent=2))
+        return
+    table = Table(title="Atlan plan (dry run: nothing sent)")
+    for name in ("object", "action", "changes", "tags to add", "suggestions"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        changes = ", ".join(
+            [*r["attributes"], *(["description"] if r["description"] else [])]
+            + (["custom metadata"] if r["custom_metadata"] else [])
+        )
+        table.add_row(
+            r["qualified_name"], r["action"], changes or "–", ", ".join(r["add_tags"]) or "–",
+            str(r["suggestions"]),
+        )  # fmt: skip
+    Console(width=160).print(table)
 
 
 def _safe_url(url: str) -> str:
@@ -287,6 +381,74 @@ def _enrich_with_retry(info: ObjectInfo, deps: Deps, options: EnrichOptions) -> 
                 deps.catalog.record(options.run_id, failed)
             return failed
     raise AssertionError("unreachable")
+
+
+@cli.group()
+def atlan() -> None:
+    """Atlan set-up and the write outbox (ATLAN_BASE_URL, ATLAN_API_KEY; atlan.* settings)."""
+
+
+def _writer(ctx: click.Context) -> Any:
+    settings = _settings(ctx, None)
+    if not settings.atlan.enabled:
+        settings = load_settings(ctx.obj.get("config_file"), atlan={"enabled": True})
+    writer = build_catalog_writer(settings)
+    assert writer is not None
+    return writer
+
+
+@atlan.command("init")
+@click.pass_context
+def atlan_init(ctx: click.Context) -> None:
+    """Create the tags, the custom metadata set and the S3 connection where missing."""
+    try:
+        for line in _writer(ctx).init():
+            click.echo(line)
+    except EnrichmentError as exc:
+        _fail(exc.message)
+
+
+@atlan.command("check")
+@click.pass_context
+def atlan_check(ctx: click.Context) -> None:
+    """Check connectivity, permissions and definitions; exit 1 if anything is missing."""
+    try:
+        results = _writer(ctx).check()
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    for r in results:
+        click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name}: {r.message}")
+    if not all(r.ok for r in results):
+        sys.exit(EXIT_RUN_FAILED)
+
+
+@atlan.command("flush")
+@click.pass_context
+def atlan_flush(ctx: click.Context) -> None:
+    """Retry the writes kept in the outbox; exit 1 if some are still pending."""
+    try:
+        report = _writer(ctx).flush()
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    click.echo(
+        f"{report.objects} queued writes: {report.objects - report.queued} delivered, "
+        f"{report.queued} still pending" + (f" ({report.error})" if report.error else "")
+    )
+    if report.queued:
+        sys.exit(EXIT_RUN_FAILED)
+
+
+@atlan.command("status")
+@click.pass_context
+def atlan_status(ctx: click.Context) -> None:
+    """Show what waits in the outbox, and why."""
+    writer = _writer(ctx)
+    total, rows = writer.state.outbox_status()
+    click.echo(f"{total} writes pending in the outbox")
+    for uri, reason, attempts in rows:
+        click.echo(f"  {uri}  ({attempts} attempts): {reason}")
 
 
 def main() -> None:

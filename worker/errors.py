@@ -16,6 +16,10 @@ into reports, since it may quote data.
     │   ├── EndpointUnreachable         yes
     │   └── SourceNotFound              no         a local path or prefix that does not exist
     ├── StoreUnavailable                yes        S3 5xx / throttling / timeouts for one object
+    ├── CatalogWriteError               -          an Atlan write; the plan goes to the outbox
+    │   ├── CatalogUnavailable          yes        429/5xx after retries, timeouts, network
+    │   ├── CatalogAuthError            no         API key rejected or not permitted (401/403)
+    │   └── CatalogRejected             no         the request itself is wrong (400/404/409)
     └── ObjectError                     -          recorded for the object, the run goes on
         ├── ObjectSkipped               no         status "skipped"
         │   ├── EmptyObject
@@ -66,6 +70,31 @@ class RunError(EnrichmentError):
     """The run as a whole cannot proceed; the CLI prints the message and exits 1."""
 
     kind = "run_error"
+
+
+class CatalogWriteError(EnrichmentError):
+    """Writing to the catalog (Atlan) failed; the message names the operation, never data."""
+
+    kind = "catalog_write_error"
+
+
+class CatalogUnavailable(CatalogWriteError):
+    """Atlan did not answer usefully within the retry budget (429, 5xx, timeout, network)."""
+
+    kind = "catalog_unavailable"
+    retryable = True
+
+
+class CatalogAuthError(CatalogWriteError):
+    """Atlan rejected the API key, or the key lacks a permission."""
+
+    kind = "catalog_auth_error"
+
+
+class CatalogRejected(CatalogWriteError):
+    """Atlan rejected the request (bad payload, missing referenced asset, conflict)."""
+
+    kind = "catalog_rejected"
 
 
 class BucketNotFound(RunError):

@@ -92,6 +92,68 @@ class PiiSettings(_Section):
     batch_size: int = Field(256, ge=1, description="Texts per spaCy batch.")
 
 
+#: Default Atlan tag name per entity (the umbrella tag is ``AtlanSettings.umbrella_tag``).
+DEFAULT_TAGS: dict[str, str] = {
+    "PERSON": "PII Person Name",
+    "EMAIL_ADDRESS": "PII Email",
+    "PHONE_NUMBER": "PII Phone",
+    "US_SSN": "PII SSN",
+    "CREDIT_CARD": "PII Credit Card",
+    "IBAN_CODE": "PII IBAN",
+    "IP_ADDRESS": "PII IP Address",
+    "STREET_ADDRESS": "PII Street Address",
+    "DATE_OF_BIRTH": "PII Date of Birth",
+    "US_DRIVER_LICENSE": "PII Driver License",
+    "US_PASSPORT": "PII Passport",
+    "SG_NRIC_FIN": "PII NRIC FIN",
+    "URL": "PII URL",
+}
+
+
+class AtlanSettings(_Section):
+    """Writing results to Atlan (pyatlan). Off until ``enabled`` is true.
+
+    ``base_url`` and ``api_key`` default to ``ATLAN_BASE_URL`` and ``ATLAN_API_KEY``, the
+    variables pyatlan itself reads.
+    """
+
+    enabled: bool = False
+    base_url: str | None = Field(None, description="Default: $ATLAN_BASE_URL.")
+    api_key: SecretStr | None = Field(None, description="Default: $ATLAN_API_KEY.")
+    connection_name: str = Field("s3-enricher", description="S3 connection to find or create.")
+    connection_qualified_name: str | None = Field(
+        None, description="Use this S3 connection (default/s3/<epoch>) instead of looking it up."
+    )
+    umbrella_tag: str = "PII"
+    tags: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_TAGS), description="Atlan tag name per entity."
+    )
+    tag_color: Literal["GREEN", "YELLOW", "RED", "GRAY"] = "RED"
+    custom_metadata_set: str = Field("s3-enricher", description="Custom metadata set name.")
+    write_policy: Literal["auto", "suggest", "off"] = "auto"
+    apply_threshold: float = Field(0.9, gt=0, le=1, description="auto: confidence to tag.")
+    entity_thresholds: dict[str, float] = Field(
+        default_factory=dict, description="Per-entity overrides of apply_threshold."
+    )
+    auto_remove: bool = Field(
+        False, description="Remove s3-enricher's own tags a re-scan no longer supports."
+    )
+    propagate: bool = Field(True, description="Tags propagate through lineage.")
+    batch_size: int = Field(20, ge=1, le=200)
+    max_retries: int = Field(3, ge=0, le=10, description="pyatlan retries per request.")
+    backoff_s: float = Field(0.5, ge=0, description="Retry backoff factor.")
+    connect_timeout_s: float = Field(10.0, gt=0)
+    read_timeout_s: float = Field(60.0, gt=0)
+
+    def threshold(self, entity: str) -> float:
+        """The confidence at or above which ``entity`` is applied under ``auto``."""
+        return self.entity_thresholds.get(entity, self.apply_threshold)
+
+    def tag_for(self, entity: str) -> str:
+        """The Atlan tag name of ``entity`` (custom entities: ``PII <ENTITY>``)."""
+        return self.tags.get(entity, f"PII {entity}")
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -109,6 +171,7 @@ class Settings(BaseSettings):
     s3: S3Settings = Field(default_factory=S3Settings)  # type: ignore[arg-type]
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)  # type: ignore[arg-type]
     pii: PiiSettings = Field(default_factory=PiiSettings)  # type: ignore[arg-type]
+    atlan: AtlanSettings = Field(default_factory=AtlanSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -98,6 +98,47 @@ findings = Table(
     Column("evidence", JSON, nullable=False),
 )
 
+#: What s3-enricher last wrote to each Atlan asset (to tell its work from people's).
+atlan_written = Table(
+    "atlan_written",
+    metadata,
+    Column("qualified_name", String(2048), primary_key=True),
+    Column("description_hash", String(64)),
+    Column("tags", JSON, nullable=False),
+    Column("custom_metadata_hash", String(64)),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Atlan writes that failed after retries, kept until a flush succeeds (one per object).
+atlan_outbox = Table(
+    "atlan_outbox",
+    metadata,
+    Column("object_uri", String(2048), primary_key=True),
+    Column("desired", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_queued_at", DateTime(timezone=True), nullable=False),
+    Column("last_tried_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Findings a steward decides (the review issue builds on this table).
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("object_uri", String(2048), nullable=False, index=True),
+    Column("qualified_name", String(2048), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("tag", String(255), nullable=False),
+    Column("entity", String(64)),
+    Column("column_name", String(1024)),
+    Column("confidence", Float),
+    Column("reason", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets a reader (e.g. a report) look while a scan writes; busy_timeout avoids

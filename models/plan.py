@@ -1,0 +1,192 @@
+"""What s3-enricher wants an S3 object to look like in the catalog, and the writes to get there.
+
+Pure data: :mod:`worker.atlan.plan` computes an :class:`EnrichmentPlan` from a
+:class:`DesiredObject` (what the scan found), a :class:`CurrentObject` (what Atlan has) and a
+:class:`WrittenState` (what s3-enricher wrote last time, kept in the local catalog). None of
+them holds a sampled value: descriptions and custom metadata are built from counts, shares and
+entity names only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A finding that is not applied automatically; a steward decides it.
+
+    :param kind: ``"tag"`` (apply ``tag``) or ``"tag-removal"`` (remove s3-enricher's own tag
+        that the latest scan no longer supports).
+    """
+
+    object_uri: str
+    qualified_name: str
+    kind: str
+    tag: str
+    entity: str | None
+    column: str | None
+    confidence: float | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredObject:
+    """One object as s3-enricher wants it in Atlan.
+
+    :param attributes: technical attributes by pyatlan field name (``s3_e_tag`` ...); only
+        known values, never ``None`` (a ``None`` would clear the field in Atlan).
+    :param tags: tag names to apply (entity tags and the umbrella tag).
+    :param custom_metadata: values of s3-enricher's custom metadata set, by attribute
+        display name.
+    """
+
+    object_uri: str
+    bucket: str
+    key: str
+    region: str | None
+    attributes: dict[str, Any]
+    description: str
+    tags: frozenset[str]
+    custom_metadata: dict[str, Any]
+    suggestions: tuple[Suggestion, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able form, for the durable outbox."""
+        return {
+            "object_uri": self.object_uri,
+            "bucket": self.bucket,
+            "key": self.key,
+            "region": self.region,
+            "attributes": self.attributes,
+            "description": self.description,
+            "tags": sorted(self.tags),
+            "custom_metadata": self.custom_metadata,
+            "suggestions": [
+                {
+                    "object_uri": s.object_uri,
+                    "qualified_name": s.qualified_name,
+                    "kind": s.kind,
+                    "tag": s.tag,
+                    "entity": s.entity,
+                    "column": s.column,
+                    "confidence": s.confidence,
+                    "reason": s.reason,
+                }
+                for s in self.suggestions
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DesiredObject:
+        """Inverse of :meth:`to_json`."""
+        return cls(
+            object_uri=data["object_uri"],
+            bucket=data["bucket"],
+            key=data["key"],
+            region=data.get("region"),
+            attributes=dict(data["attributes"]),
+            description=data["description"],
+            tags=frozenset(data["tags"]),
+            custom_metadata=dict(data["custom_metadata"]),
+            suggestions=tuple(Suggestion(**s) for s in data.get("suggestions", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentObject:
+    """What Atlan holds for an object (``None`` fields: not set).
+
+    :param direct_tags: names of tags attached to the object itself (propagated ones are
+        excluded: they belong to an upstream asset).
+    """
+
+    qualified_name: str
+    guid: str
+    attributes: dict[str, Any]
+    description: str | None
+    user_description: str | None
+    direct_tags: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenState:
+    """What s3-enricher wrote to one asset last time (from the local catalog).
+
+    :param description_hash: sha256 of the description it wrote, to tell its own text from a
+        person's.
+    :param tags: the tags it applied (a person's tags are the others).
+    :param custom_metadata_hash: sha256 of the custom metadata values it wrote.
+    """
+
+    qualified_name: str
+    description_hash: str | None = None
+    tags: frozenset[str] = frozenset()
+    custom_metadata_hash: str | None = None
+
+
+@dataclass(slots=True)
+class ObjectPlan:
+    """The writes for one object; empty when Atlan already matches.
+
+    :param create: the object does not exist yet (a full upsert).
+    :param attributes: attributes to set (changed ones only, when it exists).
+    :param description: the description to write, or ``None`` to leave it.
+    :param add_tags: tags to append.
+    :param remove_tags: s3-enricher's own tags to remove (only under ``auto_remove``).
+    :param custom_metadata: custom metadata to merge, or ``None`` when unchanged.
+    """
+
+    qualified_name: str
+    name: str
+    bucket_qualified_name: str
+    bucket: str
+    prefix: str
+    create: bool = False
+    attributes: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    add_tags: frozenset[str] = frozenset()
+    remove_tags: frozenset[str] = frozenset()
+    custom_metadata: dict[str, Any] | None = None
+    suggestions: tuple[Suggestion, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def asset_write(self) -> bool:
+        """Whether phase 1 (the asset itself) has anything to send."""
+        return (
+            self.create
+            or bool(self.attributes)
+            or self.description is not None
+            or self.custom_metadata is not None
+        )
+
+    @property
+    def tag_write(self) -> bool:
+        """Whether phase 2 (tags) has anything to send."""
+        return bool(self.add_tags or self.remove_tags)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to send for this object."""
+        return not (self.asset_write or self.tag_write)
+
+
+@dataclass(slots=True)
+class EnrichmentPlan:
+    """Every write of one flush, in the phases Atlan requires (buckets, objects, tags)."""
+
+    connection_qualified_name: str
+    buckets: dict[str, str] = field(default_factory=dict)  # bucket QN -> bucket name
+    new_buckets: set[str] = field(default_factory=set)
+    objects: list[ObjectPlan] = field(default_factory=list)
+
+    @property
+    def mutations(self) -> int:
+        """How many assets will be written (phase 1 and phase 2 counted separately)."""
+        return (
+            len(self.new_buckets)
+            + sum(1 for o in self.objects if o.asset_write)
+            + sum(1 for o in self.objects if o.tag_write)
+        )

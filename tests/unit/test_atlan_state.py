@@ -1,0 +1,54 @@
+"""The Atlan writer's memory in the local catalog, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from models.plan import DesiredObject, ObjectPlan, Suggestion, WrittenState
+from worker.catalog.atlan_state import SqlAtlanState
+from worker.catalog.sql import SqlLocalCatalog, suggestions
+
+
+def _desired(uri: str = "s3://lake/a.csv") -> DesiredObject:
+    return DesiredObject(uri, "lake", uri.split("/", 3)[3], None, {"s3_e_tag": "e"}, "d",
+                         frozenset({"PII"}), {"Row count": 3})  # fmt: skip
+
+
+def test_written_state_round_trip(database_url: str) -> None:
+    state = SqlAtlanState(SqlLocalCatalog(database_url))
+    assert state.written_states(["q1"]) == {}
+    state.save_written_states([WrittenState("q1", "h", frozenset({"PII"}), "c")])
+    state.save_written_states([WrittenState("q1", "h2", frozenset({"PII", "X"}), "c2")])
+    assert state.written_states(["q1", "q2"]) == {
+        "q1": WrittenState("q1", "h2", frozenset({"PII", "X"}), "c2")
+    }
+    state.catalog.engine.dispose()
+
+
+def test_outbox_keeps_one_entry_per_object_with_attempts(database_url: str) -> None:
+    state = SqlAtlanState(SqlLocalCatalog(database_url))
+    state.outbox_put([_desired(), _desired("s3://lake/b.csv")], "Atlan is unavailable")
+    state.outbox_put([_desired()], "still unavailable")
+    total, rows = state.outbox_status()
+    assert total == 2
+    assert ("s3://lake/a.csv", "still unavailable", 2) in rows
+    assert [d.object_uri for d in state.outbox_items()] == ["s3://lake/a.csv", "s3://lake/b.csv"]
+    assert state.outbox_items()[0] == _desired()
+    state.outbox_remove(["s3://lake/a.csv"])
+    assert state.outbox_status()[0] == 1
+    state.catalog.engine.dispose()
+
+
+def test_suggestions_are_refreshed_but_decisions_never_overwritten(database_url: str) -> None:
+    state = SqlAtlanState(SqlLocalCatalog(database_url))
+    s = Suggestion("s3://lake/a.csv", "q", "tag", "PII Email", "EMAIL_ADDRESS", "email", 0.8, "r")
+    plan = ObjectPlan("q", "a.csv", "b", "lake", "", suggestions=(s,))
+    assert state.save_suggestions([plan]) == 1
+    assert state.save_suggestions([plan]) == 0
+    with state.catalog.engine.begin() as conn:
+        conn.execute(update(suggestions).values(state="rejected"))
+    assert state.save_suggestions([plan]) == 0
+    with state.catalog.engine.connect() as conn:
+        rows = conn.execute(suggestions.select()).all()
+    assert [r.state for r in rows] == ["rejected"]
+    state.catalog.engine.dispose()

@@ -1,0 +1,1 @@
+"""Atlan adapter: the CatalogWriter on pyatlan, its planning and its error mapping."""
