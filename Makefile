@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test lint typecheck unit services lake bench bench-pii clean
+.PHONY: install demo test lint typecheck unit services lake bench bench-pii bench-atlan clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: install
 bench-pii: install
 	$(BIN)/python bench/accuracy.py --split test --markdown
 	$(BIN)/python bench/speed.py
+
+## Atlan writes: mutating requests and time for 1,000 objects, then an unchanged re-scan.
+bench-atlan: install
+	$(BIN)/python bench/atlan.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache enricher.db report.json

@@ -238,10 +238,7 @@ def scan(
     if output_format == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        out = Console()
-        if not out.is_terminal:
-            # Piped or captured output is read later, often in a log: do not wrap at 80.
-            out = Console(width=160)
+        out = _console()
         out.print(_summary_table(results, roots))
         for r in results:
             if r.error is not None and r.status is ObjectStatus.FAILED:
@@ -281,7 +278,7 @@ def _write_to_atlan(
     if writer is None:
         return
     desired = [d for r in results if (d := desired_object(r, settings.atlan)) is not None]
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     try:
         if dry_run:
             plan = writer.plan(desired)
@@ -343,6 +340,15 @@ def _print_plan(plan: Any, output_format: str) -> None:
             str(r["suggestions"]),
         )  # fmt: skip
     Console(width=160).print(table)
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console that does not wrap at 80 columns when piped or captured.
+
+    Captured output is read later, often in a log, where wrapped lines only hurt.
+    """
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=160)
 
 
 def _safe_url(url: str) -> str:

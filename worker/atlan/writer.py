@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from models.plan import CurrentObject, DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
@@ -103,6 +104,13 @@ class CheckResult:
     name: str
     ok: bool
     message: str
+
+
+def _plain(value: Any) -> Any:
+    """Atlan's form of a value as we send it: pyatlan reads epoch-ms dates as datetimes."""
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return value
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -319,7 +327,8 @@ class AtlanCatalogWriter:
         from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 
         found: dict[str, CurrentObject] = {}
-        fields = [getattr(S3Object, a.upper()) for a in _TECHNICAL]
+        # pyatlan names the search fields without the underscore after "S3" (S3OBJECT_SIZE).
+        fields = [getattr(S3Object, a.upper().replace("S3_", "S3", 1)) for a in _TECHNICAL]
         for chunk in _chunks(list(qualified_names), _SEARCH_CHUNK):
             search = (
                 FluentSearch()
@@ -341,7 +350,7 @@ class AtlanCatalogWriter:
                         for tag in (asset.atlan_tags or [])
                         if tag.entity_guid in (None, asset.guid)
                     )
-                    attrs = {a: getattr(asset, a, None) for a in _TECHNICAL}
+                    attrs = {a: _plain(getattr(asset, a, None)) for a in _TECHNICAL}
                     found[qn] = CurrentObject(
                         qualified_name=qn,
                         guid=str(asset.guid),

@@ -1,0 +1,81 @@
+"""Fixtures for tests against the fake Atlan server (``tests/atlan_server.py``).
+
+To use them, import the fixtures into a test module or ``conftest.py``::
+
+    from tests.integration import atlan_conftest_fixtures as _atlan
+
+    atlan_server = _atlan.atlan_server
+    atlan_client = _atlan.atlan_client
+
+pyatlan is imported lazily (it costs ~5 s), so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.atlan_server import FakeAtlan
+
+if TYPE_CHECKING:
+    from pyatlan.client.atlan import AtlanClient
+
+API_KEY = "test-key"
+
+
+def make_atlan_client(
+    server: FakeAtlan,
+    *,
+    api_key: str = API_KEY,
+    read_timeout: float = 10.0,
+    total_retries: int = 3,
+) -> AtlanClient:
+    """A real pyatlan client on the fake server, with short timeouts and fast retries.
+
+    ``proxy=None`` matters: pyatlan passes ``HTTP(S)_PROXY`` to httpx explicitly and ignores
+    ``NO_PROXY``, so without it a developer's proxy would receive the 127.0.0.1 requests.
+    """
+    from httpx_retries import Retry
+    from pyatlan.client.atlan import AtlanClient
+
+    return AtlanClient(  # type: ignore[no-untyped-call]
+        base_url=server.base_url,
+        api_key=api_key,
+        proxy=None,
+        connect_timeout=5.0,
+        read_timeout=read_timeout,
+        retry=Retry(
+            total=total_retries,
+            backoff_factor=0.05,
+            respect_retry_after_header=True,
+            status_forcelist=[429, 500, 502, 503, 504],
+            allowed_methods=["GET", "POST", "PUT", "DELETE"],
+        ),
+    )
+
+
+def close_atlan_client(client: AtlanClient) -> None:
+    """Close the client's HTTP connection pool (pyatlan has no public close)."""
+    session = getattr(client, "_session", None)
+    if session is not None:
+        session.close()
+
+
+@pytest.fixture(scope="session")
+def atlan_server() -> Iterator[FakeAtlan]:
+    """One fake Atlan per session on a free loopback port."""
+    with FakeAtlan(api_key=API_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def atlan_client(atlan_server: FakeAtlan) -> Iterator[AtlanClient]:
+    """A fresh pyatlan client (empty caches) on a freshly reset fake Atlan."""
+    atlan_server.reset()
+    client = make_atlan_client(atlan_server)
+    try:
+        yield client
+    finally:
+        close_atlan_client(client)
