@@ -277,7 +277,10 @@ def _write_to_atlan(
         return
     if writer is None:
         return
-    desired = [d for r in results if (d := desired_object(r, settings.atlan)) is not None]
+    region = settings.s3.region
+    desired = [
+        d for r in results if (d := desired_object(r, settings.atlan, region=region)) is not None
+    ]
     err = _console(stderr=True)
     try:
         if dry_run:

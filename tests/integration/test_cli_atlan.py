@@ -58,6 +58,8 @@ def test_scan_writes_to_atlan_and_rescan_sends_nothing(
     assert "Atlan: 1 created" in scan.stderr
     (obj,) = atlan_server.entities("S3Object")
     qn = obj["attributes"]["qualifiedName"]
+    assert obj["attributes"]["awsRegion"] == "us-east-1"
+    assert obj["attributes"]["s3ObjectSize"] == len(data["good/customers.parquet"])
     assert qn.endswith(f"/{bucket}/crm/customers.parquet")
     tags = set(atlan_server.tag_names("S3Object", qn))
     assert {"PII", "PII Email", "PII SSN"} <= tags

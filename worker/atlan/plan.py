@@ -95,7 +95,10 @@ def _description(result: EnrichmentResult, applied: list[tuple[str, str]]) -> st
 
 
 def desired_object(
-    result: EnrichmentResult, settings: AtlanSettings, now: datetime | None = None
+    result: EnrichmentResult,
+    settings: AtlanSettings,
+    now: datetime | None = None,
+    region: str | None = None,
 ) -> DesiredObject | None:
     """What ``result``'s object should look like in Atlan, or ``None`` if it is not written.
 
@@ -120,6 +123,7 @@ def desired_object(
     if info.last_modified is not None:
         attributes["s3_object_last_modified_time"] = int(info.last_modified.timestamp() * 1000)
     for attr, value in (
+        ("aws_region", region),
         ("s3_object_content_type", info.content_type),
         ("s3_object_storage_class", info.storage_class),
         ("s3_object_version_id", info.version_id),
@@ -198,7 +202,7 @@ def desired_object(
         object_uri=result.ref.uri,
         bucket=bucket,
         key=key,
-        region=None,
+        region=region,
         attributes=attributes,
         description=_description(result, applied),
         tags=frozenset(tags),

@@ -44,6 +44,7 @@ _TECHNICAL = (
     "s3_object_content_type",
     "s3_object_storage_class",
     "s3_object_version_id",
+    "aws_region",
 )
 _SEARCH_CHUNK = 50
 
