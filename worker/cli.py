@@ -460,6 +460,181 @@ def atlan_status(ctx: click.Context) -> None:
         click.echo(f"  {uri}  ({attempts} attempts): {reason}")
 
 
+@cli.command("worker")
+@click.option(
+    "--queues",
+    default="enrich,jobs,atlan",
+    show_default=True,
+    help="Comma-separated queues to consume (enrich, jobs, atlan).",
+)
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Pool processes.")
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def worker_cmd(ctx: click.Context, queues: str, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker (prefork) on Redis; models load on each process's first task."""
+    from worker.tasks.app import QUEUES, make_app
+
+    settings = _settings(ctx, None)
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(wanted) - set(QUEUES))
+    if unknown:
+        _fail(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(QUEUES)}")
+    app = make_app(settings)
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--concurrency={concurrency or settings.celery.concurrency}",
+            f"--queues={','.join(wanted)}",
+            "--pool=prefork",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@cli.command("beat")
+@click.option(
+    "--schedule-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("celerybeat-schedule"),
+    show_default=True,
+    help="Where beat keeps the last run times.",
+)
+@click.pass_context
+def beat_cmd(ctx: click.Context, schedule_file: Path) -> None:
+    """Run the scheduler: periodic discovery jobs from celery.schedules in the settings."""
+    from worker.tasks.app import make_app
+
+    settings = _settings(ctx, None)
+    if not settings.celery.schedules:
+        _fail("no celery.schedules in the settings: nothing to schedule")
+    app = make_app(settings)
+    app.start(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"])
+
+
+@cli.group()
+def job() -> None:
+    """Bulk (re)classification jobs run by the workers: start, status, cancel, resume, list."""
+
+
+def _job_store(settings: Settings) -> Any:
+    from worker.catalog.sql import SqlLocalCatalog
+    from worker.jobs.store import SqlJobStore
+
+    return SqlJobStore(SqlLocalCatalog(settings.database_url))
+
+
+@job.command("start")
+@click.argument("uri")
+@click.option("--only-changed", is_flag=True, help="Skip objects whose ETag is unchanged.")
+@click.option("--diff-only", is_flag=True, help="Classify and record, write nothing to Atlan.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only objects matching.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip objects matching.")
+@click.pass_context
+def job_start(
+    ctx: click.Context,
+    uri: str,
+    only_changed: bool,
+    diff_only: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> None:
+    """Start a job over every object under URI; prints the job id."""
+    from worker.tasks.app import make_app
+    from worker.tasks.tasks import start_job
+
+    settings = _settings(ctx, None)
+    try:
+        ref = ObjectRef.parse(uri)
+        deps = build_deps(settings)
+        options = {
+            "force": not only_changed,
+            "diff_only": diff_only,
+            "include": list(include),
+            "exclude": list(exclude),
+        }
+        job_id = start_job(_job_store(settings), deps, ref.uri, options)
+        make_app(settings).send_task("s3e.list_page", (job_id,), queue="jobs")
+    except (EnrichmentError, ValueError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+        return
+    click.echo(job_id)
+
+
+def _progress_line(p: Any) -> str:
+    elapsed = max(1e-6, (p.updated_at - p.created_at).total_seconds())
+    rate = p.finished / elapsed
+    total = p.listed if p.listing_done else None
+    left = (total - p.finished) if total is not None else None
+    eta = f"{left / rate:,.0f} s" if left is not None and rate > 0 else "–"
+    of = f"{total:,}" if total is not None else f"{p.listed:,}+"
+    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(p.counts.items()))
+    return (
+        f"{p.id} {p.state:<9} {p.finished:,}/{of} ({counts or 'nothing yet'}) "
+        f"{rate:.1f} obj/s ETA {eta} · {p.target}"
+    )
+
+
+@job.command("status")
+@click.argument("job_id")
+@click.option("--watch", is_flag=True, help="Refresh until the job is complete.")
+@click.option("--interval", type=float, default=1.0, show_default=True)
+@click.pass_context
+def job_status(ctx: click.Context, job_id: str, watch: bool, interval: float) -> None:
+    """Progress of a job: done, failed, skipped, rate, ETA."""
+    settings = _settings(ctx, None)
+    store = _job_store(settings)
+    while True:
+        p = store.progress(job_id)
+        if p is None:
+            _fail(f"no job {job_id!r}")
+            return
+        if p.complete and p.state == "running":
+            store.set_state(job_id, "done")
+            p = store.progress(job_id)
+        click.echo(_progress_line(p))
+        if not watch or p.state != "running":
+            return
+        time.sleep(interval)
+
+
+@job.command("cancel")
+@click.argument("job_id")
+@click.pass_context
+def job_cancel(ctx: click.Context, job_id: str) -> None:
+    """Stop a job: listing stops and queued objects are skipped; `resume` continues it."""
+    store = _job_store(_settings(ctx, None))
+    if store.get(job_id) is None:
+        _fail(f"no job {job_id!r}")
+    store.set_state(job_id, "cancelled")
+    click.echo(f"{job_id} cancelled")
+
+
+@job.command("resume")
+@click.argument("job_id")
+@click.pass_context
+def job_resume(ctx: click.Context, job_id: str) -> None:
+    """Continue a cancelled or crashed job without redoing finished objects."""
+    from worker.tasks.app import make_app
+
+    settings = _settings(ctx, None)
+    store = _job_store(settings)
+    if store.get(job_id) is None:
+        _fail(f"no job {job_id!r}")
+    store.set_state(job_id, "running")
+    make_app(settings).send_task("s3e.resume", (job_id,), queue="jobs")
+    click.echo(f"{job_id} resumed")
+
+
+@job.command("list")
+@click.pass_context
+def job_list(ctx: click.Context) -> None:
+    """The newest jobs with their progress."""
+    for p in _job_store(_settings(ctx, None)).list_jobs():
+        click.echo(_progress_line(p))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="enricher")

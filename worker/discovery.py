@@ -9,7 +9,8 @@ from models import ObjectInfo, ObjectRef
 from worker.ports import ObjectStore
 
 
-def _relative(info: ObjectInfo, root: ObjectRef) -> str:
+def relative_path(info: ObjectInfo, root: ObjectRef) -> str:
+    """The object's path relative to the scanned ``root`` (its name when they are equal)."""
     key, base = info.ref.key, root.key
     if base and key.startswith(base):
         return key[len(base) :].lstrip("/") or info.ref.name
@@ -48,7 +49,7 @@ def discover(
         for info in store.list_objects(root.uri):
             if info.ref.uri in seen:
                 continue
-            if not matches(_relative(info, root), include, exclude):
+            if not matches(relative_path(info, root), include, exclude):
                 continue
             seen.add(info.ref.uri)
             yield info

@@ -154,6 +154,35 @@ class AtlanSettings(_Section):
         return self.tags.get(entity, f"PII {entity}")
 
 
+class ScheduleEntry(_Section):
+    """A periodic discovery scan run by ``enricher beat``."""
+
+    uri: str = Field(description="s3://bucket/prefix to scan.")
+    every_minutes: float = Field(60.0, gt=0)
+    only_changed: bool = True
+
+
+class CelerySettings(_Section):
+    """Celery on Redis: queues, redelivery and time limits (see docs in the README)."""
+
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    result_backend: str = "redis://127.0.0.1:6379/1"
+    visibility_timeout_s: int = Field(
+        1800, ge=10, description="Longer than the longest task, or tasks run twice."
+    )
+    unacked_restore_interval_s: float = Field(
+        2.0, gt=0, description="How often a dead worker's unacked tasks are looked for."
+    )
+    task_time_limit_s: int = Field(900, ge=10, description="Hard limit per task.")
+    task_soft_time_limit_s: int = Field(600, ge=5)
+    concurrency: int = Field(2, ge=1)
+    atlan_flush_delay_s: float = Field(
+        2.0, ge=0, description="Collect Atlan writes this long (or 20 assets) before sending."
+    )
+    page_size: int = Field(1000, ge=1, le=1000, description="Keys per listing task.")
+    schedules: list[ScheduleEntry] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -172,6 +201,7 @@ class Settings(BaseSettings):
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)  # type: ignore[arg-type]
     pii: PiiSettings = Field(default_factory=PiiSettings)  # type: ignore[arg-type]
     atlan: AtlanSettings = Field(default_factory=AtlanSettings)  # type: ignore[arg-type]
+    celery: CelerySettings = Field(default_factory=CelerySettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

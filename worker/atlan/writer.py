@@ -11,7 +11,7 @@ not be written goes to the durable outbox with its reason and is retried by
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -134,6 +134,8 @@ class AtlanCatalogWriter:
         self.state = state
         self._client = client
         self._connection_qn = settings.connection_qualified_name
+        #: Called after every write request (a Celery flush uses it to keep its lock alive).
+        self.on_request: Callable[[], None] | None = None
 
     @property
     def client(self) -> AtlanClient:
@@ -449,18 +451,18 @@ class AtlanCatalogWriter:
             for chunk in _chunks(buckets, size):
                 with atlan_errors("registering S3 buckets"):
                     self.client.asset.save(list(chunk))
-                report.requests += 1
+                self._sent(report)
             asset_writes = [o for o in pending if o.asset_write]
             for chunk in _chunks(asset_writes, size):
                 self._save_objects(conn, chunk)
-                report.requests += 1
+                self._sent(report)
                 report.created += sum(1 for o in chunk if o.create)
                 report.updated += sum(1 for o in chunk if not o.create)
                 # Tags come next; remember what is done so far only when they are too.
             tag_writes = [o for o in pending if o.tag_write]
             for chunk in _chunks(tag_writes, size):
                 self._save_tags(chunk)
-                report.requests += 1
+                self._sent(report)
                 report.tags_added += sum(len(o.add_tags) for o in chunk)
                 report.tags_removed += sum(len(o.remove_tags) for o in chunk)
         except CatalogWriteError as exc:
@@ -474,6 +476,11 @@ class AtlanCatalogWriter:
             return
         self._remember(pending, by_uri, uri_of)
         self.state.outbox_remove([uri_of[o.qualified_name] for o in pending])
+
+    def _sent(self, report: WriteReport) -> None:
+        report.requests += 1
+        if self.on_request is not None:
+            self.on_request()
 
     def _remember(
         self, plans: Sequence[ObjectPlan], by_uri: dict[str, DesiredObject], uri_of: dict[str, str]

@@ -139,6 +139,34 @@ suggestions = Table(
     Column("last_seen", DateTime(timezone=True), nullable=False),
 )
 
+#: Bulk jobs (``enricher job ...``): one row per job, progress is counted from job_items.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("target", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("cursor", Text),
+    Column("listing_done", Boolean, nullable=False),
+    Column("listed", Integer, nullable=False),
+    Column("run_id", String(36)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per (job, object): the idempotent record of what happened to it.
+job_items = Table(
+    "job_items",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("uri", String(2048), primary_key=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("error_kind", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets a reader (e.g. a report) look while a scan writes; busy_timeout avoids

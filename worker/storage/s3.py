@@ -348,6 +348,47 @@ class S3ObjectStore:
         if prefix and not seen_any:
             raise SourceNotFound(f"nothing found at s3://{bucket}/{prefix}")
 
+    def list_page(
+        self, uri: str, start_after: str | None, limit: int = 1000
+    ) -> tuple[list[ObjectInfo], str | None]:
+        """One page of the objects under an ``s3://`` prefix, after key ``start_after``.
+
+        Resumable by key (S3 lists in key order), so a bulk job can stop and resume without
+        holding or re-listing what came before.
+
+        :returns: the objects and the key to continue after, or ``None`` at the end.
+        :raises BucketNotFound, CredentialsRejected, AccessDenied, EndpointUnreachable: as
+            :meth:`list_objects`.
+        """
+        bucket, prefix = _split(uri)
+        kwargs: dict[str, Any] = {"Bucket": bucket, "MaxKeys": min(limit, 1000)}
+        if prefix:
+            kwargs["Prefix"] = prefix
+        if start_after:
+            kwargs["StartAfter"] = start_after
+        try:
+            page = self.client.list_objects_v2(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            self._raise(exc, "list", bucket, prefix)
+        infos: list[ObjectInfo] = []
+        last: str | None = None
+        for item in page.get("Contents", []):
+            key = item.get("Key", "")
+            last = key or last
+            if not key or key.endswith("/"):
+                continue
+            infos.append(
+                ObjectInfo(
+                    ref=ObjectRef(f"s3://{bucket}/{key}"),
+                    size=int(item.get("Size", 0)),
+                    etag=_etag(item.get("ETag")),
+                    last_modified=_utc(item.get("LastModified")),
+                    content_type=None,
+                    storage_class=item.get("StorageClass") or "STANDARD",
+                )
+            )
+        return infos, (last if page.get("IsTruncated") and last else None)
+
     def _probe_listing(self, bucket: str, prefix: str) -> None:
         """List at most one key under ``prefix``, raising what the listing raises."""
         try:

@@ -1,0 +1,1 @@
+"""Bulk reclassification jobs: object lists at scale (listings, S3 Inventory) and progress."""

@@ -1,0 +1,1 @@
+"""Celery app and tasks (queues enrich, jobs, atlan)."""

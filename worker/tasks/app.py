@@ -1,0 +1,91 @@
+"""The Celery application: queues, redelivery settings and tasks, from one settings object.
+
+Queues: ``enrich`` (one object per task: ids in, a summary out, never sampled values), ``jobs``
+(listing pages and bookkeeping) and ``atlan`` (batched writes from the outbox). JSON only.
+
+Exactly-once *effect* under crashes comes from at-least-once delivery plus idempotent work:
+``acks_late`` with ``task_reject_on_worker_lost`` brings a killed pool process's task back at
+once; a whole worker killed leaves its tasks unacked in Redis, and the unacked-restore sweep
+(every ``unacked_restore_interval_s``, throttle 1) returns them after the visibility timeout,
+which is longer than the longest task (``task_time_limit_s``). A task that runs twice finds the
+object current in the local catalog (same ETag and classifier versions) and does nothing; the
+job's per-object row is upserted; Atlan writes are planned as a difference, so a repeated
+flush sends nothing.
+
+Nothing connects or loads at import: :func:`make_app` is called by ``enricher worker``,
+``enricher beat`` and the job commands with the settings they loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue  # type: ignore[attr-defined]
+
+from worker.settings import Settings
+
+QUEUES = ("enrich", "jobs", "atlan")
+
+#: The settings of this process, set by :func:`make_app`; pool processes inherit it by fork.
+_settings: Settings | None = None
+
+
+def current_settings() -> Settings:
+    """The settings :func:`make_app` was built with (in a worker: the parent's, by fork).
+
+    :raises RuntimeError: no app was made in this process.
+    """
+    if _settings is None:
+        raise RuntimeError("make_app() was not called in this process")
+    return _settings
+
+
+def make_app(settings: Settings) -> Celery:
+    """Build the Celery app with s3-enricher's tasks registered; connects to nothing yet."""
+    global _settings
+    _settings = settings
+    c = settings.celery
+    app = Celery("s3enricher", broker=c.broker_url, backend=c.result_backend)
+    transport: dict[str, Any] = {
+        # Longer than the hard time limit, so a running task is never handed out twice.
+        "visibility_timeout": max(c.visibility_timeout_s, c.task_time_limit_s + 5),
+        "unacked_restore_interval": c.unacked_restore_interval_s,
+        "unacked_restore_throttle": 1,
+    }
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=c.task_time_limit_s,
+        task_soft_time_limit=c.task_soft_time_limit_s,
+        broker_transport_options=transport,
+        result_backend_transport_options=transport,
+        broker_connection_retry_on_startup=True,
+        result_expires=24 * 3600,
+        task_queues=[Queue(q) for q in QUEUES],  # type: ignore[no-untyped-call]
+        task_default_queue="enrich",
+        task_routes={
+            "s3e.enrich": {"queue": "enrich"},
+            "s3e.list_page": {"queue": "jobs"},
+            "s3e.resume": {"queue": "jobs"},
+            "s3e.start_scheduled": {"queue": "jobs"},
+            "s3e.atlan_flush": {"queue": "atlan"},
+        },
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            f"scan-{i}": {
+                "task": "s3e.start_scheduled",
+                "schedule": entry.every_minutes * 60,
+                "args": (entry.uri, entry.only_changed),
+            }
+            for i, entry in enumerate(c.schedules)
+        },
+    )
+    from worker.tasks.tasks import register
+
+    register(app)
+    return app
