@@ -386,6 +386,8 @@ class FakeAtlan:
         rest = parts[2:]
         if rest == ["entity", "bulk"] and method == "POST":
             return _Reply.of_json(200, self._bulk(query, body or {}))
+        if rest == ["entity", "bulk"] and method == "DELETE":
+            return _Reply.of_json(200, self._soft_delete(query_all.get("guid", [])))
         if rest == ["search", "indexsearch"] and method == "POST":
             return _Reply.of_json(200, self._search(body or {}))
         if rest == ["types", "typedefs"]:
@@ -414,6 +416,15 @@ class FakeAtlan:
         raise AtlasError(404, "ATLAS-404-00-001", f"fake Atlan: no route {method} {path}")
 
     # ------------------------------------------------------------------ entities
+
+    def _soft_delete(self, guids: list[str]) -> JSON:
+        """Archive (soft-delete) entities: status DELETED, kept in the store."""
+        deleted = []
+        for guid in guids:
+            entity = self._get_by_guid(guid)
+            entity["status"] = "DELETED"
+            deleted.append(self._header(entity))
+        return {"mutatedEntities": {"DELETE": deleted}}
 
     def _get_by_qn(self, type_name: str, qualified_name: str) -> JSON:
         found = self._entities.get((type_name, qualified_name))

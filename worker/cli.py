@@ -514,6 +514,58 @@ def beat_cmd(ctx: click.Context, schedule_file: Path) -> None:
 
 
 @cli.group()
+def events() -> None:
+    """S3 event intake: object created/removed notifications become tasks."""
+
+
+@events.command("sqs")
+@click.option("--queue-url", required=True, help="The SQS queue S3 notifies.")
+@click.pass_context
+def events_sqs(ctx: click.Context, queue_url: str) -> None:
+    """Consume S3 notifications from SQS until stopped (SIGTERM/SIGINT).
+
+    ObjectCreated → an enrich task; ObjectRemoved → archive in the catalog and Atlan.
+    A message is deleted only after its tasks are enqueued; s3:TestEvent is skipped.
+    """
+    import signal
+    import threading
+
+    from worker.events.s3_events import ObjectEvent
+    from worker.events.sqs import SqsEventConsumer, make_sqs_client
+    from worker.tasks.app import make_app
+
+    settings = _settings(ctx, None)
+    ev, s3 = settings.events, settings.s3
+    key_id = ev.access_key_id or s3.access_key_id
+    secret = ev.secret_access_key or s3.secret_access_key
+    try:
+        client = make_sqs_client(
+            ev.sqs_endpoint_url,
+            ev.region or s3.region,
+            key_id.get_secret_value() if key_id else "",
+            secret.get_secret_value() if secret else "",
+        )
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    app = make_app(settings)
+
+    def handle(batch: list[ObjectEvent]) -> None:
+        for e in batch:
+            if e.kind == "created":
+                app.send_task("s3e.enrich", (f"s3://{e.bucket}/{e.key}",), queue="enrich")
+            else:
+                app.send_task("s3e.object_removed", (e.bucket, e.key), queue="enrich")
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    consumer = SqsEventConsumer(queue_url, client, handle, wait_seconds=ev.wait_seconds)
+    click.echo(f"consuming S3 events from {queue_url}", err=True)
+    consumer.run(stop)
+
+
+@cli.group()
 def job() -> None:
     """Bulk (re)classification jobs run by the workers: start, status, cancel, resume, list."""
 
@@ -527,6 +579,11 @@ def _job_store(settings: Settings) -> Any:
 
 @job.command("start")
 @click.argument("uri")
+@click.option(
+    "--inventory",
+    metavar="MANIFEST",
+    help="Take the keys from an S3 Inventory manifest.json (s3:// or a path): no LIST.",
+)
 @click.option("--only-changed", is_flag=True, help="Skip objects whose ETag is unchanged.")
 @click.option("--diff-only", is_flag=True, help="Classify and record, write nothing to Atlan.")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only objects matching.")
@@ -535,6 +592,7 @@ def _job_store(settings: Settings) -> Any:
 def job_start(
     ctx: click.Context,
     uri: str,
+    inventory: str | None,
     only_changed: bool,
     diff_only: bool,
     include: tuple[str, ...],
@@ -553,6 +611,7 @@ def job_start(
             "diff_only": diff_only,
             "include": list(include),
             "exclude": list(exclude),
+            "inventory": inventory,
         }
         job_id = start_job(_job_store(settings), deps, ref.uri, options)
         make_app(settings).send_task("s3e.list_page", (job_id,), queue="jobs")

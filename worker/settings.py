@@ -183,6 +183,16 @@ class CelerySettings(_Section):
     schedules: list[ScheduleEntry] = Field(default_factory=list)
 
 
+class EventsSettings(_Section):
+    """S3 event intake: SQS queue access (credentials default to the s3 section's)."""
+
+    sqs_endpoint_url: str | None = Field(None, description="e.g. a moto/ElasticMQ URL; None: AWS.")
+    region: str | None = Field(None, description="Default: s3.region.")
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+    wait_seconds: int = Field(10, ge=0, le=20, description="SQS long-poll wait.")
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -202,6 +212,7 @@ class Settings(BaseSettings):
     pii: PiiSettings = Field(default_factory=PiiSettings)  # type: ignore[arg-type]
     atlan: AtlanSettings = Field(default_factory=AtlanSettings)  # type: ignore[arg-type]
     celery: CelerySettings = Field(default_factory=CelerySettings)  # type: ignore[arg-type]
+    events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -211,3 +211,123 @@ def test_cancel_then_resume_without_redoing(
     assert f"classified {n}" in line, line
     listing = run_enricher(["job", "list"], env, tmp_path).stdout
     assert job_id in listing
+
+
+def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
+    env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from tests.seaweed import free_ports
+
+    (port,) = free_ports(1)
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        opts: dict[str, Any] = {
+            "endpoint_url": endpoint,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        s3, sqs = boto3.client("s3", **opts), boto3.client("sqs", **opts)
+        queue_url = sqs.create_queue(QueueName="lake-events")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+        s3.create_bucket(Bucket="evlake")
+        s3.put_bucket_notification_configuration(
+            Bucket="evlake",
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": arn["Attributes"]["QueueArn"],
+                        "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+                    }
+                ]
+            },
+        )
+        env = {
+            **env,
+            "ENRICH_S3__ENDPOINT_URL": endpoint,
+            "ENRICH_EVENTS__SQS_ENDPOINT_URL": endpoint,
+            "ENRICH_EVENTS__WAIT_SECONDS": "1",
+        }
+        assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
+        workers.append(Worker(env, tmp_path))
+        full = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
+        full.update(env)
+        consumer = subprocess.Popen(
+            [ENRICHER, "events", "sqs", "--queue-url", queue_url],
+            env=full,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(3)  # the consumer is up and has skipped the TestEvent
+            server = atlan_server_of(env)
+            keys = ["in/a.csv", "in/dir with space/ü.csv"]
+            started = time.monotonic()
+            for key in keys:
+                s3.put_object(Bucket="evlake", Key=key, Body=csv_bytes(40))
+            while len(server.entities("S3Object")) < 2 and time.monotonic() - started < 10:
+                time.sleep(0.2)
+            latency = time.monotonic() - started
+            names = sorted(e["attributes"]["s3ObjectKey"] for e in server.entities("S3Object"))
+            assert names == sorted(keys), (names, latency)
+            assert latency < 10
+            # A removal archives the asset (soft delete), never removes it.
+            s3.delete_object(Bucket="evlake", Key="in/a.csv")
+            deadline = time.monotonic() + 15
+            archived: Any = None
+            while time.monotonic() < deadline:
+                qn = next(
+                    e["attributes"]["qualifiedName"]
+                    for e in server.entities("S3Object")
+                    if e["attributes"]["s3ObjectKey"] == "in/a.csv"
+                )
+                archived = server.entity("S3Object", qn)
+                if archived and archived["status"] == "DELETED":
+                    break
+                time.sleep(0.3)
+            assert archived is not None and archived["status"] == "DELETED"
+            assert (
+                sqs.get_queue_attributes(
+                    QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+                )["Attributes"]["ApproximateNumberOfMessages"]
+                == "0"
+            )
+        finally:
+            consumer.terminate()
+            consumer.wait(15)
+    finally:
+        moto.stop()
+
+
+def test_inventory_job_with_diff_only_writes_nothing_to_atlan(
+    seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    from tests.integration.test_inventory_s3 import upload
+    from tests.unit.test_inventory import Row, write_inventory
+
+    n = 15
+    _upload(seaweed, bucket, n)
+    rows = [Row(key=f"bulk/part-{i:04d}.csv", size=1, bucket=bucket) for i in range(n)]
+    rows.append(Row(key="bulk/deleted.csv", delete=True, size=None, bucket=bucket))
+    rows.append(Row(key="other/x.csv", bucket=bucket))  # outside the job's prefix
+    inv_root = tmp_path / "inv"
+    write_inventory(inv_root, [rows], dest=bucket, extra={"sourceBucket": bucket})
+    manifest = upload(seaweed.client(), bucket, inv_root / bucket)
+    assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
+    workers.append(Worker(env, tmp_path))
+    start = run_enricher(
+        ["job", "start", f"s3://{bucket}/bulk/", "--inventory", manifest, "--diff-only"],
+        env,
+        tmp_path,
+    )
+    assert start.returncode == 0, start.stderr
+    line = _wait_complete(start.stdout.strip(), env, tmp_path, 120)
+    assert f"{n}/{n}" in line and f"classified {n}" in line, line
+    time.sleep(2)
+    assert atlan_server_of(env).entities("S3Object") == []  # diff-only: nothing written

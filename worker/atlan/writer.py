@@ -477,6 +477,20 @@ class AtlanCatalogWriter:
         self._remember(pending, by_uri, uri_of)
         self.state.outbox_remove([uri_of[o.qualified_name] for o in pending])
 
+    def archive(self, bucket: str, key: str) -> bool:
+        """Archive (soft-delete) the object's asset in Atlan; never a hard delete.
+
+        :returns: whether an active asset was archived (``False``: none existed).
+        :raises CatalogWriteError: Atlan refused or is unavailable.
+        """
+        qn = object_qualified_name(self.connection_qualified_name(), bucket, key)
+        current = self._current([qn]).get(qn)
+        if current is None:
+            return False
+        with atlan_errors("archiving an S3 object"):
+            self.client.asset.delete_by_guid(current.guid)
+        return True
+
     def _sent(self, report: WriteReport) -> None:
         report.requests += 1
         if self.on_request is not None:

@@ -221,6 +221,19 @@ class SqlLocalCatalog:
             and dict(row.classifier_versions or {}) == dict(classifier_versions)
         )
 
+    def archive(self, uri: str) -> bool:
+        """Mark an object removed from its store as ``archived`` (its findings are kept).
+
+        :returns: whether the catalog knew the object.
+        """
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(objects)
+                .where(objects.c.uri == uri)
+                .values(status="archived", scanned_at=datetime.now(UTC))
+            )
+        return bool(done.rowcount)
+
     def start_run(self, command: str, targets: list[str]) -> str:
         """Insert a run row and return its id."""
         run_id = str(uuid.uuid4())

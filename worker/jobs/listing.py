@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from models import ObjectInfo, ObjectRef
@@ -38,3 +39,32 @@ def list_page(
         next_key = infos[-1].ref.key if len(after) > limit else None
     kept = [i for i in infos if matches(relative_path(i, ref), include, exclude)]
     return kept, next_key
+
+
+def inventory_page(
+    store: ObjectStore,
+    manifest_uri: str,
+    target: str,
+    cursor: str | None,
+    limit: int,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> tuple[list[ObjectInfo], str | None]:
+    """The next objects of an S3 Inventory report (no LIST at all), after ``cursor``.
+
+    :param target: ``s3://bucket/prefix`` the job covers (filters the report's rows).
+    :param cursor: the JSON cursor returned by the previous page, ``None`` to start.
+    :returns: the objects and the JSON cursor to continue from (``None``: the end).
+    :raises InventoryError: the manifest or a data file is invalid.
+    """
+    from worker.jobs.inventory import InventoryCursor, iter_inventory, read_manifest
+
+    manifest = read_manifest(store, manifest_uri)
+    start = InventoryCursor.from_dict(json.loads(cursor)) if cursor else None
+    ref = ObjectRef.parse(target)
+    for objects, after in iter_inventory(store, manifest, prefix=target, chunk_size=limit,
+                                         start=start):  # fmt: skip
+        kept = [i for i in objects if matches(relative_path(i, ref), include, exclude)]
+        done = after.file_index >= len(manifest.files)
+        return kept, None if done else json.dumps(after.as_dict())
+    return [], None

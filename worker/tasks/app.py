@@ -74,6 +74,7 @@ def make_app(settings: Settings) -> Celery:
             "s3e.resume": {"queue": "jobs"},
             "s3e.start_scheduled": {"queue": "jobs"},
             "s3e.atlan_flush": {"queue": "atlan"},
+            "s3e.object_removed": {"queue": "enrich"},
         },
         worker_hijack_root_logger=False,
         beat_schedule={

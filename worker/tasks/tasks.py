@@ -16,6 +16,7 @@ from celery import Celery, Task
 
 from models import ObjectRef, ObjectStatus
 from worker.errors import EnrichmentError, RunError, StoreUnavailable
+from worker.jobs.listing import inventory_page
 from worker.jobs.listing import list_page as list_objects_page
 from worker.jobs.store import SqlJobStore
 from worker.pipeline import Deps, EnrichOptions, enrich_object
@@ -139,14 +140,25 @@ def register(app: Celery) -> None:
             return {"job": job_id, "listed": 0}
         opts = job["options"]
         try:
-            infos, next_key = list_objects_page(
-                ctx.deps.store,
-                job["target"],
-                job["cursor"],
-                ctx.settings.celery.page_size,
-                include=opts.get("include", []),
-                exclude=opts.get("exclude", []),
-            )
+            if opts.get("inventory"):
+                infos, next_key = inventory_page(
+                    ctx.deps.store,
+                    opts["inventory"],
+                    job["target"],
+                    job["cursor"],
+                    ctx.settings.celery.page_size,
+                    include=opts.get("include", []),
+                    exclude=opts.get("exclude", []),
+                )
+            else:
+                infos, next_key = list_objects_page(
+                    ctx.deps.store,
+                    job["target"],
+                    job["cursor"],
+                    ctx.settings.celery.page_size,
+                    include=opts.get("include", []),
+                    exclude=opts.get("exclude", []),
+                )
         except StoreUnavailable as exc:
             raise self.retry(exc=exc, countdown=5) from exc
         except EnrichmentError as exc:
@@ -187,6 +199,36 @@ def register(app: Celery) -> None:
         if not job["listing_done"]:
             list_page.apply_async((job_id,), queue="jobs")
         return {"job": job_id, "resent": sent}
+
+    @app.task(name="s3e.object_removed", bind=True, max_retries=5)
+    def object_removed(self: Task, bucket: str, key: str) -> dict[str, Any]:
+        """Archive a removed object in the local catalog and in Atlan (never hard-deleted).
+
+        A removal event can name an old version while the object still exists: a HEAD
+        decides, and an object that is still there is left alone.
+        """
+        from worker.errors import ObjectVanished
+
+        ctx = context()
+        ref = ObjectRef(f"s3://{bucket}/{key}")
+        try:
+            ctx.deps.store.head(ref)
+            return {"uri": ref.uri, "status": "still exists"}
+        except ObjectVanished:
+            pass
+        except StoreUnavailable as exc:
+            raise self.retry(exc=exc, countdown=5) from exc
+        catalog = ctx.jobs.catalog
+        known = catalog.archive(ref.uri)
+        archived = False
+        if ctx.writer is not None:
+            try:
+                archived = ctx.writer.archive(bucket, key)
+            except EnrichmentError as exc:
+                if exc.retryable:
+                    raise self.retry(exc=exc, countdown=10) from exc
+                logger.warning("could not archive %s in Atlan (%s)", ref.uri, exc.kind)
+        return {"uri": ref.uri, "status": "archived", "catalog": known, "atlan": archived}
 
     @app.task(name="s3e.start_scheduled")
     def start_scheduled(uri: str, only_changed: bool = True) -> dict[str, Any]:
