@@ -25,7 +25,7 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 
-CORE_SERVICES = {"minio", "minio-init", "redis", "postgres", "worker"}
+CORE_SERVICES = {"minio", "minio-init", "redis", "postgres", "worker", "initial-job"}
 LATER_SERVICES = {"review-ui", "flower"}
 
 # A subset of the Compose specification: enough to catch typos and misplaced keys.
@@ -156,8 +156,9 @@ def test_profiles(services: dict[str, dict[str, Any]]) -> None:
     for name in LATER_SERVICES:
         assert services[name]["profiles"] == ["later"], name
     assert services["review-ui"]["command"] == ["enricher", "serve"]
-    assert services["flower"]["command"] == ["celery", "-A", "worker.celery_app", "flower"]
-    assert services["worker"]["command"] == ["enricher", "scan", "s3://lake/"]
+    assert services["flower"]["command"] == ["celery", "--broker=redis://redis:6379/0", "flower"]
+    assert services["worker"]["command"] == ["enricher", "worker", "--concurrency", "2"]
+    assert services["initial-job"]["command"] == ["enricher", "job", "start", "s3://lake/"]
 
 
 def test_named_volumes_are_declared(compose: dict[str, Any]) -> None:
