@@ -19,8 +19,10 @@ from worker.catalog.sql import SqlLocalCatalog, job_items, jobs
 
 #: Job states. ``cancelled`` stops fan-out and makes queued tasks skip their object.
 STATES = ("running", "cancelled", "done")
-#: Item states; ``queued`` ones are what ``resume`` sends again.
-ITEM_DONE = ("classified", "skipped", "failed", "cancelled")
+#: Final item states: a task finding one of these for its object is a duplicate delivery.
+ITEM_DONE = ("classified", "skipped", "failed")
+#: Item states ``resume`` sends again.
+ITEM_OPEN = ("queued", "cancelled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,9 @@ class JobProgress:
 
     @property
     def finished(self) -> int:
-        """Objects with a final status."""
-        return sum(self.counts.get(s, 0) for s in ITEM_DONE)
+        """Objects with a final status (cancelled ones count while the job is cancelled)."""
+        done = sum(self.counts.get(s, 0) for s in ITEM_DONE)
+        return done + (self.counts.get("cancelled", 0) if self.state == "cancelled" else 0)
 
     @property
     def complete(self) -> bool:
@@ -169,6 +172,16 @@ class SqlJobStore:
                     pass
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
 
+    def item_status(self, job_id: str, uri: str) -> str | None:
+        """The object's status in the job (``queued``, a final status), or ``None``."""
+        with self.catalog.engine.connect() as conn:
+            status = conn.execute(
+                select(job_items.c.status).where(
+                    (job_items.c.job_id == job_id) & (job_items.c.uri == uri)
+                )
+            ).scalar_one_or_none()
+        return str(status) if status is not None else None
+
     def progress(self, job_id: str) -> JobProgress | None:
         """Counts per item status, and the job's state."""
         row = self.get(job_id)
@@ -204,8 +217,8 @@ class SqlJobStore:
         return [p for i in id_list if (p := self.progress(i)) is not None]
 
     def queued(self, job_id: str, after: str | None, limit: int) -> list[str]:
-        """Objects of the job still ``queued`` (for resume), in URI order after ``after``."""
-        cond = (job_items.c.job_id == job_id) & (job_items.c.status == "queued")
+        """Objects of the job not finished (queued or cancelled), in URI order after ``after``."""
+        cond = (job_items.c.job_id == job_id) & job_items.c.status.in_(ITEM_OPEN)
         if after:
             cond = cond & (job_items.c.uri > after)
         with self.catalog.engine.connect() as conn:

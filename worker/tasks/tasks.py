@@ -18,7 +18,7 @@ from models import ObjectRef, ObjectStatus
 from worker.errors import EnrichmentError, RunError, StoreUnavailable
 from worker.jobs.listing import inventory_page
 from worker.jobs.listing import list_page as list_objects_page
-from worker.jobs.store import SqlJobStore
+from worker.jobs.store import ITEM_DONE, SqlJobStore
 from worker.pipeline import Deps, EnrichOptions, enrich_object
 from worker.tasks.app import current_settings
 
@@ -100,6 +100,11 @@ def register(app: Celery) -> None:
                 if job is not None:
                     ctx.jobs.mark(job_id, uri, "cancelled")
                 return {"uri": uri, "status": "cancelled"}
+            done = ctx.jobs.item_status(job_id, uri)
+            if done in ITEM_DONE:
+                # A duplicate delivery (e.g. after a worker was killed before its ack): the
+                # object already has its result in this job, so no work and no write.
+                return {"uri": uri, "status": done, "duplicate": True}
             run_id = job["run_id"]
         else:
             run_id = None

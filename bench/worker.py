@@ -1,0 +1,228 @@
+"""Worker benchmark: objects per second with one and two worker processes, event latency.
+
+Everything real on 127.0.0.1: SeaweedFS (``tests/seaweed.py``) holds ``--objects`` typical
+objects (20 columns x 1,000 rows of CSV made with Faker), Redis (databases 13/14, flushed) is
+the broker, ``enricher worker`` runs with ``--concurrency 1`` and then ``2`` on a fresh catalog
+each time, the fake Atlan server receives the writes. Reported: wall time of the job (from
+``enricher job start`` to the last object done, models' first load included) and the rate.
+Then the event path: moto's S3 + SQS, ``enricher events sqs``, two worker processes, one
+object uploaded at a time; latency = upload until the asset exists in Atlan (p50/p95).
+
+Usage: ``python bench/worker.py [--objects 200] [--events 20]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+for _k, _v in (
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+):
+    os.environ.setdefault(_k, _v)
+
+ENRICHER = str(Path(sys.executable).with_name("enricher"))
+
+
+def typical_csv(seed: int) -> bytes:
+    """20 columns x 1,000 rows: the bench/pii.py table written as CSV."""
+    from bench.pii import build_table
+
+    table = build_table(1000, seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.name for c in table.columns])
+    for i in range(table.rows_sampled):
+        writer.writerow(["" if c.values[i] is None else c.values[i] for c in table.columns])
+    return out.getvalue().encode()
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    proc = subprocess.run(
+        [ENRICHER, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"enricher {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def start_worker(env: dict[str, str], cwd: Path, concurrency: int) -> subprocess.Popen[bytes]:
+    log = (cwd / f"worker-{concurrency}-{time.monotonic_ns()}.log").open("wb")
+    proc = subprocess.Popen(
+        [ENRICHER, "worker", f"--concurrency={concurrency}", "--loglevel=WARNING"],
+        env=env,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    time.sleep(4)  # start-up (no mingle/gossip)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def job_rate(base_env: dict[str, str], uri: str, concurrency: int, work: Path) -> tuple[float, int]:
+    import redis
+
+    for db in (13, 14):
+        redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
+    env = {**base_env, "ENRICH_DATABASE_URL": f"sqlite:///{work / f'c{concurrency}.db'}"}
+    worker = start_worker(env, work, concurrency)
+    try:
+        started = time.monotonic()
+        job_id = run(["job", "start", uri], env, work).strip()
+        while True:
+            line = run(["job", "status", job_id], env, work)
+            if line.split()[1] == "done":
+                break
+            time.sleep(0.5)
+        elapsed = time.monotonic() - started
+        done = int(line.split()[2].split("/")[0].replace(",", ""))
+        return elapsed, done
+    finally:
+        stop(worker)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the throughput and latency measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--objects", type=int, default=200)
+    parser.add_argument("--events", type=int, default=20)
+    args = parser.parse_args(argv)
+    from tests.atlan_server import FakeAtlan
+    from tests.seaweed import SeaweedServer
+
+    with tempfile.TemporaryDirectory() as tmp, SeaweedServer() as weed:
+        work = Path(tmp)
+        with FakeAtlan(api_key="bench-key") as atlan:
+            client = weed.client()
+            client.create_bucket(Bucket="bench")
+            bodies = [typical_csv(s) for s in range(10)]
+            for i in range(args.objects):
+                client.put_object(Bucket="bench", Key=f"t/part-{i:05d}.csv", Body=bodies[i % 10])
+            base = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
+            base.update(
+                {
+                    "ENRICH_S3__ENDPOINT_URL": weed.endpoint_url,
+                    "ENRICH_S3__ACCESS_KEY_ID": "testing",
+                    "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
+                    "ENRICH_CELERY__BROKER_URL": "redis://127.0.0.1:6379/13",
+                    "ENRICH_CELERY__RESULT_BACKEND": "redis://127.0.0.1:6379/14",
+                    "ENRICH_ATLAN__ENABLED": "true",
+                    "ATLAN_BASE_URL": atlan.base_url,
+                    "ATLAN_API_KEY": "bench-key",
+                }
+            )
+            run(["atlan", "init"], {**base, "ENRICH_DATABASE_URL": f"sqlite:///{work}/i.db"}, work)
+            results = {}
+            for concurrency in (1, 2):
+                atlan_before = len(atlan.entities("S3Object"))
+                elapsed, done = job_rate(base, "s3://bench/t/", concurrency, work)
+                results[concurrency] = (elapsed, done)
+                print(
+                    f"{concurrency} worker process(es): {done} objects in {elapsed:.1f} s = "
+                    f"{done / elapsed:.1f} objects/s (Atlan assets before: {atlan_before})",
+                    flush=True,
+                )
+            ratio = (results[2][1] / results[2][0]) / (results[1][1] / results[1][0])
+            print(f"scaling 1 -> 2 processes: x{ratio:.2f} (2 cores, client and servers too)")
+            latencies = event_latency(base, atlan, work, args.events, bodies[0])
+    p50 = statistics.median(latencies)
+    p95 = sorted(latencies)[max(0, int(round(0.95 * len(latencies))) - 1)]
+    print(f"event -> Atlan latency over {len(latencies)} uploads: p50 {p50:.2f} s, p95 {p95:.2f} s")
+    return 0
+
+
+def event_latency(
+    base: dict[str, str], atlan: Any, work: Path, count: int, body: bytes
+) -> list[float]:
+    """Upload ``count`` objects one by one to moto; time until each is an Atlan asset."""
+    import logging
+
+    import boto3
+    import redis
+    from moto.server import ThreadedMotoServer
+
+    from tests.seaweed import free_ports
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    for db in (13, 14):
+        redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
+    (port,) = free_ports(1)
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    opts: dict[str, Any] = {"endpoint_url": endpoint, "region_name": "us-east-1"}
+    s3, sqs = boto3.client("s3", **opts), boto3.client("sqs", **opts)
+    queue = sqs.create_queue(QueueName="bench-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+    s3.create_bucket(Bucket="evbench")
+    s3.put_bucket_notification_configuration(
+        Bucket="evbench",
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn["QueueArn"], "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    env = {
+        **base,
+        "ENRICH_DATABASE_URL": f"sqlite:///{work / 'ev.db'}",
+        "ENRICH_S3__ENDPOINT_URL": endpoint,
+        "ENRICH_EVENTS__SQS_ENDPOINT_URL": endpoint,
+        "ENRICH_EVENTS__WAIT_SECONDS": "1",
+        "ENRICH_CELERY__ATLAN_FLUSH_DELAY_S": "0.5",
+    }
+    worker = start_worker(env, work, 2)
+    consumer = subprocess.Popen(
+        [ENRICHER, "events", "sqs", "--queue-url", queue],
+        env=env,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    latencies: list[float] = []
+    try:
+        time.sleep(3)
+        # Warm-up: the first object pays the pool processes' model load.
+        keys = [f"ev/warm-{i}.csv" for i in range(2)] + [f"ev/{i:04d}.csv" for i in range(count)]
+        for n, key in enumerate(keys):
+            started = time.monotonic()
+            s3.put_object(Bucket="evbench", Key=key, Body=body)
+            while not any(e["attributes"].get("s3ObjectKey") == key
+                          for e in atlan.entities("S3Object")):  # fmt: skip
+                if time.monotonic() - started > 60:
+                    raise SystemExit(f"event for {key} did not reach Atlan in 60 s")
+                time.sleep(0.05)
+            if n >= 2:
+                latencies.append(time.monotonic() - started)
+    finally:
+        consumer.terminate()
+        consumer.wait(15)
+        stop(worker)
+        moto.stop()
+    return latencies
+
+
+if __name__ == "__main__":
+    sys.exit(main())
