@@ -565,6 +565,31 @@ def events_sqs(ctx: click.Context, queue_url: str) -> None:
     consumer.run(stop)
 
 
+@cli.command("serve")
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run the HTTP service (web.host, web.port): the S3 event webhook POST /events/s3."""
+    import uvicorn
+
+    from worker.events.s3_events import ObjectEvent
+    from worker.tasks.app import make_app
+    from worker.web.app import create_app
+
+    settings = _settings(ctx, None)
+    celery_app = make_app(settings)
+
+    def enqueue(batch: list[ObjectEvent]) -> None:
+        for e in batch:
+            if e.kind == "created":
+                celery_app.send_task("s3e.enrich", (f"s3://{e.bucket}/{e.key}",), queue="enrich")
+            else:
+                celery_app.send_task("s3e.object_removed", (e.bucket, e.key), queue="enrich")
+
+    secret = settings.web.webhook_secret
+    app = create_app(secret.get_secret_value() if secret else None, enqueue)
+    uvicorn.run(app, host=settings.web.host, port=settings.web.port, log_level="warning")
+
+
 @cli.group()
 def job() -> None:
     """Bulk (re)classification jobs run by the workers: start, status, cancel, resume, list."""

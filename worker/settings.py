@@ -193,6 +193,18 @@ class EventsSettings(_Section):
     wait_seconds: int = Field(10, ge=0, le=20, description="SQS long-poll wait.")
 
 
+class WebSettings(_Section):
+    """``enricher serve``: the HTTP service (S3 event webhook; the review UI later)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret for POST /events/s3 (Bearer token or HMAC-SHA256 of the "
+        "body); the webhook answers 503 until it is set.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -213,6 +225,7 @@ class Settings(BaseSettings):
     atlan: AtlanSettings = Field(default_factory=AtlanSettings)  # type: ignore[arg-type]
     celery: CelerySettings = Field(default_factory=CelerySettings)  # type: ignore[arg-type]
     events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]
+    web: WebSettings = Field(default_factory=WebSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(
