@@ -179,6 +179,11 @@ class CelerySettings(_Section):
     atlan_flush_delay_s: float = Field(
         2.0, ge=0, description="Collect Atlan writes this long (or 20 assets) before sending."
     )
+    atlan_rate_limit: str | None = Field(
+        None,
+        pattern=r"^\d+(\.\d+)?/[smh]$",
+        description="Celery rate limit of Atlan flushes per worker, e.g. '30/m'; None: none.",
+    )
     page_size: int = Field(1000, ge=1, le=1000, description="Keys per listing task.")
     schedules: list[ScheduleEntry] = Field(default_factory=list)
 

@@ -77,6 +77,9 @@ def make_app(settings: Settings) -> Celery:
             "s3e.object_removed": {"queue": "enrich"},
         },
         worker_hijack_root_logger=False,
+        task_annotations=(
+            {"s3e.atlan_flush": {"rate_limit": c.atlan_rate_limit}} if c.atlan_rate_limit else {}
+        ),
         beat_schedule={
             f"scan-{i}": {
                 "task": "s3e.start_scheduled",
