@@ -4,7 +4,7 @@ Nothing here performs I/O or imports a vendor SDK: ``classifiers`` and ``worker`
 on these types, never the other way round.
 """
 
-from models.findings import ColumnFinding, EntityFinding, Evidence
+from models.findings import ColumnFinding, EntityFinding, Evidence, LabelScore
 from models.labels import PII_ENTITIES
 from models.objects import ObjectInfo, ObjectRef
 from models.results import EnrichmentResult, ErrorInfo, ObjectStatus
@@ -18,6 +18,7 @@ __all__ = [
     "EntityFinding",
     "ErrorInfo",
     "Evidence",
+    "LabelScore",
     "ObjectInfo",
     "ObjectRef",
     "ObjectStatus",

@@ -83,14 +83,31 @@ class EntityFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelScore:
+    """A label (business type, dataset category) with its confidence in 0..1."""
+
+    label: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the JSON form used in reports."""
+        return {"label": self.label, "confidence": round(self.confidence, 4)}
+
+
+@dataclass(frozen=True, slots=True)
 class ColumnFinding:
     """Everything the classifiers concluded about one column.
 
     :param entities: every entity the system would apply or suggest, strongest first.
     :param warnings: per-column problems (a classifier that failed on this column ...).
+    :param business_type: what the column holds in business terms (``amount``, ``country``
+        ...), when a business classifier ran.
+    :param description: a one-line, value-free description of the column.
     """
 
     column: str
     data_type: str
     entities: tuple[EntityFinding, ...] = ()
     warnings: tuple[str, ...] = ()
+    business_type: LabelScore | None = None
+    description: str | None = None

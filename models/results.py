@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from models.findings import ColumnFinding
+from models.findings import ColumnFinding, LabelScore
 from models.objects import ObjectInfo, ObjectRef
 from models.samples import TableSample
 
@@ -45,3 +45,5 @@ class EnrichmentResult:
     classifier_versions: dict[str, str] = field(default_factory=dict)
     bytes_read: int = 0
     duration_s: float = 0.0
+    categories: tuple[LabelScore, ...] = ()
+    description: str | None = None

@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from classifiers.base import Classifier
+from classifiers.describe import describe_column, describe_object
 from models import (
     ColumnFinding,
     EnrichmentResult,
     ErrorInfo,
+    LabelScore,
     ObjectInfo,
     ObjectRef,
     ObjectStatus,
@@ -110,6 +112,8 @@ def enrich_object(
                 readers.append(reader)
                 sample = sample_object(reader, options.sampling)
             columns, warnings = _classify(sample, deps.classifiers)
+            categories = _categorise(sample, columns, deps.classifiers, warnings)
+            columns = tuple(replace(c, description=describe_column(c)) for c in columns)
             result = EnrichmentResult(
                 ref=ref,
                 status=ObjectStatus.CLASSIFIED,
@@ -120,6 +124,8 @@ def enrich_object(
                 classifier_versions=versions,
                 bytes_read=sum(r.bytes_read for r in readers),
                 duration_s=time.monotonic() - started,
+                categories=categories,
+                description=describe_object(sample, columns, categories),
             )
     except (RunError, StoreUnavailable):
         raise
@@ -179,7 +185,32 @@ def _classify(
                 data_type=current.data_type,
                 entities=tuple(entities),
                 warnings=current.warnings + finding.warnings,
+                business_type=finding.business_type or current.business_type,
             )
     if classifiers and failures == len(classifiers):
         raise ClassificationFailed(f"all {failures} classifiers failed: " + "; ".join(warnings))
     return tuple(merged.values()), tuple(warnings)
+
+
+def _categorise(
+    sample: TableSample,
+    columns: Sequence[ColumnFinding],
+    classifiers: Sequence[Classifier],
+    warnings: list[str] | tuple[str, ...],
+) -> tuple[LabelScore, ...]:
+    """Dataset categories from the first classifier that offers ``classify_table``.
+
+    Such a classifier sees the merged column findings (PII entities, business types). A
+    failure is a warning, never a failed object.
+    """
+    for classifier in classifiers:
+        table = getattr(classifier, "classify_table", None)
+        if table is None:
+            continue
+        try:
+            return tuple(table(sample, columns))
+        except Exception as exc:  # noqa: BLE001 - categories are optional
+            log.warning("%s: categories failed (%s)", classifier.name, type(exc).__name__)
+            if isinstance(warnings, list):
+                warnings.append(f"classifier {classifier.name} failed on categories")
+    return ()

@@ -50,8 +50,9 @@ def object_entry(result: EnrichmentResult) -> dict[str, Any]:
             else None
         ),
         "details": dict(sample.details) if sample else {},
-        "category": None,
-        "description": None,
+        "category": result.categories[0].to_dict() if result.categories else None,
+        "categories": [c.to_dict() for c in result.categories],
+        "description": result.description,
         "columns": [
             {
                 "name": c.column,
@@ -66,6 +67,8 @@ def object_entry(result: EnrichmentResult) -> dict[str, Any]:
                     }
                     for e in c.entities
                 ],
+                "business_type": c.business_type.to_dict() if c.business_type else None,
+                "description": c.description,
                 "warnings": list(c.warnings),
             }
             for c in result.columns

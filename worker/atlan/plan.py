@@ -35,6 +35,7 @@ CM_ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "Schema": ("string", True),
     "Classifier versions": ("string", False),
     "Evidence summary": ("string", False),
+    "Category": ("string", False),
     "Review state": ("string", False),
     "Reviewed by": ("string", False),
     "Results updated at": ("date", False),
@@ -185,6 +186,9 @@ def desired_object(
         "Review state": "pending review" if suggestions else ("applied" if tags else "no PII"),
         "Results updated at": int(now.timestamp() * 1000),
     }
+    if result.categories:
+        top = result.categories[0]
+        cm["Category"] = f"{top.label} {top.confidence:.2f}"
     if sample is not None:
         cm["Format"] = sample.format
         if sample.compression:
@@ -204,7 +208,7 @@ def desired_object(
         key=key,
         region=region,
         attributes=attributes,
-        description=_description(result, applied),
+        description=result.description or _description(result, applied),
         tags=frozenset(tags),
         custom_metadata=cm,
         suggestions=tuple(suggestions),
