@@ -211,3 +211,23 @@ def test_two_workers_initialise_at_once(atlan_server: FakeAtlan, tmp_path: Path)
     names = atlan_server.typedef_names("CLASSIFICATION")
     assert len(names) == len(set(names))  # no duplicate tag definitions
     assert len(set(conns)) == 1  # both settle on one connection
+
+
+def test_init_adds_attributes_a_newer_version_needs(
+    writer: AtlanCatalogWriter, atlan_server: FakeAtlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from worker.atlan import plan
+
+    extended = {**plan.CM_ATTRIBUTES, "Lineage summary": ("string", False)}
+    monkeypatch.setattr(plan, "CM_ATTRIBUTES", extended)
+    monkeypatch.setattr("worker.atlan.writer.CM_ATTRIBUTES", extended)
+    lines = writer.init()
+    assert "custom metadata 's3-enricher': added Lineage summary" in lines
+    assert writer.init()[-2] == "custom metadata 's3-enricher': exists"
+    d = _desired("f.csv")
+    d.custom_metadata["Lineage summary"] = "pg -> s3"
+    assert writer.write([d]).error is None
+    qn = _qn(writer, "f.csv")
+    assert atlan_server.custom_metadata("S3Object", qn, "s3-enricher")["Lineage summary"] == (
+        "pg -> s3"
+    )

@@ -194,12 +194,29 @@ class AtlanCatalogWriter:
         name = self.settings.custom_metadata_set
         with atlan_errors("reading custom metadata definitions"):
             client.custom_metadata_cache.refresh_cache()
+            types = {"string": Prim.STRING, "int": Prim.INTEGER, "date": Prim.DATE}
             try:
                 client.custom_metadata_cache.get_id_for_name(name)
-                return f"custom metadata {name!r}: exists"
             except NotFoundError:
                 pass
-            types = {"string": Prim.STRING, "int": Prim.INTEGER, "date": Prim.DATE}
+            else:
+                # An older s3-enricher created the set: add the attributes it lacks.
+                existing = client.custom_metadata_cache.get_custom_metadata_def(name)
+                have = {a.display_name for a in existing.attribute_defs or []}
+                missing = [a for a in CM_ATTRIBUTES if a not in have]
+                if not missing:
+                    return f"custom metadata {name!r}: exists"
+                existing.attribute_defs = list(existing.attribute_defs or []) + [
+                    AttributeDef.create(
+                        client=client,
+                        display_name=attr,
+                        attribute_type=types[CM_ATTRIBUTES[attr][0]],
+                        multi_valued=CM_ATTRIBUTES[attr][1],
+                    )
+                    for attr in missing
+                ]
+                client.typedef.update(existing)
+                return f"custom metadata {name!r}: added {', '.join(missing)}"
             cm = CustomMetadataDef.create(display_name=name)
             cm.attribute_defs = [
                 AttributeDef.create(
