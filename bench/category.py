@@ -1,0 +1,234 @@
+"""Business categories and column business types: the model against two baselines.
+
+Usage: ``python bench/category.py [--artifacts models/artifacts] [--json out.json]``.
+
+Runs on the ``test`` split of :mod:`classifiers.business.corpus` (other seed, held-out name
+variants for half its columns, plotly rows never used in training). Reports, in one run:
+
+- category accuracy and macro F1, column-type macro (and weighted) F1 for the model, the
+  majority class of the training split, and keyword rules (taxonomy keywords against path and
+  column-name tokens for categories; column-name rules for types);
+- calibration of the top category (expected calibration error over 10 bins, Brier score);
+- breakdowns: plotly tables only, columns with opaque names;
+- inference cost per object in ms (features + both models; loading excluded).
+
+Targets: category accuracy >= 0.85, column-type macro F1 >= 0.85; prints PASS/FAIL and exits
+1 on FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
+
+from classifiers.business.corpus import LabelledTable, build_corpus  # noqa: E402
+from classifiers.business.features import name_tokens, path_tokens  # noqa: E402
+from classifiers.business.model import SUGGESTION_THRESHOLD, BusinessModel  # noqa: E402
+from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
+
+TARGET_CATEGORY_ACCURACY = 0.85
+TARGET_COLUMN_MACRO_F1 = 0.85
+_OPAQUE = re.compile(r"^(col_|field|c|attr_|column)\d+$")
+
+#: Column-name rules for the keyword baseline of column types (first match wins).
+NAME_RULES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("url", frozenset({"url", "link", "website", "page", "referrer"})),
+    ("version_string", frozenset({"version", "firmware", "fw"})),
+    ("product_code_sku", frozenset({"sku", "code", "article", "part"})),
+    ("currency_code", frozenset({"currency", "ccy", "curr"})),
+    ("postal_code", frozenset({"zip", "zipcode", "postcode", "postal"})),
+    ("country", frozenset({"country", "nation", "iso"})),
+    ("city", frozenset({"city", "town", "municipality", "locality"})),
+    ("percentage", frozenset({"pct", "percent", "rate", "ctr", "ratio", "probability"})),
+    ("timestamp", frozenset({"ts", "timestamp", "time", "at"})),
+    ("date", frozenset({"date", "day", "on", "dob", "year"})),
+    ("boolean_flag", frozenset({"is", "has", "flag", "active", "opted"})),
+    ("amount", frozenset({"amount", "price", "total", "salary", "cost", "budget", "pay"})),
+    ("quantity", frozenset({"qty", "quantity", "count", "units", "num", "clicks", "points"})),
+    ("person_data", frozenset({"name", "email", "phone", "address", "ip", "street"})),
+    ("free_text", frozenset({"description", "notes", "comment", "summary", "message"})),
+    ("measurement", frozenset({"kg", "cm", "temperature", "weight", "lat", "lon", "length"})),
+    ("identifier", frozenset({"id", "uuid", "key"})),
+)
+
+
+def keyword_category(table: LabelledTable, taxonomy: Taxonomy, fallback: str) -> str:
+    """The category whose keywords match most path and column-name tokens."""
+    tokens = path_tokens(table.sample)
+    for col in table.sample.columns:
+        tokens.extend(name_tokens(col.name))
+        tokens.append("_".join(name_tokens(col.name)))
+    counts = Counter(tokens)
+    best, best_score = fallback, 0
+    for cat in taxonomy.categories:
+        score = sum(counts[k] for k in cat.keywords)
+        if score > best_score:
+            best, best_score = cat.name, score
+    return best
+
+
+def keyword_column_type(name: str, fallback: str) -> str:
+    """The first :data:`NAME_RULES` type whose keywords meet the name's tokens."""
+    toks = set(name_tokens(name))
+    for ctype, words in NAME_RULES:
+        if toks & words:
+            if ctype == "identifier" and len(toks) > 1:
+                return "foreign_key_id"
+            return ctype
+    return fallback
+
+
+def calibration(confidences: list[float], correct: list[bool], bins: int = 10) -> float:
+    """Expected calibration error of top-1 confidences."""
+    total = len(confidences)
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, c in enumerate(confidences) if lo < c <= hi or (b == 0 and c == 0)]
+        if idx:
+            acc = sum(correct[i] for i in idx) / len(idx)
+            conf = sum(confidences[i] for i in idx) / len(idx)
+            ece += len(idx) / total * abs(acc - conf)
+    return ece
+
+
+def run(artifacts: Path | None) -> dict[str, Any]:
+    model = BusinessModel.load(artifacts)
+    taxonomy = load_taxonomy()
+    train = build_corpus("train")
+    test = build_corpus("test")
+    major_cat = Counter(t.category for t in train).most_common(1)[0][0]
+    major_col = Counter(c for t in train for c in t.column_types).most_common(1)[0][0]
+
+    y_cat: list[str] = []
+    y_col: list[str] = []
+    pred_cat: dict[str, list[str]] = {"model": [], "majority": [], "keywords": []}
+    pred_col: dict[str, list[str]] = {"model": [], "majority": [], "keywords": []}
+    conf: list[float] = []
+    brier = 0.0
+    plotly_idx: list[int] = []
+    opaque_idx: list[int] = []
+    elapsed = 0.0
+    for i, table in enumerate(test):
+        started = time.perf_counter()
+        types = model.column_types(table.sample)
+        top = model.categories(table.sample, types, table.pii, top=len(model.category_labels))
+        elapsed += time.perf_counter() - started
+        y_cat.append(table.category)
+        pred_cat["model"].append(top[0][0])
+        pred_cat["majority"].append(major_cat)
+        pred_cat["keywords"].append(keyword_category(table, taxonomy, major_cat))
+        conf.append(top[0][1])
+        brier += sum((p - (1.0 if label == table.category else 0.0)) ** 2 for label, p in top)
+        if table.source.startswith("plotly:"):
+            plotly_idx.append(i)
+        for col, truth, (ptype, _) in zip(
+            table.sample.columns, table.column_types, types, strict=True
+        ):
+            if _OPAQUE.match(col.name):
+                opaque_idx.append(len(y_col))
+            y_col.append(truth)
+            pred_col["model"].append(ptype)
+            pred_col["majority"].append(major_col)
+            pred_col["keywords"].append(keyword_column_type(col.name, major_col))
+
+    def cat_scores(pred: list[str], idx: list[int] | None = None) -> dict[str, float]:
+        ys = y_cat if idx is None else [y_cat[i] for i in idx]
+        ps = pred if idx is None else [pred[i] for i in idx]
+        return {
+            "accuracy": round(float(accuracy_score(ys, ps)), 4),
+            "macro_f1": round(float(f1_score(ys, ps, average="macro", zero_division=0)), 4),
+        }
+
+    def col_scores(pred: list[str], idx: list[int] | None = None) -> dict[str, float]:
+        ys = y_col if idx is None else [y_col[i] for i in idx]
+        ps = pred if idx is None else [pred[i] for i in idx]
+        return {
+            "macro_f1": round(float(f1_score(ys, ps, average="macro", zero_division=0)), 4),
+            "weighted_f1": round(float(f1_score(ys, ps, average="weighted", zero_division=0)), 4),
+        }
+
+    correct = [p == y for p, y in zip(pred_cat["model"], y_cat, strict=True)]
+    low = [i for i, c in enumerate(conf) if c < SUGGESTION_THRESHOLD]
+    per_type = f1_score(y_col, pred_col["model"], average=None, labels=sorted(set(y_col)))
+    return {
+        "model_version": model.version,
+        "test_tables": len(test),
+        "test_columns": len(y_col),
+        "categories": {name: cat_scores(p) for name, p in pred_cat.items()},
+        "column_types": {name: col_scores(p) for name, p in pred_col.items()},
+        "per_type_f1": {
+            t: round(float(f), 3) for t, f in zip(sorted(set(y_col)), per_type, strict=True)
+        },
+        "plotly_only": {
+            "tables": len(plotly_idx),
+            "category": cat_scores(pred_cat["model"], plotly_idx),
+        },
+        "opaque_names": {
+            "columns": len(opaque_idx),
+            "column_types": col_scores(pred_col["model"], opaque_idx),
+        },
+        "calibration": {
+            "top1_ece": round(calibration(conf, correct), 4),
+            "brier": round(brier / len(test), 4),
+            "mean_top1_confidence": round(sum(conf) / len(conf), 4),
+            "below_threshold_share": round(len(low) / len(test), 4),
+            "accuracy_below_threshold": round(sum(correct[i] for i in low) / len(low), 4)
+            if low
+            else None,
+        },
+        "ms_per_object": round(1000 * elapsed / len(test), 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="business category / column type benchmark")
+    parser.add_argument("--artifacts", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+    res = run(args.artifacts)
+    print(
+        f"model {res['model_version']}: {res['test_tables']} test tables,"
+        f" {res['test_columns']} columns"
+    )
+    print(f"{'':10} {'cat acc':>8} {'cat F1':>8} {'col F1':>8} {'col wF1':>8}")
+    for name in ("model", "majority", "keywords"):
+        c, t = res["categories"][name], res["column_types"][name]
+        print(
+            f"{name:10} {c['accuracy']:8.3f} {c['macro_f1']:8.3f}"
+            f" {t['macro_f1']:8.3f} {t['weighted_f1']:8.3f}"
+        )
+    print("per-type F1:", ", ".join(f"{k} {v:.2f}" for k, v in res["per_type_f1"].items()))
+    print("plotly tables only:", res["plotly_only"])
+    print("opaque column names:", res["opaque_names"])
+    print("calibration:", res["calibration"])
+    print(f"inference: {res['ms_per_object']} ms per object")
+    ok = (
+        res["categories"]["model"]["accuracy"] >= TARGET_CATEGORY_ACCURACY
+        and res["column_types"]["model"]["macro_f1"] >= TARGET_COLUMN_MACRO_F1
+    )
+    verdict = "PASS" if ok else "FAIL"
+    print(
+        f"{verdict}: category accuracy {res['categories']['model']['accuracy']:.3f}"
+        f" (>= {TARGET_CATEGORY_ACCURACY}), column-type macro F1"
+        f" {res['column_types']['model']['macro_f1']:.3f} (>= {TARGET_COLUMN_MACRO_F1})"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

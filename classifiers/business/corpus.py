@@ -1,0 +1,1289 @@
+"""A deterministic, labelled corpus for the business models (training and benchmark).
+
+Dev/training code only: it imports Faker (a dev dependency), so production modules never
+import it. :func:`build_corpus` returns :class:`LabelledTable` objects, each a
+:class:`models.TableSample` with a business category, one business type per column and the
+PII entities per column that the PII classifier would report.
+
+Sources:
+
+- synthetic tables from templates, 3-4 per category (e.g. customers, customer addresses and
+  loyalty accounts for ``customer``), with Faker values in four locales, a random subset of
+  optional columns, column names drawn from several variants per column (12% replaced by
+  opaque names such as ``col_3``; of three or more variants the last is never used in
+  ``train`` and used for half the ``test`` columns), and paths such as
+  ``s3://crm-prod/exports/customers/part-0.parquet`` (a third of them in neutral buckets
+  and 20% with an opaque table folder, so the path alone does not give the category away);
+- real tables from plotly's package data (``plotly/package_data/datasets/*.csv.gz``), hand
+  labelled; the rows of each file are shuffled once and split 60/40 so the train and test
+  splits never share a row (they do share the schemas: say so when quoting figures).
+
+Splits: ``train`` and ``test`` use different seeds; every table gets its own seed derived with
+BLAKE2 from (split, seed, index), so the corpus does not depend on ``PYTHONHASHSEED``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import random
+import string
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from faker import Faker
+
+from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models.samples import CellValue
+
+SPLITS = ("train", "test")
+DEFAULT_SEEDS = {"train": 6101, "test": 6202}
+DEFAULT_TABLES = {"train": 660, "test": 330}
+PLOTLY_TABLES = {"train": 6, "test": 3}
+LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledTable:
+    """A sample with its labels; ``source`` is ``synthetic:<template>`` or ``plotly:<file>``."""
+
+    sample: TableSample
+    category: str
+    column_types: tuple[str, ...]
+    pii: dict[str, set[str]]
+    source: str
+
+
+# --------------------------------------------------------------------------- generators
+Gen = Callable[[random.Random, Faker, int, str], tuple[list[CellValue], str, set[str]]]
+
+_ENUMS: dict[str, tuple[str, ...]] = {
+    "status": ("pending", "active", "shipped", "cancelled", "delivered", "returned", "on_hold"),
+    "segment": ("SMB", "Enterprise", "Consumer", "Mid-Market", "Public Sector"),
+    "channel": ("email", "web", "mobile", "store", "partner", "social", "search"),
+    "severity": ("low", "medium", "high", "critical"),
+    "department": ("Engineering", "Sales", "Finance", "HR", "Legal", "Support", "Marketing"),
+    "tier": ("gold", "silver", "bronze", "platinum"),
+    "stage": ("prospect", "qualified", "proposal", "negotiation", "won", "lost"),
+    "carrier": ("UPS", "DHL", "FedEx", "USPS", "La Poste", "Royal Mail"),
+    "blood": ("A+", "A-", "B+", "B-", "O+", "O-", "AB+", "AB-"),
+    "unit": ("mg/dL", "mmol/L", "g/L", "U/L", "%"),
+    "test": ("glucose", "hba1c", "ldl", "hdl", "creatinine", "alt", "ast"),
+    "action": ("login", "logout", "password_reset", "mfa_challenge", "token_refresh"),
+    "device": ("desktop", "mobile", "tablet"),
+    "utm": ("google", "facebook", "newsletter", "linkedin", "bing", "direct"),
+    "group": ("control", "treatment", "placebo"),
+    "gender": ("female", "male", "other"),
+    "weekday": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "category": ("books", "electronics", "toys", "garden", "grocery", "apparel", "sports"),
+    "warehouse": ("WH-EAST", "WH-WEST", "WH-NORTH", "DC-01", "DC-02"),
+    "region": ("EMEA", "APAC", "AMER", "LATAM"),
+    "account_type": ("asset", "liability", "equity", "revenue", "expense"),
+    "method": ("card", "wire", "ach", "paypal", "cash"),
+    "icd": ("E11.9", "I10", "J45.909", "M54.5", "F32.9", "K21.9"),
+    "env": ("prod", "staging", "dev"),
+    "species": ("setosa", "versicolor", "virginica", "arabidopsis", "e_coli"),
+    "quarter": ("Q1", "Q2", "Q3", "Q4"),
+}
+
+_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK", "INR", "BRL", "CNY")
+_COUNTRY_NAMES = (
+    "United States",
+    "Germany",
+    "France",
+    "United Kingdom",
+    "Spain",
+    "Italy",
+    "Canada",
+    "Brazil",
+    "Japan",
+    "India",
+    "Australia",
+    "Netherlands",
+    "Mexico",
+    "Sweden",
+    "Poland",
+)
+_COUNTRY_ISO2 = ("US", "DE", "FR", "GB", "ES", "IT", "CA", "BR", "JP", "IN", "AU", "NL", "MX")
+_COUNTRY_ISO3 = ("USA", "DEU", "FRA", "GBR", "ESP", "ITA", "CAN", "BRA", "JPN", "IND", "AUS")
+_MEASURE = {
+    "weight": (0.1, 80.0),
+    "temp": (-20.0, 45.0),
+    "pressure": (950.0, 1050.0),
+    "lat": (-60.0, 70.0),
+    "lon": (-170.0, 170.0),
+    "heart": (45.0, 140.0),
+    "length": (0.5, 300.0),
+    "score": (0.0, 10.0),
+    "lab": (0.1, 400.0),
+    "volt": (0.0, 240.0),
+}
+
+
+def _maybe_null(rng: random.Random, values: list[CellValue]) -> list[CellValue]:
+    share = rng.choice((0.0, 0.0, 0.0, 0.02, 0.1, 0.3))
+    return [None if share and rng.random() < share else v for v in values]
+
+
+def _g_identifier(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    style = rng.choice(("seq", "seq", "uuid", "prefixed", "bigint"))
+    if style == "seq":
+        start = rng.randint(1, 100000)
+        span = n * rng.randint(1, 3)
+        vals: list[CellValue] = [start + i for i in range(min(n, span))]
+        rng.shuffle(vals)
+        return vals, "int64", set()
+    if style == "bigint":
+        return [rng.randint(10**9, 10**12) for _ in range(n)], "int64", set()
+    if style == "uuid":
+        return (
+            [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(n)],
+            "string",
+            set(),
+        )
+    prefix = rng.choice(("CUS", "ORD", "INV", "E", "TX", "P", "EV", "T"))
+    start = rng.randint(1000, 900000)
+    return [f"{prefix}-{start + i:06d}" for i in range(n)], "string", set()
+
+
+def _g_fk(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    pool_size = max(2, int(n * rng.uniform(0.05, 0.6)))
+    style = rng.choice(("int", "int", "uuid", "prefixed"))
+    if style == "int":
+        base = rng.randint(1, 50000)
+        pool: list[CellValue] = [base + rng.randint(0, 5000) for _ in range(pool_size)]
+        dt = "int64"
+    elif style == "uuid":
+        pool = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(pool_size)]
+        dt = "string"
+    else:
+        prefix = rng.choice(("CUS", "ACC", "EMP", "PRD", "U", "C"))
+        pool = [f"{prefix}-{rng.randint(1000, 99999):06d}" for _ in range(pool_size)]
+        dt = "string"
+    return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), dt, set()
+
+
+def _g_amount(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    scale = rng.choice((20.0, 150.0, 2500.0, 60000.0))
+    neg = rng.random() < 0.2
+    raw = [
+        round(rng.lognormvariate(0, 0.8) * scale * (-1 if neg and rng.random() < 0.3 else 1), 2)
+        for _ in range(n)
+    ]
+    style = rng.choice(("float", "float", "decimal", "str", "money"))
+    if style == "decimal":
+        return _maybe_null(rng, [Decimal(f"{x:.2f}") for x in raw]), "decimal(12,2)", set()
+    if style == "str":
+        return _maybe_null(rng, [f"{x:.2f}" for x in raw]), "string", set()
+    if style == "money":
+        sym = rng.choice("$€£")
+        return _maybe_null(rng, [f"{sym}{x:,.2f}" for x in raw]), "string", set()
+    return _maybe_null(rng, list(raw)), "double", set()
+
+
+def _g_currency(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    k = rng.randint(1, 6)
+    pool = rng.sample(_CURRENCIES, k)
+    return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
+
+
+def _g_quantity(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    scale = rng.choice((3, 12, 80, 1500, 10**6))
+    vals: list[CellValue] = [int(rng.expovariate(1 / scale)) for _ in range(n)]
+    if rng.random() < 0.2:
+        return _maybe_null(rng, [str(v) for v in vals]), "string", set()
+    return _maybe_null(rng, vals), "int64", set()
+
+
+def _g_percentage(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    style = rng.choice(("unit", "hundred", "str"))
+    if style == "unit":
+        return (
+            _maybe_null(
+                rng, [round(rng.betavariate(2, 5), rng.choice((2, 3, 4))) for _ in range(n)]
+            ),
+            "double",
+            set(),
+        )
+    if style == "hundred":
+        return (
+            _maybe_null(rng, [round(rng.uniform(0, 100), rng.choice((1, 2))) for _ in range(n)]),
+            "double",
+            set(),
+        )
+    return (
+        _maybe_null(rng, [f"{rng.uniform(0, 100):.{rng.choice((0, 1))}f}%" for _ in range(n)]),
+        "string",
+        set(),
+    )
+
+
+def _g_country(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    pool = rng.choice((_COUNTRY_NAMES, _COUNTRY_ISO2, _COUNTRY_ISO3, _COUNTRY_NAMES))
+    sub = rng.sample(pool, rng.randint(2, len(pool)))
+    return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
+
+
+def _g_city(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    pool = [fake.city() for _ in range(max(3, n // rng.choice((1, 2, 4))))]
+    return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
+
+
+def _g_postal(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    vals: list[CellValue] = [fake.postcode() for _ in range(n)]
+    if all(isinstance(v, str) and v.isdigit() and v[0] != "0" for v in vals) and rng.random() < 0.3:
+        return _maybe_null(rng, [int(str(v)) for v in vals]), "int64", set()
+    return _maybe_null(rng, vals), "string", set()
+
+
+def _rand_date(rng: random.Random) -> date:
+    return date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
+
+
+def _g_date(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    vals = [_rand_date(rng) for _ in range(n)]
+    style = rng.choice(("date", "date", "iso", "eu", "us"))
+    if style == "date":
+        return _maybe_null(rng, list(vals)), "date", set()
+    fmt = {"iso": "%Y-%m-%d", "eu": "%d.%m.%Y", "us": "%m/%d/%Y"}[style]
+    return _maybe_null(rng, [d.strftime(fmt) for d in vals]), "string", set()
+
+
+def _g_timestamp(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    base = datetime(2020, 1, 1)
+    vals = [base + timedelta(seconds=rng.randint(0, 5 * 365 * 86400)) for _ in range(n)]
+    style = rng.choice(("ts", "ts", "iso", "isoz", "space"))
+    if style == "ts":
+        return _maybe_null(rng, list(vals)), "timestamp[us]", set()
+    if style == "iso":
+        return _maybe_null(rng, [v.isoformat() for v in vals]), "string", set()
+    if style == "isoz":
+        return _maybe_null(rng, [v.strftime("%Y-%m-%dT%H:%M:%SZ") for v in vals]), "string", set()
+    return _maybe_null(rng, [v.strftime("%Y-%m-%d %H:%M:%S") for v in vals]), "string", set()
+
+
+def _g_bool(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    p = rng.uniform(0.1, 0.9)
+    bits = [rng.random() < p for _ in range(n)]
+    style = rng.choice(("bool", "bool", "yn", "tf", "int", "yesno"))
+    if style == "bool":
+        return _maybe_null(rng, list(bits)), "bool", set()
+    if style == "int":
+        return _maybe_null(rng, [int(b) for b in bits]), "int64", set()
+    words = {"yn": ("Y", "N"), "tf": ("true", "false"), "yesno": ("Yes", "No")}[style]
+    return _maybe_null(rng, [words[0] if b else words[1] for b in bits]), "string", set()
+
+
+def _g_enum(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    vocab = _ENUMS.get(fl) or _ENUMS[rng.choice(sorted(_ENUMS))]
+    sub = rng.sample(vocab, rng.randint(min(2, len(vocab)), len(vocab)))
+    return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
+
+
+def _g_text(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    words = rng.choice((6, 12, 25))
+    return _maybe_null(rng, [fake.sentence(nb_words=words) for _ in range(n)]), "string", set()
+
+
+def _g_url(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    style = rng.choice(("url", "uri", "img"))
+    if style == "url":
+        vals: list[CellValue] = [fake.url() for _ in range(n)]
+    elif style == "uri":
+        vals = [fake.uri() for _ in range(n)]
+    else:
+        vals = [f"https://cdn.{fake.domain_name()}/img/{fake.uuid4()[:8]}.png" for _ in range(n)]
+    return _maybe_null(rng, vals), "string", set()
+
+
+def _g_sku(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    style = rng.choice(("dash", "plain", "suffix"))
+    pool_n = max(3, int(n * rng.uniform(0.3, 1.0)))
+    pool: list[CellValue] = []
+    for _ in range(pool_n):
+        letters = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(2, 4)))
+        digits = "".join(rng.choices(string.digits, k=rng.randint(4, 6)))
+        if style == "dash":
+            pool.append(f"{letters}-{digits}")
+        elif style == "plain":
+            pool.append(f"{letters}{digits}")
+        else:
+            pool.append(f"{letters}-{digits}-{rng.choice(('S', 'M', 'L', 'XL', 'BLK', 'RED'))}")
+    return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
+
+
+def _g_measure(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    lo, hi = _MEASURE.get(fl) or _MEASURE[rng.choice(sorted(_MEASURE))]
+    mu, sd = (lo + hi) / 2, (hi - lo) / 6
+    digits = rng.choice((1, 2, 3, 4, 6))
+    vals: list[CellValue] = [round(rng.gauss(mu, sd), digits) for _ in range(n)]
+    if rng.random() < 0.15:
+        return _maybe_null(rng, [str(v) for v in vals]), "string", set()
+    return _maybe_null(rng, vals), "double", set()
+
+
+def _g_version(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    style = rng.choice(("semver", "v", "two", "pre"))
+    pool: list[CellValue] = []
+    for _ in range(max(2, n // 4)):
+        a, b, c = rng.randint(0, 12), rng.randint(0, 30), rng.randint(0, 99)
+        pool.append(
+            {
+                "semver": f"{a}.{b}.{c}",
+                "v": f"v{a}.{b}.{c}",
+                "two": f"{a}.{b}",
+                "pre": f"{a}.{b}.{c}-{rng.choice(('beta', 'rc1', 'alpha.2'))}",
+            }[style]
+        )
+    return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
+
+
+def _g_person(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    kind = fl or rng.choice(("name", "first", "last", "email", "phone", "address", "ip"))
+    fn: Callable[[], str]
+    ent = {
+        "name": "PERSON",
+        "first": "PERSON",
+        "last": "PERSON",
+        "email": "EMAIL_ADDRESS",
+        "phone": "PHONE_NUMBER",
+        "address": "STREET_ADDRESS",
+        "ip": "IP_ADDRESS",
+        "ssn": "US_SSN",
+        "dob": "DATE_OF_BIRTH",
+    }[kind]
+    fn = {
+        "name": fake.name,
+        "first": fake.first_name,
+        "last": fake.last_name,
+        "email": fake.email,
+        "phone": fake.phone_number,
+        "address": fake.street_address,
+        "ip": fake.ipv4,
+        "ssn": fake.ssn,
+        "dob": lambda: fake.date_of_birth().isoformat(),
+    }[kind]
+    return _maybe_null(rng, [fn() for _ in range(n)]), "string", {ent}
+
+
+def _g_other(
+    rng: random.Random, fake: Faker, n: int, fl: str
+) -> tuple[list[CellValue], str, set[str]]:
+    style = rng.choice(("hash", "json", "blob"))
+    if style == "hash":
+        return (
+            [hashlib.sha256(str(rng.random()).encode()).hexdigest() for _ in range(n)],
+            "string",
+            set(),
+        )
+    if style == "json":
+        vals: list[CellValue] = [
+            json.dumps({"k": rng.randint(0, 99), "tags": [fake.word()]}) for _ in range(n)
+        ]
+        return vals, "json", set()
+    return [bytes(rng.getrandbits(8) for _ in range(16)) for _ in range(n)], "binary", set()
+
+
+GENERATORS: dict[str, Gen] = {
+    "identifier": _g_identifier,
+    "foreign_key_id": _g_fk,
+    "amount": _g_amount,
+    "currency_code": _g_currency,
+    "quantity": _g_quantity,
+    "percentage": _g_percentage,
+    "country": _g_country,
+    "city": _g_city,
+    "postal_code": _g_postal,
+    "date": _g_date,
+    "timestamp": _g_timestamp,
+    "boolean_flag": _g_bool,
+    "category_enum": _g_enum,
+    "free_text": _g_text,
+    "url": _g_url,
+    "product_code_sku": _g_sku,
+    "measurement": _g_measure,
+    "version_string": _g_version,
+    "person_data": _g_person,
+    "other": _g_other,
+}
+
+
+# --------------------------------------------------------------------------- templates
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One template column: type label, name variants, inclusion probability, flavour."""
+
+    ctype: str
+    names: tuple[str, ...]
+    prob: float = 1.0
+    flavor: str = ""
+
+
+def _c(ctype: str, names: str, prob: float = 1.0, flavor: str = "") -> ColumnSpec:
+    return ColumnSpec(ctype, tuple(names.split("|")), prob, flavor)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A kind of table: its category, folder names, buckets and columns."""
+
+    name: str
+    category: str
+    folders: tuple[str, ...]
+    buckets: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+
+
+def _t(name: str, category: str, folders: str, buckets: str, *cols: ColumnSpec) -> Template:
+    return Template(name, category, tuple(folders.split("|")), tuple(buckets.split("|")), cols)
+
+
+_CREATED = _c("timestamp", "created_at|createdAt|created_ts|inserted_at|load_ts", 0.5)
+_UPDATED = _c("timestamp", "updated_at|modified_at|last_modified|updatedAt", 0.4)
+
+TEMPLATES: tuple[Template, ...] = (
+    # customer
+    _t(
+        "customers",
+        "customer",
+        "customers|customer|clients|crm_contacts|contacts",
+        "crm-prod|customer-data|crm-exports",
+        _c("identifier", "customer_id|id|client_id|cust_id|contact_id"),
+        _c("person_data", "first_name|firstname|given_name", 0.8, "first"),
+        _c("person_data", "last_name|surname|family_name", 0.8, "last"),
+        _c("person_data", "email|email_address|contact_email", 0.8, "email"),
+        _c("person_data", "phone|phone_number|mobile", 0.5, "phone"),
+        _c("city", "city|billing_city|town", 0.6),
+        _c("country", "country|billing_country|country_code", 0.6),
+        _c("postal_code", "postal_code|zip|zipcode|postcode", 0.5),
+        _c("date", "signup_date|customer_since|registered_on|first_purchase_date", 0.7),
+        _c("category_enum", "segment|customer_segment|tier|loyalty_tier", 0.6, "segment"),
+        _c("boolean_flag", "is_active|active|opted_in|marketing_consent|is_vip", 0.6),
+        _c("amount", "lifetime_value|ltv|total_spent|credit_limit", 0.4),
+        _CREATED,
+    ),
+    _t(
+        "customer_addresses",
+        "customer",
+        "customer_addresses|addresses|client_addresses",
+        "crm-prod|customer-data",
+        _c("identifier", "address_id|id"),
+        _c("foreign_key_id", "customer_id|client_id|cust_id"),
+        _c("person_data", "street|address_line1|street_address", 1.0, "address"),
+        _c("city", "city|town|locality"),
+        _c("postal_code", "postal_code|zip|postcode"),
+        _c("country", "country|country_code|country_iso"),
+        _c("boolean_flag", "is_default|is_billing|primary", 0.6),
+        _UPDATED,
+    ),
+    _t(
+        "loyalty_accounts",
+        "customer",
+        "loyalty|loyalty_accounts|memberships|accounts",
+        "crm-prod|loyalty-program",
+        _c("identifier", "account_id|membership_id|id"),
+        _c("foreign_key_id", "customer_id|member_customer_id"),
+        _c("category_enum", "tier|status|membership_level", 1.0, "tier"),
+        _c("quantity", "points|points_balance|visits|num_purchases"),
+        _c("date", "joined_on|member_since|renewal_date", 0.8),
+        _c("boolean_flag", "is_active|churned|auto_renew", 0.7),
+        _c("person_data", "email|member_email", 0.5, "email"),
+    ),
+    # employee
+    _t(
+        "employees",
+        "employee",
+        "employees|staff|personnel|hr_employees|workers",
+        "hr-data|people-ops|hris-exports",
+        _c("identifier", "employee_id|emp_id|id|staff_id|personnel_no"),
+        _c("person_data", "full_name|name|employee_name", 0.9, "name"),
+        _c("person_data", "work_email|email", 0.6, "email"),
+        _c("category_enum", "department|dept|org_unit|division", 1.0, "department"),
+        _c("date", "hire_date|start_date|joined_on|date_of_hire"),
+        _c("amount", "salary|annual_salary|base_pay|compensation", 0.8),
+        _c("currency_code", "salary_currency|currency|pay_currency", 0.5),
+        _c("foreign_key_id", "manager_id|reports_to|supervisor_id", 0.6),
+        _c("country", "work_country|country|location_country", 0.5),
+        _c("city", "office_city|work_location|city", 0.5),
+        _c("boolean_flag", "is_manager|full_time|is_contractor|terminated", 0.6),
+        _c("percentage", "bonus_pct|fte|bonus_target_pct", 0.3),
+    ),
+    _t(
+        "payroll",
+        "employee",
+        "payroll|payslips|pay_runs|payroll_lines",
+        "hr-data|payroll-prod|finance-hr",
+        _c("identifier", "payslip_id|payroll_id|id|line_id"),
+        _c("foreign_key_id", "employee_id|emp_id|staff_id"),
+        _c("date", "pay_date|period_end|pay_period_end"),
+        _c("amount", "gross_pay|gross_amount|gross"),
+        _c("amount", "net_pay|net_amount|net"),
+        _c("amount", "tax_withheld|income_tax|deductions", 0.6),
+        _c("currency_code", "currency|pay_currency", 0.6),
+        _c("quantity", "overtime_hours|hours_worked|days_worked", 0.5),
+    ),
+    _t(
+        "timesheets",
+        "employee",
+        "timesheets|time_entries|attendance|absences",
+        "hr-data|people-ops",
+        _c("identifier", "entry_id|timesheet_id|id", 0.8),
+        _c("foreign_key_id", "employee_id|emp_id|worker_id"),
+        _c("date", "work_date|date|day"),
+        _c("measurement", "hours|hours_logged|duration_h", 1.0, "score"),
+        _c("category_enum", "project|absence_type|activity|shift", 0.8),
+        _c("boolean_flag", "approved|billable|is_overtime", 0.7),
+        _c("free_text", "comment|notes|remarks", 0.4),
+    ),
+    # finance
+    _t(
+        "ledger",
+        "finance",
+        "ledger|gl_entries|general_ledger|journal_entries|transactions",
+        "finance-prod|acct-data|fin-dwh",
+        _c("identifier", "entry_id|transaction_id|txn_id|journal_id|id"),
+        _c("foreign_key_id", "account_id|gl_account|acct_id"),
+        _c("date", "posting_date|booked_on|value_date|txn_date"),
+        _c("amount", "amount|debit|credit|amount_local"),
+        _c("currency_code", "currency|ccy|currency_code|curr"),
+        _c("category_enum", "account_type|entry_type|type", 0.7, "account_type"),
+        _c("free_text", "description|memo|narration|booking_text", 0.6),
+        _c("measurement", "fx_rate|exchange_rate", 0.3, "score"),
+        _CREATED,
+    ),
+    _t(
+        "invoices",
+        "finance",
+        "invoices|billing|ar_invoices|receivables",
+        "finance-prod|billing-exports|ar-data",
+        _c("identifier", "invoice_id|invoice_no|id|invoice_number"),
+        _c("foreign_key_id", "customer_id|account_id|payer_id"),
+        _c("date", "invoice_date|issued_on|issue_date"),
+        _c("date", "due_date|payment_due|due_on"),
+        _c("amount", "total|amount_due|invoice_amount|grand_total"),
+        _c("amount", "tax_amount|vat|tax", 0.6),
+        _c("percentage", "tax_rate|vat_rate|vat_pct", 0.5),
+        _c("currency_code", "currency|ccy"),
+        _c("category_enum", "payment_method|method|status", 0.6, "method"),
+        _c("boolean_flag", "paid|is_paid|overdue", 0.6),
+    ),
+    _t(
+        "budgets",
+        "finance",
+        "budgets|forecast|fp_a|cost_centers|expenses",
+        "finance-prod|fpa-data",
+        _c("foreign_key_id", "cost_center_id|cost_center|department_id"),
+        _c("category_enum", "quarter|period|fiscal_quarter", 1.0, "quarter"),
+        _c("amount", "budget|planned_amount|budget_amount"),
+        _c("amount", "actual|actual_amount|spend"),
+        _c("percentage", "variance_pct|utilisation|burn_rate", 0.7),
+        _c("currency_code", "currency|ccy", 0.6),
+        _c("category_enum", "region|business_unit", 0.5, "region"),
+    ),
+    # sales
+    _t(
+        "orders",
+        "sales",
+        "orders|sales_orders|order_headers|checkout",
+        "sales-prod|shop-data|ecom-exports",
+        _c("identifier", "order_id|order_no|id|order_number"),
+        _c("foreign_key_id", "customer_id|buyer_id|account_id"),
+        _c("date", "order_date|ordered_on|purchase_date", 0.6),
+        _c("timestamp", "ordered_at|order_ts|placed_at", 0.5),
+        _c("amount", "order_total|total|grand_total|revenue"),
+        _c("amount", "shipping_fee|shipping_cost|discount_amount", 0.5),
+        _c("currency_code", "currency|ccy", 0.6),
+        _c("percentage", "discount_pct|discount_rate|promo_pct", 0.4),
+        _c("category_enum", "channel|sales_channel|order_status|status", 0.8, "channel"),
+        _c("country", "ship_country|country|market", 0.5),
+        _c("quantity", "items|item_count|num_items", 0.6),
+    ),
+    _t(
+        "order_lines",
+        "sales",
+        "order_lines|order_items|line_items|sales_lines",
+        "sales-prod|shop-data|erp-exports",
+        _c("identifier", "line_id|order_line_id|id", 0.8),
+        _c("foreign_key_id", "order_id|order_no"),
+        _c("product_code_sku", "sku|product_code|item_code|article_no"),
+        _c("quantity", "quantity|qty|units"),
+        _c("amount", "unit_price|price|list_price"),
+        _c("amount", "line_total|net_amount|extended_price", 0.7),
+        _c("percentage", "discount|discount_pct|tax_rate", 0.5),
+    ),
+    _t(
+        "deals",
+        "sales",
+        "deals|opportunities|pipeline|quotes",
+        "sales-prod|crm-prod|salesforce-exports",
+        _c("identifier", "deal_id|opportunity_id|opp_id|id"),
+        _c("foreign_key_id", "account_id|owner_id|rep_id"),
+        _c("category_enum", "stage|deal_stage|forecast_category", 1.0, "stage"),
+        _c("amount", "amount|deal_value|acv|arr"),
+        _c("percentage", "probability|win_probability|close_probability", 0.7),
+        _c("date", "close_date|expected_close"),
+        _c("currency_code", "currency", 0.4),
+        _c("category_enum", "region|territory", 0.5, "region"),
+        _CREATED,
+    ),
+    # product
+    _t(
+        "products",
+        "product",
+        "products|catalog|catalogue|items|product_master",
+        "catalog-prod|product-data|pim-exports",
+        _c("identifier", "product_id|item_id|id"),
+        _c("product_code_sku", "sku|product_code|item_code|ean_sku"),
+        _c("free_text", "product_name|title|description|long_description", 0.8),
+        _c("category_enum", "category|product_category|department", 0.9, "category"),
+        _c("amount", "price|list_price|msrp|unit_cost", 0.9),
+        _c("currency_code", "currency|price_currency", 0.4),
+        _c("measurement", "weight_kg|weight|shipping_weight", 0.6, "weight"),
+        _c("measurement", "length_cm|width_cm|height_cm", 0.4, "length"),
+        _c("boolean_flag", "in_stock|is_active|discontinued|is_digital", 0.7),
+        _c("url", "product_url|image_url|url", 0.5),
+    ),
+    _t(
+        "inventory",
+        "product",
+        "inventory|stock_levels|stock|on_hand",
+        "catalog-prod|wms-exports|product-data",
+        _c("product_code_sku", "sku|item_code|product_code"),
+        _c("category_enum", "warehouse|location|site", 1.0, "warehouse"),
+        _c("quantity", "on_hand|quantity|qty_available|stock"),
+        _c("quantity", "reorder_point|safety_stock|reserved", 0.6),
+        _c("timestamp", "snapshot_at|updated_at|counted_at", 0.7),
+        _c("boolean_flag", "below_reorder|backordered", 0.4),
+    ),
+    _t(
+        "releases",
+        "product",
+        "releases|product_releases|app_versions|changelog",
+        "product-data|release-mgmt",
+        _c("identifier", "release_id|id|build_id"),
+        _c("product_code_sku", "product_code|component|sku", 0.6),
+        _c("version_string", "version|release_version|app_version|tag"),
+        _c("date", "release_date|released_on|ga_date"),
+        _c("free_text", "release_notes|notes|changelog|summary", 0.8),
+        _c("boolean_flag", "is_lts|deprecated|prerelease", 0.6),
+        _c("url", "download_url|docs_url|url", 0.5),
+    ),
+    # marketing
+    _t(
+        "campaigns",
+        "marketing",
+        "campaigns|marketing_campaigns|ad_campaigns|promotions",
+        "marketing-prod|mktg-data|ads-exports",
+        _c("identifier", "campaign_id|id|campaign_key"),
+        _c("free_text", "campaign_name|name|objective", 0.6),
+        _c("category_enum", "channel|medium|utm_source|network", 1.0, "utm"),
+        _c("date", "start_date|launch_date"),
+        _c("date", "end_date|stop_date", 0.7),
+        _c("amount", "budget|spend|cost|ad_spend"),
+        _c("quantity", "impressions|reach|sends", 0.7),
+        _c("quantity", "clicks|conversions|opens", 0.7),
+        _c("percentage", "ctr|conversion_rate|open_rate|bounce_rate", 0.7),
+        _c("url", "landing_page|landing_url|target_url", 0.6),
+    ),
+    _t(
+        "web_events",
+        "marketing",
+        "web_events|clickstream|pageviews|sessions|tracking",
+        "marketing-prod|web-analytics|events-raw",
+        _c("identifier", "event_id|id|hit_id"),
+        _c("foreign_key_id", "session_id|visitor_id|campaign_id"),
+        _c("timestamp", "event_time|ts|timestamp|hit_time"),
+        _c("url", "page_url|url|page|referrer"),
+        _c("category_enum", "utm_source|source|channel", 0.8, "utm"),
+        _c("category_enum", "device|device_type|platform", 0.7, "device"),
+        _c("country", "geo_country|country", 0.6),
+        _c("city", "geo_city|city", 0.4),
+        _c("measurement", "time_on_page|duration_s|scroll_depth", 0.5, "score"),
+    ),
+    _t(
+        "email_sends",
+        "marketing",
+        "email_sends|newsletter|email_events|crm_emails",
+        "marketing-prod|esp-exports",
+        _c("identifier", "send_id|message_id|id"),
+        _c("foreign_key_id", "campaign_id|list_id|template_id"),
+        _c("person_data", "recipient|email|to_address", 0.7, "email"),
+        _c("timestamp", "sent_at|delivered_at|send_time"),
+        _c("boolean_flag", "opened|clicked|bounced|unsubscribed"),
+        _c("boolean_flag", "clicked|converted", 0.6),
+        _c("category_enum", "variant|ab_group|segment", 0.5, "group"),
+    ),
+    # operations
+    _t(
+        "shipments",
+        "operations",
+        "shipments|deliveries|logistics|parcels|fulfillment",
+        "ops-prod|logistics-data|wms-exports",
+        _c("identifier", "shipment_id|tracking_number|id|parcel_id"),
+        _c("foreign_key_id", "order_id|warehouse_id", 0.8),
+        _c("category_enum", "carrier|shipping_carrier|service_level", 1.0, "carrier"),
+        _c("timestamp", "shipped_at|dispatched_at|picked_up_at"),
+        _c("timestamp", "delivered_at|eta", 0.6),
+        _c("measurement", "weight_kg|package_weight|gross_weight", 0.8, "weight"),
+        _c("postal_code", "destination_zip|ship_to_postcode|dest_postal_code", 0.7),
+        _c("city", "destination_city|ship_to_city", 0.6),
+        _c("country", "destination_country|ship_to_country", 0.6),
+        _c("category_enum", "status|delivery_status", 0.6, "status"),
+    ),
+    _t(
+        "incidents",
+        "operations",
+        "incidents|tickets|service_desk|outages|maintenance",
+        "ops-prod|itsm-exports|servicedesk",
+        _c("identifier", "incident_id|ticket_id|id|case_no"),
+        _c("category_enum", "severity|priority|impact", 1.0, "severity"),
+        _c("timestamp", "opened_at|reported_at|created_at"),
+        _c("timestamp", "resolved_at|closed_at", 0.6),
+        _c("boolean_flag", "resolved|sla_breached|escalated", 0.7),
+        _c("free_text", "summary|description|resolution_notes", 0.8),
+        _c("foreign_key_id", "assignee_id|site_id|asset_id", 0.6),
+        _c("measurement", "downtime_minutes|mttr_hours", 0.4, "score"),
+    ),
+    _t(
+        "fleet",
+        "operations",
+        "fleet|vehicles|trips|routes|telematics",
+        "ops-prod|fleet-data|logistics-data",
+        _c("identifier", "trip_id|vehicle_trip_id|id"),
+        _c("foreign_key_id", "vehicle_id|driver_id|route_id"),
+        _c("timestamp", "start_time|departed_at|trip_start"),
+        _c("measurement", "distance_km|km_driven|odometer", 1.0, "length"),
+        _c("measurement", "fuel_l|fuel_used|avg_speed", 0.7, "score"),
+        _c("measurement", "lat|start_lat|latitude", 0.5, "lat"),
+        _c("measurement", "lon|start_lon|longitude", 0.5, "lon"),
+        _c("city", "depot_city|origin_city", 0.4),
+    ),
+    # health
+    _t(
+        "patients",
+        "health",
+        "patients|patient_master|ehr_patients|members",
+        "ehr-prod|clinical-data|health-dwh",
+        _c("identifier", "patient_id|mrn|id|patient_key"),
+        _c("person_data", "patient_name|name|full_name", 0.8, "name"),
+        _c("person_data", "dob|birth_date|date_of_birth", 0.7, "dob"),
+        _c("category_enum", "sex|gender", 0.8, "gender"),
+        _c("category_enum", "blood_type|blood_group", 0.5, "blood"),
+        _c("city", "city|home_city", 0.5),
+        _c("postal_code", "zip|postcode", 0.5),
+        _c("foreign_key_id", "primary_physician_id|pcp_id|insurer_id", 0.6),
+        _c("boolean_flag", "deceased|is_smoker|has_allergies", 0.6),
+    ),
+    _t(
+        "encounters",
+        "health",
+        "encounters|visits|admissions|appointments",
+        "ehr-prod|clinical-data|hospital-exports",
+        _c("identifier", "encounter_id|visit_id|id|admission_id"),
+        _c("foreign_key_id", "patient_id|mrn"),
+        _c("timestamp", "admitted_at|visit_time|encounter_start"),
+        _c("category_enum", "diagnosis_code|icd10|primary_dx", 1.0, "icd"),
+        _c("measurement", "heart_rate|pulse|bpm", 0.7, "heart"),
+        _c("measurement", "temperature_c|body_temp", 0.5, "temp"),
+        _c("measurement", "systolic_bp|weight_kg", 0.5, "lab"),
+        _c("free_text", "clinical_notes|notes|chief_complaint", 0.7),
+        _c("boolean_flag", "readmitted|emergency|inpatient", 0.6),
+    ),
+    _t(
+        "lab_results",
+        "health",
+        "lab_results|labs|pathology|observations",
+        "ehr-prod|lab-data|clinical-data",
+        _c("identifier", "result_id|id|observation_id"),
+        _c("foreign_key_id", "patient_id|encounter_id|specimen_id"),
+        _c("category_enum", "test_name|test_code|analyte|loinc_name", 1.0, "test"),
+        _c("measurement", "value|result_value|result"),
+        _c("category_enum", "unit|units|uom", 0.8, "unit"),
+        _c("timestamp", "collected_at|resulted_at|specimen_time"),
+        _c("boolean_flag", "abnormal|is_abnormal|critical_flag", 0.7),
+        _c("measurement", "ref_low|reference_low", 0.4, "lab"),
+    ),
+    # security
+    _t(
+        "auth_logs",
+        "security",
+        "auth_logs|login_events|audit_log|sso_events|access_logs",
+        "security-logs|siem-exports|audit-data",
+        _c("identifier", "event_id|id|log_id"),
+        _c("foreign_key_id", "user_id|principal_id|account_id"),
+        _c("timestamp", "event_time|ts|timestamp|logged_at"),
+        _c("person_data", "source_ip|ip|client_ip|ip_address", 0.9, "ip"),
+        _c("category_enum", "action|event_type|operation", 1.0, "action"),
+        _c("boolean_flag", "success|succeeded|mfa_used|blocked"),
+        _c("free_text", "user_agent|ua|message", 0.6),
+        _c("country", "geo_country|country", 0.5),
+    ),
+    _t(
+        "vulnerabilities",
+        "security",
+        "vulnerabilities|vulns|findings|cve_scan|sbom",
+        "security-logs|vuln-scans|appsec-data",
+        _c("identifier", "finding_id|id|scan_result_id"),
+        _c("product_code_sku", "package|component|cve_id|asset_tag", 0.5),
+        _c("version_string", "installed_version|current_version|version"),
+        _c("version_string", "fixed_version|fixed_in|patched_version", 0.7),
+        _c("category_enum", "severity|risk|cvss_severity", 1.0, "severity"),
+        _c("measurement", "cvss_score|cvss|risk_score", 0.8, "score"),
+        _c("timestamp", "detected_at|first_seen|scanned_at"),
+        _c("boolean_flag", "exploitable|fixed|is_open", 0.6),
+        _c("url", "advisory_url|reference|nvd_link", 0.4),
+    ),
+    _t(
+        "access_reviews",
+        "security",
+        "access_reviews|entitlements|permissions|iam_roles",
+        "security-logs|iam-exports",
+        _c("identifier", "review_id|grant_id|id"),
+        _c("foreign_key_id", "user_id|principal_id"),
+        _c("category_enum", "role|permission|entitlement|env", 1.0, "env"),
+        _c("boolean_flag", "approved|revoked|privileged"),
+        _c("date", "reviewed_on|granted_on|expires_on"),
+        _c("foreign_key_id", "reviewer_id|approver_id", 0.6),
+        _c("person_data", "user_email|email", 0.5, "email"),
+    ),
+    # science
+    _t(
+        "experiments",
+        "science",
+        "experiments|trials|assays|runs|lab_runs",
+        "research-data|science-lake|lab-results",
+        _c("identifier", "sample_id|run_id|specimen_id|id"),
+        _c("category_enum", "group|arm|condition|species", 1.0, "group"),
+        _c("measurement", "measurement|value|od600|concentration"),
+        _c("measurement", "replicate_value|yield|absorbance", 0.7, "score"),
+        _c("measurement", "temperature|temp_c", 0.5, "temp"),
+        _c("timestamp", "measured_at|run_time", 0.5),
+        _c("quantity", "replicate|cell_count|colonies", 0.5),
+        _c("free_text", "observation|notes|protocol", 0.3),
+    ),
+    _t(
+        "sensor_readings",
+        "science",
+        "sensor_readings|telemetry|weather|observations|sensors",
+        "research-data|iot-raw|weather-data",
+        _c("foreign_key_id", "sensor_id|station_id|device_id"),
+        _c("timestamp", "reading_time|observed_at|ts|time"),
+        _c("measurement", "temperature|temp|air_temp", 1.0, "temp"),
+        _c("percentage", "humidity|rel_humidity|cloud_cover", 0.7),
+        _c("measurement", "pressure|pressure_hpa|baro", 0.7, "pressure"),
+        _c("measurement", "lat|latitude", 0.4, "lat"),
+        _c("measurement", "lon|longitude", 0.4, "lon"),
+        _c("measurement", "voltage|battery_v", 0.3, "volt"),
+        _c("version_string", "firmware|firmware_version|fw", 0.3),
+    ),
+    _t(
+        "specimens",
+        "science",
+        "specimens|samples|field_samples|biobank",
+        "research-data|science-lake",
+        _c("identifier", "specimen_id|sample_id|id"),
+        _c("category_enum", "species|taxon|organism", 1.0, "species"),
+        _c("measurement", "length_mm|mass_g|wingspan", 1.0, "length"),
+        _c("measurement", "lat|latitude", 0.6, "lat"),
+        _c("measurement", "lon|longitude", 0.6, "lon"),
+        _c("date", "collected_on|collection_date"),
+        _c("country", "country|collection_country", 0.5),
+        _c("free_text", "habitat|remarks", 0.4),
+    ),
+    # reference
+    _t(
+        "countries",
+        "reference",
+        "countries|country_codes|ref_countries|dim_country|geo",
+        "reference-data|master-data|ref-tables",
+        _c("country", "country|country_name|name"),
+        _c("country", "iso2|iso_code|country_code|alpha3", 0.8),
+        _c("currency_code", "currency|currency_code|ccy", 0.7),
+        _c("quantity", "population|pop", 0.6),
+        _c("measurement", "area_km2|area", 0.4, "length"),
+        _c("category_enum", "region|continent", 0.7, "region"),
+        _c("measurement", "centroid_lat|lat", 0.3, "lat"),
+    ),
+    _t(
+        "currencies",
+        "reference",
+        "currencies|fx_codes|dim_currency|currency_codes",
+        "reference-data|master-data",
+        _c("currency_code", "code|currency_code|iso_code"),
+        _c("free_text", "name|currency_name|description", 0.8),
+        _c("quantity", "minor_units|decimals|numeric_code", 0.7),
+        _c("boolean_flag", "active|is_active|is_crypto", 0.5),
+        _c("date", "valid_from|introduced", 0.4),
+    ),
+    _t(
+        "postal_lookup",
+        "reference",
+        "postal_codes|zip_codes|geo_lookup|dim_location",
+        "reference-data|geo-reference",
+        _c("postal_code", "postal_code|zip|postcode"),
+        _c("city", "city|place_name|municipality"),
+        _c("country", "country|country_code"),
+        _c("measurement", "latitude|lat", 0.7, "lat"),
+        _c("measurement", "longitude|lon", 0.7, "lon"),
+        _c("category_enum", "state|region|admin1", 0.6, "region"),
+    ),
+    _t(
+        "calendar",
+        "reference",
+        "calendar|dim_date|date_dim|holidays",
+        "reference-data|master-data|dwh-dims",
+        _c("date", "date|calendar_date|day"),
+        _c("category_enum", "weekday|day_name|dow", 1.0, "weekday"),
+        _c("category_enum", "quarter|fiscal_quarter", 0.8, "quarter"),
+        _c("boolean_flag", "is_holiday|is_weekend|business_day"),
+        _c("quantity", "week_of_year|day_of_year|month", 0.7),
+    ),
+)
+
+NEUTRAL_BUCKETS = (
+    "data-lake-prod",
+    "analytics-raw",
+    "acme-data",
+    "warehouse-dumps",
+    "lake-landing",
+)
+PREFIXES = ("exports", "raw", "curated", "landing", "daily", "v1", "staging", "")
+OPAQUE_NAMES = ("col_{i}", "field{i}", "c{i}", "attr_{i}", "column{i}")
+
+
+def _seed(split: str, seed: int, *parts: object) -> int:
+    h = hashlib.blake2b(f"{split}|{seed}|{'|'.join(map(str, parts))}".encode(), digest_size=8)
+    return int.from_bytes(h.digest(), "big")
+
+
+def _sample(path: str, name: str, columns: Sequence[ColumnSample], fmt: str) -> TableSample:
+    rows = len(columns[0].values) if columns else 0
+    return TableSample(
+        info=ObjectInfo(ref=ObjectRef(path), size=1, etag="corpus-" + name),
+        format=fmt,
+        compression=None,
+        columns=tuple(columns),
+        rows_sampled=rows,
+        row_count=rows,
+        row_count_estimated=False,
+        bytes_read=0,
+        sampling=SamplingInfo(method="corpus"),
+    )
+
+
+def _variants(names: tuple[str, ...], split: str, rng: random.Random) -> tuple[str, ...]:
+    """Name variants a split may use: the last of three or more is held out of ``train``.
+
+    ``test`` uses the held-out variant half of the time, so its figures measure how the
+    models do on column and folder names they never saw.
+    """
+    if len(names) < 3:
+        return names
+    if split == "train":
+        return names[:-1]
+    return names[-1:] if rng.random() < 0.5 else names[:-1]
+
+
+def _synthetic(split: str, seed: int, index: int, fakers: dict[str, Faker]) -> LabelledTable:
+    rng = random.Random(_seed(split, seed, "table", index))
+    tpl = TEMPLATES[index % len(TEMPLATES)]
+    locale = rng.choice(LOCALES)
+    fake = fakers[locale]
+    fake.seed_instance(rng.getrandbits(32))
+    n = rng.choice((20, 40, 60, 100))
+    specs = [s for s in tpl.columns if s.prob >= 1.0 or rng.random() < s.prob]
+    if rng.random() < 0.5:
+        head, tail = specs[:1], specs[1:]
+        rng.shuffle(tail)
+        specs = head + tail
+    columns: list[ColumnSample] = []
+    types: list[str] = []
+    pii: dict[str, set[str]] = {}
+    used: set[str] = set()
+    for i, spec in enumerate(specs):
+        name = rng.choice(_variants(spec.names, split, rng))
+        if rng.random() < 0.12:
+            name = rng.choice(OPAQUE_NAMES).format(i=i)
+        if rng.random() < 0.15:
+            name = rng.choice((name.upper(), "".join(p.title() for p in name.split("_"))))
+        if name in used:
+            name = f"{name}_{i}"
+        used.add(name)
+        values, data_type, entities = GENERATORS[spec.ctype](rng, fake, n, spec.flavor)
+        columns.append(ColumnSample(name, data_type, tuple(values)))
+        types.append(spec.ctype)
+        if entities:
+            pii[name] = set(entities)
+    if rng.random() < 0.08:
+        name = rng.choice(("payload", "metadata", "row_hash", "checksum", "raw_json", "extra"))
+        values, data_type, _ = GENERATORS["other"](rng, fake, n, "")
+        columns.append(
+            ColumnSample(name if name not in used else f"{name}_x", data_type, tuple(values))
+        )
+        types.append("other")
+    bucket = rng.choice(tpl.buckets) if rng.random() < 0.67 else rng.choice(NEUTRAL_BUCKETS)
+    folder = (
+        rng.choice(_variants(tpl.folders, split, rng))
+        if rng.random() < 0.8
+        else f"dataset_{rng.randint(1, 999)}"
+    )
+    prefix = rng.choice(PREFIXES)
+    fmt = rng.choice(("parquet", "csv"))
+    key = "/".join(p for p in (prefix, folder, f"part-{rng.randint(0, 9)}.{fmt}") if p)
+    path = f"s3://{bucket}/{key}"
+    return LabelledTable(
+        _sample(path, f"{split}-{index}", columns, fmt),
+        tpl.category,
+        tuple(types),
+        pii,
+        "synthetic:" + tpl.name,
+    )
+
+
+# --------------------------------------------------------------------------- plotly
+#: file -> (category, bucket, {column: type}); every column of the file is labelled.
+PLOTLY_LABELS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "carshare": (
+        "operations",
+        "mobility-ops",
+        {
+            "centroid_lat": "measurement",
+            "centroid_lon": "measurement",
+            "car_hours": "measurement",
+            "peak_hour": "category_enum",
+        },
+    ),
+    "election": (
+        "reference",
+        "civic-reference",
+        {
+            "district": "category_enum",
+            "Coderre": "quantity",
+            "Bergeron": "quantity",
+            "Joly": "quantity",
+            "total": "quantity",
+            "winner": "category_enum",
+            "result": "category_enum",
+            "district_id": "identifier",
+        },
+    ),
+    "experiment": (
+        "science",
+        "research-data",
+        {
+            "experiment_1": "measurement",
+            "experiment_2": "measurement",
+            "experiment_3": "measurement",
+            "gender": "category_enum",
+            "group": "category_enum",
+        },
+    ),
+    "gapminder": (
+        "reference",
+        "world-indicators",
+        {
+            "country": "country",
+            "continent": "category_enum",
+            "year": "date",
+            "lifeExp": "measurement",
+            "pop": "quantity",
+            "gdpPercap": "amount",
+            "iso_alpha": "country",
+            "iso_num": "foreign_key_id",
+            "centroid_lon": "measurement",
+            "centroid_lat": "measurement",
+        },
+    ),
+    "iris": (
+        "science",
+        "research-data",
+        {
+            "sepal_length": "measurement",
+            "sepal_width": "measurement",
+            "petal_length": "measurement",
+            "petal_width": "measurement",
+            "species": "category_enum",
+            "species_id": "foreign_key_id",
+        },
+    ),
+    "medals": (
+        "reference",
+        "sports-reference",
+        {"nation": "country", "gold": "quantity", "silver": "quantity", "bronze": "quantity"},
+    ),
+    "stocks": (
+        "finance",
+        "market-data",
+        {
+            "date": "date",
+            "GOOG": "measurement",
+            "AAPL": "measurement",
+            "AMZN": "measurement",
+            "FB": "measurement",
+            "NFLX": "measurement",
+            "MSFT": "measurement",
+        },
+    ),
+    "tips": (
+        "sales",
+        "restaurant-pos",
+        {
+            "total_bill": "amount",
+            "tip": "amount",
+            "sex": "category_enum",
+            "smoker": "boolean_flag",
+            "day": "category_enum",
+            "time": "category_enum",
+            "size": "quantity",
+        },
+    ),
+    "wind": (
+        "science",
+        "weather-data",
+        {"direction": "category_enum", "strength": "category_enum", "frequency": "measurement"},
+    ),
+}
+
+
+def plotly_dir() -> Path:
+    """Where plotly keeps its bundled datasets.
+
+    :raises ModuleNotFoundError: plotly is not installed.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("plotly is not installed (pip install -e '.[dev]')")
+    return Path(spec.origin).parent / "package_data" / "datasets"
+
+
+def _cell(text: str) -> CellValue:
+    if text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _plotly_tables(split: str, seed: int) -> list[LabelledTable]:
+    out: list[LabelledTable] = []
+    base = plotly_dir()
+    for stem in sorted(PLOTLY_LABELS):
+        category, bucket, labels = PLOTLY_LABELS[stem]
+        with gzip.open(base / f"{stem}.csv.gz", "rt", encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(io.StringIO(fh.read())))
+        header, body = rows[0], rows[1:]
+        random.Random(_seed("plotly", 0, stem)).shuffle(body)
+        cut = max(1, int(len(body) * 0.6))
+        pool = body[:cut] if split == "train" else body[cut:] or body[:1]
+        for k in range(PLOTLY_TABLES[split]):
+            rng = random.Random(_seed(split, seed, "plotly", stem, k))
+            n = min(len(pool), rng.choice((20, 40, 60)))
+            picked = rng.sample(pool, n)
+            idx = list(range(len(header)))
+            if len(idx) > 3 and rng.random() < 0.5:
+                idx.remove(rng.choice(idx[1:]))
+            columns: list[ColumnSample] = []
+            for j in idx:
+                vals = tuple(_cell(r[j]) for r in picked)
+                kinds = {type(v) for v in vals if v is not None}
+                dt = "int64" if kinds == {int} else "double" if kinds <= {int, float} else "string"
+                columns.append(ColumnSample(header[j], dt, vals))
+            path = f"s3://{bucket}/{rng.choice(('exports', 'raw', 'public'))}/{stem}/part-{k}.csv"
+            out.append(
+                LabelledTable(
+                    _sample(path, f"{split}-{stem}-{k}", columns, "csv"),
+                    category,
+                    tuple(labels[header[j]] for j in idx),
+                    {},
+                    "plotly:" + stem,
+                )
+            )
+    return out
+
+
+def build_corpus(
+    split: str, seed: int | None = None, tables: int | None = None
+) -> list[LabelledTable]:
+    """The labelled tables of one split: synthetic tables then plotly tables.
+
+    :param seed: defaults to :data:`DEFAULT_SEEDS`; the same (split, seed, tables) give the
+        same corpus.
+    :param tables: synthetic tables (default :data:`DEFAULT_TABLES`); cycles the templates.
+    :raises ValueError: an unknown split.
+    :raises ModuleNotFoundError: Faker or plotly are missing (dev dependencies).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose from {SPLITS}")
+    seed = DEFAULT_SEEDS[split] if seed is None else seed
+    count = DEFAULT_TABLES[split] if tables is None else tables
+    fakers = {loc: Faker(loc) for loc in LOCALES}
+    out = [_synthetic(split, seed, i, fakers) for i in range(count)]
+    out.extend(_plotly_tables(split, seed))
+    return out
+
+
+def corpus_digest(tables: Sequence[LabelledTable]) -> str:
+    """SHA-256 over every path, name, type, value and label: equal digests, equal corpus.
+
+    Pure; never raises.
+    """
+    h = hashlib.sha256()
+    for t in tables:
+        h.update(f"T|{t.sample.info.ref.uri}|{t.category}|{t.source}\n".encode())
+        for col, ctype in zip(t.sample.columns, t.column_types, strict=True):
+            ents = sorted(t.pii.get(col.name, set()))
+            h.update(f"C|{col.name}|{col.data_type}|{ctype}|{ents}\n".encode())
+            h.update(repr(col.values).encode())
+    return h.hexdigest()

@@ -1,0 +1,519 @@
+"""Pure feature extraction for the business models, from a :class:`TableSample` alone.
+
+No reads, no vendor SDKs: the features come from column names, portable data types, the
+sampled values and the object path. Features are sparse ``{name: float}`` dicts that a
+``DictVectorizer`` turns into a matrix, so the saved scikit-learn pipelines need no project
+code (and skops needs no project types on the allow-list).
+
+Bump :data:`FEATURE_VERSION` whenever a feature changes: the manifest records it and the
+model refuses artifacts trained on another version.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from models.samples import CellValue, ColumnSample, TableSample
+
+FEATURE_VERSION = 1
+
+#: Values looked at per column; enough for the statistics, bounded for speed.
+MAX_VALUES = 200
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_DIGITS = re.compile(r"\d+")
+
+_RE_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+_RE_DATE = re.compile(r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$")
+_RE_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+_RE_PERCENT = re.compile(r"^[+-]?\d+(\.\d+)?\s?%$")
+_RE_URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+_RE_SKU = re.compile(r"^[A-Z]{2,5}[-_]?\d{3,8}([-_][A-Z0-9]{1,4})?$")
+_RE_VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?$")
+_RE_SEMVER3 = re.compile(r"^v?\d+\.\d+\.\d+")
+_RE_POSTAL = re.compile(
+    r"^(\d{5}(-\d{4})?|\d{4}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d|\d{3}-\d{4})$"
+)
+_RE_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_RE_PREFIXED_ID = re.compile(r"^[A-Za-z]{1,4}[-_]?\d{4,}$")
+_RE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_RE_MONEY = re.compile(r"^[$€£¥]\s?\d")
+_RE_TITLE_WORDS = re.compile(r"^[A-Z][a-z'.-]+( [A-Z][a-z'.-]+){0,3}$")
+_BOOL_WORDS = frozenset({"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "on", "off"})
+
+#: ISO 4217 codes in common use.
+CURRENCY_CODES = frozenset(
+    "USD EUR GBP JPY CHF CAD AUD NZD CNY HKD SGD SEK NOK DKK PLN CZK HUF RON BGN TRY RUB INR "
+    "IDR MYR THB PHP KRW TWD VND BRL MXN ARS CLP COP PEN ZAR NGN EGP KES MAD AED SAR QAR ILS "
+    "ISK UAH KZT PKR BDT LKR".split()
+)
+#: ISO 3166 alpha-2 and alpha-3 codes of the larger countries, plus common English names.
+COUNTRY_CODES = frozenset(
+    "US USA GB GBR UK DE DEU FR FRA IT ITA ES ESP PT PRT NL NLD BE BEL CH CHE AT AUT SE SWE NO "
+    "NOR DK DNK FI FIN IE IRL PL POL CZ CZE HU HUN RO ROU GR GRC TR TUR RU RUS UA UKR CA CAN MX "
+    "MEX BR BRA AR ARG CL CHL CO COL PE PER CN CHN JP JPN KR KOR IN IND ID IDN MY MYS SG SGP TH "
+    "THA PH PHL VN VNM AU AUS NZ NZL ZA ZAF NG NGA EG EGY KE KEN MA MAR AE ARE SA SAU IL ISR "
+    "PK PAK BD BGD AFG ALB DZA AGO".split()
+)
+COUNTRY_NAMES = frozenset(
+    n.lower()
+    for n in (
+        "United States",
+        "United Kingdom",
+        "Germany",
+        "France",
+        "Italy",
+        "Spain",
+        "Portugal",
+        "Netherlands",
+        "Belgium",
+        "Switzerland",
+        "Austria",
+        "Sweden",
+        "Norway",
+        "Denmark",
+        "Finland",
+        "Ireland",
+        "Poland",
+        "Czech Republic",
+        "Hungary",
+        "Romania",
+        "Greece",
+        "Turkey",
+        "Russia",
+        "Ukraine",
+        "Canada",
+        "Mexico",
+        "Brazil",
+        "Argentina",
+        "Chile",
+        "Colombia",
+        "Peru",
+        "China",
+        "Japan",
+        "South Korea",
+        "Korea",
+        "India",
+        "Indonesia",
+        "Malaysia",
+        "Singapore",
+        "Thailand",
+        "Philippines",
+        "Vietnam",
+        "Australia",
+        "New Zealand",
+        "South Africa",
+        "Nigeria",
+        "Egypt",
+        "Kenya",
+        "Morocco",
+        "Israel",
+        "United Arab Emirates",
+        "Saudi Arabia",
+        "Pakistan",
+        "Bangladesh",
+        "Afghanistan",
+        "Albania",
+        "Algeria",
+        "Angola",
+        "Iceland",
+        "Luxembourg",
+        "Estonia",
+        "Latvia",
+        "Lithuania",
+        "Slovakia",
+        "Slovenia",
+        "Croatia",
+        "Serbia",
+        "Bulgaria",
+        "Ethiopia",
+        "Ghana",
+        "Iran",
+        "Iraq",
+        "Cuba",
+        "Venezuela",
+        "Ecuador",
+        "Bolivia",
+        "Uruguay",
+        "Paraguay",
+        "Jamaica",
+        "Sri Lanka",
+        "Nepal",
+        "Cambodia",
+        "Mongolia",
+        "Taiwan",
+        "Hong Kong",
+        "Qatar",
+        "Kuwait",
+        "Jordan",
+        "Lebanon",
+        "Syria",
+        "Tunisia",
+        "Libya",
+        "Sudan",
+        "Tanzania",
+        "Uganda",
+        "Zimbabwe",
+        "Zambia",
+        "Cameroon",
+        "Senegal",
+    )
+)
+_CITY_SUFFIXES = (
+    "ville",
+    "town",
+    "ton",
+    "burg",
+    "burgh",
+    "borough",
+    "bury",
+    "port",
+    "mouth",
+    "stad",
+    "furt",
+    "chester",
+    "fort",
+    "haven",
+    "side",
+    "shire",
+    "view",
+    "land",
+    "berg",
+    "field",
+    "ford",
+    "ham",
+    "polis",
+    "grad",
+    "city",
+)
+
+#: Column business types, in a fixed order. ``person_data`` is the catch-all for columns
+#: about one person (names, e-mail addresses, phone numbers, street addresses, IPs, national
+#: IDs) that the PII classifier owns; ``other`` for anything else (JSON blobs, hashes ...).
+COLUMN_TYPES: tuple[str, ...] = (
+    "identifier",
+    "foreign_key_id",
+    "amount",
+    "currency_code",
+    "quantity",
+    "percentage",
+    "country",
+    "city",
+    "postal_code",
+    "date",
+    "timestamp",
+    "boolean_flag",
+    "category_enum",
+    "free_text",
+    "url",
+    "product_code_sku",
+    "measurement",
+    "version_string",
+    "person_data",
+    "other",
+)
+
+
+def name_tokens(name: str) -> list[str]:
+    """Split a column or path name into lower-case word tokens (camelCase and snake_case).
+
+    Pure; never raises.
+    """
+    spaced = _CAMEL.sub(r"\1 \2", name)
+    spaced = _DIGITS.sub(" ", spaced.lower())
+    return [t for t in _SPLIT.split(spaced) if t]
+
+
+def path_tokens(sample: TableSample) -> list[str]:
+    """Tokens of the bucket and the key's folders (not the file name), in order.
+
+    Pure; never raises.
+    """
+    ref = sample.info.ref
+    parts = [ref.bucket] if ref.bucket else []
+    key = ref.key
+    folders = key.split("/")[:-1]
+    if ref.scheme == "file":
+        folders = folders[-3:]
+    for folder in folders:
+        if "=" in folder:
+            folder = folder.split("=", 1)[0]
+        parts.append(folder)
+    tokens: list[str] = []
+    for part in parts:
+        tokens.extend(name_tokens(part))
+    return tokens
+
+
+def _singular(token: str) -> str:
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith("s") and not token.endswith("ss") and len(token) > 3:
+        return token[:-1]
+    return token
+
+
+def _slog(x: float) -> float:
+    return math.copysign(math.log10(1.0 + abs(x)), x)
+
+
+def _family(data_type: str) -> str:
+    t = data_type.lower()
+    for fam in ("timestamp", "date", "decimal", "bool", "json", "binary"):
+        if t.startswith(fam):
+            return fam
+    if t.startswith(("int", "uint")):
+        return "int"
+    if t.startswith(("double", "float")):
+        return "float"
+    return "string" if t.startswith(("string", "large_string", "utf8")) else "other"
+
+
+def _as_number(v: CellValue) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float | Decimal):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, str):
+        s = v.strip()
+        if s and len(s) < 40 and _RE_NUMBER.match(s) and any(c.isdigit() for c in s):
+            try:
+                return float(s.replace(",", ""))
+            except ValueError:
+                return None
+    return None
+
+
+def column_features(
+    col: ColumnSample, *, position: int = 0, table_tokens: Iterable[str] = ()
+) -> dict[str, float]:
+    """Features of one column: name n-grams and tokens, data type and value statistics.
+
+    :param position: the column's index in the table (the first column is often the key).
+    :param table_tokens: path tokens of the object, used to tell a table's own id from a
+        foreign key (``customer_id`` in ``.../customers/``).
+    Pure; never raises.
+    """
+    f: dict[str, float] = {}
+    toks = name_tokens(col.name)
+    for t in toks:
+        f["tok=" + t] = 1.0
+    if toks:
+        f["last=" + toks[-1]] = 1.0
+        f["first=" + toks[0]] = 1.0
+    norm = "^" + "_".join(toks) + "$"
+    for n in (3, 4):
+        for i in range(len(norm) - n + 1):
+            f["ng=" + norm[i : i + n]] = 1.0
+    f["dt=" + _family(col.data_type)] = 1.0
+    f["is_first"] = 1.0 if position == 0 else 0.0
+    own = {_singular(t) for t in table_tokens}
+    if toks and toks[-1] in ("id", "key", "uuid", "code", "no", "number"):
+        stem = {_singular(t) for t in toks[:-1]}
+        f["id_own_table"] = 1.0 if stem and stem <= own else 0.0
+        f["id_bare"] = 1.0 if not stem else 0.0
+
+    values = col.values[:MAX_VALUES]
+    total = len(values)
+    present = [v for v in values if v is not None and v != ""]
+    n = len(present)
+    f["null_share"] = 1.0 - n / total if total else 1.0
+    if n == 0:
+        f["empty"] = 1.0
+        return f
+    texts = [v if isinstance(v, str) else _text(v) for v in present]
+    distinct = len(set(texts))
+    f["distinct_ratio"] = distinct / n
+    f["distinct_log"] = math.log10(1 + distinct)
+    f["few_distinct"] = 1.0 if distinct <= 12 else 0.0
+    f["two_distinct"] = 1.0 if distinct <= 2 else 0.0
+    lengths = [len(t) for t in texts]
+    mean_len = sum(lengths) / n
+    f["len_mean"] = math.log1p(mean_len)
+    f["len_std"] = math.log1p(math.sqrt(sum((x - mean_len) ** 2 for x in lengths) / n))
+    f["len_const"] = 1.0 if min(lengths) == max(lengths) else 0.0
+    chars = "".join(texts)
+    nc = max(1, len(chars))
+    f["digit_share"] = sum(c.isdigit() for c in chars) / nc
+    f["alpha_share"] = sum(c.isalpha() for c in chars) / nc
+    f["upper_share"] = sum(c.isupper() for c in chars) / nc
+    f["space_share"] = chars.count(" ") / nc
+    f["punct_share"] = sum(not c.isalnum() and not c.isspace() for c in chars) / nc
+    f["words_mean"] = math.log1p(sum(t.count(" ") + 1 for t in texts) / n)
+
+    nums = [x for x in (_as_number(v) for v in present) if x is not None]
+    f["numeric_share"] = len(nums) / n
+    if nums:
+        lo, hi = min(nums), max(nums)
+        f["num_min"] = _slog(lo)
+        f["num_max"] = _slog(hi)
+        f["num_span"] = _slog(hi - lo)
+        f["int_share"] = sum(1 for x in nums if x == int(x)) / len(nums)
+        f["neg_share"] = sum(1 for x in nums if x < 0) / len(nums)
+        f["unit_interval"] = 1.0 if 0 <= lo and hi <= 1 else 0.0
+        f["pct_range"] = 1.0 if 0 <= lo and hi <= 100 else 0.0
+        f["year_range"] = 1.0 if 1800 <= lo and hi <= 2100 and f["int_share"] == 1 else 0.0
+        decs = [_decimals(v) for v in present[:100]]
+        f["two_decimals"] = sum(1 for d in decs if d == 2) / len(decs)
+        f["many_decimals"] = sum(1 for d in decs if d >= 3) / len(decs)
+        srt = sorted(nums)
+        f["sequential"] = (
+            1.0
+            if len(srt) > 2 and f["int_share"] == 1 and distinct == n and hi - lo < 3 * n
+            else 0.0
+        )
+
+    hits: Counter[str] = Counter()
+    for v in present:
+        if isinstance(v, bool):
+            hits["bool"] += 1
+            continue
+        if isinstance(v, datetime):
+            hits["datetime"] += 1
+            continue
+        if isinstance(v, date):
+            hits["date"] += 1
+            continue
+        if not isinstance(v, str):
+            continue
+        s = v.strip()
+        low = s.lower()
+        if low in _BOOL_WORDS:
+            hits["bool"] += 1
+        if _RE_DATETIME.match(s):
+            hits["datetime"] += 1
+        elif _RE_DATE.match(s):
+            hits["date"] += 1
+        if _RE_PERCENT.match(s):
+            hits["percent"] += 1
+        if _RE_URL.match(s):
+            hits["url"] += 1
+        if _RE_SKU.match(s):
+            hits["sku"] += 1
+        if _RE_VERSION.match(s):
+            hits["version"] += 1
+            if _RE_SEMVER3.match(s):
+                hits["semver3"] += 1
+        if _RE_POSTAL.match(s):
+            hits["postal"] += 1
+        if _RE_UUID.match(s):
+            hits["uuid"] += 1
+        if _RE_PREFIXED_ID.match(s):
+            hits["prefixed_id"] += 1
+        if _RE_EMAIL.match(s):
+            hits["email"] += 1
+        if _RE_MONEY.match(s):
+            hits["money"] += 1
+        if s in CURRENCY_CODES:
+            hits["currency"] += 1
+        if s in COUNTRY_CODES:
+            hits["country_code"] += 1
+        if low in COUNTRY_NAMES:
+            hits["country_name"] += 1
+        if _RE_TITLE_WORDS.match(s):
+            hits["title_words"] += 1
+            if low.endswith(_CITY_SUFFIXES) or low.split(" ")[0] in _CITY_PREFIXES:
+                hits["city_like"] += 1
+        if len(s) > 30 and s.count(" ") >= 4:
+            hits["sentence"] += 1
+    for key in (
+        "bool",
+        "datetime",
+        "date",
+        "percent",
+        "url",
+        "sku",
+        "version",
+        "semver3",
+        "postal",
+        "uuid",
+        "prefixed_id",
+        "email",
+        "money",
+        "currency",
+        "country_code",
+        "country_name",
+        "title_words",
+        "city_like",
+        "sentence",
+    ):
+        f["re_" + key] = hits[key] / n
+    return f
+
+
+_CITY_PREFIXES = frozenset({"north", "south", "east", "west", "new", "lake", "port", "san", "st."})
+
+
+def _text(v: CellValue) -> str:
+    if isinstance(v, bytes):
+        return v[:64].hex()
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return str(v)
+
+
+def _decimals(v: CellValue) -> int:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return 0
+    if isinstance(v, Decimal):
+        exp = v.as_tuple().exponent
+        return -exp if isinstance(exp, int) and exp < 0 else 0
+    s = repr(v) if isinstance(v, float) else str(v).strip()
+    if "e" in s.lower():
+        return 6
+    _, dot, frac = s.partition(".")
+    return len(frac.rstrip("0")) if dot else 0
+
+
+def table_column_features(sample: TableSample) -> list[dict[str, float]]:
+    """:func:`column_features` for every column of ``sample``, in order.
+
+    Pure; never raises.
+    """
+    tokens = path_tokens(sample)
+    return [
+        column_features(col, position=i, table_tokens=tokens)
+        for i, col in enumerate(sample.columns)
+    ]
+
+
+def table_features(
+    sample: TableSample,
+    column_types: Sequence[str],
+    pii: Mapping[str, set[str]] | None = None,
+) -> dict[str, float]:
+    """Features of the whole object for the category model.
+
+    :param column_types: one business type per column, in column order (predicted).
+    :param pii: column name -> PII entities found (from the PII classifier).
+    Pure; never raises.
+    """
+    f: dict[str, float] = {}
+    for t in path_tokens(sample):
+        f["path=" + t] = 1.0
+        f["any=" + _singular(t)] = 1.0
+    ncols = max(1, len(sample.columns))
+    for col in sample.columns:
+        for t in name_tokens(col.name):
+            key = "col=" + t
+            f[key] = f.get(key, 0.0) + 1.0
+            f["any=" + _singular(t)] = 1.0
+    for ctype in column_types:
+        key = "type=" + ctype
+        f[key] = f.get(key, 0.0) + 1.0 / ncols
+    entities: set[str] = set()
+    for found in (pii or {}).values():
+        entities |= found
+    for ent in sorted(entities):
+        f["pii=" + ent] = 1.0
+    f["n_cols"] = math.log1p(len(sample.columns))
+    return f

@@ -1,0 +1,232 @@
+"""Load and run the business models: column business types and dataset categories.
+
+The artifacts are two scikit-learn pipelines saved with skops in ``models/artifacts/``
+(``business-columns.skops``, ``business-categories.skops``) plus
+``business-manifest.json``, written by ``python -m classifiers.business.train``.
+
+Loading is defensive: the manifest must name the installed scikit-learn and skops versions
+and this module's feature version, every artifact must match its SHA-256, and the types
+skops does not trust by default must all be on :data:`ALLOW`. Anything else is refused with
+a :class:`ModelArtifactError` that says what differs and how to fix it (retrain).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from classifiers.business.features import FEATURE_VERSION, table_column_features, table_features
+from models.samples import TableSample
+
+#: Where the committed artifacts live.
+DEFAULT_ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "models" / "artifacts"
+MANIFEST_NAME = "business-manifest.json"
+COLUMNS_ARTIFACT = "business-columns.skops"
+CATEGORIES_ARTIFACT = "business-categories.skops"
+MANIFEST_FORMAT = 1
+
+#: Types skops does not trust by default that these artifacts may contain. The pipelines
+#: are DictVectorizer + MaxAbsScaler + LogisticRegression, which skops trusts already; the
+#: list stays explicit (and short) so that a tampered or different artifact is refused.
+ALLOW: tuple[str, ...] = ()
+
+#: Below this probability a category is a suggestion for review, not a fact.
+SUGGESTION_THRESHOLD = 0.6
+
+
+class ModelArtifactError(RuntimeError):
+    """The artifacts are missing, altered, or were made by other library versions."""
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes.
+
+    :raises OSError: the file cannot be read.
+    """
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """The installed scikit-learn and skops versions (imports both).
+
+    :raises ImportError: either is not installed.
+    """
+    import sklearn  # type: ignore[import-untyped]
+    import skops  # type: ignore[import-untyped]
+
+    return {"scikit-learn": str(sklearn.__version__), "skops": str(skops.__version__)}
+
+
+def _load_skops(path: Path, allow: Sequence[str]) -> Any:
+    import skops.io as sio  # type: ignore[import-untyped]
+
+    untrusted = set(sio.get_untrusted_types(file=str(path)))
+    extra = sorted(untrusted - set(allow))
+    if extra:
+        raise ModelArtifactError(
+            f"{path.name} contains types that are not on the allow-list: {', '.join(extra)}; "
+            "refusing to load it (retrain with `python -m classifiers.business.train`, or "
+            "review the types and add them to classifiers.business.model.ALLOW)"
+        )
+    return sio.load(str(path), trusted=list(allow))
+
+
+def read_manifest(artifacts_dir: Path) -> dict[str, Any]:
+    """Read and check the manifest against the installed libraries and artifact hashes.
+
+    :raises ModelArtifactError: missing or unreadable manifest, another manifest format,
+        feature version, scikit-learn or skops version, or an artifact whose SHA-256 differs.
+    """
+    path = artifacts_dir / MANIFEST_NAME
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelArtifactError(
+            f"no business-model manifest at {path}; train with "
+            f"`python -m classifiers.business.train --out {artifacts_dir}`"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise ModelArtifactError(f"cannot read the manifest {path}: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise ModelArtifactError(f"{path}: manifest format is not {MANIFEST_FORMAT}")
+    if manifest.get("feature_version") != FEATURE_VERSION:
+        raise ModelArtifactError(
+            f"{path}: artifacts were trained with feature version "
+            f"{manifest.get('feature_version')}, this code extracts version {FEATURE_VERSION}; "
+            "retrain"
+        )
+    installed = library_versions()
+    recorded = manifest.get("libraries", {})
+    for lib, version in installed.items():
+        if recorded.get(lib) != version:
+            raise ModelArtifactError(
+                f"{path}: artifacts were saved with {lib} {recorded.get(lib)}, but {lib} "
+                f"{version} is installed; install {lib}=={recorded.get(lib)} or retrain"
+            )
+    artifacts = manifest.get("artifacts", {})
+    for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
+        entry = artifacts.get(name)
+        if not isinstance(entry, dict) or "sha256" not in entry:
+            raise ModelArtifactError(f"{path}: the manifest does not list {name}")
+        file = artifacts_dir / name
+        if not file.is_file():
+            raise ModelArtifactError(f"{file} is missing (listed in {path.name})")
+        actual = sha256_file(file)
+        if actual != entry["sha256"]:
+            raise ModelArtifactError(
+                f"{file.name}: SHA-256 {actual[:16]}… does not match the manifest "
+                f"({str(entry['sha256'])[:16]}…); the artifact was altered or belongs to "
+                "another training run; retrain or restore it"
+            )
+    return manifest
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """A label with its probability; ``suggestion`` when below the review threshold."""
+
+    label: str
+    confidence: float
+
+    @property
+    def suggestion(self) -> bool:
+        """``True`` when the confidence is below :data:`SUGGESTION_THRESHOLD`."""
+        return self.confidence < SUGGESTION_THRESHOLD
+
+
+class BusinessModel:
+    """The two business models, loaded and verified. Thread-safe for prediction."""
+
+    def __init__(
+        self,
+        columns_model: Any,
+        categories_model: Any,
+        manifest: Mapping[str, Any],
+        manifest_sha256: str,
+    ) -> None:
+        self._columns = columns_model
+        self._categories = categories_model
+        self.manifest = dict(manifest)
+        self._manifest_sha = manifest_sha256
+
+    @classmethod
+    def load(cls, artifacts_dir: str | Path | None = None) -> BusinessModel:
+        """Verify the manifest, then load both pipelines with the skops allow-list.
+
+        :param artifacts_dir: defaults to :data:`DEFAULT_ARTIFACTS_DIR`.
+        :raises ModelArtifactError: see :func:`read_manifest`; a type outside :data:`ALLOW`;
+            labels that differ from the manifest's.
+        Side effects: reads the files; imports scikit-learn and skops (about 1.5 s cold).
+        """
+        base = Path(artifacts_dir) if artifacts_dir is not None else DEFAULT_ARTIFACTS_DIR
+        manifest = read_manifest(base)
+        columns = _load_skops(base / COLUMNS_ARTIFACT, ALLOW)
+        categories = _load_skops(base / CATEGORIES_ARTIFACT, ALLOW)
+        labels = manifest.get("labels", {})
+        for name, model, key in (
+            (COLUMNS_ARTIFACT, columns, "column_types"),
+            (CATEGORIES_ARTIFACT, categories, "categories"),
+        ):
+            classes = [str(c) for c in getattr(model, "classes_", [])]
+            if classes != list(labels.get(key, [])):
+                raise ModelArtifactError(
+                    f"{name}: the model's labels {classes} differ from the manifest's"
+                )
+        return cls(columns, categories, manifest, sha256_file(base / MANIFEST_NAME))
+
+    @property
+    def version(self) -> str:
+        """A short hash of the manifest (which pins every artifact hash): 12 hex digits."""
+        return self._manifest_sha[:12]
+
+    @property
+    def column_labels(self) -> tuple[str, ...]:
+        """The column business types the model knows."""
+        return tuple(str(c) for c in self._columns.classes_)
+
+    @property
+    def category_labels(self) -> tuple[str, ...]:
+        """The categories the model knows."""
+        return tuple(str(c) for c in self._categories.classes_)
+
+    def column_types(self, sample: TableSample) -> list[tuple[str, float]]:
+        """One ``(business type, probability)`` per column of ``sample``, in column order.
+
+        A column without a single non-null sampled value is ``("other", 0.0)``: there is
+        nothing to judge. Pure; an empty table gives an empty list.
+        """
+        if not sample.columns:
+            return []
+        proba = self._columns.predict_proba(table_column_features(sample))
+        labels = self.column_labels
+        out: list[tuple[str, float]] = []
+        for col, row in zip(sample.columns, proba, strict=True):
+            if col.non_null == 0:
+                out.append(("other", 0.0))
+                continue
+            best = int(row.argmax())
+            out.append((labels[best], float(row[best])))
+        return out
+
+    def categories(
+        self,
+        sample: TableSample,
+        column_types: Sequence[tuple[str, float]] | Sequence[str],
+        pii: Mapping[str, set[str]] | None = None,
+        top: int = 3,
+    ) -> list[tuple[str, float]]:
+        """The ``top`` most likely categories with probabilities, most likely first.
+
+        :param column_types: what :meth:`column_types` returned (or bare type names).
+        :param pii: column name -> PII entities found by the PII classifier.
+        Pure; probabilities of all categories sum to 1 (ties break by label order).
+        """
+        types = [t if isinstance(t, str) else t[0] for t in column_types]
+        proba = self._categories.predict_proba([table_features(sample, types, pii)])[0]
+        labels = self.category_labels
+        order = sorted(range(len(labels)), key=lambda i: (-float(proba[i]), labels[i]))
+        return [(labels[i], float(proba[i])) for i in order[:top]]

@@ -1,0 +1,277 @@
+"""Train the business models reproducibly and write the skops artifacts and manifest.
+
+``python -m classifiers.business.train --out models/artifacts``
+
+Dev/training code (the corpus needs Faker and plotly). Reproducible: a fixed corpus seed,
+inputs in corpus order, ``random_state=0``, BLAS limited to one thread, and skops files
+rewritten canonically (skops names arrays after ``id()`` and stamps the zip entries with
+the current time; :func:`canonical_skops` renumbers the ids in order of appearance and
+fixes the timestamps), so two runs on the same machine and library versions write
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import re
+import sys
+import time
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from classifiers.business.corpus import (
+    DEFAULT_SEEDS,
+    DEFAULT_TABLES,
+    LabelledTable,
+    build_corpus,
+    corpus_digest,
+)
+from classifiers.business.features import (
+    COLUMN_TYPES,
+    FEATURE_VERSION,
+    table_column_features,
+    table_features,
+)
+from classifiers.business.model import (
+    CATEGORIES_ARTIFACT,
+    COLUMNS_ARTIFACT,
+    DEFAULT_ARTIFACTS_DIR,
+    MANIFEST_FORMAT,
+    MANIFEST_NAME,
+    library_versions,
+)
+
+_ID = re.compile(rb'("__id__": )(\d+)|"(\d+)\.npy"')
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """Rewrite a skops zip so that equal models give equal bytes.
+
+    Object ids (``__id__`` and the ``<id>.npy`` member names) are renumbered in order of
+    first appearance in ``schema.json``; members are written in name order with a fixed
+    timestamp and no compression. The result loads exactly like the input.
+
+    :raises zipfile.BadZipFile: ``data`` is not a zip file.
+    """
+    src = zipfile.ZipFile(io.BytesIO(data))
+    schema = src.read("schema.json")
+    mapping: dict[bytes, bytes] = {}
+
+    def renumber(m: re.Match[bytes]) -> bytes:
+        old = m.group(2) or m.group(3)
+        new = mapping.setdefault(old, str(len(mapping) + 1).encode())
+        return m.group(1) + new if m.group(2) else b'"' + new + b'.npy"'
+
+    new_schema = _ID.sub(renumber, schema)
+    members: dict[str, bytes] = {"schema.json": new_schema}
+    for info in src.infolist():
+        if info.filename == "schema.json":
+            continue
+        stem = info.filename.removesuffix(".npy").encode()
+        if info.filename.endswith(".npy") and stem in mapping:
+            members[mapping[stem].decode() + ".npy"] = src.read(info)
+        else:
+            members[info.filename] = src.read(info)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as dst:
+        for name in sorted(members):
+            zi = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, members[name])
+    return out.getvalue()
+
+
+def _column_pipeline() -> Any:
+    from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.pipeline import Pipeline  # type: ignore[import-untyped]
+    from sklearn.preprocessing import MaxAbsScaler  # type: ignore[import-untyped]
+
+    return Pipeline(
+        [
+            ("vec", DictVectorizer(sort=True)),
+            ("scale", MaxAbsScaler()),
+            ("clf", LogisticRegression(C=4.0, max_iter=4000, random_state=0)),
+        ]
+    )
+
+
+def _category_pipeline() -> Any:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MaxAbsScaler
+
+    return Pipeline(
+        [
+            ("vec", DictVectorizer(sort=True)),
+            ("scale", MaxAbsScaler()),
+            ("clf", LogisticRegression(C=1.0, max_iter=4000, random_state=0)),
+        ]
+    )
+
+
+#: Inverse regularisation strengths tried for the category model (chosen by CV log loss).
+CATEGORY_C_GRID = (1.0, 3.0, 10.0, 30.0)
+
+
+def pick_category_c(xs: Sequence[dict[str, float]], ys: Sequence[str]) -> float:
+    """The C of :data:`CATEGORY_C_GRID` with the best 5-fold CV log loss on the training split.
+
+    Log loss rewards calibrated probabilities, so this is the calibration step; the test
+    split is never looked at. Ties keep the smaller C. Pure apart from fitting models.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_score  # type: ignore[import-untyped]
+
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    best_c, best = CATEGORY_C_GRID[0], float("-inf")
+    for c in CATEGORY_C_GRID:
+        pipe = _category_pipeline().set_params(clf__C=c)
+        score = float(
+            cross_val_score(pipe, list(xs), list(ys), cv=folds, scoring="neg_log_loss").mean()
+        )
+        if score > best + 1e-9:
+            best_c, best = c, score
+    return best_c
+
+
+def column_rows(tables: Sequence[LabelledTable]) -> tuple[list[dict[str, float]], list[str]]:
+    """Column feature dicts and labels of every column of ``tables``, in corpus order.
+
+    Pure; never raises.
+    """
+    xs: list[dict[str, float]] = []
+    ys: list[str] = []
+    for t in tables:
+        xs.extend(table_column_features(t.sample))
+        ys.extend(t.column_types)
+    return xs, ys
+
+
+def category_rows(
+    tables: Sequence[LabelledTable], columns_model: Any
+) -> tuple[list[dict[str, float]], list[str]]:
+    """Table feature dicts (using *predicted* column types) and category labels.
+
+    Pure apart from running ``columns_model``.
+    """
+    xs: list[dict[str, float]] = []
+    for t in tables:
+        types = [str(x) for x in columns_model.predict(table_column_features(t.sample))]
+        xs.append(table_features(t.sample, types, t.pii))
+    return xs, [t.category for t in tables]
+
+
+def evaluate(
+    columns_model: Any, categories_model: Any, tables: Sequence[LabelledTable]
+) -> dict[str, float]:
+    """Test-split metrics: category accuracy / macro F1 / log loss, column-type macro F1.
+
+    Pure apart from running the models.
+    """
+    from sklearn.metrics import accuracy_score, f1_score, log_loss  # type: ignore[import-untyped]
+
+    cx, cy = column_rows(tables)
+    col_pred = columns_model.predict(cx)
+    tx, ty = category_rows(tables, columns_model)
+    cat_proba = categories_model.predict_proba(tx)
+    cat_pred = categories_model.classes_[cat_proba.argmax(axis=1)]
+    return {
+        "category_accuracy": round(float(accuracy_score(ty, cat_pred)), 4),
+        "category_macro_f1": round(float(f1_score(ty, cat_pred, average="macro")), 4),
+        "category_log_loss": round(
+            float(log_loss(ty, cat_proba, labels=categories_model.classes_)), 4
+        ),
+        "column_type_macro_f1": round(float(f1_score(cy, col_pred, average="macro")), 4),
+        "column_type_weighted_f1": round(float(f1_score(cy, col_pred, average="weighted")), 4),
+        "column_type_accuracy": round(float(accuracy_score(cy, col_pred)), 4),
+    }
+
+
+def train(out_dir: Path, *, tables: int | None = None) -> dict[str, Any]:
+    """Build the corpus, fit both pipelines, write the artifacts and the manifest.
+
+    :param tables: synthetic training tables (default :data:`DEFAULT_TABLES`); the test split
+        keeps its default size.
+    :returns: the manifest written.
+    :raises ModuleNotFoundError: Faker or plotly (dev dependencies) are missing.
+    Side effects: creates ``out_dir``; overwrites the two ``.skops`` files and the manifest.
+    """
+    import skops.io as sio  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    started = time.perf_counter()
+    train_tables = build_corpus("train", tables=tables)
+    test_tables = build_corpus("test")
+    with threadpool_limits(limits=1):
+        cx, cy = column_rows(train_tables)
+        columns_model = _column_pipeline().fit(cx, cy)
+        tx, ty = category_rows(train_tables, columns_model)
+        category_c = pick_category_c(tx, ty)
+        categories_model = _category_pipeline().set_params(clf__C=category_c).fit(tx, ty)
+        metrics = evaluate(columns_model, categories_model, test_tables)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    artifacts: dict[str, dict[str, str]] = {}
+    for name, model in ((COLUMNS_ARTIFACT, columns_model), (CATEGORIES_ARTIFACT, categories_model)):
+        data = canonical_skops(sio.dumps(model))
+        (out_dir / name).write_bytes(data)
+        artifacts[name] = {"sha256": hashlib.sha256(data).hexdigest()}
+    manifest: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
+        "feature_version": FEATURE_VERSION,
+        "libraries": library_versions(),
+        "artifacts": artifacts,
+        "labels": {
+            "column_types": [str(c) for c in columns_model.classes_],
+            "categories": [str(c) for c in categories_model.classes_],
+        },
+        "training_data": {
+            "sha256": corpus_digest(train_tables),
+            "seed": DEFAULT_SEEDS["train"],
+            "synthetic_tables": DEFAULT_TABLES["train"] if tables is None else tables,
+            "tables": len(train_tables),
+            "columns": len(cy),
+            "steward_examples": 0,
+        },
+        "test_data": {
+            "sha256": corpus_digest(test_tables),
+            "seed": DEFAULT_SEEDS["test"],
+            "tables": len(test_tables),
+        },
+        "metrics": metrics,
+        "hyperparameters": {"column_C": 4.0, "category_C": category_c},
+        "declared_column_types": list(COLUMN_TYPES),
+    }
+    (out_dir / MANIFEST_NAME).write_text(
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    manifest["_seconds"] = round(time.perf_counter() - started, 1)
+    return manifest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: train and write the artifacts; prints the metrics.
+
+    :returns: the process exit code (0).
+    Side effects: see :func:`train`; prints to stdout.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS_DIR, help="artifact dir")
+    args = parser.parse_args(argv)
+    manifest = train(args.out)
+    seconds = manifest.pop("_seconds")
+    print(f"wrote {args.out} in {seconds} s")
+    for name, entry in manifest["artifacts"].items():
+        print(f"  {name}  sha256 {entry['sha256']}")
+    print(json.dumps(manifest["metrics"], indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""The business models: committed artifacts, safe loading, reproducible training, taxonomy."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from classifiers.business.features import COLUMN_TYPES, column_features, name_tokens
+from classifiers.business.model import (
+    CATEGORIES_ARTIFACT,
+    COLUMNS_ARTIFACT,
+    DEFAULT_ARTIFACTS_DIR,
+    MANIFEST_NAME,
+    BusinessModel,
+    ModelArtifactError,
+)
+from classifiers.business.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
+from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models.samples import CellValue
+
+N = 40
+
+
+def _table(uri: str, cols: list[tuple[str, str, list[CellValue]]]) -> TableSample:
+    return TableSample(
+        info=ObjectInfo(ref=ObjectRef(uri), size=1, etag="t"),
+        format="parquet",
+        compression=None,
+        columns=tuple(ColumnSample(n, t, tuple(v)) for n, t, v in cols),
+        rows_sampled=N,
+        row_count=N,
+        row_count_estimated=False,
+        bytes_read=0,
+        sampling=SamplingInfo(method="test"),
+    )
+
+
+def _cycle(values: list[CellValue]) -> list[CellValue]:
+    return [values[i % len(values)] for i in range(N)]
+
+
+@pytest.fixture(scope="module")
+def model() -> BusinessModel:
+    return BusinessModel.load()
+
+
+def _orders() -> TableSample:
+    return _table(
+        "s3://shop-prod/exports/orders/part-0.parquet",
+        [
+            ("order_id", "int64", list(range(5000, 5000 + N))),
+            ("customer_id", "int64", _cycle([17, 23, 17, 42, 99, 23, 8])),
+            ("order_date", "date", [date(2024, 3, 1) + timedelta(days=i) for i in range(N)]),
+            ("order_total", "double", _cycle([12.5, 99.99, 3.2, 45.0, 18.75, 7.1, 250.4])),
+            ("currency", "string", _cycle(["USD", "EUR", "USD", "GBP"])),
+            ("sku", "string", [f"KX-{48210 + 7 * i}" for i in range(N)]),
+            ("qty", "int64", _cycle([1, 2, 1, 3, 1, 5, 12])),
+            ("ship_country", "string", _cycle(["Germany", "France", "Spain", "Italy"])),
+            ("is_gift", "bool", _cycle([True, False, False])),
+            ("discount_pct", "double", _cycle([0.1, 0.05, 0.0, 0.15, 0.2])),
+            ("tracking_url", "string", [f"https://track.example.com/p/{i}" for i in range(N)]),
+            (
+                "placed_at",
+                "timestamp[us]",
+                [datetime(2024, 3, 1, 8) + timedelta(minutes=37 * i) for i in range(N)],
+            ),
+        ],
+    )
+
+
+def _patients() -> TableSample:
+    names = [f"{f} {s}" for f in ("Ann", "Bo", "Cara", "Dev", "Eli") for s in "KLMNOPQR"]
+    return _table(
+        "s3://ehr-prod/raw/encounters/part-0.parquet",
+        [
+            ("encounter_id", "int64", list(range(1, N + 1))),
+            ("patient_id", "int64", _cycle([301, 302, 303, 301, 305])),
+            ("patient_name", "string", names[:N]),
+            ("heart_rate", "double", _cycle([72.4, 80.1, 65.9, 91.3, 58.2])),
+            ("diagnosis_code", "string", _cycle(["I10", "E11.9", "J45.909"])),
+            (
+                "admitted_at",
+                "timestamp[us]",
+                [datetime(2023, 5, 1) + timedelta(hours=5 * i) for i in range(N)],
+            ),
+        ],
+    )
+
+
+def test_column_types_on_hand_made_orders(model: BusinessModel) -> None:
+    sample = _orders()
+    types = model.column_types(sample)
+    assert len(types) == len(sample.columns)
+    got = {c.name: t for c, (t, _) in zip(sample.columns, types, strict=True)}
+    assert got == {
+        "order_id": "identifier",
+        "customer_id": "foreign_key_id",
+        "order_date": "date",
+        "order_total": "amount",
+        "currency": "currency_code",
+        "sku": "product_code_sku",
+        "qty": "quantity",
+        "ship_country": "country",
+        "is_gift": "boolean_flag",
+        "discount_pct": "percentage",
+        "tracking_url": "url",
+        "placed_at": "timestamp",
+    }
+    assert all(0.0 < p <= 1.0 for _, p in types)
+
+
+def test_categories_top_three_calibrated(model: BusinessModel) -> None:
+    sample = _orders()
+    top = model.categories(sample, model.column_types(sample), {})
+    assert len(top) == 3
+    assert top[0][0] == "sales"
+    assert top[0][1] > 0.5
+    assert top[0][1] >= top[1][1] >= top[2][1]
+    full = model.categories(sample, model.column_types(sample), {}, top=99)
+    assert sum(p for _, p in full) == pytest.approx(1.0)
+
+    health = _patients()
+    types = model.column_types(health)
+    assert [t for t, _ in types][:2] == ["identifier", "foreign_key_id"]
+    top = model.categories(health, types, {"patient_name": {"PERSON"}})
+    assert top[0][0] == "health"
+
+
+def test_version_and_labels(model: BusinessModel) -> None:
+    assert len(model.version) == 12
+    assert set(model.column_labels) == set(COLUMN_TYPES)
+    assert set(model.category_labels) == set(load_taxonomy().names)
+    empty = _table("s3://b/k.parquet", [])
+    assert model.column_types(empty) == []
+    nulls = _table("s3://b/k.parquet", [("x", "string", [None] * N), ("y", "int64", [1] * N)])
+    assert model.column_types(nulls)[0] == ("other", 0.0)
+
+
+def _copy_artifacts(tmp_path: Path) -> Path:
+    dst = tmp_path / "artifacts"
+    dst.mkdir()
+    for name in (MANIFEST_NAME, COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
+        shutil.copy(DEFAULT_ARTIFACTS_DIR / name, dst / name)
+    return dst
+
+
+def test_hash_mismatch_is_refused(tmp_path: Path) -> None:
+    art = _copy_artifacts(tmp_path)
+    data = bytearray((art / COLUMNS_ARTIFACT).read_bytes())
+    data[-30] ^= 0xFF
+    (art / COLUMNS_ARTIFACT).write_bytes(bytes(data))
+    with pytest.raises(ModelArtifactError, match=r"business-columns.skops: SHA-256 .* does not"):
+        BusinessModel.load(art)
+
+
+def test_library_version_mismatch_is_refused(tmp_path: Path) -> None:
+    art = _copy_artifacts(tmp_path)
+    manifest = json.loads((art / MANIFEST_NAME).read_text())
+    manifest["libraries"]["scikit-learn"] = "0.24.2"
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(ModelArtifactError, match=r"saved with scikit-learn 0\.24\.2, but"):
+        BusinessModel.load(art)
+    manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text())
+    manifest["libraries"]["skops"] = "0.9.0"
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(ModelArtifactError, match=r"saved with skops 0\.9\.0"):
+        BusinessModel.load(art)
+
+
+def test_missing_manifest_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelArtifactError, match="no business-model manifest"):
+        BusinessModel.load(tmp_path)
+
+
+def test_untrusted_types_outside_the_allow_list_are_refused(tmp_path: Path) -> None:
+    import hashlib
+
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+
+    art = _copy_artifacts(tmp_path)
+    tree = DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], ["a", "b"])
+    assert "sklearn.tree._tree.Tree" in sio.get_untrusted_types(data=sio.dumps(tree))
+    sio.dump(tree, art / CATEGORIES_ARTIFACT)
+    manifest = json.loads((art / MANIFEST_NAME).read_text())
+    digest = hashlib.sha256((art / CATEGORIES_ARTIFACT).read_bytes()).hexdigest()
+    manifest["artifacts"][CATEGORIES_ARTIFACT]["sha256"] = digest
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(ModelArtifactError, match=r"not on the allow-list: sklearn\.tree\._tree"):
+        BusinessModel.load(art)
+
+
+@pytest.mark.timeout(120)
+def test_retraining_reproduces_the_committed_artifacts(tmp_path: Path) -> None:
+    from classifiers.business.train import main
+
+    assert main(["--out", str(tmp_path)]) == 0
+    committed = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text())
+    fresh = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    assert fresh["artifacts"] == committed["artifacts"], "retrain and commit the artifacts"
+    assert fresh == committed
+    for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
+        assert (tmp_path / name).read_bytes() == (DEFAULT_ARTIFACTS_DIR / name).read_bytes()
+    assert fresh["metrics"]["category_accuracy"] >= 0.85
+    assert fresh["metrics"]["column_type_macro_f1"] >= 0.85
+
+
+def test_features_are_pure_and_named() -> None:
+    assert name_tokens("customerID_2024") == ["customer", "id"]
+    assert name_tokens("ship-to.PostCode") == ["ship", "to", "post", "code"]
+    col = ColumnSample("customer_id", "int64", (1, 2, 2, None))
+    f = column_features(col, position=1, table_tokens=["crm", "customers"])
+    assert f["id_own_table"] == 1.0
+    assert f["distinct_ratio"] == pytest.approx(2 / 3)
+    assert column_features(col) == column_features(col)
+
+
+def test_default_taxonomy_loads() -> None:
+    tax = load_taxonomy()
+    assert tax.names == (
+        "customer",
+        "employee",
+        "finance",
+        "sales",
+        "product",
+        "marketing",
+        "operations",
+        "health",
+        "security",
+        "science",
+        "reference",
+    )
+    assert all(c.description and c.keywords for c in tax.categories)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("categories:\n  - name: a\n    description: x\n    colour: red\n", "line 4: unknown key"),
+        ("categories:\n  - name: Bad Name\n    description: x\n", "line 2: name must be"),
+        ("categories:\n  - name: a\n    description: ''\n", "line 3: description must"),
+        (
+            "categories:\n  - name: a\n    description: x\n  - name: a\n    description: y\n",
+            "line 4: a is declared twice",
+        ),
+        ("categories:\n  - name: a\n    description: x\n    keywords: 3\n", "line 4: keywords"),
+        ("categories: [\n", "not valid YAML"),
+        ("other: 1\n", "line 1: unknown key 'other'"),
+        ("categories:\n  - name: a\n", "line 2: the category has no 'description'"),
+    ],
+)
+def test_taxonomy_errors_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(TaxonomyError, match=message):
+        parse_taxonomy(text, where="tax.yaml")
