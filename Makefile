@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test lint typecheck unit services lake bench bench-pii bench-atlan clean
+.PHONY: install demo test lint typecheck unit services lake train bench bench-pii bench-atlan bench-category clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ services:
 ## Regenerate the bundled sample lake (committed; a test checks it matches).
 lake: install
 	$(BIN)/python scripts/make_sample_lake.py --out examples/lake
+
+## Retrain the business models into models/artifacts (byte-identical; a test checks it).
+train: install
+	$(BIN)/python -m classifiers.business.train --out models/artifacts
+
+## Business categories and column types against majority and keyword baselines.
+bench-category: install
+	$(BIN)/python bench/category.py
 
 ## Sampling benchmark against SeaweedFS (bytes read, GETs, time).
 bench: install

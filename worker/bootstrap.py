@@ -60,6 +60,10 @@ def build_classifiers(settings: Settings) -> list[Classifier]:
                 batch_size=pii.batch_size,
             )
         )
+    if settings.business.enabled:
+        from classifiers.business.classifier import BusinessClassifier
+
+        found.append(BusinessClassifier(settings.business.artifacts_dir))
     return found
 
 

@@ -279,7 +279,14 @@ def _write_to_atlan(
         return
     region = settings.s3.region
     desired = [
-        d for r in results if (d := desired_object(r, settings.atlan, region=region)) is not None
+        d
+        for r in results
+        if (
+            d := desired_object(
+                r, settings.atlan, region=region, glossary_terms=settings.business.glossary_terms
+            )
+        )
+        is not None
     ]
     err = _console(stderr=True)
     try:

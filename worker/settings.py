@@ -110,6 +110,17 @@ DEFAULT_TAGS: dict[str, str] = {
 }
 
 
+class BusinessSettings(_Section):
+    """Business context: column business types, dataset categories, glossary terms."""
+
+    enabled: bool = True
+    artifacts_dir: Path | None = Field(None, description="Default: the bundled models.")
+    glossary_terms: dict[str, str] = Field(
+        default_factory=dict,
+        description="business type -> Atlan glossary term qualified name, suggested on objects.",
+    )
+
+
 class AtlanSettings(_Section):
     """Writing results to Atlan (pyatlan). Off until ``enabled`` is true.
 
@@ -227,6 +238,7 @@ class Settings(BaseSettings):
     s3: S3Settings = Field(default_factory=S3Settings)  # type: ignore[arg-type]
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)  # type: ignore[arg-type]
     pii: PiiSettings = Field(default_factory=PiiSettings)  # type: ignore[arg-type]
+    business: BusinessSettings = Field(default_factory=BusinessSettings)  # type: ignore[arg-type]
     atlan: AtlanSettings = Field(default_factory=AtlanSettings)  # type: ignore[arg-type]
     celery: CelerySettings = Field(default_factory=CelerySettings)  # type: ignore[arg-type]
     events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]

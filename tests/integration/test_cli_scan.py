@@ -77,6 +77,12 @@ def test_scan_local_lake_end_to_end(local_lake: Path, tmp_path: Path) -> None:
     assert "US_SSN" in entities["ssn"]
     assert entities["amount"] == set()
     assert customers["row_count"] == 120 and customers["row_count_estimated"] is False
+    # Business context: a category, business types per column, a value-free description.
+    assert customers["category"] is not None and customers["categories"]
+    assert customers["description"].startswith("Parquet")
+    assert "PII:" in customers["description"] and len(customers["description"]) <= 300
+    types = {c["name"]: c["business_type"]["label"] for c in customers["columns"]}
+    assert types["amount"] in ("amount", "measurement", "quantity")
     # the summary table names the entities
     assert "EMAIL_ADDRESS" in proc.stdout and "truncated_parquet" in proc.stdout
     # raw values never leave the worker: report, output, logs, catalog

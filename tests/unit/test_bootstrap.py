@@ -12,17 +12,22 @@ from worker.errors import ConfigError
 from worker.settings import load_settings
 
 
-def test_default_is_the_column_pii_classifier_unloaded() -> None:
-    (clf,) = build_classifiers(load_settings(None))
-    assert isinstance(clf, PiiClassifier)
-    assert not clf.loaded
+def test_defaults_are_pii_and_business_classifiers_unloaded() -> None:
+    from classifiers.business.classifier import BusinessClassifier
+
+    pii, business = build_classifiers(load_settings(None))
+    assert isinstance(pii, PiiClassifier) and not pii.loaded
+    assert isinstance(business, BusinessClassifier) and not business.loaded
+    assert business.version.startswith("1;model=") and "missing" not in business.version
+    off = load_settings(None, business={"enabled": False})
+    assert [c.name for c in build_classifiers(off)] == ["pii"]
 
 
 def test_custom_entities_file_is_loaded(tmp_path: Path) -> None:
     path = tmp_path / "custom.yaml"
     path.write_text("entities:\n  - name: EMPLOYEE_ID\n    regex: '^E-\\d{6}$'\n")
     settings = load_settings(None, pii={"custom_entities_file": str(path)})
-    (clf,) = build_classifiers(settings)
+    clf = build_classifiers(settings)[0]
     assert "EMPLOYEE_ID" in clf.labels
 
 

@@ -100,12 +100,15 @@ def desired_object(
     settings: AtlanSettings,
     now: datetime | None = None,
     region: str | None = None,
+    glossary_terms: Mapping[str, str] | None = None,
 ) -> DesiredObject | None:
     """What ``result``'s object should look like in Atlan, or ``None`` if it is not written.
 
     Only classified ``s3://`` objects are written (local files have no Atlan asset). Under
     ``auto`` findings at or above their entity's threshold become tags and the rest
     suggestions; under ``suggest`` every finding is a suggestion; under ``off`` nothing.
+    Columns whose business type maps to a glossary term (``glossary_terms``) add a term
+    suggestion (S3 objects have no columns in Atlan, so the term is suggested on the object).
     """
     if settings.write_policy == "off" or result.status is not ObjectStatus.CLASSIFIED:
         return None
@@ -173,6 +176,22 @@ def desired_object(
                         column=column.column,
                         confidence=finding.confidence,
                         reason=why,
+                    )
+                )
+    for term_type, term in sorted((glossary_terms or {}).items()):
+        for column in result.columns:
+            bt = column.business_type
+            if bt is not None and bt.label == term_type:
+                suggestions.append(
+                    Suggestion(
+                        object_uri=result.ref.uri,
+                        qualified_name=qn_placeholder,
+                        kind="term",
+                        tag=term,
+                        entity=None,
+                        column=column.column,
+                        confidence=bt.confidence,
+                        reason=f"column business type {term_type}",
                     )
                 )
     if tags and settings.umbrella_tag:

@@ -122,7 +122,12 @@ def register(app: Celery) -> None:
         if ctx.writer is not None and result.status is ObjectStatus.CLASSIFIED and not diff_only:
             from worker.atlan.plan import desired_object
 
-            desired = desired_object(result, ctx.settings.atlan, region=ctx.settings.s3.region)
+            desired = desired_object(
+                result,
+                ctx.settings.atlan,
+                region=ctx.settings.s3.region,
+                glossary_terms=ctx.settings.business.glossary_terms,
+            )
             if desired is not None:
                 ctx.writer.state.outbox_put([desired], "waiting for the next Atlan batch")
                 _schedule_flush(app, ctx)

@@ -1,0 +1,85 @@
+"""``BusinessClassifier``: the business models behind the classifier plug-in contract.
+
+``classify`` gives every column a business type (``amount``, ``country`` ...); the pipeline
+then calls ``classify_table`` with the merged findings (PII entities included) for the
+dataset's top three categories. Construction is cheap; :meth:`load` verifies the manifest and
+loads the skops artifacts once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from classifiers.business.model import (
+    DEFAULT_ARTIFACTS_DIR,
+    MANIFEST_NAME,
+    BusinessModel,
+    sha256_file,
+)
+from models import ColumnFinding, LabelScore, TableSample
+
+
+class BusinessClassifier:
+    """Column business types and dataset categories (scikit-learn, see classifiers/business).
+
+    :param artifacts_dir: where the manifest and artifacts are (default: models/artifacts).
+    """
+
+    name = "business"
+
+    def __init__(self, artifacts_dir: str | Path | None = None) -> None:
+        self.artifacts_dir = Path(artifacts_dir) if artifacts_dir else DEFAULT_ARTIFACTS_DIR
+        manifest = self.artifacts_dir / MANIFEST_NAME
+        # The manifest pins every artifact's hash: its own hash is the model version, known
+        # without loading anything heavy.
+        digest = sha256_file(manifest) if manifest.exists() else "missing"
+        self.version = f"1;model={digest[:12]}"
+        self.labels: tuple[str, ...] = ()
+        self._model: BusinessModel | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """``True`` once the models are loaded."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Verify and load the models (about 1.5 s, once).
+
+        :raises ModelArtifactError: a missing or mismatching artifact or manifest.
+        """
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    model = BusinessModel.load(self.artifacts_dir)
+                    self.labels = model.column_labels + model.category_labels
+                    self._model = model
+
+    def classify(self, sample: TableSample) -> list[ColumnFinding]:
+        """One finding per column carrying its business type (no entities)."""
+        self.load()
+        assert self._model is not None
+        types = self._model.column_types(sample)
+        return [
+            ColumnFinding(c.name, c.data_type, business_type=LabelScore(t, float(p)))
+            for c, (t, p) in zip(sample.columns, types, strict=True)
+        ]
+
+    def classify_table(
+        self, sample: TableSample, columns: Sequence[ColumnFinding]
+    ) -> list[LabelScore]:
+        """The top three categories of the dataset, best first, with probabilities."""
+        self.load()
+        assert self._model is not None
+        types = [
+            (c.business_type.label, c.business_type.confidence)
+            if c.business_type is not None
+            else ("other", 0.0)
+            for c in columns
+        ]
+        pii = {c.column: {e.entity for e in c.entities} for c in columns}
+        return [
+            LabelScore(label, float(p)) for label, p in self._model.categories(sample, types, pii)
+        ]
