@@ -147,3 +147,20 @@ def test_our_unsupported_tag_becomes_a_removal_suggestion_unless_auto_remove() -
     assert {s.tag for s in p.suggestions if s.kind == "tag-removal"} == {"PII", "PII Email"}
     auto = plan_object(no_pii, current, w, CONN, auto_remove=True)
     assert auto.remove_tags == {"PII", "PII Email"}
+
+
+def test_uncertain_category_is_a_suggestion() -> None:
+    from dataclasses import replace
+
+    from models import LabelScore
+
+    sure = replace(_result(), categories=(LabelScore("customer", 0.93),))
+    d = desired_object(sure, AtlanSettings(), NOW)
+    assert d is not None and d.custom_metadata["Category"] == "customer 0.93"
+    assert not [s for s in d.suggestions if s.kind == "category"]
+    unsure = replace(_result(), categories=(LabelScore("health", 0.55),))
+    d = desired_object(unsure, AtlanSettings(), NOW)
+    assert d is not None and d.custom_metadata["Category"] == "health 0.55 (suggested)"
+    assert [(s.kind, s.tag) for s in d.suggestions if s.kind == "category"] == [
+        ("category", "health")
+    ]

@@ -40,6 +40,8 @@ CM_ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "Reviewed by": ("string", False),
     "Results updated at": ("date", False),
 }
+#: Below this, a dataset category is a suggestion for review, not a fact.
+CATEGORY_FACT_THRESHOLD = 0.6
 #: Attributes that change on every write and must not count as a change themselves.
 _VOLATILE = frozenset({"Results updated at"})
 #: Atlan limits a string attribute; keep ours well below.
@@ -194,6 +196,21 @@ def desired_object(
                         reason=f"column business type {term_type}",
                     )
                 )
+    if result.categories and result.categories[0].confidence < CATEGORY_FACT_THRESHOLD:
+        top = result.categories[0]
+        suggestions.append(
+            Suggestion(
+                object_uri=result.ref.uri,
+                qualified_name=qn_placeholder,
+                kind="category",
+                tag=top.label,
+                entity=None,
+                column=None,
+                confidence=top.confidence,
+                reason=f"category confidence {top.confidence:.2f} below "
+                f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
+            )
+        )
     if tags and settings.umbrella_tag:
         tags.add(settings.umbrella_tag)
     cm: dict[str, Any] = {
@@ -207,7 +224,8 @@ def desired_object(
     }
     if result.categories:
         top = result.categories[0]
-        cm["Category"] = f"{top.label} {top.confidence:.2f}"
+        state = "" if top.confidence >= CATEGORY_FACT_THRESHOLD else " (suggested)"
+        cm["Category"] = f"{top.label} {top.confidence:.2f}{state}"
     if sample is not None:
         cm["Format"] = sample.format
         if sample.compression:
