@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
+
+from classifiers.yaml_lists import fail, read_list
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 
@@ -63,9 +64,8 @@ class Taxonomy:
         raise KeyError(name)
 
 
-def _fail(where: str, node: yaml.Node | None, message: str) -> TaxonomyError:
-    line = f"line {node.start_mark.line + 1}" if node is not None else "the file"
-    return TaxonomyError(f"{where}, {line}: {message}")
+def _fail(where: str, node: yaml.Node | None, message: str) -> Exception:
+    return fail(TaxonomyError, where, node, message)
 
 
 def parse_taxonomy(text: str, where: str = "taxonomy") -> Taxonomy:
@@ -76,53 +76,29 @@ def parse_taxonomy(text: str, where: str = "taxonomy") -> Taxonomy:
         empty description, a bad keyword list, or no categories at all. The message names
         the line.
     """
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else "the file"
-        raise TaxonomyError(f"{where}, {line}: not valid YAML") from exc
-    if root is None:
-        raise TaxonomyError(f"{where}, the file: empty; expected the key 'categories'")
-    if not isinstance(root, yaml.MappingNode):
-        raise _fail(where, root, "expected a mapping with the key 'categories'")
-    top = {k.value: v for k, v in root.value}
-    unknown = sorted(set(top) - {"categories"})
-    if unknown:
-        node = next(k for k, _ in root.value if k.value == unknown[0])
-        raise _fail(where, node, f"unknown key {unknown[0]!r} (expected 'categories')")
-    items = top.get("categories")
-    if not isinstance(items, yaml.SequenceNode) or not items.value:
-        raise _fail(where, items if items is not None else root, "'categories' must be a list")
     found: list[Category] = []
     seen: set[str] = set()
-    for item in items.value:
-        if not isinstance(item, yaml.MappingNode):
-            raise _fail(where, item, "each category must be a mapping")
-        nodes = {k.value: (k, v) for k, v in item.value}
-        for key, (knode, _) in nodes.items():
-            if key not in _KEYS:
-                raise _fail(where, knode, f"unknown key {key!r} (expected one of {sorted(_KEYS)})")
-        for key in ("name", "description"):
-            if key not in nodes:
-                raise _fail(where, item, f"the category has no {key!r}")
-        data: dict[str, Any] = yaml.safe_load(yaml.serialize(item))
+    for item in read_list(
+        text, where, "categories", "category", _KEYS, ("name", "description"), TaxonomyError,
+        False,
+    ):  # fmt: skip
+        data, nodes = item.data, item.nodes
         name = data["name"]
         if not isinstance(name, str) or not _NAME.match(name):
             raise _fail(
-                where, nodes["name"][1], "name must be lower case letters, digits, underscores"
+                where, nodes["name"], "name must be lower case letters, digits, underscores"
             )
         if name in seen:
-            raise _fail(where, nodes["name"][1], f"{name} is declared twice")
+            raise _fail(where, nodes["name"], f"{name} is declared twice")
         seen.add(name)
         description = data["description"]
         if not isinstance(description, str) or not description.strip():
-            raise _fail(where, nodes["description"][1], "description must be a non-empty string")
+            raise _fail(where, nodes["description"], "description must be a non-empty string")
         keywords = data.get("keywords", [])
         if not isinstance(keywords, list) or not all(
             isinstance(k, str) and k.strip() for k in keywords
         ):
-            raise _fail(where, nodes["keywords"][1], "keywords must be a list of strings")
+            raise _fail(where, nodes["keywords"], "keywords must be a list of strings")
         found.append(
             Category(
                 name=name,

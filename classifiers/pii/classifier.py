@@ -15,8 +15,6 @@ warnings and logs name columns and exception types only.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import json
 import logging
 import threading
@@ -48,6 +46,7 @@ from classifiers.pii.profile import (
     looks_like_name,
     looks_like_street,
 )
+from classifiers.versioning import code_digest, digest, distribution_version
 from models import PII_ENTITIES, ColumnFinding, TableSample
 
 logger = logging.getLogger(__name__)
@@ -67,27 +66,11 @@ _PERSON_PART_TOKENS = frozenset(
 )
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=4).hexdigest()
-
-
 def _code_digest() -> str:
     here = Path(__file__).parent
-    parts = []
-    for name in ("classifier.py", "decide.py", "profile.py", "patterns.py", "names.py",
-                 "validators.py", "ner.py", "custom.py"):  # fmt: skip
-        try:
-            parts.append((here / name).read_bytes())
-        except OSError:
-            parts.append(name.encode())
-    return _digest(b"\0".join(parts))
-
-
-def _dist(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
+    names = ("classifier.py", "decide.py", "profile.py", "patterns.py", "names.py",
+             "validators.py", "ner.py", "custom.py")  # fmt: skip
+    return code_digest(here / name for name in names)
 
 
 @dataclass(slots=True)
@@ -178,14 +161,14 @@ class PiiClassifier:
             },
             sort_keys=True,
         )
-        model = f"{self.spacy_model}@{_dist(self.spacy_model)}"
+        model = f"{self.spacy_model}@{distribution_version(self.spacy_model)}"
         return ";".join(
             [
                 ALGORITHM_VERSION,
                 f"code={_code_digest()}",
-                f"spacy={_dist('spacy')}",
+                f"spacy={distribution_version('spacy')}",
                 f"model={model}",
-                f"cfg={_digest(config.encode())}",
+                f"cfg={digest(config.encode())}",
             ]
         )
 

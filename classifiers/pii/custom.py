@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import yaml
 
+from classifiers.yaml_lists import fail, read_list
 from models import PII_ENTITIES
 
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
@@ -44,9 +44,8 @@ class CustomEntity:
     score: float
 
 
-def _fail(where: str, node: yaml.Node | None, message: str) -> CustomEntityError:
-    line = f"line {node.start_mark.line + 1}" if node is not None else "the file"
-    return CustomEntityError(f"{where}, {line}: {message}")
+def _fail(where: str, node: yaml.Node | None, message: str) -> Exception:
+    return fail(CustomEntityError, where, node, message)
 
 
 def _check_regex(pattern: str) -> str | None:
@@ -73,41 +72,14 @@ def parse_custom_entities(text: str, where: str = "custom entities") -> tuple[Cu
     """
     from classifiers.pii.validators import VALIDATORS
 
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark is not None else "the file"
-        raise CustomEntityError(f"{where}, {line}: not valid YAML") from exc
-    if root is None:
-        return ()
-    if not isinstance(root, yaml.MappingNode):
-        raise _fail(where, root, "expected a mapping with the key 'entities'")
-    top = {k.value: v for k, v in root.value}
-    unknown = sorted(set(top) - {"entities"})
-    if unknown:
-        node = next(k for k, _ in root.value if k.value == unknown[0])
-        raise _fail(where, node, f"unknown key {unknown[0]!r} (expected 'entities')")
-    items = top.get("entities")
-    if items is None:
-        return ()
-    if not isinstance(items, yaml.SequenceNode):
-        raise _fail(where, items, "'entities' must be a list")
     found: list[CustomEntity] = []
     seen: set[str] = set()
-    for item in items.value:
-        if not isinstance(item, yaml.MappingNode):
-            raise _fail(where, item, "each entity must be a mapping")
-        nodes = {k.value: (k, v) for k, v in item.value}
-        for key, (knode, _) in nodes.items():
-            if key not in _KEYS:
-                raise _fail(where, knode, f"unknown key {key!r} (expected one of {sorted(_KEYS)})")
-        for key in ("name", "regex"):
-            if key not in nodes:
-                raise _fail(where, item, f"the entity has no {key!r}")
-        data: dict[str, Any] = yaml.safe_load(yaml.serialize(item))
+    for item in read_list(
+        text, where, "entities", "entity", _KEYS, ("name", "regex"), CustomEntityError, True
+    ):
+        data, nodes = item.data, item.nodes
         name = data["name"]
-        name_node = nodes["name"][1]
+        name_node = nodes["name"]
         if not isinstance(name, str) or not _NAME.match(name):
             raise _fail(where, name_node, "name must be upper case letters, digits, underscores")
         if name in PII_ENTITIES:
@@ -117,25 +89,25 @@ def parse_custom_entities(text: str, where: str = "custom entities") -> tuple[Cu
         seen.add(name)
         regex = data["regex"]
         if not isinstance(regex, str) or not regex:
-            raise _fail(where, nodes["regex"][1], "regex must be a non-empty string")
+            raise _fail(where, nodes["regex"], "regex must be a non-empty string")
         problem = _check_regex(regex)
         if problem:
-            raise _fail(where, nodes["regex"][1], problem)
+            raise _fail(where, nodes["regex"], problem)
         validator = data.get("validator")
         if validator is not None and validator not in VALIDATORS:
             raise _fail(
                 where,
-                nodes["validator"][1],
+                nodes["validator"],
                 f"unknown validator {validator!r}; choose from {', '.join(sorted(VALIDATORS))}",
             )
         keywords = data.get("keywords", [])
         if not isinstance(keywords, list) or not all(
             isinstance(k, str) and k.strip() for k in keywords
         ):
-            raise _fail(where, nodes["keywords"][1], "keywords must be a list of strings")
+            raise _fail(where, nodes["keywords"], "keywords must be a list of strings")
         score = data.get("score", 0.85)
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0 < score <= 1:
-            raise _fail(where, nodes["score"][1], "score must be a number in (0, 1]")
+            raise _fail(where, nodes["score"], "score must be a number in (0, 1]")
         found.append(
             CustomEntity(
                 name=name,

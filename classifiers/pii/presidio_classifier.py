@@ -9,8 +9,6 @@ or exception messages (which may quote values).
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import json
 import logging
 import threading
@@ -31,6 +29,7 @@ from classifiers.pii.recognizers import (
     render_date,
     to_vocabulary,
 )
+from classifiers.versioning import code_digest, digest, distribution_version
 from models import PII_ENTITIES, ColumnFinding, ColumnSample, TableSample
 from models.samples import CellValue
 
@@ -53,26 +52,8 @@ _CODE_FILES = (
 )
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=4).hexdigest()
-
-
 def _code_digest() -> str:
-    parts = []
-    for path in _CODE_FILES:
-        try:
-            parts.append(path.read_bytes())
-        except OSError:
-            # Installed without sources: fall back to the manual ALGORITHM_VERSION only.
-            parts.append(path.name.encode())
-    return _digest(b"\0".join(parts))
-
-
-def _distribution_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
+    return code_digest(_CODE_FILES)
 
 
 def _model_version(spacy_model: str) -> str:
@@ -83,7 +64,7 @@ def _model_version(spacy_model: str) -> str:
             return f"{meta.get('lang', '')}_{meta.get('name', '')}@{meta.get('version', '')}"
         except (OSError, ValueError):
             return f"{path.name}@unknown"
-    return f"{spacy_model}@{_distribution_version(spacy_model)}"
+    return f"{spacy_model}@{distribution_version(spacy_model)}"
 
 
 @dataclass(slots=True)
@@ -180,10 +161,10 @@ class PresidioPiiClassifier:
             [
                 ALGORITHM_VERSION,
                 f"code={_code_digest()}",
-                f"presidio={_distribution_version('presidio-analyzer')}",
-                f"spacy={_distribution_version('spacy')}",
+                f"presidio={distribution_version('presidio-analyzer')}",
+                f"spacy={distribution_version('spacy')}",
                 f"model={_model_version(self.spacy_model)}",
-                f"cfg={_digest(config.encode())}",
+                f"cfg={digest(config.encode())}",
             ]
         )
 
