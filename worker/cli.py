@@ -539,7 +539,7 @@ def events_sqs(ctx: click.Context, queue_url: str) -> None:
 
     from worker.events.s3_events import ObjectEvent
     from worker.events.sqs import SqsEventConsumer, make_sqs_client
-    from worker.tasks.app import make_app
+    from worker.tasks.app import enqueue_events, make_app
 
     settings = _settings(ctx, None)
     ev, s3 = settings.events, settings.s3
@@ -558,11 +558,7 @@ def events_sqs(ctx: click.Context, queue_url: str) -> None:
     app = make_app(settings)
 
     def handle(batch: list[ObjectEvent]) -> None:
-        for e in batch:
-            if e.kind == "created":
-                app.send_task("s3e.enrich", (f"s3://{e.bucket}/{e.key}",), queue="enrich")
-            else:
-                app.send_task("s3e.object_removed", (e.bucket, e.key), queue="enrich")
+        enqueue_events(app, batch)
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -579,18 +575,14 @@ def serve(ctx: click.Context) -> None:
     import uvicorn
 
     from worker.events.s3_events import ObjectEvent
-    from worker.tasks.app import make_app
+    from worker.tasks.app import enqueue_events, make_app
     from worker.web.app import create_app
 
     settings = _settings(ctx, None)
     celery_app = make_app(settings)
 
     def enqueue(batch: list[ObjectEvent]) -> None:
-        for e in batch:
-            if e.kind == "created":
-                celery_app.send_task("s3e.enrich", (f"s3://{e.bucket}/{e.key}",), queue="enrich")
-            else:
-                celery_app.send_task("s3e.object_removed", (e.bucket, e.key), queue="enrich")
+        enqueue_events(celery_app, batch)
 
     secret = settings.web.webhook_secret
     app = create_app(secret.get_secret_value() if secret else None, enqueue)

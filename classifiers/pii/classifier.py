@@ -225,10 +225,11 @@ class PiiClassifier:
             col.names = dict(name_signals(column.name))
             col.derated = derated(column.name)
             col.birth_name = is_birth_name(column.name)
-            col.tokens = set(tokenize(column.name))
+            words = tokenize(column.name)
+            col.tokens = set(words)
+            joined = "_".join(words)
             for custom in self.custom:
-                hit = next((k for k in custom.keywords if k in col.tokens or k ==
-                            "_".join(tokenize(column.name))), None)  # fmt: skip
+                hit = next((k for k in custom.keywords if k in col.tokens or k == joined), None)
                 if hit is not None:
                     col.names[custom.name] = _Signal(custom.name, hit, 1.0)
             return col

@@ -19,11 +19,17 @@ from worker.report import validate_report
 ENRICHER = str(Path(sys.executable).with_name("enricher"))
 
 
+def enricher_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of an ``enricher`` process: this one's without ENRICH_*, plus ``env``."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
+    full.update(env)
+    return full
+
+
 def run_enricher(
     args: list[str], env: dict[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
-    full_env.update(env)
+    full_env = enricher_env(env)
     return subprocess.run(
         [ENRICHER, *args], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=300
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import httpx
 import pytest
 import redis
 
-from tests.integration.test_cli_scan import ENRICHER
+from tests.integration.test_cli_scan import ENRICHER, enricher_env
 from tests.seaweed import free_ports
 
 SECRET = "hook-secret-7f3a"
@@ -44,8 +43,7 @@ def service(tmp_path: Path) -> Iterator[str]:
     broker = redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB)
     broker.flushdb()
     (port,) = free_ports(1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
-    env.update(
+    env = enricher_env(
         {
             "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
             "ENRICH_WEB__PORT": str(port),

@@ -21,7 +21,7 @@ import redis
 from tests.atlan_server import FakeAtlan
 from tests.badfiles import csv_bytes
 from tests.integration import atlan_conftest_fixtures as _atlan
-from tests.integration.test_cli_scan import ENRICHER, run_enricher
+from tests.integration.test_cli_scan import ENRICHER, enricher_env, run_enricher
 
 atlan_server = _atlan.atlan_server
 BROKER_DB, BACKEND_DB = 11, 12
@@ -56,8 +56,7 @@ class Worker:
     """An ``enricher worker`` process (prefork) and its log."""
 
     def __init__(self, env: dict[str, str], cwd: Path, concurrency: int = 2) -> None:
-        full = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
-        full.update(env)
+        full = enricher_env(env)
         self.log = cwd / f"worker-{time.monotonic_ns()}.log"
         self._log_file = self.log.open("wb")
         self.proc = subprocess.Popen(
@@ -250,8 +249,7 @@ def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
         }
         assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
         workers.append(Worker(env, tmp_path))
-        full = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
-        full.update(env)
+        full = enricher_env(env)
         consumer = subprocess.Popen(
             [ENRICHER, "events", "sqs", "--queue-url", queue_url],
             env=full,
@@ -344,8 +342,7 @@ def test_beat_starts_periodic_jobs(
         f"    - {{uri: 's3://{bucket}/bulk/', every_minutes: 0.05, only_changed: true}}\n"
     )
     workers.append(Worker(env, tmp_path))
-    full = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
-    full.update(env)
+    full = enricher_env(env)
     beat = subprocess.Popen(
         [ENRICHER, "--config", str(config), "beat", "--schedule-file", str(tmp_path / "sched")],
         env=full,

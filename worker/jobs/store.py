@@ -170,7 +170,8 @@ class SqlJobStore:
                     )
                 except IntegrityError:  # a concurrent delivery inserted it first
                     pass
-            conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now))
+            # No write to the job's own row here: every worker would queue on that one row.
+            # progress() takes the latest item time instead.
 
     def item_status(self, job_id: str, uri: str) -> str | None:
         """The object's status in the job (``queued``, a final status), or ``None``."""
@@ -195,6 +196,9 @@ class SqlJobStore:
                     .group_by(job_items.c.status)
                 ).all()
             )
+            last_item = conn.execute(
+                select(func.max(job_items.c.updated_at)).where(job_items.c.job_id == job_id)
+            ).scalar_one_or_none()
         return JobProgress(
             id=row["id"],
             target=row["target"],
@@ -203,7 +207,7 @@ class SqlJobStore:
             listed=int(row["listed"]),
             counts={str(k): int(v) for k, v in counts.items()},
             created_at=row["created_at"],
-            updated_at=row["updated_at"],
+            updated_at=_latest(row["updated_at"], last_item),
             options=dict(row["options"] or {}),
         )
 
@@ -227,3 +231,14 @@ class SqlJobStore:
                     select(job_items.c.uri).where(cond).order_by(job_items.c.uri).limit(limit)
                 ).scalars()
             )
+
+
+def _latest(job_time: datetime, item_time: datetime | None) -> datetime:
+    """The later of two times, in the job time's own form (SQLite's are naive UTC)."""
+    if item_time is None:
+        return job_time
+    if job_time.tzinfo is None and item_time.tzinfo is not None:
+        item_time = item_time.astimezone(UTC).replace(tzinfo=None)
+    elif job_time.tzinfo is not None and item_time.tzinfo is None:
+        item_time = item_time.replace(tzinfo=UTC)
+    return max(job_time, item_time)

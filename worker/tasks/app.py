@@ -18,12 +18,16 @@ Nothing connects or loads at import: :func:`make_app` is called by ``enricher wo
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from kombu import Queue  # type: ignore[attr-defined]
 
 from worker.settings import Settings
+
+if TYPE_CHECKING:
+    from worker.events.s3_events import ObjectEvent
 
 QUEUES = ("enrich", "jobs", "atlan")
 
@@ -93,3 +97,16 @@ def make_app(settings: Settings) -> Celery:
 
     register(app)
     return app
+
+
+def enqueue_events(app: Celery, events: Iterable[ObjectEvent]) -> None:
+    """Send one task per S3 event: created objects are enriched, removed ones archived.
+
+    Shared by the SQS consumer and the webhook, so both triggers behave the same.
+    Side effects: publishes messages to the broker.
+    """
+    for e in events:
+        if e.kind == "created":
+            app.send_task("s3e.enrich", (f"s3://{e.bucket}/{e.key}",), queue="enrich")
+        else:
+            app.send_task("s3e.object_removed", (e.bucket, e.key), queue="enrich")
