@@ -16,7 +16,9 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import re
+import subprocess
 import sys
 import time
 import zipfile
@@ -255,12 +257,40 @@ def train(out_dir: Path, *, tables: int | None = None) -> dict[str, Any]:
     return manifest
 
 
+#: The numeric environment training runs in, whatever the machine. L-BFGS sums differ in
+#: the last bits between BLAS kernels (AVX-512 vs AVX2 vs SSE3) and numpy's SIMD paths, which
+#: changes the artifact bytes; a generic OpenBLAS kernel, one thread and numpy without its
+#: AVX-512 loops give the same bytes on any x86-64 machine.
+PINNED_ENV = {
+    "OPENBLAS_CORETYPE": "Prescott",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+    "PYTHONHASHSEED": "0",
+}
+
+
+def _pinned() -> bool:
+    return all(os.environ.get(k) == v for k, v in PINNED_ENV.items())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: train and write the artifacts; prints the metrics.
+
+    Re-runs itself in a child process with :data:`PINNED_ENV` unless already pinned (the
+    numeric libraries read these variables when they load).
 
     :returns: the process exit code (0).
     Side effects: see :func:`train`; prints to stdout.
     """
+    if not _pinned():
+        args_list = list(sys.argv[1:] if argv is None else argv)
+        child = subprocess.run(
+            [sys.executable, "-m", "classifiers.business.train", *args_list],
+            env={**os.environ, **PINNED_ENV},
+            check=False,
+        )
+        return child.returncode
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS_DIR, help="artifact dir")
     args = parser.parse_args(argv)
