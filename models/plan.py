@@ -9,7 +9,7 @@ entity names only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -17,8 +17,12 @@ from typing import Any
 class Suggestion:
     """A finding that is not applied automatically; a steward decides it.
 
-    :param kind: ``"tag"`` (apply ``tag``) or ``"tag-removal"`` (remove s3-enricher's own tag
-        that the latest scan no longer supports).
+    :param kind: ``"tag"`` (apply ``tag``), ``"tag-removal"`` (remove s3-enricher's own tag
+        that the latest scan no longer supports), ``"term"`` (assign the glossary term whose
+        qualified name is ``tag``) or ``"category"`` (confirm the dataset category ``tag``).
+    :param qualified_name: the Atlan asset (empty until the writer knows the connection).
+    :param evidence: masked evidence (counts, shares, masked examples; never values).
+    :param classifier_version: ``name=version`` of the classifier that produced it.
     """
 
     object_uri: str
@@ -29,6 +33,12 @@ class Suggestion:
     column: str | None
     confidence: float | None
     reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    classifier_version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able form."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +73,7 @@ class DesiredObject:
             "description": self.description,
             "tags": sorted(self.tags),
             "custom_metadata": self.custom_metadata,
-            "suggestions": [
-                {
-                    "object_uri": s.object_uri,
-                    "qualified_name": s.qualified_name,
-                    "kind": s.kind,
-                    "tag": s.tag,
-                    "entity": s.entity,
-                    "column": s.column,
-                    "confidence": s.confidence,
-                    "reason": s.reason,
-                }
-                for s in self.suggestions
-            ],
+            "suggestions": [s.to_json() for s in self.suggestions],
         }
 
     @classmethod
@@ -136,6 +134,8 @@ class ObjectPlan:
     :param add_tags: tags to append.
     :param remove_tags: s3-enricher's own tags to remove (only under ``auto_remove``).
     :param custom_metadata: custom metadata to merge, or ``None`` when unchanged.
+    :param person_removed: s3-enricher's tags a person removed in Atlan (decisions).
+    :param person_added: s3-enricher's tags a person added in Atlan (decisions).
     """
 
     qualified_name: str
@@ -151,6 +151,9 @@ class ObjectPlan:
     custom_metadata: dict[str, Any] | None = None
     suggestions: tuple[Suggestion, ...] = ()
     skipped: tuple[str, ...] = ()
+    object_uri: str = ""
+    person_removed: frozenset[str] = frozenset()
+    person_added: frozenset[str] = frozenset()
 
     @property
     def asset_write(self) -> bool:

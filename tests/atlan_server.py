@@ -326,6 +326,17 @@ class FakeAtlan:
                 )
             )
 
+    def remove_tag(self, type_name: str, qualified_name: str, tag_name: str) -> None:
+        """Detach the direct tag ``tag_name`` (display name), as a person in the UI would."""
+        with self._lock:
+            found = self._entities[(type_name, qualified_name)]
+            tag_id = {v: k for k, v in self._tag_display_names().items()}[tag_name]
+            found["classifications"] = [
+                c
+                for c in found["classifications"]
+                if not (c["typeName"] == tag_id and c["entityGuid"] == found["guid"])
+            ]
+
     # ------------------------------------------------------------------ request handling
 
     def handle(self, method: str, raw_path: str, headers: Any, raw_body: bytes) -> _Reply:

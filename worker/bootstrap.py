@@ -15,6 +15,7 @@ from worker.storage.s3 import S3ObjectStore
 
 if TYPE_CHECKING:
     from worker.atlan.writer import AtlanCatalogWriter
+    from worker.review.service import ReviewService
 
 
 def build_classifiers(settings: Settings) -> list[Classifier]:
@@ -68,11 +69,32 @@ def build_classifiers(settings: Settings) -> list[Classifier]:
 
 
 def build_deps(settings: Settings) -> Deps:
-    """Build the store, classifiers and catalog. Nothing connects until first use."""
+    """Build the store, classifiers, catalog and review queue. Nothing connects until first use."""
+    from worker.review.queue import ReviewQueue
+    from worker.review.store import SqlReviewStore
+
+    catalog = SqlLocalCatalog(settings.database_url)
     return Deps(
         store=RoutingObjectStore(local=LocalObjectStore(), s3=S3ObjectStore(settings.s3)),
         classifiers=build_classifiers(settings),
-        catalog=SqlLocalCatalog(settings.database_url),
+        catalog=catalog,
+        review=ReviewQueue(SqlReviewStore(catalog), settings),
+    )
+
+
+def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> ReviewService:
+    """The review service (queue, decisions, users; the Atlan writer when Atlan is enabled).
+
+    :param catalog: the local catalog to share (default: a new one on ``database_url``).
+    """
+    from worker.review.service import ReviewService
+    from worker.review.store import SqlReviewStore
+    from worker.review.users import SqlUserStore
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    store = SqlReviewStore(local)
+    return ReviewService(
+        store, SqlUserStore(store, settings.review), build_catalog_writer(settings, local)
     )
 
 

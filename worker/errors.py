@@ -20,6 +20,12 @@ into reports, since it may quote data.
     │   ├── CatalogUnavailable          yes        429/5xx after retries, timeouts, network
     │   ├── CatalogAuthError            no         API key rejected or not permitted (401/403)
     │   └── CatalogRejected             no         the request itself is wrong (400/404/409)
+    ├── ReviewError                     -          steward review (web UI, API, CLI)
+    │   ├── SuggestionNotFound          no         no suggestion/user with that id/name (404)
+    │   ├── InvalidDecision             no         e.g. a rejection without a reason (400/409)
+    │   ├── NotAuthenticated            no         no or wrong credentials/session (401)
+    │   ├── PermissionDenied            no         the role may not do this (403)
+    │   └── LoginThrottled              yes        too many failed logins (429)
     └── ObjectError                     -          recorded for the object, the run goes on
         ├── ObjectSkipped               no         status "skipped"
         │   ├── EmptyObject
@@ -245,3 +251,44 @@ class ClassificationFailed(ObjectFailed):
     """Every classifier failed on this object."""
 
     kind = "classification_failed"
+
+
+class ReviewError(EnrichmentError):
+    """A steward-review operation was refused; the message says why (never sampled data)."""
+
+    kind = "review_error"
+
+
+class SuggestionNotFound(ReviewError):
+    """No suggestion (or user) with that id or name."""
+
+    kind = "not_found"
+
+
+class InvalidDecision(ReviewError):
+    """The decision is not allowed: no reason for a rejection, already decided, bad filter."""
+
+    kind = "invalid_decision"
+
+
+class NotAuthenticated(ReviewError):
+    """No valid session, token or password."""
+
+    kind = "not_authenticated"
+
+
+class PermissionDenied(ReviewError):
+    """The user's role may not perform the operation (viewers cannot decide)."""
+
+    kind = "permission_denied"
+
+
+class LoginThrottled(ReviewError):
+    """Too many failed logins for this user or address; try again after ``retry_after_s``."""
+
+    kind = "login_throttled"
+    retryable = True
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

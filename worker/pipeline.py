@@ -32,7 +32,7 @@ from worker.errors import (
     RunError,
     StoreUnavailable,
 )
-from worker.ports import LocalCatalog, ObjectStore
+from worker.ports import LocalCatalog, ObjectStore, ReviewObserver
 from worker.sampling import sample_object
 from worker.sampling.options import SamplingOptions
 from worker.sampling.reader import ObjectReader
@@ -47,6 +47,7 @@ class Deps:
     store: ObjectStore
     classifiers: Sequence[Classifier]
     catalog: LocalCatalog
+    review: ReviewObserver | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def enrich_object(
     :raises RunError: the run cannot go on (bucket missing, credentials rejected ...).
     :raises StoreUnavailable: a transient store failure; callers may retry.
     Side effects: reads from the store; writes the result to the local catalog when
-    ``options.run_id`` is set.
+    ``options.run_id`` is set, and then the object's suggestions to the review queue.
     """
     started = time.monotonic()
     versions = classifier_versions(deps.classifiers)
@@ -142,6 +143,8 @@ def enrich_object(
         )
     if options.run_id is not None:
         deps.catalog.record(options.run_id, result)
+        if deps.review is not None:
+            deps.review.observe(result)
     return result
 
 

@@ -67,3 +67,11 @@ class LocalCatalog(Protocol):
     def finish_run(self, run_id: str, counts: Mapping[str, int]) -> None:
         """Close a run record with its per-status counts."""
         ...
+
+
+class ReviewObserver(Protocol):
+    """Told about every recorded result, to keep the steward review queue current."""
+
+    def observe(self, result: EnrichmentResult) -> object:
+        """Store the object's suggestions (pending) under the policy and past decisions."""
+        ...

@@ -209,8 +209,40 @@ class EventsSettings(_Section):
     wait_seconds: int = Field(10, ge=0, le=20, description="SQS long-poll wait.")
 
 
+class UserEntry(_Section):
+    """A user declared in the settings file (``enricher users add`` keeps them in the database).
+
+    ``password_hash`` is an argon2 hash as ``enricher users hash`` prints it, never a password.
+    """
+
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@-]+$")
+    role: Literal["viewer", "steward", "admin"] = "viewer"
+    password_hash: SecretStr
+
+
+class ReviewSettings(_Section):
+    """Steward review: when a rejected suggestion comes back, logins, sessions."""
+
+    reconsider_prevalence_factor: float | None = Field(
+        2.0,
+        gt=1,
+        description="A rejected tag is suggested again when prevalence rises above this "
+        "multiple of what the steward saw; None: never on prevalence.",
+    )
+    reconsider_on_new_validator: bool = Field(
+        True, description="A rejected tag is suggested again when a validator newly passes."
+    )
+    users: list[UserEntry] = Field(default_factory=list)
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    login_max_failures: int = Field(5, ge=1, description="Failures per user or address ...")
+    login_window_minutes: float = Field(15.0, gt=0, description="... within this window.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: Secure when the request came over HTTPS."
+    )
+
+
 class WebSettings(_Section):
-    """``enricher serve``: the HTTP service (S3 event webhook; the review UI later)."""
+    """``enricher serve``: the review UI, its JSON API and the S3 event webhook."""
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -243,6 +275,7 @@ class Settings(BaseSettings):
     celery: CelerySettings = Field(default_factory=CelerySettings)  # type: ignore[arg-type]
     events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]
     web: WebSettings = Field(default_factory=WebSettings)  # type: ignore[arg-type]
+    review: ReviewSettings = Field(default_factory=ReviewSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(

@@ -18,12 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from models import EnrichmentResult, ObjectStatus
 from models.plan import CurrentObject, DesiredObject, ObjectPlan, Suggestion, WrittenState
-from worker.settings import AtlanSettings
+from models.review import Decision
+from worker.review.policy import CATEGORY_FACT_THRESHOLD, DecisionKey, review_outcome
+from worker.settings import AtlanSettings, ReviewSettings
 
 #: Custom metadata attributes of s3-enricher's set: display name -> (type, multi-valued).
 CM_ATTRIBUTES: dict[str, tuple[str, bool]] = {
@@ -40,8 +43,6 @@ CM_ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "Reviewed by": ("string", False),
     "Results updated at": ("date", False),
 }
-#: Below this, a dataset category is a suggestion for review, not a fact.
-CATEGORY_FACT_THRESHOLD = 0.6
 #: Attributes that change on every write and must not count as a change themselves.
 _VOLATILE = frozenset({"Results updated at"})
 #: Atlan limits a string attribute; keep ours well below.
@@ -103,6 +104,8 @@ def desired_object(
     now: datetime | None = None,
     region: str | None = None,
     glossary_terms: Mapping[str, str] | None = None,
+    decisions: Mapping[DecisionKey, Decision] | None = None,
+    rules: ReviewSettings | None = None,
 ) -> DesiredObject | None:
     """What ``result``'s object should look like in Atlan, or ``None`` if it is not written.
 
@@ -111,6 +114,7 @@ def desired_object(
     suggestions; under ``suggest`` every finding is a suggestion; under ``off`` nothing.
     Columns whose business type maps to a glossary term (``glossary_terms``) add a term
     suggestion (S3 objects have no columns in Atlan, so the term is suggested on the object).
+    Stewards' ``decisions`` win over both (see :mod:`worker.review.policy`).
     """
     if settings.write_policy == "off" or result.status is not ObjectStatus.CLASSIFIED:
         return None
@@ -136,15 +140,15 @@ def desired_object(
     ):
         if value:  # never send None: it would clear the field
             attributes[attr] = value
-    applied: list[tuple[str, str]] = []
-    tags: set[str] = set()
-    suggestions: list[Suggestion] = []
+    outcome = review_outcome(result, settings, decisions, glossary_terms, rules)
+    tags, applied, suggestions = outcome.tags, outcome.applied, outcome.suggestions
     lines: list[str] = []
     entities: set[str] = set()
-    qn_placeholder = ""  # filled by plan_object, which knows the connection
     n = sample.rows_sampled if sample is not None else 0
     for column in result.columns:
         for finding in column.entities:
+            if (column.column, finding.entity) in outcome.rejected:
+                continue  # a steward said it is not this entity
             entities.add(finding.entity)
             sampled = finding.evidence.sampled or n
             lines.append(
@@ -152,67 +156,6 @@ def desired_object(
                     column.column, finding.entity, finding.confidence, finding.prevalence, sampled
                 )
             )
-            tag = settings.tag_for(finding.entity)
-            if (
-                settings.write_policy == "auto"
-                and finding.confidence >= settings.threshold(finding.entity)
-                and not finding.evidence.sparse
-            ):
-                tags.add(tag)
-                applied.append((column.column, finding.entity))
-            else:
-                why = (
-                    "write policy is suggest"
-                    if settings.write_policy == "suggest"
-                    else f"confidence {finding.confidence:.2f} below "
-                    f"{settings.threshold(finding.entity):.2f}"
-                    + (" (sparse)" if finding.evidence.sparse else "")
-                )
-                suggestions.append(
-                    Suggestion(
-                        object_uri=result.ref.uri,
-                        qualified_name=qn_placeholder,
-                        kind="tag",
-                        tag=tag,
-                        entity=finding.entity,
-                        column=column.column,
-                        confidence=finding.confidence,
-                        reason=why,
-                    )
-                )
-    for term_type, term in sorted((glossary_terms or {}).items()):
-        for column in result.columns:
-            bt = column.business_type
-            if bt is not None and bt.label == term_type:
-                suggestions.append(
-                    Suggestion(
-                        object_uri=result.ref.uri,
-                        qualified_name=qn_placeholder,
-                        kind="term",
-                        tag=term,
-                        entity=None,
-                        column=column.column,
-                        confidence=bt.confidence,
-                        reason=f"column business type {term_type}",
-                    )
-                )
-    if result.categories and result.categories[0].confidence < CATEGORY_FACT_THRESHOLD:
-        top = result.categories[0]
-        suggestions.append(
-            Suggestion(
-                object_uri=result.ref.uri,
-                qualified_name=qn_placeholder,
-                kind="category",
-                tag=top.label,
-                entity=None,
-                column=None,
-                confidence=top.confidence,
-                reason=f"category confidence {top.confidence:.2f} below "
-                f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
-            )
-        )
-    if tags and settings.umbrella_tag:
-        tags.add(settings.umbrella_tag)
     cm: dict[str, Any] = {
         "PII entities": sorted(entities),
         "Column findings": [line[:_MAX_TEXT] for line in lines],
@@ -224,7 +167,13 @@ def desired_object(
     }
     if result.categories:
         top = result.categories[0]
-        state = "" if top.confidence >= CATEGORY_FACT_THRESHOLD else " (suggested)"
+        state = (
+            " (confirmed by a steward)"
+            if outcome.category_confirmed
+            else ""
+            if top.confidence >= CATEGORY_FACT_THRESHOLD
+            else " (suggested)"
+        )
         cm["Category"] = f"{top.label} {top.confidence:.2f}{state}"
     if sample is not None:
         cm["Format"] = sample.format
@@ -258,8 +207,14 @@ def plan_object(
     written: WrittenState | None,
     connection_qn: str,
     auto_remove: bool = False,
+    managed_tags: frozenset[str] = frozenset(),
+    umbrella: str | None = None,
 ) -> ObjectPlan:
-    """The minimal writes that bring Atlan to ``desired`` without undoing people's work."""
+    """The minimal writes that bring Atlan to ``desired`` without undoing people's work.
+
+    :param managed_tags: every tag s3-enricher may apply; one of them that a person added in
+        Atlan is reported in ``person_added`` (a decision the review store records).
+    """
     qn = object_qualified_name(connection_qn, desired.bucket, desired.key)
     prefix, _, name = desired.key.rpartition("/")
     plan = ObjectPlan(
@@ -269,6 +224,7 @@ def plan_object(
         bucket=desired.bucket,
         prefix=prefix,
         create=current is None,
+        object_uri=desired.object_uri,
     )
     skipped: list[str] = []
     if current is None:
@@ -299,14 +255,13 @@ def plan_object(
         for tag in sorted(removed_by_person):
             skipped.append(f"tag {tag!r}: removed in Atlan by a person, not re-applied")
         add -= removed_by_person
+        plan.person_removed = frozenset(removed_by_person)
+        plan.person_added = frozenset(
+            t for t in direct - ours_before if t in managed_tags and t != umbrella
+        )
     plan.add_tags = frozenset(add)
     stale = (ours_before - desired.tags) & direct
-    suggestions = [
-        Suggestion(
-            desired.object_uri, qn, s.kind, s.tag, s.entity, s.column, s.confidence, s.reason
-        )
-        for s in desired.suggestions
-    ]
+    suggestions = [replace(s, qualified_name=qn) for s in desired.suggestions]
     if auto_remove:
         plan.remove_tags = frozenset(stale)
     else:

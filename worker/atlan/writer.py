@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from models import ObjectRef
 from models.plan import CurrentObject, DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
+from models.review import SuggestionView
 from worker.atlan.client import atlan_errors, build_client
 from worker.atlan.plan import (
     CM_ATTRIBUTES,
@@ -410,7 +412,15 @@ class AtlanCatalogWriter:
         written = self.state.written_states(qns)
         for d, qn in zip(desired, qns, strict=True):
             plan.objects.append(
-                plan_object(d, current.get(qn), written.get(qn), conn, self.settings.auto_remove)
+                plan_object(
+                    d,
+                    current.get(qn),
+                    written.get(qn),
+                    conn,
+                    self.settings.auto_remove,
+                    managed_tags=frozenset(self.tag_names()),
+                    umbrella=self.settings.umbrella_tag or None,
+                )
             )
             plan.buckets[bucket_qualified_name(conn, d.bucket)] = d.bucket
         creating = [o for o in plan.objects if o.create]
@@ -494,6 +504,140 @@ class AtlanCatalogWriter:
         self._remember(pending, by_uri, uri_of)
         self.state.outbox_remove([uri_of[o.qualified_name] for o in pending])
 
+    def apply_decisions(
+        self, approved: Sequence[SuggestionView], reviewer: dict[int, str] | None = None
+    ) -> tuple[list[int], dict[int, str]]:
+        """Write approved suggestions to Atlan: tags appended, removals, terms, categories.
+
+        Objects not yet in Atlan are left for later (their next scan writes the approved tags,
+        since the policy applies approved decisions). Never raises for a refusal.
+
+        :returns: (ids Atlan confirmed, {id: why it was not applied}).
+        """
+        from pyatlan.model.assets import AtlasGlossaryTerm, S3Object
+        from pyatlan.model.core import AtlanTag, AtlanTagName
+        from pyatlan.model.enums import SaveSemantic
+
+        failed: dict[int, str] = {}
+        done: list[int] = []
+        if not approved:
+            return done, failed
+        try:
+            conn = self.connection_qualified_name()
+            by_qn: dict[str, list[SuggestionView]] = {}
+            for s in approved:
+                ref = ObjectRef.parse(s.object_uri)
+                by_qn.setdefault(object_qualified_name(conn, ref.bucket, ref.key), []).append(s)
+            current = self._current(list(by_qn))
+        except CatalogWriteError as exc:
+            return done, {s.id: exc.message for s in approved}
+        tag_updates: list[tuple[Any, list[int]]] = []
+        cm_updates: list[tuple[Any, list[int]]] = []
+        for qn, items in sorted(by_qn.items()):
+            if qn not in current:
+                for s in items:
+                    failed[s.id] = "the object is not in Atlan yet: its next scan writes it"
+                continue
+            name = qn.rsplit("/", 1)[-1]
+            add_set = {s.tag for s in items if s.kind == "tag"}
+            if add_set and self.settings.umbrella_tag:
+                add_set.add(self.settings.umbrella_tag)
+            add = sorted(add_set)
+            remove = sorted({s.tag for s in items if s.kind == "tag-removal"})
+            terms = sorted({s.tag for s in items if s.kind == "term"})
+            categories = [s for s in items if s.kind == "category"]
+            ids = [s.id for s in items if s.kind != "category"]
+            if add or remove or terms:
+                u = S3Object.updater(qualified_name=qn, name=name)
+                if add:
+                    u.add_or_update_classifications = [
+                        AtlanTag(  # type: ignore[call-arg]
+                            type_name=AtlanTagName(t),
+                            propagate=self.settings.propagate,
+                            remove_propagations_on_entity_delete=True,
+                            restrict_propagation_through_lineage=False,
+                            restrict_propagation_through_hierarchy=False,
+                        )
+                        for t in add
+                    ]
+                if remove:
+                    u.remove_classifications = [
+                        AtlanTag(type_name=AtlanTagName(t))  # type: ignore[call-arg]
+                        for t in remove
+                    ]
+                if terms:
+                    u.assigned_terms = [
+                        AtlasGlossaryTerm.ref_by_qualified_name(t, semantic=SaveSemantic.APPEND)
+                        for t in terms
+                    ]
+                tag_updates.append((u, ids))
+            if categories:
+                top = categories[-1]
+                u = S3Object.updater(qualified_name=qn, name=name)
+                who = (reviewer or {}).get(top.id) or "a steward"
+                with atlan_errors("preparing custom metadata"):
+                    cma = u.get_custom_metadata(
+                        client=self.client, name=self.settings.custom_metadata_set
+                    )
+                    cma["Category"] = f"{top.tag} (confirmed by a steward)"
+                    cma["Reviewed by"] = who
+                    u.set_custom_metadata(client=self.client, custom_metadata=cma)
+                cm_updates.append((u, [c.id for c in categories]))
+        for batch, label, merging in (
+            (tag_updates, "applying approved suggestions", False),
+            (cm_updates, "confirming categories", True),
+        ):
+            for chunk in _chunks(batch, self.settings.batch_size):
+                assets = [a for a, _ in chunk]
+                chunk_ids = [i for _, ids in chunk for i in ids]
+                try:
+                    with atlan_errors(label):
+                        if merging:
+                            self.client.asset.save_merging_cm(assets)
+                        else:
+                            self.client.asset.save(assets, append_atlan_tags=True)
+                except CatalogWriteError as exc:
+                    failed.update({i: exc.message for i in chunk_ids})
+                    continue
+                self._on_request_sent()
+                done.extend(chunk_ids)
+        # Tags s3-enricher applied on a steward's word are its own from now on.
+        if done:
+            applied = {s.id: s for s in approved}
+            per_qn: dict[str, tuple[set[str], set[str]]] = {}
+            for sid in done:
+                s = applied[sid]
+                ref = ObjectRef.parse(s.object_uri)
+                qn = object_qualified_name(conn, ref.bucket, ref.key)
+                adds, removes = per_qn.setdefault(qn, (set(), set()))
+                if s.kind == "tag":
+                    adds.add(s.tag)
+                    if self.settings.umbrella_tag:
+                        adds.add(self.settings.umbrella_tag)
+                elif s.kind == "tag-removal":
+                    removes.add(s.tag)
+            before = self.state.written_states(list(per_qn))
+            states = []
+            for qn, (adds, removes) in per_qn.items():
+                if not adds and not removes:
+                    continue
+                old = before.get(qn) or WrittenState(qn)
+                states.append(
+                    WrittenState(
+                        qn,
+                        old.description_hash,
+                        frozenset((set(old.tags) | adds) - removes),
+                        old.custom_metadata_hash,
+                    )
+                )
+            if states:
+                self.state.save_written_states(states)
+        return done, failed
+
+    def _on_request_sent(self) -> None:
+        if self.on_request is not None:
+            self.on_request()
+
     def archive(self, bucket: str, key: str) -> bool:
         """Archive (soft-delete) the object's asset in Atlan; never a hard delete.
 
@@ -510,8 +654,7 @@ class AtlanCatalogWriter:
 
     def _sent(self, report: WriteReport) -> None:
         report.requests += 1
-        if self.on_request is not None:
-            self.on_request()
+        self._on_request_sent()
 
     def _remember(
         self, plans: Sequence[ObjectPlan], by_uri: dict[str, DesiredObject], uri_of: dict[str, str]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, insert, select, update
 
 from models.plan import DesiredObject, ObjectPlan, WrittenState
-from worker.catalog.sql import SqlLocalCatalog, atlan_outbox, atlan_written, suggestions
+from worker.catalog.sql import SqlLocalCatalog, atlan_outbox, atlan_written
 
 
 class SqlAtlanState:
@@ -122,49 +122,17 @@ class SqlAtlanState:
             )
 
     def save_suggestions(self, plans: Sequence[ObjectPlan]) -> int:
-        """Store pending suggestions; one row per (object, kind, tag, column); return new ones.
+        """Store the plans' suggestions in the review queue; return how many are new.
 
-        A suggestion seen again only has ``last_seen`` and its confidence refreshed; a decided
-        one (not ``pending``) is left as it is.
+        Also records tags a person removed or added in Atlan as decisions (see
+        :meth:`worker.review.store.SqlReviewStore.record_atlan_decisions`).
         """
-        now = datetime.now(UTC)
-        new = 0
-        with self.catalog.engine.begin() as conn:
-            for plan in plans:
-                for s in plan.suggestions:
-                    key = (
-                        (suggestions.c.object_uri == s.object_uri)
-                        & (suggestions.c.kind == s.kind)
-                        & (suggestions.c.tag == s.tag)
-                        & (
-                            suggestions.c.column_name.is_(None)
-                            if s.column is None
-                            else suggestions.c.column_name == s.column
-                        )
-                    )
-                    done = conn.execute(
-                        update(suggestions)
-                        .where(key & (suggestions.c.state == "pending"))
-                        .values(last_seen=now, confidence=s.confidence, reason=s.reason)
-                    )
-                    if done.rowcount:
-                        continue
-                    if conn.execute(select(suggestions.c.id).where(key)).first() is not None:
-                        continue  # decided already: never overwritten by a scan
-                    conn.execute(
-                        insert(suggestions).values(
-                            object_uri=s.object_uri,
-                            qualified_name=s.qualified_name,
-                            kind=s.kind,
-                            tag=s.tag,
-                            entity=s.entity,
-                            column_name=s.column,
-                            confidence=s.confidence,
-                            reason=s.reason,
-                            state="pending",
-                            first_seen=now,
-                            last_seen=now,
-                        )
-                    )
-                    new += 1
-        return new
+        from worker.review.store import SqlReviewStore
+
+        review = SqlReviewStore(self.catalog)
+        for plan in plans:
+            if plan.person_removed or plan.person_added:
+                review.record_atlan_decisions(
+                    plan.object_uri, plan.qualified_name, plan.person_removed, plan.person_added
+                )
+        return review.save_suggestions([s for plan in plans for s in plan.suggestions])

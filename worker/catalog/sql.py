@@ -13,18 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
     Engine,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
     create_engine,
     delete,
     event,
@@ -35,137 +24,34 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import EnrichmentResult, ObjectInfo, ObjectStatus
+from worker.catalog.migrate import migrate
+from worker.catalog.schema import (
+    atlan_outbox,
+    atlan_written,
+    columns,
+    findings,
+    job_items,
+    jobs,
+    metadata,
+    objects,
+    runs,
+    suggestions,
+)
 from worker.errors import ConfigError
 
-metadata = MetaData()
-
-runs = Table(
-    "runs",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("command", String(64), nullable=False),
-    Column("targets", JSON, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("counts", JSON),
-)
-
-objects = Table(
-    "objects",
-    metadata,
-    Column("uri", String(2048), primary_key=True),
-    Column("bucket", String(255), nullable=False),
-    Column("key", Text, nullable=False),
-    Column("etag", String(255)),
-    Column("version_id", String(1024)),
-    Column("size_bytes", Integer),
-    Column("last_modified", DateTime(timezone=True)),
-    Column("content_type", String(255)),
-    Column("storage_class", String(64)),
-    Column("format", String(32)),
-    Column("compression", String(32)),
-    Column("row_count", Integer),
-    Column("row_count_estimated", Boolean),
-    Column("rows_sampled", Integer),
-    Column("bytes_read", Integer),
-    Column("status", String(16), nullable=False),
-    Column("error_kind", String(64)),
-    Column("error_message", Text),
-    Column("classifier_versions", JSON),
-    Column("scanned_at", DateTime(timezone=True), nullable=False),
-    Column("last_run_id", String(36), ForeignKey("runs.id")),
-)
-
-columns = Table(
-    "columns",
-    metadata,
-    Column("object_uri", String(2048), ForeignKey("objects.uri"), primary_key=True),
-    Column("name", String(1024), primary_key=True),
-    Column("position", Integer, nullable=False),
-    Column("data_type", String(128), nullable=False),
-)
-
-findings = Table(
-    "findings",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("object_uri", String(2048), ForeignKey("objects.uri"), nullable=False, index=True),
-    Column("column_name", String(1024), nullable=False),
-    Column("entity", String(64), nullable=False, index=True),
-    Column("classifier", String(64), nullable=False),
-    Column("confidence", Float, nullable=False),
-    Column("prevalence", Float, nullable=False),
-    Column("evidence", JSON, nullable=False),
-)
-
-#: What s3-enricher last wrote to each Atlan asset (to tell its work from people's).
-atlan_written = Table(
-    "atlan_written",
-    metadata,
-    Column("qualified_name", String(2048), primary_key=True),
-    Column("description_hash", String(64)),
-    Column("tags", JSON, nullable=False),
-    Column("custom_metadata_hash", String(64)),
-    Column("written_at", DateTime(timezone=True), nullable=False),
-)
-
-#: Atlan writes that failed after retries, kept until a flush succeeds (one per object).
-atlan_outbox = Table(
+__all__ = [
+    "SqlLocalCatalog",
     "atlan_outbox",
-    metadata,
-    Column("object_uri", String(2048), primary_key=True),
-    Column("desired", JSON, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("first_queued_at", DateTime(timezone=True), nullable=False),
-    Column("last_tried_at", DateTime(timezone=True), nullable=False),
-)
-
-#: Findings a steward decides (the review issue builds on this table).
-suggestions = Table(
-    "suggestions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("object_uri", String(2048), nullable=False, index=True),
-    Column("qualified_name", String(2048), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("tag", String(255), nullable=False),
-    Column("entity", String(64)),
-    Column("column_name", String(1024)),
-    Column("confidence", Float),
-    Column("reason", Text, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("first_seen", DateTime(timezone=True), nullable=False),
-    Column("last_seen", DateTime(timezone=True), nullable=False),
-)
-
-#: Bulk jobs (``enricher job ...``): one row per job, progress is counted from job_items.
-jobs = Table(
-    "jobs",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    Column("target", Text, nullable=False),
-    Column("options", JSON, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("cursor", Text),
-    Column("listing_done", Boolean, nullable=False),
-    Column("listed", Integer, nullable=False),
-    Column("run_id", String(36)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-#: One row per (job, object): the idempotent record of what happened to it.
-job_items = Table(
+    "atlan_written",
+    "columns",
+    "findings",
     "job_items",
-    metadata,
-    Column("job_id", String(36), primary_key=True),
-    Column("uri", String(2048), primary_key=True),
-    Column("status", String(16), nullable=False, index=True),
-    Column("error_kind", String(64)),
-    Column("attempts", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+    "jobs",
+    "metadata",
+    "objects",
+    "runs",
+    "suggestions",
+]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -180,8 +66,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class SqlLocalCatalog:
     """:class:`~worker.ports.LocalCatalog` over SQLAlchemy Core.
 
-    The schema is created on first use (``create_all``); a later issue moves it under
-    Alembic migrations.
+    The schema is created or upgraded on first use with Alembic
+    (:func:`worker.catalog.migrate.migrate`).
     """
 
     def __init__(self, url: str) -> None:
@@ -190,7 +76,7 @@ class SqlLocalCatalog:
 
     @property
     def engine(self) -> Engine:
-        """The engine, created and migrated lazily on first use.
+        """The engine, created and migrated (Alembic) lazily on first use.
 
         :raises ConfigError: the URL is invalid or the database cannot be opened.
         """
@@ -199,7 +85,7 @@ class SqlLocalCatalog:
                 engine = create_engine(self.url, future=True)
                 if engine.dialect.name == "sqlite":
                     event.listen(engine, "connect", _sqlite_pragmas)
-                metadata.create_all(engine)
+                migrate(engine)
             except (SQLAlchemyError, ValueError) as exc:
                 raise ConfigError(f"cannot open the local catalog at {self.url}: {exc}") from exc
             self._engine = engine

@@ -20,6 +20,7 @@ from worker.jobs.listing import inventory_page
 from worker.jobs.listing import list_page as list_objects_page
 from worker.jobs.store import ITEM_DONE, SqlJobStore
 from worker.pipeline import Deps, EnrichOptions, enrich_object
+from worker.review.queue import desired_state
 from worker.tasks.app import current_settings
 
 if TYPE_CHECKING:
@@ -120,14 +121,7 @@ def register(app: Celery) -> None:
                 ctx.jobs.mark(job_id, uri, "failed", exc.kind)
             return {"uri": uri, "status": "failed", "error": exc.kind}
         if ctx.writer is not None and result.status is ObjectStatus.CLASSIFIED and not diff_only:
-            from worker.atlan.plan import desired_object
-
-            desired = desired_object(
-                result,
-                ctx.settings.atlan,
-                region=ctx.settings.s3.region,
-                glossary_terms=ctx.settings.business.glossary_terms,
-            )
+            desired = desired_state(ctx.deps, ctx.settings, result)
             if desired is not None:
                 ctx.writer.state.outbox_put([desired], "waiting for the next Atlan batch")
                 _schedule_flush(app, ctx)
@@ -264,6 +258,12 @@ def register(app: Celery) -> None:
         ctx.writer.on_request = lambda: lock.extend(_LOCK_TTL, replace_ttl=True)
         try:
             report = ctx.writer.flush()
+            # Approvals Atlan has not confirmed yet (it was down when the steward decided).
+            from worker.bootstrap import build_review
+
+            review = build_review(ctx.settings, ctx.jobs.catalog)
+            review.writer = ctx.writer
+            review.apply_approved()
         finally:
             ctx.writer.on_request = None
             try:

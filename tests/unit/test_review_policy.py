@@ -1,0 +1,149 @@
+"""The review policy: thresholds, stewards' decisions respected, material changes reopen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from models import (
+    ColumnFinding,
+    ColumnSample,
+    EnrichmentResult,
+    EntityFinding,
+    Evidence,
+    LabelScore,
+    ObjectInfo,
+    ObjectRef,
+    ObjectStatus,
+    SamplingInfo,
+    TableSample,
+)
+from models.review import Decision, SuggestionState
+from worker.review.policy import material_change, review_outcome
+from worker.settings import AtlanSettings, ReviewSettings
+
+URI = "s3://lake/exports/customers.parquet"
+
+
+def _result(
+    confidence: float = 0.97,
+    prevalence: float = 0.97,
+    validator: float | None = None,
+    categories: tuple[LabelScore, ...] = (),
+) -> EnrichmentResult:
+    ref = ObjectRef.parse(URI)
+    info = ObjectInfo(ref, 1234, "e1", datetime(2025, 5, 1, tzinfo=UTC))
+    sample = TableSample(
+        info=info,
+        format="parquet",
+        compression=None,
+        columns=(ColumnSample("email", "string", ()), ColumnSample("amount", "double", ())),
+        rows_sampled=1000,
+        row_count=1000,
+        row_count_estimated=False,
+        bytes_read=100,
+        sampling=SamplingInfo(method="parquet-row-groups"),
+    )
+    finding = EntityFinding(
+        "EMAIL_ADDRESS",
+        confidence,
+        prevalence,
+        Evidence(1000, int(prevalence * 1000), 900, confidence, validator_pass_rate=validator),
+        "pii",
+    )
+    return EnrichmentResult(
+        ref=ref,
+        status=ObjectStatus.CLASSIFIED,
+        info=info,
+        sample=sample,
+        columns=(
+            ColumnFinding("email", "string", (finding,)),
+            ColumnFinding("amount", "double", business_type=LabelScore("amount", 0.93)),
+        ),
+        classifier_versions={"pii": "2;x", "business": "1;m"},
+        categories=categories,
+    )
+
+
+def _decision(state: SuggestionState, column: str | None = "email", **evidence: float) -> dict:
+    d = Decision("tag", "PII Email", column, state, 0.5, dict(evidence))
+    return {("tag", "PII Email", column): d}
+
+
+def test_auto_applies_confident_findings_and_suggests_the_rest() -> None:
+    high = review_outcome(_result(), AtlanSettings())
+    assert high.tags == {"PII Email", "PII"} and high.suggestions == []
+    low = review_outcome(_result(confidence=0.7), AtlanSettings())
+    assert low.tags == set()
+    (s,) = low.suggestions
+    assert (s.kind, s.tag, s.column, s.entity) == ("tag", "PII Email", "email", "EMAIL_ADDRESS")
+    assert "0.70 below 0.90" in s.reason
+    assert s.evidence["prevalence"] == 0.97 and s.classifier_version == "pii=2;x"
+
+
+def test_suggest_policy_suggests_everything_and_off_nothing() -> None:
+    assert len(review_outcome(_result(), AtlanSettings(write_policy="suggest")).suggestions) == 1
+    off = review_outcome(_result(), AtlanSettings(write_policy="off"))
+    assert off.tags == set() and off.suggestions == []
+
+
+def test_per_entity_threshold() -> None:
+    settings = AtlanSettings(entity_thresholds={"EMAIL_ADDRESS": 0.5})
+    assert review_outcome(_result(confidence=0.6), settings).tags == {"PII Email", "PII"}
+
+
+def test_an_approval_applies_even_below_threshold_and_after_the_finding_is_gone() -> None:
+    approved = _decision(SuggestionState.APPROVED)
+    assert review_outcome(_result(confidence=0.4), AtlanSettings(), approved).tags == {
+        "PII Email",
+        "PII",
+    }
+    gone = replace(_result(), columns=_result().columns[1:])
+    assert "PII Email" in review_outcome(gone, AtlanSettings(), approved).tags
+
+
+def test_a_rejection_wins_over_high_confidence_until_evidence_changes_materially() -> None:
+    rejected = _decision(SuggestionState.REJECTED, prevalence=0.4)
+    same = review_outcome(_result(confidence=0.99, prevalence=0.6), AtlanSettings(), rejected)
+    assert same.tags == set() and same.suggestions == [] and same.suppressed == 1
+    doubled = review_outcome(_result(confidence=0.99, prevalence=0.85), AtlanSettings(), rejected)
+    assert doubled.tags == set()  # never applied over a rejection, only asked again
+    (s,) = doubled.suggestions
+    assert "prevalence rose from 40% to 85%" in s.reason
+
+
+def test_an_atlan_side_removal_covers_every_column() -> None:
+    removed = _decision(SuggestionState.REJECTED, column=None)
+    out = review_outcome(_result(), AtlanSettings(), removed)
+    assert out.tags == set() and out.suggestions == []
+
+
+def test_material_change_rules_are_configurable() -> None:
+    rules = ReviewSettings()
+    assert material_change({"prevalence": 0.3}, {"prevalence": 0.5}, rules) is None
+    assert material_change({"prevalence": 0.3}, {"prevalence": 0.61}, rules) is not None
+    assert material_change({"validator_pass_rate": None}, {"validator_pass_rate": 0.9}, rules)
+    assert (
+        material_change({"validator_pass_rate": 0.5}, {"validator_pass_rate": 0.9}, rules) is None
+    )
+    strict = ReviewSettings(reconsider_prevalence_factor=None, reconsider_on_new_validator=False)
+    assert material_change({"prevalence": 0.1}, {"prevalence": 0.9, "validator_pass_rate": 1.0},
+                           strict) is None  # fmt: skip
+
+
+def test_terms_and_uncertain_categories_are_suggested_until_decided() -> None:
+    result = _result(categories=(LabelScore("finance", 0.5), LabelScore("sales", 0.3)))
+    terms = {"amount": "Glossary@Amount"}
+    out = review_outcome(result, AtlanSettings(), glossary_terms=terms)
+    kinds = sorted((s.kind, s.tag, s.column) for s in out.suggestions)
+    assert kinds == [("category", "finance", None), ("term", "Glossary@Amount", "amount")]
+    decided = {
+        ("term", "Glossary@Amount", "amount"): Decision(
+            "term", "Glossary@Amount", "amount", SuggestionState.REJECTED, 0.9
+        ),
+        ("category", "finance", None): Decision(
+            "category", "finance", None, SuggestionState.APPROVED, 0.5
+        ),
+    }
+    again = review_outcome(result, AtlanSettings(), decided, terms)
+    assert again.suggestions == [] and again.category_confirmed

@@ -1,0 +1,1 @@
+"""Steward review: the suggestion queue, decisions, users, the web UI and the audit trail."""

@@ -1,0 +1,75 @@
+"""``ReviewQueue``: what every scan tells the review store, with or without Atlan.
+
+The pipeline calls :meth:`ReviewQueue.observe` for each classified object: the policy
+(:func:`worker.review.policy.review_outcome`) splits the findings into applied tags and
+suggestions, respecting decisions already made, and the store keeps the suggestions pending
+(superseding pending ones the scan no longer produces). The Atlan path asks
+:meth:`ReviewQueue.desired` for the object's desired state with the same decisions.
+"""
+
+from __future__ import annotations
+
+from models import EnrichmentResult, ObjectStatus
+from models.plan import DesiredObject
+from worker.atlan.plan import desired_object
+from worker.pipeline import Deps
+from worker.review.policy import review_outcome
+from worker.review.store import SqlReviewStore, SyncReport
+from worker.settings import Settings
+
+
+class ReviewQueue:
+    """The scan side of the review: decisions in, pending suggestions out.
+
+    :param store: the review store.
+    :param settings: the whole settings (atlan policy, review rules, glossary terms, region).
+    """
+
+    def __init__(self, store: SqlReviewStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def observe(self, result: EnrichmentResult) -> SyncReport | None:
+        """Store the object's suggestions (``None``: not classified, nothing to say).
+
+        Side effects: inserts, refreshes and supersedes pending suggestions.
+        """
+        if result.status is not ObjectStatus.CLASSIFIED:
+            return None
+        outcome = review_outcome(
+            result,
+            self.settings.atlan,
+            self.store.decisions_for(result.ref.uri),
+            self.settings.business.glossary_terms,
+            self.settings.review,
+        )
+        return self.store.sync(result.ref.uri, outcome.suggestions)
+
+    def desired(self, result: EnrichmentResult) -> DesiredObject | None:
+        """The object's desired Atlan state under the policy and the stewards' decisions."""
+        if result.status is not ObjectStatus.CLASSIFIED or result.ref.scheme != "s3":
+            return None
+        return desired_object(
+            result,
+            self.settings.atlan,
+            region=self.settings.s3.region,
+            glossary_terms=self.settings.business.glossary_terms,
+            decisions=self.store.decisions_for(result.ref.uri),
+            rules=self.settings.review,
+        )
+
+
+def desired_state(deps: Deps, settings: Settings, result: EnrichmentResult) -> DesiredObject | None:
+    """The object's desired Atlan state, honouring the stewards' decisions.
+
+    Uses ``deps.review`` when it is a :class:`ReviewQueue` (the CLI and the workers), else
+    the plain policy.
+    """
+    if isinstance(deps.review, ReviewQueue):
+        return deps.review.desired(result)
+    return desired_object(
+        result,
+        settings.atlan,
+        region=settings.s3.region,
+        glossary_terms=settings.business.glossary_terms,
+    )
