@@ -254,8 +254,24 @@ def scan(
         )
         where = f"report: {report_path}" if report_path else "no report file (use --report)"
         out.print(f"catalog: {_safe_url(settings.database_url)} · {where}")
+        pending = _pending_reviews(deps)
+        if pending:
+            out.print(
+                f"review: {pending} suggestion{'s' if pending != 1 else ''} pending · "
+                "`enricher review list`, or `enricher serve` for the web UI"
+            )
     _write_to_atlan(settings, deps, results, dry_run, output_format)
     sys.exit(EXIT_OBJECTS_FAILED if counts.get(ObjectStatus.FAILED.value) else EXIT_OK)
+
+
+def _pending_reviews(deps: Deps) -> int:
+    """How many suggestions wait for a steward (0 when the catalog has no review queue)."""
+    from models.review import SuggestionFilter
+    from worker.review.queue import ReviewQueue
+
+    if not isinstance(deps.review, ReviewQueue):
+        return 0
+    return deps.review.store.count(SuggestionFilter())
 
 
 def _write_to_atlan(
@@ -266,8 +282,8 @@ def _write_to_atlan(
     output_format: str,
 ) -> None:
     """Flush the outbox, then write this scan's findings (or print the plan with --dry-run)."""
-    from worker.atlan.plan import desired_object
     from worker.catalog.sql import SqlLocalCatalog
+    from worker.review.queue import desired_state
 
     local = deps.catalog if isinstance(deps.catalog, SqlLocalCatalog) else None
     try:
@@ -277,17 +293,7 @@ def _write_to_atlan(
         return
     if writer is None:
         return
-    region = settings.s3.region
-    desired = [
-        d
-        for r in results
-        if (
-            d := desired_object(
-                r, settings.atlan, region=region, glossary_terms=settings.business.glossary_terms
-            )
-        )
-        is not None
-    ]
+    desired = [d for r in results if (d := desired_state(deps, settings, r)) is not None]
     err = _console(stderr=True)
     try:
         if dry_run:
@@ -443,8 +449,14 @@ def atlan_check(ctx: click.Context) -> None:
 @click.pass_context
 def atlan_flush(ctx: click.Context) -> None:
     """Retry the writes kept in the outbox; exit 1 if some are still pending."""
+    from worker.bootstrap import build_review
+
     try:
-        report = _writer(ctx).flush()
+        writer = _writer(ctx)
+        report = writer.flush()
+        approvals = build_review(_settings(ctx, None), getattr(writer.state, "catalog", None))
+        approvals.writer = writer
+        decided = approvals.apply_approved()
     except EnrichmentError as exc:
         _fail(exc.message)
         return
@@ -452,6 +464,11 @@ def atlan_flush(ctx: click.Context) -> None:
         f"{report.objects} queued writes: {report.objects - report.queued} delivered, "
         f"{report.queued} still pending" + (f" ({report.error})" if report.error else "")
     )
+    if decided.decided:
+        click.echo(
+            f"{len(decided.decided)} approved suggestions: {decided.applied} applied, "
+            f"{len(decided.waiting)} waiting"
+        )
     if report.queued:
         sys.exit(EXIT_RUN_FAILED)
 
@@ -571,21 +588,37 @@ def events_sqs(ctx: click.Context, queue_url: str) -> None:
 @cli.command("serve")
 @click.pass_context
 def serve(ctx: click.Context) -> None:
-    """Run the HTTP service (web.host, web.port): the S3 event webhook POST /events/s3."""
+    """Run the HTTP service (web.host, web.port).
+
+    The steward review UI (/queue), its JSON API (/api/v1, bearer tokens) and the S3 event
+    webhook POST /events/s3, in one process.
+    """
     import uvicorn
 
+    from worker.bootstrap import build_review
     from worker.events.s3_events import ObjectEvent
     from worker.tasks.app import enqueue_events, make_app
     from worker.web.app import create_app
 
     settings = _settings(ctx, None)
     celery_app = make_app(settings)
+    try:
+        review = build_review(settings)
+        review.store.catalog.engine  # noqa: B018 - open and migrate the database before serving
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
 
     def enqueue(batch: list[ObjectEvent]) -> None:
         enqueue_events(celery_app, batch)
 
     secret = settings.web.webhook_secret
-    app = create_app(secret.get_secret_value() if secret else None, enqueue)
+    app = create_app(
+        secret.get_secret_value() if secret else None,
+        enqueue,
+        review=review,
+        review_settings=settings.review,
+    )
     uvicorn.run(app, host=settings.web.host, port=settings.web.port, log_level="warning")
 
 
@@ -716,6 +749,11 @@ def job_list(ctx: click.Context) -> None:
     """The newest jobs with their progress."""
     for p in _job_store(_settings(ctx, None)).list_jobs():
         click.echo(_progress_line(p))
+
+
+from worker.cli_review import register as _register_review  # noqa: E402
+
+_register_review(cli)
 
 
 def main() -> None:

@@ -131,7 +131,8 @@ def test_approve_writes_the_tag_and_reject_is_not_resurrected(
     assert ("PII Phone", "phone") not in rig.pending()
     assert atlan_server.tag_names("S3Object", rig.qn()) == ["PII", "PII Email"]
     assert rig.store.count(SuggestionFilter(state=SuggestionState.REJECTED)) == 1
-    actions = [e.action for e in rig.store.audit_entries(object_uri="s3://lake/exports/customers.csv")]
+    uri = "s3://lake/exports/customers.csv"
+    actions = [e.action for e in rig.store.audit_entries(object_uri=uri)]
     assert {"suggestion.approve", "suggestion.applied", "suggestion.reject"} <= set(actions)
     # Nothing about the rejected phone went out: no tag, not in the custom metadata.
     sent = [r for r in atlan_server.mutating_requests()[before:] if "PHONE" in str(r.body)]
@@ -151,7 +152,8 @@ def test_a_new_validator_reopens_a_rejection_as_a_suggestion(rig: Rig) -> None:
     col = validated.columns[0]
     finding = col.entities[0]
     better = replace(finding, evidence=replace(finding.evidence, validator_pass_rate=0.98))
-    validated = replace(validated, columns=(replace(col, entities=(better,)), *validated.columns[1:]))
+    columns = (replace(col, entities=(better,)), *validated.columns[1:])
+    validated = replace(validated, columns=columns)
     rig.scan(validated)
     sid = rig.pending()[("PII Email", "email")]
     assert "a validator now passes" in rig.store.get(sid).reason

@@ -135,3 +135,45 @@ def test_object_deleted_after_listing_is_skipped(deps: Deps) -> None:
     result = enrich_object(listed, deps, EnrichOptions())
     assert result.status is ObjectStatus.SKIPPED
     assert result.error is not None and result.error.kind == "object_vanished"
+
+
+class RecordingReview:
+    """A ReviewObserver that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def observe(self, result: object) -> None:
+        self.seen.append((result.ref.uri, result.status.value))  # type: ignore[attr-defined]
+
+
+def test_recorded_results_reach_the_review_queue(deps: Deps) -> None:
+    review = RecordingReview()
+    with_review = Deps(deps.store, deps.classifiers, deps.catalog, review)
+    enrich_object(ObjectRef.parse("s3://lake/a.csv"), with_review, EnrichOptions(run_id="r"))
+    enrich_object(ObjectRef.parse("s3://lake/empty.csv"), with_review, EnrichOptions(run_id="r"))
+    enrich_object(ObjectRef.parse("s3://lake/b.parquet"), with_review, EnrichOptions())
+    # Every recorded result is told (the queue itself ignores unclassified ones); an
+    # unrecorded call (no run) is not.
+    assert review.seen == [("s3://lake/a.csv", "classified"), ("s3://lake/empty.csv", "skipped")]
+
+
+def test_a_scan_fills_the_review_queue_and_respects_decisions(tmp_path: object) -> None:
+    from models.review import SuggestionFilter, SuggestionState
+    from worker.catalog.sql import SqlLocalCatalog
+    from worker.review.queue import ReviewQueue
+    from worker.review.store import SqlReviewStore
+    from worker.settings import AtlanSettings, Settings
+
+    store = InMemoryObjectStore({"s3://lake/a.csv": CSV})
+    review = SqlReviewStore(SqlLocalCatalog(f"sqlite:///{tmp_path}/c.db"))
+    settings = Settings(atlan=AtlanSettings(write_policy="suggest"))
+    deps = Deps(store, [FakeClassifier()], InMemoryLocalCatalog(), ReviewQueue(review, settings))
+    ref = ObjectRef.parse("s3://lake/a.csv")
+    enrich_object(ref, deps, EnrichOptions(run_id="r"))
+    (s,) = review.page(SuggestionFilter()).items
+    assert (s.tag, s.column, s.kind) == ("PII Email", "email", "tag")
+    review.decide([s.id], False, "ann", "test data")
+    enrich_object(ref, deps, EnrichOptions(run_id="r", force=True))
+    assert review.count(SuggestionFilter()) == 0
+    assert review.count(SuggestionFilter(state=SuggestionState.REJECTED)) == 1

@@ -19,10 +19,18 @@ from worker.settings import ReviewSettings, UserEntry
 EVIDENCE = {"prevalence": 0.4, "masked_examples": ["Xxxx@xxxx.xxx"], "validator_pass_rate": None}
 
 
-def _s(uri: str = "s3://lake/a.csv", tag: str = "PII Email", column: str | None = "email",
-       confidence: float = 0.7, kind: str = "tag", version: str = "pii=2") -> Suggestion:  # fmt: skip
-    return Suggestion(uri, "", kind, tag, "EMAIL_ADDRESS" if kind == "tag" else None, column,
-                      confidence, "below threshold", dict(EVIDENCE), version)  # fmt: skip
+def _s(
+    uri: str = "s3://lake/a.csv",
+    tag: str = "PII Email",
+    column: str | None = "email",
+    confidence: float = 0.7,
+    kind: str = "tag",
+    version: str = "pii=2",
+) -> Suggestion:
+    entity = "EMAIL_ADDRESS" if kind == "tag" else None
+    return Suggestion(
+        uri, "", kind, tag, entity, column, confidence, "below threshold", dict(EVIDENCE), version
+    )
 
 
 @pytest.fixture
@@ -198,3 +206,10 @@ def test_users_sessions_tokens_and_throttling(store: SqlReviewStore) -> None:
         dump = str([list(r) for t in ("users", "web_sessions", "api_tokens")
                     for r in conn.exec_driver_sql(f"SELECT * FROM {t}")])  # fmt: skip
     assert "correct horse" not in dump and api not in dump and cookie not in dump
+
+
+def test_csv_export_neutralises_spreadsheet_formulas(store: SqlReviewStore) -> None:
+    store.audit("ann", "suggestion.reject", "suggestion 1", detail='=HYPERLINK("http://x")')
+    (row,) = list(csv.DictReader(io.StringIO(audit_csv(store.iter_audit()))))
+    assert row["detail"] == "'=HYPERLINK(\"http://x\")" and row["actor"] == "ann"
+    assert store.audit_count() == 1

@@ -712,6 +712,11 @@ class SqlReviewStore:
                 for r in session.scalars(query)
             ]
 
+    def audit_count(self) -> int:
+        """How many audit entries there are."""
+        with self._session() as session:
+            return int(session.scalar(select(func.count(AuditRow.id))) or 0)
+
     def iter_audit(self, since: datetime | None = None) -> Iterator[AuditEntry]:
         """Every audit entry, oldest first, in pages (for export)."""
         offset = 0
@@ -724,22 +729,42 @@ class SqlReviewStore:
 
 
 AUDIT_FIELDS = ("id", "at", "actor", "action", "target", "before", "after", "detail", "address")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a ``'``.
+
+    Reasons and names are typed by people; ``=HYPERLINK(...)`` in a rejection reason must
+    stay text when governance opens the export in a spreadsheet.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text with a header, every cell passed through :func:`csv_cell`."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return buf.getvalue()
 
 
 def audit_csv(entries: Iterable[AuditEntry]) -> str:
-    """The audit entries as CSV (before/after as JSON text)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(AUDIT_FIELDS)
-    for e in entries:
-        d = e.to_dict()
-        writer.writerow(
+    """The audit entries as CSV (before/after as JSON text, formulas neutralised)."""
+    return csv_rows(
+        AUDIT_FIELDS,
+        (
             [
                 json.dumps(d[k], sort_keys=True) if k in ("before", "after") else d[k]
                 for k in AUDIT_FIELDS
             ]
-        )
-    return buf.getvalue()
+            for d in (e.to_dict() for e in entries)
+        ),
+    )
 
 
 def audit_json(entries: Iterable[AuditEntry]) -> str:

@@ -1,0 +1,882 @@
+"""The steward review UI and its JSON API, in-process (TestClient) on a temporary SQLite catalog.
+
+Every test asserts the real state through the store, not only what a page says.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import insert
+from starlette.exceptions import StarletteDeprecationWarning
+
+from models.plan import Suggestion
+from models.review import Role, SuggestionFilter, SuggestionState
+from worker.bootstrap import build_review
+from worker.catalog.schema import columns, findings, objects
+from worker.review.service import ReviewService
+from worker.settings import ReviewSettings, load_settings
+from worker.web.app import create_app
+
+with warnings.catch_warnings():
+    # Starlette >= 1.x prefers httpx2 for its TestClient; httpx works the same here.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+PASSWORD = "password123"
+ANY = SuggestionFilter(state=None)
+S3_URI = "s3://lake/exports/customers.csv"
+LOCAL_URI = "file:///srv/landing/orders.csv"
+OTHER_URI = "s3://lake/raw/events.parquet"
+CSP = (
+    "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def _evidence(prevalence: float, low: float, high: float, example: str) -> dict[str, object]:
+    return {
+        "prevalence": prevalence,
+        "prevalence_interval": [low, high],
+        "validator_pass_rate": 0.98,
+        "name_signal": "email",
+        "masked_examples": [example, example.lower(), example.upper(), "fourth-not-shown"],
+    }
+
+
+def _suggestion(
+    uri: str,
+    column: str,
+    entity: str,
+    confidence: float,
+    tag: str | None = None,
+    version: str = "pii=1.0",
+) -> Suggestion:
+    return Suggestion(
+        object_uri=uri,
+        qualified_name="",
+        kind="tag",
+        tag=tag or f"PII_{entity}",
+        entity=entity,
+        column=column,
+        confidence=confidence,
+        reason=f"{entity} in {column}",
+        evidence=_evidence(0.62, 0.55, 0.68, "Xxxx@xxxx.xxx"),
+        classifier_version=version,
+    )
+
+
+@dataclass
+class Env:
+    app: FastAPI
+    review: ReviewService
+    ids: dict[str, int]
+
+    def client(self, https: bool = False) -> TestClient:
+        return TestClient(self.app, base_url="https://testserver" if https else "http://testserver")
+
+    def state(self, key: str) -> SuggestionState:
+        return self.review.store.get(self.ids[key]).state
+
+
+def _seed(review: ReviewService) -> dict[str, int]:
+    store = review.store
+    store.sync(
+        S3_URI,
+        [
+            _suggestion(S3_URI, "email", "EMAIL_ADDRESS", 0.97),
+            _suggestion(S3_URI, "phone", "PHONE_NUMBER", 0.71),
+            _suggestion(S3_URI, "name", "PERSON", 0.55, version="pii=0.9"),
+        ],
+    )
+    store.sync(
+        LOCAL_URI,
+        [
+            _suggestion(LOCAL_URI, "contact", "EMAIL_ADDRESS", 0.91),
+            _suggestion(LOCAL_URI, "card", "CREDIT_CARD", 0.88),
+        ],
+    )
+    store.sync(
+        OTHER_URI,
+        [
+            _suggestion(OTHER_URI, f"col{i}", "IP_ADDRESS", 0.60 + i / 100, tag="PII_IP")
+            for i in range(7)
+        ],
+    )
+    ids: dict[str, int] = {}
+    page = store.page(ANY, sort="object", limit=500)
+    for s in page.items:
+        ids[f"{s.object_uri}#{s.column}"] = s.id
+    ids["s3_email"] = ids[f"{S3_URI}#email"]
+    ids["s3_phone"] = ids[f"{S3_URI}#phone"]
+    ids["local_email"] = ids[f"{LOCAL_URI}#contact"]
+    ids["local_card"] = ids[f"{LOCAL_URI}#card"]
+    # The catalog side of the object page: the object, its columns and findings.
+    with store.catalog.engine.begin() as conn:
+        conn.execute(
+            insert(objects).values(
+                uri=S3_URI,
+                bucket="lake",
+                key="exports/customers.csv",
+                status="classified",
+                format="csv",
+                row_count=12345,
+                size_bytes=2 * 1024 * 1024,
+                scanned_at=datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
+            )
+        )
+        conn.execute(
+            insert(columns),
+            [
+                {"object_uri": S3_URI, "name": "email", "position": 0, "data_type": "string"},
+                {"object_uri": S3_URI, "name": "amount", "position": 1, "data_type": "double"},
+            ],
+        )
+        conn.execute(
+            insert(findings).values(
+                object_uri=S3_URI,
+                column_name="email",
+                entity="EMAIL_ADDRESS",
+                classifier="pii",
+                confidence=0.97,
+                prevalence=0.62,
+                evidence=_evidence(0.62, 0.55, 0.68, "Xxxx@xxxx.xxx"),
+            )
+        )
+    return ids
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """One seeded database (suggestions, an object, users ann/sam/vic), copied per test."""
+    folder = tmp_path_factory.mktemp("seed")
+    review = build_review(load_settings(database_url=f"sqlite:///{folder}/e.db"))
+    ids = _seed(review)
+    for name, role in (("ann", Role.ADMIN), ("sam", Role.STEWARD), ("vic", Role.VIEWER)):
+        review.users.add(name, role, PASSWORD, actor="test")
+    review.store.catalog.engine.dispose()  # checkpoints the WAL into e.db
+    return folder / "e.db", ids
+
+
+def _make(
+    seeded: tuple[Path, dict[str, int]], folder: Path, settings: ReviewSettings | None = None
+) -> Env:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(seeded[0], folder / "e.db")
+    review = build_review(load_settings(database_url=f"sqlite:///{folder}/e.db"))
+    app = create_app(None, lambda _events: None, review=review, review_settings=settings)
+    return Env(app=app, review=review, ids=dict(seeded[1]))
+
+
+@pytest.fixture
+def env(seeded: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Env]:
+    made = _make(seeded, tmp_path)
+    yield made
+    made.review.store.catalog.engine.dispose()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
+    """Sign in; return the session's CSRF token (read from a page, as a browser would)."""
+    r = client.post("/login", data={"username": name, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/queue")
+    assert page.status_code == 200
+    match = CSRF_RE.search(page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def _row(html: str, sid: int) -> str:
+    match = re.search(rf'<tr id="s-{sid}".*?</tr>', html, re.S)
+    assert match is not None, f"row s-{sid} not on the page"
+    return match.group(0)
+
+
+def _row_ids(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'<tr id="s-(\d+)"', html)]
+
+
+def _flash(html: str) -> str:
+    match = re.search(r'id="flash"[^>]*>(.*?)</p>', html, re.S)
+    assert match is not None, "no flash message"
+    return match.group(1).strip()
+
+
+# -- logging in ------------------------------------------------------------------------------
+
+
+def test_login_sets_session_cookie_flags(env: Env) -> None:
+    with env.client() as client:
+        page = client.get("/login")
+        assert page.status_code == 200
+        assert 'for="username"' in page.text and 'for="password"' in page.text
+        assert ">Sign in</button>" in page.text
+        r = client.post(
+            "/login", data={"username": "sam", "password": PASSWORD}, follow_redirects=False
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/queue"
+        cookie = r.headers["set-cookie"]
+        assert cookie.startswith("s3e_session=")
+        flags = cookie.lower()
+        assert "httponly" in flags and "samesite=lax" in flags and "path=/" in flags
+        assert "max-age=43200" in flags
+        assert "secure" not in flags
+        queue = client.get("/queue")
+        assert queue.status_code == 200 and "sam" in queue.text and "steward" in queue.text
+    with env.client(https=True) as client:
+        r = client.post(
+            "/login", data={"username": "sam", "password": PASSWORD}, follow_redirects=False
+        )
+        assert "secure" in r.headers["set-cookie"].lower().split("; ")
+    with env.client() as client:
+        r = client.post(
+            "/login",
+            data={"username": "sam", "password": PASSWORD},
+            headers={"X-Forwarded-Proto": "https"},
+            follow_redirects=False,
+        )
+        assert "secure" in r.headers["set-cookie"].lower().split("; ")
+
+
+def test_secure_cookie_setting_always_and_never(
+    seeded: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    always = _make(seeded, tmp_path / "a", ReviewSettings(secure_cookies="always", session_hours=2))
+    with always.client() as client:
+        r = client.post(
+            "/login", data={"username": "vic", "password": PASSWORD}, follow_redirects=False
+        )
+        flags = r.headers["set-cookie"].lower().split("; ")
+        assert "secure" in flags and "max-age=7200" in flags
+    never = _make(seeded, tmp_path / "n", ReviewSettings(secure_cookies="never"))
+    with never.client(https=True) as client:
+        r = client.post(
+            "/login", data={"username": "vic", "password": PASSWORD}, follow_redirects=False
+        )
+        assert "secure" not in r.headers["set-cookie"].lower().split("; ")
+
+
+def test_wrong_password_is_401_and_next_only_goes_to_local_paths(env: Env) -> None:
+    with env.client() as client:
+        r = client.post("/login", data={"username": "sam", "password": "nope-nope"})
+        assert r.status_code == 401
+        assert "wrong user name or password" in r.text
+        assert "s3e_session" not in r.headers.get("set-cookie", "")
+        assert client.get("/queue", follow_redirects=False).status_code == 303
+        for target, expected in (
+            ("/audit?offset=0", "/audit?offset=0"),
+            ("https://evil.example/", "/queue"),
+            ("//evil.example/x", "/queue"),
+            ("/\\evil.example", "/queue"),
+        ):
+            r = client.post(
+                "/login",
+                data={"username": "sam", "password": PASSWORD, "next": target},
+                follow_redirects=False,
+            )
+            assert r.headers["location"] == expected
+
+
+def test_sixth_failed_login_is_throttled_with_retry_after(env: Env) -> None:
+    with env.client() as client:
+        for _ in range(5):
+            r = client.post("/login", data={"username": "vic", "password": "wrong-password"})
+            assert r.status_code == 401
+        r = client.post("/login", data={"username": "vic", "password": PASSWORD})
+        assert r.status_code == 429
+        assert int(r.headers["retry-after"]) > 0
+        assert "too many failed logins" in r.text
+        assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_pages_need_a_session_and_logout_needs_csrf(env: Env) -> None:
+    with env.client() as client:
+        r = client.get("/audit?offset=0", follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == "/login?next=%2Faudit%3Foffset%3D0"
+        assert client.get("/", follow_redirects=False).headers["location"] == "/queue"
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/static/style.css").status_code == 200
+        csrf = login(client, "sam")
+        assert client.post("/logout", data={}).status_code == 403
+        assert client.get("/queue", follow_redirects=False).status_code == 200
+        r = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+# -- the queue --------------------------------------------------------------------------------
+
+
+def test_queue_filters_paging_and_sorting(env: Env) -> None:
+    with env.client() as client:
+        login(client, "vic")
+        page = client.get("/queue", params={"limit": 5})
+        assert page.status_code == 200
+        assert 'id="queue"' in page.text and 'id="filters"' in page.text
+        assert ">Filter</button>" in page.text
+        assert "showing 1–5 of 12" in page.text
+        ids = _row_ids(page.text)
+        assert len(ids) == 5
+        confidences = [env.review.store.get(i).confidence or 0 for i in ids]
+        assert confidences == sorted(confidences, reverse=True)
+        assert ids[0] == env.ids["s3_email"]
+        assert 'rel="next"' in page.text and "offset=5" in page.text
+        assert 'rel="prev"' not in page.text
+
+        second = client.get("/queue", params={"limit": 5, "offset": 5})
+        assert "showing 6–10 of 12" in second.text and 'rel="prev"' in second.text
+        assert not set(_row_ids(second.text)) & set(ids)
+
+        ascending = client.get("/queue", params={"sort": "confidence", "limit": 500})
+        all_ids = _row_ids(ascending.text)
+        values = [env.review.store.get(i).confidence or 0 for i in all_ids]
+        assert len(all_ids) == 12 and values == sorted(values)
+
+        emails = client.get("/queue", params={"entity": "EMAIL_ADDRESS", "min_confidence": ""})
+        assert sorted(_row_ids(emails.text)) == sorted(
+            [env.ids["s3_email"], env.ids["local_email"]]
+        )
+        assert "showing 1–2 of 2" in emails.text
+
+        by_uri = client.get("/queue", params={"uri_pattern": "s3://lake/exports/"})
+        assert len(_row_ids(by_uri.text)) == 3
+        glob = client.get("/queue", params={"uri_pattern": "*.parquet", "min_confidence": "0.65"})
+        assert len(_row_ids(glob.text)) == 2  # 0.65 and 0.66
+        version = client.get("/queue", params={"classifier_version": "pii=0.9"})
+        assert _row_ids(version.text) == [env.ids[f"{S3_URI}#name"]]
+        nothing = client.get("/queue", params={"state": "approved"})
+        assert _row_ids(nothing.text) == [] and "no suggestions match" in nothing.text
+        bad = client.get("/queue", params={"min_confidence": "lots", "sort": "random"})
+        assert bad.status_code == 200
+        assert "minimum confidence must be a number" in bad.text and "unknown sort" in bad.text
+
+        row = _row(page.text, env.ids["s3_email"])
+        assert 'data-state="pending"' in row
+        assert "0.97" in row and "62% (55–68%)" in row and "98% pass" in row
+        assert "<code>Xxxx@xxxx.xxx</code>" in row and "fourth-not-shown" not in row
+        assert f'href="/objects?uri={S3_URI.replace(":", "%3A")}"' in row
+
+
+def test_viewer_sees_no_decision_buttons_and_cannot_decide(env: Env) -> None:
+    with env.client() as client:
+        csrf = login(client, "vic")
+        page = client.get("/queue")
+        assert ">Approve</button>" not in page.text and ">Reject</button>" not in page.text
+        assert "Bulk decision" not in page.text
+        assert "Users</a>" not in page.text
+        sid = env.ids["s3_email"]
+        r = client.post(f"/suggestions/{sid}/approve", data={"csrf_token": csrf})
+        assert r.status_code == 403 and "viewer" in r.text
+        r = client.post(
+            f"/suggestions/{sid}/reject", data={"csrf_token": csrf, "reason": "not PII"}
+        )
+        assert r.status_code == 403
+        r = client.post(
+            "/queue/bulk",
+            data={"csrf_token": csrf, "action": "approve", "expected": "12", "state": "pending"},
+        )
+        assert r.status_code == 403
+        assert env.state("s3_email") is SuggestionState.PENDING
+        assert env.review.store.count(ANY) == 12
+        assert env.review.store.state_counts() == {"pending": 12}
+
+
+def test_steward_approves_and_rejects_with_reason(env: Env) -> None:
+    with env.client() as client:
+        csrf = login(client, "sam")
+        page = client.get("/queue", params={"entity": "EMAIL_ADDRESS"})
+        row = _row(page.text, env.ids["local_email"])
+        assert ">Approve</button>" in row and ">Reject</button>" in row
+        assert f'<label for="reason-{env.ids["local_email"]}">Reason</label>' in row
+        back = "/queue?state=pending&entity=EMAIL_ADDRESS"
+
+        r = client.post(
+            f"/suggestions/{env.ids['local_email']}/approve",
+            data={"csrf_token": csrf, "back": back},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and r.headers["location"] == back
+        shown = client.get(r.headers["location"])
+        assert _flash(shown.text) == "1 suggestion approved; 1 applied"
+        # A local object has no Atlan asset: approved means applied.
+        assert env.state("local_email") is SuggestionState.APPLIED
+        assert 'id="flash"' not in client.get(back).text  # shown once
+
+        r = client.post(
+            f"/suggestions/{env.ids['s3_email']}/approve", data={"csrf_token": csrf, "back": back}
+        )
+        assert "waiting (Atlan is not enabled)" in _flash(r.text)
+        assert env.state("s3_email") is SuggestionState.APPROVED
+
+        r = client.post(
+            f"/suggestions/{env.ids['s3_phone']}/reject",
+            data={"csrf_token": csrf, "reason": "   ", "back": back},
+        )
+        assert _flash(r.text) == "a rejection needs a reason"
+        assert env.state("s3_phone") is SuggestionState.PENDING
+
+        r = client.post(
+            f"/suggestions/{env.ids['s3_phone']}/reject",
+            data={"csrf_token": csrf, "reason": "product codes, not phones", "back": back},
+        )
+        assert _flash(r.text) == "1 suggestion rejected"
+        phone = env.review.store.get(env.ids["s3_phone"])
+        assert phone.state is SuggestionState.REJECTED
+        assert phone.decision_reason == "product codes, not phones"
+        assert phone.decided_by == "sam"
+
+        again = client.post(
+            f"/suggestions/{env.ids['s3_phone']}/approve", data={"csrf_token": csrf, "back": back}
+        )
+        assert "not pending" in _flash(again.text)
+        assert env.state("s3_phone") is SuggestionState.REJECTED
+        assert (
+            client.post("/suggestions/99999/approve", data={"csrf_token": csrf}).status_code == 404
+        )
+
+    actions = {
+        (e.actor, e.action, e.target)
+        for e in env.review.store.audit_entries(action_prefix="suggestion.")
+    }
+    assert ("sam", "suggestion.approve", f"suggestion {env.ids['local_email']}") in actions
+    assert ("sam", "suggestion.approve", f"suggestion {env.ids['s3_email']}") in actions
+    assert ("sam", "suggestion.reject", f"suggestion {env.ids['s3_phone']}") in actions
+    reject = next(e for e in env.review.store.audit_entries(action_prefix="suggestion.reject"))
+    assert reject.detail == "product codes, not phones"
+    assert reject.before is not None and reject.before["state"] == "pending"
+    assert reject.after is not None and reject.after["state"] == "rejected"
+
+
+def test_posts_without_the_csrf_token_are_refused(env: Env) -> None:
+    with env.client() as client:
+        csrf = login(client, "sam")
+        sid = env.ids["s3_email"]
+        for data in ({}, {"csrf_token": "forged"}, {"csrf_token": csrf[:-1]}):
+            r = client.post(f"/suggestions/{sid}/approve", data=data)
+            assert r.status_code == 403 and "CSRF token missing or wrong" in r.text
+        r = client.post(
+            "/queue/bulk",
+            data={"action": "approve", "expected": "12", "state": "pending"},
+        )
+        assert r.status_code == 403
+        r = client.post("/admin/users", data={"name": "x1", "role": "admin", "password": PASSWORD})
+        assert r.status_code == 403
+        assert env.state("s3_email") is SuggestionState.PENDING
+        assert env.review.store.state_counts() == {"pending": 12}
+    with env.client() as other:
+        # Another browser's token is not this session's.
+        login(other, "ann")
+        r = other.post(f"/suggestions/{sid}/approve", data={"csrf_token": csrf})
+        assert r.status_code == 403
+    assert env.state("s3_email") is SuggestionState.PENDING
+
+
+def test_bulk_confirm_shows_the_count_and_a_stale_count_is_refused(env: Env) -> None:
+    store = env.review.store
+    with env.client() as client:
+        csrf = login(client, "sam")
+        page = client.get("/queue", params={"entity": "IP_ADDRESS"})
+        assert "Bulk decision" in page.text
+        filters = {"state": "pending", "entity": "IP_ADDRESS", "uri_pattern": "s3://lake/raw/"}
+        r = client.post(
+            "/queue/bulk/confirm", data={**filters, "action": "approve", "csrf_token": csrf}
+        )
+        assert r.status_code == 200
+        assert (
+            "This will approve <strong>7</strong> pending suggestions matching: "
+            "<code>state=pending, entity=IP_ADDRESS, uri=s3://lake/raw/</code>"
+        ) in r.text
+        assert 'name="expected" value="7"' in r.text
+
+        # Meanwhile a scan adds one more matching suggestion.
+        store.sync(
+            OTHER_URI,
+            [
+                _suggestion(OTHER_URI, f"col{i}", "IP_ADDRESS", 0.60 + i / 100, tag="PII_IP")
+                for i in range(8)
+            ],
+        )
+        stale = client.post(
+            "/queue/bulk",
+            data={**filters, "action": "approve", "expected": "7", "csrf_token": csrf},
+        )
+        assert stale.status_code == 409
+        assert "the queue changed: 8 suggestions match now, 7 were confirmed" in stale.text
+        assert 'name="expected" value="8"' in stale.text
+        assert store.state_counts().get("approved", 0) == 0
+
+        no_reason = client.post(
+            "/queue/bulk",
+            data={**filters, "action": "reject", "expected": "8", "csrf_token": csrf},
+        )
+        assert no_reason.status_code == 400 and "a rejection needs a reason" in no_reason.text
+
+        done = client.post(
+            "/queue/bulk",
+            data={
+                **filters,
+                "action": "reject",
+                "expected": "8",
+                "reason": "internal service addresses",
+                "csrf_token": csrf,
+                "back": "/queue?state=pending&entity=IP_ADDRESS",
+            },
+        )
+        assert done.status_code == 200
+        assert _flash(done.text) == "8 suggestions rejected"
+        assert _row_ids(done.text) == []
+    rejected = store.page(
+        SuggestionFilter(state=SuggestionState.REJECTED, entity="IP_ADDRESS"), limit=50
+    )
+    assert rejected.total == 8
+    assert {s.decision_reason for s in rejected.items} == {"internal service addresses"}
+    bulk = store.audit_entries(action_prefix="bulk.")
+    assert len(bulk) == 1 and bulk[0].action == "bulk.reject" and bulk[0].actor == "sam"
+    assert bulk[0].after == {"state": "rejected", "count": 8}
+
+
+def test_object_page_shows_columns_findings_suggestions_and_history(env: Env) -> None:
+    with env.client() as client:
+        csrf = login(client, "sam")
+        client.post(
+            f"/suggestions/{env.ids['s3_phone']}/reject",
+            data={"csrf_token": csrf, "reason": "not a phone"},
+        )
+        page = client.get("/objects", params={"uri": S3_URI})
+        assert page.status_code == 200
+        text = page.text
+        assert "<dd>csv</dd>" in text and "12,345" in text and "2.0 MiB" in text
+        assert "classified" in text
+        assert "<code>string</code>" in text and "<code>double</code>" in text
+        assert "62% (55–68%)" in text and "<code>Xxxx@xxxx.xxx</code>" in text
+        assert "nothing found" in text  # the amount column
+        assert ">Approve</button>" in _row(text, env.ids["s3_email"])
+        assert 'data-state="rejected"' in _row(text, env.ids["s3_phone"])
+        assert "suggestion.reject" in text and "state: pending → rejected" in text
+        missing = client.get("/objects", params={"uri": "s3://lake/nope.csv"})
+        assert missing.status_code == 404
+
+
+def test_audit_page_and_exports(env: Env) -> None:
+    with env.client() as client:
+        csrf = login(client, "sam")
+        client.post(f"/suggestions/{env.ids['local_card']}/approve", data={"csrf_token": csrf})
+        page = client.get("/audit")
+        assert page.status_code == 200
+        assert "/audit/export.csv" in page.text and "/audit/export.json" in page.text
+        assert "suggestion.approve" in page.text and "login.ok" in page.text
+        newest = [int(x) for x in re.findall(r'<tr id="a-(\d+)"', page.text)]
+        assert newest == sorted(newest, reverse=True)
+        small = client.get("/audit", params={"limit": 2})
+        assert len(re.findall(r'<tr id="a-', small.text)) == 2 and 'rel="next"' in small.text
+
+        exported = client.get("/audit/export.csv")
+        assert exported.status_code == 200
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert exported.headers["content-disposition"].startswith("attachment;")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        approve = [r for r in rows if r["action"] == "suggestion.approve"]
+        assert len(approve) == 1 and approve[0]["actor"] == "sam"
+        assert json.loads(approve[0]["after"])["state"] == "approved"
+        assert [int(r["id"]) for r in rows] == sorted(int(r["id"]) for r in rows)
+
+        as_json = client.get("/audit/export.json")
+        assert as_json.headers["content-disposition"].startswith("attachment;")
+        entries = json.loads(as_json.text)
+        assert len(entries) == len(rows) == len(list(env.review.store.iter_audit()))
+        assert {"suggestion.approve", "suggestion.applied", "login.ok", "user.add"} <= {
+            e["action"] for e in entries
+        }
+
+
+# -- admin ------------------------------------------------------------------------------------
+
+
+def test_user_admin_is_for_admins_and_disabling_ends_sessions(env: Env) -> None:
+    users = env.review.users
+    with env.client() as steward:
+        csrf = login(steward, "sam")
+        assert steward.get("/admin/users").status_code == 403
+        r = steward.post(
+            "/admin/users",
+            data={"csrf_token": csrf, "name": "mallory", "role": "admin", "password": PASSWORD},
+        )
+        assert r.status_code == 403 and users.get("mallory") is None
+    with env.client() as admin, env.client() as carol:
+        csrf = login(admin, "ann")
+        page = admin.get("/admin/users")
+        assert page.status_code == 200 and "Users</a>" in page.text and "Add a user" in page.text
+        r = admin.post(
+            "/admin/users",
+            data={"csrf_token": csrf, "name": "carol", "role": "steward", "password": PASSWORD},
+        )
+        assert _flash(r.text) == "user carol added as steward"
+        added = users.get("carol")
+        assert added is not None and added.role is Role.STEWARD and added.active
+
+        short = admin.post(
+            "/admin/users",
+            data={"csrf_token": csrf, "name": "dave", "role": "viewer", "password": "short"},
+        )
+        assert "at least 8 characters" in _flash(short.text) and users.get("dave") is None
+
+        login(carol, "carol")
+        assert carol.get("/queue", follow_redirects=False).status_code == 200
+
+        r = admin.post(
+            "/admin/users/role", data={"csrf_token": csrf, "name": "carol", "role": "viewer"}
+        )
+        assert _flash(r.text) == "carol is now viewer"
+        carol_now = users.get("carol")
+        assert carol_now is not None and carol_now.role is Role.VIEWER
+        r = admin.post(
+            "/admin/users/active", data={"csrf_token": csrf, "name": "carol", "active": "false"}
+        )
+        assert "carol disabled" in _flash(r.text)
+        carol_now = users.get("carol")
+        assert carol_now is not None and not carol_now.active
+        assert carol.get("/queue", follow_redirects=False).status_code == 303
+        again = carol.post("/login", data={"username": "carol", "password": PASSWORD})
+        assert again.status_code == 401
+
+        myself = admin.post(
+            "/admin/users/active", data={"csrf_token": csrf, "name": "ann", "active": "false"}
+        )
+        assert "your own account" in _flash(myself.text)
+        ann = users.get("ann")
+        assert ann is not None and ann.active
+    updates = [e for e in env.review.store.audit_entries(action_prefix="user.") if e.actor == "ann"]
+    assert {e.action for e in updates} == {"user.add", "user.update"}
+
+
+# -- headers ----------------------------------------------------------------------------------
+
+
+def test_security_headers_on_pages(env: Env) -> None:
+    with env.client() as client:
+        for response in (client.get("/login"), client.get("/objects?uri=x")):
+            assert response.headers["content-security-policy"] == CSP
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["referrer-policy"] == "same-origin"
+            assert response.headers["x-frame-options"] == "DENY"
+        login(client, "vic")
+        page = client.get("/queue")
+        assert page.headers["content-security-policy"] == CSP
+        assert page.headers["cache-control"] == "no-store"
+        assert "Skip to content" in page.text and '<main id="content"' in page.text
+        assert "<title>Review queue · s3-enricher review</title>" in page.text
+        # Autoescaping: a crafted filter value is shown as text.
+        crafted = client.get("/queue", params={"tag": '"><script>alert(1)</script>'})
+        assert "<script>alert(1)</script>" not in crafted.text
+        assert "&lt;script&gt;" in crafted.text
+
+
+# -- the JSON API -----------------------------------------------------------------------------
+
+
+def _token(env: Env, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {env.review.users.create_token(name, 'test', 'test')}"}
+
+
+def test_api_needs_a_bearer_token_not_a_cookie(env: Env) -> None:
+    with env.client() as client:
+        r = client.get("/api/v1/suggestions")
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == "Bearer"
+        assert r.json()["error"] == "not_authenticated"
+        login(client, "ann")
+        assert client.get("/api/v1/me").status_code == 401
+        bad = client.get("/api/v1/me", headers={"Authorization": "Bearer s3e_nope"})
+        assert bad.status_code == 401 and bad.json()["message"] == "unknown or revoked API token"
+        me = client.get("/api/v1/me", headers=_token(env, "vic"))
+        assert me.json() == {
+            "name": "vic",
+            "role": "viewer",
+            "can_decide": False,
+            "can_admin": False,
+        }
+
+
+def test_api_list_get_approve_reject(env: Env) -> None:
+    steward = _token(env, "sam")
+    with env.client() as client:
+        r = client.get(
+            "/api/v1/suggestions",
+            params={"entity": "EMAIL_ADDRESS", "sort": "confidence"},
+            headers=steward,
+        )
+        assert r.status_code == 200
+        body = r.json()
+        assert body["total"] == 2 and body["offset"] == 0 and body["limit"] == 50
+        assert [s["id"] for s in body["items"]] == [env.ids["local_email"], env.ids["s3_email"]]
+        item = body["items"][1]
+        assert (
+            item["state"] == "pending" and item["evidence"]["masked_examples"][0] == "Xxxx@xxxx.xxx"
+        )
+        paged = client.get(
+            "/api/v1/suggestions", params={"limit": 5, "offset": 10}, headers=steward
+        )
+        assert paged.json()["total"] == 12 and len(paged.json()["items"]) == 2
+        assert (
+            client.get("/api/v1/suggestions", params={"sort": "x"}, headers=steward).status_code
+            == 422
+        )
+
+        one = client.get(f"/api/v1/suggestions/{env.ids['s3_phone']}", headers=steward)
+        assert one.json()["column"] == "phone"
+        missing = client.get("/api/v1/suggestions/99999", headers=steward)
+        assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+        ok = client.post(f"/api/v1/suggestions/{env.ids['local_email']}/approve", headers=steward)
+        assert ok.status_code == 200
+        assert ok.json()["suggestion"]["state"] == "applied" and ok.json()["applied"] == 1
+        assert env.state("local_email") is SuggestionState.APPLIED
+        twice = client.post(
+            f"/api/v1/suggestions/{env.ids['local_email']}/approve", headers=steward
+        )
+        assert twice.status_code == 409 and twice.json()["error"] == "invalid_decision"
+
+        waiting = client.post(
+            f"/api/v1/suggestions/{env.ids['s3_email']}/approve",
+            json={"reason": "checked"},
+            headers=steward,
+        )
+        assert waiting.json()["waiting"] == "Atlan is not enabled"
+        assert env.review.store.get(env.ids["s3_email"]).decision_reason == "checked"
+
+        url = f"/api/v1/suggestions/{env.ids['s3_phone']}/reject"
+        assert client.post(url, json={}, headers=steward).status_code == 422
+        blank = client.post(url, json={"reason": "  "}, headers=steward)
+        assert blank.status_code == 400 and blank.json()["message"] == "a rejection needs a reason"
+        assert env.state("s3_phone") is SuggestionState.PENDING
+        rejected = client.post(url, json={"reason": "not a phone"}, headers=steward)
+        assert rejected.status_code == 200 and rejected.json()["suggestion"]["state"] == "rejected"
+        assert env.review.store.get(env.ids["s3_phone"]).decided_by == "sam"
+
+
+def test_api_viewer_cannot_decide(env: Env) -> None:
+    viewer = _token(env, "vic")
+    with env.client() as client:
+        assert client.get("/api/v1/suggestions", headers=viewer).status_code == 200
+        r = client.post(f"/api/v1/suggestions/{env.ids['s3_email']}/approve", headers=viewer)
+        assert r.status_code == 403 and r.json()["error"] == "permission_denied"
+        r = client.post("/api/v1/suggestions/bulk", json={"action": "approve"}, headers=viewer)
+        assert r.status_code == 403
+    assert env.review.store.state_counts() == {"pending": 12}
+
+
+def test_api_bulk_dry_run_then_decide(env: Env) -> None:
+    steward = _token(env, "sam")
+    store = env.review.store
+    with env.client() as client:
+        flt = {"entity": "IP_ADDRESS", "min_confidence": 0.63}
+        dry = client.post(
+            "/api/v1/suggestions/bulk",
+            json={"filter": flt, "action": "approve", "dry_run": True},
+            headers=steward,
+        )
+        assert dry.status_code == 200
+        assert dry.json()["matched"] == 4 and dry.json()["decided"] == 0
+        assert store.state_counts() == {"pending": 12}
+
+        typo = client.post(
+            "/api/v1/suggestions/bulk",
+            json={"filter": {"entitty": "IP_ADDRESS"}, "action": "approve"},
+            headers=steward,
+        )
+        assert typo.status_code == 422 and store.state_counts() == {"pending": 12}
+        stale = client.post(
+            "/api/v1/suggestions/bulk",
+            json={"filter": flt, "action": "approve", "expected": 3},
+            headers=steward,
+        )
+        assert stale.status_code == 409 and "the queue changed" in stale.json()["message"]
+        assert store.state_counts() == {"pending": 12}
+
+        done = client.post(
+            "/api/v1/suggestions/bulk",
+            json={"filter": flt, "action": "approve", "expected": 4, "reason": "ok"},
+            headers=steward,
+        )
+        assert done.status_code == 200
+        assert done.json() | {"summary": ""} == {
+            "matched": 4,
+            "decided": 4,
+            "applied": 0,
+            "waiting": 4,
+            "dry_run": False,
+            "description": "state=pending, entity=IP_ADDRESS, min_conf=0.63",
+            "summary": "",
+        }
+        assert store.state_counts() == {"pending": 8, "approved": 4}
+        none_left = client.post(
+            "/api/v1/suggestions/bulk",
+            json={"filter": flt, "action": "approve"},
+            headers=steward,
+        )
+        assert none_left.status_code == 409
+
+
+def test_api_objects_audit_and_openapi(env: Env) -> None:
+    steward = _token(env, "sam")
+    with env.client() as client:
+        client.post(
+            f"/api/v1/suggestions/{env.ids['s3_phone']}/reject",
+            json={"reason": "no"},
+            headers=steward,
+        )
+        obj = client.get("/api/v1/objects", params={"uri": S3_URI}, headers=steward)
+        assert obj.status_code == 200
+        body = obj.json()
+        assert body["object"]["format"] == "csv" and body["object"]["row_count"] == 12345
+        assert [c["name"] for c in body["columns"]] == ["email", "amount"]
+        finding = body["columns"][0]["findings"][0]
+        assert finding["entity"] == "EMAIL_ADDRESS" and finding["prevalence"] == 0.62
+        assert finding["evidence"]["prevalence_interval"] == [0.55, 0.68]
+        assert len(body["suggestions"]) == 3
+        assert [h["action"] for h in body["history"]] == ["suggestion.reject"]
+        assert (
+            client.get("/api/v1/objects", params={"uri": "s3://x/y"}, headers=steward).status_code
+            == 404
+        )
+
+        audit = client.get("/api/v1/audit", params={"limit": 2}, headers=steward)
+        assert audit.status_code == 200
+        page = audit.json()
+        assert len(page["items"]) == 2 and page["has_more"] is True
+        assert page["items"][0]["action"] == "suggestion.reject"
+        assert page["items"][0]["id"] > page["items"][1]["id"]
+
+        schema = client.get("/openapi.json").json()
+        assert schema["info"]["title"] == "s3-enricher"
+        assert "Authorization: Bearer" in schema["info"]["description"]
+        paths = set(schema["paths"])
+        assert {
+            "/api/v1/suggestions",
+            "/api/v1/suggestions/{suggestion_id}",
+            "/api/v1/suggestions/{suggestion_id}/approve",
+            "/api/v1/suggestions/{suggestion_id}/reject",
+            "/api/v1/suggestions/bulk",
+            "/api/v1/objects",
+            "/api/v1/audit",
+            "/api/v1/me",
+            "/events/s3",
+        } <= paths
+        assert "/queue" not in paths and "/login" not in paths
+        assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+        assert {"401", "403"} <= set(schema["paths"]["/api/v1/suggestions"]["get"]["responses"])
