@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test lint typecheck unit services lake train bench bench-pii bench-atlan bench-category clean
+.PHONY: install demo test lint typecheck unit services browser serve lake train bench bench-pii bench-atlan bench-category clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ demo: install
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
 
 ## Everything CI runs: services, lint, types, the whole test suite.
-test: install services lint typecheck
+test: install services browser lint typecheck
 	$(BIN)/python -m pytest
 
 lint: install
@@ -40,13 +40,20 @@ unit: install
 services:
 	bash scripts/ensure-services.sh
 
+## Debian's Chromium for the browser tests (installed with apt when missing; never downloaded
+## by Playwright).
+browser:
+	bash scripts/ensure-browser.sh
+
 ## Regenerate the bundled sample lake (committed; a test checks it matches).
 lake: install
 	$(BIN)/python scripts/make_sample_lake.py --out examples/lake
 
 ## Retrain the business models into models/artifacts (byte-identical; a test checks it).
+## STEWARD_EXAMPLES=file.jsonl (from `enricher train export`) adds stewards' approvals.
 train: install
-	$(BIN)/python -m classifiers.business.train --out models/artifacts
+	$(BIN)/python -m classifiers.business.train --out models/artifacts \
+	  $(if $(STEWARD_EXAMPLES),--steward-examples $(STEWARD_EXAMPLES))
 
 ## Business categories and column types against majority and keyword baselines.
 bench-category: install

@@ -517,3 +517,21 @@ def table_features(
         f["pii=" + ent] = 1.0
     f["n_cols"] = math.log1p(len(sample.columns))
     return f
+
+
+#: Features derived from the magnitude of values: kept only as a whole order of magnitude.
+_MAGNITUDES = frozenset({"num_min", "num_max", "num_span"})
+
+
+def value_free(features: Mapping[str, float]) -> dict[str, float]:
+    """A feature dict safe to store outside the worker (steward examples for retraining).
+
+    Every feature is already a statistic (shares, lengths, name tokens, flags); the three
+    that follow a value's magnitude are rounded to a whole signed log10, so a stored example
+    says "thousands", never an amount. Other values are rounded to 4 decimals.
+    Pure; never raises.
+    """
+    return {
+        k: float(round(v)) if k in _MAGNITUDES else round(float(v), 4)
+        for k, v in sorted(features.items())
+    }

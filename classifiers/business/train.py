@@ -196,11 +196,61 @@ def evaluate(
     }
 
 
-def train(out_dir: Path, *, tables: int | None = None) -> dict[str, Any]:
+class StewardExampleError(ValueError):
+    """A steward-example file is malformed (the message names the line)."""
+
+
+def load_steward_examples(
+    path: Path,
+) -> tuple[list[tuple[dict[str, float], str]], list[tuple[dict[str, float], str]], dict[str, Any]]:
+    """Read ``enricher train export`` output: approved column-type and category examples.
+
+    :returns: (column examples, category examples, a summary for the manifest: file sha256,
+        approved used per kind, rejected counted).
+    :raises StewardExampleError: a line is not a valid example or names an unknown label.
+    """
+    data = path.read_bytes()
+    columns: list[tuple[dict[str, float], str]] = []
+    categories: list[tuple[dict[str, float], str]] = []
+    rejected = 0
+    for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            ex = json.loads(line)
+            kind, label, verdict = ex["kind"], str(ex["label"]), ex["verdict"]
+            features = {str(k): float(v) for k, v in dict(ex["features"]).items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StewardExampleError(f"{path}:{number}: not a steward example ({exc})") from exc
+        if ex.get("format") != 1:
+            raise StewardExampleError(f"{path}:{number}: unknown example format {ex.get('format')}")
+        if kind == "column_type" and label not in COLUMN_TYPES:
+            raise StewardExampleError(f"{path}:{number}: unknown column type {label!r}")
+        if kind not in ("column_type", "category") or verdict not in ("approved", "rejected"):
+            raise StewardExampleError(f"{path}:{number}: unknown kind or verdict")
+        if verdict == "rejected":
+            rejected += 1
+            continue
+        (columns if kind == "column_type" else categories).append((features, label))
+    summary = {
+        "file_sha256": hashlib.sha256(data).hexdigest(),
+        "column_types_used": len(columns),
+        "categories_used": len(categories),
+        "rejections_counted_not_fitted": rejected,
+    }
+    return columns, categories, summary
+
+
+def train(
+    out_dir: Path, *, tables: int | None = None, steward_examples: Path | None = None
+) -> dict[str, Any]:
     """Build the corpus, fit both pipelines, write the artifacts and the manifest.
 
     :param tables: synthetic training tables (default :data:`DEFAULT_TABLES`); the test split
         keeps its default size.
+    :param steward_examples: a file from ``enricher train export``; its approved examples
+        are added to the training data (never to the test split), and the manifest says so.
+    :raises StewardExampleError: the examples file is malformed.
     :returns: the manifest written.
     :raises ModuleNotFoundError: Faker or plotly (dev dependencies) are missing.
     Side effects: creates ``out_dir``; overwrites the two ``.skops`` files and the manifest.
@@ -211,10 +261,19 @@ def train(out_dir: Path, *, tables: int | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     train_tables = build_corpus("train", tables=tables)
     test_tables = build_corpus("test")
+    extra_columns: list[tuple[dict[str, float], str]] = []
+    extra_categories: list[tuple[dict[str, float], str]] = []
+    steward: dict[str, Any] | None = None
+    if steward_examples is not None:
+        extra_columns, extra_categories, steward = load_steward_examples(steward_examples)
     with threadpool_limits(limits=1):
         cx, cy = column_rows(train_tables)
+        cx += [f for f, _ in extra_columns]
+        cy += [label for _, label in extra_columns]
         columns_model = _column_pipeline().fit(cx, cy)
         tx, ty = category_rows(train_tables, columns_model)
+        tx += [f for f, _ in extra_categories]
+        ty += [label for _, label in extra_categories]
         category_c = pick_category_c(tx, ty)
         categories_model = _category_pipeline().set_params(clf__C=category_c).fit(tx, ty)
         metrics = evaluate(columns_model, categories_model, test_tables)
@@ -239,7 +298,8 @@ def train(out_dir: Path, *, tables: int | None = None) -> dict[str, Any]:
             "synthetic_tables": DEFAULT_TABLES["train"] if tables is None else tables,
             "tables": len(train_tables),
             "columns": len(cy),
-            "steward_examples": 0,
+            "steward_examples": len(extra_columns) + len(extra_categories),
+            **({"steward_file": steward} if steward is not None else {}),
         },
         "test_data": {
             "sha256": corpus_digest(test_tables),
@@ -293,8 +353,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return child.returncode
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS_DIR, help="artifact dir")
+    parser.add_argument(
+        "--steward-examples",
+        type=Path,
+        default=None,
+        help="JSON Lines from `enricher train export` (approved examples are added)",
+    )
     args = parser.parse_args(argv)
-    manifest = train(args.out)
+    try:
+        manifest = train(args.out, steward_examples=args.steward_examples)
+    except (StewardExampleError, OSError) as exc:
+        print(f"train: error: {exc}", file=sys.stderr)
+        return 1
     seconds = manifest.pop("_seconds")
     print(f"wrote {args.out} in {seconds} s")
     for name, entry in manifest["artifacts"].items():

@@ -92,6 +92,24 @@ def _version(result: EnrichmentResult, classifier: str) -> str | None:
     return f"{classifier}={version}" if version is not None else None
 
 
+def _column_features(result: EnrichmentResult) -> list[dict[str, float]]:
+    from classifiers.business.features import table_column_features, value_free
+
+    if result.sample is None:
+        return []
+    return [value_free(f) for f in table_column_features(result.sample)]
+
+
+def _table_features(result: EnrichmentResult) -> dict[str, float]:
+    from classifiers.business.features import table_features, value_free
+
+    if result.sample is None:
+        return {}
+    types = [c.business_type.label if c.business_type else "other" for c in result.columns]
+    pii = {c.column: {e.entity for e in c.entities} for c in result.columns}
+    return value_free(table_features(result.sample, types, pii))
+
+
 def review_outcome(
     result: EnrichmentResult,
     settings: AtlanSettings,
@@ -157,8 +175,9 @@ def review_outcome(
         if kind == "tag" and decided.state in _APPROVED:
             out.tags.add(tag)
     business = _version(result, "business")
+    column_features: list[dict[str, float]] | None = None
     for term_type, term in sorted((glossary_terms or {}).items()):
-        for column in result.columns:
+        for index, column in enumerate(result.columns):
             bt = column.business_type
             if bt is None or bt.label != term_type:
                 continue
@@ -166,6 +185,8 @@ def review_outcome(
             if decided is not None:
                 out.suppressed += decided.state is SuggestionState.REJECTED
                 continue
+            if column_features is None:
+                column_features = _column_features(result)
             out.suggestions.append(
                 Suggestion(
                     object_uri=uri,
@@ -176,7 +197,13 @@ def review_outcome(
                     column=column.column,
                     confidence=bt.confidence,
                     reason=f"column business type {term_type}",
-                    evidence={"business_type": bt.label, "confidence": round(bt.confidence, 4)},
+                    evidence={
+                        "business_type": bt.label,
+                        "confidence": round(bt.confidence, 4),
+                        # What the model saw, value-free: a steward's decision becomes a
+                        # labelled example for retraining (`enricher train export`).
+                        "features": column_features[index] if index < len(column_features) else {},
+                    },
                     classifier_version=business,
                 )
             )
@@ -198,7 +225,10 @@ def review_outcome(
                     confidence=top.confidence,
                     reason=f"category confidence {top.confidence:.2f} below "
                     f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
-                    evidence={"top": [c.to_dict() for c in result.categories[:3]]},
+                    evidence={
+                        "top": [c.to_dict() for c in result.categories[:3]],
+                        "features": _table_features(result),
+                    },
                     classifier_version=business,
                 )
             )
