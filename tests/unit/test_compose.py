@@ -25,8 +25,8 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 
-CORE_SERVICES = {"minio", "minio-init", "redis", "postgres", "worker", "initial-job"}
-LATER_SERVICES = {"review-ui", "flower"}
+CORE_SERVICES = {"minio", "minio-init", "redis", "postgres", "worker", "initial-job", "review-ui"}
+LATER_SERVICES = {"flower"}
 
 # A subset of the Compose specification: enough to catch typos and misplaced keys.
 TOP_LEVEL_KEYS = {"name", "services", "volumes", "networks", "configs", "secrets", "include"}

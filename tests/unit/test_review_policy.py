@@ -147,3 +147,17 @@ def test_terms_and_uncertain_categories_are_suggested_until_decided() -> None:
     }
     again = review_outcome(result, AtlanSettings(), decided, terms)
     assert again.suggestions == [] and again.category_confirmed
+
+
+def test_unsure_business_types_suggest_no_term() -> None:
+    result = _result()
+    unsure = replace(
+        result,
+        columns=(result.columns[0], replace(result.columns[1],
+                 business_type=LabelScore("amount", 0.41))),
+    )  # fmt: skip
+    terms = {"amount": "Glossary@Amount"}
+    assert review_outcome(unsure, AtlanSettings(), glossary_terms=terms).suggestions == []
+    lenient = ReviewSettings(term_min_confidence=0.4)
+    (s,) = review_outcome(unsure, AtlanSettings(), glossary_terms=terms, rules=lenient).suggestions
+    assert s.kind == "term"

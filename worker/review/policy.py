@@ -179,7 +179,7 @@ def review_outcome(
     for term_type, term in sorted((glossary_terms or {}).items()):
         for index, column in enumerate(result.columns):
             bt = column.business_type
-            if bt is None or bt.label != term_type:
+            if bt is None or bt.label != term_type or bt.confidence < rules.term_min_confidence:
                 continue
             decided = decision_for(decisions, "term", term, column.column)
             if decided is not None:
