@@ -232,6 +232,13 @@ class ReviewSettings(_Section):
     reconsider_on_new_validator: bool = Field(
         True, description="A rejected tag is suggested again when a validator newly passes."
     )
+    term_min_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A glossary term is suggested only when the column's business type is "
+        "at least this confident.",
+    )
     users: list[UserEntry] = Field(default_factory=list)
     session_hours: float = Field(12.0, gt=0, le=24 * 30)
     login_max_failures: int = Field(5, ge=1, description="Failures per user or address ...")
@@ -251,6 +258,42 @@ class WebSettings(_Section):
         description="Shared secret for POST /events/s3 (Bearer token or HMAC-SHA256 of the "
         "body); the webhook answers 503 until it is set.",
     )
+
+
+class LineageSettings(_Section):
+    """Lineage PostgreSQL → S3 → Snowflake: sources, inference, Atlan connections."""
+
+    declared_file: Path | None = Field(
+        None, description="YAML of declared hops (PostgreSQL table → S3 prefix → Snowflake)."
+    )
+    postgres_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of the PostgreSQL whose information_schema is matched "
+        "against S3 schemas (read-only use).",
+    )
+    postgres_database: str | None = Field(
+        None, description="Database name in lineage names (default: the URL's database)."
+    )
+    postgres_schemas: list[str] = Field(
+        default_factory=lambda: ["public"], description="Schemas to read tables from."
+    )
+    snowflake_schema_file: Path | None = Field(
+        None,
+        description="CSV export of Snowflake INFORMATION_SCHEMA.COLUMNS (TABLE_CATALOG, "
+        "TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE).",
+    )
+    min_score: float = Field(0.5, ge=0, le=1, description="Inferred matches below: dropped.")
+    auto_apply_threshold: float = Field(
+        0.85, ge=0, le=1, description="Inferred edges at or above are applied, others reviewed."
+    )
+    postgres_connection_qualified_name: str | None = Field(
+        None, description="Atlan connection of the crawled PostgreSQL (default/postgres/<epoch>)."
+    )
+    snowflake_connection_qualified_name: str | None = Field(
+        None, description="Atlan connection of the crawled Snowflake (default/snowflake/<epoch>)."
+    )
+    redshift_connection_qualified_name: str | None = None
+    batch_size: int = Field(20, ge=1, le=200, description="Processes per Atlan request.")
 
 
 class Settings(BaseSettings):
@@ -276,6 +319,7 @@ class Settings(BaseSettings):
     events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]
     web: WebSettings = Field(default_factory=WebSettings)  # type: ignore[arg-type]
     review: ReviewSettings = Field(default_factory=ReviewSettings)  # type: ignore[arg-type]
+    lineage: LineageSettings = Field(default_factory=LineageSettings)  # type: ignore[arg-type]
 
     @classmethod
     def settings_customise_sources(
