@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test lint typecheck unit services browser serve lake train bench bench-pii bench-atlan bench-category clean
+.PHONY: install demo test lint typecheck unit services browser screenshots lake train bench bench-pii bench-atlan bench-category bench-lineage clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ lake: install
 train: install
 	$(BIN)/python -m classifiers.business.train --out models/artifacts \
 	  $(if $(STEWARD_EXAMPLES),--steward-examples $(STEWARD_EXAMPLES))
+
+## Regenerate the review UI screenshots in docs/ (a real browser session, see the test).
+screenshots: install services browser
+	S3E_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/integration/test_review_browser.py
+
+## Lineage impact analysis on a generated 10,000-edge graph (in-process and CLI).
+bench-lineage: install
+	$(BIN)/python bench/lineage.py
 
 ## Business categories and column types against majority and keyword baselines.
 bench-category: install

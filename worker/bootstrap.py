@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from classifiers.base import Classifier
 from worker.catalog.sql import SqlLocalCatalog
@@ -15,6 +15,8 @@ from worker.storage.s3 import S3ObjectStore
 
 if TYPE_CHECKING:
     from worker.atlan.writer import AtlanCatalogWriter
+    from worker.lineage.atlan import AtlanLineageWriter
+    from worker.lineage.service import LineageService
     from worker.review.service import ReviewService
 
 
@@ -87,6 +89,7 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
 
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
     """
+    from worker.lineage.store import SqlLineageStore
     from worker.review.service import ReviewService
     from worker.review.store import SqlReviewStore
     from worker.review.users import SqlUserStore
@@ -94,7 +97,41 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     store = SqlReviewStore(local)
     return ReviewService(
-        store, SqlUserStore(store, settings.review), build_catalog_writer(settings, local)
+        store,
+        SqlUserStore(store, settings.review),
+        build_catalog_writer(settings, local),
+        lineage=SqlLineageStore(local),
+        table_tagger=build_lineage_writer(settings, local),
+    )
+
+
+def build_lineage(settings: Settings, catalog: SqlLocalCatalog | None = None) -> LineageService:
+    """The lineage service on the local catalog (edges, review items, impact)."""
+    from worker.lineage.service import LineageService
+    from worker.lineage.store import SqlLineageStore
+    from worker.review.store import SqlReviewStore
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    return LineageService(SqlLineageStore(local), SqlReviewStore(local), settings)
+
+
+def build_lineage_writer(
+    settings: Settings, catalog: SqlLocalCatalog | None = None
+) -> AtlanLineageWriter | None:
+    """The Atlan lineage writer when ``atlan.enabled`` (it shares the S3 writer's client)."""
+    writer = build_catalog_writer(settings, catalog)
+    if writer is None:
+        return None
+    from worker.lineage.atlan import AtlanLineageWriter
+
+    def client() -> Any:
+        return writer.client
+
+    return AtlanLineageWriter(
+        settings.atlan,
+        settings.lineage,
+        writer.connection_qualified_name,
+        client_factory=client,
     )
 
 

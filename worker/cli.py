@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -32,12 +32,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from models import EnrichmentResult, ErrorInfo, ObjectInfo, ObjectRef, ObjectStatus
-from worker.bootstrap import build_catalog_writer, build_deps
-from worker.discovery import discover
 from worker.errors import EnrichmentError, StoreUnavailable
-from worker.pipeline import Deps, EnrichOptions, enrich_object
-from worker.report import build_report, write_report
 from worker.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    # Imported where used: a command loads only what it needs (``enricher lineage impact``
+    # starts in well under a second without pyarrow, boto3 and the classifiers).
+    from worker.pipeline import Deps, EnrichOptions
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
@@ -195,6 +196,11 @@ def scan(
 
     With ``atlan.enabled``, the findings are then written to Atlan (see ``enricher atlan``).
     """
+    from worker.bootstrap import build_deps
+    from worker.discovery import discover
+    from worker.pipeline import EnrichOptions
+    from worker.report import build_report, write_report
+
     settings = _settings(ctx, config_file)
     err = Console(stderr=True)
     started = time.monotonic()
@@ -282,6 +288,7 @@ def _write_to_atlan(
     output_format: str,
 ) -> None:
     """Flush the outbox, then write this scan's findings (or print the plan with --dry-run)."""
+    from worker.bootstrap import build_catalog_writer
     from worker.catalog.sql import SqlLocalCatalog
     from worker.review.queue import desired_state
 
@@ -384,6 +391,8 @@ def _enrich_with_retry(info: ObjectInfo, deps: Deps, options: EnrichOptions) -> 
 
     After the last attempt the object is recorded as failed so that the scan goes on.
     """
+    from worker.pipeline import enrich_object
+
     delay = 0.5
     for attempt in range(_ATTEMPTS):
         try:
@@ -411,6 +420,8 @@ def atlan() -> None:
 
 
 def _writer(ctx: click.Context) -> Any:
+    from worker.bootstrap import build_catalog_writer
+
     settings = _settings(ctx, None)
     if not settings.atlan.enabled:
         settings = load_settings(ctx.obj.get("config_file"), atlan={"enabled": True})
@@ -656,6 +667,7 @@ def job_start(
     exclude: tuple[str, ...],
 ) -> None:
     """Start a job over every object under URI; prints the job id."""
+    from worker.bootstrap import build_deps
     from worker.tasks.app import make_app
     from worker.tasks.tasks import start_job
 
@@ -751,9 +763,11 @@ def job_list(ctx: click.Context) -> None:
         click.echo(_progress_line(p))
 
 
+from worker.cli_lineage import register as _register_lineage  # noqa: E402
 from worker.cli_review import register as _register_review  # noqa: E402
 
 _register_review(cli)
+_register_lineage(cli)
 
 
 def main() -> None:

@@ -880,3 +880,33 @@ def test_api_objects_audit_and_openapi(env: Env) -> None:
         assert "/queue" not in paths and "/login" not in paths
         assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
         assert {"401", "403"} <= set(schema["paths"]["/api/v1/suggestions"]["get"]["responses"])
+
+
+def test_object_page_shows_lineage_as_a_graph_and_a_list(
+    seeded: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
+
+    env = _make(seeded, tmp_path / "lineage")
+    assert env.review.lineage is not None
+    pg = Dataset.parse("postgres:appdb.public.customers")
+    s3 = Dataset.parse("s3://lake/exports/customers.csv")
+    sf = Dataset.parse("snowflake:analytics.public.customers")
+    env.review.lineage.upsert(
+        [
+            LineageEdge(pg, s3, Origin.SQL, columns=(ColumnMapping("email", "email"),)),
+            LineageEdge(s3, sf, Origin.INFERRED, 0.9, (ColumnMapping("email", "EMAIL"),)),
+        ],
+        auto_apply_threshold=0.85,
+    )
+    client = env.client()
+    login(client, "vic")
+    page = client.get("/objects", params={"uri": S3_URI})
+    assert page.status_code == 200
+    html = page.text
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in html
+    assert "postgres:appdb.public.customers" in html
+    assert "snowflake:ANALYTICS.PUBLIC.CUSTOMERS" in html
+    assert 'stroke-dasharray="5 4"' in html  # the inferred hop
+    assert "PII: EMAIL_ADDRESS" in html  # PII flows to the Snowflake column
+    assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]  # CSP: no inline CSS

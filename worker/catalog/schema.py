@@ -143,7 +143,11 @@ class Base(DeclarativeBase):
     """ORM base sharing the catalog's metadata (one schema, one migration history)."""
 
     metadata = metadata
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[dict[str, Any]]: JSON,
+        datetime: DateTime(timezone=True),
+    }
 
 
 class SuggestionRow(Base):
@@ -240,6 +244,30 @@ class AuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LineageEdgeRow(Base):
+    """One hop of lineage (see :class:`models.lineage.LineageEdge`); ``id`` is the edge id.
+
+    ``state``: ``applied`` (declared, parsed, or inferred at/above the threshold, or approved
+    by a steward), ``suggested`` (inferred below the threshold: in the review queue) or
+    ``rejected`` (a steward said no; later inferences do not bring it back).
+    """
+
+    __tablename__ = "lineage_edges"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    target_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    columns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    sql: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
 
 
 suggestions = SuggestionRow.__table__

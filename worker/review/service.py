@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from models.review import Page, Role, SuggestionFilter, SuggestionView, User
 from worker.errors import PermissionDenied
@@ -20,6 +20,7 @@ from worker.review.users import SqlUserStore
 
 if TYPE_CHECKING:
     from worker.atlan.writer import AtlanCatalogWriter
+    from worker.lineage.store import SqlLineageStore
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,23 @@ class DecisionReport:
         return line
 
 
+class TableTagger(Protocol):
+    """Writes approved tags on table columns (``postgres:``/``snowflake:`` suggestions)."""
+
+    def tag_table_columns(
+        self, approved: Sequence[SuggestionView]
+    ) -> tuple[list[int], dict[int, str]]:
+        """Tag the columns; return (ids Atlan confirmed, {id: why not})."""
+        ...
+
+
 class ReviewService:
     """Queue, decisions and users, with permissions.
 
     :param writer: the Atlan writer, or ``None`` when Atlan is not enabled.
+    :param lineage: the lineage store (a decision on an inferred edge sets its state).
+    :param table_tagger: tags table columns in Atlan (lineage evidence on PostgreSQL and
+        Snowflake columns); ``None``: such approvals wait.
     """
 
     def __init__(
@@ -58,10 +72,14 @@ class ReviewService:
         store: SqlReviewStore,
         users: SqlUserStore,
         writer: AtlanCatalogWriter | None = None,
+        lineage: SqlLineageStore | None = None,
+        table_tagger: TableTagger | None = None,
     ) -> None:
         self.store = store
         self.users = users
         self.writer = writer
+        self.lineage = lineage
+        self.table_tagger = table_tagger
 
     @staticmethod
     def require(user: User, role: Role) -> None:
@@ -99,7 +117,9 @@ class ReviewService:
         :raises InvalidDecision: no reason, or not pending.
         """
         self.require(user, Role.STEWARD)
-        return DecisionReport(decided=self.store.decide(ids, False, user.name, reason, address))
+        report = DecisionReport(decided=self.store.decide(ids, False, user.name, reason, address))
+        self._lineage_decisions(report.decided, applied=False)
+        return report
 
     def bulk(
         self,
@@ -118,24 +138,56 @@ class ReviewService:
         self.require(user, Role.STEWARD)
         decided = self.store.decide_matching(f, approve, user.name, reason, expected, address)
         report = DecisionReport(decided=decided)
-        return self._apply(report, user) if approve else report
+        if approve:
+            return self._apply(report, user)
+        self._lineage_decisions(report.decided, applied=False)
+        return report
 
     def apply_approved(self) -> DecisionReport:
         """Deliver every approved suggestion Atlan has not confirmed (``atlan flush``)."""
         return self._apply(DecisionReport(decided=self.store.approved_unapplied()), None)
 
+    def _lineage_decisions(self, decided: Sequence[SuggestionView], applied: bool) -> list[int]:
+        """Set the state of the lineage edges behind decided ``lineage`` suggestions."""
+        done = []
+        for s in decided:
+            edge_id = s.evidence.get("lineage_edge")
+            if s.kind == "lineage" and self.lineage is not None and isinstance(edge_id, str):
+                self.lineage.set_state(edge_id, "applied" if applied else "rejected")
+                done.append(s.id)
+        return done
+
     def _apply(self, report: DecisionReport, user: User | None) -> DecisionReport:
         approved = [s for s in report.decided if s.state.value == "approved"]
-        local = [s.id for s in approved if not s.object_uri.startswith("s3://")]
+        edges = self._lineage_decisions(approved, applied=True)
+        tables = [s for s in approved if s.kind == "tag" and s.object_uri.split(":", 1)[0]
+                  in ("postgres", "snowflake", "redshift")]  # fmt: skip
+        if tables:
+            if self.writer is None or self.table_tagger is None:
+                report.waiting.update({s.id: "Atlan is not enabled" for s in tables})
+            else:
+                done, failed = self.table_tagger.tag_table_columns(tables)
+                if done:
+                    self.store.mark_applied(done)
+                for reason in sorted(set(failed.values())):
+                    self.store.mark_apply_failed(
+                        [i for i, r in failed.items() if r == reason], reason
+                    )
+                report.applied += len(done)
+                report.waiting.update(failed)
+        handled = set(edges) | {s.id for s in tables}
+        approved = [s for s in approved if s.id not in handled]
+        local = [s.id for s in approved if not s.object_uri.startswith("s3://")] + edges
         if local:
-            # A local file has no Atlan asset: the decision is final as it stands.
+            # A local file has no Atlan asset, and an approved edge is written by
+            # `enricher lineage write`: the decision is final as it stands.
             self.store.mark_applied(local, actor="s3-enricher")
             report.applied += len(local)
         remote = [s for s in approved if s.object_uri.startswith("s3://")]
         if not remote:
             return report
         if self.writer is None:
-            report.waiting = {s.id: "Atlan is not enabled" for s in remote}
+            report.waiting.update({s.id: "Atlan is not enabled" for s in remote})
             return report
         reviewer = {s.id: s.decided_by or (user.name if user else "") for s in remote}
         done, failed = self.writer.apply_decisions(remote, reviewer)
@@ -146,5 +198,5 @@ class ReviewService:
             for reason in sorted(set(failed.values())):
                 self.store.mark_apply_failed([i for i, r in failed.items() if r == reason], reason)
         report.applied += len(done)
-        report.waiting = failed
+        report.waiting.update(failed)
         return report

@@ -577,6 +577,13 @@ class ReviewUI:
         @router.get("/objects")
         def object_page(request: Request, uri: str = "", session: WebSession = page) -> Response:
             detail = store.object_detail(uri) if uri else None
+            graph = None
+            if uri and review.lineage is not None:
+                from worker.web.lineage_view import lineage_view
+
+                graph = lineage_view(review.lineage, uri)
+            if detail is None and graph is not None:
+                detail = {"object": {"uri": uri}, "columns": [], "suggestions": [], "history": []}
             if detail is None:
                 return self.error_page(request, 404, "no object with that URI is known")
             columns = [
@@ -605,6 +612,7 @@ class ReviewUI:
                     "columns": columns,
                     "suggestions": detail["suggestions"],
                     "history": detail["history"],
+                    "lineage": graph,
                     "can_decide": session.user.role.can_decide,
                     "queue_href": queue_url(SuggestionFilter(state=None, object_uri=uri)),
                 },

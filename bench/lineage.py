@@ -1,0 +1,74 @@
+"""Impact analysis on a generated 10,000-edge lineage graph: in-process and through the CLI.
+
+``make bench-lineage`` (or ``python bench/lineage.py --edges 10000``). Loads the graph into
+a SQLite local catalog with the lineage store, then times ``enricher lineage impact`` for a
+table and for one column: the in-process query (load edges, build the graph, walk, PII) and
+the whole command (interpreter start, imports, query, output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.lineage_graph import generated_edges  # noqa: E402
+from worker.bootstrap import build_lineage  # noqa: E402
+from worker.settings import load_settings  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edges", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/catalog.db"
+        service = build_lineage(load_settings(None, database_url=url))
+        edges = generated_edges(args.edges)
+        started = time.perf_counter()
+        service.store.upsert(edges, auto_apply_threshold=0.85)
+        load_s = time.perf_counter() - started
+        rows = []
+        for target in ("postgres:appdb.s3.t3", "postgres:appdb.s3.t3.email"):
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                start, nodes, _ = service.impact(target)
+                times.append(time.perf_counter() - t0)
+            env = {**os.environ, "ENRICH_DATABASE_URL": url}
+            cli = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                out = subprocess.run(
+                    [str(ROOT / ".venv/bin/enricher"), "lineage", "impact", target, "--format",
+                     "json"], env=env, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                cli.append(time.perf_counter() - t0)
+            reported = json.loads(out.stdout)
+            rows.append(
+                {
+                    "target": target,
+                    "downstream": len(nodes),
+                    "in_process_median_s": round(statistics.median(times), 4),
+                    "in_process_max_s": round(max(times), 4),
+                    "cli_query_s": reported["seconds"],
+                    "cli_wall_median_s": round(statistics.median(cli), 3),
+                }
+            )
+        print(json.dumps({"edges": len(edges), "load_s": round(load_s, 2), "impact": rows},
+                         indent=2))  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

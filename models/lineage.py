@@ -1,0 +1,274 @@
+"""Lineage between PostgreSQL, S3 and Snowflake (and Redshift) datasets. Pure data.
+
+A :class:`Dataset` is a table (``postgres:appdb.public.customers``,
+``snowflake:ANALYTICS.PUBLIC.CUSTOMERS``, ``redshift:dev.public.sales``) or an S3 dataset:
+a prefix (``s3://lake/exports/orders/``, partitions folded in) or a single object. A
+:class:`LineageEdge` is one hop with its column map, where it came from (declared, parsed
+from SQL, inferred from schemas) and how sure that is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class System(StrEnum):
+    """Where a dataset lives."""
+
+    POSTGRES = "postgres"
+    S3 = "s3"
+    SNOWFLAKE = "snowflake"
+    REDSHIFT = "redshift"
+
+
+class Origin(StrEnum):
+    """How an edge is known, strongest first."""
+
+    DECLARED = "declared"
+    SQL = "sql"
+    INFERRED = "inferred"
+
+
+#: Strength of each origin (a stronger origin's edge wins when two describe the same hop).
+ORIGIN_RANK = {Origin.DECLARED: 3, Origin.SQL: 2, Origin.INFERRED: 1}
+
+_TABLE_SYSTEMS = (System.POSTGRES, System.SNOWFLAKE, System.REDSHIFT)
+#: Hive-style partition segments (``dt=2025-01-01``) and bare date segments (``2025``,
+#: ``01``, ``2025-01-01``) under a dataset's prefix.
+_PARTITION = re.compile(r"^([^=/]+=[^/]*|\d{4}(-\d{2}(-\d{2})?)?|\d{2}|\d{8})$")
+
+
+class InvalidDataset(ValueError):
+    """A dataset reference that cannot be parsed (the message says what is expected)."""
+
+
+def _normalise(system: System, name: str) -> str:
+    parts = [p.strip().strip('"') for p in name.split(".")]
+    if len(parts) != 3 or not all(parts):
+        raise InvalidDataset(f"{system.value}: expected DATABASE.SCHEMA.TABLE, got {name!r}")
+    # Unquoted identifiers fold: PostgreSQL/Redshift to lower case, Snowflake to upper.
+    folded = (
+        [p.upper() for p in parts] if system is System.SNOWFLAKE else [p.lower() for p in parts]
+    )
+    return ".".join(folded)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Dataset:
+    """A table or an S3 dataset.
+
+    :param name: ``database.schema.table`` for tables (case-folded as the system does for
+        unquoted names); ``bucket/prefix/`` (trailing slash) or ``bucket/key`` for S3.
+    """
+
+    system: System
+    name: str
+
+    @classmethod
+    def table(cls, system: System | str, database: str, schema: str, table: str) -> Dataset:
+        """A table dataset (names folded as the system folds unquoted identifiers)."""
+        sys_ = System(system)
+        return cls(sys_, _normalise(sys_, f"{database}.{schema}.{table}"))
+
+    @classmethod
+    def s3(cls, bucket: str, key_or_prefix: str) -> Dataset:
+        """An S3 dataset: a prefix (ends with ``/``) or one object."""
+        return cls(System.S3, f"{bucket}/{key_or_prefix.lstrip('/')}")
+
+    @classmethod
+    def parse(cls, text: str) -> Dataset:
+        """Parse ``postgres:DB.SCHEMA.TABLE``, ``snowflake:...``, ``redshift:...``, ``s3://b/p``.
+
+        :raises InvalidDataset: anything else.
+        """
+        text = text.strip()
+        if text.startswith("s3://"):
+            rest = text[5:]
+            if "/" not in rest or not rest.split("/", 1)[0]:
+                rest = rest.rstrip("/") + "/"
+            return cls(System.S3, rest)
+        system, sep, name = text.partition(":")
+        if not sep or system.lower() not in {s.value for s in _TABLE_SYSTEMS}:
+            raise InvalidDataset(
+                f"{text!r}: expected postgres:|snowflake:|redshift:DB.SCHEMA.TABLE or s3://bucket/prefix/"
+            )
+        sys_ = System(system.lower())
+        return cls(sys_, _normalise(sys_, name))
+
+    @property
+    def uri(self) -> str:
+        """The canonical text form (what the CLI takes and the store keys on)."""
+        if self.system is System.S3:
+            return f"s3://{self.name}"
+        return f"{self.system.value}:{self.name}"
+
+    @property
+    def is_table(self) -> bool:
+        """A table (not S3)."""
+        return self.system is not System.S3
+
+    @property
+    def is_prefix(self) -> bool:
+        """An S3 prefix dataset (not a single object)."""
+        return self.system is System.S3 and self.name.endswith("/")
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """(database, schema, table) for a table; (bucket, key or prefix) for S3."""
+        if self.system is System.S3:
+            bucket, _, rest = self.name.partition("/")
+            return (bucket, rest)
+        return tuple(self.name.split("."))
+
+    def contains(self, object_uri: str) -> bool:
+        """Whether the S3 object ``object_uri`` belongs to this dataset."""
+        if self.system is not System.S3 or not object_uri.startswith("s3://"):
+            return False
+        key = object_uri[5:]
+        return key.startswith(self.name) if self.is_prefix else key == self.name
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+def _folded(bucket: str, folders: list[str]) -> Dataset:
+    while folders and _PARTITION.match(folders[-1]):
+        folders.pop()
+    return Dataset.s3(bucket, "/".join(folders) + "/" if folders else "")
+
+
+def dataset_of_object(bucket: str, key: str) -> Dataset:
+    """The dataset an S3 object belongs to when nothing declares one.
+
+    The object's folder, with partition folders folded in:
+    ``exports/orders/dt=2025-01-01/part-0.parquet`` → ``s3://bucket/exports/orders/``;
+    an object at the bucket root is its own dataset.
+    """
+    folders = key.split("/")[:-1]
+    if not folders:
+        return Dataset.s3(bucket, key)
+    return _folded(bucket, folders)
+
+
+def s3_location_dataset(url: str) -> Dataset:
+    """The dataset an ``s3://bucket/path`` location in SQL names.
+
+    A location ending in ``/`` is a prefix; one whose last segment looks like a file (has a
+    dot) is that object, unless it sits in partition folders (then the folded folder);
+    anything else (``.../orders/data_``, an unload's file-name prefix) names its folder.
+    Partition folders are folded in.
+
+    :raises InvalidDataset: not an ``s3://`` URL, or no bucket.
+    """
+    if not url.startswith(("s3://", "s3a://")):
+        raise InvalidDataset(f"{url!r} is not an s3:// location")
+    bucket, _, key = url.split("://", 1)[1].partition("/")
+    if not bucket:
+        raise InvalidDataset(f"{url!r} has no bucket")
+    segments = key.split("/")
+    folders, last = segments[:-1], segments[-1]
+    if last and "." in last.strip("."):
+        if any(_PARTITION.match(f) for f in folders):
+            return _folded(bucket, folders)
+        return Dataset.s3(bucket, key)
+    return _folded(bucket, folders)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMapping:
+    """One column of a hop: ``source`` feeds ``target``.
+
+    :param expression: the SQL expression that computes the target, when known
+        (``sha2(email)``); ``None`` for a plain copy.
+    :param masked: the expression hashes, masks or redacts the source (so PII upstream does
+        not make the target PII).
+    """
+
+    source: str
+    target: str
+    expression: str | None = None
+    masked: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "source": self.source,
+            "target": self.target,
+            "expression": self.expression,
+            "masked": self.masked,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnMapping:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            str(data["source"]),
+            str(data["target"]),
+            data.get("expression"),
+            bool(data.get("masked", False)),
+        )
+
+
+def edge_id(source: Dataset, target: Dataset) -> str:
+    """A stable id of the hop ``source → target`` (whatever found it)."""
+    return hashlib.sha256(f"{source.uri}->{target.uri}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEdge:
+    """One hop of lineage.
+
+    :param confidence: 1.0 for declared and parsed edges; the match score for inferred ones.
+    :param sql: the statement that moves the data, when known (written on the Atlan process).
+    :param location: where the edge was found (``etl/unload.sql:12``, ``history.csv#query-42``,
+        ``lineage.yaml``, ``information_schema``).
+    :param reason: why an inferred edge was proposed (matching columns, names).
+    """
+
+    source: Dataset
+    target: Dataset
+    origin: Origin
+    confidence: float = 1.0
+    columns: tuple[ColumnMapping, ...] = ()
+    sql: str | None = None
+    location: str | None = None
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        """See :func:`edge_id`."""
+        return edge_id(self.source, self.target)
+
+    @property
+    def process_id(self) -> str:
+        """The Atlan ``process_id``: deterministic, never pyatlan's colliding default hash."""
+        return f"s3e/{self.source.system.value}-to-{self.target.system.value}/{self.id}"
+
+    @property
+    def name(self) -> str:
+        """A short human name: ``appdb.public.customers -> s3://lake/exports/customers/``."""
+        return f"{self.source.uri} -> {self.target.uri}"
+
+
+@dataclass(frozen=True, slots=True)
+class LineageProblem:
+    """A statement or entry that gave no lineage, with the reason (never silently dropped).
+
+    :param statement: the start of the statement (at most 200 characters).
+    """
+
+    location: str
+    statement: str
+    reason: str
+
+
+@dataclass(slots=True)
+class LineageFindings:
+    """What a lineage source produced: edges and problems."""
+
+    edges: list[LineageEdge] = field(default_factory=list)
+    problems: list[LineageProblem] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Lineage PostgreSQL → S3 → Snowflake: sources (declared, SQL, inferred), store, impact, Atlan."""

@@ -1,0 +1,207 @@
+"""Impact analysis over the lineage graph (pure: no I/O).
+
+``downstream(start, column)`` answers "what would break if I change this table (column)?":
+every dataset reachable from ``start`` through applied edges, with the columns the change
+reaches where column maps say so, and the PII on each. Column tracking follows each edge's
+column map; an edge without a map carries the whole dataset on (its columns are then
+"unknown", reported as such, never guessed). PII known from scans of S3 datasets flows
+downstream along mapped columns, except through masking expressions (``sha2(email)``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.lineage import Dataset, LineageEdge
+
+
+@dataclass(slots=True)
+class ImpactNode:
+    """One dataset reached from the start.
+
+    :param columns: columns reached (``None``: the whole dataset; column-level unknown).
+    :param depth: hops from the start.
+    :param via: the edge that first reached it.
+    :param pii: column → PII entities on it (found by scans, or flowing in from upstream).
+    """
+
+    dataset: Dataset
+    depth: int
+    columns: set[str] | None
+    via: LineageEdge | None
+    pii: dict[str, set[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "dataset": self.dataset.uri,
+            "system": self.dataset.system.value,
+            "depth": self.depth,
+            "columns": sorted(self.columns) if self.columns is not None else None,
+            "via": self.via.id if self.via is not None else None,
+            "origin": self.via.origin.value if self.via is not None else None,
+            "confidence": round(self.via.confidence, 4) if self.via is not None else None,
+            "pii": {c: sorted(e) for c, e in sorted(self.pii.items())},
+        }
+
+
+EdgeLoader = Callable[[Sequence[str], bool], list[LineageEdge]]
+
+
+class LineageGraph:
+    """Applied edges indexed both ways.
+
+    Built from a list of edges (complete), or :meth:`lazy` over a loader that fetches the
+    edges of a set of datasets on demand: a walk then reads only the part of the graph it
+    reaches (a few indexed queries), however large the whole graph is.
+    """
+
+    def __init__(self, edges: Iterable[LineageEdge] = (), loader: EdgeLoader | None = None):
+        self.down: dict[str, list[LineageEdge]] = {}
+        self.up: dict[str, list[LineageEdge]] = {}
+        self.datasets: dict[str, Dataset] = {}
+        self._loader = loader
+        self._loaded: tuple[set[str], set[str]] = (set(), set())
+        for e in edges:
+            self._add(e)
+
+    @classmethod
+    def lazy(cls, loader: EdgeLoader) -> LineageGraph:
+        """A graph that loads ``loader(uris, downstream)`` as walks reach datasets."""
+        return cls(loader=loader)
+
+    def _add(self, e: LineageEdge) -> None:
+        if any(x.id == e.id for x in self.down.get(e.source.uri, ())):
+            return
+        self.down.setdefault(e.source.uri, []).append(e)
+        self.up.setdefault(e.target.uri, []).append(e)
+        self.datasets[e.source.uri] = e.source
+        self.datasets[e.target.uri] = e.target
+
+    def prefetch(self, uris: Iterable[str], downstream: bool) -> None:
+        """Load the edges leaving (or entering) ``uris`` in one batch (lazy graphs only)."""
+        if self._loader is None:
+            return
+        done = self._loaded[0 if downstream else 1]
+        todo = sorted({u for u in uris if u not in done})
+        if not todo:
+            return
+        for e in self._loader(todo, downstream):
+            self._add(e)
+        done.update(todo)
+
+    def edges_from(self, uri: str, downstream: bool = True) -> list[LineageEdge]:
+        """Edges leaving (``downstream``) or entering ``uri``."""
+        self.prefetch([uri], downstream)
+        return (self.down if downstream else self.up).get(uri, [])
+
+    def datasets_containing(self, object_uri: str) -> list[Dataset]:
+        """The S3 datasets of the graph an object belongs to (longest prefix first)."""
+        found = [d for d in self.datasets.values() if d.contains(object_uri)]
+        return sorted(found, key=lambda d: -len(d.name))
+
+    def _walk(self, start: Dataset, column: str | None, downstream: bool) -> list[ImpactNode]:
+        start_cols = {column} if column is not None else None
+        seen: dict[str, ImpactNode] = {start.uri: ImpactNode(start, 0, start_cols, None)}
+        queue: deque[tuple[Dataset, set[str] | None, int]] = deque([(start, start_cols, 0)])
+        out: list[ImpactNode] = []
+        while queue:
+            # One batch per level: the loader sees every dataset of the frontier at once.
+            self.prefetch([d.uri for d, _, _ in queue], downstream)
+            ds, cols, depth = queue.popleft()
+            for edge in self.edges_from(ds.uri, downstream):
+                nxt = edge.target if downstream else edge.source
+                reached = _carry(edge, cols, downstream)
+                if reached is not None and not reached and cols is not None:
+                    continue  # the tracked columns do not flow through this edge
+                node = seen.get(nxt.uri)
+                if node is None:
+                    node = ImpactNode(nxt, depth + 1, reached, edge)
+                    seen[nxt.uri] = node
+                    out.append(node)
+                    queue.append((nxt, reached, depth + 1))
+                elif node.columns is not None:
+                    # Reached again by another path: widen what reaches it.
+                    if reached is None:
+                        node.columns = None
+                        queue.append((nxt, None, node.depth))
+                    elif not reached <= node.columns:
+                        node.columns |= reached
+                        queue.append((nxt, set(node.columns), node.depth))
+        return sorted(out, key=lambda n: (n.depth, n.dataset.uri))
+
+    def downstream(self, start: Dataset, column: str | None = None) -> list[ImpactNode]:
+        """Everything downstream of ``start`` (optionally of one of its columns)."""
+        return self._walk(start, column, downstream=True)
+
+    def upstream(self, start: Dataset, column: str | None = None) -> list[ImpactNode]:
+        """Everything upstream of ``start``."""
+        return self._walk(start, column, downstream=False)
+
+
+def _carry(edge: LineageEdge, cols: set[str] | None, downstream: bool) -> set[str] | None:
+    """The columns on the far side of ``edge`` that ``cols`` reach (``None``: unknown)."""
+    if not edge.columns:
+        return None
+    if cols is None:
+        return {c.target if downstream else c.source for c in edge.columns}
+    lowered = {c.lower() for c in cols}
+    if downstream:
+        return {c.target for c in edge.columns if c.source.lower() in lowered}
+    return {c.source for c in edge.columns if c.target.lower() in lowered}
+
+
+def attach_pii(
+    nodes: list[ImpactNode],
+    graph: LineageGraph,
+    scanned: Mapping[str, Mapping[str, set[str]]],
+) -> None:
+    """Fill each node's ``pii``: what scans found on it, plus what flows in unmasked.
+
+    :param nodes: in depth order (as :meth:`LineageGraph.downstream` returns them), so PII
+        flows along a whole chain.
+    :param scanned: dataset uri → column → entities found by scans (S3 datasets).
+    """
+    known: dict[str, dict[str, set[str]]] = {
+        uri: {c: set(e) for c, e in cols.items()} for uri, cols in scanned.items()
+    }
+    graph.prefetch([n.dataset.uri for n in nodes], downstream=False)
+    for node in nodes:
+        uri = node.dataset.uri
+        pii = {c: set(e) for c, e in known.get(uri, {}).items()}
+        for edge in graph.edges_from(uri, downstream=False):
+            upstream = known.get(edge.source.uri, {})
+            for m in edge.columns:
+                entities = upstream.get(m.source)
+                if entities and not m.masked:
+                    pii.setdefault(m.target, set()).update(entities)
+        node.pii = pii
+        known[uri] = pii
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def to_dot(start: ImpactNode, nodes: list[ImpactNode], graph: LineageGraph) -> str:
+    """Graphviz text: the start, the nodes reached, every edge among them (inferred dashed)."""
+    lines = ["digraph lineage {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
+    ids: dict[str, str] = {}
+    for i, node in enumerate([start, *nodes]):
+        ids[node.dataset.uri] = f"n{i}"
+        pii = ", ".join(f"{c}: {'/'.join(sorted(e))}" for c, e in sorted(node.pii.items()))
+        label = _quote(node.dataset.uri) + (f"\\nPII {_quote(pii)}" if pii else "")
+        bold = ", style=bold" if i == 0 else ""
+        lines.append(f'  n{i} [label="{label}"{bold}];')
+    graph.prefetch(ids, downstream=True)
+    for uri, src in ids.items():
+        for edge in graph.edges_from(uri):
+            dst = ids.get(edge.target.uri)
+            if dst is not None:
+                style = " [style=dashed]" if edge.origin.value == "inferred" else ""
+                lines.append(f"  {src} -> {dst}{style};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
