@@ -72,6 +72,7 @@ def build_classifiers(settings: Settings) -> list[Classifier]:
 
 def build_deps(settings: Settings) -> Deps:
     """Build the store, classifiers, catalog and review queue. Nothing connects until first use."""
+    from worker.lineage.store import SqlLineageStore
     from worker.review.queue import ReviewQueue
     from worker.review.store import SqlReviewStore
 
@@ -80,7 +81,7 @@ def build_deps(settings: Settings) -> Deps:
         store=RoutingObjectStore(local=LocalObjectStore(), s3=S3ObjectStore(settings.s3)),
         classifiers=build_classifiers(settings),
         catalog=catalog,
-        review=ReviewQueue(SqlReviewStore(catalog), settings),
+        review=ReviewQueue(SqlReviewStore(catalog), settings, SqlLineageStore(catalog)),
     )
 
 

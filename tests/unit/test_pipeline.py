@@ -177,3 +177,31 @@ def test_a_scan_fills_the_review_queue_and_respects_decisions(tmp_path: object) 
     enrich_object(ref, deps, EnrichOptions(run_id="r", force=True))
     assert review.count(SuggestionFilter()) == 0
     assert review.count(SuggestionFilter(state=SuggestionState.REJECTED)) == 1
+
+
+def test_pii_in_a_dataset_with_lineage_becomes_suggestions_on_table_columns(
+    tmp_path: object,
+) -> None:
+    from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
+    from models.review import SuggestionFilter
+    from worker.catalog.sql import SqlLocalCatalog
+    from worker.lineage.store import SqlLineageStore
+    from worker.review.queue import ReviewQueue
+    from worker.review.store import SqlReviewStore
+    from worker.settings import Settings
+
+    catalog = SqlLocalCatalog(f"sqlite:///{tmp_path}/c.db")
+    lineage = SqlLineageStore(catalog)
+    pg = Dataset.parse("postgres:appdb.public.customers")
+    s3 = Dataset.parse("s3://lake/exports/customers/")
+    lineage.upsert([LineageEdge(pg, s3, Origin.DECLARED, columns=(
+        ColumnMapping("email_address", "email"), ColumnMapping("id", "id")))], 0.85)  # fmt: skip
+    review = SqlReviewStore(catalog)
+    uri = "s3://lake/exports/customers/dt=2025-01-01/part-0.csv"
+    deps = Deps(InMemoryObjectStore({uri: CSV}), [FakeClassifier()], catalog,
+                ReviewQueue(review, Settings(), lineage))  # fmt: skip
+    enrich_object(ObjectRef.parse(uri), deps, EnrichOptions(run_id=catalog.start_run("t", [])))
+    (s,) = review.page(SuggestionFilter(object_uri=pg.uri)).items
+    assert (s.column, s.tag, s.kind) == ("email_address", "PII Email", "tag")
+    assert "exported to s3://lake/exports/customers/ as email" in s.reason
+    catalog.engine.dispose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from models import EnrichmentResult, ObjectStatus
 from models.plan import DesiredObject
 from worker.atlan.plan import desired_object
+from worker.lineage.store import SqlLineageStore
 from worker.pipeline import Deps
 from worker.review.policy import review_outcome
 from worker.review.store import SqlReviewStore, SyncReport
@@ -23,11 +24,16 @@ class ReviewQueue:
 
     :param store: the review store.
     :param settings: the whole settings (atlan policy, review rules, glossary terms, region).
+    :param lineage: the lineage store: PII a scan finds in a dataset with lineage becomes
+        suggestions on the mapped table columns at once.
     """
 
-    def __init__(self, store: SqlReviewStore, settings: Settings) -> None:
+    def __init__(
+        self, store: SqlReviewStore, settings: Settings, lineage: SqlLineageStore | None = None
+    ) -> None:
         self.store = store
         self.settings = settings
+        self.lineage = lineage
 
     def observe(self, result: EnrichmentResult) -> SyncReport | None:
         """Store the object's suggestions (``None``: not classified, nothing to say).
@@ -43,7 +49,28 @@ class ReviewQueue:
             self.settings.business.glossary_terms,
             self.settings.review,
         )
-        return self.store.sync(result.ref.uri, outcome.suggestions)
+        report = self.store.sync(result.ref.uri, outcome.suggestions)
+        if self.lineage is not None:
+            self._lineage_evidence(result.ref.uri)
+        return report
+
+    def _lineage_evidence(self, uri: str) -> None:
+        """Suggestions on the table columns mapped to the object's dataset (lineage evidence).
+
+        Only this dataset's edges are looked at, so nothing is superseded here; ``enricher
+        lineage load`` re-derives all of them.
+        """
+        from worker.lineage.evidence import lineage_suggestions
+
+        assert self.lineage is not None
+        datasets = self.lineage.datasets_containing(uri)
+        if not datasets:
+            return
+        uris = [d.uri for d in datasets]
+        edges = self.lineage.edges_of(uris, True) + self.lineage.edges_of(uris, False)
+        scanned = self.lineage.s3_findings(datasets)
+        for table, items in lineage_suggestions(edges, scanned, self.settings.atlan).items():
+            self.store.sync(table, items, kinds={"tag"}, supersede=False)
 
     def desired(self, result: EnrichmentResult) -> DesiredObject | None:
         """The object's desired Atlan state under the policy and the stewards' decisions."""
