@@ -9,55 +9,26 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.table import Table
 
-from models.lineage import InvalidDataset, LineageFindings
-from worker.errors import CatalogRejected, EnrichmentError
+from models.lineage import LineageFindings
+from worker.cli_common import catalog_service, fail, print_rich
+from worker.errors import CatalogRejected
 from worker.lineage.impact import ImpactNode, to_dot
 from worker.lineage.service import LineageService
 
 EXIT_PROBLEMS = 3
 
 
-def _fail(message: str) -> NoReturn:
-    from worker.cli import _fail as fail
-
-    fail(message)
-    raise AssertionError("unreachable")
-
-
-@contextmanager
-def _service(ctx: click.Context) -> Iterator[LineageService]:
+def _service(ctx: click.Context) -> Any:
+    """The lineage service on the configured catalog (errors: one-line exits)."""
     from worker.bootstrap import build_lineage
-    from worker.cli import _settings
 
-    settings = _settings(ctx, None)
-    try:
-        service = build_lineage(settings)
-    except EnrichmentError as exc:
-        _fail(exc.message)
-    try:
-        yield service
-    except EnrichmentError as exc:
-        _fail(exc.message)
-    except InvalidDataset as exc:
-        _fail(str(exc))
-    finally:
-        engine = service.store.catalog._engine
-        if engine is not None:
-            engine.dispose()
-
-
-def _print(renderable: Any) -> None:
-    from worker.cli import _console
-
-    _console().print(renderable)
+    return catalog_service(ctx, build_lineage)
 
 
 @click.group()
@@ -139,7 +110,7 @@ def lineage_load(
         if infer:
             _merge(found, _inferred(service))
         if not (declared or sql_paths or history or infer):
-            _fail("nothing to load: give --declared, --sql, --history or --infer")
+            fail("nothing to load: give --declared, --sql, --history or --infer")
         report = service.load(found)
     if output_format == "json":
         click.echo(
@@ -199,7 +170,7 @@ def _inferred(service: LineageService) -> LineageFindings:
         snowflake, problems = read_snowflake_schema_file(settings.snowflake_schema_file)
         found.problems.extend(problems)
     if not postgres and not snowflake:
-        _fail("--infer needs lineage.postgres_url and/or lineage.snowflake_schema_file")
+        fail("--infer needs lineage.postgres_url and/or lineage.snowflake_schema_file")
     s3 = s3_schemas_from_catalog(service.store.catalog.engine)
     _merge(found, infer(s3, postgres, snowflake, min_score=settings.min_score))
     return found
@@ -261,7 +232,7 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
     elif output_format == "dot":
         click.echo(to_dot(start, nodes, graph), nl=False)
     else:
-        _print(_nodes_table(f"downstream of {uri}", nodes))
+        print_rich(_nodes_table(f"downstream of {uri}", nodes))
         click.echo(
             f"{len(nodes)} datasets downstream, "
             f"{sum(1 for n in nodes if n.pii)} with PII ({elapsed:.2f} s)"
@@ -290,8 +261,8 @@ def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
     elif output_format == "dot":
         click.echo(to_dot(start, [*up, *down], graph), nl=False)
     else:
-        _print(_nodes_table(f"upstream of {start.dataset.uri}", up))
-        _print(_nodes_table(f"downstream of {start.dataset.uri}", down))
+        print_rich(_nodes_table(f"upstream of {start.dataset.uri}", up))
+        print_rich(_nodes_table(f"downstream of {start.dataset.uri}", down))
 
 
 @lineage.command("write")
@@ -303,7 +274,7 @@ def lineage_write(ctx: click.Context) -> None:
     with _service(ctx) as service:
         writer = build_lineage_writer(service.settings, service.store.catalog)
         if writer is None:
-            _fail("Atlan is not enabled (atlan.enabled)")
+            fail("Atlan is not enabled (atlan.enabled)")
         edges = service.store.edges()
         writable, skipped = [], {}
         for edge in edges:

@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.table import Table
 
 from models.review import KINDS, SORTS, AuditEntry, Role, SuggestionFilter, SuggestionState, User
+from worker.cli_common import catalog_service, fail, print_rich
 from worker.errors import EnrichmentError
 
 if TYPE_CHECKING:
@@ -36,41 +36,11 @@ _EXPORT_PAGE = 500
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-# -- helpers shared with worker.cli (imported lazily: worker.cli imports this module) ----------
-
-
-def _fail(message: str) -> NoReturn:
-    from worker.cli import _fail as fail
-
-    fail(message)
-    raise AssertionError("unreachable")
-
-
-@contextmanager
-def _review(ctx: click.Context) -> Iterator[ReviewService]:
-    """The review service on the configured catalog; review errors become one-line exits."""
+def _review(ctx: click.Context) -> Any:
+    """The review service on the configured catalog (errors: one-line exits)."""
     from worker.bootstrap import build_review
-    from worker.cli import _settings
 
-    settings = _settings(ctx, None)
-    try:
-        service = build_review(settings)
-    except EnrichmentError as exc:
-        _fail(exc.message)
-    try:
-        yield service
-    except EnrichmentError as exc:
-        _fail(exc.message)
-    finally:
-        engine = service.store.catalog._engine
-        if engine is not None:
-            engine.dispose()
-
-
-def _print(renderable: Any) -> None:
-    from worker.cli import _console
-
-    _console().print(renderable, highlight=False)
+    return catalog_service(ctx, build_review)
 
 
 def _echo_json(data: Any) -> None:
@@ -261,7 +231,7 @@ def review_list(
     if not page.items:
         click.echo(f"no suggestions here ({page.total} match: {f.describe() or 'all'})")
         return
-    _print(_queue_table(page.items, f"suggestions ({f.describe() or 'all'})"))
+    print_rich(_queue_table(page.items, f"suggestions ({f.describe() or 'all'})"))
     first, last = page.offset + 1, page.offset + len(page.items)
     click.echo(f"{first}-{last} of {page.total}")
 
@@ -327,14 +297,14 @@ def review_show(ctx: click.Context, suggestion_id: int, output_format: str) -> N
         ("evidence", json.dumps(s.evidence, indent=2, sort_keys=True, ensure_ascii=False)),
     ):
         fields.add_row(name, value)
-    _print(fields)
+    print_rich(fields)
     table = Table(title="history")
     for name in ("at", "actor", "action", "change", "reason", "address"):
         table.add_column(name, overflow="fold")
     for e in history:
         table.add_row(_when(e.at), e.actor, e.action, _change(e), e.detail or "–", e.address or "–")
     if history:
-        _print(table)
+        print_rich(table)
     else:
         click.echo("no history")
 
@@ -342,9 +312,9 @@ def review_show(ctx: click.Context, suggestion_id: int, output_format: str) -> N
 def _decider(service: ReviewService, name: str) -> User:
     user = service.users.get(name)
     if user is None:
-        _fail(f"no user {name!r} (see `enricher users list`)")
+        fail(f"no user {name!r} (see `enricher users list`)")
     if not user.active:
-        _fail(f"user {name!r} is disabled")
+        fail(f"user {name!r} is disabled")
     return user
 
 
@@ -366,7 +336,7 @@ def _decide(
     if not all_matching and _has_filter(filters):
         raise click.UsageError("filters apply only with --all-matching")
     if not approve and not (reason or "").strip():
-        _fail("a rejection needs a reason (--reason)")
+        fail("a rejection needs a reason (--reason)")
     report: DecisionReport
     with _review(ctx) as service:
         user = _decider(service, actor)
@@ -381,12 +351,12 @@ def _decide(
             f = _filter(SuggestionState.PENDING, **filters)
             n = service.store.count(f)
             if n == 0:
-                _fail(f"no pending suggestion matches: {f.describe()}")
+                fail(f"no pending suggestion matches: {f.describe()}")
             plural = "s" if n != 1 else ""
             if not yes:
                 click.echo(f"would {verb} {n} suggestion{plural} matching: {f.describe()}")
                 if not click.confirm(f"{verb.capitalize()} them?", default=False):
-                    _fail("cancelled: nothing decided")
+                    fail("cancelled: nothing decided")
             report = service.bulk(user, f, approve, reason, expected=n, address=CLI_ADDRESS)
     click.echo(report.summary())
     for sid, why in sorted(report.waiting.items())[:20]:
@@ -568,7 +538,7 @@ def review_export(
         with output.open("w", encoding="utf-8", newline="") as fh:
             fh.write(text)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror}")
+        fail(f"cannot write {output}: {exc.strerror}")
     noun = "audit entries" if what == "audit" else "suggestions"
     click.echo(f"wrote {count} {noun} to {output}", err=True)
 
@@ -625,7 +595,7 @@ def users_list(ctx: click.Context, output_format: str) -> None:
         table.add_column(name, overflow="fold")
     for u in found:
         table.add_row(u.name, u.role.value, "yes" if u.active else "no", u.source)
-    _print(table)
+    print_rich(table)
 
 
 @users.command("set")
@@ -663,9 +633,9 @@ def users_set(
     with _review(ctx) as service:
         known = service.users.get(name)
         if known is None:
-            _fail(f"no user {name!r}")
+            fail(f"no user {name!r}")
         if known.source != "database":
-            _fail(f"user {name!r} is declared in the settings file (review.users): change it there")
+            fail(f"user {name!r} is declared in the settings file (review.users): change it there")
         password = (
             _read_password(password_stdin, "New password")
             if prompt_password or password_stdin
@@ -717,7 +687,7 @@ def users_hash(password_stdin: bool) -> None:
     try:
         click.echo(hash_password(password))
     except EnrichmentError as exc:
-        _fail(exc.message)
+        fail(exc.message)
 
 
 @click.group()

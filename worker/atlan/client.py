@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from worker.errors import CatalogAuthError, CatalogRejected, CatalogUnavailable, ConfigError
 from worker.settings import AtlanSettings
@@ -114,3 +114,34 @@ def atlan_errors(operation: str) -> Iterator[None]:
 def _atlan_code(exc: Exception) -> str:
     code = getattr(getattr(exc, "error_code", None), "error_id", None)
     return str(code) if code else type(exc).__name__
+
+
+def tag_changes(
+    updater: Any, add: Iterable[str] = (), remove: Iterable[str] = (), propagate: bool = True
+) -> Any:
+    """Put tag additions and removals on a pyatlan updater (saved with append semantics).
+
+    Added tags propagate through lineage and hierarchy when ``propagate`` and go away with
+    the asset; the same flags everywhere s3-enricher tags something.
+    Side effects: sets ``add_or_update_classifications``/``remove_classifications``.
+    """
+    from pyatlan.model.core import AtlanTag, AtlanTagName
+
+    add, remove = sorted(add), sorted(remove)
+    if add:
+        updater.add_or_update_classifications = [
+            AtlanTag(  # type: ignore[call-arg]
+                type_name=AtlanTagName(t),
+                propagate=propagate,
+                remove_propagations_on_entity_delete=True,
+                restrict_propagation_through_lineage=False,
+                restrict_propagation_through_hierarchy=False,
+            )
+            for t in add
+        ]
+    if remove:
+        updater.remove_classifications = [
+            AtlanTag(type_name=AtlanTagName(t))  # type: ignore[call-arg]
+            for t in remove
+        ]
+    return updater

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from models import ObjectRef
 from models.plan import CurrentObject, DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
 from models.review import SuggestionView
-from worker.atlan.client import atlan_errors, build_client
+from worker.atlan.client import atlan_errors, build_client, tag_changes
 from worker.atlan.plan import (
     CM_ATTRIBUTES,
     bucket_qualified_name,
@@ -515,7 +515,6 @@ class AtlanCatalogWriter:
         :returns: (ids Atlan confirmed, {id: why it was not applied}).
         """
         from pyatlan.model.assets import AtlasGlossaryTerm, S3Object
-        from pyatlan.model.core import AtlanTag, AtlanTagName
         from pyatlan.model.enums import SaveSemantic
 
         failed: dict[int, str] = {}
@@ -549,22 +548,7 @@ class AtlanCatalogWriter:
             ids = [s.id for s in items if s.kind != "category"]
             if add or remove or terms:
                 u = S3Object.updater(qualified_name=qn, name=name)
-                if add:
-                    u.add_or_update_classifications = [
-                        AtlanTag(  # type: ignore[call-arg]
-                            type_name=AtlanTagName(t),
-                            propagate=self.settings.propagate,
-                            remove_propagations_on_entity_delete=True,
-                            restrict_propagation_through_lineage=False,
-                            restrict_propagation_through_hierarchy=False,
-                        )
-                        for t in add
-                    ]
-                if remove:
-                    u.remove_classifications = [
-                        AtlanTag(type_name=AtlanTagName(t))  # type: ignore[call-arg]
-                        for t in remove
-                    ]
+                tag_changes(u, add, remove, self.settings.propagate)
                 if terms:
                     u.assigned_terms = [
                         AtlasGlossaryTerm.ref_by_qualified_name(t, semantic=SaveSemantic.APPEND)
@@ -705,28 +689,11 @@ class AtlanCatalogWriter:
 
     def _save_tags(self, chunk: Sequence[ObjectPlan]) -> None:
         from pyatlan.model.assets import S3Object
-        from pyatlan.model.core import AtlanTag, AtlanTagName
 
         updates = []
         for o in chunk:
             u = S3Object.updater(qualified_name=o.qualified_name, name=o.name)
-            if o.add_tags:
-                u.add_or_update_classifications = [
-                    AtlanTag(  # type: ignore[call-arg]
-                        type_name=AtlanTagName(t),
-                        propagate=self.settings.propagate,
-                        remove_propagations_on_entity_delete=True,
-                        restrict_propagation_through_lineage=False,
-                        restrict_propagation_through_hierarchy=False,
-                    )
-                    for t in sorted(o.add_tags)
-                ]
-            if o.remove_tags:
-                u.remove_classifications = [
-                    AtlanTag(type_name=AtlanTagName(t))  # type: ignore[call-arg]
-                    for t in sorted(o.remove_tags)
-                ]
-            updates.append(u)
+            updates.append(tag_changes(u, o.add_tags, o.remove_tags, self.settings.propagate))
         with atlan_errors("tagging S3 objects"):
             self.client.asset.save(updates, append_atlan_tags=True)
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from models.lineage import Dataset, InvalidDataset, LineageEdge, System
 from models.review import SuggestionView
-from worker.atlan.client import atlan_errors, build_client
+from worker.atlan.client import atlan_errors, build_client, tag_changes
 from worker.atlan.plan import bucket_qualified_name, object_qualified_name
 from worker.errors import CatalogRejected, CatalogWriteError
 from worker.settings import AtlanSettings, LineageSettings
@@ -675,7 +675,6 @@ class AtlanLineageWriter:
         :returns: (ids Atlan confirmed, {id: why not}).
         """
         from pyatlan.model.assets import Column
-        from pyatlan.model.core import AtlanTag, AtlanTagName
         from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 
         failed: dict[int, str] = {}
@@ -714,16 +713,7 @@ class AtlanLineageWriter:
                 continue
             tags = sorted({s.tag for s in items} | ({self.atlan.umbrella_tag} - {""}))
             u = Column.updater(qualified_name=qn, name=qn.rsplit("/", 1)[-1])
-            u.add_or_update_classifications = [
-                AtlanTag(  # type: ignore[call-arg]
-                    type_name=AtlanTagName(t),
-                    propagate=self.atlan.propagate,
-                    remove_propagations_on_entity_delete=True,
-                    restrict_propagation_through_lineage=False,
-                    restrict_propagation_through_hierarchy=False,
-                )
-                for t in tags
-            ]
+            tag_changes(u, tags, propagate=self.atlan.propagate)
             updates.append((u, [s.id for s in items]))
         done: list[int] = []
         for chunk in _chunks(updates, self.lineage.batch_size):
