@@ -333,17 +333,27 @@ def test_approved_lineage_evidence_tags_table_columns(
             state, now, now,
         )  # fmt: skip
 
+    seeded.add_entity("AtlasGlossaryTerm", "Email@Glossary")
+    term = SuggestionView(
+        5, SF_CUSTOMERS.uri, "term", "Email@Glossary", None, "email", 0.9, "lineage", {},
+        None, SuggestionState.APPROVED, now, now,
+    )  # fmt: skip
     done, failed = writer.tag_table_columns(
         [
+            term,
             view(1, PG_CUSTOMERS.uri, "email"),
             view(2, SF_CUSTOMERS.uri, "email"),  # folded to EMAIL
             view(3, PG_ORDERS.uri, "customer_email"),  # not crawled
             view(4, "redshift:dev.public.sales", "email"),  # no connection configured
         ]
     )
-    assert sorted(done) == [1, 2]
+    assert sorted(done) == [1, 2, 5]
     assert "not in Atlan" in failed[3] and f"{PG}/appdb/public/orders/customer_email" in failed[3]
     assert "redshift_connection_qualified_name" in failed[4]
     assert seeded.tag_names("Column", f"{PG_CUSTOMERS_QN}/email") == ["PII", "PII Email"]
     assert seeded.tag_names("Column", f"{SF_CUSTOMERS_QN}/EMAIL") == ["PII", "PII Email"]
     assert seeded.entity("Column", f"{PG}/appdb/public/orders/customer_email") is None
+    column = seeded.entity("Column", f"{SF_CUSTOMERS_QN}/EMAIL")
+    assert column is not None
+    meanings = column["attributes"]["meanings"]
+    assert [m["uniqueAttributes"]["qualifiedName"] for m in meanings] == ["Email@Glossary"]

@@ -118,3 +118,21 @@ def test_s3_findings_cover_every_object_of_a_dataset(database_url: str) -> None:
     assert store.s3_findings([S3, SF]) == {S3.uri: {"email": {"EMAIL_ADDRESS": 0.97}}}
     assert store.s3_pii([S3_ORDERS]) == {S3_ORDERS.uri: {}}
     catalog.engine.dispose()
+
+
+def test_business_types_become_term_suggestions_on_mapped_table_columns() -> None:
+    from worker.lineage.evidence import lineage_term_suggestions
+
+    edges = [
+        LineageEdge(PG, S3, Origin.SQL, columns=_m(("total", "amount"), ("id", "id"))),
+        LineageEdge(S3, SF, Origin.SQL, columns=_m(("amount", "AMOUNT_EUR"), ("id", "ID"))),
+    ]
+    types = {"amount": ("amount", 0.95), "id": ("identifier", 0.99)}
+    terms = {"amount": "Amount@Finance"}
+    out = lineage_term_suggestions(edges, S3.uri, types, terms, min_confidence=0.5)
+    assert {u: [(s.column, s.tag, s.kind) for s in v] for u, v in out.items()} == {
+        PG.uri: [("total", "Amount@Finance", "term")],
+        SF.uri: [("AMOUNT_EUR", "Amount@Finance", "term")],
+    }
+    unsure = {"amount": ("amount", 0.4)}
+    assert lineage_term_suggestions(edges, S3.uri, unsure, terms, min_confidence=0.5) == {}

@@ -667,14 +667,18 @@ class AtlanLineageWriter:
     def tag_table_columns(
         self, approved: Sequence[SuggestionView]
     ) -> tuple[list[int], dict[int, str]]:
-        """Append approved tags to PostgreSQL/Snowflake/Redshift columns (lineage evidence).
+        """Append approved tags and glossary terms to PostgreSQL/Snowflake/Redshift columns.
+
+        These come from lineage evidence (PII or a business type found in the S3 dataset
+        the column exports to or loads from).
 
         Only columns that exist in Atlan are tagged (an upsert of a missing column would
         create a bare asset); the others wait with the reason. Never raises for a refusal.
 
         :returns: (ids Atlan confirmed, {id: why not}).
         """
-        from pyatlan.model.assets import Column
+        from pyatlan.model.assets import AtlasGlossaryTerm, Column
+        from pyatlan.model.enums import SaveSemantic
         from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 
         failed: dict[int, str] = {}
@@ -711,9 +715,17 @@ class AtlanLineageWriter:
                 for s in items:
                     failed[s.id] = f"not in Atlan: {qn} (not crawled yet, or wrong connection?)"
                 continue
-            tags = sorted({s.tag for s in items} | ({self.atlan.umbrella_tag} - {""}))
+            tags = {s.tag for s in items if s.kind == "tag"}
+            terms = sorted({s.tag for s in items if s.kind == "term"})
+            if tags and self.atlan.umbrella_tag:
+                tags.add(self.atlan.umbrella_tag)
             u = Column.updater(qualified_name=qn, name=qn.rsplit("/", 1)[-1])
             tag_changes(u, tags, propagate=self.atlan.propagate)
+            if terms:
+                u.assigned_terms = [
+                    AtlasGlossaryTerm.ref_by_qualified_name(t, semantic=SaveSemantic.APPEND)
+                    for t in terms
+                ]
             updates.append((u, [s.id for s in items]))
         done: list[int] = []
         for chunk in _chunks(updates, self.lineage.batch_size):

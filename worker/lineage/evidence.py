@@ -79,3 +79,56 @@ def lineage_suggestions(
                     )
                 )
     return out
+
+
+def lineage_term_suggestions(
+    edges: Sequence[LineageEdge],
+    dataset_uri: str,
+    business_types: Mapping[str, tuple[str, float]],
+    glossary_terms: Mapping[str, str],
+    min_confidence: float,
+) -> dict[str, list[Suggestion]]:
+    """Glossary-term suggestions on the table columns mapped to a scanned S3 dataset.
+
+    S3 objects have no columns in Atlan, so a column's business type (``amount`` →
+    ``Amount@Finance``) is suggested on the table columns it comes from or flows into.
+
+    :param business_types: S3 column → (business type, confidence) from the latest scan.
+    :returns: table uri → its term suggestions. Pure.
+    """
+    out: dict[str, list[Suggestion]] = {}
+    for edge in edges:
+        if edge.source.uri == dataset_uri and edge.target.is_table:
+            pairs = [(m.source, m.target) for m in edge.columns if not m.masked]
+            table = edge.target
+        elif edge.target.uri == dataset_uri and edge.source.is_table:
+            pairs = [(m.target, m.source) for m in edge.columns]
+            table = edge.source
+        else:
+            continue
+        for s3_col, table_col in pairs:
+            found = business_types.get(s3_col)
+            if found is None or found[1] < min_confidence or found[0] not in glossary_terms:
+                continue
+            label, confidence = found
+            out.setdefault(table.uri, []).append(
+                Suggestion(
+                    object_uri=table.uri,
+                    qualified_name="",
+                    kind="term",
+                    tag=glossary_terms[label],
+                    entity=None,
+                    column=table_col,
+                    confidence=round(confidence * LINEAGE_DISCOUNT, 4),
+                    reason=f"lineage: {dataset_uri} column {s3_col} is a {label}",
+                    evidence={
+                        "lineage_edge": edge.id,
+                        "via": dataset_uri,
+                        "s3_column": s3_col,
+                        "business_type": label,
+                        "origin": edge.origin.value,
+                    },  # fmt: skip
+                    classifier_version="lineage=1",
+                )
+            )
+    return out

@@ -51,18 +51,19 @@ class ReviewQueue:
         )
         report = self.store.sync(result.ref.uri, outcome.suggestions)
         if self.lineage is not None:
-            self._lineage_evidence(result.ref.uri)
+            self._lineage_evidence(result)
         return report
 
-    def _lineage_evidence(self, uri: str) -> None:
+    def _lineage_evidence(self, result: EnrichmentResult) -> None:
         """Suggestions on the table columns mapped to the object's dataset (lineage evidence).
 
         Only this dataset's edges are looked at, so nothing is superseded here; ``enricher
         lineage load`` re-derives all of them.
         """
-        from worker.lineage.evidence import lineage_suggestions
+        from worker.lineage.evidence import lineage_suggestions, lineage_term_suggestions
 
         assert self.lineage is not None
+        uri = result.ref.uri
         datasets = self.lineage.datasets_containing(uri)
         if not datasets:
             return
@@ -71,6 +72,21 @@ class ReviewQueue:
         scanned = self.lineage.s3_findings(datasets)
         for table, items in lineage_suggestions(edges, scanned, self.settings.atlan).items():
             self.store.sync(table, items, kinds={"tag"}, supersede=False)
+        types = {
+            c.column: (c.business_type.label, c.business_type.confidence)
+            for c in result.columns
+            if c.business_type is not None
+        }
+        for dataset in datasets:
+            terms = lineage_term_suggestions(
+                edges,
+                dataset.uri,
+                types,
+                self.settings.business.glossary_terms,
+                self.settings.review.term_min_confidence,
+            )
+            for table, items in terms.items():
+                self.store.sync(table, items, kinds={"term"}, supersede=False)
 
     def desired(self, result: EnrichmentResult) -> DesiredObject | None:
         """The object's desired Atlan state under the policy and the stewards' decisions."""

@@ -160,7 +160,7 @@ class ReviewService:
     def _apply(self, report: DecisionReport, user: User | None) -> DecisionReport:
         approved = [s for s in report.decided if s.state.value == "approved"]
         edges = self._lineage_decisions(approved, applied=True)
-        tables = [s for s in approved if s.kind == "tag" and s.object_uri.split(":", 1)[0]
+        tables = [s for s in approved if s.kind in ("tag", "term") and s.object_uri.split(":", 1)[0]
                   in ("postgres", "snowflake", "redshift")]  # fmt: skip
         if tables:
             if self.writer is None or self.table_tagger is None:
