@@ -99,6 +99,12 @@ def test_upsert_strongest_origin_wins_and_decisions_stick(database_url: str) -> 
     assert edge.origin is Origin.SQL and len(edge.columns) == 3
     weaker = store.upsert([inferred], auto_apply_threshold=0.85)
     assert weaker.unchanged == 1 and store.edges()[0].origin is Origin.SQL
+    # Indexed walks and the object → dataset lookup work on both databases.
+    assert [e.target.uri for e in store.edges_of([PG.uri], downstream=True)] == [S3.uri]
+    assert [e.source.uri for e in store.edges_of([S3.uri], downstream=False)] == [PG.uri]
+    obj = "s3://lake/exports/customers/dt=2025-01-01/part-0.parquet"
+    assert store.datasets_containing(obj) == [S3]
+    assert store.datasets_containing("s3://lake/exports/customers_old/x.csv") == []
     store.catalog.engine.dispose()
 
 
