@@ -65,8 +65,16 @@ def main() -> int:
                     "cli_wall_median_s": round(statistics.median(cli), 3),
                 }
             )
-        print(json.dumps({"edges": len(edges), "load_s": round(load_s, 2), "impact": rows},
-                         indent=2))  # fmt: skip
+        # A wider walk: everything upstream and downstream of a mart (ten chains fan in).
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            _, up, down, _ = service.show("snowflake:analytics.mart.m3")
+            times.append(time.perf_counter() - t0)
+        show = {"target": "snowflake:analytics.mart.m3", "upstream": len(up),
+                "in_process_median_s": round(statistics.median(times), 4)}  # fmt: skip
+        print(json.dumps({"edges": len(edges), "load_s": round(load_s, 2), "impact": rows,
+                          "show": show}, indent=2))  # fmt: skip
     return 0
 
 
