@@ -50,39 +50,10 @@ class ErrorOut(BaseModel):
     message: str
 
 
-class SuggestionOut(BaseModel):
-    """One suggestion; ``evidence`` holds shares, intervals and masked examples only."""
-
-    id: int
-    object_uri: str
-    kind: str
-    tag: str
-    entity: str | None
-    column: str | None
-    confidence: float | None
-    reason: str
-    evidence: dict[str, Any]
-    classifier_version: str | None
-    state: SuggestionState
-    first_seen: datetime
-    last_seen: datetime
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-    decision_reason: str | None = None
-    applied_at: datetime | None = None
-    apply_error: str | None = None
-    qualified_name: str | None = None
-
-    @classmethod
-    def of(cls, view: SuggestionView) -> SuggestionOut:
-        """From the store's view."""
-        return cls.model_validate(view.to_dict())
-
-
 class SuggestionPage(BaseModel):
     """One page of suggestions."""
 
-    items: list[SuggestionOut]
+    items: list[SuggestionView]
     total: int
     offset: int
     limit: int
@@ -129,7 +100,7 @@ class RejectIn(BaseModel):
 class DecisionOut(BaseModel):
     """What a decision did."""
 
-    suggestion: SuggestionOut = Field(description="the suggestion as it is now")
+    suggestion: SuggestionView = Field(description="the suggestion as it is now")
     summary: str
     applied: int = Field(description="1 when Atlan (or a local object) took the approval")
     waiting: str | None = Field(None, description="why an approval is not applied yet")
@@ -180,38 +151,19 @@ class ColumnOut(BaseModel):
     findings: list[ColumnFindingOut]
 
 
-class AuditOut(BaseModel):
-    """One audit entry."""
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    detail: str | None = None
-    address: str | None = None
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditOut:
-        """From the store's entry."""
-        return cls.model_validate(entry.to_dict())
-
-
 class ObjectOut(BaseModel):
     """An object: its catalog row, columns and findings, suggestions and history."""
 
     object: dict[str, Any]
     columns: list[ColumnOut]
-    suggestions: list[SuggestionOut]
-    history: list[AuditOut]
+    suggestions: list[SuggestionView]
+    history: list[AuditEntry]
 
 
 class AuditPage(BaseModel):
     """One page of the audit log, newest first."""
 
-    items: list[AuditOut]
+    items: list[AuditEntry]
     offset: int
     limit: int
     has_more: bool
@@ -271,7 +223,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
 
     def decision(report: DecisionReport, suggestion_id: int) -> DecisionOut:
         return DecisionOut(
-            suggestion=SuggestionOut.of(store.get(suggestion_id)),
+            suggestion=store.get(suggestion_id),
             summary=report.summary(),
             applied=report.applied,
             waiting=report.waiting.get(suggestion_id),
@@ -326,7 +278,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
         )
         page = review.queue(user, f, sort, offset, limit)
         return SuggestionPage(
-            items=[SuggestionOut.of(s) for s in page.items],
+            items=list(page.items),
             total=page.total,
             offset=page.offset,
             limit=page.limit,
@@ -334,12 +286,12 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
 
     @router.get(
         "/suggestions/{suggestion_id}",
-        response_model=SuggestionOut,
+        response_model=SuggestionView,
         responses={404: {"model": ErrorOut}},
     )
-    def get_suggestion(suggestion_id: int, user: User = who) -> SuggestionOut:
+    def get_suggestion(suggestion_id: int, user: User = who) -> SuggestionView:
         """One suggestion, with its decision if any."""
-        return SuggestionOut.of(store.get(suggestion_id))
+        return store.get(suggestion_id)
 
     @router.post(
         "/suggestions/{suggestion_id}/approve",
@@ -450,8 +402,8 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
                 )
                 for c in detail["columns"]
             ],
-            suggestions=[SuggestionOut.of(s) for s in detail["suggestions"]],
-            history=[AuditOut.of(e) for e in detail["history"]],
+            suggestions=list(detail["suggestions"]),
+            history=list(detail["history"]),
         )
 
     @router.get("/audit", response_model=AuditPage)
@@ -468,7 +420,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
             actor=actor, action_prefix=action, since=since, limit=limit + 1, offset=offset
         )
         return AuditPage(
-            items=[AuditOut.of(e) for e in entries[:limit]],
+            items=entries[:limit],
             offset=offset,
             limit=limit,
             has_more=len(entries) > limit,
