@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.lineage import (
@@ -184,14 +184,21 @@ class SqlLineageStore:
         return out
 
     def datasets_containing(self, object_uri: str) -> list[Dataset]:
-        """S3 datasets with applied edges that contain the object (longest prefix first)."""
+        """S3 datasets with applied edges that contain the object (longest prefix first).
+
+        A dataset is the object itself or one of its folder prefixes, so the candidates are
+        looked up by equality on the indexed endpoint columns (this runs after every scan).
+        """
+        if not object_uri.startswith("s3://"):
+            return []
+        parts = object_uri.split("/")  # "s3:", "", bucket, folders..., name
+        candidates = [object_uri] + ["/".join(parts[:i]) + "/" for i in range(3, len(parts))]
         found: set[str] = set()
         with self._session() as session:
             for column in (LineageEdgeRow.source_uri, LineageEdgeRow.target_uri):
                 rows = session.scalars(
                     select(column)
-                    .where(column.like("s3://%"))
-                    .where(literal(object_uri).like(column + "%"))
+                    .where(column.in_(candidates))
                     .where(LineageEdgeRow.state == APPLIED)
                     .distinct()
                 )

@@ -226,13 +226,19 @@ class SqlReviewStore:
         kinds = frozenset(kinds)
         with self._session() as session, session.begin():
             seen: set[int] = set()
+            # Every row of the object in one query (this runs after every scan): the latest
+            # row per (kind, tag, column) is what a new finding is compared with.
+            latest_of: dict[tuple[str, str, str | None], SuggestionRow] = {}
+            for row in session.scalars(
+                select(SuggestionRow)
+                .where(SuggestionRow.object_uri == object_uri)
+                .order_by(SuggestionRow.id)
+            ):
+                latest_of[(row.kind, row.tag, row.column_name)] = row
             for s in found:
-                latest = session.scalars(
-                    select(SuggestionRow)
-                    .where(_key_clause(s.object_uri, s.kind, s.tag, s.column))
-                    .order_by(SuggestionRow.id.desc())
-                    .limit(1)
-                ).first()
+                if s.object_uri != object_uri:
+                    raise ValueError(f"suggestion for {s.object_uri} synced as {object_uri}")
+                latest = latest_of.get((s.kind, s.tag, s.column))
                 if latest is not None and latest.state == SuggestionState.PENDING:
                     latest.last_seen = now
                     latest.confidence = s.confidence
@@ -270,6 +276,7 @@ class SqlReviewStore:
                 session.add(row)
                 session.flush()
                 seen.add(row.id)
+                latest_of[(s.kind, s.tag, s.column)] = row
                 report.new += 1
             if supersede:
                 stale = session.scalars(
