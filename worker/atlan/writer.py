@@ -11,7 +11,7 @@ not be written goes to the durable outbox with its reason and is retried by
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,6 +27,7 @@ from worker.atlan.plan import (
     plan_object,
     written_after,
 )
+from worker.catalog.sql import chunks
 from worker.errors import CatalogRejected, CatalogUnavailable, CatalogWriteError
 from worker.settings import AtlanSettings
 
@@ -114,11 +115,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return int(value.timestamp() * 1000)
     return value
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class AtlanCatalogWriter:
@@ -351,7 +347,7 @@ class AtlanCatalogWriter:
         found: dict[str, CurrentObject] = {}
         # pyatlan names the search fields without the underscore after "S3" (S3OBJECT_SIZE).
         fields = [getattr(S3Object, a.upper().replace("S3_", "S3", 1)) for a in _TECHNICAL]
-        for chunk in _chunks(list(qualified_names), _SEARCH_CHUNK):
+        for chunk in chunks(list(qualified_names), _SEARCH_CHUNK):
             search = (
                 FluentSearch()
                 .where(CompoundQuery.active_assets())
@@ -388,7 +384,7 @@ class AtlanCatalogWriter:
         from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 
         found: set[str] = set()
-        for chunk in _chunks(list(qualified_names), _SEARCH_CHUNK):
+        for chunk in chunks(list(qualified_names), _SEARCH_CHUNK):
             search = (
                 FluentSearch()
                 .where(CompoundQuery.active_assets())
@@ -475,19 +471,19 @@ class AtlanCatalogWriter:
                 S3Bucket.creator(name=plan.buckets[qn], connection_qualified_name=conn)
                 for qn in sorted(plan.new_buckets)
             ]
-            for chunk in _chunks(buckets, size):
+            for chunk in chunks(buckets, size):
                 with atlan_errors("registering S3 buckets"):
                     self.client.asset.save(list(chunk))
                 self._sent(report)
             asset_writes = [o for o in pending if o.asset_write]
-            for chunk in _chunks(asset_writes, size):
+            for chunk in chunks(asset_writes, size):
                 self._save_objects(conn, chunk)
                 self._sent(report)
                 report.created += sum(1 for o in chunk if o.create)
                 report.updated += sum(1 for o in chunk if not o.create)
                 # Tags come next; remember what is done so far only when they are too.
             tag_writes = [o for o in pending if o.tag_write]
-            for chunk in _chunks(tag_writes, size):
+            for chunk in chunks(tag_writes, size):
                 self._save_tags(chunk)
                 self._sent(report)
                 report.tags_added += sum(len(o.add_tags) for o in chunk)
@@ -571,7 +567,7 @@ class AtlanCatalogWriter:
             (tag_updates, "applying approved suggestions", False),
             (cm_updates, "confirming categories", True),
         ):
-            for chunk in _chunks(batch, self.settings.batch_size):
+            for chunk in chunks(batch, self.settings.batch_size):
                 assets = [a for a, _ in chunk]
                 chunk_ids = [i for _, ids in chunk for i in ids]
                 try:

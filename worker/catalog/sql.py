@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Engine,
@@ -41,6 +41,9 @@ from worker.errors import ConfigError
 
 __all__ = [
     "SqlLocalCatalog",
+    "as_utc",
+    "chunks",
+    "like_escape",
     "atlan_outbox",
     "atlan_written",
     "columns",
@@ -52,6 +55,25 @@ __all__ = [
     "runs",
     "suggestions",
 ]
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size`` (IN-lists, Atlan request batches)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def like_escape(text: str) -> str:
+    """``text`` for a LIKE pattern escaped with a backslash: ``%`` and ``_`` match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def as_utc(value: datetime) -> datetime:
+    """A datetime read back from the catalog, as UTC (SQLite returns them naive)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,6 +37,7 @@ from models.lineage import Dataset, InvalidDataset, LineageEdge, System
 from models.review import SuggestionView
 from worker.atlan.client import atlan_errors, build_client, tag_changes
 from worker.atlan.plan import bucket_qualified_name, object_qualified_name
+from worker.catalog.sql import chunks
 from worker.errors import CatalogRejected, CatalogWriteError
 from worker.settings import AtlanSettings, LineageSettings
 
@@ -116,11 +117,6 @@ class _Current:
     outputs: frozenset[_Ref] | None
     sql: str | None
     parent: str | None
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _placeholder_guid() -> str:
@@ -365,7 +361,7 @@ class AtlanLineageWriter:
         from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 
         found: set[str] = set()
-        for chunk in _chunks(sorted(set(qualified_names)), _SEARCH_CHUNK):
+        for chunk in chunks(sorted(set(qualified_names)), _SEARCH_CHUNK):
             search = (
                 FluentSearch()
                 .where(CompoundQuery.active_assets())
@@ -383,7 +379,7 @@ class AtlanLineageWriter:
         from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 
         found: dict[str, _Current] = {}
-        for chunk in _chunks(sorted(set(qualified_names)), _SEARCH_CHUNK):
+        for chunk in chunks(sorted(set(qualified_names)), _SEARCH_CHUNK):
             search = (
                 FluentSearch()
                 .where(CompoundQuery.active_assets())
@@ -636,7 +632,7 @@ class AtlanLineageWriter:
         :raises CatalogAuthError: Atlan refused the API key.
         """
         failed: dict[_T, str] = {}
-        for chunk in _chunks(items, self.lineage.batch_size):
+        for chunk in chunks(items, self.lineage.batch_size):
             try:
                 self._save([build(item) for item in chunk], operation, report)
                 continue
@@ -695,7 +691,7 @@ class AtlanLineageWriter:
             return [], failed
         found: set[str] = set()
         try:
-            for chunk in _chunks(sorted(targets), _SEARCH_CHUNK):
+            for chunk in chunks(sorted(targets), _SEARCH_CHUNK):
                 search = (
                     FluentSearch()
                     .where(CompoundQuery.active_assets())
@@ -728,17 +724,17 @@ class AtlanLineageWriter:
                 ]
             updates.append((u, [s.id for s in items]))
         done: list[int] = []
-        for chunk in _chunks(updates, self.lineage.batch_size):
+        for batch in chunks(updates, self.lineage.batch_size):
             try:
                 with atlan_errors("tagging table columns"):
-                    self.client.asset.save([u for u, _ in chunk], append_atlan_tags=True)
+                    self.client.asset.save([u for u, _ in batch], append_atlan_tags=True)
             except CatalogWriteError as exc:
-                failed.update({i: exc.message for _, group in chunk for i in group})
+                failed.update({i: exc.message for _, group in batch for i in group})
                 continue
             finally:
                 if self.on_request is not None:
                     self.on_request()
-            done.extend(i for _, group in chunk for i in group)
+            done.extend(i for _, group in batch for i in group)
         return done, failed
 
     @staticmethod

@@ -24,7 +24,7 @@ from models.lineage import (
     Origin,
 )
 from worker.catalog.schema import LineageEdgeRow, findings
-from worker.catalog.sql import SqlLocalCatalog
+from worker.catalog.sql import SqlLocalCatalog, chunks, like_escape
 from worker.errors import SuggestionNotFound
 
 APPLIED = "applied"
@@ -89,7 +89,7 @@ class SqlLineageStore:
         with self._session() as session, session.begin():
             existing = {
                 r.id: r
-                for chunk in _chunks(list(merged), 500)
+                for chunk in chunks(list(merged), 500)
                 for r in session.scalars(select(LineageEdgeRow).where(LineageEdgeRow.id.in_(chunk)))
             }
             for eid, e in merged.items():
@@ -173,7 +173,7 @@ class SqlLineageStore:
         column = LineageEdgeRow.source_uri if downstream else LineageEdgeRow.target_uri
         out: list[LineageEdge] = []
         with self._session() as session:
-            for chunk in _chunks(list(uris), 500):
+            for chunk in chunks(list(uris), 500):
                 rows = session.scalars(
                     select(LineageEdgeRow)
                     .where(column.in_(chunk))
@@ -228,8 +228,8 @@ class SqlLineageStore:
                     findings.c.column_name, findings.c.entity, func.max(findings.c.confidence)
                 ).group_by(findings.c.column_name, findings.c.entity)
                 if ds.is_prefix:
-                    escaped = ds.uri.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                    query = query.where(findings.c.object_uri.like(escaped + "%", escape="\\"))
+                    pattern = like_escape(ds.uri) + "%"
+                    query = query.where(findings.c.object_uri.like(pattern, escape="\\"))
                 else:
                     query = query.where(findings.c.object_uri == ds.uri)
                 cols: dict[str, dict[str, float]] = {}
@@ -244,8 +244,3 @@ class SqlLineageStore:
             uri: {c: set(e) for c, e in cols.items()}
             for uri, cols in self.s3_findings(datasets).items()
         }
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -32,7 +32,7 @@ from models.review import (
     SuggestionView,
 )
 from worker.catalog.schema import AuditRow, SuggestionRow, columns, findings, objects
-from worker.catalog.sql import SqlLocalCatalog
+from worker.catalog.sql import SqlLocalCatalog, as_utc, like_escape
 from worker.errors import InvalidDecision, SuggestionNotFound
 from worker.review.policy import DecisionKey
 
@@ -63,10 +63,7 @@ def _now() -> datetime:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    # SQLite gives naive datetimes back; everything stored is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return as_utc(value) if value is not None else None
 
 
 def _view(row: SuggestionRow) -> SuggestionView:
@@ -118,10 +115,6 @@ def _key_clause(object_uri: str, kind: str, tag: str, column: str | None) -> Col
     )
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _glob_to_like(pattern: str) -> str:
     out = []
     for ch in pattern:
@@ -130,7 +123,7 @@ def _glob_to_like(pattern: str) -> str:
         elif ch == "?":
             out.append("_")
         else:
-            out.append(_like_escape(ch))
+            out.append(like_escape(ch))
     return "".join(out)
 
 
@@ -159,7 +152,7 @@ def apply_filter(query: Select[Any], f: SuggestionFilter) -> Select[Any]:
         if any(ch in pattern for ch in "*?"):
             like = _glob_to_like(pattern)
         else:
-            like = _like_escape(pattern) + "%"
+            like = like_escape(pattern) + "%"
         query = query.where(SuggestionRow.object_uri.like(like, escape="\\"))
     return query
 
@@ -679,11 +672,11 @@ class SqlReviewStore:
         """
         query = select(AuditRow)
         if target_prefix:
-            query = query.where(AuditRow.target.like(_like_escape(target_prefix) + "%", "\\"))
+            query = query.where(AuditRow.target.like(like_escape(target_prefix) + "%", "\\"))
         if actor:
             query = query.where(AuditRow.actor == actor)
         if action_prefix:
-            query = query.where(AuditRow.action.like(_like_escape(action_prefix) + "%", "\\"))
+            query = query.where(AuditRow.action.like(like_escape(action_prefix) + "%", "\\"))
         if since is not None:
             query = query.where(AuditRow.at >= since)
         with self._session() as session:
@@ -697,7 +690,7 @@ class SqlReviewStore:
                 query = query.where(
                     or_(
                         AuditRow.target.in_(ids) if ids else False,
-                        AuditRow.target.like(_like_escape(object_uri) + " %", "\\"),
+                        AuditRow.target.like(like_escape(object_uri) + " %", "\\"),
                     )
                 )
             order = (AuditRow.id,) if oldest_first else (AuditRow.id.desc(),)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from models.review import Role, User
 from worker.catalog.schema import ApiTokenRow, LoginAttemptRow, UserRow, WebSessionRow
+from worker.catalog.sql import as_utc
 from worker.errors import InvalidDecision, LoginThrottled, NotAuthenticated, SuggestionNotFound
 from worker.review.store import SqlReviewStore
 from worker.settings import ReviewSettings
@@ -46,10 +47,6 @@ def _digest(token: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _verify(stored_hash: str, password: str) -> bool:
@@ -175,7 +172,7 @@ class SqlUserStore:
                 .where(LoginAttemptRow.at >= since)
             ).one()
             if failures[0] >= allowed:
-                oldest = _aware(failures[1])
+                oldest = as_utc(failures[1])
                 retry = max(1, int((oldest + window - _now()).total_seconds()) + 1)
                 raise LoginThrottled(
                     f"too many failed logins; try again in {retry} s", retry_after_s=retry
@@ -238,7 +235,7 @@ class SqlUserStore:
             return None
         with self._session() as session:
             row = session.get(WebSessionRow, _digest(token))
-        if row is None or _aware(row.expires_at) < _now():
+        if row is None or as_utc(row.expires_at) < _now():
             return None
         user = self.get(row.user_name)
         if user is None or not user.active:
