@@ -62,7 +62,6 @@ class LineageGraph:
     def __init__(self, edges: Iterable[LineageEdge] = (), loader: EdgeLoader | None = None):
         self.down: dict[str, list[LineageEdge]] = {}
         self.up: dict[str, list[LineageEdge]] = {}
-        self.datasets: dict[str, Dataset] = {}
         self._loader = loader
         self._loaded: tuple[set[str], set[str]] = (set(), set())
         for e in edges:
@@ -78,8 +77,6 @@ class LineageGraph:
             return
         self.down.setdefault(e.source.uri, []).append(e)
         self.up.setdefault(e.target.uri, []).append(e)
-        self.datasets[e.source.uri] = e.source
-        self.datasets[e.target.uri] = e.target
 
     def prefetch(self, uris: Iterable[str], downstream: bool) -> None:
         """Load the edges leaving (or entering) ``uris`` in one batch (lazy graphs only)."""
@@ -97,11 +94,6 @@ class LineageGraph:
         """Edges leaving (``downstream``) or entering ``uri``."""
         self.prefetch([uri], downstream)
         return (self.down if downstream else self.up).get(uri, [])
-
-    def datasets_containing(self, object_uri: str) -> list[Dataset]:
-        """The S3 datasets of the graph an object belongs to (longest prefix first)."""
-        found = [d for d in self.datasets.values() if d.contains(object_uri)]
-        return sorted(found, key=lambda d: -len(d.name))
 
     def _walk(self, start: Dataset, column: str | None, downstream: bool) -> list[ImpactNode]:
         start_cols = {column} if column is not None else None
