@@ -261,6 +261,20 @@ def _g_postal(
     return _maybe_null(rng, vals), "string", set()
 
 
+#: "Today" for generated dates of birth. Faker's ``date_of_birth`` counts back from the real
+#: today, which made the corpus (and its digest in the manifest) change every day.
+CORPUS_TODAY = date(2026, 11, 26)
+
+
+def _date_of_birth(fake: Faker, maximum_age: int = 115) -> date:
+    """Faker's ``date_of_birth`` with :data:`CORPUS_TODAY` as today (same draws, fixed dates)."""
+    from faker.providers.date_time import change_year
+
+    start = change_year(CORPUS_TODAY, -(maximum_age + 1))
+    dob: date = fake.date_time_ad(start_datetime=start, end_datetime=CORPUS_TODAY).date()
+    return dob if dob != start else dob + timedelta(days=1)
+
+
 def _rand_date(rng: random.Random) -> date:
     return date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
 
@@ -406,7 +420,7 @@ def _g_person(
         "address": fake.street_address,
         "ip": fake.ipv4,
         "ssn": fake.ssn,
-        "dob": lambda: fake.date_of_birth().isoformat(),
+        "dob": lambda: _date_of_birth(fake).isoformat(),
     }[kind]
     return _maybe_null(rng, [fn() for _ in range(n)]), "string", {ent}
 
