@@ -1,10 +1,35 @@
 """A stateful fake Atlan (Atlas + Heracles) HTTP server for tests, driven through real pyatlan.
 
-It speaks the endpoints pyatlan 11.6 calls for s3-enricher (see ``shared/notes/pyatlan.md`` §11):
-entity bulk upsert, indexsearch with paging, entity by unique attribute / guid, custom metadata
-by guid, typedefs (with hashed ids and a non-empty ``structDefs``) and roles. State lives in
-memory behind one lock; faults (status codes, ``Retry-After``, empty bodies, delays) can be
-injected; every request is logged for assertions.
+It speaks the endpoints pyatlan 11.6 calls for s3-enricher (see ``shared/notes/pyatlan.md`` §11)
+and models what Atlan's Atlas server (``atlanhq/atlas-metastore``) does where a kinder fake
+would hide production bugs (``shared/notes/atlan-semantics.md``):
+
+* **Archive and restore.** ``DELETE entity/bulk`` sets ``status: DELETED``; a later upsert of
+  the same qualifiedName updates the archived entity and it *stays* DELETED unless the entity
+  carries ``status: ACTIVE`` (``AtlasEntityStoreV2``). Archiving drops direct tags for good,
+  as Atlan's Cassandra tag store does (``tags_survive_archive=True`` models the graph store).
+  Upserting an unchanged entity changes nothing and is left out of ``mutatedEntities``.
+* **Near-real-time search.** Index search sees each entity as it was ``search_lag_s``
+  seconds ago (``GET`` by guid or qualified name reads the graph: always current). Headers
+  carry ``status``, ``createTime``, ``updateTime``, ``createdBy``, ``updatedBy``; tag and
+  custom metadata changes bump ``updateTime`` like any other.
+* **Typedefs with hashed names** that other clients change: :meth:`delete_tag` (a re-created
+  tag gets a new id), :meth:`add_custom_metadata_attribute`.
+* **Typed errors and gateway errors**: Atlas bodies ``{errorCode, errorMessage}`` with the
+  real codes (``ATLAS-404-00-007`` for invalid custom metadata values, ``ATLAS-404-00-008``
+  for an unknown tag, ``ATLAS-404-00-00A`` for a missing reference, ``ATLAS-403-00-001``),
+  and, injected, a gateway's 502 HTML page, an empty 504 or a 429 ``{"message": ...}``
+  (:meth:`fail_next`, :meth:`fail_randomly`).
+* **Permissions.** API tokens are users with personas: policies grant Atlas actions
+  (``entity-read``, ``entity-create``, ``entity-update``, ``entity-delete``,
+  ``entity-update-business-metadata``, ``relationship-add``) on qualified-name prefixes; a
+  token may always use the connections it created; only admins define types. Bulk requests
+  are authorised per entity before anything changes (one 403 fails the request). Search
+  scrubs what the token cannot read (``read_restriction="full"`` hides it instead). The
+  ``entity/evaluator`` endpoint answers what a token may do.
+* **Custom metadata values** are checked against their attribute definitions (``int`` is
+  32-bit, ``maxStrLength``, applicable types); an unknown attribute in a known set is
+  silently ignored, as Atlas does.
 
 Usage::
 
@@ -18,11 +43,13 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -43,16 +70,58 @@ _BASE_STRUCT_DEFS = [{"category": "STRUCT", "name": "SourceTagAttachment", "attr
 _ROLE_NAMES = ("$admin", "$member", "$guest")
 _SUPER_TYPES = {"Referenceable", "Asset", "Catalog"}
 _REF_KEYS = {"uniqueAttributes", "guid"}
+#: Atlas actions a persona policy can grant (``AtlasPrivilege``).
+READ = "entity-read"
+CREATE = "entity-create"
+UPDATE = "entity-update"
+DELETE = "entity-delete"
+UPDATE_CM = "entity-update-business-metadata"
+RELATIONSHIP_ADD = "relationship-add"
+ALL_ACTIONS = frozenset({READ, CREATE, UPDATE, DELETE, UPDATE_CM, RELATIONSHIP_ADD})
+#: Evaluator action names (``AtlasEvaluatePolicyRequest.action``) -> our action names.
+_EVALUATOR_ACTIONS = {
+    "ENTITY_READ": READ,
+    "ENTITY_CREATE": CREATE,
+    "ENTITY_UPDATE": UPDATE,
+    "ENTITY_DELETE": DELETE,
+    "ENTITY_UPDATE_BUSINESS_METADATA": UPDATE_CM,
+    "ENTITY_ADD_CLASSIFICATION": UPDATE,
+    "ENTITY_UPDATE_CLASSIFICATION": UPDATE,
+    "ENTITY_REMOVE_CLASSIFICATION": UPDATE,
+    "RELATIONSHIP_ADD": RELATIONSHIP_ADD,
+}
+#: Attributes a scrubbed search result keeps (``skipScrubbing`` in Atlan's base model).
+_UNSCRUBBED = {"qualifiedName", "name", "displayName", "description"}
+#: Atlas refuses a bulk request with more entities (``atlas.bulk.api.max.entities.allowed``).
+MAX_BULK_ENTITIES = 10_000
+#: Atlas refuses string attributes longer than this (``validateAttributeLength``).
+MAX_ATTRIBUTE_CHARS = 100_000
+_INT_RANGES = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "date": (-(2**63), 2**63 - 1),
+}
+#: What a gateway answers, as in front of Atlan (not Atlas-shaped: pyatlan raises AtlanError).
+GATEWAY_BODIES: dict[int, bytes] = {
+    502: b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+    b"Gateway</h1></center><hr><center>nginx</center></body></html>",
+    503: b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+    504: b"",
+    429: b'{"message":"API rate limit exceeded"}',
+}
 
 
 class AtlasError(Exception):
     """An error the fake answers with an Atlas-style body ``{errorCode, errorMessage}``."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, details: JSON | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
 
 
 @dataclass
@@ -65,6 +134,7 @@ class RecordedRequest:
     query_all: dict[str, list[str]]
     body: Any
     status: int = 0
+    api_key: str | None = None
 
 
 @dataclass
@@ -83,11 +153,62 @@ class _Delay:
     path_contains: str | None
 
 
-def _error_body(status: int, code: str | None = None, message: str | None = None) -> JSON:
-    return {
+@dataclass
+class _RandomFaults:
+    rate: float
+    statuses: tuple[int, ...]
+    rng: random.Random
+    path_contains: str | None
+    retry_after: float | None
+    injected: int = 0
+
+
+@dataclass
+class Token:
+    """An API token: the user it acts as, its personas' policies, what it created.
+
+    :param policies: qualified-name prefix -> Atlas actions granted there.
+    :param admin: an admin token: everything is allowed (and defining types).
+    """
+
+    user: str
+    admin: bool = False
+    policies: dict[str, set[str]] = field(default_factory=dict)
+    created_connections: set[str] = field(default_factory=set)
+
+
+class FakeClock:
+    """A clock tests move by hand; share it between the server and the code under test."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = time.time() if start is None else start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        """Seconds since the epoch."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        with self._lock:
+            self._now += seconds
+
+    def datetime(self) -> datetime:
+        """The current time as an aware datetime (for code that wants one)."""
+        return datetime.fromtimestamp(self(), UTC)
+
+
+def _error_body(
+    status: int, code: str | None = None, message: str | None = None, details: JSON | None = None
+) -> JSON:
+    body: JSON = {
         "errorCode": code or f"ATLAS-{status}-00-001",
         "errorMessage": message or f"fake Atlan: HTTP {status}",
     }
+    if details:
+        body["errorDetailsMap"] = details
+    return body
 
 
 def _new_id() -> str:
@@ -117,19 +238,70 @@ def _tags(entity: JSON, *, direct: bool = True) -> list[JSON]:
     return [c for c in entity["classifications"] if (c["entityGuid"] == entity["guid"]) == direct]
 
 
-class FakeAtlan:
-    """A fake Atlan tenant on ``http://127.0.0.1:<free port>``; use as a context manager."""
+def _object_id(type_name: str, qualified_name: str) -> str:
+    """``AtlasObjectId.toString()`` as Atlas quotes it (its braces really do not balance)."""
+    return (
+        f"AtlasObjectId{{guid='null', typeName='{type_name}', uniqueAttributes="
+        f"{{qualifiedName:{qualified_name}, attributes={{qualifiedName:{qualified_name}}}"
+    )
 
-    def __init__(self, api_key: str = "test-key") -> None:
+
+def _connection_of(entity: JSON) -> str | None:
+    if entity["typeName"] == "Connection":
+        return str(entity["attributes"].get("qualifiedName"))
+    conn = entity["attributes"].get("connectionQualifiedName")
+    return str(conn) if conn else None
+
+
+def _content(entity: JSON) -> JSON:
+    """What a write can change (timestamps and who aside): to tell a no-op upsert."""
+    return {
+        "status": entity["status"],
+        "attributes": entity["attributes"],
+        "classifications": sorted(json.dumps(c, sort_keys=True) for c in entity["classifications"]),
+        "businessAttributes": entity["businessAttributes"],
+    }
+
+
+class FakeAtlan:
+    """A fake Atlan tenant on ``http://127.0.0.1:<free port>``; use as a context manager.
+
+    :param api_key: the default token: an admin (all permissions, may define types).
+    :param search_lag_s: how far index search lags behind writes (settable later).
+    :param clock: seconds since the epoch (:class:`FakeClock` to move time by hand).
+    :param tags_survive_archive: model Atlan's graph tag store (tags come back on restore)
+        instead of its Cassandra tag store (they are lost).
+    """
+
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        *,
+        search_lag_s: float = 0.0,
+        clock: Callable[[], float] | None = None,
+        tags_survive_archive: bool = False,
+    ) -> None:
         self.api_key = api_key
+        self.default_search_lag_s = search_lag_s
+        self.search_lag_s = search_lag_s
+        self.clock: Callable[[], float] = clock or time.time
+        self.tags_survive_archive = tags_survive_archive
+        #: ``scrub`` (Atlas's default: unreadable results lose their attributes) or ``full``
+        #: (they are left out).
+        self.read_restriction = "scrub"
         self._lock = threading.RLock()
         self.role_ids = {name: str(uuid.uuid4()) for name in _ROLE_NAMES}
         self._entities: dict[tuple[str, str], JSON] = {}
         self._by_guid: dict[str, tuple[str, str]] = {}
+        self._index: dict[tuple[str, str], JSON] = {}
+        self._pending: list[tuple[float, int, tuple[str, str], JSON]] = []
+        self._seq = 0
         self._typedefs: dict[str, list[JSON]] = {}
+        self._tokens: dict[str, Token] = {}
         self._log: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
+        self._random: _RandomFaults | None = None
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -170,15 +342,81 @@ class FakeAtlan:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def reset(self) -> None:
-        """Forget all entities, typedefs, logged requests, faults and delays."""
+        """Forget everything: entities, index, typedefs, tokens, log, faults; default lag."""
         with self._lock:
             self._entities.clear()
             self._by_guid.clear()
+            self._index.clear()
+            self._pending.clear()
             self._typedefs = {key: [] for key in _CATEGORY_KEYS.values()}
             self._typedefs["structDefs"] = copy.deepcopy(_BASE_STRUCT_DEFS)
+            self._tokens = {self.api_key: Token(user="service-account-admin", admin=True)}
             self._log.clear()
             self._faults.clear()
             self._delays.clear()
+            self._random = None
+            self.search_lag_s = self.default_search_lag_s
+            self.clock = time.time
+            self.read_restriction = "scrub"
+
+    def now_ms(self) -> int:
+        """The server's clock in epoch milliseconds (``updateTime``)."""
+        return int(self.clock() * 1000)
+
+    # ------------------------------------------------------------------ tokens and personas
+
+    def add_token(
+        self,
+        api_key: str,
+        *,
+        user: str | None = None,
+        admin: bool = False,
+        policies: dict[str, Iterable[str]] | None = None,
+    ) -> Token:
+        """Register an API token; without ``policies`` it may use only what it creates."""
+        token = Token(
+            user=user or f"service-account-apikey-{uuid.uuid4().hex[:8]}",
+            admin=admin,
+            policies={k: set(v) for k, v in (policies or {}).items()},
+        )
+        with self._lock:
+            self._tokens[api_key] = token
+        return token
+
+    def grant(self, api_key: str, qualified_name_prefix: str, *actions: str) -> None:
+        """Add a persona policy: ``actions`` on assets whose qualified name has the prefix."""
+        with self._lock:
+            self._tokens[api_key].policies.setdefault(qualified_name_prefix, set()).update(
+                actions or ALL_ACTIONS
+            )
+
+    def revoke(self, api_key: str, qualified_name_prefix: str) -> None:
+        """Remove a persona policy."""
+        with self._lock:
+            self._tokens[api_key].policies.pop(qualified_name_prefix, None)
+
+    def _allowed(
+        self, token: Token, action: str, qualified_name: str, connection: str | None
+    ) -> bool:
+        if token.admin:
+            return True
+        if connection is None:
+            return True  # glossary terms and the like: governed by purposes, not modelled
+        if connection in token.created_connections:
+            return True
+        for prefix, actions in token.policies.items():
+            under = qualified_name == prefix or qualified_name.startswith(prefix.rstrip("/") + "/")
+            if under and action in actions:
+                return True
+        return False
+
+    def _deny(self, token: Token, text: str, details: JSON | None = None) -> AtlasError:
+        return AtlasError(
+            403,
+            "ATLAS-403-00-001",
+            f"{token.user} is not authorized to perform {text}",
+            details,
+        )
 
     # ------------------------------------------------------------------ fault injection
 
@@ -194,16 +432,43 @@ class FakeAtlan:
 
         ``body=None`` sends an Atlas error body for status >= 400 and an empty body otherwise
         (so ``fail_next(200)`` is "200 with empty body"); pass ``body=b""`` for an empty error
-        body or any bytes/str/dict to send exactly that. ``retry_after`` sets the header.
+        body, :data:`GATEWAY_BODIES` for what a gateway sends, or any bytes/str/dict to send
+        exactly that. ``retry_after`` sets the header.
         """
         with self._lock:
             self._faults.append(_Fault(status, times, retry_after, path_contains, body))
+
+    def fail_randomly(
+        self,
+        rate: float,
+        statuses: tuple[int, ...] = (502, 429),
+        *,
+        seed: int = 0,
+        path_contains: str | None = None,
+        retry_after: float | None = 1.0,
+    ) -> None:
+        """Answer a share ``rate`` of matching requests with a gateway error (seeded).
+
+        Bodies are :data:`GATEWAY_BODIES` (not Atlas-shaped); 429s carry ``Retry-After``.
+        The request is not applied, as when the gateway answers instead of Atlas.
+        """
+        with self._lock:
+            self._random = _RandomFaults(
+                rate, statuses, random.Random(seed), path_contains, retry_after
+            )
+
+    @property
+    def injected_faults(self) -> int:
+        """How many random faults were answered so far."""
+        with self._lock:
+            return self._random.injected if self._random is not None else 0
 
     def reset_faults(self) -> None:
         """Drop pending faults and delays (the outage is over); state is kept."""
         with self._lock:
             self._faults.clear()
             self._delays.clear()
+            self._random = None
 
     def delay_next(self, seconds: float, times: int = 1, path_contains: str | None = None) -> None:
         """Sleep ``seconds`` before handling the next ``times`` matching requests (timeouts).
@@ -223,6 +488,17 @@ class FakeAtlan:
                 return item
         return None
 
+    def _take_random(self, path: str) -> _Fault | None:
+        r = self._random
+        if r is None or (r.path_contains is not None and r.path_contains not in path):
+            return None
+        if r.rng.random() >= r.rate:
+            return None
+        r.injected += 1
+        status = r.rng.choice(r.statuses)
+        retry_after = r.retry_after if status in (429, 503) else None
+        return _Fault(status, 1, retry_after, None, GATEWAY_BODIES.get(status, b""))
+
     # ------------------------------------------------------------------ inspection
 
     @property
@@ -232,15 +508,16 @@ class FakeAtlan:
             return list(self._log)
 
     def mutating_requests(self) -> list[RecordedRequest]:
-        """POST/PUT/DELETE requests except searches (indexsearch is a read)."""
+        """POST/PUT/DELETE requests except reads (index search, the permission evaluator)."""
         return [
             r
             for r in self.requests
-            if r.method in ("POST", "PUT", "DELETE") and not r.path.endswith("/indexsearch")
+            if r.method in ("POST", "PUT", "DELETE")
+            and not r.path.endswith(("/indexsearch", "/entity/evaluator"))
         ]
 
     def entity(self, type_name: str, qualified_name: str) -> JSON | None:
-        """A deep copy of the stored entity, or None."""
+        """A deep copy of the stored entity (the graph, not the search index), or None."""
         with self._lock:
             found = self._entities.get((type_name, qualified_name))
             return copy.deepcopy(found) if found else None
@@ -269,10 +546,7 @@ class FakeAtlan:
             found = self._entities.get((type_name, qualified_name))
             if found is None:
                 raise KeyError(f"{type_name} {qualified_name} not found")
-            cm = next(
-                (d for d in self._typedefs["businessMetadataDefs"] if d["displayName"] == set_name),
-                None,
-            )
+            cm = self._cm_def(set_name)
             if cm is None:
                 raise KeyError(f"custom metadata set {set_name!r} not defined")
             attr_names = {a["name"]: a.get("displayName", a["name"]) for a in cm["attributeDefs"]}
@@ -285,10 +559,26 @@ class FakeAtlan:
             defs = self._typedefs[_CATEGORY_KEYS[category.upper()]]
             return sorted(d.get("displayName") or d["name"] for d in defs)
 
+    def settle(self) -> None:
+        """Make every write visible to search now (as if the lag had passed)."""
+        with self._lock:
+            for _, _, key, snapshot in sorted(self._pending, key=lambda p: (p[0], p[1])):
+                self._index[key] = snapshot
+            self._pending.clear()
+
     def _tag_display_names(self) -> dict[str, str]:
         return {d["name"]: d["displayName"] for d in self._typedefs["classificationDefs"]}
 
-    # ------------------------------------------------------------------ seeding (as a person would)
+    def _tag_id(self, display_name: str) -> str:
+        return {v: k for k, v in self._tag_display_names().items()}[display_name]
+
+    def _cm_def(self, display_name: str) -> JSON | None:
+        return next(
+            (d for d in self._typedefs["businessMetadataDefs"] if d["displayName"] == display_name),
+            None,
+        )
+
+    # ------------------------------------------------------------------ people and admins
 
     def define_tag(self, display_name: str) -> str:
         """Create a tag definition directly; returns its hashed id."""
@@ -297,14 +587,88 @@ class FakeAtlan:
         )
         return str(body["classificationDefs"][0]["name"])
 
-    def add_entity(
-        self, type_name: str, qualified_name: str, attributes: JSON | None = None
+    def delete_tag(self, display_name: str) -> None:
+        """An admin deletes a tag: the definition goes, and so does the tag on every asset.
+
+        Defining it again (:meth:`define_tag`) gives it a new hashed id, which a pyatlan tag
+        cache filled before does not know.
+        """
+        with self._lock:
+            tag_id = self._tag_id(display_name)
+            self._typedefs["classificationDefs"] = [
+                d for d in self._typedefs["classificationDefs"] if d["name"] != tag_id
+            ]
+            for entity in self._entities.values():
+                kept = [c for c in entity["classifications"] if c["typeName"] != tag_id]
+                if len(kept) != len(entity["classifications"]):
+                    entity["classifications"] = kept
+                    self._touched(entity, "admin")
+
+    def add_custom_metadata_attribute(
+        self, set_name: str, display_name: str, type_name: str = "string"
     ) -> str:
-        """Create or merge an entity directly (e.g. a crawled table); returns its guid."""
+        """Another client adds an attribute to a custom metadata set; returns its hashed id."""
+        with self._lock:
+            cm = self._cm_def(set_name)
+            if cm is None:
+                raise KeyError(set_name)
+            attr = {
+                "name": _new_id(),
+                "displayName": display_name,
+                "typeName": type_name,
+                "isOptional": True,
+                "cardinality": "SINGLE",
+                "options": {
+                    "applicableEntityTypes": '["Asset"]',
+                    "maxStrLength": "100000000",
+                    "primitiveType": type_name,
+                },
+            }
+            cm["attributeDefs"].append(attr)
+            cm["version"] = int(cm.get("version") or 1) + 1
+            return str(attr["name"])
+
+    def add_entity(
+        self,
+        type_name: str,
+        qualified_name: str,
+        attributes: JSON | None = None,
+        *,
+        by: str = "crawler",
+    ) -> str:
+        """Create or merge an entity directly (a crawled table, a person's edit); its guid."""
         attrs = {"qualifiedName": qualified_name, "name": qualified_name.rsplit("/", 1)[-1]}
         attrs.update(attributes or {})
         with self._lock:
-            return str(self._upsert({"typeName": type_name, "attributes": attrs}, {})[1]["guid"])
+            key = (type_name, qualified_name)
+            entity = self._entities.get(key)
+            if entity is None:
+                entity = self._new_entity(type_name, qualified_name, by)
+                self._entities[key] = entity
+                self._by_guid[entity["guid"]] = key
+            for name, value in attrs.items():
+                if value is None:
+                    entity["attributes"].pop(name, None)
+                else:
+                    entity["attributes"][name] = value
+            self._touched(entity, by)
+            return str(entity["guid"])
+
+    def edit_as_person(
+        self,
+        type_name: str,
+        qualified_name: str,
+        *,
+        user_description: str | None = None,
+        by: str = "jane.doe",
+    ) -> None:
+        """What a person's edit in Atlan's UI does: it sets ``userDescription``, not
+        ``description`` (which crawlers and tools write)."""
+        with self._lock:
+            entity = self._entities[(type_name, qualified_name)]
+            if user_description is not None:
+                entity["attributes"]["userDescription"] = user_description
+            self._touched(entity, by)
 
     def add_tag(
         self,
@@ -314,28 +678,81 @@ class FakeAtlan:
         *,
         propagate: bool = False,
         propagated_from: str | None = None,
+        by: str = "jane.doe",
     ) -> None:
         """Attach tag ``tag_name`` (display name) directly, or as propagated from a guid."""
         with self._lock:
             found = self._entities[(type_name, qualified_name)]
-            tag_id = {v: k for k, v in self._tag_display_names().items()}[tag_name]
             found["classifications"].append(
                 self._classification(
-                    {"typeName": tag_id, "propagate": propagate},
+                    {"typeName": self._tag_id(tag_name), "propagate": propagate},
                     propagated_from or found["guid"],
                 )
             )
+            self._touched(found, by)
 
-    def remove_tag(self, type_name: str, qualified_name: str, tag_name: str) -> None:
+    def remove_tag(
+        self, type_name: str, qualified_name: str, tag_name: str, *, by: str = "jane.doe"
+    ) -> None:
         """Detach the direct tag ``tag_name`` (display name), as a person in the UI would."""
         with self._lock:
             found = self._entities[(type_name, qualified_name)]
-            tag_id = {v: k for k, v in self._tag_display_names().items()}[tag_name]
+            tag_id = self._tag_id(tag_name)
             found["classifications"] = [
                 c
                 for c in found["classifications"]
                 if not (c["typeName"] == tag_id and c["entityGuid"] == found["guid"])
             ]
+            self._touched(found, by)
+
+    def archive(self, type_name: str, qualified_name: str, *, by: str = "jane.doe") -> None:
+        """Archive an entity as a person (or a delete handler) would."""
+        with self._lock:
+            self._soft_delete_entity(self._entities[(type_name, qualified_name)], by)
+
+    # ------------------------------------------------------------------ the graph and the index
+
+    def _new_entity(self, type_name: str, qualified_name: str, user: str) -> JSON:
+        now = self.now_ms()
+        return {
+            "typeName": type_name,
+            "guid": str(uuid.uuid4()),
+            "status": "ACTIVE",
+            "attributes": {"qualifiedName": qualified_name},
+            "classifications": [],
+            "businessAttributes": {},
+            "createTime": now,
+            "updateTime": now,
+            "createdBy": user,
+            "updatedBy": user,
+        }
+
+    def _touched(self, entity: JSON, user: str, *, index: bool = True) -> None:
+        """A change in the graph: bump ``updateTime`` and queue it for the search index.
+
+        ``updateTime`` always moves forward, even when the clock stands still (a
+        :class:`FakeClock`), so that every change is newer than the one before.
+        """
+        entity.update(updateTime=max(self.now_ms(), int(entity["updateTime"]) + 1), updatedBy=user)
+        if index:
+            self._queue_index(entity)
+
+    def _queue_index(self, entity: JSON) -> None:
+        key = (entity["typeName"], entity["attributes"]["qualifiedName"])
+        self._seq += 1
+        self._pending.append(
+            (self.clock() + self.search_lag_s, self._seq, key, copy.deepcopy(entity))
+        )
+
+    def _catch_up(self) -> None:
+        """Move what the lag has let through into the search index."""
+        now = self.clock()
+        ready = [p for p in self._pending if p[0] <= now]
+        if not ready:
+            return
+        for _, _, key, snapshot in sorted(ready, key=lambda p: (p[0], p[1])):
+            self._index[key] = snapshot
+        self._pending = [p for p in self._pending if p[0] > now]
 
     # ------------------------------------------------------------------ request handling
 
@@ -349,23 +766,29 @@ class FakeAtlan:
             body: Any = json.loads(raw_body) if raw_body else None
         except ValueError:
             body = None
-        record = RecordedRequest(method, path, query, query_all, body)
+        auth = str(headers.get("authorization") or "")
+        api_key = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        record = RecordedRequest(method, path, query, query_all, body, api_key=api_key)
         with self._lock:
             self._log.append(record)
             delay = self._take(self._delays, path)
-            fault = self._take(self._faults, path)
+            fault = self._take(self._faults, path) or self._take_random(path)
+            token = self._tokens.get(api_key or "")
         if delay is not None:
             time.sleep(delay.seconds)
         if fault is not None:
             reply = self._fault_reply(fault)
-        elif headers.get("authorization") != f"Bearer {self.api_key}":
+        elif token is None:
             reply = _Reply.of_json(401, _error_body(401, "ATLAN-401-00-001", "Invalid API token"))
         else:
             try:
                 with self._lock:
-                    reply = self._route(method, path, query, query_all, body)
+                    self._catch_up()
+                    reply = self._route(token, method, path, query, query_all, body)
             except AtlasError as err:
-                reply = _Reply.of_json(err.status, _error_body(err.status, err.code, err.message))
+                reply = _Reply.of_json(
+                    err.status, _error_body(err.status, err.code, err.message, err.details)
+                )
         record.status = reply.status
         return reply
 
@@ -377,12 +800,14 @@ class FakeAtlan:
             body = _error_body(fault.status) if fault.status >= 400 else b""
         if isinstance(body, dict):
             body = json.dumps(body)
+            headers["Content-Type"] = "application/json"
         if isinstance(body, str):
             body = body.encode()
         return _Reply(fault.status, body, headers)
 
     def _route(
         self,
+        token: Token,
         method: str,
         path: str,
         query: dict[str, str],
@@ -396,46 +821,394 @@ class FakeAtlan:
             raise AtlasError(404, "ATLAS-404-00-001", f"fake Atlan: no route {method} {path}")
         rest = parts[2:]
         if rest == ["entity", "bulk"] and method == "POST":
-            return _Reply.of_json(200, self._bulk(query, body or {}))
+            return _Reply.of_json(200, self._bulk(token, query, body or {}))
         if rest == ["entity", "bulk"] and method == "DELETE":
-            return _Reply.of_json(200, self._soft_delete(query_all.get("guid", [])))
+            return _Reply.of_json(200, self._soft_delete(token, query_all.get("guid", [])))
+        if rest == ["entity", "evaluator"] and method == "POST":
+            return _Reply.of_json(200, self._evaluate(token, body or []))
         if rest == ["search", "indexsearch"] and method == "POST":
-            return _Reply.of_json(200, self._search(body or {}))
+            return _Reply.of_json(200, self._search(token, body or {}))
         if rest == ["types", "typedefs"]:
             if method == "GET":
                 return _Reply.of_json(200, self._get_typedefs(query_all.get("type", [])))
+            if not token.admin:
+                raise self._deny(token, "create type")
             if method == "POST":
                 return _Reply.of_json(200, self._create_typedefs(body or {}))
             if method == "PUT":
                 return _Reply.of_json(200, self._update_typedefs(body or {}))
         if rest[:3] == ["entity", "uniqueAttribute", "type"] and len(rest) == 4:
             qn = query.get("attr:qualifiedName", "")
+            entity = self._get_by_qn(rest[3], qn)
+            if not self._readable(token, entity):
+                raise self._deny(
+                    token,
+                    f"read entity: typeName={rest[3]}, uniqueAttributes={{qualifiedName:{qn}}}",
+                )
             if method == "GET":
-                return _Reply.of_json(200, self._entity_response(self._get_by_qn(rest[3], qn)))
+                return _Reply.of_json(200, self._entity_response(entity))
             if method == "PUT":
-                return _Reply.of_json(200, self._partial_update(rest[3], qn, body or {}))
+                return _Reply.of_json(200, self._partial_update(token, entity, body or {}))
         if rest[:2] == ["entity", "guid"] and len(rest) == 3 and method == "GET":
-            return _Reply.of_json(200, self._entity_response(self._get_by_guid(rest[2])))
+            entity = self._get_by_guid(rest[2])
+            if not self._readable(token, entity):
+                raise self._deny(token, f"read entity: guid={rest[2]}")
+            return _Reply.of_json(200, self._entity_response(entity))
         if (
             rest[:2] == ["entity", "guid"]
             and len(rest) == 5
             and rest[3] == "businessmetadata"
             and method == "POST"
         ):
-            self._set_custom_metadata(rest[2], rest[4], body or {})
+            self._set_custom_metadata(token, rest[2], rest[4], body or {})
             return _Reply(204, b"", {})
         raise AtlasError(404, "ATLAS-404-00-001", f"fake Atlan: no route {method} {path}")
 
-    # ------------------------------------------------------------------ entities
+    # ------------------------------------------------------------------ permissions
 
-    def _soft_delete(self, guids: list[str]) -> JSON:
-        """Archive (soft-delete) entities: status DELETED, kept in the store."""
-        deleted = []
+    def _readable(self, token: Token, entity: JSON) -> bool:
+        return self._allowed(
+            token, READ, entity["attributes"].get("qualifiedName", ""), _connection_of(entity)
+        )
+
+    def _evaluate(self, token: Token, requests: list[JSON]) -> list[JSON]:
+        """``POST entity/evaluator``: may this token do each action? (nothing changes)."""
+        out: list[JSON] = []
+        for req in requests:
+            action = str(req.get("action") or "")
+            if not action:
+                raise AtlasError(400, "ATLAS-400-00-029", "action is null")
+            mapped = _EVALUATOR_ACTIONS.get(action)
+            if mapped is None:
+                continue  # Atlas answers nothing for an action it does not know
+            if action.endswith("_CLASSIFICATION") and not req.get("classification"):
+                raise AtlasError(
+                    400, "ATLAS-400-00-029", f"classification needed for {action} authorization"
+                )
+            if action.startswith("RELATIONSHIP"):
+                ends = [
+                    (str(req.get("entityTypeEnd1")), str(req.get("entityIdEnd1") or "")),
+                    (str(req.get("entityTypeEnd2")), str(req.get("entityIdEnd2") or "")),
+                ]
+                allowed = all(self._relationship_end_ok(token, t, q) for t, q in ends)
+            else:
+                qn = str(req.get("entityId") or "")
+                type_name = str(req.get("typeName") or "")
+                entity = self._entities.get((type_name, qn))
+                if entity is None and req.get("entityGuid"):
+                    key = self._by_guid.get(str(req["entityGuid"]))
+                    entity = self._entities.get(key) if key else None
+                if entity is None and not (type_name and qn):
+                    raise AtlasError(
+                        400,
+                        "ATLAS-400-00-029",
+                        "requires entityGuid or typeName and qualifiedName for entity "
+                        "authorization",
+                    )
+                conn = _connection_of(entity) if entity else self._connection_for_qn(qn)
+                allowed = self._allowed(token, mapped, qn, conn)
+            answer = dict(req)
+            answer["allowed"] = allowed
+            if not allowed:
+                answer["errorCode"] = "ATLAS-403-00-001"
+            out.append(answer)
+        return out
+
+    def _connection_for_qn(self, qualified_name: str) -> str | None:
+        """The connection a not-yet-existing asset would belong to (its first 3 parts)."""
+        parts = qualified_name.split("/")
+        return "/".join(parts[:3]) if len(parts) >= 3 and parts[0] == "default" else None
+
+    def _relationship_end_ok(self, token: Token, type_name: str, qualified_name: str) -> bool:
+        entity = self._entities.get((type_name, qualified_name))
+        conn = _connection_of(entity) if entity else self._connection_for_qn(qualified_name)
+        return self._allowed(token, RELATIONSHIP_ADD, qualified_name, conn) or self._allowed(
+            token, UPDATE, qualified_name, conn
+        )
+
+    # ------------------------------------------------------------------ entities: writes
+
+    def _bulk(self, token: Token, query: dict[str, str], body: JSON) -> JSON:
+        """``POST entity/bulk``: validate and authorise everything, then apply (atomic)."""
+        tag_flags = [
+            _flag(query, f) for f in ("replaceClassifications", "replaceTags", "appendTags")
+        ]
+        if sum(tag_flags) > 1:
+            raise AtlasError(
+                400,
+                "ATLAS-400-00-029",
+                "Only one of [replaceClassifications, replaceTags, appendTags] can be true",
+            )
+        sent_entities: list[JSON] = body.get("entities") or []
+        if not sent_entities:
+            raise AtlasError(
+                400, "ATLAS-400-00-01A", "invalid parameters: no entities to create/update."
+            )
+        if len(sent_entities) > MAX_BULK_ENTITIES:
+            raise AtlasError(
+                400,
+                "ATLAS-400-00-212",
+                f"Request Error - Entities should be less than or equal to: {MAX_BULK_ENTITIES}",
+            )
+        for sent in sent_entities:
+            for name, value in (sent.get("attributes") or {}).items():
+                if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
+                    raise AtlasError(
+                        500,
+                        "ATLAS-500-00-001",
+                        json.dumps(
+                            [f"Attribute {name} exceeds limit of {MAX_ATTRIBUTE_CHARS} characters"]
+                        ),
+                    )
+        self._validate_bulk(sent_entities)
+        # Plan every entity on a copy first: authorisation and validation before any change.
+        planned: list[tuple[JSON, JSON | None, JSON, bool]] = []
+        in_request: dict[tuple[str, str], JSON] = {}
+        for sent in sent_entities:
+            attrs = sent.get("attributes") or {}
+            key = (sent["typeName"], attrs["qualifiedName"])
+            current = in_request.get(key) or self._entities.get(key)
+            after, changed = self._apply_to_copy(token, current, sent, query)
+            in_request[key] = after
+            planned.append((sent, current, after, changed))
+        mutated: dict[str, list[JSON]] = {}
+        assignments: dict[str, str] = {}
+        applied: list[JSON] = []
+        for sent, current, after, changed in planned:
+            key = (after["typeName"], after["attributes"]["qualifiedName"])
+            if str(sent.get("guid", "")).startswith("-"):
+                assignments[str(sent["guid"])] = after["guid"]
+            if not changed:
+                continue  # Atlas skips an upsert with no difference: not in mutatedEntities
+            restored = current is not None and current["status"] == "DELETED"
+            restored = restored and after["status"] == "ACTIVE"
+            self._entities[key] = after
+            self._by_guid[after["guid"]] = key
+            if current is None:
+                mutated.setdefault("CREATE", []).append(self._header(after, tags=False))
+            else:
+                self._touched(after, token.user, index=False)
+                if restored:
+                    header = self._header(current)  # Atlas answers the pre-restore header
+                    header["status"] = "ACTIVE"
+                else:
+                    header = self._header(after)
+                mutated.setdefault("UPDATE", []).append(header)
+            applied.append(after)
+        for entity in applied:  # second pass: all targets exist now
+            attrs = entity["attributes"]
+            for name, value in attrs.items():
+                attrs[name] = self._resolve_refs(value)
+            for other in self._link_ends(entity, token):
+                if other["guid"] not in {h["guid"] for hs in mutated.values() for h in hs}:
+                    mutated.setdefault("UPDATE", []).append(self._header(other))
+            self._queue_index(entity)
+        result: JSON = {"guidAssignments": assignments}
+        if mutated:
+            result["mutatedEntities"] = mutated
+        return result
+
+    def _link_ends(self, entity: JSON, token: Token) -> list[JSON]:
+        """A new Process touches its inputs and outputs (``updateTime`` bumped, in UPDATE)."""
+        ends: list[JSON] = []
+        for name in ("inputs", "outputs"):
+            for ref in _refs_in(entity["attributes"].get(name)):
+                key = self._by_guid.get(str(ref.get("guid")))
+                target = self._entities.get(key) if key else None
+                if target is not None and target is not entity:
+                    self._touched(target, token.user)
+                    ends.append(target)
+        return ends
+
+    def _apply_to_copy(
+        self, token: Token, current: JSON | None, sent: JSON, query: dict[str, str]
+    ) -> tuple[JSON, bool]:
+        """The entity after ``sent`` (a copy), and whether anything changed; authorised."""
+        type_name = sent["typeName"]
+        attrs = dict(sent.get("attributes") or {})
+        attrs.update(sent.get("relationshipAttributes") or {})
+        qn = attrs["qualifiedName"]
+        creating = current is None
+        entity = self._new_entity(type_name, qn, token.user) if creating else copy.deepcopy(current)
+        if creating and type_name == "Connection":
+            conn: str | None = qn
+        else:
+            conn = _connection_of(
+                {"typeName": type_name, "attributes": {**entity["attributes"], **attrs}}
+            )
+        if creating and not self._allowed(token, CREATE, qn, conn):
+            raise self._deny(token, f"create entity: type={type_name}")
+        stored = entity["attributes"]
+        for name, value in attrs.items():
+            if value is None:
+                stored.pop(name, None)
+            else:
+                stored[name] = self._resolve_refs(value)  # same target, same value
+        for name, refs in (sent.get("appendRelationshipAttributes") or {}).items():
+            have = stored.setdefault(name, [])
+            for ref in refs if isinstance(refs, list) else [refs]:
+                ref = self._resolve_refs(ref)
+                if ref not in have:
+                    have.append(ref)
+        if current is not None and current["status"] == "DELETED":
+            if sent.get("status") == "ACTIVE" or attrs.get("__state") == "ACTIVE":
+                entity["status"] = "ACTIVE"  # a restore; a plain upsert leaves it archived
+        self._apply_tags(entity, sent, query, creating)
+        business_before = copy.deepcopy(entity["businessAttributes"])
+        self._apply_business(entity, sent.get("businessAttributes"), query, creating)
+        changed = creating or _content(entity) != _content(current or {})
+        if not creating and changed:
+            if not self._allowed(token, UPDATE, qn, conn):
+                raise self._deny(token, f"update entity: type={type_name}")
+            for set_id in entity["businessAttributes"].keys() | business_before.keys():
+                if entity["businessAttributes"].get(set_id) != business_before.get(set_id):
+                    if not self._allowed(token, UPDATE_CM, qn, conn):
+                        raise self._deny(
+                            token,
+                            f"add/update business-metadata: guid={entity['guid']}, "
+                            f"business-metadata-name={set_id}",
+                        )
+        if type_name in ("Process", "ColumnProcess"):
+            for name in ("inputs", "outputs"):
+                for ref in _refs_in(stored.get(name)):
+                    unique = ref.get("uniqueAttributes") or {}
+                    end = (str(ref["typeName"]), str(unique.get("qualifiedName") or ""))
+                    if end[1] and not self._relationship_end_ok(token, *end):
+                        raise AtlasError(
+                            403,
+                            "ATLAS-403-00-001",
+                            f"{token.user} is not authorized to perform ",
+                            {"action": "RELATIONSHIP_ADD", "end1": entity["guid"], "end2": end[1]},
+                        )
+        if creating and type_name == "Connection":
+            token.created_connections.add(qn)
+        return entity, changed
+
+    def _apply_tags(self, entity: JSON, sent: JSON, query: dict[str, str], creating: bool) -> None:
+        guid, direct = entity["guid"], _tags(entity)
+        append = _flag(query, "appendTags")
+        if creating:
+            # On create the payload's tags are always added (appendTags: its additions).
+            incoming = sent.get("addOrUpdateClassifications") if append else None
+            incoming = incoming or sent.get("classifications") or []
+            direct = [self._classification(t, guid) for t in incoming]
+        elif append:
+            # getTagsDiffForAppend: removing an absent (or propagated) tag is ignored; adding
+            # a present one updates it; a tag both added and removed is removed.
+            drop = {t["typeName"] for t in sent.get("removeClassifications") or []}
+            add = [
+                t for t in sent.get("addOrUpdateClassifications") or [] if t["typeName"] not in drop
+            ]
+            replaced = {t["typeName"] for t in add}
+            direct = [c for c in direct if c["typeName"] not in drop | replaced]
+            direct += [self._classification(t, guid) for t in add]
+        elif _flag(query, "replaceTags") or _flag(query, "replaceClassifications"):
+            direct = [self._classification(t, guid) for t in sent.get("classifications") or []]
+        # else: tags on an update are ignored without a tag flag
+        entity["classifications"] = direct + _tags(entity, direct=False)
+
+    def _apply_business(
+        self, entity: JSON, business: Any, query: dict[str, str], creating: bool
+    ) -> None:
+        if not business and not _flag(query, "overwriteBusinessAttributes"):
+            return
+        if not creating and not _flag(query, "replaceBusinessAttributes"):
+            return  # pyatlan's "ignore custom metadata" mode: Atlas ignores it on updates
+        self._check_business_attributes(entity["typeName"], business or {})
+        business = self._known_attributes(business or {})
+        if creating:
+            FakeAtlan._merge_business(entity, business)
+            return
+        if _flag(query, "overwriteBusinessAttributes"):
+            entity["businessAttributes"] = {
+                set_id: {k: v for k, v in (values or {}).items() if v is not None}
+                for set_id, values in business.items()
+            }
+            return
+        FakeAtlan._merge_business(entity, business)
+
+    def _known_attributes(self, business: JSON) -> JSON:
+        """Atlas silently ignores attributes a known set does not define."""
+        sets = {d["name"]: d for d in self._typedefs["businessMetadataDefs"]}
+        return {
+            set_id: {
+                k: v
+                for k, v in (values or {}).items()
+                if k in {a["name"] for a in sets[set_id]["attributeDefs"]}
+            }
+            for set_id, values in business.items()
+            if set_id in sets
+        }
+
+    @staticmethod
+    def _merge_business(entity: JSON, business: JSON) -> None:
+        stored = entity["businessAttributes"]
+        for set_id, values in business.items():
+            current = stored.setdefault(set_id, {})
+            for attr_id, value in (values or {}).items():
+                if value is None or value == []:
+                    current.pop(attr_id, None)
+                else:
+                    current[attr_id] = value
+            if not current:
+                stored.pop(set_id)
+
+    def _partial_update(self, token: Token, entity: JSON, body: JSON) -> JSON:
+        sent = dict(body.get("entity") or {})
+        qn = entity["attributes"]["qualifiedName"]
+        if not self._allowed(token, UPDATE, qn, _connection_of(entity)):
+            raise self._deny(token, f"update entity: type={entity['typeName']}")
+        attrs = {**(sent.get("attributes") or {}), "qualifiedName": qn}
+        self._validate_bulk([{**sent, "typeName": entity["typeName"], "attributes": attrs}])
+        for name, value in (sent.get("attributes") or {}).items():
+            if value is None:
+                entity["attributes"].pop(name, None)
+            else:
+                entity["attributes"][name] = value
+        self._touched(entity, token.user)
+        return {"mutatedEntities": {"PARTIAL_UPDATE": [self._header(entity)]}}
+
+    def _set_custom_metadata(self, token: Token, guid: str, set_id: str, body: JSON) -> None:
+        entity = self._get_by_guid(guid)
+        qn = entity["attributes"]["qualifiedName"]
+        if not self._allowed(token, UPDATE_CM, qn, _connection_of(entity)):
+            raise self._deny(
+                token, f"add/update business-metadata: guid={guid}, business-metadata-name={set_id}"
+            )
+        self._check_business_attributes(entity["typeName"], {set_id: body})
+        self._merge_business(entity, self._known_attributes({set_id: body}))
+        self._touched(entity, token.user)
+
+    def _soft_delete(self, token: Token, guids: list[str]) -> JSON:
+        """Archive entities: status DELETED, kept in the store; unknown guids are skipped."""
+        entities = []
         for guid in guids:
-            entity = self._get_by_guid(guid)
-            entity["status"] = "DELETED"
-            deleted.append(self._header(entity))
-        return {"mutatedEntities": {"DELETE": deleted}}
+            key = self._by_guid.get(guid)
+            if key is None:
+                continue
+            entity = self._entities[key]
+            qn = entity["attributes"]["qualifiedName"]
+            if not self._allowed(token, DELETE, qn, _connection_of(entity)):
+                raise self._deny(token, f"delete entity: guid={guid}")
+            entities.append(entity)
+        deleted = []
+        for entity in entities:
+            if entity["status"] == "DELETED":
+                self._touched(entity, token.user)  # no entry, but updateTime moves
+                continue
+            self._soft_delete_entity(entity, token.user)
+            header = self._header(entity)
+            header["deleteHandler"] = "SOFT"
+            deleted.append(header)
+        return {"mutatedEntities": {"DELETE": deleted}} if deleted else {}
+
+    def _soft_delete_entity(self, entity: JSON, user: str) -> None:
+        entity["status"] = "DELETED"
+        if not self.tags_survive_archive:
+            entity["classifications"] = _tags(entity, direct=False)
+        self._touched(entity, user)
+
+    # ------------------------------------------------------------------ entities: reads
 
     def _get_by_qn(self, type_name: str, qualified_name: str) -> JSON:
         found = self._entities.get((type_name, qualified_name))
@@ -454,16 +1227,22 @@ class FakeAtlan:
             raise AtlasError(404, "ATLAS-404-00-005", f"Given instance guid {guid} is invalid")
         return self._entities[key]
 
-    @staticmethod
-    def _header(entity: JSON) -> JSON:
+    def _header(self, entity: JSON, *, tags: bool = True) -> JSON:
         attrs = entity["attributes"]
-        return {
+        header = {
             "typeName": entity["typeName"],
             "guid": entity["guid"],
             "status": entity["status"],
             "displayText": attrs.get("name"),
             "attributes": {"qualifiedName": attrs.get("qualifiedName"), "name": attrs.get("name")},
+            "createTime": entity["createTime"],
+            "updateTime": entity["updateTime"],
+            "createdBy": entity["createdBy"],
+            "updatedBy": entity["updatedBy"],
+            # A CREATE header is built before the tags of the same request are added.
+            "classifications": copy.deepcopy(entity["classifications"]) if tags else [],
         }
+        return header
 
     def _full(self, entity: JSON, attributes: Iterable[str] | None = None) -> JSON:
         out = copy.deepcopy(entity)
@@ -480,13 +1259,27 @@ class FakeAtlan:
         out["displayText"] = entity["attributes"].get("name")
         return out
 
+    def _scrubbed(self, entity: JSON) -> JSON:
+        """What search shows of an entity the token may not read (``scrubEntityHeader``)."""
+        out = {
+            k: copy.deepcopy(v)
+            for k, v in entity.items()
+            if k
+            in ("typeName", "guid", "status", "createTime", "updateTime", "createdBy", "updatedBy")
+        }
+        out["attributes"] = {k: v for k, v in entity["attributes"].items() if k in _UNSCRUBBED}
+        out["classifications"] = []
+        out["businessAttributes"] = {}
+        out["scrubbed"] = True
+        return out
+
     def _entity_response(self, entity: JSON) -> JSON:
         return {"entity": self._full(entity), "referredEntities": {}}
 
     def _classification(self, sent: JSON, entity_guid: str) -> JSON:
         if sent.get("typeName") not in self._tag_display_names():
             raise AtlasError(
-                404, "ATLAS-404-00-008", f"Given typename {sent.get('typeName')} was invalid"
+                404, "ATLAS-404-00-008", f"Given classification {sent.get('typeName')} was invalid"
             )
         tag: JSON = {
             "propagate": False,
@@ -498,19 +1291,55 @@ class FakeAtlan:
         tag.update(entityGuid=entity_guid, entityStatus="ACTIVE")
         return tag
 
-    def _check_business_attributes(self, business: Any) -> None:
+    def _check_business_attributes(self, type_name: str, business: Any) -> None:
+        """Atlas's ``validateBusinessAttributes``: 404 ``ATLAS-404-00-007``, first problem."""
         if not business:
             return
         sets = {d["name"]: d for d in self._typedefs["businessMetadataDefs"]}
+
+        def invalid(text: str) -> AtlasError:
+            return AtlasError(
+                404,
+                "ATLAS-404-00-007",
+                f"Invalid instance creation/updation parameters passed : {text}",
+            )
+
         for set_id, values in business.items():
-            if set_id not in sets:
-                raise AtlasError(400, "ATLAS-400-00-00A", f"{set_id}: invalid business metadata")
-            known = {a["name"] for a in sets[set_id]["attributeDefs"]}
-            for attr_id in values or {}:
-                if attr_id not in known:
-                    raise AtlasError(
-                        400, "ATLAS-400-00-00B", f"{set_id}.{attr_id}: invalid attribute"
+            definition = sets.get(set_id)
+            applicable = definition is not None and any(
+                self._applies(a, type_name) for a in definition["attributeDefs"]
+            )
+            if not applicable:
+                raise invalid(f"{set_id}: invalid business-metadata for entity type {type_name}")
+            assert definition is not None
+            attrs = {a["name"]: a for a in definition["attributeDefs"]}
+            for attr_id, value in (values or {}).items():
+                attr = attrs.get(attr_id)
+                if attr is None or value is None or not self._applies(attr, type_name):
+                    continue  # unknown attributes are silently ignored
+                field_name = f"{type_name}.{set_id}.{attr_id}"
+                if not _valid_value(str(attr.get("typeName") or "string"), value):
+                    raise invalid(
+                        f"{field_name}={value}: invalid value for type {attr.get('typeName')}"
                     )
+                limit = str((attr.get("options") or {}).get("maxStrLength") or "")
+                if limit.isdigit():
+                    items = value if isinstance(value, list) else [value]
+                    if any(len(str(v)) > int(limit) for v in items):
+                        raise invalid(
+                            f"{field_name}:  Business attribute-value exceeds maximum length limit"
+                        )
+
+    @staticmethod
+    def _applies(attr: JSON, type_name: str) -> bool:
+        raw = (attr.get("options") or {}).get("applicableEntityTypes")
+        if not raw:
+            return True
+        try:
+            types = set(json.loads(raw))
+        except ValueError:
+            return True
+        return bool(types & ({type_name} | _SUPER_TYPES))
 
     def _validate_bulk(self, entities: list[JSON]) -> None:
         """Check the whole request before changing anything (Atlas bulk is atomic)."""
@@ -528,21 +1357,22 @@ class FakeAtlan:
             for value in rel_values:
                 for ref in _refs_in(value):
                     self._check_ref(ref, in_request, placeholders)
-            for key in ("classifications", "addOrUpdateClassifications", "removeClassifications"):
+            for key in ("classifications", "addOrUpdateClassifications"):
                 for tag in e.get(key) or []:
                     self._classification(tag, "-")
-            self._check_business_attributes(e.get("businessAttributes"))
 
     def _check_ref(self, ref: JSON, in_request: set[Any], placeholders: set[str]) -> None:
         unique = ref.get("uniqueAttributes") or {}
         if unique.get("qualifiedName"):
+            # Typed references are not resolved to a subtype; archived ones are found.
             key = (ref["typeName"], unique["qualifiedName"])
             if key in in_request or key in self._entities:
                 return
             raise AtlasError(
                 404,
                 "ATLAS-404-00-00A",
-                f"Referenced entity {ref['typeName']}:{unique['qualifiedName']} is not found",
+                f"Referenced entity {_object_id(ref['typeName'], unique['qualifiedName'])} "
+                "is not found",
             )
         guid = str(ref.get("guid"))
         if guid not in placeholders and guid not in self._by_guid:
@@ -567,115 +1397,6 @@ class FakeAtlan:
             return [self._resolve_refs(v) for v in value]
         return value
 
-    def _upsert(self, sent: JSON, query: dict[str, str]) -> tuple[str, JSON]:
-        type_name = sent["typeName"]
-        attrs = dict(sent.get("attributes") or {})
-        attrs.update(sent.get("relationshipAttributes") or {})
-        key = (type_name, attrs["qualifiedName"])
-        now = int(time.time() * 1000)
-        entity = self._entities.get(key)
-        action = "UPDATE"
-        if entity is None:
-            action = "CREATE"
-            entity = {
-                "typeName": type_name,
-                "guid": str(uuid.uuid4()),
-                "status": "ACTIVE",
-                "attributes": {},
-                "classifications": [],
-                "businessAttributes": {},
-                "createTime": now,
-                "createdBy": "fake-atlan",
-            }
-            self._entities[key] = entity
-            self._by_guid[entity["guid"]] = key
-        entity.update(updateTime=now, updatedBy="fake-atlan")
-        stored = entity["attributes"]
-        for name, value in attrs.items():
-            if value is None:
-                stored.pop(name, None)
-            else:
-                stored[name] = value
-        for name, refs in (sent.get("appendRelationshipAttributes") or {}).items():
-            current = stored.setdefault(name, [])
-            current.extend(refs if isinstance(refs, list) else [refs])
-        self._apply_tags(entity, sent, query)
-        self._apply_business(entity, sent.get("businessAttributes"), query)
-        return action, entity
-
-    def _apply_tags(self, entity: JSON, sent: JSON, query: dict[str, str]) -> None:
-        guid, direct = entity["guid"], _tags(entity)
-        if _flag(query, "appendTags"):
-            drop = {t["typeName"] for t in sent.get("removeClassifications") or []}
-            drop |= {t["typeName"] for t in sent.get("addOrUpdateClassifications") or []}
-            direct = [c for c in direct if c["typeName"] not in drop]
-            direct += [
-                self._classification(t, guid) for t in sent.get("addOrUpdateClassifications") or []
-            ]
-        elif _flag(query, "replaceTags") or _flag(query, "replaceClassifications"):
-            direct = [self._classification(t, guid) for t in sent.get("classifications") or []]
-        entity["classifications"] = direct + _tags(entity, direct=False)
-
-    @staticmethod
-    def _apply_business(entity: JSON, business: Any, query: dict[str, str]) -> None:
-        if not _flag(query, "replaceBusinessAttributes"):
-            return  # pyatlan's "ignore custom metadata" mode
-        if _flag(query, "overwriteBusinessAttributes"):
-            entity["businessAttributes"] = {
-                set_id: {k: v for k, v in (values or {}).items() if v is not None}
-                for set_id, values in (business or {}).items()
-            }
-            return
-        FakeAtlan._merge_business(entity, business or {})
-
-    @staticmethod
-    def _merge_business(entity: JSON, business: JSON) -> None:
-        stored = entity["businessAttributes"]
-        for set_id, values in business.items():
-            current = stored.setdefault(set_id, {})
-            for attr_id, value in (values or {}).items():
-                if value is None or value == []:
-                    current.pop(attr_id, None)
-                else:
-                    current[attr_id] = value
-            if not current:
-                stored.pop(set_id)
-
-    def _bulk(self, query: dict[str, str], body: JSON) -> JSON:
-        sent_entities: list[JSON] = body.get("entities") or []
-        self._validate_bulk(sent_entities)
-        mutated: dict[str, list[JSON]] = {}
-        assignments: dict[str, str] = {}
-        touched: list[JSON] = []
-        for sent in sent_entities:
-            action, entity = self._upsert(sent, query)
-            touched.append(entity)
-            mutated.setdefault(action, []).append(self._header(entity))
-            if str(sent.get("guid", "")).startswith("-"):
-                assignments[str(sent["guid"])] = entity["guid"]
-        for entity in touched:  # second pass: all targets exist now
-            attrs = entity["attributes"]
-            for name, value in attrs.items():
-                attrs[name] = self._resolve_refs(value)
-        return {"mutatedEntities": mutated, "guidAssignments": assignments}
-
-    def _partial_update(self, type_name: str, qualified_name: str, body: JSON) -> JSON:
-        entity = self._get_by_qn(type_name, qualified_name)
-        sent = dict(body.get("entity") or {})
-        attrs = {**(sent.get("attributes") or {}), "qualifiedName": qualified_name}
-        self._validate_bulk([{**sent, "typeName": type_name, "attributes": attrs}])
-        for name, value in (sent.get("attributes") or {}).items():
-            if value is None:
-                entity["attributes"].pop(name, None)
-            else:
-                entity["attributes"][name] = value
-        return {"mutatedEntities": {"PARTIAL_UPDATE": [self._header(entity)]}}
-
-    def _set_custom_metadata(self, guid: str, set_id: str, body: JSON) -> None:
-        entity = self._get_by_guid(guid)
-        self._check_business_attributes({set_id: body})
-        self._merge_business(entity, {set_id: body})
-
     # ------------------------------------------------------------------ search
 
     def _field_values(self, entity: JSON, field: str) -> list[Any]:
@@ -690,6 +1411,8 @@ class FakeAtlan:
             return [*_SUPER_TYPES, entity["typeName"]]
         if name in ("__traitNames", "__propagatedTraitNames"):
             return [c["typeName"] for c in _tags(entity, direct=name == "__traitNames")]
+        if name in ("__modificationTimestamp", "updateTime"):
+            return [entity["updateTime"]]
         value = entity["attributes"].get(name)
         if value is None:
             return []
@@ -698,13 +1421,18 @@ class FakeAtlan:
     def _matches(self, entity: JSON, query: JSON) -> bool:
         (kind, spec), *_ = query.items()
         if kind == "bool":
+            shoulds = _as_list(spec.get("should"))
+            # Elasticsearch: "should" is optional beside filter/must unless a minimum is set.
+            required = spec.get("minimum_should_match")
+            if required is None:
+                required = 0 if spec.get("filter") or spec.get("must") else 1
             return (
                 all(self._matches(entity, q) for q in _as_list(spec.get("filter")))
                 and all(self._matches(entity, q) for q in _as_list(spec.get("must")))
                 and not any(self._matches(entity, q) for q in _as_list(spec.get("must_not")))
                 and (
-                    not spec.get("should")
-                    or any(self._matches(entity, q) for q in _as_list(spec.get("should")))
+                    not shoulds
+                    or sum(1 for q in shoulds if self._matches(entity, q)) >= int(required)
                 )
             )
         if kind == "match_all":
@@ -731,16 +1459,26 @@ class FakeAtlan:
             return any(isinstance(v, str) and v.startswith(prefix) for v in have)
         raise AtlasError(400, "ATLAS-400-00-0AF", f"fake Atlan: unsupported query {kind!r}")
 
-    def _search(self, body: JSON) -> JSON:
+    def _search(self, token: Token, body: JSON) -> JSON:
+        """Index search over the (lagging) index, with read permissions applied per hit."""
         dsl = body.get("dsl") or {}
         query = dsl.get("query") or {"match_all": {}}
-        hits = [e for e in self._entities.values() if self._matches(e, query)]
+        hits = []
+        for entity in self._index.values():
+            readable = self._readable(token, entity)
+            if not readable and self.read_restriction == "full":
+                continue
+            shown = entity if readable else self._scrubbed(entity)
+            if self._matches(shown, query):
+                hits.append(shown)
         if dsl.get("post_filter"):
             hits = [e for e in hits if self._matches(e, dsl["post_filter"])]
         for sort in reversed(_as_list(dsl.get("sort"))):
-            (field, order), *_ = sort.items()
+            (field_name, order), *_ = sort.items()
             reverse = isinstance(order, dict) and order.get("order") == "desc"
-            hits.sort(key=lambda e: [str(v) for v in self._field_values(e, field)], reverse=reverse)
+            hits.sort(
+                key=lambda e: [str(v) for v in self._field_values(e, field_name)], reverse=reverse
+            )
         start = int(dsl.get("from") or 0)
         size = int(dsl.get("size", 10) or 0)
         page = hits[start : start + size]
@@ -768,8 +1506,19 @@ class FakeAtlan:
                         raise AtlasError(
                             409, "ATLAS-409-00-001", f"Given type {label} already exists"
                         )
+                    for attr in d.get("attributeDefs") or []:
+                        if key == "businessMetadataDefs" and str(attr.get("typeName", "")).endswith(
+                            "string"
+                        ):
+                            if not (attr.get("options") or {}).get("maxStrLength"):
+                                raise AtlasError(
+                                    400,
+                                    "ATLAS-400-00-02B",
+                                    f"Mandatory field {attr.get('name')}.options.maxStrLength "
+                                    "has empty/null value",
+                                )
             created: JSON = {key: [] for key in _CATEGORY_KEYS.values()}
-            now = int(time.time() * 1000)
+            now = self.now_ms()
             for key, defs in incoming.items():
                 for sent in defs:
                     d = copy.deepcopy(sent)
@@ -811,6 +1560,31 @@ class FakeAtlan:
             {"id": rid, "name": name, "level": "workspace"} for name, rid in self.role_ids.items()
         ]
         return {"totalRecord": len(records), "filterRecord": len(records), "records": records}
+
+
+def _valid_value(type_name: str, value: Any) -> bool:
+    """Atlas's ``AtlasType.validateValue`` for the types custom metadata uses."""
+    type_name = type_name.lower()
+    if type_name.startswith("array<") and type_name.endswith(">"):
+        inner = type_name[len("array<") : -1]
+        return isinstance(value, list) and all(_valid_value(inner, v) for v in value)
+    if type_name in _INT_RANGES:
+        lo, hi = _INT_RANGES[type_name]
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                return False
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return isinstance(value, int) and lo <= value <= hi
+    if type_name in ("float", "double"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if type_name == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    return True  # strings: anything stringifies
 
 
 def _as_list(value: Any) -> list[Any]:

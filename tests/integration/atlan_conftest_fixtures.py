@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.atlan_server import FakeAtlan
+from tests.atlan_server import FakeAtlan, FakeClock
 
 if TYPE_CHECKING:
     from pyatlan.client.atlan import AtlanClient
 
 API_KEY = "test-key"
+#: The search lag the write-path tests run with (Atlan's search is near-real-time).
+SEARCH_LAG_S = 5.0
 
 
 def make_atlan_client(
@@ -79,3 +81,16 @@ def atlan_client(atlan_server: FakeAtlan) -> Iterator[AtlanClient]:
         yield client
     finally:
         close_atlan_client(client)
+
+
+@pytest.fixture
+def atlan_clock(atlan_server: FakeAtlan, atlan_client: AtlanClient) -> FakeClock:
+    """A clock shared by the fake Atlan and the code under test, with search lag on.
+
+    Writes show up in search ``SEARCH_LAG_S`` seconds (of this clock) after they happen;
+    tests move the clock instead of sleeping.
+    """
+    clock = FakeClock()
+    atlan_server.clock = clock
+    atlan_server.search_lag_s = SEARCH_LAG_S
+    return clock

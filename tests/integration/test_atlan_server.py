@@ -232,9 +232,17 @@ def test_bulk_save_creates_then_updates_and_merges_attributes(
     bucket_guid = _stored(atlan_server, "S3Bucket", BUCKET_QN)["guid"]
     assert stored["attributes"]["bucket"]["guid"] == bucket_guid
 
-    again = atlan_client.asset.save([_object("customers.csv", s3_object_size=1234)])
-    assert [a.guid for a in again.assets_updated(S3Object)] == [stored["guid"]]
-    assert not again.assets_created(S3Object)
+    # An unchanged upsert changes nothing: Atlas leaves it out of mutatedEntities (but
+    # still assigns its guid), and its updateTime stays.
+    unchanged = _object("customers.csv", s3_object_size=1234, description="by the scanner")
+    again = atlan_client.asset.save([unchanged])
+    assert not again.assets_updated(S3Object) and not again.assets_created(S3Object)
+    assert again.guid_assignments[unchanged.guid] == stored["guid"]
+    assert (
+        _stored(atlan_server, "S3Object", obj.qualified_name)["updateTime"] == stored["updateTime"]
+    )
+    changed = atlan_client.asset.save([_object("customers.csv", s3_object_size=99)])
+    assert [a.guid for a in changed.assets_updated(S3Object)] == [stored["guid"]]
 
     # Only sent attributes change; an explicit None clears.
     update = S3Object.updater(qualified_name=obj.qualified_name, name="customers.csv")
@@ -242,7 +250,7 @@ def test_bulk_save_creates_then_updates_and_merges_attributes(
     update.s3_e_tag = "abc"
     atlan_client.asset.save([update])
     attrs = _stored(atlan_server, "S3Object", obj.qualified_name)["attributes"]
-    assert attrs["s3ObjectSize"] == 1234 and attrs["s3ETag"] == "abc"
+    assert attrs["s3ObjectSize"] == 99 and attrs["s3ETag"] == "abc"
     assert attrs["description"] == "by the scanner" and "userDescription" not in attrs
 
     # Partial update by unique attribute (PUT), e.g. the certificate helper.
@@ -494,3 +502,110 @@ def test_read_timeout_is_retried(atlan_server: FakeAtlan) -> None:
     assert atlan_client_response.mutated_entities is not None
     assert len(atlan_server.mutating_requests()) == 2
     assert atlan_server.entity("S3Bucket", BUCKET_QN)
+
+
+# --------------------------------------------------------------------- Atlas semantics
+
+
+def test_archive_then_plain_upsert_stays_archived_until_status_active(
+    atlan_client: AtlanClient, atlan_server: FakeAtlan
+) -> None:
+    from pyatlan.model.enums import EntityStatus
+
+    define_tags(atlan_server, "PII")
+    (qn,) = _seed_objects(atlan_client, "gone.csv")
+    tagged = S3Object.updater(qualified_name=qn, name="gone.csv")
+    tagged.add_or_update_classifications = [_tag("PII")]
+    atlan_client.asset.save([tagged], append_atlan_tags=True)
+    guid = _stored(atlan_server, "S3Object", qn)["guid"]
+    atlan_client.asset.delete_by_guid(guid)
+    assert _stored(atlan_server, "S3Object", qn)["status"] == "DELETED"
+    assert atlan_server.tag_names("S3Object", qn) == []  # Cassandra tag store: dropped
+    atlan_client.asset.save([_object("gone.csv", s3_object_size=5)])
+    stored = _stored(atlan_server, "S3Object", qn)
+    assert stored["status"] == "DELETED" and stored["attributes"]["s3ObjectSize"] == 5
+    restore = S3Object.updater(qualified_name=qn, name="gone.csv")
+    restore.status = EntityStatus.ACTIVE
+    response = atlan_client.asset.save([restore])
+    assert [a.guid for a in response.assets_updated(S3Object)] == [guid]  # no RESTORE kind
+    assert _stored(atlan_server, "S3Object", qn)["status"] == "ACTIVE"
+    # Deleting twice is no error and reports nothing the second time.
+    atlan_client.asset.delete_by_guid(guid)
+    assert atlan_client.asset.get_by_guid(guid, asset_type=S3Object).status == EntityStatus.DELETED
+
+
+def define_tags(server: FakeAtlan, *names: str) -> None:
+    for name in names:
+        server.define_tag(name)
+
+
+def test_search_lags_behind_writes_while_reads_by_name_do_not(
+    atlan_client: AtlanClient, atlan_server: FakeAtlan
+) -> None:
+    from tests.atlan_server import FakeClock
+
+    clock = FakeClock()
+    atlan_server.clock = clock
+    atlan_server.search_lag_s = 5.0
+    (qn,) = _seed_objects(atlan_client, "late.csv")
+
+    def searched() -> list[str]:
+        search = (
+            FluentSearch()
+            .where(CompoundQuery.asset_type(S3Object))
+            .where(S3Object.QUALIFIED_NAME.eq(qn))
+        )
+        return [str(a.qualified_name) for a in search.execute(client=atlan_client)]
+
+    assert searched() == []
+    assert atlan_client.asset.get_by_qualified_name(qn, S3Object).qualified_name == qn
+    clock.advance(5)
+    assert searched() == [qn]
+    found = next(
+        iter(FluentSearch().where(S3Object.QUALIFIED_NAME.eq(qn)).execute(client=atlan_client))
+    )
+    assert found.update_time is not None and found.status is not None
+
+
+def test_unreadable_assets_are_scrubbed_or_hidden_in_search(
+    atlan_client: AtlanClient, atlan_server: FakeAtlan
+) -> None:
+    define_tags(atlan_server, "PII")
+    (qn,) = _seed_objects(atlan_client, "private.csv")
+    atlan_server.add_tag("S3Object", qn, "PII")
+    atlan_server.add_token("reader-key")
+    reader = _atlan.make_atlan_client(atlan_server, api_key="reader-key")
+    try:
+        search = (
+            FluentSearch()
+            .where(S3Object.QUALIFIED_NAME.eq(qn))
+            .include_on_results(S3Object.S3OBJECT_SIZE)
+        )
+        (scrubbed,) = list(search.execute(client=reader))
+        assert scrubbed.scrubbed and scrubbed.s3_object_size is None and not scrubbed.atlan_tags
+        atlan_server.read_restriction = "full"
+        assert list(search.execute(client=reader)) == []
+        from pyatlan.errors import PermissionError as AtlanPermissionError
+
+        with pytest.raises(AtlanPermissionError, match="ATLAS-403-00-001"):
+            reader.asset.get_by_qualified_name(qn, S3Object)
+    finally:
+        _atlan.close_atlan_client(reader)
+
+
+def test_only_one_tag_flag_and_bad_custom_metadata_values_are_refused(
+    atlan_client: AtlanClient, atlan_server: FakeAtlan
+) -> None:
+    from pyatlan.errors import InvalidRequestError
+
+    _create_scan_set(atlan_client)
+    (qn,) = _seed_objects(atlan_client, "flags.csv")
+    update = S3Object.updater(qualified_name=qn, name="flags.csv")
+    with pytest.raises(InvalidRequestError, match="ATLAS-400-00-029"):
+        atlan_client.asset.save([update], replace_atlan_tags=True, append_atlan_tags=True)
+    cma = update.get_custom_metadata(client=atlan_client, name="Data Scan")
+    cma["Row Count"] = 3_000_000_000
+    update.set_custom_metadata(client=atlan_client, custom_metadata=cma)
+    with pytest.raises(NotFoundError, match="invalid value for type int"):
+        atlan_client.asset.save_merging_cm([update])
+    assert "Row Count" not in atlan_server.custom_metadata("S3Object", qn, "Data Scan")
