@@ -10,6 +10,7 @@ entity names only.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -98,6 +99,10 @@ class CurrentObject:
 
     :param direct_tags: names of tags attached to the object itself (propagated ones are
         excluded: they belong to an upstream asset).
+    :param status: ``ACTIVE`` or ``DELETED`` (archived).
+    :param update_time_ms: when Atlan last changed the asset (epoch ms, Atlan's clock), as
+        the search index shows it; search lags behind writes.
+    :param updated_by: who made that change.
     """
 
     qualified_name: str
@@ -106,6 +111,9 @@ class CurrentObject:
     description: str | None
     user_description: str | None
     direct_tags: frozenset[str]
+    status: str = "ACTIVE"
+    update_time_ms: int | None = None
+    updated_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +124,24 @@ class WrittenState:
         person's.
     :param tags: the tags it applied (a person's tags are the others).
     :param custom_metadata_hash: sha256 of the custom metadata values it wrote.
+    :param guid: the asset's guid, from the write response.
+    :param written_at: when the last write was confirmed (this machine's clock).
+    :param attributes_hash: sha256 of the technical attributes it wrote.
+    :param status: ``ACTIVE``, or ``DELETED`` once s3-enricher archived the asset.
+    :param object_uri: the S3 object the asset stands for.
+    :param prefix_qn: the ``S3Prefix`` (dataset) the object was linked to.
     """
 
     qualified_name: str
     description_hash: str | None = None
     tags: frozenset[str] = frozenset()
     custom_metadata_hash: str | None = None
+    guid: str | None = None
+    written_at: datetime | None = None
+    attributes_hash: str | None = None
+    status: str = "ACTIVE"
+    object_uri: str | None = None
+    prefix_qn: str | None = None
 
 
 @dataclass(slots=True)
@@ -129,6 +149,10 @@ class ObjectPlan:
     """The writes for one object; empty when Atlan already matches.
 
     :param create: the object does not exist yet (a full upsert).
+    :param restore: the asset is archived in Atlan and the object exists again: the write
+        carries ``status: ACTIVE`` (a plain upsert would leave it archived).
+    :param adopted: an asset of the same object under another name (Atlan's crawler, an
+        older naming) was found and is updated instead of creating a duplicate.
     :param attributes: attributes to set (changed ones only, when it exists).
     :param description: the description to write, or ``None`` to leave it.
     :param add_tags: tags to append.
@@ -144,6 +168,9 @@ class ObjectPlan:
     bucket: str
     prefix: str
     create: bool = False
+    restore: bool = False
+    adopted: bool = False
+    key: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
     add_tags: frozenset[str] = frozenset()
@@ -160,6 +187,7 @@ class ObjectPlan:
         """Whether phase 1 (the asset itself) has anything to send."""
         return (
             self.create
+            or self.restore
             or bool(self.attributes)
             or self.description is not None
             or self.custom_metadata is not None

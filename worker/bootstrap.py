@@ -133,6 +133,7 @@ def build_lineage_writer(
         settings.lineage,
         writer.connection_qualified_name,
         client_factory=client,
+        objects=writer.state,
     )
 
 

@@ -17,9 +17,13 @@ into reports, since it may quote data.
     │   └── SourceNotFound              no         a local path or prefix that does not exist
     ├── StoreUnavailable                yes        S3 5xx / throttling / timeouts for one object
     ├── CatalogWriteError               -          an Atlan write; the plan goes to the outbox
-    │   ├── CatalogUnavailable          yes        429/5xx after retries, timeouts, network
-    │   ├── CatalogAuthError            no         API key rejected or not permitted (401/403)
-    │   └── CatalogRejected             no         the request itself is wrong (400/404/409)
+    │   ├── CatalogUnavailable          yes        429/5xx (gateway pages too) after retries,
+    │   │                                          timeouts, network; carries Retry-After
+    │   ├── CatalogAuthError            no         API key rejected or expired (401): stops all
+    │   └── CatalogRejected             no         this request is wrong (400/404/409): per asset
+    │       ├── CatalogPermissionDenied no         403 for one asset or edge; names the grant
+    │       └── CatalogDefinitionMissing no        a tag or custom metadata attribute is not
+    │                                              defined in Atlan (after a cache refresh)
     ├── ReviewError                     -          steward review (web UI, API, CLI)
     │   ├── SuggestionNotFound          no         no suggestion/user with that id/name (404)
     │   ├── InvalidDecision             no         e.g. a rejection without a reason (400/409)
@@ -85,22 +89,54 @@ class CatalogWriteError(EnrichmentError):
 
 
 class CatalogUnavailable(CatalogWriteError):
-    """Atlan did not answer usefully within the retry budget (429, 5xx, timeout, network)."""
+    """Atlan did not answer usefully within the retry budget (429, 5xx, timeout, network).
+
+    :ivar retry_after_s: what Atlan (or its gateway) asked for in ``Retry-After``, if anything;
+        whoever retries waits at least this long.
+    """
 
     kind = "catalog_unavailable"
     retryable = True
 
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
 
 class CatalogAuthError(CatalogWriteError):
-    """Atlan rejected the API key, or the key lacks a permission."""
+    """Atlan rejected the API key itself (401): nothing can be written with it."""
 
     kind = "catalog_auth_error"
 
 
 class CatalogRejected(CatalogWriteError):
-    """Atlan rejected the request (bad payload, missing referenced asset, conflict)."""
+    """Atlan rejected the request (bad payload, missing referenced asset, conflict).
+
+    Rejections are about the assets in the request: a batch that is rejected is split so
+    that the one bad asset is reported alone and the others land.
+    """
 
     kind = "catalog_rejected"
+
+
+class CatalogPermissionDenied(CatalogRejected):
+    """Atlan answered 403 for an asset or edge: the token's personas do not grant the action.
+
+    The message names the action and the persona permission to grant; the rest of the write
+    goes on.
+    """
+
+    kind = "catalog_permission_denied"
+
+
+class CatalogDefinitionMissing(CatalogRejected):
+    """A tag or custom metadata attribute s3-enricher writes is not defined in Atlan.
+
+    Raised only after the pyatlan caches were refreshed and the write retried once; every
+    asset would fail the same way, so the write stops splitting batches.
+    """
+
+    kind = "catalog_definition_missing"
 
 
 class BucketNotFound(RunError):

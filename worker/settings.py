@@ -135,6 +135,24 @@ class AtlanSettings(_Section):
     connection_qualified_name: str | None = Field(
         None, description="Use this S3 connection (default/s3/<epoch>) instead of looking it up."
     )
+    connection_admin_role: str = Field(
+        "$admin", description="Role made admin of the S3 connection `atlan init` creates."
+    )
+    s3_naming: Literal["arn", "path"] = Field(
+        "arn",
+        description=(
+            "Qualified names of S3 assets: 'arn' ({connection}/arn:aws:s3:::bucket/key, as "
+            "Atlan's S3 crawler names them) or 'path' ({connection}/bucket/key)."
+        ),
+    )
+    search_lag_s: float = Field(
+        60.0,
+        ge=0,
+        description=(
+            "How long Atlan's search may lag behind a write. Within it, s3-enricher trusts "
+            "what it wrote over what search shows (no false 'removed by a person')."
+        ),
+    )
     umbrella_tag: str = "PII"
     tags: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_TAGS), description="Atlan tag name per entity."

@@ -1,8 +1,9 @@
 """The Atlan writer through real pyatlan against the fake Atlan server: state after each scenario.
 
-Scenarios from the issue: first scan, unchanged re-scan (no mutating request), changed object,
-a person's tag and description left alone, outage then flush, two workers initialising at once,
-batches of at most 20 assets.
+Search lags behind writes here (``atlan_clock``: 5 s of a clock the tests move), as in Atlan.
+Scenarios: first scan, unchanged re-scan (no mutating request), changed object, a person's tag
+and description left alone, outage then flush, two workers initialising at once, batches of at
+most 20 assets. The behaviours a kinder fake used to hide are in ``test_atlan_fidelity.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from models import (
     TableSample,
 )
 from models.plan import DesiredObject
-from tests.atlan_server import FakeAtlan
+from tests.atlan_server import FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
 from worker.atlan.plan import desired_object
 from worker.atlan.writer import AtlanCatalogWriter
@@ -38,6 +39,7 @@ from worker.settings import AtlanSettings
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
+atlan_clock = _atlan.atlan_clock
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 SETTINGS = AtlanSettings(enabled=True, batch_size=20)
@@ -75,15 +77,20 @@ def _desired(key: str, **kw: Any) -> DesiredObject:
 
 
 @pytest.fixture
-def writer(atlan_client: Any, tmp_path: Path) -> AtlanCatalogWriter:
+def writer(atlan_client: Any, atlan_clock: FakeClock, tmp_path: Path) -> AtlanCatalogWriter:
     state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / 'c.db'}"))
-    w = AtlanCatalogWriter(SETTINGS, state, client=atlan_client)
+    w = AtlanCatalogWriter(SETTINGS, state, client=atlan_client, clock=atlan_clock.datetime)
     w.init()
     return w
 
 
+def _later(clock: FakeClock) -> None:
+    """Past the writer's lag window: search now shows every write, people's included."""
+    clock.advance(SETTINGS.search_lag_s + 1)
+
+
 def _qn(writer: AtlanCatalogWriter, key: str) -> str:
-    return f"{writer.connection_qualified_name()}/lake/{key}"
+    return writer.naming().object("lake", key)
 
 
 def test_init_is_idempotent(writer: AtlanCatalogWriter, atlan_server: FakeAtlan) -> None:
@@ -113,7 +120,7 @@ def test_first_scan_unchanged_rescan_and_changed_object(
     assert sorted(atlan_server.tag_names("S3Object", _qn(writer, "b.csv"))) == ["PII", "PII SSN"]
     cm = atlan_server.custom_metadata("S3Object", qn, "s3-enricher")
     assert cm["Column findings"] == ["col → EMAIL_ADDRESS 0.98, 95% of 500 sampled"]
-    assert atlan_server.entity("S3Bucket", f"{writer.connection_qualified_name()}/lake")
+    assert atlan_server.entity("S3Bucket", writer.naming().bucket("lake"))
 
     # Unchanged re-scan: reads only.
     before = len(atlan_server.mutating_requests())
@@ -129,12 +136,17 @@ def test_first_scan_unchanged_rescan_and_changed_object(
     assert atlan_server.entity("S3Object", qn)["attributes"]["s3ETag"] == "e2"  # type: ignore[index]
 
 
-def test_people_are_left_alone(writer: AtlanCatalogWriter, atlan_server: FakeAtlan) -> None:
+def test_people_are_left_alone(
+    writer: AtlanCatalogWriter, atlan_server: FakeAtlan, atlan_clock: FakeClock
+) -> None:
     writer.write([_desired("c.csv")])
     qn = _qn(writer, "c.csv")
+    atlan_clock.advance(10)
     atlan_server.define_tag("Finance")
     atlan_server.add_tag("S3Object", qn, "Finance")
-    atlan_server.add_entity("S3Object", qn, {"description": "Curated by the data team"})
+    # Another tool (not a person: people edit userDescription) rewrites description.
+    atlan_server.add_entity("S3Object", qn, {"description": "Curated by the data team"}, by="etl")
+    _later(atlan_clock)
     # The next scan finds an SSN column instead of e-mails.
     report = writer.write([_desired("c.csv", etag="e9", entity="US_SSN")])
     assert report.error is None
@@ -186,13 +198,16 @@ def test_rejected_key_is_a_clear_error(atlan_server: FakeAtlan, tmp_path: Path) 
 
 
 def test_two_workers_initialise_at_once(atlan_server: FakeAtlan, tmp_path: Path) -> None:
+    """Both see no connection in search (it lags); the shared catalog makes one create it."""
     atlan_server.reset()
+    atlan_server.search_lag_s = 30.0
     errors: list[BaseException] = []
     conns: list[str] = []
+    _ = SqlLocalCatalog(f"sqlite:///{tmp_path / 'shared.db'}").engine  # migrate once
 
     def run(i: int) -> None:
         client = _atlan.make_atlan_client(atlan_server)
-        state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / f'w{i}.db'}"))
+        state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / 'shared.db'}"))
         try:
             w = AtlanCatalogWriter(SETTINGS.model_copy(), state, client=client)
             w.init()
@@ -211,6 +226,7 @@ def test_two_workers_initialise_at_once(atlan_server: FakeAtlan, tmp_path: Path)
     names = atlan_server.typedef_names("CLASSIFICATION")
     assert len(names) == len(set(names))  # no duplicate tag definitions
     assert len(set(conns)) == 1  # both settle on one connection
+    assert len(atlan_server.entities("Connection")) == 1
 
 
 def test_init_adds_attributes_a_newer_version_needs(

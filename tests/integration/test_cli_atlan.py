@@ -60,7 +60,7 @@ def test_scan_writes_to_atlan_and_rescan_sends_nothing(
     qn = obj["attributes"]["qualifiedName"]
     assert obj["attributes"]["awsRegion"] == "us-east-1"
     assert obj["attributes"]["s3ObjectSize"] == len(data["good/customers.parquet"])
-    assert qn.endswith(f"/{bucket}/crm/customers.parquet")
+    assert qn.endswith(f"/arn:aws:s3:::{bucket}/crm/customers.parquet")  # Atlan's naming
     tags = set(atlan_server.tag_names("S3Object", qn))
     assert {"PII", "PII Email", "PII SSN"} <= tags
     for secret in SECRETS:  # no sampled value reached Atlan

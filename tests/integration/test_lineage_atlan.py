@@ -39,7 +39,7 @@ S3_ORDERS = Dataset.s3("lake", "exports/orders/")
 PG_CUSTOMERS_QN = f"{PG}/appdb/public/customers"
 SF_CUSTOMERS_QN = f"{SF}/ANALYTICS/PUBLIC/CUSTOMERS"
 SF_ORDERS_QN = f"{SF}/ANALYTICS/PUBLIC/ORDERS"
-PREFIX_QN = f"{S3}/lake/exports/customers"
+PREFIX_QN = f"{S3}/arn:aws:s3:::lake/exports/customers"
 
 UNLOAD = (
     "COPY (SELECT id, sha2(email) AS email_hash FROM customers) TO 's3://lake/exports/customers/'"
@@ -82,7 +82,7 @@ def _seed_table(server: FakeAtlan, qn: str, columns: list[str]) -> None:
 def seeded(atlan_server: FakeAtlan, atlan_client: Any) -> FakeAtlan:
     """Crawled-looking tables and columns, the S3 connection and bucket."""
     atlan_server.add_entity("Connection", S3, {"name": "s3-enricher", "connectorName": "s3"})
-    atlan_server.add_entity("S3Bucket", f"{S3}/lake", {"connectionQualifiedName": S3})
+    atlan_server.add_entity("S3Bucket", f"{S3}/arn:aws:s3:::lake", {"connectionQualifiedName": S3})
     _seed_table(atlan_server, PG_CUSTOMERS_QN, ["id", "email"])
     _seed_table(atlan_server, f"{PG}/appdb/public/orders", ["id", "total"])
     _seed_table(atlan_server, SF_CUSTOMERS_QN, ["ID", "EMAIL"])
@@ -127,9 +127,12 @@ def test_chain_writes_processes_prefix_and_composed_columns(
     assert prefix is not None
     attrs = prefix["attributes"]
     assert attrs["name"] == "customers" and attrs["connectorName"] == "s3"
-    assert attrs["s3BucketName"] == "lake" and attrs["s3BucketQualifiedName"] == f"{S3}/lake"
+    assert (
+        attrs["s3BucketName"] == "lake"
+        and attrs["s3BucketQualifiedName"] == f"{S3}/arn:aws:s3:::lake"
+    )
     assert attrs["connectionQualifiedName"] == S3
-    assert _refs(prefix, "s3Bucket") == [("S3Bucket", f"{S3}/lake")]
+    assert _refs(prefix, "s3Bucket") == [("S3Bucket", f"{S3}/arn:aws:s3:::lake")]
 
     # One process per hop (not per partition), QN = {connection}/{process_id}.
     assert len(seeded.entities("Process")) == 2
@@ -224,7 +227,7 @@ def test_missing_snowflake_table_is_reported_and_the_rest_lands(
 def test_single_object_dataset_references_the_s3_object(
     writer: AtlanLineageWriter, seeded: FakeAtlan
 ) -> None:
-    obj_qn = f"{S3}/lake/exports/customers.csv"
+    obj_qn = f"{S3}/arn:aws:s3:::lake/exports/customers.csv"
     seeded.add_entity("S3Object", obj_qn, {"s3BucketName": "lake"})
     edge = _load(Dataset.s3("lake", "exports/customers.csv"))
     report = writer.write([edge])
@@ -252,7 +255,10 @@ def test_qualified_names_and_unconfigured_connection(
         "Column",
         f"{SF_CUSTOMERS_QN}/MixedCase",
     )
-    assert writer.qualified_name(Dataset.parse("s3://lake")) == ("S3Bucket", f"{S3}/lake")
+    assert writer.qualified_name(Dataset.parse("s3://lake")) == (
+        "S3Bucket",
+        f"{S3}/arn:aws:s3:::lake",
+    )
 
     no_snowflake = LineageSettings(postgres_connection_qualified_name=PG)
     writer = AtlanLineageWriter(ATLAN, no_snowflake, lambda: S3, client=atlan_client)
@@ -357,3 +363,63 @@ def test_approved_lineage_evidence_tags_table_columns(
     assert column is not None
     meanings = column["attributes"]["meanings"]
     assert [m["uniqueAttributes"]["qualifiedName"] for m in meanings] == ["Email@Glossary"]
+
+
+def test_a_prefix_is_linked_to_the_objects_the_s3_writer_wrote(
+    atlan_client: Any, seeded: FakeAtlan, tmp_path: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from models.plan import WrittenState
+    from worker.catalog.atlan_state import SqlAtlanState
+    from worker.catalog.sql import SqlLocalCatalog
+
+    state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / 'c.db'}"))
+    now = datetime.now(UTC)
+    written = []
+    for key in ("exports/customers/dt=1/a.parquet", "exports/customers/dt=2/b.parquet",
+                "exports/other/c.parquet"):  # fmt: skip
+        qn = f"{S3}/arn:aws:s3:::lake/{key}"
+        guid = seeded.add_entity(
+            "S3Object", qn, {"s3BucketName": "lake", "connectionQualifiedName": S3}
+        )
+        written.append(WrittenState(qn, guid=guid, written_at=now, object_uri=f"s3://lake/{key}"))
+    state.save_written_states(written)
+    writer = AtlanLineageWriter(ATLAN, LINEAGE, lambda: S3, client=atlan_client, objects=state)
+    report = writer.write([_export(), _load()])
+    assert report.failed_edges == {} and report.linked == 2
+    prefix = seeded.entity("S3Prefix", PREFIX_QN)
+    assert prefix is not None
+    assert sorted(q for _, q in _refs(prefix, "s3Objects")) == [
+        w.qualified_name for w in written[:2]
+    ]
+    linked = state.written_by_uri(["s3://lake/exports/customers/dt=1/a.parquet"])
+    assert linked["s3://lake/exports/customers/dt=1/a.parquet"].prefix_qn == PREFIX_QN
+    # A re-run links nothing again and writes nothing.
+    before = len(seeded.mutating_requests())
+    again = writer.write([_export(), _load()])
+    assert again.linked == 0 and len(seeded.mutating_requests()) == before
+
+
+def test_a_forbidden_edge_fails_alone_with_the_permission_to_grant(
+    seeded: FakeAtlan,
+) -> None:
+    from tests.atlan_server import READ
+
+    seeded.add_token("lineage-key")
+    seeded.grant("lineage-key", S3)  # everything on s3-enricher's own connection
+    seeded.grant("lineage-key", PG)  # PostgreSQL: may link (update) its tables
+    seeded.grant("lineage-key", SF, READ)  # Snowflake: may only read
+    client = _atlan.make_atlan_client(seeded, api_key="lineage-key")
+    try:
+        writer = AtlanLineageWriter(ATLAN, LINEAGE, lambda: S3, client=client)
+        export, load = _export(), _load()
+        report = writer.write([export, load])
+        assert report.processes == 1 and list(report.failed_edges) == [load.id]
+        reason = report.failed_edges[load.id]
+        assert "403" in reason and "relationship" in reason and "Update" in reason
+        assert seeded.entity("Process", f"{S3}/{export.process_id}") is not None
+        assert seeded.entity("Process", f"{S3}/{load.process_id}") is None
+        assert all("skipped" in r for r in report.failed_columns.values())
+    finally:
+        _atlan.close_atlan_client(client)

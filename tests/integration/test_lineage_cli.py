@@ -194,7 +194,10 @@ def test_lineage_write_to_atlan_is_idempotent_and_names_what_is_missing(
     assert "2 processes" in first.stdout and "4 column processes" in first.stdout
     assert "skipped redshift:dev.public.orders -> s3://lake/exports/orders/" in first.stderr
     assert "lineage.redshift_connection_qualified_name is not set" in first.stderr
-    assert "missing in Atlan: default/s3/1700000000/lake/reference/products.parquet" in first.stderr
+    assert (
+        "missing in Atlan: default/s3/1700000000/arn:aws:s3:::lake/reference/products.parquet"
+        in first.stderr
+    )
     processes = {p["attributes"]["qualifiedName"] for p in atlan_server.entities("Process")}
     assert all(qn.startswith(f"{s3}/s3e/") for qn in processes) and len(processes) == 2
     before = len(atlan_server.mutating_requests())

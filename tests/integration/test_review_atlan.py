@@ -28,7 +28,7 @@ from models import (
     TableSample,
 )
 from models.review import Role, SuggestionFilter, SuggestionState
-from tests.atlan_server import FakeAtlan
+from tests.atlan_server import FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
 from worker.atlan.writer import AtlanCatalogWriter
 from worker.catalog.atlan_state import SqlAtlanState
@@ -41,6 +41,7 @@ from worker.settings import AtlanSettings, BusinessSettings, Settings
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
+atlan_clock = _atlan.atlan_clock
 
 TERM = "Amount@Finance Glossary"
 SETTINGS = Settings(
@@ -80,9 +81,12 @@ def _result(key: str = "exports/customers.csv", email: float = 0.7, phone: float
 
 
 class Rig:
-    def __init__(self, client: Any, tmp_path: Path) -> None:
+    def __init__(self, client: Any, tmp_path: Path, clock: FakeClock) -> None:
         self.catalog = SqlLocalCatalog(f"sqlite:///{tmp_path / 'c.db'}")
-        self.writer = AtlanCatalogWriter(SETTINGS.atlan, SqlAtlanState(self.catalog), client)
+        self.clock = clock
+        self.writer = AtlanCatalogWriter(
+            SETTINGS.atlan, SqlAtlanState(self.catalog), client, clock=clock.datetime
+        )
         self.writer.init()
         self.store = SqlReviewStore(self.catalog)
         self.queue = ReviewQueue(self.store, SETTINGS)
@@ -103,13 +107,17 @@ class Rig:
         return {(s.tag, s.column): s.id for s in page.items}
 
     def qn(self, key: str = "exports/customers.csv") -> str:
-        return f"{self.writer.connection_qualified_name()}/lake/{key}"
+        return self.writer.naming().object("lake", key)
+
+    def settle(self) -> None:
+        """Let the writer's search lag window pass: people's changes count from now on."""
+        self.clock.advance(SETTINGS.atlan.search_lag_s + 1)
 
 
 @pytest.fixture
-def rig(atlan_client: Any, atlan_server: FakeAtlan, tmp_path: Path) -> Rig:
+def rig(atlan_client: Any, atlan_server: FakeAtlan, atlan_clock: FakeClock, tmp_path: Path) -> Rig:
     atlan_server.add_entity("AtlasGlossaryTerm", TERM)
-    return Rig(atlan_client, tmp_path)
+    return Rig(atlan_client, tmp_path, atlan_clock)
 
 
 def test_approve_writes_the_tag_and_reject_is_not_resurrected(
@@ -206,7 +214,9 @@ def test_a_tag_a_person_removed_in_atlan_becomes_a_decision(
 ) -> None:
     rig.scan(_result(email=0.97))  # applied automatically
     assert atlan_server.tag_names("S3Object", rig.qn()) == ["PII", "PII Email"]
+    rig.clock.advance(5)
     atlan_server.remove_tag("S3Object", rig.qn(), "PII Email")
+    rig.settle()
     rig.scan(_result(email=0.97, category=0.51))
     decisions = rig.store.decisions_for("s3://lake/exports/customers.csv")
     decision = decisions[("tag", "PII Email", None)]
@@ -216,7 +226,9 @@ def test_a_tag_a_person_removed_in_atlan_becomes_a_decision(
     assert atlan_server.tag_names("S3Object", rig.qn()) == ["PII"]
     assert ("PII Email", "email") not in rig.pending()
     # A tag a person added in Atlan settles the pending suggestion for it.
+    rig.clock.advance(5)
     atlan_server.add_tag("S3Object", rig.qn(), "PII Phone")
+    rig.settle()
     rig.scan(_result(email=0.99))
     assert ("PII Phone", "phone") not in rig.pending()
     assert rig.store.count(SuggestionFilter(state=SuggestionState.APPLIED, tag="PII Phone")) >= 1

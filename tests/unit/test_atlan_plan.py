@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from models import (
     ColumnFinding,
@@ -16,7 +17,7 @@ from models import (
     SamplingInfo,
     TableSample,
 )
-from models.plan import CurrentObject
+from models.plan import CurrentObject, DesiredObject, ObjectPlan, WrittenState
 from worker.atlan.plan import desired_object, plan_object, sha256, written_after
 from worker.settings import AtlanSettings
 
@@ -92,30 +93,135 @@ def test_local_files_are_not_written() -> None:
     assert desired_object(local, AtlanSettings(), NOW) is None
 
 
-def _current(d_desc: str | None, tags: frozenset[str], attrs: dict[str, object]) -> CurrentObject:
-    return CurrentObject(f"{CONN}/lake/exports/customers.parquet", "g1", attrs, d_desc, None, tags)
+QN = f"{CONN}/arn:aws:s3:::lake/exports/customers.parquet"
+BUCKET_QN = f"{CONN}/arn:aws:s3:::lake"
+LAG = 60.0
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def _current(
+    d_desc: str | None,
+    tags: frozenset[str],
+    attrs: dict[str, object],
+    *,
+    updated: datetime = NOW,
+    status: str = "ACTIVE",
+    user_description: str | None = None,
+) -> CurrentObject:
+    return CurrentObject(
+        QN, "g1", attrs, d_desc, user_description, tags, status=status, update_time_ms=_ms(updated)
+    )
+
+
+def _plan(
+    d: DesiredObject, current: CurrentObject | None, written: WrittenState | None, **kw: Any
+) -> ObjectPlan:
+    kw.setdefault("now", NOW)
+    return plan_object(
+        d,
+        current,
+        written,
+        qualified_name=QN,
+        bucket_qualified_name=BUCKET_QN,
+        managed_tags=frozenset({"PII", "PII Email", "PII Phone"}),
+        umbrella="PII",
+        search_lag_s=LAG,
+        **kw,
+    )
+
+
+def _written(d: DesiredObject, at: datetime = NOW) -> WrittenState:
+    first = _plan(d, None, None)
+    return written_after(first, d, None, guid="g1", now=at)
 
 
 def test_first_write_creates_everything_then_nothing_changes() -> None:
     d = desired_object(_result(), AtlanSettings(), NOW)
     assert d is not None
-    first = plan_object(d, None, None, CONN)
+    first = _plan(d, None, None)
     assert first.create and first.description and first.custom_metadata is not None
     assert first.add_tags == {"PII", "PII Email"}
-    written = written_after(first, d, None)
+    written = written_after(first, d, None, guid="g1", now=NOW)
+    later = NOW + timedelta(seconds=LAG + 1)
     current = _current(first.description, frozenset(first.add_tags), dict(d.attributes))
-    again = plan_object(desired_object(_result(), AtlanSettings(), NOW), current, written, CONN)  # type: ignore[arg-type]
+    again = _plan(desired_object(_result(), AtlanSettings(), NOW), current, written, now=later)  # type: ignore[arg-type]
     assert again.empty, again
+
+
+def test_a_rescan_before_search_caught_up_trusts_what_was_written() -> None:
+    """Search lags: right after the first write it shows nothing, or the asset without tags."""
+    d = desired_object(_result(), AtlanSettings(), NOW)
+    assert d is not None
+    written = _written(d)
+    soon = NOW + timedelta(seconds=2)
+    not_indexed = _plan(d, None, written, now=soon)
+    assert not_indexed.empty and not not_indexed.create, not_indexed
+    # Indexed half-way (attributes there, tags not yet): no re-tagging, no "removed by a person".
+    stale = _current(
+        d.description, frozenset(), dict(d.attributes), updated=NOW - timedelta(seconds=1)
+    )
+    half = _plan(d, stale, written, now=soon)
+    assert half.empty and not half.person_removed and not half.skipped, half
+    # Even long after, a stale view (older than the write) never counts as a person's change.
+    late = _plan(d, stale, written, now=NOW + timedelta(hours=1))
+    assert late.empty and not late.person_removed, late
+
+
+def test_a_person_removal_counts_once_search_is_newer_and_the_lag_has_passed() -> None:
+    d = desired_object(_result(), AtlanSettings(), NOW)
+    assert d is not None
+    written = _written(d)
+    removed = _current(
+        d.description, frozenset({"PII"}), dict(d.attributes), updated=NOW + timedelta(seconds=5)
+    )
+    within = _plan(d, removed, written, now=NOW + timedelta(seconds=10))
+    assert not within.person_removed and within.add_tags == frozenset()
+    after = _plan(d, removed, written, now=NOW + timedelta(seconds=LAG + 10))
+    assert after.person_removed == {"PII Email"} and after.add_tags == frozenset()
+
+
+def test_not_in_search_long_after_the_write_is_written_again() -> None:
+    d = desired_object(_result(), AtlanSettings(), NOW)
+    assert d is not None
+    gone = _plan(d, None, _written(d), now=NOW + timedelta(seconds=LAG * 2))
+    assert gone.create and gone.add_tags == {"PII", "PII Email"}
+    assert any("not in Atlan's search" in s for s in gone.skipped)
+
+
+def test_an_archived_asset_is_restored_with_its_tags() -> None:
+    d = desired_object(_result(), AtlanSettings(), NOW)
+    assert d is not None
+    written = _written(d)
+    archived = _current(
+        d.description,
+        frozenset(),
+        dict(d.attributes),
+        status="DELETED",
+        updated=NOW + timedelta(seconds=5),
+    )
+    p = _plan(d, archived, written, now=NOW + timedelta(seconds=LAG + 10))
+    assert p.restore and p.asset_write and not p.create
+    assert p.add_tags == {"PII", "PII Email"}  # archiving may have dropped them
+    assert not p.person_removed
+    # s3-enricher archived it itself; search has not caught up and still shows it active.
+    from dataclasses import replace
+
+    ours = replace(written, status="DELETED")
+    shown_active = _current(d.description, frozenset(d.tags), dict(d.attributes))
+    assert _plan(d, shown_active, ours, now=NOW + timedelta(seconds=1)).restore
 
 
 def test_changed_object_updates_only_what_changed() -> None:
     d1 = desired_object(_result(), AtlanSettings(), NOW)
     assert d1 is not None
-    w = written_after(plan_object(d1, None, None, CONN), d1, None)
+    w = _written(d1)
     current = _current(d1.description, frozenset(d1.tags), dict(d1.attributes))
     d2 = desired_object(_result(etag="e2"), AtlanSettings(), NOW)
     assert d2 is not None
-    p = plan_object(d2, current, w, CONN)
+    p = _plan(d2, current, w, now=NOW + timedelta(seconds=LAG + 1))
     assert not p.create and p.attributes == {"s3_e_tag": "e2"}
     assert p.description is None and p.add_tags == frozenset()
 
@@ -123,10 +229,15 @@ def test_changed_object_updates_only_what_changed() -> None:
 def test_people_are_never_overwritten() -> None:
     d = desired_object(_result(), AtlanSettings(), NOW)
     assert d is not None
-    w = written_after(plan_object(d, None, None, CONN), d, None)
-    # A person rewrote the description, added a tag and removed our e-mail tag.
-    current = _current("Curated by the data team", frozenset({"PII", "Finance"}), d.attributes)
-    p = plan_object(d, current, w, CONN)
+    w = _written(d)
+    # A tool rewrote the description, a person added a tag and removed our e-mail tag.
+    current = _current(
+        "Curated by the data team",
+        frozenset({"PII", "Finance"}),
+        d.attributes,
+        updated=NOW + timedelta(seconds=30),
+    )
+    p = _plan(d, current, w, now=NOW + timedelta(seconds=LAG + 60))
     assert p.description is None
     assert p.add_tags == frozenset()  # "PII Email" was removed by a person: not re-applied
     assert p.remove_tags == frozenset()
@@ -134,18 +245,37 @@ def test_people_are_never_overwritten() -> None:
     assert any("removed in Atlan by a person" in s for s in p.skipped)
 
 
+def test_a_persons_user_description_is_noted_and_ours_stays_underneath() -> None:
+    d = desired_object(_result(), AtlanSettings(), NOW)
+    assert d is not None
+    w = _written(d)
+    current = _current(
+        d.description,
+        frozenset(d.tags),
+        d.attributes,
+        updated=NOW + timedelta(seconds=30),
+        user_description="Customer master data, owned by CRM",
+    )
+    d2 = desired_object(_result(etag="e2"), AtlanSettings(), NOW)
+    assert d2 is not None
+    p = _plan(d2, current, w, now=NOW + timedelta(seconds=LAG + 60))
+    assert p.description is None  # same text: nothing to write
+    assert not any("userDescription" in s for s in p.skipped)
+
+
 def test_our_unsupported_tag_becomes_a_removal_suggestion_unless_auto_remove() -> None:
     d = desired_object(_result(), AtlanSettings(), NOW)
     assert d is not None
-    w = written_after(plan_object(d, None, None, CONN), d, None)
+    w = _written(d)
     current = _current(sha_text := d.description, frozenset(d.tags), d.attributes)
     assert sha256(sha_text) == w.description_hash
     no_pii = desired_object(_result(confidence=0.5), AtlanSettings(), NOW)
     assert no_pii is not None
-    p = plan_object(no_pii, current, w, CONN)
+    later = NOW + timedelta(seconds=LAG + 1)
+    p = _plan(no_pii, current, w, now=later)
     assert p.remove_tags == frozenset()
     assert {s.tag for s in p.suggestions if s.kind == "tag-removal"} == {"PII", "PII Email"}
-    auto = plan_object(no_pii, current, w, CONN, auto_remove=True)
+    auto = _plan(no_pii, current, w, now=later, auto_remove=True)
     assert auto.remove_tags == {"PII", "PII Email"}
 
 

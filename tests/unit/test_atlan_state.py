@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import update
 
 from models.plan import DesiredObject, ObjectPlan, Suggestion, WrittenState
@@ -17,11 +19,46 @@ def _desired(uri: str = "s3://lake/a.csv") -> DesiredObject:
 def test_written_state_round_trip(database_url: str) -> None:
     state = SqlAtlanState(SqlLocalCatalog(database_url))
     assert state.written_states(["q1"]) == {}
-    state.save_written_states([WrittenState("q1", "h", frozenset({"PII"}), "c")])
-    state.save_written_states([WrittenState("q1", "h2", frozenset({"PII", "X"}), "c2")])
-    assert state.written_states(["q1", "q2"]) == {
-        "q1": WrittenState("q1", "h2", frozenset({"PII", "X"}), "c2")
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    state.save_written_states([WrittenState("q1", "h", frozenset({"PII"}), "c", written_at=at)])
+    latest = WrittenState(
+        "q1",
+        "h2",
+        frozenset({"PII", "X"}),
+        "c2",
+        guid="g-1",
+        written_at=at + timedelta(seconds=5),
+        attributes_hash="a1",
+        status="DELETED",
+        object_uri="s3://lake/a_1.csv",
+        prefix_qn="conn/lake/exports",
+    )
+    state.save_written_states([latest])
+    assert state.written_states(["q1", "q2"]) == {"q1": latest}
+    assert state.written_by_uri(["s3://lake/a_1.csv", "s3://lake/b.csv"]) == {
+        "s3://lake/a_1.csv": latest
     }
+    # LIKE wildcards in the prefix match themselves only.
+    assert state.written_under("s3://lake/a_") == [latest]
+    assert state.written_under("s3://lake/a%") == []
+    assert state.written_under("s3://lake/") == [latest]
+    state.catalog.engine.dispose()
+
+
+def test_one_worker_claims_the_connection_the_others_wait_then_read_it(database_url: str) -> None:
+    state = SqlAtlanState(SqlLocalCatalog(database_url))
+    assert state.known_connection("s3-enricher") is None
+    assert state.claim_connection("s3-enricher", "w1", 180) == (True, None)
+    assert state.claim_connection("s3-enricher", "w2", 180) == (False, None)
+    assert state.claim_connection("s3-enricher", "w1", 180) == (True, None)
+    state.set_connection("s3-enricher", "default/s3/1", "w1")
+    assert state.claim_connection("s3-enricher", "w2", 180) == (False, "default/s3/1")
+    assert state.known_connection("s3-enricher") == "default/s3/1"
+    # A claim abandoned by a dead worker is taken over; a failed one is given up.
+    assert state.claim_connection("other", "w1", 180) == (True, None)
+    assert state.claim_connection("other", "w2", 0) == (True, None)
+    state.set_connection("other", None, "w2")
+    assert state.claim_connection("other", "w3", 180) == (True, None)
     state.catalog.engine.dispose()
 
 

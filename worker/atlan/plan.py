@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models import EnrichmentResult, ObjectStatus
@@ -61,14 +61,9 @@ def cm_hash(values: Mapping[str, Any]) -> str:
     return sha256(json.dumps(stable, sort_keys=True, default=str))
 
 
-def object_qualified_name(connection_qn: str, bucket: str, key: str) -> str:
-    """The qualified name ``S3Object.creator_with_prefix`` gives ``bucket/key``."""
-    return f"{connection_qn}/{bucket}/{key}"
-
-
-def bucket_qualified_name(connection_qn: str, bucket: str) -> str:
-    """The qualified name ``S3Bucket.creator`` gives a bucket."""
-    return f"{connection_qn}/{bucket}"
+def attributes_hash(attributes: Mapping[str, Any]) -> str:
+    """Hash of the technical attributes s3-enricher writes."""
+    return sha256(json.dumps(dict(attributes), sort_keys=True, default=str))
 
 
 def _finding_line(name: str, entity: str, confidence: float, prevalence: float, n: int) -> str:
@@ -201,33 +196,94 @@ def desired_object(
     )
 
 
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def search_speaks_for(
+    current: CurrentObject | None,
+    written: WrittenState | None,
+    now: datetime,
+    search_lag_s: float,
+) -> bool:
+    """Whether what search shows may overrule what s3-enricher knows it wrote.
+
+    Atlan's search is near-real-time: right after a write it may still show the asset as it
+    was, or not at all. So search speaks for the asset only when s3-enricher never wrote it,
+    or when it shows a change made after s3-enricher's last write *and* the lag window since
+    that write has passed. Otherwise the local record of the last write is the truth for
+    everything s3-enricher wrote.
+    """
+    if current is None:
+        return False
+    if written is None or written.written_at is None:
+        return True
+    newer = current.update_time_ms is not None and current.update_time_ms > _ms(written.written_at)
+    settled = now - written.written_at > timedelta(seconds=search_lag_s)
+    return newer and settled
+
+
 def plan_object(
     desired: DesiredObject,
     current: CurrentObject | None,
     written: WrittenState | None,
-    connection_qn: str,
+    *,
+    qualified_name: str,
+    bucket_qualified_name: str,
     auto_remove: bool = False,
     managed_tags: frozenset[str] = frozenset(),
     umbrella: str | None = None,
+    now: datetime | None = None,
+    search_lag_s: float = 0.0,
 ) -> ObjectPlan:
     """The minimal writes that bring Atlan to ``desired`` without undoing people's work.
 
+    :param current: what search shows for the asset (``None``: not found).
+    :param written: what s3-enricher wrote last (local catalog).
+    :param qualified_name: the asset's qualified name (``current``'s when it was adopted).
     :param managed_tags: every tag s3-enricher may apply; one of them that a person added in
         Atlan is reported in ``person_added`` (a decision the review store records).
+    :param now: the time of planning (tests pass one; default: now).
+    :param search_lag_s: how long search may lag behind a write (see
+        :func:`search_speaks_for`); people's changes count only once it has passed.
     """
-    qn = object_qualified_name(connection_qn, desired.bucket, desired.key)
+    now = now or datetime.now(UTC)
     prefix, _, name = desired.key.rpartition("/")
+    trusted = search_speaks_for(current, written, now, search_lag_s)
+    recent = (
+        written is not None
+        and written.guid is not None
+        and written.written_at is not None
+        and now - written.written_at <= timedelta(seconds=search_lag_s)
+    )
+    # Not in search, but written moments ago: it exists as written (search has not caught up).
+    exists = current is not None or recent
     plan = ObjectPlan(
-        qualified_name=qn,
-        name=name,
-        bucket_qualified_name=bucket_qualified_name(connection_qn, desired.bucket),
+        qualified_name=qualified_name,
+        name=name or desired.key,
+        bucket_qualified_name=bucket_qualified_name,
         bucket=desired.bucket,
         prefix=prefix,
-        create=current is None,
+        key=desired.key,
+        create=not exists,
         object_uri=desired.object_uri,
     )
+    plan.restore = (current is not None and current.status == "DELETED") or (
+        written is not None and written.status == "DELETED"
+    )
     skipped: list[str] = []
-    if current is None:
+    if current is None and written is not None and not recent and written.guid is not None:
+        skipped.append("not in Atlan's search any more: written again in full")
+    # Technical attributes.
+    if not exists:
+        plan.attributes = dict(desired.attributes)
+    elif (
+        not trusted
+        and written is not None
+        and written.attributes_hash == attributes_hash(desired.attributes)
+    ):
+        plan.attributes = {}
+    elif current is None:
         plan.attributes = dict(desired.attributes)
     else:
         plan.attributes = {
@@ -235,7 +291,14 @@ def plan_object(
         }
     # Description: ours to write only if empty or the text is the one we wrote.
     current_text = current.description if current is not None else None
-    if desired.description != current_text:
+    ours_known = (
+        not trusted and written is not None and written.description_hash is not None and exists
+    )
+    if ours_known:
+        assert written is not None
+        if written.description_hash != sha256(desired.description):
+            plan.description = desired.description
+    elif desired.description != current_text:
         ours = (
             written is not None
             and written.description_hash is not None
@@ -245,12 +308,22 @@ def plan_object(
         if not current_text or ours:
             plan.description = desired.description
         else:
-            skipped.append("description: edited in Atlan by a person, left as it is")
+            skipped.append(
+                "description: written in Atlan by someone else (a person or another tool), "
+                "left as it is"
+            )
+    if plan.description is not None and current is not None and current.user_description:
+        skipped.append(
+            "description: a person's description (userDescription) is what Atlan shows; "
+            "s3-enricher's own stays underneath in description"
+        )
     # Tags: append only; respect what people added and removed.
-    direct = current.direct_tags if current is not None else frozenset()
     ours_before = written.tags if written is not None else frozenset()
+    seen = current.direct_tags if current is not None else frozenset()
+    # Until search speaks for the asset, the tags s3-enricher applied are there.
+    direct = seen if trusted or not exists else seen | ours_before
     add = set(desired.tags - direct)
-    if current is not None:
+    if trusted and not plan.restore:  # archiving, not a person, dropped an archived one's tags
         removed_by_person = {t for t in add if t in ours_before}
         for tag in sorted(removed_by_person):
             skipped.append(f"tag {tag!r}: removed in Atlan by a person, not re-applied")
@@ -259,16 +332,20 @@ def plan_object(
         plan.person_added = frozenset(
             t for t in direct - ours_before if t in managed_tags and t != umbrella
         )
+    if plan.restore:
+        # Archiving may drop direct tags for good (Atlan's Cassandra tag store does not bring
+        # them back on restore): append them all again; Atlas ignores tags already there.
+        add |= set(desired.tags) - set(plan.person_removed)
     plan.add_tags = frozenset(add)
     stale = (ours_before - desired.tags) & direct
-    suggestions = [replace(s, qualified_name=qn) for s in desired.suggestions]
+    suggestions = [replace(s, qualified_name=qualified_name) for s in desired.suggestions]
     if auto_remove:
         plan.remove_tags = frozenset(stale)
     else:
         suggestions.extend(
             Suggestion(
                 desired.object_uri,
-                qn,
+                qualified_name,
                 "tag-removal",
                 tag,
                 None,
@@ -281,7 +358,7 @@ def plan_object(
     plan.suggestions = tuple(suggestions)
     # Custom metadata: only when its content changed (or the asset is new).
     if (
-        current is None
+        not exists
         or written is None
         or written.custom_metadata_hash != cm_hash(desired.custom_metadata)
     ):
@@ -291,13 +368,43 @@ def plan_object(
 
 
 def written_after(
-    plan: ObjectPlan, desired: DesiredObject, before: WrittenState | None
+    plan: ObjectPlan,
+    desired: DesiredObject,
+    before: WrittenState | None,
+    *,
+    guid: str | None = None,
+    now: datetime | None = None,
+    asset_written: bool = True,
+    tags_written: bool = True,
 ) -> WrittenState:
-    """What s3-enricher has written once ``plan`` succeeded (stored in the local catalog)."""
-    tags = set(before.tags if before is not None else ()) | set(plan.add_tags)
-    tags -= set(plan.remove_tags)
+    """What s3-enricher has written once ``plan`` (or one of its phases) succeeded.
+
+    :param guid: the asset's guid from the write response (kept from ``before`` if None).
+    :param asset_written: phase 1 (attributes, description, custom metadata) succeeded.
+    :param tags_written: phase 2 (tags) succeeded.
+    """
+    tags = set(before.tags if before is not None else ())
+    if tags_written:
+        tags = (tags | set(plan.add_tags)) - set(plan.remove_tags)
     description_hash = before.description_hash if before is not None else None
-    if plan.description is not None:
-        description_hash = sha256(plan.description)
-    cm = cm_hash(desired.custom_metadata)
-    return WrittenState(plan.qualified_name, description_hash, frozenset(tags), cm)
+    cm = before.custom_metadata_hash if before is not None else None
+    attrs = before.attributes_hash if before is not None else None
+    status = before.status if before is not None else "ACTIVE"
+    if asset_written:
+        if plan.description is not None:
+            description_hash = sha256(plan.description)
+        cm = cm_hash(desired.custom_metadata)
+        attrs = attributes_hash(desired.attributes)
+        status = "ACTIVE"
+    return WrittenState(
+        plan.qualified_name,
+        description_hash,
+        frozenset(tags),
+        cm,
+        guid=guid or (before.guid if before is not None else None),
+        written_at=now or datetime.now(UTC),
+        attributes_hash=attrs,
+        status=status,
+        object_uri=desired.object_uri,
+        prefix_qn=before.prefix_qn if before is not None else None,
+    )

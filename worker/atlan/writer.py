@@ -6,6 +6,27 @@ objects with their custom metadata, then tags with append semantics) in batches 
 ``batch_size`` assets. What s3-enricher wrote is remembered in the local catalog; what could
 not be written goes to the durable outbox with its reason and is retried by
 ``enricher atlan flush`` and by every later scan.
+
+How it copes with the real Atlan (each one a test against ``tests/atlan_server.py``):
+
+* **Search is near-real-time.** What s3-enricher wrote is known from the write responses and
+  the local catalog, never from a search straight after the write (see
+  :func:`~worker.atlan.plan.search_speaks_for`). Archiving reads the asset by qualified
+  name (the graph, which is consistent), not from search.
+* **Archived assets** are restored (the write carries ``status: ACTIVE``) when the object
+  exists again; a plain upsert would update the archived asset and leave it archived.
+* **Stale pyatlan caches** (a tag re-created by an admin, a custom metadata attribute added by
+  another process): the caches are refreshed and the write retried once; a definition that
+  is still missing is a :class:`~worker.errors.CatalogDefinitionMissing`, never a
+  ``KeyError``.
+* **One bad asset does not sink its batch.** A rejected or forbidden (403) batch is split in
+  halves until the offending assets stand alone; they go to the outbox with their reason and
+  the others land.
+* **Gateways and throttling** (502 pages, empty 504s, 429s) are retryable and the flush stops
+  with the ``Retry-After`` Atlan asked for.
+* **Names**: qualified names come from :class:`~worker.atlan.naming.S3Naming` (pyatlan's own
+  helpers); an asset of the same object under another name (Atlan's S3 crawler, the other
+  naming) is updated instead of duplicated.
 """
 
 from __future__ import annotations
@@ -13,22 +34,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from models import ObjectRef
-from models.plan import CurrentObject, DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
+from models.plan import DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
 from models.review import SuggestionView
-from worker.atlan.client import atlan_errors, build_client, tag_changes
-from worker.atlan.plan import (
-    CM_ATTRIBUTES,
-    bucket_qualified_name,
-    object_qualified_name,
-    plan_object,
-    written_after,
+from worker.atlan.client import (
+    assigned_guids,
+    atlan_errors,
+    build_client,
+    install_response_hooks,
+    is_definition_miss,
+    tag_changes,
 )
+from worker.atlan.cm_values import attribute_kinds, value_problem
+from worker.atlan.connection import ConnectionRegistry, ConnectionStore
+from worker.atlan.lookup import find_buckets, find_objects, plain
+from worker.atlan.naming import S3Naming, bucket_arn, object_arn
+from worker.atlan.plan import CM_ATTRIBUTES, plan_object, written_after
 from worker.catalog.sql import chunks
-from worker.errors import CatalogRejected, CatalogUnavailable, CatalogWriteError
+from worker.errors import (
+    CatalogAuthError,
+    CatalogDefinitionMissing,
+    CatalogRejected,
+    CatalogUnavailable,
+    CatalogWriteError,
+)
 from worker.settings import AtlanSettings
 
 if TYPE_CHECKING:
@@ -36,27 +68,22 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Technical attributes read back to compute the difference.
-_TECHNICAL = (
-    "s3_object_size",
-    "s3_e_tag",
-    "s3_object_key",
-    "s3_bucket_name",
-    "cloud_uniform_resource_name",
-    "s3_object_last_modified_time",
-    "s3_object_content_type",
-    "s3_object_storage_class",
-    "s3_object_version_id",
-    "aws_region",
-)
-_SEARCH_CHUNK = 50
+_T = TypeVar("_T")
 
 
-class AtlanStateStore(Protocol):
-    """What the writer keeps in the local catalog (see ``SqlLocalCatalog``)."""
+class AtlanStateStore(ConnectionStore, Protocol):
+    """What the writer keeps in the local catalog (see ``SqlAtlanState``)."""
 
     def written_states(self, qualified_names: Sequence[str]) -> dict[str, WrittenState]:
         """s3-enricher's last writes to these assets."""
+        ...
+
+    def written_by_uri(self, object_uris: Sequence[str]) -> dict[str, WrittenState]:
+        """s3-enricher's last writes, by the object (or ``s3://bucket``) they stand for."""
+        ...
+
+    def written_under(self, uri_prefix: str) -> list[WrittenState]:
+        """The objects s3-enricher wrote whose URI starts with ``uri_prefix``."""
         ...
 
     def save_written_states(self, states: Sequence[WrittenState]) -> None:
@@ -86,19 +113,29 @@ class AtlanStateStore(Protocol):
 
 @dataclass(slots=True)
 class WriteReport:
-    """What one flush did: counts only."""
+    """What one flush did: counts, and why assets were not written (never values).
+
+    :param rejected: object URI -> why Atlan refused it (the others landed).
+    :param retry_after_s: what Atlan asked for in ``Retry-After`` when it stopped the flush.
+    :param warnings: values left out (e.g. a number beyond Atlan's 32-bit range).
+    """
 
     objects: int = 0
     unchanged: int = 0
     created: int = 0
     updated: int = 0
+    restored: int = 0
+    adopted: int = 0
     tags_added: int = 0
     tags_removed: int = 0
     suggestions: int = 0
     requests: int = 0
     queued: int = 0
     error: str | None = None
+    retry_after_s: float | None = None
+    rejected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,28 +147,33 @@ class CheckResult:
     message: str
 
 
-def _plain(value: Any) -> Any:
-    """Atlan's form of a value as we send it: pyatlan reads epoch-ms dates as datetimes."""
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return value
-
-
 class AtlanCatalogWriter:
     """Writes s3-enricher's results to Atlan with pyatlan; see the module docstring.
 
     :param settings: the ``atlan`` section of the settings.
-    :param state: the local catalog (written state, outbox, suggestions).
+    :param state: the local catalog (written state, outbox, suggestions, connection).
     :param client: an ``AtlanClient``; built from ``settings`` on first use when ``None``.
+    :param clock: the current time (tests share one with the test server).
     """
 
     def __init__(
-        self, settings: AtlanSettings, state: AtlanStateStore, client: AtlanClient | None = None
+        self,
+        settings: AtlanSettings,
+        state: AtlanStateStore,
+        client: AtlanClient | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
         self.state = state
         self._client = client
-        self._connection_qn = settings.connection_qualified_name
+        if client is not None:
+            install_response_hooks(client)
+        self.connections = ConnectionRegistry(lambda: self.client, settings, state)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        #: Values left out of the custom metadata during the current write (see report).
+        self._warnings: list[str] = []
+        self._last_built: list[Any] = []
         #: Called after every write request (a Celery flush uses it to keep its lock alive).
         self.on_request: Callable[[], None] | None = None
 
@@ -150,11 +192,21 @@ class AtlanCatalogWriter:
         names += [n for n in self.settings.tags.values() if n not in names]
         return names
 
+    def refresh_definitions(self) -> None:
+        """Reload pyatlan's tag and custom metadata caches (another client changed them).
+
+        :raises CatalogWriteError: Atlan could not be read.
+        """
+        with atlan_errors("reading tag and custom metadata definitions"):
+            self.client.atlan_tag_cache.refresh_cache()
+            self.client.custom_metadata_cache.refresh_cache()
+
     def init(self) -> list[str]:
         """Create the tags, the custom metadata set and the S3 connection where missing.
 
         Idempotent and safe when several workers run it at once: a conflict means another
-        worker created the definition first, so the cache is refreshed and the run goes on.
+        worker created the definition first, so the cache is refreshed and the run goes on;
+        the connection is claimed in the local catalog so that one worker creates it.
 
         :returns: one line per definition saying whether it was created or already there.
         :raises CatalogWriteError: Atlan refused or is unavailable.
@@ -180,7 +232,7 @@ class AtlanCatalogWriter:
                     client.atlan_tag_cache.refresh_cache()
                     lines.append(f"tag {name!r}: created by another worker")
         lines.append(self._init_custom_metadata())
-        lines.append(self._init_connection())
+        lines.append(self.connections.ensure())
         return lines
 
     def _init_custom_metadata(self) -> str:
@@ -232,197 +284,95 @@ class AtlanCatalogWriter:
                 client.custom_metadata_cache.refresh_cache()
                 return f"custom metadata {name!r}: created by another worker"
 
-    def _find_connection(self) -> str | None:
-        from pyatlan.errors import NotFoundError
-        from pyatlan.model.enums import AtlanConnectorType
-
-        with atlan_errors("looking up the S3 connection"):
-            try:
-                found = self.client.asset.find_connections_by_name(
-                    name=self.settings.connection_name, connector_type=AtlanConnectorType.S3
-                )
-            except NotFoundError:
-                return None
-        names = sorted(str(c.qualified_name) for c in found if c.qualified_name)
-        # Two workers racing may both create one: everyone settles on the oldest.
-        return names[0] if names else None
-
-    def _init_connection(self) -> str:
-        from pyatlan.model.assets import Connection
-        from pyatlan.model.enums import AtlanConnectorType
-
-        if self.settings.connection_qualified_name:
-            return f"connection {self.settings.connection_qualified_name}: configured"
-        existing = self._find_connection()
-        if existing is not None:
-            self._connection_qn = existing
-            return f"connection {existing}: exists"
-        client = self.client
-        with atlan_errors("creating the S3 connection"):
-            admin = client.role_cache.get_id_for_name("$admin")
-            conn = Connection.creator(
-                client=client,
-                name=self.settings.connection_name,
-                connector_type=AtlanConnectorType.S3,
-                admin_roles=[admin] if admin else None,
-            )
-            client.asset.save(conn)
-        self._connection_qn = self._find_connection()
-        return f"connection {self._connection_qn}: created"
-
     def connection_qualified_name(self) -> str:
-        """The S3 connection's qualified name (configured, or looked up once).
+        """The S3 connection's qualified name (configured, remembered, or looked up once).
 
         :raises CatalogRejected: there is none: run ``enricher atlan init``.
         """
-        if self._connection_qn is None:
-            self._connection_qn = self._find_connection()
-        if self._connection_qn is None:
+        qn = self.connections.known()
+        if qn is None:
             raise CatalogRejected(
                 f"no S3 connection named {self.settings.connection_name!r} in Atlan: run "
                 "`enricher atlan init` (or set atlan.connection_qualified_name)"
             )
-        return self._connection_qn
+        return qn
+
+    def naming(self) -> S3Naming:
+        """Qualified names in the S3 connection under ``atlan.s3_naming``."""
+        return S3Naming(self.connection_qualified_name(), self.settings.s3_naming)
+
+    def object_qualified_name(self, bucket: str, key: str) -> str:
+        """The object's asset: the one s3-enricher wrote (even if adopted), else by naming."""
+        uri = ObjectRef(f"s3://{bucket}/{key}").uri
+        known = self.state.written_by_uri([uri]).get(uri)
+        return known.qualified_name if known is not None else self.naming().object(bucket, key)
 
     def check(self) -> list[CheckResult]:
         """Connectivity, permissions and definitions, one result each (never raises)."""
-        results: list[CheckResult] = []
-        try:
-            with atlan_errors("reading type definitions"):
-                self.client.atlan_tag_cache.refresh_cache()
-            results.append(CheckResult("connectivity", True, "Atlan answered; API key accepted"))
-        except Exception as exc:  # check() reports, it never raises
-            message = exc.message if isinstance(exc, CatalogWriteError) else str(exc)
-            results.append(CheckResult("connectivity", False, message))
-            return results
-        missing = [
-            n for n in self.tag_names() if self.client.atlan_tag_cache.get_id_for_name(n) is None
-        ]
-        results.append(
-            CheckResult(
-                "tags",
-                not missing,
-                "all tag definitions exist"
-                if not missing
-                else f"missing tags: {', '.join(missing)} (run `enricher atlan init`)",
-            )
-        )
-        try:
-            from pyatlan.errors import NotFoundError
+        from worker.atlan.preflight import run_preflight
 
-            with atlan_errors("reading custom metadata definitions"):
-                self.client.custom_metadata_cache.refresh_cache()
-                try:
-                    attrs = self.client.custom_metadata_cache.get_attributes_for_search_results(
-                        self.settings.custom_metadata_set
-                    )
-                    ok, msg = (
-                        True,
-                        f"custom metadata set {self.settings.custom_metadata_set!r} exists",
-                    )
-                    if attrs is None:
-                        ok, msg = False, "custom metadata set has no attributes"
-                except NotFoundError:
-                    ok, msg = (
-                        False,
-                        f"custom metadata set {self.settings.custom_metadata_set!r} is missing "
-                        "(run `enricher atlan init`)",
-                    )
-            results.append(CheckResult("custom metadata", ok, msg))
-        except CatalogWriteError as exc:
-            results.append(CheckResult("custom metadata", False, exc.message))
-        try:
-            qn = self.connection_qualified_name()
-            results.append(CheckResult("connection", True, f"S3 connection {qn}"))
-        except CatalogWriteError as exc:
-            results.append(CheckResult("connection", False, exc.message))
-        return results
+        return run_preflight(self)
 
     # -- reading and planning -----------------------------------------------------------------
 
-    def _current(self, qualified_names: Sequence[str]) -> dict[str, CurrentObject]:
-        from pyatlan.model.assets import S3Object
-        from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
+    def _buckets(self, names: Sequence[str], naming: S3Naming) -> dict[str, str]:
+        """Buckets in Atlan: name -> qualified name.
 
-        found: dict[str, CurrentObject] = {}
-        # pyatlan names the search fields without the underscore after "S3" (S3OBJECT_SIZE).
-        fields = [getattr(S3Object, a.upper().replace("S3_", "S3", 1)) for a in _TECHNICAL]
-        for chunk in chunks(list(qualified_names), _SEARCH_CHUNK):
-            search = (
-                FluentSearch()
-                .where(CompoundQuery.active_assets())
-                .where(CompoundQuery.asset_type(S3Object))
-                .where(S3Object.QUALIFIED_NAME.within(list(chunk)))
-                .include_on_results(S3Object.DESCRIPTION)
-                .include_on_results(S3Object.USER_DESCRIPTION)
-                .include_on_results(S3Object.ATLAN_TAGS)
-                .page_size(_SEARCH_CHUNK)
-            )
-            for f in fields:
-                search = search.include_on_results(f)
-            with atlan_errors("reading S3 objects"):
-                for asset in search.execute(client=self.client):
-                    qn = str(asset.qualified_name)
-                    direct = frozenset(
-                        str(tag.type_name)
-                        for tag in (asset.atlan_tags or [])
-                        if tag.entity_guid in (None, asset.guid)
-                    )
-                    attrs = {a: _plain(getattr(asset, a, None)) for a in _TECHNICAL}
-                    found[qn] = CurrentObject(
-                        qualified_name=qn,
-                        guid=str(asset.guid),
-                        attributes={k: v for k, v in attrs.items() if v is not None},
-                        description=asset.description,
-                        user_description=asset.user_description,
-                        direct_tags=direct,
-                    )
-        return found
-
-    def _existing_buckets(self, qualified_names: Sequence[str]) -> set[str]:
-        from pyatlan.model.assets import S3Bucket
-        from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
-
-        found: set[str] = set()
-        for chunk in chunks(list(qualified_names), _SEARCH_CHUNK):
-            search = (
-                FluentSearch()
-                .where(CompoundQuery.active_assets())
-                .where(CompoundQuery.asset_type(S3Bucket))
-                .where(S3Bucket.QUALIFIED_NAME.within(list(chunk)))
-                .page_size(_SEARCH_CHUNK)
-            )
-            with atlan_errors("reading S3 buckets"):
-                found |= {str(a.qualified_name) for a in search.execute(client=self.client)}
-        return found
+        Ours come from the local catalog (search may not show a bucket registered moments
+        ago), the others from search (crawled ones).
+        """
+        found: dict[str, str] = {}
+        known = self.state.written_by_uri([f"s3://{n}" for n in names])
+        for n in names:
+            mine = known.get(f"s3://{n}")
+            if mine is not None and mine.status != "DELETED":
+                found[n] = mine.qualified_name
+        wanted = [n for n in names if n not in found]
+        return {**(find_buckets(self.client, wanted, naming) if wanted else {}), **found}
 
     def plan(self, desired: Sequence[DesiredObject]) -> EnrichmentPlan:
         """Read what Atlan has for ``desired`` and plan only the difference.
 
         :raises CatalogWriteError: Atlan could not be read.
         """
-        conn = self.connection_qualified_name()
+        naming = self.naming()
+        conn = naming.connection_qn
         plan = EnrichmentPlan(connection_qualified_name=conn)
-        qns = [object_qualified_name(conn, d.bucket, d.key) for d in desired]
-        current = self._current(qns) if qns else {}
-        written = self.state.written_states(qns)
-        for d, qn in zip(desired, qns, strict=True):
-            plan.objects.append(
-                plan_object(
-                    d,
-                    current.get(qn),
-                    written.get(qn),
-                    conn,
-                    self.settings.auto_remove,
-                    managed_tags=frozenset(self.tag_names()),
-                    umbrella=self.settings.umbrella_tag or None,
-                )
+        pairs = [(d.bucket, d.key) for d in desired]
+        current = find_objects(self.client, pairs, naming) if pairs else {}
+        written = self.state.written_by_uri([d.object_uri for d in desired])
+        buckets = self._buckets(sorted({d.bucket for d in desired}), naming) if desired else {}
+        now = self.clock()
+        for d in desired:
+            cur = current.get((d.bucket, d.key))
+            mine = written.get(d.object_uri)
+            if cur is not None:
+                qn = cur.qualified_name
+            elif mine is not None:
+                qn = mine.qualified_name
+            else:
+                qn = naming.object(d.bucket, d.key)
+            if mine is not None and mine.qualified_name != qn:
+                mine = None  # it was written under another name: not this asset's history
+            bucket_qn = buckets.get(d.bucket) or naming.bucket(d.bucket)
+            planned = plan_object(
+                d,
+                cur,
+                mine,
+                qualified_name=qn,
+                bucket_qualified_name=bucket_qn,
+                auto_remove=self.settings.auto_remove,
+                managed_tags=frozenset(self.tag_names()),
+                umbrella=self.settings.umbrella_tag or None,
+                now=now,
+                search_lag_s=self.settings.search_lag_s,
             )
-            plan.buckets[bucket_qualified_name(conn, d.bucket)] = d.bucket
-        creating = [o for o in plan.objects if o.create]
-        if creating:
-            needed = sorted({o.bucket_qualified_name for o in creating})
-            plan.new_buckets = set(needed) - self._existing_buckets(needed)
+            planned.adopted = qn != naming.object(d.bucket, d.key)
+            plan.objects.append(planned)
+            plan.buckets[bucket_qn] = d.bucket
+        plan.new_buckets = {
+            o.bucket_qualified_name for o in plan.objects if o.create and o.bucket not in buckets
+        }
         return plan
 
     # -- writing ------------------------------------------------------------------------------
@@ -430,19 +380,20 @@ class AtlanCatalogWriter:
     def write(self, desired: Sequence[DesiredObject]) -> WriteReport:
         """Plan and apply ``desired``; what fails goes to the outbox (never raised).
 
-        A :class:`CatalogUnavailable` stops the flush (Atlan is down: the rest would fail too)
-        and queues everything not yet written; a :class:`CatalogRejected` chunk is queued
-        with its reason and the flush goes on with the next chunk.
+        A :class:`CatalogUnavailable` or :class:`CatalogAuthError` stops the flush (the rest
+        would fail too) and queues everything not yet written; a rejected or forbidden asset
+        is queued alone with its reason while the others land.
         """
         report = WriteReport(objects=len(desired))
         if not desired:
             return report
         by_uri = {d.object_uri: d for d in desired}
         try:
-            plan = self.plan(desired)
+            plan = self.plan(list(by_uri.values()))
         except CatalogWriteError as exc:
             self.state.outbox_put(desired, exc.message)
             report.queued, report.error = len(desired), exc.message
+            report.retry_after_s = getattr(exc, "retry_after_s", None)
             return report
         report.suggestions = self.state.save_suggestions(plan.objects)
         self._apply(plan, by_uri, report)
@@ -450,55 +401,296 @@ class AtlanCatalogWriter:
 
     def flush(self) -> WriteReport:
         """Retry everything in the outbox (oldest first); succeeded items leave it."""
-        items = self.state.outbox_items()
-        report = self.write(items)
-        return report
+        return self.write(self.state.outbox_items())
 
     def _apply(
         self, plan: EnrichmentPlan, by_uri: dict[str, DesiredObject], report: WriteReport
     ) -> None:
-        from pyatlan.model.assets import S3Bucket
-
-        size = self.settings.batch_size
-        conn = plan.connection_qualified_name
-        uri_of = {object_qualified_name(conn, d.bucket, d.key): u for u, d in by_uri.items()}
         pending = list(plan.objects)
         report.unchanged = sum(1 for o in pending if o.empty)
+        report.adopted = sum(1 for o in pending if o.adopted)
         for o in pending:
             report.notes.extend(f"{o.qualified_name}: {s}" for s in o.skipped)
+        before = self.state.written_states([o.qualified_name for o in pending])
+        failed: dict[str, str] = {}  # object URI -> reason
+        finished: list[str] = [o.object_uri for o in pending if o.empty]
         try:
-            buckets = [
-                S3Bucket.creator(name=plan.buckets[qn], connection_qualified_name=conn)
-                for qn in sorted(plan.new_buckets)
+            self._write_buckets(plan, pending, failed, report)
+            asset_writes = [o for o in pending if o.asset_write and o.object_uri not in failed]
+            done, rejected = self._send(
+                asset_writes, self._object_asset, self._save_assets, "writing S3 objects", report
+            )
+            states = []
+            now = self.clock()
+            for o, guid in done:
+                states.append(
+                    written_after(
+                        o,
+                        by_uri[o.object_uri],
+                        before.get(o.qualified_name),
+                        guid=guid,
+                        now=now,
+                        tags_written=False,
+                    )
+                )
+                if o.restore:
+                    report.restored += 1
+                elif o.create:
+                    report.created += 1
+                else:
+                    report.updated += 1
+            self.state.save_written_states(states)
+            before.update({s.qualified_name: s for s in states})
+            failed.update({o.object_uri: r for o, r in rejected})
+            tag_writes = [o for o in pending if o.tag_write and o.object_uri not in failed]
+            tagged, rejected = self._send(
+                tag_writes,
+                self._tag_asset,
+                lambda assets: self.client.asset.save(assets, append_atlan_tags=True),
+                "tagging S3 objects",
+                report,
+            )
+            now = self.clock()
+            self.state.save_written_states(
+                [
+                    written_after(
+                        o,
+                        by_uri[o.object_uri],
+                        before.get(o.qualified_name),
+                        now=now,
+                        asset_written=False,
+                    )
+                    for o, _ in tagged
+                ]
+            )
+            for o, _ in tagged:
+                report.tags_added += len(o.add_tags)
+                report.tags_removed += len(o.remove_tags)
+            failed.update({o.object_uri: r for o, r in rejected})
+            finished += [
+                o.object_uri for o in pending if not o.empty and o.object_uri not in failed
             ]
-            for chunk in chunks(buckets, size):
-                with atlan_errors("registering S3 buckets"):
-                    self.client.asset.save(list(chunk))
-                self._sent(report)
-            asset_writes = [o for o in pending if o.asset_write]
-            for chunk in chunks(asset_writes, size):
-                self._save_objects(conn, chunk)
-                self._sent(report)
-                report.created += sum(1 for o in chunk if o.create)
-                report.updated += sum(1 for o in chunk if not o.create)
-                # Tags come next; remember what is done so far only when they are too.
-            tag_writes = [o for o in pending if o.tag_write]
-            for chunk in chunks(tag_writes, size):
-                self._save_tags(chunk)
-                self._sent(report)
-                report.tags_added += sum(len(o.add_tags) for o in chunk)
-                report.tags_removed += sum(len(o.remove_tags) for o in chunk)
-        except CatalogWriteError as exc:
-            failed = [uri_of[o.qualified_name] for o in pending if not o.empty]
-            self.state.outbox_put([by_uri[u] for u in failed], exc.message)
-            report.queued, report.error = len(failed), exc.message
-            # What was not written must not be remembered as written.
-            done = [o for o in pending if o.empty]
-            self._remember(done, by_uri, uri_of)
-            self.state.outbox_remove([uri_of[o.qualified_name] for o in done])
+        except (CatalogUnavailable, CatalogAuthError, CatalogDefinitionMissing) as exc:
+            # Atlan is down, the key is refused, or a definition is missing: the rest would
+            # fail the same way. Everything not finished waits in the outbox.
+            report.error = exc.message
+            report.retry_after_s = getattr(exc, "retry_after_s", None)
+            unfinished = [
+                o.object_uri
+                for o in pending
+                if not o.empty and o.object_uri not in failed and o.object_uri not in finished
+            ]
+            failed.update({u: exc.message for u in unfinished})
+        reasons: dict[str, list[str]] = {}
+        for uri, reason in failed.items():
+            reasons.setdefault(reason, []).append(uri)
+        for reason, uris in reasons.items():
+            self.state.outbox_put([by_uri[u] for u in uris], reason)
+        report.warnings.extend(self._warnings)
+        self._warnings.clear()
+        report.rejected = {u: r for u, r in failed.items() if r != report.error}
+        report.queued = len(failed)
+        self.state.outbox_remove([u for u in finished if u not in failed])
+
+    def _write_buckets(
+        self,
+        plan: EnrichmentPlan,
+        pending: Sequence[ObjectPlan],
+        failed: dict[str, str],
+        report: WriteReport,
+    ) -> None:
+        """Register the new buckets; objects whose bucket Atlan refused fail with it."""
+        new = sorted(plan.new_buckets)
+        if not new:
             return
-        self._remember(pending, by_uri, uri_of)
-        self.state.outbox_remove([uri_of[o.qualified_name] for o in pending])
+        sent, refused = self._send(
+            new,
+            lambda qn: self._bucket_asset(qn, plan.buckets[qn], plan.connection_qualified_name),
+            lambda assets: self.client.asset.save(assets),
+            "registering S3 buckets",
+            report,
+        )
+        now = self.clock()
+        self.state.save_written_states(
+            [
+                WrittenState(qn, guid=guid, written_at=now, object_uri=f"s3://{plan.buckets[qn]}")
+                for qn, guid in sent
+            ]
+        )
+        rejected = dict(refused)
+        for o in pending:
+            if o.bucket_qualified_name in rejected:
+                failed[o.object_uri] = (
+                    f"its bucket could not be registered: {rejected[o.bucket_qualified_name]}"
+                )
+
+    def _bucket_asset(self, qn: str, name: str, conn: str) -> Any:
+        from pyatlan.model.assets import S3Bucket
+
+        if self.settings.s3_naming == "arn":
+            bucket = S3Bucket.creator(
+                name=name, connection_qualified_name=conn, aws_arn=bucket_arn(name)
+            )
+        else:
+            bucket = S3Bucket.creator(name=name, connection_qualified_name=conn)
+        bucket.qualified_name = qn  # an adopted name stays as Atlan has it
+        return bucket
+
+    def _send(
+        self,
+        items: Sequence[_T],
+        build: Callable[[_T], Any],
+        save: Callable[[list[Any]], Any],
+        operation: str,
+        report: WriteReport,
+    ) -> tuple[list[tuple[_T, str | None]], list[tuple[_T, str]]]:
+        """Send ``items`` in batches; a rejected batch is split until the bad items stand alone.
+
+        :returns: ((item, its guid from the response if any), (item, why Atlan refused it)).
+        :raises CatalogUnavailable: Atlan is unavailable (stops at once).
+        :raises CatalogAuthError: the API key is refused.
+        :raises CatalogDefinitionMissing: a tag or attribute is undefined even after a refresh.
+        """
+        done: list[tuple[_T, str | None]] = []
+        failed: list[tuple[_T, str]] = []
+        queue = [list(c) for c in chunks(list(items), self.settings.batch_size)]
+        while queue:
+            chunk = queue.pop(0)
+            try:
+                response = self._save_fresh(chunk, build, save, operation, report)
+            except CatalogDefinitionMissing:
+                raise
+            except CatalogRejected as exc:
+                if len(chunk) == 1:
+                    failed.append((chunk[0], exc.message))
+                    continue
+                mid = len(chunk) // 2
+                queue[0:0] = [chunk[:mid], chunk[mid:]]
+                continue
+            done.extend(zip(chunk, assigned_guids(response, self._last_built), strict=True))
+        return done, failed
+
+    def _save_fresh(
+        self,
+        chunk: Sequence[_T],
+        build: Callable[[_T], Any],
+        save: Callable[[list[Any]], Any],
+        operation: str,
+        report: WriteReport,
+    ) -> Any:
+        """Build and save one batch; on a stale-cache miss refresh the caches and retry once."""
+        for attempt in (1, 2):
+            try:
+                with atlan_errors(operation):
+                    assets = [build(item) for item in chunk]
+                    self._last_built = assets
+                    report.requests += 1
+                    try:
+                        return save(assets)
+                    finally:
+                        self._on_request_sent()
+            except KeyError as exc:  # a custom metadata attribute pyatlan's cache lacks
+                miss = f"custom metadata attribute {exc.args[0] if exc.args else exc}"
+                cause: BaseException = exc
+            except CatalogRejected as exc:
+                if not is_definition_miss(exc):
+                    raise
+                miss, cause = exc.message, exc
+            if attempt == 1:
+                logger.info("Atlan definitions changed (%s): refreshing the caches", operation)
+                self.refresh_definitions()
+                continue
+            raise CatalogDefinitionMissing(
+                f"{operation}: a tag or custom metadata attribute is not defined in Atlan "
+                f"({miss}); run `enricher atlan init`"
+            ) from cause
+        raise AssertionError("unreachable")
+
+    def _save_assets(self, assets: list[Any]) -> Any:
+        if any(getattr(a, "_s3e_has_cm", False) for a in assets):
+            return self.client.asset.save_merging_cm(assets)
+        return self.client.asset.save(assets)
+
+    def _object_asset(self, o: ObjectPlan) -> Any:
+        """The pyatlan ``S3Object`` for phase 1 of ``o`` (creator, or updater by name).
+
+        :raises CatalogRejected: pyatlan named the object differently from the plan.
+        """
+        from pyatlan.model.assets import S3Object
+        from pyatlan.model.enums import EntityStatus
+
+        conn = self.connection_qualified_name()
+        if o.create and self.settings.s3_naming == "arn":
+            asset = S3Object.creator(
+                name=o.name,
+                connection_qualified_name=conn,
+                aws_arn=object_arn(o.bucket, o.key),
+                s3_bucket_name=o.bucket,
+                s3_bucket_qualified_name=o.bucket_qualified_name,
+            )
+        elif o.create:
+            asset = S3Object.creator_with_prefix(
+                name=o.name,
+                connection_qualified_name=conn,
+                prefix=o.prefix,
+                s3_bucket_name=o.bucket,
+                s3_bucket_qualified_name=o.bucket_qualified_name,
+            )
+        else:
+            asset = S3Object.updater(qualified_name=o.qualified_name, name=o.name)
+        if asset.qualified_name != o.qualified_name:
+            raise CatalogRejected(
+                f"pyatlan names the object {asset.qualified_name!r}, not {o.qualified_name!r}: "
+                "not writing a second asset for it"
+            )
+        if o.restore:
+            asset.status = EntityStatus.ACTIVE  # a plain upsert leaves an archived asset so
+        for attr, value in o.attributes.items():
+            setattr(asset, attr, value)
+        if o.description is not None:
+            asset.description = o.description  # never user_description
+        if o.custom_metadata is not None:
+            cma = asset.get_custom_metadata(
+                client=self.client, name=self.settings.custom_metadata_set
+            )
+            for key, value in self._checked_custom_metadata(o, o.custom_metadata).items():
+                cma[key] = value
+            asset.set_custom_metadata(client=self.client, custom_metadata=cma)
+            object.__setattr__(asset, "_s3e_has_cm", True)
+        return asset
+
+    def _checked_custom_metadata(self, o: ObjectPlan, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` without those Atlan would reject (wrong type, beyond its limits).
+
+        Atlas checks every custom metadata value against its attribute: ``int`` is 32-bit,
+        strings have a maximum length. One bad value would fail the whole request, so it is
+        left out here, with a warning (the value itself is a count, never sampled data).
+        """
+        try:
+            definition = self.client.custom_metadata_cache.get_custom_metadata_def(
+                self.settings.custom_metadata_set
+            )
+        except Exception:  # the write itself reports a missing set, with the cache refreshed
+            return values
+        kinds = attribute_kinds(definition)
+        kept: dict[str, Any] = {}
+        for name, value in values.items():
+            kind, max_len = kinds.get(name, ("", None))
+            problem = value_problem(kind, max_len, value)
+            if problem is None:
+                kept[name] = value
+            else:
+                warning = f"{o.qualified_name}: custom metadata {name!r}: {problem}"
+                if warning not in self._warnings:
+                    logger.warning("%s", warning)
+                    self._warnings.append(warning)
+        return kept
+
+    def _tag_asset(self, o: ObjectPlan) -> Any:
+        from pyatlan.model.assets import S3Object
+
+        u = S3Object.updater(qualified_name=o.qualified_name, name=o.name)
+        return tag_changes(u, o.add_tags, o.remove_tags, self.settings.propagate)
 
     def apply_decisions(
         self, approved: Sequence[SuggestionView], reviewer: dict[int, str] | None = None
@@ -518,22 +710,36 @@ class AtlanCatalogWriter:
         if not approved:
             return done, failed
         try:
-            conn = self.connection_qualified_name()
-            by_qn: dict[str, list[SuggestionView]] = {}
-            for s in approved:
-                ref = ObjectRef.parse(s.object_uri)
-                by_qn.setdefault(object_qualified_name(conn, ref.bucket, ref.key), []).append(s)
-            current = self._current(list(by_qn))
+            naming = self.naming()
+            refs = {s.object_uri: ObjectRef.parse(s.object_uri) for s in approved}
+            written = self.state.written_by_uri(list(refs))
+            current = find_objects(
+                self.client, sorted({(r.bucket, r.key) for r in refs.values()}), naming
+            )
         except CatalogWriteError as exc:
             return done, {s.id: exc.message for s in approved}
+        by_qn: dict[str, list[SuggestionView]] = {}
+        exists: set[str] = set()
+        for s in approved:
+            ref = refs[s.object_uri]
+            cur, mine = current.get((ref.bucket, ref.key)), written.get(s.object_uri)
+            if cur is not None:
+                qn = cur.qualified_name
+                exists.add(qn)
+            elif mine is not None and mine.guid is not None and mine.status != "DELETED":
+                qn = mine.qualified_name  # written moments ago: search has not caught up
+                exists.add(qn)
+            else:
+                qn = naming.object(ref.bucket, ref.key)
+            by_qn.setdefault(qn, []).append(s)
         tag_updates: list[tuple[Any, list[int]]] = []
         cm_updates: list[tuple[Any, list[int]]] = []
         for qn, items in sorted(by_qn.items()):
-            if qn not in current:
+            if qn not in exists:
                 for s in items:
                     failed[s.id] = "the object is not in Atlan yet: its next scan writes it"
                 continue
-            name = qn.rsplit("/", 1)[-1]
+            name = ObjectRef.parse(items[0].object_uri).key.rsplit("/", 1)[-1]
             add_set = {s.tag for s in items if s.kind == "tag"}
             if add_set and self.settings.umbrella_tag:
                 add_set.add(self.settings.umbrella_tag)
@@ -553,66 +759,95 @@ class AtlanCatalogWriter:
                 tag_updates.append((u, ids))
             if categories:
                 top = categories[-1]
-                u = S3Object.updater(qualified_name=qn, name=name)
                 who = (reviewer or {}).get(top.id) or "a steward"
-                with atlan_errors("preparing custom metadata"):
-                    cma = u.get_custom_metadata(
-                        client=self.client, name=self.settings.custom_metadata_set
-                    )
-                    cma["Category"] = f"{top.tag} (confirmed by a steward)"
-                    cma["Reviewed by"] = who
-                    u.set_custom_metadata(client=self.client, custom_metadata=cma)
-                cm_updates.append((u, [c.id for c in categories]))
-        for batch, label, merging in (
-            (tag_updates, "applying approved suggestions", False),
-            (cm_updates, "confirming categories", True),
+                cm_updates.append(((qn, name, top.tag, who), [c.id for c in categories]))
+
+        def category_asset(item: tuple[tuple[str, str, str, str], list[int]]) -> Any:
+            (qn, name, label, who), _ = item
+            u = S3Object.updater(qualified_name=qn, name=name)
+            cma = u.get_custom_metadata(client=self.client, name=self.settings.custom_metadata_set)
+            cma["Category"] = f"{label} (confirmed by a steward)"
+            cma["Reviewed by"] = who
+            u.set_custom_metadata(client=self.client, custom_metadata=cma)
+            return u
+
+        report = WriteReport()
+        for batch, build, save, label in (
+            (
+                tag_updates,
+                lambda item: item[0],
+                lambda assets: self.client.asset.save(assets, append_atlan_tags=True),
+                "applying approved suggestions",
+            ),
+            (
+                cm_updates,
+                category_asset,
+                lambda assets: self.client.asset.save_merging_cm(assets),
+                "confirming categories",
+            ),
         ):
-            for chunk in chunks(batch, self.settings.batch_size):
-                assets = [a for a, _ in chunk]
-                chunk_ids = [i for _, ids in chunk for i in ids]
-                try:
-                    with atlan_errors(label):
-                        if merging:
-                            self.client.asset.save_merging_cm(assets)
-                        else:
-                            self.client.asset.save(assets, append_atlan_tags=True)
-                except CatalogWriteError as exc:
-                    failed.update({i: exc.message for i in chunk_ids})
-                    continue
-                self._on_request_sent()
-                done.extend(chunk_ids)
+            keyed = {i: item for i, item in enumerate(batch)}
+            try:
+                ok, refused = self._send(
+                    list(keyed),
+                    lambda i, build=build, keyed=keyed: build(keyed[i]),  # type: ignore[misc]
+                    save,
+                    label,
+                    report,  # noqa: B023
+                )
+            except CatalogWriteError as exc:
+                failed.update({sid: exc.message for _, ids in batch for sid in ids})
+                continue
+            for i, reason in refused:
+                failed.update({sid: reason for sid in keyed[i][1]})
+            for i, _ in ok:
+                done.extend(keyed[i][1])
         # Tags s3-enricher applied on a steward's word are its own from now on.
         if done:
-            applied = {s.id: s for s in approved}
-            per_qn: dict[str, tuple[set[str], set[str]]] = {}
-            for sid in done:
-                s = applied[sid]
-                ref = ObjectRef.parse(s.object_uri)
-                qn = object_qualified_name(conn, ref.bucket, ref.key)
-                adds, removes = per_qn.setdefault(qn, (set(), set()))
-                if s.kind == "tag":
-                    adds.add(s.tag)
-                    if self.settings.umbrella_tag:
-                        adds.add(self.settings.umbrella_tag)
-                elif s.kind == "tag-removal":
-                    removes.add(s.tag)
-            before = self.state.written_states(list(per_qn))
-            states = []
-            for qn, (adds, removes) in per_qn.items():
-                if not adds and not removes:
-                    continue
-                old = before.get(qn) or WrittenState(qn)
-                states.append(
-                    WrittenState(
-                        qn,
-                        old.description_hash,
-                        frozenset((set(old.tags) | adds) - removes),
-                        old.custom_metadata_hash,
-                    )
-                )
-            if states:
-                self.state.save_written_states(states)
+            self._remember_decisions(approved, done, by_qn)
         return done, failed
+
+    def _remember_decisions(
+        self,
+        approved: Sequence[SuggestionView],
+        done: Sequence[int],
+        by_qn: dict[str, list[SuggestionView]],
+    ) -> None:
+        qn_of = {s.id: qn for qn, items in by_qn.items() for s in items}
+        applied = {s.id: s for s in approved}
+        per_qn: dict[str, tuple[set[str], set[str]]] = {}
+        for sid in done:
+            s = applied[sid]
+            adds, removes = per_qn.setdefault(qn_of[sid], (set(), set()))
+            if s.kind == "tag":
+                adds.add(s.tag)
+                if self.settings.umbrella_tag:
+                    adds.add(self.settings.umbrella_tag)
+            elif s.kind == "tag-removal":
+                removes.add(s.tag)
+        before = self.state.written_states(list(per_qn))
+        now = self.clock()
+        states = []
+        for qn, (adds, removes) in per_qn.items():
+            if not adds and not removes:
+                continue
+            old = before.get(qn) or WrittenState(qn)
+            states.append(
+                WrittenState(
+                    qn,
+                    old.description_hash,
+                    frozenset((set(old.tags) | adds) - removes),
+                    old.custom_metadata_hash,
+                    guid=old.guid,
+                    written_at=now,
+                    attributes_hash=old.attributes_hash,
+                    status=old.status,
+                    object_uri=old.object_uri or by_qn[qn][0].object_uri,
+                    prefix_qn=old.prefix_qn,
+                )
+            )
+        if states:
+            self.state.save_written_states(states)
 
     def _on_request_sent(self) -> None:
         if self.on_request is not None:
@@ -621,77 +856,63 @@ class AtlanCatalogWriter:
     def archive(self, bucket: str, key: str) -> bool:
         """Archive (soft-delete) the object's asset in Atlan; never a hard delete.
 
+        The asset is read by qualified name (Atlas's graph, which is consistent), not found
+        through search, so an object created moments ago is archived too.
+
         :returns: whether an active asset was archived (``False``: none existed).
         :raises CatalogWriteError: Atlan refused or is unavailable.
         """
-        qn = object_qualified_name(self.connection_qualified_name(), bucket, key)
-        current = self._current([qn]).get(qn)
-        if current is None:
-            return False
+        from pyatlan.errors import NotFoundError
+        from pyatlan.model.assets import S3Object
+
+        qn = self.object_qualified_name(bucket, key)
+        with atlan_errors("reading an S3 object"):
+            try:
+                asset = self.client.asset.get_by_qualified_name(
+                    qualified_name=qn,
+                    asset_type=S3Object,
+                    min_ext_info=True,
+                    ignore_relationships=True,
+                )
+            except NotFoundError:
+                asset = None
+        if asset is None:
+            # Maybe under another name (Atlan's crawler): search knows it, with some lag.
+            found = find_objects(self.client, [(bucket, key)], self.naming()).get((bucket, key))
+            if found is None or found.status == "DELETED":
+                return False
+            guid, qn = found.guid, found.qualified_name
+        else:
+            if str(plain(asset.status) or "ACTIVE") == "DELETED":
+                return False
+            guid = str(asset.guid)
         with atlan_errors("archiving an S3 object"):
-            self.client.asset.delete_by_guid(current.guid)
-        return True
-
-    def _sent(self, report: WriteReport) -> None:
-        report.requests += 1
+            self.client.asset.delete_by_guid(guid)
         self._on_request_sent()
-
-    def _remember(
-        self, plans: Sequence[ObjectPlan], by_uri: dict[str, DesiredObject], uri_of: dict[str, str]
-    ) -> None:
-        if not plans:
-            return
-        before = self.state.written_states([o.qualified_name for o in plans])
+        uri = ObjectRef(f"s3://{bucket}/{key}").uri
+        old = self.state.written_states([qn]).get(qn) or WrittenState(qn)
         self.state.save_written_states(
             [
-                written_after(o, by_uri[uri_of[o.qualified_name]], before.get(o.qualified_name))
-                for o in plans
+                WrittenState(
+                    qn,
+                    old.description_hash,
+                    old.tags,
+                    old.custom_metadata_hash,
+                    guid=guid,
+                    written_at=self.clock(),
+                    attributes_hash=old.attributes_hash,
+                    status="DELETED",
+                    object_uri=uri,
+                    prefix_qn=old.prefix_qn,
+                )
             ]
         )
-
-    def _save_objects(self, conn: str, chunk: Sequence[ObjectPlan]) -> None:
-        from pyatlan.model.assets import S3Object
-
-        assets = []
-        for o in chunk:
-            if o.create:
-                asset = S3Object.creator_with_prefix(
-                    name=o.name,
-                    connection_qualified_name=conn,
-                    prefix=o.prefix,
-                    s3_bucket_name=o.bucket,
-                    s3_bucket_qualified_name=o.bucket_qualified_name,
-                )
-            else:
-                asset = S3Object.updater(qualified_name=o.qualified_name, name=o.name)
-            for attr, value in o.attributes.items():
-                setattr(asset, attr, value)
-            if o.description is not None:
-                asset.description = o.description  # never user_description
-            if o.custom_metadata is not None:
-                with atlan_errors("preparing custom metadata"):
-                    cma = asset.get_custom_metadata(
-                        client=self.client, name=self.settings.custom_metadata_set
-                    )
-                    for key, value in o.custom_metadata.items():
-                        cma[key] = value
-                    asset.set_custom_metadata(client=self.client, custom_metadata=cma)
-            assets.append(asset)
-        with atlan_errors("writing S3 objects"):
-            if any(o.custom_metadata is not None for o in chunk):
-                self.client.asset.save_merging_cm(assets)
-            else:
-                self.client.asset.save(assets)
-
-    def _save_tags(self, chunk: Sequence[ObjectPlan]) -> None:
-        from pyatlan.model.assets import S3Object
-
-        updates = []
-        for o in chunk:
-            u = S3Object.updater(qualified_name=o.qualified_name, name=o.name)
-            updates.append(tag_changes(u, o.add_tags, o.remove_tags, self.settings.propagate))
-        with atlan_errors("tagging S3 objects"):
-            self.client.asset.save(updates, append_atlan_tags=True)
+        return True
 
 
-__all__ = ["AtlanCatalogWriter", "CatalogUnavailable", "CheckResult", "WriteReport"]
+__all__ = [
+    "AtlanCatalogWriter",
+    "CatalogUnavailable",
+    "CheckResult",
+    "WriteReport",
+]

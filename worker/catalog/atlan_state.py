@@ -10,11 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from models.plan import DesiredObject, ObjectPlan, WrittenState
-from worker.catalog.sql import SqlLocalCatalog, atlan_outbox, atlan_written
+from worker.catalog.sql import (
+    SqlLocalCatalog,
+    as_utc,
+    atlan_connections,
+    atlan_outbox,
+    atlan_written,
+    like_escape,
+)
+
+
+def _state(row: Any) -> WrittenState:
+    return WrittenState(
+        row.qualified_name,
+        row.description_hash,
+        frozenset(row.tags or []),
+        row.custom_metadata_hash,
+        guid=row.guid,
+        written_at=as_utc(row.written_at) if row.written_at is not None else None,
+        attributes_hash=row.attributes_hash,
+        status=row.status or "ACTIVE",
+        object_uri=row.object_uri,
+        prefix_qn=row.prefix_qn,
+    )
 
 
 class SqlAtlanState:
@@ -35,13 +59,39 @@ class SqlAtlanState:
                     select(atlan_written).where(atlan_written.c.qualified_name.in_(chunk))
                 )
                 for row in rows:
-                    out[row.qualified_name] = WrittenState(
-                        row.qualified_name,
-                        row.description_hash,
-                        frozenset(row.tags or []),
-                        row.custom_metadata_hash,
-                    )
+                    out[row.qualified_name] = _state(row)
         return out
+
+    def written_by_uri(self, object_uris: Sequence[str]) -> dict[str, WrittenState]:
+        """s3-enricher's last writes by object URI (or ``s3://bucket`` for a bucket).
+
+        An object written under two names (the naming changed) answers with the latest.
+        """
+        if not object_uris:
+            return {}
+        out: dict[str, WrittenState] = {}
+        with self.catalog.engine.connect() as conn:
+            for start in range(0, len(object_uris), 500):
+                chunk = list(object_uris[start : start + 500])
+                rows = conn.execute(
+                    select(atlan_written)
+                    .where(atlan_written.c.object_uri.in_(chunk))
+                    .order_by(atlan_written.c.written_at)
+                )
+                for row in rows:
+                    out[row.object_uri] = _state(row)
+        return out
+
+    def written_under(self, uri_prefix: str) -> list[WrittenState]:
+        """The assets s3-enricher wrote for objects whose URI starts with ``uri_prefix``."""
+        with self.catalog.engine.connect() as conn:
+            rows = conn.execute(
+                select(atlan_written)
+                .where(atlan_written.c.object_uri.like(like_escape(uri_prefix) + "%", escape="\\"))
+                .order_by(atlan_written.c.written_at)
+            )
+            latest = {row.object_uri: _state(row) for row in rows}
+        return list(latest.values())
 
     def save_written_states(self, states: Sequence[WrittenState]) -> None:
         """Upsert what was just written."""
@@ -52,7 +102,12 @@ class SqlAtlanState:
                     "description_hash": st.description_hash,
                     "tags": sorted(st.tags),
                     "custom_metadata_hash": st.custom_metadata_hash,
-                    "written_at": now,
+                    "written_at": st.written_at or now,
+                    "guid": st.guid,
+                    "object_uri": st.object_uri,
+                    "attributes_hash": st.attributes_hash,
+                    "status": st.status,
+                    "prefix_qn": st.prefix_qn,
                 }
                 done = conn.execute(
                     update(atlan_written)
@@ -136,3 +191,82 @@ class SqlAtlanState:
                     plan.object_uri, plan.qualified_name, plan.person_removed, plan.person_added
                 )
         return review.save_suggestions([s for plan in plans for s in plan.suggestions])
+
+    # -- the S3 connection -------------------------------------------------------------------
+
+    def known_connection(self, name: str) -> str | None:
+        """The S3 connection's qualified name, once created or found."""
+        with self.catalog.engine.connect() as conn:
+            qn = conn.execute(
+                select(atlan_connections.c.qualified_name).where(atlan_connections.c.name == name)
+            ).scalar_one_or_none()
+        return str(qn) if qn else None
+
+    def claim_connection(self, name: str, claimant: str, stale_s: float) -> tuple[bool, str | None]:
+        """Claim the creation of connection ``name`` (one worker creates it, the others wait).
+
+        :returns: (whether ``claimant`` holds the claim now, the qualified name if known).
+            A claim older than ``stale_s`` without a qualified name was abandoned and is
+            taken over.
+        """
+        now = datetime.now(UTC)
+        with self.catalog.engine.begin() as conn:
+            row = conn.execute(
+                select(atlan_connections).where(atlan_connections.c.name == name)
+            ).first()
+            if row is not None and row.qualified_name:
+                return False, str(row.qualified_name)
+            if row is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(atlan_connections).values(
+                                name=name, qualified_name=None, claimed_by=claimant, claimed_at=now
+                            )
+                        )
+                except IntegrityError:
+                    return False, None  # another worker claimed it at the same moment
+                return True, None
+            if row.claimed_by == claimant:
+                return True, None
+            if (now - as_utc(row.claimed_at)).total_seconds() > stale_s:
+                taken = conn.execute(
+                    update(atlan_connections)
+                    .where(atlan_connections.c.name == name)
+                    .where(atlan_connections.c.claimed_by == row.claimed_by)
+                    .where(atlan_connections.c.qualified_name.is_(None))
+                    .values(claimed_by=claimant, claimed_at=now)
+                )
+                return taken.rowcount == 1, None
+            return False, None
+
+    def set_connection(self, name: str, qualified_name: str | None, claimant: str) -> None:
+        """Record the connection (``qualified_name=None``: give up ``claimant``'s claim)."""
+        now = datetime.now(UTC)
+        with self.catalog.engine.begin() as conn:
+            if qualified_name is None:
+                conn.execute(
+                    delete(atlan_connections)
+                    .where(atlan_connections.c.name == name)
+                    .where(atlan_connections.c.claimed_by == claimant)
+                    .where(atlan_connections.c.qualified_name.is_(None))
+                )
+                return
+            done = conn.execute(
+                update(atlan_connections)
+                .where(atlan_connections.c.name == name)
+                .values(qualified_name=qualified_name, claimed_by=claimant, claimed_at=now)
+            )
+            if done.rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(atlan_connections).values(
+                                name=name,
+                                qualified_name=qualified_name,
+                                claimed_by=claimant,
+                                claimed_at=now,
+                            )
+                        )
+                except IntegrityError:
+                    pass  # recorded by another worker meanwhile

@@ -96,6 +96,25 @@ atlan_written = Table(
     Column("tags", JSON, nullable=False),
     Column("custom_metadata_hash", String(64)),
     Column("written_at", DateTime(timezone=True), nullable=False),
+    # Since 0004: the asset's guid (from the write response), the object it stands for, a
+    # hash of the technical attributes written, ACTIVE or DELETED (archived by s3-enricher)
+    # and the S3Prefix it was linked to.
+    Column("guid", String(64)),
+    Column("object_uri", String(2048), index=True),
+    Column("attributes_hash", String(64)),
+    Column("status", String(16)),
+    Column("prefix_qn", String(2048)),
+)
+
+#: The S3 connection per name, once created or found (claimed first, so that workers that
+#: initialise at once create one connection, not one each).
+atlan_connections = Table(
+    "atlan_connections",
+    metadata,
+    Column("name", String(512), primary_key=True),
+    Column("qualified_name", String(512)),
+    Column("claimed_by", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
 )
 
 #: Atlan writes that failed after retries, kept until a flush succeeds (one per object).

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import EnrichmentResult, ObjectInfo, ObjectStatus
 from worker.catalog.migrate import migrate
 from worker.catalog.schema import (
+    atlan_connections,
     atlan_outbox,
     atlan_written,
     columns,
@@ -44,6 +45,7 @@ __all__ = [
     "as_utc",
     "chunks",
     "like_escape",
+    "atlan_connections",
     "atlan_outbox",
     "atlan_written",
     "columns",

@@ -18,10 +18,15 @@ refusing the API key stops the write (:class:`~worker.errors.CatalogUnavailable`
 :class:`~worker.errors.CatalogAuthError`).
 
 Qualified names (see ``shared/notes/pyatlan.md`` §4-5): tables ``{conn}/{db}/{schema}/{table}``
-(``Table``), columns ``{table_qn}/{column}`` (``Column``), S3 prefixes
-``{s3_conn}/{bucket}/{prefix}`` (``S3Prefix``), S3 objects ``{s3_conn}/{bucket}/{key}``
-(``S3Object``), processes ``{s3_conn}/{edge.process_id}``, column processes
-``{parent_qn}/column/{target column}``.
+(``Table``), columns ``{table_qn}/{column}`` (``Column``), processes
+``{s3_conn}/{edge.process_id}``, column processes ``{parent_qn}/column/{target column}``. S3
+names follow ``atlan.s3_naming`` (:class:`~worker.atlan.naming.S3Naming`): with ``arn``, a
+prefix dataset is ``{s3_conn}/arn:aws:s3:::{bucket}/{prefix}`` (its ``awsArn`` the same ARN),
+objects are the assets the S3 writer wrote (adopted crawler names included).
+
+A prefix dataset is an ``S3Prefix`` linked to its objects: every object s3-enricher wrote
+under it (the deepest dataset prefix that holds it) is appended to the prefix's
+``s3Objects``, once; the local catalog remembers the link.
 """
 
 from __future__ import annotations
@@ -30,13 +35,14 @@ import logging
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from models.lineage import Dataset, InvalidDataset, LineageEdge, System
+from models.plan import WrittenState
 from models.review import SuggestionView
 from worker.atlan.client import atlan_errors, build_client, tag_changes
-from worker.atlan.plan import bucket_qualified_name, object_qualified_name
+from worker.atlan.naming import S3Naming
 from worker.catalog.sql import chunks
 from worker.errors import CatalogRejected, CatalogWriteError
 from worker.settings import AtlanSettings, LineageSettings
@@ -61,6 +67,22 @@ _CONNECTION_SETTING = {
 }
 
 
+class ObjectLinks(Protocol):
+    """What the lineage writer reads and keeps of the S3 writer's state (``SqlAtlanState``)."""
+
+    def written_under(self, uri_prefix: str) -> list[WrittenState]:
+        """The objects s3-enricher wrote whose URI starts with ``uri_prefix``."""
+        ...
+
+    def written_by_uri(self, object_uris: Sequence[str]) -> dict[str, WrittenState]:
+        """s3-enricher's last writes by object URI."""
+        ...
+
+    def save_written_states(self, states: Sequence[WrittenState]) -> None:
+        """Remember what was written (here: the prefix an object is linked to)."""
+        ...
+
+
 @dataclass(slots=True)
 class LineageWriteReport:
     """What one :meth:`AtlanLineageWriter.write` did.
@@ -73,6 +95,7 @@ class LineageWriteReport:
     :param failed_edges: edge id -> why its process was not written.
     :param prefixes: ``S3Prefix`` (or bucket-root ``S3Bucket``) assets created.
     :param failed_columns: column process qualified name -> why it was not written.
+    :param linked: objects newly linked to their ``S3Prefix``.
     """
 
     processes: int = 0
@@ -83,6 +106,7 @@ class LineageWriteReport:
     failed_edges: dict[str, str] = field(default_factory=dict)
     prefixes: int = 0
     failed_columns: dict[str, str] = field(default_factory=dict)
+    linked: int = 0
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -221,6 +245,8 @@ class AtlanLineageWriter:
         Processes belong to this connection.
     :param client: an ``AtlanClient``; when ``None``, ``client_factory()`` (e.g. the S3
         writer's client, to share one) or a client built from ``atlan``, on first use.
+    :param objects: the S3 writer's state in the local catalog: which objects are in Atlan
+        under which name, and which prefix each is linked to (no linking when ``None``).
     """
 
     def __init__(
@@ -231,12 +257,14 @@ class AtlanLineageWriter:
         client: AtlanClient | None = None,
         *,
         client_factory: Callable[[], AtlanClient] | None = None,
+        objects: ObjectLinks | None = None,
     ) -> None:
         self.atlan = atlan
         self.lineage = lineage
         self._s3_connection_qn = s3_connection_qn
         self._client = client
         self._client_factory = client_factory
+        self._objects = objects
         self._s3_conn: str | None = None
         #: Called after every mutating request (a Celery task uses it to keep its lock alive).
         self.on_request: Callable[[], None] | None = None
@@ -256,6 +284,9 @@ class AtlanLineageWriter:
             self._s3_conn = self._s3_connection_qn()
         return self._s3_conn
 
+    def _naming(self) -> S3Naming:
+        return S3Naming(self._s3_connection(), self.atlan.s3_naming)
+
     def _table_connection(self, dataset: Dataset) -> str:
         setting = _CONNECTION_SETTING[dataset.system]
         conn: str | None = getattr(self.lineage, setting)
@@ -272,8 +303,9 @@ class AtlanLineageWriter:
 
         Tables: ``Table`` ``{conn}/{db}/{schema}/{table}``; columns: ``Column``
         ``{table_qn}/{column}`` (folded like the table: Snowflake upper case, PostgreSQL and
-        Redshift lower case, quoted names kept). S3: ``S3Prefix`` ``{s3_conn}/{bucket}/{prefix}``
-        (no trailing slash), ``S3Bucket`` for a bucket-root prefix, ``S3Object`` for one object.
+        Redshift lower case, quoted names kept). S3 (``atlan.s3_naming``): ``S3Prefix`` for a
+        prefix (no trailing slash), ``S3Bucket`` for a bucket-root prefix, ``S3Object`` for
+        one object (the name the S3 writer wrote it under, when known).
         Reading the S3 connection may search Atlan once (see ``s3_connection_qn``).
 
         :raises CatalogRejected: the system's connection qualified name is not configured, or
@@ -288,14 +320,18 @@ class AtlanLineageWriter:
             raise CatalogRejected(
                 f"{dataset.uri} is an S3 dataset: Atlan has no columns for S3 assets"
             )
-        conn = self._s3_connection()
+        naming = self._naming()
         bucket, key = dataset.parts
         if dataset.is_prefix:
-            prefix = key.rstrip("/")
+            prefix = key.strip("/")
             if not prefix:
-                return "S3Bucket", bucket_qualified_name(conn, bucket)
-            return "S3Prefix", f"{bucket_qualified_name(conn, bucket)}/{prefix}"
-        return "S3Object", object_qualified_name(conn, bucket, key)
+                return "S3Bucket", naming.bucket(bucket)
+            return "S3Prefix", naming.prefix(bucket, prefix)
+        if self._objects is not None:
+            known = self._objects.written_by_uri([dataset.uri]).get(dataset.uri)
+            if known is not None:
+                return "S3Object", known.qualified_name
+        return "S3Object", naming.object(bucket, key)
 
     def _ref(self, dataset: Dataset, column: str | None = None) -> _Ref:
         return _Ref(*self.qualified_name(dataset, column))
@@ -513,7 +549,7 @@ class AtlanLineageWriter:
 
         :returns: qualified name -> reason, for the ones Atlan refused to create.
         """
-        conn = self._s3_connection()
+        naming = self._naming()
         wanted: dict[str, Dataset] = {}
         for e in edges:
             for d in (e.source, e.target):
@@ -521,7 +557,7 @@ class AtlanLineageWriter:
                     wanted.setdefault(self.qualified_name(d)[1], d)
         if not wanted:
             return {}
-        buckets = {bucket_qualified_name(conn, d.parts[0]) for d in wanted.values()}
+        buckets = {naming.bucket(d.parts[0]) for d in wanted.values()}
         existing = self._existing_containers([*wanted, *buckets])
         to_create = sorted(qn for qn in wanted if qn not in existing)
 
@@ -530,7 +566,64 @@ class AtlanLineageWriter:
 
         failed = self._save_all(to_create, build, "registering S3 prefixes", report, missing)
         report.prefixes += len(to_create) - len(failed)
+        self._link_objects(
+            {qn: d for qn, d in wanted.items() if qn not in failed and d.parts[1].strip("/")},
+            report,
+            missing,
+        )
         return {qn: f"the S3 prefix could not be registered: {r}" for qn, r in failed.items()}
+
+    def _link_objects(
+        self, prefixes: Mapping[str, Dataset], report: LineageWriteReport, missing: list[str]
+    ) -> None:
+        """Append to each ``S3Prefix`` the objects s3-enricher wrote under it, once.
+
+        An object belongs to the deepest dataset prefix that holds it (Atlas keeps one
+        ``s3Prefix`` per object). Objects archived or never written are left out: a reference
+        to a missing asset would fail the request.
+        """
+        from pyatlan.model.assets import S3Object, S3Prefix
+        from pyatlan.model.enums import SaveSemantic
+
+        if self._objects is None or not prefixes:
+            return
+        uri_prefix = {
+            qn: f"s3://{d.parts[0]}/{d.parts[1].strip('/')}/" for qn, d in prefixes.items()
+        }
+        best: dict[str, tuple[str, WrittenState]] = {}
+        for qn, under in uri_prefix.items():
+            for state in self._objects.written_under(under):
+                uri = state.object_uri or ""
+                if not state.guid or state.status == "DELETED" or uri.count("/") < 3:
+                    continue
+                if uri not in best or len(uri_prefix[best[uri][0]]) < len(under):
+                    best[uri] = (qn, state)
+        todo: dict[str, list[WrittenState]] = {}
+        for qn, state in best.values():
+            if state.prefix_qn != qn:
+                todo.setdefault(qn, []).append(state)
+        for qn, states in sorted(todo.items()):
+            name = prefixes[qn].parts[1].strip("/").rsplit("/", 1)[-1]
+            for chunk in chunks(sorted(states, key=lambda s: s.qualified_name), 200):
+
+                def build(_: str, qn: str = qn, name: str = name, chunk: Any = chunk) -> Any:
+                    prefix = S3Prefix(attributes=S3Prefix.Attributes(qualified_name=qn, name=name))
+                    prefix.guid = _placeholder_guid()
+                    prefix.s3_objects = [
+                        S3Object.ref_by_qualified_name(
+                            s.qualified_name, semantic=SaveSemantic.APPEND
+                        )
+                        for s in chunk
+                    ]
+                    return prefix
+
+                failed = self._save_all(
+                    [qn], build, "linking objects to S3 prefixes", report, missing
+                )
+                if failed:
+                    continue
+                report.linked += len(chunk)
+                self._objects.save_written_states([replace(s, prefix_qn=qn) for s in chunk])
 
     def _container_asset(self, qn: str, dataset: Dataset, existing: set[str]) -> Any:
         """A new ``S3Prefix`` (or, for a bucket root, ``S3Bucket``) asset for ``dataset``.
@@ -541,18 +634,26 @@ class AtlanLineageWriter:
         from pyatlan.model.assets import S3Bucket, S3Prefix
 
         conn = self._s3_connection()
+        naming = self._naming()
         bucket, key = dataset.parts
-        bucket_qn = bucket_qualified_name(conn, bucket)
+        bucket_qn = naming.bucket(bucket)
+        arn = naming.scheme == "arn"
         if qn == bucket_qn:
-            return S3Bucket.creator(name=bucket, connection_qualified_name=conn)
+            return S3Bucket.creator(
+                name=bucket,
+                connection_qualified_name=conn,
+                aws_arn=f"arn:aws:s3:::{bucket}" if arn else None,
+            )
         attributes = S3Prefix.Attributes(
             qualified_name=qn,
-            name=key.rstrip("/").rsplit("/", 1)[-1],
+            name=key.strip("/").rsplit("/", 1)[-1],
             connection_qualified_name=conn,
             connector_name="s3",
             s3_bucket_name=bucket,
             s3_bucket_qualified_name=bucket_qn,
         )
+        if arn:
+            attributes.aws_arn = f"arn:aws:s3:::{bucket}/{key.strip('/')}"
         if bucket_qn in existing:
             attributes.s3_bucket = S3Bucket.ref_by_qualified_name(bucket_qn)
         prefix = S3Prefix(attributes=attributes)
@@ -724,10 +825,18 @@ class AtlanLineageWriter:
                 ]
             updates.append((u, [s.id for s in items]))
         done: list[int] = []
-        for batch in chunks(updates, self.lineage.batch_size):
+        queue = [list(b) for b in chunks(updates, self.lineage.batch_size)]
+        while queue:
+            batch = queue.pop(0)
             try:
                 with atlan_errors("tagging table columns"):
                     self.client.asset.save([u for u, _ in batch], append_atlan_tags=True)
+            except CatalogRejected as exc:
+                if len(batch) > 1:  # one column refused (403, ...): the others still land
+                    queue[0:0] = [[item] for item in batch]
+                    continue
+                failed.update({i: exc.message for _, group in batch for i in group})
+                continue
             except CatalogWriteError as exc:
                 failed.update({i: exc.message for _, group in batch for i in group})
                 continue

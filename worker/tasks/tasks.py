@@ -230,7 +230,8 @@ def register(app: Celery) -> None:
                 archived = ctx.writer.archive(bucket, key)
             except EnrichmentError as exc:
                 if exc.retryable:
-                    raise self.retry(exc=exc, countdown=10) from exc
+                    wait = max(10.0, getattr(exc, "retry_after_s", None) or 0)
+                    raise self.retry(exc=exc, countdown=wait) from exc
                 logger.warning("could not archive %s in Atlan (%s)", ref.uri, exc.kind)
         return {"uri": ref.uri, "status": "archived", "catalog": known, "atlan": archived}
 
@@ -271,8 +272,12 @@ def register(app: Celery) -> None:
             except Exception:  # expired meanwhile: nothing to release
                 logger.warning("Atlan flush lock had expired before release")
         if report.error:
-            # Still in the outbox, durable; try again later with a growing pause.
-            raise self.retry(countdown=min(300, 5 * 2 ** min(self.request.retries, 6)))
+            # Still in the outbox, durable; try again later with a growing pause, and never
+            # sooner than Atlan (or its gateway) asked for in Retry-After. Refused assets
+            # (report.rejected) wait in the outbox too but do not make the flush retry: the
+            # next scan's flush, or `enricher atlan flush`, tries them again.
+            countdown = min(300, 5 * 2 ** min(self.request.retries, 6))
+            raise self.retry(countdown=max(countdown, report.retry_after_s or 0))
         return {"written": report.objects, "requests": report.requests}
 
 
