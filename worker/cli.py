@@ -317,18 +317,33 @@ def _write_to_atlan(
             f"Atlan outbox: {queued.objects - queued.queued} of {queued.objects} earlier "
             "writes delivered"
         )
+    extra = "".join(
+        f", {n} {what}"
+        for n, what in ((report.restored, "restored"), (report.adopted, "adopted"))
+        if n
+    )
     line = (
-        f"Atlan: {report.created} created, {report.updated} updated, {report.unchanged} "
+        f"Atlan: {report.created} created, {report.updated} updated{extra}, {report.unchanged} "
         f"unchanged, {report.tags_added} tags added, {report.suggestions} new suggestions, "
         f"{report.requests} write requests"
     )
     err.print(line, highlight=False)
     for note in report.notes[:20]:
         err.print(f"  kept: {note}", highlight=False)
+    for warning in report.warnings[:20]:
+        err.print(f"  warning: {warning}", highlight=False)
+    for uri, reason in sorted(report.rejected.items())[:20]:
+        err.print(f"  [yellow]refused: {uri}: {reason}[/yellow]", highlight=False)
     if report.error:
+        wait = f"; Atlan asked to wait {report.retry_after_s:g} s" if report.retry_after_s else ""
         err.print(
-            f"[yellow]Atlan: {report.queued} writes kept in the outbox ({report.error}); "
+            f"[yellow]Atlan: {report.queued} writes kept in the outbox ({report.error}{wait}); "
             "`enricher atlan flush` retries them[/yellow]"
+        )
+    elif report.rejected:
+        err.print(
+            f"[yellow]Atlan: {len(report.rejected)} writes refused and kept in the outbox; "
+            "`enricher atlan status` shows why, `enricher atlan flush` retries them[/yellow]"
         )
 
 
@@ -336,7 +351,11 @@ def _print_plan(plan: Any, output_format: str) -> None:
     rows = [
         {
             "qualified_name": o.qualified_name,
-            "action": "create" if o.create else ("unchanged" if o.empty else "update"),
+            "action": "restore"
+            if o.restore
+            else "create"
+            if o.create
+            else ("unchanged" if o.empty else "update"),
             "attributes": sorted(o.attributes),
             "description": o.description is not None,
             "custom_metadata": o.custom_metadata is not None,
@@ -444,14 +463,22 @@ def atlan_init(ctx: click.Context) -> None:
 @atlan.command("check")
 @click.pass_context
 def atlan_check(ctx: click.Context) -> None:
-    """Check connectivity, permissions and definitions; exit 1 if anything is missing."""
+    """Check what the API token may do in Atlan (reads only); exit 1 if anything is missing.
+
+    One line per capability; a failed one prints one line per missing permission, naming the
+    persona permission to grant and the connection.
+    """
+    from worker.atlan.preflight import run_preflight
+
     try:
-        results = _writer(ctx).check()
+        writer = _writer(ctx)
+        results = run_preflight(writer, lineage=_settings(ctx, None).lineage)
     except EnrichmentError as exc:
         _fail(exc.message)
         return
     for r in results:
-        click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name}: {r.message}")
+        for line in r.message.splitlines() or [""]:
+            click.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.name}: {line}")
     if not all(r.ok for r in results):
         sys.exit(EXIT_RUN_FAILED)
 
@@ -475,6 +502,10 @@ def atlan_flush(ctx: click.Context) -> None:
         f"{report.objects} queued writes: {report.objects - report.queued} delivered, "
         f"{report.queued} still pending" + (f" ({report.error})" if report.error else "")
     )
+    for uri, reason in sorted(report.rejected.items())[:20]:
+        click.echo(f"  refused: {uri}: {reason}")
+    if report.retry_after_s:
+        click.echo(f"  Atlan asked to wait {report.retry_after_s:g} s before trying again")
     if decided.decided:
         click.echo(
             f"{len(decided.decided)} approved suggestions: {decided.applied} applied, "
