@@ -794,7 +794,12 @@ class FakeAtlan:
 
     @staticmethod
     def _fault_reply(fault: _Fault) -> _Reply:
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            # Whole seconds as an integer: httpx-retries reads "1.0" as a bad HTTP date.
+            value = fault.retry_after
+            whole = isinstance(value, (int, float)) and float(value).is_integer()
+            headers["Retry-After"] = str(int(value)) if whole else str(value)
         body = fault.body
         if body is None:
             body = _error_body(fault.status) if fault.status >= 400 else b""
@@ -1614,6 +1619,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle and delayed ACKs
+    # hold every small answer back about 40 ms on loopback.
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:

@@ -13,10 +13,24 @@ pyatlan is imported lazily (it costs ~5 s), so importing this module is cheap.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from models import (
+    ColumnFinding,
+    ColumnSample,
+    EnrichmentResult,
+    EntityFinding,
+    Evidence,
+    ObjectInfo,
+    ObjectRef,
+    ObjectStatus,
+    SamplingInfo,
+    TableSample,
+)
+from models.plan import DesiredObject
 from tests.atlan_server import FakeAtlan, FakeClock
 
 if TYPE_CHECKING:
@@ -25,6 +39,47 @@ if TYPE_CHECKING:
 API_KEY = "test-key"
 #: The search lag the write-path tests run with (Atlan's search is near-real-time).
 SEARCH_LAG_S = 5.0
+
+
+def classified(
+    key: str,
+    etag: str = "e1",
+    entity: str = "EMAIL_ADDRESS",
+    row_count: int = 500,
+    bucket: str = "lake",
+) -> EnrichmentResult:
+    """A classified CSV object with one column found to hold ``entity`` (0.98 confident)."""
+    ref = ObjectRef(f"s3://{bucket}/{key}")
+    info = ObjectInfo(ref, 1234, etag, datetime(2025, 5, 1, tzinfo=UTC), "text/csv")
+    sample = TableSample(
+        info=info,
+        format="csv",
+        compression=None,
+        columns=(ColumnSample("col", "string", ()),),
+        rows_sampled=500,
+        row_count=row_count,
+        row_count_estimated=True,
+        bytes_read=10,
+        sampling=SamplingInfo(method="text-head"),
+    )
+    finding = EntityFinding(entity, 0.98, 0.95, Evidence(500, 475, 400, 0.98), "pii")
+    return EnrichmentResult(
+        ref=ref,
+        status=ObjectStatus.CLASSIFIED,
+        info=info,
+        sample=sample,
+        columns=(ColumnFinding("col", "string", (finding,)),),
+        classifier_versions={"pii": "2"},
+    )
+
+
+def desired(key: str, settings: Any, **kw: Any) -> DesiredObject:
+    """What the writer gets for :func:`classified` ``(key, **kw)`` under ``settings``."""
+    from worker.atlan.plan import desired_object
+
+    found = desired_object(classified(key, **kw), settings, datetime(2026, 1, 2, tzinfo=UTC))
+    assert found is not None
+    return found
 
 
 def make_atlan_client(

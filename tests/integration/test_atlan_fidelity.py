@@ -10,29 +10,15 @@ only what their personas grant, custom metadata values are checked against their
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from models import (
-    ColumnFinding,
-    ColumnSample,
-    EnrichmentResult,
-    EntityFinding,
-    Evidence,
-    ObjectInfo,
-    ObjectRef,
-    ObjectStatus,
-    SamplingInfo,
-    TableSample,
-)
 from models.plan import DesiredObject
 from tests.atlan_server import CREATE, GATEWAY_BODIES, READ, UPDATE, UPDATE_CM, FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
 from worker.atlan.lookup import find_objects
-from worker.atlan.plan import desired_object
 from worker.atlan.writer import AtlanCatalogWriter
 from worker.catalog.atlan_state import SqlAtlanState
 from worker.catalog.sql import SqlLocalCatalog
@@ -44,47 +30,13 @@ atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
 atlan_clock = _atlan.atlan_clock
 
-NOW = datetime(2026, 1, 2, tzinfo=UTC)
 SETTINGS = AtlanSettings(enabled=True, batch_size=20)
 #: Past the writer's lag window (``atlan.search_lag_s``): search shows everything by then.
 SETTLED = SETTINGS.search_lag_s + 1
 
 
-def _result(
-    key: str,
-    etag: str = "e1",
-    entity: str = "EMAIL_ADDRESS",
-    row_count: int = 500,
-    bucket: str = "lake",
-) -> EnrichmentResult:
-    ref = ObjectRef(f"s3://{bucket}/{key}")
-    info = ObjectInfo(ref, 1234, etag, datetime(2025, 5, 1, tzinfo=UTC), "text/csv")
-    sample = TableSample(
-        info=info,
-        format="csv",
-        compression=None,
-        columns=(ColumnSample("col", "string", ()),),
-        rows_sampled=500,
-        row_count=row_count,
-        row_count_estimated=True,
-        bytes_read=10,
-        sampling=SamplingInfo(method="text-head"),
-    )
-    finding = EntityFinding(entity, 0.98, 0.95, Evidence(500, 475, 400, 0.98), "pii")
-    return EnrichmentResult(
-        ref=ref,
-        status=ObjectStatus.CLASSIFIED,
-        info=info,
-        sample=sample,
-        columns=(ColumnFinding("col", "string", (finding,)),),
-        classifier_versions={"pii": "2"},
-    )
-
-
 def _desired(key: str, settings: AtlanSettings = SETTINGS, **kw: Any) -> DesiredObject:
-    d = desired_object(_result(key, **kw), settings, NOW)
-    assert d is not None
-    return d
+    return _atlan.desired(key, settings, **kw)
 
 
 @dataclass
@@ -520,3 +472,4 @@ def test_a_persons_description_is_user_description_and_ours_stays_underneath(rig
     assert any("userDescription" in n for n in report.notes)
     sent = [r.body for r in rig.server.mutating_requests()]
     assert "userDescription" not in str(sent)
+

@@ -9,28 +9,14 @@ most 20 assets. The behaviours a kinder fake used to hide are in ``test_atlan_fi
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from models import (
-    ColumnFinding,
-    ColumnSample,
-    EnrichmentResult,
-    EntityFinding,
-    Evidence,
-    ObjectInfo,
-    ObjectRef,
-    ObjectStatus,
-    SamplingInfo,
-    TableSample,
-)
 from models.plan import DesiredObject
 from tests.atlan_server import FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
-from worker.atlan.plan import desired_object
 from worker.atlan.writer import AtlanCatalogWriter
 from worker.catalog.atlan_state import SqlAtlanState
 from worker.catalog.sql import SqlLocalCatalog
@@ -41,39 +27,11 @@ atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
 atlan_clock = _atlan.atlan_clock
 
-NOW = datetime(2026, 1, 2, tzinfo=UTC)
 SETTINGS = AtlanSettings(enabled=True, batch_size=20)
 
 
-def _result(key: str, etag: str = "e1", entity: str = "EMAIL_ADDRESS") -> EnrichmentResult:
-    ref = ObjectRef.parse(f"s3://lake/{key}")
-    info = ObjectInfo(ref, 1234, etag, datetime(2025, 5, 1, tzinfo=UTC), "text/csv")
-    sample = TableSample(
-        info=info,
-        format="csv",
-        compression=None,
-        columns=(ColumnSample("col", "string", ()),),
-        rows_sampled=500,
-        row_count=500,
-        row_count_estimated=True,
-        bytes_read=10,
-        sampling=SamplingInfo(method="text-head"),
-    )
-    finding = EntityFinding(entity, 0.98, 0.95, Evidence(500, 475, 400, 0.98), "pii")
-    return EnrichmentResult(
-        ref=ref,
-        status=ObjectStatus.CLASSIFIED,
-        info=info,
-        sample=sample,
-        columns=(ColumnFinding("col", "string", (finding,)),),
-        classifier_versions={"pii": "2"},
-    )
-
-
 def _desired(key: str, **kw: Any) -> DesiredObject:
-    d = desired_object(_result(key, **kw), SETTINGS, NOW)
-    assert d is not None
-    return d
+    return _atlan.desired(key, SETTINGS, **kw)
 
 
 @pytest.fixture

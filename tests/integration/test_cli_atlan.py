@@ -35,6 +35,7 @@ def test_scan_writes_to_atlan_and_rescan_sends_nothing(
     seaweed: Any, bucket: str, atlan_server: FakeAtlan, tmp_path: Path
 ) -> None:
     atlan_server.reset()
+    atlan_server.search_lag_s = 30.0  # nothing below relies on search showing a write
     client = seaweed.client()
     data = good_objects()
     client.put_object(

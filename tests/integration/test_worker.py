@@ -171,10 +171,14 @@ def test_whole_worker_killed_then_replaced(
 ) -> None:
     n = 200
     _upload(seaweed, bucket, n)
+    # Short limits make the broker give the dead worker's unacked tasks back soon (the
+    # visibility timeout is kept above the time limit); but a fresh pool process loads its
+    # models on its first task, which takes over 10 s on a loaded 2-core machine, and a limit
+    # below that kills every fresh process on its first task, over and over.
     env = {
         **env,
-        "ENRICH_CELERY__TASK_TIME_LIMIT_S": "10",
-        "ENRICH_CELERY__TASK_SOFT_TIME_LIMIT_S": "8",
+        "ENRICH_CELERY__TASK_TIME_LIMIT_S": "30",
+        "ENRICH_CELERY__TASK_SOFT_TIME_LIMIT_S": "25",
     }
     assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
     first = Worker(env, tmp_path)

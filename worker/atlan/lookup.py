@@ -36,6 +36,18 @@ TECHNICAL = (
 _SEARCH_CHUNK = 50
 
 
+def all_results(results: Any) -> list[Any]:
+    """Every asset of a search: the first page alone when it holds them all.
+
+    pyatlan's iterator asks for pages until one comes back empty, one request more than
+    needed when, as here, a page is as large as the list of qualified names searched for.
+    """
+    page = list(results.current_page())
+    if (results.count or 0) > len(page):
+        return list(results)
+    return page
+
+
 def plain(value: Any) -> Any:
     """Atlan's form of a value as we send it: pyatlan reads epoch-ms dates as datetimes."""
     if isinstance(value, datetime):
@@ -91,7 +103,7 @@ def find_objects(
         for f in fields:
             search = search.include_on_results(f)
         with atlan_errors("reading S3 objects"):
-            for asset in search.execute(client=client):
+            for asset in all_results(search.execute(client=client)):
                 if asset.scrubbed:
                     # The token may not read it: Atlas shows it without its attributes
                     # and tags, which says nothing about them. The write reports a 403.
@@ -161,7 +173,7 @@ def find_buckets(client: AtlanClient, names: Sequence[str], naming: S3Naming) ->
             .page_size(_SEARCH_CHUNK)
         )
         with atlan_errors("reading S3 buckets"):
-            for a in search.execute(client=client):
+            for a in all_results(search.execute(client=client)):
                 qn = str(a.qualified_name)
                 arn = getattr(a, "aws_arn", None)
                 name = qns.get(qn) or (str(arn).removeprefix("arn:aws:s3:::") if arn else None)
@@ -171,3 +183,22 @@ def find_buckets(client: AtlanClient, names: Sequence[str], naming: S3Naming) ->
                 if name not in found or qn == naming.bucket(name):
                     found[name] = qn
     return found
+
+
+def read_asset(client: AtlanClient, asset_type: type[Any], qualified_name: str) -> Any | None:
+    """The asset by qualified name from Atlas's graph (consistent, archived ones too), or None.
+
+    :raises CatalogWriteError: Atlan refused (403: the token may not read it) or is down.
+    """
+    from pyatlan.errors import NotFoundError
+
+    with atlan_errors(f"reading {asset_type.__name__} {qualified_name}"):
+        try:
+            return client.asset.get_by_qualified_name(
+                qualified_name=qualified_name,
+                asset_type=asset_type,
+                min_ext_info=True,
+                ignore_relationships=True,
+            )
+        except NotFoundError:
+            return None

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from worker.atlan.client import atlan_errors
+from worker.atlan.lookup import read_asset
 from worker.atlan.plan import CM_ATTRIBUTES
 from worker.errors import (
     CatalogAuthError,
@@ -295,20 +296,12 @@ class _Preflight:
         return self._readable(qn, "S3 connection", "atlan.connection_qualified_name")
 
     def _readable(self, qn: str, what: str, setting: str) -> tuple[bool, str]:
-        from pyatlan.errors import NotFoundError
         from pyatlan.model.assets import Connection
 
         try:
-            with atlan_errors(f"reading the {what} {qn}"):
-                try:
-                    found = self.client.asset.get_by_qualified_name(
-                        qualified_name=qn,
-                        asset_type=Connection,
-                        min_ext_info=True,
-                        ignore_relationships=True,
-                    )
-                except NotFoundError:
-                    return False, f"{what} {qn} does not exist in Atlan (check {setting})"
+            found = read_asset(self.client, Connection, qn)
+            if found is None:
+                return False, f"{what} {qn} does not exist in Atlan (check {setting})"
         except CatalogPermissionDenied:
             return False, (
                 f"may not read the {what} {qn}: grant the token's persona 'Read' on "

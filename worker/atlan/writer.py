@@ -50,7 +50,7 @@ from worker.atlan.client import (
 )
 from worker.atlan.cm_values import attribute_kinds, value_problem
 from worker.atlan.connection import ConnectionRegistry, ConnectionStore
-from worker.atlan.lookup import find_buckets, find_objects, plain
+from worker.atlan.lookup import find_buckets, find_objects, plain, read_asset
 from worker.atlan.naming import S3Naming, bucket_arn, object_arn
 from worker.atlan.plan import CM_ATTRIBUTES, plan_object, written_after
 from worker.catalog.sql import chunks
@@ -578,11 +578,21 @@ class AtlanCatalogWriter:
         operation: str,
         report: WriteReport,
     ) -> Any:
-        """Build and save one batch; on a stale-cache miss refresh the caches and retry once."""
+        """Build and save one batch; on a stale-cache miss refresh the caches and retry once.
+
+        :raises CatalogRejected: Atlan refused the batch, or pyatlan refused to build one of
+            its assets (a ``ValueError``, e.g. an object key without a name).
+        """
         for attempt in (1, 2):
             try:
                 with atlan_errors(operation):
-                    assets = [build(item) for item in chunk]
+                    try:
+                        assets = [build(item) for item in chunk]
+                    except ValueError as exc:
+                        raise CatalogRejected(
+                            f"pyatlan refused to build the asset for {operation} "
+                            f"({type(exc).__name__})"
+                        ) from exc
                     self._last_built = assets
                     report.requests += 1
                     try:
@@ -862,20 +872,10 @@ class AtlanCatalogWriter:
         :returns: whether an active asset was archived (``False``: none existed).
         :raises CatalogWriteError: Atlan refused or is unavailable.
         """
-        from pyatlan.errors import NotFoundError
         from pyatlan.model.assets import S3Object
 
         qn = self.object_qualified_name(bucket, key)
-        with atlan_errors("reading an S3 object"):
-            try:
-                asset = self.client.asset.get_by_qualified_name(
-                    qualified_name=qn,
-                    asset_type=S3Object,
-                    min_ext_info=True,
-                    ignore_relationships=True,
-                )
-            except NotFoundError:
-                asset = None
+        asset = read_asset(self.client, S3Object, qn)
         if asset is None:
             # Maybe under another name (Atlan's crawler): search knows it, with some lag.
             found = find_objects(self.client, [(bucket, key)], self.naming()).get((bucket, key))

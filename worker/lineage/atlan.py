@@ -42,6 +42,7 @@ from models.lineage import Dataset, InvalidDataset, LineageEdge, System
 from models.plan import WrittenState
 from models.review import SuggestionView
 from worker.atlan.client import atlan_errors, build_client, tag_changes
+from worker.atlan.lookup import all_results
 from worker.atlan.naming import S3Naming
 from worker.catalog.sql import chunks
 from worker.errors import CatalogRejected, CatalogWriteError
@@ -201,18 +202,6 @@ def _column_pairs(
             matched = exact.get(m.source) or folded.get(m.source.strip('"').lower()) or []
             pairs.extend((m.target, upstream.source, source_col) for source_col in matched)
     return pairs
-
-
-def _all(results: Any) -> list[Any]:
-    """Every asset of a search: the first page alone when it holds them all.
-
-    pyatlan's iterator asks for pages until one comes back empty, one request more than
-    needed when, as here, a page is as large as the list of qualified names searched for.
-    """
-    page = list(results.current_page())
-    if (results.count or 0) > len(page):
-        return list(results)
-    return page
 
 
 def _ref_of(value: Any) -> _Ref | None:
@@ -406,7 +395,9 @@ class AtlanLineageWriter:
                 .page_size(_SEARCH_CHUNK)
             )
             with atlan_errors("reading S3 prefixes"):
-                found |= {str(a.qualified_name) for a in _all(search.execute(client=self.client))}
+                found |= {
+                    str(a.qualified_name) for a in all_results(search.execute(client=self.client))
+                }
         return found
 
     def _existing_processes(self, qualified_names: Sequence[str]) -> dict[str, _Current]:
@@ -430,7 +421,7 @@ class AtlanLineageWriter:
                 .page_size(_SEARCH_CHUNK)
             )
             with atlan_errors("reading lineage processes"):
-                for asset in _all(search.execute(client=self.client)):
+                for asset in all_results(search.execute(client=self.client)):
                     parent = _ref_of(getattr(asset, "process", None))
                     found[str(asset.qualified_name)] = _Current(
                         type_name=str(asset.type_name),
@@ -802,7 +793,8 @@ class AtlanLineageWriter:
                 )
                 with atlan_errors("reading table columns"):
                     found |= {
-                        str(a.qualified_name) for a in _all(search.execute(client=self.client))
+                        str(a.qualified_name)
+                        for a in all_results(search.execute(client=self.client))
                     }
         except CatalogWriteError as exc:
             return [], {s.id: exc.message for s in approved}
