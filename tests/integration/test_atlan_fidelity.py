@@ -472,4 +472,3 @@ def test_a_persons_description_is_user_description_and_ours_stays_underneath(rig
     assert any("userDescription" in n for n in report.notes)
     sent = [r.body for r in rig.server.mutating_requests()]
     assert "userDescription" not in str(sent)
-

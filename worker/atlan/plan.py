@@ -10,7 +10,12 @@ protect people's work live here, in one place:
 * tags are only appended; a tag a person added is never removed; a tag a person removed from
   s3-enricher's set is not re-applied; s3-enricher's own tags that a re-scan no longer
   supports become removal suggestions unless ``auto_remove``;
-* custom metadata is rewritten only when its content (timestamp aside) changed.
+* custom metadata is rewritten only when its content (timestamp aside) changed;
+* search is near-real-time: what s3-enricher wrote is trusted over what search shows until
+  search shows a later change and the lag window has passed (:func:`search_speaks_for`), so
+  a lagging index never reads as a person's removal;
+* an archived asset whose object exists again is restored (``status: ACTIVE``) and its tags
+  appended again (archiving may have dropped them).
 """
 
 from __future__ import annotations
