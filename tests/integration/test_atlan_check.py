@@ -65,6 +65,10 @@ class Rig:
         return {r.name: r for r in results}
 
 
+#: The persona permissions s3-enricher needs on its S3 connection, in the order check lists them.
+S3_PERMISSIONS = ["Create", "Update", "Update custom metadata", "Delete", "Add tags", "Remove tags"]
+
+
 @pytest.fixture
 def rig(atlan_server: FakeAtlan, atlan_client: Any, tmp_path: Path) -> Iterator[Rig]:
     state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / 'admin.db'}"))
@@ -157,14 +161,7 @@ def test_read_only_persona_names_every_permission_to_grant(rig: Rig) -> None:
     assert not write.ok
     lines = _lines(write)
     permissions = [_permission(line) for line in lines]
-    assert permissions == [
-        "Create",
-        "Update",
-        "Update custom metadata",
-        "Delete",
-        "Add tags",
-        "Remove tags",
-    ], lines
+    assert permissions == S3_PERMISSIONS, lines
     for line in lines:
         assert rig.connection in line and "grant the token's persona" in line
         assert "Governance > Personas" in line
@@ -187,14 +184,7 @@ def test_cli_read_only_persona_exits_1_with_one_line_per_permission(
     fails = [line for line in check.stdout.splitlines() if line.startswith("FAIL")]
     write = [line for line in fails if line.startswith("FAIL write S3 assets: ")]
     assert len(write) == 6
-    assert [_permission(line) for line in write] == [
-        "Create",
-        "Update",
-        "Update custom metadata",
-        "Delete",
-        "Add tags",
-        "Remove tags",
-    ]
+    assert [_permission(line) for line in write] == S3_PERMISSIONS
     assert all(rig.connection in line for line in write), write
     # PostgreSQL: neither readable nor linkable; lineage processes: not creatable.
     assert any(line.startswith("FAIL lineage postgres: may not read") for line in fails)

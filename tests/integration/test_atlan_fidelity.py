@@ -374,6 +374,16 @@ def test_no_admin_role_is_a_clear_error(
 # 8 ------------------------------------------------------------------ key normalisation
 
 
+def _named(
+    server: FakeAtlan, clock: FakeClock, client: Any, tmp_path: Path, naming: str
+) -> tuple[Rig, AtlanSettings]:
+    """An initialised rig whose writer names S3 assets under ``naming``."""
+    settings = AtlanSettings(enabled=True, s3_naming=naming)  # type: ignore[arg-type]
+    r = _rig(server, clock, client, tmp_path, settings)
+    r.writer.init()
+    return r, settings
+
+
 @pytest.mark.parametrize("naming", ["arn", "path"])
 def test_odd_keys_get_one_asset_each_and_are_not_rewritten(
     atlan_server: FakeAtlan,
@@ -382,9 +392,7 @@ def test_odd_keys_get_one_asset_each_and_are_not_rewritten(
     tmp_path: Path,
     naming: str,
 ) -> None:
-    settings = AtlanSettings(enabled=True, s3_naming=naming)  # type: ignore[arg-type]
-    r = _rig(atlan_server, atlan_clock, atlan_client, tmp_path, settings)
-    r.writer.init()
+    r, settings = _named(atlan_server, atlan_clock, atlan_client, tmp_path, naming)
     keys = ["/lead.csv", "x//y.csv", "plain.csv"]
     first = r.writer.write([_desired(k, settings) for k in keys])
     assert first.error is None and first.created == 3
@@ -412,9 +420,7 @@ def test_an_asset_atlans_crawler_made_is_updated_not_duplicated(
     tmp_path: Path,
     naming: str,
 ) -> None:
-    settings = AtlanSettings(enabled=True, s3_naming=naming)  # type: ignore[arg-type]
-    r = _rig(atlan_server, atlan_clock, atlan_client, tmp_path, settings)
-    r.writer.init()
+    r, settings = _named(atlan_server, atlan_clock, atlan_client, tmp_path, naming)
     conn = r.writer.connection_qualified_name()
     # What Atlan's S3 crawler registers: ARN names, awsArn, bucket name and key.
     atlan_server.add_entity(
