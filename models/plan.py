@@ -212,6 +212,8 @@ class EnrichmentPlan:
     buckets: dict[str, str] = field(default_factory=dict)  # bucket QN -> bucket name
     new_buckets: set[str] = field(default_factory=set)
     objects: list[ObjectPlan] = field(default_factory=list)
+    #: What s3-enricher wrote last to the planned assets, by qualified name (read once).
+    written: dict[str, WrittenState] = field(default_factory=dict)
 
     @property
     def mutations(self) -> int:

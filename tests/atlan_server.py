@@ -978,7 +978,7 @@ class FakeAtlan:
             planned.append((sent, current, after, changed))
         mutated: dict[str, list[JSON]] = {}
         assignments: dict[str, str] = {}
-        applied: list[JSON] = []
+        applied: list[tuple[JSON, JSON | None]] = []
         for sent, current, after, changed in planned:
             key = (after["typeName"], after["attributes"]["qualifiedName"])
             if str(sent.get("guid", "")).startswith("-"):
@@ -999,12 +999,12 @@ class FakeAtlan:
                 else:
                     header = self._header(after)
                 mutated.setdefault("UPDATE", []).append(header)
-            applied.append(after)
-        for entity in applied:  # second pass: all targets exist now
+            applied.append((after, current))
+        for entity, before in applied:  # second pass: all targets exist now
             attrs = entity["attributes"]
             for name, value in attrs.items():
                 attrs[name] = self._resolve_refs(value)
-            for other in self._link_ends(entity, token):
+            for other in self._link_ends(entity, before, token):
                 if other["guid"] not in {h["guid"] for hs in mutated.values() for h in hs}:
                     mutated.setdefault("UPDATE", []).append(self._header(other))
             self._queue_index(entity)
@@ -1013,11 +1013,16 @@ class FakeAtlan:
             result["mutatedEntities"] = mutated
         return result
 
-    def _link_ends(self, entity: JSON, token: Token) -> list[JSON]:
-        """A new Process touches its inputs and outputs (``updateTime`` bumped, in UPDATE)."""
+    def _link_ends(self, entity: JSON, before: JSON | None, token: Token) -> list[JSON]:
+        """A new input or output edge touches its end (``updateTime`` bumped, in UPDATE)."""
         ends: list[JSON] = []
         for name in ("inputs", "outputs"):
+            had = {
+                str(r.get("guid")) for r in _refs_in((before or {}).get("attributes", {}).get(name))
+            }
             for ref in _refs_in(entity["attributes"].get(name)):
+                if str(ref.get("guid")) in had:
+                    continue  # an existing edge: Atlas creates no relationship, bumps nothing
                 key = self._by_guid.get(str(ref.get("guid")))
                 target = self._entities.get(key) if key else None
                 if target is not None and target is not entity:

@@ -169,7 +169,8 @@ def _permission_message(operation: str, exc: Exception) -> str:
     )
 
 
-def _http_status(exc: Exception) -> int | None:
+def http_status(exc: BaseException | None) -> int | None:
+    """The HTTP status a pyatlan error carries (typed or plain ``AtlanError``), if any."""
     status = getattr(getattr(exc, "error_code", None), "http_error_code", None)
     return int(status) if isinstance(status, int) else None
 
@@ -195,7 +196,7 @@ def atlan_errors(operation: str) -> Iterator[None]:
     try:
         yield
     except atlan.AtlanError as exc:
-        status = _http_status(exc)
+        status = http_status(exc)
         if isinstance(exc, atlan.AuthenticationError) or status == 401:
             raise CatalogAuthError(
                 f"Atlan refused {operation}: the API key is invalid or has expired (HTTP 401)"

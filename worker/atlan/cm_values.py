@@ -7,10 +7,17 @@ writer leaves such a value out, with a warning, rather than losing the asset's w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
+
+
+def missing_attributes(definition: Any, wanted: Iterable[str]) -> list[str]:
+    """The ``wanted`` display names a custom metadata set does not define, in order."""
+    have = {str(a.display_name) for a in getattr(definition, "attribute_defs", None) or []}
+    return [name for name in wanted if name not in have]
 
 
 def attribute_kinds(definition: Any) -> dict[str, tuple[str, int | None]]:

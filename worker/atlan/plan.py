@@ -30,6 +30,7 @@ from typing import Any
 from models import EnrichmentResult, ObjectStatus
 from models.plan import CurrentObject, DesiredObject, ObjectPlan, Suggestion, WrittenState
 from models.review import Decision
+from worker.atlan.naming import object_arn
 from worker.review.policy import CATEGORY_FACT_THRESHOLD, DecisionKey, review_outcome
 from worker.settings import AtlanSettings, ReviewSettings
 
@@ -128,7 +129,7 @@ def desired_object(
         "s3_e_tag": info.etag.strip('"'),
         "s3_object_key": key,
         "s3_bucket_name": bucket,
-        "cloud_uniform_resource_name": f"arn:aws:s3:::{bucket}/{key}",
+        "cloud_uniform_resource_name": object_arn(bucket, key),
     }
     if info.last_modified is not None:
         attributes["s3_object_last_modified_time"] = int(info.last_modified.timestamp() * 1000)

@@ -35,7 +35,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from worker.atlan.client import atlan_errors
+from worker.atlan.client import atlan_errors, http_status
+from worker.atlan.cm_values import missing_attributes
 from worker.atlan.lookup import read_asset
 from worker.atlan.plan import CM_ATTRIBUTES
 from worker.errors import (
@@ -172,7 +173,7 @@ def evaluate(client: Any, probes: Sequence[Probe]) -> list[bool | None]:
             answer = client._call_api(api, request_obj=[p.request for p in probes])
     except CatalogWriteError as exc:
         cause = exc.__cause__
-        status = getattr(getattr(cause, "error_code", None), "http_error_code", None)
+        status = http_status(cause)
         if isinstance(cause, NotFoundError) or status == 404:
             raise EvaluatorUnavailable(
                 "Atlan has no permission evaluator (POST /api/meta/entity/evaluator: HTTP 404)"
@@ -280,8 +281,7 @@ class _Preflight:
             except NotFoundError:
                 self.definitions_missing = True
                 return False, f"custom metadata set {name!r} is missing (run `enricher atlan init`)"
-        have = {str(a.display_name) for a in definition.attribute_defs or []}
-        lacking = [a for a in CM_ATTRIBUTES if a not in have]
+        lacking = missing_attributes(definition, CM_ATTRIBUTES)
         if lacking:
             self.definitions_missing = True
             return False, (

@@ -38,8 +38,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from models import ObjectRef
-from models.plan import DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
+from models.plan import CurrentObject, DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
 from models.review import SuggestionView
+from worker.atlan.batches import send_isolating
 from worker.atlan.client import (
     assigned_guids,
     atlan_errors,
@@ -48,12 +49,11 @@ from worker.atlan.client import (
     is_definition_miss,
     tag_changes,
 )
-from worker.atlan.cm_values import attribute_kinds, value_problem
+from worker.atlan.cm_values import attribute_kinds, missing_attributes, value_problem
 from worker.atlan.connection import ConnectionRegistry, ConnectionStore
 from worker.atlan.lookup import find_buckets, find_objects, plain, read_asset
 from worker.atlan.naming import S3Naming, bucket_arn, object_arn
 from worker.atlan.plan import CM_ATTRIBUTES, plan_object, written_after
-from worker.catalog.sql import chunks
 from worker.errors import (
     CatalogAuthError,
     CatalogDefinitionMissing,
@@ -147,6 +147,17 @@ class CheckResult:
     message: str
 
 
+def _asset_name(current: CurrentObject | None, written: WrittenState | None) -> str | None:
+    """The asset an object already has, or ``None``.
+
+    As search shows it (a crawled asset's name wins), else as s3-enricher wrote it (search
+    may not show it yet).
+    """
+    if current is not None:
+        return current.qualified_name
+    return written.qualified_name if written is not None else None
+
+
 class AtlanCatalogWriter:
     """Writes s3-enricher's results to Atlan with pyatlan; see the module docstring.
 
@@ -173,7 +184,7 @@ class AtlanCatalogWriter:
         self.clock = clock or (lambda: datetime.now(UTC))
         #: Values left out of the custom metadata during the current write (see report).
         self._warnings: list[str] = []
-        self._last_built: list[Any] = []
+        self._cm_kinds: tuple[Any, dict[str, tuple[str, int | None]]] = (None, {})
         #: Called after every write request (a Celery flush uses it to keep its lock alive).
         self.on_request: Callable[[], None] | None = None
 
@@ -252,8 +263,7 @@ class AtlanCatalogWriter:
             else:
                 # An older s3-enricher created the set: add the attributes it lacks.
                 existing = client.custom_metadata_cache.get_custom_metadata_def(name)
-                have = {a.display_name for a in existing.attribute_defs or []}
-                missing = [a for a in CM_ATTRIBUTES if a not in have]
+                missing = missing_attributes(existing, CM_ATTRIBUTES)
                 if not missing:
                     return f"custom metadata {name!r}: exists"
                 existing.attribute_defs = list(existing.attribute_defs or []) + [
@@ -343,17 +353,15 @@ class AtlanCatalogWriter:
         written = self.state.written_by_uri([d.object_uri for d in desired])
         buckets = self._buckets(sorted({d.bucket for d in desired}), naming) if desired else {}
         now = self.clock()
+        managed = frozenset(self.tag_names())
         for d in desired:
             cur = current.get((d.bucket, d.key))
             mine = written.get(d.object_uri)
-            if cur is not None:
-                qn = cur.qualified_name
-            elif mine is not None:
-                qn = mine.qualified_name
-            else:
-                qn = naming.object(d.bucket, d.key)
+            qn = _asset_name(cur, mine) or naming.object(d.bucket, d.key)
             if mine is not None and mine.qualified_name != qn:
                 mine = None  # it was written under another name: not this asset's history
+            if mine is not None:
+                plan.written[qn] = mine
             bucket_qn = buckets.get(d.bucket) or naming.bucket(d.bucket)
             planned = plan_object(
                 d,
@@ -362,7 +370,7 @@ class AtlanCatalogWriter:
                 qualified_name=qn,
                 bucket_qualified_name=bucket_qn,
                 auto_remove=self.settings.auto_remove,
-                managed_tags=frozenset(self.tag_names()),
+                managed_tags=managed,
                 umbrella=self.settings.umbrella_tag or None,
                 now=now,
                 search_lag_s=self.settings.search_lag_s,
@@ -411,7 +419,7 @@ class AtlanCatalogWriter:
         report.adopted = sum(1 for o in pending if o.adopted)
         for o in pending:
             report.notes.extend(f"{o.qualified_name}: {s}" for s in o.skipped)
-        before = self.state.written_states([o.qualified_name for o in pending])
+        before = dict(plan.written)
         failed: dict[str, str] = {}  # object URI -> reason
         finished: list[str] = [o.object_uri for o in pending if o.empty]
         try:
@@ -551,24 +559,13 @@ class AtlanCatalogWriter:
         :raises CatalogAuthError: the API key is refused.
         :raises CatalogDefinitionMissing: a tag or attribute is undefined even after a refresh.
         """
-        done: list[tuple[_T, str | None]] = []
-        failed: list[tuple[_T, str]] = []
-        queue = [list(c) for c in chunks(list(items), self.settings.batch_size)]
-        while queue:
-            chunk = queue.pop(0)
-            try:
-                response = self._save_fresh(chunk, build, save, operation, report)
-            except CatalogDefinitionMissing:
-                raise
-            except CatalogRejected as exc:
-                if len(chunk) == 1:
-                    failed.append((chunk[0], exc.message))
-                    continue
-                mid = len(chunk) // 2
-                queue[0:0] = [chunk[:mid], chunk[mid:]]
-                continue
-            done.extend(zip(chunk, assigned_guids(response, self._last_built), strict=True))
-        return done, failed
+
+        def send(batch: list[_T]) -> list[str | None]:
+            response, assets = self._save_fresh(batch, build, save, operation, report)
+            return assigned_guids(response, assets)
+
+        sent, refused = send_isolating(items, self.settings.batch_size, send)
+        return sent, [(item, exc.message) for item, exc in refused]
 
     def _save_fresh(
         self,
@@ -577,9 +574,10 @@ class AtlanCatalogWriter:
         save: Callable[[list[Any]], Any],
         operation: str,
         report: WriteReport,
-    ) -> Any:
+    ) -> tuple[Any, list[Any]]:
         """Build and save one batch; on a stale-cache miss refresh the caches and retry once.
 
+        :returns: the mutation response and the assets sent (for their placeholder guids).
         :raises CatalogRejected: Atlan refused the batch, or pyatlan refused to build one of
             its assets (a ``ValueError``, e.g. an object key without a name).
         """
@@ -593,10 +591,9 @@ class AtlanCatalogWriter:
                             f"pyatlan refused to build the asset for {operation} "
                             f"({type(exc).__name__})"
                         ) from exc
-                    self._last_built = assets
                     report.requests += 1
                     try:
-                        return save(assets)
+                        return save(assets), assets
                     finally:
                         self._on_request_sent()
             except KeyError as exc:  # a custom metadata attribute pyatlan's cache lacks
@@ -682,7 +679,9 @@ class AtlanCatalogWriter:
             )
         except Exception:  # the write itself reports a missing set, with the cache refreshed
             return values
-        kinds = attribute_kinds(definition)
+        if self._cm_kinds[0] is not definition:  # once per definition, not per asset
+            self._cm_kinds = (definition, attribute_kinds(definition))
+        kinds = self._cm_kinds[1]
         kept: dict[str, Any] = {}
         for name, value in values.items():
             kind, max_len = kinds.get(name, ("", None))
@@ -733,14 +732,12 @@ class AtlanCatalogWriter:
         for s in approved:
             ref = refs[s.object_uri]
             cur, mine = current.get((ref.bucket, ref.key)), written.get(s.object_uri)
-            if cur is not None:
-                qn = cur.qualified_name
+            if mine is not None and (mine.guid is None or mine.status == "DELETED"):
+                mine = None  # not known to be in Atlan now
+            known = _asset_name(cur, mine)  # in search, or written moments ago
+            qn = known or naming.object(ref.bucket, ref.key)
+            if known is not None:
                 exists.add(qn)
-            elif mine is not None and mine.guid is not None and mine.status != "DELETED":
-                qn = mine.qualified_name  # written moments ago: search has not caught up
-                exists.add(qn)
-            else:
-                qn = naming.object(ref.bucket, ref.key)
             by_qn.setdefault(qn, []).append(s)
         tag_updates: list[tuple[Any, list[int]]] = []
         cm_updates: list[tuple[Any, list[int]]] = []

@@ -23,6 +23,7 @@ from worker.catalog.sql import (
     atlan_outbox,
     atlan_written,
     like_escape,
+    update_or_insert,
 )
 
 
@@ -109,15 +110,7 @@ class SqlAtlanState:
                     "status": st.status,
                     "prefix_qn": st.prefix_qn,
                 }
-                done = conn.execute(
-                    update(atlan_written)
-                    .where(atlan_written.c.qualified_name == st.qualified_name)
-                    .values(**values)
-                )
-                if done.rowcount == 0:
-                    conn.execute(
-                        insert(atlan_written).values(qualified_name=st.qualified_name, **values)
-                    )
+                update_or_insert(conn, atlan_written, {"qualified_name": st.qualified_name}, values)
 
     def outbox_put(self, desired: Sequence[DesiredObject], reason: str) -> None:
         """Queue failed writes; an object already queued keeps one entry, the latest."""
@@ -252,21 +245,9 @@ class SqlAtlanState:
                     .where(atlan_connections.c.qualified_name.is_(None))
                 )
                 return
-            done = conn.execute(
-                update(atlan_connections)
-                .where(atlan_connections.c.name == name)
-                .values(qualified_name=qualified_name, claimed_by=claimant, claimed_at=now)
+            update_or_insert(
+                conn,
+                atlan_connections,
+                {"name": name},
+                {"qualified_name": qualified_name, "claimed_by": claimant, "claimed_at": now},
             )
-            if done.rowcount == 0:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(atlan_connections).values(
-                                name=name,
-                                qualified_name=qualified_name,
-                                claimed_by=claimant,
-                                claimed_at=now,
-                            )
-                        )
-                except IntegrityError:
-                    pass  # recorded by another worker meanwhile

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Connection,
     Engine,
+    Table,
     create_engine,
     delete,
     event,
@@ -21,7 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models import EnrichmentResult, ObjectInfo, ObjectStatus
 from worker.catalog.migrate import migrate
@@ -45,6 +47,7 @@ __all__ = [
     "as_utc",
     "chunks",
     "like_escape",
+    "update_or_insert",
     "atlan_connections",
     "atlan_outbox",
     "atlan_written",
@@ -71,6 +74,25 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 def like_escape(text: str) -> str:
     """``text`` for a LIKE pattern escaped with a backslash: ``%`` and ``_`` match themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def update_or_insert(
+    conn: Connection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
+    """Set ``values`` on the row of ``table`` with ``key``, inserting it when there is none.
+
+    A concurrent insert of the same key (another worker, between the update and the insert)
+    wins; this one is dropped. Side effects: one UPDATE, maybe one INSERT, in ``conn``'s
+    transaction.
+    """
+    match = [table.c[name] == value for name, value in key.items()]
+    if conn.execute(update(table).where(*match).values(**values)).rowcount:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(table).values(**key, **values))
+    except IntegrityError:
+        pass
 
 
 def as_utc(value: datetime) -> datetime:

@@ -41,9 +41,10 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from models.lineage import Dataset, InvalidDataset, LineageEdge, System
 from models.plan import WrittenState
 from models.review import SuggestionView
+from worker.atlan.batches import send_isolating
 from worker.atlan.client import atlan_errors, build_client, tag_changes
 from worker.atlan.lookup import all_results
-from worker.atlan.naming import S3Naming
+from worker.atlan.naming import S3Naming, bucket_arn, object_arn
 from worker.catalog.sql import chunks
 from worker.errors import CatalogRejected, CatalogWriteError
 from worker.settings import AtlanSettings, LineageSettings
@@ -254,6 +255,8 @@ class AtlanLineageWriter:
         self._client = client
         self._client_factory = client_factory
         self._objects = objects
+        #: Object URI -> the name the S3 writer wrote its asset under (read once per write).
+        self._object_qns: dict[str, str] = {}
         self._s3_conn: str | None = None
         #: Called after every mutating request (a Celery task uses it to keep its lock alive).
         self.on_request: Callable[[], None] | None = None
@@ -316,11 +319,18 @@ class AtlanLineageWriter:
             if not prefix:
                 return "S3Bucket", naming.bucket(bucket)
             return "S3Prefix", naming.prefix(bucket, prefix)
-        if self._objects is not None:
-            known = self._objects.written_by_uri([dataset.uri]).get(dataset.uri)
-            if known is not None:
-                return "S3Object", known.qualified_name
-        return "S3Object", naming.object(bucket, key)
+        if self._objects is not None and dataset.uri not in self._object_qns:
+            self._remember_objects([dataset.uri])
+        return "S3Object", self._object_qns.get(dataset.uri) or naming.object(bucket, key)
+
+    def _remember_objects(self, uris: Sequence[str]) -> None:
+        """Read the S3 writer's names for these objects in one query (unknown ones: empty)."""
+        if self._objects is None:
+            return
+        known = self._objects.written_by_uri(list(uris))
+        for uri in uris:
+            state = known.get(uri)
+            self._object_qns[uri] = state.qualified_name if state is not None else ""
 
     def _ref(self, dataset: Dataset, column: str | None = None) -> _Ref:
         return _Ref(*self.qualified_name(dataset, column))
@@ -471,6 +481,7 @@ class AtlanLineageWriter:
         """
         report = LineageWriteReport()
         self._s3_conn = None  # asked once per write
+        self._object_qns = {}
         unique: dict[str, LineageEdge] = {}
         for e in edges:
             unique.setdefault(e.id, e)
@@ -481,6 +492,16 @@ class AtlanLineageWriter:
             logger.debug(
                 "lineage dataset %s covers %d objects (one process per hop)", uri, len(objects)
             )
+        self._remember_objects(
+            sorted(
+                {
+                    d.uri
+                    for e in edges
+                    for d in (e.source, e.target)
+                    if not (d.is_table or d.is_prefix)
+                }
+            )
+        )
         # Every qualified name first: a missing connection setting fails before any request.
         processes = self._plan_processes(edges)
         columns = self._plan_columns(edges)
@@ -633,7 +654,7 @@ class AtlanLineageWriter:
             return S3Bucket.creator(
                 name=bucket,
                 connection_qualified_name=conn,
-                aws_arn=f"arn:aws:s3:::{bucket}" if arn else None,
+                aws_arn=bucket_arn(bucket) if arn else None,
             )
         attributes = S3Prefix.Attributes(
             qualified_name=qn,
@@ -644,7 +665,7 @@ class AtlanLineageWriter:
             s3_bucket_qualified_name=bucket_qn,
         )
         if arn:
-            attributes.aws_arn = f"arn:aws:s3:::{bucket}/{key.strip('/')}"
+            attributes.aws_arn = object_arn(bucket, key.strip("/"))
         if bucket_qn in existing:
             attributes.s3_bucket = S3Bucket.ref_by_qualified_name(bucket_qn)
         prefix = S3Prefix(attributes=attributes)
@@ -723,24 +744,13 @@ class AtlanLineageWriter:
         :raises CatalogUnavailable: Atlan is unavailable (stops at once).
         :raises CatalogAuthError: Atlan refused the API key.
         """
-        failed: dict[_T, str] = {}
-        for chunk in chunks(items, self.lineage.batch_size):
-            try:
-                self._save([build(item) for item in chunk], operation, report)
-                continue
-            except CatalogRejected as exc:
-                if len(chunk) == 1:
-                    failed[chunk[0]] = self._reason(exc, missing)
-                    continue
-                logger.info(
-                    "Atlan rejected a batch of %d (%s): retrying one by one", len(chunk), exc
-                )
-            for item in chunk:
-                try:
-                    self._save([build(item)], operation, report)
-                except CatalogRejected as exc:
-                    failed[item] = self._reason(exc, missing)
-        return failed
+
+        def send(batch: list[_T]) -> list[None]:
+            self._save([build(item) for item in batch], operation, report)
+            return [None] * len(batch)
+
+        _, refused = send_isolating(items, self.lineage.batch_size, send, halves=False)
+        return {item: self._reason(exc, missing) for item, exc in refused}
 
     def _save(self, assets: list[Any], operation: str, report: LineageWriteReport) -> None:
         """One bulk upsert (tags and custom metadata untouched)."""
@@ -816,26 +826,29 @@ class AtlanLineageWriter:
                     for t in terms
                 ]
             updates.append((u, [s.id for s in items]))
-        done: list[int] = []
-        queue = [list(b) for b in chunks(updates, self.lineage.batch_size)]
-        while queue:
-            batch = queue.pop(0)
+
+        def send(batch: list[tuple[Any, list[int]]]) -> list[str | None]:
+            """None per column tagged; Atlan being down fails the batch, not the rest."""
             try:
                 with atlan_errors("tagging table columns"):
                     self.client.asset.save([u for u, _ in batch], append_atlan_tags=True)
-            except CatalogRejected as exc:
-                if len(batch) > 1:  # one column refused (403, ...): the others still land
-                    queue[0:0] = [[item] for item in batch]
-                    continue
-                failed.update({i: exc.message for _, group in batch for i in group})
-                continue
+            except CatalogRejected:
+                raise  # one column refused (403, ...): the others still land
             except CatalogWriteError as exc:
-                failed.update({i: exc.message for _, group in batch for i in group})
-                continue
+                return [exc.message] * len(batch)
             finally:
                 if self.on_request is not None:
                     self.on_request()
-            done.extend(i for _, group in batch for i in group)
+            return [None] * len(batch)
+
+        sent, refused = send_isolating(updates, self.lineage.batch_size, send, halves=False)
+        done: list[int] = []
+        for (_, ids), error in sent:
+            if error is None:
+                done.extend(ids)
+            else:
+                failed.update({i: error for i in ids})
+        failed.update({i: exc.message for (_, ids), exc in refused for i in ids})
         return done, failed
 
     @staticmethod
