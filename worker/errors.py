@@ -47,7 +47,12 @@ into reports, since it may quote data.
             ├── TruncatedCompression
             ├── DecompressionBomb
             ├── ObjectChanged           the object changed while it was being read
-            └── ClassificationFailed
+            ├── ClassificationFailed
+            ├── SampleTooLarge          a row group (or footer) beyond the sampler's limits
+            ├── NestingTooDeep          JSON nested deeper than the sampler follows
+            ├── LocalPathRefused        a worker task named file:// while local paths are off
+            ├── WorkerLost              the object killed its worker process on every delivery
+            └── InternalError           an unexpected exception; its message quotes no data
 """
 
 from __future__ import annotations
@@ -287,6 +292,39 @@ class ClassificationFailed(ObjectFailed):
     """Every classifier failed on this object."""
 
     kind = "classification_failed"
+
+
+class SampleTooLarge(ObjectFailed):
+    """Decoding the sample would exceed the memory limits (a row group's declared uncompressed
+    size or row count, or a Parquet footer, is beyond the configured cap)."""
+
+    kind = "sample_too_large"
+
+
+class NestingTooDeep(ObjectFailed):
+    """JSON nested deeper than the sampler follows (a stack-exhaustion attempt)."""
+
+    kind = "nesting_too_deep"
+
+
+class LocalPathRefused(ObjectFailed):
+    """A worker task named a ``file://`` path while ``celery.allow_local_paths`` is off."""
+
+    kind = "local_path_refused"
+
+
+class WorkerLost(ObjectFailed):
+    """The object's task was delivered again and again and its worker process died each time
+    (out of memory, a crash in a native library); it is not delivered again."""
+
+    kind = "worker_lost"
+
+
+class InternalError(ObjectFailed):
+    """An unexpected exception while handling one object. The message names the exception type
+    and the stage only, never its text (which may quote sampled values); the run goes on."""
+
+    kind = "internal_error"
 
 
 class ReviewError(EnrichmentError):
