@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install demo test lint typecheck unit services browser screenshots lake train bench bench-pii bench-atlan bench-category bench-lineage clean
+.PHONY: install demo test lint typecheck unit services browser screenshots lake train bench bench-pii bench-atlan bench-category bench-lineage bench-memory clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ bench-pii: install
 ## Atlan writes: mutating requests and time for 1,000 objects, then an unchanged re-scan.
 bench-atlan: install
 	$(BIN)/python bench/atlan.py
+
+## Peak RSS of one enrich_object call per hostile and large object, fresh process each, models
+## loaded (target: at most 300 MiB over the warmed process). Linux only.
+bench-memory: install
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache enricher.db report.json

@@ -10,6 +10,7 @@ import bz2
 import gzip
 import io
 import random
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -114,3 +115,173 @@ def bad_objects() -> dict[str, tuple[bytes, str, str]]:
             "truncated_compression",
         ),
     }
+
+
+# --- Hostile objects (issue 13) -------------------------------------------------------------
+# Each aims at the sampler's memory or stack; tests/unit/test_sampling_hostile.py checks the
+# outcome and a memory bound for each, bench/memory.py measures the peak RSS of each.
+
+MIB = 1024 * 1024
+
+#: The first line of HEADERLESS_CSV: data, not column names (a person, a town, a diagnosis).
+HEADERLESS_FIRST_ROW = ("Margaret Thatcher", "Grantham", "Diabetes Type 2")
+
+
+def dictionary_bomb(rows: int = 1_000_000, width: int = 1000) -> bytes:
+    """~105 KB of Parquet: one row group of ``rows`` copies of one ``width``-character value.
+
+    Dictionary-encoded on disk and, without the Arrow schema in the footer, read back as
+    plain strings: decoded whole it is ``rows * width`` bytes (1 GB by default).
+    """
+    import numpy as np
+
+    values = pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(rows, dtype=np.int32)), pa.array(["x" * width])
+    )
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"v": values}), buf, row_group_size=rows, store_schema=False)
+    return buf.getvalue()
+
+
+def footer_claim(path: Path, size: int = 256 * MIB) -> Path:
+    """A sparse ``size``-byte file that starts and ends like Parquet and claims a footer of
+    nearly all of it (``size - 12`` bytes). It takes no disk space."""
+    with path.open("wb") as out:
+        out.write(b"PAR1")
+        out.truncate(size)
+        out.seek(size - 8)
+        out.write((size - 12).to_bytes(4, "little") + b"PAR1")
+    return path
+
+
+def headerless_csv(rows: int = 200) -> bytes:
+    """A CSV without a header row; its first row is :data:`HEADERLESS_FIRST_ROW`."""
+    rng = random.Random(13)
+    first = ["Ada", "Ben", "Cora", "Dev", "Elif", "Finn", "Gwen", "Hugo", "Ines", "Jon"]
+    last = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Quinn", "Rossi", "Silva"]
+    towns = ["Leeds", "Bristol", "Cardiff", "York", "Bath", "Derby", "Perth", "Truro"]
+    conditions = ["Asthma", "Hypertension", "Migraine", "Diabetes Type 1", "Anaemia"]
+    lines = [",".join(HEADERLESS_FIRST_ROW)]
+    for _ in range(rows - 1):
+        person = f"{rng.choice(first)} {rng.choice(last)}"
+        lines.append(f"{person},{rng.choice(towns)},{rng.choice(conditions)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def deep_json(depth: int = 200_000) -> bytes:
+    """JSON Lines whose second record nests ``depth`` arrays (a stack-exhaustion attempt)."""
+    return b'{"id": 1, "ok": true}\n{"id": 2, "deep": ' + b"[" * depth + b"\n"
+
+
+def zstd_bomb(mib: int = 256) -> bytes:
+    """A zstd-compressed CSV expanding to ``mib`` MiB of zeros (a few KB compressed)."""
+    import zstandard
+
+    cobj = zstandard.ZstdCompressor(level=19).compressobj()
+    out = [cobj.compress(b"a,b\n")]
+    zeros = b"0" * MIB
+    out.extend(cobj.compress(zeros) for _ in range(mib))
+    out.append(cobj.flush())
+    return b"".join(out)
+
+
+def bz2_bomb(mib: int = 64) -> bytes:
+    """A bz2-compressed CSV expanding to ``mib`` MiB of zeros."""
+    comp = bz2.BZ2Compressor(9)
+    out = [comp.compress(b"a,b\n")]
+    zeros = b"0" * MIB
+    out.extend(comp.compress(zeros) for _ in range(mib))
+    out.append(comp.flush())
+    return b"".join(out)
+
+
+def giant_cell_csv(cell_mib: int = 20) -> bytes:
+    """A CSV with one cell of ``cell_mib`` MiB between two ordinary rows."""
+    return b"id,doc\n1," + b"y" * (cell_mib * MIB) + b"\n2,short\n3,also short\n"
+
+
+def giant_cell_jsonl(cell_mib: int = 20) -> bytes:
+    """JSON Lines with one string of ``cell_mib`` MiB."""
+    return (
+        b'{"id": 1, "doc": "short"}\n{"id": 2, "doc": "'
+        + b"y" * (cell_mib * MIB)
+        + b'"}\n{"id": 3, "doc": "short"}\n'
+    )
+
+
+def giant_cell_parquet(cell_mib: int = 100) -> bytes:
+    """Parquet whose one string cell of ``cell_mib`` MiB zstd-compresses to a few KB: one page
+    that decompresses to ``cell_mib`` MiB, next to an ordinary column."""
+    big = "y" * (cell_mib * MIB)
+    table = pa.table({"id": [1, 2, 3], "doc": [big, "short", "short"]})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", use_dictionary=False)
+    return buf.getvalue()
+
+
+def giant_page_parquet(cell_mib: int = 100) -> bytes:
+    """Like :func:`giant_cell_parquet` but with the giant column alone: nothing to sample."""
+    buf = io.BytesIO()
+    table = pa.table({"doc": ["y" * (cell_mib * MIB), "short"]})
+    pq.write_table(table, buf, compression="zstd", use_dictionary=False)
+    return buf.getvalue()
+
+
+def wide_parquet(columns: int = 5000, rows: int = 200) -> bytes:
+    """``columns`` integer and string columns of ``rows`` rows, two row groups."""
+    data = {
+        f"c{i}": pa.array([f"v{i}-{r}" for r in range(rows)] if i % 2 else range(i, i + rows))
+        for i in range(columns)
+    }
+    buf = io.BytesIO()
+    pq.write_table(pa.table(data), buf, row_group_size=max(1, rows // 2))
+    return buf.getvalue()
+
+
+def many_chunks_parquet(columns: int, row_groups: int, statistics: bool = True) -> bytes:
+    """A footer of ``columns * row_groups`` column chunks over one-row row groups.
+
+    Without statistics a chunk takes ~48 bytes of footer and ~1 KiB once decoded.
+    """
+    import numpy as np
+
+    zeros = np.zeros(row_groups, dtype=np.int8)
+    table = pa.table({f"c{i}": pa.array(zeros) for i in range(columns)})
+    buf = io.BytesIO()
+    pq.write_table(
+        table,
+        buf,
+        row_group_size=1,
+        write_statistics=statistics,
+        compression="snappy" if statistics else "none",
+        use_dictionary=statistics,
+    )
+    return buf.getvalue()
+
+
+def wide_csv(columns: int = 10_000, rows: int = 100) -> bytes:
+    """A CSV of ``columns`` columns (~70 KB a row)."""
+    lines = [",".join(f"col_{i}" for i in range(columns))]
+    lines += [",".join(str(r * 7 + i) for i in range(columns)) for r in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def tiny_rows_csv(mib: int = 8) -> bytes:
+    """``mib`` MiB of two-column rows of a few bytes each (about a million rows per 8 MiB)."""
+    out = io.StringIO()
+    out.write("a,b\n")
+    i = 0
+    while out.tell() < mib * MIB:
+        out.write(f"{i % 97},{i % 89}\n")
+        i += 1
+    return out.getvalue().encode()
+
+
+def tiny_rows_jsonl(mib: int = 8) -> bytes:
+    """``mib`` MiB of one-key JSON objects."""
+    out = io.StringIO()
+    i = 0
+    while out.tell() < mib * MIB:
+        out.write(f'{{"a":{i % 97}}}\n')
+        i += 1
+    return out.getvalue().encode()

@@ -41,6 +41,11 @@ def discover(
 ) -> Iterator[ObjectInfo]:
     """Yield each object under ``uris`` once, in listing order, filtered by the globs.
 
+    What a listing yields is the store's business: the local store lists a symbolic link as
+    an entry whose reading is refused (reported ``skipped``, kind ``symlink_skipped``), or,
+    with ``sampling.follow_symlinks``, under its target's path when the target is a regular
+    file under the scanned directory; a target listed twice that way is yielded once.
+
     :raises RunError: a listing cannot be made (missing bucket or path, bad credentials ...).
     """
     seen: set[str] = set()

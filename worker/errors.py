@@ -295,8 +295,11 @@ class ClassificationFailed(ObjectFailed):
 
 
 class SampleTooLarge(ObjectFailed):
-    """Decoding the sample would exceed the memory limits (a row group's declared uncompressed
-    size or row count, or a Parquet footer, is beyond the configured cap)."""
+    """Decoding the sample would exceed the sampler's memory limits.
+
+    A row group's declared uncompressed size or row count, or a Parquet footer's length, is
+    beyond the configured cap.
+    """
 
     kind = "sample_too_large"
 
@@ -314,15 +317,21 @@ class LocalPathRefused(ObjectFailed):
 
 
 class WorkerLost(ObjectFailed):
-    """The object's task was delivered again and again and its worker process died each time
-    (out of memory, a crash in a native library); it is not delivered again."""
+    """The object's worker process died on every delivery of its task.
+
+    Out of memory or a crash in a native library; after the last delivery the object is
+    recorded as failed and its task is not delivered again.
+    """
 
     kind = "worker_lost"
 
 
 class InternalError(ObjectFailed):
-    """An unexpected exception while handling one object. The message names the exception type
-    and the stage only, never its text (which may quote sampled values); the run goes on."""
+    """An unexpected exception while handling one object; the run goes on.
+
+    The message names the exception type and the stage only, never its text, which may quote
+    sampled values.
+    """
 
     kind = "internal_error"
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -10,7 +13,7 @@ import pytest
 
 from models import ObjectRef, ObjectStatus
 from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
-from worker.errors import BucketNotFound, RunError
+from worker.errors import BucketNotFound, RunError, StoreUnavailable
 from worker.pipeline import Deps, EnrichOptions, enrich_object
 
 CSV = b"id,email,amount\n" + b"".join(
@@ -205,3 +208,139 @@ def test_pii_in_a_dataset_with_lineage_becomes_suggestions_on_table_columns(
     assert (s.column, s.tag, s.kind) == ("email_address", "PII Email", "tag")
     assert "exported to s3://lake/exports/customers/ as email" in s.reason
     catalog.engine.dispose()
+
+
+# --- Unexpected exceptions (issue 13) ---------------------------------------------------------
+
+SECRET = "olivia.secretson@example.com"
+
+
+class ExplodingStore(InMemoryObjectStore):
+    """Raises a non-EnrichmentError that quotes a value while reading."""
+
+    def read_range(self, info, start, end):  # type: ignore[no-untyped-def]
+        raise KeyError(f"lookup failed for {SECRET}")
+
+
+def _assert_internal(result: object, stage: str, exc_type: str) -> None:
+    assert result.status is ObjectStatus.FAILED  # type: ignore[attr-defined]
+    error = result.error  # type: ignore[attr-defined]
+    assert error is not None and error.kind == "internal_error"
+    assert error.message == f"internal error during {stage}: {exc_type}"
+
+
+def test_unexpected_exception_while_sampling_is_a_failed_result(
+    deps: Deps, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = ExplodingStore({"s3://lake/a.csv": CSV})
+    catalog = InMemoryLocalCatalog()
+    with caplog.at_level(logging.DEBUG):
+        result = enrich_object(
+            ObjectRef.parse("s3://lake/a.csv"),
+            Deps(store, [FakeClassifier()], catalog),
+            EnrichOptions(run_id="r"),
+        )
+    _assert_internal(result, "sampling", "KeyError")
+    assert catalog.results["s3://lake/a.csv"] == result
+    assert result.info is not None  # the HEAD worked
+    assert SECRET not in caplog.text and "KeyError" in caplog.text
+
+
+def test_unexpected_exception_while_classifying(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(column: object) -> str:
+        raise ValueError(SECRET)
+
+    monkeypatch.setattr("worker.pipeline.describe_column", explode)
+    result = enrich_object(ObjectRef.parse("s3://lake/a.csv"), deps, EnrichOptions(run_id="r"))
+    _assert_internal(result, "classification", "ValueError")
+    assert result.bytes_read > 0 and SECRET not in repr(result)
+
+
+class FlakyCatalog(InMemoryLocalCatalog):
+    """Refuses classified results (as a database might refuse a value); ``always``: all."""
+
+    def __init__(self, always: bool = False) -> None:
+        super().__init__()
+        self.always = always
+
+    def record(self, run_id: str, result: object) -> None:
+        if self.always or result.status is ObjectStatus.CLASSIFIED:  # type: ignore[attr-defined]
+            raise UnicodeEncodeError("utf-8", SECRET, 0, 1, "surrogates not allowed")
+        super().record(run_id, result)  # type: ignore[arg-type]
+
+
+def test_unexpected_exception_while_recording(deps: Deps) -> None:
+    catalog = FlakyCatalog()
+    result = enrich_object(
+        ObjectRef.parse("s3://lake/a.csv"),
+        Deps(deps.store, [FakeClassifier()], catalog),
+        EnrichOptions(run_id="r"),
+    )
+    _assert_internal(result, "recording", "UnicodeEncodeError")
+    assert catalog.results["s3://lake/a.csv"] == result
+    # A catalog that takes nothing is broken for every object: the caller hears of it.
+    with pytest.raises(UnicodeEncodeError):
+        enrich_object(
+            ObjectRef.parse("s3://lake/a.csv"),
+            Deps(deps.store, [FakeClassifier()], FlakyCatalog(always=True)),
+            EnrichOptions(run_id="r"),
+        )
+
+
+def test_store_unavailable_still_propagates(deps: Deps) -> None:
+    class Throttled(InMemoryObjectStore):
+        def read_range(self, info, start, end):  # type: ignore[no-untyped-def]
+            raise StoreUnavailable("503 Slow Down")
+
+    with pytest.raises(StoreUnavailable):
+        enrich_object(
+            ObjectRef.parse("s3://lake/a.csv"),
+            Deps(Throttled({"s3://lake/a.csv": CSV}), [], deps.catalog),
+            EnrichOptions(),
+        )
+
+
+def test_scan_reports_every_object_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``enricher scan``: a nesting bomb and an unexpected exception are two failed entries
+    of the report; the objects after them are classified; exit status 3."""
+    from click.testing import CliRunner
+
+    from tests.badfiles import deep_json
+    from worker import pipeline
+    from worker.cli import cli
+
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "a_deep.jsonl").write_bytes(deep_json())
+    (lake / "b_boom.csv").write_bytes(CSV)
+    (lake / "c_good.csv").write_bytes(CSV)
+    real = pipeline.sample_object
+
+    def sample_or_explode(reader, options):  # type: ignore[no-untyped-def]
+        if reader.info.ref.name == "b_boom.csv":
+            raise RuntimeError(f"vendor bug on {SECRET}")
+        return real(reader, options)
+
+    monkeypatch.setattr(pipeline, "sample_object", sample_or_explode)
+    report = tmp_path / "report.json"
+    env = {
+        "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "ENRICH_PII__ENABLED": "false",
+        "ENRICH_BUSINESS__ENABLED": "false",
+    }
+    outcome = CliRunner().invoke(
+        cli, ["scan", str(lake), "--report", str(report), "--format", "json"], env=env
+    )
+    assert outcome.exit_code == 3, outcome.output
+    objects = {o["uri"].rsplit("/", 1)[-1]: o for o in json.loads(report.read_text())["objects"]}
+    assert objects["a_deep.jsonl"]["error"]["kind"] == "nesting_too_deep"
+    assert objects["b_boom.csv"]["error"] == {
+        "kind": "internal_error",
+        "message": "internal error during sampling: RuntimeError",
+    }
+    assert objects["c_good.csv"]["status"] == "classified"
+    assert SECRET not in report.read_text() and SECRET not in outcome.output

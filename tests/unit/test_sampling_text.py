@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
+import io
 import json
 import random
 from datetime import date, datetime
@@ -221,3 +223,147 @@ def test_wide_csv(tmp_path: Path) -> None:
     assert result.sampling.budget_exhausted
     assert all(c.data_type == "int64" for c in result.columns)
     assert reader.bytes_read <= 1024 * 1024
+
+
+# --- Header or data (issue 13) ----------------------------------------------------------------
+
+LAKE = Path(__file__).resolve().parents[2] / "examples" / "lake"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "first_name,last_name,email\nAnna,Berg,anna@example.org\nBob,Lund,bob@example.com\n",
+        "Customer ID,Order Date,Amount\nC-1,2024-01-02,12.50\nC-2,2024-02-03,7\n",
+        "Customer ID,Order Date,Amount\nC-1,last week,twelve\nC-2,today,seven\n",
+        "id;name;city\n1;Anna;Berlin\n2;Bob;Oslo\n",
+        "id;name;city\nA-1;Anna;Berlin\nB-2;Bob;Oslo\n",
+        "Region,Country,Item Type,Sales Channel,Units Sold,Unit Price\n"
+        "Europe,Norway,Cereal,Online,7,2.5\nAsia,Japan,Fruits,Offline,3,9.33\n",
+        "name,city\nZoë,Köln\nAnna,Bonn\n",
+        "assignee,priority\nPriya Natarajan,medium\nTom Becker,high\n",
+        "userName,signupDate\nann,yesterday\nbob,today\n",
+    ],
+)
+def test_real_headers_are_accepted(tmp_path: Path, text: str) -> None:
+    result, _ = sample(write(tmp_path / "h.csv", text.encode()))
+    first = next(csv.reader(io.StringIO(text), delimiter=result.details["delimiter"]))  # type: ignore[arg-type]
+    assert result.details["header"] is True
+    assert "header_synthesised" not in result.details
+    assert [c.name for c in result.columns] == first
+    assert result.rows_sampled == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "Margaret Thatcher,Grantham,Diabetes Type 2\n"
+            "Ada Quinn,Leeds,Asthma\nBen Okafor,York,Migraine\n",
+            "field 1 looks like a person's name",
+        ),
+        ("ann@example.org,Leeds\nbob@example.com,York\n", "field 1 looks like an e-mail"),
+        ("Leeds,+44 20 7946 0958\nYork,+44 20 7946 0000\n", "field 2 looks like a phone"),
+        ("Leeds,078-05-1120\nYork,219-09-9999\n", "field 2 looks like a social security"),
+        ("Leeds,2024-01-02\nYork,2024-02-03\n", "field 2 is a date"),
+        ("alpha,beta\ngamma,delta\nalpha,epsilon\n", "field 1 also occurs as a value"),
+        ("Grantham,Asthma\nLeeds,Migraine\nYork,Anaemia\n", "too few of its fields"),
+        ("Leeds,Asthma\nLeeds,Migraine\nYork,Anaemia\n", "field 1 also occurs"),
+        ("Leeds," + " ".join(["word"] * 20) + "\nYork,short\n", "field 2 is long text"),
+    ],
+)
+def test_data_is_not_taken_for_a_header(tmp_path: Path, text: str, reason: str) -> None:
+    result, _ = sample(write(tmp_path / "d.csv", text.encode()))
+    first = next(csv.reader(io.StringIO(text)))
+    assert result.details["header"] is False
+    assert result.details["header_synthesised"] is True
+    assert [c.name for c in result.columns] == [f"column_{i + 1}" for i in range(len(first))]
+    (warning,) = [w for w in result.warnings if "no header row" in w]
+    assert reason in warning
+    for field in first:
+        assert field not in warning
+    # The first row is data, sampled like the others.
+    assert result.rows_sampled == text.count("\n")
+
+
+def test_repeated_header_lines_are_not_data_values(tmp_path: Path) -> None:
+    # Concatenated exports repeat their header: that does not make it a value.
+    text = "id,status\n1,open\nid,status\n2,closed\n"
+    result, _ = sample(write(tmp_path / "r.csv", text.encode()))
+    assert [c.name for c in result.columns] == ["id", "status"]
+
+
+@pytest.mark.parametrize(
+    "rel",
+    sorted(
+        str(p.relative_to(LAKE))
+        for p in LAKE.rglob("*")
+        if p.name.endswith((".csv", ".tsv", ".csv.gz", ".csv.bz2", ".csv.zst"))
+    ),
+)
+def test_sample_lake_headers_are_kept(rel: str) -> None:
+    path = LAKE / rel
+    result, _ = sample(path)
+    assert result.details["header"] is True, result.warnings
+    raw = path.read_bytes()
+    if rel.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    elif rel.endswith(".bz2"):
+        raw = bz2.decompress(raw)
+    elif rel.endswith(".zst"):
+        raw = zstandard.ZstdDecompressor().decompress(raw)
+    line = raw.split(b"\n", 1)[0].decode(str(result.details["encoding"]))
+    names = next(csv.reader(io.StringIO(line), delimiter=str(result.details["delimiter"])))
+    assert [c.name for c in result.columns] == [n.strip() for n in names]
+
+
+def test_header_judge_never_quotes_fields() -> None:
+    from worker.sampling.header import judge_header
+
+    secret = "Olivia Secretson"
+    guess = judge_header([secret, "olivia@example.com"], [["Ann Lee", "ann@example.org"]])
+    assert not guess.header and guess.reason is not None
+    assert "Olivia" not in guess.reason and "example" not in guess.reason
+
+
+def test_many_rows_keep_the_seeded_pick(tmp_path: Path) -> None:
+    # Rows are counted in one pass and the picked ones kept in a second: the same seed picks
+    # the same rows, and the row count is exact.
+    path = write(tmp_path / "many.csv", _csv_rows(50_000))
+    first, _ = sample(path, byte_budget=8 * 1024 * 1024, rows=300)
+    second, _ = sample(path, byte_budget=8 * 1024 * 1024, rows=300)
+    assert first.columns == second.columns
+    assert first.row_count == 50_000 and not first.row_count_estimated
+    ids = column(first, "id")
+    assert list(ids) == sorted(ids) and len(set(ids)) == 300  # type: ignore[type-var]
+
+
+def test_json_lines_keep_key_order_and_seeded_pick(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": i, **({"late": i} if i == 4000 else {})}) for i in range(5000)]
+    path = write(tmp_path / "e.jsonl", ("\n".join(lines) + "\n").encode())
+    first, _ = sample(path, rows=100)
+    second, _ = sample(path, rows=100)
+    assert [c.name for c in first.columns] == ["id", "late"]
+    assert first.columns == second.columns and first.row_count == 5000
+
+
+def test_json_nesting_limit(tmp_path: Path) -> None:
+    from worker.errors import NestingTooDeep
+    from worker.sampling.jsonlines import MAX_DEPTH, nesting_depth
+
+    ok = '{"a": ' + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "}"
+    assert nesting_depth(ok) == MAX_DEPTH
+    # Brackets inside strings do not nest.
+    assert nesting_depth('{"a": "' + "[" * 500 + '"}') == 1
+    result, _ = sample(write(tmp_path / "ok.jsonl", (ok + "\n").encode()))
+    assert result.columns[0].data_type == "json"
+    deep = '{"a": ' + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "}"
+    with pytest.raises(NestingTooDeep):
+        sample(write(tmp_path / "deep.jsonl", (ok + "\n" + deep + "\n").encode()))
+
+
+def test_json_number_too_long_is_malformed(tmp_path: Path) -> None:
+    from worker.errors import MalformedJson
+
+    with pytest.raises(MalformedJson, match="cannot be converted"):
+        sample(write(tmp_path / "n.jsonl", b'{"a": ' + b"1" * 5000 + b"}\n"))

@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import re
+import random
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from worker.errors import RaggedRows, UnsupportedFormat
-from worker.sampling.values import infer_text_column
+from worker.sampling.header import judge_header
+from worker.sampling.options import SamplingOptions
 
 # Sampled fields can be large (a whole document in one cell); the default 128 KiB limit would
 # make the csv module fail on them. The cell limit is applied after parsing.
@@ -24,7 +25,6 @@ except OverflowError:  # C long is 32 bits on some platforms
 DELIMITERS = (",", "\t", ";", "|")
 _SNIFF_ROWS = 50
 _SNIFF_CHARS = 256 * 1024
-_IDENTIFIER = re.compile(r"[^\W\d][\w .\-/()#%]*")
 
 
 @dataclass(slots=True)
@@ -43,7 +43,12 @@ class TextChunk:
 
 @dataclass(slots=True)
 class ParsedTable:
-    """Rows parsed from delimited text, all of the header's width."""
+    """Rows picked from delimited text, all of the header's width.
+
+    :param rows: the picked data rows (all of them when there are no more than asked for).
+    :param total: the data rows parsed (the header excluded).
+    :param header_reason: why the first row was not taken for a header, or ``None``.
+    """
 
     names: list[str]
     rows: list[list[str]]
@@ -51,6 +56,8 @@ class ParsedTable:
     header: bool
     warnings: list[str] = field(default_factory=list)
     multiline_fields: bool = False
+    total: int = 0
+    header_reason: str | None = None
 
 
 def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
@@ -66,8 +73,11 @@ def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
     choice = hint or ","
     order = ([hint] if hint else []) + [d for d in DELIMITERS if d != hint]
     for rank, delim in enumerate(order):
-        rows = itertools.islice(csv.reader(io.StringIO(cut), delimiter=delim), _SNIFF_ROWS)
-        counts = [len(r) for r in rows if r]
+        rows = itertools.islice(csv.reader(_lines(cut), delimiter=delim), _SNIFF_ROWS)
+        try:
+            counts = [len(r) for r in rows if r]
+        except csv.Error:
+            continue
         if not counts:
             continue
         width, hits = Counter(counts).most_common(1)[0]
@@ -79,53 +89,121 @@ def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
     return choice, best[1]
 
 
-def _looks_like_header(first: Sequence[str], rest: Sequence[Sequence[str]]) -> bool:
-    if not first or any(not f.strip() for f in first) or len(set(first)) != len(first):
-        return False
-    votes = 0
-    for i, name in enumerate(first):
-        column = [r[i] for r in rest if i < len(r)]
-        kind, _, _ = infer_text_column(column, allow_decimal_comma=True)
-        if kind != "string":
-            own, _, _ = infer_text_column([name], allow_decimal_comma=True)
-            votes += 1 if own != kind else -1
-    if votes:
-        return votes > 0
-    # All-text columns: names look like identifiers, values usually do not all do.
-    return all(_IDENTIFIER.fullmatch(f.strip()) for f in first)
+@dataclass(slots=True)
+class _Scan:
+    """What one pass over the rows learns without keeping them."""
+
+    first: list[str] | None = None
+    early: list[list[str]] = field(default_factory=list)
+    total: int = 0
+    ragged: int = 0
+    first_ragged: tuple[int, str] | None = None
+    multiline: bool = False
+    repeated: set[int] = field(default_factory=set)
 
 
-def parse_delimited(chunks: Sequence[TextChunk], hint: str | None, tolerance: float) -> ParsedTable:
+#: A row's chunk, the lines before it in the chunk, and how many lines it spans.
+Location = tuple[TextChunk, int, int]
+
+
+def _lines(text: str) -> io.StringIO:
+    # Universal newlines: a lone CR ends a line (the csv module refuses one inside a line).
+    return io.StringIO(text, newline=None)
+
+
+class Unreadable(Exception):  # noqa: N818 - a signal for sample_text
+    """The csv module refused the text; ``reason`` names why without quoting it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _rows(chunks: Sequence[TextChunk], delimiter: str) -> Iterator[tuple[list[str], Location]]:
+    """Every non-empty row and where it starts (the location is formatted only if needed).
+
+    :raises Unreadable: the csv module refused a line (it never quotes it in its message,
+        but only its class is kept).
+    """
+    for chunk in chunks:
+        reader = csv.reader(_lines(chunk.text), delimiter=delimiter, strict=False)
+        prev_line = 0
+        try:
+            for row in reader:
+                start = prev_line
+                prev_line = reader.line_num
+                if row:
+                    yield row, (chunk, start, prev_line - start)
+        except csv.Error as exc:
+            where = _where((chunk, prev_line, 1))
+            raise Unreadable(f"the CSV parser refused it at {where}") from exc
+
+
+def _where(location: Location) -> str:
+    chunk, before, _ = location
+    if chunk.first_line is not None:
+        return f"line {chunk.first_line + before:,}"
+    return f"the range starting at byte {chunk.offset:,}"
+
+
+def _scan(chunks: Sequence[TextChunk], delimiter: str, limits: SamplingOptions) -> _Scan:
+    scan = _Scan()
+    width = 0
+    first_set: set[str] = set()
+    for row, location in _rows(chunks, delimiter):
+        if location[2] > 1 and location[0].first_line is not None:
+            scan.multiline = True
+        scan.total += 1
+        if scan.first is None:
+            # Before anything looks at its fields: a million-column row would cost a
+            # million of everything downstream.
+            limits.check_columns(len(row))
+            scan.first, width, first_set = row, len(row), set(row)
+            continue
+        if len(scan.early) < _SNIFF_ROWS:
+            scan.early.append(row)
+        if len(row) != width:
+            scan.ragged += 1
+            if scan.first_ragged is None:
+                scan.first_ragged = (len(row), _where(location))
+        if not first_set.isdisjoint(row) and row != scan.first:
+            scan.repeated.update(
+                i for i, (a, b) in enumerate(zip(scan.first, row, strict=False)) if a == b
+            )
+    return scan
+
+
+def parse_delimited(
+    chunks: Sequence[TextChunk],
+    hint: str | None,
+    options: SamplingOptions,
+    rng: random.Random | None = None,
+) -> ParsedTable:
     """Parse delimited text whose first chunk is the head of the object.
 
-    Rows wider or narrower than the header are cut or padded with empty fields while their
-    share stays within ``tolerance``; each fix is reported as a warning.
+    Two passes, so memory does not grow with the number of rows: the first counts rows and
+    checks their widths and the header, the second keeps ``options.rows`` rows (fewer for a
+    wide table, see :meth:`SamplingOptions.rows_for`) picked with ``rng``, in file order, or
+    every row when there are no more. Without ``rng`` no row is kept (a probe of the head).
+    Picked rows wider or narrower than the header are cut or padded with empty fields while
+    the share of such rows stays within ``options.ragged_tolerance``; that is reported as a
+    warning. A first row that is not clearly a header (see :mod:`worker.sampling.header`) is
+    data, and the columns are named ``column_1`` ... with a warning saying why.
 
-    :raises RaggedRows: more than ``tolerance`` of the parsed rows have the wrong field count.
+    :raises RaggedRows: more than the tolerance of the parsed rows have the wrong field count.
     :raises UnsupportedFormat: the rows are ragged and no delimiter splits them consistently
         (plain text such as a README, not a table).
+    :raises SampleTooLarge: the first row has more than ``options.max_columns`` fields.
     """
+    tolerance = options.ragged_tolerance
     head = chunks[0].text
     delimiter, sniffed_width = sniff_delimiter(head, hint)
-    records: list[tuple[list[str], str]] = []
-    multiline = False
-    for chunk in chunks:
-        reader = csv.reader(io.StringIO(chunk.text), delimiter=delimiter, strict=False)
-        prev_line = 0
-        for row in reader:
-            if chunk.first_line is not None:
-                where = f"line {chunk.first_line + prev_line:,}"
-                if reader.line_num - prev_line > 1:
-                    multiline = True
-            else:
-                where = f"the range starting at byte {chunk.offset:,}"
-            prev_line = reader.line_num
-            if row:
-                records.append((row, where))
-    if not records:
+    scan = _scan(chunks, delimiter, options)
+    if scan.first is None:
         return ParsedTable([], [], delimiter, False)
-    first = records[0][0]
-    header = _looks_like_header(first, [r for r, _ in records[1:_SNIFF_ROWS]])
+    first = scan.first
+    guess = judge_header(first, scan.early, scan.repeated)
+    header = guess.header
     width = len(first)
     names = (
         [f.strip() or f"column_{i + 1}" for i, f in enumerate(first)]
@@ -133,17 +211,21 @@ def parse_delimited(chunks: Sequence[TextChunk], hint: str | None, tolerance: fl
         else [f"column_{i + 1}" for i in range(width)]
     )
     names = _dedupe(names)
-    data = records[1:] if header else records
-    ragged = [(len(r), where) for r, where in data if len(r) != width]
+    n_data = scan.total - 1 if header else scan.total
     warnings: list[str] = []
-    if ragged:
+    if not header:
+        warnings.append(
+            f"no header row: the first row is not taken for one ({guess.reason}), so the "
+            f"columns are named column_1 to column_{width:,}"
+        )
+    if scan.ragged:
         whose = "the header's" if header else "the first row's"
-        n_fields, where = ragged[0]
+        n_fields, where = scan.first_ragged or (0, "")
         detail = (
-            f"{len(ragged):,} of {len(data):,} sampled rows have a field count different from "
+            f"{scan.ragged:,} of {n_data:,} sampled rows have a field count different from "
             f"{whose} {width:,} (first at {where}: {n_fields:,} fields)"
         )
-        if len(ragged) > tolerance * len(data):
+        if scan.ragged > tolerance * n_data:
             if sniffed_width < 2:
                 # No delimiter gives the rows a consistent width: prose, a log, a note.
                 raise UnsupportedFormat(
@@ -152,8 +234,40 @@ def parse_delimited(chunks: Sequence[TextChunk], hint: str | None, tolerance: fl
                 )
             raise RaggedRows(f"ragged rows: {detail}")
         warnings.append(f"ragged rows padded or cut: {detail}")
-    rows = [r if len(r) == width else (r + [""] * (width - len(r)))[:width] for r, _ in data]
-    return ParsedTable(names, rows, delimiter, header, warnings, multiline)
+    rows: list[list[str]] = []
+    want = options.rows_for(width)
+    if rng is not None and n_data > 0:
+        fewer = options.fewer_rows_warning(width)
+        if fewer:
+            warnings.append(fewer)
+        picks = sorted(rng.sample(range(n_data), want)) if n_data > want else range(n_data)
+        rows = _picked_rows(chunks, delimiter, header, picks, width)
+    return ParsedTable(
+        names, rows, delimiter, header, warnings, scan.multiline, n_data, guess.reason
+    )
+
+
+def _picked_rows(
+    chunks: Sequence[TextChunk],
+    delimiter: str,
+    header: bool,
+    picks: Sequence[int],
+    width: int,
+) -> list[list[str]]:
+    """The data rows at the (sorted) indexes ``picks``, padded or cut to ``width``."""
+    rows: list[list[str]] = []
+    if not picks:
+        return rows
+    index = -1 if header else 0
+    k = 0
+    for row, _ in _rows(chunks, delimiter):
+        if index == picks[k]:
+            rows.append(row if len(row) == width else (row + [""] * (width - len(row)))[:width])
+            k += 1
+            if k == len(picks):
+                break
+        index += 1
+    return rows
 
 
 def _dedupe(names: list[str]) -> list[str]:

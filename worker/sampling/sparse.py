@@ -83,6 +83,14 @@ class RangeCache:
         offset = start - self._starts[i]
         return self._data[i][offset : offset + end - start]
 
+    def available(self, start: int, end: int) -> memoryview:
+        """The fetched bytes from ``start`` on, up to ``end`` or the first gap (no copy)."""
+        i = self._find(start)
+        if i < 0 or end <= start:
+            return memoryview(b"")
+        s, data = self._starts[i], self._data[i]
+        return memoryview(data)[start - s : min(end, s + len(data)) - s]
+
     def missing(self, start: int, end: int) -> list[tuple[int, int]]:
         """The sub-ranges of ``[start, end)`` not fetched yet."""
         gaps: list[tuple[int, int]] = []

@@ -6,14 +6,19 @@ import random
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import zstandard
 
 from models.samples import CellValue, ColumnSample, SamplingInfo, TableSample
-from worker.errors import EmptyObject, MalformedJson, NoDataRows, TruncatedCompression
+from worker.errors import (
+    EmptyObject,
+    MalformedJson,
+    NestingTooDeep,
+    NoDataRows,
+    TruncatedCompression,
+)
 from worker.sampling.compression import decompress_head
-from worker.sampling.delimited import TextChunk, parse_delimited
+from worker.sampling.delimited import TextChunk, Unreadable, parse_delimited
 from worker.sampling.detect import NameHint, binary_reason, unrecognised
 from worker.sampling.encoding import BytePart, decode_parts
 from worker.sampling.jsonlines import parse_json_lines
@@ -23,8 +28,6 @@ from worker.sampling.values import CellLimiter, infer_text_column, json_column
 
 # A random range shorter than this rarely holds a whole line; the budget is better left unused.
 _MIN_RANGE = 1024
-
-_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -157,11 +160,14 @@ def sample_text(
     is_json = first.startswith("{")
     multiline = False
     if not is_json:
-        probe = parse_delimited(
-            _chunks(head_texts, source.parts[:1]),
-            "\t" if hint.format == "tsv" else None,
-            options.ragged_tolerance,
-        )
+        try:
+            probe = parse_delimited(
+                _chunks(head_texts, source.parts[:1]),
+                "\t" if hint.format == "tsv" else None,
+                options,
+            )
+        except Unreadable as exc:
+            raise unrecognised(hint, exc.reason) from exc
         if len(probe.names) < 2 and hint.format is None:
             raise unrecognised(hint, "it is text without a consistent delimiter")
         if len(probe.names) < 2 and hint.format == "json":
@@ -175,26 +181,39 @@ def sample_text(
         parts, ranges = _read_ranges(reader, len(head), options, rng)
         source.parts.extend(parts)
         source.ranges.extend(ranges)
+    for part in source.parts:
+        # The head was checked for binary content; NUL bytes further on are binary too.
+        nul = part.data.find(b"\x00")
+        if nul >= 0:
+            raise unrecognised(hint, f"it contains NUL bytes (first at byte {part.offset + nul:,})")
     texts, encoding = decode_parts(source.parts)
     chunks = _chunks(texts, source.parts)
     limiter = CellLimiter(options.max_cell_bytes)
     details: dict[str, str | int | float | bool | None] = {"encoding": encoding}
     if is_json:
-        parsed = parse_json_lines(chunks)
+        parsed = parse_json_lines(chunks, options, rng)
+        fewer = options.fewer_rows_warning(len(parsed.names))
+        if fewer:
+            warnings.append(fewer)
         if not parsed.records:
             raise NoDataRows("JSON Lines without any object")
-        records = _pick(parsed.records, options.rows, rng)
         columns = []
         for name in parsed.names:
-            kind, values = json_column([r.get(name) for r in records])
+            try:
+                kind, values = json_column([r.get(name) for r in parsed.records])
+            except RecursionError as exc:  # the depth check makes this unreachable
+                raise NestingTooDeep(
+                    "JSON nested too deeply to be sampled (a value could not be rendered)"
+                ) from exc
             columns.append(ColumnSample(name, kind, limiter.limit_all(values)))
-        total = len(parsed.records)
+        total = parsed.total
         fmt = "jsonl"
         header_bytes = 0
     else:
-        table = parse_delimited(
-            chunks, "\t" if hint.format == "tsv" else None, options.ragged_tolerance
-        )
+        try:
+            table = parse_delimited(chunks, "\t" if hint.format == "tsv" else None, options, rng)
+        except Unreadable as exc:
+            raise unrecognised(hint, exc.reason) from exc
         warnings.extend(table.warnings)
         if not table.rows:
             raise NoDataRows(
@@ -202,14 +221,16 @@ def sample_text(
                 if table.header
                 else "no data rows"
             )
-        rows = _pick(table.rows, options.rows, rng)
-        columns, decimal_comma = _typed_columns(table.names, rows, table.delimiter, limiter)
-        total = len(table.rows)
+        columns, decimal_comma = _typed_columns(table.names, table.rows, table.delimiter, limiter)
+        total = table.total
         fmt = "csv"
-        header_bytes = len(texts[0].split("\n", 1)[0].encode("utf-8")) + 1 if table.header else 0
+        header_bytes = _first_line_bytes(texts[0]) if table.header else 0
         details.update(
             {"delimiter": table.delimiter, "header": table.header, "decimal_comma": decimal_comma}
         )
+        if not table.header:
+            # The names are column_1 ...; the first row is data (see the warning).
+            details["header_synthesised"] = True
     rows_sampled = len(columns[0].values) if columns else 0
     if source.complete:
         row_count, estimated = total, False
@@ -232,7 +253,7 @@ def sample_text(
             method="whole-object" if source.complete and codec is None else source.method,
             seed=seed,
             ranges=tuple(source.ranges),
-            budget_exhausted=not source.complete and rows_sampled < options.rows,
+            budget_exhausted=not source.complete and rows_sampled < options.rows_for(len(columns)),
             truncated_cells=limiter.truncated,
         ),
         details=details,
@@ -240,11 +261,11 @@ def sample_text(
     )
 
 
-def _pick(rows: list[_T], want: int, rng: random.Random) -> list[_T]:
-    """A seeded choice of ``want`` rows, kept in file order."""
-    if len(rows) <= want:
-        return rows
-    return [rows[i] for i in sorted(rng.sample(range(len(rows)), want))]
+def _first_line_bytes(text: str) -> int:
+    """UTF-8 bytes of the first line and its line break."""
+    cut = text.find("\n")
+    line = text if cut < 0 else text[:cut]
+    return len(line.encode("utf-8", "surrogateescape")) + 1
 
 
 def _typed_columns(

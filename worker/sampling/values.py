@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from models.samples import CellValue
 
@@ -100,8 +101,56 @@ def _plain(value: Any) -> CellValue:
     return str(value)
 
 
+def shrink_cells(column: pa.Array | pa.ChunkedArray, max_bytes: int) -> pa.Array | pa.ChunkedArray:
+    """Decode dictionary cells and cut long cells in Arrow, before Python sees them.
+
+    Strings keep ``max_bytes + 1`` code points and binaries ``max_bytes + 1`` bytes, lists
+    their first ``max_bytes + 1`` elements: always more than :class:`CellLimiter` keeps, so it
+    still cuts (and counts) exactly as before, but a giant cell is never copied into a Python
+    object whole.
+    """
+    dtype = column.type
+    if pa.types.is_dictionary(dtype):
+        column = column.cast(dtype.value_type)
+        dtype = dtype.value_type
+    keep = max_bytes + 1
+    t = pa.types
+    if t.is_string(dtype) or t.is_large_string(dtype):
+        try:
+            return pc.utf8_slice_codeunits(column, 0, keep)
+        except pa.ArrowInvalid:
+            # Parquet readers do not check UTF-8: cut the bytes, show what is no UTF-8 as
+            # U+FFFD (each cell is short by now).
+            cut = pc.binary_slice(column.cast(pa.large_binary()), 0, keep).to_pylist()
+            return pa.array(
+                [None if v is None else v.decode("utf-8", "replace") for v in cut], dtype
+            )
+    if t.is_binary(dtype) or t.is_large_binary(dtype):
+        return pc.binary_slice(column, 0, keep)
+    if t.is_list(dtype) or t.is_large_list(dtype):
+        return pc.list_slice(column, 0, keep)
+    return column
+
+
+def _as_text(column: pa.Array | pa.ChunkedArray) -> list[Any]:
+    """Cells Python cannot hold as their type, as text.
+
+    A timestamp in year 60000, a string that is no UTF-8; the caller maps a failure here to
+    corrupt data.
+    """
+    dtype = column.type
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        raw = column.cast(pa.large_binary()).to_pylist()
+        return [None if v is None else v.decode("utf-8", "replace") for v in raw]
+    return column.cast(pa.string()).to_pylist()  # type: ignore[no-any-return]
+
+
 def arrow_column_values(column: pa.Array | pa.ChunkedArray) -> list[CellValue]:
-    """Convert an Arrow column to plain Python cells (nested values as JSON text)."""
+    """Convert an Arrow column to plain Python cells (nested values as JSON text).
+
+    :raises ValueError, OverflowError, pyarrow.ArrowException: a cell can be neither
+        converted nor shown as text (the Parquet sampler reports corrupt data).
+    """
     dtype = column.type
     if pa.types.is_dictionary(dtype):
         column = column.cast(dtype.value_type)
@@ -110,7 +159,11 @@ def arrow_column_values(column: pa.Array | pa.ChunkedArray) -> list[CellValue]:
         # Nanosecond timestamps do not fit datetime; microseconds are plenty for a sample.
         if pa.types.is_timestamp(dtype) and dtype.unit == "ns":
             column = column.cast(pa.timestamp("us", dtype.tz), safe=False)
-    values: list[CellValue] = column.to_pylist()
+    try:
+        values: list[CellValue] = column.to_pylist()
+    except (ValueError, OverflowError, pa.ArrowException):
+        # Out of Python's range (dates beyond 9999, ...) or not UTF-8: keep them as text.
+        return [_plain(v) for v in _as_text(column)]
     simple = (
         pa.types.is_string(dtype)
         or pa.types.is_large_string(dtype)
