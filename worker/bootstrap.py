@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from classifiers.base import Classifier
@@ -70,16 +71,24 @@ def build_classifiers(settings: Settings) -> list[Classifier]:
     return found
 
 
-def build_deps(settings: Settings) -> Deps:
-    """Build the store, classifiers, catalog and review queue. Nothing connects until first use."""
+def build_deps(settings: Settings, classifiers: Sequence[Classifier] | None = None) -> Deps:
+    """Build the store, classifiers, catalog and review queue. Nothing connects until first use.
+
+    :param classifiers: classifiers built (and maybe loaded) already, e.g. by a worker's main
+        process before its pool forks; default: :func:`build_classifiers`.
+    :raises ConfigError: as :func:`build_classifiers` raises.
+    """
     from worker.lineage.store import SqlLineageStore
     from worker.review.queue import ReviewQueue
     from worker.review.store import SqlReviewStore
 
     catalog = SqlLocalCatalog(settings.database_url)
     return Deps(
-        store=RoutingObjectStore(local=LocalObjectStore(), s3=S3ObjectStore(settings.s3)),
-        classifiers=build_classifiers(settings),
+        store=RoutingObjectStore(
+            local=LocalObjectStore(follow_symlinks=settings.sampling.follow_symlinks),
+            s3=S3ObjectStore(settings.s3),
+        ),
+        classifiers=list(classifiers) if classifiers is not None else build_classifiers(settings),
         catalog=catalog,
         review=ReviewQueue(SqlReviewStore(catalog), settings, SqlLineageStore(catalog)),
     )

@@ -531,3 +531,31 @@ def test_routing_store_dispatches_on_scheme(
     assert store.head(by_uri.ref).size == len(b"local,bytes\n")
     with pytest.raises(ValueError, match="unsupported URI scheme"):
         list(store.list_objects("gs://bucket/x"))
+
+
+def test_credentials_from_the_environment_alone_are_used(
+    seaweed: SeaweedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bucket: str
+) -> None:
+    """No keys in the settings: the AWS default chain's environment variables sign requests
+    (as a role's credentials would); SeaweedFS tells the identities apart."""
+    from tests.seaweed import ACCESS_KEY, SECRET_KEY
+
+    seaweed.client().put_object(Bucket=bucket, Key="env/a.csv", Body=b"abc")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    settings = S3Settings(endpoint_url=seaweed.endpoint_url, max_attempts=1)
+    # The reader identity from the environment may read but not list.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", READER_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", READER_SECRET)
+    reader = S3ObjectStore(settings)
+    with pytest.raises(AccessDenied):
+        list(reader.list_objects(f"s3://{bucket}/env/"))
+    info = reader.head(ObjectRef.parse(f"s3://{bucket}/env/a.csv"))
+    assert reader.read_range(info, 0, 2) == b"ab"
+    # The admin identity from the environment lists too.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    admin = S3ObjectStore(settings)
+    assert [i.ref.key for i in admin.list_objects(f"s3://{bucket}/env/")] == ["env/a.csv"]

@@ -23,7 +23,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.seaweed import free_ports
-from worker.errors import StoreUnavailable
+from worker.errors import ConfigError, StoreUnavailable
 from worker.events import ObjectEvent
 from worker.events.sqs import SqsEventConsumer, make_sqs_client
 
@@ -244,3 +244,45 @@ def test_a_missing_queue_is_store_unavailable(setup: Setup) -> None:
     with pytest.raises(StoreUnavailable, match="receiving messages") as caught:
         consumer.poll_once()
     assert caught.value.__cause__ is not None
+
+
+def test_credentials_from_the_environment_alone_are_used(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No keys given: the AWS default chain (here its environment variables, as a role would
+    provide them) signs the requests; one key without the other is refused."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "from-the-environment")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    client = make_sqs_client(setup.endpoint, REGION)
+    credentials = client._request_signer._credentials  # type: ignore[attr-defined]
+    assert credentials.access_key == "from-the-environment"
+    setup.s3.put_object(Bucket=setup.bucket, Key="env.csv", Body=b"a\n1\n")
+    seen: list[ObjectEvent] = []
+    consumer = SqsEventConsumer(setup.queue_url, client, seen.extend, wait_seconds=0)
+    drain(consumer)
+    assert [(e.kind, e.key) for e in seen] == [("created", "env.csv")]
+    with pytest.raises(ConfigError, match="given together"):
+        make_sqs_client(setup.endpoint, REGION, "only-the-id", None)
+
+
+def test_events_settings_fall_back_to_the_s3_keys_then_to_the_chain(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from worker.events.sqs import sqs_client_from_settings
+    from worker.settings import load_settings
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "from-the-environment")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+
+    def signer_key(**sections: Any) -> str:
+        settings = load_settings(None, events={"sqs_endpoint_url": moto_endpoint}, **sections)
+        client = sqs_client_from_settings(settings)
+        return str(client._request_signer._credentials.access_key)  # type: ignore[attr-defined]
+
+    assert signer_key() == "from-the-environment"
+    s3_keys = {"access_key_id": "s3-id", "secret_access_key": "s3-secret"}
+    assert signer_key(s3=s3_keys) == "s3-id"
+    events = {"sqs_endpoint_url": moto_endpoint, "access_key_id": "ev-id", "secret_access_key": "x"}
+    settings = load_settings(None, s3=s3_keys, events=events)
+    assert sqs_client_from_settings(settings)._request_signer._credentials.access_key == "ev-id"  # type: ignore[attr-defined]

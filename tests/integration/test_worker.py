@@ -1,14 +1,18 @@
 """Celery workers on real Redis with real worker processes: jobs, crashes, exactly-once effect.
 
 SeaweedFS holds the objects, the fake Atlan server receives the writes. Each test uses its
-own Redis database numbers and flushes them, so nothing leaks between tests or runs.
+own Redis database numbers and flushes them, so nothing leaks between tests or runs. The
+workers run with the default Celery settings (time limits, visibility timeout, flush delay):
+the recovery they show is the one a deployment gets.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -40,11 +44,6 @@ def env(seaweed: Any, atlan_server: FakeAtlan, tmp_path: Path) -> dict[str, str]
         "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
         "ENRICH_CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
         "ENRICH_CELERY__RESULT_BACKEND": f"redis://127.0.0.1:6379/{BACKEND_DB}",
-        "ENRICH_CELERY__TASK_TIME_LIMIT_S": "20",
-        "ENRICH_CELERY__TASK_SOFT_TIME_LIMIT_S": "15",
-        "ENRICH_CELERY__VISIBILITY_TIMEOUT_S": "10",
-        "ENRICH_CELERY__UNACKED_RESTORE_INTERVAL_S": "1",
-        "ENRICH_CELERY__ATLAN_FLUSH_DELAY_S": "1",
         "ENRICH_ATLAN__ENABLED": "true",
         "ENRICH_ATLAN__MAX_RETRIES": "1",
         "ENRICH_ATLAN__BACKOFF_S": "0.05",
@@ -166,30 +165,150 @@ def _register(atlan_server: FakeAtlan) -> None:
     _SERVERS[atlan_server.base_url] = atlan_server
 
 
+def _finished(db: Path, job_id: str) -> int:
+    """Items of the job with a final status, read straight from the catalog (SQLite)."""
+    with sqlite3.connect(db) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM job_items WHERE job_id = ? AND status IN "
+            "('classified', 'skipped', 'failed')",
+            (job_id,),
+        ).fetchone()
+    return int(count)
+
+
 def test_whole_worker_killed_then_replaced(
     seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
 ) -> None:
-    n = 200
+    """Default settings: within 120 s of a replacement starting, every object is done and in
+    Atlan exactly once (the dead worker's tasks come back after the 80 s visibility timeout;
+    the replacement's start-up flush empties the outbox)."""
+    n = 100
     _upload(seaweed, bucket, n)
-    # Short limits make the broker give the dead worker's unacked tasks back soon (the
-    # visibility timeout is kept above the time limit); but a fresh pool process loads its
-    # models on its first task, which takes over 10 s on a loaded 2-core machine, and a limit
-    # below that kills every fresh process on its first task, over and over.
-    env = {
-        **env,
-        "ENRICH_CELERY__TASK_TIME_LIMIT_S": "30",
-        "ENRICH_CELERY__TASK_SOFT_TIME_LIMIT_S": "25",
-    }
     assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
     first = Worker(env, tmp_path)
     workers.append(first)
     job_id = run_enricher(["job", "start", f"s3://{bucket}/bulk/"], env, tmp_path).stdout.strip()
-    time.sleep(4)
+    db = tmp_path / "c.db"
+    deadline = time.monotonic() + 120
+    while _finished(db, job_id) < 10:
+        assert time.monotonic() < deadline, "the first worker finished nothing"
+        time.sleep(0.1)
     first.kill_all()  # main process and pool, no warm shutdown: tasks stay unacked
+    done_at_kill = _finished(db, job_id)
+    assert done_at_kill < n, "the job finished before the kill: nothing to recover"
+    started = time.monotonic()
     workers.append(Worker(env, tmp_path))
-    line = _wait_complete(job_id, env, tmp_path, 400)
+    line = _wait_complete(job_id, env, tmp_path, 120 - (time.monotonic() - started))
     assert f"{n}/{n}" in line and f"classified {n}" in line, line
-    _assert_atlan_once(atlan_server_of(env), n)
+    server = atlan_server_of(env)
+    while len(server.entities("S3Object")) < n and time.monotonic() - started < 120:
+        time.sleep(0.5)
+    recovered = time.monotonic() - started
+    print(f"recovery: {done_at_kill}/{n} done at the kill, all done and in Atlan {recovered:.1f} s")
+    assert recovered < 120, recovered
+    _assert_atlan_once(server, n)
+
+
+def _heavy_csv(rows: int = 1000, columns: int = 10, words: int = 120) -> bytes:
+    """A CSV of long free-text cells: several seconds of NER, time enough to kill its task."""
+    rnd = random.Random(13)
+    vocabulary = (
+        "the customer called about an order and asked to update the billing address "
+        "before the delivery next week said the agent"
+    ).split()
+    names = ["Anna Berg", "Marc Dubois", "Li Wei", "Sara Khan", "John Miller"]
+
+    def text() -> str:
+        chosen = [rnd.choice(vocabulary) for _ in range(words)]
+        chosen.insert(10, rnd.choice(names))
+        return '"' + " ".join(chosen) + '"'
+
+    header = ",".join(["id"] + [f"note_{j}" for j in range(columns)])
+    lines = [header] + [",".join([str(i)] + [text() for _ in range(columns)]) for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_object_whose_process_dies_each_time_fails_as_worker_lost(
+    seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    """The enrich task's pool process is killed (kill -9) on each of its first three
+    deliveries: Celery requeues it each time (reject_on_worker_lost); the fourth delivery
+    records the object as failed (worker_lost) in the job and the catalog and acks it."""
+    seaweed.client().put_object(Bucket=bucket, Key="poison/notes.csv", Body=_heavy_csv())
+    env = {**env, "ENRICH_ATLAN__ENABLED": "false"}
+    worker = Worker(env, tmp_path, concurrency=1)  # one pool process: the one running it
+    workers.append(worker)
+    start = run_enricher(["job", "start", f"s3://{bucket}/poison/"], env, tmp_path)
+    assert start.returncode == 0, start.stderr
+    job_id = start.stdout.strip()
+    broker = redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB)
+    for delivery in (1, 2, 3):
+        deadline = time.monotonic() + 60
+        while True:
+            counts = [broker.get(k) for k in broker.keys("s3e:deliveries:s3e.enrich:*")]
+            if [int(c) for c in counts if c is not None] == [delivery]:
+                break
+            assert time.monotonic() < deadline, f"delivery {delivery} never started: {counts}"
+            time.sleep(0.02)
+        [child] = worker.children()
+        os.kill(child, signal.SIGKILL)
+    line = _wait_complete(job_id, env, tmp_path, 90)
+    assert "1/1" in line and "failed 1" in line, line
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        row = conn.execute(
+            "SELECT o.status, o.error_kind, o.last_run_id = j.run_id, i.error_kind "
+            "FROM objects o, jobs j, job_items i WHERE o.uri = ? AND j.id = ? "
+            "AND i.job_id = j.id AND i.uri = o.uri",
+            (f"s3://{bucket}/poison/notes.csv", job_id),
+        ).fetchone()
+    assert row == ("failed", "worker_lost", 1, "worker_lost"), row
+    log = worker.log.read_text(errors="replace")
+    assert log.count("signal 9 (SIGKILL)") >= 3, log[-3000:]
+    # Acknowledged: nothing left to deliver, no count left behind.
+    time.sleep(1)
+    assert broker.llen("enrich") == 0 and broker.hlen("unacked") == 0
+    assert broker.keys("s3e:deliveries:s3e.enrich:*") == []
+
+
+def test_worker_tasks_refuse_local_paths(
+    env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    """Without celery.allow_local_paths a job over a local folder, a scheduled job of one and
+    an enrich task for a file:// URI are failed with local_path_refused; nothing local is
+    listed or read."""
+    from celery import Celery
+
+    local = tmp_path / "lake"
+    local.mkdir()
+    (local / "people.csv").write_bytes(csv_bytes(20))
+    env = {**env, "ENRICH_ATLAN__ENABLED": "false"}
+    workers.append(Worker(env, tmp_path, concurrency=1))
+    start = run_enricher(["job", "start", str(local)], env, tmp_path)
+    assert start.returncode == 0, start.stderr
+    line = _wait_complete(start.stdout.strip(), env, tmp_path, 60)
+    assert "1/1" in line and "failed 1" in line, line
+    client = Celery(broker=env["ENRICH_CELERY__BROKER_URL"])
+    secret = (local / "people.csv").as_uri()
+    client.send_task("s3e.enrich", (secret,), queue="enrich")
+    client.send_task("s3e.start_scheduled", (str(local),), queue="jobs")
+    deadline = time.monotonic() + 30
+    rows: list[tuple[str, str, str | None]] = []
+    while time.monotonic() < deadline and len(rows) < 3:
+        with sqlite3.connect(tmp_path / "c.db") as conn:
+            rows = conn.execute(
+                "SELECT o.uri, o.error_kind, r.command FROM objects o "
+                "JOIN runs r ON r.id = o.last_run_id ORDER BY o.uri"
+            ).fetchall()
+        time.sleep(0.3)
+    assert sorted(rows) == sorted(
+        [
+            (local.as_uri(), "local_path_refused", "job"),  # job start: the listing refused it
+            (str(local), "local_path_refused", "job"),  # a scheduled job: refused at its start
+            (secret, "local_path_refused", "worker"),  # an enrich task outside any job
+        ]
+    ), rows
+    listing = run_enricher(["job", "list"], env, tmp_path).stdout
+    assert listing.count("failed 1") == 2 and "classified" not in listing, listing
 
 
 def test_cancel_then_resume_without_redoing(
@@ -246,8 +365,12 @@ def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
                 ]
             },
         )
+        # No ENRICH_ keys: the consumer (SQS) and the worker (S3) take the credentials from
+        # the AWS default chain, here its environment variables, as a role would give them.
         env = {
-            **env,
+            **{k: v for k, v in env.items() if "ACCESS_KEY" not in k},
+            "AWS_ACCESS_KEY_ID": "from-the-environment",
+            "AWS_SECRET_ACCESS_KEY": "from-the-environment",
             "ENRICH_S3__ENDPOINT_URL": endpoint,
             "ENRICH_EVENTS__SQS_ENDPOINT_URL": endpoint,
             "ENRICH_EVENTS__WAIT_SECONDS": "1",
@@ -255,21 +378,25 @@ def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
         assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
         workers.append(Worker(env, tmp_path))
         full = enricher_env(env)
+        consumer_log = (tmp_path / "consumer.log").open("wb")
         consumer = subprocess.Popen(
             [ENRICHER, "events", "sqs", "--queue-url", queue_url],
             env=full,
             cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=consumer_log,
+            stderr=subprocess.STDOUT,
         )
         try:
             server = atlan_server_of(env)
-            # Warm-up: the first object pays the pool processes' model and pyatlan imports.
+            # Warm-up: the first object pays for the Atlan client's first connection.
             s3.put_object(Bucket="evlake", Key="warm/up.csv", Body=csv_bytes(40))
             deadline = time.monotonic() + 90
             while not server.entities("S3Object") and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert server.entities("S3Object"), "the warm-up object never reached Atlan"
+            assert server.entities("S3Object"), (
+                "the warm-up object never reached Atlan",
+                (tmp_path / "consumer.log").read_text(errors="replace")[-2000:],
+            )
             keys = ["in/a.csv", "in/dir with space/ü.csv"]
             started = time.monotonic()
             for key in keys:
@@ -304,6 +431,7 @@ def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
         finally:
             consumer.terminate()
             consumer.wait(15)
+            consumer_log.close()
     finally:
         moto.stop()
 
@@ -356,8 +484,7 @@ def test_beat_starts_periodic_jobs(
         stderr=subprocess.DEVNULL,
     )
     try:
-        # Beat starts a job every 3 s; the first ones classify the objects (a pool process
-        # loads its models on its first task, slow on a busy machine) and the later ones
+        # Beat starts a job every 3 s; the first ones classify the objects and the later ones
         # find them unchanged. Every object classified once, over all the jobs, is the proof.
         deadline = time.monotonic() + 150
         listing, classified = "", 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from classifiers.pii import PiiClassifier
-from worker.bootstrap import build_classifiers
+from worker.bootstrap import build_classifiers, build_deps
 from worker.errors import ConfigError
 from worker.settings import load_settings
 
@@ -40,3 +40,11 @@ def test_broken_custom_entities_file_is_a_start_up_error(tmp_path: Path) -> None
     missing = load_settings(None, pii={"custom_entities_file": str(tmp_path / "nope.yaml")})
     with pytest.raises(ConfigError, match="cannot read custom entities"):
         build_classifiers(missing)
+
+
+def test_deps_take_classifiers_built_before() -> None:
+    settings = load_settings(None, business={"enabled": False})
+    built = build_classifiers(settings)
+    deps = build_deps(settings, built)
+    assert list(deps.classifiers) == built
+    assert [c.name for c in build_deps(settings).classifiers] == ["pii"]

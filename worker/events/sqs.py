@@ -24,12 +24,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from worker.errors import ConfigError, EnrichmentError, StoreUnavailable
 from worker.events.s3_events import InvalidEvent, ObjectEvent, collapse, parse_message
+
+if TYPE_CHECKING:
+    from worker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,30 +57,34 @@ class SqsClient(Protocol):
 def make_sqs_client(
     endpoint_url: str | None,
     region: str,
-    access_key: str,
-    secret_key: str,
+    access_key: str | None = None,
+    secret_key: str | None = None,
     *,
     session_token: str | None = None,
     connect_timeout_s: float = 5.0,
     read_timeout_s: float = 30.0,
     max_attempts: int = 3,
 ) -> SqsClient:
-    """Build a boto3 SQS client with an explicit endpoint, region and credentials.
+    """Build a boto3 SQS client with an explicit endpoint and region.
 
-    The credentials are never taken from the environment's credential chain, so a test or a
-    misconfigured deployment cannot reach a real AWS account by accident. ``endpoint_url``
-    ``None`` means AWS's own endpoint for ``region``. ``read_timeout_s`` must exceed the
-    long-poll wait (at most 20 s).
+    Credentials: the keys given (both or neither); with neither, boto3's default chain
+    (environment variables, shared credentials and config files, container and instance
+    roles, web identity as on EKS with IRSA), as S3 uses. ``endpoint_url`` ``None`` means
+    AWS's own endpoint for ``region``. ``read_timeout_s`` must exceed the long-poll wait (at
+    most 20 s).
 
-    :raises ConfigError: the region or a credential is empty, or ``read_timeout_s`` is not
-        above the longest long-poll wait.
-    Side effects: creates a boto3 session (reads the AWS config file for defaults); makes no
-    network request.
+    :raises ConfigError: the region is empty, only one of the two keys is given, or
+        ``read_timeout_s`` is not above the longest long-poll wait.
+    Side effects: creates a boto3 session (reads the AWS config files and environment);
+    makes no network request (the chain resolves credentials on the first request).
     """
     if not region:
         raise ConfigError("the SQS region must be given")
-    if not access_key or not secret_key:
-        raise ConfigError("the SQS access key id and secret access key must both be given")
+    if bool(access_key) != bool(secret_key):
+        raise ConfigError(
+            "the SQS access key id and secret access key must be given together (or neither, "
+            "for the AWS default credential chain)"
+        )
     if read_timeout_s <= SQS_MAX_WAIT_SECONDS:
         raise ConfigError(
             f"the SQS read timeout ({read_timeout_s} s) must exceed the long-poll wait "
@@ -92,14 +99,39 @@ def make_sqs_client(
         read_timeout=read_timeout_s,
         retries={"total_max_attempts": max_attempts, "mode": "standard"},
     )
-    session = boto3.session.Session(
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        aws_session_token=session_token,
+    session = boto3.session.Session(region_name=region)
+    client = session.client(
+        "sqs",
+        endpoint_url=endpoint_url,
         region_name=region,
+        config=config,
+        aws_access_key_id=access_key or None,
+        aws_secret_access_key=secret_key or None,
+        aws_session_token=session_token if access_key else None,
     )
-    client = session.client("sqs", endpoint_url=endpoint_url, region_name=region, config=config)
     return cast(SqsClient, client)
+
+
+def sqs_client_from_settings(settings: Settings) -> SqsClient:
+    """The SQS client of ``enricher events sqs``: the events section, then the s3 section.
+
+    Keys: ``events.access_key_id``/``secret_access_key`` when either is given, else the s3
+    section's keys when either is given, else the AWS default chain. Region: ``events.region``
+    or ``s3.region``.
+
+    :raises ConfigError: as :func:`make_sqs_client` raises.
+    """
+    ev, s3 = settings.events, settings.s3
+    source = ev if (ev.access_key_id or ev.secret_access_key) else s3
+    key_id, secret, token = source.access_key_id, source.secret_access_key, source.session_token
+    return make_sqs_client(
+        ev.sqs_endpoint_url,
+        ev.region or s3.region,
+        key_id.get_secret_value() if key_id else None,
+        secret.get_secret_value() if secret else None,
+        session_token=token.get_secret_value() if token else None,
+        connect_timeout_s=s3.connect_timeout_s,
+    )
 
 
 class SqsEventConsumer:

@@ -4,13 +4,34 @@ Queues: ``enrich`` (one object per task: ids in, a summary out, never sampled va
 (listing pages and bookkeeping) and ``atlan`` (batched writes from the outbox). JSON only.
 
 Exactly-once *effect* under crashes comes from at-least-once delivery plus idempotent work:
-``acks_late`` with ``task_reject_on_worker_lost`` brings a killed pool process's task back at
-once; a whole worker killed leaves its tasks unacked in Redis, and the unacked-restore sweep
-(every ``unacked_restore_interval_s``, throttle 1) returns them after the visibility timeout,
-which is longer than the longest task (``task_time_limit_s``). A task that runs twice finds the
-object current in the local catalog (same ETag and classifier versions) and does nothing; the
-job's per-object row is upserted; Atlan writes are planned as a difference, so a repeated
-flush sends nothing.
+
+* ``acks_late`` with ``task_reject_on_worker_lost`` brings a killed pool process's task back at
+  once; so does ``task_acks_on_timeout`` off for a task killed by the hard time limit. Each
+  enrich and listing delivery is counted in Redis (by task name and id, with an expiry)
+  until the task finishes (:mod:`worker.tasks.deliveries`); an object whose task died
+  ``max_deliveries`` times (3: out of memory, a crash in a native library) is recorded as
+  failed, kind ``worker_lost``, in its job and the catalog, and acknowledged instead of being
+  run again, so one poisonous object cannot keep a worker in a crash loop.
+* A whole worker killed (kill -9, OOM kill, node lost) leaves its tasks unacked in Redis; the
+  unacked-restore sweep (every ``unacked_restore_interval_s``, throttle 1) of any live worker
+  returns them after the visibility timeout. Every task is short, so that timeout is short
+  too: one hard limit for all tasks (``task_time_limit_s``, 60 s; soft 45 s; enrich reads at
+  most the sampling byte budget, the Atlan flush stops between batches after a time budget
+  and asks for another, a listing task handles one page, resume sends 1,000 objects a task)
+  and a visibility timeout of that limit + 20 s (80 s). ETA waits (retry countdowns) are
+  capped so that waiting plus running stays under it.
+* Models load once in the worker's main process before Celery starts and forks the pool
+  (:func:`worker.tasks.tasks.prepare_worker`, called by ``enricher worker``), so a fresh pool
+  process, e.g. the replacement of a killed one, starts its first task warm instead of
+  spending its time limit on loading (Celery would also kill a process whose start-up in
+  ``worker_process_init`` took over 4 s).
+* A worker that starts asks for an Atlan flush, and asks again every
+  ``atlan_flush_interval_s`` (as does ``enricher beat``): writes waiting in the outbox behind
+  a dead worker's unacknowledged flush go out without waiting for that flush to come back.
+* Duplicates are harmless: a task that runs twice finds the object current in the local
+  catalog (same ETag and classifier versions) or done in its job and does nothing; the job's
+  per-object row is upserted; Atlan writes are planned as a difference against what was
+  written, so a repeated flush sends nothing; one flush runs at a time (a Redis lock).
 
 Nothing connects or loads at import: :func:`make_app` is called by ``enricher worker``,
 ``enricher beat`` and the job commands with the settings they loaded.
@@ -53,19 +74,37 @@ def make_app(settings: Settings) -> Celery:
     app = Celery("s3enricher", broker=c.broker_url, backend=c.result_backend)
     transport: dict[str, Any] = {
         # Longer than the hard time limit, so a running task is never handed out twice.
-        "visibility_timeout": max(c.visibility_timeout_s, c.task_time_limit_s + 5),
+        "visibility_timeout": c.effective_visibility_timeout_s,
         "unacked_restore_interval": c.unacked_restore_interval_s,
         "unacked_restore_throttle": 1,
     }
+    beat: dict[str, Any] = {
+        f"scan-{i}": {
+            "task": "s3e.start_scheduled",
+            "schedule": entry.every_minutes * 60,
+            "args": (entry.uri, entry.only_changed),
+        }
+        for i, entry in enumerate(c.schedules)
+    }
+    if settings.atlan.enabled:
+        beat["atlan-flush"] = {
+            "task": "s3e.atlan_flush",
+            "schedule": c.atlan_flush_interval_s,
+            "options": {"queue": "atlan", "expires": c.atlan_flush_interval_s},
+        }
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
         task_acks_late=True,
         task_reject_on_worker_lost=True,
+        # A task killed by the hard time limit goes back to the queue like one whose process
+        # died, and is counted the same way (worker.tasks.deliveries), instead of being
+        # acknowledged with its job item left unmarked.
+        task_acks_on_timeout=False,
         worker_prefetch_multiplier=1,
         task_time_limit=c.task_time_limit_s,
-        task_soft_time_limit=c.task_soft_time_limit_s,
+        task_soft_time_limit=c.effective_soft_time_limit_s,
         broker_transport_options=transport,
         result_backend_transport_options=transport,
         broker_connection_retry_on_startup=True,
@@ -84,14 +123,7 @@ def make_app(settings: Settings) -> Celery:
         task_annotations=(
             {"s3e.atlan_flush": {"rate_limit": c.atlan_rate_limit}} if c.atlan_rate_limit else {}
         ),
-        beat_schedule={
-            f"scan-{i}": {
-                "task": "s3e.start_scheduled",
-                "schedule": entry.every_minutes * 60,
-                "args": (entry.uri, entry.only_changed),
-            }
-            for i, entry in enumerate(c.schedules)
-        },
+        beat_schedule=beat,
     )
     from worker.tasks.tasks import register
 

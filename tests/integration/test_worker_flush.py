@@ -1,0 +1,141 @@
+"""The Atlan flush task in-process on real Redis and a real SQLite catalog: one flusher at a
+time, time-boxed, and a back-off in Redis instead of long ETAs when Atlan fails.
+
+The writer is a small double that records the batches it is given and answers with a
+:class:`~worker.atlan.writer.WriteReport`; the fake Atlan server and real workers are covered
+by ``test_worker.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from worker.atlan.writer import WriteReport
+from worker.settings import load_settings
+from worker.tasks import tasks
+
+DB = 10
+
+
+@dataclass
+class Outbox:
+    items: list[str]
+
+    def outbox_items(self) -> list[str]:
+        return list(self.items)
+
+
+@dataclass
+class Writer:
+    """Takes batches from the outbox; fails while ``error`` is set."""
+
+    state: Outbox
+    error: str | None = None
+    retry_after_s: float | None = None
+    batches: list[list[str]] = field(default_factory=list)
+    on_request: Any = None
+
+    def write(self, batch: list[str]) -> WriteReport:
+        self.batches.append(batch)
+        if self.on_request is not None:
+            self.on_request()
+        if self.error:
+            return WriteReport(
+                objects=len(batch), error=self.error, retry_after_s=self.retry_after_s
+            )
+        self.state.items = [i for i in self.state.items if i not in batch]
+        return WriteReport(objects=len(batch), requests=1)
+
+
+@pytest.fixture
+def flush(tmp_path: Path) -> Iterator[tuple[Any, Writer, redis.Redis]]:
+    from worker.bootstrap import build_deps
+    from worker.catalog.sql import SqlLocalCatalog
+    from worker.jobs.store import SqlJobStore
+    from worker.tasks.app import make_app
+    from worker.tasks.deliveries import DeliveryCounter
+
+    broker = redis.Redis(host="127.0.0.1", port=6379, db=DB)
+    broker.flushdb()
+    settings = load_settings(
+        None,
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        celery={"broker_url": f"redis://127.0.0.1:6379/{DB}"},
+        atlan={"enabled": True, "base_url": "http://127.0.0.1:9", "api_key": "unused"},
+    )
+    app = make_app(settings)
+    deps = build_deps(settings, [])
+    assert isinstance(deps.catalog, SqlLocalCatalog)
+    writer = Writer(Outbox([f"s3://b/k{i:03d}" for i in range(250)]))
+    ctx = tasks.Context(
+        settings=settings,
+        deps=deps,
+        jobs=SqlJobStore(deps.catalog),
+        writer=writer,  # type: ignore[arg-type]
+        redis=broker,
+        deliveries=DeliveryCounter(broker, settings.celery.max_deliveries),
+    )
+    saved = tasks._context, tasks._context_pid
+    tasks._context, tasks._context_pid = ctx, os.getpid()
+    try:
+        yield app.tasks["s3e.atlan_flush"], writer, broker
+    finally:
+        tasks._context, tasks._context_pid = saved
+        broker.flushdb()
+
+
+def _queued_flushes(broker: redis.Redis) -> int:
+    return int(broker.llen("atlan"))
+
+
+def test_the_outbox_goes_out_in_chunks_and_a_second_flusher_steps_aside(
+    flush: tuple[Any, Writer, redis.Redis],
+) -> None:
+    task, writer, broker = flush
+    lock = broker.lock("s3e:atlan-flush:lock", timeout=20)
+    assert lock.acquire(blocking=False)  # another worker is flushing
+    assert task.apply().get() == {"written": 0, "busy": True}
+    assert writer.batches == [] and _queued_flushes(broker) == 1  # one comes back for the rest
+    lock.release()
+    assert task.apply().get() == {"written": 250, "requests": 3, "more": False}
+    assert [len(b) for b in writer.batches] == [100, 100, 50]
+    assert writer.state.items == [] and not broker.exists("s3e:atlan-flush:lock")
+
+
+def test_a_failed_flush_backs_off_in_redis_and_later_flushes_respect_it(
+    flush: tuple[Any, Writer, redis.Redis],
+) -> None:
+    task, writer, broker = flush
+    writer.error, writer.retry_after_s = "Atlan unavailable (HTTP 503)", 42
+    result = task.apply().get()
+    assert result["backoff_s"] == 42 and len(writer.batches) == 1  # stopped at the first error
+    assert 40 <= int(broker.ttl("s3e:atlan-flush:backoff")) <= 42
+    assert _queued_flushes(broker) == 0  # no ETA task waiting out the pause
+    assert task.apply().get() == {"written": 0, "backoff": True}
+    assert len(writer.batches) == 1
+    # The pause grows with consecutive failures (5 s, 10 s, ...) when Atlan names none.
+    broker.delete("s3e:atlan-flush:backoff")
+    writer.retry_after_s = None
+    assert task.apply().get()["backoff_s"] == 10
+    broker.delete("s3e:atlan-flush:backoff")
+    writer.error = None
+    assert task.apply().get()["written"] == 250
+    assert not broker.exists("s3e:atlan-flush:failures")
+
+
+def test_a_flush_stops_starting_batches_after_its_time_budget(
+    flush: tuple[Any, Writer, redis.Redis], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    task, writer, broker = flush
+    clock = iter([0.0, 1.0, 2.0, 100.0])  # start, then before each batch; deadline at 22.5 s
+    monkeypatch.setattr(tasks, "_clock", lambda: next(clock))
+    assert task.apply().get() == {"written": 200, "requests": 2, "more": True}
+    assert len(writer.state.items) == 50
+    assert _queued_flushes(broker) == 1  # the next flush takes the rest

@@ -1,0 +1,139 @@
+"""The enrich task run in-process (``Task.apply``) on a real SQLite catalog: every way it ends
+leaves the job item with a final status, and the catalog says why."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.badfiles import csv_bytes
+from tests.unit.test_worker_deliveries import MemoryRedis
+from worker.errors import StoreUnavailable
+from worker.settings import load_settings
+from worker.tasks import tasks
+from worker.tasks.deliveries import KEY_PREFIX, DeliveryCounter
+
+SECRET_TEXT = "olivia.secretson@example.com"
+
+
+class Broker(MemoryRedis):
+    """The Redis calls the enrich task makes besides counting (flush scheduling)."""
+
+    def set(self, name: str, value: str, nx: bool = False, ex: int | None = None) -> bool:
+        if nx and name in self.values:
+            return False
+        self.values[name] = 1
+        return True
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[Any, tasks.Context, str, Path]]:
+    """An app, a process context on tmp_path's catalog, a job over one local CSV."""
+    from worker.bootstrap import build_deps
+    from worker.catalog.sql import SqlLocalCatalog
+    from worker.jobs.store import SqlJobStore
+    from worker.tasks.app import make_app
+
+    db = tmp_path / "c.db"
+    settings = load_settings(
+        None,
+        database_url=f"sqlite:///{db}",
+        celery={"allow_local_paths": True},
+        business={"enabled": False},
+        pii={"enabled": False},
+    )
+    app = make_app(settings)
+    deps = build_deps(settings, [])
+    assert isinstance(deps.catalog, SqlLocalCatalog)
+    redis = Broker()
+    ctx = tasks.Context(
+        settings=settings,
+        deps=deps,
+        jobs=SqlJobStore(deps.catalog),
+        writer=None,
+        redis=redis,  # type: ignore[arg-type]
+        deliveries=DeliveryCounter(redis, settings.celery.max_deliveries),
+    )
+    saved = tasks._context, tasks._context_pid
+    tasks._context, tasks._context_pid = ctx, os.getpid()
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes(20))
+    job_id = tasks.start_job(ctx.jobs, deps, path.as_uri(), {"force": True})
+    ctx.jobs.add_listed(job_id, [path.as_uri()], None, True)
+    try:
+        yield app, ctx, job_id, db
+    finally:
+        tasks._context, tasks._context_pid = saved
+
+
+def _state(db: Path, job_id: str) -> tuple[Any, ...]:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT i.status, i.error_kind, o.status, o.error_kind, o.last_run_id = j.run_id "
+            "FROM job_items i JOIN jobs j ON j.id = i.job_id "
+            "LEFT JOIN objects o ON o.uri = i.uri WHERE i.job_id = ?",
+            (job_id,),
+        ).fetchone()
+    return tuple(row)
+
+
+def test_an_exception_after_enrich_marks_the_item_and_the_catalog_without_its_text(
+    setup: tuple[Any, tasks.Context, str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app, ctx, job_id, db = setup
+    ctx.writer = object()  # type: ignore[assignment]  # Atlan on: desired_state is called
+
+    def broken(*args: object) -> None:
+        raise RuntimeError(f"outbox refused {SECRET_TEXT}")
+
+    monkeypatch.setattr(tasks, "desired_state", broken)
+    uri = ctx.jobs.queued(job_id, None, 10)[0]
+    with caplog.at_level(logging.INFO):
+        result = app.tasks["s3e.enrich"].apply((uri, job_id, True)).get()
+    assert result == {"uri": uri, "status": "failed", "error": "internal_error"}
+    # The object was classified first; the catalog now says failed so it is not "current".
+    assert _state(db, job_id) == ("failed", "internal_error", "failed", "internal_error", 1)
+    assert "RuntimeError while queueing the Atlan write" in caplog.text
+    assert SECRET_TEXT not in caplog.text
+    assert not [k for k in ctx.redis.values if k.startswith(KEY_PREFIX)]  # type: ignore[attr-defined]
+
+
+def test_a_store_outage_past_the_retries_fails_the_item(
+    setup: tuple[Any, tasks.Context, str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, ctx, job_id, db = setup
+
+    def down(*args: object) -> None:
+        raise StoreUnavailable("S3 GET failed: SlowDown (HTTP 503)")
+
+    monkeypatch.setattr(tasks, "enrich_object", down)
+    uri = ctx.jobs.queued(job_id, None, 10)[0]
+    result = app.tasks["s3e.enrich"].apply((uri, job_id, True), retries=5).get()
+    assert result["error"] == "store_unavailable"
+    assert _state(db, job_id) == ("failed", "store_unavailable", "failed", "store_unavailable", 1)
+
+
+def test_the_delivery_after_three_lost_ones_records_worker_lost_and_does_no_work(
+    setup: tuple[Any, tasks.Context, str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, ctx, job_id, db = setup
+
+    def never(*args: object) -> None:
+        raise AssertionError("the object was processed again")
+
+    monkeypatch.setattr(tasks, "enrich_object", never)
+    for _ in range(3):  # three deliveries whose process died
+        ctx.deliveries.arrive("s3e.enrich:t-1")
+    uri = ctx.jobs.queued(job_id, None, 10)[0]
+    result = app.tasks["s3e.enrich"].apply((uri, job_id, True), task_id="t-1").get()
+    assert result["error"] == "worker_lost"
+    assert _state(db, job_id) == ("failed", "worker_lost", "failed", "worker_lost", 1)
+    assert KEY_PREFIX + "s3e.enrich:t-1" not in ctx.redis.values  # type: ignore[attr-defined]
