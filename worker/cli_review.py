@@ -605,7 +605,7 @@ def users_list(ctx: click.Context, output_format: str) -> None:
     "--enable/--disable",
     "active",
     default=None,
-    help="Allow or stop logins (disabling ends the user's sessions).",
+    help="Allow or stop logins (disabling ends the user's sessions and revokes their tokens).",
 )
 @click.option(
     "--password",
@@ -651,26 +651,120 @@ def users_set(
     state = "active" if user.active else "disabled"
     changed = " (password changed)" if password is not None else ""
     click.echo(f"user {user.name}: {user.role.value}, {state}{changed}")
+    if password is not None or active is False:
+        click.echo("their sessions ended and their API tokens were revoked", err=True)
 
 
 @users.command("token")
 @click.argument("name")
 @click.option(
     "--label",
-    default="cli",
+    default=None,
+    help="What the token is for (listed, and shown in the audit log)  [default: cli]",
+)
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="A token that may only read (GET); without it, the user's role decides.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Days until the token expires  [default: review.token_days, 90]",
+)
+@click.option("--list", "list_tokens", is_flag=True, help="List NAME's tokens instead.")
+@click.option(
+    "--revoke",
+    "revoke_ids",
+    metavar="ID",
+    multiple=True,
+    help="Revoke NAME's token with this id (from --list); repeatable.",
+)
+@click.option("--revoke-all", is_flag=True, help="Revoke all of NAME's tokens.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
     show_default=True,
-    help="What the token is for (shown in the audit log).",
+    help="With --list: what to print on standard output.",
 )
 @click.pass_context
-def users_token(ctx: click.Context, name: str, label: str) -> None:
-    """Create an API bearer token for NAME and print it (only this once)."""
+def users_token(
+    ctx: click.Context,
+    name: str,
+    label: str | None,
+    read_only: bool,
+    days: int | None,
+    list_tokens: bool,
+    revoke_ids: tuple[str, ...],
+    revoke_all: bool,
+    output_format: str,
+) -> None:
+    """Create an API bearer token for NAME and print it (only this once); or list or revoke.
+
+    Tokens expire (review.token_days, 90 by default) and are revoked when NAME's password
+    changes or NAME is disabled. A --read-only token may only read.
+    """
+    actions = sum((list_tokens, bool(revoke_ids), revoke_all))
+    if actions > 1:
+        raise click.UsageError("give one of --list, --revoke and --revoke-all")
+    if actions and (label is not None or read_only or days is not None):
+        raise click.UsageError("--label, --read-only and --days are for creating a token")
+    if not actions and output_format != "table":
+        raise click.UsageError("--format is for --list")
     with _review(ctx) as service:
-        token = service.users.create_token(name, label, actor=CLI_ACTOR)
+        if service.users.get(name) is None:
+            fail(f"no user {name!r} (see `enricher users list`)")
+        if list_tokens:
+            _print_tokens(service.users.tokens(name), name, output_format)
+            return
+        if revoke_ids or revoke_all:
+            count = service.users.revoke_tokens(
+                name, list(revoke_ids) if revoke_ids else None, actor=CLI_ACTOR
+            )
+            click.echo(f"{count} API token{'s' if count != 1 else ''} of {name} revoked")
+            return
+        token = service.users.create_token(
+            name,
+            label if label is not None else "cli",
+            actor=CLI_ACTOR,
+            scope="read" if read_only else "write",
+            days=days,
+        )
+        from worker.review.users import token_id
+
+        made = next(t for t in service.users.tokens(name) if t.id == token_id(token))
     click.echo(token)
     click.echo(
-        "store it now: only its hash is kept (send it as Authorization: Bearer <token>)",
+        f"token {made.id} ({made.scope}) expires {_when(made.expires_at)}; store it now: only "
+        "its hash is kept (send it as Authorization: Bearer <token>)",
         err=True,
     )
+
+
+def _print_tokens(found: list[Any], name: str, output_format: str) -> None:
+    if output_format == "json":
+        _echo_json([t.to_dict() for t in found])
+        return
+    if not found:
+        click.echo(f"{name} has no API tokens")
+        return
+    table = Table(title=f"API tokens of {name}")
+    for column in ("id", "label", "scope", "state", "created", "expires", "last used"):
+        table.add_column(column, overflow="fold")
+    for t in found:
+        table.add_row(
+            t.id,
+            t.label,
+            t.scope,
+            t.state(),
+            _when(t.created_at),
+            _when(t.expires_at),
+            _when(t.last_used_at),
+        )
+    print_rich(table)
 
 
 @users.command("hash")

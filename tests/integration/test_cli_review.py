@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from click.testing import CliRunner, Result
 from models.plan import Suggestion
 from worker.catalog.sql import SqlLocalCatalog
 from worker.cli import cli
+from worker.errors import NotAuthenticated
 from worker.review.store import SqlReviewStore
 
 PASSWORD = "correct horse battery"
@@ -184,6 +186,55 @@ def test_users_add_list_set_token_hash(enricher: Enricher) -> None:
     prompted_hash = enricher.ok("users", "hash", input=f"{PASSWORD}\n{PASSWORD}\n").stdout
     assert PasswordHasher().verify(prompted_hash.strip().splitlines()[-1], PASSWORD)
     enricher.fails("users", "hash", "--password-stdin", input="abc\n", message="at least 8")
+
+
+def test_users_token_list_revoke_read_only_and_expiry(enricher: Enricher) -> None:
+    from worker.review.users import SqlUserStore
+    from worker.settings import ReviewSettings
+
+    enricher.add_user("alice", "steward")
+    enricher.add_user("bob", "viewer")
+    made = enricher.ok("users", "token", "alice", "--label", "ci", "--read-only", "--days", "7")
+    token = made.stdout.strip()
+    assert token.startswith("s3e_") and "(read) expires" in made.stderr
+    other = enricher.ok("users", "token", "alice").stdout.strip()
+    enricher.ok("users", "token", "bob", "--label", "bobs")
+    listed = enricher.json("users", "token", "alice", "--list")
+    assert [(t["label"], t["scope"], t["state"]) for t in listed] == [
+        ("cli", "write", "active"),
+        ("ci", "read", "active"),
+    ]
+    assert token not in json.dumps(listed) and other not in json.dumps(listed)
+    table = enricher.ok("users", "token", "alice", "--list").stdout
+    assert listed[1]["id"] in table and "read" in table
+    catalog = SqlLocalCatalog(enricher.url)
+    users = SqlUserStore(SqlReviewStore(catalog), ReviewSettings())
+    access = users.token_access(token)
+    assert access.read_only and (access.expires_at - datetime.now(UTC)).days in (6, 7)
+
+    revoked = enricher.ok("users", "token", "alice", "--revoke", listed[1]["id"])
+    assert "1 API token of alice revoked" in revoked.stdout
+    enricher.fails("users", "token", "alice", "--revoke", "0123456789ab", message="no API token")
+    bobs = enricher.json("users", "token", "bob", "--list")[0]["id"]
+    enricher.fails("users", "token", "alice", "--revoke", bobs, message="no API token")
+    states = {t["label"]: t["state"] for t in enricher.json("users", "token", "alice", "--list")}
+    assert states == {"ci": "revoked", "cli": "active"}
+    assert "1 API tokens" not in enricher.ok("users", "token", "alice", "--revoke-all").stdout
+    assert users.tokens("alice")[0].state() == "revoked"
+    assert enricher("users", "token", "alice", "--list", "--revoke-all").exit_code == 2
+    assert enricher("users", "token", "alice", "--list", "--read-only").exit_code == 2
+    assert enricher("users", "token", "alice", "--days", "0").exit_code == 2
+    enricher.fails("users", "token", "nobody", "--list", message="no user")
+
+    # A password change revokes the user's tokens.
+    fresh = enricher.ok("users", "token", "bob").stdout.strip()
+    changed = enricher.ok("users", "set", "bob", "--password-stdin", input="another password\n")
+    assert "API tokens were revoked" in changed.stderr
+    with pytest.raises(NotAuthenticated):
+        users.token_user(fresh)
+    actions = [e.action for e in users.review.audit_entries(limit=None)]
+    catalog.engine.dispose()
+    assert actions.count("token.revoke") == 2
 
 
 def test_list_filters_sort_paging_and_json(
@@ -403,3 +454,23 @@ def test_review_on_postgresql(postgres_url: str) -> None:
     actions = [(e["actor"], e["action"]) for e in entries]
     assert ("alice", "suggestion.approve") in actions and ("alice", "bulk.reject") in actions
     assert enricher.state(email) == "approved"
+
+
+def test_serve_passes_trusted_proxies_to_uvicorn(
+    enricher: Enricher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    env: dict[str, str | None] = {"ENRICH_DATABASE_URL": enricher.url, "ENRICHER_CONFIG": None}
+    assert enricher.runner.invoke(cli, ["serve"], env=env).exit_code == 0
+    trusted = {**env, "ENRICH_WEB__TRUSTED_PROXIES": '["10.0.0.0/8", "192.0.2.7"]'}
+    assert enricher.runner.invoke(cli, ["serve"], env=trusted).exit_code == 0
+    # Default: uvicorn believes no X-Forwarded-* (its own default trusts loopback).
+    assert calls[0]["proxy_headers"] is False
+    assert calls[1]["proxy_headers"] is True
+    assert calls[1]["forwarded_allow_ips"] == ["10.0.0.0/8", "192.0.2.7"]
+    bad = {**env, "ENRICH_WEB__TRUSTED_PROXIES": '["proxy.internal"]'}
+    result = enricher.runner.invoke(cli, ["serve"], env=bad)
+    assert result.exit_code != 0 and "not an IP address" in result.stderr

@@ -13,11 +13,13 @@ import shutil
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import insert
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -25,8 +27,9 @@ from models.plan import Suggestion
 from models.review import Role, SuggestionFilter, SuggestionState
 from worker.bootstrap import build_review
 from worker.catalog.schema import columns, findings, objects
+from worker.review import users as users_module
 from worker.review.service import ReviewService
-from worker.settings import ReviewSettings, load_settings
+from worker.settings import ReviewSettings, WebSettings, load_settings
 from worker.web.app import create_app
 
 with warnings.catch_warnings():
@@ -189,9 +192,33 @@ def env(seeded: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Env]:
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def login_token(client: TestClient) -> str:
+    """The login form's CSRF token, read from the form as a browser would (kept per client:
+    the pre-session cookie it is bound to stays, and a signed-in browser gets no form)."""
+    page = client.get("/login", follow_redirects=False)
+    if page.status_code == 200:
+        match = CSRF_RE.search(page.text)
+        assert match is not None and client.cookies.get("s3e_login")
+        client.s3e_login_token = match.group(1)  # type: ignore[attr-defined]
+    token: str = client.s3e_login_token  # type: ignore[attr-defined]
+    return token
+
+
+def post_login(
+    client: TestClient,
+    name: str,
+    password: str = PASSWORD,
+    headers: dict[str, str] | None = None,
+    **fields: str,
+) -> httpx.Response:
+    """POST the login form with its CSRF token (no redirects followed)."""
+    data = {"username": name, "password": password, "csrf_token": login_token(client), **fields}
+    return client.post("/login", data=data, headers=headers, follow_redirects=False)
+
+
 def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
     """Sign in; return the session's CSRF token (read from a page, as a browser would)."""
-    r = client.post("/login", data={"username": name, "password": password}, follow_redirects=False)
+    r = post_login(client, name, password)
     assert r.status_code == 303, r.text
     page = client.get("/queue")
     assert page.status_code == 200
@@ -225,9 +252,7 @@ def test_login_sets_session_cookie_flags(env: Env) -> None:
         assert page.status_code == 200
         assert 'for="username"' in page.text and 'for="password"' in page.text
         assert ">Sign in</button>" in page.text
-        r = client.post(
-            "/login", data={"username": "sam", "password": PASSWORD}, follow_redirects=False
-        )
+        r = post_login(client, "sam")
         assert r.status_code == 303 and r.headers["location"] == "/queue"
         cookie = r.headers["set-cookie"]
         assert cookie.startswith("s3e_session=")
@@ -238,17 +263,7 @@ def test_login_sets_session_cookie_flags(env: Env) -> None:
         queue = client.get("/queue")
         assert queue.status_code == 200 and "sam" in queue.text and "steward" in queue.text
     with env.client(https=True) as client:
-        r = client.post(
-            "/login", data={"username": "sam", "password": PASSWORD}, follow_redirects=False
-        )
-        assert "secure" in r.headers["set-cookie"].lower().split("; ")
-    with env.client() as client:
-        r = client.post(
-            "/login",
-            data={"username": "sam", "password": PASSWORD},
-            headers={"X-Forwarded-Proto": "https"},
-            follow_redirects=False,
-        )
+        r = post_login(client, "sam")
         assert "secure" in r.headers["set-cookie"].lower().split("; ")
 
 
@@ -257,22 +272,22 @@ def test_secure_cookie_setting_always_and_never(
 ) -> None:
     always = _make(seeded, tmp_path / "a", ReviewSettings(secure_cookies="always", session_hours=2))
     with always.client() as client:
-        r = client.post(
-            "/login", data={"username": "vic", "password": PASSWORD}, follow_redirects=False
-        )
+        # Even over plain HTTP (a proxy terminating TLS that is not configured as trusted).
+        form = client.get("/login")
+        assert "secure" in form.headers["set-cookie"].lower().split("; ")
+    with always.client(https=True) as client:
+        r = post_login(client, "vic")
         flags = r.headers["set-cookie"].lower().split("; ")
         assert "secure" in flags and "max-age=7200" in flags
     never = _make(seeded, tmp_path / "n", ReviewSettings(secure_cookies="never"))
     with never.client(https=True) as client:
-        r = client.post(
-            "/login", data={"username": "vic", "password": PASSWORD}, follow_redirects=False
-        )
+        r = post_login(client, "vic")
         assert "secure" not in r.headers["set-cookie"].lower().split("; ")
 
 
 def test_wrong_password_is_401_and_next_only_goes_to_local_paths(env: Env) -> None:
     with env.client() as client:
-        r = client.post("/login", data={"username": "sam", "password": "nope-nope"})
+        r = post_login(client, "sam", "nope-nope")
         assert r.status_code == 401
         assert "wrong user name or password" in r.text
         assert "s3e_session" not in r.headers.get("set-cookie", "")
@@ -283,20 +298,16 @@ def test_wrong_password_is_401_and_next_only_goes_to_local_paths(env: Env) -> No
             ("//evil.example/x", "/queue"),
             ("/\\evil.example", "/queue"),
         ):
-            r = client.post(
-                "/login",
-                data={"username": "sam", "password": PASSWORD, "next": target},
-                follow_redirects=False,
-            )
+            r = post_login(client, "sam", next=target)
             assert r.headers["location"] == expected
 
 
 def test_sixth_failed_login_is_throttled_with_retry_after(env: Env) -> None:
     with env.client() as client:
         for _ in range(5):
-            r = client.post("/login", data={"username": "vic", "password": "wrong-password"})
+            r = post_login(client, "vic", "wrong-password")
             assert r.status_code == 401
-        r = client.post("/login", data={"username": "vic", "password": PASSWORD})
+        r = post_login(client, "vic")
         assert r.status_code == 429
         assert int(r.headers["retry-after"]) > 0
         assert "too many failed logins" in r.text
@@ -651,7 +662,7 @@ def test_user_admin_is_for_admins_and_disabling_ends_sessions(env: Env) -> None:
         carol_now = users.get("carol")
         assert carol_now is not None and not carol_now.active
         assert carol.get("/queue", follow_redirects=False).status_code == 303
-        again = carol.post("/login", data={"username": "carol", "password": PASSWORD})
+        again = post_login(carol, "carol")
         assert again.status_code == 401
 
         myself = admin.post(
@@ -704,11 +715,13 @@ def test_api_needs_a_bearer_token_not_a_cookie(env: Env) -> None:
         bad = client.get("/api/v1/me", headers={"Authorization": "Bearer s3e_nope"})
         assert bad.status_code == 401 and bad.json()["message"] == "unknown or revoked API token"
         me = client.get("/api/v1/me", headers=_token(env, "vic"))
-        assert me.json() == {
+        assert me.json() | {"expires_at": ""} == {
             "name": "vic",
             "role": "viewer",
             "can_decide": False,
             "can_admin": False,
+            "scope": "write",
+            "expires_at": "",
         }
 
 
@@ -862,7 +875,8 @@ def test_api_objects_audit_and_openapi(env: Env) -> None:
         assert page["items"][0]["action"] == "suggestion.reject"
         assert page["items"][0]["id"] > page["items"][1]["id"]
 
-        schema = client.get("/openapi.json").json()
+        assert client.get("/openapi.json").status_code == 401  # logged-in users, API tokens
+        schema = client.get("/openapi.json", headers=steward).json()
         assert schema["info"]["title"] == "s3-enricher"
         assert "Authorization: Bearer" in schema["info"]["description"]
         paths = set(schema["paths"])
@@ -910,3 +924,232 @@ def test_object_page_shows_lineage_as_a_graph_and_a_list(
     assert 'stroke-dasharray="5 4"' in html  # the inferred hop
     assert "PII: EMAIL_ADDRESS" in html  # PII flows to the Snowflake column
     assert "style=" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]  # CSP: no inline CSS
+
+
+# -- hardening (issue 13): login CSRF, proxies, audit access, docs, tokens, account, idle ----
+
+
+def test_login_needs_the_forms_csrf_token_and_a_same_origin_post(env: Env) -> None:
+    refused = "the sign-in form had expired"
+    with env.client() as client:
+        bare = client.post("/login", data={"username": "sam", "password": PASSWORD})
+        assert bare.status_code == 403 and refused in bare.text
+        assert "s3e_session" not in bare.headers.get("set-cookie", "")
+        token = login_token(client)
+        forged = client.post(
+            "/login", data={"username": "sam", "password": PASSWORD, "csrf_token": "f" * 64}
+        )
+        assert forged.status_code == 403 and refused in forged.text
+        # The token is bound to this browser's pre-session cookie: another has none.
+        with env.client() as other:
+            stolen = other.post(
+                "/login", data={"username": "sam", "password": PASSWORD, "csrf_token": token}
+            )
+            assert stolen.status_code == 403
+        for headers in (
+            {"Origin": "https://evil.example"},
+            {"Origin": "null"},
+            {"Referer": "https://evil.example/login"},
+        ):
+            r = post_login(client, "sam", headers=headers)
+            assert r.status_code == 403 and "another site" in r.text, headers
+        assert client.get("/queue", follow_redirects=False).status_code == 303
+        same = post_login(client, "sam", headers={"Origin": "http://testserver"})
+        assert same.status_code == 303
+    # Refused forms never reached the password check.
+    assert env.review.store.audit_entries(action_prefix="login.failed") == []
+
+
+def test_forwarded_headers_count_only_from_trusted_proxies(env: Env) -> None:
+    spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    with env.client() as client:  # the default: no trusted proxies
+        r = post_login(client, "sam", headers=spoofed)
+        assert "secure" not in r.headers["set-cookie"].lower().split("; ")
+        # Rotating X-Forwarded-For does not escape the throttle either.
+        for i in range(5):
+            bad = post_login(client, "vic", "wrong-pass", headers={"X-Forwarded-For": f"1.1.1.{i}"})
+            assert bad.status_code == 401
+        assert post_login(client, "vic", headers={"X-Forwarded-For": "1.1.1.9"}).status_code == 429
+    addresses = {e.address for e in env.review.store.audit_entries(action_prefix="login.")}
+    assert addresses == {"testclient"}
+
+    trusted = create_app(
+        None,
+        lambda _events: None,
+        review=env.review,
+        web_settings=WebSettings(trusted_proxies=["10.0.0.0/8", "::1"]),
+    )
+    with TestClient(trusted, client=("10.1.2.3", 4000)) as via_proxy:
+        r = post_login(via_proxy, "sam", headers=spoofed)
+        assert "secure" in r.headers["set-cookie"].lower().split("; ")
+        for _ in range(5):
+            post_login(via_proxy, "ann", "wrong-pass", headers={"X-Forwarded-For": "198.51.100.7"})
+        assert (
+            post_login(via_proxy, "ann", headers={"X-Forwarded-For": "198.51.100.7"}).status_code
+            == 429
+        )
+        assert (
+            post_login(via_proxy, "ann", headers={"X-Forwarded-For": "198.51.100.8"}).status_code
+            == 303
+        )
+    with TestClient(trusted, client=("192.0.2.1", 4000)) as direct:
+        r = post_login(direct, "sam", headers=spoofed)
+        assert "secure" not in r.headers["set-cookie"].lower().split("; ")
+    logins = env.review.store.audit_entries(action_prefix="login.", limit=None)
+    assert {"203.0.113.9", "198.51.100.7", "198.51.100.8", "192.0.2.1"} <= {
+        e.address for e in logins
+    }
+    with pytest.raises(ValidationError, match="not an IP address"):
+        WebSettings(trusted_proxies=["proxy.internal"])
+
+
+def test_the_audit_log_is_for_stewards_and_admins(env: Env) -> None:
+    steward, viewer = _token(env, "sam"), _token(env, "vic")
+    with env.client() as client:
+        client.post(
+            f"/api/v1/suggestions/{env.ids['s3_phone']}/reject",
+            json={"reason": "no"},
+            headers=steward,
+        )
+        login(client, "vic")
+        assert 'href="/audit"' not in client.get("/queue").text
+        for path in ("/audit", "/audit/export.csv", "/audit/export.json"):
+            r = client.get(path)
+            assert r.status_code == 403 and "viewer" in r.text, path
+        api = client.get("/api/v1/audit", headers=viewer)
+        assert api.status_code == 403 and api.json()["error"] == "permission_denied"
+        assert client.get("/api/v1/audit", headers=steward).status_code == 200
+        # An object's history: viewers see who and when, not the address.
+        seen = client.get("/api/v1/objects", params={"uri": S3_URI}, headers=viewer).json()
+        assert [h["address"] for h in seen["history"]] == [None]
+        full = client.get("/api/v1/objects", params={"uri": S3_URI}, headers=steward).json()
+        assert [h["address"] for h in full["history"]] == ["testclient"]
+    with env.client() as client:
+        login(client, "sam")
+        assert 'href="/audit"' in client.get("/queue").text
+        assert client.get("/audit").status_code == 200
+
+
+def test_api_docs_are_off_by_default_and_the_schema_needs_a_login(env: Env) -> None:
+    with env.client() as client:
+        for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+            assert client.get(path).status_code == 404
+        assert client.get("/openapi.json").status_code == 401
+        assert client.get("/openapi.json", headers={"Authorization": "Bearer x"}).status_code == 401
+        login(client, "vic")  # a session cookie will do, for the docs page's own fetch
+        schema = client.get("/openapi.json")
+        assert schema.status_code == 200 and "/api/v1/suggestions" in schema.json()["paths"]
+    with_docs = create_app(
+        None, lambda _events: None, review=env.review, web_settings=WebSettings(api_docs=True)
+    )
+    with TestClient(with_docs) as client:
+        docs = client.get("/docs")
+        assert docs.status_code == 200 and "swagger-ui" in docs.text
+        assert "content-security-policy" not in docs.headers
+        assert client.get("/redoc").status_code == 200
+
+
+def test_read_only_and_expired_tokens(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    users = env.review.users
+    read = {"Authorization": f"Bearer {users.create_token('sam', 'dash', 'test', scope='read')}"}
+    short = users.create_token("sam", "short", "test", days=1)
+    with env.client() as client:
+        me = client.get("/api/v1/me", headers=read).json()
+        assert me["role"] == "steward" and me["scope"] == "read" and me["can_decide"] is False
+        assert client.get("/api/v1/suggestions", headers=read).status_code == 200
+        sid = env.ids["s3_email"]
+        denied = client.post(f"/api/v1/suggestions/{sid}/approve", headers=read)
+        assert denied.status_code == 403 and "read-only" in denied.json()["message"]
+        bulk = client.post(
+            "/api/v1/suggestions/bulk", json={"action": "approve", "dry_run": True}, headers=read
+        )
+        assert bulk.status_code == 403
+        assert env.state("s3_email") is SuggestionState.PENDING
+        later = datetime.now(UTC) + timedelta(days=2)
+        monkeypatch.setattr(users_module, "_now", lambda: later)
+        expired = client.get("/api/v1/me", headers={"Authorization": f"Bearer {short}"})
+        assert expired.status_code == 401 and "expired" in expired.json()["message"]
+        assert client.get("/api/v1/me", headers=read).status_code == 200
+
+
+def test_my_account_tokens_are_shown_once_and_revocable(env: Env) -> None:
+    with env.client() as client:
+        csrf = login(client, "vic")
+        page = client.get("/account")
+        assert page.status_code == 200 and "My account" in page.text
+        assert 'href="/account"' in page.text and "No API tokens." in page.text
+        assert client.post("/account/tokens", data={"label": "x"}).status_code == 403
+        made = client.post(
+            "/account/tokens",
+            data={"csrf_token": csrf, "label": "notebook", "scope": "read", "days": "7"},
+        )
+        assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+        match = re.search(r'id="token-secret"[^>]*value="(s3e_[^"]+)"', made.text)
+        assert match is not None
+        secret = match.group(1)
+        bearer = {"Authorization": f"Bearer {secret}"}
+        me = client.get("/api/v1/me", headers=bearer).json()
+        assert me["name"] == "vic" and me["scope"] == "read"
+        again = client.get("/account")
+        assert secret not in again.text and "notebook" in again.text
+        (token,) = env.review.users.tokens("vic")
+        assert token.scope == "read" and (token.expires_at - token.created_at).days == 7
+        assert f'id="t-{token.id}"' in again.text
+        no_csrf = client.post("/account/tokens/revoke", data={"token_id": token.id})
+        assert no_csrf.status_code == 403
+        assert client.get("/api/v1/me", headers=bearer).status_code == 200
+        gone = client.post(
+            "/account/tokens/revoke", data={"csrf_token": csrf, "token_id": token.id}
+        )
+        assert _flash(gone.text) == f"API token {token.id} revoked"
+        assert client.get("/api/v1/me", headers=bearer).status_code == 401
+        # Another user's token id is not yours to revoke.
+        env.review.users.create_token("sam", "theirs", "test")
+        (theirs,) = env.review.users.tokens("sam")
+        r = client.post("/account/tokens/revoke", data={"csrf_token": csrf, "token_id": theirs.id})
+        assert "has no API token" in _flash(r.text)
+        assert env.review.users.tokens("sam")[0].state() == "active"
+
+
+def test_changing_my_password_ends_other_sessions_and_tokens(env: Env) -> None:
+    api = _token(env, "sam")
+    with env.client() as client, env.client() as elsewhere:
+        csrf = login(client, "sam")
+        login(elsewhere, "sam")
+        form = {"csrf_token": csrf, "new_password": "brand new pass", "new_password_confirm": ""}
+        assert client.post("/account/password", data={**form, "csrf_token": ""}).status_code == 403
+        differ = client.post("/account/password", data={**form, "current_password": PASSWORD})
+        assert _flash(differ.text) == "the new passwords differ"
+        form["new_password_confirm"] = form["new_password"]
+        wrong = client.post("/account/password", data={**form, "current_password": "nope-nope"})
+        assert _flash(wrong.text) == "the current password is wrong"
+        assert elsewhere.get("/queue", follow_redirects=False).status_code == 200
+        done = client.post("/account/password", data={**form, "current_password": PASSWORD})
+        assert "password changed" in _flash(done.text)
+        assert client.get("/queue", follow_redirects=False).status_code == 200  # this one stays
+        assert elsewhere.get("/queue", follow_redirects=False).status_code == 303
+        assert client.get("/api/v1/me", headers=api).status_code == 401
+    with env.client() as client:
+        assert post_login(client, "sam").status_code == 401
+        assert post_login(client, "sam", "brand new pass").status_code == 303
+    entries = env.review.store.audit_entries(action_prefix="password.", limit=None)
+    assert [(e.actor, e.action) for e in entries] == [("sam", "password.failed")]
+    (update,) = [
+        e for e in env.review.store.audit_entries(action_prefix="user.update") if e.actor == "sam"
+    ]
+    assert update.detail == "password changed; 1 API token revoked"
+
+
+def test_a_session_ends_after_30_idle_minutes(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    offset = timedelta()
+    monkeypatch.setattr(users_module, "_now", lambda: datetime.now(UTC) + offset)
+    with env.client() as client:
+        login(client, "vic")
+        for _ in range(3):  # active: each request keeps it alive, well past 30 minutes in all
+            offset += timedelta(minutes=25)
+            assert client.get("/queue", follow_redirects=False).status_code == 200
+        offset += timedelta(minutes=31)
+        r = client.get("/queue", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        offset += timedelta(minutes=1)
+        assert client.get("/queue", follow_redirects=False).status_code == 303

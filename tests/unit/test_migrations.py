@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, insert, inspect, select, text
 
 from worker.catalog.migrate import HEAD, alembic_config, current_revision, migrate, script_head
 from worker.catalog.schema import metadata
-from worker.catalog.sql import SqlLocalCatalog, objects, runs, suggestions
+from worker.catalog.sql import SqlLocalCatalog, as_utc, objects, runs, suggestions
 
 
 def _diff(url: str) -> list[object]:
@@ -84,4 +84,41 @@ def test_downgrade_to_the_first_revision_and_back(database_url: str) -> None:
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
     engine.dispose()
+    assert _diff(database_url) == []
+
+
+def test_0005_keeps_tokens_working_for_90_days_and_sessions_alive(database_url: str) -> None:
+    engine = create_engine(database_url)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+        conn.execute(
+            text(
+                "INSERT INTO api_tokens (token_hash, user_name, label, created_at, revoked)"
+                " VALUES ('ab12', 'ann', 'ci', :at, false)"
+            ),
+            {"at": created},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO web_sessions (token_hash, user_name, csrf_token, created_at,"
+                " expires_at) VALUES ('cd34', 'ann', 'x', :at, :at)"
+            ),
+            {"at": created},
+        )
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        scope, expires, revoked_at = conn.execute(
+            text("SELECT scope, expires_at, revoked_at FROM api_tokens")
+        ).one()
+        seen = conn.execute(text("SELECT last_seen_at FROM web_sessions")).scalar_one()
+        assert conn.execute(text("SELECT count(*) FROM webhook_signatures")).scalar() == 0
+    engine.dispose()
+    assert scope == "write" and revoked_at is None
+    expires = expires if isinstance(expires, datetime) else datetime.fromisoformat(expires)
+    days = (as_utc(expires) - datetime.now(UTC)).days
+    assert 88 <= days <= 90  # from the upgrade, not from when the token was made
+    seen = seen if isinstance(seen, datetime) else datetime.fromisoformat(seen)
+    assert as_utc(seen) == created
     assert _diff(database_url) == []

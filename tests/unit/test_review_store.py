@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -12,6 +13,7 @@ from models.plan import Suggestion
 from models.review import Role, SuggestionFilter, SuggestionState
 from worker.catalog.sql import SqlLocalCatalog
 from worker.errors import InvalidDecision, LoginThrottled, NotAuthenticated, SuggestionNotFound
+from worker.review import users as users_module
 from worker.review.store import SqlReviewStore, audit_csv, audit_json
 from worker.review.users import SqlUserStore, hash_password
 from worker.settings import ReviewSettings, UserEntry
@@ -213,3 +215,89 @@ def test_csv_export_neutralises_spreadsheet_formulas(store: SqlReviewStore) -> N
     (row,) = list(csv.DictReader(io.StringIO(audit_csv(store.iter_audit()))))
     assert row["detail"] == '\'=HYPERLINK("http://x")' and row["actor"] == "ann"
     assert store.audit_count() == 1
+
+
+def test_tokens_expire_are_listed_revoked_and_end_with_the_password(
+    store: SqlReviewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = SqlUserStore(store, ReviewSettings(token_days=90))
+    users.add("ann", Role.STEWARD, "correct horse", actor="admin")
+    users.add("bob", Role.VIEWER, "correct horse", actor="admin")
+    ci = users.create_token("ann", "ci", actor="admin")
+    dash = users.create_token("ann", "dash", actor="admin", scope="read", days=1)
+    access = users.token_access(dash)
+    assert access.read_only and access.user.name == "ann"
+    assert users.token_access(ci).scope == "write"
+    listed = users.tokens("ann")
+    assert [t.label for t in listed] == ["dash", "ci"] and {t.state() for t in listed} == {"active"}
+    assert all(len(t.id) == 12 and t.id not in (ci, dash) for t in listed)
+    assert (listed[1].expires_at - listed[1].created_at).days == 90
+    with pytest.raises(InvalidDecision, match="read or write"):
+        users.create_token("ann", "x", actor="admin", scope="admin")
+    with pytest.raises(InvalidDecision, match="1 to 3650"):
+        users.create_token("ann", "x", actor="admin", days=0)
+
+    real_now = users_module._now()
+    monkeypatch.setattr(users_module, "_now", lambda: real_now + timedelta(days=2))
+    with pytest.raises(NotAuthenticated, match="expired"):
+        users.token_access(dash)
+    assert users.token_user(ci).name == "ann"
+    assert [t.state() for t in users.tokens("ann")] == ["expired", "active"]
+    monkeypatch.undo()
+
+    ci_id = next(t.id for t in users.tokens("ann") if t.label == "ci")
+    bobs = users.create_token("bob", "mine", actor="admin")
+    bob_id = users.tokens("bob")[0].id
+    with pytest.raises(SuggestionNotFound):
+        users.revoke_tokens("ann", [bob_id], actor="admin")  # not ann's
+    with pytest.raises(SuggestionNotFound):
+        users.revoke_tokens("ann", ["%"], actor="admin")
+    assert users.revoke_tokens("ann", [ci_id.upper()], actor="admin") == 1
+    with pytest.raises(NotAuthenticated):
+        users.token_user(ci)
+    assert users.token_user(bobs).name == "bob"
+
+    fresh = users.create_token("ann", "fresh", actor="admin")
+    ann = users.get("ann")
+    assert ann is not None
+    cookie, _ = users.create_session(ann)
+    users.update("ann", actor="admin", password="a new password")
+    with pytest.raises(NotAuthenticated):
+        users.token_user(fresh)
+    assert users.session_user(cookie) is None
+    later = users.create_token("ann", "later", actor="admin")
+    users.update("ann", actor="admin", active=False)
+    users.update("ann", actor="admin", active=True)
+    with pytest.raises(NotAuthenticated):
+        users.token_user(later)  # enabling again does not bring tokens back
+    users.update("bob", actor="admin", active=False)
+    with pytest.raises(InvalidDecision, match="disabled"):
+        users.create_token("bob", "x", actor="admin")
+    assert users.revoke_tokens("bob", None, actor="admin") == 0  # already revoked by disabling
+    details = [e.detail for e in store.audit_entries(action_prefix="user.update", limit=None)]
+    assert "password changed; 2 API tokens revoked" in details  # fresh, and the expired dash
+    actions = [e.action for e in store.audit_entries(limit=None)]
+    assert actions.count("token.create") == 5 and actions.count("token.revoke") == 2
+
+
+def test_sessions_end_after_idle_minutes(
+    store: SqlReviewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = SqlUserStore(store, ReviewSettings(session_idle_minutes=30, session_hours=2))
+    users.add("ann", Role.STEWARD, "correct horse", actor="admin")
+    ann = users.get("ann")
+    assert ann is not None
+    start = users_module._now()
+    moment = [start]
+    monkeypatch.setattr(users_module, "_now", lambda: moment[0])
+    token, csrf = users.create_session(ann)
+    for minutes in (29, 58, 87, 116):  # used every 29 minutes: alive until the 2 hours
+        moment[0] = start + timedelta(minutes=minutes)
+        assert users.session_user(token) == (ann, csrf)
+    moment[0] = start + timedelta(minutes=121)
+    assert users.session_user(token) is None  # absolute limit
+    token, _ = users.create_session(ann)
+    moment[0] += timedelta(minutes=31)
+    assert users.session_user(token) is None  # idle
+    with store.catalog.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM web_sessions").scalar() == 0

@@ -222,10 +222,17 @@ class WebSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    #: The last request; the session ends after ``review.session_idle_minutes`` without one.
+    last_seen_at: Mapped[datetime]
 
 
 class ApiTokenRow(Base):
-    """A bearer token for the JSON API (only its sha256 is kept)."""
+    """A bearer token for the JSON API (only its sha256 is kept).
+
+    ``scope``: ``read`` (GET only) or ``write`` (whatever the user's role may). A token ends
+    at ``expires_at``, when revoked, and when its user's password changes or the user is
+    disabled.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -235,6 +242,18 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean)
+    scope: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebhookSignatureRow(Base):
+    """A signature the S3 webhook accepted, kept while its timestamp is fresh (no replays)."""
+
+    __tablename__ = "webhook_signatures"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class LoginAttemptRow(Base):

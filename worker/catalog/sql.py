@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models import EnrichmentResult, ObjectInfo, ObjectStatus
@@ -45,6 +46,7 @@ from worker.errors import ConfigError
 __all__ = [
     "SqlLocalCatalog",
     "as_utc",
+    "safe_url",
     "chunks",
     "like_escape",
     "update_or_insert",
@@ -95,6 +97,32 @@ def update_or_insert(
         pass
 
 
+def safe_url(url: str) -> str:
+    """A database URL fit to print or log: its password masked (``***``)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError, TypeError):
+        return "<unparseable database URL>"
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (an error message) without the URL's password, should a driver repeat it."""
+    secrets: set[str] = set()
+    try:
+        password = make_url(url).password
+    except (SQLAlchemyError, ValueError, TypeError):
+        password = None
+        secrets.add(url)
+    if password:
+        from urllib.parse import quote_plus
+
+        secrets |= {str(password), quote_plus(str(password))}
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def as_utc(value: datetime) -> datetime:
     """A datetime read back from the catalog, as UTC (SQLite returns them naive)."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -120,6 +148,9 @@ class SqlLocalCatalog:
         self.url = url
         self._engine: Engine | None = None
 
+    def __repr__(self) -> str:
+        return f"SqlLocalCatalog({safe_url(self.url)!r})"
+
     @property
     def engine(self) -> Engine:
         """The engine, created and migrated (Alembic) lazily on first use.
@@ -133,7 +164,11 @@ class SqlLocalCatalog:
                     event.listen(engine, "connect", _sqlite_pragmas)
                 migrate(engine)
             except (SQLAlchemyError, ValueError) as exc:
-                raise ConfigError(f"cannot open the local catalog at {self.url}: {exc}") from exc
+                # Neither the message nor the chained exception may carry the password.
+                raise ConfigError(
+                    f"cannot open the local catalog at {safe_url(self.url)}: "
+                    f"{_scrub(str(exc), self.url)}"
+                ) from None
             self._engine = engine
         return self._engine
 

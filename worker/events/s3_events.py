@@ -50,6 +50,12 @@ class InvalidEvent(EnrichmentError):
     retryable = False
 
 
+class TooManyRecords(InvalidEvent):
+    """A document with more records than the caller accepts at once (the webhook: 413)."""
+
+    kind = "too_many_records"
+
+
 @dataclass(frozen=True, slots=True)
 class ObjectEvent:
     """One object created in or removed from a bucket, as told by an S3 event record.
@@ -94,16 +100,20 @@ def parse_message(body: str | bytes) -> list[ObjectEvent]:
     return parse_document(document)
 
 
-def parse_document(document: object) -> list[ObjectEvent]:
+def parse_document(document: object, max_records: int | None = None) -> list[ObjectEvent]:
     """Parse an already decoded notification document (see the module docstring).
 
+    :param max_records: refuse a document with more records than this (``None``: no limit).
+    :raises TooManyRecords: more than ``max_records`` records (checked before parsing any).
     :raises InvalidEvent: as for :func:`parse_message`.
     Side effects: none.
     """
-    return _parse_document(document, "body", sns_allowed=True)
+    return _parse_document(document, "body", sns_allowed=True, max_records=max_records)
 
 
-def _parse_document(document: object, where: str, *, sns_allowed: bool) -> list[ObjectEvent]:
+def _parse_document(
+    document: object, where: str, *, sns_allowed: bool, max_records: int | None = None
+) -> list[ObjectEvent]:
     """Dispatch on the document's shape; ``where`` names it in error messages."""
     if not isinstance(document, Mapping):
         raise InvalidEvent(f"{where}: expected a JSON object, got {_json_type(document)}")
@@ -111,6 +121,10 @@ def _parse_document(document: object, where: str, *, sns_allowed: bool) -> list[
         records = document["Records"]
         if not isinstance(records, list):
             raise InvalidEvent(f"{where}.Records: expected an array, got {_json_type(records)}")
+        if max_records is not None and len(records) > max_records:
+            raise TooManyRecords(
+                f"{where}.Records: {len(records)} records in one document, at most {max_records}"
+            )
         events: list[ObjectEvent] = []
         for index, record in enumerate(records):
             event = parse_record(record, f"{where}.Records[{index}]")
@@ -132,7 +146,9 @@ def _parse_document(document: object, where: str, *, sns_allowed: bool) -> list[
                 f"{_json_type(message)}"
             )
         inner = _loads(message, f"{where}.Message")
-        return _parse_document(inner, f"{where}.Message", sns_allowed=False)
+        return _parse_document(
+            inner, f"{where}.Message", sns_allowed=False, max_records=max_records
+        )
     if "Event" in document:
         raise InvalidEvent(f"{where}.Event: not an S3 event document (only s3:TestEvent is known)")
     raise InvalidEvent(

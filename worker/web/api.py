@@ -1,21 +1,24 @@
 """The review JSON API under ``/api/v1`` (bearer tokens only; documented at ``/openapi.json``).
 
 Every request needs ``Authorization: Bearer <token>`` (an API token of a review user); the
-browser session cookie does not authenticate it, so it needs no CSRF protection. Errors are
-``{"error": kind, "message": ...}`` with 400 (invalid request), 401 (no or wrong token, with
-``WWW-Authenticate: Bearer``), 403 (the role may not), 404 (unknown id or object), 409 (not
-pending any more, or the queue changed under a bulk decision) and 429.
+browser session cookie does not authenticate it, so it needs no CSRF protection. A ``read``
+token may only GET; a ``write`` token may do what its user's role may. The audit log is for
+stewards and admins. Errors are ``{"error": kind, "message": ...}`` with 400 (invalid
+request), 401 (no, wrong, revoked or expired token, with ``WWW-Authenticate: Bearer``), 403
+(the role or the token's scope may not), 404 (unknown id or object), 409 (not pending any
+more, or the queue changed under a bulk decision) and 429.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Security
+from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from models.review import (
     AuditEntry,
@@ -25,9 +28,16 @@ from models.review import (
     SuggestionView,
     User,
 )
-from worker.errors import InvalidDecision, NotAuthenticated, ReviewError, SuggestionNotFound
+from worker.errors import (
+    InvalidDecision,
+    NotAuthenticated,
+    PermissionDenied,
+    ReviewError,
+    SuggestionNotFound,
+)
 from worker.review.service import DecisionReport, ReviewService
 from worker.review.store import MAX_REASON
+from worker.review.users import TokenAccess
 from worker.web.auth import (
     Auth,
     DecisionConflict,
@@ -38,6 +48,27 @@ from worker.web.auth import (
 
 StateParam = Literal["pending", "approved", "rejected", "applied", "superseded", "any"]
 SortParam = Literal["-confidence", "confidence", "-last_seen", "last_seen", "object", "-first_seen"]
+#: Ids and offsets fit the database's integers (larger ones are a 422, not a driver error).
+MAX_ID = 2**31 - 1
+MAX_OFFSET = 10**9
+#: What a ``read`` token may send.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+#: Text from a request body (PostgreSQL refuses NUL characters in text: a 422, not a 500).
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def no_nul_in_query(request: Request) -> None:
+    """Refuse query values with NUL characters (400) before they reach the database."""
+    if any("\x00" in value for _, value in request.query_params.multi_items()):
+        raise InvalidDecision("NUL characters are not allowed in query parameters")
 
 
 # -- models -----------------------------------------------------------------------------------
@@ -64,17 +95,17 @@ class FilterIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str | None = None
-    entity: str | None = None
-    tag: str | None = Field(None, description="tag, term or category name")
-    uri_pattern: str | None = Field(
+    kind: Text | None = None
+    entity: Text | None = None
+    tag: Text | None = Field(None, description="tag, term or category name")
+    uri_pattern: Text | None = Field(
         None, description="glob on the object URI; without * or ? a prefix"
     )
     min_confidence: float | None = Field(None, ge=0, le=1)
     max_confidence: float | None = Field(None, ge=0, le=1)
-    classifier_version: str | None = None
-    object_uri: str | None = None
-    column: str | None = None
+    classifier_version: Text | None = None
+    object_uri: Text | None = None
+    column: Text | None = None
 
     def to_filter(self) -> SuggestionFilter:
         """The store's filter (pending suggestions only)."""
@@ -86,7 +117,7 @@ class ApproveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(None, max_length=MAX_REASON)
+    reason: Text | None = Field(None, max_length=MAX_REASON)
 
 
 class RejectIn(BaseModel):
@@ -94,7 +125,7 @@ class RejectIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    reason: Text = Field(min_length=1, max_length=MAX_REASON)
 
 
 class DecisionOut(BaseModel):
@@ -113,7 +144,7 @@ class BulkIn(BaseModel):
 
     filter: FilterIn = Field(default_factory=FilterIn)
     action: Literal["approve", "reject"]
-    reason: str | None = Field(None, max_length=MAX_REASON, description="required to reject")
+    reason: Text | None = Field(None, max_length=MAX_REASON, description="required to reject")
     expected: int | None = Field(
         None, ge=0, description="the count you confirmed; refused (409) if it changed"
     )
@@ -170,12 +201,14 @@ class AuditPage(BaseModel):
 
 
 class MeOut(BaseModel):
-    """The token's user."""
+    """The token's user, and what the token allows."""
 
     name: str
     role: Role
-    can_decide: bool
+    can_decide: bool = Field(description="the role may decide and the token is not read-only")
     can_admin: bool
+    scope: Literal["read", "write"] = Field(description="read: GET only")
+    expires_at: datetime = Field(description="when the token stops working")
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -196,8 +229,8 @@ def error_response(exc: ReviewError) -> JSONResponse:
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "no, unknown or revoked bearer token"},
-    403: {"model": ErrorOut, "description": "the user's role may not do this"},
+    401: {"model": ErrorOut, "description": "no, unknown, revoked or expired bearer token"},
+    403: {"model": ErrorOut, "description": "the user's role (or a read-only token) may not"},
 }
 _DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid decision (e.g. no reason to reject)"},
@@ -211,15 +244,30 @@ _DECISION_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def api_router(review: ReviewService, auth: Auth) -> APIRouter:
     """The ``/api/v1`` routes over ``review``, authenticated by ``auth``'s bearer check."""
-    router = APIRouter(prefix="/api/v1", tags=["review"], responses=_ERRORS)
+    router = APIRouter(
+        prefix="/api/v1",
+        tags=["review"],
+        responses=_ERRORS,
+        dependencies=[Depends(no_nul_in_query)],
+    )
     store = review.store
 
-    def api_user(
+    def api_access(
+        request: Request,
         credentials: HTTPAuthorizationCredentials | None = Security(bearer_scheme),  # noqa: B008
-    ) -> User:
-        return auth.api_user(credentials)
+    ) -> TokenAccess:
+        access = auth.api_access(credentials)
+        if access.read_only and request.method not in READ_METHODS:
+            raise PermissionDenied(
+                f"API token {access.token_id} is read-only: it may read, not decide"
+            )
+        return access
+
+    def api_user(access: TokenAccess = Security(api_access)) -> User:  # noqa: B008
+        return access.user
 
     who = Security(api_user)
+    suggestion_id_path = Path(ge=1, le=MAX_ID, description="the suggestion's id")
 
     def decision(report: DecisionReport, suggestion_id: int) -> DecisionOut:
         return DecisionOut(
@@ -237,13 +285,16 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
             )
 
     @router.get("/me", response_model=MeOut)
-    def me(user: User = who) -> MeOut:
-        """The user the token belongs to."""
+    def me(access: TokenAccess = Security(api_access)) -> MeOut:  # noqa: B008
+        """The user the token belongs to, and what the token allows."""
+        user = access.user
         return MeOut(
             name=user.name,
             role=user.role,
-            can_decide=user.role.can_decide,
+            can_decide=user.role.can_decide and not access.read_only,
             can_admin=user.role.can_admin,
+            scope="read" if access.read_only else "write",
+            expires_at=access.expires_at,
         )
 
     @router.get("/suggestions", response_model=SuggestionPage, responses={400: {"model": ErrorOut}})
@@ -260,7 +311,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
         object_uri: str | None = None,
         column: str | None = None,
         sort: SortParam = "-confidence",
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(50, ge=1, le=500),
     ) -> SuggestionPage:
         """The review queue: suggestions matching the filters (pending by default)."""
@@ -289,7 +340,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
         response_model=SuggestionView,
         responses={404: {"model": ErrorOut}},
     )
-    def get_suggestion(suggestion_id: int, user: User = who) -> SuggestionView:
+    def get_suggestion(suggestion_id: int = suggestion_id_path, user: User = who) -> SuggestionView:
         """One suggestion, with its decision if any."""
         return store.get(suggestion_id)
 
@@ -300,7 +351,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
     )
     def approve(
         request: Request,
-        suggestion_id: int,
+        suggestion_id: int = suggestion_id_path,
         body: ApproveIn | None = None,
         user: User = who,
     ) -> DecisionOut:
@@ -318,7 +369,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
         responses=_DECISION_ERRORS,
     )
     def reject(
-        request: Request, suggestion_id: int, body: RejectIn, user: User = who
+        request: Request, body: RejectIn, suggestion_id: int = suggestion_id_path, user: User = who
     ) -> DecisionOut:
         """Reject a pending suggestion with a reason (stewards and admins)."""
         review.require(user, Role.STEWARD)
@@ -382,6 +433,10 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
         detail = store.object_detail(uri)
         if detail is None:
             raise SuggestionNotFound("no object with that URI is known")
+        history = list(detail["history"])
+        if not user.role.can_decide:
+            # Viewers see who decided and when, not from which address (the audit log's).
+            history = [replace(e, address=None) for e in history]
         return ObjectOut(
             object=detail["object"],
             columns=[
@@ -403,7 +458,7 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
                 for c in detail["columns"]
             ],
             suggestions=list(detail["suggestions"]),
-            history=list(detail["history"]),
+            history=history,
         )
 
     @router.get("/audit", response_model=AuditPage)
@@ -412,10 +467,11 @@ def api_router(review: ReviewService, auth: Auth) -> APIRouter:
         actor: str | None = None,
         action: str | None = Query(None, description="action prefix, e.g. suggestion. or user."),
         since: datetime | None = None,
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
         limit: int = Query(100, ge=1, le=1000),
     ) -> AuditPage:
-        """The audit log, newest first."""
+        """The audit log, newest first (stewards and admins: it holds addresses and names)."""
+        review.require(user, Role.STEWARD)
         entries = store.audit_entries(
             actor=actor, action_prefix=action, since=since, limit=limit + 1, offset=offset
         )

@@ -1,36 +1,43 @@
 """FastAPI application: the S3 event webhook, ``/healthz``, the review UI and its JSON API.
 
-MinIO and Ceph send S3-format notifications to a webhook. The endpoint authenticates the
-sender with a shared secret, either as ``Authorization: Bearer <secret>`` or as
-``X-S3E-Signature: sha256=<hex HMAC-SHA256 of the raw body>`` (compared in constant time),
-parses the events with the same code as the SQS consumer and enqueues them: created objects
-are enriched, removed ones archived. Answers: 202 with the count, 401 for a missing or wrong
-secret, 400 with the reason for malformed JSON or events, 503 when no secret is configured.
+MinIO and Ceph send S3-format notifications to a webhook, ``POST /events/s3``
+(:mod:`worker.web.webhook`): signed with a timestamp (or, when allowed, a static Bearer
+secret), capped in size and records, refused when stale or replayed. The events are parsed
+with the same code as the SQS consumer and enqueued: created objects are enriched, removed
+ones archived.
 
 Given a :class:`~worker.review.service.ReviewService`, :func:`create_app` also mounts the
-steward review UI (:mod:`worker.web.ui`) and its JSON API (:mod:`worker.web.api`). Every
-response carries the security headers of :data:`SECURITY_HEADERS` and the CSP.
+steward review UI (:mod:`worker.web.ui`) and its JSON API (:mod:`worker.web.api`); the OpenAPI
+schema (``/openapi.json``) is then served to logged-in users and API tokens only, and the
+Swagger UI / ReDoc pages (``/docs``, ``/redoc``, JavaScript from a CDN) only with
+``web.api_docs``. Every response carries the security headers of :data:`SECURITY_HEADERS` and
+the CSP. ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are applied (client address, scheme)
+only when the peer is one of ``web.trusted_proxies``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from worker.events.s3_events import InvalidEvent, ObjectEvent, collapse, parse_document
+from worker.web.webhook import (
+    Enqueue,
+    MemoryReplayGuard,
+    ReplayGuard,
+    SqlReplayGuard,
+    WebhookPolicy,
+    handle,
+)
 
 if TYPE_CHECKING:
     from worker.review.service import ReviewService
-    from worker.settings import ReviewSettings
+    from worker.settings import ReviewSettings, WebSettings
+    from worker.web.auth import Auth
 
-Enqueue = Callable[[list[ObjectEvent]], None]
+__all__ = ["CSP", "SECURITY_HEADERS", "Enqueue", "SecurityHeaders", "create_app"]
 
 CSP = (
     "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
@@ -41,21 +48,27 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
-#: FastAPI's own API docs load Swagger UI / ReDoc from a CDN: no CSP on those two pages.
+#: FastAPI's own API docs load Swagger UI / ReDoc from a CDN: no CSP on those two pages (they
+#: exist only with ``web.api_docs``).
 NO_CSP = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 DESCRIPTION = """\
 S3 event webhook and steward review API of s3-enricher.
 
 **Review API** (`/api/v1`): authenticate every request with `Authorization: Bearer <token>`,
-an API token of a review user. Browser session cookies do not authenticate the API. Viewers
-may read; stewards and admins may approve and reject. Errors are
-`{"error": kind, "message": ...}`: 400 invalid request, 401 no or wrong token (with
-`WWW-Authenticate: Bearer`), 403 role not allowed, 404 unknown, 409 not pending any more or
-the queue changed under a bulk decision, 429 throttled.
+an API token of a review user (`enricher users token`, or the UI's account page). Browser
+session cookies do not authenticate the API. Tokens expire (90 days by default) and can be
+revoked; a `read` token may only GET. Viewers may read; stewards and admins may approve and
+reject and read the audit log. Errors are `{"error": kind, "message": ...}`: 400 invalid
+request, 401 no, wrong, revoked or expired token (with `WWW-Authenticate: Bearer`), 403 role
+or token scope not allowed, 404 unknown, 409 not pending any more or the queue changed under a
+bulk decision, 429 throttled.
 
-**Webhook** (`POST /events/s3`): `Authorization: Bearer <shared secret>` or
-`X-S3E-Signature: sha256=<HMAC-SHA256 of the body>`.
+**Webhook** (`POST /events/s3`): `X-S3E-Timestamp: <unix seconds>` and
+`X-S3E-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`; requests older
+than 5 minutes and replays are refused. `Authorization: Bearer <secret>` alone (MinIO's
+`auth_token`) only when `web.webhook_allow_bearer` is on. Bodies up to 1 MiB and 1,000
+records.
 """
 
 
@@ -86,71 +99,135 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _authorised(secret: str, request: Request, body: bytes) -> bool:
-    auth = request.headers.get("authorization", "")
-    if auth.startswith("Bearer ") and hmac.compare_digest(auth[7:].encode(), secret.encode()):
-        return True
-    signature = request.headers.get("x-s3e-signature", "")
-    if signature.startswith("sha256="):
-        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(signature[7:].encode(), expected.encode())
-    return False
-
-
 def create_app(
     secret: str | None,
     enqueue: Enqueue,
     review: ReviewService | None = None,
     review_settings: ReviewSettings | None = None,
+    web_settings: WebSettings | None = None,
+    replay_guard: ReplayGuard | None = None,
 ) -> FastAPI:
     """The ASGI app.
 
     :param secret: the webhook's shared secret (``None``: the webhook is disabled).
     :param enqueue: called with the collapsed events of each accepted request.
     :param review: the review service; when given, the review UI and ``/api/v1`` are mounted.
-    :param review_settings: session length and cookie policy (default: the defaults).
+    :param review_settings: sessions, logins, tokens, cookies (default: the defaults).
+    :param web_settings: trusted proxies, API docs, webhook limits (default: the defaults).
+    :param replay_guard: where accepted webhook signatures are remembered (default: the
+        review service's database, else memory).
     """
-    app = FastAPI(title="s3-enricher", version="0.1.0", description=DESCRIPTION)
+    from worker.settings import WebSettings
+
+    web = web_settings if web_settings is not None else WebSettings()
+    app = FastAPI(
+        title="s3-enricher",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.add_middleware(SecurityHeaders)
-    if review is not None:
-        _mount_review(app, review, review_settings)
+    if web.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        # The same rule as uvicorn's --forwarded-allow-ips, whatever server runs the app.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
+    auth = _mount_review(app, review, review_settings) if review is not None else None
+    _mount_docs(app, auth, web.api_docs)
+
+    if replay_guard is None:
+        replay_guard = (
+            SqlReplayGuard(review.store.catalog) if review is not None else MemoryReplayGuard()
+        )
+    policy = WebhookPolicy(
+        allow_bearer=web.webhook_allow_bearer,
+        max_body_bytes=web.webhook_max_body_bytes,
+        max_records=web.webhook_max_records,
+        max_age_s=web.webhook_max_age_s,
+        clock_skew_s=web.webhook_clock_skew_s,
+    )
+    guard = replay_guard
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         """Liveness probe."""
         return {"status": "ok"}
 
-    @app.post("/events/s3", status_code=202)
+    @app.post(
+        "/events/s3",
+        status_code=202,
+        responses={
+            400: {"description": "malformed JSON or events"},
+            401: {"description": "unsigned, wrongly signed, stale or unauthenticated"},
+            409: {"description": "a replay of an accepted signature"},
+            413: {"description": "body over 1 MiB or too many records"},
+            503: {"description": "no webhook secret configured"},
+        },
+    )
     async def s3_events(request: Request) -> JSONResponse:
         """Accept one S3-format notification (one or more records)."""
-        if secret is None:
-            return JSONResponse(
-                {"error": "the webhook is disabled: set web.webhook_secret"}, status_code=503
-            )
-        body = await request.body()
-        if not _authorised(secret, request, body):
-            return JSONResponse({"error": "missing or wrong shared secret"}, status_code=401)
-        try:
-            document = json.loads(body)
-        except ValueError as exc:
-            return JSONResponse(
-                {"error": f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"}
-                if isinstance(exc, json.JSONDecodeError)
-                else {"error": "malformed JSON"},
-                status_code=400,
-            )
-        try:
-            events = collapse(parse_document(document))
-        except InvalidEvent as exc:
-            return JSONResponse({"error": exc.message}, status_code=400)
-        if events:
-            enqueue(events)
-        return JSONResponse({"accepted": len(events)}, status_code=202)
+        return await handle(request, secret, enqueue, policy, guard)
 
     return app
 
 
-def _mount_review(app: FastAPI, review: ReviewService, settings: ReviewSettings | None) -> None:
+def _mount_docs(app: FastAPI, auth: Auth | None, api_docs: bool) -> None:
+    """Serve ``/openapi.json``, and ``/docs`` and ``/redoc`` with ``web.api_docs``.
+
+    With the review mounted, the schema needs a session cookie or an API token.
+    """
+    from fastapi.openapi.docs import (
+        get_redoc_html,
+        get_swagger_ui_html,
+        get_swagger_ui_oauth2_redirect_html,
+    )
+    from fastapi.security import HTTPAuthorizationCredentials
+
+    from worker.errors import NotAuthenticated
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> Response:
+        if auth is not None and auth.current(request) is None:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            credentials = (
+                HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+                if scheme.lower() == "bearer" and token.strip()
+                else None
+            )
+            try:
+                auth.api_access(credentials)
+            except NotAuthenticated as exc:
+                return JSONResponse(
+                    {"error": exc.kind, "message": "log in, or send an API token: " + exc.message},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        schema: dict[str, Any] = app.openapi()
+        return JSONResponse(schema, headers={"Cache-Control": "no-store"})
+
+    if not api_docs:
+        return
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="s3-enricher - API docs",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_redirect() -> Response:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> Response:
+        return get_redoc_html(openapi_url="/openapi.json", title="s3-enricher - API docs")
+
+
+def _mount_review(app: FastAPI, review: ReviewService, settings: ReviewSettings | None) -> Auth:
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
@@ -183,3 +260,4 @@ def _mount_review(app: FastAPI, review: ReviewService, settings: ReviewSettings 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router(review, auth))
     app.include_router(ui.router())
+    return auth

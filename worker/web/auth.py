@@ -2,9 +2,15 @@
 
 The browser holds ``s3e_session``, a random token of which the database keeps only the hash
 (:class:`~worker.review.users.SqlUserStore`). Every state-changing form carries the session's
-CSRF token in ``csrf_token``, compared in constant time. The JSON API ignores the cookie: it
+CSRF token in ``csrf_token``, compared in constant time. The login form, which has no session
+yet, carries a token bound to a pre-session cookie (``s3e_login``) instead, and a login whose
+``Origin`` (or ``Referer``) names another host is refused. The JSON API ignores the cookie: it
 authenticates ``Authorization: Bearer <token>`` only, so a page on another site cannot make a
 logged-in browser call it. Neither passwords nor tokens are ever logged.
+
+The client address (audit log, login throttling) and the scheme (``Secure`` cookies) are the
+connection's: ``X-Forwarded-For`` and ``X-Forwarded-Proto`` count only when the peer is one
+of ``web.trusted_proxies`` (:func:`worker.web.app.create_app` applies them, as uvicorn does).
 """
 
 from __future__ import annotations
@@ -31,10 +37,14 @@ from worker.errors import (
     SuggestionNotFound,
 )
 from worker.review.service import ReviewService
+from worker.review.users import LoginBusy, TokenAccess
 from worker.settings import ReviewSettings
 
 SESSION_COOKIE = "s3e_session"
 FLASH_COOKIE = "s3e_flash"
+#: The pre-session cookie the login form's CSRF token is bound to.
+LOGIN_COOKIE = "s3e_login"
+LOGIN_COOKIE_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
 CSRF_MESSAGE = "CSRF token missing or wrong"
 FLASH_SECONDS = 60
@@ -96,20 +106,38 @@ def status_for(exc: ReviewError) -> int:
         return 403
     if isinstance(exc, LoginThrottled):
         return 429
+    if isinstance(exc, LoginBusy):
+        return 503
     return 400
 
 
 def client_address(request: Request) -> str:
-    """The peer address (uvicorn already applies X-Forwarded-For from trusted proxies)."""
+    """The client's address: the peer's, or what a trusted proxy forwarded (see the module)."""
     return request.client.host if request.client else "-"
 
 
 def is_https(request: Request) -> bool:
-    """Whether the browser talks HTTPS to us (directly or through a TLS-terminating proxy)."""
-    if request.url.scheme == "https":
-        return True
-    forwarded = request.headers.get("x-forwarded-proto", "")
-    return forwarded.split(",")[0].strip().lower() == "https"
+    """Whether the browser talks HTTPS to us: directly, or to a trusted TLS-terminating proxy.
+
+    ``X-Forwarded-Proto`` from anyone else is ignored (it is applied to the scheme only when
+    the peer is one of ``web.trusted_proxies``).
+    """
+    return request.url.scheme == "https"
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the form came from another host (``Origin``/``Referer``).
+
+    Without either header (non-browser clients) the answer is True; the CSRF token decides.
+    """
+    host = request.headers.get("host", "").strip().lower()
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin.strip().lower() != "null" and urlsplit(origin.strip()).netloc.lower() == host
+    referer = request.headers.get("referer")
+    if referer:
+        return urlsplit(referer.strip()).netloc.lower() == host
+    return True
 
 
 def here(request: Request) -> str:
@@ -155,6 +183,9 @@ class Auth:
         self.settings = settings
         # Signs flash cookies; per process, so a flash does not survive a restart (harmless).
         self._flash_key = secrets.token_bytes(32)
+        # Binds login forms to their pre-session cookie; per process too (a login form from
+        # before a restart is refused once and shown again with a fresh token).
+        self._login_key = secrets.token_bytes(32)
 
     # -- cookies ------------------------------------------------------------------------------
 
@@ -188,6 +219,39 @@ class Auth:
             samesite="lax",
             secure=self.cookie_secure(request),
         )
+
+    # -- the login form's CSRF token ----------------------------------------------------------
+
+    def login_csrf(self, request: Request) -> tuple[str, str | None]:
+        """The login form's token, and a new pre-session cookie value when one must be set."""
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        fresh = None
+        if not (16 <= len(nonce) <= 64 and nonce.isascii()):
+            nonce = fresh = secrets.token_urlsafe(24)
+        return self._login_token(nonce), fresh
+
+    def _login_token(self, nonce: str) -> str:
+        return hmac.new(self._login_key, nonce.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def set_login_cookie(self, response: Response, request: Request, nonce: str) -> None:
+        """Give the browser its pre-session cookie (HttpOnly, SameSite=Lax, for /login only)."""
+        response.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            max_age=LOGIN_COOKIE_SECONDS,
+            path="/login",
+            httponly=True,
+            samesite="lax",
+            secure=self.cookie_secure(request),
+        )
+
+    def login_csrf_ok(self, request: Request, sent: str) -> bool:
+        """Whether a login form's ``csrf_token`` matches the browser's pre-session cookie."""
+        nonce = request.cookies.get(LOGIN_COOKIE, "")
+        if not sent or not (16 <= len(nonce) <= 64 and nonce.isascii()):
+            return False
+        expected = self._login_token(nonce).encode("ascii")
+        return hmac.compare_digest(sent.encode("utf-8"), expected)
 
     # -- browser sessions ---------------------------------------------------------------------
 
@@ -270,11 +334,15 @@ class Auth:
 
     # -- the API ------------------------------------------------------------------------------
 
-    def api_user(self, credentials: HTTPAuthorizationCredentials | None) -> User:
-        """The user of an ``Authorization: Bearer`` token (the session cookie does not count).
+    def api_access(self, credentials: HTTPAuthorizationCredentials | None) -> TokenAccess:
+        """The user and scope of an ``Authorization: Bearer`` token (the cookie does not count).
 
-        :raises NotAuthenticated: no, unknown or revoked token, or a disabled user.
+        :raises NotAuthenticated: no, unknown, revoked or expired token, or a disabled user.
         """
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise NotAuthenticated("an API token is needed: Authorization: Bearer <token>")
-        return self.review.users.token_user(credentials.credentials)
+        return self.review.users.token_access(credentials.credentials)
+
+    def api_user(self, credentials: HTTPAuthorizationCredentials | None) -> User:
+        """The user of an ``Authorization: Bearer`` token (see :meth:`api_access`)."""
+        return self.api_access(credentials).user

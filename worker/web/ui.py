@@ -2,8 +2,10 @@
 
 Pages: ``/login``, ``/queue`` (filters, sorting, paging, approve/reject, bulk decisions),
 ``/objects?uri=`` (an object's columns, findings, suggestions and history), ``/audit`` (with
-CSV/JSON export) and ``/admin/users``. Every page works without JavaScript. Every form that
-changes something is a POST carrying the session's CSRF token; role checks happen in
+CSV/JSON export; stewards and admins), ``/account`` (your password and API tokens) and
+``/admin/users``. Every page works without JavaScript. Every form that changes something is a
+POST carrying the session's CSRF token (the login form: a token bound to a pre-session
+cookie, and a same-origin check); role checks happen in
 :class:`~worker.review.service.ReviewService`, never only in the templates. Evidence shown is
 what the store holds: shares, intervals and masked examples, never a sampled value.
 """
@@ -25,10 +27,11 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from models.review import SORTS, Role, SuggestionFilter, SuggestionState
-from worker.errors import InvalidDecision, ReviewError, SuggestionNotFound
+from worker.errors import InvalidDecision, NotAuthenticated, ReviewError, SuggestionNotFound
 from worker.review.service import ReviewService
 from worker.review.store import audit_csv, audit_json
 from worker.web.auth import (
+    CSRF_FIELD,
     Auth,
     CsrfRejected,
     FormPost,
@@ -37,6 +40,7 @@ from worker.web.auth import (
     here,
     read_form,
     safe_local,
+    same_origin,
     status_for,
 )
 
@@ -207,7 +211,7 @@ def _text(params: Mapping[str, str], name: str) -> str | None:
     value = params.get(name)
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = value.replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     return value[:MAX_TEXT] or None
 
 
@@ -391,19 +395,46 @@ class ReviewUI:
         def favicon() -> Response:
             return Response(status_code=204)
 
+        def login_page(
+            request: Request,
+            context: dict[str, Any],
+            status: int = 200,
+            headers: Mapping[str, str] | None = None,
+        ) -> Response:
+            token, fresh = auth.login_csrf(request)
+            response = self.render(
+                request,
+                "login.html",
+                {**context, "login_csrf": token},
+                None,
+                status=status,
+                headers=headers,
+            )
+            if fresh is not None:
+                auth.set_login_cookie(response, request, fresh)
+            return response
+
         @router.get("/login")
         def login_form(request: Request, next: str = "") -> Response:
             if auth.current(request) is not None:
                 return RedirectResponse(safe_local(next), status_code=303)
-            return self.render(
-                request, "login.html", {"next": safe_local(next), "username": ""}, None
-            )
+            return login_page(request, {"next": safe_local(next), "username": ""})
 
         @router.post("/login")
         def login(request: Request, fields: dict[str, str] = login_fields) -> Response:
             name = fields.get("username", "")[:128]
             target = safe_local(fields.get("next"))
             context = {"next": target, "username": name}
+            if not same_origin(request):
+                return login_page(
+                    request, {**context, "error": "sign-in from another site refused"}, 403
+                )
+            if not auth.login_csrf_ok(request, fields.get(CSRF_FIELD, "")):
+                return login_page(
+                    request,
+                    {**context, "error": "the sign-in form had expired: please sign in again"},
+                    403,
+                )
             try:
                 user = review.users.authenticate(
                     name, fields.get("password", ""), client_address(request)
@@ -413,13 +444,8 @@ class ReviewUI:
                 retry = getattr(exc, "retry_after_s", None)
                 if isinstance(retry, int):
                     headers["Retry-After"] = str(retry)
-                return self.render(
-                    request,
-                    "login.html",
-                    {**context, "error": exc.message},
-                    None,
-                    status=status_for(exc),
-                    headers=headers,
+                return login_page(
+                    request, {**context, "error": exc.message}, status_for(exc), headers
                 )
             previous = auth.current(request)
             if previous is not None:
@@ -621,6 +647,7 @@ class ReviewUI:
 
         @router.get("/audit")
         def audit(request: Request, session: WebSession = page) -> Response:
+            review.require(session.user, Role.STEWARD)
             limit = parse_int(request.query_params.get("limit"), DEFAULT_LIMIT, 1, 500)
             offset = parse_int(request.query_params.get("offset"), 0, 0, 10**9)
             entries = store.audit_entries(limit=limit + 1, offset=offset)
@@ -650,6 +677,7 @@ class ReviewUI:
 
         @router.get("/audit/export.csv")
         def audit_export_csv(session: WebSession = page) -> Response:
+            review.require(session.user, Role.STEWARD)
             return Response(
                 audit_csv(store.iter_audit()),
                 media_type="text/csv; charset=utf-8",
@@ -661,6 +689,7 @@ class ReviewUI:
 
         @router.get("/audit/export.json")
         def audit_export_json(session: WebSession = page) -> Response:
+            review.require(session.user, Role.STEWARD)
             return Response(
                 audit_json(store.iter_audit()),
                 media_type="application/json",
@@ -669,6 +698,90 @@ class ReviewUI:
                     "Cache-Control": "no-store",
                 },
             )
+
+        # -- my account: password and API tokens --------------------------------------------
+
+        def account_page(
+            request: Request,
+            session: WebSession,
+            new_token: dict[str, str] | None = None,
+            status: int = 200,
+        ) -> Response:
+            user = session.user
+            return self.render(
+                request,
+                "account.html",
+                {
+                    "title": "My account",
+                    "tokens": review.users.tokens(user.name),
+                    "token_days": review.users.settings.token_days,
+                    "idle_minutes": review.users.settings.session_idle_minutes,
+                    "can_change_password": user.source == "database",
+                    "new_token": new_token,
+                },
+                session,
+                status=status,
+            )
+
+        @router.get("/account")
+        def account(request: Request, session: WebSession = page) -> Response:
+            return account_page(request, session)
+
+        @router.post("/account/password")
+        def change_password(request: Request, form: FormPost = post) -> Response:
+            user = form.session.user
+            new = form.fields.get("new_password", "")
+            if new != form.fields.get("new_password_confirm", ""):
+                return self.redirect(request, "/account", "the new passwords differ", ok=False)
+            try:
+                review.users.change_password(
+                    user.name,
+                    form.fields.get("current_password", ""),
+                    new,
+                    client_address(request),
+                    keep_session=form.session.token,
+                )
+            except NotAuthenticated:
+                return self.redirect(request, "/account", "the current password is wrong", False)
+            except (InvalidDecision, SuggestionNotFound) as exc:
+                return self.redirect(request, "/account", exc.message, ok=False)
+            except ReviewError as exc:  # throttled, busy
+                return self.redirect(request, "/account", exc.message, ok=False)
+            return self.redirect(
+                request,
+                "/account",
+                "password changed; your other sessions ended and your API tokens were revoked",
+            )
+
+        @router.post("/account/tokens")
+        def create_token(request: Request, form: FormPost = post) -> Response:
+            user = form.session.user
+            scope = "read" if form.fields.get("scope") == "read" else "write"
+            label = form.fields.get("label", "").strip()[:128] or "web"
+            days_raw = form.fields.get("days", "").strip()
+            try:
+                days = int(days_raw) if days_raw else None
+                secret = review.users.create_token(
+                    user.name, label, actor=user.name, scope=scope, days=days
+                )
+            except ValueError:
+                return self.redirect(request, "/account", "days must be a number", ok=False)
+            except (InvalidDecision, SuggestionNotFound) as exc:
+                return self.redirect(request, "/account", exc.message, ok=False)
+            # Shown once, on this response only (never in a cookie, a URL or the database).
+            return account_page(
+                request, form.session, {"secret": secret, "label": label, "scope": scope}
+            )
+
+        @router.post("/account/tokens/revoke")
+        def revoke_token(request: Request, form: FormPost = post) -> Response:
+            user = form.session.user
+            token_id = form.fields.get("token_id", "")
+            try:
+                review.users.revoke_tokens(user.name, [token_id], actor=user.name)
+            except SuggestionNotFound as exc:
+                return self.redirect(request, "/account", exc.message, ok=False)
+            return self.redirect(request, "/account", f"API token {token_id} revoked")
 
         @router.get("/admin/users")
         def users_page(request: Request, session: WebSession = page) -> Response:
@@ -718,7 +831,7 @@ class ReviewUI:
                 review.users.update(name, actor.name, active=active)
             except (InvalidDecision, SuggestionNotFound) as exc:
                 return self.redirect(request, "/admin/users", exc.message, ok=False)
-            verb = "enabled" if active else "disabled; their sessions ended"
+            verb = "enabled" if active else "disabled; their sessions ended, API tokens revoked"
             return self.redirect(request, "/admin/users", f"{name} {verb}")
 
         return router
