@@ -537,8 +537,13 @@ def atlan_status(ctx: click.Context) -> None:
 @click.option("--loglevel", default="INFO", show_default=True)
 @click.pass_context
 def worker_cmd(ctx: click.Context, queues: str, concurrency: int | None, loglevel: str) -> None:
-    """Run a Celery worker (prefork) on Redis; models load on each process's first task."""
+    """Run a Celery worker (prefork) on Redis.
+
+    The models load once, here, before the pool processes are forked (they share them), and
+    the worker asks for an Atlan flush when it starts and every celery.atlan_flush_interval_s.
+    """
     from worker.tasks.app import QUEUES, make_app
+    from worker.tasks.tasks import prepare_worker
 
     settings = _settings(ctx, None)
     wanted = [q.strip() for q in queues.split(",") if q.strip()]
@@ -546,6 +551,16 @@ def worker_cmd(ctx: click.Context, queues: str, concurrency: int | None, logleve
     if unknown:
         _fail(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(QUEUES)}")
     app = make_app(settings)
+    try:
+        loaded = prepare_worker(app, settings, enrich="enrich" in wanted)
+    except EnrichmentError as exc:
+        _fail(exc.message)
+        return
+    click.echo(
+        f"models loaded in {loaded.seconds:.1f} s ({', '.join(loaded.classifiers) or 'none'}); "
+        f"main process RSS {loaded.rss_mib:.0f} MiB",
+        err=True,
+    )
     app.worker_main(
         [
             "worker",
@@ -569,12 +584,16 @@ def worker_cmd(ctx: click.Context, queues: str, concurrency: int | None, logleve
 )
 @click.pass_context
 def beat_cmd(ctx: click.Context, schedule_file: Path) -> None:
-    """Run the scheduler: periodic discovery jobs from celery.schedules in the settings."""
+    """Run the scheduler: discovery jobs from celery.schedules, and Atlan outbox flushes.
+
+    With Atlan enabled, a flush is sent every celery.atlan_flush_interval_s (workers also ask
+    for one on their own, so beat is optional for that).
+    """
     from worker.tasks.app import make_app
 
     settings = _settings(ctx, None)
-    if not settings.celery.schedules:
-        _fail("no celery.schedules in the settings: nothing to schedule")
+    if not settings.celery.schedules and not settings.atlan.enabled:
+        _fail("no celery.schedules in the settings and Atlan is off: nothing to schedule")
     app = make_app(settings)
     app.start(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"])
 
@@ -592,25 +611,19 @@ def events_sqs(ctx: click.Context, queue_url: str) -> None:
 
     ObjectCreated → an enrich task; ObjectRemoved → archive in the catalog and Atlan.
     A message is deleted only after its tasks are enqueued; s3:TestEvent is skipped.
+    Credentials: events keys, else s3 keys, else the AWS default chain (roles included).
     """
     import signal
     import threading
 
     from worker.events.s3_events import ObjectEvent
-    from worker.events.sqs import SqsEventConsumer, make_sqs_client
+    from worker.events.sqs import SqsEventConsumer, sqs_client_from_settings
     from worker.tasks.app import enqueue_events, make_app
 
     settings = _settings(ctx, None)
-    ev, s3 = settings.events, settings.s3
-    key_id = ev.access_key_id or s3.access_key_id
-    secret = ev.secret_access_key or s3.secret_access_key
+    ev = settings.events
     try:
-        client = make_sqs_client(
-            ev.sqs_endpoint_url,
-            ev.region or s3.region,
-            key_id.get_secret_value() if key_id else "",
-            secret.get_secret_value() if secret else "",
-        )
+        client = sqs_client_from_settings(settings)
     except EnrichmentError as exc:
         _fail(exc.message)
         return
@@ -660,8 +673,18 @@ def serve(ctx: click.Context) -> None:
         enqueue,
         review=review,
         review_settings=settings.review,
+        web_settings=settings.web,
     )
-    uvicorn.run(app, host=settings.web.host, port=settings.web.port, log_level="warning")
+    # X-Forwarded-For/-Proto only from web.trusted_proxies (none by default, not loopback).
+    trusted = list(settings.web.trusted_proxies)
+    uvicorn.run(
+        app,
+        host=settings.web.host,
+        port=settings.web.port,
+        log_level="warning",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 @cli.group()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from worker.errors import ConfigError
@@ -43,7 +43,13 @@ class S3Settings(_Section):
 
 
 class SamplingSettings(_Section):
-    """How much of each object is read (see :class:`SamplingOptions`)."""
+    """How much of each object is read and decoded (see :class:`SamplingOptions`).
+
+    ``byte_budget_mib`` bounds the bytes fetched per object, besides the Parquet footer
+    (itself bounded by ``max_footer_mib``); the report's ``bytes_read`` counts both. The
+    ``max_*`` limits bound what is decoded in memory; beyond them an object fails with
+    ``sample_too_large`` rather than exhausting the worker's memory.
+    """
 
     rows: int = Field(1000, ge=1, le=1_000_000)
     byte_budget_mib: float = Field(8.0, gt=0, description="Bytes per sample, footer excluded.")
@@ -52,6 +58,45 @@ class SamplingSettings(_Section):
     max_row_groups: int = Field(4, ge=1, le=64)
     max_decompression_ratio: float = Field(200.0, gt=1)
     ragged_tolerance: float = Field(0.05, ge=0, le=1)
+    max_footer_mib: float = Field(
+        16.0, gt=0, description="A Parquet footer declaring more fails with sample_too_large."
+    )
+    max_row_group_mib: float = Field(
+        128.0,
+        gt=0,
+        description="Uncompressed size up to which a Parquet row group is decoded whole "
+        "(random rows); larger ones are sampled from their columns' first rows.",
+    )
+    max_row_group_rows: int = Field(
+        10_000_000, ge=1, description="The same for a row group's row count."
+    )
+    max_page_mib: float = Field(
+        64.0,
+        gt=0,
+        description="Uncompressed Parquet pages decoded for one column at most (from the page "
+        "headers); a column beyond it is not sampled, an object with no other column fails "
+        "with sample_too_large.",
+    )
+    max_column_chunks: int = Field(
+        100_000,
+        ge=1,
+        description="A Parquet footer describing more column chunks (row groups x columns) "
+        "fails with sample_too_large before it is decoded (~1 KiB of memory each).",
+    )
+    max_columns: int = Field(
+        20_000, ge=1, description="An object with more columns fails with sample_too_large."
+    )
+    max_cells: int = Field(
+        1_000_000,
+        ge=1,
+        description="Most cells (rows x columns) per sample: wide objects get fewer rows.",
+    )
+    follow_symlinks: bool = Field(
+        False,
+        description="Local scans: follow a symlink when its target is a regular file under the "
+        "scanned directory (scanned under the target's path); other symlinks are reported "
+        "as skipped (symlink_skipped).",
+    )
 
     def options(self, rows: int | None = None) -> SamplingOptions:
         """Build the sampler's options, optionally overriding the row target."""
@@ -63,6 +108,13 @@ class SamplingSettings(_Section):
             max_row_groups=self.max_row_groups,
             max_decompression_ratio=self.max_decompression_ratio,
             ragged_tolerance=self.ragged_tolerance,
+            max_footer_bytes=int(self.max_footer_mib * MIB),
+            max_row_group_bytes=int(self.max_row_group_mib * MIB),
+            max_row_group_rows=self.max_row_group_rows,
+            max_page_bytes=int(self.max_page_mib * MIB),
+            max_column_chunks=self.max_column_chunks,
+            max_columns=self.max_columns,
+            max_cells=self.max_cells,
         )
 
 
@@ -192,21 +244,50 @@ class ScheduleEntry(_Section):
 
 
 class CelerySettings(_Section):
-    """Celery on Redis: queues, redelivery and time limits (see docs in the README)."""
+    """Celery on Redis: queues, redelivery and time limits (see "Workers" in the README).
+
+    Every task is short (one object, one listing page, a time-boxed Atlan flush), so one hard
+    limit covers them all and the broker's visibility timeout, which must stay above it, is
+    short too: a killed worker's tasks come back within about ``visibility_timeout_s``.
+    """
 
     broker_url: str = "redis://127.0.0.1:6379/0"
     result_backend: str = "redis://127.0.0.1:6379/1"
-    visibility_timeout_s: int = Field(
-        1800, ge=10, description="Longer than the longest task, or tasks run twice."
+    visibility_timeout_s: int | None = Field(
+        None,
+        ge=10,
+        description="When a dead worker's unacked tasks are handed out again; None (and never "
+        "less than): task_time_limit_s + 20 s.",
     )
     unacked_restore_interval_s: float = Field(
         2.0, gt=0, description="How often a dead worker's unacked tasks are looked for."
     )
-    task_time_limit_s: int = Field(900, ge=10, description="Hard limit per task.")
-    task_soft_time_limit_s: int = Field(600, ge=5)
+    task_time_limit_s: int = Field(
+        60, ge=10, description="Hard limit per task: the pool process is killed past it."
+    )
+    task_soft_time_limit_s: int = Field(
+        45, ge=5, description="Soft limit per task (below the hard one): the task stops cleanly."
+    )
     concurrency: int = Field(2, ge=1)
+    max_deliveries: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Deliveries of one enrich task whose process died before it finished; "
+        "past it the object is recorded as failed (worker_lost) and not run again.",
+    )
+    allow_local_paths: bool = Field(
+        False,
+        description="Let worker tasks read file:// and plain paths (off: whoever can queue a "
+        "task could read files inside the worker).",
+    )
     atlan_flush_delay_s: float = Field(
         2.0, ge=0, description="Collect Atlan writes this long (or 20 assets) before sending."
+    )
+    atlan_flush_interval_s: float = Field(
+        30.0,
+        ge=1,
+        description="Each worker (and beat) asks for a flush of the Atlan outbox this often.",
     )
     atlan_rate_limit: str | None = Field(
         None,
@@ -216,14 +297,39 @@ class CelerySettings(_Section):
     page_size: int = Field(1000, ge=1, le=1000, description="Keys per listing task.")
     schedules: list[ScheduleEntry] = Field(default_factory=list)
 
+    @property
+    def effective_visibility_timeout_s(self) -> int:
+        """The broker's visibility timeout: the setting, never under the hard limit + 20 s."""
+        return max(self.visibility_timeout_s or 0, self.task_time_limit_s + 20)
+
+    @property
+    def effective_soft_time_limit_s(self) -> int:
+        """The soft limit, kept at least 5 s below the hard one."""
+        return max(1, min(self.task_soft_time_limit_s, self.task_time_limit_s - 5))
+
+    @property
+    def max_countdown_s(self) -> float:
+        """The longest a task may wait for its ETA (a retry's countdown).
+
+        A worker holds an ETA task unacknowledged while it waits; waiting plus running must
+        stay under the visibility timeout, or the broker hands the task out a second time.
+        """
+        return float(max(1, self.effective_visibility_timeout_s - self.task_time_limit_s - 5))
+
 
 class EventsSettings(_Section):
-    """S3 event intake: SQS queue access (credentials default to the s3 section's)."""
+    """S3 event intake: SQS queue access.
+
+    Credentials: these keys when given (both or neither), else the s3 section's keys when
+    given, else the AWS default chain (environment, shared files, instance profile, IRSA,
+    ECS task role).
+    """
 
     sqs_endpoint_url: str | None = Field(None, description="e.g. a moto/ElasticMQ URL; None: AWS.")
     region: str | None = Field(None, description="Default: s3.region.")
-    access_key_id: SecretStr | None = None
+    access_key_id: SecretStr | None = Field(None, description="None: s3's keys or the chain.")
     secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
     wait_seconds: int = Field(10, ge=0, le=20, description="SQS long-poll wait.")
 
 
@@ -258,9 +364,43 @@ class ReviewSettings(_Section):
         "at least this confident.",
     )
     users: list[UserEntry] = Field(default_factory=list)
-    session_hours: float = Field(12.0, gt=0, le=24 * 30)
-    login_max_failures: int = Field(5, ge=1, description="Failures per user or address ...")
-    login_window_minutes: float = Field(15.0, gt=0, description="... within this window.")
+    session_hours: float = Field(
+        12.0, gt=0, le=24 * 30, description="A browser session ends this long after login."
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, le=24 * 60, description="... or after this long without a request."
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed logins of one user from one address (and 4x that from one address "
+        "for any names) before each further attempt has to wait.",
+    )
+    login_window_minutes: float = Field(
+        15.0, gt=0, description="Failed logins older than this are forgotten."
+    )
+    login_delay_seconds: float = Field(
+        2.0, gt=0, description="The first wait past login_max_failures; it doubles per failure."
+    )
+    login_max_delay_seconds: float = Field(
+        900.0, gt=0, description="The longest wait for one user and address."
+    )
+    login_user_max_failures: int = Field(
+        50,
+        ge=1,
+        description="Failed logins of one user from all addresses together before every "
+        "address has to wait (a slow, linear wait of at most 60 s): much higher than "
+        "login_max_failures, so that nobody can lock a user out from another address.",
+    )
+    login_max_concurrent: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Password checks (argon2, 64 MiB each) at once; beyond: 503 at once.",
+    )
+    token_days: int = Field(
+        90, ge=1, le=3650, description="API tokens expire this many days after creation."
+    )
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="auto: Secure when the request came over HTTPS."
     )
@@ -271,11 +411,49 @@ class WebSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: no one's (the peer address is the client).",
+    )
+    api_docs: bool = Field(
+        False,
+        description="Serve /docs and /redoc (Swagger UI and ReDoc load their JavaScript from a "
+        "CDN); /openapi.json is served to logged-in users and API tokens either way.",
+    )
     webhook_secret: SecretStr | None = Field(
         None,
-        description="Shared secret for POST /events/s3 (Bearer token or HMAC-SHA256 of the "
-        "body); the webhook answers 503 until it is set.",
+        description="Shared secret for POST /events/s3 (HMAC-SHA256 of timestamp.body, or a "
+        "Bearer token when webhook_allow_bearer); the webhook answers 503 until it is set.",
     )
+    webhook_allow_bearer: bool = Field(
+        False,
+        description="Also accept Authorization: Bearer <webhook_secret> without a signature "
+        "(what MinIO's auth_token sends): no replay protection, so off by default.",
+    )
+    webhook_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Larger bodies: 413."
+    )
+    webhook_max_records: int = Field(1000, ge=1, description="More records per request: 413.")
+    webhook_max_age_s: int = Field(
+        300, ge=10, le=3600, description="Signed requests older than this are refused."
+    )
+    webhook_clock_skew_s: int = Field(
+        30, ge=0, le=300, description="Signed requests may come this far from the future."
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        """Each entry is an IP address or a CIDR network (a typo must not trust a name)."""
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return [entry.strip() for entry in value]
 
 
 class LineageSettings(_Section):
