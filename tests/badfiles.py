@@ -11,6 +11,7 @@ import gzip
 import io
 import random
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -173,26 +174,31 @@ def deep_json(depth: int = 200_000) -> bytes:
     return b'{"id": 1, "ok": true}\n{"id": 2, "deep": ' + b"[" * depth + b"\n"
 
 
+class _Compressor(Protocol):
+    def compress(self, data: bytes, /) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+def _bomb(compressor: _Compressor, mib: int) -> bytes:
+    """A CSV header then ``mib`` MiB of zeros, through an incremental ``compressor``."""
+    zeros = b"0" * MIB
+    out = [compressor.compress(b"a,b\n")]
+    out.extend(compressor.compress(zeros) for _ in range(mib))
+    out.append(compressor.flush())
+    return b"".join(out)
+
+
 def zstd_bomb(mib: int = 256) -> bytes:
     """A zstd-compressed CSV expanding to ``mib`` MiB of zeros (a few KB compressed)."""
     import zstandard
 
-    cobj = zstandard.ZstdCompressor(level=19).compressobj()
-    out = [cobj.compress(b"a,b\n")]
-    zeros = b"0" * MIB
-    out.extend(cobj.compress(zeros) for _ in range(mib))
-    out.append(cobj.flush())
-    return b"".join(out)
+    return _bomb(zstandard.ZstdCompressor(level=19).compressobj(), mib)
 
 
 def bz2_bomb(mib: int = 64) -> bytes:
     """A bz2-compressed CSV expanding to ``mib`` MiB of zeros."""
-    comp = bz2.BZ2Compressor(9)
-    out = [comp.compress(b"a,b\n")]
-    zeros = b"0" * MIB
-    out.extend(comp.compress(zeros) for _ in range(mib))
-    out.append(comp.flush())
-    return b"".join(out)
+    return _bomb(bz2.BZ2Compressor(9), mib)
 
 
 def giant_cell_csv(cell_mib: int = 20) -> bytes:

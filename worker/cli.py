@@ -28,8 +28,6 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from models import EnrichmentResult, ErrorInfo, ObjectInfo, ObjectRef, ObjectStatus
 from worker.errors import EnrichmentError, StoreUnavailable
@@ -259,7 +257,9 @@ def scan(
             f"{time.monotonic() - started:.1f} s"
         )
         where = f"report: {report_path}" if report_path else "no report file (use --report)"
-        out.print(f"catalog: {_safe_url(settings.database_url)} · {where}")
+        from worker.catalog.sql import safe_url
+
+        out.print(f"catalog: {safe_url(settings.database_url)} · {where}")
         pending = _pending_reviews(deps)
         if pending:
             out.print(
@@ -391,14 +391,6 @@ def _console(stderr: bool = False) -> Console:
     """
     console = Console(stderr=stderr)
     return console if console.is_terminal else Console(stderr=stderr, width=160)
-
-
-def _safe_url(url: str) -> str:
-    """The database URL with any password masked, for display."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable database URL>"
 
 
 def _root_uri(uri: str) -> str:

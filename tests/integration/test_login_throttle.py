@@ -7,9 +7,7 @@ count the checks that really ran.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from models.review import Role
+from tests.uvicorn_thread import serve
 from worker.bootstrap import build_review
 from worker.catalog.schema import UserRow
 from worker.catalog.sql import SqlLocalCatalog
@@ -72,28 +70,6 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> Checks:
     counter = Checks()
     monkeypatch.setattr(users_module, "_verify", counter)
     return counter
-
-
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """``app`` on uvicorn in a thread, on a free loopback port (all of 127/8 reaches it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def _client(base: str, address: str) -> httpx.Client:

@@ -11,22 +11,17 @@ rejected suggestion. Screenshots of the queue and an object page go to ``docs/``
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from models.review import Role, SuggestionFilter, SuggestionState
 from tests.atlan_server import FakeAtlan
 from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
+from tests.uvicorn_thread import serve
 from worker.bootstrap import build_review
 from worker.review.service import ReviewService
 from worker.settings import load_settings
@@ -39,28 +34,6 @@ REPO = Path(__file__).resolve().parents[2]
 LAKE = REPO / "examples" / "lake"
 TERMS = '{"amount": "Amount@Finance Glossary", "country": "Country@Reference Glossary"}'
 PASSWORD = "review-pass-1"
-
-
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run ``app`` on uvicorn in a thread on a free loopback port; yield its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 def _env(seaweed: Any, server: FakeAtlan, db: Path) -> dict[str, str]:

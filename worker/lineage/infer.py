@@ -85,6 +85,7 @@ from models.lineage import (
 )
 from worker.catalog.schema import columns as columns_table
 from worker.catalog.schema import objects as objects_table
+from worker.catalog.sql import safe_url
 from worker.errors import ConfigError
 
 __all__ = [
@@ -554,7 +555,7 @@ def read_postgres_tables(
         ordinal position; location ``information_schema``.
     :raises ConfigError: the URL is invalid or the server cannot be reached or read.
     """
-    shown = _safe_url(url)
+    shown = safe_url(url)
     query = (
         "SELECT table_schema, table_name, column_name, data_type, udt_name "
         "FROM information_schema.columns WHERE "
@@ -602,13 +603,6 @@ def read_postgres_tables(
             continue  # a name with a dot cannot be written as database.schema.table
         result.append(TableSchema(dataset, tuple(cols), "information_schema"))
     return result
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (SQLAlchemyError, ValueError):  # an unparsable URL: create_engine reports it
-        return "<invalid URL>"
 
 
 def _connect_args(url: str) -> dict[str, object]:
