@@ -57,12 +57,12 @@ from models import (  # noqa: E402
     TableSample,
 )
 from models.plan import DesiredObject  # noqa: E402
-from worker.atlan.plan import desired_object  # noqa: E402
-from worker.settings import AtlanSettings  # noqa: E402
+from worker.core.plan.desired import desired_object  # noqa: E402
+from worker.core.settings import AtlanSettings  # noqa: E402
 
 if TYPE_CHECKING:
     from tests.atlan_server import FakeAtlan, RecordedRequest
-    from worker.atlan.writer import WriteReport
+    from worker.adapters.atlan.writer import WriteReport
 
 API_KEY = "bench-key"
 BUCKET = "bench-lake"
@@ -224,7 +224,7 @@ def _write(writer: Any, desired: list[DesiredObject], phase: Phase, max_flushes:
 
 def _init(writer: Any, phase: Phase, max_retries: int) -> None:
     """``init``, run again (it is idempotent) while Atlan is unavailable; counted as flushes."""
-    from worker.errors import CatalogUnavailable
+    from worker.core.errors import CatalogUnavailable
 
     while True:
         try:
@@ -245,9 +245,9 @@ def _warm_up(desired: list[DesiredObject], settings: AtlanSettings) -> None:
     """
     from tests.atlan_server import FakeAtlan
     from tests.integration.atlan_conftest_fixtures import close_atlan_client, make_atlan_client
-    from worker.atlan.writer import AtlanCatalogWriter
-    from worker.catalog.atlan_state import SqlAtlanState
-    from worker.catalog.sql import SqlLocalCatalog
+    from worker.adapters.atlan.writer import AtlanCatalogWriter
+    from worker.adapters.catalog.atlan_state import SqlAtlanState
+    from worker.adapters.catalog.database import SqlLocalCatalog
 
     with tempfile.TemporaryDirectory() as tmp, FakeAtlan(api_key=API_KEY) as server:
         client = make_atlan_client(server, api_key=API_KEY)
@@ -276,10 +276,10 @@ def run(
     """One fresh fake Atlan, the four phases, then the checks."""
     from tests.atlan_server import FakeAtlan
     from tests.integration.atlan_conftest_fixtures import close_atlan_client, make_atlan_client
-    from worker.atlan.writer import AtlanCatalogWriter
-    from worker.catalog.atlan_state import SqlAtlanState
-    from worker.catalog.sql import SqlLocalCatalog
-    from worker.review.store import SqlReviewStore
+    from worker.adapters.atlan.writer import AtlanCatalogWriter
+    from worker.adapters.catalog.atlan_state import SqlAtlanState
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.adapters.catalog.review_store import SqlReviewStore
 
     result = Run(label, lag, fault_rate)
     writes: list[float] = []  # time.monotonic() after each write request of the writer

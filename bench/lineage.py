@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.lineage_graph import generated_edges  # noqa: E402
 from worker.bootstrap import build_lineage  # noqa: E402
-from worker.settings import load_settings  # noqa: E402
+from worker.core.settings import load_settings  # noqa: E402
 
 
 def main() -> int:
@@ -68,7 +68,7 @@ def main() -> int:
             )
         # Baseline in the same run: load every applied edge and walk the graph in memory (what
         # the first version did), against the indexed lazy walk; time and peak Python memory.
-        from worker.lineage.impact import LineageGraph
+        from worker.core.lineage.impact import LineageGraph
 
         start_ds, _ = service.resolve("postgres:appdb.s3.t3", service.graph())
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifiers.business.corpus import build_corpus  # noqa: E402
 from models.lineage import Dataset, System  # noqa: E402
-from worker.lineage.infer import S3Schema, TableSchema, infer  # noqa: E402
+from worker.services.lineage.infer import S3Schema, TableSchema, infer  # noqa: E402
 
 MIN_SCORE = 0.5
 _PG_TYPES = {"int64": "bigint", "double": "double precision", "string": "text",

@@ -329,8 +329,8 @@ def child(path: Path, workdir: Path) -> dict[str, Any]:
     """Measure one call (see the module docstring); returns figures, never sampled values."""
     from models import ObjectRef
     from worker.bootstrap import build_deps
-    from worker.pipeline import EnrichOptions, enrich_object
-    from worker.settings import load_settings
+    from worker.core.pipeline import EnrichOptions, enrich_object
+    from worker.core.settings import load_settings
 
     settings = load_settings(database_url=f"sqlite:///{workdir / 'catalog.db'}")
     deps = build_deps(settings)

@@ -7,7 +7,7 @@ Starts a throwaway SeaweedFS (``tests/seaweed.py``), generates (once, cached und
 * ``events_1rg.parquet``  ~300 MB, one row group;
 * ``customers.csv``       ~500 MB;
 
-uploads them, then samples each through :class:`worker.storage.s3.S3ObjectStore` pointed at
+uploads them, then samples each through :class:`worker.adapters.storage.s3.S3ObjectStore` pointed at
 a counting TCP proxy (``bench/proxy.py``) and prints, per object: size, response body bytes
 and wire bytes counted by the proxy, the sampler's own ``bytes_read``, GET requests seen by
 the proxy, time, rows sampled and PASS/FAIL against the targets (bytes <= byte budget +
@@ -258,15 +258,15 @@ def run_one(
     store: Any, proxy: CountingProxy, uri: str, spec: Spec, options: Any, footer: int
 ) -> Row:
     """Sample one object through ``store`` and compare the proxy's counts with the targets."""
-    from worker.errors import EnrichmentError
-    from worker.sampling import sample_object
-    from worker.sampling.reader import ObjectReader
+    from worker.core.errors import EnrichmentError
+    from worker.core.sampling import sample_object
+    from worker.core.sampling.reader import ObjectReader
 
     [info] = list(store.list_objects(uri))  # one HEAD, outside the measured interval
     row = Row(spec.name, info.size)
     if spec.fmt == "parquet":
         try:
-            from worker.sampling.parquet import FOOTER_READ
+            from worker.core.sampling.parquet import FOOTER_READ
         except ImportError:
             FOOTER_READ = 0  # noqa: N806
         row.byte_target = options.byte_budget + max(footer, FOOTER_READ)
@@ -362,8 +362,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from worker.sampling.options import SamplingOptions
-    from worker.storage.s3 import S3ObjectStore
+    from worker.adapters.storage.s3 import S3ObjectStore
+    from worker.core.sampling.options import SamplingOptions
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

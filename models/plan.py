@@ -1,6 +1,6 @@
 """What s3-enricher wants an S3 object to look like in the catalog, and the writes to get there.
 
-Pure data: :mod:`worker.atlan.plan` computes an :class:`EnrichmentPlan` from a
+Pure data: :mod:`worker.core.plan.desired` computes an :class:`EnrichmentPlan` from a
 :class:`DesiredObject` (what the scan found), a :class:`CurrentObject` (what Atlan has) and a
 :class:`WrittenState` (what s3-enricher wrote last time, kept in the local catalog). None of
 them holds a sampled value: descriptions and custom metadata are built from counts, shares and

@@ -29,7 +29,7 @@ class ErrorInfo:
 
 @dataclass(frozen=True, slots=True)
 class EnrichmentResult:
-    """The result of :func:`worker.pipeline.enrich_object` for one object.
+    """The result of :func:`worker.core.pipeline.enrich_object` for one object.
 
     ``sample`` is kept for the process that produced it only; serialisers (report, catalog)
     never write its values, only the metadata and findings.

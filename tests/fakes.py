@@ -15,7 +15,7 @@ from models import (
     ObjectRef,
     TableSample,
 )
-from worker.errors import BucketNotFound, ObjectChanged, ObjectVanished
+from worker.core.errors import BucketNotFound, ObjectChanged, ObjectVanished
 
 
 class InMemoryObjectStore:

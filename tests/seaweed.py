@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
 
-    from worker.settings import S3Settings
+    from worker.core.settings import S3Settings
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
@@ -320,8 +320,8 @@ class SeaweedServer:
         )
 
     def settings(self, **overrides: Any) -> S3Settings:
-        """:class:`~worker.settings.S3Settings` for this server with the admin credentials."""
-        from worker.settings import S3Settings
+        """:class:`~worker.core.settings.S3Settings` for this server with the admin credentials."""
+        from worker.core.settings import S3Settings
 
         values: dict[str, Any] = {
             "endpoint_url": self.endpoint_url,

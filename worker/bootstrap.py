@@ -6,19 +6,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from classifiers.base import Classifier
-from worker.catalog.sql import SqlLocalCatalog
-from worker.errors import ConfigError
-from worker.pipeline import Deps
-from worker.settings import Settings
-from worker.storage.local import LocalObjectStore
-from worker.storage.routing import RoutingObjectStore
-from worker.storage.s3 import S3ObjectStore
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.storage.local import LocalObjectStore
+from worker.adapters.storage.routing import RoutingObjectStore
+from worker.adapters.storage.s3 import S3ObjectStore
+from worker.core.errors import ConfigError
+from worker.core.pipeline import Deps
+from worker.core.settings import Settings
 
 if TYPE_CHECKING:
-    from worker.atlan.writer import AtlanCatalogWriter
-    from worker.lineage.atlan import AtlanLineageWriter
-    from worker.lineage.service import LineageService
-    from worker.review.service import ReviewService
+    from worker.adapters.atlan.lineage import AtlanLineageWriter
+    from worker.adapters.atlan.writer import AtlanCatalogWriter
+    from worker.services.lineage.service import LineageService
+    from worker.services.review.service import ReviewService
 
 
 def build_classifiers(settings: Settings) -> list[Classifier]:
@@ -78,9 +78,9 @@ def build_deps(settings: Settings, classifiers: Sequence[Classifier] | None = No
         process before its pool forks; default: :func:`build_classifiers`.
     :raises ConfigError: as :func:`build_classifiers` raises.
     """
-    from worker.lineage.store import SqlLineageStore
-    from worker.review.queue import ReviewQueue
-    from worker.review.store import SqlReviewStore
+    from worker.adapters.catalog.lineage_store import SqlLineageStore
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.services.review.queue import ReviewQueue
 
     catalog = SqlLocalCatalog(settings.database_url)
     return Deps(
@@ -99,10 +99,10 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
 
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
     """
-    from worker.lineage.store import SqlLineageStore
-    from worker.review.service import ReviewService
-    from worker.review.store import SqlReviewStore
-    from worker.review.users import SqlUserStore
+    from worker.adapters.catalog.lineage_store import SqlLineageStore
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.adapters.catalog.users import SqlUserStore
+    from worker.services.review.service import ReviewService
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     store = SqlReviewStore(local)
@@ -117,9 +117,9 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
 
 def build_lineage(settings: Settings, catalog: SqlLocalCatalog | None = None) -> LineageService:
     """The lineage service on the local catalog (edges, review items, impact)."""
-    from worker.lineage.service import LineageService
-    from worker.lineage.store import SqlLineageStore
-    from worker.review.store import SqlReviewStore
+    from worker.adapters.catalog.lineage_store import SqlLineageStore
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.services.lineage.service import LineageService
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     return LineageService(SqlLineageStore(local), SqlReviewStore(local), settings)
@@ -132,7 +132,7 @@ def build_lineage_writer(
     writer = build_catalog_writer(settings, catalog)
     if writer is None:
         return None
-    from worker.lineage.atlan import AtlanLineageWriter
+    from worker.adapters.atlan.lineage import AtlanLineageWriter
 
     def client() -> Any:
         return writer.client
@@ -156,8 +156,8 @@ def build_catalog_writer(
     """
     if not settings.atlan.enabled:
         return None
-    from worker.atlan.writer import AtlanCatalogWriter
-    from worker.catalog.atlan_state import SqlAtlanState
+    from worker.adapters.atlan.writer import AtlanCatalogWriter
+    from worker.adapters.catalog.atlan_state import SqlAtlanState
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     return AtlanCatalogWriter(settings.atlan, SqlAtlanState(local))

@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from models import EnrichmentResult, ObjectRef, ObjectStatus
 from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
 from tests.unit.test_sampling_hostile import measured
-from worker import errors
-from worker.pipeline import Deps, EnrichOptions, enrich_object
-from worker.sampling import SamplingOptions
-from worker.storage.local import SymlinkSkipped
+from worker.adapters.storage.local import SymlinkSkipped
+from worker.core import errors
+from worker.core.pipeline import Deps, EnrichOptions, enrich_object
+from worker.core.sampling import SamplingOptions
 
 MIB = 1024 * 1024
 MARK = "QZX"

@@ -75,7 +75,7 @@ def classified(
 
 def desired(key: str, settings: Any, **kw: Any) -> DesiredObject:
     """What the writer gets for :func:`classified` ``(key, **kw)`` under ``settings``."""
-    from worker.atlan.plan import desired_object
+    from worker.core.plan.desired import desired_object
 
     found = desired_object(classified(key, **kw), settings, datetime(2026, 1, 2, tzinfo=UTC))
     assert found is not None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.seaweed import ACCESS_KEY, REGION, SECRET_KEY, SeaweedServer
-from worker.settings import S3Settings
+from worker.core.settings import S3Settings
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client

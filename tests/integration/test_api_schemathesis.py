@@ -20,8 +20,8 @@ from schemathesis.checks import not_a_server_error
 from models.review import Role
 from tests.integration.test_review_web import _seed
 from worker.bootstrap import build_review
-from worker.review.service import ReviewService
-from worker.settings import load_settings
+from worker.core.settings import load_settings
+from worker.services.review.service import ReviewService
 from worker.web.app import create_app
 
 PASSWORD = "password123"

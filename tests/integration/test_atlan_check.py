@@ -18,11 +18,11 @@ import pytest
 from tests.atlan_server import READ, FakeAtlan
 from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
-from worker.atlan.preflight import run_preflight
-from worker.atlan.writer import AtlanCatalogWriter, CheckResult
-from worker.catalog.atlan_state import SqlAtlanState
-from worker.catalog.sql import SqlLocalCatalog
-from worker.settings import AtlanSettings, LineageSettings
+from worker.adapters.atlan.preflight import CheckResult, run_preflight
+from worker.adapters.atlan.writer import AtlanCatalogWriter
+from worker.adapters.catalog.atlan_state import SqlAtlanState
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.core.settings import AtlanSettings, LineageSettings
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
@@ -143,7 +143,7 @@ def test_admin_writer_check_without_lineage(rig: Rig) -> None:
         "connection",
         "write S3 assets",
     ]
-    assert rig.admin.check() == list(results.values())  # the writer's own entry point
+    assert run_preflight(rig.admin) == list(results.values())  # the writer's own entry point
 
 
 # (b) ------------------------------------------------------------------ read-only persona

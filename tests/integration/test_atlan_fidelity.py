@@ -18,13 +18,13 @@ import pytest
 from models.plan import DesiredObject
 from tests.atlan_server import CREATE, GATEWAY_BODIES, READ, UPDATE, UPDATE_CM, FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
-from worker.atlan.lookup import find_objects
-from worker.atlan.writer import AtlanCatalogWriter
-from worker.catalog.atlan_state import SqlAtlanState
-from worker.catalog.sql import SqlLocalCatalog
-from worker.errors import CatalogRejected, CatalogUnavailable
-from worker.review.store import SqlReviewStore
-from worker.settings import AtlanSettings
+from worker.adapters.atlan.lookup import find_objects
+from worker.adapters.atlan.writer import AtlanCatalogWriter
+from worker.adapters.catalog.atlan_state import SqlAtlanState
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.review_store import SqlReviewStore
+from worker.core.errors import CatalogRejected, CatalogUnavailable
+from worker.core.settings import AtlanSettings
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client

@@ -17,11 +17,12 @@ import pytest
 from models.plan import DesiredObject
 from tests.atlan_server import FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
-from worker.atlan.writer import AtlanCatalogWriter
-from worker.catalog.atlan_state import SqlAtlanState
-from worker.catalog.sql import SqlLocalCatalog
-from worker.errors import CatalogAuthError
-from worker.settings import AtlanSettings
+from worker.adapters.atlan.preflight import run_preflight
+from worker.adapters.atlan.writer import AtlanCatalogWriter
+from worker.adapters.catalog.atlan_state import SqlAtlanState
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.core.errors import CatalogAuthError
+from worker.core.settings import AtlanSettings
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
@@ -58,7 +59,7 @@ def test_init_is_idempotent(writer: AtlanCatalogWriter, atlan_server: FakeAtlan)
     lines = writer.init()
     assert all(line.endswith(("exists", "configured")) for line in lines), lines
     assert len(atlan_server.mutating_requests()) == before
-    assert all(r.ok for r in writer.check()), writer.check()
+    assert all(r.ok for r in run_preflight(writer)), run_preflight(writer)
 
 
 def test_first_scan_unchanged_rescan_and_changed_object(
@@ -148,7 +149,7 @@ def test_rejected_key_is_a_clear_error(atlan_server: FakeAtlan, tmp_path: Path) 
     client = _atlan.make_atlan_client(atlan_server, api_key="wrong")
     state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / 'c.db'}"))
     w = AtlanCatalogWriter(SETTINGS, state, client=client)
-    (first, *_) = w.check()
+    (first, *_) = run_preflight(w)
     assert not first.ok and "API key" in first.message
     with pytest.raises(CatalogAuthError):
         w.init()
@@ -190,11 +191,11 @@ def test_two_workers_initialise_at_once(atlan_server: FakeAtlan, tmp_path: Path)
 def test_init_adds_attributes_a_newer_version_needs(
     writer: AtlanCatalogWriter, atlan_server: FakeAtlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from worker.atlan import plan
+    from worker.core.plan import desired as plan
 
     extended = {**plan.CM_ATTRIBUTES, "Lineage summary": ("string", False)}
     monkeypatch.setattr(plan, "CM_ATTRIBUTES", extended)
-    monkeypatch.setattr("worker.atlan.writer.CM_ATTRIBUTES", extended)
+    monkeypatch.setattr("worker.adapters.atlan.writer.CM_ATTRIBUTES", extended)
     lines = writer.init()
     assert "custom metadata 's3-enricher': added Lineage summary" in lines
     assert writer.init()[-2] == "custom metadata 's3-enricher': exists"

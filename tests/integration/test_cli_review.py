@@ -18,10 +18,10 @@ from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
 
 from models.plan import Suggestion
-from worker.catalog.sql import SqlLocalCatalog
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.review_store import SqlReviewStore
 from worker.cli import cli
-from worker.errors import NotAuthenticated
-from worker.review.store import SqlReviewStore
+from worker.core.errors import NotAuthenticated
 
 PASSWORD = "correct horse battery"
 CRM = "s3://lake/crm/customers.parquet"
@@ -168,8 +168,8 @@ def test_users_add_list_set_token_hash(enricher: Enricher) -> None:
     token = enricher.ok("users", "token", "alice", "--label", "ci").stdout.strip()
     assert token.startswith("s3e_") and len(token.splitlines()) == 1
     enricher.fails("users", "token", "nobody", message="no user")
-    from worker.review.users import SqlUserStore
-    from worker.settings import ReviewSettings
+    from worker.adapters.catalog.users import SqlUserStore
+    from worker.core.settings import ReviewSettings
 
     catalog = SqlLocalCatalog(enricher.url)
     store = SqlReviewStore(catalog)
@@ -189,8 +189,8 @@ def test_users_add_list_set_token_hash(enricher: Enricher) -> None:
 
 
 def test_users_token_list_revoke_read_only_and_expiry(enricher: Enricher) -> None:
-    from worker.review.users import SqlUserStore
-    from worker.settings import ReviewSettings
+    from worker.adapters.catalog.users import SqlUserStore
+    from worker.core.settings import ReviewSettings
 
     enricher.add_user("alice", "steward")
     enricher.add_user("bob", "viewer")

@@ -19,10 +19,10 @@ from tests.unit.test_inventory import (
     rows_for,
     write_inventory,
 )
-from worker.jobs import inventory
-from worker.jobs.inventory import InventoryCursor, InventoryError, iter_inventory, read_manifest
-from worker.settings import S3Settings
-from worker.storage.s3 import S3ObjectStore
+from worker.adapters.storage.s3 import S3ObjectStore
+from worker.core import inventory
+from worker.core.inventory import InventoryCursor, InventoryError, iter_inventory, read_manifest
+from worker.core.settings import S3Settings
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client

@@ -14,9 +14,9 @@ import pytest
 from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin, System
 from tests.atlan_server import FakeAtlan, RecordedRequest
 from tests.integration import atlan_conftest_fixtures as _atlan
-from worker.errors import CatalogRejected, CatalogUnavailable
-from worker.lineage.atlan import AtlanLineageWriter, missing_qualified_names
-from worker.settings import AtlanSettings, LineageSettings
+from worker.adapters.atlan.lineage import AtlanLineageWriter, missing_qualified_names
+from worker.core.errors import CatalogRejected, CatalogUnavailable
+from worker.core.settings import AtlanSettings, LineageSettings
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client
@@ -371,8 +371,8 @@ def test_a_prefix_is_linked_to_the_objects_the_s3_writer_wrote(
     from datetime import UTC, datetime
 
     from models.plan import WrittenState
-    from worker.catalog.atlan_state import SqlAtlanState
-    from worker.catalog.sql import SqlLocalCatalog
+    from worker.adapters.catalog.atlan_state import SqlAtlanState
+    from worker.adapters.catalog.database import SqlLocalCatalog
 
     state = SqlAtlanState(SqlLocalCatalog(f"sqlite:///{tmp_path / 'c.db'}"))
     now = datetime.now(UTC)

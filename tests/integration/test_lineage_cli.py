@@ -16,9 +16,9 @@ from tests.atlan_server import FakeAtlan
 from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
 from tests.lineage_graph import generated_edges
+from worker.adapters.catalog.database import SqlLocalCatalog, columns, findings, objects
 from worker.bootstrap import build_lineage, build_review
-from worker.catalog.sql import SqlLocalCatalog, columns, findings, objects
-from worker.settings import load_settings
+from worker.core.settings import load_settings
 
 atlan_server = _atlan.atlan_server
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import create_engine, insert
 
 from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
-from worker.catalog.sql import SqlLocalCatalog, columns, objects
-from worker.errors import ConfigError
-from worker.lineage.infer import (
+from worker.adapters.catalog.database import SqlLocalCatalog, columns, objects
+from worker.core.errors import ConfigError
+from worker.services.lineage.infer import (
     S3Schema,
     TableSchema,
     column_weights,

@@ -23,14 +23,14 @@ from sqlalchemy import select, update
 
 from models.review import Role
 from tests.uvicorn_thread import serve
+from worker.adapters.catalog import users as users_module
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.review_store import SqlReviewStore
+from worker.adapters.catalog.schema import UserRow
+from worker.adapters.catalog.users import LoginBusy, SqlUserStore
 from worker.bootstrap import build_review
-from worker.catalog.schema import UserRow
-from worker.catalog.sql import SqlLocalCatalog
-from worker.errors import LoginThrottled, NotAuthenticated
-from worker.review import users as users_module
-from worker.review.store import SqlReviewStore
-from worker.review.users import LoginBusy, SqlUserStore
-from worker.settings import ReviewSettings, load_settings
+from worker.core.errors import LoginThrottled, NotAuthenticated
+from worker.core.settings import ReviewSettings, load_settings
 from worker.web.app import create_app
 
 PASSWORD = "right-password-1"

@@ -30,14 +30,14 @@ from models import (
 from models.review import Role, SuggestionFilter, SuggestionState
 from tests.atlan_server import FakeAtlan, FakeClock
 from tests.integration import atlan_conftest_fixtures as _atlan
-from worker.atlan.writer import AtlanCatalogWriter
-from worker.catalog.atlan_state import SqlAtlanState
-from worker.catalog.sql import SqlLocalCatalog
-from worker.review.queue import ReviewQueue
-from worker.review.service import ReviewService
-from worker.review.store import SqlReviewStore
-from worker.review.users import SqlUserStore
-from worker.settings import AtlanSettings, BusinessSettings, Settings
+from worker.adapters.atlan.writer import AtlanCatalogWriter
+from worker.adapters.catalog.atlan_state import SqlAtlanState
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.review_store import SqlReviewStore
+from worker.adapters.catalog.users import SqlUserStore
+from worker.core.settings import AtlanSettings, BusinessSettings, Settings
+from worker.services.review.queue import ReviewQueue
+from worker.services.review.service import ReviewService
 
 atlan_server = _atlan.atlan_server
 atlan_client = _atlan.atlan_client

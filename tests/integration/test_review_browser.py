@@ -23,8 +23,8 @@ from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
 from tests.uvicorn_thread import serve
 from worker.bootstrap import build_review
-from worker.review.service import ReviewService
-from worker.settings import load_settings
+from worker.core.settings import load_settings
+from worker.services.review.service import ReviewService
 from worker.web.app import create_app
 
 atlan_server = _atlan.atlan_server

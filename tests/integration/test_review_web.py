@@ -25,11 +25,11 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from models.plan import Suggestion
 from models.review import Role, SuggestionFilter, SuggestionState
+from worker.adapters.catalog import users as users_module
+from worker.adapters.catalog.schema import columns, findings, objects
 from worker.bootstrap import build_review
-from worker.catalog.schema import columns, findings, objects
-from worker.review import users as users_module
-from worker.review.service import ReviewService
-from worker.settings import ReviewSettings, WebSettings, load_settings
+from worker.core.settings import ReviewSettings, WebSettings, load_settings
+from worker.services.review.service import ReviewService
 from worker.web.app import create_app
 
 with warnings.catch_warnings():

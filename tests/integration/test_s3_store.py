@@ -22,7 +22,10 @@ import pytest
 
 from models import ObjectInfo, ObjectRef
 from tests.seaweed import READER_KEY, READER_SECRET, SeaweedServer, free_ports
-from worker.errors import (
+from worker.adapters.storage.local import LocalObjectStore
+from worker.adapters.storage.routing import RoutingObjectStore
+from worker.adapters.storage.s3 import S3ObjectStore, make_s3_client
+from worker.core.errors import (
     AccessDenied,
     BucketNotFound,
     ConfigError,
@@ -33,12 +36,9 @@ from worker.errors import (
     SourceNotFound,
     StoreUnavailable,
 )
-from worker.ports import ObjectStore
-from worker.sampling.reader import ObjectReader
-from worker.settings import S3Settings
-from worker.storage.local import LocalObjectStore
-from worker.storage.routing import RoutingObjectStore
-from worker.storage.s3 import S3ObjectStore, make_s3_client
+from worker.core.ports import ObjectStore
+from worker.core.sampling.reader import ObjectReader
+from worker.core.settings import S3Settings
 
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client

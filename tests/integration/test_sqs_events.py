@@ -23,9 +23,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.seaweed import free_ports
-from worker.errors import ConfigError, StoreUnavailable
-from worker.events import ObjectEvent
-from worker.events.sqs import SqsEventConsumer, make_sqs_client
+from worker.adapters.sqs import SqsEventConsumer, make_sqs_client
+from worker.core.errors import ConfigError, StoreUnavailable
+from worker.core.s3_events import ObjectEvent
 
 REGION = "us-east-1"
 KEY_ID = SECRET = "testing"
@@ -200,7 +200,7 @@ def test_invalid_messages_are_logged_and_deleted(
     drain(setup.consumer(lambda events: None))
     sent = setup.sqs.send_message(QueueUrl=setup.queue_url, MessageBody='{"Records": "oops"}')
     calls: list[list[ObjectEvent]] = []
-    with caplog.at_level(logging.WARNING, logger="worker.events.sqs"):
+    with caplog.at_level(logging.WARNING, logger="worker.adapters.sqs"):
         assert setup.consumer(calls.append).poll_once() == 1
     assert calls == []
     assert setup.counts() == (0, 0)
@@ -269,8 +269,8 @@ def test_credentials_from_the_environment_alone_are_used(
 def test_events_settings_fall_back_to_the_s3_keys_then_to_the_chain(
     moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from worker.events.sqs import sqs_client_from_settings
-    from worker.settings import load_settings
+    from worker.adapters.sqs import sqs_client_from_settings
+    from worker.core.settings import load_settings
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "from-the-environment")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")

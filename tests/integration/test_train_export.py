@@ -14,13 +14,13 @@ from models import ObjectRef
 from models.plan import Suggestion
 from models.review import SuggestionFilter
 from tests.fakes import InMemoryLocalCatalog, InMemoryObjectStore
-from worker.catalog.sql import SqlLocalCatalog
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.review_store import SqlReviewStore
 from worker.cli import cli
-from worker.pipeline import Deps, EnrichOptions, enrich_object
-from worker.review.policy import _table_features
-from worker.review.queue import ReviewQueue
-from worker.review.store import SqlReviewStore
-from worker.settings import BusinessSettings, Settings
+from worker.core.pipeline import Deps, EnrichOptions, enrich_object
+from worker.core.review_policy import _table_features
+from worker.core.settings import BusinessSettings, Settings
+from worker.services.review.queue import ReviewQueue
 
 CSV = b"order_id,customer_email,amount,currency\n" + b"".join(
     f"{1000 + i},buyer{i}@shop.example,{i * 17.25 + 3:.2f},EUR\n".encode() for i in range(80)

@@ -21,8 +21,8 @@ import redis
 
 from tests.integration.test_cli_scan import ENRICHER, enricher_env
 from tests.seaweed import free_ports
-from worker.events.s3_events import ObjectEvent
-from worker.settings import WebSettings
+from worker.core.s3_events import ObjectEvent
+from worker.core.settings import WebSettings
 from worker.web.app import create_app
 from worker.web.webhook import MemoryReplayGuard, signature
 

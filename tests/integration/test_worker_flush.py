@@ -2,8 +2,8 @@
 time, time-boxed, and a back-off in Redis instead of long ETAs when Atlan fails.
 
 The writer is a small double that records the batches it is given and answers with a
-:class:`~worker.atlan.writer.WriteReport`; the fake Atlan server and real workers are covered
-by ``test_worker.py``.
+:class:`~worker.adapters.atlan.writer.WriteReport`; the fake Atlan server and real workers
+are covered by ``test_worker.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import redis
 
-from worker.atlan.writer import WriteReport
-from worker.settings import load_settings
+from worker.adapters.atlan.writer import WriteReport
+from worker.core.settings import load_settings
 from worker.tasks import tasks
 
 DB = 10
@@ -56,9 +56,9 @@ class Writer:
 
 @pytest.fixture
 def flush(tmp_path: Path) -> Iterator[tuple[Any, Writer, redis.Redis]]:
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.adapters.catalog.job_store import SqlJobStore
     from worker.bootstrap import build_deps
-    from worker.catalog.sql import SqlLocalCatalog
-    from worker.jobs.store import SqlJobStore
     from worker.tasks.app import make_app
     from worker.tasks.deliveries import DeliveryCounter
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from models import ObjectRef, TableSample
-from worker.sampling import SamplingOptions, sample_object
-from worker.sampling.reader import ObjectReader
-from worker.storage.local import LocalObjectStore
+from worker.adapters.storage.local import LocalObjectStore
+from worker.core.sampling import SamplingOptions, sample_object
+from worker.core.sampling.reader import ObjectReader
 
 
 def reader_for(path: Path) -> ObjectReader:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from worker.atlan.client import is_definition_miss, parse_retry_after, persona_permission
-from worker.atlan.cm_values import value_problem
-from worker.atlan.naming import S3Naming
-from worker.errors import CatalogRejected
+from worker.adapters.atlan.client import is_definition_miss, parse_retry_after, persona_permission
+from worker.core.errors import CatalogRejected
+from worker.core.plan.cm_values import value_problem
+from worker.core.plan.naming import S3Naming
 
 CONN = "default/s3/1700000000"
 KEYS = ["a.csv", "exports/2024/a.csv", "/lead.csv", "a//b.csv", "x///y.csv", "dir with space/ü.csv"]
@@ -109,3 +109,15 @@ def test_values_atlas_would_refuse() -> None:
     assert value_problem("string", 5, "toolong") is not None
     assert value_problem("array<string>", 5, ["ok", "toolong"]) is not None
     assert value_problem("array<string>", None, "not a list") is not None
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a.csv", "exports/a.csv", "exports/users/dt=2025/part-0.parquet", "/lead/a.csv", "x//y.csv"],
+)
+def test_path_object_key_agrees_with_pyatlan(key: str) -> None:
+    from pyatlan.model.utils import construct_object_key
+
+    from worker.core.plan.naming import path_object_key, split_key
+
+    assert path_object_key(key) == construct_object_key(*split_key(key))

@@ -18,8 +18,8 @@ from models import (
     TableSample,
 )
 from models.plan import CurrentObject, DesiredObject, ObjectPlan, WrittenState
-from worker.atlan.plan import desired_object, plan_object, sha256, written_after
-from worker.settings import AtlanSettings
+from worker.core.plan.desired import desired_object, plan_object, sha256, written_after
+from worker.core.settings import AtlanSettings
 
 CONN = "default/s3/1700000000"
 NOW = datetime(2026, 1, 2, tzinfo=UTC)

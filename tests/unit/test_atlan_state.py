@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from models.plan import DesiredObject, ObjectPlan, Suggestion, WrittenState
-from worker.catalog.atlan_state import SqlAtlanState
-from worker.catalog.sql import SqlLocalCatalog, suggestions
+from worker.adapters.catalog.atlan_state import SqlAtlanState
+from worker.adapters.catalog.database import SqlLocalCatalog, suggestions
 
 
 def _desired(uri: str = "s3://lake/a.csv") -> DesiredObject:

@@ -8,8 +8,8 @@ import pytest
 
 from classifiers.pii import PiiClassifier
 from worker.bootstrap import build_classifiers, build_deps
-from worker.errors import ConfigError
-from worker.settings import load_settings
+from worker.core.errors import ConfigError
+from worker.core.settings import load_settings
 
 
 def test_defaults_are_pii_and_business_classifiers_unloaded() -> None:

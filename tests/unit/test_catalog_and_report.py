@@ -19,8 +19,8 @@ from models import (
     SamplingInfo,
     TableSample,
 )
-from worker.catalog.sql import SqlLocalCatalog, findings, objects, runs
-from worker.report import build_report, validate_report
+from worker.adapters.catalog.database import SqlLocalCatalog, findings, objects, runs
+from worker.core.report import build_report, validate_report
 
 
 def _result(etag: str = "e1", status: ObjectStatus = ObjectStatus.CLASSIFIED) -> EnrichmentResult:

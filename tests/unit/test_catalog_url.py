@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from worker.catalog.sql import SqlLocalCatalog, safe_url
-from worker.errors import ConfigError
+from worker.adapters.catalog.database import SqlLocalCatalog, safe_url
+from worker.core.errors import ConfigError
 
 SECRET = "s3cr3t-Pa55"
 

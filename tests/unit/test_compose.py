@@ -27,8 +27,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from worker import settings as settings_module
-from worker.settings import CelerySettings, Settings, load_settings
+from worker.core import settings as settings_module
+from worker.core.settings import CelerySettings, Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -191,7 +191,7 @@ def _depends_on(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _app_services(services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Services running the s3-enricher image (they load worker.settings at start)."""
+    """Services running the s3-enricher image (they load worker.core.settings at start)."""
     return {n: s for n, s in services.items() if s.get("image") == "s3-enricher:dev"}
 
 

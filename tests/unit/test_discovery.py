@@ -7,10 +7,10 @@ import pytest
 
 from models import ObjectInfo, ObjectRef, ObjectStatus
 from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
-from worker.discovery import discover, matches, relative_path
-from worker.errors import BucketNotFound, LocalPathRefused, UnsupportedFormat
-from worker.pipeline import Deps, EnrichOptions, enrich_object
-from worker.storage.local import LocalObjectStore, SymlinkSkipped
+from worker.adapters.storage.local import LocalObjectStore, SymlinkSkipped
+from worker.core.discovery import discover, matches, relative_path
+from worker.core.errors import BucketNotFound, LocalPathRefused, UnsupportedFormat
+from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 
 
 @pytest.mark.parametrize(
@@ -140,6 +140,6 @@ def test_special_files_are_not_listed_or_read(tmp_path: Path) -> None:
 
 
 def test_follow_symlinks_setting_defaults_off() -> None:
-    from worker.settings import Settings
+    from worker.core.settings import Settings
 
     assert Settings().sampling.follow_symlinks is False

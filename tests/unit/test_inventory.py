@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from models import ObjectInfo, ObjectRef
-from worker.jobs import inventory
-from worker.jobs.inventory import (
+from worker.adapters.storage.local import LocalObjectStore
+from worker.core import inventory
+from worker.core.inventory import (
     InventoryChunk,
     InventoryCursor,
     InventoryError,
@@ -32,7 +33,6 @@ from worker.jobs.inventory import (
     iter_inventory,
     read_manifest,
 )
-from worker.storage.local import LocalObjectStore
 
 SOURCE = "src-bucket"
 DEST = "inventory-dest"

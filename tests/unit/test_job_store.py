@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from worker.catalog.sql import SqlLocalCatalog
-from worker.jobs.store import SqlJobStore
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.job_store import SqlJobStore
 
 
 def test_pages_and_items_are_idempotent(database_url: str) -> None:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import insert
 
 from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
-from worker.catalog.sql import SqlLocalCatalog, findings, objects
-from worker.lineage.evidence import lineage_suggestions
-from worker.lineage.impact import ImpactNode, LineageGraph, attach_pii, to_dot
-from worker.lineage.store import APPLIED, REJECTED, SUGGESTED, SqlLineageStore
-from worker.settings import AtlanSettings
+from worker.adapters.catalog.database import SqlLocalCatalog, findings, objects
+from worker.adapters.catalog.lineage_store import APPLIED, REJECTED, SUGGESTED, SqlLineageStore
+from worker.core.lineage.evidence import lineage_suggestions
+from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii, to_dot
+from worker.core.settings import AtlanSettings
 
 PG = Dataset.parse("postgres:appdb.public.customers")
 S3 = Dataset.parse("s3://lake/exports/customers/")
@@ -127,7 +127,7 @@ def test_s3_findings_cover_every_object_of_a_dataset(database_url: str) -> None:
 
 
 def test_business_types_become_term_suggestions_on_mapped_table_columns() -> None:
-    from worker.lineage.evidence import lineage_term_suggestions
+    from worker.core.lineage.evidence import lineage_term_suggestions
 
     edges = [
         LineageEdge(PG, S3, Origin.SQL, columns=_m(("total", "amount"), ("id", "id"))),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from models.lineage import ColumnMapping, LineageEdge, LineageFindings, Origin
-from worker.lineage.sql import parse_query_history, parse_sql_files, parse_sql_text
+from worker.core.lineage.sql import parse_query_history, parse_sql_files, parse_sql_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "lineage"
 STAGES = FIXTURES / "snowflake" / "00_stages.sql"

@@ -9,9 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, insert, inspect, select, text
 
-from worker.catalog.migrate import HEAD, alembic_config, current_revision, migrate, script_head
-from worker.catalog.schema import metadata
-from worker.catalog.sql import SqlLocalCatalog, as_utc, objects, runs, suggestions
+from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, objects, runs, suggestions
+from worker.adapters.catalog.migrate import (
+    HEAD,
+    alembic_config,
+    current_revision,
+    migrate,
+    script_head,
+)
+from worker.adapters.catalog.schema import metadata
 
 
 def _diff(url: str) -> list[object]:

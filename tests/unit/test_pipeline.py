@@ -13,8 +13,8 @@ import pytest
 
 from models import ObjectRef, ObjectStatus
 from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
-from worker.errors import BucketNotFound, RunError, StoreUnavailable
-from worker.pipeline import Deps, EnrichOptions, enrich_object
+from worker.core.errors import BucketNotFound, RunError, StoreUnavailable
+from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 
 CSV = b"id,email,amount\n" + b"".join(
     f"{i},user{i}@example.com,{i * 1.5}\n".encode() for i in range(50)
@@ -163,10 +163,10 @@ def test_recorded_results_reach_the_review_queue(deps: Deps) -> None:
 
 def test_a_scan_fills_the_review_queue_and_respects_decisions(tmp_path: object) -> None:
     from models.review import SuggestionFilter, SuggestionState
-    from worker.catalog.sql import SqlLocalCatalog
-    from worker.review.queue import ReviewQueue
-    from worker.review.store import SqlReviewStore
-    from worker.settings import AtlanSettings, Settings
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.core.settings import AtlanSettings, Settings
+    from worker.services.review.queue import ReviewQueue
 
     store = InMemoryObjectStore({"s3://lake/a.csv": CSV})
     review = SqlReviewStore(SqlLocalCatalog(f"sqlite:///{tmp_path}/c.db"))
@@ -187,11 +187,11 @@ def test_pii_in_a_dataset_with_lineage_becomes_suggestions_on_table_columns(
 ) -> None:
     from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
     from models.review import SuggestionFilter
-    from worker.catalog.sql import SqlLocalCatalog
-    from worker.lineage.store import SqlLineageStore
-    from worker.review.queue import ReviewQueue
-    from worker.review.store import SqlReviewStore
-    from worker.settings import Settings
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.adapters.catalog.lineage_store import SqlLineageStore
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.core.settings import Settings
+    from worker.services.review.queue import ReviewQueue
 
     catalog = SqlLocalCatalog(f"sqlite:///{tmp_path}/c.db")
     lineage = SqlLineageStore(catalog)
@@ -252,7 +252,7 @@ def test_unexpected_exception_while_classifying(
     def explode(column: object) -> str:
         raise ValueError(SECRET)
 
-    monkeypatch.setattr("worker.pipeline.describe_column", explode)
+    monkeypatch.setattr("worker.core.pipeline.describe_column", explode)
     result = enrich_object(ObjectRef.parse("s3://lake/a.csv"), deps, EnrichOptions(run_id="r"))
     _assert_internal(result, "classification", "ValueError")
     assert result.bytes_read > 0 and SECRET not in repr(result)
@@ -310,8 +310,8 @@ def test_scan_reports_every_object_and_goes_on(
     from click.testing import CliRunner
 
     from tests.badfiles import deep_json
-    from worker import pipeline
     from worker.cli import cli
+    from worker.core import pipeline
 
     lake = tmp_path / "lake"
     lake.mkdir()

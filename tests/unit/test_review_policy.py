@@ -19,8 +19,8 @@ from models import (
     TableSample,
 )
 from models.review import Decision, SuggestionState
-from worker.review.policy import material_change, review_outcome
-from worker.settings import AtlanSettings, ReviewSettings
+from worker.core.review_policy import material_change, review_outcome
+from worker.core.settings import AtlanSettings, ReviewSettings
 
 URI = "s3://lake/exports/customers.parquet"
 

@@ -11,12 +11,12 @@ import pytest
 
 from models.plan import Suggestion
 from models.review import Role, SuggestionFilter, SuggestionState
-from worker.catalog.sql import SqlLocalCatalog
-from worker.errors import InvalidDecision, LoginThrottled, NotAuthenticated, SuggestionNotFound
-from worker.review import users as users_module
-from worker.review.store import SqlReviewStore, audit_csv, audit_json
-from worker.review.users import SqlUserStore, hash_password
-from worker.settings import ReviewSettings, UserEntry
+from worker.adapters.catalog import users as users_module
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.review_store import SqlReviewStore, audit_csv, audit_json
+from worker.adapters.catalog.users import SqlUserStore, hash_password
+from worker.core.errors import InvalidDecision, LoginThrottled, NotAuthenticated, SuggestionNotFound
+from worker.core.settings import ReviewSettings, UserEntry
 
 EVIDENCE = {"prevalence": 0.4, "masked_examples": ["Xxxx@xxxx.xxx"], "validator_pass_rate": None}
 

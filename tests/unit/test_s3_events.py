@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from worker.errors import ConfigError, EnrichmentError, StoreUnavailable
-from worker.events import InvalidEvent, ObjectEvent, collapse, parse_document, parse_message
-from worker.events.sqs import SqsEventConsumer, make_sqs_client
+from worker.adapters.sqs import SqsEventConsumer, make_sqs_client
+from worker.core.errors import ConfigError, EnrichmentError, StoreUnavailable
+from worker.core.s3_events import InvalidEvent, ObjectEvent, collapse, parse_document, parse_message
 
 
 def record(
@@ -483,7 +483,7 @@ def test_consumer_keeps_messages_when_handle_raises(caplog: pytest.LogCaptureFix
         raise RuntimeError("broker down")
 
     consumer = SqsEventConsumer("http://q", fake, handle)
-    with caplog.at_level(logging.WARNING, logger="worker.events.sqs"):
+    with caplog.at_level(logging.WARNING, logger="worker.adapters.sqs"):
         with pytest.raises(RuntimeError, match="broker down"):
             consumer.poll_once()
     assert sorted(fake.deleted) == ["bad", "t"]  # "a" stays for redelivery
@@ -493,7 +493,7 @@ def test_consumer_keeps_messages_when_handle_raises(caplog: pytest.LogCaptureFix
 def test_consumer_keeps_a_message_whose_parsing_crashed(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import worker.events.sqs as sqs_module
+    import worker.adapters.sqs as sqs_module
 
     def crash(text: str | bytes) -> list[ObjectEvent]:
         raise KeyError("bug")
@@ -501,7 +501,7 @@ def test_consumer_keeps_a_message_whose_parsing_crashed(
     monkeypatch.setattr(sqs_module, "parse_message", crash)
     fake = FakeSqs([[msg("a", body(record()))]])
     consumer = SqsEventConsumer("http://q", fake, lambda events: None)
-    with caplog.at_level(logging.ERROR, logger="worker.events.sqs"):
+    with caplog.at_level(logging.ERROR, logger="worker.adapters.sqs"):
         assert consumer.poll_once() == 1
     assert fake.deleted == []
     assert "id-a" in caplog.text and "KeyError" in caplog.text
@@ -511,7 +511,7 @@ def test_consumer_logs_messages_sqs_failed_to_delete(caplog: pytest.LogCaptureFi
     fake = FakeSqs([[msg("a", body(record(key="1"))), msg("b", body(record(key="2")))]])
     fake.delete_failures = {"b"}
     consumer = SqsEventConsumer("http://q", fake, lambda events: None)
-    with caplog.at_level(logging.WARNING, logger="worker.events.sqs"):
+    with caplog.at_level(logging.WARNING, logger="worker.adapters.sqs"):
         assert consumer.poll_once() == 2
     assert fake.deleted == ["a"]
     assert "id-b" in caplog.text and "ReceiptHandleIsInvalid" in caplog.text

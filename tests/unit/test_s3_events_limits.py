@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from worker.events.s3_events import InvalidEvent, TooManyRecords, parse_document
+from worker.core.s3_events import InvalidEvent, TooManyRecords, parse_document
 
 RECORD = {
     "eventName": "ObjectCreated:Put",

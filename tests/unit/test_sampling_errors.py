@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.unit.sampling_helpers import reader_for, sample, write
-from worker.errors import (
+from worker.core.errors import (
     CorruptParquetData,
     CorruptParquetFooter,
     DecompressionBomb,
@@ -29,7 +29,7 @@ from worker.errors import (
     TruncatedParquet,
     UnsupportedFormat,
 )
-from worker.sampling import SamplingOptions, sample_object
+from worker.core.sampling import SamplingOptions, sample_object
 
 SECRET = "SECRETVALUE4711"
 

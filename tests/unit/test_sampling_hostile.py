@@ -25,9 +25,9 @@ import pytest
 from models import EnrichmentResult, ObjectRef, ObjectStatus
 from tests import badfiles as bad
 from tests.fakes import FakeClassifier, InMemoryLocalCatalog
-from worker.pipeline import Deps, EnrichOptions, enrich_object
-from worker.sampling import SamplingOptions
-from worker.storage.local import LocalObjectStore
+from worker.adapters.storage.local import LocalObjectStore
+from worker.core.pipeline import Deps, EnrichOptions, enrich_object
+from worker.core.sampling import SamplingOptions
 
 MIB = 1024 * 1024
 # A proxy pool must outlive every buffer it allocated: keep them all.

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.unit.sampling_helpers import column, sample, types
-from worker.errors import CorruptParquetData, CorruptParquetFooter, SampleTooLarge
-from worker.sampling.pages import (
+from worker.core.errors import CorruptParquetData, CorruptParquetFooter, SampleTooLarge
+from worker.core.sampling.pages import (
     DICTIONARY_PAGE,
     FooterCorrupt,
     PageInfo,

@@ -318,7 +318,7 @@ def test_sample_lake_headers_are_kept(rel: str) -> None:
 
 
 def test_header_judge_never_quotes_fields() -> None:
-    from worker.sampling.header import judge_header
+    from worker.core.sampling.header import judge_header
 
     secret = "Olivia Secretson"
     guess = judge_header([secret, "olivia@example.com"], [["Ann Lee", "ann@example.org"]])
@@ -348,8 +348,8 @@ def test_json_lines_keep_key_order_and_seeded_pick(tmp_path: Path) -> None:
 
 
 def test_json_nesting_limit(tmp_path: Path) -> None:
-    from worker.errors import NestingTooDeep
-    from worker.sampling.jsonlines import MAX_DEPTH, nesting_depth
+    from worker.core.errors import NestingTooDeep
+    from worker.core.sampling.jsonlines import MAX_DEPTH, nesting_depth
 
     ok = '{"a": ' + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "}"
     assert nesting_depth(ok) == MAX_DEPTH
@@ -363,7 +363,7 @@ def test_json_nesting_limit(tmp_path: Path) -> None:
 
 
 def test_json_number_too_long_is_malformed(tmp_path: Path) -> None:
-    from worker.errors import MalformedJson
+    from worker.core.errors import MalformedJson
 
     with pytest.raises(MalformedJson, match="cannot be converted"):
         sample(write(tmp_path / "n.jsonl", b'{"a": ' + b"1" * 5000 + b"}\n"))

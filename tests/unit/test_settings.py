@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from worker.errors import ConfigError
-from worker.settings import load_settings
+from worker.core.errors import ConfigError
+from worker.core.settings import load_settings
 
 
 def test_defaults() -> None:

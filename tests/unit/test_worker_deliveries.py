@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from worker.settings import load_settings
+from worker.core.settings import load_settings
 from worker.tasks.deliveries import KEY_PREFIX, DeliveryCounter
 
 

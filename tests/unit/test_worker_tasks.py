@@ -14,8 +14,8 @@ import pytest
 
 from tests.badfiles import csv_bytes
 from tests.unit.test_worker_deliveries import MemoryRedis
-from worker.errors import StoreUnavailable
-from worker.settings import load_settings
+from worker.core.errors import StoreUnavailable
+from worker.core.settings import load_settings
 from worker.tasks import tasks
 from worker.tasks.deliveries import KEY_PREFIX, DeliveryCounter
 
@@ -35,9 +35,9 @@ class Broker(MemoryRedis):
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[Any, tasks.Context, str, Path]]:
     """An app, a process context on tmp_path's catalog, a job over one local CSV."""
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.adapters.catalog.job_store import SqlJobStore
     from worker.bootstrap import build_deps
-    from worker.catalog.sql import SqlLocalCatalog
-    from worker.jobs.store import SqlJobStore
     from worker.tasks.app import make_app
 
     db = tmp_path / "c.db"

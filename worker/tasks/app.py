@@ -45,10 +45,10 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery
 from kombu import Queue  # type: ignore[attr-defined]
 
-from worker.settings import Settings
+from worker.core.settings import Settings
 
 if TYPE_CHECKING:
-    from worker.events.s3_events import ObjectEvent
+    from worker.core.s3_events import ObjectEvent
 
 QUEUES = ("enrich", "jobs", "atlan")
 

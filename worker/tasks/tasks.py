@@ -27,7 +27,8 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Celery, Task, signals
 
 from models import EnrichmentResult, ErrorInfo, ObjectRef, ObjectStatus
-from worker.errors import (
+from worker.adapters.catalog.job_store import ITEM_DONE, SqlJobStore
+from worker.core.errors import (
     EnrichmentError,
     InternalError,
     LocalPathRefused,
@@ -35,11 +36,10 @@ from worker.errors import (
     StoreUnavailable,
     WorkerLost,
 )
-from worker.jobs.listing import inventory_page
-from worker.jobs.listing import list_page as list_objects_page
-from worker.jobs.store import ITEM_DONE, SqlJobStore
-from worker.pipeline import Deps, EnrichOptions, classifier_versions, enrich_object
-from worker.review.queue import desired_state
+from worker.core.pipeline import Deps, EnrichOptions, classifier_versions, enrich_object
+from worker.services.jobs.listing import inventory_page
+from worker.services.jobs.listing import list_page as list_objects_page
+from worker.services.review.queue import desired_state
 from worker.tasks.app import current_settings
 from worker.tasks.deliveries import DeliveryCounter
 
@@ -47,8 +47,8 @@ if TYPE_CHECKING:
     from redis import Redis
 
     from classifiers.base import Classifier
-    from worker.atlan.writer import AtlanCatalogWriter
-    from worker.settings import Settings
+    from worker.adapters.atlan.writer import AtlanCatalogWriter
+    from worker.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +94,8 @@ def context() -> Context:
     if _context is None or _context_pid != os.getpid():
         from redis import Redis
 
+        from worker.adapters.catalog.database import SqlLocalCatalog
         from worker.bootstrap import build_catalog_writer, build_deps
-        from worker.catalog.sql import SqlLocalCatalog
 
         settings = current_settings()
         deps = build_deps(settings, _preloaded)
@@ -495,7 +495,7 @@ def register(app: Celery) -> None:
         A removal event can name an old version while the object still exists: a HEAD
         decides, and an object that is still there is left alone.
         """
-        from worker.errors import ObjectVanished
+        from worker.core.errors import ObjectVanished
 
         ctx = context()
         ref = ObjectRef(f"s3://{bucket}/{key}")

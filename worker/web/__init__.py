@@ -1,1 +1,1 @@
-"""The HTTP service (``enricher serve``): S3 event webhook now, the review UI later."""
+"""The HTTP service (``enricher serve``): review UI, JSON API, S3 event webhook, lineage pages."""

@@ -28,16 +28,16 @@ from models.review import (
     SuggestionView,
     User,
 )
-from worker.errors import (
+from worker.adapters.catalog.review_store import MAX_REASON
+from worker.adapters.catalog.users import TokenAccess
+from worker.core.errors import (
     InvalidDecision,
     NotAuthenticated,
     PermissionDenied,
     ReviewError,
     SuggestionNotFound,
 )
-from worker.review.service import DecisionReport, ReviewService
-from worker.review.store import MAX_REASON
-from worker.review.users import TokenAccess
+from worker.services.review.service import DecisionReport, ReviewService
 from worker.web.auth import (
     Auth,
     DecisionConflict,

@@ -6,7 +6,7 @@ secret), capped in size and records, refused when stale or replayed. The events 
 with the same code as the SQS consumer and enqueued: created objects are enriched, removed
 ones archived.
 
-Given a :class:`~worker.review.service.ReviewService`, :func:`create_app` also mounts the
+Given a :class:`~worker.services.review.service.ReviewService`, :func:`create_app` also mounts the
 steward review UI (:mod:`worker.web.ui`) and its JSON API (:mod:`worker.web.api`); the OpenAPI
 schema (``/openapi.json``) is then served to logged-in users and API tokens only, and the
 Swagger UI / ReDoc pages (``/docs``, ``/redoc``, JavaScript from a CDN) only with
@@ -33,8 +33,8 @@ from worker.web.webhook import (
 )
 
 if TYPE_CHECKING:
-    from worker.review.service import ReviewService
-    from worker.settings import ReviewSettings, WebSettings
+    from worker.core.settings import ReviewSettings, WebSettings
+    from worker.services.review.service import ReviewService
     from worker.web.auth import Auth
 
 __all__ = ["CSP", "SECURITY_HEADERS", "Enqueue", "SecurityHeaders", "create_app"]
@@ -117,7 +117,7 @@ def create_app(
     :param replay_guard: where accepted webhook signatures are remembered (default: the
         review service's database, else memory).
     """
-    from worker.settings import WebSettings
+    from worker.core.settings import WebSettings
 
     web = web_settings if web_settings is not None else WebSettings()
     app = FastAPI(
@@ -185,7 +185,7 @@ def _mount_docs(app: FastAPI, auth: Auth | None, api_docs: bool) -> None:
     )
     from fastapi.security import HTTPAuthorizationCredentials
 
-    from worker.errors import NotAuthenticated
+    from worker.core.errors import NotAuthenticated
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> Response:
@@ -231,8 +231,8 @@ def _mount_review(app: FastAPI, review: ReviewService, settings: ReviewSettings 
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
-    from worker.errors import ReviewError
-    from worker.settings import ReviewSettings
+    from worker.core.errors import ReviewError
+    from worker.core.settings import ReviewSettings
     from worker.web.api import api_router, error_response
     from worker.web.auth import Auth, CsrfRejected, LoginRequired, login_url
     from worker.web.ui import STATIC, ReviewUI

@@ -1,10 +1,10 @@
 """Who is asking: browser sessions (cookie + CSRF token) for the UI, bearer tokens for the API.
 
 The browser holds ``s3e_session``, a random token of which the database keeps only the hash
-(:class:`~worker.review.users.SqlUserStore`). Every state-changing form carries the session's
-CSRF token in ``csrf_token``, compared in constant time. The login form, which has no session
-yet, carries a token bound to a pre-session cookie (``s3e_login``) instead, and a login whose
-``Origin`` (or ``Referer``) names another host is refused. The JSON API ignores the cookie: it
+(:class:`~worker.adapters.catalog.users.SqlUserStore`). Every state-changing form carries the
+session's CSRF token in ``csrf_token``, compared in constant time. The login form, which has no
+session yet, carries a token bound to a pre-session cookie (``s3e_login``) instead, and a login
+whose ``Origin`` (or ``Referer``) names another host is refused. The JSON API ignores the cookie: it
 authenticates ``Authorization: Bearer <token>`` only, so a page on another site cannot make a
 logged-in browser call it. Neither passwords nor tokens are ever logged.
 
@@ -28,7 +28,8 @@ from fastapi import Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from models.review import User
-from worker.errors import (
+from worker.adapters.catalog.users import LoginBusy, TokenAccess
+from worker.core.errors import (
     InvalidDecision,
     LoginThrottled,
     NotAuthenticated,
@@ -36,9 +37,8 @@ from worker.errors import (
     ReviewError,
     SuggestionNotFound,
 )
-from worker.review.service import ReviewService
-from worker.review.users import LoginBusy, TokenAccess
-from worker.settings import ReviewSettings
+from worker.core.settings import ReviewSettings
+from worker.services.review.service import ReviewService
 
 SESSION_COOKIE = "s3e_session"
 FLASH_COOKIE = "s3e_flash"

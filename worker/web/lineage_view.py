@@ -14,8 +14,8 @@ from html import escape
 from typing import Any
 
 from models.lineage import Dataset, InvalidDataset
-from worker.lineage.impact import ImpactNode, LineageGraph, attach_pii
-from worker.lineage.store import SqlLineageStore
+from worker.adapters.catalog.lineage_store import SqlLineageStore
+from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 250, 52, 70, 18, 12
 _FILL = {"postgres": "#e8f0fe", "s3": "#fef7e0", "snowflake": "#e6f4ea", "redshift": "#fce8e6"}

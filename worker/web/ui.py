@@ -6,8 +6,8 @@ CSV/JSON export; stewards and admins), ``/account`` (your password and API token
 ``/admin/users``. Every page works without JavaScript. Every form that changes something is a
 POST carrying the session's CSRF token (the login form: a token bound to a pre-session
 cookie, and a same-origin check); role checks happen in
-:class:`~worker.review.service.ReviewService`, never only in the templates. Evidence shown is
-what the store holds: shares, intervals and masked examples, never a sampled value.
+:class:`~worker.services.review.service.ReviewService`, never only in the templates. Evidence
+shown is what the store holds: shares, intervals and masked examples, never a sampled value.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from models.review import SORTS, Role, SuggestionFilter, SuggestionState
-from worker.errors import InvalidDecision, NotAuthenticated, ReviewError, SuggestionNotFound
-from worker.review.service import ReviewService
-from worker.review.store import audit_csv, audit_json
+from worker.adapters.catalog.review_store import audit_csv, audit_json
+from worker.core.errors import InvalidDecision, NotAuthenticated, ReviewError, SuggestionNotFound
+from worker.services.review.service import ReviewService
 from worker.web.auth import (
     CSRF_FIELD,
     Auth,

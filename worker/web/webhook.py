@@ -48,9 +48,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from worker.catalog.schema import WebhookSignatureRow
-from worker.catalog.sql import SqlLocalCatalog
-from worker.events.s3_events import (
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.schema import WebhookSignatureRow
+from worker.core.s3_events import (
     InvalidEvent,
     ObjectEvent,
     TooManyRecords,

@@ -1,0 +1,1 @@
+"""Atlan through pyatlan: client, connection, lookups, the writer, preflight, lineage writes."""

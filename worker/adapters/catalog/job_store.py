@@ -1,0 +1,244 @@
+"""Bulk jobs in the local catalog: state, listing cursor and one idempotent row per object.
+
+Progress is counted from ``job_items``, so a task delivered twice (a worker killed after the
+work but before the ack) changes nothing: its row is upserted, never added again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from worker.adapters.catalog.database import SqlLocalCatalog, job_items, jobs
+
+#: Job states. ``cancelled`` stops fan-out and makes queued tasks skip their object.
+STATES = ("running", "cancelled", "done")
+#: Final item states: a task finding one of these for its object is a duplicate delivery.
+ITEM_DONE = ("classified", "skipped", "failed")
+#: Item states ``resume`` sends again.
+ITEM_OPEN = ("queued", "cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    """One job's progress (counts only)."""
+
+    id: str
+    target: str
+    state: str
+    listing_done: bool
+    listed: int
+    counts: dict[str, int]
+    created_at: datetime
+    updated_at: datetime
+    options: dict[str, Any]
+
+    @property
+    def finished(self) -> int:
+        """Objects with a final status (cancelled ones count while the job is cancelled)."""
+        done = sum(self.counts.get(s, 0) for s in ITEM_DONE)
+        return done + (self.counts.get("cancelled", 0) if self.state == "cancelled" else 0)
+
+    @property
+    def complete(self) -> bool:
+        """Listing finished and every listed object has a final status."""
+        return self.listing_done and self.finished >= self.listed
+
+
+class SqlJobStore:
+    """Jobs on the local catalog's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, catalog: SqlLocalCatalog) -> None:
+        self.catalog = catalog
+
+    def create(self, target: str, options: dict[str, Any], run_id: str | None) -> str:
+        """Insert a running job; return its id."""
+        job_id = uuid.uuid4().hex[:12]
+        now = datetime.now(UTC)
+        with self.catalog.engine.begin() as conn:
+            conn.execute(
+                insert(jobs).values(
+                    id=job_id,
+                    target=target,
+                    options=options,
+                    state="running",
+                    cursor=None,
+                    listing_done=False,
+                    listed=0,
+                    run_id=run_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return job_id
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        """The job row, or ``None``."""
+        with self.catalog.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def set_state(self, job_id: str, state: str) -> None:
+        """Change the job's state (``running``, ``cancelled``, ``done``)."""
+        with self.catalog.engine.begin() as conn:
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(state=state, updated_at=datetime.now(UTC))
+            )
+
+    def add_listed(
+        self, job_id: str, uris: Sequence[str], cursor: str | None, done: bool
+    ) -> list[str]:
+        """Record a listed page: its objects as ``queued`` and where listing continues.
+
+        Idempotent: a page listed twice (a redelivered listing task) adds nothing twice.
+
+        :returns: the URIs that were new to the job (the ones to enqueue).
+        """
+        now = datetime.now(UTC)
+        new: list[str] = []
+        with self.catalog.engine.begin() as conn:
+            existing = set()
+            for start in range(0, len(uris), 500):
+                chunk = list(uris[start : start + 500])
+                existing |= set(
+                    conn.execute(
+                        select(job_items.c.uri).where(
+                            (job_items.c.job_id == job_id) & job_items.c.uri.in_(chunk)
+                        )
+                    ).scalars()
+                )
+            new = [u for u in uris if u not in existing]
+            if new:
+                conn.execute(
+                    insert(job_items),
+                    [
+                        {
+                            "job_id": job_id,
+                            "uri": u,
+                            "status": "queued",
+                            "attempts": 0,
+                            "updated_at": now,
+                        }
+                        for u in new
+                    ],
+                )
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    cursor=cursor,
+                    listing_done=done,
+                    listed=jobs.c.listed + len(new),
+                    updated_at=now,
+                )
+            )
+        return new
+
+    def mark(self, job_id: str, uri: str, status: str, error_kind: str | None = None) -> None:
+        """Set one object's final status (upsert: a second delivery overwrites, never adds)."""
+        now = datetime.now(UTC)
+        with self.catalog.engine.begin() as conn:
+            done = conn.execute(
+                update(job_items)
+                .where((job_items.c.job_id == job_id) & (job_items.c.uri == uri))
+                .values(
+                    status=status,
+                    error_kind=error_kind,
+                    attempts=job_items.c.attempts + 1,
+                    updated_at=now,
+                )
+            )
+            if done.rowcount == 0:
+                try:
+                    conn.execute(
+                        insert(job_items).values(
+                            job_id=job_id,
+                            uri=uri,
+                            status=status,
+                            error_kind=error_kind,
+                            attempts=1,
+                            updated_at=now,
+                        )
+                    )
+                except IntegrityError:  # a concurrent delivery inserted it first
+                    pass
+            # No write to the job's own row here: every worker would queue on that one row.
+            # progress() takes the latest item time instead.
+
+    def item_status(self, job_id: str, uri: str) -> str | None:
+        """The object's status in the job (``queued``, a final status), or ``None``."""
+        with self.catalog.engine.connect() as conn:
+            status = conn.execute(
+                select(job_items.c.status).where(
+                    (job_items.c.job_id == job_id) & (job_items.c.uri == uri)
+                )
+            ).scalar_one_or_none()
+        return str(status) if status is not None else None
+
+    def progress(self, job_id: str) -> JobProgress | None:
+        """Counts per item status, and the job's state."""
+        row = self.get(job_id)
+        if row is None:
+            return None
+        with self.catalog.engine.connect() as conn:
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    select(job_items.c.status, func.count())
+                    .where(job_items.c.job_id == job_id)
+                    .group_by(job_items.c.status)
+                ).all()
+            )
+            last_item = conn.execute(
+                select(func.max(job_items.c.updated_at)).where(job_items.c.job_id == job_id)
+            ).scalar_one_or_none()
+        return JobProgress(
+            id=row["id"],
+            target=row["target"],
+            state=row["state"],
+            listing_done=bool(row["listing_done"]),
+            listed=int(row["listed"]),
+            counts={str(k): int(v) for k, v in counts.items()},
+            created_at=row["created_at"],
+            updated_at=_latest(row["updated_at"], last_item),
+            options=dict(row["options"] or {}),
+        )
+
+    def list_jobs(self, limit: int = 20) -> list[JobProgress]:
+        """The newest jobs first."""
+        with self.catalog.engine.connect() as conn:
+            ids = conn.execute(
+                select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)
+            ).scalars()
+            id_list = list(ids)
+        return [p for i in id_list if (p := self.progress(i)) is not None]
+
+    def queued(self, job_id: str, after: str | None, limit: int) -> list[str]:
+        """Objects of the job not finished (queued or cancelled), in URI order after ``after``."""
+        cond = (job_items.c.job_id == job_id) & job_items.c.status.in_(ITEM_OPEN)
+        if after:
+            cond = cond & (job_items.c.uri > after)
+        with self.catalog.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(job_items.c.uri).where(cond).order_by(job_items.c.uri).limit(limit)
+                ).scalars()
+            )
+
+
+def _latest(job_time: datetime, item_time: datetime | None) -> datetime:
+    """The later of two times, in the job time's own form (SQLite's are naive UTC)."""
+    if item_time is None:
+        return job_time
+    if job_time.tzinfo is None and item_time.tzinfo is not None:
+        item_time = item_time.astimezone(UTC).replace(tzinfo=None)
+    elif job_time.tzinfo is not None and item_time.tzinfo is None:
+        item_time = item_time.replace(tzinfo=UTC)
+    return max(job_time, item_time)

@@ -1,0 +1,311 @@
+"""The database schema of the local catalog and the review store (one SQLAlchemy metadata).
+
+Core tables for what the scanner records (runs, objects, columns, findings, Atlan state,
+jobs) and SQLAlchemy 2 ORM models for the steward review (suggestions, users, sessions, API
+tokens, login attempts, audit log). Alembic migrations in :mod:`worker.adapters.catalog.migrations`
+build exactly this schema; a test compares the two on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("command", String(64), nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("counts", JSON),
+)
+
+objects = Table(
+    "objects",
+    metadata,
+    Column("uri", String(2048), primary_key=True),
+    Column("bucket", String(255), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("etag", String(255)),
+    Column("version_id", String(1024)),
+    Column("size_bytes", Integer),
+    Column("last_modified", DateTime(timezone=True)),
+    Column("content_type", String(255)),
+    Column("storage_class", String(64)),
+    Column("format", String(32)),
+    Column("compression", String(32)),
+    Column("row_count", Integer),
+    Column("row_count_estimated", Boolean),
+    Column("rows_sampled", Integer),
+    Column("bytes_read", Integer),
+    Column("status", String(16), nullable=False),
+    Column("error_kind", String(64)),
+    Column("error_message", Text),
+    Column("classifier_versions", JSON),
+    Column("scanned_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_id", String(36), ForeignKey("runs.id")),
+)
+
+columns = Table(
+    "columns",
+    metadata,
+    Column("object_uri", String(2048), ForeignKey("objects.uri"), primary_key=True),
+    Column("name", String(1024), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("data_type", String(128), nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("object_uri", String(2048), ForeignKey("objects.uri"), nullable=False, index=True),
+    Column("column_name", String(1024), nullable=False),
+    Column("entity", String(64), nullable=False, index=True),
+    Column("classifier", String(64), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("prevalence", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+)
+
+#: What s3-enricher last wrote to each Atlan asset (to tell its work from people's).
+atlan_written = Table(
+    "atlan_written",
+    metadata,
+    Column("qualified_name", String(2048), primary_key=True),
+    Column("description_hash", String(64)),
+    Column("tags", JSON, nullable=False),
+    Column("custom_metadata_hash", String(64)),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    # Since 0004: the asset's guid (from the write response), the object it stands for, a
+    # hash of the technical attributes written, ACTIVE or DELETED (archived by s3-enricher)
+    # and the S3Prefix it was linked to.
+    Column("guid", String(64)),
+    Column("object_uri", String(2048), index=True),
+    Column("attributes_hash", String(64)),
+    Column("status", String(16)),
+    Column("prefix_qn", String(2048)),
+)
+
+#: The S3 connection per name, once created or found (claimed first, so that workers that
+#: initialise at once create one connection, not one each).
+atlan_connections = Table(
+    "atlan_connections",
+    metadata,
+    Column("name", String(512), primary_key=True),
+    Column("qualified_name", String(512)),
+    Column("claimed_by", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Atlan writes that failed after retries, kept until a flush succeeds (one per object).
+atlan_outbox = Table(
+    "atlan_outbox",
+    metadata,
+    Column("object_uri", String(2048), primary_key=True),
+    Column("desired", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_queued_at", DateTime(timezone=True), nullable=False),
+    Column("last_tried_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Bulk jobs (``enricher job ...``): one row per job, progress is counted from job_items.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("target", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("cursor", Text),
+    Column("listing_done", Boolean, nullable=False),
+    Column("listed", Integer, nullable=False),
+    Column("run_id", String(36)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per (job, object): the idempotent record of what happened to it.
+job_items = Table(
+    "job_items",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("uri", String(2048), primary_key=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("error_kind", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class Base(DeclarativeBase):
+    """ORM base sharing the catalog's metadata (one schema, one migration history)."""
+
+    metadata = metadata
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[dict[str, Any]]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class SuggestionRow(Base):
+    """A suggestion and, once decided, the decision (see :class:`models.review.SuggestionView`).
+
+    Several rows may share (object, kind, tag, column) over time: a rejected row stays when
+    materially new evidence brings a new pending one. Never holds a sampled value.
+    """
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    object_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    qualified_name: Mapped[str | None] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(32))
+    tag: Mapped[str] = mapped_column(String(255), index=True)
+    entity: Mapped[str | None] = mapped_column(String(64))
+    column_name: Mapped[str | None] = mapped_column(String(1024))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    classifier_version: Mapped[str | None] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[datetime | None]
+    apply_error: Mapped[str | None] = mapped_column(Text)
+
+
+class UserRow(Base):
+    """A person who may log in; ``password_hash`` is an argon2id hash."""
+
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebSessionRow(Base):
+    """A browser session: the cookie holds the token, this row only its sha256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    #: The last request; the session ends after ``review.session_idle_minutes`` without one.
+    last_seen_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    """A bearer token for the JSON API (only its sha256 is kept).
+
+    ``scope``: ``read`` (GET only) or ``write`` (whatever the user's role may). A token ends
+    at ``expires_at``, when revoked, and when its user's password changes or the user is
+    disabled.
+    """
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(128), index=True)
+    label: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean)
+    scope: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebhookSignatureRow(Base):
+    """A signature the S3 webhook accepted, kept while its timestamp is fresh (no replays)."""
+
+    __tablename__ = "webhook_signatures"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginAttemptRow(Base):
+    """One login attempt (for rate limiting; successes reset nothing, they are audited)."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(128), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditRow(Base):
+    """One audit entry: decisions, bulk decisions, logins, user changes, Atlan confirmations."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LineageEdgeRow(Base):
+    """One hop of lineage (see :class:`models.lineage.LineageEdge`); ``id`` is the edge id.
+
+    ``state``: ``applied`` (declared, parsed, or inferred at/above the threshold, or approved
+    by a steward), ``suggested`` (inferred below the threshold: in the review queue) or
+    ``rejected`` (a steward said no; later inferences do not bring it back).
+    """
+
+    __tablename__ = "lineage_edges"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    target_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    columns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    sql: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+suggestions = SuggestionRow.__table__

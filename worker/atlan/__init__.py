@@ -1,1 +1,0 @@
-"""Atlan adapter: the CatalogWriter on pyatlan, its planning and its error mapping."""

@@ -1,1 +1,0 @@
-"""The local catalog: runs, objects, columns and findings in a SQL database."""

@@ -1,1 +1,0 @@
-"""Alembic migrations of the local catalog and review store (see ``worker.catalog.migrate``)."""

@@ -1,0 +1,305 @@
+"""``enricher lineage ...``: load lineage, impact analysis, show, write to Atlan.
+
+Exit codes as elsewhere: 0 done, 1 the command could not run (one line, no traceback),
+3 ``load --strict`` found statements or entries it could not use (each is listed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from models.lineage import LineageFindings
+from worker.cli.common import catalog_service, fail, print_rich
+from worker.core.errors import CatalogRejected
+from worker.core.lineage.impact import ImpactNode, to_dot
+from worker.services.lineage.service import LineageService
+
+EXIT_PROBLEMS = 3
+
+
+def _service(ctx: click.Context) -> Any:
+    """The lineage service on the configured catalog (errors: one-line exits)."""
+    from worker.bootstrap import build_lineage
+
+    return catalog_service(ctx, build_lineage)
+
+
+@click.group()
+def lineage() -> None:
+    """Lineage PostgreSQL → S3 → Snowflake: load, impact, show, write to Atlan."""
+
+
+@lineage.command("load")
+@click.option(
+    "--declared",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML of declared hops (default: lineage.declared_file).",
+)
+@click.option(
+    "--sql",
+    "sql_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="ETL scripts (files or folders of *.sql); CREATE STAGE definitions are shared.",
+)
+@click.option(
+    "--history",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Query-history exports (.csv, .json, .jsonl with query_text).",
+)
+@click.option("--dialect", help="SQL dialect (default: told per statement).")
+@click.option("--database", help="Database of unqualified table names in --sql scripts.")
+@click.option("--schema", help="Schema of unqualified table names in --sql scripts.")
+@click.option(
+    "--infer",
+    is_flag=True,
+    help="Match S3 schemas against PostgreSQL (lineage.postgres_url) and Snowflake "
+    "(lineage.snowflake_schema_file) tables.",
+)
+@click.option("--strict", is_flag=True, help="Exit 3 when anything could not be used.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def lineage_load(
+    ctx: click.Context,
+    declared: Path | None,
+    sql_paths: tuple[Path, ...],
+    history: tuple[Path, ...],
+    dialect: str | None,
+    database: str | None,
+    schema: str | None,
+    infer: bool,
+    strict: bool,
+    output_format: str,
+) -> None:
+    """Read lineage from declarations, SQL and schemas; store it; queue what is uncertain.
+
+    Statements and entries that give no lineage are listed with the reason and skipped.
+    """
+    with _service(ctx) as service:
+        found = LineageFindings()
+        settings = service.settings.lineage
+        declared = declared or settings.declared_file
+        if declared is not None:
+            from worker.core.lineage.declared import load_declared
+
+            _merge(found, load_declared(declared))
+        if sql_paths:
+            from worker.core.lineage.sql import parse_sql_files
+
+            files = sorted(
+                {f for p in sql_paths for f in (sorted(p.rglob("*.sql")) if p.is_dir() else [p])}
+            )
+            _merge(
+                found,
+                parse_sql_files(
+                    files, dialect=dialect, default_database=database, default_schema=schema
+                ),
+            )
+        for path in history:
+            from worker.core.lineage.sql import parse_query_history
+
+            _merge(found, parse_query_history(path, dialect=dialect or "snowflake"))
+        if infer:
+            _merge(found, _inferred(service))
+        if not (declared or sql_paths or history or infer):
+            fail("nothing to load: give --declared, --sql, --history or --infer")
+        report = service.load(found)
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "edges": report.edges,
+                    "new": report.new,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "suggested_for_review": report.suggested,
+                    "lineage_evidence_suggestions": report.evidence,
+                    "problems": [
+                        {"location": p.location, "statement": p.statement, "reason": p.reason}
+                        for p in report.problems
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(
+            f"{report.edges} edges: {report.new} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged; {report.suggested} inferred edges for review; "
+            f"{report.evidence} new PII suggestions on table columns from lineage"
+        )
+        for p in report.problems:
+            click.echo(f"skipped {p.location}: {p.reason}", err=True)
+    if strict and report.problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _merge(into: LineageFindings, more: LineageFindings) -> None:
+    into.edges.extend(more.edges)
+    into.problems.extend(more.problems)
+
+
+def _inferred(service: LineageService) -> LineageFindings:
+    from worker.services.lineage.infer import (
+        TableSchema,
+        infer,
+        read_postgres_tables,
+        read_snowflake_schema_file,
+        s3_schemas_from_catalog,
+    )
+
+    settings = service.settings.lineage
+    found = LineageFindings()
+    postgres: list[TableSchema] = []
+    if settings.postgres_url is not None:
+        postgres = read_postgres_tables(
+            settings.postgres_url.get_secret_value(),
+            settings.postgres_database,
+            settings.postgres_schemas,
+        )
+    snowflake: list[TableSchema] = []
+    if settings.snowflake_schema_file is not None:
+        snowflake, problems = read_snowflake_schema_file(settings.snowflake_schema_file)
+        found.problems.extend(problems)
+    if not postgres and not snowflake:
+        fail("--infer needs lineage.postgres_url and/or lineage.snowflake_schema_file")
+    s3 = s3_schemas_from_catalog(service.store.catalog.engine)
+    _merge(found, infer(s3, postgres, snowflake, min_score=settings.min_score))
+    return found
+
+
+def _pii_text(node: ImpactNode) -> str:
+    return "; ".join(f"{c}: {', '.join(sorted(e))}" for c, e in sorted(node.pii.items())) or "–"
+
+
+def _nodes_table(title: str, nodes: list[ImpactNode]) -> Table:
+    table = Table(title=title)
+    for name in ("hop", "dataset", "system", "columns reached", "PII", "via"):
+        table.add_column(name, overflow="fold")
+    for n in nodes:
+        table.add_row(
+            str(n.depth),
+            n.dataset.uri,
+            n.dataset.system.value,
+            ", ".join(sorted(n.columns)) if n.columns is not None else "(whole dataset)",
+            _pii_text(n),
+            f"{n.via.origin.value} {n.via.confidence:.2f}" if n.via is not None else "",
+        )
+    return table
+
+
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "dot"]),
+    default="table",
+    show_default=True,
+)
+
+
+@lineage.command("impact")
+@click.argument("uri")
+@_FORMAT
+@click.pass_context
+def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
+    """Everything downstream of URI (postgres:DB.SCHEMA.TABLE[.COLUMN], snowflake:..., s3://...).
+
+    S3 datasets, Snowflake tables and the columns reached, with the PII on each.
+    """
+    started = time.perf_counter()
+    with _service(ctx) as service:
+        start, nodes, graph = service.impact(uri)
+    elapsed = time.perf_counter() - started
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "start": start.to_dict(),
+                    "downstream": [n.to_dict() for n in nodes],
+                    "seconds": round(elapsed, 3),
+                },
+                indent=2,
+            )
+        )
+    elif output_format == "dot":
+        click.echo(to_dot(start, nodes, graph), nl=False)
+    else:
+        print_rich(_nodes_table(f"downstream of {uri}", nodes))
+        click.echo(
+            f"{len(nodes)} datasets downstream, "
+            f"{sum(1 for n in nodes if n.pii)} with PII ({elapsed:.2f} s)"
+        )
+
+
+@lineage.command("show")
+@click.argument("uri")
+@_FORMAT
+@click.pass_context
+def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
+    """The upstream and downstream of URI (a dataset, or an S3 object of one)."""
+    with _service(ctx) as service:
+        start, up, down, graph = service.show(uri)
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "dataset": start.to_dict(),
+                    "upstream": [n.to_dict() for n in up],
+                    "downstream": [n.to_dict() for n in down],
+                },
+                indent=2,
+            )
+        )
+    elif output_format == "dot":
+        click.echo(to_dot(start, [*up, *down], graph), nl=False)
+    else:
+        print_rich(_nodes_table(f"upstream of {start.dataset.uri}", up))
+        print_rich(_nodes_table(f"downstream of {start.dataset.uri}", down))
+
+
+@lineage.command("write")
+@click.pass_context
+def lineage_write(ctx: click.Context) -> None:
+    """Write the applied edges to Atlan: a Process per hop, ColumnProcesses where mapped."""
+    from worker.bootstrap import build_lineage_writer
+
+    with _service(ctx) as service:
+        writer = build_lineage_writer(service.settings, service.store.catalog)
+        if writer is None:
+            fail("Atlan is not enabled (atlan.enabled)")
+        edges = service.store.edges()
+        writable, skipped = [], {}
+        for edge in edges:
+            try:  # an edge whose system has no Atlan connection configured is skipped
+                writer.qualified_name(edge.source)
+                writer.qualified_name(edge.target)
+            except CatalogRejected as exc:
+                skipped[edge.name] = exc.message
+                continue
+            writable.append(edge)
+        report = writer.write(writable)
+    click.echo(
+        f"{len(edges)} edges: {report.processes} processes and {report.column_processes} "
+        f"column processes written, {report.unchanged} unchanged, {report.requests} requests"
+    )
+    for name, reason in sorted(skipped.items()):
+        click.echo(f"skipped {name}: {reason}", err=True)
+    for qn in report.missing:
+        click.echo(f"missing in Atlan: {qn}", err=True)
+    for edge_id, reason in sorted(report.failed_edges.items()):
+        click.echo(f"not written {edge_id}: {reason}", err=True)
+    if report.failed_edges or skipped:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``lineage`` group to the ``enricher`` command line."""
+    cli.add_command(lineage)

@@ -1,0 +1,1 @@
+"""Lineage rules, pure: SQL and declared-YAML parsing, impact analysis, PII as evidence."""

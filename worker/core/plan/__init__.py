@@ -1,0 +1,1 @@
+"""Atlan planning, pure: desired state per object, qualified names, custom-metadata limits."""

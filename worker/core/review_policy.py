@@ -1,0 +1,237 @@
+"""What a scan applies and what it suggests, respecting stewards' decisions (pure, no I/O).
+
+:func:`review_outcome` is the one place that turns an object's findings into applied tags and
+suggestions under the write policy:
+
+* ``auto``: findings at or above their entity's threshold (and not sparse) are applied, the
+  rest become suggestions; ``suggest``: everything is a suggestion; ``off``: nothing;
+* an approved (or applied) decision applies its tag whatever the new confidence, and keeps
+  applying it when a later scan no longer finds it: a person decided;
+* a rejected one is neither applied nor suggested again for that column, unless the evidence
+  changed materially (:func:`material_change`): then it comes back as a new pending
+  suggestion, never as an applied tag;
+* decisions made in Atlan itself (a person removed or added one of s3-enricher's tags) are
+  object-level decisions (``column`` ``None``) and cover every column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from models import EnrichmentResult, EntityFinding
+from models.plan import Suggestion
+from models.review import Decision, SuggestionState
+from worker.core.settings import AtlanSettings, ReviewSettings
+
+#: Below this, a dataset category is a suggestion for review, not a fact.
+CATEGORY_FACT_THRESHOLD = 0.6
+
+DecisionKey = tuple[str, str, str | None]
+_APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)
+
+
+@dataclass(slots=True)
+class ReviewOutcome:
+    """What one object gets: tags to apply, the (column, entity) pairs behind them, suggestions.
+
+    :param suppressed: suggestions withheld because a steward rejected them (for counts).
+    :param rejected: (column, entity) pairs a steward rejected (left out of the summary
+        s3-enricher writes to Atlan's custom metadata).
+    """
+
+    tags: set[str] = field(default_factory=set)
+    applied: list[tuple[str, str]] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    suppressed: int = 0
+    rejected: set[tuple[str, str]] = field(default_factory=set)
+    category_confirmed: bool = False
+
+
+def decision_for(
+    decisions: Mapping[DecisionKey, Decision], kind: str, tag: str, column: str | None
+) -> Decision | None:
+    """The decision covering (kind, tag, column): the column's own, else the object-level one."""
+    return decisions.get((kind, tag, column)) or decisions.get((kind, tag, None))
+
+
+def finding_evidence(finding: EntityFinding) -> dict[str, Any]:
+    """The masked evidence kept with a tag suggestion (and compared after a rejection)."""
+    return {
+        "prevalence": round(finding.prevalence, 4),
+        "confidence": round(finding.confidence, 4),
+        **finding.evidence.to_dict(),
+    }
+
+
+def material_change(
+    before: Mapping[str, Any], after: Mapping[str, Any], rules: ReviewSettings
+) -> str | None:
+    """Why the evidence changed enough to ask a steward again, or ``None``.
+
+    :param before: the evidence the steward saw when rejecting.
+    :param after: the evidence of the latest scan.
+    """
+    old_p = before.get("prevalence")
+    new_p = after.get("prevalence")
+    factor = rules.reconsider_prevalence_factor
+    if factor is not None and isinstance(old_p, int | float) and isinstance(new_p, int | float):
+        if new_p > old_p * factor and new_p > old_p:
+            return f"prevalence rose from {old_p:.0%} to {new_p:.0%} since the rejection"
+    if rules.reconsider_on_new_validator:
+        old_v = before.get("validator_pass_rate")
+        new_v = after.get("validator_pass_rate")
+        if (old_v is None or old_v == 0) and isinstance(new_v, int | float) and new_v > 0:
+            return f"a validator now passes ({new_v:.0%} of matches) where none did"
+    return None
+
+
+def _version(result: EnrichmentResult, classifier: str) -> str | None:
+    version = result.classifier_versions.get(classifier)
+    return f"{classifier}={version}" if version is not None else None
+
+
+def _column_features(result: EnrichmentResult) -> list[dict[str, float]]:
+    from classifiers.business.features import table_column_features, value_free
+
+    if result.sample is None:
+        return []
+    return [value_free(f) for f in table_column_features(result.sample)]
+
+
+def _table_features(result: EnrichmentResult) -> dict[str, float]:
+    from classifiers.business.features import table_features, value_free
+
+    if result.sample is None:
+        return {}
+    types = [c.business_type.label if c.business_type else "other" for c in result.columns]
+    pii = {c.column: {e.entity for e in c.entities} for c in result.columns}
+    return value_free(table_features(result.sample, types, pii))
+
+
+def review_outcome(
+    result: EnrichmentResult,
+    settings: AtlanSettings,
+    decisions: Mapping[DecisionKey, Decision] | None = None,
+    glossary_terms: Mapping[str, str] | None = None,
+    rules: ReviewSettings | None = None,
+) -> ReviewOutcome:
+    """Split ``result``'s findings into applied tags and suggestions (see the module doc)."""
+    decisions = decisions or {}
+    rules = rules or ReviewSettings()
+    out = ReviewOutcome()
+    uri = result.ref.uri
+    if settings.write_policy == "off":
+        return out
+    for column in result.columns:
+        for finding in column.entities:
+            tag = settings.tag_for(finding.entity)
+            evidence = finding_evidence(finding)
+            decided = decision_for(decisions, "tag", tag, column.column)
+            reason: str | None = None
+            if decided is not None and decided.state in _APPROVED:
+                out.tags.add(tag)
+                out.applied.append((column.column, finding.entity))
+                continue
+            if decided is not None and decided.state is SuggestionState.REJECTED:
+                reason = material_change(decided.evidence, evidence, rules)
+                if reason is None:
+                    out.suppressed += 1
+                    out.rejected.add((column.column, finding.entity))
+                    continue
+            elif (
+                settings.write_policy == "auto"
+                and finding.confidence >= settings.threshold(finding.entity)
+                and not finding.evidence.sparse
+            ):
+                out.tags.add(tag)
+                out.applied.append((column.column, finding.entity))
+                continue
+            if reason is None:
+                reason = (
+                    "write policy is suggest"
+                    if settings.write_policy == "suggest"
+                    else f"confidence {finding.confidence:.2f} below "
+                    f"{settings.threshold(finding.entity):.2f}"
+                    + (" (sparse)" if finding.evidence.sparse else "")
+                )
+            out.suggestions.append(
+                Suggestion(
+                    object_uri=uri,
+                    qualified_name="",
+                    kind="tag",
+                    tag=tag,
+                    entity=finding.entity,
+                    column=column.column,
+                    confidence=finding.confidence,
+                    reason=reason,
+                    evidence=evidence,
+                    classifier_version=_version(result, finding.classifier or "pii"),
+                )
+            )
+    # Approved tags stay applied even when the latest scan no longer finds them.
+    for (kind, tag, _column), decided in decisions.items():
+        if kind == "tag" and decided.state in _APPROVED:
+            out.tags.add(tag)
+    business = _version(result, "business")
+    column_features: list[dict[str, float]] | None = None
+    for term_type, term in sorted((glossary_terms or {}).items()):
+        for index, column in enumerate(result.columns):
+            bt = column.business_type
+            if bt is None or bt.label != term_type or bt.confidence < rules.term_min_confidence:
+                continue
+            decided = decision_for(decisions, "term", term, column.column)
+            if decided is not None:
+                out.suppressed += decided.state is SuggestionState.REJECTED
+                continue
+            if column_features is None:
+                column_features = _column_features(result)
+            out.suggestions.append(
+                Suggestion(
+                    object_uri=uri,
+                    qualified_name="",
+                    kind="term",
+                    tag=term,
+                    entity=None,
+                    column=column.column,
+                    confidence=bt.confidence,
+                    reason=f"column business type {term_type}",
+                    evidence={
+                        "business_type": bt.label,
+                        "confidence": round(bt.confidence, 4),
+                        # What the model saw, value-free: a steward's decision becomes a
+                        # labelled example for retraining (`enricher train export`).
+                        "features": column_features[index] if index < len(column_features) else {},
+                    },
+                    classifier_version=business,
+                )
+            )
+    if result.categories:
+        top = result.categories[0]
+        decided = decision_for(decisions, "category", top.label, None)
+        if decided is not None:
+            out.category_confirmed = decided.state in _APPROVED
+            out.suppressed += decided.state is SuggestionState.REJECTED
+        elif top.confidence < CATEGORY_FACT_THRESHOLD:
+            out.suggestions.append(
+                Suggestion(
+                    object_uri=uri,
+                    qualified_name="",
+                    kind="category",
+                    tag=top.label,
+                    entity=None,
+                    column=None,
+                    confidence=top.confidence,
+                    reason=f"category confidence {top.confidence:.2f} below "
+                    f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
+                    evidence={
+                        "top": [c.to_dict() for c in result.categories[:3]],
+                        "features": _table_features(result),
+                    },
+                    classifier_version=business,
+                )
+            )
+    if out.tags and settings.umbrella_tag:
+        out.tags.add(settings.umbrella_tag)
+    return out

@@ -1,1 +1,0 @@
-"""Bulk reclassification jobs: object lists at scale (listings, S3 Inventory) and progress."""

@@ -1,1 +1,0 @@
-"""Lineage PostgreSQL → S3 → Snowflake: sources (declared, SQL, inferred), store, impact, Atlan."""

@@ -1,1 +1,0 @@
-"""Steward review: the suggestion queue, decisions, users, the web UI and the audit trail."""

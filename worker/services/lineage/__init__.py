@@ -1,0 +1,1 @@
+"""Lineage: loading edges from SQL, YAML and inference; impact; PII evidence along hops."""

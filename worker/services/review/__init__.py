@@ -1,0 +1,1 @@
+"""Steward review: the queue every scan feeds and the decisions stewards take."""
