@@ -1,7 +1,7 @@
 """Atlan write benchmark: 1,000 objects against a faithful fake Atlan with search lag and faults.
 
 Runs the real writer (``AtlanCatalogWriter``, real pyatlan, a SQLite local catalog) against
-the fake Atlan of the test suite (``tests/atlan_server.py``) on 127.0.0.1, twice in one
+the fake Atlan of the test suite (``tests/support/atlan_server.py``) on 127.0.0.1, twice in one
 process on the same ``--objects`` objects:
 
 * **baseline**: a fresh fake Atlan, no search lag, no faults;
@@ -61,7 +61,7 @@ from worker.core.plan.desired import desired_object  # noqa: E402
 from worker.core.settings import AtlanSettings  # noqa: E402
 
 if TYPE_CHECKING:
-    from tests.atlan_server import FakeAtlan, RecordedRequest
+    from tests.support.atlan_server import FakeAtlan, RecordedRequest
     from worker.adapters.atlan.writer import WriteReport
 
 API_KEY = "bench-key"
@@ -243,8 +243,8 @@ def _warm_up(desired: list[DesiredObject], settings: AtlanSettings) -> None:
     pyatlan imports its model modules lazily (seconds, on first use); without this the
     baseline, which runs first, would pay for them.
     """
-    from tests.atlan_server import FakeAtlan
-    from tests.integration.atlan_conftest_fixtures import close_atlan_client, make_atlan_client
+    from tests.support.atlan_fixtures import close_atlan_client, make_atlan_client
+    from tests.support.atlan_server import FakeAtlan
     from worker.adapters.atlan.writer import AtlanCatalogWriter
     from worker.adapters.catalog.atlan_state import SqlAtlanState
     from worker.adapters.catalog.database import SqlLocalCatalog
@@ -274,8 +274,8 @@ def run(
     max_flushes: int,
 ) -> Run:
     """One fresh fake Atlan, the four phases, then the checks."""
-    from tests.atlan_server import FakeAtlan
-    from tests.integration.atlan_conftest_fixtures import close_atlan_client, make_atlan_client
+    from tests.support.atlan_fixtures import close_atlan_client, make_atlan_client
+    from tests.support.atlan_server import FakeAtlan
     from worker.adapters.atlan.writer import AtlanCatalogWriter
     from worker.adapters.catalog.atlan_state import SqlAtlanState
     from worker.adapters.catalog.database import SqlLocalCatalog
@@ -448,7 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     tagged = sum(1 for tags in expected.values() if tags)
     print(
         f"Atlan write path: {args.objects:,} objects ({tagged:,} with tags), batch "
-        f"{args.batch_size}; real pyatlan {version('pyatlan')} against tests/atlan_server.py; "
+        f"{args.batch_size}; real pyatlan {version('pyatlan')} against "
+        f"tests/support/atlan_server.py; "
         f"writer search_lag_s {settings.search_lag_s:g}"
     )
     common = {"seed": args.seed, "retry_after": args.retry_after, "max_flushes": args.max_flushes}

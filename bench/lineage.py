@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.lineage_graph import generated_edges  # noqa: E402
+from tests.support.lineage_graph import generated_edges  # noqa: E402
 from worker.bootstrap import build_lineage  # noqa: E402
 from worker.core.settings import load_settings  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Memory benchmark: peak RSS of one ``enrich_object`` call per object, hostile and normal.
 
 Builds (under a temporary directory, or ``--data DIR``) the hostile objects of issue 13
-(``tests/badfiles.py``: a Parquet dictionary bomb, a sparse 256 MiB file claiming a 256 MiB
+(``tests/support/badfiles.py``: a Parquet dictionary bomb, a sparse 256 MiB file claiming a 256 MiB
 footer, a header-less CSV, 200,000 nested ``[``, gzip/zstd/bz2 decompression bombs, giant
 cells in CSV/JSON Lines/Parquet, thousands of columns, millions of tiny rows) and the
 largest normal objects (a 64 MiB CSV, a 1.5M-row Parquet with one large row group and one with
@@ -132,7 +132,7 @@ def _normal_jsonl_gz(path: Path) -> None:
 
 
 def cases() -> list[Case]:
-    from tests import badfiles as bad
+    from tests.support import badfiles as bad
 
     return [
         Case(

@@ -1,6 +1,6 @@
 """Sampling benchmark: bytes, GET requests and time of one sample per object, on the wire.
 
-Starts a throwaway SeaweedFS (``tests/seaweed.py``), generates (once, cached under
+Starts a throwaway SeaweedFS (``tests/support/seaweed.py``), generates (once, cached under
 ``bench/data/``) three objects with realistic mixed columns:
 
 * ``orders_8rg.parquet``  ~1 GB, 8 row groups (snappy);
@@ -54,7 +54,7 @@ import pyarrow.csv as pacsv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from bench.proxy import CountingProxy, ProxyStats  # noqa: E402
-from tests.seaweed import SeaweedServer  # noqa: E402
+from tests.support.seaweed import SeaweedServer  # noqa: E402
 
 MB = 1000 * 1000
 MIB = 1024 * 1024

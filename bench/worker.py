@@ -1,6 +1,6 @@
 """Worker benchmark: objects per second with one and two worker processes, event latency.
 
-Everything real on 127.0.0.1: SeaweedFS (``tests/seaweed.py``) holds ``--objects`` typical
+Everything real on 127.0.0.1: SeaweedFS (``tests/support/seaweed.py``) holds ``--objects`` typical
 objects (20 columns x 1,000 rows of CSV made with Faker), Redis (databases 13/14, flushed) is
 the broker, ``enricher worker`` runs with ``--concurrency 1`` and then ``2`` on a fresh catalog
 each time, the fake Atlan server receives the writes. Reported: wall time of the job (from
@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--objects", type=int, default=200)
     parser.add_argument("--events", type=int, default=20)
     args = parser.parse_args(argv)
-    from tests.atlan_server import FakeAtlan
-    from tests.seaweed import SeaweedServer
+    from tests.support.atlan_server import FakeAtlan
+    from tests.support.seaweed import SeaweedServer
 
     with tempfile.TemporaryDirectory() as tmp, SeaweedServer() as weed:
         work = Path(tmp)
@@ -165,7 +165,7 @@ def event_latency(
     import redis
     from moto.server import ThreadedMotoServer
 
-    from tests.seaweed import free_ports
+    from tests.support.seaweed import free_ports
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     for db in (13, 14):

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import EnrichmentResult, ObjectRef, ObjectStatus
-from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
+from tests.support.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
 from tests.unit.test_sampling_hostile import measured
 from worker.adapters.storage.local import SymlinkSkipped
 from worker.core import errors

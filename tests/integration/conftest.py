@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.seaweed import ACCESS_KEY, REGION, SECRET_KEY, SeaweedServer
+from tests.support.seaweed import ACCESS_KEY, REGION, SECRET_KEY, SeaweedServer
 from worker.core.settings import S3Settings
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """``enricher atlan check``: a preflight of what the API token may do, with reads only.
 
-Real pyatlan 11.6 against ``tests/atlan_server.py``: tokens are users with personas, and
+Real pyatlan 11.6 against ``tests/support/atlan_server.py``: tokens are users with personas, and
 Atlas's permission evaluator (``POST entity/evaluator``) answers what they may do to assets
 that need not exist. Every test asserts that the preflight sent no mutating request.
 """
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.atlan_server import READ, FakeAtlan
-from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import READ, FakeAtlan
 from worker.adapters.atlan.preflight import CheckResult, run_preflight
 from worker.adapters.atlan.writer import AtlanCatalogWriter
 from worker.adapters.catalog.atlan_state import SqlAtlanState

@@ -1,11 +1,11 @@
 """What the real Atlan does that a kind fake hides: one test (or more) per point of issue 12.
 
-Every test drives the real writer through real pyatlan 11.6 against ``tests/atlan_server.py``,
-which follows Atlas's code (``atlanhq/atlas-metastore``): search lags behind writes (5 s of a
-clock the tests move), archived assets stay archived under a plain upsert, tag and custom
-metadata definitions change under pyatlan's caches, gateways answer 502 pages, tokens see
-only what their personas grant, custom metadata values are checked against their types.
-"""
+Every test drives the real writer through real pyatlan 11.6 against
+``tests/support/atlan_server.py``, which follows Atlas's code (``atlanhq/atlas-metastore``): search
+lags behind writes (5 s of a clock the tests move), archived assets stay archived under a plain
+upsert, tag and custom metadata definitions change under pyatlan's caches, gateways answer 502
+pages, tokens see only what their personas grant, custom metadata values are checked against their
+types. """
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ from typing import Any
 import pytest
 
 from models.plan import DesiredObject
-from tests.atlan_server import CREATE, GATEWAY_BODIES, READ, UPDATE, UPDATE_CM, FakeAtlan, FakeClock
-from tests.integration import atlan_conftest_fixtures as _atlan
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import (
+    CREATE,
+    GATEWAY_BODIES,
+    READ,
+    UPDATE,
+    UPDATE_CM,
+    FakeAtlan,
+    FakeClock,
+)
 from worker.adapters.atlan.lookup import find_objects
 from worker.adapters.atlan.writer import AtlanCatalogWriter
 from worker.adapters.catalog.atlan_state import SqlAtlanState

@@ -30,8 +30,8 @@ from pyatlan.model.fields.atlan_fields import CustomMetadataField
 from pyatlan.model.fluent_search import CompoundQuery, FluentSearch
 from pyatlan.model.typedef import AtlanTagDef, AttributeDef, CustomMetadataDef
 
-from tests.atlan_server import FakeAtlan
-from tests.integration import atlan_conftest_fixtures as _atlan
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan
 
 if TYPE_CHECKING:
     from pyatlan.client.atlan import AtlanClient
@@ -542,7 +542,7 @@ def define_tags(server: FakeAtlan, *names: str) -> None:
 def test_search_lags_behind_writes_while_reads_by_name_do_not(
     atlan_client: AtlanClient, atlan_server: FakeAtlan
 ) -> None:
-    from tests.atlan_server import FakeClock
+    from tests.support.atlan_server import FakeClock
 
     clock = FakeClock()
     atlan_server.clock = clock

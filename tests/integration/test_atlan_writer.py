@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from models.plan import DesiredObject
-from tests.atlan_server import FakeAtlan, FakeClock
-from tests.integration import atlan_conftest_fixtures as _atlan
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan, FakeClock
 from worker.adapters.atlan.preflight import run_preflight
 from worker.adapters.atlan.writer import AtlanCatalogWriter
 from worker.adapters.catalog.atlan_state import SqlAtlanState

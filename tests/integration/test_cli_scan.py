@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.badfiles import SECRETS, bad_objects, good_objects
+from tests.support.badfiles import SECRETS, bad_objects, good_objects
 from worker.core.report import validate_report
 
 ENRICHER = str(Path(sys.executable).with_name("enricher"))

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin, System
-from tests.atlan_server import FakeAtlan, RecordedRequest
-from tests.integration import atlan_conftest_fixtures as _atlan
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan, RecordedRequest
 from worker.adapters.atlan.lineage import AtlanLineageWriter, missing_qualified_names
 from worker.core.errors import CatalogRejected, CatalogUnavailable
 from worker.core.settings import AtlanSettings, LineageSettings
@@ -404,7 +404,7 @@ def test_a_prefix_is_linked_to_the_objects_the_s3_writer_wrote(
 def test_a_forbidden_edge_fails_alone_with_the_permission_to_grant(
     seeded: FakeAtlan,
 ) -> None:
-    from tests.atlan_server import READ
+    from tests.support.atlan_server import READ
 
     seeded.add_token("lineage-key")
     seeded.grant("lineage-key", S3)  # everything on s3-enricher's own connection

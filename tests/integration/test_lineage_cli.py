@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 
 from models.review import Role, SuggestionFilter, SuggestionState
-from tests.atlan_server import FakeAtlan
-from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
-from tests.lineage_graph import generated_edges
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan
+from tests.support.lineage_graph import generated_edges
 from worker.adapters.catalog.database import SqlLocalCatalog, columns, findings, objects
 from worker.bootstrap import build_lineage, build_review
 from worker.core.settings import load_settings

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from models.review import Role
-from tests.uvicorn_thread import serve
+from tests.support.uvicorn_thread import serve
 from worker.adapters.catalog import users as users_module
 from worker.adapters.catalog.database import SqlLocalCatalog
 from worker.adapters.catalog.review_store import SqlReviewStore

@@ -28,8 +28,8 @@ from models import (
     TableSample,
 )
 from models.review import Role, SuggestionFilter, SuggestionState
-from tests.atlan_server import FakeAtlan, FakeClock
-from tests.integration import atlan_conftest_fixtures as _atlan
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan, FakeClock
 from worker.adapters.atlan.writer import AtlanCatalogWriter
 from worker.adapters.catalog.atlan_state import SqlAtlanState
 from worker.adapters.catalog.database import SqlLocalCatalog

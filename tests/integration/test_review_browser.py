@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from models.review import Role, SuggestionFilter, SuggestionState
-from tests.atlan_server import FakeAtlan
-from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import run_enricher
-from tests.uvicorn_thread import serve
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan
+from tests.support.uvicorn_thread import serve
 from worker.bootstrap import build_review
 from worker.core.settings import load_settings
 from worker.services.review.service import ReviewService

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from models import ObjectInfo, ObjectRef
-from tests.seaweed import READER_KEY, READER_SECRET, SeaweedServer, free_ports
+from tests.support.seaweed import READER_KEY, READER_SECRET, SeaweedServer, free_ports
 from worker.adapters.storage.local import LocalObjectStore
 from worker.adapters.storage.routing import RoutingObjectStore
 from worker.adapters.storage.s3 import S3ObjectStore, make_s3_client
@@ -538,7 +538,7 @@ def test_credentials_from_the_environment_alone_are_used(
 ) -> None:
     """No keys in the settings: the AWS default chain's environment variables sign requests
     (as a role's credentials would); SeaweedFS tells the identities apart."""
-    from tests.seaweed import ACCESS_KEY, SECRET_KEY
+    from tests.support.seaweed import ACCESS_KEY, SECRET_KEY
 
     seaweed.client().put_object(Bucket=bucket, Key="env/a.csv", Body=b"abc")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)

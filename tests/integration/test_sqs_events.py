@@ -22,7 +22,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.seaweed import free_ports
+from tests.support.seaweed import free_ports
 from worker.adapters.sqs import SqsEventConsumer, make_sqs_client
 from worker.core.errors import ConfigError, StoreUnavailable
 from worker.core.s3_events import ObjectEvent

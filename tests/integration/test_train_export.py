@@ -13,7 +13,7 @@ from classifiers.business.train import StewardExampleError, load_steward_example
 from models import ObjectRef
 from models.plan import Suggestion
 from models.review import SuggestionFilter
-from tests.fakes import InMemoryLocalCatalog, InMemoryObjectStore
+from tests.support.fakes import InMemoryLocalCatalog, InMemoryObjectStore
 from worker.adapters.catalog.database import SqlLocalCatalog
 from worker.adapters.catalog.review_store import SqlReviewStore
 from worker.cli import cli

@@ -20,7 +20,7 @@ import pytest
 import redis
 
 from tests.integration.test_cli_scan import ENRICHER, enricher_env
-from tests.seaweed import free_ports
+from tests.support.seaweed import free_ports
 from worker.core.s3_events import ObjectEvent
 from worker.core.settings import WebSettings
 from worker.web.app import create_app

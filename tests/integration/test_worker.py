@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 import redis
 
-from tests.atlan_server import FakeAtlan
-from tests.badfiles import csv_bytes
-from tests.integration import atlan_conftest_fixtures as _atlan
 from tests.integration.test_cli_scan import ENRICHER, enricher_env, run_enricher
+from tests.support import atlan_fixtures as _atlan
+from tests.support.atlan_server import FakeAtlan
+from tests.support.badfiles import csv_bytes
 
 atlan_server = _atlan.atlan_server
 BROKER_DB, BACKEND_DB = 11, 12
@@ -337,7 +337,7 @@ def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from tests.seaweed import free_ports
+    from tests.support.seaweed import free_ports
 
     (port,) = free_ports(1)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

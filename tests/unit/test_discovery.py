@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from models import ObjectInfo, ObjectRef, ObjectStatus
-from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
+from tests.support.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
 from worker.adapters.storage.local import LocalObjectStore, SymlinkSkipped
 from worker.core.discovery import discover, matches, relative_path
 from worker.core.errors import BucketNotFound, LocalPathRefused, UnsupportedFormat

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from models import ObjectRef, ObjectStatus
-from tests.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
+from tests.support.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
 from worker.core.errors import BucketNotFound, RunError, StoreUnavailable
 from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 
@@ -309,7 +309,7 @@ def test_scan_reports_every_object_and_goes_on(
     of the report; the objects after them are classified; exit status 3."""
     from click.testing import CliRunner
 
-    from tests.badfiles import deep_json
+    from tests.support.badfiles import deep_json
     from worker.cli import cli
     from worker.core import pipeline
 

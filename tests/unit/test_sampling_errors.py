@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.unit.sampling_helpers import reader_for, sample, write
+from tests.support.sampling_helpers import reader_for, sample, write
 from worker.core.errors import (
     CorruptParquetData,
     CorruptParquetFooter,

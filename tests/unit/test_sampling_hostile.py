@@ -23,8 +23,8 @@ import pyarrow as pa
 import pytest
 
 from models import EnrichmentResult, ObjectRef, ObjectStatus
-from tests import badfiles as bad
-from tests.fakes import FakeClassifier, InMemoryLocalCatalog
+from tests.support import badfiles as bad
+from tests.support.fakes import FakeClassifier, InMemoryLocalCatalog
 from worker.adapters.storage.local import LocalObjectStore
 from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 from worker.core.sampling import SamplingOptions

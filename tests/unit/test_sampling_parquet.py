@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.unit.sampling_helpers import column, sample, types
+from tests.support.sampling_helpers import column, sample, types
 from worker.core.errors import CorruptParquetData, CorruptParquetFooter, SampleTooLarge
 from worker.core.sampling.pages import (
     DICTIONARY_PAGE,

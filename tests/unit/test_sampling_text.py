@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from tests.unit.sampling_helpers import column, sample, types, write
+from tests.support.sampling_helpers import column, sample, types, write
 
 PEOPLE = (
     "name,age,email,joined\n"

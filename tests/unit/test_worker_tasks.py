@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.badfiles import csv_bytes
+from tests.support.badfiles import csv_bytes
 from tests.unit.test_worker_deliveries import MemoryRedis
 from worker.core.errors import StoreUnavailable
 from worker.core.settings import load_settings

@@ -7,7 +7,7 @@ objects with their custom metadata, then tags with append semantics) in batches 
 not be written goes to the durable outbox with its reason and is retried by
 ``enricher atlan flush`` and by every later scan.
 
-How it copes with the real Atlan (each one a test against ``tests/atlan_server.py``):
+How it copes with the real Atlan (each one a test against ``tests/support/atlan_server.py``):
 
 * **Search is near-real-time.** What s3-enricher wrote is known from the write responses and
   the local catalog, never from a search straight after the write (see

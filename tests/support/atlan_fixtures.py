@@ -1,4 +1,4 @@
-"""Fixtures for tests against the fake Atlan server (``tests/atlan_server.py``).
+"""Fixtures for tests against the fake Atlan server (``tests/support/atlan_server.py``).
 
 To use them, import the fixtures into a test module or ``conftest.py``::
 
@@ -31,7 +31,7 @@ from models import (
     TableSample,
 )
 from models.plan import DesiredObject
-from tests.atlan_server import FakeAtlan, FakeClock
+from tests.support.atlan_server import FakeAtlan, FakeClock
 
 if TYPE_CHECKING:
     from pyatlan.client.atlan import AtlanClient

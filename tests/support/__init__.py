@@ -1,0 +1,1 @@
+"""Helpers shared by test modules: fakes, the fake Atlan server, servers, hostile files."""
