@@ -55,7 +55,7 @@ def mask_value(value: object, max_length: int = MAX_MASK_LENGTH) -> str:
     return "".join(mask_char(c) for c in text)
 
 
-#: The most characters of a value that an entity mask reveals (see :func:`mask_entity`).
+#: The most characters of a value that an entity mask reveals (see :func:`mask_as`).
 MAX_REVEALED = 8
 
 
@@ -74,35 +74,36 @@ def _initials(text: str) -> str:
     return " ".join(w[:1] + "*" * min(len(w) - 1, 6) for w in text.split() if w)
 
 
-def mask_entity(entity: str, value: str, max_length: int = MAX_MASK_LENGTH) -> str:
-    """A reviewer's mask of ``value`` as the entity it was recognised as.
+def mask_as(kind: str, value: str, max_length: int = MAX_MASK_LENGTH) -> str:
+    """A reviewer's mask of ``value``, in the form ``kind`` names (an entity spec's ``mask``).
 
     Reveals at most :data:`MAX_REVEALED` characters, in the forms payment and identity tools
-    use: ``j***@e***.com`` (e-mail), ``***-**-6789`` (SSN: last four), ``**** **** **** 1111``
-    (card: last four), ``DE** **** **** **** **30 00`` (IBAN: country and last four),
-    ``J*** S****`` (person: initials), ``192.*.*.*`` (IP: first part). Other entities get the
-    shape mask of :func:`mask_value`. Long results are cut like :func:`mask_value`.
+    use: ``email`` ``j***@e***.com``; ``last4`` ``***-**-6789`` (SSN), ``**** **** **** 1111``
+    (card); ``iban`` ``DE** **** **** **** **30 00`` (country and last four); ``last2`` (phone);
+    ``initials`` ``J*** S****`` (person); ``ip`` ``192.*.*.*`` (first part); ``stars`` every
+    letter and digit starred. ``shape`` (and any other kind) gives the shape mask of
+    :func:`mask_value`. Long results are cut like :func:`mask_value`.
     """
     text = value.strip()
-    if entity == "EMAIL_ADDRESS" and text.count("@") == 1:
+    if kind == "email" and text.count("@") == 1:
         local, domain = text.split("@")
         host, _, tld = domain.rpartition(".")
         tld = tld if tld.isalpha() and len(tld) <= 4 else "*" * min(len(tld), 3)
         masked = f"{local[:1]}***@{host[:1]}***.{tld}" if host else f"{local[:1]}***@***"
-    elif entity in {"US_SSN", "CREDIT_CARD"}:
+    elif kind == "last4":
         masked = _keep_last(text, 4)
-    elif entity == "IBAN_CODE":
+    elif kind == "iban":
         body = _keep_last(text, 4)
         masked = text[:2] + body[2:] if text[:2].isalpha() else body
-    elif entity == "PHONE_NUMBER":
+    elif kind == "last2":
         masked = _keep_last(text, 2)
-    elif entity == "PERSON":
+    elif kind == "initials":
         masked = _initials(text) or _stars(text)
-    elif entity == "IP_ADDRESS":
+    elif kind == "ip":
         sep = ":" if ":" in text else "."
         first, _, rest = text.partition(sep)
         masked = first[:4] + sep + sep.join("*" for _ in rest.split(sep))
-    elif entity in {"US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN", "DATE_OF_BIRTH"}:
+    elif kind == "stars":
         masked = _stars(text)
     else:
         return mask_value(text, max_length)

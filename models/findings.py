@@ -24,6 +24,10 @@ class Evidence:
     :param distinct_ratio: distinct non-null values / non-null values in the sample.
     :param sparse: the entity occurs in only a small share of values (reported, not inflated).
     :param neighbours: names of sibling columns whose findings supported this one.
+    :param rule: the decision rule that set the confidence (``pattern.dense.name``,
+        ``ner.name_strong`` ...; see :mod:`classifiers.pii.decide`), as Presidio's
+        ``AnalysisExplanation`` names its pattern; ``None`` when not recorded (older data,
+        other classifiers).
     """
 
     sampled: int
@@ -39,6 +43,7 @@ class Evidence:
     distinct_ratio: float | None = None
     sparse: bool = False
     neighbours: tuple[str, ...] = ()
+    rule: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form used in reports."""
@@ -64,6 +69,7 @@ class Evidence:
             ),
             "sparse": self.sparse,
             "neighbours": list(self.neighbours),
+            "rule": self.rule,
         }
 
 

@@ -1,11 +1,25 @@
 """Column PII classification: validated patterns, column names, value shapes, spaCy NER.
 
-Importing this package is cheap: spaCy is imported by :meth:`PiiClassifier.load`, not here.
-:class:`PresidioPiiClassifier` is the first version (Presidio cell by cell), kept as the
-do-it-yourself baseline the benchmark compares against.
+Every entity is declared once, as a spec in :mod:`classifiers.pii.entities` (built-ins,
+custom entities and Presidio recognizers alike). Importing this package is cheap: the
+classifier (pyarrow) is imported on first access to :class:`PiiClassifier`, spaCy by
+:meth:`PiiClassifier.load`.
 """
 
-from classifiers.pii.classifier import PiiClassifier
-from classifiers.pii.presidio_classifier import PresidioPiiClassifier
+from __future__ import annotations
 
-__all__ = ["PiiClassifier", "PresidioPiiClassifier"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from classifiers.pii.classifier import PiiClassifier
+
+__all__ = ["PiiClassifier"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that the settings layer can read the entity registry without pyarrow.
+    if name == "PiiClassifier":
+        from classifiers.pii.classifier import PiiClassifier
+
+        return PiiClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

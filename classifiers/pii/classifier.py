@@ -9,6 +9,9 @@ of :mod:`~classifiers.pii.decide` turn the numbers into entities, and a second p
 neighbouring columns support each other (a ``first_name`` next to ``last_name``, a street
 next to a ``zip``).
 
+What each entity is (patterns, keywords, confidences, mask) comes from its spec in
+:mod:`~classifiers.pii.entities`: built-ins, custom entities and Presidio recognizers alike.
+
 Raw values never leave this package: findings carry counts, shares and masked examples;
 warnings and logs name columns and exception types only.
 """
@@ -38,6 +41,7 @@ from classifiers.pii.decide import (
     strongest,
     wilson,
 )
+from classifiers.pii.entities import BUILTIN_ENTITIES, EntityRegistry, EntitySpec
 from classifiers.pii.ner import SpacyNer, ValueEntities
 from classifiers.pii.profile import (
     ColumnProfile,
@@ -47,7 +51,7 @@ from classifiers.pii.profile import (
     looks_like_street,
 )
 from classifiers.versioning import code_digest, digest, distribution_version
-from models import PII_ENTITIES, ColumnFinding, TableSample
+from models import ColumnFinding, TableSample
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +73,8 @@ _PERSON_PART_TOKENS = frozenset(
 def _code_digest() -> str:
     here = Path(__file__).parent
     names = ("classifier.py", "decide.py", "profile.py", "patterns.py", "names.py",
-             "validators.py", "ner.py", "custom.py")  # fmt: skip
+             "validators.py", "ner.py", "custom.py", "entities/spec.py", "entities/builtin.py",
+             "entities/presidio.py")  # fmt: skip
     return code_digest(here / name for name in names)
 
 
@@ -97,8 +102,11 @@ class _Column:
 
 
 class PiiClassifier:
-    """Classify columns into :data:`models.PII_ENTITIES` plus custom entities.
+    """Classify columns into the built-in entities plus custom and Presidio-declared ones.
 
+    Every entity is an :class:`~classifiers.pii.entities.EntitySpec` in one registry
+    (:attr:`registry`): the built-ins, then ``custom_entities``, then ``extra_entities``; their
+    patterns, keywords, confidences and masks are read from there, whatever the source.
     Construction is cheap; :meth:`load` loads the spaCy model once per process.
 
     :param spacy_model: installed spaCy package name or model directory (never downloaded).
@@ -107,7 +115,10 @@ class PiiClassifier:
     :param config: decision thresholds.
     :param batch_size: texts per spaCy batch.
     :param today: the date ages are computed from (``None``: the current date).
-    :raises ValueError: an unknown built-in entity.
+    :param extra_entities: more specs, e.g. Presidio recognizers
+        (:func:`~classifiers.pii.entities.parse_presidio_recognizers`).
+    :param builtins: the built-in registry (tests and experiments add entities here).
+    :raises ValueError: an unknown built-in entity, or two entities with one name.
     """
 
     name = "pii"
@@ -120,31 +131,28 @@ class PiiClassifier:
         config: DecisionConfig | None = None,
         batch_size: int = 256,
         today: date | None = None,
+        extra_entities: Sequence[EntitySpec] = (),
+        builtins: EntityRegistry = BUILTIN_ENTITIES,
     ) -> None:
-        if entities is not None:
-            unknown = sorted(set(entities) - set(PII_ENTITIES))
-            if unknown:
-                raise ValueError(
-                    f"unknown PII entities {unknown}; choose from {', '.join(PII_ENTITIES)}"
-                )
-        from classifiers.pii.patterns import BUILTIN_PATTERNS, PatternSpec
+        from classifiers.pii.patterns import Suppression
 
+        selected = builtins.select(entities)
         self.spacy_model = spacy_model
-        self.entities = tuple(e for e in PII_ENTITIES if entities is None or e in entities)
+        self.entities = selected.names
         self.custom = tuple(custom_entities)
-        self.labels: tuple[str, ...] = self.entities + tuple(c.name for c in self.custom)
+        self.extra = tuple(c.to_spec() for c in self.custom) + tuple(extra_entities)
+        self.registry = selected.extend(self.extra)
+        self.labels: tuple[str, ...] = self.registry.names
         self.config = config or DecisionConfig()
         self.today = today
-        self._specs = tuple(s for s in BUILTIN_PATTERNS if s.entity in self.entities) + tuple(
-            PatternSpec(
-                entity=c.name,
-                name=f"custom:{c.name.lower()}",
-                regex=c.regex,
-                validator=c.validator,
-                score=c.score,
-            )
-            for c in self.custom
+        self._builtin_names = frozenset(builtins.names)
+        self._specs = self.registry.patterns()
+        # Built-in keywords live in the name module's phrase tables; every other spec's
+        # keywords (custom, Presidio, a registry extended by the caller) are matched per name.
+        self._keyword_specs = tuple(
+            s for s in self.registry if BUILTIN_ENTITIES.get(s.name) is not s
         )
+        self._suppression = Suppression.from_registry(self.registry)
         self._ner = SpacyNer(spacy_model, batch_size=batch_size)
         self._lock = threading.Lock()
         self.version = self._compute_version()
@@ -155,7 +163,8 @@ class PiiClassifier:
         config = json.dumps(
             {
                 "entities": list(self.entities),
-                "custom": [asdict(c) for c in self.custom],
+                "custom": [asdict(c) for c in self.extra],
+                "builtins": [asdict(s) for s in self.registry if s.name in self._builtin_names],
                 "config": asdict(self.config),
                 "names": NAMES_VERSION,
             },
@@ -218,20 +227,21 @@ class PiiClassifier:
             )
 
     def _prepare(self, column: Any) -> _Column:
-        from classifiers.pii.names import derated, is_birth_name, name_signals, tokenize
+        from classifiers.pii.names import (
+            derated,
+            is_birth_name,
+            keyword_signals,
+            name_signals,
+            tokenize,
+        )
 
         try:
             col = _Column(build_profile(column))
             col.names = dict(name_signals(column.name))
             col.derated = derated(column.name)
             col.birth_name = is_birth_name(column.name)
-            words = tokenize(column.name)
-            col.tokens = set(words)
-            joined = "_".join(words)
-            for custom in self.custom:
-                hit = next((k for k in custom.keywords if k in col.tokens or k == joined), None)
-                if hit is not None:
-                    col.names[custom.name] = _Signal(custom.name, hit, 1.0)
+            col.tokens = set(tokenize(column.name))
+            col.names.update(keyword_signals(column.name, self._keyword_specs))
             return col
         except Exception as exc:
             empty = _Column(ColumnProfile(column.name, column.data_type, "other", 0))
@@ -244,10 +254,15 @@ class PiiClassifier:
         p = col.profile
         if p.kind not in ("string", "integer") or not p.texts:
             return
-        tallies = scan_column(p.texts, p.counts, self._specs, integer_column=p.kind == "integer")
-        custom_base = {c.name: c.score for c in self.custom}
+        tallies = scan_column(
+            p.texts,
+            p.counts,
+            self._specs,
+            integer_column=p.kind == "integer",
+            suppression=self._suppression,
+        )
         col.candidates.extend(
-            decide_pattern_entities(p, tallies, col.names, col.derated, self.config, custom_base)
+            decide_pattern_entities(p, tallies, col.names, col.derated, self.config, self.registry)
         )
 
     def _wants_ner(self, col: _Column) -> bool:
@@ -408,6 +423,7 @@ class PiiClassifier:
             examples=[t for t, _ in people[:3]],
             type_signal=f"{len(people)} full names among other values",
             sparse=True,
+            rule="ner.sparse",
         )
 
     @staticmethod
@@ -449,9 +465,10 @@ class PiiClassifier:
         p = col.profile
         if col.warning is not None:
             return ColumnFinding(p.name, p.data_type, warnings=(col.warning,))
-        allowed = set(self.labels)
         findings = tuple(
-            c.to_finding(p, self.name) for c in strongest(col.candidates) if c.entity in allowed
+            c.to_finding(p, self.name, spec.mask)
+            for c in strongest(col.candidates)
+            if (spec := self.registry.get(c.entity)) is not None
         )
         return ColumnFinding(p.name, p.data_type, entities=findings)
 
@@ -468,10 +485,3 @@ def _ner_form(text: str) -> str:
     if sep and first and "," not in first and len(last.split()) <= 3:
         text = f"{first} {last}"
     return text
-
-
-@dataclass(frozen=True, slots=True)
-class _Signal:
-    entity: str
-    keyword: str
-    strength: float

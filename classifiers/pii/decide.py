@@ -20,6 +20,15 @@ Rules, in words:
 * PERSON comes from NER on name-shaped values, weighed against organisation/place labels and
   the column name; STREET_ADDRESS from address shapes and street words; DATE_OF_BIRTH from
   dates whose ages are plausible, with or without a name that says birth.
+
+Which entity is strong, weak or embedded, and its base confidences, come from its
+:class:`~classifiers.pii.entities.EntitySpec`. Every candidate names the rule that set its
+confidence (``Evidence.rule``, as Presidio's ``AnalysisExplanation`` names the pattern):
+``pattern.dense``, ``pattern.dense.name``, ``pattern.dense.derated``, ``pattern.text``,
+``pattern.sparse``; ``ner.text``, ``ner.name_strong``, ``ner.name_support``,
+``ner.neighbours``, ``ner.share``, ``ner.sparse``; ``address.text``,
+``address.shape_and_word``, ``address.shape_name``, ``address.shape_neighbours``,
+``address.word_name``; ``birth_date.name``, ``birth_date.ages``.
 """
 
 from __future__ import annotations
@@ -30,29 +39,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from classifiers.masking import mask_entity
+from classifiers.masking import mask_as
+from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
+from classifiers.pii.entities.presidio import context_score
+from classifiers.pii.entities.spec import EntityRegistry, EntitySpec, MaskKind
 from classifiers.pii.profile import ColumnProfile
 from models import EntityFinding, Evidence
 
 #: Entities whose validator makes a single hit meaningful (reported when sparse).
-STRONG = frozenset({"CREDIT_CARD", "IBAN_CODE", "EMAIL_ADDRESS", "SG_NRIC_FIN"})
+STRONG = frozenset(s.name for s in BUILTIN_ENTITIES if s.validated_alone)
 #: Entities whose format alone is any identifier: the column name must support them.
-WEAK = frozenset({"US_PASSPORT", "US_DRIVER_LICENSE"})
-
-#: Base confidence of a dense pattern call, by entity, without and with name support.
-_PATTERN_BASE: dict[str, tuple[float, float]] = {
-    "EMAIL_ADDRESS": (0.97, 0.99),
-    "CREDIT_CARD": (0.96, 0.99),
-    "IBAN_CODE": (0.97, 0.99),
-    "SG_NRIC_FIN": (0.95, 0.98),
-    "IP_ADDRESS": (0.93, 0.97),
-    "URL": (0.9, 0.96),
-    "PHONE_NUMBER": (0.85, 0.95),
-    "US_SSN": (0.88, 0.97),
-    "US_PASSPORT": (0.0, 0.85),
-    "US_DRIVER_LICENSE": (0.0, 0.8),
-}
-_CUSTOM_BASE = (0.85, 0.95)
+WEAK = frozenset(s.name for s in BUILTIN_ENTITIES if s.needs_name)
 
 #: Column-name tokens that say "not a person" (a city, a company, a product ...).
 NOT_PERSON_TOKENS = frozenset(
@@ -101,6 +98,11 @@ class TallyLike(Protocol):
     checked: int
     distinct_full: int
     example_values: list[str]
+
+    @property
+    def score(self) -> float:
+        """Mean base score of the patterns that validated the values (0.0 when none did)."""
+        ...
 
 
 class NameSignalLike(Protocol):
@@ -177,10 +179,20 @@ class Candidate:
     type_signal: str | None = None
     sparse: bool = False
     neighbours: tuple[str, ...] = ()
+    rule: str | None = None
 
-    def to_finding(self, profile: ColumnProfile, classifier: str) -> EntityFinding:
-        """The reportable finding; raw examples are masked here and nowhere later."""
-        masked = tuple(dict.fromkeys(mask_entity(self.entity, e) for e in self.examples))[:3]
+    def to_finding(
+        self, profile: ColumnProfile, classifier: str, mask: MaskKind | None = None
+    ) -> EntityFinding:
+        """The reportable finding; raw examples are masked here and nowhere later.
+
+        :param mask: how to mask the examples (default: the built-in entity's mask, else the
+            shape mask).
+        """
+        if mask is None:
+            spec = BUILTIN_ENTITIES.get(self.entity)
+            mask = spec.mask if spec is not None else "shape"
+        masked = tuple(dict.fromkeys(mask_as(mask, e) for e in self.examples))[:3]
         return EntityFinding(
             entity=self.entity,
             confidence=round(min(max(self.confidence, 0.0), 1.0), 3),
@@ -200,6 +212,7 @@ class Candidate:
                 distinct_ratio=round(profile.distinct_ratio, 4),
                 sparse=self.sparse,
                 neighbours=self.neighbours,
+                rule=self.rule,
             ),
         )
 
@@ -227,8 +240,23 @@ def _name_tokens(name: str) -> set[str]:
     return set(tokenize(name))
 
 
-def _ssn_formatted(tally: TallyLike) -> bool:
+def _formatted(tally: TallyLike) -> bool:
+    """Whether the examples carry separators (``123-45-6789``, not ``123456789``)."""
     return any("-" in e or " " in e for e in tally.example_values)
+
+
+def _spec(entities: EntityRegistry, entity: str) -> EntitySpec:
+    # A tally for an entity the registry does not know (a caller's own spec) gets the
+    # defaults of a custom entity.
+    spec = entities.get(entity)
+    return spec if spec is not None else EntitySpec(entity, entity, source="custom")
+
+
+def _base(spec: EntitySpec, tally: TallyLike, supported: bool) -> float:
+    """The confidence of a dense call before it is scaled by the interval's margin."""
+    if spec.confidence_from_patterns:
+        return context_score(tally.score) if supported else tally.score
+    return spec.confidence[1] if supported else spec.confidence[0]
 
 
 def decide_pattern_entities(
@@ -237,9 +265,12 @@ def decide_pattern_entities(
     names: Mapping[str, NameSignalLike],
     derated: str | None,
     cfg: DecisionConfig,
-    custom_base: Mapping[str, float] | None = None,
+    entities: EntityRegistry = BUILTIN_ENTITIES,
 ) -> list[Candidate]:
-    """Entities from validated patterns: dense, free-text or sparse (see the module doc)."""
+    """Entities from validated patterns: dense, free-text or sparse (see the module doc).
+
+    :param entities: the specs of the entities in ``tallies`` (their confidences and rules).
+    """
     out: list[Candidate] = []
     n = profile.n
     if n == 0:
@@ -249,109 +280,167 @@ def decide_pattern_entities(
     # but a column where one pattern covers most values is a value column, not free text.
     free_text = profile.free_text and not any(t.full >= 0.5 * n for t in tallies.values())
     for entity, tally in tallies.items():
+        spec = _spec(entities, entity)
         signal = names.get(entity)
         supported = signal is not None and signal.strength >= 0.4
-        pass_rate = tally.validated / tally.checked if tally.checked else None
-        base_pair = _PATTERN_BASE.get(entity)
-        if base_pair is None:
-            base_pair = (
-                (custom_base or {}).get(entity, _CUSTOM_BASE[0]),
-                _CUSTOM_BASE[1],
-            )
-        base = base_pair[1] if supported else base_pair[0]
         if free_text and not integer:
-            share = tally.contained / n
-            if entity in WEAK and not supported:
-                continue
-            # A bare digit run in prose is a reference number far more often than a phone.
-            bare_digits = (
-                entity == "PHONE_NUMBER"
-                and bool(tally.example_values)
-                and all(e.isdigit() for e in tally.example_values)
-            )
-            if share >= cfg.text_min_share and tally.validated > 0 and not bare_digits:
-                low, high = wilson(tally.contained, n)
-                out.append(
-                    Candidate(
-                        entity,
-                        confidence=min(base, 0.75 + 0.2 * min(1.0, share / 0.2)),
-                        prevalence=share,
-                        hits=tally.contained,
-                        distinct_hits=tally.distinct_full or min(tally.contained, 1),
-                        interval=(low, high),
-                        recognizers=(tally.spec,),
-                        examples=list(tally.example_values),
-                        name_signal=signal.keyword if signal else None,
-                        validator_pass_rate=pass_rate,
-                        type_signal="free text",
-                    )
-                )
-            elif entity in STRONG and tally.validated >= cfg.sparse_min_hits:
-                out.append(_sparse(entity, tally, tally.validated, n, supported, signal, None))
-            continue
-        hits = tally.full if not (entity == "URL" and tally.full == 0) else tally.contained
-        # Validated full matches count; unvalidated ones do not.
-        if tally.checked:
-            hits = min(hits, tally.validated)
-        low, high = wilson(hits, n)
-        share = hits / n
-        weak = (
-            entity in WEAK
-            or (entity == "US_SSN" and (integer or not _ssn_formatted(tally)))
-            or (entity == "PHONE_NUMBER" and integer)
-        )
-        if weak and not supported:
-            continue
-        if derated and not (entity in STRONG and share >= 0.9):
-            threshold = cfg.derated_threshold
-            if entity not in STRONG:
-                continue
-        elif supported:
-            threshold = cfg.supported_threshold
+            cand = _text_candidate(entity, spec, tally, signal, supported, n, cfg)
         else:
-            threshold = cfg.dense_threshold
-        if integer and profile.sequential:
-            continue
-        type_signal = f"{profile.data_type} values" if integer else None
-        if low >= threshold:
-            conf = _scaled(base, low, threshold)
-            if weak:
-                conf = min(conf, 0.85)
-            out.append(
-                Candidate(
-                    entity,
-                    confidence=conf,
-                    prevalence=share,
-                    hits=hits,
-                    distinct_hits=tally.distinct_full,
-                    interval=(low, high),
-                    recognizers=(tally.spec,),
-                    examples=list(tally.example_values),
-                    name_signal=signal.keyword if signal else None,
-                    validator_pass_rate=pass_rate,
-                    type_signal=type_signal,
-                )
-            )
-        elif (
-            _sparse_ok(entity, tally)
-            and not integer
-            and tally.validated >= cfg.sparse_min_hits
-            and (pass_rate or 0) >= 0.5
-        ):
-            found = tally.validated if tally.full == 0 else hits
-            out.append(_sparse(entity, tally, found, n, supported, signal, type_signal))
+            cand = _value_candidate(entity, spec, tally, signal, supported, profile, derated, cfg)
+        if cand is not None:
+            out.append(cand)
     return _resolve_dense([c for c in out if c.confidence > 0])
 
 
-def _sparse_ok(entity: str, tally: TallyLike) -> bool:
-    """Whether a few hits of ``entity`` mean something.
+def _pass_rate(tally: TallyLike) -> float | None:
+    """Share of the checked values that passed the validator (``None`` when none was checked)."""
+    return tally.validated / tally.checked if tally.checked else None
 
-    True for strong validators, and for SSNs and phone numbers written in their own format
-    (dashes, a ``+``); never for bare digit runs.
+
+def _text_candidate(
+    entity: str,
+    spec: EntitySpec,
+    tally: TallyLike,
+    signal: NameSignalLike | None,
+    supported: bool,
+    n: int,
+    cfg: DecisionConfig,
+) -> Candidate | None:
+    """The entity in a free-text column of ``n`` values, or ``None``.
+
+    ``pattern.text`` when enough values contain a validated match, else ``pattern.sparse``
+    for a strong validator with enough hits.
     """
-    if entity in STRONG:
+    share = tally.contained / n
+    if spec.needs_name and not supported:
+        return None
+    bare_digits = (
+        not spec.bare_digits_in_text
+        and bool(tally.example_values)
+        and all(e.isdigit() for e in tally.example_values)
+    )
+    if share >= cfg.text_min_share and tally.validated > 0 and not bare_digits:
+        low, high = wilson(tally.contained, n)
+        return Candidate(
+            entity,
+            confidence=min(_base(spec, tally, supported), 0.75 + 0.2 * min(1.0, share / 0.2)),
+            prevalence=share,
+            hits=tally.contained,
+            distinct_hits=tally.distinct_full or min(tally.contained, 1),
+            interval=(low, high),
+            recognizers=(tally.spec,),
+            examples=list(tally.example_values),
+            name_signal=signal.keyword if signal else None,
+            validator_pass_rate=_pass_rate(tally),
+            type_signal="free text",
+            rule="pattern.text",
+        )
+    if spec.validated_alone and tally.validated >= cfg.sparse_min_hits:
+        return _sparse(entity, tally, tally.validated, n, supported, signal, None)
+    return None
+
+
+def _value_candidate(
+    entity: str,
+    spec: EntitySpec,
+    tally: TallyLike,
+    signal: NameSignalLike | None,
+    supported: bool,
+    profile: ColumnProfile,
+    derated: str | None,
+    cfg: DecisionConfig,
+) -> Candidate | None:
+    """The entity in a column of whole values (not free-text strings), or ``None``.
+
+    Dense (``pattern.dense*``) when the prevalence interval clears the threshold of its rule,
+    else ``pattern.sparse`` when a few hits mean something (see :func:`_sparse_ok`).
+    """
+    n = profile.n
+    integer = profile.kind == "integer"
+    whole = tally.full if not (spec.counts_embedded and tally.full == 0) else tally.contained
+    # Validated full matches count; unvalidated ones do not.
+    hits = min(whole, tally.validated) if tally.checked else whole
+    low, high = wilson(hits, n)
+    share = hits / n
+    weak = _weak(spec, tally, integer)
+    if weak and not supported:
+        return None
+    dense_rule = _dense_rule(spec, share, derated, supported, cfg)
+    if dense_rule is None:
+        return None
+    threshold, rule = dense_rule
+    if integer and profile.sequential:
+        return None
+    type_signal = f"{profile.data_type} values" if integer else None
+    pass_rate = _pass_rate(tally)
+    if low >= threshold:
+        conf = _scaled(_base(spec, tally, supported), low, threshold)
+        if weak:
+            conf = min(conf, 0.85)
+        return Candidate(
+            entity,
+            confidence=conf,
+            prevalence=share,
+            hits=hits,
+            distinct_hits=tally.distinct_full,
+            interval=(low, high),
+            recognizers=(tally.spec,),
+            examples=list(tally.example_values),
+            name_signal=signal.keyword if signal else None,
+            validator_pass_rate=pass_rate,
+            type_signal=type_signal,
+            rule=rule,
+        )
+    if (
+        _sparse_ok(spec, tally)
+        and not integer
+        and tally.validated >= cfg.sparse_min_hits
+        and (pass_rate or 0) >= 0.5
+    ):
+        found = tally.validated if tally.full == 0 else hits
+        return _sparse(entity, tally, found, n, supported, signal, type_signal)
+    return None
+
+
+def _weak(spec: EntitySpec, tally: TallyLike, integer: bool) -> bool:
+    """Whether the values' format alone is any identifier, so the column name must support it.
+
+    :param integer: the column holds integers (phone numbers stored as numbers, say).
+    """
+    return (
+        spec.needs_name
+        or (spec.needs_name_unless_formatted and (integer or not _formatted(tally)))
+        or (spec.needs_name_in_integers and integer)
+    )
+
+
+def _dense_rule(
+    spec: EntitySpec, share: float, derated: str | None, supported: bool, cfg: DecisionConfig
+) -> tuple[float, str] | None:
+    """The prevalence threshold and rule name of a dense call; ``None`` when it is ruled out.
+
+    A name that marks a count/flag/id column (``derated``) raises the threshold and rules out
+    all but strongly validated entities (one found in nearly every value is not derated); a
+    supporting name lowers it.
+    """
+    if derated and not (spec.validated_alone and share >= 0.9):
+        if not spec.validated_alone:
+            return None
+        return cfg.derated_threshold, "pattern.dense.derated"
+    if supported:
+        return cfg.supported_threshold, "pattern.dense.name"
+    return cfg.dense_threshold, "pattern.dense"
+
+
+def _sparse_ok(spec: EntitySpec, tally: TallyLike) -> bool:
+    """Whether a few hits of the entity mean something.
+
+    True for strong validators, and for entities such as SSNs and phone numbers when written
+    in their own format (dashes, a ``+``); never for bare digit runs.
+    """
+    if spec.validated_alone:
         return True
-    if entity in ("US_SSN", "PHONE_NUMBER"):
+    if spec.sparse_when_formatted:
         return bool(tally.example_values) and all(
             not e.isdigit() and sum(ch.isdigit() for ch in e) >= 9 for e in tally.example_values
         )
@@ -367,7 +456,6 @@ def _sparse(
     signal: NameSignalLike | None,
     type_signal: str | None,
 ) -> Candidate:
-    pass_rate = tally.validated / tally.checked if tally.checked else None
     return Candidate(
         entity,
         confidence=0.75 if supported else 0.7,
@@ -378,9 +466,10 @@ def _sparse(
         recognizers=(tally.spec,),
         examples=list(tally.example_values),
         name_signal=signal.keyword if signal else None,
-        validator_pass_rate=pass_rate,
+        validator_pass_rate=_pass_rate(tally),
         type_signal=type_signal,
         sparse=True,
+        rule="pattern.sparse",
     )
 
 
@@ -430,6 +519,7 @@ def decide_person(
                 recognizers=("spacy-ner",),
                 examples=list(ner.examples),
                 type_signal="free text",
+                rule="ner.text",
             )
         return None
     if contrary or derated or profile.org_marker >= 0.2:
@@ -444,16 +534,17 @@ def decide_person(
     other = ner.other / n
     low, high = wilson(ner.person, n)
     conf: float | None = None
+    rule: str | None = None
     neighbours: tuple[str, ...] = ()
     if strength >= 0.9 and (p >= 0.15 or profile.name_shape >= 0.9):
-        conf = 0.93 + 0.05 * min(1.0, p / 0.6)
+        conf, rule = 0.93 + 0.05 * min(1.0, p / 0.6), "ner.name_strong"
     elif strength >= 0.5 and p >= 0.35 and p >= other:
-        conf = 0.82 + 0.1 * min(1.0, p / 0.8)
+        conf, rule = 0.82 + 0.1 * min(1.0, p / 0.8), "ner.name_support"
     elif neighbour_person and p >= 0.25 and p >= other and profile.name_shape >= 0.85:
-        conf = 0.8
+        conf, rule = 0.8, "ner.neighbours"
         neighbours = tuple(neighbour_person)
     elif low >= 0.45 and p >= 1.5 * other and (profile.mean_words >= 1.5 or p >= 0.6):
-        conf = 0.7 + 0.2 * min(1.0, (p - 0.45) / 0.4)
+        conf, rule = 0.7 + 0.2 * min(1.0, (p - 0.45) / 0.4), "ner.share"
     if conf is None:
         return None
     prevalence, hits = p, ner.person
@@ -473,6 +564,7 @@ def decide_person(
         name_signal=signal.keyword if signal is not None else None,
         type_signal=f"name-shaped {profile.name_shape:.0%}, org/place {other:.0%}",
         neighbours=neighbours,
+        rule=rule,
     )
 
 
@@ -496,6 +588,7 @@ def decide_address(
             recognizers=("address-in-text",),
             examples=list(examples),
             type_signal="free text",
+            rule="address.text",
         )
     if profile.kind != "string" or derated or profile.free_text or profile.enum_like:
         return None
@@ -510,14 +603,15 @@ def decide_address(
         return None
     shape, word = profile.street_shape, profile.street_word
     conf: float | None = None
+    rule: str | None = None
     if shape >= 0.6 and word >= 0.3:
-        conf = 0.95 if supported else 0.88
+        conf, rule = (0.95 if supported else 0.88), "address.shape_and_word"
     elif shape >= 0.6 and supported:
-        conf = 0.9
+        conf, rule = 0.9, "address.shape_name"
     elif shape >= 0.6 and neighbour_hint and word >= 0.15:
-        conf = 0.75
+        conf, rule = 0.75, "address.shape_neighbours"
     elif word >= 0.6 and supported:
-        conf = 0.85
+        conf, rule = 0.85, "address.word_name"
     if conf is None:
         return None
     hits = round(max(shape, word) * profile.n)
@@ -533,6 +627,7 @@ def decide_address(
         name_signal=signal.keyword if signal is not None else None,
         type_signal=f"address-shaped {shape:.0%}, street word {word:.0%}",
         neighbours=tuple(neighbour_hint) if not supported else (),
+        rule=rule,
     )
 
 
@@ -552,9 +647,10 @@ def decide_birth_date(
     span = (max(dates) - min(dates)).days / 365.25 if dates else 0
     tokens = _name_tokens(profile.name)
     conf: float | None = None
+    rule: str | None = None
     hits = plausible
     if birth_name and plausible >= 0.9 * n:
-        conf = 0.96
+        conf, rule = 0.96, "birth_date.name"
     elif (
         not birth_name
         and not tokens & _DATE_CONTRARY
@@ -562,7 +658,7 @@ def decide_birth_date(
         and span >= 15
         and len(set(dates)) >= 0.3 * n
     ):
-        conf, hits = 0.62, adult_range
+        conf, hits, rule = 0.62, adult_range, "birth_date.ages"
     if conf is None:
         return None
     low, high = wilson(hits, n)
@@ -580,6 +676,7 @@ def decide_birth_date(
         examples=examples,
         name_signal="birth" if birth_name else None,
         type_signal=f"{profile.data_type}, ages {max(0, int(low_age))}-{int(high_age)}",
+        rule=rule,
     )
 
 

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
+
+from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
+from classifiers.pii.entities.spec import EntitySpec
 
 #: Bumped whenever a table below changes (part of the classifier's version).
 NAMES_VERSION: Final = "names-1"
@@ -42,107 +46,16 @@ class NameSignal:
 
 
 # ------------------------------------------------------------------------------------------
-# Keyword tables. Keys are folded like tokens (lowercase, no accents, umlauts as ae/oe/ue);
-# a tuple is a phrase of consecutive tokens. Umlaut keywords also match the plain-vowel
-# spelling (``fuhrerschein``), see _variants.
+# Keyword tables. The keywords are declared per entity and language in
+# classifiers.pii.entities.builtin; keys are folded like tokens (lowercase, no accents, umlauts
+# as ae/oe/ue); a keyword of several words is a phrase of consecutive tokens. Umlaut keywords
+# also match the plain-vowel spelling (``fuhrerschein``), see _variants.
 
-_E, _P, _S, _C, _I = "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE"
-_IP, _U, _PP, _DL, _NR = "IP_ADDRESS", "URL", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN"
 _PE, _A, _D = "PERSON", "STREET_ADDRESS", "DATE_OF_BIRTH"
 
-_KW: Final[dict[str, list[tuple[str, float]]]] = {
-    _E: [
-        ("email", 1.0), ("e mail", 1.0), ("mail", 0.6), ("courriel", 1.0), ("correo", 0.8),
-        ("correo electronico", 1.0), ("email address", 1.0), ("mail address", 0.9),
-        ("mailadresse", 1.0), ("mailadres", 1.0), ("posta elettronica", 1.0), ("emailadres", 1.0),
-    ],
-    _P: [
-        ("phone", 1.0), ("telephone", 1.0), ("tel", 0.7), ("telefon", 1.0), ("telefono", 1.0),
-        ("telefone", 1.0), ("telefoon", 1.0), ("mobile", 0.7), ("mobil", 0.7), ("cell", 0.6),
-        ("cellphone", 1.0), ("cellular", 0.8), ("celular", 0.8), ("cellulare", 0.8),
-        ("handy", 0.7), ("portable", 0.5), ("movil", 0.7), ("fax", 0.8), ("telefax", 0.8),
-        ("msisdn", 1.0), ("rufnummer", 1.0), ("phone number", 1.0), ("mobile number", 1.0),
-        ("contact number", 0.8), ("cell number", 1.0), ("whatsapp", 0.6),
-    ],
-    _S: [
-        ("ssn", 1.0), ("social security", 1.0), ("social security number", 1.0),
-        ("ss number", 0.8),
-    ],
-    _C: [
-        ("card", 0.5), ("cc", 0.4), ("pan", 0.4), ("credit card", 1.0), ("card number", 1.0),
-        ("cc number", 0.9), ("ccnum", 0.9), ("kreditkarte", 1.0), ("kreditkarten", 1.0),
-        ("kartennummer", 0.9), ("carte", 0.5), ("carte bancaire", 1.0), ("numero carte", 0.9),
-        ("tarjeta", 0.6), ("tarjeta credito", 1.0), ("carta", 0.4), ("carta credito", 1.0),
-        ("debit card", 1.0), ("payment card", 1.0), ("creditcard", 1.0),
-    ],
-    _I: [
-        ("iban", 1.0), ("bank account", 0.7), ("account number", 0.4), ("bankverbindung", 0.7),
-        ("kontonummer", 0.6), ("rib", 0.5), ("numero cuenta", 0.5), ("rekeningnummer", 0.6),
-    ],
-    _IP: [
-        ("ip", 0.8), ("ip address", 1.0), ("ipaddr", 1.0), ("ipv4", 1.0), ("ipv6", 1.0),
-        ("client ip", 1.0), ("remote addr", 0.9), ("remote address", 0.9), ("ip adresse", 1.0),
-        ("ip addr", 1.0), ("source ip", 1.0), ("src ip", 1.0), ("dst ip", 1.0), ("host ip", 1.0),
-    ],
-    _U: [
-        ("url", 1.0), ("uri", 0.9), ("link", 0.5), ("website", 0.9), ("homepage", 0.9),
-        ("referrer", 0.9), ("referer", 0.9), ("href", 0.8), ("web", 0.4), ("webseite", 0.9),
-        ("site web", 0.9), ("sitio web", 0.9), ("pagina web", 0.9), ("lien", 0.5),
-        ("enlace", 0.5), ("web address", 1.0), ("landing page", 0.8),
-    ],
-    _PP: [
-        ("passport", 1.0), ("reisepass", 1.0), ("passeport", 1.0), ("pasaporte", 1.0),
-        ("passaporto", 1.0), ("paspoort", 1.0), ("passaporte", 1.0), ("passport number", 1.0),
-    ],
-    _DL: [
-        ("driver license", 1.0), ("drivers license", 1.0), ("driver licence", 1.0),
-        ("drivers licence", 1.0), ("driving license", 1.0), ("driving licence", 1.0),
-        ("dl", 0.4), ("dln", 0.8), ("dl number", 0.8), ("license", 0.4), ("licence", 0.4),
-        ("license number", 0.6), ("licence number", 0.6), ("fuehrerschein", 1.0),
-        ("permis de conduire", 1.0), ("permis conduire", 1.0), ("licencia conducir", 1.0),
-        ("licencia de conducir", 1.0), ("carnet de conducir", 1.0), ("patente", 0.5),
-        ("rijbewijs", 1.0), ("driverlicense", 1.0),
-    ],
-    _NR: [("nric", 1.0), ("fin", 0.4), ("nric fin", 1.0), ("ic number", 0.5), ("ic no", 0.5)],
-    _PE: [
-        ("name", 0.5), ("names", 0.5), ("full name", 1.0), ("first name", 1.0), ("last name", 1.0),
-        ("given name", 1.0), ("family name", 1.0), ("middle name", 1.0), ("maiden name", 1.0),
-        ("surname", 1.0), ("firstname", 1.0), ("lastname", 1.0), ("fullname", 1.0),
-        ("fname", 0.9), ("lname", 0.9), ("name first", 1.0), ("name last", 1.0),
-        ("forename", 1.0), ("vorname", 1.0), ("nachname", 1.0), ("familienname", 1.0),
-        ("prenom", 1.0), ("nom", 0.5), ("nom de famille", 1.0), ("nombre", 0.5),
-        ("apellido", 1.0), ("apellidos", 1.0), ("nombre completo", 1.0), ("cognome", 1.0),
-        ("nome", 0.5), ("nome completo", 1.0), ("sobrenome", 1.0), ("voornaam", 1.0),
-        ("achternaam", 1.0), ("naam", 0.5), ("customer name", 0.9), ("client name", 0.9),
-        ("contact name", 0.9), ("contact person", 0.9), ("person", 0.5), ("contact", 0.3),
-        ("employee name", 0.9), ("patient name", 1.0), ("user name", 0.4), ("username", 0.4),
-        ("display name", 0.5), ("cardholder", 0.7), ("card holder", 0.7),
-        ("cardholder name", 0.9), ("account holder", 0.7), ("author", 0.5), ("recipient", 0.4),
-        ("sender", 0.4), ("owner name", 0.8), ("legal name", 0.9), ("kundenname", 0.9),
-        ("nom client", 0.9), ("nombre cliente", 0.9),
-    ],
-    _A: [
-        ("address", 0.6), ("addr", 0.5), ("street", 0.9), ("strasse", 0.9), ("adresse", 0.7),
-        ("anschrift", 0.9), ("direccion", 0.7), ("calle", 0.8), ("rue", 0.6), ("via", 0.3),
-        ("indirizzo", 0.7), ("adres", 0.7), ("straat", 0.9), ("endereco", 0.7), ("rua", 0.6),
-        ("street address", 1.0), ("address line", 0.9), ("address line1", 0.9),
-        ("address line 1", 0.9), ("home address", 1.0), ("billing address", 1.0),
-        ("shipping address", 1.0), ("mailing address", 1.0), ("postal address", 1.0),
-        ("delivery address", 1.0), ("residential address", 1.0), ("street name", 0.9),
-        ("hausnummer", 0.6), ("domicile", 0.7), ("domicilio", 0.7), ("adresse postale", 1.0),
-        ("wohnadresse", 1.0), ("postanschrift", 1.0), ("lieferadresse", 1.0),
-    ],
-    _D: [
-        ("dob", 1.0), ("birth", 0.8), ("birthday", 1.0), ("birthdate", 1.0),
-        ("birth date", 1.0), ("date of birth", 1.0), ("bday", 0.9), ("geburtsdatum", 1.0),
-        ("geburtstag", 1.0), ("geburt", 0.8), ("naissance", 0.9), ("date naissance", 1.0),
-        ("date de naissance", 1.0), ("nacimiento", 0.9), ("fecha nacimiento", 1.0),
-        ("fecha de nacimiento", 1.0), ("nascita", 0.9), ("data di nascita", 1.0),
-        ("data nascita", 1.0), ("geboortedatum", 1.0), ("nascimento", 0.9),
-        ("data nascimento", 1.0), ("data de nascimento", 1.0), ("year of birth", 0.8),
-        ("birth year", 0.8),
-    ],
-}  # fmt: skip
+_KW: Final[dict[str, tuple[tuple[str, float], ...]]] = {
+    spec.name: spec.all_keywords for spec in BUILTIN_ENTITIES
+}
 
 #: Phrases that name something else and swallow their tokens (``ip_address`` is not a street,
 #: ``license_plate`` not a licence, ``product_name`` not a person).
@@ -179,7 +92,7 @@ NON_ADDRESS_CONTEXT: Final = frozenset(
 )
 
 #: Entities whose values are identifiers: an ``_id``/``_no`` suffix does not de-rate them.
-IDENTIFIER_ENTITIES: Final = frozenset({_S, _C, _I, _PP, _DL, _NR})
+IDENTIFIER_ENTITIES: Final = frozenset(s.name for s in BUILTIN_ENTITIES if s.identifier)
 
 # De-rating. Tokens anywhere in the name, with the reason reported.
 _COUNT_TOKENS: Final = frozenset(
@@ -441,6 +354,25 @@ def _is_plural_head(name: str) -> bool:
     if len(raw) < 2:
         return True
     return raw[1].endswith("s") or raw[0] in {"num", "nb", "cnt", "n"} or raw[0] == "no"
+
+
+def keyword_signals(name: str, specs: Iterable[EntitySpec]) -> dict[str, NameSignal]:
+    """Support of ``name`` for entities added at run time (custom, Presidio recognizers).
+
+    Built-in keywords are compiled into the phrase tables above when this module is imported
+    (the tokenizer's vocabulary is made of them); the keywords of other specs match a token of
+    the name, or the whole name's tokens joined by ``_`` (``employee_id``), with their declared
+    strength. They are not de-rated: whoever declares ``employee_id`` means the id. Pure.
+    """
+    words = _tokens(name)
+    tokens = set(words)
+    joined = "_".join(words)
+    out: dict[str, NameSignal] = {}
+    for spec in specs:
+        hit = next(((k, w) for k, w in spec.all_keywords if k in tokens or k == joined), None)
+        if hit is not None:
+            out[spec.name] = NameSignal(spec.name, hit[0], hit[1])
+    return out
 
 
 def is_birth_name(name: str) -> bool:

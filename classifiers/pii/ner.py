@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from classifiers.base import ClassifierLoadError
-from classifiers.pii.engine import (
-    _slim_pipeline,
+from classifiers.pii.spacy_model import (
     downloads_refused,
     install_hint,
     missing_model_message,
     model_is_installed,
+    slim_pipeline,
 )
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class SpacyNer:
                     raise ClassifierLoadError(
                         f"cannot load spaCy model {self.spacy_model!r}: {exc}. {install_hint()}"
                     ) from exc
-            _slim_pipeline(nlp, self.spacy_model)
+            slim_pipeline(nlp, self.spacy_model)
             self._nlp = nlp
             logger.info("spaCy NER loaded: %s", self.spacy_model)
 

@@ -10,7 +10,11 @@ is split so that Python touches as little as possible:
    matched substrings go to the spec's validator.
 3. Conflicts are resolved per value, by span: a validated e-mail address swallows the URL
    inside it, a Luhn-valid card the phone/passport/licence match on the same digits, a valid
-   IBAN anything it overlaps, a valid SSN the phone/passport/licence match on its digits.
+   IBAN anything it overlaps, a valid SSN the phone/passport/licence match on its digits
+   (declared per entity: ``EntitySpec.suppressed_by``, see :class:`Suppression`).
+
+The patterns themselves are declared per entity in :mod:`classifiers.pii.entities`;
+:data:`BUILTIN_PATTERNS` collects the built-ins'.
 
 A spec whose regex RE2 cannot compile even without lookarounds (backreferences, possessive
 quantifiers ...) is prefiltered with Python instead; it is slower, never wrong.
@@ -22,7 +26,7 @@ which the caller masks and never lets leave the process.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
@@ -31,43 +35,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from classifiers.pii import validators as v
+from classifiers.pii.entities.builtin import BUILTIN_ENTITIES, CARD, IBAN, PHONE, SSN
+from classifiers.pii.entities.spec import EntityRegistry, PatternSpec
 
-EMAIL = "EMAIL_ADDRESS"
-PHONE = "PHONE_NUMBER"
-SSN = "US_SSN"
-CARD = "CREDIT_CARD"
-IBAN = "IBAN_CODE"
-IP = "IP_ADDRESS"
-URL = "URL"
-DRIVER_LICENSE = "US_DRIVER_LICENSE"
-PASSPORT = "US_PASSPORT"
-NRIC = "SG_NRIC_FIN"
+__all__ = [
+    "BUILTIN_PATTERNS",
+    "BUILTIN_SUPPRESSION",
+    "INTEGER_ENTITIES",
+    "INTEGER_SPECS",
+    "SUPPRESSED_BY",
+    "CompiledSpecs",
+    "PatternSpec",
+    "PatternTally",
+    "Suppression",
+    "compile_specs",
+    "scan_column",
+    "strip_lookarounds",
+]
 
 #: Entities :func:`scan_column` checks in integer columns (values are decimal strings of ints).
 INTEGER_ENTITIES: Final = frozenset({SSN, CARD, PHONE})
-
-
-@dataclass(frozen=True)
-class PatternSpec:
-    """One regex for one entity.
-
-    :param entity: the entity a validated match is evidence of (builtin or custom name).
-    :param name: a stable name for reports (``"phone_international"``).
-    :param regex: a Python regex, compiled with :data:`re.ASCII` so that the word, digit and
-        boundary classes agree with RE2. Lookarounds are allowed (dropped for the RE2 prefilter).
-    :param validator: a key of :data:`classifiers.pii.validators.VALIDATORS` run on every
-        match, or ``None``.
-    :param score: base confidence of a match that passes its validator (or has none).
-    :param full_match_only: only values that entirely are a match count (for shapes such as a
-        bare 9-digit number that mean nothing inside free text).
-    """
-
-    entity: str
-    name: str
-    regex: str
-    validator: str | None
-    score: float
-    full_match_only: bool = False
 
 
 @dataclass
@@ -101,157 +88,57 @@ class PatternTally:
 
 
 # ------------------------------------------------------------------------------------------
-# The builtin table
-
-# Shared fragments. Lookbehinds/lookaheads keep matches from starting or ending inside a longer
-# token; RE2 cannot run them, so they are removed for the prefilter.
-_EXT = r"(?:[ ]?(?:ext\.?|x|\#)[ ]?[0-9]{1,6})?"
-_H = r"[0-9A-Fa-f]{1,4}"
-_V4 = r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}"
-_V6 = (
-    rf"(?:(?:{_H}:){{6}}{_V4}"
-    rf"|(?:{_H}(?::{_H}){{0,4}})?::(?:{_H}:){{0,4}}{_V4}"
-    rf"|(?:{_H}:){{7}}{_H}"
-    rf"|(?:{_H}(?::{_H}){{0,6}})?::(?:{_H}(?::{_H}){{0,6}})?)"
-    r"(?:%[0-9A-Za-z_.\-]+)?"
-)
-_URL_TAIL = r"(?:[/?#](?:[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}])?)?"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+"
-_EMAIL_LOCAL = rf"{_ATEXT}(?:\.{_ATEXT})*"
+# The builtin table (declared per entity in classifiers.pii.entities.builtin)
 
 #: The builtin specs (PERSON, STREET_ADDRESS and DATE_OF_BIRTH are decided elsewhere).
-BUILTIN_PATTERNS: Final[tuple[PatternSpec, ...]] = (
-    PatternSpec(
-        EMAIL,
-        "email",
-        rf"(?<![A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.\-]){_EMAIL_LOCAL}@{_DOMAIN}(?![A-Za-z0-9\-])",
-        "email",
-        0.95,
-    ),
-    PatternSpec(
-        PHONE,
-        "phone_international",
-        # One digit per step, separators explicit: no ambiguous splits to backtrack through.
-        rf"(?<![\w+])(?:\+|\b00)[1-9](?:[ .\-/()]{{0,3}}[0-9]){{6,14}}{_EXT}(?![\w])",
-        "phone",
-        0.75,
-    ),
-    PatternSpec(
-        PHONE,
-        "phone_nanp",
-        r"(?<![\w+\-.])(?:\+?1[ .\-]?)?(?:\([2-9][0-9]{2}\)[ ]?|[2-9][0-9]{2}[ .\-])"
-        rf"[2-9][0-9]{{2}}[ .\-][0-9]{{4}}{_EXT}(?![\w]|[.\-][0-9])",
-        "phone",
-        0.7,
-    ),
-    PatternSpec(
-        PHONE,
-        "phone_grouped",
-        r"(?<![\w+.\-/:])(?:\(?[0-9]{1,5}\)?[ .\-/]){1,5}[0-9]{2,5}"
-        rf"{_EXT}(?![\w]|[.\-/:][0-9])",
-        "phone",
-        0.55,
-    ),
-    PatternSpec(
-        PHONE,
-        "phone_plain",
-        r"(?<![\w+.\-/:])[0-9]{9,11}(?![\w]|[.\-/:][0-9])",
-        "phone",
-        0.4,
-    ),
-    PatternSpec(
-        SSN, "us_ssn_dashed", r"(?<![\w\-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![\w]|-[0-9])", "ssn", 0.85
-    ),
-    PatternSpec(
-        SSN,
-        "us_ssn_spaced",
-        r"(?<![\w])(?<![0-9] )[0-9]{3} [0-9]{2} [0-9]{4}(?![\w]| [0-9])",
-        "ssn",
-        0.7,
-    ),
-    PatternSpec(SSN, "us_ssn_plain", r"[0-9]{9}", "ssn", 0.4, full_match_only=True),
-    PatternSpec(
-        CARD,
-        "credit_card",
-        r"(?<![\w.\-])[0-9](?:[ \-]?[0-9]){12,18}(?![\w]|[.\-][0-9])",
-        "card",
-        0.85,
-    ),
-    PatternSpec(
-        IBAN,
-        "iban",
-        r"(?<![\w])[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?![\w])",
-        "iban",
-        0.95,
-    ),
-    PatternSpec(IP, "ipv4", rf"(?<![\w./:=]){_V4}(?![\w]|\.[0-9])", "ip", 0.85),
-    PatternSpec(IP, "ipv6", rf"(?<![\w:.]){_V6}(?![\w:]|\.[0-9])", "ip", 0.9),
-    PatternSpec(
-        URL,
-        "url_scheme",
-        rf"(?i)\b(?:https?|ftp)://[^\s<>\"'`/?#]*[^\s<>\"'`/?#.,;:!)\]}}]{_URL_TAIL}",
-        "url",
-        0.9,
-    ),
-    PatternSpec(
-        URL,
-        "url_www",
-        rf"(?i)(?<![\w.@\-/])www\.{_DOMAIN}(?::[0-9]{{1,5}})?{_URL_TAIL}",
-        "url",
-        0.85,
-    ),
-    PatternSpec(
-        URL,
-        "url_domain_path",
-        rf"(?<![\w.@\-/:]){_DOMAIN}(?::[0-9]{{1,5}})?/[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}}]",
-        "url",
-        0.6,
-    ),
-    PatternSpec(NRIC, "sg_nric_fin", r"(?<![\w])[STFGMstfgm][0-9]{7}[A-Za-z](?![\w])", "nric", 0.9),
-    PatternSpec(
-        DRIVER_LICENSE,
-        "us_driver_license_alnum",
-        r"[A-Za-z][0-9]{6,14}|[0-9]{3}[A-Za-z]{2}[0-9]{4}"
-        r"|[A-Za-z][0-9]{3}[ \-][0-9]{3,4}(?:[ \-][0-9]{2,4}){1,3}(?:[ \-][0-9])?"
-        r"|[0-9]{3} [0-9]{3} [0-9]{3}",
-        "us_driver_license",
-        0.3,
-        full_match_only=True,
-    ),
-    PatternSpec(
-        DRIVER_LICENSE,
-        "us_driver_license_digits",
-        r"[0-9]{7,13}",
-        "us_driver_license",
-        0.1,
-        full_match_only=True,
-    ),
-    PatternSpec(
-        PASSPORT,
-        "us_passport_letter",
-        r"[A-Za-z][0-9]{8}",
-        "us_passport",
-        0.3,
-        full_match_only=True,
-    ),
-    PatternSpec(
-        PASSPORT, "us_passport_digits", r"[0-9]{9}", "us_passport", 0.1, full_match_only=True
-    ),
-)
+BUILTIN_PATTERNS: Final[tuple[PatternSpec, ...]] = BUILTIN_ENTITIES.patterns()
 
-#: Per entity, the entities whose validated match on an overlapping span removes its match.
-SUPPRESSED_BY: Final[dict[str, tuple[str, ...]]] = {
-    URL: (EMAIL, IBAN),
-    PHONE: (CARD, IBAN, SSN, IP),
-    DRIVER_LICENSE: (CARD, IBAN, SSN),
-    PASSPORT: (CARD, IBAN, SSN),
-}
+
+@dataclass(frozen=True)
+class Suppression:
+    """Which validated matches swallow which others on overlapping spans.
+
+    :param by: per entity, the entities whose validated overlapping match removes its match;
+        an entity not listed is suppressed by IBAN_CODE only.
+    :param formatted_only: per entity, the suppressors that count only when their match has
+        separators (not a bare digit run).
+    """
+
+    by: Mapping[str, tuple[str, ...]]
+    formatted_only: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def from_registry(cls, registry: EntityRegistry) -> Suppression:
+        """The rules the registry's specs declare (``suppressed_by``, ``..._formatted``)."""
+        return cls(
+            by=registry.suppressed_by(),
+            formatted_only={
+                s.name: frozenset(s.suppressed_by_formatted)
+                for s in registry
+                if s.suppressed_by_formatted
+            },
+        )
+
+    def suppressors(self, entity: str) -> tuple[str, ...]:
+        """The entities that may suppress ``entity``."""
+        return self.by.get(entity, _DEFAULT_SUPPRESSORS)
+
+    def rank(self, entity: str) -> int:
+        """Scan order: suppressors before the entities they suppress (0 for IBAN_CODE)."""
+        depth, frontier = 0, set(self.suppressors(entity))
+        while frontier and depth < 8:
+            depth += 1
+            frontier = {s for e in frontier for s in self.suppressors(e)}
+        return depth
+
+
 _DEFAULT_SUPPRESSORS: Final = (IBAN,)
-# A bare 9-digit SSN is the same shape as a passport or licence number; only a formatted SSN
-# (dashes or spaces) settles that the digits are an SSN.
-_FORMATTED_SSN_ONLY: Final = frozenset({PASSPORT, DRIVER_LICENSE})
+#: The built-in entities' rules (see :attr:`EntitySpec.suppressed_by`).
+BUILTIN_SUPPRESSION: Final = Suppression.from_registry(BUILTIN_ENTITIES)
+#: Per entity, the entities whose validated match on an overlapping span removes its match.
+SUPPRESSED_BY: Final[Mapping[str, tuple[str, ...]]] = {
+    e: s for e, s in BUILTIN_SUPPRESSION.by.items() if s != _DEFAULT_SUPPRESSORS
+}
 
 
 # ------------------------------------------------------------------------------------------
@@ -426,21 +313,18 @@ def _overlaps(a: _Match, b: _Match) -> bool:
     return a[2] < b[3] and b[2] < a[3]
 
 
-# Suppressors before the entities they suppress.
-_RANK: Final[dict[str, int]] = {IBAN: 0, CARD: 1, SSN: 1, IP: 1, EMAIL: 1}
-
-
-def _blocked(m: _Match, dominant: list[_Match]) -> bool:
-    """Whether a validated ``dominant`` match swallows ``m`` (see :data:`SUPPRESSED_BY`)."""
+def _blocked(m: _Match, dominant: list[_Match], rules: Suppression) -> bool:
+    """Whether a validated ``dominant`` match swallows ``m`` (see :class:`Suppression`)."""
+    formatted_only = rules.formatted_only.get(m[0], frozenset())
     for d in dominant:
         if d[0] != m[0] and _overlaps(d, m):
-            if d[0] == SSN and m[0] in _FORMATTED_SSN_ONLY and d[6].isdigit():
+            if d[0] in formatted_only and d[6].isdigit():
                 continue
             return True
     return False
 
 
-def _resolve(matches: list[_Match]) -> list[_Match]:
+def _resolve(matches: list[_Match], rules: Suppression) -> list[_Match]:
     """Per entity one match per span (validated, then longer, first); then the conflict rules."""
     kept: list[_Match] = []
     for m in sorted(matches, key=lambda m: (m[0], not m[4], m[2] - m[3], m[2])):
@@ -449,8 +333,8 @@ def _resolve(matches: list[_Match]) -> list[_Match]:
     valid = [k for k in kept if k[4]]
     out: list[_Match] = []
     for m in kept:
-        doms = () if m[0] == IBAN else SUPPRESSED_BY.get(m[0], _DEFAULT_SUPPRESSORS)
-        if not _blocked(m, [d for d in valid if d[0] in doms]):
+        doms = rules.suppressors(m[0])
+        if not _blocked(m, [d for d in valid if d[0] in doms], rules):
             out.append(m)
     return out
 
@@ -519,6 +403,7 @@ def scan_column(
     specs: Sequence[PatternSpec] | CompiledSpecs = BUILTIN_PATTERNS,
     *,
     integer_column: bool = False,
+    suppression: Suppression | None = None,
 ) -> dict[str, PatternTally]:
     """Match ``specs`` against a column's distinct ``values``; one tally per entity found.
 
@@ -530,6 +415,8 @@ def scan_column(
         digits, left-padded to 9 since an int drops leading zeros), CREDIT_CARD (13-19 digits)
         and PHONE_NUMBER (10-15 digits: 10 as a US number, 11-15 as an E.164 number whose ``+``
         the int dropped) are checked, as whole values, for those of them ``specs`` contain.
+    :param suppression: which validated matches swallow which (default: the built-ins'
+        rules; entities they do not name are suppressed by a valid IBAN only).
     :returns: tallies keyed by entity, only for entities with at least one regex match left
         after conflict resolution.
     :raises ValueError: ``values`` and ``counts`` differ in length, or a spec is invalid (see
@@ -546,11 +433,12 @@ def scan_column(
     per_value: dict[int, list[_Match]] = {}
     # Dominant entities first, so that a match a validated dominant match will swallow anyway
     # is dropped before its (possibly costly) validator runs; the outcome is the same.
-    order = sorted(range(len(spec_list)), key=lambda k: _RANK.get(spec_list[k].entity, 2))
+    rules = suppression or BUILTIN_SUPPRESSION
+    order = sorted(range(len(spec_list)), key=lambda k: rules.rank(spec_list[k].entity))
     for si in order:
         cs = compiled.specs[si]
         entity = cs.spec.entity
-        doms = () if entity == IBAN else SUPPRESSED_BY.get(entity, _DEFAULT_SUPPRESSORS)
+        doms = rules.suppressors(entity)
         for i in _candidates(arr, texts, cs):
             text = texts[i]
             if text is None:
@@ -563,7 +451,7 @@ def scan_column(
             fm = cs.pattern.fullmatch(stripped)
             if fm is not None:
                 span = (entity, si, lead, lead + len(stripped), False, True, stripped)
-                if not _blocked(span, blockers):
+                if not _blocked(span, blockers, rules):
                     ok = cs.validator is None or cs.validator(stripped)
                     found.append((entity, si, lead, lead + len(stripped), ok, True, stripped))
             elif not cs.spec.full_match_only:
@@ -573,7 +461,7 @@ def scan_column(
                     s = rm.group(0)
                     full = rm.start() == lead and rm.end() == lead + len(stripped)
                     span = (entity, si, rm.start(), rm.end(), False, full, s)
-                    if _blocked(span, blockers):
+                    if _blocked(span, blockers, rules):
                         continue
                     ok = cs.validator is None or cs.validator(s)
                     found.append((entity, si, rm.start(), rm.end(), ok, full, s))
@@ -584,7 +472,7 @@ def scan_column(
                     earlier.extend(found)
     accs: dict[str, _Acc] = {}
     for i, matches in per_value.items():
-        resolved = _resolve(matches) if len(matches) > 1 else matches
+        resolved = _resolve(matches, rules) if len(matches) > 1 else matches
         by_entity: dict[str, list[_Match]] = {}
         for m in resolved:
             by_entity.setdefault(m[0], []).append(m)
@@ -596,11 +484,9 @@ def scan_column(
     return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}
 
 
-#: Pseudo-specs naming the integer-column checks in tallies.
+#: Pseudo-specs naming the integer-column checks in tallies (see EntitySpec.integer_pattern).
 INTEGER_SPECS: Final[dict[str, PatternSpec]] = {
-    SSN: PatternSpec(SSN, "us_ssn_int", r"[0-9]{7,9}", "ssn", 0.4, full_match_only=True),
-    CARD: PatternSpec(CARD, "credit_card_int", r"[0-9]{13,19}", "card", 0.8, full_match_only=True),
-    PHONE: PatternSpec(PHONE, "phone_int", r"[0-9]{10,15}", "phone", 0.4, full_match_only=True),
+    s.name: s.integer_pattern for s in BUILTIN_ENTITIES if s.integer_pattern is not None
 }
 
 

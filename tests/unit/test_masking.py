@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.masking import MAX_MASK_LENGTH, mask_char, mask_value
+from classifiers.masking import MAX_MASK_LENGTH, mask_as, mask_char, mask_value
 
 ALLOWED_MASK_ALNUM = set("xX9")
 
@@ -63,3 +63,22 @@ def test_mask_char_keeps_punctuation_and_symbols() -> None:
     assert [mask_char(c) for c in "@.-_/:+#€"] == list("@.-_/:+#€")
     assert mask_char("\u0301") == "?"
     assert mask_char("\x00") == "?"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("email", "jane@example.org", "j***@e***.org"),
+        ("email", "not-an-address", "xxx-xx-xxxxxxx"),
+        ("last4", "123-45-6789", "***-**-6789"),
+        ("iban", "GB82WEST12345698765432", "GB" + "*" * 16 + "5432"),
+        ("last2", "+49 30 1234567", "+** ** *****67"),
+        ("initials", "Jane Doe", "J*** D**"),
+        ("ip", "2001:db8::1", "2001:*:*:*"),
+        ("stars", "S1234567D", "*********"),
+        ("shape", "Ab-12", "Xx-99"),
+        ("unknown", "Ab-12", "Xx-99"),
+    ],
+)
+def test_mask_as_each_kind(kind: str, value: str, expected: str) -> None:
+    assert mask_as(kind, value) == expected

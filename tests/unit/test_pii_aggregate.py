@@ -1,4 +1,5 @@
-"""Pure tests of the PII aggregation and name/entity helpers: no spaCy, no Presidio."""
+"""Pure tests of the Presidio baseline's aggregation and name/entity helpers and of the
+street-address pattern: no spaCy, no Presidio."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from classifiers.pii.aggregate import (
+from bench.baselines.aggregate import (
     Hit,
     WeightedValue,
     aggregate_column,
@@ -15,8 +16,7 @@ from classifiers.pii.aggregate import (
     resolve_overlaps,
     select_values,
 )
-from classifiers.pii.recognizers import (
-    STREET_ADDRESS_REGEX,
+from bench.baselines.recognizers import (
     birth_keyword,
     column_name_words,
     date_of_birth_hit,
@@ -24,6 +24,7 @@ from classifiers.pii.recognizers import (
     presidio_entities,
     to_vocabulary,
 )
+from bench.baselines.street_address import STREET_ADDRESS_REGEX
 
 
 def hit(entity: str, start: int, end: int, score: float, recognizer: str = "R") -> Hit:

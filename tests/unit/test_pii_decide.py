@@ -28,6 +28,7 @@ class Tally:
     checked: int
     distinct_full: int
     example_values: list[str] = field(default_factory=list)
+    score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,31 @@ def test_only_one_dense_entity_per_column() -> None:
     names = {"US_DRIVER_LICENSE": Signal("US_DRIVER_LICENSE", "dl", 1.0)}
     found = decide_pattern_entities(_profile(), tallies, names, None, CFG)
     assert [c.entity for c in found] == ["IBAN_CODE"]
+
+
+def test_every_pattern_call_names_the_rule_that_set_its_confidence() -> None:
+    t = Tally("EMAIL_ADDRESS", "email", 980, 980, 980, 990, 900, ["a@b.com"])
+    (plain,) = decide_pattern_entities(_profile(), {"EMAIL_ADDRESS": t}, {}, None, CFG)
+    named = {"EMAIL_ADDRESS": Signal("EMAIL_ADDRESS", "email", 1.0)}
+    (supported,) = decide_pattern_entities(_profile(), {"EMAIL_ADDRESS": t}, named, None, CFG)
+    (derated,) = decide_pattern_entities(
+        _profile(), {"EMAIL_ADDRESS": Tally("EMAIL_ADDRESS", "email", 850, 850, 850, 850, 800)},
+        {}, "token count", CFG,
+    )  # fmt: skip
+    sparse = Tally("EMAIL_ADDRESS", "email", 4, 4, 4, 4, 4, ["x@y.com"])
+    (few,) = decide_pattern_entities(_profile(), {"EMAIL_ADDRESS": sparse}, {}, None, CFG)
+    text = _profile(mean_words=12.0, mean_length=80.0)
+    (prose,) = decide_pattern_entities(
+        text, {"EMAIL_ADDRESS": Tally("EMAIL_ADDRESS", "email", 0, 120, 120, 120, 0)}, {}, None, CFG
+    )
+    assert [c.rule for c in (plain, supported, derated, few, prose)] == [
+        "pattern.dense", "pattern.dense.name", "pattern.dense.derated", "pattern.sparse",
+        "pattern.text",
+    ]  # fmt: skip
+    finding = supported.to_finding(_profile(), "pii")
+    assert finding.evidence.rule == "pattern.dense.name"
+    assert finding.evidence.to_dict()["rule"] == "pattern.dense.name"
+    assert finding.evidence.masked_examples == ("a***@b***.com",)
 
 
 def _name_profile(name: str, **kw: object) -> ColumnProfile:

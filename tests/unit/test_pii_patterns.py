@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyarrow as pa
 import pytest
 
@@ -15,8 +17,8 @@ from classifiers.pii.patterns import (
 )
 
 
-def scan(values: list[str | None], **kw: bool) -> dict[str, PatternTally]:
-    return scan_column(values, [1] * len(values), **kw)
+def scan(values: Sequence[str | None], *, integer_column: bool = False) -> dict[str, PatternTally]:
+    return scan_column(values, [1] * len(values), integer_column=integer_column)
 
 
 def full_entities(value: str) -> set[str]:

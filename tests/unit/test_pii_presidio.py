@@ -15,10 +15,10 @@ import pytest
 import spacy.cli
 from faker import Faker
 
+from bench.baselines.presidio_classifier import PresidioPiiClassifier
+from bench.baselines.presidio_engine import downloads_refused
 from classifiers.base import Classifier, ClassifierLoadError
 from classifiers.masking import mask_value
-from classifiers.pii import PresidioPiiClassifier
-from classifiers.pii.engine import downloads_refused
 from classifiers.pii.validators import luhn_check_digit
 from models import (
     PII_ENTITIES,
