@@ -9,7 +9,8 @@ Usage::
 One run classifies the same 1,000-row samples (``bench/corpus.py``) with:
 
 (a) ``enricher``: s3-enricher's classifier, taken by import path (default: try
-    ``classifiers.pii:PiiClassifier``, fall back to ``classifiers.pii:PresidioPiiClassifier``);
+    ``classifiers.pii:PiiClassifier``, fall back to
+    ``bench.baselines.presidio_classifier:PresidioPiiClassifier``);
 (b) ``structured``: presidio-structured's ``PandasAnalysisBuilder`` with its defaults (all
     rows, ``most_common`` selection, analyzer score threshold 0), the analyzer being Presidio's
     default ``AnalyzerEngine`` (default recogniser registry) on our PyPI spaCy model
@@ -287,7 +288,7 @@ def load_classifier(path: str | None) -> Any:
         if path
         else [
             "classifiers.pii:PiiClassifier",
-            "classifiers.pii:PresidioPiiClassifier",
+            "bench.baselines.presidio_classifier:PresidioPiiClassifier",
         ]
     )
     last: Exception | None = None

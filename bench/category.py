@@ -2,7 +2,7 @@
 
 Usage: ``python bench/category.py [--artifacts models/artifacts] [--json out.json]``.
 
-Runs on the ``test`` split of :mod:`classifiers.business.corpus` (other seed, held-out name
+Runs on the ``test`` split of :mod:`training.corpus` (other seed, held-out name
 variants for half its columns, plotly rows never used in training). Reports, in one run:
 
 - category accuracy and macro F1, column-type macro (and weighted) F1 for the model, the
@@ -33,10 +33,10 @@ if str(ROOT) not in sys.path:
 
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
-from classifiers.business.corpus import LabelledTable, build_corpus  # noqa: E402
 from classifiers.business.features import name_tokens, path_tokens  # noqa: E402
 from classifiers.business.model import SUGGESTION_THRESHOLD, BusinessModel  # noqa: E402
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
+from training.corpus import LabelledTable, build_corpus  # noqa: E402
 
 TARGET_CATEGORY_ACCURACY = 0.85
 TARGET_COLUMN_MACRO_F1 = 0.85

@@ -1,6 +1,6 @@
 """Lineage inference accuracy on schemas it was not tuned on, against a name-match baseline.
 
-The tables come from the business corpus's *test* split (``classifiers.business.corpus``):
+The tables come from the business corpus's *test* split (``training.corpus``):
 generated and plotly tables with the column names as files really carry them (``firstname``,
 ``TOWN``, ``client_id``). For each one the bench makes the three sides of a pipeline:
 
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from classifiers.business.corpus import build_corpus  # noqa: E402
 from models.lineage import Dataset, System  # noqa: E402
+from training.corpus import build_corpus  # noqa: E402
 from worker.services.lineage.infer import S3Schema, TableSchema, infer  # noqa: E402
 
 MIN_SCORE = 0.5

@@ -58,13 +58,13 @@ class Case:
     """
 
     name: str
-    build: Callable[[Path], None]
+    build: Callable[[Path], object]  # writes the object at the path; any result is ignored
     expect: str
     hostile: bool
     what: str
 
 
-def _write(data: Callable[[], bytes]) -> Callable[[Path], None]:
+def _write(data: Callable[[], bytes]) -> Callable[[Path], object]:
     return lambda path: path.write_bytes(data())
 
 
@@ -105,7 +105,9 @@ def _normal_parquet(row_group: int) -> Callable[[Path], None]:
                 "country": pa.array(
                     np.array(["DE", "FR", "GB", "US", "SG"])[rng.integers(0, 5, rows)]
                 ),
-                "created": pa.array(rng.integers(1.6e18, 1.7e18, rows), pa.timestamp("ns")),
+                "created": pa.array(
+                    rng.integers(16 * 10**17, 17 * 10**17, rows), pa.timestamp("ns")
+                ),
             }
         )
         pq.write_table(table, path, row_group_size=row_group)

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from faker import Faker  # noqa: E402
 
-from classifiers.pii import PiiClassifier, PresidioPiiClassifier  # noqa: E402
+from bench.baselines.presidio_classifier import PresidioPiiClassifier  # noqa: E402
+from classifiers.pii import PiiClassifier  # noqa: E402
 from classifiers.pii.validators import luhn_check_digit  # noqa: E402
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample  # noqa: E402
 from models.samples import CellValue  # noqa: E402

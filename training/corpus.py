@@ -62,7 +62,9 @@ class LabelledTable:
 
 
 # --------------------------------------------------------------------------- generators
-Gen = Callable[[random.Random, Faker, int, str], tuple[list[CellValue], str, set[str]]]
+#: Makes one column: ``(rng, fake, rows, flavor) -> (values, data type, PII entities)``;
+#: ``flavor`` narrows the kind of value (``"email"`` for ``person_data``, an enum's name ...).
+ColumnGenerator = Callable[[random.Random, Faker, int, str], tuple[list[CellValue], str, set[str]]]
 
 _ENUMS: dict[str, tuple[str, ...]] = {
     "status": ("pending", "active", "shipped", "cancelled", "delivered", "returned", "on_hold"),
@@ -132,8 +134,8 @@ def _maybe_null(rng: random.Random, values: list[CellValue]) -> list[CellValue]:
     return [None if share and rng.random() < share else v for v in values]
 
 
-def _g_identifier(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_identifier(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     style = rng.choice(("seq", "seq", "uuid", "prefixed", "bigint"))
     if style == "seq":
@@ -155,8 +157,8 @@ def _g_identifier(
     return [f"{prefix}-{start + i:06d}" for i in range(n)], "string", set()
 
 
-def _g_fk(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_foreign_key(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     pool_size = max(2, int(n * rng.uniform(0.05, 0.6)))
     style = rng.choice(("int", "int", "uuid", "prefixed"))
@@ -174,8 +176,8 @@ def _g_fk(
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), dt, set()
 
 
-def _g_amount(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_amount(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     scale = rng.choice((20.0, 150.0, 2500.0, 60000.0))
     neg = rng.random() < 0.2
@@ -194,16 +196,16 @@ def _g_amount(
     return _maybe_null(rng, list(raw)), "double", set()
 
 
-def _g_currency(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_currency_code(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     k = rng.randint(1, 6)
     pool = rng.sample(_CURRENCIES, k)
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
 
 
-def _g_quantity(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_quantity(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     scale = rng.choice((3, 12, 80, 1500, 10**6))
     vals: list[CellValue] = [int(rng.expovariate(1 / scale)) for _ in range(n)]
@@ -212,8 +214,8 @@ def _g_quantity(
     return _maybe_null(rng, vals), "int64", set()
 
 
-def _g_percentage(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_percentage(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     style = rng.choice(("unit", "hundred", "str"))
     if style == "unit":
@@ -237,23 +239,23 @@ def _g_percentage(
     )
 
 
-def _g_country(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_country(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     pool = rng.choice((_COUNTRY_NAMES, _COUNTRY_ISO2, _COUNTRY_ISO3, _COUNTRY_NAMES))
     sub = rng.sample(pool, rng.randint(2, len(pool)))
     return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
 
 
-def _g_city(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_city(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     pool = [fake.city() for _ in range(max(3, n // rng.choice((1, 2, 4))))]
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
 
 
-def _g_postal(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_postal_code(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     vals: list[CellValue] = [fake.postcode() for _ in range(n)]
     if all(isinstance(v, str) and v.isdigit() and v[0] != "0" for v in vals) and rng.random() < 0.3:
@@ -275,14 +277,14 @@ def _date_of_birth(fake: Faker, maximum_age: int = 115) -> date:
     return dob if dob != start else dob + timedelta(days=1)
 
 
-def _rand_date(rng: random.Random) -> date:
+def _random_date(rng: random.Random) -> date:
     return date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
 
 
-def _g_date(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_date(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    vals = [_rand_date(rng) for _ in range(n)]
+    vals = [_random_date(rng) for _ in range(n)]
     style = rng.choice(("date", "date", "iso", "eu", "us"))
     if style == "date":
         return _maybe_null(rng, list(vals)), "date", set()
@@ -290,8 +292,8 @@ def _g_date(
     return _maybe_null(rng, [d.strftime(fmt) for d in vals]), "string", set()
 
 
-def _g_timestamp(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_timestamp(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     base = datetime(2020, 1, 1)
     vals = [base + timedelta(seconds=rng.randint(0, 5 * 365 * 86400)) for _ in range(n)]
@@ -305,8 +307,8 @@ def _g_timestamp(
     return _maybe_null(rng, [v.strftime("%Y-%m-%d %H:%M:%S") for v in vals]), "string", set()
 
 
-def _g_bool(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_boolean_flag(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     p = rng.uniform(0.1, 0.9)
     bits = [rng.random() < p for _ in range(n)]
@@ -319,23 +321,23 @@ def _g_bool(
     return _maybe_null(rng, [words[0] if b else words[1] for b in bits]), "string", set()
 
 
-def _g_enum(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_category_enum(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    vocab = _ENUMS.get(fl) or _ENUMS[rng.choice(sorted(_ENUMS))]
+    vocab = _ENUMS.get(flavor) or _ENUMS[rng.choice(sorted(_ENUMS))]
     sub = rng.sample(vocab, rng.randint(min(2, len(vocab)), len(vocab)))
     return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
 
 
-def _g_text(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_free_text(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     words = rng.choice((6, 12, 25))
     return _maybe_null(rng, [fake.sentence(nb_words=words) for _ in range(n)]), "string", set()
 
 
-def _g_url(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_url(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     style = rng.choice(("url", "uri", "img"))
     if style == "url":
@@ -347,8 +349,8 @@ def _g_url(
     return _maybe_null(rng, vals), "string", set()
 
 
-def _g_sku(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_sku(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     style = rng.choice(("dash", "plain", "suffix"))
     pool_n = max(3, int(n * rng.uniform(0.3, 1.0)))
@@ -365,10 +367,10 @@ def _g_sku(
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
 
 
-def _g_measure(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_measurement(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    lo, hi = _MEASURE.get(fl) or _MEASURE[rng.choice(sorted(_MEASURE))]
+    lo, hi = _MEASURE.get(flavor) or _MEASURE[rng.choice(sorted(_MEASURE))]
     mu, sd = (lo + hi) / 2, (hi - lo) / 6
     digits = rng.choice((1, 2, 3, 4, 6))
     vals: list[CellValue] = [round(rng.gauss(mu, sd), digits) for _ in range(n)]
@@ -377,8 +379,8 @@ def _g_measure(
     return _maybe_null(rng, vals), "double", set()
 
 
-def _g_version(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_version_string(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     style = rng.choice(("semver", "v", "two", "pre"))
     pool: list[CellValue] = []
@@ -395,10 +397,10 @@ def _g_version(
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
 
 
-def _g_person(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_person_data(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    kind = fl or rng.choice(("name", "first", "last", "email", "phone", "address", "ip"))
+    kind = flavor or rng.choice(("name", "first", "last", "email", "phone", "address", "ip"))
     fn: Callable[[], str]
     ent = {
         "name": "PERSON",
@@ -425,8 +427,8 @@ def _g_person(
     return _maybe_null(rng, [fn() for _ in range(n)]), "string", {ent}
 
 
-def _g_other(
-    rng: random.Random, fake: Faker, n: int, fl: str
+def _generate_other(
+    rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     style = rng.choice(("hash", "json", "blob"))
     if style == "hash":
@@ -443,27 +445,27 @@ def _g_other(
     return [bytes(rng.getrandbits(8) for _ in range(16)) for _ in range(n)], "binary", set()
 
 
-GENERATORS: dict[str, Gen] = {
-    "identifier": _g_identifier,
-    "foreign_key_id": _g_fk,
-    "amount": _g_amount,
-    "currency_code": _g_currency,
-    "quantity": _g_quantity,
-    "percentage": _g_percentage,
-    "country": _g_country,
-    "city": _g_city,
-    "postal_code": _g_postal,
-    "date": _g_date,
-    "timestamp": _g_timestamp,
-    "boolean_flag": _g_bool,
-    "category_enum": _g_enum,
-    "free_text": _g_text,
-    "url": _g_url,
-    "product_code_sku": _g_sku,
-    "measurement": _g_measure,
-    "version_string": _g_version,
-    "person_data": _g_person,
-    "other": _g_other,
+GENERATORS: dict[str, ColumnGenerator] = {
+    "identifier": _generate_identifier,
+    "foreign_key_id": _generate_foreign_key,
+    "amount": _generate_amount,
+    "currency_code": _generate_currency_code,
+    "quantity": _generate_quantity,
+    "percentage": _generate_percentage,
+    "country": _generate_country,
+    "city": _generate_city,
+    "postal_code": _generate_postal_code,
+    "date": _generate_date,
+    "timestamp": _generate_timestamp,
+    "boolean_flag": _generate_boolean_flag,
+    "category_enum": _generate_category_enum,
+    "free_text": _generate_free_text,
+    "url": _generate_url,
+    "product_code_sku": _generate_sku,
+    "measurement": _generate_measurement,
+    "version_string": _generate_version_string,
+    "person_data": _generate_person_data,
+    "other": _generate_other,
 }
 
 
@@ -478,7 +480,8 @@ class ColumnSpec:
     flavor: str = ""
 
 
-def _c(ctype: str, names: str, prob: float = 1.0, flavor: str = "") -> ColumnSpec:
+def _column(ctype: str, names: str, prob: float = 1.0, flavor: str = "") -> ColumnSpec:
+    """A :class:`ColumnSpec` with its name variants written ``"a|b|c"``."""
     return ColumnSpec(ctype, tuple(names.split("|")), prob, flavor)
 
 
@@ -493,509 +496,510 @@ class Template:
     columns: tuple[ColumnSpec, ...]
 
 
-def _t(name: str, category: str, folders: str, buckets: str, *cols: ColumnSpec) -> Template:
+def _template(name: str, category: str, folders: str, buckets: str, *cols: ColumnSpec) -> Template:
+    """A :class:`Template` with its folder and bucket variants written ``"a|b|c"``."""
     return Template(name, category, tuple(folders.split("|")), tuple(buckets.split("|")), cols)
 
 
-_CREATED = _c("timestamp", "created_at|createdAt|created_ts|inserted_at|load_ts", 0.5)
-_UPDATED = _c("timestamp", "updated_at|modified_at|last_modified|updatedAt", 0.4)
+_CREATED = _column("timestamp", "created_at|createdAt|created_ts|inserted_at|load_ts", 0.5)
+_UPDATED = _column("timestamp", "updated_at|modified_at|last_modified|updatedAt", 0.4)
 
 TEMPLATES: tuple[Template, ...] = (
     # customer
-    _t(
+    _template(
         "customers",
         "customer",
         "customers|customer|clients|crm_contacts|contacts",
         "crm-prod|customer-data|crm-exports",
-        _c("identifier", "customer_id|id|client_id|cust_id|contact_id"),
-        _c("person_data", "first_name|firstname|given_name", 0.8, "first"),
-        _c("person_data", "last_name|surname|family_name", 0.8, "last"),
-        _c("person_data", "email|email_address|contact_email", 0.8, "email"),
-        _c("person_data", "phone|phone_number|mobile", 0.5, "phone"),
-        _c("city", "city|billing_city|town", 0.6),
-        _c("country", "country|billing_country|country_code", 0.6),
-        _c("postal_code", "postal_code|zip|zipcode|postcode", 0.5),
-        _c("date", "signup_date|customer_since|registered_on|first_purchase_date", 0.7),
-        _c("category_enum", "segment|customer_segment|tier|loyalty_tier", 0.6, "segment"),
-        _c("boolean_flag", "is_active|active|opted_in|marketing_consent|is_vip", 0.6),
-        _c("amount", "lifetime_value|ltv|total_spent|credit_limit", 0.4),
+        _column("identifier", "customer_id|id|client_id|cust_id|contact_id"),
+        _column("person_data", "first_name|firstname|given_name", 0.8, "first"),
+        _column("person_data", "last_name|surname|family_name", 0.8, "last"),
+        _column("person_data", "email|email_address|contact_email", 0.8, "email"),
+        _column("person_data", "phone|phone_number|mobile", 0.5, "phone"),
+        _column("city", "city|billing_city|town", 0.6),
+        _column("country", "country|billing_country|country_code", 0.6),
+        _column("postal_code", "postal_code|zip|zipcode|postcode", 0.5),
+        _column("date", "signup_date|customer_since|registered_on|first_purchase_date", 0.7),
+        _column("category_enum", "segment|customer_segment|tier|loyalty_tier", 0.6, "segment"),
+        _column("boolean_flag", "is_active|active|opted_in|marketing_consent|is_vip", 0.6),
+        _column("amount", "lifetime_value|ltv|total_spent|credit_limit", 0.4),
         _CREATED,
     ),
-    _t(
+    _template(
         "customer_addresses",
         "customer",
         "customer_addresses|addresses|client_addresses",
         "crm-prod|customer-data",
-        _c("identifier", "address_id|id"),
-        _c("foreign_key_id", "customer_id|client_id|cust_id"),
-        _c("person_data", "street|address_line1|street_address", 1.0, "address"),
-        _c("city", "city|town|locality"),
-        _c("postal_code", "postal_code|zip|postcode"),
-        _c("country", "country|country_code|country_iso"),
-        _c("boolean_flag", "is_default|is_billing|primary", 0.6),
+        _column("identifier", "address_id|id"),
+        _column("foreign_key_id", "customer_id|client_id|cust_id"),
+        _column("person_data", "street|address_line1|street_address", 1.0, "address"),
+        _column("city", "city|town|locality"),
+        _column("postal_code", "postal_code|zip|postcode"),
+        _column("country", "country|country_code|country_iso"),
+        _column("boolean_flag", "is_default|is_billing|primary", 0.6),
         _UPDATED,
     ),
-    _t(
+    _template(
         "loyalty_accounts",
         "customer",
         "loyalty|loyalty_accounts|memberships|accounts",
         "crm-prod|loyalty-program",
-        _c("identifier", "account_id|membership_id|id"),
-        _c("foreign_key_id", "customer_id|member_customer_id"),
-        _c("category_enum", "tier|status|membership_level", 1.0, "tier"),
-        _c("quantity", "points|points_balance|visits|num_purchases"),
-        _c("date", "joined_on|member_since|renewal_date", 0.8),
-        _c("boolean_flag", "is_active|churned|auto_renew", 0.7),
-        _c("person_data", "email|member_email", 0.5, "email"),
+        _column("identifier", "account_id|membership_id|id"),
+        _column("foreign_key_id", "customer_id|member_customer_id"),
+        _column("category_enum", "tier|status|membership_level", 1.0, "tier"),
+        _column("quantity", "points|points_balance|visits|num_purchases"),
+        _column("date", "joined_on|member_since|renewal_date", 0.8),
+        _column("boolean_flag", "is_active|churned|auto_renew", 0.7),
+        _column("person_data", "email|member_email", 0.5, "email"),
     ),
     # employee
-    _t(
+    _template(
         "employees",
         "employee",
         "employees|staff|personnel|hr_employees|workers",
         "hr-data|people-ops|hris-exports",
-        _c("identifier", "employee_id|emp_id|id|staff_id|personnel_no"),
-        _c("person_data", "full_name|name|employee_name", 0.9, "name"),
-        _c("person_data", "work_email|email", 0.6, "email"),
-        _c("category_enum", "department|dept|org_unit|division", 1.0, "department"),
-        _c("date", "hire_date|start_date|joined_on|date_of_hire"),
-        _c("amount", "salary|annual_salary|base_pay|compensation", 0.8),
-        _c("currency_code", "salary_currency|currency|pay_currency", 0.5),
-        _c("foreign_key_id", "manager_id|reports_to|supervisor_id", 0.6),
-        _c("country", "work_country|country|location_country", 0.5),
-        _c("city", "office_city|work_location|city", 0.5),
-        _c("boolean_flag", "is_manager|full_time|is_contractor|terminated", 0.6),
-        _c("percentage", "bonus_pct|fte|bonus_target_pct", 0.3),
+        _column("identifier", "employee_id|emp_id|id|staff_id|personnel_no"),
+        _column("person_data", "full_name|name|employee_name", 0.9, "name"),
+        _column("person_data", "work_email|email", 0.6, "email"),
+        _column("category_enum", "department|dept|org_unit|division", 1.0, "department"),
+        _column("date", "hire_date|start_date|joined_on|date_of_hire"),
+        _column("amount", "salary|annual_salary|base_pay|compensation", 0.8),
+        _column("currency_code", "salary_currency|currency|pay_currency", 0.5),
+        _column("foreign_key_id", "manager_id|reports_to|supervisor_id", 0.6),
+        _column("country", "work_country|country|location_country", 0.5),
+        _column("city", "office_city|work_location|city", 0.5),
+        _column("boolean_flag", "is_manager|full_time|is_contractor|terminated", 0.6),
+        _column("percentage", "bonus_pct|fte|bonus_target_pct", 0.3),
     ),
-    _t(
+    _template(
         "payroll",
         "employee",
         "payroll|payslips|pay_runs|payroll_lines",
         "hr-data|payroll-prod|finance-hr",
-        _c("identifier", "payslip_id|payroll_id|id|line_id"),
-        _c("foreign_key_id", "employee_id|emp_id|staff_id"),
-        _c("date", "pay_date|period_end|pay_period_end"),
-        _c("amount", "gross_pay|gross_amount|gross"),
-        _c("amount", "net_pay|net_amount|net"),
-        _c("amount", "tax_withheld|income_tax|deductions", 0.6),
-        _c("currency_code", "currency|pay_currency", 0.6),
-        _c("quantity", "overtime_hours|hours_worked|days_worked", 0.5),
+        _column("identifier", "payslip_id|payroll_id|id|line_id"),
+        _column("foreign_key_id", "employee_id|emp_id|staff_id"),
+        _column("date", "pay_date|period_end|pay_period_end"),
+        _column("amount", "gross_pay|gross_amount|gross"),
+        _column("amount", "net_pay|net_amount|net"),
+        _column("amount", "tax_withheld|income_tax|deductions", 0.6),
+        _column("currency_code", "currency|pay_currency", 0.6),
+        _column("quantity", "overtime_hours|hours_worked|days_worked", 0.5),
     ),
-    _t(
+    _template(
         "timesheets",
         "employee",
         "timesheets|time_entries|attendance|absences",
         "hr-data|people-ops",
-        _c("identifier", "entry_id|timesheet_id|id", 0.8),
-        _c("foreign_key_id", "employee_id|emp_id|worker_id"),
-        _c("date", "work_date|date|day"),
-        _c("measurement", "hours|hours_logged|duration_h", 1.0, "score"),
-        _c("category_enum", "project|absence_type|activity|shift", 0.8),
-        _c("boolean_flag", "approved|billable|is_overtime", 0.7),
-        _c("free_text", "comment|notes|remarks", 0.4),
+        _column("identifier", "entry_id|timesheet_id|id", 0.8),
+        _column("foreign_key_id", "employee_id|emp_id|worker_id"),
+        _column("date", "work_date|date|day"),
+        _column("measurement", "hours|hours_logged|duration_h", 1.0, "score"),
+        _column("category_enum", "project|absence_type|activity|shift", 0.8),
+        _column("boolean_flag", "approved|billable|is_overtime", 0.7),
+        _column("free_text", "comment|notes|remarks", 0.4),
     ),
     # finance
-    _t(
+    _template(
         "ledger",
         "finance",
         "ledger|gl_entries|general_ledger|journal_entries|transactions",
         "finance-prod|acct-data|fin-dwh",
-        _c("identifier", "entry_id|transaction_id|txn_id|journal_id|id"),
-        _c("foreign_key_id", "account_id|gl_account|acct_id"),
-        _c("date", "posting_date|booked_on|value_date|txn_date"),
-        _c("amount", "amount|debit|credit|amount_local"),
-        _c("currency_code", "currency|ccy|currency_code|curr"),
-        _c("category_enum", "account_type|entry_type|type", 0.7, "account_type"),
-        _c("free_text", "description|memo|narration|booking_text", 0.6),
-        _c("measurement", "fx_rate|exchange_rate", 0.3, "score"),
+        _column("identifier", "entry_id|transaction_id|txn_id|journal_id|id"),
+        _column("foreign_key_id", "account_id|gl_account|acct_id"),
+        _column("date", "posting_date|booked_on|value_date|txn_date"),
+        _column("amount", "amount|debit|credit|amount_local"),
+        _column("currency_code", "currency|ccy|currency_code|curr"),
+        _column("category_enum", "account_type|entry_type|type", 0.7, "account_type"),
+        _column("free_text", "description|memo|narration|booking_text", 0.6),
+        _column("measurement", "fx_rate|exchange_rate", 0.3, "score"),
         _CREATED,
     ),
-    _t(
+    _template(
         "invoices",
         "finance",
         "invoices|billing|ar_invoices|receivables",
         "finance-prod|billing-exports|ar-data",
-        _c("identifier", "invoice_id|invoice_no|id|invoice_number"),
-        _c("foreign_key_id", "customer_id|account_id|payer_id"),
-        _c("date", "invoice_date|issued_on|issue_date"),
-        _c("date", "due_date|payment_due|due_on"),
-        _c("amount", "total|amount_due|invoice_amount|grand_total"),
-        _c("amount", "tax_amount|vat|tax", 0.6),
-        _c("percentage", "tax_rate|vat_rate|vat_pct", 0.5),
-        _c("currency_code", "currency|ccy"),
-        _c("category_enum", "payment_method|method|status", 0.6, "method"),
-        _c("boolean_flag", "paid|is_paid|overdue", 0.6),
+        _column("identifier", "invoice_id|invoice_no|id|invoice_number"),
+        _column("foreign_key_id", "customer_id|account_id|payer_id"),
+        _column("date", "invoice_date|issued_on|issue_date"),
+        _column("date", "due_date|payment_due|due_on"),
+        _column("amount", "total|amount_due|invoice_amount|grand_total"),
+        _column("amount", "tax_amount|vat|tax", 0.6),
+        _column("percentage", "tax_rate|vat_rate|vat_pct", 0.5),
+        _column("currency_code", "currency|ccy"),
+        _column("category_enum", "payment_method|method|status", 0.6, "method"),
+        _column("boolean_flag", "paid|is_paid|overdue", 0.6),
     ),
-    _t(
+    _template(
         "budgets",
         "finance",
         "budgets|forecast|fp_a|cost_centers|expenses",
         "finance-prod|fpa-data",
-        _c("foreign_key_id", "cost_center_id|cost_center|department_id"),
-        _c("category_enum", "quarter|period|fiscal_quarter", 1.0, "quarter"),
-        _c("amount", "budget|planned_amount|budget_amount"),
-        _c("amount", "actual|actual_amount|spend"),
-        _c("percentage", "variance_pct|utilisation|burn_rate", 0.7),
-        _c("currency_code", "currency|ccy", 0.6),
-        _c("category_enum", "region|business_unit", 0.5, "region"),
+        _column("foreign_key_id", "cost_center_id|cost_center|department_id"),
+        _column("category_enum", "quarter|period|fiscal_quarter", 1.0, "quarter"),
+        _column("amount", "budget|planned_amount|budget_amount"),
+        _column("amount", "actual|actual_amount|spend"),
+        _column("percentage", "variance_pct|utilisation|burn_rate", 0.7),
+        _column("currency_code", "currency|ccy", 0.6),
+        _column("category_enum", "region|business_unit", 0.5, "region"),
     ),
     # sales
-    _t(
+    _template(
         "orders",
         "sales",
         "orders|sales_orders|order_headers|checkout",
         "sales-prod|shop-data|ecom-exports",
-        _c("identifier", "order_id|order_no|id|order_number"),
-        _c("foreign_key_id", "customer_id|buyer_id|account_id"),
-        _c("date", "order_date|ordered_on|purchase_date", 0.6),
-        _c("timestamp", "ordered_at|order_ts|placed_at", 0.5),
-        _c("amount", "order_total|total|grand_total|revenue"),
-        _c("amount", "shipping_fee|shipping_cost|discount_amount", 0.5),
-        _c("currency_code", "currency|ccy", 0.6),
-        _c("percentage", "discount_pct|discount_rate|promo_pct", 0.4),
-        _c("category_enum", "channel|sales_channel|order_status|status", 0.8, "channel"),
-        _c("country", "ship_country|country|market", 0.5),
-        _c("quantity", "items|item_count|num_items", 0.6),
+        _column("identifier", "order_id|order_no|id|order_number"),
+        _column("foreign_key_id", "customer_id|buyer_id|account_id"),
+        _column("date", "order_date|ordered_on|purchase_date", 0.6),
+        _column("timestamp", "ordered_at|order_ts|placed_at", 0.5),
+        _column("amount", "order_total|total|grand_total|revenue"),
+        _column("amount", "shipping_fee|shipping_cost|discount_amount", 0.5),
+        _column("currency_code", "currency|ccy", 0.6),
+        _column("percentage", "discount_pct|discount_rate|promo_pct", 0.4),
+        _column("category_enum", "channel|sales_channel|order_status|status", 0.8, "channel"),
+        _column("country", "ship_country|country|market", 0.5),
+        _column("quantity", "items|item_count|num_items", 0.6),
     ),
-    _t(
+    _template(
         "order_lines",
         "sales",
         "order_lines|order_items|line_items|sales_lines",
         "sales-prod|shop-data|erp-exports",
-        _c("identifier", "line_id|order_line_id|id", 0.8),
-        _c("foreign_key_id", "order_id|order_no"),
-        _c("product_code_sku", "sku|product_code|item_code|article_no"),
-        _c("quantity", "quantity|qty|units"),
-        _c("amount", "unit_price|price|list_price"),
-        _c("amount", "line_total|net_amount|extended_price", 0.7),
-        _c("percentage", "discount|discount_pct|tax_rate", 0.5),
+        _column("identifier", "line_id|order_line_id|id", 0.8),
+        _column("foreign_key_id", "order_id|order_no"),
+        _column("product_code_sku", "sku|product_code|item_code|article_no"),
+        _column("quantity", "quantity|qty|units"),
+        _column("amount", "unit_price|price|list_price"),
+        _column("amount", "line_total|net_amount|extended_price", 0.7),
+        _column("percentage", "discount|discount_pct|tax_rate", 0.5),
     ),
-    _t(
+    _template(
         "deals",
         "sales",
         "deals|opportunities|pipeline|quotes",
         "sales-prod|crm-prod|salesforce-exports",
-        _c("identifier", "deal_id|opportunity_id|opp_id|id"),
-        _c("foreign_key_id", "account_id|owner_id|rep_id"),
-        _c("category_enum", "stage|deal_stage|forecast_category", 1.0, "stage"),
-        _c("amount", "amount|deal_value|acv|arr"),
-        _c("percentage", "probability|win_probability|close_probability", 0.7),
-        _c("date", "close_date|expected_close"),
-        _c("currency_code", "currency", 0.4),
-        _c("category_enum", "region|territory", 0.5, "region"),
+        _column("identifier", "deal_id|opportunity_id|opp_id|id"),
+        _column("foreign_key_id", "account_id|owner_id|rep_id"),
+        _column("category_enum", "stage|deal_stage|forecast_category", 1.0, "stage"),
+        _column("amount", "amount|deal_value|acv|arr"),
+        _column("percentage", "probability|win_probability|close_probability", 0.7),
+        _column("date", "close_date|expected_close"),
+        _column("currency_code", "currency", 0.4),
+        _column("category_enum", "region|territory", 0.5, "region"),
         _CREATED,
     ),
     # product
-    _t(
+    _template(
         "products",
         "product",
         "products|catalog|catalogue|items|product_master",
         "catalog-prod|product-data|pim-exports",
-        _c("identifier", "product_id|item_id|id"),
-        _c("product_code_sku", "sku|product_code|item_code|ean_sku"),
-        _c("free_text", "product_name|title|description|long_description", 0.8),
-        _c("category_enum", "category|product_category|department", 0.9, "category"),
-        _c("amount", "price|list_price|msrp|unit_cost", 0.9),
-        _c("currency_code", "currency|price_currency", 0.4),
-        _c("measurement", "weight_kg|weight|shipping_weight", 0.6, "weight"),
-        _c("measurement", "length_cm|width_cm|height_cm", 0.4, "length"),
-        _c("boolean_flag", "in_stock|is_active|discontinued|is_digital", 0.7),
-        _c("url", "product_url|image_url|url", 0.5),
+        _column("identifier", "product_id|item_id|id"),
+        _column("product_code_sku", "sku|product_code|item_code|ean_sku"),
+        _column("free_text", "product_name|title|description|long_description", 0.8),
+        _column("category_enum", "category|product_category|department", 0.9, "category"),
+        _column("amount", "price|list_price|msrp|unit_cost", 0.9),
+        _column("currency_code", "currency|price_currency", 0.4),
+        _column("measurement", "weight_kg|weight|shipping_weight", 0.6, "weight"),
+        _column("measurement", "length_cm|width_cm|height_cm", 0.4, "length"),
+        _column("boolean_flag", "in_stock|is_active|discontinued|is_digital", 0.7),
+        _column("url", "product_url|image_url|url", 0.5),
     ),
-    _t(
+    _template(
         "inventory",
         "product",
         "inventory|stock_levels|stock|on_hand",
         "catalog-prod|wms-exports|product-data",
-        _c("product_code_sku", "sku|item_code|product_code"),
-        _c("category_enum", "warehouse|location|site", 1.0, "warehouse"),
-        _c("quantity", "on_hand|quantity|qty_available|stock"),
-        _c("quantity", "reorder_point|safety_stock|reserved", 0.6),
-        _c("timestamp", "snapshot_at|updated_at|counted_at", 0.7),
-        _c("boolean_flag", "below_reorder|backordered", 0.4),
+        _column("product_code_sku", "sku|item_code|product_code"),
+        _column("category_enum", "warehouse|location|site", 1.0, "warehouse"),
+        _column("quantity", "on_hand|quantity|qty_available|stock"),
+        _column("quantity", "reorder_point|safety_stock|reserved", 0.6),
+        _column("timestamp", "snapshot_at|updated_at|counted_at", 0.7),
+        _column("boolean_flag", "below_reorder|backordered", 0.4),
     ),
-    _t(
+    _template(
         "releases",
         "product",
         "releases|product_releases|app_versions|changelog",
         "product-data|release-mgmt",
-        _c("identifier", "release_id|id|build_id"),
-        _c("product_code_sku", "product_code|component|sku", 0.6),
-        _c("version_string", "version|release_version|app_version|tag"),
-        _c("date", "release_date|released_on|ga_date"),
-        _c("free_text", "release_notes|notes|changelog|summary", 0.8),
-        _c("boolean_flag", "is_lts|deprecated|prerelease", 0.6),
-        _c("url", "download_url|docs_url|url", 0.5),
+        _column("identifier", "release_id|id|build_id"),
+        _column("product_code_sku", "product_code|component|sku", 0.6),
+        _column("version_string", "version|release_version|app_version|tag"),
+        _column("date", "release_date|released_on|ga_date"),
+        _column("free_text", "release_notes|notes|changelog|summary", 0.8),
+        _column("boolean_flag", "is_lts|deprecated|prerelease", 0.6),
+        _column("url", "download_url|docs_url|url", 0.5),
     ),
     # marketing
-    _t(
+    _template(
         "campaigns",
         "marketing",
         "campaigns|marketing_campaigns|ad_campaigns|promotions",
         "marketing-prod|mktg-data|ads-exports",
-        _c("identifier", "campaign_id|id|campaign_key"),
-        _c("free_text", "campaign_name|name|objective", 0.6),
-        _c("category_enum", "channel|medium|utm_source|network", 1.0, "utm"),
-        _c("date", "start_date|launch_date"),
-        _c("date", "end_date|stop_date", 0.7),
-        _c("amount", "budget|spend|cost|ad_spend"),
-        _c("quantity", "impressions|reach|sends", 0.7),
-        _c("quantity", "clicks|conversions|opens", 0.7),
-        _c("percentage", "ctr|conversion_rate|open_rate|bounce_rate", 0.7),
-        _c("url", "landing_page|landing_url|target_url", 0.6),
+        _column("identifier", "campaign_id|id|campaign_key"),
+        _column("free_text", "campaign_name|name|objective", 0.6),
+        _column("category_enum", "channel|medium|utm_source|network", 1.0, "utm"),
+        _column("date", "start_date|launch_date"),
+        _column("date", "end_date|stop_date", 0.7),
+        _column("amount", "budget|spend|cost|ad_spend"),
+        _column("quantity", "impressions|reach|sends", 0.7),
+        _column("quantity", "clicks|conversions|opens", 0.7),
+        _column("percentage", "ctr|conversion_rate|open_rate|bounce_rate", 0.7),
+        _column("url", "landing_page|landing_url|target_url", 0.6),
     ),
-    _t(
+    _template(
         "web_events",
         "marketing",
         "web_events|clickstream|pageviews|sessions|tracking",
         "marketing-prod|web-analytics|events-raw",
-        _c("identifier", "event_id|id|hit_id"),
-        _c("foreign_key_id", "session_id|visitor_id|campaign_id"),
-        _c("timestamp", "event_time|ts|timestamp|hit_time"),
-        _c("url", "page_url|url|page|referrer"),
-        _c("category_enum", "utm_source|source|channel", 0.8, "utm"),
-        _c("category_enum", "device|device_type|platform", 0.7, "device"),
-        _c("country", "geo_country|country", 0.6),
-        _c("city", "geo_city|city", 0.4),
-        _c("measurement", "time_on_page|duration_s|scroll_depth", 0.5, "score"),
+        _column("identifier", "event_id|id|hit_id"),
+        _column("foreign_key_id", "session_id|visitor_id|campaign_id"),
+        _column("timestamp", "event_time|ts|timestamp|hit_time"),
+        _column("url", "page_url|url|page|referrer"),
+        _column("category_enum", "utm_source|source|channel", 0.8, "utm"),
+        _column("category_enum", "device|device_type|platform", 0.7, "device"),
+        _column("country", "geo_country|country", 0.6),
+        _column("city", "geo_city|city", 0.4),
+        _column("measurement", "time_on_page|duration_s|scroll_depth", 0.5, "score"),
     ),
-    _t(
+    _template(
         "email_sends",
         "marketing",
         "email_sends|newsletter|email_events|crm_emails",
         "marketing-prod|esp-exports",
-        _c("identifier", "send_id|message_id|id"),
-        _c("foreign_key_id", "campaign_id|list_id|template_id"),
-        _c("person_data", "recipient|email|to_address", 0.7, "email"),
-        _c("timestamp", "sent_at|delivered_at|send_time"),
-        _c("boolean_flag", "opened|clicked|bounced|unsubscribed"),
-        _c("boolean_flag", "clicked|converted", 0.6),
-        _c("category_enum", "variant|ab_group|segment", 0.5, "group"),
+        _column("identifier", "send_id|message_id|id"),
+        _column("foreign_key_id", "campaign_id|list_id|template_id"),
+        _column("person_data", "recipient|email|to_address", 0.7, "email"),
+        _column("timestamp", "sent_at|delivered_at|send_time"),
+        _column("boolean_flag", "opened|clicked|bounced|unsubscribed"),
+        _column("boolean_flag", "clicked|converted", 0.6),
+        _column("category_enum", "variant|ab_group|segment", 0.5, "group"),
     ),
     # operations
-    _t(
+    _template(
         "shipments",
         "operations",
         "shipments|deliveries|logistics|parcels|fulfillment",
         "ops-prod|logistics-data|wms-exports",
-        _c("identifier", "shipment_id|tracking_number|id|parcel_id"),
-        _c("foreign_key_id", "order_id|warehouse_id", 0.8),
-        _c("category_enum", "carrier|shipping_carrier|service_level", 1.0, "carrier"),
-        _c("timestamp", "shipped_at|dispatched_at|picked_up_at"),
-        _c("timestamp", "delivered_at|eta", 0.6),
-        _c("measurement", "weight_kg|package_weight|gross_weight", 0.8, "weight"),
-        _c("postal_code", "destination_zip|ship_to_postcode|dest_postal_code", 0.7),
-        _c("city", "destination_city|ship_to_city", 0.6),
-        _c("country", "destination_country|ship_to_country", 0.6),
-        _c("category_enum", "status|delivery_status", 0.6, "status"),
+        _column("identifier", "shipment_id|tracking_number|id|parcel_id"),
+        _column("foreign_key_id", "order_id|warehouse_id", 0.8),
+        _column("category_enum", "carrier|shipping_carrier|service_level", 1.0, "carrier"),
+        _column("timestamp", "shipped_at|dispatched_at|picked_up_at"),
+        _column("timestamp", "delivered_at|eta", 0.6),
+        _column("measurement", "weight_kg|package_weight|gross_weight", 0.8, "weight"),
+        _column("postal_code", "destination_zip|ship_to_postcode|dest_postal_code", 0.7),
+        _column("city", "destination_city|ship_to_city", 0.6),
+        _column("country", "destination_country|ship_to_country", 0.6),
+        _column("category_enum", "status|delivery_status", 0.6, "status"),
     ),
-    _t(
+    _template(
         "incidents",
         "operations",
         "incidents|tickets|service_desk|outages|maintenance",
         "ops-prod|itsm-exports|servicedesk",
-        _c("identifier", "incident_id|ticket_id|id|case_no"),
-        _c("category_enum", "severity|priority|impact", 1.0, "severity"),
-        _c("timestamp", "opened_at|reported_at|created_at"),
-        _c("timestamp", "resolved_at|closed_at", 0.6),
-        _c("boolean_flag", "resolved|sla_breached|escalated", 0.7),
-        _c("free_text", "summary|description|resolution_notes", 0.8),
-        _c("foreign_key_id", "assignee_id|site_id|asset_id", 0.6),
-        _c("measurement", "downtime_minutes|mttr_hours", 0.4, "score"),
+        _column("identifier", "incident_id|ticket_id|id|case_no"),
+        _column("category_enum", "severity|priority|impact", 1.0, "severity"),
+        _column("timestamp", "opened_at|reported_at|created_at"),
+        _column("timestamp", "resolved_at|closed_at", 0.6),
+        _column("boolean_flag", "resolved|sla_breached|escalated", 0.7),
+        _column("free_text", "summary|description|resolution_notes", 0.8),
+        _column("foreign_key_id", "assignee_id|site_id|asset_id", 0.6),
+        _column("measurement", "downtime_minutes|mttr_hours", 0.4, "score"),
     ),
-    _t(
+    _template(
         "fleet",
         "operations",
         "fleet|vehicles|trips|routes|telematics",
         "ops-prod|fleet-data|logistics-data",
-        _c("identifier", "trip_id|vehicle_trip_id|id"),
-        _c("foreign_key_id", "vehicle_id|driver_id|route_id"),
-        _c("timestamp", "start_time|departed_at|trip_start"),
-        _c("measurement", "distance_km|km_driven|odometer", 1.0, "length"),
-        _c("measurement", "fuel_l|fuel_used|avg_speed", 0.7, "score"),
-        _c("measurement", "lat|start_lat|latitude", 0.5, "lat"),
-        _c("measurement", "lon|start_lon|longitude", 0.5, "lon"),
-        _c("city", "depot_city|origin_city", 0.4),
+        _column("identifier", "trip_id|vehicle_trip_id|id"),
+        _column("foreign_key_id", "vehicle_id|driver_id|route_id"),
+        _column("timestamp", "start_time|departed_at|trip_start"),
+        _column("measurement", "distance_km|km_driven|odometer", 1.0, "length"),
+        _column("measurement", "fuel_l|fuel_used|avg_speed", 0.7, "score"),
+        _column("measurement", "lat|start_lat|latitude", 0.5, "lat"),
+        _column("measurement", "lon|start_lon|longitude", 0.5, "lon"),
+        _column("city", "depot_city|origin_city", 0.4),
     ),
     # health
-    _t(
+    _template(
         "patients",
         "health",
         "patients|patient_master|ehr_patients|members",
         "ehr-prod|clinical-data|health-dwh",
-        _c("identifier", "patient_id|mrn|id|patient_key"),
-        _c("person_data", "patient_name|name|full_name", 0.8, "name"),
-        _c("person_data", "dob|birth_date|date_of_birth", 0.7, "dob"),
-        _c("category_enum", "sex|gender", 0.8, "gender"),
-        _c("category_enum", "blood_type|blood_group", 0.5, "blood"),
-        _c("city", "city|home_city", 0.5),
-        _c("postal_code", "zip|postcode", 0.5),
-        _c("foreign_key_id", "primary_physician_id|pcp_id|insurer_id", 0.6),
-        _c("boolean_flag", "deceased|is_smoker|has_allergies", 0.6),
+        _column("identifier", "patient_id|mrn|id|patient_key"),
+        _column("person_data", "patient_name|name|full_name", 0.8, "name"),
+        _column("person_data", "dob|birth_date|date_of_birth", 0.7, "dob"),
+        _column("category_enum", "sex|gender", 0.8, "gender"),
+        _column("category_enum", "blood_type|blood_group", 0.5, "blood"),
+        _column("city", "city|home_city", 0.5),
+        _column("postal_code", "zip|postcode", 0.5),
+        _column("foreign_key_id", "primary_physician_id|pcp_id|insurer_id", 0.6),
+        _column("boolean_flag", "deceased|is_smoker|has_allergies", 0.6),
     ),
-    _t(
+    _template(
         "encounters",
         "health",
         "encounters|visits|admissions|appointments",
         "ehr-prod|clinical-data|hospital-exports",
-        _c("identifier", "encounter_id|visit_id|id|admission_id"),
-        _c("foreign_key_id", "patient_id|mrn"),
-        _c("timestamp", "admitted_at|visit_time|encounter_start"),
-        _c("category_enum", "diagnosis_code|icd10|primary_dx", 1.0, "icd"),
-        _c("measurement", "heart_rate|pulse|bpm", 0.7, "heart"),
-        _c("measurement", "temperature_c|body_temp", 0.5, "temp"),
-        _c("measurement", "systolic_bp|weight_kg", 0.5, "lab"),
-        _c("free_text", "clinical_notes|notes|chief_complaint", 0.7),
-        _c("boolean_flag", "readmitted|emergency|inpatient", 0.6),
+        _column("identifier", "encounter_id|visit_id|id|admission_id"),
+        _column("foreign_key_id", "patient_id|mrn"),
+        _column("timestamp", "admitted_at|visit_time|encounter_start"),
+        _column("category_enum", "diagnosis_code|icd10|primary_dx", 1.0, "icd"),
+        _column("measurement", "heart_rate|pulse|bpm", 0.7, "heart"),
+        _column("measurement", "temperature_c|body_temp", 0.5, "temp"),
+        _column("measurement", "systolic_bp|weight_kg", 0.5, "lab"),
+        _column("free_text", "clinical_notes|notes|chief_complaint", 0.7),
+        _column("boolean_flag", "readmitted|emergency|inpatient", 0.6),
     ),
-    _t(
+    _template(
         "lab_results",
         "health",
         "lab_results|labs|pathology|observations",
         "ehr-prod|lab-data|clinical-data",
-        _c("identifier", "result_id|id|observation_id"),
-        _c("foreign_key_id", "patient_id|encounter_id|specimen_id"),
-        _c("category_enum", "test_name|test_code|analyte|loinc_name", 1.0, "test"),
-        _c("measurement", "value|result_value|result"),
-        _c("category_enum", "unit|units|uom", 0.8, "unit"),
-        _c("timestamp", "collected_at|resulted_at|specimen_time"),
-        _c("boolean_flag", "abnormal|is_abnormal|critical_flag", 0.7),
-        _c("measurement", "ref_low|reference_low", 0.4, "lab"),
+        _column("identifier", "result_id|id|observation_id"),
+        _column("foreign_key_id", "patient_id|encounter_id|specimen_id"),
+        _column("category_enum", "test_name|test_code|analyte|loinc_name", 1.0, "test"),
+        _column("measurement", "value|result_value|result"),
+        _column("category_enum", "unit|units|uom", 0.8, "unit"),
+        _column("timestamp", "collected_at|resulted_at|specimen_time"),
+        _column("boolean_flag", "abnormal|is_abnormal|critical_flag", 0.7),
+        _column("measurement", "ref_low|reference_low", 0.4, "lab"),
     ),
     # security
-    _t(
+    _template(
         "auth_logs",
         "security",
         "auth_logs|login_events|audit_log|sso_events|access_logs",
         "security-logs|siem-exports|audit-data",
-        _c("identifier", "event_id|id|log_id"),
-        _c("foreign_key_id", "user_id|principal_id|account_id"),
-        _c("timestamp", "event_time|ts|timestamp|logged_at"),
-        _c("person_data", "source_ip|ip|client_ip|ip_address", 0.9, "ip"),
-        _c("category_enum", "action|event_type|operation", 1.0, "action"),
-        _c("boolean_flag", "success|succeeded|mfa_used|blocked"),
-        _c("free_text", "user_agent|ua|message", 0.6),
-        _c("country", "geo_country|country", 0.5),
+        _column("identifier", "event_id|id|log_id"),
+        _column("foreign_key_id", "user_id|principal_id|account_id"),
+        _column("timestamp", "event_time|ts|timestamp|logged_at"),
+        _column("person_data", "source_ip|ip|client_ip|ip_address", 0.9, "ip"),
+        _column("category_enum", "action|event_type|operation", 1.0, "action"),
+        _column("boolean_flag", "success|succeeded|mfa_used|blocked"),
+        _column("free_text", "user_agent|ua|message", 0.6),
+        _column("country", "geo_country|country", 0.5),
     ),
-    _t(
+    _template(
         "vulnerabilities",
         "security",
         "vulnerabilities|vulns|findings|cve_scan|sbom",
         "security-logs|vuln-scans|appsec-data",
-        _c("identifier", "finding_id|id|scan_result_id"),
-        _c("product_code_sku", "package|component|cve_id|asset_tag", 0.5),
-        _c("version_string", "installed_version|current_version|version"),
-        _c("version_string", "fixed_version|fixed_in|patched_version", 0.7),
-        _c("category_enum", "severity|risk|cvss_severity", 1.0, "severity"),
-        _c("measurement", "cvss_score|cvss|risk_score", 0.8, "score"),
-        _c("timestamp", "detected_at|first_seen|scanned_at"),
-        _c("boolean_flag", "exploitable|fixed|is_open", 0.6),
-        _c("url", "advisory_url|reference|nvd_link", 0.4),
+        _column("identifier", "finding_id|id|scan_result_id"),
+        _column("product_code_sku", "package|component|cve_id|asset_tag", 0.5),
+        _column("version_string", "installed_version|current_version|version"),
+        _column("version_string", "fixed_version|fixed_in|patched_version", 0.7),
+        _column("category_enum", "severity|risk|cvss_severity", 1.0, "severity"),
+        _column("measurement", "cvss_score|cvss|risk_score", 0.8, "score"),
+        _column("timestamp", "detected_at|first_seen|scanned_at"),
+        _column("boolean_flag", "exploitable|fixed|is_open", 0.6),
+        _column("url", "advisory_url|reference|nvd_link", 0.4),
     ),
-    _t(
+    _template(
         "access_reviews",
         "security",
         "access_reviews|entitlements|permissions|iam_roles",
         "security-logs|iam-exports",
-        _c("identifier", "review_id|grant_id|id"),
-        _c("foreign_key_id", "user_id|principal_id"),
-        _c("category_enum", "role|permission|entitlement|env", 1.0, "env"),
-        _c("boolean_flag", "approved|revoked|privileged"),
-        _c("date", "reviewed_on|granted_on|expires_on"),
-        _c("foreign_key_id", "reviewer_id|approver_id", 0.6),
-        _c("person_data", "user_email|email", 0.5, "email"),
+        _column("identifier", "review_id|grant_id|id"),
+        _column("foreign_key_id", "user_id|principal_id"),
+        _column("category_enum", "role|permission|entitlement|env", 1.0, "env"),
+        _column("boolean_flag", "approved|revoked|privileged"),
+        _column("date", "reviewed_on|granted_on|expires_on"),
+        _column("foreign_key_id", "reviewer_id|approver_id", 0.6),
+        _column("person_data", "user_email|email", 0.5, "email"),
     ),
     # science
-    _t(
+    _template(
         "experiments",
         "science",
         "experiments|trials|assays|runs|lab_runs",
         "research-data|science-lake|lab-results",
-        _c("identifier", "sample_id|run_id|specimen_id|id"),
-        _c("category_enum", "group|arm|condition|species", 1.0, "group"),
-        _c("measurement", "measurement|value|od600|concentration"),
-        _c("measurement", "replicate_value|yield|absorbance", 0.7, "score"),
-        _c("measurement", "temperature|temp_c", 0.5, "temp"),
-        _c("timestamp", "measured_at|run_time", 0.5),
-        _c("quantity", "replicate|cell_count|colonies", 0.5),
-        _c("free_text", "observation|notes|protocol", 0.3),
+        _column("identifier", "sample_id|run_id|specimen_id|id"),
+        _column("category_enum", "group|arm|condition|species", 1.0, "group"),
+        _column("measurement", "measurement|value|od600|concentration"),
+        _column("measurement", "replicate_value|yield|absorbance", 0.7, "score"),
+        _column("measurement", "temperature|temp_c", 0.5, "temp"),
+        _column("timestamp", "measured_at|run_time", 0.5),
+        _column("quantity", "replicate|cell_count|colonies", 0.5),
+        _column("free_text", "observation|notes|protocol", 0.3),
     ),
-    _t(
+    _template(
         "sensor_readings",
         "science",
         "sensor_readings|telemetry|weather|observations|sensors",
         "research-data|iot-raw|weather-data",
-        _c("foreign_key_id", "sensor_id|station_id|device_id"),
-        _c("timestamp", "reading_time|observed_at|ts|time"),
-        _c("measurement", "temperature|temp|air_temp", 1.0, "temp"),
-        _c("percentage", "humidity|rel_humidity|cloud_cover", 0.7),
-        _c("measurement", "pressure|pressure_hpa|baro", 0.7, "pressure"),
-        _c("measurement", "lat|latitude", 0.4, "lat"),
-        _c("measurement", "lon|longitude", 0.4, "lon"),
-        _c("measurement", "voltage|battery_v", 0.3, "volt"),
-        _c("version_string", "firmware|firmware_version|fw", 0.3),
+        _column("foreign_key_id", "sensor_id|station_id|device_id"),
+        _column("timestamp", "reading_time|observed_at|ts|time"),
+        _column("measurement", "temperature|temp|air_temp", 1.0, "temp"),
+        _column("percentage", "humidity|rel_humidity|cloud_cover", 0.7),
+        _column("measurement", "pressure|pressure_hpa|baro", 0.7, "pressure"),
+        _column("measurement", "lat|latitude", 0.4, "lat"),
+        _column("measurement", "lon|longitude", 0.4, "lon"),
+        _column("measurement", "voltage|battery_v", 0.3, "volt"),
+        _column("version_string", "firmware|firmware_version|fw", 0.3),
     ),
-    _t(
+    _template(
         "specimens",
         "science",
         "specimens|samples|field_samples|biobank",
         "research-data|science-lake",
-        _c("identifier", "specimen_id|sample_id|id"),
-        _c("category_enum", "species|taxon|organism", 1.0, "species"),
-        _c("measurement", "length_mm|mass_g|wingspan", 1.0, "length"),
-        _c("measurement", "lat|latitude", 0.6, "lat"),
-        _c("measurement", "lon|longitude", 0.6, "lon"),
-        _c("date", "collected_on|collection_date"),
-        _c("country", "country|collection_country", 0.5),
-        _c("free_text", "habitat|remarks", 0.4),
+        _column("identifier", "specimen_id|sample_id|id"),
+        _column("category_enum", "species|taxon|organism", 1.0, "species"),
+        _column("measurement", "length_mm|mass_g|wingspan", 1.0, "length"),
+        _column("measurement", "lat|latitude", 0.6, "lat"),
+        _column("measurement", "lon|longitude", 0.6, "lon"),
+        _column("date", "collected_on|collection_date"),
+        _column("country", "country|collection_country", 0.5),
+        _column("free_text", "habitat|remarks", 0.4),
     ),
     # reference
-    _t(
+    _template(
         "countries",
         "reference",
         "countries|country_codes|ref_countries|dim_country|geo",
         "reference-data|master-data|ref-tables",
-        _c("country", "country|country_name|name"),
-        _c("country", "iso2|iso_code|country_code|alpha3", 0.8),
-        _c("currency_code", "currency|currency_code|ccy", 0.7),
-        _c("quantity", "population|pop", 0.6),
-        _c("measurement", "area_km2|area", 0.4, "length"),
-        _c("category_enum", "region|continent", 0.7, "region"),
-        _c("measurement", "centroid_lat|lat", 0.3, "lat"),
+        _column("country", "country|country_name|name"),
+        _column("country", "iso2|iso_code|country_code|alpha3", 0.8),
+        _column("currency_code", "currency|currency_code|ccy", 0.7),
+        _column("quantity", "population|pop", 0.6),
+        _column("measurement", "area_km2|area", 0.4, "length"),
+        _column("category_enum", "region|continent", 0.7, "region"),
+        _column("measurement", "centroid_lat|lat", 0.3, "lat"),
     ),
-    _t(
+    _template(
         "currencies",
         "reference",
         "currencies|fx_codes|dim_currency|currency_codes",
         "reference-data|master-data",
-        _c("currency_code", "code|currency_code|iso_code"),
-        _c("free_text", "name|currency_name|description", 0.8),
-        _c("quantity", "minor_units|decimals|numeric_code", 0.7),
-        _c("boolean_flag", "active|is_active|is_crypto", 0.5),
-        _c("date", "valid_from|introduced", 0.4),
+        _column("currency_code", "code|currency_code|iso_code"),
+        _column("free_text", "name|currency_name|description", 0.8),
+        _column("quantity", "minor_units|decimals|numeric_code", 0.7),
+        _column("boolean_flag", "active|is_active|is_crypto", 0.5),
+        _column("date", "valid_from|introduced", 0.4),
     ),
-    _t(
+    _template(
         "postal_lookup",
         "reference",
         "postal_codes|zip_codes|geo_lookup|dim_location",
         "reference-data|geo-reference",
-        _c("postal_code", "postal_code|zip|postcode"),
-        _c("city", "city|place_name|municipality"),
-        _c("country", "country|country_code"),
-        _c("measurement", "latitude|lat", 0.7, "lat"),
-        _c("measurement", "longitude|lon", 0.7, "lon"),
-        _c("category_enum", "state|region|admin1", 0.6, "region"),
+        _column("postal_code", "postal_code|zip|postcode"),
+        _column("city", "city|place_name|municipality"),
+        _column("country", "country|country_code"),
+        _column("measurement", "latitude|lat", 0.7, "lat"),
+        _column("measurement", "longitude|lon", 0.7, "lon"),
+        _column("category_enum", "state|region|admin1", 0.6, "region"),
     ),
-    _t(
+    _template(
         "calendar",
         "reference",
         "calendar|dim_date|date_dim|holidays",
         "reference-data|master-data|dwh-dims",
-        _c("date", "date|calendar_date|day"),
-        _c("category_enum", "weekday|day_name|dow", 1.0, "weekday"),
-        _c("category_enum", "quarter|fiscal_quarter", 0.8, "quarter"),
-        _c("boolean_flag", "is_holiday|is_weekend|business_day"),
-        _c("quantity", "week_of_year|day_of_year|month", 0.7),
+        _column("date", "date|calendar_date|day"),
+        _column("category_enum", "weekday|day_name|dow", 1.0, "weekday"),
+        _column("category_enum", "quarter|fiscal_quarter", 0.8, "quarter"),
+        _column("boolean_flag", "is_holiday|is_weekend|business_day"),
+        _column("quantity", "week_of_year|day_of_year|month", 0.7),
     ),
 )
 
@@ -1045,12 +1049,12 @@ def _variants(names: tuple[str, ...], split: str, rng: random.Random) -> tuple[s
 
 def _synthetic(split: str, seed: int, index: int, fakers: dict[str, Faker]) -> LabelledTable:
     rng = random.Random(_seed(split, seed, "table", index))
-    tpl = TEMPLATES[index % len(TEMPLATES)]
+    template = TEMPLATES[index % len(TEMPLATES)]
     locale = rng.choice(LOCALES)
     fake = fakers[locale]
     fake.seed_instance(rng.getrandbits(32))
     n = rng.choice((20, 40, 60, 100))
-    specs = [s for s in tpl.columns if s.prob >= 1.0 or rng.random() < s.prob]
+    specs = [s for s in template.columns if s.prob >= 1.0 or rng.random() < s.prob]
     if rng.random() < 0.5:
         head, tail = specs[:1], specs[1:]
         rng.shuffle(tail)
@@ -1080,9 +1084,9 @@ def _synthetic(split: str, seed: int, index: int, fakers: dict[str, Faker]) -> L
             ColumnSample(name if name not in used else f"{name}_x", data_type, tuple(values))
         )
         types.append("other")
-    bucket = rng.choice(tpl.buckets) if rng.random() < 0.67 else rng.choice(NEUTRAL_BUCKETS)
+    bucket = rng.choice(template.buckets) if rng.random() < 0.67 else rng.choice(NEUTRAL_BUCKETS)
     folder = (
-        rng.choice(_variants(tpl.folders, split, rng))
+        rng.choice(_variants(template.folders, split, rng))
         if rng.random() < 0.8
         else f"dataset_{rng.randint(1, 999)}"
     )
@@ -1092,10 +1096,10 @@ def _synthetic(split: str, seed: int, index: int, fakers: dict[str, Faker]) -> L
     path = f"s3://{bucket}/{key}"
     return LabelledTable(
         _sample(path, f"{split}-{index}", columns, fmt),
-        tpl.category,
+        template.category,
         tuple(types),
         pii,
-        "synthetic:" + tpl.name,
+        "synthetic:" + template.name,
     )
 
 
@@ -1217,7 +1221,7 @@ def plotly_dir() -> Path:
     return Path(spec.origin).parent / "package_data" / "datasets"
 
 
-def _cell(text: str) -> CellValue:
+def _parse_csv_cell(text: str) -> CellValue:
     if text == "":
         return None
     try:
@@ -1250,7 +1254,7 @@ def _plotly_tables(split: str, seed: int) -> list[LabelledTable]:
                 idx.remove(rng.choice(idx[1:]))
             columns: list[ColumnSample] = []
             for j in idx:
-                vals = tuple(_cell(r[j]) for r in picked)
+                vals = tuple(_parse_csv_cell(r[j]) for r in picked)
                 kinds = {type(v) for v in vals if v is not None}
                 dt = "int64" if kinds == {int} else "double" if kinds <= {int, float} else "string"
                 columns.append(ColumnSample(header[j], dt, vals))

@@ -1,6 +1,6 @@
 """Train the business models reproducibly and write the skops artifacts and manifest.
 
-``python -m classifiers.business.train --out models/artifacts``
+``python -m training.train --out models/artifacts`` (from the repository root; ``make train``)
 
 Dev/training code (the corpus needs Faker and plotly). Reproducible: a fixed corpus seed,
 inputs in corpus order, ``random_state=0``, BLAS limited to one thread, and skops files
@@ -26,13 +26,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from classifiers.business.corpus import (
-    DEFAULT_SEEDS,
-    DEFAULT_TABLES,
-    LabelledTable,
-    build_corpus,
-    corpus_digest,
-)
 from classifiers.business.features import (
     COLUMN_TYPES,
     FEATURE_VERSION,
@@ -47,6 +40,16 @@ from classifiers.business.model import (
     MANIFEST_NAME,
     library_versions,
 )
+from training.corpus import (
+    DEFAULT_SEEDS,
+    DEFAULT_TABLES,
+    LabelledTable,
+    build_corpus,
+    corpus_digest,
+)
+
+#: The repository root, where the (not installed) ``training`` package lives.
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 _ID = re.compile(rb'("__id__": )(\d+)|"(\d+)\.npy"')
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -345,9 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if not _pinned():
         args_list = list(sys.argv[1:] if argv is None else argv)
+        # ``training`` is not installed: the child finds it through the repository root.
+        python_path = os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p
+        )
         child = subprocess.run(
-            [sys.executable, "-m", "classifiers.business.train", *args_list],
-            env={**os.environ, **PINNED_ENV},
+            [sys.executable, "-m", "training.train", *args_list],
+            env={**os.environ, **PINNED_ENV, "PYTHONPATH": python_path},
             check=False,
         )
         return child.returncode

@@ -1,5 +1,6 @@
-"""From recogniser hits on single values to entity findings for a whole column.
+"""From recogniser hits on single values to entity findings for a whole column (Presidio baseline).
 
+Benchmark-only: :class:`~bench.baselines.presidio_classifier.PresidioPiiClassifier` uses it.
 Pure functions over plain data: nothing here imports Presidio or spaCy, so the arithmetic is
 unit-tested without a model. The classifier feeds in the distinct values it analysed (with how
 often each occurred in the sample) and the hits found in each.

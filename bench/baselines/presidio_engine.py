@@ -17,6 +17,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
+from bench.baselines.street_address import street_address_recognizer
 from classifiers.base import ClassifierLoadError
 from classifiers.pii.spacy_model import (
     DEFAULT_MODEL_PACKAGE,
@@ -27,7 +28,6 @@ from classifiers.pii.spacy_model import (
     model_is_installed,
     slim_pipeline,
 )
-from classifiers.pii.street_address import street_address_recognizer
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer

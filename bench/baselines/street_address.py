@@ -2,8 +2,8 @@
 
 Matches lines such as ``1234 Elm Street Apt 5``: a building number, one to four capitalised
 street-name words and a USPS street suffix. :func:`street_address_recognizer` is registered by
-:func:`classifiers.pii.engine.build_analyzer`; Presidio is imported only inside it, so importing
-this module stays cheap.
+:func:`bench.baselines.presidio_engine.build_analyzer`; Presidio is imported only inside it, so
+importing this module stays cheap.
 """
 
 from __future__ import annotations

@@ -303,6 +303,29 @@ def column_features(
         foreign key (``customer_id`` in ``.../customers/``).
     Pure; never raises.
     """
+    # The saved models were trained on these features in this insertion order; each helper
+    # adds its own keys (no two helpers share one), so merging them in turn keeps the order.
+    f = _name_features(col, position, table_tokens)
+    values = col.values[:MAX_VALUES]
+    total = len(values)
+    present = [v for v in values if v is not None and v != ""]
+    n = len(present)
+    f["null_share"] = 1.0 - n / total if total else 1.0
+    if n == 0:
+        f["empty"] = 1.0
+        return f
+    texts = [v if isinstance(v, str) else _text(v) for v in present]
+    distinct = len(set(texts))
+    f.update(_text_features(texts, distinct))
+    f.update(_numeric_features(present, distinct))
+    f.update(_shape_features(present))
+    return f
+
+
+def _name_features(
+    col: ColumnSample, position: int, table_tokens: Iterable[str]
+) -> dict[str, float]:
+    """Name tokens and character n-grams, data-type family, position and id-ness of ``col``."""
     f: dict[str, float] = {}
     toks = name_tokens(col.name)
     for t in toks:
@@ -321,17 +344,16 @@ def column_features(
         stem = {_singular(t) for t in toks[:-1]}
         f["id_own_table"] = 1.0 if stem and stem <= own else 0.0
         f["id_bare"] = 1.0 if not stem else 0.0
+    return f
 
-    values = col.values[:MAX_VALUES]
-    total = len(values)
-    present = [v for v in values if v is not None and v != ""]
-    n = len(present)
-    f["null_share"] = 1.0 - n / total if total else 1.0
-    if n == 0:
-        f["empty"] = 1.0
-        return f
-    texts = [v if isinstance(v, str) else _text(v) for v in present]
-    distinct = len(set(texts))
+
+def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
+    """Distinctness, length and character-class statistics of the non-empty values as text.
+
+    :param distinct: the number of distinct ``texts``.
+    """
+    f: dict[str, float] = {}
+    n = len(texts)
     f["distinct_ratio"] = distinct / n
     f["distinct_log"] = math.log10(1 + distinct)
     f["few_distinct"] = 1.0 if distinct <= 12 else 0.0
@@ -349,7 +371,17 @@ def column_features(
     f["space_share"] = chars.count(" ") / nc
     f["punct_share"] = sum(not c.isalnum() and not c.isspace() for c in chars) / nc
     f["words_mean"] = math.log1p(sum(t.count(" ") + 1 for t in texts) / n)
+    return f
 
+
+def _numeric_features(present: Sequence[CellValue], distinct: int) -> dict[str, float]:
+    """Share of numeric values and, when there are any, their range, sign and decimals.
+
+    :param present: the non-empty values (at least one).
+    :param distinct: the number of distinct values as text.
+    """
+    f: dict[str, float] = {}
+    n = len(present)
     nums = [x for x in (_as_number(v) for v in present) if x is not None]
     f["numeric_share"] = len(nums) / n
     if nums:
@@ -371,83 +403,90 @@ def column_features(
             if len(srt) > 2 and f["int_share"] == 1 and distinct == n and hi - lo < 3 * n
             else 0.0
         )
+    return f
 
+
+#: Value shapes counted by :func:`_count_string_shapes`, in the order of their ``re_`` features.
+_SHAPES = (
+    "bool",
+    "datetime",
+    "date",
+    "percent",
+    "url",
+    "sku",
+    "version",
+    "semver3",
+    "postal",
+    "uuid",
+    "prefixed_id",
+    "email",
+    "money",
+    "currency",
+    "country_code",
+    "country_name",
+    "title_words",
+    "city_like",
+    "sentence",
+)
+
+
+def _shape_features(present: Sequence[CellValue]) -> dict[str, float]:
+    """``re_<shape>``: the share of the non-empty values of each shape in :data:`_SHAPES`."""
+    n = len(present)
     hits: Counter[str] = Counter()
     for v in present:
         if isinstance(v, bool):
             hits["bool"] += 1
-            continue
-        if isinstance(v, datetime):
+        elif isinstance(v, datetime):
             hits["datetime"] += 1
-            continue
-        if isinstance(v, date):
+        elif isinstance(v, date):
             hits["date"] += 1
-            continue
-        if not isinstance(v, str):
-            continue
-        s = v.strip()
-        low = s.lower()
-        if low in _BOOL_WORDS:
-            hits["bool"] += 1
-        if _RE_DATETIME.match(s):
-            hits["datetime"] += 1
-        elif _RE_DATE.match(s):
-            hits["date"] += 1
-        if _RE_PERCENT.match(s):
-            hits["percent"] += 1
-        if _RE_URL.match(s):
-            hits["url"] += 1
-        if _RE_SKU.match(s):
-            hits["sku"] += 1
-        if _RE_VERSION.match(s):
-            hits["version"] += 1
-            if _RE_SEMVER3.match(s):
-                hits["semver3"] += 1
-        if _RE_POSTAL.match(s):
-            hits["postal"] += 1
-        if _RE_UUID.match(s):
-            hits["uuid"] += 1
-        if _RE_PREFIXED_ID.match(s):
-            hits["prefixed_id"] += 1
-        if _RE_EMAIL.match(s):
-            hits["email"] += 1
-        if _RE_MONEY.match(s):
-            hits["money"] += 1
-        if s in CURRENCY_CODES:
-            hits["currency"] += 1
-        if s in COUNTRY_CODES:
-            hits["country_code"] += 1
-        if low in COUNTRY_NAMES:
-            hits["country_name"] += 1
-        if _RE_TITLE_WORDS.match(s):
-            hits["title_words"] += 1
-            if low.endswith(_CITY_SUFFIXES) or low.split(" ")[0] in _CITY_PREFIXES:
-                hits["city_like"] += 1
-        if len(s) > 30 and s.count(" ") >= 4:
-            hits["sentence"] += 1
-    for key in (
-        "bool",
-        "datetime",
-        "date",
-        "percent",
-        "url",
-        "sku",
-        "version",
-        "semver3",
-        "postal",
-        "uuid",
-        "prefixed_id",
-        "email",
-        "money",
-        "currency",
-        "country_code",
-        "country_name",
-        "title_words",
-        "city_like",
-        "sentence",
-    ):
-        f["re_" + key] = hits[key] / n
-    return f
+        elif isinstance(v, str):
+            _count_string_shapes(v.strip(), hits)
+    return {"re_" + key: hits[key] / n for key in _SHAPES}
+
+
+def _count_string_shapes(s: str, hits: Counter[str]) -> None:
+    """Add one to ``hits`` for every shape the stripped string ``s`` has (several may match)."""
+    low = s.lower()
+    if low in _BOOL_WORDS:
+        hits["bool"] += 1
+    if _RE_DATETIME.match(s):
+        hits["datetime"] += 1
+    elif _RE_DATE.match(s):
+        hits["date"] += 1
+    if _RE_PERCENT.match(s):
+        hits["percent"] += 1
+    if _RE_URL.match(s):
+        hits["url"] += 1
+    if _RE_SKU.match(s):
+        hits["sku"] += 1
+    if _RE_VERSION.match(s):
+        hits["version"] += 1
+        if _RE_SEMVER3.match(s):
+            hits["semver3"] += 1
+    if _RE_POSTAL.match(s):
+        hits["postal"] += 1
+    if _RE_UUID.match(s):
+        hits["uuid"] += 1
+    if _RE_PREFIXED_ID.match(s):
+        hits["prefixed_id"] += 1
+    if _RE_EMAIL.match(s):
+        hits["email"] += 1
+    if _RE_MONEY.match(s):
+        hits["money"] += 1
+    if s in CURRENCY_CODES:
+        hits["currency"] += 1
+    if s in COUNTRY_CODES:
+        hits["country_code"] += 1
+    if low in COUNTRY_NAMES:
+        hits["country_name"] += 1
+    if _RE_TITLE_WORDS.match(s):
+        hits["title_words"] += 1
+        if low.endswith(_CITY_SUFFIXES) or low.split(" ")[0] in _CITY_PREFIXES:
+            hits["city_like"] += 1
+    if len(s) > 30 and s.count(" ") >= 4:
+        hits["sentence"] += 1
 
 
 _CITY_PREFIXES = frozenset({"north", "south", "east", "west", "new", "lake", "port", "san", "st."})

@@ -2,7 +2,7 @@
 
 The artifacts are two scikit-learn pipelines saved with skops in ``models/artifacts/``
 (``business-columns.skops``, ``business-categories.skops``) plus
-``business-manifest.json``, written by ``python -m classifiers.business.train``.
+``business-manifest.json``, written by ``python -m training.train`` (``make train``).
 
 Loading is defensive: the manifest must name the installed scikit-learn and skops versions
 and this module's feature version, every artifact must match its SHA-256, and the types
@@ -69,7 +69,7 @@ def _load_skops(path: Path, allow: Sequence[str]) -> Any:
     if extra:
         raise ModelArtifactError(
             f"{path.name} contains types that are not on the allow-list: {', '.join(extra)}; "
-            "refusing to load it (retrain with `python -m classifiers.business.train`, or "
+            "refusing to load it (retrain with `make train` in the repository, or "
             "review the types and add them to classifiers.business.model.ALLOW)"
         )
     return sio.load(str(path), trusted=list(allow))
@@ -87,7 +87,7 @@ def read_manifest(artifacts_dir: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ModelArtifactError(
             f"no business-model manifest at {path}; train with "
-            f"`python -m classifiers.business.train --out {artifacts_dir}`"
+            f"`python -m training.train --out {artifacts_dir}` in the repository"
         ) from exc
     except (OSError, ValueError) as exc:
         raise ModelArtifactError(f"cannot read the manifest {path}: {exc}") from exc

@@ -7,6 +7,8 @@ import pytest
 from bench.accuracy import Prediction, Truth, calibration, map_presidio, score
 from bench.corpus import (
     FREE_TEXT_MIN_SHARE,
+    LabelledColumn,
+    LabelledTable,
     corpus_stats,
     iban_valid,
     iter_tables,
@@ -75,7 +77,7 @@ def test_full_size_composition() -> None:
         assert set(stats.by_entity) == set(PII_ENTITIES), split
 
 
-def _columns(tables, entity):  # type: ignore[no-untyped-def]
+def _columns(tables: list[LabelledTable], entity: str) -> list[LabelledColumn]:
     return [c for t in tables for c in t.columns if entity in c.entities and c.kind == "dense"]
 
 

@@ -73,7 +73,9 @@ def _orders() -> TableSample:
 
 
 def _patients() -> TableSample:
-    names = [f"{f} {s}" for f in ("Ann", "Bo", "Cara", "Dev", "Eli") for s in "KLMNOPQR"]
+    names: list[CellValue] = [
+        f"{f} {s}" for f in ("Ann", "Bo", "Cara", "Dev", "Eli") for s in "KLMNOPQR"
+    ]
     return _table(
         "s3://ehr-prod/raw/encounters/part-0.parquet",
         [
@@ -196,7 +198,7 @@ def test_untrusted_types_outside_the_allow_list_are_refused(tmp_path: Path) -> N
 
 @pytest.mark.timeout(120)
 def test_retraining_reproduces_the_committed_artifacts(tmp_path: Path) -> None:
-    from classifiers.business.train import main
+    from training.train import main
 
     assert main(["--out", str(tmp_path)]) == 0
     committed = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text())
