@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
-from worker.core.lineage.declared import load_declared, parse_declared
+from worker.core.lineage.declared import parse_declared
+from worker.services.lineage.source_files import load_declared
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lineage" / "declared"
 

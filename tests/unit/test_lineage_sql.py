@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from models.lineage import ColumnMapping, LineageEdge, LineageFindings, Origin
-from worker.core.lineage.sql import parse_query_history, parse_sql_files, parse_sql_text
+from worker.core.lineage.sql import parse_sql_text
+from worker.services.lineage.source_files import parse_query_history, parse_sql_files
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "lineage"
 STAGES = FIXTURES / "snowflake" / "00_stages.sql"

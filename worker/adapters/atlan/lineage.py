@@ -17,16 +17,20 @@ qualified names and the failed edges are reported, never raised. Atlan being una
 refusing the API key stops the write (:class:`~worker.core.errors.CatalogUnavailable` /
 :class:`~worker.core.errors.CatalogAuthError`).
 
-Qualified names (see ``shared/notes/pyatlan.md`` §4-5): tables ``{conn}/{db}/{schema}/{table}``
-(``Table``), columns ``{table_qn}/{column}`` (``Column``), processes
-``{s3_conn}/{edge.process_id}``, column processes ``{parent_qn}/column/{target column}``. S3
-names follow ``atlan.s3_naming`` (:class:`~worker.core.plan.naming.S3Naming`): with ``arn``, a
-prefix dataset is ``{s3_conn}/arn:aws:s3:::{bucket}/{prefix}`` (its ``awsArn`` the same ARN),
-objects are the assets the S3 writer wrote (adopted crawler names included).
+Qualified names (tables and columns as Atlan's crawlers write them): tables
+``{conn}/{db}/{schema}/{table}`` (``Table``), columns ``{table_qn}/{column}`` (``Column``),
+processes ``{s3_conn}/{edge.process_id}``, column processes
+``{parent_qn}/column/{target column}``. S3 names follow ``atlan.s3_naming``
+(:class:`~worker.core.plan.naming.S3Naming`): with ``arn``, a prefix dataset is
+``{s3_conn}/arn:aws:s3:::{bucket}/{prefix}`` (its ``awsArn`` the same ARN), objects are the
+assets the S3 writer wrote (adopted crawler names included).
 
 A prefix dataset is an ``S3Prefix`` linked to its objects: every object s3-enricher wrote
 under it (the deepest dataset prefix that holds it) is appended to the prefix's
 ``s3Objects``, once; the local catalog remembers the link.
+
+:meth:`AtlanLineageWriter.tag_table_columns` is the other direction of lineage evidence: it
+appends the tags and glossary terms stewards approved to the crawled table columns.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Declared lineage: a YAML file of pipelines PostgreSQL/Redshift table → S3 → Snowflake.
+"""Declared lineage: parsing YAML pipelines PostgreSQL/Redshift table → S3 → Snowflake.
 
 The strongest lineage source: what a person wrote down. Each pipeline gives up to two hops,
 ``upstream table → S3`` and ``S3 → Snowflake`` (:attr:`Origin.DECLARED`, confidence 1.0,
@@ -37,13 +37,14 @@ duplicate key, a bad table name, no ``s3``, ...) gives one :class:`LineageProble
 defect, whose reason names the pipeline number and the key, and no edges, while the valid
 pipelines still load. Invalid YAML gives one problem with the line; unknown top-level keys
 one problem each.
+
+Pure: the caller reads the file (:func:`worker.services.lineage.source_files.load_declared`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -59,25 +60,12 @@ from models.lineage import (
     System,
 )
 
-__all__ = ["load_declared", "parse_declared"]
+__all__ = ["parse_declared"]
 
 _PIPELINE_KEYS = ("name", "postgres", "redshift", "s3", "snowflake", "sql", "columns")
 _COLUMN_KEYS = ("target", "masked", "expression")
 _TOP_KEYS = ("pipelines",)
 _STATEMENT_MAX = 200
-
-
-def load_declared(path: Path) -> LineageFindings:
-    """Read and parse a declared-lineage file (see the module docstring for the format).
-
-    :returns: the edges and problems; a file that cannot be read gives one problem.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = f"cannot read the declared lineage file: {exc.__class__.__name__}: {exc}"
-        return LineageFindings(problems=[LineageProblem(str(path), "", reason)])
-    return parse_declared(text, str(path))
 
 
 def parse_declared(text: str, source_name: str) -> LineageFindings:

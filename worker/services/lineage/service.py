@@ -7,14 +7,21 @@ The CLI, the web UI and the tests call it; adapters come from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Generic
+
+from typing_extensions import TypeVar
 
 from models.lineage import Dataset, LineageEdge, LineageFindings, LineageProblem
 from models.plan import Suggestion
-from worker.adapters.catalog.lineage_store import SqlLineageStore
-from worker.adapters.catalog.review_store import SqlReviewStore
 from worker.core.lineage.evidence import lineage_suggestions
 from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii
+from worker.core.ports import LineageStore, ReviewStore
 from worker.core.settings import Settings
+
+# Generic in its lineage store, bounded by the port, so that the composition root's callers
+# keep the concrete store's other operations through ``service.store`` while this module
+# names no adapter. A bare ``LineageService`` means the port.
+LineageT = TypeVar("LineageT", bound=LineageStore, default=LineageStore, covariant=True)
 
 
 @dataclass(slots=True)
@@ -59,11 +66,15 @@ def edge_suggestion(edge: LineageEdge) -> Suggestion:
     )
 
 
-class LineageService:
-    """Lineage sources in, edges, review items and impact answers out."""
+class LineageService(Generic[LineageT]):
+    """Lineage sources in, edges, review items and impact answers out.
 
-    def __init__(self, store: SqlLineageStore, review: SqlReviewStore, settings: Settings) -> None:
-        self.store = store
+    :param store: the lineage store (edges, and the PII scans found on S3 datasets).
+    :param review: the review store (uncertain inferred edges and lineage evidence go there).
+    """
+
+    def __init__(self, store: LineageT, review: ReviewStore, settings: Settings) -> None:
+        self.store: LineageT = store
         self.review = review
         self.settings = settings
 
