@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.integration.test_cli_scan import run_enricher
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
 from tests.support.badfiles import SECRETS, good_objects
+from tests.support.cli import run_enricher
 
 atlan_server = _atlan.atlan_server
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 from models.plan import Suggestion
 from worker.adapters.catalog.database import SqlLocalCatalog
 from worker.adapters.catalog.review_store import SqlReviewStore
-from worker.cli import cli
+from worker.cli.app import cli
 from worker.core.errors import NotAuthenticated
 
 PASSWORD = "correct horse battery"

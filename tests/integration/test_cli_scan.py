@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.badfiles import SECRETS, bad_objects, good_objects
+from tests.support.cli import run_enricher
 from worker.core.report import validate_report
-
-ENRICHER = str(Path(sys.executable).with_name("enricher"))
-
-
-def enricher_env(env: dict[str, str]) -> dict[str, str]:
-    """The environment of an ``enricher`` process: this one's without ENRICH_*, plus ``env``."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
-    full.update(env)
-    return full
-
-
-def run_enricher(
-    args: list[str], env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    full_env = enricher_env(env)
-    return subprocess.run(
-        [ENRICHER, *args], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=300
-    )
 
 
 def _by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -9,14 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from classifiers.business.classifier import BusinessClassifier
-from classifiers.business.train import StewardExampleError, load_steward_examples, train
 from models import ObjectRef
 from models.plan import Suggestion
 from models.review import SuggestionFilter
 from tests.support.fakes import InMemoryLocalCatalog, InMemoryObjectStore
+from training.train import StewardExampleError, load_steward_examples, train
 from worker.adapters.catalog.database import SqlLocalCatalog
 from worker.adapters.catalog.review_store import SqlReviewStore
-from worker.cli import cli
+from worker.cli.app import cli
 from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 from worker.core.review_policy import _table_features
 from worker.core.settings import BusinessSettings, Settings

@@ -1,27 +1,27 @@
 """``enricher lineage ...``: load lineage, impact analysis, show, write to Atlan.
 
 Exit codes as elsewhere: 0 done, 1 the command could not run (one line, no traceback),
-3 ``load --strict`` found statements or entries it could not use (each is listed).
+3 ``load --strict`` found statements or entries it could not use, ``write`` left edges out
+(each is listed).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from models.lineage import LineageFindings
-from worker.cli.common import catalog_service, fail, print_rich
-from worker.core.errors import CatalogRejected
-from worker.core.lineage.impact import ImpactNode, to_dot
-from worker.services.lineage.service import LineageService
+from worker.cli.common import EnricherCliError, PartialFailure, catalog_service, print_rich
 
-EXIT_PROBLEMS = 3
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from models.lineage import LineageFindings
+    from worker.bootstrap import SqlLineageService
+    from worker.core.lineage.impact import ImpactNode
 
 
 def _service(ctx: click.Context) -> Any:
@@ -83,16 +83,18 @@ def lineage_load(
 
     Statements and entries that give no lineage are listed with the reason and skipped.
     """
+    from models.lineage import LineageFindings
+
     with _service(ctx) as service:
         found = LineageFindings()
         settings = service.settings.lineage
         declared = declared or settings.declared_file
         if declared is not None:
-            from worker.core.lineage.declared import load_declared
+            from worker.services.lineage.source_files import load_declared
 
             _merge(found, load_declared(declared))
         if sql_paths:
-            from worker.core.lineage.sql import parse_sql_files
+            from worker.services.lineage.source_files import parse_sql_files
 
             files = sorted(
                 {f for p in sql_paths for f in (sorted(p.rglob("*.sql")) if p.is_dir() else [p])}
@@ -104,13 +106,13 @@ def lineage_load(
                 ),
             )
         for path in history:
-            from worker.core.lineage.sql import parse_query_history
+            from worker.services.lineage.source_files import parse_query_history
 
             _merge(found, parse_query_history(path, dialect=dialect or "snowflake"))
         if infer:
             _merge(found, _inferred(service))
         if not (declared or sql_paths or history or infer):
-            fail("nothing to load: give --declared, --sql, --history or --infer")
+            raise EnricherCliError("nothing to load: give --declared, --sql, --history or --infer")
         report = service.load(found)
     if output_format == "json":
         click.echo(
@@ -139,7 +141,7 @@ def lineage_load(
         for p in report.problems:
             click.echo(f"skipped {p.location}: {p.reason}", err=True)
     if strict and report.problems:
-        sys.exit(EXIT_PROBLEMS)
+        raise PartialFailure()  # each problem is listed above
 
 
 def _merge(into: LineageFindings, more: LineageFindings) -> None:
@@ -147,7 +149,8 @@ def _merge(into: LineageFindings, more: LineageFindings) -> None:
     into.problems.extend(more.problems)
 
 
-def _inferred(service: LineageService) -> LineageFindings:
+def _inferred(service: SqlLineageService) -> LineageFindings:
+    from models.lineage import LineageFindings
     from worker.services.lineage.infer import (
         TableSchema,
         infer,
@@ -170,7 +173,9 @@ def _inferred(service: LineageService) -> LineageFindings:
         snowflake, problems = read_snowflake_schema_file(settings.snowflake_schema_file)
         found.problems.extend(problems)
     if not postgres and not snowflake:
-        fail("--infer needs lineage.postgres_url and/or lineage.snowflake_schema_file")
+        raise EnricherCliError(
+            "--infer needs lineage.postgres_url and/or lineage.snowflake_schema_file"
+        )
     s3 = s3_schemas_from_catalog(service.store.catalog.engine)
     _merge(found, infer(s3, postgres, snowflake, min_score=settings.min_score))
     return found
@@ -181,6 +186,8 @@ def _pii_text(node: ImpactNode) -> str:
 
 
 def _nodes_table(title: str, nodes: list[ImpactNode]) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for name in ("hop", "dataset", "system", "columns reached", "PII", "via"):
         table.add_column(name, overflow="fold")
@@ -214,6 +221,8 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
 
     S3 datasets, Snowflake tables and the columns reached, with the PII on each.
     """
+    from worker.core.lineage.impact import to_dot
+
     started = time.perf_counter()
     with _service(ctx) as service:
         start, nodes, graph = service.impact(uri)
@@ -245,6 +254,8 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
 @click.pass_context
 def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
     """The upstream and downstream of URI (a dataset, or an S3 object of one)."""
+    from worker.core.lineage.impact import to_dot
+
     with _service(ctx) as service:
         start, up, down, graph = service.show(uri)
     if output_format == "json":
@@ -270,11 +281,12 @@ def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
 def lineage_write(ctx: click.Context) -> None:
     """Write the applied edges to Atlan: a Process per hop, ColumnProcesses where mapped."""
     from worker.bootstrap import build_lineage_writer
+    from worker.core.errors import CatalogRejected
 
     with _service(ctx) as service:
         writer = build_lineage_writer(service.settings, service.store.catalog)
         if writer is None:
-            fail("Atlan is not enabled (atlan.enabled)")
+            raise EnricherCliError("Atlan is not enabled (atlan.enabled)")
         edges = service.store.edges()
         writable, skipped = [], {}
         for edge in edges:
@@ -297,9 +309,4 @@ def lineage_write(ctx: click.Context) -> None:
     for edge_id, reason in sorted(report.failed_edges.items()):
         click.echo(f"not written {edge_id}: {reason}", err=True)
     if report.failed_edges or skipped:
-        sys.exit(EXIT_PROBLEMS)
-
-
-def register(cli: click.Group) -> None:
-    """Add the ``lineage`` group to the ``enricher`` command line."""
-    cli.add_command(lineage)
+        raise PartialFailure()  # each edge left out is listed above

@@ -1,70 +1,48 @@
-"""``enricher review`` and ``enricher users``: steward review from the command line.
+"""``enricher review ...``: steward review from the command line.
 
 The same operations as the review UI, through
-:class:`~worker.services.review.service.ReviewService`:
-list and inspect suggestions, approve or reject them (one by one or every pending suggestion a
-filter selects), export the audit log, and manage the users who may decide. Decisions are
-audited with the ``--as`` user's name and the address ``cli``; user changes with the actor
-``cli``. A refused operation prints one line and exits 1.
+:class:`~worker.services.review.service.ReviewService`: list and inspect suggestions, approve
+or reject them (one by one or every pending suggestion a filter selects), and export the audit
+log. Decisions are audited with the ``--as`` user's name and the address ``cli``. A refused
+operation prints one line and exits 1.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from models.review import KINDS, SORTS, AuditEntry, Role, SuggestionFilter, SuggestionState, User
-from worker.cli.common import catalog_service, fail, print_rich
-from worker.core.errors import EnrichmentError
+from worker.cli.common import (
+    EnricherCliError,
+    F,
+    echo_json,
+    format_option,
+    iso_time,
+    print_rich,
+    review_service,
+)
 
 if TYPE_CHECKING:
-    from models.review import SuggestionView
-    from worker.services.review.service import DecisionReport, ReviewService
+    from rich.table import Table
 
-#: Where decisions and user changes made through the CLI come from, in the audit log.
+    from models.review import SuggestionView
+    from worker.bootstrap import SqlReviewService
+    from worker.services.review.service import DecisionReport
+
+#: Where decisions made through the CLI come from, in the audit log.
 CLI_ADDRESS = "cli"
-CLI_ACTOR = "cli"
 _STATES = (*(s.value for s in SuggestionState), "any")
 _EXPORT_PAGE = 500
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _review(ctx: click.Context) -> Any:
-    """The review service on the configured catalog (errors: one-line exits)."""
-    from worker.bootstrap import build_review
-
-    return catalog_service(ctx, build_review)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _when(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value is not None else "–"
 
 
 def _confidence(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "–"
-
-
-def _format_option(func: F) -> F:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["table", "json"]),
-        default="table",
-        show_default=True,
-        help="What to print on standard output.",
-    )(func)
 
 
 def _filter_options(func: F) -> F:
@@ -121,13 +99,6 @@ def _has_filter(values: dict[str, Any]) -> bool:
     return any(v is not None and v != "" for v in values.values())
 
 
-def _read_password(from_stdin: bool, prompt: str = "Password") -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    value: str = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
-    return value
-
-
 def _parse_since(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -141,9 +112,6 @@ def _parse_since(value: str | None) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-# -- enricher review ---------------------------------------------------------------------------
-
-
 @click.group()
 def review() -> None:
     """Steward review: list, inspect, approve, reject and export suggestions.
@@ -154,6 +122,8 @@ def review() -> None:
 
 
 def _queue_table(items: tuple[SuggestionView, ...], title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for name in ("id", "object", "column", "kind", "tag", "confidence", "state", "reason"):
         justify: Any = "right" if name in ("id", "confidence") else "left"
@@ -202,7 +172,7 @@ def _queue_table(items: tuple[SuggestionView, ...], title: str) -> Table:
     show_default=True,
     help="Skip this many first (paging).",
 )
-@_format_option
+@format_option
 @click.pass_context
 def review_list(
     ctx: click.Context,
@@ -216,10 +186,10 @@ def review_list(
 ) -> None:
     """List suggestions with the review UI's filters (pending ones by default)."""
     f = _filter(None if state == "any" else SuggestionState(state), **filters)
-    with _review(ctx) as service:
+    with review_service(ctx) as service:
         page = service.store.page(f, sort=sort, offset=offset, limit=limit)
     if output_format == "json":
-        _echo_json(
+        echo_json(
             {
                 "total": page.total,
                 "offset": page.offset,
@@ -237,7 +207,7 @@ def review_list(
     click.echo(f"{first}-{last} of {page.total}")
 
 
-def _history(service: ReviewService, suggestion_id: int) -> list[AuditEntry]:
+def _history(service: SqlReviewService, suggestion_id: int) -> list[AuditEntry]:
     """Every audit entry about one suggestion, oldest first (bulk decisions included)."""
     target = f"suggestion {suggestion_id}"
     own = [
@@ -264,16 +234,18 @@ def _change(entry: AuditEntry) -> str:
 
 @review.command("show")
 @click.argument("suggestion_id", metavar="ID", type=int)
-@_format_option
+@format_option
 @click.pass_context
 def review_show(ctx: click.Context, suggestion_id: int, output_format: str) -> None:
     """Show one suggestion: its masked evidence and its audit history."""
-    with _review(ctx) as service:
+    with review_service(ctx) as service:
         s = service.store.get(suggestion_id)
         history = _history(service, suggestion_id)
     if output_format == "json":
-        _echo_json({"suggestion": s.to_dict(), "history": [e.to_dict() for e in history]})
+        echo_json({"suggestion": s.to_dict(), "history": [e.to_dict() for e in history]})
         return
+    from rich.table import Table
+
     fields = Table(title=f"suggestion {s.id}", show_header=False)
     fields.add_column("field", style="bold")
     fields.add_column("value", overflow="fold")
@@ -288,12 +260,12 @@ def review_show(ctx: click.Context, suggestion_id: int, output_format: str) -> N
         ("reason", s.reason),
         ("classifier", s.classifier_version or "–"),
         ("state", s.state.value),
-        ("first seen", _when(s.first_seen)),
-        ("last seen", _when(s.last_seen)),
+        ("first seen", iso_time(s.first_seen)),
+        ("last seen", iso_time(s.last_seen)),
         ("decided by", s.decided_by or "–"),
-        ("decided at", _when(s.decided_at)),
+        ("decided at", iso_time(s.decided_at)),
         ("decision reason", s.decision_reason or "–"),
-        ("applied at", _when(s.applied_at)),
+        ("applied at", iso_time(s.applied_at)),
         ("apply error", s.apply_error or "–"),
         ("evidence", json.dumps(s.evidence, indent=2, sort_keys=True, ensure_ascii=False)),
     ):
@@ -303,19 +275,21 @@ def review_show(ctx: click.Context, suggestion_id: int, output_format: str) -> N
     for name in ("at", "actor", "action", "change", "reason", "address"):
         table.add_column(name, overflow="fold")
     for e in history:
-        table.add_row(_when(e.at), e.actor, e.action, _change(e), e.detail or "–", e.address or "–")
+        table.add_row(
+            iso_time(e.at), e.actor, e.action, _change(e), e.detail or "–", e.address or "–"
+        )
     if history:
         print_rich(table)
     else:
         click.echo("no history")
 
 
-def _decider(service: ReviewService, name: str) -> User:
+def _decider(service: SqlReviewService, name: str) -> User:
     user = service.users.get(name)
     if user is None:
-        fail(f"no user {name!r} (see `enricher users list`)")
+        raise EnricherCliError(f"no user {name!r} (see `enricher users list`)")
     if not user.active:
-        fail(f"user {name!r} is disabled")
+        raise EnricherCliError(f"user {name!r} is disabled")
     return user
 
 
@@ -337,9 +311,9 @@ def _decide(
     if not all_matching and _has_filter(filters):
         raise click.UsageError("filters apply only with --all-matching")
     if not approve and not (reason or "").strip():
-        fail("a rejection needs a reason (--reason)")
+        raise EnricherCliError("a rejection needs a reason (--reason)")
     report: DecisionReport
-    with _review(ctx) as service:
+    with review_service(ctx) as service:
         user = _decider(service, actor)
         if not all_matching:
             if approve:
@@ -352,12 +326,12 @@ def _decide(
             f = _filter(SuggestionState.PENDING, **filters)
             n = service.store.count(f)
             if n == 0:
-                fail(f"no pending suggestion matches: {f.describe()}")
+                raise EnricherCliError(f"no pending suggestion matches: {f.describe()}")
             plural = "s" if n != 1 else ""
             if not yes:
                 click.echo(f"would {verb} {n} suggestion{plural} matching: {f.describe()}")
                 if not click.confirm(f"{verb.capitalize()} them?", default=False):
-                    fail("cancelled: nothing decided")
+                    raise EnricherCliError("cancelled: nothing decided")
             report = service.bulk(user, f, approve, reason, expected=n, address=CLI_ADDRESS)
     click.echo(report.summary())
     for sid, why in sorted(report.waiting.items())[:20]:
@@ -455,7 +429,7 @@ SUGGESTION_FIELDS = (
 )
 
 
-def _all_suggestions(service: ReviewService, since: datetime | None) -> Iterator[SuggestionView]:
+def _all_suggestions(service: SqlReviewService, since: datetime | None) -> Iterator[SuggestionView]:
     f = SuggestionFilter(state=None)
     offset = 0
     while True:
@@ -518,7 +492,7 @@ def review_export(
     from worker.adapters.catalog.review_store import audit_csv, audit_json
 
     start = _parse_since(since)
-    with _review(ctx) as service:
+    with review_service(ctx) as service:
         if what == "audit":
             entries = list(service.store.iter_audit(start))
             count = len(entries)
@@ -539,284 +513,6 @@ def review_export(
         with output.open("w", encoding="utf-8", newline="") as fh:
             fh.write(text)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
+        raise EnricherCliError(f"cannot write {output}: {exc.strerror}") from exc
     noun = "audit entries" if what == "audit" else "suggestions"
     click.echo(f"wrote {count} {noun} to {output}", err=True)
-
-
-# -- enricher users ----------------------------------------------------------------------------
-
-
-@click.group()
-def users() -> None:
-    """Users of the review UI and API: viewers look, stewards decide, admins manage users.
-
-    Users added here live in the catalog database; users declared in the settings file
-    (review.users, with hashes from `enricher users hash`) are changed there.
-    """
-
-
-_ROLE = click.Choice([r.value for r in Role])
-
-
-@users.command("add")
-@click.argument("name")
-@click.option("--role", type=_ROLE, required=True, help="viewer, steward or admin.")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the password from the first line of standard input instead of prompting.",
-)
-@click.pass_context
-def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
-    """Add a user to the database (asks for the password twice, hidden)."""
-    password = _read_password(password_stdin)
-    with _review(ctx) as service:
-        user = service.users.add(name, Role(role), password, actor=CLI_ACTOR)
-    click.echo(f"user {user.name} added ({user.role.value})")
-
-
-@users.command("list")
-@_format_option
-@click.pass_context
-def users_list(ctx: click.Context, output_format: str) -> None:
-    """List the users: database ones, then those only in the settings file."""
-    with _review(ctx) as service:
-        found = service.users.users()
-    if output_format == "json":
-        _echo_json(
-            [
-                {"name": u.name, "role": u.role.value, "active": u.active, "source": u.source}
-                for u in found
-            ]
-        )
-        return
-    table = Table(title="users")
-    for name in ("name", "role", "active", "source"):
-        table.add_column(name, overflow="fold")
-    for u in found:
-        table.add_row(u.name, u.role.value, "yes" if u.active else "no", u.source)
-    print_rich(table)
-
-
-@users.command("set")
-@click.argument("name")
-@click.option("--role", type=_ROLE, help="The new role.")
-@click.option(
-    "--enable/--disable",
-    "active",
-    default=None,
-    help="Allow or stop logins (disabling ends the user's sessions and revokes their tokens).",
-)
-@click.option(
-    "--password",
-    "prompt_password",
-    is_flag=True,
-    help="Set a new password (asks twice, hidden).",
-)
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Set a new password read from the first line of standard input.",
-)
-@click.pass_context
-def users_set(
-    ctx: click.Context,
-    name: str,
-    role: str | None,
-    active: bool | None,
-    prompt_password: bool,
-    password_stdin: bool,
-) -> None:
-    """Change a database user's role, active flag or password."""
-    if role is None and active is None and not prompt_password and not password_stdin:
-        raise click.UsageError("nothing to change: give --role, --enable/--disable or --password")
-    with _review(ctx) as service:
-        known = service.users.get(name)
-        if known is None:
-            fail(f"no user {name!r}")
-        if known.source != "database":
-            fail(f"user {name!r} is declared in the settings file (review.users): change it there")
-        password = (
-            _read_password(password_stdin, "New password")
-            if prompt_password or password_stdin
-            else None
-        )
-        user = service.users.update(
-            name,
-            CLI_ACTOR,
-            role=Role(role) if role is not None else None,
-            active=active,
-            password=password,
-        )
-    state = "active" if user.active else "disabled"
-    changed = " (password changed)" if password is not None else ""
-    click.echo(f"user {user.name}: {user.role.value}, {state}{changed}")
-    if password is not None or active is False:
-        click.echo("their sessions ended and their API tokens were revoked", err=True)
-
-
-@users.command("token")
-@click.argument("name")
-@click.option(
-    "--label",
-    default=None,
-    help="What the token is for (listed, and shown in the audit log)  [default: cli]",
-)
-@click.option(
-    "--read-only",
-    is_flag=True,
-    help="A token that may only read (GET); without it, the user's role decides.",
-)
-@click.option(
-    "--days",
-    type=click.IntRange(1, 3650),
-    default=None,
-    help="Days until the token expires  [default: review.token_days, 90]",
-)
-@click.option("--list", "list_tokens", is_flag=True, help="List NAME's tokens instead.")
-@click.option(
-    "--revoke",
-    "revoke_ids",
-    metavar="ID",
-    multiple=True,
-    help="Revoke NAME's token with this id (from --list); repeatable.",
-)
-@click.option("--revoke-all", is_flag=True, help="Revoke all of NAME's tokens.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="With --list: what to print on standard output.",
-)
-@click.pass_context
-def users_token(
-    ctx: click.Context,
-    name: str,
-    label: str | None,
-    read_only: bool,
-    days: int | None,
-    list_tokens: bool,
-    revoke_ids: tuple[str, ...],
-    revoke_all: bool,
-    output_format: str,
-) -> None:
-    """Create an API bearer token for NAME and print it (only this once); or list or revoke.
-
-    Tokens expire (review.token_days, 90 by default) and are revoked when NAME's password
-    changes or NAME is disabled. A --read-only token may only read.
-    """
-    actions = sum((list_tokens, bool(revoke_ids), revoke_all))
-    if actions > 1:
-        raise click.UsageError("give one of --list, --revoke and --revoke-all")
-    if actions and (label is not None or read_only or days is not None):
-        raise click.UsageError("--label, --read-only and --days are for creating a token")
-    if not actions and output_format != "table":
-        raise click.UsageError("--format is for --list")
-    with _review(ctx) as service:
-        if service.users.get(name) is None:
-            fail(f"no user {name!r} (see `enricher users list`)")
-        if list_tokens:
-            _print_tokens(service.users.tokens(name), name, output_format)
-            return
-        if revoke_ids or revoke_all:
-            count = service.users.revoke_tokens(
-                name, list(revoke_ids) if revoke_ids else None, actor=CLI_ACTOR
-            )
-            click.echo(f"{count} API token{'s' if count != 1 else ''} of {name} revoked")
-            return
-        token = service.users.create_token(
-            name,
-            label if label is not None else "cli",
-            actor=CLI_ACTOR,
-            scope="read" if read_only else "write",
-            days=days,
-        )
-        from worker.adapters.catalog.users import token_id
-
-        made = next(t for t in service.users.tokens(name) if t.id == token_id(token))
-    click.echo(token)
-    click.echo(
-        f"token {made.id} ({made.scope}) expires {_when(made.expires_at)}; store it now: only "
-        "its hash is kept (send it as Authorization: Bearer <token>)",
-        err=True,
-    )
-
-
-def _print_tokens(found: list[Any], name: str, output_format: str) -> None:
-    if output_format == "json":
-        _echo_json([t.to_dict() for t in found])
-        return
-    if not found:
-        click.echo(f"{name} has no API tokens")
-        return
-    table = Table(title=f"API tokens of {name}")
-    for column in ("id", "label", "scope", "state", "created", "expires", "last used"):
-        table.add_column(column, overflow="fold")
-    for t in found:
-        table.add_row(
-            t.id,
-            t.label,
-            t.scope,
-            t.state(),
-            _when(t.created_at),
-            _when(t.expires_at),
-            _when(t.last_used_at),
-        )
-    print_rich(table)
-
-
-@users.command("hash")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the password from the first line of standard input instead of prompting.",
-)
-def users_hash(password_stdin: bool) -> None:
-    """Print an argon2 hash of a password, for review.users in the settings file."""
-    from worker.adapters.catalog.users import hash_password
-
-    password = _read_password(password_stdin)
-    try:
-        click.echo(hash_password(password))
-    except EnrichmentError as exc:
-        fail(exc.message)
-
-
-@click.group()
-def train() -> None:
-    """Retraining the business models from stewards' decisions."""
-
-
-@train.command("export")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout (then: make train STEWARD_EXAMPLES=<file>).",
-)
-@click.pass_context
-def train_export(ctx: click.Context, output: Path | None) -> None:
-    """Export decided term and category suggestions as labelled examples (JSON Lines).
-
-    Approvals become training examples of their business type or category; rejections are
-    exported for the record. Features are value-free (shares, name tokens, magnitudes).
-    """
-    from worker.services.review.examples import export_jsonl
-
-    with _review(ctx) as service:
-        text, count = export_jsonl(service.store)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-    click.echo(f"{count} steward examples exported", err=True)
-
-
-def register(cli: click.Group) -> None:
-    """Add the ``review``, ``users`` and ``train`` groups to the ``enricher`` command line."""
-    cli.add_command(review)
-    cli.add_command(users)
-    cli.add_command(train)
