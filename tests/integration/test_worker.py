@@ -1,7 +1,7 @@
 """Celery workers on real Redis with real worker processes: jobs, crashes, exactly-once effect.
 
-SeaweedFS holds the objects, the fake Atlan server receives the writes. Each test uses its
-own Redis database numbers and flushes them, so nothing leaks between tests or runs. The
+SeaweedFS holds the objects, the fake Atlan server receives the writes. Each test claims
+Redis database numbers of its own (``redis_dbs``), so nothing leaks between tests or runs. The
 workers run with the default Celery settings (time limits, visibility timeout, flush delay):
 the recovery they show is the one a deployment gets.
 """
@@ -23,27 +23,28 @@ from typing import Any
 import pytest
 import redis
 
-from tests.integration.test_cli_scan import ENRICHER, enricher_env, run_enricher
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
 from tests.support.badfiles import csv_bytes
+from tests.support.cli import ENRICHER, enricher_env, run_enricher
+from tests.support.polling import wait_until
+from tests.support.redis_dbs import RedisDatabases
 
 atlan_server = _atlan.atlan_server
-BROKER_DB, BACKEND_DB = 11, 12
 
 
 @pytest.fixture
-def env(seaweed: Any, atlan_server: FakeAtlan, tmp_path: Path) -> dict[str, str]:
-    for db in (BROKER_DB, BACKEND_DB):
-        redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
+def env(
+    seaweed: Any, atlan_server: FakeAtlan, redis_dbs: RedisDatabases, tmp_path: Path
+) -> dict[str, str]:
     atlan_server.reset()
     return {
         "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "ENRICH_S3__ENDPOINT_URL": seaweed.endpoint_url,
         "ENRICH_S3__ACCESS_KEY_ID": "testing",
         "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
-        "ENRICH_CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
-        "ENRICH_CELERY__RESULT_BACKEND": f"redis://127.0.0.1:6379/{BACKEND_DB}",
+        "ENRICH_CELERY__BROKER_URL": redis_dbs.broker_url,
+        "ENRICH_CELERY__RESULT_BACKEND": redis_dbs.backend_url,
         "ENRICH_ATLAN__ENABLED": "true",
         "ENRICH_ATLAN__MAX_RETRIES": "1",
         "ENRICH_ATLAN__BACKOFF_S": "0.05",
@@ -144,8 +145,11 @@ def test_job_runs_to_completion_and_survives_a_killed_pool_process(
     start = run_enricher(["job", "start", f"s3://{bucket}/bulk/"], env, tmp_path)
     assert start.returncode == 0, start.stderr
     job_id = start.stdout.strip()
-    # Kill one pool process (kill -9) while tasks run.
-    time.sleep(3)
+    # Kill one pool process (kill -9) while tasks run: once some objects are done, and
+    # (checked below) before all are, so the kill lands in the middle of the job.
+    db = tmp_path / "c.db"
+    wait_until(lambda: _finished(db, job_id) >= 5, 120, "the worker finished nothing")
+    assert _finished(db, job_id) < n, "the job finished before the kill"
     victim = workers[0].children()[0]
     os.kill(victim, signal.SIGKILL)
     line = _wait_complete(job_id, env, tmp_path, 400)
@@ -241,7 +245,7 @@ def test_an_object_whose_process_dies_each_time_fails_as_worker_lost(
     start = run_enricher(["job", "start", f"s3://{bucket}/poison/"], env, tmp_path)
     assert start.returncode == 0, start.stderr
     job_id = start.stdout.strip()
-    broker = redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB)
+    broker = redis.Redis.from_url(env["ENRICH_CELERY__BROKER_URL"])
     for delivery in (1, 2, 3):
         deadline = time.monotonic() + 60
         while True:
@@ -264,9 +268,13 @@ def test_an_object_whose_process_dies_each_time_fails_as_worker_lost(
     assert row == ("failed", "worker_lost", 1, "worker_lost"), row
     log = worker.log.read_text(errors="replace")
     assert log.count("signal 9 (SIGKILL)") >= 3, log[-3000:]
-    # Acknowledged: nothing left to deliver, no count left behind.
-    time.sleep(1)
-    assert broker.llen("enrich") == 0 and broker.hlen("unacked") == 0
+    # Acknowledged: nothing left to deliver, no count left behind. The job is done as soon as
+    # the item is recorded; the acknowledgement follows the task's return (acks_late).
+    wait_until(
+        lambda: broker.llen("enrich") == 0 and broker.hlen("unacked") == 0,
+        30,
+        lambda: f"still queued {broker.llen('enrich')}, unacked {broker.hlen('unacked')}",
+    )
     assert broker.keys("s3e:deliveries:s3e.enrich:*") == []
 
 
@@ -320,8 +328,21 @@ def test_cancel_then_resume_without_redoing(
     job_id = run_enricher(["job", "start", f"s3://{bucket}/bulk/"], env, tmp_path).stdout.strip()
     # No worker yet: cancel while everything is queued, then start one.
     assert "cancelled" in run_enricher(["job", "cancel", job_id], env, tmp_path).stdout
-    workers.append(Worker(env, tmp_path))
-    time.sleep(5)  # the worker has seen the job's tasks and left them alone
+    broker = redis.Redis.from_url(env["ENRICH_CELERY__BROKER_URL"])
+    queued = sum(int(broker.llen(q)) for q in ("jobs", "enrich", "atlan"))
+    assert queued >= 1, "job start queued nothing"
+    worker = Worker(env, tmp_path)
+    workers.append(worker)
+    # The worker has handled every task the job queued (and left them alone): bounded on its
+    # log's task lines, not on a fixed wait.
+    wait_until(
+        lambda: worker.log.read_text(errors="replace").count(" succeeded in ") >= queued,
+        60,
+        lambda: (
+            f"{queued} queued task(s) not all handled:\n"
+            + worker.log.read_text(errors="replace")[-3000:]
+        ),
+    )
     status = run_enricher(["job", "status", job_id], env, tmp_path).stdout
     assert " cancelled " in status and "classified" not in status, status
     assert "resumed" in run_enricher(["job", "resume", job_id], env, tmp_path).stdout
@@ -439,8 +460,7 @@ def test_s3_events_from_sqs_reach_atlan_within_ten_seconds(
 def test_inventory_job_with_diff_only_writes_nothing_to_atlan(
     seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
 ) -> None:
-    from tests.integration.test_inventory_s3 import upload
-    from tests.unit.test_inventory import Row, write_inventory
+    from tests.support.inventory import Row, upload, write_inventory
 
     n = 15
     _upload(seaweed, bucket, n)
@@ -460,7 +480,11 @@ def test_inventory_job_with_diff_only_writes_nothing_to_atlan(
     assert start.returncode == 0, start.stderr
     line = _wait_complete(start.stdout.strip(), env, tmp_path, 120)
     assert f"{n}/{n}" in line and f"classified {n}" in line, line
-    time.sleep(2)
+    # An enrich task queues its Atlan write (the outbox) before it records its job item, and
+    # a write leaves the outbox only once Atlan has it: with the job done, an empty outbox and
+    # an empty Atlan mean nothing was queued and nothing can arrive later.
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        assert conn.execute("SELECT count(*) FROM atlan_outbox").fetchone() == (0,)
     assert atlan_server_of(env).entities("S3Object") == []  # diff-only: nothing written
 
 

@@ -2,13 +2,12 @@
 time, time-boxed, and a back-off in Redis instead of long ETAs when Atlan fails.
 
 The writer is a small double that records the batches it is given and answers with a
-:class:`~worker.adapters.atlan.writer.WriteReport`; the fake Atlan server and real workers
+:class:`~models.plan.WriteReport`; the fake Atlan server and real workers
 are covered by ``test_worker.py``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +16,10 @@ from typing import Any
 import pytest
 import redis
 
-from worker.adapters.atlan.writer import WriteReport
+from models.plan import WriteReport
+from tests.support.redis_dbs import RedisDatabases
 from worker.core.settings import load_settings
-from worker.tasks import tasks
-
-DB = 10
+from worker.tasks import runtime
 
 
 @dataclass
@@ -55,39 +53,45 @@ class Writer:
 
 
 @pytest.fixture
-def flush(tmp_path: Path) -> Iterator[tuple[Any, Writer, redis.Redis]]:
+def flush(tmp_path: Path, redis_dbs: RedisDatabases) -> Iterator[tuple[Any, Writer, redis.Redis]]:
+    import worker.tasks.atlan  # noqa: F401 - defines the flush task
     from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.adapters.catalog.job_store import SqlJobStore
     from worker.bootstrap import build_deps
+    from worker.services.jobs.service import JobService
     from worker.tasks.app import make_app
     from worker.tasks.deliveries import DeliveryCounter
+    from worker.tasks.flush import AtlanFlush
 
-    broker = redis.Redis(host="127.0.0.1", port=6379, db=DB)
-    broker.flushdb()
+    broker = redis_dbs.broker()
     settings = load_settings(
         None,
         database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        celery={"broker_url": f"redis://127.0.0.1:6379/{DB}"},
+        celery={"broker_url": redis_dbs.broker_url, "result_backend": redis_dbs.backend_url},
         atlan={"enabled": True, "base_url": "http://127.0.0.1:9", "api_key": "unused"},
     )
     app = make_app(settings)
     deps = build_deps(settings, [])
     assert isinstance(deps.catalog, SqlLocalCatalog)
     writer = Writer(Outbox([f"s3://b/k{i:03d}" for i in range(250)]))
-    ctx = tasks.Context(
-        settings=settings,
-        deps=deps,
-        jobs=SqlJobStore(deps.catalog),
-        writer=writer,  # type: ignore[arg-type]
-        redis=broker,
-        deliveries=DeliveryCounter(broker, settings.celery.max_deliveries),
+    flusher = AtlanFlush(broker, writer, None, settings.celery, app.send_task)  # type: ignore[arg-type]
+    writer.on_request = flusher.keep_alive  # as build_runtime wires it
+    runtime.install(
+        runtime.Runtime(
+            settings=settings,
+            deps=deps,
+            catalog=deps.catalog,
+            jobs=JobService(SqlJobStore(deps.catalog), deps.catalog),
+            writer=writer,  # type: ignore[arg-type]
+            redis=broker,
+            deliveries=DeliveryCounter(broker, settings.celery.max_deliveries),
+            flush=flusher,
+        )
     )
-    saved = tasks._context, tasks._context_pid
-    tasks._context, tasks._context_pid = ctx, os.getpid()
     try:
         yield app.tasks["s3e.atlan_flush"], writer, broker
     finally:
-        tasks._context, tasks._context_pid = saved
+        runtime.install(None)
         broker.flushdb()
 
 
@@ -135,7 +139,25 @@ def test_a_flush_stops_starting_batches_after_its_time_budget(
 ) -> None:
     task, writer, broker = flush
     clock = iter([0.0, 1.0, 2.0, 100.0])  # start, then before each batch; deadline at 22.5 s
-    monkeypatch.setattr(tasks, "_clock", lambda: next(clock))
+    monkeypatch.setattr(runtime.current().flush, "clock", lambda: next(clock))
     assert task.apply().get() == {"written": 200, "requests": 2, "more": True}
     assert len(writer.state.items) == 50
     assert _queued_flushes(broker) == 1  # the next flush takes the rest
+
+
+def test_each_request_keeps_the_running_flush_lock_alive(
+    flush: tuple[Any, Writer, redis.Redis],
+) -> None:
+    task, writer, broker = flush
+    ttls: list[int] = []
+    keep_alive = writer.on_request
+
+    def on_request() -> None:
+        broker.pexpire("s3e:atlan-flush:lock", 1000)  # nearly run out
+        keep_alive()
+        ttls.append(int(broker.pttl("s3e:atlan-flush:lock")))
+
+    writer.on_request = on_request
+    assert task.apply().get()["written"] == 250
+    assert len(ttls) == 3 and min(ttls) > 15_000  # extended back to 20 s after each request
+    assert not broker.exists("s3e:atlan-flush:lock")

@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.memory_redis import InMemoryRedis
 from worker.core.settings import load_settings
 from worker.tasks.deliveries import KEY_PREFIX, DeliveryCounter
 
 
-class MemoryRedis:
-    """INCR, EXPIRE and DEL on a dict, recording each key's last expiry."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, int] = {}
-        self.ttls: dict[str, int] = {}
-
-    def incr(self, name: str, amount: int = 1) -> int:
-        self.values[name] = self.values.get(name, 0) + amount
-        return self.values[name]
-
-    def expire(self, name: str, time: int) -> bool:
-        self.ttls[name] = time
-        return name in self.values
-
-    def delete(self, *names: str) -> int:
-        found = [n for n in names if n in self.values]
-        for n in names:
-            self.values.pop(n, None)
-            self.ttls.pop(n, None)
-        return len(found)
-
-
 def test_each_unfinished_delivery_counts_and_the_fourth_is_exhausted() -> None:
-    redis = MemoryRedis()
+    redis = InMemoryRedis()
     counter = DeliveryCounter(redis, limit=3, ttl_s=600)
     seen = [counter.arrive("s3e.enrich:t1") for _ in range(4)]  # three processes died
     assert seen == [1, 2, 3, 4]
@@ -41,7 +19,7 @@ def test_each_unfinished_delivery_counts_and_the_fourth_is_exhausted() -> None:
 
 
 def test_a_finished_delivery_starts_the_count_again_and_tasks_count_apart() -> None:
-    redis = MemoryRedis()
+    redis = InMemoryRedis()
     counter = DeliveryCounter(redis, limit=3)
     counter.arrive("a")
     counter.arrive("a")  # the first delivery died; this one finishes (e.g. a retry)
@@ -54,9 +32,9 @@ def test_a_finished_delivery_starts_the_count_again_and_tasks_count_apart() -> N
 
 def test_limits_below_one_are_refused() -> None:
     with pytest.raises(ValueError):
-        DeliveryCounter(MemoryRedis(), limit=0)
+        DeliveryCounter(InMemoryRedis(), limit=0)
     with pytest.raises(ValueError):
-        DeliveryCounter(MemoryRedis(), limit=3, ttl_s=0)
+        DeliveryCounter(InMemoryRedis(), limit=3, ttl_s=0)
 
 
 def test_default_limits_keep_the_visibility_timeout_short_and_above_the_hard_limit() -> None:
@@ -92,6 +70,44 @@ def test_the_app_requeues_timeouts_and_beat_flushes_the_outbox_when_atlan_is_on(
     assert "atlan-flush" not in make_app(load_settings(None)).conf.beat_schedule
 
 
+def test_the_app_names_its_task_modules_and_routes_the_task_names_of_before() -> None:
+    """The app imports no task module (the worker imports them by name); queued messages and
+    routes keep their names; nobody reads results, so none are stored."""
+    import importlib
+
+    from worker.tasks import names
+    from worker.tasks.app import make_app
+
+    app = make_app(load_settings(None, celery={"atlan_rate_limit": "10/m"}))
+    assert set(app.conf.include) == set(names.TASK_MODULES)
+    assert app.conf.task_routes == {
+        "s3e.enrich": {"queue": "enrich"},
+        "s3e.list_page": {"queue": "jobs"},
+        "s3e.resume": {"queue": "jobs"},
+        "s3e.start_scheduled": {"queue": "jobs"},
+        "s3e.atlan_flush": {"queue": "atlan"},
+        "s3e.object_removed": {"queue": "enrich"},
+    }
+    for module in names.TASK_MODULES:
+        importlib.import_module(module)
+    for name in app.conf.task_routes:
+        assert app.tasks[name].ignore_result, name
+    assert app.tasks["s3e.atlan_flush"].rate_limit == "10/m"
+    assert app.tasks["s3e.enrich"].rate_limit is None
+
+
+def test_retry_waits_grow_with_jitter_and_stay_under_the_countdown_cap() -> None:
+    from worker.tasks.retry import retry_in
+
+    celery = load_settings(None).celery
+    waits = [[retry_in(n, celery, base=2) for _ in range(200)] for n in range(6)]
+    assert all(1 <= w <= 2 for w in waits[0]) and all(2 <= w <= 4 for w in waits[1])
+    assert len({round(w, 3) for w in waits[1]}) > 50  # jittered, not all alike
+    assert max(max(w) for w in waits) <= celery.max_countdown_s == 15
+    assert all(retry_in(0, celery, base=5, at_least=12) >= 12 for _ in range(50))
+    assert retry_in(0, celery, base=5, at_least=600) == 15
+
+
 @pytest.mark.parametrize(
     ("uri", "local"),
     [
@@ -103,6 +119,6 @@ def test_the_app_requeues_timeouts_and_beat_flushes_the_outbox_when_atlan_is_on(
     ],
 )
 def test_local_paths_are_told_from_s3_uris(uri: str, local: bool) -> None:
-    from worker.tasks.tasks import is_local
+    from worker.services.jobs.listing import is_local
 
     assert is_local(uri) is local

@@ -1,1 +1,1 @@
-"""Celery app and tasks (queues enrich, jobs, atlan)."""
+"""Celery entry point: the app, thin tasks (queues enrich, jobs, atlan), per-process runtime."""

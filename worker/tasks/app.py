@@ -1,4 +1,4 @@
-"""The Celery application: queues, redelivery settings and tasks, from one settings object.
+"""The Celery application: queues, routes and redelivery settings, from one settings object.
 
 Queues: ``enrich`` (one object per task: ids in, a summary out, never sampled values), ``jobs``
 (listing pages and bookkeeping) and ``atlan`` (batched writes from the outbox). JSON only.
@@ -21,7 +21,7 @@ Exactly-once *effect* under crashes comes from at-least-once delivery plus idemp
   and a visibility timeout of that limit + 20 s (80 s). ETA waits (retry countdowns) are
   capped so that waiting plus running stays under it.
 * Models load once in the worker's main process before Celery starts and forks the pool
-  (:func:`worker.tasks.tasks.prepare_worker`, called by ``enricher worker``), so a fresh pool
+  (:func:`worker.tasks.startup.prepare_worker`, called by ``enricher worker``), so a fresh pool
   process, e.g. the replacement of a killed one, starts its first task warm instead of
   spending its time limit on loading (Celery would also kill a process whose start-up in
   ``worker_process_init`` took over 4 s).
@@ -34,7 +34,10 @@ Exactly-once *effect* under crashes comes from at-least-once delivery plus idemp
   written, so a repeated flush sends nothing; one flush runs at a time (a Redis lock).
 
 Nothing connects or loads at import: :func:`make_app` is called by ``enricher worker``,
-``enricher beat`` and the job commands with the settings they loaded.
+``enricher beat`` and the job commands with the settings they loaded. This module imports no
+task module: the tasks are shared tasks in :mod:`worker.tasks.enrich`, :mod:`~worker.tasks.jobs`
+and :mod:`~worker.tasks.atlan`, named in the app's ``include`` setting, which the worker imports
+when it starts; clients only send tasks by name (:mod:`worker.tasks.names`).
 """
 
 from __future__ import annotations
@@ -46,32 +49,23 @@ from celery import Celery
 from kombu import Queue  # type: ignore[attr-defined]
 
 from worker.core.settings import Settings
+from worker.tasks import names
 
 if TYPE_CHECKING:
     from worker.core.s3_events import ObjectEvent
 
 QUEUES = ("enrich", "jobs", "atlan")
 
-#: The settings of this process, set by :func:`make_app`; pool processes inherit it by fork.
-_settings: Settings | None = None
-
-
-def current_settings() -> Settings:
-    """The settings :func:`make_app` was built with (in a worker: the parent's, by fork).
-
-    :raises RuntimeError: no app was made in this process.
-    """
-    if _settings is None:
-        raise RuntimeError("make_app() was not called in this process")
-    return _settings
-
 
 def make_app(settings: Settings) -> Celery:
-    """Build the Celery app with s3-enricher's tasks registered; connects to nothing yet."""
-    global _settings
-    _settings = settings
+    """Build the Celery app (its tasks are imported by the worker); connects to nothing yet."""
     c = settings.celery
-    app = Celery("s3enricher", broker=c.broker_url, backend=c.result_backend)
+    app = Celery(
+        "s3enricher",
+        broker=c.broker_url,
+        backend=c.result_backend,
+        include=list(names.TASK_MODULES),
+    )
     transport: dict[str, Any] = {
         # Longer than the hard time limit, so a running task is never handed out twice.
         "visibility_timeout": c.effective_visibility_timeout_s,
@@ -80,7 +74,7 @@ def make_app(settings: Settings) -> Celery:
     }
     beat: dict[str, Any] = {
         f"scan-{i}": {
-            "task": "s3e.start_scheduled",
+            "task": names.START_SCHEDULED,
             "schedule": entry.every_minutes * 60,
             "args": (entry.uri, entry.only_changed),
         }
@@ -88,7 +82,7 @@ def make_app(settings: Settings) -> Celery:
     }
     if settings.atlan.enabled:
         beat["atlan-flush"] = {
-            "task": "s3e.atlan_flush",
+            "task": names.ATLAN_FLUSH,
             "schedule": c.atlan_flush_interval_s,
             "options": {"queue": "atlan", "expires": c.atlan_flush_interval_s},
         }
@@ -112,22 +106,19 @@ def make_app(settings: Settings) -> Celery:
         task_queues=[Queue(q) for q in QUEUES],  # type: ignore[no-untyped-call]
         task_default_queue="enrich",
         task_routes={
-            "s3e.enrich": {"queue": "enrich"},
-            "s3e.list_page": {"queue": "jobs"},
-            "s3e.resume": {"queue": "jobs"},
-            "s3e.start_scheduled": {"queue": "jobs"},
-            "s3e.atlan_flush": {"queue": "atlan"},
-            "s3e.object_removed": {"queue": "enrich"},
+            names.ENRICH: {"queue": "enrich"},
+            names.LIST_PAGE: {"queue": "jobs"},
+            names.RESUME: {"queue": "jobs"},
+            names.START_SCHEDULED: {"queue": "jobs"},
+            names.ATLAN_FLUSH: {"queue": "atlan"},
+            names.OBJECT_REMOVED: {"queue": "enrich"},
         },
         worker_hijack_root_logger=False,
         task_annotations=(
-            {"s3e.atlan_flush": {"rate_limit": c.atlan_rate_limit}} if c.atlan_rate_limit else {}
+            {names.ATLAN_FLUSH: {"rate_limit": c.atlan_rate_limit}} if c.atlan_rate_limit else {}
         ),
         beat_schedule=beat,
     )
-    from worker.tasks.tasks import register
-
-    register(app)
     return app
 
 
@@ -139,6 +130,6 @@ def enqueue_events(app: Celery, events: Iterable[ObjectEvent]) -> None:
     """
     for e in events:
         if e.kind == "created":
-            app.send_task("s3e.enrich", (f"s3://{e.bucket}/{e.key}",), queue="enrich")
+            app.send_task(names.ENRICH, (f"s3://{e.bucket}/{e.key}",), queue="enrich")
         else:
-            app.send_task("s3e.object_removed", (e.bucket, e.key), queue="enrich")
+            app.send_task(names.OBJECT_REMOVED, (e.bucket, e.key), queue="enrich")

@@ -12,7 +12,15 @@ count a delivery sees is one more than the number of its predecessors that died.
 
 from __future__ import annotations
 
-from typing import Protocol
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from celery import Task
+
+logger = logging.getLogger(__name__)
 
 #: Redis key prefix of the counters; the task id follows.
 KEY_PREFIX = "s3e:deliveries:"
@@ -72,3 +80,34 @@ class DeliveryCounter:
         Side effects: DEL on the task's key.
         """
         self.redis.delete(KEY_PREFIX + task_id)
+
+
+@contextmanager
+def counted(counter: DeliveryCounter, task: Task) -> Iterator[int]:
+    """Count this delivery of ``task`` while the body runs; yield the count.
+
+    The count is forgotten when the body ends in any way Python sees (a retry too); only a
+    process that dies leaves it behind for the next delivery to see. A task run without an
+    id (eagerly, in tests) counts as a first delivery.
+
+    Side effects: :meth:`DeliveryCounter.arrive` and :meth:`DeliveryCounter.finish`.
+    """
+    # Named by task and id, so an operator (or a test) can tell what keeps dying.
+    task_id = f"{task.name}:{task.request.id}" if task.request.id else None
+    count = counter.arrive(task_id) if task_id else 1
+    try:
+        yield count
+    finally:
+        if task_id:
+            try:
+                counter.finish(task_id)
+            except Exception as exc:  # noqa: BLE001 - the count then expires on its own
+                logger.warning("could not clear the delivery count (%s)", type(exc).__name__)
+
+
+def give_up_message(task: Task, count: int) -> str:
+    """Why a delivery is refused after ``count - 1`` deliveries whose process died."""
+    return (
+        f"{task.name}: delivered {count} times, its worker process died on the first "
+        f"{count - 1}; not run again"
+    )

@@ -1,54 +1,23 @@
 """Bulk jobs in the local catalog: state, listing cursor and one idempotent row per object.
 
-Progress is counted from ``job_items``, so a task delivered twice (a worker killed after the
-work but before the ack) changes nothing: its row is upserted, never added again.
+Implements :class:`worker.core.ports.JobStore`. Progress is counted from ``job_items``, so a
+task delivered twice (a worker killed after the work but before the ack) changes nothing: its
+row is upserted, never added again. States are stored as the string values of
+:class:`~models.jobs.JobState` and :class:`~models.jobs.ItemState`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from models.jobs import ITEM_OPEN, ItemState, Job, JobOptions, JobProgress, JobState
 from worker.adapters.catalog.database import SqlLocalCatalog, job_items, jobs
-
-#: Job states. ``cancelled`` stops fan-out and makes queued tasks skip their object.
-STATES = ("running", "cancelled", "done")
-#: Final item states: a task finding one of these for its object is a duplicate delivery.
-ITEM_DONE = ("classified", "skipped", "failed")
-#: Item states ``resume`` sends again.
-ITEM_OPEN = ("queued", "cancelled")
-
-
-@dataclass(frozen=True, slots=True)
-class JobProgress:
-    """One job's progress (counts only)."""
-
-    id: str
-    target: str
-    state: str
-    listing_done: bool
-    listed: int
-    counts: dict[str, int]
-    created_at: datetime
-    updated_at: datetime
-    options: dict[str, Any]
-
-    @property
-    def finished(self) -> int:
-        """Objects with a final status (cancelled ones count while the job is cancelled)."""
-        done = sum(self.counts.get(s, 0) for s in ITEM_DONE)
-        return done + (self.counts.get("cancelled", 0) if self.state == "cancelled" else 0)
-
-    @property
-    def complete(self) -> bool:
-        """Listing finished and every listed object has a final status."""
-        return self.listing_done and self.finished >= self.listed
 
 
 class SqlJobStore:
@@ -57,7 +26,7 @@ class SqlJobStore:
     def __init__(self, catalog: SqlLocalCatalog) -> None:
         self.catalog = catalog
 
-    def create(self, target: str, options: dict[str, Any], run_id: str | None) -> str:
+    def create(self, target: str, options: JobOptions, run_id: str | None) -> str:
         """Insert a running job; return its id."""
         job_id = uuid.uuid4().hex[:12]
         now = datetime.now(UTC)
@@ -66,8 +35,8 @@ class SqlJobStore:
                 insert(jobs).values(
                     id=job_id,
                     target=target,
-                    options=options,
-                    state="running",
+                    options=options.as_dict(),
+                    state=JobState.RUNNING.value,
                     cursor=None,
                     listing_done=False,
                     listed=0,
@@ -78,19 +47,19 @@ class SqlJobStore:
             )
         return job_id
 
-    def get(self, job_id: str) -> dict[str, Any] | None:
-        """The job row, or ``None``."""
+    def get(self, job_id: str) -> Job | None:
+        """The job, or ``None``."""
         with self.catalog.engine.connect() as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
-        return dict(row._mapping) if row is not None else None
+        return _job(row._mapping) if row is not None else None
 
-    def set_state(self, job_id: str, state: str) -> None:
-        """Change the job's state (``running``, ``cancelled``, ``done``)."""
+    def set_state(self, job_id: str, state: JobState) -> None:
+        """Change the job's state."""
         with self.catalog.engine.begin() as conn:
             conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
-                .values(state=state, updated_at=datetime.now(UTC))
+                .values(state=JobState(state).value, updated_at=datetime.now(UTC))
             )
 
     def add_listed(
@@ -123,7 +92,7 @@ class SqlJobStore:
                         {
                             "job_id": job_id,
                             "uri": u,
-                            "status": "queued",
+                            "status": ItemState.QUEUED.value,
                             "attempts": 0,
                             "updated_at": now,
                         }
@@ -142,7 +111,7 @@ class SqlJobStore:
             )
         return new
 
-    def mark(self, job_id: str, uri: str, status: str, error_kind: str | None = None) -> None:
+    def mark(self, job_id: str, uri: str, status: ItemState, error_kind: str | None = None) -> None:
         """Set one object's final status (upsert: a second delivery overwrites, never adds)."""
         now = datetime.now(UTC)
         with self.catalog.engine.begin() as conn:
@@ -150,7 +119,7 @@ class SqlJobStore:
                 update(job_items)
                 .where((job_items.c.job_id == job_id) & (job_items.c.uri == uri))
                 .values(
-                    status=status,
+                    status=ItemState(status).value,
                     error_kind=error_kind,
                     attempts=job_items.c.attempts + 1,
                     updated_at=now,
@@ -162,7 +131,7 @@ class SqlJobStore:
                         insert(job_items).values(
                             job_id=job_id,
                             uri=uri,
-                            status=status,
+                            status=ItemState(status).value,
                             error_kind=error_kind,
                             attempts=1,
                             updated_at=now,
@@ -173,20 +142,20 @@ class SqlJobStore:
             # No write to the job's own row here: every worker would queue on that one row.
             # progress() takes the latest item time instead.
 
-    def item_status(self, job_id: str, uri: str) -> str | None:
-        """The object's status in the job (``queued``, a final status), or ``None``."""
+    def item_status(self, job_id: str, uri: str) -> ItemState | None:
+        """The object's state in the job, or ``None``."""
         with self.catalog.engine.connect() as conn:
             status = conn.execute(
                 select(job_items.c.status).where(
                     (job_items.c.job_id == job_id) & (job_items.c.uri == uri)
                 )
             ).scalar_one_or_none()
-        return str(status) if status is not None else None
+        return ItemState(status) if status is not None else None
 
     def progress(self, job_id: str) -> JobProgress | None:
         """Counts per item status, and the job's state."""
-        row = self.get(job_id)
-        if row is None:
+        job = self.get(job_id)
+        if job is None:
             return None
         with self.catalog.engine.connect() as conn:
             counts: dict[str, int] = dict(
@@ -200,15 +169,15 @@ class SqlJobStore:
                 select(func.max(job_items.c.updated_at)).where(job_items.c.job_id == job_id)
             ).scalar_one_or_none()
         return JobProgress(
-            id=row["id"],
-            target=row["target"],
-            state=row["state"],
-            listing_done=bool(row["listing_done"]),
-            listed=int(row["listed"]),
+            id=job.id,
+            target=job.target,
+            state=job.state,
+            listing_done=job.listing_done,
+            listed=job.listed,
             counts={str(k): int(v) for k, v in counts.items()},
-            created_at=row["created_at"],
-            updated_at=_latest(row["updated_at"], last_item),
-            options=dict(row["options"] or {}),
+            created_at=job.created_at,
+            updated_at=_latest(job.updated_at, last_item),
+            options=job.options,
         )
 
     def list_jobs(self, limit: int = 20) -> list[JobProgress]:
@@ -222,7 +191,8 @@ class SqlJobStore:
 
     def queued(self, job_id: str, after: str | None, limit: int) -> list[str]:
         """Objects of the job not finished (queued or cancelled), in URI order after ``after``."""
-        cond = (job_items.c.job_id == job_id) & job_items.c.status.in_(ITEM_OPEN)
+        open_states = sorted(s.value for s in ITEM_OPEN)
+        cond = (job_items.c.job_id == job_id) & job_items.c.status.in_(open_states)
         if after:
             cond = cond & (job_items.c.uri > after)
         with self.catalog.engine.connect() as conn:
@@ -231,6 +201,22 @@ class SqlJobStore:
                     select(job_items.c.uri).where(cond).order_by(job_items.c.uri).limit(limit)
                 ).scalars()
             )
+
+
+def _job(row: Any) -> Job:
+    """A :class:`Job` from a ``jobs`` row mapping."""
+    return Job(
+        id=row["id"],
+        target=row["target"],
+        options=JobOptions.from_dict(row["options"]),
+        state=JobState(row["state"]),
+        cursor=row["cursor"],
+        listing_done=bool(row["listing_done"]),
+        listed=int(row["listed"]),
+        run_id=row["run_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 def _latest(job_time: datetime, item_time: datetime | None) -> datetime:

@@ -10,6 +10,11 @@ from worker.core.discovery import matches, relative_path
 from worker.core.ports import ObjectStore
 
 
+def is_local(uri: str) -> bool:
+    """Whether ``uri`` names a local file (``file://`` or a plain path)."""
+    return uri.startswith("file://") or "://" not in uri
+
+
 def list_page(
     store: ObjectStore,
     uri: str,

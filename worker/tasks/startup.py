@@ -1,0 +1,131 @@
+"""A worker's main process before Celery starts: models loaded, each pool process wired.
+
+Models load once, in the main process before the pool forks (:func:`preload_models`):
+pool processes inherit them copy-on-write, so a fresh process (the first ones, or the
+replacement of a killed one) starts its first task warm and the short time limit is never
+spent on loading. Each pool process then builds its own adapters (database engines, Redis,
+the Atlan writer) when it starts, in ``worker_process_init``
+(:func:`worker.tasks.runtime.build_runtime`), never before the fork. A worker that starts
+asks for an Atlan flush, and asks again every ``celery.atlan_flush_interval_s``.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery, signals
+
+from worker.core.settings import Settings
+from worker.tasks import runtime
+from worker.tasks.flush import flush_asker
+
+if TYPE_CHECKING:
+    from classifiers.base import Classifier
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Preloaded:
+    """What :func:`preload_models` did: how long it took and the process's size after.
+
+    :param loaded: the loaded classifiers, for pool processes to share by fork; ``None``:
+        none were loaded (a worker that does not consume ``enrich``).
+    """
+
+    seconds: float
+    rss_mib: float
+    classifiers: tuple[str, ...]
+    loaded: tuple[Classifier, ...] | None = field(default=None, repr=False)
+
+
+def preload_models(settings: Settings, classifiers: bool = True) -> Preloaded:
+    """Build and load the classifiers in this process, for pool processes to inherit by fork.
+
+    :param classifiers: load the classifiers (a worker that does not consume the ``enrich``
+        queue has no use for them).
+
+    Also imports pyatlan when Atlan is enabled (seconds of imports every pool process would
+    otherwise pay on its first flush), then freezes the garbage collector's view of what is
+    loaded so collections in the pool processes do not touch (and copy) those pages.
+
+    :raises ConfigError: a custom-entity file is unreadable or invalid.
+    :raises EnrichmentError: a model is missing or unusable (e.g. ``ClassifierLoadError``).
+    Side effects: loads the models into this process (hundreds of MiB); freezes the GC.
+    """
+    from worker.bootstrap import build_classifiers
+
+    started = time.monotonic()
+    loaded = build_classifiers(settings) if classifiers else []
+    for classifier in loaded:
+        classifier.load()
+    if settings.atlan.enabled:
+        import pyatlan.client.atlan  # noqa: F401 - imported once, shared by every pool process
+    gc.collect()
+    gc.freeze()
+    return Preloaded(
+        seconds=time.monotonic() - started,
+        rss_mib=_rss_mib(),
+        classifiers=tuple(c.name for c in loaded),
+        loaded=tuple(loaded) if classifiers else None,
+    )
+
+
+def _rss_mib() -> float:
+    """The resident set size of the calling process in MiB (0 where /proc is missing)."""
+    try:
+        with open(f"/proc/{os.getpid()}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def prepare_worker(app: Celery, settings: Settings, enrich: bool = True) -> Preloaded:
+    """Get this process ready to be a worker's main process: models loaded, processes wired.
+
+    Imports the adapters' modules and loads the models (:func:`preload_models`); connects a
+    ``worker_process_init`` handler that builds and installs each pool process's
+    :class:`~worker.tasks.runtime.Runtime` (with the preloaded models); and, when Atlan is
+    enabled, a ``worker_ready`` handler that asks for one Atlan flush at once (writes waiting
+    in the outbox, e.g. behind a dead worker's unacknowledged flush, go out now) and then
+    every ``celery.atlan_flush_interval_s`` from the worker's own event loop (no thread, so
+    the pool's forks stay safe), whether or not ``enricher beat`` runs.
+
+    :param enrich: whether the worker consumes the ``enrich`` queue (else no models load).
+    :raises EnrichmentError: as :func:`preload_models` raises.
+    Side effects: as :func:`preload_models`; connects Celery signal handlers.
+    """
+    # One build here, thrown away: it imports every module a pool process's build needs
+    # (the users module alone spends a second hashing at import), so worker_process_init
+    # only constructs objects, well within Celery's 4 s; and before the models load, so the
+    # GC freeze covers those modules too. Nothing connects when built, so nothing built here
+    # is shared with the forks.
+    runtime.build_runtime(settings, app.send_task, [])
+    loaded = preload_models(settings, classifiers=enrich)
+
+    def on_process_init(**_: Any) -> None:
+        # Fast (nothing connects): Celery kills a process whose start-up takes over 4 s.
+        runtime.install(runtime.build_runtime(settings, app.send_task, loaded.loaded))
+
+    signals.worker_process_init.connect(on_process_init, weak=False)
+    if settings.atlan.enabled:
+        interval = settings.celery.atlan_flush_interval_s
+
+        def on_ready(sender: Any, **_: Any) -> None:
+            from redis import Redis
+
+            redis = Redis.from_url(settings.celery.broker_url)
+            ask = flush_asker(app.send_task, redis, interval)
+            ask(True)
+            sender.timer.call_repeatedly(interval, ask, (False,))
+
+        signals.worker_ready.connect(on_ready, weak=False)
+    return loaded
