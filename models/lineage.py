@@ -272,3 +272,16 @@ class LineageFindings:
 
     edges: list[LineageEdge] = field(default_factory=list)
     problems: list[LineageProblem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UpsertReport:
+    """What storing a batch of edges did (``LineageStore.upsert``).
+
+    :param suggested: the edges that now wait for a steward (inferred, below the threshold).
+    """
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suggested: list[LineageEdge] | None = None

@@ -223,3 +223,30 @@ class EnrichmentPlan:
             + sum(1 for o in self.objects if o.asset_write)
             + sum(1 for o in self.objects if o.tag_write)
         )
+
+
+@dataclass(slots=True)
+class WriteReport:
+    """What one flush to the catalog did: counts, and why assets were not written (never values).
+
+    :param rejected: object URI -> why Atlan refused it (the others landed).
+    :param retry_after_s: what Atlan asked for in ``Retry-After`` when it stopped the flush.
+    :param warnings: values left out (e.g. a number beyond Atlan's 32-bit range).
+    """
+
+    objects: int = 0
+    unchanged: int = 0
+    created: int = 0
+    updated: int = 0
+    restored: int = 0
+    adopted: int = 0
+    tags_added: int = 0
+    tags_removed: int = 0
+    suggestions: int = 0
+    requests: int = 0
+    queued: int = 0
+    error: str | None = None
+    retry_after_s: float | None = None
+    rejected: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

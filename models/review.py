@@ -54,6 +54,10 @@ class Role(StrEnum):
 
 #: Suggestion kinds.
 KINDS = ("tag", "tag-removal", "term", "category")
+#: Kinds a scan produces itself (``tag-removal`` comes from the Atlan writer's plan).
+SCAN_KINDS = frozenset({"tag", "term", "category"})
+#: The longest reason a decision may carry.
+MAX_REASON = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,3 +242,12 @@ class User:
     role: Role
     active: bool = True
     source: str = "database"  # or "settings"
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What storing one scan's suggestions for one object did (``ReviewStore.sync``)."""
+
+    new: int = 0
+    refreshed: int = 0
+    superseded: int = 0

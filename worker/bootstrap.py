@@ -15,43 +15,51 @@ from worker.core.pipeline import Deps
 from worker.core.settings import Settings
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from worker.adapters.atlan.lineage import AtlanLineageWriter
     from worker.adapters.atlan.writer import AtlanCatalogWriter
+    from worker.adapters.catalog.lineage_store import SqlLineageStore
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.adapters.catalog.users import SqlUserStore
     from worker.services.lineage.service import LineageService
     from worker.services.review.service import ReviewService
+
+    # The services as built here, on the SQL stores and the Atlan writer: the entry points
+    # annotate with these to keep the adapters' other operations (user admin, audit export).
+    SqlReviewService: TypeAlias = ReviewService[
+        SqlReviewStore, SqlUserStore, AtlanCatalogWriter, SqlLineageStore
+    ]
+    SqlLineageService: TypeAlias = LineageService[SqlLineageStore]
+else:
+    # At run time the aliases are the classes (FastAPI reads them in ``Annotated``).
+    from worker.services.lineage.service import LineageService as SqlLineageService
+    from worker.services.review.service import ReviewService as SqlReviewService
 
 
 def build_classifiers(settings: Settings) -> list[Classifier]:
     """Return the enabled classifiers, constructed but not loaded (loading is lazy).
 
-    Reads the custom-entity file named in the settings, so that a broken file stops the
-    start-up rather than the first scan.
+    Reads the custom-entity file and the Presidio recognizer files named in the settings, so
+    that a broken file stops the start-up rather than the first scan.
 
-    :raises ConfigError: the custom-entity file is unreadable or invalid (the message names
-        the line).
+    :raises ConfigError: an entity file is unreadable or invalid (the message names the file
+        and line), or ``pii.entities`` names an unknown entity.
     """
     found: list[Classifier] = []
     if settings.pii.enabled:
         from classifiers.pii import PiiClassifier
-        from classifiers.pii.custom import (
-            CustomEntity,
-            CustomEntityError,
-            parse_custom_entities,
-        )
         from classifiers.pii.decide import DecisionConfig
+        from worker.core.pii_entity_files import read_custom_entities, read_presidio_recognizers
 
         pii = settings.pii
-        custom: tuple[CustomEntity, ...] = ()
-        if pii.custom_entities_file is not None:
-            path = pii.custom_entities_file
-            try:
-                custom = parse_custom_entities(path.read_text(encoding="utf-8"), str(path))
-            except OSError as exc:
-                raise ConfigError(f"cannot read custom entities {path}: {exc.strerror}") from exc
-            except CustomEntityError as exc:
-                raise ConfigError(str(exc)) from exc
-        found.append(
-            PiiClassifier(
+        custom = read_custom_entities(pii.custom_entities_file)
+        presidio = read_presidio_recognizers(
+            pii.presidio_recognizers,
+            taken={c.name: str(pii.custom_entities_file) for c in custom},
+        )
+        try:
+            classifier = PiiClassifier(
                 spacy_model=pii.spacy_model,
                 entities=pii.entities,
                 custom_entities=custom,
@@ -62,8 +70,11 @@ def build_classifiers(settings: Settings) -> list[Classifier]:
                     sparse_min_hits=pii.sparse_min_hits,
                 ),
                 batch_size=pii.batch_size,
+                extra_entities=presidio,
             )
-        )
+        except ValueError as exc:  # an unknown entity in pii.entities
+            raise ConfigError(f"pii: {exc}") from exc
+        found.append(classifier)
     if settings.business.enabled:
         from classifiers.business.classifier import BusinessClassifier
 
@@ -94,7 +105,7 @@ def build_deps(settings: Settings, classifiers: Sequence[Classifier] | None = No
     )
 
 
-def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> ReviewService:
+def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> SqlReviewService:
     """The review service (queue, decisions, users; the Atlan writer when Atlan is enabled).
 
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
@@ -115,7 +126,7 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
     )
 
 
-def build_lineage(settings: Settings, catalog: SqlLocalCatalog | None = None) -> LineageService:
+def build_lineage(settings: Settings, catalog: SqlLocalCatalog | None = None) -> SqlLineageService:
     """The lineage service on the local catalog (edges, review items, impact)."""
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.adapters.catalog.review_store import SqlReviewStore

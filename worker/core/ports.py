@@ -1,11 +1,15 @@
-"""The ports: small protocols the core function depends on. Adapters implement them."""
+"""The ports: small protocols the core and the services depend on; adapters implement them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from models import EnrichmentResult, ObjectInfo, ObjectRef
+from models.jobs import ItemState, Job, JobOptions, JobProgress, JobState
+from models.lineage import Dataset, LineageEdge, UpsertReport
+from models.plan import DesiredObject, EnrichmentPlan, Suggestion, WriteReport
+from models.review import Decision, Page, SuggestionFilter, SuggestionView, SyncReport
 
 
 @runtime_checkable
@@ -75,4 +79,262 @@ class ReviewObserver(Protocol):
 
     def observe(self, result: EnrichmentResult) -> object:
         """Store the object's suggestions (pending) under the policy and past decisions."""
+        ...
+
+
+# --- Jobs ---------------------------------------------------------------------------------
+
+
+class JobStore(Protocol):
+    """Bulk jobs: state, listing cursor and one idempotent row per object of a job.
+
+    Progress is counted from the per-object rows, so a task delivered twice changes nothing:
+    its row is upserted, never added again. Implementations:
+    :class:`worker.adapters.catalog.job_store.SqlJobStore`; the fake
+    ``tests.support.fakes.InMemoryJobStore``.
+    """
+
+    def create(self, target: str, options: JobOptions, run_id: str | None) -> str:
+        """Insert a running job with nothing listed yet; return its id."""
+        ...
+
+    def get(self, job_id: str) -> Job | None:
+        """The job, or ``None`` when there is no job with that id."""
+        ...
+
+    def set_state(self, job_id: str, state: JobState) -> None:
+        """Change the job's state (no-op for an unknown id)."""
+        ...
+
+    def add_listed(
+        self, job_id: str, uris: Sequence[str], cursor: str | None, done: bool
+    ) -> list[str]:
+        """Record a listed page: its objects as queued, and where listing continues.
+
+        Idempotent: a page listed twice adds nothing twice.
+
+        :returns: the URIs that were new to the job (the ones to enqueue), in page order.
+        """
+        ...
+
+    def mark(self, job_id: str, uri: str, status: ItemState, error_kind: str | None = None) -> None:
+        """Set one object's state (upsert: a second delivery overwrites, never adds)."""
+        ...
+
+    def item_status(self, job_id: str, uri: str) -> ItemState | None:
+        """The object's state in the job, or ``None`` when it is not in the job."""
+        ...
+
+    def progress(self, job_id: str) -> JobProgress | None:
+        """Counts per item state and the job's state; ``None`` for an unknown id."""
+        ...
+
+    def list_jobs(self, limit: int = 20) -> list[JobProgress]:
+        """The newest jobs first, at most ``limit``."""
+        ...
+
+    def queued(self, job_id: str, after: str | None, limit: int) -> list[str]:
+        """Unfinished objects (queued or cancelled) of the job, in URI order after ``after``."""
+        ...
+
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+class ReviewStore(Protocol):
+    """Suggestions and the stewards' decisions on them, each decision audited.
+
+    A decision is never overwritten: a scan only inserts pending suggestions, refreshes
+    pending ones and supersedes pending ones it no longer produces. Implementations:
+    :class:`worker.adapters.catalog.review_store.SqlReviewStore`; the fake
+    ``tests.support.fakes.InMemoryReviewStore``.
+    """
+
+    def decisions_for(self, object_uri: str) -> dict[tuple[str, str, str | None], Decision]:
+        """The latest decision per (kind, tag, column) on one object (pending ones excluded).
+
+        The key is :data:`worker.core.review_policy.DecisionKey` (spelled out here so that the
+        ports do not import the settings).
+        """
+        ...
+
+    def sync(
+        self,
+        object_uri: str,
+        found: Sequence[Suggestion],
+        kinds: Iterable[str] = ...,
+        supersede: bool = True,
+        reopen_rejected: bool = True,
+    ) -> SyncReport:
+        """Store what the latest scan of one object suggests.
+
+        New keys become pending; pending ones seen again are refreshed; approved or applied
+        keys are left alone; a rejected key gets a new pending row (``reopen_rejected``
+        false, or a ``tag-removal``: never). With ``supersede``, pending suggestions of
+        ``kinds`` (default: :data:`models.review.SCAN_KINDS`) that ``found`` lacks become
+        superseded.
+
+        :raises ValueError: a suggestion in ``found`` is for another object.
+        """
+        ...
+
+    def page(
+        self, f: SuggestionFilter, sort: str = "-confidence", offset: int = 0, limit: int = 50
+    ) -> Page:
+        """One page of the suggestions ``f`` selects (``limit`` is clamped to 1..500).
+
+        :raises InvalidDecision: an unknown sort key.
+        """
+        ...
+
+    def count(self, f: SuggestionFilter) -> int:
+        """How many suggestions ``f`` selects."""
+        ...
+
+    def decide(
+        self,
+        ids: Sequence[int],
+        approve: bool,
+        actor: str,
+        reason: str | None = None,
+        address: str | None = None,
+        bulk: SuggestionFilter | None = None,
+    ) -> list[SuggestionView]:
+        """Approve or reject pending suggestions, all or none; return them as they are now.
+
+        Side effects: one audit entry per suggestion (or one for a ``bulk`` decision).
+
+        :raises InvalidDecision: a rejection without a reason, or a suggestion not pending.
+        :raises SuggestionNotFound: an unknown id.
+        """
+        ...
+
+    def decide_matching(
+        self,
+        f: SuggestionFilter,
+        approve: bool,
+        actor: str,
+        reason: str | None = None,
+        expected: int | None = None,
+        address: str | None = None,
+    ) -> list[SuggestionView]:
+        """Decide every pending suggestion ``f`` selects (a bulk decision, audited once).
+
+        :param expected: the count the person confirmed.
+        :raises InvalidDecision: nothing matches, the count is not ``expected``, or a
+            rejection without a reason.
+        """
+        ...
+
+    def approved_unapplied(self, limit: int = 500) -> list[SuggestionView]:
+        """Approved suggestions the catalog has not confirmed yet, oldest decision first."""
+        ...
+
+    def mark_applied(self, ids: Sequence[int], actor: str = "atlan") -> None:
+        """Approved suggestions become ``applied`` (others are skipped). Side effects: audit."""
+        ...
+
+    def mark_apply_failed(self, ids: Sequence[int], error: str) -> None:
+        """Keep approved suggestions approved, with why the catalog did not take them."""
+        ...
+
+
+# --- Lineage --------------------------------------------------------------------------------
+
+
+class LineageStore(Protocol):
+    """Lineage edges, one per hop (source → target), and the PII scans found on S3 datasets.
+
+    States are ``applied``, ``suggested`` (an inferred edge below the auto-apply threshold,
+    waiting for a steward) and ``rejected``. Implementations:
+    :class:`worker.adapters.catalog.lineage_store.SqlLineageStore`; the fake
+    ``tests.support.fakes.InMemoryLineageStore``.
+    """
+
+    def upsert(self, edges: Sequence[LineageEdge], auto_apply_threshold: float) -> UpsertReport:
+        """Add or refresh edges; return counts and the edges that now wait for a steward.
+
+        The strongest origin's details win for a hop; a steward's decision stands against a
+        later inference.
+        """
+        ...
+
+    def set_state(self, edge_id: str, state: str) -> LineageEdge:
+        """Record a steward's decision on an edge (``applied`` or ``rejected``).
+
+        :raises SuggestionNotFound: no such edge.
+        """
+        ...
+
+    def edges(self, states: Iterable[str] = ...) -> list[LineageEdge]:
+        """Every edge in ``states`` (default: applied), in id order."""
+        ...
+
+    def edges_of(self, uris: Sequence[str], downstream: bool) -> list[LineageEdge]:
+        """Applied edges leaving (``downstream``) or entering any of ``uris``, in id order."""
+        ...
+
+    def datasets_containing(self, object_uri: str) -> list[Dataset]:
+        """S3 datasets with applied edges that contain the object, longest name first."""
+        ...
+
+    def s3_findings(self, datasets: Iterable[Dataset]) -> dict[str, dict[str, dict[str, float]]]:
+        """PII scans found in each S3 dataset: dataset URI → column → entity → confidence.
+
+        Tables are skipped; the confidence is the highest over the dataset's objects.
+        """
+        ...
+
+    def s3_pii(self, datasets: Iterable[Dataset]) -> dict[str, dict[str, set[str]]]:
+        """Like :meth:`s3_findings`, entities only: dataset URI → column → entities."""
+        ...
+
+
+# --- Catalog writer -------------------------------------------------------------------------
+
+
+class CatalogWriter(Protocol):
+    """Writes results and approved decisions to the data catalog (Atlan).
+
+    What cannot be written waits in a durable outbox with its reason and is retried by
+    :meth:`flush`. Implementation: :class:`worker.adapters.atlan.writer.AtlanCatalogWriter`;
+    the fake ``tests.support.fakes.FakeCatalogWriter``.
+    """
+
+    #: Called after every write request (a Celery flush keeps its lock alive with it).
+    on_request: Callable[[], None] | None
+
+    def plan(self, desired: Sequence[DesiredObject]) -> EnrichmentPlan:
+        """Read what the catalog has for ``desired`` and plan only the difference.
+
+        :raises CatalogWriteError: the catalog could not be read.
+        """
+        ...
+
+    def write(self, desired: Sequence[DesiredObject]) -> WriteReport:
+        """Plan and apply ``desired``; never raises: what fails goes to the outbox.
+
+        Side effects: writes to the catalog, remembers what was written, queues the rest.
+        """
+        ...
+
+    def flush(self) -> WriteReport:
+        """Retry everything in the outbox, oldest first; what succeeds leaves it."""
+        ...
+
+    def apply_decisions(
+        self, approved: Sequence[SuggestionView], reviewer: dict[int, str] | None = None
+    ) -> tuple[list[int], dict[int, str]]:
+        """Write approved suggestions (tags, removals, terms, categories); never raises.
+
+        :param reviewer: suggestion id → who approved it (recorded in the catalog).
+        :returns: (ids the catalog confirmed, {id: why it was not applied}).
+        """
+        ...
+
+    def archive(self, bucket: str, key: str) -> bool:
+        """Archive (soft-delete) the object's asset; ``False`` when none was active.
+
+        :raises CatalogWriteError: the catalog refused or is unavailable.
+        """
         ...

@@ -1,4 +1,4 @@
-"""``AtlanCatalogWriter``: the :class:`~worker.core.ports.CatalogWriter` on pyatlan.
+"""``AtlanCatalogWriter``: the :class:`~worker.core.ports.CatalogWriter` port on pyatlan.
 
 One flush: read the current state of the affected assets in bulk (paged search), plan the
 difference (:mod:`worker.core.plan.desired`), send it in the phases Atlan requires (buckets, then
@@ -33,12 +33,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from models import ObjectRef
-from models.plan import CurrentObject, DesiredObject, EnrichmentPlan, ObjectPlan, WrittenState
+from models.plan import (
+    CurrentObject,
+    DesiredObject,
+    EnrichmentPlan,
+    ObjectPlan,
+    WriteReport,
+    WrittenState,
+)
 from models.review import SuggestionView
 from worker.adapters.atlan.batches import send_isolating
 from worker.adapters.atlan.client import (
@@ -109,33 +115,6 @@ class AtlanStateStore(ConnectionStore, Protocol):
     def save_suggestions(self, plans: Sequence[ObjectPlan]) -> int:
         """Store the plans' suggestions (pending review); return how many are new."""
         ...
-
-
-@dataclass(slots=True)
-class WriteReport:
-    """What one flush did: counts, and why assets were not written (never values).
-
-    :param rejected: object URI -> why Atlan refused it (the others landed).
-    :param retry_after_s: what Atlan asked for in ``Retry-After`` when it stopped the flush.
-    :param warnings: values left out (e.g. a number beyond Atlan's 32-bit range).
-    """
-
-    objects: int = 0
-    unchanged: int = 0
-    created: int = 0
-    updated: int = 0
-    restored: int = 0
-    adopted: int = 0
-    tags_added: int = 0
-    tags_removed: int = 0
-    suggestions: int = 0
-    requests: int = 0
-    queued: int = 0
-    error: str | None = None
-    retry_after_s: float | None = None
-    rejected: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def _asset_name(current: CurrentObject | None, written: WrittenState | None) -> str | None:
@@ -696,9 +675,6 @@ class AtlanCatalogWriter:
 
         :returns: (ids Atlan confirmed, {id: why it was not applied}).
         """
-        from pyatlan.model.assets import AtlasGlossaryTerm, S3Object
-        from pyatlan.model.enums import SaveSemantic
-
         failed: dict[int, str] = {}
         done: list[int] = []
         if not approved:
@@ -712,6 +688,26 @@ class AtlanCatalogWriter:
             )
         except CatalogWriteError as exc:
             return done, {s.id: exc.message for s in approved}
+        by_qn, exists = self._decisions_by_asset(approved, refs, written, current, naming)
+        tag_updates, cm_updates = self._decision_updates(by_qn, exists, reviewer, failed)
+        self._send_decisions(tag_updates, cm_updates, done, failed)
+        # Tags s3-enricher applied on a steward's word are its own from now on.
+        if done:
+            self._remember_decisions(approved, done, by_qn)
+        return done, failed
+
+    @staticmethod
+    def _decisions_by_asset(
+        approved: Sequence[SuggestionView],
+        refs: dict[str, ObjectRef],
+        written: dict[str, WrittenState],
+        current: dict[tuple[str, str], CurrentObject],
+        naming: S3Naming,
+    ) -> tuple[dict[str, list[SuggestionView]], set[str]]:
+        """Approved suggestions grouped by their asset's qualified name.
+
+        :returns: ({qualified name: suggestions}, the qualified names known to be in Atlan).
+        """
         by_qn: dict[str, list[SuggestionView]] = {}
         exists: set[str] = set()
         for s in approved:
@@ -724,6 +720,25 @@ class AtlanCatalogWriter:
             if known is not None:
                 exists.add(qn)
             by_qn.setdefault(qn, []).append(s)
+        return by_qn, exists
+
+    def _decision_updates(
+        self,
+        by_qn: dict[str, list[SuggestionView]],
+        exists: set[str],
+        reviewer: dict[int, str] | None,
+        failed: dict[int, str],
+    ) -> tuple[list[tuple[Any, list[int]]], list[tuple[Any, list[int]]]]:
+        """The updates approved suggestions make, per asset, with the suggestion ids behind each.
+
+        Suggestions on assets not in Atlan yet go to ``failed`` with the reason.
+
+        :returns: (tag and term updaters, category confirmations as
+            ((qualified name, name, label, reviewer), ids)).
+        """
+        from pyatlan.model.assets import AtlasGlossaryTerm, S3Object
+        from pyatlan.model.enums import SaveSemantic
+
         tag_updates: list[tuple[Any, list[int]]] = []
         cm_updates: list[tuple[Any, list[int]]] = []
         for qn, items in sorted(by_qn.items()):
@@ -753,16 +768,32 @@ class AtlanCatalogWriter:
                 top = categories[-1]
                 who = (reviewer or {}).get(top.id) or "a steward"
                 cm_updates.append(((qn, name, top.tag, who), [c.id for c in categories]))
+        return tag_updates, cm_updates
 
-        def category_asset(item: tuple[tuple[str, str, str, str], list[int]]) -> Any:
-            (qn, name, label, who), _ = item
-            u = S3Object.updater(qualified_name=qn, name=name)
-            cma = u.get_custom_metadata(client=self.client, name=self.settings.custom_metadata_set)
-            cma["Category"] = f"{label} (confirmed by a steward)"
-            cma["Reviewed by"] = who
-            u.set_custom_metadata(client=self.client, custom_metadata=cma)
-            return u
+    def _category_asset(self, item: tuple[tuple[str, str, str, str], list[int]]) -> Any:
+        """An updater that marks the asset's category as confirmed by the reviewer."""
+        from pyatlan.model.assets import S3Object
 
+        (qn, name, label, who), _ = item
+        u = S3Object.updater(qualified_name=qn, name=name)
+        cma = u.get_custom_metadata(client=self.client, name=self.settings.custom_metadata_set)
+        cma["Category"] = f"{label} (confirmed by a steward)"
+        cma["Reviewed by"] = who
+        u.set_custom_metadata(client=self.client, custom_metadata=cma)
+        return u
+
+    def _send_decisions(
+        self,
+        tag_updates: list[tuple[Any, list[int]]],
+        cm_updates: list[tuple[Any, list[int]]],
+        done: list[int],
+        failed: dict[int, str],
+    ) -> None:
+        """Send the tag updates, then the category confirmations.
+
+        Ids Atlan confirmed are appended to ``done``; the others go to ``failed`` with the
+        reason (a refused asset, or the whole batch when Atlan stopped it).
+        """
         report = WriteReport()
         for batch, build, save, label in (
             (
@@ -773,7 +804,7 @@ class AtlanCatalogWriter:
             ),
             (
                 cm_updates,
-                category_asset,
+                self._category_asset,
                 lambda assets: self.client.asset.save_merging_cm(assets),
                 "confirming categories",
             ),
@@ -794,10 +825,6 @@ class AtlanCatalogWriter:
                 failed.update({sid: reason for sid in keyed[i][1]})
             for i, _ in ok:
                 done.extend(keyed[i][1])
-        # Tags s3-enricher applied on a steward's word are its own from now on.
-        if done:
-            self._remember_decisions(approved, done, by_qn)
-        return done, failed
 
     def _remember_decisions(
         self,

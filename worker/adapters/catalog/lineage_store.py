@@ -10,7 +10,6 @@ later inference.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from models.lineage import (
     Dataset,
     LineageEdge,
     Origin,
+    UpsertReport,
 )
 from worker.adapters.catalog.database import SqlLocalCatalog, chunks, like_escape
 from worker.adapters.catalog.schema import LineageEdgeRow, findings
@@ -30,16 +30,6 @@ from worker.core.errors import SuggestionNotFound
 APPLIED = "applied"
 SUGGESTED = "suggested"
 REJECTED = "rejected"
-
-
-@dataclass(slots=True)
-class UpsertReport:
-    """What :meth:`SqlLineageStore.upsert` did."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    suggested: list[LineageEdge] | None = None
 
 
 def _row_edge(row: LineageEdgeRow) -> LineageEdge:

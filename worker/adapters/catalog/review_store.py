@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,21 +24,21 @@ from sqlalchemy.orm import Session
 from models.plan import Suggestion
 from models.review import (
     DECIDED,
+    MAX_REASON,
+    SCAN_KINDS,
     AuditEntry,
     Decision,
     Page,
     SuggestionFilter,
     SuggestionState,
     SuggestionView,
+    SyncReport,
 )
 from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, like_escape
 from worker.adapters.catalog.schema import AuditRow, SuggestionRow, columns, findings, objects
 from worker.core.errors import InvalidDecision, SuggestionNotFound
 from worker.core.review_policy import DecisionKey
 
-#: Kinds a scan produces itself (``tag-removal`` comes from the Atlan writer's plan).
-SCAN_KINDS = frozenset({"tag", "term", "category"})
-MAX_REASON = 2000
 _SORTS: dict[str, tuple[Any, ...]] = {
     "-confidence": (SuggestionRow.confidence.desc(), SuggestionRow.id),
     "confidence": (SuggestionRow.confidence.asc(), SuggestionRow.id),
@@ -47,15 +47,6 @@ _SORTS: dict[str, tuple[Any, ...]] = {
     "-first_seen": (SuggestionRow.first_seen.desc(), SuggestionRow.id),
     "object": (SuggestionRow.object_uri, SuggestionRow.column_name, SuggestionRow.id),
 }
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """What :meth:`SqlReviewStore.sync` did for one object."""
-
-    new: int = 0
-    refreshed: int = 0
-    superseded: int = 0
 
 
 def _now() -> datetime:

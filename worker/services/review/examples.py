@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from models.review import SuggestionFilter, SuggestionState
-from worker.adapters.catalog.review_store import SqlReviewStore
+from worker.core.ports import ReviewStore
 
 #: Version of the exported example format (checked by the trainer).
 EXAMPLE_FORMAT = 1
@@ -26,7 +26,7 @@ _VERDICTS = {
 }
 
 
-def steward_examples(store: SqlReviewStore) -> Iterator[dict[str, Any]]:
+def steward_examples(store: ReviewStore) -> Iterator[dict[str, Any]]:
     """Yield one example per decided term/category suggestion that kept its features.
 
     Decisions made in Atlan directly (no features) and tag decisions are not examples.
@@ -62,7 +62,7 @@ def steward_examples(store: SqlReviewStore) -> Iterator[dict[str, Any]]:
                     break
 
 
-def export_jsonl(store: SqlReviewStore) -> tuple[str, int]:
+def export_jsonl(store: ReviewStore) -> tuple[str, int]:
     """The examples as JSON Lines (sorted keys, one per line) and how many there are."""
     lines = [json.dumps(e, sort_keys=True) for e in steward_examples(store)]
     return "".join(line + "\n" for line in lines), len(lines)

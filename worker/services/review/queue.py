@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from models import EnrichmentResult, ObjectStatus
 from models.plan import DesiredObject
-from worker.adapters.catalog.lineage_store import SqlLineageStore
-from worker.adapters.catalog.review_store import SqlReviewStore, SyncReport
+from models.review import SyncReport
 from worker.core.pipeline import Deps
 from worker.core.plan.desired import desired_object
+from worker.core.ports import LineageStore, ReviewStore
 from worker.core.review_policy import review_outcome
 from worker.core.settings import Settings
 
@@ -29,7 +29,7 @@ class ReviewQueue:
     """
 
     def __init__(
-        self, store: SqlReviewStore, settings: Settings, lineage: SqlLineageStore | None = None
+        self, store: ReviewStore, settings: Settings, lineage: LineageStore | None = None
     ) -> None:
         self.store = store
         self.settings = settings

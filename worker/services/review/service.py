@@ -1,7 +1,7 @@
 """``ReviewService``: the operations the web UI, the JSON API and the CLI share.
 
 Permission checks live here, once: viewers look, stewards and admins decide, admins manage
-users. An approval is written to Atlan through the Atlan writer right away when Atlan is
+users. An approval is written to Atlan through the catalog writer right away when Atlan is
 enabled, and marked ``applied`` once Atlan confirms; if Atlan is down it stays ``approved``
 and ``enricher atlan flush`` (or the workers' flush) delivers it later.
 """
@@ -11,18 +11,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Generic, Protocol
+
+from typing_extensions import TypeVar
 
 from models.review import Page, Role, SuggestionFilter, SuggestionView, User
-from worker.adapters.catalog.review_store import SqlReviewStore
-from worker.adapters.catalog.users import SqlUserStore
 from worker.core.errors import PermissionDenied
-
-if TYPE_CHECKING:
-    from worker.adapters.atlan.writer import AtlanCatalogWriter
-    from worker.adapters.catalog.lineage_store import SqlLineageStore
+from worker.core.ports import CatalogWriter, LineageStore, ReviewStore
 
 log = logging.getLogger(__name__)
+
+# The service is generic in its adapters, bounded by the ports it calls, so that the
+# composition root's callers keep the concrete adapters' other operations (user admin, the
+# audit export) through ``service.store`` and ``service.users`` while this module names no
+# adapter. A bare ``ReviewService`` means the ports.
+StoreT = TypeVar("StoreT", bound=ReviewStore, default=ReviewStore, covariant=True)
+UsersT = TypeVar("UsersT", default=object, covariant=True)
+WriterT = TypeVar("WriterT", bound=CatalogWriter, default=CatalogWriter, covariant=True)
+LineageT = TypeVar("LineageT", bound=LineageStore, default=LineageStore, covariant=True)
 
 
 @dataclass(slots=True)
@@ -58,10 +64,12 @@ class TableTagger(Protocol):
         ...
 
 
-class ReviewService:
+class ReviewService(Generic[StoreT, UsersT, WriterT, LineageT]):
     """Queue, decisions and users, with permissions.
 
-    :param writer: the Atlan writer, or ``None`` when Atlan is not enabled.
+    :param store: the review store (suggestions, decisions, audit).
+    :param users: the user store; the service only carries it for the web UI and the CLI.
+    :param writer: the catalog writer, or ``None`` when Atlan is not enabled.
     :param lineage: the lineage store (a decision on an inferred edge sets its state).
     :param table_tagger: tags table columns in Atlan (lineage evidence on PostgreSQL and
         Snowflake columns); ``None``: such approvals wait.
@@ -69,16 +77,16 @@ class ReviewService:
 
     def __init__(
         self,
-        store: SqlReviewStore,
-        users: SqlUserStore,
-        writer: AtlanCatalogWriter | None = None,
-        lineage: SqlLineageStore | None = None,
+        store: StoreT,
+        users: UsersT,
+        writer: WriterT | None = None,
+        lineage: LineageT | None = None,
         table_tagger: TableTagger | None = None,
     ) -> None:
-        self.store = store
-        self.users = users
-        self.writer = writer
-        self.lineage = lineage
+        self.store: StoreT = store
+        self.users: UsersT = users
+        self.writer: WriterT | None = writer
+        self.lineage: LineageT | None = lineage
         self.table_tagger = table_tagger
 
     @staticmethod

@@ -1,7 +1,10 @@
 """Alembic environment: migrates the connection :mod:`worker.adapters.catalog.migrate` hands over.
 
-Run from the command line (``alembic -c alembic.ini ...``, for writing new migrations) it
-connects to ``ENRICH_DATABASE_URL`` (default ``sqlite:///enricher.db``).
+There is no ``alembic.ini``: the configuration comes from
+:func:`worker.adapters.catalog.migrate.alembic_config`. To write a new migration, call
+``alembic.command.revision(alembic_config(), message=..., autogenerate=True)``; with no
+connection handed over, this environment connects to ``ENRICH_DATABASE_URL`` (default
+``sqlite:///enricher.db``).
 """
 
 from __future__ import annotations
