@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 
 from models.review import Role
-from tests.integration.test_review_web import _seed
+from tests.support.review_seed import seed_review
 from worker.bootstrap import build_review
 from worker.core.settings import load_settings
 from worker.services.review.service import ReviewService
@@ -38,7 +38,7 @@ class Api:
 def api(tmp_path: Path) -> Iterator[Api]:
     """A seeded catalog, the review API on it, and a steward's (write) token."""
     review = build_review(load_settings(database_url=f"sqlite:///{tmp_path / 'e.db'}"))
-    _seed(review)
+    seed_review(review)
     review.users.add("sam", Role.STEWARD, PASSWORD, actor="test")
     token = review.users.create_token("sam", "schemathesis", "test")
     app = create_app(None, lambda _events: None, review=review)

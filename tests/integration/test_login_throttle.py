@@ -120,8 +120,9 @@ def _parallel(base: str, address: str, n: int, password: str) -> list[httpx.Resp
 
 
 def test_twelve_parallel_wrong_logins_check_at_most_five_passwords(
-    tmp_path: Path, checks: Checks
+    tmp_path: Path, checks: Checks, clock: Clock
 ) -> None:
+    # A stopped clock: on a loaded machine the 2 s delay could run out before the last check.
     service, app = _web(tmp_path, login_max_concurrent=16)
     with serve(app) as base:
         answers = _parallel(base, "127.0.0.1", 12, WRONG)
@@ -187,8 +188,9 @@ def store(database_url: str) -> Iterator[SqlReviewStore]:
 
 
 def test_parallel_attempts_are_counted_before_verification(
-    store: SqlReviewStore, checks: Checks
+    store: SqlReviewStore, checks: Checks, clock: Clock
 ) -> None:
+    # A stopped clock, as above: the throttle must still hold at the last line.
     users = SqlUserStore(store, ReviewSettings(login_max_concurrent=16))
     users.add("ann", Role.STEWARD, PASSWORD, actor="test")
     barrier = threading.Barrier(12)
@@ -244,7 +246,7 @@ def test_waits_double_per_user_and_address_and_a_success_resets_them(
         with pytest.raises(NotAuthenticated):
             users.authenticate("ann", WRONG, "10.0.0.1")
     assert _retry(users, "ann", PASSWORD, "10.0.0.1") == 2
-    waits = []
+    waits: list[int] = []
     for _ in range(4):
         clock.advance(waits[-1] if waits else 2)
         with pytest.raises(NotAuthenticated):

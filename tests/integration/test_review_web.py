@@ -20,16 +20,20 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import insert
 from starlette.exceptions import StarletteDeprecationWarning
 
-from models.plan import Suggestion
 from models.review import Role, SuggestionFilter, SuggestionState
+from tests.support.review_seed import (
+    ANY,
+    OTHER_URI,
+    S3_URI,
+    seed_review,
+    suggestion,
+)
 from worker.adapters.catalog import users as users_module
-from worker.adapters.catalog.schema import columns, findings, objects
+from worker.bootstrap import SqlReviewService as ReviewService
 from worker.bootstrap import build_review
 from worker.core.settings import ReviewSettings, WebSettings, load_settings
-from worker.services.review.service import ReviewService
 from worker.web.app import create_app
 
 with warnings.catch_warnings():
@@ -38,46 +42,10 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PASSWORD = "password123"
-ANY = SuggestionFilter(state=None)
-S3_URI = "s3://lake/exports/customers.csv"
-LOCAL_URI = "file:///srv/landing/orders.csv"
-OTHER_URI = "s3://lake/raw/events.parquet"
 CSP = (
     "default-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
-
-
-def _evidence(prevalence: float, low: float, high: float, example: str) -> dict[str, object]:
-    return {
-        "prevalence": prevalence,
-        "prevalence_interval": [low, high],
-        "validator_pass_rate": 0.98,
-        "name_signal": "email",
-        "masked_examples": [example, example.lower(), example.upper(), "fourth-not-shown"],
-    }
-
-
-def _suggestion(
-    uri: str,
-    column: str,
-    entity: str,
-    confidence: float,
-    tag: str | None = None,
-    version: str = "pii=1.0",
-) -> Suggestion:
-    return Suggestion(
-        object_uri=uri,
-        qualified_name="",
-        kind="tag",
-        tag=tag or f"PII_{entity}",
-        entity=entity,
-        column=column,
-        confidence=confidence,
-        reason=f"{entity} in {column}",
-        evidence=_evidence(0.62, 0.55, 0.68, "Xxxx@xxxx.xxx"),
-        classifier_version=version,
-    )
 
 
 @dataclass
@@ -93,79 +61,12 @@ class Env:
         return self.review.store.get(self.ids[key]).state
 
 
-def _seed(review: ReviewService) -> dict[str, int]:
-    store = review.store
-    store.sync(
-        S3_URI,
-        [
-            _suggestion(S3_URI, "email", "EMAIL_ADDRESS", 0.97),
-            _suggestion(S3_URI, "phone", "PHONE_NUMBER", 0.71),
-            _suggestion(S3_URI, "name", "PERSON", 0.55, version="pii=0.9"),
-        ],
-    )
-    store.sync(
-        LOCAL_URI,
-        [
-            _suggestion(LOCAL_URI, "contact", "EMAIL_ADDRESS", 0.91),
-            _suggestion(LOCAL_URI, "card", "CREDIT_CARD", 0.88),
-        ],
-    )
-    store.sync(
-        OTHER_URI,
-        [
-            _suggestion(OTHER_URI, f"col{i}", "IP_ADDRESS", 0.60 + i / 100, tag="PII_IP")
-            for i in range(7)
-        ],
-    )
-    ids: dict[str, int] = {}
-    page = store.page(ANY, sort="object", limit=500)
-    for s in page.items:
-        ids[f"{s.object_uri}#{s.column}"] = s.id
-    ids["s3_email"] = ids[f"{S3_URI}#email"]
-    ids["s3_phone"] = ids[f"{S3_URI}#phone"]
-    ids["local_email"] = ids[f"{LOCAL_URI}#contact"]
-    ids["local_card"] = ids[f"{LOCAL_URI}#card"]
-    # The catalog side of the object page: the object, its columns and findings.
-    with store.catalog.engine.begin() as conn:
-        conn.execute(
-            insert(objects).values(
-                uri=S3_URI,
-                bucket="lake",
-                key="exports/customers.csv",
-                status="classified",
-                format="csv",
-                row_count=12345,
-                size_bytes=2 * 1024 * 1024,
-                scanned_at=datetime(2026, 11, 26, 1, 0, tzinfo=UTC),
-            )
-        )
-        conn.execute(
-            insert(columns),
-            [
-                {"object_uri": S3_URI, "name": "email", "position": 0, "data_type": "string"},
-                {"object_uri": S3_URI, "name": "amount", "position": 1, "data_type": "double"},
-            ],
-        )
-        conn.execute(
-            insert(findings).values(
-                object_uri=S3_URI,
-                column_name="email",
-                entity="EMAIL_ADDRESS",
-                classifier="pii",
-                confidence=0.97,
-                prevalence=0.62,
-                evidence=_evidence(0.62, 0.55, 0.68, "Xxxx@xxxx.xxx"),
-            )
-        )
-    return ids
-
-
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     """One seeded database (suggestions, an object, users ann/sam/vic), copied per test."""
     folder = tmp_path_factory.mktemp("seed")
     review = build_review(load_settings(database_url=f"sqlite:///{folder}/e.db"))
-    ids = _seed(review)
+    ids = seed_review(review)
     for name, role in (("ann", Role.ADMIN), ("sam", Role.STEWARD), ("vic", Role.VIEWER)):
         review.users.add(name, role, PASSWORD, actor="test")
     review.store.catalog.engine.dispose()  # checkpoints the WAL into e.db
@@ -518,7 +419,7 @@ def test_bulk_confirm_shows_the_count_and_a_stale_count_is_refused(env: Env) -> 
         store.sync(
             OTHER_URI,
             [
-                _suggestion(OTHER_URI, f"col{i}", "IP_ADDRESS", 0.60 + i / 100, tag="PII_IP")
+                suggestion(OTHER_URI, f"col{i}", "IP_ADDRESS", 0.60 + i / 100, tag="PII_IP")
                 for i in range(8)
             ],
         )

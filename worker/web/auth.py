@@ -21,7 +21,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request, Response
@@ -38,7 +38,9 @@ from worker.core.errors import (
     SuggestionNotFound,
 )
 from worker.core.settings import ReviewSettings
-from worker.services.review.service import ReviewService
+
+if TYPE_CHECKING:
+    from worker.bootstrap import SqlReviewService
 
 SESSION_COOKIE = "s3e_session"
 FLASH_COOKIE = "s3e_flash"
@@ -49,7 +51,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_MESSAGE = "CSRF token missing or wrong"
 FLASH_SECONDS = 60
 
-#: Documents the API's authentication in the OpenAPI schema; the check is :meth:`Auth.api_user`.
+#: Documents the API's authentication in the OpenAPI schema; the check is
+#: :func:`worker.web.api_deps.api_access` (through :meth:`Auth.api_access`).
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
@@ -178,7 +181,7 @@ class Auth:
     :param settings: the ``review`` settings (session length, ``secure_cookies``).
     """
 
-    def __init__(self, review: ReviewService, settings: ReviewSettings) -> None:
+    def __init__(self, review: SqlReviewService, settings: ReviewSettings) -> None:
         self.review = review
         self.settings = settings
         # Signs flash cookies; per process, so a flash does not survive a restart (harmless).

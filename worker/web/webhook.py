@@ -184,30 +184,13 @@ async def handle(
     if secret is None:
         return _refuse(503, "the webhook is disabled: set web.webhook_secret", close=True)
     sent = request.headers.get(SIGNATURE_HEADER)
-    stamp = request.headers.get(TIMESTAMP_HEADER)
-    bearer = _bearer(request)
-    now = clock()
     if sent is not None:
-        if stamp is None:
-            return _refuse(401, f"{TIMESTAMP_HEADER} is missing: sign as {SCHEME}", close=True)
-        problem = _timestamp_problem(stamp, policy, now)
-        if problem is not None:
-            return _refuse(401, problem, close=True)
         sent = sent.strip().lower()
-        if not sent.startswith("sha256=") or len(sent) != 7 + 64:
-            return _refuse(401, f"{SIGNATURE_HEADER}: expected sha256=<64 hex digits>", close=True)
-    elif bearer is not None:
-        if not policy.allow_bearer:
-            return _refuse(
-                401,
-                "Bearer-only requests are refused (web.webhook_allow_bearer is off): "
-                f"sign them, {SCHEME}",
-                close=True,
-            )
-        if not hmac.compare_digest(bearer.encode(), secret.encode()):
-            return _refuse(401, "missing or wrong shared secret", close=True)
-    else:
-        return _refuse(401, f"missing or wrong shared secret: sign as {SCHEME}", close=True)
+    stamp = request.headers.get(TIMESTAMP_HEADER)
+    now = clock()
+    refused = _header_refusal(sent, stamp, _bearer(request), secret, policy, now)
+    if refused is not None:
+        return refused
 
     too_large = (
         f"body larger than {policy.max_body_bytes} bytes (web.webhook_max_body_bytes): "
@@ -248,3 +231,38 @@ async def handle(
     if events:
         await run_in_threadpool(enqueue, events)
     return JSONResponse({"accepted": len(events)}, status_code=202)
+
+
+def _header_refusal(
+    sent: str | None,
+    stamp: str | None,
+    bearer: str | None,
+    secret: str,
+    policy: WebhookPolicy,
+    now: float,
+) -> JSONResponse | None:
+    """The 401 the headers alone earn, before a byte of the body is read; ``None``: read on.
+
+    :param sent: the signature header, stripped and lower-cased.
+    """
+    if sent is not None:
+        if stamp is None:
+            return _refuse(401, f"{TIMESTAMP_HEADER} is missing: sign as {SCHEME}", close=True)
+        problem = _timestamp_problem(stamp, policy, now)
+        if problem is not None:
+            return _refuse(401, problem, close=True)
+        if not sent.startswith("sha256=") or len(sent) != 7 + 64:
+            return _refuse(401, f"{SIGNATURE_HEADER}: expected sha256=<64 hex digits>", close=True)
+        return None
+    if bearer is not None:
+        if not policy.allow_bearer:
+            return _refuse(
+                401,
+                "Bearer-only requests are refused (web.webhook_allow_bearer is off): "
+                f"sign them, {SCHEME}",
+                close=True,
+            )
+        if not hmac.compare_digest(bearer.encode(), secret.encode()):
+            return _refuse(401, "missing or wrong shared secret", close=True)
+        return None
+    return _refuse(401, f"missing or wrong shared secret: sign as {SCHEME}", close=True)
