@@ -589,6 +589,19 @@ def _sample_column_heads(
     :raises SampleTooLarge: no column could be decoded, and some were too large.
     """
     ranges = _chunk_ranges(footer, rg, data_end)
+    _fetch_heads(footer, rg, want, budget, ranges)
+    schema = _schema(parquet)
+    decoded, too_large = _decode_heads(parquet, footer, rg, want, budget, ranges, schema, options)
+    return _head_cells(schema.names, decoded, too_large, want, limiter, options)
+
+
+def _fetch_heads(
+    footer: Footer, rg: int, want: int, budget: _Budget, ranges: list[tuple[int, int]]
+) -> None:
+    """Fetch the head of every column chunk of row group ``rg``, in shares of the budget.
+
+    Adjacent heads are fetched together, gaps included while the budget allows.
+    """
     rg_rows = max(1, footer.row_groups[rg].num_rows)
     # Reading little: each head only needs about its share of ``want`` rows, plus slack for
     # page granularity; a column that needs more asks for it in a later round.
@@ -598,7 +611,24 @@ def _sample_column_heads(
     for s, e in coalesce(heads, min(_MAX_GAP, max(0, budget.left - sum(shares)))):
         if budget.cost(s, e) <= budget.left:
             budget.fetch(s, e)
-    schema = _schema(parquet)
+
+
+def _decode_heads(
+    parquet: pq.ParquetFile,
+    footer: Footer,
+    rg: int,
+    want: int,
+    budget: _Budget,
+    ranges: list[tuple[int, int]],
+    schema: pa.Schema,
+    options: SamplingOptions,
+) -> tuple[dict[str, pa.ChunkedArray], set[str]]:
+    """Decode the first ``want`` rows of each column, fetching what they miss in rounds.
+
+    :returns: the decoded columns, and the names of those whose first pages are beyond
+        ``max_page_bytes`` (not decoded).
+    :raises CorruptParquetData: pyarrow cannot decode the first pages.
+    """
     names = schema.names
     types = dict(zip(names, schema.types, strict=True))
     leaves = _field_leaves(schema, len(footer.leaves))
@@ -637,6 +667,24 @@ def _sample_column_heads(
                 progress = True
         if not progress:
             break
+    return decoded, too_large
+
+
+def _head_cells(
+    names: list[str],
+    decoded: dict[str, pa.ChunkedArray],
+    too_large: set[str],
+    want: int,
+    limiter: CellLimiter,
+    options: SamplingOptions,
+) -> tuple[dict[str, list[CellValue]], list[str]]:
+    """Cells of the decoded column heads, cut to the rows every decoded column has.
+
+    Columns not decoded get nulls, and a warning says why.
+
+    :raises SampleTooLarge: no column could be decoded, and some were too large.
+    :raises CorruptParquetData, NestingTooDeep: see :func:`_column_cells`.
+    """
     counts = [decoded[n].length() for n in decoded if decoded[n].length() > 0]
     if too_large and not counts:
         raise SampleTooLarge(
@@ -696,6 +744,15 @@ def _declared_size(footer: Footer, rg: int) -> int:
     return sum(c.total_uncompressed for c in footer.row_groups[rg].chunks)
 
 
+@dataclass(slots=True)
+class _WholeGroups:
+    """The outcome of decoding whole row groups: which were used, and why others were not."""
+
+    used: list[int] = field(default_factory=list)
+    exhausted: bool = False
+    too_large: int = 0
+
+
 def sample_parquet(
     reader: ObjectReader,
     cache: RangeCache,
@@ -734,46 +791,13 @@ def sample_parquet(
     rng.shuffle(order)
     limiter = CellLimiter(options.max_cell_bytes)
     names = schema.names
-    groups = _column_groups(names, _field_leaves(schema, len(footer.leaves)))
-    offset = {name: i for i, name in enumerate(names)}
     collected = _Collected({n: [] for n in names})
-    used: list[int] = []
+    whole = _sample_whole_row_groups(
+        parquet, footer, schema, order, want, rng, budget, data_end, limiter, options, collected
+    )
     warnings: list[str] = []
-    fewer = options.fewer_rows_warning(len(names))
-    exhausted = False
-    too_large = 0
     method = "parquet-row-groups"
-    for rg in order:
-        if collected.rows >= want or len(used) >= options.max_row_groups:
-            break
-        if (
-            footer.row_groups[rg].num_rows > options.max_row_group_rows
-            or _declared_size(footer, rg) > options.max_row_group_bytes
-        ):
-            too_large += 1
-            continue
-        ranges = _chunk_ranges(footer, rg, data_end)
-        start, end = min(s for s, _ in ranges), max(e for _, e in ranges)
-        if budget.cost(start, end) > budget.left:
-            exhausted = True
-            continue
-        budget.fetch(start, end)
-        try:
-            decoded = _sample_row_group(
-                parquet, footer, rg, want - collected.rows, rng, budget, ranges, options, groups
-            )
-        except _OverBudget:
-            exhausted = True
-            continue
-        except _TooLarge:
-            too_large += 1
-            continue
-        cells: dict[str, list[CellValue]] = {}
-        for group, batches in decoded:
-            cells.update(_batch_cells(group, batches, limiter, offset[group[0]]))
-        _append(collected, cells)
-        used.append(rg)
-    if not used and order:
+    if not whole.used and order:
         # Not one row group fits: decode the first rows of one from its column-chunk heads.
         rg = order[0]
         method = "parquet-column-heads"
@@ -781,31 +805,13 @@ def sample_parquet(
             parquet, footer, rg, want, budget, data_end, limiter, options
         )
         _append(collected, cells)
-        used.append(rg)
-    if fewer:
-        warnings.append(fewer)
-    if too_large:
-        warnings.append(
-            f"{too_large:,} row group(s) were not decoded whole: larger than "
-            f"{options.max_row_group_bytes:,} bytes or {options.max_row_group_rows:,} rows "
-            "uncompressed, or a page beyond the page limit (sampling.max_row_group_mib, "
-            "max_row_group_rows, max_page_mib)"
-        )
-    columns = tuple(
-        ColumnSample(
-            name=f.name,
-            data_type=arrow_type_name(f.type),
-            values=tuple(collected.columns[f.name]),
-        )
-        for f in schema
-    )
-    if collected.rows == 0 and order:
-        warnings.append("no rows could be decoded within the byte budget")
+        whole.used.append(rg)
+    warnings.extend(_closing_warnings(options, len(names), whole.too_large, collected, order))
     return TableSample(
         info=reader.info,
         format="parquet",
         compression=_compression(footer),
-        columns=columns,
+        columns=_columns(schema, collected),
         rows_sampled=collected.rows,
         row_count=footer.num_rows,
         row_count_estimated=False,
@@ -813,10 +819,10 @@ def sample_parquet(
         sampling=SamplingInfo(
             method=method,
             seed=seed,
-            row_groups=tuple(used),
+            row_groups=tuple(whole.used),
             # Column heads are the fallback when no row group fits the budget (or the
             # limits, which the warnings say).
-            budget_exhausted=exhausted
+            budget_exhausted=whole.exhausted
             and (method == "parquet-column-heads" or collected.rows < min(want, footer.num_rows)),
             truncated_cells=limiter.truncated,
         ),
@@ -827,6 +833,104 @@ def sample_parquet(
             "footer_bytes": footer_bytes,
         },
         warnings=tuple(warnings),
+    )
+
+
+def _sample_whole_row_groups(
+    parquet: pq.ParquetFile,
+    footer: Footer,
+    schema: pa.Schema,
+    order: list[int],
+    want: int,
+    rng: random.Random,
+    budget: _Budget,
+    data_end: int,
+    limiter: CellLimiter,
+    options: SamplingOptions,
+    collected: _Collected,
+) -> _WholeGroups:
+    """Decode row groups whole, in ``order``, into ``collected`` until it holds ``want`` rows.
+
+    At most ``max_row_groups`` are used; a row group beyond the memory limits or the budget
+    left is skipped (and counted) and the next one tried.
+
+    :raises CorruptParquetFooter, CorruptParquetData, NestingTooDeep: see
+        :func:`_chunk_ranges`, :func:`_sample_row_group` and :func:`_column_cells`.
+    """
+    names = schema.names
+    groups = _column_groups(names, _field_leaves(schema, len(footer.leaves)))
+    offset = {name: i for i, name in enumerate(names)}
+    whole = _WholeGroups()
+    for rg in order:
+        if collected.rows >= want or len(whole.used) >= options.max_row_groups:
+            break
+        if (
+            footer.row_groups[rg].num_rows > options.max_row_group_rows
+            or _declared_size(footer, rg) > options.max_row_group_bytes
+        ):
+            whole.too_large += 1
+            continue
+        ranges = _chunk_ranges(footer, rg, data_end)
+        start, end = min(s for s, _ in ranges), max(e for _, e in ranges)
+        if budget.cost(start, end) > budget.left:
+            whole.exhausted = True
+            continue
+        budget.fetch(start, end)
+        try:
+            decoded = _sample_row_group(
+                parquet, footer, rg, want - collected.rows, rng, budget, ranges, options, groups
+            )
+        except _OverBudget:
+            whole.exhausted = True
+            continue
+        except _TooLarge:
+            whole.too_large += 1
+            continue
+        cells: dict[str, list[CellValue]] = {}
+        for group, batches in decoded:
+            cells.update(_batch_cells(group, batches, limiter, offset[group[0]]))
+        _append(collected, cells)
+        whole.used.append(rg)
+    return whole
+
+
+def _closing_warnings(
+    options: SamplingOptions,
+    columns: int,
+    too_large: int,
+    collected: _Collected,
+    order: list[int],
+) -> list[str]:
+    """The warnings on the whole sample, after any from the column heads.
+
+    In order: the row target cut by the cell limit, row groups too large to decode whole, and
+    no rows decoded at all (``order`` lists the row groups that have rows).
+    """
+    warnings: list[str] = []
+    fewer = options.fewer_rows_warning(columns)
+    if fewer:
+        warnings.append(fewer)
+    if too_large:
+        warnings.append(
+            f"{too_large:,} row group(s) were not decoded whole: larger than "
+            f"{options.max_row_group_bytes:,} bytes or {options.max_row_group_rows:,} rows "
+            "uncompressed, or a page beyond the page limit (sampling.max_row_group_mib, "
+            "max_row_group_rows, max_page_mib)"
+        )
+    if collected.rows == 0 and order:
+        warnings.append("no rows could be decoded within the byte budget")
+    return warnings
+
+
+def _columns(schema: pa.Schema, collected: _Collected) -> tuple[ColumnSample, ...]:
+    """The sampled columns, in schema order, typed by their Arrow types."""
+    return tuple(
+        ColumnSample(
+            name=f.name,
+            data_type=arrow_type_name(f.type),
+            values=tuple(collected.columns[f.name]),
+        )
+        for f in schema
     )
 
 

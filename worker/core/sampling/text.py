@@ -132,6 +132,17 @@ def _first_line(text: str) -> str:
     return ""
 
 
+@dataclass(slots=True)
+class _Parsed:
+    """Columns parsed from the sampled text, with what the row count estimate needs."""
+
+    columns: list[ColumnSample]
+    total: int
+    format: str
+    header_bytes: int
+    details: dict[str, str | int | float | bool | None]
+
+
 def sample_text(
     reader: ObjectReader,
     head: bytes,
@@ -149,100 +160,26 @@ def sample_text(
     """
     rng = random.Random(seed)
     source = _read_source(reader, head, codec, options, hint)
-    why = binary_reason(source.parts[0].data)
-    if why:
-        raise unrecognised(hint, why)
-    head_texts, _ = decode_parts(source.parts[:1])
-    first = _first_line(head_texts[0])
     warnings: list[str] = []
-    if first.startswith("[") and hint.format == "json":
-        raise MalformedJson("malformed JSON Lines: the object is one JSON array, not JSON Lines")
-    is_json = first.startswith("{")
-    multiline = False
-    if not is_json:
-        try:
-            probe = parse_delimited(
-                _chunks(head_texts, source.parts[:1]),
-                "\t" if hint.format == "tsv" else None,
-                options,
-            )
-        except Unreadable as exc:
-            raise unrecognised(hint, exc.reason) from exc
-        if len(probe.names) < 2 and hint.format is None:
-            raise unrecognised(hint, "it is text without a consistent delimiter")
-        if len(probe.names) < 2 and hint.format == "json":
-            raise MalformedJson("malformed JSON Lines: the first line is not a JSON object")
-        multiline = probe.multiline_fields
-        if multiline and not source.complete and codec is None:
-            # A range could start inside a quoted multi-line field and misparse; the head
-            # alone is a safe sample.
-            warnings.append("quoted fields span lines: only the head of the object was sampled")
+    is_json, multiline = _probe_head(source, codec, options, hint, warnings)
     if codec is None and not source.complete and not multiline:
         parts, ranges = _read_ranges(reader, len(head), options, rng)
         source.parts.extend(parts)
         source.ranges.extend(ranges)
-    for part in source.parts:
-        # The head was checked for binary content; NUL bytes further on are binary too.
-        nul = part.data.find(b"\x00")
-        if nul >= 0:
-            raise unrecognised(hint, f"it contains NUL bytes (first at byte {part.offset + nul:,})")
+    _refuse_nul_bytes(source.parts, hint)
     texts, encoding = decode_parts(source.parts)
     chunks = _chunks(texts, source.parts)
     limiter = CellLimiter(options.max_cell_bytes)
-    details: dict[str, str | int | float | bool | None] = {"encoding": encoding}
     if is_json:
-        parsed = parse_json_lines(chunks, options, rng)
-        fewer = options.fewer_rows_warning(len(parsed.names))
-        if fewer:
-            warnings.append(fewer)
-        if not parsed.records:
-            raise NoDataRows("JSON Lines without any object")
-        columns = []
-        for name in parsed.names:
-            try:
-                kind, values = json_column([r.get(name) for r in parsed.records])
-            except RecursionError as exc:  # the depth check makes this unreachable
-                raise NestingTooDeep(
-                    "JSON nested too deeply to be sampled (a value could not be rendered)"
-                ) from exc
-            columns.append(ColumnSample(name, kind, limiter.limit_all(values)))
-        total = parsed.total
-        fmt = "jsonl"
-        header_bytes = 0
+        parsed = _parse_json(chunks, options, rng, limiter, warnings)
     else:
-        try:
-            table = parse_delimited(chunks, "\t" if hint.format == "tsv" else None, options, rng)
-        except Unreadable as exc:
-            raise unrecognised(hint, exc.reason) from exc
-        warnings.extend(table.warnings)
-        if not table.rows:
-            raise NoDataRows(
-                f"no data rows: a header of {len(table.names):,} columns and nothing else"
-                if table.header
-                else "no data rows"
-            )
-        columns, decimal_comma = _typed_columns(table.names, table.rows, table.delimiter, limiter)
-        total = table.total
-        fmt = "csv"
-        header_bytes = _first_line_bytes(texts[0]) if table.header else 0
-        details.update(
-            {"delimiter": table.delimiter, "header": table.header, "decimal_comma": decimal_comma}
-        )
-        if not table.header:
-            # The names are column_1 ...; the first row is data (see the warning).
-            details["header_synthesised"] = True
+        parsed = _parse_table(chunks, texts[0], options, rng, hint, limiter, warnings)
+    columns = parsed.columns
     rows_sampled = len(columns[0].values) if columns else 0
-    if source.complete:
-        row_count, estimated = total, False
-    elif codec is not None:
-        row_count, estimated = round(total * reader.size / max(1, source.consumed)), True
-    else:
-        line_bytes = sum(len(p.data) for p in source.parts) - header_bytes
-        row_count = round((reader.size - header_bytes) * total / max(1, line_bytes))
-        estimated = True
+    row_count, estimated = _row_count(reader, source, codec, parsed)
     return TableSample(
         info=reader.info,
-        format=fmt,
+        format=parsed.format,
         compression=codec,
         columns=tuple(columns),
         rows_sampled=rows_sampled,
@@ -256,9 +193,157 @@ def sample_text(
             budget_exhausted=not source.complete and rows_sampled < options.rows_for(len(columns)),
             truncated_cells=limiter.truncated,
         ),
-        details=details,
+        details={"encoding": encoding, **parsed.details},
         warnings=tuple(warnings),
     )
+
+
+def _probe_head(
+    source: _Source,
+    codec: str | None,
+    options: SamplingOptions,
+    hint: NameHint,
+    warnings: list[str],
+) -> tuple[bool, bool]:
+    """Tell JSON Lines from delimited text by the head part alone.
+
+    Appends a warning to ``warnings`` when quoted fields span lines and only the head of a
+    plain object will be sampled.
+
+    :returns: whether it is JSON Lines, and whether quoted delimited fields span lines.
+    :raises FormatMismatch, UnsupportedFormat: binary, or text without a consistent delimiter.
+    :raises MalformedJson: named ``.json`` but one JSON array, or its first line no object.
+    :raises InvalidEncoding, RaggedRows, SampleTooLarge: see :func:`decode_parts` and
+        :func:`parse_delimited`.
+    """
+    why = binary_reason(source.parts[0].data)
+    if why:
+        raise unrecognised(hint, why)
+    head_texts, _ = decode_parts(source.parts[:1])
+    first = _first_line(head_texts[0])
+    if first.startswith("[") and hint.format == "json":
+        raise MalformedJson("malformed JSON Lines: the object is one JSON array, not JSON Lines")
+    if first.startswith("{"):
+        return True, False
+    try:
+        probe = parse_delimited(
+            _chunks(head_texts, source.parts[:1]),
+            "\t" if hint.format == "tsv" else None,
+            options,
+        )
+    except Unreadable as exc:
+        raise unrecognised(hint, exc.reason) from exc
+    if len(probe.names) < 2 and hint.format is None:
+        raise unrecognised(hint, "it is text without a consistent delimiter")
+    if len(probe.names) < 2 and hint.format == "json":
+        raise MalformedJson("malformed JSON Lines: the first line is not a JSON object")
+    multiline = probe.multiline_fields
+    if multiline and not source.complete and codec is None:
+        # A range could start inside a quoted multi-line field and misparse; the head
+        # alone is a safe sample.
+        warnings.append("quoted fields span lines: only the head of the object was sampled")
+    return False, multiline
+
+
+def _refuse_nul_bytes(parts: Sequence[BytePart], hint: NameHint) -> None:
+    """Refuse text holding a NUL byte in any part.
+
+    :raises FormatMismatch, UnsupportedFormat: a part contains a NUL byte.
+    """
+    for part in parts:
+        # The head was checked for binary content; NUL bytes further on are binary too.
+        nul = part.data.find(b"\x00")
+        if nul >= 0:
+            raise unrecognised(hint, f"it contains NUL bytes (first at byte {part.offset + nul:,})")
+
+
+def _parse_json(
+    chunks: Sequence[TextChunk],
+    options: SamplingOptions,
+    rng: random.Random,
+    limiter: CellLimiter,
+    warnings: list[str],
+) -> _Parsed:
+    """Parse JSON Lines into one column per key.
+
+    Appends to ``warnings`` when the column count cuts the row target.
+
+    :raises MalformedJson, NestingTooDeep, SampleTooLarge: see :func:`parse_json_lines`.
+    :raises NoDataRows: there is no object.
+    """
+    parsed = parse_json_lines(chunks, options, rng)
+    fewer = options.fewer_rows_warning(len(parsed.names))
+    if fewer:
+        warnings.append(fewer)
+    if not parsed.records:
+        raise NoDataRows("JSON Lines without any object")
+    columns = []
+    for name in parsed.names:
+        try:
+            kind, values = json_column([r.get(name) for r in parsed.records])
+        except RecursionError as exc:  # the depth check makes this unreachable
+            raise NestingTooDeep(
+                "JSON nested too deeply to be sampled (a value could not be rendered)"
+            ) from exc
+        columns.append(ColumnSample(name, kind, limiter.limit_all(values)))
+    return _Parsed(columns, parsed.total, "jsonl", 0, {})
+
+
+def _parse_table(
+    chunks: Sequence[TextChunk],
+    head_text: str,
+    options: SamplingOptions,
+    rng: random.Random,
+    hint: NameHint,
+    limiter: CellLimiter,
+    warnings: list[str],
+) -> _Parsed:
+    """Parse delimited text into typed columns; ``head_text`` is the decoded head part.
+
+    Appends the parser's warnings to ``warnings``.
+
+    :raises FormatMismatch, UnsupportedFormat: the text cannot be parsed as delimited.
+    :raises RaggedRows, SampleTooLarge: see :func:`parse_delimited`.
+    :raises NoDataRows: there is no data row.
+    """
+    try:
+        table = parse_delimited(chunks, "\t" if hint.format == "tsv" else None, options, rng)
+    except Unreadable as exc:
+        raise unrecognised(hint, exc.reason) from exc
+    warnings.extend(table.warnings)
+    if not table.rows:
+        raise NoDataRows(
+            f"no data rows: a header of {len(table.names):,} columns and nothing else"
+            if table.header
+            else "no data rows"
+        )
+    columns, decimal_comma = _typed_columns(table.names, table.rows, table.delimiter, limiter)
+    details: dict[str, str | int | float | bool | None] = {
+        "delimiter": table.delimiter,
+        "header": table.header,
+        "decimal_comma": decimal_comma,
+    }
+    if not table.header:
+        # The names are column_1 ...; the first row is data (see the warning).
+        details["header_synthesised"] = True
+    header_bytes = _first_line_bytes(head_text) if table.header else 0
+    return _Parsed(columns, table.total, "csv", header_bytes, details)
+
+
+def _row_count(
+    reader: ObjectReader, source: _Source, codec: str | None, parsed: _Parsed
+) -> tuple[int, bool]:
+    """The object's row count, exact when it was read whole, else estimated.
+
+    A compressed stream is scaled by the compressed bytes its head consumed; plain text by
+    the data bytes (header excluded) of the parts read.
+    """
+    if source.complete:
+        return parsed.total, False
+    if codec is not None:
+        return round(parsed.total * reader.size / max(1, source.consumed)), True
+    line_bytes = sum(len(p.data) for p in source.parts) - parsed.header_bytes
+    return round((reader.size - parsed.header_bytes) * parsed.total / max(1, line_bytes)), True
 
 
 def _first_line_bytes(text: str) -> int:
