@@ -20,6 +20,7 @@ import io
 import json
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +31,7 @@ from hypothesis import strategies as st
 
 from models import EnrichmentResult, ObjectRef, ObjectStatus
 from tests.support.fakes import FakeClassifier, InMemoryLocalCatalog, InMemoryObjectStore
-from tests.unit.test_sampling_hostile import measured
+from tests.support.memory import measured
 from worker.adapters.storage.local import SymlinkSkipped
 from worker.core import errors
 from worker.core.pipeline import Deps, EnrichOptions, enrich_object
@@ -169,7 +170,7 @@ text_mutation = st.one_of(
 )
 
 
-def apply_bytes(data: bytes, mutation: tuple) -> bytes:  # type: ignore[type-arg]
+def apply_bytes(data: bytes, mutation: tuple[Any, ...]) -> bytes:
     kind = mutation[0]
     if kind == "truncate":
         return data[: _at(data, mutation[1])]
@@ -200,7 +201,7 @@ def _line_start(data: bytes, frac: float) -> int:
     return nl + 1
 
 
-def apply_text(data: bytes, mutation: tuple, jsonl: bool) -> bytes:  # type: ignore[type-arg]
+def apply_text(data: bytes, mutation: tuple[Any, ...], jsonl: bool) -> bytes:
     """Apply one content mutation; each adds at most 16 MiB, whatever came before."""
     kind = mutation[0]
     if kind == "giant_cell":
@@ -258,7 +259,7 @@ def check(name: str, data: bytes) -> EnrichmentResult:
     mutations=st.lists(byte_mutation, min_size=1, max_size=3),
     name=st.sampled_from(["t.parquet", "t.pq", "blob", "t.csv"]),
 )
-def test_damaged_parquet(seed: str, mutations: list[tuple], name: str) -> None:  # type: ignore[type-arg]
+def test_damaged_parquet(seed: str, mutations: list[tuple[Any, ...]], name: str) -> None:
     data = parquet_seeds()[seed]
     for mutation in mutations:
         data = apply_bytes(data, mutation)
@@ -273,8 +274,8 @@ def test_damaged_parquet(seed: str, mutations: list[tuple], name: str) -> None: 
     plain_name=st.booleans(),
 )
 def test_damaged_text(
-    seed: str, content: list[tuple], damage: list[tuple], plain_name: bool
-) -> None:  # type: ignore[type-arg]
+    seed: str, content: list[tuple[Any, ...]], damage: list[tuple[Any, ...]], plain_name: bool
+) -> None:
     data = text_seeds()[seed]
     for mutation in content:
         data = apply_text(data, mutation, seed == "jsonl")
@@ -293,8 +294,8 @@ def test_damaged_text(
 def test_damaged_compressed(
     seed: str,
     codec: str,
-    content: list[tuple],
-    damage: list[tuple],  # type: ignore[type-arg]
+    content: list[tuple[Any, ...]],
+    damage: list[tuple[Any, ...]],
 ) -> None:
     data = text_seeds()[seed]
     for mutation in content:

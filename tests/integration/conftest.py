@@ -1,4 +1,5 @@
-"""Fixtures for the integration tests: one real SeaweedFS S3 server per session."""
+"""Fixtures for the integration tests: one real SeaweedFS S3 server per session, and Redis
+databases of their own for the tests that need a broker."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.redis_dbs import RedisDatabaseClaims, RedisDatabases
 from tests.support.seaweed import ACCESS_KEY, REGION, SECRET_KEY, SeaweedServer
 from worker.core.settings import S3Settings
 
@@ -63,3 +65,20 @@ def bucket(s3_client: S3Client) -> str:
     name = f"t-{uuid.uuid4().hex[:20]}"
     s3_client.create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture(scope="session")
+def redis_claims() -> RedisDatabaseClaims:
+    """This test process's claims on the local Redis server's database numbers."""
+    return RedisDatabaseClaims()
+
+
+@pytest.fixture
+def redis_dbs(redis_claims: RedisDatabaseClaims) -> Iterator[RedisDatabases]:
+    """A broker and a result-backend database claimed for this test alone, empty at the start;
+    emptied and released afterwards (see tests/support/redis_dbs.py)."""
+    broker_db, backend_db = redis_claims.claim(2)
+    try:
+        yield RedisDatabases(broker_db, backend_db, redis_claims.host, redis_claims.port)
+    finally:
+        redis_claims.release([broker_db, backend_db])

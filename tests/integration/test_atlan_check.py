@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_cli_scan import run_enricher
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import READ, FakeAtlan
+from tests.support.cli import run_enricher
 from worker.adapters.atlan.preflight import CheckResult, run_preflight
 from worker.adapters.atlan.writer import AtlanCatalogWriter
 from worker.adapters.catalog.atlan_state import SqlAtlanState

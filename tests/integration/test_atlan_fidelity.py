@@ -4,8 +4,9 @@ Every test drives the real writer through real pyatlan 11.6 against
 ``tests/support/atlan_server.py``, which follows Atlas's code (``atlanhq/atlas-metastore``): search
 lags behind writes (5 s of a clock the tests move), archived assets stay archived under a plain
 upsert, tag and custom metadata definitions change under pyatlan's caches, gateways answer 502
-pages, tokens see only what their personas grant, custom metadata values are checked against their
-types. """
+pages, tokens see only what their personas grant, custom metadata values are checked against
+their types.
+"""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from pyatlan.errors import (
     NotFoundError,
     RateLimitError,
 )
-from pyatlan.model.assets import Connection, Process, S3Bucket, S3Object, Table
+from pyatlan.model.assets import Asset, Connection, Process, S3Bucket, S3Object, Table
 from pyatlan.model.core import AtlanTag, AtlanTagName
 from pyatlan.model.enums import (
     AtlanConnectorType,
@@ -62,7 +62,13 @@ def _bucket() -> S3Bucket:
 
 
 def _tag(name: str) -> AtlanTag:
-    return AtlanTag(type_name=AtlanTagName(name), propagate=True)
+    return AtlanTag(type_name=AtlanTagName(name), propagate=True)  # type: ignore[call-arg]
+
+
+def _qn(asset: Asset) -> str:
+    """An asset's qualified name (pyatlan types it as optional)."""
+    assert asset.qualified_name is not None
+    return asset.qualified_name
 
 
 def _stored(server: FakeAtlan, type_name: str, qualified_name: str) -> dict[str, Any]:
@@ -76,7 +82,7 @@ def _seed_objects(client: AtlanClient, *names: str) -> list[str]:
     """Save a bucket and objects; returns the objects' qualified names."""
     objects = [_object(n, s3_object_size=100) for n in names]
     client.asset.save([_bucket(), *objects])
-    return [o.qualified_name for o in objects]
+    return [_qn(o) for o in objects]
 
 
 # --------------------------------------------------------------------- typedefs
@@ -205,7 +211,7 @@ def test_connection_lookup_and_creation(atlan_client: AtlanClient, atlan_server:
     response = atlan_client.asset.save(conn)
 
     (created,) = response.assets_created(Connection)
-    stored = atlan_server.entity("Connection", created.qualified_name)
+    stored = atlan_server.entity("Connection", _qn(created))
     assert stored and stored["guid"] == created.guid
     # save() of a new Connection waits until it can read it back by guid.
     assert atlan_server.requests[-1].path == f"/api/meta/entity/guid/{created.guid}"
@@ -224,9 +230,9 @@ def test_bulk_save_creates_then_updates_and_merges_attributes(
 
     assert len(response.assets_created(S3Object)) == 1
     assert len(response.assets_created(S3Bucket)) == 1
-    stored = atlan_server.entity("S3Object", obj.qualified_name)
+    stored = atlan_server.entity("S3Object", _qn(obj))
     assert stored is not None
-    assert response.guid_assignments[obj.guid] == stored["guid"]
+    assert (response.guid_assignments or {})[obj.guid] == stored["guid"]
     assert stored["attributes"]["s3ObjectSize"] == 1234
     assert stored["attributes"]["s3ObjectKey"] == "exports/2024/customers.csv"
     bucket_guid = _stored(atlan_server, "S3Bucket", BUCKET_QN)["guid"]
@@ -237,10 +243,8 @@ def test_bulk_save_creates_then_updates_and_merges_attributes(
     unchanged = _object("customers.csv", s3_object_size=1234, description="by the scanner")
     again = atlan_client.asset.save([unchanged])
     assert not again.assets_updated(S3Object) and not again.assets_created(S3Object)
-    assert again.guid_assignments[unchanged.guid] == stored["guid"]
-    assert (
-        _stored(atlan_server, "S3Object", obj.qualified_name)["updateTime"] == stored["updateTime"]
-    )
+    assert (again.guid_assignments or {})[unchanged.guid] == stored["guid"]
+    assert _stored(atlan_server, "S3Object", _qn(obj))["updateTime"] == stored["updateTime"]
     changed = atlan_client.asset.save([_object("customers.csv", s3_object_size=99)])
     assert [a.guid for a in changed.assets_updated(S3Object)] == [stored["guid"]]
 
@@ -249,18 +253,18 @@ def test_bulk_save_creates_then_updates_and_merges_attributes(
     update.user_description = None
     update.s3_e_tag = "abc"
     atlan_client.asset.save([update])
-    attrs = _stored(atlan_server, "S3Object", obj.qualified_name)["attributes"]
+    attrs = _stored(atlan_server, "S3Object", _qn(obj))["attributes"]
     assert attrs["s3ObjectSize"] == 99 and attrs["s3ETag"] == "abc"
     assert attrs["description"] == "by the scanner" and "userDescription" not in attrs
 
     # Partial update by unique attribute (PUT), e.g. the certificate helper.
     atlan_client.asset.update_certificate(
         asset_type=S3Object,
-        qualified_name=obj.qualified_name,
+        qualified_name=_qn(obj),
         name="customers.csv",
         certificate_status=CertificateStatus.DRAFT,
     )
-    attrs = _stored(atlan_server, "S3Object", obj.qualified_name)["attributes"]
+    attrs = _stored(atlan_server, "S3Object", _qn(obj))["attributes"]
     assert attrs["certificateStatus"] == "DRAFT"
 
 
@@ -274,7 +278,7 @@ def test_bulk_request_with_a_missing_reference_changes_nothing(
         connection_qualified_name=CONN_QN,
         process_id="pg2s3/1",
         inputs=[Table.ref_by_qualified_name(pg_table)],
-        outputs=[S3Object.ref_by_qualified_name(obj.qualified_name)],
+        outputs=[S3Object.ref_by_qualified_name(_qn(obj))],
     )
 
     with pytest.raises(NotFoundError):
@@ -313,7 +317,9 @@ def test_append_tags_leave_a_persons_tag_alone(
     assert stored and all(c["propagate"] for c in stored["classifications"][1:])
 
     update = S3Object.updater(qualified_name=qn, name="customers.csv")
-    update.remove_classifications = [AtlanTag(type_name=AtlanTagName("EMAIL_ADDRESS"))]
+    update.remove_classifications = [
+        AtlanTag(type_name=AtlanTagName("EMAIL_ADDRESS"))  # type: ignore[call-arg]
+    ]
     atlan_client.asset.save([update], append_atlan_tags=True)
     assert atlan_server.tag_names("S3Object", qn) == ["PII", "Reviewed"]
 
@@ -354,7 +360,7 @@ def test_fluent_search_pages_through_all_results(
     atlan_client: AtlanClient, atlan_server: FakeAtlan
 ) -> None:
     names = [f"part-{i:03d}.parquet" for i in range(120)]
-    objects = [_object(n, s3_object_size=i) for i, n in enumerate(names)]
+    objects: list[Asset] = [_object(n, s3_object_size=i) for i, n in enumerate(names)]
     atlan_client.asset.save([_bucket()])
     for start in range(0, len(objects), 40):
         atlan_client.asset.save(objects[start : start + 40])
@@ -377,7 +383,7 @@ def test_fluent_search_pages_through_all_results(
 
     wanted = [f"{BUCKET_QN}/exports/2024/{n}" for n in names[:3]]
     by_qn = FluentSearch().where(S3Object.QUALIFIED_NAME.within(wanted)).page_size(50)
-    assert sorted(a.qualified_name for a in by_qn.execute(client=atlan_client)) == wanted
+    assert sorted(_qn(a) for a in by_qn.execute(client=atlan_client)) == wanted
 
 
 def test_search_returns_tags_and_only_requested_custom_metadata(

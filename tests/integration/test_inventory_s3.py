@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from models import ObjectInfo
-from tests.unit.test_inventory import (
+from tests.support.inventory import (
     ODD_KEYS,
     SOURCE,
     Row,
     keys,
     rows_for,
+    upload,
     write_inventory,
 )
 from worker.adapters.storage.s3 import S3ObjectStore
@@ -36,18 +37,6 @@ FULL_COLUMNS = (
     "ObjectLockRetainUntilDate, ObjectLockMode, ObjectLockLegalHoldStatus, "
     "IntelligentTieringAccessTier, BucketKeyStatus, ChecksumAlgorithm"
 )
-
-
-def upload(s3_client: S3Client, bucket: str, local_bucket: Path) -> str:
-    """Upload the local copy of the destination bucket; return the manifest's s3:// URI."""
-    manifest = ""
-    for path in sorted(local_bucket.rglob("*")):
-        if path.is_file():
-            key = path.relative_to(local_bucket).as_posix()
-            s3_client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
-            if path.name == "manifest.json":
-                manifest = f"s3://{bucket}/{key}"
-    return manifest
 
 
 def test_csv_report_with_odd_keys_filters_and_resume(

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import create_engine, insert, text
 
 from models.review import Role, SuggestionFilter, SuggestionState
-from tests.integration.test_cli_scan import run_enricher
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
+from tests.support.cli import run_enricher
 from tests.support.lineage_graph import generated_edges
 from worker.adapters.catalog.database import SqlLocalCatalog, columns, findings, objects
 from worker.bootstrap import build_lineage, build_review

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from models.review import Role, SuggestionFilter, SuggestionState
-from tests.integration.test_cli_scan import run_enricher
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
+from tests.support.cli import run_enricher
 from tests.support.uvicorn_thread import serve
+from worker.bootstrap import SqlReviewService as ReviewService
 from worker.bootstrap import build_review
 from worker.core.settings import load_settings
-from worker.services.review.service import ReviewService
 from worker.web.app import create_app
 
 atlan_server = _atlan.atlan_server

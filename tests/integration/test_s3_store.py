@@ -401,7 +401,7 @@ class _Stub:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                time.sleep(stub.delay)
+                time.sleep(stub.delay)  # a slow server: the latency is what is tested
                 self.send_response(stub.status)
                 for name, value in stub.headers.items():
                     self.send_header(name, value)

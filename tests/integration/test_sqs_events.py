@@ -22,6 +22,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.support.polling import wait_until
 from tests.support.seaweed import free_ports
 from worker.adapters.sqs import SqsEventConsumer, make_sqs_client
 from worker.core.errors import ConfigError, StoreUnavailable
@@ -187,9 +188,10 @@ def test_a_failing_handle_leaves_the_message_for_redelivery(setup: Setup) -> Non
     assert setup.counts() == (0, 1)  # in flight, not deleted
     assert failing.poll_once() == 0  # invisible until the timeout ends
 
-    time.sleep(1.2)
+    # Visible again once its 1 s visibility timeout ends: poll for it, bounded.
     calls: list[list[ObjectEvent]] = []
-    assert setup.consumer(calls.append).poll_once() == 1
+    again = setup.consumer(calls.append)
+    assert wait_until(again.poll_once, 10, "the message was never redelivered") == 1
     assert [(e.kind, e.key) for batch in calls for e in batch] == [("created", "retry me.csv")]
     assert setup.counts() == (0, 0)
 

@@ -2,7 +2,7 @@
 
 To use them, import the fixtures into a test module or ``conftest.py``::
 
-    from tests.integration import atlan_conftest_fixtures as _atlan
+    from tests.support import atlan_fixtures as _atlan
 
     atlan_server = _atlan.atlan_server
     atlan_client = _atlan.atlan_client

@@ -775,7 +775,7 @@ class FakeAtlan:
             fault = self._take(self._faults, path) or self._take_random(path)
             token = self._tokens.get(api_key or "")
         if delay is not None:
-            time.sleep(delay.seconds)
+            time.sleep(delay.seconds)  # a slow answer on purpose: the latency under test
         if fault is not None:
             reply = self._fault_reply(fault)
         elif token is None:
@@ -1039,7 +1039,11 @@ class FakeAtlan:
         attrs.update(sent.get("relationshipAttributes") or {})
         qn = attrs["qualifiedName"]
         creating = current is None
-        entity = self._new_entity(type_name, qn, token.user) if creating else copy.deepcopy(current)
+        entity: JSON = (
+            self._new_entity(type_name, qn, token.user)
+            if current is None
+            else copy.deepcopy(current)
+        )
         if creating and type_name == "Connection":
             conn: str | None = qn
         else:

@@ -83,7 +83,8 @@ def test_suggestions_are_refreshed_but_decisions_never_overwritten(database_url:
     assert state.save_suggestions([plan]) == 1
     assert state.save_suggestions([plan]) == 0
     with state.catalog.engine.begin() as conn:
-        conn.execute(update(suggestions).values(state="rejected"))
+        # The ORM table is typed as a FromClause; it is a Table, which update() takes.
+        conn.execute(update(suggestions).values(state="rejected"))  # type: ignore[arg-type]
     assert state.save_suggestions([plan]) == 0
     with state.catalog.engine.connect() as conn:
         rows = conn.execute(suggestions.select()).all()

@@ -390,12 +390,13 @@ def test_every_redis_url_carries_the_password(compose: dict[str, Any]) -> None:
         env = _environment(service)
         # Celery prefers these over the configured URLs: one without a password would win.
         for key in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
-            if env.get(key) is not None:
-                assert f":{EXAMPLE_ENV['REDIS_PASSWORD']}@" in env[key], (name, key)
+            value = env.get(key)
+            if value is not None:
+                assert f":{EXAMPLE_ENV['REDIS_PASSWORD']}@" in value, (name, key)
     for name in _app_services(compose["services"]):
         env = _environment(compose["services"][name])
-        assert env["ENRICH_CELERY__BROKER_URL"].startswith("redis://:"), name
-        assert env["ENRICH_CELERY__RESULT_BACKEND"].startswith("redis://:"), name
+        assert (env["ENRICH_CELERY__BROKER_URL"] or "").startswith("redis://:"), name
+        assert (env["ENRICH_CELERY__RESULT_BACKEND"] or "").startswith("redis://:"), name
 
 
 @pytest.mark.parametrize(

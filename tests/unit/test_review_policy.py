@@ -65,7 +65,9 @@ def _result(
     )
 
 
-def _decision(state: SuggestionState, column: str | None = "email", **evidence: float) -> dict:
+def _decision(
+    state: SuggestionState, column: str | None = "email", **evidence: float
+) -> dict[tuple[str, str, str | None], Decision]:
     d = Decision("tag", "PII Email", column, state, 0.5, dict(evidence))
     return {("tag", "PII Email", column): d}
 

@@ -89,6 +89,7 @@ def test_decisions_are_audited_and_never_overwritten_by_scans(store: SqlReviewSt
         ("ann", "suggestion.reject"),
         ("ann", "suggestion.approve"),
     ]
+    assert entries[0].before is not None and entries[0].after is not None
     assert entries[0].before["state"] == "pending" and entries[0].after["state"] == "rejected"
     assert entries[0].detail == "a product code, not a phone" and entries[1].address == "10.0.0.1"
     # The scan path (policy saw a material change) may ask again: a new pending row.
@@ -127,7 +128,7 @@ def test_bulk_decision_needs_the_confirmed_count(store: SqlReviewStore) -> None:
     assert {s.state for s in done} == {SuggestionState.REJECTED}
     (entry,) = store.audit_entries()
     assert entry.action == "bulk.reject" and entry.after == {"state": "rejected", "count": 4}
-    assert len(entry.before["ids"]) == 4
+    assert entry.before is not None and len(entry.before["ids"]) == 4
     with pytest.raises(InvalidDecision, match="no pending suggestion"):
         store.decide_matching(f, True, "ann")
 

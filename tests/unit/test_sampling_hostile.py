@@ -13,71 +13,20 @@ bench/memory.py measures the full-size files with the real classifiers in fresh 
 
 from __future__ import annotations
 
-import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from models import EnrichmentResult, ObjectRef, ObjectStatus
 from tests.support import badfiles as bad
 from tests.support.fakes import FakeClassifier, InMemoryLocalCatalog
+from tests.support.memory import Usage, measured
 from worker.adapters.storage.local import LocalObjectStore
 from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 from worker.core.sampling import SamplingOptions
 
 MIB = 1024 * 1024
-# A proxy pool must outlive every buffer it allocated: keep them all.
-_POOLS: list[pa.MemoryPool] = []
-
-
-@dataclass
-class Usage:
-    """Peaks over one call, in bytes (``rss`` is ``None`` where it cannot be measured)."""
-
-    arrow: int = 0
-    python: int = 0
-    rss: int | None = None
-
-
-def _status(field: str) -> int:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise OSError(field)
-
-
-def _reset_rss_peak() -> int | None:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-        return _status("VmRSS")
-    except OSError:
-        return None
-
-
-@contextmanager
-def measured() -> Iterator[Usage]:
-    usage = Usage()
-    pool = pa.proxy_memory_pool(pa.default_memory_pool())
-    _POOLS.append(pool)
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pool)
-    tracemalloc.start()
-    rss_before = _reset_rss_peak()
-    try:
-        yield usage
-    finally:
-        if rss_before is not None:
-            usage.rss = _status("VmHWM") - rss_before
-        usage.python = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        pa.set_memory_pool(previous)
-        usage.arrow = pool.max_memory()
 
 
 def _enrich(path: Path, **options: object) -> tuple[EnrichmentResult, Usage]:

@@ -110,20 +110,25 @@ def _table_features(result: EnrichmentResult) -> dict[str, float]:
     return value_free(table_features(result.sample, types, pii))
 
 
-def review_outcome(
+def _suggest_reason(settings: AtlanSettings, finding: EntityFinding) -> str:
+    """Why the write policy suggests ``finding``'s tag instead of applying it."""
+    return (
+        "write policy is suggest"
+        if settings.write_policy == "suggest"
+        else f"confidence {finding.confidence:.2f} below "
+        f"{settings.threshold(finding.entity):.2f}"
+        + (" (sparse)" if finding.evidence.sparse else "")
+    )
+
+
+def _tag_outcomes(
+    out: ReviewOutcome,
     result: EnrichmentResult,
     settings: AtlanSettings,
-    decisions: Mapping[DecisionKey, Decision] | None = None,
-    glossary_terms: Mapping[str, str] | None = None,
-    rules: ReviewSettings | None = None,
-) -> ReviewOutcome:
-    """Split ``result``'s findings into applied tags and suggestions (see the module doc)."""
-    decisions = decisions or {}
-    rules = rules or ReviewSettings()
-    out = ReviewOutcome()
-    uri = result.ref.uri
-    if settings.write_policy == "off":
-        return out
+    decisions: Mapping[DecisionKey, Decision],
+    rules: ReviewSettings,
+) -> None:
+    """Add each PII finding's tag to ``out``: applied, suggested, or withheld (rejected)."""
     for column in result.columns:
         for finding in column.entities:
             tag = settings.tag_for(finding.entity)
@@ -149,16 +154,10 @@ def review_outcome(
                 out.applied.append((column.column, finding.entity))
                 continue
             if reason is None:
-                reason = (
-                    "write policy is suggest"
-                    if settings.write_policy == "suggest"
-                    else f"confidence {finding.confidence:.2f} below "
-                    f"{settings.threshold(finding.entity):.2f}"
-                    + (" (sparse)" if finding.evidence.sparse else "")
-                )
+                reason = _suggest_reason(settings, finding)
             out.suggestions.append(
                 Suggestion(
-                    object_uri=uri,
+                    object_uri=result.ref.uri,
                     qualified_name="",
                     kind="tag",
                     tag=tag,
@@ -170,13 +169,19 @@ def review_outcome(
                     classifier_version=_version(result, finding.classifier or "pii"),
                 )
             )
-    # Approved tags stay applied even when the latest scan no longer finds them.
-    for (kind, tag, _column), decided in decisions.items():
-        if kind == "tag" and decided.state in _APPROVED:
-            out.tags.add(tag)
-    business = _version(result, "business")
+
+
+def _term_suggestions(
+    out: ReviewOutcome,
+    result: EnrichmentResult,
+    decisions: Mapping[DecisionKey, Decision],
+    glossary_terms: Mapping[str, str],
+    rules: ReviewSettings,
+    business: str | None,
+) -> None:
+    """Add a glossary term suggestion to ``out`` per column whose business type maps to one."""
     column_features: list[dict[str, float]] | None = None
-    for term_type, term in sorted((glossary_terms or {}).items()):
+    for term_type, term in sorted(glossary_terms.items()):
         for index, column in enumerate(result.columns):
             bt = column.business_type
             if bt is None or bt.label != term_type or bt.confidence < rules.term_min_confidence:
@@ -189,7 +194,7 @@ def review_outcome(
                 column_features = _column_features(result)
             out.suggestions.append(
                 Suggestion(
-                    object_uri=uri,
+                    object_uri=result.ref.uri,
                     qualified_name="",
                     kind="term",
                     tag=term,
@@ -207,31 +212,64 @@ def review_outcome(
                     classifier_version=business,
                 )
             )
-    if result.categories:
-        top = result.categories[0]
-        decided = decision_for(decisions, "category", top.label, None)
-        if decided is not None:
-            out.category_confirmed = decided.state in _APPROVED
-            out.suppressed += decided.state is SuggestionState.REJECTED
-        elif top.confidence < CATEGORY_FACT_THRESHOLD:
-            out.suggestions.append(
-                Suggestion(
-                    object_uri=uri,
-                    qualified_name="",
-                    kind="category",
-                    tag=top.label,
-                    entity=None,
-                    column=None,
-                    confidence=top.confidence,
-                    reason=f"category confidence {top.confidence:.2f} below "
-                    f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
-                    evidence={
-                        "top": [c.to_dict() for c in result.categories[:3]],
-                        "features": _table_features(result),
-                    },
-                    classifier_version=business,
-                )
+
+
+def _category_outcome(
+    out: ReviewOutcome,
+    result: EnrichmentResult,
+    decisions: Mapping[DecisionKey, Decision],
+    business: str | None,
+) -> None:
+    """Record a steward's decision on the top category in ``out``, or suggest a weak one."""
+    if not result.categories:
+        return
+    top = result.categories[0]
+    decided = decision_for(decisions, "category", top.label, None)
+    if decided is not None:
+        out.category_confirmed = decided.state in _APPROVED
+        out.suppressed += decided.state is SuggestionState.REJECTED
+    elif top.confidence < CATEGORY_FACT_THRESHOLD:
+        out.suggestions.append(
+            Suggestion(
+                object_uri=result.ref.uri,
+                qualified_name="",
+                kind="category",
+                tag=top.label,
+                entity=None,
+                column=None,
+                confidence=top.confidence,
+                reason=f"category confidence {top.confidence:.2f} below "
+                f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
+                evidence={
+                    "top": [c.to_dict() for c in result.categories[:3]],
+                    "features": _table_features(result),
+                },
+                classifier_version=business,
             )
+        )
+
+
+def review_outcome(
+    result: EnrichmentResult,
+    settings: AtlanSettings,
+    decisions: Mapping[DecisionKey, Decision] | None = None,
+    glossary_terms: Mapping[str, str] | None = None,
+    rules: ReviewSettings | None = None,
+) -> ReviewOutcome:
+    """Split ``result``'s findings into applied tags and suggestions (see the module doc)."""
+    decisions = decisions or {}
+    rules = rules or ReviewSettings()
+    out = ReviewOutcome()
+    if settings.write_policy == "off":
+        return out
+    _tag_outcomes(out, result, settings, decisions, rules)
+    # Approved tags stay applied even when the latest scan no longer finds them.
+    for (kind, tag, _column), decided in decisions.items():
+        if kind == "tag" and decided.state in _APPROVED:
+            out.tags.add(tag)
+    business = _version(result, "business")
+    _term_suggestions(out, result, decisions, glossary_terms or {}, rules, business)
+    _category_outcome(out, result, decisions, business)
     if out.tags and settings.umbrella_tag:
         out.tags.add(settings.umbrella_tag)
     return out

@@ -27,11 +27,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from models import EnrichmentResult, ObjectStatus
+from models import EnrichmentResult, ObjectInfo, ObjectStatus
 from models.plan import CurrentObject, DesiredObject, ObjectPlan, Suggestion, WrittenState
 from models.review import Decision
 from worker.core.plan.naming import object_arn
-from worker.core.review_policy import CATEGORY_FACT_THRESHOLD, DecisionKey, review_outcome
+from worker.core.review_policy import (
+    CATEGORY_FACT_THRESHOLD,
+    DecisionKey,
+    ReviewOutcome,
+    review_outcome,
+)
 from worker.core.settings import AtlanSettings, ReviewSettings
 
 #: Custom metadata attributes of s3-enricher's set: display name -> (type, multi-valued).
@@ -99,31 +104,10 @@ def _description(result: EnrichmentResult, applied: list[tuple[str, str]]) -> st
     return text if len(text) <= _MAX_DESCRIPTION else text[: _MAX_DESCRIPTION - 1] + "…"
 
 
-def desired_object(
-    result: EnrichmentResult,
-    settings: AtlanSettings,
-    now: datetime | None = None,
-    region: str | None = None,
-    glossary_terms: Mapping[str, str] | None = None,
-    decisions: Mapping[DecisionKey, Decision] | None = None,
-    rules: ReviewSettings | None = None,
-) -> DesiredObject | None:
-    """What ``result``'s object should look like in Atlan, or ``None`` if it is not written.
-
-    Only classified ``s3://`` objects are written (local files have no Atlan asset). Under
-    ``auto`` findings at or above their entity's threshold become tags and the rest
-    suggestions; under ``suggest`` every finding is a suggestion; under ``off`` nothing.
-    Columns whose business type maps to a glossary term (``glossary_terms``) add a term
-    suggestion (S3 objects have no columns in Atlan, so the term is suggested on the object).
-    Stewards' ``decisions`` win over both (see :mod:`worker.core.review_policy`).
-    """
-    if settings.write_policy == "off" or result.status is not ObjectStatus.CLASSIFIED:
-        return None
-    if result.ref.scheme != "s3" or result.info is None:
-        return None
-    info, sample = result.info, result.sample
-    bucket, key = result.ref.bucket, result.ref.key
-    now = now or datetime.now(UTC)
+def _technical_attributes(
+    info: ObjectInfo, bucket: str, key: str, region: str | None
+) -> dict[str, Any]:
+    """The S3 object's technical attributes as Atlan stores them (unset ones left out)."""
     attributes: dict[str, Any] = {
         "s3_object_size": info.size,
         "s3_e_tag": info.etag.strip('"'),
@@ -141,8 +125,14 @@ def desired_object(
     ):
         if value:  # never send None: it would clear the field
             attributes[attr] = value
-    outcome = review_outcome(result, settings, decisions, glossary_terms, rules)
-    tags, applied, suggestions = outcome.tags, outcome.applied, outcome.suggestions
+    return attributes
+
+
+def _findings_summary(
+    result: EnrichmentResult, outcome: ReviewOutcome
+) -> tuple[list[str], set[str]]:
+    """One line per finding a steward has not rejected, and the entities behind them."""
+    sample = result.sample
     lines: list[str] = []
     entities: set[str] = set()
     n = sample.rows_sampled if sample is not None else 0
@@ -157,6 +147,16 @@ def desired_object(
                     column.column, finding.entity, finding.confidence, finding.prevalence, sampled
                 )
             )
+    return lines, entities
+
+
+def _custom_metadata(
+    result: EnrichmentResult, outcome: ReviewOutcome, now: datetime
+) -> dict[str, Any]:
+    """s3-enricher's custom metadata for the object (see :data:`CM_ATTRIBUTES`)."""
+    sample = result.sample
+    tags, suggestions = outcome.tags, outcome.suggestions
+    lines, entities = _findings_summary(result, outcome)
     cm: dict[str, Any] = {
         "PII entities": sorted(entities),
         "Column findings": [line[:_MAX_TEXT] for line in lines],
@@ -189,16 +189,43 @@ def desired_object(
             f"({sample.sampling.method}); {len(tags)} tag(s) applied, "
             f"{len(suggestions)} suggestion(s)"
         )
+    return cm
+
+
+def desired_object(
+    result: EnrichmentResult,
+    settings: AtlanSettings,
+    now: datetime | None = None,
+    region: str | None = None,
+    glossary_terms: Mapping[str, str] | None = None,
+    decisions: Mapping[DecisionKey, Decision] | None = None,
+    rules: ReviewSettings | None = None,
+) -> DesiredObject | None:
+    """What ``result``'s object should look like in Atlan, or ``None`` if it is not written.
+
+    Only classified ``s3://`` objects are written (local files have no Atlan asset). Under
+    ``auto`` findings at or above their entity's threshold become tags and the rest
+    suggestions; under ``suggest`` every finding is a suggestion; under ``off`` nothing.
+    Columns whose business type maps to a glossary term (``glossary_terms``) add a term
+    suggestion (S3 objects have no columns in Atlan, so the term is suggested on the object).
+    Stewards' ``decisions`` win over both (see :mod:`worker.core.review_policy`).
+    """
+    if settings.write_policy == "off" or result.status is not ObjectStatus.CLASSIFIED:
+        return None
+    if result.ref.scheme != "s3" or result.info is None:
+        return None
+    now = now or datetime.now(UTC)
+    outcome = review_outcome(result, settings, decisions, glossary_terms, rules)
     return DesiredObject(
         object_uri=result.ref.uri,
-        bucket=bucket,
-        key=key,
+        bucket=result.ref.bucket,
+        key=result.ref.key,
         region=region,
-        attributes=attributes,
-        description=result.description or _description(result, applied),
-        tags=frozenset(tags),
-        custom_metadata=cm,
-        suggestions=tuple(suggestions),
+        attributes=_technical_attributes(result.info, result.ref.bucket, result.ref.key, region),
+        description=result.description or _description(result, outcome.applied),
+        tags=frozenset(outcome.tags),
+        custom_metadata=_custom_metadata(result, outcome, now),
+        suggestions=tuple(outcome.suggestions),
     )
 
 
@@ -229,6 +256,153 @@ def search_speaks_for(
     return newer and settled
 
 
+def _written_moments_ago(written: WrittenState | None, now: datetime, search_lag_s: float) -> bool:
+    """Whether s3-enricher wrote the asset within the search lag window (so search may miss it)."""
+    return (
+        written is not None
+        and written.guid is not None
+        and written.written_at is not None
+        and now - written.written_at <= timedelta(seconds=search_lag_s)
+    )
+
+
+def _attribute_changes(
+    desired: DesiredObject,
+    current: CurrentObject | None,
+    written: WrittenState | None,
+    *,
+    exists: bool,
+    trusted: bool,
+) -> dict[str, Any]:
+    """The technical attributes to set: all of them for a new asset, else the changed ones."""
+    if not exists:
+        return dict(desired.attributes)
+    if (
+        not trusted
+        and written is not None
+        and written.attributes_hash == attributes_hash(desired.attributes)
+    ):
+        return {}
+    if current is None:
+        return dict(desired.attributes)
+    return {k: v for k, v in desired.attributes.items() if current.attributes.get(k) != v}
+
+
+def _description_change(
+    desired: DesiredObject,
+    current: CurrentObject | None,
+    written: WrittenState | None,
+    *,
+    exists: bool,
+    trusted: bool,
+) -> tuple[str | None, list[str]]:
+    """The description to write (``None``: leave it) and notes on why it was not written.
+
+    The description is s3-enricher's to write only if it is empty or the text is the one
+    s3-enricher wrote.
+    """
+    description: str | None = None
+    skipped: list[str] = []
+    current_text = current.description if current is not None else None
+    ours_known = (
+        not trusted and written is not None and written.description_hash is not None and exists
+    )
+    if ours_known:
+        assert written is not None
+        if written.description_hash != sha256(desired.description):
+            description = desired.description
+    elif desired.description != current_text:
+        ours = (
+            written is not None
+            and written.description_hash is not None
+            and current_text is not None
+            and sha256(current_text) == written.description_hash
+        )
+        if not current_text or ours:
+            description = desired.description
+        else:
+            skipped.append(
+                "description: written in Atlan by someone else (a person or another tool), "
+                "left as it is"
+            )
+    if description is not None and current is not None and current.user_description:
+        skipped.append(
+            "description: a person's description (userDescription) is what Atlan shows; "
+            "s3-enricher's own stays underneath in description"
+        )
+    return description, skipped
+
+
+def _plan_tags(
+    plan: ObjectPlan,
+    desired: DesiredObject,
+    current: CurrentObject | None,
+    written: WrittenState | None,
+    *,
+    exists: bool,
+    trusted: bool,
+    managed_tags: frozenset[str],
+    umbrella: str | None,
+    skipped: list[str],
+) -> frozenset[str]:
+    """Set ``plan``'s tags to append and the tags people added or removed in Atlan.
+
+    Tags are only appended; what people added and removed is respected. Notes on tags not
+    re-applied go to ``skipped``.
+
+    :returns: s3-enricher's own tags on the asset that ``desired`` no longer has (stale).
+    """
+    ours_before = written.tags if written is not None else frozenset()
+    seen = current.direct_tags if current is not None else frozenset()
+    # Until search speaks for the asset, the tags s3-enricher applied are there.
+    direct = seen if trusted or not exists else seen | ours_before
+    add = set(desired.tags - direct)
+    if trusted and not plan.restore:  # archiving, not a person, dropped an archived one's tags
+        removed_by_person = {t for t in add if t in ours_before}
+        for tag in sorted(removed_by_person):
+            skipped.append(f"tag {tag!r}: removed in Atlan by a person, not re-applied")
+        add -= removed_by_person
+        plan.person_removed = frozenset(removed_by_person)
+        plan.person_added = frozenset(
+            t for t in direct - ours_before if t in managed_tags and t != umbrella
+        )
+    if plan.restore:
+        # Archiving may drop direct tags for good (Atlan's Cassandra tag store does not bring
+        # them back on restore): append them all again; Atlas ignores tags already there.
+        add |= set(desired.tags) - set(plan.person_removed)
+    plan.add_tags = frozenset(add)
+    return (ours_before - desired.tags) & direct
+
+
+def _plan_removals(
+    plan: ObjectPlan,
+    desired: DesiredObject,
+    stale: frozenset[str],
+    *,
+    qualified_name: str,
+    auto_remove: bool,
+) -> None:
+    """Set ``plan``'s suggestions, and remove ``stale`` tags or suggest removing them."""
+    suggestions = [replace(s, qualified_name=qualified_name) for s in desired.suggestions]
+    if auto_remove:
+        plan.remove_tags = frozenset(stale)
+    else:
+        suggestions.extend(
+            Suggestion(
+                desired.object_uri,
+                qualified_name,
+                "tag-removal",
+                tag,
+                None,
+                None,
+                None,
+                "s3-enricher applied this tag; the latest scan no longer supports it",
+            )
+            for tag in sorted(stale)
+        )
+    plan.suggestions = tuple(suggestions)
+
+
 def plan_object(
     desired: DesiredObject,
     current: CurrentObject | None,
@@ -256,12 +430,7 @@ def plan_object(
     now = now or datetime.now(UTC)
     prefix, _, name = desired.key.rpartition("/")
     trusted = search_speaks_for(current, written, now, search_lag_s)
-    recent = (
-        written is not None
-        and written.guid is not None
-        and written.written_at is not None
-        and now - written.written_at <= timedelta(seconds=search_lag_s)
-    )
+    recent = _written_moments_ago(written, now, search_lag_s)
     # Not in search, but written moments ago: it exists as written (search has not caught up).
     exists = current is not None or recent
     plan = ObjectPlan(
@@ -280,88 +449,23 @@ def plan_object(
     skipped: list[str] = []
     if current is None and written is not None and not recent and written.guid is not None:
         skipped.append("not in Atlan's search any more: written again in full")
-    # Technical attributes.
-    if not exists:
-        plan.attributes = dict(desired.attributes)
-    elif (
-        not trusted
-        and written is not None
-        and written.attributes_hash == attributes_hash(desired.attributes)
-    ):
-        plan.attributes = {}
-    elif current is None:
-        plan.attributes = dict(desired.attributes)
-    else:
-        plan.attributes = {
-            k: v for k, v in desired.attributes.items() if current.attributes.get(k) != v
-        }
-    # Description: ours to write only if empty or the text is the one we wrote.
-    current_text = current.description if current is not None else None
-    ours_known = (
-        not trusted and written is not None and written.description_hash is not None and exists
+    plan.attributes = _attribute_changes(desired, current, written, exists=exists, trusted=trusted)
+    plan.description, description_notes = _description_change(
+        desired, current, written, exists=exists, trusted=trusted
     )
-    if ours_known:
-        assert written is not None
-        if written.description_hash != sha256(desired.description):
-            plan.description = desired.description
-    elif desired.description != current_text:
-        ours = (
-            written is not None
-            and written.description_hash is not None
-            and current_text is not None
-            and sha256(current_text) == written.description_hash
-        )
-        if not current_text or ours:
-            plan.description = desired.description
-        else:
-            skipped.append(
-                "description: written in Atlan by someone else (a person or another tool), "
-                "left as it is"
-            )
-    if plan.description is not None and current is not None and current.user_description:
-        skipped.append(
-            "description: a person's description (userDescription) is what Atlan shows; "
-            "s3-enricher's own stays underneath in description"
-        )
-    # Tags: append only; respect what people added and removed.
-    ours_before = written.tags if written is not None else frozenset()
-    seen = current.direct_tags if current is not None else frozenset()
-    # Until search speaks for the asset, the tags s3-enricher applied are there.
-    direct = seen if trusted or not exists else seen | ours_before
-    add = set(desired.tags - direct)
-    if trusted and not plan.restore:  # archiving, not a person, dropped an archived one's tags
-        removed_by_person = {t for t in add if t in ours_before}
-        for tag in sorted(removed_by_person):
-            skipped.append(f"tag {tag!r}: removed in Atlan by a person, not re-applied")
-        add -= removed_by_person
-        plan.person_removed = frozenset(removed_by_person)
-        plan.person_added = frozenset(
-            t for t in direct - ours_before if t in managed_tags and t != umbrella
-        )
-    if plan.restore:
-        # Archiving may drop direct tags for good (Atlan's Cassandra tag store does not bring
-        # them back on restore): append them all again; Atlas ignores tags already there.
-        add |= set(desired.tags) - set(plan.person_removed)
-    plan.add_tags = frozenset(add)
-    stale = (ours_before - desired.tags) & direct
-    suggestions = [replace(s, qualified_name=qualified_name) for s in desired.suggestions]
-    if auto_remove:
-        plan.remove_tags = frozenset(stale)
-    else:
-        suggestions.extend(
-            Suggestion(
-                desired.object_uri,
-                qualified_name,
-                "tag-removal",
-                tag,
-                None,
-                None,
-                None,
-                "s3-enricher applied this tag; the latest scan no longer supports it",
-            )
-            for tag in sorted(stale)
-        )
-    plan.suggestions = tuple(suggestions)
+    skipped.extend(description_notes)
+    stale = _plan_tags(
+        plan,
+        desired,
+        current,
+        written,
+        exists=exists,
+        trusted=trusted,
+        managed_tags=managed_tags,
+        umbrella=umbrella,
+        skipped=skipped,
+    )
+    _plan_removals(plan, desired, stale, qualified_name=qualified_name, auto_remove=auto_remove)
     # Custom metadata: only when its content changed (or the asset is new).
     if (
         not exists
