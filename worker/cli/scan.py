@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from worker.cli.common import EnricherCliError, PartialFailure, console, load_cli_settings
+from worker.cli.common import (
+    EnricherCliError,
+    PartialFailure,
+    console,
+    format_option,
+    load_cli_settings,
+)
 from worker.core.errors import EnrichmentError
 
 if TYPE_CHECKING:
@@ -41,14 +47,7 @@ _ATTEMPTS = 3
     help="Rows to sample per object (default from settings: 1000).",
 )
 @click.option("--force", is_flag=True, help="Re-classify objects the catalog says are unchanged.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="What to print on standard output.",
-)
+@format_option
 @click.option(
     "--include",
     multiple=True,
