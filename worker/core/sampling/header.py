@@ -24,6 +24,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from classifiers.pii.entities import BUILTIN_ENTITIES
 from classifiers.pii.names import mentioned_entities, tokenize
 from classifiers.pii.patterns import BUILTIN_PATTERNS
 from worker.core.sampling.values import infer_text_column
@@ -39,18 +40,6 @@ _CONVENTION = re.compile(
     r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_?|_?[a-z][a-z0-9]*(?:[.\-][a-z0-9]+)+"
     r"|[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+"
 )
-_ENTITY_WORDS = {
-    "EMAIL_ADDRESS": "an e-mail address",
-    "PHONE_NUMBER": "a phone number",
-    "US_SSN": "a social security number",
-    "CREDIT_CARD": "a card number",
-    "IBAN_CODE": "an IBAN",
-    "IP_ADDRESS": "an IP address",
-    "URL": "a URL",
-    "SG_NRIC_FIN": "an NRIC/FIN",
-    "US_DRIVER_LICENSE": "a licence number",
-    "US_PASSPORT": "a passport number",
-}
 
 #: Words column names are made of (besides the PII keywords of classifiers.pii.names).
 VOCABULARY = frozenset(
@@ -166,7 +155,8 @@ def data_reason(field: str) -> str | None:
     for entity, pattern, full in _patterns():
         hit = pattern.fullmatch(text) if full else pattern.search(text)
         if hit is not None:
-            return f"looks like {_ENTITY_WORDS.get(entity, 'personal data')}"
+            spec = BUILTIN_ENTITIES.get(entity)
+            return f"looks like {spec.description if spec else 'personal data'}"
     if _PERSON.fullmatch(text) and _person_words(text) and not _in_vocabulary(text):
         return "looks like a person's name"
     return None
