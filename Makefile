@@ -25,7 +25,7 @@ demo: install
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,
 ## then the coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files not
 ## fully covered). `make coverage` measures the integration tests too (it doubles their CPU
-## time: 12 min instead of 6 on this 2-core machine). The unit and fuzz tests run on
+## time: 12 min instead of 9 on this 2-core machine). The unit and fuzz tests run on
 ## TEST_WORKERS processes (pytest-xdist); the integration tests on INTEGRATION_WORKERS,
 ## serially by default: several of them bound real time (recovery, latency) and start Celery
 ## workers that use both cores. Each test run claims its own Redis databases
