@@ -61,8 +61,8 @@ from worker.core.plan.desired import desired_object  # noqa: E402
 from worker.core.settings import AtlanSettings  # noqa: E402
 
 if TYPE_CHECKING:
+    from models.plan import WriteReport
     from tests.support.atlan_server import FakeAtlan, RecordedRequest
-    from worker.adapters.atlan.writer import WriteReport
 
 API_KEY = "bench-key"
 BUCKET = "bench-lake"

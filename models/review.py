@@ -251,3 +251,7 @@ class SyncReport:
     new: int = 0
     refreshed: int = 0
     superseded: int = 0
+
+
+#: A decision's key on one object: (kind, tag, column); column ``None`` for the object.
+DecisionKey = tuple[str, str, str | None]

@@ -9,7 +9,7 @@ from models import EnrichmentResult, ObjectInfo, ObjectRef
 from models.jobs import ItemState, Job, JobOptions, JobProgress, JobState
 from models.lineage import Dataset, LineageEdge, UpsertReport
 from models.plan import DesiredObject, EnrichmentPlan, Suggestion, WriteReport
-from models.review import Decision, Page, SuggestionFilter, SuggestionView, SyncReport
+from models.review import Decision, DecisionKey, Page, SuggestionFilter, SuggestionView, SyncReport
 
 
 @runtime_checkable
@@ -150,12 +150,8 @@ class ReviewStore(Protocol):
     ``tests.support.fakes.InMemoryReviewStore``.
     """
 
-    def decisions_for(self, object_uri: str) -> dict[tuple[str, str, str | None], Decision]:
-        """The latest decision per (kind, tag, column) on one object (pending ones excluded).
-
-        The key is :data:`worker.core.review_policy.DecisionKey` (spelled out here so that the
-        ports do not import the settings).
-        """
+    def decisions_for(self, object_uri: str) -> dict[DecisionKey, Decision]:
+        """The latest decision per (kind, tag, column) on one object (pending ones excluded)."""
         ...
 
     def sync(

@@ -22,13 +22,12 @@ from typing import Any
 
 from models import EnrichmentResult, EntityFinding
 from models.plan import Suggestion
-from models.review import Decision, SuggestionState
+from models.review import Decision, DecisionKey, SuggestionState
 from worker.core.settings import AtlanSettings, ReviewSettings
 
 #: Below this, a dataset category is a suggestion for review, not a fact.
 CATEGORY_FACT_THRESHOLD = 0.6
 
-DecisionKey = tuple[str, str, str | None]
 _APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)
 
 

@@ -922,5 +922,4 @@ class AtlanCatalogWriter:
 __all__ = [
     "AtlanCatalogWriter",
     "CatalogUnavailable",
-    "WriteReport",
 ]

@@ -28,6 +28,7 @@ from models.review import (
     SCAN_KINDS,
     AuditEntry,
     Decision,
+    DecisionKey,
     Page,
     SuggestionFilter,
     SuggestionState,
@@ -37,7 +38,6 @@ from models.review import (
 from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, like_escape
 from worker.adapters.catalog.schema import AuditRow, SuggestionRow, columns, findings, objects
 from worker.core.errors import InvalidDecision, SuggestionNotFound
-from worker.core.review_policy import DecisionKey
 
 _SORTS: dict[str, tuple[Any, ...]] = {
     "-confidence": (SuggestionRow.confidence.desc(), SuggestionRow.id),

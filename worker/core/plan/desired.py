@@ -29,11 +29,10 @@ from typing import Any
 
 from models import EnrichmentResult, ObjectInfo, ObjectStatus
 from models.plan import CurrentObject, DesiredObject, ObjectPlan, Suggestion, WrittenState
-from models.review import Decision
+from models.review import Decision, DecisionKey
 from worker.core.plan.naming import object_arn
 from worker.core.review_policy import (
     CATEGORY_FACT_THRESHOLD,
-    DecisionKey,
     ReviewOutcome,
     review_outcome,
 )
