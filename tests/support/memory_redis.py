@@ -15,8 +15,11 @@ class InMemoryRedis:
         return self.values[name]
 
     def expire(self, name: str, time: int) -> bool:
+        # As Redis: EXPIRE on a missing key sets nothing and answers 0.
+        if name not in self.values:
+            return False
         self.ttls[name] = time
-        return name in self.values
+        return True
 
     def delete(self, *names: str) -> int:
         found = [n for n in names if n in self.values]
