@@ -25,23 +25,21 @@ demo: install
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,
 ## then the coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files not
 ## fully covered). `make coverage` measures the integration tests too (it doubles their CPU
-## time: 12 min instead of 9 on this 2-core machine). The unit and fuzz tests run on
-## TEST_WORKERS processes (pytest-xdist); the integration tests on INTEGRATION_WORKERS,
-## serially by default: several of them bound real time (recovery, latency) and start Celery
-## workers that use both cores. Each test run claims its own Redis databases
-## (tests/support/redis_dbs.py), so two runs on one host do not collide. `make test COV=`
-## skips coverage.
-TEST_WORKERS        ?= 2
-INTEGRATION_WORKERS ?= 0
-COV                 ?= --cov --cov-report=
-INTEGRATION_COV     ?=
+## time). The unit, fuzz and integration tests run on TEST_WORKERS processes (pytest-xdist);
+## the tests marked `serial` (Celery workers on both cores, recovery and latency bounded in
+## real time) run afterwards, one at a time. Each test process claims its own Redis databases
+## (tests/support/redis_dbs.py) and starts its own servers on free ports, so two processes or
+## two runs on one host do not collide. `make test COV=` skips coverage.
+TEST_WORKERS    ?= 2
+COV             ?= --cov --cov-report=
+INTEGRATION_COV ?=
+INTEGRATION      = $(BIN)/python -m pytest tests/integration $(INTEGRATION_COV) --cov-append
 test: install services browser lint typecheck
 	$(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) $(COV); unit=$$?; \
-	  $(BIN)/python -m pytest tests/integration -n $(INTEGRATION_WORKERS) \
-	    $(INTEGRATION_COV) $(if $(INTEGRATION_COV),--cov-append); \
-	  integration=$$?; \
+	  $(INTEGRATION) -n $(TEST_WORKERS) -m "not serial"; parallel=$$?; \
+	  $(INTEGRATION) -m serial; serial=$$?; \
 	  $(if $(COV),$(BIN)/python -m coverage report;) \
-	  [ $$unit -eq 0 ] && [ $$integration -eq 0 ]
+	  [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 ## The whole suite with coverage measured in the integration tests too.
 coverage:

@@ -30,6 +30,10 @@ from tests.support.cli import ENRICHER, enricher_env, run_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
 
+# These tests start Celery workers that use both cores and bound recovery and latency in real
+# time: they run after the parallel integration tests, one at a time (see the Makefile).
+pytestmark = pytest.mark.serial
+
 atlan_server = _atlan.atlan_server
 
 
