@@ -250,3 +250,67 @@ class WriteReport:
     rejected: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredDataset:
+    """One dataset as s3-enricher wants it in Atlan (no sampled value anywhere).
+
+    :param type_name: ``S3Prefix`` (a folder dataset) or ``S3Bucket`` (a bucket root).
+    :param qualified_name: the asset's qualified name; ``None`` when the S3 connection was not
+        known at planning time (the writer then names it with the same
+        :class:`~worker.core.plan.naming.S3Naming`).
+    :param root: the dataset's prefix within the bucket (``""``: the bucket root), without
+        a leading or trailing slash.
+    :param tags: tag names to have (entity tags and the umbrella tag).
+    :param custom_metadata: values of s3-enricher's custom metadata set by display name.
+    :param attributes_hash: a stable hash of what is written (type, name, description, tags,
+        custom metadata without its timestamp): equal hashes mean nothing to send.
+    """
+
+    dataset_uri: str
+    bucket: str
+    root: str
+    type_name: str
+    qualified_name: str | None
+    name: str
+    description: str
+    tags: frozenset[str]
+    custom_metadata: dict[str, Any]
+    attributes_hash: str
+    object_count: int = 0
+    partition_count: int = 0
+
+    @property
+    def uri_prefix(self) -> str:
+        """``s3://bucket/root/``: what the URIs of the dataset's objects start with."""
+        return f"s3://{self.bucket}/{self.root}/" if self.root else f"s3://{self.bucket}/"
+
+
+@dataclass(slots=True)
+class DatasetWriteReport:
+    """What one dataset write to Atlan did: counts, and why datasets were not written.
+
+    :param failed: dataset URI -> why its asset (or its tags, or its links) was not written;
+        the others landed.
+    :param error: set when Atlan stopped the write (unavailable, the key refused, a definition
+        missing): the datasets not finished are in ``failed`` with this reason.
+    :param linked: objects newly linked to their dataset's ``S3Prefix``.
+    :param notes: what was left as it is, and why (per qualified name).
+    :param warnings: custom metadata values left out (beyond Atlan's limits).
+    """
+
+    datasets: int = 0
+    created: int = 0
+    updated: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    tags_added: int = 0
+    tags_removed: int = 0
+    linked: int = 0
+    requests: int = 0
+    error: str | None = None
+    retry_after_s: float | None = None
+    failed: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

@@ -30,6 +30,14 @@ into reports, since it may quote data.
     │   ├── NotAuthenticated            no         no or wrong credentials/session (401)
     │   ├── PermissionDenied            no         the role may not do this (403)
     │   └── LoginThrottled              yes        too many failed logins (429)
+    ├── DatasetError                    -          datasets and alerts (CLI, web UI, API)
+    │   ├── DatasetNotFound             no         no dataset holds that URI (404)
+    │   ├── AlertNotFound               no         no alert with that id (404)
+    │   └── TableMetadataError          no         a Delta log or Iceberg metadata file is
+    │                                              unreadable (the dataset is still grouped)
+    ├── AlertDeliveryError              yes        an alert webhook failed: network, timeout,
+    │   │                                          429 or 5xx; the alert stays undelivered
+    │   └── AlertDeliveryRejected       no         the receiver refused it (other 4xx)
     └── ObjectError                     -          recorded for the object, the run goes on
         ├── ObjectSkipped               no         status "skipped"
         │   ├── EmptyObject
@@ -375,3 +383,45 @@ class LoginThrottled(ReviewError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class DatasetError(EnrichmentError):
+    """A dataset or alert operation was refused; the message says why (never sampled data)."""
+
+    kind = "dataset_error"
+
+
+class DatasetNotFound(DatasetError):
+    """No known dataset holds that URI (object, prefix or partition)."""
+
+    kind = "dataset_not_found"
+
+
+class AlertNotFound(DatasetError):
+    """No alert with that id."""
+
+    kind = "alert_not_found"
+
+
+class TableMetadataError(DatasetError):
+    """A Delta log or Iceberg metadata file cannot be read; grouping goes on without it."""
+
+    kind = "table_metadata_error"
+
+
+class AlertDeliveryError(EnrichmentError):
+    """An alert could not be delivered (network, timeout, 429, 5xx); it stays undelivered.
+
+    The message names the channel and the HTTP status or exception type, never the URL's
+    query, the secret or the alert's content.
+    """
+
+    kind = "alert_delivery_error"
+    retryable = True
+
+
+class AlertDeliveryRejected(AlertDeliveryError):
+    """The receiver refused the alert (a 4xx other than 429): trying again will not help."""
+
+    kind = "alert_delivery_rejected"
+    retryable = False

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from models import EnrichmentResult, ObjectInfo, ObjectRef
+from models.datasets import (
+    Alert,
+    AlertCandidate,
+    AlertKind,
+    AlertState,
+    DatasetRef,
+    DatasetSummary,
+    DatasetUpdate,
+    DatasetVerdict,
+    PartitionRecord,
+    SchemaColumn,
+    SchemaVersion,
+    Severity,
+    StoredDataset,
+)
 from models.jobs import ItemState, Job, JobOptions, JobProgress, JobState
-from models.lineage import Dataset, LineageEdge, UpsertReport
-from models.plan import DesiredObject, EnrichmentPlan, Suggestion, WriteReport
+from models.lineage import Dataset, LineageEdge, Rekeyed, UpsertReport
+from models.plan import (
+    DatasetWriteReport,
+    DesiredDataset,
+    DesiredObject,
+    EnrichmentPlan,
+    Suggestion,
+    WriteReport,
+)
 from models.review import Decision, DecisionKey, Page, SuggestionFilter, SuggestionView, SyncReport
 
 
@@ -255,6 +278,14 @@ class LineageStore(Protocol):
         """
         ...
 
+    def stored_edges(self) -> list[tuple[LineageEdge, str]]:
+        """Every edge with its state (re-resolution reads them all)."""
+        ...
+
+    def rekey(self, changes: Sequence[Rekeyed]) -> int:
+        """Replace re-resolved edges (and the ids review items name); return how many."""
+        ...
+
     def set_state(self, edge_id: str, state: str) -> LineageEdge:
         """Record a steward's decision on an edge (``applied`` or ``rejected``).
 
@@ -332,5 +363,143 @@ class CatalogWriter(Protocol):
         """Archive (soft-delete) the object's asset; ``False`` when none was active.
 
         :raises CatalogWriteError: the catalog refused or is unavailable.
+        """
+        ...
+
+
+class DatasetStore(Protocol):
+    """Datasets, their partitions and their schema history in the local catalog.
+
+    Implementation: :class:`worker.adapters.catalog.dataset_store.SqlDatasetStore`; the fake
+    :class:`tests.support.fakes.InMemoryDatasetStore`.
+    """
+
+    def record_grouping(self, summary: DatasetSummary) -> DatasetUpdate:
+        """Store a grouped dataset and its partitions; say which partitions are new."""
+        ...
+
+    def get(self, uri: str) -> StoredDataset | None:
+        """The dataset ``uri`` (``s3://bucket/root``), or ``None``."""
+        ...
+
+    def list_datasets(self, bucket: str | None = None, limit: int = 1000) -> list[StoredDataset]:
+        """Datasets in URI order, optionally of one bucket."""
+        ...
+
+    def partitions(self, uri: str) -> list[PartitionRecord]:
+        """The dataset's partitions in key order."""
+        ...
+
+    def record_partition_sample(self, record: PartitionRecord) -> None:
+        """Store what a partition's sample showed (row count, schema, null shares, findings)."""
+        ...
+
+    def set_verdict(self, verdict: DatasetVerdict) -> None:
+        """Store the dataset's merged verdict."""
+        ...
+
+    def record_schema(
+        self, uri: str, columns: Sequence[SchemaColumn], source: str
+    ) -> SchemaVersion | None:
+        """Add a schema version when ``columns`` differ from the latest (``None``: same)."""
+        ...
+
+    def schema_history(self, uri: str) -> list[SchemaVersion]:
+        """Every schema version, oldest first."""
+        ...
+
+    def dataset_of(self, bucket: str, key: str) -> DatasetRef | None:
+        """The known dataset that holds ``key`` (the longest root that contains it)."""
+        ...
+
+
+class AlertStore(Protocol):
+    """Alerts, deduplicated by fingerprint.
+
+    Implementation: :class:`worker.adapters.catalog.alert_store.SqlAlertStore`; the fake
+    :class:`tests.support.fakes.InMemoryAlertStore`.
+    """
+
+    def raise_alerts(self, candidates: Sequence[AlertCandidate]) -> list[Alert]:
+        """Store candidates; return the alerts that (re)opened: the ones to deliver.
+
+        A known open or acknowledged fingerprint counts one more occurrence; a new one, or a
+        resolved one firing again, opens.
+        """
+        ...
+
+    def list_alerts(
+        self,
+        state: AlertState | None = None,
+        severity: Severity | None = None,
+        dataset_uri: str | None = None,
+        kind: AlertKind | None = None,
+        limit: int = 200,
+    ) -> list[Alert]:
+        """Alerts, newest ``last_seen`` first, filtered."""
+        ...
+
+    def get(self, alert_id: int) -> Alert | None:
+        """One alert."""
+        ...
+
+    def set_state(
+        self, alert_id: int, state: AlertState, actor: str, note: str | None = None
+    ) -> Alert:
+        """Acknowledge or resolve an alert.
+
+        :raises AlertNotFound: no such alert.
+        """
+        ...
+
+    def mark_delivered(self, alert_ids: Sequence[int], channel: str) -> None:
+        """Record that ``channel`` (``webhook`` or ``atlan``) delivered these alerts."""
+        ...
+
+    def delivered_since(self, since: datetime, channel: str) -> int:
+        """How many alerts ``channel`` delivered since ``since`` (the rate limit)."""
+        ...
+
+
+class AlertNotifier(Protocol):
+    """One delivery channel of alerts: a webhook, Atlan announcements.
+
+    Implementations: :class:`worker.adapters.alerts.webhook.WebhookAlertNotifier`,
+    :class:`worker.adapters.atlan.announcement.AtlanAnnouncementNotifier`.
+    """
+
+    #: The channel's name, as :meth:`AlertStore.mark_delivered` records it (``webhook``).
+    channel: str
+
+    def send(self, alerts: Sequence[Alert], digest: str | None = None) -> None:
+        """Deliver ``alerts``; with ``digest``, as one summary message of them instead.
+
+        :raises EnrichmentError: the delivery failed (``retryable`` says whether a later try
+            may succeed); nothing of the alerts' content is in the message.
+        """
+        ...
+
+
+class DatasetCatalogWriter(Protocol):
+    """Writes datasets to the catalog as one asset each.
+
+    Each asset carries the dataset's tags, description and custom metadata, and is linked to
+    the dataset's objects.
+
+    Implementation: :class:`worker.adapters.atlan.datasets.AtlanDatasetWriter`.
+    """
+
+    def write(self, datasets: Sequence[DesiredDataset]) -> DatasetWriteReport:
+        """Bring the datasets' assets to ``datasets``; only differences are sent.
+
+        Never raises for the catalog: refusals are per dataset in the report, and a stopped
+        write sets its ``error``.
+        """
+        ...
+
+    def qualified_name_of(self, dataset_uri: str) -> str | None:
+        """The qualified name of the dataset's asset in the catalog, or ``None`` if it has none.
+
+        :raises CatalogWriteError: the catalog could not be read.
         """
         ...

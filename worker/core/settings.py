@@ -561,6 +561,88 @@ class LineageSettings(_Section):
     batch_size: int = Field(20, ge=1, le=200, description="Processes per Atlan request.")
 
 
+class DatasetRule(_Section):
+    """A per-prefix grouping rule that beats the automatic one."""
+
+    prefix: str = Field(
+        description="s3://bucket/prefix/ the rule applies to (the longest matching rule wins)."
+    )
+    mode: Literal["dataset", "per_file", "per_folder"] = Field(
+        "dataset",
+        description="dataset: everything under the prefix is one dataset; per_file: each "
+        "object is its own dataset; per_folder: each direct subfolder is one dataset.",
+    )
+
+
+class DatasetSettings(_Section):
+    """Grouping objects into datasets, and sampling datasets by partition."""
+
+    enabled: bool = Field(
+        True, description="Group objects into datasets and sample datasets by partition."
+    )
+    max_partitions_per_scan: int = Field(
+        8,
+        ge=1,
+        le=10_000,
+        description="Partitions sampled per dataset and scan: the newest first, then a "
+        "seeded random draw among the rest (new partitions of a known dataset always).",
+    )
+    newest_partitions: int = Field(
+        4, ge=0, description="Of those, how many are the newest partitions."
+    )
+    seed: int = Field(0, description="Seed of the random draw of partitions.")
+    entity_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="An entity holds for a dataset when found in at least this share of "
+        "the sampled partitions that have the column.",
+    )
+    rules: list[DatasetRule] = Field(
+        default_factory=list, description="Per-prefix grouping overrides."
+    )
+    min_shards: int = Field(
+        2, ge=2, description="Numbered files of one name that form a shard dataset."
+    )
+    history_partitions: int = Field(
+        30, ge=3, description="Partitions of history the anomaly statistics look at (K)."
+    )
+    mad_threshold: float = Field(
+        5.0,
+        gt=0,
+        description="A new partition's rows or bytes alert beyond this many median "
+        "absolute deviations from the median of the history.",
+    )
+    null_share_jump: float = Field(
+        0.3, gt=0, le=1, description="A column's null share rising by this much alerts."
+    )
+
+
+class AlertSettings(_Section):
+    """Alert delivery: webhook (Slack-compatible, HMAC-signed), Atlan announcements."""
+
+    webhook_url: str | None = Field(
+        None, description="POST Slack-compatible JSON here (https, or http on loopback)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="HMAC-SHA256 key: X-S3E-Signature: v1=hex(hmac(timestamp.body)) and "
+        "X-S3E-Timestamp headers.",
+    )
+    min_severity: Literal["info", "warning", "critical"] = Field(
+        "warning", description="Least severe alert delivered (all are stored)."
+    )
+    max_per_hour: int = Field(
+        20,
+        ge=1,
+        description="Deliveries per hour at most; the rest are folded into one digest.",
+    )
+    atlan_announcements: bool = Field(
+        True, description="With Atlan enabled, announce open alerts on the dataset asset."
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Webhook request timeout.")
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -616,6 +698,14 @@ class Settings(BaseSettings):
     lineage: LineageSettings = Field(
         default_factory=LineageSettings,  # type: ignore[arg-type]
         description="Lineage PostgreSQL to S3 to Snowflake",
+    )
+    datasets: DatasetSettings = Field(
+        default_factory=DatasetSettings,  # type: ignore[arg-type]
+        description="Grouping objects into datasets; sampling by partition; anomalies",
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings,  # type: ignore[arg-type]
+        description="Alert delivery: webhook and Atlan announcements",
     )
 
     @classmethod

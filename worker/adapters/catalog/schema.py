@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -155,6 +156,82 @@ job_items = Table(
     Column("error_kind", String(64)),
     Column("attempts", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Datasets (issue 15): one row per dataset, its partitions, its schema versions, and alerts.
+# ``objects.dataset_uri`` is not a column of ``objects``: membership is by root (a dataset's
+# objects are the keys under its prefix), so a million partition files need no extra rows.
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("uri", String(2048), primary_key=True),
+    Column("bucket", String(255), nullable=False, index=True),
+    Column("root", Text, nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("object_count", Integer, nullable=False),
+    Column("total_bytes", BigInteger, nullable=False),
+    Column("marker_count", Integer, nullable=False),
+    Column("partition_columns", JSON, nullable=False),
+    Column("partition_count", Integer, nullable=False),
+    Column("formats", JSON, nullable=False),
+    Column("newest", DateTime(timezone=True)),
+    Column("verdict", JSON),
+    Column("schema_version", Integer),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("last_scanned", DateTime(timezone=True)),
+)
+
+dataset_partitions = Table(
+    "dataset_partitions",
+    metadata,
+    Column("dataset_uri", String(2048), ForeignKey("datasets.uri"), primary_key=True),
+    Column("key", String(1024), primary_key=True),
+    Column("partition_values", JSON, nullable=False),
+    Column("object_count", Integer, nullable=False),
+    Column("total_bytes", BigInteger, nullable=False),
+    Column("newest", DateTime(timezone=True)),
+    Column("sample_key", Text),
+    Column("row_count", BigInteger),
+    Column("null_shares", JSON),
+    Column("findings", JSON),
+    Column("columns", JSON),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("sampled_at", DateTime(timezone=True)),
+)
+
+dataset_schemas = Table(
+    "dataset_schemas",
+    metadata,
+    Column("dataset_uri", String(2048), ForeignKey("datasets.uri"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("columns", JSON, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(32), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False, index=True),
+    Column("severity", String(16), nullable=False, index=True),
+    Column("dataset_uri", String(2048), nullable=False, index=True),
+    Column("subject", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    Column("actor", String(128)),
+    Column("note", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("announced_at", DateTime(timezone=True)),
 )
 
 
