@@ -1,0 +1,1 @@
+"""Pure dataset rules: grouping, partition selection."""
