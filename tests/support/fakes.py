@@ -19,8 +19,24 @@ from models import (
     ObjectStatus,
     TableSample,
 )
+from models.datasets import (
+    Alert,
+    AlertCandidate,
+    AlertKind,
+    AlertState,
+    DatasetRef,
+    DatasetSummary,
+    DatasetUpdate,
+    DatasetVerdict,
+    PartitionRecord,
+    SchemaChange,
+    SchemaColumn,
+    SchemaVersion,
+    Severity,
+    StoredDataset,
+)
 from models.jobs import ITEM_OPEN, ItemState, Job, JobOptions, JobProgress, JobState
-from models.lineage import ORIGIN_RANK, Dataset, LineageEdge, Origin, UpsertReport
+from models.lineage import ORIGIN_RANK, Dataset, LineageEdge, Origin, Rekeyed, UpsertReport
 from models.plan import DesiredObject, EnrichmentPlan, Suggestion, WriteReport
 from models.review import (
     DECIDED,
@@ -35,9 +51,18 @@ from models.review import (
     SuggestionView,
     SyncReport,
 )
+from worker.adapters.catalog.alert_store import delivery_column
+from worker.adapters.catalog.dataset_store import (
+    change_where,
+    schema_changes,
+    to_utc,
+    verdict_from_dict,
+)
 from worker.core.errors import (
+    AlertNotFound,
     BucketNotFound,
     CatalogUnavailable,
+    DatasetNotFound,
     InvalidDecision,
     ObjectChanged,
     ObjectVanished,
@@ -592,6 +617,20 @@ class InMemoryLineageStore:
         row = self.rows.get(edge_id)
         return row[1] if row is not None else None
 
+    def stored_edges(self) -> list[tuple[LineageEdge, str]]:
+        return [self.rows[eid] for eid in sorted(self.rows)]
+
+    def rekey(self, changes: Sequence[Rekeyed]) -> int:
+        """Replace re-resolved edges (review items live in the review fake: not followed)."""
+        replaced = 0
+        for change in changes:
+            if not any(i in self.rows for i in change.replaces):
+                continue
+            for i in change.replaces:
+                replaced += self.rows.pop(i, None) is not None
+            self.rows[change.edge.id] = (change.edge, change.state)
+        return replaced
+
     def edges(self, states: Iterable[str] = (_APPLIED,)) -> list[LineageEdge]:
         wanted = set(states)
         return [e for eid, (e, st) in sorted(self.rows.items()) if st in wanted]
@@ -717,3 +756,214 @@ class FakeCatalogWriter:
         self._request()
         self.archived.append((bucket, key))
         return True
+
+
+# --- Datasets and alerts (issue 15) -----------------------------------------------------------
+
+
+class InMemoryDatasetStore:
+    """A DatasetStore in dicts, with the SQL store's rules.
+
+    Stored datasets drop their partitions and table schema (``partitions()`` and the schema
+    history hold those); verdicts go through their JSON form; times are UTC.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.datasets: dict[str, StoredDataset] = {}
+        self.parts: dict[str, dict[str, PartitionRecord]] = {}
+        self.schemas: dict[str, list[SchemaVersion]] = {}
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def _now(self) -> datetime:
+        now = to_utc(self.clock())
+        assert now is not None
+        return now
+
+    def _known(self, uri: str) -> StoredDataset:
+        if uri not in self.datasets:
+            raise DatasetNotFound(f"no dataset {uri}")
+        return self.datasets[uri]
+
+    def record_grouping(self, summary: DatasetSummary) -> DatasetUpdate:
+        now = self._now()
+        uri = summary.ref.uri
+        listed = {p.key: replace(p, newest=to_utc(p.newest)) for p in summary.partitions}
+        old = self.datasets.get(uri)
+        kept = replace(
+            summary,
+            partitions=(),
+            table_schema=(),
+            formats=tuple(dict(summary.formats).items()),
+            newest=to_utc(summary.newest),
+        )
+        self.datasets[uri] = StoredDataset(
+            kept,
+            len(listed),
+            old.first_seen if old else now,
+            now,
+            old.last_scanned if old else None,
+            old.verdict if old else None,
+            old.schema_version if old else None,
+        )
+        parts = self.parts.setdefault(uri, {})
+        new = [k for k in listed if k not in parts]
+        removed = sorted(k for k in parts if k not in listed)
+        for key in removed:
+            del parts[key]
+        for key, info in listed.items():
+            parts[key] = replace(parts[key], info=info) if key in parts else (
+                PartitionRecord(uri, info, now)
+            )  # fmt: skip
+        return DatasetUpdate(old is None, tuple(new), tuple(removed))
+
+    def get(self, uri: str) -> StoredDataset | None:
+        return self.datasets.get(uri)
+
+    def list_datasets(self, bucket: str | None = None, limit: int = 1000) -> list[StoredDataset]:
+        found = [
+            d for uri, d in sorted(self.datasets.items())
+            if bucket is None or d.summary.ref.bucket == bucket
+        ]  # fmt: skip
+        return found[: max(0, limit)]
+
+    def partitions(self, uri: str) -> list[PartitionRecord]:
+        return [p for _, p in sorted(self.parts.get(uri, {}).items())]
+
+    def record_partition_sample(self, record: PartitionRecord) -> None:
+        self._known(record.dataset_uri)
+        parts = self.parts.setdefault(record.dataset_uri, {})
+        old = parts.get(record.info.key)
+        base = old or PartitionRecord(
+            record.dataset_uri,
+            replace(record.info, newest=to_utc(record.info.newest)),
+            to_utc(record.first_seen) or self._now(),
+        )
+        parts[record.info.key] = replace(
+            base,
+            sampled_at=to_utc(record.sampled_at) or self._now(),
+            row_count=record.row_count,
+            null_shares=dict(record.null_shares),
+            findings={c: dict(e) for c, e in record.findings.items()},
+            columns=tuple(record.columns),
+        )
+
+    def set_verdict(self, verdict: DatasetVerdict) -> None:
+        stored = self._known(verdict.dataset_uri)
+        self.datasets[verdict.dataset_uri] = replace(
+            stored, verdict=verdict_from_dict(verdict.to_dict()), last_scanned=self._now()
+        )
+
+    def record_schema(
+        self, uri: str, columns: Sequence[SchemaColumn], source: str
+    ) -> SchemaVersion | None:
+        stored = self._known(uri)
+        history = self.schemas.setdefault(uri, [])
+        changes: tuple[SchemaChange, ...] = ()
+        if history:
+            changes = schema_changes(history[-1].columns, columns, change_where(source))
+            if not changes:
+                return None
+        version = SchemaVersion(uri, len(history) + 1, tuple(columns), source, changes, self._now())
+        history.append(version)
+        self.datasets[uri] = replace(stored, schema_version=version.version)
+        return version
+
+    def schema_history(self, uri: str) -> list[SchemaVersion]:
+        return list(self.schemas.get(uri, []))
+
+    def dataset_of(self, bucket: str, key: str) -> DatasetRef | None:
+        refs = [d.summary.ref for d in self.datasets.values() if d.summary.ref.bucket == bucket]
+        exact = [r for r in refs if not r.is_prefix and r.root == key]
+        if exact:
+            return exact[0]
+        holding = [r for r in refs if r.is_prefix and r.contains_key(key)]
+        return max(holding, key=lambda r: len(r.root)) if holding else None
+
+
+class InMemoryAlertStore:
+    """An AlertStore in a dict of alerts by id, deduplicated by fingerprint like the SQL one.
+
+    ``delivered`` holds, per channel, when each alert was last delivered.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.rows: dict[int, Alert] = {}
+        self.by_fingerprint: dict[str, int] = {}
+        self.delivered: dict[str, dict[int, datetime]] = {"webhook": {}, "atlan": {}}
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def raise_alerts(self, candidates: Sequence[AlertCandidate]) -> list[Alert]:
+        opened: list[Alert] = []
+        for c in candidates:
+            now = to_utc(self.clock())
+            assert now is not None
+            fresh: dict[str, Any] = {
+                "severity": Severity(c.severity),
+                "message": c.message,
+                "evidence": dict(c.evidence),
+                "last_seen": now,
+            }
+            known = self.by_fingerprint.get(c.fingerprint)
+            if known is None:
+                alert = Alert(
+                    len(self.rows) + 1, AlertKind(c.kind), Severity(c.severity), c.dataset_uri,
+                    c.subject, c.message, dict(c.evidence), AlertState.OPEN, now, now,
+                )  # fmt: skip
+                self.by_fingerprint[c.fingerprint] = alert.id
+                self.rows[alert.id] = alert
+                opened.append(alert)
+                continue
+            old = self.rows[known]
+            if old.state is AlertState.RESOLVED:
+                new = replace(old, state=AlertState.OPEN, actor=None, note=None,
+                              occurrences=old.occurrences + 1, **fresh)  # fmt: skip
+                opened.append(new)
+            else:
+                new = replace(old, occurrences=old.occurrences + 1, **fresh)
+            self.rows[known] = new
+        return opened
+
+    def list_alerts(
+        self,
+        state: AlertState | None = None,
+        severity: Severity | None = None,
+        dataset_uri: str | None = None,
+        kind: AlertKind | None = None,
+        limit: int = 200,
+    ) -> list[Alert]:
+        found = [
+            a
+            for a in self.rows.values()
+            if (state is None or a.state is AlertState(state))
+            and (severity is None or a.severity is Severity(severity))
+            and (dataset_uri is None or a.dataset_uri == dataset_uri)
+            and (kind is None or a.kind is AlertKind(kind))
+        ]
+        found.sort(key=lambda a: (a.last_seen, a.id), reverse=True)
+        return found[: max(0, limit)]
+
+    def get(self, alert_id: int) -> Alert | None:
+        return self.rows.get(alert_id)
+
+    def set_state(
+        self, alert_id: int, state: AlertState, actor: str, note: str | None = None
+    ) -> Alert:
+        if alert_id not in self.rows:
+            raise AlertNotFound(f"no alert {alert_id}")
+        new = replace(self.rows[alert_id], state=AlertState(state), actor=actor, note=note)
+        self.rows[alert_id] = new
+        return new
+
+    def mark_delivered(self, alert_ids: Sequence[int], channel: str) -> None:
+        delivery_column(channel)  # the SQL store's check: an unknown channel is a ValueError
+        now = to_utc(self.clock())
+        assert now is not None
+        for alert_id in alert_ids:
+            if alert_id in self.rows:
+                self.delivered[channel][alert_id] = now
+
+    def delivered_since(self, since: datetime, channel: str) -> int:
+        delivery_column(channel)
+        start = to_utc(since)
+        assert start is not None
+        return sum(1 for at in self.delivered[channel].values() if at >= start)
