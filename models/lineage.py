@@ -227,6 +227,11 @@ class LineageEdge:
     :param location: where the edge was found (``etl/unload.sql:12``, ``history.csv#query-42``,
         ``lineage.yaml``, ``information_schema``).
     :param reason: why an inferred edge was proposed (matching columns, names).
+    :param source_path: the source as written (``s3://lake/exports/users/users.csv``) when it
+        resolved to a different dataset (``s3://lake/exports/users/``): the explanation of a
+        join through a dataset, and what a later re-resolution starts from. ``None`` when the
+        endpoint was written as the dataset itself.
+    :param target_path: the same for the target.
     """
 
     source: Dataset
@@ -237,6 +242,8 @@ class LineageEdge:
     sql: str | None = None
     location: str | None = None
     reason: str = ""
+    source_path: str | None = None
+    target_path: str | None = None
 
     @property
     def id(self) -> str:
@@ -285,3 +292,19 @@ class UpsertReport:
     updated: int = 0
     unchanged: int = 0
     suggested: list[LineageEdge] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rekeyed:
+    """A stored hop after re-resolution, and the stored edges it replaces.
+
+    :param replaces: ids of the stored edges merged into it (its own old id among them when
+        it had one).
+    :param renamed: old endpoint URI → new one, per replaced edge id (references to the old
+        edges, such as review items, follow).
+    """
+
+    edge: LineageEdge
+    state: str
+    replaces: tuple[str, ...]
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -189,15 +189,14 @@ def test_lineage_write_to_atlan_is_idempotent_and_names_what_is_missing(
     declared = str(FIXTURES / "declared" / "lineage.yaml")
     assert run_enricher(["lineage", "load", "--declared", declared], full, tmp_path).returncode == 0
     first = run_enricher(["lineage", "write"], full, tmp_path)
-    # The customers chain lands; the Redshift and products hops name what Atlan lacks.
+    # The customers chain lands; the Redshift and products hops name what Atlan lacks. The
+    # declared products.parquet resolves to its dataset, the folder s3://lake/reference/ (a
+    # prefix the writer creates), so what is missing is the Snowflake table.
     assert first.returncode == 3, first.stderr
     assert "2 processes" in first.stdout and "4 column processes" in first.stdout
     assert "skipped redshift:dev.public.orders -> s3://lake/exports/orders/" in first.stderr
     assert "lineage.redshift_connection_qualified_name is not set" in first.stderr
-    assert (
-        "missing in Atlan: default/s3/1700000000/arn:aws:s3:::lake/reference/products.parquet"
-        in first.stderr
-    )
+    assert "not in Atlan: default/snowflake/1690/ANALYTICS/PUBLIC/PRODUCTS" in first.stderr
     processes = {p["attributes"]["qualifiedName"] for p in atlan_server.entities("Process")}
     assert all(qn.startswith(f"{s3}/s3e/") for qn in processes) and len(processes) == 2
     before = len(atlan_server.mutating_requests())
@@ -205,7 +204,7 @@ def test_lineage_write_to_atlan_is_idempotent_and_names_what_is_missing(
     assert "0 processes and 0 column processes written" in again.stdout
     # Only the hop that failed is tried again (and fails again); nothing written is re-sent.
     retried = atlan_server.mutating_requests()[before:]
-    assert retried and all(r.status == 404 and "products" in str(r.body) for r in retried)
+    assert retried and all(r.status == 404 and "PRODUCTS" in str(r.body) for r in retried)
 
 
 def test_load_sql_scripts_and_query_history(tmp_path: Path) -> None:
@@ -230,3 +229,37 @@ def test_load_sql_scripts_and_query_history(tmp_path: Path) -> None:
         env, tmp_path,
     )  # fmt: skip
     assert json.loads(again.stdout)["new"] == 0
+
+
+def test_a_file_writing_export_and_a_prefix_loading_copy_form_one_chain(tmp_path: Path) -> None:
+    env = {"ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    load = run_enricher(
+        ["lineage", "load", "--sql", str(FIXTURES / "postgres"), "--sql",
+         str(FIXTURES / "snowflake")], env, tmp_path,
+    )  # fmt: skip
+    assert load.returncode == 0, load.stderr
+    out = run_enricher(
+        ["lineage", "impact", "postgres:appdb.app.customers", "--format", "json"], env, tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    by = {n["dataset"]: n for n in json.loads(out.stdout)["downstream"]}
+    # The export wrote raw/appdb/customers/customers.csv; the COPY loads @raw_stage/appdb/
+    # customers/: one dataset between them, and the walk goes on into Snowflake.
+    s3 = by["s3://acme-lake/raw/appdb/customers/"]
+    assert s3["written"] == {
+        "source": None,
+        "target": "s3://acme-lake/raw/appdb/customers/customers.csv",
+    }
+    sf = by["snowflake:RAW.LANDING.CUSTOMERS"]
+    assert (sf["depth"], sf["columns"]) == (2, ["CUSTOMER_ID", "EMAIL"])
+    assert by["snowflake:RAW.LANDING.ORDERS"]["depth"] == 2
+    # The exported object, as written, is a start too; so is a partition of its dataset.
+    for uri in ("s3://acme-lake/raw/appdb/customers/customers.csv",
+                "s3://acme-lake/raw/appdb/customers/dt=2025-01-01/"):  # fmt: skip
+        show = run_enricher(["lineage", "show", uri, "--format", "json"], env, tmp_path)
+        shown = json.loads(show.stdout)
+        assert shown["dataset"]["dataset"] == "s3://acme-lake/raw/appdb/customers/"
+        assert [n["dataset"] for n in shown["upstream"]] == ["postgres:appdb.app.customers"]
+        assert [n["dataset"] for n in shown["downstream"]] == ["snowflake:RAW.LANDING.CUSTOMERS"]
+    again = run_enricher(["lineage", "reresolve"], env, tmp_path)
+    assert again.returncode == 0 and "0 stored edges re-keyed" in again.stdout

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, insert, inspect, select, text
 
+from models.lineage import Dataset
 from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, objects, runs, suggestions
 from worker.adapters.catalog.migrate import (
     HEAD,
@@ -127,4 +128,90 @@ def test_0005_keeps_tokens_working_for_90_days_and_sessions_alive(database_url: 
     assert 88 <= days <= 90  # from the upgrade, not from when the token was made
     seen = seen if isinstance(seen, datetime) else datetime.fromisoformat(seen)
     assert as_utc(seen) == created
+    assert _diff(database_url) == []
+
+
+def test_0007_rekeys_stored_lineage_edges_on_their_datasets(database_url: str) -> None:
+    from models.lineage import edge_id
+    from worker.adapters.catalog.schema import LineageEdgeRow, SuggestionRow, datasets
+
+    edges_table = LineageEdgeRow.__table__
+    pg, sf = "postgres:appdb.app.users", "snowflake:RAW.LANDING.USERS"
+    users_file, users = "s3://lake/exports/users/users.csv", "s3://lake/exports/users/"
+    countries = "s3://lake/reference/countries.csv"
+    part = "s3://lake/exports/orders/dt=2025-01-01/part-0.parquet"
+    sf_orders = "snowflake:RAW.LANDING.ORDERS"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def edge(
+        source: str, target: str, origin: str, state: str, cols: list[str]
+    ) -> dict[str, object]:
+        return {"id": edge_id(Dataset.parse(source), Dataset.parse(target)),
+                "source_uri": source, "target_uri": target, "origin": origin,
+                "confidence": 1.0 if origin != "inferred" else 0.6, "state": state,
+                "columns": [{"source": c, "target": c, "expression": None, "masked": False}
+                            for c in cols],
+                "sql": None, "location": None, "reason": "", "first_seen": now,
+                "last_seen": now}  # fmt: skip
+
+    rows = [
+        edge(pg, users_file, "sql", "applied", ["id"]),  # the export's file...
+        edge(pg, users, "inferred", "rejected", ["email"]),  # ...and a guess of the same hop
+        edge(users, sf, "sql", "applied", []),  # the COPY's prefix
+        edge("postgres:appdb.app.countries", countries, "sql", "applied", []),
+        edge(part, sf_orders, "inferred", "suggested", ["id"]),
+    ]
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0006")
+        conn.execute(insert(LineageEdgeRow), rows)
+        # What a scan recorded: two reference tables as files of one folder, and the users
+        # export alone in its folder (it stands for the folder).
+        for root in (
+            "reference/countries.csv",
+            "reference/currencies.csv",
+            "exports/users/users.csv",
+        ):
+            conn.execute(insert(datasets).values(
+                uri=f"s3://lake/{root}", bucket="lake", root=root, rule="single",
+                explanation="a file", object_count=1, total_bytes=10, marker_count=0,
+                partition_columns=[], partition_count=0, formats=[["csv", 1]],
+                first_seen=now, last_seen=now))  # fmt: skip
+        versions = {"lineage": "lineage-infer=1", "tag": "lineage=1"}
+        for kind, obj, tag, evidence in (
+            ("lineage", part, sf_orders,
+             {"lineage_edge": rows[4]["id"], "source": part, "target": sf_orders}),
+            ("tag", pg, "PII Email", {"lineage_edge": rows[0]["id"], "via": users_file}),
+        ):  # fmt: skip
+            conn.execute(insert(SuggestionRow).values(
+                object_uri=obj, qualified_name="", kind=kind, tag=tag, reason="r",
+                state="pending", first_seen=now, last_seen=now, evidence=evidence,
+                classifier_version=versions[kind]))  # fmt: skip
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        stored = {
+            (r.source_uri, r.target_uri): (r.id, r.origin, r.state,
+                                           [c["source"] for c in r.columns], r.reason)
+            for r in conn.execute(select(edges_table))
+        }  # fmt: skip
+        items = {r.kind: r for r in conn.execute(select(suggestions))}
+    engine.dispose()
+    merged_id = edge_id(Dataset.parse(pg), Dataset.parse(users))
+    orders_id = edge_id(Dataset.parse("s3://lake/exports/orders/"), Dataset.parse(sf_orders))
+    assert stored == {
+        # One chain: the SQL export wins over the rejected guess and keeps its column map.
+        (pg, users): (merged_id, "sql", "applied", ["id"], f"target written as {users_file}"),
+        (users, sf): (rows[2]["id"], "sql", "applied", [], ""),
+        # The catalog knows countries.csv as a dataset of one beside another: it stays itself.
+        ("postgres:appdb.app.countries", countries): (rows[3]["id"], "sql", "applied", [], ""),
+        ("s3://lake/exports/orders/", sf_orders): (orders_id, "inferred", "suggested", ["id"],
+                                                   f"source written as {part}"),
+    }  # fmt: skip
+    assert items["lineage"].object_uri == "s3://lake/exports/orders/"
+    assert items["lineage"].state == "pending"  # the guess still waits for a steward
+    assert items["lineage"].evidence == {"lineage_edge": orders_id,
+                                         "source": "s3://lake/exports/orders/",
+                                         "target": sf_orders}  # fmt: skip
+    assert items["tag"].evidence == {"lineage_edge": merged_id, "via": users}
     assert _diff(database_url) == []

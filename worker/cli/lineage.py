@@ -219,7 +219,8 @@ _FORMAT = click.option(
 def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
     """Everything downstream of URI (postgres:DB.SCHEMA.TABLE[.COLUMN], snowflake:..., s3://...).
 
-    S3 datasets, Snowflake tables and the columns reached, with the PII on each.
+    An S3 URI may name an object, a dataset prefix or a partition prefix: the walk starts at
+    its dataset. S3 datasets, Snowflake tables and the columns reached, with the PII on each.
     """
     from worker.core.lineage.impact import to_dot
 
@@ -253,7 +254,7 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
 @_FORMAT
 @click.pass_context
 def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
-    """The upstream and downstream of URI (a dataset, or an S3 object of one)."""
+    """The upstream and downstream of URI (a table, a dataset, or an object or partition of one)."""
     from worker.core.lineage.impact import to_dot
 
     with _service(ctx) as service:
@@ -274,6 +275,19 @@ def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
     else:
         print_rich(_nodes_table(f"upstream of {start.dataset.uri}", up))
         print_rich(_nodes_table(f"downstream of {start.dataset.uri}", down))
+
+
+@lineage.command("reresolve")
+@click.pass_context
+def lineage_reresolve(ctx: click.Context) -> None:
+    """Resolve stored edges to datasets again (after a scan grouped the buckets).
+
+    An endpoint that now falls in a dataset the catalog knows is re-keyed on it; hops that
+    become one merge (strongest origin wins, column maps kept, steward decisions stand).
+    """
+    with _service(ctx) as service:
+        replaced = service.reresolve()
+    click.echo(f"{replaced} stored edges re-keyed on their datasets")
 
 
 @lineage.command("write")

@@ -5,14 +5,22 @@ by a declaration, in SQL and by inference is one edge: the strongest origin's de
 Inferred edges below the auto-apply threshold are ``suggested`` (a steward decides them in the
 review queue); a steward's decision (``applied`` or ``rejected``) is never overwritten by a
 later inference.
+
+S3 endpoints are datasets (:mod:`worker.core.lineage.resolve`); what an edge's endpoint was
+written as (``source_path``/``target_path``) is kept as trailing ``source written as ...``
+lines of the ``reason`` column, so re-resolution after a scan starts from it.
+:func:`apply_rekey` re-keys stored edges (the store's :meth:`SqlLineageStore.rekey` and
+migration 0007 share it) and points the review items that name them at the new ids.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.lineage import (
@@ -21,10 +29,11 @@ from models.lineage import (
     Dataset,
     LineageEdge,
     Origin,
+    Rekeyed,
     UpsertReport,
 )
 from worker.adapters.catalog.database import SqlLocalCatalog, chunks, like_escape
-from worker.adapters.catalog.schema import LineageEdgeRow, findings
+from worker.adapters.catalog.schema import LineageEdgeRow, findings, suggestions
 from worker.core.errors import SuggestionNotFound
 
 APPLIED = "applied"
@@ -32,7 +41,32 @@ SUGGESTED = "suggested"
 REJECTED = "rejected"
 
 
-def _row_edge(row: LineageEdgeRow) -> LineageEdge:
+_WRITTEN = re.compile(r"^(source|target) written as (.+)$")
+
+
+def stored_reason(edge: LineageEdge) -> str:
+    """The ``reason`` column of ``edge``: its reason, then what its endpoints were written as."""
+    lines = [edge.reason] if edge.reason else []
+    if edge.source_path:
+        lines.append(f"source written as {edge.source_path}")
+    if edge.target_path:
+        lines.append(f"target written as {edge.target_path}")
+    return "\n".join(lines)
+
+
+def read_reason(text: str | None) -> tuple[str, str | None, str | None]:
+    """Inverse of :func:`stored_reason`: (reason, source path, target path)."""
+    lines = (text or "").split("\n")
+    paths: dict[str, str] = {}
+    while lines and (match := _WRITTEN.match(lines[-1])):
+        paths.setdefault(match.group(1), match.group(2))
+        lines.pop()
+    return "\n".join(lines), paths.get("source"), paths.get("target")
+
+
+def row_edge(row: Any) -> LineageEdge:
+    """The edge of a ``lineage_edges`` row (ORM object or Core row)."""
+    reason, source_path, target_path = read_reason(row.reason)
     return LineageEdge(
         source=Dataset.parse(row.source_uri),
         target=Dataset.parse(row.target_uri),
@@ -41,8 +75,84 @@ def _row_edge(row: LineageEdgeRow) -> LineageEdge:
         columns=tuple(ColumnMapping.from_dict(c) for c in row.columns or []),
         sql=row.sql,
         location=row.location,
-        reason=row.reason or "",
+        reason=reason,
+        source_path=source_path,
+        target_path=target_path,
     )
+
+
+def apply_rekey(
+    conn: Connection, edges_table: Table, suggestions_table: Table, changes: Sequence[Rekeyed]
+) -> int:
+    """Replace re-resolved edges in ``edges_table``; point review items at the new ids.
+
+    Each change deletes the edges it replaces and writes the merged one (first seen: the
+    earliest of them, last seen: the latest). Review items whose evidence names a replaced
+    edge (``lineage_edge``) take the new id, and the endpoints they name (``source``,
+    ``target``, ``via``; a ``lineage`` item's object and tag) follow the new datasets; a
+    pending ``lineage`` item whose hop is now decided (applied or rejected) is superseded.
+
+    :param edges_table: ``lineage_edges`` (the migration passes its own frozen definition).
+    :returns: how many stored edges were replaced. Side effects: writes both tables.
+    """
+    if not changes:
+        return 0
+    ids = [i for change in changes for i in change.replaces]
+    old: dict[str, Any] = {}
+    for chunk in chunks(ids, 500):
+        for r in conn.execute(select(edges_table).where(edges_table.c.id.in_(list(chunk)))):
+            old[r.id] = r
+        conn.execute(delete(edges_table).where(edges_table.c.id.in_(list(chunk))))
+    for change in changes:
+        rows = [old[i] for i in change.replaces if i in old]
+        if not rows:
+            continue  # removed meanwhile: nothing to re-key
+        e = change.edge
+        conn.execute(
+            insert(edges_table).values(
+                id=e.id,
+                source_uri=e.source.uri,
+                target_uri=e.target.uri,
+                origin=e.origin.value,
+                confidence=e.confidence,
+                state=change.state,
+                columns=[c.to_dict() for c in e.columns],
+                sql=e.sql,
+                location=e.location,
+                reason=stored_reason(e),
+                first_seen=min(r.first_seen for r in rows),
+                last_seen=max(r.last_seen for r in rows),
+            )
+        )
+    new_id = {i: change.edge.id for change in changes for i in change.replaces}
+    decided = {change.edge.id for change in changes if change.state != SUGGESTED}
+    renamed = {i: names for change in changes for i, names in change.renamed.items()}
+    s = suggestions_table
+    query = select(s.c.id, s.c.kind, s.c.object_uri, s.c.tag, s.c.evidence, s.c.state).where(
+        s.c.classifier_version.like("lineage%")
+    )
+    for item in conn.execute(query).all():
+        evidence = item.evidence
+        edge_ref = evidence.get("lineage_edge") if isinstance(evidence, dict) else None
+        if not isinstance(edge_ref, str) or edge_ref not in new_id:
+            continue
+        names = renamed.get(edge_ref, {})
+        moved = {**evidence, "lineage_edge": new_id[edge_ref]}
+        for key in ("source", "target", "via"):
+            value = moved.get(key)
+            if isinstance(value, str) and value in names:
+                moved[key] = names[value]
+        values: dict[str, Any] = {"evidence": moved}
+        if item.kind == "lineage":
+            values["object_uri"] = names.get(item.object_uri, item.object_uri)
+            values["tag"] = names.get(item.tag, item.tag)[:255]
+            if item.state == "pending" and new_id[edge_ref] in decided:
+                # The guess merged into a hop that is decided (the SQL or a declaration
+                # proves it, or a steward rejected a copy): a decision on the old item would
+                # overrule that, so it leaves the queue.
+                values["state"] = "superseded"
+        conn.execute(update(s).where(s.c.id == item.id).values(**values))
+    return len(ids)
 
 
 def _columns(edge: LineageEdge) -> list[dict[str, object]]:
@@ -101,7 +211,7 @@ class SqlLineageStore:
                             columns=_columns(e),
                             sql=e.sql,
                             location=e.location,
-                            reason=e.reason,
+                            reason=stored_reason(e),
                             first_seen=now,
                             last_seen=now,
                         )
@@ -121,7 +231,7 @@ class SqlLineageStore:
                 row.columns = _columns(e)
                 row.sql = e.sql
                 row.location = e.location
-                row.reason = e.reason
+                row.reason = stored_reason(e)
                 if row.state == SUGGESTED or (
                     row.state == REJECTED and e.origin is not Origin.INFERRED
                 ):
@@ -146,7 +256,7 @@ class SqlLineageStore:
             if row is None:
                 raise SuggestionNotFound(f"no lineage edge {edge_id}")
             row.state = state
-            return _row_edge(row)
+            return row_edge(row)
 
     def edges(self, states: Iterable[str] = (APPLIED,)) -> list[LineageEdge]:
         """Every edge in ``states``, in id order."""
@@ -156,7 +266,7 @@ class SqlLineageStore:
                 .where(LineageEdgeRow.state.in_(list(states)))
                 .order_by(LineageEdgeRow.id)
             )
-            return [_row_edge(r) for r in rows]
+            return [row_edge(r) for r in rows]
 
     def edges_of(self, uris: Sequence[str], downstream: bool) -> list[LineageEdge]:
         """Applied edges leaving (``downstream``) or entering any of ``uris`` (indexed)."""
@@ -170,7 +280,7 @@ class SqlLineageStore:
                     .where(LineageEdgeRow.state == APPLIED)
                     .order_by(LineageEdgeRow.id)
                 )
-                out.extend(_row_edge(r) for r in rows)
+                out.extend(row_edge(r) for r in rows)
         return out
 
     def datasets_containing(self, object_uri: str) -> list[Dataset]:
@@ -195,6 +305,22 @@ class SqlLineageStore:
                 found.update(rows)
         datasets = [Dataset.parse(u) for u in found]
         return sorted((d for d in datasets if d.contains(object_uri)), key=lambda d: -len(d.name))
+
+    def stored_edges(self) -> list[tuple[LineageEdge, str]]:
+        """Every edge with its state, in id order (re-resolution reads them all)."""
+        with self._session() as session:
+            rows = session.scalars(select(LineageEdgeRow).order_by(LineageEdgeRow.id))
+            return [(row_edge(r), r.state) for r in rows]
+
+    def rekey(self, changes: Sequence[Rekeyed]) -> int:
+        """Replace re-resolved edges (see :func:`apply_rekey`); return how many were replaced.
+
+        Side effects: rewrites edges and the review items that name them, in one transaction.
+        """
+        edges_table, items_table = LineageEdgeRow.__table__, suggestions
+        assert isinstance(edges_table, Table) and isinstance(items_table, Table)
+        with self.catalog.engine.begin() as conn:
+            return apply_rekey(conn, edges_table, items_table, changes)
 
     def states(self) -> dict[str, str]:
         """Edge id → state, for every edge."""

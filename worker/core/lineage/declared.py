@@ -21,8 +21,10 @@ Rules:
 
 * ``s3`` is required, and at least one of the sides: an upstream (``postgres`` *or*
   ``redshift``, not both) and/or ``snowflake``. A pipeline with one side gives one hop.
-* ``s3`` is taken literally: ``s3://bucket/prefix/`` (trailing slash) is a prefix dataset,
-  anything else one object (see :meth:`Dataset.parse`).
+* ``s3`` is parsed literally here: ``s3://bucket/prefix/`` (trailing slash) is a prefix,
+  anything else one object (see :meth:`Dataset.parse`). Loading resolves it to its dataset
+  like any other endpoint (:mod:`worker.core.lineage.resolve`): an object joins the folder
+  dataset that holds it unless the catalog knows it as a dataset of its own.
 * Table names are ``database.schema.table`` (folded as the system folds unquoted names).
 * ``columns`` maps an upstream column to its Snowflake column; the export keeps the upstream
   column names, so the ``upstream → S3`` hop gets ``col → col`` and the ``S3 → Snowflake``

@@ -6,13 +6,21 @@ reaches where column maps say so, and the PII on each. Column tracking follows e
 column map; an edge without a map carries the whole dataset on (its columns are then
 "unknown", reported as such, never guessed). PII known from scans of S3 datasets flows
 downstream along mapped columns, except through masking expressions (``sha2(email)``).
+
+S3 endpoints are datasets (:mod:`worker.core.lineage.resolve`), so an export that writes a
+file and a ``COPY`` that loads its prefix meet on one node and a walk goes on through it.
+Column maps compose through that node by name; a load that reads positional columns
+(``SELECT $1, sha2($2) FROM @stage/users/``) is named after the column order of the one
+select list that writes the dataset (:func:`name_positions`), so ``email`` → ``email`` →
+``$2`` → ``EMAIL_HASH`` is followed too.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.lineage import Dataset, LineageEdge
@@ -44,11 +52,63 @@ class ImpactNode:
             "via": self.via.id if self.via is not None else None,
             "origin": self.via.origin.value if self.via is not None else None,
             "confidence": round(self.via.confidence, 4) if self.via is not None else None,
+            # What the hop's S3 ends were written as, when they resolved to a dataset.
+            "written": {"source": self.via.source_path, "target": self.via.target_path}
+            if self.via is not None and (self.via.source_path or self.via.target_path)
+            else None,
             "pii": {c: sorted(e) for c, e in sorted(self.pii.items())},
         }
 
 
 EdgeLoader = Callable[[Sequence[str], bool], list[LineageEdge]]
+
+_POSITIONAL = re.compile(r"^\$(\d+)$")
+
+
+def positional_names(writers: Iterable[LineageEdge]) -> list[str] | None:
+    """The column order of an S3 dataset from the edges that write it, when it is certain.
+
+    Each writer's map lists the written columns in select-list order; the order is known
+    when every writer with a map gives the same one (``None`` otherwise: several exports of
+    different shapes, or none mapped).
+    """
+    orders = {tuple(dict.fromkeys(m.target for m in e.columns)) for e in writers if e.columns}
+    return list(next(iter(orders))) if len(orders) == 1 else None
+
+
+def name_positions(edge: LineageEdge, names: Sequence[str] | None) -> LineageEdge:
+    """``edge`` with its positional sources (``$1``, ``$2``) named after ``names``.
+
+    Only when every source of the map is positional and within ``names`` (a JSON load's
+    ``$1`` is the whole record beside named keys: it is left alone). The expression keeps
+    the position it read.
+    """
+    if not names or not edge.columns:
+        return edge
+    positions: list[int] = []
+    for m in edge.columns:
+        match = _POSITIONAL.match(m.source)
+        if match is None or not 1 <= int(match.group(1)) <= len(names):
+            return edge
+        positions.append(int(match.group(1)))
+    columns = tuple(
+        replace(m, source=names[n - 1], expression=m.expression or m.source)
+        for m, n in zip(edge.columns, positions, strict=True)
+    )
+    return replace(edge, columns=columns)
+
+
+def with_positions(edges: Sequence[LineageEdge]) -> list[LineageEdge]:
+    """Every edge of a complete list, positional sources named (:func:`name_positions`)."""
+    writers: dict[str, list[LineageEdge]] = {}
+    for e in edges:
+        writers.setdefault(e.target.uri, []).append(e)
+    return [
+        name_positions(e, positional_names(writers.get(e.source.uri, [])))
+        if not e.source.is_table
+        else e
+        for e in edges
+    ]
 
 
 class LineageGraph:
@@ -64,6 +124,7 @@ class LineageGraph:
         self.up: dict[str, list[LineageEdge]] = {}
         self._loader = loader
         self._loaded: tuple[set[str], set[str]] = (set(), set())
+        self._named: dict[str, LineageEdge] = {}
         for e in edges:
             self._add(e)
 
@@ -91,9 +152,21 @@ class LineageGraph:
         done.update(todo)
 
     def edges_from(self, uri: str, downstream: bool = True) -> list[LineageEdge]:
-        """Edges leaving (``downstream``) or entering ``uri``."""
+        """Edges leaving (``downstream``) or entering ``uri``, positional columns named."""
         self.prefetch([uri], downstream)
-        return (self.down if downstream else self.up).get(uri, [])
+        found = list((self.down if downstream else self.up).get(uri, []))
+        return [self._positions_named(e) for e in found]
+
+    def _positions_named(self, edge: LineageEdge) -> LineageEdge:
+        """``edge`` read from an S3 dataset with ``$n`` sources named after its writers."""
+        if edge.source.is_table or not any(_POSITIONAL.match(m.source) for m in edge.columns):
+            return edge
+        named = self._named.get(edge.id)
+        if named is None:
+            self.prefetch([edge.source.uri], downstream=False)  # the dataset's writers
+            named = name_positions(edge, positional_names(self.up.get(edge.source.uri, [])))
+            self._named[edge.id] = named
+        return named
 
     def _walk(self, start: Dataset, column: str | None, downstream: bool) -> list[ImpactNode]:
         start_cols = {column} if column is not None else None

@@ -1,7 +1,11 @@
 """``LineageService``: lineage sources in; edges, review items and impact answers out.
 
 The CLI, the web UI and the tests call it; adapters come from
-:func:`worker.bootstrap.build_lineage`.
+:func:`worker.bootstrap.build_lineage`. Every edge loaded, from any source, has its S3
+endpoints resolved to datasets (:mod:`worker.core.lineage.resolve`: the catalog's datasets
+when a :class:`~worker.core.ports.DatasetStore` is given, else the folder heuristic), so a
+file-writing export and a prefix-loading ``COPY`` form one chain; :meth:`LineageService.reresolve`
+re-keys stored edges once a scan has recorded better datasets.
 """
 
 from __future__ import annotations
@@ -11,12 +15,23 @@ from typing import Generic
 
 from typing_extensions import TypeVar
 
+from models.datasets import DatasetRef
 from models.lineage import Dataset, LineageEdge, LineageFindings, LineageProblem
 from models.plan import Suggestion
 from worker.core.lineage.evidence import lineage_suggestions
-from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii
-from worker.core.ports import LineageStore, ReviewStore
+from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii, with_positions
+from worker.core.lineage.resolve import (
+    DatasetLookup,
+    lone_file_folder,
+    rekey_edges,
+    resolve_edges,
+    resolve_s3,
+)
+from worker.core.ports import DatasetStore, LineageStore, ReviewStore
 from worker.core.settings import Settings
+
+#: Datasets of one bucket read to tell a lone file from one beside other tables.
+_BUCKET_DATASETS = 1_000_000
 
 # Generic in its lineage store, bounded by the port, so that the composition root's callers
 # keep the concrete store's other operations through ``service.store`` while this module
@@ -71,22 +86,57 @@ class LineageService(Generic[LineageT]):
 
     :param store: the lineage store (edges, and the PII scans found on S3 datasets).
     :param review: the review store (uncertain inferred edges and lineage evidence go there).
+    :param datasets: the catalog's datasets, which S3 endpoints resolve to first; without it
+        the folder heuristic alone resolves them.
     """
 
-    def __init__(self, store: LineageT, review: ReviewStore, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: LineageT,
+        review: ReviewStore,
+        settings: Settings,
+        datasets: DatasetStore | None = None,
+    ) -> None:
         self.store: LineageT = store
         self.review = review
         self.settings = settings
+        self.datasets = datasets
+
+    @property
+    def lookup(self) -> DatasetLookup | None:
+        """The catalog's datasets as a resolver lookup (``None`` without a dataset store).
+
+        ``dataset_of`` answers; a dataset of one file is checked against the other datasets
+        of its bucket (read once per bucket per lookup) to tell a lone file, which stands for
+        its folder, from a file beside other tables (:func:`lone_file_folder`).
+        """
+        store = self.datasets
+        if store is None:
+            return None
+        buckets: dict[str, list[DatasetRef]] = {}
+
+        def lookup(bucket: str, key: str) -> DatasetRef | None:
+            ref = store.dataset_of(bucket, key)
+            if ref is None or ref.is_prefix:
+                return ref
+            if bucket not in buckets:
+                listed = store.list_datasets(bucket, limit=_BUCKET_DATASETS)
+                buckets[bucket] = [d.summary.ref for d in listed]
+            return lone_file_folder(ref, buckets[bucket])
+
+        return lookup
 
     def load(self, found: LineageFindings) -> LoadReport:
         """Store edges, queue uncertain inferred ones for review, refresh lineage evidence.
 
-        The strongest origin's details win for a hop found twice.
+        S3 endpoints are resolved to their datasets first; the strongest origin's details win
+        for a hop found twice (column maps are kept when it has none).
 
         Side effects: writes edges and suggestions to the local catalog.
         """
         report = LoadReport(edges=len(found.edges), problems=list(found.problems))
-        upserted = self.store.upsert(found.edges, self.settings.lineage.auto_apply_threshold)
+        edges = resolve_edges(found.edges, self.lookup)
+        upserted = self.store.upsert(edges, self.settings.lineage.auto_apply_threshold)
         report.new, report.updated, report.unchanged = (
             upserted.new,
             upserted.updated,
@@ -107,7 +157,8 @@ class LineageService(Generic[LineageT]):
         s3 = [d for e in edges for d in (e.source, e.target) if not d.is_table]
         scanned = self.store.s3_findings(s3)
         new = 0
-        for table, items in lineage_suggestions(edges, scanned, self.settings.atlan).items():
+        named = with_positions(edges)
+        for table, items in lineage_suggestions(named, scanned, self.settings.atlan).items():
             new += self.review.sync(table, items, kinds={"tag"}).new
         return new
 
@@ -115,21 +166,43 @@ class LineageService(Generic[LineageT]):
         """The applied edges as a lazy graph (walks read only what they reach)."""
         return LineageGraph.lazy(self.store.edges_of)
 
+    def reresolve(self) -> int:
+        """Resolve every stored edge again (after a scan recorded datasets); merge duplicates.
+
+        Edges start from what their endpoints were written as; hops that become one merge
+        (strongest origin wins, column maps kept, a steward's decision stands) and the review
+        items naming them follow. Returns how many stored edges were replaced.
+
+        Side effects: rewrites edges and review items; refreshes lineage evidence.
+        """
+        changes = rekey_edges(self.store.stored_edges(), self.lookup)
+        replaced = self.store.rekey(changes)
+        if replaced:
+            self.refresh_evidence()
+        return replaced
+
     def resolve(self, uri: str, graph: LineageGraph) -> tuple[Dataset, str | None]:
         """Parse ``postgres:DB.SCHEMA.TABLE[.COLUMN]`` or ``s3://...`` into (dataset, column).
 
-        An S3 object maps to the graph's dataset that contains it.
+        An S3 URI (an object, a dataset prefix, a partition prefix) maps to its dataset: the
+        one named exactly when edges touch it, else the one it resolves to (the catalog's,
+        else the folder heuristic) when edges touch that, else the graph's dataset that
+        contains it.
 
         :raises models.lineage.InvalidDataset: not a dataset reference.
         """
         if uri.startswith("s3://"):
             exact = Dataset.parse(uri)
-            if graph.edges_from(exact.uri) or graph.edges_from(exact.uri, downstream=False):
-                return exact, None
+            resolved = resolve_s3(exact.uri, self.lookup)
+            for candidate in dict.fromkeys((exact, resolved)):
+                if graph.edges_from(candidate.uri) or graph.edges_from(
+                    candidate.uri, downstream=False
+                ):
+                    return candidate, None
             containing = self.store.datasets_containing(uri)
             if containing:
                 return containing[0], None
-            return exact, None
+            return resolved, None
         system, _, name = uri.partition(":")
         parts = name.split(".")
         if len(parts) == 4:
