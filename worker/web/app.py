@@ -36,6 +36,7 @@ from worker.web.webhook import (
 if TYPE_CHECKING:
     from worker.bootstrap import SqlReviewService
     from worker.core.settings import ReviewSettings, WebSettings
+    from worker.services.alerts.service import AlertService
     from worker.web.auth import Auth
 
 __all__ = ["CSP", "SECURITY_HEADERS", "Enqueue", "SecurityHeaders", "create_app"]
@@ -107,6 +108,7 @@ def create_app(
     review_settings: ReviewSettings | None = None,
     web_settings: WebSettings | None = None,
     replay_guard: ReplayGuard | None = None,
+    alerts: AlertService | None = None,
 ) -> FastAPI:
     """The ASGI app.
 
@@ -117,6 +119,8 @@ def create_app(
     :param web_settings: trusted proxies, API docs, webhook limits (default: the defaults).
     :param replay_guard: where accepted webhook signatures are remembered (default: the
         review service's database, else memory).
+    :param alerts: the alert service of the Alerts page and ``/api/v1/alerts`` (default: one
+        on the review service's catalog, without delivery channels).
     """
     from worker.core.settings import WebSettings
 
@@ -135,7 +139,7 @@ def create_app(
 
         # The same rule as uvicorn's --forwarded-allow-ips, whatever server runs the app.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
-    auth = _mount_review(app, review, review_settings) if review is not None else None
+    auth = _mount_review(app, review, review_settings, alerts) if review is not None else None
     _mount_docs(app, auth, web.api_docs)
 
     if replay_guard is None:
@@ -228,14 +232,27 @@ def _mount_docs(app: FastAPI, auth: Auth | None, api_docs: bool) -> None:
         return get_redoc_html(openapi_url="/openapi.json", title="s3-enricher - API docs")
 
 
-def _mount_review(app: FastAPI, review: SqlReviewService, settings: ReviewSettings | None) -> Auth:
+def _mount_review(
+    app: FastAPI,
+    review: SqlReviewService,
+    settings: ReviewSettings | None,
+    alerts: AlertService | None = None,
+) -> Auth:
     """Mount the review UI, its static files and ``/api/v1``, with their error handlers."""
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
     from worker.core.errors import ReviewError
     from worker.core.settings import ReviewSettings
-    from worker.web import ui_account, ui_admin, ui_audit, ui_login, ui_suggestions
+    from worker.web import (
+        api_alerts,
+        ui_account,
+        ui_admin,
+        ui_alerts,
+        ui_audit,
+        ui_login,
+        ui_suggestions,
+    )
     from worker.web.api import api_router
     from worker.web.api_deps import error_response
     from worker.web.auth import Auth, CsrfRejected, LoginRequired, login_url
@@ -245,6 +262,7 @@ def _mount_review(app: FastAPI, review: SqlReviewService, settings: ReviewSettin
     auth = Auth(review, settings if settings is not None else ReviewSettings())
     ui = ReviewUI(review, auth)
     install(app, ReviewContext(review=review, auth=auth, ui=ui))
+    api_alerts.install(app, alerts, review)
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
@@ -266,6 +284,6 @@ def _mount_review(app: FastAPI, review: SqlReviewService, settings: ReviewSettin
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router())
     # The pages, in the order their routes were always matched.
-    for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin):
+    for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin, ui_alerts):
         app.include_router(area.router)
     return auth

@@ -1,0 +1,1 @@
+"""Alerts: deduplicated, rate-limited, delivered to a webhook and to Atlan (see ``service``)."""
