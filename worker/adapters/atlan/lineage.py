@@ -186,6 +186,58 @@ def missing_qualified_names(error: BaseException) -> list[str]:
     return found
 
 
+def link_prefix_objects(
+    objects: ObjectLinks,
+    prefixes: Mapping[str, str],
+    save: Callable[[str, Any], str | None],
+) -> int:
+    """Append to each ``S3Prefix`` the objects s3-enricher wrote under it, once.
+
+    An object belongs to the deepest of ``prefixes`` that holds it (Atlas keeps one
+    ``s3Prefix`` per object: appending it to another prefix moves it). Objects archived or
+    never written are left out: a reference to a missing asset would fail the request. The
+    link is remembered in the local catalog (``prefix_qn``), so a re-run sends nothing.
+
+    :param objects: the S3 writer's state (which objects are in Atlan, and their links).
+    :param prefixes: ``S3Prefix`` qualified name -> the URI prefix of its objects
+        (``s3://bucket/prefix/``, with the trailing slash).
+    :param save: sends one ``S3Prefix`` asset (``(qualified name, asset)``); returns ``None``
+        when it landed, else why Atlan refused it; raises when Atlan stops the write.
+    :returns: how many objects were newly linked.
+    Side effects: upserts the prefixes with ``s3Objects`` appended; saves written states.
+    """
+    from pyatlan.model.assets import S3Object, S3Prefix
+    from pyatlan.model.enums import SaveSemantic
+
+    best: dict[str, tuple[str, WrittenState]] = {}
+    for qn, under in prefixes.items():
+        for state in objects.written_under(under):
+            uri = state.object_uri or ""
+            if not state.guid or state.status == "DELETED" or uri.count("/") < 3:
+                continue
+            if uri not in best or len(prefixes[best[uri][0]]) < len(under):
+                best[uri] = (qn, state)
+    todo: dict[str, list[WrittenState]] = {}
+    for qn, state in best.values():
+        if state.prefix_qn != qn:
+            todo.setdefault(qn, []).append(state)
+    linked = 0
+    for qn, states in sorted(todo.items()):
+        name = prefixes[qn].rstrip("/").rsplit("/", 1)[-1]
+        for chunk in chunks(sorted(states, key=lambda s: s.qualified_name), 200):
+            prefix = S3Prefix(attributes=S3Prefix.Attributes(qualified_name=qn, name=name))
+            prefix.guid = _placeholder_guid()
+            prefix.s3_objects = [
+                S3Object.ref_by_qualified_name(s.qualified_name, semantic=SaveSemantic.APPEND)
+                for s in chunk
+            ]
+            if save(qn, prefix) is not None:
+                continue
+            linked += len(chunk)
+            objects.save_written_states([replace(s, prefix_qn=qn) for s in chunk])
+    return linked
+
+
 def _column_pairs(
     parent: LineageEdge, into: Mapping[Dataset, Sequence[LineageEdge]]
 ) -> list[tuple[str, Dataset, str]]:
@@ -594,52 +646,19 @@ class AtlanLineageWriter:
     ) -> None:
         """Append to each ``S3Prefix`` the objects s3-enricher wrote under it, once.
 
-        An object belongs to the deepest dataset prefix that holds it (Atlas keeps one
-        ``s3Prefix`` per object). Objects archived or never written are left out: a reference
-        to a missing asset would fail the request.
+        See :func:`link_prefix_objects`.
         """
-        from pyatlan.model.assets import S3Object, S3Prefix
-        from pyatlan.model.enums import SaveSemantic
-
         if self._objects is None or not prefixes:
             return
-        uri_prefix = {
-            qn: f"s3://{d.parts[0]}/{d.parts[1].strip('/')}/" for qn, d in prefixes.items()
-        }
-        best: dict[str, tuple[str, WrittenState]] = {}
-        for qn, under in uri_prefix.items():
-            for state in self._objects.written_under(under):
-                uri = state.object_uri or ""
-                if not state.guid or state.status == "DELETED" or uri.count("/") < 3:
-                    continue
-                if uri not in best or len(uri_prefix[best[uri][0]]) < len(under):
-                    best[uri] = (qn, state)
-        todo: dict[str, list[WrittenState]] = {}
-        for qn, state in best.values():
-            if state.prefix_qn != qn:
-                todo.setdefault(qn, []).append(state)
-        for qn, states in sorted(todo.items()):
-            name = prefixes[qn].parts[1].strip("/").rsplit("/", 1)[-1]
-            for chunk in chunks(sorted(states, key=lambda s: s.qualified_name), 200):
 
-                def build(_: str, qn: str = qn, name: str = name, chunk: Any = chunk) -> Any:
-                    prefix = S3Prefix(attributes=S3Prefix.Attributes(qualified_name=qn, name=name))
-                    prefix.guid = _placeholder_guid()
-                    prefix.s3_objects = [
-                        S3Object.ref_by_qualified_name(
-                            s.qualified_name, semantic=SaveSemantic.APPEND
-                        )
-                        for s in chunk
-                    ]
-                    return prefix
+        def save(qn: str, asset: Any) -> str | None:
+            failed = self._save_all(
+                [qn], lambda _: asset, "linking objects to S3 prefixes", report, missing
+            )
+            return failed.get(qn)
 
-                failed = self._save_all(
-                    [qn], build, "linking objects to S3 prefixes", report, missing
-                )
-                if failed:
-                    continue
-                report.linked += len(chunk)
-                self._objects.save_written_states([replace(s, prefix_qn=qn) for s in chunk])
+        under = {qn: f"s3://{d.parts[0]}/{d.parts[1].strip('/')}/" for qn, d in prefixes.items()}
+        report.linked += link_prefix_objects(self._objects, under, save)
 
     def _container_asset(self, qn: str, dataset: Dataset, existing: set[str]) -> Any:
         """A new ``S3Prefix`` (or, for a bucket root, ``S3Bucket``) asset for ``dataset``.
