@@ -17,11 +17,14 @@ from worker.core.settings import Settings
 if TYPE_CHECKING:
     from typing import TypeAlias
 
+    from worker.adapters.atlan.datasets import AtlanDatasetWriter
     from worker.adapters.atlan.lineage import AtlanLineageWriter
     from worker.adapters.atlan.writer import AtlanCatalogWriter
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.adapters.catalog.users import SqlUserStore
+    from worker.services.alerts.service import AlertService
+    from worker.services.datasets.service import DatasetService
     from worker.services.lineage.service import LineageService
     from worker.services.review.service import ReviewService
 
@@ -128,12 +131,15 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
 
 def build_lineage(settings: Settings, catalog: SqlLocalCatalog | None = None) -> SqlLineageService:
     """The lineage service on the local catalog (edges, review items, impact)."""
+    from worker.adapters.catalog.dataset_store import SqlDatasetStore
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.services.lineage.service import LineageService
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
-    return LineageService(SqlLineageStore(local), SqlReviewStore(local), settings)
+    return LineageService(
+        SqlLineageStore(local), SqlReviewStore(local), settings, SqlDatasetStore(local)
+    )
 
 
 def build_lineage_writer(
@@ -172,3 +178,74 @@ def build_catalog_writer(
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     return AtlanCatalogWriter(settings.atlan, SqlAtlanState(local))
+
+
+def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -> DatasetService:
+    """The dataset service on the local catalog, raising alerts through :func:`build_alerts`.
+
+    :param catalog: the local catalog to share (default: a new one on ``database_url``).
+    """
+    from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.services.datasets.service import DatasetService
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    alerts = build_alerts(settings, local)
+    objects = RoutingObjectStore(
+        local=LocalObjectStore(follow_symlinks=settings.sampling.follow_symlinks),
+        s3=S3ObjectStore(settings.s3),
+    )
+    return DatasetService(SqlDatasetStore(local), settings.datasets, alerts.raise_alerts, objects)
+
+
+def build_alerts(settings: Settings, catalog: SqlLocalCatalog | None = None) -> AlertService:
+    """The alert service: the alert store, the webhook (when set) and Atlan announcements.
+
+    Atlan announcements need Atlan enabled and ``alerts.atlan_announcements``.
+    """
+    from worker.adapters.catalog.alert_store import SqlAlertStore
+    from worker.core.ports import AlertNotifier
+    from worker.services.alerts.service import AlertService
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    notifiers: list[AlertNotifier] = []
+    if settings.alerts.webhook_url:
+        from worker.adapters.alerts.webhook import WebhookAlertNotifier
+
+        notifiers.append(
+            WebhookAlertNotifier(
+                settings.alerts.webhook_url,
+                settings.alerts.webhook_secret,
+                settings.alerts.timeout_s,
+            )
+        )
+    if settings.alerts.atlan_announcements:
+        datasets_writer = build_dataset_writer(settings, local)
+        if datasets_writer is not None:
+            from worker.adapters.atlan.announcement import AtlanAnnouncementNotifier
+
+            notifiers.append(
+                AtlanAnnouncementNotifier(
+                    datasets_writer.qualified_name_of, lambda: datasets_writer.client
+                )
+            )
+    return AlertService(SqlAlertStore(local), notifiers, settings.alerts)
+
+
+def build_dataset_writer(
+    settings: Settings, catalog: SqlLocalCatalog | None = None
+) -> AtlanDatasetWriter | None:
+    """The Atlan writer of dataset assets (``S3Prefix``) when ``atlan.enabled``, else ``None``.
+
+    It shares the object writer's client and written state (one connection, one outbox).
+    """
+    writer = build_catalog_writer(settings, catalog)
+    if writer is None:
+        return None
+    from worker.adapters.atlan.datasets import AtlanDatasetWriter
+
+    return AtlanDatasetWriter(
+        settings.atlan,
+        writer.connection_qualified_name,
+        writer.state,
+        client_factory=lambda: writer.client,
+    )

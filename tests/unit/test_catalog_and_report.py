@@ -20,7 +20,7 @@ from models import (
     TableSample,
 )
 from worker.adapters.catalog.database import SqlLocalCatalog, findings, objects, runs
-from worker.core.report import build_report, validate_report
+from worker.core.report import build_report, upgrade_report, validate_report
 
 
 def _result(etag: str = "e1", status: ObjectStatus = ObjectStatus.CLASSIFIED) -> EnrichmentResult:
@@ -94,8 +94,22 @@ def test_report_matches_schema_and_has_no_values() -> None:
         "skipped": 0,
         "failed": 1,
         "bytes_read": 200,
+        "datasets": 0,
     }
+    assert report["schema_version"] == 2 and report["datasets"] == []
     assert "a@b.co" not in str(report)
+
+
+def test_a_version_1_report_reads_as_version_2() -> None:
+    current = build_report([_result()], "run-1")
+    old = {k: v for k, v in current.items() if k != "datasets"} | {"schema_version": 1}
+    old["summary"] = {k: v for k, v in current["summary"].items() if k != "datasets"}
+    upgraded = upgrade_report(old)
+    validate_report(upgraded)
+    assert upgraded["datasets"] == [] and upgraded["summary"]["datasets"] == 0
+    assert upgrade_report(upgraded) is upgraded
+    with pytest.raises(ValueError, match="schema_version 3"):
+        upgrade_report(dict(current, schema_version=3))
 
 
 def test_schema_rejects_unmasked_example_and_unknown_field() -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from worker.cli.alerts import alerts
 from worker.cli.atlan import atlan
+from worker.cli.datasets import datasets
 from worker.cli.job import job
 from worker.cli.lineage import lineage
 from worker.cli.review import review
@@ -50,6 +52,8 @@ for _command in (
     users,
     train,
     lineage,
+    datasets,
+    alerts,
 ):
     cli.add_command(_command)
 

@@ -26,9 +26,10 @@ from worker.core.errors import EnrichmentError
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from models import EnrichmentResult, ObjectInfo
+    from models import EnrichmentResult, ObjectInfo, ObjectRef
     from worker.core.pipeline import Deps, EnrichOptions
     from worker.core.settings import Settings
+    from worker.services.datasets.service import DatasetOutcome, DatasetPlan, DatasetService
 
 _ATTEMPTS = 3
 
@@ -96,19 +97,22 @@ def scan(
     from rich.text import Text
 
     from models import ObjectStatus
-    from worker.bootstrap import build_deps
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.bootstrap import build_datasets, build_deps, build_lineage
     from worker.core.discovery import discover
     from worker.core.pipeline import EnrichOptions
     from worker.core.report import build_report, write_report
+    from worker.services.datasets.report import dataset_entry
 
     settings = load_cli_settings(ctx, config_file)
     err = Console(stderr=True)
     started = time.monotonic()
     try:
         deps = build_deps(settings)
+        local = deps.catalog if isinstance(deps.catalog, SqlLocalCatalog) else None
+        datasets = build_datasets(settings, local) if settings.datasets.enabled else None
+        scanned: list[tuple[DatasetPlan, DatasetOutcome]] = []
         roots = [_root_uri(u) for u in uris]
-        with err.status("listing objects…"):
-            infos = list(discover(deps.store, uris, include, exclude))
         run_id = deps.catalog.start_run("scan", list(uris))
         options = EnrichOptions(
             sampling=settings.sampling.options(sample_rows), force=force, run_id=run_id
@@ -127,17 +131,37 @@ def scan(
             transient=output_format == "json",
             disable=not err.is_terminal and output_format == "json",
         ) as progress:
-            task = progress.add_task("scanning", total=len(infos))
-            for info in infos:
-                progress.update(task, description=_display_name(info.ref.uri, roots)[-40:])
-                results.append(_enrich_with_retry(info, deps, options))
-                progress.advance(task)
+            listing = discover(deps.store, uris, include, exclude)
+            if datasets is None:
+                task = progress.add_task("listing objects…", total=None)
+                infos = list(listing)
+                progress.update(task, total=len(infos))
+                for info in infos:
+                    progress.update(task, description=_display_name(info.ref.uri, roots)[-40:])
+                    results.append(_enrich_with_retry(info, deps, options))
+                    progress.advance(task)
+            else:
+                # Datasets stream: each is sampled as soon as the listing has passed it.
+                task = progress.add_task("datasets", total=None)
+
+                def enrich(ref: ObjectRef) -> EnrichmentResult:
+                    progress.update(task, description=_display_name(ref.uri, roots)[-40:])
+                    result = _enrich_with_retry(ref, deps, options)
+                    progress.advance(task)
+                    return result
+
+                for plan, sampled, outcome in datasets.scan(listing, enrich, force=force):
+                    results.extend(sampled)
+                    scanned.append((plan, outcome))
             progress.update(task, description="done")
         counts = Counter(r.status.value for r in results)
         deps.catalog.finish_run(run_id, dict(counts))
+        if any(plan.update.is_new for plan, _ in scanned):
+            # New datasets may change what stored lineage endpoints resolve to.
+            build_lineage(settings, local).reresolve()
     except EnrichmentError as exc:
         raise EnricherCliError(exc.message) from exc
-    report = build_report(results, run_id)
+    report = build_report(results, run_id, [dataset_entry(p, o) for p, o in scanned])
     if report_path is not None:
         write_report(report, report_path)
     if output_format == "json":
@@ -145,6 +169,8 @@ def scan(
     else:
         out = console()
         out.print(_summary_table(results, roots))
+        if scanned:
+            out.print(_datasets_table(scanned, roots))
         for r in results:
             if r.error is not None and r.status is ObjectStatus.FAILED:
                 name = _display_name(r.ref.uri, roots)
@@ -168,6 +194,8 @@ def scan(
                 "`enricher review list`, or `enricher serve` for the web UI"
             )
     _write_to_atlan(settings, deps, results, dry_run, output_format)
+    if datasets is not None and scanned and not dry_run:
+        _write_datasets_to_atlan(settings, deps, datasets, [p for p, _ in scanned])
     if counts.get(ObjectStatus.FAILED.value):
         raise PartialFailure()
 
@@ -226,6 +254,23 @@ def _summary_table(results: list[EnrichmentResult], roots: list[str]) -> Table:
         if r.error is not None:
             status = f"{status}: {r.error.kind}"
         table.add_row(_display_name(r.ref.uri, roots), fmt, rows, status, _pii_summary(r) or "–")
+    return table
+
+
+def _datasets_table(scanned: list[tuple[DatasetPlan, DatasetOutcome]], roots: list[str]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="datasets", show_lines=False, expand=False)
+    for name in ("dataset", "rule", "objects", "partitions", "sampled", "PII", "alerts"):
+        table.add_column(name, overflow="fold", justify="right" if name[0] in "ops" else "left")
+    for plan, outcome in scanned:
+        summary = plan.summary
+        pii = ", ".join(e for e, _ in outcome.verdict.entities) if outcome.verdict else ""
+        table.add_row(
+            _display_name(summary.uri, roots), summary.rule.value, f"{summary.object_count:,}",
+            f"{len(summary.partitions):,}", str(outcome.sampled), pii or "–",
+            str(len(outcome.alerts)) if outcome.alerts else "–",
+        )  # fmt: skip
     return table
 
 
@@ -307,6 +352,56 @@ def _write_to_atlan(
         )
 
 
+def _write_datasets_to_atlan(
+    settings: Settings, deps: Deps, datasets: DatasetService, plans: list[DatasetPlan]
+) -> None:
+    """Write each scanned dataset's verdict to its Atlan asset (``S3Prefix``).
+
+    Runs after the objects' write, so that they exist to be linked. Unchanged datasets send
+    nothing.
+
+    :raises EnricherCliError: the Atlan writer could not be set up.
+    """
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.bootstrap import build_dataset_writer
+    from worker.core.plan.dataset_desired import dataset_desired
+    from worker.services.review.queue import ReviewQueue
+
+    local = deps.catalog if isinstance(deps.catalog, SqlLocalCatalog) else None
+    try:
+        writer = build_dataset_writer(settings, local)
+    except EnrichmentError as exc:
+        raise EnricherCliError(exc.message) from exc
+    if writer is None:
+        return
+    review = deps.review.store if isinstance(deps.review, ReviewQueue) else None
+    wanted = [
+        desired
+        for plan in plans
+        if (stored := datasets.store.get(plan.uri)) is not None
+        and (
+            desired := dataset_desired(
+                stored, settings, review.decisions_for(plan.uri) if review else None
+            )
+        )
+        is not None
+    ]
+    if not wanted:
+        return
+    report = writer.write(wanted)
+    err = console(stderr=True)
+    err.print(
+        f"Atlan datasets: {report.created} created, {report.updated} updated, "
+        f"{report.restored} restored, {report.unchanged} unchanged, {report.linked} objects "
+        f"linked, {report.requests} write requests",
+        highlight=False,
+    )
+    for uri, reason in sorted(report.failed.items())[:20]:
+        err.print(f"  [yellow]not written: {uri}: {reason}[/yellow]", highlight=False)
+    if report.error:
+        err.print(f"[yellow]Atlan datasets: {report.error}; the next scan retries[/yellow]")
+
+
 def _print_plan(plan: Any, output_format: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -353,26 +448,29 @@ def _root_uri(uri: str) -> str:
     return ObjectRef.parse(uri).uri
 
 
-def _enrich_with_retry(info: ObjectInfo, deps: Deps, options: EnrichOptions) -> EnrichmentResult:
+def _enrich_with_retry(
+    target: ObjectInfo | ObjectRef, deps: Deps, options: EnrichOptions
+) -> EnrichmentResult:
     """Run the core function, retrying a transient store failure with backoff (0.5 s, 2 s).
 
     After the last attempt the object is recorded as failed so that the scan goes on.
     """
-    from models import EnrichmentResult, ErrorInfo, ObjectStatus
+    from models import EnrichmentResult, ErrorInfo, ObjectInfo, ObjectStatus
     from worker.core.errors import StoreUnavailable
     from worker.core.pipeline import enrich_object
 
+    info = target if isinstance(target, ObjectInfo) else None
     delay = 0.5
     for attempt in range(_ATTEMPTS):
         try:
-            return enrich_object(info, deps, options)
+            return enrich_object(target, deps, options)
         except StoreUnavailable as exc:
             if attempt + 1 < _ATTEMPTS:
                 time.sleep(delay)
                 delay *= 4
                 continue
             failed = EnrichmentResult(
-                ref=info.ref,
+                ref=target.ref if isinstance(target, ObjectInfo) else target,
                 status=ObjectStatus.FAILED,
                 info=info,
                 error=ErrorInfo(exc.kind, exc.message, retryable=True),

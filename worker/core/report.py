@@ -17,7 +17,8 @@ from typing import Any
 
 from models import EnrichmentResult
 
-SCHEMA_VERSION = 1
+#: 2 added ``datasets`` (docs/report.md says how to read a version 1 report as version 2).
+SCHEMA_VERSION = 2
 
 
 def object_entry(result: EnrichmentResult) -> dict[str, Any]:
@@ -81,9 +82,18 @@ def object_entry(result: EnrichmentResult) -> dict[str, Any]:
     }
 
 
-def build_report(results: Iterable[EnrichmentResult], run_id: str | None = None) -> dict[str, Any]:
-    """Return the whole report document for a run."""
+def build_report(
+    results: Iterable[EnrichmentResult],
+    run_id: str | None = None,
+    datasets: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """Return the whole report document for a run.
+
+    :param datasets: the dataset entries of the run (see ``datasets`` in the schema), built
+        by :func:`worker.services.datasets.report.dataset_entry`.
+    """
     entries = [object_entry(r) for r in results]
+    dataset_entries = list(datasets)
     counts = Counter(e["status"] for e in entries)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -95,9 +105,27 @@ def build_report(results: Iterable[EnrichmentResult], run_id: str | None = None)
             "skipped": counts.get("skipped", 0),
             "failed": counts.get("failed", 0),
             "bytes_read": sum(e["bytes_read"] for e in entries),
+            "datasets": len(dataset_entries),
         },
         "objects": entries,
+        "datasets": dataset_entries,
     }
+
+
+def upgrade_report(report: dict[str, Any]) -> dict[str, Any]:
+    """Read a report of any earlier schema version as the current one.
+
+    Version 1 → 2: no ``datasets`` section (an empty list) and no dataset count.
+    :raises ValueError: a version newer than this code knows.
+    """
+    version = report.get("schema_version")
+    if version == SCHEMA_VERSION:
+        return report
+    if version == 1:
+        upgraded = dict(report, schema_version=2, datasets=[])
+        upgraded["summary"] = dict(report["summary"], datasets=0)
+        return upgraded
+    raise ValueError(f"report schema_version {version!r} is not one this version reads (1, 2)")
 
 
 @cache

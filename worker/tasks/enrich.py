@@ -96,6 +96,10 @@ def _enrich(
         stage = "queueing the Atlan write"
         if not diff_only:
             _queue_atlan_write(rt, result)
+        if job_id is None and rt.datasets is not None:
+            # An S3 event: a new partition of a known dataset updates the dataset's verdict.
+            stage = "updating its dataset"
+            rt.datasets.observe(result)
     except StoreUnavailable as exc:
         if task.request.retries >= (task.max_retries or 0):
             return _failed(rt, uri, job_id, run_id, exc)

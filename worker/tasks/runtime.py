@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from classifiers.base import Classifier
     from worker.adapters.atlan.writer import AtlanCatalogWriter
     from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.services.datasets.service import DatasetService
 
 
 @dataclass(slots=True)
@@ -38,6 +39,7 @@ class Runtime:
 
     :param catalog: the local catalog (also ``deps.catalog``; archiving removed objects).
     :param writer: the Atlan writer; ``None`` when Atlan is off.
+    :param datasets: folds objects from S3 events into their datasets (``None``: off).
     """
 
     settings: Settings
@@ -48,6 +50,7 @@ class Runtime:
     redis: Redis
     deliveries: DeliveryCounter
     flush: AtlanFlush
+    datasets: DatasetService | None = None
 
 
 _runtime: Runtime | None = None
@@ -86,7 +89,7 @@ def build_runtime(
 
     from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.adapters.catalog.job_store import SqlJobStore
-    from worker.bootstrap import build_deps, build_review
+    from worker.bootstrap import build_datasets, build_deps, build_review
 
     deps = build_deps(settings, classifiers)
     catalog = deps.catalog if isinstance(deps.catalog, SqlLocalCatalog) else None
@@ -120,4 +123,5 @@ def build_runtime(
         redis=redis,
         deliveries=DeliveryCounter(redis, settings.celery.max_deliveries),
         flush=flush,
+        datasets=build_datasets(settings, local) if settings.datasets.enabled else None,
     )

@@ -1,0 +1,1 @@
+"""Datasets: grouping listings, partition sampling plans, verdicts, schema history."""
