@@ -250,6 +250,7 @@ def _mount_review(
         ui_admin,
         ui_alerts,
         ui_audit,
+        ui_datasets,
         ui_login,
         ui_suggestions,
     )
@@ -263,6 +264,7 @@ def _mount_review(
     ui = ReviewUI(review, auth)
     install(app, ReviewContext(review=review, auth=auth, ui=ui))
     api_alerts.install(app, alerts, review)
+    ui_datasets.install(app, None, review)
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
@@ -284,6 +286,6 @@ def _mount_review(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router())
     # The pages, in the order their routes were always matched.
-    for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin, ui_alerts):
+    for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin, ui_alerts, ui_datasets):
         app.include_router(area.router)
     return auth

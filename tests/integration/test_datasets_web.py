@@ -1,0 +1,110 @@
+"""The datasets pages, in-process (TestClient) on a temporary SQLite catalog holding a dataset
+recorded by the real dataset service: list, dataset page (by its URI, an object URI or a
+partition), alerts shown with the dataset, unknown URIs answered 404."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from starlette.exceptions import StarletteDeprecationWarning
+
+from models import (
+    ColumnFinding,
+    EnrichmentResult,
+    EntityFinding,
+    Evidence,
+    ObjectInfo,
+    ObjectRef,
+    ObjectStatus,
+)
+from models.datasets import DatasetRef, DatasetSummary, GroupingRule, PartitionInfo
+from models.review import Role
+from tests.support.alert_fakes import candidate
+from worker.adapters.catalog.alert_store import SqlAlertStore
+from worker.adapters.catalog.dataset_store import SqlDatasetStore
+from worker.bootstrap import build_review
+from worker.core.settings import DatasetSettings, load_settings
+from worker.services.datasets.service import DatasetService
+from worker.web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+PASSWORD = "password123"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+ORDERS = "s3://lake/exports/orders/"
+
+
+def _result(key: str) -> EnrichmentResult:
+    ref = ObjectRef.parse(f"s3://lake/{key}")
+    info = ObjectInfo(ref, 1000, "etag-" + key, datetime(2025, 1, 3, tzinfo=UTC))
+    finding = EntityFinding(
+        entity="EMAIL_ADDRESS", confidence=0.95, prevalence=1.0, classifier="pii",
+        evidence=Evidence(sampled=50, hits=50, distinct_hits=50, mean_score=0.9,
+                          masked_examples=("s***@e***.org",)),
+    )  # fmt: skip
+    column = ColumnFinding(column="contact_email", data_type="string", entities=(finding,))
+    return EnrichmentResult(ref=ref, status=ObjectStatus.CLASSIFIED, info=info, columns=(column,))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    review = build_review(load_settings(database_url=f"sqlite:///{tmp_path}/w.db"))
+    review.users.add("vic", Role.VIEWER, PASSWORD, actor="test")
+    catalog = review.store.catalog
+    service = DatasetService(SqlDatasetStore(catalog), DatasetSettings())
+    partitions = tuple(
+        PartitionInfo(f"dt=2025-01-0{d}/", (("dt", f"2025-01-0{d}"),), 1, 1000,
+                      datetime(2025, 1, d, tzinfo=UTC), f"exports/orders/dt=2025-01-0{d}/p.parquet")
+        for d in (1, 2, 3)
+    )  # fmt: skip
+    summary = DatasetSummary(
+        DatasetRef("lake", "exports/orders/"), GroupingRule.HIVE, "hive partition folders (dt)",
+        object_count=3, total_bytes=3000, partition_columns=("dt",), partitions=partitions,
+    )  # fmt: skip
+    plan = service.plan(summary)
+    service.conclude(plan, [(p, _result(p.sample_key or "")) for p in plan.selected])
+    SqlAlertStore(catalog).raise_alerts([candidate(1, dataset=ORDERS)])
+    with TestClient(create_app(None, lambda _events: None, review=review)) as c:
+        page = c.get("/login")
+        match = CSRF_RE.search(page.text)
+        assert match is not None
+        form = {"username": "vic", "password": PASSWORD, "csrf_token": match.group(1)}
+        assert c.post("/login", data=form, follow_redirects=False).status_code == 303
+        yield c
+    catalog.engine.dispose()
+
+
+def test_the_list_links_each_dataset_with_its_rule_and_pii(client: TestClient) -> None:
+    page = client.get("/datasets")
+    assert page.status_code == 200
+    assert f'href="/datasets/show?uri={quote(ORDERS, safe="/")}"' in page.text
+    assert "<code>hive</code>" in page.text and "EMAIL_ADDRESS" in page.text
+
+
+@pytest.mark.parametrize(
+    "uri", [ORDERS, ORDERS + "dt=2025-01-02/p.parquet", ORDERS + "dt=2025-01-01/"]
+)
+def test_the_dataset_page_answers_for_the_dataset_an_object_or_a_partition(
+    client: TestClient, uri: str
+) -> None:
+    page = client.get("/datasets/show", params={"uri": uri})
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert f'<code id="dataset-uri">{ORDERS}</code>' in text
+    assert "3 of 3 partitions sampled" in text and "contact_email" in text
+    assert "dt=2025-01-03/" in text and "v1 (scan" in text
+    assert "column col1 changed type from int64 to string" in text
+    assert "s***@e***.org" not in text  # evidence examples stay on the object pages
+
+
+def test_an_unknown_dataset_is_404_with_a_hint(client: TestClient) -> None:
+    page = client.get("/datasets/show", params={"uri": "s3://lake/nowhere/x.csv"})
+    assert page.status_code == 404 and "enricher scan" in page.text
