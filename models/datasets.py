@@ -336,6 +336,8 @@ class PartitionRecord:
     :param null_shares: column → share of null cells in the sample.
     :param findings: column → entity → confidence found in this partition's sample.
     :param columns: the partition sample's schema.
+    :param sample_error: the error kind when the sample object failed (the next scan tries
+        the partition again); ``None`` when it was classified or skipped.
     """
 
     dataset_uri: str
@@ -346,6 +348,7 @@ class PartitionRecord:
     null_shares: dict[str, float] = field(default_factory=dict)
     findings: dict[str, dict[str, float]] = field(default_factory=dict)
     columns: tuple[SchemaColumn, ...] = ()
+    sample_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from classifiers.base import Classifier
@@ -10,13 +11,16 @@ from worker.adapters.catalog.database import SqlLocalCatalog
 from worker.adapters.storage.local import LocalObjectStore
 from worker.adapters.storage.routing import RoutingObjectStore
 from worker.adapters.storage.s3 import S3ObjectStore
-from worker.core.errors import ConfigError
+from worker.core.errors import ConfigError, EnrichmentError
 from worker.core.pipeline import Deps
 from worker.core.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from typing import TypeAlias
 
+    from models.datasets import SchemaColumn
     from worker.adapters.atlan.datasets import AtlanDatasetWriter
     from worker.adapters.atlan.lineage import AtlanLineageWriter
     from worker.adapters.atlan.writer import AtlanCatalogWriter
@@ -186,6 +190,7 @@ def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
     """
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.services.datasets.service import DatasetService
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
@@ -194,7 +199,48 @@ def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -
         local=LocalObjectStore(follow_symlinks=settings.sampling.follow_symlinks),
         s3=S3ObjectStore(settings.s3),
     )
-    return DatasetService(SqlDatasetStore(local), settings.datasets, alerts.raise_alerts, objects)
+    lineage = SqlLineageStore(local)
+    return DatasetService(
+        SqlDatasetStore(local),
+        settings.datasets,
+        alerts.raise_alerts,
+        objects,
+        edges_of=lambda uri: lineage.edges_of([uri], True) + lineage.edges_of([uri], False),
+        table_schemas=_table_schemas(settings),
+    )
+
+
+def _table_schemas(settings: Settings) -> Callable[[], dict[str, list[SchemaColumn]]]:
+    """The table schemas the lineage settings name, read once on first use.
+
+    Sources: the Snowflake columns export and PostgreSQL's information_schema; a source that
+    fails is left out (logged without its message, which may quote a URL).
+    """
+    from functools import cache
+
+    @cache
+    def read() -> dict[str, list[SchemaColumn]]:
+        from models.datasets import SchemaColumn
+        from worker.services.lineage.infer import read_postgres_tables, read_snowflake_schema_file
+
+        lineage = settings.lineage
+        tables = []
+        try:
+            if lineage.snowflake_schema_file is not None:
+                tables.extend(read_snowflake_schema_file(lineage.snowflake_schema_file)[0])
+            if lineage.postgres_url is not None:
+                url = lineage.postgres_url.get_secret_value()
+                tables.extend(
+                    read_postgres_tables(url, lineage.postgres_database, lineage.postgres_schemas)
+                )
+        except (EnrichmentError, OSError) as exc:
+            logger.warning("table schemas for lineage drift not read: %s", type(exc).__name__)
+        return {
+            t.dataset.uri: [SchemaColumn(name, data_type) for name, data_type in t.columns]
+            for t in tables
+        }
+
+    return read
 
 
 def build_alerts(settings: Settings, catalog: SqlLocalCatalog | None = None) -> AlertService:

@@ -76,14 +76,19 @@ def test_scan_local_lake_end_to_end(local_lake: Path, tmp_path: Path) -> None:
     dump = "\n".join(sqlite3.connect(db).iterdump())
     _assert_no_secrets(dump)
 
-    # second scan: everything unchanged is skipped, failures are retried (and fail again)
+    # Second scan: each file is a dataset of one; unchanged ones are not sampled again,
+    # failed ones are retried (and fail again); --force samples everything.
     again = run_enricher(["scan", str(local_lake), "--format", "json"], env, tmp_path)
     assert again.returncode == 3
     second = json.loads(again.stdout)
     validate_report(second)
     kinds = {o["uri"].rsplit("/", 1)[-1]: (o["error"] or {}).get("kind") for o in second["objects"]}
-    assert kinds["customers.parquet"] == "unchanged"
+    assert "customers.parquet" not in kinds and "empty.csv" not in kinds
     assert kinds["truncated.parquet"] == "truncated_parquet"
+    assert len(second["datasets"]) == len(good_objects()) + len(bad_objects())
+    forced = run_enricher(["scan", str(local_lake), "--force", "--format", "json"], env, tmp_path)
+    assert forced.returncode == 3
+    assert len(json.loads(forced.stdout)["objects"]) == len(good_objects()) + len(bad_objects())
 
 
 def test_scan_s3_bucket_end_to_end(seaweed: Any, bucket: str, tmp_path: Path) -> None:

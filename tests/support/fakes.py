@@ -845,6 +845,7 @@ class InMemoryDatasetStore:
             null_shares=dict(record.null_shares),
             findings={c: dict(e) for c, e in record.findings.items()},
             columns=tuple(record.columns),
+            sample_error=record.sample_error,
         )
 
     def set_verdict(self, verdict: DatasetVerdict) -> None:

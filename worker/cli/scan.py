@@ -129,7 +129,8 @@ def scan(
             TimeRemainingColumn(),
             console=err,
             transient=output_format == "json",
-            disable=not err.is_terminal and output_format == "json",
+            # Off the terminal a progress bar is noise (its last frame would stay in logs).
+            disable=not err.is_terminal,
         ) as progress:
             listing = discover(deps.store, uris, include, exclude)
             if datasets is None:

@@ -221,6 +221,7 @@ def _record(row: Any) -> PartitionRecord:
             for c, ents in (row.findings or {}).items()
         },
         columns=tuple(SchemaColumn.from_dict(c) for c in row.columns or []),
+        sample_error=row.sample_error,
     )
 
 
@@ -414,6 +415,7 @@ class SqlDatasetStore:
             "findings": {c: dict(e) for c, e in record.findings.items()},
             "columns": [c.to_dict() for c in record.columns],
             "sampled_at": to_utc(record.sampled_at) or self._now(),
+            "sample_error": record.sample_error,
         }
         match = (dataset_partitions.c.dataset_uri == record.dataset_uri) & (
             dataset_partitions.c.key == record.info.key

@@ -200,6 +200,7 @@ dataset_partitions = Table(
     Column("columns", JSON),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("sampled_at", DateTime(timezone=True)),
+    Column("sample_error", String(64)),
 )
 
 dataset_schemas = Table(

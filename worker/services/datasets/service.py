@@ -11,7 +11,7 @@ service never samples anything itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -25,12 +25,15 @@ from models.datasets import (
     DatasetUpdate,
     DatasetVerdict,
     PartitionInfo,
+    PartitionRecord,
     SchemaChange,
+    SchemaColumn,
     SchemaVersion,
     StoredDataset,
 )
+from models.lineage import LineageEdge
 from worker.core.datasets.anomaly import detect, freshness
-from worker.core.datasets.drift import partition_drift
+from worker.core.datasets.drift import lineage_drift, partition_drift
 from worker.core.datasets.grouping import group
 from worker.core.datasets.selection import select_partitions
 from worker.core.datasets.table_formats import read_table_metadata
@@ -50,6 +53,14 @@ def sample_ref(dataset: DatasetRef, key: str) -> ObjectRef:
 def _key(partition: PartitionInfo) -> str:
     return partition.key
 
+
+#: The lineage edges that touch a dataset (both directions), applied ones only.
+EdgesOf = Callable[[str], list[LineageEdge]]
+#: Table dataset URI (``postgres:db.schema.table``) → its columns, where a schema source
+#: (PostgreSQL's information_schema, a Snowflake columns export) knows the table.
+TableSchemas = Callable[[], Mapping[str, Sequence[SchemaColumn]]]
+#: Formats whose column types are declared, not inferred from text.
+_TYPED_FORMATS = frozenset({"parquet"})
 
 #: Raises alerts (the alert service's ``raise_alerts``): stores, deduplicates and delivers
 #: them, returning the ones that opened. A callable, so this service names no other service.
@@ -96,6 +107,9 @@ class DatasetService:
     :param alerts: where alert candidates go (``None``: they are only returned).
     :param objects: reads Delta logs and Iceberg metadata (``None``: their schemas are not
         read, the datasets are still grouped).
+    :param edges_of: the lineage edges of a dataset, for drift along pipeline stages
+        (``None``: not checked).
+    :param table_schemas: the known table schemas on the other side of those edges.
     :param clock: the current time (tests pass a fixed one).
     """
 
@@ -106,12 +120,16 @@ class DatasetService:
         alerts: AlertSink | None = None,
         objects: ObjectStore | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        edges_of: EdgesOf | None = None,
+        table_schemas: TableSchemas | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.alerts = alerts
         self.objects = objects
         self.clock = clock
+        self.edges_of = edges_of
+        self.table_schemas = table_schemas
         #: Delta/Iceberg metadata that could not be read: dataset URI → the reason.
         self.table_errors: dict[str, str] = {}
 
@@ -141,7 +159,8 @@ class DatasetService:
             for record in self.store.partitions(summary.uri):
                 newest, at = record.info.newest, record.sampled_at
                 changed = at is not None and newest is not None and newest > at
-                if record.info.key not in new and not changed:
+                failed = record.sample_error is not None  # tried again, as objects are
+                if record.info.key not in new and not changed and not failed:
                     done.add(record.info.key)
         selected = select_partitions(
             summary.partitions,
@@ -185,6 +204,12 @@ class DatasetService:
             for p, r in sampled
             if r.status is ObjectStatus.CLASSIFIED
         ]
+        for partition, result in sampled:
+            if result.status is ObjectStatus.FAILED:
+                kind = result.error.kind if result.error is not None else "failed"
+                self.store.record_partition_sample(
+                    PartitionRecord(uri, partition, now, sampled_at=now, sample_error=kind)
+                )
         if not fresh:
             # Nothing new to classify: only staleness can be news (a series that stopped).
             previous = plan.previous.verdict if plan.previous is not None else None
@@ -192,7 +217,11 @@ class DatasetService:
             stale = self._news(plan, freshness(uri, plan.summary.partitions, now, k))
             opened = self.alerts(stale) if self.alerts is not None and stale else []
             return DatasetOutcome(uri, previous, 0, alerts=opened, candidates=stale)
-        history = [r for r in self.store.partitions(uri) if r.sampled_at is not None]
+        history = [
+            r
+            for r in self.store.partitions(uri)
+            if r.sampled_at is not None and r.sample_error is None
+        ]
         for record in fresh:
             self.store.record_partition_sample(record)
         fresh_keys = {r.info.key for r in fresh}
@@ -223,10 +252,29 @@ class DatasetService:
             settings=self.settings,
             now=now,
             partitions=plan.summary.partitions,
+            lineage_changes=self._lineage_drift(plan.summary, schema),
         )
         candidates = self._news(plan, candidates)
         opened = self.alerts(candidates) if self.alerts is not None and candidates else []
         return DatasetOutcome(uri, verdict, len(fresh), version, changes, opened, candidates)
+
+    def _lineage_drift(
+        self, summary: DatasetSummary, schema: Sequence[SchemaColumn]
+    ) -> list[SchemaChange]:
+        """Columns lost or retyped between this dataset and the tables its edges join."""
+        if self.edges_of is None:
+            return []
+        tables = self.table_schemas() if self.table_schemas is not None else {}
+        typed = bool(summary.formats) and {f for f, _ in summary.formats} <= _TYPED_FORMATS
+        typed = typed or summary.rule.value in ("delta", "iceberg")
+        changes: list[SchemaChange] = []
+        for edge in self.edges_of(summary.uri):
+            if edge.source.uri == summary.uri:
+                upstream, downstream = schema, tables.get(edge.target.uri, ())
+            else:
+                upstream, downstream = tables.get(edge.source.uri, ()), schema
+            changes.extend(lineage_drift(edge, upstream, downstream, inferred_types=not typed))
+        return changes
 
     def _news(self, plan: DatasetPlan, candidates: list[AlertCandidate]) -> list[AlertCandidate]:
         """Drop "stale series" alerts unless the series was live when last scanned.
@@ -242,12 +290,12 @@ class DatasetService:
         if not stale:
             return candidates
         previous = plan.previous
-        if previous is None or previous.last_scanned is None:
+        if previous is None:
             return [c for c in candidates if c not in stale]
         new = set(plan.update.new_partitions)
         before = [p for p in plan.summary.partitions if p.key not in new]
         k = self.settings.history_partitions
-        already = freshness(plan.uri, before, previous.last_scanned, k)
+        already = freshness(plan.uri, before, previous.last_seen, k)  # when last listed
         if any(c.subject.startswith("stale:") for c in already):
             return [c for c in candidates if c not in stale]  # it had stopped before
         return candidates

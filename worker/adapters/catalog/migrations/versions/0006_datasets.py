@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("columns", sa.JSON, nullable=True),
         sa.Column("first_seen", _TZ, nullable=False),
         sa.Column("sampled_at", _TZ, nullable=True),
+        sa.Column("sample_error", sa.String(64), nullable=True),
     )
     op.create_table(
         "dataset_schemas",
