@@ -11,8 +11,9 @@ import pytest
 
 from models.datasets import Alert, AlertKind, AlertState, Severity
 from tests.support import atlan_fixtures as _atlan
-from tests.support.alert_fakes import ManualClock, candidate, delivered
+from tests.support.alert_fakes import candidate, delivered
 from tests.support.atlan_server import FakeAtlan
+from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryAlertStore
 from worker.adapters.atlan.announcement import (
     TITLE_PREFIX,

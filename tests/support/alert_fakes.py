@@ -1,4 +1,4 @@
-"""Alert test doubles: a clock, candidates, recording and failing notifiers.
+"""Alert test doubles: candidates, recording and failing notifiers (and the manual clock).
 
 The store is :class:`tests.support.fakes.InMemoryAlertStore`.
 """
@@ -7,26 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from models.datasets import Alert, AlertCandidate, AlertKind, Severity
 from tests.support.fakes import InMemoryAlertStore
 from worker.core.errors import AlertDeliveryError, EnrichmentError
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    """A clock the test moves: ``clock()`` is the time, ``advance(minutes=...)`` moves it."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def candidate(

@@ -9,12 +9,12 @@ import pytest
 
 from models.datasets import AlertKind, AlertState, Severity
 from tests.support.alert_fakes import (
-    ManualClock,
     RecordingNotifier,
     candidate,
     delivered,
     down,
 )
+from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryAlertStore
 from worker.core.errors import AlertDeliveryRejected, AlertNotFound, DatasetError
 from worker.core.settings import AlertSettings

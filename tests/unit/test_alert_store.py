@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from models.datasets import Alert, AlertCandidate, AlertKind, AlertState, Severity
+from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryAlertStore
 from worker.adapters.catalog.alert_store import SqlAlertStore
 from worker.adapters.catalog.database import SqlLocalCatalog
@@ -26,29 +27,15 @@ T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ORDERS = "s3://lake/exports/orders/"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float = 60) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @dataclass
 class Subject:
     store: AlertStore
-    clock: Clock
+    clock: ManualClock
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "memory"])
 def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]:
-    clock = Clock()
+    clock = ManualClock(T0)
     if request.param == "memory":
         yield Subject(InMemoryAlertStore(clock), clock)
         return

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from models.datasets import AlertKind, AlertState, Severity
-from tests.support.alert_fakes import ManualClock, candidate
+from tests.support.alert_fakes import candidate
+from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryAlertStore
 from worker.cli import alerts as alerts_cli
 from worker.cli.app import cli

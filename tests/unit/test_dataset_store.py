@@ -31,6 +31,7 @@ from models.datasets import (
     SchemaChange,
     SchemaColumn,
 )
+from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryDatasetStore
 from worker.adapters.catalog.database import SqlLocalCatalog
 from worker.adapters.catalog.dataset_store import SqlDatasetStore, schema_changes
@@ -41,30 +42,16 @@ T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ORDERS = DatasetRef("lake", "exports/orders/")
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float = 60) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
 @dataclass
 class Subject:
     store: DatasetStore
-    clock: Clock
+    clock: ManualClock
     catalog: SqlLocalCatalog | None  # None for the fake
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "memory"])
 def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]:
-    clock = Clock()
+    clock = ManualClock(T0)
     if request.param == "memory":
         yield Subject(InMemoryDatasetStore(clock), clock, None)
         return

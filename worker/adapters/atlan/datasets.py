@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from models.datasets import DatasetRef
 from models.plan import CurrentObject, WrittenState
+from worker.adapters.atlan.asset_fields import AssetFields
 from worker.adapters.atlan.batches import send_isolating
 from worker.adapters.atlan.client import (
     assigned_guids,
@@ -51,7 +52,6 @@ from worker.core.errors import (
     CatalogUnavailable,
     CatalogWriteError,
 )
-from worker.core.plan.cm_values import attribute_kinds, value_problem
 from worker.core.plan.dataset_desired import (
     DatasetWrite,
     DatasetWriteReport,
@@ -108,8 +108,7 @@ class AtlanDatasetWriter:
         self._client = client
         self._client_factory = client_factory
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._cm_kinds: tuple[Any, dict[str, tuple[str, int | None]]] = (None, {})
-        self._warnings: list[str] = []
+        self._fields = AssetFields(lambda: self.client, settings.custom_metadata_set)
         #: The naming of the current write (the connection is asked for once per write).
         self._write_naming: S3Naming | None = None
         #: Bucket name -> qualified name of the buckets in Atlan (read once per write).
@@ -293,8 +292,7 @@ class AtlanDatasetWriter:
         for p in plans:
             report.notes.extend(f"{p.qualified_name}: {n}" for n in p.notes)
         self._apply(plans, written, report)
-        report.warnings.extend(self._warnings)
-        self._warnings.clear()
+        report.warnings.extend(self._fields.take_warnings())
         return report
 
     def _apply(
@@ -414,7 +412,6 @@ class AtlanDatasetWriter:
         stays. Then ``status: ACTIVE`` to restore, the description and the custom metadata.
         """
         from pyatlan.model.assets import S3Bucket, S3Prefix
-        from pyatlan.model.enums import EntityStatus
 
         d = p.desired
         naming = self._write_naming or self.naming()
@@ -448,42 +445,13 @@ class AtlanDatasetWriter:
             asset = S3Prefix(attributes=attributes)
             # pyatlan 11.6 has no S3Prefix.creator: a placeholder guid, as creators assign.
             asset.guid = str(-random.randint(10**15, 10**16 - 1))  # noqa: S311 - not secret
-        if p.restore:
-            asset.status = EntityStatus.ACTIVE  # a plain upsert leaves an archived asset so
-        if p.description is not None:
-            asset.description = p.description  # never user_description
-        if p.custom_metadata is not None:
-            cma = asset.get_custom_metadata(
-                client=self.client, name=self.settings.custom_metadata_set
-            )
-            for key, value in self._checked(p, p.custom_metadata).items():
-                cma[key] = value
-            asset.set_custom_metadata(client=self.client, custom_metadata=cma)
-            object.__setattr__(asset, "_s3e_has_cm", True)
-        return asset
-
-    def _checked(self, p: DatasetWrite, values: dict[str, Any]) -> dict[str, Any]:
-        """``values`` without those Atlas would reject (the object writer's rule, cm_values)."""
-        try:
-            definition = self.client.custom_metadata_cache.get_custom_metadata_def(
-                self.settings.custom_metadata_set
-            )
-        except Exception:  # the write itself reports a missing set, with the cache refreshed
-            return values
-        if self._cm_kinds[0] is not definition:
-            self._cm_kinds = (definition, attribute_kinds(definition))
-        kept: dict[str, Any] = {}
-        for name, value in values.items():
-            kind, max_len = self._cm_kinds[1].get(name, ("", None))
-            problem = value_problem(kind, max_len, value)
-            if problem is None:
-                kept[name] = value
-            else:
-                warning = f"{p.qualified_name}: custom metadata {name!r}: {problem}"
-                if warning not in self._warnings:
-                    logger.warning("%s", warning)
-                    self._warnings.append(warning)
-        return kept
+        return self._fields.fill(
+            asset,
+            p.qualified_name,
+            restore=p.restore,
+            description=p.description,
+            custom_metadata=p.custom_metadata,
+        )
 
     def _tag_asset(self, p: DatasetWrite) -> Any:
         from pyatlan.model.assets import S3Bucket, S3Prefix

@@ -46,6 +46,7 @@ from models.plan import (
     WrittenState,
 )
 from models.review import SuggestionView
+from worker.adapters.atlan.asset_fields import AssetFields
 from worker.adapters.atlan.batches import send_isolating
 from worker.adapters.atlan.client import (
     assigned_guids,
@@ -64,7 +65,7 @@ from worker.core.errors import (
     CatalogUnavailable,
     CatalogWriteError,
 )
-from worker.core.plan.cm_values import attribute_kinds, missing_attributes, value_problem
+from worker.core.plan.cm_values import missing_attributes
 from worker.core.plan.desired import CM_ATTRIBUTES, plan_object, written_after
 from worker.core.plan.naming import S3Naming, bucket_arn, object_arn
 from worker.core.settings import AtlanSettings
@@ -153,8 +154,7 @@ class AtlanCatalogWriter:
         self.connections = ConnectionRegistry(lambda: self.client, settings, state)
         self.clock = clock or (lambda: datetime.now(UTC))
         #: Values left out of the custom metadata during the current write (see report).
-        self._warnings: list[str] = []
-        self._cm_kinds: tuple[Any, dict[str, tuple[str, int | None]]] = (None, {})
+        self._fields = AssetFields(lambda: self.client, settings.custom_metadata_set)
         #: Called after every write request (a Celery flush uses it to keep its lock alive).
         self.on_request: Callable[[], None] | None = None
 
@@ -458,8 +458,7 @@ class AtlanCatalogWriter:
             reasons.setdefault(reason, []).append(uri)
         for reason, uris in reasons.items():
             self.state.outbox_put([by_uri[u] for u in uris], reason)
-        report.warnings.extend(self._warnings)
-        self._warnings.clear()
+        report.warnings.extend(self._fields.take_warnings())
         report.rejected = {u: r for u, r in failed.items() if r != report.error}
         report.queued = len(failed)
         self.state.outbox_remove([u for u in finished if u not in failed])
@@ -588,7 +587,6 @@ class AtlanCatalogWriter:
         :raises CatalogRejected: pyatlan named the object differently from the plan.
         """
         from pyatlan.model.assets import S3Object
-        from pyatlan.model.enums import EntityStatus
 
         conn = self.connection_qualified_name()
         if o.create and self.settings.s3_naming == "arn":
@@ -614,50 +612,15 @@ class AtlanCatalogWriter:
                 f"pyatlan names the object {asset.qualified_name!r}, not {o.qualified_name!r}: "
                 "not writing a second asset for it"
             )
-        if o.restore:
-            asset.status = EntityStatus.ACTIVE  # a plain upsert leaves an archived asset so
         for attr, value in o.attributes.items():
             setattr(asset, attr, value)
-        if o.description is not None:
-            asset.description = o.description  # never user_description
-        if o.custom_metadata is not None:
-            cma = asset.get_custom_metadata(
-                client=self.client, name=self.settings.custom_metadata_set
-            )
-            for key, value in self._checked_custom_metadata(o, o.custom_metadata).items():
-                cma[key] = value
-            asset.set_custom_metadata(client=self.client, custom_metadata=cma)
-            object.__setattr__(asset, "_s3e_has_cm", True)
-        return asset
-
-    def _checked_custom_metadata(self, o: ObjectPlan, values: dict[str, Any]) -> dict[str, Any]:
-        """``values`` without those Atlan would reject (wrong type, beyond its limits).
-
-        Atlas checks every custom metadata value against its attribute: ``int`` is 32-bit,
-        strings have a maximum length. One bad value would fail the whole request, so it is
-        left out here, with a warning (the value itself is a count, never sampled data).
-        """
-        try:
-            definition = self.client.custom_metadata_cache.get_custom_metadata_def(
-                self.settings.custom_metadata_set
-            )
-        except Exception:  # the write itself reports a missing set, with the cache refreshed
-            return values
-        if self._cm_kinds[0] is not definition:  # once per definition, not per asset
-            self._cm_kinds = (definition, attribute_kinds(definition))
-        kinds = self._cm_kinds[1]
-        kept: dict[str, Any] = {}
-        for name, value in values.items():
-            kind, max_len = kinds.get(name, ("", None))
-            problem = value_problem(kind, max_len, value)
-            if problem is None:
-                kept[name] = value
-            else:
-                warning = f"{o.qualified_name}: custom metadata {name!r}: {problem}"
-                if warning not in self._warnings:
-                    logger.warning("%s", warning)
-                    self._warnings.append(warning)
-        return kept
+        return self._fields.fill(
+            asset,
+            o.qualified_name,
+            restore=o.restore,
+            description=o.description,
+            custom_metadata=o.custom_metadata,
+        )
 
     def _tag_asset(self, o: ObjectPlan) -> Any:
         from pyatlan.model.assets import S3Object

@@ -99,21 +99,35 @@ def _json(data: bytes, name: str) -> Any:
 # --- Delta ---------------------------------------------------------------------------------
 
 
-def _delta_type(spec: Any) -> str:
-    if isinstance(spec, str):
-        return spec
-    if not isinstance(spec, dict):
-        return "unknown"
-    kind = spec.get("type")
-    if kind == "struct":
-        fields = spec.get("fields") or []
-        inner = ",".join(f"{f.get('name')}:{_delta_type(f.get('type'))}" for f in fields)
-        return f"struct<{inner}>"
-    if kind == "array":
-        return f"array<{_delta_type(spec.get('elementType'))}>"
-    if kind == "map":
-        return f"map<{_delta_type(spec.get('keyType'))},{_delta_type(spec.get('valueType'))}>"
-    return str(kind)
+@dataclass(frozen=True, slots=True)
+class _TypeSpelling:
+    """How a table format spells its nested types in JSON (Delta and Iceberg differ)."""
+
+    sequence: str  # the list type's name: "array" (Delta), "list" (Iceberg)
+    element: str
+    key: str
+    value: str
+
+    def render(self, spec: Any) -> str:
+        """A readable type: ``long``, ``struct<a:int,b:string>``, ``map<string,long>``."""
+        if isinstance(spec, str):
+            return spec
+        if not isinstance(spec, dict):
+            return "unknown"
+        kind = spec.get("type")
+        if kind == "struct":
+            fields = spec.get("fields") or []
+            inner = ",".join(f"{f.get('name')}:{self.render(f.get('type'))}" for f in fields)
+            return f"struct<{inner}>"
+        if kind == self.sequence:
+            return f"{self.sequence}<{self.render(spec.get(self.element))}>"
+        if kind == "map":
+            return f"map<{self.render(spec.get(self.key))},{self.render(spec.get(self.value))}>"
+        return str(kind)
+
+
+_DELTA_TYPES = _TypeSpelling("array", "elementType", "keyType", "valueType")
+_ICEBERG_TYPES = _TypeSpelling("list", "element", "key", "value")
 
 
 def _delta_columns(schema_string: Any, where: str) -> tuple[SchemaColumn, ...]:
@@ -127,7 +141,9 @@ def _delta_columns(schema_string: Any, where: str) -> tuple[SchemaColumn, ...]:
     if not isinstance(fields, list):
         raise TableMetadataError(f"{where}: metaData.schemaString has no fields")
     return tuple(
-        SchemaColumn(str(f.get("name")), _delta_type(f.get("type")), bool(f.get("nullable", True)))
+        SchemaColumn(
+            str(f.get("name")), _DELTA_TYPES.render(f.get("type")), bool(f.get("nullable", True))
+        )
         for f in fields
         if isinstance(f, dict)
     )
@@ -271,23 +287,6 @@ def _checkpoint_version(
 # --- Iceberg -------------------------------------------------------------------------------
 
 
-def _iceberg_type(spec: Any) -> str:
-    if isinstance(spec, str):
-        return spec
-    if not isinstance(spec, dict):
-        return "unknown"
-    kind = spec.get("type")
-    if kind == "struct":
-        fields = spec.get("fields") or []
-        inner = ",".join(f"{f.get('name')}:{_iceberg_type(f.get('type'))}" for f in fields)
-        return f"struct<{inner}>"
-    if kind == "list":
-        return f"list<{_iceberg_type(spec.get('element'))}>"
-    if kind == "map":
-        return f"map<{_iceberg_type(spec.get('key'))},{_iceberg_type(spec.get('value'))}>"
-    return str(kind)
-
-
 def _iceberg_pick(store: ObjectStore, files: dict[str, ObjectInfo]) -> tuple[str, int | None]:
     """The metadata file to read: ``version-hint.text``'s, else the highest version."""
     versions: dict[str, int | None] = {}
@@ -339,7 +338,9 @@ def read_iceberg_metadata(
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         raise TableMetadataError(f"{name} has no current schema")
     columns = tuple(
-        SchemaColumn(str(f.get("name")), _iceberg_type(f.get("type")), not f.get("required"))
+        SchemaColumn(
+            str(f.get("name")), _ICEBERG_TYPES.render(f.get("type")), not f.get("required")
+        )
         for f in schema["fields"]
         if isinstance(f, dict)
     )
