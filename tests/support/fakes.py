@@ -963,6 +963,12 @@ class InMemoryAlertStore:
             if alert_id in self.rows:
                 self.delivered[channel][alert_id] = now
 
+    def undelivered(self, channel: str, limit: int = 500) -> list[Alert]:
+        delivery_column(channel)
+        done = self.delivered[channel]
+        waiting = [a for a in self.rows.values() if a.state is AlertState.OPEN and a.id not in done]
+        return sorted(waiting, key=lambda a: (a.first_seen, a.id))[:limit]
+
     def delivered_since(self, since: datetime, channel: str) -> int:
         delivery_column(channel)
         start = to_utc(since)

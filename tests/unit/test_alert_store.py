@@ -185,6 +185,22 @@ def test_deliveries_are_counted_per_channel(subject: Subject) -> None:
         store.delivered_since(T0, "pager")
 
 
+def test_undelivered_lists_open_alerts_a_channel_never_took_oldest_first(
+    subject: Subject,
+) -> None:
+    store, clock = subject.store, subject.clock
+    a = store.raise_alerts([_c("a")])[0]
+    clock.tick()
+    b, c = store.raise_alerts([_c("b"), _c("c")])
+    store.mark_delivered([b.id], "webhook")
+    store.set_state(c.id, AlertState.RESOLVED, "sam")
+    assert [x.id for x in store.undelivered("webhook")] == [a.id]
+    assert [x.id for x in store.undelivered("atlan")] == [a.id, b.id]
+    assert [x.id for x in store.undelivered("atlan", limit=1)] == [a.id]
+    with pytest.raises(ValueError, match="channel"):
+        store.undelivered("pager")
+
+
 # --- concurrency ----------------------------------------------------------------------------
 
 

@@ -456,6 +456,14 @@ class AlertStore(Protocol):
         """Record that ``channel`` (``webhook`` or ``atlan``) delivered these alerts."""
         ...
 
+    def undelivered(self, channel: str, limit: int = 500) -> list[Alert]:
+        """Open alerts ``channel`` never delivered, oldest first.
+
+        A failed delivery, or alerts raised before the channel existed: the next delivery
+        round takes them again.
+        """
+        ...
+
     def delivered_since(self, since: datetime, channel: str) -> int:
         """How many alerts ``channel`` delivered since ``since`` (the rate limit)."""
         ...

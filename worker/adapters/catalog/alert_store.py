@@ -213,6 +213,21 @@ class SqlAlertStore:
                     update(alerts).where(alerts.c.id.in_(list(chunk))).values({column: now})
                 )
 
+    def undelivered(self, channel: str, limit: int = 500) -> list[Alert]:
+        """Open alerts ``channel`` never delivered, oldest first.
+
+        :raises ValueError: an unknown channel.
+        """
+        column = alerts.c[delivery_column(channel)]
+        query = (
+            select(alerts)
+            .where(alerts.c.state == AlertState.OPEN.value, column.is_(None))
+            .order_by(alerts.c.first_seen, alerts.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_alert(r) for r in conn.execute(query)]
+
     def delivered_since(self, since: datetime, channel: str) -> int:
         """How many alerts ``channel`` last delivered at or after ``since``.
 

@@ -136,18 +136,17 @@ class AlertService:
 
         :returns: the alerts that (re)opened, delivered or not.
         """
-        if not candidates:
-            self.last_report = DeliveryReport()
-            return []
-        opened = self.store.raise_alerts(candidates)
+        opened = self.store.raise_alerts(candidates) if candidates else []
         self.last_report = self.deliver(opened)
         return opened
 
     def deliver(self, alerts: Sequence[Alert]) -> DeliveryReport:
         """Deliver ``alerts`` on every channel, within its hourly limit (excess: one digest).
 
-        Alerts below ``min_severity`` are skipped (they stay in the store). Delivered ones
-        are marked per channel; the ones a channel failed to take are not, and are counted.
+        Each channel also takes the open alerts it never delivered (an earlier failure, or
+        alerts from before it was configured), so nothing raised is lost. Alerts below
+        ``min_severity`` are skipped (they stay in the store). Delivered ones are marked per
+        channel; the ones a channel failed to take are not, and are counted.
         Side effects: calls the notifiers, marks deliveries, logs failures (no values).
         """
         report = DeliveryReport()
@@ -158,7 +157,10 @@ class AlertService:
             key=lambda a: (-SEVERITY_RANK[a.severity], a.first_seen, a.id),
         )
         for notifier in self.notifiers:
-            report.channels[notifier.channel] = self._deliver_on(notifier, wanted)
+            ids = {a.id for a in wanted}
+            pending = [a for a in self.store.undelivered(notifier.channel) if a.id not in ids]
+            todo = wanted + [a for a in pending if at_least(a.severity, minimum)]
+            report.channels[notifier.channel] = self._deliver_on(notifier, todo)
         if report.failed:
             logger.warning("alert delivery incomplete: %s", report.summary())
         return report
