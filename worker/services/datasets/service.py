@@ -63,7 +63,9 @@ TableSchemas = Callable[[], Mapping[str, Sequence[SchemaColumn]]]
 _TYPED_FORMATS = frozenset({"parquet"})
 
 #: Raises alerts (the alert service's ``raise_alerts``): stores, deduplicates and delivers
-#: them, returning the ones that opened. A callable, so this service names no other service.
+#: them, returning the ones that opened; called once per concluded dataset, with or without
+#: candidates (a round also delivers what a channel did not take before). A callable, so
+#: this service names no other service.
 AlertSink = Callable[[Sequence[AlertCandidate]], list[Alert]]
 
 
@@ -215,7 +217,7 @@ class DatasetService:
             previous = plan.previous.verdict if plan.previous is not None else None
             k = self.settings.history_partitions
             stale = self._news(plan, freshness(uri, plan.summary.partitions, now, k))
-            opened = self.alerts(stale) if self.alerts is not None and stale else []
+            opened = self.alerts(stale) if self.alerts is not None else []
             return DatasetOutcome(uri, previous, 0, alerts=opened, candidates=stale)
         history = [
             r
@@ -255,7 +257,8 @@ class DatasetService:
             lineage_changes=self._lineage_drift(plan.summary, schema),
         )
         candidates = self._news(plan, candidates)
-        opened = self.alerts(candidates) if self.alerts is not None and candidates else []
+        # Called with none too: the sink also delivers what a channel did not take before.
+        opened = self.alerts(candidates) if self.alerts is not None else []
         return DatasetOutcome(uri, verdict, len(fresh), version, changes, opened, candidates)
 
     def _lineage_drift(
