@@ -487,3 +487,45 @@ def test_a_persons_description_is_user_description_and_ours_stays_underneath(rig
     assert any("userDescription" in n for n in report.notes)
     sent = [r.body for r in rig.server.mutating_requests()]
     assert "userDescription" not in str(sent)
+
+
+def test_custom_metadata_applies_to_dataset_prefixes_new_set_or_old(
+    atlan_server: FakeAtlan, atlan_clock: FakeClock, atlan_client: Any, tmp_path: Path
+) -> None:
+    """pyatlan's default applicable types leave S3Prefix out (Atlan's UI would not offer the
+    set on dataset assets): init adds it to a new set, and to a set an older version made."""
+    from pyatlan.model.typedef import AttributeDef, CustomMetadataDef
+
+    from worker.core.plan.desired import CM_ATTRIBUTES
+
+    name = SETTINGS.custom_metadata_set
+    cache = atlan_client.custom_metadata_cache
+
+    def applicable() -> list[set[str]]:
+        cache.refresh_cache()
+        return [
+            set(a.applicable_asset_types)
+            for a in cache.get_custom_metadata_def(name).attribute_defs
+        ]
+
+    r = _rig(atlan_server, atlan_clock, atlan_client, tmp_path)
+    r.writer.init()
+    assert all({"S3Prefix", "S3Object", "S3Bucket"} <= types for types in applicable())
+
+    # An older s3-enricher's set: pyatlan's defaults (no S3Prefix).
+    atlan_server.reset()
+    from pyatlan.model.enums import AtlanCustomAttributePrimitiveType as Prim
+
+    prims = {"string": Prim.STRING, "int": Prim.INTEGER, "date": Prim.DATE}
+    old = CustomMetadataDef.create(display_name=name)
+    old.attribute_defs = [
+        AttributeDef.create(client=atlan_client, display_name=attr,
+                            attribute_type=prims[kind], multi_valued=multi)
+        for attr, (kind, multi) in CM_ATTRIBUTES.items()
+    ]  # fmt: skip
+    atlan_client.typedef.create(old)
+    assert not any("S3Prefix" in types for types in applicable())
+    again = _rig(atlan_server, atlan_clock, atlan_client, tmp_path, db="d.db")
+    assert f"custom metadata {name!r}: applicable to S3Prefix" in again.writer.init()
+    assert all("S3Prefix" in types and "S3Object" in types for types in applicable())
+    assert f"custom metadata {name!r}: exists" in again.writer.init()

@@ -75,6 +75,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: The Atlan type of a dataset's asset (see :mod:`worker.adapters.atlan.datasets`).
+DATASET_ASSET_TYPE = "S3Prefix"
+
 _T = TypeVar("_T")
 
 
@@ -219,10 +222,14 @@ class AtlanCatalogWriter:
     def _init_custom_metadata(self) -> str:
         from pyatlan.errors import ConflictError, NotFoundError
         from pyatlan.model.enums import AtlanCustomAttributePrimitiveType as Prim
-        from pyatlan.model.typedef import AttributeDef, CustomMetadataDef
+        # pyatlan==11.6.0 is pinned: its private default list is what AttributeDef.create uses.
+        from pyatlan.model.typedef import AttributeDef, CustomMetadataDef, _complete_type_list
 
         client = self.client
         name = self.settings.custom_metadata_set
+        # pyatlan's default list of asset types an attribute applies to (what Atlan's UI
+        # offers it on) has S3Object and S3Bucket but not S3Prefix, the datasets' type.
+        applicable = {*_complete_type_list, DATASET_ASSET_TYPE}
         with atlan_errors("reading custom metadata definitions"):
             client.custom_metadata_cache.refresh_cache()
             types = {"string": Prim.STRING, "int": Prim.INTEGER, "date": Prim.DATE}
@@ -231,22 +238,38 @@ class AtlanCatalogWriter:
             except NotFoundError:
                 pass
             else:
-                # An older s3-enricher created the set: add the attributes it lacks.
+                # An older s3-enricher created the set: add the attributes it lacks, and make
+                # every attribute applicable to dataset assets (S3Prefix) too.
                 existing = client.custom_metadata_cache.get_custom_metadata_def(name)
                 missing = missing_attributes(existing, CM_ATTRIBUTES)
-                if not missing:
+                # A restricted list without S3Prefix is widened; no list means no restriction.
+                widened = [
+                    a
+                    for a in existing.attribute_defs or []
+                    if (types_ := set(a.applicable_asset_types or ()))
+                    and DATASET_ASSET_TYPE not in types_
+                ]
+                if not missing and not widened:
                     return f"custom metadata {name!r}: exists"
+                for a in widened:
+                    a.applicable_asset_types = {
+                        *(a.applicable_asset_types or ()),
+                        DATASET_ASSET_TYPE,
+                    }
                 existing.attribute_defs = list(existing.attribute_defs or []) + [
                     AttributeDef.create(
                         client=client,
                         display_name=attr,
                         attribute_type=types[CM_ATTRIBUTES[attr][0]],
                         multi_valued=CM_ATTRIBUTES[attr][1],
+                        applicable_asset_types=applicable,
                     )
                     for attr in missing
                 ]
                 client.typedef.update(existing)
-                return f"custom metadata {name!r}: added {', '.join(missing)}"
+                done = [f"added {', '.join(missing)}"] if missing else []
+                done += [f"applicable to {DATASET_ASSET_TYPE}"] if widened else []
+                return f"custom metadata {name!r}: {'; '.join(done)}"
             cm = CustomMetadataDef.create(display_name=name)
             cm.attribute_defs = [
                 AttributeDef.create(
@@ -254,6 +277,7 @@ class AtlanCatalogWriter:
                     display_name=attr,
                     attribute_type=types[kind],
                     multi_valued=multi,
+                    applicable_asset_types=applicable,
                 )
                 for attr, (kind, multi) in CM_ATTRIBUTES.items()
             ]
