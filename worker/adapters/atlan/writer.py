@@ -222,13 +222,13 @@ class AtlanCatalogWriter:
     def _init_custom_metadata(self) -> str:
         from pyatlan.errors import ConflictError, NotFoundError
         from pyatlan.model.enums import AtlanCustomAttributePrimitiveType as Prim
-        # pyatlan==11.6.0 is pinned: its private default list is what AttributeDef.create uses.
         from pyatlan.model.typedef import AttributeDef, CustomMetadataDef, _complete_type_list
 
         client = self.client
         name = self.settings.custom_metadata_set
         # pyatlan's default list of asset types an attribute applies to (what Atlan's UI
-        # offers it on) has S3Object and S3Bucket but not S3Prefix, the datasets' type.
+        # offers it on; private, but pyatlan==11.6.0 is pinned) has S3Object and S3Bucket
+        # but not S3Prefix, the datasets' type.
         applicable = {*_complete_type_list, DATASET_ASSET_TYPE}
         with atlan_errors("reading custom metadata definitions"):
             client.custom_metadata_cache.refresh_cache()
