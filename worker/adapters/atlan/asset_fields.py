@@ -89,3 +89,13 @@ class AssetFields:
         """The warnings gathered so far, cleared."""
         taken, self.warnings = self.warnings, []
         return taken
+
+
+def save_assets(client: AtlanClient, assets: list[Any]) -> Any:
+    """Save ``assets`` in one bulk request, merging custom metadata when any carries some.
+
+    A plain save ignores custom metadata; the merge keeps the attributes it does not name.
+    """
+    if any(getattr(a, "_s3e_has_cm", False) for a in assets):
+        return client.asset.save_merging_cm(assets)
+    return client.asset.save(assets)

@@ -33,13 +33,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from models.datasets import DatasetRef
 from models.plan import CurrentObject, WrittenState
-from worker.adapters.atlan.asset_fields import AssetFields
-from worker.adapters.atlan.batches import send_isolating
+from worker.adapters.atlan.asset_fields import AssetFields, save_assets
+from worker.adapters.atlan.batches import save_refreshing, send_isolating
 from worker.adapters.atlan.client import (
     assigned_guids,
     atlan_errors,
     build_client,
-    is_definition_miss,
     tag_changes,
 )
 from worker.adapters.atlan.lineage import ObjectLinks, link_prefix_objects
@@ -48,7 +47,6 @@ from worker.adapters.catalog.database import chunks
 from worker.core.errors import (
     CatalogAuthError,
     CatalogDefinitionMissing,
-    CatalogRejected,
     CatalogUnavailable,
     CatalogWriteError,
 )
@@ -462,9 +460,12 @@ class AtlanDatasetWriter:
         return tag_changes(u, p.add_tags, p.remove_tags, self.settings.propagate)
 
     def _save_assets(self, assets: list[Any]) -> Any:
-        if any(getattr(a, "_s3e_has_cm", False) for a in assets):
-            return self.client.asset.save_merging_cm(assets)
-        return self.client.asset.save(assets)
+        return save_assets(self.client, assets)
+
+    def _refresh(self) -> None:
+        with atlan_errors("reading tag and custom metadata definitions"):
+            self.client.atlan_tag_cache.refresh_cache()
+            self.client.custom_metadata_cache.refresh_cache()
 
     def _save_plain(self, assets: list[Any]) -> Any:
         return self.client.asset.save(assets)
@@ -485,35 +486,16 @@ class AtlanDatasetWriter:
         :raises CatalogDefinitionMissing: a tag or attribute is undefined even after a refresh.
         """
 
+        def counted() -> None:
+            report.requests += 1
+            if self.on_request is not None:
+                self.on_request()
+
         def send(batch: list[_T]) -> list[str | None]:
-            for attempt in (1, 2):
-                try:
-                    with atlan_errors(operation):
-                        assets = [build(item) for item in batch]
-                        report.requests += 1
-                        try:
-                            response = save(assets)
-                        finally:
-                            if self.on_request is not None:
-                                self.on_request()
-                    return assigned_guids(response, assets)
-                except KeyError as exc:  # a custom metadata attribute pyatlan's cache lacks
-                    miss: str = f"custom metadata attribute {exc.args[0] if exc.args else exc}"
-                    cause: BaseException = exc
-                except CatalogRejected as exc:
-                    if not is_definition_miss(exc):
-                        raise
-                    miss, cause = exc.message, exc
-                if attempt == 1:
-                    with atlan_errors("reading tag and custom metadata definitions"):
-                        self.client.atlan_tag_cache.refresh_cache()
-                        self.client.custom_metadata_cache.refresh_cache()
-                    continue
-                raise CatalogDefinitionMissing(
-                    f"{operation}: a tag or custom metadata attribute is not defined in Atlan "
-                    f"({miss}); run `enricher atlan init`"
-                ) from cause
-            raise AssertionError("unreachable")
+            response, assets = save_refreshing(
+                batch, build, save, operation, refresh=self._refresh, sent=counted
+            )
+            return assigned_guids(response, assets)
 
         sent, refused = send_isolating(items, self.settings.batch_size, send)
         return sent, [(item, exc.message) for item, exc in refused]

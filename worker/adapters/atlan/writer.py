@@ -46,14 +46,13 @@ from models.plan import (
     WrittenState,
 )
 from models.review import SuggestionView
-from worker.adapters.atlan.asset_fields import AssetFields
-from worker.adapters.atlan.batches import send_isolating
+from worker.adapters.atlan.asset_fields import AssetFields, save_assets
+from worker.adapters.atlan.batches import save_refreshing, send_isolating
 from worker.adapters.atlan.client import (
     assigned_guids,
     atlan_errors,
     build_client,
     install_response_hooks,
-    is_definition_miss,
     tag_changes,
 )
 from worker.adapters.atlan.connection import ConnectionRegistry, ConnectionStore
@@ -562,48 +561,18 @@ class AtlanCatalogWriter:
         operation: str,
         report: WriteReport,
     ) -> tuple[Any, list[Any]]:
-        """Build and save one batch; on a stale-cache miss refresh the caches and retry once.
+        """One batch through :func:`~worker.adapters.atlan.batches.save_refreshing`."""
 
-        :returns: the mutation response and the assets sent (for their placeholder guids).
-        :raises CatalogRejected: Atlan refused the batch, or pyatlan refused to build one of
-            its assets (a ``ValueError``, e.g. an object key without a name).
-        """
-        for attempt in (1, 2):
-            try:
-                with atlan_errors(operation):
-                    try:
-                        assets = [build(item) for item in chunk]
-                    except ValueError as exc:
-                        raise CatalogRejected(
-                            f"pyatlan refused to build the asset for {operation} "
-                            f"({type(exc).__name__})"
-                        ) from exc
-                    report.requests += 1
-                    try:
-                        return save(assets), assets
-                    finally:
-                        self._on_request_sent()
-            except KeyError as exc:  # a custom metadata attribute pyatlan's cache lacks
-                miss = f"custom metadata attribute {exc.args[0] if exc.args else exc}"
-                cause: BaseException = exc
-            except CatalogRejected as exc:
-                if not is_definition_miss(exc):
-                    raise
-                miss, cause = exc.message, exc
-            if attempt == 1:
-                logger.info("Atlan definitions changed (%s): refreshing the caches", operation)
-                self.refresh_definitions()
-                continue
-            raise CatalogDefinitionMissing(
-                f"{operation}: a tag or custom metadata attribute is not defined in Atlan "
-                f"({miss}); run `enricher atlan init`"
-            ) from cause
-        raise AssertionError("unreachable")
+        def sent() -> None:
+            report.requests += 1
+            self._on_request_sent()
+
+        return save_refreshing(
+            chunk, build, save, operation, refresh=self.refresh_definitions, sent=sent
+        )
 
     def _save_assets(self, assets: list[Any]) -> Any:
-        if any(getattr(a, "_s3e_has_cm", False) for a in assets):
-            return self.client.asset.save_merging_cm(assets)
-        return self.client.asset.save(assets)
+        return save_assets(self.client, assets)
 
     def _object_asset(self, o: ObjectPlan) -> Any:
         """The pyatlan ``S3Object`` for phase 1 of ``o`` (creator, or updater by name).
