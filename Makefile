@@ -9,10 +9,14 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
 .PHONY: install demo test coverage lint typecheck unit services browser screenshots lake settings-doc train bench bench-pii bench-atlan bench-category bench-lineage bench-memory bench-cli bench-datasets clean
 
+# uv (from PyPI, pinned) installs the same versions pip resolves, in seconds rather than two
+# minutes; pip does it alone when uv cannot run here.
+UV_VERSION := 0.13.9
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION) \
+	  && $(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]' \
+	  || $(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,21 +29,28 @@ demo: install
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,
 ## then the coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files not
 ## fully covered). `make coverage` measures the integration tests too (it doubles their CPU
-## time). The unit, fuzz and integration tests run on TEST_WORKERS processes (pytest-xdist);
-## the tests marked `serial` (Celery workers on both cores, recovery and latency bounded in
-## real time) run afterwards, one at a time. Each test process claims its own Redis databases
-## (tests/support/redis_dbs.py) and starts its own servers on free ports, so two processes or
-## two runs on one host do not collide. `make test COV=` skips coverage.
+## time). mypy runs beside the unit and fuzz tests (its report is printed after them). The
+## unit, fuzz and integration tests run on TEST_WORKERS processes (pytest-xdist, idle workers
+## steal queued tests); the tests marked `serial` (Celery workers, recovery and latency
+## bounded in real time) run afterwards in two lanes: the whole-worker kill test, which mostly
+## waits out the broker's visibility timeout, beside the others one at a time. Each test
+## process claims its own Redis databases (tests/support/redis_dbs.py) and starts its own
+## servers on free ports, so two processes or two runs on one host do not collide. The CLI
+## tests fork `enricher` from a preloaded server (tests/support/cli.py; S3E_CLI_FORK=0 runs the
+## console script itself). `make test COV=` skips coverage.
 TEST_WORKERS    ?= 2
 COV             ?= --cov --cov-report=
 INTEGRATION_COV ?=
 INTEGRATION      = $(BIN)/python -m pytest tests/integration $(INTEGRATION_COV) --cov-append
-test: install services browser lint typecheck
-	$(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) $(COV); unit=$$?; \
-	  $(INTEGRATION) -n $(TEST_WORKERS) -m "not serial"; parallel=$$?; \
-	  $(INTEGRATION) -m serial; serial=$$?; \
+test: install services browser lint
+	$(BIN)/mypy > .mypy.log 2>&1 & types=$$!; \
+	  $(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) --dist worksteal $(COV); \
+	  unit=$$?; \
+	  wait $$types; types=$$?; echo "--- mypy"; cat .mypy.log; \
+	  $(INTEGRATION) -n $(TEST_WORKERS) --dist worksteal -m "not serial"; parallel=$$?; \
+	  $(INTEGRATION) -n 2 --dist loadgroup -m serial; serial=$$?; \
 	  $(if $(COV),$(BIN)/python -m coverage report;) \
-	  [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
+	  [ $$types -eq 0 ] && [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 ## The whole suite with coverage measured in the integration tests too.
 coverage:

@@ -31,8 +31,10 @@ from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
 
 # These tests start Celery workers that use both cores and bound recovery and latency in real
-# time: they run after the parallel integration tests, one at a time (see the Makefile).
-pytestmark = pytest.mark.serial
+# time: they run after the parallel integration tests, in two lanes (see the Makefile): the
+# whole-worker kill test, most of whose two minutes is the broker's visibility timeout, beside
+# the others one at a time.
+pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("workers")]
 
 atlan_server = _atlan.atlan_server
 
@@ -184,6 +186,7 @@ def _finished(db: Path, job_id: str) -> int:
     return int(count)
 
 
+@pytest.mark.xdist_group("kill")
 def test_whole_worker_killed_then_replaced(
     seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
 ) -> None:

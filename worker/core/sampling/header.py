@@ -168,7 +168,13 @@ def _person_words(text: str) -> bool:
     return all(w[:1].isupper() and (len(w) == 1 or not w[1:].isupper()) for w in words if w)
 
 
+# A header field is short; the shape of a data cell shows in its first characters. The bound
+# keeps a giant cell (megabytes of text) from costing a pass per character.
+_SHAPE_CHARS = 256
+
+
 def _shape(value: str) -> tuple[str, bool, bool, bool]:
+    value = value[:_SHAPE_CHARS]
     first = next((c for c in value if c.isalpha()), "")
     case = "upper" if first.isupper() else "lower" if first else "none"
     return (
