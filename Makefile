@@ -27,9 +27,9 @@ demo: install
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
 
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,
-## then the coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files not
-## fully covered). `make coverage` measures the integration tests too (it doubles their CPU
-## time). mypy runs beside the unit and fuzz tests (its report is printed after them). The
+## then the line coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files
+## not fully covered). `make coverage` adds branches and measures the integration tests too (it
+## doubles their CPU time). mypy runs beside the unit and fuzz tests (its report is printed after them). The
 ## unit, fuzz and integration tests run on TEST_WORKERS processes (pytest-xdist, idle workers
 ## steal queued tests); the tests marked `serial` (Celery workers, recovery and latency
 ## bounded in real time) run afterwards in two lanes: the whole-worker kill test, which mostly
@@ -52,9 +52,9 @@ test: install services browser lint
 	  $(if $(COV),$(BIN)/python -m coverage report;) \
 	  [ $$types -eq 0 ] && [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
-## The whole suite with coverage measured in the integration tests too.
+## The whole suite with branch coverage, measured in the integration tests too.
 coverage:
-	$(MAKE) test INTEGRATION_COV="$(COV)"
+	$(MAKE) test COV="--cov --cov-branch --cov-report=" INTEGRATION_COV="--cov --cov-branch --cov-report="
 
 lint: install
 	$(BIN)/ruff check .

@@ -27,6 +27,8 @@ from worker.core.pipeline import Deps, EnrichOptions, enrich_object
 from worker.core.sampling import SamplingOptions
 
 MIB = 1024 * 1024
+# _HEAVY: the tests marked ``no_cover`` parse millions of cells; the same code paths run under
+# coverage in the small tests, and line tracing would triple their time in `make test`.
 
 
 def _enrich(path: Path, **options: object) -> tuple[EnrichmentResult, Usage]:
@@ -165,6 +167,7 @@ def test_giant_text_cells_are_cut(tmp_path: Path, name: str, build: Callable[[],
     _below(usage, 64, rss=96)
 
 
+@pytest.mark.no_cover  # see _HEAVY
 def test_wide_parquet_keeps_the_cell_limit(tmp_path: Path) -> None:
     path = _write(tmp_path, "wide.parquet", lambda: bad.wide_parquet(2000, 400))
     result, usage = _enrich(path, max_cells=100_000)
@@ -174,6 +177,7 @@ def test_wide_parquet_keeps_the_cell_limit(tmp_path: Path) -> None:
     _below(usage, 48)
 
 
+@pytest.mark.no_cover  # see _HEAVY
 def test_wide_csv_keeps_the_cell_limit(tmp_path: Path) -> None:
     path = _write(tmp_path, "wide.csv", lambda: bad.wide_csv(4000, 200))
     result, usage = _enrich(path, max_cells=100_000)
@@ -190,6 +194,7 @@ def test_too_many_columns(tmp_path: Path) -> None:
     _below(usage, 64)
 
 
+@pytest.mark.no_cover  # see _HEAVY
 @pytest.mark.parametrize(
     ("name", "build"),
     [
