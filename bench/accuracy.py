@@ -99,9 +99,9 @@ PRESIDIO_TO_OURS: dict[str, str | None] = {
 }
 
 TARGETS = {
-    "micro_f1": 0.95,
-    "fp_rate": 0.02,
-    "person_recall": 0.90,
+    "micro_f1": 0.96,
+    "fp_rate": 0.01,
+    "person_recall": 0.92,
     "speedup_vs_structured": 20.0,
 }
 CALIBRATION_BINS = ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0001))
@@ -640,9 +640,9 @@ def format_report(report: dict[str, Any], markdown: bool) -> str:
     if "targets" in report:
         target_rows = []
         names = {
-            "micro_f1": "micro F1 >= 0.95",
-            "fp_rate": "FP rate <= 2%",
-            "person_recall": "PERSON recall >= 0.90",
+            "micro_f1": "micro F1 >= 0.96",
+            "fp_rate": "FP rate <= 1%",
+            "person_recall": "PERSON recall >= 0.92",
             "speedup_vs_structured": "speed >= 20x presidio-structured",
         }
         for key, label in names.items():

@@ -375,6 +375,8 @@ class _Ctx:
     gb: Faker  # fallback for IBANs
     r: random.Random
     locale: str
+    #: Per-column state of generators that draw from a fixed pool (a team's staff names).
+    pool: dict[str, list[str]] = field(default_factory=dict)
 
 
 ValueFn = Callable[[_Ctx], CellValue]
@@ -407,6 +409,8 @@ class TextSpec:
     names: tuple[str, ...]
     embed: tuple[tuple[str, float], ...]
     null_rate: float = 0.05
+    #: Per entity, snippet templates replacing :data:`_SNIPPETS` (call summaries, say).
+    snippets: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1518,6 +1522,216 @@ _add(
     )
 )
 
+# Issue 16's recall holes (dense, misleading and non-PII cases for each) ---------------------
+#: Team names: what an ``owner`` column holds when it is not people.
+_TEAMS = (
+    "Data Platform", "Billing Ops", "Customer Success", "Finance Team", "IT Support",
+    "Risk Desk", "Sales Emea", "Field Service", "Night Shift", "Tier Two",
+)  # fmt: skip
+#: Legal forms of several countries, for organisation names in name-like columns.
+_LEGAL_FORMS = (
+    "Inc.", "Inc", "LLC", "Ltd", "Ltd.", "plc", "GmbH", "AG", "KG", "SA", "S.A.", "S.p.A.",
+    "S.r.l.", "SpA", "B.V.", "BV", "N.V.", "SARL", "S.A.S.", "S.L.", "Oy", "AB", "Pty Ltd",
+    "LLP", "Corp.", "Co.", "GmbH & Co. KG", "s.r.o.",
+)  # fmt: skip
+
+
+def _role_person(c: _Ctx) -> str:
+    """One of a column's 5-20 staff names (people-role columns: few names, many rows)."""
+    pool = c.pool.get("role")
+    if pool is None:
+        pool = list(dict.fromkeys(str(c.f.name()) for _ in range(c.r.randint(5, 20))))
+        c.pool["role"] = pool
+    # Skewed like real workloads: the first names in the pool handle most rows.
+    return c.r.choices(pool, weights=[1 / (i + 1) for i in range(len(pool))])[0]
+
+
+def _name_initials(c: _Ctx) -> str:
+    last, first, middle = str(c.f.last_name()), str(c.f.first_name()), str(c.f.first_name())
+    style = c.r.randint(0, 3)
+    if style == 0:
+        return f"{last.upper()},{first[0]}.{middle[0]}."
+    if style == 1:
+        return f"{last}, {first[0]}."
+    if style == 2:
+        return f"{last.upper()}, {first.upper()}"
+    return f"{first[0]}. {middle[0]}. {last}"
+
+
+def _row_label_person(c: _Ctx) -> str:
+    if c.r.random() < 0.5:
+        return f"{c.f.last_name()}, {c.f.first_name()}"
+    return str(c.f.name())
+
+
+def _birth_ts(c: _Ctx) -> datetime:
+    """Births of children and adults alike (ages 0-95), stored as midnight timestamps."""
+    d = _REF_DATE - timedelta(days=c.r.randint(30, 95 * 365))
+    return datetime(d.year, d.month, d.day)
+
+
+def _ssn_digits(c: _Ctx) -> str:
+    return _ssn(c.r, "")
+
+
+def _version4(c: _Ctx) -> str:
+    return f"{c.r.randint(1, 12)}.{c.r.randint(0, 20)}.{c.r.randint(0, 40)}.{c.r.randint(0, 99)}"
+
+
+def _ip_internal(c: _Ctx) -> str:
+    roll = c.r.random()
+    if roll < 0.4:
+        return f"10.{c.r.randint(0, 255)}.{c.r.randint(0, 255)}.{c.r.randint(1, 254)}"
+    if roll < 0.7:
+        return f"192.168.{c.r.randint(0, 255)}.{c.r.randint(1, 254)}"
+    return str(c.f.ipv4_public())
+
+
+def _org_name(c: _Ctx) -> str:
+    roll = c.r.random()
+    if roll < 0.25:
+        name = str(c.f.company())
+    elif roll < 0.5:
+        name = f"{c.f.last_name()} {c.r.choice(_LEGAL_FORMS)}"
+    elif roll < 0.75:
+        name = f"{c.f.last_name()} {c.f.last_name()} {c.r.choice(_LEGAL_FORMS)}"
+    else:
+        name = f"{c.f.last_name()} {c.r.choice(_PRODUCT_WORDS)} {c.r.choice(_LEGAL_FORMS)}"
+    return name.upper() if c.r.random() < 0.3 else name
+
+
+_add(
+    Spec(
+        "people_role",
+        "string",
+        _role_person,
+        ("assigned_to", "owner", "sales_rep", "agent", "handled_by", "doctor", "case_worker",
+         "rep", "attending_doctor", "closed_by", "account_exec", "technician"),
+        _e("PERSON"),
+        _P,
+        null_rate=0.05,
+    )
+)  # fmt: skip
+_add(
+    Spec(
+        "role_teams",
+        "string",
+        lambda c: c.r.choice(_TEAMS),
+        ("owner", "assigned_to", "handled_by", "responsible", "owner_group", "assignee_group"),
+        kind=_M,
+    )
+)
+_add(
+    Spec(
+        "name_initials",
+        "string",
+        _name_initials,
+        ("physician", "prescriber", "author", "inventor", "defendant", "surgeon", "examiner",
+         "applicant_name", "insured", "attorney", "referring_md", "signatory"),
+        _e("PERSON"),
+        _P,
+    )
+)  # fmt: skip
+_add(
+    Spec(
+        "rownames_person",
+        "string",
+        _row_label_person,
+        ("rownames", "Unnamed: 0", "row.names", "...1", "_row", "X"),
+        _e("PERSON"),
+        _P,
+        null_rate=0.0,
+    )
+)
+_add(
+    Spec(
+        "rownames_places",
+        "string",
+        lambda c: str(c.f.city()),
+        ("rownames", "Unnamed: 0", "row.names", "...1", "_row", "X"),
+        kind=_N,
+        null_rate=0.0,
+    )
+)
+_add(
+    Spec(
+        "dob_abbrev",
+        "timestamp",
+        _birth_ts,
+        ("bdate", "fnac", "geb_dat", "date_naiss", "dt_nasc", "gebdat", "birth_dt", "f_nac",
+         "dob_ts", "dnaiss", "nasc_dt", "brth_dt"),
+        _e("DATE_OF_BIRTH"),
+        _P,
+    )
+)  # fmt: skip
+_add(
+    Spec(
+        "date_abbrev",
+        "date",
+        lambda c: _REF_DATE - timedelta(days=c.r.randint(0, 5 * 365)),
+        ("eff_dt", "bgn_dt", "fec_alta", "dt_ini", "date_maj", "gueltig_ab", "upd_dt", "dt_fin"),
+        kind=_N,
+    )
+)
+_add(
+    Spec(
+        "ssn_opaque",
+        "string",
+        _ssn_digits,
+        ("col7", "f_12", "x", "c9", "v3", "fld_21", "col_b", "a4"),
+        _e("US_SSN"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "passport_opaque",
+        "string",
+        lambda c: c.r.choice(string.ascii_uppercase) + f"{c.r.randint(0, 99_999_999):08d}",
+        ("col3", "f_8", "y", "c11", "v7", "fld_4", "col_d", "a2"),
+        _e("US_PASSPORT"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "code9_opaque",
+        "string",
+        lambda c: f"{c.r.randint(100_000_000, 999_999_999)}",
+        ("col5", "f_3", "z", "c2", "v9", "fld_6", "col_e", "a7"),
+        kind=_N,
+    )
+)
+_add(
+    Spec(
+        "version4",
+        "string",
+        _version4,
+        ("version", "build_version", "app_version", "fw_version", "release", "sw_version"),
+        kind=_M,
+    )
+)
+_add(
+    Spec(
+        "ip_unhelpful",
+        "string",
+        _ip_internal,
+        ("peer", "origin", "node", "endpoint", "src", "target", "value", "host"),
+        _e("IP_ADDRESS"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "org_in_name",
+        "string",
+        _org_name,
+        ("customer_name", "client", "name", "account_name", "payee", "bill_to", "party_name",
+         "holder"),
+        kind=_M,
+    )
+)  # fmt: skip
+
 # Free text ------------------------------------------------------------------------------------
 _add(
     TextSpec(
@@ -1554,6 +1768,19 @@ _add(
         (("IBAN_CODE", 0.15), ("EMAIL_ADDRESS", 0.1)),
     )
 )
+_add(
+    TextSpec(
+        "call_summary",
+        ("call_summary", "case_notes", "comment", "summary", "interaction_notes", "kommentar",
+         "visit_notes", "resolution"),
+        (("PERSON", 0.2), ("PHONE_NUMBER", 0.1), ("EMAIL_ADDRESS", 0.08)),
+        snippets=(
+            ("PERSON", ("Spoke to {v} about the renewal.", "{v} asked for a callback.",
+                        "Left a voicemail for {v}.", "Escalated by {v} to billing.",
+                        "Handed over to {v}.")),
+        ),
+    )
+)  # fmt: skip
 _add(TextSpec("plain_text", ("comments", "review", "free_text", "annotation"), ()))
 
 # Sparse -------------------------------------------------------------------------------------
@@ -1934,12 +2161,57 @@ _TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ipv4",
         ),
     ),
+    (
+        "case_management",
+        (
+            "order_id",
+            "full_name",
+            "dob_abbrev",
+            "people_role",
+            "role_teams",
+            "call_summary",
+            "name_initials",
+            "ssn_opaque",
+            "passport_opaque",
+            "code9_opaque",
+            "status",
+            "date_abbrev",
+        ),
+    ),
+    (
+        "registry",
+        (
+            "rownames_person",
+            "people_role",
+            "version4",
+            "ip_unhelpful",
+            "org_in_name",
+            "email",
+            "amount",
+            "event_date",
+            "call_summary",
+        ),
+    ),
+    (
+        "sites",
+        (
+            "rownames_places",
+            "version4",
+            "org_in_name",
+            "date_abbrev",
+            "code9_opaque",
+            "role_teams",
+            "amount",
+            "count",
+        ),
+    ),
 )
 
 #: Templates generated a second time (other seed, locale and names) in each split.
 _SECOND_PASS = frozenset({
     "customers", "employees", "payments", "kyc_us", "sg_customers", "hr_eu", "orders",
     "contacts_intl", "travel", "support_tickets", "licences", "contacts_sparse",
+    "case_management", "registry",
 })  # fmt: skip
 
 
@@ -2037,7 +2309,8 @@ def _make_text(spec: TextSpec, c: _Ctx, rows: int) -> tuple[list[CellValue], fro
         for entity, share in spec.embed:
             if c.r.random() < share:
                 counts[entity] += 1
-                snippet = c.r.choice(_SNIPPETS[entity]).format(v=_entity_value(entity, c))
+                templates = dict(spec.snippets).get(entity, _SNIPPETS[entity])
+                snippet = c.r.choice(templates).format(v=_entity_value(entity, c))
                 parts.insert(c.r.randint(0, len(parts)), snippet)
         values.append(" ".join(parts))
     labels = frozenset(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -87,9 +88,13 @@ class _Column:
     derated: str | None = None
     birth_name: bool = False
     tokens: set[str] = field(default_factory=set)
+    role: str | None = None
+    role_neighbour: str | None = None
+    opaque: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     ner_texts: list[str] = field(default_factory=list)
-    ner_counts: list[int] = field(default_factory=list)
+    #: Weight of each NER text: its count, scaled up for a sample of many rare texts.
+    ner_counts: list[float] = field(default_factory=list)
     ner_results: list[ValueEntities] = field(default_factory=list)
     sparse_texts: list[str] = field(default_factory=list)
     sparse_counts: list[int] = field(default_factory=list)
@@ -201,6 +206,11 @@ class PiiClassifier:
         :raises ClassifierLoadError: NER was needed and the model could not be loaded.
         """
         columns = [self._prepare(c) for c in sample.columns]
+        for i, col in enumerate(columns):
+            # An adjacent column that names people in a role (``rep`` next to ``rep_phone``
+            # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
+            adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
+            col.role_neighbour = next((a.role for a in adjacent if a.role), None)
         for col in columns:
             if col.warning is None:
                 self._guard(col, "matching patterns", self._patterns, col)
@@ -230,8 +240,10 @@ class PiiClassifier:
         from classifiers.pii.names import (
             derated,
             is_birth_name,
+            is_opaque,
             keyword_signals,
             name_signals,
+            people_role,
             tokenize,
         )
 
@@ -241,6 +253,8 @@ class PiiClassifier:
             col.derated = derated(column.name)
             col.birth_name = is_birth_name(column.name)
             col.tokens = set(tokenize(column.name))
+            col.role = people_role(column.name)
+            col.opaque = is_opaque(column.name)
             col.names.update(keyword_signals(column.name, self._keyword_specs))
             return col
         except Exception as exc:
@@ -262,7 +276,9 @@ class PiiClassifier:
             suppression=self._suppression,
         )
         col.candidates.extend(
-            decide_pattern_entities(p, tallies, col.names, col.derated, self.config, self.registry)
+            decide_pattern_entities(
+                p, tallies, col.names, col.derated, self.config, self.registry, col.opaque
+            )
         )
 
     def _wants_ner(self, col: _Column) -> bool:
@@ -274,7 +290,13 @@ class PiiClassifier:
             return p.word_share >= 0.6
         return (
             not col.settled
-            and (not p.enum_like or "PERSON" in col.names or bool(col.tokens & ROLE_TOKENS))
+            and (
+                not p.enum_like
+                or "PERSON" in col.names
+                or bool(col.tokens & ROLE_TOKENS)
+                or col.role is not None
+                or col.role_neighbour is not None
+            )
             and p.name_shape >= 0.6
             and p.org_marker < 0.2
             and p.street_shape < 0.5
@@ -285,9 +307,11 @@ class PiiClassifier:
         if not wanted:
             return
         for col in wanted:
-            texts = col.profile.texts[:NER_MAX_VALUES]
-            col.ner_texts = texts if col.profile.free_text else [_ner_form(t) for t in texts]
-            col.ner_counts = col.profile.counts[:NER_MAX_VALUES]
+            if col.profile.free_text:
+                col.ner_texts, col.ner_counts = _text_sample(col.profile)
+            else:
+                col.ner_texts = [_ner_form(t) for t in col.profile.texts[:NER_MAX_VALUES]]
+                col.ner_counts = [float(c) for c in col.profile.counts[:NER_MAX_VALUES]]
         # Round 1: the first values of every column in one batch stream.
         self._ner_round(wanted, 0, NER_FIRST_ROUND)
         # Round 2: only the columns whose answer is still open.
@@ -358,7 +382,8 @@ class PiiClassifier:
         if not col.ner_results:
             return None
         counts = col.ner_counts[: len(col.ner_results)]
-        person = other = with_person = distinct = 0
+        person = other = with_person = 0.0
+        distinct = 0
         examples: list[str] = []
         for r, count, text in zip(col.ner_results, counts, col.ner_texts, strict=False):
             if r.whole_person:
@@ -372,13 +397,23 @@ class PiiClassifier:
                 with_person += count
                 if col.profile.free_text and len(examples) < 3:
                     examples.append(r.persons[0])
-        return NerStats(sum(counts), person, other, with_person, distinct, tuple(examples))
+        return NerStats(
+            round(sum(counts)),
+            round(person),
+            round(other),
+            round(with_person),
+            distinct,
+            tuple(examples),
+        )
 
     def _decide(self, col: _Column, today: date) -> None:
         p = col.profile
         stats = self._ner_stats(col)
         if "PERSON" in self.entities and not col.settled:
-            person = decide_person(p, stats, col.names, col.derated)
+            person = decide_person(
+                p, stats, col.names, col.derated, (), col.role, col.role_neighbour,
+                self.config.text_min_share,
+            )  # fmt: skip
             if person is not None:
                 col.candidates.append(person)
         if col.sparse_results and not any(c.entity == "PERSON" for c in col.candidates):
@@ -434,6 +469,7 @@ class PiiClassifier:
         return [t for t in p.texts[:50] if looks_like_street(t)[0]][:3]
 
     def _neighbours(self, columns: list[_Column]) -> None:
+        self._drop_lone_opaque(columns)
         people = [
             c.profile.name
             for c in columns
@@ -447,8 +483,9 @@ class PiiClassifier:
             others = [n for n in people if n != col.profile.name]
             if others and "PERSON" in self.entities:
                 person = decide_person(
-                    col.profile, self._ner_stats(col), col.names, col.derated, others
-                )
+                    col.profile, self._ner_stats(col), col.names, col.derated, others,
+                    col.role, col.role_neighbour, self.config.text_min_share,
+                )  # fmt: skip
                 if person is not None:
                     col.candidates.append(person)
                     continue
@@ -460,6 +497,27 @@ class PiiClassifier:
                 )  # fmt: skip
                 if address is not None:
                     col.candidates.append(address)
+
+    @staticmethod
+    def _drop_lone_opaque(columns: list[_Column]) -> None:
+        """Keep ``pattern.opaque_validated`` suggestions only in tables about people.
+
+        A table holds person data when another column has a dense PERSON, DATE_OF_BIRTH,
+        e-mail, phone, address or identifier finding, or a name part (``first_name``).
+        """
+
+        def personal(col: _Column) -> bool:
+            return bool(col.tokens & _PERSON_PART_TOKENS) or any(
+                c.entity in _PERSON_DATA and not c.sparse and c.rule != _OPAQUE_RULE
+                for c in col.candidates
+            )
+
+        holders = [col for col in columns if personal(col)]
+        for col in columns:
+            if not any(c.rule == _OPAQUE_RULE for c in col.candidates):
+                continue
+            if not any(h is not col for h in holders):
+                col.candidates = [c for c in col.candidates if c.rule != _OPAQUE_RULE]
 
     def _finish(self, col: _Column) -> ColumnFinding:
         p = col.profile
@@ -473,14 +531,55 @@ class PiiClassifier:
         return ColumnFinding(p.name, p.data_type, entities=findings)
 
 
+_OPAQUE_RULE = "pattern.opaque_validated"
+#: Entities whose dense presence makes a table one about people.
+_PERSON_DATA = frozenset(
+    {"PERSON", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
+     "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN"}
+)  # fmt: skip
+#: Free text: shortest value NER is run on (shorter cells rarely hold a sentence naming
+#: someone), and the most frequent distinct values always analysed before a spread sample.
+TEXT_MIN_CHARS = 12
+TEXT_HEAD = 24
+
+
+def _text_sample(p: ColumnProfile) -> tuple[list[str], list[float]]:
+    """A bounded NER sample of a free-text column and the weight each text stands for.
+
+    The :data:`TEXT_HEAD` most frequent long-enough texts with their counts, then an evenly
+    spread sample of the rest, each standing for its share of the rest's rows (so the
+    weighted share of texts naming someone estimates the column's, although most distinct
+    texts are never analysed). At most :data:`NER_MAX_VALUES` texts.
+    """
+    pairs = [(t, c) for t, c in zip(p.texts, p.counts, strict=True) if len(t) >= TEXT_MIN_CHARS]
+    head, rest = pairs[:TEXT_HEAD], pairs[TEXT_HEAD:]
+    room = NER_MAX_VALUES - len(head)
+    if len(rest) > room:
+        step = len(rest) / room
+        picked = [rest[int(i * step)] for i in range(room)]
+        scale = sum(c for _, c in rest) / max(1, sum(c for _, c in picked))
+    else:
+        picked, scale = rest, 1.0
+    # Interleave so that the first (early-stop) round sees frequent and rare texts alike.
+    texts = [t for t, _ in head] + [t for t, _ in picked]
+    weights = [float(c) for _, c in head] + [c * scale for _, c in picked]
+    order = sorted(range(len(texts)), key=lambda i: (i % 4 != 0, i)) if len(texts) > 8 else []
+    if order:
+        texts = [texts[i] for i in order]
+        weights = [weights[i] for i in order]
+    return texts, weights
+
+
 def _ner_form(text: str) -> str:
     """The form of a short value NER reads best.
 
     ``Smith, John`` becomes ``John Smith``; upper case (``JOHN SMITH``, common in exports)
-    becomes title case; titles and degrees stay.
+    becomes title case; ``SMITH,J.A.`` becomes ``J. A. Smith``; titles and degrees stay.
     """
     if text.isupper():
         text = text.title()
+    text = re.sub(r",(?=\S)", ", ", text)
+    text = re.sub(r"\b([^\W\d_])\.(?=[^\W\d_]\b)", r"\1. ", text)
     last, sep, first = text.partition(", ")
     if sep and first and "," not in first and len(last.split()) <= 3:
         text = f"{first} {last}"

@@ -28,7 +28,11 @@ confidence (``Evidence.rule``, as Presidio's ``AnalysisExplanation`` names the p
 ``pattern.sparse``; ``ner.text``, ``ner.name_strong``, ``ner.name_support``,
 ``ner.neighbours``, ``ner.share``, ``ner.sparse``; ``address.text``,
 ``address.shape_and_word``, ``address.shape_name``, ``address.shape_neighbours``,
-``address.word_name``; ``birth_date.name``, ``birth_date.ages``.
+``address.word_name``; ``birth_date.name``, ``birth_date.ages``; ``ner.people_role`` (a few
+staff names repeated in a column whose name or neighbour says people);
+``pattern.opaque_validated`` (a weak format in a column with a meaningless name, every value
+passing a strict check: a low-confidence suggestion, kept only in a table holding other
+person data).
 """
 
 from __future__ import annotations
@@ -71,6 +75,14 @@ ROLE_TOKENS = frozenset(
     salesperson rep representative supervisor teacher student doctor physician nurse
     contact holder beneficiary signatory""".split()
 )
+
+
+#: Column-name tokens of version strings: four dotted numbers there are not IP addresses.
+VERSION_TOKENS = frozenset(
+    """version versions ver build release firmware fw sdk sw rev revision patch""".split()
+)
+#: Weak entities an opaque column may be suggested as when every value passes a strict check.
+OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +145,9 @@ class DecisionConfig:
     :param derated_threshold: the same when the name marks a count/flag/id column.
     :param text_min_share: share of free-text values an entity needs.
     :param sparse_min_hits: validated hits a sparse strong entity needs.
+    :param opaque_confidence: confidence of ``pattern.opaque_validated`` calls; below the
+        review policy's apply threshold (``atlan.apply_threshold``, 0.9 by default) so that
+        they are suggestions for a steward, never applied tags.
     """
 
     dense_threshold: float = 0.5
@@ -140,6 +155,7 @@ class DecisionConfig:
     derated_threshold: float = 0.8
     text_min_share: float = 0.05
     sparse_min_hits: int = 2
+    opaque_confidence: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +282,13 @@ def decide_pattern_entities(
     derated: str | None,
     cfg: DecisionConfig,
     entities: EntityRegistry = BUILTIN_ENTITIES,
+    opaque: bool = False,
 ) -> list[Candidate]:
     """Entities from validated patterns: dense, free-text or sparse (see the module doc).
 
     :param entities: the specs of the entities in ``tallies`` (their confidences and rules).
+    :param opaque: the column's name says nothing (``col7``): weak formats whose every value
+        passes a strict check become ``pattern.opaque_validated`` suggestions.
     """
     out: list[Candidate] = []
     n = profile.n
@@ -287,9 +306,87 @@ def decide_pattern_entities(
             cand = _text_candidate(entity, spec, tally, signal, supported, n, cfg)
         else:
             cand = _value_candidate(entity, spec, tally, signal, supported, profile, derated, cfg)
+            if cand is None and opaque and not supported and not derated:
+                cand = _opaque_validated(entity, tally, profile, cfg)
         if cand is not None:
             out.append(cand)
+    out = [c for c in out if not (c.entity == "IP_ADDRESS" and _not_ip(profile, names, c))]
     return _resolve_dense([c for c in out if c.confidence > 0])
+
+
+def _version_like(text: str) -> bool:
+    """Whether ``text`` is a ``1.2.3.4``-style release number rather than an address.
+
+    Small first parts, as release numbers have; never ``10.`` or ``0.`` (the private and
+    reserved networks, where small octets are real addresses).
+    """
+    parts = text.split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return False
+    a, b, c = int(parts[0]), int(parts[1]), int(parts[2])
+    return a <= 30 and a not in (0, 10) and b <= 30 and c <= 99
+
+
+def _not_ip(profile: ColumnProfile, names: Mapping[str, NameSignalLike], cand: Candidate) -> bool:
+    """Whether a dense IP call is really a column of four-part version strings.
+
+    The name says version/build/release, or (no name saying IP) at least 80% of the values
+    are version-like: real IPv4 addresses spread over the whole range, so that many small
+    first, second and third parts happen with a chance well below 1%.
+    """
+    if cand.sparse or cand.type_signal == "free text":
+        return False
+    if _name_tokens(profile.name) & VERSION_TOKENS:
+        return True
+    if "IP_ADDRESS" in names or not profile.texts:
+        return False
+    texts, counts = profile.texts[:500], profile.counts[:500]
+    total = sum(counts)
+    versions = sum(c for t, c in zip(texts, counts, strict=True) if _version_like(t))
+    return total > 0 and versions >= 0.8 * total
+
+
+def _opaque_validated(
+    entity: str, tally: TallyLike, profile: ColumnProfile, cfg: DecisionConfig
+) -> Candidate | None:
+    """A weak-format entity in an opaque column when every value passes a strict check.
+
+    US_SSN: at least 95% of the values are whole matches and every checked one passes the
+    area/group/serial rules (random 9-digit codes fail about one in nine). Passport and
+    licence: whole matches led by a letter, with at least five different first letters
+    (codes of one series share theirs); a licence column of passport-shaped values
+    (letter + 8 digits) is left to the passport. Never for sequential integers.
+    """
+    n = profile.n
+    if entity not in OPAQUE_VALIDATED or n < 30 or profile.sequential:
+        return None
+    if tally.full < 0.95 * n or not tally.checked or tally.validated < 0.99 * tally.checked:
+        return None
+    if tally.distinct_full < 20 or profile.distinct_ratio < 0.8:
+        return None
+    if entity != "US_SSN":
+        texts = [t.upper() for t in profile.texts[:1000]]
+        led = [t for t in texts if t[:1].isalpha()]
+        if len(led) < 0.5 * len(texts) or len({t[0] for t in led}) < 5:
+            return None
+        passport_shaped = sum(1 for t in texts if len(t) == 9 and t[1:].isdigit())
+        if entity == "US_DRIVER_LICENSE" and passport_shaped >= 0.9 * len(texts):
+            return None
+    hits = tally.validated
+    low, high = wilson(hits, n)
+    return Candidate(
+        entity,
+        confidence=cfg.opaque_confidence,
+        prevalence=hits / n,
+        hits=hits,
+        distinct_hits=tally.distinct_full,
+        interval=(low, high),
+        recognizers=(tally.spec,),
+        examples=list(tally.example_values),
+        validator_pass_rate=_pass_rate(tally),
+        type_signal="opaque name, every value validated",
+        rule="pattern.opaque_validated",
+    )
 
 
 def _pass_rate(tally: TallyLike) -> float | None:
@@ -493,21 +590,38 @@ def decide_person(
     names: Mapping[str, NameSignalLike],
     derated: str | None,
     neighbour_person: Sequence[str] = (),
+    role: str | None = None,
+    role_neighbour: str | None = None,
+    text_min_share: float = 0.05,
 ) -> Candidate | None:
-    """PERSON for a dense name column or for free text mentioning people; ``None`` if not."""
+    """PERSON for a dense name column or for free text mentioning people; ``None`` if not.
+
+    :param role: the people-role keyword of the column's name (``names.people_role``).
+    :param role_neighbour: an adjacent column's name that says people in a role; with
+        ``role`` it lets a handful of staff names repeated over many rows count as PERSON.
+    :param text_min_share: share of free-text values that must mention a full name.
+    """
     if ner is None or ner.analysed == 0 or profile.kind != "string":
         return None
     tokens = _name_tokens(profile.name)
     signal = names.get("PERSON")
     strength = signal.strength if signal is not None else 0.0
-    role = sorted(tokens & ROLE_TOKENS)
-    if strength < 0.5 and role:
-        signal, strength = _RoleSignal("PERSON", role[0], 0.5), 0.5
-    contrary = bool(tokens & NOT_PERSON_TOKENS)
+    roles = [role] if role else sorted(tokens & ROLE_TOKENS)
+    if strength < 0.5 and roles:
+        signal, strength = _RoleSignal("PERSON", roles[0], 0.5), 0.5
+    # A role as the head of the name wins over a contrary word before it (account_exec).
+    contrary = bool(tokens & NOT_PERSON_TOKENS) and not role
+    organisations = profile.org_marker >= 0.2 or profile.suffix_repeat >= 0.3
     n = ner.analysed
     if profile.free_text:
         share = ner.with_person / n
-        if share >= 0.08 and ner.with_person >= 3 and not contrary:
+        if (
+            share >= text_min_share
+            and ner.with_person >= 3
+            and not contrary
+            # Lists of company names pass for short free text; prose is longer.
+            and not (organisations and profile.mean_words < 5)
+        ):
             low, high = wilson(ner.with_person, n)
             return Candidate(
                 "PERSON",
@@ -522,12 +636,29 @@ def decide_person(
                 rule="ner.text",
             )
         return None
-    if contrary or derated or profile.org_marker >= 0.2:
+    if contrary or derated or organisations:
         return None
-    if profile.enum_like and not (strength >= 0.5 and ner.person >= 0.6 * n):
-        # A handful of repeated values is a code list, unless the name says these are people
-        # (an ``assignee`` column of five staff names is still personal data).
-        return None
+    people_role = False
+    if profile.enum_like:
+        # A handful of repeated values is a code list, unless the name or a neighbour says
+        # these are people (an ``assigned_to`` column of eight staff names over thousands of
+        # rows is still personal data) and NER agrees on most of them.
+        said = strength >= 0.5 or role_neighbour is not None
+        # The small English model calls fewer non-English full names persons (for 5-20
+        # Spanish or Italian names, often under 60%, some of the rest taken for places);
+        # full names that are all name-shaped, called persons at least as often as
+        # anything else, need only 40% (team and desk names score about 10%).
+        agreed = ner.person >= 0.6 * n or (
+            ner.person >= 0.4 * n
+            and ner.person >= ner.other
+            and profile.name_shape >= 0.9
+            and profile.mean_words >= 1.8
+        )
+        if not (said and agreed and profile.name_shape >= 0.8):
+            return None
+        people_role = True
+        if strength < 0.5:
+            signal, strength = _RoleSignal("PERSON", str(role_neighbour), 0.5), 0.5
     if profile.name_shape < 0.7:
         return None
     p = ner.person / n
@@ -547,6 +678,8 @@ def decide_person(
         conf, rule = 0.7 + 0.2 * min(1.0, (p - 0.45) / 0.4), "ner.share"
     if conf is None:
         return None
+    if people_role:
+        rule = "ner.people_role"
     prevalence, hits = p, ner.person
     if strength >= 0.9 and profile.name_shape > p:
         # The name says these are people; NER only confirms. Name-shaped values are the hits.

@@ -27,7 +27,7 @@ from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.spec import EntitySpec
 
 #: Bumped whenever a table below changes (part of the classifier's version).
-NAMES_VERSION: Final = "names-1"
+NAMES_VERSION: Final = "names-2"
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,9 @@ def derated(name: str, entity: str | None = None) -> str | None:
     for tok in tokens:
         if tok in _ATTRIBUTE_TOKENS:
             return f"token {tok}"
-    if entity != _D and not (entity is None and _D in mentioned_entities(name)):
+    if entity != _D and not (
+        entity is None and (_D in mentioned_entities(name) or is_birth_abbreviation(name))
+    ):
         for tok in tokens:
             if tok in _DATE_TOKENS:
                 return f"token {tok}"
@@ -379,9 +381,114 @@ def is_birth_name(name: str) -> bool:
     """Whether ``name`` says date of birth, not a birth place or a count of births.
 
     True for ``dob``, ``date_of_birth``, ``birthDate``, ``geburtsdatum``, ``fecha_nacimiento``,
-    ``date_de_naissance``; false for ``place_of_birth``, ``geburtsort``, ``birth_count``.
+    ``date_de_naissance`` and their abbreviations (:func:`is_birth_abbreviation`); false
+    for ``place_of_birth``, ``geburtsort``, ``birth_count``.
     """
     signal = mentioned_entities(name).get(_D)
     if signal is None:
-        return False
+        return is_birth_abbreviation(name)
     return derated(name, _D) is None
+
+
+# ------------------------------------------------------------------------------------------
+# People in a role, and abbreviated birth-date names (issue 16).
+
+#: Nouns for a person in a role (the staff member, professional or party behind a row), in
+#: the supported languages. As the last word of a column name they say "these are people".
+PEOPLE_ROLE_NOUNS: Final = frozenset(
+    """assignee owner agent author reviewer approver manager requester reporter recipient
+    sender driver patient employee staff user customer client member buyer seller salesperson
+    salesman saleswoman rep representative supervisor teacher student doctor physician nurse
+    contact holder beneficiary signatory exec executive technician tech clerk officer
+    consultant advisor adviser analyst handler caseworker worker coordinator specialist
+    therapist surgeon dentist pharmacist attorney lawyer broker courier cashier dispatcher
+    inspector auditor instructor coach trainer tutor mentor counsellor counselor interviewer
+    recruiter examiner witness operator guarantor cosigner applicant prescriber md dr
+    bearbeiter sachbearbeiter betreuer berater vertreter arzt aerztin mitarbeiter verkaeufer
+    responsable conseiller vendeur medecin gestionnaire commercial agente vendedor asesor
+    medico responsabile commerciale consulente referente behandelaar medewerker verkoper
+    arts adviseur atendente gestor consultor""".split()
+)
+#: Past participles that, followed by ``by`` (``closed_by``) or ``to`` (``assigned_to``), name
+#: the person who did it.
+_ACTED = re.compile(r"^[a-z]{3,}(?:ed|en|ned)$")
+#: Heads that make a role name mean a group or a thing (``agent_team``, ``owner_group``).
+_GROUP_HEADS: Final = frozenset(
+    """team group queue department dept unit org organisation organization company firm
+    vendor supplier account type kind category status level role title code id ids key
+    count""".split()
+)
+
+
+def people_role(name: str) -> str | None:
+    """The role keyword when ``name`` says its values are people in a role, else ``None``.
+
+    True for ``assigned_to``, ``closed_by``, ``sales_rep``, ``account_exec``, ``doctor``,
+    ``sachbearbeiter``: the last word is a person noun of :data:`PEOPLE_ROLE_NOUNS`, or the
+    name is a participle followed by ``by``/``to``. False when the last word is a group or an
+    attribute (``agent_team``, ``owner_id``, ``doctor_count``) or the name is de-rated. Pure.
+    """
+    tokens = [t for t in _tokens(name) if not t.isdigit()]
+    if not tokens or derated(name, _PE) is not None:
+        return None
+    head = tokens[-1]
+    if head in _GROUP_HEADS or tokens[-2:] == ["user", "agent"]:
+        return None
+    if head in PEOPLE_ROLE_NOUNS:
+        return head
+    if len(tokens) >= 2 and head in {"by", "to"} and _ACTED.match(tokens[-2]):
+        return "_".join(tokens[-2:])
+    if head in {"assigned", "responsible", "attending"}:
+        return head
+    return None
+
+
+#: Abbreviations of "birth" in the supported languages, as whole tokens of a column name.
+_BIRTH_STEMS: Final = frozenset(
+    """dob bdate bdt bday brth birth birthdt birthdate dtnasc dnasc nasc nascita nascimento
+    naiss dnaiss dtnaiss naissance gebdat gebdatum gebtag geburt geburtsdatum geboorte
+    geboortedatum gebdt fnac fnacim fecnac nacim nacimiento""".split()
+)
+#: Stems that mean birth only next to a date word (``geb_dat``, ``f_nac``, ``fec_nac``).
+_BIRTH_WITH_DATE: Final = frozenset({"geb", "nac", "gb"})
+_DATE_WORDS: Final = frozenset(
+    """date dat dt d f fec fecha data datum ts day jour dia tag""".split()
+)
+#: Tokens that make a birth name mean a place or a count (``geb_ort``, ``lieu_naiss``).
+_BIRTH_CONTRARY: Final = frozenset(
+    """place ort lieu lugar luogo plaats local city ville stadt ciudad citta country pays land
+    pais paese nation region state province name nom""".split()
+)
+
+
+def is_birth_abbreviation(name: str) -> bool:
+    """Whether ``name`` abbreviates "date of birth", not a birth place or a count.
+
+    ``bdate``, ``geb_dat``, ``fnac``, ``date_naiss``, ``dt_nasc``, ``brth_dt``. Pure.
+    """
+    raw = [w.lower() for w in re.split(r"[^A-Za-z0-9]+", _fold(name)) if w]
+    tokens = set(_tokens(name)) | set(raw)
+    if not tokens or tokens & _BIRTH_CONTRARY or derated(name, _D) is not None:
+        return False
+    if tokens & _BIRTH_STEMS:
+        return True
+    return bool(tokens & _BIRTH_WITH_DATE and tokens & _DATE_WORDS)
+
+
+#: Tokens of generic, meaningless column names (``col7``, ``field_a``, ``Unnamed: 0``).
+_OPAQUE_TOKENS: Final = frozenset(
+    """col column field fld var variable attr attribute unnamed val value data item unk tmp
+    x y z""".split()
+)
+
+
+def is_opaque(name: str) -> bool:
+    """Whether ``name`` says nothing about its values (``col7``, ``f_12``, ``x``, ``var_22``).
+
+    Every token is a digit run, one or two letters, or a generic word of
+    :data:`_OPAQUE_TOKENS`. Pure.
+    """
+    tokens = _tokens(name)
+    if not tokens or set(tokens) & _ID_TOKENS or mentioned_entities(name):
+        return False
+    return all(t.isdigit() or len(t) <= 2 or t in _OPAQUE_TOKENS for t in tokens)

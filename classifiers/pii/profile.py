@@ -32,7 +32,13 @@ _ORG_MARKERS = re.compile(
     r"(?i)(?:\b(?:inc|llc|ltd|plc|corp|corporation|company|co|group|holdings?|partners|"
     r"gmbh|ag|kg|ohg|gbr|ug|e\.?\s?v|mbh|sa|sas|sarl|sl|s\.?\s?l|s\.?\s?a|spa|s\.?p\.?a|srl|"
     r"bv|nv|oy|ab|as|aps|kk|pty|limited|industries|solutions|systems|services|technologies|"
-    r"international|associates|consulting|bank|trust|foundation|university|institute)\b\.?|"
+    r"international|associates|consulting|bank|trust|foundation|university|institute|"
+    # More legal forms (B.V., N.V., S.r.l., s.r.o., LLP, KGaA, e.K., Sp. z o.o., S.Coop.,
+    # S.L.N.E., A/S, Cie) and the abbreviations of all-caps company registers.
+    r"b\.\s?v|n\.\s?v|s\.\s?r\.\s?[lo]|srl|sro|llp|kgaa|e\.\s?k|sp\.?\s?z\s?o\.?\s?o|"
+    r"s\.\s?coop|coop|s\.\s?l\.\s?n\.\s?e|s\.\s?a\.\s?s|a/s|cie|intl|hldgs?|mfg|bros|"
+    r"enterprises?|trading|logistics|verein|stiftung|genossenschaft|fondation|fundacion|"
+    r"fondazione|stichting|vereniging)\b\.?|"
     r"&| and sons| and | und | et | y )"
 )
 
@@ -110,6 +116,9 @@ class ColumnProfile:
         (a house number with a street word, or "to <street word> ...").
     :param word_share: share of those words made of letters only (prose is mostly words;
         user agents, paths and logs are not).
+    :param suffix_repeat: weighted share of multi-word values ending in a word that ends at
+        least a tenth of the distinct values (``... Holding``, ``... Ltd``): organisation
+        names share their legal form or trade word, people's names do not share a surname.
     """
 
     name: str
@@ -128,6 +137,7 @@ class ColumnProfile:
     word_share: float = 0.0
     embedded_street: float = 0.0
     sequential: bool = False
+    suffix_repeat: float = 0.0
 
     @property
     def distinct(self) -> int:
@@ -209,9 +219,18 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+_TIGHT_COMMA = re.compile(r",(?=\S)")
+_INITIALS = re.compile(r"\b([^\W\d_])\.(?=[^\W\d_]\b)")
+
+
 def looks_like_name(text: str) -> bool:
     """Whether ``text`` is shaped like a person's name (not whether it is one)."""
-    if len(text) > 60 or not _NAME_SHAPE.match(text):
+    if len(text) > 60:
+        return False
+    if "," in text or "." in text:
+        # Register forms: ``SMITH,J.A.`` reads as ``SMITH, J. A.``.
+        text = _INITIALS.sub(r"\1. ", _TIGHT_COMMA.sub(", ", text))
+    if not _NAME_SHAPE.match(text):
         return False
     words = [w for w in text.replace(",", " ").split() if w.lower() not in _PARTICLES]
     return bool(words) and all(w[:1].isupper() for w in words)
@@ -259,6 +278,8 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
     profile.org_marker = org / profile.n
     profile.street_shape = street / profile.n
     profile.street_word = street_word / profile.n
+    if kind == "string":
+        profile.suffix_repeat = _suffix_repeat(ordered)
     if profile.free_text:
         embedded = sum(c for t, c in ordered if _EMBEDDED_STREET.search(t))
         profile.embedded_street = embedded / profile.n
@@ -270,6 +291,28 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
     if kind == "integer":
         profile.sequential = _sequential(profile.texts)
     return profile
+
+
+def _suffix_repeat(ordered: list[tuple[str, int]]) -> float:
+    """Weighted share of multi-word values whose last word ends >= 10% of the distinct ones.
+
+    Needs 20 distinct multi-word values (a people-role column of eight names is not judged).
+    Initials and one-letter words are not last words that count.
+    """
+    lasts: Counter[str] = Counter()
+    multi: list[tuple[str, int]] = []
+    for text, count in ordered[:2000]:
+        words = text.replace(",", " ").split()
+        if len(words) >= 2:
+            last = words[-1].strip(".").lower()
+            if len(last) >= 2:
+                lasts[last] += 1
+                multi.append((last, count))
+    if len(multi) < 20:
+        return 0.0
+    common = {w for w, k in lasts.items() if k >= max(3, 0.1 * len(multi))}
+    total = sum(c for _, c in multi)
+    return sum(c for w, c in multi if w in common) / total if total else 0.0
 
 
 def _sequential(texts: list[str]) -> bool:

@@ -377,7 +377,8 @@ PASSPORT_SPEC = EntitySpec(
         ),
     ),
     keywords={
-        "en": [("passport", 1.0), ("passport number", 1.0)],
+        "en": [("passport", 1.0), ("passport number", 1.0), ("travel document", 0.9),
+               ("travel doc", 0.8)],
         "de": [("reisepass", 1.0)],
         "fr": [("passeport", 1.0)],
         "es": [("pasaporte", 1.0)],

@@ -1,0 +1,298 @@
+"""Issue 16's PII recall holes: each case here was missed (or misfired) before the fix.
+
+People-role columns, names in free text, "LAST,F.M." names and row labels, abbreviated
+birth-date names, opaque columns of validated identifiers (a suggestion, not an applied tag),
+version strings that look like IPs, and organisations in name-like columns.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import pytest
+from faker import Faker
+
+from classifiers.pii import PiiClassifier
+from classifiers.pii.names import is_birth_name, is_opaque, people_role
+from classifiers.pii.profile import build_profile, looks_like_name
+from models import ColumnFinding, ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models.samples import CellValue
+
+TODAY = date(2024, 6, 1)
+ROWS = 1000
+Gen = Callable[[Faker, random.Random, int], CellValue]
+
+
+def _sample(cols: list[tuple[str, str, Gen]], seed: int = 16, locale: str = "en_US") -> TableSample:
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    columns = tuple(
+        ColumnSample(name, dt, tuple(gen(fake, rng, i) for i in range(ROWS)))
+        for name, dt, gen in cols
+    )
+    return TableSample(
+        info=ObjectInfo(ref=ObjectRef("s3://lake/t/holes.parquet"), size=1, etag="e"),
+        format="parquet",
+        compression=None,
+        columns=columns,
+        rows_sampled=ROWS,
+        row_count=ROWS,
+        row_count_estimated=False,
+        bytes_read=1,
+        sampling=SamplingInfo(method="test"),
+    )
+
+
+@pytest.fixture(scope="module")
+def classifier() -> PiiClassifier:
+    clf = PiiClassifier(today=TODAY)
+    clf.load()
+    return clf
+
+
+def _run(
+    clf: PiiClassifier, cols: list[tuple[str, str, Gen]], seed: int = 16, locale: str = "en_US"
+) -> dict[str, ColumnFinding]:
+    return {f.column: f for f in clf.classify(_sample(cols, seed, locale))}
+
+
+def _entities(f: ColumnFinding) -> set[str]:
+    return {e.entity for e in f.entities}
+
+
+def _staff(k: int) -> Gen:
+    names: list[str] = []
+
+    def gen(f: Faker, r: random.Random, i: int) -> CellValue:
+        while len(names) < k:
+            names.append(str(f.name()))
+        return r.choice(names)
+
+    return gen
+
+
+def _ssn(f: Faker, r: random.Random, i: int) -> CellValue:
+    area = r.choice([r.randint(1, 665), r.randint(667, 899)])
+    return f"{area:03d}{r.randint(1, 99):02d}{r.randint(1, 9999):04d}"
+
+
+def _full_name(f: Faker, r: random.Random, i: int) -> CellValue:
+    return str(f.name())
+
+
+# -- 1. people-role columns -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [("assigned_to", "assigned_to"), ("closed_by", "closed_by"), ("account_exec", "exec"),
+     ("technician", "technician"), ("agent", "agent"), ("sachbearbeiter", "sachbearbeiter"),
+     ("agent_team", None), ("owner_id", None), ("doctor_count", None), ("user_agent", None),
+     ("created_at", None)],
+)  # fmt: skip
+def test_people_role_names(name: str, role: str | None) -> None:
+    assert people_role(name) == role
+
+
+@pytest.mark.parametrize("name", ["assigned_to", "closed_by", "account_exec", "technician"])
+def test_few_staff_names_in_a_role_column_are_person(classifier: PiiClassifier, name: str) -> None:
+    found = _run(
+        classifier, [("ticket_id", "int64", lambda f, r, i: i), (name, "string", _staff(8))]
+    )
+    person = [e for e in found[name].entities if e.entity == "PERSON"]
+    assert person and person[0].evidence.rule == "ner.people_role"
+
+
+def test_spanish_staff_names_the_model_half_knows_are_person(classifier: PiiClassifier) -> None:
+    # Seeded so that spaCy's small English model calls about half of the ten names persons.
+    found = _run(classifier, [("closed_by", "string", _staff(10))], seed=5, locale="es_ES")
+    assert "PERSON" in _entities(found["closed_by"])
+
+
+def test_few_names_without_people_context_stay_an_enum(classifier: PiiClassifier) -> None:
+    found = _run(classifier, [("ticket_id", "int64", lambda f, r, i: i),
+                              ("category", "string", _staff(8))])  # fmt: skip
+    assert not found["category"].entities
+
+
+def test_team_names_in_an_owner_column_are_not_person(classifier: PiiClassifier) -> None:
+    teams = ["Data Platform", "Billing Ops", "Customer Success", "Finance Team", "IT Support",
+             "Risk Desk", "Field Service", "Night Shift"]  # fmt: skip
+    found = _run(classifier, [("owner", "string", lambda f, r, i: r.choice(teams))])
+    assert "PERSON" not in _entities(found["owner"])
+
+
+# -- 2. names in free text ------------------------------------------------------------------
+
+_BASE = (
+    "Printer on floor {n} keeps jamming.",
+    "Cannot log in to the portal since update {n}.",
+    "Please upgrade our plan to {n} seats.",
+    "Password reset link expired after {n} minutes.",
+    "Monthly report is missing {n} columns again.",
+)
+
+
+def _call_summary(f: Faker, r: random.Random, i: int) -> CellValue:
+    text = r.choice(_BASE).format(n=r.randint(2, 99))
+    if r.random() < 0.1:
+        text = f"Spoke to {f.name()} about the renewal. {text}"
+    if r.random() < 0.15:
+        text += f" Call back on {f.phone_number()}."
+    return text
+
+
+def test_names_in_a_tenth_of_call_summaries_are_person(classifier: PiiClassifier) -> None:
+    found = _run(classifier, [("call_summary", "string", _call_summary)])
+    cands = {e.entity: e for e in found["call_summary"].entities}
+    assert "PERSON" in cands and cands["PERSON"].evidence.rule == "ner.text"
+    assert "PHONE_NUMBER" in cands
+
+
+def test_company_lists_are_not_free_text_people(classifier: PiiClassifier) -> None:
+    forms = ["S.L.N.E", "S.Coop.", "B.V.", "S.r.l.", "GmbH & Co. KG", "s.r.o.", "LLP", "SpA"]
+
+    def org(f: Faker, r: random.Random, i: int) -> CellValue:
+        return f"{f.last_name()} {f.last_name()} {r.choice(forms)}"
+
+    found = _run(classifier, [("customer_name", "string", org)])
+    assert "PERSON" not in _entities(found["customer_name"])
+
+
+# -- 3. name forms and row labels -----------------------------------------------------------
+
+
+def test_register_name_forms_are_name_shaped() -> None:
+    assert looks_like_name("SMITH,J.A.")
+    assert looks_like_name("Smith, J.")
+    assert not looks_like_name("Widget 3000")
+
+
+def test_register_names_are_person(classifier: PiiClassifier) -> None:
+    def reg(f: Faker, r: random.Random, i: int) -> CellValue:
+        return f"{f.last_name().upper()},{f.first_name()[0]}.{f.first_name()[0]}."
+
+    found = _run(classifier, [("rownames", "string", reg)])
+    assert "PERSON" in _entities(found["rownames"])
+
+
+# -- 4. abbreviated birth-date names --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["bdate", "fnac", "geb_dat", "date_naiss", "dt_nasc", "gebdat", "brth_dt", "f_nac"]
+)
+def test_birth_abbreviations(name: str) -> None:
+    assert is_birth_name(name)
+
+
+@pytest.mark.parametrize("name", ["eff_dt", "fec_alta", "geb_ort", "lieu_naiss", "gebuehr"])
+def test_not_birth_abbreviations(name: str) -> None:
+    assert not is_birth_name(name)
+
+
+@pytest.mark.parametrize("name", ["geb_dat", "date_naiss", "dt_nasc", "bdate"])
+def test_birth_timestamps_with_abbreviated_name(classifier: PiiClassifier, name: str) -> None:
+    # Children and adults alike, as midnight timestamps: the ages alone do not say birth.
+    def born(f: Faker, r: random.Random, i: int) -> CellValue:
+        d = TODAY - timedelta(days=r.randint(30, 95 * 365))
+        return datetime(d.year, d.month, d.day)
+
+    found = _run(classifier, [(name, "timestamp", born)])
+    assert "DATE_OF_BIRTH" in _entities(found[name])
+
+
+def test_recent_dates_with_abbreviated_names_are_not_births(classifier: PiiClassifier) -> None:
+    def recent(f: Faker, r: random.Random, i: int) -> CellValue:
+        return TODAY - timedelta(days=r.randint(0, 5 * 365))
+
+    found = _run(classifier, [("eff_dt", "date", recent), ("fec_alta", "date", recent)])
+    assert not found["eff_dt"].entities and not found["fec_alta"].entities
+
+
+# -- 5. opaque columns of validated identifiers ---------------------------------------------
+
+
+def test_opaque_names() -> None:
+    assert is_opaque("col7") and is_opaque("f_12") and is_opaque("x")
+    assert not is_opaque("ssn") and not is_opaque("id") and not is_opaque("travel_doc_no")
+
+
+def test_opaque_ssns_in_a_people_table_are_a_low_confidence_suggestion(
+    classifier: PiiClassifier,
+) -> None:
+    found = _run(classifier, [("full_name", "string", _full_name), ("col7", "string", _ssn)])
+    ssn = [e for e in found["col7"].entities if e.entity == "US_SSN"]
+    assert ssn and ssn[0].evidence.rule == "pattern.opaque_validated"
+    # Below the review policy's default apply threshold (0.9): a suggestion, not a tag.
+    assert ssn[0].confidence < 0.9
+
+
+def test_opaque_ssns_without_people_data_are_nothing(classifier: PiiClassifier) -> None:
+    found = _run(classifier, [("amount", "double", lambda f, r, i: r.random()),
+                              ("col7", "string", _ssn)])  # fmt: skip
+    assert not found["col7"].entities
+
+
+def test_random_nine_digit_codes_are_not_ssns(classifier: PiiClassifier) -> None:
+    def code(f: Faker, r: random.Random, i: int) -> CellValue:
+        return str(r.randint(100_000_000, 999_999_999))
+
+    found = _run(classifier, [("full_name", "string", _full_name), ("col5", "string", code)])
+    assert not found["col5"].entities
+
+
+def test_opaque_passports_in_a_people_table(classifier: PiiClassifier) -> None:
+    def passport(f: Faker, r: random.Random, i: int) -> CellValue:
+        return r.choice("ABCDEFGHJKLMNPRSTUVWXYZ") + f"{r.randint(0, 99_999_999):08d}"
+
+    found = _run(classifier, [("full_name", "string", _full_name), ("f_8", "string", passport)])
+    assert _entities(found["f_8"]) == {"US_PASSPORT"}
+
+
+# -- 6. IP addresses and version strings ----------------------------------------------------
+
+
+def _version(f: Faker, r: random.Random, i: int) -> CellValue:
+    return f"{r.randint(1, 12)}.{r.randint(0, 20)}.{r.randint(0, 40)}.{r.randint(0, 99)}"
+
+
+@pytest.mark.parametrize("name", ["build_version", "c4"])
+def test_four_part_versions_are_not_ips(classifier: PiiClassifier, name: str) -> None:
+    found = _run(classifier, [(name, "string", _version)])
+    assert "IP_ADDRESS" not in _entities(found[name])
+
+
+@pytest.mark.parametrize("name", ["peer", "node", "c4"])
+def test_ips_with_unhelpful_names_are_found(classifier: PiiClassifier, name: str) -> None:
+    def ip(f: Faker, r: random.Random, i: int) -> CellValue:
+        return f"10.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}"
+
+    found = _run(classifier, [(name, "string", ip)])
+    assert "IP_ADDRESS" in _entities(found[name])
+
+
+# -- 7. organisations out of PERSON ---------------------------------------------------------
+
+
+def test_repeated_trade_words_mark_organisations() -> None:
+    rng = random.Random(3)
+    fake = Faker("en_US")
+    fake.seed_instance(3)
+    values = tuple(f"{fake.last_name()} {rng.choice(['Holding', 'Partners Nord'])}"
+                   for _ in range(300))  # fmt: skip
+    assert build_profile(ColumnSample("client", "string", values)).suffix_repeat >= 0.9
+    people = tuple(str(fake.name()) for _ in range(300))
+    assert build_profile(ColumnSample("client", "string", people)).suffix_repeat < 0.3
+
+
+@pytest.mark.parametrize("form", ["B.V.", "S.r.l.", "s.r.o.", "LLP", "S.Coop."])
+def test_legal_forms_keep_companies_out_of_person(classifier: PiiClassifier, form: str) -> None:
+    def org(f: Faker, r: random.Random, i: int) -> CellValue:
+        return f"{f.last_name()} {form}"
+
+    found = _run(classifier, [("client", "string", org)])
+    assert "PERSON" not in _entities(found["client"])
