@@ -14,6 +14,16 @@ variants for half its columns, plotly rows never used in training). Reports, in 
 
 Targets: category accuracy >= 0.85, column-type macro F1 >= 0.85; prints PASS/FAIL and exits
 1 on FAIL.
+
+``python bench/category.py --loso [--json out.json]``: leave-one-source-out instead. The
+sources are each package of real tables (:mod:`training.real_tables`), plotly's tables and
+the synthetic generator; each fold trains on every other source and tests on the held-out
+one, so a package (or the generator) is wholly in train or wholly in test. Two models in one
+run: *today's* recipe (synthetic + plotly tables only, as committed before the real tables)
+and the *retrained* recipe (:func:`training.train.fit_models` on every source). Reports
+top-1, top-3, ECE and column-type macro F1 for real tables apart from synthetic ones, and the
+abstention threshold: the lowest top-1 probability above which the retrained model's pooled
+real-table LOSO predictions are right >= 95% of the time, with the share it covers.
 """
 
 from __future__ import annotations
@@ -193,11 +203,215 @@ def run(artifacts: Path | None) -> dict[str, Any]:
     }
 
 
+#: Precision the applied (not abstained) categories must reach on real tables.
+TARGET_APPLIED_PRECISION = 0.95
+
+
+def _proba_rows(columns_model: Any, categories_model: Any, tables: list[LabelledTable]) -> Any:
+    from training.train import category_rows
+
+    tx, _ = category_rows(tables, columns_model)
+    return categories_model.predict_proba(tx)
+
+
+def score_group(
+    columns_model: Any, categories_model: Any, tables: list[LabelledTable]
+) -> dict[str, Any]:
+    """Top-1, top-3, ECE and column-type macro F1 of a fitted model pair on ``tables``.
+
+    Also returns the raw per-table (truth, top-1 label, top-1 probability, top-3) rows, so
+    groups can be pooled. Pure apart from running the models.
+    """
+    from training.train import column_rows
+
+    proba = _proba_rows(columns_model, categories_model, tables)
+    labels = [str(c) for c in categories_model.classes_]
+    rows = []
+    for t, p in zip(tables, proba, strict=True):
+        order = sorted(range(len(labels)), key=lambda i: (-float(p[i]), labels[i]))
+        rows.append(
+            (t.category, labels[order[0]], float(p[order[0]]), [labels[i] for i in order[:3]])
+        )
+    cx, cy = column_rows(tables)
+    col_pred = [str(x) for x in columns_model.predict(cx)]
+    return {"rows": rows, "col_true": cy, "col_pred": col_pred}
+
+
+def summarise(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool :func:`score_group` results: tables, top-1, top-3, ECE, column-type macro F1."""
+    rows = [r for g in groups for r in g["rows"]]
+    col_true = [c for g in groups for c in g["col_true"]]
+    col_pred = [c for g in groups for c in g["col_pred"]]
+    if not rows:
+        return {"tables": 0}
+    correct = [truth == top1 for truth, top1, _, _ in rows]
+    labels = sorted(set(col_true))
+    return {
+        "tables": len(rows),
+        "top1": round(sum(correct) / len(rows), 3),
+        "top3": round(sum(truth in top3 for truth, _, _, top3 in rows) / len(rows), 3),
+        "ece": round(calibration([conf for _, _, conf, _ in rows], correct), 3),
+        "columns": len(col_true),
+        "column_macro_f1": round(
+            float(f1_score(col_true, col_pred, labels=labels, average="macro", zero_division=0)),
+            3,
+        ),
+    }
+
+
+#: Fewest applied tables a threshold is judged on: one or two lucky tables prove nothing.
+MIN_APPLIED = 10
+
+
+def applied_at(rows: list[tuple[str, str, float, list[str]]], threshold: float) -> dict[str, Any]:
+    """Precision and coverage of the top-1 categories with probability >= ``threshold``."""
+    applied = [r for r in rows if r[2] >= threshold]
+    return {
+        "threshold": threshold,
+        "applied": len(applied),
+        "precision": round(sum(r[0] == r[1] for r in applied) / len(applied), 3)
+        if applied
+        else None,
+        "coverage": round(len(applied) / len(rows), 3) if rows else 0.0,
+    }
+
+
+def abstention_threshold(
+    rows: list[tuple[str, str, float, list[str]]], target: float = TARGET_APPLIED_PRECISION
+) -> dict[str, Any]:
+    """The lowest top-1 probability t at which predictions with probability >= t are right
+    at least ``target`` of the time, over at least :data:`MIN_APPLIED` tables (cuts only
+    between distinct probabilities).
+
+    :returns: threshold (``None`` when no t reaches the target), precision and coverage.
+    Pure.
+    """
+    ranked = sorted(rows, key=lambda r: -r[2])
+    best: dict[str, Any] = {"threshold": None, "precision": None, "coverage": 0.0}
+    right = 0
+    for k, (truth, top1, conf, _) in enumerate(ranked, 1):
+        right += truth == top1
+        precision = right / k
+        nxt = ranked[k][2] if k < len(ranked) else -1.0
+        if nxt == conf:
+            continue  # only cut between distinct probabilities
+        if precision >= target and k >= MIN_APPLIED:
+            best = {
+                "threshold": round(conf, 4),
+                "precision": round(precision, 3),
+                "coverage": round(k / len(ranked), 3),
+            }
+    return best
+
+
+def run_loso() -> dict[str, Any]:
+    """Leave-one-source-out figures for today's recipe and the retrained one (see module doc).
+
+    Side effects: fits 2 + number-of-sources model pairs (a few minutes on one core).
+    """
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    from training.real_tables import load_real_tables, package_of
+    from training.train import fit_models
+
+    synthetic_all = build_corpus("train")
+    synthetic_test_all = build_corpus("test")
+    real = load_real_tables()
+    syn_train = [t for t in synthetic_all if package_of(t.source) == "synthetic"]
+    plotly_train = [t for t in synthetic_all if package_of(t.source) == "plotly"]
+    syn_test = [t for t in synthetic_test_all if package_of(t.source) == "synthetic"]
+    plotly_test = [t for t in synthetic_test_all if package_of(t.source) == "plotly"]
+    packages = sorted({package_of(t.source) for t in real})
+    today: dict[str, dict[str, Any]] = {}
+    retrained: dict[str, dict[str, Any]] = {}
+    c_used: dict[str, float] = {}
+    with threadpool_limits(limits=1):
+        # Today's recipe: synthetic + plotly only. No real package is in its training data,
+        # so every real package is held out; the synthetic test split is not (same generator).
+        cols, cats, c = fit_models(
+            syn_train + plotly_train, prune_columns=False, prune_categories=False
+        )
+        c_used["today"] = c
+        for pkg in packages:
+            today[pkg] = score_group(cols, cats, [t for t in real if package_of(t.source) == pkg])
+        today["synthetic (in-distribution)"] = score_group(cols, cats, syn_test)
+        today["plotly (rows held out)"] = score_group(cols, cats, plotly_test)
+        for pkg in packages:
+            rest = [t for t in real if package_of(t.source) != pkg]
+            held = [t for t in real if package_of(t.source) == pkg]
+            cols, cats, c = fit_models(syn_train + plotly_train + rest)
+            c_used[pkg] = c
+            retrained[pkg] = score_group(cols, cats, held)
+        cols, cats, c = fit_models(real + plotly_train)
+        c_used["synthetic"] = c
+        retrained["synthetic"] = score_group(cols, cats, syn_test)
+        cols, cats, c = fit_models(syn_train + real)
+        c_used["plotly"] = c
+        retrained["plotly"] = score_group(cols, cats, plotly_test)
+    out: dict[str, Any] = {"category_C": c_used, "per_source": {}, "pooled": {}}
+    for name in [*packages, "synthetic", "plotly"]:
+        t_key = {"synthetic": "synthetic (in-distribution)", "plotly": "plotly (rows held out)"}
+        out["per_source"][name] = {
+            "today": summarise([today[t_key.get(name, name)]]),
+            "retrained": summarise([retrained[name]]),
+        }
+    out["pooled"]["real"] = {
+        "today": summarise([today[p] for p in packages]),
+        "retrained": summarise([retrained[p] for p in packages]),
+    }
+    real_rows = {
+        "today": [r for p in packages for r in today[p]["rows"]],
+        "retrained": [r for p in packages for r in retrained[p]["rows"]],
+    }
+    out["abstention_real"] = {k: abstention_threshold(v) for k, v in real_rows.items()}
+    out["applied_real"] = {
+        k: [applied_at(v, t) for t in (0.6, 0.8, 0.9, SUGGESTION_THRESHOLD)]
+        for k, v in real_rows.items()
+    }
+    per_cat: dict[str, dict[str, str]] = {}
+    for k, rows in real_rows.items():
+        for cat in sorted({r[0] for r in rows}):
+            mine = [r for r in rows if r[0] == cat]
+            per_cat.setdefault(cat, {})[k] = f"{sum(r[0] == r[1] for r in mine)}/{len(mine)}"
+    out["per_category_real"] = per_cat
+    return out
+
+
+def print_loso(res: dict[str, Any]) -> None:
+    """Print :func:`run_loso` figures as Markdown tables. Side effects: stdout."""
+    print("| held-out source | tables | model | top-1 | top-3 | ECE | column macro F1 |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for name, both in [
+        *res["per_source"].items(),
+        ("**all real (pooled)**", res["pooled"]["real"]),
+    ]:
+        for model in ("today", "retrained"):
+            m = both[model]
+            print(
+                f"| {name} | {m['tables']} | {model} | {m['top1']:.3f} | {m['top3']:.3f} |"
+                f" {m['ece']:.3f} | {m['column_macro_f1']:.3f} |"
+            )
+    print()
+    print("per category, real tables, right/total:", res["per_category_real"])
+    print("abstention on pooled real LOSO predictions:", res["abstention_real"])
+    print("applied (top-1 >= t) on pooled real LOSO predictions:", res["applied_real"])
+    print("category C per fold:", res["category_C"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="business category / column type benchmark")
     parser.add_argument("--artifacts", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--loso", action="store_true", help="leave-one-source-out instead")
     args = parser.parse_args()
+    if args.loso:
+        loso = run_loso()
+        print_loso(loso)
+        if args.json:
+            args.json.write_text(
+                json.dumps(loso, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+        return 0
     res = run(args.artifacts)
     print(
         f"model {res['model_version']}: {res['test_tables']} test tables,"

@@ -47,6 +47,7 @@ from training.corpus import (
     build_corpus,
     corpus_digest,
 )
+from training.real_tables import DEFAULT_DATA, RealTablesError, load_real_tables
 
 #: The repository root, where the (not installed) ``training`` package lives.
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -126,21 +127,28 @@ def _category_pipeline() -> Any:
 CATEGORY_C_GRID = (1.0, 3.0, 10.0, 30.0)
 
 
-def pick_category_c(xs: Sequence[dict[str, float]], ys: Sequence[str]) -> float:
+def pick_category_c(
+    xs: Sequence[dict[str, float]], ys: Sequence[str], weights: Sequence[float] | None = None
+) -> float:
     """The C of :data:`CATEGORY_C_GRID` with the best 5-fold CV log loss on the training split.
 
     Log loss rewards calibrated probabilities, so this is the calibration step; the test
-    split is never looked at. Ties keep the smaller C. Pure apart from fitting models.
+    split is never looked at. Ties keep the smaller C. ``weights`` are sample weights for
+    fitting (the score is unweighted). Pure apart from fitting models.
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_score  # type: ignore[import-untyped]
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     best_c, best = CATEGORY_C_GRID[0], float("-inf")
+    params = {} if weights is None else {"clf__sample_weight": list(weights)}
     for c in CATEGORY_C_GRID:
         pipe = _category_pipeline().set_params(clf__C=c)
-        score = float(
-            cross_val_score(pipe, list(xs), list(ys), cv=folds, scoring="neg_log_loss").mean()
+        scores = cross_val_score(
+            pipe, list(xs), list(ys), cv=folds, scoring="neg_log_loss", params=params
         )
+        # A fold missing a class cannot be scored (NaN); judge C on the folds that can.
+        finite = [float(x) for x in scores if x == x]
+        score = sum(finite) / len(finite) if finite else float("-inf")
         if score > best + 1e-9:
             best_c, best = c, score
     return best_c
@@ -199,6 +207,77 @@ def evaluate(
     }
 
 
+#: Weight of a real table's category example against a synthetic one. The generator makes
+#: far more tables than the packages ship; without the weight the category model keeps
+#: learning the generator's vocabulary and stays over-confident on real tables.
+REAL_CATEGORY_WEIGHT = 3.0
+
+
+def _weights(tables: Sequence[LabelledTable], extra: int) -> list[float]:
+    return [REAL_CATEGORY_WEIGHT if t.source.startswith("real:") else 1.0 for t in tables] + [
+        1.0
+    ] * extra
+
+
+#: A feature must occur in at least this many training rows to enter a model. The real
+#: tables bring thousands of column names seen once; their n-grams tripled the column
+#: model's artifact (17 MB; 9 MB pruned) and a feature seen once teaches it nothing that
+#: generalises. The category model is not pruned: pruning it cost top-3 accuracy on real
+#: tables held out by source (bench/README.md).
+MIN_FEATURE_ROWS = 2
+#: Whether the category model's features are pruned too (its artifact is the smaller one).
+PRUNE_CATEGORY_FEATURES = False
+
+
+def prune_rare(rows: Sequence[dict[str, float]]) -> list[dict[str, float]]:
+    """``rows`` without the features present in fewer than :data:`MIN_FEATURE_ROWS` rows.
+
+    At prediction time the vectorizer ignores features it never saw, so nothing else
+    changes. Pure; keeps each row's key order.
+    """
+    from collections import Counter
+
+    counts = Counter(k for row in rows for k in row)
+    return [{k: v for k, v in row.items() if counts[k] >= MIN_FEATURE_ROWS} for row in rows]
+
+
+def fit_models(
+    tables: Sequence[LabelledTable],
+    *,
+    category_c: float | None = None,
+    extra_columns: Sequence[tuple[dict[str, float], str]] = (),
+    extra_categories: Sequence[tuple[dict[str, float], str]] = (),
+    prune_columns: bool = True,
+    prune_categories: bool = PRUNE_CATEGORY_FEATURES,
+) -> tuple[Any, Any, float]:
+    """Fit the column-type model, then the category model on predicted column types.
+
+    :param category_c: the category model's C; ``None`` picks it with
+        :func:`pick_category_c` (5-fold CV log loss on ``tables``).
+    :param extra_columns: (features, label) examples added to the column model's data.
+    :param extra_categories: (features, label) examples added to the category model's data.
+    :param prune_columns: drop rare column features (:func:`prune_rare`).
+    :param prune_categories: drop rare category features.
+    :returns: (columns model, categories model, the category C used).
+    Pure apart from fitting (call under ``threadpool_limits(1)`` for reproducible bytes).
+    """
+    cx, cy = column_rows(tables)
+    cx += [f for f, _ in extra_columns]
+    cy += [label for _, label in extra_columns]
+    columns_model = _column_pipeline().fit(prune_rare(cx) if prune_columns else cx, cy)
+    tx, ty = category_rows(tables, columns_model)
+    tx += [f for f, _ in extra_categories]
+    ty += [label for _, label in extra_categories]
+    if prune_categories:
+        tx = prune_rare(tx)
+    weights = _weights(tables, len(extra_categories))
+    if category_c is None:
+        category_c = pick_category_c(tx, ty, weights)
+    categories_model = _category_pipeline().set_params(clf__C=category_c)
+    categories_model.fit(tx, ty, clf__sample_weight=weights)
+    return columns_model, categories_model, category_c
+
+
 class StewardExampleError(ValueError):
     """A steward-example file is malformed (the message names the line)."""
 
@@ -249,11 +328,17 @@ def train(
 ) -> dict[str, Any]:
     """Build the corpus, fit both pipelines, write the artifacts and the manifest.
 
+    Training data: the synthetic ``train`` split with plotly's tables, plus every labelled
+    real table (:func:`training.real_tables.load_real_tables`); test metrics are on the
+    synthetic ``test`` split (the real tables are measured leave-one-source-out by
+    ``bench/category.py --loso``).
+
     :param tables: synthetic training tables (default :data:`DEFAULT_TABLES`); the test split
         keeps its default size.
     :param steward_examples: a file from ``enricher train export``; its approved examples
         are added to the training data (never to the test split), and the manifest says so.
     :raises StewardExampleError: the examples file is malformed.
+    :raises RealTablesError: the real-table labels and sample file disagree.
     :returns: the manifest written.
     :raises ModuleNotFoundError: Faker or plotly (dev dependencies) are missing.
     Side effects: creates ``out_dir``; overwrites the two ``.skops`` files and the manifest.
@@ -262,7 +347,9 @@ def train(
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     started = time.perf_counter()
-    train_tables = build_corpus("train", tables=tables)
+    synthetic = build_corpus("train", tables=tables)
+    real = load_real_tables()
+    train_tables = synthetic + real
     test_tables = build_corpus("test")
     extra_columns: list[tuple[dict[str, float], str]] = []
     extra_categories: list[tuple[dict[str, float], str]] = []
@@ -270,16 +357,11 @@ def train(
     if steward_examples is not None:
         extra_columns, extra_categories, steward = load_steward_examples(steward_examples)
     with threadpool_limits(limits=1):
-        cx, cy = column_rows(train_tables)
-        cx += [f for f, _ in extra_columns]
-        cy += [label for _, label in extra_columns]
-        columns_model = _column_pipeline().fit(cx, cy)
-        tx, ty = category_rows(train_tables, columns_model)
-        tx += [f for f, _ in extra_categories]
-        ty += [label for _, label in extra_categories]
-        category_c = pick_category_c(tx, ty)
-        categories_model = _category_pipeline().set_params(clf__C=category_c).fit(tx, ty)
+        columns_model, categories_model, category_c = fit_models(
+            train_tables, extra_columns=extra_columns, extra_categories=extra_categories
+        )
         metrics = evaluate(columns_model, categories_model, test_tables)
+    cy = [c for t in train_tables for c in t.column_types] + [lb for _, lb in extra_columns]
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts: dict[str, dict[str, str]] = {}
     for name, model in ((COLUMNS_ARTIFACT, columns_model), (CATEGORIES_ARTIFACT, categories_model)):
@@ -299,6 +381,9 @@ def train(
             "sha256": corpus_digest(train_tables),
             "seed": DEFAULT_SEEDS["train"],
             "synthetic_tables": DEFAULT_TABLES["train"] if tables is None else tables,
+            "real_tables": len(real),
+            "real_tables_file_sha256": hashlib.sha256(DEFAULT_DATA.read_bytes()).hexdigest(),
+            "real_category_weight": REAL_CATEGORY_WEIGHT,
             "tables": len(train_tables),
             "columns": len(cy),
             "steward_examples": len(extra_columns) + len(extra_categories),
@@ -310,7 +395,12 @@ def train(
             "tables": len(test_tables),
         },
         "metrics": metrics,
-        "hyperparameters": {"column_C": 4.0, "category_C": category_c},
+        "hyperparameters": {
+            "column_C": 4.0,
+            "category_C": category_c,
+            "min_feature_rows": MIN_FEATURE_ROWS,
+            "prune_category_features": PRUNE_CATEGORY_FEATURES,
+        },
         "declared_column_types": list(COLUMN_TYPES),
     }
     (out_dir / MANIFEST_NAME).write_text(
@@ -369,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         manifest = train(args.out, steward_examples=args.steward_examples)
-    except (StewardExampleError, OSError) as exc:
+    except (StewardExampleError, RealTablesError, OSError) as exc:
         print(f"train: error: {exc}", file=sys.stderr)
         return 1
     seconds = manifest.pop("_seconds")

@@ -207,6 +207,8 @@ def test_retraining_reproduces_the_committed_artifacts(tmp_path: Path) -> None:
     assert fresh == committed
     for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
         assert (tmp_path / name).read_bytes() == (DEFAULT_ARTIFACTS_DIR / name).read_bytes()
+    # The real tables (training/real_tables.yaml) are in the training data.
+    assert fresh["training_data"]["real_tables"] >= 100
     assert fresh["metrics"]["category_accuracy"] >= 0.85
     assert fresh["metrics"]["column_type_macro_f1"] >= 0.85
 

