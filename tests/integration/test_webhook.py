@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.cli import ENRICHER, enricher_env
+from tests.support.cli import enricher_env, spawn_enricher
 from tests.support.redis_dbs import RedisDatabases
 from tests.support.seaweed import free_ports
 from worker.core.s3_events import ObjectEvent
@@ -69,7 +68,7 @@ def _start(tmp_path: Path, extra: dict[str, str], redis_dbs: RedisDatabases) -> 
             **extra,
         }
     )
-    proc = subprocess.Popen([ENRICHER, "serve"], env=env, cwd=tmp_path)
+    proc = spawn_enricher(["serve"], env, tmp_path, tmp_path / "serve.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

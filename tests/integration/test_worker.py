@@ -26,7 +26,7 @@ import redis
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
 from tests.support.badfiles import csv_bytes
-from tests.support.cli import ENRICHER, enricher_env, run_enricher
+from tests.support.cli import ENRICHER, enricher_env, run_enricher, spawn_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
 
@@ -60,25 +60,22 @@ def env(
 
 
 class Worker:
-    """An ``enricher worker`` process (prefork) and its log."""
+    """An ``enricher worker`` process (prefork, leading its own session) and its log."""
 
     def __init__(self, env: dict[str, str], cwd: Path, concurrency: int = 2) -> None:
-        full = enricher_env(env)
         self.log = cwd / f"worker-{time.monotonic_ns()}.log"
-        self._log_file = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            [ENRICHER, "worker", f"--concurrency={concurrency}"],
-            env=full,
-            cwd=cwd,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.proc = spawn_enricher(
+            ["worker", f"--concurrency={concurrency}"], env, cwd, self.log, new_session=True
         )
-        deadline = time.monotonic() + 60
-        while b"ready." not in self.log.read_bytes():
-            assert self.proc.poll() is None, self.log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "worker did not start"
-            time.sleep(0.2)
+        try:
+            wait_until(lambda: self._ready(), 60, "worker did not start")
+        except BaseException:  # never leave a worker behind to take the next test's tasks
+            self.kill_all()
+            raise
+
+    def _ready(self) -> bool:
+        assert self.proc.poll() is None, self.log.read_text(errors="replace")[-3000:]
+        return b"ready." in self.log.read_bytes()
 
     def children(self) -> list[int]:
         out = subprocess.run(
@@ -97,7 +94,6 @@ class Worker:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill_all()
-        self._log_file.close()
 
 
 @pytest.fixture

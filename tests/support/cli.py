@@ -4,7 +4,10 @@
 per test process, started on first use) that has imported the heavy modules once and forks a
 fresh process per command: same argv, environment, working directory, output and exit code as
 the installed console script, without 5-8 s of imports each time. ``S3E_CLI_FORK=0`` (or
-``fresh=True``) runs the console script itself instead.
+``fresh=True``) runs the console script itself instead. :func:`spawn_enricher` starts a
+long-running command (``worker``, ``serve``) the same way and returns a handle with
+:class:`subprocess.Popen`'s ``pid``, ``poll``, ``wait``, ``send_signal``, ``terminate`` and
+``kill``.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 #: The console script installed next to this interpreter (the venv's ``bin/``).
 ENRICHER = str(Path(sys.executable).with_name("enricher"))
@@ -38,6 +43,7 @@ class _Zygote:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.proc: subprocess.Popen[str] | None = None
+        self.spawned: list[ForkedEnricher] = []
 
     def _start(self) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
@@ -55,6 +61,13 @@ class _Zygote:
         return proc
 
     def close(self) -> None:
+        # A spawned process a failed test left running would take the next run's tasks.
+        for child in self.spawned:
+            if child.poll() is None:
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)  # a session leader: its pool too
+                except OSError:
+                    child.kill()
         if self.proc is not None and self.proc.poll() is None:
             assert self.proc.stdin is not None
             self.proc.stdin.close()
@@ -77,6 +90,84 @@ class _Zygote:
             return subprocess.CompletedProcess(
                 [ENRICHER, *args], code, out.read_text(), err.read_text()
             )
+
+    def spawn(
+        self, args: list[str], env: dict[str, str], cwd: Path, log: Path, session: bool
+    ) -> ForkedEnricher:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            request: dict[str, Any] = {"args": args, "env": env, "cwd": str(cwd)}
+            request.update(stdout=str(log), stderr=None, spawn=True, session=session)
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            child = ForkedEnricher(self, _read(self.proc.stdout)["pid"])
+            self.spawned.append(child)
+            return child
+
+    def reap(self, pid: int) -> int:
+        """The exit code of an ended spawned child (the server waits for it)."""
+        with self.lock:
+            assert self.proc is not None
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.write(json.dumps({"reap": pid}) + "\n")
+            self.proc.stdin.flush()
+            return int(_read(self.proc.stdout)["returncode"])
+
+
+class EnricherProcess(Protocol):
+    """What the tests use of a long-running ``enricher`` process (a subset of Popen)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+class ForkedEnricher:
+    """A spawned child of the fork server, watched through a pidfd (it is not our child)."""
+
+    def __init__(self, zygote: _Zygote, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._zygote = zygote
+        self._pidfd = os.pidfd_open(pid)
+
+    def poll(self) -> int | None:
+        return self._wait(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        code = self._wait(timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired([ENRICHER], timeout or 0)
+        return code
+
+    def _wait(self, timeout: float | None) -> int | None:
+        if self.returncode is None:
+            ready, _, _ = select.select([self._pidfd], [], [], timeout)
+            if ready:
+                self.returncode = self._zygote.reap(self.pid)
+                os.close(self._pidfd)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def _read(stream: IO[str]) -> dict[str, Any]:
@@ -126,3 +217,26 @@ def run_enricher(
             timeout=_TIMEOUT_S,
         )
     return _ZYGOTE.run(args, full_env, cwd)
+
+
+def spawn_enricher(
+    args: list[str], env: dict[str, str], cwd: Path, log: Path, *, new_session: bool = False
+) -> EnricherProcess:
+    """Start ``enricher *args`` in ``cwd`` and return at once; stdout and stderr go to ``log``.
+
+    :param new_session: the process leads a new session (its pool can be killed as a group).
+    """
+    full_env = enricher_env(env)
+    log.write_bytes(b"")  # there at once, as with Popen, for a caller that reads it at once
+    if os.environ.get("S3E_CLI_FORK") == "0":
+        with log.open("wb") as out:
+            return subprocess.Popen(
+                [ENRICHER, *args],
+                env=full_env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=new_session,
+            )
+    return _ZYGOTE.spawn(args, full_env, cwd, log, new_session)

@@ -12,7 +12,11 @@ does after the fork (settings, models, connections, output, exit code) is what t
 Protocol (one JSON object per line on stdin, answers on stdout): a request
 ``{"args": [...], "env": {...}, "cwd": "...", "stdout": "file", "stderr": "file"}`` is answered
 by ``{"pid": N}`` once the child runs and ``{"returncode": N}`` when it ends (``-signal`` when
-a signal ended it, as :mod:`subprocess` reports it).
+a signal ended it, as :mod:`subprocess` reports it). With ``"spawn": true`` (a long-running
+command: ``worker``, ``serve``) only the pid is answered; ``"session": true`` makes the child
+lead a new session (``start_new_session``), ``"stderr": null`` sends stderr to stdout. The
+client watches the child with a pidfd and, once it has ended, asks ``{"reap": pid}`` for
+``{"returncode": N}``.
 """
 
 from __future__ import annotations
@@ -41,12 +45,17 @@ PRELOAD = (
 
 def _child(request: dict[str, Any]) -> int:
     """Become ``enricher *args`` as requested; return its exit code (never raises)."""
+    if request.get("session"):
+        os.setsid()
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     for fd, name in ((1, "stdout"), (2, "stderr")):
+        if request[name] is None:  # stderr to stdout
+            os.dup2(1, fd)
+            continue
         target = os.open(request[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(target, fd)
         os.close(target)
@@ -98,6 +107,10 @@ def serve() -> None:
     _answer({"ready": 1})
     for line in sys.stdin:
         request = json.loads(line)
+        if "reap" in request:
+            _, status = os.waitpid(request["reap"], 0)
+            _answer({"returncode": os.waitstatus_to_exitcode(status)})
+            continue
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -108,6 +121,8 @@ def serve() -> None:
             finally:
                 _finish(code)
         _answer({"pid": pid})
+        if request.get("spawn"):
+            continue
         _, status = os.waitpid(pid, 0)
         _answer({"returncode": os.waitstatus_to_exitcode(status)})
 
