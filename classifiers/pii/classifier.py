@@ -47,6 +47,7 @@ from classifiers.pii.ner import SpacyNer, ValueEntities
 from classifiers.pii.profile import (
     ColumnProfile,
     build_profile,
+    build_profiles,
     embedded_street,
     looks_like_name,
     looks_like_street,
@@ -205,15 +206,22 @@ class PiiClassifier:
 
         :raises ClassifierLoadError: NER was needed and the model could not be loaded.
         """
-        columns = [self._prepare(c) for c in sample.columns]
+        try:
+            # One pass over the whole table (the RE2 pre-checks compile once per table).
+            profiles: list[ColumnProfile | None] = list(build_profiles(sample.columns))
+        except Exception:
+            # Profile column by column below, so that the failure is that column's warning.
+            profiles = [None] * len(sample.columns)
+        columns = [self._prepare(c, p) for c, p in zip(sample.columns, profiles, strict=True)]
         for i, col in enumerate(columns):
             # An adjacent column that names people in a role (``rep`` next to ``rep_phone``
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
             adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
             col.role_neighbour = next((a.role for a in adjacent if a.role), None)
+        candidates = self._prefilter(columns)
         for col in columns:
             if col.warning is None:
-                self._guard(col, "matching patterns", self._patterns, col)
+                self._guard(col, "matching patterns", self._patterns, col, candidates.get(id(col)))
         self._run_ner(columns)
         self._run_sparse_ner(columns)
         today = self.today or date.today()
@@ -236,7 +244,7 @@ class PiiClassifier:
                 type(exc).__name__,
             )
 
-    def _prepare(self, column: Any) -> _Column:
+    def _prepare(self, column: Any, profile: ColumnProfile | None = None) -> _Column:
         from classifiers.pii.names import (
             derated,
             is_birth_name,
@@ -248,7 +256,7 @@ class PiiClassifier:
         )
 
         try:
-            col = _Column(build_profile(column))
+            col = _Column(profile if profile is not None else build_profile(column))
             col.names = dict(name_signals(column.name))
             col.derated = derated(column.name)
             col.birth_name = is_birth_name(column.name)
@@ -262,7 +270,30 @@ class PiiClassifier:
             empty.warning = f"{self.name}: failed profiling this column ({type(exc).__name__})"
             return empty
 
-    def _patterns(self, col: _Column) -> None:
+    def _prefilter(self, columns: list[_Column]) -> dict[int, list[list[int] | None]]:
+        """Per string column (by ``id``), per spec, the values its RE2 prefilter flagged.
+
+        One RE2 pass per spec over the table; empty when that fails (each column's scan then
+        runs its own prefilters, so an error stays that column's warning).
+        """
+        from classifiers.pii.patterns import prefilter_columns
+
+        cols = [
+            c
+            for c in columns
+            if c.warning is None and c.profile.kind == "string" and c.profile.texts
+        ]
+        if not cols:
+            return {}
+        try:
+            found = prefilter_columns([c.profile.texts for c in cols], self._specs)
+        except Exception:
+            return {}
+        if found is None:
+            return {}
+        return {id(c): f for c, f in zip(cols, found, strict=True)}
+
+    def _patterns(self, col: _Column, candidates: list[list[int] | None] | None = None) -> None:
         from classifiers.pii.patterns import scan_column
 
         p = col.profile
@@ -274,6 +305,7 @@ class PiiClassifier:
             self._specs,
             integer_column=p.kind == "integer",
             suppression=self._suppression,
+            candidates=candidates,
         )
         col.candidates.extend(
             decide_pattern_entities(
@@ -287,9 +319,10 @@ class PiiClassifier:
             return False
         if p.free_text:
             # Names hide in prose; in user agents, paths and log lines NER only finds noise.
-            return p.word_share >= 0.6
+            return p.word_share >= 0.6 and not self._person_decided_without_ner(col)
         return (
             not col.settled
+            and not self._person_decided_without_ner(col)
             and (
                 not p.enum_like
                 or "PERSON" in col.names
@@ -301,6 +334,33 @@ class PiiClassifier:
             and p.org_marker < 0.2
             and p.street_shape < 0.5
         )
+
+    @staticmethod
+    def _person_decided_without_ner(col: _Column) -> bool:
+        """Whether :func:`decide_person` says "not PERSON" for this column whatever NER finds.
+
+        Mirrors its early returns for a name-like column (issue 17: NER is the costliest
+        step, and a ``city`` column of name-shaped values, a column of organisation names or
+        a column whose values are mostly not name-shaped cannot become PERSON). Free text is
+        left to NER unless the column's name says it is not about people.
+        ``tests/unit/test_pii_vectorised.py`` checks the findings are those of
+        running NER on every such column.
+        """
+        p = col.profile
+        if col.tokens & NOT_PERSON_TOKENS and not col.role:
+            return True
+        if p.free_text:
+            return False
+        if col.derated or p.org_marker >= 0.2 or p.suffix_repeat >= 0.3 or p.name_shape < 0.7:
+            return True
+        if p.enum_like:
+            signal = col.names.get("PERSON")
+            strength = signal.strength if signal is not None else 0.0
+            if col.role or col.tokens & ROLE_TOKENS:
+                strength = max(strength, 0.5)
+            said = strength >= 0.5 or col.role_neighbour is not None
+            return not said or p.name_shape < 0.8
+        return False
 
     def _run_ner(self, columns: list[_Column]) -> None:
         wanted = [c for c in columns if self._wants_ner(c)]

@@ -25,6 +25,8 @@ which the caller masks and never lets leave the process.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +51,7 @@ __all__ = [
     "PatternTally",
     "Suppression",
     "compile_specs",
+    "prefilter_columns",
     "scan_column",
     "strip_lookarounds",
 ]
@@ -296,8 +299,44 @@ def _as_strings(values: Any) -> pa.Array:
     return pc.cast(values, pa.string())
 
 
-def _candidates(arr: pa.Array, texts: list[str | None], cs: CompiledSpec) -> list[int]:
-    """Indices of the values the spec may match."""
+def prefilter_columns(
+    columns: Sequence[Sequence[str]], specs: Sequence[PatternSpec] | CompiledSpecs
+) -> list[list[list[int] | None]] | None:
+    """Per column, per spec, the indices of the values the spec may match (issue 17).
+
+    Each spec's RE2 prefilter runs once over the distinct values of all ``columns`` together
+    (RE2 compiles a pattern on every call, which would otherwise be paid per column); pass a
+    column's entry to :func:`scan_column` as ``candidates``. ``None`` entries are specs RE2
+    cannot run. Returns ``None`` when pyarrow cannot take the values (a lone surrogate):
+    then scan each column alone.
+
+    :raises ValueError: a spec is invalid (see :func:`compile_specs`).
+    """
+    compiled = compile_specs(specs)
+    try:
+        arr = pa.array([t for col in columns for t in col], pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return None
+    starts = list(itertools.accumulate((len(col) for col in columns), initial=0))
+    out: list[list[list[int] | None]] = [[] for _ in columns]
+    for cs in compiled.specs:
+        per_column: list[list[int]] = [[] for _ in columns]
+        if cs.prefilter is not None:
+            mask = pc.match_substring_regex(arr, pattern=cs.prefilter)
+            for i in pc.indices_nonzero(mask).to_pylist():
+                k = bisect.bisect_right(starts, i) - 1
+                per_column[k].append(i - starts[k])
+        for k in range(len(columns)):
+            out[k].append(per_column[k] if cs.prefilter is not None else None)
+    return out
+
+
+def _candidates(
+    arr: pa.Array, texts: list[str | None], cs: CompiledSpec, given: list[int] | None = None
+) -> list[int]:
+    """Indices of the values the spec may match (``given``: found by :func:`prefilter_columns`)."""
+    if given is not None:
+        return given
     if cs.prefilter is not None:
         mask = pc.match_substring_regex(arr, pattern=cs.prefilter)
         return pc.indices_nonzero(mask).to_pylist()  # type: ignore[no-any-return]
@@ -404,6 +443,7 @@ def scan_column(
     *,
     integer_column: bool = False,
     suppression: Suppression | None = None,
+    candidates: Sequence[list[int] | None] | None = None,
 ) -> dict[str, PatternTally]:
     """Match ``specs`` against a column's distinct ``values``; one tally per entity found.
 
@@ -417,10 +457,13 @@ def scan_column(
         the int dropped) are checked, as whole values, for those of them ``specs`` contain.
     :param suppression: which validated matches swallow which (default: the built-ins'
         rules; entities they do not name are suppressed by a valid IBAN only).
+    :param candidates: per spec, the indices of the values its prefilter flagged, as
+        :func:`prefilter_columns` found them for the same ``values`` and ``specs`` (``None``:
+        run the prefilters here).
     :returns: tallies keyed by entity, only for entities with at least one regex match left
         after conflict resolution.
-    :raises ValueError: ``values`` and ``counts`` differ in length, or a spec is invalid (see
-        :func:`compile_specs`).
+    :raises ValueError: ``values`` and ``counts`` differ in length, ``candidates`` and the
+        specs differ in number, or a spec is invalid (see :func:`compile_specs`).
     """
     compiled = compile_specs(specs)
     arr = _as_strings(values)
@@ -430,7 +473,22 @@ def scan_column(
     if integer_column:
         return _scan_integers(texts, counts, compiled.entities & INTEGER_ENTITIES)
     spec_list = [c.spec for c in compiled.specs]
+    if candidates is not None and len(candidates) != len(spec_list):
+        raise ValueError(f"{len(candidates)} candidate lists but {len(spec_list)} specs")
     per_value: dict[int, list[_Match]] = {}
+    # Validator verdicts per (validator, matched text): specs of one entity often share a
+    # validator, and free text repeats the same address or number across values.
+    verdicts: dict[tuple[str, str], bool] = {}
+
+    def valid(cs: CompiledSpec, text: str) -> bool:
+        if cs.validator is None:
+            return True
+        key = (cs.spec.validator or "", text)
+        ok = verdicts.get(key)
+        if ok is None:
+            ok = verdicts[key] = cs.validator(text)
+        return ok
+
     # Dominant entities first, so that a match a validated dominant match will swallow anyway
     # is dropped before its (possibly costly) validator runs; the outcome is the same.
     rules = suppression or BUILTIN_SUPPRESSION
@@ -439,7 +497,8 @@ def scan_column(
         cs = compiled.specs[si]
         entity = cs.spec.entity
         doms = rules.suppressors(entity)
-        for i in _candidates(arr, texts, cs):
+        given = candidates[si] if candidates is not None else None
+        for i in _candidates(arr, texts, cs, given):
             text = texts[i]
             if text is None:
                 continue
@@ -452,7 +511,7 @@ def scan_column(
             if fm is not None:
                 span = (entity, si, lead, lead + len(stripped), False, True, stripped)
                 if not _blocked(span, blockers, rules):
-                    ok = cs.validator is None or cs.validator(stripped)
+                    ok = valid(cs, stripped)
                     found.append((entity, si, lead, lead + len(stripped), ok, True, stripped))
             elif not cs.spec.full_match_only:
                 for rm in cs.pattern.finditer(text):
@@ -463,7 +522,7 @@ def scan_column(
                     span = (entity, si, rm.start(), rm.end(), False, full, s)
                     if _blocked(span, blockers, rules):
                         continue
-                    ok = cs.validator is None or cs.validator(s)
+                    ok = valid(cs, s)
                     found.append((entity, si, rm.start(), rm.end(), ok, full, s))
             if found:
                 if earlier is None:

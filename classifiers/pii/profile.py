@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from models import ColumnSample
 
@@ -28,8 +31,8 @@ _PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "da", "di", "du"
 
 #: Words that mark an organisation name (legal forms and common company words, several
 #: languages); a column of such values is not PERSON whatever NER says.
-_ORG_MARKERS = re.compile(
-    r"(?i)(?:\b(?:inc|llc|ltd|plc|corp|corporation|company|co|group|holdings?|partners|"
+_ORG_WORDS = (
+    r"inc|llc|ltd|plc|corp|corporation|company|co|group|holdings?|partners|"
     r"gmbh|ag|kg|ohg|gbr|ug|e\.?\s?v|mbh|sa|sas|sarl|sl|s\.?\s?l|s\.?\s?a|spa|s\.?p\.?a|srl|"
     r"bv|nv|oy|ab|as|aps|kk|pty|limited|industries|solutions|systems|services|technologies|"
     r"international|associates|consulting|bank|trust|foundation|university|institute|"
@@ -38,9 +41,10 @@ _ORG_MARKERS = re.compile(
     r"b\.\s?v|n\.\s?v|s\.\s?r\.\s?[lo]|srl|sro|llp|kgaa|e\.\s?k|sp\.?\s?z\s?o\.?\s?o|"
     r"s\.\s?coop|coop|s\.\s?l\.\s?n\.\s?e|s\.\s?a\.\s?s|a/s|cie|intl|hldgs?|mfg|bros|"
     r"enterprises?|trading|logistics|verein|stiftung|genossenschaft|fondation|fundacion|"
-    r"fondazione|stichting|vereniging)\b\.?|"
-    r"&| and sons| and | und | et | y )"
+    r"fondazione|stichting|vereniging"
 )
+_ORG_MARKERS = re.compile(rf"(?i)(?:\b(?:{_ORG_WORDS})\b\.?|&| and sons| and | und | et | y )")
+
 
 #: A street address: a house number next to a street word, in the common European and North
 #: American orders ("12 Main St", "Hauptstraße 5", "12 rue de la Paix", "Calle Mayor, 3").
@@ -57,11 +61,95 @@ _STREET_WORDS = (
     r"rua|travessa|praça|estrada|"
     r"apt|suite|unit|flat|floor|box"
 )
-#: Street word + house number: strong evidence on its own.
-_STREET_WORD = re.compile(
-    rf"(?i)(?:\b(?:{_STREET_WORDS})\b|[^\W\d_]{{3,}}(?:straße|strasse|str\.|weg|gasse|platz|"
-    rf"allee|ring|damm|straat|laan|singel|gracht|plein|dreef|hof|kade))"
+#: Endings of one-word street names ("Hauptstraße", "Dorpsstraat").
+_STREET_SUFFIXES = (
+    r"straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|singel|gracht|plein|"
+    r"dreef|hof|kade"
 )
+#: Street word + house number: strong evidence on its own.
+_STREET_WORD = re.compile(rf"(?i)(?:\b(?:{_STREET_WORDS})\b|[^\W\d_]{{3,}}(?:{_STREET_SUFFIXES}))")
+
+
+# ------------------------------------------------------------------------------------------
+# RE2 pre-checks (issue 17): the organisation and street-word searches are the costliest
+# per-value regexes of a profile. One RE2 pass (pyarrow) over the column's distinct values
+# finds the values they can match; Python's ``re`` then runs on those candidates only, so
+# the shares are exactly what a search of every value gives.
+#
+# Each pre-check matches a superset of what its Python regex finds:
+# - ``\b`` before/after a word that starts/ends with a letter becomes "start/end or a
+#   character that is not ASCII [A-Za-z0-9_]": every Python non-word character qualifies,
+#   whatever the Unicode tables of either engine say;
+# - ``[^\W\d_]`` becomes "not an ASCII non-letter", ``\s`` "ASCII whitespace or non-ASCII";
+# - case-insensitivity applies to the words only; RE2 folds case like Python except that
+#   Python also lets ``i`` match ``ı`` and ``İ``, so a value with either is always a candidate.
+
+_RE2_NOT_WORD = r"[^A-Za-z0-9_]"
+_RE2_LETTER = r"[^\x00-\x40\x5b-\x60\x7b-\x7f]"
+_RE2_SPACE = r"[\t-\r\x1c-\x20\x{80}-\x{10FFFF}]"
+_RE2_DOTTED_I = r"[\x{130}\x{131}]"
+
+
+def _re2_words(words: str) -> str:
+    r"""RE2 superset of ``\b(?:words)\b`` (``words``: a flat ``|`` list, see above)."""
+    closed: list[str] = []
+    open_ended: list[str] = []
+    for word in words.split("|"):
+        word = word.replace(r"\s", _RE2_SPACE)
+        # A word ending in a non-word character ("c/") has a \b that wants a letter next:
+        # leave its end unconstrained.
+        (closed if re.search(r"[^\W_]\??$", word) else open_ended).append(word)
+    out = rf"(?:^|{_RE2_NOT_WORD})(?i:{'|'.join(closed)})(?:$|{_RE2_NOT_WORD})"
+    if open_ended:
+        out += rf"|(?:^|{_RE2_NOT_WORD})(?i:{'|'.join(open_ended)})"
+    return out
+
+
+#: RE2 pre-check of :data:`_ORG_MARKERS` (" and sons" is covered by " and ").
+_ORG_PRECHECK = rf"(?s){_re2_words(_ORG_WORDS)}|(?i:&| and | und | et | y )|{_RE2_DOTTED_I}"
+#: RE2 pre-check of :data:`_STREET_WORD`.
+_STREET_WORD_PRECHECK = (
+    rf"(?s){_re2_words(_STREET_WORDS)}|{_RE2_LETTER}{{3}}(?i:{_STREET_SUFFIXES})"
+    rf"|{_RE2_DOTTED_I}"
+)
+
+#: RE2 pre-check of :func:`_street_shape`: every shape it accepts has a digit (Python's
+#: ``\d`` is Unicode category Nd; RE2's tables are at least as new as Python's, which
+#: ``tests/unit/test_pii_vectorised.py`` checks character by character).
+_STREET_SHAPE_PRECHECK = r"\p{Nd}"
+#: RE2 pre-check of :func:`looks_like_name`: nothing but ASCII letters, ``' , . -``, spaces
+#: and non-ASCII characters (the name shape allows no other ASCII character).
+_NAME_PRECHECK = r"^[A-Za-z',.\- \n\x{80}-\x{10FFFF}]*$"
+
+
+def precheck(texts: Sequence[str] | pa.Array | None, pattern: str) -> list[bool] | None:
+    """Per text, whether the RE2 ``pattern`` matches somewhere in it (one vectorised pass).
+
+    ``texts`` may be a string array already built by :func:`text_array`. Returns ``None``
+    (every text is a candidate: the Python regex decides alone) when ``texts`` is ``None``
+    or RE2 rejects ``pattern``.
+    """
+    arr = texts if isinstance(texts, pa.Array) or texts is None else text_array(texts)
+    if arr is None:
+        return None
+    try:
+        mask = pc.match_substring_regex(arr, pattern=pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return mask.to_pylist()  # type: ignore[no-any-return]
+
+
+def text_array(texts: Sequence[str]) -> pa.Array | None:
+    """``texts`` as a pyarrow string array; ``None`` if one is not valid UTF-8 (a surrogate).
+
+    A lone surrogate comes from a lenient decode; the caller then checks every value.
+    """
+    try:
+        return pa.array(texts, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return None
+
+
 #: Number-first ("12 Main St", "682, avenue de ...") or number-last ("Hauptstraße 5",
 #: "Rotonda Claudia, 9 Piano 2") address shapes; weak alone (a product "Model 5" has it).
 _STREET_SHAPE = re.compile(
@@ -91,10 +179,16 @@ def embedded_street(text: str) -> re.Match[str] | None:
 
 def looks_like_street(text: str) -> tuple[bool, bool]:
     """``(shape, strong)``: shaped like a street address; and with a street word and number."""
+    return _street_shape(text), _street_strong(text)
+
+
+def _street_shape(text: str) -> bool:
     lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
-    shape = any(_STREET_SHAPE.match(line) for line in lines)
-    strong = bool(_STREET_WORD.search(text)) and any(c.isdigit() for c in text)
-    return shape, strong
+    return any(_STREET_SHAPE.match(line) for line in lines)
+
+
+def _street_strong(text: str) -> bool:
+    return bool(_STREET_WORD.search(text)) and any(c.isdigit() for c in text)
 
 
 @dataclass(slots=True)
@@ -238,6 +332,46 @@ def looks_like_name(text: str) -> bool:
 
 def build_profile(column: ColumnSample) -> ColumnProfile:
     """Profile one sampled column (pure; cost linear in the number of values)."""
+    return build_profiles([column])[0]
+
+
+#: The per-value checks with a RE2 pre-check, in the order of :func:`_shape_counts`'s flags.
+_PRECHECKS: Final = (
+    _NAME_PRECHECK, _ORG_PRECHECK, _STREET_SHAPE_PRECHECK, _STREET_WORD_PRECHECK,
+)  # fmt: skip
+
+
+def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
+    """Profile the columns of one table (pure; :func:`build_profile` of each).
+
+    The RE2 pre-checks run once over the distinct strings of all the columns together: RE2
+    compiles a pattern on every call (about a millisecond for the larger ones), which would
+    otherwise be paid per column.
+    """
+    started = [_count_values(c) for c in columns]
+    strings = [s for s in started if s[0].kind == "string" and s[1]]
+    masks: list[list[bool] | None] = [None] * len(_PRECHECKS)
+    if strings:
+        arr = text_array([t for _, ordered in strings for t, _ in ordered])
+        masks = [precheck(arr, pattern) for pattern in _PRECHECKS]
+    offset = 0
+    for profile, ordered in started:
+        if not ordered:
+            continue
+        flags: list[list[bool] | None] = [None] * len(_PRECHECKS)
+        if profile.kind == "string":
+            end = offset + len(ordered)
+            flags = [m[offset:end] if m is not None else None for m in masks]
+            offset = end
+        _finish_profile(profile, ordered, flags)
+    return [profile for profile, _ in started]
+
+
+def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, int]]]:
+    """The column's kind, and its distinct rendered values with counts, most frequent first.
+
+    A date or empty column has no values to list: its profile is then complete.
+    """
     values = [v for v in column.values if v is not None and v != ""]
     kind = _kind(values)
     profile = ColumnProfile(column.name, column.data_type, kind, n=0)
@@ -245,32 +379,45 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
         profile.dates = [v.date() if isinstance(v, datetime) else v for v in values
                          if isinstance(v, date)]  # fmt: skip
         profile.n = len(profile.dates)
-        return profile
+        return profile, []
     counter: Counter[str] = Counter()
     for v in values:
         text = _render(v)
         if text is not None:
             counter[text] += 1
     profile.n = sum(counter.values())
-    if not profile.n:
-        return profile
     ordered = counter.most_common()
     profile.texts = [t for t, _ in ordered]
     profile.counts = [c for _, c in ordered]
+    return profile, ordered
+
+
+def _finish_profile(
+    profile: ColumnProfile, ordered: list[tuple[str, int]], flags: list[list[bool] | None]
+) -> None:
+    """Fill in the shares of a column with values.
+
+    :param flags: per :data:`_PRECHECKS` entry, which values its RE2 pre-check flagged
+        (``None``: it did not run, every value is a candidate).
+    """
+    kind = profile.kind
+    name_cands, org_cands, shape_cands, word_cands = flags
     total_len = total_words = alpha_words = name = org = street = street_word = 0
-    for text, count in ordered:
+    for i, (text, count) in enumerate(ordered):
         total_len += len(text) * count
         words = text.split()
         total_words += len(words) * count
         alpha_words += sum(1 for w in words if w.strip(".,;:!?'\"()").isalpha()) * count
-        if kind == "string":
-            if looks_like_name(text):
-                name += count
-            if _ORG_MARKERS.search(text):
-                org += count
-            shape, strong = looks_like_street(text)
-            street += count if shape else 0
-            street_word += count if strong else 0
+        if kind != "string":
+            continue
+        if (name_cands is None or name_cands[i]) and looks_like_name(text):
+            name += count
+        if (org_cands is None or org_cands[i]) and _ORG_MARKERS.search(text):
+            org += count
+        if (shape_cands is None or shape_cands[i]) and _street_shape(text):
+            street += count
+        if (word_cands is None or word_cands[i]) and _street_strong(text):
+            street_word += count
     profile.mean_length = total_len / profile.n
     profile.mean_words = total_words / profile.n
     profile.word_share = alpha_words / total_words if total_words else 0.0
@@ -290,7 +437,6 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
             profile.dates = [d for d, c in hits for _ in range(c)]
     if kind == "integer":
         profile.sequential = _sequential(profile.texts)
-    return profile
 
 
 def _suffix_repeat(ordered: list[tuple[str, int]]) -> float:
