@@ -24,6 +24,9 @@ and the *retrained* recipe (:func:`training.train.fit_models` on every source). 
 top-1, top-3, ECE and column-type macro F1 for real tables apart from synthetic ones, and the
 abstention threshold: the lowest top-1 probability above which the retrained model's pooled
 real-table LOSO predictions are right >= 95% of the time, with the share it covers.
+``--write-threshold`` writes it to ``training/data/category_threshold.json``, which
+``make train`` copies into the manifest's ``category_apply_threshold`` (``null``: none
+reaches 95%, so the review policy applies no category without a steward).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from classifiers.business.features import name_tokens, path_tokens  # noqa: E402
 from classifiers.business.model import SUGGESTION_THRESHOLD, BusinessModel  # noqa: E402
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 from training.corpus import LabelledTable, build_corpus  # noqa: E402
+from training.train import CATEGORY_THRESHOLD_FILE  # noqa: E402
 
 TARGET_CATEGORY_ACCURACY = 0.85
 TARGET_COLUMN_MACRO_F1 = 0.85
@@ -377,6 +381,43 @@ def run_loso() -> dict[str, Any]:
     return out
 
 
+def threshold_record(res: dict[str, Any]) -> dict[str, Any]:
+    """The category apply threshold for the manifest, from :func:`run_loso` figures.
+
+    The smallest top-1 probability t at which the retrained recipe's pooled real-table LOSO
+    predictions with probability >= t are right >= :data:`TARGET_APPLIED_PRECISION` of the
+    time over >= :data:`MIN_APPLIED` tables; ``None`` when no t does (then no category is
+    applied without a steward). Pure apart from hashing the real-tables sample file.
+    """
+    import hashlib
+
+    from training.real_tables import DEFAULT_DATA
+
+    found = res["abstention_real"]["retrained"]
+    pooled = res["pooled"]["real"]["retrained"]
+    threshold = found["threshold"]
+    reason = (
+        f"the smallest t with precision >= {TARGET_APPLIED_PRECISION} over >= {MIN_APPLIED} "
+        "real tables held out by source"
+        if threshold is not None
+        else f"no threshold reaches precision {TARGET_APPLIED_PRECISION} over >= {MIN_APPLIED} "
+        "real tables held out by source: no category is applied without a steward"
+    )
+    return {
+        "category_apply_threshold": threshold,
+        "reason": reason,
+        "measured_by": "PYTHONPATH=. python bench/category.py --loso --write-threshold",
+        "target_precision": TARGET_APPLIED_PRECISION,
+        "min_applied": MIN_APPLIED,
+        "precision": found["precision"],
+        "coverage": found["coverage"],
+        "real_tables": pooled["tables"],
+        "real_top1": pooled["top1"],
+        "applied_at": res["applied_real"]["retrained"][:3],
+        "real_tables_file_sha256": hashlib.sha256(DEFAULT_DATA.read_bytes()).hexdigest(),
+    }
+
+
 def print_loso(res: dict[str, Any]) -> None:
     """Print :func:`run_loso` figures as Markdown tables. Side effects: stdout."""
     print("| held-out source | tables | model | top-1 | top-3 | ECE | column macro F1 |")
@@ -403,10 +444,34 @@ def main() -> int:
     parser.add_argument("--artifacts", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--loso", action="store_true", help="leave-one-source-out instead")
+    parser.add_argument(
+        "--write-threshold",
+        nargs="?",
+        type=Path,
+        const=CATEGORY_THRESHOLD_FILE,
+        default=None,
+        help="with --loso: write the category apply threshold that make train copies into "
+        f"the manifest (default {CATEGORY_THRESHOLD_FILE.relative_to(ROOT)})",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        default=None,
+        help="with --loso: print (and --write-threshold) from an earlier --json output",
+    )
     args = parser.parse_args()
     if args.loso:
-        loso = run_loso()
+        if args.from_json:
+            loso = json.loads(args.from_json.read_text(encoding="utf-8"))
+        else:
+            loso = run_loso()
         print_loso(loso)
+        record = threshold_record(loso)
+        print("category apply threshold:", json.dumps(record, sort_keys=True))
+        if args.write_threshold:
+            args.write_threshold.write_text(
+                json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
         if args.json:
             args.json.write_text(
                 json.dumps(loso, indent=2, sort_keys=True) + "\n", encoding="utf-8"

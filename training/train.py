@@ -52,6 +52,42 @@ from training.real_tables import DEFAULT_DATA, RealTablesError, load_real_tables
 #: The repository root, where the (not installed) ``training`` package lives.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+#: The category apply threshold measured by ``bench/category.py --loso --write-threshold``
+#: (leave-one-source-out predictions on the real tables take minutes, too slow for
+#: ``make train``); :func:`train` copies it into the manifest.
+CATEGORY_THRESHOLD_FILE = REPO_ROOT / "training" / "data" / "category_threshold.json"
+
+
+def load_category_threshold(
+    path: Path = CATEGORY_THRESHOLD_FILE, data_file: Path = DEFAULT_DATA
+) -> dict[str, Any]:
+    """The committed category apply threshold record, checked against the real tables.
+
+    :returns: the record; its ``category_apply_threshold`` is a probability or ``None``
+        (no category is applied without a steward).
+    :raises RealTablesError: the file is missing or malformed, or it was measured on another
+        real-tables sample file (rerun ``bench/category.py --loso --write-threshold``).
+    Side effects: reads both files.
+    """
+    rerun = "run `PYTHONPATH=. python bench/category.py --loso --write-threshold`"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RealTablesError(f"cannot read the category threshold {path}: {exc}; {rerun}") from exc
+    if not isinstance(record, dict) or "category_apply_threshold" not in record:
+        raise RealTablesError(f"{path}: no category_apply_threshold; {rerun}")
+    value = record["category_apply_threshold"]
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1
+    ):
+        raise RealTablesError(f"{path}: category_apply_threshold {value!r} is not a probability")
+    if record.get("real_tables_file_sha256") != hashlib.sha256(data_file.read_bytes()).hexdigest():
+        raise RealTablesError(
+            f"{path} was measured on another {data_file.name} (its SHA-256 differs); {rerun}"
+        )
+    return record
+
+
 _ID = re.compile(rb'("__id__": )(\d+)|"(\d+)\.npy"')
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -338,7 +374,8 @@ def train(
     :param steward_examples: a file from ``enricher train export``; its approved examples
         are added to the training data (never to the test split), and the manifest says so.
     :raises StewardExampleError: the examples file is malformed.
-    :raises RealTablesError: the real-table labels and sample file disagree.
+    :raises RealTablesError: the real-table labels and sample file disagree; the category
+        threshold file is missing, malformed or stale (:func:`load_category_threshold`).
     :returns: the manifest written.
     :raises ModuleNotFoundError: Faker or plotly (dev dependencies) are missing.
     Side effects: creates ``out_dir``; overwrites the two ``.skops`` files and the manifest.
@@ -347,6 +384,7 @@ def train(
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     started = time.perf_counter()
+    threshold = load_category_threshold()
     synthetic = build_corpus("train", tables=tables)
     real = load_real_tables()
     train_tables = synthetic + real
@@ -402,6 +440,12 @@ def train(
             "prune_category_features": PRUNE_CATEGORY_FEATURES,
         },
         "declared_column_types": list(COLUMN_TYPES),
+        # Applied without review at or above this probability; None: never (the evidence,
+        # measured by bench/category.py --loso, says why).
+        "category_apply_threshold": threshold["category_apply_threshold"],
+        "category_apply_evidence": {
+            k: v for k, v in threshold.items() if k != "category_apply_threshold"
+        },
     }
     (out_dir / MANIFEST_NAME).write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"

@@ -2,7 +2,8 @@
 
 ``classify`` gives every column a business type (``amount``, ``country`` ...); the pipeline
 then calls ``classify_table`` with the merged findings (PII entities included) for the
-dataset's top three categories. Construction is cheap; :meth:`load` verifies the manifest and
+dataset's top three categories. Construction is cheap (it reads the manifest, registering its
+category apply threshold under the model version); :meth:`load` verifies the manifest and
 loads the skops artifacts once per process.
 """
 
@@ -16,6 +17,8 @@ from classifiers.business.model import (
     DEFAULT_ARTIFACTS_DIR,
     MANIFEST_NAME,
     BusinessModel,
+    ModelArtifactError,
+    register_manifest,
     sha256_file,
 )
 from models import ColumnFinding, LabelScore, TableSample
@@ -33,8 +36,13 @@ class BusinessClassifier:
         self.artifacts_dir = Path(artifacts_dir) if artifacts_dir else DEFAULT_ARTIFACTS_DIR
         manifest = self.artifacts_dir / MANIFEST_NAME
         # The manifest pins every artifact's hash: its own hash is the model version, known
-        # without loading anything heavy.
-        digest = sha256_file(manifest) if manifest.exists() else "missing"
+        # without loading anything heavy. Registering it makes the manifest's category apply
+        # threshold known to the review policy under that version.
+        try:
+            digest = register_manifest(self.artifacts_dir)
+        except ModelArtifactError:
+            # A malformed manifest: load() says why; its categories are never applied.
+            digest = sha256_file(manifest)[:12]
         self.version = f"1;model={digest[:12]}"
         self.labels: tuple[str, ...] = ()
         self._model: BusinessModel | None = None

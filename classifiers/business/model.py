@@ -8,14 +8,18 @@ Loading is defensive: the manifest must name the installed scikit-learn and skop
 and this module's feature version, every artifact must match its SHA-256, and the types
 skops does not trust by default must all be on :data:`ALLOW`. Anything else is refused with
 a :class:`ModelArtifactError` that says what differs and how to fix it (retrain).
+
+The manifest also holds ``category_apply_threshold``: the probability at or above which a
+top category is applied without review, or ``null`` for none (:func:`category_apply_threshold`,
+read by ``worker/core/review_policy.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +38,17 @@ MANIFEST_FORMAT = 1
 #: list stays explicit (and short) so that a tampered or different artifact is refused.
 ALLOW: tuple[str, ...] = ()
 
-#: Below this probability a category is a suggestion for review, not a fact. On real tables
-#: held out by source (``bench/category.py --loso``, bench/README.md) categories at 0.6 or
-#: more are right about half the time and no threshold reaches 95%: see the figures there
-#: before relying on it.
+#: The old fixed review threshold, kept for the benchmark's comparison only. The threshold
+#: the review policy uses is the manifest's ``category_apply_threshold``
+#: (:func:`category_apply_threshold`), chosen at train time from leave-one-source-out
+#: predictions on real tables.
 SUGGESTION_THRESHOLD = 0.6
+
+#: model version (the first 12 hex digits of a manifest's SHA-256) -> that manifest's
+#: category apply threshold, for every manifest read in this process.
+_APPLY_THRESHOLDS: dict[str, float | None] = {}
+_APPLY_LOCK = threading.Lock()
+_BUNDLED: list[str] = []
 
 
 class ModelArtifactError(RuntimeError):
@@ -128,17 +138,84 @@ def read_manifest(artifacts_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """A label with its probability; ``suggestion`` when below the review threshold."""
+def manifest_apply_threshold(manifest: Mapping[str, Any]) -> float | None:
+    """The manifest's ``category_apply_threshold``: a probability, or ``None`` (never apply).
 
-    label: str
-    confidence: float
+    ``None`` (or a manifest without the key, written before thresholds were chosen) means
+    no category is applied without a steward. Pure.
+    :raises ModelArtifactError: a value that is neither ``None`` nor a number in (0, 1].
+    """
+    value = manifest.get("category_apply_threshold")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ModelArtifactError(
+            f"category_apply_threshold {value!r} in the manifest is not null or a "
+            "probability in (0, 1]; retrain"
+        )
+    return float(value)
 
-    @property
-    def suggestion(self) -> bool:
-        """``True`` when the confidence is below :data:`SUGGESTION_THRESHOLD`."""
-        return self.confidence < SUGGESTION_THRESHOLD
+
+def register_manifest(artifacts_dir: str | Path | None = None) -> str:
+    """Read a manifest's apply threshold and remember it under the model version.
+
+    :returns: the model version (12 hex digits of the manifest's SHA-256), or ``"missing"``
+        when there is no manifest (nothing is remembered then).
+    :raises ModelArtifactError: the manifest is unreadable or its threshold malformed.
+    Side effects: reads the manifest file; fills a process-wide table.
+    """
+    base = Path(artifacts_dir) if artifacts_dir is not None else DEFAULT_ARTIFACTS_DIR
+    path = base / MANIFEST_NAME
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise ModelArtifactError(f"cannot read the manifest {path}: {exc}") from exc
+    try:
+        manifest = json.loads(data)
+    except ValueError as exc:
+        raise ModelArtifactError(f"cannot read the manifest {path}: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise ModelArtifactError(f"{path}: the manifest is not a JSON object")
+    version = hashlib.sha256(data).hexdigest()[:12]
+    threshold = manifest_apply_threshold(manifest)
+    with _APPLY_LOCK:
+        _APPLY_THRESHOLDS[version] = threshold
+    return version
+
+
+def _bundled_version() -> str | None:
+    """The bundled model's version, registering its manifest on first use (``None``: broken)."""
+    with _APPLY_LOCK:
+        if _BUNDLED:
+            return _BUNDLED[0]
+    try:
+        version = register_manifest(None)
+    except ModelArtifactError:
+        return None
+    with _APPLY_LOCK:
+        _BUNDLED[:] = [version]
+    return version
+
+
+def category_apply_threshold(model_version: str | None = None) -> float | None:
+    """The probability at or above which a top category is applied without review.
+
+    :param model_version: the model version recorded with a result (12 hex digits); ``None``
+        means the bundled model.
+    :returns: the threshold from that model's manifest, or ``None``: never apply
+        automatically (the manifest says no threshold is precise enough, or the model
+        version is unknown to this process, or the bundled manifest is missing or malformed).
+    Side effects: reads the bundled manifest once per process.
+    """
+    bundled = _bundled_version()
+    if model_version is None:
+        model_version = bundled
+    if model_version is None:
+        return None
+    with _APPLY_LOCK:
+        return _APPLY_THRESHOLDS.get(model_version)
 
 
 class BusinessModel:

@@ -50,6 +50,15 @@ ORDERS_QN = f"{S3}/arn:aws:s3:::lake/exports/orders"
 OBJECT_KEYS = [f"exports/orders/dt=2025-01-0{d}/part-0.csv" for d in (1, 2, 3)]
 
 
+@pytest.fixture(autouse=True)
+def _category_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A category apply threshold of 0.6: these tests are about the write, not the model's
+    threshold (the bundled manifest applies none, tests/unit/test_review_policy.py)."""
+    monkeypatch.setattr(
+        "classifiers.business.model.category_apply_threshold", lambda version=None: 0.6
+    )
+
+
 def _stored(
     root: str = "exports/orders/",
     *,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from models import (
     ColumnFinding,
     ColumnSample,
@@ -279,11 +281,15 @@ def test_our_unsupported_tag_becomes_a_removal_suggestion_unless_auto_remove() -
     assert auto.remove_tags == {"PII", "PII Email"}
 
 
-def test_uncertain_category_is_a_suggestion() -> None:
+def test_uncertain_category_is_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
     from models import LabelScore
 
+    # The model's manifest sets the threshold (the bundled one applies none): pin one here.
+    monkeypatch.setattr(
+        "classifiers.business.model.category_apply_threshold", lambda version=None: 0.6
+    )
     sure = replace(_result(), categories=(LabelScore("customer", 0.93),))
     d = desired_object(sure, AtlanSettings(), NOW)
     assert d is not None and d.custom_metadata["Category"] == "customer 0.93"

@@ -21,6 +21,7 @@ from classifiers.business.model import (
 from classifiers.business.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 from models.samples import CellValue
+from training.train import CATEGORY_THRESHOLD_FILE
 
 N = 40
 
@@ -211,6 +212,28 @@ def test_retraining_reproduces_the_committed_artifacts(tmp_path: Path) -> None:
     assert fresh["training_data"]["real_tables"] >= 100
     assert fresh["metrics"]["category_accuracy"] >= 0.85
     assert fresh["metrics"]["column_type_macro_f1"] >= 0.85
+    # The category apply threshold is the one bench/category.py --loso measured.
+    record = json.loads(CATEGORY_THRESHOLD_FILE.read_text(encoding="utf-8"))
+    assert fresh["category_apply_threshold"] == record["category_apply_threshold"]
+    assert fresh["category_apply_evidence"]["real_tables"] == fresh["training_data"]["real_tables"]
+
+
+def test_a_threshold_measured_on_other_real_tables_is_refused(tmp_path: Path) -> None:
+    from training.real_tables import RealTablesError
+    from training.train import load_category_threshold
+
+    record = load_category_threshold()
+    assert record["target_precision"] == 0.95 and record["min_applied"] == 10
+    other = tmp_path / "other.json.gz"
+    other.write_bytes(b"not the committed sample")
+    with pytest.raises(RealTablesError, match="measured on another"):
+        load_category_threshold(data_file=other)
+    bad = tmp_path / "threshold.json"
+    bad.write_text(json.dumps({**record, "category_apply_threshold": 2}), encoding="utf-8")
+    with pytest.raises(RealTablesError, match="not a probability"):
+        load_category_threshold(bad)
+    with pytest.raises(RealTablesError, match="cannot read"):
+        load_category_threshold(tmp_path / "missing.json")
 
 
 def test_features_are_pure_and_named() -> None:

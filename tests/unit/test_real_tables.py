@@ -34,8 +34,31 @@ def tables():  # type: ignore[no-untyped-def]
 def test_enough_tables_from_enough_sources(tables) -> None:  # type: ignore[no-untyped-def]
     sources = Counter(package_of(t.source) for t in tables)
     assert len(tables) >= 100
-    assert len(sources) >= 6
+    assert len(sources) >= 5
     assert not any(bad in s for s in sources for bad in OFF_LIMITS)
+
+
+def test_gpl_sources_are_out_of_the_labels_and_the_committed_sample() -> None:
+    from training.real_sources import EXCLUDED_SOURCES, READERS
+
+    assert {"pingouin", "scikit-survival"} <= set(EXCLUDED_SOURCES)
+    assert not set(EXCLUDED_SOURCES) & set(READERS)
+    labels, _ = load_labels()
+    assert not {k.split(":", 1)[0] for k in labels} & set(EXCLUDED_SOURCES)
+    payload = json.loads(gzip.decompress(DEFAULT_DATA.read_bytes()))
+    assert not {t["source"] for t in payload["tables"]} & set(EXCLUDED_SOURCES)
+
+
+def test_the_builder_refuses_labels_from_an_excluded_source(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from training.real_sources import build
+
+    labels = tmp_path / "labels.yaml"
+    labels.write_text(
+        "column_rules: []\ntables:\n  pingouin:anova:\n    category: science\n    reason: x\n"
+    )
+    with pytest.raises(ValueError, match=r"pingouin \(GPL-3.0\)"):
+        build(labels, tmp_path / "out.json.gz")
+    assert not (tmp_path / "out.json.gz").exists()
 
 
 def test_every_label_is_known_and_reasoned() -> None:

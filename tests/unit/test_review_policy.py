@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+
+from classifiers.business.model import (
+    DEFAULT_ARTIFACTS_DIR,
+    MANIFEST_NAME,
+    ModelArtifactError,
+    category_apply_threshold,
+    register_manifest,
+)
 from models import (
     ColumnFinding,
     ColumnSample,
@@ -19,7 +31,13 @@ from models import (
     TableSample,
 )
 from models.review import Decision, SuggestionState
-from worker.core.review_policy import material_change, review_outcome
+from worker.core.report import build_report, object_entry, validate_report
+from worker.core.review_policy import (
+    category_decision,
+    category_threshold,
+    material_change,
+    review_outcome,
+)
 from worker.core.settings import AtlanSettings, ReviewSettings
 
 URI = "s3://lake/exports/customers.parquet"
@@ -163,3 +181,81 @@ def test_unsure_business_types_suggest_no_term() -> None:
     lenient = ReviewSettings(term_min_confidence=0.4)
     (s,) = review_outcome(unsure, AtlanSettings(), glossary_terms=terms, rules=lenient).suggestions
     assert s.kind == "term"
+
+
+TOP3 = (LabelScore("finance", 0.97), LabelScore("sales", 0.02), LabelScore("customer", 0.01))
+
+
+def _artifacts(tmp_path: Path, threshold: object) -> Path:
+    """A copy of the bundled manifest with another category apply threshold."""
+    manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest["category_apply_threshold"] = threshold
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    return tmp_path
+
+
+def _by(result: EnrichmentResult, version: str) -> EnrichmentResult:
+    return replace(result, classifier_versions={"business": f"1;model={version}"})
+
+
+def test_the_bundled_model_applies_no_category_so_even_a_confident_one_is_reviewed() -> None:
+    manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
+    # No threshold reaches 95% precision on real tables held out by source (bench/README.md).
+    assert manifest["category_apply_threshold"] is None
+    assert manifest["category_apply_evidence"]["reason"]
+    result = _result(categories=TOP3)
+    assert category_threshold(result) is None
+    (s,) = [s for s in review_outcome(result, AtlanSettings()).suggestions if s.kind == "category"]
+    assert (s.tag, s.confidence) == ("finance", 0.97)
+    assert "95%" in s.reason
+    assert [c["label"] for c in s.evidence["top"]] == ["finance", "sales", "customer"]
+
+
+def test_the_threshold_comes_from_the_manifest_of_the_model_that_ran(tmp_path: Path) -> None:
+    version = register_manifest(_artifacts(tmp_path, 0.8))
+    assert category_apply_threshold(version) == 0.8
+    sure = _by(_result(categories=(LabelScore("finance", 0.85), *TOP3[1:])), version)
+    assert category_threshold(sure) == 0.8
+    assert not [
+        s for s in review_outcome(sure, AtlanSettings()).suggestions if s.kind == "category"
+    ]
+    unsure = _by(_result(categories=(LabelScore("finance", 0.75), *TOP3[1:])), version)
+    (s,) = [s for s in review_outcome(unsure, AtlanSettings()).suggestions if s.kind == "category"]
+    assert s.reason == "category confidence 0.75 below 0.80: a steward confirms it"
+    assert len(s.evidence["top"]) == 3
+
+
+def test_a_category_from_an_unknown_model_is_never_applied() -> None:
+    result = _by(_result(categories=TOP3), "0123456789ab")
+    assert category_threshold(result) is None
+    assert [s.kind for s in review_outcome(result, AtlanSettings()).suggestions] == ["category"]
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, "0.6", True])
+def test_a_malformed_threshold_is_refused(tmp_path: Path, bad: object) -> None:
+    with pytest.raises(ModelArtifactError, match="category_apply_threshold"):
+        register_manifest(_artifacts(tmp_path, bad))
+
+
+def test_the_business_classifier_registers_its_manifest(tmp_path: Path) -> None:
+    from classifiers.business.classifier import BusinessClassifier
+
+    for name in ("business-categories.skops", "business-columns.skops"):
+        shutil.copy(DEFAULT_ARTIFACTS_DIR / name, tmp_path / name)
+    classifier = BusinessClassifier(_artifacts(tmp_path, 0.7))
+    version = classifier.version.partition("model=")[2]
+    assert category_apply_threshold(version) == 0.7
+
+
+def test_the_report_carries_the_decision_and_the_top_three(tmp_path: Path) -> None:
+    version = register_manifest(_artifacts(tmp_path, 0.9))
+    applied = object_entry(_by(_result(categories=TOP3), version))["category_decision"]
+    assert applied["decision"] == "applied" and applied["threshold"] == 0.9
+    assert [c["label"] for c in applied["top"]] == ["finance", "sales", "customer"]
+    bundled = object_entry(_result(categories=TOP3))
+    review = bundled["category_decision"]
+    assert review["decision"] == "review" and review["threshold"] is None
+    assert "95%" in review["reason"] and len(review["top"]) == 3
+    assert object_entry(_result())["category_decision"] is None
+    validate_report(build_report([_result(categories=TOP3), _result()]))
+    assert category_decision(_result(categories=TOP3)) == review

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from models import EnrichmentResult
+from worker.core.review_policy import category_decision
 
 #: 2 added ``datasets`` (docs/report.md says how to read a version 1 report as version 2).
 SCHEMA_VERSION = 2
@@ -53,6 +54,7 @@ def object_entry(result: EnrichmentResult) -> dict[str, Any]:
         "details": dict(sample.details) if sample else {},
         "category": result.categories[0].to_dict() if result.categories else None,
         "categories": [c.to_dict() for c in result.categories],
+        "category_decision": category_decision(result),
         "description": result.description,
         "columns": [
             {

@@ -25,8 +25,60 @@ from models.plan import Suggestion
 from models.review import Decision, DecisionKey, SuggestionState
 from worker.core.settings import AtlanSettings, ReviewSettings
 
-#: Below this, a dataset category is a suggestion for review, not a fact.
-CATEGORY_FACT_THRESHOLD = 0.6
+#: Why no category is applied without a steward when the model's manifest has no threshold.
+NO_THRESHOLD_REASON = (
+    "no probability threshold reached 95% precision on real tables held out by source"
+)
+
+
+def category_threshold(result: EnrichmentResult | None = None) -> float | None:
+    """The probability at or above which ``result``'s top category is applied, or ``None``.
+
+    The threshold is the business model's (its manifest's ``category_apply_threshold``,
+    chosen at train time so that applied categories are right >= 95% of the time on real
+    tables); ``None`` means no category is applied automatically. A result records the model
+    version that categorised it; without one, the bundled model's threshold is used.
+    Side effects: the first call reads the bundled model's manifest (once per process).
+    """
+    from classifiers.business.model import category_apply_threshold
+
+    recorded = result.classifier_versions.get("business") if result is not None else None
+    version = recorded.partition("model=")[2] or None if recorded else None
+    return category_apply_threshold(version)
+
+
+def category_applies(confidence: float, threshold: float | None) -> bool:
+    """``True`` when a category at ``confidence`` is a fact, not a suggestion. Pure."""
+    return threshold is not None and confidence >= threshold
+
+
+def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
+    """What the policy does with ``result``'s categories, for the report; ``None``: none.
+
+    ``decision`` is ``applied`` or ``review`` (a steward confirms one of ``top``, the three
+    most likely categories); ``threshold`` is the model's (``None``: never applied).
+    Steward decisions and the write policy are not considered here.
+    """
+    if not result.categories:
+        return None
+    threshold = category_threshold(result)
+    top = result.categories[0]
+    applied = category_applies(top.confidence, threshold)
+    return {
+        "decision": "applied" if applied else "review",
+        "threshold": threshold,
+        "reason": _category_reason(top.confidence, threshold, applied),
+        "top": [c.to_dict() for c in result.categories[:3]],
+    }
+
+
+def _category_reason(confidence: float, threshold: float | None, applied: bool) -> str:
+    if threshold is None:
+        return f"{NO_THRESHOLD_REASON}: a steward confirms the category"
+    if applied:
+        return f"category confidence {confidence:.2f} at or above {threshold:.2f}"
+    return f"category confidence {confidence:.2f} below {threshold:.2f}: a steward confirms it"
+
 
 _APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)
 
@@ -219,7 +271,11 @@ def _category_outcome(
     decisions: Mapping[DecisionKey, Decision],
     business: str | None,
 ) -> None:
-    """Record a steward's decision on the top category in ``out``, or suggest a weak one."""
+    """Record a steward's decision on the top category in ``out``, or suggest it.
+
+    A category below the model's apply threshold (or any, when the model has none) becomes a
+    suggestion carrying the top three categories in its evidence.
+    """
     if not result.categories:
         return
     top = result.categories[0]
@@ -227,7 +283,9 @@ def _category_outcome(
     if decided is not None:
         out.category_confirmed = decided.state in _APPROVED
         out.suppressed += decided.state is SuggestionState.REJECTED
-    elif top.confidence < CATEGORY_FACT_THRESHOLD:
+        return
+    threshold = category_threshold(result)
+    if not category_applies(top.confidence, threshold):
         out.suggestions.append(
             Suggestion(
                 object_uri=result.ref.uri,
@@ -237,8 +295,7 @@ def _category_outcome(
                 entity=None,
                 column=None,
                 confidence=top.confidence,
-                reason=f"category confidence {top.confidence:.2f} below "
-                f"{CATEGORY_FACT_THRESHOLD:.2f}: a steward confirms it",
+                reason=_category_reason(top.confidence, threshold, applied=False),
                 evidence={
                     "top": [c.to_dict() for c in result.categories[:3]],
                     "features": _table_features(result),

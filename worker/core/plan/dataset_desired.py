@@ -41,7 +41,7 @@ from models.plan import CurrentObject, DatasetWriteReport, DesiredDataset, Writt
 from models.review import Decision, DecisionKey, SuggestionState
 from worker.core.plan.desired import cm_hash, search_speaks_for, sha256
 from worker.core.plan.naming import S3Naming
-from worker.core.review_policy import CATEGORY_FACT_THRESHOLD, decision_for
+from worker.core.review_policy import category_applies, category_threshold, decision_for
 from worker.core.settings import Settings
 
 _APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)
@@ -117,7 +117,8 @@ def _category(verdict: DatasetVerdict, decisions: Mapping[DecisionKey, Decision]
     text = verdict.category if confidence is None else f"{verdict.category} {confidence:.2f}"
     if decided is not None and decided.state in _APPROVED:
         return f"{text} (confirmed by a steward)"
-    if confidence is not None and confidence < CATEGORY_FACT_THRESHOLD:
+    # The verdict does not record the model version: the bundled model's threshold.
+    if confidence is not None and not category_applies(confidence, category_threshold()):
         return f"{text} (suggested)"
     return text
 

@@ -32,8 +32,9 @@ from models.plan import CurrentObject, DesiredObject, ObjectPlan, Suggestion, Wr
 from models.review import Decision, DecisionKey
 from worker.core.plan.naming import object_arn
 from worker.core.review_policy import (
-    CATEGORY_FACT_THRESHOLD,
     ReviewOutcome,
+    category_applies,
+    category_threshold,
     review_outcome,
 )
 from worker.core.settings import AtlanSettings, ReviewSettings
@@ -171,7 +172,7 @@ def _custom_metadata(
             " (confirmed by a steward)"
             if outcome.category_confirmed
             else ""
-            if top.confidence >= CATEGORY_FACT_THRESHOLD
+            if category_applies(top.confidence, category_threshold(result))
             else " (suggested)"
         )
         cm["Category"] = f"{top.label} {top.confidence:.2f}{state}"
