@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 # Nothing may download at run time: tldextract's suffix list comes from its bundled copy.
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+# Bytecode is cached (uv, unlike pip, compiles nothing at install): with PYTHONDONTWRITEBYTECODE
+# set, as on some CI hosts, every test process and `enricher` run would compile pyatlan,
+# scikit-learn and the rest from source again (10 s to 23 s for the imports of a scan).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo test coverage lint typecheck unit services browser screenshots lake settings-doc train bench bench-pii bench-atlan bench-category bench-lineage bench-memory bench-cli bench-datasets clean
 
