@@ -37,7 +37,7 @@ demo: install
 ## (pytest-xdist, idle workers steal queued tests); the tests marked `serial` (Celery workers,
 ## recovery and latency bounded in real time) run afterwards in two lanes: the whole-worker
 ## kill test, which mostly waits out the broker's visibility timeout, beside the others one at
-## a time. mypy runs beside them, in the core they leave idle (its report follows). Each test
+## a time. mypy runs beside the unit tests (its report follows them). Each test
 ## process claims its own Redis databases (tests/support/redis_dbs.py) and starts its own
 ## servers on free ports, so two processes or two runs on one host do not collide. The CLI
 ## tests fork `enricher` from a preloaded server (tests/support/cli.py; S3E_CLI_FORK=0 runs the
@@ -47,12 +47,12 @@ COV             ?= --cov --cov-report=
 INTEGRATION_COV ?=
 INTEGRATION      = $(BIN)/python -m pytest tests/integration $(INTEGRATION_COV) --cov-append
 test: install services browser lint
-	$(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) --dist worksteal $(COV); \
+	$(BIN)/mypy > .mypy.log 2>&1 & types=$$!; \
+	  $(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) --dist worksteal $(COV); \
 	  unit=$$?; \
-	  $(INTEGRATION) -n $(TEST_WORKERS) --dist worksteal -m "not serial"; parallel=$$?; \
-	  $(BIN)/mypy > .mypy.log 2>&1 & types=$$!; \
-	  $(INTEGRATION) -n 2 --dist loadgroup -m serial; serial=$$?; \
 	  wait $$types; types=$$?; echo "--- mypy"; cat .mypy.log; \
+	  $(INTEGRATION) -n $(TEST_WORKERS) --dist worksteal -m "not serial"; parallel=$$?; \
+	  $(INTEGRATION) -n 2 --dist loadgroup -m serial; serial=$$?; \
 	  $(if $(COV),$(BIN)/python -m coverage report;) \
 	  [ $$types -eq 0 ] && [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
