@@ -17,8 +17,9 @@ from faker import Faker
 from classifiers.pii import PiiClassifier
 from classifiers.pii.custom import parse_custom_entities
 from classifiers.pii.validators import luhn_check_digit
-from models import ColumnFinding, ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models import ColumnFinding, ColumnSample, TableSample
 from models.samples import CellValue
+from tests.support.tables import table_sample
 
 pytestmark = pytest.mark.nlp
 
@@ -112,17 +113,7 @@ def _table(cases: list[tuple[str, str, Gen, set[str]]], seed: int = 7) -> TableS
     for name, data_type, gen, _ in cases:
         values = tuple(None if i % 41 == 0 else gen(fake, rng, i) for i in range(ROWS))
         columns.append(ColumnSample(name, data_type, values))
-    return TableSample(
-        info=ObjectInfo(ref=ObjectRef("s3://lake/t/table.parquet"), size=1, etag="e"),
-        format="parquet",
-        compression=None,
-        columns=tuple(columns),
-        rows_sampled=ROWS,
-        row_count=ROWS,
-        row_count_estimated=False,
-        bytes_read=1,
-        sampling=SamplingInfo(method="test"),
-    )
+    return table_sample(columns, "s3://lake/t/table.parquet")
 
 
 @pytest.fixture(scope="module")

@@ -20,26 +20,16 @@ from classifiers.pii.entities import (
 from classifiers.pii.entities.presidio import CONTEXT_FACTOR, context_score
 from classifiers.pii.patterns import BUILTIN_PATTERNS, compile_specs
 from classifiers.pii.validators import VALIDATORS
-from models import PII_ENTITIES, ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models import PII_ENTITIES, ColumnSample, TableSample
 from models.samples import CellValue
+from tests.support.tables import table_sample
 
 
 def _table(**columns: tuple[str, list[CellValue]]) -> TableSample:
     cols = tuple(
         ColumnSample(name, dtype, tuple(values)) for name, (dtype, values) in columns.items()
     )
-    rows = len(cols[0].values)
-    return TableSample(
-        info=ObjectInfo(ref=ObjectRef("s3://lake/t/t.parquet"), size=1, etag="e"),
-        format="parquet",
-        compression=None,
-        columns=cols,
-        rows_sampled=rows,
-        row_count=rows,
-        row_count_estimated=False,
-        bytes_read=1,
-        sampling=SamplingInfo(method="test"),
-    )
+    return table_sample(cols)
 
 
 # -- the built-in registry ------------------------------------------------------------------

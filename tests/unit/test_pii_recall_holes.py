@@ -17,8 +17,9 @@ from faker import Faker
 from classifiers.pii import PiiClassifier
 from classifiers.pii.names import is_birth_name, is_opaque, people_role
 from classifiers.pii.profile import build_profile, looks_like_name
-from models import ColumnFinding, ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models import ColumnFinding, ColumnSample, TableSample
 from models.samples import CellValue
+from tests.support.tables import table_sample
 
 TODAY = date(2024, 6, 1)
 ROWS = 1000
@@ -33,17 +34,7 @@ def _sample(cols: list[tuple[str, str, Gen]], seed: int = 16, locale: str = "en_
         ColumnSample(name, dt, tuple(gen(fake, rng, i) for i in range(ROWS)))
         for name, dt, gen in cols
     )
-    return TableSample(
-        info=ObjectInfo(ref=ObjectRef("s3://lake/t/holes.parquet"), size=1, etag="e"),
-        format="parquet",
-        compression=None,
-        columns=columns,
-        rows_sampled=ROWS,
-        row_count=ROWS,
-        row_count_estimated=False,
-        bytes_read=1,
-        sampling=SamplingInfo(method="test"),
-    )
+    return table_sample(columns, "s3://lake/t/holes.parquet")
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from classifiers.pii import PiiClassifier
 from classifiers.pii import patterns as PT  # noqa: N812
 from classifiers.pii import profile as P  # noqa: N812
 from classifiers.pii.ner import SpacyNer
-from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models import ColumnSample, TableSample
+from tests.support.tables import table_sample
 
 LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_PT", "tr_TR", "da_DK")
 
@@ -281,17 +282,7 @@ def _ner_table() -> TableSample:
         ColumnSample(name, "string", tuple(gen() for _ in range(rows)))  # type: ignore[operator]
         for name, gen in gens
     )
-    return TableSample(
-        info=ObjectInfo(ref=ObjectRef("s3://test/ner.parquet"), size=1, etag="e"),
-        format="parquet",
-        compression=None,
-        columns=columns,
-        rows_sampled=rows,
-        row_count=rows,
-        row_count_estimated=False,
-        bytes_read=0,
-        sampling=SamplingInfo(method="test"),
-    )
+    return table_sample(columns, "s3://test/ner.parquet", bytes_read=0)
 
 
 @pytest.fixture(scope="module")
