@@ -39,6 +39,7 @@ from classifiers.pii.decide import (
     decide_birth_date,
     decide_pattern_entities,
     decide_person,
+    person_ruled_out,
     strongest,
     wilson,
 )
@@ -337,30 +338,12 @@ class PiiClassifier:
 
     @staticmethod
     def _person_decided_without_ner(col: _Column) -> bool:
-        """Whether :func:`decide_person` says "not PERSON" for this column whatever NER finds.
+        """Whether NER cannot change the PERSON decision (:func:`person_ruled_out`).
 
-        Mirrors its early returns for a name-like column (issue 17: NER is the costliest
-        step, and a ``city`` column of name-shaped values, a column of organisation names or
-        a column whose values are mostly not name-shaped cannot become PERSON). Free text is
-        left to NER unless the column's name says it is not about people.
-        ``tests/unit/test_pii_vectorised.py`` checks the findings are those of
-        running NER on every such column.
+        ``tests/unit/test_pii_vectorised.py`` checks the findings are those of running NER
+        on every name-like column.
         """
-        p = col.profile
-        if col.tokens & NOT_PERSON_TOKENS and not col.role:
-            return True
-        if p.free_text:
-            return False
-        if col.derated or p.org_marker >= 0.2 or p.suffix_repeat >= 0.3 or p.name_shape < 0.7:
-            return True
-        if p.enum_like:
-            signal = col.names.get("PERSON")
-            strength = signal.strength if signal is not None else 0.0
-            if col.role or col.tokens & ROLE_TOKENS:
-                strength = max(strength, 0.5)
-            said = strength >= 0.5 or col.role_neighbour is not None
-            return not said or p.name_shape < 0.8
-        return False
+        return person_ruled_out(col.profile, col.names, col.derated, col.role, col.role_neighbour)
 
     def _run_ner(self, columns: list[_Column]) -> None:
         wanted = [c for c in columns if self._wants_ner(c)]

@@ -584,6 +584,38 @@ def _resolve_dense(cands: list[Candidate]) -> list[Candidate]:
     return dense + rest
 
 
+def person_ruled_out(
+    profile: ColumnProfile,
+    names: Mapping[str, NameSignalLike],
+    derated: str | None,
+    role: str | None = None,
+    role_neighbour: str | None = None,
+) -> bool:
+    """Whether :func:`decide_person` says "not PERSON" for this column whatever NER finds. Pure.
+
+    The early returns of :func:`decide_person` that need no NER: a contrary word in the name
+    (``city``), de-rated names, organisation names, values mostly not name-shaped, a code list
+    nothing says is people. Free text is left to NER. The classifier skips spaCy (the
+    costliest step) where this is true.
+    """
+    tokens = _name_tokens(profile.name)
+    if tokens & NOT_PERSON_TOKENS and not role:
+        return True
+    if profile.free_text:
+        return False
+    organisations = profile.org_marker >= 0.2 or profile.suffix_repeat >= 0.3
+    if derated or organisations or profile.name_shape < 0.7:
+        return True
+    if profile.enum_like:
+        signal = names.get("PERSON")
+        strength = signal.strength if signal is not None else 0.0
+        if role or tokens & ROLE_TOKENS:
+            strength = max(strength, 0.5)
+        said = strength >= 0.5 or role_neighbour is not None
+        return not said or profile.name_shape < 0.8
+    return False
+
+
 def decide_person(
     profile: ColumnProfile,
     ner: NerStats | None,
