@@ -14,19 +14,29 @@ unexport PYTHONDONTWRITEBYTECODE
 .PHONY: install demo test coverage lint typecheck unit services browser screenshots lake settings-doc train bench bench-pii bench-atlan bench-category bench-lineage bench-memory bench-cli bench-datasets clean
 
 # uv (from PyPI, pinned) installs the same versions pip resolves, in seconds rather than two
-# minutes; pip does it alone when uv cannot run here.
-UV_VERSION := 0.13.9
-$(STAMP): pyproject.toml
+# minutes; pip does it alone when uv cannot run here. `make demo` installs the runtime package
+# only (RUNTIME_STAMP); `make test` adds the dev extras (STAMP) to the same venv.
+UV_VERSION    := 0.13.9
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
+define venv_install
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv==$(UV_VERSION) \
-	  && $(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]' \
-	  || $(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	  && $(BIN)/uv pip install -q --python $(BIN)/python -e '$(1)' \
+	  || $(BIN)/python -m pip install -q -e '$(1)'
+endef
+$(STAMP): pyproject.toml
+	$(call venv_install,.[dev])
+	touch $(RUNTIME_STAMP) $(STAMP)
+
+# The dev install holds the runtime one: a venv made by `make test` serves `make demo` as is.
+$(RUNTIME_STAMP): pyproject.toml
+	$(call venv_install,.)
+	touch $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
 ## Run the main job on the bundled sample lake: local files, local SQLite catalog.
-demo: install
+demo: $(RUNTIME_STAMP)
 	$(BIN)/enricher scan examples/lake --force --report report.json; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
 

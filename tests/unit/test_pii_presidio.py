@@ -363,12 +363,13 @@ PERF_CASES: list[Case] = [
 ]
 
 
-def test_twenty_by_thousand_table_gives_one_finding_per_column(
+def test_twenty_column_table_gives_one_finding_per_column(
     classifier: PresidioPiiClassifier,
 ) -> None:
-    # Its speed is measured by bench/pii.py, not here.
+    # Its speed is measured by bench/pii.py on 20 x 1,000 rows, not here: 100 rows hold the
+    # same shapes at a third of the NER work (the baseline analyses up to 300 distinct values).
     assert len(PERF_CASES) == 20
-    sample = make_sample(_build_columns(PERF_CASES, 1000))
+    sample = make_sample(_build_columns(PERF_CASES, 100))
     result = classifier.classify(sample)
     assert [f.column for f in result] == [c[0] for c in PERF_CASES]
     by_name = {f.column: {e.entity for e in f.entities} for f in result}
