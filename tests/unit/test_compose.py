@@ -803,3 +803,62 @@ def test_compose_cli_accepts_the_file(tmp_path: Path) -> None:
             assert (result.returncode == 0) is ok, result.stderr
             if not ok:
                 assert any(name in result.stderr for name in EXAMPLE_ENV), result.stderr
+
+
+# ---- scale-out (issue 17): `docker compose up --scale worker=N`
+
+
+def _seconds(duration: str) -> float:
+    """A Compose duration such as ``75s``, ``1m30s`` or ``2m``, in seconds."""
+    parts = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", duration)
+    assert parts and duration, f"not a duration Compose would read the same: {duration!r}"
+    return int(parts.group(1) or 0) * 60 + int(parts.group(2) or 0)
+
+
+def test_the_worker_can_be_scaled(services: dict[str, dict[str, Any]]) -> None:
+    """Nothing in the worker service is per container, so N copies can run side by side: no
+    fixed name or hostname (Celery node names come from the container's own hostname), no
+    published port, no host networking, no mounted file (replicas share Redis and PostgreSQL,
+    nothing local). A stop or scale-down lets running tasks finish."""
+    worker = services["worker"]
+    for key in ("container_name", "hostname", "ports", "network_mode", "volumes", "scale"):
+        assert key not in worker, key
+    assert worker.get("deploy", {}).get("replicas") is None  # `--scale` decides
+    assert not [name for name, s in services.items() if "container_name" in s]
+    grace = _seconds(worker["stop_grace_period"])
+    assert grace > CelerySettings().task_time_limit_s, grace
+    # Services that wait for the worker wait for it to start, not for one particular copy.
+    for name, service in services.items():
+        spec = _depends_on(service).get("worker")
+        assert spec is None or spec["condition"] == "service_started", name
+
+
+def _compose_config(
+    tmp_path: Path, override: dict[str, Any], *args: str
+) -> subprocess.CompletedProcess[str]:
+    extra = tmp_path / "override.yml"
+    extra.write_text(yaml.safe_dump(override), encoding="utf-8")
+    secrets = set(EXAMPLE_ENV) | {"COMPOSE_PROFILES"}
+    return subprocess.run(
+        [*_compose_cli(), "-f", str(COMPOSE_FILE), "-f", str(extra)]
+        + ["--project-directory", str(REPO_ROOT), "--env-file", str(ENV_EXAMPLE), "config"]
+        + list(args),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k not in secrets},
+    )
+
+
+def test_compose_cli_accepts_three_workers(tmp_path: Path) -> None:
+    """The real Compose v2 loads the file with three worker replicas (what ``--scale worker=3``
+    sets) and refuses the same with a fixed container name, the usual thing that breaks
+    scaling: the check can fail."""
+    three = {"services": {"worker": {"deploy": {"replicas": 3}}}}
+    result = _compose_config(tmp_path, three, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    worker = json.loads(result.stdout)["services"]["worker"]
+    assert worker["deploy"]["replicas"] == 3 and "container_name" not in worker
+    named = {"services": {"worker": {"deploy": {"replicas": 3}, "container_name": "s3e-worker"}}}
+    refused = _compose_config(tmp_path, named, "-q")
+    assert refused.returncode != 0 and "container_name" in refused.stderr, refused.stderr

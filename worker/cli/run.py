@@ -22,8 +22,19 @@ from worker.core.errors import EnrichmentError
 )
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Pool processes.")
 @click.option("--loglevel", default="INFO", show_default=True)
+@click.option(
+    "-n",
+    "--hostname",
+    help="Celery node name, e.g. w1@%h (default celery@ this host's name); unique per worker.",
+)
 @click.pass_context
-def worker_cmd(ctx: click.Context, queues: str, concurrency: int | None, loglevel: str) -> None:
+def worker_cmd(
+    ctx: click.Context,
+    queues: str,
+    concurrency: int | None,
+    loglevel: str,
+    hostname: str | None,
+) -> None:
     """Run a Celery worker (prefork) on Redis.
 
     The models load once, here, before the pool processes are forked (they share them), and
@@ -58,6 +69,7 @@ def worker_cmd(ctx: click.Context, queues: str, concurrency: int | None, logleve
             "--pool=prefork",
             "--without-gossip",
             "--without-mingle",
+            *([f"--hostname={hostname}"] if hostname else []),
         ]
     )
 
