@@ -105,12 +105,12 @@ def job_rate(base_env: dict[str, str], uri: str, concurrency: int, work: Path) -
         stop(worker)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the throughput and latency measurements and print them."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--objects", type=int, default=200)
-    parser.add_argument("--events", type=int, default=20)
-    args = parser.parse_args(argv)
+def measure(objects: int, events: int) -> dict[str, Any]:
+    """Objects/s with one and two worker processes, then event -> Atlan latencies.
+
+    :returns: ``{"rates": {1: (seconds, done), 2: (...)}, "latencies": [seconds, ...]}``.
+    Side effects: starts SeaweedFS, a fake Atlan, moto, workers; flushes Redis dbs 13 and 14.
+    """
     from tests.support.atlan_server import FakeAtlan
     from tests.support.seaweed import SeaweedServer
 
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             client = weed.client()
             client.create_bucket(Bucket="bench")
             bodies = [typical_csv(s) for s in range(10)]
-            for i in range(args.objects):
+            for i in range(objects):
                 client.put_object(Bucket="bench", Key=f"t/part-{i:05d}.csv", Body=bodies[i % 10])
             base = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
             base.update(
@@ -136,21 +136,37 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             run(["atlan", "init"], {**base, "ENRICH_DATABASE_URL": f"sqlite:///{work}/i.db"}, work)
-            results = {}
+            rates: dict[int, tuple[float, int]] = {}
             for concurrency in (1, 2):
                 atlan_before = len(atlan.entities("S3Object"))
                 elapsed, done = job_rate(base, "s3://bench/t/", concurrency, work)
-                results[concurrency] = (elapsed, done)
+                rates[concurrency] = (elapsed, done)
                 print(
                     f"{concurrency} worker process(es): {done} objects in {elapsed:.1f} s = "
                     f"{done / elapsed:.1f} objects/s (Atlan assets before: {atlan_before})",
                     flush=True,
                 )
-            ratio = (results[2][1] / results[2][0]) / (results[1][1] / results[1][0])
-            print(f"scaling 1 -> 2 processes: x{ratio:.2f} (2 cores, client and servers too)")
-            latencies = event_latency(base, atlan, work, args.events, bodies[0])
-    p50 = statistics.median(latencies)
-    p95 = sorted(latencies)[max(0, int(round(0.95 * len(latencies))) - 1)]
+            latencies = event_latency(base, atlan, work, events, bodies[0])
+    return {"rates": rates, "latencies": latencies}
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of ``values`` (``share`` in 0..1)."""
+    ordered = sorted(values)
+    return ordered[max(0, int(round(share * len(ordered))) - 1)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the throughput and latency measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--objects", type=int, default=200)
+    parser.add_argument("--events", type=int, default=20)
+    args = parser.parse_args(argv)
+    figures = measure(args.objects, args.events)
+    rates, latencies = figures["rates"], figures["latencies"]
+    ratio = (rates[2][1] / rates[2][0]) / (rates[1][1] / rates[1][0])
+    print(f"scaling 1 -> 2 processes: x{ratio:.2f} (2 cores, client and servers too)")
+    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
     print(f"event -> Atlan latency over {len(latencies)} uploads: p50 {p50:.2f} s, p95 {p95:.2f} s")
     return 0
 
