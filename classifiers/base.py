@@ -27,7 +27,11 @@ class Classifier(Protocol):
     labels: tuple[str, ...]
 
     def load(self) -> None:
-        """Load heavy assets (models). Idempotent; called before the first :meth:`classify`.
+        """Load every heavy asset (models) now. Idempotent.
+
+        A worker calls it once before it forks its pool, so that the processes share the
+        models. :meth:`classify` must not depend on it: it loads, lazily, what the sample's
+        columns need, so that a one-off scan pays only for the models it uses.
 
         :raises ClassifierLoadError: the assets are missing or unusable.
         """

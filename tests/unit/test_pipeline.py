@@ -344,3 +344,18 @@ def test_scan_reports_every_object_and_goes_on(
     }
     assert objects["c_good.csv"]["status"] == "classified"
     assert SECRET not in report.read_text() and SECRET not in outcome.output
+
+
+def test_a_table_without_names_or_text_never_loads_spacy() -> None:
+    """The pipeline leaves loading to the classifiers: ids, e-mails and amounts need no NER,
+    so a one-off scan of them does not pay for spaCy's load."""
+    from classifiers.pii import PiiClassifier
+
+    pii = PiiClassifier()
+    store = InMemoryObjectStore({"s3://lake/a.csv": CSV})
+    deps = Deps(store=store, classifiers=[pii], catalog=InMemoryLocalCatalog())
+    result = enrich_object(ObjectRef.parse("s3://lake/a.csv"), deps, EnrichOptions(run_id="r"))
+    assert result.status is ObjectStatus.CLASSIFIED, result.error
+    flagged = {c.column: [e.entity for e in c.entities] for c in result.columns}
+    assert flagged["email"] == ["EMAIL_ADDRESS"]
+    assert not pii.loaded

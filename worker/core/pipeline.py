@@ -236,7 +236,8 @@ def _classify(
     failures = 0
     for classifier in classifiers:
         try:
-            classifier.load()
+            # No load() here: classify loads what the columns need (a scan of numbers and
+            # e-mails never loads spaCy); a worker loads everything before it forks.
             findings = classifier.classify(sample)
         except Exception as exc:  # noqa: BLE001 - one classifier must not sink the others
             failures += 1
