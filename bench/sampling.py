@@ -20,6 +20,16 @@ those heads lie megabytes apart and S3 GETs carry one range each, so the floor i
 the footer plus one per column head (adjacent heads are merged). The sampler reaches that
 floor in a single pass.
 
+Then the latency figure (skip it with ``--latency-ms 0``): a one-row-group wide Parquet
+(``wide_1rg.parquet``, 32 incompressible columns, ~51 MB, whatever ``--scale``; and
+``events_1rg.parquet`` when it is in the run) is sampled through a second proxy that holds
+every request ``--latency-ms`` before forwarding it, alternately with
+``sampling.max_concurrent_gets`` 1 (one GET after another) and the default, ``--repeats``
+times each. Per mode: wall time of the sample (median), GETs, and the latency-bound GET
+waves: the longest chain of GETs in which each starts after the one before it has returned
+(timed at the store, around each ``read_range``), i.e. the round trips of latency a sample
+waits for one after another. Both modes must read the same ranges and give the same sample.
+
 Generation is deterministic (``--seed``) and memory-bounded: Parquet is written one row
 group at a time, CSV in chunks. Peak memory is about two to three times one row group
 (~300 MB compressed for the single-row-group file at full size). ``--scale 0.05`` makes a
@@ -30,7 +40,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
+import statistics
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -306,7 +319,8 @@ def print_table(rows: list[Row], options: Any) -> None:
     print()
     print(
         f"sampling: rows={options.rows} byte_budget={options.byte_budget / MIB:g} MiB "
-        f"max_row_groups={options.max_row_groups} text_ranges={options.text_ranges}"
+        f"max_row_groups={options.max_row_groups} text_ranges={options.text_ranges} "
+        f"max_concurrent_gets={options.max_concurrent_gets}"
     )
     print(header)
     print("-" * len(header))
@@ -327,6 +341,150 @@ def print_table(rows: list[Row], options: Any) -> None:
     print("When one row group is larger than the budget, a sample reads the head of each column")
     print("chunk; S3 serves one byte range per GET, so the floor is then 1 (footer) + one GET per")
     print("non-adjacent column head. method=parquet-column-heads in --verbose marks that case.")
+
+
+# -- the latency figure ---------------------------------------------------------------------------
+
+WIDE = Spec("wide_1rg.parquet", "parquet", 0, 1)
+WIDE_COLUMNS, WIDE_ROWS = 32, 200_000
+
+
+def generate_wide(path: Path, seed: int, log: Any) -> None:
+    """One row group of random int64 and float64 columns (barely compressible, ~1.6 MB each).
+
+    Small data pages (64 KiB) let a column head of the budget's share decode on its own.
+    """
+    rng = np.random.default_rng([seed, 17])
+    columns = {
+        f"n{i:02d}": rng.integers(0, 1 << 62, WIDE_ROWS)
+        if i % 4
+        else rng.lognormal(4.0, 1.2, WIDE_ROWS)
+        for i in range(WIDE_COLUMNS)
+    }
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    pq.write_table(
+        pa.table(columns),
+        tmp,
+        row_group_size=WIDE_ROWS,
+        data_page_size=64 * 1024,
+        compression="snappy",
+    )
+    tmp.replace(path)
+    log(f"  generated {path.name}: {path.stat().st_size / MB:,.0f} MB, one row group")
+
+
+class LatencyProxy(CountingProxy):
+    """A :class:`CountingProxy` that holds every request ``latency_s`` before forwarding it.
+
+    The wait is on the connection's own thread, so requests on parallel connections wait
+    side by side, as on a network with that round-trip time.
+    """
+
+    def __init__(self, upstream_host: str, upstream_port: int, latency_s: float) -> None:
+        super().__init__(upstream_host, upstream_port)
+        self.latency_s = latency_s
+
+    def _on_request(self, head: bytes, methods: Any) -> int | None:
+        # Called with the request head, before its bytes are sent upstream.
+        time.sleep(self.latency_s)
+        return super()._on_request(head, methods)
+
+
+class TimedStore:
+    """Forwards to a store and notes when each ``read_range`` started and returned."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.calls: list[tuple[float, float, int, int]] = []
+        self._lock = threading.Lock()
+
+    def list_objects(self, uri: str) -> Any:
+        return self.store.list_objects(uri)
+
+    def head(self, ref: Any) -> Any:
+        return self.store.head(ref)
+
+    def read_range(self, info: Any, start: int, end: int) -> bytes:
+        began = time.monotonic()
+        data: bytes = self.store.read_range(info, start, end)
+        with self._lock:
+            self.calls.append((began, time.monotonic(), start, end))
+        return data
+
+
+def get_waves(calls: list[tuple[float, float, int, int]]) -> int:
+    """The longest chain of calls in which each starts after the one before it returned."""
+    calls = sorted(calls)
+    chain: list[int] = []
+    for i, (began, _, _, _) in enumerate(calls):
+        before = [chain[j] for j in range(i) if calls[j][1] <= began]
+        chain.append(1 + max(before, default=0))
+    return max(chain, default=0)
+
+
+@dataclass
+class LatencyRow:
+    """One object of the latency figure: each mode's times, GETs and waves."""
+
+    name: str
+    size: int
+    seconds: dict[int, list[float]]
+    gets: dict[int, int]
+    waves: dict[int, int]
+    same: bool
+
+
+def latency_figure(
+    proxy: CountingProxy, store: Any, uri: str, options: Any, modes: tuple[int, int], repeats: int
+) -> LatencyRow:
+    """Sample ``uri`` alternately in both ``modes`` (max_concurrent_gets), ``repeats`` each."""
+    from dataclasses import replace
+
+    from worker.core.sampling import sample_object
+    from worker.core.sampling.reader import ObjectReader
+
+    [info] = list(store.list_objects(uri))
+    row = LatencyRow(uri.rsplit("/", 1)[1], info.size, {m: [] for m in modes}, {}, {}, True)
+    seen: dict[int, tuple[list[tuple[int, int]], bytes]] = {}
+    for _ in range(repeats):
+        for mode in modes:
+            timed = TimedStore(store)
+            reader = ObjectReader(timed, info)  # type: ignore[arg-type]
+            before = proxy.snapshot()
+            started = time.monotonic()
+            sample = sample_object(reader, replace(options, max_concurrent_gets=mode))
+            row.seconds[mode].append(time.monotonic() - started)
+            row.gets[mode] = (proxy.snapshot() - before).gets
+            row.waves[mode] = get_waves(timed.calls)
+            ranges = sorted((start, end) for _, _, start, end in timed.calls)
+            seen.setdefault(mode, (ranges, pickle.dumps(sample)))
+            row.same &= seen[mode] == seen[modes[0]] == (ranges, pickle.dumps(sample))
+    return row
+
+
+def print_latency(rows: list[LatencyRow], latency_ms: float, modes: tuple[int, int]) -> None:
+    seq, par = modes
+    print()
+    print(
+        f"latency: +{latency_ms:g} ms per request at the proxy; max_concurrent_gets={seq} "
+        f"(sequential) vs {par}, alternated, median of {len(rows[0].seconds[seq])} each"
+    )
+    header = (
+        f"{'object':<20} {'size':>10} {'GETs':>5} {'waves seq':>9} {'waves par':>9} "
+        f"{'time seq s':>10} {'time par s':>10} {'seq/par':>7}  same ranges+sample"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        t_seq, t_par = statistics.median(r.seconds[seq]), statistics.median(r.seconds[par])
+        gets = f"{r.gets[seq]}" if r.gets[seq] == r.gets[par] else f"{r.gets[seq]}/{r.gets[par]}"
+        print(
+            f"{r.name:<20} {r.size / MB:>8,.1f}MB {gets:>5} {r.waves[seq]:>9} {r.waves[par]:>9} "
+            f"{t_seq:>10.3f} {t_par:>10.3f} {t_seq / t_par:>6.1f}x  {'yes' if r.same else 'NO'}"
+        )
+    print()
+    print("waves = longest chain of GETs each started after the previous one returned (timed")
+    print("around read_range): the round trips of latency the sample waits for in turn.")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -353,6 +511,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rows", type=int, default=None, help="rows to sample (default 1000)")
     parser.add_argument("--budget-mib", type=float, default=8.0, help="byte budget per sample")
+    parser.add_argument(
+        "--max-concurrent-gets",
+        type=int,
+        default=None,
+        help="sampling.max_concurrent_gets for the main table (default: the setting's)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=20.0,
+        help="latency added per request for the latency figure (0: no figure)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="latency figure: runs per mode")
     parser.add_argument("--verbose", action="store_true", help="print ranges and details")
     args = parser.parse_args(argv)
     if args.scale <= 0:
@@ -368,9 +539,13 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    defaults = SamplingOptions()
     options = SamplingOptions(
-        rows=args.rows or SamplingOptions().rows, byte_budget=int(args.budget_mib * MIB)
+        rows=args.rows or defaults.rows,
+        byte_budget=int(args.budget_mib * MIB),
+        max_concurrent_gets=args.max_concurrent_gets or defaults.max_concurrent_gets,
     )
+    modes = (1, max(2, defaults.max_concurrent_gets))
     specs = [
         Spec(s.name, s.fmt, int(s.target_bytes * args.scale), s.row_groups)
         for s in SPECS
@@ -389,6 +564,13 @@ def main(argv: list[str] | None = None) -> int:
             pools = pools or Pools(args.seed)
             generate(spec, path, pools, args.seed, log)
         paths[spec.name] = path
+    if args.latency_ms > 0:
+        path = args.data_dir / f"wide_1rg-v{GENERATOR_VERSION}-seed{args.seed}.parquet"
+        if args.regenerate or not path.exists():
+            log(f"generating {path.name} ...")
+            generate_wide(path, args.seed, log)
+        paths[WIDE.name] = path
+    uploads = specs + ([WIDE] if args.latency_ms > 0 else [])
 
     log("starting SeaweedFS ...")
     with SeaweedServer() as server:
@@ -397,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         s3 = server.client(read_timeout=300)
         s3.create_bucket(Bucket=BUCKET)
         transfer = TransferConfig(multipart_chunksize=64 * MIB, max_concurrency=4)
-        for spec in specs:
+        for spec in uploads:
             started = time.monotonic()
             s3.upload_file(str(paths[spec.name]), BUCKET, spec.name, Config=transfer)
             log(f"  uploaded {spec.name} in {time.monotonic() - started:.1f} s")
@@ -413,8 +595,22 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
                 if args.verbose:
                     log(f"  {spec.name}: footer={footer} {row.detail}")
+        latency: list[LatencyRow] = []
+        if args.latency_ms > 0:
+            with LatencyProxy(endpoint.hostname, endpoint.port, args.latency_ms / 1000) as slow:
+                store = S3ObjectStore(server.settings(endpoint_url=slow.url, read_timeout_s=120.0))
+                names = [WIDE.name] + [s.name for s in specs if s.name == "events_1rg.parquet"]
+                for name in names:
+                    log(f"  latency figure: {name} ...")
+                    latency.append(
+                        latency_figure(
+                            slow, store, f"s3://{BUCKET}/{name}", options, modes, args.repeats
+                        )
+                    )
     print_table(rows, options)
-    return 0 if all(r.passed for r in rows) else 1
+    if latency:
+        print_latency(latency, args.latency_ms, modes)
+    return 0 if all(r.passed for r in rows) and all(r.same for r in latency) else 1
 
 
 if __name__ == "__main__":

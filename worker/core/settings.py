@@ -117,6 +117,16 @@ class SamplingSettings(_Section):
         ge=1,
         description="Most cells (rows x columns) per sample: wide objects get fewer rows.",
     )
+    # At most botocore's connection pool (10 by default): past it, connections are dropped
+    # after each request instead of being kept alive.
+    max_concurrent_gets: int = Field(
+        8,
+        ge=1,
+        le=10,
+        description="Ranged GETs of one sample in flight at once (e.g. the column heads of a "
+        "Parquet row group). The same ranges are read whatever the value; 1 reads them one "
+        "after another.",
+    )
     follow_symlinks: bool = Field(
         False,
         description="Local scans: follow a symlink when its target is a regular file under the "
@@ -145,6 +155,7 @@ class SamplingSettings(_Section):
             max_column_chunks=self.max_column_chunks,
             max_columns=self.max_columns,
             max_cells=self.max_cells,
+            max_concurrent_gets=self.max_concurrent_gets,
         )
 
 

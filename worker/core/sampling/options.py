@@ -44,6 +44,10 @@ class SamplingOptions:
         column costs memory in every stage, whatever its cells).
     :param max_cells: most cells (rows x columns) one sample keeps: a wide object gets fewer
         rows than ``rows`` (at least one), with a warning.
+    :param max_concurrent_gets: most ranged reads of one sample in flight at once. Which
+        ranges are read is decided first, exactly as when they are read one by one, so this
+        changes the time a sample takes, never its bytes or its values; ``1`` reads one range
+        after another.
     """
 
     rows: int = 1000
@@ -60,6 +64,7 @@ class SamplingOptions:
     max_column_chunks: int = 100_000
     max_columns: int = 20_000
     max_cells: int = 1_000_000
+    max_concurrent_gets: int = 8
 
     def rows_for(self, columns: int) -> int:
         """The row target for ``columns`` columns: ``rows``, cut to fit ``max_cells``."""

@@ -84,12 +84,18 @@ T = TypeVar("T")
 
 @dataclass(slots=True)
 class _Budget:
-    """Bytes left for data reads; the footer is not charged."""
+    """Bytes left for data reads; the footer is not charged.
+
+    Reads are planned first and made after, up to ``concurrency`` at once (see
+    :meth:`RangeCache.fetch_all`); the plan is what reading one range after another, checking
+    the budget before each, would read.
+    """
 
     reader: ObjectReader
     cache: RangeCache
     limit: int
     footer: int = 0
+    concurrency: int = 1
 
     @property
     def spent(self) -> int:
@@ -103,8 +109,31 @@ class _Budget:
         return sum(e - s for s, e in self.cache.missing(start, end))
 
     def fetch(self, start: int, end: int) -> None:
-        for s, e in self.cache.missing(start, end):
-            self.cache.fetch(self.reader, s, e)
+        """Fetch what is missing of ``[start, end)`` (its gaps at once), whatever it costs."""
+        self.cache.fetch_all(self.reader, self.cache.missing(start, end), self.concurrency)
+
+    def fetch_affordable(self, ranges: list[tuple[int, int]]) -> bool:
+        """Fetch, of disjoint ``ranges`` taken in order, each the budget still pays for.
+
+        A range is taken when its cost is within what the budget has left after the ranges
+        taken before it, as when each is checked and fetched in turn: the ranges being
+        disjoint, fetching one never changes another's cost, and a read returns exactly the
+        bytes it costs (a short read is an error of the store).
+
+        :returns: whether any range was within the budget (an already fetched one counts).
+        """
+        left = self.left
+        gaps: list[tuple[int, int]] = []
+        taken = False
+        for start, end in ranges:
+            missing = self.cache.missing(start, end)
+            cost = sum(e - s for s, e in missing)
+            if cost <= left:
+                gaps.extend(missing)
+                left -= cost
+                taken = True
+        self.cache.fetch_all(self.reader, gaps, self.concurrency)
+        return taken
 
 
 @dataclass(slots=True)
@@ -156,8 +185,9 @@ def _read_footer(
             f"the limit of {max_footer:,} bytes (sampling.max_footer_mib)"
         )
     footer_start = size - 8 - footer_len
-    for s, e in cache.missing(footer_start, size):
-        fetched += cache.fetch(reader, s, e)
+    fetched += cache.fetch_all(
+        reader, cache.missing(footer_start, size), options.max_concurrent_gets
+    )
     try:
         footer = read_footer(cache.available(footer_start, size - 8), options.max_column_chunks)
     except TooManyChunks as many:
@@ -600,7 +630,9 @@ def _fetch_heads(
 ) -> None:
     """Fetch the head of every column chunk of row group ``rg``, in shares of the budget.
 
-    Adjacent heads are fetched together, gaps included while the budget allows.
+    Adjacent heads are fetched together, gaps included while the budget allows; the heads
+    apart are fetched at once (``max_concurrent_gets`` in flight), so a row group whose
+    column heads lie apart costs one round trip of latency rather than one per head.
     """
     rg_rows = max(1, footer.row_groups[rg].num_rows)
     # Reading little: each head only needs about its share of ``want`` rows, plus slack for
@@ -608,9 +640,7 @@ def _fetch_heads(
     needed = [(s, min(e, s + max((e - s) * want * 2 // rg_rows, _FIRST_PAGES))) for s, e in ranges]
     shares = _head_shares(needed, max(0, budget.left))
     heads = [(s, s + share) for (s, _), share in zip(ranges, shares, strict=True) if share > 0]
-    for s, e in coalesce(heads, min(_MAX_GAP, max(0, budget.left - sum(shares)))):
-        if budget.cost(s, e) <= budget.left:
-            budget.fetch(s, e)
+    budget.fetch_affordable(coalesce(heads, min(_MAX_GAP, max(0, budget.left - sum(shares)))))
 
 
 def _decode_heads(
@@ -660,12 +690,9 @@ def _decode_heads(
         if not pending:
             break
         # Fetch what the stuck columns asked for, cheapest first, as far as the budget goes.
-        progress = False
-        for s, e in sorted(coalesce(misses, _MAX_GAP), key=lambda r: r[1] - r[0]):
-            if budget.cost(s, e) <= budget.left:
-                budget.fetch(s, e)
-                progress = True
-        if not progress:
+        if not budget.fetch_affordable(
+            sorted(coalesce(misses, _MAX_GAP), key=lambda r: r[1] - r[0])
+        ):
             break
     return decoded, too_large
 
@@ -785,7 +812,7 @@ def sample_parquet(
     parquet = _with_dictionaries(parquet, cache, schema)
     schema = _schema(parquet)
     meta = parquet.metadata
-    budget = _Budget(reader, cache, options.byte_budget, footer_bytes)
+    budget = _Budget(reader, cache, options.byte_budget, footer_bytes, options.max_concurrent_gets)
     rng = random.Random(seed)
     order = [rg for rg, group in enumerate(footer.row_groups) if group.num_rows > 0]
     rng.shuffle(order)

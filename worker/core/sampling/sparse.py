@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from worker.core.sampling.reader import ObjectReader
 
@@ -115,6 +115,26 @@ class RangeCache:
         data = reader.read(start, end)
         self.add(start, data)
         return len(data)
+
+    def fetch_all(
+        self, reader: ObjectReader, ranges: Sequence[tuple[int, int]], concurrency: int = 1
+    ) -> int:
+        """Fetch every range not already here, one read each; return the bytes fetched.
+
+        Up to ``concurrency`` reads are in flight at once (see :meth:`ObjectReader.read_all`);
+        the data is added here, on the calling thread, in the order of ``ranges``. For
+        disjoint ranges this reads exactly what :meth:`fetch` on each in turn reads: which
+        of them is here already does not depend on fetching the others.
+
+        :raises ObjectVanished, ObjectChanged, StoreUnavailable: from the store, for the
+            first range (in order) that failed; nothing is added then.
+        """
+        wanted = [(s, e) for s, e in ranges if not self.covers(s, e)]
+        fetched = 0
+        for (start, _), data in zip(wanted, reader.read_all(wanted, concurrency), strict=True):
+            self.add(start, data)
+            fetched += len(data)
+        return fetched
 
 
 def coalesce(ranges: Iterable[tuple[int, int]], max_gap: int) -> list[tuple[int, int]]:

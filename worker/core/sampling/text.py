@@ -54,6 +54,8 @@ def _read_ranges(
 ) -> tuple[list[BytePart], list[tuple[int, int]]]:
     """Read ``options.text_ranges`` random ranges after the head, one per equal stratum.
 
+    The ranges are read at once, up to ``options.max_concurrent_gets`` in flight.
+
     Each range starts mid-line, so everything up to its first line break is dropped, and so is
     the partial last line unless the range reaches the end of the object.
     """
@@ -69,10 +71,10 @@ def _read_ranges(
         return [], []
     parts: list[BytePart] = []
     ranges: list[tuple[int, int]] = []
-    for i in range(k):
-        start = head_len + i * stratum + rng.randrange(stratum - length + 1)
-        end = start + length
-        data = reader.read(start, end)
+    # Where the ranges lie depends on the seed only: all are drawn, then read at once.
+    starts = [head_len + i * stratum + rng.randrange(stratum - length + 1) for i in range(k)]
+    reads = reader.read_all([(s, s + length) for s in starts], options.max_concurrent_gets)
+    for start, data in zip(starts, reads, strict=True):
         ranges.append((start, start + len(data)))
         first = data.find(b"\n")
         if first < 0:
