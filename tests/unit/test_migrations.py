@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -215,3 +217,63 @@ def test_0007_rekeys_stored_lineage_edges_on_their_datasets(database_url: str) -
                                          "target": sf_orders}  # fmt: skip
     assert items["tag"].evidence == {"lineage_edge": merged_id, "via": users}
     assert _diff(database_url) == []
+
+
+def test_0008_chains_existing_audit_rows_in_id_order(database_url: str) -> None:
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.core.audit_chain import GENESIS, row_hash, verify_chain
+
+    engine = create_engine(database_url)
+    at = datetime(2026, 11, 2, 8, 0, 0, 250000, tzinfo=UTC)
+    entries: list[dict[str, Any]] = [
+        # Out of time order, and ids that skip a number (a deleted row): the chain follows
+        # the ids.
+        {"at": at, "actor": "ann", "action": "suggestion.approve",
+         "target": "suggestion 1", "before": {"state": "pending", "confidence": 0.91},
+         "after": {"state": "approved", "confidence": 0.91}, "detail": None, "address": "cli"},
+        {"at": at, "actor": "gone", "action": "login.ok", "target": "user gone",
+         "before": None, "after": None, "detail": None, "address": None},
+        {"at": at.replace(hour=7), "actor": "sam", "action": "suggestion.reject",
+         "target": "suggestion 2", "before": {"state": "pending"}, "after": {"state": "rejected"},
+         "detail": "a product code, not a name", "address": None},
+        {"at": at.replace(hour=9), "actor": "-", "action": "login.failed",
+         "target": "user zoë", "before": None, "after": None, "detail": "",
+         "address": "10.0.0.7"},
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0007")
+        audit = text(
+            "INSERT INTO audit_log (at, actor, action, target, before, after, detail, address)"
+            " VALUES (:at, :actor, :action, :target, :before, :after, :detail, :address)"
+        )
+        for e in entries:
+            as_json = {k: json.dumps(e[k]) if e[k] else None for k in ("before", "after")}
+            conn.execute(audit, {**e, **as_json})
+        conn.execute(text("DELETE FROM audit_log WHERE actor = 'gone'"))
+    del entries[1]
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    engine.dispose()
+    assert _diff(database_url) == []
+    store = SqlReviewStore(SqlLocalCatalog(database_url))
+    rows = list(store.audit_chain())
+    assert [(r.id, r.seq) for r in rows] == [(1, 1), (3, 2), (4, 3)]
+    prev = GENESIS
+    for r, e in zip(rows, entries, strict=True):
+        assert r.prev_hash == prev
+        assert r.row_hash == row_hash(1 + rows.index(r), e["at"], e["actor"], e["action"],
+                                      e["target"], e["before"], e["after"], e["detail"],
+                                      e["address"], prev)  # fmt: skip
+        prev = r.row_hash
+    assert store.audit_chain_head() == (3, prev)
+    # New rows extend the back-filled chain; tampering with a back-filled row is caught.
+    store.audit("ann", "login.ok", "user ann", address="::1")
+    head = store.audit_chain_head()
+    assert head is not None and head[0] == 4
+    assert verify_chain(store.audit_chain(), head=head).ok
+    with store.catalog.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE id = 3"))
+    broken = verify_chain(store.audit_chain(), head=head).broken
+    assert broken is not None and broken.kind == "edited" and broken.row is not None
+    assert broken.row.id == 3
+    store.catalog.engine.dispose()

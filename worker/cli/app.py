@@ -14,6 +14,7 @@ import click
 
 from worker.cli.alerts import alerts
 from worker.cli.atlan import atlan
+from worker.cli.audit import audit
 from worker.cli.datasets import datasets
 from worker.cli.job import job
 from worker.cli.lineage import lineage
@@ -54,6 +55,7 @@ for _command in (
     lineage,
     datasets,
     alerts,
+    audit,
 ):
     cli.add_command(_command)
 

@@ -16,9 +16,20 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.plan import Suggestion
@@ -36,7 +47,15 @@ from models.review import (
     SyncReport,
 )
 from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, like_escape
-from worker.adapters.catalog.schema import AuditRow, SuggestionRow, columns, findings, objects
+from worker.adapters.catalog.schema import (
+    AuditChainRow,
+    AuditRow,
+    SuggestionRow,
+    columns,
+    findings,
+    objects,
+)
+from worker.core.audit_chain import GENESIS, ChainRow, json_value, row_hash
 from worker.core.errors import InvalidDecision, SuggestionNotFound
 
 _SORTS: dict[str, tuple[Any, ...]] = {
@@ -146,6 +165,65 @@ def apply_filter(query: Select[Any], f: SuggestionFilter) -> Select[Any]:
             like = like_escape(pattern) + "%"
         query = query.where(SuggestionRow.object_uri.like(like, escape="\\"))
     return query
+
+
+_CHAIN = cast(Table, AuditChainRow.__table__)
+_CHAIN_ID = 1
+
+
+def _lock_chain_head(session: Session) -> tuple[int, str]:
+    """Lock the chain head; return the next row's ``seq`` and ``prev_hash``.
+
+    One UPDATE serialises appenders on both databases: on PostgreSQL it takes the head row's
+    lock until commit (a second appender waits, then re-reads the row the first one
+    committed); on SQLite the first write of a transaction takes the database write lock
+    (the driver opens a transaction only at the first write, and ``busy_timeout`` makes the
+    second appender wait), so the head cannot move between this read and the commit. Ids are
+    drawn after the lock, so they rise with ``seq``.
+    """
+    bump = (
+        update(_CHAIN)
+        .where(_CHAIN.c.id == _CHAIN_ID)
+        .values(seq=_CHAIN.c.seq + 1)
+        .returning(_CHAIN.c.seq, _CHAIN.c.head_hash)
+    )
+    head = session.execute(bump).first()
+    if head is None:
+        # No head row (a database created from the declared schema): start it from the
+        # newest row, if any. Two first appenders: the loser's insert fails and it retries.
+        last = session.execute(
+            select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)
+        ).first()
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(_CHAIN).values(
+                        id=_CHAIN_ID,
+                        seq=last.seq if last is not None else 0,
+                        head_hash=last.row_hash if last is not None else GENESIS,
+                    )
+                )
+        except IntegrityError:
+            pass
+        head = session.execute(bump).one()
+    return int(head.seq), str(head.head_hash)
+
+
+def _chain_row(r: AuditRow) -> ChainRow:
+    return ChainRow(
+        id=r.id,
+        seq=r.seq,
+        at=_aware(r.at) or _now(),
+        actor=r.actor,
+        action=r.action,
+        target=r.target,
+        before=r.before,
+        after=r.after,
+        detail=r.detail,
+        address=r.address,
+        prev_hash=r.prev_hash,
+        row_hash=r.row_hash,
+    )
 
 
 class SqlReviewStore:
@@ -619,9 +697,19 @@ class SqlReviewStore:
         detail: str | None = None,
         address: str | None = None,
     ) -> None:
+        """Append one row to the audit chain in ``session``'s transaction.
+
+        Side effects: locks the chain head until the transaction ends (see
+        :meth:`_lock_chain_head`), inserts the row, moves the head to it.
+        """
+        seq, prev = _lock_chain_head(session)
+        # The time is taken under the lock, so it rises with seq (on one clock).
+        at = _now()
+        before, after = json_value(before), json_value(after)
+        digest = row_hash(seq, at, actor, action, target, before, after, detail, address, prev)
         session.add(
             AuditRow(
-                at=_now(),
+                at=at,
                 actor=actor,
                 action=action,
                 target=target,
@@ -629,7 +717,13 @@ class SqlReviewStore:
                 after=after,
                 detail=detail,
                 address=address,
+                seq=seq,
+                prev_hash=prev,
+                row_hash=digest,
             )
+        )
+        session.execute(
+            update(_CHAIN).where(_CHAIN.c.id == _CHAIN_ID).values(seq=seq, head_hash=digest)
         )
 
     def audit(
@@ -707,6 +801,47 @@ class SqlReviewStore:
         """How many audit entries there are."""
         with self._session() as session:
             return int(session.scalar(select(func.count(AuditRow.id))) or 0)
+
+    def audit_chain_head(self) -> tuple[int, str] | None:
+        """The chain head: the newest row's ``seq`` and hash (``None``: no head row)."""
+        with self._session() as session:
+            head = session.execute(select(_CHAIN.c.seq, _CHAIN.c.head_hash)).first()
+            return (int(head.seq), str(head.head_hash)) if head is not None else None
+
+    def audit_chain(
+        self, first_seq: int = 1, last_seq: int | None = None, page: int = 1000
+    ) -> Iterator[ChainRow]:
+        """The audit rows with their hashes in chain order (``seq``), read in pages.
+
+        :param last_seq: stop after this row (the head read before: later appends are left
+            out, so a verification or an export is of one consistent run).
+        """
+        after = first_seq - 1
+        while True:
+            query = select(AuditRow).where(AuditRow.seq > after).order_by(AuditRow.seq)
+            if last_seq is not None:
+                query = query.where(AuditRow.seq <= last_seq)
+            with self._session() as session:
+                rows = [_chain_row(r) for r in session.scalars(query.limit(page))]
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1].seq
+
+    def audit_period(self, start: datetime | None, end: datetime | None) -> tuple[int, int] | None:
+        """The ``seq`` range of the rows from ``start`` (inclusive) to ``end`` (exclusive).
+
+        The range is contiguous (every row between the first and the last in the period),
+        so an export of it can be checked link by link. ``None``: no row in the period.
+        """
+        with self._session() as session:
+            query = select(func.min(AuditRow.seq), func.max(AuditRow.seq))
+            if start is not None:
+                query = query.where(AuditRow.at >= start)
+            if end is not None:
+                query = query.where(AuditRow.at < end)
+            low, high = session.execute(query).one()
+        return None if low is None else (int(low), int(high))
 
     def iter_audit(self, since: datetime | None = None) -> Iterator[AuditEntry]:
         """Every audit entry, oldest first, in pages (for export)."""

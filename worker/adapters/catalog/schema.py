@@ -360,6 +360,27 @@ class AuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(64))
+    #: The row's place in the hash chain (1, 2, 3 ... without gaps; ids may skip numbers).
+    seq: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    #: The previous row's ``row_hash`` (the genesis value for ``seq`` 1).
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the row's canonical form (:mod:`worker.core.audit_chain`).
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainRow(Base):
+    """The audit chain's head: one row (``id`` 1), the newest ``seq`` and its hash.
+
+    Appending locks this row first (PostgreSQL: the row lock of an UPDATE; SQLite: the
+    database write lock the UPDATE takes), so two appenders never extend the same head.
+    It also records the newest row, so deleting the newest rows is detectable.
+    """
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
 
 
 class LineageEdgeRow(Base):
