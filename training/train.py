@@ -40,6 +40,12 @@ from classifiers.business.model import (
     MANIFEST_NAME,
     library_versions,
 )
+from classifiers.business.semantic import (
+    SEMANTIC_ARTIFACT,
+    SemanticVectors,
+    features_from_tokens,
+    semantic_features,
+)
 from training.corpus import (
     DEFAULT_SEEDS,
     DEFAULT_TABLES,
@@ -56,6 +62,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 #: (leave-one-source-out predictions on the real tables take minutes, too slow for
 #: ``make train``); :func:`train` copies it into the manifest.
 CATEGORY_THRESHOLD_FILE = REPO_ROOT / "training" / "data" / "category_threshold.json"
+
+#: The word vectors distilled from all-MiniLM-L6-v2 by ``python -m training.semantic_vectors``
+#: (committed, so training needs neither the model nor torch).
+SEMANTIC_VECTORS_FILE = REPO_ROOT / "training" / "data" / "semantic_vectors.npz"
+#: Whether the category model gets the semantic prior's features (and the artifacts the
+#: vectors): adopted only when leave-one-source-out on real tables measures it better
+#: (bench/README.md).
+SEMANTIC_PRIOR = True
 
 
 def load_category_threshold(
@@ -81,6 +95,9 @@ def load_category_threshold(
         isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1
     ):
         raise RealTablesError(f"{path}: category_apply_threshold {value!r} is not a probability")
+    power = record.get("category_power", 1.0)
+    if isinstance(power, bool) or not isinstance(power, int | float) or not 0 < power <= 1:
+        raise RealTablesError(f"{path}: category_power {power!r} is not in (0, 1]")
     if record.get("real_tables_file_sha256") != hashlib.sha256(data_file.read_bytes()).hexdigest():
         raise RealTablesError(
             f"{path} was measured on another {data_file.name} (its SHA-256 differs); {rerun}"
@@ -204,21 +221,26 @@ def column_rows(tables: Sequence[LabelledTable]) -> tuple[list[dict[str, float]]
 
 
 def category_rows(
-    tables: Sequence[LabelledTable], columns_model: Any
+    tables: Sequence[LabelledTable], columns_model: Any, semantic: SemanticVectors | None = None
 ) -> tuple[list[dict[str, float]], list[str]]:
     """Table feature dicts (using *predicted* column types) and category labels.
 
+    :param semantic: the word vectors of the semantic prior; ``None`` leaves it out.
     Pure apart from running ``columns_model``.
     """
     xs: list[dict[str, float]] = []
     for t in tables:
         types = [str(x) for x in columns_model.predict(table_column_features(t.sample))]
-        xs.append(table_features(t.sample, types, t.pii))
+        prior = semantic_features(semantic, t.sample) if semantic is not None else None
+        xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
 
 
 def evaluate(
-    columns_model: Any, categories_model: Any, tables: Sequence[LabelledTable]
+    columns_model: Any,
+    categories_model: Any,
+    tables: Sequence[LabelledTable],
+    semantic: SemanticVectors | None = None,
 ) -> dict[str, float]:
     """Test-split metrics: category accuracy / macro F1 / log loss, column-type macro F1.
 
@@ -228,7 +250,7 @@ def evaluate(
 
     cx, cy = column_rows(tables)
     col_pred = columns_model.predict(cx)
-    tx, ty = category_rows(tables, columns_model)
+    tx, ty = category_rows(tables, columns_model, semantic)
     cat_proba = categories_model.predict_proba(tx)
     cat_pred = categories_model.classes_[cat_proba.argmax(axis=1)]
     return {
@@ -285,6 +307,7 @@ def fit_models(
     extra_categories: Sequence[tuple[dict[str, float], str]] = (),
     prune_columns: bool = True,
     prune_categories: bool = PRUNE_CATEGORY_FEATURES,
+    semantic: SemanticVectors | None = None,
 ) -> tuple[Any, Any, float]:
     """Fit the column-type model, then the category model on predicted column types.
 
@@ -294,6 +317,7 @@ def fit_models(
     :param extra_categories: (features, label) examples added to the category model's data.
     :param prune_columns: drop rare column features (:func:`prune_rare`).
     :param prune_categories: drop rare category features.
+    :param semantic: word vectors for the semantic prior's features; ``None``: without.
     :returns: (columns model, categories model, the category C used).
     Pure apart from fitting (call under ``threadpool_limits(1)`` for reproducible bytes).
     """
@@ -301,7 +325,7 @@ def fit_models(
     cx += [f for f, _ in extra_columns]
     cy += [label for _, label in extra_columns]
     columns_model = _column_pipeline().fit(prune_rare(cx) if prune_columns else cx, cy)
-    tx, ty = category_rows(tables, columns_model)
+    tx, ty = category_rows(tables, columns_model, semantic)
     tx += [f for f, _ in extra_categories]
     ty += [label for _, label in extra_categories]
     if prune_categories:
@@ -389,16 +413,28 @@ def train(
     real = load_real_tables()
     train_tables = synthetic + real
     test_tables = build_corpus("test")
+    # The committed file as it is: recomputing its prototypes here would differ in the last
+    # bits between numpy's SIMD paths (the builder computed them from the same taxonomy).
+    semantic_bytes = SEMANTIC_VECTORS_FILE.read_bytes() if SEMANTIC_PRIOR else None
+    semantic = SemanticVectors.from_bytes(semantic_bytes) if semantic_bytes else None
     extra_columns: list[tuple[dict[str, float], str]] = []
     extra_categories: list[tuple[dict[str, float], str]] = []
     steward: dict[str, Any] | None = None
     if steward_examples is not None:
         extra_columns, extra_categories, steward = load_steward_examples(steward_examples)
+        if semantic is not None:
+            # Exported examples keep the word tokens, not the vectors: rebuild those.
+            extra_categories = [
+                ({**f, **features_from_tokens(semantic, f)}, label) for f, label in extra_categories
+            ]
     with threadpool_limits(limits=1):
         columns_model, categories_model, category_c = fit_models(
-            train_tables, extra_columns=extra_columns, extra_categories=extra_categories
+            train_tables,
+            extra_columns=extra_columns,
+            extra_categories=extra_categories,
+            semantic=semantic,
         )
-        metrics = evaluate(columns_model, categories_model, test_tables)
+        metrics = evaluate(columns_model, categories_model, test_tables, semantic)
     cy = [c for t in train_tables for c in t.column_types] + [lb for _, lb in extra_columns]
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts: dict[str, dict[str, str]] = {}
@@ -406,6 +442,9 @@ def train(
         data = canonical_skops(sio.dumps(model))
         (out_dir / name).write_bytes(data)
         artifacts[name] = {"sha256": hashlib.sha256(data).hexdigest()}
+    if semantic_bytes is not None:
+        (out_dir / SEMANTIC_ARTIFACT).write_bytes(semantic_bytes)
+        artifacts[SEMANTIC_ARTIFACT] = {"sha256": hashlib.sha256(semantic_bytes).hexdigest()}
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "feature_version": FEATURE_VERSION,
@@ -438,13 +477,19 @@ def train(
             "category_C": category_c,
             "min_feature_rows": MIN_FEATURE_ROWS,
             "prune_category_features": PRUNE_CATEGORY_FEATURES,
+            "semantic_prior": SEMANTIC_PRIOR,
         },
         "declared_column_types": list(COLUMN_TYPES),
         # Applied without review at or above this probability; None: never (the evidence,
         # measured by bench/category.py --loso, says why).
         "category_apply_threshold": threshold["category_apply_threshold"],
+        # Category probabilities are raised to this power and renormalised (calibration,
+        # chosen by the same LOSO run; 1: unchanged).
+        "category_power": float(threshold.get("category_power", 1.0)),
         "category_apply_evidence": {
-            k: v for k, v in threshold.items() if k != "category_apply_threshold"
+            k: v
+            for k, v in threshold.items()
+            if k not in ("category_apply_threshold", "category_power")
         },
     }
     (out_dir / MANIFEST_NAME).write_text(

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from models.samples import CellValue, ColumnSample, TableSample
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 #: Values looked at per column; enough for the statistics, bounded for speed.
 MAX_VALUES = 200
@@ -529,11 +529,14 @@ def table_features(
     sample: TableSample,
     column_types: Sequence[str],
     pii: Mapping[str, set[str]] | None = None,
+    semantic: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Features of the whole object for the category model.
 
     :param column_types: one business type per column, in column order (predicted).
     :param pii: column name -> PII entities found (from the PII classifier).
+    :param semantic: the semantic prior's features
+        (:func:`classifiers.business.semantic.semantic_features`), added as they are.
     Pure; never raises.
     """
     f: dict[str, float] = {}
@@ -555,6 +558,8 @@ def table_features(
     for ent in sorted(entities):
         f["pii=" + ent] = 1.0
     f["n_cols"] = math.log1p(len(sample.columns))
+    if semantic:
+        f.update(semantic)
     return f
 
 

@@ -11,7 +11,10 @@ a :class:`ModelArtifactError` that says what differs and how to fix it (retrain)
 
 The manifest also holds ``category_apply_threshold``: the probability at or above which a
 top category is applied without review, or ``null`` for none (:func:`category_apply_threshold`,
-read by ``worker/core/review_policy.py``).
+read by ``worker/core/review_policy.py``), and ``category_power``, the calibration applied to
+the category probabilities. When it lists ``business-semantic.npz`` (static word vectors for
+the semantic prior, :mod:`classifiers.business.semantic`), that file is hash-checked too and
+the category model gets the prior's features.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from classifiers.business.features import FEATURE_VERSION, table_column_features, table_features
+from classifiers.business.semantic import SEMANTIC_ARTIFACT, SemanticVectors, semantic_features
 from models.samples import TableSample
 
 #: Where the committed artifacts live.
@@ -121,7 +127,8 @@ def read_manifest(artifacts_dir: Path) -> dict[str, Any]:
                 f"{version} is installed; install {lib}=={recorded.get(lib)} or retrain"
             )
     artifacts = manifest.get("artifacts", {})
-    for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
+    optional = (SEMANTIC_ARTIFACT,) if SEMANTIC_ARTIFACT in artifacts else ()
+    for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, *optional):
         entry = artifacts.get(name)
         if not isinstance(entry, dict) or "sha256" not in entry:
             raise ModelArtifactError(f"{path}: the manifest does not list {name}")
@@ -153,6 +160,20 @@ def manifest_apply_threshold(manifest: Mapping[str, Any]) -> float | None:
             f"category_apply_threshold {value!r} in the manifest is not null or a "
             "probability in (0, 1]; retrain"
         )
+    return float(value)
+
+
+def manifest_category_power(manifest: Mapping[str, Any]) -> float:
+    """The manifest's ``category_power`` (1.0 when absent).
+
+    Category probabilities are raised to it and renormalised: a calibration chosen on real
+    tables held out by source (``bench/category.py --loso``).
+
+    :raises ModelArtifactError: a value outside (0, 1].
+    """
+    value = manifest.get("category_power", 1.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ModelArtifactError(f"category_power {value!r} in the manifest is not in (0, 1]")
     return float(value)
 
 
@@ -227,19 +248,25 @@ class BusinessModel:
         categories_model: Any,
         manifest: Mapping[str, Any],
         manifest_sha256: str,
+        semantic: SemanticVectors | None = None,
     ) -> None:
         self._columns = columns_model
         self._categories = categories_model
+        self._semantic = semantic
+        self._power = manifest_category_power(manifest)
         self.manifest = dict(manifest)
         self._manifest_sha = manifest_sha256
 
     @classmethod
     def load(cls, artifacts_dir: str | Path | None = None) -> BusinessModel:
-        """Verify the manifest, then load both pipelines with the skops allow-list.
+        """Verify the manifest, then load the pipelines and the semantic prior's vectors.
+
+        Both pipelines load with the skops allow-list; the word vectors
+        (:data:`~classifiers.business.semantic.SEMANTIC_ARTIFACT`) when the manifest lists them.
 
         :param artifacts_dir: defaults to :data:`DEFAULT_ARTIFACTS_DIR`.
         :raises ModelArtifactError: see :func:`read_manifest`; a type outside :data:`ALLOW`;
-            labels that differ from the manifest's.
+            labels that differ from the manifest's; a malformed word-vector artifact.
         Side effects: reads the files; imports scikit-learn and skops (about 1.5 s cold).
         """
         base = Path(artifacts_dir) if artifacts_dir is not None else DEFAULT_ARTIFACTS_DIR
@@ -256,7 +283,22 @@ class BusinessModel:
                 raise ModelArtifactError(
                     f"{name}: the model's labels {classes} differ from the manifest's"
                 )
-        return cls(columns, categories, manifest, sha256_file(base / MANIFEST_NAME))
+        semantic = None
+        if SEMANTIC_ARTIFACT in manifest.get("artifacts", {}):
+            try:
+                semantic = SemanticVectors.load(base / SEMANTIC_ARTIFACT)
+            except (OSError, ValueError) as exc:
+                raise ModelArtifactError(f"{SEMANTIC_ARTIFACT}: {exc}; retrain") from exc
+            if sorted(semantic.labels) != sorted(labels.get("categories", [])):
+                raise ModelArtifactError(
+                    f"{SEMANTIC_ARTIFACT}: its categories differ from the manifest's; retrain"
+                )
+        return cls(columns, categories, manifest, sha256_file(base / MANIFEST_NAME), semantic)
+
+    @property
+    def semantic(self) -> SemanticVectors | None:
+        """The semantic prior's word vectors, or ``None`` (a model trained without them)."""
+        return self._semantic
 
     @property
     def version(self) -> str:
@@ -306,7 +348,12 @@ class BusinessModel:
         Pure; probabilities of all categories sum to 1 (ties break by label order).
         """
         types = [t if isinstance(t, str) else t[0] for t in column_types]
-        proba = self._categories.predict_proba([table_features(sample, types, pii)])[0]
+        prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
+        proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
+        if self._power != 1.0:
+            # A power below 1 softens the probabilities without changing their order.
+            proba = np.power(np.maximum(proba, 1e-12), self._power)
+            proba = proba / proba.sum()
         labels = self.category_labels
         order = sorted(range(len(labels)), key=lambda i: (-float(proba[i]), labels[i]))
         return [(labels[i], float(proba[i])) for i in order[:top]]

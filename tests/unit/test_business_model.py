@@ -18,6 +18,7 @@ from classifiers.business.model import (
     BusinessModel,
     ModelArtifactError,
 )
+from classifiers.business.semantic import SEMANTIC_ARTIFACT
 from classifiers.business.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 from models.samples import CellValue
@@ -146,7 +147,7 @@ def test_version_and_labels(model: BusinessModel) -> None:
 def _copy_artifacts(tmp_path: Path) -> Path:
     dst = tmp_path / "artifacts"
     dst.mkdir()
-    for name in (MANIFEST_NAME, COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
+    for name in (MANIFEST_NAME, COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, SEMANTIC_ARTIFACT):
         shutil.copy(DEFAULT_ARTIFACTS_DIR / name, dst / name)
     return dst
 

@@ -1,0 +1,259 @@
+"""A semantic prior for dataset categories from static word vectors (no model at run time).
+
+The vectors are distilled at train time from the sentence encoder all-MiniLM-L6-v2
+(:mod:`training.semantic_vectors`): every lower-case word piece of its vocabulary, embedded
+alone, reduced by PCA and stored as int8 with one scale per row. The artifact
+(``business-semantic.npz``, written by ``make train``) also holds one prototype vector per
+category, the encoder's embedding of the taxonomy's description and keywords.
+
+At run time a word is its vocabulary vector, or the mean of its greedy WordPiece pieces
+(``lwage`` -> ``l`` ``##wa`` ``##ge``), a text is the weighted mean of its words, and the
+prior is the cosine of the object's path words and column-name words with each prototype.
+Numpy only; the artifact is read with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from classifiers.business.features import name_tokens
+from models.samples import TableSample
+
+SEMANTIC_ARTIFACT = "business-semantic.npz"
+#: The arrays the artifact holds (all numeric or fixed-width unicode: no pickles).
+ARRAYS = ("vocab", "codes", "scales", "mean", "labels", "prototypes")
+
+#: Folder and bucket words that say where a file sits in a lake, not what it holds; they
+#: would pull every object towards whichever category they happen to resemble.
+STRUCTURAL_WORDS = frozenset(
+    """data lake lakes raw landing curated export exports dump dumps analytics shared staging
+    stage bronze silver gold prod production dev test tmp temp archive archives backup
+    backups part parts snapshot snapshots daily hourly monthly weekly latest current
+    incoming outgoing inbound outbound input output dt ds date year month day files file
+    tables table dataset datasets db warehouse bucket s3 csv parquet json jsonl v""".split()
+)
+
+#: Longest word looked up; longer tokens are cut (a column name is rarely longer).
+MAX_WORD = 40
+
+
+class SemanticVectors:
+    """Static word vectors and category prototypes, loaded from the artifact.
+
+    :param vocab: word pieces (``##`` marks a continuation), in row order.
+    :param vectors: one row per piece, float32.
+    :param labels: category names, in prototype order.
+    :param prototypes: one unit vector per category, float32.
+    """
+
+    def __init__(
+        self,
+        vocab: Sequence[str],
+        vectors: np.ndarray,
+        labels: Sequence[str],
+        prototypes: np.ndarray,
+    ) -> None:
+        self.index = {w: i for i, w in enumerate(vocab)}
+        self.vectors = vectors
+        self.labels = tuple(labels)
+        self.prototypes = prototypes
+        self._cache: dict[str, np.ndarray | None] = {}
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SemanticVectors:
+        """Parse an artifact written by :func:`to_bytes`.
+
+        :raises ValueError: an array is missing or its shape does not fit the others.
+        """
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in ARRAYS if name in npz.files}
+        missing = [name for name in ARRAYS if name not in arrays]
+        if missing:
+            raise ValueError(f"the semantic artifact lacks {', '.join(missing)}")
+        codes, scales = arrays["codes"], arrays["scales"]
+        if codes.shape[0] != len(arrays["vocab"]) or scales.shape != (codes.shape[0],):
+            raise ValueError("the semantic artifact's vocabulary and vectors differ in length")
+        vectors = codes.astype(np.float32) * scales.astype(np.float32)[:, None]
+        vectors += arrays["mean"].astype(np.float32)[None, :]
+        protos = arrays["prototypes"].astype(np.float32)
+        if protos.shape != (len(arrays["labels"]), codes.shape[1]):
+            raise ValueError("the semantic artifact's prototypes do not fit its vectors")
+        vocab = [w.decode("ascii") if isinstance(w, bytes) else str(w) for w in arrays["vocab"]]
+        return cls(vocab, vectors, [str(x) for x in arrays["labels"]], protos)
+
+    @classmethod
+    def load(cls, path: Path) -> SemanticVectors:
+        """Read the artifact at ``path``.
+
+        :raises OSError: unreadable. :raises ValueError: malformed (see :meth:`from_bytes`).
+        """
+        return cls.from_bytes(path.read_bytes())
+
+    def pieces(self, word: str) -> list[int]:
+        """Row numbers of ``word``, ``[]`` when a part of it matches nothing.
+
+        The word itself when known, else its greedy longest-match WordPiece split. Pure.
+        """
+        word = word[:MAX_WORD]
+        if word in self.index:
+            return [self.index[word]]
+        out: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            found = -1
+            while end > start:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.index:
+                    found = self.index[piece]
+                    break
+                end -= 1
+            if found < 0:
+                return []
+            out.append(found)
+            start = end
+        return out
+
+    def word(self, word: str) -> np.ndarray | None:
+        """The vector of one lower-case word (mean of its pieces), or ``None``. Memoised."""
+        if word in self._cache:
+            return self._cache[word]
+        rows = self.pieces(word)
+        vec = self.vectors[rows].mean(axis=0) if rows else None
+        if len(self._cache) < 50_000:
+            self._cache[word] = vec
+        return vec
+
+    def text(self, words: Iterable[tuple[str, float]]) -> np.ndarray | None:
+        """The unit-length weighted mean of the words' vectors, or ``None`` when none is known."""
+        total = np.zeros(self.vectors.shape[1], dtype=np.float32)
+        weight = 0.0
+        for w, wt in words:
+            vec = self.word(w)
+            if vec is not None and wt > 0:
+                total += wt * vec
+                weight += wt
+        if weight == 0:
+            return None
+        norm = float(np.linalg.norm(total))
+        return total / norm if norm > 0 else None
+
+    def similarities(self, vec: np.ndarray | None) -> dict[str, float]:
+        """Cosine of ``vec`` with every category prototype (empty when ``vec`` is ``None``)."""
+        if vec is None:
+            return {}
+        sims = self.prototypes @ vec
+        return {label: float(s) for label, s in zip(self.labels, sims, strict=True)}
+
+
+def path_words(sample: TableSample) -> list[tuple[str, float]]:
+    """The object's bucket and folder words with weights.
+
+    Structural lake words (:data:`STRUCTURAL_WORDS`) are left out; the innermost folder with
+    words left counts twice (it usually names the table). Pure.
+    """
+    ref = sample.info.ref
+    folders = ref.key.split("/")[:-1]
+    if ref.scheme == "file":
+        folders = folders[-3:]
+    parts = ([ref.bucket] if ref.bucket else []) + [f.split("=", 1)[0] for f in folders]
+    kept = [[t for t in name_tokens(p) if t not in STRUCTURAL_WORDS] for p in parts]
+    kept = [words for words in kept if words]
+    return [
+        (t, 2.0 if depth == len(kept) - 1 else 1.0)
+        for depth, words in enumerate(kept)
+        for t in words
+    ]
+
+
+def column_words(sample: TableSample) -> list[tuple[str, float]]:
+    """Every column name's words, each column weighing 1 in all (split among its words). Pure."""
+    out: list[tuple[str, float]] = []
+    for col in sample.columns:
+        toks = name_tokens(col.name)
+        out.extend((t, 1.0 / len(toks)) for t in toks)
+    return out
+
+
+#: Softmax temperature of the prior: cosines of a text with the prototypes differ by a few
+#: hundredths; scaled by this they give probabilities that are neither flat nor one-hot.
+TEMPERATURE = 20.0
+
+
+def softmax(sims: Mapping[str, float], temperature: float = TEMPERATURE) -> dict[str, float]:
+    """``sims`` turned into probabilities (``exp(t * cos)`` normalised). Pure."""
+    if not sims:
+        return {}
+    top = max(sims.values())
+    exp = {k: math.exp(temperature * (v - top)) for k, v in sims.items()}
+    total = sum(exp.values())
+    return {k: v / total for k, v in exp.items()}
+
+
+def semantic_features(vectors: SemanticVectors, sample: TableSample) -> dict[str, float]:
+    """``sem_path:<i>`` and ``sem_col:<i>``: the meaning of the path and the column names.
+
+    The unit vectors of the object's path words and of its column-name words, one feature
+    per dimension (none for a text without a known word), so the category model learns
+    which directions of meaning go with which category.
+
+    Pure.
+    """
+    f: dict[str, float] = {}
+    for prefix, words in (("sem_path:", path_words(sample)), ("sem_col:", column_words(sample))):
+        vec = vectors.text(words)
+        if vec is not None:
+            f.update((f"{prefix}{i}", float(x)) for i, x in enumerate(vec))
+    return f
+
+
+def features_from_tokens(
+    vectors: SemanticVectors, features: Mapping[str, float]
+) -> dict[str, float]:
+    """:func:`semantic_features` rebuilt from a stored category feature dict.
+
+    Steward examples (``enricher train export``) keep the ``path=<word>`` and
+    ``col=<word>`` token features but not the vectors; the weights are approximate (each path
+    word once, each column word by its count). Pure.
+    """
+    path = [(k[5:], 1.0) for k in features if k.startswith("path=")]
+    cols = [(k[4:], float(v)) for k, v in features.items() if k.startswith("col=")]
+    f: dict[str, float] = {}
+    for prefix, words in (("sem_path:", path), ("sem_col:", cols)):
+        vec = vectors.text(words)
+        if vec is not None:
+            f.update((f"{prefix}{i}", float(x)) for i, x in enumerate(vec))
+    return f
+
+
+def prior(vectors: SemanticVectors, sample: TableSample) -> dict[str, float]:
+    """The prior alone: category -> probability (empty when no word is known).
+
+    The softmax of the cosines of all the object's words (path and column names) with the
+    category prototypes. Pure.
+    """
+    words = path_words(sample) + column_words(sample)
+    return softmax(vectors.similarities(vectors.text(words)))
+
+
+def to_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """An ``.npz`` of ``arrays`` (in :data:`ARRAYS` order), byte-identical for equal arrays.
+
+    Fixed member timestamps, no compression.
+    :raises KeyError: an array is missing.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in ARRAYS:
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, buf.getvalue())
+    return out.getvalue()

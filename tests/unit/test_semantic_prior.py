@@ -1,0 +1,167 @@
+"""The semantic prior: static word vectors distilled from all-MiniLM-L6-v2, read with numpy."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from classifiers.business.semantic import (
+    ARRAYS,
+    SemanticVectors,
+    column_words,
+    features_from_tokens,
+    path_words,
+    prior,
+    semantic_features,
+    softmax,
+    to_bytes,
+)
+from classifiers.business.taxonomy import load_taxonomy
+from models import ColumnSample
+from tests.support.tables import table_sample
+from training.semantic_vectors import artifact_bytes, quantise
+from training.train import SEMANTIC_VECTORS_FILE
+
+
+def _tiny() -> SemanticVectors:
+    vocab = ["wage", "l", "##wa", "##ge", "##s", "pay"]
+    vectors = np.eye(6, dtype=np.float32)
+    return SemanticVectors(vocab, vectors, ["a", "b"], np.eye(2, 6, dtype=np.float32))
+
+
+def test_unknown_words_split_into_greedy_word_pieces() -> None:
+    vectors = _tiny()
+    assert vectors.pieces("wage") == [0]
+    assert vectors.pieces("wages") == [0, 4]
+    assert vectors.pieces("lwage") == [1, 2, 3]
+    assert vectors.pieces("xyz") == []
+    lwage = vectors.word("lwage")
+    assert lwage is not None and np.allclose(lwage, [0, 1 / 3, 1 / 3, 1 / 3, 0, 0])
+    assert vectors.word("qq") is None
+
+
+def test_text_is_a_unit_weighted_mean_and_unknown_text_gives_no_prior() -> None:
+    vectors = _tiny()
+    vec = vectors.text([("wage", 3.0), ("pay", 1.0), ("qq", 5.0)])
+    assert vec is not None and np.isclose(np.linalg.norm(vec), 1.0)
+    assert vec[0] == pytest.approx(3 / np.sqrt(10))
+    assert vectors.text([("qq", 1.0)]) is None
+    assert vectors.similarities(None) == {}
+    assert softmax({}) == {}
+    probs = softmax({"a": 0.3, "b": 0.1})
+    assert sum(probs.values()) == pytest.approx(1.0) and probs["a"] > probs["b"]
+
+
+def test_artifact_round_trips_with_equal_bytes_and_no_pickles() -> None:
+    vectors = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    codes, scales = quantise(vectors)
+    assert np.abs(codes.astype(np.float32) * scales[:, None] - vectors).max() < 0.02
+    arrays = {
+        "vocab": np.array(["a", "b", "##c", "d"]),
+        "codes": codes,
+        "scales": scales,
+        "mean": np.zeros(3, dtype=np.float32),
+        "labels": np.array(["x", "y"]),
+        "prototypes": np.eye(2, 3, dtype=np.float32),
+    }
+    data = to_bytes(arrays)
+    assert to_bytes(arrays) == data
+    loaded = SemanticVectors.from_bytes(data)
+    assert loaded.labels == ("x", "y") and loaded.pieces("bc") == [1, 2]
+    partial = io.BytesIO()
+    np.savez(partial, **{k: v for k, v in arrays.items() if k != "prototypes"})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lacks prototypes"):
+        SemanticVectors.from_bytes(partial.getvalue())
+    # An object array (a pickle) is refused by np.load(allow_pickle=False).
+    buf = io.BytesIO()
+    objects = {**arrays, "vocab": np.array(["a", None, "c", "d"], dtype=object)}
+    np.savez(buf, **objects)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        SemanticVectors.from_bytes(buf.getvalue())
+    with pytest.raises(ValueError, match="differ in length"):
+        SemanticVectors.from_bytes(to_bytes({**arrays, "vocab": np.array(["a"])}))
+    assert set(ARRAYS) == set(arrays)
+
+
+def test_path_words_skip_lake_structure_and_weigh_the_table_folder() -> None:
+    sample = table_sample(
+        [ColumnSample("invoiceNo", "int64", (1,)), ColumnSample("amount_due", "double", (1.0,))],
+        "s3://data-lake/raw/billing/invoices/dt=2024-01-01/part-0.parquet",
+    )
+    assert path_words(sample) == [("billing", 1.0), ("invoices", 2.0)]
+    assert column_words(sample) == [
+        ("invoice", 0.5),
+        ("no", 0.5),
+        ("amount", 0.5),
+        ("due", 0.5),
+    ]
+
+
+@pytest.fixture(scope="module")
+def committed() -> SemanticVectors:
+    return SemanticVectors.from_bytes(artifact_bytes(SEMANTIC_VECTORS_FILE.read_bytes()))
+
+
+def test_committed_vectors_know_meaning(committed: SemanticVectors) -> None:
+    def cos(a: str, b: str) -> float:
+        va, vb = committed.word(a), committed.word(b)
+        assert va is not None and vb is not None
+        return float(va @ vb / np.linalg.norm(va) / np.linalg.norm(vb))
+
+    assert cos("invoice", "payment") > cos("invoice", "patient")
+    assert cos("patient", "hospital") > cos("patient", "warehouse")
+    assert cos("salary", "payroll") > cos("salary", "sensor")
+    assert committed.labels == load_taxonomy().names
+
+
+@pytest.mark.parametrize(
+    ("uri", "columns", "category"),
+    [
+        (
+            "s3://acme/billing/invoices/p.csv",
+            ["invoice_no", "amount_due", "paid_on"],
+            "finance",
+        ),
+        ("s3://acme/clinic/admissions/part-0.csv", ["patient", "diagnosis", "ward"], "health"),
+        ("s3://acme/people/payroll/part-0.csv", ["staff_no", "gross_salary", "dept"], "employee"),
+    ],
+)
+def test_the_prior_ranks_the_meaningful_category_first(
+    committed: SemanticVectors, uri: str, columns: list[str], category: str
+) -> None:
+    # None of these words is a taxonomy keyword spelt this way in every case: the prior
+    # must come from meaning (admissions, ward, gross_salary).
+    sample = table_sample([ColumnSample(c, "string", ("x",)) for c in columns], uri)
+    both = prior(committed, sample)
+    assert max(both, key=both.__getitem__) == category
+    # The category model's features: the unit vectors of the path and of the column names.
+    f = semantic_features(committed, sample)
+    dims = committed.vectors.shape[1]
+    assert len(f) == 2 * dims
+    path = np.array([f[f"sem_path:{i}"] for i in range(dims)])
+    assert np.linalg.norm(path) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_artifact_is_reproducible() -> None:
+    data = SEMANTIC_VECTORS_FILE.read_bytes()
+    assert artifact_bytes(data) == artifact_bytes(data)
+
+
+def test_steward_examples_get_their_vectors_back_from_their_tokens(
+    committed: SemanticVectors,
+) -> None:
+    sample = table_sample(
+        [ColumnSample("patient", "string", ("x",)), ColumnSample("diagnosis", "string", ("x",))],
+        "s3://acme/clinic/admissions/part-0.csv",
+    )
+    stored = {"path=acme": 1.0, "path=clinic": 1.0, "path=admissions": 1.0}
+    stored |= {"col=patient": 1.0, "col=diagnosis": 1.0, "n_cols": 1.1}
+    rebuilt = features_from_tokens(committed, stored)
+    direct = semantic_features(committed, sample)
+    dims = committed.vectors.shape[1]
+    col_a = np.array([rebuilt[f"sem_col:{i}"] for i in range(dims)])
+    col_b = np.array([direct[f"sem_col:{i}"] for i in range(dims)])
+    assert float(col_a @ col_b) == pytest.approx(1.0, abs=1e-5)
+    assert features_from_tokens(committed, {"n_cols": 1.0}) == {}
