@@ -1,4 +1,4 @@
-"""Train the business models reproducibly and write the skops artifacts and manifest.
+"""Train the business models reproducibly and write the skops and numpy artifacts and manifest.
 
 ``python -m training.train --out models/artifacts`` (from the repository root; ``make train``)
 
@@ -8,6 +8,9 @@ rewritten canonically (skops names arrays after ``id()`` and stamps the zip entr
 the current time; :func:`canonical_skops` renumbers the ids in order of appearance and
 fixes the timestamps), so two runs on the same machine and library versions write
 byte-identical files.
+
+Each pipeline is also exported as plain numpy arrays (:func:`export_linear`), the artifact
+the run time loads without scikit-learn (:class:`classifiers.business.model.LinearModel`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from classifiers.business.features import (
     COLUMN_TYPES,
     FEATURE_VERSION,
@@ -34,11 +39,16 @@ from classifiers.business.features import (
 )
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
+    CATEGORIES_PIPELINE,
     COLUMNS_ARTIFACT,
+    COLUMNS_PIPELINE,
     DEFAULT_ARTIFACTS_DIR,
     MANIFEST_FORMAT,
     MANIFEST_NAME,
+    SEPARATOR,
     library_versions,
+    linear_to_bytes,
+    pack_names,
 )
 from classifiers.business.semantic import (
     SEMANTIC_ARTIFACT,
@@ -144,6 +154,37 @@ def canonical_skops(data: bytes) -> bytes:
             zi.external_attr = 0o644 << 16
             dst.writestr(zi, members[name])
     return out.getvalue()
+
+
+def export_linear(pipeline: Any) -> bytes:
+    """A fitted ``vec`` -> ``scale`` -> ``clf`` pipeline as a numpy artifact (``.npz``).
+
+    The feature names in vocabulary order, the coefficients with the ``MaxAbsScaler`` folded
+    in (``coef_ * (1 / scale_)``, the scaler's own arithmetic; its ``scale_`` already has 1
+    where a feature's maximum is 0), the intercepts and the class labels. Equal pipelines
+    give equal bytes (:func:`classifiers.business.model.linear_to_bytes`).
+
+    :raises ValueError: the pipeline is not of that shape, or its vocabulary is not in
+        feature-name order.
+    """
+    vec, scale, clf = (pipeline.named_steps.get(k) for k in ("vec", "scale", "clf"))
+    if vec is None or scale is None or clf is None or vec.separator != SEPARATOR:
+        raise ValueError("not a DictVectorizer -> MaxAbsScaler -> LogisticRegression pipeline")
+    names = [str(n) for n in vec.feature_names_]
+    if any(vec.vocabulary_[n] != i for i, n in enumerate(names)):
+        raise ValueError("the vectorizer's vocabulary is not in feature-name order")
+    names_bytes, offsets = pack_names(names)
+    coef = np.asarray(clf.coef_, dtype=np.float64) * (1.0 / np.asarray(scale.scale_))[None, :]
+    classes = [str(c) for c in clf.classes_]
+    return linear_to_bytes(
+        {
+            "names": names_bytes,
+            "offsets": offsets,
+            "coef": coef,
+            "intercept": np.asarray(clf.intercept_, dtype=np.float64),
+            "classes": np.array(classes, dtype=f"<U{max(len(c) for c in classes)}"),
+        }
+    )
 
 
 def _column_pipeline() -> Any:
@@ -402,7 +443,8 @@ def train(
         threshold file is missing, malformed or stale (:func:`load_category_threshold`).
     :returns: the manifest written.
     :raises ModuleNotFoundError: Faker or plotly (dev dependencies) are missing.
-    Side effects: creates ``out_dir``; overwrites the two ``.skops`` files and the manifest.
+    Side effects: creates ``out_dir``; overwrites the two ``.skops`` files, their numpy
+    exports, the semantic vectors and the manifest.
     """
     import skops.io as sio  # type: ignore[import-untyped]
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -438,10 +480,16 @@ def train(
     cy = [c for t in train_tables for c in t.column_types] + [lb for _, lb in extra_columns]
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts: dict[str, dict[str, str]] = {}
-    for name, model in ((COLUMNS_ARTIFACT, columns_model), (CATEGORIES_ARTIFACT, categories_model)):
-        data = canonical_skops(sio.dumps(model))
-        (out_dir / name).write_bytes(data)
-        artifacts[name] = {"sha256": hashlib.sha256(data).hexdigest()}
+    for pipeline_name, numpy_name, model in (
+        (COLUMNS_PIPELINE, COLUMNS_ARTIFACT, columns_model),
+        (CATEGORIES_PIPELINE, CATEGORIES_ARTIFACT, categories_model),
+    ):
+        for name, data in (
+            (pipeline_name, canonical_skops(sio.dumps(model))),
+            (numpy_name, export_linear(model)),
+        ):
+            (out_dir / name).write_bytes(data)
+            artifacts[name] = {"sha256": hashlib.sha256(data).hexdigest()}
     if semantic_bytes is not None:
         (out_dir / SEMANTIC_ARTIFACT).write_bytes(semantic_bytes)
         artifacts[SEMANTIC_ARTIFACT] = {"sha256": hashlib.sha256(semantic_bytes).hexdigest()}

@@ -1,13 +1,27 @@
 """Load and run the business models: column business types and dataset categories.
 
-The artifacts are two scikit-learn pipelines saved with skops in ``models/artifacts/``
-(``business-columns.skops``, ``business-categories.skops``) plus
-``business-manifest.json``, written by ``python -m training.train`` (``make train``).
+Two linear models, trained by ``python -m training.train`` (``make train``) as scikit-learn
+pipelines (``DictVectorizer(sort=True)`` -> ``MaxAbsScaler`` -> ``LogisticRegression``), are
+written to ``models/artifacts/`` twice: as the pipelines saved with skops
+(``business-columns.skops``, ``business-categories.skops``; for training, benchmarks and the
+equivalence test) and as plain numpy arrays (``business-columns.npz``,
+``business-categories.npz``: :class:`LinearModel`), plus ``business-manifest.json``.
 
-Loading is defensive: the manifest must name the installed scikit-learn and skops versions
-and this module's feature version, every artifact must match its SHA-256, and the types
-skops does not trust by default must all be on :data:`ALLOW`. Anything else is refused with
-a :class:`ModelArtifactError` that says what differs and how to fix it (retrain).
+At run time :meth:`BusinessModel.load` reads the numpy artifacts only: it imports neither
+scikit-learn, skops nor scipy (they cost seconds of start-up) and reproduces the pipelines'
+``predict_proba`` (the scaler is folded into the coefficients at train time; softmax for
+three classes or more, as ``LogisticRegression`` does in scikit-learn 1.9, the logistic
+function for two).
+
+Loading is defensive: the manifest must name this module's feature version and every
+artifact loaded must match its SHA-256. The manifest records the scikit-learn and skops
+versions that trained the models (``libraries``, read with :mod:`importlib.metadata`, no
+import). The numpy artifacts do not depend on the installed scikit-learn, so
+:meth:`BusinessModel.load` never refuses them over a version difference (it does not even
+need scikit-learn installed); only :func:`load_skops_pipeline`, which unpickles scikit-learn
+objects, requires the recorded versions and the skops allow-list :data:`ALLOW`. Anything
+refused raises a :class:`ModelArtifactError` that says what differs and how to fix it
+(retrain).
 
 The manifest also holds ``category_apply_threshold``: the probability at or above which a
 top category is applied without review, or ``null`` for none (:func:`category_apply_threshold`,
@@ -20,9 +34,13 @@ the category model gets the prior's features.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from numbers import Number
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +53,19 @@ from models.samples import TableSample
 #: Where the committed artifacts live.
 DEFAULT_ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "models" / "artifacts"
 MANIFEST_NAME = "business-manifest.json"
-COLUMNS_ARTIFACT = "business-columns.skops"
-CATEGORIES_ARTIFACT = "business-categories.skops"
+#: The numpy artifacts :meth:`BusinessModel.load` reads (:class:`LinearModel`).
+COLUMNS_ARTIFACT = "business-columns.npz"
+CATEGORIES_ARTIFACT = "business-categories.npz"
+#: The same models as skops pipelines (training, benchmarks, tests: :func:`load_skops_pipeline`).
+COLUMNS_PIPELINE = "business-columns.skops"
+CATEGORIES_PIPELINE = "business-categories.skops"
 MANIFEST_FORMAT = 1
+#: The arrays of a :class:`LinearModel` artifact, in file order (numeric or fixed-width
+#: unicode: nothing pickled).
+LINEAR_ARRAYS = ("names", "offsets", "coef", "intercept", "classes")
+#: The separator ``DictVectorizer`` puts between a key and a string value.
+SEPARATOR = "="
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 #: Types skops does not trust by default that these artifacts may contain. The pipelines
 #: are DictVectorizer + MaxAbsScaler + LogisticRegression, which skops trusts already; the
@@ -70,14 +98,11 @@ def sha256_file(path: Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """The installed scikit-learn and skops versions (imports both).
+    """The installed scikit-learn and skops versions, from the package metadata (no import).
 
-    :raises ImportError: either is not installed.
+    :raises ImportError: either is not installed (``importlib.metadata.PackageNotFoundError``).
     """
-    import sklearn  # type: ignore[import-untyped]
-    import skops  # type: ignore[import-untyped]
-
-    return {"scikit-learn": str(sklearn.__version__), "skops": str(skops.__version__)}
+    return {lib: metadata.version(lib) for lib in ("scikit-learn", "skops")}
 
 
 def _load_skops(path: Path, allow: Sequence[str]) -> Any:
@@ -94,11 +119,44 @@ def _load_skops(path: Path, allow: Sequence[str]) -> Any:
     return sio.load(str(path), trusted=list(allow))
 
 
-def read_manifest(artifacts_dir: Path) -> dict[str, Any]:
-    """Read and check the manifest against the installed libraries and artifact hashes.
+def load_skops_pipeline(artifacts_dir: Path, name: str) -> Any:
+    """One of the skops pipelines (:data:`COLUMNS_PIPELINE`, :data:`CATEGORIES_PIPELINE`).
 
-    :raises ModelArtifactError: missing or unreadable manifest, another manifest format,
-        feature version, scikit-learn or skops version, or an artifact whose SHA-256 differs.
+    Not used at run time (:meth:`BusinessModel.load` reads the numpy artifacts); for the
+    tests and benchmarks that compare with scikit-learn. The installed scikit-learn and
+    skops must be the versions the manifest records, the file must match its SHA-256, and
+    the types skops does not trust must all be on :data:`ALLOW`.
+
+    :raises ModelArtifactError: see :func:`read_manifest`; another library version; a type
+        outside :data:`ALLOW`.
+    :raises ImportError: scikit-learn or skops is not installed.
+    Side effects: reads the files; imports scikit-learn and skops.
+    """
+    manifest = read_manifest(artifacts_dir, (name,))
+    path = artifacts_dir / MANIFEST_NAME
+    recorded = manifest.get("libraries", {})
+    for lib, version in library_versions().items():
+        if recorded.get(lib) != version:
+            raise ModelArtifactError(
+                f"{path}: artifacts were saved with {lib} {recorded.get(lib)}, but {lib} "
+                f"{version} is installed; install {lib}=={recorded.get(lib)} or retrain"
+            )
+    return _load_skops(artifacts_dir / name, ALLOW)
+
+
+def read_manifest(
+    artifacts_dir: Path, names: Sequence[str] = (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT)
+) -> dict[str, Any]:
+    """Read the manifest and check the hashes of ``names`` and of the semantic vectors.
+
+    The semantic vectors only when the manifest lists them.
+
+    The library versions are not checked here: the numpy artifacts do not depend on them
+    (:func:`load_skops_pipeline` checks them).
+
+    :raises ModelArtifactError: missing or unreadable manifest, another manifest format or
+        feature version, an artifact not listed, missing, or whose SHA-256 differs.
+    Side effects: reads the manifest and hashes the artifacts.
     """
     path = artifacts_dir / MANIFEST_NAME
     try:
@@ -118,17 +176,9 @@ def read_manifest(artifacts_dir: Path) -> dict[str, Any]:
             f"{manifest.get('feature_version')}, this code extracts version {FEATURE_VERSION}; "
             "retrain"
         )
-    installed = library_versions()
-    recorded = manifest.get("libraries", {})
-    for lib, version in installed.items():
-        if recorded.get(lib) != version:
-            raise ModelArtifactError(
-                f"{path}: artifacts were saved with {lib} {recorded.get(lib)}, but {lib} "
-                f"{version} is installed; install {lib}=={recorded.get(lib)} or retrain"
-            )
     artifacts = manifest.get("artifacts", {})
     optional = (SEMANTIC_ARTIFACT,) if SEMANTIC_ARTIFACT in artifacts else ()
-    for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, *optional):
+    for name in (*names, *optional):
         entry = artifacts.get(name)
         if not isinstance(entry, dict) or "sha256" not in entry:
             raise ModelArtifactError(f"{path}: the manifest does not list {name}")
@@ -239,13 +289,157 @@ def category_apply_threshold(model_version: str | None = None) -> float | None:
         return _APPLY_THRESHOLDS.get(model_version)
 
 
+def linear_to_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """An ``.npz`` of a :class:`LinearModel`'s arrays, byte-identical for equal arrays.
+
+    Members in :data:`LINEAR_ARRAYS` order, fixed timestamps, no compression, no pickles.
+    :raises KeyError: an array is missing. :raises ValueError: an array holds objects.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in LINEAR_ARRAYS:
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, buf.getvalue())
+    return out.getvalue()
+
+
+def pack_names(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature names as UTF-8 bytes end to end (uint8) and their start offsets (int64).
+
+    The offsets have one entry more than ``names`` (the last is the total length). Pure;
+    compact where a fixed-width unicode array would not be.
+    """
+    encoded = [n.encode("utf-8") for n in names]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+
+
+class LinearModel:
+    """A fitted ``DictVectorizer`` -> ``MaxAbsScaler`` -> ``LogisticRegression`` as arrays.
+
+    Feature names in vocabulary order, the coefficients with the scaler folded in
+    (``coef_ / scale_``), the intercepts and the class labels.
+
+    :meth:`predict_proba` gives the pipeline's ``predict_proba`` (to rounding). Thread-safe.
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        classes: Sequence[str],
+    ) -> None:
+        """:raises ValueError: the shapes do not fit one another."""
+        rows = 1 if len(classes) == 2 else len(classes)
+        if len(classes) < 2 or coef.shape != (rows, len(names)) or intercept.shape != (rows,):
+            raise ValueError(
+                f"coefficients {coef.shape} and intercepts {intercept.shape} do not fit "
+                f"{len(names)} features and {len(classes)} classes"
+            )
+        self.index = {n: i for i, n in enumerate(names)}
+        if len(self.index) != len(names):
+            raise ValueError("a feature name occurs twice")
+        # One row per feature: a sample gathers the rows of its few features.
+        self._weights = np.ascontiguousarray(coef.T, dtype=np.float64)
+        self._intercept = intercept.astype(np.float64)
+        self.classes = tuple(classes)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LinearModel:
+        """Parse an artifact written by :func:`linear_to_bytes` (``allow_pickle=False``).
+
+        :raises ValueError: not an ``.npz``, an array missing, or shapes that do not fit.
+        """
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in LINEAR_ARRAYS if name in npz.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            # Bytes that are neither .npz nor .npy read as a pickle, which is refused.
+            raise ValueError(f"not a numpy model artifact ({exc})") from exc
+        missing = [name for name in LINEAR_ARRAYS if name not in arrays]
+        if missing:
+            raise ValueError(f"the artifact lacks {', '.join(missing)}")
+        raw, offsets = arrays["names"].tobytes(), arrays["offsets"].tolist()
+        if not offsets or offsets[0] != 0 or offsets[-1] != len(raw):
+            raise ValueError("the artifact's feature-name offsets do not fit its names")
+        names = [raw[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:], strict=False)]
+        return cls(names, arrays["coef"], arrays["intercept"], [str(c) for c in arrays["classes"]])
+
+    def vectorise(self, row: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """The known features of ``row`` as (column indices in ascending order, values).
+
+        What ``DictVectorizer.transform`` does: unknown keys are ignored; a number (or bool)
+        is its float value, ``None`` is NaN; a string value is the feature ``key=value``
+        with 1.0; an iterable of strings is one such feature per string.
+
+        :raises TypeError: a value of another type (as ``DictVectorizer`` does).
+        """
+        idx: list[int] = []
+        vals: list[float] = []
+        index = self.index
+        for key, value in row.items():
+            if isinstance(value, str):
+                pairs: Iterable[tuple[str, float]] = ((f"{key}{SEPARATOR}{value}", 1.0),)
+            elif value is None:
+                pairs = ((key, float("nan")),)
+            elif isinstance(value, Number):
+                pairs = ((key, float(value)),)  # type: ignore[arg-type]
+            elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+                items = list(value)
+                if not all(isinstance(v, str) for v in items):
+                    raise TypeError(f"feature {key!r}: only iterables of strings are supported")
+                pairs = [(f"{key}{SEPARATOR}{v}", 1.0) for v in items]
+            else:
+                raise TypeError(f"feature {key!r}: unsupported value type {type(value).__name__}")
+            for name, v in pairs:
+                j = index.get(name)
+                if j is not None:
+                    idx.append(j)
+                    vals.append(v)
+        order = np.argsort(np.asarray(idx, dtype=np.int64), kind="stable")
+        return np.asarray(idx, dtype=np.int64)[order], np.asarray(vals, dtype=np.float64)[order]
+
+    def decision_function(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """``X @ coef.T + intercept`` for the vectorised ``rows``.
+
+        :returns: shape (rows, classes), or (rows,) for two classes.
+        :raises TypeError: see :meth:`vectorise`.
+        """
+        out = np.empty((len(rows), self._weights.shape[1]), dtype=np.float64)
+        for r, row in enumerate(rows):
+            idx, vals = self.vectorise(row)
+            out[r] = vals @ self._weights[idx] + self._intercept
+        return out[:, 0] if len(self.classes) == 2 else out
+
+    def predict_proba(self, rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Class probabilities, shape (rows, classes) in :attr:`classes` order.
+
+        Softmax of the decision function for three classes or more (multinomial, as
+        ``LogisticRegression`` in scikit-learn 1.9); for two, the logistic function of the
+        one decision value and its complement. Pure. :raises TypeError: see :meth:`vectorise`.
+        """
+        decision = self.decision_function(rows)
+        if len(self.classes) == 2:
+            p = 1.0 / (1.0 + np.exp(-decision))
+            return np.stack([1.0 - p, p], axis=1)
+        decision -= decision.max(axis=1, keepdims=True)
+        np.exp(decision, out=decision)
+        decision /= decision.sum(axis=1, keepdims=True)
+        return decision
+
+
 class BusinessModel:
     """The two business models, loaded and verified. Thread-safe for prediction."""
 
     def __init__(
         self,
-        columns_model: Any,
-        categories_model: Any,
+        columns_model: LinearModel,
+        categories_model: LinearModel,
         manifest: Mapping[str, Any],
         manifest_sha256: str,
         semantic: SemanticVectors | None = None,
@@ -259,30 +453,31 @@ class BusinessModel:
 
     @classmethod
     def load(cls, artifacts_dir: str | Path | None = None) -> BusinessModel:
-        """Verify the manifest, then load the pipelines and the semantic prior's vectors.
+        """Verify the manifest, then load the numpy models and the semantic prior's vectors.
 
-        Both pipelines load with the skops allow-list; the word vectors
-        (:data:`~classifiers.business.semantic.SEMANTIC_ARTIFACT`) when the manifest lists them.
+        The word vectors (:data:`~classifiers.business.semantic.SEMANTIC_ARTIFACT`) when the
+        manifest lists them. Imports neither scikit-learn, skops nor scipy.
 
         :param artifacts_dir: defaults to :data:`DEFAULT_ARTIFACTS_DIR`.
-        :raises ModelArtifactError: see :func:`read_manifest`; a type outside :data:`ALLOW`;
-            labels that differ from the manifest's; a malformed word-vector artifact.
-        Side effects: reads the files; imports scikit-learn and skops (about 1.5 s cold).
+        :raises ModelArtifactError: see :func:`read_manifest`; a malformed artifact; labels
+            that differ from the manifest's.
+        Side effects: reads the files.
         """
         base = Path(artifacts_dir) if artifacts_dir is not None else DEFAULT_ARTIFACTS_DIR
         manifest = read_manifest(base)
-        columns = _load_skops(base / COLUMNS_ARTIFACT, ALLOW)
-        categories = _load_skops(base / CATEGORIES_ARTIFACT, ALLOW)
         labels = manifest.get("labels", {})
-        for name, model, key in (
-            (COLUMNS_ARTIFACT, columns, "column_types"),
-            (CATEGORIES_ARTIFACT, categories, "categories"),
-        ):
-            classes = [str(c) for c in getattr(model, "classes_", [])]
-            if classes != list(labels.get(key, [])):
+        models: list[LinearModel] = []
+        for name, key in ((COLUMNS_ARTIFACT, "column_types"), (CATEGORIES_ARTIFACT, "categories")):
+            try:
+                model = LinearModel.from_bytes((base / name).read_bytes())
+            except (OSError, ValueError) as exc:
+                raise ModelArtifactError(f"{name}: {exc}; retrain") from exc
+            if list(model.classes) != list(labels.get(key, [])):
                 raise ModelArtifactError(
-                    f"{name}: the model's labels {classes} differ from the manifest's"
+                    f"{name}: the model's labels {list(model.classes)} differ from the manifest's"
                 )
+            models.append(model)
+        columns, categories = models
         semantic = None
         if SEMANTIC_ARTIFACT in manifest.get("artifacts", {}):
             try:
@@ -308,12 +503,12 @@ class BusinessModel:
     @property
     def column_labels(self) -> tuple[str, ...]:
         """The column business types the model knows."""
-        return tuple(str(c) for c in self._columns.classes_)
+        return self._columns.classes
 
     @property
     def category_labels(self) -> tuple[str, ...]:
         """The categories the model knows."""
-        return tuple(str(c) for c in self._categories.classes_)
+        return self._categories.classes
 
     def column_types(self, sample: TableSample) -> list[tuple[str, float]]:
         """One ``(business type, probability)`` per column of ``sample``, in column order.

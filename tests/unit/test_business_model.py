@@ -12,11 +12,14 @@ import pytest
 from classifiers.business.features import COLUMN_TYPES, column_features, name_tokens
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
+    CATEGORIES_PIPELINE,
     COLUMNS_ARTIFACT,
+    COLUMNS_PIPELINE,
     DEFAULT_ARTIFACTS_DIR,
     MANIFEST_NAME,
     BusinessModel,
     ModelArtifactError,
+    load_skops_pipeline,
 )
 from classifiers.business.semantic import SEMANTIC_ARTIFACT
 from classifiers.business.taxonomy import TaxonomyError, load_taxonomy, parse_taxonomy
@@ -147,7 +150,8 @@ def test_version_and_labels(model: BusinessModel) -> None:
 def _copy_artifacts(tmp_path: Path) -> Path:
     dst = tmp_path / "artifacts"
     dst.mkdir()
-    for name in (MANIFEST_NAME, COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, SEMANTIC_ARTIFACT):
+    names = (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, COLUMNS_PIPELINE, CATEGORIES_PIPELINE)
+    for name in (MANIFEST_NAME, *names, SEMANTIC_ARTIFACT):
         shutil.copy(DEFAULT_ARTIFACTS_DIR / name, dst / name)
     return dst
 
@@ -157,22 +161,30 @@ def test_hash_mismatch_is_refused(tmp_path: Path) -> None:
     data = bytearray((art / COLUMNS_ARTIFACT).read_bytes())
     data[-30] ^= 0xFF
     (art / COLUMNS_ARTIFACT).write_bytes(bytes(data))
-    with pytest.raises(ModelArtifactError, match=r"business-columns.skops: SHA-256 .* does not"):
+    with pytest.raises(ModelArtifactError, match=r"business-columns.npz: SHA-256 .* does not"):
         BusinessModel.load(art)
+    data = bytearray((art / CATEGORIES_PIPELINE).read_bytes())
+    data[-30] ^= 0xFF
+    (art / CATEGORIES_PIPELINE).write_bytes(bytes(data))
+    with pytest.raises(ModelArtifactError, match=r"business-categories.skops: SHA-256 .* does"):
+        load_skops_pipeline(art, CATEGORIES_PIPELINE)
 
 
-def test_library_version_mismatch_is_refused(tmp_path: Path) -> None:
+def test_library_versions_bind_the_skops_pipelines_only(tmp_path: Path) -> None:
     art = _copy_artifacts(tmp_path)
     manifest = json.loads((art / MANIFEST_NAME).read_text())
     manifest["libraries"]["scikit-learn"] = "0.24.2"
     (art / MANIFEST_NAME).write_text(json.dumps(manifest))
     with pytest.raises(ModelArtifactError, match=r"saved with scikit-learn 0\.24\.2, but"):
-        BusinessModel.load(art)
+        load_skops_pipeline(art, COLUMNS_PIPELINE)
+    # The numpy artifacts do not depend on the installed scikit-learn.
+    assert BusinessModel.load(art).column_labels == BusinessModel.load().column_labels
     manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text())
     manifest["libraries"]["skops"] = "0.9.0"
     (art / MANIFEST_NAME).write_text(json.dumps(manifest))
     with pytest.raises(ModelArtifactError, match=r"saved with skops 0\.9\.0"):
-        BusinessModel.load(art)
+        load_skops_pipeline(art, CATEGORIES_PIPELINE)
+    BusinessModel.load(art)
 
 
 def test_missing_manifest_is_refused(tmp_path: Path) -> None:
@@ -189,13 +201,13 @@ def test_untrusted_types_outside_the_allow_list_are_refused(tmp_path: Path) -> N
     art = _copy_artifacts(tmp_path)
     tree = DecisionTreeClassifier(random_state=0).fit([[0.0], [1.0]], ["a", "b"])
     assert "sklearn.tree._tree.Tree" in sio.get_untrusted_types(data=sio.dumps(tree))
-    sio.dump(tree, art / CATEGORIES_ARTIFACT)
+    sio.dump(tree, art / CATEGORIES_PIPELINE)
     manifest = json.loads((art / MANIFEST_NAME).read_text())
-    digest = hashlib.sha256((art / CATEGORIES_ARTIFACT).read_bytes()).hexdigest()
-    manifest["artifacts"][CATEGORIES_ARTIFACT]["sha256"] = digest
+    digest = hashlib.sha256((art / CATEGORIES_PIPELINE).read_bytes()).hexdigest()
+    manifest["artifacts"][CATEGORIES_PIPELINE]["sha256"] = digest
     (art / MANIFEST_NAME).write_text(json.dumps(manifest))
     with pytest.raises(ModelArtifactError, match=r"not on the allow-list: sklearn\.tree\._tree"):
-        BusinessModel.load(art)
+        load_skops_pipeline(art, CATEGORIES_PIPELINE)
 
 
 @pytest.mark.timeout(120)
@@ -207,7 +219,10 @@ def test_retraining_reproduces_the_committed_artifacts(tmp_path: Path) -> None:
     fresh = json.loads((tmp_path / MANIFEST_NAME).read_text())
     assert fresh["artifacts"] == committed["artifacts"], "retrain and commit the artifacts"
     assert fresh == committed
-    for name in (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT):
+    assert {COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, COLUMNS_PIPELINE, CATEGORIES_PIPELINE} <= set(
+        fresh["artifacts"]
+    )
+    for name in fresh["artifacts"]:
         assert (tmp_path / name).read_bytes() == (DEFAULT_ARTIFACTS_DIR / name).read_bytes()
     # The real tables (training/real_tables.yaml) are in the training data.
     assert fresh["training_data"]["real_tables"] >= 100

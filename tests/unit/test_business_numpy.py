@@ -1,0 +1,219 @@
+"""The numpy business models: the same probabilities as the skops pipelines, no sklearn."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from classifiers.business.features import table_column_features, table_features
+from classifiers.business.model import (
+    CATEGORIES_ARTIFACT,
+    CATEGORIES_PIPELINE,
+    COLUMNS_ARTIFACT,
+    COLUMNS_PIPELINE,
+    DEFAULT_ARTIFACTS_DIR,
+    LINEAR_ARRAYS,
+    MANIFEST_NAME,
+    BusinessModel,
+    LinearModel,
+    ModelArtifactError,
+    linear_to_bytes,
+    load_skops_pipeline,
+)
+from classifiers.business.semantic import SEMANTIC_ARTIFACT, semantic_features
+from training.corpus import LabelledTable, build_corpus
+from training.real_tables import load_real_tables
+from training.train import category_rows, column_rows, export_linear
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tables() -> list[LabelledTable]:
+    """The synthetic test corpus and the labelled real tables."""
+    return build_corpus("test") + load_real_tables()
+
+
+@pytest.fixture(scope="module")
+def pipelines() -> tuple[Any, Any]:
+    return (
+        load_skops_pipeline(DEFAULT_ARTIFACTS_DIR, COLUMNS_PIPELINE),
+        load_skops_pipeline(DEFAULT_ARTIFACTS_DIR, CATEGORIES_PIPELINE),
+    )
+
+
+@pytest.fixture(scope="module")
+def model() -> BusinessModel:
+    return BusinessModel.load()
+
+
+def test_loading_and_classifying_imports_neither_sklearn_skops_nor_scipy() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        from datetime import date
+        from classifiers.business.model import BusinessModel
+        from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+
+        cols = (
+            ColumnSample("email", "string", tuple(f"u{i}@example.com" for i in range(20))),
+            ColumnSample("signup", "date", tuple(date(2024, 1, i + 1) for i in range(20))),
+            ColumnSample("amount", "double", tuple(i * 1.5 for i in range(20))),
+        )
+        sample = TableSample(
+            info=ObjectInfo(ref=ObjectRef("s3://crm/customers/part-0.parquet"), size=1, etag="t"),
+            format="parquet", compression=None, columns=cols, rows_sampled=20, row_count=20,
+            row_count_estimated=False, bytes_read=0, sampling=SamplingInfo(method="test"),
+        )
+        model = BusinessModel.load()
+        types = model.column_types(sample)
+        top = model.categories(sample, types, {"email": {"EMAIL_ADDRESS"}})
+        assert len(types) == 3 and len(top) == 3, (types, top)
+        print(sorted(m for m in ("sklearn", "skops", "scipy") if m in sys.modules))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_probabilities_equal_the_pipelines(
+    tables: list[LabelledTable], pipelines: tuple[Any, Any], model: BusinessModel
+) -> None:
+    columns_pipe, categories_pipe = pipelines
+    numpy_columns = LinearModel.from_bytes((DEFAULT_ARTIFACTS_DIR / COLUMNS_ARTIFACT).read_bytes())
+    numpy_categories = LinearModel.from_bytes(
+        (DEFAULT_ARTIFACTS_DIR / CATEGORIES_ARTIFACT).read_bytes()
+    )
+    cx, _ = column_rows(tables)
+    expected = columns_pipe.predict_proba(cx)
+    assert expected.shape == (len(cx), len(numpy_columns.classes)) and len(cx) > 1000
+    assert np.allclose(numpy_columns.predict_proba(cx), expected, rtol=0, atol=1e-9)
+    assert numpy_columns.classes == tuple(str(c) for c in columns_pipe.classes_)
+    tx, _ = category_rows(tables, columns_pipe, model.semantic)
+    expected = categories_pipe.predict_proba(tx)
+    assert expected.shape == (len(tables), len(numpy_categories.classes))
+    assert np.allclose(numpy_categories.predict_proba(tx), expected, rtol=0, atol=1e-9)
+    assert numpy_categories.classes == tuple(str(c) for c in categories_pipe.classes_)
+
+
+def test_business_model_gives_the_pipelines_labels_and_confidences(
+    tables: list[LabelledTable], pipelines: tuple[Any, Any], model: BusinessModel
+) -> None:
+    columns_pipe, categories_pipe = pipelines
+    power = float(model.manifest["category_power"])
+    for t in tables[::3]:
+        got = model.column_types(t.sample)
+        proba = columns_pipe.predict_proba(table_column_features(t.sample))
+        want = [
+            ("other", 0.0) if c.non_null == 0 else (str(columns_pipe.classes_[p.argmax()]), p.max())
+            for c, p in zip(t.sample.columns, proba, strict=True)
+        ]
+        assert [label for label, _ in got] == [label for label, _ in want]
+        assert np.allclose([p for _, p in got], [p for _, p in want], rtol=0, atol=1e-9)
+
+        types = [label for label, _ in got]
+        top = model.categories(t.sample, got, t.pii, top=99)
+        prior = semantic_features(model.semantic, t.sample) if model.semantic else None
+        cat = categories_pipe.predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
+        cat = np.power(np.maximum(cat, 1e-12), power)
+        cat = cat / cat.sum()
+        labels = [str(c) for c in categories_pipe.classes_]
+        order = sorted(range(len(labels)), key=lambda i: (-float(cat[i]), labels[i]))
+        assert [label for label, _ in top] == [labels[i] for i in order]
+        assert np.allclose([p for _, p in top], cat[order], rtol=0, atol=1e-9)
+
+
+def _fit(rows: list[dict[str, Any]], ys: list[str]) -> Any:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MaxAbsScaler
+
+    return Pipeline(
+        [
+            ("vec", DictVectorizer(sort=True)),
+            ("scale", MaxAbsScaler()),
+            ("clf", LogisticRegression(C=2.0, max_iter=1000, random_state=0)),
+        ]
+    ).fit(rows, ys)
+
+
+ROWS: list[dict[str, Any]] = [
+    {"x": 2.0, "kind": "a", "tags": ["p", "q"], "flag": True, "zero": 0.0},
+    {"x": -1.5, "kind": "b", "tags": ["q"], "zero": 0.0},
+    {"x": 0.5, "kind": "a", "y": 3, "zero": 0.0},
+    {"x": -3.0, "kind": "c", "tags": ["r"], "y": -1, "zero": 0.0},
+    {"x": 1.0, "y": 2, "flag": False, "zero": 0.0},
+    {"x": -0.25, "kind": "b", "tags": ["p"], "zero": 0.0},
+]
+PROBES: list[dict[str, Any]] = [
+    *ROWS,
+    {"x": 0.7, "kind": "unseen", "unknown": 5.0, "tags": ["p", "zz"]},
+    {},
+    {"unknown": "a", "kind=a": 1.0},
+]
+
+
+@pytest.mark.parametrize("labels", [["u", "v", "u", "v", "v", "u"], ["u", "v", "w", "u", "v", "w"]])
+def test_vectorising_and_probabilities_match_sklearn(labels: list[str]) -> None:
+    """String values one-hot, lists of strings, bools, unknown keys, zero-scale features; the
+    logistic function for two classes and the softmax for three."""
+    pipe = _fit(ROWS, labels)
+    numpy_model = LinearModel.from_bytes(export_linear(pipe))
+    assert numpy_model.classes == tuple(sorted(set(labels)))
+    assert "kind=a" in numpy_model.index and "tags=q" in numpy_model.index
+    got = numpy_model.predict_proba(PROBES)
+    assert np.allclose(got, pipe.predict_proba(PROBES), rtol=0, atol=1e-12)
+    assert not np.allclose(got[0], got[1])
+    with pytest.raises(TypeError):
+        numpy_model.predict_proba([{"x": object()}])
+
+
+def test_export_is_deterministic() -> None:
+    pipe = _fit(ROWS, ["u", "v", "w", "u", "v", "w"])
+    assert export_linear(pipe) == export_linear(_fit(ROWS, ["u", "v", "w", "u", "v", "w"]))
+
+
+def _rehash(art: Path, name: str) -> None:
+    manifest = json.loads((art / MANIFEST_NAME).read_text())
+    manifest["artifacts"][name]["sha256"] = hashlib.sha256((art / name).read_bytes()).hexdigest()
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest))
+
+
+def test_a_malformed_numpy_artifact_is_refused(tmp_path: Path) -> None:
+    art = tmp_path / "artifacts"
+    art.mkdir()
+    for name in (MANIFEST_NAME, COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, SEMANTIC_ARTIFACT):
+        shutil.copy(DEFAULT_ARTIFACTS_DIR / name, art / name)
+    (art / COLUMNS_ARTIFACT).write_bytes(b"not a zip")
+    _rehash(art, COLUMNS_ARTIFACT)
+    with pytest.raises(ModelArtifactError, match=r"business-columns\.npz: not a numpy model"):
+        BusinessModel.load(art)
+
+    with np.load(DEFAULT_ARTIFACTS_DIR / CATEGORIES_ARTIFACT, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in LINEAR_ARRAYS}
+    shutil.copy(DEFAULT_ARTIFACTS_DIR / COLUMNS_ARTIFACT, art / COLUMNS_ARTIFACT)
+    _rehash(art, COLUMNS_ARTIFACT)
+    arrays["coef"] = arrays["coef"][:, :-1]
+    (art / CATEGORIES_ARTIFACT).write_bytes(linear_to_bytes(arrays))
+    _rehash(art, CATEGORIES_ARTIFACT)
+    with pytest.raises(ModelArtifactError, match=r"business-categories\.npz: coefficients"):
+        BusinessModel.load(art)
+
+    arrays["coef"] = np.load(DEFAULT_ARTIFACTS_DIR / CATEGORIES_ARTIFACT)["coef"]
+    arrays["classes"] = arrays["classes"][::-1].copy()
+    (art / CATEGORIES_ARTIFACT).write_bytes(linear_to_bytes(arrays))
+    _rehash(art, CATEGORIES_ARTIFACT)
+    with pytest.raises(ModelArtifactError, match=r"labels .* differ from the manifest"):
+        BusinessModel.load(art)
