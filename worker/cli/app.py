@@ -18,6 +18,7 @@ from worker.cli.audit import audit
 from worker.cli.datasets import datasets
 from worker.cli.job import job
 from worker.cli.lineage import lineage
+from worker.cli.report import report
 from worker.cli.review import review
 from worker.cli.run import beat_cmd, events, serve, worker_cmd
 from worker.cli.scan import scan
@@ -56,6 +57,7 @@ for _command in (
     datasets,
     alerts,
     audit,
+    report,
 ):
     cli.add_command(_command)
 

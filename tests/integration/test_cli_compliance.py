@@ -1,0 +1,91 @@
+"""``enricher report compliance`` as a user runs it, on both catalog databases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_enricher
+from tests.support.compliance_catalog import GOLDEN, MARKER, Catalog, build_catalog
+from worker.cli.report import CHROMIUM
+
+
+@pytest.fixture
+def catalog(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
+    built = build_catalog(database_url, monkeypatch)
+    monkeypatch.undo()
+    yield built
+    built.review.catalog.engine.dispose()
+
+
+def test_report_compliance_writes_every_format(catalog: Catalog, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    env = {"ENRICH_DATABASE_URL": catalog.url}
+    done = run_enricher(["report", "compliance", "--period", "2026-11", "-o", str(out)], env,
+                        tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([
+        "compliance-2026-11.json", "compliance-2026-11.html", "compliance-2026-11.manifest.json",
+        "compliance-2026-11-inventory.csv", "compliance-2026-11-inventory-by-entity.csv",
+        "compliance-2026-11-inventory-by-system.csv", "compliance-2026-11-flows.csv",
+        "compliance-2026-11-kpis.csv", "compliance-2026-11-steward-activity.csv",
+    ])  # fmt: skip
+    assert "compliance 2026-11: 5 PII datasets, 4 flows (2 unmasked), 2 decisions" in done.stdout
+    # A past month is drawn as of its end: the same document as the golden one.
+    report = (out / "compliance-2026-11.json").read_text(encoding="utf-8")
+    assert report == (GOLDEN / "compliance-2026-11.json").read_text(encoding="utf-8")
+    for path in out.iterdir():
+        assert MARKER not in path.read_text(encoding="utf-8")
+
+    # The next month compares with November's JSON kept in the directory.
+    dec = run_enricher(["report", "compliance", "--period", "2026-12", "--format", "json",
+                        "-o", str(out)], env, tmp_path)  # fmt: skip
+    assert dec.returncode == 0, dec.stderr
+    changes = json.loads((out / "compliance-2026-12.json").read_text())["changes"]
+    assert changes["previous_period"] == "2026-11"
+    assert changes["new_pii_datasets"] == [] and changes["decisions_made"] == 0
+
+
+def test_report_compliance_rejects_a_bad_period(catalog: Catalog, tmp_path: Path) -> None:
+    env = {"ENRICH_DATABASE_URL": catalog.url}
+    bad = run_enricher(["report", "compliance", "--period", "2026-13", "-o", str(tmp_path)], env,
+                       tmp_path)  # fmt: skip
+    assert bad.returncode == 2
+    assert "the month must be 01 to 12" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's Chromium is not installed")
+def test_pdf_and_the_html_in_chromium(catalog: Catalog, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    env = {"ENRICH_DATABASE_URL": catalog.url}
+    done = run_enricher(["report", "compliance", "--period", "2026-11", "--format", "pdf",
+                         "-o", str(out)], env, tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (out / "compliance-2026-11.pdf").read_bytes().startswith(b"%PDF-")
+    # The browser's DOM of the page: every section, the charts, the unmasked flows marked.
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={profile}",
+                "--dump-dom",
+                (out / "compliance-2026-11.html").as_uri(),
+            ],  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    for section in ("inventory", "flows", "kpis", "steward-activity", "changes"):
+        assert f'<section id="{section}">' in dom
+    assert dom.count("<svg") == 3
+    assert dom.count('<tr class="unmasked">') == 2

@@ -1,0 +1,1 @@
+"""Compliance reports: PII inventory, personal-data flows, coverage KPIs, steward activity."""
