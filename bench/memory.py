@@ -21,6 +21,16 @@ another outcome than expected.
 
 Usage: ``python bench/memory.py [--only NAME ...] [--data DIR] [--json FILE]`` (~3 min on
 the 2-core box, almost all of it loading the models once per subprocess). Linux only.
+
+``--scan N [N ...]`` measures whole scans instead (issue 17): ``enricher scan DIR --report
+FILE`` as a subprocess on N small CSV files (1,000 per directory), ``datasets.enabled`` off so
+that every object is sampled, the catalog a throwaway SQLite file (under ``/dev/shm`` when it
+exists, so that per-object commits do not wait on the disk). Its peak RSS (``wait4``
+``ru_maxrss``) is printed beside the smallest count's, so that growth with the count shows; the
+target is at most 500 MiB whatever N. The classifiers are off unless ``--scan-classifiers``
+(they add a constant ~250 MiB and ~40 ms per object, which makes 100,000 objects take over an
+hour on the 2-core box); ``--scan-root DIR`` runs the ``worker`` package found in DIR (a
+``git archive`` of an earlier commit) to measure the code before a change.
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ for _name in [n for n in os.environ if n.startswith("ENRICH_")]:
 
 MIB = 1024 * 1024
 TARGET_MIB = 300
+SCAN_TARGET_MIB = 500
 
 
 @dataclass(frozen=True)
@@ -382,6 +393,132 @@ def _warmups(workdir: Path) -> None:
     (workdir / "warm.parquet").write_bytes(buf.getvalue())
 
 
+# --- whole scans: peak RSS against the object count (issue 17) --------------------------------
+
+
+def _scan_objects(data: Path, count: int) -> Path:
+    """``count`` small CSV files under ``data/scan-<count>`` (kept for the next run)."""
+    root = data / f"scan-{count}"
+    done = root / ".complete"
+    if done.exists():
+        return root
+    for i in range(count):
+        folder = root / f"part-{i // 1000:04d}"
+        if i % 1000 == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"orders-{i:06d}.csv").write_text(
+            "id,amount,city,created_at\n"
+            + "".join(
+                f"{i * 10 + r},{(i * 7 + r) % 1000 / 4},Leeds,2025-01-{1 + r % 28:02d}\n"
+                for r in range(5)
+            ),
+            encoding="utf-8",
+        )
+    done.write_text("", encoding="utf-8")
+    return root
+
+
+def _run_scan(
+    objects: Path, count: int, workdir: Path, code_root: Path | None, classifiers: bool
+) -> dict[str, Any]:
+    """One ``enricher scan`` subprocess; its peak RSS from ``wait4``."""
+    shm = Path("/dev/shm")
+    db_dir = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() else workdir, prefix="bench-scan-"))
+    env = dict(os.environ)
+    env.update(
+        ENRICH_DATABASE_URL=f"sqlite:///{db_dir / 'catalog.db'}",
+        ENRICH_DATASETS__ENABLED="false",
+    )
+    if not classifiers:
+        env.update(ENRICH_PII__ENABLED="false", ENRICH_BUSINESS__ENABLED="false")
+    if code_root is not None:
+        env["PYTHONPATH"] = str(code_root.resolve())
+    report = workdir / f"scan-{count}.json"
+    started = time.monotonic()
+    try:
+        with (workdir / f"scan-{count}.err").open("w") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "worker.cli", "scan", str(objects), "--report", str(report)],
+                env=env,
+                cwd=str(workdir),
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        for leftover in db_dir.iterdir():
+            leftover.unlink()
+        db_dir.rmdir()
+    seconds = time.monotonic() - started
+    figures: dict[str, Any] = {
+        "objects": count,
+        "exit": proc.returncode,
+        "peak_mib": usage.ru_maxrss * 1024 / MIB,
+        "seconds": seconds,
+    }
+    if proc.returncode == 0:
+        with report.open(encoding="utf-8") as f:
+            summary = json.load(f)["summary"]
+        figures["reported"] = summary["objects"]
+        report.unlink()
+    return figures
+
+
+def scan_main(args: argparse.Namespace) -> int:
+    """Measure ``enricher scan`` at each count of ``--scan``; see the module docstring."""
+    counts = sorted(set(args.scan))
+    started = time.monotonic()
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-memory-scan-") as tmp:
+        data = args.data or Path(tmp) / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        for count in counts:
+            built = time.monotonic()
+            objects = _scan_objects(data, count)
+            print(
+                f"  scan-{count}: objects ready in {time.monotonic() - built:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            figures = _run_scan(objects, count, Path(tmp), args.scan_root, args.scan_classifiers)
+            results.append(figures)
+            print(f"  scan-{count}: {figures}", file=sys.stderr, flush=True)
+    base = results[0]["peak_mib"]
+    code = f"the worker package in {args.scan_root}" if args.scan_root else "this checkout"
+    print()
+    print(
+        f"Peak RSS of `enricher scan DIR --report FILE` ({code}; classifiers "
+        f"{'on' if args.scan_classifiers else 'off'}; datasets off; target <= "
+        f"{SCAN_TARGET_MIB} MiB)"
+    )
+    print()
+    header = (
+        f"{'objects':>8} {'exit':>4} {'reported':>8} {'peak MiB':>8} {'+MiB':>6} {'s':>7}  result"
+    )
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for r in results:
+        ok = (
+            r["exit"] == 0
+            and r.get("reported") == r["objects"]
+            and r["peak_mib"] <= SCAN_TARGET_MIB
+        )
+        failures += not ok
+        print(
+            f"{r['objects']:>8,} {r['exit']:>4} {r.get('reported', '-'):>8} "
+            f"{r['peak_mib']:>8.0f} {r['peak_mib'] - base:>6.0f} {r['seconds']:>7.0f}  "
+            + ("PASS" if ok else "FAIL")
+        )
+    print()
+    print(f"+MiB = peak - the peak at {results[0]['objects']:,} objects")
+    print(f"total {time.monotonic() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 1 if failures else 0
+
+
 # --- the parent ---------------------------------------------------------------------------------
 
 
@@ -402,6 +539,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", nargs="*", help="case names to run (default: all)")
     parser.add_argument("--data", type=Path, help="keep the built objects here")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--scan",
+        nargs="+",
+        type=int,
+        metavar="N",
+        help="measure whole scans of N small objects instead (e.g. 1000 10000 100000)",
+    )
+    parser.add_argument(
+        "--scan-root", type=Path, help="with --scan: run the worker package in this directory"
+    )
+    parser.add_argument(
+        "--scan-classifiers", action="store_true", help="with --scan: keep the classifiers on"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -415,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     if not Path("/proc/self/clear_refs").exists():
         print("bench/memory.py needs Linux (/proc/self/clear_refs)", file=sys.stderr)
         return 2
+    if args.scan:
+        return scan_main(args)
     chosen = [c for c in cases() if not args.only or c.name in args.only]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:

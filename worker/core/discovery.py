@@ -46,6 +46,11 @@ def discover(
     with ``sampling.follow_symlinks``, under its target's path when the target is a regular
     file under the scanned directory; a target listed twice that way is yielded once.
 
+    Lazy end to end: nothing is listed before the first object is asked for, and the stores
+    list as they go (an S3 listing requests its next page of ``MaxKeys`` keys when the
+    previous page is used up; a local one reads a directory at a time). What it keeps is the
+    URIs yielded so far, to yield each once (about 170 bytes an object: 16 MiB at 100,000).
+
     :raises RunError: a listing cannot be made (missing bucket or path, bad credentials ...).
     """
     seen: set[str] = set()

@@ -2,18 +2,25 @@
 
 Only metadata, findings and evidence (counts, shares, masked examples) are written; the
 sampled values in :attr:`EnrichmentResult.sample` never are.
+
+A scan writes its report with :class:`ReportStream`, an object entry at a time, so that it
+holds no result after it is reported; :func:`build_report` gives the same document at once
+(the reference, and for callers that have the results at hand).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from models import EnrichmentResult
 from worker.core.review_policy import category_decision
@@ -91,6 +98,8 @@ def build_report(
 ) -> dict[str, Any]:
     """Return the whole report document for a run.
 
+    Keys in the order :class:`ReportStream` writes them (``summary`` last).
+
     :param datasets: the dataset entries of the run (see ``datasets`` in the schema), built
         by :func:`worker.services.datasets.report.dataset_entry`.
     """
@@ -101,6 +110,8 @@ def build_report(
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "generated_at": datetime.now(UTC).isoformat(),
+        "objects": entries,
+        "datasets": dataset_entries,
         "summary": {
             "objects": len(entries),
             "classified": counts.get("classified", 0),
@@ -109,9 +120,102 @@ def build_report(
             "bytes_read": sum(e["bytes_read"] for e in entries),
             "datasets": len(dataset_entries),
         },
-        "objects": entries,
-        "datasets": dataset_entries,
     }
+
+
+def _nested(value: Any, depth: int) -> str:
+    """``value`` as ``json.dumps(indent=2)`` writes it ``depth`` levels deep in a document."""
+    # A JSON string never holds a raw newline, so every newline here is layout.
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + "  " * depth)
+
+
+class ReportStream:
+    """Write a run's report while the run goes on: each object entry as its result comes.
+
+    The document is the one :func:`build_report` returns, byte for byte as
+    :func:`write_report` lays it out (but ``generated_at``, taken when the stream opens):
+    ``schema_version``, ``run_id``, ``generated_at`` and the ``objects`` array are written
+    first, then one entry per :meth:`add`; :meth:`finish` closes the array and writes
+    ``datasets`` and ``summary``. Nothing of a result is kept but the summary counts; dataset
+    entries wait in an unnamed temporary file until :meth:`finish`.
+
+    :param out: a text stream to write to; it stays open (the caller's).
+    """
+
+    def __init__(self, out: IO[str], run_id: str | None) -> None:
+        self.out = out
+        self.counts: Counter[str] = Counter()
+        self.objects = 0
+        self.bytes_read = 0
+        self.datasets = 0
+        self._datasets: IO[str] | None = None
+        head = {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run_id,
+            "generated_at": datetime.now(UTC).isoformat(),
+        }
+        out.write(_nested(head, 0)[:-2] + ',\n  "objects": [')
+
+    def add(self, result: EnrichmentResult) -> dict[str, Any]:
+        """Write the object entry of ``result``; returns it (the caller need not keep it).
+
+        Side effects: writes to ``out``.
+        """
+        entry = object_entry(result)
+        self.out.write(("," if self.objects else "") + "\n    " + _nested(entry, 2))
+        self.objects += 1
+        self.counts[entry["status"]] += 1
+        self.bytes_read += entry["bytes_read"]
+        return entry
+
+    def add_dataset(self, entry: dict[str, Any]) -> None:
+        """Keep one dataset entry for the ``datasets`` array (written by :meth:`finish`).
+
+        Side effects: writes it to a temporary file.
+        """
+        if self._datasets is None:
+            self._datasets = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._datasets.write(("," if self.datasets else "") + "\n    " + _nested(entry, 2))
+        self.datasets += 1
+
+    def summary(self) -> dict[str, int]:
+        """The report's ``summary`` for what was added so far."""
+        return {
+            "objects": self.objects,
+            "classified": self.counts.get("classified", 0),
+            "skipped": self.counts.get("skipped", 0),
+            "failed": self.counts.get("failed", 0),
+            "bytes_read": self.bytes_read,
+            "datasets": self.datasets,
+        }
+
+    def finish(self) -> dict[str, int]:
+        """Close the document (``datasets`` and ``summary``, a final newline); returns the summary.
+
+        Side effects: writes to ``out`` and flushes it; closes the datasets' temporary file.
+        """
+        out = self.out
+        out.write("\n  ]," if self.objects else "],")
+        out.write('\n  "datasets": [')
+        if self._datasets is not None:
+            self._datasets.seek(0)
+            shutil.copyfileobj(self._datasets, out)
+            self._datasets.close()
+            self._datasets = None
+            out.write("\n  ]")
+        else:
+            out.write("]")
+        summary = self.summary()
+        out.write(',\n  "summary": ' + _nested(summary, 1) + "\n}\n")
+        out.flush()
+        return summary
+
+    def discard(self) -> None:
+        """Drop what waits for :meth:`finish` (a run that stopped early)."""
+        if self._datasets is not None:
+            self._datasets.close()
+            self._datasets = None
 
 
 def upgrade_report(report: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +250,23 @@ def validate_report(report: dict[str, Any]) -> None:
     import jsonschema
 
     jsonschema.validate(report, report_schema())
+
+
+@contextmanager
+def report_file(path: Path) -> Iterator[IO[str]]:
+    """A text file for a report that lands at ``path`` only whole.
+
+    Yields ``path`` + ``.tmp`` opened for writing; renamed over ``path`` when the block ends
+    normally, removed when it raises (an earlier report at ``path`` stays).
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            yield out
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
