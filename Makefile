@@ -36,9 +36,11 @@ $(RUNTIME_STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the main job on the bundled sample lake: local files, local SQLite catalog.
+## Then the month's compliance report of what it found (compliance/: HTML, CSV, JSON).
 demo: $(RUNTIME_STAMP)
 	$(BIN)/enricher scan examples/lake --force --report report.json; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
+	$(BIN)/enricher report compliance --period $$(date -u +%Y-%m) -o compliance
 
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,
 ## then the line coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files
