@@ -110,7 +110,8 @@ class MiniLM:
             def lin(t: np.ndarray, name: str, prefix: str = p) -> np.ndarray:
                 # One 2-D product per layer: numpy would loop a 3-D one over the batch.
                 flat = t.reshape(-1, t.shape[-1]) @ w[prefix + name + ".weight"].T
-                return (flat + w[prefix + name + ".bias"]).reshape(*t.shape[:-1], -1)
+                out: np.ndarray = (flat + w[prefix + name + ".bias"]).reshape(*t.shape[:-1], -1)
+                return out
 
             q = lin(x, "attention.self.query").reshape(batch, seq, heads, dh).transpose(0, 2, 1, 3)
             k = lin(x, "attention.self.key").reshape(batch, seq, heads, dh).transpose(0, 2, 1, 3)

@@ -78,6 +78,7 @@ def build_classifiers(settings: Settings) -> list[Classifier]:
                 ),
                 batch_size=pii.batch_size,
                 extra_entities=presidio,
+                estimate_counts=pii.estimate_counts,
             )
         except ValueError as exc:  # an unknown entity in pii.entities
             raise ConfigError(f"pii: {exc}") from exc

@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from classifiers.pii.decide import (
     person_ruled_out,
     strongest,
     wilson,
+    wilson_z,
 )
 from classifiers.pii.entities import BUILTIN_ENTITIES, EntityRegistry, EntitySpec
 from classifiers.pii.ner import SpacyNer, ValueEntities
@@ -58,11 +59,16 @@ from models import ColumnFinding, TableSample
 
 logger = logging.getLogger(__name__)
 
-ALGORITHM_VERSION = "2"
+#: 3: pattern evidence bounded to a decided subset of the values (issue 17).
+ALGORITHM_VERSION = "3"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
 NER_FIRST_ROUND = 48
+#: Distinct values of a value column NER reads first; enough when their shares decide
+#: (:meth:`PiiClassifier._ner_decided`), with intervals at this normal quantile.
+NER_PROBE = 24
+NER_Z = 3.0
 
 _ADDRESS_NEIGHBOURS = frozenset(
     "zip zipcode postcode postal plz cp cap postleitzahl codigo city ville stadt ciudad".split()
@@ -75,7 +81,7 @@ _PERSON_PART_TOKENS = frozenset(
 
 def _code_digest() -> str:
     here = Path(__file__).parent
-    names = ("classifier.py", "decide.py", "profile.py", "patterns.py", "names.py",
+    names = ("classifier.py", "bounded.py", "decide.py", "profile.py", "patterns.py", "names.py",
              "validators.py", "ner.py", "custom.py", "entities/spec.py", "entities/builtin.py",
              "entities/presidio.py")  # fmt: skip
     return code_digest(here / name for name in names)
@@ -125,6 +131,11 @@ class PiiClassifier:
     :param extra_entities: more specs, e.g. Presidio recognizers
         (:func:`~classifiers.pii.entities.parse_presidio_recognizers`).
     :param builtins: the built-in registry (tests and experiments add entities here).
+    :param estimate_counts: match a decided subset of a column's values and stop when more
+        would not change the findings (:mod:`classifiers.pii.bounded`): the same entities,
+        rules and confidences, 10-30% less CPU, but hits, shares and masked examples are then
+        estimates (up to 0.08 off at the first round) that the evidence does not mark; off by
+        default, so that the evidence a steward reads is counted.
     :raises ValueError: an unknown built-in entity, or two entities with one name.
     """
 
@@ -140,6 +151,7 @@ class PiiClassifier:
         today: date | None = None,
         extra_entities: Sequence[EntitySpec] = (),
         builtins: EntityRegistry = BUILTIN_ENTITIES,
+        estimate_counts: bool = False,
     ) -> None:
         from classifiers.pii.patterns import Suppression
 
@@ -152,6 +164,7 @@ class PiiClassifier:
         self.labels: tuple[str, ...] = self.registry.names
         self.config = config or DecisionConfig()
         self.today = today
+        self.estimate_counts = estimate_counts
         self._builtin_names = frozenset(builtins.names)
         self._specs = self.registry.patterns()
         # Built-in keywords live in the name module's phrase tables; every other spec's
@@ -160,6 +173,10 @@ class PiiClassifier:
             s for s in self.registry if BUILTIN_ENTITIES.get(s.name) is not s
         )
         self._suppression = Suppression.from_registry(self.registry)
+        # Entities whose confidence is a mean over the specs that matched: never estimated.
+        self._exact_entities = frozenset(
+            s.name for s in self.registry if s.confidence_from_patterns
+        )
         self._ner = SpacyNer(spacy_model, batch_size=batch_size)
         self._lock = threading.Lock()
         self.version = self._compute_version()
@@ -174,6 +191,7 @@ class PiiClassifier:
                 "builtins": [asdict(s) for s in self.registry if s.name in self._builtin_names],
                 "config": asdict(self.config),
                 "names": NAMES_VERSION,
+                "estimate_counts": self.estimate_counts,
             },
             sort_keys=True,
         )
@@ -295,12 +313,13 @@ class PiiClassifier:
         return {id(c): f for c, f in zip(cols, found, strict=True)}
 
     def _patterns(self, col: _Column, candidates: list[list[int] | None] | None = None) -> None:
-        from classifiers.pii.patterns import scan_column
+        from classifiers.pii.bounded import bounded_tallies
+        from classifiers.pii.patterns import ColumnScan
 
         p = col.profile
         if p.kind not in ("string", "integer") or not p.texts:
             return
-        tallies = scan_column(
+        scan = ColumnScan(
             p.texts,
             p.counts,
             self._specs,
@@ -308,11 +327,22 @@ class PiiClassifier:
             suppression=self._suppression,
             candidates=candidates,
         )
-        col.candidates.extend(
-            decide_pattern_entities(
+
+        def decide(tallies: Any) -> list[Candidate]:
+            return decide_pattern_entities(
                 p, tallies, col.names, col.derated, self.config, self.registry, col.opaque
             )
-        )
+
+        if col.opaque or not self.estimate_counts:
+            # The opaque rule wants every value checked (>= 99% passing): no estimate.
+            scan.match()
+            tallies = scan.tallies()
+        else:
+            # Issue 17: match a subset first; stop when the findings cannot change.
+            tallies, _ = bounded_tallies(
+                scan, lambda t: _decision_key(decide(t)), self._exact_entities
+            )
+        col.candidates.extend(decide(tallies))
 
     def _wants_ner(self, col: _Column) -> bool:
         p = col.profile
@@ -355,11 +385,52 @@ class PiiClassifier:
             else:
                 col.ner_texts = [_ner_form(t) for t in col.profile.texts[:NER_MAX_VALUES]]
                 col.ner_counts = [float(c) for c in col.profile.counts[:NER_MAX_VALUES]]
-        # Round 1: the first values of every column in one batch stream.
-        self._ner_round(wanted, 0, NER_FIRST_ROUND)
+        # Probe (issue 17): the first values of every column in one batch stream; a column
+        # whose PERSON call the interval of its shares cannot change stops there.
+        self._ner_round(wanted, 0, NER_PROBE)
+        rest = [c for c in wanted if not self._ner_decided(c)]
+        # Round 1: the first values of the other columns.
+        self._ner_round(rest, NER_PROBE, NER_FIRST_ROUND)
         # Round 2: only the columns whose answer is still open.
-        open_cols = [c for c in wanted if self._undecided(c)]
+        open_cols = [c for c in rest if self._undecided(c)]
         self._ner_round(open_cols, NER_FIRST_ROUND, NER_MAX_VALUES)
+
+    def _ner_decided(self, col: _Column) -> bool:
+        """Whether the NER probe already fixes the PERSON call (rule and confidence).
+
+        Free text keeps its rounds. For a value column, :func:`decide_person` is taken on the
+        probe's shares and on the ends of their Wilson intervals (z = 3), with and without a
+        neighbour naming people (that pass comes later); equal calls everywhere: decided.
+        """
+        done = col.ner_results
+        if col.warning is not None or col.profile.free_text or len(done) < NER_PROBE:
+            return col.warning is not None
+        if len(col.ner_texts) <= len(done):
+            return True
+        stats = self._ner_stats(col)
+        if stats is None or stats.analysed <= 0:
+            return False
+        weights = col.ner_counts[: len(done)]
+        squares = sum(w * w for w in weights)
+        n_eff = sum(weights) ** 2 / squares if squares else 0.0
+        n = stats.analysed
+        person = wilson_z(stats.person / n, n_eff, NER_Z)
+        other = wilson_z(stats.other / n, n_eff, NER_Z)
+        shares = [(stats.person / n, stats.other / n)]
+        shares += [(pv, ov) for pv in person for ov in other]
+        p = col.profile
+        for neighbours in ((), ("",)):
+            keys = set()
+            for pv, ov in shares:
+                variant = replace(stats, person=round(pv * n), other=round(ov * n))
+                cand = decide_person(
+                    p, variant, col.names, col.derated, neighbours, col.role,
+                    col.role_neighbour, self.config.text_min_share,
+                )  # fmt: skip
+                keys.add(None if cand is None else (cand.rule, round(cand.confidence, 3)))
+            if len(keys) > 1:
+                return False
+        return True
 
     def _run_sparse_ner(self, columns: list[_Column]) -> None:
         """NER on the few full-name-shaped values of columns that are mostly something else.
@@ -611,6 +682,17 @@ def _text_sample(p: ColumnProfile) -> tuple[list[str], list[float]]:
         texts = [texts[i] for i in order]
         weights = [weights[i] for i in order]
     return texts, weights
+
+
+def _decision_key(cands: Sequence[Candidate]) -> tuple[Any, ...]:
+    """What of pattern candidates a finding shows, but counts: equal keys, equal calls."""
+    return tuple(
+        sorted(
+            (c.entity, c.rule or "", c.sparse, c.type_signal or "", round(c.confidence, 3),
+             c.recognizers)
+            for c in cands
+        )
+    )  # fmt: skip
 
 
 def _ner_form(text: str) -> str:

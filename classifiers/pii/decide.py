@@ -244,6 +244,20 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def wilson_z(p: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson interval of a share ``p`` observed on ``n`` (effective, maybe fractional) units.
+
+    ``(0, 1)`` when ``n`` is 0; ``p`` is clipped to [0, 1].
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    p = min(max(p, 0.0), 1.0)
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def _scaled(base: float, low: float, threshold: float) -> float:
     """``base`` when the interval clears the threshold comfortably, less when only just."""
     margin = min(1.0, (low - threshold) / max(0.15, 1 - threshold) + 0.6)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
@@ -46,6 +46,7 @@ __all__ = [
     "INTEGER_ENTITIES",
     "INTEGER_SPECS",
     "SUPPRESSED_BY",
+    "ColumnScan",
     "CompiledSpecs",
     "PatternSpec",
     "PatternTally",
@@ -88,6 +89,8 @@ class PatternTally:
     example_values: list[str] = field(default_factory=list)
     score: float = 0.0
     distinct_contained: int = 0
+    #: Per spec name, the weighted validated matches it found (names :attr:`spec`).
+    spec_weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -379,7 +382,7 @@ def _resolve(matches: list[_Match], rules: Suppression) -> list[_Match]:
 
 
 class _Acc:
-    """Accumulates one entity's tally."""
+    """Accumulates one entity's tally (``weights`` of :meth:`ColumnScan.tallies` may be floats)."""
 
     __slots__ = (
         "entity", "full", "contained", "validated", "checked", "distinct_full",
@@ -433,7 +436,253 @@ class _Acc:
             example_values=examples,
             score=self.score_sum / self.contained if self.contained else 0.0,
             distinct_contained=self.distinct_contained,
+            spec_weights={name: w for name, (w, _) in self.spec_weight.items()},
         )
+
+
+class ColumnScan:
+    """:func:`scan_column` in steps: match chosen values now, more later, tally at any time.
+
+    Matching a value runs every spec that flagged it, in the same order as a one-pass scan,
+    so a value's matches (and conflicts) do not depend on when it was matched. Used by
+    :mod:`classifiers.pii.bounded` to match a deterministic subset of a column's values
+    first (issue 17). Arguments as :func:`scan_column`.
+
+    :raises ValueError: as :func:`scan_column`.
+    """
+
+    def __init__(
+        self,
+        values: pa.Array | Sequence[str | None],
+        counts: Sequence[int],
+        specs: Sequence[PatternSpec] | CompiledSpecs = BUILTIN_PATTERNS,
+        *,
+        integer_column: bool = False,
+        suppression: Suppression | None = None,
+        candidates: Sequence[list[int] | None] | None = None,
+    ) -> None:
+        compiled = compile_specs(specs)
+        arr = _as_strings(values)
+        if len(arr) != len(counts):
+            raise ValueError(f"{len(arr)} values but {len(counts)} counts")
+        self.texts: list[str | None] = arr.to_pylist()
+        self.counts = counts
+        self.integer = integer_column
+        self.rules = suppression or BUILTIN_SUPPRESSION
+        self.per_value: dict[int, list[_Match]] = {}
+        #: Per entity, the values where a validated match of another entity swallowed its
+        #: match (the value is of the other kind: its match was dropped before validation).
+        self.blocked: dict[str, set[int]] = {}
+        # Per matched value, the position (in scan order) of the spec that matched it first:
+        # tallies visit values as a one-pass scan inserts them (examples come out the same).
+        self._first: dict[int, int] = {}
+        self._done = bytearray(len(self.texts))
+        # Validator verdicts per (validator, matched text): specs of one entity often share a
+        # validator, and free text repeats the same address or number across values.
+        self._verdicts: dict[tuple[str, str], bool] = {}
+        if integer_column:
+            self._int_entities = compiled.entities & INTEGER_ENTITIES
+            self.spec_list: list[PatternSpec] = [INTEGER_SPECS[e] for e in (SSN, CARD, PHONE)]
+            self._compiled: tuple[CompiledSpec, ...] = ()
+            self._order: list[int] = []
+            self._cands: list[list[int]] = []
+            return
+        self.spec_list = [c.spec for c in compiled.specs]
+        if candidates is not None and len(candidates) != len(self.spec_list):
+            raise ValueError(f"{len(candidates)} candidate lists but {len(self.spec_list)} specs")
+        self._compiled = compiled.specs
+        # Dominant entities first, so that a match a validated dominant match will swallow
+        # anyway is dropped before its (possibly costly) validator runs; the outcome is the same.
+        rank = self.rules.rank
+        self._order = sorted(
+            range(len(self.spec_list)), key=lambda k: rank(self.spec_list[k].entity)
+        )
+        self._cands = [
+            _candidates(arr, self.texts, cs, candidates[si] if candidates is not None else None)
+            for si, cs in enumerate(self._compiled)
+        ]
+
+    def entity_candidates(self) -> dict[str, list[int]]:
+        """Per entity, the sorted indices of the values some spec of it may match."""
+        if self.integer:
+            out: dict[str, list[int]] = {}
+            for i, text in enumerate(self.texts):
+                n = _int_digits(text)
+                if n is None:
+                    continue
+                for entity, ok in ((SSN, n <= 9), (CARD, n >= 13), (PHONE, 10 <= n <= 15)):
+                    if ok and entity in self._int_entities:
+                        out.setdefault(entity, []).append(i)
+            return out
+        sets: dict[str, set[int]] = {}
+        for si, cands in enumerate(self._cands):
+            sets.setdefault(self.spec_list[si].entity, set()).update(cands)
+        return {e: sorted(c) for e, c in sets.items() if c}
+
+    def pattern_hits(self, entity: str, indices: Iterable[int]) -> list[int]:
+        """Which of ``indices`` some spec of ``entity`` finds a non-empty match in.
+
+        The regex only: no validator, no other entity (cheap). All of them in an integer
+        column (its checks have no regex).
+        """
+        wanted = set(indices)
+        if self.integer:
+            return sorted(wanted)
+        hits: set[int] = set()
+        for si, cs in enumerate(self._compiled):
+            if cs.spec.entity != entity:
+                continue
+            for i in self._cands[si]:
+                text = self.texts[i]
+                if i not in wanted or i in hits or text is None:
+                    continue
+                if cs.pattern.fullmatch(text.strip()) is not None or (
+                    not cs.spec.full_match_only
+                    and any(m.end() > m.start() for m in cs.pattern.finditer(text))
+                ):
+                    hits.add(i)
+        return sorted(hits)
+
+    def _valid(self, cs: CompiledSpec, text: str) -> bool:
+        if cs.validator is None:
+            return True
+        key = (cs.spec.validator or "", text)
+        ok = self._verdicts.get(key)
+        if ok is None:
+            ok = self._verdicts[key] = cs.validator(text)
+        return ok
+
+    def match(self, indices: Iterable[int] | None = None) -> None:
+        """Match the values at ``indices`` (``None``: every value) not matched yet."""
+        done = self._done
+        if indices is None:
+            wanted = None
+        else:
+            wanted = bytearray(len(self.texts))
+            for i in indices:
+                if not done[i]:
+                    wanted[i] = 1
+        if self.integer:
+            self._match_integers(wanted)
+        else:
+            self._match_strings(wanted)
+        if wanted is None:
+            self._done = bytearray(b"\x01" * len(self.texts))
+        else:
+            for i, w in enumerate(wanted):
+                if w:
+                    done[i] = 1
+
+    def _match_strings(self, wanted: bytearray | None) -> None:
+        texts, rules, per_value, first = self.texts, self.rules, self.per_value, self._first
+        done = self._done
+        for pos, si in enumerate(self._order):
+            cs = self._compiled[si]
+            entity = cs.spec.entity
+            doms = rules.suppressors(entity)
+            for i in self._cands[si]:
+                if wanted is None:
+                    if done[i]:
+                        continue
+                elif not wanted[i]:
+                    continue
+                text = texts[i]
+                if text is None:
+                    continue
+                earlier = per_value.get(i)
+                blockers = [m for m in earlier if m[4] and m[0] in doms] if earlier else []
+                stripped = text.strip()
+                lead = len(text) - len(text.lstrip())
+                found: list[_Match] = []
+                fm = cs.pattern.fullmatch(stripped)
+                if fm is not None:
+                    span = (entity, si, lead, lead + len(stripped), False, True, stripped)
+                    if not _blocked(span, blockers, rules):
+                        ok = self._valid(cs, stripped)
+                        found.append((entity, si, lead, lead + len(stripped), ok, True, stripped))
+                    else:
+                        self.blocked.setdefault(entity, set()).add(i)
+                elif not cs.spec.full_match_only:
+                    for rm in cs.pattern.finditer(text):
+                        if rm.end() == rm.start():
+                            continue
+                        s = rm.group(0)
+                        full = rm.start() == lead and rm.end() == lead + len(stripped)
+                        span = (entity, si, rm.start(), rm.end(), False, full, s)
+                        if _blocked(span, blockers, rules):
+                            self.blocked.setdefault(entity, set()).add(i)
+                            continue
+                        ok = self._valid(cs, s)
+                        found.append((entity, si, rm.start(), rm.end(), ok, full, s))
+                if found:
+                    if earlier is None:
+                        per_value[i] = found
+                        first[i] = pos
+                    else:
+                        earlier.extend(found)
+
+    def _match_integers(self, wanted: bytearray | None) -> None:
+        entities, done = self._int_entities, self._done
+        for i, text in enumerate(self.texts):
+            if (done[i] if wanted is None else not wanted[i]) or text is None:
+                continue
+            digits = text.strip()
+            if digits.startswith("+"):
+                digits = digits[1:]
+            if not 7 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
+                continue
+            found: list[_Match] = []
+            n = end = len(digits)
+            if SSN in entities and n <= 9:
+                padded = digits.zfill(9)
+                found.append((SSN, 0, 0, end, v.ssn_valid(padded), True, padded))
+            card_ok = False
+            if CARD in entities and n >= 13:
+                card_ok = v.card_valid(digits)
+                found.append((CARD, 1, 0, end, card_ok, True, digits))
+            if PHONE in entities and 10 <= n <= 15 and not card_ok:
+                found.append((PHONE, 2, 0, end, _int_phone_valid(digits), True, digits))
+            if found:
+                self.per_value[i] = found
+                self._first[i] = 0
+
+    def tallies(
+        self,
+        keep: Mapping[str, Container[int]] | None = None,
+        weights: Sequence[float] | None = None,
+    ) -> dict[str, PatternTally]:
+        """One tally per entity over the values matched so far.
+
+        :param keep: per entity, the values whose matches count for it (an entity not named:
+            every matched value).
+        :param weights: per value, its weight (default: its count).
+        """
+        counts = self.counts if weights is None else weights
+        accs: dict[str, _Acc] = {}
+        first = self._first
+        for i in sorted(self.per_value, key=lambda i: (first[i], i)):
+            matches = self.per_value[i]
+            if self.integer or len(matches) == 1:
+                resolved = matches
+            else:
+                resolved = _resolve(matches, self.rules)
+            by_entity: dict[str, list[_Match]] = {}
+            for m in resolved:
+                by_entity.setdefault(m[0], []).append(m)
+            for entity, ms in by_entity.items():
+                if keep is not None:
+                    allowed = keep.get(entity)
+                    if allowed is not None and i not in allowed:
+                        continue
+                acc = accs.get(entity)
+                if acc is None:
+                    acc = accs[entity] = _Acc(entity)
+                if self.integer:
+                    for m in ms:
+                        acc.add([m], counts[i], self.spec_list)  # type: ignore[arg-type]
+                else:
+                    acc.add(ms, counts[i], self.spec_list)  # type: ignore[arg-type]
+        return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}
 
 
 def scan_column(
@@ -465,82 +714,24 @@ def scan_column(
     :raises ValueError: ``values`` and ``counts`` differ in length, ``candidates`` and the
         specs differ in number, or a spec is invalid (see :func:`compile_specs`).
     """
-    compiled = compile_specs(specs)
-    arr = _as_strings(values)
-    if len(arr) != len(counts):
-        raise ValueError(f"{len(arr)} values but {len(counts)} counts")
-    texts: list[str | None] = arr.to_pylist()
-    if integer_column:
-        return _scan_integers(texts, counts, compiled.entities & INTEGER_ENTITIES)
-    spec_list = [c.spec for c in compiled.specs]
-    if candidates is not None and len(candidates) != len(spec_list):
-        raise ValueError(f"{len(candidates)} candidate lists but {len(spec_list)} specs")
-    per_value: dict[int, list[_Match]] = {}
-    # Validator verdicts per (validator, matched text): specs of one entity often share a
-    # validator, and free text repeats the same address or number across values.
-    verdicts: dict[tuple[str, str], bool] = {}
+    scan = ColumnScan(
+        values, counts, specs, integer_column=integer_column, suppression=suppression,
+        candidates=candidates,
+    )  # fmt: skip
+    scan.match()
+    return scan.tallies()
 
-    def valid(cs: CompiledSpec, text: str) -> bool:
-        if cs.validator is None:
-            return True
-        key = (cs.spec.validator or "", text)
-        ok = verdicts.get(key)
-        if ok is None:
-            ok = verdicts[key] = cs.validator(text)
-        return ok
 
-    # Dominant entities first, so that a match a validated dominant match will swallow anyway
-    # is dropped before its (possibly costly) validator runs; the outcome is the same.
-    rules = suppression or BUILTIN_SUPPRESSION
-    order = sorted(range(len(spec_list)), key=lambda k: rules.rank(spec_list[k].entity))
-    for si in order:
-        cs = compiled.specs[si]
-        entity = cs.spec.entity
-        doms = rules.suppressors(entity)
-        given = candidates[si] if candidates is not None else None
-        for i in _candidates(arr, texts, cs, given):
-            text = texts[i]
-            if text is None:
-                continue
-            earlier = per_value.get(i)
-            blockers = [m for m in earlier if m[4] and m[0] in doms] if earlier else []
-            stripped = text.strip()
-            lead = len(text) - len(text.lstrip())
-            found: list[_Match] = []
-            fm = cs.pattern.fullmatch(stripped)
-            if fm is not None:
-                span = (entity, si, lead, lead + len(stripped), False, True, stripped)
-                if not _blocked(span, blockers, rules):
-                    ok = valid(cs, stripped)
-                    found.append((entity, si, lead, lead + len(stripped), ok, True, stripped))
-            elif not cs.spec.full_match_only:
-                for rm in cs.pattern.finditer(text):
-                    if rm.end() == rm.start():
-                        continue
-                    s = rm.group(0)
-                    full = rm.start() == lead and rm.end() == lead + len(stripped)
-                    span = (entity, si, rm.start(), rm.end(), False, full, s)
-                    if _blocked(span, blockers, rules):
-                        continue
-                    ok = valid(cs, s)
-                    found.append((entity, si, rm.start(), rm.end(), ok, full, s))
-            if found:
-                if earlier is None:
-                    per_value[i] = found
-                else:
-                    earlier.extend(found)
-    accs: dict[str, _Acc] = {}
-    for i, matches in per_value.items():
-        resolved = _resolve(matches, rules) if len(matches) > 1 else matches
-        by_entity: dict[str, list[_Match]] = {}
-        for m in resolved:
-            by_entity.setdefault(m[0], []).append(m)
-        for entity, ms in by_entity.items():
-            acc = accs.get(entity)
-            if acc is None:
-                acc = accs[entity] = _Acc(entity)
-            acc.add(ms, int(counts[i]), spec_list)
-    return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}
+def _int_digits(text: str | None) -> int | None:
+    """The digit count of an integer value the integer checks look at, else ``None``."""
+    if text is None:
+        return None
+    digits = text.strip()
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if not 7 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
+        return None
+    return len(digits)
 
 
 #: Pseudo-specs naming the integer-column checks in tallies (see EntitySpec.integer_pattern).
@@ -553,36 +744,3 @@ def _int_phone_valid(digits: str) -> bool:
     if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
         return v.phone_valid(digits)
     return v.phone_valid("+" + digits)
-
-
-def _scan_integers(
-    texts: list[str | None], counts: Sequence[int], entities: frozenset[str]
-) -> dict[str, PatternTally]:
-    specs = [INTEGER_SPECS[e] for e in (SSN, CARD, PHONE)]
-    accs: dict[str, _Acc] = {}
-    for i, text in enumerate(texts):
-        if text is None:
-            continue
-        digits = text.strip()
-        if digits.startswith("+"):
-            digits = digits[1:]
-        if not 7 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
-            continue
-        found: list[_Match] = []
-        n = len(digits)
-        end = len(digits)
-        if SSN in entities and n <= 9:
-            padded = digits.zfill(9)
-            found.append((SSN, 0, 0, end, v.ssn_valid(padded), True, padded))
-        card_ok = False
-        if CARD in entities and n >= 13:
-            card_ok = v.card_valid(digits)
-            found.append((CARD, 1, 0, end, card_ok, True, digits))
-        if PHONE in entities and 10 <= n <= 15 and not card_ok:
-            found.append((PHONE, 2, 0, end, _int_phone_valid(digits), True, digits))
-        for m in found:
-            acc = accs.get(m[0])
-            if acc is None:
-                acc = accs[m[0]] = _Acc(m[0])
-            acc.add([m], int(counts[i]), specs)
-    return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}

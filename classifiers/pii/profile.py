@@ -7,9 +7,10 @@ the evidence reports (distinct ratio, shape of the values) besides pattern and N
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -113,10 +114,18 @@ _STREET_WORD_PRECHECK = (
     rf"|{_RE2_DOTTED_I}"
 )
 
-#: RE2 pre-check of :func:`_street_shape`: every shape it accepts has a digit (Python's
-#: ``\d`` is Unicode category Nd; RE2's tables are at least as new as Python's, which
-#: ``tests/unit/test_pii_vectorised.py`` checks character by character).
-_STREET_SHAPE_PRECHECK = r"\p{Nd}"
+#: RE2 pre-check of :func:`_street_shape` (each line, stripped, must match
+#: :data:`_STREET_SHAPE` from its start): a value with a line break; or, on one line, a
+#: number then a space and a letter, or a letter then, anywhere later, a space and a digit.
+#: Python's ``\d`` is Unicode category Nd and RE2's tables are at least as new as Python's
+#: (``tests/unit/test_pii_vectorised.py`` checks it character by character); the text
+#: between the letter and the last space is left free, so a digit only one engine knows
+#: there cannot make the pre-check miss.
+_STREET_SHAPE_PRECHECK = (
+    r"[\n\r\x0b\x0c\x1c-\x1e\x{85}\x{2028}\x{2029}]"
+    rf"|^{_RE2_SPACE}*\p{{Nd}}+[a-zA-Z]?(?:[-/]\p{{Nd}}+)?,?{_RE2_SPACE}+{_RE2_LETTER}"
+    rf"|^{_RE2_SPACE}*{_RE2_LETTER}.*{_RE2_SPACE}\p{{Nd}}"
+)
 #: RE2 pre-check of :func:`looks_like_name`: nothing but ASCII letters, ``' , . -``, spaces
 #: and non-ASCII characters (the name shape allows no other ASCII character).
 _NAME_PRECHECK = r"^[A-Za-z',.\- \n\x{80}-\x{10FFFF}]*$"
@@ -346,25 +355,86 @@ def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
 
     The RE2 pre-checks run once over the distinct strings of all the columns together: RE2
     compiles a pattern on every call (about a millisecond for the larger ones), which would
-    otherwise be paid per column.
+    otherwise be paid per column. Lengths and word counts of those strings are vectorised too
+    (:func:`_text_sums`).
     """
     started = [_count_values(c) for c in columns]
     strings = [s for s in started if s[0].kind == "string" and s[1]]
     masks: list[list[bool] | None] = [None] * len(_PRECHECKS)
+    sums: list[tuple[int, int, int]] | None = None
     if strings:
         arr = text_array([t for _, ordered in strings for t, _ in ordered])
         masks = [precheck(arr, pattern) for pattern in _PRECHECKS]
-    offset = 0
+        if arr is not None:
+            sums = _text_sums(arr, [(p.counts, len(o)) for p, o in strings])
+    offset = column = 0
     for profile, ordered in started:
         if not ordered:
             continue
         flags: list[list[bool] | None] = [None] * len(_PRECHECKS)
+        totals = None
         if profile.kind == "string":
             end = offset + len(ordered)
             flags = [m[offset:end] if m is not None else None for m in masks]
             offset = end
-        _finish_profile(profile, ordered, flags)
+            totals = sums[column] if sums is not None else None
+            column += 1
+        _finish_profile(profile, ordered, flags, totals)
     return [profile for profile, _ in started]
+
+
+#: Values whose word split and letter test pyarrow's ASCII kernels do exactly as Python's
+#: ``str.split`` and ``str.isalpha``: printable ASCII (the only whitespace is the space).
+_PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+_WORD_PUNCT = ".,;:!?'\"()"
+
+
+def _text_sums(arr: pa.Array, columns: list[tuple[list[int], int]]) -> list[tuple[int, int, int]]:
+    """Per column, count-weighted sums of length, words and letter-only words (issue 17).
+
+    ``arr`` holds the columns' distinct values one column after another; ``columns`` gives
+    each column's counts and number of values. Equal to the Python loop of
+    :func:`_finish_profile`: lengths are code points in both; words and letter-only words are
+    computed by pyarrow for printable-ASCII values and by Python for the others.
+    """
+    counts = pa.array([c for cs, _ in columns for c in cs], pa.int64())
+    ascii_mask = pc.match_substring_regex(arr, pattern=_PRINTABLE_ASCII)
+    lens = pc.multiply(pc.cast(pc.utf8_length(arr), pa.int64()), counts)
+    split = pc.ascii_split_whitespace(arr)
+    parents = pc.list_parent_indices(split)
+    tokens = pc.list_flatten(split)
+    # Python's split drops empty words; pyarrow keeps them at the ends of a value.
+    word = pc.and_(pc.greater(pc.utf8_length(tokens), 0), pc.take(ascii_mask, parents))
+    alpha = pc.and_(word, pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT)))
+    weight = pc.take(counts, parents)
+    words_w = pc.multiply(pc.cast(word, pa.int64()), weight)
+    alpha_w = pc.multiply(pc.cast(alpha, pa.int64()), weight)
+    offsets = split.offsets.to_pylist()
+    ascii_flags = ascii_mask.to_pylist()
+    out: list[tuple[int, int, int]] = []
+    start = 0
+    for col_counts, size in columns:
+        end = start + size
+        lo, hi = offsets[start], offsets[end]
+        total_len = pc.sum(lens.slice(start, size)).as_py() or 0
+        total_words = pc.sum(words_w.slice(lo, hi - lo)).as_py() or 0
+        alpha_words = pc.sum(alpha_w.slice(lo, hi - lo)).as_py() or 0
+        for k, flag in enumerate(ascii_flags[start:end]):
+            if not flag:
+                text, count = arr[start + k].as_py(), col_counts[k]
+                words = text.split()
+                total_words += len(words) * count
+                alpha_words += sum(1 for w in words if w.strip(_WORD_PUNCT).isalpha()) * count
+        out.append((total_len, total_words, alpha_words))
+        start = end
+    return out
+
+
+#: Exact types whose kind needs no look at the value (bool is not int here: exact types).
+_SIMPLE_KINDS: Final[dict[type, Kind]] = {
+    str: "string", int: "integer", float: "float", bool: "bool", date: "date", datetime: "date",
+}  # fmt: skip
+_SIMPLE: Final = frozenset(_SIMPLE_KINDS)
 
 
 def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, int]]]:
@@ -373,7 +443,11 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
     A date or empty column has no values to list: its profile is then complete.
     """
     values = [v for v in column.values if v is not None and v != ""]
-    kind = _kind(values)
+    # Issue 17: a column of one plain type (the usual case) is kinded and rendered in bulk.
+    types = set(map(type, values))
+    kind = (
+        _SIMPLE_KINDS[next(iter(types))] if len(types) == 1 and types <= _SIMPLE else _kind(values)
+    )
     profile = ColumnProfile(column.name, column.data_type, kind, n=0)
     if kind == "date":
         profile.dates = [v.date() if isinstance(v, datetime) else v for v in values
@@ -381,10 +455,15 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
         profile.n = len(profile.dates)
         return profile, []
     counter: Counter[str] = Counter()
-    for v in values:
-        text = _render(v)
-        if text is not None:
-            counter[text] += 1
+    if types == {str}:
+        counter.update(filter(None, (v.strip() for v in values if isinstance(v, str))))
+    elif types == {int}:
+        counter.update(str(v) for v in values)
+    else:
+        for v in values:
+            text = _render(v)
+            if text is not None:
+                counter[text] += 1
     profile.n = sum(counter.values())
     ordered = counter.most_common()
     profile.texts = [t for t, _ in ordered]
@@ -393,31 +472,35 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
 
 
 def _finish_profile(
-    profile: ColumnProfile, ordered: list[tuple[str, int]], flags: list[list[bool] | None]
+    profile: ColumnProfile,
+    ordered: list[tuple[str, int]],
+    flags: list[list[bool] | None],
+    totals: tuple[int, int, int] | None = None,
 ) -> None:
     """Fill in the shares of a column with values.
 
     :param flags: per :data:`_PRECHECKS` entry, which values its RE2 pre-check flagged
         (``None``: it did not run, every value is a candidate).
+    :param totals: the count-weighted sums of length, words and letter-only words
+        (:func:`_text_sums`); ``None``: summed here.
     """
     kind = profile.kind
     name_cands, org_cands, shape_cands, word_cands = flags
-    total_len = total_words = alpha_words = name = org = street = street_word = 0
-    for i, (text, count) in enumerate(ordered):
-        total_len += len(text) * count
-        words = text.split()
-        total_words += len(words) * count
-        alpha_words += sum(1 for w in words if w.strip(".,;:!?'\"()").isalpha()) * count
-        if kind != "string":
-            continue
-        if (name_cands is None or name_cands[i]) and looks_like_name(text):
-            name += count
-        if (org_cands is None or org_cands[i]) and _ORG_MARKERS.search(text):
-            org += count
-        if (shape_cands is None or shape_cands[i]) and _street_shape(text):
-            street += count
-        if (word_cands is None or word_cands[i]) and _street_strong(text):
-            street_word += count
+    name = org = street = street_word = 0
+    if totals is None:
+        total_len = total_words = alpha_words = 0
+        for text, count in ordered:
+            total_len += len(text) * count
+            words = text.split()
+            total_words += len(words) * count
+            alpha_words += sum(1 for w in words if w.strip(_WORD_PUNCT).isalpha()) * count
+    else:
+        total_len, total_words, alpha_words = totals
+    if kind == "string":
+        name = _flagged_sum(ordered, name_cands, looks_like_name)
+        org = _flagged_sum(ordered, org_cands, lambda t: bool(_ORG_MARKERS.search(t)))
+        street = _flagged_sum(ordered, shape_cands, _street_shape)
+        street_word = _flagged_sum(ordered, word_cands, _street_strong)
     profile.mean_length = total_len / profile.n
     profile.mean_words = total_words / profile.n
     profile.word_share = alpha_words / total_words if total_words else 0.0
@@ -437,6 +520,16 @@ def _finish_profile(
             profile.dates = [d for d, c in hits for _ in range(c)]
     if kind == "integer":
         profile.sequential = _sequential(profile.texts)
+
+
+def _flagged_sum(
+    ordered: list[tuple[str, int]], flags: list[bool] | None, check: Callable[[str], object]
+) -> int:
+    """Summed counts of the values ``check`` accepts, checking only the flagged ones."""
+    if flags is None:
+        return sum(count for text, count in ordered if check(text))
+    return sum(ordered[i][1] for i in itertools.compress(range(len(ordered)), flags)
+               if check(ordered[i][0]))  # fmt: skip
 
 
 def _suffix_repeat(ordered: list[tuple[str, int]]) -> float:

@@ -227,9 +227,11 @@ def test_street_shape_precheck_knows_every_python_digit() -> None:
     digits = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and chr(c).isdecimal()]
     assert len(digits) > 600
     assert all(re.fullmatch(r"\d", d) for d in digits)  # Python's \d is exactly these
-    flags = P.precheck(digits, P._STREET_SHAPE_PRECHECK)
+    # Every digit, where the street shapes put one: a house number before or after the street.
+    texts = [t for d in digits for t in (f"{d} Main St", f"Hauptstraße {d}", f"{d}{d}, rue X")]
+    flags = P.precheck(texts, P._STREET_SHAPE_PRECHECK)
     assert flags is not None
-    assert [d for d, f in zip(digits, flags, strict=True) if not f] == []
+    assert [t for t, f in zip(texts, flags, strict=True) if not f] == []
 
 
 def _profile_fields(profile: P.ColumnProfile) -> dict[str, object]:
@@ -310,7 +312,9 @@ def test_ner_skipped_only_where_it_cannot_change_the_findings(
     monkeypatch.setattr(PiiClassifier, "_person_decided_without_ner", staticmethod(lambda c: False))
     every = classifier.classify(table)
     assert skipping == every
-    assert skipped_texts < sum(analysed) - 100  # ville, pais, the companies, team
+    # ville, pais, the companies, team: without the skip each still costs the NER probe
+    # (classifier.NER_PROBE values), where its PERSON call is already decided.
+    assert skipped_texts < sum(analysed) - 50
     found = {f.column: {e.entity for e in f.entities} for f in skipping}
     assert "PERSON" in found["full_name"] and "PERSON" in found["reviewer"]
     assert "PERSON" not in found["ville"] and "PERSON" not in found["customer_company"]

@@ -189,6 +189,12 @@ class PiiSettings(_Section):
         2, ge=1, description="Validated hits to report a sparse card/IBAN/e-mail/NRIC."
     )
     batch_size: int = Field(256, ge=1, description="Texts per spaCy batch.")
+    estimate_counts: bool = Field(
+        False,
+        description="Match a decided subset of each column's values and stop when more would "
+        "not change the findings: same entities and confidences, 10-30% less CPU, but hits, "
+        "shares and masked examples become unmarked estimates (up to 0.08 off).",
+    )
 
 
 #: Default Atlan tag name per entity (the umbrella tag is ``AtlanSettings.umbrella_tag``).
