@@ -304,8 +304,11 @@ def test_two_threads_appending_at_once_do_not_fork_the_chain(store: SqlReviewSto
     def append(actor: str) -> None:
         other = SqlReviewStore(SqlLocalCatalog(store.catalog.url))  # its own engine and pool
         try:
-            start.wait()
             for i in range(per_thread):
+                if i % 10 == 0:
+                    # Meet every 10 appends: the two really contend all along (left alone,
+                    # one thread can hold SQLite's write lock for all of its rows).
+                    start.wait(timeout=60)
                 other.audit(actor, "login.ok", f"user {actor}", after={"i": i})
         except BaseException as exc:  # reported below, with the thread's name
             errors.append(exc)
