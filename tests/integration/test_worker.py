@@ -26,9 +26,10 @@ import redis
 from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
 from tests.support.badfiles import csv_bytes
-from tests.support.cli import ENRICHER, enricher_env, run_enricher, spawn_enricher
+from tests.support.cli import ENRICHER, enricher_env, run_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
+from tests.support.workers import Worker
 
 # These tests start Celery workers that use both cores and bound recovery and latency in real
 # time: they run after the parallel integration tests, in two lanes (see the Makefile): the
@@ -57,37 +58,6 @@ def env(
         "ATLAN_BASE_URL": atlan_server.base_url,
         "ATLAN_API_KEY": _atlan.API_KEY,
     }
-
-
-class Worker:
-    """An ``enricher worker`` process (prefork, leading its own session) and its log."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, concurrency: int = 2) -> None:
-        self.log = cwd / f"worker-{time.monotonic_ns()}.log"
-        self.proc = spawn_enricher(
-            ["worker", f"--concurrency={concurrency}"], env, cwd, self.log, new_session=True
-        )
-        try:
-            wait_until(lambda: self._ready(), 60, "worker did not start")
-        except BaseException:  # never leave a worker behind to take the next test's tasks
-            self.kill_all()
-            raise
-
-    def _ready(self) -> bool:
-        assert self.proc.poll() is None, self.log.read_text(errors="replace")[-3000:]
-        return b"ready." in self.log.read_bytes()
-
-    def children(self) -> list[int]:
-        out = subprocess.run(
-            ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True, check=False
-        ).stdout
-        return [int(p) for p in out.split()]
-
-    def kill_all(self) -> None:
-        """SIGKILL the main process and its pool (the session), then reap the main process."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ deployment docs/deploy.md describes (compose ``--scale worker=N``, Kubernetes re
 from __future__ import annotations
 
 import ast
-import os
 import re
-import signal
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +21,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.badfiles import csv_bytes
-from tests.support.cli import EnricherProcess, run_enricher, spawn_enricher
+from tests.support.cli import run_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
+from tests.support.workers import Worker
 
 # Celery workers bounding real time: after the parallel tests, in the lane of the whole-worker
 # kill test (group "kill"), which mostly waits out a visibility timeout, so that the two
@@ -38,35 +37,22 @@ OBJECTS = 30
 _SUCCEEDED = re.compile(r"Task s3e\.enrich\[[0-9a-f-]+\] succeeded in [0-9.]+s: (\{.*\})")
 
 
-class HostWorker:
+class HostWorker(Worker):
     """An ``enricher worker`` with its own node name and a directory no other process uses."""
 
     def __init__(self, node: str, env: dict[str, str], root: Path) -> None:
         self.node = node
         self.home = root / node.split("@")[1]
         (self.home / "tmp").mkdir(parents=True)
-        self.log = self.home / "worker.log"
         own = {**env, "HOME": str(self.home), "TMPDIR": str(self.home / "tmp")}
         # Concurrency 1: with prefetch 1 each worker holds one task at a time, so neither can
         # drain the queue alone while the other is up.
-        self.proc: EnricherProcess = spawn_enricher(
-            ["worker", "-n", node, "--concurrency=1"], own, self.home, self.log, new_session=True
-        )
-
-    def ready(self) -> bool:
-        assert self.proc.poll() is None, self.log.read_text(errors="replace")[-3000:]
-        return b"ready." in self.log.read_bytes()
+        super().__init__(own, self.home, 1, ("-n", node), log=self.home / "worker.log", wait=False)
 
     def enriched(self) -> list[dict[str, Any]]:
         """The return values of the enrich tasks this worker finished, from its log."""
         text_ = self.log.read_text(errors="replace")
         return [ast.literal_eval(m.group(1)) for m in _SUCCEEDED.finditer(text_)]
-
-    def stop(self) -> None:
-        """Kill the worker and its pool (its session); nothing of it outlives the test."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
 
 
 @pytest.fixture
@@ -74,7 +60,7 @@ def hosts() -> Iterator[list[HostWorker]]:
     started: list[HostWorker] = []
     yield started
     for worker in started:
-        worker.stop()
+        worker.kill_all()
 
 
 def test_two_hosts_split_a_job_and_share_one_catalog(
