@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.datasets import StoredDataset
-from models.lineage import ColumnMapping, LineageEdge, System
+from models.lineage import LineageEdge, System
 from models.review import AuditEntry, SuggestionView
 
 SCHEMA_VERSION = 1
@@ -407,12 +407,24 @@ def _pii_columns(snapshot: CatalogSnapshot) -> dict[str, dict[str, set[str]]]:
     return out
 
 
-def _mapping_to(edge: LineageEdge, target_column: str) -> list[ColumnMapping]:
-    return [c for c in edge.columns if c.target == target_column]
+def _hops(
+    edges: list[LineageEdge], column: str, upstream: bool
+) -> list[tuple[str | None, str | None, bool, bool]]:
+    """The far ends of ``edges`` for the S3 ``column``: (table, its column, masked, mapped).
 
-
-def _mapping_from(edge: LineageEdge, source_column: str) -> list[ColumnMapping]:
-    return [c for c in edge.columns if c.source == source_column]
+    Upstream edges end at the S3 dataset (their maps' ``target`` is the column), downstream
+    ones start there (``source``). An edge without a column map carries the column unmasked.
+    """
+    out: list[tuple[str | None, str | None, bool, bool]] = []
+    for edge in edges:
+        far = edge.source.uri if upstream else edge.target.uri
+        if not edge.columns:
+            out.append((far, column, False, False))
+        for m in edge.columns:
+            near, other = (m.target, m.source) if upstream else (m.source, m.target)
+            if near == column:
+                out.append((far, other, m.masked, True))
+    return out
 
 
 def _flows(snapshot: CatalogSnapshot) -> list[dict[str, Any]]:
@@ -435,20 +447,8 @@ def _flows(snapshot: CatalogSnapshot) -> list[dict[str, Any]]:
     for s3_uri in sorted(pii):
         for column in sorted(pii[s3_uri]):
             entities = sorted(pii[s3_uri][column])
-            ups: list[tuple[str | None, str | None, bool, bool]] = []
-            for edge in into.get(s3_uri, []):
-                maps = _mapping_to(edge, column)
-                if not edge.columns:
-                    ups.append((edge.source.uri, column, False, False))
-                for m in maps:
-                    ups.append((edge.source.uri, m.source, m.masked, True))
-            downs: list[tuple[str | None, str | None, bool, bool]] = []
-            for edge in out_of.get(s3_uri, []):
-                maps = _mapping_from(edge, column)
-                if not edge.columns:
-                    downs.append((edge.target.uri, column, False, False))
-                for m in maps:
-                    downs.append((edge.target.uri, m.target, m.masked, True))
+            ups = _hops(into.get(s3_uri, []), column, upstream=True)
+            downs = _hops(out_of.get(s3_uri, []), column, upstream=False)
             if not ups and not downs:
                 continue
             for up in ups or [(None, None, False, True)]:
