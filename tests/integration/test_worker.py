@@ -32,10 +32,10 @@ from tests.support.redis_dbs import RedisDatabases
 from tests.support.workers import Worker
 
 # These tests start Celery workers that use both cores and bound recovery and latency in real
-# time: they run after the parallel integration tests, in two lanes (see the Makefile): the
-# whole-worker kill test, most of whose two minutes is the broker's visibility timeout, beside
-# the others one at a time.
-pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("workers")]
+# time: they run after the parallel integration tests, one at a time (see the Makefile), except
+# the whole-worker kill test (marked `waits`), most of whose 95 s is the broker's visibility
+# timeout: it runs in the background beside the parallel integration tests.
+pytestmark = pytest.mark.serial
 
 atlan_server = _atlan.atlan_server
 
@@ -150,7 +150,7 @@ def _finished(db: Path, job_id: str) -> int:
     return int(count)
 
 
-@pytest.mark.xdist_group("kill")
+@pytest.mark.waits
 def test_whole_worker_killed_then_replaced(
     seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
 ) -> None:

@@ -26,10 +26,8 @@ from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
 from tests.support.workers import Worker
 
-# Celery workers bounding real time: after the parallel tests, in the lane of the whole-worker
-# kill test (group "kill"), which mostly waits out a visibility timeout, so that the two
-# serial lanes take about as long as each other.
-pytestmark = [pytest.mark.serial, pytest.mark.xdist_group("kill")]
+# Celery workers bounding real time: after the parallel tests, one at a time (see the Makefile).
+pytestmark = pytest.mark.serial
 
 NODES = ("w1@hostA", "w2@hostB")
 OBJECTS = 30
