@@ -251,6 +251,7 @@ class AlertKind(StrEnum):
     FRESHNESS = "freshness"  # a partition missing from a regular series
     NULL_SHARE = "null_share"  # a column's null share jumped
     NEW_PII = "new_pii"  # an entity appeared in a dataset that had none of it
+    CONTRACT = "contract"  # the latest scan breaks a rule of the dataset's data contract
 
 
 class Severity(StrEnum):

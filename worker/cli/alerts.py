@@ -43,6 +43,7 @@ KINDS = (
     "freshness",
     "null_share",
     "new_pii",
+    "contract",
 )
 
 

@@ -15,6 +15,7 @@ import click
 from worker.cli.alerts import alerts
 from worker.cli.atlan import atlan
 from worker.cli.audit import audit
+from worker.cli.contract import contract
 from worker.cli.datasets import datasets
 from worker.cli.job import job
 from worker.cli.lineage import lineage
@@ -58,6 +59,7 @@ for _command in (
     alerts,
     audit,
     report,
+    contract,
 ):
     cli.add_command(_command)
 

@@ -660,6 +660,90 @@ class AlertSettings(_Section):
     timeout_s: float = Field(10.0, gt=0, description="Webhook request timeout.")
 
 
+class ComplianceSettings(_Section):
+    """The monthly compliance report written by ``enricher beat`` (docs/compliance.md)."""
+
+    schedule: str = Field(
+        "",
+        description="Crontab (minute hour day-of-month month day-of-week, UTC) on which "
+        "enricher beat writes the previous month's report, e.g. '0 6 1 * *' (06:00 on the "
+        "1st); empty: not scheduled.",
+    )
+    output_dir: Path = Field(
+        Path("compliance"),
+        description="Folder of the scheduled reports, one subfolder per month (YYYY-MM), "
+        "as the worker sees it.",
+    )
+    formats: list[Literal["html", "csv", "json"]] = Field(
+        ["html", "csv", "json"],
+        min_length=1,
+        description="Forms the scheduled report is written in (the JSON form always is; "
+        "PDF only through enricher report compliance).",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        return check_crontab(value)
+
+
+_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31),
+                ("month", 1, 12), ("day of week", 0, 6))  # fmt: skip
+_CRON_NAMES = {
+    "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    "day of week": ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
+}
+
+
+def _cron_number(text: str, field: str, low: int, high: int) -> int:
+    names = _CRON_NAMES.get(field, ())
+    if text.lower() in names:
+        return names.index(text.lower()) + low
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"crontab {field}: {text!r} is not {low} to {high}")
+    return int(text)
+
+
+def check_crontab(text: str) -> str:
+    """``text`` as a five-field crontab (``''`` when blank), with single spaces.
+
+    Numbers, ``*``, ranges ``a-b``, lists ``a,b`` and steps ``*/n`` or ``a-b/n``; month
+    and weekday names (``jan``, ``mon``) as Celery's ``crontab`` reads them (Sunday is 0).
+
+    :raises ValueError: not five fields, or a field out of its range.
+    """
+    fields = text.split()
+    if not fields:
+        return ""
+    if len(fields) != 5:
+        raise ValueError(
+            "a crontab has five fields: minute hour day-of-month month day-of-week, "
+            "e.g. '0 6 1 * *'"
+        )
+    for part, (field, low, high) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in part.split(","):
+            span, slash, step = item.partition("/")
+            if slash and not (step.isdigit() and int(step) >= 1 and (span == "*" or "-" in span)):
+                raise ValueError(f"crontab {field}: {item!r} is not a step */n or a-b/n")
+            if span == "*":
+                continue
+            first, dash, last = span.partition("-")
+            start = _cron_number(first, field, low, high)
+            if dash and _cron_number(last, field, low, high) < start:
+                raise ValueError(f"crontab {field}: {item!r} ends before it starts")
+    return " ".join(fields)
+
+
+class ContractSettings(_Section):
+    """Data contracts (ODCS v3 YAML) that scans and ``enricher contract check`` enforce."""
+
+    dir: Path | None = Field(
+        None,
+        description="Folder of the data contracts (*.yaml, *.yml; ODCS v3); every scan "
+        "checks the contracts of the datasets it touches. None: no contracts are checked.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -723,6 +807,14 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(
         default_factory=AlertSettings,  # type: ignore[arg-type]
         description="Alert delivery: webhook and Atlan announcements",
+    )
+    contracts: ContractSettings = Field(
+        default_factory=ContractSettings,  # type: ignore[arg-type]
+        description="Data contracts checked by scans and enricher contract check",
+    )
+    compliance: ComplianceSettings = Field(
+        default_factory=ComplianceSettings,  # type: ignore[arg-type]
+        description="The monthly compliance report on a schedule",
     )
 
     @classmethod

@@ -67,6 +67,9 @@ _TYPED_FORMATS = frozenset({"parquet"})
 #: candidates (a round also delivers what a channel did not take before). A callable, so
 #: this service names no other service.
 AlertSink = Callable[[Sequence[AlertCandidate]], list[Alert]]
+#: Checks the data contracts of one concluded dataset (the contract service's
+#: ``after_scan``), raising their violations as alerts and returning the ones that opened.
+ContractCheck = Callable[[str], list[Alert]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,8 @@ class DatasetService:
         (``None``: not checked).
     :param table_schemas: the known table schemas on the other side of those edges.
     :param clock: the current time (tests pass a fixed one).
+    :param contracts: checks the data contracts of each concluded dataset (``None``, the
+        default when ``contracts.dir`` is not set: no contract is checked).
     """
 
     def __init__(
@@ -124,6 +129,7 @@ class DatasetService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         edges_of: EdgesOf | None = None,
         table_schemas: TableSchemas | None = None,
+        contracts: ContractCheck | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -132,6 +138,7 @@ class DatasetService:
         self.clock = clock
         self.edges_of = edges_of
         self.table_schemas = table_schemas
+        self.contracts = contracts
         #: Delta/Iceberg metadata that could not be read: dataset URI → the reason.
         self.table_errors: dict[str, str] = {}
 
@@ -218,6 +225,7 @@ class DatasetService:
             k = self.settings.history_partitions
             stale = self._news(plan, freshness(uri, plan.summary.partitions, now, k))
             opened = self.alerts(stale) if self.alerts is not None else []
+            opened += self._check_contracts(uri)
             return DatasetOutcome(uri, previous, 0, alerts=opened, candidates=stale)
         history = [
             r
@@ -259,7 +267,12 @@ class DatasetService:
         candidates = self._news(plan, candidates)
         # Called with none too: the sink also delivers what a channel did not take before.
         opened = self.alerts(candidates) if self.alerts is not None else []
+        opened += self._check_contracts(uri)
         return DatasetOutcome(uri, verdict, len(fresh), version, changes, opened, candidates)
+
+    def _check_contracts(self, uri: str) -> list[Alert]:
+        """Every scan checks the contracts of the datasets it touches (when configured)."""
+        return self.contracts(uri) if self.contracts is not None else []
 
     def _lineage_drift(
         self, summary: DatasetSummary, schema: Sequence[SchemaColumn]

@@ -1,0 +1,88 @@
+"""``enricher contract init|check`` as a user runs them, on the bundled sample lake."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.support.cli import run_enricher
+
+LAKE = Path(__file__).resolve().parents[2] / "examples" / "lake"
+
+
+def _column(data: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in data["schema"][0]["properties"] if p["name"] == name)
+    return found
+
+
+def test_init_then_check_then_seeded_violations(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    shutil.copytree(LAKE, lake)
+    env = {"ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}"}
+    scan = run_enricher(["scan", str(lake), "--format", "json"], env, tmp_path)
+    assert scan.returncode == 3, scan.stderr  # landing/broken.parquet fails, as it should
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    path = contracts / "transactions.yaml"
+    dataset = f"file://{lake}/payments/transactions/"
+    # An object of the dataset names it too, as for `enricher datasets show`.
+    init = run_enricher(
+        ["contract", "init", f"{dataset}dt=2025-01-02/part-0.parquet", "-o", str(path)],
+        env, tmp_path,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    assert f"wrote the contract of {dataset}" in init.stderr
+    again = run_enricher(["contract", "init", dataset, "-o", str(path)], env, tmp_path)
+    assert again.returncode == 1 and "pass --force" in again.stderr
+
+    clean = run_enricher(["contract", "check", "--contracts", str(contracts), "--format",
+                          "json"], env, tmp_path)  # fmt: skip
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    report = json.loads(clean.stdout)
+    assert report["contracts"] == 1 and report["violations"] == 0
+    [result] = report["results"]
+    assert result["dataset"] == dataset and result["passed"] > 20
+
+    data = yaml.safe_load(path.read_text())
+    assert data["kind"] == "DataContract" and "TO FILL IN" in data["team"]["name"]
+    data["schema"][0]["properties"].remove(_column(data, "merchant"))
+    card = _column(data, "card_number")
+    next(c for c in card["customProperties"] if c["property"] == "allowedPii")["value"] = []
+    _column(data, "iban")["quality"][0]["mustBeLessOrEqualTo"] = 1
+    path.write_text(yaml.safe_dump(data))
+
+    # contracts.dir from the settings; the table names every violation
+    env_dir = env | {"ENRICH_CONTRACTS__DIR": str(contracts)}
+    broken = run_enricher(["contract", "check"], env_dir, tmp_path)
+    assert broken.returncode == 3, broken.stdout + broken.stderr
+    for text in ("extra_column", "merchant", "classification", "CREDIT_CARD", "null_share",
+                 "iban"):  # fmt: skip
+        assert text in broken.stdout, text
+    as_json = run_enricher(["contract", "check", "--format", "json"], env_dir, tmp_path)
+    assert as_json.returncode == 3
+    found = {
+        (v["kind"], v["column"]) for v in json.loads(as_json.stdout)["results"][0]["violations"]
+    }
+    assert found == {("extra_column", "merchant"), ("classification", "card_number"),
+                     ("null_share", "iban")}  # fmt: skip
+
+    alerts = run_enricher(["alerts", "list", "--kind", "contract", "--format", "json"], env,
+                          tmp_path)  # fmt: skip
+    assert alerts.returncode == 0, alerts.stderr
+    listed = json.loads(alerts.stdout)
+    kinds = {(a["kind"], a["evidence"]["kind"]) for a in listed}
+    assert kinds == {("contract", "extra_column"), ("contract", "classification"),
+                     ("contract", "null_share")}  # fmt: skip
+    assert all(a["dataset"] == dataset for a in listed)
+
+    # a contract that is not ODCS: a run error (exit 1), one line naming the file
+    (contracts / "bad.yaml").write_text("apiVersion: v3.1.0\nkind: Table\nid: x\nversion: '1'\n")
+    bad = run_enricher(["contract", "check"], env_dir, tmp_path)
+    assert bad.returncode == 1
+    assert "bad.yaml is not valid ODCS v3" in bad.stderr and "Traceback" not in bad.stderr
+    none = run_enricher(["contract", "check"], env, tmp_path)
+    assert none.returncode == 1 and "no contracts folder" in none.stderr

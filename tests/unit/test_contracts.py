@@ -1,0 +1,377 @@
+"""Data contracts (ODCS v3): drawn from an observation, checked against it, seeded violations.
+
+The observations come from real ``DatasetService`` scans on the in-memory stores, with
+samples that hold raw values, so that "no value in any output" is tested on the real path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from open_data_contract_standard.model import OpenDataContractStandard
+
+from models import (
+    ColumnFinding,
+    ColumnSample,
+    EnrichmentResult,
+    EntityFinding,
+    Evidence,
+    LabelScore,
+    ObjectInfo,
+    ObjectRef,
+    ObjectStatus,
+    SamplingInfo,
+    TableSample,
+)
+from models.datasets import (
+    Alert,
+    AlertCandidate,
+    AlertKind,
+    DatasetRef,
+    DatasetSummary,
+    GroupingRule,
+    PartitionInfo,
+    Severity,
+)
+from tests.support.fakes import InMemoryAlertStore, InMemoryDatasetStore
+from worker.core.contracts.check import (
+    NOT_CHECKABLE,
+    CheckResult,
+    ViolationKind,
+    check_contract,
+)
+from worker.core.contracts.document import ContractError, dump_contract, parse_contract
+from worker.core.contracts.observed import (
+    OWNER_TEAM,
+    Observation,
+    contract_dataset,
+    draft_contract,
+    observe,
+    partition_time,
+)
+from worker.core.settings import DatasetSettings
+from worker.services.contracts.service import ContractService
+from worker.services.datasets.service import DatasetService
+
+NOW = datetime(2025, 1, 12, 6, tzinfo=UTC)
+URI = "s3://lake/orders/"
+#: Raw values in the samples: none may appear in a contract, a result or an alert.
+SECRETS = ("alice.secret@example.com", "+1 415 555 0199", "ORD-77123")
+
+
+def _partition(day: int) -> PartitionInfo:
+    key = f"dt=2025-01-{day:02d}/"
+    return PartitionInfo(
+        key, (("dt", f"2025-01-{day:02d}"),), 1, 1000,
+        datetime(2025, 1, day, 1, tzinfo=UTC), f"orders/{key}part-0.parquet",
+    )  # fmt: skip
+
+
+def _summary(days: Sequence[int], fmt: str = "parquet") -> DatasetSummary:
+    parts = tuple(_partition(d) for d in days)
+    return DatasetSummary(
+        DatasetRef("lake", "orders/"), GroupingRule.HIVE, "hive partition folders (dt)",
+        object_count=len(parts), total_bytes=1000 * len(parts), partition_columns=("dt",),
+        partitions=parts, formats=((fmt, len(parts)),),
+    )  # fmt: skip
+
+
+def _result(key: str, rows: int = 100) -> EnrichmentResult:
+    ref = ObjectRef.parse(f"s3://lake/{key}")
+    info = ObjectInfo(ref, 1000, f"e-{key}", datetime(2025, 1, 11, tzinfo=UTC))
+    half = rows // 2
+    columns = (
+        ColumnSample("order_id", "int64", tuple(range(rows))),
+        ColumnSample("ref", "string", (SECRETS[2],) * rows),
+        ColumnSample("email", "string", (SECRETS[0],) * rows),
+        ColumnSample("phone", "string", (SECRETS[1],) * half + (None,) * (rows - half)),
+    )
+    sample = TableSample(
+        info, "parquet", None, columns, rows, rows, False, 1000, SamplingInfo("row_groups")
+    )
+    evidence = Evidence(sampled=rows, hits=rows, distinct_hits=1, mean_score=0.9,
+                        masked_examples=("a***@e***.com",))  # fmt: skip
+    findings = (
+        ColumnFinding("order_id", "int64"),
+        ColumnFinding("ref", "string"),
+        ColumnFinding("email", "string", (EntityFinding("EMAIL_ADDRESS", 0.97, 1.0, evidence),)),
+        ColumnFinding("phone", "string"),
+    )
+    return EnrichmentResult(
+        ref, ObjectStatus.CLASSIFIED, info=info, sample=sample, columns=findings,
+        categories=(LabelScore("sales", 0.8),),
+    )  # fmt: skip
+
+
+class Lake:
+    """A dataset service on the in-memory stores, its alerts, and a contract service."""
+
+    def __init__(self, folder: Path | None = None, hook: bool = False) -> None:
+        self.alerts = InMemoryAlertStore(clock=lambda: NOW)
+        self.raised: list[AlertCandidate] = []
+        self.store = InMemoryDatasetStore(clock=lambda: NOW)
+        self.contracts = ContractService(self.store, folder, self.sink, clock=lambda: NOW)
+        self.datasets = DatasetService(
+            self.store,
+            DatasetSettings(max_partitions_per_scan=8),
+            self.sink,
+            clock=lambda: NOW,
+            contracts=self.contracts.after_scan if hook else None,
+        )
+
+    def sink(self, candidates: Sequence[AlertCandidate]) -> list[Alert]:
+        self.raised.extend(candidates)
+        return self.alerts.raise_alerts(candidates)
+
+    def scan(self, days: Sequence[int], fmt: str = "parquet") -> list[Alert]:
+        plan = self.datasets.plan(_summary(days, fmt))
+        pairs = [(p, _result(p.sample_key or "")) for p in plan.selected]
+        return self.datasets.conclude(plan, pairs).alerts
+
+    def observation(self) -> Observation:
+        obs = self.contracts.observation(URI)
+        assert obs is not None
+        return obs
+
+
+def _scanned(fmt: str = "parquet") -> Lake:
+    lake = Lake()
+    lake.scan(range(1, 4), fmt)
+    return lake
+
+
+def _contract(obs: Observation) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(dump_contract(draft_contract(obs, NOW)))
+    return data
+
+
+def _check(data: dict[str, Any], obs: Observation, now: datetime = NOW) -> CheckResult:
+    return check_contract(parse_contract(yaml.safe_dump(data), "test.yaml"), obs, now)
+
+
+def _column(data: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in data["schema"][0]["properties"] if p["name"] == name)
+    return found
+
+
+def _allowed(prop: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        c for c in prop["customProperties"] if c["property"] == "allowedPii"
+    )
+    return found
+
+
+def test_the_observation_is_counts_shares_and_types() -> None:
+    obs = _scanned().observation()
+    assert [c.name for c in obs.columns] == ["order_id", "ref", "email", "phone"]
+    phone = obs.column("phone")
+    email = obs.column("email")
+    assert phone is not None and phone.null_share == 0.5 and phone.entities == ()
+    assert email is not None and email.entities == ("EMAIL_ADDRESS",)
+    assert obs.row_count == 300 and obs.partitions_sampled == 3
+    assert obs.newest_partition == datetime(2025, 1, 3, tzinfo=UTC)
+    assert partition_time(PartitionInfo("x/", (("year", "2025"), ("month", "02")))) == datetime(
+        2025, 2, 1, tzinfo=UTC
+    )
+
+
+def test_round_trip_init_then_check_on_the_same_observation_gives_no_violation() -> None:
+    obs = _scanned().observation()
+    data = _contract(obs)
+    result = _check(data, obs)
+    assert result.violations == [] and result.unchecked == []
+    # every column's type, PII and quality, the row count and the freshness SLA passed
+    assert result.passed >= 4 * 3 + 2
+    assert data["team"]["name"] == OWNER_TEAM
+    custom = {c["property"]: c["value"] for c in data["customProperties"]}
+    assert custom == {"dataset": URI, "category": "sales"}
+    assert _column(data, "email")["classification"] == "restricted"
+    assert _column(data, "phone")["required"] is False
+    assert _column(data, "order_id")["required"] is True
+    assert contract_dataset(parse_contract(yaml.safe_dump(data), "x")) == URI
+
+
+def test_the_yaml_validates_with_the_odcs_models_and_schema_and_reparses() -> None:
+    from jsonschema import Draft201909Validator
+
+    obs = _scanned().observation()
+    model = draft_contract(obs, NOW)
+    text = dump_contract(model)
+    schema = json.loads(OpenDataContractStandard.json_schema())  # type: ignore[no-untyped-call]
+    assert list(Draft201909Validator(schema).iter_errors(yaml.safe_load(text))) == []
+    again = OpenDataContractStandard.from_string(text)
+    assert again == model and again.to_yaml() == text
+    assert again.apiVersion == "v3.1.0" and again.kind == "DataContract"
+
+
+def test_each_seeded_violation_kind_is_caught() -> None:
+    lake = _scanned()
+    obs = lake.observation()
+    data = _contract(obs)
+    props = data["schema"][0]["properties"]
+    props.append({"name": "gone", "physicalType": "string"})  # missing
+    props.remove(_column(data, "ref"))  # extra
+    _column(data, "order_id")["physicalType"] = "string"  # retyped
+    phone = _column(data, "phone")
+    phone["required"] = True  # it has nulls
+    phone["quality"][0]["mustBeLessOrEqualTo"] = 10  # the sample has 50 % nulls
+    _allowed(_column(data, "email"))["value"] = []  # no PII here
+    data["schema"][0]["quality"][0]["mustBeBetween"] = [1, 2]  # 300 rows
+    result = _check(data, obs, NOW + timedelta(days=30))  # the SLA allows 10 days
+    kinds = {v.kind for v in result.violations}
+    assert kinds == set(ViolationKind) - {ViolationKind.DISTINCT_SHARE}
+    by_kind = {v.kind: v for v in result.violations}
+    assert by_kind[ViolationKind.MISSING_COLUMN].column == "gone"
+    assert by_kind[ViolationKind.EXTRA_COLUMN].column == "ref"
+    assert by_kind[ViolationKind.RETYPED_COLUMN].observed == "int64"
+    assert by_kind[ViolationKind.NULL_SHARE].observed == "50.00 %"
+    assert by_kind[ViolationKind.ROW_COUNT].observed == "300 rows"
+    assert "EMAIL_ADDRESS found" in by_kind[ViolationKind.CLASSIFICATION].observed
+    assert by_kind[ViolationKind.FRESHNESS].observed.startswith("newest partition 39")
+    # distinct share: when the catalog keeps one, a sample-scoped duplicate rule is checked
+    shared = observe(
+        lake.store.get(URI),  # type: ignore[arg-type]
+        lake.store.partitions(URI),
+        distinct_shares={"order_id": 0.5},
+    )
+    drafted = _contract(shared)
+    rule = _column(drafted, "order_id")["quality"][1]
+    assert rule["metric"] == "duplicateValues" and rule["mustBeLessOrEqualTo"] == 50
+    assert _check(drafted, shared).violations == []
+    rule["mustBeLessOrEqualTo"] = 10
+    [distinct] = _check(drafted, shared).violations
+    assert distinct.kind is ViolationKind.DISTINCT_SHARE and distinct.column == "order_id"
+
+
+def test_masked_only_and_public_classifications() -> None:
+    obs = _scanned().observation()
+    data = _contract(obs)
+    _allowed(_column(data, "email"))["value"] = ["EMAIL_ADDRESS:masked"]
+    [masked] = _check(data, obs).violations
+    assert masked.kind is ViolationKind.CLASSIFICATION
+    assert masked.observed.startswith("EMAIL_ADDRESS found unmasked")
+    data = _contract(obs)
+    email = _column(data, "email")
+    email["customProperties"] = []
+    email["classification"] = "public"
+    [public] = _check(data, obs).violations
+    assert public.expected == "no PII" and public.column == "email"
+    # dataset level: no PII anywhere in the dataset
+    data = _contract(obs)
+    data["schema"][0]["customProperties"][0]["value"] = []
+    assert [v.column for v in _check(data, obs).violations] == ["email"]
+
+
+def test_rules_a_sample_cannot_decide_are_reported_not_passed() -> None:
+    obs = _scanned().observation()
+    data = _contract(obs)
+    baseline = _check(data, obs).passed
+    order_id = _column(data, "order_id")
+    order_id["unique"] = True
+    order_id["quality"].extend([
+        {"type": "sql", "query": "SELECT COUNT(*) FROM orders", "mustBeLessThan": 5},
+        {"type": "custom", "engine": "soda", "implementation": "row_count > 0"},
+        {"metric": "duplicateValues", "mustBe": 0},  # over the whole table
+        {"metric": "nullValues", "unit": "rows", "mustBe": 0},  # a count over the table
+        {"metric": "invalidValues", "arguments": {"validValues": ["a"]}, "mustBe": 0},
+    ])  # fmt: skip
+    data["slaProperties"].append({"property": "retention", "value": 1, "unit": "y"})
+    result = _check(data, obs)
+    assert result.violations == []
+    assert result.passed == baseline
+    assert len(result.unchecked) == 7
+    assert all(u.reason.startswith(NOT_CHECKABLE) for u in result.unchecked)
+    reasons = " ".join(u.reason for u in result.unchecked)
+    assert "uniqueness over the whole table" in reasons and "sql rule" in reasons
+    # text formats: row counts are estimates, so a row-count rule is not checkable
+    text_obs = _scanned("csv").observation()
+    assert text_obs.row_count is None
+    data = _contract(obs)
+    [unchecked] = _check(data, text_obs).unchecked
+    assert "rowCount" in unchecked.rule and "estimated" in unchecked.reason
+
+
+def test_invalid_contracts_are_refused_naming_the_file() -> None:
+    with pytest.raises(ContractError, match="bad.yaml is not valid ODCS v3: kind"):
+        parse_contract("apiVersion: v3.1.0\nkind: Contract\nid: x\nversion: '1'\n", "bad.yaml")
+    with pytest.raises(ContractError, match="not valid YAML at line"):
+        parse_contract("a: [\n", "bad.yaml")
+    with pytest.raises(ContractError, match="top level"):
+        parse_contract("- 1\n", "bad.yaml")
+
+
+def test_no_sampled_value_in_any_output(tmp_path: Path) -> None:
+    lake = _scanned()
+    text = lake.contracts.draft(URI)
+    (tmp_path / "orders.yaml").write_text(text)
+    data = yaml.safe_load(text)
+    _allowed(_column(data, "email"))["value"] = []
+    _column(data, "phone")["required"] = True
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    results = lake.contracts.check(tmp_path)
+    outputs = [text, json.dumps([r.to_dict() for r in results])]
+    outputs += [a.message + json.dumps(a.evidence) for a in lake.alerts.rows.values()]
+    assert len(results[0].violations) == 2 and lake.alerts.rows
+    for out in outputs:
+        for secret in SECRETS:
+            assert secret not in out
+
+
+def test_the_service_checks_a_folder_raises_alerts_and_lists_violations(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = yaml.safe_load(lake.contracts.draft(URI))
+    _allowed(_column(data, "email"))["value"] = []
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    other = dict(data, customProperties=[{"property": "dataset", "value": "s3://lake/none/"}])
+    other["servers"] = []
+    (tmp_path / "none.yml").write_text(yaml.safe_dump(other))
+    (tmp_path / "notes.txt").write_text("not a contract")
+    results = {r.dataset: r for r in lake.contracts.check(tmp_path)}
+    assert set(results) == {URI, "s3://lake/none/"}
+    assert "no sampled scan" in results["s3://lake/none/"].unchecked[0].reason
+    [alert] = [a for a in lake.alerts.rows.values() if a.kind is AlertKind.CONTRACT]
+    assert alert.severity is Severity.CRITICAL and alert.dataset_uri == URI
+    assert alert.evidence["kind"] == "classification" and alert.evidence["column"] == "email"
+    violations = lake.contracts.violations(tmp_path)
+    assert list(violations) == [URI] and violations[URI][0].kind is ViolationKind.CLASSIFICATION
+    assert len(lake.alerts.rows) == 1  # violations() raises nothing; the same alert dedups
+    (tmp_path / "broken.yaml").write_text("kind: [")
+    with pytest.raises(ContractError, match="broken.yaml"):
+        lake.contracts.check(tmp_path)
+
+
+def test_every_scan_checks_the_contracts_of_the_datasets_it_touches(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    drafted = _scanned()
+    data = yaml.safe_load(drafted.contracts.draft(URI))
+    _column(data, "phone")["quality"][0]["mustBeLessOrEqualTo"] = 1
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+
+    hooked = Lake(tmp_path, hook=True)
+    opened = hooked.scan(range(1, 4))
+    contract = [a for a in opened if a.kind is AlertKind.CONTRACT]
+    assert [a.evidence["kind"] for a in contract] == ["null_share"]
+    # nothing new sampled: the hook still runs (freshness is news when nothing arrives)
+    hooked.scan(range(1, 4))
+    assert [a.occurrences for a in hooked.alerts.rows.values() if a.kind is AlertKind.CONTRACT] == [
+        2
+    ]
+
+    plain = Lake(tmp_path, hook=False)  # no contracts configured: no contract alert
+    plain.scan(range(1, 4))
+    assert not [c for c in plain.raised if c.kind is AlertKind.CONTRACT]
+    assert not [a for a in plain.alerts.rows.values() if a.kind is AlertKind.CONTRACT]
+
+    (tmp_path / "orders.yaml").write_text("kind: [")  # a broken file does not fail the scan
+    broken = Lake(tmp_path, hook=True)
+    with caplog.at_level(logging.WARNING):
+        assert not [a for a in broken.scan(range(1, 4)) if a.kind is AlertKind.CONTRACT]
+    assert "orders.yaml is not valid YAML" in caplog.text

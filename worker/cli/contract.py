@@ -1,0 +1,168 @@
+"""``enricher contract init|check``: data contracts (ODCS v3) drawn from scans, checked on them.
+
+``init`` writes a starting contract for a scanned dataset (schema, PII, category, quality
+bounds and freshness as observed, the owner to fill in); ``check`` checks the latest scan of
+every dataset that has a contract in the folder (``--contracts``, else ``contracts.dir``).
+Exit codes: 0 no violation, 3 violations found (each printed and raised as an alert of kind
+``contract``), 1 the check could not run (no folder, an invalid contract file, no catalog).
+See ``docs/contracts.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from worker.cli.common import (
+    EnricherCliError,
+    PartialFailure,
+    echo_json,
+    format_option,
+    load_cli_settings,
+    print_rich,
+)
+from worker.core.errors import EnrichmentError
+
+if TYPE_CHECKING:
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.core.settings import Settings
+    from worker.services.contracts.service import ContractService
+
+
+def build_contracts(settings: Settings, catalog: SqlLocalCatalog) -> ContractService:
+    """The contract service on the local catalog, raising alerts through the alert service.
+
+    The scan's hook is its ``after_scan`` (``DatasetService(contracts=...)``) when
+    ``contracts.dir`` is set.
+    """
+    from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.bootstrap import build_alerts
+    from worker.services.contracts.service import ContractService
+
+    alerts = build_alerts(settings, catalog)
+    return ContractService(SqlDatasetStore(catalog), settings.contracts.dir, alerts.raise_alerts)
+
+
+@click.group()
+def contract() -> None:
+    """Data contracts (ODCS v3): draw one from a scan, check the latest scans against them."""
+
+
+@contract.command("init")
+@click.argument("dataset")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the contract here (default: standard output).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.pass_context
+def contract_init(ctx: click.Context, dataset: str, output: Path | None, force: bool) -> None:
+    """Write a starting contract for DATASET from what its latest scan observed.
+
+    DATASET is a dataset's URI, an object's in it, or a partition prefix (as for
+    `enricher datasets show`). Review the bounds and fill in the owner.
+    """
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.bootstrap import build_datasets
+
+    settings = load_cli_settings(ctx)
+    if output is not None and output.exists() and not force:
+        raise EnricherCliError(f"{output} exists: pass --force to overwrite it")
+    catalog = SqlLocalCatalog(settings.database_url)
+    try:
+        uri = build_datasets(settings, catalog).resolve(dataset).summary.uri
+        text = build_contracts(settings, catalog).draft(uri)
+    except EnrichmentError as exc:
+        raise EnricherCliError(exc.message) from exc
+    finally:
+        if catalog._engine is not None:
+            catalog._engine.dispose()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise EnricherCliError(f"cannot write {output}: {exc.strerror}") from exc
+    click.echo(
+        f"wrote the contract of {uri} to {output}: review its bounds and fill in the owner",
+        err=True,
+    )
+
+
+@contract.command("check")
+@click.option(
+    "--contracts",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the contracts (default: the contracts.dir setting).",
+)
+@format_option
+@click.pass_context
+def contract_check(ctx: click.Context, directory: Path | None, output_format: str) -> None:
+    """Check the latest scan of each dataset that has a contract in the folder.
+
+    Exits 3 when a rule is broken (each violation is raised as an alert of kind contract);
+    rules a sample cannot decide are listed as not checkable, never as passed.
+    """
+    from worker.adapters.catalog.database import SqlLocalCatalog
+
+    settings = load_cli_settings(ctx)
+    folder = directory or settings.contracts.dir
+    if folder is None:
+        raise EnricherCliError("no contracts folder: pass --contracts DIR or set contracts.dir")
+    catalog = SqlLocalCatalog(settings.database_url)
+    try:
+        results = build_contracts(settings, catalog).check(folder)
+    except EnrichmentError as exc:
+        raise EnricherCliError(exc.message) from exc
+    finally:
+        if catalog._engine is not None:
+            catalog._engine.dispose()
+    data = [r.to_dict() for r in results]
+    violations = sum(len(r.violations) for r in results)
+    if output_format == "json":
+        echo_json(
+            {
+                "contracts": len(results),
+                "violations": violations,
+                "unchecked": sum(len(r.unchecked) for r in results),
+                "results": data,
+            }
+        )
+    else:
+        _print(data)
+    if violations:
+        raise PartialFailure()
+
+
+def _print(results: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    summary = Table(title=f"{len(results)} contracts")
+    for name in ("dataset", "contract", "passed", "violations", "not checkable"):
+        summary.add_column(name, overflow="fold")
+    for r in results:
+        summary.add_row(r["dataset"] or "–", r["contract"], str(r["passed"]),
+                        str(len(r["violations"])), str(len(r["unchecked"])))  # fmt: skip
+    print_rich(summary)
+    rows = [v for r in results for v in r["violations"]]
+    if rows:
+        table = Table(title=f"{len(rows)} violations")
+        for name in ("dataset", "kind", "rule", "expected", "observed"):
+            table.add_column(name, overflow="fold")
+        for v in rows:
+            table.add_row(v["dataset"], v["kind"], v["rule"], v["expected"], v["observed"])
+        print_rich(table)
+    skipped = [u for r in results for u in r["unchecked"]]
+    if skipped:
+        table = Table(title=f"{len(skipped)} rules not checkable from a sample")
+        for name in ("dataset", "rule", "reason"):
+            table.add_column(name, overflow="fold")
+        for u in skipped:
+            table.add_row(u["dataset"] or "–", u["rule"], u["reason"])
+        print_rich(table)

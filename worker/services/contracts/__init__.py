@@ -1,0 +1,1 @@
+"""Data contracts: load them from a folder, check the latest scans, raise violations as alerts."""

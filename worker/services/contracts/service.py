@@ -1,0 +1,216 @@
+"""``ContractService``: data contracts from a folder, checked against the latest scans.
+
+Reads ODCS v3 contract files (:mod:`worker.core.contracts.document`), condenses what the
+dataset store keeps of each contract's dataset into an observation, checks it
+(:func:`worker.core.contracts.check.check_contract`) and raises the violations as alerts of
+kind ``contract`` through the alert sink (the alert service's ``raise_alerts``, passed in:
+this service names no other service).
+
+Violations are not review items: the review queue holds suggestions of Atlan writes (tags,
+terms, categories) that a steward approves to apply; a broken contract has nothing to apply,
+so it is an alert, acknowledged and resolved like the dataset alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from open_data_contract_standard.model import OpenDataContractStandard
+
+from models.datasets import Alert, AlertCandidate
+from worker.core.contracts.check import CheckResult, Unchecked, Violation, check_contract
+from worker.core.contracts.document import (
+    ContractError,
+    contract_files,
+    dump_contract,
+    read_contract,
+)
+from worker.core.contracts.observed import (
+    Observation,
+    contract_dataset,
+    draft_contract,
+    observe,
+)
+from worker.core.errors import DatasetNotFound
+from worker.core.ports import DatasetStore
+
+logger = logging.getLogger(__name__)
+
+#: Raises alerts (the alert service's ``raise_alerts``); returns the ones that opened.
+AlertSink = Callable[[Sequence[AlertCandidate]], list[Alert]]
+#: Dataset URI → column → distinct share, where the catalog keeps one (no values).
+DistinctShares = Callable[[str], Mapping[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedContract:
+    """A contract file, parsed and validated; ``dataset`` is the URI it names (or ``None``)."""
+
+    path: Path
+    contract: OpenDataContractStandard
+    dataset: str | None
+
+
+class ContractService:
+    """Draft contracts from scans; check the latest scans against the contracts of a folder.
+
+    :param store: the dataset store (a port): verdicts, partitions, schema versions.
+    :param directory: the contracts folder (``contracts.dir``); ``None``: no contracts.
+    :param alerts: where violations go as alerts (``None``: they are only returned).
+    :param distinct_shares: distinct shares per column, where the catalog keeps them
+        (``None``: distinct-share rules are reported as not checkable).
+    :param clock: the current time, aware (freshness is judged at it).
+    """
+
+    def __init__(
+        self,
+        store: DatasetStore,
+        directory: Path | None,
+        alerts: AlertSink | None = None,
+        distinct_shares: DistinctShares | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.alerts = alerts
+        self.distinct_shares = distinct_shares
+        self.clock = clock
+        self._cache: dict[Path, tuple[float, LoadedContract]] = {}
+
+    # -- contracts ---------------------------------------------------------------------------
+
+    def load(self, directory: Path | None = None) -> list[LoadedContract]:
+        """Every contract of ``directory`` (default: the configured one), in file name order.
+
+        A file unchanged since the last load (same modification time) is not parsed again.
+
+        :raises ContractError: no folder given or configured, the folder is missing, or a
+            file is not valid ODCS v3 (the message names it).
+        """
+        folder = directory or self.directory
+        if folder is None:
+            raise ContractError("no contracts folder: set contracts.dir or pass --contracts")
+        loaded = []
+        for path in contract_files(folder):
+            mtime = path.stat().st_mtime
+            cached = self._cache.get(path)
+            if cached is None or cached[0] != mtime:
+                contract = read_contract(path)
+                cached = (mtime, LoadedContract(path, contract, contract_dataset(contract)))
+                self._cache[path] = cached
+            loaded.append(cached[1])
+        return loaded
+
+    # -- observations --------------------------------------------------------------------------
+
+    def observation(self, dataset_uri: str) -> Observation | None:
+        """What the catalog keeps of the dataset's latest scans, or ``None`` if it has none."""
+        stored = self.store.get(dataset_uri)
+        if stored is None or stored.verdict is None:
+            return None
+        history = self.store.schema_history(dataset_uri)
+        schema = history[-1].columns if history else ()
+        shares = self.distinct_shares(dataset_uri) if self.distinct_shares is not None else None
+        return observe(stored, self.store.partitions(dataset_uri), schema, shares)
+
+    def draft(self, dataset_uri: str) -> str:
+        """The ODCS YAML of a starting contract for a scanned dataset (see ``draft_contract``).
+
+        :raises DatasetNotFound: the dataset is unknown or was never sampled.
+        """
+        obs = self.observation(dataset_uri)
+        if obs is None:
+            raise DatasetNotFound(
+                f"{dataset_uri} has no sampled scan yet: scan it first (`enricher scan`)"
+            )
+        return dump_contract(draft_contract(obs, self.clock()))
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def _check(self, loaded: LoadedContract) -> CheckResult:
+        name = str(loaded.path)
+        if loaded.dataset is None:
+            result = CheckResult("", name)
+            result.unchecked.append(
+                Unchecked(
+                    "contract",
+                    "the contract names no dataset (customProperties "
+                    "dataset, or an s3/local server)",
+                )  # fmt: skip
+            )
+            return result
+        obs = self.observation(loaded.dataset)
+        if obs is None:
+            result = CheckResult(loaded.dataset, name)
+            result.unchecked.append(
+                Unchecked(
+                    "contract", "the dataset has no sampled scan in the catalog", loaded.dataset
+                )  # fmt: skip
+            )
+            return result
+        result = check_contract(loaded.contract, obs, self.clock())
+        result.contract = name
+        return result
+
+    def check(
+        self,
+        directory: Path | None = None,
+        datasets: Container[str] | None = None,
+        raise_alerts: bool = True,
+    ) -> list[CheckResult]:
+        """Check the latest scan of each dataset that has a contract in the folder.
+
+        :param datasets: only the contracts of these dataset URIs (``None``: all).
+        :param raise_alerts: hand the violations to the alert sink (one round, called with
+            none too, as the dataset service does).
+        :raises ContractError: as :meth:`load`.
+        Side effects: raises alerts of kind ``contract``.
+        """
+        results = [
+            self._check(loaded)
+            for loaded in self.load(directory)
+            if datasets is None or loaded.dataset in datasets
+        ]
+        if raise_alerts and self.alerts is not None:
+            self.alerts([v.to_alert() for r in results for v in r.violations])
+        return results
+
+    def violations(self, directory: Path | None = None) -> dict[str, list[Violation]]:
+        """The current violations per dataset URI (datasets without any are left out).
+
+        For reports (the compliance report lists them); raises no alert.
+
+        :raises ContractError: as :meth:`load`.
+        """
+        out: dict[str, list[Violation]] = {}
+        for result in self.check(directory, raise_alerts=False):
+            if result.violations:
+                out.setdefault(result.dataset, []).extend(result.violations)
+        return out
+
+    def after_scan(self, dataset_uri: str) -> list[Alert]:
+        """The scan's hook: check the contracts of one concluded dataset, raise the alerts.
+
+        Does nothing without a configured folder or a contract for the dataset. A broken
+        contract file or folder does not fail the scan: it is logged (the message names
+        the file, never data) and the dataset's contracts are not checked this time.
+
+        :returns: the contract alerts that opened.
+        """
+        if self.directory is None:
+            return []
+        try:
+            loaded = [c for c in self.load() if c.dataset == dataset_uri]
+        except ContractError as exc:
+            logger.warning("data contracts not checked: %s", exc.message)
+            return []
+        if not loaded:
+            return []
+        violations = [v for c in loaded for v in self._check(c).violations]
+        if self.alerts is None or not violations:
+            return []
+        return self.alerts([v.to_alert() for v in violations])
