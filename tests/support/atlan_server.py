@@ -30,6 +30,15 @@ would hide production bugs (``shared/notes/atlan-semantics.md``):
 * **Custom metadata values** are checked against their attribute definitions (``int`` is
   32-bit, ``maxStrLength``, applicable types); an unknown attribute in a known set is
   silently ignored, as Atlas does.
+* **Data contracts** (``DataContract``, ``ContractPreProcessor``): sent as
+  ``<asset qualifiedName>/contract`` with ``dataContractSpec`` (or ``dataContractJson``) in
+  Atlan's format (``kind: DataContract``, ``dataset``, optional ``type`` and ``status``),
+  stored as ``<asset>/<asset type>/contract/V<n>``; the same text again changes nothing, a
+  changed one replaces a draft latest version or follows a verified one as ``V<n+1>``; the
+  asset gets ``hasContract``, ``dataContractLatest`` and ``dataContractLatestCertified``.
+  Only :attr:`FakeAtlan.contract_asset_types` are governed (real Atlan: tables, views,
+  materialised views); the asset is found through the (lagging) search index; ``entity-update``
+  on the asset is required. Refusing an archived asset is an assumption (not seen in the code).
 
 Usage::
 
@@ -96,6 +105,8 @@ _UNSCRUBBED = {"qualifiedName", "name", "displayName", "description"}
 MAX_BULK_ENTITIES = 10_000
 #: Atlas refuses string attributes longer than this (``validateAttributeLength``).
 MAX_ATTRIBUTE_CHARS = 100_000
+#: The asset types Atlan governs with data contracts (``DataContract.DatasetType``).
+CONTRACT_ASSET_TYPES = ("Table", "View", "MaterialisedView")
 _INT_RANGES = {
     "byte": (-(2**7), 2**7 - 1),
     "short": (-(2**15), 2**15 - 1),
@@ -289,6 +300,8 @@ class FakeAtlan:
         #: ``scrub`` (Atlas's default: unreadable results lose their attributes) or ``full``
         #: (they are left out).
         self.read_restriction = "scrub"
+        #: The asset types a data contract may govern (tests widen it to S3 types).
+        self.contract_asset_types: tuple[str, ...] = CONTRACT_ASSET_TYPES
         self._lock = threading.RLock()
         self.role_ids = {name: str(uuid.uuid4()) for name in _ROLE_NAMES}
         self._entities: dict[tuple[str, str], JSON] = {}
@@ -358,6 +371,7 @@ class FakeAtlan:
             self.search_lag_s = self.default_search_lag_s
             self.clock = time.time
             self.read_restriction = "scrub"
+            self.contract_asset_types = CONTRACT_ASSET_TYPES
 
     def now_ms(self) -> int:
         """The server's clock in epoch milliseconds (``updateTime``)."""
@@ -966,6 +980,8 @@ class FakeAtlan:
                         ),
                     )
         self._validate_bulk(sent_entities)
+        if any(e.get("typeName") == "DataContract" for e in sent_entities):
+            return self._bulk_contracts(token, sent_entities)
         # Plan every entity on a copy first: authorisation and validation before any change.
         planned: list[tuple[JSON, JSON | None, JSON, bool]] = []
         in_request: dict[tuple[str, str], JSON] = {}
@@ -1012,6 +1028,206 @@ class FakeAtlan:
         if mutated:
             result["mutatedEntities"] = mutated
         return result
+
+    # ------------------------------------------------------------------ data contracts
+
+    def _bulk_contracts(self, token: Token, sent_entities: list[JSON]) -> JSON:
+        """``ContractPreProcessor.processCreateContract`` for each sent ``DataContract``."""
+        if any(e.get("typeName") != "DataContract" for e in sent_entities):
+            raise AtlasError(
+                400, "ATLAS-400-00-029", "fake Atlan: send DataContract entities on their own"
+            )
+        mutated: dict[str, list[JSON]] = {}
+        assignments: dict[str, str] = {}
+        for sent in sent_entities:
+            for kind, headers in self._publish_contract(token, sent, assignments).items():
+                seen = {h["guid"] for h in mutated.get(kind, [])}
+                mutated.setdefault(kind, []).extend(h for h in headers if h["guid"] not in seen)
+        result: JSON = {"guidAssignments": assignments}
+        if mutated:
+            result["mutatedEntities"] = mutated
+        return result
+
+    @staticmethod
+    def _contract_fields(text: Any) -> JSON:
+        """``DataContract.deserialize``: YAML (JSON is YAML), ``kind`` and ``dataset`` needed."""
+        import yaml
+
+        if not text:
+            raise AtlasError(400, "ATLAS-400-00-029", "Missing attribute: contract.")
+        try:
+            fields = yaml.safe_load(str(text))
+        except yaml.YAMLError as exc:
+            raise AtlasError(500, "ATLAS-500-00-001", f"Cannot parse contract: {exc}") from exc
+        if not isinstance(fields, dict):
+            raise AtlasError(500, "ATLAS-500-00-001", "Cannot deserialize contract")
+        if "kind" in fields and fields["kind"] != "DataContract":
+            raise AtlasError(
+                400, "ATLAS-400-00-028", f"invalid value: kind {fields['kind']} is inappropriate."
+            )
+        missing = [
+            f"Field: {k} -> must not be null" for k in ("dataset", "kind") if not fields.get(k)
+        ]
+        if missing:
+            raise AtlasError(500, "ATLAS-500-00-001", "; ".join(missing))
+        return fields
+
+    def _contract_asset(self, qualified_name: str, type_name: Any) -> JSON:
+        """``getAssociatedAsset``: search (the lagging index) by name and type."""
+        governed = {t.lower(): t for t in self.contract_asset_types}
+        if type_name is not None and str(type_name).lower() not in governed:
+            raise AtlasError(
+                400,
+                "ATLAS-400-00-028",
+                f"invalid value: type: {type_name} is inappropriate. Accepted values: "
+                f"[{', '.join(self.contract_asset_types)}]",
+            )
+        types = {governed[str(type_name).lower()]} if type_name else set(governed.values())
+        found = [
+            e
+            for (t, qn), e in self._index.items()
+            if qn == qualified_name and t in types and t != "DataContract"
+        ]
+        if not found:
+            raise AtlasError(
+                500, "ATLAS-500-00-001", "Dataset doesn't exist for given qualified name."
+            )
+        if len(found) > 1:
+            raise AtlasError(
+                400,
+                "ATLAS-400-00-029",
+                "Multiple dataset exists for given qualified name. Please specify the `type` "
+                "attribute in contract.",
+            )
+        # The index holds a snapshot: the graph's entity is what changes.
+        return self._entities[(found[0]["typeName"], qualified_name)]
+
+    def _latest_contract(self, asset_guid: str) -> JSON | None:
+        versions = [
+            e
+            for (t, _), e in self._entities.items()
+            if t == "DataContract" and e["attributes"].get("dataContractAssetGuid") == asset_guid
+        ]
+        return max(
+            versions, key=lambda e: int(e["attributes"]["dataContractVersion"]), default=None
+        )
+
+    def _publish_contract(
+        self, token: Token, sent: JSON, assignments: dict[str, str]
+    ) -> dict[str, list[JSON]]:
+        attrs = dict(sent.get("attributes") or {})
+        sent_qn = str(attrs["qualifiedName"])
+        if not sent_qn.endswith("/contract"):
+            raise AtlasError(400, "ATLAS-400-00-029", "Invalid qualifiedName for the contract.")
+        spec_text = attrs.get("dataContractSpec")
+        fields = self._contract_fields(spec_text or attrs.get("dataContractJson"))
+        asset = self._contract_asset(sent_qn.rsplit("/", 1)[0], fields.get("type"))
+        if asset["status"] != "ACTIVE":
+            # An assumption: the server code read does not filter archived assets out.
+            raise AtlasError(
+                404, "ATLAS-404-00-012", f"Given instance guid {asset['guid']} has been deleted"
+            )
+        asset_qn = str(asset["attributes"]["qualifiedName"])
+        conn = _connection_of(asset)
+        base_qn = f"{asset_qn}/{asset['typeName']}/contract"
+        # authorizeContractCreateOrUpdate: ENTITY_UPDATE on the asset and on the contract.
+        for qn, type_name in ((asset_qn, asset["typeName"]), (base_qn, "DataContract")):
+            if not self._allowed(token, UPDATE, qn, conn):
+                raise self._deny(token, f"ENTITY_UPDATE entity: {type_name}")
+        # syncContractCertificateStatus: a certificate on the entity wins, else the status.
+        status = "VERIFIED" if str(fields.get("status") or "").lower() == "verified" else "DRAFT"
+        if attrs.get("certificateStatus") == "VERIFIED":
+            status = "VERIFIED"
+        if spec_text is None:
+            import yaml
+
+            spec_text = yaml.safe_dump(fields, sort_keys=False)
+        content = {
+            "name": attrs.get("name"),
+            "dataContractSpec": spec_text,
+            "dataContractJson": json.dumps(fields, default=str),
+            "certificateStatus": status,
+        }
+        current = self._latest_contract(asset["guid"])
+        mutated: dict[str, list[JSON]] = {}
+        if current is None:
+            if status == "VERIFIED":
+                raise AtlasError(
+                    409,
+                    "ATLAS-409-00-015",
+                    "Operation not supported: Can't create a new published version",
+                )
+            version, previous = 1, None
+        else:
+            current_attrs = current["attributes"]
+            if all(current_attrs.get(k) == v for k, v in content.items()):
+                return {}  # no changes in the contract: no new version, nothing mutated
+            if current_attrs.get("certificateStatus") != "VERIFIED":
+                current_attrs.update(content)  # a draft: the same version takes the change
+                self._touched(current, token.user)
+                mutated["UPDATE"] = [self._header(current)]
+                self._link_contract(token, asset, current, None, mutated)
+                return mutated
+            if status == "VERIFIED":
+                raise AtlasError(
+                    409,
+                    "ATLAS-409-00-015",
+                    "Operation not supported: Can't create a new published version",
+                )
+            version, previous = int(current_attrs["dataContractVersion"]) + 1, current
+        qn = f"{base_qn}/V{version}"
+        if not self._allowed(token, CREATE, qn, conn):
+            raise self._deny(token, "create entity: type=DataContract")
+        contract = self._new_entity("DataContract", qn, token.user)
+        contract["attributes"].update(
+            content,
+            dataContractVersion=version,
+            dataContractAssetGuid=asset["guid"],
+        )
+        if previous is not None:
+            contract["attributes"]["dataContractPreviousVersion"] = self._ref(previous)
+        self._entities[("DataContract", qn)] = contract
+        self._by_guid[contract["guid"]] = ("DataContract", qn)
+        self._queue_index(contract)
+        if str(sent.get("guid", "")).startswith("-"):
+            assignments[str(sent["guid"])] = contract["guid"]
+        mutated["CREATE"] = [self._header(contract, tags=False)]
+        if previous is not None:
+            previous["attributes"]["dataContractNextVersion"] = self._ref(contract)
+            self._touched(previous, token.user)
+            mutated["UPDATE"] = [self._header(previous)]
+        self._link_contract(token, asset, contract, previous, mutated)
+        return mutated
+
+    def _link_contract(
+        self,
+        token: Token,
+        asset: JSON,
+        contract: JSON,
+        previous: JSON | None,
+        mutated: dict[str, list[JSON]],
+    ) -> None:
+        """``datasetAttributeSync``: the asset's contract flags and links (both ends)."""
+        attrs = asset["attributes"]
+        attrs["hasContract"] = True
+        attrs["dataContractLatest"] = self._ref(contract)
+        contract["attributes"]["dataContractAssetLatest"] = self._ref(asset)
+        if previous is not None:
+            previous["attributes"].pop("dataContractAssetLatest", None)
+        if contract["attributes"]["certificateStatus"] == "VERIFIED":
+            attrs["dataContractLatestCertified"] = self._ref(contract)
+            contract["attributes"]["dataContractAssetCertified"] = self._ref(asset)
+        self._touched(asset, token.user)
+        self._queue_index(contract)
+        mutated.setdefault("UPDATE", []).append(self._header(asset))
+
+    @staticmethod
+    def _ref(entity: JSON) -> JSON:
+        return {
+            "typeName": entity["typeName"],
+            "guid": entity["guid"],
+            "uniqueAttributes": {"qualifiedName": entity["attributes"]["qualifiedName"]},
+        }
 
     def _link_ends(self, entity: JSON, before: JSON | None, token: Token) -> list[JSON]:
         """A new input or output edge touches its end (``updateTime`` bumped, in UPDATE)."""

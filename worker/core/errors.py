@@ -22,6 +22,8 @@ into reports, since it may quote data.
     │   ├── CatalogAuthError            no         API key rejected or expired (401): stops all
     │   └── CatalogRejected             no         this request is wrong (400/404/409): per asset
     │       ├── CatalogPermissionDenied no         403 for one asset or edge; names the grant
+    │       ├── CatalogAssetNotFound    no         the asset to attach to (a data contract's
+    │       │                                      dataset) is not in Atlan or is archived
     │       └── CatalogDefinitionMissing no        a tag or custom metadata attribute is not
     │                                              defined in Atlan (after a cache refresh)
     ├── ReviewError                     -          steward review (web UI, API, CLI)
@@ -140,6 +142,15 @@ class CatalogPermissionDenied(CatalogRejected):
     """
 
     kind = "catalog_permission_denied"
+
+
+class CatalogAssetNotFound(CatalogRejected):
+    """The asset something is attached to (a data contract's dataset) is missing or archived.
+
+    Writing the dataset's asset first (or restoring it) is what helps; trying again does not.
+    """
+
+    kind = "catalog_asset_not_found"
 
 
 class CatalogDefinitionMissing(CatalogRejected):

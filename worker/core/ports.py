@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -488,6 +489,28 @@ class AlertNotifier(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ContractPublication:
+    """What publishing a data contract on a dataset's catalog asset did.
+
+    :ivar asset_qualified_name: the dataset's asset the contract governs.
+    :ivar outcome: ``created`` (its first version), ``updated`` (the latest version was a
+        draft and now holds this contract), ``new_version`` (the latest was certified: a new
+        version follows it), ``unchanged`` (the catalog holds this contract: nothing sent).
+    :ivar contract_qualified_name: the contract version's name in the catalog, if known.
+    :ivar version: the contract version's number, if known.
+    :ivar certified: whether this version is certified (``status: verified``).
+    :ivar requests: mutating requests sent (0 when unchanged).
+    """
+
+    asset_qualified_name: str
+    outcome: str
+    contract_qualified_name: str | None = None
+    version: int | None = None
+    certified: bool = False
+    requests: int = 0
+
+
 class DatasetCatalogWriter(Protocol):
     """Writes datasets to the catalog as one asset each.
 
@@ -509,5 +532,20 @@ class DatasetCatalogWriter(Protocol):
         """The qualified name of the dataset's asset in the catalog, or ``None`` if it has none.
 
         :raises CatalogWriteError: the catalog could not be read.
+        """
+        ...
+
+    def publish_contract(
+        self, dataset_qualified_name: str, contract_yaml: str, *, asset_type: str | None = None
+    ) -> ContractPublication:
+        """Publish a data contract (YAML or JSON text) on the dataset's asset.
+
+        Idempotent: a contract the catalog already holds as the latest version sends nothing.
+
+        :raises CatalogAssetNotFound: the asset is not in the catalog, or is archived.
+        :raises CatalogRejected: the catalog refuses the contract (its content, or an asset
+            type it does not govern with contracts); retrying will not help.
+        :raises CatalogUnavailable: the catalog is unavailable (retryable).
+        :raises CatalogWriteError: any other catalog failure (auth, permissions).
         """
         ...

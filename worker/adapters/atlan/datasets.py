@@ -58,6 +58,7 @@ from worker.core.plan.dataset_desired import (
     written_after,
 )
 from worker.core.plan.naming import S3Naming, bucket_arn, object_arn
+from worker.core.ports import ContractPublication
 from worker.core.settings import AtlanSettings
 
 if TYPE_CHECKING:
@@ -171,6 +172,29 @@ class AtlanDatasetWriter:
         """
         found = self.asset_of(dataset_uri)
         return found[1] if found is not None else None
+
+    def publish_contract(
+        self, dataset_qualified_name: str, contract_yaml: str, *, asset_type: str | None = None
+    ) -> ContractPublication:
+        """Publish a data contract on the dataset's asset (pyatlan's ``DataContract``).
+
+        See :func:`worker.adapters.atlan.contracts.publish_contract`: idempotent, at most one
+        mutating request, none when Atlan already holds this contract as the latest version.
+
+        :param asset_type: from :meth:`asset_of`; ``None`` looks the name up among the
+            dataset asset types.
+        :raises CatalogAssetNotFound: the asset is not in Atlan, or is archived.
+        :raises CatalogRejected: Atlan refuses the contract (format, unsupported asset type).
+        :raises CatalogUnavailable: Atlan is unavailable (retryable).
+        """
+        from worker.adapters.atlan.contracts import publish_contract
+
+        publication = publish_contract(
+            self.client, dataset_qualified_name, contract_yaml, asset_type=asset_type
+        )
+        if publication.requests and self.on_request is not None:
+            self.on_request()
+        return publication
 
     # -- reading -----------------------------------------------------------------------------
 
