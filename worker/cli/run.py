@@ -84,7 +84,10 @@ def worker_cmd(
 )
 @click.pass_context
 def beat_cmd(ctx: click.Context, schedule_file: Path) -> None:
-    """Run the scheduler: discovery jobs from celery.schedules, and Atlan outbox flushes.
+    """Run the scheduler: discovery jobs, Atlan flushes, the monthly compliance report.
+
+    Discovery jobs come from celery.schedules; the compliance report is written on
+    compliance.schedule (a UTC crontab) into compliance.output_dir/YYYY-MM/.
 
     With Atlan enabled, a flush is sent every celery.atlan_flush_interval_s (workers also ask
     for one on their own, so beat is optional for that).
@@ -92,9 +95,10 @@ def beat_cmd(ctx: click.Context, schedule_file: Path) -> None:
     from worker.tasks.app import make_app
 
     settings = load_cli_settings(ctx)
-    if not settings.celery.schedules and not settings.atlan.enabled:
+    if not (settings.celery.schedules or settings.atlan.enabled or settings.compliance.schedule):
         raise EnricherCliError(
-            "no celery.schedules in the settings and Atlan is off: nothing to schedule"
+            "no celery.schedules or compliance.schedule in the settings and Atlan is off: "
+            "nothing to schedule"
         )
     app = make_app(settings)
     app.start(["beat", "--loglevel=INFO", f"--schedule={schedule_file}"])

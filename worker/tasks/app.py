@@ -46,6 +46,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue  # type: ignore[attr-defined]
 
 from worker.core.settings import Settings
@@ -86,6 +87,14 @@ def make_app(settings: Settings) -> Celery:
             "schedule": c.atlan_flush_interval_s,
             "options": {"queue": "atlan", "expires": c.atlan_flush_interval_s},
         }
+    if settings.compliance.schedule:
+        # The previous month's report (worker.tasks.compliance) on the jobs queue, named
+        # here as by any other sender; the crontab is UTC.
+        beat["compliance-report"] = {
+            "task": names.COMPLIANCE_REPORT,
+            "schedule": compliance_crontab(settings.compliance.schedule),
+            "options": {"queue": "jobs"},
+        }
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -120,6 +129,18 @@ def make_app(settings: Settings) -> Celery:
         beat_schedule=beat,
     )
     return app
+
+
+def compliance_crontab(schedule: str) -> crontab:
+    """Celery's crontab of a five-field ``compliance.schedule`` (checked by the settings)."""
+    minute, hour, day_of_month, month_of_year, day_of_week = schedule.split()
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
 
 
 def enqueue_events(app: Celery, events: Iterable[ObjectEvent]) -> None:

@@ -14,6 +14,12 @@ LIST_PAGE = "s3e.list_page"
 RESUME = "s3e.resume"
 START_SCHEDULED = "s3e.start_scheduled"
 ATLAN_FLUSH = "s3e.atlan_flush"
+COMPLIANCE_REPORT = "s3e.compliance_report"
 
 #: The modules whose import defines the tasks (Celery's ``include``).
-TASK_MODULES = ("worker.tasks.enrich", "worker.tasks.jobs", "worker.tasks.atlan")
+TASK_MODULES = (
+    "worker.tasks.enrich",
+    "worker.tasks.jobs",
+    "worker.tasks.atlan",
+    "worker.tasks.compliance",
+)

@@ -246,10 +246,12 @@ def _mount_review(
     from worker.core.settings import ReviewSettings
     from worker.web import (
         api_alerts,
+        api_compliance,
         ui_account,
         ui_admin,
         ui_alerts,
         ui_audit,
+        ui_compliance,
         ui_datasets,
         ui_login,
         ui_suggestions,
@@ -265,6 +267,7 @@ def _mount_review(
     install(app, ReviewContext(review=review, auth=auth, ui=ui))
     api_alerts.install(app, alerts, review)
     ui_datasets.install(app, None, review)
+    api_compliance.install(app, review)
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
@@ -285,7 +288,9 @@ def _mount_review(
     app.add_exception_handler(CsrfRejected, on_csrf)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router())
+    app.include_router(api_compliance.router)
     # The pages, in the order their routes were always matched.
     for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin, ui_alerts, ui_datasets):
         app.include_router(area.router)
+    app.include_router(ui_compliance.router)
     return auth
