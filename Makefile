@@ -35,11 +35,13 @@ $(RUNTIME_STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Run the main job on the bundled sample lake: local files, local SQLite catalog.
-## Then the month's compliance report of what it found (compliance/: HTML, CSV, JSON).
+## Run the main job on the bundled sample lake: local files, local SQLite catalog. Then load
+## the lake's declared lineage (PostgreSQL -> lake -> Snowflake) and write the month's
+## compliance report of what it found (compliance/: HTML, CSV, JSON).
 demo: $(RUNTIME_STAMP)
 	$(BIN)/enricher scan examples/lake --force --report report.json; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
+	$(BIN)/enricher lineage load --declared examples/lineage.yaml
 	$(BIN)/enricher report compliance --period $$(date -u +%Y-%m) -o compliance
 
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,

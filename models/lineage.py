@@ -23,6 +23,9 @@ class System(StrEnum):
     S3 = "s3"
     SNOWFLAKE = "snowflake"
     REDSHIFT = "redshift"
+    # A local folder or file standing in for S3 (the bundled sample lake, exports on disk);
+    # OpenLineage's ``file`` namespace. It is a lake dataset like S3 but has no Atlan asset.
+    FILE = "file"
 
 
 class Origin(StrEnum):
@@ -37,6 +40,8 @@ class Origin(StrEnum):
 ORIGIN_RANK = {Origin.DECLARED: 3, Origin.SQL: 2, Origin.INFERRED: 1}
 
 _TABLE_SYSTEMS = (System.POSTGRES, System.SNOWFLAKE, System.REDSHIFT)
+#: Systems of files (objects in folders) rather than tables.
+LAKE_SYSTEMS = (System.S3, System.FILE)
 #: Hive-style partition segments (``dt=2025-01-01``) and bare date segments (``2025``,
 #: ``01``, ``2025-01-01``) under a dataset's prefix.
 _PARTITION = re.compile(r"^([^=/]+=[^/]*|\d{4}(-\d{2}(-\d{2})?)?|\d{2}|\d{8})$")
@@ -59,10 +64,11 @@ def _normalise(system: System, name: str) -> str:
 
 @dataclass(frozen=True, order=True, slots=True)
 class Dataset:
-    """A table or an S3 dataset.
+    """A table, an S3 dataset or a local one.
 
     :param name: ``database.schema.table`` for tables (case-folded as the system does for
-        unquoted names); ``bucket/prefix/`` (trailing slash) or ``bucket/key`` for S3.
+        unquoted names); ``bucket/prefix/`` (trailing slash) or ``bucket/key`` for S3; an
+        absolute path (``/lake/crm/``, trailing slash for a folder) for local files.
     """
 
     system: System
@@ -81,11 +87,18 @@ class Dataset:
 
     @classmethod
     def parse(cls, text: str) -> Dataset:
-        """Parse ``postgres:DB.SCHEMA.TABLE``, ``snowflake:...``, ``redshift:...``, ``s3://b/p``.
+        """Parse ``postgres:DB.SCHEMA.TABLE``, ``snowflake:...``, ``s3://b/p``, ``file:///path``.
+
+        ``redshift:DB.SCHEMA.TABLE`` too; a local folder ends with ``/``.
 
         :raises InvalidDataset: anything else.
         """
         text = text.strip()
+        if text.startswith("file://"):
+            path = text[7:]
+            if not path.startswith("/"):
+                raise InvalidDataset(f"{text!r}: expected file:///absolute/path")
+            return cls(System.FILE, path)
         if text.startswith("s3://"):
             rest = text[5:]
             if "/" not in rest or not rest.split("/", 1)[0]:
@@ -104,31 +117,39 @@ class Dataset:
         """The canonical text form (what the CLI takes and the store keys on)."""
         if self.system is System.S3:
             return f"s3://{self.name}"
+        if self.system is System.FILE:
+            return f"file://{self.name}"
         return f"{self.system.value}:{self.name}"
 
     @property
     def is_table(self) -> bool:
-        """A table (not S3)."""
-        return self.system is not System.S3
+        """A table (not S3 or local files)."""
+        return self.system in _TABLE_SYSTEMS
 
     @property
     def is_prefix(self) -> bool:
-        """An S3 prefix dataset (not a single object)."""
-        return self.system is System.S3 and self.name.endswith("/")
+        """An S3 prefix or local folder dataset (not a single object)."""
+        return self.system in LAKE_SYSTEMS and self.name.endswith("/")
 
     @property
     def parts(self) -> tuple[str, ...]:
-        """(database, schema, table) for a table; (bucket, key or prefix) for S3."""
+        """(database, schema, table) for a table; (bucket, key or prefix) for S3.
+
+        ``("", path)`` for local files.
+        """
+        if self.system is System.FILE:
+            return ("", self.name)
         if self.system is System.S3:
             bucket, _, rest = self.name.partition("/")
             return (bucket, rest)
         return tuple(self.name.split("."))
 
     def contains(self, object_uri: str) -> bool:
-        """Whether the S3 object ``object_uri`` belongs to this dataset."""
-        if self.system is not System.S3 or not object_uri.startswith("s3://"):
+        """Whether the S3 object (or local file) ``object_uri`` belongs to this dataset."""
+        scheme = {System.S3: "s3://", System.FILE: "file://"}.get(self.system)
+        if scheme is None or not object_uri.startswith(scheme):
             return False
-        key = object_uri[5:]
+        key = object_uri[len(scheme) :]
         return key.startswith(self.name) if self.is_prefix else key == self.name
 
     def __str__(self) -> str:

@@ -89,3 +89,43 @@ def test_pdf_and_the_html_in_chromium(catalog: Catalog, tmp_path: Path) -> None:
         assert f'<section id="{section}">' in dom
     assert dom.count("<svg") == 3
     assert dom.count('<tr class="unmasked">') == 2
+
+
+def test_the_sample_lake_and_its_declared_lineage_give_flows(tmp_path: Path) -> None:
+    """What `make demo` runs: scan the sample lake, load examples/lineage.yaml (local lake
+    datasets between PostgreSQL and Snowflake), report: the flows are there, unmasked first."""
+    root = Path(__file__).resolve().parents[2]
+    env = {"ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    scan = run_enricher(["scan", str(root / "examples/lake"), "--force"], env, tmp_path)
+    assert scan.returncode in (0, 3), scan.stderr
+    load = run_enricher(
+        ["lineage", "load", "--declared", str(root / "examples/lineage.yaml"), "--strict"],
+        env,
+        tmp_path,
+    )
+    assert load.returncode == 0, load.stderr
+    assert "7 edges: 7 new" in load.stdout, load.stdout
+    proc = run_enricher(
+        ["report", "compliance", "--period", "2026-11", "--format", "json", "-o", "out"],
+        env,
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "out/compliance-2026-11.json").read_text())
+    flows = report["flows"]
+    lake = f"file://{(root / 'examples/lake').resolve()}/"
+    by_column = {(f["s3_dataset"].removeprefix(lake), f["s3_column"]): f for f in flows}
+    ssn = by_column[("hr/employees.csv", "ssn")]
+    assert ssn["masked"] is False and ssn["special_categories"] == ["national_id"]
+    assert (ssn["source"], ssn["target"]) == (
+        "postgres:hrdb.public.employees",
+        "snowflake:HR.PUBLIC.EMPLOYEES",
+    )
+    email = by_column[("crm/customers/", "email")]
+    assert email["masked"] is True and email["target_column"] == "EMAIL_SHA"
+    assert by_column[("support/tickets.csv", "body")]["column_map"] is False
+    masked = [f["masked"] for f in flows]
+    assert masked == sorted(masked), "unmasked flows come first"
+    assert masked.count(False) >= 5 and masked.count(True) == 3
+    systems = report["inventory"]["by_system"]
+    assert systems["Local files"] >= 5 and systems["Snowflake"] == 4

@@ -269,6 +269,19 @@ def test_qualified_names_and_unconfigured_connection(
     assert atlan_server.requests == []
 
 
+def test_edges_with_a_local_end_are_left_out_without_a_request(
+    writer: AtlanLineageWriter, seeded: FakeAtlan
+) -> None:
+    """A local lake folder (the sample lake's declared lineage) has no Atlan asset."""
+    local = Dataset.parse("file:///srv/lake/crm/customers/")
+    with pytest.raises(CatalogRejected, match="local file or folder"):
+        writer.qualified_name(local)
+    seeded.requests.clear()
+    report = writer.write([_export(target=local), _load(source=local)])
+    assert (report.local, report.processes, report.requests) == (2, 0, 0)
+    assert [r for r in seeded.requests if r.method != "GET"] == []
+
+
 def test_atlan_unavailable_raises(writer: AtlanLineageWriter, seeded: FakeAtlan) -> None:
     seeded.fail_next(503, times=20)
     with pytest.raises(CatalogUnavailable):

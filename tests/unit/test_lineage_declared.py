@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from models.lineage import ColumnMapping, Dataset, LineageEdge, Origin
+from models.lineage import ColumnMapping, Dataset, InvalidDataset, LineageEdge, Origin, System
 from worker.core.lineage.declared import parse_declared
 from worker.services.lineage.source_files import load_declared
 
@@ -191,3 +191,49 @@ def test_upstream_only_pipeline_carries_its_sql_and_prefix_names() -> None:
         ColumnMapping("id", "id"),
         ColumnMapping("total_amount", "total_amount"),
     )
+
+
+def test_local_paths_name_local_datasets_relative_to_the_file(tmp_path: Path) -> None:
+    """``local:`` stands in for ``s3:``: a folder or file on disk, relative to the YAML's folder
+    (the sample lake), absolute, or a file:// URL; taken as written."""
+    (tmp_path / "lineage.yaml").write_text(
+        "pipelines:\n"
+        "  - postgres: appdb.public.customers\n"
+        "    local: lake/crm/../crm/customers/\n"
+        "    snowflake: A.B.CUSTOMERS\n"
+        "    columns: {email: {target: EMAIL_SHA, masked: true}}\n"
+        "  - local: /data/hr/employees.csv\n"
+        "    snowflake: HR.PUBLIC.EMPLOYEES\n"
+        "  - local: file:///data/web/\n"
+        "    postgres: web.public.sessions\n"
+    )
+    found = load_declared(tmp_path / "lineage.yaml")
+    assert not found.problems
+    ends = [(e.source.uri, e.target.uri) for e in found.edges]
+    folder = f"file://{tmp_path.resolve()}/lake/crm/customers/"
+    assert ends == [
+        ("postgres:appdb.public.customers", folder),
+        (folder, "snowflake:A.B.CUSTOMERS"),
+        ("file:///data/hr/employees.csv", "snowflake:HR.PUBLIC.EMPLOYEES"),
+        ("postgres:web.public.sessions", "file:///data/web/"),
+    ]
+    lake = found.edges[0].target
+    assert lake.system is System.FILE and lake.is_prefix and not lake.is_table
+    assert Dataset.parse(lake.uri) == lake
+    assert lake.contains(folder + "part-0.parquet") and not lake.contains("s3://b/k")
+    assert found.edges[1].columns == (ColumnMapping("email", "EMAIL_SHA", masked=True),)
+
+
+def test_local_and_s3_together_or_an_empty_local_are_problems() -> None:
+    found = parse_declared(
+        "pipelines:\n"
+        "  - s3: s3://b/p/\n    local: lake/p/\n    snowflake: A.B.C\n"
+        "  - local: ''\n    snowflake: A.B.C\n",
+        "lineage.yaml",
+    )
+    assert not found.edges
+    reasons = [p.reason for p in found.problems]
+    assert any("'s3' and 'local' both given" in r for r in reasons), reasons
+    assert any("key 'local' must be a path" in r for r in reasons), reasons
+    with pytest.raises(InvalidDataset):
+        Dataset.parse("file://relative/path")

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.datasets import StoredDataset
-from models.lineage import LineageEdge, System
+from models.lineage import LAKE_SYSTEMS, LineageEdge, System
 from models.review import AuditEntry, SuggestionView
 
 SCHEMA_VERSION = 1
@@ -71,7 +71,7 @@ SYSTEM_NAMES: Mapping[str, str] = {
     System.S3.value: "S3",
     System.SNOWFLAKE.value: "Snowflake",
     System.REDSHIFT.value: "Redshift",
-    "file": "Local files",
+    System.FILE.value: "Local files",
 }
 
 #: Audit actions that are steward decisions (the steward-activity section).
@@ -87,7 +87,8 @@ KPI_DEFINITIONS: Sequence[tuple[str, str, str, str]] = (
         "share",
         "S3 datasets with a current classification (a verdict from a scan at or after the "
         "newest object the catalog lists for the dataset) divided by all S3 datasets in the "
-        "catalog.",
+        "catalog. Local folders scanned in S3's place (a synced copy, the sample lake) count "
+        "as S3 datasets here and below.",
     ),
     (
         "metadata_coverage_objects",
@@ -439,9 +440,9 @@ def _flows(snapshot: CatalogSnapshot) -> list[dict[str, Any]]:
     into: dict[str, list[LineageEdge]] = defaultdict(list)
     out_of: dict[str, list[LineageEdge]] = defaultdict(list)
     for edge in snapshot.edges:
-        if edge.target.system is System.S3 and edge.source.is_table:
+        if edge.target.system in LAKE_SYSTEMS and edge.source.is_table:
             into[edge.target.uri].append(edge)
-        if edge.source.system is System.S3 and edge.target.is_table:
+        if edge.source.system in LAKE_SYSTEMS and edge.target.is_table:
             out_of[edge.source.uri].append(edge)
     flows: list[dict[str, Any]] = []
     for s3_uri in sorted(pii):
@@ -509,7 +510,8 @@ def _nearest_rank(values: Sequence[float], q: float) -> float:
 
 
 def _kpis(snapshot: CatalogSnapshot, period: Period, as_of: datetime) -> list[dict[str, Any]]:
-    s3 = [ds for ds in snapshot.datasets if ds.summary.ref.bucket]
+    # The lake's datasets: S3, and local folders scanned in its place (the sample lake).
+    s3 = list(snapshot.datasets)
     current = [ds for ds in s3 if _is_current(ds)]
     objects_total = sum(ds.summary.object_count for ds in s3)
     objects_current = sum(ds.summary.object_count for ds in current)
@@ -518,10 +520,10 @@ def _kpis(snapshot: CatalogSnapshot, period: Period, as_of: datetime) -> list[di
     downstream: set[str] = set()
     s3_nodes = {ds.summary.ref.uri for ds in s3}
     for edge in snapshot.edges:
-        if edge.target.system is System.S3:
+        if edge.target.system in LAKE_SYSTEMS:
             upstream.add(edge.target.uri)
             s3_nodes.add(edge.target.uri)
-        if edge.source.system is System.S3:
+        if edge.source.system in LAKE_SYSTEMS:
             downstream.add(edge.source.uri)
             s3_nodes.add(edge.source.uri)
     complete = len(s3_nodes & upstream & downstream)

@@ -102,6 +102,8 @@ class LineageWriteReport:
     :param prefixes: ``S3Prefix`` (or bucket-root ``S3Bucket``) assets created.
     :param failed_columns: column process qualified name -> why it was not written.
     :param linked: objects newly linked to their ``S3Prefix``.
+    :param local: edges not sent because an end is a local file or folder
+        (:attr:`System.FILE`), which has no Atlan asset.
     """
 
     processes: int = 0
@@ -113,6 +115,7 @@ class LineageWriteReport:
     prefixes: int = 0
     failed_columns: dict[str, str] = field(default_factory=dict)
     linked: int = 0
+    local: int = 0
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -356,9 +359,12 @@ class AtlanLineageWriter:
         one object (the name the S3 writer wrote it under, when known).
         Reading the S3 connection may search Atlan once (see ``s3_connection_qn``).
 
-        :raises CatalogRejected: the system's connection qualified name is not configured, or
-            a column of an S3 dataset is asked for (S3 assets have no columns in Atlan).
+        :raises CatalogRejected: the system's connection qualified name is not configured, a
+            column of an S3 dataset is asked for (S3 assets have no columns in Atlan), or the
+            dataset is local (:attr:`System.FILE`).
         """
+        if dataset.system is System.FILE:
+            raise CatalogRejected(f"{dataset.uri} is a local file or folder: it has no Atlan asset")
         if dataset.is_table:
             table_qn = "/".join([self._table_connection(dataset), *dataset.parts])
             if column is None:
@@ -540,6 +546,9 @@ class AtlanLineageWriter:
         self._object_qns = {}
         unique: dict[str, LineageEdge] = {}
         for e in edges:
+            if System.FILE in (e.source.system, e.target.system):
+                report.local += 1
+                continue
             unique.setdefault(e.id, e)
         edges = list(unique.values())
         if not edges:

@@ -16,11 +16,17 @@ location ``"<file>: pipeline <n> (<name>)"``)::
       - s3: s3://lake/exports/orders/
         snowflake: ANALYTICS.PUBLIC.ORDERS
         redshift: dev.public.orders       # alternative upstream instead of postgres
+      - local: lake/hr/employees.csv      # a local folder or file instead of s3
+        postgres: hrdb.public.employees
 
 Rules:
 
 * ``s3`` is required, and at least one of the sides: an upstream (``postgres`` *or*
   ``redshift``, not both) and/or ``snowflake``. A pipeline with one side gives one hop.
+* ``local`` takes the place of ``s3`` for a lake on local disk (the bundled sample lake, a
+  synced copy): a path relative to the YAML file's folder (``base``), or absolute, or a
+  ``file://`` URL; a folder ends with ``/``. It names the dataset as the scan recorded it
+  (``file:///abs/path``) and is taken as written (no folder resolution).
 * ``s3`` is parsed literally here: ``s3://bucket/prefix/`` (trailing slash) is a prefix,
   anything else one object (see :meth:`Dataset.parse`). Loading resolves it to its dataset
   like any other endpoint (:mod:`worker.core.lineage.resolve`): an object joins the folder
@@ -45,6 +51,7 @@ Pure: the caller reads the file (:func:`worker.services.lineage.source_files.loa
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,16 +71,17 @@ from models.lineage import (
 
 __all__ = ["parse_declared"]
 
-_PIPELINE_KEYS = ("name", "postgres", "redshift", "s3", "snowflake", "sql", "columns")
+_PIPELINE_KEYS = ("name", "postgres", "redshift", "s3", "local", "snowflake", "sql", "columns")
 _COLUMN_KEYS = ("target", "masked", "expression")
 _TOP_KEYS = ("pipelines",)
 _STATEMENT_MAX = 200
 
 
-def parse_declared(text: str, source_name: str) -> LineageFindings:
+def parse_declared(text: str, source_name: str, base: str = "/") -> LineageFindings:
     """Parse declared lineage YAML.
 
     :param source_name: names the source in locations (usually the file path).
+    :param base: the absolute folder relative ``local`` paths start from (the YAML file's).
     :returns: one or two edges per valid pipeline, one problem per defect. Never raises for
         bad content.
     """
@@ -132,7 +140,7 @@ def parse_declared(text: str, source_name: str) -> LineageFindings:
         )
         return findings
     for number, (entry, node) in enumerate(zip(pipelines, pipelines_node.value, strict=True), 1):
-        parsed = _Pipeline.parse(number, entry, node, source_name)
+        parsed = _Pipeline.parse(number, entry, node, source_name, base)
         if parsed.reasons:
             findings.problems.extend(
                 _problem(text, source_name, node, reason, at) for reason, at in parsed.reasons
@@ -159,7 +167,9 @@ class _Pipeline:
     reasons: list[tuple[str, yaml.Node]] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, number: int, entry: Any, node: yaml.Node, source_name: str) -> _Pipeline:
+    def parse(
+        cls, number: int, entry: Any, node: yaml.Node, source_name: str, base: str = "/"
+    ) -> _Pipeline:
         p = cls(number, source_name, node)
         if not isinstance(entry, dict) or not isinstance(node, yaml.MappingNode):
             p.fail(f"must be a mapping of {', '.join(_PIPELINE_KEYS)}, got {_kind(entry)}")
@@ -178,8 +188,12 @@ class _Pipeline:
                 p.upstream = p.table(key, system, entry[key])
         if "snowflake" in entry:
             p.snowflake = p.table("snowflake", System.SNOWFLAKE, entry["snowflake"])
-        if "s3" not in entry:
-            p.fail("key 's3' is missing: every pipeline goes through S3")
+        if "s3" in entry and "local" in entry:
+            p.fail("keys 's3' and 'local' both given: one lake dataset per pipeline", "local")
+        elif "local" in entry:
+            p.s3 = p.local_dataset(entry["local"], base)
+        elif "s3" not in entry:
+            p.fail("key 's3' is missing: every pipeline goes through S3 (or 'local')")
         else:
             p.s3 = p.s3_dataset(entry["s3"])
         if not any(k in entry for k in ("postgres", "redshift", "snowflake")):
@@ -251,6 +265,16 @@ class _Pipeline:
             self.fail(f"key 's3': {url!r} has no bucket", "s3")
             return None
         return Dataset.parse(url)
+
+    def local_dataset(self, value: Any, base: str) -> Dataset | None:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"key 'local' must be a path or file:// URL, got {_shown(value)}", "local")
+            return None
+        text = value.strip()
+        path = text[7:] if text.startswith("file://") else text
+        folder = path.endswith("/")
+        joined = posixpath.normpath(posixpath.join(base, path))
+        return Dataset(System.FILE, joined + ("/" if folder and joined != "/" else ""))
 
     def parse_columns(self, value: Any) -> None:
         if not isinstance(value, dict):

@@ -71,7 +71,7 @@ def load_declared(path: Path) -> LineageFindings:
     except (OSError, UnicodeDecodeError) as exc:
         reason = f"cannot read the declared lineage file: {exc.__class__.__name__}: {exc}"
         return LineageFindings(problems=[LineageProblem(str(path), "", reason)])
-    return parse_declared(text, str(path))
+    return parse_declared(text, str(path), str(path.resolve().parent))
 
 
 def _read_text(path: Path, problems: list[LineageProblem]) -> str | None:
