@@ -87,6 +87,7 @@ def test_the_app_names_its_task_modules_and_routes_the_task_names_of_before() ->
         "s3e.start_scheduled": {"queue": "jobs"},
         "s3e.atlan_flush": {"queue": "atlan"},
         "s3e.object_removed": {"queue": "enrich"},
+        "s3e.compliance_report": {"queue": "jobs"},
     }
     for module in names.TASK_MODULES:
         importlib.import_module(module)

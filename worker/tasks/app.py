@@ -121,6 +121,7 @@ def make_app(settings: Settings) -> Celery:
             names.START_SCHEDULED: {"queue": "jobs"},
             names.ATLAN_FLUSH: {"queue": "atlan"},
             names.OBJECT_REMOVED: {"queue": "enrich"},
+            names.COMPLIANCE_REPORT: {"queue": "jobs"},
         },
         worker_hijack_root_logger=False,
         task_annotations=(
