@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.adapters.catalog.users import SqlUserStore
     from worker.services.alerts.service import AlertService
+    from worker.services.contracts.service import ContractService
     from worker.services.datasets.service import DatasetService
     from worker.services.lineage.service import LineageService
     from worker.services.review.service import ReviewService
@@ -188,6 +189,9 @@ def build_catalog_writer(
 def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -> DatasetService:
     """The dataset service on the local catalog, raising alerts through :func:`build_alerts`.
 
+    With ``contracts.dir`` set, every concluded dataset's contracts are checked
+    (:func:`build_contracts`'s ``after_scan``, built once here, sharing the alert service).
+
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
     """
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
@@ -196,6 +200,11 @@ def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     alerts = build_alerts(settings, local)
+    contracts = (
+        build_contracts(settings, local, alerts).after_scan
+        if settings.contracts.dir is not None
+        else None
+    )
     objects = RoutingObjectStore(
         local=LocalObjectStore(follow_symlinks=settings.sampling.follow_symlinks),
         s3=S3ObjectStore(settings.s3),
@@ -208,7 +217,29 @@ def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -
         objects,
         edges_of=lambda uri: lineage.edges_of([uri], True) + lineage.edges_of([uri], False),
         table_schemas=_table_schemas(settings),
+        contracts=contracts,
     )
+
+
+def build_contracts(
+    settings: Settings,
+    catalog: SqlLocalCatalog | None = None,
+    alerts: AlertService | None = None,
+) -> ContractService:
+    """The contract service on the local catalog, raising violations through the alert service.
+
+    Its ``after_scan`` is the scan's hook (:func:`build_datasets` passes it when
+    ``contracts.dir`` is set); ``enricher contract`` uses the rest.
+
+    :param catalog: the local catalog to share (default: a new one on ``database_url``).
+    :param alerts: the alert service to share (default: :func:`build_alerts`).
+    """
+    from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.services.contracts.service import ContractService
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    sink = alerts if alerts is not None else build_alerts(settings, local)
+    return ContractService(SqlDatasetStore(local), settings.contracts.dir, sink.raise_alerts)
 
 
 def _table_schemas(settings: Settings) -> Callable[[], dict[str, list[SchemaColumn]]]:

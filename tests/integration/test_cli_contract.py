@@ -86,3 +86,83 @@ def test_init_then_check_then_seeded_violations(tmp_path: Path) -> None:
     assert "bad.yaml is not valid ODCS v3" in bad.stderr and "Traceback" not in bad.stderr
     none = run_enricher(["contract", "check"], env, tmp_path)
     assert none.returncode == 1 and "no contracts folder" in none.stderr
+
+
+def _forbid_card_pii(dataset: str) -> str:
+    """An ODCS contract, written by hand, that allows no PII in the card_number column."""
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v3.1.0",
+            "kind": "DataContract",
+            "id": "transactions-no-card-numbers",
+            "version": "1.0.0",
+            "status": "active",
+            "customProperties": [{"property": "dataset", "value": dataset}],
+            "schema": [
+                {
+                    "name": "transactions",
+                    "physicalName": dataset,
+                    "properties": [
+                        {
+                            "name": "card_number",
+                            "classification": "public",
+                            "customProperties": [
+                                {"property": "allowedPii", "vendor": "s3-enricher", "value": []}
+                            ],
+                        }
+                    ],
+                }
+            ],
+        },
+        sort_keys=False,
+    )
+
+
+def _contract_alerts(env: dict[str, str], cwd: Path) -> list[dict[str, Any]]:
+    listed = run_enricher(["alerts", "list", "--kind", "contract", "--format", "json"], env, cwd)
+    assert listed.returncode == 0, listed.stderr
+    found: list[dict[str, Any]] = json.loads(listed.stdout)
+    return found
+
+
+def test_every_scan_checks_the_contracts_of_its_datasets(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    shutil.copytree(LAKE, lake)
+    dataset = f"file://{lake}/payments/transactions/"
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / "transactions.yaml").write_text(_forbid_card_pii(dataset))
+
+    # Without contracts.dir the folder is not read: no contract alert.
+    plain = {"ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'plain.db'}"}
+    scan = run_enricher(["scan", str(lake), "--format", "json"], plain, tmp_path)
+    assert scan.returncode == 3, scan.stderr  # landing/broken.parquet fails, as it should
+    assert _contract_alerts(plain, tmp_path) == []
+
+    # With it, the scan itself checks the contract of the dataset it concluded.
+    checked = {
+        "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'checked.db'}",
+        "ENRICH_CONTRACTS__DIR": str(contracts),
+    }
+    scan = run_enricher(["scan", str(lake), "--format", "json"], checked, tmp_path)
+    assert scan.returncode == 3, scan.stderr
+    alerts = _contract_alerts(checked, tmp_path)
+    violations = {(a["dataset"], a["evidence"]["kind"], a["evidence"]["column"]) for a in alerts}
+    assert (dataset, "classification", "card_number") in violations
+    card = next(a for a in alerts if a["evidence"]["column"] == "card_number")
+    assert card["kind"] == "contract" and card["severity"] == "critical"
+    assert "CREDIT_CARD" in card["message"]
+    # Only the dataset with a contract is checked.
+    assert {a["dataset"] for a in alerts} == {dataset}
+
+    # A rescan (nothing new to classify) checks again; the open alert is not raised twice.
+    again = run_enricher(["scan", str(lake), "--format", "json"], checked, tmp_path)
+    assert again.returncode == 3, again.stderr
+    assert len(_contract_alerts(checked, tmp_path)) == len(alerts)
+
+    # A broken contract file is logged and does not fail the scan.
+    (contracts / "transactions.yaml").write_text("apiVersion: v3.1.0\nkind: Table\n")
+    broken = run_enricher(["scan", str(lake), "--format", "json"], checked, tmp_path)
+    assert broken.returncode == 3 and "Traceback" not in broken.stderr
+    assert "data contracts not checked" in broken.stderr
+    assert "transactions.yaml is not valid ODCS v3" in broken.stderr

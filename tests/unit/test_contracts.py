@@ -41,6 +41,7 @@ from models.datasets import (
     Severity,
 )
 from tests.support.fakes import InMemoryAlertStore, InMemoryDatasetStore
+from worker.core.contracts.atlan_document import atlan_contract
 from worker.core.contracts.check import (
     NOT_CHECKABLE,
     CheckResult,
@@ -56,6 +57,13 @@ from worker.core.contracts.observed import (
     observe,
     partition_time,
 )
+from worker.core.errors import (
+    CatalogAssetNotFound,
+    CatalogRejected,
+    CatalogUnavailable,
+    CatalogWriteError,
+)
+from worker.core.ports import ContractPublication
 from worker.core.settings import DatasetSettings
 from worker.services.contracts.service import ContractService
 from worker.services.datasets.service import DatasetService
@@ -375,3 +383,188 @@ def test_every_scan_checks_the_contracts_of_the_datasets_it_touches(
     with caplog.at_level(logging.WARNING):
         assert not [a for a in broken.scan(range(1, 4)) if a.kind is AlertKind.CONTRACT]
     assert "orders.yaml is not valid YAML" in caplog.text
+
+
+# -- Atlan's contract document and publishing ----------------------------------------------------
+
+
+def _atlan(data: dict[str, Any], asset_type: str | None = "S3Prefix") -> dict[str, Any]:
+    contract = parse_contract(yaml.safe_dump(data), "orders.yaml")
+    text = atlan_contract(contract, "orders", asset_type)
+    assert text == atlan_contract(contract, "orders", asset_type)  # deterministic
+    found: dict[str, Any] = yaml.safe_load(text)
+    return found
+
+
+def test_the_atlan_document_is_drawn_from_the_odcs_contract() -> None:
+    data = _contract(_scanned().observation())
+    _column(data, "email")["description"] = "Where receipts go."
+    doc = _atlan(data)
+    # Atlan's keys first, in its order; ODCS's own top-level keys are not sent as they are.
+    assert list(doc)[:6] == ["kind", "status", "template_version", "dataset", "type",
+                             "description"]  # fmt: skip
+    assert doc["kind"] == "DataContract" and doc["dataset"] == "orders"
+    assert (doc["status"], doc["type"], doc["template_version"]) == ("draft", "S3Prefix", "0.0.2")
+    assert doc["description"] == data["description"]["purpose"]
+    assert not {"apiVersion", "schema", "servers", "team", "customProperties"} & set(doc)
+    columns = {c["name"]: c for c in doc["columns"]}
+    assert list(columns) == [p["name"] for p in data["schema"][0]["properties"]]
+    email = columns["email"]
+    assert email["description"] == "Where receipts go."
+    assert (email["data_type"], email["local_type"]) == ("string", "string")
+    assert email["classification"] == "restricted" and email["allowed_pii"] == ["EMAIL_ADDRESS"]
+    assert columns["order_id"]["data_type"] == "int64"
+    assert columns["order_id"]["allowed_pii"] == [] and "description" not in columns["order_id"]
+    assert columns["order_id"]["required"] is True and columns["phone"]["required"] is False
+    assert doc["odcs"] == {
+        "api_version": data["apiVersion"], "id": data["id"], "version": data["version"],
+        "status": "draft", "dataset": URI, "category": "sales", "allowed_pii": ["EMAIL_ADDRESS"],
+    }  # fmt: skip
+    assert not any(secret in yaml.safe_dump(doc) for secret in SECRETS)
+
+
+def test_only_an_active_odcs_contract_is_verified_in_atlan() -> None:
+    data = _contract(_scanned().observation())
+    for status, atlan in (("active", "verified"), ("proposed", "draft"), ("draft", "draft"),
+                          ("deprecated", "draft"), ("retired", "draft")):  # fmt: skip
+        data["status"] = status
+        assert _atlan(data)["status"] == atlan, status
+    assert "type" not in _atlan(data, None)
+    data.pop("description")
+    data["name"] = "Orders"
+    assert _atlan(data)["description"] == "Orders"
+
+
+class FakeContractCatalog:
+    """Atlan's contract rules in memory: no verified first version nor verified after
+    verified; the same text again changes nothing; assets by dataset URI."""
+
+    def __init__(self, assets: dict[str, tuple[str, str]]) -> None:
+        self.assets = assets
+        self.latest: dict[str, str] = {}
+        self.sent: list[tuple[str, str]] = []
+        self.failures: dict[str, CatalogWriteError] = {}
+
+    def asset_of(self, dataset_uri: str) -> tuple[str, str] | None:
+        return self.assets.get(dataset_uri)
+
+    def publish_contract(
+        self, dataset_qualified_name: str, contract_yaml: str, *, asset_type: str | None = None
+    ) -> ContractPublication:
+        qn = dataset_qualified_name
+        previous = self.latest.get(qn)
+        if previous == contract_yaml:
+            return ContractPublication(qn, "unchanged")
+        self.sent.append((qn, contract_yaml))
+        if qn in self.failures:
+            raise self.failures[qn]
+        verified = yaml.safe_load(contract_yaml)["status"] == "verified"
+        was_verified = previous is not None and yaml.safe_load(previous)["status"] == "verified"
+        if verified and (previous is None or was_verified):
+            raise CatalogRejected("a verified version needs a draft first")
+        outcome = "created" if previous is None else "new_version" if was_verified else "updated"
+        self.latest[qn] = contract_yaml
+        return ContractPublication(qn, outcome, certified=verified, requests=1)
+
+
+def _folder(tmp_path: Path, **contracts: dict[str, Any]) -> Path:
+    for name, data in contracts.items():
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(data))
+    return tmp_path
+
+
+def test_publish_puts_each_contract_on_its_asset_and_reports_the_others(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = _contract(lake.observation())
+    local = json.loads(json.dumps(data))
+    local["customProperties"][0]["value"] = "file:///srv/lake/orders/"
+    unknown = json.loads(json.dumps(data))
+    unknown["customProperties"][0]["value"] = "s3://lake/unknown/"
+    nameless = json.loads(json.dumps(data))
+    nameless.pop("customProperties")
+    nameless.pop("servers")
+    folder = _folder(tmp_path, a_orders=data, b_local=local, c_unknown=unknown, d_none=nameless)
+    catalog = FakeContractCatalog({URI: ("S3Prefix", "conn/lake/orders")})
+
+    results, stopped = lake.contracts.publish(catalog, folder)
+    assert stopped is None
+    assert [(r.dataset, r.published) for r in results] == [
+        (URI, True), ("file:///srv/lake/orders/", False), ("s3://lake/unknown/", False),
+        (None, False),
+    ]  # fmt: skip
+    first = results[0].publication
+    assert first is not None and (first.outcome, first.certified) == ("created", False)
+    [(qn, sent)] = catalog.sent
+    assert qn == "conn/lake/orders"
+    assert (
+        yaml.safe_load(sent)["dataset"] == "orders" and yaml.safe_load(sent)["type"] == "S3Prefix"
+    )
+    assert "local dataset" in (results[1].reason or "")
+    assert "no asset in Atlan" in (results[2].reason or "")
+    assert "names no dataset" in (results[3].reason or "")
+    assert results[1].to_dict()["outcome"] == "not_published"
+
+    again, _ = lake.contracts.publish(catalog, folder)
+    assert again[0].publication is not None and again[0].publication.outcome == "unchanged"
+    assert len(catalog.sent) == 1
+
+
+def test_an_active_contract_goes_to_atlan_as_a_draft_then_verified(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = _contract(lake.observation())
+    data["status"] = "active"
+    folder = _folder(tmp_path, orders=data)
+    catalog = FakeContractCatalog({URI: ("S3Prefix", "conn/lake/orders")})
+    [result], _ = lake.contracts.publish(catalog, folder)
+    pub = result.publication
+    assert pub is not None and (pub.outcome, pub.certified, pub.requests) == ("created", True, 2)
+    statuses = [yaml.safe_load(text)["status"] for _, text in catalog.sent]
+    assert statuses == ["verified", "draft", "verified"]  # refused, then the way Atlan wants
+    assert yaml.safe_load(catalog.latest["conn/lake/orders"])["status"] == "verified"
+    # Unchanged: nothing is sent.
+    [same], _ = lake.contracts.publish(catalog, folder)
+    assert same.publication is not None and same.publication.outcome == "unchanged"
+    assert len(catalog.sent) == 3
+    # Changed after a verified version: a new version, verified in turn.
+    data["schema"][0]["properties"][0]["description"] = "One per order."
+    _folder(tmp_path, orders=data)
+    [changed], _ = lake.contracts.publish(catalog, folder)
+    assert changed.publication is not None
+    assert (changed.publication.outcome, changed.publication.certified) == ("new_version", True)
+
+
+def test_refusals_are_reported_and_an_outage_stops_the_run(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = _contract(lake.observation())
+    other = json.loads(json.dumps(data))
+    other["customProperties"][0]["value"] = "s3://lake/other/"
+    folder = _folder(tmp_path, a=data, b=other)
+    catalog = FakeContractCatalog(
+        {URI: ("S3Prefix", "conn/lake/orders"), "s3://lake/other/": ("S3Prefix", "conn/other")}
+    )
+    refused = "Atlan does not attach data contracts to S3Prefix assets"
+    catalog.failures["conn/lake/orders"] = CatalogRejected(refused)
+    results, stopped = lake.contracts.publish(catalog, folder)
+    assert stopped is None and [r.published for r in results] == [False, True]
+    assert results[0].reason == refused
+    assert len([qn for qn, _ in catalog.sent if qn == "conn/lake/orders"]) == 1  # not retried
+
+    # A verified contract on a refused asset: the draft is refused too, and that is said.
+    data["status"] = "active"
+    _folder(tmp_path, a=data)
+    [first, _], _ = lake.contracts.publish(catalog, folder)
+    assert first.reason == refused
+    # A missing asset is not helped by a draft.
+    catalog.failures["conn/lake/orders"] = CatalogAssetNotFound("the dataset has no asset")
+    sent = len(catalog.sent)
+    [missing, _], _ = lake.contracts.publish(catalog, folder)
+    assert missing.reason == "the dataset has no asset" and len(catalog.sent) == sent + 1
+
+    catalog.failures["conn/lake/orders"] = CatalogUnavailable("Atlan is unavailable")
+    other["description"] = {"purpose": "changed"}
+    _folder(tmp_path, b=other)
+    sent = len(catalog.sent)
+    results, stopped = lake.contracts.publish(catalog, folder)
+    assert isinstance(stopped, CatalogUnavailable)
+    assert [r.reason for r in results] == ["Atlan is unavailable"] * 2
+    assert len(catalog.sent) == sent + 1  # the second contract was not tried

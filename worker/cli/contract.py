@@ -1,11 +1,13 @@
-"""``enricher contract init|check``: data contracts (ODCS v3) drawn from scans, checked on them.
+"""``enricher contract init|check|publish``: data contracts (ODCS v3) from scans, to Atlan.
 
 ``init`` writes a starting contract for a scanned dataset (schema, PII, category, quality
 bounds and freshness as observed, the owner to fill in); ``check`` checks the latest scan of
 every dataset that has a contract in the folder (``--contracts``, else ``contracts.dir``).
 Exit codes: 0 no violation, 3 violations found (each printed and raised as an alert of kind
 ``contract``), 1 the check could not run (no folder, an invalid contract file, no catalog).
-See ``docs/contracts.md``.
+``publish`` puts each contract of the folder on its dataset's Atlan asset: exit 0 when every
+one is there, 3 when some were not published (each with its reason), 1 when Atlan is not
+enabled, unavailable or refuses the key. See ``docs/contracts.md``.
 """
 
 from __future__ import annotations
@@ -26,28 +28,12 @@ from worker.cli.common import (
 from worker.core.errors import EnrichmentError
 
 if TYPE_CHECKING:
-    from worker.adapters.catalog.database import SqlLocalCatalog
-    from worker.core.settings import Settings
-    from worker.services.contracts.service import ContractService
-
-
-def build_contracts(settings: Settings, catalog: SqlLocalCatalog) -> ContractService:
-    """The contract service on the local catalog, raising alerts through the alert service.
-
-    The scan's hook is its ``after_scan`` (``DatasetService(contracts=...)``) when
-    ``contracts.dir`` is set.
-    """
-    from worker.adapters.catalog.dataset_store import SqlDatasetStore
-    from worker.bootstrap import build_alerts
-    from worker.services.contracts.service import ContractService
-
-    alerts = build_alerts(settings, catalog)
-    return ContractService(SqlDatasetStore(catalog), settings.contracts.dir, alerts.raise_alerts)
+    from worker.services.contracts.service import PublishResult
 
 
 @click.group()
 def contract() -> None:
-    """Data contracts (ODCS v3): draw one from a scan, check the latest scans against them."""
+    """Data contracts (ODCS v3): draw one from a scan, check scans, publish them to Atlan."""
 
 
 @contract.command("init")
@@ -67,7 +53,7 @@ def contract_init(ctx: click.Context, dataset: str, output: Path | None, force: 
     `enricher datasets show`). Review the bounds and fill in the owner.
     """
     from worker.adapters.catalog.database import SqlLocalCatalog
-    from worker.bootstrap import build_datasets
+    from worker.bootstrap import build_contracts, build_datasets
 
     settings = load_cli_settings(ctx)
     if output is not None and output.exists() and not force:
@@ -110,6 +96,7 @@ def contract_check(ctx: click.Context, directory: Path | None, output_format: st
     rules a sample cannot decide are listed as not checkable, never as passed.
     """
     from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.bootstrap import build_contracts
 
     settings = load_cli_settings(ctx)
     folder = directory or settings.contracts.dir
@@ -138,6 +125,72 @@ def contract_check(ctx: click.Context, directory: Path | None, output_format: st
         _print(data)
     if violations:
         raise PartialFailure()
+
+
+@contract.command("publish")
+@click.option(
+    "--contracts",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the contracts (default: the contracts.dir setting).",
+)
+@format_option
+@click.pass_context
+def contract_publish(ctx: click.Context, directory: Path | None, output_format: str) -> None:
+    """Publish each contract of the folder on its dataset's Atlan asset (atlan.enabled).
+
+    Atlan gets its own contract document drawn from the ODCS file (status active: verified;
+    otherwise a draft). Prints the outcome per dataset: created, updated, new_version,
+    unchanged, or not published with the reason (Atlan accepts contracts only on tables and
+    views today, not on S3 assets). Exits 3 when a contract was not published.
+    """
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.bootstrap import build_contracts, build_dataset_writer
+
+    settings = load_cli_settings(ctx)
+    if not settings.atlan.enabled:
+        raise EnricherCliError("Atlan is not enabled (atlan.enabled)")
+    folder = directory or settings.contracts.dir
+    if folder is None:
+        raise EnricherCliError("no contracts folder: pass --contracts DIR or set contracts.dir")
+    catalog = SqlLocalCatalog(settings.database_url)
+    try:
+        writer = build_dataset_writer(settings, catalog)
+        if writer is None:  # atlan.enabled is checked above
+            raise EnricherCliError("Atlan is not enabled (atlan.enabled)")
+        results, stopped = build_contracts(settings, catalog).publish(writer, folder)
+    except EnrichmentError as exc:
+        raise EnricherCliError(exc.message) from exc
+    finally:
+        if catalog._engine is not None:
+            catalog._engine.dispose()
+    if output_format == "json":
+        echo_json(
+            {
+                "contracts": len(results),
+                "published": sum(r.published for r in results),
+                "results": [r.to_dict() for r in results],
+            }
+        )
+    else:
+        _print_published(results)
+    if stopped is not None:
+        raise EnricherCliError(f"Atlan: {stopped.message}")
+    if not all(r.published for r in results):
+        raise PartialFailure()
+
+
+def _print_published(results: list[PublishResult]) -> None:
+    for r in results:
+        pub = r.publication
+        where = r.dataset or r.contract
+        if pub is None:
+            click.echo(f"{where}: not published: {r.reason}")
+            continue
+        version = f" (version {pub.version}{', verified' if pub.certified else ''})"
+        click.echo(f"{where}: {pub.outcome}{version if pub.version is not None else ''}")
+    published = sum(r.published for r in results)
+    click.echo(f"{published} of {len(results)} contracts published", err=True)
 
 
 def _print(results: list[dict[str, Any]]) -> None:

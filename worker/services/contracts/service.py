@@ -9,19 +9,24 @@ this service names no other service).
 Violations are not review items: the review queue holds suggestions of Atlan writes (tags,
 terms, categories) that a steward approves to apply; a broken contract has nothing to apply,
 so it is an alert, acknowledged and resolved like the dataset alerts.
+
+With Atlan enabled, :meth:`ContractService.publish` puts each contract on its dataset's
+asset, rendered as the document Atlan reads (:mod:`worker.core.contracts.atlan_document`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from models.datasets import Alert, AlertCandidate
+from models.datasets import Alert, AlertCandidate, DatasetRef
+from worker.core.contracts.atlan_document import atlan_contract, atlan_status
 from worker.core.contracts.check import CheckResult, Unchecked, Violation, check_contract
 from worker.core.contracts.document import (
     ContractError,
@@ -35,8 +40,14 @@ from worker.core.contracts.observed import (
     draft_contract,
     observe,
 )
-from worker.core.errors import DatasetNotFound
-from worker.core.ports import DatasetStore
+from worker.core.errors import (
+    CatalogAuthError,
+    CatalogRejected,
+    CatalogUnavailable,
+    CatalogWriteError,
+    DatasetNotFound,
+)
+from worker.core.ports import ContractPublication, DatasetStore
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +55,56 @@ logger = logging.getLogger(__name__)
 AlertSink = Callable[[Sequence[AlertCandidate]], list[Alert]]
 #: Dataset URI → column → distinct share, where the catalog keeps one (no values).
 DistinctShares = Callable[[str], Mapping[str, float]]
+#: Why a contract is not published: it names no dataset, or its dataset has no asset.
+_NO_DATASET = "the contract names no dataset (customProperties dataset, or an s3 server)"
+_NO_ASSET = "the dataset has no asset in Atlan yet: scan it with atlan.enabled first"
+
+
+class ContractCatalog(Protocol):
+    """Where contracts are published: the dataset writer of the catalog (Atlan's)."""
+
+    def asset_of(self, dataset_uri: str) -> tuple[str, str] | None:
+        """(type name, qualified name) of the dataset's asset, or ``None`` if it has none.
+
+        :raises CatalogWriteError: the catalog could not be read.
+        """
+        ...
+
+    def publish_contract(
+        self, dataset_qualified_name: str, contract_yaml: str, *, asset_type: str | None = None
+    ) -> ContractPublication:
+        """Publish a contract on the asset (see ``DatasetCatalogWriter.publish_contract``)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """What publishing one contract file did: its publication, or why there is none."""
+
+    contract: str
+    dataset: str | None
+    publication: ContractPublication | None = None
+    reason: str | None = None
+
+    @property
+    def published(self) -> bool:
+        """Whether the catalog holds the contract now (``unchanged`` included)."""
+        return self.publication is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (``outcome`` is ``not_published`` with a reason)."""
+        pub = self.publication
+        return {
+            "contract": self.contract,
+            "dataset": self.dataset,
+            "outcome": pub.outcome if pub is not None else "not_published",
+            "asset": pub.asset_qualified_name if pub is not None else None,
+            "contract_qualified_name": pub.contract_qualified_name if pub is not None else None,
+            "version": pub.version if pub is not None else None,
+            "certified": pub.certified if pub is not None else False,
+            "requests": pub.requests if pub is not None else 0,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +275,74 @@ class ContractService:
         if self.alerts is None or not violations:
             return []
         return self.alerts([v.to_alert() for v in violations])
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def publish(
+        self, catalog: ContractCatalog, directory: Path | None = None
+    ) -> tuple[list[PublishResult], CatalogWriteError | None]:
+        """Publish every contract of the folder on its dataset's asset in the catalog.
+
+        Each is rendered as Atlan's document (``atlan_contract``: ODCS ``active`` is
+        ``verified``, anything else a draft). A contract naming no dataset, a dataset without
+        an asset, or an asset the catalog refuses (Atlan governs contracts only on tables
+        and views) is reported with its reason and not retried. Atlan creates no verified
+        version directly: when a verified contract is refused, it is published as a draft
+        first, then as verified (a second refusal is the reason reported). When the catalog
+        is unavailable or refuses the key, the remaining contracts are not tried.
+
+        :returns: one result per contract file (in file name order), and the error that
+            stopped the run (``CatalogUnavailable``, ``CatalogAuthError``) or ``None``.
+        :raises ContractError: as :meth:`load`.
+        Side effects: creates or updates contract versions in the catalog.
+        """
+        results: list[PublishResult] = []
+        stopped: CatalogWriteError | None = None
+        for loaded in self.load(directory):
+            name, uri = str(loaded.path), loaded.dataset
+            if stopped is not None:
+                results.append(PublishResult(name, uri, reason=stopped.message))
+                continue
+            try:
+                results.append(self._publish(catalog, loaded))
+            except (CatalogUnavailable, CatalogAuthError) as exc:
+                stopped = exc
+                results.append(PublishResult(name, uri, reason=exc.message))
+            except CatalogWriteError as exc:
+                results.append(PublishResult(name, uri, reason=exc.message))
+        return results, stopped
+
+    def _publish(self, catalog: ContractCatalog, loaded: LoadedContract) -> PublishResult:
+        """Publish one contract; a reason instead when it cannot go to the catalog.
+
+        :raises CatalogWriteError: the catalog refused it or failed (see :meth:`publish`).
+        """
+        name, uri = str(loaded.path), loaded.dataset
+        if uri is None:
+            return PublishResult(name, None, reason=_NO_DATASET)
+        if not uri.startswith("s3://"):
+            return PublishResult(name, uri, reason="a local dataset has no asset in Atlan")
+        asset = catalog.asset_of(uri)
+        if asset is None:
+            return PublishResult(name, uri, reason=_NO_ASSET)
+        asset_type, qualified_name = asset
+        dataset_name = DatasetRef.parse(uri).name
+        text = atlan_contract(loaded.contract, dataset_name, asset_type)
+        verified = atlan_status(loaded.contract.status) == "verified"
+        try:
+            published = catalog.publish_contract(qualified_name, text, asset_type=asset_type)
+            return PublishResult(name, uri, published)
+        except CatalogRejected as exc:
+            # Only a plain refusal of a verified contract may be Atlan's "no verified first
+            # version" (409); a missing asset or a refused permission is not helped by a draft.
+            if type(exc) is not CatalogRejected or not verified:
+                raise
+        as_draft = loaded.contract.model_copy(update={"status": "draft"})
+        draft = catalog.publish_contract(
+            qualified_name,
+            atlan_contract(as_draft, dataset_name, asset_type),
+            asset_type=asset_type,
+        )
+        final = catalog.publish_contract(qualified_name, text, asset_type=asset_type)
+        combined = replace(final, outcome=draft.outcome, requests=draft.requests + final.requests)
+        return PublishResult(name, uri, combined)
