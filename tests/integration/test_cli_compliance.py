@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_enricher
-from tests.support.compliance_catalog import GOLDEN, MARKER, Catalog, build_catalog
+from tests.support.compliance_catalog import (
+    GOLDEN,
+    MARKER,
+    Catalog,
+    build_catalog,
+    write_contracts,
+)
 from worker.cli.report import CHROMIUM
 
 
@@ -50,6 +56,34 @@ def test_report_compliance_writes_every_format(catalog: Catalog, tmp_path: Path)
     changes = json.loads((out / "compliance-2026-12.json").read_text())["changes"]
     assert changes["previous_period"] == "2026-11"
     assert changes["new_pii_datasets"] == [] and changes["decisions_made"] == 0
+
+
+def test_report_compliance_checks_the_contracts(catalog: Catalog, tmp_path: Path) -> None:
+    folder = write_contracts(tmp_path / "contracts")
+    out = tmp_path / "reports"
+    # contracts.dir from the settings ...
+    env = {"ENRICH_DATABASE_URL": catalog.url, "ENRICH_CONTRACTS__DIR": str(folder)}
+    done = run_enricher(["report", "compliance", "--period", "2026-11", "-o", str(out)], env,
+                        tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "contracts: 2 checked, 2 violations" in done.stdout
+    # Contracts are inputs: the same files and catalog give the golden document.
+    report = (out / "compliance-2026-11.json").read_text(encoding="utf-8")
+    assert report == (GOLDEN / "compliance-2026-11-contracts.json").read_text(encoding="utf-8")
+    table = (out / "compliance-2026-11-contracts.csv").read_text(encoding="utf-8")
+    assert table == (GOLDEN / "contracts.csv").read_text(encoding="utf-8")
+    inputs = json.loads((out / "compliance-2026-11.manifest.json").read_text())["inputs"]
+    assert inputs["contracts"]["dir"] == str(folder)
+    assert sorted(inputs["contracts"]["files"]) == ["customers.yaml", "orders.yml"]
+
+    # ... and --contracts over it: a folder that does not exist is said in the report.
+    done = run_enricher(["report", "compliance", "--period", "2026-11", "--format", "json",
+                         "--contracts", str(tmp_path / "none"), "-o", str(tmp_path / "b")],
+                        env, tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    section = json.loads((tmp_path / "b/compliance-2026-11.json").read_text())["contracts"]
+    assert section["note"] == "contracts folder contracts.dir does not exist"
+    assert "contracts: 0 checked, 0 violations (contracts folder" in done.stdout
 
 
 def test_report_compliance_rejects_a_bad_period(catalog: Catalog, tmp_path: Path) -> None:

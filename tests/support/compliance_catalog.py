@@ -1,6 +1,7 @@
 """A small catalog for the compliance report tests, built through the stores with a fixed clock.
 
-Shared by tests/unit/test_compliance.py and tests/integration/test_cli_compliance.py.
+Shared by tests/unit/test_compliance.py and tests/integration/test_cli_compliance.py; with
+:func:`write_contracts`, a contracts folder (ODCS v3) for three of its datasets.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from worker.adapters.catalog.lineage_store import SqlLineageStore
 from worker.adapters.catalog.review_store import SqlReviewStore
 from worker.core.compliance import Period
 from worker.services.compliance.service import ComplianceService
+from worker.services.contracts.service import ContractService
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "compliance"
 #: Planted in every place a sampled value could leak from (evidence, descriptions, SQL).
@@ -47,13 +49,77 @@ class Catalog:
     review: SqlReviewStore
     clock: Clock
 
-    def service(self) -> ComplianceService:
+    def service(self, contracts: Path | None = None) -> ComplianceService:
+        """The compliance service on the catalog; ``contracts``: the contracts folder."""
         return ComplianceService(
             self.datasets,
             self.lineage,
             self.review,
             clock=lambda: datetime(2026, 12, 3, tzinfo=UTC),
+            contracts_dir=contracts,
+            contracts=lambda clock: ContractService(self.datasets, None, clock=clock),
         )
+
+
+#: The contract files of :func:`write_contracts`. customers: owned by dana, SSN forbidden in
+#: ``ssn`` (found: a violation) and typed int64 (string: another), ``email`` unique (not
+#: checkable from a sample); orders: ``init``'s owner placeholder, a retention SLA (not
+#: checkable), so nothing checked; patients has personal data and no contract.
+CONTRACTS = {
+    "customers.yaml": """\
+apiVersion: v3.1.0
+kind: DataContract
+id: customers
+name: customers
+version: 1.0.0
+status: active
+team:
+  name: CRM data
+  members:
+    - {username: lee@corp.example, role: steward}
+    - {username: dana@corp.example, role: owner}
+customProperties:
+  - {property: dataset, vendor: s3-enricher, value: "s3://lake/exports/customers/"}
+schema:
+  - name: customers
+    logicalType: object
+    properties:
+      - name: email
+        physicalType: string
+        logicalType: string
+        unique: true
+        customProperties:
+          - {property: allowedPii, vendor: s3-enricher, value: [EMAIL_ADDRESS]}
+      - name: ssn
+        physicalType: int64
+        logicalType: integer
+        classification: public
+""",
+    "orders.yml": """\
+apiVersion: v3.1.0
+kind: DataContract
+id: orders
+name: orders
+version: 0.1.0
+status: draft
+team:
+  name: "TO FILL IN: the owning team"
+  members:
+    - {username: "TO FILL IN: owner@example.com", role: owner}
+customProperties:
+  - {property: dataset, vendor: s3-enricher, value: "s3://lake/exports/orders/"}
+slaProperties:
+  - {property: retention, value: 3, unit: y}
+""",
+}
+
+
+def write_contracts(folder: Path) -> Path:
+    """Write :data:`CONTRACTS` into ``folder`` (created); returns it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in CONTRACTS.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="\n")
+    return folder
 
 
 def _dataset(

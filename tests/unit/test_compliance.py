@@ -1,12 +1,15 @@
 """The compliance report on a small catalog built through the stores with a fixed clock.
 
-Golden files under tests/golden/compliance/ hold the CSV and JSON forms; after a deliberate
-change, regenerate them with ``S3E_UPDATE_GOLDEN=1`` and review the diff by eye.
+Golden files under tests/golden/compliance/ hold the CSV and JSON forms, without a contracts
+folder and with the test catalog's (``*-contracts.json``, ``contracts.csv``); after a
+deliberate change, regenerate them with ``S3E_UPDATE_GOLDEN=1`` and review the diff by eye.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -18,8 +21,17 @@ import jsonschema
 import pytest
 
 from models.review import SuggestionFilter
-from tests.support.compliance_catalog import GOLDEN, MARKER, NOV, Catalog, build_catalog
+from tests.support.compliance_catalog import (
+    CONTRACTS,
+    GOLDEN,
+    MARKER,
+    NOV,
+    Catalog,
+    build_catalog,
+    write_contracts,
+)
 from worker.core.compliance import Period, dataset_for_object, special_categories
+from worker.core.compliance_contracts import NOT_CONFIGURED
 from worker.core.compliance_render import csv_tables, to_html, to_json
 from worker.core.errors import ConfigError
 
@@ -31,6 +43,11 @@ def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog
     built = build_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", monkeypatch)
     yield built
     built.review.catalog.engine.dispose()
+
+
+@pytest.fixture
+def contracts(tmp_path: Path) -> Path:
+    return write_contracts(tmp_path / "contracts")
 
 
 def _golden(name: str, text: str) -> None:
@@ -78,6 +95,12 @@ def test_report_content(catalog: Catalog) -> None:
     assert customers["decision_state"] == "pending"  # PHONE_NUMBER waits
     assert customers["special_categories"] == ["national_id"]
     assert customers["steward"] == "ann"
+    # No contracts folder: the owner is the steward who decided last, and says so.
+    assert (customers["owner"], customers["owner_source"]) == ("ann", "steward")
+    assert (inv["s3://lake/exports/patients/"]["owner"],
+            inv["s3://lake/exports/patients/"]["owner_source"]) == ("sam", "steward")  # fmt: skip
+    assert (inv["postgres:appdb.public.customers"]["owner"],
+            inv["postgres:appdb.public.customers"]["owner_source"]) == (None, "none")  # fmt: skip
     states = {e["entity"]: e["state"] for e in customers["entities"]}
     assert states == {"EMAIL_ADDRESS": "applied", "PHONE_NUMBER": "pending", "US_SSN": "applied"}
     assert inv["s3://lake/exports/patients/"]["special_categories"] == ["health"]
@@ -122,6 +145,12 @@ def test_report_content(catalog: Catalog) -> None:
     assert kpis["discovery_to_decision_median_hours"]["value"] == pytest.approx(63.75)
     assert kpis["discovery_to_decision_p90_hours"]["value"] == pytest.approx(73.5)
     assert all(k["definition"] for k in report["kpis"])
+    # No contracts folder: the section says so, the KPI is null with the reason.
+    assert report["contracts"]["configured"] is False
+    assert report["contracts"]["note"] == NOT_CONFIGURED
+    assert report["contracts"]["contracts"] == []
+    coverage = kpis["contract_coverage"]
+    assert coverage["value"] is None and coverage["note"] == NOT_CONFIGURED
 
     activity = report["steward_activity"]
     assert [(d["actor"], d["action"], d["state"]) for d in activity["decisions"]] == [
@@ -152,8 +181,9 @@ def test_no_sampled_value_in_any_output(catalog: Catalog, tmp_path: Path) -> Non
 
 def test_html_is_self_contained(catalog: Catalog) -> None:
     html = to_html(catalog.service().build(NOV))
-    for section in ("inventory", "flows", "kpis", "steward-activity", "changes"):
+    for section in ("inventory", "flows", "contracts", "kpis", "steward-activity", "changes"):
         assert f'<section id="{section}">' in html
+    assert NOT_CONFIGURED in html
     assert "<script" not in html
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert "http://" not in html and "https://" not in html
@@ -241,3 +271,152 @@ def test_pdf_is_printed_from_the_html(catalog: Catalog, tmp_path: Path) -> None:
     assert (
         manifest["files"]["compliance-2026-11.pdf"] == hashlib.sha256(b"%PDF-1.4 fake").hexdigest()
     )
+
+
+# -- data contracts ----------------------------------------------------------------------------
+
+
+def test_contracts_golden_and_schema(catalog: Catalog, contracts: Path) -> None:
+    report = catalog.service(contracts).build(NOV)
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+    _golden("compliance-2026-11-contracts.json", to_json(report))
+    tables = csv_tables(report)
+    assert "contracts" in tables
+    _golden("contracts.csv", tables["contracts"])
+    _golden("inventory-contracts.csv", tables["inventory"])
+
+
+def test_contracts_section(catalog: Catalog, contracts: Path) -> None:
+    report = catalog.service(contracts).build(NOV)
+    section = report["contracts"]
+    assert section["configured"] is True and section["note"] is None
+    assert section["files"] == {
+        name: hashlib.sha256(text.encode()).hexdigest() for name, text in CONTRACTS.items()
+    }
+    by_file = {c["contract"]: c for c in section["contracts"]}
+    assert [c["contract"] for c in section["contracts"]] == ["customers.yaml", "orders.yml"]
+    customers = by_file["customers.yaml"]
+    assert (customers["dataset"], customers["status"], customers["outcome"]) == (
+        "s3://lake/exports/customers/", "active", "violated")  # fmt: skip
+    assert (customers["team"], customers["owner"]) == ("CRM data", "dana@corp.example")
+    # The forbidden SSN first, then the retyped column; counts by kind.
+    assert [(v["kind"], v["column"]) for v in customers["violations"]] == [
+        ("classification", "ssn"),
+        ("retyped_column", "ssn"),
+    ]
+    assert customers["violations_by_kind"] == {"classification": 1, "retyped_column": 1}
+    assert list(customers["violations_by_kind"]) == ["classification", "retyped_column"]
+    assert customers["violations"][0]["observed"] == "US_SSN found in 2 sampled partition(s)"
+    assert customers["violations"][1]["expected"] == "int64"
+    assert customers["violations"][1]["observed"] == "string"
+    # A rule a sample cannot decide is listed as such, not passed.
+    assert customers["not_checkable"] == [
+        {
+            "column": "email",
+            "rule": "email: unique",
+            "reason": "not checkable from a sample: uniqueness over the whole table",
+        }
+    ]
+    orders = by_file["orders.yml"]
+    assert (orders["outcome"], orders["passed"], orders["violations"]) == ("not_checked", 0, [])
+    assert [u["rule"] for u in orders["not_checkable"]] == ["sla retention 3y"]
+    # The placeholder of `contract init` is not an owner.
+    assert (orders["team"], orders["owner"]) == (None, None)
+    assert section["violations_by_kind"] == {"classification": 1, "retyped_column": 1}
+    assert section["pii_datasets_without_contract"] == ["s3://lake/exports/patients/"]
+
+    inv = {r["dataset"]: r for r in report["inventory"]["datasets"]}
+    # Owner from the contract where one names the dataset, else the last steward.
+    assert (inv["s3://lake/exports/customers/"]["owner"],
+            inv["s3://lake/exports/customers/"]["owner_source"]) == (
+        "dana@corp.example", "contract")  # fmt: skip
+    assert inv["s3://lake/exports/customers/"]["steward"] == "ann"
+    assert (inv["s3://lake/exports/patients/"]["owner"],
+            inv["s3://lake/exports/patients/"]["owner_source"]) == ("sam", "steward")  # fmt: skip
+
+    coverage = {k["id"]: k for k in report["kpis"]}["contract_coverage"]
+    assert (coverage["value"], coverage["numerator"], coverage["denominator"]) == (0.5, 1, 2)
+    assert coverage["note"] is None
+
+    rows = list(csv.DictReader(io.StringIO(csv_tables(report)["contracts"])))
+    assert [r["item"] for r in rows] == ["contract", "violation", "violation", "not_checkable",
+                                         "contract", "not_checkable", "no_contract"]  # fmt: skip
+    assert rows[0]["violations_by_kind"] == "classification:1;retyped_column:1"
+    assert (rows[1]["kind"], rows[1]["owner"]) == ("classification", "dana@corp.example")
+    assert rows[-1]["dataset"] == "s3://lake/exports/patients/"
+
+    html = to_html(report)
+    assert '<section id="contracts">' in html
+    assert '<span class="flag">forbidden PII</span>' in html
+    assert "email: unique" in html and "uniqueness over the whole table" in html
+    assert "dana@corp.example (contract)" in html and "sam (steward)" in html
+    assert NOT_CONFIGURED not in html
+    assert html.count("<svg") == 3
+
+
+def test_contracts_in_the_manifest_and_same_bytes(
+    catalog: Catalog, contracts: Path, tmp_path: Path
+) -> None:
+    first = catalog.service(contracts).write(NOV, ("html", "csv", "json"), tmp_path / "a")
+    assert MARKER not in "".join(p.read_text() for p in (*first.files, first.manifest))
+    assert "compliance-2026-11-contracts.csv" in [p.name for p in first.files]
+    manifest = json.loads(first.manifest.read_text())
+    assert manifest["inputs"]["contracts"] == {
+        "dir": str(contracts),
+        "files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                  for p in sorted(contracts.iterdir())},
+    }  # fmt: skip
+    # The same contract files elsewhere and the same catalog: the same bytes.
+    moved = write_contracts(tmp_path / "elsewhere")
+    second = catalog.service(moved).write(NOV, ("html", "csv", "json"), tmp_path / "b")
+    assert [p.read_bytes() for p in first.files] == [p.read_bytes() for p in second.files]
+    # A changed contract file is a changed input: its hash, and the report's bytes, change.
+    text = (moved / "customers.yaml").read_text().replace("int64", "string")
+    (moved / "customers.yaml").write_text(text)
+    third = catalog.service(moved).write(NOV, ("json",), tmp_path / "c")
+    changed = json.loads(third.manifest.read_text())["inputs"]["contracts"]["files"]
+    assert changed["customers.yaml"] != manifest["inputs"]["contracts"]["files"]["customers.yaml"]
+    assert changed["orders.yml"] == manifest["inputs"]["contracts"]["files"]["orders.yml"]
+    customers = third.report["contracts"]["contracts"][0]
+    assert [v["kind"] for v in customers["violations"]] == ["classification"]
+    # Without a folder, the manifest says so.
+    plain = catalog.service().write(NOV, ("json",), tmp_path / "d")
+    assert json.loads(plain.manifest.read_text())["inputs"]["contracts"] is None
+
+
+def test_a_broken_contract_is_reported_not_raised(
+    catalog: Catalog, contracts: Path, tmp_path: Path
+) -> None:
+    (contracts / "broken.yaml").write_text("apiVersion: v3.1.0\nkind: DataContract\n")
+    report = catalog.service(contracts).build(NOV)
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+    section = report["contracts"]
+    assert section["configured"] is True and section["contracts"] == []
+    assert section["note"] is not None and "broken.yaml" in section["note"]
+    assert str(tmp_path) not in section["note"]
+    assert sorted(section["files"]) == ["broken.yaml", "customers.yaml", "orders.yml"]
+    assert section["pii_datasets_without_contract"] is None
+    coverage = {k["id"]: k for k in report["kpis"]}["contract_coverage"]
+    assert coverage["value"] is None and "could not be read" in coverage["note"]
+    # Owners fall back to the stewards.
+    inv = {r["dataset"]: r for r in report["inventory"]["datasets"]}
+    assert inv["s3://lake/exports/customers/"]["owner_source"] == "steward"
+    assert "could not be read" in to_html(report)
+    missing = catalog.service(tmp_path / "nowhere").build(NOV)["contracts"]
+    assert missing["note"] == "contracts folder contracts.dir does not exist"
+
+
+def test_a_decision_made_in_atlan_names_no_owner(catalog: Catalog) -> None:
+    # Someone added the pending PHONE_NUMBER tag in Atlan after ann's decision: the last
+    # decider is "atlan", not a person, so the owner stays the last steward.
+    catalog.clock.at = datetime(2026, 11, 10, tzinfo=UTC)
+    recorded = catalog.review.record_atlan_decisions(
+        "s3://lake/exports/customers/part-0.parquet", "qn", [], ["PII PHONE_NUMBER"]
+    )
+    assert recorded == 1
+    report = catalog.service().build(NOV)
+    customers = {r["dataset"]: r for r in report["inventory"]["datasets"]}[
+        "s3://lake/exports/customers/"
+    ]
+    assert customers["steward"] == "atlan"
+    assert (customers["owner"], customers["owner_source"]) == ("ann", "steward")

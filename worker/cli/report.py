@@ -1,13 +1,15 @@
 """``enricher report compliance``: the monthly compliance report from the local catalog.
 
-PII inventory, personal-data flows, coverage KPIs, steward activity and the changes since
-the previous report kept in the same directory, as HTML, CSV and JSON
-(:mod:`worker.services.compliance`, docs/compliance.md).
+PII inventory, personal-data flows, data contracts (``--contracts``, else ``contracts.dir``),
+coverage KPIs, steward activity and the changes since the previous report kept in the same
+directory, as HTML, CSV and JSON (:mod:`worker.services.compliance`, docs/compliance.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +18,10 @@ import click
 from worker.cli.common import EnricherCliError, catalog_service
 
 if TYPE_CHECKING:
+    from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.core.settings import Settings
-    from worker.services.compliance.service import ComplianceService
+    from worker.services.compliance.service import ComplianceService, ContractChecker
 
 
 #: Debian's Chromium (``apt-get install chromium``), else the first ``chromium`` on PATH.
@@ -73,21 +76,40 @@ class _Compliance:
     service: ComplianceService
 
 
-def _build(settings: Settings) -> _Compliance:
-    from worker.adapters.catalog.database import SqlLocalCatalog
+def contract_checker(
+    catalog: SqlLocalCatalog,
+) -> Callable[[Callable[[], datetime]], ContractChecker]:
+    """Builds the contract service on ``catalog`` with the report's clock, raising no alert."""
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
-    from worker.adapters.catalog.lineage_store import SqlLineageStore
-    from worker.adapters.catalog.review_store import SqlReviewStore
-    from worker.services.compliance.service import ComplianceService
+    from worker.services.contracts.service import ContractService
 
-    catalog = SqlLocalCatalog(settings.database_url)
-    review = SqlReviewStore(catalog)
-    return _Compliance(
-        review,
-        ComplianceService(
-            SqlDatasetStore(catalog), SqlLineageStore(catalog), review, pdf_printer=chromium_pdf
-        ),
-    )
+    store = SqlDatasetStore(catalog)
+    return lambda clock: ContractService(store, None, clock=clock)
+
+
+def _builder(contracts: Path | None) -> Callable[[Settings], _Compliance]:
+    def build(settings: Settings) -> _Compliance:
+        from worker.adapters.catalog.database import SqlLocalCatalog
+        from worker.adapters.catalog.dataset_store import SqlDatasetStore
+        from worker.adapters.catalog.lineage_store import SqlLineageStore
+        from worker.adapters.catalog.review_store import SqlReviewStore
+        from worker.services.compliance.service import ComplianceService
+
+        catalog = SqlLocalCatalog(settings.database_url)
+        review = SqlReviewStore(catalog)
+        return _Compliance(
+            review,
+            ComplianceService(
+                SqlDatasetStore(catalog),
+                SqlLineageStore(catalog),
+                review,
+                pdf_printer=chromium_pdf,
+                contracts_dir=contracts or settings.contracts.dir,
+                contracts=contract_checker(catalog),
+            ),
+        )
+
+    return build
 
 
 @click.group()
@@ -115,11 +137,24 @@ def report() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for the files (an earlier month's JSON report here is compared with).",
 )
+@click.option(
+    "--contracts",
+    "contracts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the data contracts to check (default: the contracts.dir setting).",
+)
 @click.pass_context
-def compliance(ctx: click.Context, period: str, formats: tuple[str, ...], out_dir: Path) -> None:
-    """Write the compliance report of PERIOD: data map, flows, KPIs, steward decisions.
+def compliance(
+    ctx: click.Context,
+    period: str,
+    formats: tuple[str, ...],
+    out_dir: Path,
+    contracts: Path | None,
+) -> None:
+    """Write the compliance report of PERIOD: data map, flows, contracts, KPIs, decisions.
 
-    Prints each file written and the manifest (inputs, catalog state, sha256 of each file).
+    Prints each file written and the manifest (inputs with the contract files, catalog
+    state, sha256 of each file).
     """
     from worker.core.compliance import Period
 
@@ -127,7 +162,7 @@ def compliance(ctx: click.Context, period: str, formats: tuple[str, ...], out_di
         month = Period.parse(period)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--period'") from None
-    with catalog_service(ctx, _build) as built:
+    with catalog_service(ctx, _builder(contracts)) as built:
         try:
             written = built.service.write(month, formats, out_dir)
         except OSError as exc:
@@ -136,6 +171,11 @@ def compliance(ctx: click.Context, period: str, formats: tuple[str, ...], out_di
         click.echo(str(path))
     click.echo(str(written.manifest))
     flows = written.report["flows"]
+    checked = written.report["contracts"]
+    if checked["configured"]:
+        broken = sum(len(c["violations"]) for c in checked["contracts"])
+        note = f" ({checked['note']})" if checked["note"] else ""
+        click.echo(f"contracts: {len(checked['contracts'])} checked, {broken} violations{note}")
     click.echo(
         f"compliance {month.label}: {len(written.report['inventory']['datasets'])} PII datasets, "
         f"{len(flows)} flows ({sum(1 for f in flows if not f['masked'])} unmasked), "

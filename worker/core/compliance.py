@@ -22,8 +22,15 @@ from typing import Any
 from models.datasets import StoredDataset
 from models.lineage import LAKE_SYSTEMS, LineageEdge, System
 from models.review import AuditEntry, SuggestionView
+from worker.core.compliance_contracts import (
+    ContractsInput,
+    contract_coverage,
+    contract_owners,
+    contracts_section,
+)
 
-SCHEMA_VERSION = 1
+#: 2: the data contracts section, the contract-coverage KPI, KPI notes, owner sources.
+SCHEMA_VERSION = 2
 
 #: Special categories of personal data (GDPR art. 9 and national identifiers, art. 87), by
 #: the entity names the classifiers and custom entity files use. An entity listed here is
@@ -73,6 +80,9 @@ SYSTEM_NAMES: Mapping[str, str] = {
     System.REDSHIFT.value: "Redshift",
     System.FILE.value: "Local files",
 }
+
+#: Deciders that are not a person: a tag added or removed in Atlan directly.
+NOT_A_STEWARD = frozenset({"atlan"})
 
 #: Audit actions that are steward decisions (the steward-activity section).
 DECISION_ACTIONS = frozenset(
@@ -136,6 +146,14 @@ KPI_DEFINITIONS: Sequence[tuple[str, str, str, str]] = (
         "hours",
         "90th percentile (nearest rank) of the same durations; null when none were decided.",
     ),
+    (
+        "contract_coverage",
+        "Contract coverage",
+        "share",
+        "S3 datasets of the PII inventory (found by scans) named by a data contract in the "
+        "contracts folder (contracts.dir) divided by all S3 datasets of the PII inventory; "
+        "null, with the reason, when no folder is set or it cannot be read.",
+    ),
 )
 
 
@@ -175,6 +193,8 @@ class CatalogSnapshot:
     :param chain_head: the audit chain's head (``seq``, hash) read before anything else.
     :param period_seqs: the ``seq`` range of the period's audit rows.
     :param previous: the previous report's JSON data, when one is kept.
+    :param contracts: the contracts folder as read and checked at the as-of time; ``None``:
+        no folder is configured.
     """
 
     datasets: list[StoredDataset]
@@ -186,6 +206,7 @@ class CatalogSnapshot:
     previous: dict[str, Any] | None = None
     audit_rows: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    contracts: ContractsInput | None = None
 
 
 def special_categories(entities: Iterable[str], category: str | None = None) -> list[str]:
@@ -253,15 +274,30 @@ def _is_current(ds: StoredDataset) -> bool:
     return newest is None or _aware(ds.last_scanned) >= _aware(newest)
 
 
+def _owner(
+    uri: str, owners: Mapping[str, str], person: Mapping[str, tuple[datetime, str]]
+) -> dict[str, str | None]:
+    """The contract's owner of the dataset, else the person who decided on it last."""
+    if uri in owners:
+        return {"owner": owners[uri], "owner_source": "contract"}
+    if uri in person:
+        return {"owner": person[uri][1], "owner_source": "steward"}
+    return {"owner": None, "owner_source": "none"}
+
+
 def _inventory(
     snapshot: CatalogSnapshot, flows: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, int]]:
     """Datasets with personal data: S3 datasets from verdicts and suggestions, tables from flows."""
     uris = [ds.summary.ref.uri for ds in snapshot.datasets]
     index = _dataset_index(uris)
+    owners = contract_owners(snapshot.contracts)
     # dataset -> entity -> latest suggestion (last seen, id, state); dataset -> latest decider
     states: dict[str, dict[tuple[str, str | None], tuple[datetime, int, str]]] = defaultdict(dict)
     steward: dict[str, tuple[datetime, str]] = {}
+    # The latest decider who is a person ("atlan": someone in Atlan, unnamed): the owner's
+    # fallback.
+    person: dict[str, tuple[datetime, str]] = {}
     sugg_columns: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for view in snapshot.suggestions:
         if view.entity is None:
@@ -281,6 +317,10 @@ def _inventory(
             at = _aware(view.decided_at)
             if ds_uri not in steward or (at, view.decided_by) > steward[ds_uri]:
                 steward[ds_uri] = (at, view.decided_by)
+            if view.decided_by not in NOT_A_STEWARD and (
+                ds_uri not in person or (at, view.decided_by) > person[ds_uri]
+            ):
+                person[ds_uri] = (at, view.decided_by)
 
     rows: list[dict[str, Any]] = []
     for ds in snapshot.datasets:
@@ -332,7 +372,7 @@ def _inventory(
                 "entities": entities,
                 "special_categories": special_categories(entity_cols, category),
                 "category": category,
-                "owner": None,
+                **_owner(uri, owners, person),
                 "steward": steward[uri][1] if uri in steward else None,
                 "decision_state": decision,
             }
@@ -371,7 +411,7 @@ def _inventory(
                 "entities": entities,
                 "special_categories": sorted(table_special[table]),
                 "category": None,
-                "owner": None,
+                **_owner(table, owners, person),
                 "steward": None,
                 "decision_state": "applied",
             }
@@ -509,7 +549,12 @@ def _nearest_rank(values: Sequence[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def _kpis(snapshot: CatalogSnapshot, period: Period, as_of: datetime) -> list[dict[str, Any]]:
+def _kpis(
+    snapshot: CatalogSnapshot,
+    period: Period,
+    as_of: datetime,
+    coverage: tuple[float | None, int | None, int | None, str | None],
+) -> list[dict[str, Any]]:
     # The lake's datasets: S3, and local folders scanned in its place (the sample lake).
     s3 = list(snapshot.datasets)
     current = [ds for ds in s3 if _is_current(ds)]
@@ -565,7 +610,9 @@ def _kpis(snapshot: CatalogSnapshot, period: Period, as_of: datetime) -> list[di
             len(durations),
             None,
         ),
+        "contract_coverage": coverage[:3],
     }
+    notes = {"contract_coverage": coverage[3]}
     return [
         {
             "id": kpi_id,
@@ -575,6 +622,7 @@ def _kpis(snapshot: CatalogSnapshot, period: Period, as_of: datetime) -> list[di
             "numerator": values[kpi_id][1],
             "denominator": values[kpi_id][2],
             "definition": definition,
+            "note": notes.get(kpi_id),
         }
         for kpi_id, name, unit, definition in KPI_DEFINITIONS
     ]
@@ -635,15 +683,22 @@ def _changes(
     }
 
 
+def report_as_of(period: Period, now: datetime) -> datetime:
+    """The time ``period``'s report is drawn at: ``now``, or the period's end once it is over."""
+    return min(_aware(now), period.end)
+
+
 def build_report(snapshot: CatalogSnapshot, period: Period, now: datetime) -> dict[str, Any]:
     """The compliance report of ``period`` as JSON data (see compliance.schema.json).
 
     :param now: the clock's time; the report is drawn as of ``min(now, period end)``, so a
         past month's report from the same catalog state is the same document whenever built.
     """
-    as_of = min(_aware(now), period.end)
+    as_of = report_as_of(period, now)
     flows = _flows(snapshot)
     inventory, by_entity, by_system = _inventory(snapshot, flows)
+    contracts = contracts_section(snapshot.contracts, inventory)
+    coverage = contract_coverage(contracts, inventory)
     activity = _steward_activity(snapshot)
     head = snapshot.chain_head
     return {
@@ -664,7 +719,8 @@ def build_report(snapshot: CatalogSnapshot, period: Period, now: datetime) -> di
         "special_categories": {k: sorted(v) for k, v in sorted(SPECIAL_CATEGORIES.items())},
         "inventory": {"datasets": inventory, "by_entity": by_entity, "by_system": by_system},
         "flows": flows,
-        "kpis": _kpis(snapshot, period, as_of),
+        "contracts": contracts,
+        "kpis": _kpis(snapshot, period, as_of, coverage),
         "steward_activity": activity,
         "changes": _changes(snapshot.previous, inventory, flows, len(activity["decisions"])),
     }

@@ -25,6 +25,7 @@ CSV_TABLES: Mapping[str, Sequence[str]] = {
         "special_categories",
         "category",
         "owner",
+        "owner_source",
         "steward",
         "decision_state",
         "columns",
@@ -47,7 +48,23 @@ CSV_TABLES: Mapping[str, Sequence[str]] = {
         "special_categories",
         "column_map",
     ),
-    "kpis": ("id", "name", "value", "unit", "numerator", "denominator", "definition"),
+    "contracts": (
+        "item",
+        "contract",
+        "dataset",
+        "status",
+        "owner",
+        "outcome",
+        "kind",
+        "column",
+        "rule",
+        "expected",
+        "observed",
+        "reason",
+        "passed",
+        "violations_by_kind",
+    ),
+    "kpis": ("id", "name", "value", "unit", "numerator", "denominator", "definition", "note"),
     "steward_activity": ("audit_id", "at", "actor", "action", "target", "state", "count", "reason"),
     "changes": ("change", "item"),
 }
@@ -93,8 +110,38 @@ def _inventory_columns(row: Mapping[str, Any]) -> str:
     return ";".join(parts)
 
 
+def _kinds(counts: Mapping[str, int]) -> str:
+    return ";".join(f"{kind}:{n}" for kind, n in counts.items())
+
+
+def _contract_rows(section: Mapping[str, Any]) -> list[list[Any]]:
+    """The ``contracts`` table's rows.
+
+    Per contract a ``contract`` row (its counts), then its ``violation`` rows (forbidden PII
+    first) and ``not_checkable`` rows; then one ``no_contract`` row per PII dataset without a
+    contract.
+    """
+    rows: list[list[Any]] = []
+    for c in section["contracts"]:
+        head = [c["contract"], c["dataset"], c["status"], c["owner"] or c["team"], c["outcome"]]
+        rows.append(["contract", *head, None, None, None, None, None, None, c["passed"],
+                     _kinds(c["violations_by_kind"])])  # fmt: skip
+        for v in c["violations"]:
+            rows.append(["violation", *head, v["kind"], v["column"], v["rule"], v["expected"],
+                         v["observed"], None, None, None])  # fmt: skip
+        for u in c["not_checkable"]:
+            rows.append(["not_checkable", *head, None, u["column"], u["rule"], None, None,
+                         u["reason"], None, None])  # fmt: skip
+    for dataset in section["pii_datasets_without_contract"] or []:
+        rows.append(["no_contract", None, dataset, *[None] * 11])
+    return rows
+
+
 def csv_tables(report: Mapping[str, Any]) -> dict[str, str]:
-    """Table name → CSV text, one per table of :data:`CSV_TABLES` (changes only if any)."""
+    """Table name → CSV text, one per table of :data:`CSV_TABLES`.
+
+    ``changes`` only with a previous report, ``contracts`` only with a contracts folder.
+    """
     inv = report["inventory"]
     tables: dict[str, list[list[Any]]] = {
         "inventory": [
@@ -106,6 +153,7 @@ def csv_tables(report: Mapping[str, Any]) -> dict[str, str]:
                 r["special_categories"],
                 r["category"],
                 r["owner"],
+                r["owner_source"],
                 r["steward"],
                 r["decision_state"],
                 _inventory_columns(r),
@@ -121,6 +169,8 @@ def csv_tables(report: Mapping[str, Any]) -> dict[str, str]:
             for d in report["steward_activity"]["decisions"]
         ],
     }
+    if report["contracts"]["configured"]:
+        tables["contracts"] = _contract_rows(report["contracts"])
     changes = report.get("changes")
     if changes is not None:
         rows: list[list[Any]] = []
@@ -234,6 +284,7 @@ def _inventory_html(report: Mapping[str, Any]) -> str:
                 ents,
                 flags or "—",
                 _e(r["category"]),
+                _e(r["owner"]) + ("" if r["owner"] is None else f" ({escape(r['owner_source'])})"),
                 _e(r["steward"]),
                 _e(r["decision_state"]),
             ]
@@ -252,6 +303,7 @@ def _inventory_html(report: Mapping[str, Any]) -> str:
             "Entities (state): columns",
             "Special",
             "Category",
+            "Owner (from)",
             "Steward",
             "Decision",
         ),  # fmt: skip
@@ -304,6 +356,81 @@ def _flows_html(report: Mapping[str, Any]) -> str:
     )
 
 
+def _contracts_html(report: Mapping[str, Any]) -> str:
+    section = report["contracts"]
+    head = '<section id="contracts"><h2>3. Data contracts</h2>'
+    if not section["configured"]:
+        return f"{head}<p>{_e(section['note'])}</p></section>"
+    if section["note"] is not None:
+        return f"{head}<p>The contracts could not be read: {_e(section['note'])}</p></section>"
+    contracts = section["contracts"]
+    forbidden = section["violations_by_kind"].get("classification", 0)
+    total = sum(section["violations_by_kind"].values())
+    uncovered = section["pii_datasets_without_contract"] or []
+    summary = (
+        f"<p>Contracts checked against the latest scans: {len(contracts)}; violated: "
+        f"{sum(1 for c in contracts if c['violations'])}; violations: {total}, of which "
+        f"{forbidden} of forbidden personal data (listed first). Datasets with personal data "
+        f"and no contract: {len(uncovered)}. Observed values are counts, shares and types; "
+        "rules a sample cannot decide are listed as not checkable, never as passed.</p>"
+    )
+
+    def outcome(c: Mapping[str, Any]) -> str:
+        if c["outcome"] == "violated":
+            return '<span class="bad">violated</span>'
+        return '<span class="ok">kept</span>' if c["outcome"] == "kept" else "not checked"
+
+    overview = _table(
+        ("Contract", "Dataset", "Status", "Owner", "Outcome", "Passed", "Violations by kind",
+         "Not checkable"),
+        [
+            [
+                _e(c["contract"]),
+                _e(c["dataset"]),
+                _e(c["status"]),
+                _e(c["owner"] or c["team"]),
+                outcome(c),
+                _e(c["passed"]),
+                _e([f"{k}: {n}" for k, n in c["violations_by_kind"].items()] or None),
+                _e(len(c["not_checkable"])),
+            ]
+            for c in contracts
+        ],
+    )  # fmt: skip
+    violations = _table(
+        ("Dataset", "Kind", "Column", "Rule", "Expected", "Observed"),
+        [
+            [
+                _e(c["dataset"]),
+                '<span class="flag">forbidden PII</span>'
+                if v["kind"] == "classification"
+                else _e(v["kind"]),
+                _e(v["column"]),
+                _e(v["rule"]),
+                _e(v["expected"]),
+                _e(v["observed"]),
+            ]
+            for c in contracts
+            for v in c["violations"]
+        ],
+    )
+    unchecked = _table(
+        ("Dataset", "Column", "Rule", "Why not"),
+        [
+            [_e(c["dataset"]), _e(u["column"]), _e(u["rule"]), _e(u["reason"])]
+            for c in contracts
+            for u in c["not_checkable"]
+        ],
+    )
+    items = "".join(f"<li>{escape(d)}</li>" for d in uncovered) or "<li>none</li>"
+    return (
+        f"{head}{summary}{overview}<h3>Violations</h3>{violations}"
+        f"<h3>Rules not checkable from a sample</h3>{unchecked}"
+        f"<h3>Datasets with personal data and no contract ({len(uncovered)})</h3>"
+        f"<ul>{items}</ul></section>"
+    )
+
+
 def _kpis_html(report: Mapping[str, Any]) -> str:
     shares = {
         k["name"]: k["value"] * 100
@@ -313,14 +440,14 @@ def _kpis_html(report: Mapping[str, Any]) -> str:
     rows = [
         [
             _e(k["name"]),
-            escape(_kpi_value(k)),
+            escape(_kpi_value(k)) + (f"<br>{escape(k['note'])}" if k["note"] else ""),
             f'<span class="kpi-def">{escape(k["definition"])}</span>',
         ]
         for k in report["kpis"]
     ]
     chart = bar_chart("Coverage (%)", shares, fmt="{:.1f}%") if shares else ""
     return (
-        '<section id="kpis"><h2>3. Coverage KPIs</h2>'
+        '<section id="kpis"><h2>4. Coverage KPIs</h2>'
         f"{chart}{_table(('KPI', 'Value', 'Definition'), rows)}</section>"
     )
 
@@ -341,7 +468,7 @@ def _activity_html(report: Mapping[str, Any]) -> str:
         for d in act["decisions"]
     ]
     return (
-        '<section id="steward-activity"><h2>4. Steward activity</h2>'
+        '<section id="steward-activity"><h2>5. Steward activity</h2>'
         f"<p>Audit chain: {_e(chain['rows'])} rows, head #{_e(chain['head_seq'])} "
         f"<code>{_e(chain['head_hash'])}</code>; this period's rows "
         f"#{_e(chain['period_first_seq'])} to #{_e(chain['period_last_seq'])} "
@@ -369,7 +496,7 @@ def _changes_html(report: Mapping[str, Any]) -> str:
             f"<p>Compared with {_e(changes['previous_period'])}; decisions made in the period: "
             f"{_e(changes['decisions_made'])}.</p>" + "".join(lists)
         )
-    return f'<section id="changes"><h2>5. Changes since the previous report</h2>{body}</section>'
+    return f'<section id="changes"><h2>6. Changes since the previous report</h2>{body}</section>'
 
 
 def to_html(report: Mapping[str, Any]) -> str:
@@ -387,6 +514,7 @@ def to_html(report: Mapping[str, Any]) -> str:
         f"<code>{_e(state['audit_chain_head_hash'])}</code>.</p>"
         + _inventory_html(report)
         + _flows_html(report)
+        + _contracts_html(report)
         + _kpis_html(report)
         + _activity_html(report)
         + _changes_html(report)

@@ -44,14 +44,26 @@ def previous_month(now: datetime) -> Period:
     return previous_period(Period.parse(now.astimezone(UTC).strftime("%Y-%m")))
 
 
-def compliance_service(catalog: SqlLocalCatalog) -> ComplianceService:
-    """The compliance service on ``catalog``'s dataset, lineage and review stores."""
+def compliance_service(
+    catalog: SqlLocalCatalog, contracts_dir: Path | None = None
+) -> ComplianceService:
+    """The compliance service on ``catalog``'s dataset, lineage and review stores.
+
+    :param contracts_dir: the contracts folder (``contracts.dir``), checked by the contract
+        service at the report's as-of time without raising alerts.
+    """
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.services.contracts.service import ContractService
 
+    store = SqlDatasetStore(catalog)
     return ComplianceService(
-        SqlDatasetStore(catalog), SqlLineageStore(catalog), SqlReviewStore(catalog)
+        store,
+        SqlLineageStore(catalog),
+        SqlReviewStore(catalog),
+        contracts_dir=contracts_dir,
+        contracts=lambda clock: ContractService(store, None, clock=clock),
     )
 
 
@@ -121,7 +133,9 @@ def compliance_report(period: str | None = None) -> dict[str, Any]:
         raise ConfigError(f"compliance report: {exc}") from exc
     settings = rt.settings.compliance
     try:
-        written = write_month(compliance_service(rt.catalog), settings, month)
+        written = write_month(
+            compliance_service(rt.catalog, rt.settings.contracts.dir), settings, month
+        )
     except OSError as exc:
         raise RunError(
             f"cannot write the compliance report to {settings.output_dir}: {exc.strerror}"

@@ -53,17 +53,25 @@ MEDIA_TYPES = {
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def install(app: FastAPI, review: SqlReviewService) -> None:
+def install(app: FastAPI, review: SqlReviewService, contracts_dir: Path | None = None) -> None:
     """Give ``app`` a compliance service on the review's catalog.
 
+    :param contracts_dir: the contracts folder (``contracts.dir``), checked at the report's
+        as-of time without raising alerts; ``None``: the report says none is set.
     Side effect: sets ``app.state.compliance_service``.
     """
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
     from worker.adapters.catalog.lineage_store import SqlLineageStore
+    from worker.services.contracts.service import ContractService
 
     catalog = review.store.catalog
+    store = SqlDatasetStore(catalog)
     app.state.compliance_service = ComplianceService(
-        SqlDatasetStore(catalog), SqlLineageStore(catalog), review.store
+        store,
+        SqlLineageStore(catalog),
+        review.store,
+        contracts_dir=contracts_dir,
+        contracts=lambda clock: ContractService(store, None, clock=clock),
     )
 
 

@@ -1,7 +1,7 @@
 """The compliance report's page (stewards and admins): ``/compliance?period=YYYY-MM``.
 
 The page is the report of ``enricher report compliance`` for the chosen month (the current
-month by default), drawn live from the catalog: its five sections are the HTML report's own
+month by default), drawn live from the catalog: its six sections are the HTML report's own
 markup (:func:`worker.core.compliance_render.to_html`), set in the UI's frame, with links to
 the files the CLI writes (HTML, each CSV table, the CSV tables as a zip, JSON, manifest),
 served by ``/compliance/files/NAME`` byte for byte as the CLI writes them into an empty
