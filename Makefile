@@ -36,13 +36,16 @@ $(RUNTIME_STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the main job on the bundled sample lake: local files, local SQLite catalog. Then load
-## the lake's declared lineage (PostgreSQL -> lake -> Snowflake) and write the month's
-## compliance report of what it found (compliance/: HTML, CSV, JSON).
+## the lake's declared lineage (PostgreSQL -> lake -> Snowflake), draft data contracts of two
+## datasets from what was observed (contracts/), and write the month's compliance report of
+## what it found (compliance/: HTML, CSV, JSON).
 demo: $(RUNTIME_STAMP)
 	$(BIN)/enricher scan examples/lake --force --report report.json; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ]
 	$(BIN)/enricher lineage load --declared examples/lineage.yaml
-	$(BIN)/enricher report compliance --period $$(date -u +%Y-%m) -o compliance
+	$(BIN)/enricher contract init examples/lake/hr/employees.csv -o contracts/hr-employees.yaml --force
+	$(BIN)/enricher contract init examples/lake/crm/customers/ -o contracts/crm-customers.yaml --force
+	$(BIN)/enricher report compliance --period $$(date -u +%Y-%m) --contracts contracts -o compliance
 
 ## Everything CI runs: services, lint (with the import contract), types, the whole test suite,
 ## then the line coverage of worker/, classifiers/ and models/ by the unit and fuzz tests (files

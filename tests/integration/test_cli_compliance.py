@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -139,8 +140,13 @@ def test_the_sample_lake_and_its_declared_lineage_give_flows(tmp_path: Path) -> 
     )
     assert load.returncode == 0, load.stderr
     assert "7 edges: 7 new" in load.stdout, load.stdout
+    # A plain relative path names the local dataset the scan recorded; -o makes its folder.
+    relative = os.path.relpath(root / "examples/lake/hr/employees.csv", tmp_path)
+    init = run_enricher(["contract", "init", relative, "-o", "c/hr.yaml"], env, tmp_path)
+    assert init.returncode == 0, init.stderr
     proc = run_enricher(
-        ["report", "compliance", "--period", "2026-11", "--format", "json", "-o", "out"],
+        ["report", "compliance", "--period", "2026-11", "--format", "json"]
+        + ["--contracts", "c", "-o", "out"],
         env,
         tmp_path,
     )
@@ -161,5 +167,7 @@ def test_the_sample_lake_and_its_declared_lineage_give_flows(tmp_path: Path) -> 
     masked = [f["masked"] for f in flows]
     assert masked == sorted(masked), "unmasked flows come first"
     assert masked.count(False) >= 5 and masked.count(True) == 3
+    contracts = json.dumps(report["contracts"])
+    assert "hr.yaml" in contracts and "hr/employees.csv" in contracts, contracts[:500]
     systems = report["inventory"]["by_system"]
     assert systems["Local files"] >= 5 and systems["Snowflake"] == 4

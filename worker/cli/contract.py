@@ -71,6 +71,7 @@ def contract_init(ctx: click.Context, dataset: str, output: Path | None, force: 
         click.echo(text, nl=False)
         return
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise EnricherCliError(f"cannot write {output}: {exc.strerror}") from exc
