@@ -13,6 +13,7 @@ from worker.adapters.storage.routing import RoutingObjectStore
 from worker.adapters.storage.s3 import S3ObjectStore
 from worker.core.errors import ConfigError, EnrichmentError
 from worker.core.pipeline import Deps
+from worker.core.ports import Metrics, NoMetrics
 from worker.core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,44 @@ def build_deps(settings: Settings, classifiers: Sequence[Classifier] | None = No
         classifiers=list(classifiers) if classifiers is not None else build_classifiers(settings),
         catalog=catalog,
         review=ReviewQueue(SqlReviewStore(catalog), settings, SqlLineageStore(catalog)),
+        metrics=build_metrics(settings),
     )
+
+
+def build_metrics(settings: Settings) -> Metrics:
+    """The metrics of this process: Prometheus when ``metrics.enabled``, else none.
+
+    Side effects: with Atlan enabled, the Atlan client's requests are counted from now on
+    (:func:`worker.adapters.atlan.client.observe_requests`, once per process).
+    """
+    if not settings.metrics.enabled:
+        return NoMetrics()
+    from worker.adapters.metrics.prometheus import PrometheusMetrics
+
+    metrics = PrometheusMetrics()
+    if settings.atlan.enabled:
+        from worker.adapters.atlan.client import observe_requests
+
+        observe_requests(metrics.atlan_request)
+    return metrics
+
+
+def build_state_collector(settings: Settings, catalog: SqlLocalCatalog | None = None) -> Any:
+    """The scrape-time gauges (outbox, jobs, review, alerts, queue depths) on the settings."""
+    from redis import Redis
+
+    from worker.adapters.metrics.prometheus import StateCollector
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    broker = settings.celery.broker_url
+    clients: list[Redis] = []
+
+    def redis() -> Redis:
+        if not clients:  # one client (and pool) for every scrape, made on the first
+            clients.append(Redis.from_url(broker, socket_timeout=2, socket_connect_timeout=2))
+        return clients[0]
+
+    return StateCollector(lambda: local.engine, redis)
 
 
 def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> SqlReviewService:

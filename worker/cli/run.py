@@ -159,6 +159,7 @@ def serve(ctx: click.Context) -> None:
     from worker.core.s3_events import ObjectEvent
     from worker.tasks.app import enqueue_events, make_app
     from worker.web.app import create_app
+    from worker.web.health import build_health
 
     settings = load_cli_settings(ctx)
     celery_app = make_app(settings)
@@ -178,6 +179,7 @@ def serve(ctx: click.Context) -> None:
         review=review,
         review_settings=settings.review,
         web_settings=settings.web,
+        health=build_health(settings, review.store.catalog),
     )
     # X-Forwarded-For/-Proto only from web.trusted_proxies (none by default, not loopback).
     trusted = list(settings.web.trusted_proxies)
@@ -186,6 +188,8 @@ def serve(ctx: click.Context) -> None:
         host=settings.web.host,
         port=settings.web.port,
         log_level="warning",
+        # No handlers of uvicorn's own: its records reach the root logger, in log_format.
+        log_config=None,
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
     )

@@ -36,7 +36,8 @@ from worker.core.errors import (
     RunError,
     StoreUnavailable,
 )
-from worker.core.ports import LocalCatalog, ObjectStore, ReviewObserver
+from worker.core.logs import log_object_result
+from worker.core.ports import LocalCatalog, Metrics, NoMetrics, ObjectStore, ReviewObserver
 from worker.core.sampling import sample_object
 from worker.core.sampling.options import SamplingOptions
 from worker.core.sampling.reader import ObjectReader
@@ -52,6 +53,7 @@ class Deps:
     classifiers: Sequence[Classifier]
     catalog: LocalCatalog
     review: ReviewObserver | None = None
+    metrics: Metrics = field(default_factory=NoMetrics)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,9 @@ def enrich_object(
         result = _internal_error(ref, stage, exc, versions, readers, started)
     if options.run_id is not None:
         try:
+            recording = time.monotonic()
             _record(deps, options.run_id, result)
+            deps.metrics.stage_seconds("record", time.monotonic() - recording)
         except (RunError, StoreUnavailable):
             raise
         except Exception as exc:  # noqa: BLE001 - recorded as this object's failure instead
@@ -115,7 +119,16 @@ def enrich_object(
             # Once more, with the failure; if the catalog cannot take that either, it is
             # broken for every object and the exception goes to the caller.
             _record(deps, options.run_id, result)
+    log_object_result(result, time.monotonic() - started)
+    _count(deps.metrics, result)
     return result
+
+
+def _count(metrics: Metrics, result: EnrichmentResult) -> None:
+    """The object's outcome: status, format (``none`` without a sample), error kind."""
+    fmt = result.sample.format if result.sample is not None else "none"
+    kind = result.error.kind if result.error is not None else ""
+    metrics.object_done(result.status.value, fmt, kind, result.bytes_read)
 
 
 @dataclass
@@ -148,6 +161,7 @@ def _enrich(
         )
     reader = ObjectReader(deps.store, info)
     readers.append(reader)
+    sampling = time.monotonic()
     try:
         sample = sample_object(reader, options.sampling)
     except ObjectChanged:
@@ -160,8 +174,9 @@ def _enrich(
         reader = ObjectReader(deps.store, info)
         readers.append(reader)
         sample = sample_object(reader, options.sampling)
+    deps.metrics.stage_seconds("sample", time.monotonic() - sampling)
     stage.name = "classification"
-    columns, warnings = _classify(sample, deps.classifiers)
+    columns, warnings = _classify(sample, deps.classifiers, deps.metrics)
     categories = _categorise(sample, columns, deps.classifiers, warnings)
     columns = tuple(replace(c, description=describe_column(c)) for c in columns)
     return EnrichmentResult(
@@ -222,7 +237,7 @@ def _record(deps: Deps, run_id: str, result: EnrichmentResult) -> None:
 
 
 def _classify(
-    sample: TableSample, classifiers: Sequence[Classifier]
+    sample: TableSample, classifiers: Sequence[Classifier], metrics: Metrics | None = None
 ) -> tuple[tuple[ColumnFinding, ...], tuple[str, ...]]:
     """Run every classifier and merge their findings per column.
 
@@ -235,6 +250,7 @@ def _classify(
     warnings: list[str] = []
     failures = 0
     for classifier in classifiers:
+        began = time.monotonic()
         try:
             # No load() here: classify loads what the columns need (a scan of numbers and
             # e-mails never loads spaCy); a worker loads everything before it forks.
@@ -250,6 +266,9 @@ def _classify(
             )
             warnings.append(f"classifier {classifier.name} failed: {type(exc).__name__}")
             continue
+        finally:
+            if metrics is not None:
+                metrics.stage_seconds("classify", time.monotonic() - began, classifier.name)
         for finding in findings:
             current = merged.get(finding.column)
             if current is None:

@@ -106,6 +106,58 @@ class ReviewObserver(Protocol):
         ...
 
 
+# --- Metrics ------------------------------------------------------------------------------
+
+
+class Metrics(Protocol):
+    """Counts what the pipeline, the Atlan writer, the events and the jobs do.
+
+    Labels are low-cardinality words (statuses, formats, error kinds, stages, classifier
+    names), never URIs or values. Implementation:
+    :class:`worker.adapters.metrics.prometheus.PrometheusMetrics`; :class:`NoMetrics` counts
+    nothing.
+    """
+
+    def object_done(self, status: str, fmt: str, error_kind: str, bytes_read: int) -> None:
+        """One object's outcome (``error_kind`` ``""`` when none) and the bytes it read."""
+        ...
+
+    def stage_seconds(self, stage: str, seconds: float, classifier: str = "") -> None:
+        """How long a stage took (``sample``, ``classify`` per classifier, ``record``)."""
+        ...
+
+    def atlan_request(self, operation: str, outcome: str, seconds: float) -> None:
+        """One Atlan request: its operation verb, ``ok`` or the error kind, its latency."""
+        ...
+
+    def event_lag(self, seconds: float) -> None:
+        """Seconds from an S3 event's time to its object's result being stored."""
+        ...
+
+    def job_object(self, status: str) -> None:
+        """A job's object reached a final status (``classified``, ``skipped``, ``failed``)."""
+        ...
+
+
+class NoMetrics:
+    """The :class:`Metrics` that counts nothing (the default of every consumer)."""
+
+    def object_done(self, status: str, fmt: str, error_kind: str, bytes_read: int) -> None:
+        """Nothing."""
+
+    def stage_seconds(self, stage: str, seconds: float, classifier: str = "") -> None:
+        """Nothing."""
+
+    def atlan_request(self, operation: str, outcome: str, seconds: float) -> None:
+        """Nothing."""
+
+    def event_lag(self, seconds: float) -> None:
+        """Nothing."""
+
+    def job_object(self, status: str) -> None:
+        """Nothing."""
+
+
 # --- Jobs ---------------------------------------------------------------------------------
 
 

@@ -744,6 +744,29 @@ class ContractSettings(_Section):
     )
 
 
+class MetricsSettings(_Section):
+    """Prometheus metrics: the worker's ``/metrics`` port and ``enricher serve``'s ``/metrics``.
+
+    Pool processes write to ``$PROMETHEUS_MULTIPROC_DIR`` (a fresh temporary folder when the
+    variable is unset); give each worker on a host its own folder.
+    """
+
+    enabled: bool = Field(
+        True, description="Count and serve metrics; off: no /metrics and no counting."
+    )
+    bind: str = Field(
+        "127.0.0.1", description="Address the worker's metrics port listens on (loopback)."
+    )
+    port: int = Field(
+        9808, ge=1, le=65535, description="Port of the worker's /metrics (its main process)."
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token `enricher serve`'s /metrics requires; None: open (the "
+        "service's own web.host decides who can reach it).",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -759,6 +782,11 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "WARNING", description="Least severe log records written (to standard error)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as plain text, or JSON (time, level, logger, message, job id, "
+        "task id and object URI where they apply; never sampled values).",
     )
     s3: S3Settings = Field(
         default_factory=S3Settings,  # type: ignore[arg-type]
@@ -815,6 +843,10 @@ class Settings(BaseSettings):
     compliance: ComplianceSettings = Field(
         default_factory=ComplianceSettings,  # type: ignore[arg-type]
         description="The monthly compliance report on a schedule",
+    )
+    metrics: MetricsSettings = Field(
+        default_factory=MetricsSettings,  # type: ignore[arg-type]
+        description="Prometheus metrics of the worker and enricher serve",
     )
 
     @classmethod

@@ -42,13 +42,16 @@ when it starts; clients only send tasks by name (:mod:`worker.tasks.names`).
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue  # type: ignore[attr-defined]
 
+from worker.core.logs import bind_context, configure_logging, reset_context
 from worker.core.settings import Settings
 from worker.tasks import names
 
@@ -129,7 +132,56 @@ def make_app(settings: Settings) -> Celery:
         ),
         beat_schedule=beat,
     )
+    connect_logging(settings)
     return app
+
+
+_log_settings: list[Settings] = []
+_task_context: dict[str, list[Any]] = {}
+
+
+def connect_logging(settings: Settings) -> None:
+    """Route Celery's logging through :mod:`worker.core.logs`, with task context.
+
+    ``setup_logging`` (a receiver stops Celery configuring logging itself) configures the
+    root logger with ``log_level``/``log_format`` at the level ``--loglevel`` gives;
+    ``task_prerun``/``task_postrun`` bind the task id, and the ``job_id`` and ``uri``
+    arguments of the task where it has them, to every record the task logs. Connected once
+    (by ``dispatch_uid``); the latest settings win. Side effects: connects signal handlers.
+    """
+    _log_settings[:] = [settings]
+    signals.setup_logging.connect(_setup_logging, weak=False, dispatch_uid="s3e-logging")
+    signals.task_prerun.connect(_bind_task, weak=False, dispatch_uid="s3e-log-bind")
+    signals.task_postrun.connect(_unbind_task, weak=False, dispatch_uid="s3e-log-unbind")
+
+
+def _setup_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    settings = _log_settings[0]
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    configure_logging(str(level or settings.log_level), settings.log_format)
+
+
+def _bind_task(task_id: str, task: Any, args: Any = (), kwargs: Any = None, **_: Any) -> None:
+    try:
+        bound = inspect.signature(task.run).bind_partial(*(args or ()), **(kwargs or {}))
+        values = bound.arguments
+    except (TypeError, ValueError):
+        values = {}
+    job_id, uri = values.get("job_id"), values.get("uri")
+    _task_context[task_id] = bind_context(
+        job_id=job_id if isinstance(job_id, str) else None,
+        task_id=task_id,
+        object_uri=uri if isinstance(uri, str) else None,
+    )
+
+
+def _unbind_task(task_id: str, **_: Any) -> None:
+    tokens = _task_context.pop(task_id, None)
+    if tokens is not None:
+        try:
+            reset_context(tokens)
+        except ValueError:  # set in another context (a thread pool): nothing to undo here
+            pass
 
 
 def compliance_crontab(schedule: str) -> crontab:
@@ -152,6 +204,8 @@ def enqueue_events(app: Celery, events: Iterable[ObjectEvent]) -> None:
     """
     for e in events:
         if e.kind == "created":
-            app.send_task(names.ENRICH, (f"s3://{e.bucket}/{e.key}",), queue="enrich")
+            # The event's time travels with the task: the lag metric ends when it is stored.
+            when = {"event_time": e.event_time.timestamp()} if e.event_time else {}
+            app.send_task(names.ENRICH, (f"s3://{e.bucket}/{e.key}",), when, queue="enrich")
         else:
             app.send_task(names.OBJECT_REMOVED, (e.bucket, e.key), queue="enrich")

@@ -11,6 +11,7 @@ with a final status: classified, skipped or failed with a kind.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from celery import Task, shared_task
@@ -44,8 +45,11 @@ def enrich(
     job_id: str | None = None,
     force: bool = False,
     diff_only: bool = False,
+    event_time: float | None = None,
 ) -> dict[str, Any]:
     """Enrich one object; a duplicate delivery does no extra work and no extra write.
+
+    ``event_time`` (Unix seconds) is the S3 event's time, for the event lag metric.
 
     Whatever happens, a job's item gets a final status: a result, or ``failed`` with a
     kind: the run error's, ``store_unavailable`` once retries are spent, ``worker_lost``
@@ -73,7 +77,10 @@ def enrich(
             refused = LocalPathRefused(f"{uri}: local paths are refused by workers")
         if refused is not None:
             return _failed(rt, uri, job_id, run_id, refused)
-        return _enrich(self, rt, uri, job_id, run_id, force, diff_only)
+        answer = _enrich(self, rt, uri, job_id, run_id, force, diff_only)
+        if event_time is not None:
+            rt.deps.metrics.event_lag(time.time() - event_time)
+        return answer
 
 
 def _enrich(

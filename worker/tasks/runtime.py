@@ -113,6 +113,7 @@ def build_runtime(
         deps.catalog,
         allow_local_paths=settings.celery.allow_local_paths,
         classifier_versions=classifier_versions(deps.classifiers),
+        metrics=deps.metrics,
     )
     return Runtime(
         settings=settings,

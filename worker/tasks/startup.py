@@ -101,8 +101,11 @@ def prepare_worker(app: Celery, settings: Settings, enrich: bool = True) -> Prel
 
     :param enrich: whether the worker consumes the ``enrich`` queue (else no models load).
     :raises EnrichmentError: as :func:`preload_models` raises.
-    Side effects: as :func:`preload_models`; connects Celery signal handlers.
+    Side effects: as :func:`preload_models`; connects Celery signal handlers; with
+    ``metrics.enabled``, as :func:`serve_metrics`.
     """
+    if settings.metrics.enabled:
+        serve_metrics(settings)
     # One build here, thrown away: it imports every module a pool process's build needs
     # (the users module alone spends a second hashing at import), so worker_process_init
     # only constructs objects, well within Celery's 4 s; and before the models load, so the
@@ -129,3 +132,50 @@ def prepare_worker(app: Celery, settings: Settings, enrich: bool = True) -> Prel
 
         signals.worker_ready.connect(on_ready, weak=False)
     return loaded
+
+
+def serve_metrics(settings: Settings) -> None:
+    """Make this worker's processes count into one multiprocess folder and serve /metrics.
+
+    Before the pool forks, the main process switches to multiprocess mode (the folder of
+    ``$PROMETHEUS_MULTIPROC_DIR``, emptied; else a new temporary one, removed at shutdown).
+    At ``worker_ready`` it serves the sum of every process's metrics, plus the scrape-time
+    gauges, on ``metrics.bind``:``metrics.port`` (a taken port is logged, the worker runs
+    on); each pool process drops its live files when it exits (``worker_process_shutdown``).
+
+    Side effects: sets ``$PROMETHEUS_MULTIPROC_DIR``; connects Celery signal handlers.
+    """
+    import shutil
+
+    from worker.adapters.metrics.prometheus import (
+        MULTIPROC_ENV,
+        process_dead,
+        serving_registry,
+        start_server,
+        use_multiprocess,
+    )
+    from worker.bootstrap import build_state_collector
+
+    ours = not os.environ.get(MULTIPROC_ENV)
+    folder = use_multiprocess(clean=True)
+    m = settings.metrics
+
+    def on_ready(**_: Any) -> None:
+        registry = serving_registry(None, [build_state_collector(settings)])
+        try:
+            start_server(registry, m.bind, m.port)
+        except OSError as exc:
+            logger.warning("metrics: cannot listen on %s:%s (%s)", m.bind, m.port, exc.strerror)
+            return
+        logger.info("metrics on http://%s:%s/metrics", m.bind, m.port)
+
+    def on_child_exit(pid: int, **_: Any) -> None:
+        process_dead(pid)
+
+    def on_shutdown(**_: Any) -> None:
+        if ours:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    signals.worker_ready.connect(on_ready, weak=False)
+    signals.worker_process_shutdown.connect(on_child_exit, weak=False)
+    signals.worker_shutdown.connect(on_shutdown, weak=False)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -109,6 +109,7 @@ def create_app(
     web_settings: WebSettings | None = None,
     replay_guard: ReplayGuard | None = None,
     alerts: AlertService | None = None,
+    health: APIRouter | None = None,
 ) -> FastAPI:
     """The ASGI app.
 
@@ -121,6 +122,7 @@ def create_app(
         review service's database, else memory).
     :param alerts: the alert service of the Alerts page and ``/api/v1/alerts`` (default: one
         on the review service's catalog, without delivery channels).
+    :param health: ``/readyz`` and ``/metrics`` (:func:`worker.web.health.build_health`).
     """
     from worker.core.settings import WebSettings
 
@@ -159,6 +161,9 @@ def create_app(
     def healthz() -> dict[str, str]:
         """Liveness probe."""
         return {"status": "ok"}
+
+    if health is not None:
+        app.include_router(health)
 
     @app.post(
         "/events/s3",

@@ -13,7 +13,8 @@ import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,6 +26,7 @@ from worker.core.errors import (
     CatalogRejected,
     CatalogUnavailable,
     ConfigError,
+    EnrichmentError,
 )
 from worker.core.settings import AtlanSettings
 
@@ -175,8 +177,45 @@ def http_status(exc: BaseException | None) -> int | None:
     return int(status) if isinstance(status, int) else None
 
 
+#: Told of every request under :func:`atlan_errors`: (operation verb, outcome, seconds).
+#: Set once per process by the composition root (:func:`observe_requests`).
+_request_observer: Callable[[str, str, float], None] | None = None
+
+
+def observe_requests(observer: Callable[[str, str, float], None] | None) -> None:
+    """Tell ``observer`` of every Atlan request: operation verb, ``ok`` or error kind, seconds.
+
+    Side effects: replaces this process's observer (``None``: none).
+    """
+    global _request_observer
+    _request_observer = observer
+
+
 @contextlib.contextmanager
 def atlan_errors(operation: str) -> Iterator[None]:
+    """Map pyatlan's errors as :func:`_map_errors` does, and count the request and its time.
+
+    The count's operation is the first word of ``operation`` (``reading``, ``creating`` ...):
+    the rest may name an asset.
+    """
+    began = time.monotonic()
+    outcome = "error"
+    try:
+        with _map_errors(operation):
+            yield
+        outcome = "ok"
+    except EnrichmentError as exc:
+        outcome = exc.kind
+        raise
+    finally:
+        observer = _request_observer
+        if observer is not None:
+            verb = operation.split(" ", 1)[0].lower() or "other"
+            observer(verb, outcome, time.monotonic() - began)
+
+
+@contextlib.contextmanager
+def _map_errors(operation: str) -> Iterator[None]:
     """Map every way pyatlan fails during ``operation`` to a :class:`CatalogWriteError`.
 
     pyatlan raises typed errors only for Atlas-shaped bodies; a gateway's 502 HTML page, a

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from models import EnrichmentResult, ErrorInfo, ObjectRef, ObjectStatus
 from models.jobs import ITEM_DONE, ItemState, Job, JobOptions, JobProgress, JobState
 from worker.core.errors import EnrichmentError, LocalPathRefused, StoreUnavailable
-from worker.core.ports import JobStore, LocalCatalog, ObjectStore
+from worker.core.ports import JobStore, LocalCatalog, Metrics, NoMetrics, ObjectStore
 from worker.services.jobs.listing import inventory_page, is_local, list_page
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class JobService:
         ``celery.allow_local_paths``: whoever can queue a task could otherwise read files).
     :param classifier_versions: the versions a failure is recorded with (the classifiers of
         the process), so the next scan knows what the catalog row was judged by.
+    :param metrics: counts the objects that reach a final status (the jobs' rate).
     """
 
     def __init__(
@@ -69,7 +70,9 @@ class JobService:
         *,
         allow_local_paths: bool = True,
         classifier_versions: Mapping[str, str] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics if metrics is not None else NoMetrics()
         self.store = store
         self.catalog = catalog
         self.allow_local_paths = allow_local_paths
@@ -224,6 +227,7 @@ class JobService:
     def record(self, job_id: str, uri: str, status: ObjectStatus, kind: str | None) -> None:
         """Set the object's final state in the job (its result's status and error kind)."""
         self.store.mark(job_id, uri, ItemState(status.value), kind)
+        self.metrics.job_object(status.value)
 
     def fail_object(
         self,
@@ -238,8 +242,10 @@ class JobService:
         shows in the catalog with a run like every other result.
 
         Side effects: writes the catalog (the object's row; its earlier findings stay) and
-        the job item; the job item is marked even when the catalog write fails.
+        the job item; the job item is marked even when the catalog write fails; counts the
+        object as failed (these failures never reached the core's count).
         """
+        self.metrics.object_done(ObjectStatus.FAILED.value, "none", error.kind, 0)
         result = EnrichmentResult(
             ref=_ref_of(uri),
             status=ObjectStatus.FAILED,
@@ -254,6 +260,7 @@ class JobService:
         finally:
             if job_id is not None:
                 self.store.mark(job_id, uri, ItemState.FAILED, error.kind)
+                self.metrics.job_object(ObjectStatus.FAILED.value)
 
 
 def _ref_of(uri: str) -> ObjectRef:

@@ -1,0 +1,1 @@
+"""Metrics adapters: Prometheus (:mod:`worker.adapters.metrics.prometheus`)."""
