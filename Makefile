@@ -11,7 +11,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 # scikit-learn and the rest from source again (10 s to 23 s for the imports of a scan).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install demo test coverage lint typecheck unit services browser screenshots lake settings-doc train bench bench-pii bench-atlan bench-category bench-lineage bench-memory bench-cli bench-datasets clean
+.PHONY: install demo test coverage lint typecheck unit services browser promtool screenshots lake settings-doc train bench bench-pii bench-atlan bench-category bench-lineage bench-memory bench-cli bench-datasets clean
 
 # uv (from PyPI, pinned) installs the same versions pip resolves, in seconds rather than two
 # minutes; pip does it alone when uv cannot run here. `make demo` installs the runtime package
@@ -64,7 +64,7 @@ TEST_WORKERS    ?= 2
 COV             ?= --cov --cov-report=
 INTEGRATION_COV ?=
 INTEGRATION      = $(BIN)/python -m pytest tests/integration $(INTEGRATION_COV) --cov-append
-test: install services browser lint
+test: install services browser promtool lint
 	$(BIN)/mypy > .mypy.log 2>&1 & types=$$!; \
 	  $(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) --dist worksteal $(COV); \
 	  unit=$$?; \
@@ -102,6 +102,10 @@ services:
 ## by Playwright).
 browser:
 	bash scripts/ensure-browser.sh
+
+## promtool (Debian's prometheus package) for the checks of deploy/prometheus/ (apt when missing).
+promtool:
+	bash scripts/ensure-promtool.sh
 
 ## Regenerate the bundled sample lake (committed; a test checks it matches).
 lake: install

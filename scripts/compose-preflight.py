@@ -67,6 +67,9 @@ CORE_NAMES = (Name("MINIO_ROOT_USER"), Name("MINIO_WORKER_ACCESS_KEY"))
 # FLOWER_BASIC_AUTH is "user:password[,user:password...]".
 FLOWER_SECRETS = (Secret("FLOWER_PASSWORD", forbidden=","),)
 FLOWER_NAMES = (Name("FLOWER_USER", min_length=1, forbidden=":,"),)
+# Grafana's admin login (`--profile monitoring`).
+MONITORING_SECRETS = (Secret("GRAFANA_ADMIN_PASSWORD"),)
+MONITORING_NAMES = (Name("GRAFANA_ADMIN_USER"),)
 
 
 def read_example(path: Path) -> dict[str, str]:
@@ -87,7 +90,10 @@ def read_example(path: Path) -> dict[str, str]:
 
 
 def problems(
-    env: Mapping[str, str], example: Mapping[str, str], flower: bool = False
+    env: Mapping[str, str],
+    example: Mapping[str, str],
+    flower: bool = False,
+    monitoring: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Return (refusals, example values accepted by the dev switch), as variable names only."""
     refused: list[str] = []
@@ -100,6 +106,9 @@ def problems(
     dev = switch == "1"
     secrets = CORE_SECRETS + (FLOWER_SECRETS if flower else ())
     names = CORE_NAMES + (FLOWER_NAMES if flower else ())
+    if monitoring:
+        secrets += MONITORING_SECRETS
+        names += MONITORING_NAMES
 
     for item in names:
         value = env.get(item.name, "")
@@ -168,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--flower", action="store_true", help="also check FLOWER_USER and FLOWER_PASSWORD"
     )
+    parser.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="also check GRAFANA_ADMIN_USER and GRAFANA_ADMIN_PASSWORD",
+    )
     args = parser.parse_args(argv)
     try:
         example = read_example(args.example)
@@ -175,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Without the example values nothing can be compared: refuse rather than guess.
         print(f"preflight: cannot read {args.example}: {exc.strerror}", file=sys.stderr)
         return 1
-    refused, accepted = problems(os.environ, example, flower=args.flower)
+    refused, accepted = problems(
+        os.environ, example, flower=args.flower, monitoring=args.monitoring
+    )
     for line in refused:
         print(f"preflight: {line}", file=sys.stderr)
     if refused:

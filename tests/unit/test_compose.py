@@ -50,10 +50,12 @@ CORE_SERVICES = {
     "review-ui",
 }
 FLOWER_SERVICES = {"flower-preflight", "flower"}
+# Issue 19: `--profile monitoring` (Prometheus, Grafana and the check of Grafana's login).
+MONITORING_SERVICES = {"monitoring-preflight", "prometheus", "grafana"}
 # Services that keep data or credentials: reachable from inside the stack only.
 DATA_SERVICES = {"redis", "postgres", "minio", "minio-init"}
 # Who may see the MinIO root credentials: MinIO, the set-up job and the checks.
-ROOT_KEY_HOLDERS = {"minio", "minio-init", "preflight", "flower-preflight"}
+ROOT_KEY_HOLDERS = {"minio", "minio-init", "preflight", "flower-preflight", "monitoring-preflight"}
 # What a worker needs to sample objects and read S3 Inventory reports (version ids included).
 READ_ONLY_ACTIONS = {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"}
 
@@ -117,6 +119,8 @@ STRONG_ENV = {
     "POSTGRES_PASSWORD": "e8d4c2a6b0f9e7d5c3a1b8f6d4e2c0a9",
     "FLOWER_USER": "ops",
     "FLOWER_PASSWORD": "7a5c3e1b9d8f6a4c2e0b7d5f3a1c9e8b",
+    "GRAFANA_ADMIN_USER": "dashboards",
+    "GRAFANA_ADMIN_PASSWORD": "5d3b1f9e7c5a3d1b8f6e4c2a0d9b7f5e",
 }
 
 
@@ -229,7 +233,7 @@ def _run_preflight(
 
 
 def test_services_exist(services: dict[str, dict[str, Any]]) -> None:
-    assert CORE_SERVICES | FLOWER_SERVICES == set(services)
+    assert CORE_SERVICES | FLOWER_SERVICES | MONITORING_SERVICES == set(services)
     for name, service in services.items():
         assert "image" in service or "build" in service, name
 
@@ -276,6 +280,8 @@ def test_profiles_and_commands(services: dict[str, dict[str, Any]]) -> None:
         assert "profiles" not in services[name], name
     for name in FLOWER_SERVICES:
         assert services[name]["profiles"] == ["flower"], name
+    for name in MONITORING_SERVICES:
+        assert services[name]["profiles"] == ["monitoring"], name
     assert services["review-ui"]["command"] == ["enricher", "serve"]
     assert services["worker"]["command"] == ["enricher", "worker", "--concurrency", "2"]
     assert services["initial-job"]["command"] == ["enricher", "job", "start", "s3://lake/"]
@@ -437,6 +443,10 @@ def test_every_service_waits_for_the_preflight(services: dict[str, dict[str, Any
     assert _depends_on(services["flower"])["flower-preflight"]["condition"] == (
         "service_completed_successfully"
     )
+    for name in ("prometheus", "grafana"):
+        assert _depends_on(services[name])["monitoring-preflight"]["condition"] == (
+            "service_completed_successfully"
+        ), name
 
 
 def test_preflight_services_check_what_the_script_checks(
@@ -444,9 +454,13 @@ def test_preflight_services_check_what_the_script_checks(
 ) -> None:
     core = {v.name for v in preflight_module.CORE_SECRETS + preflight_module.CORE_NAMES}
     flower = {v.name for v in preflight_module.FLOWER_SECRETS + preflight_module.FLOWER_NAMES}
+    monitoring = {
+        v.name for v in preflight_module.MONITORING_SECRETS + preflight_module.MONITORING_NAMES
+    }
     for name, checked, flag in (
         ("preflight", core, []),
         ("flower-preflight", core | flower, ["--flower"]),
+        ("monitoring-preflight", core | monitoring, ["--monitoring"]),
     ):
         service = services[name]
         env = service["environment"]
@@ -468,7 +482,7 @@ def test_preflight_services_check_what_the_script_checks(
     # Every password-like variable Compose references is one the preflight checks.
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     referenced = set(re.findall(r"\$\{([A-Z_]+(?:PASSWORD|SECRET_KEY|_USER|ACCESS_KEY))\b", text))
-    assert referenced == core | flower
+    assert referenced == core | flower | monitoring
 
 
 def test_env_example_is_complete_and_safe(preflight_module: ModuleType) -> None:
@@ -476,14 +490,25 @@ def test_env_example_is_complete_and_safe(preflight_module: ModuleType) -> None:
     required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
     checked = {
         v.name
-        for group in ("CORE_SECRETS", "CORE_NAMES", "FLOWER_SECRETS", "FLOWER_NAMES")
+        for group in (
+            "CORE_SECRETS",
+            "CORE_NAMES",
+            "FLOWER_SECRETS",
+            "FLOWER_NAMES",
+            "MONITORING_SECRETS",
+            "MONITORING_NAMES",
+        )
         for v in getattr(preflight_module, group)
     }
     assert required | checked <= set(EXAMPLE_ENV)
     # A copied .env.example must not switch the check off by itself.
     assert EXAMPLE_ENV["ENRICH_ALLOW_DEV_DEFAULTS"] == "0"
     assert EXAMPLE_ENV["ENRICH_UI_BIND"] == "127.0.0.1"
-    for secret in preflight_module.CORE_SECRETS + preflight_module.FLOWER_SECRETS:
+    for secret in (
+        preflight_module.CORE_SECRETS
+        + preflight_module.FLOWER_SECRETS
+        + preflight_module.MONITORING_SECRETS
+    ):
         assert "example" in EXAMPLE_ENV[secret.name], secret.name  # obviously not a real one
     assert preflight_module.read_example(ENV_EXAMPLE) == EXAMPLE_ENV
 
@@ -516,7 +541,7 @@ def test_preflight_accepts_the_examples_with_the_dev_switch() -> None:
 
 
 def test_preflight_accepts_strong_values() -> None:
-    for args in ((), ("--flower",)):
+    for args in ((), ("--flower",), ("--monitoring",), ("--flower", "--monitoring")):
         result = _run_preflight({**STRONG_ENV, "ENRICH_ALLOW_DEV_DEFAULTS": "0"}, *args)
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
@@ -564,6 +589,25 @@ def test_preflight_checks_flower_only_when_asked() -> None:
         {**STRONG_ENV, "FLOWER_PASSWORD": EXAMPLE_ENV["FLOWER_PASSWORD"]}, "--flower"
     )
     assert result.returncode == 1 and "FLOWER_PASSWORD is the example value" in result.stderr
+
+
+def test_preflight_checks_grafana_only_when_asked() -> None:
+    env = {k: v for k, v in STRONG_ENV.items() if not k.startswith("GRAFANA_")}
+    assert _run_preflight(env).returncode == 0
+    result = _run_preflight(env, "--monitoring")
+    assert result.returncode == 1
+    assert "GRAFANA_ADMIN_USER is empty" in result.stderr
+    assert "GRAFANA_ADMIN_PASSWORD is empty" in result.stderr
+    example = {**STRONG_ENV, "GRAFANA_ADMIN_PASSWORD": EXAMPLE_ENV["GRAFANA_ADMIN_PASSWORD"]}
+    result = _run_preflight(example, "--monitoring")
+    assert result.returncode == 1
+    assert "GRAFANA_ADMIN_PASSWORD is the example value" in result.stderr
+    reused = {**STRONG_ENV, "GRAFANA_ADMIN_PASSWORD": STRONG_ENV["REDIS_PASSWORD"]}
+    result = _run_preflight(reused, "--monitoring")
+    assert result.returncode == 1 and "are the same" in result.stderr
+    short = {**STRONG_ENV, "GRAFANA_ADMIN_PASSWORD": "admin"}
+    result = _run_preflight(short, "--monitoring")
+    assert result.returncode == 1 and "GRAFANA_ADMIN_PASSWORD is shorter" in result.stderr
 
 
 def test_preflight_refuses_without_the_example_file(tmp_path: Path) -> None:
@@ -726,13 +770,15 @@ def test_nothing_allows_local_paths(services: dict[str, dict[str, Any]]) -> None
 def test_flower_can_start_and_needs_a_login(services: dict[str, dict[str, Any]]) -> None:
     flower = services["flower"]
     pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    if flower.get("image") == "s3-enricher:dev":
-        # The app image runs Flower only if Flower is one of its dependencies.
-        assert re.search(r'^\s*"flower\b', pyproject, re.MULTILINE), "flower is not installed"
-    else:
-        assert "build" not in flower
-        assert _interpolate(flower["image"], {}).startswith("mher/flower:")
-        assert not re.search(r'^\s*"flower\b', pyproject, re.MULTILINE)
+    # Built from PyPI, pinned, with the worker's own Celery (not a dependency of s3-enricher).
+    assert flower["build"]["context"] == "deploy/flower"
+    assert flower["image"] != "s3-enricher:dev"
+    assert not re.search(r'^\s*"flower\b', pyproject, re.MULTILINE)
+    dockerfile = (REPO_ROOT / "deploy" / "flower" / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r'"flower==\d+\.\d+\.\d+"', dockerfile), "flower is not pinned"
+    celery = re.search(r'"(celery\[redis\]==[^"]+)"', pyproject)
+    assert celery and f'"{celery.group(1)}"' in dockerfile  # the worker's Celery
+    assert re.search(r"^USER (?!root)", dockerfile, re.MULTILINE)
     assert flower["command"][:2] == ["celery", "flower"]
     # No broker URL (with its password) in the arguments: the environment carries it.
     assert not any("redis://" in part for part in flower["command"])
@@ -742,6 +788,27 @@ def test_flower_can_start_and_needs_a_login(services: dict[str, dict[str, Any]])
         f"{EXAMPLE_ENV['FLOWER_USER']}:{EXAMPLE_ENV['FLOWER_PASSWORD']}"
     )
     assert set(flower["networks"]) == {"backend", "default"}
+
+
+def test_monitoring_services_are_locked_down(services: dict[str, dict[str, Any]]) -> None:
+    """Prometheus and Grafana (issue 19): loopback only, Grafana's login from .env with no
+    default (checked by monitoring-preflight), no anonymous access, not among the data
+    services; Prometheus reaches the workers' /metrics on the backend network."""
+    for name, port in (("prometheus", 9090), ("grafana", 3000)):
+        ports = services[name]["ports"]
+        assert len(ports) == 1 and ports[0].startswith("127.0.0.1:"), (name, ports)
+        assert _interpolate(ports[0], {}) == f"127.0.0.1:{port}:{port}", name
+    grafana = _environment(services["grafana"])
+    assert grafana["GF_SECURITY_ADMIN_USER"] == EXAMPLE_ENV["GRAFANA_ADMIN_USER"]
+    assert grafana["GF_SECURITY_ADMIN_PASSWORD"] == EXAMPLE_ENV["GRAFANA_ADMIN_PASSWORD"]
+    assert _environment(services["grafana"], {})["GF_SECURITY_ADMIN_PASSWORD"] == ""
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert grafana["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    assert services["grafana"]["networks"] == ["default"]
+    assert set(services["prometheus"]["networks"]) == {"backend", "default"}
+    worker_env = _environment(services["worker"])
+    assert worker_env["ENRICH_METRICS__BIND"] == "0.0.0.0"  # inside the backend network
+    assert "ports" not in services["worker"]
 
 
 # ---- image
@@ -791,7 +858,7 @@ def test_compose_cli_accepts_the_file(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
     empty.write_text("", encoding="utf-8")
     for env_file, ok in ((ENV_EXAMPLE, True), (empty, False)):
-        for profile in ([], ["--profile", "flower"]):
+        for profile in ([], ["--profile", "flower"], ["--profile", "monitoring"]):
             result = subprocess.run(
                 [*cli, "-f", str(target), "--project-directory", str(REPO_ROOT)]
                 + ["--env-file", str(env_file), *profile, "config", "-q"],

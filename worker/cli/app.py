@@ -23,6 +23,7 @@ from worker.cli.report import report
 from worker.cli.review import review
 from worker.cli.run import beat_cmd, events, serve, worker_cmd
 from worker.cli.scan import scan
+from worker.cli.status import status
 from worker.cli.train import train
 from worker.cli.users import users
 
@@ -60,6 +61,7 @@ for _command in (
     audit,
     report,
     contract,
+    status,
 ):
     cli.add_command(_command)
 

@@ -18,7 +18,6 @@ module level: ``enricher --help`` loads only click and the command modules.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.core.logs import LogFormat
     from worker.core.settings import Settings
 
 EXIT_OK = 0
@@ -68,13 +68,11 @@ class PartialFailure(EnricherCliError):
     exit_code = EXIT_SOME_FAILED
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: LogFormat = "text") -> None:
     """Log records at ``level`` and above to standard error (side effect: the root logger)."""
-    logging.basicConfig(
-        level=getattr(logging, level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from worker.core.logs import configure_logging as configure
+
+    configure(level, log_format, sys.stderr)
 
 
 def load_cli_settings(ctx: click.Context, config_file: Path | None = None) -> Settings:
@@ -91,7 +89,7 @@ def load_cli_settings(ctx: click.Context, config_file: Path | None = None) -> Se
         settings = load_settings(path)
     except EnrichmentError as exc:
         raise EnricherCliError(exc.message) from exc
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
