@@ -24,7 +24,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from models.review import Role
 from tests.support.cli import run_enricher
-from tests.support.compliance_catalog import MARKER, build_catalog
+from tests.support.compliance_catalog import MARKER, build_catalog, write_contracts
 from tests.support.uvicorn_thread import serve
 from worker.bootstrap import SqlReviewService, build_review
 from worker.core.settings import load_settings
@@ -226,3 +226,26 @@ def test_the_page_in_chromium_uses_its_stylesheet(world: World) -> None:
         assert page.locator("#inventory svg[role=img]").count() == 2
         browser.close()
     assert refused == []
+
+
+def test_with_a_contracts_folder_the_api_gives_the_cli_bytes(world: World, tmp_path: Path) -> None:
+    """`enricher serve` passes contracts.dir to the app: its report holds the contracts section
+    the CLI writes with the same folder."""
+    from fastapi.testclient import TestClient
+
+    contracts = write_contracts(tmp_path / "contracts")
+    url = str(world.review.store.catalog.engine.url)
+    out = tmp_path / "cli"
+    done = run_enricher(
+        ["report", "compliance", "--period", "2026-11", "--format", "json"]
+        + ["--contracts", str(contracts), "-o", str(out)],
+        {"ENRICH_DATABASE_URL": url},
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    app = create_app(None, lambda _events: None, review=world.review, contracts_dir=contracts)
+    with TestClient(app) as client:
+        got = client.get("/api/v1/reports/compliance?period=2026-11", headers=world.bearer("sam"))
+    assert got.status_code == 200, got.text
+    assert got.content == (out / "compliance-2026-11.json").read_bytes()
+    assert json.loads(got.content)["contracts"]["files"], "the contracts were read"

@@ -18,6 +18,7 @@ only when the peer is one of ``web.trusted_proxies``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -110,6 +111,7 @@ def create_app(
     replay_guard: ReplayGuard | None = None,
     alerts: AlertService | None = None,
     health: APIRouter | None = None,
+    contracts_dir: Path | None = None,
 ) -> FastAPI:
     """The ASGI app.
 
@@ -123,6 +125,8 @@ def create_app(
     :param alerts: the alert service of the Alerts page and ``/api/v1/alerts`` (default: one
         on the review service's catalog, without delivery channels).
     :param health: ``/readyz`` and ``/metrics`` (:func:`worker.web.health.build_health`).
+    :param contracts_dir: the data contracts the compliance page and API report on
+        (``contracts.dir``; ``None``: their section says none is set).
     """
     from worker.core.settings import WebSettings
 
@@ -141,7 +145,11 @@ def create_app(
 
         # The same rule as uvicorn's --forwarded-allow-ips, whatever server runs the app.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
-    auth = _mount_review(app, review, review_settings, alerts) if review is not None else None
+    auth = (
+        _mount_review(app, review, review_settings, alerts, contracts_dir)
+        if review is not None
+        else None
+    )
     _mount_docs(app, auth, web.api_docs)
 
     if replay_guard is None:
@@ -242,6 +250,7 @@ def _mount_review(
     review: SqlReviewService,
     settings: ReviewSettings | None,
     alerts: AlertService | None = None,
+    contracts_dir: Path | None = None,
 ) -> Auth:
     """Mount the review UI, its static files and ``/api/v1``, with their error handlers."""
     from fastapi.responses import RedirectResponse
@@ -272,7 +281,7 @@ def _mount_review(
     install(app, ReviewContext(review=review, auth=auth, ui=ui))
     api_alerts.install(app, alerts, review)
     ui_datasets.install(app, None, review)
-    api_compliance.install(app, review)
+    api_compliance.install(app, review, contracts_dir)
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
