@@ -32,12 +32,13 @@ class Origin(StrEnum):
     """How an edge is known, strongest first."""
 
     DECLARED = "declared"
+    OPENLINEAGE = "openlineage"  # run events the ETL job emitted itself (Airflow, Spark, dbt)
     SQL = "sql"
     INFERRED = "inferred"
 
 
 #: Strength of each origin (a stronger origin's edge wins when two describe the same hop).
-ORIGIN_RANK = {Origin.DECLARED: 3, Origin.SQL: 2, Origin.INFERRED: 1}
+ORIGIN_RANK = {Origin.DECLARED: 4, Origin.OPENLINEAGE: 3, Origin.SQL: 2, Origin.INFERRED: 1}
 
 _TABLE_SYSTEMS = (System.POSTGRES, System.SNOWFLAKE, System.REDSHIFT)
 #: Systems of files (objects in folders) rather than tables.
