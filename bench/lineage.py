@@ -18,6 +18,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,6 +32,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--openlineage",
+        type=int,
+        default=10_000,
+        help="OpenLineage events to ingest into the grown graph (0: skip)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/catalog.db"
@@ -100,9 +107,92 @@ def main() -> int:
             times.append(time.perf_counter() - t0)
         show = {"target": "snowflake:analytics.mart.m3", "upstream": len(up),
                 "in_process_median_s": round(statistics.median(times), 4)}  # fmt: skip
+        intake = openlineage_intake(service, args.openlineage, args.repeat)
         print(json.dumps({"edges": len(edges), "load_s": round(load_s, 2), "impact": rows,
-                          "show": show, "baseline": compare}, indent=2))  # fmt: skip
+                          "show": show, "baseline": compare, "openlineage": intake},
+                         indent=2))  # fmt: skip
     return 0
+
+
+def _ol_events(count: int, first: int = 0) -> list[dict[str, Any]]:
+    """``count`` events: runs of START then COMPLETE, half PostgreSQL → S3 partition files
+    (with a columnLineage facet), half S3 prefix → Snowflake COPYs of those datasets."""
+    import uuid
+
+    events: list[dict[str, Any]] = []
+    run = first
+    while len(events) < count:
+        i = run // 2
+        if run % 2 == 0:
+            job = f"export_t{i}"
+            inputs = [{"namespace": "postgres://db:5432", "name": f"appdb.ol.t{i}"}]
+            name = f"ol/t{i}/dt=2025-01-01/part-0000.parquet"
+            fields = {c: {"inputFields": [{"namespace": "postgres://db:5432",
+                                           "name": f"appdb.ol.t{i}", "field": c}]}
+                      for c in ("id", "email", "name", "created_at", "amount")}  # fmt: skip
+            outputs = [{"namespace": "s3://lake", "name": name,
+                        "facets": {"columnLineage": {"fields": fields}}}]  # fmt: skip
+        else:
+            job = f"copy_t{i}"
+            inputs = [{"namespace": "s3://lake", "name": f"ol/t{i}"}]
+            outputs = [{"namespace": "snowflake://acme", "name": f"RAW.OL.T{i}"}]
+        for second, kind in enumerate(("START", "COMPLETE")):
+            events.append({
+                "eventType": kind, "eventTime": f"2025-01-01T00:00:0{second}Z",
+                "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.26.0/bench",
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+                "run": {"runId": str(uuid.UUID(int=run + 1))},
+                "job": {"namespace": "bench", "name": job},
+                "inputs": inputs, "outputs": outputs,
+            })  # fmt: skip
+        run += 1
+    return events[:count]
+
+
+def openlineage_intake(service: Any, count: int, repeat: int) -> dict[str, Any]:
+    """Ingest ``count`` OpenLineage events into the grown graph: as a recorded log (one
+    batch, what ``lineage load --openlineage`` does) and one event per call (what each POST
+    /api/v1/lineage does); then impact queries on the grown graph."""
+    if count <= 0:
+        return {}
+    from worker.adapters.catalog.openlineage_events import SqlOpenLineageEvents
+    from worker.services.lineage.openlineage import OpenLineageIntake
+
+    intake = OpenLineageIntake(service, SqlOpenLineageEvents(service.store.catalog))
+    log = _ol_events(count)
+    t0 = time.perf_counter()
+    report = intake.ingest((f"bench:{n}", e) for n, e in enumerate(log, 1))
+    batch_s = time.perf_counter() - t0
+    single = _ol_events(min(count, 1000), first=count)  # new runs, one event per call
+    t0 = time.perf_counter()
+    for n, event in enumerate(single):
+        intake.ingest([(f"post:{n}", event)])
+    single_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = intake.ingest((f"dup:{n}", e) for n, e in enumerate(log[:1000]))
+    dup_s = time.perf_counter() - t0
+    impact = {}
+    for target in ("postgres:appdb.ol.t7.email", "postgres:appdb.s3.t3.email"):
+        times = []
+        for _ in range(repeat):
+            t1 = time.perf_counter()
+            _, nodes, _ = service.impact(target)
+            times.append(time.perf_counter() - t1)
+        impact[target] = {"downstream": len(nodes),
+                          "median_s": round(statistics.median(times), 4),
+                          "max_s": round(max(times), 4)}  # fmt: skip
+    return {
+        "events": len(log),
+        "edges": report.edges,
+        "edges_new": report.edges_new,
+        "problems": len(report.problems),
+        "batch_s": round(batch_s, 2),
+        "batch_events_per_s": round(len(log) / batch_s),
+        "single_events": len(single),
+        "single_events_per_s": round(len(single) / single_s),
+        "duplicates_per_s": round(again.duplicates / dup_s),
+        "impact_on_grown_graph": impact,
+    }
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Lineage between PostgreSQL, S3 and Snowflake (and Redshift) datasets. Pure data.
 
 A :class:`Dataset` is a table (``postgres:appdb.public.customers``,
-``snowflake:ANALYTICS.PUBLIC.CUSTOMERS``, ``redshift:dev.public.sales``) or an S3 dataset:
-a prefix (``s3://lake/exports/orders/``, partitions folded in) or a single object. A
+``snowflake:ANALYTICS.PUBLIC.CUSTOMERS``, ``redshift:dev.public.sales``), an S3 dataset:
+a prefix (``s3://lake/exports/orders/``, partitions folded in) or a single object, or a
+Looker asset downstream of the warehouse (``looker:dashboard/thelook::sales_overview``,
+``looker:explore/thelook::orders``), which is neither a table nor a lake dataset. A
 :class:`LineageEdge` is one hop with its column map, where it came from (declared, parsed
 from SQL, inferred from schemas) and how sure that is.
 """
@@ -26,6 +28,9 @@ class System(StrEnum):
     # A local folder or file standing in for S3 (the bundled sample lake, exports on disk);
     # OpenLineage's ``file`` namespace. It is a lake dataset like S3 but has no Atlan asset.
     FILE = "file"
+    # Looker dashboards, explores and Looks: the consumers at the end of the chain. They
+    # are lineage nodes only: no columns, no PII scans, no Atlan asset s3-enricher writes.
+    LOOKER = "looker"
 
 
 class Origin(StrEnum):
@@ -43,6 +48,8 @@ ORIGIN_RANK = {Origin.DECLARED: 4, Origin.OPENLINEAGE: 3, Origin.SQL: 2, Origin.
 _TABLE_SYSTEMS = (System.POSTGRES, System.SNOWFLAKE, System.REDSHIFT)
 #: Systems of files (objects in folders) rather than tables.
 LAKE_SYSTEMS = (System.S3, System.FILE)
+#: Kinds of Looker assets that are lineage nodes (``looker:<kind>/<model>::<name>``).
+LOOKER_KINDS = ("dashboard", "explore", "look")
 #: Hive-style partition segments (``dt=2025-01-01``) and bare date segments (``2025``,
 #: ``01``, ``2025-01-01``) under a dataset's prefix.
 _PARTITION = re.compile(r"^([^=/]+=[^/]*|\d{4}(-\d{2}(-\d{2})?)?|\d{2}|\d{8})$")
@@ -65,11 +72,12 @@ def _normalise(system: System, name: str) -> str:
 
 @dataclass(frozen=True, order=True, slots=True)
 class Dataset:
-    """A table, an S3 dataset or a local one.
+    """A table, an S3 dataset, a local one, or a Looker dashboard, explore or Look.
 
     :param name: ``database.schema.table`` for tables (case-folded as the system does for
         unquoted names); ``bucket/prefix/`` (trailing slash) or ``bucket/key`` for S3; an
-        absolute path (``/lake/crm/``, trailing slash for a folder) for local files.
+        absolute path (``/lake/crm/``, trailing slash for a folder) for local files;
+        ``<kind>/<model>::<name>`` for Looker (``dashboard/thelook::sales_pulse``).
     """
 
     system: System
@@ -87,14 +95,25 @@ class Dataset:
         return cls(System.S3, f"{bucket}/{key_or_prefix.lstrip('/')}")
 
     @classmethod
+    def looker(cls, kind: str, model: str, name: str) -> Dataset:
+        """A Looker asset: ``kind`` one of :data:`LOOKER_KINDS`, its LookML model and name.
+
+        :raises InvalidDataset: an unknown kind, or an empty or malformed model or name.
+        """
+        return cls.parse(f"looker:{kind}/{model}::{name}")
+
+    @classmethod
     def parse(cls, text: str) -> Dataset:
         """Parse ``postgres:DB.SCHEMA.TABLE``, ``snowflake:...``, ``s3://b/p``, ``file:///path``.
 
-        ``redshift:DB.SCHEMA.TABLE`` too; a local folder ends with ``/``.
+        ``redshift:DB.SCHEMA.TABLE`` too; a local folder ends with ``/``;
+        ``looker:dashboard|explore|look/MODEL::NAME`` for Looker assets.
 
         :raises InvalidDataset: anything else.
         """
         text = text.strip()
+        if text.startswith("looker:"):
+            return cls(System.LOOKER, _looker_name(text))
         if text.startswith("file://"):
             path = text[7:]
             if not path.startswith("/"):
@@ -128,6 +147,16 @@ class Dataset:
         return self.system in _TABLE_SYSTEMS
 
     @property
+    def is_lake(self) -> bool:
+        """An S3 or local-file dataset (files in folders): what scans read and find PII in."""
+        return self.system in LAKE_SYSTEMS
+
+    @property
+    def is_looker(self) -> bool:
+        """A Looker dashboard, explore or Look (a consumer: no columns, no Atlan write)."""
+        return self.system is System.LOOKER
+
+    @property
     def is_prefix(self) -> bool:
         """An S3 prefix or local folder dataset (not a single object)."""
         return self.system in LAKE_SYSTEMS and self.name.endswith("/")
@@ -136,8 +165,12 @@ class Dataset:
     def parts(self) -> tuple[str, ...]:
         """(database, schema, table) for a table; (bucket, key or prefix) for S3.
 
-        ``("", path)`` for local files.
+        ``("", path)`` for local files; (kind, model, name) for Looker assets.
         """
+        if self.system is System.LOOKER:
+            kind, _, rest = self.name.partition("/")
+            model, _, name = rest.partition("::")
+            return (kind, model, name)
         if self.system is System.FILE:
             return ("", self.name)
         if self.system is System.S3:
@@ -155,6 +188,32 @@ class Dataset:
 
     def __str__(self) -> str:
         return self.uri
+
+
+def _looker_name(text: str) -> str:
+    """The name of ``looker:<kind>/<model>::<name>`` (``<kind>/<model>::<name>``).
+
+    :raises InvalidDataset: not that form.
+    """
+    kind, slash, rest = text[len("looker:") :].partition("/")
+    model, sep, name = rest.partition("::")
+    model, name = model.strip(), name.strip()
+    if (
+        kind not in LOOKER_KINDS
+        or not slash
+        or not sep
+        or not model
+        or not name
+        or any(c in model for c in "/:")
+        or any(c.isspace() for c in model)
+        # A name may hold spaces (Atlan names dashboards by their titles), not line breaks.
+        or any(c in name for c in "\r\n\t")
+    ):
+        raise InvalidDataset(
+            f"{text!r}: expected looker:{'|'.join(LOOKER_KINDS)}/MODEL::NAME "
+            "(e.g. looker:dashboard/thelook::sales_overview)"
+        )
+    return f"{kind}/{model}::{name}"
 
 
 def _folded(bucket: str, folders: list[str]) -> Dataset:

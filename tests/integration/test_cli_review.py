@@ -223,6 +223,10 @@ def test_users_token_list_revoke_read_only_and_expiry(enricher: Enricher) -> Non
     assert users.tokens("alice")[0].state() == "revoked"
     assert enricher("users", "token", "alice", "--list", "--revoke-all").exit_code == 2
     assert enricher("users", "token", "alice", "--list", "--read-only").exit_code == 2
+    lineage = enricher.ok("users", "token", "bob", "--lineage-only", "--label", "airflow")
+    assert "(lineage) expires" in lineage.stderr
+    assert users.token_access(lineage.stdout.strip()).scope == "lineage"
+    assert enricher("users", "token", "bob", "--lineage-only", "--read-only").exit_code == 2
     assert enricher("users", "token", "alice", "--days", "0").exit_code == 2
     enricher.fails("users", "token", "nobody", "--list", message="no user")
 

@@ -522,12 +522,12 @@ class FakeAtlan:
             return list(self._log)
 
     def mutating_requests(self) -> list[RecordedRequest]:
-        """POST/PUT/DELETE requests except reads (index search, the permission evaluator)."""
+        """POST/PUT/DELETE requests except reads (search, the evaluator, the lineage list)."""
         return [
             r
             for r in self.requests
             if r.method in ("POST", "PUT", "DELETE")
-            and not r.path.endswith(("/indexsearch", "/entity/evaluator"))
+            and not r.path.endswith(("/indexsearch", "/entity/evaluator", "/lineage/list"))
         ]
 
     def entity(self, type_name: str, qualified_name: str) -> JSON | None:
@@ -847,6 +847,8 @@ class FakeAtlan:
             return _Reply.of_json(200, self._evaluate(token, body or []))
         if rest == ["search", "indexsearch"] and method == "POST":
             return _Reply.of_json(200, self._search(token, body or {}))
+        if rest == ["lineage", "list"] and method == "POST":
+            return _Reply.of_json(200, self._lineage_list(token, body or {}))
         if rest == ["types", "typedefs"]:
             if method == "GET":
                 return _Reply.of_json(200, self._get_typedefs(query_all.get("type", [])))
@@ -1626,6 +1628,119 @@ class FakeAtlan:
         if isinstance(value, list) and any(_is_ref(v) for v in value):
             return [self._resolve_refs(v) for v in value]
         return value
+
+    # ------------------------------------------------------------------ lineage
+
+    @staticmethod
+    def _is_process(entity: JSON) -> bool:
+        # Process, ColumnProcess, BIProcess, ...: what Atlas's __Process.inputs/outputs link.
+        return str(entity["typeName"]).endswith("Process")
+
+    def _criterion_ok(self, entity: JSON, criterion: JSON) -> bool:
+        values = [str(v) for v in self._field_values(entity, str(criterion["attributeName"]))]
+        operator, wanted = criterion.get("operator"), str(criterion.get("attributeValue"))
+        if operator in ("=", "eq"):
+            return wanted in values
+        if operator in ("!=", "neq"):
+            return wanted not in values
+        if operator == "startsWith":
+            return any(v.startswith(wanted) for v in values)
+        raise AtlasError(400, "ATLAS-400-00-01D", f"fake Atlan: operator {operator} not modelled")
+
+    def _filter_ok(self, entity: JSON, filters: JSON | None) -> bool:
+        """``SearchParameters.FilterCriteria`` ({condition, criterion}); none passes all."""
+        criteria = (filters or {}).get("criterion") or []
+        if not criteria:
+            return True
+        checks = [self._criterion_ok(entity, c) for c in criteria]
+        return any(checks) if (filters or {}).get("condition") == "OR" else all(checks)
+
+    def _lineage_neighbours(self, entity: JSON, downstream: bool) -> list[JSON]:
+        """The next vertices: a dataset's processes, a process's datasets (active edges)."""
+        if self._is_process(entity):
+            refs = _refs_in(entity["attributes"].get("outputs" if downstream else "inputs"))
+            found = [
+                self._entities.get(self._by_guid.get(str(r.get("guid")), ("", ""))) for r in refs
+            ]
+            return [e for e in found if e is not None and e["status"] == "ACTIVE"]
+        side = "inputs" if downstream else "outputs"
+        return [
+            p
+            for p in self._entities.values()
+            if self._is_process(p)
+            and p["status"] == "ACTIVE"
+            and entity["guid"] in {str(r.get("guid")) for r in _refs_in(p["attributes"].get(side))}
+        ]
+
+    def _lineage_list(self, token: Token, body: JSON) -> JSON:
+        """``POST lineage/list`` as ``EntityLineageService.traverseEdgesUsingBFS`` answers it.
+
+        Breadth first from ``guid`` through processes (each process is a depth level, and a
+        result too unless ``entityFilters`` leave it out); ``entityTraversalFilters`` stop
+        the walk at vertices that fail them; ``from`` skips that many results, ``size`` caps
+        them; ``hasMore`` says whether the walk stopped with vertices left. Headers carry
+        ``depth`` (dataset levels) and the requested ``attributes``. ``BOTH`` is refused.
+        """
+        direction = body.get("direction")  # the graph, not the lagging search index
+        if direction not in ("INPUT", "OUTPUT"):
+            raise AtlasError(400, "ATLAS-400-00-001", f"invalid direction {direction}")
+        base = self._get_by_guid(str(body.get("guid")))
+        if not self._readable(token, base):
+            raise self._deny(token, f"read entity: guid={base['guid']}")
+        downstream = direction == "OUTPUT"
+        size, offset = int(body.get("size") or 10), int(body.get("from") or 0)
+        max_depth = int(body.get("depth") or 1)
+        attributes = [str(a) for a in body.get("attributes") or []]
+        traversal, results = body.get("entityTraversalFilters"), body.get("entityFilters")
+        visited = {base["guid"]}
+        queue: list[JSON] = []
+
+        def enqueue(vertex: JSON) -> None:
+            for n in self._lineage_neighbours(vertex, downstream):
+                if n["guid"] not in visited and self._filter_ok(n, traversal):
+                    visited.add(n["guid"])
+                    queue.append(n)
+
+        enqueue(base)
+        is_process = self._is_process(base)
+        depth, level, skipped = 0, 1 if is_process else 0, 0
+        entities: list[JSON] = []
+        has_more: bool | None = None
+        while queue and len(entities) < size and depth < max_depth:
+            depth += 1
+            if (not is_process and depth % 2) or (is_process and not depth % 2):
+                level += 1
+            current, queue = queue, []
+            for i, vertex in enumerate(current):
+                if len(entities) >= size:
+                    queue = current[i:] + queue  # left for the next page
+                    break
+                if not self._filter_ok(vertex, results):
+                    enqueue(vertex)
+                    continue
+                if skipped < offset:
+                    skipped += 1
+                    enqueue(vertex)
+                    continue
+                enqueue(vertex)
+                header = self._header(vertex, tags=not body.get("excludeClassifications"))
+                header["attributes"] = {
+                    k: v
+                    for k, v in vertex["attributes"].items()
+                    if k in {"qualifiedName", "name", *attributes}
+                }
+                header["depth"] = level
+                entities.append(header)
+                if i == len(current) - 1 and depth == max_depth:
+                    has_more = False
+        if has_more is None:
+            has_more = bool(queue) and depth <= max_depth
+        return {
+            "entities": entities,
+            "hasMore": has_more,
+            "entityCount": len(entities),
+            "searchParameters": body,
+        }
 
     # ------------------------------------------------------------------ search
 

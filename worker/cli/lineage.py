@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from models.lineage import LineageFindings
     from worker.bootstrap import SqlLineageService
     from worker.core.lineage.impact import ImpactNode
+    from worker.services.lineage.openlineage import IntakeReport
+    from worker.services.lineage.service import LoadReport
 
 
 def _service(ctx: click.Context) -> Any:
@@ -55,6 +57,13 @@ def lineage() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Query-history exports (.csv, .json, .jsonl with query_text).",
 )
+@click.option(
+    "--dbt",
+    "dbt_manifests",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="dbt target/manifest.json: external S3 sources, models; stages from --sql files.",
+)
 @click.option("--dialect", help="SQL dialect (default: told per statement).")
 @click.option("--database", help="Database of unqualified table names in --sql scripts.")
 @click.option("--schema", help="Schema of unqualified table names in --sql scripts.")
@@ -64,6 +73,25 @@ def lineage() -> None:
     help="Match S3 schemas against PostgreSQL (lineage.postgres_url) and Snowflake "
     "(lineage.snowflake_schema_file) tables.",
 )
+@click.option(
+    "--lookml",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A LookML project folder: Snowflake tables → explores → dashboards "
+    "(--database/--schema qualify short sql_table_names).",
+)
+@click.option(
+    "--atlan-looker",
+    is_flag=True,
+    help="Also read the Looker assets Atlan's lineage shows downstream of the stored "
+    "Snowflake tables (atlan.enabled, lineage.snowflake_connection_qualified_name).",
+)
+@click.option(
+    "--openlineage",
+    "openlineage_logs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A recorded OpenLineage event log (.jsonl, one event per line).",
+)
 @click.option("--strict", is_flag=True, help="Exit 3 when anything could not be used.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
@@ -72,10 +100,14 @@ def lineage_load(
     declared: Path | None,
     sql_paths: tuple[Path, ...],
     history: tuple[Path, ...],
+    dbt_manifests: tuple[Path, ...],
     dialect: str | None,
     database: str | None,
     schema: str | None,
     infer: bool,
+    lookml: Path | None,
+    atlan_looker: bool,
+    openlineage_logs: tuple[Path, ...],
     strict: bool,
     output_format: str,
 ) -> None:
@@ -109,11 +141,35 @@ def lineage_load(
             from worker.services.lineage.source_files import parse_query_history
 
             _merge(found, parse_query_history(path, dialect=dialect or "snowflake"))
+        for path in dbt_manifests:
+            from worker.services.lineage.source_files import load_dbt_manifest
+
+            stage_files = sorted(
+                {f for p in sql_paths for f in (sorted(p.rglob("*.sql")) if p.is_dir() else [p])}
+            )
+            _merge(found, load_dbt_manifest(path, stage_files))
         if infer:
             _merge(found, _inferred(service))
-        if not (declared or sql_paths or history or infer):
-            raise EnricherCliError("nothing to load: give --declared, --sql, --history or --infer")
+        if lookml is not None:
+            from worker.services.lineage.lookml_files import load_lookml_project
+
+            _merge(found, load_lookml_project(lookml, database=database, schema=schema))
+        given = (declared, sql_paths, history, infer, lookml, dbt_manifests, openlineage_logs)
+        if not any(given) and not atlan_looker:
+            raise EnricherCliError(
+                "nothing to load: give --declared, --sql, --history, --dbt, --infer, --lookml "
+                "or --openlineage"
+            )
+        intake = _openlineage(service, openlineage_logs)
         report = service.load(found)
+        if atlan_looker:  # after the load: the tables it just stored are asked about too
+            _add(report, _atlan_looker(service))
+        if intake is not None:
+            report.edges += intake.edges
+            report.new += intake.edges_new
+            report.updated += intake.edges_updated
+            report.unchanged += intake.edges_unchanged
+            report.problems.extend(intake.problems)
     if output_format == "json":
         click.echo(
             json.dumps(
@@ -142,6 +198,55 @@ def lineage_load(
             click.echo(f"skipped {p.location}: {p.reason}", err=True)
     if strict and report.problems:
         raise PartialFailure()  # each problem is listed above
+
+
+def _openlineage(service: SqlLineageService, logs: tuple[Path, ...]) -> IntakeReport | None:
+    """Take in recorded OpenLineage event logs (their hops are stored as they are read)."""
+    if not logs:
+        return None
+    from worker.adapters.catalog.openlineage_events import SqlOpenLineageEvents
+    from worker.services.lineage.openlineage import IntakeReport, OpenLineageIntake
+
+    intake = OpenLineageIntake(service, SqlOpenLineageEvents(service.store.catalog))
+    total = IntakeReport()
+    for path in logs:
+        try:
+            got = intake.ingest_file(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EnricherCliError(f"{path}: cannot read the event log: {exc}") from exc
+        for name in ("received", "new", "duplicates", "invalid", "runs", "edges", "schemas"):
+            setattr(total, name, getattr(total, name) + getattr(got, name))
+        total.edges_new += got.edges_new
+        total.edges_updated += got.edges_updated
+        total.edges_unchanged += got.edges_unchanged
+        total.problems.extend(got.problems)
+    click.echo(
+        f"{total.received} OpenLineage events: {total.new} new, {total.duplicates} duplicates, "
+        f"{total.invalid} invalid; {total.runs} runs mapped; {total.schemas} schema facets "
+        "(not stored)",
+        err=True,
+    )
+    return total
+
+
+def _atlan_looker(service: SqlLineageService) -> LoadReport:
+    """Load the Looker assets Atlan knows downstream of the stored Snowflake tables."""
+    from worker.adapters.atlan.lineage_read import AtlanLookerLineage
+
+    settings = service.settings
+    if not settings.atlan.enabled:
+        raise EnricherCliError("--atlan-looker needs Atlan (atlan.enabled)")
+    return service.load_downstream(AtlanLookerLineage(settings.atlan, settings.lineage))
+
+
+def _add(into: LoadReport, more: LoadReport) -> None:
+    into.edges += more.edges
+    into.new += more.new
+    into.updated += more.updated
+    into.unchanged += more.unchanged
+    into.suggested += more.suggested
+    into.evidence += more.evidence
+    into.problems.extend(more.problems)
 
 
 def _merge(into: LineageFindings, more: LineageFindings) -> None:
@@ -222,7 +327,7 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
     An S3 URI may name an object, a dataset prefix or a partition prefix: the walk starts at
     its dataset. S3 datasets, Snowflake tables and the columns reached, with the PII on each.
     """
-    from worker.core.lineage.impact import to_dot
+    from worker.core.lineage.impact import impact_counts, impact_summary, to_dot
 
     started = time.perf_counter()
     with _service(ctx) as service:
@@ -234,6 +339,7 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
                 {
                     "start": start.to_dict(),
                     "downstream": [n.to_dict() for n in nodes],
+                    "reached": impact_counts(nodes),
                     "seconds": round(elapsed, 3),
                 },
                 indent=2,
@@ -243,6 +349,7 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
         click.echo(to_dot(start, nodes, graph), nl=False)
     else:
         print_rich(_nodes_table(f"downstream of {uri}", nodes))
+        click.echo(impact_summary(start.dataset, nodes))
         click.echo(
             f"{len(nodes)} datasets downstream, "
             f"{sum(1 for n in nodes if n.pii)} with PII ({elapsed:.2f} s)"
@@ -305,9 +412,13 @@ def lineage_write(ctx: click.Context) -> None:
         from models.lineage import System
 
         writable, skipped, local = [], {}, 0
+        looker = 0
         for edge in edges:
             if System.FILE in (edge.source.system, edge.target.system):
                 local += 1  # a local lake (the sample lake) has no Atlan asset: not a failure
+                continue
+            if System.LOOKER in (edge.source.system, edge.target.system):
+                looker += 1  # Atlan's Looker connector owns Looker assets: never written here
                 continue
             try:  # an edge whose system has no Atlan connection configured is skipped
                 writer.qualified_name(edge.source)
@@ -321,6 +432,7 @@ def lineage_write(ctx: click.Context) -> None:
         f"{len(edges)} edges: {report.processes} processes and {report.column_processes} "
         f"column processes written, {report.unchanged} unchanged, {report.requests} requests"
         + (f", {local} with a local end not for Atlan" if local else "")
+        + (f", {looker} with a Looker end (Atlan's Looker connector has them)" if looker else "")
     )
     for name, reason in sorted(skipped.items()):
         click.echo(f"skipped {name}: {reason}", err=True)

@@ -181,6 +181,7 @@ def serve(ctx: click.Context) -> None:
         web_settings=settings.web,
         health=build_health(settings, review.store.catalog),
         contracts_dir=settings.contracts.dir,
+        served=settings,
     )
     # X-Forwarded-For/-Proto only from web.trusted_proxies (none by default, not loopback).
     trusted = list(settings.web.trusted_proxies)

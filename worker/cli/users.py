@@ -164,6 +164,11 @@ def users_set(
     default=None,
     help="Days until the token expires  [default: review.token_days, 90]",
 )
+@click.option(
+    "--lineage-only",
+    is_flag=True,
+    help="The token may only post OpenLineage events (POST /api/v1/lineage).",
+)
 @click.option("--list", "list_tokens", is_flag=True, help="List NAME's tokens instead.")
 @click.option(
     "--revoke",
@@ -188,6 +193,7 @@ def users_token(
     label: str | None,
     read_only: bool,
     days: int | None,
+    lineage_only: bool,
     list_tokens: bool,
     revoke_ids: tuple[str, ...],
     revoke_all: bool,
@@ -196,13 +202,18 @@ def users_token(
     """Create an API bearer token for NAME and print it (only this once); or list or revoke.
 
     Tokens expire (review.token_days, 90 by default) and are revoked when NAME's password
-    changes or NAME is disabled. A --read-only token may only read.
+    changes or NAME is disabled. A --read-only token may only read; a --lineage-only token may
+    only post OpenLineage run events (for an ETL job's OpenLineage HTTP transport).
     """
     actions = sum((list_tokens, bool(revoke_ids), revoke_all))
     if actions > 1:
         raise click.UsageError("give one of --list, --revoke and --revoke-all")
-    if actions and (label is not None or read_only or days is not None):
-        raise click.UsageError("--label, --read-only and --days are for creating a token")
+    if actions and (label is not None or read_only or lineage_only or days is not None):
+        raise click.UsageError(
+            "--label, --read-only, --lineage-only and --days are for creating a token"
+        )
+    if read_only and lineage_only:
+        raise click.UsageError("give one of --read-only and --lineage-only")
     if not actions and output_format != "table":
         raise click.UsageError("--format is for --list")
     with review_service(ctx) as service:
@@ -221,7 +232,7 @@ def users_token(
             name,
             label if label is not None else "cli",
             actor=CLI_ACTOR,
-            scope="read" if read_only else "write",
+            scope="lineage" if lineage_only else "read" if read_only else "write",
             days=days,
         )
         from worker.adapters.catalog.users import token_id

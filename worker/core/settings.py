@@ -519,6 +519,13 @@ class WebSettings(_Section):
         1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Larger bodies: 413."
     )
     webhook_max_records: int = Field(1000, ge=1, description="More records per request: 413.")
+    lineage_max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="POST /api/v1/lineage (OpenLineage events): larger bodies, also once "
+        "gzip-decompressed, get 413.",
+    )
     webhook_max_age_s: int = Field(
         300, ge=10, le=3600, description="Signed requests older than this are refused."
     )

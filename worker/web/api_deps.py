@@ -2,7 +2,8 @@
 
 Every request needs ``Authorization: Bearer <token>`` (an API token of a review user); the
 browser session cookie does not count, so the API needs no CSRF protection. A ``read`` token
-may only GET; a ``write`` token may do what its user's role may.
+may only GET; a ``write`` token may do what its user's role may; a ``lineage`` token may only
+post OpenLineage events (``POST /api/v1/lineage``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from worker.web.deps import review_context
 
 #: What a ``read`` token may send.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: A ``lineage`` token may only send OpenLineage events, here.
+LINEAGE_SCOPE = "lineage"
+LINEAGE_PATH = "/api/v1/lineage"
 
 
 def no_nul_in_query(request: Request) -> None:
@@ -34,9 +38,15 @@ def api_access(
     """Dependency: the bearer token's user and scope.
 
     :raises NotAuthenticated: no, unknown, revoked or expired token, or a disabled user.
-    :raises PermissionDenied: a read-only token on a method that is not a read.
+    :raises PermissionDenied: a read-only token on a method that is not a read; a lineage
+        token anywhere but ``POST /api/v1/lineage``.
     """
     access = review_context(request).auth.api_access(credentials)
+    route = getattr(request.scope.get("route"), "path", None)  # the matched route, no prefix
+    if access.scope == LINEAGE_SCOPE and route != LINEAGE_PATH:
+        raise PermissionDenied(
+            f"API token {access.token_id} is a lineage token: it may only POST {LINEAGE_PATH}"
+        )
     if access.read_only and request.method not in READ_METHODS:
         raise PermissionDenied(f"API token {access.token_id} is read-only: it may read, not decide")
     return access

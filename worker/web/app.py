@@ -36,7 +36,7 @@ from worker.web.webhook import (
 
 if TYPE_CHECKING:
     from worker.bootstrap import SqlReviewService
-    from worker.core.settings import ReviewSettings, WebSettings
+    from worker.core.settings import ReviewSettings, Settings, WebSettings
     from worker.services.alerts.service import AlertService
     from worker.web.auth import Auth
 
@@ -112,6 +112,7 @@ def create_app(
     alerts: AlertService | None = None,
     health: APIRouter | None = None,
     contracts_dir: Path | None = None,
+    served: Settings | None = None,
 ) -> FastAPI:
     """The ASGI app.
 
@@ -127,6 +128,8 @@ def create_app(
     :param health: ``/readyz`` and ``/metrics`` (:func:`worker.web.health.build_health`).
     :param contracts_dir: the data contracts the compliance page and API report on
         (``contracts.dir``; ``None``: their section says none is set).
+    :param served: the settings being served, for the OpenLineage intake's lineage rules
+        (auto-apply threshold, Atlan names; default: the defaults and the environment).
     """
     from worker.core.settings import WebSettings
 
@@ -140,13 +143,14 @@ def create_app(
         redoc_url=None,
     )
     app.add_middleware(SecurityHeaders)
+    app.state.lineage_max_body_bytes = web.lineage_max_body_bytes  # POST /api/v1/lineage
     if web.trusted_proxies:
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
         # The same rule as uvicorn's --forwarded-allow-ips, whatever server runs the app.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(web.trusted_proxies))
     auth = (
-        _mount_review(app, review, review_settings, alerts, contracts_dir)
+        _mount_review(app, review, review_settings, alerts, contracts_dir, served)
         if review is not None
         else None
     )
@@ -251,6 +255,7 @@ def _mount_review(
     settings: ReviewSettings | None,
     alerts: AlertService | None = None,
     contracts_dir: Path | None = None,
+    served: Settings | None = None,
 ) -> Auth:
     """Mount the review UI, its static files and ``/api/v1``, with their error handlers."""
     from fastapi.responses import RedirectResponse
@@ -261,6 +266,7 @@ def _mount_review(
     from worker.web import (
         api_alerts,
         api_compliance,
+        api_lineage,
         ui_account,
         ui_admin,
         ui_alerts,
@@ -282,6 +288,7 @@ def _mount_review(
     api_alerts.install(app, alerts, review)
     ui_datasets.install(app, None, review)
     api_compliance.install(app, review, contracts_dir)
+    api_lineage.install(app, review, served)
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
@@ -303,6 +310,7 @@ def _mount_review(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router())
     app.include_router(api_compliance.router)
+    app.include_router(api_lineage.router)
     # The pages, in the order their routes were always matched.
     for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin, ui_alerts, ui_datasets):
         app.include_router(area.router)

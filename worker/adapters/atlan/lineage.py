@@ -104,6 +104,9 @@ class LineageWriteReport:
     :param linked: objects newly linked to their ``S3Prefix``.
     :param local: edges not sent because an end is a local file or folder
         (:attr:`System.FILE`), which has no Atlan asset.
+    :param looker: edges not sent because an end is a Looker dashboard, explore or Look
+        (:attr:`System.LOOKER`): Atlan's own Looker connector owns those assets and their
+        lineage.
     """
 
     processes: int = 0
@@ -116,6 +119,7 @@ class LineageWriteReport:
     failed_columns: dict[str, str] = field(default_factory=dict)
     linked: int = 0
     local: int = 0
+    looker: int = 0
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -361,10 +365,15 @@ class AtlanLineageWriter:
 
         :raises CatalogRejected: the system's connection qualified name is not configured, a
             column of an S3 dataset is asked for (S3 assets have no columns in Atlan), or the
-            dataset is local (:attr:`System.FILE`).
+            dataset is local (:attr:`System.FILE`) or a Looker asset (:attr:`System.LOOKER`).
         """
         if dataset.system is System.FILE:
             raise CatalogRejected(f"{dataset.uri} is a local file or folder: it has no Atlan asset")
+        if dataset.is_looker:
+            raise CatalogRejected(
+                f"{dataset.uri} is a Looker asset: Atlan's Looker connector owns it, "
+                "s3-enricher does not write it"
+            )
         if dataset.is_table:
             table_qn = "/".join([self._table_connection(dataset), *dataset.parts])
             if column is None:
@@ -419,7 +428,7 @@ class AtlanLineageWriter:
         conn = self._s3_connection()
         into: dict[Dataset, list[LineageEdge]] = {}
         for e in edges:
-            if e.source.is_table and not e.target.is_table:
+            if e.source.is_table and e.target.is_lake:
                 into.setdefault(e.target, []).append(e)
         planned: list[_Planned] = []
         for parent in edges:
@@ -549,6 +558,9 @@ class AtlanLineageWriter:
             if System.FILE in (e.source.system, e.target.system):
                 report.local += 1
                 continue
+            if e.source.is_looker or e.target.is_looker:
+                report.looker += 1
+                continue
             unique.setdefault(e.id, e)
         edges = list(unique.values())
         if not edges:
@@ -563,7 +575,7 @@ class AtlanLineageWriter:
                     d.uri
                     for e in edges
                     for d in (e.source, e.target)
-                    if not (d.is_table or d.is_prefix)
+                    if d.is_lake and not d.is_prefix
                 }
             )
         )

@@ -338,7 +338,7 @@ class SqlLineageStore:
         out: dict[str, dict[str, dict[str, float]]] = {}
         with self.catalog.engine.connect() as conn:
             for ds in datasets:
-                if ds.is_table or ds.uri in out:
+                if not ds.is_lake or ds.uri in out:
                     continue
                 query = select(
                     findings.c.column_name, findings.c.entity, func.max(findings.c.confidence)

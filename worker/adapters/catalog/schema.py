@@ -407,4 +407,22 @@ class LineageEdgeRow(Base):
     last_seen: Mapped[datetime]
 
 
+class OpenLineageEventRow(Base):
+    """An OpenLineage event taken in, keyed by (run id, event type, event time).
+
+    ``id`` is the sha256 of the key (a duplicate delivery finds it); ``event`` is the event as
+    received, so a run's later events (a ``START`` after its ``COMPLETE``) are mapped with it.
+    ``run_id`` is the run's id, or ``job:``/``dataset:`` and the name for job and dataset events.
+    """
+
+    __tablename__ = "openlineage_events"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(512), index=True)
+    event_type: Mapped[str] = mapped_column(String(16))
+    event_time: Mapped[str] = mapped_column(String(64))
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+
+
 suggestions = SuggestionRow.__table__

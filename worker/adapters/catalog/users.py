@@ -56,8 +56,9 @@ from worker.core.errors import (
 from worker.core.settings import ReviewSettings
 
 MIN_PASSWORD = 8
-#: Token scopes: ``read`` tokens may only GET; ``write`` tokens may do what the user's role may.
-SCOPES = ("read", "write")
+#: Token scopes: ``read`` tokens may only GET; ``write`` tokens may do what the user's role may;
+#: ``lineage`` tokens may only post OpenLineage events (``POST /api/v1/lineage``).
+SCOPES = ("read", "write", "lineage")
 #: How many characters of a token's hash name it (``enricher users token --list``).
 TOKEN_ID_LENGTH = 12
 #: The user-wide wait (all addresses together) grows linearly up to this.
@@ -552,7 +553,7 @@ class SqlUserStore:
     ) -> str:
         """A new bearer token for ``name`` (shown once; only its hash is kept).
 
-        :param scope: ``read`` (GET only) or ``write``.
+        :param scope: ``read`` (GET only), ``write`` or ``lineage`` (OpenLineage events only).
         :param days: days until it expires (default ``review.token_days``).
         :raises SuggestionNotFound: no such user.
         :raises InvalidDecision: a disabled user, an unknown scope, days out of 1-3650.
@@ -563,7 +564,7 @@ class SqlUserStore:
         if not user.active:
             raise InvalidDecision(f"user {name!r} is disabled")
         if scope not in SCOPES:
-            raise InvalidDecision(f"a token's scope is read or write, not {scope!r}")
+            raise InvalidDecision(f"a token's scope is read or write (or lineage), not {scope!r}")
         days = self.settings.token_days if days is None else days
         if not 1 <= days <= 3650:
             raise InvalidDecision("a token lasts 1 to 3650 days")

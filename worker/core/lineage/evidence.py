@@ -33,9 +33,9 @@ def lineage_suggestions(
     """
     out: dict[str, list[Suggestion]] = {}
     for edge in edges:
-        if edge.target.is_table and not edge.source.is_table:
+        if edge.target.is_table and edge.source.is_lake:
             s3_side, table_side, upstream = edge.source, edge.target, True
-        elif edge.source.is_table and not edge.target.is_table:
+        elif edge.source.is_table and edge.target.is_lake:
             s3_side, table_side, upstream = edge.target, edge.source, False
         else:
             continue

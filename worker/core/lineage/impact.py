@@ -18,7 +18,7 @@ select list that writes the dataset (:func:`name_positions`), so ``email`` → `
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -105,7 +105,7 @@ def with_positions(edges: Sequence[LineageEdge]) -> list[LineageEdge]:
         writers.setdefault(e.target.uri, []).append(e)
     return [
         name_positions(e, positional_names(writers.get(e.source.uri, [])))
-        if not e.source.is_table
+        if e.source.is_lake
         else e
         for e in edges
     ]
@@ -159,7 +159,7 @@ class LineageGraph:
 
     def _positions_named(self, edge: LineageEdge) -> LineageEdge:
         """``edge`` read from an S3 dataset with ``$n`` sources named after its writers."""
-        if edge.source.is_table or not any(_POSITIONAL.match(m.source) for m in edge.columns):
+        if not edge.source.is_lake or not any(_POSITIONAL.match(m.source) for m in edge.columns):
             return edge
         named = self._named.get(edge.id)
         if named is None:
@@ -245,6 +245,41 @@ def attach_pii(
                     pii.setdefault(m.target, set()).update(entities)
         node.pii = pii
         known[uri] = pii
+
+
+#: How :func:`impact_summary` names what a walk reaches (singular, plural), in this order.
+_SUMMARY_NOUNS: dict[str, tuple[str, str]] = {
+    "postgres": ("PostgreSQL table", "PostgreSQL tables"),
+    "redshift": ("Redshift table", "Redshift tables"),
+    "s3": ("S3 dataset", "S3 datasets"),
+    "file": ("local dataset", "local datasets"),
+    "snowflake": ("Snowflake table", "Snowflake tables"),
+    "looker:explore": ("Looker explore", "Looker explores"),
+    "looker:look": ("Look", "Looks"),
+    "looker:dashboard": ("dashboard", "dashboards"),
+}
+
+
+def impact_counts(nodes: Iterable[ImpactNode]) -> dict[str, int]:
+    """How many datasets of each kind a walk reached: ``snowflake``, ``looker:dashboard``, ...
+
+    Looker assets count per kind (explore, Look, dashboard); everything else per system.
+    """
+    counts: Counter[str] = Counter()
+    for n in nodes:
+        ds = n.dataset
+        counts[f"looker:{ds.parts[0]}" if ds.is_looker else ds.system.value] += 1
+    return {k: counts[k] for k in _SUMMARY_NOUNS if counts[k]}
+
+
+def impact_summary(start: Dataset, nodes: Iterable[ImpactNode]) -> str:
+    """One line: ``s3://lake/x/ feeds 3 Snowflake tables and 5 dashboards`` (or feeds nothing)."""
+    counts = impact_counts(nodes)
+    parts = [f"{n} {_SUMMARY_NOUNS[k][n != 1]}" for k, n in counts.items()]
+    if not parts:
+        return f"{start.uri} feeds nothing known"
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{start.uri} feeds {listed}"
 
 
 def _quote(text: str) -> str:

@@ -10,13 +10,14 @@ re-keys stored edges once a scan has recorded better datasets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic
+from typing import Generic, Protocol
 
 from typing_extensions import TypeVar
 
 from models.datasets import DatasetRef
-from models.lineage import Dataset, LineageEdge, LineageFindings, LineageProblem
+from models.lineage import Dataset, LineageEdge, LineageFindings, LineageProblem, System
 from models.plan import Suggestion
 from worker.core.lineage.evidence import lineage_suggestions
 from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii, with_positions
@@ -58,7 +59,7 @@ def edge_suggestion(edge: LineageEdge) -> Suggestion:
     It hangs on the S3 side (every inferred hop has one); ``tag`` names the other end.
     """
     s3_side, other = (
-        (edge.target, edge.source) if edge.source.is_table else (edge.source, edge.target)
+        (edge.target, edge.source) if not edge.source.is_lake else (edge.source, edge.target)
     )
     matched = ", ".join(f"{c.source}→{c.target}" for c in edge.columns[:12])
     return Suggestion(
@@ -79,6 +80,14 @@ def edge_suggestion(edge: LineageEdge) -> Suggestion:
         },
         classifier_version="lineage-infer=1",
     )
+
+
+class DownstreamLineage(Protocol):
+    """What another catalog knows downstream of tables (Atlan's Looker lineage)."""
+
+    def downstream(self, tables: Sequence[Dataset]) -> LineageFindings:
+        """Edges from each table to what it feeds there; problems for unknown tables."""
+        ...
 
 
 class LineageService(Generic[LineageT]):
@@ -151,10 +160,22 @@ class LineageService(Generic[LineageT]):
         report.evidence = self.refresh_evidence()
         return report
 
+    def load_downstream(self, reader: DownstreamLineage) -> LoadReport:
+        """Load what ``reader`` knows downstream of the stored Snowflake tables.
+
+        E.g. the Looker explores and dashboards Atlan's Looker connector linked to them.
+        Side effects: as :meth:`load`; ``reader`` may make requests.
+        """
+        stored = self.store.edges()
+        tables = sorted(
+            {d for e in stored for d in (e.source, e.target) if d.system is System.SNOWFLAKE}
+        )
+        return self.load(reader.downstream(tables))
+
     def refresh_evidence(self) -> int:
         """Re-derive PII suggestions on table columns from applied edges; return new ones."""
         edges = self.store.edges()
-        s3 = [d for e in edges for d in (e.source, e.target) if not d.is_table]
+        s3 = [d for e in edges for d in (e.source, e.target) if d.is_lake]
         scanned = self.store.s3_findings(s3)
         new = 0
         named = with_positions(edges)
@@ -203,6 +224,8 @@ class LineageService(Generic[LineageT]):
             if containing:
                 return containing[0], None
             return resolved, None
+        if uri.startswith("looker:"):
+            return Dataset.parse(uri), None  # a dashboard or explore: no columns
         system, _, name = uri.partition(":")
         parts = name.split(".")
         if len(parts) == 4:

@@ -1,4 +1,4 @@
-"""Lineage sources on disk: SQL scripts, query-history exports, declared-lineage YAML.
+"""Lineage sources on disk: SQL scripts, query-history exports, declared YAML, dbt manifests.
 
 The reading lives here and the parsing in :mod:`worker.core.lineage.sql` and
 :mod:`worker.core.lineage.declared` (pure). A file that cannot be read or decoded gives one
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from models.lineage import LineageFindings, LineageProblem
+from worker.core.lineage.dbt import parse_dbt_manifest
 from worker.core.lineage.declared import parse_declared
 from worker.core.lineage.sql import check_dialect, parse_query_history_text, parse_sql_texts
 
@@ -72,6 +73,21 @@ def load_declared(path: Path) -> LineageFindings:
         reason = f"cannot read the declared lineage file: {exc.__class__.__name__}: {exc}"
         return LineageFindings(problems=[LineageProblem(str(path), "", reason)])
     return parse_declared(text, str(path), str(path.resolve().parent))
+
+
+def load_dbt_manifest(path: Path, stage_files: Sequence[Path] = ()) -> LineageFindings:
+    """Read and parse a dbt ``manifest.json`` (see :mod:`worker.core.lineage.dbt`).
+
+    :param stage_files: SQL scripts whose ``CREATE STAGE`` statements resolve the stages the
+        manifest's external sources name. Reads the files.
+    :returns: the edges and problems; an unreadable file gives one problem.
+    """
+    unreadable: list[LineageProblem] = []
+    text = _read_text(path, unreadable)
+    stage_sql = [t for f in stage_files if (t := _read_text(f, [])) is not None]
+    if text is None:
+        return LineageFindings([], unreadable)
+    return parse_dbt_manifest(text, str(path), stage_sql=stage_sql)
 
 
 def _read_text(path: Path, problems: list[LineageProblem]) -> str | None:

@@ -1,0 +1,230 @@
+"""OpenLineage intake: events in (the API, a recorded log), hops through the lineage service.
+
+Each event is validated (:func:`worker.core.lineage.openlineage.parse_event`) and stored once
+per (run id, event type, event time) in an :class:`OpenLineageEventStore`; a duplicate
+changes nothing. A run with a new event is mapped whole from its stored events
+(:func:`worker.core.lineage.openlineage.run_findings`), so a ``START`` arriving after its
+``COMPLETE`` still counts, and the hops are stored as
+:meth:`worker.services.lineage.service.LineageService.load` does (S3 endpoints resolved to their
+datasets; origin ``openlineage`` in the precedence declared > openlineage > sql > inferred),
+re-deriving lineage evidence only when it can change (a hop per request must not cost a read
+of the whole graph).
+
+``schema`` facets are counted but not stored: the lineage store has no place for declared
+schemas (the dataset store's schemas are what scans saw).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.lineage import LAKE_SYSTEMS, Dataset, LineageEdge, LineageFindings, LineageProblem
+from worker.core.lineage.openlineage import (
+    InvalidEvent,
+    OpenLineageEvent,
+    OpenLineageEventStore,
+    parse_event,
+    run_findings,
+)
+from worker.core.lineage.resolve import resolve_edges
+from worker.services.lineage.service import LineageService
+
+_STATEMENT_MAX = 200
+#: Up to this many hops, check whether lineage evidence can change before re-deriving it.
+_EVIDENCE_CHECK_MAX = 50
+
+
+@dataclass(slots=True)
+class IntakeReport:
+    """What one intake did.
+
+    :param received: events given (valid or not).
+    :param new: valid events not seen before.
+    :param duplicates: valid events already taken in (nothing changed for them).
+    :param invalid: events the OpenLineage models refused (each is a problem).
+    :param runs: runs (and jobs) mapped again because of a new event.
+    :param edges: hops those runs gave; ``edges_new``/``edges_updated``/``edges_unchanged``
+        what storing them did.
+    :param schemas: datasets with a ``schema`` facet (not stored: see the module).
+    """
+
+    received: int = 0
+    new: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    runs: int = 0
+    edges: int = 0
+    edges_new: int = 0
+    edges_updated: int = 0
+    edges_unchanged: int = 0
+    schemas: int = 0
+    problems: list[LineageProblem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (the API's answer, ``lineage load --format json``)."""
+        return {
+            "received": self.received,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "invalid": self.invalid,
+            "runs": self.runs,
+            "edges": self.edges,
+            "edges_new": self.edges_new,
+            "edges_updated": self.edges_updated,
+            "edges_unchanged": self.edges_unchanged,
+            "schemas_not_stored": self.schemas,
+            "problems": [
+                {"location": p.location, "statement": p.statement, "reason": p.reason}
+                for p in self.problems
+            ],
+        }
+
+
+class OpenLineageIntake:
+    """OpenLineage events to stored lineage.
+
+    :param lineage: the lineage service the hops are loaded through.
+    :param events: the events taken in.
+    """
+
+    def __init__(self, lineage: LineageService, events: OpenLineageEventStore) -> None:
+        self.lineage = lineage
+        self.events = events
+
+    def ingest(self, items: Iterable[tuple[str, Any]]) -> IntakeReport:
+        """Take in events, each ``(location, parsed JSON)``; store their runs' hops.
+
+        :param items: the location names the event in problems (``events.jsonl:12``,
+            ``request``).
+        Side effects: stores new events; writes edges, review items and lineage evidence.
+        """
+        report = IntakeReport()
+        valid: list[tuple[str, OpenLineageEvent]] = []
+        for location, data in items:
+            report.received += 1
+            if isinstance(data, _NotJson):
+                report.invalid += 1
+                reason = f"not a JSON event: {data.error}"
+                report.problems.append(LineageProblem(location, _statement(data), reason))
+                continue
+            try:
+                valid.append((location, parse_event(data)))
+            except InvalidEvent as exc:
+                report.invalid += 1
+                report.problems.append(LineageProblem(location, _statement(data), str(exc)))
+        fresh = self.events.add_new([(e.key, e.raw) for _, e in valid])
+        where: dict[str, str] = {}  # run id -> the location of its first new event here
+        for (location, event), new in zip(valid, fresh, strict=True):
+            if new:
+                report.new += 1
+                where.setdefault(event.run_id, location)
+            else:
+                report.duplicates += 1
+        if not where:
+            return report
+        report.runs = len(where)
+        found = LineageFindings()
+        for run_id, stored in self.events.events_of(list(where)).items():
+            mapped = run_findings([_reparsed(raw) for raw in stored])
+            found.edges.extend(mapped.edges)
+            found.problems.extend(
+                LineageProblem(f"{where[run_id]} ({p.location})", p.statement, p.reason)
+                for p in mapped.problems
+            )
+            report.schemas += len(mapped.schemas)
+        report.edges = len(found.edges)
+        report.problems.extend(found.problems)
+        if found.edges:
+            self._store(found.edges, report)
+        return report
+
+    def _store(self, found: list[LineageEdge], report: IntakeReport) -> None:
+        """Store the hops as :meth:`LineageService.load` does, refreshing evidence only if needed.
+
+        OpenLineage hops are never inferred, so none waits for review. Lineage evidence (PII
+        suggestions on table columns) is re-derived over every applied edge, which costs a
+        read of the whole graph: only when a hop changed and, for a few hops, only when some
+        S3 dataset at or upstream of them has scan findings (else the evidence cannot change).
+        """
+        lineage = self.lineage
+        edges = resolve_edges(found, lineage.lookup)
+        threshold = lineage.settings.lineage.auto_apply_threshold
+        upserted = lineage.store.upsert(edges, threshold)
+        report.edges_new = upserted.new
+        report.edges_updated = upserted.updated
+        report.edges_unchanged = upserted.unchanged
+        if (upserted.new or upserted.updated) and self._evidence_may_change(edges):
+            lineage.refresh_evidence()
+
+    def _evidence_may_change(self, edges: list[LineageEdge]) -> bool:
+        if len(edges) > _EVIDENCE_CHECK_MAX:
+            return True  # a batch: one refresh costs less than the walks
+        graph = self.lineage.graph()
+        lake: dict[str, Dataset] = {}
+        for edge in edges:
+            ends = [edge.source, edge.target, *(n.dataset for n in graph.upstream(edge.source))]
+            lake.update((d.uri, d) for d in ends if d.system in LAKE_SYSTEMS)
+        scanned = self.lineage.store.s3_findings(list(lake.values())) if lake else {}
+        return any(scanned.values())
+
+    def ingest_file(self, path: Path) -> IntakeReport:
+        """Take in a recorded event log: one JSON event per line (blank lines skipped).
+
+        A line that is not JSON is a problem at ``path:line``.
+
+        :raises OSError: the file cannot be read.
+        """
+        return self.ingest(_lines(path))
+
+
+def read_events(body: bytes, location: str = "request") -> list[tuple[str, Any]]:
+    """The events of a request body: one event (what the HTTP transport sends) or a list.
+
+    :raises InvalidEvent: not JSON, or not an event object or a list of them.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidEvent(f"the body is not JSON: {exc}") from None
+    if isinstance(data, list):
+        return [(f"{location}[{i}]", item) for i, item in enumerate(data)]
+    if isinstance(data, dict):
+        return [(location, data)]
+    raise InvalidEvent("the body must be an OpenLineage event (a JSON object) or a list of them")
+
+
+def _lines(path: Path) -> Iterator[tuple[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{number}", json.loads(line)
+            except ValueError as exc:
+                yield f"{path}:{number}", _NotJson(str(exc), line)
+
+
+@dataclass(frozen=True, slots=True)
+class _NotJson:
+    """A log line that is not JSON (``parse_event`` refuses it with the parser's reason)."""
+
+    error: str
+    line: str
+
+
+def _reparsed(raw: Mapping[str, Any]) -> OpenLineageEvent:
+    # Stored events were valid when taken in; the models have not changed since.
+    return parse_event(dict(raw))
+
+
+def _statement(data: Any) -> str:
+    if isinstance(data, _NotJson):
+        return data.line.strip()[:_STATEMENT_MAX]
+    try:
+        return json.dumps(data, sort_keys=True)[:_STATEMENT_MAX]
+    except (TypeError, ValueError):
+        return repr(data)[:_STATEMENT_MAX]
