@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.redis_dbs import RedisDatabaseClaims, RedisDatabases
 from tests.support.seaweed import ACCESS_KEY, REGION, SECRET_KEY, SeaweedServer
+from tests.support.workers import Worker
 from worker.core.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -82,3 +83,14 @@ def redis_dbs(redis_claims: RedisDatabaseClaims) -> Iterator[RedisDatabases]:
         yield RedisDatabases(broker_db, backend_db, redis_claims.host, redis_claims.port)
     finally:
         redis_claims.release([broker_db, backend_db])
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Worker]]:
+    """The Celery workers a test starts (append them): killed when it ends."""
+    started: list[Worker] = []
+    yield started
+    # The test is over: killed at once rather than after a warm shutdown (2-3 s each); each
+    # test's Redis databases are its own, so what a killed worker leaves unacked stays there.
+    for w in started:
+        w.kill_all()

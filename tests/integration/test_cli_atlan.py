@@ -13,22 +13,17 @@ from tests.support import atlan_fixtures as _atlan
 from tests.support.atlan_server import FakeAtlan
 from tests.support.badfiles import SECRETS, good_objects
 from tests.support.cli import run_enricher
+from tests.support.service_env import service_env
 
 atlan_server = _atlan.atlan_server
 
 
 def _env(seaweed: Any, server: FakeAtlan, tmp_path: Path) -> dict[str, str]:
-    return {
-        "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-        "ENRICH_S3__ENDPOINT_URL": seaweed.endpoint_url,
-        "ENRICH_S3__ACCESS_KEY_ID": "testing",
-        "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
-        "ENRICH_ATLAN__ENABLED": "true",
-        "ENRICH_ATLAN__MAX_RETRIES": "1",
-        "ENRICH_ATLAN__BACKOFF_S": "0.05",
-        "ATLAN_BASE_URL": server.base_url,
-        "ATLAN_API_KEY": _atlan.API_KEY,
-    }
+    return service_env(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        s3_endpoint=seaweed.endpoint_url,
+        atlan_url=server.base_url,
+    )
 
 
 def test_scan_writes_to_atlan_and_rescan_sends_nothing(

@@ -23,6 +23,7 @@ from tests.support.badfiles import csv_bytes
 from tests.support.cli import run_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
+from tests.support.service_env import service_env
 from tests.support.workers import Worker
 
 pytestmark = pytest.mark.serial
@@ -81,18 +82,12 @@ def test_worker_metrics_equal_what_the_job_did(
         client.put_object(Bucket=bucket, Key=f"m/part-{i:02d}.csv", Body=csv_bytes(40 + i))
     port = _free_port()
     db = tmp_path / "c.db"
-    env = {
-        "ENRICH_DATABASE_URL": f"sqlite:///{db}",
-        "ENRICH_S3__ENDPOINT_URL": seaweed.endpoint_url,
-        "ENRICH_S3__ACCESS_KEY_ID": "testing",
-        "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
-        "ENRICH_CELERY__BROKER_URL": redis_dbs.broker_url,
-        "ENRICH_CELERY__RESULT_BACKEND": redis_dbs.backend_url,
-        "ENRICH_ATLAN__ENABLED": "true",
-        "ENRICH_ATLAN__MAX_RETRIES": "1",
-        "ENRICH_ATLAN__BACKOFF_S": "0.05",
-        "ATLAN_BASE_URL": atlan_server.base_url,
-        "ATLAN_API_KEY": _atlan.API_KEY,
+    env = service_env(
+        f"sqlite:///{db}",
+        s3_endpoint=seaweed.endpoint_url,
+        redis=redis_dbs,
+        atlan_url=atlan_server.base_url,
+    ) | {
         "ENRICH_METRICS__PORT": str(port),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
     }

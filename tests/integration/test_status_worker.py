@@ -8,7 +8,6 @@ with the one INFO line per object; once the worker is gone, status exits 3 and n
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.serial
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OBJECT = (REPO_ROOT / "examples" / "lake" / "hr" / "employees.csv").as_uri()
-
-
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    for w in started:
-        w.kill_all()
 
 
 def _status(env: dict[str, str], cwd: Path) -> tuple[int, dict[str, Any]]:

@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from tests.support.badfiles import csv_bytes
 from tests.support.cli import ENRICHER, enricher_env, run_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
+from tests.support.service_env import service_env
 from tests.support.workers import Worker
 
 # These tests start Celery workers that use both cores and bound recovery and latency in real
@@ -45,29 +45,12 @@ def env(
     seaweed: Any, atlan_server: FakeAtlan, redis_dbs: RedisDatabases, tmp_path: Path
 ) -> dict[str, str]:
     atlan_server.reset()
-    return {
-        "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-        "ENRICH_S3__ENDPOINT_URL": seaweed.endpoint_url,
-        "ENRICH_S3__ACCESS_KEY_ID": "testing",
-        "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
-        "ENRICH_CELERY__BROKER_URL": redis_dbs.broker_url,
-        "ENRICH_CELERY__RESULT_BACKEND": redis_dbs.backend_url,
-        "ENRICH_ATLAN__ENABLED": "true",
-        "ENRICH_ATLAN__MAX_RETRIES": "1",
-        "ENRICH_ATLAN__BACKOFF_S": "0.05",
-        "ATLAN_BASE_URL": atlan_server.base_url,
-        "ATLAN_API_KEY": _atlan.API_KEY,
-    }
-
-
-@pytest.fixture
-def workers() -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    yield started
-    # The test is over: killed at once rather than after a warm shutdown (2-3 s each); each
-    # test's Redis databases are its own, so what a killed worker leaves unacked stays there.
-    for w in started:
-        w.kill_all()
+    return service_env(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        s3_endpoint=seaweed.endpoint_url,
+        redis=redis_dbs,
+        atlan_url=atlan_server.base_url,
+    )
 
 
 def _upload(seaweed: Any, bucket: str, n: int) -> None:

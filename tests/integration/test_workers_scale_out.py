@@ -24,6 +24,7 @@ from tests.support.badfiles import csv_bytes
 from tests.support.cli import run_enricher
 from tests.support.polling import wait_until
 from tests.support.redis_dbs import RedisDatabases
+from tests.support.service_env import service_env
 from tests.support.workers import Worker
 
 # Celery workers bounding real time: after the parallel tests, one at a time (see the Makefile).
@@ -73,14 +74,7 @@ def test_two_hosts_split_a_job_and_share_one_catalog(
     body = csv_bytes(60)
     for i in range(OBJECTS):
         client.put_object(Bucket=bucket, Key=f"bulk/part-{i:04d}.csv", Body=body)
-    env = {
-        "ENRICH_DATABASE_URL": postgres_url,
-        "ENRICH_S3__ENDPOINT_URL": seaweed.endpoint_url,
-        "ENRICH_S3__ACCESS_KEY_ID": "testing",
-        "ENRICH_S3__SECRET_ACCESS_KEY": "testing",
-        "ENRICH_CELERY__BROKER_URL": redis_dbs.broker_url,
-        "ENRICH_CELERY__RESULT_BACKEND": redis_dbs.backend_url,
-    }
+    env = service_env(postgres_url, s3_endpoint=seaweed.endpoint_url, redis=redis_dbs)
     for node in NODES:  # both start at once: two fresh hosts running the same first migration
         hosts.append(HostWorker(node, env, tmp_path))
     wait_until(lambda: all(w.ready() for w in hosts), 60, "the workers did not start")

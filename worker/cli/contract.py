@@ -12,6 +12,7 @@ enabled, unavailable or refuses the key. See ``docs/contracts.md``.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,45 @@ from worker.cli.common import (
 from worker.core.errors import EnrichmentError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.core.settings import Settings
     from worker.services.contracts.service import PublishResult
+
+#: The contracts folder of ``check`` and ``publish``.
+contracts_option = click.option(
+    "--contracts",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the contracts (default: the contracts.dir setting).",
+)
+
+
+def _folder(settings: Settings, directory: Path | None) -> Path:
+    """``--contracts``, else ``contracts.dir``.
+
+    :raises EnricherCliError: neither is given.
+    """
+    folder = directory or settings.contracts.dir
+    if folder is None:
+        raise EnricherCliError("no contracts folder: pass --contracts DIR or set contracts.dir")
+    return folder
+
+
+@contextmanager
+def _catalog(settings: Settings) -> Iterator[SqlLocalCatalog]:
+    """The local catalog for one command, closed after it; service errors as CLI errors."""
+    from worker.adapters.catalog.database import SqlLocalCatalog
+
+    catalog = SqlLocalCatalog(settings.database_url)
+    try:
+        yield catalog
+    except EnrichmentError as exc:
+        raise EnricherCliError(exc.message) from exc
+    finally:
+        if catalog._engine is not None:
+            catalog._engine.dispose()
 
 
 @click.group()
@@ -52,21 +91,14 @@ def contract_init(ctx: click.Context, dataset: str, output: Path | None, force: 
     DATASET is a dataset's URI, an object's in it, or a partition prefix (as for
     `enricher datasets show`). Review the bounds and fill in the owner.
     """
-    from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.bootstrap import build_contracts, build_datasets
 
     settings = load_cli_settings(ctx)
     if output is not None and output.exists() and not force:
         raise EnricherCliError(f"{output} exists: pass --force to overwrite it")
-    catalog = SqlLocalCatalog(settings.database_url)
-    try:
+    with _catalog(settings) as catalog:
         uri = build_datasets(settings, catalog).resolve(dataset).summary.uri
         text = build_contracts(settings, catalog).draft(uri)
-    except EnrichmentError as exc:
-        raise EnricherCliError(exc.message) from exc
-    finally:
-        if catalog._engine is not None:
-            catalog._engine.dispose()
     if output is None:
         click.echo(text, nl=False)
         return
@@ -82,12 +114,7 @@ def contract_init(ctx: click.Context, dataset: str, output: Path | None, force: 
 
 
 @contract.command("check")
-@click.option(
-    "--contracts",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the contracts (default: the contracts.dir setting).",
-)
+@contracts_option
 @format_option
 @click.pass_context
 def contract_check(ctx: click.Context, directory: Path | None, output_format: str) -> None:
@@ -96,21 +123,12 @@ def contract_check(ctx: click.Context, directory: Path | None, output_format: st
     Exits 3 when a rule is broken (each violation is raised as an alert of kind contract);
     rules a sample cannot decide are listed as not checkable, never as passed.
     """
-    from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.bootstrap import build_contracts
 
     settings = load_cli_settings(ctx)
-    folder = directory or settings.contracts.dir
-    if folder is None:
-        raise EnricherCliError("no contracts folder: pass --contracts DIR or set contracts.dir")
-    catalog = SqlLocalCatalog(settings.database_url)
-    try:
+    folder = _folder(settings, directory)
+    with _catalog(settings) as catalog:
         results = build_contracts(settings, catalog).check(folder)
-    except EnrichmentError as exc:
-        raise EnricherCliError(exc.message) from exc
-    finally:
-        if catalog._engine is not None:
-            catalog._engine.dispose()
     data = [r.to_dict() for r in results]
     violations = sum(len(r.violations) for r in results)
     if output_format == "json":
@@ -129,12 +147,7 @@ def contract_check(ctx: click.Context, directory: Path | None, output_format: st
 
 
 @contract.command("publish")
-@click.option(
-    "--contracts",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the contracts (default: the contracts.dir setting).",
-)
+@contracts_option
 @format_option
 @click.pass_context
 def contract_publish(ctx: click.Context, directory: Path | None, output_format: str) -> None:
@@ -145,26 +158,17 @@ def contract_publish(ctx: click.Context, directory: Path | None, output_format: 
     unchanged, or not published with the reason (Atlan accepts contracts only on tables and
     views today, not on S3 assets). Exits 3 when a contract was not published.
     """
-    from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.bootstrap import build_contracts, build_dataset_writer
 
     settings = load_cli_settings(ctx)
     if not settings.atlan.enabled:
         raise EnricherCliError("Atlan is not enabled (atlan.enabled)")
-    folder = directory or settings.contracts.dir
-    if folder is None:
-        raise EnricherCliError("no contracts folder: pass --contracts DIR or set contracts.dir")
-    catalog = SqlLocalCatalog(settings.database_url)
-    try:
+    folder = _folder(settings, directory)
+    with _catalog(settings) as catalog:
         writer = build_dataset_writer(settings, catalog)
         if writer is None:  # atlan.enabled is checked above
             raise EnricherCliError("Atlan is not enabled (atlan.enabled)")
         results, stopped = build_contracts(settings, catalog).publish(writer, folder)
-    except EnrichmentError as exc:
-        raise EnricherCliError(exc.message) from exc
-    finally:
-        if catalog._engine is not None:
-            catalog._engine.dispose()
     if output_format == "json":
         echo_json(
             {
