@@ -157,6 +157,7 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
 
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
     """
+    from worker.adapters.catalog.alert_store import SqlAlertStore
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.adapters.catalog.users import SqlUserStore
@@ -170,6 +171,7 @@ def build_review(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
         build_catalog_writer(settings, local),
         lineage=SqlLineageStore(local),
         table_tagger=build_lineage_writer(settings, local),
+        alerts=SqlAlertStore(local),
     )
 
 
@@ -273,11 +275,18 @@ def build_contracts(
     :param alerts: the alert service to share (default: :func:`build_alerts`).
     """
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.services.contracts.service import ContractService
+    from worker.services.review.queue import ReviewQueue
 
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     sink = alerts if alerts is not None else build_alerts(settings, local)
-    return ContractService(SqlDatasetStore(local), settings.contracts.dir, sink.raise_alerts)
+    return ContractService(
+        SqlDatasetStore(local),
+        settings.contracts.dir,
+        sink.raise_alerts,
+        review=ReviewQueue(SqlReviewStore(local), settings),
+    )
 
 
 def _table_schemas(settings: Settings) -> Callable[[], dict[str, list[SchemaColumn]]]:

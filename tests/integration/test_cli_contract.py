@@ -166,3 +166,80 @@ def test_every_scan_checks_the_contracts_of_its_datasets(tmp_path: Path) -> None
     assert broken.returncode == 3 and "Traceback" not in broken.stderr
     assert "data contracts not checked" in broken.stderr
     assert "transactions.yaml is not valid ODCS v3" in broken.stderr
+
+
+def _review_items(env: dict[str, str], cwd: Path, state: str = "pending") -> list[dict[str, Any]]:
+    listed = run_enricher(
+        ["review", "list", "--kind", "contract", "--state", state, "--format", "json"], env, cwd
+    )
+    assert listed.returncode == 0, listed.stderr
+    items: list[dict[str, Any]] = json.loads(listed.stdout)["items"]
+    return items
+
+
+def test_violations_wait_in_review_and_a_decision_stands(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    shutil.copytree(LAKE, lake)
+    dataset = f"file://{lake}/payments/transactions/"
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    users = [{"name": "ann", "role": "steward", "password_hash": "$argon2id$v=19$m=1,t=1,p=1$x$y"}]
+    env = {
+        "ENRICH_DATABASE_URL": f"sqlite:///{tmp_path / 'catalog.db'}",
+        "ENRICH_REVIEW__USERS": json.dumps(users),
+    }
+    scan = run_enricher(["scan", str(lake), "--format", "json"], env, tmp_path)
+    assert scan.returncode == 3, scan.stderr  # landing/broken.parquet fails, as it should
+    path = contracts / "transactions.yaml"
+    init = run_enricher(["contract", "init", dataset, "-o", str(path)], env, tmp_path)
+    assert init.returncode == 0, init.stderr
+    data = yaml.safe_load(path.read_text())
+    data["schema"][0]["properties"].remove(_column(data, "merchant"))
+    card = _column(data, "card_number")
+    next(c for c in card["customProperties"] if c["property"] == "allowedPii")["value"] = []
+    path.write_text(yaml.safe_dump(data))
+    assert _review_items(env, tmp_path) == []  # nothing checked yet
+
+    env |= {"ENRICH_CONTRACTS__DIR": str(contracts)}
+    check = run_enricher(["contract", "check"], env, tmp_path)
+    assert check.returncode == 3, check.stdout + check.stderr
+    items = {i["evidence"]["violation"]: i for i in _review_items(env, tmp_path)}
+    assert set(items) == {"extra_column", "classification"}
+    waiver = items["classification"]
+    assert waiver["kind"] == "contract" and waiver["object_uri"] == dataset
+    assert waiver["column"] == "card_number" and waiver["state"] == "pending"
+    assert waiver["evidence"]["contract"] == "transactions.yaml"
+    assert "CREDIT_CARD" in waiver["evidence"]["observed"]
+
+    # a rerun (the check, or a scan whose hook checks) proposes nothing new
+    again = run_enricher(["contract", "check"], env, tmp_path)
+    assert again.returncode == 3
+    rescan = run_enricher(["scan", str(lake), "--format", "json"], env, tmp_path)
+    assert rescan.returncode == 3, rescan.stderr
+    assert sorted(i["id"] for i in _review_items(env, tmp_path, "any")) == sorted(
+        i["id"] for i in items.values()
+    )
+
+    approve = run_enricher(["review", "approve", str(waiver["id"]), "--as", "ann", "--reason",
+                            "masked before it leaves"], env, tmp_path)  # fmt: skip
+    assert approve.returncode == 0, approve.stdout + approve.stderr
+    assert "1 applied" in approve.stdout
+    reject = run_enricher(["review", "reject", str(items["extra_column"]["id"]), "--as", "ann",
+                           "--reason", "the export must drop merchant"], env, tmp_path)  # fmt: skip
+    assert reject.returncode == 0, reject.stdout + reject.stderr
+    [applied] = _review_items(env, tmp_path, "applied")
+    assert applied["id"] == waiver["id"] and applied["decided_by"] == "ann"
+
+    def alert_states() -> dict[str, str]:
+        listed = run_enricher(["alerts", "list", "--kind", "contract", "--state", "any",
+                               "--format", "json"], env, tmp_path)  # fmt: skip
+        assert listed.returncode == 0, listed.stderr
+        return {a["evidence"]["kind"]: a["state"] for a in json.loads(listed.stdout)}
+
+    assert alert_states() == {"classification": "resolved", "extra_column": "open"}
+    # both violations persist: neither is proposed again, the waived one stays quiet
+    third = run_enricher(["contract", "check"], env, tmp_path)
+    assert third.returncode == 3
+    assert _review_items(env, tmp_path) == []
+    assert len(_review_items(env, tmp_path, "any")) == 2
+    assert alert_states() == {"classification": "resolved", "extra_column": "open"}

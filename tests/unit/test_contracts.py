@@ -40,7 +40,8 @@ from models.datasets import (
     PartitionInfo,
     Severity,
 )
-from tests.support.fakes import InMemoryAlertStore, InMemoryDatasetStore
+from models.review import Role, SuggestionFilter, SuggestionState, SuggestionView, User
+from tests.support.fakes import InMemoryAlertStore, InMemoryDatasetStore, InMemoryReviewStore
 from worker.core.contracts.atlan_document import atlan_contract
 from worker.core.contracts.check import (
     NOT_CHECKABLE,
@@ -64,9 +65,11 @@ from worker.core.errors import (
     CatalogWriteError,
 )
 from worker.core.ports import ContractPublication
-from worker.core.settings import DatasetSettings
+from worker.core.settings import DatasetSettings, Settings
 from worker.services.contracts.service import ContractService
 from worker.services.datasets.service import DatasetService
+from worker.services.review.queue import ReviewQueue
+from worker.services.review.service import ReviewService
 
 NOW = datetime(2025, 1, 12, 6, tzinfo=UTC)
 URI = "s3://lake/orders/"
@@ -125,7 +128,14 @@ class Lake:
         self.alerts = InMemoryAlertStore(clock=lambda: NOW)
         self.raised: list[AlertCandidate] = []
         self.store = InMemoryDatasetStore(clock=lambda: NOW)
-        self.contracts = ContractService(self.store, folder, self.sink, clock=lambda: NOW)
+        self.review = InMemoryReviewStore(clock=lambda: NOW)
+        self.contracts = ContractService(
+            self.store,
+            folder,
+            self.sink,
+            clock=lambda: NOW,
+            review=ReviewQueue(self.review, Settings()),
+        )
         self.datasets = DatasetService(
             self.store,
             DatasetSettings(max_partitions_per_scan=8),
@@ -383,6 +393,101 @@ def test_every_scan_checks_the_contracts_of_the_datasets_it_touches(
     with caplog.at_level(logging.WARNING):
         assert not [a for a in broken.scan(range(1, 4)) if a.kind is AlertKind.CONTRACT]
     assert "orders.yaml is not valid YAML" in caplog.text
+
+
+# -- violations as review items -----------------------------------------------------------------
+
+
+def _items(lake: Lake, state: SuggestionState | None = None) -> list[SuggestionView]:
+    f = SuggestionFilter(state=state, kind="contract")
+    return list(lake.review.page(f, sort="object", limit=100).items)
+
+
+def _contract_alerts(lake: Lake) -> dict[str, Alert]:
+    return {
+        a.evidence["kind"]: a for a in lake.alerts.rows.values() if a.kind is AlertKind.CONTRACT
+    }
+
+
+def test_each_violation_waits_in_review_once_with_its_evidence(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = yaml.safe_load(lake.contracts.draft(URI))
+    _allowed(_column(data, "email"))["value"] = []
+    _column(data, "phone")["required"] = True
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    results = lake.contracts.check(tmp_path)
+    items = _items(lake, SuggestionState.PENDING)
+    assert sorted((s.evidence["violation"], s.column) for s in items) == sorted(
+        (v.kind.value, v.column) for v in results[0].violations
+    )
+    assert len(items) == 2
+    email = next(s for s in items if s.column == "email")
+    assert email.object_uri == URI and email.kind == "contract"
+    assert email.evidence["contract"] == "orders.yaml"
+    assert set(email.evidence) >= {"violation", "rule", "expected", "observed", "contract"}
+    assert email.tag.startswith("orders.yaml:classification:")
+    for s in items:
+        for secret in SECRETS:
+            assert secret not in json.dumps(s.to_dict())
+    lake.contracts.check(tmp_path)  # a rerun refreshes, adds none
+    assert [s.id for s in _items(lake)] == [s.id for s in items]
+    lake.contracts.violations(tmp_path)  # for reports: queues nothing either
+    assert len(_items(lake)) == 2
+
+
+def test_approving_waives_the_violation_and_rejecting_keeps_the_alert(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = yaml.safe_load(lake.contracts.draft(URI))
+    _allowed(_column(data, "email"))["value"] = []
+    _column(data, "phone")["required"] = True
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    lake.contracts.check(tmp_path)
+    alerts = _contract_alerts(lake)
+    assert set(alerts) == {"classification", "required"}
+    items = {s.evidence["violation"]: s for s in _items(lake, SuggestionState.PENDING)}
+    review = ReviewService(lake.review, None, alerts=lake.alerts)
+    steward = User("ann", Role.STEWARD)
+
+    report = review.approve(steward, [items["classification"].id], "masked downstream")
+    assert report.applied == 1 and not report.waiting  # local: no Atlan write
+    assert lake.review.get(items["classification"].id).state is SuggestionState.APPLIED
+    waived = lake.alerts.rows[alerts["classification"].id]
+    assert waived.state.value == "resolved" and waived.actor == "ann"
+    review.reject(steward, [items["required"].id], "the export must fill phone")
+    assert lake.alerts.rows[alerts["required"].id].state.value == "open"
+
+    lake.raised.clear()
+    lake.contracts.check(tmp_path)  # both violations persist
+    assert [c.evidence["kind"] for c in lake.raised] == ["required"]  # the waived one is quiet
+    assert lake.alerts.rows[alerts["classification"].id].state.value == "resolved"
+    assert lake.alerts.rows[alerts["required"].id].occurrences == 2
+    assert not _items(lake, SuggestionState.PENDING)  # neither decision is proposed again
+    assert len(_items(lake)) == 2
+
+
+def test_a_pending_item_whose_violation_went_away_is_superseded(tmp_path: Path) -> None:
+    lake = _scanned()
+    data = yaml.safe_load(lake.contracts.draft(URI))
+    _allowed(_column(data, "email"))["value"] = []
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    lake.contracts.check(tmp_path)
+    [item] = _items(lake, SuggestionState.PENDING)
+    (tmp_path / "orders.yaml").write_text(lake.contracts.draft(URI))  # the rule is lifted
+    lake.contracts.check(tmp_path)
+    assert lake.review.get(item.id).state is SuggestionState.SUPERSEDED
+    assert not _items(lake, SuggestionState.PENDING)
+
+
+def test_the_scan_hook_queues_violations_too(tmp_path: Path) -> None:
+    drafted = _scanned()
+    data = yaml.safe_load(drafted.contracts.draft(URI))
+    _column(data, "phone")["quality"][0]["mustBeLessOrEqualTo"] = 1
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    hooked = Lake(tmp_path, hook=True)
+    hooked.scan(range(1, 4))
+    hooked.scan(range(1, 4))
+    [item] = _items(hooked)
+    assert item.state is SuggestionState.PENDING and item.evidence["violation"] == "null_share"
 
 
 # -- Atlan's contract document and publishing ----------------------------------------------------

@@ -6,9 +6,12 @@ dataset store keeps of each contract's dataset into an observation, checks it
 kind ``contract`` through the alert sink (the alert service's ``raise_alerts``, passed in:
 this service names no other service).
 
-Violations are not review items: the review queue holds suggestions of Atlan writes (tags,
-terms, categories) that a steward approves to apply; a broken contract has nothing to apply,
-so it is an alert, acknowledged and resolved like the dataset alerts.
+Each violation is also a review item of kind ``contract`` (one per dataset, contract file,
+violation kind, column and rule), queued through the review queue passed in
+(:class:`ContractReview`). A steward approves it to waive the violation (the data may stay
+as it is: its alert is resolved and no longer raised while the violation persists) or
+rejects it (the data must be fixed: the alert stays open). A decided violation is not
+proposed again while it persists; see ``docs/contracts.md``.
 
 With Atlan enabled, :meth:`ContractService.publish` puts each contract on its dataset's
 asset, rendered as the document Atlan reads (:mod:`worker.core.contracts.atlan_document`).
@@ -26,6 +29,8 @@ from typing import Any, Protocol
 from open_data_contract_standard.model import OpenDataContractStandard
 
 from models.datasets import Alert, AlertCandidate, DatasetRef
+from models.plan import Suggestion
+from models.review import Decision, DecisionKey, SuggestionState, SyncReport
 from worker.core.contracts.atlan_document import atlan_contract, atlan_status
 from worker.core.contracts.check import CheckResult, Unchecked, Violation, check_contract
 from worker.core.contracts.document import (
@@ -58,6 +63,51 @@ DistinctShares = Callable[[str], Mapping[str, float]]
 #: Why a contract is not published: it names no dataset, or its dataset has no asset.
 _NO_DATASET = "the contract names no dataset (customProperties dataset, or an s3 server)"
 _NO_ASSET = "the dataset has no asset in Atlan yet: scan it with atlan.enabled first"
+#: The review kind of a violation.
+REVIEW_KIND = "contract"
+#: Decisions that waive a violation: its alert is not raised while it persists.
+_WAIVED = frozenset({SuggestionState.APPROVED, SuggestionState.APPLIED})
+
+
+class ContractReview(Protocol):
+    """Where violations wait for a steward: the review queue (``ReviewQueue``)."""
+
+    def decisions(self, object_uri: str) -> Mapping[DecisionKey, Decision]:
+        """The latest decision per (kind, tag, column) on the object."""
+        ...
+
+    def propose(self, object_uri: str, items: Sequence[Suggestion], kind: str) -> SyncReport:
+        """Queue the object's current items of ``kind`` (see ``ReviewQueue.propose``)."""
+        ...
+
+
+def violation_suggestion(violation: Violation, contract_file: str) -> Suggestion:
+    """The review item of one violation: on the dataset, keyed by contract file, kind, rule.
+
+    ``tag`` is ``FILE:KIND:RULE`` and ``column`` the violation's column, so the key is the
+    violation's fingerprint; the evidence is the rule, what it expects and what the scan
+    saw (counts, shares, types: never a value) and the alert subject it resolves.
+    """
+    alert = violation.to_alert()
+    return Suggestion(
+        object_uri=violation.dataset,
+        qualified_name="",
+        kind=REVIEW_KIND,
+        tag=f"{contract_file}:{violation.kind.value}:{violation.rule}"[:255],
+        entity=None,
+        column=violation.column,
+        confidence=None,
+        reason=violation.message,
+        evidence={
+            "violation": violation.kind.value,
+            "rule": violation.rule,
+            "expected": violation.expected,
+            "observed": violation.observed,
+            "contract": contract_file,
+            "alert_subject": alert.subject,
+        },
+        classifier_version="contract-check=1",
+    )
 
 
 class ContractCatalog(Protocol):
@@ -122,6 +172,8 @@ class ContractService:
     :param store: the dataset store (a port): verdicts, partitions, schema versions.
     :param directory: the contracts folder (``contracts.dir``); ``None``: no contracts.
     :param alerts: where violations go as alerts (``None``: they are only returned).
+    :param review: where violations go as review items (``None``: not queued; nothing is
+        waived either).
     :param distinct_shares: distinct shares per column, where the catalog keeps them
         (``None``: distinct-share rules are reported as not checkable).
     :param clock: the current time, aware (freshness is judged at it).
@@ -134,10 +186,12 @@ class ContractService:
         alerts: AlertSink | None = None,
         distinct_shares: DistinctShares | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        review: ContractReview | None = None,
     ) -> None:
         self.store = store
         self.directory = directory
         self.alerts = alerts
+        self.review = review
         self.distinct_shares = distinct_shares
         self.clock = clock
         self._cache: dict[Path, tuple[float, LoadedContract]] = {}
@@ -226,19 +280,48 @@ class ContractService:
         """Check the latest scan of each dataset that has a contract in the folder.
 
         :param datasets: only the contracts of these dataset URIs (``None``: all).
-        :param raise_alerts: hand the violations to the alert sink (one round, called with
-            none too, as the dataset service does).
+        :param raise_alerts: queue the violations for review and hand the ones not waived
+            to the alert sink (one round, called with none too, as the dataset service does).
         :raises ContractError: as :meth:`load`.
-        Side effects: raises alerts of kind ``contract``.
+        Side effects: queues ``contract`` review items; raises alerts of kind ``contract``.
         """
         results = [
             self._check(loaded)
             for loaded in self.load(directory)
             if datasets is None or loaded.dataset in datasets
         ]
-        if raise_alerts and self.alerts is not None:
-            self.alerts([v.to_alert() for r in results for v in r.violations])
+        if raise_alerts:
+            alerts = self._review(results)
+            if self.alerts is not None:
+                self.alerts(alerts)
         return results
+
+    def _review(self, results: Sequence[CheckResult]) -> list[AlertCandidate]:
+        """Queue the checked datasets' violations for review; return the alerts to raise.
+
+        Every dataset that was checked is synced, with or without violations, so a pending
+        item whose violation went away is superseded. A violation a steward waived (approved)
+        raises no alert while it persists.
+        """
+        checked: dict[str, list[tuple[Violation, Suggestion]]] = {}
+        for result in results:
+            if not result.dataset or any(u.rule == "contract" for u in result.unchecked):
+                continue  # no dataset, or no scan: nothing was checked
+            name = Path(result.contract).name
+            items = checked.setdefault(result.dataset, [])
+            items.extend((v, violation_suggestion(v, name)) for v in result.violations)
+        alerts: list[AlertCandidate] = []
+        for uri, pairs in checked.items():
+            if self.review is None:
+                alerts.extend(v.to_alert() for v, _ in pairs)
+                continue
+            self.review.propose(uri, [s for _, s in pairs], REVIEW_KIND)
+            decisions = self.review.decisions(uri)
+            for v, s in pairs:
+                decision = decisions.get((REVIEW_KIND, s.tag, s.column))
+                if decision is None or decision.state not in _WAIVED:
+                    alerts.append(v.to_alert())
+        return alerts
 
     def violations(self, directory: Path | None = None) -> dict[str, list[Violation]]:
         """The current violations per dataset URI (datasets without any are left out).
@@ -254,7 +337,9 @@ class ContractService:
         return out
 
     def after_scan(self, dataset_uri: str) -> list[Alert]:
-        """The scan's hook: check the contracts of one concluded dataset, raise the alerts.
+        """The scan's hook: check one concluded dataset's contracts, queue, raise alerts.
+
+        The violations are queued for review; those not waived raise alerts.
 
         Does nothing without a configured folder or a contract for the dataset. A broken
         contract file or folder does not fail the scan: it is logged (the message names
@@ -271,10 +356,10 @@ class ContractService:
             return []
         if not loaded:
             return []
-        violations = [v for c in loaded for v in self._check(c).violations]
-        if self.alerts is None or not violations:
+        alerts = self._review([self._check(c) for c in loaded])
+        if self.alerts is None or not alerts:
             return []
-        return self.alerts([v.to_alert() for v in violations])
+        return self.alerts(alerts)
 
     # -- publishing ----------------------------------------------------------------------------
 

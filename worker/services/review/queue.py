@@ -9,9 +9,11 @@ suggestions, respecting decisions already made, and the store keeps the suggesti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from models import EnrichmentResult, ObjectStatus
-from models.plan import DesiredObject
-from models.review import SyncReport
+from models.plan import DesiredObject, Suggestion
+from models.review import Decision, DecisionKey, SyncReport
 from worker.core.pipeline import Deps
 from worker.core.plan.desired import desired_object
 from worker.core.ports import LineageStore, ReviewStore
@@ -53,6 +55,20 @@ class ReviewQueue:
         if self.lineage is not None:
             self._lineage_evidence(result)
         return report
+
+    def propose(self, object_uri: str, items: Sequence[Suggestion], kind: str) -> SyncReport:
+        """Queue what a check outside the scan (a data contract) proposes on one object.
+
+        ``items`` are every current item of ``kind`` on the object: pending ones no longer
+        among them are superseded; a decided key (approved, applied or rejected) is never
+        proposed again (``reopen_rejected`` off).
+        Side effects: inserts, refreshes and supersedes pending suggestions of ``kind``.
+        """
+        return self.store.sync(object_uri, items, kinds={kind}, reopen_rejected=False)
+
+    def decisions(self, object_uri: str) -> dict[DecisionKey, Decision]:
+        """The latest decision per (kind, tag, column) on one object (pending ones excluded)."""
+        return self.store.decisions_for(object_uri)
 
     def _lineage_evidence(self, result: EnrichmentResult) -> None:
         """Suggestions on the table columns mapped to the object's dataset (lineage evidence).

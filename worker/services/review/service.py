@@ -15,9 +15,10 @@ from typing import Generic, Protocol
 
 from typing_extensions import TypeVar
 
+from models.datasets import AlertKind, AlertState
 from models.review import Page, Role, SuggestionFilter, SuggestionView, User
 from worker.core.errors import PermissionDenied
-from worker.core.ports import CatalogWriter, LineageStore, ReviewStore
+from worker.core.ports import AlertStore, CatalogWriter, LineageStore, ReviewStore
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class ReviewService(Generic[StoreT, UsersT, WriterT, LineageT]):
     :param lineage: the lineage store (a decision on an inferred edge sets its state).
     :param table_tagger: tags table columns in Atlan (lineage evidence on PostgreSQL and
         Snowflake columns); ``None``: such approvals wait.
+    :param alerts: the alert store: approving a ``contract`` item (a waiver) resolves the
+        violation's open alert; ``None``: the alert is left as it is.
     """
 
     def __init__(
@@ -82,12 +85,14 @@ class ReviewService(Generic[StoreT, UsersT, WriterT, LineageT]):
         writer: WriterT | None = None,
         lineage: LineageT | None = None,
         table_tagger: TableTagger | None = None,
+        alerts: AlertStore | None = None,
     ) -> None:
         self.store: StoreT = store
         self.users: UsersT = users
         self.writer: WriterT | None = writer
         self.lineage: LineageT | None = lineage
         self.table_tagger = table_tagger
+        self.alerts = alerts
 
     @staticmethod
     def require(user: User, role: Role) -> None:
@@ -165,9 +170,37 @@ class ReviewService(Generic[StoreT, UsersT, WriterT, LineageT]):
                 done.append(s.id)
         return done
 
+    def _contract_waivers(self, approved: Sequence[SuggestionView]) -> list[int]:
+        """Resolve the open alerts of approved ``contract`` items (waived violations).
+
+        :returns: the ids of the ``contract`` items (all applied locally: nothing goes to
+            Atlan).
+        Side effects: resolves alerts in the alert store, as the item's decider.
+        """
+        waived = [s for s in approved if s.kind == "contract"]
+        if not waived or self.alerts is None:
+            return [s.id for s in waived]
+        for uri in sorted({s.object_uri for s in waived}):
+            subjects = {
+                str(s.evidence.get("alert_subject")): s for s in waived if s.object_uri == uri
+            }
+            for alert in self.alerts.list_alerts(
+                dataset_uri=uri, kind=AlertKind.CONTRACT, limit=10_000
+            ):
+                s = subjects.get(alert.subject)
+                if s is None or alert.state is AlertState.RESOLVED:
+                    continue
+                note = f"waived in review (suggestion {s.id})"
+                if s.decision_reason:
+                    note += f": {s.decision_reason}"
+                self.alerts.set_state(alert.id, AlertState.RESOLVED, s.decided_by or "review", note)
+        return [s.id for s in waived]
+
     def _apply(self, report: DecisionReport, user: User | None) -> DecisionReport:
         approved = [s for s in report.decided if s.state.value == "approved"]
-        edges = self._lineage_decisions(approved, applied=True)
+        # A lineage edge is written by `enricher lineage write`, and a waived contract
+        # violation has nothing to write: both decisions are final as they stand.
+        edges = self._lineage_decisions(approved, applied=True) + self._contract_waivers(approved)
         tables = [s for s in approved if s.kind in ("tag", "term") and s.object_uri.split(":", 1)[0]
                   in ("postgres", "snowflake", "redshift")]  # fmt: skip
         if tables:
