@@ -53,7 +53,7 @@ class Role(StrEnum):
 
 
 #: Suggestion kinds.
-KINDS = ("tag", "tag-removal", "term", "category", "contract")
+KINDS = ("tag", "tag-removal", "term", "category", "lineage", "contract")
 #: Kinds a scan produces itself (``tag-removal`` comes from the Atlan writer's plan).
 SCAN_KINDS = frozenset({"tag", "term", "category"})
 #: The longest reason a decision may carry.

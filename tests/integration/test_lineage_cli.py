@@ -129,6 +129,8 @@ def test_uncertain_inferred_edges_go_to_review_and_decisions_stick(
     review = build_review(settings)
     items = review.store.page(SuggestionFilter(kind="lineage"), limit=50).items
     assert items and all(s.object_uri.startswith("s3://lake/") for s in items)
+    listed = run_enricher(["review", "list", "--kind", "lineage"], strict, tmp_path)
+    assert listed.returncode == 0 and "s3://lake/" in listed.stdout, listed.stderr
     target = next(s for s in items if s.tag == "snowflake:ANALYTICS.PUBLIC.CUSTOMERS")
     steward = review.users.add("ann", Role.STEWARD, "steward-pass", actor="test")
     review.reject(steward, [target.id], "the load comes from another export")
