@@ -108,3 +108,66 @@ def test_the_dataset_page_answers_for_the_dataset_an_object_or_a_partition(
 def test_an_unknown_dataset_is_404_with_a_hint(client: TestClient) -> None:
     page = client.get("/datasets/show", params={"uri": "s3://lake/nowhere/x.csv"})
     assert page.status_code == 404 and "enricher scan" in page.text
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CUSTOMERS = "s3://lake/exports/customers/"
+
+
+def test_the_dataset_page_shows_the_chain_from_postgres_to_looker(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """A postgres → S3 → Snowflake → Looker chain, loaded through the lineage service from the
+    declared fixture and the LookML project, on the catalog the page reads."""
+    from worker.bootstrap import build_lineage
+    from worker.core.lineage.declared import parse_declared
+    from worker.services.lineage.lookml_files import load_lookml_project
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path}/w.db")
+    lineage = build_lineage(settings)
+    datasets = DatasetService(SqlDatasetStore(lineage.store.catalog), DatasetSettings())
+    key = "exports/customers/dt=2025-01-01/p.parquet"
+    part = PartitionInfo("dt=2025-01-01/", (("dt", "2025-01-01"),), 1, 1000,
+                         datetime(2025, 1, 1, tzinfo=UTC), key)  # fmt: skip
+    summary = DatasetSummary(
+        DatasetRef("lake", "exports/customers/"), GroupingRule.HIVE, "hive partition folders (dt)",
+        object_count=1, total_bytes=1000, partition_columns=("dt",), partitions=(part,),
+    )  # fmt: skip
+    plan = datasets.plan(summary)
+    datasets.conclude(plan, [(p, _result(p.sample_key or "")) for p in plan.selected])
+    declared = FIXTURES / "lineage" / "declared" / "lineage.yaml"
+    assert lineage.load(parse_declared(declared.read_text(), "lineage.yaml")).problems == []
+    assert lineage.load(load_lookml_project(FIXTURES / "lookml")).problems == []
+    lineage.store.catalog.engine.dispose()
+
+    page = client.get("/datasets/show", params={"uri": CUSTOMERS})
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert f'<code id="dataset-uri">{CUSTOMERS}</code>' in text
+    section = text.split('<div id="lineage">', 1)[1]
+    listed = re.findall(
+        r'<span class="system system-\w+">([^<]+)</span></td><td class="uri">([^<]+)</td>'
+        r"<td>(\w+)</td>",
+        section,
+    )
+    assert set(listed) == {
+        ("PostgreSQL", "postgres:appdb.public.customers", "declared"),
+        ("Snowflake", "snowflake:ANALYTICS.PUBLIC.CUSTOMERS", "declared"),
+        ("Looker explore", "looker:explore/thelook::customers", "sql"),
+        ("Looker explore", "looker:explore/thelook::orders", "sql"),
+        ("Looker dashboard", "looker:dashboard/thelook::customer_overview", "sql"),
+        ("Looker dashboard", "looker:dashboard/thelook::sales_pulse", "sql"),
+    }
+    chain = section.split('id="lineage-chain"', 1)[1]
+    hops = re.findall(r'<li class="lineage-hop lineage-hop-\w+">(.*?)</li>', chain, re.S)
+    # postgres → S3, S3 → Snowflake, 2 × Snowflake → explore, 2 × explore → dashboard
+    assert len(hops) == 6
+    assert '<span class="system system-s3">S3</span> <code class="uri">' + CUSTOMERS in hops[0]
+    assert hops[0].count('class="origin origin-declared"') == 1
+    assert "looker:dashboard/thelook::sales_pulse" in hops[-1]
+    # The hashed e-mail is marked masked on the load; nothing on the export is.
+    assert 'class="masked"' not in hops[0]
+    assert '<code>EMAIL_SHA</code> <span class="masked">masked</span>' in hops[1]
+    assert "style=" not in text and "<script" not in text
+    # The products dataset is not on this chain.
+    assert "product_catalog" not in text and "s3://lake/reference/" not in text

@@ -1054,3 +1054,69 @@ def test_a_session_ends_after_30_idle_minutes(env: Env, monkeypatch: pytest.Monk
         assert r.status_code == 303 and r.headers["location"] == "/login"
         offset += timedelta(minutes=1)
         assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _load_chain(database_url: str) -> None:
+    """PostgreSQL → S3 → Snowflake (declared) and Snowflake → Looker (LookML), loaded through
+    the lineage service as ``enricher lineage load`` does."""
+    from worker.bootstrap import build_lineage
+    from worker.core.lineage.declared import parse_declared
+    from worker.services.lineage.lookml_files import load_lookml_project
+
+    service = build_lineage(load_settings(database_url=database_url))
+    declared = FIXTURES / "lineage" / "declared" / "lineage.yaml"
+    assert service.load(parse_declared(declared.read_text(), "lineage.yaml")).problems == []
+    assert service.load(load_lookml_project(FIXTURES / "lookml")).problems == []
+    service.store.catalog.engine.dispose()
+
+
+def test_object_page_shows_the_whole_chain_to_looker_with_origins_and_column_maps(
+    seeded: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    env = _make(seeded, tmp_path / "chain")
+    _load_chain(f"sqlite:///{tmp_path / 'chain' / 'e.db'}")
+    client = env.client()
+    login(client, "vic")
+    page = client.get(
+        "/objects", params={"uri": "s3://lake/exports/customers/dt=2025-01-01/part-0.parquet"}
+    )
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert page.headers["content-security-policy"].startswith(CSP)
+    chain = html.split('id="lineage-chain"', 1)[1]
+    hops = re.findall(r'<li class="lineage-hop lineage-hop-(\w+)">(.*?)</li>', chain, re.S)
+    ends = [
+        tuple(re.findall(r'class="system system-\w+">([^<]+)</span> <code class="uri">([^<]+)<', h))
+        for _, h in hops
+    ]
+    # Every node of the chain, each hop with its systems, upstream end first.
+    assert ends[0] == (
+        ("PostgreSQL", "postgres:appdb.public.customers"),
+        ("S3", "s3://lake/exports/customers/"),
+    )
+    assert (
+        ("S3", "s3://lake/exports/customers/"),
+        ("Snowflake", "snowflake:ANALYTICS.PUBLIC.CUSTOMERS"),
+    ) in ends
+    looker = {e[1] for e in ends if e[1][0].startswith("Looker")}
+    assert {
+        ("Looker explore", "looker:explore/thelook::customers"),
+        ("Looker dashboard", "looker:dashboard/thelook::customer_overview"),
+        ("Looker dashboard", "looker:dashboard/thelook::sales_pulse"),
+    } <= looker
+    assert [d for d, _ in hops][0] == "upstream" and [d for d, _ in hops][-1] == "downstream"
+    # Origins: the declared hops and the LookML ones (parsed, origin sql).
+    origins = re.findall(r'<span class="origin origin-(\w+)">', chain)
+    assert origins[:2] == ["declared", "declared"] and "sql" in origins
+    # The declared column map, the hashed e-mail marked as masked, the others plain copies.
+    load = next(h for _, h in hops if "snowflake:ANALYTICS.PUBLIC.CUSTOMERS</code></p>" in h)
+    assert (
+        '<tr class="masked-row"><td><code>email</code></td><td><code>EMAIL_SHA</code> '
+        '<span class="masked">masked</span></td><td><code>sha2(email)</code></td></tr>'
+    ) in load
+    assert "<td><code>first_name</code></td><td><code>FIRST_NAME</code></td>" in load
+    assert load.count('class="masked"') == 1
+    assert "style=" not in html and "<script" not in html  # CSP: classes only, no scripts

@@ -4,7 +4,9 @@ Server-rendered, no JavaScript: datasets are laid out in columns by hop (upstrea
 the object's dataset in the middle, downstream right), one box per dataset with its PII
 columns, one arrow per edge (inferred edges dashed). Presentation attributes only, so the
 page's Content-Security-Policy (no inline styles) holds. A text list beside it carries the
-same information for screen readers.
+same information for screen readers. Below them, the chain hop by hop (PostgreSQL → S3 →
+Snowflake → Looker): each hop's ends with their systems, its origin and its column map
+(masked columns marked), for the object page and the dataset page alike.
 """
 
 from __future__ import annotations
@@ -13,12 +15,63 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from models.lineage import Dataset, InvalidDataset
+from models.lineage import ColumnMapping, Dataset, InvalidDataset, LineageEdge
 from worker.adapters.catalog.lineage_store import SqlLineageStore
 from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 250, 52, 70, 18, 12
-_FILL = {"postgres": "#e8f0fe", "s3": "#fef7e0", "snowflake": "#e6f4ea", "redshift": "#fce8e6"}
+_FILL = {
+    "postgres": "#e8f0fe",
+    "s3": "#fef7e0",
+    "file": "#fdf3e7",
+    "snowflake": "#e6f4ea",
+    "redshift": "#fce8e6",
+    "looker": "#f3e8fd",
+}
+#: What the pages call each system (Looker assets by kind).
+_SYSTEM_LABEL = {
+    "postgres": "PostgreSQL",
+    "s3": "S3",
+    "file": "local files",
+    "snowflake": "Snowflake",
+    "redshift": "Redshift",
+    "looker:dashboard": "Looker dashboard",
+    "looker:explore": "Looker explore",
+    "looker:look": "Looker Look",
+}
+
+
+def system_label(ds: Dataset) -> str:
+    """``PostgreSQL``, ``S3``, ``local files``, ``Snowflake``, ``Looker dashboard`` ..."""
+    key = f"looker:{ds.parts[0]}" if ds.is_looker else ds.system.value
+    return _SYSTEM_LABEL.get(key, ds.system.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHop:
+    """One hop of the chain shown: its ends, where it is known from, its column map.
+
+    :param direction: ``upstream`` (the hop ends at or before the page's dataset) or
+        ``downstream``.
+    """
+
+    direction: str
+    source: Dataset
+    target: Dataset
+    origin: str
+    confidence: float
+    columns: tuple[ColumnMapping, ...]
+    location: str | None
+
+    @property
+    def source_system(self) -> str:
+        """The source's system, as the page names it."""
+        return system_label(self.source)
+
+    @property
+    def target_system(self) -> str:
+        """The target's system, as the page names it."""
+        return system_label(self.target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +82,16 @@ class LineageView:
     dataset: ImpactNode
     upstream: list[ImpactNode]
     downstream: list[ImpactNode]
+    hops: list[ChainHop]
 
     def rows(self) -> list[dict[str, Any]]:
-        """Upstream then downstream, for the text list."""
-        return [{"direction": "upstream", **n.to_dict()} for n in self.upstream] + [
-            {"direction": "downstream", **n.to_dict()} for n in self.downstream
+        """Upstream then downstream, for the text list (``system_label``: as shown)."""
+        return [
+            {"direction": "upstream", "system_label": system_label(n.dataset), **n.to_dict()}
+            for n in self.upstream
+        ] + [
+            {"direction": "downstream", "system_label": system_label(n.dataset), **n.to_dict()}
+            for n in self.downstream
         ]
 
 
@@ -63,7 +121,34 @@ def lineage_view(store: SqlLineageStore, uri: str) -> LineageView | None:
     center = ImpactNode(start, 0, None, None)
     scanned = store.s3_pii([start, *(n.dataset for n in up + down)])
     attach_pii([*sorted(up, key=lambda n: -n.depth), center, *down], graph, scanned)
-    return LineageView(_svg(center, up, down, graph), center, up, down)
+    hops = _hops(center, up, down, graph)
+    return LineageView(_svg(center, up, down, graph), center, up, down, hops)
+
+
+def _hops(
+    center: ImpactNode, up: list[ImpactNode], down: list[ImpactNode], g: LineageGraph
+) -> list[ChainHop]:
+    """Every edge between the datasets shown, upstream end first, as the chain's hops."""
+    depth = {center.dataset.uri: 0}
+    depth.update((n.dataset.uri, -n.depth) for n in up)
+    depth.update((n.dataset.uri, n.depth) for n in down)
+    g.prefetch(depth, downstream=True)
+    found: list[LineageEdge] = [
+        e for uri in depth for e in g.edges_from(uri) if e.target.uri in depth
+    ]
+    found.sort(key=lambda e: (depth[e.source.uri], depth[e.target.uri], e.source.uri, e.target.uri))
+    return [
+        ChainHop(
+            "upstream" if depth[e.target.uri] <= 0 else "downstream",
+            e.source,
+            e.target,
+            e.origin.value,
+            e.confidence,
+            e.columns,
+            e.location,
+        )
+        for e in found
+    ]
 
 
 def _svg(center: ImpactNode, up: list[ImpactNode], down: list[ImpactNode], g: LineageGraph) -> str:
@@ -116,7 +201,8 @@ def _box(node: ImpactNode, x: int, y: int, bold: bool) -> str:
     fill = _FILL.get(ds.system.value, "#ffffff")
     stroke = ' stroke="#1a3a5c" stroke-width="2.5"' if bold else ' stroke="#8a96a3"'
     return (
-        f'<g><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}"'
+        f"<g><title>{escape(system_label(ds))}: {escape(ds.uri)}</title>"
+        f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}"'
         f"{stroke}/>"
         f'<text x="{x + 8}" y="{y + 19}" font-size="12" font-family="sans-serif" '
         f'fill="#1f2933">{escape(_short(ds.uri))}</text>'

@@ -2,7 +2,8 @@
 
 A dataset page shows how the dataset was grouped (rule and explanation), its newest
 partitions, the merged verdict per column (entities with the share of sampled partitions),
-the schema history with its changes, the lineage edges that touch it, and its alerts (with
+the schema history with its changes, the lineage chain through it (every hop up- and
+downstream with its systems, origin and column map, down to Looker dashboards), and its alerts (with
 acknowledge and resolve buttons for stewards, from :mod:`worker.web.ui_alerts`). Every
 logged-in user may read them; what is shown is counts, shares, types and partition keys,
 never a sampled value.
@@ -82,8 +83,14 @@ def dataset_page(
     name = found.summary.uri
     partitions = datasets.store.partitions(name)
     edges = []
+    lineage = None
     if review.lineage is not None:
-        edges = review.lineage.edges_of([name], False) + review.lineage.edges_of([name], True)
+        from worker.web.lineage_view import lineage_view
+
+        # The whole chain through this dataset (PostgreSQL → S3 → Snowflake → Looker).
+        lineage = lineage_view(review.lineage, name)
+        if lineage is None:
+            edges = review.lineage.edges_of([name], False) + review.lineage.edges_of([name], True)
     return ui.render(
         request,
         "dataset.html",
@@ -93,6 +100,7 @@ def dataset_page(
             "partitions": sorted(partitions, key=lambda p: p.info.key, reverse=True)[:50],
             "history": list(reversed(datasets.store.schema_history(name))),
             "edges": edges,
+            "lineage": lineage,
             "alerts": dataset_alerts(alerts, name, session.user),
         },
         session,

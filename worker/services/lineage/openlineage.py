@@ -7,8 +7,8 @@ changes nothing. A run with a new event is mapped whole from its stored events
 ``COMPLETE`` still counts, and the hops are stored as
 :meth:`worker.services.lineage.service.LineageService.load` does (S3 endpoints resolved to their
 datasets; origin ``openlineage`` in the precedence declared > openlineage > sql > inferred),
-re-deriving lineage evidence only when it can change (a hop per request must not cost a read
-of the whole graph).
+re-deriving lineage evidence only of the tables the hops can change (a hop per request must not
+cost a read of the whole graph).
 
 ``schema`` facets are counted but not stored: the lineage store has no place for declared
 schemas (the dataset store's schemas are what scans saw).
@@ -17,12 +17,12 @@ schemas (the dataset store's schemas are what scans saw).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.lineage import LAKE_SYSTEMS, Dataset, LineageEdge, LineageFindings, LineageProblem
+from models.lineage import LineageEdge, LineageFindings, LineageProblem
 from worker.core.lineage.openlineage import (
     InvalidEvent,
     OpenLineageEvent,
@@ -30,12 +30,9 @@ from worker.core.lineage.openlineage import (
     parse_event,
     run_findings,
 )
-from worker.core.lineage.resolve import resolve_edges
 from worker.services.lineage.service import LineageService
 
 _STATEMENT_MAX = 200
-#: Up to this many hops, check whether lineage evidence can change before re-deriving it.
-_EVIDENCE_CHECK_MAX = 50
 
 
 @dataclass(slots=True)
@@ -118,10 +115,12 @@ class OpenLineageIntake:
                 report.problems.append(LineageProblem(location, _statement(data), str(exc)))
         fresh = self.events.add_new([(e.key, e.raw) for _, e in valid])
         where: dict[str, str] = {}  # run id -> the location of its first new event here
+        here: dict[str, list[OpenLineageEvent]] = {}  # run id -> its new events, parsed
         for (location, event), new in zip(valid, fresh, strict=True):
             if new:
                 report.new += 1
                 where.setdefault(event.run_id, location)
+                here.setdefault(event.run_id, []).append(event)
             else:
                 report.duplicates += 1
         if not where:
@@ -129,7 +128,7 @@ class OpenLineageIntake:
         report.runs = len(where)
         found = LineageFindings()
         for run_id, stored in self.events.events_of(list(where)).items():
-            mapped = run_findings([_reparsed(raw) for raw in stored])
+            mapped = run_findings([_reparsed(raw, here.get(run_id, ())) for raw in stored])
             found.edges.extend(mapped.edges)
             found.problems.extend(
                 LineageProblem(f"{where[run_id]} ({p.location})", p.statement, p.reason)
@@ -143,33 +142,17 @@ class OpenLineageIntake:
         return report
 
     def _store(self, found: list[LineageEdge], report: IntakeReport) -> None:
-        """Store the hops as :meth:`LineageService.load` does, refreshing evidence only if needed.
+        """Store the hops through :meth:`LineageService.load`, evidence scoped to them.
 
         OpenLineage hops are never inferred, so none waits for review. Lineage evidence (PII
-        suggestions on table columns) is re-derived over every applied edge, which costs a
-        read of the whole graph: only when a hop changed and, for a few hops, only when some
-        S3 dataset at or upstream of them has scan findings (else the evidence cannot change).
+        suggestions on table columns) is re-derived only for the tables these hops can
+        change (``evidence="touched"``): a hop per request costs a few indexed queries, not
+        a read of the whole graph.
         """
-        lineage = self.lineage
-        edges = resolve_edges(found, lineage.lookup)
-        threshold = lineage.settings.lineage.auto_apply_threshold
-        upserted = lineage.store.upsert(edges, threshold)
-        report.edges_new = upserted.new
-        report.edges_updated = upserted.updated
-        report.edges_unchanged = upserted.unchanged
-        if (upserted.new or upserted.updated) and self._evidence_may_change(edges):
-            lineage.refresh_evidence()
-
-    def _evidence_may_change(self, edges: list[LineageEdge]) -> bool:
-        if len(edges) > _EVIDENCE_CHECK_MAX:
-            return True  # a batch: one refresh costs less than the walks
-        graph = self.lineage.graph()
-        lake: dict[str, Dataset] = {}
-        for edge in edges:
-            ends = [edge.source, edge.target, *(n.dataset for n in graph.upstream(edge.source))]
-            lake.update((d.uri, d) for d in ends if d.system in LAKE_SYSTEMS)
-        scanned = self.lineage.store.s3_findings(list(lake.values())) if lake else {}
-        return any(scanned.values())
+        loaded = self.lineage.load(LineageFindings(found), evidence="touched")
+        report.edges_new = loaded.new
+        report.edges_updated = loaded.updated
+        report.edges_unchanged = loaded.unchanged
 
     def ingest_file(self, path: Path) -> IntakeReport:
         """Take in a recorded event log: one JSON event per line (blank lines skipped).
@@ -216,7 +199,15 @@ class _NotJson:
     line: str
 
 
-def _reparsed(raw: Mapping[str, Any]) -> OpenLineageEvent:
+def _reparsed(raw: Mapping[str, Any], parsed: Sequence[OpenLineageEvent]) -> OpenLineageEvent:
+    """A stored event, validated again, or the same event parsed in this request.
+
+    Parsing is deterministic, so an equal event parsed moments ago stands in for the stored
+    copy (one event per request then costs one validation, not two).
+    """
+    for event in parsed:
+        if event.raw == raw:
+            return event
     # Stored events were valid when taken in; the models have not changed since.
     return parse_event(dict(raw))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Protocol
+from typing import Generic, Literal, Protocol
 
 from typing_extensions import TypeVar
 
@@ -30,6 +30,9 @@ from worker.core.lineage.resolve import (
 )
 from worker.core.ports import DatasetStore, LineageStore, ReviewStore
 from worker.core.settings import Settings
+
+#: Which tables :meth:`LineageService.load` re-derives lineage evidence of.
+EvidenceScope = Literal["all", "touched"]
 
 #: Datasets of one bucket read to tell a lone file from one beside other tables.
 _BUCKET_DATASETS = 1_000_000
@@ -135,12 +138,16 @@ class LineageService(Generic[LineageT]):
 
         return lookup
 
-    def load(self, found: LineageFindings) -> LoadReport:
+    def load(self, found: LineageFindings, *, evidence: EvidenceScope = "all") -> LoadReport:
         """Store edges, queue uncertain inferred ones for review, refresh lineage evidence.
 
         S3 endpoints are resolved to their datasets first; the strongest origin's details win
         for a hop found twice (column maps are kept when it has none).
 
+        :param evidence: ``all`` re-derives the lineage evidence of every table from the
+            whole graph (:meth:`refresh_evidence`); ``touched`` only that of the tables the
+            loaded hops can change, read through indexed queries (what one OpenLineage event
+            per request needs: the cost follows the hops, not the graph).
         Side effects: writes edges and suggestions to the local catalog.
         """
         report = LoadReport(edges=len(found.edges), problems=list(found.problems))
@@ -157,7 +164,7 @@ class LineageService(Generic[LineageT]):
             by_object.setdefault(s.object_uri, []).append(s)
         for uri, items in by_object.items():
             report.suggested += self.review.sync(uri, items, supersede=False).new
-        report.evidence = self.refresh_evidence()
+        report.evidence = self.refresh_evidence(edges if evidence == "touched" else None)
         return report
 
     def load_downstream(self, reader: DownstreamLineage) -> LoadReport:
@@ -172,16 +179,68 @@ class LineageService(Generic[LineageT]):
         )
         return self.load(reader.downstream(tables))
 
-    def refresh_evidence(self) -> int:
-        """Re-derive PII suggestions on table columns from applied edges; return new ones."""
-        edges = self.store.edges()
+    def refresh_evidence(self, touched: Sequence[LineageEdge] | None = None) -> int:
+        """Re-derive PII suggestions on table columns from applied edges; return new ones.
+
+        :param touched: hops just stored: re-derive only the suggestions of the tables they
+            can change (:meth:`_evidence_scope`), each from every applied edge it has, so
+            what a table gets is what the whole-graph pass gives it. ``None``: every table.
+        Side effects: syncs the tables' ``tag`` suggestions (stale pending ones superseded).
+        """
+        tables: set[str] | None = None
+        if touched is None:
+            edges = self.store.edges()
+        else:
+            edges, tables = self._evidence_scope(touched)
+            if not tables:
+                return 0
         s3 = [d for e in edges for d in (e.source, e.target) if d.is_lake]
         scanned = self.store.s3_findings(s3)
         new = 0
         named = with_positions(edges)
         for table, items in lineage_suggestions(named, scanned, self.settings.atlan).items():
-            new += self.review.sync(table, items, kinds={"tag"}).new
+            if tables is None or table in tables:
+                new += self.review.sync(table, items, kinds={"tag"}).new
         return new
+
+    def _evidence_scope(self, touched: Sequence[LineageEdge]) -> tuple[list[LineageEdge], set[str]]:
+        """The tables whose lineage evidence ``touched`` can change, and the edges it needs.
+
+        Evidence on a table comes from its hops to and from lake datasets with scan findings
+        (:func:`lineage_suggestions`); a hop into a lake dataset also renames the positional
+        columns (``$2``) of the hops that read it (:func:`with_positions`). So a touched hop
+        matters only when the lake dataset it writes, or reads into a table, has findings;
+        then its table end and the tables fed by the lake dataset it writes are re-derived,
+        from every applied edge touching them plus the writers of their lake sources.
+        Returns no tables when nothing can change (one indexed query).
+        """
+        lakes: dict[str, Dataset] = {}
+        for e in touched:
+            if e.target.is_lake:
+                lakes[e.target.uri] = e.target
+            elif e.source.is_lake and e.target.is_table:
+                lakes[e.source.uri] = e.source
+        found = self.store.s3_findings(list(lakes.values())) if lakes else {}
+        relevant = {uri for uri, cols in found.items() if cols}
+        if not relevant:
+            return [], set()
+        tables: set[str] = set()
+        for e in touched:
+            if e.source.is_lake and e.target.is_table and e.source.uri in relevant:
+                tables.add(e.target.uri)
+            elif e.source.is_table and e.target.is_lake and e.target.uri in relevant:
+                tables.add(e.source.uri)
+        written = sorted({e.target.uri for e in touched if e.target.uri in relevant})
+        tables.update(e.target.uri for e in self.store.edges_of(written, True) if e.target.is_table)
+        if not tables:
+            return [], set()
+        ordered = sorted(tables)
+        edges = {e.id: e for e in self.store.edges_of(ordered, True)}
+        edges.update((e.id, e) for e in self.store.edges_of(ordered, False))
+        sources = sorted({e.source.uri for e in edges.values() if e.source.is_lake})
+        edges.update((e.id, e) for e in self.store.edges_of(sources, False))
+        # Edge-id order, as the whole-graph pass reads them: a table's items keep their order.
+        return sorted(edges.values(), key=lambda e: e.id), tables
 
     def graph(self) -> LineageGraph:
         """The applied edges as a lazy graph (walks read only what they reach)."""
