@@ -52,10 +52,12 @@ demo: $(RUNTIME_STAMP)
 ## not fully covered). `make coverage` adds branches and measures the integration tests too (it
 ## doubles their CPU time). The unit, fuzz and integration tests run on TEST_WORKERS processes
 ## (pytest-xdist, idle workers steal queued tests); the tests marked `serial` (Celery workers,
-## recovery and latency bounded in real time) run afterwards one at a time, except the one
-## also marked `waits` (the whole-worker kill test, which spends 80 of its 95 s waiting out the
-## broker's visibility timeout): it runs in the background beside the parallel integration
-## tests (its report follows theirs). mypy runs beside the unit tests (its report follows them). Each test
+## recovery and latency bounded in real time) run afterwards one at a time, except those also
+## marked `beside`, which bound no latency (the whole-worker kill test,
+## which spends 80 of its 95 s waiting out the broker's visibility timeout, the metrics scrape
+## and the dashboard render): they run one after another in the background beside the parallel
+## integration tests (their report follows theirs). mypy runs beside the unit tests (its report
+## follows them). Each test
 ## process claims its own Redis databases (tests/support/redis_dbs.py) and starts its own
 ## servers on free ports, so two processes or two runs on one host do not collide. The CLI
 ## tests fork `enricher` from a preloaded server (tests/support/cli.py; S3E_CLI_FORK=0 runs the
@@ -69,13 +71,14 @@ test: install services browser promtool lint
 	  $(BIN)/python -m pytest tests/unit tests/fuzz -n $(TEST_WORKERS) --dist worksteal $(COV); \
 	  unit=$$?; \
 	  wait $$types; types=$$?; echo "--- mypy"; cat .mypy.log; \
-	  COVERAGE_FILE=.coverage.waits $(INTEGRATION) -m waits > .waits.log 2>&1 & waits=$$!; \
+	  COVERAGE_FILE=.coverage.beside $(INTEGRATION) -m beside > .beside.log 2>&1 & beside=$$!; \
 	  $(INTEGRATION) -n $(TEST_WORKERS) --dist worksteal -m "not serial"; parallel=$$?; \
-	  wait $$waits; waits=$$?; echo "--- serial, waits (ran beside)"; cat .waits.log; \
-	  $(INTEGRATION) -m "serial and not waits"; serial=$$?; \
-	  $(if $(INTEGRATION_COV),$(BIN)/python -m coverage combine --append .coverage.waits;) \
+	  wait $$beside; beside=$$?; echo "--- serial, beside (ran in the background)"; \
+	  cat .beside.log; \
+	  $(INTEGRATION) -m "serial and not beside"; serial=$$?; \
+	  $(if $(INTEGRATION_COV),$(BIN)/python -m coverage combine --append .coverage.beside;) \
 	  $(if $(COV),$(BIN)/python -m coverage report;) \
-	  [ $$types -eq 0 ] && [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$waits -eq 0 ] \
+	  [ $$types -eq 0 ] && [ $$unit -eq 0 ] && [ $$parallel -eq 0 ] && [ $$beside -eq 0 ] \
 	    && [ $$serial -eq 0 ]
 
 ## The whole suite with branch coverage, measured in the integration tests too.

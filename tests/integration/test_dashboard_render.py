@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.serial
+# A real worker and Prometheus, no latency bound: in make test's background lane.
+pytestmark = [pytest.mark.serial, pytest.mark.beside]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "render_dashboard.py"

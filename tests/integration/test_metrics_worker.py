@@ -26,7 +26,8 @@ from tests.support.redis_dbs import RedisDatabases
 from tests.support.service_env import service_env
 from tests.support.workers import Worker
 
-pytestmark = pytest.mark.serial
+# A real worker whose counters are checked, no latency bound: in make test's background lane.
+pytestmark = [pytest.mark.serial, pytest.mark.beside]
 
 atlan_server = _atlan.atlan_server
 

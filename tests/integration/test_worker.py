@@ -33,7 +33,7 @@ from tests.support.workers import Worker
 
 # These tests start Celery workers that use both cores and bound recovery and latency in real
 # time: they run after the parallel integration tests, one at a time (see the Makefile), except
-# the whole-worker kill test (marked `waits`), most of whose 95 s is the broker's visibility
+# the whole-worker kill test (marked `beside`), most of whose 95 s is the broker's visibility
 # timeout: it runs in the background beside the parallel integration tests.
 pytestmark = pytest.mark.serial
 
@@ -133,7 +133,7 @@ def _finished(db: Path, job_id: str) -> int:
     return int(count)
 
 
-@pytest.mark.waits
+@pytest.mark.beside
 def test_whole_worker_killed_then_replaced(
     seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
 ) -> None:
