@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,4 +80,18 @@ def test_metrics_are_open_without_a_token(
 ) -> None:
     with _client(tmp_path, redis_dbs.broker_url, seaweed) as client:
         answer = client.get("/metrics")
+        assert answer.status_code == 200 and "s3e_queue_depth" in answer.text
+
+
+def test_metrics_on_their_own_port_leave_the_web_port(
+    tmp_path: Path, redis_dbs: RedisDatabases, seaweed: Any
+) -> None:
+    """metrics.serve_port: /metrics at metrics.bind:serve_port, not on the web port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with _client(tmp_path, redis_dbs.broker_url, seaweed, serve_port=port) as client:
+        assert client.get("/metrics").status_code == 404
+        assert client.get("/readyz").status_code == 200
+        answer = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
         assert answer.status_code == 200 and "s3e_queue_depth" in answer.text

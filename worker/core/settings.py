@@ -772,6 +772,14 @@ class MetricsSettings(_Section):
         description="Bearer token `enricher serve`'s /metrics requires; None: open (the "
         "service's own web.host decides who can reach it).",
     )
+    serve_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port on which `enricher serve` serves /metrics on its own, at "
+        "metrics.bind (a scrape network apart from the UI's); None: /metrics on the web port, "
+        "behind metrics.token.",
+    )
 
 
 class Settings(BaseSettings):

@@ -117,8 +117,14 @@ def health_router(
 def build_health(settings: Settings, catalog: SqlLocalCatalog | None = None) -> APIRouter:
     """The router of ``enricher serve``: checks and metrics from the settings.
 
+    With ``metrics.serve_port`` set, /metrics is served on its own listener at
+    ``metrics.bind``:``metrics.serve_port`` instead of on the web port.
+
     Side effects: with ``metrics.enabled``, counting starts in this process (multiprocess
-    mode when ``$PROMETHEUS_MULTIPROC_DIR`` is set).
+    mode when ``$PROMETHEUS_MULTIPROC_DIR`` is set); with ``serve_port``, a daemon thread
+    listens there.
+
+    :raises OSError: ``serve_port`` is taken.
     """
     from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.bootstrap import build_metrics, build_state_collector
@@ -141,6 +147,11 @@ def build_health(settings: Settings, catalog: SqlLocalCatalog | None = None) -> 
             metrics if isinstance(metrics, PrometheusMetrics) else None,
             [build_state_collector(settings, local)],
         )
+    if registry is not None and settings.metrics.serve_port is not None:
+        from worker.adapters.metrics.prometheus import start_server
+
+        start_server(registry, settings.metrics.bind, settings.metrics.serve_port)
+        registry = None  # not on the web port as well
     token = settings.metrics.token
     return health_router(
         readiness_checks(settings, local),
