@@ -339,6 +339,9 @@ class PartitionRecord:
     :param columns: the partition sample's schema.
     :param sample_error: the error kind when the sample object failed (the next scan tries
         the partition again); ``None`` when it was classified or skipped.
+    :param distinct_shares: column → distinct non-null values / non-null values in the
+        sample (a column with no non-null value has none). Last so that positional
+        construction keeps its meaning.
     """
 
     dataset_uri: str
@@ -350,6 +353,7 @@ class PartitionRecord:
     findings: dict[str, dict[str, float]] = field(default_factory=dict)
     columns: tuple[SchemaColumn, ...] = ()
     sample_error: str | None = None
+    distinct_shares: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -846,6 +846,7 @@ class InMemoryDatasetStore:
             findings={c: dict(e) for c, e in record.findings.items()},
             columns=tuple(record.columns),
             sample_error=record.sample_error,
+            distinct_shares=dict(record.distinct_shares),
         )
 
     def set_verdict(self, verdict: DatasetVerdict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ from worker.core.errors import (
 )
 from worker.core.ports import ContractPublication
 from worker.core.settings import DatasetSettings, Settings
-from worker.services.contracts.service import ContractService
+from worker.services.contracts.service import ContractService, lowest_distinct_shares
 from worker.services.datasets.service import DatasetService
 from worker.services.review.queue import ReviewQueue
 from worker.services.review.service import ReviewService
@@ -266,6 +267,54 @@ def test_each_seeded_violation_kind_is_caught() -> None:
     rule["mustBeLessOrEqualTo"] = 10
     [distinct] = _check(drafted, shared).violations
     assert distinct.kind is ViolationKind.DISTINCT_SHARE and distinct.column == "order_id"
+
+
+def test_scans_keep_distinct_shares_so_init_writes_and_check_checks_the_rule(
+    tmp_path: Path,
+) -> None:
+    lake = _scanned()
+    obs = lake.observation()
+    # order_id: 100 distinct of 100; ref, email: 1 of 100; phone: 1 of its 50 non-null
+    shares = {c.name: c.distinct_share for c in obs.columns}
+    assert shares == {"order_id": 1.0, "ref": 0.01, "email": 0.01, "phone": 0.02}
+    text = lake.contracts.draft(URI)
+    data = yaml.safe_load(text)
+    rules = {
+        p["name"]: q for p in data["schema"][0]["properties"] for q in p.get("quality", [])
+        if q.get("metric") == "duplicateValues"
+    }  # fmt: skip
+    assert {n: r["mustBeLessOrEqualTo"] for n, r in rules.items()} == {
+        "order_id": 0, "ref": 99, "email": 99, "phone": 98,
+    }  # fmt: skip
+    assert all(r["arguments"] == {"scope": "sample"} for r in rules.values())
+    (tmp_path / "orders.yaml").write_text(text)
+    [clean] = lake.contracts.check(tmp_path)
+    assert clean.violations == [] and clean.unchecked == []
+    rules["ref"]["mustBeLessOrEqualTo"] = 50  # the sample's ref repeats one value
+    (tmp_path / "orders.yaml").write_text(yaml.safe_dump(data))
+    [result] = lake.contracts.check(tmp_path)
+    [violation] = result.violations
+    assert violation.kind is ViolationKind.DISTINCT_SHARE and violation.column == "ref"
+    outputs = [text, json.dumps(result.to_dict())]
+    outputs += [a.message + json.dumps(a.evidence) for a in lake.alerts.rows.values()]
+    assert lake.alerts.rows
+    for out in outputs:
+        for secret in SECRETS:
+            assert secret not in out
+
+
+def test_the_lowest_distinct_share_of_the_sampled_partitions_is_observed() -> None:
+    lake = _scanned()
+    parts = lake.store.partitions(URI)
+    lower = replace(parts[0], distinct_shares={**parts[0].distinct_shares, "order_id": 0.4})
+    unsampled = replace(parts[1], sampled_at=None, distinct_shares={"order_id": 0.1})
+    assert lowest_distinct_shares([lower, unsampled, parts[2]])["order_id"] == 0.4
+    assert lowest_distinct_shares([unsampled]) == {}
+    # a column without a share in any sampled record has no rule to check against
+    bare = [replace(p, distinct_shares={}) for p in parts]
+    stored = lake.store.get(URI)
+    assert stored is not None
+    assert observe(stored, bare, (), lowest_distinct_shares(bare)).columns[0].distinct_share is None
 
 
 def test_masked_only_and_public_classifications() -> None:

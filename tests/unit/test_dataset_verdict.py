@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -134,6 +135,24 @@ def test_partition_record_keeps_schema_rows_null_shares_and_findings_but_no_valu
     assert record.findings == {"email": {"EMAIL_ADDRESS": 0.97, "URL": 0.2}}
     assert record.sampled_at == NOW and record.first_seen == NOW
     assert not any(secret in repr(record) for secret in SECRETS)
+
+
+def test_partition_record_keeps_distinct_shares_of_the_non_null_values_but_no_value() -> None:
+    result = _result(
+        "dt=2025-01-01/",
+        [
+            ("email", "string", [SECRETS[0], None, "", SECRETS[0]]),
+            ("name", "string", [SECRETS[1], SECRETS[2], SECRETS[1], SECRETS[1]]),
+            ("id", "int64", [1, 2, 3, None]),
+            ("empty", "string", [None, "", None, None]),
+        ],
+    )
+    record = partition_record(URI, _partition("dt=2025-01-01/"), result, NOW)
+    # distinct non-null values / non-null values; no non-null value: no share
+    assert record.distinct_shares == {"email": 0.5, "name": 0.5, "id": 1.0}
+    assert not any(secret in repr(record) for secret in SECRETS)
+    skipped = replace(result, status=ObjectStatus.SKIPPED)
+    assert partition_record(URI, _partition("dt=2025-01-01/"), skipped, NOW).distinct_shares == {}
 
 
 def test_partition_record_scales_rows_by_bytes_when_the_partition_has_several_objects() -> None:

@@ -222,6 +222,8 @@ def _record(row: Any) -> PartitionRecord:
         },
         columns=tuple(SchemaColumn.from_dict(c) for c in row.columns or []),
         sample_error=row.sample_error,
+        # Rows written before revision 0010 have none.
+        distinct_shares={str(k): float(v) for k, v in (row.distinct_shares or {}).items()},
     )
 
 
@@ -412,6 +414,7 @@ class SqlDatasetStore:
         sample = {
             "row_count": record.row_count,
             "null_shares": dict(record.null_shares),
+            "distinct_shares": dict(record.distinct_shares),
             "findings": {c: dict(e) for c, e in record.findings.items()},
             "columns": [c.to_dict() for c in record.columns],
             "sampled_at": to_utc(record.sampled_at) or self._now(),

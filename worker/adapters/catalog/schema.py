@@ -196,6 +196,7 @@ dataset_partitions = Table(
     Column("sample_key", Text),
     Column("row_count", BigInteger),
     Column("null_shares", JSON),
+    Column("distinct_shares", JSON),
     Column("findings", JSON),
     Column("columns", JSON),
     Column("first_seen", DateTime(timezone=True), nullable=False),

@@ -80,6 +80,18 @@ def _null_shares(result: EnrichmentResult) -> dict[str, float]:
     return shares
 
 
+def _distinct_shares(result: EnrichmentResult) -> dict[str, float]:
+    # Only the share leaves this function: the set of values is dropped here.
+    if result.sample is None:
+        return {}
+    shares: dict[str, float] = {}
+    for column in result.sample.columns:
+        present = [v for v in column.values if v is not None and v != ""]
+        if present:
+            shares[column.name] = round(len(set(present)) / len(present), _DIGITS)
+    return shares
+
+
 def _row_count(partition: PartitionInfo, result: EnrichmentResult) -> int | None:
     sample = result.sample
     if sample is None or sample.row_count is None:
@@ -105,7 +117,8 @@ def partition_record(
     :returns: the schema (result column types, in file order, nullable since a sample cannot
         prove otherwise), the row count (the sample object's, scaled by bytes when the
         partition has several objects; estimated for text formats), each column's null
-        share in the sample, and column → entity → the highest confidence found.
+        share and distinct share (distinct non-null values / non-null values) in the
+        sample, and column → entity → the highest confidence found.
     """
     if result.status is not ObjectStatus.CLASSIFIED:
         return PartitionRecord(dataset_uri=dataset_uri, info=partition, first_seen=now)
@@ -124,6 +137,7 @@ def partition_record(
         null_shares=_null_shares(result),
         findings=findings,
         columns=tuple(SchemaColumn(c.column, c.data_type) for c in result.columns),
+        distinct_shares=_distinct_shares(result),
     )
 
 

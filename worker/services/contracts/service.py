@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from models.datasets import Alert, AlertCandidate, DatasetRef
+from models.datasets import Alert, AlertCandidate, DatasetRef, PartitionRecord
 from models.plan import Suggestion
 from models.review import Decision, DecisionKey, SuggestionState, SyncReport
 from worker.core.contracts.atlan_document import atlan_contract, atlan_status
@@ -60,6 +60,23 @@ logger = logging.getLogger(__name__)
 AlertSink = Callable[[Sequence[AlertCandidate]], list[Alert]]
 #: Dataset URI → column → distinct share, where the catalog keeps one (no values).
 DistinctShares = Callable[[str], Mapping[str, float]]
+
+
+def lowest_distinct_shares(partitions: Sequence[PartitionRecord]) -> dict[str, float]:
+    """Column → the lowest distinct share across the sampled partition records.
+
+    The lowest, as null share takes the highest: a contract drafted from it holds for every
+    sampled partition. A column no sampled record has a share for is left out (not checkable).
+    """
+    lowest: dict[str, float] = {}
+    for record in partitions:
+        if record.sampled_at is None or not record.columns:
+            continue
+        for column, share in record.distinct_shares.items():
+            lowest[column] = min(share, lowest.get(column, share))
+    return lowest
+
+
 #: Why a contract is not published: it names no dataset, or its dataset has no asset.
 _NO_DATASET = "the contract names no dataset (customProperties dataset, or an s3 server)"
 _NO_ASSET = "the dataset has no asset in Atlan yet: scan it with atlan.enabled first"
@@ -174,8 +191,8 @@ class ContractService:
     :param alerts: where violations go as alerts (``None``: they are only returned).
     :param review: where violations go as review items (``None``: not queued; nothing is
         waived either).
-    :param distinct_shares: distinct shares per column, where the catalog keeps them
-        (``None``: distinct-share rules are reported as not checkable).
+    :param distinct_shares: distinct shares per column, overriding the catalog's
+        (``None``: the lowest share of each column across the sampled partition records).
     :param clock: the current time, aware (freshness is judged at it).
     """
 
@@ -229,8 +246,13 @@ class ContractService:
             return None
         history = self.store.schema_history(dataset_uri)
         schema = history[-1].columns if history else ()
-        shares = self.distinct_shares(dataset_uri) if self.distinct_shares is not None else None
-        return observe(stored, self.store.partitions(dataset_uri), schema, shares)
+        partitions = self.store.partitions(dataset_uri)
+        shares = (
+            self.distinct_shares(dataset_uri)
+            if self.distinct_shares is not None
+            else lowest_distinct_shares(partitions)
+        )
+        return observe(stored, partitions, schema, shares)
 
     def draft(self, dataset_uri: str) -> str:
         """The ODCS YAML of a starting contract for a scanned dataset (see ``draft_contract``).
