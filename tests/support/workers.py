@@ -31,6 +31,9 @@ class Worker:
         wait: bool = True,
     ) -> None:
         self.log = log or cwd / f"worker-{time.monotonic_ns()}.log"
+        # Temporary files (the metrics' s3e-metrics-* folder, which a killed worker cannot
+        # remove) go under cwd, the test's own folder, unless the caller chose a TMPDIR.
+        env = {"TMPDIR": str(cwd), **env}
         self.proc: EnricherProcess = spawn_enricher(
             ["worker", *args, f"--concurrency={concurrency}"], env, cwd, self.log, new_session=True
         )
