@@ -18,6 +18,7 @@ module level: ``enricher --help`` loads only click and the command modules.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -169,3 +170,15 @@ def review_service(ctx: click.Context) -> Any:
     from worker.bootstrap import build_review
 
     return catalog_service(ctx, build_review)
+
+
+def dataset_name(text: str) -> str:
+    """A dataset argument as the catalog names it: a plain path becomes the local dataset's URI.
+
+    A scan of a local path records ``file://`` + the absolute path, unquoted
+    (:attr:`~models.datasets.DatasetRef.uri`); a folder keeps its trailing slash. URIs
+    (``s3://``, ``file://``) pass unchanged.
+    """
+    if "://" in text or not text:
+        return text
+    return "file://" + os.path.abspath(text) + ("/" if text.endswith("/") else "")

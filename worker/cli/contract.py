@@ -21,6 +21,7 @@ import click
 from worker.cli.common import (
     EnricherCliError,
     PartialFailure,
+    dataset_name,
     echo_json,
     format_option,
     load_cli_settings,
@@ -97,7 +98,7 @@ def contract_init(ctx: click.Context, dataset: str, output: Path | None, force: 
     if output is not None and output.exists() and not force:
         raise EnricherCliError(f"{output} exists: pass --force to overwrite it")
     with _catalog(settings) as catalog:
-        uri = build_datasets(settings, catalog).resolve(dataset).summary.uri
+        uri = build_datasets(settings, catalog).resolve(dataset_name(dataset)).summary.uri
         text = build_contracts(settings, catalog).draft(uri)
     if output is None:
         click.echo(text, nl=False)

@@ -9,6 +9,7 @@ import click
 from worker.cli.common import (
     EnricherCliError,
     console,
+    dataset_name,
     echo_json,
     format_option,
     iso_time,
@@ -91,7 +92,7 @@ def datasets_show(ctx: click.Context, uri: str, max_partitions: int, output_form
     settings = load_cli_settings(ctx)
     try:
         service = build_datasets(settings)
-        found = service.resolve(uri)
+        found = service.resolve(dataset_name(uri))
         name = found.summary.uri
         partitions = service.store.partitions(name)
         history = service.store.schema_history(name)

@@ -11,7 +11,6 @@ service never samples anything itself.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -380,16 +379,8 @@ class DatasetService:
     def resolve(self, uri: str) -> StoredDataset:
         """The dataset named by a dataset URI, an object URI or a partition prefix.
 
-        A plain path (``examples/lake/hr/employees.csv``) names a local dataset, as the scan
-        of that path recorded it (absolute, from the current folder).
-
         :raises DatasetNotFound: no known dataset holds it.
         """
-        if "://" not in uri and uri:
-            # Recorded as file:// + the absolute path, unquoted (DatasetRef.uri); a folder
-            # keeps its trailing slash.
-            absolute = os.path.abspath(uri) + ("/" if uri.endswith("/") else "")
-            uri = "file://" + absolute
         found = self.store.get(uri)
         if found is not None:
             return found
