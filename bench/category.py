@@ -253,7 +253,7 @@ def score_group(
 
     proba = _proba_rows(columns_model, categories_model, tables, semantic)
     labels = [str(c) for c in categories_model.classes_]
-    cx, cy = column_rows(tables)
+    cx, cy = column_rows(tables, semantic)
     col_pred = [str(x) for x in columns_model.predict(cx)]
     return {
         "rows": _rows([t.category for t in tables], labels, [[float(x) for x in p] for p in proba]),

@@ -34,7 +34,6 @@ import numpy as np
 from classifiers.business.features import (
     COLUMN_TYPES,
     FEATURE_VERSION,
-    table_column_features,
     table_features,
 )
 from classifiers.business.model import (
@@ -53,6 +52,8 @@ from classifiers.business.model import (
 from classifiers.business.semantic import (
     SEMANTIC_ARTIFACT,
     SemanticVectors,
+    column_model_features,
+    column_name_features,
     features_from_tokens,
     semantic_features,
 )
@@ -248,15 +249,18 @@ def pick_category_c(
     return best_c
 
 
-def column_rows(tables: Sequence[LabelledTable]) -> tuple[list[dict[str, float]], list[str]]:
+def column_rows(
+    tables: Sequence[LabelledTable], semantic: SemanticVectors | None = None
+) -> tuple[list[dict[str, float]], list[str]]:
     """Column feature dicts and labels of every column of ``tables``, in corpus order.
 
+    :param semantic: word vectors for the column names' meaning; ``None`` leaves it out.
     Pure; never raises.
     """
     xs: list[dict[str, float]] = []
     ys: list[str] = []
     for t in tables:
-        xs.extend(table_column_features(t.sample))
+        xs.extend(column_model_features(t.sample, semantic))
         ys.extend(t.column_types)
     return xs, ys
 
@@ -271,7 +275,7 @@ def category_rows(
     """
     xs: list[dict[str, float]] = []
     for t in tables:
-        types = [str(x) for x in columns_model.predict(table_column_features(t.sample))]
+        types = [str(x) for x in columns_model.predict(column_model_features(t.sample, semantic))]
         prior = semantic_features(semantic, t.sample) if semantic is not None else None
         xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
@@ -289,7 +293,7 @@ def evaluate(
     """
     from sklearn.metrics import accuracy_score, f1_score, log_loss  # type: ignore[import-untyped]
 
-    cx, cy = column_rows(tables)
+    cx, cy = column_rows(tables, semantic)
     col_pred = columns_model.predict(cx)
     tx, ty = category_rows(tables, columns_model, semantic)
     cat_proba = categories_model.predict_proba(tx)
@@ -362,7 +366,7 @@ def fit_models(
     :returns: (columns model, categories model, the category C used).
     Pure apart from fitting (call under ``threadpool_limits(1)`` for reproducible bytes).
     """
-    cx, cy = column_rows(tables)
+    cx, cy = column_rows(tables, semantic)
     cx += [f for f, _ in extra_columns]
     cy += [label for _, label in extra_columns]
     columns_model = _column_pipeline().fit(prune_rare(cx) if prune_columns else cx, cy)
@@ -468,6 +472,18 @@ def train(
             # Exported examples keep the word tokens, not the vectors: rebuild those.
             extra_categories = [
                 ({**f, **features_from_tokens(semantic, f)}, label) for f, label in extra_categories
+            ]
+            extra_columns = [
+                (
+                    {
+                        **f,
+                        **column_name_features(
+                            semantic, [k[4:] for k in f if k.startswith("tok=")]
+                        ),
+                    },
+                    label,
+                )
+                for f, label in extra_columns
             ]
     with threadpool_limits(limits=1):
         columns_model, categories_model, category_c = fit_models(

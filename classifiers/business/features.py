@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from models.samples import CellValue, ColumnSample, TableSample
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 #: Values looked at per column; enough for the statistics, bounded for speed.
 MAX_VALUES = 200
@@ -222,6 +222,13 @@ COLUMN_TYPES: tuple[str, ...] = (
 )
 
 
+#: Last name tokens that mark a key column: ids, keys, warehouse surrogate keys (``_sk``),
+#: primary/foreign key and reference abbreviations, numbers.
+KEY_SUFFIXES = frozenset(
+    {"id", "key", "sk", "pk", "fk", "uuid", "guid", "ref", "code", "no", "nr", "num", "number"}
+)
+
+
 def name_tokens(name: str) -> list[str]:
     """Split a column or path name into lower-case word tokens (camelCase and snake_case).
 
@@ -344,6 +351,11 @@ def _name_features(
         stem = {_singular(t) for t in toks[:-1]}
         f["id_own_table"] = 1.0 if stem and stem <= own else 0.0
         f["id_bare"] = 1.0 if not stem else 0.0
+    if toks and toks[-1] in KEY_SUFFIXES:
+        # One feature for every spelling of "this is a key", so what the model learns from
+        # ``customer_id`` carries over to a warehouse's ``ss_customer_sk`` it never saw.
+        f["key_suffix"] = 1.0
+        f["key_suffix_first" if position == 0 else "key_suffix_later"] = 1.0
     return f
 
 

@@ -46,8 +46,13 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.business.features import FEATURE_VERSION, table_column_features, table_features
-from classifiers.business.semantic import SEMANTIC_ARTIFACT, SemanticVectors, semantic_features
+from classifiers.business.features import FEATURE_VERSION, table_features
+from classifiers.business.semantic import (
+    SEMANTIC_ARTIFACT,
+    SemanticVectors,
+    column_model_features,
+    semantic_features,
+)
 from models.samples import TableSample
 
 #: Where the committed artifacts live.
@@ -518,7 +523,7 @@ class BusinessModel:
         """
         if not sample.columns:
             return []
-        proba = self._columns.predict_proba(table_column_features(sample))
+        proba = self._columns.predict_proba(column_model_features(sample, self._semantic))
         labels = self.column_labels
         out: list[tuple[str, float]] = []
         for col, row in zip(sample.columns, proba, strict=True):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.business.features import name_tokens
+from classifiers.business.features import name_tokens, table_column_features
 from models.samples import TableSample
 
 SEMANTIC_ARTIFACT = "business-semantic.npz"
@@ -64,6 +64,7 @@ class SemanticVectors:
         self.labels = tuple(labels)
         self.prototypes = prototypes
         self._cache: dict[str, np.ndarray | None] = {}
+        self._type_protos: tuple[tuple[str, ...], np.ndarray] | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SemanticVectors:
@@ -144,12 +145,65 @@ class SemanticVectors:
         norm = float(np.linalg.norm(total))
         return total / norm if norm > 0 else None
 
+    def unit_word(self, word: str) -> np.ndarray | None:
+        """:meth:`word` scaled to unit length (``None`` when unknown or zero)."""
+        vec = self.word(word)
+        if vec is None:
+            return None
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm > 0 else None
+
+    def column_type_prototypes(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """Column types and their unit prototype vectors (from :data:`COLUMN_TYPE_GLOSSARY`).
+
+        Built from the word vectors on first use and kept. Pure apart from that cache.
+        """
+        if self._type_protos is None:
+            names: list[str] = []
+            rows: list[np.ndarray] = []
+            for name, text in COLUMN_TYPE_GLOSSARY.items():
+                vec = self.text((w, 1.0) for w in text.split())
+                if vec is not None:
+                    names.append(name)
+                    rows.append(vec)
+            matrix = np.stack(rows) if rows else np.zeros((0, self.vectors.shape[1]), np.float32)
+            self._type_protos = (tuple(names), matrix.astype(np.float32))
+        return self._type_protos
+
     def similarities(self, vec: np.ndarray | None) -> dict[str, float]:
         """Cosine of ``vec`` with every category prototype (empty when ``vec`` is ``None``)."""
         if vec is None:
             return {}
         sims = self.prototypes @ vec
         return {label: float(s) for label, s in zip(self.labels, sims, strict=True)}
+
+
+#: A glossary of the column business types in plain words: what the column-type model's
+#: ``csim:<type>`` features compare a column name with. Written from the types' meaning, not
+#: from any corpus, so a name the training data never used (``lwage``, ``acctbal``) still
+#: lands near the right type.
+COLUMN_TYPE_GLOSSARY: dict[str, str] = {
+    "identifier": "identifier id key unique code number of a record",
+    "foreign_key_id": "reference id key of another record",
+    "amount": "amount of money price cost payment fee balance income revenue",
+    "currency_code": "currency code",
+    "quantity": "quantity count number of items units people",
+    "percentage": "percentage rate share ratio percent",
+    "country": "country nation",
+    "city": "city town",
+    "postal_code": "postal code zip",
+    "date": "date day month year",
+    "timestamp": "timestamp time datetime created updated",
+    "boolean_flag": "flag indicator yes no true false is has",
+    "category_enum": "category type kind class status group level",
+    "free_text": "free text comment description notes",
+    "url": "url link web address",
+    "product_code_sku": "product code sku item number",
+    "measurement": "measurement size weight length score value",
+    "version_string": "version release",
+    "person_data": "person name email phone address",
+    "other": "other",
+}
 
 
 def path_words(sample: TableSample) -> list[tuple[str, float]]:
@@ -205,11 +259,75 @@ def semantic_features(vectors: SemanticVectors, sample: TableSample) -> dict[str
 
     Pure.
     """
+    path, cols = path_words(sample), column_words(sample)
     f: dict[str, float] = {}
-    for prefix, words in (("sem_path:", path_words(sample)), ("sem_col:", column_words(sample))):
+    for prefix, words in (("sem_path:", path), ("sem_col:", cols)):
         vec = vectors.text(words)
         if vec is not None:
             f.update((f"{prefix}{i}", float(x)) for i, x in enumerate(vec))
+    f.update(word_max_features(vectors, [w for w, _ in path + cols]))
+    return f
+
+
+def word_max_features(vectors: SemanticVectors, words: Iterable[str]) -> dict[str, float]:
+    """``wmax:<category>`` and ``wtop3:<category>``: the closest words to each category.
+
+    The highest cosine of any one word with the category's prototype, and the mean of the
+    three highest. A mean vector of all words dilutes the one word that gives a table away
+    (``wage`` among ``educ``, ``exper``, ``tenure``); the maximum keeps it. Pure.
+    """
+    rows = [v for v in (vectors.unit_word(w) for w in sorted(set(words))) if v is not None]
+    if not rows:
+        return {}
+    sims = np.sort(np.stack(rows) @ vectors.prototypes.T, axis=0)[::-1]
+    top = sims[: min(3, sims.shape[0])].mean(axis=0)
+    f: dict[str, float] = {}
+    for j, label in enumerate(vectors.labels):
+        # Rounded: a matrix product's last bits differ between BLAS kernels, and training
+        # must give the same bytes on every machine.
+        f["wmax:" + label] = round(float(sims[0, j]), 6)
+        f["wtop3:" + label] = round(float(top[j]), 6)
+    return f
+
+
+def column_semantic_features(
+    vectors: SemanticVectors, sample: TableSample
+) -> list[dict[str, float]]:
+    """Per column: ``csem:<i>`` and ``csim:<type>``, the meaning of the column's name.
+
+    ``csem:<i>`` is the unit vector of the name's words, ``csim:<type>`` its cosine with each
+    column type's glossary prototype; ``{}`` for a name with no known word. Merged into the
+    column-type model's features. Pure.
+    """
+    return [column_name_features(vectors, name_tokens(col.name)) for col in sample.columns]
+
+
+def column_model_features(
+    sample: TableSample, vectors: SemanticVectors | None
+) -> list[dict[str, float]]:
+    """What the column-type model reads per column.
+
+    :func:`table_column_features`, plus :func:`column_semantic_features` when the model was
+    trained with word vectors. Pure.
+    """
+    rows = table_column_features(sample)
+    if vectors is None:
+        return rows
+    return [
+        row | extra
+        for row, extra in zip(rows, column_semantic_features(vectors, sample), strict=True)
+    ]
+
+
+def column_name_features(vectors: SemanticVectors, tokens: Sequence[str]) -> dict[str, float]:
+    """:func:`column_semantic_features` of one column from its name tokens. Pure."""
+    vec = vectors.text((t, 1.0) for t in tokens)
+    if vec is None:
+        return {}
+    names, protos = vectors.column_type_prototypes()
+    sims = protos @ vec
+    f = {f"csim:{name}": round(float(s), 6) for name, s in zip(names, sims, strict=True)}
+    f.update((f"csem:{i}", float(x)) for i, x in enumerate(vec))
     return f
 
 
@@ -229,6 +347,7 @@ def features_from_tokens(
         vec = vectors.text(words)
         if vec is not None:
             f.update((f"{prefix}{i}", float(x)) for i, x in enumerate(vec))
+    f.update(word_max_features(vectors, [w for w, _ in path + cols]))
     return f
 
 

@@ -262,6 +262,18 @@ def test_features_are_pure_and_named() -> None:
     assert column_features(col) == column_features(col)
 
 
+def test_every_key_spelling_shares_one_key_feature() -> None:
+    # What the model learns from synthetic ``customer_id`` must reach a warehouse's
+    # surrogate keys (``ss_customer_sk``) and TPC-style ``_key`` columns.
+    for name in ("customer_id", "ss_customer_sk", "order_key", "ref_no"):
+        later = column_features(ColumnSample(name, "int64", (1, 2)), position=3)
+        assert later["key_suffix"] == 1.0 and later["key_suffix_later"] == 1.0, name
+        assert "key_suffix_first" not in later
+    first = column_features(ColumnSample("d_date_sk", "int64", (1, 2)), position=0)
+    assert first["key_suffix_first"] == 1.0
+    assert "key_suffix" not in column_features(ColumnSample("skill", "string", ("a",)))
+
+
 def test_default_taxonomy_loads() -> None:
     tax = load_taxonomy()
     assert tax.names == (

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classifiers.business.features import table_column_features, table_features
+from classifiers.business.features import table_features
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
     CATEGORIES_PIPELINE,
@@ -29,7 +29,11 @@ from classifiers.business.model import (
     linear_to_bytes,
     load_skops_pipeline,
 )
-from classifiers.business.semantic import SEMANTIC_ARTIFACT, semantic_features
+from classifiers.business.semantic import (
+    SEMANTIC_ARTIFACT,
+    column_model_features,
+    semantic_features,
+)
 from training.corpus import LabelledTable, build_corpus
 from training.real_tables import load_real_tables
 from training.train import category_rows, column_rows, export_linear
@@ -96,7 +100,7 @@ def test_probabilities_equal_the_pipelines(
     numpy_categories = LinearModel.from_bytes(
         (DEFAULT_ARTIFACTS_DIR / CATEGORIES_ARTIFACT).read_bytes()
     )
-    cx, _ = column_rows(tables)
+    cx, _ = column_rows(tables, model.semantic)
     expected = columns_pipe.predict_proba(cx)
     assert expected.shape == (len(cx), len(numpy_columns.classes)) and len(cx) > 1000
     assert np.allclose(numpy_columns.predict_proba(cx), expected, rtol=0, atol=1e-9)
@@ -115,7 +119,7 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
     power = float(model.manifest["category_power"])
     for t in tables[::3]:
         got = model.column_types(t.sample)
-        proba = columns_pipe.predict_proba(table_column_features(t.sample))
+        proba = columns_pipe.predict_proba(column_model_features(t.sample, model.semantic))
         want = [
             ("other", 0.0) if c.non_null == 0 else (str(columns_pipe.classes_[p.argmax()]), p.max())
             for c, p in zip(t.sample.columns, proba, strict=True)

@@ -7,9 +7,12 @@ import io
 import numpy as np
 import pytest
 
+from classifiers.business.features import table_column_features
 from classifiers.business.semantic import (
     ARRAYS,
     SemanticVectors,
+    column_model_features,
+    column_name_features,
     column_words,
     features_from_tokens,
     path_words,
@@ -17,6 +20,7 @@ from classifiers.business.semantic import (
     semantic_features,
     softmax,
     to_bytes,
+    word_max_features,
 )
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample
@@ -139,7 +143,8 @@ def test_the_prior_ranks_the_meaningful_category_first(
     # The category model's features: the unit vectors of the path and of the column names.
     f = semantic_features(committed, sample)
     dims = committed.vectors.shape[1]
-    assert len(f) == 2 * dims
+    assert len([k for k in f if k.startswith("sem_")]) == 2 * dims
+    assert len([k for k in f if k.startswith(("wmax:", "wtop3:"))]) == 2 * len(committed.labels)
     path = np.array([f[f"sem_path:{i}"] for i in range(dims)])
     assert np.linalg.norm(path) == pytest.approx(1.0, abs=1e-5)
 
@@ -165,3 +170,38 @@ def test_steward_examples_get_their_vectors_back_from_their_tokens(
     col_b = np.array([direct[f"sem_col:{i}"] for i in range(dims)])
     assert float(col_a @ col_b) == pytest.approx(1.0, abs=1e-5)
     assert features_from_tokens(committed, {"n_cols": 1.0}) == {}
+
+
+def test_word_max_keeps_the_one_telling_word_that_a_mean_dilutes() -> None:
+    # Prototype "a" is the direction of "wage"; three unrelated words would pull the mean
+    # of all words away from it, the maximum keeps it.
+    vocab = ["wage", "x", "y", "z"]
+    protos = np.zeros((2, 5), dtype=np.float32)
+    protos[0, 0] = protos[1, 4] = 1.0  # "a" is wage's direction, "b" no word's
+    vectors = SemanticVectors(vocab, np.eye(4, 5, dtype=np.float32), ["a", "b"], protos)
+    f = word_max_features(vectors, ["x", "wage", "y", "z", "unknown"])
+    assert f["wmax:a"] == 1.0 and f["wmax:b"] == 0.0
+    assert f["wtop3:a"] == pytest.approx(1 / 3)
+    mean = vectors.text([(w, 1.0) for w in ("x", "wage", "y", "z")])
+    assert mean is not None and float(mean @ vectors.prototypes[0]) == pytest.approx(0.5)
+    assert word_max_features(vectors, ["unknown"]) == {}
+
+
+def test_column_names_get_their_meaning_and_the_closest_column_type(
+    committed: SemanticVectors,
+) -> None:
+    f = column_name_features(committed, ["gross", "salary"])
+    sims = {k[5:]: v for k, v in f.items() if k.startswith("csim:")}
+    assert max(sims, key=sims.__getitem__) == "amount"
+    assert len([k for k in f if k.startswith("csem:")]) == committed.vectors.shape[1]
+    assert column_name_features(committed, []) == {}
+    sample = table_sample(
+        [ColumnSample("ss_customer_sk", "int64", (1, 2)), ColumnSample("zip", "string", ("x",))],
+        "s3://acme/sales/part-0.csv",
+    )
+    plain = table_column_features(sample)
+    assert column_model_features(sample, None) == plain
+    merged = column_model_features(sample, committed)
+    assert all(row.items() >= base.items() for row, base in zip(merged, plain, strict=True))
+    postal = {k[5:]: v for k, v in merged[1].items() if k.startswith("csim:")}
+    assert max(postal, key=postal.__getitem__) == "postal_code"
