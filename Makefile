@@ -120,9 +120,11 @@ settings-doc: install
 
 ## Retrain the business models into models/artifacts (byte-identical; a test checks it).
 ## STEWARD_EXAMPLES=file.jsonl (from `enricher train export`) adds stewards' approvals.
+## Rebuilds the PII name gazetteer from Faker's person providers (byte-identical too).
 train: install
 	$(BIN)/python -m training.train --out models/artifacts \
 	  $(if $(STEWARD_EXAMPLES),--steward-examples $(STEWARD_EXAMPLES))
+	$(BIN)/python -m training.name_gazetteer --out models/artifacts
 
 ## Regenerate the review UI screenshots in docs/ (a real browser session, see the test).
 screenshots: install services browser

@@ -2,10 +2,12 @@
 
 Per table: every column is profiled (:mod:`~classifiers.pii.profile`), its distinct values
 scanned by the vectorised pattern layer (:mod:`~classifiers.pii.patterns`), its name read for
-multilingual keywords (:mod:`~classifiers.pii.names`); then spaCy NER runs only on the columns
-where it can change the answer (name-shaped strings not already settled by a validated
-pattern, and free text), in two rounds so that a clear column stops early; finally the rules
-of :mod:`~classifiers.pii.decide` turn the numbers into entities, and a second pass lets
+multilingual keywords (:mod:`~classifiers.pii.names`); name-shaped value columns are looked up
+in the bundled name gazetteer (:mod:`~classifiers.pii.gazetteer`), which decides PERSON where
+its shares are clear; then spaCy NER runs only on the columns where it can still change the
+answer (the undecided name-shaped columns, and free text), in rounds so that a clear column
+stops early; finally the rules of :mod:`~classifiers.pii.decide` turn the numbers into
+entities, and a second pass lets
 neighbouring columns support each other (a ``first_name`` next to ``last_name``, a street
 next to a ``zip``).
 
@@ -45,6 +47,12 @@ from classifiers.pii.decide import (
     wilson_z,
 )
 from classifiers.pii.entities import BUILTIN_ENTITIES, EntityRegistry, EntitySpec
+from classifiers.pii.gazetteer import (
+    ColumnNames,
+    NameGazetteer,
+    column_evidence,
+    load_gazetteer,
+)
 from classifiers.pii.ner import SpacyNer, ValueEntities
 from classifiers.pii.profile import (
     ColumnProfile,
@@ -60,7 +68,8 @@ from models import ColumnFinding, TableSample
 logger = logging.getLogger(__name__)
 
 #: 3: pattern evidence bounded to a decided subset of the values (issue 17).
-ALGORITHM_VERSION = "3"
+#: 4: PERSON decided from the name gazetteer before NER where it is clear (issue 17).
+ALGORITHM_VERSION = "4"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -69,6 +78,17 @@ NER_FIRST_ROUND = 48
 #: (:meth:`PiiClassifier._ner_decided`), with intervals at this normal quantile.
 NER_PROBE = 24
 NER_Z = 3.0
+#: Distinct values of a name-shaped column looked up in the gazetteer: the most frequent
+#: first, then more when their shares do not decide (about 20 us a value).
+GAZETTEER_ROUNDS = (96, 400)
+#: The gazetteer decides PERSON when the lower end of the interval (this normal quantile) of
+#: its known-name share clears :data:`GAZETTEER_HIT`, and "not PERSON" for a one-word column
+#: whose name says nothing of people when the upper end of that share stays under
+#: :data:`GAZETTEER_MISS` and :data:`GAZETTEER_UNKNOWN` of the values hold no known name.
+GAZETTEER_Z = 2.0
+GAZETTEER_HIT = 0.6
+GAZETTEER_MISS = 0.1
+GAZETTEER_UNKNOWN = 0.8
 
 _ADDRESS_NEIGHBOURS = frozenset(
     "zip zipcode postcode postal plz cp cap postleitzahl codigo city ville stadt ciudad".split()
@@ -79,11 +99,23 @@ _PERSON_PART_TOKENS = frozenset(
 )
 
 
+def _gazetteer_version() -> str:
+    """The first 12 hex digits of the gazetteer's recorded SHA-256 (``missing`` if none)."""
+    from classifiers.base import ClassifierLoadError
+    from classifiers.pii.gazetteer import GAZETTEER_ARTIFACT, read_manifest
+
+    try:
+        entry = read_manifest()["artifacts"][GAZETTEER_ARTIFACT]
+    except ClassifierLoadError:
+        return "missing"
+    return str(entry["sha256"])[:12]
+
+
 def _code_digest() -> str:
     here = Path(__file__).parent
     names = ("classifier.py", "bounded.py", "decide.py", "profile.py", "patterns.py", "names.py",
-             "validators.py", "ner.py", "custom.py", "entities/spec.py", "entities/builtin.py",
-             "entities/presidio.py")  # fmt: skip
+             "validators.py", "ner.py", "custom.py", "gazetteer.py", "entities/spec.py",
+             "entities/builtin.py", "entities/presidio.py")  # fmt: skip
     return code_digest(here / name for name in names)
 
 
@@ -107,6 +139,9 @@ class _Column:
     sparse_texts: list[str] = field(default_factory=list)
     sparse_counts: list[int] = field(default_factory=list)
     sparse_results: list[ValueEntities] = field(default_factory=list)
+    #: The gazetteer's evidence, in NER's form, when it decided the PERSON call (hit or
+    #: miss) without NER.
+    gazetteer: NerStats | None = None
     warning: str | None = None
 
     @property
@@ -178,6 +213,7 @@ class PiiClassifier:
             s.name for s in self.registry if s.confidence_from_patterns
         )
         self._ner = SpacyNer(spacy_model, batch_size=batch_size)
+        self._gazetteer: NameGazetteer | None = None
         self._lock = threading.Lock()
         self.version = self._compute_version()
 
@@ -203,6 +239,7 @@ class PiiClassifier:
                 f"spacy={distribution_version('spacy')}",
                 f"model={model}",
                 f"cfg={digest(config.encode())}",
+                f"names={_gazetteer_version()}",
             ]
         )
 
@@ -212,11 +249,21 @@ class PiiClassifier:
         return self._ner.loaded
 
     def load(self) -> None:
-        """Load the spaCy model (about 1 s, once per process).
+        """Load the name gazetteer and the spaCy model (about 1 s, once per process).
 
-        :raises ClassifierLoadError: the model is missing or unusable.
+        :raises ClassifierLoadError: the model or the gazetteer is missing or unusable.
         """
+        self._names()
         self._ner.load()
+
+    def _names(self) -> NameGazetteer:
+        """The bundled name gazetteer, hash-checked on first use.
+
+        :raises ClassifierLoadError: it is missing, altered or malformed.
+        """
+        if self._gazetteer is None:
+            self._gazetteer = load_gazetteer()
+        return self._gazetteer
 
     # -- classification ---------------------------------------------------------------------
 
@@ -377,6 +424,8 @@ class PiiClassifier:
 
     def _run_ner(self, columns: list[_Column]) -> None:
         wanted = [c for c in columns if self._wants_ner(c)]
+        # Issue 17: the gazetteer decides the clear value columns; NER gets the rest.
+        wanted = [c for c in wanted if c.profile.free_text or not self._gazetteer_decides(c)]
         if not wanted:
             return
         for col in wanted:
@@ -394,6 +443,92 @@ class PiiClassifier:
         # Round 2: only the columns whose answer is still open.
         open_cols = [c for c in rest if self._undecided(c)]
         self._ner_round(open_cols, NER_FIRST_ROUND, NER_MAX_VALUES)
+
+    def _gazetteer_decides(self, col: _Column) -> bool:
+        """Whether the name gazetteer fixes the PERSON call of a value column; records it.
+
+        Hit: the lower end of the interval of the share of known names (a known given name
+        and family name; for one-word values, whose column name or role says people, a
+        known name) clears :data:`GAZETTEER_HIT` and :func:`decide_person` calls PERSON on
+        that share with and without a neighbour naming people. Miss: one-word values, a
+        column name that says nothing of people (not opaque either: a list of names the
+        gazetteer does not know hides there), the upper end of the known share under
+        :data:`GAZETTEER_MISS`, most values without any known name, and no PERSON call.
+        Either way :attr:`_Column.gazetteer` holds the evidence in NER's form (organisation
+        and place share 0) and NER is skipped; anything else is undecided.
+
+        Looks up the most frequent values first (:data:`GAZETTEER_ROUNDS`), more only when
+        they do not decide. An unexpected error leaves the column to NER.
+
+        :raises ClassifierLoadError: the gazetteer is missing or altered.
+        """
+        p = col.profile
+        gazetteer = self._names()
+        for limit in GAZETTEER_ROUNDS:
+            try:
+                evidence = column_evidence(gazetteer, p.texts[:limit], p.counts[:limit])
+                stats = self._gazetteer_verdict(col, evidence)
+            except Exception as exc:
+                # NER decides as before; the message may quote a value: its type only.
+                logger.warning(
+                    "name gazetteer failed on column %r (%s)", p.name, type(exc).__name__
+                )
+                return False
+            if stats is not None:
+                col.gazetteer = stats
+                return True
+            if limit >= len(p.texts):
+                break
+        return False
+
+    def _gazetteer_verdict(self, col: _Column, evidence: ColumnNames) -> NerStats | None:
+        """The evidence in NER's form when it decides (:meth:`_gazetteer_decides`), else None."""
+        p = col.profile
+        one_word = p.mean_words < 1.5
+        said = (
+            getattr(col.names.get("PERSON"), "strength", 0.0) >= 0.5
+            or col.role is not None
+            or col.role_neighbour is not None
+            or bool(col.tokens & (ROLE_TOKENS | _PERSON_PART_TOKENS))
+        )
+        kinds = ("full", "single") if one_word and said else ("full",)
+        share = evidence.share(*kinds)
+        low, high = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
+        hit = low >= GAZETTEER_HIT
+        miss = (
+            one_word
+            and not said
+            and not col.opaque
+            and high < GAZETTEER_MISS
+            and evidence.share("unknown", "initials") >= GAZETTEER_UNKNOWN
+        )
+        if not (hit or miss):
+            return None
+        n = evidence.analysed
+        stats = NerStats(
+            round(n),
+            round(share * n),
+            0,
+            round(share * n),
+            sum(evidence.distinct.get(k, 0) for k in kinds),
+            evidence.examples if hit else (),
+        )
+        calls = {
+            self._person_call(col, stats, neighbours) is not None for neighbours in ((), ("",))
+        }
+        return stats if calls == {hit} else None
+
+    def _person_call(
+        self, col: _Column, stats: NerStats | None, neighbours: Sequence[str]
+    ) -> Candidate | None:
+        """:func:`decide_person` on ``stats``; the gazetteer named as its recognizer if used."""
+        cand = decide_person(
+            col.profile, stats, col.names, col.derated, neighbours, col.role,
+            col.role_neighbour, self.config.text_min_share,
+        )  # fmt: skip
+        if cand is not None and col.gazetteer is not None and stats is col.gazetteer:
+            cand.recognizers = ("name-gazetteer", "name-shape")
+        return cand
 
     def _ner_decided(self, col: _Column) -> bool:
         """Whether the NER probe already fixes the PERSON call (rule and confidence).
@@ -493,6 +628,8 @@ class PiiClassifier:
         return 0.2 < share < 0.75
 
     def _ner_stats(self, col: _Column) -> NerStats | None:
+        if col.gazetteer is not None:
+            return col.gazetteer
         if not col.ner_results:
             return None
         counts = col.ner_counts[: len(col.ner_results)]
@@ -524,10 +661,7 @@ class PiiClassifier:
         p = col.profile
         stats = self._ner_stats(col)
         if "PERSON" in self.entities and not col.settled:
-            person = decide_person(
-                p, stats, col.names, col.derated, (), col.role, col.role_neighbour,
-                self.config.text_min_share,
-            )  # fmt: skip
+            person = self._person_call(col, stats, ())
             if person is not None:
                 col.candidates.append(person)
         if col.sparse_results and not any(c.entity == "PERSON" for c in col.candidates):
@@ -596,10 +730,7 @@ class PiiClassifier:
                 continue
             others = [n for n in people if n != col.profile.name]
             if others and "PERSON" in self.entities:
-                person = decide_person(
-                    col.profile, self._ner_stats(col), col.names, col.derated, others,
-                    col.role, col.role_neighbour, self.config.text_min_share,
-                )  # fmt: skip
+                person = self._person_call(col, self._ner_stats(col), others)
                 if person is not None:
                     col.candidates.append(person)
                     continue

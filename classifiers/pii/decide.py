@@ -17,9 +17,10 @@ Rules, in words:
 * A strongly validated entity (check digit, mod-97, e-mail with a real TLD) found in fewer
   values than the threshold is reported as sparse, with its small prevalence and a low
   confidence, never inflated and never dropped.
-* PERSON comes from NER on name-shaped values, weighed against organisation/place labels and
-  the column name; STREET_ADDRESS from address shapes and street words; DATE_OF_BIRTH from
-  dates whose ages are plausible, with or without a name that says birth.
+* PERSON comes from NER (or the name gazetteer's known-name share, in NER's form) on
+  name-shaped values, weighed against organisation/place labels and the column name;
+  STREET_ADDRESS from address shapes and street words; DATE_OF_BIRTH from dates whose ages
+  are plausible, with or without a name that says birth.
 
 Which entity is strong, weak or embedded, and its base confidences, come from its
 :class:`~classifiers.pii.entities.EntitySpec`. Every candidate names the rule that set its

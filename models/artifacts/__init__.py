@@ -1,1 +1,4 @@
-"""Trained model files (data, not code): see business-manifest.json for hashes and versions."""
+"""Trained model files (data, not code).
+
+Hashes and versions: business-manifest.json (business models), pii-manifest.json (names).
+"""

@@ -46,7 +46,7 @@ def _env(seaweed: Any, server: FakeAtlan, db: Path) -> dict[str, str]:
         "ENRICH_ATLAN__MAX_RETRIES": "1",
         "ENRICH_ATLAN__BACKOFF_S": "0.05",
         # A stricter threshold than the default leaves more for stewards to decide.
-        "ENRICH_ATLAN__APPLY_THRESHOLD": "0.97",
+        "ENRICH_ATLAN__APPLY_THRESHOLD": "0.985",
         "ENRICH_BUSINESS__GLOSSARY_TERMS": TERMS,
         "ATLAN_BASE_URL": server.base_url,
         "ATLAN_API_KEY": _atlan.API_KEY,
@@ -88,7 +88,7 @@ def world(seaweed: Any, atlan_server: FakeAtlan, tmp_path: Path) -> dict[str, An
             "api_key": _atlan.API_KEY,
             "max_retries": 1,
             "backoff_s": 0.05,
-            "apply_threshold": 0.97,
+            "apply_threshold": 0.985,
         },
     )
     service = build_review(settings)
