@@ -164,10 +164,26 @@ def openlineage_intake(service: Any, count: int, repeat: int) -> dict[str, Any]:
     report = intake.ingest((f"bench:{n}", e) for n, e in enumerate(log, 1))
     batch_s = time.perf_counter() - t0
     single = _ol_events(min(count, 1000), first=count)  # new runs, one event per call
+    # What one call costs the database: commits (an fsync each on SQLite) and statements.
+    from sqlalchemy import event as sa_event
+
+    calls = {"commit": 0, "statement": 0}
+
+    def commit(_conn: Any) -> None:
+        calls["commit"] += 1
+
+    def statement(*_args: Any) -> None:
+        calls["statement"] += 1
+
+    engine = service.store.catalog.engine
+    sa_event.listen(engine, "commit", commit)
+    sa_event.listen(engine, "before_cursor_execute", statement)
     t0 = time.perf_counter()
     for n, event in enumerate(single):
         intake.ingest([(f"post:{n}", event)])
     single_s = time.perf_counter() - t0
+    sa_event.remove(engine, "commit", commit)
+    sa_event.remove(engine, "before_cursor_execute", statement)
     t0 = time.perf_counter()
     again = intake.ingest((f"dup:{n}", e) for n, e in enumerate(log[:1000]))
     dup_s = time.perf_counter() - t0
@@ -190,6 +206,8 @@ def openlineage_intake(service: Any, count: int, repeat: int) -> dict[str, Any]:
         "batch_events_per_s": round(len(log) / batch_s),
         "single_events": len(single),
         "single_events_per_s": round(len(single) / single_s),
+        "single_commits_per_event": round(calls["commit"] / len(single), 2),
+        "single_statements_per_event": round(calls["statement"] / len(single), 2),
         "duplicates_per_s": round(again.duplicates / dup_s),
         "impact_on_grown_graph": impact,
     }

@@ -186,3 +186,56 @@ def test_cli_atlan_looker_counts_in_impact_and_write_skips_looker(
         for r in sent
         for e in (r.body or {}).get("entities", [])
     )
+
+
+def test_lineage_list_applies_no_read_permission_as_atlas_metastore(
+    atlan_server: FakeAtlan, atlan_client: Any
+) -> None:
+    """``lineage/list`` neither checks the start asset nor scrubs or leaves out results the
+    token may not read (atlas-metastore's ``traverseEdgesUsingBFS`` has no authorisation);
+    search scrubs the same asset, and reading the table itself is refused."""
+    from pyatlan.errors import PermissionError as AtlanPermissionError
+    from pyatlan.model.assets import LookerDashboard, Table
+    from pyatlan.model.fluent_search import FluentSearch
+    from pyatlan.model.lineage import LineageListRequest
+
+    from tests.support.atlan_fixtures import close_atlan_client, make_atlan_client
+
+    _looker_graph(atlan_server, dashboards=1)
+    table_qn = f"{SF}/ANALYTICS/PUBLIC/CUSTOMERS"
+    table = atlan_server.entity("Table", table_qn)
+    assert table is not None
+    atlan_server.add_token("sf-reader", policies={SF: {"entity-read"}})
+    atlan_server.add_token("nobody")
+    reader = make_atlan_client(atlan_server, api_key="sf-reader", total_retries=0)
+    nobody = make_atlan_client(atlan_server, api_key="nobody", total_retries=0)
+    try:
+        request = LineageListRequest.create(guid=table["guid"])
+        request.depth, request.size = 1_000_000, 50
+        request.attributes = ["folderName"]
+        seen = {a.type_name: a for a in reader.asset.get_lineage_list(request)}
+        board = seen["LookerDashboard"]  # a Looker asset the token may not read: whole
+        assert isinstance(board, LookerDashboard)
+        assert board.name == "Customer board 0"
+        assert board.folder_name == "Shared"
+        assert not getattr(board, "scrubbed", False)
+        # Nobody may read the start table either: the lineage still answers, counted whole.
+        everything = list(nobody.asset.get_lineage_list(request))
+        assert sorted(a.type_name for a in everything) == sorted(
+            a.type_name for a in reader.asset.get_lineage_list(request)
+        )
+        with pytest.raises(AtlanPermissionError):
+            nobody.asset.get_by_qualified_name(table_qn, Table, min_ext_info=True)
+        # Search, by contrast, scrubs the dashboard for the Snowflake reader.
+        search = (
+            FluentSearch()
+            .where(FluentSearch.asset_type(LookerDashboard))
+            .where(LookerDashboard.QUALIFIED_NAME.eq(f"{LOOKER}/dashboard/0"))
+            .include_on_results(LookerDashboard.FOLDER_NAME)
+        )
+        (hit,) = list(reader.asset.search(search.to_request()))
+        assert isinstance(hit, LookerDashboard)
+        assert hit.folder_name is None  # scrubbed: folderName is not kept
+    finally:
+        close_atlan_client(reader)
+        close_atlan_client(nobody)

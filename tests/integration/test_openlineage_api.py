@@ -201,8 +201,8 @@ def test_duplicate_delivery_changes_nothing(world: World) -> None:
         assert again.status_code == 200
         assert again.json() | {"problems": []} == {
             "received": 1, "new": 0, "duplicates": 1, "invalid": 0, "runs": 0, "edges": 0,
-            "edges_new": 0, "edges_updated": 0, "edges_unchanged": 0, "schemas_not_stored": 0,
-            "problems": [],
+            "edges_new": 0, "edges_updated": 0, "edges_unchanged": 0, "schemas": 0,
+            "schemas_stored": 0, "problems": [],
         }  # fmt: skip
     assert world.edge_rows() == before  # not even last_seen moved
     assert world.event_count() == events
@@ -306,3 +306,17 @@ def test_a_hop_from_a_scanned_dataset_brings_lineage_evidence(world: World) -> N
     assert ("snowflake:ANALYTICS.PUBLIC.CUSTOMERS", "COUNTRY", "LOCATION") in {
         tuple(r) for r in rows
     }
+
+
+def test_a_bad_schema_facet_is_named_and_the_event_is_taken_in(world: World) -> None:
+    start, complete = _log("airflow_postgres_to_s3.jsonl")
+    complete["outputs"][0]["facets"]["schema"] = {"fields": "id, email_sha256"}
+    assert world.post(start).status_code == 201
+    answer = world.post(complete)
+    assert answer.status_code == 201
+    body = answer.json()
+    assert body["edges_new"] == 1
+    assert body["schemas"] == 1  # the input's declaration still counts
+    (problem,) = body["problems"]
+    assert "schema facet not stored" in problem["reason"]
+    assert "expected a list" in problem["reason"]

@@ -25,8 +25,10 @@ would hide production bugs (``shared/notes/atlan-semantics.md``):
   ``entity-update-business-metadata``, ``relationship-add``) on qualified-name prefixes; a
   token may always use the connections it created; only admins define types. Bulk requests
   are authorised per entity before anything changes (one 403 fails the request). Search
-  scrubs what the token cannot read (``read_restriction="full"`` hides it instead). The
-  ``entity/evaluator`` endpoint answers what a token may do.
+  scrubs what the token cannot read (``read_restriction="full"`` hides it instead); the
+  lineage list checks nothing (as atlas-metastore's ``traverseEdgesUsingBFS``: unreadable
+  assets come back whole and counted). The ``entity/evaluator`` endpoint answers what a
+  token may do.
 * **Custom metadata values** are checked against their attribute definitions (``int`` is
   32-bit, ``maxStrLength``, applicable types); an unknown attribute in a known set is
   silently ignored, as Atlas does.
@@ -1680,13 +1682,20 @@ class FakeAtlan:
         the walk at vertices that fail them; ``from`` skips that many results, ``size`` caps
         them; ``hasMore`` says whether the walk stopped with vertices left. Headers carry
         ``depth`` (dataset levels) and the requested ``attributes``. ``BOTH`` is refused.
+
+        Permissions: none are applied. Atlan's atlas-metastore (``LineageREST.getLineageList``
+        → ``EntityLineageService.getLineageListInfoOnDemand`` → ``traverseEdgesUsingBFS``,
+        read at 54b6021c, 2026-04-27) checks no read permission on the start asset and
+        neither filters nor scrubs the results: an asset the token may not read comes back
+        whole (the requested attributes) and counts in ``entityCount``. Only the graph
+        lineage APIs (``GET lineage/{guid}``, on-demand lineage) scrub their entities
+        (``scrubLineageEntities``); search scrubs too (:meth:`_search`). The token is still
+        authenticated by the caller.
         """
         direction = body.get("direction")  # the graph, not the lagging search index
         if direction not in ("INPUT", "OUTPUT"):
             raise AtlasError(400, "ATLAS-400-00-001", f"invalid direction {direction}")
         base = self._get_by_guid(str(body.get("guid")))
-        if not self._readable(token, base):
-            raise self._deny(token, f"read entity: guid={base['guid']}")
         downstream = direction == "OUTPUT"
         size, offset = int(body.get("size") or 10), int(body.get("from") or 0)
         max_depth = int(body.get("depth") or 1)

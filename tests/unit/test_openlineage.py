@@ -198,9 +198,10 @@ def test_spark_partitioned_parquet_output_joins_its_dataset() -> None:
         "postgres:appdb.public.orders",
         "s3://lake/exports/orders/dt=2025-01-01/part-0000.parquet",
     }
-    assert ("card_last4", "string") in found.schemas[
-        "s3://lake/exports/orders/dt=2025-01-01/part-0000.parquet"
-    ]
+    declared = found.schemas["s3://lake/exports/orders/dt=2025-01-01/part-0000.parquet"]
+    assert ("card_last4", "string") in {(f.name, f.type) for f in declared.fields}
+    assert declared.run_id == "0193a6f1-0000-7000-8000-00000000a001"
+    assert declared.origin == "openlineage"
 
 
 def test_snowflake_copy_maps_the_prefix_to_the_table() -> None:
@@ -322,3 +323,50 @@ def test_masking_flag_and_field_level_type_mark_masking() -> None:
     for event in (flagged, legacy):
         (edge,) = run_findings([parse_event(event)]).edges
         assert [(c.source, c.target, c.masked) for c in edge.columns] == [("ssn", "SSN", True)]
+
+
+# -- declared schemas --------------------------------------------------------------------------
+
+
+def _with_schema(event: dict[str, Any], fields: Any) -> dict[str, Any]:
+    out = copy.deepcopy(event)
+    out["outputs"][0]["facets"] = {"schema": {"fields": fields}}
+    return out
+
+
+def test_the_newest_event_of_a_run_declares_the_schema_in_any_order() -> None:
+    start = parse_event(_with_schema(_event("START"), [{"name": "a", "type": "string"}]))
+    complete = parse_event(
+        _with_schema(
+            _event("COMPLETE", time="2025-01-01T00:05:00Z"),
+            [{"name": "a", "type": "string", "description": "the A"}, {"name": "b"}],
+        )
+    )
+    for events in ([start, complete], [complete, start]):
+        declared = run_findings(events).schemas["snowflake:DB.PUBLIC.T"]
+        assert [(f.name, f.type, f.description) for f in declared.fields] == [
+            ("a", "string", "the A"),
+            ("b", None, None),
+        ]
+        assert declared.event_time.isoformat() == "2025-01-01T00:05:00+00:00"
+        assert declared.run_id == RUN
+
+
+@pytest.mark.parametrize("fields", ["id,email", {"name": "id"}, [{"type": "string"}], [3]])
+def test_a_bad_schema_facet_is_a_problem_and_the_hops_still_count(fields: Any) -> None:
+    event = parse_event(_with_schema(_event(), fields))  # not refused
+    found = run_findings([event])
+    assert [(e.source.uri, e.target.uri) for e in found.edges] == [
+        ("s3://lake/a/x.csv", "snowflake:DB.PUBLIC.T")
+    ]
+    assert found.schemas == {}
+    (problem,) = found.problems
+    assert problem.reason.startswith("schema facet not stored: ")
+    assert "db.public.t" in problem.location
+
+
+def test_a_schema_facet_that_is_not_an_object_is_a_problem() -> None:
+    event = _event()
+    event["outputs"][0]["facets"] = {"schema": ["id"]}
+    (problem,) = run_findings([parse_event(event)]).problems
+    assert "expected an object, got a list" in problem.reason

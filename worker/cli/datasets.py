@@ -18,7 +18,9 @@ from worker.cli.common import (
 from worker.core.errors import EnrichmentError
 
 if TYPE_CHECKING:
-    from models.datasets import StoredDataset
+    from models.datasets import SchemaVersion, StoredDataset
+    from models.declared_schema import DeclaredSchema
+    from worker.adapters.catalog.database import SqlLocalCatalog
 
 
 @click.group()
@@ -99,6 +101,7 @@ def datasets_show(ctx: click.Context, uri: str, max_partitions: int, output_form
         store = build_lineage(settings).store
         edges = store.edges_of([name], False) + store.edges_of([name], True)
         alerts = build_alerts(settings).store.list_alerts(dataset_uri=name)
+        declared = _declared(store.catalog, name)
     except EnrichmentError as exc:
         raise EnricherCliError(exc.message) from exc
     newest = sorted(partitions, key=lambda p: p.info.key)[-max_partitions:]
@@ -131,11 +134,44 @@ def datasets_show(ctx: click.Context, uri: str, max_partitions: int, output_form
             for e in edges
         ],
         "alerts": [a.to_dict() for a in alerts],
+        "declared_schema": _declared_beside_observed(declared, found, history),
     }
     if output_format == "json":
         echo_json(data)
         return
     _print_dataset(data)
+
+
+def _declared(catalog: SqlLocalCatalog, uri: str) -> DeclaredSchema | None:
+    """The schema the dataset's producer declared (OpenLineage), if any."""
+    from worker.adapters.catalog.declared_schemas import SqlDeclaredSchemas
+
+    return SqlDeclaredSchemas(catalog).declared([uri]).get(uri)
+
+
+def _declared_beside_observed(
+    declared: DeclaredSchema | None, found: StoredDataset, history: list[SchemaVersion]
+) -> dict[str, Any] | None:
+    """The declared schema, each column beside the newest observed one (differences flagged).
+
+    Observed: the newest schema version scans recorded, else the verdict's columns.
+    """
+    from models.declared_schema import compare_columns
+
+    if declared is None:
+        return None
+    if history:
+        observed = [(c.name, c.data_type) for c in history[-1].columns]
+    elif found.verdict is not None:
+        observed = [(c.column, c.data_type) for c in found.verdict.columns]
+    else:
+        observed = []
+    checks = compare_columns(declared.fields, observed) if observed else []
+    return declared.to_dict() | {
+        "observed": bool(observed),
+        "columns": [c.to_dict() for c in checks],
+        "differing": sum(1 for c in checks if c.differs),
+    }
 
 
 def _print_dataset(data: dict[str, Any]) -> None:
@@ -168,9 +204,35 @@ def _print_dataset(data: dict[str, Any]) -> None:
         out.print(
             f"schema v{v['version']} ({v['source']}, {v['recorded_at']}): {changes or 'first'}"
         )
+    declared = data["declared_schema"]
+    if declared:
+        _print_declared(out, declared)
     for e in data["lineage"]:
         out.print(f"lineage: {e['source']} → {e['target']} ({e['origin']})", highlight=False)
     for a in data["alerts"]:
         out.print(
             f"alert #{a['id']} [{a['severity']}] {a['state']}: {a['message']}", highlight=False
         )
+
+
+def _print_declared(out: Any, declared: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    title = (
+        f"declared schema ({declared['origin']}, {declared['event_time']}, run "
+        f"{declared['run_id'] or '–'})"
+    )
+    if not declared["observed"]:
+        out.print(f"{title}, not scanned yet:", highlight=False)
+        for f in declared["fields"]:
+            out.print(f"  {f['name']} {f['type'] or '?'}", highlight=False)
+        return
+    differing = declared["differing"]
+    out.print(f"{title}: {differing} columns differ from the scans", highlight=False)
+    table = Table()
+    for name in ("column", "declared", "observed", ""):
+        table.add_column(name, overflow="fold")
+    for c in declared["columns"]:
+        flag = f"≠ {c['status']}" if c["differs"] else ""
+        table.add_row(c["name"], c["declared"] or "–", c["observed"] or "–", flag)
+    out.print(table)

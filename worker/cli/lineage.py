@@ -214,7 +214,9 @@ def _openlineage(service: SqlLineageService, logs: tuple[Path, ...]) -> IntakeRe
             got = intake.ingest_file(path)
         except (OSError, UnicodeDecodeError) as exc:
             raise EnricherCliError(f"{path}: cannot read the event log: {exc}") from exc
-        for name in ("received", "new", "duplicates", "invalid", "runs", "edges", "schemas"):
+        names = ("received", "new", "duplicates", "invalid", "runs", "edges", "schemas",
+                 "schemas_stored")  # fmt: skip
+        for name in names:
             setattr(total, name, getattr(total, name) + getattr(got, name))
         total.edges_new += got.edges_new
         total.edges_updated += got.edges_updated
@@ -222,8 +224,8 @@ def _openlineage(service: SqlLineageService, logs: tuple[Path, ...]) -> IntakeRe
         total.problems.extend(got.problems)
     click.echo(
         f"{total.received} OpenLineage events: {total.new} new, {total.duplicates} duplicates, "
-        f"{total.invalid} invalid; {total.runs} runs mapped; {total.schemas} schema facets "
-        "(not stored)",
+        f"{total.invalid} invalid; {total.runs} runs mapped; {total.schemas} declared schemas "
+        f"({total.schemas_stored} stored, the others older than what was stored)",
         err=True,
     )
     return total
@@ -362,15 +364,19 @@ def lineage_impact(ctx: click.Context, uri: str, output_format: str) -> None:
 @click.pass_context
 def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
     """The upstream and downstream of URI (a table, a dataset, or an object or partition of one)."""
+    from worker.adapters.catalog.declared_schemas import SqlDeclaredSchemas
     from worker.core.lineage.impact import to_dot
 
     with _service(ctx) as service:
         start, up, down, graph = service.show(uri)
+        name = start.dataset.uri
+        declared = SqlDeclaredSchemas(service.store.catalog).declared([name]).get(name)
     if output_format == "json":
         click.echo(
             json.dumps(
                 {
                     "dataset": start.to_dict(),
+                    "declared_schema": declared.to_dict() if declared else None,
                     "upstream": [n.to_dict() for n in up],
                     "downstream": [n.to_dict() for n in down],
                 },
@@ -380,6 +386,12 @@ def lineage_show(ctx: click.Context, uri: str, output_format: str) -> None:
     elif output_format == "dot":
         click.echo(to_dot(start, [*up, *down], graph), nl=False)
     else:
+        if declared is not None:
+            columns = ", ".join(f"{f.name} {f.type or '?'}" for f in declared.fields)
+            click.echo(
+                f"declared schema ({declared.origin}, {declared.event_time.isoformat()}, "
+                f"run {declared.run_id or '–'}): {columns}"
+            )
         print_rich(_nodes_table(f"upstream of {start.dataset.uri}", up))
         print_rich(_nodes_table(f"downstream of {start.dataset.uri}", down))
 

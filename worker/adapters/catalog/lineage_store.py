@@ -159,6 +159,79 @@ def _columns(edge: LineageEdge) -> list[dict[str, object]]:
     return [c.to_dict() for c in edge.columns]
 
 
+def upsert_edges(
+    session: Session, edges: Sequence[LineageEdge], auto_apply_threshold: float
+) -> UpsertReport:
+    """:meth:`SqlLineageStore.upsert` inside ``session``'s transaction (not committed here).
+
+    A unit of work that stores edges with other rows (the OpenLineage intake's events) calls
+    this so both commit together.
+    """
+    now = datetime.now(UTC)
+    report = UpsertReport(suggested=[])
+    merged: dict[str, LineageEdge] = {}
+    for e in edges:  # the same hop twice in one batch: the stronger origin wins
+        old = merged.get(e.id)
+        if old is None or ORIGIN_RANK[e.origin] > ORIGIN_RANK[old.origin]:
+            merged[e.id] = e
+    existing = {
+        r.id: r
+        for chunk in chunks(list(merged), 500)
+        for r in session.scalars(select(LineageEdgeRow).where(LineageEdgeRow.id.in_(chunk)))
+    }
+    for eid, e in merged.items():
+        state = (
+            APPLIED
+            if e.origin is not Origin.INFERRED or e.confidence >= auto_apply_threshold
+            else SUGGESTED
+        )
+        row = existing.get(eid)
+        if row is None:
+            session.add(
+                LineageEdgeRow(
+                    id=eid,
+                    source_uri=e.source.uri,
+                    target_uri=e.target.uri,
+                    origin=e.origin.value,
+                    confidence=e.confidence,
+                    state=state,
+                    columns=_columns(e),
+                    sql=e.sql,
+                    location=e.location,
+                    reason=stored_reason(e),
+                    first_seen=now,
+                    last_seen=now,
+                )
+            )
+            report.new += 1
+            if state == SUGGESTED:
+                assert report.suggested is not None
+                report.suggested.append(e)
+            continue
+        row.last_seen = now
+        if ORIGIN_RANK[e.origin] < ORIGIN_RANK[Origin(row.origin)]:
+            report.unchanged += 1
+            continue
+        before = (row.origin, row.confidence, row.columns, row.sql, row.state)
+        row.origin = e.origin.value
+        row.confidence = e.confidence
+        row.columns = _columns(e)
+        row.sql = e.sql
+        row.location = e.location
+        row.reason = stored_reason(e)
+        if row.state == SUGGESTED or (row.state == REJECTED and e.origin is not Origin.INFERRED):
+            # A declaration or the SQL that moves the data overrides a rejected guess.
+            row.state = state
+        if (row.origin, row.confidence, row.columns, row.sql, row.state) == before:
+            report.unchanged += 1
+        else:
+            report.updated += 1
+        if row.state == SUGGESTED:
+            assert report.suggested is not None
+            report.suggested.append(e)
+    return report
+
+
 class SqlLineageStore:
     """Lineage edges on the local catalog's database.
 
@@ -179,72 +252,8 @@ class SqlLineageStore:
         details only from an origin at least as strong; a rejected or steward-applied edge
         keeps its state.
         """
-        now = datetime.now(UTC)
-        report = UpsertReport(suggested=[])
-        merged: dict[str, LineageEdge] = {}
-        for e in edges:  # the same hop twice in one batch: the stronger origin wins
-            old = merged.get(e.id)
-            if old is None or ORIGIN_RANK[e.origin] > ORIGIN_RANK[old.origin]:
-                merged[e.id] = e
         with self._session() as session, session.begin():
-            existing = {
-                r.id: r
-                for chunk in chunks(list(merged), 500)
-                for r in session.scalars(select(LineageEdgeRow).where(LineageEdgeRow.id.in_(chunk)))
-            }
-            for eid, e in merged.items():
-                state = (
-                    APPLIED
-                    if e.origin is not Origin.INFERRED or e.confidence >= auto_apply_threshold
-                    else SUGGESTED
-                )
-                row = existing.get(eid)
-                if row is None:
-                    session.add(
-                        LineageEdgeRow(
-                            id=eid,
-                            source_uri=e.source.uri,
-                            target_uri=e.target.uri,
-                            origin=e.origin.value,
-                            confidence=e.confidence,
-                            state=state,
-                            columns=_columns(e),
-                            sql=e.sql,
-                            location=e.location,
-                            reason=stored_reason(e),
-                            first_seen=now,
-                            last_seen=now,
-                        )
-                    )
-                    report.new += 1
-                    if state == SUGGESTED:
-                        assert report.suggested is not None
-                        report.suggested.append(e)
-                    continue
-                row.last_seen = now
-                if ORIGIN_RANK[e.origin] < ORIGIN_RANK[Origin(row.origin)]:
-                    report.unchanged += 1
-                    continue
-                before = (row.origin, row.confidence, row.columns, row.sql, row.state)
-                row.origin = e.origin.value
-                row.confidence = e.confidence
-                row.columns = _columns(e)
-                row.sql = e.sql
-                row.location = e.location
-                row.reason = stored_reason(e)
-                if row.state == SUGGESTED or (
-                    row.state == REJECTED and e.origin is not Origin.INFERRED
-                ):
-                    # A declaration or the SQL that moves the data overrides a rejected guess.
-                    row.state = state
-                if (row.origin, row.confidence, row.columns, row.sql, row.state) == before:
-                    report.unchanged += 1
-                else:
-                    report.updated += 1
-                if row.state == SUGGESTED:
-                    assert report.suggested is not None
-                    report.suggested.append(e)
-        return report
+            return upsert_edges(session, edges, auto_apply_threshold)
 
     def set_state(self, edge_id: str, state: str) -> LineageEdge:
         """A steward's decision on an edge (``applied`` or ``rejected``).

@@ -2,7 +2,9 @@
 
 What makes the intake idempotent: an event is stored once per (run id, event type, event
 time), and a run's stored events are read back to map the run whole
-(:class:`worker.services.lineage.openlineage.OpenLineageIntake`).
+(:class:`worker.services.lineage.openlineage.OpenLineageIntake`). The events a request brings
+and the hops they give are written in one unit of work (:class:`SqlOpenLineageUnitOfWork`):
+one transaction, one commit.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from worker.adapters.catalog.database import SqlLocalCatalog
+from models.declared_schema import DeclaredSchema
+from models.lineage import LineageEdge, UpsertReport
+from worker.adapters.catalog.database import SqlLocalCatalog, chunks
+from worker.adapters.catalog.declared_schemas import declare
+from worker.adapters.catalog.lineage_store import upsert_edges
 from worker.adapters.catalog.schema import OpenLineageEventRow
-from worker.core.lineage.openlineage import EventKey
+from worker.core.lineage.openlineage import EventConflict, EventKey
 
 
 def key_id(key: EventKey) -> str:
@@ -35,62 +41,100 @@ class SqlOpenLineageEvents:
     def __init__(self, catalog: SqlLocalCatalog) -> None:
         self.catalog = catalog
 
-    def _session(self) -> Session:
-        return Session(self.catalog.engine, expire_on_commit=False)
+    def unit_of_work(self) -> SqlOpenLineageUnitOfWork:
+        """A unit of work on one connection of the catalog (see the class)."""
+        return SqlOpenLineageUnitOfWork(self.catalog)
 
-    def add_new(self, events: Sequence[tuple[EventKey, Mapping[str, Any]]]) -> list[bool]:
-        """Store the events not stored yet; per event, whether it was new.
 
-        A key given twice in ``events`` is new the first time only. Another process storing
-        the same event at the same moment: one of the two finds it stored.
+class SqlOpenLineageUnitOfWork:
+    """One transaction of the intake: events read and stored, hops upserted, then one commit.
 
-        Side effects: inserts rows.
+    One event per request costs one read of its run's stored events, the edge upsert's read,
+    and one commit (one fsync on SQLite) for the event row, its edges and the schemas it
+    declares together.
+
+    :param catalog: the local catalog.
+    """
+
+    def __init__(self, catalog: SqlLocalCatalog) -> None:
+        self.catalog = catalog
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The open session.
+
+        :raises RuntimeError: used outside its ``with`` block.
         """
-        ids = [key_id(k) for k, _ in events]
-        with self._session() as session:
-            known = set(
-                session.scalars(
-                    select(OpenLineageEventRow.id).where(OpenLineageEventRow.id.in_(set(ids)))
-                )
-            )
-        fresh: list[bool] = []
-        rows: list[OpenLineageEventRow] = []
-        now = datetime.now(UTC)
-        for id_, (key, raw) in zip(ids, events, strict=True):
-            new = id_ not in known
-            fresh.append(new)
-            if new:
-                known.add(id_)
-                rows.append(_row(id_, key, raw, now))
-        try:
-            with self._session() as session, session.begin():
-                session.add_all(rows)
-        except IntegrityError:  # a concurrent delivery won for some: store one at a time
-            stored = {r.id for r in rows}
-            for row in rows:
-                try:
-                    with self._session() as session, session.begin():
-                        session.add(_row(row.id, _key(row), row.event, now))
-                except IntegrityError:
-                    stored.discard(row.id)
-            fresh = [f and i in stored for f, i in zip(fresh, ids, strict=True)]
-        return fresh
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its with block")
+        return self._session
 
-    def events_of(self, run_ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
-        """The stored events of each run (as received), oldest first by event time."""
-        out: dict[str, list[Mapping[str, Any]]] = {r: [] for r in run_ids}
+    def __enter__(self) -> SqlOpenLineageUnitOfWork:
+        self._session = Session(self.catalog.engine, expire_on_commit=False)
+        self._session.begin()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Commit on a clean exit, else roll back; close the session.
+
+        :raises EventConflict: a concurrent request stored the same event or schema first.
+        """
+        session = self.session
+        self._session = None
+        try:
+            if exc[0] is None:
+                session.commit()
+            else:
+                session.rollback()
+        except IntegrityError as error:
+            session.rollback()
+            raise EventConflict("a concurrent request stored the same rows first") from error
+        finally:
+            session.close()
+
+    def stored(self, run_ids: Sequence[str]) -> dict[str, list[tuple[EventKey, Mapping[str, Any]]]]:
+        """The stored events of each run, as received, oldest first by event time."""
+        out: dict[str, list[tuple[EventKey, Mapping[str, Any]]]] = {r: [] for r in run_ids}
         unique = sorted(set(run_ids))
-        with self._session() as session:
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                query = (
-                    select(OpenLineageEventRow.run_id, OpenLineageEventRow.event)
-                    .where(OpenLineageEventRow.run_id.in_(chunk))
-                    .order_by(OpenLineageEventRow.event_time, OpenLineageEventRow.id)
-                )
-                for run_id, event in session.execute(query):
-                    out[run_id].append(event)
+        t = OpenLineageEventRow
+        for chunk in chunks(unique, 500):
+            query = (
+                select(t.run_id, t.event_type, t.event_time, t.event)
+                .where(t.run_id.in_(chunk))
+                .order_by(t.event_time, t.id)
+            )
+            for run_id, event_type, event_time, event in self.session.execute(query):
+                out[run_id].append(((run_id, event_type, event_time), event))
         return out
+
+    def add(self, events: Sequence[tuple[EventKey, Mapping[str, Any]]]) -> None:
+        """Store events :meth:`stored` did not return (inserted at commit)."""
+        now = datetime.now(UTC)
+        self.session.add_all(_row(key_id(k), k, raw, now) for k, raw in events)
+
+    def upsert(self, edges: Sequence[LineageEdge], auto_apply_threshold: float) -> UpsertReport:
+        """Store hops (:func:`worker.adapters.catalog.lineage_store.upsert_edges`) in this unit.
+
+        :raises EventConflict: a concurrent request stored one of the added events first.
+        """
+        self._flush()
+        return upsert_edges(self.session, edges, auto_apply_threshold)
+
+    def declare(self, schemas: Sequence[DeclaredSchema]) -> int:
+        """Store declared schemas newer than the stored ones (:func:`declare`) in this unit.
+
+        :raises EventConflict: a concurrent request stored one of the added events first.
+        """
+        self._flush()
+        return declare(self.session, schemas)
+
+    def _flush(self) -> None:
+        """Write what was added so far: a concurrent delivery of the same event fails here."""
+        try:
+            self.session.flush()
+        except IntegrityError as error:
+            raise EventConflict("a concurrent request stored the same rows first") from error
 
 
 def _row(id_: str, key: EventKey, raw: Mapping[str, Any], now: datetime) -> OpenLineageEventRow:
@@ -102,7 +146,3 @@ def _row(id_: str, key: EventKey, raw: Mapping[str, Any], now: datetime) -> Open
         event=dict(raw),
         received_at=now,
     )
-
-
-def _key(row: OpenLineageEventRow) -> EventKey:
-    return (row.run_id, row.event_type, row.event_time)

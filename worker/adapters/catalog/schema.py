@@ -426,4 +426,22 @@ class OpenLineageEventRow(Base):
     received_at: Mapped[datetime]
 
 
+class DeclaredSchemaRow(Base):
+    """The schema a dataset's producer declared (an OpenLineage ``schema`` facet), per dataset.
+
+    One row per dataset URI (S3 endpoints resolved to their dataset); the newest event's
+    declaration wins. ``fields``: ``[{"name", "type", "description"}]``; ``event_time`` and
+    ``run_id`` say which event declared it.
+    """
+
+    __tablename__ = "declared_schemas"
+
+    dataset_uri: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    event_time: Mapped[datetime]
+    run_id: Mapped[str | None] = mapped_column(String(512))
+    updated_at: Mapped[datetime]
+
+
 suggestions = SuggestionRow.__table__

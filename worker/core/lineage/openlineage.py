@@ -37,7 +37,11 @@ Column maps come from the output's ``columnLineage`` facet: each output field's 
 subtype ``MASKED``, ``masking: true``, the deprecated field-level ``transformationType:
 MASKED``) or its description names a hash or masking function (``sha2(email)``, ``md5``,
 ``hash``, ``mask``, ``redact``, ``tokenize``, ``encrypt``). A ``schema`` facet gives the
-dataset's declared columns (:attr:`OpenLineageFindings.schemas`).
+dataset's declared columns (:attr:`OpenLineageFindings.schemas`: name, type, description,
+with the event time and run id; the newest event of the run wins), from every event of a run
+whatever its state (a failed run still says what the dataset looks like). A ``schema``
+facet whose ``fields`` is not a list of fields is a problem, not a refused event: the hops
+still count.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Protocol
 
@@ -67,6 +72,7 @@ from openlineage.client.event_v2 import (
 from openlineage.client.generated.column_lineage_dataset import ColumnLineageDatasetFacet
 from openlineage.client.generated.schema_dataset import SchemaDatasetFacet
 
+from models.declared_schema import DeclaredField, DeclaredSchema
 from models.lineage import (
     ColumnMapping,
     Dataset,
@@ -76,13 +82,17 @@ from models.lineage import (
     LineageProblem,
     Origin,
     System,
+    UpsertReport,
 )
 
 __all__ = [
+    "EventConflict",
     "EventKey",
     "OpenLineageEvent",
     "OpenLineageEventStore",
     "OpenLineageFindings",
+    "OpenLineageUnitOfWork",
+    "BadFacet",
     "InvalidEvent",
     "dataset_of",
     "event_findings",
@@ -152,20 +162,59 @@ class OpenLineageEvent:
 
 @dataclass(slots=True)
 class OpenLineageFindings(LineageFindings):
-    """Hops and problems, plus the columns ``schema`` facets declared, per dataset URI."""
+    """Hops and problems, plus the schemas ``schema`` facets declared, per dataset URI.
 
-    schemas: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    S3 URIs are as written (a partition file); the intake resolves them to their datasets.
+    """
+
+    schemas: dict[str, DeclaredSchema] = field(default_factory=dict)
+
+
+class EventConflict(Exception):
+    """A concurrent request stored the same event (or dataset schema) first.
+
+    The unit of work was rolled back; reading again finds what the other one stored.
+    """
+
+
+class OpenLineageUnitOfWork(Protocol):
+    """One transaction of the intake: the events taken in and the hops they give.
+
+    Leaving the ``with`` block commits what was written; an exception rolls it all back, so
+    an event is never stored without its hops (or the reverse).
+    """
+
+    def __enter__(self) -> OpenLineageUnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Commit on a clean exit, else roll back.
+
+        :raises EventConflict: another delivery stored one of the added events first.
+        """
+        ...
+
+    def stored(self, run_ids: Sequence[str]) -> dict[str, list[tuple[EventKey, Mapping[str, Any]]]]:
+        """The stored events of each run (key and event as received), in one read."""
+        ...
+
+    def add(self, events: Sequence[tuple[EventKey, Mapping[str, Any]]]) -> None:
+        """Store events (not stored yet: :meth:`stored` said so)."""
+        ...
+
+    def upsert(self, edges: Sequence[LineageEdge], auto_apply_threshold: float) -> UpsertReport:
+        """Store hops as :meth:`worker.core.ports.LineageStore.upsert` does, in this unit."""
+        ...
+
+    def declare(self, schemas: Sequence[DeclaredSchema]) -> int:
+        """Store declared schemas newer than the stored ones; how many were written."""
+        ...
 
 
 class OpenLineageEventStore(Protocol):
     """Where the events taken in are kept (idempotence, and runs replayed whole)."""
 
-    def add_new(self, events: Sequence[tuple[EventKey, Mapping[str, Any]]]) -> list[bool]:
-        """Store the events not stored yet; per event, whether it was new."""
-        ...
-
-    def events_of(self, run_ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
-        """The stored events of each run, as received."""
+    def unit_of_work(self) -> OpenLineageUnitOfWork:
+        """A new unit of work (a ``with`` block opens and ends its transaction)."""
         ...
 
 
@@ -268,9 +317,25 @@ def _facets(value: Any, where: str) -> dict[str, Any]:
         raise InvalidEvent(f"{where}: expected an object, got {_kind(value)}")
     out: dict[str, Any] = {}
     for name, cls in _DATASET_FACETS.items():
-        if isinstance(value.get(name), dict) and not value[name].get("_deleted"):
-            out[name] = _build_attrs(cls, value[name], f"{where}.{name}")
+        facet = value.get(name)
+        if name == "schema" and facet is not None and not isinstance(facet, dict):
+            out[name] = BadFacet(f"{where}.{name}: expected an object, got {_kind(facet)}")
+        elif isinstance(facet, dict) and not facet.get("_deleted"):
+            try:
+                out[name] = _build_attrs(cls, facet, f"{where}.{name}")
+            except InvalidEvent as exc:
+                if name != "schema":
+                    raise
+                # A malformed schema facet costs the declaration, not the event's hops.
+                out[name] = BadFacet(str(exc))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class BadFacet:
+    """A ``schema`` facet the models refused (kept so the mapping reports it as a problem)."""
+
+    reason: str
 
 
 def parse_event(data: Any) -> OpenLineageEvent:
@@ -404,10 +469,58 @@ def _datasets(
         except InvalidDataset as exc:
             found.problems.append(_problem(where, event, f"{item.namespace}/{item.name}: {exc}"))
             continue
-        schema = (item.facets or {}).get("schema")
-        if isinstance(schema, SchemaDatasetFacet) and schema.fields:
-            found.schemas[dataset.uri] = [(f.name, f.type) for f in schema.fields]
         yield item, dataset
+
+
+def _event_time(event: OpenLineageEvent) -> datetime | None:
+    text = event.event.eventTime
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    # In UTC: a store may keep the wall time only (SQLite drops the offset).
+    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _declarations(events: Sequence[OpenLineageEvent], found: OpenLineageFindings) -> None:
+    """The ``schema`` facets of every dataset of ``events`` into ``found.schemas``.
+
+    The newest event wins per dataset (ties: the later one in ``events``). A dataset of an
+    unknown namespace is skipped (the hops already report it); a malformed facet is a problem.
+    """
+    for e in events:
+        ev = e.event
+        if isinstance(ev, DatasetEvent):
+            items: list[OLDataset] = [ev.dataset]
+        else:
+            items = [*(ev.inputs or []), *(ev.outputs or [])]
+        run_id = ev.run.runId if isinstance(ev, RunEvent) else None
+        when = _event_time(e)
+        for item in items:
+            facet = (item.facets or {}).get("schema")
+            if facet is None:
+                continue
+            where = f"{_location(e)} {item.namespace}/{item.name}"
+            if isinstance(facet, BadFacet):
+                found.problems.append(
+                    _problem(where, e, f"schema facet not stored: {facet.reason}")
+                )
+                continue
+            if not isinstance(facet, SchemaDatasetFacet) or not facet.fields:
+                continue
+            try:
+                uri = dataset_of(item.namespace, item.name).uri
+            except InvalidDataset:
+                continue
+            if when is None:
+                reason = f"schema facet not stored: eventTime {ev.eventTime!r} is not ISO 8601"
+                found.problems.append(_problem(where, e, reason))
+                continue
+            fields = tuple(DeclaredField(f.name, f.type, f.description) for f in facet.fields)
+            declared = DeclaredSchema(uri, fields, when, run_id)
+            old = found.schemas.get(uri)
+            if old is None or declared.event_time >= old.event_time:
+                found.schemas[uri] = declared
 
 
 def _hops(
@@ -465,6 +578,7 @@ def run_findings(events: Sequence[OpenLineageEvent]) -> OpenLineageFindings:
         return found
     first = events[0]
     location = _location(first)
+    _declarations(events, found)
     if isinstance(first.event, DatasetEvent):
         for e in events:
             assert isinstance(e.event, DatasetEvent)
@@ -481,7 +595,7 @@ def run_findings(events: Sequence[OpenLineageEvent]) -> OpenLineageFindings:
     inputs = _merge_datasets(i for ev in run_events for i in ev.inputs or [])
     outputs = _merge_datasets(o for ev in run_events for o in ev.outputs or [])
     if RunState.COMPLETE not in states or states & _TERMINAL_FAILED:
-        # No hops (yet, or ever), but the names are still checked and schemas kept.
+        # No hops (yet, or ever), but the names are still checked.
         list(_datasets([*inputs, *outputs], location, first, found))
         return found
     complete = next(e for e in events if e.event_type == RunState.COMPLETE.value)

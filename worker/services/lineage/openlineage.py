@@ -10,29 +10,37 @@ datasets; origin ``openlineage`` in the precedence declared > openlineage > sql 
 re-deriving lineage evidence only of the tables the hops can change (a hop per request must not
 cost a read of the whole graph).
 
-``schema`` facets are counted but not stored: the lineage store has no place for declared
-schemas (the dataset store's schemas are what scans saw).
+The events a request brings, the hops and the declared schemas (``schema`` facets: newest
+event wins per dataset, S3 objects resolved to their datasets like hops) are written in one
+unit of work (:class:`worker.core.lineage.openlineage.OpenLineageUnitOfWork`): one
+transaction, one commit; then the review queue and lineage evidence are settled.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from models.lineage import LineageEdge, LineageFindings, LineageProblem
+from models.declared_schema import DeclaredSchema
+from models.lineage import Dataset, LineageFindings, LineageProblem
 from worker.core.lineage.openlineage import (
+    EventConflict,
+    EventKey,
     InvalidEvent,
     OpenLineageEvent,
     OpenLineageEventStore,
     parse_event,
     run_findings,
 )
+from worker.core.lineage.resolve import resolve_dataset
 from worker.services.lineage.service import LineageService
 
 _STATEMENT_MAX = 200
+#: Tries of a request whose event a concurrent delivery stored first (the retry sees it).
+_ATTEMPTS = 3
 
 
 @dataclass(slots=True)
@@ -46,7 +54,9 @@ class IntakeReport:
     :param runs: runs (and jobs) mapped again because of a new event.
     :param edges: hops those runs gave; ``edges_new``/``edges_updated``/``edges_unchanged``
         what storing them did.
-    :param schemas: datasets with a ``schema`` facet (not stored: see the module).
+    :param schemas: declarations of datasets' schemas (``schema`` facets) in the runs
+        mapped; ``schemas_stored`` those newer than what was stored (an older event's
+        declaration changes nothing).
     """
 
     received: int = 0
@@ -59,6 +69,7 @@ class IntakeReport:
     edges_updated: int = 0
     edges_unchanged: int = 0
     schemas: int = 0
+    schemas_stored: int = 0
     problems: list[LineageProblem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,7 +84,8 @@ class IntakeReport:
             "edges_new": self.edges_new,
             "edges_updated": self.edges_updated,
             "edges_unchanged": self.edges_unchanged,
-            "schemas_not_stored": self.schemas,
+            "schemas": self.schemas,
+            "schemas_stored": self.schemas_stored,
             "problems": [
                 {"location": p.location, "statement": p.statement, "reason": p.reason}
                 for p in self.problems
@@ -97,7 +109,10 @@ class OpenLineageIntake:
 
         :param items: the location names the event in problems (``events.jsonl:12``,
             ``request``).
-        Side effects: stores new events; writes edges, review items and lineage evidence.
+        Side effects: stores new events, their hops and declared schemas (one transaction);
+        then writes review items and lineage evidence.
+        :raises EventConflict: concurrent requests kept storing the same events first
+            (after :data:`_ATTEMPTS` tries).
         """
         report = IntakeReport()
         valid: list[tuple[str, OpenLineageEvent]] = []
@@ -113,46 +128,80 @@ class OpenLineageIntake:
             except InvalidEvent as exc:
                 report.invalid += 1
                 report.problems.append(LineageProblem(location, _statement(data), str(exc)))
-        fresh = self.events.add_new([(e.key, e.raw) for _, e in valid])
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._take(valid, report)
+            except EventConflict:
+                # Another delivery of one of these events committed between our read and
+                # our write; nothing of ours was stored. Read again: it is a duplicate now.
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _take(
+        self, valid: Sequence[tuple[str, OpenLineageEvent]], report: IntakeReport
+    ) -> IntakeReport:
+        """Store the new events and their runs' hops in one unit of work, then settle them.
+
+        :raises EventConflict: a concurrent delivery stored one of the events first.
+        """
+        report = replace(report, problems=list(report.problems))
         where: dict[str, str] = {}  # run id -> the location of its first new event here
         here: dict[str, list[OpenLineageEvent]] = {}  # run id -> its new events, parsed
-        for (location, event), new in zip(valid, fresh, strict=True):
-            if new:
+        with self.events.unit_of_work() as unit:
+            stored = unit.stored(sorted({e.run_id for _, e in valid}))
+            known = {key for events in stored.values() for key, _ in events}
+            fresh: list[tuple[EventKey, Mapping[str, Any]]] = []
+            for location, event in valid:
+                if event.key in known:
+                    report.duplicates += 1
+                    continue
+                known.add(event.key)
+                fresh.append((event.key, event.raw))
                 report.new += 1
                 where.setdefault(event.run_id, location)
                 here.setdefault(event.run_id, []).append(event)
-            else:
-                report.duplicates += 1
-        if not where:
-            return report
-        report.runs = len(where)
-        found = LineageFindings()
-        for run_id, stored in self.events.events_of(list(where)).items():
-            mapped = run_findings([_reparsed(raw, here.get(run_id, ())) for raw in stored])
-            found.edges.extend(mapped.edges)
-            found.problems.extend(
-                LineageProblem(f"{where[run_id]} ({p.location})", p.statement, p.reason)
-                for p in mapped.problems
+            if not where:
+                return report
+            unit.add(fresh)
+            report.runs = len(where)
+            found = LineageFindings()
+            declared: list[DeclaredSchema] = []
+            for run_id, new in here.items():
+                events = [_reparsed(raw, new) for _, raw in stored[run_id]] + new
+                # Oldest first, as the store reads them: a START after its COMPLETE counts.
+                events.sort(key=lambda e: (e.key[2], e.key[1]))
+                mapped = run_findings(events)
+                found.edges.extend(mapped.edges)
+                found.problems.extend(
+                    LineageProblem(f"{where[run_id]} ({p.location})", p.statement, p.reason)
+                    for p in mapped.problems
+                )
+                declared.extend(mapped.schemas.values())
+            report.edges = len(found.edges)
+            report.problems.extend(found.problems)
+            report.schemas = len(declared)
+            report.schemas_stored = unit.declare(self._resolved(declared)) if declared else 0
+            staged = (
+                self.lineage.stage(LineageFindings(found.edges), into=unit) if found.edges else None
             )
-            report.schemas += len(mapped.schemas)
-        report.edges = len(found.edges)
-        report.problems.extend(found.problems)
-        if found.edges:
-            self._store(found.edges, report)
+        if staged is not None:
+            # Committed: queue what waits for a steward, re-derive evidence of the tables
+            # these hops can change only (a hop per request must not read the whole graph).
+            loaded = self.lineage.settle(staged, evidence="touched")
+            report.edges_new = loaded.new
+            report.edges_updated = loaded.updated
+            report.edges_unchanged = loaded.unchanged
         return report
 
-    def _store(self, found: list[LineageEdge], report: IntakeReport) -> None:
-        """Store the hops through :meth:`LineageService.load`, evidence scoped to them.
-
-        OpenLineage hops are never inferred, so none waits for review. Lineage evidence (PII
-        suggestions on table columns) is re-derived only for the tables these hops can
-        change (``evidence="touched"``): a hop per request costs a few indexed queries, not
-        a read of the whole graph.
-        """
-        loaded = self.lineage.load(LineageFindings(found), evidence="touched")
-        report.edges_new = loaded.new
-        report.edges_updated = loaded.updated
-        report.edges_unchanged = loaded.unchanged
+    def _resolved(self, declared: Sequence[DeclaredSchema]) -> list[DeclaredSchema]:
+        """Declarations on S3 objects or partitions moved to their datasets, as hops are."""
+        lookup = self.lineage.lookup
+        out = []
+        for s in declared:
+            dataset = resolve_dataset(Dataset.parse(s.uri), lookup=lookup)
+            out.append(s if dataset.uri == s.uri else replace(s, uri=dataset.uri))
+        return out
 
     def ingest_file(self, path: Path) -> IntakeReport:
         """Take in a recorded event log: one JSON event per line (blank lines skipped).

@@ -17,7 +17,14 @@ from typing import Generic, Literal, Protocol
 from typing_extensions import TypeVar
 
 from models.datasets import DatasetRef
-from models.lineage import Dataset, LineageEdge, LineageFindings, LineageProblem, System
+from models.lineage import (
+    Dataset,
+    LineageEdge,
+    LineageFindings,
+    LineageProblem,
+    System,
+    UpsertReport,
+)
 from models.plan import Suggestion
 from worker.core.lineage.evidence import lineage_suggestions
 from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii, with_positions
@@ -54,6 +61,27 @@ class LoadReport:
     suggested: int = 0
     evidence: int = 0
     problems: list[LineageProblem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StagedLoad:
+    """Edges upserted by :meth:`LineageService.stage`, waiting for :meth:`LineageService.settle`.
+
+    :param edges: the hops as resolved and stored.
+    :param suggested: those that wait for a steward.
+    """
+
+    report: LoadReport
+    edges: list[LineageEdge]
+    suggested: list[LineageEdge]
+
+
+class EdgeWriter(Protocol):
+    """Where :meth:`LineageService.stage` upserts edges (a lineage store, a unit of work)."""
+
+    def upsert(self, edges: Sequence[LineageEdge], auto_apply_threshold: float) -> UpsertReport:
+        """Add or refresh edges (see :meth:`worker.core.ports.LineageStore.upsert`)."""
+        ...
 
 
 def edge_suggestion(edge: LineageEdge) -> Suggestion:
@@ -150,21 +178,42 @@ class LineageService(Generic[LineageT]):
             per request needs: the cost follows the hops, not the graph).
         Side effects: writes edges and suggestions to the local catalog.
         """
+        return self.settle(self.stage(found), evidence=evidence)
+
+    def stage(self, found: LineageFindings, into: EdgeWriter | None = None) -> StagedLoad:
+        """The first half of :meth:`load`: resolve the hops, upsert them ``into`` a store.
+
+        :param into: where the edges go (default: the lineage store, committed at once); a
+            unit of work's, so that they commit with what else it writes (the OpenLineage
+            intake's events). Call :meth:`settle` once that is committed.
+        Side effects: writes edges.
+        """
         report = LoadReport(edges=len(found.edges), problems=list(found.problems))
         edges = resolve_edges(found.edges, self.lookup)
-        upserted = self.store.upsert(edges, self.settings.lineage.auto_apply_threshold)
+        target: EdgeWriter = self.store if into is None else into
+        upserted = target.upsert(edges, self.settings.lineage.auto_apply_threshold)
         report.new, report.updated, report.unchanged = (
             upserted.new,
             upserted.updated,
             upserted.unchanged,
         )
+        return StagedLoad(report, edges, list(upserted.suggested or []))
+
+    def settle(self, staged: StagedLoad, *, evidence: EvidenceScope = "all") -> LoadReport:
+        """The second half of :meth:`load`, once the staged edges are committed.
+
+        Queues the edges that wait for a steward and re-derives lineage evidence (see
+        :meth:`load`). Side effects: writes suggestions to the local catalog.
+        """
+        report = staged.report
         by_object: dict[str, list[Suggestion]] = {}
-        for edge in upserted.suggested or []:
+        for edge in staged.suggested:
             s = edge_suggestion(edge)
             by_object.setdefault(s.object_uri, []).append(s)
         for uri, items in by_object.items():
             report.suggested += self.review.sync(uri, items, supersede=False).new
-        report.evidence = self.refresh_evidence(edges if evidence == "touched" else None)
+        touched = staged.edges if evidence == "touched" else None
+        report.evidence = self.refresh_evidence(touched)
         return report
 
     def load_downstream(self, reader: DownstreamLineage) -> LoadReport:
