@@ -128,7 +128,8 @@ train: install
 
 ## Regenerate the review UI screenshots in docs/ (a real browser session, see the test).
 screenshots: install services browser
-	S3E_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/integration/test_review_browser.py
+	S3E_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/integration/test_review_browser.py \
+	  tests/integration/test_ask_browser.py
 
 ## Lineage: impact on a generated 10,000-edge graph; inference accuracy on held-out schemas.
 bench-lineage: install

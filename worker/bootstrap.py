@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from classifiers.base import Classifier
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.adapters.catalog.users import SqlUserStore
+    from worker.core.ask.linking import CatalogNames
     from worker.services.alerts.service import AlertService
+    from worker.services.ask.service import AskService
     from worker.services.contracts.service import ContractService
     from worker.services.datasets.service import DatasetService
     from worker.services.lineage.service import LineageService
@@ -235,6 +238,7 @@ def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -
     :param catalog: the local catalog to share (default: a new one on ``database_url``).
     """
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.adapters.catalog.facet_store import SqlDatasetFacets
     from worker.adapters.catalog.lineage_store import SqlLineageStore
     from worker.services.datasets.service import DatasetService
 
@@ -258,6 +262,7 @@ def build_datasets(settings: Settings, catalog: SqlLocalCatalog | None = None) -
         edges_of=lambda uri: lineage.edges_of([uri], True) + lineage.edges_of([uri], False),
         table_schemas=_table_schemas(settings),
         contracts=contracts,
+        facets=SqlDatasetFacets(local),
     )
 
 
@@ -373,4 +378,119 @@ def build_dataset_writer(
         writer.connection_qualified_name,
         writer.state,
         client_factory=lambda: writer.client,
+    )
+
+
+#: How long the MCP server's ask service keeps the names questions link to: an agent asks
+#: in bursts, and a name scanned meanwhile shows up within this many seconds.
+MCP_ASK_NAMES_TTL_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class McpServices:
+    """What the MCP server (:mod:`worker.mcp`) answers agents with, on one local catalog.
+
+    :param ask: answers a question in plain language (the ask service's ``ask``, as its JSON
+        contract); the service is built on the first question.
+    :param names: the lineage graph's nodes, read without the edges' details (search).
+    """
+
+    datasets: DatasetService
+    lineage: SqlLineageService
+    alerts: AlertService
+    review: SqlReviewService
+    ask: Callable[[str], dict[str, Any]]
+    names: CatalogNames | None = None
+
+
+def build_mcp_services(settings: Settings, catalog: SqlLocalCatalog | None = None) -> McpServices:
+    """The services of the MCP server, sharing one local catalog. Nothing connects yet.
+
+    :param catalog: the local catalog to share (default: a new one on ``database_url``).
+    """
+    from worker.adapters.catalog.lineage_names import SqlCatalogNames
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    built: list[AskService] = []
+
+    def ask(question: str) -> dict[str, Any]:
+        if not built:  # on the first question: the taxonomy is read then, not at start-up
+            built.append(build_ask(settings, local, names_ttl_s=MCP_ASK_NAMES_TTL_S))
+        answer: dict[str, Any] = built[0].ask(question).to_dict()
+        return answer
+
+    return McpServices(
+        datasets=build_datasets(settings, local),
+        lineage=build_lineage(settings, local),
+        alerts=build_alerts(settings, local),
+        review=build_review(settings, local),
+        ask=ask,
+        names=SqlCatalogNames(local),
+    )
+
+
+def build_ask(
+    settings: Settings, catalog: SqlLocalCatalog | None = None, names_ttl_s: float = 0.0
+) -> AskService:
+    """The ask service: questions in plain language over the local catalog (read-only).
+
+    Categories are read with the taxonomy's keywords; with ``contracts.dir`` set, "breaking
+    their contract" is checked against the contracts (no alert raised) and "owned by" reads
+    their owners; without it, open ``contract`` alerts stand for the violations.
+
+    :param names_ttl_s: how long the names questions link to are kept (a server asks often).
+    """
+    from classifiers.business.taxonomy import load_taxonomy
+    from worker.adapters.catalog.alert_store import SqlAlertStore
+    from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.adapters.catalog.lineage_names import SqlCatalogNames
+    from worker.adapters.catalog.review_store import SqlReviewStore
+    from worker.services.ask.service import AskService
+
+    local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
+    store = SqlDatasetStore(local)
+    try:
+        taxonomy = load_taxonomy()  # the bundled one, as the business classifier's
+        categories = {c.name: list(c.keywords) for c in taxonomy.categories}
+    except (OSError, ValueError) as exc:  # the classifier reports a broken file itself
+        logger.warning("taxonomy not read for ask: %s", type(exc).__name__)
+        categories = None
+    violations = owners = None
+    folder = settings.contracts.dir
+    if folder is not None:
+        from worker.core.compliance_contracts import contract_owner
+        from worker.services.contracts.service import ContractService
+
+        contracts = ContractService(store, folder)
+
+        def violations() -> dict[str, list[str]]:
+            try:
+                found = contracts.violations()
+            except EnrichmentError as exc:
+                logger.warning("contracts not checked for ask: %s", exc.message)
+                return {}
+            return {uri: [v.message for v in vs] for uri, vs in found.items()}
+
+        def owners() -> dict[str, str]:
+            out: dict[str, str] = {}
+            try:
+                loaded = contracts.load()
+            except EnrichmentError:
+                return out
+            for item in loaded:
+                team, owner = contract_owner(item.contract)
+                if item.dataset is not None and (owner or team):
+                    out[item.dataset] = owner or team or ""
+            return out
+
+    return AskService(
+        store,
+        build_lineage(settings, local),
+        SqlAlertStore(local),
+        SqlReviewStore(local),
+        categories=categories,
+        violations=violations,
+        owners=owners,
+        names_ttl_s=names_ttl_s,
+        names=SqlCatalogNames(local),
     )

@@ -171,3 +171,22 @@ def test_the_dataset_page_shows_the_chain_from_postgres_to_looker(
     assert "style=" not in text and "<script" not in text
     # The products dataset is not on this chain.
     assert "product_catalog" not in text and "s3://lake/reference/" not in text
+
+
+def test_the_dataset_page_lists_the_kept_value_facets(client: TestClient, tmp_path: Path) -> None:
+    from worker.adapters.catalog.database import SqlLocalCatalog
+    from worker.adapters.catalog.facet_store import SqlDatasetFacets
+    from worker.core.facets import ColumnCounts
+
+    page = client.get("/datasets/show", params={"uri": ORDERS})
+    assert 'id="facets"' not in page.text  # none kept yet
+    catalog = SqlLocalCatalog(f"sqlite:///{tmp_path}/w.db")
+    SqlDatasetFacets(catalog).record_facets(
+        ORDERS, {"dt=2025-01-01/": {"country": ColumnCounts("country", 4, {"SG": 3, "DE": 1})}},
+        excluded=[], partitions=["dt=2025-01-01/"],
+    )  # fmt: skip
+    catalog.engine.dispose()
+    page = client.get("/datasets/show", params={"uri": ORDERS})
+    assert page.status_code == 200
+    facets = page.text.split('id="facets"', 1)[1].split("</p>", 1)[0]
+    assert "<code>country</code> (country) SG 75" in facets and "DE 25" in facets

@@ -13,12 +13,14 @@ from pathlib import Path
 import click
 
 from worker.cli.alerts import alerts
+from worker.cli.ask import ask
 from worker.cli.atlan import atlan
 from worker.cli.audit import audit
 from worker.cli.contract import contract
 from worker.cli.datasets import datasets
 from worker.cli.job import job
 from worker.cli.lineage import lineage
+from worker.cli.mcp import mcp
 from worker.cli.report import report
 from worker.cli.review import review
 from worker.cli.run import beat_cmd, events, serve, worker_cmd
@@ -62,6 +64,8 @@ for _command in (
     report,
     contract,
     status,
+    mcp,
+    ask,
 ):
     cli.add_command(_command)
 

@@ -102,6 +102,7 @@ def datasets_show(ctx: click.Context, uri: str, max_partitions: int, output_form
         edges = store.edges_of([name], False) + store.edges_of([name], True)
         alerts = build_alerts(settings).store.list_alerts(dataset_uri=name)
         declared = _declared(store.catalog, name)
+        facets = service.facets.facets(name) if service.facets is not None else []
     except EnrichmentError as exc:
         raise EnricherCliError(exc.message) from exc
     newest = sorted(partitions, key=lambda p: p.info.key)[-max_partitions:]
@@ -135,6 +136,7 @@ def datasets_show(ctx: click.Context, uri: str, max_partitions: int, output_form
         ],
         "alerts": [a.to_dict() for a in alerts],
         "declared_schema": _declared_beside_observed(declared, found, history),
+        "facets": [f.to_dict() for f in facets],
     }
     if output_format == "json":
         echo_json(data)
@@ -207,6 +209,10 @@ def _print_dataset(data: dict[str, Any]) -> None:
     declared = data["declared_schema"]
     if declared:
         _print_declared(out, declared)
+    for f in data["facets"]:
+        # The only values the catalog keeps: see docs/facets.md.
+        shown = ", ".join(f"{v['value']} {v['share']:.0%}" for v in f["values"])
+        out.print(f"facet {f['column']} ({f['type']}): {shown}", highlight=False)
     for e in data["lineage"]:
         out.print(f"lineage: {e['source']} → {e['target']} ({e['origin']})", highlight=False)
     for a in data["alerts"]:

@@ -150,8 +150,9 @@ def events_sqs(ctx: click.Context, queue_url: str) -> None:
 def serve(ctx: click.Context) -> None:
     """Run the HTTP service (web.host, web.port).
 
-    The steward review UI (/queue), its JSON API (/api/v1, bearer tokens) and the S3 event
-    webhook POST /events/s3, in one process.
+    The steward review UI (/queue), its JSON API (/api/v1, bearer tokens), the MCP server
+    for AI agents (/mcp, bearer tokens; mcp.http) and the S3 event webhook POST /events/s3,
+    in one process.
     """
     import uvicorn
 
@@ -172,6 +173,14 @@ def serve(ctx: click.Context) -> None:
     def enqueue(batch: list[ObjectEvent]) -> None:
         enqueue_events(celery_app, batch)
 
+    mcp = None
+    if settings.mcp.http:
+        from worker.bootstrap import build_mcp_services
+        from worker.mcp.access import http_caller
+        from worker.mcp.server import build_server
+
+        services = build_mcp_services(settings, review.store.catalog)
+        mcp = build_server(services, settings.mcp, http_caller)
     secret = settings.web.webhook_secret
     app = create_app(
         secret.get_secret_value() if secret else None,
@@ -182,6 +191,7 @@ def serve(ctx: click.Context) -> None:
         health=build_health(settings, review.store.catalog),
         contracts_dir=settings.contracts.dir,
         served=settings,
+        mcp=mcp,
     )
     # X-Forwarded-For/-Proto only from web.trusted_proxies (none by default, not loopback).
     trusted = list(settings.web.trusted_proxies)

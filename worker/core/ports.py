@@ -34,6 +34,7 @@ from models.plan import (
     WriteReport,
 )
 from models.review import Decision, DecisionKey, Page, SuggestionFilter, SuggestionView, SyncReport
+from worker.core.facets import ColumnCounts, Facet, FacetMatch
 
 
 @runtime_checkable
@@ -463,6 +464,57 @@ class DatasetStore(Protocol):
 
     def dataset_of(self, bucket: str, key: str) -> DatasetRef | None:
         """The known dataset that holds ``key`` (the longest root that contains it)."""
+        ...
+
+
+class DatasetFacets(Protocol):
+    """The value facets of datasets, read side (:mod:`worker.core.facets`).
+
+    Which datasets hold a country, currency or region, and a dataset's kept top values.
+
+    Implementation: :class:`worker.adapters.catalog.facet_store.SqlDatasetFacets`; the fake
+    :class:`tests.support.facets.InMemoryDatasetFacets`.
+    """
+
+    def datasets_with_value(
+        self, column_type: str | None, value: str, limit: int | None = None
+    ) -> list[FacetMatch]:
+        """The dataset columns whose kept values include ``value``, highest share first.
+
+        :param column_type: ``country``, ``currency_code`` (or ``currency``) or ``region``;
+            ``None``: any. An unknown type gives ``[]``.
+        :param value: as a person writes it: ``Singapore``, ``SG`` and ``SGP`` are ``SG``;
+            ``EU`` (country) stands for its member countries. A value no facet type can
+            hold gives ``[]``.
+        :param limit: at most this many matches (``None``: all).
+        :returns: ties by dataset URI, column and value (code-point order).
+        """
+        ...
+
+    def facets(self, dataset: str) -> list[Facet]:
+        """The facets of the dataset ``dataset`` (its URI), by column name; ``[]`` if none."""
+        ...
+
+
+class FacetStore(DatasetFacets, Protocol):
+    """The value facets of datasets, with the write side the dataset service uses."""
+
+    def record_facets(
+        self,
+        dataset: str,
+        samples: Mapping[str, Mapping[str, ColumnCounts]],
+        excluded: Sequence[str],
+        partitions: Sequence[str],
+    ) -> list[Facet]:
+        """Store fresh partition samples' facets and recompute the dataset's.
+
+        :param samples: partition key → column → counts of the partitions sampled now
+            (replacing what those partitions had).
+        :param excluded: columns with a PII finding anywhere in the dataset: their values
+            are deleted from every partition and never kept.
+        :param partitions: the dataset's partition keys now; others' facets are deleted.
+        :returns: the dataset's facets after the change.
+        """
         ...
 
 

@@ -782,6 +782,22 @@ class MetricsSettings(_Section):
     )
 
 
+class McpSettings(_Section):
+    """The MCP server for AI agents: ``enricher mcp`` (stdio) and ``/mcp`` behind ``serve``."""
+
+    http: bool = Field(
+        True,
+        description="Serve MCP (streamable HTTP) at /mcp on `enricher serve`, behind API "
+        "tokens (Authorization: Bearer); off: no /mcp.",
+    )
+    allow_decisions: bool = Field(
+        False,
+        description="Offer the decide_suggestion tool (approve or reject review items). It "
+        "also needs, over HTTP, a write token of a steward or admin; over stdio, `enricher mcp "
+        "--steward USER`. Off: the MCP server is read-only.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of s3-enricher, validated once at start-up."""
 
@@ -862,6 +878,10 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(
         default_factory=MetricsSettings,  # type: ignore[arg-type]
         description="Prometheus metrics of the worker and enricher serve",
+    )
+    mcp: McpSettings = Field(
+        default_factory=McpSettings,  # type: ignore[arg-type]
+        description="The MCP server for AI agents (stdio and HTTP)",
     )
 
     @classmethod

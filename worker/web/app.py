@@ -35,6 +35,8 @@ from worker.web.webhook import (
 )
 
 if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
     from worker.bootstrap import SqlReviewService
     from worker.core.settings import ReviewSettings, Settings, WebSettings
     from worker.services.alerts.service import AlertService
@@ -113,6 +115,7 @@ def create_app(
     health: APIRouter | None = None,
     contracts_dir: Path | None = None,
     served: Settings | None = None,
+    mcp: MCPServer | None = None,
 ) -> FastAPI:
     """The ASGI app.
 
@@ -130,6 +133,8 @@ def create_app(
         (``contracts.dir``; ``None``: their section says none is set).
     :param served: the settings being served, for the OpenLineage intake's lineage rules
         (auto-apply threshold, Atlan names; default: the defaults and the environment).
+    :param mcp: the MCP server to serve at ``/mcp`` behind API tokens
+        (:mod:`worker.web.mcp_http`); only with ``review``, whose users the tokens belong to.
     """
     from worker.core.settings import WebSettings
 
@@ -155,6 +160,10 @@ def create_app(
         else None
     )
     _mount_docs(app, auth, web.api_docs)
+    if mcp is not None and auth is not None:
+        from worker.web.mcp_http import mount
+
+        mount(app, mcp, auth)
 
     if replay_guard is None:
         replay_guard = (
@@ -265,11 +274,13 @@ def _mount_review(
     from worker.core.settings import ReviewSettings
     from worker.web import (
         api_alerts,
+        api_ask,
         api_compliance,
         api_lineage,
         ui_account,
         ui_admin,
         ui_alerts,
+        ui_ask,
         ui_audit,
         ui_compliance,
         ui_datasets,
@@ -289,6 +300,7 @@ def _mount_review(
     ui_datasets.install(app, None, review)
     api_compliance.install(app, review, contracts_dir)
     api_lineage.install(app, review, served)
+    api_ask.install(app, review, served)
 
     def on_review_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReviewError)
@@ -311,8 +323,10 @@ def _mount_review(
     app.include_router(api_router())
     app.include_router(api_compliance.router)
     app.include_router(api_lineage.router)
+    app.include_router(api_ask.router)
     # The pages, in the order their routes were always matched.
     for area in (ui_login, ui_suggestions, ui_audit, ui_account, ui_admin, ui_alerts, ui_datasets):
         app.include_router(area.router)
     app.include_router(ui_compliance.router)
+    app.include_router(ui_ask.router)
     return auth

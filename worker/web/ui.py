@@ -5,7 +5,8 @@ The pages themselves are route handlers grouped by area: :mod:`worker.web.ui_log
 paging, approve/reject and bulk decisions; ``/objects?uri=``, an object's columns, findings,
 suggestions and history), :mod:`worker.web.ui_audit` (``/audit`` with CSV/JSON export;
 stewards and admins), :mod:`worker.web.ui_account` (``/account``: your password and API
-tokens) and :mod:`worker.web.ui_admin` (``/admin/users``). Every page works without
+tokens), :mod:`worker.web.ui_admin` (``/admin/users``) and :mod:`worker.web.ui_ask`
+(``/ask?q=``, the answer of the header's ask box). Every page works without
 JavaScript. Every form that changes something is a POST carrying the session's CSRF token
 (the login form: a token bound to a pre-session cookie, and a same-origin check); role checks
 happen in :class:`~worker.services.review.service.ReviewService`, never only in the

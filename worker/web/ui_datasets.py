@@ -6,7 +6,8 @@ the schema history with its changes, the lineage chain through it (every hop up-
 downstream with its systems, origin and column map, down to Looker dashboards), and its alerts (with
 acknowledge and resolve buttons for stewards, from :mod:`worker.web.ui_alerts`). Every
 logged-in user may read them; what is shown is counts, shares, types and partition keys,
-never a sampled value.
+never a sampled value, except the value facets of non-personal country, currency and region
+columns (:mod:`worker.core.facets`).
 """
 
 from __future__ import annotations
@@ -32,9 +33,13 @@ def install(app: FastAPI, datasets: DatasetService | None, review: Any) -> None:
     """
     if datasets is None:
         from worker.adapters.catalog.dataset_store import SqlDatasetStore
+        from worker.adapters.catalog.facet_store import SqlDatasetFacets
         from worker.core.settings import DatasetSettings
 
-        datasets = DatasetService(SqlDatasetStore(review.store.catalog), DatasetSettings())
+        catalog = review.store.catalog
+        datasets = DatasetService(
+            SqlDatasetStore(catalog), DatasetSettings(), facets=SqlDatasetFacets(catalog)
+        )
     app.state.dataset_service = datasets
 
 
@@ -102,6 +107,7 @@ def dataset_page(
             "edges": edges,
             "lineage": lineage,
             "alerts": dataset_alerts(alerts, name, session.user),
+            "facets": datasets.facets.facets(name) if datasets.facets is not None else [],
         },
         session,
     )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -213,6 +214,35 @@ dataset_schemas = Table(
     Column("source", String(32), nullable=False),
     Column("changes", JSON, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Value facets (issue 21, migration 0012): the top values of a dataset's non-personal
+# country, currency and region columns (:mod:`worker.core.facets`). Per sampled partition
+# the counts of every column (refused ones without values), and per dataset the merged top
+# values, one row each, looked up by (type, value).
+dataset_facet_samples = Table(
+    "dataset_facet_samples",
+    metadata,
+    Column("dataset_uri", String(2048), primary_key=True),
+    Column("partition_key", String(1024), primary_key=True),
+    Column("columns", JSON, nullable=False),
+    Column("sampled_at", DateTime(timezone=True), nullable=False),
+)
+
+dataset_facets = Table(
+    "dataset_facets",
+    metadata,
+    Column("dataset_uri", String(2048), primary_key=True),
+    Column("column_name", String(1024), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("column_type", String(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("share", Float, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("partitions", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_dataset_facets_type_value", "column_type", "value"),
 )
 
 alerts = Table(

@@ -39,7 +39,8 @@ from worker.core.datasets.selection import select_partitions
 from worker.core.datasets.table_formats import read_table_metadata
 from worker.core.datasets.verdict import dataset_schema, merge_verdict, partition_record
 from worker.core.errors import DatasetNotFound, TableMetadataError
-from worker.core.ports import DatasetStore, ObjectStore
+from worker.core.facets import ColumnCounts, Facet, sample_facets
+from worker.core.ports import DatasetStore, FacetStore, ObjectStore
 from worker.core.settings import DatasetSettings
 
 
@@ -102,6 +103,8 @@ class DatasetOutcome:
     changes: list[SchemaChange] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     candidates: list[AlertCandidate] = field(default_factory=list)
+    #: The dataset's value facets after this conclusion (``[]``: none kept, or no store).
+    facets: list[Facet] = field(default_factory=list)
 
 
 class DatasetService:
@@ -118,6 +121,8 @@ class DatasetService:
     :param clock: the current time (tests pass a fixed one).
     :param contracts: checks the data contracts of each concluded dataset (``None``, the
         default when ``contracts.dir`` is not set: no contract is checked).
+    :param facets: keeps the datasets' value facets (:mod:`worker.core.facets`: top values
+        of country, currency and region columns without a PII finding); ``None``: none kept.
     """
 
     def __init__(
@@ -130,6 +135,7 @@ class DatasetService:
         edges_of: EdgesOf | None = None,
         table_schemas: TableSchemas | None = None,
         contracts: ContractCheck | None = None,
+        facets: FacetStore | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -139,6 +145,7 @@ class DatasetService:
         self.edges_of = edges_of
         self.table_schemas = table_schemas
         self.contracts = contracts
+        self.facets = facets
         #: Delta/Iceberg metadata that could not be read: dataset URI → the reason.
         self.table_errors: dict[str, str] = {}
 
@@ -245,6 +252,7 @@ class DatasetService:
             entity_share=self.settings.entity_share,
         )
         self.store.set_verdict(verdict)
+        facets = self._record_facets(plan, sampled, records, verdict)
         schema = dataset_schema(records)
         version = self.store.record_schema(uri, schema, "scan")
         changes: list[SchemaChange] = []
@@ -268,7 +276,32 @@ class DatasetService:
         # Called with none too: the sink also delivers what a channel did not take before.
         opened = self.alerts(candidates) if self.alerts is not None else []
         opened += self._check_contracts(uri)
-        return DatasetOutcome(uri, verdict, len(fresh), version, changes, opened, candidates)
+        return DatasetOutcome(
+            uri, verdict, len(fresh), version, changes, opened, candidates, facets
+        )
+
+    def _record_facets(
+        self,
+        plan: DatasetPlan,
+        sampled: Sequence[tuple[PartitionInfo, EnrichmentResult]],
+        records: Sequence[PartitionRecord],
+        verdict: DatasetVerdict,
+    ) -> list[Facet]:
+        """Keep the fresh samples' facets; drop every column with a PII finding anywhere.
+
+        Only normalised values of allowed columns reach the store
+        (:func:`worker.core.facets.sample_facets`); a column with an entity in any sampled
+        partition, or in the verdict, has its values deleted from every partition.
+        """
+        if self.facets is None:
+            return []
+        samples: dict[str, dict[str, ColumnCounts]] = {
+            p.key: sample_facets(r) for p, r in sampled if r.status is ObjectStatus.CLASSIFIED
+        }
+        excluded = {c for r in records for c, found in r.findings.items() if found}
+        excluded |= {c.column for c in verdict.columns if c.entities}
+        alive = {p.key for p in plan.summary.partitions} | set(samples)
+        return self.facets.record_facets(plan.uri, samples, sorted(excluded), sorted(alive))
 
     def _check_contracts(self, uri: str) -> list[Alert]:
         """Every scan checks the contracts of the datasets it touches (when configured)."""

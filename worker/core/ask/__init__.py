@@ -1,0 +1,1 @@
+"""Questions in plain language parsed into a small typed query over the catalog (pure)."""
