@@ -543,15 +543,6 @@ class ColumnScan:
                     hits.add(i)
         return sorted(hits)
 
-    def _valid(self, cs: CompiledSpec, text: str) -> bool:
-        if cs.validator is None:
-            return True
-        key = (cs.spec.validator or "", text)
-        ok = self._verdicts.get(key)
-        if ok is None:
-            ok = self._verdicts[key] = cs.validator(text)
-        return ok
-
     def match(self, indices: Iterable[int] | None = None) -> None:
         """Match the values at ``indices`` (``None``: every value) not matched yet."""
         done = self._done
@@ -575,11 +566,16 @@ class ColumnScan:
 
     def _match_strings(self, wanted: bytearray | None) -> None:
         texts, rules, per_value, first = self.texts, self.rules, self.per_value, self._first
-        done = self._done
+        done, verdicts = self._done, self._verdicts
+        # Per value, its stripped text and leading blanks, computed once for all its specs.
+        shapes: dict[int, tuple[str, int]] = {}
         for pos, si in enumerate(self._order):
             cs = self._compiled[si]
             entity = cs.spec.entity
             doms = rules.suppressors(entity)
+            fullmatch, finditer = cs.pattern.fullmatch, cs.pattern.finditer
+            validator, vname = cs.validator, cs.spec.validator or ""
+            whole_only = cs.spec.full_match_only
             for i in self._cands[si]:
                 if wanted is None:
                     if done[i]:
@@ -590,30 +586,46 @@ class ColumnScan:
                 if text is None:
                     continue
                 earlier = per_value.get(i)
-                blockers = [m for m in earlier if m[4] and m[0] in doms] if earlier else []
-                stripped = text.strip()
-                lead = len(text) - len(text.lstrip())
+                blockers = [m for m in earlier if m[4] and m[0] in doms] if earlier else None
+                shape = shapes.get(i)
+                if shape is None:
+                    stripped = text.strip()
+                    shape = shapes[i] = (stripped, len(text) - len(text.lstrip()))
+                stripped, lead = shape
                 found: list[_Match] = []
-                fm = cs.pattern.fullmatch(stripped)
-                if fm is not None:
-                    span = (entity, si, lead, lead + len(stripped), False, True, stripped)
-                    if not _blocked(span, blockers, rules):
-                        ok = self._valid(cs, stripped)
-                        found.append((entity, si, lead, lead + len(stripped), ok, True, stripped))
-                    else:
+                if fullmatch(stripped) is not None:
+                    end = lead + len(stripped)
+                    span = (entity, si, lead, end, False, True, stripped)
+                    if blockers and _blocked(span, blockers, rules):
                         self.blocked.setdefault(entity, set()).add(i)
-                elif not cs.spec.full_match_only:
-                    for rm in cs.pattern.finditer(text):
-                        if rm.end() == rm.start():
+                    else:
+                        # The validator's verdict per matched text (see __init__), inlined:
+                        # this runs once per candidate and spec.
+                        ok = True
+                        if validator is not None:
+                            known = verdicts.get((vname, stripped))
+                            if known is None:
+                                known = verdicts[(vname, stripped)] = validator(stripped)
+                            ok = known
+                        found.append((entity, si, lead, end, ok, True, stripped))
+                elif not whole_only:
+                    for rm in finditer(text):
+                        start, stop = rm.span()
+                        if stop == start:
                             continue
-                        s = rm.group(0)
-                        full = rm.start() == lead and rm.end() == lead + len(stripped)
-                        span = (entity, si, rm.start(), rm.end(), False, full, s)
-                        if _blocked(span, blockers, rules):
+                        sub = rm.group(0)
+                        full = start == lead and stop == lead + len(stripped)
+                        span = (entity, si, start, stop, False, full, sub)
+                        if blockers and _blocked(span, blockers, rules):
                             self.blocked.setdefault(entity, set()).add(i)
                             continue
-                        ok = self._valid(cs, s)
-                        found.append((entity, si, rm.start(), rm.end(), ok, full, s))
+                        ok = True
+                        if validator is not None:
+                            known = verdicts.get((vname, sub))
+                            if known is None:
+                                known = verdicts[(vname, sub)] = validator(sub)
+                            ok = known
+                        found.append((entity, si, start, stop, ok, full, sub))
                 if found:
                     if earlier is None:
                         per_value[i] = found
@@ -662,7 +674,19 @@ class ColumnScan:
         first = self._first
         for i in sorted(self.per_value, key=lambda i: (first[i], i)):
             matches = self.per_value[i]
-            if self.integer or len(matches) == 1:
+            if len(matches) == 1:
+                # The common case (one match in the value): no resolution, one entity.
+                entity = matches[0][0]
+                if keep is not None:
+                    allowed = keep.get(entity)
+                    if allowed is not None and i not in allowed:
+                        continue
+                acc = accs.get(entity)
+                if acc is None:
+                    acc = accs[entity] = _Acc(entity)
+                acc.add(matches, counts[i], self.spec_list)  # type: ignore[arg-type]
+                continue
+            if self.integer:
                 resolved = matches
             else:
                 resolved = _resolve(matches, self.rules)

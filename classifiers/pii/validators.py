@@ -118,6 +118,7 @@ IBAN_LENGTHS: Final[dict[str, int]] = {
     "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
     "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }  # fmt: skip
+_IBAN_LETTERS: Final = str.maketrans({chr(65 + k): str(10 + k) for k in range(26)})
 _IBAN_SHAPE: Final = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", re.ASCII)
 
 
@@ -141,9 +142,8 @@ def iban_valid(s: str) -> bool:
     if not 2 <= int(compact[2:4]) <= 98:
         return False
     rearranged = compact[4:] + compact[:4]
-    # Letters become 10..35; int() of the joined string is exact for any length.
-    numeric = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(numeric) % 97 == 1
+    # Letters become 10..35 (compact is A-Z and 0-9 here); int() is exact for any length.
+    return int(rearranged.translate(_IBAN_LETTERS)) % 97 == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,6 +207,11 @@ def nric_valid(s: str) -> bool:
 # IP addresses
 
 
+_OCTET: Final = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_IPV4_EXACT: Final = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}", re.ASCII)
+_IPV6_FULL: Final = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}", re.ASCII)
+
+
 def ip_valid(s: str) -> bool:
     """Whether ``s`` is an IPv4 address in dotted-quad form or an IPv6 address.
 
@@ -217,6 +222,10 @@ def ip_valid(s: str) -> bool:
     """
     if not s or not s.isascii() or s != s.strip():
         return False
+    if _IPV4_EXACT.fullmatch(s) or _IPV6_FULL.fullmatch(s):
+        # Exactly the dotted quads and full eight-group forms ipaddress accepts (issue 17:
+        # it costs several microseconds a value); every other form goes to ipaddress.
+        return True
     try:
         ipaddress.ip_address(s)
     except ValueError:
@@ -361,6 +370,107 @@ _DATE_LIKE: Final = re.compile(
     re.ASCII,
 )
 _DOTTED_QUAD: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", re.ASCII)
+_PHONE_SEPARATORS: Final = str.maketrans("", "", "+ ().-/")
+
+
+class _RegionCheck:
+    """libphonenumber's "valid for this region" test with the metadata read once (issue 17).
+
+    ``phonenumbers.is_valid_number_for_region`` looks the region's metadata up, compiles (from
+    its cache) and matches each number type's pattern through several calls per type; this is
+    the same test (the general description, then any type: premium, toll free, shared cost,
+    VoIP, personal, pager, UAN, voicemail, fixed line, mobile; each a length check, then a full
+    match of its national-number pattern) on descriptions unpacked once per region.
+    ``tests/unit/test_pii_validator_speed.py`` checks it equals phonenumbers' answer.
+    """
+
+    __slots__ = ("country_code", "leading_digits", "general", "types")
+
+    _TYPES: Final = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
+                     "pager", "uan", "voicemail", "fixed_line", "mobile")  # fmt: skip
+
+    def __init__(self, metadata: Any) -> None:
+        self.country_code: int = metadata.country_code
+        lead = metadata.leading_digits
+        self.leading_digits = re.compile(lead) if lead is not None else None
+        self.general = self._desc(metadata.general_desc)
+        self.types = tuple(
+            d for d in (self._desc(getattr(metadata, t)) for t in self._TYPES) if d is not None
+        )
+
+    @staticmethod
+    def _desc(desc: Any) -> tuple[frozenset[int], re.Pattern[str]] | None:
+        if desc is None or not desc.national_number_pattern:
+            return None
+        return frozenset(desc.possible_length), re.compile(desc.national_number_pattern)
+
+    @staticmethod
+    def _matches(nsn: str, desc: tuple[frozenset[int], re.Pattern[str]] | None) -> bool:
+        if desc is None:
+            return False
+        lengths, pattern = desc
+        if lengths and len(nsn) not in lengths:
+            return False
+        return pattern.fullmatch(nsn) is not None
+
+    def valid(self, nsn: str) -> bool:
+        """Whether the national significant number ``nsn`` is of a known type here."""
+        if not self._matches(nsn, self.general):
+            return False
+        return any(self._matches(nsn, d) for d in self.types)
+
+
+@lru_cache(maxsize=512)
+def _region_check(region: str) -> _RegionCheck | None:
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    metadata = PhoneMetadata.metadata_for_region(region, None)
+    return _RegionCheck(metadata) if metadata is not None else None
+
+
+def _nsn(number: Any) -> str:
+    """``phonenumbers.national_significant_number`` (leading zeros, then the number)."""
+    zeros = ""
+    if number.italian_leading_zero:
+        n = number.number_of_leading_zeros
+        zeros = "0" * (1 if n is None else n)
+    return zeros + str(number.national_number)
+
+
+def _valid_for_region(code: int, nsn: str, region: str) -> bool:
+    """``phonenumbers.is_valid_number_for_region`` of a number with a geographic region."""
+    check = _region_check(region)
+    return check is not None and check.country_code == code and check.valid(nsn)
+
+
+def _number_valid(number: Any) -> bool:
+    """``phonenumbers.is_valid_number``: valid for the region its country code gives it.
+
+    As libphonenumber: one region for the code is that region; of several, the first whose
+    leading digits match the number, or (without leading digits) that it is valid in.
+    Non-geographic codes (``+800`` ...) go to phonenumbers itself.
+    """
+    import phonenumbers
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+    code = number.country_code
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(code)
+    if regions is None:
+        return False
+    if any(_region_check(r) is None for r in regions):
+        return bool(phonenumbers.is_valid_number(number))
+    nsn = _nsn(number)
+    if len(regions) == 1:
+        return _valid_for_region(code, nsn, regions[0])
+    for region in regions:
+        check = _region_check(region)
+        assert check is not None  # checked above
+        if check.leading_digits is not None:
+            if check.leading_digits.match(nsn):
+                return _valid_for_region(code, nsn, region)
+        elif check.valid(nsn):
+            return _valid_for_region(code, nsn, region)
+    return False
 
 
 def _international_valid(number: str) -> bool:
@@ -370,34 +480,31 @@ def _international_valid(number: str) -> bool:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return False
-    return bool(phonenumbers.is_valid_number(parsed))
+    return _number_valid(parsed)
 
 
 def _national_valid(digits: str, codes: tuple[int, ...]) -> bool:
     """Whether the national-format ``digits`` are a valid number under one of ``codes``.
 
-    Builds the number directly instead of parsing the text once per region: libphonenumber's
-    parser costs as much as the validity check, and this runs once per distinct candidate.
+    Builds the national significant number directly instead of parsing the text once per
+    region: libphonenumber's parser costs as much as the validity check, and this runs once per
+    distinct candidate. The number is what ``phonenumbers.PhoneNumber(country_code=code,
+    national_number=..., italian_leading_zero=...)`` would hold (Italy keeps one leading 0;
+    elsewhere the trunk 0, or a NANP leading 1, is dropped).
     """
-    import phonenumbers
-
     for code in codes:
         if code == _ITALY:
-            number = phonenumbers.PhoneNumber(
-                country_code=code,
-                national_number=int(digits),
-                italian_leading_zero=digits[0] == "0",
-            )
+            nsn = ("0" if digits[0] == "0" else "") + str(int(digits))
         elif digits[0] == "0":
             if digits[1:2] == "0":
                 continue
-            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits[1:]))
+            nsn = str(int(digits[1:]))
         elif code == 1 and len(digits) == 11 and digits[0] == "1":
-            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits[1:]))
+            nsn = str(int(digits[1:]))
         else:
-            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits))
+            nsn = str(int(digits))
         for region in _CODE_REGIONS[code]:
-            if phonenumbers.is_valid_number_for_region(number, region):
+            if _valid_for_region(code, nsn, region):
                 return True
     return False
 
@@ -425,7 +532,8 @@ def phone_valid(s: str) -> bool:
         return False
     if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body):
         return False
-    digits = "".join(ch for ch in body if ch.isdigit())
+    # body is ASCII digits and separators here (_PHONE_CHARS): drop the separators.
+    digits = body.translate(_PHONE_SEPARATORS)
     if not 7 <= len(digits) <= 15 or len(set(digits)) == 1:
         return False
     if body.count("(") != body.count(")"):
