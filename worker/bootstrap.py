@@ -390,8 +390,9 @@ MCP_ASK_NAMES_TTL_S = 10.0
 class McpServices:
     """What the MCP server (:mod:`worker.mcp`) answers agents with, on one local catalog.
 
-    :param ask: answers a question in plain language (the ask service's ``ask``, as its JSON
-        contract); the service is built on the first question.
+    :param ask: answers a question in plain language with at most ``limit`` items (``None``:
+        the service's default; the ask service's ``ask``, as its JSON contract); the service
+        is built on the first question.
     :param names: the lineage graph's nodes, read without the edges' details (search).
     """
 
@@ -399,7 +400,7 @@ class McpServices:
     lineage: SqlLineageService
     alerts: AlertService
     review: SqlReviewService
-    ask: Callable[[str], dict[str, Any]]
+    ask: Callable[[str, int | None], dict[str, Any]]
     names: CatalogNames | None = None
 
 
@@ -413,10 +414,10 @@ def build_mcp_services(settings: Settings, catalog: SqlLocalCatalog | None = Non
     local = catalog if catalog is not None else SqlLocalCatalog(settings.database_url)
     built: list[AskService] = []
 
-    def ask(question: str) -> dict[str, Any]:
+    def ask(question: str, limit: int | None = None) -> dict[str, Any]:
         if not built:  # on the first question: the taxonomy is read then, not at start-up
             built.append(build_ask(settings, local, names_ttl_s=MCP_ASK_NAMES_TTL_S))
-        answer: dict[str, Any] = built[0].ask(question).to_dict()
+        answer: dict[str, Any] = built[0].ask(question, limit).to_dict()
         return answer
 
     return McpServices(
@@ -443,6 +444,7 @@ def build_ask(
     from classifiers.business.taxonomy import load_taxonomy
     from worker.adapters.catalog.alert_store import SqlAlertStore
     from worker.adapters.catalog.dataset_store import SqlDatasetStore
+    from worker.adapters.catalog.facet_store import SqlDatasetFacets
     from worker.adapters.catalog.lineage_names import SqlCatalogNames
     from worker.adapters.catalog.review_store import SqlReviewStore
     from worker.services.ask.service import AskService
@@ -493,4 +495,5 @@ def build_ask(
         owners=owners,
         names_ttl_s=names_ttl_s,
         names=SqlCatalogNames(local),
+        facets=SqlDatasetFacets(local),
     )

@@ -55,7 +55,7 @@ def test_not_understood_is_an_answer(review: SqlReviewService) -> None:
     token = review.users.create_token("vic", "t", "t", "read")
     r = _client(review).get(
         "/api/v1/ask",
-        params={"q": "Which reports use Singapore transaction data?"},
+        params={"q": "what breaks if I change usres"},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 200
@@ -74,3 +74,20 @@ def test_auth_and_validation(review: SqlReviewService) -> None:
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/ask", headers=auth).status_code == 422
     assert client.get("/api/v1/ask", params={"q": "a\x00b"}, headers=auth).status_code == 400
+
+
+def test_limit_cuts_the_items_and_is_bounded(review: SqlReviewService) -> None:
+    token = review.users.create_token("vic", "t", "t", "read")
+    auth = {"Authorization": f"Bearer {token}"}
+    client = _client(review)
+    q = "Show me all customer data flowing through S3"
+    r = client.get("/api/v1/ask", params={"q": q, "limit": 1}, headers=auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [i["uri"] for i in body["items"]] == ["s3://lake/crm/customers/"]
+    assert body["count"] == 2 and "the first 1 of 2 items" in body["interpretation"]
+    for bad in (0, 5001):
+        assert (
+            client.get("/api/v1/ask", params={"q": q, "limit": bad}, headers=auth).status_code
+            == 422
+        )

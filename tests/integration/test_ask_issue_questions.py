@@ -69,11 +69,20 @@ def test_users_table_impact_once_its_chain_is_declared(url: str, tmp_path: Path)
     }
 
 
-def test_singapore_is_refused_naming_the_missing_country_facet(url: str) -> None:
-    """Country facets (migration 0012) are not in this tree: a clear refusal that says so."""
-    answer = build_ask(load_settings(None, database_url=url)).ask(
-        "Which reports use Singapore transaction data?"
+def test_singapore_transaction_reports_are_none_on_the_sample_lake(url: str) -> None:
+    """The sample lake keeps one SG facet: ``nationality`` of the passports file (category
+    reference, no lineage). Country and category must both hold, so no dataset qualifies and
+    no report uses Singapore transaction data: an understood answer with no items."""
+    service = build_ask(load_settings(None, database_url=url))
+    answer = service.ask("Which reports use Singapore transaction data?")
+    assert answer.understood, answer.interpretation
+    assert answer.items == [] and answer.count == 0
+    assert answer.interpretation == (
+        "dashboards and Looks downstream of the datasets in category finance about SG"
     )
-    assert not answer.understood and answer.items == []
-    assert "country facets are not collected" in answer.interpretation
-    assert "SG" in answer.interpretation
+    # Without the category the passports file qualifies, and nothing is downstream of it.
+    anything = service.ask("Which reports use Singapore data?")
+    assert anything.understood and anything.items == []
+    held = service.ask("Which datasets hold Singapore data?")
+    assert [i.uri for i in held.items] == [f"{LAKE}identity/passports.csv.bz2"]
+    assert held.items[0].why.startswith("value facet: column nationality (country) is SG in ")

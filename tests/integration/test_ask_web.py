@@ -164,11 +164,6 @@ def test_an_ambiguous_name_offers_readings_that_ask_them(viewer: TestClient) -> 
             "column email of postgres:appdb.public.users",
             "drop column email from users",
         ),
-        (
-            "Which reports use Singapore transaction data?",
-            "dashboards and Looks downstream of the datasets in category finance (any country)",
-            "Which reports use transaction data?",
-        ),
     ],
 )
 def test_each_kind_of_reading_asks_an_understood_question(

@@ -68,6 +68,7 @@ from worker.core.errors import (
     ObjectVanished,
     SuggestionNotFound,
 )
+from worker.core.ports import DatasetHoldings
 
 
 class InMemoryObjectStore:
@@ -825,6 +826,24 @@ class InMemoryDatasetStore:
             if bucket is None or d.summary.ref.bucket == bucket
         ]  # fmt: skip
         return found[: max(0, limit)]
+
+    def holdings(self, limit: int = 1000) -> list[DatasetHoldings]:
+        out = []
+        for uri, d in sorted(self.datasets.items())[: max(0, limit)]:
+            v = d.verdict
+            out.append(
+                DatasetHoldings(
+                    uri,
+                    v.category if v else None,
+                    v.category_confidence if v else None,
+                    v.entities if v else (),
+                    d.summary.object_count,
+                    d.summary.total_bytes,
+                    d.first_seen,
+                    d.last_seen,
+                )
+            )
+        return out
 
     def partitions(self, uri: str) -> list[PartitionRecord]:
         return [p for _, p in sorted(self.parts.get(uri, {}).items())]

@@ -66,3 +66,12 @@ def test_ask_is_registered_with_lazy_imports() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_limit_lists_fewer_items_with_the_exact_count() -> None:
+    out = _run("ask", "Where do SSNs flow unmasked?", "--limit", "1", "--format", "json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert [i["uri"] for i in data["items"]] == ["s3://lake/hr/employees/"]
+    assert data["count"] == 2 and "(the first 1 of 2 items are listed)" in data["interpretation"]
+    assert _run("ask", "open alerts", "--limit", "0").exit_code == 2

@@ -248,6 +248,136 @@ def test_countries_are_parsed_and_refused_until_facets_exist() -> None:
     assert not eu.understood and eu.query is not None and eu.query.filters.countries == ("EU",)
 
 
+def _facet_query(question: str) -> AskQuery:
+    parsed = parse_question(question, NAMES, today=TODAY, facets=True)
+    assert parsed.understood, (question, parsed.reason)
+    assert parsed.query is not None
+    return parsed.query
+
+
+@pytest.mark.parametrize(
+    ("question", "countries", "categories", "operation"),
+    [
+        ("Which reports use Singapore transaction data?", ("SG",), ("finance",),
+         Operation.CONSUMERS),
+        ("datasets with EU customers", ("EU",), ("customer",), Operation.LIST),
+        ("show me French customers", ("FR",), ("customer",), Operation.LIST),
+        ("which datasets hold data about Germany or Japan?", ("DE", "JP"), (), Operation.LIST),
+        ("APAC datasets", ("APAC",), (), Operation.LIST),
+        ("how many datasets hold Singapore data?", ("SG",), (), Operation.COUNT),
+    ],
+)  # fmt: skip
+def test_countries_and_regions_are_understood_with_value_facets(
+    question: str, countries: tuple[str, ...], categories: tuple[str, ...], operation: Operation
+) -> None:
+    query = _facet_query(question)
+    assert query.filters.countries == countries
+    assert query.filters.categories == categories
+    assert query.filters.currencies == ()
+    assert query.operation is operation
+    assert "about " + " or ".join(countries) in describe(query)
+
+
+@pytest.mark.parametrize(
+    ("question", "currencies", "target"),
+    [
+        ("which tables hold SGD amounts", ("SGD",), Target.TABLES),
+        ("datasets with amounts in euros", ("EUR",), Target.DATASETS),
+        ("Singapore dollar prices", ("SGD",), Target.DATASETS),
+        ("datasets with USD or GBP values", ("USD", "GBP"), Target.DATASETS),
+    ],
+)
+def test_currencies_are_understood_with_value_facets(
+    question: str, currencies: tuple[str, ...], target: Target
+) -> None:
+    query = _facet_query(question)
+    assert query.filters.currencies == currencies
+    assert query.filters.countries == ()  # "Singapore dollar" is the currency, not the country
+    assert query.target is target
+    assert "with amounts in " + " or ".join(currencies) in describe(query)
+
+
+def test_a_currency_without_value_facets_is_refused() -> None:
+    assert "facets are not collected" in _refused("which tables hold SGD amounts")
+
+
+@pytest.mark.parametrize(
+    ("question", "entity"),
+    [
+        ("which data holds NRIC numbers?", "SG_NRIC_FIN"),
+        ("driving licence numbers", "US_DRIVER_LICENSE"),
+        ("datasets with passport ids", "US_PASSPORT"),
+        ("IBAN values", "IBAN_CODE"),
+    ],
+)
+def test_a_word_for_an_entity_s_values_is_read_with_it(question: str, entity: str) -> None:
+    query = _query(question)
+    assert query.filters.entities == (entity,)
+    assert query.target is Target.DATASETS
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which customer datasets pass through S3?",
+        "customer data that goes via the lake",
+        "client datasets passed through S3",
+    ],
+)
+def test_a_verb_before_through_is_read(question: str) -> None:
+    query = _query(question)
+    assert query.filters.categories == ("customer",) and query.filters.through == ("lake",)
+
+
+@pytest.mark.parametrize(
+    "question", ["list datasets in category finance", "datasets of the finance category"]
+)
+def test_the_word_category_is_read_with_a_category(question: str) -> None:
+    assert _query(question).filters.categories == ("finance",)
+
+
+def test_the_word_category_alone_is_still_refused() -> None:
+    assert "category" in _refused("datasets in category")
+
+
+@pytest.mark.parametrize(
+    ("question", "system"),
+    [
+        ("Snowflake tables fed by customer data", "snowflake"),
+        ("postgres tables feeding customer datasets", "postgres"),
+        ("snowflake tables loaded from customer data", "snowflake"),
+    ],
+)
+def test_lineage_words_of_a_table_find_are_read(question: str, system: str) -> None:
+    query = _query(question)
+    assert query.target is Target.TABLES
+    assert query.filters.systems == (system,) and query.filters.categories == ("customer",)
+
+
+@pytest.mark.parametrize(
+    ("question", "uri"),
+    [
+        ("what breaks if I drop the appdb customers table?", "postgres:appdb.public.customers"),
+        ("impact of changing customers.csv", "file:///srv/lake/crm/customers.csv"),
+        ("reports reading order_items in shop.public", "postgres:shop.public.order_items"),
+        ("which Looker reports depend on appdb.public.customers?",
+         "postgres:appdb.public.customers"),
+    ],
+)  # fmt: skip
+def test_names_written_with_database_extension_or_qualifier(question: str, uri: str) -> None:
+    names = NameIndex(
+        [
+            KnownName("postgres:appdb.public.customers", "table", "customers"),
+            KnownName("postgres:shop.public.order_items", "table", "order_items"),
+            KnownName("file:///srv/lake/crm/customers.csv", "dataset", "customers.csv"),
+        ]
+    )
+    parsed = parse_question(question, names, today=TODAY)
+    assert parsed.understood, parsed.reason
+    assert parsed.query is not None and parsed.query.names[0].uri == uri
+    assert parsed.query.names[0].column is None
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -288,9 +418,14 @@ def test_name_keys() -> None:
         "order items",
         "public order items",
         "appdb public order items",
+        "appdb order items",
     ]
     assert name_keys("s3://lake/exports/users/") == ["users", "exports users"]
-    assert name_keys("file:///srv/lake/hr/employees.csv") == ["employees", "hr employees"]
+    assert name_keys("file:///srv/lake/hr/employees.csv") == [
+        "employees",
+        "hr employees",
+        "employees csv",
+    ]
     assert name_keys("looker:dashboard/thelook::sales_pulse") == ["sales pulse"]
 
 

@@ -76,7 +76,7 @@ def test_an_ambiguous_name_asks_which(service: AskService) -> None:
     assert any("postgres:shop.public.orders" in a for a in answer.alternatives)
 
 
-def test_singapore_transactions_are_refused_until_facets_exist(service: AskService) -> None:
+def test_singapore_transactions_are_refused_without_value_facets(service: AskService) -> None:
     answer = service.ask("Which reports use Singapore transaction data?")
     assert not answer.understood and not answer.items
     assert "country facets are not collected" in answer.interpretation
@@ -178,3 +178,13 @@ def test_names_are_reread_after_a_scan_unless_kept(catalog: AskCatalog) -> None:
     )
     assert fresh.ask(question).understood
     assert not kept.ask(question).understood
+
+
+def test_a_flow_hop_into_a_lake_dataset_is_a_column_item(service: AskService) -> None:
+    """As into a table: the hop reaches a column of the dataset (keyed ``uri column``)."""
+    answer = service.ask("Where do IBANs flow unmasked?")
+    assert answer.understood, answer.interpretation
+    assert {(i.kind, i.name) for i in answer.items} == {
+        ("column", "s3://lake/payments/transactions/ iban"),
+        ("column", "snowflake:FINANCE.PUBLIC.TRANSACTIONS IBAN"),
+    }

@@ -307,7 +307,7 @@ def test_decisions_need_the_setting_and_a_caller_who_may_decide(services: McpSer
 
 
 def test_unexpected_failures_name_only_their_type(services: McpServices) -> None:
-    def broken(question: str) -> dict[str, Any]:
+    def broken(question: str, limit: int | None = None) -> dict[str, Any]:
         raise RuntimeError(f"boom {question}")
 
     server = _server(
@@ -328,3 +328,15 @@ def test_ask_answers_with_the_ask_services_json_contract(services: McpServices) 
     nonsense = _call(server, "ask", {"question": "purple elephants dancing quietly"})
     assert nonsense["understood"] is False
     assert _call(server, "ask", {"question": "  "})[0] == "error"
+
+
+def test_ask_passes_a_limit_on_items_and_keeps_the_count(services: McpServices) -> None:
+    server = _server(services)
+    question = f"What would break if I change {PG}?"
+    whole = _call(server, "ask", {"question": question})
+    assert whole["count"] >= 2 and len(whole["items"]) == whole["count"]  # under the default
+    cut = _call(server, "ask", {"question": question, "limit": 1})
+    assert cut["count"] == whole["count"]
+    assert cut["items"] == whole["items"][:1]
+    assert "the first 1 of" in cut["interpretation"]
+    assert _call(server, "ask", {"question": question, "limit": 0})[0] == "error"

@@ -277,3 +277,27 @@ def test_0008_chains_existing_audit_rows_in_id_order(database_url: str) -> None:
     assert broken is not None and broken.kind == "edited" and broken.row is not None
     assert broken.row.id == 3
     store.catalog.engine.dispose()
+
+
+def test_0013_indexes_lineage_endpoints_with_their_state(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0012")
+
+    def indexes() -> dict[str, list[str | None]]:
+        found = inspect(engine).get_indexes("lineage_edges")
+        return {str(i["name"]): list(i["column_names"]) for i in found}
+
+    assert indexes()["ix_lineage_edges_source_uri"] == ["source_uri"]
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0013")
+    after = indexes()
+    assert after["ix_lineage_edges_source_state"] == ["source_uri", "state"]
+    assert after["ix_lineage_edges_target_state"] == ["target_uri", "state"]
+    assert "ix_lineage_edges_source_uri" not in after
+    assert "ix_lineage_edges_target_uri" not in after
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0012")
+    assert indexes()["ix_lineage_edges_target_uri"] == ["target_uri"]
+    assert "ix_lineage_edges_target_state" not in indexes()
+    engine.dispose()

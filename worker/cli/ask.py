@@ -44,9 +44,17 @@ class _WithStore:
 
 @click.command("ask")
 @click.argument("question", nargs=-1, required=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Items to list at most (default 200, at most 5,000); the count stays exact.",
+)
 @format_option
 @click.pass_context
-def ask(ctx: click.Context, question: tuple[str, ...], output_format: str) -> None:
+def ask(
+    ctx: click.Context, question: tuple[str, ...], limit: int | None, output_format: str
+) -> None:
     """Ask the catalog a QUESTION in plain language (quotes optional).
 
     For example: "Show me all customer data flowing through S3", "What would break if I
@@ -55,7 +63,7 @@ def ask(ctx: click.Context, question: tuple[str, ...], output_format: str) -> No
     """
     text = " ".join(question)
     with _service(ctx) as wrapped:
-        answer: AskAnswer = wrapped.service.ask(text)
+        answer: AskAnswer = wrapped.service.ask(text, limit=limit)
     if output_format == "json":
         echo_json(answer.to_dict())
     else:

@@ -421,6 +421,24 @@ class CatalogWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetHoldings:
+    """What one dataset holds, as :meth:`DatasetStore.holdings` reads it.
+
+    :param entities: entity → the columns it was found on (the verdict's; ``()``: no
+        verdict yet).
+    """
+
+    uri: str
+    category: str | None
+    category_confidence: float | None
+    entities: tuple[tuple[str, tuple[str, ...]], ...]
+    object_count: int
+    total_bytes: int
+    first_seen: datetime
+    last_seen: datetime
+
+
 class DatasetStore(Protocol):
     """Datasets, their partitions and their schema history in the local catalog.
 
@@ -438,6 +456,14 @@ class DatasetStore(Protocol):
 
     def list_datasets(self, bucket: str | None = None, limit: int = 1000) -> list[StoredDataset]:
         """Datasets in URI order, optionally of one bucket."""
+        ...
+
+    def holdings(self, limit: int = 1000) -> list[DatasetHoldings]:
+        """What each dataset holds, in URI order, at most ``limit``: read narrowly.
+
+        Only the verdict's category and entities (not its columns) and the row's counts and
+        times: what a selection by content needs, without parsing whole verdicts.
+        """
         ...
 
     def partitions(self, uri: str) -> list[PartitionRecord]:

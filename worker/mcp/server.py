@@ -123,7 +123,8 @@ IBANs?". When it did not understand, `understood` is false and `alternatives` of
 closest readings: pick one, or use the specific tools.
 Example: `ask(question="Where do social security numbers flow unmasked?")`.
 Returns {question, interpretation (how it was read, in words), understood,
-items: [{kind, name, uri, why}], alternatives}."""
+items: [{kind, name, uri, why}] (the first `limit`, 200 by default), alternatives,
+count (every item, listed or not)}."""
 
 LIST_ALERTS = """\
 Alerts raised by scans: schema drift, lineage drift, row count and byte anomalies,
@@ -269,8 +270,17 @@ def build_server(
                 examples=["Show me all customer data flowing through S3"],
             ),
         ],  # fmt: skip
+        limit: Annotated[
+            int | None,
+            Field(
+                description="Items to return at most (default 200, up to 5000); `count` is "
+                "always the exact total.",
+                ge=1,
+                le=5000,
+            ),
+        ] = None,
     ) -> dict[str, Any]:
-        return _answer("ask", lambda: tools.ask(question))
+        return _answer("ask", lambda: tools.ask(question, limit))
 
     @server.tool(name="list_alerts", title="List alerts", description=LIST_ALERTS,
                  annotations=READ_ONLY)  # fmt: skip

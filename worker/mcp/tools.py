@@ -376,11 +376,16 @@ class CatalogTools:
 
     # -- questions, alerts, review ------------------------------------------------------------
 
-    def ask(self, question: str) -> dict[str, Any]:
-        """The ask service's answer (its JSON contract)."""
+    def ask(self, question: str, limit: int | None = None) -> dict[str, Any]:
+        """The ask service's answer (its JSON contract), with at most ``limit`` items.
+
+        :param limit: ``None``: the service's default (200); bounded by the service to
+            1..5,000 (``count`` stays the exact total).
+        :raises InvalidDecision: an empty question.
+        """
         if not question.strip():
             raise InvalidDecision("ask needs a question")
-        return self.services.ask(question)
+        return self.services.ask(question, limit)
 
     def list_alerts(
         self,

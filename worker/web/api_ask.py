@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from models.review import User
-from worker.services.ask.service import AskService
+from worker.services.ask.service import MAX_LIMIT, AskService
 from worker.web.api_deps import no_nul_in_query, who
 from worker.web.api_models import ERRORS
 
@@ -85,7 +85,10 @@ async def ask(
     service: Ask,
     user: User = who,
     q: str = Query(..., min_length=1, max_length=MAX_QUESTION, description="the question"),
+    limit: int | None = Query(
+        None, ge=1, le=MAX_LIMIT, description="items to list at most (default 200)"
+    ),
 ) -> AskOut:
     """Answer a question about the catalog in plain language (read-only)."""
-    answer = await run_in_threadpool(service.ask, q)
+    answer = await run_in_threadpool(service.ask, q, limit)
     return AskOut.model_validate(answer.to_dict())

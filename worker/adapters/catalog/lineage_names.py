@@ -11,18 +11,15 @@ these queries read the indexed URI columns only (``SELECT DISTINCT`` over ``sour
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 from sqlalchemy import select
 
 from models.lineage import LineageEdge
-from worker.adapters.catalog.database import SqlLocalCatalog, chunks
-from worker.adapters.catalog.lineage_store import row_edge
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.lineage_store import APPLIED, SqlLineageStore
 from worker.adapters.catalog.schema import LineageEdgeRow, datasets
 from worker.core.ask.linking import NamedNode, system_of
-
-#: The state of an edge walks follow (``lineage_store.APPLIED``; not imported: that module
-#: is another piece of work's).
-_APPLIED = "applied"
 
 
 class SqlCatalogNames:
@@ -33,6 +30,7 @@ class SqlCatalogNames:
 
     def __init__(self, catalog: SqlLocalCatalog) -> None:
         self.catalog = catalog
+        self._edges = SqlLineageStore(catalog)
 
     def dataset_uris(self) -> list[str]:
         """Every recorded dataset's URI, sorted."""
@@ -40,39 +38,16 @@ class SqlCatalogNames:
             return sorted(str(u) for u in conn.execute(select(datasets.c.uri)).scalars())
 
     def edges_of(self, uris: Sequence[str], downstream: bool) -> list[LineageEdge]:
-        """Applied edges leaving or entering ``uris`` (see :func:`applied_edges_of`)."""
-        return applied_edges_of(self.catalog, uris, downstream)
+        """Applied edges leaving or entering ``uris``: the lineage store's ``edges_of``."""
+        return self._edges.edges_of(uris, downstream)
 
     def lineage_nodes(self) -> list[NamedNode]:
         """Every distinct endpoint of an applied edge, with its system, sorted by URI."""
         edges = LineageEdgeRow.__table__
-        query = select(edges.c.source_uri, edges.c.target_uri).where(edges.c.state == _APPLIED)
-        uris: set[str] = set()
+        query = select(edges.c.source_uri, edges.c.target_uri).where(edges.c.state == APPLIED)
         with self.catalog.engine.connect() as conn:
             # Both endpoints of a row, deduplicated here: on SQLite this reads the table once,
             # where a UNION of the two columns sorts twice (half the time on 50,000 edges).
-            for source, target in conn.execute(query):
-                uris.add(source)
-                uris.add(target)
+            # The rows fetched at once and flattened in C: a third of the time of a loop.
+            uris = set(chain.from_iterable(conn.execute(query).tuples().all()))
         return [NamedNode(u, system_of(u)) for u in sorted(uris)]
-
-
-def applied_edges_of(
-    catalog: SqlLocalCatalog, uris: Sequence[str], downstream: bool
-) -> list[LineageEdge]:
-    """Applied edges leaving (``downstream``) or entering any of ``uris``, in id order.
-
-    What ``SqlLineageStore.edges_of`` answers, looked up by the endpoint's index alone: with
-    ``state = 'applied'`` in the query, SQLite (no statistics) searches the ``state`` index,
-    which every applied edge matches, and scans the whole table for each batch (16 ms a
-    query on 50,000 edges, seconds for a question that walks hundreds of chains). The few
-    edges in another state are dropped here.
-    """
-    edges = LineageEdgeRow.__table__
-    column = edges.c.source_uri if downstream else edges.c.target_uri
-    out: list[LineageEdge] = []
-    with catalog.engine.connect() as conn:
-        for chunk in chunks(list(uris), 500):
-            rows = conn.execute(select(edges).where(column.in_(list(chunk))))
-            out.extend(row_edge(r) for r in rows if r.state == _APPLIED)
-    return sorted(out, key=lambda e: e.id)

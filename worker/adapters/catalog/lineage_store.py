@@ -16,11 +16,11 @@ migration 0007 share it) and points the review items that name them at the new i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.lineage import (
@@ -42,6 +42,10 @@ REJECTED = "rejected"
 
 
 _WRITTEN = re.compile(r"^(source|target) written as (.+)$")
+#: Object URIs per findings query (an IN-list, under SQLite's variable limit).
+_FINDINGS_CHUNK = 500
+#: Dataset prefixes per findings query (LIKEs joined by OR).
+_PREFIX_CHUNK = 200
 
 
 def stored_reason(edge: LineageEdge) -> str:
@@ -64,15 +68,23 @@ def read_reason(text: str | None) -> tuple[str, str | None, str | None]:
     return "\n".join(lines), paths.get("source"), paths.get("target")
 
 
-def row_edge(row: Any) -> LineageEdge:
-    """The edge of a ``lineage_edges`` row (ORM object or Core row)."""
+def row_edge(
+    row: Any,
+    parse: Callable[[str], Dataset] = Dataset.parse,
+    mapping: Callable[[dict[str, Any]], ColumnMapping] = ColumnMapping.from_dict,
+) -> LineageEdge:
+    """The edge of a ``lineage_edges`` row (ORM object or Core row).
+
+    :param parse: how endpoint URIs become datasets, ``mapping`` how a column map's entries
+        become mappings (a caller reading many rows passes memoised ones).
+    """
     reason, source_path, target_path = read_reason(row.reason)
     return LineageEdge(
-        source=Dataset.parse(row.source_uri),
-        target=Dataset.parse(row.target_uri),
+        source=parse(row.source_uri),
+        target=parse(row.target_uri),
         origin=Origin(row.origin),
         confidence=row.confidence,
-        columns=tuple(ColumnMapping.from_dict(c) for c in row.columns or []),
+        columns=tuple(mapping(c) for c in row.columns or []),
         sql=row.sql,
         location=row.location,
         reason=reason,
@@ -278,19 +290,38 @@ class SqlLineageStore:
             return [row_edge(r) for r in rows]
 
     def edges_of(self, uris: Sequence[str], downstream: bool) -> list[LineageEdge]:
-        """Applied edges leaving (``downstream``) or entering any of ``uris`` (indexed)."""
-        column = LineageEdgeRow.source_uri if downstream else LineageEdgeRow.target_uri
+        """Applied edges leaving (``downstream``) or entering any of ``uris``, in id order.
+
+        Searched by the (endpoint, state) index (migration 0013), in batches of 500 URIs;
+        rows are read as plain rows, not ORM objects (a walk reads thousands).
+        """
+        table = LineageEdgeRow.__table__
+        assert isinstance(table, Table)
+        column = table.c.source_uri if downstream else table.c.target_uri
         out: list[LineageEdge] = []
-        with self._session() as session:
+        # Every endpoint and every distinct column mapping made once (both are immutable):
+        # a walk reads thousands of edges that repeat them.
+        parsed: dict[str, Dataset] = {}
+        mappings: dict[tuple[Any, ...], ColumnMapping] = {}
+
+        def parse(uri: str) -> Dataset:
+            found = parsed.get(uri)
+            if found is None:
+                found = parsed[uri] = Dataset.parse(uri)
+            return found
+
+        def mapping(data: dict[str, Any]) -> ColumnMapping:
+            key = (data["source"], data["target"], data.get("expression"), data.get("masked"))
+            found = mappings.get(key)
+            if found is None:
+                found = mappings[key] = ColumnMapping.from_dict(data)
+            return found
+
+        with self.catalog.engine.connect() as conn:
             for chunk in chunks(list(uris), 500):
-                rows = session.scalars(
-                    select(LineageEdgeRow)
-                    .where(column.in_(chunk))
-                    .where(LineageEdgeRow.state == APPLIED)
-                    .order_by(LineageEdgeRow.id)
-                )
-                out.extend(row_edge(r) for r in rows)
-        return out
+                query = select(table).where(column.in_(list(chunk))).where(table.c.state == APPLIED)
+                out.extend(row_edge(r, parse, mapping) for r in conn.execute(query))
+        return sorted(out, key=lambda e: e.id)
 
     def datasets_containing(self, object_uri: str) -> list[Dataset]:
         """S3 datasets with applied edges that contain the object (longest prefix first).
@@ -342,25 +373,30 @@ class SqlLineageStore:
         """PII found by scans in each S3 dataset: dataset uri → column → entity → confidence.
 
         Reads the local catalog's findings of the objects under each dataset (the highest
-        confidence over its objects).
+        confidence over its objects), in batches: one query per :data:`_FINDINGS_CHUNK`
+        single objects (an IN-list) and per :data:`_PREFIX_CHUNK` prefixes (LIKEs joined by
+        OR), whatever the number of datasets.
         """
-        out: dict[str, dict[str, dict[str, float]]] = {}
+        wanted = {ds.uri: ds for ds in datasets if ds.is_lake}
+        out: dict[str, dict[str, dict[str, float]]] = {uri: {} for uri in wanted}
+        objects = [u for u, ds in wanted.items() if not ds.is_prefix]
+        prefixes = [u for u, ds in wanted.items() if ds.is_prefix]
+        obj = findings.c.object_uri
+        columns = (obj, findings.c.column_name, findings.c.entity, func.max(findings.c.confidence))
+        grouped = (obj, findings.c.column_name, findings.c.entity)
         with self.catalog.engine.connect() as conn:
-            for ds in datasets:
-                if not ds.is_lake or ds.uri in out:
-                    continue
-                query = select(
-                    findings.c.column_name, findings.c.entity, func.max(findings.c.confidence)
-                ).group_by(findings.c.column_name, findings.c.entity)
-                if ds.is_prefix:
-                    pattern = like_escape(ds.uri) + "%"
-                    query = query.where(findings.c.object_uri.like(pattern, escape="\\"))
-                else:
-                    query = query.where(findings.c.object_uri == ds.uri)
-                cols: dict[str, dict[str, float]] = {}
-                for column, entity, confidence in conn.execute(query):
-                    cols.setdefault(str(column), {})[str(entity)] = float(confidence)
-                out[ds.uri] = cols
+            for chunk in chunks(objects, _FINDINGS_CHUNK):
+                query = select(*columns).where(obj.in_(list(chunk))).group_by(*grouped)
+                for uri, column, entity, confidence in conn.execute(query):
+                    _keep_max(out[str(uri)], str(column), str(entity), float(confidence))
+            for chunk in chunks(prefixes, _PREFIX_CHUNK):
+                likes = [obj.like(like_escape(p) + "%", escape="\\") for p in chunk]
+                query = select(*columns).where(or_(*likes)).group_by(*grouped)
+                asked = set(chunk)
+                for uri, column, entity, confidence in conn.execute(query):
+                    # An object counts for every asked prefix it lies under (nested ones too).
+                    for prefix in _folders(str(uri)) & asked:
+                        _keep_max(out[prefix], str(column), str(entity), float(confidence))
         return out
 
     def s3_pii(self, datasets: Iterable[Dataset]) -> dict[str, dict[str, set[str]]]:
@@ -369,3 +405,16 @@ class SqlLineageStore:
             uri: {c: set(e) for c, e in cols.items()}
             for uri, cols in self.s3_findings(datasets).items()
         }
+
+
+def _folders(uri: str) -> set[str]:
+    """Every folder ``uri`` lies under, as prefix URIs (``s3://b/a/`` and ``s3://b/a/x/`` …)."""
+    parts = uri.split("/")
+    return {"/".join(parts[:i]) + "/" for i in range(1, len(parts))}
+
+
+def _keep_max(cols: dict[str, dict[str, float]], column: str, entity: str, value: float) -> None:
+    """Record ``value`` for ``column``/``entity`` unless a higher one is there."""
+    entities = cols.setdefault(column, {})
+    if value > entities.get(entity, float("-inf")):
+        entities[entity] = value

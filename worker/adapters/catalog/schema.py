@@ -423,10 +423,16 @@ class LineageEdgeRow(Base):
     """
 
     __tablename__ = "lineage_edges"
+    # An endpoint's edges in one state (``edges_of``): by (endpoint, state), so no planner
+    # searches the ``state`` index, which nearly every edge matches (migration 0013).
+    __table_args__ = (
+        Index("ix_lineage_edges_source_state", "source_uri", "state"),
+        Index("ix_lineage_edges_target_state", "target_uri", "state"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    source_uri: Mapped[str] = mapped_column(String(2048), index=True)
-    target_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    source_uri: Mapped[str] = mapped_column(String(2048))
+    target_uri: Mapped[str] = mapped_column(String(2048))
     origin: Mapped[str] = mapped_column(String(16))
     confidence: Mapped[float] = mapped_column(Float)
     state: Mapped[str] = mapped_column(String(16), index=True)

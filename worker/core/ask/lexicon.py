@@ -1,4 +1,4 @@
-"""The words a question is read with: PII entities, categories, systems, countries, fillers.
+"""The words a question is read with: PII entities, categories, systems, countries, currencies.
 
 Phrases are lower case, space-separated and already normalised (:func:`normalise` of
 :mod:`worker.core.ask.parse`: hyphens and apostrophes dropped). Longer phrases win over the
@@ -175,6 +175,31 @@ COUNTRY_PHRASES: dict[str, str] = {
     "brazil": "BR", "mexico": "MX", "malaysia": "MY", "indonesia": "ID", "hong kong": "HK",
     "apac": "APAC", "asia": "APAC", "emea": "EMEA", "latam": "LATAM", "switzerland": "CH",
 }  # fmt: skip
+
+#: Currencies → their ISO 4217 code (the value facets of ``currency_code`` columns).
+CURRENCY_PHRASES: dict[str, str] = {
+    "sgd": "SGD", "singapore dollar": "SGD", "singapore dollars": "SGD",
+    "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "usd": "USD", "us dollar": "USD", "us dollars": "USD", "dollar": "USD", "dollars": "USD",
+    "gbp": "GBP", "pound sterling": "GBP", "pounds sterling": "GBP", "sterling": "GBP",
+    "jpy": "JPY", "yen": "JPY", "chf": "CHF", "swiss franc": "CHF", "swiss francs": "CHF",
+    "inr": "INR", "rupee": "INR", "rupees": "INR", "cny": "CNY", "yuan": "CNY", "rmb": "CNY",
+    "aud": "AUD", "australian dollar": "AUD", "australian dollars": "AUD",
+    "cad": "CAD", "canadian dollar": "CAD", "canadian dollars": "CAD",
+    "hkd": "HKD", "hong kong dollar": "HKD", "hong kong dollars": "HKD",
+    "myr": "MYR", "ringgit": "MYR", "idr": "IDR", "rupiah": "IDR",
+}  # fmt: skip
+
+#: Words after an entity that name its values, not something else (``NRIC numbers``).
+ENTITY_TAILS = frozenset(
+    {"number", "numbers", "no", "nos", "code", "codes", "id", "ids", "values", "value",
+     "records", "record", "details"}
+)  # fmt: skip
+
+#: Words after a currency that name what is counted in it (``SGD amounts``).
+CURRENCY_TAILS = frozenset(
+    {"amount", "amounts", "price", "prices", "value", "values", "figures", "sums", "totals"}
+)
 
 #: Words that carry no meaning of their own in a question (articles, verbs of asking...).
 FILLER = frozenset(

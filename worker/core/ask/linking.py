@@ -82,8 +82,10 @@ class CatalogNames(Protocol):
 def name_keys(uri: str) -> list[str]:
     """The phrases a question may name ``uri`` by, normalised (lower case, words by spaces).
 
-    ``postgres:appdb.public.users`` → ``users``, ``public users``, ``appdb public users``;
-    ``s3://lake/exports/users/`` → ``users``, ``exports users``; a file's extension is dropped;
+    ``postgres:appdb.public.users`` → ``users``, ``public users``, ``appdb public users`` and
+    ``appdb users`` (database and table, the schema left out);
+    ``s3://lake/exports/users/`` → ``users``, ``exports users``; a file is named with and
+    without its extension (``tickets``, ``tickets csv``, ``support tickets``);
     ``looker:dashboard/thelook::sales_pulse`` → ``sales pulse``.
     """
     if uri.startswith("looker:"):
@@ -95,10 +97,19 @@ def name_keys(uri: str) -> list[str]:
         parts = [p for p in path.split("/") if p and "=" not in p]
         if system == "s3" and parts:
             parts = parts[1:] or parts  # the bucket is not part of how people name it
-        if parts:
-            parts[-1] = _EXTENSION.sub("", parts[-1])
-        return _suffixes([normalise_key(p) for p in parts[-2:]])
-    return _suffixes([normalise_key(p) for p in rest.split(".")[-3:]])
+        if not parts:
+            return []
+        file = parts[-1]
+        parts[-1] = _EXTENSION.sub("", file)
+        keys = _suffixes([normalise_key(p) for p in parts[-2:]])
+        if parts[-1] != file:
+            keys.append(normalise_key(file))
+        return keys
+    parts = [normalise_key(p) for p in rest.split(".")[-3:]]
+    keys = _suffixes(parts)
+    if len(parts) == 3:
+        keys.append(f"{parts[0]} {parts[2]}")
+    return keys
 
 
 def _suffixes(parts: list[str]) -> list[str]:
@@ -111,6 +122,38 @@ def normalise_key(text: str) -> str:
     # str.translate and split, not a regular expression: the index normalises every known
     # name's keys (150,000 on a catalog of 60,000 names) each time it is built.
     return " ".join(text.lower().translate(_SEP_TABLE).split())
+
+
+@dataclass(slots=True)
+class _Built:
+    """A name index's keys (read-only once built: indexes of the same names share them).
+
+    :param full: each URI's whole name, normalised (made on the first "did you mean").
+    """
+
+    kinds: dict[str, str]
+    keys: list[str]
+    owners: list[str]
+    exact: dict[str, list[str]]
+    full: dict[str, str] | None = None
+
+
+#: The names last indexed in this process, with their keys: an index of the very same names
+#: (the next question on an unchanged catalog, in a server or any long-lived process) reuses
+#: them instead of normalising every name again. One entry: a changed catalog replaces it.
+_LAST: list[tuple[tuple[tuple[str, str], ...], _Built]] = []
+_LAST_LOCK = threading.Lock()
+
+
+def _keys_of(pairs: tuple[tuple[str, str], ...]) -> _Built:
+    """The keys of ``pairs``: the last ones built if the names are the same, else built."""
+    with _LAST_LOCK:
+        if _LAST and _LAST[0][0] == pairs:
+            return _LAST[0][1]
+    built = NameIndex._built(pairs)
+    with _LAST_LOCK:
+        _LAST[:] = [(pairs, built)]
+    return built
 
 
 class NameIndex:
@@ -128,6 +171,7 @@ class NameIndex:
         self._owners: list[str] = []
         self._exact: dict[str, list[str]] = {}
         self._full: dict[str, str] | None = None
+        self._shared: _Built | None = None
         self._pending: Callable[[], Iterable[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
         for n in names:
@@ -154,9 +198,15 @@ class NameIndex:
             return
         with self._lock:  # a server's threads share the index: one of them reads the names
             if self._pending is not None:
-                for uri, kind in self._pending():
-                    if uri not in self._kinds:
-                        self._add(uri, kind)
+                pairs = tuple(self._pending())
+                if self._kinds:  # names given up front too: add to them
+                    for uri, kind in pairs:
+                        if uri not in self._kinds:
+                            self._add(uri, kind)
+                else:
+                    built = self._shared = _keys_of(pairs)
+                    self._kinds, self._keys = built.kinds, built.keys
+                    self._owners, self._exact = built.owners, built.exact
                 self._pending = None
 
     def _add(self, uri: str, kind: str) -> None:
@@ -165,6 +215,15 @@ class NameIndex:
             self._keys.append(key)
             self._owners.append(uri)
             self._exact.setdefault(key, []).append(uri)
+
+    @classmethod
+    def _built(cls, pairs: Sequence[tuple[str, str]]) -> _Built:
+        """The keys of ``pairs`` (the first kind of a URI given twice wins)."""
+        index = cls()
+        for uri, kind in pairs:
+            if uri not in index._kinds:
+                index._add(uri, kind)
+        return _Built(index._kinds, index._keys, index._owners, index._exact)
 
     def __len__(self) -> int:
         self._load()
@@ -183,7 +242,13 @@ class NameIndex:
         """
         self._load()
         if self._full is None:
-            self._full = {u: normalise_key(u.split(":", 1)[-1]) for u in self._kinds}
+            shared = self._shared
+            if shared is not None and shared.full is not None:
+                self._full = shared.full
+            else:
+                self._full = {u: normalise_key(u.split(":", 1)[-1]) for u in self._kinds}
+                if shared is not None:
+                    shared.full = self._full
         if not self._full:
             return []
         found = process.extract(

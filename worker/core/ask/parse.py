@@ -6,9 +6,13 @@ stored, governance, counts and top-N, else find), and its words are read with th
 of :mod:`worker.core.ask.lexicon`, longest phrase first. Dataset and table names are linked
 fuzzily against the names the caller knows (:class:`~worker.core.ask.linking.NameIndex`).
 
+Countries, regions and currencies ("Singapore", "EU", "SGD amounts") become filters the
+service answers from the value facets (``docs/facets.md``); a caller without them
+(``facets=False``) gets such a question refused.
+
 Refusing beats guessing: a word that no lexicon, name or pattern accounts for, a name that
-links below the threshold, or a country (value facets are not collected yet) makes the
-question not understood, with the closest readings as alternatives.
+links below the threshold, or a country without value facets makes the question not
+understood, with the closest readings as alternatives.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from datetime import date, timedelta
 
 from worker.core.ask.lexicon import (
     COUNTRY_PHRASES,
+    CURRENCY_PHRASES,
+    CURRENCY_TAILS,
     ENTITY_PHRASES,
+    ENTITY_TAILS,
     FILLER,
     SYSTEM_PHRASES,
     TARGET_PHRASES,
@@ -90,6 +97,24 @@ _OWNER = re.compile(
     r"\b(?:owned by|owner is|owner|owners|belonging to|belongs to)\s+([a-z0-9@._]+)"
 )
 _STOP_AFTER_OWNER = frozenset({"the", "a", "of", "is", "are"})
+#: "through S3" with the verb that leads to it ("pass through", "goes via").
+_THROUGH = re.compile(
+    r"\b(?:(?:pass|passes|passed|passing|go|goes|going|went|run|runs|running|move|moves|"
+    r"moving|travel|travels|travelling|flow|flows|flowing|routed|transit|transits)\s+)?"
+    r"(?:through|via|across)\s+(?:the\s+)?([a-z0-9]+(?:\s+[a-z0-9]+)?)"
+)
+#: Lineage words of a find over tables ("tables fed by customer data", "feeding finance").
+_FEEDS = re.compile(
+    r"\b(fed by|fed from|fed|feed|feeds|feeding|feeding into|loaded from|loaded into|"
+    r"sourced from|derived from|upstream of|downstream of|connected to|linked to)\b"
+)
+#: Words that say a category word is one ("in category finance", "categorised as").
+_CATEGORY_WORDS = re.compile(r"\b(category|categories|categorised as|categorized as|"
+                             r"classified as|class)\b")  # fmt: skip
+#: File extensions a dataset name may be written with (``tickets.csv``).
+_FILE_EXTENSIONS = frozenset(
+    "csv tsv json jsonl ndjson parquet avro orc txt gz bz2 zst zstd xz snappy zip".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +206,19 @@ class _Tokens:
     def matches(self) -> tuple[tuple[str, str], ...]:
         return tuple((what, words) for _, what, words in sorted(self.matched))
 
+    def absorb_after(self, kind: str, words: frozenset[str]) -> None:
+        """Mark an unread word of ``words`` right after a phrase read as ``kind`` as read.
+
+        ``NRIC numbers``, ``SGD amounts``: the word says what the phrase's values are.
+        """
+        for n, (start, what, phrase) in enumerate(self.matched):
+            if not what.startswith(kind + " "):
+                continue
+            j = start + len(phrase.split())
+            if j < len(self.words) and not self.used[j] and self.words[j] in words:
+                self.used[j] = True
+                self.matched[n] = (start, what, f"{phrase} {self.words[j]}")
+
 
 def normalise(question: str) -> tuple[str, list[str], list[str]]:
     """Lower-cased text with URIs as NUL-numbered placeholders; the URIs; the ISO dates."""
@@ -205,18 +243,23 @@ def parse_question(
     names: NameIndex,
     categories: Mapping[str, Sequence[str]] | None = None,
     today: date | None = None,
+    facets: bool = False,
 ) -> Parsed:
     """Parse ``question`` into a query, or say why it is not understood.
 
     :param names: the catalog's datasets, tables and dashboards to link names against.
     :param categories: category → taxonomy keywords (``None``: names and synonyms only).
     :param today: for "in the last 7 days" (default: no relative dates).
+    :param facets: whether the caller can answer country, region and currency filters
+        (value facets); without them such a question is not understood.
     """
     text, uris, dates = normalise(question)
     if not text.strip():
         return Parsed(None, False, "the question is empty")
     tokens = _Tokens(text.split())
-    return _Parser(tokens, uris, dates, names, category_phrases(categories), today).parse()
+    parser = _Parser(tokens, uris, dates, names, category_phrases(categories), today)
+    parser.facets = facets
+    return parser.parse()
 
 
 class _Parser:
@@ -235,6 +278,7 @@ class _Parser:
         self.names = names
         self.categories = categories
         self.today = today
+        self.facets = False
 
     # -- the families ---------------------------------------------------------------------
 
@@ -253,9 +297,11 @@ class _Parser:
             parsed = self._path_or_flow(path)
             if parsed is not None:
                 return parsed
+        dashboards = re.search(r"\b(dashboards?|reports?|looks?|explores?)\b", text)
+        if dashboards and re.search(r"\b(depends? on|relies on|rely on)\b", text):
+            return self._consumers()  # "which reports depend on X": its dashboards
         if _IMPACT.search(text) and not re.search(r"\bchanged\b", text):
             return self._impact()
-        dashboards = re.search(r"\b(dashboards?|reports?|looks?|explores?)\b", text)
         if dashboards and _CONSUME.search(text):
             return self._consumers()
         if re.search(r"\b(consumers? of|who uses|who reads|who consumes|what uses)\b", text):
@@ -294,6 +340,9 @@ class _Parser:
         target = self._target()
         if target is None:
             target = Target.DATASETS
+        if target is Target.TABLES or f.systems:
+            # Tables are found along lineage either way: "fed by" and "feeding" say so.
+            t.take_regex(_FEEDS, "lineage", every=True)
         stored = re.search(r"\bwhere\b", text) and f.entities and _STORED.search(text)
         if target is Target.COLUMNS or stored:
             if target is not Target.COLUMNS:
@@ -514,22 +563,31 @@ class _Parser:
             owner = m.group(1)
             t.take_regex(_OWNER, f"owner {owner}")
         through: list[str] = []
-        for via in re.finditer(r"\b(?:through|via|across|passing through|passes through)\s+"
-                               r"(?:the\s+)?([a-z0-9]+(?:\s+[a-z0-9]+)?)", text):  # fmt: skip
+        for via in _THROUGH.finditer(text):
             for phrase in (via.group(1), via.group(1).split()[0]):
                 system = SYSTEM_PHRASES.get(phrase) or SYSTEM_PHRASES.get(f"the {phrase}")
                 if system is not None:
                     through.append(system)
                     start = len(text[: via.start()].split())
-                    for j in range(start, start + 1 + len(phrase.split())):
+                    lead = len(text[via.start() : via.start(1)].split())
+                    for j in range(start, start + lead + len(phrase.split())):
                         if j < len(t.words):
                             t.used[j] = True
                     t.matched.append((start, f"through {system}", via.group(0)))
                     break
         entities = t.take(ENTITY_PHRASES, "entity")
+        t.absorb_after("entity", ENTITY_TAILS)
+        # Currencies before countries: "Singapore dollars" is SGD, not Singapore.
+        currencies = t.take(CURRENCY_PHRASES, "currency")
+        if currencies:  # "SGD amounts", "prices in euros": what is counted in the currency
+            for j, w in t.unread():
+                if w in CURRENCY_TAILS:
+                    t.used[j] = True
         countries = t.take(COUNTRY_PHRASES, "country")
         systems = t.take(SYSTEM_PHRASES, "system")
         categories = t.take(self.categories, "category")
+        if categories:
+            t.take_regex(_CATEGORY_WORDS, "category", every=True)
         target_words = [w for _, w in t.unread() if w in TARGET_PHRASES]
         del target_words
         f = Filters(
@@ -539,6 +597,7 @@ class _Parser:
             through=tuple(dict.fromkeys(through)),
             owner=owner,
             countries=tuple(dict.fromkeys(countries)),
+            currencies=tuple(dict.fromkeys(currencies)),
         )
         if f.systems == ("looker",):
             f = replace(f, systems=())
@@ -596,12 +655,21 @@ class _Parser:
         if not words:
             return None
         if column is None and len(words) == 1 and "." in words[0][1]:
-            # ``users.email``: a table and its column, when the table is known.
+            # ``users.email``: a table and its column, when the table is known; but
+            # ``tickets.csv`` is a file's name.
             table, _, col = words[0][1].rpartition(".")
             linked = self._link(table, kinds, systems)
-            if isinstance(linked, NameRef):
+            if isinstance(linked, NameRef) and col not in _FILE_EXTENSIONS:
                 t.used[words[0][0]] = True
                 return replace(linked, column=col, phrase=words[0][1])
+        qualified = _qualified(words)
+        if qualified is not None:
+            # ``order_items in analytics.public``: the schema written after the table.
+            linked = self._link(qualified, kinds, systems)
+            if isinstance(linked, NameRef):
+                for j, _ in words:
+                    t.used[j] = True
+                return replace(linked, column=column)
         phrase = " ".join(w for _, w in words)
         linked = self._link(phrase, kinds, systems)
         if isinstance(linked, NameRef):
@@ -655,14 +723,14 @@ class _Parser:
         return Parsed(None, False, f"no catalog term matches {said}", readings, self.t.matches())
 
     def _finish(self, query: AskQuery) -> Parsed:
-        """Refuse what was not read; refuse countries (no value facets yet)."""
+        """Refuse what was not read; refuse countries and currencies without value facets."""
         leftover = self.t.leftover()
         if leftover:
             return self._unknown(leftover)
         query = replace(query, matched=self.t.matches())
-        if query.filters.countries:
-            without = replace(query, filters=replace(query.filters, countries=()))
-            where = " or ".join(query.filters.countries)
+        if (query.filters.countries or query.filters.currencies) and not self.facets:
+            without = replace(query, filters=replace(query.filters, countries=(), currencies=()))
+            where = " or ".join(query.filters.countries + query.filters.currencies)
             reason = (
                 f"country facets are not collected yet: which datasets hold {where} data "
                 "cannot be told (the catalog keeps no column values)"
@@ -670,6 +738,19 @@ class _Parser:
             return Parsed(query, False, reason, (describe(without) + " (any country)",),
                           query.matched)  # fmt: skip
         return Parsed(query, True, None, (), query.matched)
+
+
+def _qualified(words: list[tuple[int, str]]) -> str | None:
+    """``[order_items, analytics.public]`` → ``analytics.public.order_items`` (else ``None``).
+
+    A table name and, after it, a dotted qualifier (database and schema, or schema).
+    """
+    if len(words) != 2:
+        return None
+    name, qualifier = words[0][1], words[1][1]
+    if "." in name or "." not in qualifier or qualifier.split(".")[-1] in _FILE_EXTENSIONS:
+        return None
+    return f"{qualifier}.{name}"
 
 
 def _system_of_uri(uri: str) -> str:

@@ -82,7 +82,8 @@ class Filters:
     source_system: str | None = None  # flows from this system ...
     destination_system: str | None = None  # ... to this one
     owner: str | None = None
-    countries: tuple[str, ...] = ()  # ISO codes or regions (``SG``, ``EU``)
+    countries: tuple[str, ...] = ()  # ISO codes or regions (``SG``, ``EU``): value facets
+    currencies: tuple[str, ...] = ()  # ISO 4217 codes (``SGD``): value facets
     masking: Masking = Masking.ANY
     since: date | None = None
     state: str | None = None  # review state (``pending``) or alert state (``open``)
@@ -154,6 +155,8 @@ def describe_filters(f: Filters) -> list[str]:
         parts.append("in " + " or ".join(system_words(s) for s in f.systems))
     if f.countries:
         parts.append("about " + " or ".join(f.countries))
+    if f.currencies:
+        parts.append("with amounts in " + " or ".join(f.currencies))
     if f.owner:
         parts.append(f"owned by {f.owner}")
     if f.through:

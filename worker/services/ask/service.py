@@ -6,8 +6,9 @@ with the existing stores and the lineage service: dataset verdicts (categories, 
 column), lineage walks (impact, consumers, paths, where PII flows masked or not), the review
 queue, alerts and contract checks. Every item says why it qualifies (the lineage path, the
 finding, the violation); an ambiguous or unknown name, a word nothing accounts for, or a
-country (value facets are not collected) gives an answer that is not understood, with the
-closest readings, never a guess. Read-only: asking changes nothing.
+country or currency without value facets (``facets``; with them, :mod:`.facets` selects
+the datasets) gives an answer that is not understood, with the closest readings, never a
+guess. Read-only: asking changes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from models.datasets import AlertKind, AlertState, StoredDataset
+from models.datasets import AlertKind, AlertState
 from models.lineage import Dataset, InvalidDataset, LineageEdge, System
 from models.review import SuggestionFilter, SuggestionState
 from worker.core.ask.linking import CatalogNames, NameIndex
@@ -27,11 +28,20 @@ from worker.core.ask.parse import Parsed, parse_question
 from worker.core.ask.query import ANY_ENTITY, AskQuery, Masking, NameRef, Operation, Target
 from worker.core.ask.query import describe as describe_query
 from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii
-from worker.core.ports import AlertStore, DatasetStore, ReviewStore
+from worker.core.ports import (
+    AlertStore,
+    DatasetFacets,
+    DatasetHoldings,
+    DatasetStore,
+    ReviewStore,
+)
+from worker.services.ask.facets import facet_matches
 from worker.services.lineage.service import LineageService
 
 #: Datasets read per question at most (the whole catalog of the benchmark fits).
 _MAX_DATASETS = 1_000_000
+#: Items one answer may be asked to return at most (``limit`` of :meth:`AskService.ask`).
+MAX_LIMIT = 5_000
 #: Contract violations per dataset URI (the contract service's ``violations``, as text).
 Violations = Callable[[], Mapping[str, Sequence[str]]]
 #: Dataset URI → its owner (from the data contracts), for "owned by".
@@ -154,9 +164,12 @@ class AskService:
     :param owners: dataset → owner from the contracts (``None``: "owned by" finds nothing).
     :param names_ttl_s: how long the linked names are kept between questions (0: re-read
         every time).
-    :param max_items: items per answer at most (``count`` says how many there were).
+    :param max_items: items per answer unless the caller asks for another ``limit``
+        (``count`` says how many there were; the interpretation says when the list is cut).
     :param names: the catalog's dataset URIs and lineage nodes, read narrowly (``None``: from
         the stores' datasets and every edge, as the in-memory fakes do).
+    :param facets: the value facets, for countries, regions and currencies (``None``: such
+        questions are not understood).
     """
 
     def __init__(
@@ -172,6 +185,7 @@ class AskService:
         names_ttl_s: float = 0.0,
         max_items: int = 200,
         names: CatalogNames | None = None,
+        facets: DatasetFacets | None = None,
     ) -> None:
         self.datasets = datasets
         self.lineage = lineage
@@ -184,8 +198,9 @@ class AskService:
         self.names_ttl_s = names_ttl_s
         self.max_items = max_items
         self.names = names
+        self.facets = facets
         self._names: tuple[float, NameIndex] | None = None
-        self._stored: tuple[float, list[StoredDataset]] | None = None
+        self._stored: tuple[float, list[DatasetHoldings]] | None = None
 
     # -- the catalog's names -----------------------------------------------------------------
 
@@ -228,8 +243,11 @@ class AskService:
             return [n.uri for n in self.names.lineage_nodes()]
         return self._name_uris()[1]
 
-    def stored(self) -> list[StoredDataset]:
-        """The lake datasets with their verdicts (kept ``names_ttl_s``, as the names).
+    def stored(self) -> list[DatasetHoldings]:
+        """What the lake datasets hold (kept ``names_ttl_s``, as the names).
+
+        Read narrowly (:meth:`DatasetStore.holdings`: category and entities, not whole
+        verdicts).
 
         Only questions that select datasets by what they hold read them: an impact, path or
         consumers question that names its start does not.
@@ -237,25 +255,32 @@ class AskService:
         now = time.monotonic()
         if self._stored is not None and now - self._stored[0] < self.names_ttl_s:
             return self._stored[1]
-        found = self.datasets.list_datasets(None, _MAX_DATASETS)
+        found = self.datasets.holdings(_MAX_DATASETS)
         self._stored = (now, found)
         return found
 
     # -- asking -------------------------------------------------------------------------------
 
-    def ask(self, question: str) -> AskAnswer:
+    def ask(self, question: str, limit: int | None = None) -> AskAnswer:
         """Answer ``question``; an answer that is not understood says why and what is close.
+
+        :param limit: items to return at most (``None``: :attr:`max_items`; bounded to
+            1..:data:`MAX_LIMIT`). ``count`` stays the exact total; items past the limit are
+            counted but their "why" texts are not built.
 
         Never raises for a question it cannot read.
         """
         started = time.perf_counter()
         index = self._catalog()
-        parsed = parse_question(question, index, self.categories, self.clock().date())
-        answer = self._answer(question, parsed, index)
+        parsed = parse_question(
+            question, index, self.categories, self.clock().date(), facets=self.facets is not None
+        )
+        cap = max(1, min(MAX_LIMIT, self.max_items if limit is None else limit))
+        answer = self._answer(question, parsed, index, cap)
         answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
-    def _answer(self, question: str, parsed: Parsed, index: NameIndex) -> AskAnswer:
+    def _answer(self, question: str, parsed: Parsed, index: NameIndex, cap: int) -> AskAnswer:
         matched = list(parsed.matched)
         if not parsed.understood or parsed.query is None:
             reading = describe_query(parsed.query) if parsed.query is not None else None
@@ -279,7 +304,7 @@ class AskService:
                 resolved.matched = matched
                 return resolved
             query = resolved
-        run = _Run(self, query)
+        run = _Run(self, query, cap)
         items = run.items()
         interpretation = describe_query(query)
         if notes:
@@ -289,11 +314,13 @@ class AskService:
             interpretation = f"{interpretation}: {count}"
         if query.operation is Operation.TOP and query.limit is not None:
             items = items[: query.limit]
+        if len(items) > cap:
+            interpretation += f" (the first {cap} of {len(items)} items are listed)"
         return AskAnswer(
             question,
             interpretation,
             True,
-            items[: self.max_items],
+            items[:cap],
             [],
             query.family,
             count,
@@ -374,17 +401,21 @@ def _chain_root(graph: LineageGraph, uris: Sequence[str]) -> str | None:
 class _Run:
     """One query's execution (what it reads is kept for the length of the question)."""
 
-    def __init__(self, service: AskService, query: AskQuery) -> None:
+    def __init__(self, service: AskService, query: AskQuery, cap: int) -> None:
         self.s = service
         self.q = query
+        #: Items the answer lists; the items after them are only counted (no "why" built).
+        self.cap = cap
         self.f = query.filters
         self.graph = service.graph()
         self._owners: Mapping[str, str] | None = None
-        self._stored: list[StoredDataset] | None = None
-        self._by_uri: dict[str, StoredDataset] | None = None
+        self._stored: list[DatasetHoldings] | None = None
+        self._by_uri: dict[str, DatasetHoldings] | None = None
+        #: The scans' findings of the lake datasets read so far (URI → column → entities).
+        self._pii: dict[str, dict[str, set[str]]] = {}
 
     @property
-    def stored(self) -> list[StoredDataset]:
+    def stored(self) -> list[DatasetHoldings]:
         """The lake datasets (read on first use: questions that name their start skip it)."""
         if self._stored is None:
             self._stored = self.s.stored()
@@ -414,8 +445,8 @@ class _Run:
 
     # -- selection of lake datasets -----------------------------------------------------------
 
-    def _entities(self, d: StoredDataset) -> dict[str, tuple[str, ...]]:
-        return dict(d.verdict.entities) if d.verdict is not None else {}
+    def _entities(self, d: DatasetHoldings) -> dict[str, tuple[str, ...]]:
+        return dict(d.entities)
 
     def _wanted(self, entities: Mapping[str, Sequence[str]]) -> list[str]:
         """The entities of ``entities`` the filters ask for."""
@@ -423,18 +454,22 @@ class _Run:
             return sorted(entities)
         return [e for e in self.f.entities if e in entities]
 
-    def _selected(self) -> list[tuple[StoredDataset, list[str]]]:
+    def _selected(self) -> list[tuple[DatasetHoldings, list[str]]]:
         """The lake datasets the filters select, each with the reasons it qualifies."""
-        out: list[tuple[StoredDataset, list[str]]] = []
+        out: list[tuple[DatasetHoldings, list[str]]] = []
         owners = self._owner_map() if self.f.owner else {}
+        by_facet = facet_matches(self.s.facets, self.f)  # None: no country or currency asked
         for d in self.stored:
             why: list[str] = []
-            verdict = d.verdict
+            if by_facet is not None:
+                if d.uri not in by_facet:
+                    continue
+                why.extend(by_facet[d.uri])
             if self.f.categories:
-                category = verdict.category if verdict is not None else None
+                category = d.category
                 if category not in self.f.categories:
                     continue
-                confidence = verdict.category_confidence if verdict is not None else None
+                confidence = d.category_confidence
                 why.append(
                     f"category {category}"
                     + (f" ({confidence:.2f})" if confidence is not None else "")
@@ -446,7 +481,7 @@ class _Run:
                     continue
                 why.extend(f"{e} in {', '.join(entities[e])}" for e in wanted)
             if self.f.owner:
-                owner = owners.get(d.summary.uri, "")
+                owner = owners.get(d.uri, "")
                 if self.f.owner.lower() not in owner.lower():
                     continue
                 why.append(f"owner {owner} (its data contract)")
@@ -456,24 +491,65 @@ class _Run:
     def _scanned(self, datasets: Iterable[Dataset]) -> dict[str, dict[str, set[str]]]:
         """Column → entities of each lake dataset: its objects' findings and its verdict."""
         wanted = [d for d in datasets if d.is_lake]
-        out = self.s.lineage.store.s3_pii(wanted)
+        self._read_scans(wanted)
+        # Copies: the verdict's entities are added below, the read findings stay as read.
+        out = {d.uri: {c: set(e) for c, e in self._pii[d.uri].items()} for d in wanted}
         for d in wanted:
-            stored = self._dataset(d.uri)
-            if stored is None:
+            entities = self._dataset_entities(d.uri)
+            if entities is None:
                 continue
             cols = out.setdefault(d.uri, {})
-            for entity, columns in self._entities(stored).items():
+            for entity, columns in entities.items():
                 for c in columns:
                     cols.setdefault(c, set()).add(entity)
         return out
 
-    def _dataset(self, uri: str) -> StoredDataset | None:
-        """One lake dataset: from the datasets read, else looked up alone (an impact walk)."""
+    def _read_scans(self, datasets: Iterable[Dataset]) -> None:
+        """Read the scans' findings of the lake ``datasets`` not read yet, in one batch."""
+        missing = {d.uri: d for d in datasets if d.is_lake and d.uri not in self._pii}
+        if missing:
+            self._pii.update(self.s.lineage.store.s3_pii(list(missing.values())))
+
+    def _read_reached_scans(self, uris: Iterable[str]) -> None:
+        """Read the findings of ``uris`` and of the lake datasets the prefetched lineage reaches.
+
+        A question over thousands of datasets then reads them in a few batched queries
+        instead of one query per dataset walked.
+        """
+        reached: dict[str, Dataset] = {}
+        for edges in (*self.graph.down.values(), *self.graph.up.values()):
+            for e in edges:
+                for d in (e.source, e.target):
+                    if d.is_lake:
+                        reached.setdefault(d.uri, d)
+        for uri in uris:
+            if uri not in reached:
+                try:
+                    reached[uri] = Dataset.parse(uri)
+                except InvalidDataset:
+                    continue
+        self._read_scans(reached.values())
+
+    def _dataset_entities(self, uri: str) -> dict[str, tuple[str, ...]] | None:
+        """A lake dataset's entities: from the datasets read, else looked up alone (a walk).
+
+        ``None``: no such dataset.
+        """
         if self._stored is not None:
             if self._by_uri is None:
-                self._by_uri = {d.summary.uri: d for d in self._stored}
-            return self._by_uri.get(uri)
-        return self.s.datasets.get(uri)
+                self._by_uri = {d.uri: d for d in self._stored}
+            found = self._by_uri.get(uri)
+            return self._entities(found) if found is not None else None
+        stored = self.s.datasets.get(uri)
+        if stored is None:
+            return None
+        return dict(stored.verdict.entities) if stored.verdict is not None else {}
+
+    def _shares(self, uri: str) -> dict[str, dict[str, float]]:
+        """Column → entity → share of the sampled partitions, from the dataset's verdict."""
+        stored = self.s.datasets.get(uri)
+        verdict = stored.verdict if stored is not None else None
+        return {c.column: dict(c.entities) for c in verdict.columns} if verdict else {}
 
     def _owner_map(self) -> Mapping[str, str]:
         if self._owners is None:
@@ -481,22 +557,32 @@ class _Run:
         return self._owners
 
     def _prefetch(
-        self, uris: Iterable[str], downstream: bool = True, upstream: bool = True
+        self,
+        uris: Iterable[str],
+        downstream: bool = True,
+        upstream: bool = True,
+        writers: bool = False,
     ) -> None:
         """Load the lineage reachable from ``uris`` level by level, in batches.
 
         A question over many datasets (every customer dataset's chain) then walks each in
         memory: a few indexed queries per level instead of one or two per dataset.
+
+        :param writers: also the edges entering every node reached downstream, which
+            :func:`attach_pii` reads (else one query per dataset's walk).
         """
+        starts = set(uris)  # read once: a generator would be spent on the first direction
         for down in (d for d, wanted in ((True, downstream), (False, upstream)) if wanted):
             edges = self.graph.down if down else self.graph.up
-            frontier, seen = set(uris), set()
+            frontier, seen = set(starts), set()
             while frontier:
                 self.graph.prefetch(frontier, down)
                 seen |= frontier
                 reached = {(e.target if down else e.source).uri
                            for u in frontier for e in edges.get(u, ())}  # fmt: skip
                 frontier = reached - seen
+            if down and writers:
+                self.graph.prefetch(seen, False)
 
     def _chain(self, uri: str) -> tuple[list[ImpactNode], list[ImpactNode]]:
         start = Dataset.parse(uri)
@@ -522,13 +608,16 @@ class _Run:
         tables_wanted = self.q.target is Target.TABLES or bool(systems - {"lake"})
         items: list[AskItem] = []
         selected = self._selected()
-        filtered = bool(f.categories or f.entities or f.owner)
-        chained: list[tuple[StoredDataset, list[str], list[ImpactNode], list[ImpactNode]]] = []
-        if f.through or tables_wanted:
-            self._prefetch(d.summary.uri for d, _ in selected)
+        filtered = bool(f.categories or f.entities or f.owner or f.countries or f.currencies)
+        chained: list[tuple[DatasetHoldings, list[str], list[ImpactNode], list[ImpactNode]]] = []
+        # Chains are walked only where they are read: "through" filters, and the tables of
+        # selected datasets (unfiltered tables are every lineage node, below).
+        walk = bool(f.through or (tables_wanted and filtered))
+        if walk:
+            self._prefetch(d.uri for d, _ in selected)
         for d, why in selected:
-            uri = d.summary.uri
-            if f.through or tables_wanted:
+            uri = d.uri
+            if walk:
                 up, down = self._chain(uri)
             else:
                 up, down = [], []
@@ -542,7 +631,7 @@ class _Run:
             chained.append((d, why, up, down))
         if lake_wanted and self.q.target is not Target.TABLES:
             for d, why, _, _ in chained:
-                uri = d.summary.uri
+                uri = d.uri
                 items.append(AskItem("dataset", label_of(uri), uri, "; ".join(why) or
                                      "a dataset of the catalog", link_of(uri)))  # fmt: skip
         if tables_wanted:
@@ -554,7 +643,7 @@ class _Run:
                         t = n.dataset.uri
                         if _system(t) in table_systems and t not in seen:
                             side = "feeds" if n in up else "is fed by"
-                            reason = f"{side} {d.summary.uri} ({'; '.join(why)})"
+                            reason = f"{side} {d.uri} ({'; '.join(why)})"
                             seen[t] = AskItem(kind_of(t), t, t, reason, link_of(t))
                 items.extend(seen.values())
             else:
@@ -570,29 +659,30 @@ class _Run:
         return set(self.s.lineage_nodes())
 
     def _ranked(self, items: list[AskItem]) -> list[AskItem]:
-        by_uri = {d.summary.uri: d for d in self.stored}
+        by_uri = {d.uri: d for d in self.stored}
 
         def key(item: AskItem) -> tuple[float, str]:
             d = by_uri.get(item.uri)
             if d is None:
                 return (0.0, item.uri)
             if self.q.rank_by == "bytes":
-                return (-float(d.summary.total_bytes), item.uri)
+                return (-float(d.total_bytes), item.uri)
             cols = {c for cs in self._entities(d).values() for c in cs}
             return (-float(len(cols)), item.uri)
 
         ranked = sorted(items, key=key)
-        out = []
-        for item in ranked:
+        shown = min(self.cap, self.q.limit or self.cap)
+        out = ranked[shown:]  # cut from the answer: no "why" built
+        for item in reversed(ranked[:shown]):
             d = by_uri.get(item.uri)
             if d is not None and self.q.rank_by == "bytes":
-                extra = f"{d.summary.total_bytes} bytes in {d.summary.object_count} objects"
+                extra = f"{d.total_bytes} bytes in {d.object_count} objects"
             elif d is not None:
                 cols = sorted({c for cs in self._entities(d).values() for c in cs})
                 extra = f"{len(cols)} PII columns ({', '.join(cols)})"
             else:
                 extra = ""
-            out.append(replace(item, why="; ".join(p for p in (extra, item.why) if p)))
+            out.insert(0, replace(item, why="; ".join(p for p in (extra, item.why) if p)))
         return out
 
     def _stored_columns(self) -> list[AskItem]:
@@ -600,19 +690,25 @@ class _Run:
         items: list[AskItem] = []
         seen: set[tuple[str, str]] = set()
         selected = self._selected()
-        self._prefetch(d.summary.uri for d, _ in selected)
+        # One level up is read (the writers), not whole upstream chains.
+        self._prefetch((d.uri for d, _ in selected), upstream=False, writers=True)
+        self._read_reached_scans(d.uri for d, _ in selected)
         for d, _ in selected:
-            uri = d.summary.uri
-            verdict = d.verdict
-            shares = {c.column: dict(c.entities) for c in verdict.columns} if verdict else {}
+            uri = d.uri
+            shares: dict[str, dict[str, float]] | None = None  # read for listed items only
             entities = self._entities(d)
             for entity in self._wanted(entities):
                 for col in entities[entity]:
+                    seen.add((uri, col))
+                    if len(items) >= self.cap:  # cut from the answer: counted, no "why"
+                        items.append(AskItem("column", f"{uri} {col}", uri, ""))
+                        continue
+                    if shares is None:
+                        shares = self._shares(uri)
                     share = shares.get(col, {}).get(entity)
                     why = f"{entity} found by scans in column {col}"
                     if share is not None:
                         why += f" ({share:.0%} of the sampled partitions)"
-                    seen.add((uri, col))
                     items.append(AskItem("column", f"{uri} {col}", uri, why, link_of(uri)))
             # Where lineage takes the same columns: sources upstream, unmasked copies downstream.
             start = Dataset.parse(uri)
@@ -668,9 +764,11 @@ class _Run:
         if f.source_system or f.destination_system:
             return self._system_flows()
         selected = self._selected()
-        self._prefetch(d.summary.uri for d, _ in selected)
+        # One level up is read (the writers), not whole upstream chains.
+        self._prefetch((d.uri for d, _ in selected), upstream=False, writers=True)
+        self._read_reached_scans(d.uri for d, _ in selected)
         for d, _ in selected:
-            uri = d.summary.uri
+            uri = d.uri
             entities = self._entities(d)
             wanted = set(self._wanted(entities)) if f.entities else set(entities)
             start = Dataset.parse(uri)
@@ -710,7 +808,9 @@ class _Run:
                            f"({how}; {e.origin.value} lineage)")  # fmt: skip
                     t = e.target.uri
                     col_uri = f"{t}.{m.target}" if e.target.is_table else t
-                    items.append(AskItem("column" if e.target.is_table else kind_of(t),
+                    # A hop into a lake dataset reaches a column of it, as into a table.
+                    kind = "dashboard" if t.startswith("looker:") else "column"
+                    items.append(AskItem(kind,
                                          f"{t} {m.target}", col_uri, why, link_of(t)))  # fmt: skip
         return items
 
@@ -720,9 +820,11 @@ class _Run:
         items: list[AskItem] = []
         seen: set[tuple[str, str]] = set()
         selected = self._selected()
-        self._prefetch(d.summary.uri for d, _ in selected)
+        self._prefetch((d.uri for d, _ in selected), writers=True)
+        if f.masking is not Masking.ANY or f.entities:
+            self._read_reached_scans(d.uri for d, _ in selected)
         for d, _ in selected:
-            uri = d.summary.uri
+            uri = d.uri
             up, down = self._chain(uri)
             if not up and not down:
                 continue
@@ -801,7 +903,7 @@ class _Run:
             starts.append((self.q.names[0].uri, ""))
         else:
             for d, why in self._selected():
-                starts.append((d.summary.uri, "; ".join(why)))
+                starts.append((d.uri, "; ".join(why)))
         items: dict[str, AskItem] = {}
         self._prefetch((u for u, _ in starts), upstream=False)
         for uri, reason in starts:
@@ -843,7 +945,7 @@ class _Run:
         page = self.s.review.page(
             SuggestionFilter(state=SuggestionState.PENDING, entity=entity),
             offset=0,
-            limit=min(500, self.s.max_items),
+            limit=min(500, self.cap),
         )
         items = []
         for v in page.items:
@@ -857,7 +959,7 @@ class _Run:
 
     def _alerts(self) -> list[AskItem]:
         state = AlertState(self.f.state or "open")
-        found = self.s.alerts.list_alerts(state=state, limit=min(1000, self.s.max_items))
+        found = self.s.alerts.list_alerts(state=state, limit=min(1000, self.cap))
         return [
             AskItem(
                 "alert",
@@ -890,7 +992,7 @@ class _Run:
         for d, why in self._selected():
             if d.last_seen < at:
                 continue
-            uri = d.summary.uri
+            uri = d.uri
             reasons = list(why)
             if d.first_seen >= at:
                 reasons.insert(0, f"new: first seen {d.first_seen:%Y-%m-%d}")
