@@ -371,6 +371,29 @@ class LineageStore(Protocol):
         ...
 
 
+@runtime_checkable
+class LineageColumnReader(Protocol):
+    """Reads the edges a column-following walk can take, without building the others.
+
+    A walk that follows given columns (where an entity flows) takes only the edges whose
+    column maps name them; reading every edge of thousands of datasets to drop most of them
+    is most of its time. Implementations: :class:`worker.adapters.catalog.lineage_store.
+    SqlLineageStore` (stores without it are read whole, through ``edges_of``).
+    """
+
+    def edges_naming(
+        self, uris: Sequence[str], downstream: bool, columns: Iterable[str]
+    ) -> list[LineageEdge]:
+        """Applied edges leaving (``downstream``) or entering ``uris`` that ``columns`` may take.
+
+        Those whose column map names one of ``columns`` on the near side (the source side
+        when ``downstream``, else the target side; exact names), names a positional source
+        (``$1``: it is named after the dataset's writers, later), or is empty (the whole
+        dataset flows on); in id order, as :meth:`LineageStore.edges_of` returns them.
+        """
+        ...
+
+
 # --- Catalog writer -------------------------------------------------------------------------
 
 

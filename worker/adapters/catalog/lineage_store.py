@@ -299,28 +299,48 @@ class SqlLineageStore:
         assert isinstance(table, Table)
         column = table.c.source_uri if downstream else table.c.target_uri
         out: list[LineageEdge] = []
-        # Every endpoint and every distinct column mapping made once (both are immutable):
-        # a walk reads thousands of edges that repeat them.
-        parsed: dict[str, Dataset] = {}
-        mappings: dict[tuple[Any, ...], ColumnMapping] = {}
-
-        def parse(uri: str) -> Dataset:
-            found = parsed.get(uri)
-            if found is None:
-                found = parsed[uri] = Dataset.parse(uri)
-            return found
-
-        def mapping(data: dict[str, Any]) -> ColumnMapping:
-            key = (data["source"], data["target"], data.get("expression"), data.get("masked"))
-            found = mappings.get(key)
-            if found is None:
-                found = mappings[key] = ColumnMapping.from_dict(data)
-            return found
-
+        build = _edge_builder()
         with self.catalog.engine.connect() as conn:
             for chunk in chunks(list(uris), 500):
                 query = select(table).where(column.in_(list(chunk))).where(table.c.state == APPLIED)
-                out.extend(row_edge(r, parse, mapping) for r in conn.execute(query))
+                out.extend(build(r) for r in conn.execute(query))
+        return sorted(out, key=lambda e: e.id)
+
+    def edges_naming(
+        self, uris: Sequence[str], downstream: bool, columns: Iterable[str]
+    ) -> list[LineageEdge]:
+        """Applied edges of ``uris`` (as :meth:`edges_of`) that ``columns`` may take.
+
+        Those whose column map names one of ``columns`` on the near side (source side when
+        ``downstream``), a positional source (``$1``) or nothing. Read narrowly: the ids and
+        column maps of every edge of ``uris`` first (the same index as :meth:`edges_of`),
+        then whole rows only of the edges kept, so a walk does not build thousands of edges
+        to drop them.
+        """
+        table = LineageEdgeRow.__table__
+        assert isinstance(table, Table)
+        column = table.c.source_uri if downstream else table.c.target_uri
+        near = "source" if downstream else "target"
+        names = set(columns)
+        kept: list[str] = []
+        with self.catalog.engine.connect() as conn:
+            for chunk in chunks(list(uris), 500):
+                query = (
+                    select(table.c.id, table.c.columns)
+                    .where(column.in_(list(chunk)))
+                    .where(table.c.state == APPLIED)
+                )
+                for edge_id, maps in conn.execute(query):
+                    if not maps or any(
+                        m[near] in names or str(m["source"]).startswith("$") for m in maps
+                    ):
+                        kept.append(str(edge_id))
+            build = _edge_builder()
+            out = [
+                build(r)
+                for chunk in chunks(kept, 500)
+                for r in conn.execute(select(table).where(table.c.id.in_(list(chunk))))
+            ]
         return sorted(out, key=lambda e: e.id)
 
     def datasets_containing(self, object_uri: str) -> list[Dataset]:
@@ -405,6 +425,30 @@ class SqlLineageStore:
             uri: {c: set(e) for c, e in cols.items()}
             for uri, cols in self.s3_findings(datasets).items()
         }
+
+
+def _edge_builder() -> Callable[[Any], LineageEdge]:
+    """:func:`row_edge` with every endpoint and distinct column mapping made once.
+
+    Both are immutable, and a walk reads thousands of edges that repeat them.
+    """
+    parsed: dict[str, Dataset] = {}
+    mappings: dict[tuple[Any, ...], ColumnMapping] = {}
+
+    def parse(uri: str) -> Dataset:
+        found = parsed.get(uri)
+        if found is None:
+            found = parsed[uri] = Dataset.parse(uri)
+        return found
+
+    def mapping(data: dict[str, Any]) -> ColumnMapping:
+        key = (data["source"], data["target"], data.get("expression"), data.get("masked"))
+        found = mappings.get(key)
+        if found is None:
+            found = mappings[key] = ColumnMapping.from_dict(data)
+        return found
+
+    return lambda row: row_edge(row, parse, mapping)
 
 
 def _folders(uri: str) -> set[str]:

@@ -27,12 +27,19 @@ from worker.core.ask.linking import CatalogNames, NameIndex
 from worker.core.ask.parse import Parsed, parse_question
 from worker.core.ask.query import ANY_ENTITY, AskQuery, Masking, NameRef, Operation, Target
 from worker.core.ask.query import describe as describe_query
-from worker.core.lineage.impact import ImpactNode, LineageGraph, attach_pii
+from worker.core.lineage.impact import (
+    ImpactNode,
+    LineageGraph,
+    attach_pii,
+    name_positions,
+    positional_names,
+)
 from worker.core.ports import (
     AlertStore,
     DatasetFacets,
     DatasetHoldings,
     DatasetStore,
+    LineageColumnReader,
     ReviewStore,
 )
 from worker.services.ask.facets import facet_matches
@@ -413,6 +420,11 @@ class _Run:
         self._by_uri: dict[str, DatasetHoldings] | None = None
         #: The scans' findings of the lake datasets read so far (URI → column → entities).
         self._pii: dict[str, dict[str, set[str]]] = {}
+        #: (URI, downstream) → the columns asked and the edges read for them (_taking).
+        self._taken: dict[tuple[str, bool], tuple[set[str], list[LineageEdge]]] = {}
+        store = service.lineage.store
+        # Checked once: a protocol's isinstance check is slow, and a walk reads per dataset.
+        self._reader = store if isinstance(store, LineageColumnReader) else None
 
     @property
     def stored(self) -> list[DatasetHoldings]:
@@ -764,26 +776,37 @@ class _Run:
         if f.source_system or f.destination_system:
             return self._system_flows()
         selected = self._selected()
-        # One level up is read (the writers), not whole upstream chains.
-        self._prefetch((d.uri for d, _ in selected), upstream=False, writers=True)
-        self._read_reached_scans(d.uri for d, _ in selected)
+        if f.entities:
+            # Only the hops that can carry the asked entities are read (see _carrying_hops).
+            uris = [d.uri for d, _ in selected]
+            self._read_scans(_datasets(uris))
+            # The writers' hops into a dataset count where they write the asked entities' columns.
+            held = {d.uri: self._entities(d) for d, _ in selected}
+            self._read_taking(
+                {u: set(_entity_columns(e, set(self._wanted(e)))) for u, e in held.items()},
+                downstream=False,
+            )
+            # One walk from them all first: every level of every start's walk in one batch.
+            everything = {e for d, _ in selected for e in self._wanted(self._entities(d))}
+            self._carrying_hops(_datasets(uris), everything)
+        else:
+            # One level up is read (the writers), not whole upstream chains.
+            self._prefetch((d.uri for d, _ in selected), upstream=False, writers=True)
+            self._read_reached_scans(d.uri for d, _ in selected)
         for d, _ in selected:
             uri = d.uri
             entities = self._entities(d)
             wanted = set(self._wanted(entities)) if f.entities else set(entities)
-            start = Dataset.parse(uri)
-            nodes = self.graph.downstream(start)
-            first = ImpactNode(start, 0, None, None)
-            scanned = self._scanned([start, *(n.dataset for n in nodes)])
-            attach_pii([first, *nodes], self.graph, scanned)
-            known = {uri: first.pii, **{n.dataset.uri: n.pii for n in nodes}}
-            upstream = self.graph.edges_from(uri, downstream=False)
             own = _entity_columns(entities, wanted)
+            if f.entities:
+                upstream = self._taking(uri, False, set(own))
+            else:
+                upstream = self.graph.edges_from(uri, downstream=False)
             hops: list[tuple[LineageEdge, dict[str, set[str]]]] = [(e, own) for e in upstream]
-            for n in nodes:
-                for e in self.graph.edges_from(n.dataset.uri, downstream=False):
-                    if e.source.uri in known:
-                        hops.append((e, known[e.source.uri]))
+            if f.entities:
+                hops.extend(self._carrying_hops([Dataset.parse(uri)], wanted))
+            else:
+                hops.extend(self._walked_hops(Dataset.parse(uri)))
             for e, source_pii in hops:
                 into_dataset = e.target.uri == uri
                 for m in e.columns:
@@ -813,6 +836,163 @@ class _Run:
                     items.append(AskItem(kind,
                                          f"{t} {m.target}", col_uri, why, link_of(t)))  # fmt: skip
         return items
+
+    def _walked_hops(self, start: Dataset) -> list[tuple[LineageEdge, dict[str, set[str]]]]:
+        """Every hop into a node downstream of ``start``, with the PII on its source.
+
+        The whole downstream walk (a category's data flows whatever its columns hold).
+        """
+        nodes = self.graph.downstream(start)
+        first = ImpactNode(start, 0, None, None)
+        scanned = self._scanned([start, *(n.dataset for n in nodes)])
+        attach_pii([first, *nodes], self.graph, scanned)
+        known = {start.uri: first.pii, **{n.dataset.uri: n.pii for n in nodes}}
+        hops: list[tuple[LineageEdge, dict[str, set[str]]]] = []
+        for n in nodes:
+            for e in self.graph.edges_from(n.dataset.uri, downstream=False):
+                if e.source.uri in known:
+                    hops.append((e, known[e.source.uri]))
+        return hops
+
+    def _carrying_hops(
+        self, starts: Sequence[Dataset], wanted: set[str]
+    ) -> list[tuple[LineageEdge, dict[str, set[str]]]]:
+        """The hops downstream of ``starts`` whose source columns hold ``wanted`` entities.
+
+        Only what can carry them is followed: from the columns that hold them (the scans'
+        findings and the verdicts of the starts and of each lake dataset reached), along
+        edges whose column maps take those columns (on past a hop only where it does not mask
+        them), and along edges without column maps (the whole dataset flows on; a lake
+        dataset beyond may hold them itself). Edges are read only for the datasets so
+        reached, a level at a time (every start's first level in one batch), instead of the
+        whole downstream lineage and the writers of every node. Same hops as the whole walk
+        (:meth:`_walked_hops`) where PII reaches a node only through the columns that carry it.
+
+        :returns: (edge, its source's column → wanted entities), by the depth and URI of
+            the hop's target, then the source's depth and the edge id.
+        """
+        carry = {d.uri: self._held(d, wanted) for d in starts}
+        depth = dict.fromkeys(carry, 0)  # the datasets walked from
+        first = dict(depth)  # when each dataset was first reached (orders the hops into it)
+        found: list[tuple[int, str, int, str, LineageEdge]] = []
+        frontier = list(starts)
+        level = 0
+        while frontier:
+            self._read_taking({d.uri: set(carry.get(d.uri, ())) for d in frontier}, True)
+            reached: dict[str, Dataset] = {}
+            for ds in frontier:
+                source_pii = carry.get(ds.uri, {})
+                for e in self._taking(ds.uri, True, set(source_pii)):
+                    t = e.target
+                    if t.uri in carry and depth.get(t.uri) == 0:
+                        continue  # a hop back into a start is one of its writers
+                    first.setdefault(t.uri, level + 1)
+                    if not e.columns:
+                        if t.uri not in depth:
+                            reached[t.uri] = t  # the whole dataset: column-level unknown
+                        continue
+                    moved: dict[str, set[str]] = {}
+                    carried = False
+                    for m in e.columns:
+                        ents = source_pii.get(m.source)
+                        if not ents:
+                            continue
+                        carried = True
+                        if not m.masked:
+                            moved.setdefault(m.target, set()).update(ents)
+                    if not carried:
+                        continue
+                    found.append((first[t.uri], t.uri, level, e.id, e))
+                    if t.uri not in depth and (moved or t.is_lake):
+                        # Masked on this hop: nothing flows on (a lake dataset may hold the
+                        # entities itself, so it is walked on from).
+                        reached[t.uri] = t
+                    into = carry.setdefault(t.uri, {})
+                    grew = False
+                    for c, ents in moved.items():
+                        have = into.setdefault(c, set())
+                        if not ents <= have:
+                            have |= ents
+                            grew = True
+                    if grew and t.uri in depth and t.uri not in reached:
+                        reached[t.uri] = t  # reached again with more: its hops again
+            level += 1
+            new = [d for u, d in reached.items() if u not in depth]
+            self._read_scans(new)
+            for d in new:
+                depth[d.uri] = level
+                held = self._held(d, wanted) if d.is_lake else {}
+                into = carry.setdefault(d.uri, {})
+                for c, ents in held.items():
+                    into.setdefault(c, set()).update(ents)
+            frontier = list(reached.values())
+        # The depth a hop's target was first reached at orders it (as the whole walk did).
+        hops = sorted(found, key=lambda h: (first[h[1]], h[1], h[2], h[3]))
+        out: list[tuple[LineageEdge, dict[str, set[str]]]] = []
+        done: set[str] = set()
+        for _, _, _, eid, e in hops:
+            if eid not in done:
+                done.add(eid)
+                out.append((e, carry[e.source.uri]))
+        return out
+
+    def _read_taking(self, columns: Mapping[str, set[str]], downstream: bool) -> None:
+        """Read the edges of each URI that its ``columns`` may take, in one batch.
+
+        Through the store's narrow read where it has one (:class:`LineageColumnReader`);
+        else every edge of the URIs, through the lineage graph.
+        """
+        store = self._reader
+        if store is None:
+            self.graph.prefetch(columns, downstream)
+            return
+        todo: list[str] = []
+        names: set[str] = set()
+        for uri, wanted in columns.items():
+            read = self._taken.get((uri, downstream))
+            if read is None or not wanted <= read[0]:
+                todo.append(uri)
+                # Read again for more columns: the ones read before are still wanted.
+                names |= wanted | (read[0] if read is not None else set())
+        if not todo:
+            return
+        found: dict[str, list[LineageEdge]] = {u: [] for u in todo}
+        for e in store.edges_naming(todo, downstream, names):
+            found[(e.source if downstream else e.target).uri].append(e)
+        for u, edges in found.items():
+            self._taken[u, downstream] = (set(names), [self._named(e) for e in edges])
+
+    def _taking(self, uri: str, downstream: bool, columns: set[str]) -> list[LineageEdge]:
+        """The edges leaving (entering) ``uri`` that ``columns`` may take, and maybe others.
+
+        Every edge whose map names one of ``columns`` on the near side, names a positional
+        source or is empty is among them (positional sources named, as the graph names them).
+        """
+        if self._reader is None:
+            return self.graph.edges_from(uri, downstream)
+        self._read_taking({uri: columns}, downstream)
+        return list(self._taken[uri, downstream][1])
+
+    def _named(self, edge: LineageEdge) -> LineageEdge:
+        """``edge`` with positional sources (``$2``) named after its lake source's writers."""
+        if not edge.source.is_lake or not any(m.source.startswith("$") for m in edge.columns):
+            return edge
+        writers = self.graph.edges_from(edge.source.uri, downstream=False)
+        return name_positions(edge, positional_names(writers))
+
+    def _held(self, ds: Dataset, wanted: set[str]) -> dict[str, set[str]]:
+        """Column → the ``wanted`` entities a lake dataset holds (findings and verdict)."""
+        if not ds.is_lake:
+            return {}
+        # As _scanned, without copying the columns that hold none of them (thousands of
+        # datasets a question).
+        self._read_scans([ds])
+        held = {c: e & wanted for c, e in self._pii[ds.uri].items() if not e.isdisjoint(wanted)}
+        for entity, columns in (self._dataset_entities(ds.uri) or {}).items():
+            if entity in wanted:
+                for c in columns:
+                    held.setdefault(c, set()).add(entity)
+        return held
 
     def _system_flows(self) -> list[AskItem]:
         """Chains from a node of one system to a node of another, through the lake."""
@@ -1004,6 +1184,17 @@ class _Run:
                 why_text = "; ".join(reasons)
                 items.append(AskItem("dataset", label_of(uri), uri, why_text, link_of(uri)))
         return items
+
+
+def _datasets(uris: Iterable[str]) -> list[Dataset]:
+    """The datasets of ``uris`` (URIs that do not parse are skipped)."""
+    out = []
+    for uri in uris:
+        try:
+            out.append(Dataset.parse(uri))
+        except InvalidDataset:
+            continue
+    return out
 
 
 def _entity_columns(entities: Mapping[str, Sequence[str]], wanted: set[str]) -> dict[str, set[str]]:
