@@ -70,7 +70,7 @@ _REGION_VALUE = re.compile(r"^[A-Za-z][A-Za-z &/.-]*$")
 
 #: ISO 3166 alpha-2 by English name: every name the business classifier knows
 #: (``classifiers.business.features.COUNTRY_NAMES``; a test checks it) and a few variants.
-_BY_NAME: dict[str, str] = {
+COUNTRY_BY_NAME: dict[str, str] = {
     "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US",
     "united kingdom": "GB", "great britain": "GB", "uk": "GB", "germany": "DE",
     "deutschland": "DE", "france": "FR", "italy": "IT", "italia": "IT", "spain": "ES",
@@ -113,7 +113,7 @@ _BY_ALPHA3: dict[str, str] = {
     "SVN": "SI", "HRV": "HR", "SRB": "RS", "BGR": "BG", "HKG": "HK", "TWN": "TW", "CYP": "CY",
     "MLT": "MT", "QAT": "QA", "KWT": "KW", "LKA": "LK",
 }  # fmt: skip
-_ALPHA2 = frozenset(_BY_NAME.values()) | frozenset(_BY_ALPHA3.values())
+_ALPHA2 = frozenset(COUNTRY_BY_NAME.values()) | frozenset(_BY_ALPHA3.values())
 #: Groups a country query may name (``datasets_with_value("country", "EU")``).
 COUNTRY_GROUPS: dict[str, frozenset[str]] = {
     "EU": frozenset(
@@ -135,7 +135,7 @@ def country_code(text: str) -> str | None:
         return upper
     if len(upper) == 3 and upper in _BY_ALPHA3:
         return _BY_ALPHA3[upper]
-    return _BY_NAME.get(s.lower())
+    return COUNTRY_BY_NAME.get(s.lower())
 
 
 def _region(text: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from worker.core.ask.query import ANY_ENTITY
+from worker.core.facets import COUNTRY_BY_NAME
 
 #: Plain words → the product's entity names (classifiers/pii/entities/builtin.py).
 ENTITY_PHRASES: dict[str, str] = {
@@ -162,9 +163,12 @@ TARGET_PHRASES: dict[str, str] = {
     "findings": "suggestions",
 }  # fmt: skip
 
-#: Countries and regions → their code. ``us`` is left out: it is also a pronoun.
+#: Countries and regions → their code: every country name the value facets know
+#: (:data:`worker.core.facets.COUNTRY_BY_NAME`, one list for both), then adjectives, codes and
+#: regions. ``us`` is left out: it is also a pronoun.
 COUNTRY_PHRASES: dict[str, str] = {
-    "singapore": "SG", "singaporean": "SG", "sg": "SG",
+    **{name: code for name, code in COUNTRY_BY_NAME.items() if name != "u.s."},
+    "singaporean": "SG", "sg": "SG",
     "eu": "EU", "europe": "EU", "european": "EU", "european union": "EU",
     "uk": "GB", "united kingdom": "GB", "britain": "GB", "british": "GB",
     "usa": "US", "united states": "US", "america": "US", "american": "US",
