@@ -259,3 +259,12 @@ def test_the_report_carries_the_decision_and_the_top_three(tmp_path: Path) -> No
     assert object_entry(_result())["category_decision"] is None
     validate_report(build_report([_result(categories=TOP3), _result()]))
     assert category_decision(_result(categories=TOP3)) == review
+
+
+def test_reasons_show_the_decimals_that_tell_confidence_and_threshold_apart() -> None:
+    from worker.core.review_policy import compared
+
+    assert compared(0.70, 0.90) == ("0.70", "0.90")
+    assert compared(0.98, 0.985) == ("0.980", "0.985")
+    assert compared(0.9849, 0.985) == ("0.9849", "0.9850")
+    assert compared(0.9, 0.9) == ("0.90", "0.90")

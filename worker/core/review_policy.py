@@ -72,12 +72,26 @@ def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
     }
 
 
+def compared(value: float, limit: float) -> tuple[str, str]:
+    """``value`` and ``limit`` as text, with the fewest decimals (2 to 4) that tell them apart.
+
+    A reason must never read "0.98 below 0.98" (0.98 against a threshold of 0.985). Pure.
+    """
+    shown = (f"{value:.2f}", f"{limit:.2f}")
+    for digits in (3, 4):
+        if shown[0] != shown[1] or value == limit:
+            break
+        shown = (f"{value:.{digits}f}", f"{limit:.{digits}f}")
+    return shown
+
+
 def _category_reason(confidence: float, threshold: float | None, applied: bool) -> str:
     if threshold is None:
         return f"{NO_THRESHOLD_REASON}: a steward confirms the category"
+    value, limit = compared(confidence, threshold)
     if applied:
-        return f"category confidence {confidence:.2f} at or above {threshold:.2f}"
-    return f"category confidence {confidence:.2f} below {threshold:.2f}: a steward confirms it"
+        return f"category confidence {value} at or above {limit}"
+    return f"category confidence {value} below {limit}: a steward confirms it"
 
 
 _APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)
@@ -163,13 +177,10 @@ def _table_features(result: EnrichmentResult) -> dict[str, float]:
 
 def _suggest_reason(settings: AtlanSettings, finding: EntityFinding) -> str:
     """Why the write policy suggests ``finding``'s tag instead of applying it."""
-    return (
-        "write policy is suggest"
-        if settings.write_policy == "suggest"
-        else f"confidence {finding.confidence:.2f} below "
-        f"{settings.threshold(finding.entity):.2f}"
-        + (" (sparse)" if finding.evidence.sparse else "")
-    )
+    if settings.write_policy == "suggest":
+        return "write policy is suggest"
+    value, limit = compared(finding.confidence, settings.threshold(finding.entity))
+    return f"confidence {value} below {limit}" + (" (sparse)" if finding.evidence.sparse else "")
 
 
 def _tag_outcomes(
