@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,10 +181,7 @@ def lineage_load(
                     "unchanged": report.unchanged,
                     "suggested_for_review": report.suggested,
                     "lineage_evidence_suggestions": report.evidence,
-                    "problems": [
-                        {"location": p.location, "statement": p.statement, "reason": p.reason}
-                        for p in report.problems
-                    ],
+                    "problems": [asdict(p) for p in report.problems],
                 },
                 indent=2,
             )

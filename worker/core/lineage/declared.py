@@ -68,6 +68,7 @@ from models.lineage import (
     Origin,
     System,
 )
+from worker.core.lineage.described import kind, shown
 
 __all__ = ["parse_declared"]
 
@@ -258,7 +259,7 @@ class _Pipeline:
 
     def s3_dataset(self, value: Any) -> Dataset | None:
         if not isinstance(value, str) or not value.strip().startswith("s3://"):
-            self.fail(f"key 's3' must be an s3://bucket/prefix/ URL, got {_shown(value)}", "s3")
+            self.fail(f"key 's3' must be an s3://bucket/prefix/ URL, got {shown(value)}", "s3")
             return None
         url = value.strip()
         if not url[5:].split("/", 1)[0]:
@@ -268,7 +269,7 @@ class _Pipeline:
 
     def local_dataset(self, value: Any, base: str) -> Dataset | None:
         if not isinstance(value, str) or not value.strip():
-            self.fail(f"key 'local' must be a path or file:// URL, got {_shown(value)}", "local")
+            self.fail(f"key 'local' must be a path or file:// URL, got {shown(value)}", "local")
             return None
         text = value.strip()
         path = text[7:] if text.startswith("file://") else text
@@ -325,7 +326,7 @@ class _Pipeline:
             self.fail(f"{where}: 'target' must be a non-empty string, got {_kind(target)}", at)
             ok = False
         if not isinstance(masked, bool):
-            self.fail(f"{where}: 'masked' must be true or false, got {_shown(masked)}", at)
+            self.fail(f"{where}: 'masked' must be true or false, got {shown(masked)}", at)
             ok = False
         if spec.get("expression") is not None:
             if isinstance(spec["expression"], str) and spec["expression"].strip():
@@ -367,18 +368,7 @@ class _Pipeline:
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {_shown(value)}"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return kind(value, null="nothing", mapping="a mapping")
 
 
 def _problem(

@@ -84,6 +84,7 @@ from models.lineage import (
     System,
     UpsertReport,
 )
+from worker.core.lineage.described import kind, shown
 
 __all__ = [
     "EventConflict",
@@ -256,7 +257,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
             return tp(value)
         except ValueError:
             allowed = ", ".join(str(m.value) for m in tp)
-            raise InvalidEvent(f"{where}: {_shown(value)} is not one of {allowed}") from None
+            raise InvalidEvent(f"{where}: {shown(value)} is not one of {allowed}") from None
     if isinstance(tp, type) and attr.has(tp):
         return _build_attrs(tp, value, where)
     if tp is Any:
@@ -609,15 +610,4 @@ def event_findings(event: OpenLineageEvent) -> OpenLineageFindings:
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {_shown(value)}"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return kind(value, null="null", mapping="an object")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,24 +73,11 @@ class IntakeReport:
     problems: list[LineageProblem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form (the API's answer, ``lineage load --format json``)."""
-        return {
-            "received": self.received,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "invalid": self.invalid,
-            "runs": self.runs,
-            "edges": self.edges,
-            "edges_new": self.edges_new,
-            "edges_updated": self.edges_updated,
-            "edges_unchanged": self.edges_unchanged,
-            "schemas": self.schemas,
-            "schemas_stored": self.schemas_stored,
-            "problems": [
-                {"location": p.location, "statement": p.statement, "reason": p.reason}
-                for p in self.problems
-            ],
-        }
+        """JSON form (the API's answer, ``lineage load --format json``).
+
+        Every field; each problem as ``{"location", "statement", "reason"}``.
+        """
+        return asdict(self)
 
 
 class OpenLineageIntake:
