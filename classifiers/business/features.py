@@ -377,11 +377,14 @@ def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
     f["len_const"] = 1.0 if min(lengths) == max(lengths) else 0.0
     chars = "".join(texts)
     nc = max(1, len(chars))
-    f["digit_share"] = sum(c.isdigit() for c in chars) / nc
-    f["alpha_share"] = sum(c.isalpha() for c in chars) / nc
-    f["upper_share"] = sum(c.isupper() for c in chars) / nc
-    f["space_share"] = chars.count(" ") / nc
-    f["punct_share"] = sum(not c.isalnum() and not c.isspace() for c in chars) / nc
+    # Character classes are counted per distinct character (Counter runs in C): the same
+    # integers as testing each of the ~10^4 characters in Python, several times faster.
+    tally = Counter(chars)
+    f["digit_share"] = sum(k for c, k in tally.items() if c.isdigit()) / nc
+    f["alpha_share"] = sum(k for c, k in tally.items() if c.isalpha()) / nc
+    f["upper_share"] = sum(k for c, k in tally.items() if c.isupper()) / nc
+    f["space_share"] = tally[" "] / nc
+    f["punct_share"] = sum(k for c, k in tally.items() if not c.isalnum() and not c.isspace()) / nc
     f["words_mean"] = math.log1p(sum(t.count(" ") + 1 for t in texts) / n)
     return f
 
@@ -446,6 +449,7 @@ def _shape_features(present: Sequence[CellValue]) -> dict[str, float]:
     """``re_<shape>``: the share of the non-empty values of each shape in :data:`_SHAPES`."""
     n = len(present)
     hits: Counter[str] = Counter()
+    strings: Counter[str] = Counter()
     for v in present:
         if isinstance(v, bool):
             hits["bool"] += 1
@@ -454,7 +458,14 @@ def _shape_features(present: Sequence[CellValue]) -> dict[str, float]:
         elif isinstance(v, date):
             hits["date"] += 1
         elif isinstance(v, str):
-            _count_string_shapes(v.strip(), hits)
+            strings[v.strip()] += 1
+    # Each distinct string is matched once and counted as often as it occurs (a code list of
+    # ten values over 1,000 rows runs the regexes ten times): the same counts as per value.
+    for text, count in strings.items():
+        one: Counter[str] = Counter()
+        _count_string_shapes(text, one)
+        for key, k in one.items():
+            hits[key] += k * count
     return {"re_" + key: hits[key] / n for key in _SHAPES}
 
 
