@@ -25,9 +25,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from worker.core.queues import QUEUES
 from worker.core.settings import CelerySettings, Settings, load_settings
 from worker.tasks import names
-from worker.tasks.app import QUEUES, make_app
+from worker.tasks.app import make_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S_DIR = REPO_ROOT / "deploy" / "k8s"

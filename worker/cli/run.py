@@ -40,7 +40,8 @@ def worker_cmd(
     The models load once, here, before the pool processes are forked (they share them), and
     the worker asks for an Atlan flush when it starts and every celery.atlan_flush_interval_s.
     """
-    from worker.tasks.app import QUEUES, make_app
+    from worker.core.queues import QUEUES
+    from worker.tasks.app import make_app
     from worker.tasks.startup import prepare_worker
 
     settings = load_cli_settings(ctx)

@@ -26,6 +26,7 @@ from worker.cli.common import (
     load_cli_settings,
     print_rich,
 )
+from worker.core.queues import PRIORITY_SUFFIXES, QUEUES, queue_keys
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     from worker.adapters.catalog.database import SqlLocalCatalog
     from worker.core.settings import Settings
 
-#: Celery's Redis transport keeps priorities 1-9 in extra lists: ``<queue>\x06\x16<n>``.
-_PRIORITY_SUFFIXES = ("", *(f"\x06\x16{n}" for n in range(1, 10)))
 PING_TIMEOUT_S = 1.5
 REDIS_TIMEOUT_S = 2.0
 
@@ -72,17 +71,15 @@ def redis_client(settings: Settings) -> Redis:
 
 def queue_depths(redis: Redis) -> Section:
     """Messages waiting per queue (every priority list of it)."""
-    from worker.tasks.app import QUEUES
-
     try:
         pipe = redis.pipeline()
         for queue in QUEUES:
-            for suffix in _PRIORITY_SUFFIXES:
-                pipe.llen(queue + suffix)
+            for key in queue_keys(queue):
+                pipe.llen(key)
         lengths = [int(n) for n in pipe.execute()]
     except Exception as exc:  # noqa: BLE001 - any Redis failure is "down", reported by name
         return _down("Redis", exc)
-    step = len(_PRIORITY_SUFFIXES)
+    step = len(PRIORITY_SUFFIXES)
     depths = {q: sum(lengths[i * step : (i + 1) * step]) for i, q in enumerate(QUEUES)}
     return {"ok": True, "queues": depths}
 

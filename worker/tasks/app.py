@@ -52,13 +52,12 @@ from celery.schedules import crontab
 from kombu import Queue  # type: ignore[attr-defined]
 
 from worker.core.logs import bind_context, configure_logging, reset_context
+from worker.core.queues import QUEUES
 from worker.core.settings import Settings
 from worker.tasks import names
 
 if TYPE_CHECKING:
     from worker.core.s3_events import ObjectEvent
-
-QUEUES = ("enrich", "jobs", "atlan")
 
 
 def make_app(settings: Settings) -> Celery:

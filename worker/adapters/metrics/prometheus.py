@@ -34,6 +34,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
+from worker.core.queues import PRIORITY_SUFFIXES, QUEUES, queue_keys
+
 if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy.engine import Engine
@@ -127,9 +129,6 @@ SPEC = {s.name: s for s in SPECS}
 STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 ATLAN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 LAG_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
-#: Celery's queues; the Redis transport keeps priorities 3, 6 and 9 in keys of their own.
-QUEUES = ("enrich", "jobs", "atlan")
-_PRIORITY_KEYS = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 _WORD = re.compile(r"[a-z][a-z0-9_.-]{0,47}")
 
@@ -333,11 +332,11 @@ class StateCollector(Collector):
         client = self._redis()
         pipe = client.pipeline(transaction=False)
         for queue in self._queues:
-            for suffix in _PRIORITY_KEYS:
-                pipe.llen(queue + suffix)
+            for key in queue_keys(queue):
+                pipe.llen(key)
         lengths = pipe.execute()
         depth = _gauge("s3e_queue_depth")
-        n = len(_PRIORITY_KEYS)
+        n = len(PRIORITY_SUFFIXES)
         for i, queue in enumerate(self._queues):
             depth.add_metric([label_word(queue)], sum(int(x) for x in lengths[i * n : (i + 1) * n]))
         return depth
