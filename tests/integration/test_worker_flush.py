@@ -161,3 +161,35 @@ def test_each_request_keeps_the_running_flush_lock_alive(
     assert task.apply().get()["written"] == 250
     assert len(ttls) == 3 and min(ttls) > 15_000  # extended back to 20 s after each request
     assert not broker.exists("s3e:atlan-flush:lock")
+
+
+@pytest.mark.parametrize(
+    ("waiting_key", "countdown"),
+    [(None, 0.0), ("enrich", 2.0), ("enrich\x06\x169", 2.0), ("jobs", 0.0)],
+)
+def test_a_flush_is_asked_at_once_unless_other_objects_wait_to_be_enriched(
+    redis_dbs: RedisDatabases, waiting_key: str | None, countdown: float
+) -> None:
+    """An S3 event's write goes out at once; a bulk job's writes still batch for the delay.
+
+    Only waiting ``enrich`` messages (any priority list) count: a job's listing is not an
+    object about to be written.
+    """
+    from worker.tasks.flush import AtlanFlush
+
+    broker = redis_dbs.broker()
+    celery = load_settings(None, celery={"atlan_flush_delay_s": 2.0}).celery
+    sent: list[dict[str, Any]] = []
+    flusher = AtlanFlush(broker, None, None, celery, lambda name, **kw: sent.append(kw))
+    try:
+        if waiting_key is not None:
+            broker.lpush(waiting_key, "a message")
+        flusher.schedule()
+        flusher.schedule()  # one pending flush is enough
+        assert sent == [{"countdown": countdown, "queue": "atlan"}]
+        assert broker.exists("s3e:atlan-flush:pending")
+        broker.delete("s3e:atlan-flush:pending")
+        flusher.schedule(delay=5)  # an explicit delay is kept as given
+        assert sent[-1] == {"countdown": 5, "queue": "atlan"}
+    finally:
+        broker.flushdb()

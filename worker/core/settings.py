@@ -345,7 +345,10 @@ class CelerySettings(_Section):
         "task could read files inside the worker).",
     )
     atlan_flush_delay_s: float = Field(
-        2.0, ge=0, description="Collect Atlan writes this long (or 20 assets) before sending."
+        2.0,
+        ge=0,
+        description="Collect Atlan writes this long (or 20 assets) before sending, while "
+        "other objects wait in the enrich queue; with none waiting, send at once.",
     )
     atlan_flush_interval_s: float = Field(
         30.0,

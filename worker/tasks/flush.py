@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from billiard.exceptions import SoftTimeLimitExceeded
 
+from worker.core.queues import queue_keys
 from worker.core.settings import CelerySettings
 from worker.tasks.names import ATLAN_FLUSH
 
@@ -90,13 +91,37 @@ class AtlanFlush:
     def schedule(self, delay: float | None = None) -> None:
         """Ask for one flush within ``atlan_flush_delay_s`` (collecting writes till then).
 
-        Side effects: sets the pending flag in Redis; sends ``s3e.atlan_flush`` unless one
-        is pending already.
+        With no ``delay`` given and no other object waiting in the ``enrich`` queue, the
+        flush is asked for at once: nothing more would come to batch, and waiting would only
+        add the delay to an S3 event's latency. A bulk job keeps batching while its objects
+        wait.
+
+        Side effects: reads the queue's length and sets the pending flag in Redis; sends
+        ``s3e.atlan_flush`` unless one is pending already.
         """
-        wait = self.celery.atlan_flush_delay_s if delay is None else delay
+        if delay is None:
+            wait = self.celery.atlan_flush_delay_s
+            if wait > 0 and self._enrich_queue_empty():
+                wait = 0.0
+        else:
+            wait = delay
         wait = min(wait, self.celery.max_countdown_s)
         if self.redis.set(FLUSH_PENDING, "1", nx=True, ex=max(1, int(wait) + 1)):
             self.send(ATLAN_FLUSH, countdown=wait, queue="atlan")
+
+    def _enrich_queue_empty(self) -> bool:
+        """Whether no message waits in the ``enrich`` queue (a Redis error: assume some do).
+
+        Messages a worker has prefetched are not counted: they are being worked on.
+        """
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for key in queue_keys("enrich"):
+                pipe.llen(key)
+            return sum(int(n) for n in pipe.execute()) == 0
+        except Exception as exc:  # noqa: BLE001 - keep batching; the flush is asked below
+            logger.warning("could not read the enrich queue's length (%s)", type(exc).__name__)
+            return False
 
     def run(self) -> dict[str, Any]:
         """Write the outbox to Atlan in batches; one flush at a time across all workers.
