@@ -11,8 +11,8 @@ Measured here, each beside a baseline of the same run:
   (``--no-structured`` skips it: it takes about a minute);
 * **cold start**: ``enricher scan FILE --format json`` on one small CSV, in a fresh process
   with a fresh SQLite catalog, until its report is printed (the first and only result), median
-  of ``--repeat`` runs after one unmeasured warm-up (warm file cache and ``.pyc``), beside
-  ``python -c pass``;
+  of ``--repeat`` runs after one unmeasured warm-up (warm file cache and ``.pyc``: the children
+  run without ``PYTHONDONTWRITEBYTECODE``, as ``make`` runs them), beside ``python -c pass``;
 * **workers** (``bench/worker.py``, skipped with ``--no-workers``): objects/s of a bulk job of
   ``--objects`` 20 x 1,000 CSV objects on SeaweedFS through a real ``enricher worker`` with 1
   and 2 processes, the scaling between them, and S3 event -> Atlan latency (p50, p95) over
@@ -142,7 +142,13 @@ def cold_start(repeat: int) -> dict[str, float]:
         work = Path(tmp)
         data = work / "customers.csv"
         _small_csv(data)
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
+        # As make runs it: bytecode cached. With PYTHONDONTWRITEBYTECODE set and no .pyc in the
+        # venv (how uv installs), every start compiled sqlalchemy, alembic, pyarrow, ... again.
+        base_env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("ENRICH_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         scans, bases = [], []
         for run in range(repeat + 1):
             env = {**base_env, "ENRICH_DATABASE_URL": f"sqlite:///{work / f'c{run}.db'}"}
