@@ -53,7 +53,7 @@ from classifiers.pii.gazetteer import (
     column_evidence,
     load_gazetteer,
 )
-from classifiers.pii.ner import SpacyNer, ValueEntities
+from classifiers.pii.ner import SpacyNer, ValueEntities, may_hold_full_name
 from classifiers.pii.profile import (
     ColumnProfile,
     build_profile,
@@ -605,14 +605,27 @@ class PiiClassifier:
         keys = [(c, i) for c in cols for i in range(start, min(stop, len(c.ner_texts)))]
         if not keys:
             return
+        texts = [c.ner_texts[i] for c, i in keys]
+        # Free text is read for full names (two to four capitalised words): a text with fewer
+        # than two capital letters cannot hold one, so spaCy is not asked (lower-case notes,
+        # codes, "my ssn is ..."). Its organisation/place and whole-value spans stay unknown,
+        # which free-text decisions do not read.
+        asked = [
+            k
+            for k, (c, _) in enumerate(keys)
+            if not c.profile.free_text or may_hold_full_name(texts[k])
+        ]
+        results = [_NO_ENTITIES] * len(keys)
         try:
-            results = self._ner.analyse([c.ner_texts[i] for c, i in keys])
+            found = self._ner.analyse([texts[k] for k in asked]) if asked else []
         except Exception as exc:
             if exc.__class__.__name__ == "ClassifierLoadError":
                 raise
             for c in cols:
                 c.warning = f"{self.name}: NER failed for this column ({type(exc).__name__})"
             return
+        for k, r in zip(asked, found, strict=True):
+            results[k] = r
         for (c, _), r in zip(keys, results, strict=True):
             c.ner_results.append(r)
 
@@ -782,6 +795,8 @@ _PERSON_DATA = frozenset(
     {"PERSON", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
      "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN"}
 )  # fmt: skip
+#: What NER would report for a text it need not read (see :meth:`PiiClassifier._ner_round`).
+_NO_ENTITIES = ValueEntities(whole_person=False, whole_other=False, persons=())
 #: Free text: shortest value NER is run on (shorter cells rarely hold a sentence naming
 #: someone), and the most frequent distinct values always analysed before a spread sample.
 TEXT_MIN_CHARS = 12

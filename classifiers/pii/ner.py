@@ -58,6 +58,16 @@ def _full_name(span: str) -> bool:
 _PARTICLES = frozenset("de la le du des van von der den del della di da dos das y".split())
 
 
+def may_hold_full_name(text: str) -> bool:
+    """Whether NER could find a full name in ``text`` (as :meth:`SpacyNer.analyse` reads it).
+
+    A full name (:func:`_full_name`) has at least two words starting with a capital letter,
+    so a text whose first :data:`MAX_TEXT` characters hold fewer than two cannot have one.
+    A necessary condition, not a guess: ``False`` means no full name whatever the model says.
+    """
+    return sum(map(str.isupper, text[:MAX_TEXT])) >= 2
+
+
 class SpacyNer:
     """A lazily loaded spaCy NER pipeline, shared by every column of every table.
 
