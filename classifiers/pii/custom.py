@@ -78,8 +78,10 @@ def _check_regex(pattern: str) -> str | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from classifiers.pii.arrays import string_array
+
     try:
-        pc.match_substring_regex(pa.array([""], type=pa.string()), pattern=pattern)
+        pc.match_substring_regex(string_array([""]), pattern=pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         return f"the regex is not RE2 syntax (no look-arounds or back-references): {exc}"
     return None

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from classifiers.pii import validators as v
+from classifiers.pii.arrays import string_array
 from classifiers.pii.entities.builtin import BUILTIN_ENTITIES, CARD, IBAN, PHONE, SSN
 from classifiers.pii.entities.spec import EntityRegistry, PatternSpec
 
@@ -237,7 +238,7 @@ def _group_end(regex: str, i: int) -> int:
 
 def _re2_ok(regex: str) -> bool:
     try:
-        pc.match_substring_regex(pa.array([""], pa.string()), pattern=regex)
+        pc.match_substring_regex(string_array([""]), pattern=regex)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return True
@@ -296,7 +297,7 @@ def _as_strings(values: Any) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if not isinstance(values, pa.Array):
-        return pa.array(list(values), pa.string())
+        return string_array(list(values))
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         return values
     return pc.cast(values, pa.string())
@@ -317,8 +318,8 @@ def prefilter_columns(
     """
     compiled = compile_specs(specs)
     try:
-        arr = pa.array([t for col in columns for t in col], pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        arr = string_array([t for col in columns for t in col])
+    except UnicodeError:
         return None
     starts = list(itertools.accumulate((len(col) for col in columns), initial=0))
     out: list[list[list[int] | None]] = [[] for _ in columns]

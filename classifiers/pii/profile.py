@@ -19,6 +19,7 @@ from typing import Final, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classifiers.pii.arrays import int64_array, string_array
 from models import ColumnSample
 
 Kind = Literal["string", "integer", "float", "date", "bool", "other", "empty"]
@@ -164,8 +165,8 @@ def text_array(texts: Sequence[str]) -> pa.Array | None:
     A lone surrogate comes from a lenient decode; the caller then checks every value.
     """
     try:
-        return pa.array(texts, pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return string_array(texts)
+    except UnicodeError:
         return None
 
 
@@ -413,14 +414,15 @@ def _text_sums(arr: pa.Array, columns: list[tuple[list[int], int]]) -> list[tupl
     :func:`_finish_profile`: lengths are code points in both; words and letter-only words are
     computed by pyarrow for printable-ASCII values and by Python for the others.
     """
-    counts = pa.array([c for cs, _ in columns for c in cs], pa.int64())
+    counts = int64_array([c for cs, _ in columns for c in cs])
     ascii_mask = pc.match_substring_regex(arr, pattern=_PRINTABLE_ASCII)
     lens = pc.multiply(pc.cast(pc.utf8_length(arr), pa.int64()), counts)
     split = pc.ascii_split_whitespace(arr)
     parents = pc.list_parent_indices(split)
     tokens = pc.list_flatten(split)
     # Python's split drops empty words; pyarrow keeps them at the ends of a value.
-    word = pc.and_(pc.greater(pc.utf8_length(tokens), 0), pc.take(ascii_mask, parents))
+    zero = int64_array([0])[0]  # not pa.scalar(0): like pa.array, it imports pandas
+    word = pc.and_(pc.greater(pc.utf8_length(tokens), zero), pc.take(ascii_mask, parents))
     alpha = pc.and_(word, pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT)))
     weight = pc.take(counts, parents)
     words_w = pc.multiply(pc.cast(word, pa.int64()), weight)

@@ -1,0 +1,59 @@
+"""Arrow arrays built from buffers equal ``pa.array``'s, and classifying imports no pandas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pyarrow as pa
+import pytest
+
+from classifiers.pii.arrays import int64_array, string_array
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], [""], ["a", "", "Ünïcödé ✓", "日本語", "x" * 5000], ["😀", "tab\there", "nl\nx"]],
+)
+def test_string_array_equals_pa_array(texts: list[str]) -> None:
+    built = string_array(texts)
+    built.validate(full=True)
+    assert built.equals(pa.array(texts, pa.string()))
+
+
+def test_a_lone_surrogate_is_refused() -> None:
+    with pytest.raises(UnicodeError):
+        string_array(["ok", "\ud800"])
+
+
+def test_int64_array_equals_pa_array() -> None:
+    values = [0, -1, 2**63 - 1, -(2**63), 42]
+    built = int64_array(values)
+    built.validate(full=True)
+    assert built.equals(pa.array(values, pa.int64()))
+    with pytest.raises(OverflowError):
+        int64_array([2**63])
+
+
+def test_classifying_a_table_does_not_import_pandas() -> None:
+    """pa.array and pa.scalar import pandas when it is installed (it is, in the dev venv)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from classifiers.pii import PiiClassifier
+        from models import ColumnSample
+        from tests.support.tables import table_sample
+        cols = (
+            ColumnSample("email", "string", tuple(f"u{i}@example.org" for i in range(300))),
+            ColumnSample("note", "string", tuple(f"call {i} about the refund" for i in range(300))),
+            ColumnSample("n", "int64", tuple(range(300))),
+        )
+        PiiClassifier().classify(table_sample(cols, "s3://b/t.csv"))
+        print("pandas" in sys.modules)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"
