@@ -24,10 +24,10 @@ the *retrained* recipe (:func:`training.train.fit_models` on every source), and,
 distilled word vectors (``training/data/semantic_vectors.npz``), *semantic* (retrained with the
 semantic prior's features), *semantic, calibrated* (its probabilities raised to the power
 chosen on the other real packages: what ``make train`` builds) and *prior alone*. Reports
-top-1, top-3, ECE and column-type macro F1 for real tables apart from synthetic ones, and the
-abstention threshold: the lowest top-1 probability above which the adopted recipe's
-(:data:`ADOPTED_RECIPE`) pooled real-table LOSO predictions are right >= 95% of the time,
-with the share it covers, and the calibration power chosen on all real packages.
+top-1, top-3, ECE, log loss, Brier score and column-type macro F1 for real tables apart from
+synthetic ones, and the abstention threshold: the lowest top-1 probability above which the
+adopted recipe's (:data:`ADOPTED_RECIPE`) pooled real-table LOSO predictions are right >= 95%
+of the time, with the share it covers, and the calibration power chosen on all real packages.
 ``--write-threshold`` writes it to ``training/data/category_threshold.json``, which
 ``make train`` copies into the manifest's ``category_apply_threshold`` (``null``: none
 reaches 95%, so the review policy applies no category without a steward).
@@ -316,7 +316,8 @@ def with_power(group: dict[str, Any], power: float) -> dict[str, Any]:
 
 
 def summarise(groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pool :func:`score_group` results: tables, top-1, top-3, ECE, column-type macro F1."""
+    """Pool :func:`score_group` results: tables, top-1, top-3, ECE, log loss and Brier score
+    (:func:`proper_scores`), column-type macro F1."""
     rows = [r for g in groups for r in g["rows"]]
     col_true = [c for g in groups for c in g["col_true"]]
     col_pred = [c for g in groups for c in g["col_pred"]]
@@ -329,6 +330,7 @@ def summarise(groups: list[dict[str, Any]]) -> dict[str, Any]:
         "top1": round(sum(correct) / len(rows), 3),
         "top3": round(sum(truth in top3 for truth, _, _, top3 in rows) / len(rows), 3),
         "ece": round(calibration([conf for _, _, conf, _ in rows], correct), 3),
+        **proper_scores(groups),
         "columns": len(col_true),
         "column_macro_f1": round(
             float(f1_score(col_true, col_pred, labels=labels, average="macro", zero_division=0)),
@@ -337,6 +339,28 @@ def summarise(groups: list[dict[str, Any]]) -> dict[str, Any]:
         if col_true
         else None,
     }
+
+
+def proper_scores(groups: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Pooled log loss and multi-class Brier score of the groups' category probabilities.
+
+    Steadier than a 10-bin ECE over ~100 tables (no binning); ``None`` when a group has no
+    probabilities (the prior alone). Pure.
+    """
+    if not groups or any("proba" not in g for g in groups):
+        return {"log_loss": None, "brier": None}
+    nll: list[float] = []
+    brier: list[float] = []
+    for g in groups:
+        for p, truth in zip(g["proba"], g["truth"], strict=True):
+            # A category the fold's model never saw has probability 0 (clipped to 1e-12).
+            k = g["labels"].index(truth) if truth in g["labels"] else -1
+            nll.append(-math.log(max(p[k], 1e-12) if k >= 0 else 1e-12))
+            brier.append(
+                sum((q - (1.0 if i == k else 0.0)) ** 2 for i, q in enumerate(p)) + (k < 0)
+            )
+    n = max(1, len(nll))
+    return {"log_loss": round(sum(nll) / n, 3), "brier": round(sum(brier) / n, 3)}
 
 
 #: Fewest applied tables a threshold is judged on: one or two lucky tables prove nothing.
@@ -563,8 +587,11 @@ def _fmt(value: float | None) -> str:
 
 def print_loso(res: dict[str, Any]) -> None:
     """Print :func:`run_loso` figures as Markdown tables. Side effects: stdout."""
-    print("| held-out source | tables | model | top-1 | top-3 | ECE | column macro F1 |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print(
+        "| held-out source | tables | model | top-1 | top-3 | ECE | log loss | Brier |"
+        " column macro F1 |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for name, both in [
         *res["per_source"].items(),
         ("**all real (pooled)**", res["pooled"]["real"]),
@@ -572,7 +599,8 @@ def print_loso(res: dict[str, Any]) -> None:
         for model, m in both.items():
             print(
                 f"| {name} | {m['tables']} | {model} | {m['top1']:.3f} | {m['top3']:.3f} |"
-                f" {m['ece']:.3f} | {_fmt(m['column_macro_f1'])} |"
+                f" {m['ece']:.3f} | {_fmt(m.get('log_loss'))} | {_fmt(m.get('brier'))} |"
+                f" {_fmt(m['column_macro_f1'])} |"
             )
     print()
     print("per category, real tables, right/total:", res["per_category_real"])

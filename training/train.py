@@ -36,6 +36,7 @@ from classifiers.business.features import (
     FEATURE_VERSION,
     table_features,
 )
+from classifiers.business.lexicon import lexicon_digest
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
     CATEGORIES_PIPELINE,
@@ -512,6 +513,7 @@ def train(
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "feature_version": FEATURE_VERSION,
+        "lexicon_digest": lexicon_digest(),
         "libraries": library_versions(),
         "artifacts": artifacts,
         "labels": {

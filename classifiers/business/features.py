@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from classifiers.business import lexicon
 from models.samples import CellValue, ColumnSample, TableSample
 
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 
 #: Values looked at per column; enough for the statistics, bounded for speed.
 MAX_VALUES = 200
@@ -227,16 +228,37 @@ COLUMN_TYPES: tuple[str, ...] = (
 KEY_SUFFIXES = frozenset(
     {"id", "key", "sk", "pk", "fk", "uuid", "guid", "ref", "code", "no", "nr", "num", "number"}
 )
+#: Words that end in "key" without being a key (``custkey``, ``orderkey`` are keys).
+_NOT_KEY_WORDS = frozenset({"monkey", "turkey", "hockey", "jockey", "whiskey", "donkey", "lackey"})
+
+
+def is_key_name(tokens: Sequence[str]) -> bool:
+    """Whether a column name's last token says "key".
+
+    One of :data:`KEY_SUFFIXES`, or a compound ending in ``key`` (``custkey``, ``nationkey``,
+    as warehouses spell them). Pure; never raises.
+    """
+    if not tokens:
+        return False
+    last = tokens[-1]
+    return last in KEY_SUFFIXES or (
+        len(last) > 4 and last.endswith("key") and last not in _NOT_KEY_WORDS
+    )
 
 
 def name_tokens(name: str) -> list[str]:
     """Split a column or path name into lower-case word tokens (camelCase and snake_case).
 
+    Accents are folded (``Prénom`` is ``prenom``, not ``pr`` and ``nom``) and German, French,
+    Spanish, Italian, Portuguese and Dutch words become the English words the models know
+    (:mod:`classifiers.business.lexicon`: ``Geburtsdatum`` -> ``birth``, ``date``).
+
     Pure; never raises.
     """
     spaced = _CAMEL.sub(r"\1 \2", name)
-    spaced = _DIGITS.sub(" ", spaced.lower())
-    return [t for t in _SPLIT.split(spaced) if t]
+    spaced = spaced.lower() if spaced.isascii() else lexicon.fold_accents(spaced)
+    spaced = _DIGITS.sub(" ", spaced)
+    return lexicon.translate_tokens([t for t in _SPLIT.split(spaced) if t])
 
 
 def path_tokens(sample: TableSample) -> list[str]:
@@ -300,24 +322,46 @@ def _as_number(v: CellValue) -> float | None:
     return None
 
 
+#: Last name tokens of key names whose values stay with the shared value features: a
+#: ``code`` or a ``number`` is as often a value (postal, currency and country codes, SKUs,
+#: phone numbers) as a key.
+_VALUE_KEY_WORDS = frozenset({"code", "number", "no", "num", "nr"})
+#: Prefix of the value features of a column named as a key (:func:`column_features`).
+KEY_VALUE_PREFIX = "k:"
+
+
 def column_features(
     col: ColumnSample, *, position: int = 0, table_tokens: Iterable[str] = ()
 ) -> dict[str, float]:
     """Features of one column: name n-grams and tokens, data type and value statistics.
+
+    The value statistics of a column named as a key (``customer_id``, ``ss_item_sk``,
+    ``o_custkey``; not ``..._code`` or ``..._number``) are named ``k:<feature>``: the model
+    weighs them apart from other columns', so how much a key's values repeat or how large
+    they are does not make it a quantity (what the generator's keys taught a shared weight).
 
     :param position: the column's index in the table (the first column is often the key).
     :param table_tokens: path tokens of the object, used to tell a table's own id from a
         foreign key (``customer_id`` in ``.../customers/``).
     Pure; never raises.
     """
-    # The saved models were trained on these features in this insertion order; each helper
-    # adds its own keys (no two helpers share one), so merging them in turn keeps the order.
+    # Each helper adds its own keys (no two helpers share one).
     f = _name_features(col, position, table_tokens)
+    values = _value_features(col)
+    f.update(_key_value_features(f, values, position))
+    if f.get("key_suffix") and name_tokens(col.name)[-1] not in _VALUE_KEY_WORDS:
+        values = {KEY_VALUE_PREFIX + k: v for k, v in values.items()}
+    f.update(values)
+    return f
+
+
+def _value_features(col: ColumnSample) -> dict[str, float]:
+    """Null share, then (when any value is present) text, numeric and shape statistics."""
     values = col.values[:MAX_VALUES]
     total = len(values)
     present = [v for v in values if v is not None and v != ""]
     n = len(present)
-    f["null_share"] = 1.0 - n / total if total else 1.0
+    f = {"null_share": 1.0 - n / total if total else 1.0}
     if n == 0:
         f["empty"] = 1.0
         return f
@@ -327,6 +371,29 @@ def column_features(
     f.update(_numeric_features(present, distinct))
     f.update(_shape_features(present))
     return f
+
+
+def _key_value_features(
+    name: Mapping[str, float], values: Mapping[str, float], position: int
+) -> dict[str, float]:
+    """A key name together with what its values say, which a linear model cannot combine.
+
+    ``key_repeated``: a key name after the first column whose values repeat (a reference to
+    another table's rows); ``key_unique_first`` / ``key_unique_later``: a key name whose
+    sampled values are all distinct, as the table's own key is. ``{}`` for other names and
+    for columns without values.
+
+    :param name: the column's name features; :param values: its value features.
+    """
+    if not name.get("key_suffix") or "distinct_ratio" not in values:
+        return {}
+    out: dict[str, float] = {}
+    ratio = values["distinct_ratio"]
+    if position > 0 and ratio < 1.0:
+        out["key_repeated"] = 1.0
+    if ratio == 1.0:
+        out["key_unique_first" if position == 0 else "key_unique_later"] = 1.0
+    return out
 
 
 def _name_features(
@@ -351,7 +418,7 @@ def _name_features(
         stem = {_singular(t) for t in toks[:-1]}
         f["id_own_table"] = 1.0 if stem and stem <= own else 0.0
         f["id_bare"] = 1.0 if not stem else 0.0
-    if toks and toks[-1] in KEY_SUFFIXES:
+    if is_key_name(toks):
         # One feature for every spelling of "this is a key", so what the model learns from
         # ``customer_id`` carries over to a warehouse's ``ss_customer_sk`` it never saw.
         f["key_suffix"] = 1.0
@@ -409,6 +476,8 @@ def _numeric_features(present: Sequence[CellValue], distinct: int) -> dict[str, 
         f["unit_interval"] = 1.0 if 0 <= lo and hi <= 1 else 0.0
         f["pct_range"] = 1.0 if 0 <= lo and hi <= 100 else 0.0
         f["year_range"] = 1.0 if 1800 <= lo and hi <= 2100 and f["int_share"] == 1 else 0.0
+        # Every value 0 or 1 (a flag stored as a number), not merely two small numbers.
+        f["zero_one"] = 1.0 if len(nums) == n and set(nums) <= {0.0, 1.0} else 0.0
         decs = [_decimals(v) for v in present[:100]]
         f["two_decimals"] = sum(1 for d in decs if d == 2) / len(decs)
         f["many_decimals"] = sum(1 for d in decs if d >= 3) / len(decs)
@@ -594,11 +663,14 @@ def value_free(features: Mapping[str, float]) -> dict[str, float]:
     """A feature dict safe to store outside the worker (steward examples for retraining).
 
     Every feature is already a statistic (shares, lengths, name tokens, flags); the three
-    that follow a value's magnitude are rounded to a whole signed log10, so a stored example
-    says "thousands", never an amount. Other values are rounded to 4 decimals.
+    that follow a value's magnitude (also as a key's ``k:`` features) are rounded to a whole
+    signed log10, so a stored example says "thousands", never an amount. Other values are
+    rounded to 4 decimals.
     Pure; never raises.
     """
     return {
-        k: float(round(v)) if k in _MAGNITUDES else round(float(v), 4)
+        k: float(round(v))
+        if k.removeprefix(KEY_VALUE_PREFIX) in _MAGNITUDES
+        else round(float(v), 4)
         for k, v in sorted(features.items())
     }

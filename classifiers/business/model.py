@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.business.features import FEATURE_VERSION, table_features
+from classifiers.business.lexicon import lexicon_digest
 from classifiers.business.semantic import (
     SEMANTIC_ARTIFACT,
     SemanticVectors,
@@ -180,6 +181,12 @@ def read_manifest(
             f"{path}: artifacts were trained with feature version "
             f"{manifest.get('feature_version')}, this code extracts version {FEATURE_VERSION}; "
             "retrain"
+        )
+    # The lexicon changes what the name features are without a feature version of its own.
+    if manifest.get("lexicon_digest") != lexicon_digest():
+        raise ModelArtifactError(
+            f"{path}: artifacts were trained with another name lexicon "
+            "(classifiers/business/lexicon.py); retrain"
         )
     artifacts = manifest.get("artifacts", {})
     optional = (SEMANTIC_ARTIFACT,) if SEMANTIC_ARTIFACT in artifacts else ()

@@ -1,0 +1,72 @@
+"""bench/category.py: the pooled log loss and Brier score of leave-one-source-out groups."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+_BENCH = Path(__file__).resolve().parents[2] / "bench" / "category.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_category_under_test", _BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _group(bench: ModuleType, proba: list[list[float]], truth: list[str]) -> dict[str, Any]:
+    labels = ["finance", "health"]
+    return {
+        "rows": bench._rows(truth, labels, proba),
+        "col_true": [],
+        "col_pred": [],
+        "labels": labels,
+        "proba": proba,
+        "truth": truth,
+    }
+
+
+def test_proper_scores_pool_the_groups(bench: ModuleType) -> None:
+    a = _group(bench, [[0.8, 0.2]], ["finance"])
+    b = _group(bench, [[0.5, 0.5]], ["health"])
+    scores = bench.proper_scores([a, b])
+    assert scores["log_loss"] == pytest.approx(
+        round((-math.log(0.8) - math.log(0.5)) / 2, 3), abs=1e-9
+    )
+    # Brier: (0.2^2 + 0.2^2) and (0.5^2 + 0.5^2), averaged.
+    assert scores["brier"] == pytest.approx(round((0.08 + 0.5) / 2, 3), abs=1e-9)
+
+
+def test_groups_without_probabilities_have_no_proper_scores(bench: ModuleType) -> None:
+    prior_only = {
+        "rows": [("finance", "finance", 0.9, ["finance"])],
+        "col_true": [],
+        "col_pred": [],
+    }
+    assert bench.proper_scores([prior_only]) == {"log_loss": None, "brier": None}
+    summary = bench.summarise([prior_only])
+    assert summary["log_loss"] is None and summary["top1"] == 1.0
+
+
+def test_summarise_reports_the_proper_scores(bench: ModuleType) -> None:
+    summary = bench.summarise([_group(bench, [[0.9, 0.1], [0.3, 0.7]], ["finance", "finance"])])
+    assert summary["tables"] == 2 and summary["top1"] == 0.5
+    assert summary["log_loss"] == pytest.approx(
+        round((-math.log(0.9) - math.log(0.3)) / 2, 3), abs=1e-9
+    )
+
+
+def test_a_category_the_fold_never_saw_counts_as_probability_zero(bench: ModuleType) -> None:
+    scores = bench.proper_scores([_group(bench, [[0.6, 0.4]], ["security"])])
+    assert scores["log_loss"] == pytest.approx(round(-math.log(1e-12), 3), abs=1e-9)
+    assert scores["brier"] == pytest.approx(round(0.36 + 0.16 + 1.0, 3), abs=1e-9)
