@@ -12,7 +12,6 @@ S3 with a read-only key; nothing lets the worker read local paths.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -27,6 +26,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from tests.support.scripts import load_script
 from worker.core import settings as settings_module
 from worker.core.settings import CelerySettings, Settings, load_settings
 
@@ -170,12 +170,7 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def preflight_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compose_preflight", PREFLIGHT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compose_preflight", PREFLIGHT)
 
 
 def _environment(

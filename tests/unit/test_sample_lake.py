@@ -10,11 +10,9 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
-import importlib.util
 import io
 import json
 import struct
-import sys
 import zlib
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +23,7 @@ import pytest
 import zstandard
 
 from models.labels import PII_ENTITIES
+from tests.support.scripts import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
@@ -33,12 +32,7 @@ SCRIPT = REPO_ROOT / "scripts" / "make_sample_lake.py"
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_sample_lake", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_sample_lake", SCRIPT)
 
 
 GEN = _load_script()

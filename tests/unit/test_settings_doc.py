@@ -3,8 +3,6 @@ setting has a description to put in it."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +11,7 @@ from types import ModuleType
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from tests.support.scripts import load_script
 from worker.core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -21,12 +20,7 @@ DOC = REPO_ROOT / "docs" / "settings.md"
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("settings_doc", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("settings_doc", SCRIPT)
 
 
 def _fields(model: type[BaseModel], path: str = "") -> Iterator[tuple[str, type, FieldInfo]]:
