@@ -18,6 +18,8 @@ Built through the SQL stores on a SQLite file (the service reads what ``enricher
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -225,3 +227,13 @@ def build_ask_catalog(url: str) -> AskCatalog:
         ],  # fmt: skip
     )
     return AskCatalog(catalog, datasets, lineage, alerts, review)
+
+
+@contextmanager
+def opened_ask_catalog(url: str) -> Iterator[AskCatalog]:
+    """:func:`build_ask_catalog` at ``url``; its engine is disposed on leaving."""
+    built = build_ask_catalog(url)
+    try:
+        yield built
+    finally:
+        built.catalog.engine.dispose()

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from models.datasets import Alert, AlertCandidate, AlertKind, AlertState, Severity
+from tests.support.catalog_urls import catalog_url
 from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryAlertStore
 from worker.adapters.catalog.alert_store import SqlAlertStore
@@ -39,11 +40,7 @@ def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]
     if request.param == "memory":
         yield Subject(InMemoryAlertStore(clock), clock)
         return
-    url = (
-        f"sqlite:///{tmp_path / 'catalog.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))  # as database_url does
-    )
+    url = catalog_url(request, tmp_path)
     catalog = SqlLocalCatalog(url)
     yield Subject(SqlAlertStore(catalog, clock), clock)
     catalog.engine.dispose()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ask_catalog import AskCatalog, build_ask_catalog
+from tests.support.ask_catalog import AskCatalog, opened_ask_catalog
 from tests.support.facets import InMemoryDatasetFacets
 from worker.core.ask.query import Filters
 from worker.core.facets import ColumnCounts
@@ -42,9 +42,8 @@ def _facets() -> InMemoryDatasetFacets:
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Iterator[AskCatalog]:
-    built = build_ask_catalog(f"sqlite:///{tmp_path}/ask.db")
-    yield built
-    built.catalog.engine.dispose()
+    with opened_ask_catalog(f"sqlite:///{tmp_path}/ask.db") as built:
+        yield built
 
 
 @pytest.fixture

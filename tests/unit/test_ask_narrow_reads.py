@@ -19,6 +19,7 @@ from sqlalchemy import event, insert
 
 from models.datasets import ColumnVerdict, DatasetRef, DatasetSummary, DatasetVerdict, GroupingRule
 from models.lineage import Dataset
+from tests.support.catalog_urls import catalog_url
 from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryDatasetStore
 from worker.adapters.catalog.database import SqlLocalCatalog
@@ -36,11 +37,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatasetSto
     if request.param == "memory":
         yield InMemoryDatasetStore(clock)
         return
-    url = (
-        f"sqlite:///{tmp_path / 'catalog.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
+    url = catalog_url(request, tmp_path)
     catalog = SqlLocalCatalog(url)
     yield SqlDatasetStore(catalog, clock)
     catalog.engine.dispose()

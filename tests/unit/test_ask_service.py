@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ask_catalog import AskCatalog, build_ask_catalog
+from tests.support.ask_catalog import AskCatalog, opened_ask_catalog
 from worker.services.ask.service import AskAnswer, AskService
 
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Iterator[AskCatalog]:
-    built = build_ask_catalog(f"sqlite:///{tmp_path}/ask.db")
-    yield built
-    built.catalog.engine.dispose()
+    with opened_ask_catalog(f"sqlite:///{tmp_path}/ask.db") as built:
+        yield built
 
 
 @pytest.fixture

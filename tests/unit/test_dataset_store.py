@@ -31,6 +31,7 @@ from models.datasets import (
     SchemaChange,
     SchemaColumn,
 )
+from tests.support.catalog_urls import catalog_url
 from tests.support.clock import ManualClock
 from tests.support.fakes import InMemoryDatasetStore
 from worker.adapters.catalog.database import SqlLocalCatalog
@@ -56,11 +57,7 @@ def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]
     if request.param == "memory":
         yield Subject(InMemoryDatasetStore(clock), clock, None)
         return
-    url = (
-        f"sqlite:///{tmp_path / 'catalog.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))  # as database_url does
-    )
+    url = catalog_url(request, tmp_path)
     catalog = SqlLocalCatalog(url)
     yield Subject(SqlDatasetStore(catalog, clock), clock, catalog)
     catalog.engine.dispose()

@@ -24,6 +24,7 @@ from models import (
 )
 from models.datasets import DatasetRef, DatasetSummary, GroupingRule, PartitionInfo
 from models.samples import CellValue
+from tests.support.catalog_urls import catalog_url
 from tests.support.facets import InMemoryDatasetFacets
 from tests.support.tables import table_sample
 from worker.adapters.catalog.database import SqlLocalCatalog
@@ -50,11 +51,7 @@ def subject(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Subject]
     if request.param == "memory":
         yield Subject(InMemoryDatasetFacets(), None)
         return
-    url = (
-        f"sqlite:///{tmp_path / 'catalog.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
+    url = catalog_url(request, tmp_path)
     catalog = SqlLocalCatalog(url)
     yield Subject(SqlDatasetFacets(catalog, clock=lambda: NOW), catalog)
     catalog.engine.dispose()
