@@ -28,6 +28,17 @@ class Evidence:
         ``ner.name_strong`` ...; see :mod:`classifiers.pii.decide`), as Presidio's
         ``AnalysisExplanation`` names its pattern; ``None`` when not recorded (older data,
         other classifiers).
+    :param estimated: ``hits``, ``distinct_hits``, the prevalence (the finding's and
+        ``prevalence_interval``), ``validator_pass_rate`` and ``masked_examples`` are
+        estimates from a subset of the column's distinct values, not counts
+        (``pii.estimate_counts``, :mod:`classifiers.pii.bounded`): the entity, rule and
+        confidence are those of a full count, the numbers may be a few points off (up to
+        about 0.08 in share). ``False``: every value was looked at (and for findings written
+        before the field existed).
+    :param matched_distinct: when ``estimated``, how many of the entity's candidate distinct
+        values were matched; else ``None``.
+    :param candidate_distinct: when ``estimated``, how many distinct values were candidates
+        of the entity (flagged by one of its patterns' prefilters); else ``None``.
     """
 
     sampled: int
@@ -44,6 +55,9 @@ class Evidence:
     sparse: bool = False
     neighbours: tuple[str, ...] = ()
     rule: str | None = None
+    estimated: bool = False
+    matched_distinct: int | None = None
+    candidate_distinct: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form used in reports."""
@@ -70,6 +84,9 @@ class Evidence:
             "sparse": self.sparse,
             "neighbours": list(self.neighbours),
             "rule": self.rule,
+            "estimated": self.estimated,
+            "matched_distinct": self.matched_distinct,
+            "candidate_distinct": self.candidate_distinct,
         }
 
 

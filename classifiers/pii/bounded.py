@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from classifiers.pii.decide import wilson_z
 from classifiers.pii.patterns import ColumnScan, PatternTally
@@ -55,12 +55,17 @@ class ScanOutcome:
     :param candidates: distinct values some spec flagged.
     :param rounds: sampling rounds run (0: the column was scanned whole at once).
     :param exact: the tallies are the one-pass tallies (no estimate).
+    :param estimated: per entity whose returned tally is an estimate, ``(matched,
+        candidates)``: how many of its candidate distinct values were matched, of how many.
+        Empty when ``exact``; also empty when only an entity the sample never matched was
+        taken as absent (every returned tally then holds all its values).
     """
 
     matched: int
     candidates: int
     rounds: int
     exact: bool
+    estimated: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _hash_rank(text: str | None) -> tuple[int, str]:
@@ -263,7 +268,13 @@ def bounded_tallies(
         point = variants[0]
         reference = decide(point)
         if all(decide(v) == reference for v in variants[1:]):
-            return point, ScanOutcome(len(matched), len(union), k, False)
+            # The estimated entities: the others' candidates were all matched (exact).
+            estimated = {
+                e: (sum(1 for i in per_entity[e] if i in matched), len(per_entity[e]))
+                for e in sorted(strata)
+                if e in point
+            }
+            return point, ScanOutcome(len(matched), len(union), k, False, estimated)
     scan.match()
     return scan.tallies(), ScanOutcome(len(union), len(union), len(ROUNDS), True)
 

@@ -95,6 +95,10 @@ def test_clear_cut_column_stops_early_with_the_full_decision(name: str, make: An
     assert not outcome.exact and outcome.rounds <= 2
     assert outcome.matched < 0.5 * outcome.candidates
     entity = full[0][0]
+    # The estimated entity is named, with the candidates matched (the evidence's marker).
+    assert entity in outcome.estimated
+    matched, candidates = outcome.estimated[entity]
+    assert 0 < matched < candidates <= outcome.candidates
     profile, _ = _column(name, values)
     exact = scan_column(profile.texts, profile.counts)[entity]
     assert tallies[entity].full == pytest.approx(exact.full, rel=0.08)
@@ -180,12 +184,15 @@ def test_rare_entity_among_many_candidates_is_counted_exactly() -> None:
     whole = scan_column(*(lambda p: (p.texts, p.counts))(_column("contact", values)[0]))
     assert tallies["EMAIL_ADDRESS"] == whole["EMAIL_ADDRESS"]
     assert not outcome.exact
+    # Only the estimated tally is named: the rare e-mails were counted exactly.
+    assert "EMAIL_ADDRESS" not in outcome.estimated
+    assert "PHONE_NUMBER" in outcome.estimated
 
 
 def test_small_columns_are_scanned_whole() -> None:
     values = _emails(200, 1)
     _, _, tallies, outcome = _full_and_bounded("email", values)
-    assert outcome.exact and outcome.rounds == 0
+    assert outcome.exact and outcome.rounds == 0 and not outcome.estimated
     assert tallies["EMAIL_ADDRESS"].validated == 200
 
 
@@ -226,14 +233,18 @@ def test_no_match_in_the_sample_does_not_stop_early() -> None:
     assert outcome.exact or outcome.rounds > 1
 
 
-def test_by_default_the_evidence_is_counted_not_estimated() -> None:
-    """Without ``estimate_counts`` every candidate is matched: the hits and the prevalence a
-    steward reads are the one-pass counts, even where the subset would have decided."""
+def test_without_estimate_counts_the_evidence_is_counted_not_estimated() -> None:
+    """With ``estimate_counts=False`` every candidate is matched: the hits and the prevalence
+    a steward reads are the one-pass counts, even where the subset would have decided, and
+    the evidence is not marked estimated. Estimating is the default (its evidence is marked:
+    ``tests/unit/test_evidence_estimate.py``)."""
     good = _emails(700, 31)
     values = good + [f"user{i}@mail.notatld" for i in range(300)]
     sample = table_sample([ColumnSample("email", "string", tuple(values))])
-    counted = PiiClassifier(today=date(2026, 1, 1)).classify(sample)
+    counted = PiiClassifier(today=date(2026, 1, 1), estimate_counts=False).classify(sample)
     [entity] = counted[0].entities
     assert entity.entity == "EMAIL_ADDRESS"
     assert entity.evidence.hits == 700 and entity.prevalence == pytest.approx(0.7)
-    assert PiiClassifier().version != PiiClassifier(estimate_counts=True).version
+    assert not entity.evidence.estimated and entity.evidence.matched_distinct is None
+    assert PiiClassifier().estimate_counts
+    assert PiiClassifier().version != PiiClassifier(estimate_counts=False).version

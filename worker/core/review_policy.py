@@ -143,7 +143,10 @@ def material_change(
     factor = rules.reconsider_prevalence_factor
     if factor is not None and isinstance(old_p, int | float) and isinstance(new_p, int | float):
         if new_p > old_p * factor and new_p > old_p:
-            return f"prevalence rose from {old_p:.0%} to {new_p:.0%} since the rejection"
+            # An estimated share (``Evidence.estimated``) reads as one: ``≈45%``.
+            was = ("≈" if before.get("estimated") is True else "") + f"{old_p:.0%}"
+            now = ("≈" if after.get("estimated") is True else "") + f"{new_p:.0%}"
+            return f"prevalence rose from {was} to {now} since the rejection"
     if rules.reconsider_on_new_validator:
         old_v = before.get("validator_pass_rate")
         new_v = after.get("validator_pass_rate")

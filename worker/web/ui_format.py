@@ -59,12 +59,43 @@ def size(value: Any) -> str:
     return f"{value} B"  # pragma: no cover - the loop always returns
 
 
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def is_estimated(evidence: Mapping[str, Any] | None) -> bool:
+    """Whether the evidence's counts are estimates (``"estimated": true``).
+
+    Evidence stored before the field existed has none: it was counted.
+    """
+    return evidence is not None and evidence.get("estimated") is True
+
+
+def estimated_hits(evidence: Mapping[str, Any]) -> str | None:
+    """``≈ 812 of 1,000 (estimated from 224 of 1,000 distinct values)``, or ``None``.
+
+    ``None`` for counted evidence; ``≈ ... (estimated)`` when the counts are missing.
+    """
+    if not is_estimated(evidence):
+        return None
+    hits, sampled = _count(evidence.get("hits")), _count(evidence.get("sampled"))
+    matched = _count(evidence.get("matched_distinct"))
+    candidates = _count(evidence.get("candidate_distinct"))
+    text = f"≈ {hits:,} of {sampled:,}" if hits is not None and sampled is not None else "≈"
+    if matched is not None and candidates is not None:
+        return f"{text} (estimated from {matched:,} of {candidates:,} distinct values)"
+    return f"{text} (estimated)"
+
+
 def prevalence(evidence: Mapping[str, Any]) -> str | None:
-    """``62% (55–68%)``: the prevalence and its 95% interval, when known."""
+    """``62% (55–68%)``: the prevalence and its 95% interval, when known.
+
+    ``≈ 62% (55–68%)`` when the evidence is estimated (:func:`is_estimated`).
+    """
     value = evidence.get("prevalence")
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
-    text = pct(value)
+    text = ("≈ " if is_estimated(evidence) else "") + pct(value)
     interval = evidence.get("prevalence_interval")
     if (
         isinstance(interval, list | tuple)
@@ -84,9 +115,15 @@ def evidence_lines(evidence: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     prev = prevalence(evidence)
     if prev is not None:
         lines.append(("prevalence", prev))
+    # Estimated counts say so, with how much of the column they stand on (as DLP tools
+    # report sampled findings); counted evidence keeps its lines unchanged.
+    hits = estimated_hits(evidence)
+    if hits is not None:
+        lines.append(("hits", hits))
     rate = evidence.get("validator_pass_rate")
     if isinstance(rate, int | float) and not isinstance(rate, bool):
-        lines.append(("validator", f"{pct(rate)} pass"))
+        approx = "≈ " if is_estimated(evidence) else ""
+        lines.append(("validator", f"{approx}{pct(rate)} pass"))
     signal = evidence.get("name_signal")
     if isinstance(signal, str) and signal:
         lines.append(("name", signal[:64]))

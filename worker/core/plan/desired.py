@@ -77,8 +77,16 @@ def attributes_hash(attributes: Mapping[str, Any]) -> str:
     return sha256(json.dumps(dict(attributes), sort_keys=True, default=str))
 
 
-def _finding_line(name: str, entity: str, confidence: float, prevalence: float, n: int) -> str:
-    return f"{name} → {entity} {confidence:.2f}, {prevalence:.0%} of {n:,} sampled"
+def _finding_line(
+    name: str, entity: str, confidence: float, prevalence: float, n: int, estimated: bool = False
+) -> str:
+    """``email → EMAIL_ADDRESS 0.97, 97% of 1,000 sampled``: one Column findings line.
+
+    An estimated prevalence (``Evidence.estimated``) reads ``≈97% (estimated) of 1,000
+    sampled``.
+    """
+    share = f"≈{prevalence:.0%} (estimated)" if estimated else f"{prevalence:.0%}"
+    return f"{name} → {entity} {confidence:.2f}, {share} of {n:,} sampled"
 
 
 def _description(result: EnrichmentResult, applied: list[tuple[str, str]]) -> str:
@@ -144,7 +152,12 @@ def _findings_summary(
             sampled = finding.evidence.sampled or n
             lines.append(
                 _finding_line(
-                    column.column, finding.entity, finding.confidence, finding.prevalence, sampled
+                    column.column,
+                    finding.entity,
+                    finding.confidence,
+                    finding.prevalence,
+                    sampled,
+                    finding.evidence.estimated,
                 )
             )
     return lines, entities
