@@ -11,12 +11,16 @@ model refuses artifacts trained on another version.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import compress, repeat
+from typing import Any, cast
 
 from classifiers.business import lexicon
 from models.samples import CellValue, ColumnSample, TableSample
@@ -365,6 +369,30 @@ def _value_features(col: ColumnSample) -> dict[str, float]:
     if n == 0:
         f["empty"] = 1.0
         return f
+    kinds = set(map(type, present))
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is str or kind is int or kind is float:
+        # A column of one plain type (nearly every column): the numeric and shape statistics
+        # are computed once per distinct value and weighed by its count. Equal values of
+        # these types convert, match and round alike (0.0 and -0.0 too: see
+        # _counted_numeric_features), so the figures are the ones per value, to the bit.
+        texts = cast("list[str]", present) if kind is str else list(map(str, present))
+        distinct = len(set(texts))
+        f.update(_text_features(texts, distinct))
+        tally: Counter[Any] = Counter(present)
+        f.update(_counted_numeric_features(present, tally, distinct, kind))
+        if kind is str:
+            f.update(_shares(_string_shape_hits(tally), n))
+        else:
+            f.update(_NO_SHAPES)
+        return f
+    if kind is date or kind is datetime:
+        # Dates or date-times only: never numbers, every value of that one shape.
+        texts = list(map(kind.isoformat, cast("list[date]", present)))
+        f.update(_text_features(texts, len(set(texts))))
+        f["numeric_share"] = 0 / n
+        f.update(_shares({"datetime" if kind is datetime else "date": n}, n))
+        return f
     texts = [v if isinstance(v, str) else _text(v) for v in present]
     distinct = len(set(texts))
     f.update(_text_features(texts, distinct))
@@ -426,6 +454,18 @@ def _name_features(
     return f
 
 
+#: The ASCII characters of each class :func:`_text_features` counts, as bytes.
+_ASCII_CLASSES: dict[str, bytes] = {
+    name: bytes(i for i in range(128) if test(chr(i)))
+    for name, test in (
+        ("digit", str.isdigit),
+        ("alpha", str.isalpha),
+        ("upper", str.isupper),
+        ("punct", lambda c: not c.isalnum() and not c.isspace()),
+    )
+}
+
+
 def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
     """Distinctness, length and character-class statistics of the non-empty values as text.
 
@@ -437,22 +477,39 @@ def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
     f["distinct_log"] = math.log10(1 + distinct)
     f["few_distinct"] = 1.0 if distinct <= 12 else 0.0
     f["two_distinct"] = 1.0 if distinct <= 2 else 0.0
-    lengths = [len(t) for t in texts]
+    lengths = list(map(len, texts))
     mean_len = sum(lengths) / n
     f["len_mean"] = math.log1p(mean_len)
-    f["len_std"] = math.log1p(math.sqrt(sum((x - mean_len) ** 2 for x in lengths) / n))
+    # ``(x - mean_len) ** 2`` summed in order, as one C loop: the same float operations.
+    squares = map(pow, map(mean_len.__rsub__, lengths), repeat(2))
+    f["len_std"] = math.log1p(math.sqrt(sum(squares) / n))
     f["len_const"] = 1.0 if min(lengths) == max(lengths) else 0.0
     chars = "".join(texts)
     nc = max(1, len(chars))
-    # Character classes are counted per distinct character (Counter runs in C): the same
-    # integers as testing each of the ~10^4 characters in Python, several times faster.
-    tally = Counter(chars)
-    f["digit_share"] = sum(k for c, k in tally.items() if c.isdigit()) / nc
-    f["alpha_share"] = sum(k for c, k in tally.items() if c.isalpha()) / nc
-    f["upper_share"] = sum(k for c, k in tally.items() if c.isupper()) / nc
-    f["space_share"] = tally[" "] / nc
-    f["punct_share"] = sum(k for c, k in tally.items() if not c.isalnum() and not c.isspace()) / nc
-    f["words_mean"] = math.log1p(sum(t.count(" ") + 1 for t in texts) / n)
+    if chars.isascii():
+        # Each class counted as the bytes deleted by one C pass (tables built from the same
+        # str predicates): the integers of testing every character, far faster.
+        raw = chars.encode("ascii")
+        size = len(raw)
+        digit, alpha, upper, punct = (
+            size - len(raw.translate(None, _ASCII_CLASSES[name]))
+            for name in ("digit", "alpha", "upper", "punct")
+        )
+    else:
+        # Counted per distinct character (Counter runs in C): the same integers again.
+        tally = Counter(chars)
+        digit = sum(k for c, k in tally.items() if c.isdigit())
+        alpha = sum(k for c, k in tally.items() if c.isalpha())
+        upper = sum(k for c, k in tally.items() if c.isupper())
+        punct = sum(k for c, k in tally.items() if not c.isalnum() and not c.isspace())
+    spaces = chars.count(" ")
+    f["digit_share"] = digit / nc
+    f["alpha_share"] = alpha / nc
+    f["upper_share"] = upper / nc
+    f["space_share"] = spaces / nc
+    f["punct_share"] = punct / nc
+    # The spaces of every text, counted in the joined text: the same integer as per text.
+    f["words_mean"] = math.log1p((spaces + n) / n)
     return f
 
 
@@ -490,7 +547,72 @@ def _numeric_features(present: Sequence[CellValue], distinct: int) -> dict[str, 
     return f
 
 
-#: Value shapes counted by :func:`_count_string_shapes`, in the order of their ``re_`` features.
+def _counted_numeric_features(
+    present: Sequence[CellValue], tally: Mapping[Any, int], distinct: int, kind: type
+) -> dict[str, float]:
+    """:func:`_numeric_features` from the distinct values of a one-type column.
+
+    :param present: the non-empty values, all ``str``, all ``int`` or all ``float``.
+    :param tally: ``Counter(present)`` (distinct values in order of first occurrence).
+    :param distinct: the number of distinct values as text.
+    :param kind: the values' type (``str``, ``int`` or ``float``).
+
+    The same numbers as :func:`_numeric_features`: the shares are integer counts divided
+    alike, and ``min``/``max`` over the distinct values in order of first occurrence return
+    the value the per-value scan returns (the first occurrence of the extreme; ``0.0`` and
+    ``-0.0``, equal keys of one count, are told apart by which came first, as there).
+    """
+    f: dict[str, float] = {}
+    n = len(present)
+    nums: list[float] = []
+    weights: list[int] = []
+    if kind is int:
+        # What _as_number does to an int (float() raises OverflowError there too).
+        nums = list(map(float, tally))
+        weights = list(tally.values())
+    elif kind is float:
+        # What _as_number does to a float: itself when finite.
+        for v, k in tally.items():
+            if math.isfinite(v):
+                nums.append(v)
+                weights.append(k)
+    else:
+        # Only strings the number pattern matches can be numbers (_as_number decides).
+        for v in compress(tally, map(_RE_NUMBER.match, map(str.strip, tally))):
+            x = _as_number(v)
+            if x is not None:
+                nums.append(x)
+                weights.append(tally[v])
+    m = sum(weights)
+    f["numeric_share"] = m / n
+    if nums:
+        lo, hi = min(nums), max(nums)
+        f["num_min"] = _slog(lo)
+        f["num_max"] = _slog(hi)
+        f["num_span"] = _slog(hi - lo)
+        # ``nums`` are finite floats: ``is_integer`` is ``x == int(x)``, ``0.0 > x`` is ``x < 0``.
+        f["int_share"] = sum(compress(weights, map(float.is_integer, nums))) / m
+        f["neg_share"] = sum(compress(weights, map((0.0).__gt__, nums))) / m
+        f["unit_interval"] = 1.0 if 0 <= lo and hi <= 1 else 0.0
+        f["pct_range"] = 1.0 if 0 <= lo and hi <= 100 else 0.0
+        f["year_range"] = 1.0 if 1800 <= lo and hi <= 2100 and f["int_share"] == 1 else 0.0
+        f["zero_one"] = 1.0 if m == n and set(nums) <= {0.0, 1.0} else 0.0
+        head = present[:100]
+        decs: Counter[int] = Counter()
+        if kind is int:
+            decs[0] = len(head)
+        else:
+            for v, k in Counter(head).items():
+                decs[_decimals(v)] += k
+        f["two_decimals"] = decs[2] / len(head)
+        f["many_decimals"] = sum(k for d, k in decs.items() if d >= 3) / len(head)
+        f["sequential"] = (
+            1.0 if m > 2 and f["int_share"] == 1 and distinct == n and hi - lo < 3 * n else 0.0
+        )
+    return f
+
+
+#: Value shapes counted by :func:`_string_shape_hits`, in the order of their ``re_`` features.
 _SHAPES = (
     "bool",
     "datetime",
@@ -514,6 +636,15 @@ _SHAPES = (
 )
 
 
+#: The shape features of a column without strings, dates or booleans (numbers only).
+_NO_SHAPES: dict[str, float] = {"re_" + key: 0.0 for key in _SHAPES}
+
+
+def _shares(hits: Mapping[str, int], n: int) -> dict[str, float]:
+    """``re_<shape>``: ``hits`` of each shape in :data:`_SHAPES` divided by ``n``."""
+    return {"re_" + key: hits.get(key, 0) / n for key in _SHAPES}
+
+
 def _shape_features(present: Sequence[CellValue]) -> dict[str, float]:
     """``re_<shape>``: the share of the non-empty values of each shape in :data:`_SHAPES`."""
     n = len(present)
@@ -527,58 +658,119 @@ def _shape_features(present: Sequence[CellValue]) -> dict[str, float]:
         elif isinstance(v, date):
             hits["date"] += 1
         elif isinstance(v, str):
-            strings[v.strip()] += 1
-    # Each distinct string is matched once and counted as often as it occurs (a code list of
-    # ten values over 1,000 rows runs the regexes ten times): the same counts as per value.
-    for text, count in strings.items():
-        one: Counter[str] = Counter()
-        _count_string_shapes(text, one)
-        for key, k in one.items():
-            hits[key] += k * count
-    return {"re_" + key: hits[key] / n for key in _SHAPES}
+            strings[v] += 1
+    hits.update(_string_shape_hits(strings))
+    return _shares(hits, n)
 
 
-def _count_string_shapes(s: str, hits: Counter[str]) -> None:
-    """Add one to ``hits`` for every shape the stripped string ``s`` has (several may match)."""
-    low = s.lower()
-    if low in _BOOL_WORDS:
-        hits["bool"] += 1
-    if _RE_DATETIME.match(s):
-        hits["datetime"] += 1
-    elif _RE_DATE.match(s):
-        hits["date"] += 1
-    if _RE_PERCENT.match(s):
-        hits["percent"] += 1
-    if _RE_URL.match(s):
-        hits["url"] += 1
-    if _RE_SKU.match(s):
-        hits["sku"] += 1
-    if _RE_VERSION.match(s):
-        hits["version"] += 1
-        if _RE_SEMVER3.match(s):
-            hits["semver3"] += 1
-    if _RE_POSTAL.match(s):
-        hits["postal"] += 1
-    if _RE_UUID.match(s):
-        hits["uuid"] += 1
-    if _RE_PREFIXED_ID.match(s):
-        hits["prefixed_id"] += 1
-    if _RE_EMAIL.match(s):
-        hits["email"] += 1
-    if _RE_MONEY.match(s):
-        hits["money"] += 1
-    if s in CURRENCY_CODES:
-        hits["currency"] += 1
-    if s in COUNTRY_CODES:
-        hits["country_code"] += 1
-    if low in COUNTRY_NAMES:
-        hits["country_name"] += 1
-    if _RE_TITLE_WORDS.match(s):
-        hits["title_words"] += 1
-        if low.endswith(_CITY_SUFFIXES) or low.split(" ")[0] in _CITY_PREFIXES:
-            hits["city_like"] += 1
-    if len(s) > 30 and s.count(" ") >= 4:
-        hits["sentence"] += 1
+#: Per regex shape: the class its pattern's first character is in (each pattern needs one:
+#: none matches an empty string). A string whose first character is outside the class
+#: cannot have the shape, so the pattern is not tried on it.
+_FIRST_CHARS: dict[str, re.Pattern[str]] = {
+    shape: re.compile(first, flags)
+    for shape, first, flags in (
+        ("datetime", r"\d", 0),
+        ("date", r"\d", 0),
+        ("percent", r"[+\-\d]", 0),
+        ("url", r"[hw]", re.IGNORECASE),
+        ("sku", r"[A-Z]", 0),
+        ("version", r"[v\d]", 0),
+        ("postal", r"[\dA-Z]", 0),
+        ("uuid", r"[0-9a-f]", re.IGNORECASE),
+        ("prefixed_id", r"[A-Za-z]", 0),
+        ("email", r"[^@\s]", 0),
+        ("money", r"[$€£¥]", 0),
+        ("title_words", r"[A-Z]", 0),
+    )
+}
+
+
+#: A string's first character ("" for the empty string), as ``s[:1]`` (in C, for ``map``).
+_FIRST_CHAR = operator.itemgetter(slice(0, 1))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shapes_of_first(first: str) -> tuple[str, ...]:
+    """The regex shapes whose pattern may match a string starting with ``first``."""
+    return tuple(shape for shape, cls in _FIRST_CHARS.items() if cls.match(first))
+
+
+def _string_shape_hits(tally: Mapping[str, int]) -> Counter[str]:
+    """How many of the strings counted in ``tally`` have each shape (several may match).
+
+    Each distinct stripped string is tested once and counted as often as it occurs (a code
+    list of ten values over 1,000 rows runs the regexes ten times), each pattern only on the
+    strings whose first character it accepts (:data:`_FIRST_CHARS`): the same counts as
+    testing every value with every pattern.
+    """
+    keys = list(map(str.strip, tally))
+    stripped: Mapping[str, int]
+    if keys == list(tally):
+        stripped = tally  # already stripped (the usual case)
+    else:
+        merged: dict[str, int] = {}
+        for s, k in zip(keys, tally.values(), strict=True):
+            merged[s] = merged.get(s, 0) + k
+        stripped = merged
+        keys = list(merged)
+    counts = list(stripped.values())
+    weight = stripped.__getitem__
+    firsts = list(map(_FIRST_CHAR, keys))
+    distinct_firsts = set(firsts)
+    accepted: dict[str, set[str]] = {shape: set() for shape in _FIRST_CHARS}
+    for first in distinct_firsts:
+        for shape in _shapes_of_first(first):
+            accepted[shape].add(first)
+
+    def candidates(shape: str) -> list[str]:
+        """The strings whose first character the shape's pattern accepts."""
+        ok = accepted[shape]
+        if len(ok) == len(distinct_firsts):
+            return keys
+        return list(compress(keys, map(ok.__contains__, firsts))) if ok else []
+
+    def matching(pattern: re.Pattern[str], shape: str) -> list[str]:
+        return list(filter(pattern.match, candidates(shape)))
+
+    lows = list(map(str.lower, keys))
+    hits: Counter[str] = Counter()
+    hits["bool"] = sum(compress(counts, map(_BOOL_WORDS.__contains__, lows)))
+    datetimes = matching(_RE_DATETIME, "datetime")
+    hits["datetime"] = sum(map(weight, datetimes))
+    # A date only when not a date-time (one or the other).
+    dates = matching(_RE_DATE, "date")
+    hits["date"] = sum(
+        map(weight, set(dates).difference(datetimes)) if datetimes else map(weight, dates)
+    )
+    joined = "".join(keys)
+    # A percentage needs a "%", an e-mail address an "@" (literal in their patterns).
+    hits["percent"] = sum(map(weight, matching(_RE_PERCENT, "percent"))) if "%" in joined else 0
+    for pattern, shape in (
+        (_RE_URL, "url"),
+        (_RE_SKU, "sku"),
+        (_RE_POSTAL, "postal"),
+        (_RE_UUID, "uuid"),
+        (_RE_PREFIXED_ID, "prefixed_id"),
+        (_RE_MONEY, "money"),
+    ):
+        hits[shape] = sum(map(weight, matching(pattern, shape)))
+    hits["email"] = sum(map(weight, matching(_RE_EMAIL, "email"))) if "@" in joined else 0
+    versions = matching(_RE_VERSION, "version")
+    hits["version"] = sum(map(weight, versions))
+    hits["semver3"] = sum(map(weight, filter(_RE_SEMVER3.match, versions)))
+    hits["currency"] = sum(compress(counts, map(CURRENCY_CODES.__contains__, keys)))
+    hits["country_code"] = sum(compress(counts, map(COUNTRY_CODES.__contains__, keys)))
+    hits["country_name"] = sum(compress(counts, map(COUNTRY_NAMES.__contains__, lows)))
+    titles = matching(_RE_TITLE_WORDS, "title_words")
+    hits["title_words"] = sum(map(weight, titles))
+    hits["city_like"] = sum(
+        weight(s)
+        for s in titles
+        if (low := s.lower()).endswith(_CITY_SUFFIXES) or low.split(" ")[0] in _CITY_PREFIXES
+    )
+    longer = compress(keys, map((30).__lt__, map(len, keys)))
+    hits["sentence"] = sum(weight(s) for s in longer if s.count(" ") >= 4)
+    return hits
 
 
 _CITY_PREFIXES = frozenset({"north", "south", "east", "west", "new", "lake", "port", "san", "st."})

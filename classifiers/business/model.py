@@ -40,6 +40,7 @@ import threading
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
+from itertools import repeat
 from numbers import Number
 from pathlib import Path
 from typing import Any
@@ -391,9 +392,18 @@ class LinearModel:
 
         :raises TypeError: a value of another type (as ``DictVectorizer`` does).
         """
+        index = self.index
+        values = list(row.values())
+        if all(type(v) is float for v in values):
+            # Every feature a float (the column-type rows): looked up and gathered in C, in
+            # row order as below (float(value) is the value itself).
+            columns = np.fromiter(map(index.get, row, repeat(-1)), np.int64, len(values))
+            known = columns >= 0
+            found, numbers = columns[known], np.asarray(values, dtype=np.float64)[known]
+            order = np.argsort(found, kind="stable")
+            return found[order], numbers[order]
         idx: list[int] = []
         vals: list[float] = []
-        index = self.index
         for key, value in row.items():
             if isinstance(value, str):
                 pairs: Iterable[tuple[str, float]] = ((f"{key}{SEPARATOR}{value}", 1.0),)
@@ -534,7 +544,8 @@ class BusinessModel:
         labels = self.column_labels
         out: list[tuple[str, float]] = []
         for col, row in zip(sample.columns, proba, strict=True):
-            if col.non_null == 0:
+            # ``col.non_null == 0`` without counting all the values: stops at the first one.
+            if not any(v is not None and v != "" for v in col.values):
                 out.append(("other", 0.0))
                 continue
             best = int(row.argmax())

@@ -14,6 +14,7 @@ Numpy only; the artifact is read with ``allow_pickle=False``.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import zipfile
@@ -264,7 +265,7 @@ def semantic_features(vectors: SemanticVectors, sample: TableSample) -> dict[str
     for prefix, words in (("sem_path:", path), ("sem_col:", cols)):
         vec = vectors.text(words)
         if vec is not None:
-            f.update((f"{prefix}{i}", float(x)) for i, x in enumerate(vec))
+            f.update(zip(_dimension_names(prefix, len(vec)), vec.tolist(), strict=True))
     f.update(word_max_features(vectors, [w for w, _ in path + cols]))
     return f
 
@@ -327,8 +328,14 @@ def column_name_features(vectors: SemanticVectors, tokens: Sequence[str]) -> dic
     names, protos = vectors.column_type_prototypes()
     sims = protos @ vec
     f = {f"csim:{name}": round(float(s), 6) for name, s in zip(names, sims, strict=True)}
-    f.update((f"csem:{i}", float(x)) for i, x in enumerate(vec))
+    f.update(zip(_dimension_names("csem:", len(vec)), vec.tolist(), strict=True))
     return f
+
+
+@functools.lru_cache(maxsize=16)
+def _dimension_names(prefix: str, size: int) -> tuple[str, ...]:
+    """``<prefix>0`` ... ``<prefix><size - 1>``: the feature names of a vector's dimensions."""
+    return tuple(f"{prefix}{i}" for i in range(size))
 
 
 def features_from_tokens(
