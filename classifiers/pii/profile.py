@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Final, Literal
 
 import pyarrow as pa
@@ -91,6 +92,11 @@ _STREET_WORD_SEARCH = re.compile(
 # - ``[^\W\d_]`` becomes "not an ASCII non-letter", ``\s`` "ASCII whitespace or non-ASCII";
 # - case-insensitivity applies to the words only; RE2 folds case like Python except that
 #   Python also lets ``i`` match ``ı`` and ``İ``, so a value with either is always a candidate.
+#
+# On ASCII text without "/" the organisation and street-word pre-checks are exact (issue 17):
+# there ``\b``, letters, ``\s`` and case folding mean the same in both engines, and the only
+# word whose end a pre-check leaves open is "c/". :func:`_finish_profile` then takes their
+# flag as the answer (``tests/unit/test_pii_profile_speed.py`` holds both properties).
 
 _RE2_NOT_WORD = r"[^A-Za-z0-9_]"
 _RE2_LETTER = r"[^\x00-\x40\x5b-\x60\x7b-\x7f]"
@@ -103,10 +109,13 @@ def _re2_words(words: str) -> str:
     closed: list[str] = []
     open_ended: list[str] = []
     for word in words.split("|"):
-        word = word.replace(r"\s", _RE2_SPACE)
+        # The space class is not case-folded: RE2 would fold its non-ASCII range onto "s"
+        # and "k" ("ſ", the Kelvin sign), and on ASCII text the pre-check is then exact.
+        word = word.replace(r"\s", f"(?-i:{_RE2_SPACE})")
         # A word ending in a non-word character ("c/") has a \b that wants a letter next:
-        # leave its end unconstrained.
-        (closed if re.search(r"[^\W_]\??$", word) else open_ended).append(word)
+        # leave its end unconstrained. One ending in a class of letters ("[lo]") is closed.
+        closed_end = re.search(r"(?:[^\W_]|\[[^\W_]+\])\??$", word)
+        (closed if closed_end else open_ended).append(word)
     out = rf"(?:^|{_RE2_NOT_WORD})(?i:{'|'.join(closed)})(?:$|{_RE2_NOT_WORD})"
     if open_ended:
         out += rf"|(?:^|{_RE2_NOT_WORD})(?i:{'|'.join(open_ended)})"
@@ -133,13 +142,29 @@ _STREET_SHAPE_PRECHECK = (
     rf"|^{_RE2_SPACE}*\p{{Nd}}+[a-zA-Z]?(?:[-/]\p{{Nd}}+)?,?{_RE2_SPACE}+{_RE2_LETTER}"
     rf"|^{_RE2_SPACE}*{_RE2_LETTER}.*{_RE2_SPACE}\p{{Nd}}"
 )
+#: The part of :data:`_EMBEDDED_PRECHECK` beyond :data:`_STREET_WORD_PRECHECK`: run on the
+#: free-text columns only, its mask or-ed with the street-word one (issue 17).
+_EMBEDDED_ENDINGS = "straße|strasse|weg|gasse|platz|allee|straat|laan"
 #: RE2 pre-check of :data:`_EMBEDDED_STREET`: its first two branches need a street word
 #: between word boundaries (the words of its second branch are street words), as
 #: :data:`_STREET_WORD_PRECHECK` finds; its third a street-name ending (case as written).
-_EMBEDDED_PRECHECK = rf"{_STREET_WORD_PRECHECK}|straße|strasse|weg|gasse|platz|allee|straat|laan"
-#: RE2 pre-check of :func:`looks_like_name`: nothing but ASCII letters, ``' , . -``, spaces
-#: and non-ASCII characters (the name shape allows no other ASCII character).
-_NAME_PRECHECK = r"^[A-Za-z',.\- \n\x{80}-\x{10FFFF}]*$"
+_EMBEDDED_PRECHECK = rf"{_STREET_WORD_PRECHECK}|{_EMBEDDED_ENDINGS}"
+#: RE2 pre-check of :func:`looks_like_name` (issue 17): nothing but ASCII letters,
+#: ``' , . -``, spaces and non-ASCII characters (the name shape allows no other ASCII
+#: character); and every run between spaces, commas and line breaks starts with an ASCII
+#: capital or a non-ASCII character, or is a particle. Why that is necessary: the rewrite of
+#: register forms only inserts spaces, so each such run starts a word of the rewritten text;
+#: a word of the name shape starts with a letter, which must be upper-case unless the word is
+#: a particle; and a particle word has no dot, so no space was inserted into it: it is the
+#: whole run (a non-ASCII character lower-cases to no ASCII letter of a particle).
+_NAME_PRECHECK = (
+    r"^[ ,\n]*(?:(?:[A-Z\x{80}-\x{10FFFF}][A-Za-z'.\-\x{80}-\x{10FFFF}]*"
+    rf"|(?i:{'|'.join(sorted(_PARTICLES))}))(?:[ ,\n]+|$))*$"
+)
+#: RE2 pre-check of :func:`_suffix_repeat`'s "two words or more" once commas are spaces: a
+#: character that may be a word's, one or more that may be separators (ASCII whitespace,
+#: comma or any non-ASCII character), then one that may be a word's again.
+_MULTI_WORD_PRECHECK = r"[^\t-\r\x1c-\x20,][\t-\r\x1c-\x20,\x{80}-\x{10FFFF}]+[^\t-\r\x1c-\x20,]"
 
 
 def precheck(texts: Sequence[str] | pa.Array | None, pattern: str) -> list[bool] | None:
@@ -205,6 +230,18 @@ def looks_like_street(text: str) -> tuple[bool, bool]:
 def _street_shape(text: str) -> bool:
     lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
     return any(_STREET_SHAPE.match(line) for line in lines)
+
+
+def _street_shape_one_line(text: str) -> bool:
+    """:func:`_street_shape`, with a shortcut for text of one line (issue 17).
+
+    A printable text has no line boundary (they are all control or separator characters), so
+    its only line is the text itself.
+    """
+    if text.isprintable():
+        stripped = text.strip()
+        return bool(stripped) and _STREET_SHAPE.match(stripped) is not None
+    return _street_shape(text)
 
 
 def _street_strong(text: str) -> bool:
@@ -360,10 +397,11 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
     return build_profiles([column])[0]
 
 
-#: The per-value checks with a RE2 pre-check, in the order of :func:`_shape_counts`'s flags.
+#: The per-value checks with a RE2 pre-check, in the order of :func:`_finish_profile`'s flags
+#: (the embedded-street pre-check runs on free-text columns only, see :func:`_finish_profile`).
 _PRECHECKS: Final = (
     _NAME_PRECHECK, _ORG_PRECHECK, _STREET_SHAPE_PRECHECK, _STREET_WORD_PRECHECK,
-    _EMBEDDED_PRECHECK,
+    _MULTI_WORD_PRECHECK,
 )  # fmt: skip
 
 
@@ -379,6 +417,7 @@ def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
     strings = [s for s in started if s[0].kind == "string" and s[1]]
     masks: list[list[bool] | None] = [None] * len(_PRECHECKS)
     sums: list[tuple[int, int, int]] | None = None
+    arr = None
     if strings:
         arr = text_array([t for _, ordered in strings for t, _ in ordered])
         masks = [precheck(arr, pattern) for pattern in _PRECHECKS]
@@ -390,13 +429,15 @@ def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
             continue
         flags: list[list[bool] | None] = [None] * len(_PRECHECKS)
         totals = None
+        texts = None
         if profile.kind == "string":
             end = offset + len(ordered)
             flags = [m[offset:end] if m is not None else None for m in masks]
+            texts = arr.slice(offset, end - offset) if arr is not None else None
             offset = end
             totals = sums[column] if sums is not None else None
             column += 1
-        _finish_profile(profile, ordered, flags, totals)
+        _finish_profile(profile, ordered, flags, totals, texts)
     return [profile for profile, _ in started]
 
 
@@ -473,10 +514,23 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
         profile.n = len(profile.dates)
         return profile, []
     counter: Counter[str] = Counter()
+    # Issue 17: the plain types are counted raw (in C), then their distinct values rendered.
+    # The order is kept: a rendered value enters at its first raw value, which is its first
+    # occurrence, and most_common keeps that order among equal counts.
     if types == {str}:
-        counter.update(filter(None, (v.strip() for v in values if isinstance(v, str))))
+        raw: Counter[str] = Counter(values)  # type: ignore[arg-type]
+        keys = list(raw)
+        stripped = list(map(str.strip, keys))
+        if stripped == keys:
+            counter = raw
+        else:
+            for key, count in zip(stripped, raw.values(), strict=True):
+                if key:
+                    counter[key] += count
     elif types == {int}:
-        counter.update(str(v) for v in values)
+        ints: Counter[int] = Counter(values)  # type: ignore[arg-type]
+        # Distinct integers have distinct decimal forms.
+        counter = Counter(dict(zip(map(str, ints), ints.values(), strict=True)))
     else:
         for v in values:
             text = _render(v)
@@ -494,6 +548,7 @@ def _finish_profile(
     ordered: list[tuple[str, int]],
     flags: list[list[bool] | None],
     totals: tuple[int, int, int] | None = None,
+    texts: pa.Array | None = None,
 ) -> None:
     """Fill in the shares of a column with values.
 
@@ -501,9 +556,11 @@ def _finish_profile(
         (``None``: it did not run, every value is a candidate).
     :param totals: the count-weighted sums of length, words and letter-only words
         (:func:`_text_sums`); ``None``: summed here.
+    :param texts: the values of ``ordered`` as a pyarrow string array (what the embedded
+        street pre-check runs on); ``None``: every value is a candidate.
     """
     kind = profile.kind
-    name_cands, org_cands, shape_cands, word_cands, embedded_cands = flags
+    name_cands, org_cands, shape_cands, word_cands, multi_cands = flags
     name = org = street = street_word = 0
     if totals is None:
         total_len = total_words = alpha_words = 0
@@ -516,9 +573,9 @@ def _finish_profile(
         total_len, total_words, alpha_words = totals
     if kind == "string":
         name = _flagged_sum(ordered, name_cands, looks_like_name)
-        org = _flagged_sum(ordered, org_cands, lambda t: bool(_ORG_MARKERS.search(t)))
-        street = _flagged_sum(ordered, shape_cands, _street_shape)
-        street_word = _flagged_sum(ordered, word_cands, _street_strong)
+        org = _flagged_sum(ordered, org_cands, _org_check(org_cands))
+        street = _flagged_sum(ordered, shape_cands, _street_shape_one_line)
+        street_word = _flagged_sum(ordered, word_cands, _street_strong_check(word_cands))
     profile.mean_length = total_len / profile.n
     profile.mean_words = total_words / profile.n
     profile.word_share = alpha_words / total_words if total_words else 0.0
@@ -527,17 +584,75 @@ def _finish_profile(
     profile.street_shape = street / profile.n
     profile.street_word = street_word / profile.n
     if kind == "string":
-        profile.suffix_repeat = _suffix_repeat(ordered)
+        profile.suffix_repeat = _suffix_repeat(ordered, multi_cands)
     if profile.free_text:
+        embedded_cands = None
+        if word_cands is not None and texts is not None:
+            endings = precheck(texts, _EMBEDDED_ENDINGS)
+            if endings is not None:
+                # The or of the two pre-checks is the one of their alternation.
+                embedded_cands = [a or b for a, b in zip(word_cands, endings, strict=True)]
         embedded = _flagged_sum(ordered, embedded_cands, _EMBEDDED_STREET.search)
         profile.embedded_street = embedded / profile.n
     if kind == "string":
-        parsed = [(parse_date(t), c) for t, c in ordered[:400]]
-        hits = [(d, c) for d, c in parsed if d is not None]
-        if hits and sum(c for _, c in hits) >= 0.8 * sum(c for _, c in parsed):
-            profile.dates = [d for d, c in hits for _ in range(c)]
+        profile.dates = _string_dates(ordered[:400])
     if kind == "integer":
         profile.sequential = _sequential(profile.texts)
+
+
+def _string_dates(ordered: list[tuple[str, int]]) -> list[date]:
+    """The dates of ``ordered`` (count times each) if >= 80% of its weight parses, else none.
+
+    Stops parsing once the values that failed weigh too much for the share to be reached
+    (issue 17): what is left cannot make up for them, so the answer is already "none".
+    """
+    total = sum(c for _, c in ordered)
+    needed = 0.8 * total
+    missed = 0
+    hits: list[tuple[date, int]] = []
+    for text, count in ordered:
+        parsed = parse_date(text)
+        if parsed is None:
+            missed += count
+            if total - missed < needed:
+                return []
+        else:
+            hits.append((parsed, count))
+    if hits and sum(c for _, c in hits) >= needed:
+        return [d for d, c in hits for _ in range(c)]
+    return []
+
+
+#: A digit, for text known to be ASCII (where ``str.isdigit`` accepts exactly these).
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _org_search(text: str) -> bool:
+    return bool(_ORG_MARKERS.search(text))
+
+
+def _org_flagged(text: str) -> bool:
+    # The RE2 pre-check flagged ``text``: on ASCII text without "/" it matches exactly where
+    # the Python regex does (``\b`` and case folding agree on ASCII; the only word whose end
+    # the pre-check leaves open ends with "/"), so it needs no second look (issue 17).
+    return (text.isascii() and "/" not in text) or bool(_ORG_MARKERS.search(text))
+
+
+def _org_check(flags: list[bool] | None) -> Callable[[str], bool]:
+    """The organisation-marker test of a value, given whether the pre-check ran."""
+    return _org_search if flags is None else _org_flagged
+
+
+def _street_strong_flagged(text: str) -> bool:
+    # As :func:`_org_flagged`: only the digit test remains on ASCII text without "/".
+    if text.isascii() and "/" not in text:
+        return _ASCII_DIGIT.search(text) is not None
+    return _street_strong(text)
+
+
+def _street_strong_check(flags: list[bool] | None) -> Callable[[str], bool]:
+    """The street-word-and-number test of a value, given whether the pre-check ran."""
+    return _street_strong if flags is None else _street_strong_flagged
 
 
 def _flagged_sum(
@@ -550,25 +665,35 @@ def _flagged_sum(
                if check(ordered[i][0]))  # fmt: skip
 
 
-def _suffix_repeat(ordered: list[tuple[str, int]]) -> float:
+def _suffix_repeat(ordered: list[tuple[str, int]], flags: list[bool] | None = None) -> float:
     """Weighted share of multi-word values whose last word ends >= 10% of the distinct ones.
 
     Needs 20 distinct multi-word values (a people-role column of eight names is not judged).
-    Initials and one-letter words are not last words that count.
+    Initials and one-letter words are not last words that count. ``flags``: which values
+    :data:`_MULTI_WORD_PRECHECK` flagged (``None``: every value may have several words).
     """
-    lasts: Counter[str] = Counter()
+    head = ordered[:2000]
+    if flags is not None:
+        head = list(itertools.compress(head, flags[: len(head)]))
+        if len(head) < 20:  # fewer candidates than the 20 multi-word values needed
+            return 0.0
     multi: list[tuple[str, int]] = []
-    for text, count in ordered[:2000]:
-        words = text.replace(",", " ").split()
-        if len(words) >= 2:
-            last = words[-1].strip(".").lower()
+    for text, count in head:
+        # The last of two or more words (a split with no limit keeps the same last word).
+        words = text.replace(",", " ").rsplit(None, 1)
+        if len(words) == 2:
+            last = words[1].strip(".").lower()
             if len(last) >= 2:
-                lasts[last] += 1
                 multi.append((last, count))
     if len(multi) < 20:
         return 0.0
-    common = {w for w, k in lasts.items() if k >= max(3, 0.1 * len(multi))}
-    total = sum(c for _, c in multi)
+    lasts = Counter(map(itemgetter(0), multi))
+    threshold = max(3, 0.1 * len(multi))  # once, not per distinct last word (issue 17)
+    # k >= threshold, tested in C: int and float both compare with an int count.
+    common = set(itertools.compress(lasts.keys(), map(threshold.__le__, lasts.values())))
+    if not common:
+        return 0.0
+    total = sum(map(itemgetter(1), multi))
     return sum(c for w, c in multi if w in common) / total if total else 0.0
 
 
