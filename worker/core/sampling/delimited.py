@@ -9,7 +9,7 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from worker.core.errors import RaggedRows, UnsupportedFormat
 from worker.core.sampling.header import judge_header
@@ -58,6 +58,9 @@ class ParsedTable:
     multiline_fields: bool = False
     total: int = 0
     header_reason: str | None = None
+    #: What parsing the head learnt, for a later parse of the same head (see
+    #: :func:`parse_delimited`'s ``resume``).
+    resume: Resume | None = field(default=None, repr=False, compare=False)
 
 
 def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
@@ -72,8 +75,11 @@ def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
     best: tuple[float, int, int] = (0.0, 1, 0)
     choice = hint or ","
     order = ([hint] if hint else []) + [d for d in DELIMITERS if d != hint]
+    # One buffer read from its start for each delimiter: it is the same lines every time.
+    lines = _lines(cut)
     for rank, delim in enumerate(order):
-        rows = itertools.islice(csv.reader(_lines(cut), delimiter=delim), _SNIFF_ROWS)
+        lines.seek(0)
+        rows = itertools.islice(csv.reader(lines, delimiter=delim), _SNIFF_ROWS)
         try:
             counts = [len(r) for r in rows if r]
         except csv.Error:
@@ -100,6 +106,45 @@ class _Scan:
     first_ragged: tuple[int, str] | None = None
     multiline: bool = False
     repeated: set[int] = field(default_factory=set)
+    #: Every row while there are at most ``keep`` (the first row and as many as are sampled),
+    #: so that the picked rows need not be parsed again; emptied, with ``keep`` 0, after that.
+    kept: list[list[str]] = field(default_factory=list)
+    keep: int = 0
+
+    def copy(self) -> _Scan:
+        """A copy whose lists and set can grow without changing this one."""
+        return replace(
+            self, early=list(self.early), repeated=set(self.repeated), kept=list(self.kept)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """The state after scanning one head chunk, so that parsing it again can start after it.
+
+    Parsing is a fold over the rows of the chunks in order, each chunk parsed on its own, so
+    the state after the head chunk plus the rest of the chunks gives exactly what parsing all
+    of them gives.
+    """
+
+    text: str
+    first_line: int | None
+    offset: int
+    hint: str | None
+    options: SamplingOptions
+    delimiter: str
+    sniffed_width: int
+    scan: _Scan
+
+    def fits(self, chunk: TextChunk, hint: str | None, options: SamplingOptions) -> bool:
+        """Whether this state is the one parsing ``chunk`` first with ``hint`` would reach."""
+        return (
+            chunk.first_line == self.first_line
+            and chunk.offset == self.offset
+            and hint == self.hint
+            and options == self.options
+            and (chunk.text is self.text or chunk.text == self.text)
+        )
 
 
 #: A row's chunk, the lines before it in the chunk, and how many lines it spans.
@@ -146,10 +191,18 @@ def _where(location: Location) -> str:
     return f"the range starting at byte {chunk.offset:,}"
 
 
-def _scan(chunks: Sequence[TextChunk], delimiter: str, limits: SamplingOptions) -> _Scan:
-    scan = _Scan()
-    width = 0
-    first_set: set[str] = set()
+def _scan(
+    chunks: Sequence[TextChunk],
+    delimiter: str,
+    limits: SamplingOptions,
+    scan: _Scan | None = None,
+) -> _Scan:
+    """Fold the rows of ``chunks`` into ``scan`` (a new one if ``None``), which is returned."""
+    if scan is None:
+        scan = _Scan()
+    width = 0 if scan.first is None else len(scan.first)
+    first_set: set[str] = set() if scan.first is None else set(scan.first)
+    kept = scan.kept
     for row, location in _rows(chunks, delimiter):
         if location[2] > 1 and location[0].first_line is not None:
             scan.multiline = True
@@ -159,7 +212,16 @@ def _scan(chunks: Sequence[TextChunk], delimiter: str, limits: SamplingOptions) 
             # million of everything downstream.
             limits.check_columns(len(row))
             scan.first, width, first_set = row, len(row), set(row)
+            # The header (maybe) and as many rows as are sampled of this width.
+            scan.keep = limits.rows_for(width) + 1
+            kept.append(row)
             continue
+        if len(kept) < scan.keep:
+            kept.append(row)
+        elif kept:
+            # More rows than are sampled: they will be parsed again, so free these now.
+            kept.clear()
+            scan.keep = 0
         if len(scan.early) < _SNIFF_ROWS:
             scan.early.append(row)
         if len(row) != width:
@@ -178,29 +240,51 @@ def parse_delimited(
     hint: str | None,
     options: SamplingOptions,
     rng: random.Random | None = None,
+    resume: Resume | None = None,
 ) -> ParsedTable:
     """Parse delimited text whose first chunk is the head of the object.
 
     Two passes, so memory does not grow with the number of rows: the first counts rows and
     checks their widths and the header, the second keeps ``options.rows`` rows (fewer for a
     wide table, see :meth:`SamplingOptions.rows_for`) picked with ``rng``, in file order, or
-    every row when there are no more. Without ``rng`` no row is kept (a probe of the head).
+    every row when there are no more. The first pass keeps rows only while they are no more
+    than that (plus the header); when they are all the rows, there is no second pass.
+    Without ``rng`` no row is returned (a probe of the head).
     Picked rows wider or narrower than the header are cut or padded with empty fields while
     the share of such rows stays within ``options.ragged_tolerance``; that is reported as a
     warning. A first row that is not clearly a header (see :mod:`worker.core.sampling.header`) is
     data, and the columns are named ``column_1`` ... with a warning saying why.
 
+    :param resume: the ``resume`` of an earlier parse of a head chunk (the probe): when it
+        was taken from a chunk equal to ``chunks[0]`` with the same ``hint`` and ``options``,
+        that chunk is not sniffed and parsed again; otherwise it is ignored. Either way the
+        result is the same.
     :raises RaggedRows: more than the tolerance of the parsed rows have the wrong field count.
     :raises UnsupportedFormat: the rows are ragged and no delimiter splits them consistently
         (plain text such as a README, not a table).
     :raises SampleTooLarge: the first row has more than ``options.max_columns`` fields.
     """
     tolerance = options.ragged_tolerance
-    head = chunks[0].text
-    delimiter, sniffed_width = sniff_delimiter(head, hint)
-    scan = _scan(chunks, delimiter, options)
+    head = chunks[0]
+    if resume is not None and resume.fits(head, hint, options):
+        delimiter, sniffed_width = resume.delimiter, resume.sniffed_width
+        scan = _scan(chunks[1:], delimiter, options, resume.scan.copy())
+    else:
+        delimiter, sniffed_width = sniff_delimiter(head.text, hint)
+        scan = _scan(chunks[:1], delimiter, options)
+        resume = Resume(
+            head.text,
+            head.first_line,
+            head.offset,
+            hint,
+            options,
+            delimiter,
+            sniffed_width,
+            scan.copy(),
+        )
+        scan = _scan(chunks[1:], delimiter, options, scan)
     if scan.first is None:
-        return ParsedTable([], [], delimiter, False)
+        return ParsedTable([], [], delimiter, False, resume=resume)
     first = scan.first
     guess = judge_header(first, scan.early, scan.repeated)
     header = guess.header
@@ -241,10 +325,33 @@ def parse_delimited(
         if fewer:
             warnings.append(fewer)
         picks = sorted(rng.sample(range(n_data), want)) if n_data > want else range(n_data)
-        rows = _picked_rows(chunks, delimiter, header, picks, width)
+        if len(scan.kept) == scan.total:
+            # Every row was kept by the scan: no need to parse them again.
+            rows = _padded(scan.kept[1:] if header else scan.kept, picks, width)
+        else:
+            rows = _picked_rows(chunks, delimiter, header, picks, width)
     return ParsedTable(
-        names, rows, delimiter, header, warnings, scan.multiline, n_data, guess.reason
+        names,
+        rows,
+        delimiter,
+        header,
+        warnings,
+        scan.multiline,
+        n_data,
+        guess.reason,
+        resume,
     )
+
+
+def _padded(data: Sequence[list[str]], picks: Sequence[int], width: int) -> list[list[str]]:
+    """The rows of ``data`` at the (sorted) indexes ``picks``, padded or cut to ``width``."""
+    if isinstance(picks, range) and len(picks) == len(data):
+        chosen: Sequence[list[str]] = data
+    else:
+        chosen = [data[i] for i in picks]
+    return [
+        row if len(row) == width else (row + [""] * (width - len(row)))[:width] for row in chosen
+    ]
 
 
 def _picked_rows(

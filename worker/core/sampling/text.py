@@ -18,7 +18,7 @@ from worker.core.errors import (
     TruncatedCompression,
 )
 from worker.core.sampling.compression import decompress_head
-from worker.core.sampling.delimited import TextChunk, Unreadable, parse_delimited
+from worker.core.sampling.delimited import ParsedTable, TextChunk, Unreadable, parse_delimited
 from worker.core.sampling.detect import NameHint, binary_reason, unrecognised
 from worker.core.sampling.encoding import BytePart, decode_parts
 from worker.core.sampling.jsonlines import parse_json_lines
@@ -163,19 +163,27 @@ def sample_text(
     rng = random.Random(seed)
     source = _read_source(reader, head, codec, options, hint)
     warnings: list[str] = []
-    is_json, multiline = _probe_head(source, codec, options, hint, warnings)
-    if codec is None and not source.complete and not multiline:
+    probe = _probe_head(source, codec, options, hint, warnings)
+    if codec is None and not source.complete and not probe.multiline:
         parts, ranges = _read_ranges(reader, len(head), options, rng)
         source.parts.extend(parts)
         source.ranges.extend(ranges)
     _refuse_nul_bytes(source.parts, hint)
-    texts, encoding = decode_parts(source.parts)
+    if len(source.parts) == 1:
+        # The head alone: decoding it again would give what the probe decoded.
+        texts, encoding = [probe.head_text], probe.encoding
+    else:
+        texts, encoding = decode_parts(source.parts)
+        if encoding == probe.encoding:
+            # The first part decodes on its own with the chosen encoding, so it is the text
+            # the probe decoded: sharing it lets the head's parse be resumed (and frees a copy).
+            texts[0] = probe.head_text
     chunks = _chunks(texts, source.parts)
     limiter = CellLimiter(options.max_cell_bytes)
-    if is_json:
+    if probe.is_json:
         parsed = _parse_json(chunks, options, rng, limiter, warnings)
     else:
-        parsed = _parse_table(chunks, texts[0], options, rng, hint, limiter, warnings)
+        parsed = _parse_table(chunks, texts[0], options, rng, hint, limiter, warnings, probe.table)
     columns = parsed.columns
     rows_sampled = len(columns[0].values) if columns else 0
     row_count, estimated = _row_count(reader, source, codec, parsed)
@@ -200,19 +208,35 @@ def sample_text(
     )
 
 
+@dataclass(slots=True)
+class _Probe:
+    """What the head part alone tells.
+
+    :param head_text: the head part decoded on its own, with ``encoding``.
+    :param table: the head parsed as delimited text, ``None`` for JSON Lines.
+    """
+
+    is_json: bool
+    multiline: bool
+    head_text: str
+    encoding: str
+    table: ParsedTable | None = None
+
+
 def _probe_head(
     source: _Source,
     codec: str | None,
     options: SamplingOptions,
     hint: NameHint,
     warnings: list[str],
-) -> tuple[bool, bool]:
+) -> _Probe:
     """Tell JSON Lines from delimited text by the head part alone.
 
     Appends a warning to ``warnings`` when quoted fields span lines and only the head of a
     plain object will be sampled.
 
-    :returns: whether it is JSON Lines, and whether quoted delimited fields span lines.
+    :returns: whether it is JSON Lines, whether quoted delimited fields span lines, and the
+        decoded and parsed head.
     :raises FormatMismatch, UnsupportedFormat: binary, or text without a consistent delimiter.
     :raises MalformedJson: named ``.json`` but one JSON array, or its first line no object.
     :raises InvalidEncoding, RaggedRows, SampleTooLarge: see :func:`decode_parts` and
@@ -221,12 +245,12 @@ def _probe_head(
     why = binary_reason(source.parts[0].data)
     if why:
         raise unrecognised(hint, why)
-    head_texts, _ = decode_parts(source.parts[:1])
+    head_texts, encoding = decode_parts(source.parts[:1])
     first = _first_line(head_texts[0])
     if first.startswith("[") and hint.format == "json":
         raise MalformedJson("malformed JSON Lines: the object is one JSON array, not JSON Lines")
     if first.startswith("{"):
-        return True, False
+        return _Probe(True, False, head_texts[0], encoding)
     try:
         probe = parse_delimited(
             _chunks(head_texts, source.parts[:1]),
@@ -244,7 +268,7 @@ def _probe_head(
         # A range could start inside a quoted multi-line field and misparse; the head
         # alone is a safe sample.
         warnings.append("quoted fields span lines: only the head of the object was sampled")
-    return False, multiline
+    return _Probe(False, multiline, head_texts[0], encoding, probe)
 
 
 def _refuse_nul_bytes(parts: Sequence[BytePart], hint: NameHint) -> None:
@@ -299,17 +323,25 @@ def _parse_table(
     hint: NameHint,
     limiter: CellLimiter,
     warnings: list[str],
+    probe: ParsedTable | None = None,
 ) -> _Parsed:
     """Parse delimited text into typed columns; ``head_text`` is the decoded head part.
 
-    Appends the parser's warnings to ``warnings``.
+    Appends the parser's warnings to ``warnings``. ``probe`` is the head's parse by
+    :func:`_probe_head`, whose work is reused when its head text is ``chunks[0]``'s.
 
     :raises FormatMismatch, UnsupportedFormat: the text cannot be parsed as delimited.
     :raises RaggedRows, SampleTooLarge: see :func:`parse_delimited`.
     :raises NoDataRows: there is no data row.
     """
     try:
-        table = parse_delimited(chunks, "\t" if hint.format == "tsv" else None, options, rng)
+        table = parse_delimited(
+            chunks,
+            "\t" if hint.format == "tsv" else None,
+            options,
+            rng,
+            None if probe is None else probe.resume,
+        )
     except Unreadable as exc:
         raise unrecognised(hint, exc.reason) from exc
     warnings.extend(table.warnings)
@@ -364,6 +396,10 @@ def _typed_columns(
     for name, raw in zip(names, by_column, strict=True):
         kind, values, comma = infer_text_column(raw, allow_decimal_comma=delimiter != ",")
         any_comma = any_comma or comma
-        cells: tuple[CellValue, ...] = limiter.limit_all(values)
+        # Only a string column holds text the limiter could cut: the others hold what the
+        # converters return (bool, int, float, date, datetime) or None, which it never cuts.
+        cells: tuple[CellValue, ...] = (
+            limiter.limit_all(values) if kind == "string" else tuple(values)
+        )
         columns.append(ColumnSample(name, kind, cells))
     return columns, any_comma

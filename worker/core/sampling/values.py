@@ -40,7 +40,25 @@ class CellLimiter:
 
     def limit_all(self, values: Sequence[CellValue]) -> tuple[CellValue, ...]:
         """Apply :meth:`limit` to every value."""
+        # Checked in bulk, in C: most columns hold nothing :meth:`limit` could cut, and then
+        # it would return every value as it is.
+        kinds = set(map(type, values))
+        if kinds <= _NEVER_CUT:
+            return tuple(values)
+        if kinds <= _TEXT_OR_NONE and self.max_bytes >= 0:
+            # ``filter`` drops None (and "", which is never cut when max_bytes >= 0).
+            longest = max(map(len, filter(None, values)), default=0)  # type: ignore[arg-type]
+            if longest * 4 <= self.max_bytes:
+                return tuple(values)
         return tuple(self.limit(v) for v in values)
+
+
+# Exact types (not subclasses, which :meth:`CellLimiter.limit_all` leaves to ``limit``) that
+# ``limit`` returns unchanged whatever their value, and the text ones it may cut.
+_NEVER_CUT: frozenset[type] = frozenset(
+    {type(None), bool, int, float, Decimal, date, datetime, time, timedelta}
+)
+_TEXT_OR_NONE: frozenset[type] = frozenset({str, type(None)})
 
 
 # --- Arrow -----------------------------------------------------------------------------------
@@ -230,8 +248,11 @@ def infer_text_column(
     :returns: the portable type name, the converted values, and whether decimal commas were
         used.
     """
-    cells: list[str | None] = [v if v else None for v in values]
-    present = [v for v in cells if v is not None]
+    present: list[str] = list(filter(None, values))  # type: ignore[arg-type]
+    # Without empty cells there is nothing to turn into None.
+    cells: list[str | None] = (
+        list(values) if len(present) == len(values) else [v if v else None for v in values]
+    )
     if not present:
         return "string", list(cells), False
     # One regex over the joined column is much faster than one match per cell, which is what
@@ -244,7 +265,12 @@ def infer_text_column(
             continue
         convert = _CONVERTERS[kind]
         try:
-            converted = [None if v is None else convert(v) for v in cells]
+            # Without empty cells, ``map`` converts the same values in the same order.
+            converted = (
+                list(map(convert, present))
+                if len(present) == len(cells)
+                else [None if v is None else convert(v) for v in cells]
+            )
         except ValueError:
             # e.g. 2024-02-30 matches the date shape but is no date: keep the text.
             continue
