@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -48,3 +49,28 @@ def int64_array(values: Sequence[int]) -> pa.Array:
     :raises OverflowError: a value does not fit in 64 bits.
     """
     return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(array("q", values))])
+
+
+#: pyarrow integer types and their numpy dtypes, for :func:`integer_values`.
+_NUMPY_INTS: dict[pa.DataType, np.dtype[Any]] = {
+    pa.int32(): np.dtype(np.int32),
+    pa.int64(): np.dtype(np.int64),
+    pa.uint64(): np.dtype(np.uint64),
+}
+
+
+def integer_values(arr: pa.Array) -> np.ndarray:
+    """The values of a null-free int32/int64/uint64 array as a numpy view (no copy).
+
+    Not ``Array.to_numpy``: it imports pandas when installed, as ``pa.array`` does.
+
+    :raises ValueError: the array holds nulls or is of another type.
+    """
+    dtype = _NUMPY_INTS.get(arr.type)
+    if dtype is None or arr.null_count:
+        raise ValueError(f"not a null-free integer array: {arr.type}")
+    data = arr.buffers()[1]
+    if data is None or len(arr) == 0:
+        return np.zeros(0, dtype)
+    start = arr.offset * dtype.itemsize
+    return np.frombuffer(memoryview(data), dtype, count=len(arr), offset=start)

@@ -68,11 +68,6 @@ class ScanOutcome:
     estimated: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def _hash_rank(text: str | None) -> tuple[int, str]:
-    raw = (text or "").encode("utf-8", "surrogatepass")
-    return zlib.crc32(raw), text or ""
-
-
 def _head(indices: list[int], counts: list[int] | tuple[int, ...]) -> set[int]:
     """The values counted at least ``c >= 2`` times, for the smallest ``c`` keeping <= HEAD.
 
@@ -199,7 +194,7 @@ def bounded_tallies(
         done.
     """
     per_entity = scan.entity_candidates()
-    union = sorted({i for c in per_entity.values() for i in c})
+    union = sorted(set().union(*per_entity.values()))
     counts = scan.counts
     big = {e: c for e, c in per_entity.items() if len(c) > EXHAUSTIVE and e not in exact_entities}
     if not big or len(union) <= HEAD + ROUNDS[0] + EXHAUSTIVE // 2:
@@ -210,9 +205,17 @@ def bounded_tallies(
     for e, c in per_entity.items():
         if e not in big:
             always.update(c)
-    rest_order = sorted(
-        (i for i in union if i not in head), key=lambda i: _hash_rank(scan.texts[i])
-    )
+    texts = scan.texts
+    # Ordered by (CRC-32 of the UTF-8 text, text), then index (``union`` ascends); as
+    # decorated tuples: no key function call per value.
+    decorated = [
+        (zlib.crc32((t or "").encode("utf-8", "surrogatepass")), t or "", i)
+        for i in union
+        if i not in head
+        for t in (texts[i],)
+    ]
+    decorated.sort()
+    rest_order = [d[2] for d in decorated]
     rank = {i: k for k, i in enumerate(rest_order)}
     strata = {}
     for e, c in big.items():

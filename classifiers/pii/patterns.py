@@ -25,19 +25,21 @@ which the caller masks and never lets leave the process.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
+import re._constants as _sre_constants
+import re._parser as _sre_parser
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from classifiers.pii import validators as v
-from classifiers.pii.arrays import string_array
+from classifiers.pii.arrays import integer_values, string_array
 from classifiers.pii.entities.builtin import BUILTIN_ENTITIES, CARD, IBAN, PHONE, SSN
 from classifiers.pii.entities.spec import EntityRegistry, PatternSpec
 
@@ -290,6 +292,9 @@ def compile_specs(specs: Sequence[PatternSpec] | CompiledSpecs) -> CompiledSpecs
 # Scanning
 
 # One regex match: (entity, spec index, start, end, validated, full, text).
+
+#: ``bytes.translate`` table swapping 0 and 1 (the "matched" flags into "to match").
+_FLIP: Final = bytes([1, 0]) + bytes(range(2, 256))
 _Match = tuple[str, int, int, int, bool, bool, str]
 
 
@@ -303,6 +308,17 @@ def _as_strings(values: Any) -> pa.Array:
     return pc.cast(values, pa.string())
 
 
+def _check_strings(texts: list[str]) -> None:
+    """Raise as :func:`~classifiers.pii.arrays.string_array` would on ``texts``.
+
+    :raises TypeError: an item is not a string (``None`` included).
+    :raises UnicodeEncodeError: a text is not valid UTF-8 (a lone surrogate).
+    """
+    joined = "".join(texts)
+    if not joined.isascii():
+        joined.encode("utf-8")
+
+
 def prefilter_columns(
     columns: Sequence[Sequence[str]], specs: Sequence[PatternSpec] | CompiledSpecs
 ) -> list[list[list[int] | None]] | None:
@@ -314,6 +330,10 @@ def prefilter_columns(
     cannot run. Returns ``None`` when pyarrow cannot take the values (a lone surrogate):
     then scan each column alone.
 
+    A column lacking the characters every match of a spec needs (:func:`required_chars`: a
+    digit, ``@`` ...) is left out of that spec's pass: its list is empty, as the pass would
+    find (an RE2 pass costs per value and byte whatever the pattern).
+
     :raises ValueError: a spec is invalid (see :func:`compile_specs`).
     """
     compiled = compile_specs(specs)
@@ -323,16 +343,164 @@ def prefilter_columns(
         return None
     starts = list(itertools.accumulate((len(col) for col in columns), initial=0))
     out: list[list[list[int] | None]] = [[] for _ in columns]
+    gate = _ColumnGate(arr, starts, columns)
+    # Per set of columns a spec may match in, their values as one array and where each
+    # column starts in it (specs requiring the same characters share it).
+    subsets: dict[tuple[int, ...], tuple[pa.Array, list[int]]] = {
+        tuple(range(len(columns))): (arr, starts)
+    }
     for cs in compiled.specs:
+        if cs.prefilter is None:
+            for k in range(len(columns)):
+                out[k].append(None)
+            continue
         per_column: list[list[int]] = [[] for _ in columns]
-        if cs.prefilter is not None:
-            mask = pc.match_substring_regex(arr, pattern=cs.prefilter)
-            for i in pc.indices_nonzero(mask).to_pylist():
-                k = bisect.bisect_right(starts, i) - 1
-                per_column[k].append(i - starts[k])
+        # Why: every RE2 call costs ~60 ns per value whatever the pattern; a column without
+        # the characters every match needs (a digit, '@' ...) cannot match: skip it.
+        allowed = tuple(k for k in range(len(columns)) if gate.may_match(k, cs.prefilter))
+        if allowed:
+            sub = subsets.get(allowed)
+            if sub is None:
+                sub = subsets[allowed] = _gather(arr, starts, allowed)
+            values, sub_starts = sub
+            mask = pc.match_substring_regex(values, pattern=cs.prefilter)
+            hits = integer_values(pc.indices_nonzero(mask))
+            bounds = np.searchsorted(hits, sub_starts).tolist()
+            for j, k in enumerate(allowed):
+                lo, hi = bounds[j], bounds[j + 1]
+                if lo < hi:
+                    per_column[k] = (hits[lo:hi] - sub_starts[j]).tolist()
         for k in range(len(columns)):
-            out[k].append(per_column[k] if cs.prefilter is not None else None)
+            out[k].append(per_column[k])
     return out
+
+
+def _gather(
+    arr: pa.Array, starts: list[int], columns: tuple[int, ...]
+) -> tuple[pa.Array, list[int]]:
+    """The values of ``columns`` (indices into ``starts``) as one array, and their starts."""
+    pieces = [arr.slice(starts[k], starts[k + 1] - starts[k]) for k in columns]
+    sub_starts = list(itertools.accumulate((len(p) for p in pieces), initial=0))
+    return pa.concat_arrays(pieces), sub_starts
+
+
+class _ColumnGate:
+    """Which columns hold the characters a prefilter needs (see :func:`required_chars`).
+
+    :param arr: all columns' values, one after the other (no nulls, no offset).
+    :param starts: where each column starts in ``arr``, and its length last.
+    :param columns: the columns' texts (read only for non-ASCII required characters).
+    """
+
+    def __init__(self, arr: pa.Array, starts: list[int], columns: Sequence[Sequence[str]]) -> None:
+        self._columns = columns
+        offsets = np.frombuffer(
+            arr.buffers()[1], np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        )
+        data = arr.buffers()[2]
+        raw = np.frombuffer(data, np.uint8) if data is not None and data.size else None
+        # Per column, the ASCII characters in it and whether it has others: UTF-8 encodes a
+        # non-ASCII character with bytes >= 0x80 only, so an ASCII byte is that character.
+        self._ascii: list[frozenset[str]] = []
+        self._other: list[bool] = []
+        for k in range(len(starts) - 1):
+            lo, hi = int(offsets[starts[k]]), int(offsets[starts[k + 1]])
+            if raw is None or hi <= lo:
+                self._ascii.append(frozenset())
+                self._other.append(False)
+                continue
+            seen = np.bincount(raw[lo:hi], minlength=256)
+            self._ascii.append(frozenset(map(chr, np.flatnonzero(seen[:128]).tolist())))
+            self._other.append(bool(seen[128:].any()))
+        self._seen: dict[tuple[int, frozenset[str]], bool] = {}
+
+    def may_match(self, k: int, prefilter: str) -> bool:
+        """``False`` only when no value of column ``k`` can match ``prefilter``."""
+        for chars in required_chars(prefilter):
+            key = (k, chars)
+            found = self._seen.get(key)
+            if found is None:
+                found = not chars.isdisjoint(self._ascii[k]) or (
+                    self._other[k]
+                    and any(ch in t for ch in chars if not ch.isascii() for t in self._columns[k])
+                )
+                self._seen[key] = found
+            if not found:
+                return False
+        return True
+
+
+# Syntax RE2 reads differently from Python's parser (POSIX classes, ``{,n}``, Unicode
+# classes, quoting, octal or group-number escapes): no requirement is derived from such a regex.
+_RE2_DIFFERENT: Final = re.compile(r"\[:|\{,|\\[pPQECz0-9]")
+_DIGITS: Final = frozenset("0123456789")
+
+
+@lru_cache(maxsize=256)
+def required_chars(regex: str) -> tuple[frozenset[str], ...]:
+    r"""Character sets of which every match of ``regex`` (RE2 syntax) holds one character each.
+
+    Conservative: a construct not understood (negated or Unicode classes, ``.``, ``\w``,
+    ``\s``, letters under ``(?i)`` ...) requires nothing, so the result may be empty but
+    never names a set some match lacks. Derived with Python's own regex parser.
+    """
+    if _RE2_DIFFERENT.search(regex):
+        return ()
+    try:
+        parsed = _sre_parser.parse(regex, re.ASCII)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return ()
+    icase = bool(parsed.state.flags & re.IGNORECASE)
+    return tuple(dict.fromkeys(_required(list(parsed), icase)))
+
+
+def _required(items: list[Any], icase: bool) -> list[frozenset[str]]:
+    c = _sre_constants
+    out: list[frozenset[str]] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            chars = _class_chars([(op, av)], icase)
+            if chars:
+                out.append(chars)
+        elif op is c.IN:
+            chars = _class_chars(av, icase)
+            if chars:
+                out.append(chars)
+        elif op is c.MAX_REPEAT or op is c.MIN_REPEAT:
+            low, _, sub = av
+            if low >= 1:
+                out.extend(_required(list(sub), icase))
+        elif op is c.SUBPATTERN:
+            _, add_flags, _, sub = av
+            out.extend(_required(list(sub), icase or bool(add_flags & re.IGNORECASE)))
+        elif op is c.BRANCH:
+            # Every match goes through one branch: one set per branch, together, is required.
+            firsts = [_required(list(b), icase) for b in av[1]]
+            if firsts and all(firsts):
+                out.append(frozenset().union(*(f[0] for f in firsts)))
+        # Anything else (anchors, ``.``, lookarounds, atomic groups ...) requires nothing.
+    return out
+
+
+def _class_chars(items: list[Any], icase: bool) -> frozenset[str] | None:
+    """The characters a class (or literal) matches, ``None`` when not surely known."""
+    c = _sre_constants
+    chars: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            chars.add(chr(av))
+        elif op is c.RANGE:
+            if av[1] - av[0] > 256:
+                return None
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        elif op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+            chars |= _DIGITS  # RE2's \d is ASCII, like Python's under re.ASCII
+        else:
+            return None  # negation, \w, \s, ...
+    # Case folding may map a letter to others (even non-ASCII: K to the Kelvin sign).
+    if icase and not all(ch.isascii() and not ch.isalpha() for ch in chars):
+        return None
+    return frozenset(chars)
 
 
 def _candidates(
@@ -367,11 +535,19 @@ def _blocked(m: _Match, dominant: list[_Match], rules: Suppression) -> bool:
     return False
 
 
+def _resolve_order(m: _Match) -> tuple[str, bool, int, int]:
+    return m[0], not m[4], m[2] - m[3], m[2]
+
+
 def _resolve(matches: list[_Match], rules: Suppression) -> list[_Match]:
     """Per entity one match per span (validated, then longer, first); then the conflict rules."""
     kept: list[_Match] = []
-    for m in sorted(matches, key=lambda m: (m[0], not m[4], m[2] - m[3], m[2])):
-        if not any(k[0] == m[0] and _overlaps(k, m) for k in kept):
+    for m in sorted(matches, key=_resolve_order):
+        entity, start, end = m[0], m[2], m[3]
+        for k in kept:
+            if k[0] == entity and k[2] < end and start < k[3]:  # _overlaps, inlined
+                break
+        else:
             kept.append(m)
     valid = [k for k in kept if k[4]]
     out: list[_Match] = []
@@ -423,6 +599,28 @@ class _Acc:
                 self.full += weight
                 self.distinct_full += 1
 
+    def add_one(self, m: _Match, weight: int, specs: Sequence[PatternSpec]) -> None:
+        """:meth:`add` of the single match ``m`` (the common case, without the loop)."""
+        self.checked += weight
+        if not m[4]:
+            return
+        spec = specs[m[1]]
+        self.validated += weight
+        w, s = self.spec_weight.get(spec.name, (0, spec.score))
+        self.spec_weight[spec.name] = (w + weight, s)
+        best_score = max(-1.0, spec.score)
+        full, text = m[5], m[6]
+        bucket = self.full_examples if full else self.examples
+        if len(bucket) < 3 and text not in bucket:
+            bucket.append(text)
+        if best_score >= 0:
+            self.contained += weight
+            self.distinct_contained += 1
+            self.score_sum += best_score * weight
+            if full:
+                self.full += weight
+                self.distinct_full += 1
+
     def tally(self) -> PatternTally:
         spec = max(self.spec_weight.items(), key=lambda kv: kv[1], default=("", (0, 0.0)))[0]
         examples = list(dict.fromkeys(self.full_examples + self.examples))[:3]
@@ -463,10 +661,17 @@ class ColumnScan:
         candidates: Sequence[list[int] | None] | None = None,
     ) -> None:
         compiled = compile_specs(specs)
-        arr = _as_strings(values)
-        if len(arr) != len(counts):
-            raise ValueError(f"{len(arr)} values but {len(counts)} counts")
-        self.texts: list[str | None] = arr.to_pylist()
+        arr: pa.Array | None = None
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
+            arr = _as_strings(values)
+            self.texts: list[str | None] = arr.to_pylist()
+        else:
+            # Why: the caller's list already holds the texts; the array (and converting it
+            # back) is only needed for prefilters not given, built then from the same texts.
+            self.texts = list(values)
+            _check_strings(self.texts)  # type: ignore[arg-type]
+        if len(self.texts) != len(counts):
+            raise ValueError(f"{len(self.texts)} values but {len(counts)} counts")
         self.counts = counts
         self.integer = integer_column
         self.rules = suppression or BUILTIN_SUPPRESSION
@@ -498,23 +703,41 @@ class ColumnScan:
         self._order = sorted(
             range(len(self.spec_list)), key=lambda k: rank(self.spec_list[k].entity)
         )
+        given = candidates if candidates is not None else [None] * len(self._compiled)
+        if arr is None and any(
+            g is None and cs.prefilter is not None
+            for g, cs in zip(given, self._compiled, strict=True)
+        ):
+            arr = string_array(self.texts)  # type: ignore[arg-type]
         self._cands = [
-            _candidates(arr, self.texts, cs, candidates[si] if candidates is not None else None)
+            _candidates(arr, self.texts, cs, given[si])  # type: ignore[arg-type]
             for si, cs in enumerate(self._compiled)
         ]
 
     def entity_candidates(self) -> dict[str, list[int]]:
         """Per entity, the sorted indices of the values some spec of it may match."""
         if self.integer:
-            out: dict[str, list[int]] = {}
+            ssn: list[int] = []
+            card: list[int] = []
+            phone: list[int] = []
             for i, text in enumerate(self.texts):
                 n = _int_digits(text)
                 if n is None:
                     continue
-                for entity, ok in ((SSN, n <= 9), (CARD, n >= 13), (PHONE, 10 <= n <= 15)):
-                    if ok and entity in self._int_entities:
-                        out.setdefault(entity, []).append(i)
-            return out
+                if n <= 9:
+                    ssn.append(i)
+                if n >= 13:
+                    card.append(i)
+                if 10 <= n <= 15:
+                    phone.append(i)
+            # Keys in the order a value first adds them (SSN, CARD, PHONE per value).
+            first = sorted(
+                (found[0], k, entity)
+                for k, (entity, found) in enumerate(((SSN, ssn), (CARD, card), (PHONE, phone)))
+                if found and entity in self._int_entities
+            )
+            lists = {SSN: ssn, CARD: card, PHONE: phone}
+            return {entity: lists[entity] for _, _, entity in first}
         sets: dict[str, set[int]] = {}
         for si, cands in enumerate(self._cands):
             sets.setdefault(self.spec_list[si].entity, set()).update(cands)
@@ -533,13 +756,23 @@ class ColumnScan:
         for si, cs in enumerate(self._compiled):
             if cs.spec.entity != entity:
                 continue
-            for i in self._cands[si]:
+            fullmatch, search, finditer = (
+                cs.pattern.fullmatch,
+                cs.pattern.search,
+                cs.pattern.finditer,
+            )
+            whole_only = cs.spec.full_match_only
+            for i in filter(wanted.__contains__, self._cands[si]):
                 text = self.texts[i]
-                if i not in wanted or i in hits or text is None:
+                if i in hits or text is None:
                     continue
-                if cs.pattern.fullmatch(text.strip()) is not None or (
-                    not cs.spec.full_match_only
-                    and any(m.end() > m.start() for m in cs.pattern.finditer(text))
+                # A hit: the stripped value matches whole, or some match is non-empty. The
+                # first match (search) decides the latter mostly; finditer only after an
+                # empty first match (none at all: no later match either).
+                first = None if whole_only else search(text)
+                if (first is not None and first.end() > first.start()) or (
+                    fullmatch(text.strip()) is not None
+                    or (first is not None and any(m.end() > m.start() for m in finditer(text)))
                 ):
                     hits.add(i)
         return sorted(hits)
@@ -551,9 +784,9 @@ class ColumnScan:
             wanted = None
         else:
             wanted = bytearray(len(self.texts))
-            for i in indices:
-                if not done[i]:
-                    wanted[i] = 1
+            todo = [i for i in indices if not done[i]]
+            for i in todo:
+                wanted[i] = 1
         if self.integer:
             self._match_integers(wanted)
         else:
@@ -561,13 +794,14 @@ class ColumnScan:
         if wanted is None:
             self._done = bytearray(b"\x01" * len(self.texts))
         else:
-            for i, w in enumerate(wanted):
-                if w:
-                    done[i] = 1
+            for i in todo:
+                done[i] = 1
 
     def _match_strings(self, wanted: bytearray | None) -> None:
         texts, rules, per_value, first = self.texts, self.rules, self.per_value, self._first
         done, verdicts = self._done, self._verdicts
+        # 1 for the values to match now: ``wanted``, or every value not matched yet.
+        todo = done.translate(_FLIP) if wanted is None else wanted
         # Per value, its stripped text and leading blanks, computed once for all its specs.
         shapes: dict[int, tuple[str, int]] = {}
         for pos, si in enumerate(self._order):
@@ -577,12 +811,8 @@ class ColumnScan:
             fullmatch, finditer = cs.pattern.fullmatch, cs.pattern.finditer
             validator, vname = cs.validator, cs.spec.validator or ""
             whole_only = cs.spec.full_match_only
-            for i in self._cands[si]:
-                if wanted is None:
-                    if done[i]:
-                        continue
-                elif not wanted[i]:
-                    continue
+            # Why filter(): the candidates not to match now are skipped in C, not in this loop.
+            for i in filter(todo.__getitem__, self._cands[si]):
                 text = texts[i]
                 if text is None:
                     continue
@@ -635,9 +865,11 @@ class ColumnScan:
                         earlier.extend(found)
 
     def _match_integers(self, wanted: bytearray | None) -> None:
-        entities, done = self._int_entities, self._done
-        for i, text in enumerate(self.texts):
-            if (done[i] if wanted is None else not wanted[i]) or text is None:
+        entities, texts = self._int_entities, self.texts
+        todo = self._done.translate(_FLIP) if wanted is None else wanted
+        for i in filter(todo.__getitem__, range(len(texts))):
+            text = texts[i]
+            if text is None:
                 continue
             digits = text.strip()
             if digits.startswith("+"):
@@ -673,7 +905,10 @@ class ColumnScan:
         counts = self.counts if weights is None else weights
         accs: dict[str, _Acc] = {}
         first = self._first
-        for i in sorted(self.per_value, key=lambda i: (first[i], i)):
+        # Ordered by (first[i], i): sorted by index, then stably by first spec (C-level keys).
+        order = sorted(self.per_value)
+        order.sort(key=first.__getitem__)
+        for i in order:
             matches = self.per_value[i]
             if len(matches) == 1:
                 # The common case (one match in the value): no resolution, one entity.
@@ -685,7 +920,7 @@ class ColumnScan:
                 acc = accs.get(entity)
                 if acc is None:
                     acc = accs[entity] = _Acc(entity)
-                acc.add(matches, counts[i], self.spec_list)  # type: ignore[arg-type]
+                acc.add_one(matches[0], counts[i], self.spec_list)  # type: ignore[arg-type]
                 continue
             if self.integer:
                 resolved = matches

@@ -6,10 +6,12 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
-from classifiers.pii.arrays import int64_array, string_array
+from classifiers.pii.arrays import int64_array, integer_values, string_array
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,23 @@ def test_classifying_a_table_does_not_import_pandas() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("kind", "dtype"), [(pa.int32(), np.int32), (pa.int64(), np.int64), (pa.uint64(), np.uint64)]
+)
+def test_integer_values_equal_to_pylist(kind: pa.DataType, dtype: type) -> None:
+    data: np.ndarray = np.array([3, 0, 7, 1, 9], dtype)
+    whole = pa.Array.from_buffers(kind, 5, [None, pa.py_buffer(data)])
+    for arr in (whole, whole.slice(2), whole.slice(1, 3), whole.slice(5)):
+        assert integer_values(arr).tolist() == arr.to_pylist()
+
+
+def test_integer_values_refuses_nulls_and_other_types() -> None:
+    with pytest.raises(ValueError, match="null-free"):
+        integer_values(pa.Array.from_buffers(pa.float64(), 0, [None, None]))
+    nulls = pc.if_else(
+        pc.equal(int64_array([1, 2]), int64_array([1, 1])), int64_array([5, 5]), None
+    )
+    with pytest.raises(ValueError, match="null-free"):
+        integer_values(nulls)
