@@ -8,6 +8,7 @@ the evidence reports (distinct ratio, shape of the values) besides pattern and N
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -17,10 +18,11 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Final, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from classifiers.pii.arrays import int64_array, string_array
+from classifiers.pii.arrays import integer_values, string_array
 from models import ColumnSample
 
 Kind = Literal["string", "integer", "float", "date", "bool", "other", "empty"]
@@ -167,6 +169,38 @@ _NAME_PRECHECK = (
 _MULTI_WORD_PRECHECK = r"[^\t-\r\x1c-\x20,][\t-\r\x1c-\x20,\x{80}-\x{10FFFF}]+[^\t-\r\x1c-\x20,]"
 
 
+def _ascii_caseless(word: str) -> str:
+    """``word`` (lower-case ASCII letters) matching either case of each letter, ASCII only.
+
+    Not ``(?i:...)``: RE2 would also fold "ſ" onto "s" and the Kelvin sign onto "k".
+    """
+    return "".join(f"[{c}{c.upper()}]" for c in word)
+
+
+_PARTICLE_ASCII = "|".join(map(_ascii_caseless, sorted(_PARTICLES)))
+#: Exact :func:`looks_like_name` shape on the values it matches (issue 17), save the 60
+#: characters and "not only particles" (:data:`_ONLY_PARTICLES`): ASCII text without commas
+#: or dots, hence not rewritten, whose one to five words, one space apart, are each a word of
+#: the name shape starting with a capital, or a particle (either case). Every other value
+#: the name pre-check flags goes to :func:`looks_like_name`.
+_NAME_ASCII = (
+    rf"^(?:[A-Z][A-Za-z]*(?:[-'][A-Za-z]+)*|{_PARTICLE_ASCII})"
+    rf"(?: (?:[A-Z][A-Za-z]*(?:[-'][A-Za-z]+)*|{_PARTICLE_ASCII})){{0,4}}$"
+)
+#: Words that are all particles, one space apart (run on :data:`_NAME_ASCII`'s matches).
+_ONLY_PARTICLES = rf"^(?:{_PARTICLE_ASCII})(?: (?:{_PARTICLE_ASCII}))*$"
+#: :data:`_STREET_SHAPE` on printable ASCII (issue 17), exact on stripped text: there ``\d``
+#: is ``[0-9]``, a letter ``[A-Za-z]``, ``\s`` the space, and no line ends before the end.
+#: It matches printable ASCII only; other values go through the Python regex.
+_STREET_SHAPE_ASCII = (
+    r"^(?:[0-9]{1,6}[a-zA-Z]?(?:[-/][0-9]+)?,? +[A-Za-z][\x20-\x7e]{2,80}"
+    r"|[A-Za-z][\x20-\x2f\x3a-\x7e]{2,60},? +[0-9]{1,5}[a-zA-Z]?(?:[-/][0-9]+[a-zA-Z]?)?"
+    r"(?:,? +[A-Za-z]+\.? *[0-9]{0,5}[a-zA-Z]?)? *"
+    r"|[A-Za-z][\x20-\x2f\x3a-\x7e]{2,60} [0-9]{1,5}[a-zA-Z]?(?:[-/][0-9]+[a-zA-Z]?)?"
+    r"[\x20-\x2b\x2d-\x7e]{0,20}, *[\x20-\x7e]{2,60})$"
+)
+
+
 def precheck(texts: Sequence[str] | pa.Array | None, pattern: str) -> list[bool] | None:
     """Per text, whether the RE2 ``pattern`` matches somewhere in it (one vectorised pass).
 
@@ -175,13 +209,33 @@ def precheck(texts: Sequence[str] | pa.Array | None, pattern: str) -> list[bool]
     or RE2 rejects ``pattern``.
     """
     arr = texts if isinstance(texts, pa.Array) or texts is None else text_array(texts)
+    mask = _re2_mask(arr, pattern)
+    return None if mask is None else mask.tolist()  # type: ignore[no-any-return]
+
+
+def _re2_mask(arr: pa.Array | None, pattern: str) -> np.ndarray | None:
+    """:func:`precheck` of a string array as a numpy bool array (``None``: see there)."""
     if arr is None:
         return None
     try:
         mask = pc.match_substring_regex(arr, pattern=pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return mask.to_pylist()  # type: ignore[no-any-return]
+    return _bools(mask)
+
+
+def _bools(mask: pa.Array) -> np.ndarray:
+    """A pyarrow boolean array as numpy (nulls false), unpacking its bitmap in one call.
+
+    ``to_numpy`` converts bit by bit, about 50 times slower on 15,000 values (issue 17).
+    """
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
+    if len(mask) == 0:
+        return np.zeros(0, bool)
+    packed = np.frombuffer(mask.buffers()[1], np.uint8)
+    bits = np.unpackbits(packed, bitorder="little")[mask.offset : mask.offset + len(mask)]
+    return bits.view(bool)
 
 
 def text_array(texts: Sequence[str]) -> pa.Array | None:
@@ -397,96 +451,201 @@ def build_profile(column: ColumnSample) -> ColumnProfile:
     return build_profiles([column])[0]
 
 
-#: The per-value checks with a RE2 pre-check, in the order of :func:`_finish_profile`'s flags
-#: (the embedded-street pre-check runs on free-text columns only, see :func:`_finish_profile`).
-_PRECHECKS: Final = (
-    _NAME_PRECHECK, _ORG_PRECHECK, _STREET_SHAPE_PRECHECK, _STREET_WORD_PRECHECK,
-    _MULTI_WORD_PRECHECK,
-)  # fmt: skip
-
-
 def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
     """Profile the columns of one table (pure; :func:`build_profile` of each).
 
-    The RE2 pre-checks run once over the distinct strings of all the columns together: RE2
+    The RE2 passes run once over the distinct strings of all the columns together: RE2
     compiles a pattern on every call (about a millisecond for the larger ones), which would
     otherwise be paid per column. Lengths and word counts of those strings are vectorised too
     (:func:`_text_sums`).
     """
     started = [_count_values(c) for c in columns]
     strings = [s for s in started if s[0].kind == "string" and s[1]]
-    masks: list[list[bool] | None] = [None] * len(_PRECHECKS)
+    checks: list[_Checks | None] = [None] * len(strings)
     sums: list[tuple[int, int, int]] | None = None
-    arr = None
     if strings:
-        arr = text_array([t for _, ordered in strings for t, _ in ordered])
-        masks = [precheck(arr, pattern) for pattern in _PRECHECKS]
+        arr = text_array(list(itertools.chain.from_iterable(p.texts for p, _ in strings)))
         if arr is not None:
-            sums = _text_sums(arr, [(p.counts, len(o)) for p, o in strings])
-    offset = column = 0
+            sums, checks = _table_checks(arr, strings)
+    column = 0
     for profile, ordered in started:
         if not ordered:
             continue
-        flags: list[list[bool] | None] = [None] * len(_PRECHECKS)
-        totals = None
-        texts = None
+        check = totals = None
         if profile.kind == "string":
-            end = offset + len(ordered)
-            flags = [m[offset:end] if m is not None else None for m in masks]
-            texts = arr.slice(offset, end - offset) if arr is not None else None
-            offset = end
+            check = checks[column]
             totals = sums[column] if sums is not None else None
             column += 1
-        _finish_profile(profile, ordered, flags, totals, texts)
+        _finish_profile(profile, ordered, check, totals)
     return [profile for profile, _ in started]
+
+
+@dataclass(slots=True)
+class _Checks:
+    """What the RE2 passes decided about one string column's values (issue 17).
+
+    ``*_sure``: summed counts of the values a pass found to pass a check for certain;
+    ``*_idx``: the positions of the values Python's check must still look at (``None``:
+    every value). ``word_flags``: the street-word pre-check per value (``None``: not run).
+    """
+
+    texts: pa.Array
+    name_sure: int
+    name_idx: list[int] | None
+    shape_sure: int
+    shape_idx: list[int] | None
+    org_idx: list[int] | None
+    word_idx: list[int] | None
+    word_flags: np.ndarray | None
+    multi: list[bool] | None
+
+
+def _table_checks(
+    arr: pa.Array, strings: list[tuple[ColumnProfile, list[tuple[str, int]]]]
+) -> tuple[list[tuple[int, int, int]], list[_Checks | None]]:
+    """Text sums and :class:`_Checks` of each string column, ``arr`` their values in a row.
+
+    Texts are stripped, as :func:`_count_values` renders them (the ASCII street shape relies
+    on it). Every answer equals the Python check's on each value.
+    """
+    sizes = [len(ordered) for _, ordered in strings]
+    bounds = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    total = int(bounds[-1])
+    counts = np.fromiter(
+        itertools.chain.from_iterable(p.counts for p, _ in strings), np.int64, total
+    )
+    printable = _printable(arr)
+    lens = integer_values(pc.utf8_length(arr)).astype(np.int64)
+    sums = _text_sums(arr, counts, bounds, printable, lens)
+    none = np.zeros(total, bool)
+
+    name_pre = _re2_mask(arr, _NAME_PRECHECK)
+    name_ascii = _re2_mask(arr, _NAME_ASCII)
+    name_sure = none
+    name_rest = name_pre
+    if name_ascii is not None:
+        # Matches of at most 60 characters are names unless only particles (issue 17).
+        short = name_ascii & (lens <= 60)
+        only = _re2_mask(arr.filter(_pa_bools(short)), _ONLY_PARTICLES)
+        if only is None:
+            name_rest = None
+        else:
+            name_sure = short.copy()
+            name_sure[np.flatnonzero(short)[only]] = False
+            name_rest = (name_pre if name_pre is not None else ~none) & ~name_ascii
+    shape_ascii = _re2_mask(arr, _STREET_SHAPE_ASCII)
+    shape_sure = none if shape_ascii is None else shape_ascii
+    shape_rest = None
+    if shape_ascii is not None:
+        # The ASCII shape decides every printable value; the pre-check the others.
+        shape_rest = none
+        if not printable.all():
+            shape_pre = _re2_mask(arr, _STREET_SHAPE_PRECHECK)
+            shape_rest = (shape_pre if shape_pre is not None else ~none) & ~printable
+    org = _re2_mask(arr, _ORG_PRECHECK)
+    word = _re2_mask(arr, _STREET_WORD_PRECHECK)
+    multi = _re2_mask(arr, _MULTI_WORD_PRECHECK)
+    name_sums = _column_sums(counts * name_sure, bounds)
+    shape_sums = _column_sums(counts * shape_sure, bounds)
+
+    def positions(mask: np.ndarray | None, start: int, end: int) -> list[int] | None:
+        return None if mask is None else np.flatnonzero(mask[start:end]).tolist()
+
+    checks: list[_Checks | None] = []
+    for k in range(len(strings)):
+        start, end = int(bounds[k]), int(bounds[k + 1])
+        checks.append(
+            _Checks(
+                texts=arr.slice(start, end - start),
+                name_sure=name_sums[k],
+                name_idx=positions(name_rest, start, end),
+                shape_sure=shape_sums[k],
+                shape_idx=positions(shape_rest, start, end),
+                org_idx=positions(org, start, end),
+                word_idx=positions(word, start, end),
+                word_flags=None if word is None else word[start:end],
+                multi=None if multi is None else multi[start:end].tolist(),
+            )
+        )
+    return sums, checks
+
+
+def _pa_bools(mask: np.ndarray) -> pa.Array:
+    """A numpy bool array as a pyarrow boolean array (not ``pa.array``: see ``arrays``)."""
+    packed = np.packbits(mask, bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(packed)])
+
+
+def _column_sums(values: np.ndarray, bounds: np.ndarray) -> list[int]:
+    """Sums of ``values`` between consecutive ``bounds``, as Python ints."""
+    running = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(values, out=running[1:])
+    return (running[bounds[1:]] - running[bounds[:-1]]).tolist()  # type: ignore[no-any-return]
 
 
 #: Values whose word split and letter test pyarrow's ASCII kernels do exactly as Python's
 #: ``str.split`` and ``str.isalpha``: printable ASCII (the only whitespace is the space).
 _PRINTABLE_ASCII = r"^[\x20-\x7e]*$"
+_PRINTABLE_BYTES = bytes(range(0x20, 0x7F))
 _WORD_PUNCT = ".,;:!?'\"()"
 
 
-def _text_sums(arr: pa.Array, columns: list[tuple[list[int], int]]) -> list[tuple[int, int, int]]:
+def _printable(arr: pa.Array) -> np.ndarray:
+    """Per value of a string array, whether it is printable ASCII (one byte scan if all are)."""
+    large = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64 if large else np.int32)
+    first, last = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
+    data = arr.buffers()[2]
+    raw = data.to_pybytes()[first:last] if data is not None else b""
+    if not raw.translate(None, _PRINTABLE_BYTES):
+        return np.ones(len(arr), bool)
+    return _bools(pc.match_substring_regex(arr, pattern=_PRINTABLE_ASCII))
+
+
+def _text_sums(
+    arr: pa.Array,
+    counts: np.ndarray,
+    bounds: np.ndarray,
+    printable: np.ndarray,
+    lens: np.ndarray,
+) -> list[tuple[int, int, int]]:
     """Per column, count-weighted sums of length, words and letter-only words (issue 17).
 
-    ``arr`` holds the columns' distinct values one column after another; ``columns`` gives
-    each column's counts and number of values. Equal to the Python loop of
-    :func:`_finish_profile`: lengths are code points in both; words and letter-only words are
-    computed by pyarrow for printable-ASCII values and by Python for the others.
+    ``arr`` holds the columns' distinct values one column after another, ``counts`` their
+    counts, ``lens`` their lengths; column ``k`` spans ``bounds[k]:bounds[k + 1]``. Equal to
+    the Python loop of :func:`_finish_profile`: lengths are code points in both; words and
+    letter-only words are computed by pyarrow for printable-ASCII values and by Python for
+    the others; the sums per column are differences of running totals.
     """
-    counts = int64_array([c for cs, _ in columns for c in cs])
-    ascii_mask = pc.match_substring_regex(arr, pattern=_PRINTABLE_ASCII)
-    lens = pc.multiply(pc.cast(pc.utf8_length(arr), pa.int64()), counts)
     split = pc.ascii_split_whitespace(arr)
-    parents = pc.list_parent_indices(split)
+    offsets = integer_values(split.offsets).astype(np.int64)
+    offsets -= offsets[0]
     tokens = pc.list_flatten(split)
     # Python's split drops empty words; pyarrow keeps them at the ends of a value.
-    zero = int64_array([0])[0]  # not pa.scalar(0): like pa.array, it imports pandas
-    word = pc.and_(pc.greater(pc.utf8_length(tokens), zero), pc.take(ascii_mask, parents))
-    alpha = pc.and_(word, pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT)))
-    weight = pc.take(counts, parents)
-    words_w = pc.multiply(pc.cast(word, pa.int64()), weight)
-    alpha_w = pc.multiply(pc.cast(alpha, pa.int64()), weight)
-    offsets = split.offsets.to_pylist()
-    ascii_flags = ascii_mask.to_pylist()
-    out: list[tuple[int, int, int]] = []
-    start = 0
-    for col_counts, size in columns:
-        end = start + size
-        lo, hi = offsets[start], offsets[end]
-        total_len = pc.sum(lens.slice(start, size)).as_py() or 0
-        total_words = pc.sum(words_w.slice(lo, hi - lo)).as_py() or 0
-        alpha_words = pc.sum(alpha_w.slice(lo, hi - lo)).as_py() or 0
-        for k, flag in enumerate(ascii_flags[start:end]):
-            if not flag:
-                text, count = arr[start + k].as_py(), col_counts[k]
-                words = text.split()
-                total_words += len(words) * count
-                alpha_words += sum(1 for w in words if w.strip(_WORD_PUNCT).isalpha()) * count
-        out.append((total_len, total_words, alpha_words))
-        start = end
-    return out
+    word = integer_values(pc.utf8_length(tokens)) > 0
+    alpha = _bools(pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT))) & word
+    words = _segment_sums(word, offsets)
+    alphas = _segment_sums(alpha, offsets)
+    for i in np.flatnonzero(~printable).tolist():
+        split_words = arr[i].as_py().split()
+        words[i] = len(split_words)
+        alphas[i] = sum(1 for w in split_words if w.strip(_WORD_PUNCT).isalpha())
+    return list(
+        zip(
+            _column_sums(lens * counts, bounds),
+            _column_sums(words * counts, bounds),
+            _column_sums(alphas * counts, bounds),
+            strict=True,
+        )
+    )
+
+
+def _segment_sums(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per segment ``offsets[k]:offsets[k + 1]`` of ``flags``, how many are set (int64)."""
+    running = np.zeros(len(flags) + 1, np.int64)
+    np.cumsum(flags, out=running[1:])
+    return running[offsets[1:]] - running[offsets[:-1]]  # type: ignore[no-any-return]
 
 
 #: Exact types whose kind needs no look at the value (bool is not int here: exact types).
@@ -494,6 +653,8 @@ _SIMPLE_KINDS: Final[dict[type, Kind]] = {
     str: "string", int: "integer", float: "float", bool: "bool", date: "date", datetime: "date",
 }  # fmt: skip
 _SIMPLE: Final = frozenset(_SIMPLE_KINDS)
+#: Types none of whose values is ``None`` or equal to ``""``.
+_NEVER_BLANK: Final = frozenset({int, float, bool, date, datetime, Decimal})
 
 
 def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, int]]]:
@@ -501,16 +662,25 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
 
     A date or empty column has no values to list: its profile is then complete.
     """
-    values = [v for v in column.values if v is not None and v != ""]
-    # Issue 17: a column of one plain type (the usual case) is kinded and rendered in bulk.
+    values: Sequence[object] = column.values
     types = set(map(type, values))
+    # Issue 17: the usual column has no None or "" to drop (tested in C).
+    if not (types <= _NEVER_BLANK or (types == {str} and "" not in values)):
+        values = [v for v in values if v is not None and v != ""]
+        types = set(map(type, values))
+    # Issue 17: a column of one plain type (the usual case) is kinded and rendered in bulk.
     kind = (
         _SIMPLE_KINDS[next(iter(types))] if len(types) == 1 and types <= _SIMPLE else _kind(values)
     )
     profile = ColumnProfile(column.name, column.data_type, kind, n=0)
     if kind == "date":
-        profile.dates = [v.date() if isinstance(v, datetime) else v for v in values
-                         if isinstance(v, date)]  # fmt: skip
+        if types == {date}:
+            profile.dates = list(values)  # type: ignore[arg-type]
+        elif types == {datetime}:
+            profile.dates = list(map(datetime.date, values))  # type: ignore[arg-type]
+        else:
+            profile.dates = [v.date() if isinstance(v, datetime) else v for v in values
+                             if isinstance(v, date)]  # fmt: skip
         profile.n = len(profile.dates)
         return profile, []
     counter: Counter[str] = Counter()
@@ -537,32 +707,38 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
             if text is not None:
                 counter[text] += 1
     profile.n = sum(counter.values())
-    ordered = counter.most_common()
-    profile.texts = [t for t, _ in ordered]
-    profile.counts = [c for _, c in ordered]
+    if len(counter) == profile.n:
+        # Every count is 1: most_common's stable sort would keep this order (issue 17).
+        profile.texts = list(counter)
+        profile.counts = list(counter.values())
+        ordered = list(counter.items())
+    else:
+        ordered = counter.most_common()
+        profile.texts = list(map(itemgetter(0), ordered))
+        profile.counts = list(map(itemgetter(1), ordered))
     return profile, ordered
 
 
 def _finish_profile(
     profile: ColumnProfile,
     ordered: list[tuple[str, int]],
-    flags: list[list[bool] | None],
+    checks: _Checks | None,
     totals: tuple[int, int, int] | None = None,
-    texts: pa.Array | None = None,
 ) -> None:
     """Fill in the shares of a column with values.
 
-    :param flags: per :data:`_PRECHECKS` entry, which values its RE2 pre-check flagged
-        (``None``: it did not run, every value is a candidate).
+    :param checks: what the RE2 passes decided (``None``: they did not run, every value goes
+        through the Python checks).
     :param totals: the count-weighted sums of length, words and letter-only words
         (:func:`_text_sums`); ``None``: summed here.
-    :param texts: the values of ``ordered`` as a pyarrow string array (what the embedded
-        street pre-check runs on); ``None``: every value is a candidate.
     """
     kind = profile.kind
-    name_cands, org_cands, shape_cands, word_cands, multi_cands = flags
     name = org = street = street_word = 0
-    if totals is None:
+    if totals is None and kind == "integer" and _all_decimal(profile.texts):
+        # Issue 17: a decimal integer is one word, not of letters.
+        total_len = sum(map(operator.mul, map(len, profile.texts), profile.counts))
+        total_words, alpha_words = profile.n, 0
+    elif totals is None:
         total_len = total_words = alpha_words = 0
         for text, count in ordered:
             total_len += len(text) * count
@@ -572,10 +748,20 @@ def _finish_profile(
     else:
         total_len, total_words, alpha_words = totals
     if kind == "string":
-        name = _flagged_sum(ordered, name_cands, looks_like_name)
-        org = _flagged_sum(ordered, org_cands, _org_check(org_cands))
-        street = _flagged_sum(ordered, shape_cands, _street_shape_one_line)
-        street_word = _flagged_sum(ordered, word_cands, _street_strong_check(word_cands))
+        if checks is None:
+            name = _indexed_sum(ordered, None, looks_like_name)
+            org = _indexed_sum(ordered, None, _org_search)
+            street = _indexed_sum(ordered, None, _street_shape_one_line)
+            street_word = _indexed_sum(ordered, None, _street_strong)
+        else:
+            name = checks.name_sure + _indexed_sum(ordered, checks.name_idx, looks_like_name)
+            org = _indexed_sum(ordered, checks.org_idx, _org_check(checks.org_idx))
+            street = checks.shape_sure + _indexed_sum(
+                ordered, checks.shape_idx, _street_shape_one_line
+            )
+            street_word = _indexed_sum(
+                ordered, checks.word_idx, _street_strong_check(checks.word_idx)
+            )
     profile.mean_length = total_len / profile.n
     profile.mean_words = total_words / profile.n
     profile.word_share = alpha_words / total_words if total_words else 0.0
@@ -584,20 +770,28 @@ def _finish_profile(
     profile.street_shape = street / profile.n
     profile.street_word = street_word / profile.n
     if kind == "string":
-        profile.suffix_repeat = _suffix_repeat(ordered, multi_cands)
+        profile.suffix_repeat = _suffix_repeat(ordered, checks.multi if checks else None)
     if profile.free_text:
-        embedded_cands = None
-        if word_cands is not None and texts is not None:
-            endings = precheck(texts, _EMBEDDED_ENDINGS)
+        embedded_idx = None
+        if checks is not None and checks.word_flags is not None:
+            endings = _re2_mask(checks.texts, _EMBEDDED_ENDINGS)
             if endings is not None:
                 # The or of the two pre-checks is the one of their alternation.
-                embedded_cands = [a or b for a, b in zip(word_cands, endings, strict=True)]
-        embedded = _flagged_sum(ordered, embedded_cands, _EMBEDDED_STREET.search)
+                embedded_idx = np.flatnonzero(checks.word_flags | endings).tolist()
+        embedded = _indexed_sum(ordered, embedded_idx, _EMBEDDED_STREET.search)
         profile.embedded_street = embedded / profile.n
     if kind == "string":
         profile.dates = _string_dates(ordered[:400])
     if kind == "integer":
         profile.sequential = _sequential(profile.texts)
+
+
+def _all_decimal(texts: list[str]) -> bool:
+    """Whether every text is an optional minus and ASCII digits (what ``str(int)`` gives)."""
+    return all(map(_DECIMAL.fullmatch, texts))
+
+
+_DECIMAL = re.compile(r"-?[0-9]+")
 
 
 def _string_dates(ordered: list[tuple[str, int]]) -> list[date]:
@@ -606,7 +800,7 @@ def _string_dates(ordered: list[tuple[str, int]]) -> list[date]:
     Stops parsing once the values that failed weigh too much for the share to be reached
     (issue 17): what is left cannot make up for them, so the answer is already "none".
     """
-    total = sum(c for _, c in ordered)
+    total = sum(map(itemgetter(1), ordered))
     needed = 0.8 * total
     missed = 0
     hits: list[tuple[date, int]] = []
@@ -638,7 +832,7 @@ def _org_flagged(text: str) -> bool:
     return (text.isascii() and "/" not in text) or bool(_ORG_MARKERS.search(text))
 
 
-def _org_check(flags: list[bool] | None) -> Callable[[str], bool]:
+def _org_check(flags: list[int] | None) -> Callable[[str], bool]:
     """The organisation-marker test of a value, given whether the pre-check ran."""
     return _org_search if flags is None else _org_flagged
 
@@ -650,19 +844,18 @@ def _street_strong_flagged(text: str) -> bool:
     return _street_strong(text)
 
 
-def _street_strong_check(flags: list[bool] | None) -> Callable[[str], bool]:
+def _street_strong_check(flags: list[int] | None) -> Callable[[str], bool]:
     """The street-word-and-number test of a value, given whether the pre-check ran."""
     return _street_strong if flags is None else _street_strong_flagged
 
 
-def _flagged_sum(
-    ordered: list[tuple[str, int]], flags: list[bool] | None, check: Callable[[str], object]
+def _indexed_sum(
+    ordered: list[tuple[str, int]], positions: list[int] | None, check: Callable[[str], object]
 ) -> int:
-    """Summed counts of the values ``check`` accepts, checking only the flagged ones."""
-    if flags is None:
+    """Summed counts of the values ``check`` accepts among ``positions`` (``None``: all)."""
+    if positions is None:
         return sum(count for text, count in ordered if check(text))
-    return sum(ordered[i][1] for i in itertools.compress(range(len(ordered)), flags)
-               if check(ordered[i][0]))  # fmt: skip
+    return sum(ordered[i][1] for i in positions if check(ordered[i][0]))
 
 
 def _suffix_repeat(ordered: list[tuple[str, int]], flags: list[bool] | None = None) -> float:

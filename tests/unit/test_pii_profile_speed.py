@@ -1,4 +1,4 @@
-"""Issue 17's faster profile (tag profspeed): the same :class:`ColumnProfile`, field by field.
+"""Issue 17's faster profile (tags profspeed, profspeed2): the same :class:`ColumnProfile`.
 
 The tighter name and multi-word pre-checks may only leave out values the Python checks
 reject; on ASCII text the organisation and street-word pre-checks decide alone; the embedded
@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from datetime import date
 
+import numpy as np
 import pytest
 from faker import Faker
 
@@ -363,8 +364,8 @@ def test_profiles_equal_a_plain_python_scan(monkeypatch: pytest.MonkeyPatch) -> 
         if profile.kind == "string":
             assert profile.suffix_repeat == _plain_suffix_repeat(ordered), column.name
             assert profile.dates == _plain_dates(ordered), column.name
-    # No pre-check: every value goes through the Python checks.
-    monkeypatch.setattr(P, "precheck", lambda texts, pattern: None)
+    # No RE2 pass: every value goes through the Python checks.
+    monkeypatch.setattr(P, "_re2_mask", lambda arr, pattern: None)
     plain = [_fields(p) for p in P.build_profiles(columns)]
     assert fast == plain
     seen = [P.ColumnProfile(**f) for f in fast]  # type: ignore[arg-type]
@@ -420,3 +421,128 @@ def test_counted_values_equal_a_plain_count() -> None:
                 plain[text] += 1
         profile = P.build_profile(column)
         assert list(zip(profile.texts, profile.counts, strict=True)) == plain.most_common()
+
+
+# ---- profspeed2: exact RE2 passes for ASCII names and street shapes, numpy sums ----------
+
+
+def _ascii_texts() -> list[str]:
+    """Stripped printable-ASCII texts around the name and street shapes' edges."""
+    rng = random.Random(11)
+    pieces = [
+        "12", "5a", "7/12", "3-4", "123456", "1234567", "Main", "St", "main", "Van", "van",
+        "De", "della", "DOS", "O'Neil", "Jean-Luc", "x", "A", ",", ", ", "  ", " ", ".", "-",
+        "'", "Apt", "Kerkweg", "1234 AB", "Utrecht", "Piano", "2", "Box", "Mc", "z",
+    ]  # fmt: skip
+    out = []
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", " ", ", "])
+                       for _ in range(rng.randint(1, 7)))  # fmt: skip
+        if text.strip():
+            out.append(text.strip())
+    out += ["A" * 61, ("Ab " * 20).strip(), ("Ab " * 21).strip(), "Van De", "van de la",
+            "Van Dam", "Anna" + " Anna" * 4, "Anna" + " Anna" * 5]  # fmt: skip
+    texts = [t.strip() for t in _texts() if t.strip()]
+    return out + texts
+
+
+def test_ascii_name_pass_decides_like_looks_like_name() -> None:
+    texts = _ascii_texts() + ["doſ Smith", "dos Smith", "İsmail Van", "\u212aarl De"]
+    exact = P.precheck(texts, P._NAME_ASCII)
+    only = P.precheck(texts, P._ONLY_PARTICLES)
+    assert exact is not None and only is not None
+    wrong = [i for i, t in enumerate(texts)
+             if exact[i] and P.looks_like_name(t) != (len(t) <= 60 and not only[i])]  # fmt: skip
+    assert wrong == []
+    # Exact on ASCII text without commas or dots: every such name matches.
+    missed = [i for i, t in enumerate(texts) if t.isascii() and not set(t) & set(",.\n")
+              and P.looks_like_name(t) and not exact[i]]  # fmt: skip
+    assert missed == []
+    assert sum(exact) > 500 and sum(only) > 5  # exercised
+
+
+def test_ascii_street_shape_pass_equals_the_python_regex() -> None:
+    texts = _ascii_texts()
+    exact = P.precheck(texts, P._STREET_SHAPE_ASCII)
+    assert exact is not None
+    printable = [t.isascii() and t.isprintable() for t in texts]
+    assert [i for i, t in enumerate(texts) if exact[i] and not printable[i]] == []
+    wrong = [i for i, t in enumerate(texts)
+             if printable[i] and exact[i] != P._street_shape_one_line(t)]  # fmt: skip
+    assert wrong == []
+    assert sum(exact) > 500 and sum(printable) - sum(exact) > 500  # both answers exercised
+
+
+def test_bools_reads_slices_and_nulls() -> None:
+    import pyarrow as pa
+
+    values = [True, False, None, True, True, False, False, True, None, True, False]
+    array = pa.array(values, pa.bool_())
+    for start in range(len(values)):
+        part = array.slice(start, len(values) - start)
+        assert P._bools(part).tolist() == [bool(v) for v in values[start:]]
+    assert P._bools(array.slice(3, 0)).tolist() == []
+    mask = [bool(v) for v in values]
+    assert P._pa_bools(np.array(mask)).to_pylist() == mask
+
+
+def test_printable_mask_and_sums_on_mixed_text() -> None:
+    texts = ["plain text", "tab\there", "ünï code", "a\x7fb", "x y z", "(Hi!) there,", "é"]
+    arr = P.text_array(texts)
+    assert arr is not None
+    assert P._printable(arr).tolist() == [t.isascii() and t.isprintable() for t in texts]
+    assert P._printable(arr.slice(4, 2)).tolist() == [True, True]
+    ascii_only = P.text_array(["a b", "c"])
+    assert ascii_only is not None and P._printable(ascii_only).tolist() == [True, True]
+
+
+def test_count_values_fast_paths_keep_order_and_counts() -> None:
+    rng = random.Random(8)
+    columns = [
+        ColumnSample("distinct", "string", tuple(f"v{i}" for i in range(300))),
+        ColumnSample("repeats", "string", tuple(rng.choice("abcdef") for _ in range(300))),
+        ColumnSample("blank", "string", ("a", "", "b", "a")),
+        ColumnSample("np_str", "string", (np.str_("a"), np.str_(""), "b")),
+        ColumnSample("floats", "double", (1.5, 2.5)),
+    ]
+    for column in columns:
+        plain: Counter[str] = Counter()
+        for v in column.values:
+            if v is None or v == "":
+                continue
+            text = P._render(v)
+            if text is not None:
+                plain[text] += 1
+        profile = P.build_profile(column)
+        assert list(zip(profile.texts, profile.counts, strict=True)) == plain.most_common()
+        assert profile.n == sum(plain.values())
+
+
+def test_integer_sums_and_date_lists_equal_the_plain_loop() -> None:
+    from datetime import datetime
+    from decimal import Decimal
+
+    rng = random.Random(9)
+    columns = [
+        ColumnSample("ints", "int64", tuple(rng.randint(-(10**12), 10**12) for _ in range(200))),
+        ColumnSample("mixed_int", "string", (1, 2, 3, "4", " 5 ", "six seven", "a.b", Decimal(8))),
+        ColumnSample("days", "date", (date(2020, 1, 2), date(2021, 3, 4)) * 3),
+        ColumnSample("times", "timestamp", (datetime(2020, 1, 2, 3), datetime(2021, 3, 4, 5))),
+        ColumnSample("both", "date", (date(2020, 1, 2), datetime(2021, 3, 4, 5), None)),
+    ]
+    for column in columns:
+        profile = P.build_profile(column)
+        ordered = list(zip(profile.texts, profile.counts, strict=True))
+        if profile.kind == "date":
+            plain = [v.date() if isinstance(v, datetime) else v for v in column.values
+                     if isinstance(v, date)]  # fmt: skip
+            assert profile.dates == plain and profile.n == len(plain)
+            continue
+        assert profile.kind == "integer"
+        length = sum(len(t) * c for t, c in ordered)
+        words = sum(len(t.split()) * c for t, c in ordered)
+        alpha = sum(sum(1 for w in t.split() if w.strip(P._WORD_PUNCT).isalpha()) * c
+                    for t, c in ordered)  # fmt: skip
+        assert profile.mean_length == length / profile.n
+        assert profile.mean_words == words / profile.n
+        assert profile.word_share == (alpha / words if words else 0.0)
