@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,8 @@ logger = logging.getLogger(__name__)
 #: 3: pattern evidence bounded to a decided subset of the values (issue 17).
 #: 4: PERSON decided from the name gazetteer before NER where it is clear (issue 17).
 #: 5: bounded pattern evidence by default, marked ``Evidence.estimated`` (issue 17).
-ALGORITHM_VERSION = "5"
+#: 6: PERSON evidence from an NER or gazetteer probe of part of the values marked estimated.
+ALGORITHM_VERSION = "6"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -120,6 +122,22 @@ def _code_digest() -> str:
     return code_digest(here / name for name in names)
 
 
+@dataclass(frozen=True, slots=True)
+class _NameFacts:
+    """What :mod:`~classifiers.pii.names` reads in one column name (pure functions of it)."""
+
+    names: dict[str, Any]
+    derated: str | None
+    birth_name: bool
+    tokens: frozenset[str]
+    role: str | None
+    opaque: bool
+
+
+#: Column names whose :class:`_NameFacts` a classifier keeps (then it starts over).
+_NAME_FACTS_MAX = 4096
+
+
 @dataclass(slots=True)
 class _Column:
     """Working state for one column during :meth:`PiiClassifier.classify`."""
@@ -143,10 +161,16 @@ class _Column:
     #: The gazetteer's evidence, in NER's form, when it decided the PERSON call (hit or
     #: miss) without NER.
     gazetteer: NerStats | None = None
+    #: Distinct values the gazetteer looked up when it decided (:attr:`gazetteer`).
+    gazetteer_looked: int = 0
     #: Pattern candidates decided on estimated tallies, with (matched, candidate) distinct
-    #: values of their entity: their evidence is marked estimated (by identity, not entity:
-    #: a PERSON from NER beside an estimated pattern tally is counted as before).
+    #: values of their entity, and PERSON calls on an NER or gazetteer probe of part of the
+    #: values, with (looked at, offered): their evidence is marked estimated (by identity,
+    #: not entity: each candidate is marked for its own evidence only).
     estimates: list[tuple[Candidate, int, int]] = field(default_factory=list)
+    #: :meth:`PiiClassifier._street_examples`, once looked for (deciding and the neighbour
+    #: pass may both call an address).
+    street_examples: list[str] | None = None
     warning: str | None = None
 
     @property
@@ -177,7 +201,9 @@ class PiiClassifier:
         masked examples of an entity whose tally was estimated are then estimates (up to
         0.08 off), and its evidence says so (``Evidence.estimated``, with the distinct values
         matched of its candidates). On by default; ``False`` counts every candidate value
-        (exact evidence, never marked).
+        (exact pattern evidence, never marked). Either way a PERSON call from NER or the
+        name gazetteer reads a probe of at most :data:`NER_MAX_VALUES` distinct values, and
+        is marked estimated when the probe saw fewer than the column has.
     :raises ValueError: an unknown built-in entity, or two entities with one name.
     """
 
@@ -221,6 +247,8 @@ class PiiClassifier:
         )
         self._ner = SpacyNer(spacy_model, batch_size=batch_size)
         self._gazetteer: NameGazetteer | None = None
+        # What a column's name says, by name: the same names come back table after table.
+        self._name_facts: dict[str, _NameFacts] = {}
         self._lock = threading.Lock()
         self.version = self._compute_version()
 
@@ -330,13 +358,27 @@ class PiiClassifier:
 
         try:
             col = _Column(profile if profile is not None else build_profile(column))
-            col.names = dict(name_signals(column.name))
-            col.derated = derated(column.name)
-            col.birth_name = is_birth_name(column.name)
-            col.tokens = set(tokenize(column.name))
-            col.role = people_role(column.name)
-            col.opaque = is_opaque(column.name)
-            col.names.update(keyword_signals(column.name, self._keyword_specs))
+            facts = self._name_facts.get(column.name)
+            if facts is None:
+                names = dict(name_signals(column.name))
+                names.update(keyword_signals(column.name, self._keyword_specs))
+                facts = _NameFacts(
+                    names,
+                    derated(column.name),
+                    is_birth_name(column.name),
+                    frozenset(tokenize(column.name)),
+                    people_role(column.name),
+                    is_opaque(column.name),
+                )
+                if len(self._name_facts) >= _NAME_FACTS_MAX:
+                    self._name_facts.clear()
+                self._name_facts[column.name] = facts
+            col.names = dict(facts.names)
+            col.derated = facts.derated
+            col.birth_name = facts.birth_name
+            col.tokens = set(facts.tokens)
+            col.role = facts.role
+            col.opaque = facts.opaque
             return col
         except Exception as exc:
             empty = _Column(ColumnProfile(column.name, column.data_type, "other", 0))
@@ -447,14 +489,16 @@ class PiiClassifier:
                 col.ner_texts = [_ner_form(t) for t in col.profile.texts[:NER_MAX_VALUES]]
                 col.ner_counts = [float(c) for c in col.profile.counts[:NER_MAX_VALUES]]
         # Probe (issue 17): the first values of every column in one batch stream; a column
-        # whose PERSON call the interval of its shares cannot change stops there.
-        self._ner_round(wanted, 0, NER_PROBE)
+        # whose PERSON call the interval of its shares cannot change stops there. Free text
+        # never stops at the probe (:meth:`_ner_decided`): it gets its round 1 texts here
+        # too, one spaCy call fewer with the same results.
+        self._ner_round(wanted, NER_PROBE, text_stop=NER_FIRST_ROUND)
         rest = [c for c in wanted if not self._ner_decided(c)]
         # Round 1: the first values of the other columns.
-        self._ner_round(rest, NER_PROBE, NER_FIRST_ROUND)
+        self._ner_round(rest, NER_FIRST_ROUND)
         # Round 2: only the columns whose answer is still open.
         open_cols = [c for c in rest if self._undecided(c)]
-        self._ner_round(open_cols, NER_FIRST_ROUND, NER_MAX_VALUES)
+        self._ner_round(open_cols, NER_MAX_VALUES)
 
     def _gazetteer_decides(self, col: _Column) -> bool:
         """Whether the name gazetteer fixes the PERSON call of a value column; records it.
@@ -488,6 +532,7 @@ class PiiClassifier:
                 return False
             if stats is not None:
                 col.gazetteer = stats
+                col.gazetteer_looked = min(limit, len(p.texts))
                 return True
             if limit >= len(p.texts):
                 break
@@ -541,6 +586,30 @@ class PiiClassifier:
         if cand is not None and col.gazetteer is not None and stats is col.gazetteer:
             cand.recognizers = ("name-gazetteer", "name-shape")
         return cand
+
+    @staticmethod
+    def _note_probe(col: _Column, person: Candidate, stats: NerStats | None) -> None:
+        """Record ``person`` as estimated when its NER or gazetteer probe saw part of the values.
+
+        The PERSON call reads shares of a probe: at most :data:`NER_MAX_VALUES` distinct values
+        for NER (fewer when a round decided early), :data:`GAZETTEER_ROUNDS` for the gazetteer.
+        When the probe looked at fewer distinct values than the column offers it (free text:
+        those of at least :data:`TEXT_MIN_CHARS` characters, the ones NER would read), its
+        hits and shares are estimates: (looked at, offered) goes to :attr:`_Column.estimates`
+        and :meth:`_marked` marks the evidence. A probe of every value is exact, unmarked.
+        """
+        if stats is None:
+            return
+        p = col.profile
+        if stats is col.gazetteer:
+            looked, offered = col.gazetteer_looked, len(p.texts)
+        else:
+            looked = len(col.ner_results)
+            offered = (
+                sum(1 for t in p.texts if len(t) >= TEXT_MIN_CHARS) if p.free_text else len(p.texts)
+            )
+        if looked < offered:
+            col.estimates.append((person, looked, offered))
 
     def _ner_decided(self, col: _Column) -> bool:
         """Whether the NER probe already fixes the PERSON call (rule and confidence).
@@ -613,8 +682,20 @@ class PiiClassifier:
         for (col, _), r in zip(keys, results, strict=True):
             col.sparse_results.append(r)
 
-    def _ner_round(self, cols: list[_Column], start: int, stop: int) -> None:
-        keys = [(c, i) for c in cols for i in range(start, min(stop, len(c.ner_texts)))]
+    def _ner_round(self, cols: list[_Column], stop: int, text_stop: int | None = None) -> None:
+        """NER on the texts of ``cols`` after those already read, up to index ``stop``.
+
+        ``text_stop``, if given, is the stop of free-text columns. A column whose NER fails
+        gets a warning and no results.
+
+        :raises ClassifierLoadError: the model could not be loaded.
+        """
+
+        def end(c: _Column) -> int:
+            last = text_stop if text_stop is not None and c.profile.free_text else stop
+            return min(last, len(c.ner_texts))
+
+        keys = [(c, i) for c in cols for i in range(len(c.ner_results), end(c))]
         if not keys:
             return
         texts = [c.ner_texts[i] for c, i in keys]
@@ -688,13 +769,14 @@ class PiiClassifier:
         if "PERSON" in self.entities and not col.settled:
             person = self._person_call(col, stats, ())
             if person is not None:
+                self._note_probe(col, person, stats)
                 col.candidates.append(person)
         if col.sparse_results and not any(c.entity == "PERSON" for c in col.candidates):
             sparse = self._sparse_person(col)
             if sparse is not None:
                 col.candidates.append(sparse)
         if "STREET_ADDRESS" in self.entities and not col.settled:
-            address = decide_address(p, col.names, col.derated, self._street_examples(p))
+            address = self._address(col)
             if address is not None:
                 col.candidates.append(address)
         if "DATE_OF_BIRTH" in self.entities and not col.settled:
@@ -735,11 +817,31 @@ class PiiClassifier:
         )
 
     @staticmethod
+    def _address(col: _Column, hints: Sequence[str] = ()) -> Candidate | None:
+        """:func:`decide_address` for ``col``, its examples looked for only when it calls.
+
+        The examples are copied into the candidate and read by nothing else, so deciding
+        without them and adding them to a call gives the same candidate (issue 17: the search
+        for examples was most of the cost of deciding, and its answer is mostly discarded).
+        """
+        address = decide_address(col.profile, col.names, col.derated, (), hints)
+        if address is not None:
+            if col.street_examples is None:
+                col.street_examples = PiiClassifier._street_examples(col.profile)
+            address.examples = list(col.street_examples)
+        return address
+
+    @staticmethod
     def _street_examples(p: ColumnProfile) -> list[str]:
+        """Up to three street addresses among the most frequent values.
+
+        Free text: those mentioned in the first 200 values; else values shaped like one,
+        among the first 50.
+        """
         if p.free_text:
             found = (m.group(0) for t in p.texts[:200] if (m := embedded_street(t)) is not None)
-            return list(found)[:3]
-        return [t for t in p.texts[:50] if looks_like_street(t)[0]][:3]
+            return list(islice(found, 3))
+        return list(islice((t for t in p.texts[:50] if looks_like_street(t)[0]), 3))
 
     def _neighbours(self, columns: list[_Column]) -> None:
         self._drop_lone_opaque(columns)
@@ -755,16 +857,15 @@ class PiiClassifier:
                 continue
             others = [n for n in people if n != col.profile.name]
             if others and "PERSON" in self.entities:
-                person = self._person_call(col, self._ner_stats(col), others)
+                stats = self._ner_stats(col)
+                person = self._person_call(col, stats, others)
                 if person is not None:
+                    self._note_probe(col, person, stats)
                     col.candidates.append(person)
                     continue
             hints = [n for n in address_hint if n != col.profile.name]
             if hints and "STREET_ADDRESS" in self.entities:
-                address = decide_address(
-                    col.profile, col.names, col.derated, self._street_examples(col.profile),
-                    hints,
-                )  # fmt: skip
+                address = self._address(col, hints)
                 if address is not None:
                     col.candidates.append(address)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from classifiers.base import ClassifierLoadError
 from classifiers.pii.spacy_model import (
+    LOWER_LEMMA_PIPE,
     downloads_refused,
     install_hint,
     missing_model_message,
@@ -120,21 +121,34 @@ class SpacyNer:
     def analyse(self, texts: Sequence[str]) -> list[ValueEntities]:
         """Run NER over ``texts`` (distinct values), one result per text, in order.
 
+        A text that repeats (after the cut to :data:`MAX_TEXT`) is read once: spaCy's entities
+        for a text do not depend on the other texts of its batch, so its result is the same.
+        Only the components entities come from run (not the lemma copy kept for Presidio).
+
         :raises ClassifierLoadError: the model could not be loaded.
         """
         self.load()
-        out: list[ValueEntities] = []
         cut = [t[:MAX_TEXT] for t in texts]
+        unique = list(dict.fromkeys(cut))
+        read: dict[str, ValueEntities] = {}
         with self._lock:  # spaCy makes no promise about concurrent use of one pipeline
-            docs = self._nlp.pipe(cut, batch_size=self.batch_size)
-            for text, doc in zip(cut, docs, strict=True):
-                half = max(1, len(text.strip())) / 2
-                persons = tuple(
-                    e.text for e in doc.ents if e.label_ == "PERSON" and _full_name(e.text)
-                )
-                whole_person = any(e.label_ == "PERSON" and len(e.text) >= half for e in doc.ents)
-                whole_other = any(
-                    e.label_ in OTHER_LABELS and len(e.text) >= half for e in doc.ents
-                )
-                out.append(ValueEntities(whole_person, whole_other, persons))
-        return out
+            docs = self._nlp.pipe(unique, batch_size=self.batch_size, disable=_NOT_FOR_ENTITIES)
+            for text, doc in zip(unique, docs, strict=True):
+                read[text] = _entities(text, doc)
+        return [read[t] for t in cut]
+
+
+#: Pipeline components whose output :meth:`SpacyNer.analyse` does not read (they run after
+#: ``ner`` and leave entities alone).
+_NOT_FOR_ENTITIES = (LOWER_LEMMA_PIPE,)
+
+
+def _entities(text: str, doc: Any) -> ValueEntities:
+    """What ``doc`` (spaCy's reading of ``text``) says of persons and other entities."""
+    half = max(1, len(text.strip())) / 2
+    # ``doc.ents`` builds its spans on every access: read them once.
+    ents = [(e.label_, e.text) for e in doc.ents]
+    persons = tuple(t for label, t in ents if label == "PERSON" and _full_name(t))
+    whole_person = any(label == "PERSON" and len(t) >= half for label, t in ents)
+    whole_other = any(label in OTHER_LABELS and len(t) >= half for label, t in ents)
+    return ValueEntities(whole_person, whole_other, persons)

@@ -111,8 +111,10 @@ def test_marker_is_set_exactly_where_the_evidence_is_an_estimate() -> None:
             key = [(e.entity, e.confidence, e.evidence.rule) for e in a.entities]
             assert key == [(e.entity, e.confidence, e.evidence.rule) for e in b.entities]
             for ea, eb in zip(a.entities, b.entities, strict=True):
-                assert not eb.evidence.estimated
-                if ea.evidence.estimated:
+                # PERSON is decided on a probe of the values (NER, the gazetteer) either way,
+                # so its evidence is marked under both settings (test_evidence_estimate_ner).
+                assert not eb.evidence.estimated or eb.entity == "PERSON"
+                if ea.evidence.estimated and ea.entity != "PERSON":
                     marked += 1
                     assert abs(ea.prevalence - eb.prevalence) <= 0.08
                     assert (
