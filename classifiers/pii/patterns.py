@@ -686,6 +686,12 @@ class ColumnScan:
         # Validator verdicts per (validator, matched text): specs of one entity often share a
         # validator, and free text repeats the same address or number across values.
         self._verdicts: dict[tuple[str, str], bool] = {}
+        #: Entities with a match kept in :attr:`per_value` (validated or not).
+        self.entities_matched: set[str] = set()
+        # Why cached: a value's matches are final once it is matched (all its specs run in
+        # one call), and bounded_tallies tallies the same values several times per round.
+        self._order_cache: list[int] | None = None
+        self._groups: dict[int, list[tuple[str, list[_Match], _Match | None]]] = {}
         if integer_column:
             self._int_entities = compiled.entities & INTEGER_ENTITIES
             self.spec_list: list[PatternSpec] = [INTEGER_SPECS[e] for e in (SSN, CARD, PHONE)]
@@ -743,15 +749,22 @@ class ColumnScan:
             sets.setdefault(self.spec_list[si].entity, set()).update(cands)
         return {e: sorted(c) for e, c in sets.items() if c}
 
-    def pattern_hits(self, entity: str, indices: Iterable[int]) -> list[int]:
+    def pattern_hits(
+        self, entity: str, indices: Iterable[int], limit: int | None = None
+    ) -> list[int]:
         """Which of ``indices`` some spec of ``entity`` finds a non-empty match in.
 
         The regex only: no validator, no other entity (cheap). All of them in an integer
         column (its checks have no regex).
+
+        :param limit: stop once more than ``limit`` hits are found: then only some
+            ``limit + 1`` of them are returned (for a caller asking whether there are more).
         """
         wanted = set(indices)
         if self.integer:
             return sorted(wanted)
+        if limit is None:
+            limit = len(wanted)
         hits: set[int] = set()
         for si, cs in enumerate(self._compiled):
             if cs.spec.entity != entity:
@@ -775,6 +788,8 @@ class ColumnScan:
                     or (first is not None and any(m.end() > m.start() for m in finditer(text)))
                 ):
                     hits.add(i)
+                    if len(hits) > limit:
+                        return sorted(hits)
         return sorted(hits)
 
     def match(self, indices: Iterable[int] | None = None) -> None:
@@ -796,10 +811,11 @@ class ColumnScan:
         else:
             for i in todo:
                 done[i] = 1
+        self._order_cache = None
 
     def _match_strings(self, wanted: bytearray | None) -> None:
         texts, rules, per_value, first = self.texts, self.rules, self.per_value, self._first
-        done, verdicts = self._done, self._verdicts
+        done, verdicts, matched = self._done, self._verdicts, self.entities_matched
         # 1 for the values to match now: ``wanted``, or every value not matched yet.
         todo = done.translate(_FLIP) if wanted is None else wanted
         # Per value, its stripped text and leading blanks, computed once for all its specs.
@@ -863,6 +879,7 @@ class ColumnScan:
                         first[i] = pos
                     else:
                         earlier.extend(found)
+                    matched.add(entity)
 
     def _match_integers(self, wanted: bytearray | None) -> None:
         entities, texts = self._int_entities, self.texts
@@ -890,6 +907,7 @@ class ColumnScan:
             if found:
                 self.per_value[i] = found
                 self._first[i] = 0
+                self.entities_matched.update(m[0] for m in found)
 
     def tallies(
         self,
@@ -902,47 +920,82 @@ class ColumnScan:
             every matched value).
         :param weights: per value, its weight (default: its count).
         """
+        return self.tallies_many([keep], weights)[0]
+
+    def tallies_many(
+        self,
+        keeps: Sequence[Mapping[str, Container[int]] | None],
+        weights: Sequence[float] | None = None,
+        named_only: Sequence[bool] | None = None,
+    ) -> list[dict[str, PatternTally]]:
+        """:meth:`tallies` for each of ``keeps``, in one pass over the matched values.
+
+        :param keeps: per result, its ``keep`` (see :meth:`tallies`).
+        :param weights: per value, its weight (default: its count).
+        :param named_only: per result, whether an entity its ``keep`` does not name is left
+            out (instead of counting every matched value); default: none is.
+        :returns: per ``keep``, exactly what ``tallies(keep, weights)`` returns (only the
+            named entities' tallies where ``named_only``).
+        """
         counts = self.counts if weights is None else weights
-        accs: dict[str, _Acc] = {}
-        first = self._first
-        # Ordered by (first[i], i): sorted by index, then stably by first spec (C-level keys).
-        order = sorted(self.per_value)
-        order.sort(key=first.__getitem__)
-        for i in order:
-            matches = self.per_value[i]
-            if len(matches) == 1:
-                # The common case (one match in the value): no resolution, one entity.
-                entity = matches[0][0]
-                if keep is not None:
-                    allowed = keep.get(entity)
-                    if allowed is not None and i not in allowed:
-                        continue
-                acc = accs.get(entity)
-                if acc is None:
-                    acc = accs[entity] = _Acc(entity)
-                acc.add_one(matches[0], counts[i], self.spec_list)  # type: ignore[arg-type]
-                continue
-            if self.integer:
-                resolved = matches
-            else:
-                resolved = _resolve(matches, self.rules)
-            by_entity: dict[str, list[_Match]] = {}
-            for m in resolved:
-                by_entity.setdefault(m[0], []).append(m)
-            for entity, ms in by_entity.items():
-                if keep is not None:
-                    allowed = keep.get(entity)
-                    if allowed is not None and i not in allowed:
-                        continue
-                acc = accs.get(entity)
-                if acc is None:
-                    acc = accs[entity] = _Acc(entity)
-                if self.integer:
-                    for m in ms:
-                        acc.add([m], counts[i], self.spec_list)  # type: ignore[arg-type]
-                else:
-                    acc.add(ms, counts[i], self.spec_list)  # type: ignore[arg-type]
-        return {e: a.tally() for e, a in sorted(accs.items()) if a.checked}
+        spec_list = self.spec_list
+        # Per result: its accumulators, its keep, whether unnamed entities are left out.
+        rules: list[tuple[dict[str, _Acc], Mapping[str, Container[int]] | None, bool]] = [
+            ({}, keep, bool(named_only[k]) if named_only is not None else False)
+            for k, keep in enumerate(keeps)
+        ]
+        for i in self._tally_order():
+            groups = self._groups.get(i)
+            if groups is None:
+                groups = self._groups[i] = self._group(i)
+            w = counts[i]
+            for entity, ms, single in groups:
+                for accs, keep, only in rules:
+                    if keep is not None:
+                        allowed = keep.get(entity)
+                        if allowed is None:
+                            if only:
+                                continue
+                        elif i not in allowed:
+                            continue
+                    acc = accs.get(entity)
+                    if acc is None:
+                        acc = accs[entity] = _Acc(entity)
+                    if single is not None:
+                        acc.add_one(single, w, spec_list)  # type: ignore[arg-type]
+                    elif self.integer:
+                        for m in ms:
+                            acc.add([m], w, spec_list)  # type: ignore[arg-type]
+                    else:
+                        acc.add(ms, w, spec_list)  # type: ignore[arg-type]
+        return [
+            {e: a.tally() for e, a in sorted(accs.items()) if a.checked} for accs, _, _ in rules
+        ]
+
+    def _tally_order(self) -> list[int]:
+        """The matched values in the order a one-pass scan inserts them: by (first[i], i)."""
+        order = self._order_cache
+        if order is None:
+            # Sorted by index, then stably by first spec (C-level keys).
+            order = sorted(self.per_value)
+            order.sort(key=self._first.__getitem__)
+            self._order_cache = order
+        return order
+
+    def _group(self, i: int) -> list[tuple[str, list[_Match], _Match | None]]:
+        """Value ``i``'s matches after conflict resolution, per entity (first seen first).
+
+        The third item is the match itself when it is the value's only one (added alone).
+        """
+        matches = self.per_value[i]
+        if len(matches) == 1:
+            # The common case (one match in the value): no resolution, one entity.
+            return [(matches[0][0], matches, matches[0])]
+        resolved = matches if self.integer else _resolve(matches, self.rules)
+        by_entity: dict[str, list[_Match]] = {}
+        for m in resolved:
+            by_entity.setdefault(m[0], []).append(m)
+        return [(e, ms, None) for e, ms in by_entity.items()]
 
 
 def scan_column(

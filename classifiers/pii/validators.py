@@ -36,11 +36,20 @@ def luhn_check_digit(payload: str) -> int:
     return (10 - total % 10) % 10
 
 
+#: Per ASCII digit, the digit sum of its double, as a character code (``bytes`` sums it).
+_LUHN_DOUBLED: Final = str.maketrans("0123456789", "\x00\x02\x04\x06\x08\x01\x03\x05\x07\x09")
+
+
 def luhn_valid(number: str) -> bool:
     """Whether the decimal string ``number`` (at least two digits) passes the Luhn check."""
     if len(number) < 2 or not number.isdecimal() or not number.isascii():
         return False
-    return luhn_check_digit(number[:-1]) == int(number[-1])
+    # ``luhn_check_digit(number[:-1]) == int(number[-1])``, i.e. the digits from the right,
+    # every second one doubled (digit sum), add up to a multiple of 10; summed as bytes
+    # (issue 17: several times cheaper than int() per digit). ASCII digits only here.
+    plain = number[-1::-2].encode("ascii")
+    doubled = number[-2::-2].translate(_LUHN_DOUBLED).encode("ascii")
+    return (sum(plain) - 48 * len(plain) + sum(doubled)) % 10 == 0
 
 
 def _ascii_digits(s: str) -> bool:

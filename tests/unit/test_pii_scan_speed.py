@@ -4,7 +4,10 @@
   (:func:`required_chars`): its masks must equal one RE2 pass per spec over every value;
 - :class:`ColumnScan` given a list keeps it (no array round trip): same tallies, same
   errors as given the array;
-- :func:`bounded_tallies` sorts its sample order with decorated tuples: same outcome.
+- :func:`bounded_tallies` sorts its sample order with decorated tuples: same outcome;
+- scanspeed2: the sample order sorted as integers (CRC-32 ties re-sorted) equals the
+  tuples' order; :meth:`ColumnScan.tallies_many` equals one :meth:`ColumnScan.tallies` per
+  keep; :meth:`ColumnScan.pattern_hits` with a limit differs only past it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import dataclasses
 import itertools
 import random
 import string
+import zlib
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +24,7 @@ import pyarrow.compute as pc
 import pytest
 
 from classifiers.pii.arrays import string_array
-from classifiers.pii.bounded import bounded_tallies
+from classifiers.pii.bounded import _hash_order, bounded_tallies
 from classifiers.pii.patterns import (
     BUILTIN_PATTERNS,
     ColumnScan,
@@ -186,3 +190,63 @@ def test_bounded_same_with_given_or_own_candidates() -> None:
     assert _view(a[0]) == _view(b[0])
     assert a[1] == b[1]
     assert a[1].rounds > 0  # the sampled path ran
+
+
+# --- scanspeed2: integer-key hash order, cached tally passes, early-stopping pattern hits
+
+
+def _old_hash_order(indices: list[int], texts: list[str | None]) -> list[int]:
+    decorated = [
+        (zlib.crc32((texts[i] or "").encode("utf-8", "surrogatepass")), texts[i] or "", i)
+        for i in indices
+    ]
+    return [d[2] for d in sorted(decorated)]
+
+
+#: Pairs of texts with the same CRC-32 (found by search): ties broken by text, then index.
+_CRC_TWINS = ("596514513", "1090097864", "596094806", "1090517571", "592016521", "1094595856")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hash_order_equals_decorated_sort(seed: int) -> None:
+    rng = random.Random(seed)
+    texts: list[str | None] = [t for col in _columns(seed) for t in col]
+    texts += list(_CRC_TWINS) * 2 + [None, "", None, "x\ud800"] + [str(k) for k in range(500)]
+    rng.shuffle(texts)
+    assert zlib.crc32(_CRC_TWINS[0].encode()) == zlib.crc32(_CRC_TWINS[1].encode())
+    for indices in (list(range(len(texts))), sorted(rng.sample(range(len(texts)), 50)), [], [3]):
+        assert _hash_order(indices, texts) == _old_hash_order(indices, texts)
+
+
+def test_tallies_many_equals_separate_tallies() -> None:
+    texts, counts = _phone_column(400, 5)
+    texts += [
+        "4111 1111 1111 1111 or 555-123-4567",
+        "a@b.com 123-45-6789",
+        "DE89370400440532013000",
+    ]
+    counts += [2, 3, 1]
+    scan = ColumnScan(texts, counts)
+    scan.match(range(0, len(texts), 2))
+    keeps: list[Any] = [None, {"PHONE_NUMBER": set(range(0, 200))}, {"US_SSN": {1, 2, 3}}]
+    for only in ((False, False, False), (False, True, True)):
+        many = scan.tallies_many(keeps, named_only=only)
+        for keep, skip, got in zip(keeps, only, many, strict=True):
+            want = scan.tallies(keep)
+            if skip:
+                want = {e: t for e, t in want.items() if e in keep}
+            assert _view(got) == _view(want)
+    scan.match()  # the cached order is renewed after more matching
+    fresh = ColumnScan(texts, counts)
+    fresh.match()
+    assert _view(scan.tallies()) == _view(fresh.tallies())
+    assert scan.entities_matched == {e for ms in fresh.per_value.values() for e, *_ in ms}
+
+
+def test_pattern_hits_limit_stops_early_only_past_it() -> None:
+    texts, _ = _phone_column(300, 8)
+    scan = ColumnScan(texts, [1] * len(texts))
+    every = scan.pattern_hits("PHONE_NUMBER", range(len(texts)))
+    assert scan.pattern_hits("PHONE_NUMBER", range(len(texts)), len(every)) == every
+    some = scan.pattern_hits("PHONE_NUMBER", range(len(texts)), 10)
+    assert len(some) == 11 and set(some) <= set(every)

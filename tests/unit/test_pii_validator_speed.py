@@ -245,3 +245,23 @@ def test_street_word_search_finds_what_street_word_finds() -> None:
     found = [bool(profile._STREET_WORD.search(t)) for t in texts]
     assert [bool(profile._STREET_WORD_SEARCH.search(t)) for t in texts] == found
     assert sum(found) > 2000
+
+
+def _old_luhn_valid(number: str) -> bool:
+    """luhn_valid before issue 17's byte sums (scanspeed2)."""
+    if len(number) < 2 or not number.isdecimal() or not number.isascii():
+        return False
+    return v.luhn_check_digit(number[:-1]) == int(number[-1])
+
+
+def test_luhn_byte_sums_equal_check_digit() -> None:
+    rng = random.Random(17)
+    alphabet = "0123456789" * 4 + " -a٣²"
+    samples = [_random_digits(rng, rng.randint(0, 20)) for _ in range(30_000)]
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))) for _ in range(5_000)
+    ]
+    samples += [p + str(v.luhn_check_digit(p)) for p in samples[:3_000]]
+    assert sum(map(v.luhn_valid, samples)) > 3_000  # valid numbers are exercised
+    for s in samples:
+        assert v.luhn_valid(s) == _old_luhn_valid(s)
