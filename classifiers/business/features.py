@@ -35,6 +35,9 @@ _SPLIT = re.compile(r"[^a-z0-9]+")
 _DIGITS = re.compile(r"\d+")
 
 _RE_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+#: Matches every string :data:`_RE_NUMBER` matches (and a few more, ``1,2``), in linear
+#: time: possessive runs of digits and commas, of decimals, of exponent digits.
+_NUMBER_SHAPE = re.compile(r"^[+-]?[\d,]*+(?:\.\d++)?+(?:[eE][+-]?\d++)?+$")
 _RE_DATE = re.compile(r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$")
 _RE_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -259,10 +262,16 @@ def name_tokens(name: str) -> list[str]:
 
     Pure; never raises.
     """
+    return list(_name_token_tuple(name))
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_token_tuple(name: str) -> tuple[str, ...]:
+    """:func:`name_tokens` as a tuple, kept per name (a lake repeats its column names)."""
     spaced = _CAMEL.sub(r"\1 \2", name)
     spaced = spaced.lower() if spaced.isascii() else lexicon.fold_accents(spaced)
     spaced = _DIGITS.sub(" ", spaced)
-    return lexicon.translate_tokens([t for t in _SPLIT.split(spaced) if t])
+    return tuple(lexicon.translate_tokens([t for t in _SPLIT.split(spaced) if t]))
 
 
 def path_tokens(sample: TableSample) -> list[str]:
@@ -347,16 +356,35 @@ def column_features(
     :param position: the column's index in the table (the first column is often the key).
     :param table_tokens: path tokens of the object, used to tell a table's own id from a
         foreign key (``customer_id`` in ``.../customers/``).
-    Pure; never raises.
+    Pure (the name features are kept in a bounded cache per name, type, first-or-not and
+    path tokens; the dict returned is the caller's); never raises.
     """
-    # Each helper adds its own keys (no two helpers share one).
-    f = _name_features(col, position, table_tokens)
+    # Each helper adds its own keys (no two helpers share one). The name features are
+    # kept per name, type, first-or-not and path tokens (never per value) and copied.
+    named, prefixed = _cached_name_features(
+        col.name, col.data_type, position == 0, tuple(table_tokens)
+    )
+    f = dict(named)
     values = _value_features(col)
     f.update(_key_value_features(f, values, position))
-    if f.get("key_suffix") and name_tokens(col.name)[-1] not in _VALUE_KEY_WORDS:
+    if prefixed:
         values = {KEY_VALUE_PREFIX + k: v for k, v in values.items()}
     f.update(values)
     return f
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_name_features(
+    name: str, data_type: str, first: bool, table_tokens: tuple[str, ...]
+) -> tuple[dict[str, float], bool]:
+    """:func:`_name_features` of a column, and whether its value features take the ``k:`` prefix.
+
+    Depends on nothing else of the column (``position`` only through ``position == 0``).
+    The dict is shared between calls: callers copy it before adding to it.
+    """
+    f = _name_features(name, data_type, 0 if first else 1, table_tokens)
+    prefixed = bool(f.get("key_suffix")) and _name_token_tuple(name)[-1] not in _VALUE_KEY_WORDS
+    return f, prefixed
 
 
 def _value_features(col: ColumnSample) -> dict[str, float]:
@@ -380,9 +408,11 @@ def _value_features(col: ColumnSample) -> dict[str, float]:
         distinct = len(set(texts))
         f.update(_text_features(texts, distinct))
         tally: Counter[Any] = Counter(present)
-        f.update(_counted_numeric_features(present, tally, distinct, kind))
+        # Whether any string may hold a digit: nearly every number and shape needs one.
+        digits = kind is not str or _may_hold_digit("".join(tally))
+        f.update(_counted_numeric_features(present, tally, distinct, kind, digits))
         if kind is str:
-            f.update(_shares(_string_shape_hits(tally), n))
+            f.update(_shares(_string_shape_hits(tally, digits), n))
         else:
             f.update(_NO_SHAPES)
         return f
@@ -425,11 +455,11 @@ def _key_value_features(
 
 
 def _name_features(
-    col: ColumnSample, position: int, table_tokens: Iterable[str]
+    name: str, data_type: str, position: int, table_tokens: Iterable[str]
 ) -> dict[str, float]:
-    """Name tokens and character n-grams, data-type family, position and id-ness of ``col``."""
+    """Name tokens and character n-grams, data-type family, position and id-ness of a column."""
     f: dict[str, float] = {}
-    toks = name_tokens(col.name)
+    toks = _name_token_tuple(name)
     for t in toks:
         f["tok=" + t] = 1.0
     if toks:
@@ -439,7 +469,7 @@ def _name_features(
     for n in (3, 4):
         for i in range(len(norm) - n + 1):
             f["ng=" + norm[i : i + n]] = 1.0
-    f["dt=" + _family(col.data_type)] = 1.0
+    f["dt=" + _family(data_type)] = 1.0
     f["is_first"] = 1.0 if position == 0 else 0.0
     own = {_singular(t) for t in table_tokens}
     if toks and toks[-1] in ("id", "key", "uuid", "code", "no", "number"):
@@ -548,7 +578,11 @@ def _numeric_features(present: Sequence[CellValue], distinct: int) -> dict[str, 
 
 
 def _counted_numeric_features(
-    present: Sequence[CellValue], tally: Mapping[Any, int], distinct: int, kind: type
+    present: Sequence[CellValue],
+    tally: Mapping[Any, int],
+    distinct: int,
+    kind: type,
+    digits: bool = True,
 ) -> dict[str, float]:
     """:func:`_numeric_features` from the distinct values of a one-type column.
 
@@ -556,6 +590,8 @@ def _counted_numeric_features(
     :param tally: ``Counter(present)`` (distinct values in order of first occurrence).
     :param distinct: the number of distinct values as text.
     :param kind: the values' type (``str``, ``int`` or ``float``).
+    :param digits: ``False`` when no string holds a digit (:func:`_may_hold_digit`): then
+        none is a number (``_as_number`` wants one), and none is tried.
 
     The same numbers as :func:`_numeric_features`: the shares are integer counts divided
     alike, and ``min``/``max`` over the distinct values in order of first occurrence return
@@ -576,9 +612,10 @@ def _counted_numeric_features(
             if math.isfinite(v):
                 nums.append(v)
                 weights.append(k)
-    else:
-        # Only strings the number pattern matches can be numbers (_as_number decides).
-        for v in compress(tally, map(_RE_NUMBER.match, map(str.strip, tally))):
+    elif digits:
+        # Only strings of a number's shape can be numbers (_as_number decides, with the
+        # exact pattern): a test that never backtracks, so "192.168.1.1" fails at once.
+        for v in compress(tally, map(_NUMBER_SHAPE.match, map(str.strip, tally))):
             x = _as_number(v)
             if x is not None:
                 nums.append(x)
@@ -685,6 +722,17 @@ _FIRST_CHARS: dict[str, re.Pattern[str]] = {
 }
 
 
+#: The lengths a string of a regex shape can have, where they are few: every branch of the
+#: pattern is of bounded length (``$`` ends the match: the strings tested are stripped, so
+#: none ends in the newline ``$`` also matches before). Postal: 4 to 10 characters (``1234``,
+#: ``12345-6789``); UUID: 36; date: 6 (``1/2/24``) to 10 (``2024-01-02``).
+_SHAPE_LENGTHS: dict[str, range] = {
+    "postal": range(4, 11),
+    "uuid": range(36, 37),
+    "date": range(6, 11),
+}
+
+
 #: A string's first character ("" for the empty string), as ``s[:1]`` (in C, for ``map``).
 _FIRST_CHAR = operator.itemgetter(slice(0, 1))
 
@@ -695,13 +743,34 @@ def _shapes_of_first(first: str) -> tuple[str, ...]:
     return tuple(shape for shape, cls in _FIRST_CHARS.items() if cls.match(first))
 
 
-def _string_shape_hits(tally: Mapping[str, int]) -> Counter[str]:
-    """How many of the strings counted in ``tally`` have each shape (several may match).
+def _may_hold_digit(text: str) -> bool:
+    r"""``False`` only when ``text`` holds no digit (``\d``); ``True`` when it may.
+
+    ASCII text is checked exactly (in C: the bytes left after deleting the digits); other
+    text counts as holding one (a ``\d`` of another script would need a slower scan).
+    """
+    if not text.isascii():
+        return True
+    raw = text.encode("ascii")
+    return len(raw.translate(None, _ASCII_DIGITS)) != len(raw)
+
+
+#: The ASCII digits, the only ones ``\d`` matches in ASCII text.
+_ASCII_DIGITS = b"0123456789"
+
+
+def _string_shape_hits(tally: Mapping[str, int], digits: bool | None = None) -> Counter[str]:
+    r"""How many of the strings counted in ``tally`` have each shape (several may match).
 
     Each distinct stripped string is tested once and counted as often as it occurs (a code
     list of ten values over 1,000 rows runs the regexes ten times), each pattern only on the
-    strings whose first character it accepts (:data:`_FIRST_CHARS`): the same counts as
-    testing every value with every pattern.
+    strings whose first character it accepts (:data:`_FIRST_CHARS`), and only when the
+    strings hold, between them, the characters every match holds (a digit for the patterns
+    with a ``\d`` in every branch, a ``-`` for a UUID ...): the same counts as testing every
+    value with every pattern.
+
+    :param digits: whether a string may hold a digit (:func:`_may_hold_digit` of the
+        strings; ``None``: found out here).
     """
     keys = list(map(str.strip, tally))
     stripped: Mapping[str, int]
@@ -730,32 +799,45 @@ def _string_shape_hits(tally: Mapping[str, int]) -> Counter[str]:
         return list(compress(keys, map(ok.__contains__, firsts))) if ok else []
 
     def matching(pattern: re.Pattern[str], shape: str) -> list[str]:
-        return list(filter(pattern.match, candidates(shape)))
+        """The strings of the shape (tried only on those of a length it may have)."""
+        found = candidates(shape)
+        lengths = _SHAPE_LENGTHS.get(shape)
+        if lengths is not None:
+            found = list(compress(found, map(lengths.__contains__, map(len, found))))
+        return list(filter(pattern.match, found))
 
     lows = list(map(str.lower, keys))
     hits: Counter[str] = Counter()
     hits["bool"] = sum(compress(counts, map(_BOOL_WORDS.__contains__, lows)))
-    datetimes = matching(_RE_DATETIME, "datetime")
+    joined = "".join(keys)
+    if digits is None:
+        digits = _may_hold_digit(joined)
+    # The literal characters each pattern needs in every match (see the patterns): absent
+    # from all the strings, the pattern cannot match any, and is not tried.
+    dash = "-" in joined
+    dot = "." in joined
+    datetimes = matching(_RE_DATETIME, "datetime") if digits and dash and ":" in joined else []
     hits["datetime"] = sum(map(weight, datetimes))
     # A date only when not a date-time (one or the other).
-    dates = matching(_RE_DATE, "date")
+    dates = matching(_RE_DATE, "date") if digits and (dash or dot or "/" in joined) else []
     hits["date"] = sum(
         map(weight, set(dates).difference(datetimes)) if datetimes else map(weight, dates)
     )
-    joined = "".join(keys)
     # A percentage needs a "%", an e-mail address an "@" (literal in their patterns).
-    hits["percent"] = sum(map(weight, matching(_RE_PERCENT, "percent"))) if "%" in joined else 0
-    for pattern, shape in (
-        (_RE_URL, "url"),
-        (_RE_SKU, "sku"),
-        (_RE_POSTAL, "postal"),
-        (_RE_UUID, "uuid"),
-        (_RE_PREFIXED_ID, "prefixed_id"),
-        (_RE_MONEY, "money"),
+    hits["percent"] = (
+        sum(map(weight, matching(_RE_PERCENT, "percent"))) if digits and "%" in joined else 0
+    )
+    for pattern, shape, possible in (
+        (_RE_URL, "url", ":" in joined or dot),
+        (_RE_SKU, "sku", digits),
+        (_RE_POSTAL, "postal", digits),
+        (_RE_UUID, "uuid", dash),
+        (_RE_PREFIXED_ID, "prefixed_id", digits),
+        (_RE_MONEY, "money", digits),
     ):
-        hits[shape] = sum(map(weight, matching(pattern, shape)))
-    hits["email"] = sum(map(weight, matching(_RE_EMAIL, "email"))) if "@" in joined else 0
-    versions = matching(_RE_VERSION, "version")
+        hits[shape] = sum(map(weight, matching(pattern, shape))) if possible else 0
+    hits["email"] = sum(map(weight, matching(_RE_EMAIL, "email"))) if dot and "@" in joined else 0
+    versions = matching(_RE_VERSION, "version") if digits and dot else []
     hits["version"] = sum(map(weight, versions))
     hits["semver3"] = sum(map(weight, filter(_RE_SEMVER3.match, versions)))
     hits["currency"] = sum(compress(counts, map(CURRENCY_CODES.__contains__, keys)))
@@ -763,14 +845,22 @@ def _string_shape_hits(tally: Mapping[str, int]) -> Counter[str]:
     hits["country_name"] = sum(compress(counts, map(COUNTRY_NAMES.__contains__, lows)))
     titles = matching(_RE_TITLE_WORDS, "title_words")
     hits["title_words"] = sum(map(weight, titles))
-    hits["city_like"] = sum(
-        weight(s)
-        for s in titles
-        if (low := s.lower()).endswith(_CITY_SUFFIXES) or low.split(" ")[0] in _CITY_PREFIXES
-    )
-    longer = compress(keys, map((30).__lt__, map(len, keys)))
-    hits["sentence"] = sum(weight(s) for s in longer if s.count(" ") >= 4)
+    # City-like: a title whose lower case ends in a city suffix or whose first word is a
+    # city prefix (``titles`` are distinct: the union counts each once), tested in C.
+    title_lows = list(map(str.lower, titles))
+    cities = set(compress(titles, map(str.endswith, title_lows, repeat(_CITY_SUFFIXES))))
+    first_words = map(_FIRST_ITEM, map(str.split, title_lows, repeat(" ")))
+    cities.update(compress(titles, map(_CITY_PREFIXES.__contains__, first_words)))
+    hits["city_like"] = sum(map(weight, cities))
+    # A sentence: longer than 30 characters with at least four spaces.
+    longer = list(compress(keys, map((30).__lt__, map(len, keys))))
+    spaced = map((4).__le__, map(str.count, longer, repeat(" ")))
+    hits["sentence"] = sum(compress(map(weight, longer), spaced))
     return hits
+
+
+#: The first item of a sequence (in C, for ``map``).
+_FIRST_ITEM = operator.itemgetter(0)
 
 
 _CITY_PREFIXES = frozenset({"north", "south", "east", "west", "new", "lake", "port", "san", "st."})
@@ -802,7 +892,7 @@ def table_column_features(sample: TableSample) -> list[dict[str, float]]:
 
     Pure; never raises.
     """
-    tokens = path_tokens(sample)
+    tokens = tuple(path_tokens(sample))
     return [
         column_features(col, position=i, table_tokens=tokens)
         for i, col in enumerate(sample.columns)

@@ -73,6 +73,11 @@ LINEAR_ARRAYS = ("names", "offsets", "coef", "intercept", "classes")
 #: The separator ``DictVectorizer`` puts between a key and a string value.
 SEPARATOR = "="
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: The value types of a row that :meth:`LinearModel.vectorise` gathers in numpy (none or
+#: ``float`` only: ``all(type(v) is float ...)``, tested in C).
+_FLOATS_ONLY = frozenset({float})
+#: Key sequences whose lookups a :class:`LinearModel` keeps (emptied when full).
+MAX_PLANS = 512
 
 #: Types skops does not trust by default that these artifacts may contain. The pipelines
 #: are DictVectorizer + MaxAbsScaler + LogisticRegression, which skops trusts already; the
@@ -361,6 +366,9 @@ class LinearModel:
         self._weights = np.ascontiguousarray(coef.T, dtype=np.float64)
         self._intercept = intercept.astype(np.float64)
         self.classes = tuple(classes)
+        # Row key sequence -> (its known features' columns, ascending; where their values
+        # sit in the row): :meth:`vectorise`'s lookups, kept per sequence of feature names.
+        self._plans: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LinearModel:
@@ -391,17 +399,28 @@ class LinearModel:
         with 1.0; an iterable of strings is one such feature per string.
 
         :raises TypeError: a value of another type (as ``DictVectorizer`` does).
+        Side effects: keeps the lookups of an all-float row's key sequence (at most
+        :data:`MAX_PLANS`); the arrays returned are the caller's.
         """
         index = self.index
         values = list(row.values())
-        if all(type(v) is float for v in values):
+        if set(map(type, values)) <= _FLOATS_ONLY:
             # Every feature a float (the column-type rows): looked up and gathered in C, in
-            # row order as below (float(value) is the value itself).
-            columns = np.fromiter(map(index.get, row, repeat(-1)), np.int64, len(values))
-            known = columns >= 0
-            found, numbers = columns[known], np.asarray(values, dtype=np.float64)[known]
-            order = np.argsort(found, kind="stable")
-            return found[order], numbers[order]
+            # row order as below (float(value) is the value itself). Where the row's values
+            # go depends on its keys alone: kept per key sequence (feature names, never
+            # values), as rows of one column name and kind of values repeat their keys.
+            keys = tuple(row)
+            plan = self._plans.get(keys)
+            if plan is None:
+                columns = np.fromiter(map(index.get, keys, repeat(-1)), np.int64, len(keys))
+                known = np.flatnonzero(columns >= 0)
+                order = np.argsort(columns[known], kind="stable")
+                plan = (columns[known][order], known[order])
+                if len(self._plans) >= MAX_PLANS:
+                    self._plans.clear()
+                self._plans[keys] = plan
+            found, take = plan
+            return found.copy(), np.asarray(values, dtype=np.float64)[take]
         idx: list[int] = []
         vals: list[float] = []
         for key, value in row.items():

@@ -20,6 +20,7 @@ import math
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +67,12 @@ class SemanticVectors:
         self.prototypes = prototypes
         self._cache: dict[str, np.ndarray | None] = {}
         self._type_protos: tuple[tuple[str, ...], np.ndarray] | None = None
+        # Features that depend on column names and path words only (never on values),
+        # kept per name tokens / per table's words: a lake repeats its schemas.
+        self._name_features: dict[tuple[str, ...], dict[str, float]] = {}
+        self._table_features: dict[
+            tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]], dict[str, float]
+        ] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SemanticVectors:
@@ -258,9 +265,22 @@ def semantic_features(vectors: SemanticVectors, sample: TableSample) -> dict[str
     per dimension (none for a text without a known word), so the category model learns
     which directions of meaning go with which category.
 
-    Pure.
+    Pure apart from a bounded cache on ``vectors`` (per path and column-name words; the dict
+    returned is the caller's).
     """
     path, cols = path_words(sample), column_words(sample)
+    key = (tuple(path), tuple(cols))
+    cached = vectors._table_features.get(key)
+    if cached is None:
+        cached = _semantic_features(vectors, path, cols)
+        _remember(vectors._table_features, key, cached, MAX_CACHED_TABLES)
+    return dict(cached)
+
+
+def _semantic_features(
+    vectors: SemanticVectors, path: list[tuple[str, float]], cols: list[tuple[str, float]]
+) -> dict[str, float]:
+    """:func:`semantic_features` from the table's path and column-name words."""
     f: dict[str, float] = {}
     for prefix, words in (("sem_path:", path), ("sem_col:", cols)):
         vec = vectors.text(words)
@@ -298,9 +318,35 @@ def column_semantic_features(
 
     ``csem:<i>`` is the unit vector of the name's words, ``csim:<type>`` its cosine with each
     column type's glossary prototype; ``{}`` for a name with no known word. Merged into the
-    column-type model's features. Pure.
+    column-type model's features. Pure apart from a bounded per-name cache on ``vectors``.
     """
-    return [column_name_features(vectors, name_tokens(col.name)) for col in sample.columns]
+    return [dict(_column_name_features(vectors, col.name)) for col in sample.columns]
+
+
+def _column_name_features(vectors: SemanticVectors, name: str) -> dict[str, float]:
+    """:func:`column_name_features` of a column name, kept per name tokens (shared: copy it)."""
+    tokens = tuple(name_tokens(name))
+    found = vectors._name_features.get(tokens)
+    if found is None:
+        found = column_name_features(vectors, tokens)
+        _remember(vectors._name_features, tokens, found, MAX_CACHED_NAMES)
+    return found
+
+
+#: Bounds of the per-name and per-table caches of :class:`SemanticVectors` (cleared when
+#: full: a worker that meets ever new schemas keeps the recent ones). An entry holds ~150
+#: (name) or ~300 (table) floats: some 20 MB at most.
+MAX_CACHED_NAMES = 2048
+MAX_CACHED_TABLES = 256
+
+
+def _remember(
+    cache: dict[Any, dict[str, float]], key: Any, value: dict[str, float], bound: int
+) -> None:
+    """Keep ``value`` under ``key``, first emptying ``cache`` when it holds ``bound`` entries."""
+    if len(cache) >= bound:
+        cache.clear()
+    cache[key] = value
 
 
 def column_model_features(
@@ -309,15 +355,17 @@ def column_model_features(
     """What the column-type model reads per column.
 
     :func:`table_column_features`, plus :func:`column_semantic_features` when the model was
-    trained with word vectors. Pure.
+    trained with word vectors. Pure apart from bounded caches of the name-derived features
+    (per name, never per value); the dicts returned are the caller's.
     """
     rows = table_column_features(sample)
     if vectors is None:
         return rows
-    return [
-        row | extra
-        for row, extra in zip(rows, column_semantic_features(vectors, sample), strict=True)
-    ]
+    for row, col in zip(rows, sample.columns, strict=True):
+        # ``row`` is new (only this call holds it): extended in place, the keys in the
+        # order ``row | extra`` gives.
+        row.update(_column_name_features(vectors, col.name))
+    return rows
 
 
 def column_name_features(vectors: SemanticVectors, tokens: Sequence[str]) -> dict[str, float]:

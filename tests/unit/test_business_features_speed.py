@@ -6,6 +6,13 @@ character it accepts, counts character classes in C, and ``LinearModel.vectorise
 all-float rows in numpy. The reference below is the per-value code those replaced (feature
 version 4, as committed before): every feature must come out equal, floats to the bit and
 keys in the same order, so the committed models need no retraining.
+
+The name-derived features are kept per column name (with its type, first-or-not and the
+path tokens), the semantic ones per name tokens and per table's words, and
+``LinearModel.vectorise`` keeps its lookups per key sequence; shape and number patterns
+are tried only where a match is possible (characters a match needs, lengths it can have,
+a number's shape). The tests below compare cached and gated results with a computation
+from the uncached pieces, on repeated, reordered and re-pathed columns.
 """
 
 from __future__ import annotations
@@ -21,7 +28,14 @@ import pytest
 
 from classifiers.business import features as bf
 from classifiers.business.model import BusinessModel
-from classifiers.business.semantic import column_model_features
+from classifiers.business.semantic import (
+    _semantic_features,
+    column_model_features,
+    column_name_features,
+    column_words,
+    path_words,
+    semantic_features,
+)
 from models import ColumnSample
 from models.samples import CellValue, TableSample
 from training.corpus import _sample, build_corpus
@@ -182,7 +196,15 @@ _POOL: tuple[CellValue, ...] = (
     datetime(2020, 1, 2, 3, 4, 5, 500000, tzinfo=UTC), b"\x00\x01", None, "",
     10**20, -7, 3.14159, 2.5, 0.25, 1999, 2001.0, "١٢٣", "²", "www.x.com", "HTTPS://A.B",
     "123e4567-e89b-12d3-a456-426614174000", "Ünïcödé text", "ſ", "e5", ".5", "+3",
+    "1/2/24", "12.3.2024", "2024/1/2", "12345-6789", "SW1A1AA", "K1A 0B1", "555-1234",
+    "INV-20240", "ab_12345", "1.2.3-rc.1", "v2.0", "12 %", "£ 5", "¥5", "http://x.y",
+    "www.example.org", "Port Townsend", "North Hill", "Lake View", "192.168.1.1",
+    "123-45-6789", "+1-555-0100", "1,2", "1,234,567.25", "-1.5e-3", "+.5", "1.", "١,٢٣٤",
 )  # fmt: skip
+
+#: Characters that number, date, version and other shape patterns are made of (with letters
+#: and spaces): random strings of them reach the patterns' edges.
+_SHAPE_ALPHABET = "0123456789,.eE+-/:%@ _AZavwT$€١²"
 
 
 def _fuzz_columns(seed: int, count: int) -> list[ColumnSample]:
@@ -192,7 +214,7 @@ def _fuzz_columns(seed: int, count: int) -> list[ColumnSample]:
     out = []
     for i in range(count):
         size = rng.randint(0, 260)
-        mode = i % 6
+        mode = i % 8
         if mode == 0:
             values: list[CellValue] = [rng.choice(_POOL) for _ in range(size)]
         elif mode == 1:
@@ -204,6 +226,21 @@ def _fuzz_columns(seed: int, count: int) -> list[ColumnSample]:
             values = [rng.randint(-3, 3) * rng.choice([1, 1000, 10**6]) for _ in range(size)]
         elif mode == 4:
             values = [rng.choice(strings) for _ in range(size)]
+        elif mode == 6:
+            # Strings without one character class (digits, "-", ".", ":" ...): the column
+            # gates skip patterns, the other shapes are still there.
+            missing = rng.choice(["0123456789", "-", ".", ":", "-.", "/-.", "@", "%"])
+            kept = [v for v in strings if not set(v) & set(missing)]
+            values = [rng.choice(kept) for _ in range(size)]
+        elif mode == 7:
+            # Random strings of shape characters, 0 to 12 long, a few padded.
+            values = []
+            for _ in range(size):
+                text = "".join(rng.choices(_SHAPE_ALPHABET, k=rng.randint(0, 12)))
+                number = bf._as_number(text)
+                if number is not None and math.isinf(number):
+                    continue  # "1e999": the per-value reference's int() raises on it
+                values.append(f" {text} " if rng.random() < 0.1 else text)
         else:
             # Only dates (or only date-times, some with microseconds), and nulls.
             start = datetime(2020, 1, 1, 12, 30, 15)
@@ -217,7 +254,7 @@ def _fuzz_columns(seed: int, count: int) -> list[ColumnSample]:
 
 
 def test_edge_values_give_the_per_value_features() -> None:
-    _assert_same(_fuzz_columns(7, 250))
+    _assert_same(_fuzz_columns(7, 400))
 
 
 def test_corpus_and_real_tables_give_the_per_value_features() -> None:
@@ -249,3 +286,65 @@ def test_vectorise_of_float_rows_is_the_general_path() -> None:
         slow_idx, slow_vals = linear.vectorise({**row, "no such feature": "x"})
         assert fast_idx.tolist() == slow_idx.tolist()
         assert fast_vals.tobytes() == slow_vals.tobytes()
+
+
+def test_vectorise_keeps_its_lookups_per_key_sequence() -> None:
+    """Rows with the keys of an earlier row but other values vectorise as the general path."""
+    linear = BusinessModel.load()._columns
+    rng = random.Random(5)
+    rows = [{f"ng=^{c}": 1.0, "null_share": 0.5, "tok=id": 1.0, "zz": 2.0} for c in "abc"]
+    rows += [{}, {"tok=id": 1.0}, {"no such feature": 3.0}]
+    for _ in range(3):
+        for row in rows:
+            row = {k: rng.choice([0.0, -0.0, 1.0, rng.random(), math.nan]) for k in row}
+            fast_idx, fast_vals = linear.vectorise(row)
+            slow_idx, slow_vals = linear.vectorise({**row, "no such feature": "x"})
+            assert fast_idx.tolist() == slow_idx.tolist()
+            assert fast_vals.tobytes() == slow_vals.tobytes()
+            fast_idx[:] = -1  # the caller's to change: the kept lookups stay as they were
+    assert any(len(row) and linear.vectorise(row)[0].min() >= 0 for row in rows)
+
+
+def _ref_column_model_features(sample: TableSample, model: BusinessModel) -> list[dict[str, float]]:
+    """column_model_features from the uncached pieces, as the code before the caches."""
+    vectors = model.semantic
+    assert vectors is not None
+    tokens = bf.path_tokens(sample)
+    rows = []
+    for i, col in enumerate(sample.columns):
+        f = bf._name_features(col.name, col.data_type, i, tokens)
+        values = bf._value_features(col)
+        f.update(bf._key_value_features(f, values, i))
+        if f.get("key_suffix") and bf.name_tokens(col.name)[-1] not in bf._VALUE_KEY_WORDS:
+            values = {bf.KEY_VALUE_PREFIX + k: v for k, v in values.items()}
+        f.update(values)
+        rows.append(f | column_name_features(vectors, bf.name_tokens(col.name)))
+    return rows
+
+
+def test_cached_name_features_equal_a_fresh_computation() -> None:
+    """One name in other positions, types and paths, and callers that change what they got."""
+    model = BusinessModel.load()
+    vectors = model.semantic
+    assert vectors is not None
+    names = ["customer_id", "id", "orderKey", "Geburtsdatum", "code", "amount", "x9", "", "__"]
+    values: list[tuple[CellValue, ...]] = [(1, 2, 2), ("a", "b"), (None,), (1.5, -0.0), ()]
+    rng = random.Random(3)
+    paths = ["s3://lake/customers/part-0.csv", "s3://lake/orders/x.csv", "file:///a/b/c/d.csv"]
+    for round_ in range(40):
+        picked = rng.sample(names, rng.randint(1, len(names)))
+        cols = [
+            ColumnSample(n, rng.choice(["string", "int64", "double"]), rng.choice(values))
+            for n in picked
+        ]
+        sample = _sample(rng.choice(paths), "cache", cols, "csv")
+        got = column_model_features(sample, vectors)
+        assert [_bits(r) for r in got] == [
+            _bits(r) for r in _ref_column_model_features(sample, model)
+        ], round_
+        for row in got:  # the caller's to change: the cached features stay as they were
+            row.clear()
+        sem = semantic_features(vectors, sample)
+        ref = _semantic_features(vectors, path_words(sample), column_words(sample))
+        assert _bits(sem) == _bits(ref)
+        sem.clear()
