@@ -6,14 +6,18 @@ alone, reduced by PCA and stored as int8 with one scale per row. The artifact
 (``business-semantic.npz``, written by ``make train``) also holds one prototype vector per
 category, the encoder's embedding of the taxonomy's description and keywords.
 
-At run time a word is its vocabulary vector, or the mean of its greedy WordPiece pieces
-(``lwage`` -> ``l`` ``##wa`` ``##ge``), a text is the weighted mean of its words, and the
+At run time a word is its vocabulary vector; an unknown word is read as the whole
+vocabulary words that spell it end to end (``saleprice`` -> ``sale`` ``price``), else the
+mean of the shortest few it begins (``educ`` -> ``educate`` ...), else the word without its
+first letter when that is a word (``lwage`` -> ``wage``), else the mean of its greedy
+WordPiece pieces (``xq`` -> ``x`` ``##q``). A text is the weighted mean of its words, and the
 prior is the cosine of the object's path words and column-name words with each prototype.
 Numpy only; the artifact is read with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import math
@@ -43,6 +47,19 @@ STRUCTURAL_WORDS = frozenset(
 
 #: Longest word looked up; longer tokens are cut (a column name is rarely longer).
 MAX_WORD = 40
+#: Shortest unknown word read as the vocabulary words it begins (``educ``); shorter ones
+#: begin too many words to say which.
+MIN_COMPLETE = 3
+#: How many of the words an unknown word begins are averaged, the shortest first (length
+#: stands in for frequency: the artifact's vocabulary is alphabetical, and shorter words
+#: are the commoner ones).
+COMPLETIONS = 3
+#: Shortest part of a compound split into vocabulary words (``zipcode`` -> ``zip``
+#: ``code``); two-letter parts would split almost anything.
+MIN_SEGMENT = 3
+#: Shortest word left when a one-letter prefix is dropped (``lwage`` -> ``wage``, the
+#: econometric habit of ``l`` for a logarithm); shorter rests are chance matches.
+MIN_STRIPPED = 4
 
 
 class SemanticVectors:
@@ -67,6 +84,9 @@ class SemanticVectors:
         self.prototypes = prototypes
         self._cache: dict[str, np.ndarray | None] = {}
         self._type_protos: tuple[tuple[str, ...], np.ndarray] | None = None
+        # Whole words (no ``##``), alphabetical: the words an unknown word begins are one
+        # contiguous run of this list.
+        self._whole = sorted(w for w in vocab if not w.startswith("##"))
         # Features that depend on column names and path words only (never on values),
         # kept per name tokens / per table's words: a lake repeats its schemas.
         self._name_features: dict[tuple[str, ...], dict[str, float]] = {}
@@ -129,11 +149,71 @@ class SemanticVectors:
             start = end
         return out
 
+    def completions(self, word: str) -> list[int]:
+        """Rows of the words ``word`` begins: at most :data:`COMPLETIONS`, the shortest first.
+
+        Whole vocabulary words that ``word`` is a proper prefix of; ``[]`` for a word shorter
+        than :data:`MIN_COMPLETE`, not alphabetic, or known. Pure.
+        """
+        if len(word) < MIN_COMPLETE or not word.isalpha() or word in self.index:
+            return []
+        lo = bisect.bisect_left(self._whole, word)
+        hi = bisect.bisect_left(self._whole, word + "{")  # "{" sorts right after "z"
+        found = sorted((len(w), w) for w in self._whole[lo:hi] if w != word)
+        return [self.index[w] for _, w in found[:COMPLETIONS]]
+
+    def segments(self, word: str) -> list[int]:
+        """Rows of the fewest whole words that spell ``word`` end to end.
+
+        Each word of at least :data:`MIN_SEGMENT` letters (``saleprice`` -> ``sale``,
+        ``price``); ``[]`` when there is no such split into two or more, or ``word`` is
+        known. Pure.
+        """
+        n = len(word)
+        if n < 2 * MIN_SEGMENT or not word.isalpha() or word in self.index:
+            return []
+        # best[i]: the rows of a split of word[:i] with the fewest words; on a tie the first
+        # found, the one whose last word is longest (``payslip`` -> ``pay`` ``slip``).
+        best: list[list[int] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(MIN_SEGMENT, n + 1):
+            for j in range(i - MIN_SEGMENT + 1):
+                prev = best[j]
+                row = self.index.get(word[j:i]) if prev is not None else None
+                if prev is not None and row is not None:
+                    cur = best[i]
+                    if cur is None or len(prev) + 1 < len(cur):
+                        best[i] = [*prev, row]
+        split = best[n]
+        return split if split is not None and len(split) >= 2 else []
+
+    def rows(self, word: str) -> list[int]:
+        """Row numbers ``word`` is read as, the first of these that matches.
+
+        Itself when a whole vocabulary word; :meth:`segments`; :meth:`completions`; the
+        word without its first letter when that is a whole word of at least
+        :data:`MIN_STRIPPED` letters; :meth:`pieces`. Pure.
+        """
+        word = word[:MAX_WORD]
+        if word in self.index and not word.startswith("##"):
+            return [self.index[word]]
+        for read in (self.segments, self.completions):
+            rows = read(word)
+            if rows:
+                return rows
+        rest = word[1:]
+        if len(rest) >= MIN_STRIPPED and rest.isalpha() and rest in self.index:
+            return [self.index[rest]]
+        return self.pieces(word)
+
     def word(self, word: str) -> np.ndarray | None:
-        """The vector of one lower-case word (mean of its pieces), or ``None``. Memoised."""
+        """The vector of one lower-case word (the mean of its :meth:`rows`), or ``None``.
+
+        Memoised.
+        """
         if word in self._cache:
             return self._cache[word]
-        rows = self.pieces(word)
+        rows = self.rows(word)
         vec = self.vectors[rows].mean(axis=0) if rows else None
         if len(self._cache) < 50_000:
             self._cache[word] = vec
