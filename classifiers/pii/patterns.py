@@ -580,44 +580,34 @@ class _Acc:
         is_full = False
         for _, si, _, _, ok, full, text in matches:
             self.checked += weight
-            if not ok:
-                continue
-            spec = specs[si]
-            self.validated += weight
-            w, s = self.spec_weight.get(spec.name, (0, spec.score))
-            self.spec_weight[spec.name] = (w + weight, s)
-            best_score = max(best_score, spec.score)
-            is_full = is_full or full
-            bucket = self.full_examples if full else self.examples
-            if len(bucket) < 3 and text not in bucket:
-                bucket.append(text)
+            if ok:
+                best_score = max(best_score, self._validated(specs[si], weight, full, text))
+                is_full = is_full or full
+        self._credit(weight, best_score, is_full)
+
+    def add_one(self, m: _Match, weight: int, specs: Sequence[PatternSpec]) -> None:
+        """:meth:`add` of the single match ``m`` (the common case, without the loop)."""
+        self.checked += weight
+        if m[4]:
+            self._credit(weight, self._validated(specs[m[1]], weight, m[5], m[6]), m[5])
+
+    def _validated(self, spec: PatternSpec, weight: int, full: bool, text: str) -> float:
+        """Count one validated match of ``spec`` (and keep ``text`` as an example); its score."""
+        self.validated += weight
+        w, s = self.spec_weight.get(spec.name, (0, spec.score))
+        self.spec_weight[spec.name] = (w + weight, s)
+        bucket = self.full_examples if full else self.examples
+        if len(bucket) < 3 and text not in bucket:
+            bucket.append(text)
+        return spec.score
+
+    def _credit(self, weight: int, best_score: float, is_full: bool) -> None:
+        """Count a value with a validated match (``best_score`` >= 0) as containing the entity."""
         if best_score >= 0:
             self.contained += weight
             self.distinct_contained += 1
             self.score_sum += best_score * weight
             if is_full:
-                self.full += weight
-                self.distinct_full += 1
-
-    def add_one(self, m: _Match, weight: int, specs: Sequence[PatternSpec]) -> None:
-        """:meth:`add` of the single match ``m`` (the common case, without the loop)."""
-        self.checked += weight
-        if not m[4]:
-            return
-        spec = specs[m[1]]
-        self.validated += weight
-        w, s = self.spec_weight.get(spec.name, (0, spec.score))
-        self.spec_weight[spec.name] = (w + weight, s)
-        best_score = max(-1.0, spec.score)
-        full, text = m[5], m[6]
-        bucket = self.full_examples if full else self.examples
-        if len(bucket) < 3 and text not in bucket:
-            bucket.append(text)
-        if best_score >= 0:
-            self.contained += weight
-            self.distinct_contained += 1
-            self.score_sum += best_score * weight
-            if full:
                 self.full += weight
                 self.distinct_full += 1
 
