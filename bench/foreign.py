@@ -111,6 +111,7 @@ def _fit(train_tables: list[LabelledTable], semantic: Any) -> tuple[Any, Any]:
 def measure(with_lexicon: bool) -> dict[str, Any]:
     """Train once (lexicon on or off) and score the English and foreign test tables."""
     from classifiers.business import lexicon
+    from classifiers.business.features import clear_name_caches
     from classifiers.business.semantic import SemanticVectors
     from training.real_tables import load_real_tables
     from training.train import SEMANTIC_VECTORS_FILE, evaluate
@@ -118,6 +119,8 @@ def measure(with_lexicon: bool) -> dict[str, Any]:
     original = lexicon.translate_tokens
     if not with_lexicon:
         lexicon.translate_tokens = _untranslated
+    # Names are tokenised once per process and kept: forget what the other lexicon made.
+    clear_name_caches()
     try:
         semantic = SemanticVectors.from_bytes(SEMANTIC_VECTORS_FILE.read_bytes())
         started = time.perf_counter()
@@ -142,6 +145,7 @@ def measure(with_lexicon: bool) -> dict[str, Any]:
         return out
     finally:
         lexicon.translate_tokens = original
+        clear_name_caches()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -265,6 +265,17 @@ def name_tokens(name: str) -> list[str]:
     return list(_name_token_tuple(name))
 
 
+def clear_name_caches() -> None:
+    """Forget the per-name tokens and features kept by this module.
+
+    For code that swaps :func:`classifiers.business.lexicon.translate_tokens` (``bench/
+    foreign.py`` measures the models without the lexicon): the caches hold what the lexicon
+    in place when they were filled made of each name. Side effect: later calls recompute.
+    """
+    _name_token_tuple.cache_clear()
+    _cached_name_features.cache_clear()
+
+
 @functools.lru_cache(maxsize=16384)
 def _name_token_tuple(name: str) -> tuple[str, ...]:
     """:func:`name_tokens` as a tuple, kept per name (a lake repeats its column names)."""

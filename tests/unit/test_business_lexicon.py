@@ -193,3 +193,19 @@ def test_returns_new_list() -> None:
     out = translate_tokens(tokens)
     assert out is not tokens
     assert tokens == ["vorname"]
+
+
+def test_name_caches_follow_a_swapped_lexicon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/foreign.py swaps the lexicon: the per-name caches must not keep the old one's."""
+    from classifiers.business import lexicon
+    from classifiers.business.features import clear_name_caches, name_tokens
+
+    assert name_tokens("Geburtsdatum") == ["birth", "date"]
+    try:
+        monkeypatch.setattr(lexicon, "translate_tokens", lambda tokens: list(tokens))
+        clear_name_caches()
+        assert name_tokens("Geburtsdatum") == ["geburtsdatum"]
+    finally:
+        monkeypatch.undo()
+        clear_name_caches()
+    assert name_tokens("Geburtsdatum") == ["birth", "date"]
