@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _INT32_MAX = 2**31 - 1
 
@@ -74,3 +75,36 @@ def integer_values(arr: pa.Array) -> np.ndarray:
         return np.zeros(0, dtype)
     start = arr.offset * dtype.itemsize
     return np.frombuffer(memoryview(data), dtype, count=len(arr), offset=start)
+
+
+def bool_values(mask: pa.Array) -> np.ndarray:
+    """A pyarrow boolean array as numpy (nulls false), unpacking its bitmap in one call.
+
+    ``to_numpy`` converts bit by bit, about 50 times slower on 15,000 values (issue 17).
+    """
+    if mask.null_count:
+        mask = pc.fill_null(mask, False)
+    if len(mask) == 0:
+        return np.zeros(0, bool)
+    packed = np.frombuffer(mask.buffers()[1], np.uint8)
+    bits = np.unpackbits(packed, bitorder="little")[mask.offset : mask.offset + len(mask)]
+    return bits.view(bool)
+
+
+def bool_array(mask: np.ndarray) -> pa.Array:
+    """A numpy bool array as a pyarrow boolean array (not ``pa.array``: see above)."""
+    packed = np.packbits(mask, bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(packed)])
+
+
+def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """A string array's offsets and UTF-8 bytes as numpy views (no copy).
+
+    Value ``i`` is ``data[offsets[arr.offset + i] : offsets[arr.offset + i + 1]]``; the bytes
+    are ``None`` when the array holds no data buffer or an empty one.
+    """
+    large = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64 if large else np.int32)
+    data = arr.buffers()[2]
+    raw = np.frombuffer(data, np.uint8) if data is not None and data.size else None
+    return offsets, raw

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from classifiers.pii import validators as v
-from classifiers.pii.arrays import integer_values, string_array
+from classifiers.pii.arrays import integer_values, string_array, string_layout
 from classifiers.pii.entities.builtin import BUILTIN_ENTITIES, CARD, IBAN, PHONE, SSN
 from classifiers.pii.entities.spec import EntityRegistry, PatternSpec
 
@@ -394,11 +394,7 @@ class _ColumnGate:
 
     def __init__(self, arr: pa.Array, starts: list[int], columns: Sequence[Sequence[str]]) -> None:
         self._columns = columns
-        offsets = np.frombuffer(
-            arr.buffers()[1], np.int64 if pa.types.is_large_string(arr.type) else np.int32
-        )
-        data = arr.buffers()[2]
-        raw = np.frombuffer(data, np.uint8) if data is not None and data.size else None
+        offsets, raw = string_layout(arr)
         # Per column, the ASCII characters in it and whether it has others: UTF-8 encodes a
         # non-ASCII character with bytes >= 0x80 only, so an ASCII byte is that character.
         self._ascii: list[frozenset[str]] = []

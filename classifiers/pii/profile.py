@@ -22,7 +22,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from classifiers.pii.arrays import integer_values, string_array
+from classifiers.pii.arrays import (
+    bool_array,
+    bool_values,
+    integer_values,
+    string_array,
+    string_layout,
+)
 from models import ColumnSample
 
 Kind = Literal["string", "integer", "float", "date", "bool", "other", "empty"]
@@ -221,21 +227,7 @@ def _re2_mask(arr: pa.Array | None, pattern: str) -> np.ndarray | None:
         mask = pc.match_substring_regex(arr, pattern=pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return _bools(mask)
-
-
-def _bools(mask: pa.Array) -> np.ndarray:
-    """A pyarrow boolean array as numpy (nulls false), unpacking its bitmap in one call.
-
-    ``to_numpy`` converts bit by bit, about 50 times slower on 15,000 values (issue 17).
-    """
-    if mask.null_count:
-        mask = pc.fill_null(mask, False)
-    if len(mask) == 0:
-        return np.zeros(0, bool)
-    packed = np.frombuffer(mask.buffers()[1], np.uint8)
-    bits = np.unpackbits(packed, bitorder="little")[mask.offset : mask.offset + len(mask)]
-    return bits.view(bool)
+    return bool_values(mask)
 
 
 def text_array(texts: Sequence[str]) -> pa.Array | None:
@@ -527,7 +519,7 @@ def _table_checks(
     if name_ascii is not None:
         # Matches of at most 60 characters are names unless only particles (issue 17).
         short = name_ascii & (lens <= 60)
-        only = _re2_mask(arr.filter(_pa_bools(short)), _ONLY_PARTICLES)
+        only = _re2_mask(arr.filter(bool_array(short)), _ONLY_PARTICLES)
         if only is None:
             name_rest = None
         else:
@@ -571,12 +563,6 @@ def _table_checks(
     return sums, checks
 
 
-def _pa_bools(mask: np.ndarray) -> pa.Array:
-    """A numpy bool array as a pyarrow boolean array (not ``pa.array``: see ``arrays``)."""
-    packed = np.packbits(mask, bitorder="little")
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(packed)])
-
-
 def _column_sums(values: np.ndarray, bounds: np.ndarray) -> list[int]:
     """Sums of ``values`` between consecutive ``bounds``, as Python ints."""
     running = np.zeros(len(values) + 1, np.int64)
@@ -593,14 +579,12 @@ _WORD_PUNCT = ".,;:!?'\"()"
 
 def _printable(arr: pa.Array) -> np.ndarray:
     """Per value of a string array, whether it is printable ASCII (one byte scan if all are)."""
-    large = pa.types.is_large_string(arr.type)
-    offsets = np.frombuffer(arr.buffers()[1], np.int64 if large else np.int32)
+    offsets, data = string_layout(arr)
     first, last = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
-    data = arr.buffers()[2]
-    raw = data.to_pybytes()[first:last] if data is not None else b""
+    raw = data[first:last].tobytes() if data is not None else b""
     if not raw.translate(None, _PRINTABLE_BYTES):
         return np.ones(len(arr), bool)
-    return _bools(pc.match_substring_regex(arr, pattern=_PRINTABLE_ASCII))
+    return bool_values(pc.match_substring_regex(arr, pattern=_PRINTABLE_ASCII))
 
 
 def _text_sums(
@@ -624,7 +608,7 @@ def _text_sums(
     tokens = pc.list_flatten(split)
     # Python's split drops empty words; pyarrow keeps them at the ends of a value.
     word = integer_values(pc.utf8_length(tokens)) > 0
-    alpha = _bools(pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT))) & word
+    alpha = bool_values(pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT))) & word
     words = _segment_sums(word, offsets)
     alphas = _segment_sums(alpha, offsets)
     for i in np.flatnonzero(~printable).tolist():

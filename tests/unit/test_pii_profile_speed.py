@@ -476,14 +476,16 @@ def test_ascii_street_shape_pass_equals_the_python_regex() -> None:
 def test_bools_reads_slices_and_nulls() -> None:
     import pyarrow as pa
 
+    from classifiers.pii.arrays import bool_array, bool_values
+
     values = [True, False, None, True, True, False, False, True, None, True, False]
     array = pa.array(values, pa.bool_())
     for start in range(len(values)):
         part = array.slice(start, len(values) - start)
-        assert P._bools(part).tolist() == [bool(v) for v in values[start:]]
-    assert P._bools(array.slice(3, 0)).tolist() == []
+        assert bool_values(part).tolist() == [bool(v) for v in values[start:]]
+    assert bool_values(array.slice(3, 0)).tolist() == []
     mask = [bool(v) for v in values]
-    assert P._pa_bools(np.array(mask)).to_pylist() == mask
+    assert bool_array(np.array(mask)).to_pylist() == mask
 
 
 def test_printable_mask_and_sums_on_mixed_text() -> None:
