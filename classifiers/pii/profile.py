@@ -478,7 +478,9 @@ class _Checks:
 
     ``*_sure``: summed counts of the values a pass found to pass a check for certain;
     ``*_idx``: the positions of the values Python's check must still look at (``None``:
-    every value). ``word_flags``: the street-word pre-check per value (``None``: not run).
+    every value). ``word_flags``: the street-word pre-check per value (``None``: not run or,
+    the column being no free text, not needed). ``suffix``: :func:`_suffix_repeat` of the
+    column (``None``: not computed, :func:`_finish_profile` calls it).
     """
 
     texts: pa.Array
@@ -490,6 +492,9 @@ class _Checks:
     word_idx: list[int] | None
     word_flags: np.ndarray | None
     multi: list[bool] | None
+    suffix: float | None = None
+    org_sure: int = 0
+    word_sure: int = 0
 
 
 def _table_checks(
@@ -507,37 +512,41 @@ def _table_checks(
     counts = np.fromiter(
         itertools.chain.from_iterable(p.counts for p, _ in strings), np.int64, total
     )
-    printable = _printable(arr)
-    lens = integer_values(pc.utf8_length(arr)).astype(np.int64)
-    sums = _text_sums(arr, counts, bounds, printable, lens)
+    classes = _value_classes(arr)
+    printable = (classes & _NOT_PRINTABLE) == 0
+    lens = _char_lengths(arr, _has_any(classes, _NON_ASCII))
+    split = _ascii_words(arr)
+    sums = _text_sums(arr, counts, bounds, printable, lens, split)
     none = np.zeros(total, bool)
 
-    name_pre = _re2_mask(arr, _NAME_PRECHECK)
-    name_ascii = _re2_mask(arr, _NAME_ASCII)
-    name_sure = none
-    name_rest = name_pre
-    if name_ascii is not None:
-        # Matches of at most 60 characters are names unless only particles (issue 17).
-        short = name_ascii & (lens <= 60)
-        only = _re2_mask(arr.filter(bool_array(short)), _ONLY_PARTICLES)
-        if only is None:
-            name_rest = None
-        else:
-            name_sure = short.copy()
-            name_sure[np.flatnonzero(short)[only]] = False
-            name_rest = (name_pre if name_pre is not None else ~none) & ~name_ascii
-    shape_ascii = _re2_mask(arr, _STREET_SHAPE_ASCII)
-    shape_sure = none if shape_ascii is None else shape_ascii
-    shape_rest = None
-    if shape_ascii is not None:
-        # The ASCII shape decides every printable value; the pre-check the others.
-        shape_rest = none
-        if not printable.all():
-            shape_pre = _re2_mask(arr, _STREET_SHAPE_PRECHECK)
-            shape_rest = (shape_pre if shape_pre is not None else ~none) & ~printable
-    org = _re2_mask(arr, _ORG_PRECHECK)
-    word = _re2_mask(arr, _STREET_WORD_PRECHECK)
-    multi = _re2_mask(arr, _MULTI_WORD_PRECHECK)
+    # Issue 17: each pass runs on the values holding the characters its matches need (see
+    # :func:`_value_classes`); the others cannot match, so their flag is false as RE2's is.
+    name_sure, name_rest = _name_masks(arr, classes, lens)
+    shape_sure, shape_rest = _shape_masks(arr, classes, printable)
+    # The street word counts with a digit only (:func:`_street_strong`); the free-text
+    # columns also want it without one (the embedded street): all of their values go.
+    free = np.repeat(_maybe_free_text(strings, sums), sizes)
+    org = _gated_mask(arr, _ORG_PRECHECK, _has_any(classes, _ORG_NEEDS))
+    word = _gated_mask(
+        arr,
+        _STREET_WORD_PRECHECK,
+        free | (_has_any(classes, _DIGIT | _NON_ASCII) & _has_any(classes, _NOT_HEX | _NON_ASCII)),
+    )
+    # Only the first 2,000 values of a column are looked at (:func:`_suffix_repeat`).
+    head = np.arange(total) - np.repeat(bounds[:-1], sizes) < _SUFFIX_HEAD
+    multi = _gated_mask(
+        arr, _MULTI_WORD_PRECHECK, head & _has_any(classes, _SEPARATOR | _NON_ASCII)
+    )
+    suffixes = _suffix_repeats(arr, multi, printable, counts, bounds, split)
+    # On ASCII text without "/" the organisation and street-word pre-checks are exact (see
+    # :func:`_org_flagged`): their flags decide there, the street word with a digit only.
+    plain = _plain(arr, classes, org, word)
+    org_sure = none if org is None else org & plain
+    word_sure = none if word is None else word & plain & _has_any(classes, _DIGIT)
+    org_rest = None if org is None else org & ~plain
+    word_rest = None if word is None else word & ~plain
+    org_sums = _column_sums(counts * org_sure, bounds)
+    word_sums = _column_sums(counts * word_sure, bounds)
     name_sums = _column_sums(counts * name_sure, bounds)
     shape_sums = _column_sums(counts * shape_sure, bounds)
 
@@ -554,13 +563,169 @@ def _table_checks(
                 name_idx=positions(name_rest, start, end),
                 shape_sure=shape_sums[k],
                 shape_idx=positions(shape_rest, start, end),
-                org_idx=positions(org, start, end),
-                word_idx=positions(word, start, end),
-                word_flags=None if word is None else word[start:end],
-                multi=None if multi is None else multi[start:end].tolist(),
+                org_idx=positions(org_rest, start, end),
+                word_idx=positions(word_rest, start, end),
+                word_flags=None if word is None or not free[start] else word[start:end],
+                multi=None
+                if multi is None or suffixes[k] is not None
+                else multi[start:end].tolist(),
+                suffix=suffixes[k],
+                org_sure=org_sums[k],
+                word_sure=word_sums[k],
             )
         )
     return sums, checks
+
+
+def _name_masks(
+    arr: pa.Array, classes: np.ndarray, lens: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values that are names for certain, and those :func:`looks_like_name` must see.
+
+    ``None`` for the latter: every value (a pass failed).
+    """
+    none = np.zeros(len(arr), bool)
+    name_pre = _gated_mask(arr, _NAME_PRECHECK, ~_has_any(classes, _NOT_NAME))
+    # Every match of the ASCII name shape is one of the name pre-check.
+    name_ascii = _gated_mask(
+        arr, _NAME_ASCII, ~_has_any(classes, _NOT_NAME) if name_pre is None else name_pre
+    )
+    if name_ascii is None:
+        return none, name_pre
+    # Matches of at most 60 characters are names unless only particles (issue 17).
+    short = name_ascii & (lens <= 60)
+    only = _re2_mask(arr.filter(bool_array(short)), _ONLY_PARTICLES)
+    if only is None:
+        return none, None
+    name_sure = short.copy()
+    name_sure[np.flatnonzero(short)[only]] = False
+    return name_sure, (name_pre if name_pre is not None else ~none) & ~name_ascii
+
+
+def _shape_masks(
+    arr: pa.Array, classes: np.ndarray, printable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values shaped like a street for certain, and those Python's check must see.
+
+    ``None`` for the latter: every value (a pass failed).
+    """
+    none = np.zeros(len(arr), bool)
+    shape_ascii = _gated_mask(arr, _STREET_SHAPE_ASCII, _has_all(classes, _SHAPE_NEEDS) & printable)
+    if shape_ascii is None:
+        return none, None
+    # The ASCII shape decides every printable value; the pre-check the others.
+    shape_pre = _gated_mask(arr, _STREET_SHAPE_PRECHECK, ~printable)
+    return shape_ascii, (shape_pre if shape_pre is not None else ~none) & ~printable
+
+
+#: The last word of a printable-ASCII text of two words or more, commas counting as spaces.
+_LAST_WORD = r"[ ,](?P<last>[^ ,]+)[ ,]*$"
+
+
+def _suffix_repeats(
+    arr: pa.Array,
+    multi: np.ndarray | None,
+    printable: np.ndarray,
+    counts: np.ndarray,
+    bounds: np.ndarray,
+    split: tuple[pa.Array, np.ndarray],
+) -> list[float | None]:
+    """Per column, :func:`_suffix_repeat` of its values, vectorised (issue 17).
+
+    ``multi``: the multi-word pre-check of the first 2,000 values of each column, false
+    elsewhere; it is exact on printable ASCII (there the only whitespace is the space).
+    ``split``: :func:`_ascii_words` of ``arr``. The last words of those values are their last
+    words of ``split`` (without a comma: stripped values have no empty word at their end) or
+    come from one RE2 extraction (with a comma), of the others from Python; their repeats per
+    column from one ``np.unique``. ``None`` for every column: a pass failed, Python decides.
+    """
+    columns = len(bounds) - 1
+    if multi is None:
+        return [None] * columns
+    flagged = multi & printable
+    comma = _gated_substring(arr, ",", flagged)
+    lasts = _last_words(arr, flagged & comma, flagged & ~comma, split)
+    if lasts is None:
+        return [None] * columns
+    picked, words = lasts
+    others: list[int] = []
+    other_words: list[str] = []
+    for i in np.flatnonzero(multi & ~printable).tolist():
+        last = _last_word(arr[i].as_py())
+        if last is not None:
+            others.append(i)
+            other_words.append(last)
+    if others:
+        words = pa.concat_arrays([words, string_array(other_words).cast(words.type)])
+        picked = np.concatenate([picked, np.array(others, np.int64)])
+    codes = integer_values(pc.dictionary_encode(words).indices).astype(np.int64)
+    order = np.argsort(picked, kind="stable")
+    picked, codes = picked[order], codes[order]
+    column = np.repeat(np.arange(columns), np.diff(bounds))[picked]
+    # How many distinct values of its column end with each value's last word.
+    _, inverse, repeats = np.unique(
+        column * (int(codes.max(initial=0)) + 1) + codes, return_inverse=True, return_counts=True
+    )
+    found = np.bincount(column, minlength=columns)
+    threshold = np.maximum(3, 0.1 * found)  # as max(3, 0.1 * n): 0.1 * n in float64 both
+    common = repeats[inverse.reshape(-1)] >= threshold[column]
+    weights = counts[picked]
+    ends = np.searchsorted(column, np.arange(columns + 1))
+    totals = _column_sums(weights, ends)
+    hits = _column_sums(weights * common, ends)
+    # Integer sums divided as Python ints, as :func:`_suffix_repeat` does.
+    return [hits[k] / totals[k] if found[k] >= 20 else 0.0 for k in range(columns)]
+
+
+def _last_words(
+    arr: pa.Array, extract: np.ndarray, take: np.ndarray, split: tuple[pa.Array, np.ndarray]
+) -> tuple[np.ndarray, pa.Array] | None:
+    """:func:`_last_word` of the printable-ASCII values of two words or more, vectorised.
+
+    The values where ``extract`` by RE2, where ``take`` as their last word of ``split``.
+    Returns the positions of the values with a last word of two characters or more, and those
+    words (stripped of dots, lower-cased); ``None`` when RE2 fails (Python decides then).
+    """
+    tokens, offsets = split
+    last = offsets[1:][take] - 1
+    taken = tokens.take(pa.Array.from_buffers(pa.int64(), len(last), [None, pa.py_buffer(last)]))
+    found = None
+    if extract.any():
+        try:
+            found = pc.extract_regex(arr.filter(bool_array(extract)), pattern=_LAST_WORD)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if found.null_count:
+            return None
+    picked = np.flatnonzero(take)
+    if found is not None:
+        extracted = found.field("last").cast(taken.type)
+        taken = pa.concat_arrays([taken, extracted])
+        picked = np.concatenate([picked, np.flatnonzero(extract)])
+    words = pc.ascii_lower(pc.utf8_trim(taken, characters="."))
+    kept = _byte_lengths(words) >= 2
+    return picked[kept], words.filter(bool_array(kept))
+
+
+def _gated_substring(arr: pa.Array, text: str, candidates: np.ndarray) -> np.ndarray:
+    """Per value, whether it is a candidate holding ``text`` (one literal search of those)."""
+    out = np.zeros(len(arr), bool)
+    if candidates.any():
+        found = pc.match_substring(arr.filter(bool_array(candidates)), pattern=text)
+        out[candidates] = bool_values(found)
+    return out
+
+
+def _plain(
+    arr: pa.Array, classes: np.ndarray, org: np.ndarray | None, word: np.ndarray | None
+) -> np.ndarray:
+    """Per value, whether it is ASCII without "/" (looked for where ``org`` or ``word``)."""
+    plain = ~_has_any(classes, _NON_ASCII)
+    flagged = plain & ((org if org is not None else False) | (word if word is not None else False))
+    if flagged.any():
+        slash = bool_values(pc.match_substring(arr.filter(bool_array(flagged)), pattern="/"))
+        plain[np.flatnonzero(flagged)[slash]] = False
+    return plain  # type: ignore[no-any-return]
 
 
 def _column_sums(values: np.ndarray, bounds: np.ndarray) -> list[int]:
@@ -568,6 +733,137 @@ def _column_sums(values: np.ndarray, bounds: np.ndarray) -> list[int]:
     running = np.zeros(len(values) + 1, np.int64)
     np.cumsum(values, out=running[1:])
     return (running[bounds[1:]] - running[bounds[:-1]]).tolist()  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------------------------------
+# Byte classes (issue 17): the RE2 passes of :func:`_table_checks` run on the values that hold
+# the characters their matches need. One C translate of the values' UTF-8 bytes gives each
+# byte its classes, one ``reduceat`` each value the or of its bytes' classes. A value's code
+# points are ASCII exactly where its bytes are, so an ASCII class holds for a value iff one of
+# its code points is in it; any byte of a non-ASCII code point is :data:`_NON_ASCII`.
+
+_DIGIT: Final = 1  # 0-9
+_LETTER: Final = 2  # A-Z a-z
+_NON_ASCII: Final = 4
+_NOT_NAME: Final = 8  # ASCII, none of what the name pre-check allows (letters ' . - , space \n)
+_SEPARATOR: Final = 16  # ASCII whitespace or comma, as in the multi-word pre-check
+_NOT_HEX: Final = 32  # g-z G-Z or "/": a street word needs one if it is ASCII ("c/")
+_AMPERSAND: Final = 64
+_NOT_PRINTABLE: Final = 128  # not in \x20-\x7e
+
+#: An ASCII street shape needs a digit, a letter and a space (a separator).
+_SHAPE_NEEDS: Final = _DIGIT | _LETTER | _SEPARATOR
+#: Each branch of the organisation pre-check needs an ASCII letter, "&" or a non-ASCII
+#: character (RE2 folds "ſ" and the Kelvin sign onto "s" and "k"; "ı", "İ").
+_ORG_NEEDS: Final = _LETTER | _AMPERSAND | _NON_ASCII
+#: How many of a column's most frequent values :func:`_suffix_repeat` looks at.
+_SUFFIX_HEAD: Final = 2000
+
+
+def _byte_classes() -> bytes:
+    """The translate table of the classes above, byte by byte."""
+    table = bytearray(256)
+    for byte in range(256):
+        char = chr(byte)
+        classes = 0
+        if byte >= 0x80:
+            classes |= _NON_ASCII | _NOT_PRINTABLE
+        else:
+            if "0" <= char <= "9":
+                classes |= _DIGIT
+            if "A" <= char <= "Z" or "a" <= char <= "z":
+                classes |= _LETTER
+            else:
+                classes |= 0 if char in "'.-, \n" else _NOT_NAME
+            if 0x09 <= byte <= 0x0D or 0x1C <= byte <= 0x20 or char == ",":
+                classes |= _SEPARATOR
+            if "g" <= char.lower() <= "z" or char == "/":
+                classes |= _NOT_HEX
+            if char == "&":
+                classes |= _AMPERSAND
+            if not 0x20 <= byte <= 0x7E:
+                classes |= _NOT_PRINTABLE
+        table[byte] = classes
+    return bytes(table)
+
+
+_BYTE_CLASSES: Final = _byte_classes()
+
+
+def _value_classes(arr: pa.Array) -> np.ndarray:
+    """Per value of a string array, the or of its bytes' classes (uint8; 0 when empty)."""
+    offsets, data = string_layout(arr)
+    ends = offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    out = np.zeros(len(arr), np.uint8)
+    if data is None or ends[-1] == ends[0]:
+        return out
+    raw = data[ends[0] : ends[-1]].tobytes().translate(_BYTE_CLASSES)
+    classes = np.frombuffer(raw, np.uint8)
+    starts = ends[:-1] - ends[0]
+    # Empty values are left out: each other value then reduces up to the next one's start.
+    filled = ends[1:] > ends[:-1]
+    out[filled] = np.bitwise_or.reduceat(classes, starts[filled])
+    return out
+
+
+def _byte_lengths(arr: pa.Array) -> np.ndarray:
+    """Per value of a string array, its length in UTF-8 bytes (int64)."""
+    offsets, _ = string_layout(arr)
+    return np.diff(offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64))
+
+
+def _char_lengths(arr: pa.Array, non_ascii: np.ndarray) -> np.ndarray:
+    """Per value of a string array, its length in code points (int64).
+
+    An ASCII value has as many code points as bytes: only the ``non_ascii`` ones are counted
+    by pyarrow (issue 17).
+    """
+    lens = _byte_lengths(arr)
+    if non_ascii.any():
+        lens[non_ascii] = integer_values(pc.utf8_length(arr.filter(bool_array(non_ascii))))
+    return lens
+
+
+def _has_any(classes: np.ndarray, wanted: int) -> np.ndarray:
+    """Per value, whether it holds a character of one of the ``wanted`` classes."""
+    return (classes & wanted) != 0  # type: ignore[no-any-return]
+
+
+def _has_all(classes: np.ndarray, wanted: int) -> np.ndarray:
+    """Per value, whether it holds a character of each of the ``wanted`` classes."""
+    return (classes & wanted) == wanted  # type: ignore[no-any-return]
+
+
+def _gated_mask(arr: pa.Array, pattern: str, candidates: np.ndarray) -> np.ndarray | None:
+    """:func:`_re2_mask` of ``arr``, run on the ``candidates`` only (false elsewhere).
+
+    The caller knows ``pattern`` cannot match the other values, so the mask is RE2's.
+    """
+    if candidates.all():
+        return _re2_mask(arr, pattern)
+    out = np.zeros(len(arr), bool)
+    if candidates.any():
+        picked = _re2_mask(arr.filter(bool_array(candidates)), pattern)
+        if picked is None:
+            return None
+        out[candidates] = picked
+    return out
+
+
+def _maybe_free_text(
+    strings: list[tuple[ColumnProfile, list[tuple[str, int]]]], sums: list[tuple[int, int, int]]
+) -> np.ndarray:
+    """Per string column, whether it may be free text.
+
+    The tests of :attr:`ColumnProfile.free_text` that need no RE2 pass, with its arithmetic.
+    """
+    return np.array(
+        [
+            total_words / p.n >= 3 and total_len / p.n >= 15 and len(p.texts) / p.n >= 0.3
+            for (p, _), (total_len, total_words, _) in zip(strings, sums, strict=True)
+        ],
+        bool,
+    )
 
 
 #: Values whose word split and letter test pyarrow's ASCII kernels do exactly as Python's
@@ -578,7 +874,11 @@ _WORD_PUNCT = ".,;:!?'\"()"
 
 
 def _printable(arr: pa.Array) -> np.ndarray:
-    """Per value of a string array, whether it is printable ASCII (one byte scan if all are)."""
+    """Per value of a string array, whether it is printable ASCII (one byte scan if all are).
+
+    :func:`_table_checks` reads it off :func:`_value_classes` instead; the tests hold the two
+    equal.
+    """
     offsets, data = string_layout(arr)
     first, last = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
     raw = data[first:last].tobytes() if data is not None else b""
@@ -593,6 +893,7 @@ def _text_sums(
     bounds: np.ndarray,
     printable: np.ndarray,
     lens: np.ndarray,
+    split: tuple[pa.Array, np.ndarray] | None = None,
 ) -> list[tuple[int, int, int]]:
     """Per column, count-weighted sums of length, words and letter-only words (issue 17).
 
@@ -600,14 +901,12 @@ def _text_sums(
     counts, ``lens`` their lengths; column ``k`` spans ``bounds[k]:bounds[k + 1]``. Equal to
     the Python loop of :func:`_finish_profile`: lengths are code points in both; words and
     letter-only words are computed by pyarrow for printable-ASCII values and by Python for
-    the others; the sums per column are differences of running totals.
+    the others; the sums per column are differences of running totals. ``split``:
+    :func:`_ascii_words` of ``arr`` if already made.
     """
-    split = pc.ascii_split_whitespace(arr)
-    offsets = integer_values(split.offsets).astype(np.int64)
-    offsets -= offsets[0]
-    tokens = pc.list_flatten(split)
+    tokens, offsets = _ascii_words(arr) if split is None else split
     # Python's split drops empty words; pyarrow keeps them at the ends of a value.
-    word = integer_values(pc.utf8_length(tokens)) > 0
+    word = _byte_lengths(tokens) > 0
     alpha = bool_values(pc.ascii_is_alpha(pc.utf8_trim(tokens, characters=_WORD_PUNCT))) & word
     words = _segment_sums(word, offsets)
     alphas = _segment_sums(alpha, offsets)
@@ -625,6 +924,17 @@ def _text_sums(
     )
 
 
+def _ascii_words(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The words of each value split at ASCII whitespace, in a row, and where each starts.
+
+    Value ``i`` has words ``offsets[i]:offsets[i + 1]``; empty words at its ends are kept.
+    """
+    split = pc.ascii_split_whitespace(arr)
+    offsets = integer_values(split.offsets).astype(np.int64)
+    offsets -= offsets[0]
+    return pc.list_flatten(split), offsets
+
+
 def _segment_sums(flags: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Per segment ``offsets[k]:offsets[k + 1]`` of ``flags``, how many are set (int64)."""
     running = np.zeros(len(flags) + 1, np.int64)
@@ -637,6 +947,8 @@ _SIMPLE_KINDS: Final[dict[type, Kind]] = {
     str: "string", int: "integer", float: "float", bool: "bool", date: "date", datetime: "date",
 }  # fmt: skip
 _SIMPLE: Final = frozenset(_SIMPLE_KINDS)
+#: Exact types :func:`_render` gives no text to (a column of them has no values to list).
+_NOT_RENDERED: Final = frozenset({float, bool})
 #: Types none of whose values is ``None`` or equal to ``""``.
 _NEVER_BLANK: Final = frozenset({int, float, bool, date, datetime, Decimal})
 
@@ -685,6 +997,8 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
         ints: Counter[int] = Counter(values)  # type: ignore[arg-type]
         # Distinct integers have distinct decimal forms.
         counter = Counter(dict(zip(map(str, ints), ints.values(), strict=True)))
+    elif types <= _NOT_RENDERED:
+        pass  # issue 17: :func:`_render` gives none of these a text
     else:
         for v in values:
             text = _render(v)
@@ -739,11 +1053,13 @@ def _finish_profile(
             street_word = _indexed_sum(ordered, None, _street_strong)
         else:
             name = checks.name_sure + _indexed_sum(ordered, checks.name_idx, looks_like_name)
-            org = _indexed_sum(ordered, checks.org_idx, _org_check(checks.org_idx))
+            org = checks.org_sure + _indexed_sum(
+                ordered, checks.org_idx, _org_check(checks.org_idx)
+            )
             street = checks.shape_sure + _indexed_sum(
                 ordered, checks.shape_idx, _street_shape_one_line
             )
-            street_word = _indexed_sum(
+            street_word = checks.word_sure + _indexed_sum(
                 ordered, checks.word_idx, _street_strong_check(checks.word_idx)
             )
     profile.mean_length = total_len / profile.n
@@ -754,7 +1070,10 @@ def _finish_profile(
     profile.street_shape = street / profile.n
     profile.street_word = street_word / profile.n
     if kind == "string":
-        profile.suffix_repeat = _suffix_repeat(ordered, checks.multi if checks else None)
+        if checks is not None and checks.suffix is not None:
+            profile.suffix_repeat = checks.suffix
+        else:
+            profile.suffix_repeat = _suffix_repeat(ordered, checks.multi if checks else None)
     if profile.free_text:
         embedded_idx = None
         if checks is not None and checks.word_flags is not None:
@@ -772,6 +1091,9 @@ def _finish_profile(
 
 def _all_decimal(texts: list[str]) -> bool:
     """Whether every text is an optional minus and ASCII digits (what ``str(int)`` gives)."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit() and all(texts):
+        return True  # issue 17: no minus, one scan of all the digits
     return all(map(_DECIMAL.fullmatch, texts))
 
 
@@ -849,19 +1171,16 @@ def _suffix_repeat(ordered: list[tuple[str, int]], flags: list[bool] | None = No
     Initials and one-letter words are not last words that count. ``flags``: which values
     :data:`_MULTI_WORD_PRECHECK` flagged (``None``: every value may have several words).
     """
-    head = ordered[:2000]
+    head = ordered[:_SUFFIX_HEAD]
     if flags is not None:
         head = list(itertools.compress(head, flags[: len(head)]))
         if len(head) < 20:  # fewer candidates than the 20 multi-word values needed
             return 0.0
     multi: list[tuple[str, int]] = []
     for text, count in head:
-        # The last of two or more words (a split with no limit keeps the same last word).
-        words = text.replace(",", " ").rsplit(None, 1)
-        if len(words) == 2:
-            last = words[1].strip(".").lower()
-            if len(last) >= 2:
-                multi.append((last, count))
+        last = _last_word(text)
+        if last is not None:
+            multi.append((last, count))
     if len(multi) < 20:
         return 0.0
     lasts = Counter(map(itemgetter(0), multi))
@@ -874,13 +1193,28 @@ def _suffix_repeat(ordered: list[tuple[str, int]], flags: list[bool] | None = No
     return sum(c for w, c in multi if w in common) / total if total else 0.0
 
 
+def _last_word(text: str) -> str | None:
+    """The last word of ``text`` (commas are spaces), stripped of dots and lower-cased.
+
+    ``None`` if ``text`` has fewer than two words or that word fewer than two characters.
+    """
+    # A split with no limit keeps the same last word.
+    words = text.replace(",", " ").rsplit(None, 1)
+    if len(words) == 2:
+        last = words[1].strip(".").lower()
+        if len(last) >= 2:
+            return last
+    return None
+
+
 def _sequential(texts: list[str]) -> bool:
     """Integers that look generated by a counter: dense within their range (row ids)."""
     try:
-        numbers = sorted(int(t) for t in texts)
+        numbers = list(map(int, texts))
     except ValueError:
         return False
     if len(numbers) < 20:
         return False
-    span = numbers[-1] - numbers[0] + 1
+    # Issue 17: the span needs the least and the greatest only, not a sort.
+    span = max(numbers) - min(numbers) + 1
     return span <= 50 * len(numbers)
