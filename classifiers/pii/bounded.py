@@ -114,6 +114,21 @@ def _hash_order(indices: list[int], texts: Sequence[str | None]) -> list[int]:
     return order
 
 
+def _int_counts(counts: Sequence[int]) -> np.ndarray | None:
+    """``counts`` as int64 when every sum of them and of their squares fits, else ``None``.
+
+    Why: weights summed in numpy equal Python's sums exactly only for integers that cannot
+    overflow; float (or huge) counts keep the Python sums.
+    """
+    arr = np.asarray(counts)
+    if arr.dtype.kind not in "iu" or len(arr) == 0:
+        return None
+    top = max(abs(int(arr.max())), abs(int(arr.min())))
+    if top**2 * len(arr) >= 2**62:
+        return None
+    return arr.astype(np.int64, copy=False)
+
+
 def _bounds(x: float, w: float, n_eff: float) -> tuple[float, float]:
     """Interval of a per-unit rate ``x / w`` (may exceed 1: several matches in a value)."""
     r = x / w if w else 0.0
@@ -246,16 +261,25 @@ def bounded_tallies(
     # sample is a prefix of ``rest_order``, so of each stratum's rest too.
     rest_ranks: dict[str, list[int]] = {}
     keep_head: dict[str, set[int]] = {}
+    # Per stratum, its rest's counts in its order (None: Python sums, see _int_counts).
+    int_counts = _int_counts(counts)  # type: ignore[arg-type]
+    rest_counts: dict[str, np.ndarray] = {}
     order_arr = np.asarray(rest_order, dtype=np.int64)
     for e, c in big.items():
         # Its candidates not in the head, in ``rest_order`` (a mask, not a sort).
         member = np.zeros(len(texts), dtype=bool)
         member[c] = True
         ranks = np.flatnonzero(member[order_arr])
-        rest = order_arr[ranks].tolist()
-        strata[e] = _Stratum(e, rest, float(sum(counts[i] for i in rest)))
+        rest_idx = order_arr[ranks]
+        rest = rest_idx.tolist()
+        if int_counts is not None:
+            rest_counts[e] = int_counts[rest_idx]
+            weight = float(rest_counts[e].sum())
+        else:
+            weight = float(sum(counts[i] for i in rest))
+        strata[e] = _Stratum(e, rest, weight)
         rest_ranks[e] = ranks.tolist()
-        keep_head[e] = {i for i in c if i in head}
+        keep_head[e] = head.intersection(c)
     matched: set[int] = set()
     assumed = False
     for k, size in enumerate(ROUNDS, start=1):
@@ -276,7 +300,7 @@ def bounded_tallies(
             if e in scan.entities_matched:
                 continue
             # More than EXHAUSTIVE hits: taken as absent, whichever they are.
-            hits = scan.pattern_hits(e, [i for i in st.rest if i not in matched], EXHAUSTIVE)
+            hits = scan.pattern_hits(e, set(st.rest).difference(matched), EXHAUSTIVE)
             if len(hits) <= EXHAUSTIVE:
                 scan.match(hits)
                 matched.update(hits)
@@ -290,10 +314,16 @@ def bounded_tallies(
         keep_sample: dict[str, set[int]] = {}
         for e, st in strata.items():
             # The rest's values ranked below ``size``, inserted in the rest's order.
-            st.sampled = set(st.rest[: bisect.bisect_left(rest_ranks[e], size)])
+            taken = bisect.bisect_left(rest_ranks[e], size)
+            st.sampled = set(st.rest[:taken])
             st.s_units = len(st.sampled)
-            st.s_weight = float(sum(counts[i] for i in st.sampled))
-            squares = sum(counts[i] ** 2 for i in st.sampled)
+            if e in rest_counts:
+                sampled_counts = rest_counts[e][:taken]
+                st.s_weight = float(sampled_counts.sum())
+                squares = int((sampled_counts * sampled_counts).sum())
+            else:
+                st.s_weight = float(sum(counts[i] for i in st.sampled))
+                squares = sum(counts[i] ** 2 for i in st.sampled)
             st.n_eff = st.s_weight**2 / squares if squares else 0.0
             keep_exact[e] = keep_head[e]
             keep_sample[e] = st.sampled
@@ -311,7 +341,7 @@ def bounded_tallies(
         if all(decide(v) == reference for v in variants[1:]):
             # The estimated entities: the others' candidates were all matched (exact).
             estimated = {
-                e: (sum(1 for i in per_entity[e] if i in matched), len(per_entity[e]))
+                e: (len(matched.intersection(per_entity[e])), len(per_entity[e]))
                 for e in sorted(strata)
                 if e in point
             }

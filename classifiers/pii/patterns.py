@@ -29,6 +29,7 @@ import itertools
 import re
 import re._constants as _sre_constants
 import re._parser as _sre_parser
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -115,6 +116,8 @@ class Suppression:
 
     by: Mapping[str, tuple[str, ...]]
     formatted_only: Mapping[str, frozenset[str]]
+    # Why: every ColumnScan orders its specs by rank (a few microseconds each, per spec).
+    _ranks: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def from_registry(cls, registry: EntityRegistry) -> Suppression:
@@ -133,11 +136,18 @@ class Suppression:
         return self.by.get(entity, _DEFAULT_SUPPRESSORS)
 
     def rank(self, entity: str) -> int:
-        """Scan order: suppressors before the entities they suppress (0 for IBAN_CODE)."""
+        """Scan order: suppressors before the entities they suppress (0 for IBAN_CODE).
+
+        Side effect: remembers the rank per entity (the rules are not meant to change).
+        """
+        known = self._ranks.get(entity)
+        if known is not None:
+            return known
         depth, frontier = 0, set(self.suppressors(entity))
         while frontier and depth < 8:
             depth += 1
             frontier = {s for e in frontier for s in self.suppressors(e)}
+        self._ranks[entity] = depth
         return depth
 
 
@@ -179,6 +189,8 @@ class CompiledSpecs:
     """
 
     specs: tuple[CompiledSpec, ...]
+    #: How :func:`prefilter_columns` runs the RE2 prefilters (see :func:`_plan_passes`).
+    passes: tuple[_Pass, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def entities(self) -> frozenset[str]:
@@ -267,7 +279,48 @@ def _compile_cached(specs: tuple[PatternSpec, ...]) -> CompiledSpecs:
             body = _anchored(body)
         prefilter = body if _re2_ok(body) else None
         out.append(CompiledSpec(spec, pattern, prefilter, validator))
-    return CompiledSpecs(tuple(out))
+    return CompiledSpecs(tuple(out), _plan_passes(out))
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One RE2 pass of :func:`prefilter_columns` and the specs it serves.
+
+    :param pattern: the regex run over the values of the columns some member may match.
+    :param leaves: per distinct member prefilter, it and the indices of the specs having it;
+        a prefilter other than ``pattern`` then runs only on the values ``pattern`` flagged.
+    """
+
+    pattern: str
+    leaves: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def _plan_passes(specs: Sequence[CompiledSpec]) -> tuple[_Pass, ...]:
+    r"""The RE2 passes running every spec's prefilter (issue 17).
+
+    Specs with the same prefilter share one pass. The prefilters of the full-match-only
+    specs (anchored: ``^\s*(?:...)\s*$``) run first as one alternation, which costs about
+    one pass and rarely flags many values; each of them then runs only on the values it
+    flagged. Exact: a value matching one branch matches the alternation.
+    """
+    by_prefilter: dict[str, list[int]] = {}
+    for si, cs in enumerate(specs):
+        if cs.prefilter is not None:
+            by_prefilter.setdefault(cs.prefilter, []).append(si)
+    # Why not RE2-only syntax (quoting, POSIX classes ...): conservative, as required_chars;
+    # inside a group a \Q quote left open would swallow the group's ")".
+    anchored = [
+        p
+        for p, members in by_prefilter.items()
+        if specs[members[0]].spec.full_match_only and not _RE2_DIFFERENT.search(p)
+    ]
+    passes: list[_Pass] = []
+    if len(anchored) >= 2:
+        group = "|".join(f"(?:{p})" for p in anchored)
+        if _re2_ok(group):
+            passes.append(_Pass(group, tuple((p, tuple(by_prefilter.pop(p))) for p in anchored)))
+    passes.extend(_Pass(p, ((p, tuple(m)),)) for p, m in by_prefilter.items())
+    return tuple(passes)
 
 
 def _anchored(body: str) -> str:
@@ -331,8 +384,12 @@ def prefilter_columns(
     then scan each column alone.
 
     A column lacking the characters every match of a spec needs (:func:`required_chars`: a
-    digit, ``@`` ...) is left out of that spec's pass: its list is empty, as the pass would
-    find (an RE2 pass costs per value and byte whatever the pattern).
+    digit, ``@`` ...), or whose values are all shorter than its shortest match
+    (:func:`min_chars`), is left out of that spec's pass: its list is empty, as the pass
+    would find (an RE2 pass costs per value and byte whatever the pattern). Specs with the
+    same prefilter share a pass, and the full-match-only specs' prefilters run as one
+    alternation first, each then only on the values that flagged (see :func:`_plan_passes`):
+    the lists are those of one pass per spec.
 
     :raises ValueError: a spec is invalid (see :func:`compile_specs`).
     """
@@ -342,37 +399,74 @@ def prefilter_columns(
     except UnicodeError:
         return None
     starts = list(itertools.accumulate((len(col) for col in columns), initial=0))
-    out: list[list[list[int] | None]] = [[] for _ in columns]
     gate = _ColumnGate(arr, starts, columns)
-    # Per set of columns a spec may match in, their values as one array and where each
-    # column starts in it (specs requiring the same characters share it).
+    # Per set of columns a pass may match in, their values as one array and where each
+    # column starts in it (prefilters requiring the same characters share it).
     subsets: dict[tuple[int, ...], tuple[pa.Array, list[int]]] = {
         tuple(range(len(columns))): (arr, starts)
     }
-    for cs in compiled.specs:
-        if cs.prefilter is None:
-            for k in range(len(columns)):
-                out[k].append(None)
-            continue
-        per_column: list[list[int]] = [[] for _ in columns]
+    found: dict[int, list[list[int]]] = {}
+    for step in compiled.passes:
         # Why: every RE2 call costs ~60 ns per value whatever the pattern; a column without
         # the characters every match needs (a digit, '@' ...) cannot match: skip it.
-        allowed = tuple(k for k in range(len(columns)) if gate.may_match(k, cs.prefilter))
-        if allowed:
-            sub = subsets.get(allowed)
+        allowed = {
+            leaf: tuple(k for k in range(len(columns)) if gate.may_match(k, leaf))
+            for leaf, _ in step.leaves
+        }
+        cols = tuple(sorted(set().union(*allowed.values())))
+        hits = None
+        if cols:
+            sub = subsets.get(cols)
             if sub is None:
-                sub = subsets[allowed] = _gather(arr, starts, allowed)
+                sub = subsets[cols] = _gather(arr, starts, cols)
             values, sub_starts = sub
-            mask = pc.match_substring_regex(values, pattern=cs.prefilter)
-            hits = integer_values(pc.indices_nonzero(mask))
-            bounds = np.searchsorted(hits, sub_starts).tolist()
-            for j, k in enumerate(allowed):
-                lo, hi = bounds[j], bounds[j + 1]
-                if lo < hi:
-                    per_column[k] = (hits[lo:hi] - sub_starts[j]).tolist()
+            hits = _hits(values, step.pattern)
+        for leaf, members in step.leaves:
+            per_column: list[list[int]] = [[] for _ in columns]
+            if hits is not None and len(hits) and allowed[leaf]:
+                mine = hits if leaf == step.pattern else _leaf_hits(values, hits, leaf)
+                _split(mine, cols, sub_starts, allowed[leaf], per_column)
+            for n, si in enumerate(members):
+                found[si] = per_column if n == 0 else [list(c) for c in per_column]
+    out: list[list[list[int] | None]] = [[] for _ in columns]
+    for si in range(len(compiled.specs)):
+        per_spec = found.get(si)
         for k in range(len(columns)):
-            out[k].append(per_column[k])
+            out[k].append(per_spec[k] if per_spec is not None else None)
     return out
+
+
+def _hits(values: pa.Array, pattern: str) -> np.ndarray:
+    """Positions (ascending) of the ``values`` in which RE2 finds ``pattern``."""
+    return integer_values(pc.indices_nonzero(pc.match_substring_regex(values, pattern=pattern)))
+
+
+def _leaf_hits(values: pa.Array, flagged: np.ndarray, pattern: str) -> np.ndarray:
+    """Which of the ``flagged`` positions of ``values`` RE2 finds ``pattern`` in (ascending)."""
+    # Not pa.array: it imports pandas (see classifiers.pii.arrays).
+    positions = np.ascontiguousarray(flagged, np.uint64)
+    index = pa.Array.from_buffers(pa.uint64(), len(positions), [None, pa.py_buffer(positions)])
+    return positions[_hits(values.take(index), pattern)]  # type: ignore[no-any-return]
+
+
+def _split(
+    hits: np.ndarray,
+    cols: tuple[int, ...],
+    sub_starts: list[int],
+    allowed: tuple[int, ...],
+    per_column: list[list[int]],
+) -> None:
+    """Store ``hits`` (positions in the values of ``cols``) per column of ``allowed``.
+
+    Side effect: sets ``per_column[k]`` to column ``k``'s indices, for ``k`` in ``allowed``
+    with hits; hits in other columns (a pass shared with specs allowed there) are dropped.
+    """
+    bounds = np.searchsorted(hits, sub_starts).tolist()
+    wanted = set(allowed)
+    for j, k in enumerate(cols):
+        lo, hi = bounds[j], bounds[j + 1]
+        if lo < hi and k in wanted:
+            per_column[k] = (hits[lo:hi] - sub_starts[j]).tolist()
 
 
 def _gather(
@@ -385,7 +479,11 @@ def _gather(
 
 
 class _ColumnGate:
-    """Which columns hold the characters a prefilter needs (see :func:`required_chars`).
+    """Which columns may hold a match of a prefilter.
+
+    A column may when it holds the characters the prefilter needs (see
+    :func:`required_chars`) and a value long enough for its shortest match (see
+    :func:`min_chars`).
 
     :param arr: all columns' values, one after the other (no nulls, no offset).
     :param starts: where each column starts in ``arr``, and its length last.
@@ -399,6 +497,12 @@ class _ColumnGate:
         # non-ASCII character with bytes >= 0x80 only, so an ASCII byte is that character.
         self._ascii: list[frozenset[str]] = []
         self._other: list[bool] = []
+        # Per column, its longest value in UTF-8 bytes (at least its length in characters).
+        sizes = np.diff(offsets[: starts[-1] + 1])
+        self._longest = [
+            int(sizes[starts[k] : starts[k + 1]].max()) if starts[k + 1] > starts[k] else 0
+            for k in range(len(starts) - 1)
+        ]
         for k in range(len(starts) - 1):
             lo, hi = int(offsets[starts[k]]), int(offsets[starts[k + 1]])
             if raw is None or hi <= lo:
@@ -412,6 +516,8 @@ class _ColumnGate:
 
     def may_match(self, k: int, prefilter: str) -> bool:
         """``False`` only when no value of column ``k`` can match ``prefilter``."""
+        if self._longest[k] < min_chars(prefilter):
+            return False
         for chars in required_chars(prefilter):
             key = (k, chars)
             found = self._seen.get(key)
@@ -450,6 +556,21 @@ def required_chars(regex: str) -> tuple[frozenset[str], ...]:
     return tuple(dict.fromkeys(_required(list(parsed), icase)))
 
 
+@lru_cache(maxsize=256)
+def min_chars(regex: str) -> int:
+    """The fewest characters a match of ``regex`` (RE2 syntax) holds; 0 when not sure.
+
+    Derived with Python's own regex parser, as :func:`required_chars` (syntax RE2 reads
+    differently gives 0); a value with fewer UTF-8 bytes holds no match.
+    """
+    if _RE2_DIFFERENT.search(regex):
+        return 0
+    try:
+        return int(_sre_parser.parse(regex, re.ASCII).getwidth()[0])
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return 0
+
+
 def _required(items: list[Any], icase: bool) -> list[frozenset[str]]:
     c = _sre_constants
     out: list[frozenset[str]] = []
@@ -471,9 +592,16 @@ def _required(items: list[Any], icase: bool) -> list[frozenset[str]]:
             out.extend(_required(list(sub), icase or bool(add_flags & re.IGNORECASE)))
         elif op is c.BRANCH:
             # Every match goes through one branch: one set per branch, together, is required.
-            firsts = [_required(list(b), icase) for b in av[1]]
-            if firsts and all(firsts):
-                out.append(frozenset().union(*(f[0] for f in firsts)))
+            needs = [_required(list(b), icase) for b in av[1]]
+            if needs and all(needs):
+                out.append(frozenset().union(*(f[0] for f in needs)))
+                # Why also the smallest set per branch (of equal sizes, the one most branches
+                # need): branches sharing a rare character (every IPv6 form has ':') give a
+                # much narrower set than their first ones.
+                shared = Counter(s for f in needs for s in set(f))
+                out.append(
+                    frozenset().union(*(min(f, key=lambda s: (len(s), -shared[s])) for f in needs))
+                )
         # Anything else (anchors, ``.``, lookarounds, atomic groups ...) requires nothing.
     return out
 
@@ -514,6 +642,11 @@ def _candidates(
         for i, t in enumerate(texts)
         if t is not None and search(t.strip() if cs.spec.full_match_only else t)
     ]
+
+
+def _blank_ends(text: str) -> bool:
+    """Whether ``text`` starts or ends with whitespace (``str.strip`` would change it)."""
+    return text[:1].isspace() or text[-1:].isspace()
 
 
 def _overlaps(a: _Match, b: _Match) -> bool:
@@ -669,9 +802,9 @@ class ColumnScan:
         # tallies visit values as a one-pass scan inserts them (examples come out the same).
         self._first: dict[int, int] = {}
         self._done = bytearray(len(self.texts))
-        # Validator verdicts per (validator, matched text): specs of one entity often share a
+        # Validator verdicts per validator, per matched text: specs of one entity often share a
         # validator, and free text repeats the same address or number across values.
-        self._verdicts: dict[tuple[str, str], bool] = {}
+        self._verdicts: dict[str, dict[str, bool]] = {}
         #: Entities with a match kept in :attr:`per_value` (validated or not).
         self.entities_matched: set[str] = set()
         # Why cached: a value's matches are final once it is matched (all its specs run in
@@ -712,8 +845,7 @@ class ColumnScan:
             ssn: list[int] = []
             card: list[int] = []
             phone: list[int] = []
-            for i, text in enumerate(self.texts):
-                n = _int_digits(text)
+            for i, n in enumerate(_int_sizes(self.texts)):
                 if n is None:
                     continue
                 if n <= 9:
@@ -769,6 +901,9 @@ class ColumnScan:
                 # first match (search) decides the latter mostly; finditer only after an
                 # empty first match (none at all: no later match either).
                 first = None if whole_only else search(text)
+                if first is None and not whole_only and not _blank_ends(text):
+                    # No match anywhere, so none spanning the whole (unstripped) text.
+                    continue
                 if (first is not None and first.end() > first.start()) or (
                     fullmatch(text.strip()) is not None
                     or (first is not None and any(m.end() > m.start() for m in finditer(text)))
@@ -811,7 +946,8 @@ class ColumnScan:
             entity = cs.spec.entity
             doms = rules.suppressors(entity)
             fullmatch, finditer = cs.pattern.fullmatch, cs.pattern.finditer
-            validator, vname = cs.validator, cs.spec.validator or ""
+            validator = cs.validator
+            known_for = verdicts.setdefault(cs.spec.validator or "", {})
             whole_only = cs.spec.full_match_only
             # Why filter(): the candidates not to match now are skipped in C, not in this loop.
             for i in filter(todo.__getitem__, self._cands[si]):
@@ -819,7 +955,8 @@ class ColumnScan:
                 if text is None:
                     continue
                 earlier = per_value.get(i)
-                blockers = [m for m in earlier if m[4] and m[0] in doms] if earlier else None
+                # The validated matches of this value's suppressors, found when first needed.
+                blockers: list[_Match] | None = None
                 shape = shapes.get(i)
                 if shape is None:
                     stripped = text.strip()
@@ -828,17 +965,20 @@ class ColumnScan:
                 found: list[_Match] = []
                 if fullmatch(stripped) is not None:
                     end = lead + len(stripped)
-                    span = (entity, si, lead, end, False, True, stripped)
-                    if blockers and _blocked(span, blockers, rules):
+                    if earlier:
+                        blockers = [m for m in earlier if m[4] and m[0] in doms]
+                    if blockers and _blocked(
+                        (entity, si, lead, end, False, True, stripped), blockers, rules
+                    ):
                         self.blocked.setdefault(entity, set()).add(i)
                     else:
                         # The validator's verdict per matched text (see __init__), inlined:
                         # this runs once per candidate and spec.
                         ok = True
                         if validator is not None:
-                            known = verdicts.get((vname, stripped))
+                            known = known_for.get(stripped)
                             if known is None:
-                                known = verdicts[(vname, stripped)] = validator(stripped)
+                                known = known_for[stripped] = validator(stripped)
                             ok = known
                         found.append((entity, si, lead, end, ok, True, stripped))
                 elif not whole_only:
@@ -848,15 +988,18 @@ class ColumnScan:
                             continue
                         sub = rm.group(0)
                         full = start == lead and stop == lead + len(stripped)
-                        span = (entity, si, start, stop, False, full, sub)
-                        if blockers and _blocked(span, blockers, rules):
+                        if earlier and blockers is None:
+                            blockers = [m for m in earlier if m[4] and m[0] in doms]
+                        if blockers and _blocked(
+                            (entity, si, start, stop, False, full, sub), blockers, rules
+                        ):
                             self.blocked.setdefault(entity, set()).add(i)
                             continue
                         ok = True
                         if validator is not None:
-                            known = verdicts.get((vname, sub))
+                            known = known_for.get(sub)
                             if known is None:
-                                known = verdicts[(vname, sub)] = validator(sub)
+                                known = known_for[sub] = validator(sub)
                             ok = known
                         found.append((entity, si, start, stop, ok, full, sub))
                 if found:
@@ -1019,6 +1162,19 @@ def scan_column(
     )  # fmt: skip
     scan.match()
     return scan.tallies()
+
+
+def _int_sizes(texts: Sequence[str | None]) -> list[int | None]:
+    """:func:`_int_digits` of each of ``texts``.
+
+    Why: an integer column's texts are mostly plain digit strings; when all are, one check
+    of them joined decides, and each size is its length (no call per value).
+    """
+    if texts and None not in texts:
+        joined = "".join(texts)  # type: ignore[arg-type]
+        if joined.isascii() and joined.isdigit():
+            return [n if 7 <= n <= 19 else None for n in map(len, texts)]  # type: ignore[arg-type]
+    return [_int_digits(t) for t in texts]
 
 
 def _int_digits(text: str | None) -> int | None:
