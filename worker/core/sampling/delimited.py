@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import operator
 import random
 import sys
 from collections import Counter
@@ -12,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from worker.core.errors import RaggedRows, UnsupportedFormat
-from worker.core.sampling.header import judge_header
+from worker.core.sampling.header import HeaderGuess, judge_header
 from worker.core.sampling.options import SamplingOptions
 
 # Sampled fields can be large (a whole document in one cell); the default 128 KiB limit would
@@ -25,6 +26,13 @@ except OverflowError:  # C long is 32 bits on some platforms
 DELIMITERS = (",", "\t", ";", "|")
 _SNIFF_ROWS = 50
 _SNIFF_CHARS = 256 * 1024
+# The sniffer reads this much first: 50 rows are usually far shorter, and the rest of the
+# 256 KiB is only decoded into lines when some delimiter's 50 rows reach the end of it.
+_SNIFF_FIRST = 32 * 1024
+# Rows parsed at once by the scan, so that per-row work runs in C (map, filter, extend);
+# fewer when they are wide, so that a batch holds no more than about this many fields.
+_BATCH = 512
+_BATCH_FIELDS = 16_384
 
 
 @dataclass(slots=True)
@@ -69,21 +77,20 @@ def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
     :param hint: the delimiter the file name suggests, preferred on ties.
     :returns: the delimiter and the field count it gives (1 when nothing splits the rows).
     """
-    cut = sample[:_SNIFF_CHARS]
-    if len(sample) > _SNIFF_CHARS and "\n" in cut:
-        cut = cut[: cut.rindex("\n") + 1]
+    cut = _cut(sample, _SNIFF_CHARS)
+    order = ([hint] if hint else []) + [d for d in DELIMITERS if d != hint]
+    # A delimiter the text does not hold splits no row: each is one field, too narrow.
+    absent = {d for d in order if d not in cut}
+    # Most rows are short: the first lines alone give the same rows when no delimiter's
+    # rows reach their end (else ``None``); only then is the whole cut read.
+    first = _cut(cut, _SNIFF_FIRST)
+    widths = _sniff_widths(first, order, absent, partial=True) if first is not cut else None
+    if widths is None:
+        widths = _sniff_widths(cut, order, absent, partial=False)
+    assert widths is not None  # a whole cut always gives its widths
     best: tuple[float, int, int] = (0.0, 1, 0)
     choice = hint or ","
-    order = ([hint] if hint else []) + [d for d in DELIMITERS if d != hint]
-    # One buffer read from its start for each delimiter: it is the same lines every time.
-    lines = _lines(cut)
-    for rank, delim in enumerate(order):
-        lines.seek(0)
-        rows = itertools.islice(csv.reader(lines, delimiter=delim), _SNIFF_ROWS)
-        try:
-            counts = [len(r) for r in rows if r]
-        except csv.Error:
-            continue
+    for rank, (delim, counts) in enumerate(zip(order, widths, strict=True)):
         if not counts:
             continue
         width, hits = Counter(counts).most_common(1)[0]
@@ -93,6 +100,50 @@ def sniff_delimiter(sample: str, hint: str | None) -> tuple[str, int]:
         if score > best:
             best, choice = score, delim
     return choice, best[1]
+
+
+def _cut(text: str, limit: int) -> str:
+    """The start of ``text``: all of it when at most ``limit`` characters.
+
+    Else its first ``limit`` characters without their partial last line (when they hold a
+    line break).
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if "\n" in cut:
+        cut = cut[: cut.rindex("\n") + 1]
+    return cut
+
+
+def _sniff_widths(
+    text: str, order: Sequence[str], absent: set[str], partial: bool
+) -> list[list[int]] | None:
+    """The field counts of the first non-empty rows of ``text``, per delimiter of ``order``.
+
+    A delimiter's counts are empty when the csv module refuses the text, no row has fields
+    or the delimiter is one of ``absent`` (which the whole text does not hold).
+
+    :param partial: ``text`` is the start of a longer text: returns ``None`` when some
+        delimiter's rows reach its end, where the longer text could give other rows.
+    """
+    # One buffer read from its start for each delimiter: it is the same lines every time.
+    lines = _lines(text)
+    out: list[list[int]] = []
+    for delim in order:
+        if delim in absent:
+            out.append([])
+            continue
+        lines.seek(0)
+        rows = itertools.islice(csv.reader(lines, delimiter=delim), _SNIFF_ROWS)
+        try:
+            counts = [len(r) for r in rows if r]
+        except csv.Error:
+            counts = []
+        if partial and not lines.read(1):
+            return None
+        out.append(counts)
+    return out
 
 
 @dataclass(slots=True)
@@ -135,6 +186,8 @@ class Resume:
     delimiter: str
     sniffed_width: int
     scan: _Scan
+    #: :func:`judge_header`'s verdict on ``scan`` (a pure function of it), when it was asked.
+    guess: HeaderGuess | None = None
 
     def fits(self, chunk: TextChunk, hint: str | None, options: SamplingOptions) -> bool:
         """Whether this state is the one parsing ``chunk`` first with ``hint`` would reach."""
@@ -197,42 +250,136 @@ def _scan(
     limits: SamplingOptions,
     scan: _Scan | None = None,
 ) -> _Scan:
-    """Fold the rows of ``chunks`` into ``scan`` (a new one if ``None``), which is returned."""
+    """Fold the rows of ``chunks`` into ``scan`` (a new one if ``None``), which is returned.
+
+    :raises Unreadable: see :func:`_rows`.
+    :raises SampleTooLarge: the first row has more than ``limits.max_columns`` fields.
+    """
     if scan is None:
         scan = _Scan()
-    width = 0 if scan.first is None else len(scan.first)
-    first_set: set[str] = set() if scan.first is None else set(scan.first)
-    kept = scan.kept
-    for row, location in _rows(chunks, delimiter):
-        if location[2] > 1 and location[0].first_line is not None:
-            scan.multiline = True
-        scan.total += 1
-        if scan.first is None:
-            # Before anything looks at its fields: a million-column row would cost a
-            # million of everything downstream.
-            limits.check_columns(len(row))
-            scan.first, width, first_set = row, len(row), set(row)
-            # The header (maybe) and as many rows as are sampled of this width.
-            scan.keep = limits.rows_for(width) + 1
-            kept.append(row)
-            continue
-        if len(kept) < scan.keep:
-            kept.append(row)
-        elif kept:
-            # More rows than are sampled: they will be parsed again, so free these now.
-            kept.clear()
-            scan.keep = 0
-        if len(scan.early) < _SNIFF_ROWS:
-            scan.early.append(row)
-        if len(row) != width:
-            scan.ragged += 1
-            if scan.first_ragged is None:
-                scan.first_ragged = (len(row), _where(location))
-        if not first_set.isdisjoint(row) and row != scan.first:
-            scan.repeated.update(
-                i for i, (a, b) in enumerate(zip(scan.first, row, strict=False)) if a == b
-            )
+    for chunk in chunks:
+        try:
+            _scan_chunk(chunk, delimiter, limits, scan)
+        except csv.Error as exc:
+            where = _where((chunk, _refused_after(chunk, delimiter), 1))
+            raise Unreadable(f"the CSV parser refused it at {where}") from exc
     return scan
+
+
+def _scan_chunk(chunk: TextChunk, delimiter: str, limits: SamplingOptions, scan: _Scan) -> None:
+    """Fold the rows of ``chunk`` into ``scan``, :data:`_BATCH` at a time.
+
+    What :func:`_rows` tells of each row is learnt per batch instead: every row takes at
+    least one line, so a row spans lines exactly when the batch takes more lines than it
+    has rows; the line of the first ragged row is found by parsing the chunk again.
+
+    :raises csv.Error: the csv module refused a line.
+    """
+    reader = csv.reader(_lines(chunk.text), delimiter=delimiter, strict=False)
+    head = chunk.first_line is not None
+    done = 0  # rows the reader gave, empty ones too
+    if scan.first is None:
+        for row in reader:
+            done += 1
+            if row:
+                # Empty rows take one line each: more lines than rows is this one's.
+                if head and reader.line_num > done:
+                    scan.multiline = True
+                _first_row(row, limits, scan)
+                break
+        if scan.first is None:
+            return
+    first = scan.first
+    width = len(first)
+    first_set = set(first)
+    kept = scan.kept
+    size = _batch_size(width)
+    while True:
+        before = reader.line_num
+        raw = list(itertools.islice(reader, size))
+        if not raw:
+            return
+        if head and reader.line_num - before > len(raw):
+            scan.multiline = True
+        rows = raw if all(raw) else list(filter(None, raw))
+        n = len(rows)
+        scan.total += n
+        if scan.keep:
+            if len(kept) + n <= scan.keep:
+                kept.extend(rows)
+            else:
+                # More rows than are sampled: they will be parsed again, so free these now.
+                kept.clear()
+                scan.keep = 0
+        if len(scan.early) < _SNIFF_ROWS:
+            scan.early.extend(rows[: _SNIFF_ROWS - len(scan.early)])
+        widths = list(map(len, rows))
+        ragged = n - widths.count(width)
+        if ragged:
+            # Wider rows than the first: smaller batches from now on.
+            size = min(size, _batch_size(max(widths)))
+            scan.ragged += ragged
+            if scan.first_ragged is None:
+                odd = rows[next(i for i, w in enumerate(widths) if w != width)]
+                at = done + next(i for i, r in enumerate(raw) if r is odd)
+                start = _line_after(chunk, delimiter, at)
+                scan.first_ragged = (len(odd), _where((chunk, start, 1)))
+        # Only a field equal to the first row's in the same column counts. Without ragged
+        # rows, one look down each column of the batch finds whether there is any (no
+        # hashing of every field); only then are the rows looked at one by one.
+        if ragged or any(map(operator.contains, zip(*rows, strict=True), first)):
+            _repeats(first, first_set, rows, scan.repeated)
+        done += len(raw)
+
+
+def _batch_size(width: int) -> int:
+    """Rows per batch for rows of ``width`` fields."""
+    return max(1, min(_BATCH, _BATCH_FIELDS // max(1, width)))
+
+
+def _repeats(first: list[str], first_set: set[str], rows: list[list[str]], out: set[int]) -> None:
+    """Add to ``out`` the positions where a row other than ``first`` has ``first``'s field.
+
+    ``first_set`` is ``set(first)``.
+    """
+    for row in itertools.filterfalse(first_set.isdisjoint, rows):
+        if row != first:
+            out.update(i for i, (a, b) in enumerate(zip(first, row, strict=False)) if a == b)
+
+
+def _first_row(row: list[str], limits: SamplingOptions, scan: _Scan) -> None:
+    """Take ``row`` as the first row of the text.
+
+    :raises SampleTooLarge: it has more than ``limits.max_columns`` fields.
+    """
+    # Before anything looks at its fields: a million-column row would cost a million of
+    # everything downstream.
+    limits.check_columns(len(row))
+    scan.total += 1
+    scan.first = row
+    # The header (maybe) and as many rows as are sampled of this width.
+    scan.keep = limits.rows_for(len(row)) + 1
+    scan.kept.append(row)
+
+
+def _line_after(chunk: TextChunk, delimiter: str, count: int) -> int:
+    """The lines of ``chunk`` its first ``count`` rows (empty ones too) take."""
+    reader = csv.reader(_lines(chunk.text), delimiter=delimiter, strict=False)
+    for _ in itertools.islice(reader, count):
+        pass
+    return reader.line_num
+
+
+def _refused_after(chunk: TextChunk, delimiter: str) -> int:
+    """The lines of ``chunk`` before the row the csv module refuses (as :func:`_rows` tells)."""
+    reader = csv.reader(_lines(chunk.text), delimiter=delimiter, strict=False)
+    lines = 0
+    try:
+        for _ in reader:
+            lines = reader.line_num
+    except csv.Error:
+        pass
+    return lines
 
 
 def parse_delimited(
@@ -269,9 +416,14 @@ def parse_delimited(
     if resume is not None and resume.fits(head, hint, options):
         delimiter, sniffed_width = resume.delimiter, resume.sniffed_width
         scan = _scan(chunks[1:], delimiter, options, resume.scan.copy())
+        # No row after the head: the verdict on the head's rows is this one.
+        known = resume.guess if scan.total == resume.scan.total else None
     else:
         delimiter, sniffed_width = sniff_delimiter(head.text, hint)
         scan = _scan(chunks[:1], delimiter, options)
+        saved = scan.copy()
+        scan = _scan(chunks[1:], delimiter, options, scan)
+        known = None
         resume = Resume(
             head.text,
             head.first_line,
@@ -280,13 +432,14 @@ def parse_delimited(
             options,
             delimiter,
             sniffed_width,
-            scan.copy(),
+            saved,
         )
-        scan = _scan(chunks[1:], delimiter, options, scan)
     if scan.first is None:
         return ParsedTable([], [], delimiter, False, resume=resume)
     first = scan.first
-    guess = judge_header(first, scan.early, scan.repeated)
+    guess = known if known is not None else judge_header(first, scan.early, scan.repeated)
+    if resume.guess is None and scan.total == resume.scan.total:
+        resume = replace(resume, guess=guess)
     header = guess.header
     width = len(first)
     names = (
@@ -349,6 +502,8 @@ def _padded(data: Sequence[list[str]], picks: Sequence[int], width: int) -> list
         chosen: Sequence[list[str]] = data
     else:
         chosen = [data[i] for i in picks]
+    if list(map(len, chosen)).count(width) == len(chosen):
+        return list(chosen)  # nothing to pad or cut, the usual case
     return [
         row if len(row) == width else (row + [""] * (width - len(row)))[:width] for row in chosen
     ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import zstandard
 
-from models.samples import CellValue, ColumnSample, SamplingInfo, TableSample
+from models.samples import ColumnSample, SamplingInfo, TableSample
 from worker.core.errors import (
     EmptyObject,
     MalformedJson,
@@ -24,7 +24,7 @@ from worker.core.sampling.encoding import BytePart, decode_parts
 from worker.core.sampling.jsonlines import parse_json_lines
 from worker.core.sampling.options import SamplingOptions
 from worker.core.sampling.reader import ObjectReader
-from worker.core.sampling.values import CellLimiter, infer_text_column, json_column
+from worker.core.sampling.values import CellLimiter, infer_text_cells, json_column
 
 # A random range shorter than this rarely holds a whole line; the budget is better left unused.
 _MIN_RANGE = 1024
@@ -394,12 +394,9 @@ def _typed_columns(
     any_comma = False
     by_column = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     for name, raw in zip(names, by_column, strict=True):
-        kind, values, comma = infer_text_column(raw, allow_decimal_comma=delimiter != ",")
-        any_comma = any_comma or comma
         # Only a string column holds text the limiter could cut: the others hold what the
         # converters return (bool, int, float, date, datetime) or None, which it never cuts.
-        cells: tuple[CellValue, ...] = (
-            limiter.limit_all(values) if kind == "string" else tuple(values)
-        )
+        kind, cells, comma = infer_text_cells(raw, delimiter != ",", limiter)
+        any_comma = any_comma or comma
         columns.append(ColumnSample(name, kind, cells))
     return columns, any_comma
