@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.plan import DesiredObject, ObjectPlan, WrittenState
@@ -26,6 +27,49 @@ from worker.adapters.catalog.database import (
     like_escape,
     update_or_insert,
 )
+
+#: Refresh a queued object's entry: the new desired state and reason, one more attempt.
+#: ``desired``, ``reason`` and ``last_tried_at`` come as execution parameters.
+_OUTBOX_UPDATE = (
+    update(atlan_outbox)
+    .where(atlan_outbox.c.object_uri == bindparam("match_uri"))
+    .values(attempts=atlan_outbox.c.attempts + 1)
+)
+
+
+@cache
+def _outbox_upsert(dialect: str) -> Any:
+    """One INSERT ... ON CONFLICT statement doing what :data:`_OUTBOX_UPDATE` and an insert do.
+
+    ``None`` on databases without ``ON CONFLICT`` (the caller updates, then inserts).
+    A new row takes every value; an existing one keeps ``first_queued_at`` and counts one
+    more attempt, as the UPDATE does.
+    """
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(atlan_outbox)
+        return lite.on_conflict_do_update(
+            index_elements=[atlan_outbox.c.object_uri], set_=_refreshed(lite.excluded)
+        )
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(atlan_outbox)
+        return pg.on_conflict_do_update(
+            index_elements=[atlan_outbox.c.object_uri], set_=_refreshed(pg.excluded)
+        )
+    return None
+
+
+def _refreshed(excluded: Any) -> dict[str, Any]:
+    """The SET clause of :func:`_outbox_upsert`: the proposed row's values, one more attempt."""
+    return {
+        "desired": excluded.desired,
+        "reason": excluded.reason,
+        "attempts": atlan_outbox.c.attempts + 1,
+        "last_tried_at": excluded.last_tried_at,
+    }
 
 
 def _state(row: Any) -> WrittenState:
@@ -114,31 +158,33 @@ class SqlAtlanState:
                 update_or_insert(conn, atlan_written, {"qualified_name": st.qualified_name}, values)
 
     def outbox_put(self, desired: Sequence[DesiredObject], reason: str) -> None:
-        """Queue failed writes; an object already queued keeps one entry, the latest."""
+        """Queue failed writes; an object already queued keeps one entry, the latest.
+
+        Side effects: one transaction; per object one upsert on SQLite and PostgreSQL (an
+        UPDATE, then an INSERT when there was no row, elsewhere). Two workers queueing the
+        same new object at once: with the upsert the later one refreshes the entry (the
+        UPDATE-then-INSERT raised ``IntegrityError`` there).
+        """
         now = datetime.now(UTC)
-        with self.catalog.engine.begin() as conn:
+        engine = self.catalog.engine
+        upsert = _outbox_upsert(engine.dialect.name)
+        with engine.begin() as conn:
             for d in desired:
-                done = conn.execute(
-                    update(atlan_outbox)
-                    .where(atlan_outbox.c.object_uri == d.object_uri)
-                    .values(
-                        desired=d.to_json(),
-                        reason=reason,
-                        attempts=atlan_outbox.c.attempts + 1,
-                        last_tried_at=now,
-                    )
-                )
+                values = {
+                    "object_uri": d.object_uri,
+                    "desired": d.to_json(),  # once: it copies every suggestion's evidence
+                    "reason": reason,
+                    "attempts": 1,
+                    "first_queued_at": now,
+                    "last_tried_at": now,
+                }
+                if upsert is not None:
+                    conn.execute(upsert, values)
+                    continue
+                refresh = {k: values[k] for k in ("desired", "reason", "last_tried_at")}
+                done = conn.execute(_OUTBOX_UPDATE, {"match_uri": d.object_uri, **refresh})
                 if done.rowcount == 0:
-                    conn.execute(
-                        insert(atlan_outbox).values(
-                            object_uri=d.object_uri,
-                            desired=d.to_json(),
-                            reason=reason,
-                            attempts=1,
-                            first_queued_at=now,
-                            last_tried_at=now,
-                        )
-                    )
+                    conn.execute(insert(atlan_outbox), values)
 
     def outbox_items(self) -> list[DesiredObject]:
         """Everything waiting, oldest first."""

@@ -10,12 +10,14 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -87,14 +89,24 @@ def update_or_insert(
     wins; this one is dropped. Side effects: one UPDATE, maybe one INSERT, in ``conn``'s
     transaction.
     """
-    match = [table.c[name] == value for name, value in key.items()]
-    if conn.execute(update(table).where(*match).values(**values)).rowcount:
+    match = {f"match_{name}": value for name, value in key.items()}
+    if conn.execute(_keyed_update(table, tuple(key)), {**match, **values}).rowcount:
         return
     try:
         with conn.begin_nested():
-            conn.execute(insert(table).values(**key, **values))
+            conn.execute(insert(table), {**key, **values})
     except IntegrityError:
         pass
+
+
+@cache
+def _keyed_update(table: Table, key: tuple[str, ...]) -> Any:
+    """``UPDATE table ... WHERE`` each column of ``key`` equals its ``match_<name>`` parameter.
+
+    Built once per table and key (the SET columns come from the execution parameters), so
+    repeated upserts skip building and hashing a new statement.
+    """
+    return update(table).where(*(table.c[name] == bindparam(f"match_{name}") for name in key))
 
 
 def safe_url(url: str) -> str:
@@ -137,6 +149,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# The statements of the per-object calls, built once: building a statement with literal
+# values costs more than running it on SQLite. The values come as execution parameters (the
+# SET clause of an UPDATE takes the parameters' column keys), so the compiled cache keeps one
+# entry per statement. ``match_uri`` names the WHERE parameter apart from the ``uri`` column.
+_CURRENT = select(objects.c.etag, objects.c.status, objects.c.classifier_versions).where(
+    objects.c.uri == bindparam("match_uri")
+)
+_UPDATE_OBJECT = update(objects).where(objects.c.uri == bindparam("match_uri"))
+_INSERT_OBJECT = insert(objects)
+_DELETE_FINDINGS = delete(findings).where(findings.c.object_uri == bindparam("match_uri"))
+_DELETE_COLUMNS = delete(columns).where(columns.c.object_uri == bindparam("match_uri"))
+_INSERT_COLUMNS = insert(columns)
+_INSERT_FINDINGS = insert(findings)
+
+
 class SqlLocalCatalog:
     """:class:`~worker.core.ports.LocalCatalog` over SQLAlchemy Core.
 
@@ -175,11 +202,7 @@ class SqlLocalCatalog:
     def is_current(self, info: ObjectInfo, classifier_versions: Mapping[str, str]) -> bool:
         """True when the same ETag was classified or skipped with the same classifier versions."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(objects.c.etag, objects.c.status, objects.c.classifier_versions).where(
-                    objects.c.uri == info.ref.uri
-                )
-            ).first()
+            row = conn.execute(_CURRENT, {"match_uri": info.ref.uri}).first()
         if row is None:
             return False
         return (
@@ -225,26 +248,35 @@ class SqlLocalCatalog:
         """Upsert the object's row; replace its columns and findings when it was classified.
 
         An "unchanged" skip only touches ``last_run_id`` so the earlier findings stay.
+        Side effects: one transaction; the row is updated first and inserted only when the
+        update found none (no SELECT before); columns and findings are written with one
+        executemany each.
         """
         now = datetime.now(UTC)
         uri = result.ref.uri
         with self.engine.begin() as conn:
-            exists = conn.execute(select(objects.c.uri).where(objects.c.uri == uri)).first()
-            if result.error is not None and result.error.kind == "unchanged" and exists:
-                conn.execute(update(objects).where(objects.c.uri == uri).values(last_run_id=run_id))
-                return
-            row = self._object_row(result, run_id, now)
-            if exists:
-                conn.execute(update(objects).where(objects.c.uri == uri).values(**row))
+            if result.error is not None and result.error.kind == "unchanged":
+                touched = conn.execute(_UPDATE_OBJECT, {"match_uri": uri, "last_run_id": run_id})
+                if touched.rowcount:
+                    return
+                # Not recorded before: the whole row, as for any other result.
+                conn.execute(_INSERT_OBJECT, {"uri": uri, **self._object_row(result, run_id, now)})
+                known = False
             else:
-                conn.execute(insert(objects).values(uri=uri, **row))
+                row = self._object_row(result, run_id, now)
+                known = bool(conn.execute(_UPDATE_OBJECT, {"match_uri": uri, **row}).rowcount)
+                if not known:
+                    conn.execute(_INSERT_OBJECT, {"uri": uri, **row})
             if result.status is not ObjectStatus.CLASSIFIED:
                 return
-            conn.execute(delete(findings).where(findings.c.object_uri == uri))
-            conn.execute(delete(columns).where(columns.c.object_uri == uri))
+            if known:
+                # A new object has no columns or findings to replace: only this method writes
+                # them, after the object's row (and they reference it).
+                conn.execute(_DELETE_FINDINGS, {"match_uri": uri})
+                conn.execute(_DELETE_COLUMNS, {"match_uri": uri})
             if result.columns:
                 conn.execute(
-                    insert(columns),
+                    _INSERT_COLUMNS,
                     [
                         {
                             "object_uri": uri,
@@ -269,7 +301,7 @@ class SqlLocalCatalog:
                 for e in c.entities
             ]
             if finding_rows:
-                conn.execute(insert(findings), finding_rows)
+                conn.execute(_INSERT_FINDINGS, finding_rows)
 
     @staticmethod
     def _object_row(result: EnrichmentResult, run_id: str, now: datetime) -> dict[str, Any]:

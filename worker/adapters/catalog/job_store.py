@@ -13,11 +13,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.jobs import ITEM_OPEN, ItemState, Job, JobOptions, JobProgress, JobState
 from worker.adapters.catalog.database import SqlLocalCatalog, job_items, jobs
+
+# The statements every enrich task runs, built once (values come as execution parameters,
+# so the compiled cache keeps one entry each). ``match_*`` name the WHERE parameters apart
+# from the columns.
+_ITEM = (job_items.c.job_id == bindparam("match_job")) & (job_items.c.uri == bindparam("match_uri"))
+_GET_JOB = select(jobs).where(jobs.c.id == bindparam("match_job"))
+_ITEM_STATUS = select(job_items.c.status).where(_ITEM)
+_MARK_ITEM = update(job_items).where(_ITEM).values(attempts=job_items.c.attempts + 1)
+_INSERT_ITEM = insert(job_items)
 
 
 class SqlJobStore:
@@ -50,7 +59,7 @@ class SqlJobStore:
     def get(self, job_id: str) -> Job | None:
         """The job, or ``None``."""
         with self.catalog.engine.connect() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+            row = conn.execute(_GET_JOB, {"match_job": job_id}).first()
         return _job(row._mapping) if row is not None else None
 
     def set_state(self, job_id: str, state: JobState) -> None:
@@ -114,28 +123,30 @@ class SqlJobStore:
     def mark(self, job_id: str, uri: str, status: ItemState, error_kind: str | None = None) -> None:
         """Set one object's final status (upsert: a second delivery overwrites, never adds)."""
         now = datetime.now(UTC)
+        state = ItemState(status).value
         with self.catalog.engine.begin() as conn:
             done = conn.execute(
-                update(job_items)
-                .where((job_items.c.job_id == job_id) & (job_items.c.uri == uri))
-                .values(
-                    status=ItemState(status).value,
-                    error_kind=error_kind,
-                    attempts=job_items.c.attempts + 1,
-                    updated_at=now,
-                )
+                _MARK_ITEM,
+                {
+                    "match_job": job_id,
+                    "match_uri": uri,
+                    "status": state,
+                    "error_kind": error_kind,
+                    "updated_at": now,
+                },
             )
             if done.rowcount == 0:
                 try:
                     conn.execute(
-                        insert(job_items).values(
-                            job_id=job_id,
-                            uri=uri,
-                            status=ItemState(status).value,
-                            error_kind=error_kind,
-                            attempts=1,
-                            updated_at=now,
-                        )
+                        _INSERT_ITEM,
+                        {
+                            "job_id": job_id,
+                            "uri": uri,
+                            "status": state,
+                            "error_kind": error_kind,
+                            "attempts": 1,
+                            "updated_at": now,
+                        },
                     )
                 except IntegrityError:  # a concurrent delivery inserted it first
                     pass
@@ -146,9 +157,7 @@ class SqlJobStore:
         """The object's state in the job, or ``None``."""
         with self.catalog.engine.connect() as conn:
             status = conn.execute(
-                select(job_items.c.status).where(
-                    (job_items.c.job_id == job_id) & (job_items.c.uri == uri)
-                )
+                _ITEM_STATUS, {"match_job": job_id, "match_uri": uri}
             ).scalar_one_or_none()
         return ItemState(status) if status is not None else None
 

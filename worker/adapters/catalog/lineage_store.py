@@ -20,8 +20,20 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from models.lineage import (
     ORIGIN_RANK,
@@ -46,6 +58,23 @@ _WRITTEN = re.compile(r"^(source|target) written as (.+)$")
 _FINDINGS_CHUNK = 500
 #: Dataset prefixes per findings query (LIKEs joined by OR).
 _PREFIX_CHUNK = 200
+
+
+def _containing() -> Any:
+    """The endpoints among ``candidates`` of applied edges, sources and targets in one query."""
+    table = LineageEdgeRow.__table__
+    assert isinstance(table, Table)
+    candidates: BindParameter[str] = bindparam("candidates", expanding=True)
+    return union(
+        *(
+            select(column).where(column.in_(candidates)).where(table.c.state == APPLIED)
+            for column in (table.c.source_uri, table.c.target_uri)
+        )
+    )
+
+
+#: Built once: :meth:`SqlLineageStore.datasets_containing` runs after every scan.
+_CONTAINING = _containing()
 
 
 def stored_reason(edge: LineageEdge) -> str:
@@ -353,16 +382,8 @@ class SqlLineageStore:
             return []
         parts = object_uri.split("/")  # "s3:", "", bucket, folders..., name
         candidates = [object_uri] + ["/".join(parts[:i]) + "/" for i in range(3, len(parts))]
-        found: set[str] = set()
-        with self._session() as session:
-            for column in (LineageEdgeRow.source_uri, LineageEdgeRow.target_uri):
-                rows = session.scalars(
-                    select(column)
-                    .where(column.in_(candidates))
-                    .where(LineageEdgeRow.state == APPLIED)
-                    .distinct()
-                )
-                found.update(rows)
+        with self.catalog.engine.connect() as conn:
+            found = set(conn.execute(_CONTAINING, {"candidates": candidates}).scalars())
         datasets = [Dataset.parse(u) for u in found]
         return sorted((d for d in datasets if d.contains(object_uri)), key=lambda d: -len(d.name))
 

@@ -20,9 +20,11 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
     Table,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -46,7 +48,7 @@ from models.review import (
     SuggestionView,
     SyncReport,
 )
-from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, like_escape
+from worker.adapters.catalog.database import SqlLocalCatalog, as_utc, chunks, like_escape
 from worker.adapters.catalog.schema import (
     AuditChainRow,
     AuditRow,
@@ -170,6 +172,110 @@ def apply_filter(query: Select[Any], f: SuggestionFilter) -> Select[Any]:
 _CHAIN = cast(Table, AuditChainRow.__table__)
 _CHAIN_ID = 1
 
+# The scan side's statements (they run for every scanned object), built once on the table:
+# plain rows, not ORM objects, and values as execution parameters, so the compiled cache
+# keeps one entry per statement. ``match_*`` name WHERE parameters apart from the columns.
+_SUGGESTIONS = cast(Table, SuggestionRow.__table__)
+_S = _SUGGESTIONS.c
+_DECIDED_STATES = sorted(s.value for s in DECIDED)
+_KEPT = (SuggestionState.APPROVED.value, SuggestionState.APPLIED.value)
+_DECISIONS = (
+    select(_S.kind, _S.tag, _S.column_name, _S.state, _S.confidence, _S.evidence, _S.decided_by)
+    .where(_S.object_uri == bindparam("match_uri"))
+    .where(_S.state.in_(bindparam("decided", expanding=True)))
+    .order_by(_S.decided_at, _S.id)
+)
+_OBJECT_ROWS = (
+    select(_S.id, _S.kind, _S.tag, _S.column_name, _S.state, _S.evidence)
+    .where(_S.object_uri == bindparam("match_uri"))
+    .order_by(_S.id)
+)
+_INSERT_SUGGESTION = insert(_SUGGESTIONS)
+_REFRESH = update(_SUGGESTIONS).where(_S.id == bindparam("match_id"))
+_SUPERSEDE = update(_SUGGESTIONS).where(_S.id.in_(bindparam("ids", expanding=True)))
+
+
+class _Latest:
+    """The latest row of one key during :meth:`SqlReviewStore.sync`: stored or created.
+
+    A stored row (``id`` set) collects the refreshed columns in ``values``; a created one
+    holds its whole row there. Evidence equal to what the row holds is not written again,
+    as the ORM's unit of work did (equal JSON may be spelled differently).
+    """
+
+    __slots__ = ("id", "state", "values", "evidence", "refreshed")
+
+    def __init__(
+        self, row_id: int | None, state: str, values: dict[str, Any], evidence: Any
+    ) -> None:
+        self.id = row_id
+        self.state = state
+        self.values = values
+        self.evidence = evidence  # the stored evidence (a stored row) or None
+        self.refreshed = False
+
+    @classmethod
+    def created(cls, s: Suggestion, now: datetime) -> _Latest:
+        """A new pending row for ``s``."""
+        values = {
+            "object_uri": s.object_uri,
+            "qualified_name": s.qualified_name or None,
+            "kind": s.kind,
+            "tag": s.tag,
+            "entity": s.entity,
+            "column_name": s.column,
+            "confidence": s.confidence,
+            "reason": s.reason,
+            "evidence": s.evidence,
+            "classifier_version": s.classifier_version,
+            "state": SuggestionState.PENDING.value,
+            "first_seen": now,
+            "last_seen": now,
+            "decided_by": None,
+            "decided_at": None,
+            "decision_reason": None,
+            "applied_at": None,
+            "apply_error": None,
+        }
+        return cls(None, SuggestionState.PENDING.value, values, None)
+
+    def refresh(self, s: Suggestion, now: datetime) -> None:
+        """Take ``s``'s confidence, reason, evidence, version (and name, when it has one)."""
+        values = self.values
+        values["last_seen"] = now
+        values["confidence"] = s.confidence
+        values["reason"] = s.reason
+        if self.id is None and values["evidence"] == s.evidence:
+            pass  # a created row keeps its first spelling of equal evidence
+        else:
+            values["evidence"] = s.evidence
+        values["classifier_version"] = s.classifier_version
+        if s.qualified_name:
+            values["qualified_name"] = s.qualified_name
+        self.refreshed = True
+
+    def seen(self, row_id: int) -> bool:
+        """Whether this scan refreshed the stored row ``row_id`` (so it is not stale)."""
+        return self.refreshed and self.id == row_id
+
+    def changes(self) -> dict[str, Any]:
+        """The columns a refresh of a stored row writes."""
+        values = dict(self.values)
+        if "evidence" in values and values["evidence"] == self.evidence:
+            del values["evidence"]
+        return values
+
+
+def _write_refreshes(conn: Connection, latest: Iterable[_Latest]) -> None:
+    """Write the refreshed stored rows: one executemany per set of changed columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for item in latest:
+        if item.refreshed and item.id is not None:
+            values = item.changes()
+            groups.setdefault(tuple(values), []).append({"match_id": item.id, **values})
+    for params in groups.values():
+        conn.execute(_REFRESH, params)
+
 
 def _lock_chain_head(session: Session) -> tuple[int, str]:
     """Lock the chain head; return the next row's ``seq`` and ``prev_hash``.
@@ -247,13 +353,8 @@ class SqlReviewStore:
         rejection still stands until a person decides the new suggestion.
         """
         out: dict[DecisionKey, Decision] = {}
-        with self._session() as session:
-            rows = session.scalars(
-                select(SuggestionRow)
-                .where(SuggestionRow.object_uri == object_uri)
-                .where(SuggestionRow.state.in_([s.value for s in DECIDED]))
-                .order_by(SuggestionRow.decided_at, SuggestionRow.id)
-            )
+        with self.catalog.engine.connect() as conn:
+            rows = conn.execute(_DECISIONS, {"match_uri": object_uri, "decided": _DECIDED_STATES})
             for row in rows:
                 out[(row.kind, row.tag, row.column_name)] = Decision(
                     kind=row.kind,
@@ -282,78 +383,64 @@ class SqlReviewStore:
         only sends it when the evidence changed materially; ``reopen_rejected`` false: never).
         With ``supersede``, pending suggestions of ``kinds`` the scan no longer produces
         become ``superseded``.
+
+        :raises ValueError: a suggestion is for another object (nothing is stored).
+        Side effects: one transaction: a read of the object's rows, then one executemany
+        each for the new rows, the refreshed ones and the superseded ones.
         """
         now = _now()
         report = SyncReport()
         kinds = frozenset(kinds)
-        with self._session() as session, session.begin():
-            seen: set[int] = set()
+        with self.catalog.engine.begin() as conn:
             # Every row of the object in one query (this runs after every scan): the latest
             # row per (kind, tag, column) is what a new finding is compared with.
-            latest_of: dict[tuple[str, str, str | None], SuggestionRow] = {}
-            for row in session.scalars(
-                select(SuggestionRow)
-                .where(SuggestionRow.object_uri == object_uri)
-                .order_by(SuggestionRow.id)
-            ):
-                latest_of[(row.kind, row.tag, row.column_name)] = row
+            stored = conn.execute(_OBJECT_ROWS, {"match_uri": object_uri}).all()
+            latest_of: dict[DecisionKey, _Latest] = {}
+            for row in stored:
+                latest_of[(row.kind, row.tag, row.column_name)] = _Latest(
+                    row.id, row.state, {}, row.evidence
+                )
+            new: list[_Latest] = []
             for s in found:
                 if s.object_uri != object_uri:
                     raise ValueError(f"suggestion for {s.object_uri} synced as {object_uri}")
-                latest = latest_of.get((s.kind, s.tag, s.column))
-                if latest is not None and latest.state == SuggestionState.PENDING:
-                    latest.last_seen = now
-                    latest.confidence = s.confidence
-                    latest.reason = s.reason
-                    latest.evidence = s.evidence
-                    latest.classifier_version = s.classifier_version
-                    if s.qualified_name:
-                        latest.qualified_name = s.qualified_name
-                    seen.add(latest.id)
+                key = (s.kind, s.tag, s.column)
+                latest = latest_of.get(key)
+                if latest is not None and latest.state == SuggestionState.PENDING.value:
+                    latest.refresh(s, now)
                     report.refreshed += 1
                     continue
-                if latest is not None and latest.state in (
-                    SuggestionState.APPROVED,
-                    SuggestionState.APPLIED,
-                ):
+                if latest is not None and latest.state in _KEPT:
                     continue
-                if latest is not None and latest.state == SuggestionState.REJECTED:
+                if latest is not None and latest.state == SuggestionState.REJECTED.value:
                     if s.kind not in SCAN_KINDS or not reopen_rejected:
                         continue  # a rejected removal stays rejected
-                row = SuggestionRow(
-                    object_uri=s.object_uri,
-                    qualified_name=s.qualified_name or None,
-                    kind=s.kind,
-                    tag=s.tag,
-                    entity=s.entity,
-                    column_name=s.column,
-                    confidence=s.confidence,
-                    reason=s.reason,
-                    evidence=s.evidence,
-                    classifier_version=s.classifier_version,
-                    state=SuggestionState.PENDING.value,
-                    first_seen=now,
-                    last_seen=now,
-                )
-                session.add(row)
-                session.flush()
-                seen.add(row.id)
-                latest_of[(s.kind, s.tag, s.column)] = row
+                latest_of[key] = _Latest.created(s, now)
+                new.append(latest_of[key])
                 report.new += 1
+            if new:
+                conn.execute(_INSERT_SUGGESTION, [n.values for n in new])
+            _write_refreshes(conn, [n for n in latest_of.values() if n.id is not None])
             if supersede:
-                stale = session.scalars(
-                    select(SuggestionRow)
-                    .where(SuggestionRow.object_uri == object_uri)
-                    .where(SuggestionRow.state == SuggestionState.PENDING.value)
-                    .where(SuggestionRow.kind.in_(sorted(kinds)))
-                )
-                for row in stale:
-                    if row.id not in seen:
-                        row.state = SuggestionState.SUPERSEDED.value
-                        row.decided_at = now
-                        row.decided_by = "s3-enricher"
-                        row.decision_reason = "the latest scan no longer suggests it"
-                        report.superseded += 1
+                stale = [
+                    r.id
+                    for r in stored
+                    if r.state == SuggestionState.PENDING.value
+                    and r.kind in kinds
+                    and not latest_of[(r.kind, r.tag, r.column_name)].seen(r.id)
+                ]
+                for chunk in chunks(stale, 500):
+                    conn.execute(
+                        _SUPERSEDE,
+                        {
+                            "ids": list(chunk),
+                            "state": SuggestionState.SUPERSEDED.value,
+                            "decided_at": now,
+                            "decided_by": "s3-enricher",
+                            "decision_reason": "the latest scan no longer suggests it",
+                        },
+                    )
+                report.superseded += len(stale)
         return report
 
     def save_suggestions(self, found: Sequence[Suggestion]) -> int:
