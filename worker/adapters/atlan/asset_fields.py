@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from worker.adapters.atlan.batches import bulk_save
 from worker.core.plan.cm_values import attribute_kinds, value_problem
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def save_assets(client: AtlanClient, assets: list[Any]) -> Any:
     """Save ``assets`` in one bulk request, merging custom metadata when any carries some.
 
     A plain save ignores custom metadata; the merge keeps the attributes it does not name.
+    The request is pyatlan's own (see :func:`~worker.adapters.atlan.batches.bulk_save`).
     """
-    if any(getattr(a, "_s3e_has_cm", False) for a in assets):
-        return client.asset.save_merging_cm(assets)
-    return client.asset.save(assets)
+    merge = any(getattr(a, "_s3e_has_cm", False) for a in assets)
+    return bulk_save(client, assets, merge_custom_metadata=merge)

@@ -4,18 +4,23 @@ Atlas applies a bulk request atomically: one asset it refuses (a 403, a value it
 missing reference) fails the whole request. :func:`send_isolating` splits a refused batch
 until the refused assets stand alone, so that the others still land. :func:`save_refreshing`
 sends one batch, refreshing pyatlan's definition caches once when a tag or custom metadata
-attribute it names is unknown (another client changed the definitions).
+attribute it names is unknown (another client changed the definitions). :func:`bulk_save` is
+pyatlan's bulk save without parsing the answer into pyatlan models.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from worker.adapters.atlan.client import atlan_errors, is_definition_miss
 from worker.adapters.catalog.database import chunks
 from worker.core.errors import CatalogDefinitionMissing, CatalogRejected
+
+if TYPE_CHECKING:
+    from pyatlan.client.atlan import AtlanClient
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +112,116 @@ def save_refreshing(
             f"({miss}); run `enricher atlan init`"
         ) from cause
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class SavedHeader:
+    """One asset in a bulk answer's ``mutatedEntities``: what the writers read of it."""
+
+    guid: str | None
+    qualified_name: str | None
+
+
+@dataclass(frozen=True)
+class MutatedHeaders:
+    """``mutatedEntities`` of a bulk answer, by operation (the names pyatlan uses)."""
+
+    CREATE: list[SavedHeader] = field(default_factory=list)
+    UPDATE: list[SavedHeader] = field(default_factory=list)
+    PARTIAL_UPDATE: list[SavedHeader] = field(default_factory=list)
+    DELETE: list[SavedHeader] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """A bulk save's answer: the parts of pyatlan's ``AssetMutationResponse`` the writers use.
+
+    :attr guid_assignments: placeholder guid -> the guid Atlan assigned.
+    :attr mutated_entities: the assets Atlan created, updated or partially updated.
+    """
+
+    guid_assignments: dict[str, str]
+    mutated_entities: MutatedHeaders
+
+    @classmethod
+    def of(cls, raw: Any) -> BulkResult:
+        """Read a bulk answer (``_call_api``'s JSON).
+
+        :raises TypeError: ``raw`` is no mapping (``None``: pyatlan's answer to exhausted 503
+            retries and to an empty 200), as ``AssetMutationResponse(**raw)`` raises.
+        """
+        if not isinstance(raw, Mapping):
+            raise TypeError(
+                f"AssetMutationResponse() argument after ** must be a mapping, not "
+                f"{type(raw).__name__}"
+            )
+        assigned = raw.get("guidAssignments") or {}
+        mutated = raw.get("mutatedEntities") or {}
+        return cls(
+            {str(k): str(v) for k, v in assigned.items()} if isinstance(assigned, Mapping) else {},
+            MutatedHeaders(
+                **{op: _headers(mutated.get(op)) for op in MutatedHeaders.__dataclass_fields__}
+            )
+            if isinstance(mutated, Mapping)
+            else MutatedHeaders(),
+        )
+
+
+def _headers(entities: Any) -> list[SavedHeader]:
+    """Guid and qualified name of each entity header (``None`` where a header lacks one)."""
+    out: list[SavedHeader] = []
+    for entity in entities if isinstance(entities, list) else ():
+        if not isinstance(entity, Mapping):
+            continue
+        attributes = entity.get("attributes")
+        qn = attributes.get("qualifiedName") if isinstance(attributes, Mapping) else None
+        guid = entity.get("guid")
+        out.append(
+            SavedHeader(
+                str(guid) if guid is not None else None, str(qn) if qn is not None else None
+            )
+        )
+    return out
+
+
+def bulk_save(
+    client: AtlanClient,
+    assets: Sequence[Any],
+    *,
+    append_atlan_tags: bool = False,
+    merge_custom_metadata: bool = False,
+) -> Any:
+    """Save ``assets`` in one bulk request, as ``client.asset.save`` does; read the answer lightly.
+
+    The request is pyatlan's own (``Save.prepare_request``, then ``_call_api``: the same query
+    flags and bytes as ``save(assets, append_atlan_tags=...)`` or ``save_merging_cm(assets)``).
+    Only the answer differs: pyatlan validates every asset in it into a model, which costs
+    about as much CPU as building the request; the writers need only guids and qualified
+    names (:class:`BulkResult`). A batch with a connection goes through ``client.asset.save``, which
+    waits until the new connection can be read.
+
+    :param merge_custom_metadata: as ``save_merging_cm`` (custom metadata merged, not ignored).
+    :returns: a :class:`BulkResult` (pyatlan's ``AssetMutationResponse`` for a connection).
+    :raises TypeError: no usable answer (see :meth:`BulkResult.of`).
+    :raises AtlanError: as ``client.asset.save`` raises.
+    """
+    from pyatlan.client.common.asset import Save
+    from pyatlan.client.constants import BULK_UPDATE
+    from pyatlan.model.assets import Connection
+
+    entities = list(assets)
+    if any(isinstance(a, Connection) for a in entities):
+        return client.asset.save(
+            entities,
+            replace_custom_metadata=merge_custom_metadata,
+            append_atlan_tags=append_atlan_tags,
+        )
+    query_params, request = Save.prepare_request(
+        entity=entities,
+        replace_atlan_tags=False,
+        replace_custom_metadata=merge_custom_metadata,
+        overwrite_custom_metadata=False,
+        append_atlan_tags=append_atlan_tags,
+        client=client,
+    )
+    return BulkResult.of(client._call_api(BULK_UPDATE, query_params, request))

@@ -10,6 +10,7 @@ The total time pyatlan spends retrying one request is bounded by ``total_timeout
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -282,26 +283,36 @@ def tag_changes(
     the asset; the same flags everywhere s3-enricher tags something.
     Side effects: sets ``add_or_update_classifications``/``remove_classifications``.
     """
-    from pyatlan.model.core import AtlanTag, AtlanTagName
-
     add, remove = sorted(add), sorted(remove)
     if add:
-        updater.add_or_update_classifications = [
-            AtlanTag(  # type: ignore[call-arg]
-                type_name=AtlanTagName(t),
-                propagate=propagate,
-                remove_propagations_on_entity_delete=True,
-                restrict_propagation_through_lineage=False,
-                restrict_propagation_through_hierarchy=False,
-            )
-            for t in add
-        ]
+        updater.add_or_update_classifications = list(_tags(tuple(add), propagate))
     if remove:
-        updater.remove_classifications = [
-            AtlanTag(type_name=AtlanTagName(t))  # type: ignore[call-arg]
-            for t in remove
-        ]
+        updater.remove_classifications = list(_tags(tuple(remove), None))
     return updater
+
+
+@functools.lru_cache(maxsize=512)
+def _tags(names: tuple[str, ...], propagate: bool | None) -> tuple[Any, ...]:
+    """The ``AtlanTag``s of tag names: to add (``propagate`` a bool) or remove (``None``).
+
+    Cached: a flush tags many objects with the same few sets of tags (names from the
+    settings, never sampled values). Sharing is safe: assigning them to an asset validates
+    (copies) each one, and pyatlan serialises a copy of the asset, never mutating a tag.
+    """
+    from pyatlan.model.core import AtlanTag, AtlanTagName
+
+    if propagate is None:
+        return tuple(AtlanTag(type_name=AtlanTagName(t)) for t in names)  # type: ignore[call-arg]
+    return tuple(
+        AtlanTag(  # type: ignore[call-arg]
+            type_name=AtlanTagName(t),
+            propagate=propagate,
+            remove_propagations_on_entity_delete=True,
+            restrict_propagation_through_lineage=False,
+            restrict_propagation_through_hierarchy=False,
+        )
+        for t in names
+    )
 
 
 #: pyatlan's error ids for a tag or custom metadata set it cannot resolve by name.

@@ -47,7 +47,7 @@ from models.plan import (
 )
 from models.review import SuggestionView
 from worker.adapters.atlan.asset_fields import AssetFields, save_assets
-from worker.adapters.atlan.batches import save_refreshing, send_isolating
+from worker.adapters.atlan.batches import bulk_save, save_refreshing, send_isolating
 from worker.adapters.atlan.client import (
     assigned_guids,
     atlan_errors,
@@ -441,7 +441,7 @@ class AtlanCatalogWriter:
             tagged, rejected = self._send(
                 tag_writes,
                 self._tag_asset,
-                lambda assets: self.client.asset.save(assets, append_atlan_tags=True),
+                lambda assets: bulk_save(self.client, assets, append_atlan_tags=True),
                 "tagging S3 objects",
                 report,
             )
@@ -500,7 +500,7 @@ class AtlanCatalogWriter:
         sent, refused = self._send(
             new,
             lambda qn: self._bucket_asset(qn, plan.buckets[qn], plan.connection_qualified_name),
-            lambda assets: self.client.asset.save(assets),
+            lambda assets: bulk_save(self.client, assets),
             "registering S3 buckets",
             report,
         )
@@ -755,13 +755,13 @@ class AtlanCatalogWriter:
             (
                 tag_updates,
                 lambda item: item[0],
-                lambda assets: self.client.asset.save(assets, append_atlan_tags=True),
+                lambda assets: bulk_save(self.client, assets, append_atlan_tags=True),
                 "applying approved suggestions",
             ),
             (
                 cm_updates,
                 self._category_asset,
-                lambda assets: self.client.asset.save_merging_cm(assets),
+                lambda assets: bulk_save(self.client, assets, merge_custom_metadata=True),
                 "confirming categories",
             ),
         ):
