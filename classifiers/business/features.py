@@ -22,6 +22,8 @@ from decimal import Decimal
 from itertools import compress, repeat
 from typing import Any, cast
 
+import numpy as np
+
 from classifiers.business import lexicon
 from models.samples import CellValue, ColumnSample, TableSample
 
@@ -55,6 +57,15 @@ _RE_PREFIXED_ID = re.compile(r"^[A-Za-z]{1,4}[-_]?\d{4,}$")
 _RE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _RE_MONEY = re.compile(r"^[$€£¥]\s?\d")
 _RE_TITLE_WORDS = re.compile(r"^[A-Z][a-z'.-]+( [A-Z][a-z'.-]+){0,3}$")
+#: Patterns that match exactly the strings :data:`_RE_TITLE_WORDS`, :data:`_RE_PREFIXED_ID`
+#: and :data:`_RE_VERSION` match, faster where they fail: a run that no character after it
+#: could continue (a run of letters before a space or the end, of digits before a dot) is
+#: possessive (``++``), so a failed match does not retry every shorter run, and groups do
+#: not capture. Only whether a string matches is read. The version's optional groups stay
+#: as they are: ``1.2.3x`` matches only by giving ``.3`` back to the last group.
+_TITLE_WORDS_FAST = re.compile(r"^[A-Z][a-z'.-]++(?: [A-Z][a-z'.-]++){0,3}+$")
+_PREFIXED_ID_FAST = re.compile(r"^[A-Za-z]{1,4}+[-_]?+\d{4,}+$")
+_VERSION_FAST = re.compile(r"^v?+\d++\.\d++(?:\.\d++)?(?:[-+.][0-9A-Za-z.]++)?$")
 _BOOL_WORDS = frozenset({"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "on", "off"})
 
 #: ISO 4217 codes in common use.
@@ -338,7 +349,8 @@ def _as_number(v: CellValue) -> float | None:
         return f if math.isfinite(f) else None
     if isinstance(v, str):
         s = v.strip()
-        if s and len(s) < 40 and _RE_NUMBER.match(s) and any(c.isdigit() for c in s):
+        # ``any(map(str.isdigit, s))``: the per-character ``isdigit`` test, looped in C.
+        if s and len(s) < 40 and _RE_NUMBER.match(s) and any(map(str.isdigit, s)):
             try:
                 return float(s.replace(",", ""))
             except ValueError:
@@ -415,16 +427,23 @@ def _value_features(col: ColumnSample) -> dict[str, float]:
         # are computed once per distinct value and weighed by its count. Equal values of
         # these types convert, match and round alike (0.0 and -0.0 too: see
         # _counted_numeric_features), so the figures are the ones per value, to the bit.
-        texts = cast("list[str]", present) if kind is str else list(map(str, present))
-        distinct = len(set(texts))
-        f.update(_text_features(texts, distinct))
         tally: Counter[Any] = Counter(present)
-        # Whether any string may hold a digit: nearly every number and shape needs one.
-        digits = kind is not str or _may_hold_digit("".join(tally))
-        f.update(_counted_numeric_features(present, tally, distinct, kind, digits))
         if kind is str:
-            f.update(_shares(_string_shape_hits(tally, digits), n))
+            texts = cast("list[str]", present)
+            distinct = len(tally)  # the strings are their own texts
         else:
+            texts = list(map(str, present))
+            # str() tells ints apart as == does, not floats (0.0 and -0.0, NaNs).
+            distinct = len(tally) if kind is int else len(set(texts))
+        text_f, chars, digits = _text_stats(texts, distinct)
+        f.update(text_f)
+        if kind is str:
+            # The distinct stripped strings, looked at once for the numbers and the shapes.
+            strings = _Strings(tally)
+            f.update(_counted_numeric_features(present, tally, distinct, kind, digits, strings))
+            f.update(_shares(_shape_hits(strings, digits, chars), n))
+        else:
+            f.update(_counted_numeric_features(present, tally, distinct, kind, texts=texts))
             f.update(_NO_SHAPES)
         return f
     if kind is date or kind is datetime:
@@ -495,22 +514,36 @@ def _name_features(
     return f
 
 
-#: The ASCII characters of each class :func:`_text_features` counts, as bytes.
-_ASCII_CLASSES: dict[str, bytes] = {
-    name: bytes(i for i in range(128) if test(chr(i)))
-    for name, test in (
-        ("digit", str.isdigit),
-        ("alpha", str.isalpha),
-        ("upper", str.isupper),
-        ("punct", lambda c: not c.isalnum() and not c.isspace()),
-    )
-}
+def _ascii_classes(code: int) -> list[bool]:
+    """Whether the character ``code`` is a digit, a letter, upper case, punctuation, a space.
+
+    The str predicates the per-character count applies; all false from 128 on (never in
+    ASCII text).
+    """
+    c = chr(code)
+    if code >= 128:
+        return [False] * 5
+    return [c.isdigit(), c.isalpha(), c.isupper(), not c.isalnum() and not c.isspace(), c == " "]
+
+
+#: Per byte (rows 0-255), whether it is in each class :func:`_text_stats` counts (columns
+#: digit, alpha, upper, punct and the space itself): :func:`_ascii_classes`.
+_ASCII_CLASSES = np.array([_ascii_classes(code) for code in range(256)], dtype=np.int64)
 
 
 def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
     """Distinctness, length and character-class statistics of the non-empty values as text.
 
     :param distinct: the number of distinct ``texts``.
+    """
+    return _text_stats(texts, distinct)[0]
+
+
+def _text_stats(texts: Sequence[str], distinct: int) -> tuple[dict[str, float], str, bool]:
+    """:func:`_text_features`, the texts joined, and whether they may hold a digit.
+
+    The last is :func:`_may_hold_digit` of the joined texts (``False`` only for ASCII text
+    without a digit), known here from the character counts.
     """
     f: dict[str, float] = {}
     n = len(texts)
@@ -521,21 +554,19 @@ def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
     lengths = list(map(len, texts))
     mean_len = sum(lengths) / n
     f["len_mean"] = math.log1p(mean_len)
-    # ``(x - mean_len) ** 2`` summed in order, as one C loop: the same float operations.
-    squares = map(pow, map(mean_len.__rsub__, lengths), repeat(2))
-    f["len_std"] = math.log1p(math.sqrt(sum(squares) / n))
-    f["len_const"] = 1.0 if min(lengths) == max(lengths) else 0.0
+    # ``(x - mean_len) ** 2`` summed in order: each distinct length's square computed once,
+    # then looked up per value and summed in C (the same floats added in the same order).
+    squares = {x: pow(x - mean_len, 2) for x in set(lengths)}
+    f["len_std"] = math.log1p(math.sqrt(sum(map(squares.__getitem__, lengths)) / n))
+    f["len_const"] = 1.0 if len(squares) == 1 else 0.0
     chars = "".join(texts)
     nc = max(1, len(chars))
     if chars.isascii():
-        # Each class counted as the bytes deleted by one C pass (tables built from the same
-        # str predicates): the integers of testing every character, far faster.
-        raw = chars.encode("ascii")
-        size = len(raw)
-        digit, alpha, upper, punct = (
-            size - len(raw.translate(None, _ASCII_CLASSES[name]))
-            for name in ("digit", "alpha", "upper", "punct")
-        )
+        # Each class counted from one histogram of the bytes (in numpy, exact integers):
+        # the integers of testing every character, far faster.
+        histogram = np.bincount(np.frombuffer(chars.encode("ascii"), np.uint8), minlength=256)
+        digit, alpha, upper, punct, spaces = (histogram @ _ASCII_CLASSES).tolist()
+        may_hold_digit = digit > 0
     else:
         # Counted per distinct character (Counter runs in C): the same integers again.
         tally = Counter(chars)
@@ -543,7 +574,8 @@ def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
         alpha = sum(k for c, k in tally.items() if c.isalpha())
         upper = sum(k for c, k in tally.items() if c.isupper())
         punct = sum(k for c, k in tally.items() if not c.isalnum() and not c.isspace())
-    spaces = chars.count(" ")
+        spaces = tally[" "]
+        may_hold_digit = True
     f["digit_share"] = digit / nc
     f["alpha_share"] = alpha / nc
     f["upper_share"] = upper / nc
@@ -551,7 +583,7 @@ def _text_features(texts: Sequence[str], distinct: int) -> dict[str, float]:
     f["punct_share"] = punct / nc
     # The spaces of every text, counted in the joined text: the same integer as per text.
     f["words_mean"] = math.log1p((spaces + n) / n)
-    return f
+    return f, chars, may_hold_digit
 
 
 def _numeric_features(present: Sequence[CellValue], distinct: int) -> dict[str, float]:
@@ -594,6 +626,8 @@ def _counted_numeric_features(
     distinct: int,
     kind: type,
     digits: bool = True,
+    strings: _Strings | None = None,
+    texts: Sequence[str] | None = None,
 ) -> dict[str, float]:
     """:func:`_numeric_features` from the distinct values of a one-type column.
 
@@ -603,11 +637,15 @@ def _counted_numeric_features(
     :param kind: the values' type (``str``, ``int`` or ``float``).
     :param digits: ``False`` when no string holds a digit (:func:`_may_hold_digit`): then
         none is a number (``_as_number`` wants one), and none is tried.
+    :param strings: ``_Strings(tally)`` for strings (made here when ``None``).
+    :param texts: ``str`` of each value of ``present`` for floats (made here when ``None``).
 
     The same numbers as :func:`_numeric_features`: the shares are integer counts divided
     alike, and ``min``/``max`` over the distinct values in order of first occurrence return
     the value the per-value scan returns (the first occurrence of the extreme; ``0.0`` and
     ``-0.0``, equal keys of one count, are told apart by which came first, as there).
+    Strings equal once stripped are one number (``_as_number`` strips): they are counted
+    together at the first one's place, which leaves the first extreme where it was.
     """
     f: dict[str, float] = {}
     n = len(present)
@@ -619,18 +657,29 @@ def _counted_numeric_features(
         weights = list(tally.values())
     elif kind is float:
         # What _as_number does to a float: itself when finite.
-        for v, k in tally.items():
-            if math.isfinite(v):
-                nums.append(v)
-                weights.append(k)
+        if all(map(math.isfinite, tally)):
+            nums = list(tally)
+            weights = list(tally.values())
+        else:
+            for v, k in tally.items():
+                if math.isfinite(v):
+                    nums.append(v)
+                    weights.append(k)
     elif digits:
+        if strings is None:
+            strings = _Strings(tally)
         # Only strings of a number's shape can be numbers (_as_number decides, with the
-        # exact pattern): a test that never backtracks, so "192.168.1.1" fails at once.
-        for v in compress(tally, map(_NUMBER_SHAPE.match, map(str.strip, tally))):
-            x = _as_number(v)
+        # exact pattern): a test that never backtracks, so "192.168.1.1" fails at once,
+        # tried on the strings whose first character a number may start with.
+        keys, counts = strings.keys, strings.counts
+        chosen = strings.chosen("number")
+        if chosen is not None:
+            keys, counts = list(compress(keys, chosen)), list(compress(counts, chosen))
+        for s, k in compress(zip(keys, counts, strict=True), map(_NUMBER_SHAPE.match, keys)):
+            x = _as_number(s)
             if x is not None:
                 nums.append(x)
-                weights.append(tally[v])
+                weights.append(k)
     m = sum(weights)
     f["numeric_share"] = m / n
     if nums:
@@ -646,18 +695,42 @@ def _counted_numeric_features(
         f["year_range"] = 1.0 if 1800 <= lo and hi <= 2100 and f["int_share"] == 1 else 0.0
         f["zero_one"] = 1.0 if m == n and set(nums) <= {0.0, 1.0} else 0.0
         head = present[:100]
-        decs: Counter[int] = Counter()
         if kind is int:
-            decs[0] = len(head)
+            two = many = 0
+        elif kind is float:
+            # A float's text (str) is its repr, what _decimals reads.
+            two, many = _decimal_counts(list(map(str, head)) if texts is None else texts[:100])
         else:
-            for v, k in Counter(head).items():
-                decs[_decimals(v)] += k
-        f["two_decimals"] = decs[2] / len(head)
-        f["many_decimals"] = sum(k for d, k in decs.items() if d >= 3) / len(head)
+            two, many = _decimal_counts(list(map(str.strip, cast("list[str]", head))))
+        f["two_decimals"] = two / len(head)
+        f["many_decimals"] = many / len(head)
         f["sequential"] = (
             1.0 if m > 2 and f["int_share"] == 1 and distinct == n and hi - lo < 3 * n else 0.0
         )
     return f
+
+
+#: The third item of a sequence (in C, for ``map``): the part after ``str.partition``'s
+#: separator.
+_THIRD_ITEM = operator.itemgetter(2)
+
+
+def _decimal_counts(texts: Sequence[str]) -> tuple[int, int]:
+    """How many of ``texts`` have two decimals, and how many three or more (:func:`_decimals`).
+
+    ``texts`` are what :func:`_decimals` reads of each value (a float's repr, a string
+    stripped). Without an ``e`` (upper or lower case) in any of them, each one's decimals are
+    the length of what follows its first ``.`` without trailing zeros (none without a
+    ``.``), counted in C; otherwise per distinct text as :func:`_decimals` does.
+    """
+    if "e" in "".join(texts).lower():
+        decs: Counter[int] = Counter()
+        for text, k in Counter(texts).items():
+            decs[_decimals(text)] += k
+    else:
+        fractions = map(_THIRD_ITEM, map(str.partition, texts, repeat(".")))
+        decs = Counter(map(len, map(str.rstrip, fractions, repeat("0"))))
+    return decs[2], sum(k for d, k in decs.items() if d >= 3)
 
 
 #: Value shapes counted by :func:`_string_shape_hits`, in the order of their ``re_`` features.
@@ -713,7 +786,9 @@ def _shape_features(present: Sequence[CellValue]) -> dict[str, float]:
 
 #: Per regex shape: the class its pattern's first character is in (each pattern needs one:
 #: none matches an empty string). A string whose first character is outside the class
-#: cannot have the shape, so the pattern is not tried on it.
+#: cannot have the shape, so the pattern is not tried on it. ``number``: the first
+#: character of a non-empty string :data:`_NUMBER_SHAPE` matches (a sign, a digit or a
+#: comma, a decimal point, an exponent).
 _FIRST_CHARS: dict[str, re.Pattern[str]] = {
     shape: re.compile(first, flags)
     for shape, first, flags in (
@@ -729,7 +804,14 @@ _FIRST_CHARS: dict[str, re.Pattern[str]] = {
         ("email", r"[^@\s]", 0),
         ("money", r"[$€£¥]", 0),
         ("title_words", r"[A-Z]", 0),
+        ("number", r"[+\-\d,.eE]", 0),
     )
+}
+
+#: The ASCII characters each class of :data:`_FIRST_CHARS` accepts (the class tried on
+#: each), for first characters that are all ASCII: a set intersection then.
+_ASCII_FIRSTS: dict[str, frozenset[str]] = {
+    shape: frozenset(filter(cls.match, map(chr, range(128)))) for shape, cls in _FIRST_CHARS.items()
 }
 
 
@@ -742,6 +824,15 @@ _SHAPE_LENGTHS: dict[str, range] = {
     "uuid": range(36, 37),
     "date": range(6, 11),
 }
+
+#: The longest string of a set lookup: a code (currency or country), a boolean word, a
+#: country name. A string longer than that is none of them; lower-casing never shortens a
+#: string (it maps each character to one or more), so the same holds of its lower case.
+_LONGEST_CODE = max(map(len, CURRENCY_CODES | COUNTRY_CODES))
+_LONGEST_BOOL = max(map(len, _BOOL_WORDS))
+_LONGEST_WORDS = max(_LONGEST_BOOL, max(map(len, COUNTRY_NAMES)))
+#: A sentence is longer than this (and has four spaces).
+_SENTENCE_OVER = 30
 
 
 #: A string's first character ("" for the empty string), as ``s[:1]`` (in C, for ``map``).
@@ -770,59 +861,139 @@ def _may_hold_digit(text: str) -> bool:
 _ASCII_DIGITS = b"0123456789"
 
 
+class _Strings:
+    """The distinct stripped strings of a column's values, and what the pattern gates read.
+
+    Built once per column for the numbers and the shapes. ``keys``: the distinct values
+    stripped, in order of first occurrence (values equal once stripped are one key, counted
+    together); ``counts``: how often each occurs; ``firsts``: each key's first character
+    (``""`` for an empty key); ``lengths``: each key's length, ``shortest`` and ``longest``
+    of them (0 without keys).
+
+    Holds the column's values for the length of one call only.
+    """
+
+    __slots__ = (
+        "_accepted",
+        "_ascii_firsts",
+        "counts",
+        "distinct_firsts",
+        "firsts",
+        "keys",
+        "lengths",
+        "longest",
+        "shortest",
+        "weight",
+    )
+
+    def __init__(self, tally: Mapping[str, int]) -> None:
+        keys = list(map(str.strip, tally))
+        stripped: Mapping[str, int]
+        if keys == list(tally):
+            stripped = tally  # already stripped (the usual case)
+        else:
+            merged: dict[str, int] = {}
+            for s, k in zip(keys, tally.values(), strict=True):
+                merged[s] = merged.get(s, 0) + k
+            stripped = merged
+            keys = list(merged)
+        self.keys = keys
+        self.counts = list(stripped.values())
+        self.weight = stripped.__getitem__
+        self.firsts = list(map(_FIRST_CHAR, keys))
+        self.distinct_firsts = set(self.firsts)
+        self._ascii_firsts = "".join(self.distinct_firsts).isascii()
+        self._accepted: dict[str, set[str]] = {}
+        self.lengths = list(map(len, keys))
+        self.shortest = min(self.lengths, default=0)
+        self.longest = max(self.lengths, default=0)
+
+    def accepted(self, shape: str) -> set[str]:
+        """The first characters of the keys that ``shape``'s first class accepts."""
+        ok = self._accepted.get(shape)
+        if ok is None:
+            if self._ascii_firsts:
+                ok = self.distinct_firsts & _ASCII_FIRSTS[shape]
+            else:
+                ok = {c for c in self.distinct_firsts if shape in _shapes_of_first(c)}
+            self._accepted[shape] = ok
+        return ok
+
+    def chosen(self, shape: str, lengths: range | None = None) -> list[bool] | None:
+        """Which keys ``shape``'s pattern may match: a mask over :attr:`keys` (``None``: all).
+
+        Those whose first character the shape accepts (:data:`_FIRST_CHARS`) and, when
+        ``lengths`` is given, whose length is in it. The mask is all false when none may.
+        """
+        ok = self.accepted(shape)
+        if not ok:
+            return [False] * len(self.keys)
+        if lengths is not None:
+            if self.longest < lengths.start or self.shortest >= lengths.stop:
+                return [False] * len(self.keys)
+            if lengths.start <= self.shortest and self.longest < lengths.stop:
+                lengths = None  # every key fits
+        every_first = len(ok) == len(self.distinct_firsts)
+        if lengths is None:
+            return None if every_first else list(map(ok.__contains__, self.firsts))
+        fits = map(lengths.__contains__, self.lengths)
+        if every_first:
+            return list(fits)
+        return list(map(operator.and_, map(ok.__contains__, self.firsts), fits))
+
+
 def _string_shape_hits(tally: Mapping[str, int], digits: bool | None = None) -> Counter[str]:
     r"""How many of the strings counted in ``tally`` have each shape (several may match).
 
-    Each distinct stripped string is tested once and counted as often as it occurs (a code
-    list of ten values over 1,000 rows runs the regexes ten times), each pattern only on the
-    strings whose first character it accepts (:data:`_FIRST_CHARS`), and only when the
-    strings hold, between them, the characters every match holds (a digit for the patterns
-    with a ``\d`` in every branch, a ``-`` for a UUID ...): the same counts as testing every
-    value with every pattern.
+    :func:`_shape_hits` of the strings.
 
     :param digits: whether a string may hold a digit (:func:`_may_hold_digit` of the
         strings; ``None``: found out here).
     """
-    keys = list(map(str.strip, tally))
-    stripped: Mapping[str, int]
-    if keys == list(tally):
-        stripped = tally  # already stripped (the usual case)
-    else:
-        merged: dict[str, int] = {}
-        for s, k in zip(keys, tally.values(), strict=True):
-            merged[s] = merged.get(s, 0) + k
-        stripped = merged
-        keys = list(merged)
-    counts = list(stripped.values())
-    weight = stripped.__getitem__
-    firsts = list(map(_FIRST_CHAR, keys))
-    distinct_firsts = set(firsts)
-    accepted: dict[str, set[str]] = {shape: set() for shape in _FIRST_CHARS}
-    for first in distinct_firsts:
-        for shape in _shapes_of_first(first):
-            accepted[shape].add(first)
-
-    def candidates(shape: str) -> list[str]:
-        """The strings whose first character the shape's pattern accepts."""
-        ok = accepted[shape]
-        if len(ok) == len(distinct_firsts):
-            return keys
-        return list(compress(keys, map(ok.__contains__, firsts))) if ok else []
-
-    def matching(pattern: re.Pattern[str], shape: str) -> list[str]:
-        """The strings of the shape (tried only on those of a length it may have)."""
-        found = candidates(shape)
-        lengths = _SHAPE_LENGTHS.get(shape)
-        if lengths is not None:
-            found = list(compress(found, map(lengths.__contains__, map(len, found))))
-        return list(filter(pattern.match, found))
-
-    lows = list(map(str.lower, keys))
-    hits: Counter[str] = Counter()
-    hits["bool"] = sum(compress(counts, map(_BOOL_WORDS.__contains__, lows)))
-    joined = "".join(keys)
+    joined = "".join(tally)
     if digits is None:
         digits = _may_hold_digit(joined)
+    return _shape_hits(_Strings(tally), digits, joined)
+
+
+def _shape_hits(strings: _Strings, digits: bool, joined: str) -> Counter[str]:
+    r"""How many of the strings have each shape (several may match).
+
+    Each distinct stripped string is tested once and counted as often as it occurs (a code
+    list of ten values over 1,000 rows runs the regexes ten times), each pattern only on the
+    strings whose first character it accepts (:data:`_FIRST_CHARS`) and whose length it
+    allows (:data:`_SHAPE_LENGTHS`), and only when the strings hold, between them, the
+    characters every match holds (a digit for the patterns with a ``\d`` in every branch, a
+    ``-`` for a UUID ...); the set lookups only on strings no longer than the longest entry:
+    the same counts as testing every value with every pattern.
+
+    :param strings: the column's distinct strings (:class:`_Strings`).
+    :param digits: whether a string may hold a digit (:func:`_may_hold_digit` of them).
+    :param joined: the strings (stripped or not, with repeats or not) joined: which
+        characters other than white space occur in any of them.
+    """
+    keys, counts, weight = strings.keys, strings.counts, strings.weight
+    shortest, longest = strings.shortest, strings.longest
+
+    def matching(pattern: re.Pattern[str], shape: str) -> list[str]:
+        """The strings of the shape (tried only on those it may match)."""
+        chosen = strings.chosen(shape, _SHAPE_LENGTHS.get(shape))
+        found = keys if chosen is None else list(compress(keys, chosen))
+        return list(filter(pattern.match, found))
+
+    hits: Counter[str] = Counter()
+    hits["bool"] = 0
+    hits["country_name"] = 0
+    if shortest <= _LONGEST_WORDS:
+        # Boolean words and country names, looked up in lower case.
+        short, short_counts = keys, counts
+        if longest > _LONGEST_WORDS:
+            fit = list(map(_LONGEST_WORDS.__ge__, strings.lengths))
+            short, short_counts = list(compress(keys, fit)), list(compress(counts, fit))
+        lows = list(map(str.lower, short))
+        if shortest <= _LONGEST_BOOL:
+            hits["bool"] = sum(compress(short_counts, map(_BOOL_WORDS.__contains__, lows)))
+        hits["country_name"] = sum(compress(short_counts, map(COUNTRY_NAMES.__contains__, lows)))
     # The literal characters each pattern needs in every match (see the patterns): absent
     # from all the strings, the pattern cannot match any, and is not tried.
     dash = "-" in joined
@@ -843,18 +1014,18 @@ def _string_shape_hits(tally: Mapping[str, int], digits: bool | None = None) -> 
         (_RE_SKU, "sku", digits),
         (_RE_POSTAL, "postal", digits),
         (_RE_UUID, "uuid", dash),
-        (_RE_PREFIXED_ID, "prefixed_id", digits),
+        (_PREFIXED_ID_FAST, "prefixed_id", digits),
         (_RE_MONEY, "money", digits),
     ):
         hits[shape] = sum(map(weight, matching(pattern, shape))) if possible else 0
     hits["email"] = sum(map(weight, matching(_RE_EMAIL, "email"))) if dot and "@" in joined else 0
-    versions = matching(_RE_VERSION, "version") if digits and dot else []
+    versions = matching(_VERSION_FAST, "version") if digits and dot else []
     hits["version"] = sum(map(weight, versions))
     hits["semver3"] = sum(map(weight, filter(_RE_SEMVER3.match, versions)))
-    hits["currency"] = sum(compress(counts, map(CURRENCY_CODES.__contains__, keys)))
-    hits["country_code"] = sum(compress(counts, map(COUNTRY_CODES.__contains__, keys)))
-    hits["country_name"] = sum(compress(counts, map(COUNTRY_NAMES.__contains__, lows)))
-    titles = matching(_RE_TITLE_WORDS, "title_words")
+    if shortest <= _LONGEST_CODE:
+        hits["currency"] = sum(compress(counts, map(CURRENCY_CODES.__contains__, keys)))
+        hits["country_code"] = sum(compress(counts, map(COUNTRY_CODES.__contains__, keys)))
+    titles = matching(_TITLE_WORDS_FAST, "title_words")
     hits["title_words"] = sum(map(weight, titles))
     # City-like: a title whose lower case ends in a city suffix or whose first word is a
     # city prefix (``titles`` are distinct: the union counts each once), tested in C.
@@ -864,9 +1035,12 @@ def _string_shape_hits(tally: Mapping[str, int], digits: bool | None = None) -> 
     cities.update(compress(titles, map(_CITY_PREFIXES.__contains__, first_words)))
     hits["city_like"] = sum(map(weight, cities))
     # A sentence: longer than 30 characters with at least four spaces.
-    longer = list(compress(keys, map((30).__lt__, map(len, keys))))
-    spaced = map((4).__le__, map(str.count, longer, repeat(" ")))
-    hits["sentence"] = sum(compress(map(weight, longer), spaced))
+    if longest > _SENTENCE_OVER:
+        longer = keys
+        if shortest <= _SENTENCE_OVER:
+            longer = list(compress(keys, map(_SENTENCE_OVER.__lt__, strings.lengths)))
+        spaced = map((4).__le__, map(str.count, longer, repeat(" ")))
+        hits["sentence"] = sum(compress(map(weight, longer), spaced))
     return hits
 
 
