@@ -63,9 +63,17 @@ class DeliveryCounter:
     def arrive(self, task_id: str) -> int:
         """Count a delivery of ``task_id`` that starts now; return the count (1 the first time).
 
-        Side effects: INCR and EXPIRE on the task's key.
+        Side effects: INCR and EXPIRE on the task's key, in one round trip when the client
+        pipelines (a Redis client does; a plain counter store need not).
         """
         key = KEY_PREFIX + task_id
+        pipeline = getattr(self.redis, "pipeline", None)
+        if pipeline is not None:
+            pipe = pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, self.ttl_s)
+            count, _ = pipe.execute()
+            return int(count)
         count = int(self.redis.incr(key))
         self.redis.expire(key, self.ttl_s)
         return count

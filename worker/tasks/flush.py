@@ -96,32 +96,42 @@ class AtlanFlush:
         add the delay to an S3 event's latency. A bulk job keeps batching while its objects
         wait.
 
-        Side effects: reads the queue's length and sets the pending flag in Redis; sends
-        ``s3e.atlan_flush`` unless one is pending already.
+        Side effects: reads the pending flag and the queue's length (one round trip) and sets
+        the flag in Redis; sends ``s3e.atlan_flush`` unless one is pending already.
         """
         if delay is None:
             wait = self.celery.atlan_flush_delay_s
-            if wait > 0 and self._enrich_queue_empty():
-                wait = 0.0
+            if wait > 0:
+                pending, empty = self._pending_and_queue_empty()
+                if pending:
+                    # The SET NX below would not take: a flush is asked for already. Most
+                    # objects of a bulk job end here, one round trip instead of two.
+                    return
+                if empty:
+                    wait = 0.0
         else:
             wait = delay
         wait = min(wait, self.celery.max_countdown_s)
         if self.redis.set(FLUSH_PENDING, "1", nx=True, ex=max(1, int(wait) + 1)):
             self.send(ATLAN_FLUSH, countdown=wait, queue="atlan")
 
-    def _enrich_queue_empty(self) -> bool:
-        """Whether no message waits in the ``enrich`` queue (a Redis error: assume some do).
+    def _pending_and_queue_empty(self) -> tuple[bool, bool]:
+        """Whether a flush is pending, and whether no message waits in the ``enrich`` queue.
 
+        One pipelined round trip. A Redis error: assume no flush is pending and messages do
+        wait (the SET that follows then decides, or raises).
         Messages a worker has prefetched are not counted: they are being worked on.
         """
         try:
             pipe = self.redis.pipeline(transaction=False)
+            pipe.exists(FLUSH_PENDING)
             for key in queue_keys("enrich"):
                 pipe.llen(key)
-            return sum(int(n) for n in pipe.execute()) == 0
+            pending, *lengths = pipe.execute()
+            return bool(pending), sum(int(n) for n in lengths) == 0
         except Exception as exc:  # noqa: BLE001 - keep batching; the flush is asked below
             logger.warning("could not read the enrich queue's length (%s)", type(exc).__name__)
-            return False
+            return False, False
 
     def run(self) -> dict[str, Any]:
         """Write the outbox to Atlan in batches; one flush at a time across all workers.

@@ -98,10 +98,18 @@ def start_scheduled(self: Task, uri: str, only_changed: bool = True) -> dict[str
 
 
 def send_enrich(app: Celery, uris: Sequence[str], job: Job) -> None:
-    """Queue one enrich task per object of a job, with the job's options."""
-    for uri in uris:
-        app.send_task(
-            names.ENRICH,
-            (uri, job.id, job.options.force, job.options.diff_only),
-            queue="enrich",
-        )
+    """Queue one enrich task per object of a job, with the job's options.
+
+    One producer from the pool for the whole page (``send_task`` would take one and give it
+    back per message); the messages are the same.
+    """
+    if not uris:
+        return
+    with app.producer_or_acquire() as producer:
+        for uri in uris:
+            app.send_task(
+                names.ENRICH,
+                (uri, job.id, job.options.force, job.options.diff_only),
+                queue="enrich",
+                producer=producer,
+            )
