@@ -342,19 +342,29 @@ def _family(data_type: str) -> str:
 
 
 def _as_number(v: CellValue) -> float | None:
+    """``v`` as a finite float, or ``None``: not a number, or beyond a float's range.
+
+    Why finite only: "1e999" reads as infinity and an integer of 400 digits does not fit a
+    float; either made the numeric features raise (``int(inf)``) and the whole table lose its
+    business classification.
+    """
     if isinstance(v, bool):
         return None
     if isinstance(v, int | float | Decimal):
-        f = float(v)
+        try:
+            f = float(v)
+        except OverflowError:
+            return None
         return f if math.isfinite(f) else None
     if isinstance(v, str):
         s = v.strip()
         # ``any(map(str.isdigit, s))``: the per-character ``isdigit`` test, looped in C.
         if s and len(s) < 40 and _RE_NUMBER.match(s) and any(map(str.isdigit, s)):
             try:
-                return float(s.replace(",", ""))
+                f = float(s.replace(",", ""))
             except ValueError:
                 return None
+            return f if math.isfinite(f) else None
     return None
 
 
@@ -652,9 +662,16 @@ def _counted_numeric_features(
     nums: list[float] = []
     weights: list[int] = []
     if kind is int:
-        # What _as_number does to an int (float() raises OverflowError there too).
-        nums = list(map(float, tally))
-        weights = list(tally.values())
+        # What _as_number does to an int: the float, unless it is beyond a float's range.
+        try:
+            nums = list(map(float, tally))
+            weights = list(tally.values())
+        except OverflowError:
+            for v, k in tally.items():
+                x = _as_number(v)
+                if x is not None:
+                    nums.append(x)
+                    weights.append(k)
     elif kind is float:
         # What _as_number does to a float: itself when finite.
         if all(map(math.isfinite, tally)):
