@@ -28,6 +28,7 @@ value resolve as in a full scan. Pure: no I/O, no logging.
 from __future__ import annotations
 
 import bisect
+import itertools
 import zlib
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -255,7 +256,7 @@ def bounded_tallies(
         if e not in big:
             always.update(c)
     texts = scan.texts
-    rest_order = _hash_order([i for i in union if i not in head], texts)
+    rest_order = _hash_order(list(itertools.filterfalse(head.__contains__, union)), texts)
     strata = {}
     # Per sampled entity, its rest's ranks (ascending) and its head candidates: a round's
     # sample is a prefix of ``rest_order``, so of each stratum's rest too.
@@ -375,15 +376,26 @@ def _variants(
     for e, st in strata.items():
         if st.s_units == 0 or not _spec_decided(exact_part.get(e), sample_part.get(e), st):
             return None
+    # Why memoised: the variants combine each entity's three sides (point, low, high), and
+    # an estimate depends only on its entity and side.
+    memo: dict[tuple[str, str], PatternTally | None] = {}
     out: list[dict[str, PatternTally]] = []
     for side in sides:
         tallies = {e: t for e, t in whole.items() if e not in strata}
         for e, st in strata.items():
-            examples = list(whole[e].example_values) if e in whole else []
-            absent = (
-                st.sampled is not None and bool(st.sampled) and st.sampled <= blocked.get(e, set())
-            )
-            t = _estimate(exact_part.get(e), sample_part.get(e), st, side[e], examples, absent)
+            key = (e, side[e])
+            if key in memo:
+                t = memo[key]
+            else:
+                examples = list(whole[e].example_values) if e in whole else []
+                absent = (
+                    st.sampled is not None
+                    and bool(st.sampled)
+                    and st.sampled <= blocked.get(e, set())
+                )
+                t = memo[key] = _estimate(
+                    exact_part.get(e), sample_part.get(e), st, side[e], examples, absent
+                )
             if t is not None:
                 tallies[e] = t
         out.append(dict(sorted(tallies.items())))

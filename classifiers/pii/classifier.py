@@ -31,6 +31,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
@@ -58,10 +60,10 @@ from classifiers.pii.ner import SpacyNer, ValueEntities, may_hold_full_name
 from classifiers.pii.profile import (
     ColumnProfile,
     build_profile,
-    build_profiles,
     embedded_street,
     looks_like_name,
     looks_like_street,
+    profile_table,
 )
 from classifiers.versioning import code_digest, digest, distribution_version
 from models import ColumnFinding, EntityFinding, TableSample
@@ -307,9 +309,11 @@ class PiiClassifier:
 
         :raises ClassifierLoadError: NER was needed and the model could not be loaded.
         """
+        texts: pa.Array | None = None
         try:
             # One pass over the whole table (the RE2 pre-checks compile once per table).
-            profiles: list[ColumnProfile | None] = list(build_profiles(sample.columns))
+            built, texts = profile_table(sample.columns)
+            profiles: list[ColumnProfile | None] = list(built)
         except Exception:
             # Profile column by column below, so that the failure is that column's warning.
             profiles = [None] * len(sample.columns)
@@ -319,7 +323,7 @@ class PiiClassifier:
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
             adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
             col.role_neighbour = next((a.role for a in adjacent if a.role), None)
-        candidates = self._prefilter(columns)
+        candidates = self._prefilter(columns, texts)
         for col in columns:
             if col.warning is None:
                 self._guard(col, "matching patterns", self._patterns, col, candidates.get(id(col)))
@@ -385,11 +389,15 @@ class PiiClassifier:
             empty.warning = f"{self.name}: failed profiling this column ({type(exc).__name__})"
             return empty
 
-    def _prefilter(self, columns: list[_Column]) -> dict[int, list[list[int] | None]]:
+    def _prefilter(
+        self, columns: list[_Column], texts: pa.Array | None = None
+    ) -> dict[int, list[list[int] | None]]:
         """Per string column (by ``id``), per spec, the values its RE2 prefilter flagged.
 
         One RE2 pass per spec over the table; empty when that fails (each column's scan then
-        runs its own prefilters, so an error stays that column's warning).
+        runs its own prefilters, so an error stays that column's warning). ``texts``: the
+        string array of :func:`~classifiers.pii.profile.profile_table` for these columns,
+        reused when it holds the texts of exactly the columns prefiltered here.
         """
         from classifiers.pii.patterns import prefilter_columns
 
@@ -400,8 +408,13 @@ class PiiClassifier:
         ]
         if not cols:
             return {}
+        if texts is not None and len(texts) != sum(len(c.profile.texts) for c in cols):
+            # Why the length tells: ``texts`` holds, in column order, the texts of every
+            # string profile with texts; ``cols`` are those profiles but the ones whose
+            # column a warning replaced, each of which would take one text or more away.
+            texts = None
         try:
-            found = prefilter_columns([c.profile.texts for c in cols], self._specs)
+            found = prefilter_columns([c.profile.texts for c in cols], self._specs, texts)
         except Exception:
             return {}
         if found is None:

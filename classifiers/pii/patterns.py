@@ -152,6 +152,7 @@ class Suppression:
 
 
 _DEFAULT_SUPPRESSORS: Final = (IBAN,)
+_NO_ENTITIES: Final[frozenset[str]] = frozenset()
 #: The built-in entities' rules (see :attr:`EntitySpec.suppressed_by`).
 BUILTIN_SUPPRESSION: Final = Suppression.from_registry(BUILTIN_ENTITIES)
 #: Per entity, the entities whose validated match on an overlapping span removes its match.
@@ -373,7 +374,9 @@ def _check_strings(texts: list[str]) -> None:
 
 
 def prefilter_columns(
-    columns: Sequence[Sequence[str]], specs: Sequence[PatternSpec] | CompiledSpecs
+    columns: Sequence[Sequence[str]],
+    specs: Sequence[PatternSpec] | CompiledSpecs,
+    texts: pa.Array | None = None,
 ) -> list[list[list[int] | None]] | None:
     """Per column, per spec, the indices of the values the spec may match (issue 17).
 
@@ -391,14 +394,22 @@ def prefilter_columns(
     alternation first, each then only on the values that flagged (see :func:`_plan_passes`):
     the lists are those of one pass per spec.
 
+    ``texts``: the values of ``columns`` one after another, as
+    :func:`~classifiers.pii.arrays.string_array` builds them, when the caller has that array
+    already (issue 17: the profiles' RE2 passes ran on it); built here when ``None`` or not
+    of their length.
+
     :raises ValueError: a spec is invalid (see :func:`compile_specs`).
     """
     compiled = compile_specs(specs)
-    try:
-        arr = string_array([t for col in columns for t in col])
-    except UnicodeError:
-        return None
     starts = list(itertools.accumulate((len(col) for col in columns), initial=0))
+    if texts is not None and len(texts) == starts[-1]:
+        arr = texts
+    else:
+        try:
+            arr = string_array([t for col in columns for t in col])
+        except UnicodeError:
+            return None
     gate = _ColumnGate(arr, starts, columns)
     # Per set of columns a pass may match in, their values as one array and where each
     # column starts in it (prefilters requiring the same characters share it).
@@ -493,9 +504,11 @@ class _ColumnGate:
     def __init__(self, arr: pa.Array, starts: list[int], columns: Sequence[Sequence[str]]) -> None:
         self._columns = columns
         offsets, raw = string_layout(arr)
-        # Per column, the ASCII characters in it and whether it has others: UTF-8 encodes a
-        # non-ASCII character with bytes >= 0x80 only, so an ASCII byte is that character.
-        self._ascii: list[frozenset[str]] = []
+        # Per column, its values' UTF-8 bytes, and whether it has non-ASCII characters: UTF-8
+        # encodes one with bytes >= 0x80 only, so an ASCII byte is that ASCII character.
+        # Issue 17: a column is searched (memchr) for the characters asked about only, on
+        # demand, instead of a histogram of all its bytes (about 1 ns a byte).
+        self._bytes: list[bytes] = []
         self._other: list[bool] = []
         # Per column, its longest value in UTF-8 bytes (at least its length in characters).
         sizes = np.diff(offsets[: starts[-1] + 1])
@@ -505,13 +518,9 @@ class _ColumnGate:
         ]
         for k in range(len(starts) - 1):
             lo, hi = int(offsets[starts[k]]), int(offsets[starts[k + 1]])
-            if raw is None or hi <= lo:
-                self._ascii.append(frozenset())
-                self._other.append(False)
-                continue
-            seen = np.bincount(raw[lo:hi], minlength=256)
-            self._ascii.append(frozenset(map(chr, np.flatnonzero(seen[:128]).tolist())))
-            self._other.append(bool(seen[128:].any()))
+            data = raw[lo:hi].tobytes() if raw is not None and hi > lo else b""
+            self._bytes.append(data)
+            self._other.append(not data.isascii())
         self._seen: dict[tuple[int, frozenset[str]], bool] = {}
 
     def may_match(self, k: int, prefilter: str) -> bool:
@@ -522,7 +531,8 @@ class _ColumnGate:
             key = (k, chars)
             found = self._seen.get(key)
             if found is None:
-                found = not chars.isdisjoint(self._ascii[k]) or (
+                data = self._bytes[k]
+                found = any(ord(ch) in data for ch in chars if ch.isascii()) or (
                     self._other[k]
                     and any(ch in t for ch in chars if not ch.isascii() for t in self._columns[k])
                 )
@@ -664,6 +674,27 @@ def _blocked(m: _Match, dominant: list[_Match], rules: Suppression) -> bool:
     return False
 
 
+def _swallowed(
+    earlier: list[_Match],
+    entity: str,
+    start: int,
+    stop: int,
+    doms: Container[str],
+    formatted: Container[str],
+) -> bool:
+    """Whether a validated match in ``earlier`` swallows ``entity``'s match at start:stop.
+
+    :func:`_blocked` of that match against the validated ``earlier`` matches of the
+    entities in ``doms`` (``formatted``: those counting only with separators), in one loop.
+    """
+    for d in earlier:
+        if d[4] and d[0] in doms and d[0] != entity and d[2] < stop and start < d[3]:
+            if d[0] in formatted and d[6].isdigit():
+                continue
+            return True
+    return False
+
+
 def _resolve_order(m: _Match) -> tuple[str, bool, int, int]:
     return m[0], not m[4], m[2] - m[3], m[2]
 
@@ -679,6 +710,9 @@ def _resolve(matches: list[_Match], rules: Suppression) -> list[_Match]:
         else:
             kept.append(m)
     valid = [k for k in kept if k[4]]
+    # Only a validated match of another entity swallows a match (see _blocked).
+    if not valid or all(k[0] == m[0] for k in kept):
+        return kept
     out: list[_Match] = []
     for m in kept:
         doms = rules.suppressors(m[0])
@@ -939,12 +973,13 @@ class ColumnScan:
         done, verdicts, matched = self._done, self._verdicts, self.entities_matched
         # 1 for the values to match now: ``wanted``, or every value not matched yet.
         todo = done.translate(_FLIP) if wanted is None else wanted
-        # Per value, its stripped text and leading blanks, computed once for all its specs.
-        shapes: dict[int, tuple[str, int]] = {}
+        # Per value, its stripped text, computed once for all its specs.
+        shapes: dict[int, str] = {}
         for pos, si in enumerate(self._order):
             cs = self._compiled[si]
             entity = cs.spec.entity
             doms = rules.suppressors(entity)
+            formatted = rules.formatted_only.get(entity, _NO_ENTITIES)
             fullmatch, finditer = cs.pattern.fullmatch, cs.pattern.finditer
             validator = cs.validator
             known_for = verdicts.setdefault(cs.spec.validator or "", {})
@@ -954,22 +989,16 @@ class ColumnScan:
                 text = texts[i]
                 if text is None:
                     continue
+                stripped = shapes.get(i)
+                if stripped is None:
+                    stripped = shapes[i] = text.strip()
                 earlier = per_value.get(i)
-                # The validated matches of this value's suppressors, found when first needed.
-                blockers: list[_Match] | None = None
-                shape = shapes.get(i)
-                if shape is None:
-                    stripped = text.strip()
-                    shape = shapes[i] = (stripped, len(text) - len(text.lstrip()))
-                stripped, lead = shape
                 found: list[_Match] = []
                 if fullmatch(stripped) is not None:
+                    # Leading blanks: none when strip removed nothing (the common case).
+                    lead = 0 if len(text) == len(stripped) else len(text) - len(text.lstrip())
                     end = lead + len(stripped)
-                    if earlier:
-                        blockers = [m for m in earlier if m[4] and m[0] in doms]
-                    if blockers and _blocked(
-                        (entity, si, lead, end, False, True, stripped), blockers, rules
-                    ):
+                    if earlier and _swallowed(earlier, entity, lead, end, doms, formatted):
                         self.blocked.setdefault(entity, set()).add(i)
                     else:
                         # The validator's verdict per matched text (see __init__), inlined:
@@ -982,19 +1011,18 @@ class ColumnScan:
                             ok = known
                         found.append((entity, si, lead, end, ok, True, stripped))
                 elif not whole_only:
+                    lead = -1
                     for rm in finditer(text):
                         start, stop = rm.span()
                         if stop == start:
                             continue
-                        sub = rm.group(0)
-                        full = start == lead and stop == lead + len(stripped)
-                        if earlier and blockers is None:
-                            blockers = [m for m in earlier if m[4] and m[0] in doms]
-                        if blockers and _blocked(
-                            (entity, si, start, stop, False, full, sub), blockers, rules
-                        ):
+                        if lead < 0:
+                            lead = len(text) - len(text.lstrip())
+                        if earlier and _swallowed(earlier, entity, start, stop, doms, formatted):
                             self.blocked.setdefault(entity, set()).add(i)
                             continue
+                        sub = rm.group(0)
+                        full = start == lead and stop == lead + len(stripped)
                         ok = True
                         if validator is not None:
                             known = known_for.get(sub)

@@ -451,10 +451,22 @@ def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
     otherwise be paid per column. Lengths and word counts of those strings are vectorised too
     (:func:`_text_sums`).
     """
+    return profile_table(columns)[0]
+
+
+def profile_table(columns: Sequence[ColumnSample]) -> tuple[list[ColumnProfile], pa.Array | None]:
+    """:func:`build_profiles` of ``columns``, and the string array its RE2 passes ran on.
+
+    The array holds the :attr:`ColumnProfile.texts` of the string columns with texts, one
+    column after another in column order, as :func:`text_array` builds it; ``None`` when
+    there is no such column or a text is not valid UTF-8. Callers scanning the same texts
+    reuse it instead of building it again (issue 17).
+    """
     started = [_count_values(c) for c in columns]
     strings = [s for s in started if s[0].kind == "string" and s[1]]
     checks: list[_Checks | None] = [None] * len(strings)
     sums: list[tuple[int, int, int]] | None = None
+    arr = None
     if strings:
         arr = text_array(list(itertools.chain.from_iterable(p.texts for p, _ in strings)))
         if arr is not None:
@@ -469,7 +481,7 @@ def build_profiles(columns: Sequence[ColumnSample]) -> list[ColumnProfile]:
             totals = sums[column] if sums is not None else None
             column += 1
         _finish_profile(profile, ordered, check, totals)
-    return [profile for profile, _ in started]
+    return [profile for profile, _ in started], arr
 
 
 @dataclass(slots=True)
@@ -995,6 +1007,8 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
                     counter[key] += count
     elif types == {int}:
         ints: Counter[int] = Counter(values)  # type: ignore[arg-type]
+        if len(ints) == len(values):
+            return _all_distinct(profile, list(map(str, ints)))
         # Distinct integers have distinct decimal forms.
         counter = Counter(dict(zip(map(str, ints), ints.values(), strict=True)))
     elif types <= _NOT_RENDERED:
@@ -1015,6 +1029,22 @@ def _count_values(column: ColumnSample) -> tuple[ColumnProfile, list[tuple[str, 
         profile.texts = list(map(itemgetter(0), ordered))
         profile.counts = list(map(itemgetter(1), ordered))
     return profile, ordered
+
+
+def _all_distinct(
+    profile: ColumnProfile, texts: list[str]
+) -> tuple[ColumnProfile, list[tuple[str, int]]]:
+    """:func:`_count_values`' answer for ``texts``, distinct and each counted once.
+
+    Side effect: fills in the profile's ``n``, ``texts`` and ``counts``. Skips building a
+    counter of them (issue 17: an id or card-number column of integers is the usual case);
+    with every count 1, most_common's stable sort would keep this order.
+    """
+    counts = [1] * len(texts)
+    profile.n = len(texts)
+    profile.texts = texts
+    profile.counts = counts
+    return profile, list(zip(texts, counts, strict=True))
 
 
 def _finish_profile(
