@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import random
 import string
 from typing import Any
@@ -32,6 +31,7 @@ from classifiers.pii.patterns import (
     prefilter_columns,
     required_chars,
 )
+from tests.unit.test_pii_scan_speed import _reference
 
 #: Full-match-only specs (one alternation), a duplicate prefilter, RE2-only syntax, flags.
 _SPECS = (
@@ -62,24 +62,6 @@ def _columns(seed: int) -> list[list[str]]:
     cols.append(["1234", " 5678 ", "k1", "K2", "ſ3", "a{,2}b", "abc", "xabc", "aa", "ab:1", "::7"])
     cols.append(["123-45-6789", "123456789", "A1234567", "a@b.co", "10.0.0.1", "fe80::1"])
     return cols
-
-
-def _reference(columns: list[list[str]], specs: Any) -> list[list[list[int] | None]]:
-    """One RE2 pass per spec over every value (the plain algorithm)."""
-    compiled = compile_specs(specs)
-    arr = string_array([t for col in columns for t in col])
-    starts = list(itertools.accumulate((len(c) for c in columns), initial=0))
-    out: list[list[list[int] | None]] = [[] for _ in columns]
-    for cs in compiled.specs:
-        hits: list[int] = []
-        if cs.prefilter is not None:
-            hits = pc.indices_nonzero(
-                pc.match_substring_regex(arr, pattern=cs.prefilter)
-            ).to_pylist()
-        for k in range(len(columns)):
-            mine = [i - starts[k] for i in hits if starts[k] <= i < starts[k + 1]]
-            out[k].append(mine if cs.prefilter is not None else None)
-    return out
 
 
 @pytest.mark.parametrize("seed", range(8))
