@@ -15,6 +15,7 @@ import pytest
 from classifiers.business import features as bf
 from classifiers.business.model import BusinessModel
 from models import ColumnSample
+from models.samples import CellValue
 from tests.unit.test_business_features_speed import _assert_same
 from tests.unit.test_business_model import N, _cycle, _table
 
@@ -30,12 +31,12 @@ _HUGE = 10**400
         [_HUGE, "4", 1.5],  # mixed, with a huge integer
     ],
 )
-def test_out_of_range_values_are_not_numbers(values: list[object]) -> None:
+def test_out_of_range_values_are_not_numbers(values: list[CellValue]) -> None:
     col = ColumnSample("amount", "string", tuple(values * 10))
     feats = bf._value_features(col)
     assert all(math.isfinite(v) for v in feats.values())
     # Only the values within range count as numbers.
-    expected = sum(1 for v in values if bf._as_number(v) is not None) / len(values)
+    expected = len([v for v in values if bf._as_number(v) is not None]) / len(values)
     assert feats["numeric_share"] == pytest.approx(expected)
     _assert_same([col])
 
