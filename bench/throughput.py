@@ -171,12 +171,17 @@ def workers(objects: int, events: int) -> dict[str, Any]:
     from bench.worker import measure, percentile
 
     figures = measure(objects, events)
-    rates = {n: done / seconds for n, (seconds, done) in figures["rates"].items()}
+    rates = {n: done / seconds for n, (seconds, done, _) in figures["rates"].items()}
+    # From the first object done to the last: without `enricher job start` and the listing.
+    steady = {n: (done - 1) / spread for n, (_, done, spread) in figures["rates"].items()}
     latencies = figures["latencies"]
     return {
         "objects_per_s_1": rates[1],
         "objects_per_s_2": rates[2],
         "scaling": rates[2] / rates[1],
+        "steady_objects_per_s_1": steady[1],
+        "steady_objects_per_s_2": steady[2],
+        "steady_scaling": steady[2] / steady[1],
         "event_p50_s": statistics.median(latencies),
         "event_p95_s": percentile(latencies, 0.95),
     }
@@ -233,8 +238,16 @@ def main(argv: list[str] | None = None) -> int:
     if "workers" in figures:
         w = figures["workers"]
         rows += [
-            ("objects/s, 1 worker process", f"{w['objects_per_s_1']:.1f}", ">= 10"),
-            ("scaling 1 -> 2 processes", f"{w['scaling']:.2f}x", ">= 1.8x"),
+            (
+                "objects/s, 1 worker process (job; steady state)",
+                f"{w['objects_per_s_1']:.1f}; {w['steady_objects_per_s_1']:.1f}",
+                ">= 10",
+            ),
+            (
+                "scaling 1 -> 2 processes (job; steady state)",
+                f"{w['scaling']:.2f}x; {w['steady_scaling']:.2f}x",
+                ">= 1.8x",
+            ),
             (
                 "S3 event -> Atlan, p50 / p95",
                 f"{w['event_p50_s']:.2f} s / {w['event_p95_s']:.2f} s",

@@ -121,10 +121,34 @@ def wait_job(database: Path, job_id: str, timeout: float = 1800.0) -> None:
     raise SystemExit(f"job {job_id} not done after {timeout:.0f} s")
 
 
+def spread(database: Path, job_id: str) -> float:
+    """Seconds from the job's first object done to its last (their ``updated_at``).
+
+    ``n - 1`` objects are done in that time: the steady rate is ``(n - 1) / spread``.
+    """
+    import sqlite3
+    from datetime import datetime
+
+    from models.jobs import ITEM_DONE
+
+    final = sorted(s.value for s in ITEM_DONE)
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        first, last = conn.execute(
+            "SELECT min(updated_at), max(updated_at) FROM job_items "
+            "WHERE job_id = ? AND status IN (?, ?, ?)",
+            (job_id, *final),
+        ).fetchone()
+    return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+
+
 def job_rate(
     base_env: dict[str, str], uri: str, concurrency: int, work: Path, warmup_uri: str
-) -> tuple[float, int]:
-    """Seconds and objects done of a job on ``uri``, after a warm-up job on ``warmup_uri``."""
+) -> tuple[float, int, float]:
+    """Seconds and objects done of a job on ``uri``, after a warm-up job on ``warmup_uri``.
+
+    Also the steady-state seconds: from the first object done to the last (:func:`spread`),
+    without the ``enricher job start`` process and the listing before the first object.
+    """
     import redis
 
     for db in (13, 14):
@@ -140,7 +164,7 @@ def job_rate(
         elapsed = time.monotonic() - started
         line = run(["job", "status", job_id], env, work)
         done = int(line.split()[2].split("/")[0].replace(",", ""))
-        return elapsed, done
+        return elapsed, done, spread(database, job_id)
     finally:
         stop(worker)
 
@@ -148,7 +172,8 @@ def job_rate(
 def measure(objects: int, events: int) -> dict[str, Any]:
     """Objects/s with one and two worker processes, then event -> Atlan latencies.
 
-    :returns: ``{"rates": {1: (seconds, done), 2: (...)}, "latencies": [seconds, ...]}``.
+    :returns: ``{"rates": {1: (seconds, done, steady seconds), 2: (...)}, "latencies": [seconds,
+        ...]}`` (steady seconds: :func:`spread`).
     Side effects: starts SeaweedFS, a fake Atlan, moto, workers; flushes Redis dbs 13 and 14.
     """
     from tests.support.atlan_server import FakeAtlan
@@ -178,14 +203,17 @@ def measure(objects: int, events: int) -> dict[str, Any]:
                 }
             )
             run(["atlan", "init"], {**base, "ENRICH_DATABASE_URL": f"sqlite:///{work}/i.db"}, work)
-            rates: dict[int, tuple[float, int]] = {}
+            rates: dict[int, tuple[float, int, float]] = {}
             for concurrency in (1, 2):
                 atlan_before = len(atlan.entities("S3Object"))
-                elapsed, done = job_rate(base, "s3://bench/t/", concurrency, work, "s3://bench/w/")
-                rates[concurrency] = (elapsed, done)
+                elapsed, done, steady = job_rate(
+                    base, "s3://bench/t/", concurrency, work, "s3://bench/w/"
+                )
+                rates[concurrency] = (elapsed, done, steady)
                 print(
                     f"{concurrency} worker process(es): {done} objects in {elapsed:.1f} s = "
-                    f"{done / elapsed:.1f} objects/s (Atlan assets before: {atlan_before})",
+                    f"{done / elapsed:.1f} objects/s; steady state {(done - 1) / steady:.1f} "
+                    f"objects/s (Atlan assets before: {atlan_before})",
                     flush=True,
                 )
             latencies = event_latency(base, atlan, work, events, bodies[0])
@@ -207,7 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     figures = measure(args.objects, args.events)
     rates, latencies = figures["rates"], figures["latencies"]
     ratio = (rates[2][1] / rates[2][0]) / (rates[1][1] / rates[1][0])
-    print(f"scaling 1 -> 2 processes: x{ratio:.2f} (2 cores, client and servers too)")
+    steady = ((rates[2][1] - 1) / rates[2][2]) / ((rates[1][1] - 1) / rates[1][2])
+    print(
+        f"scaling 1 -> 2 processes: x{ratio:.2f}, steady state x{steady:.2f} "
+        "(2 cores, client and servers too)"
+    )
     p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
     print(f"event -> Atlan latency over {len(latencies)} uploads: p50 {p50:.2f} s, p95 {p95:.2f} s")
     return 0
