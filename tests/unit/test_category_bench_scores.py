@@ -65,3 +65,22 @@ def test_a_category_the_fold_never_saw_counts_as_probability_zero(bench: ModuleT
     scores = bench.proper_scores([_group(bench, [[0.6, 0.4]], ["security"])])
     assert scores["log_loss"] == pytest.approx(round(-math.log(1e-12), 3), abs=1e-9)
     assert scores["brier"] == pytest.approx(round(0.36 + 0.16 + 1.0, 3), abs=1e-9)
+
+
+def test_column_types_of_few_columns_are_left_out_of_the_common_macro_f1(
+    bench: ModuleType,
+) -> None:
+    # 10 "amount" columns all right, 10 "date" half right, one "city" wrong.
+    truth = ["amount"] * 10 + ["date"] * 10 + ["city"]
+    pred = ["amount"] * 10 + ["date"] * 5 + ["amount"] * 5 + ["date"]
+    scores = bench.column_class_scores(truth, pred)
+    per = scores["column_f1_per_type"]
+    assert per["city"] == {"columns": 1, "f1": 0.0}
+    assert per["amount"]["columns"] == 10
+    assert scores["column_macro_f1_common"] == round(
+        (per["amount"]["f1"] + per["date"]["f1"]) / 2, 3
+    )
+    assert bench.column_class_scores([], []) == {
+        "column_macro_f1_common": None,
+        "column_f1_per_type": {},
+    }
