@@ -17,6 +17,7 @@ import itertools
 import random
 import string
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -97,18 +98,23 @@ def test_prefilter_masks_equal_full_passes(seed: int) -> None:
     assert prefilter_columns(columns, specs) == _reference(columns, specs)
 
 
-def test_required_chars_hold_for_every_re2_match() -> None:
-    specs = BUILTIN_PATTERNS + _TRICKY
-    texts = [t for col in _columns(99) for t in col] + [t for col in _columns(7) for t in col]
+def re2_hits(specs: tuple[PatternSpec, ...], texts: list[str]) -> Iterator[tuple[str, str]]:
+    """Each (prefilter, text) where the spec's RE2 prefilter matches the text."""
     arr = string_array(texts)
     for cs in compile_specs(specs).specs:
         if cs.prefilter is None:
             continue
-        need = required_chars(cs.prefilter)
         mask = pc.match_substring_regex(arr, pattern=cs.prefilter).to_pylist()
-        for text, hit in zip(texts, mask, strict=True):
-            if hit:
-                assert all(any(ch in text for ch in chars) for chars in need), cs.spec.name
+        yield from ((cs.prefilter, t) for t, hit in zip(texts, mask, strict=True) if hit)
+
+
+def test_required_chars_hold_for_every_re2_match() -> None:
+    specs = BUILTIN_PATTERNS + _TRICKY
+    texts = [t for col in _columns(99) for t in col] + [t for col in _columns(7) for t in col]
+    for prefilter, text in re2_hits(specs, texts):
+        assert all(any(ch in text for ch in chars) for chars in required_chars(prefilter)), (
+            prefilter
+        )
 
 
 def test_required_chars_are_conservative_on_tricky_syntax() -> None:
