@@ -9,7 +9,7 @@ entity names only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -40,22 +40,13 @@ class Suggestion:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able form: the fields in order, as ``dataclasses.asdict`` gives them.
 
-        Built by hand: ``asdict`` deep-copies the evidence, which costs more than the rest of
-        the outbox entry. The evidence is plain JSON (dicts, lists, numbers, strings), so a
-        copy of its top level gives the same JSON text; nested values are shared, read only.
+        Not ``asdict``: it deep-copies the evidence, which costs more than the rest of the
+        outbox entry. The evidence is plain JSON (dicts, lists, numbers, strings), so a copy of
+        its top level gives the same JSON text; nested values are shared, read only.
         """
-        return {
-            "object_uri": self.object_uri,
-            "qualified_name": self.qualified_name,
-            "kind": self.kind,
-            "tag": self.tag,
-            "entity": self.entity,
-            "column": self.column,
-            "confidence": self.confidence,
-            "reason": self.reason,
-            "evidence": dict(self.evidence),
-            "classifier_version": self.classifier_version,
-        }
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["evidence"] = dict(self.evidence)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,9 +136,7 @@ def _queue_atlan_write(rt: Runtime, result: EnrichmentResult) -> None:
     """Put a classified object's desired Atlan state in the outbox and ask for a flush."""
     if rt.writer is None or result.status is not ObjectStatus.CLASSIFIED:
         return
-    # Just observed by the core (its catalog record): the review queue reuses the decisions
-    # it read there instead of reading them again.
-    desired = desired_state(rt.deps, rt.settings, result, True)
+    desired = desired_state(rt.deps, rt.settings, result)
     if desired is not None:
         rt.writer.state.outbox_put([desired], "waiting for the next Atlan batch")
         rt.flush.schedule()

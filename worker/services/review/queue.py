@@ -4,14 +4,11 @@ The pipeline calls :meth:`ReviewQueue.observe` for each classified object: the p
 (:func:`worker.core.review_policy.review_outcome`) splits the findings into applied tags and
 suggestions, respecting decisions already made, and the store keeps the suggestions pending
 (superseding pending ones the scan no longer produces). The Atlan path asks
-:meth:`ReviewQueue.desired` for the object's desired state with the same decisions, read
-afresh; the enrich task, which asks right after the core observed the result, may reuse the
-ones :meth:`ReviewQueue.observe` read (``just_observed``): a scan never changes a decided row.
+:meth:`ReviewQueue.desired` for the object's desired state with the same decisions.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 from models import EnrichmentResult, ObjectStatus
@@ -39,29 +36,22 @@ class ReviewQueue:
         self.store = store
         self.settings = settings
         self.lineage = lineage
-        # Per thread (a threads or gevent pool shares one queue between tasks).
-        self._observed = threading.local()
 
     def observe(self, result: EnrichmentResult) -> SyncReport | None:
         """Store the object's suggestions (``None``: not classified, nothing to say).
 
         Side effects: inserts, refreshes and supersedes pending suggestions.
         """
-        self._observed.last = None
         if result.status is not ObjectStatus.CLASSIFIED:
             return None
-        decisions = self.store.decisions_for(result.ref.uri)
         outcome = review_outcome(
             result,
             self.settings.atlan,
-            decisions,
+            self.store.decisions_for(result.ref.uri),
             self.settings.business.glossary_terms,
             self.settings.review,
         )
         report = self.store.sync(result.ref.uri, outcome.suggestions)
-        # For desired() on the same result: sync only writes pending rows, never a decided
-        # one, so the object's decisions are still these.
-        self._observed.last = (_identity(result), decisions)
         if self.lineage is not None:
             self._lineage_evidence(result)
         return report
@@ -114,17 +104,8 @@ class ReviewQueue:
             for table, items in terms.items():
                 self.store.sync(table, items, kinds={"term"}, supersede=False)
 
-    def desired(
-        self, result: EnrichmentResult, just_observed: bool = False
-    ) -> DesiredObject | None:
-        """The object's desired Atlan state under the policy and the stewards' decisions.
-
-        :param just_observed: :meth:`observe` was given this very result a moment ago: its
-            decisions are reused instead of read again (one query less per object). A
-            steward's decision in that moment fares as one made while the write waits in the
-            outbox (seconds, already); a caller that lets time pass must not set it.
-        """
-        observed = self._take_observed(result)
+    def desired(self, result: EnrichmentResult) -> DesiredObject | None:
+        """The object's desired Atlan state under the policy and the stewards' decisions."""
         if result.status is not ObjectStatus.CLASSIFIED or result.ref.scheme != "s3":
             return None
         return desired_object(
@@ -132,45 +113,19 @@ class ReviewQueue:
             self.settings.atlan,
             region=self.settings.s3.region,
             glossary_terms=self.settings.business.glossary_terms,
-            decisions=(
-                observed
-                if just_observed and observed is not None
-                else self.store.decisions_for(result.ref.uri)
-            ),
+            decisions=self.store.decisions_for(result.ref.uri),
             rules=self.settings.review,
         )
 
-    def _take_observed(self, result: EnrichmentResult) -> dict[DecisionKey, Decision] | None:
-        """The decisions :meth:`observe` read for this very result, if it was the last one.
 
-        Side effects: forgets what :meth:`observe` kept (it is used at most once).
-        """
-        observed = getattr(self._observed, "last", None)
-        self._observed.last = None
-        if observed is not None and observed[0] == _identity(result):
-            return observed[1]  # type: ignore[no-any-return]
-        return None
-
-
-def _identity(result: EnrichmentResult) -> tuple[int, str, object]:
-    """Tells one result apart without holding on to it (it holds sampled values).
-
-    The id alone could be reused by a later result once this one is freed; the URI and the
-    object's metadata (size, etag, modified time: no values) pin it to the same object version.
-    """
-    return (id(result), result.ref.uri, result.info)
-
-
-def desired_state(
-    deps: Deps, settings: Settings, result: EnrichmentResult, just_observed: bool = False
-) -> DesiredObject | None:
+def desired_state(deps: Deps, settings: Settings, result: EnrichmentResult) -> DesiredObject | None:
     """The object's desired Atlan state, honouring the stewards' decisions.
 
     Uses ``deps.review`` when it is a :class:`ReviewQueue` (the CLI and the workers), else
-    the plain policy. ``just_observed``: see :meth:`ReviewQueue.desired`.
+    the plain policy.
     """
     if isinstance(deps.review, ReviewQueue):
-        return deps.review.desired(result, just_observed)
+        return deps.review.desired(result)
     return desired_object(
         result,
         settings.atlan,
