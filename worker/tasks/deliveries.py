@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from celery import Task
@@ -41,6 +41,10 @@ class CounterStore(Protocol):
         """Redis DEL."""
         ...
 
+    def pipeline(self, transaction: bool = True) -> Any:
+        """Redis pipeline: the calls above queued, sent in one round trip by ``execute()``."""
+        ...
+
 
 class DeliveryCounter:
     """Counts unfinished deliveries per task id in Redis.
@@ -63,20 +67,14 @@ class DeliveryCounter:
     def arrive(self, task_id: str) -> int:
         """Count a delivery of ``task_id`` that starts now; return the count (1 the first time).
 
-        Side effects: INCR and EXPIRE on the task's key, in one round trip when the client
-        pipelines (a Redis client does; a plain counter store need not).
+        Side effects: INCR and EXPIRE on the task's key, in one round trip.
         """
         key = KEY_PREFIX + task_id
-        pipeline = getattr(self.redis, "pipeline", None)
-        if pipeline is not None:
-            pipe = pipeline(transaction=False)
-            pipe.incr(key)
-            pipe.expire(key, self.ttl_s)
-            count, _ = pipe.execute()
-            return int(count)
-        count = int(self.redis.incr(key))
-        self.redis.expire(key, self.ttl_s)
-        return count
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, self.ttl_s)
+        count, _ = pipe.execute()
+        return int(count)
 
     def exhausted(self, count: int) -> bool:
         """Whether a delivery that saw ``count`` follows ``limit`` deliveries that died."""
