@@ -9,7 +9,9 @@ variants for half its columns, plotly rows never used in training). Reports, in 
   majority class of the training split, and keyword rules (taxonomy keywords against path and
   column-name tokens for categories; column-name rules for types);
 - calibration of the top category (expected calibration error over 10 bins, Brier score);
-- breakdowns: plotly tables only, columns with opaque names;
+- breakdowns: plotly tables only, columns with opaque names, and the synthetic tables again
+  with every name hidden (positional column names, a neutral bucket and folder) and with
+  their column names shuffled (misleading);
 - inference cost per object in ms (features + both models; loading excluded).
 
 Targets: category accuracy >= 0.85, column-type macro F1 >= 0.85; prints PASS/FAIL and exits
@@ -39,10 +41,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +56,12 @@ if str(ROOT) not in sys.path:
 
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
-from classifiers.business.features import name_tokens, path_tokens  # noqa: E402
+from classifiers.business.features import (  # noqa: E402
+    name_tokens,
+    opaque_names,
+    path_tokens,
+    table_features,
+)
 from classifiers.business.model import SUGGESTION_THRESHOLD, BusinessModel  # noqa: E402
 from classifiers.business.semantic import (  # noqa: E402
     SemanticVectors,
@@ -62,7 +71,12 @@ from classifiers.business.semantic import (  # noqa: E402
     softmax,
 )
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
-from training.corpus import LabelledTable, build_corpus  # noqa: E402
+from training.corpus import (  # noqa: E402
+    LabelledTable,
+    build_corpus,
+    hide_names,
+    shuffle_names,
+)
 from training.semantic_vectors import DEFAULT_OUT as DEFAULT_VECTORS  # noqa: E402
 from training.semantic_vectors import artifact_bytes  # noqa: E402
 from training.train import CATEGORY_THRESHOLD_FILE  # noqa: E402
@@ -220,6 +234,41 @@ def run(artifacts: Path | None) -> dict[str, Any]:
         },
         "ms_per_object": round(1000 * elapsed / len(test), 2),
         "semantic_ms_per_object": _semantic_cost(model.semantic, test) if model.semantic else None,
+        "names_hidden": renamed_scores(model, test, hide_names),
+        "names_shuffled": renamed_scores(model, test, shuffle_names),
+    }
+
+
+def renamed_scores(
+    model: BusinessModel,
+    tables: list[LabelledTable],
+    rename: Callable[[LabelledTable, random.Random], LabelledTable],
+) -> dict[str, float | int]:
+    """Category top-1 / top-3 and column-type macro F1 on the synthetic tables of ``tables``
+    renamed by ``rename`` (:func:`training.corpus.hide_names`: positional names, neutral
+    path; :func:`training.corpus.shuffle_names`: misleading names), each table with its own
+    seeded draw. Pure apart from running the models.
+    """
+    top1 = top3 = 0
+    y_col: list[str] = []
+    p_col: list[str] = []
+    synthetic = [t for t in tables if t.source.startswith("synthetic:")]
+    for t in synthetic:
+        renamed = rename(t, random.Random(f"{rename.__name__}|{t.sample.info.etag}"))
+        types = model.column_types(renamed.sample)
+        top = [label for label, _ in model.categories(renamed.sample, types, renamed.pii)]
+        top1 += top[0] == t.category
+        top3 += t.category in top[:3]
+        y_col += t.column_types
+        p_col += [ptype for ptype, _ in types]
+    n = max(1, len(synthetic))
+    return {
+        "tables": len(synthetic),
+        "category_top1": round(top1 / n, 4),
+        "category_top3": round(top3 / n, 4),
+        "column_macro_f1": round(
+            float(f1_score(y_col, p_col, average="macro", zero_division=0)), 4
+        ),
     }
 
 
@@ -244,24 +293,57 @@ def score_group(
     categories_model: Any,
     tables: list[LabelledTable],
     semantic: SemanticVectors | None = None,
+    hidden_pair: tuple[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Top-1, top-3, ECE and column-type macro F1 of a fitted model pair on ``tables``.
 
+    :param hidden_pair: the pair for names that say nothing
+        (:func:`training.train.fit_hidden_models`), used as the run time does
+        (:class:`~classifiers.business.model.BusinessModel`): it types the columns
+        :func:`~classifiers.business.features.opaque_names` picks, and its category
+        probabilities are mixed in by their share (:func:`mixed`); ``None``: the first
+        pair alone.
     Also returns the raw per-table (truth, top-1 label, top-1 probability, top-3) rows, so
     groups can be pooled. Pure apart from running the models.
     """
     from training.train import column_rows
 
-    proba = _proba_rows(columns_model, categories_model, tables, semantic)
-    labels = [str(c) for c in categories_model.classes_]
     cx, cy = column_rows(tables, semantic)
     col_pred = [str(x) for x in columns_model.predict(cx)]
+    opaque = [opaque_names(t.sample) if hidden_pair else [] for t in tables]
+    hidden_proba: list[list[float] | None] = [None] * len(tables)
+    if hidden_pair is None or not any(any(o) for o in opaque):
+        proba = [list(p) for p in _proba_rows(columns_model, categories_model, tables, semantic)]
+    else:
+        hidden_columns, hidden_categories = hidden_pair
+        proba = []
+        start = 0
+        for i, t in enumerate(tables):
+            end = start + len(t.sample.columns)
+            types = col_pred[start:end]
+            if any(opaque[i]):
+                hx, _ = column_rows([t])
+                typed = [str(x) for x in hidden_columns.predict(hx)]
+                types = [h if o else n for n, h, o in zip(types, typed, opaque[i], strict=True)]
+                col_pred[start:end] = types
+                row = table_features(t.sample, types, t.pii)
+                hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
+            prior = semantic_features(semantic, t.sample) if semantic is not None else None
+            row = table_features(t.sample, types, t.pii, prior)
+            proba.append([float(x) for x in categories_model.predict_proba([row])[0]])
+            start = end
+    labels = [str(c) for c in categories_model.classes_]
+    share = [sum(o) / len(o) if any(o) else 0.0 for o in opaque]
+    mixed_proba = [mixed(p, h, w, 1.0) for p, h, w in zip(proba, hidden_proba, share, strict=True)]
     return {
-        "rows": _rows([t.category for t in tables], labels, [[float(x) for x in p] for p in proba]),
+        "hidden_proba": hidden_proba,
+        "opaque_share": share,
+        "named_proba": [[float(x) for x in p] for p in proba],
+        "rows": _rows([t.category for t in tables], labels, mixed_proba),
         "col_true": cy,
         "col_pred": col_pred,
         "labels": labels,
-        "proba": [[float(x) for x in p] for p in proba],
+        "proba": mixed_proba,
         "truth": [t.category for t in tables],
     }
 
@@ -295,9 +377,11 @@ def pick_power(groups: list[dict[str, Any]]) -> float:
     best, best_loss = 1.0, float("inf")
     for power in sorted(POWER_GRID, reverse=True):
         losses = [
-            -math.log(max(powered(p, power)[g["labels"].index(truth)], 1e-12))
+            -math.log(max(mixed(p, h, w, power)[g["labels"].index(truth)], 1e-12))
             for g in groups
-            for p, truth in zip(g["proba"], g["truth"], strict=True)
+            for p, h, w, truth in zip(
+                g["named_proba"], g["hidden_proba"], g["opaque_share"], g["truth"], strict=True
+            )
         ]
         loss = sum(losses) / max(1, len(losses))
         if loss < best_loss - 1e-9:
@@ -305,9 +389,26 @@ def pick_power(groups: list[dict[str, Any]]) -> float:
     return best
 
 
+def mixed(
+    named: list[float], hidden: list[float] | None, share: float, power: float
+) -> list[float]:
+    """The first pair's probabilities raised to ``power``, then ``hidden`` (the hidden-names
+    pair's) mixed in by ``share``, the share of names that say nothing. Pure."""
+    out = powered(named, power) if power != 1.0 else list(named)
+    if hidden is None or share <= 0.0:
+        return out
+    return [(1.0 - share) * p + share * h for p, h in zip(out, hidden, strict=True)]
+
+
 def with_power(group: dict[str, Any], power: float) -> dict[str, Any]:
-    """``group`` with its probabilities raised to ``power`` (rows recomputed). Pure."""
-    proba = [powered(p, power) for p in group["proba"]]
+    """``group`` with the first pair's probabilities raised to ``power`` before the
+    hidden-names pair's are mixed in (:func:`mixed`, as at run time); rows recomputed. Pure."""
+    proba = [
+        mixed(p, h, w, power)
+        for p, h, w in zip(
+            group["named_proba"], group["hidden_proba"], group["opaque_share"], strict=True
+        )
+    ]
     return {
         **group,
         "proba": proba,
@@ -467,7 +568,7 @@ def _loso_recipe(
     tag: str,
 ) -> dict[str, dict[str, Any]]:
     """Each source held out in turn: fit on every other source, score on its test tables."""
-    from training.train import fit_models
+    from training.train import fit_hidden_models, fit_models
 
     real = [t for name in sources if name not in ("synthetic", "plotly") for t in sources[name]]
     out: dict[str, dict[str, Any]] = {}
@@ -483,7 +584,10 @@ def _loso_recipe(
             train = sources["synthetic"] + sources["plotly"] + rest
         cols, cats, c = fit_models(train, semantic=semantic)
         c_used[f"{tag}:{name}"] = c
-        out[name] = score_group(cols, cats, held, semantic)
+        # The hidden-names pair learns from the synthetic tables only; none when they are
+        # the held-out source.
+        hidden_pair = fit_hidden_models(train)[:2] if name != "synthetic" else None
+        out[name] = score_group(cols, cats, held, semantic, hidden_pair)
     return out
 
 
@@ -694,6 +798,8 @@ def main() -> int:
     print("per-type F1:", ", ".join(f"{k} {v:.2f}" for k, v in res["per_type_f1"].items()))
     print("plotly tables only:", res["plotly_only"])
     print("opaque column names:", res["opaque_names"])
+    print("synthetic tables, names hidden (positional, neutral path):", res["names_hidden"])
+    print("synthetic tables, names shuffled (misleading):", res["names_shuffled"])
     print("calibration:", res["calibration"])
     print(
         f"inference: {res['ms_per_object']} ms per object (features and both models), of"

@@ -1014,6 +1014,124 @@ PREFIXES = ("exports", "raw", "curated", "landing", "daily", "v1", "staging", ""
 OPAQUE_NAMES = ("col_{i}", "field{i}", "c{i}", "attr_{i}", "column{i}")
 
 
+#: Column-name styles of a table whose names say nothing (:func:`hide_names`; one per table):
+#: the generator's opaque names, a headerless CSV's names as the sampler gives them, and
+#: the positional names of statistics and spreadsheet exports.
+HIDDEN_NAME_STYLES = (
+    *OPAQUE_NAMES,
+    "column_{n}",
+    "x{n}",
+    "v{n}",
+    "f_{i}",
+    "var{n}",
+    "Unnamed: {i}",
+)
+#: Entities the PII classifier finds only with a telling column name (a birth date is a
+#: date to a column named ``col_3``), so a table with hidden names cannot report them.
+NAME_ONLY_ENTITIES = frozenset({"DATE_OF_BIRTH"})
+
+
+#: Generic words the buckets and folders of tables with hidden names are made of; training
+#: and test draw from disjoint lists, so the test measures paths the models never saw.
+HIDDEN_PATH_WORDS = {
+    "train": (
+        "data", "lake", "raw", "landing", "prod", "analytics", "warehouse", "dump",
+        "export", "bronze", "staging", "ingest", "tmp", "share", "files", "store",
+    ),
+    "test": (
+        "bucket", "datalake", "silver", "gold", "archive", "backup", "drop", "incoming",
+        "scratch", "sandbox", "batch", "uploads", "vault", "repo", "source", "output",
+    ),
+}  # fmt: skip
+
+
+def _neutral_path(rng: random.Random, split: str, fmt: str) -> str:
+    words = HIDDEN_PATH_WORDS[split]
+    bucket = "-".join(rng.sample(words, rng.choice((1, 2, 3))))
+    n = rng.randint(1, 9999)
+    folder = rng.choice(
+        (
+            f"dataset_{n}",
+            f"t{n}",
+            f"tbl_{n}",
+            f"{rng.getrandbits(32):08x}",
+            f"batch={n}",
+            f"{rng.randint(2015, 2026)}/{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}",
+        )
+    )
+    prefix = rng.choice(("", "", *words))
+    key = "/".join(p for p in (prefix, folder, f"part-{rng.randint(0, 9)}.{fmt}") if p)
+    return f"s3://{bucket}/{key}"
+
+
+def hide_names(
+    table: LabelledTable, rng: random.Random, *, split: str = "test", keep_path: bool = False
+) -> LabelledTable:
+    """``table`` as a lake without naming holds it; types and category unchanged.
+
+    Every column is named by its position in one opaque style and, unless ``keep_path``,
+    the path is made of generic words (:data:`HIDDEN_PATH_WORDS` of ``split``).
+
+    PII entities that only a column name gives away (:data:`NAME_ONLY_ENTITIES`) are
+    dropped. Pure apart from drawing from ``rng``.
+    """
+    style = rng.choice(HIDDEN_NAME_STYLES)
+    names = [style.format(i=i, n=i + 1) for i in range(len(table.sample.columns))]
+    path = (
+        str(table.sample.info.ref.uri)
+        if keep_path
+        else _neutral_path(rng, split, table.sample.format)
+    )
+    return _renamed(table, names, path)
+
+
+def shuffle_names(table: LabelledTable, rng: random.Random) -> LabelledTable:
+    """``table`` with misleading names: its column names permuted.
+
+    A column named ``email`` may hold amounts; the path is made of the test split's generic
+    words. Pure apart from drawing from ``rng``.
+    """
+    names = [c.name for c in table.sample.columns]
+    rng.shuffle(names)
+    return _renamed(table, names, _neutral_path(rng, "test", table.sample.format))
+
+
+def _renamed(table: LabelledTable, names: Sequence[str], path: str) -> LabelledTable:
+    sample = table.sample
+    columns = tuple(
+        ColumnSample(name, c.data_type, c.values)
+        for c, name in zip(sample.columns, names, strict=True)
+    )
+    pii = {
+        name: kept
+        for c, name in zip(sample.columns, names, strict=True)
+        if (kept := table.pii.get(c.name, set()) - NAME_ONLY_ENTITIES)
+    }
+    return LabelledTable(
+        _sample(path, sample.info.etag.removeprefix("corpus-"), columns, sample.format),
+        table.category,
+        table.column_types,
+        pii,
+        table.source,
+    )
+
+
+def hidden_name_copies(tables: Sequence[LabelledTable], seed: int = 0) -> list[LabelledTable]:
+    """A copy with hidden names (:func:`hide_names`) of every synthetic table in ``tables``.
+
+    The training data of the pair for objects whose names say nothing
+    (:func:`classifiers.business.features.opaque_names`). Half keep their path (the model
+    learns what a telling path says), half get a path of the training split's generic
+    words. Deterministic per table; pure.
+    """
+    out: list[LabelledTable] = []
+    for t in tables:
+        if t.source.startswith("synthetic:"):
+            rng = random.Random(_seed("hidden", seed, t.sample.info.etag))
+            out.append(hide_names(t, rng, split="train", keep_path=rng.random() < 0.5))
+    return out
+
+
 def _seed(split: str, seed: int, *parts: object) -> int:
     h = hashlib.blake2b(f"{split}|{seed}|{'|'.join(map(str, parts))}".encode(), digest_size=8)
     return int.from_bytes(h.digest(), "big")

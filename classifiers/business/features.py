@@ -250,6 +250,25 @@ KEY_SUFFIXES = frozenset(
 _NOT_KEY_WORDS = frozenset({"monkey", "turkey", "hockey", "jockey", "whiskey", "donkey", "lackey"})
 
 
+#: A column name that says nothing: a position after a generic word (``col_3``, ``field12``,
+#: ``column_1`` as the sampler names a headerless CSV's columns, ``V7``, ``x2``,
+#: ``Unnamed: 0`` as pandas writes an index) or a bare number.
+OPAQUE_NAME = re.compile(
+    r"(?:(?:col|column|field|attr|attribute|var|variable|feature|feat|unnamed|c|f|v|x)"
+    r"[\s_:.-]*)?\d+",
+    re.IGNORECASE,
+)
+
+
+def opaque_names(sample: TableSample) -> list[bool]:
+    """Per column, whether its name says nothing (:data:`OPAQUE_NAME`).
+
+    Such columns, and the category of an object by their share, go to the pair trained on
+    hidden names (:mod:`classifiers.business.model`). Pure; never raises.
+    """
+    return [OPAQUE_NAME.fullmatch(c.name.strip()) is not None for c in sample.columns]
+
+
 def is_key_name(tokens: Sequence[str]) -> bool:
     """Whether a column name's last token says "key".
 

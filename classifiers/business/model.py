@@ -13,6 +13,17 @@ scikit-learn, skops nor scipy (they cost seconds of start-up) and reproduces the
 three classes or more, as ``LogisticRegression`` does in scikit-learn 1.9, the logistic
 function for two).
 
+Names that say nothing (``col_3``, ``field7``, ``Unnamed: 0`` ...:
+:func:`~classifiers.business.features.opaque_names`) get a second pair, trained on the
+synthetic tables with every name hidden (``business-columns-hidden.npz``,
+``business-categories-hidden.npz``, listed in the manifest when trained): such a column is
+typed by its column model, and its category model's probabilities are mixed into the first
+pair's by the share of the object's names that say nothing. The first pair learns a table's
+category mostly from its names and path, and filed every object without telling names under
+one category. The second pair reads no word vectors (those of generic path words misled it)
+and its probabilities are not raised to the calibration power (chosen on real tables). An
+object with telling names only is classified exactly as without the second pair.
+
 Loading is defensive: the manifest must name this module's feature version and every
 artifact loaded must match its SHA-256. The manifest records the scikit-learn and skops
 versions that trained the models (``libraries``, read with :mod:`importlib.metadata`, no
@@ -47,11 +58,17 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.business.features import FEATURE_VERSION, table_features
+from classifiers.business.features import (
+    FEATURE_VERSION,
+    opaque_names,
+    table_column_features,
+    table_features,
+)
 from classifiers.business.lexicon import lexicon_digest
 from classifiers.business.semantic import (
     SEMANTIC_ARTIFACT,
     SemanticVectors,
+    add_column_name_features,
     column_model_features,
     semantic_features,
 )
@@ -66,6 +83,14 @@ CATEGORIES_ARTIFACT = "business-categories.npz"
 #: The same models as skops pipelines (training, benchmarks, tests: :func:`load_skops_pipeline`).
 COLUMNS_PIPELINE = "business-columns.skops"
 CATEGORIES_PIPELINE = "business-categories.skops"
+#: The second pair, for objects whose names say nothing
+#: (:func:`~classifiers.business.features.opaque_names`): trained on the synthetic tables
+#: with hidden names, optional (a manifest without them classifies every object with the
+#: first pair).
+HIDDEN_COLUMNS_ARTIFACT = "business-columns-hidden.npz"
+HIDDEN_CATEGORIES_ARTIFACT = "business-categories-hidden.npz"
+HIDDEN_COLUMNS_PIPELINE = "business-columns-hidden.skops"
+HIDDEN_CATEGORIES_PIPELINE = "business-categories-hidden.skops"
 MANIFEST_FORMAT = 1
 #: The arrays of a :class:`LinearModel` artifact, in file order (numeric or fixed-width
 #: unicode: nothing pickled).
@@ -159,9 +184,10 @@ def load_skops_pipeline(artifacts_dir: Path, name: str) -> Any:
 def read_manifest(
     artifacts_dir: Path, names: Sequence[str] = (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT)
 ) -> dict[str, Any]:
-    """Read the manifest and check the hashes of ``names`` and of the semantic vectors.
+    """Read the manifest and check the hashes of ``names`` and of the optional artifacts.
 
-    The semantic vectors only when the manifest lists them.
+    The optional ones (the semantic vectors, the hidden-names pair) when the manifest lists
+    them.
 
     The library versions are not checked here: the numpy artifacts do not depend on them
     (:func:`load_skops_pipeline` checks them).
@@ -195,7 +221,11 @@ def read_manifest(
             "(classifiers/business/lexicon.py); retrain"
         )
     artifacts = manifest.get("artifacts", {})
-    optional = (SEMANTIC_ARTIFACT,) if SEMANTIC_ARTIFACT in artifacts else ()
+    optional = tuple(
+        name
+        for name in (SEMANTIC_ARTIFACT, HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT)
+        if name in artifacts and name not in names
+    )
     for name in (*names, *optional):
         entry = artifacts.get(name)
         if not isinstance(entry, dict) or "sha256" not in entry:
@@ -484,9 +514,11 @@ class BusinessModel:
         manifest: Mapping[str, Any],
         manifest_sha256: str,
         semantic: SemanticVectors | None = None,
+        hidden: tuple[LinearModel, LinearModel] | None = None,
     ) -> None:
         self._columns = columns_model
         self._categories = categories_model
+        self._hidden = hidden
         self._semantic = semantic
         self._power = manifest_category_power(manifest)
         self.manifest = dict(manifest)
@@ -507,18 +539,25 @@ class BusinessModel:
         base = Path(artifacts_dir) if artifacts_dir is not None else DEFAULT_ARTIFACTS_DIR
         manifest = read_manifest(base)
         labels = manifest.get("labels", {})
+        listed = manifest.get("artifacts", {})
+        pairs = [(COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT)]
+        if HIDDEN_COLUMNS_ARTIFACT in listed or HIDDEN_CATEGORIES_ARTIFACT in listed:
+            pairs.append((HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT))
         models: list[LinearModel] = []
-        for name, key in ((COLUMNS_ARTIFACT, "column_types"), (CATEGORIES_ARTIFACT, "categories")):
-            try:
-                model = LinearModel.from_bytes((base / name).read_bytes())
-            except (OSError, ValueError) as exc:
-                raise ModelArtifactError(f"{name}: {exc}; retrain") from exc
-            if list(model.classes) != list(labels.get(key, [])):
-                raise ModelArtifactError(
-                    f"{name}: the model's labels {list(model.classes)} differ from the manifest's"
-                )
-            models.append(model)
-        columns, categories = models
+        for pair in pairs:
+            for name, key in zip(pair, ("column_types", "categories"), strict=True):
+                try:
+                    model = LinearModel.from_bytes((base / name).read_bytes())
+                except (OSError, ValueError) as exc:
+                    raise ModelArtifactError(f"{name}: {exc}; retrain") from exc
+                if list(model.classes) != list(labels.get(key, [])):
+                    raise ModelArtifactError(
+                        f"{name}: the model's labels {list(model.classes)} differ from the"
+                        " manifest's"
+                    )
+                models.append(model)
+        columns, categories = models[:2]
+        hidden = (models[2], models[3]) if len(models) == 4 else None
         semantic = None
         if SEMANTIC_ARTIFACT in manifest.get("artifacts", {}):
             try:
@@ -529,12 +568,25 @@ class BusinessModel:
                 raise ModelArtifactError(
                     f"{SEMANTIC_ARTIFACT}: its categories differ from the manifest's; retrain"
                 )
-        return cls(columns, categories, manifest, sha256_file(base / MANIFEST_NAME), semantic)
+        return cls(
+            columns, categories, manifest, sha256_file(base / MANIFEST_NAME), semantic, hidden
+        )
 
     @property
     def semantic(self) -> SemanticVectors | None:
         """The semantic prior's word vectors, or ``None`` (a model trained without them)."""
         return self._semantic
+
+    @property
+    def has_hidden_pair(self) -> bool:
+        """Whether objects whose names say nothing get the pair trained for them."""
+        return self._hidden is not None
+
+    def _opaque(self, sample: TableSample) -> list[bool]:
+        """Per column, whether the hidden-names pair reads it (its name says nothing)."""
+        if self._hidden is None:
+            return [False] * len(sample.columns)
+        return opaque_names(sample)
 
     @property
     def version(self) -> str:
@@ -559,7 +611,29 @@ class BusinessModel:
         """
         if not sample.columns:
             return []
-        proba = self._columns.predict_proba(column_model_features(sample, self._semantic))
+        opaque = self._opaque(sample)
+        if not any(opaque):
+            proba = self._columns.predict_proba(column_model_features(sample, self._semantic))
+        else:
+            # A column whose name says nothing is typed by the hidden-names column model
+            # (trained on such columns, without word vectors), every other by the first.
+            assert self._hidden is not None
+            rows = table_column_features(sample)
+            proba = np.empty((len(opaque), len(self.column_labels)))
+            hidden = np.array(opaque)
+            proba[hidden] = self._hidden[0].predict_proba(
+                [r for r, o in zip(rows, opaque, strict=True) if o]
+            )
+            if not hidden.all():
+                named = [
+                    (r, c.name)
+                    for r, c, o in zip(rows, sample.columns, opaque, strict=True)
+                    if not o
+                ]
+                picked = [r for r, _ in named]
+                if self._semantic is not None:
+                    add_column_name_features(self._semantic, picked, [n for _, n in named])
+                proba[~hidden] = self._columns.predict_proba(picked)
         labels = self.column_labels
         out: list[tuple[str, float]] = []
         for col, row in zip(sample.columns, proba, strict=True):
@@ -591,6 +665,14 @@ class BusinessModel:
             # A power below 1 softens the probabilities without changing their order.
             proba = np.power(np.maximum(proba, 1e-12), self._power)
             proba = proba / proba.sum()
+        opaque = self._opaque(sample)
+        if any(opaque):
+            # The share of names that say nothing is how far the hidden-names pair is
+            # trusted: its probabilities mixed in by that weight (bench/README.md).
+            assert self._hidden is not None
+            share = sum(opaque) / len(opaque)
+            hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
+            proba = (1.0 - share) * proba + share * hidden
         labels = self.category_labels
         order = sorted(range(len(labels)), key=lambda i: (-float(proba[i]), labels[i]))
         return [(labels[i], float(proba[i])) for i in order[:top]]

@@ -441,10 +441,19 @@ def column_model_features(
     rows = table_column_features(sample)
     if vectors is None:
         return rows
-    for row, col in zip(rows, sample.columns, strict=True):
-        # ``row`` is new (only this call holds it): extended in place, the keys in the
-        # order ``row | extra`` gives.
-        row.update(_column_name_features(vectors, col.name))
+    return add_column_name_features(vectors, rows, [c.name for c in sample.columns])
+
+
+def add_column_name_features(
+    vectors: SemanticVectors, rows: list[dict[str, float]], names: Sequence[str]
+) -> list[dict[str, float]]:
+    """Extend ``rows`` in place with :func:`column_semantic_features`; returns ``rows``.
+
+    ``rows`` are :func:`table_column_features` of the columns named ``names``.
+    Side effects: updates the dicts of ``rows`` (keys in the order ``row | extra`` gives).
+    """
+    for row, name in zip(rows, names, strict=True):
+        row.update(_column_name_features(vectors, name))
     return rows
 
 

@@ -16,6 +16,8 @@ from classifiers.business.model import (
     COLUMNS_ARTIFACT,
     COLUMNS_PIPELINE,
     DEFAULT_ARTIFACTS_DIR,
+    HIDDEN_CATEGORIES_ARTIFACT,
+    HIDDEN_COLUMNS_ARTIFACT,
     MANIFEST_NAME,
     BusinessModel,
     ModelArtifactError,
@@ -151,7 +153,8 @@ def _copy_artifacts(tmp_path: Path) -> Path:
     dst = tmp_path / "artifacts"
     dst.mkdir()
     names = (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, COLUMNS_PIPELINE, CATEGORIES_PIPELINE)
-    for name in (MANIFEST_NAME, *names, SEMANTIC_ARTIFACT):
+    hidden = (HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT)
+    for name in (MANIFEST_NAME, *names, SEMANTIC_ARTIFACT, *hidden):
         shutil.copy(DEFAULT_ARTIFACTS_DIR / name, dst / name)
     return dst
 
@@ -168,6 +171,25 @@ def test_hash_mismatch_is_refused(tmp_path: Path) -> None:
     (art / CATEGORIES_PIPELINE).write_bytes(bytes(data))
     with pytest.raises(ModelArtifactError, match=r"business-categories.skops: SHA-256 .* does"):
         load_skops_pipeline(art, CATEGORIES_PIPELINE)
+
+
+def test_a_hidden_names_artifact_is_hash_checked_or_may_be_absent(tmp_path: Path) -> None:
+    art = _copy_artifacts(tmp_path)
+    data = bytearray((art / HIDDEN_CATEGORIES_ARTIFACT).read_bytes())
+    data[-30] ^= 0xFF
+    (art / HIDDEN_CATEGORIES_ARTIFACT).write_bytes(bytes(data))
+    with pytest.raises(ModelArtifactError, match=r"categories-hidden.npz: SHA-256 .* does not"):
+        BusinessModel.load(art)
+    (art / HIDDEN_CATEGORIES_ARTIFACT).unlink()
+    with pytest.raises(ModelArtifactError, match=r"categories-hidden.npz is missing"):
+        BusinessModel.load(art)
+    # A manifest trained without the pair classifies every object with the first one.
+    manifest = json.loads((art / MANIFEST_NAME).read_text())
+    for name in (HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT):
+        del manifest["artifacts"][name]
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest))
+    assert not BusinessModel.load(art).has_hidden_pair
+    assert BusinessModel.load().has_hidden_pair
 
 
 def test_library_versions_bind_the_skops_pipelines_only(tmp_path: Path) -> None:

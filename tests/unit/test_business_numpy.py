@@ -14,13 +14,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classifiers.business.features import table_features
+from classifiers.business.features import opaque_names, table_features
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
     CATEGORIES_PIPELINE,
     COLUMNS_ARTIFACT,
     COLUMNS_PIPELINE,
     DEFAULT_ARTIFACTS_DIR,
+    HIDDEN_CATEGORIES_ARTIFACT,
+    HIDDEN_CATEGORIES_PIPELINE,
+    HIDDEN_COLUMNS_ARTIFACT,
+    HIDDEN_COLUMNS_PIPELINE,
     LINEAR_ARRAYS,
     MANIFEST_NAME,
     BusinessModel,
@@ -36,7 +40,7 @@ from classifiers.business.semantic import (
 )
 from training.corpus import LabelledTable, build_corpus
 from training.real_tables import load_real_tables
-from training.train import category_rows, column_rows, export_linear
+from training.train import category_rows, column_rows, export_linear, hidden_test_tables
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,6 +58,20 @@ def pipelines() -> tuple[Any, Any]:
         load_skops_pipeline(DEFAULT_ARTIFACTS_DIR, COLUMNS_PIPELINE),
         load_skops_pipeline(DEFAULT_ARTIFACTS_DIR, CATEGORIES_PIPELINE),
     )
+
+
+@pytest.fixture(scope="module")
+def hidden_pipelines() -> tuple[Any, Any]:
+    return (
+        load_skops_pipeline(DEFAULT_ARTIFACTS_DIR, HIDDEN_COLUMNS_PIPELINE),
+        load_skops_pipeline(DEFAULT_ARTIFACTS_DIR, HIDDEN_CATEGORIES_PIPELINE),
+    )
+
+
+@pytest.fixture(scope="module")
+def hidden_tables(tables: list[LabelledTable]) -> list[LabelledTable]:
+    """The synthetic tables of ``tables`` with every name hidden."""
+    return hidden_test_tables(tables)
 
 
 @pytest.fixture(scope="module")
@@ -92,20 +110,33 @@ def test_loading_and_classifying_imports_neither_sklearn_skops_nor_scipy() -> No
     assert out.stdout.strip() == "[]", out.stdout
 
 
+@pytest.mark.parametrize("pair", ["named", "hidden"])
 def test_probabilities_equal_the_pipelines(
-    tables: list[LabelledTable], pipelines: tuple[Any, Any], model: BusinessModel
+    pair: str,
+    tables: list[LabelledTable],
+    hidden_tables: list[LabelledTable],
+    pipelines: tuple[Any, Any],
+    hidden_pipelines: tuple[Any, Any],
+    model: BusinessModel,
 ) -> None:
-    columns_pipe, categories_pipe = pipelines
-    numpy_columns = LinearModel.from_bytes((DEFAULT_ARTIFACTS_DIR / COLUMNS_ARTIFACT).read_bytes())
-    numpy_categories = LinearModel.from_bytes(
-        (DEFAULT_ARTIFACTS_DIR / CATEGORIES_ARTIFACT).read_bytes()
+    columns_name, categories_name = (
+        (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT)
+        if pair == "named"
+        else (HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT)
     )
-    cx, _ = column_rows(tables, model.semantic)
+    columns_pipe, categories_pipe = pipelines if pair == "named" else hidden_pipelines
+    tables = tables if pair == "named" else hidden_tables
+    semantic = model.semantic if pair == "named" else None
+    numpy_columns = LinearModel.from_bytes((DEFAULT_ARTIFACTS_DIR / columns_name).read_bytes())
+    numpy_categories = LinearModel.from_bytes(
+        (DEFAULT_ARTIFACTS_DIR / categories_name).read_bytes()
+    )
+    cx, _ = column_rows(tables, semantic)
     expected = columns_pipe.predict_proba(cx)
-    assert expected.shape == (len(cx), len(numpy_columns.classes)) and len(cx) > 1000
+    assert expected.shape == (len(cx), len(numpy_columns.classes)) and len(cx) > 400
     assert np.allclose(numpy_columns.predict_proba(cx), expected, rtol=0, atol=1e-9)
     assert numpy_columns.classes == tuple(str(c) for c in columns_pipe.classes_)
-    tx, _ = category_rows(tables, columns_pipe, model.semantic)
+    tx, _ = category_rows(tables, columns_pipe, semantic)
     expected = categories_pipe.predict_proba(tx)
     assert expected.shape == (len(tables), len(numpy_categories.classes))
     assert np.allclose(numpy_categories.predict_proba(tx), expected, rtol=0, atol=1e-9)
@@ -113,30 +144,50 @@ def test_probabilities_equal_the_pipelines(
 
 
 def test_business_model_gives_the_pipelines_labels_and_confidences(
-    tables: list[LabelledTable], pipelines: tuple[Any, Any], model: BusinessModel
+    tables: list[LabelledTable],
+    hidden_tables: list[LabelledTable],
+    pipelines: tuple[Any, Any],
+    hidden_pipelines: tuple[Any, Any],
+    model: BusinessModel,
 ) -> None:
-    columns_pipe, categories_pipe = pipelines
+    """A column whose name says nothing is typed by the hidden-names column model (no word
+    vectors), every other by the first; the hidden-names category model's probabilities
+    (no calibration power) are mixed into the first pair's by the share of such names."""
+    mixed = 0
     power = float(model.manifest["category_power"])
-    for t in tables[::3]:
-        got = model.column_types(t.sample)
-        proba = columns_pipe.predict_proba(column_model_features(t.sample, model.semantic))
+    for t in tables[::3] + hidden_tables[::9]:
+        opaque = opaque_names(t.sample)
+        mixed += any(opaque)
+        named = pipelines[0].predict_proba(column_model_features(t.sample, model.semantic))
+        hidden = hidden_pipelines[0].predict_proba(column_model_features(t.sample, None))
         want = [
-            ("other", 0.0) if c.non_null == 0 else (str(columns_pipe.classes_[p.argmax()]), p.max())
-            for c, p in zip(t.sample.columns, proba, strict=True)
+            ("other", 0.0)
+            if c.non_null == 0
+            else (str(pipelines[0].classes_[p.argmax()]), p.max())
+            for c, p in zip(
+                t.sample.columns, np.where(np.array(opaque)[:, None], hidden, named), strict=True
+            )
         ]
+        got = model.column_types(t.sample)
         assert [label for label, _ in got] == [label for label, _ in want]
         assert np.allclose([p for _, p in got], [p for _, p in want], rtol=0, atol=1e-9)
 
         types = [label for label, _ in got]
         top = model.categories(t.sample, got, t.pii, top=99)
         prior = semantic_features(model.semantic, t.sample) if model.semantic else None
-        cat = categories_pipe.predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
+        cat = pipelines[1].predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
         cat = np.power(np.maximum(cat, 1e-12), power)
         cat = cat / cat.sum()
-        labels = [str(c) for c in categories_pipe.classes_]
+        share = sum(opaque) / len(opaque)
+        if share:
+            cat = (1 - share) * cat + share * hidden_pipelines[1].predict_proba(
+                [table_features(t.sample, types, t.pii)]
+            )[0]
+        labels = [str(c) for c in pipelines[1].classes_]
         order = sorted(range(len(labels)), key=lambda i: (-float(cat[i]), labels[i]))
         assert [label for label, _ in top] == [labels[i] for i in order]
         assert np.allclose([p for _, p in top], cat[order], rtol=0, atol=1e-9)
+    assert model.has_hidden_pair and mixed >= 20
 
 
 def _fit(rows: list[dict[str, Any]], ys: list[str]) -> Any:
@@ -199,7 +250,14 @@ def _rehash(art: Path, name: str) -> None:
 def test_a_malformed_numpy_artifact_is_refused(tmp_path: Path) -> None:
     art = tmp_path / "artifacts"
     art.mkdir()
-    for name in (MANIFEST_NAME, COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, SEMANTIC_ARTIFACT):
+    for name in (
+        MANIFEST_NAME,
+        COLUMNS_ARTIFACT,
+        CATEGORIES_ARTIFACT,
+        SEMANTIC_ARTIFACT,
+        HIDDEN_COLUMNS_ARTIFACT,
+        HIDDEN_CATEGORIES_ARTIFACT,
+    ):
         shutil.copy(DEFAULT_ARTIFACTS_DIR / name, art / name)
     (art / COLUMNS_ARTIFACT).write_bytes(b"not a zip")
     _rehash(art, COLUMNS_ARTIFACT)
