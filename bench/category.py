@@ -10,8 +10,8 @@ variants for half its columns, plotly rows never used in training). Reports, in 
   column-name tokens for categories; column-name rules for types);
 - calibration of the top category (expected calibration error over 10 bins, Brier score);
 - breakdowns: plotly tables only, columns with opaque names, and the synthetic tables again
-  with every name hidden (positional column names, a neutral bucket and folder) and with
-  their column names shuffled (misleading);
+  with every name hidden (positional column names, a neutral bucket and folder), with
+  their column names shuffled (misleading) and with names in CJK or Cyrillic letters;
 - inference cost per object in ms (features + both models; loading excluded).
 
 Targets: category accuracy >= 0.85, column-type macro F1 >= 0.85; prints PASS/FAIL and exits
@@ -75,6 +75,7 @@ from training.corpus import (  # noqa: E402
     LabelledTable,
     build_corpus,
     hide_names,
+    script_names,
     shuffle_names,
 )
 from training.semantic_vectors import DEFAULT_OUT as DEFAULT_VECTORS  # noqa: E402
@@ -236,6 +237,7 @@ def run(artifacts: Path | None) -> dict[str, Any]:
         "semantic_ms_per_object": _semantic_cost(model.semantic, test) if model.semantic else None,
         "names_hidden": renamed_scores(model, test, hide_names),
         "names_shuffled": renamed_scores(model, test, shuffle_names),
+        "names_unreadable": renamed_scores(model, test, script_names),
     }
 
 
@@ -800,6 +802,7 @@ def main() -> int:
     print("opaque column names:", res["opaque_names"])
     print("synthetic tables, names hidden (positional, neutral path):", res["names_hidden"])
     print("synthetic tables, names shuffled (misleading):", res["names_shuffled"])
+    print("synthetic tables, names in CJK or Cyrillic letters:", res["names_unreadable"])
     print("calibration:", res["calibration"])
     print(
         f"inference: {res['ms_per_object']} ms per object (features and both models), of"

@@ -1096,6 +1096,20 @@ def shuffle_names(table: LabelledTable, rng: random.Random) -> LabelledTable:
     return _renamed(table, names, _neutral_path(rng, "test", table.sample.format))
 
 
+def script_names(table: LabelledTable, rng: random.Random) -> LabelledTable:
+    """``table`` with names in a script the models cannot read.
+
+    Every column is named by random CJK or Cyrillic letters (one script per table), under a
+    path of the test split's generic words. Pure apart from drawing from ``rng``.
+    """
+    first, last = rng.choice(((0x4E00, 0x4FFF), (0x430, 0x44F)))
+    names = [
+        "".join(chr(rng.randint(first, last)) for _ in range(rng.randint(2, 8)))
+        for _ in table.sample.columns
+    ]
+    return _renamed(table, names, _neutral_path(rng, "test", table.sample.format))
+
+
 def _renamed(table: LabelledTable, names: Sequence[str], path: str) -> LabelledTable:
     sample = table.sample
     columns = tuple(

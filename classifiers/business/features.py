@@ -261,12 +261,17 @@ OPAQUE_NAME = re.compile(
 
 
 def opaque_names(sample: TableSample) -> list[bool]:
-    """Per column, whether its name says nothing (:data:`OPAQUE_NAME`).
+    """Per column, whether its name says nothing to the models.
 
-    Such columns, and the category of an object by their share, go to the pair trained on
-    hidden names (:mod:`classifiers.business.model`). Pure; never raises.
+    A positional name (:data:`OPAQUE_NAME`), or one without a word the models can read
+    (:func:`name_tokens` gives none: ``メールアドレス``, ``фамилия``, ``_``). Such columns,
+    and the category of an object by their share, go to the pair trained on hidden names
+    (:mod:`classifiers.business.model`). Pure apart from :func:`name_tokens`' cache.
     """
-    return [OPAQUE_NAME.fullmatch(c.name.strip()) is not None for c in sample.columns]
+    return [
+        OPAQUE_NAME.fullmatch(c.name.strip()) is not None or not _name_token_tuple(c.name)
+        for c in sample.columns
+    ]
 
 
 def is_key_name(tokens: Sequence[str]) -> bool:

@@ -13,7 +13,7 @@ scikit-learn, skops nor scipy (they cost seconds of start-up) and reproduces the
 three classes or more, as ``LogisticRegression`` does in scikit-learn 1.9, the logistic
 function for two).
 
-Names that say nothing (``col_3``, ``field7``, ``Unnamed: 0`` ...:
+Names that say nothing (``col_3``, ``field7``, ``Unnamed: 0``, ``фамилия`` ...:
 :func:`~classifiers.business.features.opaque_names`) get a second pair, trained on the
 synthetic tables with every name hidden (``business-columns-hidden.npz``,
 ``business-categories-hidden.npz``, listed in the manifest when trained): such a column is

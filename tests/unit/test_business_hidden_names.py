@@ -16,6 +16,7 @@ from training.corpus import (
     build_corpus,
     hidden_name_copies,
     hide_names,
+    script_names,
     shuffle_names,
 )
 from training.train import hidden_test_tables
@@ -51,6 +52,14 @@ def test_telling_names_are_not_opaque(name: str) -> None:
 def test_opaque_names_are_picked_per_column() -> None:
     assert opaque_names(_sample("col_1", "email", " V2 ", "amount")) == [True, False, True, False]
     assert opaque_names(_sample()) == []
+    # No word the models can read: as good as a position.
+    assert opaque_names(_sample("メールアドレス", "фамилия", "_", "顧客ID", "Geburtsdatum")) == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +95,13 @@ def test_shuffled_names_follow_other_values(test_split: list[LabelledTable]) -> 
     )
     assert [c.name for c in shuffled.sample.columns] != [c.name for c in t.sample.columns]
     assert [c.values for c in shuffled.sample.columns] == [c.values for c in t.sample.columns]
+
+
+def test_names_in_another_script_are_unreadable(test_split: list[LabelledTable]) -> None:
+    for t in test_split[:20]:
+        renamed = script_names(t, random.Random(2))
+        assert all(opaque_names(renamed.sample))
+        assert not any(c.name.isascii() for c in renamed.sample.columns)
 
 
 def test_training_copies_cover_every_synthetic_table_once() -> None:
