@@ -33,6 +33,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from classifiers.pii.cjk_names import cjk_name
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
@@ -74,10 +75,15 @@ logger = logging.getLogger(__name__)
 #: 4: PERSON decided from the name gazetteer before NER where it is clear (issue 17).
 #: 5: bounded pattern evidence by default, marked ``Evidence.estimated`` (issue 17).
 #: 6: PERSON evidence from an NER or gazetteer probe of part of the values marked estimated.
-ALGORITHM_VERSION = "6"
+#: 7: PERSON for names in Chinese, Japanese or Korean characters (``cjk.names``).
+ALGORITHM_VERSION = "7"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
+#: Distinct values :meth:`PiiClassifier._cjk_person` reads, and the lower end of the
+#: interval of their share of CJK names that makes a PERSON column.
+CJK_MAX_VALUES = 200
+CJK_NAME_SHARE = 0.7
 NER_FIRST_ROUND = 48
 #: Distinct values of a value column NER reads first; enough when their shares decide
 #: (:meth:`PiiClassifier._ner_decided`), with intervals at this normal quantile.
@@ -784,6 +790,14 @@ class PiiClassifier:
             if person is not None:
                 self._note_probe(col, person, stats)
                 col.candidates.append(person)
+        if (
+            "PERSON" in self.entities
+            and not col.settled
+            and not any(c.entity == "PERSON" for c in col.candidates)
+        ):
+            cjk = self._cjk_person(col)
+            if cjk is not None:
+                col.candidates.append(cjk)
         if col.sparse_results and not any(c.entity == "PERSON" for c in col.candidates):
             sparse = self._sparse_person(col)
             if sparse is not None:
@@ -801,6 +815,51 @@ class PiiClassifier:
         if len(dense) > 1:
             keep = max(dense, key=lambda c: (c.confidence, c.prevalence))
             col.candidates = [c for c in col.candidates if c not in dense or c is keep]
+
+    @staticmethod
+    def _cjk_person(col: _Column) -> Candidate | None:
+        """PERSON for a column of names in Chinese, Japanese or Korean characters.
+
+        Neither the gazetteer nor spaCy reads them. The most frequent distinct values
+        (:data:`CJK_MAX_VALUES`) are read by :func:`~classifiers.pii.cjk_names.cjk_name`; the
+        column is PERSON when the lower end of the interval of the share of names, over all
+        the values read, clears :data:`CJK_NAME_SHARE` (a column of Chinese words reaches
+        about 0.1, of Korean street names 0.4), with at least five distinct names, or with a
+        repeated handful when the column's name or role says people. The confidence is lower
+        when nothing in the name says people.
+        """
+        p = col.profile
+        if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:
+            return None
+        hits = read = 0
+        names: list[str] = []
+        for text, count in zip(p.texts[:CJK_MAX_VALUES], p.counts[:CJK_MAX_VALUES], strict=True):
+            read += count
+            if cjk_name(text):
+                hits += count
+                names.append(text)
+        said = (
+            getattr(col.names.get("PERSON"), "strength", 0.0) >= 0.5
+            or col.role is not None
+            or col.role_neighbour is not None
+        )
+        if not read or len(names) < (2 if said else 5):
+            return None
+        low, high = wilson(hits, read)
+        if low < CJK_NAME_SHARE:
+            return None
+        return Candidate(
+            "PERSON",
+            confidence=0.9 if said else 0.75,
+            prevalence=hits / read,
+            hits=hits,
+            distinct_hits=len(names),
+            interval=(low, high),
+            recognizers=("cjk-names",),
+            examples=names[:3],
+            type_signal="names in CJK characters",
+            rule="cjk.names",
+        )
 
     @staticmethod
     def _sparse_person(col: _Column) -> Candidate | None:

@@ -74,6 +74,9 @@ def test_mask_char_keeps_punctuation_and_symbols() -> None:
         ("iban", "GB82WEST12345698765432", "GB" + "*" * 16 + "5432"),
         ("last2", "+49 30 1234567", "+** ** *****67"),
         ("initials", "Jane Doe", "J*** D**"),
+        # One CJK character is a whole family name: nothing is revealed.
+        ("initials", "王小明", "***"),
+        ("initials", "佐藤 太郎", "** **"),
         ("ip", "2001:db8::1", "2001:*:*:*"),
         ("stars", "S1234567D", "*********"),
         ("shape", "Ab-12", "Xx-99"),

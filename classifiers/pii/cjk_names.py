@@ -1,0 +1,142 @@
+"""Person names written in Chinese, Japanese or Korean characters.
+
+The name gazetteer and spaCy read Latin letters only, so a column of ``王伟``, ``佐藤 太郎`` or
+``김민준`` had no PERSON evidence at all (issue 16: names in other forms). A CJK name is
+short and starts with a family name from a small closed set: a few hundred surnames cover
+nearly all people in China, Japan and Korea. :func:`cjk_name` says whether one value reads
+as such a name; the classifier weighs the share of the column's values that do.
+
+The surname lists below are written by hand from the most frequent family names in national
+statistics (China's household registration ranking, Japan's and Korea's census rankings);
+short lists of common names are facts. They are not copied from Faker, whose CJK providers
+cite Wikipedia (CC BY-SA) or sources without stated terms (training/data/README.md). Pure;
+no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Chinese family names (simplified and traditional forms), one character.
+_ZH: Final = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧"
+    "耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍"
+    "华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
+    "宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "張劉陳楊黃趙吳孫馬鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸賈韋鄒閻龍賀顧龔萬錢嚴湯溫莊聶魯歐關蘭紀"
+    "畢單塗駱藍遊鮑華饒繆簡車項連蘆婁竇費衛閔鄔邊欒鞏遲鄺蔣羅洪賴顏萧蕭楼樓况賀"
+)
+#: Chinese two-character family names.
+_ZH_DOUBLE: Final = frozenset(
+    """欧阳 歐陽 司马 司馬 上官 诸葛 諸葛 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 令狐 夏侯
+    长孙 長孫 宇文 司徒 西门 西門 端木 澹台 轩辕 軒轅 呼延 独孤 獨孤""".split()
+)
+#: Japanese family names (kanji), the most frequent few hundred.
+_JA: Final = frozenset(
+    """佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 渡邉 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本
+    井上 木村 林 斎藤 斉藤 齋藤 清水 山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田
+    長谷川 藤田 後藤 近藤 村上 遠藤 青木 坂本 福田 太田 西村 藤井 金子 岡本 藤原 中野 三浦 原田
+    中川 松田 竹内 小野 田村 中山 和田 石田 森田 上田 原 内田 柴田 酒井 宮崎 横山 高木 安藤 宮本
+    大野 小島 谷口 今井 工藤 高田 増田 丸山 杉山 村田 大塚 新井 小山 平野 藤本 河野 上野 野口
+    武田 松井 千葉 岩崎 菅原 木下 久保 佐野 野村 松尾 市川 菊地 杉本 古川 大西 島田 水野 桜井
+    高野 渡部 吉川 山内 西田 飯田 菊池 西川 小松 北村 安田 五十嵐 川口 平田 関 中田 久保田 服部
+    東 岩田 土屋 川崎 福島 本田 辻 樋口 秋山 田口 永井 山中 中西 吉村 川上 石原 大橋 松岡 馬場
+    浅野 荒木 大久保 野田 小沢 小澤 田辺 川村 星野 黒田 堀 尾崎 望月 永田 熊谷 内藤 松村 西山
+    大谷 平井 大島 岩本 片山 本間 早川 横田 岡崎 荒井 大石 鎌田 成田 宮田 小田 石橋 篠原 須藤
+    河合 高山 吉岡 中尾 小池 松下 浜田 浅井 宇野 上原 北川 矢野 小西 沢田 澤田 岩井 広瀬 廣瀬
+    松原 奥村 白石 今村 小笠原 福井 南 西 北 大川 水谷 安部 野崎 坂口 森本 大森 岡 中井 青山
+    宮下 秋元 平山 堀内 富田 小泉 松浦 大山 桑原 三宅 関口 杉浦 吉野 岡村 榎本 稲垣 木内 松永
+    江口 米田 奥田 津田 岸 堀田 花田 細川 須田 西尾 相馬 竹田 村井 小出 内山 大木 森下 森川
+    千田 堤 栗原 高島 辻本 寺田 小久保 香川 長田 長尾 三上 荒川 福原 奥山 野中 坂井 新田
+    竹中""".split()
+)
+#: Korean family names (Hangul), one syllable, and the two-syllable ones.
+_KO: Final = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진지엄채"
+    "원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복"
+    "태목형계피두감음빈동온호범좌팽승간상시갈"
+)
+_KO_DOUBLE: Final = frozenset("황보 남궁 제갈 선우 독고 사공 동방 서문".split())
+#: Endings of place, company and institution names, which also start with a surname
+#: character (``黄山市``, ``金华市``, ``王府井大街``, ``高橋商事株式会社``).
+_NOT_NAME_ENDINGS: Final = tuple(
+    """市 县 縣 区 區 省 州 镇 鎮 村 町 路 街 巷 岛 島 公司 集团 集團 有限
+    会社 會社 株式 商事 银行 銀行 大学 大學 医院 醫院 病院 学校 學校 店 部 科 所 局 厅 廳 馆 館
+    시 로 은행 회사 병원 학교 대학""".split()
+)
+_MAX_CHARS: Final = 8
+
+
+def _script(ch: str) -> str:
+    code = ord(ch)
+    if 0x4E00 <= code <= 0x9FFF or code == 0x3005:  # CJK ideographs and 々 (佐々木)
+        return "han"
+    if 0xAC00 <= code <= 0xD7A3:
+        return "hangul"
+    if 0x3040 <= code <= 0x30FF:
+        return "kana"
+    return "other"
+
+
+def cjk_name(text: str) -> bool | None:
+    """Whether ``text`` reads as a person's name in CJK characters.
+
+    ``None`` when it is not CJK text at all (other letters, digits, punctuation besides one
+    space or middle dot), so the caller can tell "not a name" from "not for this reader".
+    A name: a known family name (:data:`_ZH`, :data:`_JA`, :data:`_KO` and their
+    two-character forms) followed by a given name of one to three characters (Han or kana
+    after a Japanese family name), in Chinese and Korean two to four characters in all,
+    not ending like a place, company or institution. Pure.
+    """
+    value = text.strip()
+    if not value or len(value) > _MAX_CHARS:
+        return None
+    family, sep, given = value.partition(" ")
+    if not sep:
+        family, sep, given = value.partition("·")
+    if " " in given or "·" in given:
+        return None
+    joined = family + given
+    scripts = {_script(ch) for ch in joined}
+    if "other" in scripts or not scripts:
+        return None
+    if value.endswith(_NOT_NAME_ENDINGS):
+        return False
+    if scripts == {"hangul"}:
+        return _split_ok(joined, _KO, _KO_DOUBLE, sep and family, 2, 4)
+    if "hangul" in scripts:
+        return False
+    # Japanese: a known family name, then a given name in kanji or kana (``佐藤 太郎``,
+    # ``鈴木さくら``); written with a space the family part must be the known name.
+    if sep:
+        if family in _JA:
+            return 1 <= len(given) <= 4
+        if scripts == {"han"}:
+            return _split_ok(joined, _ZH, _ZH_DOUBLE, family, 2, 4)
+        return False
+    for size in (3, 2, 1):
+        if value[:size] in _JA and 1 <= len(value) - size <= 3:
+            return True
+    if scripts != {"han"}:
+        return False
+    return _split_ok(value, _ZH, _ZH_DOUBLE, "", 2, 4)
+
+
+def _split_ok(
+    joined: str,
+    single: frozenset[str],
+    double: frozenset[str],
+    family: str,
+    shortest: int,
+    longest: int,
+) -> bool:
+    """A known one- or two-character family name and a one- or two-character given name."""
+    if not shortest <= len(joined) <= longest:
+        return False
+    if family:
+        return (family in single or family in double) and 1 <= len(joined) - len(family) <= 2
+    if joined[:2] in double and len(joined) >= 3:
+        return True
+    return joined[0] in single and 1 <= len(joined) - 1 <= 2

@@ -1,0 +1,97 @@
+"""Person names in Chinese, Japanese and Korean characters (issue 16: names in other forms)."""
+
+from __future__ import annotations
+
+import pytest
+from faker import Faker
+
+from classifiers.pii import PiiClassifier
+from classifiers.pii.cjk_names import cjk_name
+from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+
+N = 120
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["王伟", "李秀英", "欧阳娜娜", "張志明", "佐藤 太郎", "鈴木さくら", "김민준", "남궁민수"],
+)
+def test_names_read_as_names(value: str) -> None:
+    assert cjk_name(value) is True
+
+
+@pytest.mark.parametrize(
+    "value", ["黄山市", "王府井大街", "高橋商事株式会社", "北京大学", "강남구청로"]
+)
+def test_places_and_companies_are_not_names(value: str) -> None:
+    assert cjk_name(value) is False
+
+
+@pytest.mark.parametrize("value", ["Jane Doe", "王伟 2", "", "王 伟 明", "张三李四王五赵六钱七"])
+def test_other_text_is_not_for_this_reader(value: str) -> None:
+    assert cjk_name(value) is None
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "zh_TW", "ja_JP", "ko_KR"])
+def test_faker_names_mostly_read_and_other_faker_text_rarely(locale: str) -> None:
+    fake = Faker(locale)
+    fake.seed_instance(7)
+    names = [fake.name() for _ in range(400)]
+    assert sum(cjk_name(v) is True for v in names) / len(names) >= 0.95
+    for other in (fake.city, fake.company):
+        values = [other() for _ in range(400)]
+        assert sum(cjk_name(v) is True for v in values) / len(values) <= 0.2
+
+
+def _table(*cols: tuple[str, list[str]]) -> TableSample:
+    return TableSample(
+        info=ObjectInfo(ref=ObjectRef("s3://lake/k.parquet"), size=1, etag="t"),
+        format="parquet",
+        compression=None,
+        columns=tuple(ColumnSample(n, "string", tuple(v)) for n, v in cols),
+        rows_sampled=N,
+        row_count=N,
+        row_count_estimated=False,
+        bytes_read=0,
+        sampling=SamplingInfo(method="test"),
+    )
+
+
+@pytest.fixture(scope="module")
+def classifier() -> PiiClassifier:
+    return PiiClassifier()
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "ja_JP", "ko_KR"])
+def test_a_column_of_cjk_names_is_person(classifier: PiiClassifier, locale: str) -> None:
+    fake = Faker(locale)
+    fake.seed_instance(3)
+    names = [fake.name() for _ in range(N)]
+    findings = classifier.classify(
+        _table(
+            ("customer_name", names),
+            ("col_2", names[::-1]),
+            ("city", [fake.city() for _ in range(N)]),
+        )
+    )
+    by_column = {f.column: f for f in findings}
+    named = [e for e in by_column["customer_name"].entities if e.entity == "PERSON"]
+    opaque = [e for e in by_column["col_2"].entities if e.entity == "PERSON"]
+    assert named and opaque and not by_column["city"].entities
+    # The name says people: surer than an opaque column with the same values.
+    assert named[0].confidence > opaque[0].confidence
+    assert named[0].evidence.recognizers == ("cjk-names",)
+    # Masked examples reveal no character of the names (one is a whole family name).
+    for example in named[0].evidence.masked_examples:
+        assert set(example) <= {"*", " "}, "a CJK character left the worker"
+
+
+def test_cjk_words_and_a_handful_of_names_without_people_context_are_not_person(
+    classifier: PiiClassifier,
+) -> None:
+    fake = Faker("zh_CN")
+    fake.seed_instance(5)
+    words = [fake.word() for _ in range(N)]
+    few = ["王伟", "李娜", "张敏", "刘洋"] * (N // 4)
+    findings = classifier.classify(_table(("keyword", words), ("product", few)))
+    assert all(not f.entities for f in findings)
