@@ -91,7 +91,7 @@ def cjk_name(text: str) -> bool | None:
     not ending like a place, company or institution. Pure.
     """
     value = text.strip()
-    if not value or len(value) > _MAX_CHARS:
+    if not value or len(value) > _MAX_CHARS or value.isascii():
         return None
     family, sep, given = value.partition(" ")
     if not sep:
