@@ -412,6 +412,9 @@ def _generate_person_data(
         "ip": "IP_ADDRESS",
         "ssn": "US_SSN",
         "dob": "DATE_OF_BIRTH",
+        "card": "CREDIT_CARD",
+        "iban": "IBAN_CODE",
+        "us_ssn": "US_SSN",
     }[kind]
     fn = {
         "name": fake.name,
@@ -423,8 +426,17 @@ def _generate_person_data(
         "ip": fake.ipv4,
         "ssn": fake.ssn,
         "dob": lambda: _date_of_birth(fake).isoformat(),
+        "card": fake.credit_card_number,
+        "iban": fake.iban,
+        "us_ssn": lambda: _us_ssn(rng),
     }[kind]
     return _maybe_null(rng, [fn() for _ in range(n)]), "string", {ent}
+
+
+def _us_ssn(rng: random.Random) -> str:
+    """A US social security number the SSA could issue (area not 000, 666 or 9xx)."""
+    area = rng.choice([a for a in range(1, 900) if a != 666])
+    return f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
 
 
 def _generate_other(
@@ -1003,6 +1015,28 @@ TEMPLATES: tuple[Template, ...] = (
     ),
 )
 
+#: Identity and payment columns of some templates: card numbers, IBANs, national ids, which
+#: tell a table's category (a finance or HR table holds them) and which the PII classifier
+#: reports. Drawn after every other column with a generator of their own, so the rest of
+#: each table is what it was without them.
+PII_EXTRAS: dict[str, tuple[ColumnSpec, ...]] = {
+    "customers": (_column("person_data", "card_number|credit_card|cc_number", 0.25, "card"),),
+    "invoices": (
+        _column("person_data", "card_number|payment_card|card_no", 0.4, "card"),
+        _column("person_data", "iban|bank_account|account_iban", 0.3, "iban"),
+    ),
+    "ledger": (_column("person_data", "iban|counterparty_iban|account_iban", 0.4, "iban"),),
+    "payroll": (
+        _column("person_data", "iban|bank_account|payee_iban", 0.5, "iban"),
+        _column("person_data", "ssn|national_id|tax_id", 0.3, "us_ssn"),
+    ),
+    "employees": (
+        _column("person_data", "ssn|social_security_number|national_id", 0.35, "us_ssn"),
+    ),
+    "patients": (_column("person_data", "ssn|national_id|insurance_id", 0.35, "us_ssn"),),
+    "orders": (_column("person_data", "card_number|payment_card|card", 0.2, "card"),),
+}
+
 NEUTRAL_BUCKETS = (
     "data-lake-prod",
     "analytics-raw",
@@ -1216,6 +1250,19 @@ def _synthetic(split: str, seed: int, index: int, fakers: dict[str, Faker]) -> L
             ColumnSample(name if name not in used else f"{name}_x", data_type, tuple(values))
         )
         types.append("other")
+    extras = random.Random(_seed(split, seed, "pii", index))
+    for spec in PII_EXTRAS.get(template.name, ()):
+        if extras.random() >= spec.prob:
+            continue
+        name = extras.choice(_variants(spec.names, split, extras))
+        if name in used:
+            continue
+        used.add(name)
+        values, data_type, entities = GENERATORS[spec.ctype](extras, fake, n, spec.flavor)
+        columns.append(ColumnSample(name, data_type, tuple(values)))
+        types.append(spec.ctype)
+        if entities:
+            pii[name] = set(entities)
     bucket = rng.choice(template.buckets) if rng.random() < 0.67 else rng.choice(NEUTRAL_BUCKETS)
     folder = (
         rng.choice(_variants(template.folders, split, rng))

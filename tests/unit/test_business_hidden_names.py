@@ -133,3 +133,25 @@ def test_objects_whose_names_say_nothing_still_get_their_category(
         predicted[top[0][0]] += 1
     assert right / len(hidden) >= 0.65, right / len(hidden)
     assert predicted.most_common(1)[0][1] / len(hidden) < 0.25, predicted
+
+
+def test_identity_and_payment_columns_come_after_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Card numbers, IBANs and SSNs (training.corpus.PII_EXTRAS) are drawn last with their own
+    generator: without them every table is the same, with them some tables gain columns at
+    the end, labelled with the entity the PII classifier reports."""
+    import training.corpus as corpus
+
+    with_extras = build_corpus("train", tables=90)
+    monkeypatch.setattr(corpus, "PII_EXTRAS", {})
+    without = build_corpus("train", tables=90)
+    grown = 0
+    for a, b in zip(with_extras, without, strict=True):
+        n = len(b.sample.columns)
+        assert a.sample.columns[:n] == b.sample.columns
+        assert a.column_types[:n] == b.column_types
+        assert a.sample.info.ref == b.sample.info.ref
+        added = a.sample.columns[n:]
+        grown += bool(added)
+        for col in added:
+            assert a.pii[col.name] <= {"CREDIT_CARD", "IBAN_CODE", "US_SSN"}
+    assert grown >= 3
