@@ -161,9 +161,7 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         named = pipelines[0].predict_proba(column_model_features(t.sample, model.semantic))
         hidden = hidden_pipelines[0].predict_proba(column_model_features(t.sample, None))
         want = [
-            ("other", 0.0)
-            if c.non_null == 0
-            else (str(pipelines[0].classes_[p.argmax()]), p.max())
+            ("other", 0.0) if c.non_null == 0 else (str(pipelines[0].classes_[p.argmax()]), p.max())
             for c, p in zip(
                 t.sample.columns, np.where(np.array(opaque)[:, None], hidden, named), strict=True
             )
