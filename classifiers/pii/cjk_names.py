@@ -124,6 +124,25 @@ def cjk_name(text: str) -> bool | None:
     return _split_ok(value, _ZH, _ZH_DOUBLE, "", 2, 4)
 
 
+def cjk_name_part(text: str) -> bool | None:
+    """Whether ``text`` could be a given or a family name alone in CJK characters.
+
+    One to four characters of one CJK script (Han or kana, or one to three Hangul
+    syllables), not ending like a place or company. Only the column's name can say it is a
+    name (``first_name``, ``surname``): many words look the same. ``None`` when it is not
+    CJK text. Pure.
+    """
+    value = text.strip()
+    if not value or len(value) > 4 or value.isascii():
+        return None
+    scripts = {_script(ch) for ch in value}
+    if "other" in scripts:
+        return None
+    if value.endswith(_NOT_NAME_ENDINGS) or ("hangul" in scripts and len(scripts) > 1):
+        return False
+    return scripts != {"hangul"} or len(value) <= 3
+
+
 def _split_ok(
     joined: str,
     single: frozenset[str],

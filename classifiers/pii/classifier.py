@@ -33,7 +33,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from classifiers.pii.cjk_names import cjk_name
+from classifiers.pii.cjk_names import cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
@@ -835,18 +835,17 @@ class PiiClassifier:
         if all(t.isascii() for t in texts):
             # Most columns: nothing to read, decided at C speed.
             return None
+        strength = getattr(col.names.get("PERSON"), "strength", 0.0)
+        said = strength >= 0.5 or col.role is not None or col.role_neighbour is not None
+        # A first-name or surname column holds one part only (``太郎``, ``王``).
+        part = strength >= 0.5 and bool(col.tokens & _PERSON_PART_TOKENS)
         hits = read = 0
         names: list[str] = []
         for text, count in zip(texts, p.counts[:CJK_MAX_VALUES], strict=True):
             read += count
-            if cjk_name(text):
+            if cjk_name(text) or (part and cjk_name_part(text)):
                 hits += count
                 names.append(text)
-        said = (
-            getattr(col.names.get("PERSON"), "strength", 0.0) >= 0.5
-            or col.role is not None
-            or col.role_neighbour is not None
-        )
         if not read or len(names) < (2 if said else 5):
             return None
         low, high = wilson(hits, read)

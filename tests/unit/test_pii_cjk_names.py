@@ -86,6 +86,17 @@ def test_a_column_of_cjk_names_is_person(classifier: PiiClassifier, locale: str)
         assert set(example) <= {"*", " "}, "a CJK character left the worker"
 
 
+@pytest.mark.parametrize("locale", ["zh_CN", "ja_JP", "ko_KR"])
+def test_a_column_named_for_one_name_part_takes_it_alone(
+    classifier: PiiClassifier, locale: str
+) -> None:
+    fake = Faker(locale)
+    fake.seed_instance(9)
+    given = [fake.first_name() for _ in range(N)]
+    findings = classifier.classify(_table(("first_name", given), ("col_2", given)))
+    assert [bool(f.entities) for f in findings] == [True, False]
+
+
 def test_cjk_words_and_a_handful_of_names_without_people_context_are_not_person(
     classifier: PiiClassifier,
 ) -> None:
