@@ -33,7 +33,7 @@ import random
 import string
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +48,15 @@ DEFAULT_SEEDS = {"train": 6101, "test": 6202}
 DEFAULT_TABLES = {"train": 660, "test": 330}
 PLOTLY_TABLES = {"train": 6, "test": 3}
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR")
+#: Locales of the extra tables the hidden-names pair also learns from
+#: (:func:`other_locale_tables`): values in other alphabets and conventions, whose names
+#: it never reads anyway.
+OTHER_LOCALES = (
+    "es_ES", "it_IT", "pt_BR", "nl_NL", "pl_PL", "ru_RU", "tr_TR", "ja_JP", "zh_CN", "ko_KR",
+)  # fmt: skip
+#: Seed offset and size (per split) of the other-locale tables.
+OTHER_LOCALE_SEED = 1000
+OTHER_LOCALE_TABLES = {"train": 330, "test": 330}
 
 
 @dataclass(frozen=True, slots=True)
@@ -1213,10 +1222,16 @@ def _variants(names: tuple[str, ...], split: str, rng: random.Random) -> tuple[s
     return names[-1:] if rng.random() < 0.5 else names[:-1]
 
 
-def _synthetic(split: str, seed: int, index: int, fakers: dict[str, Faker]) -> LabelledTable:
+def _synthetic(
+    split: str,
+    seed: int,
+    index: int,
+    fakers: dict[str, Faker],
+    locales: Sequence[str] = LOCALES,
+) -> LabelledTable:
     rng = random.Random(_seed(split, seed, "table", index))
     template = TEMPLATES[index % len(TEMPLATES)]
-    locale = rng.choice(LOCALES)
+    locale = rng.choice(locales)
     fake = fakers[locale]
     fake.seed_instance(rng.getrandbits(32))
     n = rng.choice((20, 40, 60, 100))
@@ -1468,6 +1483,28 @@ def build_corpus(
     fakers = {loc: Faker(loc) for loc in LOCALES}
     out = [_synthetic(split, seed, i, fakers) for i in range(count)]
     out.extend(_plotly_tables(split, seed))
+    return out
+
+
+def other_locale_tables(split: str, tables: int | None = None) -> list[LabelledTable]:
+    """Synthetic tables of ``split`` with values in :data:`OTHER_LOCALES` (another seed).
+
+    The same templates and names as :func:`build_corpus`; the values are Spanish, Polish,
+    Russian, Japanese, Chinese ... Faker data. Their ETags say ``locales`` so that seeds
+    derived from them differ from the main corpus's. Deterministic.
+
+    :raises ValueError: an unknown split.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose from {SPLITS}")
+    seed = DEFAULT_SEEDS[split] + OTHER_LOCALE_SEED
+    count = OTHER_LOCALE_TABLES[split] if tables is None else tables
+    fakers = {loc: Faker(loc) for loc in OTHER_LOCALES}
+    out = []
+    for i in range(count):
+        t = _synthetic(split, seed, i, fakers, OTHER_LOCALES)
+        info = replace(t.sample.info, etag=f"corpus-locales-{split}-{i}")
+        out.append(replace(t, sample=replace(t.sample, info=info)))
     return out
 
 

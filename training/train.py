@@ -71,6 +71,7 @@ from training.corpus import (
     corpus_digest,
     hidden_name_copies,
     hide_names,
+    other_locale_tables,
 )
 from training.real_tables import DEFAULT_DATA, RealTablesError, load_real_tables
 
@@ -391,10 +392,13 @@ def fit_models(
     return columns_model, categories_model, category_c
 
 
-def fit_hidden_models(tables: Sequence[LabelledTable]) -> tuple[Any, Any, float]:
+def fit_hidden_models(
+    tables: Sequence[LabelledTable], other_locales: Sequence[LabelledTable] = ()
+) -> tuple[Any, Any, float]:
     """Fit the pair for objects whose names say nothing.
 
-    :func:`fit_models` on a copy of every synthetic table of ``tables`` with hidden names
+    :func:`fit_models` on a copy of every synthetic table of ``tables`` and of
+    ``other_locales`` (:func:`training.corpus.other_locale_tables`) with hidden names
     (:func:`training.corpus.hidden_name_copies`), without the semantic prior. Real tables
     are left out: with their names gone, what is left of a research table's category is
     guesswork. The word vectors of generic path words (``gold-vault/t17``) swung the
@@ -404,8 +408,8 @@ def fit_hidden_models(tables: Sequence[LabelledTable]) -> tuple[Any, Any, float]
     :raises ValueError: ``tables`` holds no synthetic table.
     Pure apart from fitting.
     """
-    copies = hidden_name_copies(tables)
-    if not copies:
+    copies = hidden_name_copies([*tables, *other_locales])
+    if not any(t.source.startswith("synthetic:") for t in tables):
         raise ValueError("no synthetic tables to hide the names of")
     return fit_models(copies)
 
@@ -532,7 +536,9 @@ def train(
             semantic=semantic,
         )
         metrics = evaluate(columns_model, categories_model, test_tables, semantic)
-        hidden_columns, hidden_categories, hidden_c = fit_hidden_models(train_tables)
+        hidden_columns, hidden_categories, hidden_c = fit_hidden_models(
+            train_tables, other_locale_tables("train")
+        )
         pairs = ((columns_model, hidden_columns), (categories_model, hidden_categories))
         for named, hidden in pairs:
             # The model loads both pairs against one list of labels in the manifest.
@@ -541,9 +547,12 @@ def train(
                     f"the hidden-names pair learnt other labels ({list(hidden.classes_)}) than"
                     f" the first pair ({list(named.classes_)})"
                 )
-        metrics_hidden = evaluate(
-            hidden_columns, hidden_categories, hidden_test_tables(test_tables)
-        )
+        metrics_hidden: dict[str, Any] = {
+            **evaluate(hidden_columns, hidden_categories, hidden_test_tables(test_tables)),
+            "other_locales": evaluate(
+                hidden_columns, hidden_categories, hidden_test_tables(other_locale_tables("test"))
+            ),
+        }
     cy = [c for t in train_tables for c in t.column_types] + [lb for _, lb in extra_columns]
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts: dict[str, dict[str, str]] = {}

@@ -155,3 +155,17 @@ def test_identity_and_payment_columns_come_after_the_rest(monkeypatch: pytest.Mo
         for col in added:
             assert a.pii[col.name] <= {"CREDIT_CARD", "IBAN_CODE", "US_SSN"}
     assert grown >= 3
+
+
+def test_other_locale_tables_are_apart_from_the_corpus() -> None:
+    from training.corpus import other_locale_tables
+
+    tables = other_locale_tables("test", tables=80)
+    assert tables == other_locale_tables("test", tables=80)
+    main = {t.sample.info.etag for t in build_corpus("test", tables=80)}
+    assert not main & {t.sample.info.etag for t in tables}
+    # Cyrillic or CJK values, which the main corpus's four locales never give.
+    texts = [v for t in tables for c in t.sample.columns for v in c.values if isinstance(v, str)]
+    assert any(
+        any("\u0400" <= ch <= "\u04ff" or "\u3040" <= ch <= "\u9fff" for ch in v) for v in texts
+    )
