@@ -80,6 +80,11 @@ def _script(ch: str) -> str:
     return "other"
 
 
+def is_cjk(ch: str) -> bool:
+    """Whether ``ch`` is a CJK ideograph, a Hangul syllable or kana. Pure."""
+    return _script(ch) != "other"
+
+
 def cjk_name(text: str) -> bool | None:
     """Whether ``text`` reads as a person's name in CJK characters.
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from classifiers.pii.cjk_addresses import cjk_address
 from classifiers.pii.cjk_names import cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
@@ -75,7 +76,8 @@ logger = logging.getLogger(__name__)
 #: 4: PERSON decided from the name gazetteer before NER where it is clear (issue 17).
 #: 5: bounded pattern evidence by default, marked ``Evidence.estimated`` (issue 17).
 #: 6: PERSON evidence from an NER or gazetteer probe of part of the values marked estimated.
-#: 7: PERSON for names in Chinese, Japanese or Korean characters (``cjk.names``).
+#: 7: PERSON and STREET_ADDRESS in Chinese, Japanese or Korean characters (``cjk.names``,
+#:    ``cjk.address``).
 ALGORITHM_VERSION = "7"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -84,6 +86,8 @@ NER_MAX_VALUES = 200
 #: interval of their share of CJK names that makes a PERSON column.
 CJK_MAX_VALUES = 200
 CJK_NAME_SHARE = 0.7
+#: The same for STREET_ADDRESS (:meth:`PiiClassifier._cjk_address`) without an address name.
+CJK_ADDRESS_SHARE = 0.75
 NER_FIRST_ROUND = 48
 #: Distinct values of a value column NER reads first; enough when their shares decide
 #: (:meth:`PiiClassifier._ner_decided`), with intervals at this normal quantile.
@@ -803,7 +807,7 @@ class PiiClassifier:
             if sparse is not None:
                 col.candidates.append(sparse)
         if "STREET_ADDRESS" in self.entities and not col.settled:
-            address = self._address(col)
+            address = self._address(col) or self._cjk_address(col)
             if address is not None:
                 col.candidates.append(address)
         if "DATE_OF_BIRTH" in self.entities and not col.settled:
@@ -862,6 +866,51 @@ class PiiClassifier:
             examples=names[:3],
             type_signal="names in CJK characters",
             rule="cjk.names",
+        )
+
+    @staticmethod
+    def _cjk_address(col: _Column) -> Candidate | None:
+        """STREET_ADDRESS for a column of addresses in Chinese, Japanese or Korean characters.
+
+        The address shapes read Latin street words only. The most frequent distinct values
+        (:data:`CJK_MAX_VALUES`) are read by
+        :func:`~classifiers.pii.cjk_addresses.cjk_address`; the column is an address column
+        when the lower end of the interval of their share clears :data:`CJK_ADDRESS_SHARE`
+        (0.6 when its name says address), with at least five distinct addresses; free text
+        only when the name says address.
+        """
+        p = col.profile
+        said = getattr(col.names.get("STREET_ADDRESS"), "strength", 0.0) >= 0.4
+        # Korean addresses are several words and pass for free text; Korean prose also
+        # has ``로`` (a particle) and numbers, so free text needs a name saying address.
+        if p.kind != "string" or (p.free_text and not said) or p.enum_like or col.derated:
+            return None
+        texts = p.texts[:CJK_MAX_VALUES]
+        if all(t.isascii() for t in texts):
+            return None
+        hits = read = 0
+        found: list[str] = []
+        for text, count in zip(texts, p.counts[:CJK_MAX_VALUES], strict=True):
+            read += count
+            if cjk_address(text):
+                hits += count
+                found.append(text)
+        if not read or len(found) < 5:
+            return None
+        low, high = wilson(hits, read)
+        if low < (0.6 if said else CJK_ADDRESS_SHARE):
+            return None
+        return Candidate(
+            "STREET_ADDRESS",
+            confidence=0.9 if said else 0.8,
+            prevalence=hits / read,
+            hits=hits,
+            distinct_hits=len(found),
+            interval=(low, high),
+            recognizers=("cjk-address",),
+            examples=found[:3],
+            type_signal="addresses in CJK characters",
+            rule="cjk.address",
         )
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Person names in Chinese, Japanese and Korean characters (issue 16: names in other forms)."""
+"""Person names and street addresses in Chinese, Japanese and Korean characters (issue 16)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from faker import Faker
 
 from classifiers.pii import PiiClassifier
+from classifiers.pii.cjk_addresses import cjk_address
 from classifiers.pii.cjk_names import cjk_name
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 
@@ -106,3 +107,44 @@ def test_cjk_words_and_a_handful_of_names_without_people_context_are_not_person(
     few = ["王伟", "李娜", "张敏", "刘洋"] * (N // 4)
     findings = classifier.classify(_table(("keyword", words), ("product", few)))
     assert all(not f.entities for f in findings)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "中山路123号",
+        "许街B座",
+        "東京都港区六本木6丁目10番1号",
+        "서울특별시 강남구 테헤란로 152",
+        "경상남도 천안시 동남구 개포232가 164",
+    ],
+)
+def test_cjk_addresses_read_as_addresses(value: str) -> None:
+    assert cjk_address(value) is True
+
+
+@pytest.mark.parametrize("value", ["北京市", "王伟", "서울특별시 강남구", "株式会社山田商事"])
+def test_places_names_and_companies_are_not_addresses(value: str) -> None:
+    assert not cjk_address(value)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "zh_TW", "ja_JP", "ko_KR"])
+def test_a_column_of_cjk_addresses_is_street_address(
+    classifier: PiiClassifier, locale: str
+) -> None:
+    fake = Faker(locale)
+    fake.seed_instance(4)
+    addresses = [fake.address().replace("\n", " ") for _ in range(N)]
+    findings = classifier.classify(
+        _table(("address", addresses), ("city", [fake.city() for _ in range(N)]))
+    )
+    by_column = {f.column: {e.entity for e in f.entities} for f in findings}
+    assert by_column == {"address": {"STREET_ADDRESS"}, "city": set()}
+
+
+def test_korean_prose_with_numbers_is_not_an_address(classifier: PiiClassifier) -> None:
+    fake = Faker("ko_KR")
+    fake.seed_instance(6)
+    notes = [f"{fake.catch_phrase()} {i % 9 + 1}시에 회의실로 오세요" for i in range(N)]
+    findings = classifier.classify(_table(("notes", notes)))
+    assert not findings[0].entities
