@@ -1244,6 +1244,15 @@ def _synthetic(
     types: list[str] = []
     pii: dict[str, set[str]] = {}
     used: set[str] = set()
+
+    def add(name: str, spec: ColumnSpec, draw: random.Random) -> None:
+        used.add(name)
+        values, data_type, entities = GENERATORS[spec.ctype](draw, fake, n, spec.flavor)
+        columns.append(ColumnSample(name, data_type, tuple(values)))
+        types.append(spec.ctype)
+        if entities:
+            pii[name] = set(entities)
+
     for i, spec in enumerate(specs):
         name = rng.choice(_variants(spec.names, split, rng))
         if rng.random() < 0.12:
@@ -1252,12 +1261,7 @@ def _synthetic(
             name = rng.choice((name.upper(), "".join(p.title() for p in name.split("_"))))
         if name in used:
             name = f"{name}_{i}"
-        used.add(name)
-        values, data_type, entities = GENERATORS[spec.ctype](rng, fake, n, spec.flavor)
-        columns.append(ColumnSample(name, data_type, tuple(values)))
-        types.append(spec.ctype)
-        if entities:
-            pii[name] = set(entities)
+        add(name, spec, rng)
     if rng.random() < 0.08:
         name = rng.choice(("payload", "metadata", "row_hash", "checksum", "raw_json", "extra"))
         values, data_type, _ = GENERATORS["other"](rng, fake, n, "")
@@ -1270,14 +1274,8 @@ def _synthetic(
         if extras.random() >= spec.prob:
             continue
         name = extras.choice(_variants(spec.names, split, extras))
-        if name in used:
-            continue
-        used.add(name)
-        values, data_type, entities = GENERATORS[spec.ctype](extras, fake, n, spec.flavor)
-        columns.append(ColumnSample(name, data_type, tuple(values)))
-        types.append(spec.ctype)
-        if entities:
-            pii[name] = set(entities)
+        if name not in used:
+            add(name, spec, extras)
     bucket = rng.choice(template.buckets) if rng.random() < 0.67 else rng.choice(NEUTRAL_BUCKETS)
     folder = (
         rng.choice(_variants(template.folders, split, rng))

@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from itertools import islice
@@ -188,6 +188,54 @@ class _Column:
     @property
     def settled(self) -> bool:
         return any(not c.sparse and c.type_signal != "free text" for c in self.candidates)
+
+
+def _cjk_call(
+    col: _Column,
+    reads: Callable[[str], bool],
+    entity: str,
+    confidence: float,
+    *,
+    least: int,
+    share: float,
+    kind: str,
+    rule: str,
+) -> Candidate | None:
+    """``entity`` for a column of ``kind`` in CJK characters, from the values ``reads`` accepts.
+
+    Reads the :data:`CJK_MAX_VALUES` most frequent distinct values (none when they are all
+    ASCII: most columns, decided at C speed); the column gets ``entity`` when at least
+    ``least`` distinct values are read as ``kind`` and the lower end of the interval of
+    their share of the values read clears ``share``; else ``None``. Pure.
+    """
+    p = col.profile
+    texts = p.texts[:CJK_MAX_VALUES]
+    if all(t.isascii() for t in texts):
+        return None
+    hits = read = 0
+    found: list[str] = []
+    for text, count in zip(texts, p.counts[:CJK_MAX_VALUES], strict=True):
+        read += count
+        if reads(text):
+            hits += count
+            found.append(text)
+    if not read or len(found) < least:
+        return None
+    low, high = wilson(hits, read)
+    if low < share:
+        return None
+    return Candidate(
+        entity,
+        confidence=confidence,
+        prevalence=hits / read,
+        hits=hits,
+        distinct_hits=len(found),
+        interval=(low, high),
+        recognizers=(rule.replace(".", "-"),),
+        examples=found[:3],
+        type_signal=f"{kind} in CJK characters",
+        rule=rule,
+    )
 
 
 class PiiClassifier:
@@ -824,47 +872,28 @@ class PiiClassifier:
     def _cjk_person(col: _Column) -> Candidate | None:
         """PERSON for a column of names in Chinese, Japanese or Korean characters.
 
-        Neither the gazetteer nor spaCy reads them. The most frequent distinct values
-        (:data:`CJK_MAX_VALUES`) are read by :func:`~classifiers.pii.cjk_names.cjk_name`; the
-        column is PERSON when the lower end of the interval of the share of names, over all
-        the values read, clears :data:`CJK_NAME_SHARE` (a column of Chinese words reaches
-        about 0.1, of Korean street names 0.4), with at least five distinct names, or with a
-        repeated handful when the column's name or role says people. The confidence is lower
-        when nothing in the name says people.
+        Neither the gazetteer nor spaCy reads them. The values are read by
+        :func:`~classifiers.pii.cjk_names.cjk_name` (:func:`_cjk_call`); the column is
+        PERSON when the lower end of the interval of the share of names clears
+        :data:`CJK_NAME_SHARE` (a column of Chinese words reaches about 0.1, of Korean street
+        names 0.4), with at least five distinct names, or two when the column's name or
+        role says people. The confidence is lower when nothing in the name says people.
         """
         p = col.profile
         if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:
-            return None
-        texts = p.texts[:CJK_MAX_VALUES]
-        if all(t.isascii() for t in texts):
-            # Most columns: nothing to read, decided at C speed.
             return None
         strength = getattr(col.names.get("PERSON"), "strength", 0.0)
         said = strength >= 0.5 or col.role is not None or col.role_neighbour is not None
         # A first-name or surname column holds one part only (``太郎``, ``王``).
         part = strength >= 0.5 and bool(col.tokens & _PERSON_PART_TOKENS)
-        hits = read = 0
-        names: list[str] = []
-        for text, count in zip(texts, p.counts[:CJK_MAX_VALUES], strict=True):
-            read += count
-            if cjk_name(text) or (part and cjk_name_part(text)):
-                hits += count
-                names.append(text)
-        if not read or len(names) < (2 if said else 5):
-            return None
-        low, high = wilson(hits, read)
-        if low < CJK_NAME_SHARE:
-            return None
-        return Candidate(
+        return _cjk_call(
+            col,
+            lambda text: bool(cjk_name(text) or (part and cjk_name_part(text))),
             "PERSON",
-            confidence=0.9 if said else 0.75,
-            prevalence=hits / read,
-            hits=hits,
-            distinct_hits=len(names),
-            interval=(low, high),
-            recognizers=("cjk-names",),
-            examples=names[:3],
-            type_signal="names in CJK characters",
+            0.9 if said else 0.75,
+            least=2 if said else 5,
+            share=CJK_NAME_SHARE,
+            kind="names",
             rule="cjk.names",
         )
 
@@ -872,12 +901,11 @@ class PiiClassifier:
     def _cjk_address(col: _Column) -> Candidate | None:
         """STREET_ADDRESS for a column of addresses in Chinese, Japanese or Korean characters.
 
-        The address shapes read Latin street words only. The most frequent distinct values
-        (:data:`CJK_MAX_VALUES`) are read by
-        :func:`~classifiers.pii.cjk_addresses.cjk_address`; the column is an address column
-        when the lower end of the interval of their share clears :data:`CJK_ADDRESS_SHARE`
-        (0.6 when its name says address), with at least five distinct addresses; free text
-        only when the name says address.
+        The address shapes read Latin street words only. The values are read by
+        :func:`~classifiers.pii.cjk_addresses.cjk_address` (:func:`_cjk_call`); the column
+        is an address column when the lower end of the interval of their share clears
+        :data:`CJK_ADDRESS_SHARE` (0.6 when its name says address), with at least five
+        distinct addresses; free text only when the name says address.
         """
         p = col.profile
         said = getattr(col.names.get("STREET_ADDRESS"), "strength", 0.0) >= 0.4
@@ -885,31 +913,14 @@ class PiiClassifier:
         # has ``로`` (a particle) and numbers, so free text needs a name saying address.
         if p.kind != "string" or (p.free_text and not said) or p.enum_like or col.derated:
             return None
-        texts = p.texts[:CJK_MAX_VALUES]
-        if all(t.isascii() for t in texts):
-            return None
-        hits = read = 0
-        found: list[str] = []
-        for text, count in zip(texts, p.counts[:CJK_MAX_VALUES], strict=True):
-            read += count
-            if cjk_address(text):
-                hits += count
-                found.append(text)
-        if not read or len(found) < 5:
-            return None
-        low, high = wilson(hits, read)
-        if low < (0.6 if said else CJK_ADDRESS_SHARE):
-            return None
-        return Candidate(
+        return _cjk_call(
+            col,
+            lambda text: bool(cjk_address(text)),
             "STREET_ADDRESS",
-            confidence=0.9 if said else 0.8,
-            prevalence=hits / read,
-            hits=hits,
-            distinct_hits=len(found),
-            interval=(low, high),
-            recognizers=("cjk-address",),
-            examples=found[:3],
-            type_signal="addresses in CJK characters",
+            0.9 if said else 0.8,
+            least=5,
+            share=0.6 if said else CJK_ADDRESS_SHARE,
+            kind="addresses",
             rule="cjk.address",
         )
 

@@ -159,25 +159,25 @@ def _copy_artifacts(tmp_path: Path) -> Path:
     return dst
 
 
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-30] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
 def test_hash_mismatch_is_refused(tmp_path: Path) -> None:
     art = _copy_artifacts(tmp_path)
-    data = bytearray((art / COLUMNS_ARTIFACT).read_bytes())
-    data[-30] ^= 0xFF
-    (art / COLUMNS_ARTIFACT).write_bytes(bytes(data))
+    _flip_a_byte(art / COLUMNS_ARTIFACT)
     with pytest.raises(ModelArtifactError, match=r"business-columns.npz: SHA-256 .* does not"):
         BusinessModel.load(art)
-    data = bytearray((art / CATEGORIES_PIPELINE).read_bytes())
-    data[-30] ^= 0xFF
-    (art / CATEGORIES_PIPELINE).write_bytes(bytes(data))
+    _flip_a_byte(art / CATEGORIES_PIPELINE)
     with pytest.raises(ModelArtifactError, match=r"business-categories.skops: SHA-256 .* does"):
         load_skops_pipeline(art, CATEGORIES_PIPELINE)
 
 
 def test_a_hidden_names_artifact_is_hash_checked_or_may_be_absent(tmp_path: Path) -> None:
     art = _copy_artifacts(tmp_path)
-    data = bytearray((art / HIDDEN_CATEGORIES_ARTIFACT).read_bytes())
-    data[-30] ^= 0xFF
-    (art / HIDDEN_CATEGORIES_ARTIFACT).write_bytes(bytes(data))
+    _flip_a_byte(art / HIDDEN_CATEGORIES_ARTIFACT)
     with pytest.raises(ModelArtifactError, match=r"categories-hidden.npz: SHA-256 .* does not"):
         BusinessModel.load(art)
     (art / HIDDEN_CATEGORIES_ARTIFACT).unlink()
