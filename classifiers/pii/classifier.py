@@ -77,7 +77,7 @@ logger = logging.getLogger(__name__)
 #: 5: bounded pattern evidence by default, marked ``Evidence.estimated`` (issue 17).
 #: 6: PERSON evidence from an NER or gazetteer probe of part of the values marked estimated.
 #: 7: PERSON and STREET_ADDRESS in Chinese, Japanese or Korean characters (``cjk.names``,
-#:    ``cjk.address``).
+#:    ``cjk.address``); no sparse PERSON beside a STREET_ADDRESS call.
 ALGORITHM_VERSION = "7"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -867,6 +867,10 @@ class PiiClassifier:
         if len(dense) > 1:
             keep = max(dense, key=lambda c: (c.confidence, c.prevalence))
             col.candidates = [c for c in col.candidates if c not in dense or c is keep]
+        if any(c.entity == "STREET_ADDRESS" and c in dense for c in col.candidates):
+            # A few full names in an address column are streets named after people
+            # (``Praça Maria Alice Pacheco``), not people; the column is personal data anyway.
+            col.candidates = [c for c in col.candidates if not (c.entity == "PERSON" and c.sparse)]
 
     @staticmethod
     def _cjk_person(col: _Column) -> Candidate | None:
