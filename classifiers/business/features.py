@@ -260,18 +260,23 @@ OPAQUE_NAME = re.compile(
 )
 
 
-def opaque_names(sample: TableSample) -> list[bool]:
-    """Per column, whether its name says nothing to the models.
+def opaque_name(name: str) -> bool:
+    """Whether a column name says nothing to the models.
 
     A positional name (:data:`OPAQUE_NAME`), or one without a word the models can read
-    (:func:`name_tokens` gives none: ``メールアドレス``, ``фамилия``, ``_``). Such columns,
-    and the category of an object by their share, go to the pair trained on hidden names
-    (:mod:`classifiers.business.model`). Pure apart from :func:`name_tokens`' cache.
+    (:func:`name_tokens` gives none: ``メールアドレス``, ``фамилия``, ``_``). Pure apart
+    from :func:`name_tokens`' cache.
     """
-    return [
-        OPAQUE_NAME.fullmatch(c.name.strip()) is not None or not _name_token_tuple(c.name)
-        for c in sample.columns
-    ]
+    return OPAQUE_NAME.fullmatch(name.strip()) is not None or not _name_token_tuple(name)
+
+
+def opaque_names(sample: TableSample) -> list[bool]:
+    """:func:`opaque_name` per column of ``sample``.
+
+    Such columns, and the category of an object by their share, go to the pair trained on
+    hidden names (:mod:`classifiers.business.model`). Pure apart from a cache.
+    """
+    return [opaque_name(c.name) for c in sample.columns]
 
 
 def is_key_name(tokens: Sequence[str]) -> bool:

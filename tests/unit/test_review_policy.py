@@ -261,6 +261,26 @@ def test_the_report_carries_the_decision_and_the_top_three(tmp_path: Path) -> No
     assert category_decision(_result(categories=TOP3)) == review
 
 
+def test_the_reason_says_when_the_names_said_nothing() -> None:
+    named = category_decision(_result(categories=TOP3))
+    assert named is not None and "say nothing" not in named["reason"]
+    result = _result(categories=TOP3)
+    hidden = replace(
+        result,
+        columns=tuple(replace(c, column=f"col_{i}") for i, c in enumerate(result.columns)),
+    )
+    decision = category_decision(hidden)
+    assert decision is not None
+    assert decision["reason"].startswith(named["reason"])
+    assert "100% of the column names say nothing" in decision["reason"]
+    validate_report(build_report([hidden]))
+    # The steward's suggestion says it too.
+    (suggestion,) = [
+        s for s in review_outcome(hidden, AtlanSettings()).suggestions if s.kind == "category"
+    ]
+    assert suggestion.reason == decision["reason"]
+
+
 def test_reasons_show_the_decimals_that_tell_confidence_and_threshold_apart() -> None:
     from worker.core.review_policy import compared
 

@@ -67,7 +67,7 @@ def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
     return {
         "decision": "applied" if applied else "review",
         "threshold": threshold,
-        "reason": _category_reason(top.confidence, threshold, applied),
+        "reason": _category_reason(top.confidence, threshold, applied) + _names_note(result),
         "top": [c.to_dict() for c in result.categories[:3]],
     }
 
@@ -83,6 +83,24 @@ def compared(value: float, limit: float) -> tuple[str, str]:
             break
         shown = (f"{value:.{digits}f}", f"{limit:.{digits}f}")
     return shown
+
+
+def _names_note(result: EnrichmentResult) -> str:
+    """What a steward should know when most column names say nothing, else ``""``.
+
+    The category then rests on the values (the hidden-names model pair,
+    :mod:`classifiers.business.model`), not on telling names.
+    """
+    from classifiers.business.features import opaque_name
+
+    names = [c.column for c in result.columns]
+    hidden = sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
+    if hidden < 0.5:
+        return ""
+    return (
+        f"; {hidden:.0%} of the column names say nothing (col_3, Unnamed: 0 ...):"
+        " the category was read mostly from the values"
+    )
 
 
 def _category_reason(confidence: float, threshold: float | None, applied: bool) -> str:
@@ -309,7 +327,8 @@ def _category_outcome(
                 entity=None,
                 column=None,
                 confidence=top.confidence,
-                reason=_category_reason(top.confidence, threshold, applied=False),
+                reason=_category_reason(top.confidence, threshold, applied=False)
+                + _names_note(result),
                 evidence={
                     "top": [c.to_dict() for c in result.categories[:3]],
                     "features": _table_features(result),
