@@ -66,6 +66,8 @@ from classifiers.business.semantic import (
 from training.corpus import (
     DEFAULT_SEEDS,
     DEFAULT_TABLES,
+    OTHER_LOCALE_SEED,
+    OTHER_LOCALES,
     LabelledTable,
     build_corpus,
     corpus_digest,
@@ -536,9 +538,8 @@ def train(
             semantic=semantic,
         )
         metrics = evaluate(columns_model, categories_model, test_tables, semantic)
-        hidden_columns, hidden_categories, hidden_c = fit_hidden_models(
-            train_tables, other_locale_tables("train")
-        )
+        other_locales = other_locale_tables("train")
+        hidden_columns, hidden_categories, hidden_c = fit_hidden_models(train_tables, other_locales)
         pairs = ((columns_model, hidden_columns), (categories_model, hidden_categories))
         for named, hidden in pairs:
             # The model loads both pairs against one list of labels in the manifest.
@@ -592,6 +593,14 @@ def train(
             "columns": len(cy),
             "steward_examples": len(extra_columns) + len(extra_categories),
             **({"steward_file": steward} if steward is not None else {}),
+            # The hidden-names pair: a copy of every synthetic table above with hidden
+            # names, and of these tables in other locales (steward examples: first pair only).
+            "hidden_names_other_locales": {
+                "sha256": corpus_digest(other_locales),
+                "seed": DEFAULT_SEEDS["train"] + OTHER_LOCALE_SEED,
+                "tables": len(other_locales),
+                "locales": list(OTHER_LOCALES),
+            },
         },
         "test_data": {
             "sha256": corpus_digest(test_tables),
