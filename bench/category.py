@@ -57,6 +57,7 @@ if str(ROOT) not in sys.path:
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
 from classifiers.business.features import (  # noqa: E402
+    hidden_share,
     name_tokens,
     opaque_names,
     path_tokens,
@@ -339,7 +340,9 @@ def score_group(
             proba.append([float(x) for x in categories_model.predict_proba([row])[0]])
             start = end
     labels = [str(c) for c in categories_model.classes_]
-    share = [sum(o) / len(o) if any(o) else 0.0 for o in opaque]
+    share = [
+        hidden_share(t.sample, o) if any(o) else 0.0 for t, o in zip(tables, opaque, strict=True)
+    ]
     mixed_proba = [mixed(p, h, w, 1.0) for p, h, w in zip(proba, hidden_proba, share, strict=True)]
     return {
         "hidden_proba": hidden_proba,

@@ -270,6 +270,42 @@ def opaque_name(name: str) -> bool:
     return OPAQUE_NAME.fullmatch(name.strip()) is not None or not _name_token_tuple(name)
 
 
+def row_index(col: ColumnSample) -> bool:
+    """Whether ``col`` holds row numbers.
+
+    At least five values, all integers (or integer strings), strictly increasing in sample
+    order (``Unnamed: 0``, ``rownames``, a headerless CSV's first column). Pure; never raises.
+    """
+    last: int | None = None
+    seen = 0
+    for v in col.values:
+        if v is None or isinstance(v, bool):
+            return False
+        if isinstance(v, int):
+            n = v
+        elif isinstance(v, str) and v.strip().isdigit():
+            n = int(v.strip())
+        else:
+            return False
+        if last is not None and n <= last:
+            return False
+        last = n
+        seen += 1
+    return seen >= 5
+
+
+def hidden_share(sample: TableSample, opaque: Sequence[bool]) -> float:
+    """The share of ``sample``'s columns whose names say nothing, row numbers left out.
+
+    ``opaque`` per column (:func:`opaque_names`); row numbers (:func:`row_index`) are left
+    out: an index column under ``Unnamed: 0`` says nothing of the table either way, and
+    counting it mixed the hidden-names pair into real tables whose other names are telling
+    (bench/README.md). Pure.
+    """
+    kept = [o for o, c in zip(opaque, sample.columns, strict=True) if not (o and row_index(c))]
+    return sum(kept) / len(kept) if kept else 0.0
+
+
 def opaque_names(sample: TableSample) -> list[bool]:
     """:func:`opaque_name` per column of ``sample``.
 

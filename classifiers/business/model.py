@@ -60,6 +60,7 @@ import numpy as np
 
 from classifiers.business.features import (
     FEATURE_VERSION,
+    hidden_share,
     opaque_names,
     table_column_features,
     table_features,
@@ -670,9 +671,10 @@ class BusinessModel:
             # The share of names that say nothing is how far the hidden-names pair is
             # trusted: its probabilities mixed in by that weight (bench/README.md).
             assert self._hidden is not None
-            share = sum(opaque) / len(opaque)
-            hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
-            proba = (1.0 - share) * proba + share * hidden
+            share = hidden_share(sample, opaque)
+            if share > 0.0:
+                hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
+                proba = (1.0 - share) * proba + share * hidden
         labels = self.category_labels
         order = sorted(range(len(labels)), key=lambda i: (-float(proba[i]), labels[i]))
         return [(labels[i], float(proba[i])) for i in order[:top]]
