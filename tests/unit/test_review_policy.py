@@ -265,8 +265,13 @@ def test_the_reason_says_when_the_names_said_nothing() -> None:
     named = category_decision(_result(categories=TOP3))
     assert named is not None and "say nothing" not in named["reason"]
     result = _result(categories=TOP3)
+    assert result.sample is not None
     hidden = replace(
         result,
+        sample=replace(
+            result.sample,
+            columns=tuple(replace(c, name=f"col_{i}") for i, c in enumerate(result.sample.columns)),
+        ),
         columns=tuple(replace(c, column=f"col_{i}") for i, c in enumerate(result.columns)),
     )
     decision = category_decision(hidden)
@@ -274,6 +279,19 @@ def test_the_reason_says_when_the_names_said_nothing() -> None:
     assert decision["reason"].startswith(named["reason"])
     assert "100% of the column names say nothing" in decision["reason"]
     validate_report(build_report([hidden]))
+    # An index column under ``Unnamed: 0`` is half the names here, but only row numbers.
+    indexed = replace(
+        result,
+        sample=replace(
+            result.sample,
+            columns=(
+                ColumnSample("Unnamed: 0", "int64", tuple(range(10))),
+                result.sample.columns[1],
+            ),
+        ),
+        columns=(replace(result.columns[0], column="Unnamed: 0"), result.columns[1]),
+    )
+    assert category_decision(indexed) == named
     # The steward's suggestion says it too.
     (suggestion,) = [
         s for s in review_outcome(hidden, AtlanSettings()).suggestions if s.kind == "category"

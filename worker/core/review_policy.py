@@ -91,10 +91,14 @@ def _names_note(result: EnrichmentResult) -> str:
     The category then rests on the values (the hidden-names model pair,
     :mod:`classifiers.business.model`), not on telling names.
     """
-    from classifiers.business.features import opaque_name
+    from classifiers.business.features import hidden_share, opaque_name, opaque_names
 
-    names = [c.column for c in result.columns]
-    hidden = sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
+    if result.sample is not None and result.sample.columns:
+        # With the values at hand, as the model mixed its pairs: row numbers left out.
+        hidden = hidden_share(result.sample, opaque_names(result.sample))
+    else:
+        names = [c.column for c in result.columns]
+        hidden = sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
     if hidden < 0.5:
         return ""
     return (
