@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from classifiers.scripts import is_cjk
+
 #: The longest mask returned, the ellipsis included.
 MAX_MASK_LENGTH = 24
 
@@ -72,20 +74,10 @@ def _keep_last(text: str, keep: int) -> str:
 
 def _initials(text: str) -> str:
     return " ".join(
-        "*" * min(len(w), 7) if _logographic(w[0]) else w[:1] + "*" * min(len(w) - 1, 6)
+        "*" * min(len(w), 7) if is_cjk(w[0]) else w[:1] + "*" * min(len(w) - 1, 6)
         for w in text.split()
         if w
     )
-
-
-def _logographic(ch: str) -> bool:
-    """Whether ``ch`` is a CJK ideograph, a Hangul syllable or kana.
-
-    One such character is a whole syllable (``王`` is a family name): an "initial" would
-    reveal it.
-    """
-    code = ord(ch)
-    return 0x3040 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7A3
 
 
 def mask_as(kind: str, value: str, max_length: int = MAX_MASK_LENGTH) -> str:

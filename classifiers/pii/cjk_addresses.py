@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from classifiers.pii.cjk_names import is_cjk
+from classifiers.scripts import is_cjk
 
 #: Street, block and building words.
 _STREET: Final = tuple(

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from classifiers.scripts import cjk_script
+
 #: Chinese family names (simplified and traditional forms), one character.
 _ZH: Final = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
@@ -69,22 +71,6 @@ _NOT_NAME_ENDINGS: Final = tuple(
 _MAX_CHARS: Final = 8
 
 
-def _script(ch: str) -> str:
-    code = ord(ch)
-    if 0x4E00 <= code <= 0x9FFF or code == 0x3005:  # CJK ideographs and 々 (佐々木)
-        return "han"
-    if 0xAC00 <= code <= 0xD7A3:
-        return "hangul"
-    if 0x3040 <= code <= 0x30FF:
-        return "kana"
-    return "other"
-
-
-def is_cjk(ch: str) -> bool:
-    """Whether ``ch`` is a CJK ideograph, a Hangul syllable or kana. Pure."""
-    return _script(ch) != "other"
-
-
 def cjk_name(text: str) -> bool | None:
     """Whether ``text`` reads as a person's name in CJK characters.
 
@@ -104,7 +90,7 @@ def cjk_name(text: str) -> bool | None:
     if " " in given or "·" in given:
         return None
     joined = family + given
-    scripts = {_script(ch) for ch in joined}
+    scripts = {cjk_script(ch) for ch in joined}
     if "other" in scripts or not scripts:
         return None
     if value.endswith(_NOT_NAME_ENDINGS):
@@ -140,7 +126,7 @@ def cjk_name_part(text: str) -> bool | None:
     value = text.strip()
     if not value or len(value) > 4 or value.isascii():
         return None
-    scripts = {_script(ch) for ch in value}
+    scripts = {cjk_script(ch) for ch in value}
     if "other" in scripts:
         return None
     if value.endswith(_NOT_NAME_ENDINGS) or ("hangul" in scripts and len(scripts) > 1):

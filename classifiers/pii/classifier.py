@@ -203,18 +203,15 @@ def _cjk_call(
 ) -> Candidate | None:
     """``entity`` for a column of ``kind`` in CJK characters, from the values ``reads`` accepts.
 
-    Reads the :data:`CJK_MAX_VALUES` most frequent distinct values (none when they are all
-    ASCII: most columns, decided at C speed); the column gets ``entity`` when at least
+    Reads the :data:`CJK_MAX_VALUES` most frequent distinct values (the caller asks only
+    when one of them is not ASCII); the column gets ``entity`` when at least
     ``least`` distinct values are read as ``kind`` and the lower end of the interval of
     their share of the values read clears ``share``; else ``None``. Pure.
     """
     p = col.profile
-    texts = p.texts[:CJK_MAX_VALUES]
-    if all(t.isascii() for t in texts):
-        return None
     hits = read = 0
     found: list[str] = []
-    for text, count in zip(texts, p.counts[:CJK_MAX_VALUES], strict=True):
+    for text, count in zip(p.texts[:CJK_MAX_VALUES], p.counts[:CJK_MAX_VALUES], strict=True):
         read += count
         if reads(text):
             hits += count
@@ -837,25 +834,29 @@ class PiiClassifier:
     def _decide(self, col: _Column, today: date) -> None:
         p = col.profile
         stats = self._ner_stats(col)
+        # Names and addresses in CJK characters: only where a value read is not ASCII
+        # (most columns: decided once, at C speed).
+        cjk = p.kind == "string" and not all(t.isascii() for t in p.texts[:CJK_MAX_VALUES])
         if "PERSON" in self.entities and not col.settled:
             person = self._person_call(col, stats, ())
             if person is not None:
                 self._note_probe(col, person, stats)
                 col.candidates.append(person)
         if (
-            "PERSON" in self.entities
+            cjk
+            and "PERSON" in self.entities
             and not col.settled
             and not any(c.entity == "PERSON" for c in col.candidates)
         ):
-            cjk = self._cjk_person(col)
-            if cjk is not None:
-                col.candidates.append(cjk)
+            cjk_person = self._cjk_person(col)
+            if cjk_person is not None:
+                col.candidates.append(cjk_person)
         if col.sparse_results and not any(c.entity == "PERSON" for c in col.candidates):
             sparse = self._sparse_person(col)
             if sparse is not None:
                 col.candidates.append(sparse)
         if "STREET_ADDRESS" in self.entities and not col.settled:
-            address = self._address(col) or self._cjk_address(col)
+            address = self._address(col) or (self._cjk_address(col) if cjk else None)
             if address is not None:
                 col.candidates.append(address)
         if "DATE_OF_BIRTH" in self.entities and not col.settled:
