@@ -283,8 +283,9 @@ def row_index(col: ColumnSample) -> bool:
             return False
         if isinstance(v, int):
             n = v
-        elif isinstance(v, str) and v.strip().isdigit():
-            n = int(v.strip())
+        elif isinstance(v, str) and (s := v.strip()).isascii() and s.isdigit():
+            # isascii first: "³" is a digit to str.isdigit and an error to int.
+            n = int(s)
         else:
             return False
         if last is not None and n <= last:

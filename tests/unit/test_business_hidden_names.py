@@ -187,6 +187,7 @@ def test_row_numbers_do_not_count_as_names_that_say_nothing() -> None:
     assert not row_index(column("c", 1, 2, 2, 3, 4, 5))  # not strictly increasing
     assert not row_index(column("c", 1, 2, 3, None, 5, 6))
     assert not row_index(column("c", 1, 2, 3))  # too few to tell
+    assert not row_index(column("c", "1", "2", "³", "4", "5"))  # a digit to isdigit only
     telling = replace(_sample(), columns=(index, column("wage", 3, 1, 2, 5, 4, 6)))
     assert opaque_names(telling) == [True, False] and hidden_share(telling, [True, False]) == 0.0
     hidden = replace(_sample(), columns=(index, column("x1", 3, 1, 2, 5, 4, 6)))
