@@ -44,9 +44,13 @@ class Suggestion:
         outbox entry. The evidence is plain JSON (dicts, lists, numbers, strings), so a copy of
         its top level gives the same JSON text; nested values are shared, read only.
         """
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {name: getattr(self, name) for name in _SUGGESTION_FIELDS}
         out["evidence"] = dict(self.evidence)
         return out
+
+
+#: :class:`Suggestion`'s field names in order (``fields`` is not free per suggestion).
+_SUGGESTION_FIELDS = tuple(f.name for f in fields(Suggestion))
 
 
 @dataclass(frozen=True, slots=True)

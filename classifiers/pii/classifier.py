@@ -463,11 +463,9 @@ class PiiClassifier:
         ]
         if not cols:
             return {}
-        if texts is not None and len(texts) != sum(len(c.profile.texts) for c in cols):
-            # Why the length tells: ``texts`` holds, in column order, the texts of every
-            # string profile with texts; ``cols`` are those profiles but the ones whose
-            # column a warning replaced, each of which would take one text or more away.
-            texts = None
+        # ``texts`` holds, in column order, the texts of every string profile with texts;
+        # ``cols`` are those profiles but the ones whose column a warning replaced, each of
+        # which takes one text or more away: prefilter_columns rebuilds it on a mismatch.
         try:
             found = prefilter_columns([c.profile.texts for c in cols], self._specs, texts)
         except Exception:

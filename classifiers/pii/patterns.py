@@ -659,21 +659,6 @@ def _blank_ends(text: str) -> bool:
     return text[:1].isspace() or text[-1:].isspace()
 
 
-def _overlaps(a: _Match, b: _Match) -> bool:
-    return a[2] < b[3] and b[2] < a[3]
-
-
-def _blocked(m: _Match, dominant: list[_Match], rules: Suppression) -> bool:
-    """Whether a validated ``dominant`` match swallows ``m`` (see :class:`Suppression`)."""
-    formatted_only = rules.formatted_only.get(m[0], frozenset())
-    for d in dominant:
-        if d[0] != m[0] and _overlaps(d, m):
-            if d[0] in formatted_only and d[6].isdigit():
-                continue
-            return True
-    return False
-
-
 def _swallowed(
     earlier: list[_Match],
     entity: str,
@@ -684,8 +669,9 @@ def _swallowed(
 ) -> bool:
     """Whether a validated match in ``earlier`` swallows ``entity``'s match at start:stop.
 
-    :func:`_blocked` of that match against the validated ``earlier`` matches of the
-    entities in ``doms`` (``formatted``: those counting only with separators), in one loop.
+    A validated match of another entity in ``doms`` (its suppressors, see
+    :class:`Suppression`) overlapping the span swallows it, unless that entity counts only
+    with separators (``formatted``) and its match starts with a digit.
     """
     for d in earlier:
         if d[4] and d[0] in doms and d[0] != entity and d[2] < stop and start < d[3]:
@@ -705,20 +691,26 @@ def _resolve(matches: list[_Match], rules: Suppression) -> list[_Match]:
     for m in sorted(matches, key=_resolve_order):
         entity, start, end = m[0], m[2], m[3]
         for k in kept:
-            if k[0] == entity and k[2] < end and start < k[3]:  # _overlaps, inlined
+            if k[0] == entity and k[2] < end and start < k[3]:
                 break
         else:
             kept.append(m)
     valid = [k for k in kept if k[4]]
-    # Only a validated match of another entity swallows a match (see _blocked).
-    if not valid or all(k[0] == m[0] for k in kept):
+    # Only a validated match of another entity swallows a match (see _swallowed).
+    if not valid or all(k[0] == kept[0][0] for k in kept):
         return kept
-    out: list[_Match] = []
-    for m in kept:
-        doms = rules.suppressors(m[0])
-        if not _blocked(m, [d for d in valid if d[0] in doms], rules):
-            out.append(m)
-    return out
+    return [
+        m
+        for m in kept
+        if not _swallowed(
+            valid,
+            m[0],
+            m[2],
+            m[3],
+            rules.suppressors(m[0]),
+            rules.formatted_only.get(m[0], _NO_ENTITIES),
+        )
+    ]
 
 
 class _Acc:

@@ -295,6 +295,13 @@ def _street_strong(text: str) -> bool:
     return any(c.isdigit() for c in text) and bool(_STREET_WORD_SEARCH.search(text))
 
 
+#: :attr:`ColumnProfile.free_text` needs at least these mean words, mean length and distinct
+#: ratio (also read before the RE2 passes, :func:`_maybe_free_text`).
+FREE_TEXT_WORDS: Final = 3
+FREE_TEXT_LENGTH: Final = 15
+FREE_TEXT_DISTINCT: Final = 0.3
+
+
 @dataclass(slots=True)
 class ColumnProfile:
     """The numbers the decision rules need about one column.
@@ -352,9 +359,9 @@ class ColumnProfile:
         """Long, varied strings (notes, tickets, messages) where entities are embedded."""
         return (
             self.kind == "string"
-            and self.mean_words >= 3
-            and self.mean_length >= 15
-            and self.distinct_ratio >= 0.3
+            and self.mean_words >= FREE_TEXT_WORDS
+            and self.mean_length >= FREE_TEXT_LENGTH
+            and self.distinct_ratio >= FREE_TEXT_DISTINCT
             and self.name_shape < 0.5
             and self.street_shape < 0.5
             and self.street_word < 0.5
@@ -734,10 +741,7 @@ def _plain(
     """Per value, whether it is ASCII without "/" (looked for where ``org`` or ``word``)."""
     plain = ~_has_any(classes, _NON_ASCII)
     flagged = plain & ((org if org is not None else False) | (word if word is not None else False))
-    if flagged.any():
-        slash = bool_values(pc.match_substring(arr.filter(bool_array(flagged)), pattern="/"))
-        plain[np.flatnonzero(flagged)[slash]] = False
-    return plain  # type: ignore[no-any-return]
+    return plain & ~_gated_substring(arr, "/", flagged)  # type: ignore[no-any-return]
 
 
 def _column_sums(values: np.ndarray, bounds: np.ndarray) -> list[int]:
@@ -871,7 +875,9 @@ def _maybe_free_text(
     """
     return np.array(
         [
-            total_words / p.n >= 3 and total_len / p.n >= 15 and len(p.texts) / p.n >= 0.3
+            total_words / p.n >= FREE_TEXT_WORDS
+            and total_len / p.n >= FREE_TEXT_LENGTH
+            and len(p.texts) / p.n >= FREE_TEXT_DISTINCT
             for (p, _), (total_len, total_words, _) in zip(strings, sums, strict=True)
         ],
         bool,

@@ -51,10 +51,6 @@ class InMemoryPipeline:
         self._calls.append(lambda: self._redis.expire(name, time))
         return self
 
-    def delete(self, *names: str) -> InMemoryPipeline:
-        self._calls.append(lambda: self._redis.delete(*names))
-        return self
-
     def execute(self) -> list[Any]:
         calls, self._calls = self._calls, []
         return [call() for call in calls]

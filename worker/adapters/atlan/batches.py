@@ -129,7 +129,6 @@ class MutatedHeaders:
     CREATE: list[SavedHeader] = field(default_factory=list)
     UPDATE: list[SavedHeader] = field(default_factory=list)
     PARTIAL_UPDATE: list[SavedHeader] = field(default_factory=list)
-    DELETE: list[SavedHeader] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

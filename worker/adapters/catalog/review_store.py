@@ -245,9 +245,8 @@ class _Latest:
         values["last_seen"] = now
         values["confidence"] = s.confidence
         values["reason"] = s.reason
-        if self.id is None and values["evidence"] == s.evidence:
-            pass  # a created row keeps its first spelling of equal evidence
-        else:
+        # A created row keeps its first spelling of equal evidence.
+        if self.id is not None or values["evidence"] != s.evidence:
             values["evidence"] = s.evidence
         values["classifier_version"] = s.classifier_version
         if s.qualified_name:
