@@ -24,7 +24,7 @@ from worker.core.sampling.encoding import BytePart, decode_parts
 from worker.core.sampling.jsonlines import parse_json_lines
 from worker.core.sampling.options import SamplingOptions
 from worker.core.sampling.reader import ObjectReader
-from worker.core.sampling.values import CellLimiter, infer_text_cells, json_column
+from worker.core.sampling.values import CellLimiter, infer_text_column, json_column
 
 # A random range shorter than this rarely holds a whole line; the budget is better left unused.
 _MIN_RANGE = 1024
@@ -396,7 +396,8 @@ def _typed_columns(
     for name, raw in zip(names, by_column, strict=True):
         # Only a string column holds text the limiter could cut: the others hold what the
         # converters return (bool, int, float, date, datetime) or None, which it never cuts.
-        kind, cells, comma = infer_text_cells(raw, delimiter != ",", limiter)
+        kind, values, comma = infer_text_column(raw, delimiter != ",")
+        cells = limiter.limit_all(values) if kind == "string" else tuple(values)
         any_comma = any_comma or comma
         columns.append(ColumnSample(name, kind, cells))
     return columns, any_comma

@@ -253,43 +253,13 @@ def infer_text_column(
     :returns: the portable type name, the converted values, and whether decimal commas were
         used.
     """
-    kind, converted, comma, _ = _infer(values, allow_decimal_comma)
-    return kind, converted, comma
-
-
-def infer_text_cells(
-    values: Sequence[str], allow_decimal_comma: bool, limiter: CellLimiter
-) -> tuple[str, tuple[CellValue, ...], bool]:
-    """:func:`infer_text_column`, with the cells of a string column cut by ``limiter``.
-
-    Gives what ``limiter.limit_all`` of a string column's values gives (the other types
-    hold nothing it could cut), without its checks of every cell's type and length: the
-    values are ``str`` as the csv module returns them, and the longest is measured once.
-
-    :returns: the type name, the cells, and whether decimal commas were used.
-    :side effects: counts the cut cells in ``limiter``.
-    """
-    kind, converted, comma, present = _infer(values, allow_decimal_comma)
-    if kind != "string":
-        return kind, tuple(converted), comma
-    # ``present`` holds the non-empty values: the cells that are not None.
-    longest = max(map(len, present), default=0)
-    if limiter.max_bytes >= 0 and longest * 4 <= limiter.max_bytes:
-        return kind, tuple(converted), comma
-    return kind, tuple(limiter.limit(v) for v in converted), comma
-
-
-def _infer(
-    values: Sequence[str | None], allow_decimal_comma: bool
-) -> tuple[str, list[CellValue], bool, list[str]]:
-    """:func:`infer_text_column`'s result and the non-empty values."""
     present: list[str] = list(filter(None, values))  # type: ignore[arg-type]
     # Without empty cells there is nothing to turn into None.
     cells: list[str | None] = (
         list(values) if len(present) == len(values) else [v if v else None for v in values]
     )
     if not present:
-        return "string", list(cells), False, present
+        return "string", list(cells), False
     # One regex over the joined column is much faster than one match per cell, which is what
     # keeps 2,000-column tables quick.
     joined = "\n".join(present)
@@ -316,8 +286,8 @@ def _infer(
             # e.g. 2024-02-30 matches the date shape but is no date: keep the text.
             continue
         name = "double" if kind == "decimal_comma" else kind
-        return name, converted, kind == "decimal_comma", present
-    return "string", list(cells), False, present
+        return name, converted, kind == "decimal_comma"
+    return "string", list(cells), False
 
 
 def json_column(values: Sequence[object]) -> tuple[str, list[CellValue]]:
