@@ -129,12 +129,19 @@ def test_worker_metrics_equal_what_the_job_did(
         assert len(list((tmp_path / "prom").glob("counter_*.db"))) >= 2  # two pool processes
         # The writes reach Atlan through the flush task: its requests are counted.
         wait_until(lambda: len(atlan_server.entities("S3Object")) == n, 60, "Atlan writes missing")
+        # A request is counted, then its latency observed: a scrape between the two (a flush
+        # still under way) sees one more count than observation, so wait for a quiet moment.
         final = wait_until(
             lambda: _scrape_when(
-                port, lambda s: _sum(s, "s3e_atlan_requests_total", outcome="ok") > 0
+                port,
+                lambda s: (
+                    _sum(s, "s3e_atlan_requests_total", outcome="ok") > 0
+                    and _sum(s, "s3e_atlan_request_seconds_count")
+                    == _sum(s, "s3e_atlan_requests_total")
+                ),
             ),
             30,
-            "no Atlan request counted",
+            "no Atlan request counted, or a count without its latency",
         )
         assert final is not None
         assert _sum(final, "s3e_atlan_request_seconds_count") == _sum(
