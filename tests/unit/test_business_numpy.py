@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classifiers.business.features import opaque_names, table_features
+from classifiers.business.features import hidden_share, opaque_names, table_features
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
     CATEGORIES_PIPELINE,
@@ -152,7 +152,8 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
 ) -> None:
     """A column whose name says nothing is typed by the hidden-names column model (no word
     vectors), every other by the first; the hidden-names category model's probabilities
-    (no calibration power) are mixed into the first pair's by the share of such names."""
+    (no calibration power) are mixed into the first pair's by the share of such names, row
+    numbers left out."""
     mixed = 0
     power = float(model.manifest["category_power"])
     for t in tables[::3] + hidden_tables[::9]:
@@ -176,7 +177,8 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         cat = pipelines[1].predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
         cat = np.power(np.maximum(cat, 1e-12), power)
         cat = cat / cat.sum()
-        share = sum(opaque) / len(opaque)
+        # Row numbers (lifelines' `Unnamed: 0`) do not count towards the share.
+        share = hidden_share(t.sample, opaque)
         if share:
             cat = (1 - share) * cat + share * hidden_pipelines[1].predict_proba(
                 [table_features(t.sample, types, t.pii)]
