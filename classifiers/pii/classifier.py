@@ -78,7 +78,9 @@ logger = logging.getLogger(__name__)
 #: 6: PERSON evidence from an NER or gazetteer probe of part of the values marked estimated.
 #: 7: PERSON and STREET_ADDRESS in Chinese, Japanese or Korean characters (``cjk.names``,
 #:    ``cjk.address``); no sparse PERSON beside a STREET_ADDRESS call.
-ALGORITHM_VERSION = "7"
+#: 8: audit columns (``created_by``, ``sent_to``) are people roles, not dates; ``at``/``on``
+#:    mark a date only as a name's last word.
+ALGORITHM_VERSION = "8"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200

@@ -112,6 +112,8 @@ _ATTRIBUTE_TOKENS: Final = frozenset(
 _DATE_TOKENS: Final = frozenset(
     "date time timestamp ts datetime at on dt created updated modified sent changed".split()
 )
+#: Date tokens that are prepositions: a date marker only as a name's last word.
+_DATE_PARTICLES: Final = frozenset({"at", "on"})
 _NUMBER_OF_PREFIXES: Final = frozenset({"num", "nb", "n", "no", "nbr", "number", "cnt"})
 _FLAG_PREFIXES: Final = frozenset({"is", "has", "can", "should", "was", "did", "allow"})
 _ID_TOKENS: Final = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "fk"})
@@ -329,11 +331,17 @@ def derated(name: str, entity: str | None = None) -> str | None:
     for tok in tokens:
         if tok in _ATTRIBUTE_TOKENS:
             return f"token {tok}"
-    if entity != _D and not (
-        entity is None and (_D in mentioned_entities(name) or is_birth_abbreviation(name))
+    # ``created_by``, ``updated_by``, ``sent_to``: the people who acted, not when (audit
+    # columns of user names); ``at``/``on`` mark a date only as the last word (``created_at``,
+    # ``signed_on``), not inside a phrase (``Appointed on the advice of``, ``on_call_doctor``).
+    acted = len(tokens) >= 2 and tokens[-1] in {"by", "to"}
+    if (
+        entity != _D
+        and not acted
+        and not (entity is None and (_D in mentioned_entities(name) or is_birth_abbreviation(name)))
     ):
-        for tok in tokens:
-            if tok in _DATE_TOKENS:
+        for i, tok in enumerate(tokens):
+            if tok in _DATE_TOKENS and (tok not in _DATE_PARTICLES or i == len(tokens) - 1):
                 return f"token {tok}"
     if tokens[-1] in _ID_TOKENS or (len(tokens) > 1 and tokens[0] in _ID_TOKENS):
         mentioned = set(mentioned_entities(name))
@@ -412,6 +420,11 @@ PEOPLE_ROLE_NOUNS: Final = frozenset(
 #: Past participles that, followed by ``by`` (``closed_by``) or ``to`` (``assigned_to``), name
 #: the person who did it.
 _ACTED = re.compile(r"^[a-z]{3,}(?:ed|en|ned)$")
+#: Irregular participles of acts people do (``sent_by``, ``paid_to``); not ``made``,
+#: ``built`` or ``sold``, which as often name a maker or a shop.
+_ACTED_IRREGULAR: Final = frozenset(
+    {"sent", "paid", "done", "led", "run", "held", "taught", "told"}
+)
 #: Heads that make a role name mean a group or a thing (``agent_team``, ``owner_group``).
 _GROUP_HEADS: Final = frozenset(
     """team group queue department dept unit org organisation organization company firm
@@ -436,7 +449,11 @@ def people_role(name: str) -> str | None:
         return None
     if head in PEOPLE_ROLE_NOUNS:
         return head
-    if len(tokens) >= 2 and head in {"by", "to"} and _ACTED.match(tokens[-2]):
+    if (
+        len(tokens) >= 2
+        and head in {"by", "to"}
+        and (_ACTED.match(tokens[-2]) or tokens[-2] in _ACTED_IRREGULAR)
+    ):
         return "_".join(tokens[-2:])
     if head in {"assigned", "responsible", "attending"}:
         return head

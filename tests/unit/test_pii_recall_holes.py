@@ -15,7 +15,7 @@ import pytest
 from faker import Faker
 
 from classifiers.pii import PiiClassifier
-from classifiers.pii.names import is_birth_name, is_opaque, people_role
+from classifiers.pii.names import derated, is_birth_name, is_opaque, people_role
 from classifiers.pii.profile import build_profile, looks_like_name
 from models import ColumnFinding, ColumnSample, TableSample
 from models.samples import CellValue
@@ -82,13 +82,21 @@ def _full_name(f: Faker, r: random.Random, i: int) -> CellValue:
     [("assigned_to", "assigned_to"), ("closed_by", "closed_by"), ("account_exec", "exec"),
      ("technician", "technician"), ("agent", "agent"), ("sachbearbeiter", "sachbearbeiter"),
      ("agent_team", None), ("owner_id", None), ("doctor_count", None), ("user_agent", None),
-     ("created_at", None)],
+     ("created_at", None),
+     # Audit columns: the participle is also a date word, the last word says who acted.
+     ("created_by", "created_by"), ("updated_by", "updated_by"), ("sent_by", "sent_by"),
+     ("paid_to", "paid_to"), ("on_call_doctor", "doctor"), ("created_on", None),
+     ("made_by", None)],
 )  # fmt: skip
 def test_people_role_names(name: str, role: str | None) -> None:
     assert people_role(name) == role
 
 
-@pytest.mark.parametrize("name", ["assigned_to", "closed_by", "account_exec", "technician"])
+@pytest.mark.parametrize(
+    "name",
+    ["assigned_to", "closed_by", "account_exec", "technician", "created_by", "modified_by",
+     "sent_by", "on_call_doctor"],
+)  # fmt: skip
 def test_few_staff_names_in_a_role_column_are_person(classifier: PiiClassifier, name: str) -> None:
     found = _run(
         classifier, [("ticket_id", "int64", lambda f, r, i: i), (name, "string", _staff(8))]
@@ -101,6 +109,17 @@ def test_spanish_staff_names_the_model_half_knows_are_person(classifier: PiiClas
     # Seeded so that spaCy's small English model calls about half of the ten names persons.
     found = _run(classifier, [("closed_by", "string", _staff(10))], seed=5, locale="es_ES")
     assert "PERSON" in _entities(found["closed_by"])
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("signed_at", "token at"), ("signed_on", "token on"), ("created", "token created"),
+     ("updated_date", "token updated"), ("created_by", None), ("time_on_site", "token time"),
+     ("Appointed on the advice of", None), ("logged_on_user", None)],
+)  # fmt: skip
+def test_date_words_derate_a_name_unless_it_says_who_acted(name: str, reason: str | None) -> None:
+    # "at"/"on" mark a date only as the last word; "<participle>_by/_to" names people.
+    assert derated(name, "PERSON") == reason
 
 
 def test_few_names_without_people_context_stay_an_enum(classifier: PiiClassifier) -> None:
