@@ -25,7 +25,10 @@ run: *today's* recipe (synthetic + plotly tables only, as committed before the r
 the *retrained* recipe (:func:`training.train.fit_models` on every source), and, with the
 distilled word vectors (``training/data/semantic_vectors.npz``), *semantic* (retrained with the
 semantic prior's features), *semantic, calibrated* (its probabilities raised to the power
-chosen on the other real packages: what ``make train`` builds) and *prior alone*. Reports
+chosen on the other real packages) and *prior alone*; with the quantised sentence encoder
+(``training/data/sentence_encoder.npz``), *sentence prior*: the calibrated probabilities
+blended with the encoder's zero-shot prior (:func:`classifiers.business.encoder.blend`), power,
+weight and temperature chosen on the other real packages (what ``make train`` builds). Reports
 top-1, top-3, ECE, log loss, Brier score and column-type macro F1 (also over the types of
 >= 10 true columns, and F1 per type in ``--json``) for real tables apart from
 synthetic ones, and the abstention threshold: the lowest top-1 probability above which the
@@ -54,8 +57,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
+from classifiers.business.encoder import (  # noqa: E402
+    SentenceEncoder,
+    blend,
+    sentence_log_prior,
+)
 from classifiers.business.features import (  # noqa: E402
     hidden_share,
     name_tokens,
@@ -82,6 +91,7 @@ from training.corpus import (  # noqa: E402
 )
 from training.semantic_vectors import DEFAULT_OUT as DEFAULT_VECTORS  # noqa: E402
 from training.semantic_vectors import artifact_bytes  # noqa: E402
+from training.sentence_encoder import DEFAULT_OUT as DEFAULT_ENCODER  # noqa: E402
 from training.train import CATEGORY_THRESHOLD_FILE  # noqa: E402
 
 TARGET_CATEGORY_ACCURACY = 0.85
@@ -426,6 +436,84 @@ def with_power(group: dict[str, Any], power: float) -> dict[str, Any]:
     }
 
 
+#: (power, weight, temperature) tried for the sentence prior's blend: the model's
+#: probabilities to the power, times the prior (softmax of temperature x cosines) to the weight.
+SENTENCE_GRID = tuple(
+    (p, w, t)
+    for p in (0.33, 0.5, 0.67, 1.0)
+    for w in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
+    for t in (10.0, 20.0, 40.0)
+)
+
+
+def sentence_cosines(
+    encoder: SentenceEncoder, tables: list[LabelledTable], labels: list[str]
+) -> list[list[float]]:
+    """Each table's cosines with the category prototypes, in ``labels`` order. Pure apart
+    from running the encoder."""
+    order = [encoder.labels.index(label) for label in labels]
+    return [[float(encoder.similarities(t.sample)[i]) for i in order] for t in tables]
+
+
+def sentence_mixed(
+    named: list[float],
+    hidden: list[float] | None,
+    share: float,
+    cosines: list[float],
+    params: tuple[float, float, float],
+) -> list[float]:
+    """As the run time does (:meth:`~classifiers.business.model.BusinessModel.categories`):
+    the first pair's probabilities blended with the sentence prior, then the hidden-names
+    pair's mixed in by ``share``. Pure."""
+    power, weight, temperature = params
+    q = blend(np.array(named), sentence_log_prior(np.array(cosines), temperature), power, weight)
+    return mixed([float(x) for x in q], hidden, share, 1.0)
+
+
+def pick_sentence(groups: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """The :data:`SENTENCE_GRID` entry with the smallest pooled log loss on ``groups``
+    (:func:`score_group` results with ``cosines``); ties keep the earlier entry. Pure."""
+    best, best_loss = SENTENCE_GRID[0], float("inf")
+    for params in SENTENCE_GRID:
+        losses = [
+            -math.log(max(sentence_mixed(p, h, w, c, params)[g["labels"].index(truth)], 1e-12))
+            for g in groups
+            for p, h, w, c, truth in zip(
+                g["named_proba"],
+                g["hidden_proba"],
+                g["opaque_share"],
+                g["cosines"],
+                g["truth"],
+                strict=True,
+            )
+        ]
+        loss = sum(losses) / max(1, len(losses))
+        if loss < best_loss - 1e-9:
+            best, best_loss = params, loss
+    return best
+
+
+def with_sentence(group: dict[str, Any], params: tuple[float, float, float]) -> dict[str, Any]:
+    """``group`` (with ``cosines``) blended with the sentence prior by ``params``; rows
+    recomputed. Pure."""
+    proba = [
+        sentence_mixed(p, h, w, c, params)
+        for p, h, w, c in zip(
+            group["named_proba"],
+            group["hidden_proba"],
+            group["opaque_share"],
+            group["cosines"],
+            strict=True,
+        )
+    ]
+    return {
+        **group,
+        "proba": proba,
+        "rows": _rows(group["truth"], group["labels"], proba),
+        "sentence": list(params),
+    }
+
+
 def summarise(groups: list[dict[str, Any]]) -> dict[str, Any]:
     """Pool :func:`score_group` results: tables, top-1, top-3, ECE, log loss and Brier score
     (:func:`proper_scores`), column-type macro F1."""
@@ -601,7 +689,9 @@ def _loso_recipe(
     return out
 
 
-def run_loso(semantic_file: Path | None = DEFAULT_VECTORS) -> dict[str, Any]:
+def run_loso(
+    semantic_file: Path | None = DEFAULT_VECTORS, encoder_file: Path | None = DEFAULT_ENCODER
+) -> dict[str, Any]:
     """Leave-one-source-out figures for today's recipe, the retrained one and, with word
     vectors, the retrained one with the semantic prior (see module doc).
 
@@ -656,10 +746,32 @@ def run_loso(semantic_file: Path | None = DEFAULT_VECTORS) -> dict[str, Any]:
                 name: with_power(sem[name], pick_power([sem[p] for p in packages if p != name]))
                 for name in tests
             }
+            if encoder_file is not None and encoder_file.is_file():
+                # The sentence prior: blend parameters chosen for each held-out package on
+                # the other packages' LOSO predictions only (synthetic and plotly: on all).
+                encoder = SentenceEncoder.load(encoder_file)
+                started = time.perf_counter()
+                for name in tests:
+                    sem[name]["cosines"] = sentence_cosines(
+                        encoder, tests[name], sem[name]["labels"]
+                    )
+                sentence_seconds = time.perf_counter() - started
+                sentence_objects = sum(len(tests[n]) for n in tests)
+                models["sentence prior"] = {
+                    name: with_sentence(
+                        sem[name], pick_sentence([sem[p] for p in packages if p != name])
+                    )
+                    for name in tests
+                }
     out: dict[str, Any] = {"category_C": c_used, "per_source": {}, "pooled": {}}
     if semantic is not None:
         out["category_power"] = pick_power([models["semantic"][p] for p in packages])
         out["power_per_fold"] = {n: g["power"] for n, g in models["semantic, calibrated"].items()}
+    if "sentence prior" in models:
+        power, weight, temperature = pick_sentence([models["semantic"][p] for p in packages])
+        out["sentence_prior"] = {"power": power, "weight": weight, "temperature": temperature}
+        out["sentence_per_fold"] = {n: g["sentence"] for n, g in models["sentence prior"].items()}
+        out["sentence_ms_per_object"] = round(1000 * sentence_seconds / sentence_objects, 2)
     for name in tests:
         out["per_source"][name] = {k: summarise([v[name]]) for k, v in models.items()}
     out["pooled"]["real"] = {k: summarise([v[p] for p in packages]) for k, v in models.items()}
@@ -681,7 +793,7 @@ def run_loso(semantic_file: Path | None = DEFAULT_VECTORS) -> dict[str, Any]:
 
 
 #: The recipe ``make train`` uses, whose LOSO predictions choose the apply threshold.
-ADOPTED_RECIPE = "semantic, calibrated"
+ADOPTED_RECIPE = "sentence prior"
 
 
 def threshold_record(res: dict[str, Any]) -> dict[str, Any]:
@@ -717,7 +829,11 @@ def threshold_record(res: dict[str, Any]) -> dict[str, Any]:
         "real_tables": pooled["tables"],
         "real_top1": pooled["top1"],
         "applied_at": res["applied_real"][ADOPTED_RECIPE][:3],
-        "category_power": res.get("category_power", 1.0),
+        "category_power": res["sentence_prior"]["power"],
+        "sentence_prior": {
+            "weight": res["sentence_prior"]["weight"],
+            "temperature": res["sentence_prior"]["temperature"],
+        },
         "recipe": ADOPTED_RECIPE,
         "real_tables_file_sha256": hashlib.sha256(DEFAULT_DATA.read_bytes()).hexdigest(),
     }
@@ -753,6 +869,10 @@ def print_loso(res: dict[str, Any]) -> None:
         print("calibration power (all real packages):", res["category_power"])
         print("calibration power per held-out source:", res["power_per_fold"])
         print("semantic features, ms per object:", res["semantic_ms_per_object"])
+    if "sentence_prior" in res:
+        print("sentence prior (all real packages):", res["sentence_prior"])
+        print("sentence prior per held-out source:", res["sentence_per_fold"])
+        print("sentence encoder, ms per object (cold cache):", res["sentence_ms_per_object"])
 
 
 def main() -> int:

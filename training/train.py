@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.business.encoder import ENCODER_ARTIFACT
 from classifiers.business.features import (
     COLUMN_TYPES,
     FEATURE_VERSION,
@@ -51,8 +52,10 @@ from classifiers.business.model import (
     MANIFEST_FORMAT,
     MANIFEST_NAME,
     SEPARATOR,
+    ModelArtifactError,
     library_versions,
     linear_to_bytes,
+    manifest_sentence_prior,
     pack_names,
 )
 from classifiers.business.semantic import (
@@ -88,6 +91,9 @@ CATEGORY_THRESHOLD_FILE = REPO_ROOT / "training" / "data" / "category_threshold.
 #: The word vectors distilled from all-MiniLM-L6-v2 by ``python -m training.semantic_vectors``
 #: (committed, so training needs neither the model nor torch).
 SEMANTIC_VECTORS_FILE = REPO_ROOT / "training" / "data" / "semantic_vectors.npz"
+#: The quantised sentence encoder (``python -m training.sentence_encoder``), copied as it is
+#: into the artifacts when the category threshold was measured with the sentence prior.
+SENTENCE_ENCODER_FILE = REPO_ROOT / "training" / "data" / "sentence_encoder.npz"
 #: Whether the category model gets the semantic prior's features (and the artifacts the
 #: vectors): adopted only when leave-one-source-out on real tables measures it better
 #: (bench/README.md).
@@ -120,6 +126,12 @@ def load_category_threshold(
     power = record.get("category_power", 1.0)
     if isinstance(power, bool) or not isinstance(power, int | float) or not 0 < power <= 1:
         raise RealTablesError(f"{path}: category_power {power!r} is not in (0, 1]")
+    sentence = record.get("sentence_prior")
+    if sentence is not None:
+        try:
+            manifest_sentence_prior({"category_sentence_prior": sentence})
+        except ModelArtifactError as exc:
+            raise RealTablesError(f"{path}: sentence_prior: {exc}; {rerun}") from exc
     if record.get("real_tables_file_sha256") != hashlib.sha256(data_file.read_bytes()).hexdigest():
         raise RealTablesError(
             f"{path} was measured on another {data_file.name} (its SHA-256 differs); {rerun}"
@@ -572,6 +584,18 @@ def train(
     if semantic_bytes is not None:
         (out_dir / SEMANTIC_ARTIFACT).write_bytes(semantic_bytes)
         artifacts[SEMANTIC_ARTIFACT] = {"sha256": hashlib.sha256(semantic_bytes).hexdigest()}
+    sentence = threshold.get("sentence_prior")
+    if sentence is not None:
+        # The quantised sentence encoder goes with the blend the threshold was measured with.
+        if not SENTENCE_ENCODER_FILE.is_file():
+            raise RealTablesError(
+                f"{SENTENCE_ENCODER_FILE} is missing, but the category threshold was measured "
+                "with the sentence prior; restore it or build it (python -m "
+                "training.sentence_encoder)"
+            )
+        encoder_bytes = SENTENCE_ENCODER_FILE.read_bytes()
+        (out_dir / ENCODER_ARTIFACT).write_bytes(encoder_bytes)
+        artifacts[ENCODER_ARTIFACT] = {"sha256": hashlib.sha256(encoder_bytes).hexdigest()}
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "feature_version": FEATURE_VERSION,
@@ -625,10 +649,13 @@ def train(
         # Category probabilities are raised to this power and renormalised (calibration,
         # chosen by the same LOSO run; 1: unchanged).
         "category_power": float(threshold.get("category_power", 1.0)),
+        # Blended with the sentence encoder's zero-shot prior (weight, temperature), chosen
+        # by the same LOSO run; None: no blend.
+        "category_sentence_prior": sentence,
         "category_apply_evidence": {
             k: v
             for k, v in threshold.items()
-            if k not in ("category_apply_threshold", "category_power")
+            if k not in ("category_apply_threshold", "category_power", "sentence_prior")
         },
     }
     (out_dir / MANIFEST_NAME).write_text(

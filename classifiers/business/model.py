@@ -39,7 +39,11 @@ top category is applied without review, or ``null`` for none (:func:`category_ap
 read by ``worker/core/review_policy.py``), and ``category_power``, the calibration applied to
 the category probabilities. When it lists ``business-semantic.npz`` (static word vectors for
 the semantic prior, :mod:`classifiers.business.semantic`), that file is hash-checked too and
-the category model gets the prior's features.
+the category model gets the prior's features. When it lists ``business-encoder.npz`` (the
+quantised sentence encoder, :mod:`classifiers.business.encoder`) with
+``category_sentence_prior`` (a weight and a temperature), the calibrated category
+probabilities are blended with the encoder's zero-shot prior for the object's table text
+(bench/README.md, "Sentence prior"); the hidden-names pair is mixed in after.
 """
 
 from __future__ import annotations
@@ -58,6 +62,12 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.business.encoder import (
+    ENCODER_ARTIFACT,
+    SentenceEncoder,
+    blend,
+    sentence_log_prior,
+)
 from classifiers.business.features import (
     FEATURE_VERSION,
     hidden_share,
@@ -187,8 +197,8 @@ def read_manifest(
 ) -> dict[str, Any]:
     """Read the manifest and check the hashes of ``names`` and of the optional artifacts.
 
-    The optional ones (the semantic vectors, the hidden-names pair) when the manifest lists
-    them.
+    The optional ones (the semantic vectors, the hidden-names pair, the sentence encoder)
+    when the manifest lists them.
 
     The library versions are not checked here: the numpy artifacts do not depend on them
     (:func:`load_skops_pipeline` checks them).
@@ -224,7 +234,12 @@ def read_manifest(
     artifacts = manifest.get("artifacts", {})
     optional = tuple(
         name
-        for name in (SEMANTIC_ARTIFACT, HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT)
+        for name in (
+            SEMANTIC_ARTIFACT,
+            HIDDEN_COLUMNS_ARTIFACT,
+            HIDDEN_CATEGORIES_ARTIFACT,
+            ENCODER_ARTIFACT,
+        )
         if name in artifacts and name not in names
     )
     for name in (*names, *optional):
@@ -274,6 +289,29 @@ def manifest_category_power(manifest: Mapping[str, Any]) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
         raise ModelArtifactError(f"category_power {value!r} in the manifest is not in (0, 1]")
     return float(value)
+
+
+def manifest_sentence_prior(manifest: Mapping[str, Any]) -> tuple[float, float] | None:
+    """The manifest's ``category_sentence_prior`` as ``(weight, temperature)``, or ``None``.
+
+    ``None`` (absent or null) leaves the category probabilities without the sentence prior.
+    :raises ModelArtifactError: a weight outside [0, 10] or a temperature outside (0, 1000].
+    """
+    value = manifest.get("category_sentence_prior")
+    if value is None:
+        return None
+    try:
+        weight, temperature = float(value["weight"]), float(value["temperature"])
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ModelArtifactError(
+            f"category_sentence_prior {value!r} in the manifest has no numeric weight and "
+            "temperature; retrain"
+        ) from exc
+    if not (0.0 <= weight <= 10.0 and 0.0 < temperature <= 1000.0):
+        raise ModelArtifactError(
+            f"category_sentence_prior {value!r} in the manifest is out of range; retrain"
+        )
+    return weight, temperature
 
 
 def register_manifest(artifacts_dir: str | Path | None = None) -> str:
@@ -516,12 +554,22 @@ class BusinessModel:
         manifest_sha256: str,
         semantic: SemanticVectors | None = None,
         hidden: tuple[LinearModel, LinearModel] | None = None,
+        encoder: SentenceEncoder | None = None,
     ) -> None:
         self._columns = columns_model
         self._categories = categories_model
         self._hidden = hidden
         self._semantic = semantic
         self._power = manifest_category_power(manifest)
+        prior = manifest_sentence_prior(manifest)
+        self._encoder = encoder if prior is not None else None
+        self._sentence = prior or (0.0, 1.0)
+        # The encoder's prototypes in the category model's label order.
+        self._prototype_order = (
+            [encoder.labels.index(c) for c in categories_model.classes]
+            if self._encoder is not None and encoder is not None
+            else []
+        )
         self.manifest = dict(manifest)
         self._manifest_sha = manifest_sha256
 
@@ -569,8 +617,25 @@ class BusinessModel:
                 raise ModelArtifactError(
                     f"{SEMANTIC_ARTIFACT}: its categories differ from the manifest's; retrain"
                 )
+        encoder = None
+        if ENCODER_ARTIFACT in manifest.get("artifacts", {}):
+            try:
+                encoder = SentenceEncoder.load(base / ENCODER_ARTIFACT)
+            except (OSError, ValueError) as exc:
+                raise ModelArtifactError(f"{ENCODER_ARTIFACT}: {exc}; retrain") from exc
+            if sorted(encoder.labels) != sorted(labels.get("categories", [])):
+                raise ModelArtifactError(
+                    f"{ENCODER_ARTIFACT}: its categories differ from the manifest's; rebuild it"
+                    " (python -m training.sentence_encoder) and retrain"
+                )
         return cls(
-            columns, categories, manifest, sha256_file(base / MANIFEST_NAME), semantic, hidden
+            columns,
+            categories,
+            manifest,
+            sha256_file(base / MANIFEST_NAME),
+            semantic,
+            hidden,
+            encoder,
         )
 
     @property
@@ -662,7 +727,13 @@ class BusinessModel:
         types = [t if isinstance(t, str) else t[0] for t in column_types]
         prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
         proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
-        if self._power != 1.0:
+        if self._encoder is not None:
+            # What the object's words say together, from a model no generator of ours
+            # trained: a second opinion multiplied in (bench/README.md, "Sentence prior").
+            weight, temperature = self._sentence
+            cosines = self._encoder.similarities(sample)[self._prototype_order]
+            proba = blend(proba, sentence_log_prior(cosines, temperature), self._power, weight)
+        elif self._power != 1.0:
             # A power below 1 softens the probabilities without changing their order.
             proba = np.power(np.maximum(proba, 1e-12), self._power)
             proba = proba / proba.sum()

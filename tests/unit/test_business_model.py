@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from classifiers.business.encoder import ENCODER_ARTIFACT
 from classifiers.business.features import COLUMN_TYPES, column_features, name_tokens
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
@@ -154,7 +155,7 @@ def _copy_artifacts(tmp_path: Path) -> Path:
     dst.mkdir()
     names = (COLUMNS_ARTIFACT, CATEGORIES_ARTIFACT, COLUMNS_PIPELINE, CATEGORIES_PIPELINE)
     hidden = (HIDDEN_COLUMNS_ARTIFACT, HIDDEN_CATEGORIES_ARTIFACT)
-    for name in (MANIFEST_NAME, *names, SEMANTIC_ARTIFACT, *hidden):
+    for name in (MANIFEST_NAME, *names, SEMANTIC_ARTIFACT, *hidden, ENCODER_ARTIFACT):
         shutil.copy(DEFAULT_ARTIFACTS_DIR / name, dst / name)
     return dst
 

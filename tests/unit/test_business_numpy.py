@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from classifiers.business.encoder import ENCODER_ARTIFACT, SentenceEncoder, table_text
 from classifiers.business.features import hidden_share, opaque_names, table_features
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
@@ -153,9 +154,12 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
     """A column whose name says nothing is typed by the hidden-names column model (no word
     vectors), every other by the first; the hidden-names category model's probabilities
     (no calibration power) are mixed into the first pair's by the share of such names, row
-    numbers left out."""
+    numbers left out; the sentence encoder's prior (when the manifest has one) is multiplied
+    in before that mixing."""
     mixed = 0
     power = float(model.manifest["category_power"])
+    sentence = model.manifest.get("category_sentence_prior")
+    encoder = SentenceEncoder.load(DEFAULT_ARTIFACTS_DIR / ENCODER_ARTIFACT)
     for t in tables[::3] + hidden_tables[::9]:
         opaque = opaque_names(t.sample)
         mixed += any(opaque)
@@ -176,6 +180,12 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         prior = semantic_features(model.semantic, t.sample) if model.semantic else None
         cat = pipelines[1].predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
         cat = np.power(np.maximum(cat, 1e-12), power)
+        if sentence is not None:
+            # The sentence prior's softmax, to its weight, multiplied in.
+            cos = encoder.prototypes @ encoder.embed(table_text(t.sample))
+            cos = cos[[encoder.labels.index(c) for c in pipelines[1].classes_]].astype(float)
+            z = np.exp(sentence["temperature"] * (cos - cos.max()))
+            cat = cat * np.power(z / z.sum(), sentence["weight"])
         cat = cat / cat.sum()
         # Row numbers (lifelines' `Unnamed: 0`) do not count towards the share.
         share = hidden_share(t.sample, opaque)
@@ -188,6 +198,7 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         assert [label for label, _ in top] == [labels[i] for i in order]
         assert np.allclose([p for _, p in top], cat[order], rtol=0, atol=1e-9)
     assert model.has_hidden_pair and mixed >= 20
+    assert sentence is not None and sentence["weight"] > 0
 
 
 def _fit(rows: list[dict[str, Any]], ys: list[str]) -> Any:
@@ -257,6 +268,7 @@ def test_a_malformed_numpy_artifact_is_refused(tmp_path: Path) -> None:
         SEMANTIC_ARTIFACT,
         HIDDEN_COLUMNS_ARTIFACT,
         HIDDEN_CATEGORIES_ARTIFACT,
+        ENCODER_ARTIFACT,
     ):
         shutil.copy(DEFAULT_ARTIFACTS_DIR / name, art / name)
     (art / COLUMNS_ARTIFACT).write_bytes(b"not a zip")

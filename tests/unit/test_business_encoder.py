@@ -1,0 +1,143 @@
+"""The numpy sentence encoder against the original model, and the sentence prior's blend."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.business.encoder import (
+    ENCODER_ARTIFACT,
+    MAX_TOKENS,
+    SentenceEncoder,
+    basic_words,
+    blend,
+    sentence_log_prior,
+    table_text,
+)
+from classifiers.business.model import (
+    DEFAULT_ARTIFACTS_DIR,
+    ModelArtifactError,
+    manifest_sentence_prior,
+)
+from classifiers.business.taxonomy import load_taxonomy
+from models import ColumnSample
+from training.corpus import _sample
+from training.sentence_encoder import DEFAULT_OUT, REFERENCE_TEXTS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder.load(DEFAULT_ARTIFACTS_DIR / ENCODER_ARTIFACT)
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, np.ndarray]:
+    with np.load(DEFAULT_OUT, allow_pickle=False) as npz:
+        return {k: npz[k] for k in ("reference_ids", "reference_vectors", "reference_texts")}
+
+
+def test_the_artifact_is_the_committed_build(encoder: SentenceEncoder) -> None:
+    # make train copies training/data/sentence_encoder.npz as it is.
+    built = hashlib.sha256(DEFAULT_OUT.read_bytes()).hexdigest()
+    shipped = hashlib.sha256((DEFAULT_ARTIFACTS_DIR / ENCODER_ARTIFACT).read_bytes()).hexdigest()
+    assert built == shipped
+    assert sorted(encoder.labels) == sorted(load_taxonomy().names)
+
+
+def test_token_ids_are_the_original_tokenizers(
+    encoder: SentenceEncoder, reference: dict[str, np.ndarray]
+) -> None:
+    texts = [bytes(t).decode("utf-8") for t in reference["reference_texts"]]
+    assert texts == list(REFERENCE_TEXTS)
+    for text, row in zip(texts, reference["reference_ids"], strict=True):
+        assert encoder.token_ids(text) == [int(i) for i in row if i >= 0], text
+    # The long text is cut at MAX_TOKENS, [SEP] kept last.
+    assert len(encoder.token_ids(texts[-1])) == MAX_TOKENS
+
+
+def test_embeddings_match_the_original_float_model(
+    encoder: SentenceEncoder, reference: dict[str, np.ndarray]
+) -> None:
+    # int8 weights and GELU's tanh form against the float32 model with erf's: cosines of
+    # 0.999 and more measured; 0.995 leaves room for BLAS differences between machines.
+    for row, want in zip(reference["reference_ids"], reference["reference_vectors"], strict=True):
+        got = encoder.embed_ids([int(i) for i in row if i >= 0])
+        assert abs(float(np.linalg.norm(got)) - 1.0) < 1e-5
+        assert float(got @ want) >= 0.995
+
+
+def test_basic_words_split_like_bert_uncased() -> None:
+    assert basic_words("Café Münchën: Prix (€)") == ["cafe", "munchen", ":", "prix", "(", "€", ")"]
+    # A control character is dropped, not a separator (as BERT's tokenizer does).
+    assert basic_words("顧客 ID\tx\x00y") == ["顧", "客", "id", "xy"]
+
+
+def test_table_text_reads_folders_then_column_names() -> None:
+    sample = _sample(
+        "s3://lake/raw/billing/invoices/part-0.csv",
+        "t",
+        [
+            ColumnSample("invoiceNumber", "string", ("a",)),
+            ColumnSample("amount_due", "double", (1.0,)),
+        ],
+        "csv",
+    )
+    text = table_text(sample)
+    assert text.endswith(": invoice number, amount due")
+    assert "billing" in text and "invoices" in text
+
+
+def test_the_prior_reads_what_the_words_say_together(encoder: SentenceEncoder) -> None:
+    def top(path: str, names: list[str]) -> str:
+        cols = [ColumnSample(n, "string", ("x",)) for n in names]
+        cos = encoder.similarities(_sample(path, "t", cols, "csv"))
+        return encoder.labels[int(cos.argmax())]
+
+    assert top("s3://lake/hr/staff/part-0.csv", ["employee_id", "salary", "hire_date"]) == (
+        "employee"
+    )
+    assert top("s3://lake/clinic/visits/part-0.csv", ["patient_id", "diagnosis", "dose"]) == (
+        "health"
+    )
+
+
+def test_embeddings_are_cached_and_the_cache_is_bounded(
+    encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = encoder.embed("orders: order id, amount")
+    assert encoder.embed("orders: order id, amount") is first
+    monkeypatch.setattr("classifiers.business.encoder.CACHE_SIZE", 3)
+    for i in range(5):
+        encoder.embed(f"orders {i}: order id")
+    assert len(encoder._cache) <= 3
+    assert "orders: order id, amount" not in encoder._cache
+
+
+def test_blend_with_weight_zero_is_the_powered_probabilities() -> None:
+    proba = np.array([0.7, 0.2, 0.1])
+    prior = sentence_log_prior(np.array([0.1, 0.5, 0.2]), 20.0)
+    powered = proba**0.5 / (proba**0.5).sum()
+    assert np.allclose(blend(proba, prior, 0.5, 0.0), powered)
+    # A confident prior can reorder a weak model's guess.
+    mixed = blend(np.array([0.4, 0.35, 0.25]), prior, 0.5, 1.0)
+    assert mixed.argmax() == 1 and abs(float(mixed.sum()) - 1.0) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"weight": -1, "temperature": 10}, {"weight": 1, "temperature": 0}, {"weight": "x"}, 3],
+)
+def test_a_malformed_sentence_prior_in_the_manifest_is_refused(value: object) -> None:
+    with pytest.raises(ModelArtifactError, match="category_sentence_prior"):
+        manifest_sentence_prior({"category_sentence_prior": value})
+    assert manifest_sentence_prior({}) is None
+
+
+def test_a_malformed_encoder_artifact_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an encoder artifact"):
+        SentenceEncoder.from_bytes(b"not a zip")
