@@ -441,8 +441,8 @@ def with_power(group: dict[str, Any], power: float) -> dict[str, Any]:
 SENTENCE_GRID = tuple(
     (p, w, t)
     for p in (0.33, 0.5, 0.67, 1.0)
-    for w in (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
-    for t in (10.0, 20.0, 40.0)
+    for w in (0.0, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0)
+    for t in (10.0, 20.0, 40.0, 80.0, 160.0)
 )
 
 
@@ -451,8 +451,8 @@ def sentence_cosines(
 ) -> list[list[float]]:
     """Each table's cosines with the category prototypes, in ``labels`` order. Pure apart
     from running the encoder."""
-    order = [encoder.labels.index(label) for label in labels]
-    return [[float(encoder.similarities(t.sample)[i]) for i in order] for t in tables]
+    order = encoder.order(labels)
+    return [[float(x) for x in encoder.similarities(t.sample)[order]] for t in tables]
 
 
 def sentence_mixed(
@@ -799,15 +799,21 @@ ADOPTED_RECIPE = "sentence prior"
 def threshold_record(res: dict[str, Any]) -> dict[str, Any]:
     """The category apply threshold for the manifest, from :func:`run_loso` figures.
 
-    The smallest top-1 probability t at which the retrained recipe's pooled real-table LOSO
-    predictions with probability >= t are right >= :data:`TARGET_APPLIED_PRECISION` of the
-    time over >= :data:`MIN_APPLIED` tables; ``None`` when no t does (then no category is
-    applied without a steward). Pure apart from hashing the real-tables sample file.
+    The smallest top-1 probability t at which the adopted recipe's (:data:`ADOPTED_RECIPE`)
+    pooled real-table LOSO predictions with probability >= t are right >=
+    :data:`TARGET_APPLIED_PRECISION` of the time over >= :data:`MIN_APPLIED` tables; ``None``
+    when no t does (then no category is applied without a steward). Pure apart from hashing
+    the real-tables sample file and the sentence encoder.
     """
     import hashlib
 
     from training.real_tables import DEFAULT_DATA
 
+    if "sentence_prior" not in res:
+        raise SystemExit(
+            f"no {ADOPTED_RECIPE!r} figures: build {DEFAULT_ENCODER} "
+            "(python -m training.sentence_encoder) and rerun --loso"
+        )
     found = res["abstention_real"][ADOPTED_RECIPE]
     pooled = res["pooled"]["real"][ADOPTED_RECIPE]
     threshold = found["threshold"]
@@ -836,6 +842,7 @@ def threshold_record(res: dict[str, Any]) -> dict[str, Any]:
         },
         "recipe": ADOPTED_RECIPE,
         "real_tables_file_sha256": hashlib.sha256(DEFAULT_DATA.read_bytes()).hexdigest(),
+        "sentence_encoder_file_sha256": hashlib.sha256(DEFAULT_ENCODER.read_bytes()).hexdigest(),
     }
 
 

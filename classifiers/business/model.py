@@ -300,13 +300,13 @@ def manifest_sentence_prior(manifest: Mapping[str, Any]) -> tuple[float, float] 
     value = manifest.get("category_sentence_prior")
     if value is None:
         return None
-    try:
-        weight, temperature = float(value["weight"]), float(value["temperature"])
-    except (TypeError, KeyError, ValueError) as exc:
+    numbers = [value.get(k) if isinstance(value, dict) else None for k in ("weight", "temperature")]
+    if any(isinstance(n, bool) or not isinstance(n, int | float) for n in numbers):
         raise ModelArtifactError(
             f"category_sentence_prior {value!r} in the manifest has no numeric weight and "
             "temperature; retrain"
-        ) from exc
+        )
+    weight, temperature = float(numbers[0]), float(numbers[1])  # type: ignore[arg-type]
     if not (0.0 <= weight <= 10.0 and 0.0 < temperature <= 1000.0):
         raise ModelArtifactError(
             f"category_sentence_prior {value!r} in the manifest is out of range; retrain"
@@ -562,13 +562,17 @@ class BusinessModel:
         self._semantic = semantic
         self._power = manifest_category_power(manifest)
         prior = manifest_sentence_prior(manifest)
+        if prior is not None and encoder is None:
+            # The apply threshold was measured with the blend: without it, it means nothing.
+            raise ModelArtifactError(
+                "the manifest has a category_sentence_prior but no sentence encoder "
+                f"({ENCODER_ARTIFACT}); retrain"
+            )
         self._encoder = encoder if prior is not None else None
         self._sentence = prior or (0.0, 1.0)
         # The encoder's prototypes in the category model's label order.
         self._prototype_order = (
-            [encoder.labels.index(c) for c in categories_model.classes]
-            if self._encoder is not None and encoder is not None
-            else []
+            encoder.order(categories_model.classes) if self._encoder is not None and encoder else []
         )
         self.manifest = dict(manifest)
         self._manifest_sha = manifest_sha256

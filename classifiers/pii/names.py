@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -112,8 +112,13 @@ _ATTRIBUTE_TOKENS: Final = frozenset(
 _DATE_TOKENS: Final = frozenset(
     "date time timestamp ts datetime at on dt created updated modified sent changed".split()
 )
-#: Date tokens that are prepositions: a date marker only as a name's last word.
+#: Date tokens that are prepositions: a date marker only as a name's last word, or before
+#: :data:`_DATE_SUFFIXES` only.
 _DATE_PARTICLES: Final = frozenset({"at", "on"})
+#: Time-zone, unit and format words that may follow a date marker (``login_at_utc``).
+_DATE_SUFFIXES: Final = frozenset(
+    {"utc", "gmt", "local", "tz", "ms", "millis", "epoch", "iso", "unix", "ts", "sec", "secs"}
+)
 _NUMBER_OF_PREFIXES: Final = frozenset({"num", "nb", "n", "no", "nbr", "number", "cnt"})
 _FLAG_PREFIXES: Final = frozenset({"is", "has", "can", "should", "was", "did", "allow"})
 _ID_TOKENS: Final = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "fk"})
@@ -331,17 +336,19 @@ def derated(name: str, entity: str | None = None) -> str | None:
     for tok in tokens:
         if tok in _ATTRIBUTE_TOKENS:
             return f"token {tok}"
-    # ``created_by``, ``updated_by``, ``sent_to``: the people who acted, not when (audit
-    # columns of user names); ``at``/``on`` mark a date only as the last word (``created_at``,
-    # ``signed_on``), not inside a phrase (``Appointed on the advice of``, ``on_call_doctor``).
-    acted = len(tokens) >= 2 and tokens[-1] in {"by", "to"}
+    # ``created_by``, ``updated_by``: the people who acted, not when (audit columns of user
+    # names; ``date_to``, ``time_by`` stay dates); ``at``/``on`` mark a date only at the end,
+    # before time-zone or unit words at most (``created_at``, ``login_at_utc``), not inside a
+    # phrase (``Appointed on the advice of``, ``on_call_doctor``).
     if (
         entity != _D
-        and not acted
+        and not _acted(tokens)
         and not (entity is None and (_D in mentioned_entities(name) or is_birth_abbreviation(name)))
     ):
         for i, tok in enumerate(tokens):
-            if tok in _DATE_TOKENS and (tok not in _DATE_PARTICLES or i == len(tokens) - 1):
+            if tok in _DATE_TOKENS and (
+                tok not in _DATE_PARTICLES or all(t in _DATE_SUFFIXES for t in tokens[i + 1 :])
+            ):
                 return f"token {tok}"
     if tokens[-1] in _ID_TOKENS or (len(tokens) > 1 and tokens[0] in _ID_TOKENS):
         mentioned = set(mentioned_entities(name))
@@ -425,6 +432,23 @@ _ACTED = re.compile(r"^[a-z]{3,}(?:ed|en|ned)$")
 _ACTED_IRREGULAR: Final = frozenset(
     {"sent", "paid", "done", "led", "run", "held", "taught", "told"}
 )
+
+
+def _acted(tokens: Sequence[str]) -> bool:
+    """Whether a name's words end in a participle, then ``by`` or ``to``: who acted.
+
+    ``closed_by``, ``assigned_to``, ``sent_by``; a participle that is also a date word
+    (``created``, ``updated``) counts before ``by`` only (``updated_to`` holds a new value),
+    and ``date_to`` or ``time_by`` have no participle. Pure.
+    """
+    if len(tokens) < 2 or tokens[-1] not in {"by", "to"}:
+        return False
+    verb = tokens[-2]
+    if not (_ACTED.match(verb) or verb in _ACTED_IRREGULAR):
+        return False
+    return tokens[-1] == "by" or verb not in _DATE_TOKENS
+
+
 #: Heads that make a role name mean a group or a thing (``agent_team``, ``owner_group``).
 _GROUP_HEADS: Final = frozenset(
     """team group queue department dept unit org organisation organization company firm
@@ -449,11 +473,7 @@ def people_role(name: str) -> str | None:
         return None
     if head in PEOPLE_ROLE_NOUNS:
         return head
-    if (
-        len(tokens) >= 2
-        and head in {"by", "to"}
-        and (_ACTED.match(tokens[-2]) or tokens[-2] in _ACTED_IRREGULAR)
-    ):
+    if _acted(tokens):
         return "_".join(tokens[-2:])
     if head in {"assigned", "responsible", "attending"}:
         return head

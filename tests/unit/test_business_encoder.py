@@ -11,6 +11,7 @@ import pytest
 from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
     MAX_TOKENS,
+    PROTOTYPE_TEMPLATE,
     SentenceEncoder,
     basic_words,
     blend,
@@ -25,7 +26,7 @@ from classifiers.business.model import (
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample
 from training.corpus import _sample
-from training.sentence_encoder import DEFAULT_OUT, REFERENCE_TEXTS
+from training.sentence_encoder import DEFAULT_OUT, REFERENCE_TEXTS, to_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,8 +131,9 @@ def test_blend_with_weight_zero_is_the_powered_probabilities() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [{"weight": -1, "temperature": 10}, {"weight": 1, "temperature": 0}, {"weight": "x"}, 3],
-)
+    [{"weight": -1, "temperature": 10}, {"weight": 1, "temperature": 0}, {"weight": "x"}, 3,
+     {"weight": True, "temperature": 10}, {"weight": "0.5", "temperature": 10}],
+)  # fmt: skip
 def test_a_malformed_sentence_prior_in_the_manifest_is_refused(value: object) -> None:
     with pytest.raises(ModelArtifactError, match="category_sentence_prior"):
         manifest_sentence_prior({"category_sentence_prior": value})
@@ -141,3 +143,56 @@ def test_a_malformed_sentence_prior_in_the_manifest_is_refused(value: object) ->
 def test_a_malformed_encoder_artifact_is_refused() -> None:
     with pytest.raises(ValueError, match="not an encoder artifact"):
         SentenceEncoder.from_bytes(b"not a zip")
+
+
+def test_the_prototypes_are_the_taxonomys(encoder: SentenceEncoder) -> None:
+    # Editing a category's description needs `python -m training.sentence_encoder`.
+    taxonomy = load_taxonomy()
+    for label, proto in zip(encoder.labels, encoder.prototypes, strict=True):
+        text = PROTOTYPE_TEMPLATE.format(name=label, description=taxonomy.get(label).description)
+        assert float(encoder.embed_ids(encoder.token_ids(text, 256)) @ proto) >= 0.99, label
+
+
+def test_a_cached_embedding_cannot_be_changed_by_a_caller(encoder: SentenceEncoder) -> None:
+    vec = encoder.embed("claims: claim id, policy id, amount")
+    with pytest.raises(ValueError, match="read-only"):
+        vec[0] = 1.0
+
+
+def _arrays() -> dict[str, np.ndarray]:
+    with np.load(DEFAULT_OUT, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda a: a.pop("encoder.layer.5.output.dense.weight.q"), "without"),
+        (lambda a: a.update(prototypes=a["prototypes"][:3]), "prototypes of shape"),
+        (lambda a: a.update(vocab=a["vocab"][:-1]), "vocabulary"),
+        (lambda a: a.pop("meta"), "usable"),
+    ],
+)
+def test_an_encoder_artifact_that_would_fail_later_is_refused_at_load(
+    change: object, message: str
+) -> None:
+    arrays = _arrays()
+    change(arrays)  # type: ignore[operator]
+    with pytest.raises(ValueError, match=message):
+        SentenceEncoder.from_bytes(to_bytes(arrays))
+
+
+def test_a_manifest_with_the_prior_but_without_the_encoder_is_refused(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from classifiers.business.model import MANIFEST_NAME, BusinessModel
+
+    art = tmp_path / "artifacts"
+    shutil.copytree(DEFAULT_ARTIFACTS_DIR, art)
+    manifest = json.loads((art / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["category_sentence_prior"]
+    del manifest["artifacts"][ENCODER_ARTIFACT]
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelArtifactError, match="no sentence encoder"):
+        BusinessModel.load(art)

@@ -86,7 +86,7 @@ def _full_name(f: Faker, r: random.Random, i: int) -> CellValue:
      # Audit columns: the participle is also a date word, the last word says who acted.
      ("created_by", "created_by"), ("updated_by", "updated_by"), ("sent_by", "sent_by"),
      ("paid_to", "paid_to"), ("on_call_doctor", "doctor"), ("created_on", None),
-     ("made_by", None)],
+     ("made_by", None), ("updated_to", None), ("date_to", None)],
 )  # fmt: skip
 def test_people_role_names(name: str, role: str | None) -> None:
     assert people_role(name) == role
@@ -115,7 +115,11 @@ def test_spanish_staff_names_the_model_half_knows_are_person(classifier: PiiClas
     ("name", "reason"),
     [("signed_at", "token at"), ("signed_on", "token on"), ("created", "token created"),
      ("updated_date", "token updated"), ("created_by", None), ("time_on_site", "token time"),
-     ("Appointed on the advice of", None), ("logged_on_user", None)],
+     ("Appointed on the advice of", None), ("logged_on_user", None),
+     # Date ranges and time-zone suffixes stay dates; a date participle before "to" is not
+     # a person (found in review).
+     ("date_to", "token date"), ("time_by", "token time"), ("last_login_at_utc", "token at"),
+     ("updated_to", "token updated")],
 )  # fmt: skip
 def test_date_words_derate_a_name_unless_it_says_who_acted(name: str, reason: str | None) -> None:
     # "at"/"on" mark a date only as the last word; "<participle>_by/_to" names people.
