@@ -731,9 +731,12 @@ class BusinessModel:
         types = [t if isinstance(t, str) else t[0] for t in column_types]
         prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
         proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
-        if self._encoder is not None:
+        opaque = self._opaque(sample)
+        share = hidden_share(sample, opaque) if any(opaque) else 0.0
+        if self._encoder is not None and share < 1.0:
             # What the object's words say together, from a model no generator of ours
             # trained: a second opinion multiplied in (bench/README.md, "Sentence prior").
+            # Not when every name says nothing: the hidden-names pair alone decides then.
             weight, temperature = self._sentence
             cosines = self._encoder.similarities(sample)[self._prototype_order]
             proba = blend(proba, sentence_log_prior(cosines, temperature), self._power, weight)
@@ -741,12 +744,10 @@ class BusinessModel:
             # A power below 1 softens the probabilities without changing their order.
             proba = np.power(np.maximum(proba, 1e-12), self._power)
             proba = proba / proba.sum()
-        opaque = self._opaque(sample)
         if any(opaque):
             # The share of names that say nothing is how far the hidden-names pair is
             # trusted: its probabilities mixed in by that weight (bench/README.md).
             assert self._hidden is not None
-            share = hidden_share(sample, opaque)
             if share > 0.0:
                 hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
                 proba = (1.0 - share) * proba + share * hidden
