@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +159,38 @@ class MiniLM:
             enc = self.tokenizer.encode_batch(list(texts[start : start + batch]))
             out.append(self.embed_ids([e.ids[:256] for e in enc]))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+def build_command(
+    argv: Sequence[str] | None,
+    doc: str | None,
+    default_out: Path,
+    make: Callable[[Path | None], bytes],
+    name: str,
+) -> int:
+    """The command line of a builder from this model: ``--out``, ``--model-dir``.
+
+    Runs ``make(model_dir)`` on one BLAS thread (equal bytes every time) and writes its
+    bytes to ``--out``, printing their size and SHA-256.
+    :returns: 0, or 1 when the model is not installed (the message says how to install it).
+    Side effects: writes ``--out``.
+    """
+    import argparse
+    import hashlib
+    import sys
+
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--out", type=Path, default=default_out)
+    parser.add_argument("--model-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    try:
+        with threadpool_limits(limits=1):
+            data = make(args.model_dir)
+    except ModelFilesError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 1
+    args.out.write_bytes(data)
+    print(f"wrote {args.out}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+    return 0

@@ -16,8 +16,6 @@ equal bytes on one machine (one BLAS thread; :func:`classifiers.business.semanti
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import io
 import re
 import sys
@@ -114,28 +112,20 @@ def distil(model_dir: Path | None = None, dimensions: int = DIMENSIONS) -> dict[
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: distil and write the vectors file; prints its size and SHA-256.
+    """Command line: build and write the file (:func:`training.minilm.build_command`).
 
     :returns: 0, or 1 when the model is not installed.
     Side effects: writes ``--out``.
     """
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from training.minilm import build_command
 
-    from training.minilm import ModelFilesError
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--model-dir", type=Path, default=None)
-    args = parser.parse_args(argv)
-    try:
-        with threadpool_limits(limits=1):
-            data = artifact_bytes(to_bytes(distil(args.model_dir)))
-    except ModelFilesError as exc:
-        print(f"semantic_vectors: error: {exc}", file=sys.stderr)
-        return 1
-    args.out.write_bytes(data)
-    print(f"wrote {args.out}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
-    return 0
+    return build_command(
+        argv,
+        __doc__,
+        DEFAULT_OUT,
+        lambda model_dir: artifact_bytes(to_bytes(distil(model_dir))),
+        "semantic_vectors",
+    )
 
 
 if __name__ == "__main__":

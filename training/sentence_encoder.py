@@ -15,8 +15,6 @@ BLAS thread; fixed zip timestamps).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import io
 import json
 import sys
@@ -128,28 +126,16 @@ def to_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: build and write the artifact; prints its size and SHA-256.
+    """Command line: build and write the file (:func:`training.minilm.build_command`).
 
     :returns: 0, or 1 when the model is not installed.
     Side effects: writes ``--out``.
     """
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from training.minilm import build_command
 
-    from training.minilm import ModelFilesError
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--model-dir", type=Path, default=None)
-    args = parser.parse_args(argv)
-    try:
-        with threadpool_limits(limits=1):
-            data = to_bytes(build(args.model_dir))
-    except ModelFilesError as exc:
-        print(f"sentence_encoder: error: {exc}", file=sys.stderr)
-        return 1
-    args.out.write_bytes(data)
-    print(f"wrote {args.out}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
-    return 0
+    return build_command(
+        argv, __doc__, DEFAULT_OUT, lambda model_dir: to_bytes(build(model_dir)), "sentence_encoder"
+    )
 
 
 if __name__ == "__main__":

@@ -53,12 +53,12 @@ import io
 import json
 import threading
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from itertools import repeat
 from numbers import Number
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -543,6 +543,24 @@ class LinearModel:
         return decision
 
 
+T = TypeVar("T")
+
+
+def _optional(
+    base: Path, manifest: Mapping[str, Any], name: str, load: Callable[[Path], T]
+) -> T | None:
+    """``load(base / name)`` when the manifest lists ``name``, else ``None``.
+
+    :raises ModelArtifactError: the file cannot be read or is malformed.
+    """
+    if name not in manifest.get("artifacts", {}):
+        return None
+    try:
+        return load(base / name)
+    except (OSError, ValueError) as exc:
+        raise ModelArtifactError(f"{name}: {exc}; retrain") from exc
+
+
 class BusinessModel:
     """The two business models, loaded and verified. Thread-safe for prediction."""
 
@@ -611,27 +629,18 @@ class BusinessModel:
                 models.append(model)
         columns, categories = models[:2]
         hidden = (models[2], models[3]) if len(models) == 4 else None
-        semantic = None
-        if SEMANTIC_ARTIFACT in manifest.get("artifacts", {}):
-            try:
-                semantic = SemanticVectors.load(base / SEMANTIC_ARTIFACT)
-            except (OSError, ValueError) as exc:
-                raise ModelArtifactError(f"{SEMANTIC_ARTIFACT}: {exc}; retrain") from exc
-            if sorted(semantic.labels) != sorted(labels.get("categories", [])):
-                raise ModelArtifactError(
-                    f"{SEMANTIC_ARTIFACT}: its categories differ from the manifest's; retrain"
-                )
-        encoder = None
-        if ENCODER_ARTIFACT in manifest.get("artifacts", {}):
-            try:
-                encoder = SentenceEncoder.load(base / ENCODER_ARTIFACT)
-            except (OSError, ValueError) as exc:
-                raise ModelArtifactError(f"{ENCODER_ARTIFACT}: {exc}; retrain") from exc
-            if sorted(encoder.labels) != sorted(labels.get("categories", [])):
-                raise ModelArtifactError(
-                    f"{ENCODER_ARTIFACT}: its categories differ from the manifest's; rebuild it"
-                    " (python -m training.sentence_encoder) and retrain"
-                )
+        categories_listed = sorted(labels.get("categories", []))
+        semantic = _optional(base, manifest, SEMANTIC_ARTIFACT, SemanticVectors.load)
+        if semantic is not None and sorted(semantic.labels) != categories_listed:
+            raise ModelArtifactError(
+                f"{SEMANTIC_ARTIFACT}: its categories differ from the manifest's; retrain"
+            )
+        encoder = _optional(base, manifest, ENCODER_ARTIFACT, SentenceEncoder.load)
+        if encoder is not None and sorted(encoder.labels) != categories_listed:
+            raise ModelArtifactError(
+                f"{ENCODER_ARTIFACT}: its categories differ from the manifest's; rebuild it"
+                " (python -m training.sentence_encoder) and retrain"
+            )
         return cls(
             columns,
             categories,
