@@ -196,3 +196,24 @@ def test_a_manifest_with_the_prior_but_without_the_encoder_is_refused(tmp_path: 
     (art / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ModelArtifactError, match="no sentence encoder"):
         BusinessModel.load(art)
+
+
+def test_an_encoder_for_other_categories_is_refused(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from classifiers.business.model import MANIFEST_NAME, BusinessModel
+
+    art = tmp_path / "artifacts"
+    shutil.copytree(DEFAULT_ARTIFACTS_DIR, art)
+    arrays = _arrays()
+    meta = json.loads(str(arrays["meta"].item()))
+    meta["labels"] = [*meta["labels"][:-1], "astrology"]
+    arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))
+    (art / ENCODER_ARTIFACT).write_bytes(to_bytes(arrays))
+    manifest = json.loads((art / MANIFEST_NAME).read_text(encoding="utf-8"))
+    data = (art / ENCODER_ARTIFACT).read_bytes()
+    manifest["artifacts"][ENCODER_ARTIFACT]["sha256"] = hashlib.sha256(data).hexdigest()
+    (art / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelArtifactError, match="its categories differ"):
+        BusinessModel.load(art)
