@@ -286,7 +286,7 @@ def test_uncertain_category_is_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> 
 
     from models import LabelScore
 
-    # The model's manifest sets the threshold (the bundled one applies none): pin one here.
+    # The model's manifest sets the threshold: pin one here.
     monkeypatch.setattr(
         "classifiers.business.model.category_apply_threshold", lambda version=None: 0.6
     )
@@ -300,3 +300,6 @@ def test_uncertain_category_is_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> 
     assert [(s.kind, s.tag) for s in d.suggestions if s.kind == "category"] == [
         ("category", "health")
     ]
+    # Under the suggest write policy the sure one waits for a steward too.
+    d = desired_object(sure, AtlanSettings(write_policy="suggest"), NOW)
+    assert d is not None and d.custom_metadata["Category"] == "customer 0.93 (suggested)"

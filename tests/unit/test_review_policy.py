@@ -222,6 +222,20 @@ def test_the_bundled_model_applies_a_category_only_above_its_measured_threshold(
     assert [c["label"] for c in s.evidence["top"]] == ["finance", "sales", "customer"]
 
 
+def test_under_the_suggest_policy_even_a_sure_category_waits_for_a_steward() -> None:
+    sure = _result(categories=TOP3)
+    auto = review_outcome(sure, AtlanSettings())
+    assert auto.category_applied and "category" not in [s.kind for s in auto.suggestions]
+    held = review_outcome(sure, AtlanSettings(write_policy="suggest"))
+    assert not held.category_applied
+    (s,) = [s for s in held.suggestions if s.kind == "category"]
+    assert (s.tag, s.reason) == ("finance", "write policy is suggest")
+    unsure = review_outcome(_result(categories=TOP3_UNSURE), AtlanSettings(write_policy="suggest"))
+    (u,) = [s for s in unsure.suggestions if s.kind == "category"]
+    assert "below" in u.reason
+    assert review_outcome(sure, AtlanSettings(write_policy="off")).suggestions == []
+
+
 def test_a_model_without_a_threshold_applies_no_category(tmp_path: Path) -> None:
     version = register_manifest(_artifacts(tmp_path, None))
     result = _by(_result(categories=TOP3), version)

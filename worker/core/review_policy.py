@@ -57,7 +57,8 @@ def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
 
     ``decision`` is ``applied`` or ``review`` (a steward confirms one of ``top``, the three
     most likely categories); ``threshold`` is the model's (``None``: never applied).
-    Steward decisions and the write policy are not considered here.
+    Steward decisions and the write policy are not considered here (under the ``suggest``
+    policy an ``applied`` category still waits for a steward: :func:`review_outcome`).
     """
     if not result.categories:
         return None
@@ -126,6 +127,8 @@ class ReviewOutcome:
     :param suppressed: suggestions withheld because a steward rejected them (for counts).
     :param rejected: (column, entity) pairs a steward rejected (left out of the summary
         s3-enricher writes to Atlan's custom metadata).
+    :param category_applied: the top category is applied without a steward (write policy
+        ``auto`` and confidence at or above the model's threshold).
     """
 
     tags: set[str] = field(default_factory=set)
@@ -134,6 +137,7 @@ class ReviewOutcome:
     suppressed: int = 0
     rejected: set[tuple[str, str]] = field(default_factory=set)
     category_confirmed: bool = False
+    category_applied: bool = False
 
 
 def decision_for(
@@ -306,11 +310,13 @@ def _category_outcome(
     result: EnrichmentResult,
     decisions: Mapping[DecisionKey, Decision],
     business: str | None,
+    settings: AtlanSettings,
 ) -> None:
-    """Record a steward's decision on the top category in ``out``, or suggest it.
+    """Record a steward's decision on the top category in ``out``, apply it, or suggest it.
 
-    A category below the model's apply threshold (or any, when the model has none) becomes a
-    suggestion carrying the top three categories in its evidence.
+    A category below the model's apply threshold (or any, when the model has none, or under
+    the ``suggest`` write policy) becomes a suggestion carrying the top three categories in
+    its evidence.
     """
     if not result.categories:
         return
@@ -321,7 +327,15 @@ def _category_outcome(
         out.suppressed += decided.state is SuggestionState.REJECTED
         return
     threshold = category_threshold(result)
-    if not category_applies(top.confidence, threshold):
+    out.category_applied = settings.write_policy == "auto" and category_applies(
+        top.confidence, threshold
+    )
+    if not out.category_applied:
+        reason = (
+            _category_reason(top.confidence, threshold, applied=False)
+            if settings.write_policy == "auto" or not category_applies(top.confidence, threshold)
+            else "write policy is suggest"
+        )
         out.suggestions.append(
             Suggestion(
                 object_uri=result.ref.uri,
@@ -331,8 +345,7 @@ def _category_outcome(
                 entity=None,
                 column=None,
                 confidence=top.confidence,
-                reason=_category_reason(top.confidence, threshold, applied=False)
-                + _names_note(result),
+                reason=reason + _names_note(result),
                 evidence={
                     "top": [c.to_dict() for c in result.categories[:3]],
                     "features": _table_features(result),
@@ -362,7 +375,7 @@ def review_outcome(
             out.tags.add(tag)
     business = _version(result, "business")
     _term_suggestions(out, result, decisions, glossary_terms or {}, rules, business)
-    _category_outcome(out, result, decisions, business)
+    _category_outcome(out, result, decisions, business, settings)
     if out.tags and settings.umbrella_tag:
         out.tags.add(settings.umbrella_tag)
     return out

@@ -33,8 +33,6 @@ from models.review import Decision, DecisionKey
 from worker.core.plan.naming import object_arn
 from worker.core.review_policy import (
     ReviewOutcome,
-    category_applies,
-    category_threshold,
     review_outcome,
 )
 from worker.core.settings import AtlanSettings, ReviewSettings
@@ -185,7 +183,7 @@ def _custom_metadata(
             " (confirmed by a steward)"
             if outcome.category_confirmed
             else ""
-            if category_applies(top.confidence, category_threshold(result))
+            if outcome.category_applied
             else " (suggested)"
         )
         cm["Category"] = f"{top.label} {top.confidence:.2f}{state}"
