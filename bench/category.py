@@ -63,6 +63,7 @@ from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 from classifiers.business.encoder import (  # noqa: E402
     SentenceEncoder,
     blend,
+    encoder_features,
     sentence_log_prior,
 )
 from classifiers.business.features import (  # noqa: E402
@@ -298,10 +299,11 @@ def _proba_rows(
     categories_model: Any,
     tables: list[LabelledTable],
     semantic: SemanticVectors | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> Any:
     from training.train import category_rows
 
-    tx, _ = category_rows(tables, columns_model, semantic)
+    tx, _ = category_rows(tables, columns_model, semantic, encoder)
     return categories_model.predict_proba(tx)
 
 
@@ -311,8 +313,11 @@ def score_group(
     tables: list[LabelledTable],
     semantic: SemanticVectors | None = None,
     hidden_pair: tuple[Any, Any] | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> dict[str, Any]:
     """Top-1, top-3, ECE and column-type macro F1 of a fitted model pair on ``tables``.
+
+    :param encoder: the sentence encoder when the category model reads its embedding.
 
     :param hidden_pair: the pair for names that say nothing
         (:func:`training.train.fit_hidden_models`), used as the run time does
@@ -330,7 +335,9 @@ def score_group(
     opaque = [opaque_names(t.sample) if hidden_pair else [] for t in tables]
     hidden_proba: list[list[float] | None] = [None] * len(tables)
     if hidden_pair is None or not any(any(o) for o in opaque):
-        proba = [list(p) for p in _proba_rows(columns_model, categories_model, tables, semantic)]
+        proba = [
+            list(p) for p in _proba_rows(columns_model, categories_model, tables, semantic, encoder)
+        ]
     else:
         hidden_columns, hidden_categories = hidden_pair
         proba = []
@@ -346,6 +353,8 @@ def score_group(
                 row = table_features(t.sample, types, t.pii)
                 hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
             prior = semantic_features(semantic, t.sample) if semantic is not None else None
+            if encoder is not None:
+                prior = {**(prior or {}), **encoder_features(encoder, t.sample)}
             row = table_features(t.sample, types, t.pii, prior)
             proba.append([float(x) for x in categories_model.predict_proba([row])[0]])
             start = end
@@ -663,6 +672,7 @@ def _loso_recipe(
     semantic: SemanticVectors | None,
     c_used: dict[str, float],
     tag: str,
+    encoder: SentenceEncoder | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each source held out in turn: fit on every other source, score on its test tables."""
     from training.train import fit_hidden_models, fit_models
@@ -680,12 +690,12 @@ def _loso_recipe(
             held_ids = {id(t) for t in sources[name]}
             rest = [t for t in real if id(t) not in held_ids]
             train = sources["synthetic"] + sources["plotly"] + rest
-        cols, cats, c = fit_models(train, semantic=semantic)
+        cols, cats, c = fit_models(train, semantic=semantic, encoder=encoder)
         c_used[f"{tag}:{name}"] = c
         # The hidden-names pair learns from the synthetic tables only; none when they are
         # the held-out source.
         hidden_pair = fit_hidden_models(train, other_locales)[:2] if name != "synthetic" else None
-        out[name] = score_group(cols, cats, held, semantic, hidden_pair)
+        out[name] = score_group(cols, cats, held, semantic, hidden_pair, encoder)
     return out
 
 
@@ -736,8 +746,15 @@ def run_loso(
         today["plotly"] = score_group(cols, cats, plotly_test)
         models["today"] = today
         models["retrained"] = _loso_recipe(sources, tests, None, c_used, "retrained")
+        encoder = (
+            SentenceEncoder.load(encoder_file)
+            if encoder_file is not None and encoder_file.is_file()
+            else None
+        )
         if semantic is not None:
-            models["semantic"] = _loso_recipe(sources, tests, semantic, c_used, "semantic")
+            # The category model reads the table-text embedding too when the encoder is
+            # there (what make train builds).
+            models["semantic"] = _loso_recipe(sources, tests, semantic, c_used, "semantic", encoder)
             models["prior alone"] = {n: prior_group(semantic, tests[n]) for n in tests}
             # The calibration power of the semantic recipe, chosen for each held-out package
             # on the other packages' LOSO predictions only (synthetic and plotly: on all).
@@ -746,10 +763,11 @@ def run_loso(
                 name: with_power(sem[name], pick_power([sem[p] for p in packages if p != name]))
                 for name in tests
             }
-            if encoder_file is not None and encoder_file.is_file():
+            if encoder is not None:
                 # The sentence prior: blend parameters chosen for each held-out package on
                 # the other packages' LOSO predictions only (synthetic and plotly: on all).
-                encoder = SentenceEncoder.load(encoder_file)
+                # Timed cold: the category model's features filled the cache already.
+                encoder.clear_cache()
                 started = time.perf_counter()
                 for name in tests:
                     sem[name]["cosines"] = sentence_cosines(

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.business.encoder import ENCODER_ARTIFACT
+from classifiers.business.encoder import ENCODER_ARTIFACT, SentenceEncoder, encoder_features
 from classifiers.business.features import (
     COLUMN_TYPES,
     FEATURE_VERSION,
@@ -94,6 +94,8 @@ SEMANTIC_VECTORS_FILE = REPO_ROOT / "training" / "data" / "semantic_vectors.npz"
 #: The quantised sentence encoder (``python -m training.sentence_encoder``), copied as it is
 #: into the artifacts when the category threshold was measured with the sentence prior.
 SENTENCE_ENCODER_FILE = REPO_ROOT / "training" / "data" / "sentence_encoder.npz"
+#: Whether the category model gets the table-text embedding's features (with the encoder).
+ENCODER_FEATURES = True
 #: Whether the category model gets the semantic prior's features (and the artifacts the
 #: vectors): adopted only when leave-one-source-out on real tables measures it better
 #: (bench/README.md).
@@ -289,17 +291,24 @@ def column_rows(
 
 
 def category_rows(
-    tables: Sequence[LabelledTable], columns_model: Any, semantic: SemanticVectors | None = None
+    tables: Sequence[LabelledTable],
+    columns_model: Any,
+    semantic: SemanticVectors | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> tuple[list[dict[str, float]], list[str]]:
     """Table feature dicts (using *predicted* column types) and category labels.
 
     :param semantic: the word vectors of the semantic prior; ``None`` leaves it out.
-    Pure apart from running ``columns_model``.
+    :param encoder: the sentence encoder, whose table-text embedding becomes features
+        (:func:`~classifiers.business.encoder.encoder_features`); ``None`` leaves it out.
+    Pure apart from running ``columns_model`` and the encoder.
     """
     xs: list[dict[str, float]] = []
     for t in tables:
         types = [str(x) for x in columns_model.predict(column_model_features(t.sample, semantic))]
         prior = semantic_features(semantic, t.sample) if semantic is not None else None
+        if encoder is not None:
+            prior = {**(prior or {}), **encoder_features(encoder, t.sample)}
         xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
 
@@ -309,6 +318,7 @@ def evaluate(
     categories_model: Any,
     tables: Sequence[LabelledTable],
     semantic: SemanticVectors | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> dict[str, float]:
     """Test-split metrics: category accuracy / macro F1 / log loss, column-type macro F1.
 
@@ -318,7 +328,7 @@ def evaluate(
 
     cx, cy = column_rows(tables, semantic)
     col_pred = columns_model.predict(cx)
-    tx, ty = category_rows(tables, columns_model, semantic)
+    tx, ty = category_rows(tables, columns_model, semantic, encoder)
     cat_proba = categories_model.predict_proba(tx)
     cat_pred = categories_model.classes_[cat_proba.argmax(axis=1)]
     return {
@@ -376,6 +386,7 @@ def fit_models(
     prune_columns: bool = True,
     prune_categories: bool = PRUNE_CATEGORY_FEATURES,
     semantic: SemanticVectors | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> tuple[Any, Any, float]:
     """Fit the column-type model, then the category model on predicted column types.
 
@@ -386,6 +397,8 @@ def fit_models(
     :param prune_columns: drop rare column features (:func:`prune_rare`).
     :param prune_categories: drop rare category features.
     :param semantic: word vectors for the semantic prior's features; ``None``: without.
+    :param encoder: the sentence encoder for the table-text embedding features; ``None``:
+        without.
     :returns: (columns model, categories model, the category C used).
     Pure apart from fitting (call under ``threadpool_limits(1)`` for reproducible bytes).
     """
@@ -393,7 +406,7 @@ def fit_models(
     cx += [f for f, _ in extra_columns]
     cy += [label for _, label in extra_columns]
     columns_model = _column_pipeline().fit(prune_rare(cx) if prune_columns else cx, cy)
-    tx, ty = category_rows(tables, columns_model, semantic)
+    tx, ty = category_rows(tables, columns_model, semantic, encoder)
     tx += [f for f, _ in extra_categories]
     ty += [label for _, label in extra_categories]
     if prune_categories:
@@ -520,6 +533,17 @@ def train(
     # bits between numpy's SIMD paths (the builder computed them from the same taxonomy).
     semantic_bytes = SEMANTIC_VECTORS_FILE.read_bytes() if SEMANTIC_PRIOR else None
     semantic = SemanticVectors.from_bytes(semantic_bytes) if semantic_bytes else None
+    sentence = threshold.get("sentence_prior")
+    encoder_bytes = (
+        SENTENCE_ENCODER_FILE.read_bytes()
+        if sentence is not None and SENTENCE_ENCODER_FILE.is_file()
+        else None
+    )
+    # The category model also reads the table-text embedding (bench/README.md, "Sentence
+    # prior"): the same encoder the prior runs, so the run time computes it once.
+    encoder = (
+        SentenceEncoder.from_bytes(encoder_bytes) if encoder_bytes and ENCODER_FEATURES else None
+    )
     extra_columns: list[tuple[dict[str, float], str]] = []
     extra_categories: list[tuple[dict[str, float], str]] = []
     steward: dict[str, Any] | None = None
@@ -548,8 +572,9 @@ def train(
             extra_columns=extra_columns,
             extra_categories=extra_categories,
             semantic=semantic,
+            encoder=encoder,
         )
-        metrics = evaluate(columns_model, categories_model, test_tables, semantic)
+        metrics = evaluate(columns_model, categories_model, test_tables, semantic, encoder)
         other_locales = other_locale_tables("train")
         hidden_columns, hidden_categories, hidden_c = fit_hidden_models(train_tables, other_locales)
         pairs = ((columns_model, hidden_columns), (categories_model, hidden_categories))
@@ -584,16 +609,14 @@ def train(
     if semantic_bytes is not None:
         (out_dir / SEMANTIC_ARTIFACT).write_bytes(semantic_bytes)
         artifacts[SEMANTIC_ARTIFACT] = {"sha256": hashlib.sha256(semantic_bytes).hexdigest()}
-    sentence = threshold.get("sentence_prior")
     if sentence is not None:
         # The quantised sentence encoder goes with the blend the threshold was measured with.
-        if not SENTENCE_ENCODER_FILE.is_file():
+        if encoder_bytes is None:
             raise RealTablesError(
                 f"{SENTENCE_ENCODER_FILE} is missing, but the category threshold was measured "
                 "with the sentence prior; restore it or build it (python -m "
                 "training.sentence_encoder)"
             )
-        encoder_bytes = SENTENCE_ENCODER_FILE.read_bytes()
         if (
             threshold.get("sentence_encoder_file_sha256")
             != hashlib.sha256(encoder_bytes).hexdigest()
@@ -650,6 +673,7 @@ def train(
             "min_feature_rows": MIN_FEATURE_ROWS,
             "prune_category_features": PRUNE_CATEGORY_FEATURES,
             "semantic_prior": SEMANTIC_PRIOR,
+            "encoder_features": encoder is not None,
         },
         "declared_column_types": list(COLUMN_TYPES),
         # Applied without review at or above this probability; None: never (the evidence,

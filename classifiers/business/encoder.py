@@ -360,6 +360,11 @@ class SentenceEncoder:
                 self._cache.popitem(last=False)
         return vec
 
+    def clear_cache(self) -> None:
+        """Forget every embedded text (benchmarks time cold embeddings). Thread-safe."""
+        with self._lock:
+            self._cache.clear()
+
     def similarities(self, sample: TableSample) -> np.ndarray:
         """Cosines of the object's :func:`table_text` with each category prototype.
 
@@ -367,6 +372,17 @@ class SentenceEncoder:
         """
         out: np.ndarray = self.prototypes @ self.embed(table_text(sample))
         return out
+
+
+def encoder_features(encoder: SentenceEncoder, sample: TableSample) -> dict[str, float]:
+    """``enc:<i>``: the object's table-text embedding, one category-model feature a dimension.
+
+    The same cached vector the prior reads. Pure apart from the cache. Rounded to 4
+    decimals: a last-bit difference between BLAS builds then changes a feature (and the
+    trained model's bytes) only at a rounding boundary.
+    """
+    vector = encoder.embed(table_text(sample))
+    return {f"enc:{i}": round(float(x), 4) for i, x in enumerate(vector)}
 
 
 def sentence_log_prior(cosines: np.ndarray, temperature: float) -> np.ndarray:

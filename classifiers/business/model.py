@@ -66,6 +66,7 @@ from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
     SentenceEncoder,
     blend,
+    encoder_features,
     sentence_log_prior,
 )
 from classifiers.business.features import (
@@ -587,6 +588,14 @@ class BusinessModel:
                 f"({ENCODER_ARTIFACT}); retrain"
             )
         self._encoder = encoder if prior is not None else None
+        # The category model reads the table-text embedding too when it was trained so.
+        wants_features = bool(manifest.get("hyperparameters", {}).get("encoder_features"))
+        if wants_features and encoder is None:
+            raise ModelArtifactError(
+                "the category model was trained with the sentence encoder's features but the "
+                f"manifest lists no {ENCODER_ARTIFACT}; retrain"
+            )
+        self._feature_encoder = encoder if wants_features else None
         self._sentence = prior or (0.0, 1.0)
         # The encoder's prototypes in the category model's label order.
         self._prototype_order = (
@@ -738,14 +747,21 @@ class BusinessModel:
         Pure; probabilities of all categories sum to 1 (ties break by label order).
         """
         types = [t if isinstance(t, str) else t[0] for t in column_types]
-        prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
-        proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
         opaque = self._opaque(sample)
         share = hidden_share(sample, opaque) if any(opaque) else 0.0
-        if self._encoder is not None and share < 1.0:
+        if share >= 1.0:
+            # Every name says nothing: the hidden-names pair alone decides (the first pair's
+            # probabilities would be weighed by 0).
+            assert self._hidden is not None
+            proba = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
+            return self._top(proba, top)
+        prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
+        if self._feature_encoder is not None:
+            prior = {**(prior or {}), **encoder_features(self._feature_encoder, sample)}
+        proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
+        if self._encoder is not None:
             # What the object's words say together, from a model no generator of ours
             # trained: a second opinion multiplied in (bench/README.md, "Sentence prior").
-            # Not when every name says nothing: the hidden-names pair alone decides then.
             weight, temperature = self._sentence
             cosines = self._encoder.similarities(sample)[self._prototype_order]
             proba = blend(proba, sentence_log_prior(cosines, temperature), self._power, weight)
@@ -760,6 +776,10 @@ class BusinessModel:
             if share > 0.0:
                 hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
                 proba = (1.0 - share) * proba + share * hidden
+        return self._top(proba, top)
+
+    def _top(self, proba: np.ndarray, top: int) -> list[tuple[str, float]]:
+        """The ``top`` categories of ``proba``, most likely first (ties by label). Pure."""
         labels = self.category_labels
         order = sorted(range(len(labels)), key=lambda i: (-float(proba[i]), labels[i]))
         return [(labels[i], float(proba[i])) for i in order[:top]]

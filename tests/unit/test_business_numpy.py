@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classifiers.business.encoder import ENCODER_ARTIFACT, SentenceEncoder, table_text
+from classifiers.business.encoder import (
+    ENCODER_ARTIFACT,
+    SentenceEncoder,
+    encoder_features,
+    table_text,
+)
 from classifiers.business.features import hidden_share, opaque_names, table_features
 from classifiers.business.model import (
     CATEGORIES_ARTIFACT,
@@ -137,7 +142,10 @@ def test_probabilities_equal_the_pipelines(
     assert expected.shape == (len(cx), len(numpy_columns.classes)) and len(cx) > 400
     assert np.allclose(numpy_columns.predict_proba(cx), expected, rtol=0, atol=1e-9)
     assert numpy_columns.classes == tuple(str(c) for c in columns_pipe.classes_)
-    tx, _ = category_rows(tables, columns_pipe, semantic)
+    encoder = (
+        SentenceEncoder.load(DEFAULT_ARTIFACTS_DIR / ENCODER_ARTIFACT) if pair == "named" else None
+    )
+    tx, _ = category_rows(tables, columns_pipe, semantic, encoder)
     expected = categories_pipe.predict_proba(tx)
     assert expected.shape == (len(tables), len(numpy_categories.classes))
     assert np.allclose(numpy_categories.predict_proba(tx), expected, rtol=0, atol=1e-9)
@@ -178,6 +186,8 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         types = [label for label, _ in got]
         top = model.categories(t.sample, got, t.pii, top=99)
         prior = semantic_features(model.semantic, t.sample) if model.semantic else None
+        if model.manifest["hyperparameters"]["encoder_features"]:
+            prior = {**(prior or {}), **encoder_features(encoder, t.sample)}
         cat = pipelines[1].predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
         cat = np.power(np.maximum(cat, 1e-12), power)
         if sentence is not None:
