@@ -518,7 +518,7 @@ def train(
     :returns: the manifest written.
     :raises ModuleNotFoundError: Faker or plotly (dev dependencies) are missing.
     Side effects: creates ``out_dir``; overwrites the two ``.skops`` files, their numpy
-    exports, the semantic vectors and the manifest.
+    exports, the semantic vectors, the sentence encoder and the manifest.
     """
     import skops.io as sio  # type: ignore[import-untyped]
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
