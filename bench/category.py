@@ -354,7 +354,7 @@ def score_group(
                 hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
             prior = semantic_features(semantic, t.sample) if semantic is not None else None
             if encoder is not None:
-                prior = {**(prior or {}), **encoder_features(encoder, t.sample)}
+                prior = {**(prior or {}), **encoder_features(encoder.table_vector(t.sample))}
             row = table_features(t.sample, types, t.pii, prior)
             proba.append([float(x) for x in categories_model.predict_proba([row])[0]])
             start = end

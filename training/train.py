@@ -308,7 +308,7 @@ def category_rows(
         types = [str(x) for x in columns_model.predict(column_model_features(t.sample, semantic))]
         prior = semantic_features(semantic, t.sample) if semantic is not None else None
         if encoder is not None:
-            prior = {**(prior or {}), **encoder_features(encoder, t.sample)}
+            prior = {**(prior or {}), **encoder_features(encoder.table_vector(t.sample))}
         xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
 

@@ -237,18 +237,12 @@ class SentenceEncoder:
         return [self.labels.index(label) for label in labels]
 
     @classmethod
-    def from_bytes(cls, data: bytes | Path) -> SentenceEncoder:
-        """The encoder from the artifact's bytes (or its path, read without a copy).
+    def from_bytes(cls, data: bytes) -> SentenceEncoder:
+        """The encoder from the artifact's bytes.
 
         :raises ValueError: not an ``.npz`` (pickles refused), another format, an array
             missing.
-        :raises OSError: the path cannot be read.
         """
-        if isinstance(data, Path):
-            # Read outside the parsing: a file that cannot be read is an OSError, not a
-            # malformed artifact.
-            with data.open("rb") as fh:
-                return cls.from_bytes(fh.read())
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
@@ -258,8 +252,12 @@ class SentenceEncoder:
 
     @classmethod
     def load(cls, path: Path) -> SentenceEncoder:
-        """:meth:`from_bytes` of a file. :raises OSError, ValueError:."""
-        return cls.from_bytes(path)
+        """:meth:`from_bytes` of a file.
+
+        :raises OSError: the file cannot be read (not a malformed artifact).
+        :raises ValueError: see :meth:`from_bytes`.
+        """
+        return cls.from_bytes(path.read_bytes())
 
     def token_ids(self, text: str, max_tokens: int | None = None) -> list[int]:
         """[CLS], the WordPiece ids of ``text``, [SEP]; at most ``max_tokens`` in all.
@@ -367,23 +365,26 @@ class SentenceEncoder:
         with self._lock:
             self._cache.clear()
 
+    def table_vector(self, sample: TableSample) -> np.ndarray:
+        """:meth:`embed` of the object's :func:`table_text`. Pure apart from the cache."""
+        return self.embed(table_text(sample))
+
     def similarities(self, sample: TableSample) -> np.ndarray:
         """Cosines of the object's :func:`table_text` with each category prototype.
 
         In :attr:`labels` order. Pure apart from the cache.
         """
-        out: np.ndarray = self.prototypes @ self.embed(table_text(sample))
+        out: np.ndarray = self.prototypes @ self.table_vector(sample)
         return out
 
 
-def encoder_features(encoder: SentenceEncoder, sample: TableSample) -> dict[str, float]:
-    """``enc:<i>``: the object's table-text embedding, one category-model feature a dimension.
+def encoder_features(vector: np.ndarray) -> dict[str, float]:
+    """``enc:<i>``: a table-text embedding, one category-model feature a dimension. Pure.
 
-    The same cached vector the prior reads. Pure apart from the cache. Rounded to 4
+    The same vector the prior reads (:meth:`SentenceEncoder.table_vector`). Rounded to 4
     decimals: a last-bit difference between BLAS builds then changes a feature (and the
     trained model's bytes) only at a rounding boundary.
     """
-    vector = encoder.embed(table_text(sample))
     return {f"enc:{i}": round(float(x), 4) for i, x in enumerate(vector)}
 
 

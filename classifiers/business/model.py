@@ -749,33 +749,35 @@ class BusinessModel:
         types = [t if isinstance(t, str) else t[0] for t in column_types]
         opaque = self._opaque(sample)
         share = hidden_share(sample, opaque) if any(opaque) else 0.0
-        if share >= 1.0:
+        hidden = None
+        if share > 0.0:
+            assert self._hidden is not None
+            hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
+        if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's
             # probabilities would be weighed by 0).
-            assert self._hidden is not None
-            proba = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
-            return self._top(proba, top)
+            return self._top(hidden, top)
+        encoder = self._encoder or self._feature_encoder
+        # One embedding of the table text for the features and the prior.
+        vector = encoder.table_vector(sample) if encoder is not None else None
         prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
-        if self._feature_encoder is not None:
-            prior = {**(prior or {}), **encoder_features(self._feature_encoder, sample)}
+        if self._feature_encoder is not None and vector is not None:
+            prior = {**(prior or {}), **encoder_features(vector)}
         proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
-        if self._encoder is not None:
+        if self._encoder is not None and vector is not None:
             # What the object's words say together, from a model no generator of ours
             # trained: a second opinion multiplied in (bench/README.md, "Sentence prior").
             weight, temperature = self._sentence
-            cosines = self._encoder.similarities(sample)[self._prototype_order]
+            cosines = (self._encoder.prototypes @ vector)[self._prototype_order]
             proba = blend(proba, sentence_log_prior(cosines, temperature), self._power, weight)
         elif self._power != 1.0:
             # A power below 1 softens the probabilities without changing their order.
             proba = np.power(np.maximum(proba, 1e-12), self._power)
             proba = proba / proba.sum()
-        if any(opaque):
+        if hidden is not None:
             # The share of names that say nothing is how far the hidden-names pair is
             # trusted: its probabilities mixed in by that weight (bench/README.md).
-            assert self._hidden is not None
-            if share > 0.0:
-                hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
-                proba = (1.0 - share) * proba + share * hidden
+            proba = (1.0 - share) * proba + share * hidden
         return self._top(proba, top)
 
     def _top(self, proba: np.ndarray, top: int) -> list[tuple[str, float]]:

@@ -187,7 +187,7 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         top = model.categories(t.sample, got, t.pii, top=99)
         prior = semantic_features(model.semantic, t.sample) if model.semantic else None
         if model.manifest["hyperparameters"]["encoder_features"]:
-            prior = {**(prior or {}), **encoder_features(encoder, t.sample)}
+            prior = {**(prior or {}), **encoder_features(encoder.embed(table_text(t.sample)))}
         cat = pipelines[1].predict_proba([table_features(t.sample, types, t.pii, prior)])[0]
         cat = np.power(np.maximum(cat, 1e-12), power)
         if sentence is not None:
