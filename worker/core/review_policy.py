@@ -327,14 +327,13 @@ def _category_outcome(
         out.suppressed += decided.state is SuggestionState.REJECTED
         return
     threshold = category_threshold(result)
-    out.category_applied = settings.write_policy == "auto" and category_applies(
-        top.confidence, threshold
-    )
+    sure = category_applies(top.confidence, threshold)
+    out.category_applied = sure and settings.write_policy == "auto"
     if not out.category_applied:
         reason = (
-            _category_reason(top.confidence, threshold, applied=False)
-            if settings.write_policy == "auto" or not category_applies(top.confidence, threshold)
-            else "write policy is suggest"
+            "write policy is suggest"
+            if sure
+            else _category_reason(top.confidence, threshold, applied=False)
         )
         out.suggestions.append(
             Suggestion(
