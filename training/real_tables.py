@@ -15,11 +15,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -56,12 +57,25 @@ class ColumnRule:
     tokens: frozenset[str]
 
 
+#: Two-valued answers that mean yes and no (case and surrounding spaces aside).
+_YES_NO: Final = (
+    frozenset({"y", "n"}),
+    frozenset({"yes", "no"}),
+    frozenset({"true", "false"}),
+    frozenset({"t", "f"}),
+)
+_NUMBER: Final = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*")
+_INTEGER: Final = re.compile(r"\s*[-+]?\d+\s*")
+
+
 def value_rule(col: ColumnSample) -> str:
     """A column's business type from its data type and values alone.
 
     Booleans and 0/1 numbers -> ``boolean_flag``; dates and timestamps;
-    strings: at most 12 distinct -> ``category_enum``, long texts -> ``free_text``, else
-    ``other``; integers -> ``quantity``; other numbers -> ``measurement``. Pure.
+    strings: two meaning yes and no -> ``boolean_flag``, at most 12 distinct ->
+    ``category_enum``, numbers written as text as the numbers below, long texts ->
+    ``free_text``, else ``other``; integers -> ``quantity``; other numbers ->
+    ``measurement``. Pure.
     """
     present = [v for v in col.values if v is not None and v != ""]
     if not present:
@@ -75,8 +89,14 @@ def value_rule(col: ColumnSample) -> str:
     if dt == "bool" or (len(distinct) <= 2 and distinct <= {"0", "1", "0.0", "1.0"}):
         return "boolean_flag"
     if dt == "string":
+        # Yes/no answers are flags whatever their spelling, as the generator labels them.
+        if len(distinct) == 2 and {v.strip().casefold() for v in distinct} in _YES_NO:
+            return "boolean_flag"
         if len(distinct) <= 12:
             return "category_enum"
+        if all(_NUMBER.fullmatch(v) for v in distinct):
+            # Numbers stored as text (a source's formatting): typed like the numbers.
+            return "quantity" if all(_INTEGER.fullmatch(v) for v in distinct) else "measurement"
         mean_len = sum(len(str(v)) for v in present) / len(present)
         return "free_text" if mean_len > 30 else "other"
     return "quantity" if dt == "int64" else "measurement"

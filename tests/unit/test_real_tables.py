@@ -115,6 +115,16 @@ def test_a_label_without_a_sample_is_refused(tmp_path) -> None:  # type: ignore[
             "free_text",
         ),
         (ColumnSample("empty", "string", (None, "")), "other"),
+        # Yes/no answers are flags in any spelling; a third value makes them an enum.
+        (ColumnSample("urban", "string", ("Yes", "No", "Yes")), "boolean_flag"),
+        (ColumnSample("d_holiday", "string", ("N", "Y ", "N")), "boolean_flag"),
+        (ColumnSample("answer", "string", ("yes", "no", "maybe")), "category_enum"),
+        (ColumnSample("pair", "string", ("Y", "X")), "category_enum"),
+        # Numbers written as text are typed as numbers once they are too many for an enum.
+        (ColumnSample("rpcpersinc", "string", tuple(f"{i}.5" for i in range(20))), "measurement"),
+        (ColumnSample("visits", "string", tuple(str(i) for i in range(20))), "quantity"),
+        (ColumnSample("code", "string", tuple(str(i) for i in range(5))), "category_enum"),
+        (ColumnSample("mixed", "string", (*[str(i) for i in range(20)], "n/a")), "other"),
     ],
 )
 def test_value_rule(col: ColumnSample, expected: str) -> None:
