@@ -453,22 +453,28 @@ def _valid_for_region(code: int, nsn: str, region: str) -> bool:
 
 
 def _number_valid(number: Any) -> bool:
-    """``phonenumbers.is_valid_number``: valid for the region its country code gives it.
+    """``phonenumbers.is_valid_number``: valid for the region its country code gives it."""
+    return _code_nsn_valid(number.country_code, _nsn(number), number)
+
+
+def _code_nsn_valid(code: int, nsn: str, number: Any = None) -> bool:
+    """Whether national significant number ``nsn`` is valid under country code ``code``.
 
     As libphonenumber: one region for the code is that region; of several, the first whose
     leading digits match the number, or (without leading digits) that it is valid in.
-    Non-geographic codes (``+800`` ...) go to phonenumbers itself.
+    Non-geographic codes (``+800`` ...) go to phonenumbers itself, with ``number`` (the parsed
+    ``PhoneNumber``) or one built from ``code`` and ``nsn``.
     """
     import phonenumbers
     from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
-    code = number.country_code
     regions = COUNTRY_CODE_TO_REGION_CODE.get(code)
     if regions is None:
         return False
     if any(_region_check(r) is None for r in regions):
+        if number is None:
+            number = phonenumbers.parse("+" + str(code) + nsn, None)
         return bool(phonenumbers.is_valid_number(number))
-    nsn = _nsn(number)
     if len(regions) == 1:
         return _valid_for_region(code, nsn, regions[0])
     for region in regions:
@@ -482,7 +488,55 @@ def _number_valid(number: Any) -> bool:
     return False
 
 
+#: Country calling codes are one to three digits (libphonenumber's _MAX_LENGTH_COUNTRY_CODE).
+_MAX_CODE_DIGITS: Final = 3
+#: The longest national significant number libphonenumber parses (_MAX_LENGTH_FOR_NSN).
+_MAX_NSN_DIGITS: Final = 17
+
+
+@lru_cache(maxsize=512)
+def _national_prefix(code: int) -> re.Pattern[str] | None:
+    """The national-prefix-for-parsing pattern of ``code``'s main region, if it has one."""
+    from phonenumbers import PhoneMetadata, region_code_for_country_code
+
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(
+        code, region_code_for_country_code(code)
+    )
+    prefix = metadata.national_prefix_for_parsing if metadata is not None else None
+    return re.compile(prefix) if prefix else None
+
+
 def _international_valid(number: str) -> bool:
+    """Whether ``+`` then digits and separators (:data:`_PHONE_CHARS`) is a valid number.
+
+    What ``phonenumbers.parse(number, None)`` then ``is_valid_number`` decide, without the
+    parser in the common case (it costs as much as the validity check and runs once per
+    distinct candidate): the country code is the first one to three digits that name one, the
+    rest is the national significant number. Where the code's region has a national prefix
+    that the rest starts with, phonenumbers may strip it, so it parses those itself
+    (``tests/unit/test_phone_international.py`` holds the two paths equal).
+    """
+    digits = number.translate(_PHONE_SEPARATORS)
+    if not digits.isdigit() or not digits.isascii() or len(digits) <= 2 or digits[0] == "0":
+        return _parsed_valid(number)
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+    for width in range(1, _MAX_CODE_DIGITS + 1):
+        code = int(digits[:width])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return False  # no country calling code: phonenumbers raises INVALID_COUNTRY_CODE
+    nsn = digits[width:]
+    if len(nsn) < 2 or len(nsn) > _MAX_NSN_DIGITS:
+        return False  # TOO_SHORT_NSN / TOO_LONG
+    prefix = _national_prefix(code)
+    if prefix is not None and prefix.match(nsn):
+        return _parsed_valid(number)
+    return _code_nsn_valid(code, nsn)
+
+
+def _parsed_valid(number: str) -> bool:
     import phonenumbers
 
     try:
