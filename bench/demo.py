@@ -10,7 +10,8 @@ dependencies) and the rest (the sample-lake scan, lineage, contracts, compliance
 * **warm**: pip's and uv's caches as this user has them (after one ``make demo`` or ``make
   test`` on this machine, every wheel is in them);
 * **cold**: ``PIP_CACHE_DIR`` and ``UV_CACHE_DIR`` pointed at new empty folders, so every
-  wheel is downloaded from the package index again;
+  wheel is fetched from the configured package index again (a local mirror, where the
+  machine has one, makes this unpacking rather than downloading);
 * **dev** (the baseline, warm caches): the install ``make demo`` made before issue 17, the
   runtime package with the dev extras (``make install``: test servers, browser driver,
   benchmark packages), then the same demo.
@@ -50,6 +51,8 @@ def one_run(repo: Path, cold: bool, dev: bool = False) -> tuple[float, float]:
     """(install seconds, rest seconds) of ``make demo`` in a fresh clone of ``repo``.
 
     ``dev``: install with the dev extras first (``make install``), as ``make demo`` did before.
+    :raises SystemExit: a ``make`` step failed. :raises subprocess.CalledProcessError: the
+        clone failed.
 
     Side effects: clones into a temporary folder and deletes it; with ``cold``, uses and
     deletes empty cache folders.
@@ -81,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     results: dict[str, list[float]] = {"warm": [], "cold": [], "dev": []}
-    # A warm run first fills the caches, so the cold runs cannot warm them for it.
+    # Warm runs first: when this user's caches start empty, the first warm run fills them (and
+    # is itself cold: read its line); the cold runs never touch them.
     plan = ["warm"] * args.runs + ["dev"] * args.dev_runs + ["cold"] * args.cold_runs
     for kind in plan:
         install, rest = one_run(args.repo, cold=kind == "cold", dev=kind == "dev")

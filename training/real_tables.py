@@ -90,7 +90,7 @@ def value_rule(col: ColumnSample) -> str:
         return "boolean_flag"
     if dt == "string":
         # Yes/no answers are flags whatever their spelling, as the generator labels them.
-        if len(distinct) == 2 and {v.strip().casefold() for v in distinct} in _YES_NO:
+        if {v.strip().casefold() for v in distinct} in _YES_NO:
             return "boolean_flag"
         if len(distinct) <= 12:
             return "category_enum"

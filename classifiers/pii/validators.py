@@ -528,15 +528,18 @@ def _international_valid(number: str) -> bool:
     else:
         return False  # no country calling code: phonenumbers raises INVALID_COUNTRY_CODE
     nsn = digits[width:]
-    if len(nsn) < 2 or len(nsn) > _MAX_NSN_DIGITS:
-        return False  # TOO_SHORT_NSN / TOO_LONG
+    if len(nsn) < 2:
+        return False  # TOO_SHORT_NSN
     prefix = _national_prefix(code)
     if prefix is not None and prefix.match(nsn):
         return _parsed_valid(number)
+    if len(nsn) > _MAX_NSN_DIGITS:
+        return False  # TOO_LONG, which parse checks after the national prefix
     return _code_nsn_valid(code, nsn)
 
 
 def _parsed_valid(number: str) -> bool:
+    """``number`` parsed by ``phonenumbers.parse`` (``False`` when it raises), then checked."""
     import phonenumbers
 
     try:

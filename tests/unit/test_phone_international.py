@@ -66,6 +66,30 @@ def test_fakers_numbers_equal_the_parser() -> None:
     assert {v._international_valid(n) for n in numbers} == {True, False}
 
 
+@pytest.mark.parametrize("number", ["+44 20 7946 0958", "+1-202-555-0143", "+39 06 6982 1234"])
+def test_common_numbers_skip_the_parser(number: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The speed-up: a number without a national prefix to strip is never parsed.
+    expected = v._parsed_valid(number)
+
+    def parser(_: str) -> bool:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(v, "_parsed_valid", parser)
+    assert v._international_valid(number) is expected
+
+
+def test_a_strippable_national_prefix_goes_to_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def parser(number: str) -> bool:
+        seen.append(number)
+        return False
+
+    monkeypatch.setattr(v, "_parsed_valid", parser)
+    v._international_valid("+44 (0)20 7946 0958")
+    assert seen == ["+44 (0)20 7946 0958"]
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.from_regex(r"\+[0-9][0-9 ().\-/]{5,22}", fullmatch=True))
 def test_any_plus_number_equals_the_parser(number: str) -> None:

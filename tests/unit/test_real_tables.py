@@ -119,6 +119,7 @@ def test_a_label_without_a_sample_is_refused(tmp_path) -> None:  # type: ignore[
         (ColumnSample("urban", "string", ("Yes", "No", "Yes")), "boolean_flag"),
         (ColumnSample("d_holiday", "string", ("N", "Y ", "N")), "boolean_flag"),
         (ColumnSample("answer", "string", ("yes", "no", "maybe")), "category_enum"),
+        (ColumnSample("spelt", "string", ("Yes", "yes", "No", "no ")), "boolean_flag"),
         (ColumnSample("pair", "string", ("Y", "X")), "category_enum"),
         # Numbers written as text are typed as numbers once they are too many for an enum.
         (ColumnSample("rpcpersinc", "string", tuple(f"{i}.5" for i in range(20))), "measurement"),
