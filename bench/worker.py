@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,87 +96,203 @@ def child_env(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def wait_job(database: Path, job_id: str, timeout: float = 1800.0) -> None:
-    """Poll the catalog file until the job is complete (read-only, no process started).
+def _select(url: str, sql: str, params: dict[str, Any]) -> Any:
+    """One row of ``sql`` on the catalog at ``url`` (read only; a new connection each time)."""
+    import sqlalchemy as sa
 
-    Complete as ``JobProgress.complete`` has it: listing done, every listed object final.
-    """
-    import sqlite3
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).one_or_none()
+    finally:
+        engine.dispose()
 
+
+def _final() -> dict[str, str]:
     from models.jobs import ITEM_DONE
 
-    final = sorted(s.value for s in ITEM_DONE)
+    return {f"s{i}": s.value for i, s in enumerate(sorted(ITEM_DONE, key=lambda s: s.value))}
+
+
+def wait_job(url: str, job_id: str, timeout: float = 1800.0) -> None:
+    """Poll the catalog at ``url`` until the job is complete (no process started).
+
+    Complete as ``JobProgress.complete`` has it: listing done, every listed object final.
+    :raises SystemExit: not complete after ``timeout`` seconds.
+    """
+    final = _final()
+    marks = ", ".join(f":{k}" for k in final)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-            row = conn.execute(
-                "SELECT listing_done, listed FROM jobs WHERE id = ?", (job_id,)
-            ).fetchone()
-            (finished,) = conn.execute(
-                "SELECT count(*) FROM job_items WHERE job_id = ? AND status IN (?, ?, ?)",
-                (job_id, *final),
-            ).fetchone()
+        row = _select(url, "SELECT listing_done, listed FROM jobs WHERE id = :id", {"id": job_id})
+        (finished,) = _select(
+            url,
+            f"SELECT count(*) FROM job_items WHERE job_id = :id AND status IN ({marks})",
+            {"id": job_id, **final},
+        )
         if row is not None and row[0] and finished >= row[1]:
             return
         time.sleep(0.2)
     raise SystemExit(f"job {job_id} not done after {timeout:.0f} s")
 
 
-def spread(database: Path, job_id: str) -> float:
+def spread(url: str, job_id: str) -> float:
     """Seconds from the job's first object done to its last (their ``updated_at``).
 
     ``n - 1`` objects are done in that time: the steady rate is ``(n - 1) / spread``.
     """
-    import sqlite3
     from datetime import datetime
 
-    from models.jobs import ITEM_DONE
+    final = _final()
+    marks = ", ".join(f":{k}" for k in final)
+    first, last = _select(
+        url,
+        "SELECT min(updated_at), max(updated_at) FROM job_items "
+        f"WHERE job_id = :id AND status IN ({marks})",
+        {"id": job_id, **final},
+    )
+    # SQLite gives the ISO text, PostgreSQL a datetime.
+    if isinstance(first, str):
+        first, last = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    return float((last - first).total_seconds())
 
-    final = sorted(s.value for s in ITEM_DONE)
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        first, last = conn.execute(
-            "SELECT min(updated_at), max(updated_at) FROM job_items "
-            "WHERE job_id = ? AND status IN (?, ?, ?)",
-            (job_id, *final),
-        ).fetchone()
-    return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+
+@contextlib.contextmanager
+def catalog(kind: str, work: Path, name: str) -> Iterator[str]:
+    """A new empty catalog database of ``kind`` (``sqlite`` or ``postgresql``): its URL.
+
+    PostgreSQL: a database created on ``ENRICHER_TEST_POSTGRES`` (default the local server's
+    ``postgres`` database, as the tests use) and dropped afterwards.
+    Side effects: creates (and for PostgreSQL drops) the database.
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{work / (name + '.db')}"
+        return
+    import sqlalchemy as sa
+
+    admin_url = os.environ.get(
+        "ENRICHER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    database = f"bench_{name}_{os.getpid()}_{time.monotonic_ns()}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        yield sa.make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat_fields(pid: int | str) -> list[str] | None:
+    """``/proc/<pid>/stat`` after the command name (field 3 on), or ``None`` if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far; 0 when it is gone."""
+    fields = _stat_fields(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds used so far by the live processes of process group ``pgid``."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(entry.name)
+            if fields is not None and int(fields[2]) == pgid:
+                total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the ``enricher`` commands it ran)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def job_rate(
-    base_env: dict[str, str], uri: str, concurrency: int, work: Path, warmup_uri: str
-) -> tuple[float, int, float]:
+    base_env: dict[str, str],
+    uri: str,
+    concurrency: int,
+    work: Path,
+    warmup_uri: str,
+    meters: dict[str, Any] | None = None,
+    catalog_kind: str = "sqlite",
+) -> tuple[float, int, float, dict[str, float]]:
     """Seconds and objects done of a job on ``uri``, after a warm-up job on ``warmup_uri``.
 
     Also the steady-state seconds: from the first object done to the last (:func:`spread`),
-    without the ``enricher job start`` process and the listing before the first object.
+    without the ``enricher job start`` process and the listing before the first object; and
+    the CPU seconds each of ``meters`` (name -> a function giving CPU seconds so far) used
+    during the job, with ``worker`` (the worker's process group: its main process and pool)
+    and ``enricher commands`` (the job's ``enricher job start``) added.
+    ``catalog_kind``: the worker's catalog, a new SQLite file or PostgreSQL database
+    (:func:`catalog`).
+    Side effects: flushes Redis databases 13 and 14, starts and stops a worker, creates the
+    catalog (a PostgreSQL one is dropped afterwards).
     """
+    with catalog(catalog_kind, work, f"c{concurrency}") as url:
+        return _job_rate(base_env, uri, concurrency, work, warmup_uri, meters or {}, url)
+
+
+def _job_rate(
+    base_env: dict[str, str],
+    uri: str,
+    concurrency: int,
+    work: Path,
+    warmup_uri: str,
+    meters: dict[str, Any],
+    database: str,
+) -> tuple[float, int, float, dict[str, float]]:
     import redis
 
     for db in (13, 14):
         redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
-    database = work / f"c{concurrency}.db"
-    env = child_env({**base_env, "ENRICH_DATABASE_URL": f"sqlite:///{database}"})
+    env = child_env({**base_env, "ENRICH_DATABASE_URL": database})
     worker = start_worker(env, work, concurrency)
+    readers = {
+        **meters,
+        # start_new_session: the worker's pool processes share its process group.
+        "worker": lambda: group_cpu(worker.pid),
+        "enricher commands": children_cpu,
+    }
     try:
         wait_job(database, run(["job", "start", warmup_uri], env, work).strip())
+        before = {name: read() for name, read in readers.items()}
         started = time.monotonic()
         job_id = run(["job", "start", uri], env, work).strip()
         wait_job(database, job_id)
         elapsed = time.monotonic() - started
+        cpu = {name: read() - before[name] for name, read in readers.items()}
         line = run(["job", "status", job_id], env, work)
         done = int(line.split()[2].split("/")[0].replace(",", ""))
-        return elapsed, done, spread(database, job_id)
+        return elapsed, done, spread(database, job_id), cpu
     finally:
         stop(worker)
 
 
-def measure(objects: int, events: int) -> dict[str, Any]:
+def measure(objects: int, events: int, catalog_kind: str = "sqlite") -> dict[str, Any]:
     """Objects/s with one and two worker processes, then event -> Atlan latencies.
 
     :returns: ``{"rates": {1: (seconds, done, steady seconds), 2: (...)}, "latencies": [seconds,
-        ...]}`` (steady seconds: :func:`spread`).
+        ...], "cpu": {1: {process kind: CPU seconds during the job}, 2: {...}}}`` (steady
+        seconds: :func:`spread`; CPU: :func:`job_rate`).
     Side effects: starts SeaweedFS, a fake Atlan, moto, workers; flushes Redis dbs 13 and 14.
     """
+    import redis
+
     from tests.support.atlan_server import FakeAtlan
     from tests.support.seaweed import SeaweedServer
 
@@ -204,20 +321,42 @@ def measure(objects: int, events: int) -> dict[str, Any]:
             )
             run(["atlan", "init"], {**base, "ENRICH_DATABASE_URL": f"sqlite:///{work}/i.db"}, work)
             rates: dict[int, tuple[float, int, float]] = {}
+            cpu: dict[int, dict[str, float]] = {}
+            redis_pid = int(redis.Redis(host="127.0.0.1", port=6379).info("server")["process_id"])
+            assert weed.process is not None
+            weed_pid = weed.process.pid
+            meters = {
+                "SeaweedFS": lambda: process_cpu(weed_pid),
+                "Redis": lambda: process_cpu(redis_pid),
+                # This process serves the fake Atlan (threads) and polls the catalog file.
+                "benchmark and fake Atlan": lambda: process_cpu(os.getpid()),
+            }
             for concurrency in (1, 2):
                 atlan_before = len(atlan.entities("S3Object"))
-                elapsed, done, steady = job_rate(
-                    base, "s3://bench/t/", concurrency, work, "s3://bench/w/"
+                elapsed, done, steady, used = job_rate(
+                    base, "s3://bench/t/", concurrency, work, "s3://bench/w/", meters, catalog_kind
                 )
                 rates[concurrency] = (elapsed, done, steady)
+                cpu[concurrency] = used
                 print(
                     f"{concurrency} worker process(es): {done} objects in {elapsed:.1f} s = "
                     f"{done / elapsed:.1f} objects/s; steady state {(done - 1) / steady:.1f} "
                     f"objects/s (Atlan assets before: {atlan_before})",
                     flush=True,
                 )
+                print(f"  {cpu_line(used, elapsed, done)}", flush=True)
             latencies = event_latency(base, atlan, work, events, bodies[0])
-    return {"rates": rates, "latencies": latencies}
+    return {"rates": rates, "latencies": latencies, "cpu": cpu}
+
+
+def cpu_line(used: dict[str, float], elapsed: float, done: int) -> str:
+    """CPU seconds per process kind during a job, per object and as cores busy."""
+    total = sum(used.values())
+    parts = ", ".join(
+        f"{name} {seconds:.1f} s ({1000 * seconds / max(done, 1):.0f} ms/object)"
+        for name, seconds in sorted(used.items(), key=lambda kv: -kv[1])
+    )
+    return f"CPU during the job: {parts}; {total / elapsed:.2f} of the cores busy"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -231,8 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=200)
     parser.add_argument("--events", type=int, default=20)
+    parser.add_argument(
+        "--catalog",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the workers' catalog: a SQLite file (default) or a new PostgreSQL database",
+    )
     args = parser.parse_args(argv)
-    figures = measure(args.objects, args.events)
+    figures = measure(args.objects, args.events, args.catalog)
     rates, latencies = figures["rates"], figures["latencies"]
     ratio = (rates[2][1] / rates[2][0]) / (rates[1][1] / rates[1][0])
     steady = ((rates[2][1] - 1) / rates[2][2]) / ((rates[1][1] - 1) / rates[1][2])
