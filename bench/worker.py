@@ -302,8 +302,15 @@ def measure(objects: int, events: int, catalog_kind: str = "sqlite") -> dict[str
             client = weed.client()
             client.create_bucket(Bucket="bench")
             bodies = [typical_csv(s) for s in range(10)]
-            for i in range(objects):
-                client.put_object(Bucket="bench", Key=f"t/part-{i:05d}.csv", Body=bodies[i % 10])
+            # One copy of the objects per worker count: each job creates its Atlan assets, as
+            # the first would; a second job on the same keys would update the first's.
+            for concurrency in (1, 2):
+                for i in range(objects):
+                    client.put_object(
+                        Bucket="bench",
+                        Key=f"t{concurrency}/part-{i:05d}.csv",
+                        Body=bodies[i % 10],
+                    )
             for i in range(2):
                 client.put_object(Bucket="bench", Key=f"w/part-{i:05d}.csv", Body=bodies[i])
             base = {k: v for k, v in os.environ.items() if not k.startswith("ENRICH_")}
@@ -334,7 +341,13 @@ def measure(objects: int, events: int, catalog_kind: str = "sqlite") -> dict[str
             for concurrency in (1, 2):
                 atlan_before = len(atlan.entities("S3Object"))
                 elapsed, done, steady, used = job_rate(
-                    base, "s3://bench/t/", concurrency, work, "s3://bench/w/", meters, catalog_kind
+                    base,
+                    f"s3://bench/t{concurrency}/",
+                    concurrency,
+                    work,
+                    "s3://bench/w/",
+                    meters,
+                    catalog_kind,
                 )
                 rates[concurrency] = (elapsed, done, steady)
                 cpu[concurrency] = used
