@@ -53,7 +53,7 @@ OBJECT_KEYS = [f"exports/orders/dt=2025-01-0{d}/part-0.csv" for d in (1, 2, 3)]
 @pytest.fixture(autouse=True)
 def _category_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     """A category apply threshold of 0.6: these tests are about the write, not the model's
-    threshold (the bundled manifest applies none, tests/unit/test_review_policy.py)."""
+    threshold (the bundled manifest's is tested in tests/unit/test_review_policy.py)."""
     monkeypatch.setattr(
         "classifiers.business.model.category_apply_threshold", lambda version=None: 0.6
     )
@@ -156,6 +156,9 @@ def test_tags_follow_the_objects_mapping_policy_and_decisions() -> None:
     suggest = Settings(atlan=ATLAN.model_copy(update={"write_policy": "suggest"}))
     quiet = _desired(settings=suggest)
     assert quiet.tags == frozenset() and quiet.custom_metadata["Review state"] == "pending review"
+    # A sure category waits for a steward under suggest, as the objects' does.
+    assert quiet.custom_metadata["Category"] == "sales 0.82 (suggested)"
+    assert _desired().custom_metadata["Category"] == "sales 0.82"
     no = Decision("tag", "PII Email", "email", SuggestionState.REJECTED, None)
     yes = Decision("category", "sales", None, SuggestionState.APPROVED, None)
     rejected = {("tag", "PII Email", "email"): no, ("category", "sales", None): yes}

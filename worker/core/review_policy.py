@@ -52,6 +52,19 @@ def category_applies(confidence: float, threshold: float | None) -> bool:
     return threshold is not None and confidence >= threshold
 
 
+#: Why a category sure enough to apply still waits for a steward.
+SUGGEST_POLICY_REASON = "write policy is suggest"
+
+
+def category_applied(confidence: float, threshold: float | None, write_policy: str) -> bool:
+    """Whether a category at ``confidence`` is written as applied. Pure.
+
+    It must be sure (:func:`category_applies`) and the policy ``auto``: under ``suggest``
+    every category waits for a steward.
+    """
+    return write_policy == "auto" and category_applies(confidence, threshold)
+
+
 def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
     """What the policy does with ``result``'s categories, for the report; ``None``: none.
 
@@ -207,7 +220,7 @@ def _table_features(result: EnrichmentResult) -> dict[str, float]:
 def _suggest_reason(settings: AtlanSettings, finding: EntityFinding) -> str:
     """Why the write policy suggests ``finding``'s tag instead of applying it."""
     if settings.write_policy == "suggest":
-        return "write policy is suggest"
+        return SUGGEST_POLICY_REASON
     value, limit = compared(finding.confidence, settings.threshold(finding.entity))
     return f"confidence {value} below {limit}" + (" (sparse)" if finding.evidence.sparse else "")
 
@@ -327,12 +340,11 @@ def _category_outcome(
         out.suppressed += decided.state is SuggestionState.REJECTED
         return
     threshold = category_threshold(result)
-    sure = category_applies(top.confidence, threshold)
-    out.category_applied = sure and settings.write_policy == "auto"
+    out.category_applied = category_applied(top.confidence, threshold, settings.write_policy)
     if not out.category_applied:
         reason = (
-            "write policy is suggest"
-            if sure
+            SUGGEST_POLICY_REASON
+            if category_applies(top.confidence, threshold)
             else _category_reason(top.confidence, threshold, applied=False)
         )
         out.suggestions.append(

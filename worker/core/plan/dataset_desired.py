@@ -41,7 +41,7 @@ from models.plan import CurrentObject, DatasetWriteReport, DesiredDataset, Writt
 from models.review import Decision, DecisionKey, SuggestionState
 from worker.core.plan.desired import cm_hash, search_speaks_for, sha256
 from worker.core.plan.naming import S3Naming
-from worker.core.review_policy import category_applies, category_threshold, decision_for
+from worker.core.review_policy import category_applied, category_threshold, decision_for
 from worker.core.settings import Settings
 
 _APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)
@@ -106,7 +106,9 @@ def _tags(
     return frozenset(tags)
 
 
-def _category(verdict: DatasetVerdict, decisions: Mapping[DecisionKey, Decision]) -> str | None:
+def _category(
+    verdict: DatasetVerdict, decisions: Mapping[DecisionKey, Decision], write_policy: str
+) -> str | None:
     """The category as the object writer words it (``sales 0.82``, ``(suggested)``, ...)."""
     if not verdict.category:
         return None
@@ -118,7 +120,9 @@ def _category(verdict: DatasetVerdict, decisions: Mapping[DecisionKey, Decision]
     if decided is not None and decided.state in _APPROVED:
         return f"{text} (confirmed by a steward)"
     # The verdict does not record the model version: the bundled model's threshold.
-    if confidence is not None and not category_applies(confidence, category_threshold()):
+    if confidence is not None and not category_applied(
+        confidence, category_threshold(), write_policy
+    ):
         return f"{text} (suggested)"
     return text
 
@@ -130,6 +134,7 @@ def _custom_metadata(
     tags: frozenset[str],
     decisions: Mapping[DecisionKey, Decision],
     now: datetime,
+    write_policy: str,
 ) -> dict[str, Any]:
     """s3-enricher's custom metadata for the dataset (the object writer's attributes)."""
     shares = {(c.column, e): share for c in verdict.columns for e, share in c.entities}
@@ -161,7 +166,7 @@ def _custom_metadata(
     formats = sorted(stored.summary.formats, key=lambda f: (-f[1], f[0]))
     if formats:
         cm["Format"] = ", ".join(name for name, _ in formats)[:_MAX_LINE]
-    category = _category(verdict, decisions)
+    category = _category(verdict, decisions, write_policy)
     if category is not None:
         cm["Category"] = category
     return cm
@@ -219,7 +224,7 @@ def dataset_desired(
     held = _held(verdict, settings, decisions)
     tags = _tags(held, settings, decisions)
     description = _description(stored, verdict)
-    cm = _custom_metadata(stored, verdict, held, tags, decisions, now)
+    cm = _custom_metadata(stored, verdict, held, tags, decisions, now, settings.atlan.write_policy)
     name = ref.name
     return DesiredDataset(
         dataset_uri=ref.uri,
