@@ -63,7 +63,6 @@ from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 from classifiers.business.encoder import (  # noqa: E402
     SentenceEncoder,
     blend,
-    encoder_features,
     sentence_log_prior,
 )
 from classifiers.business.features import (  # noqa: E402
@@ -73,7 +72,11 @@ from classifiers.business.features import (  # noqa: E402
     path_tokens,
     table_features,
 )
-from classifiers.business.model import SUGGESTION_THRESHOLD, BusinessModel  # noqa: E402
+from classifiers.business.model import (  # noqa: E402
+    SUGGESTION_THRESHOLD,
+    BusinessModel,
+    category_prior,
+)
 from classifiers.business.semantic import (  # noqa: E402
     SemanticVectors,
     column_words,
@@ -352,10 +355,8 @@ def score_group(
                 col_pred[start:end] = types
                 row = table_features(t.sample, types, t.pii)
                 hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
-            prior = semantic_features(semantic, t.sample) if semantic is not None else None
-            if encoder is not None:
-                prior = {**(prior or {}), **encoder_features(encoder.table_vector(t.sample))}
-            row = table_features(t.sample, types, t.pii, prior)
+            vector = encoder.table_vector(t.sample) if encoder is not None else None
+            row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))
             proba.append([float(x) for x in categories_model.predict_proba([row])[0]])
             start = end
     labels = [str(c) for c in categories_model.classes_]

@@ -96,39 +96,34 @@ def child_env(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def _select(url: str, sql: str, params: dict[str, Any]) -> Any:
-    """One row of ``sql`` on the catalog at ``url`` (read only; a new connection each time)."""
+def _select(engine: Any, sql: str, job_id: str) -> Any:
+    """One row of ``sql`` (binding ``:id`` to ``job_id`` and ``:final`` to the final item
+    states) on the catalog ``engine``; a pooled connection sees each commit."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(sql), params).one_or_none()
-    finally:
-        engine.dispose()
-
-
-def _final() -> dict[str, str]:
     from models.jobs import ITEM_DONE
 
-    return {f"s{i}": s.value for i, s in enumerate(sorted(ITEM_DONE, key=lambda s: s.value))}
+    query = sa.text(sql)
+    if ":final" in sql:
+        query = query.bindparams(sa.bindparam("final", expanding=True))
+    final = sorted(s.value for s in ITEM_DONE)
+    with engine.connect() as conn:
+        return conn.execute(query, {"id": job_id, "final": final}).one_or_none()
 
 
-def wait_job(url: str, job_id: str, timeout: float = 1800.0) -> None:
-    """Poll the catalog at ``url`` until the job is complete (no process started).
+def wait_job(engine: Any, job_id: str, timeout: float = 1800.0) -> None:
+    """Poll the catalog ``engine`` until the job is complete (no process started).
 
     Complete as ``JobProgress.complete`` has it: listing done, every listed object final.
     :raises SystemExit: not complete after ``timeout`` seconds.
     """
-    final = _final()
-    marks = ", ".join(f":{k}" for k in final)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = _select(url, "SELECT listing_done, listed FROM jobs WHERE id = :id", {"id": job_id})
+        row = _select(engine, "SELECT listing_done, listed FROM jobs WHERE id = :id", job_id)
         (finished,) = _select(
-            url,
-            f"SELECT count(*) FROM job_items WHERE job_id = :id AND status IN ({marks})",
-            {"id": job_id, **final},
+            engine,
+            "SELECT count(*) FROM job_items WHERE job_id = :id AND status IN :final",
+            job_id,
         )
         if row is not None and row[0] and finished >= row[1]:
             return
@@ -136,20 +131,18 @@ def wait_job(url: str, job_id: str, timeout: float = 1800.0) -> None:
     raise SystemExit(f"job {job_id} not done after {timeout:.0f} s")
 
 
-def spread(url: str, job_id: str) -> float:
+def spread(engine: Any, job_id: str) -> float:
     """Seconds from the job's first object done to its last (their ``updated_at``).
 
     ``n - 1`` objects are done in that time: the steady rate is ``(n - 1) / spread``.
     """
     from datetime import datetime
 
-    final = _final()
-    marks = ", ".join(f":{k}" for k in final)
     first, last = _select(
-        url,
+        engine,
         "SELECT min(updated_at), max(updated_at) FROM job_items "
-        f"WHERE job_id = :id AND status IN ({marks})",
-        {"id": job_id, **final},
+        "WHERE job_id = :id AND status IN :final",
+        job_id,
     )
     # SQLite gives the ISO text, PostgreSQL a datetime.
     if isinstance(first, str):
@@ -161,28 +154,16 @@ def spread(url: str, job_id: str) -> float:
 def catalog(kind: str, work: Path, name: str) -> Iterator[str]:
     """A new empty catalog database of ``kind`` (``sqlite`` or ``postgresql``): its URL.
 
-    PostgreSQL: a database created on ``ENRICHER_TEST_POSTGRES`` (default the local server's
-    ``postgres`` database, as the tests use) and dropped afterwards.
-    Side effects: creates (and for PostgreSQL drops) the database.
+    PostgreSQL: a database on the test suite's server (:func:`tests.support.catalog_urls.
+    fresh_postgres`), dropped afterwards.
     """
     if kind == "sqlite":
         yield f"sqlite:///{work / (name + '.db')}"
         return
-    import sqlalchemy as sa
+    from tests.support.catalog_urls import fresh_postgres
 
-    admin_url = os.environ.get(
-        "ENRICHER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    database = f"bench_{name}_{os.getpid()}_{time.monotonic_ns()}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
-        yield sa.make_url(admin_url).set(database=database).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres(f"bench_{name}") as url:
+        yield url
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -197,10 +178,14 @@ def _stat_fields(pid: int | str) -> list[str] | None:
     return raw[raw.rindex(")") + 2 :].split()
 
 
+def _cpu(fields: list[str] | None) -> float:
+    """User + system CPU seconds of parsed ``/proc/<pid>/stat`` fields; 0 for ``None``."""
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) process ``pid`` has used so far; 0 when it is gone."""
-    fields = _stat_fields(pid)
-    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / _TICKS
+    return _cpu(_stat_fields(pid))
 
 
 def group_cpu(pgid: int) -> float:
@@ -210,7 +195,7 @@ def group_cpu(pgid: int) -> float:
         if entry.name.isdigit():
             fields = _stat_fields(entry.name)
             if fields is not None and int(fields[2]) == pgid:
-                total += (int(fields[11]) + int(fields[12])) / _TICKS
+                total += _cpu(fields)
     return total
 
 
@@ -243,8 +228,14 @@ def job_rate(
     Side effects: flushes Redis databases 13 and 14, starts and stops a worker, creates the
     catalog (a PostgreSQL one is dropped afterwards).
     """
+    import sqlalchemy as sa
+
     with catalog(catalog_kind, work, f"c{concurrency}") as url:
-        return _job_rate(base_env, uri, concurrency, work, warmup_uri, meters or {}, url)
+        engine = sa.create_engine(url)
+        try:
+            return _job_rate(base_env, uri, concurrency, work, warmup_uri, meters or {}, engine)
+        finally:
+            engine.dispose()
 
 
 def _job_rate(
@@ -254,13 +245,14 @@ def _job_rate(
     work: Path,
     warmup_uri: str,
     meters: dict[str, Any],
-    database: str,
+    engine: Any,
 ) -> tuple[float, int, float, dict[str, float]]:
     import redis
 
     for db in (13, 14):
         redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
-    env = child_env({**base_env, "ENRICH_DATABASE_URL": database})
+    url = engine.url.render_as_string(hide_password=False)
+    env = child_env({**base_env, "ENRICH_DATABASE_URL": url})
     worker = start_worker(env, work, concurrency)
     readers = {
         **meters,
@@ -269,16 +261,16 @@ def _job_rate(
         "enricher commands": children_cpu,
     }
     try:
-        wait_job(database, run(["job", "start", warmup_uri], env, work).strip())
+        wait_job(engine, run(["job", "start", warmup_uri], env, work).strip())
         before = {name: read() for name, read in readers.items()}
         started = time.monotonic()
         job_id = run(["job", "start", uri], env, work).strip()
-        wait_job(database, job_id)
+        wait_job(engine, job_id)
         elapsed = time.monotonic() - started
         cpu = {name: read() - before[name] for name, read in readers.items()}
         line = run(["job", "status", job_id], env, work)
         done = int(line.split()[2].split("/")[0].replace(",", ""))
-        return elapsed, done, spread(database, job_id), cpu
+        return elapsed, done, spread(engine, job_id), cpu
     finally:
         stop(worker)
 
@@ -336,7 +328,7 @@ def measure(objects: int, events: int, catalog_kind: str = "sqlite") -> dict[str
                 "SeaweedFS": lambda: process_cpu(weed_pid),
                 "Redis": lambda: process_cpu(redis_pid),
                 # This process serves the fake Atlan (threads) and polls the catalog file.
-                "benchmark and fake Atlan": lambda: process_cpu(os.getpid()),
+                "benchmark and fake Atlan": time.process_time,
             }
             for concurrency in (1, 2):
                 atlan_before = len(atlan.entities("S3Object"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
+
+from tests.support.catalog_urls import fresh_postgres
 
 # Set before anything imports botocore/pyarrow/tldextract.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -30,11 +31,6 @@ def _no_model_downloads() -> None:
     spacy.cli.download = _refuse  # type: ignore[assignment]
 
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "ENRICHER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database on the local server; dropped afterwards.
@@ -42,19 +38,8 @@ def postgres_url() -> Iterator[str]:
     ``make test`` starts the server (scripts/ensure-services.sh); a missing server is an error,
     not a skip.
     """
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"enricher_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -26,6 +26,7 @@ import numpy as np
 
 from classifiers.business.encoder import ENCODER_FORMAT, MAX_TOKENS, PROTOTYPE_TEMPLATE
 from classifiers.business.taxonomy import load_taxonomy
+from training.semantic_vectors import quantise
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "sentence_encoder.npz"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -48,13 +49,6 @@ REFERENCE_TEXTS: tuple[str, ...] = (
     "顧客: 氏名, 電話番号, 住所",
     "warehouse inventory: " + ", ".join(f"item {i} quantity on hand" for i in range(40)),
 )
-
-
-def _quantise_rows(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    scale = np.abs(m).max(axis=1) / 127.0
-    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-    q = np.clip(np.rint(m / scale[:, None]), -127, 127).astype(np.int8)
-    return q, scale
 
 
 def build(model_dir: Path | None = None) -> dict[str, np.ndarray]:
@@ -81,7 +75,7 @@ def build(model_dir: Path | None = None) -> dict[str, np.ndarray]:
         if name.startswith("pooler."):
             continue  # mean pooling: the pooler is not used
         if w.ndim == 2 and not name.startswith("embeddings.token_type"):
-            q, scale = _quantise_rows(w)
+            q, scale = quantise(w)
             arrays[name + ".q"] = q
             arrays[name + ".scale"] = scale
         else:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.business.encoder import ENCODER_ARTIFACT, SentenceEncoder, encoder_features
+from classifiers.business.encoder import ENCODER_ARTIFACT, SentenceEncoder
 from classifiers.business.features import (
     COLUMN_TYPES,
     FEATURE_VERSION,
@@ -53,6 +53,7 @@ from classifiers.business.model import (
     MANIFEST_NAME,
     SEPARATOR,
     ModelArtifactError,
+    category_prior,
     library_versions,
     linear_to_bytes,
     manifest_sentence_prior,
@@ -64,7 +65,6 @@ from classifiers.business.semantic import (
     column_model_features,
     column_name_features,
     features_from_tokens,
-    semantic_features,
 )
 from training.corpus import (
     DEFAULT_SEEDS,
@@ -306,10 +306,10 @@ def category_rows(
     xs: list[dict[str, float]] = []
     for t in tables:
         types = [str(x) for x in columns_model.predict(column_model_features(t.sample, semantic))]
-        prior = semantic_features(semantic, t.sample) if semantic is not None else None
-        if encoder is not None:
-            prior = {**(prior or {}), **encoder_features(encoder.table_vector(t.sample))}
-        xs.append(table_features(t.sample, types, t.pii, prior))
+        vector = encoder.table_vector(t.sample) if encoder is not None else None
+        xs.append(
+            table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))
+        )
     return xs, [t.category for t in tables]
 
 
@@ -525,6 +525,26 @@ def train(
 
     started = time.perf_counter()
     threshold = load_category_threshold()
+    # The quantised sentence encoder goes with the blend the threshold was measured with:
+    # checked before any fitting.
+    sentence = threshold.get("sentence_prior")
+    encoder_bytes: bytes | None = None
+    encoder_sha = ""
+    if sentence is not None:
+        if not SENTENCE_ENCODER_FILE.is_file():
+            raise RealTablesError(
+                f"{SENTENCE_ENCODER_FILE} is missing, but the category threshold was measured "
+                "with the sentence prior; restore it or build it (python -m "
+                "training.sentence_encoder)"
+            )
+        encoder_bytes = SENTENCE_ENCODER_FILE.read_bytes()
+        encoder_sha = hashlib.sha256(encoder_bytes).hexdigest()
+        if threshold.get("sentence_encoder_file_sha256") != encoder_sha:
+            raise RealTablesError(
+                f"the category threshold was measured with another {SENTENCE_ENCODER_FILE.name}"
+                " (its SHA-256 differs); run `PYTHONPATH=. python bench/category.py --loso "
+                "--write-threshold`"
+            )
     synthetic = build_corpus("train", tables=tables)
     real = load_real_tables()
     train_tables = synthetic + real
@@ -533,12 +553,6 @@ def train(
     # bits between numpy's SIMD paths (the builder computed them from the same taxonomy).
     semantic_bytes = SEMANTIC_VECTORS_FILE.read_bytes() if SEMANTIC_PRIOR else None
     semantic = SemanticVectors.from_bytes(semantic_bytes) if semantic_bytes else None
-    sentence = threshold.get("sentence_prior")
-    encoder_bytes = (
-        SENTENCE_ENCODER_FILE.read_bytes()
-        if sentence is not None and SENTENCE_ENCODER_FILE.is_file()
-        else None
-    )
     # The category model also reads the table-text embedding (bench/README.md, "Sentence
     # prior"): the same encoder the prior runs, so the run time computes it once.
     encoder = (
@@ -609,25 +623,9 @@ def train(
     if semantic_bytes is not None:
         (out_dir / SEMANTIC_ARTIFACT).write_bytes(semantic_bytes)
         artifacts[SEMANTIC_ARTIFACT] = {"sha256": hashlib.sha256(semantic_bytes).hexdigest()}
-    if sentence is not None:
-        # The quantised sentence encoder goes with the blend the threshold was measured with.
-        if encoder_bytes is None:
-            raise RealTablesError(
-                f"{SENTENCE_ENCODER_FILE} is missing, but the category threshold was measured "
-                "with the sentence prior; restore it or build it (python -m "
-                "training.sentence_encoder)"
-            )
-        if (
-            threshold.get("sentence_encoder_file_sha256")
-            != hashlib.sha256(encoder_bytes).hexdigest()
-        ):
-            raise RealTablesError(
-                f"the category threshold was measured with another {SENTENCE_ENCODER_FILE.name}"
-                " (its SHA-256 differs); run `PYTHONPATH=. python bench/category.py --loso "
-                "--write-threshold`"
-            )
+    if encoder_bytes is not None:
         (out_dir / ENCODER_ARTIFACT).write_bytes(encoder_bytes)
-        artifacts[ENCODER_ARTIFACT] = {"sha256": hashlib.sha256(encoder_bytes).hexdigest()}
+        artifacts[ENCODER_ARTIFACT] = {"sha256": encoder_sha}
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "feature_version": FEATURE_VERSION,

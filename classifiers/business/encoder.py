@@ -31,14 +31,14 @@ import threading
 import unicodedata
 import zipfile
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from classifiers.business.features import name_tokens
-from classifiers.business.semantic import path_words
+from classifiers.business.semantic import dimension_names, path_words
 from models import TableSample
 
 ENCODER_ARTIFACT: Final = "business-encoder.npz"
@@ -107,36 +107,49 @@ def basic_words(text: str) -> list[str]:
     Lower case, accents stripped, punctuation and CJK characters split off, control
     characters dropped.
     """
-    chars: list[str] = []
+    return list(iter_basic_words(text))
+
+
+def iter_basic_words(text: str) -> Iterator[str]:
+    """:func:`basic_words` one at a time: a reader that stops early reads no further."""
+    current: list[str] = []
     for ch in text:
         cp = ord(ch)
         if cp == 0 or cp == 0xFFFD:
             continue
         cat = unicodedata.category(ch)
-        if ch in "\t\n\r" or cat == "Zs":
-            chars.append(" ")
+        if ch in "\t\n\r" or cat == "Zs" or (not cat.startswith("C") and ch.isspace()):
+            if current:
+                yield from _split_token("".join(current))
+                current = []
         elif cat.startswith("C"):
             continue
         elif _is_cjk(cp):
-            chars.extend((" ", ch, " "))
+            if current:
+                yield from _split_token("".join(current))
+                current = []
+            yield ch
         else:
-            chars.append(ch)
-    words: list[str] = []
-    for token in "".join(chars).split():
-        token = unicodedata.normalize("NFD", token.lower())
-        token = "".join(c for c in token if unicodedata.category(c) != "Mn")
-        current = ""
-        for ch in token:
-            if _is_punctuation(ch):
-                if current:
-                    words.append(current)
-                    current = ""
-                words.append(ch)
-            else:
-                current += ch
-        if current:
-            words.append(current)
-    return words
+            current.append(ch)
+    if current:
+        yield from _split_token("".join(current))
+
+
+def _split_token(token: str) -> Iterator[str]:
+    """One whitespace-free token lower-cased, accents stripped, punctuation split off."""
+    token = unicodedata.normalize("NFD", token.lower())
+    token = "".join(c for c in token if unicodedata.category(c) != "Mn")
+    current = ""
+    for ch in token:
+        if _is_punctuation(ch):
+            if current:
+                yield current
+                current = ""
+            yield ch
+        else:
+            current += ch
+    if current:
+        yield current
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -268,7 +281,7 @@ class SentenceEncoder:
         ids = [self._ids[_CLS]]
         unk = self._ids[_UNK]
         room = max_tokens - 2
-        for word in basic_words(text):
+        for word in iter_basic_words(text):
             if len(ids) > room:
                 break
             if len(word) > _MAX_WORD:
@@ -385,7 +398,10 @@ def encoder_features(vector: np.ndarray) -> dict[str, float]:
     decimals: a last-bit difference between BLAS builds then changes a feature (and the
     trained model's bytes) only at a rounding boundary.
     """
-    return {f"enc:{i}": round(float(x), 4) for i, x in enumerate(vector)}
+    values = vector.tolist()
+    return dict(
+        zip(dimension_names("enc:", len(values)), [round(x, 4) for x in values], strict=True)
+    )
 
 
 def sentence_log_prior(cosines: np.ndarray, temperature: float) -> np.ndarray:

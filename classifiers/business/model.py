@@ -562,6 +562,22 @@ def _optional(
         raise ModelArtifactError(f"{name}: {exc}; retrain") from exc
 
 
+def category_prior(
+    semantic: SemanticVectors | None, sample: TableSample, vector: np.ndarray | None
+) -> dict[str, float] | None:
+    """The category model's features beyond the table's own; ``None`` when there are none.
+
+    The word vectors' prior of ``sample`` (:func:`~classifiers.business.semantic.
+    semantic_features`) and its table-text embedding ``vector``
+    (:func:`~classifiers.business.encoder.encoder_features`): the one composition that
+    training, the benchmark and the run time share. Pure.
+    """
+    prior = semantic_features(semantic, sample) if semantic is not None else None
+    if vector is not None:
+        prior = {**(prior or {}), **encoder_features(vector)}
+    return prior
+
+
 class BusinessModel:
     """The two business models, loaded and verified. Thread-safe for prediction."""
 
@@ -587,7 +603,6 @@ class BusinessModel:
                 "the manifest has a category_sentence_prior but no sentence encoder "
                 f"({ENCODER_ARTIFACT}); retrain"
             )
-        self._encoder = encoder if prior is not None else None
         # The category model reads the table-text embedding too when it was trained so.
         wants_features = bool(manifest.get("hyperparameters", {}).get("encoder_features"))
         if wants_features and encoder is None:
@@ -595,11 +610,15 @@ class BusinessModel:
                 "the category model was trained with the sentence encoder's features but the "
                 f"manifest lists no {ENCODER_ARTIFACT}; retrain"
             )
-        self._feature_encoder = encoder if wants_features else None
-        self._sentence = prior or (0.0, 1.0)
+        self._encoder = encoder if prior is not None or wants_features else None
+        self._encoder_features = wants_features
+        # (weight, temperature) of the sentence prior; ``None``: no prior.
+        self._sentence = prior
         # The encoder's prototypes in the category model's label order.
         self._prototype_order = (
-            encoder.order(categories_model.classes) if self._encoder is not None and encoder else []
+            encoder.order(categories_model.classes)
+            if prior is not None and encoder is not None
+            else []
         )
         self.manifest = dict(manifest)
         self._manifest_sha = manifest_sha256
@@ -757,18 +776,17 @@ class BusinessModel:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's
             # probabilities would be weighed by 0).
             return self._top(hidden, top)
-        encoder = self._encoder or self._feature_encoder
         # One embedding of the table text for the features and the prior.
+        encoder = self._encoder
         vector = encoder.table_vector(sample) if encoder is not None else None
-        prior = semantic_features(self._semantic, sample) if self._semantic is not None else None
-        if self._feature_encoder is not None and vector is not None:
-            prior = {**(prior or {}), **encoder_features(vector)}
+        features = vector if self._encoder_features else None
+        prior = category_prior(self._semantic, sample, features)
         proba = self._categories.predict_proba([table_features(sample, types, pii, prior)])[0]
-        if self._encoder is not None and vector is not None:
+        if self._sentence is not None and encoder is not None and vector is not None:
             # What the object's words say together, from a model no generator of ours
             # trained: a second opinion multiplied in (bench/README.md, "Sentence prior").
             weight, temperature = self._sentence
-            cosines = (self._encoder.prototypes @ vector)[self._prototype_order]
+            cosines = (encoder.prototypes @ vector)[self._prototype_order]
             proba = blend(proba, sentence_log_prior(cosines, temperature), self._power, weight)
         elif self._power != 1.0:
             # A power below 1 softens the probabilities without changing their order.

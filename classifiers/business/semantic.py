@@ -365,7 +365,7 @@ def _semantic_features(
     for prefix, words in (("sem_path:", path), ("sem_col:", cols)):
         vec = vectors.text(words)
         if vec is not None:
-            f.update(zip(_dimension_names(prefix, len(vec)), vec.tolist(), strict=True))
+            f.update(zip(dimension_names(prefix, len(vec)), vec.tolist(), strict=True))
     f.update(word_max_features(vectors, [w for w, _ in path + cols]))
     return f
 
@@ -465,12 +465,12 @@ def column_name_features(vectors: SemanticVectors, tokens: Sequence[str]) -> dic
     names, protos = vectors.column_type_prototypes()
     sims = protos @ vec
     f = {f"csim:{name}": round(float(s), 6) for name, s in zip(names, sims, strict=True)}
-    f.update(zip(_dimension_names("csem:", len(vec)), vec.tolist(), strict=True))
+    f.update(zip(dimension_names("csem:", len(vec)), vec.tolist(), strict=True))
     return f
 
 
 @functools.lru_cache(maxsize=16)
-def _dimension_names(prefix: str, size: int) -> tuple[str, ...]:
+def dimension_names(prefix: str, size: int) -> tuple[str, ...]:
     """``<prefix>0`` ... ``<prefix><size - 1>``: the feature names of a vector's dimensions."""
     return tuple(f"{prefix}{i}" for i in range(size))
 

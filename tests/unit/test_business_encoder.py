@@ -217,3 +217,22 @@ def test_an_encoder_for_other_categories_is_refused(tmp_path: Path) -> None:
     (art / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ModelArtifactError, match="its categories differ"):
         BusinessModel.load(art)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"), [(None, "is missing"), (b"another encoder", "SHA-256 differs")]
+)
+def test_training_refuses_an_encoder_the_threshold_was_not_measured_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None, message: str
+) -> None:
+    # Checked before any corpus is built or model fitted: this fails in a moment.
+    import training.train as tt
+    from training.real_tables import RealTablesError
+
+    stand_in = tmp_path / "sentence_encoder.npz"
+    if content is not None:
+        stand_in.write_bytes(content)
+    monkeypatch.setattr(tt, "SENTENCE_ENCODER_FILE", stand_in)
+    monkeypatch.setattr(tt, "build_corpus", lambda *a, **k: pytest.fail("fitting started"))
+    with pytest.raises(RealTablesError, match=message):
+        tt.train(tmp_path / "out")
