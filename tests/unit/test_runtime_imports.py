@@ -59,3 +59,36 @@ def test_no_runtime_module_imports_them_even_lazily() -> None:
                     if name.split(".")[0] in DEV_ONLY
                 ]
     assert offenders == []
+
+
+#: What ``enricher job start`` imports to record a job and queue its listing.
+_JOB_START_PROBE = """
+import json, sys
+import worker.cli.app
+import worker.cli.job
+from worker.adapters.catalog.database import SqlLocalCatalog
+from worker.adapters.catalog.job_store import SqlJobStore
+from worker.services.jobs.service import JobService
+from worker.tasks.app import make_app
+print(json.dumps(sorted(sys.modules)))
+"""
+
+#: Heavy libraries only classifying and sampling need.
+CLASSIFY_ONLY = ("numpy", "pyarrow", "sklearn", "skops", "spacy", "pyatlan", "boto3")
+
+
+def test_queueing_a_job_imports_nothing_that_classifies() -> None:
+    """A command that only queues work starts in the time of its own imports (issue 17)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _JOB_START_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
+    heavy = sorted({name.split(".")[0] for name in loaded} & set(CLASSIFY_ONLY))
+    assert heavy == []
+    assert "classifiers.business.features" not in loaded

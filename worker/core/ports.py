@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from models import EnrichmentResult, ObjectInfo, ObjectRef
 from models.datasets import (
@@ -34,7 +34,11 @@ from models.plan import (
     WriteReport,
 )
 from models.review import Decision, DecisionKey, Page, SuggestionFilter, SuggestionView, SyncReport
-from worker.core.facets import ColumnCounts, Facet, FacetMatch
+
+if TYPE_CHECKING:
+    # Annotations only: the facets module reads the business features (numpy), which a
+    # command that only queues work (``enricher job start``) should not import.
+    from worker.core.facets import ColumnCounts, Facet, FacetMatch
 
 
 @runtime_checkable
