@@ -25,9 +25,10 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_worker_imports_no_benchmark_or_training_module() -> None:
+def _loaded_modules(probe: str) -> list[str]:
+    """The modules a fresh interpreter has loaded after running ``probe`` (which prints them)."""
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE],
+        [sys.executable, "-c", probe],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -36,6 +37,11 @@ def test_worker_imports_no_benchmark_or_training_module() -> None:
     )
     assert result.returncode == 0, result.stderr
     loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_worker_imports_no_benchmark_or_training_module() -> None:
+    loaded = _loaded_modules(_PROBE)
     assert "worker.bootstrap" in loaded and "worker.cli" in loaded
     dev_only = [name for name in loaded if name.split(".")[0] in DEV_ONLY]
     assert dev_only == []
@@ -79,16 +85,7 @@ CLASSIFY_ONLY = ("numpy", "pyarrow", "sklearn", "skops", "spacy", "pyatlan", "bo
 
 def test_queueing_a_job_imports_nothing_that_classifies() -> None:
     """A command that only queues work starts in the time of its own imports (issue 17)."""
-    result = subprocess.run(
-        [sys.executable, "-c", _JOB_START_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
+    loaded = _loaded_modules(_JOB_START_PROBE)
     heavy = sorted({name.split(".")[0] for name in loaded} & set(CLASSIFY_ONLY))
     assert heavy == []
     assert "classifiers.business.features" not in loaded
