@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Final
 
@@ -71,7 +71,8 @@ _INTEGER: Final = re.compile(r"\s*[-+]?\d+\s*")
 def value_rule(col: ColumnSample) -> str:
     """A column's business type from its data type and values alone.
 
-    Booleans and 0/1 numbers -> ``boolean_flag``; dates and timestamps;
+    Booleans and 0/1 numbers -> ``boolean_flag``; dates, and timestamps (``date`` when every
+    value is at midnight);
     strings: two meaning yes and no -> ``boolean_flag``, at most 12 distinct ->
     ``category_enum``, numbers written as text as the numbers below, long texts ->
     ``free_text``, else ``other``; integers -> ``quantity``; other numbers ->
@@ -83,6 +84,10 @@ def value_rule(col: ColumnSample) -> str:
     distinct = {str(v) for v in present}
     dt = col.data_type
     if dt.startswith("timestamp"):
+        # Every value at midnight: dates read through pandas as timestamps (TPC-H's DATE
+        # columns ``l_shipdate``, ``o_orderdate``), typed as the schema types them.
+        if all(isinstance(v, datetime) and v.time() == time() for v in present):
+            return "date"
         return "timestamp"
     if dt.startswith("date"):
         return "date"

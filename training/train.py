@@ -71,6 +71,7 @@ from training.corpus import (
     DEFAULT_TABLES,
     OTHER_LOCALE_SEED,
     OTHER_LOCALES,
+    RESEARCH_TEMPLATES,
     LabelledTable,
     build_corpus,
     corpus_digest,
@@ -442,14 +443,18 @@ def fit_hidden_models(
 
 
 def hidden_test_tables(tables: Sequence[LabelledTable]) -> list[LabelledTable]:
-    """The synthetic tables of ``tables`` with hidden names: the hidden-names pair's test data.
+    """The business tables of ``tables`` with hidden names: the hidden-names pair's test data.
 
-    Each table gets its own seeded draw (not the training copies' seeds). Pure.
+    Business tables: the synthetic ones not made from a research template
+    (:data:`training.corpus.RESEARCH_TEMPLATES`), which the pair does not learn
+    (:func:`training.corpus.hidden_name_copies`). Each table gets its own seeded draw (not
+    the training copies' seeds). Pure.
     """
     return [
         hide_names(t, random.Random(f"hidden-test|{t.sample.info.etag}"))
         for t in tables
         if t.source.startswith("synthetic:")
+        and t.source.partition(":")[2] not in RESEARCH_TEMPLATES
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
@@ -126,6 +127,19 @@ def test_a_label_without_a_sample_is_refused(tmp_path) -> None:  # type: ignore[
         (ColumnSample("visits", "string", tuple(str(i) for i in range(20))), "quantity"),
         (ColumnSample("code", "string", tuple(str(i) for i in range(5))), "category_enum"),
         (ColumnSample("mixed", "string", (*[str(i) for i in range(20)], "n/a")), "other"),
+        # Timestamps that are all midnight are dates (TPC-H's DATE columns read by pandas).
+        (
+            ColumnSample(
+                "l_shipdate", "timestamp[us]", (datetime(1996, 3, 13), None, datetime(1994, 6, 3))
+            ),
+            "date",
+        ),
+        (
+            ColumnSample(
+                "loaded", "timestamp[us]", (datetime(1996, 3, 13), datetime(1994, 6, 3, 8, 30))
+            ),
+            "timestamp",
+        ),
     ],
 )
 def test_value_rule(col: ColumnSample, expected: str) -> None:
