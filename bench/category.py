@@ -87,9 +87,9 @@ from classifiers.business.semantic import (  # noqa: E402
 )
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 from training.corpus import (  # noqa: E402
-    RESEARCH_TEMPLATES,
     LabelledTable,
     build_corpus,
+    business_table,
     hide_names,
     other_locale_tables,
     script_names,
@@ -286,7 +286,7 @@ def renamed_scores(
         top = [label for label, _ in model.categories(renamed.sample, types, renamed.pii)]
         top1 += top[0] == t.category
         top3 += t.category in top[:3]
-        kind = "research" if t.source.partition(":")[2] in RESEARCH_TEMPLATES else "business"
+        kind = "business" if business_table(t) else "research"
         right[kind].append(top[0] == t.category)
         y_col += t.column_types
         p_col += [ptype for ptype, _ in types]

@@ -115,7 +115,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "school": ("public", "private", "charter", "magnet"),
     "marital": ("single", "married", "divorced", "widowed", "partnered"),
     "income_band": ("<25k", "25-50k", "50-75k", "75-100k", "100-150k", ">150k"),
-    "credit": ("excellent", "good", "fair", "poor", "unknown"),
+    "industry": ("manufacturing", "retail", "finance", "health", "education", "construction"),
     "return_reason": ("damaged", "wrong_size", "not_as_described", "late", "changed_mind"),
     "supplier_type": ("raw_materials", "packaging", "logistics", "services", "components"),
     "weather": ("clear", "rain", "snow", "fog", "ice"),
@@ -153,6 +153,14 @@ _MEASURE = {
     "score": (0.0, 10.0),
     "lab": (0.1, 400.0),
     "volt": (0.0, 240.0),
+    "credit": (300.0, 850.0),
+    "return": (-0.06, 0.06),
+    "sigma": (0.05, 0.6),
+    "gpa": (1.0, 4.0),
+    "grams": (1800.0, 4800.0),
+    "gdp": (500.0, 90000.0),
+    "per_head": (0.0, 60.0),
+    "inflation": (-1.0, 9.0),
 }
 
 
@@ -311,6 +319,11 @@ def _random_date(rng: random.Random) -> date:
 def _generate_date(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
+    if flavor == "year":
+        # A year on its own, as statistics tables keep it: integers, labelled a date.
+        start = rng.randint(1950, 2015)
+        years: list[CellValue] = [start + rng.randint(0, 10) for _ in range(n)]
+        return _maybe_null(rng, years), "int64", set()
     vals = [_random_date(rng) for _ in range(n)]
     style = rng.choice(("date", "date", "iso", "eu", "us"))
     if style == "date":
@@ -594,7 +607,7 @@ TEMPLATES: tuple[Template, ...] = (
     _template(
         "customer_demographics",
         "customer",
-        "customer_demographics|demographics|household_profiles|customer_profiles",
+        "demographics|household_profiles|customer_profiles|crm_profiles",
         "crm-prod|customer-data|crm-exports",
         _column("identifier", "demographic_id|profile_id|id|household_id"),
         _column("foreign_key_id", "customer_id|client_id", 0.6),
@@ -602,7 +615,6 @@ TEMPLATES: tuple[Template, ...] = (
         _column("category_enum", "marital_status|marital", 0.7, "marital"),
         _column("category_enum", "education_level|education", 0.6, "education"),
         _column("category_enum", "income_band|income_bracket", 0.7, "income_band"),
-        _column("category_enum", "credit_rating|credit_band", 0.5, "credit"),
         _column("quantity", "dependents|children|household_size", 0.7),
         _column("quantity", "age|age_years", 0.4),
     ),
@@ -660,13 +672,13 @@ TEMPLATES: tuple[Template, ...] = (
         "hr-analytics|people-analytics|labor-data",
         _column("identifier", "worker_id|person_id|id|respondent_id", 0.7),
         _column("amount", "wage|hourly_wage|earnings|monthly_earnings"),
-        _column("quantity", "hours|hours_worked|weekly_hours", 0.8),
+        _column("quantity", "weekly_hours|usual_hours|hours_per_week", 0.8),
         _column("quantity", "years_education|schooling|education_years", 0.8),
         _column("quantity", "experience|years_experience|work_experience", 0.8),
         _column("quantity", "tenure|years_with_employer", 0.5),
         _column("boolean_flag", "union|union_member|female|married"),
         _column("category_enum", "occupation|job_type|job_class", 0.6, "occupation"),
-        _column("category_enum", "industry|sector", 0.4, "department"),
+        _column("category_enum", "industry|sector", 0.4, "industry"),
         _column("quantity", "age", 0.6),
     ),
     # finance
@@ -725,9 +737,9 @@ TEMPLATES: tuple[Template, ...] = (
         _column("amount", "open|open_price|px_open", 0.6),
         _column("amount", "close|close_price|adj_close|price"),
         _column("quantity", "volume|shares_traded|vol", 0.8),
-        _column("measurement", "return|daily_return|log_return|ret", 0.6, "score"),
+        _column("measurement", "return|daily_return|log_return|ret", 0.6, "return"),
         _column("percentage", "dividend_yield|yield_pct|div_yield", 0.4),
-        _column("measurement", "volatility|sigma|beta", 0.4, "score"),
+        _column("measurement", "volatility|sigma|realised_vol", 0.4, "sigma"),
     ),
     _template(
         "loans",
@@ -737,24 +749,24 @@ TEMPLATES: tuple[Template, ...] = (
         _column("identifier", "loan_id|application_id|id|mortgage_id"),
         _column("foreign_key_id", "borrower_id|customer_id|applicant_id", 0.7),
         _column("amount", "loan_amount|principal|amount"),
-        _column("percentage", "interest_rate|apr|rate|int_rate"),
+        _column("percentage", "interest_rate|annual_rate|rate|int_rate"),
         _column("quantity", "term_months|term|maturity_months", 0.8),
         _column("amount", "applicant_income|income|annual_income", 0.6),
         _column("date", "origination_date|issue_date|approved_on", 0.7),
         _column("category_enum", "loan_status|status", 0.7, "loan_status"),
         _column("boolean_flag", "defaulted|approved|is_default", 0.7),
-        _column("measurement", "credit_score|fico|risk_score", 0.5, "score"),
+        _column("measurement", "credit_score|fico|risk_score", 0.5, "credit"),
     ),
     _template(
         "interest_rates",
         "finance",
         "interest_rates|yields|yield_curve|rates|macro_rates",
         "market-data|treasury-data|finance-lake",
-        _column("date", "date|month|obs_date|period"),
+        _column("date", "date|obs_date|period|value_date"),
         _column("category_enum", "tenor|maturity|series", 0.6, "tenor"),
         _column("percentage", "rate|yield|rate_pct|policy_rate"),
-        _column("percentage", "inflation|cpi_yoy|inflation_rate", 0.5),
-        _column("measurement", "spread|term_spread|real_rate", 0.5, "score"),
+        _column("measurement", "inflation|cpi_yoy|inflation_rate", 0.5, "inflation"),
+        _column("measurement", "spread|term_spread|credit_spread", 0.5, "return"),
         _column("amount", "deficit|debt|outlays", 0.4),
     ),
     # sales
@@ -978,7 +990,7 @@ TEMPLATES: tuple[Template, ...] = (
         _column("person_data", "contact_email|email", 0.4, "email"),
         _column("amount", "account_balance|credit_limit|spend_ytd", 0.6),
         _column("quantity", "lead_time_days|lead_time|delivery_days", 0.6),
-        _column("measurement", "rating|quality_score|on_time_score", 0.5, "score"),
+        _column("measurement", "quality_score|on_time_score|supplier_score", 0.5, "score"),
         _column("boolean_flag", "preferred|active|approved_vendor", 0.5),
     ),
     _template(
@@ -1062,7 +1074,7 @@ TEMPLATES: tuple[Template, ...] = (
         "births|birth_records|natality|maternity|perinatal",
         "clinical-data|health-dwh|public-health",
         _column("identifier", "birth_id|record_id|id", 0.6),
-        _column("measurement", "birth_weight|birthweight|weight_g", 1.0, "weight"),
+        _column("measurement", "birth_weight|birthweight|weight_g", 1.0, "grams"),
         _column("quantity", "mother_age|maternal_age|age_of_mother"),
         _column("quantity", "gestation_weeks|gestation|weeks", 0.7),
         _column("quantity", "prenatal_visits|antenatal_visits|visits", 0.6),
@@ -1080,7 +1092,7 @@ TEMPLATES: tuple[Template, ...] = (
         _column("quantity", "age|age_at_entry", 0.8),
         _column("category_enum", "sex|gender", 0.6, "gender"),
         _column("quantity", "survival_days|time|days_to_event|followup", 0.8),
-        _column("boolean_flag", "event|died|status|censored"),
+        _column("boolean_flag", "event|died|censored|deceased"),
         _column("measurement", "dose|biomarker|tumour_size", 0.6, "lab"),
         _column("amount", "medical_cost|charges|expenditure", 0.3),
     ),
@@ -1180,7 +1192,7 @@ TEMPLATES: tuple[Template, ...] = (
         _column("identifier", "respondent_id|id|case_id|subject_id"),
         _column("quantity", "age|age_years", 0.8),
         _column("category_enum", "gender|sex", 0.6, "gender"),
-        _column("category_enum", "education|educ_level", 0.6, "education"),
+        _column("category_enum", "education|education_level", 0.6, "education"),
         _column("category_enum", "agree|answer|q1_response|opinion", 0.8, "likert"),
         _column("quantity", "satisfaction|happiness|rating|q2_score", 0.8),
         _column("boolean_flag", "married|urban|employed|religious", 0.7),
@@ -1195,9 +1207,9 @@ TEMPLATES: tuple[Template, ...] = (
         _column("identifier", "student_id|id|pupil_id"),
         _column("foreign_key_id", "school_id|class_id|district_id", 0.6),
         _column("measurement", "math_score|score|test_score|reading_score", 1.0, "score"),
-        _column("measurement", "gpa|college_gpa|hs_gpa", 0.6, "score"),
+        _column("measurement", "gpa|college_gpa|hs_gpa", 0.6, "gpa"),
         _column("percentage", "attendance_rate|attendance|pct_present", 0.5),
-        _column("quantity", "sat|act_score|rank", 0.5),
+        _column("quantity", "sat_score|act_score|class_rank", 0.5),
         _column("boolean_flag", "female|treated|free_lunch|graduated", 0.8),
         _column("category_enum", "school_type|grade|class_size_group", 0.5, "school"),
     ),
@@ -1255,13 +1267,13 @@ TEMPLATES: tuple[Template, ...] = (
         "regional_stats|census|county_stats|state_stats|public_statistics",
         "open-data|reference-data|public-stats",
         _column("category_enum", "state|region|county|area", 1.0, "us_state"),
-        _column("date", "year|yr|period"),
+        _column("date", "year|period|ref_year", 1.0, "year"),
         _column("quantity", "population|pop|residents", 0.8),
         _column("percentage", "unemployment_rate|jobless_rate|poverty_rate", 0.7),
         _column("amount", "median_income|per_capita_income|income", 0.6),
-        _column("measurement", "crime_rate|crimes_per_1000|murder_rate", 0.5, "score"),
-        _column("quantity", "votes|turnout|births", 0.4),
-        _column("measurement", "gdp|gdp_growth|density", 0.4, "score"),
+        _column("measurement", "crime_rate|crimes_per_1000|murder_rate", 0.5, "per_head"),
+        _column("quantity", "votes|births|deaths", 0.4),
+        _column("measurement", "gdp|gdp_per_capita|output", 0.4, "gdp"),
     ),
 )
 
@@ -1434,19 +1446,26 @@ RESEARCH_TEMPLATES = frozenset(
 )
 
 
+def business_table(table: LabelledTable) -> bool:
+    """Whether ``table`` is what the pair for names that say nothing learns.
+
+    A synthetic table not made from a research template (:data:`RESEARCH_TEMPLATES`). Pure.
+    """
+    kind, _, template = table.source.partition(":")
+    return kind == "synthetic" and template not in RESEARCH_TEMPLATES
+
+
 def hidden_name_copies(tables: Sequence[LabelledTable], seed: int = 0) -> list[LabelledTable]:
     """A copy with hidden names (:func:`hide_names`) of each business table in ``tables``.
 
-    Business tables: the synthetic ones not made from a research template
-    (:data:`RESEARCH_TEMPLATES`). The training data of the pair for objects whose names say nothing
-    (:func:`classifiers.business.features.opaque_names`). Half keep their path (the model
-    learns what a telling path says), half get a path of the training split's generic
-    words. Deterministic per table; pure.
+    Business tables: :func:`business_table`. The training data of the pair for objects
+    whose names say nothing (:func:`classifiers.business.features.opaque_names`). Half keep
+    their path (the model learns what a telling path says), half get a path of the training
+    split's generic words. Deterministic per table; pure.
     """
     out: list[LabelledTable] = []
     for t in tables:
-        kind, _, template = t.source.partition(":")
-        if kind == "synthetic" and template not in RESEARCH_TEMPLATES:
+        if business_table(t):
             rng = random.Random(_seed("hidden", seed, t.sample.info.etag))
             out.append(hide_names(t, rng, split="train", keep_path=rng.random() < 0.5))
     return out

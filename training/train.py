@@ -71,9 +71,9 @@ from training.corpus import (
     DEFAULT_TABLES,
     OTHER_LOCALE_SEED,
     OTHER_LOCALES,
-    RESEARCH_TEMPLATES,
     LabelledTable,
     build_corpus,
+    business_table,
     corpus_digest,
     hidden_name_copies,
     hide_names,
@@ -425,36 +425,34 @@ def fit_hidden_models(
 ) -> tuple[Any, Any, float]:
     """Fit the pair for objects whose names say nothing.
 
-    :func:`fit_models` on a copy of every synthetic table of ``tables`` and of
+    :func:`fit_models` on a copy of every business table of ``tables`` and of
     ``other_locales`` (:func:`training.corpus.other_locale_tables`) with hidden names
     (:func:`training.corpus.hidden_name_copies`), without the semantic prior. Real tables
-    are left out: with their names gone, what is left of a research table's category is
-    guesswork. The word vectors of generic path words (``gold-vault/t17``) swung the
-    categories of a table whose names say nothing more than its values did (hidden-names
-    test split, top-1 0.564 with them, 0.736 without; bench/README.md).
+    and the research templates are left out: with their names gone, what is left of a
+    research table's category is guesswork. The word vectors of generic path words
+    (``gold-vault/t17``) swung the categories of a table whose names say nothing more than
+    its values did (hidden-names test split, top-1 0.564 with them, 0.736 without;
+    bench/README.md).
 
-    :raises ValueError: ``tables`` holds no synthetic table.
+    :raises ValueError: ``tables`` holds no business table.
     Pure apart from fitting.
     """
+    if not any(business_table(t) for t in tables):
+        raise ValueError("no synthetic business tables to hide the names of")
     copies = hidden_name_copies([*tables, *other_locales])
-    if not any(t.source.startswith("synthetic:") for t in tables):
-        raise ValueError("no synthetic tables to hide the names of")
     return fit_models(copies)
 
 
 def hidden_test_tables(tables: Sequence[LabelledTable]) -> list[LabelledTable]:
     """The business tables of ``tables`` with hidden names: the hidden-names pair's test data.
 
-    Business tables: the synthetic ones not made from a research template
-    (:data:`training.corpus.RESEARCH_TEMPLATES`), which the pair does not learn
-    (:func:`training.corpus.hidden_name_copies`). Each table gets its own seeded draw (not
-    the training copies' seeds). Pure.
+    Business tables: :func:`training.corpus.business_table`, what the pair learns. Each
+    table gets its own seeded draw (not the training copies' seeds). Pure.
     """
     return [
         hide_names(t, random.Random(f"hidden-test|{t.sample.info.etag}"))
         for t in tables
-        if t.source.startswith("synthetic:")
-        and t.source.partition(":")[2] not in RESEARCH_TEMPLATES
+        if business_table(t)
     ]
 
 

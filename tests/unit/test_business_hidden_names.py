@@ -13,8 +13,10 @@ from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSampl
 from training.corpus import (
     HIDDEN_PATH_WORDS,
     RESEARCH_TEMPLATES,
+    TEMPLATES,
     LabelledTable,
     build_corpus,
+    business_table,
     hidden_name_copies,
     hide_names,
     script_names,
@@ -107,14 +109,13 @@ def test_names_in_another_script_are_unreadable(test_split: list[LabelledTable])
 
 def test_training_copies_cover_every_business_table_once() -> None:
     train = build_corpus("train", tables=60)
-    business = [
-        t
-        for t in train
-        if t.source.startswith("synthetic:")
-        and t.source.partition(":")[2] not in RESEARCH_TEMPLATES
-    ]
+    business = [t for t in train if business_table(t)]
     copies = hidden_name_copies(train)
     # The research templates' tables are left out: their names are what tells them apart.
+    assert RESEARCH_TEMPLATES <= {template.name for template in TEMPLATES}
+    assert "synthetic:survey_responses" in {t.source for t in train}
+    assert "synthetic:survey_responses" not in {c.source for c in copies}
+    assert "synthetic:orders" in {c.source for c in copies}
     assert 0 < len(business) < 60
     assert len(copies) == len(business)
     assert [c.source for c in copies] == [t.source for t in business]
