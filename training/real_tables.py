@@ -72,10 +72,9 @@ def value_rule(col: ColumnSample) -> str:
     """A column's business type from its data type and values alone.
 
     Booleans and 0/1 numbers -> ``boolean_flag``; dates, and timestamps (``date`` when every
-    value is at midnight);
-    strings: two meaning yes and no -> ``boolean_flag``, at most 12 distinct ->
-    ``category_enum``, numbers written as text as the numbers below, long texts ->
-    ``free_text``, else ``other``; integers -> ``quantity``; other numbers ->
+    value is at midnight); strings: two meaning yes and no -> ``boolean_flag``, at most 12
+    distinct -> ``category_enum``, numbers written as text as the numbers below, long texts
+    -> ``free_text``, else ``other``; integers -> ``quantity``; other numbers ->
     ``measurement``. Pure.
     """
     present = [v for v in col.values if v is not None and v != ""]
