@@ -32,6 +32,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import random
 import string
 import uuid
@@ -410,6 +411,12 @@ def _generate_sku(
 def _generate_measurement(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
+    if flavor == "log_money":
+        # The natural log of a money amount (log wages, log prices): a measurement derived
+        # from money, not money; full float precision.
+        scale = rng.choice((20.0, 150.0, 2500.0, 60000.0))
+        logs: list[CellValue] = [math.log(rng.lognormvariate(0, 0.8) * scale) for _ in range(n)]
+        return _maybe_null(rng, logs), "double", set()
     lo, hi = _MEASURE.get(flavor) or _MEASURE[rng.choice(sorted(_MEASURE))]
     mu, sd = (lo + hi) / 2, (hi - lo) / 6
     digits = rng.choice((1, 2, 3, 4, 6))
@@ -672,6 +679,7 @@ TEMPLATES: tuple[Template, ...] = (
         "hr-analytics|people-analytics|labor-data",
         _column("identifier", "worker_id|person_id|id|respondent_id", 0.7),
         _column("amount", "wage|hourly_wage|earnings|monthly_earnings"),
+        _column("measurement", "log_wage|ln_wage|log_hourly_wage|log_earnings", 0.5, "log_money"),
         _column("quantity", "weekly_hours|usual_hours|hours_per_week", 0.8),
         _column("quantity", "years_education|schooling|education_years", 0.8),
         _column("quantity", "experience|years_experience|work_experience", 0.8),
@@ -738,6 +746,7 @@ TEMPLATES: tuple[Template, ...] = (
         _column("amount", "close|close_price|adj_close|price"),
         _column("quantity", "volume|shares_traded|vol", 0.8),
         _column("measurement", "return|daily_return|log_return|ret", 0.6, "return"),
+        _column("measurement", "log_price|ln_close|log_close|ln_price", 0.3, "log_money"),
         _column("percentage", "dividend_yield|yield_pct|div_yield", 0.4),
         _column("measurement", "volatility|sigma|realised_vol", 0.4, "sigma"),
     ),
@@ -752,6 +761,7 @@ TEMPLATES: tuple[Template, ...] = (
         _column("percentage", "interest_rate|annual_rate|rate|int_rate"),
         _column("quantity", "term_months|term|maturity_months", 0.8),
         _column("amount", "applicant_income|income|annual_income", 0.6),
+        _column("measurement", "log_income|ln_income|log_loan_amount", 0.3, "log_money"),
         _column("date", "origination_date|issue_date|approved_on", 0.7),
         _column("category_enum", "loan_status|status", 0.7, "loan_status"),
         _column("boolean_flag", "defaulted|approved|is_default", 0.7),
@@ -1209,6 +1219,7 @@ TEMPLATES: tuple[Template, ...] = (
         _column("measurement", "math_score|score|test_score|reading_score", 1.0, "score"),
         _column("measurement", "gpa|college_gpa|hs_gpa", 0.6, "gpa"),
         _column("percentage", "attendance_rate|attendance|pct_present", 0.5),
+        _column("percentage", "pct_proficient|percent_passing|pass_share", 0.4),
         _column("quantity", "sat_score|act_score|class_rank", 0.5),
         _column("boolean_flag", "female|treated|free_lunch|graduated", 0.8),
         _column("category_enum", "school_type|grade|class_size_group", 0.5, "school"),
@@ -1270,6 +1281,9 @@ TEMPLATES: tuple[Template, ...] = (
         _column("date", "year|period|ref_year", 1.0, "year"),
         _column("quantity", "population|pop|residents", 0.8),
         _column("percentage", "unemployment_rate|jobless_rate|poverty_rate", 0.7),
+        _column(
+            "percentage", "pct_over_65|share_foreign_born|percent_college_grads|pct_homeowners", 0.5
+        ),
         _column("amount", "median_income|per_capita_income|income", 0.6),
         _column("measurement", "crime_rate|crimes_per_1000|murder_rate", 0.5, "per_head"),
         _column("quantity", "votes|births|deaths", 0.4),
@@ -1307,6 +1321,11 @@ NEUTRAL_BUCKETS = (
     "lake-landing",
 )
 PREFIXES = ("exports", "raw", "curated", "landing", "daily", "v1", "staging", "")
+#: Share of synthetic tables written with a leading row-number column, and its names:
+#: pandas' ``to_csv`` index read back (``Unnamed: 0``, or ``index`` / ``level_0`` after
+#: ``reset_index``) and spreadsheet row numbers.
+ROW_INDEX_SHARE = 0.06
+ROW_INDEX_NAMES = ("Unnamed: 0", "index", "level_0", "row", "row_number", "rownum")
 OPAQUE_NAMES = ("col_{i}", "field{i}", "c{i}", "attr_{i}", "column{i}")
 
 
@@ -1551,6 +1570,17 @@ def _synthetic(
             ColumnSample(name if name not in used else f"{name}_x", data_type, tuple(values))
         )
         types.append("other")
+    index_draw = random.Random(_seed(split, seed, "row_index", index))
+    if index_draw.random() < ROW_INDEX_SHARE:
+        # A CSV written with its data frame's index: a leading column of row numbers under
+        # the name pandas (or a spreadsheet) gives it. Its own stream, so the other columns
+        # of the table are drawn as without it.
+        name = index_draw.choice(ROW_INDEX_NAMES)
+        start = index_draw.choice((0, 1))
+        if name not in used:
+            used.add(name)
+            columns.insert(0, ColumnSample(name, "int64", tuple(range(start, start + n))))
+            types.insert(0, "identifier")
     extras = random.Random(_seed(split, seed, "pii", index))
     for spec in PII_EXTRAS.get(template.name, ()):
         if extras.random() >= spec.prob:

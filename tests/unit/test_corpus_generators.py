@@ -1,0 +1,41 @@
+"""The synthetic generator's value styles that real lakes hold (issue 16)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from faker import Faker
+
+from training.corpus import GENERATORS, ROW_INDEX_NAMES, build_corpus
+
+
+def _styles(ctype: str, flavor: str = "", draws: int = 60) -> list[tuple[str, list[Any]]]:
+    fake = Faker("en_US")
+    out = []
+    for seed in range(draws):
+        values, data_type, _ = GENERATORS[ctype](random.Random(seed), fake, 30, flavor)
+        out.append((data_type, [v for v in values if v is not None]))
+    return out
+
+
+def test_log_money_is_a_full_precision_measurement_on_a_log_scale() -> None:
+    for data_type, values in _styles("measurement", "log_money", draws=10):
+        assert data_type == "double"
+        assert all(isinstance(v, float) and -5.0 < v < 16.0 for v in values)
+        # Not rounded to cents: a log is never written as money is.
+        assert any(round(v, 4) != v for v in values)
+
+
+def test_some_tables_lead_with_a_row_number_column() -> None:
+    tables = build_corpus("train", tables=200)
+    indexed = [t for t in tables if t.sample.columns[0].name in ROW_INDEX_NAMES]
+    assert 0 < len(indexed) < 40
+    for t in indexed:
+        first = t.sample.columns[0]
+        assert t.column_types[0] == "identifier"
+        assert first.data_type == "int64"
+        start = first.values[0]
+        assert start in (0, 1)
+        assert first.values == tuple(range(int(start), int(start) + len(first.values)))  # type: ignore[arg-type]
+        assert len(t.column_types) == len(t.sample.columns)
