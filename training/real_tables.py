@@ -64,6 +64,8 @@ _YES_NO: Final = (
     frozenset({"true", "false"}),
     frozenset({"t", "f"}),
 )
+#: Text cells that stand for a missing value (Stata's ".", R's "NA"), whatever the column.
+_MISSING_TEXT: Final = frozenset({"", ".", "NA"})
 _NUMBER: Final = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*")
 _INTEGER: Final = re.compile(r"\s*[-+]?\d+\s*")
 
@@ -71,13 +73,16 @@ _INTEGER: Final = re.compile(r"\s*[-+]?\d+\s*")
 def value_rule(col: ColumnSample) -> str:
     """A column's business type from its data type and values alone.
 
-    Booleans and 0/1 numbers -> ``boolean_flag``; dates, and timestamps (``date`` when every
-    value is at midnight); strings: two meaning yes and no -> ``boolean_flag``, at most 12
-    distinct -> ``category_enum``, numbers written as text as the numbers below, long texts
-    -> ``free_text``, else ``other``; integers -> ``quantity``; other numbers ->
+    Text cells meaning "missing" (``.``, ``NA``) are left out first. Booleans and 0/1
+    numbers -> ``boolean_flag``; dates, and timestamps (``date`` when every value is at
+    midnight); strings: answers of one yes/no pair (also one answer alone) ->
+    ``boolean_flag``, at most 12 distinct -> ``category_enum`` (``free_text`` when they are
+    long and never repeat), numbers written as text as the numbers below, long texts ->
+    ``free_text``, else ``other``; integers -> ``quantity``; other numbers ->
     ``measurement``. Pure.
     """
-    present = [v for v in col.values if v is not None and v != ""]
+    # Stata's "." and R's "NA" written into text columns are missing values, not values.
+    present = [v for v in col.values if v is not None and v not in _MISSING_TEXT]
     if not present:
         return "other"
     distinct = {str(v) for v in present}
@@ -94,14 +99,19 @@ def value_rule(col: ColumnSample) -> str:
         return "boolean_flag"
     if dt == "string":
         # Yes/no answers are flags whatever their spelling, as the generator labels them.
-        if {v.strip().casefold() for v in distinct} in _YES_NO:
+        # Also when the sample holds one answer only (TPC-DS's Y/N channel flags, all "N").
+        folded = {v.strip().casefold() for v in distinct}
+        if any(folded <= pair for pair in _YES_NO):
             return "boolean_flag"
+        mean_len = sum(len(str(v)) for v in present) / len(present)
         if len(distinct) <= 12:
-            return "category_enum"
+            # A few long texts that never repeat are still texts (a sample of three
+            # promotion blurbs); long names that repeat are categories (offence types).
+            unique = len(distinct) == len(present)
+            return "free_text" if mean_len > 30 and unique else "category_enum"
         if all(_NUMBER.fullmatch(v) for v in distinct):
             # Numbers stored as text (a source's formatting): typed like the numbers.
             return "quantity" if all(_INTEGER.fullmatch(v) for v in distinct) else "measurement"
-        mean_len = sum(len(str(v)) for v in present) / len(present)
         return "free_text" if mean_len > 30 else "other"
     return "quantity" if dt == "int64" else "measurement"
 

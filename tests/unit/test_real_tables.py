@@ -123,6 +123,23 @@ def test_a_label_without_a_sample_is_refused(tmp_path) -> None:  # type: ignore[
         (ColumnSample("answer", "string", ("yes", "no", "maybe")), "category_enum"),
         (ColumnSample("spelt", "string", ("Yes", "yes", "No", "no ")), "boolean_flag"),
         (ColumnSample("pair", "string", ("Y", "X")), "category_enum"),
+        # One answer alone in the sample is still a flag; "." and "NA" are missing values.
+        (ColumnSample("p_channel_tv", "string", ("N", "N", "N")), "boolean_flag"),
+        (ColumnSample("hsgrad", "string", ("1", ".", "0", "NA")), "boolean_flag"),
+        (ColumnSample("gone", "string", (".", "NA")), "other"),
+        # A few long texts that never repeat are texts; long names that repeat are an enum.
+        (
+            ColumnSample(
+                "details",
+                "string",
+                ("Keen ways speak of it, and more besides", "Old, available and rich attempts"),
+            ),
+            "free_text",
+        ),
+        (
+            ColumnSample("offence", "string", ("Possession with intent to supply",) * 3),
+            "category_enum",
+        ),
         # Numbers written as text are typed as numbers once they are too many for an enum.
         (ColumnSample("rpcpersinc", "string", tuple(f"{i}.5" for i in range(20))), "measurement"),
         (ColumnSample("visits", "string", tuple(str(i) for i in range(20))), "quantity"),
