@@ -44,6 +44,7 @@ from pathlib import Path
 
 from faker import Faker
 
+from classifiers.business.countries import ISO_COUNTRIES
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 from models.samples import CellValue
 
@@ -141,6 +142,10 @@ _COUNTRY_NAMES = (
     "Sweden",
     "Poland",
 )
+#: Every ISO 3166-1 country by its English name, as written and in capitals (a database
+#: export's ``ALGERIA``): lakes hold more countries than the fifteen largest.
+_WORLD = tuple(name for name, _, _ in ISO_COUNTRIES)
+_WORLD_UPPER = tuple(name.upper() for name in _WORLD)
 _COUNTRY_ISO2 = ("US", "DE", "FR", "GB", "ES", "IT", "CA", "BR", "JP", "IN", "AU", "NL", "MX")
 _COUNTRY_ISO3 = ("USA", "DEU", "FRA", "GBR", "ESP", "ITA", "CAN", "BRA", "JPN", "IND", "AUS")
 _MEASURE = {
@@ -278,8 +283,10 @@ def _generate_percentage(
 def _generate_country(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    pool = rng.choice((_COUNTRY_NAMES, _COUNTRY_ISO2, _COUNTRY_ISO3, _COUNTRY_NAMES))
-    sub = rng.sample(pool, rng.randint(2, len(pool)))
+    pool = rng.choice(
+        (_COUNTRY_NAMES, _COUNTRY_ISO2, _COUNTRY_ISO3, _COUNTRY_NAMES, _WORLD, _WORLD_UPPER)
+    )
+    sub = rng.sample(pool, rng.randint(2, min(len(pool), 60)))
     return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
 
 

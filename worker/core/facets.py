@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from classifiers.business.countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from classifiers.business.features import CURRENCY_CODES, name_tokens
 from models import EnrichmentResult, ObjectStatus
 from models.findings import ColumnFinding
@@ -68,9 +69,10 @@ REGION_WORDS = frozenset({"region", "regions", "territory", "market", "geo", "ge
 _DIGITS = 4
 _REGION_VALUE = re.compile(r"^[A-Za-z][A-Za-z &/.-]*$")
 
-#: ISO 3166 alpha-2 by English name: every name the business classifier knows
-#: (``classifiers.business.features.COUNTRY_NAMES``; a test checks it) and a few variants.
-COUNTRY_BY_NAME: dict[str, str] = {
+#: ISO 3166 alpha-2 by English name: every ISO 3166-1 entry and the other spellings of
+#: :mod:`classifiers.business.countries`, so every name the business classifier knows
+#: (``classifiers.business.features.COUNTRY_NAMES``; a test checks it), and a few variants.
+_NAMED_HERE: dict[str, str] = {
     "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US",
     "united kingdom": "GB", "great britain": "GB", "uk": "GB", "germany": "DE",
     "deutschland": "DE", "france": "FR", "italy": "IT", "italia": "IT", "spain": "ES",
@@ -98,6 +100,11 @@ COUNTRY_BY_NAME: dict[str, str] = {
     "zimbabwe": "ZW", "zambia": "ZM", "cameroon": "CM", "senegal": "SN", "cyprus": "CY",
     "malta": "MT",
 }  # fmt: skip
+COUNTRY_BY_NAME: dict[str, str] = {
+    **{name.lower(): alpha2 for name, alpha2, _ in ISO_COUNTRIES},
+    **COUNTRY_ALIASES,
+    **_NAMED_HERE,
+}
 #: ISO 3166 alpha-3 → alpha-2: every alpha-3 code the business classifier knows
 #: (``COUNTRY_CODES``; a test checks it), and those of the names above.
 _BY_ALPHA3: dict[str, str] = {
@@ -113,7 +120,9 @@ _BY_ALPHA3: dict[str, str] = {
     "SVN": "SI", "HRV": "HR", "SRB": "RS", "BGR": "BG", "HKG": "HK", "TWN": "TW", "CYP": "CY",
     "MLT": "MT", "QAT": "QA", "KWT": "KW", "LKA": "LK",
 }  # fmt: skip
-_ALPHA2 = frozenset(COUNTRY_BY_NAME.values()) | frozenset(_BY_ALPHA3.values())
+#: Alpha-2 codes taken as written. ``NA`` (Namibia) is left out: in data it means a missing
+#: value far more often; "Namibia" still maps to it.
+_ALPHA2 = (frozenset(COUNTRY_BY_NAME.values()) | frozenset(_BY_ALPHA3.values())) - {"NA"}
 #: Groups a country query may name (``datasets_with_value("country", "EU")``).
 COUNTRY_GROUPS: dict[str, frozenset[str]] = {
     "EU": frozenset(
