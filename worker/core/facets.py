@@ -120,9 +120,11 @@ _BY_ALPHA3: dict[str, str] = {
     "SVN": "SI", "HRV": "HR", "SRB": "RS", "BGR": "BG", "HKG": "HK", "TWN": "TW", "CYP": "CY",
     "MLT": "MT", "QAT": "QA", "KWT": "KW", "LKA": "LK",
 }  # fmt: skip
-#: Alpha-2 codes taken as written. ``NA`` (Namibia) is left out: in data it means a missing
-#: value far more often; "Namibia" still maps to it.
-_ALPHA2 = (frozenset(COUNTRY_BY_NAME.values()) | frozenset(_BY_ALPHA3.values())) - {"NA"}
+#: Alpha-2 codes taken as written: those of the countries named above and of the alpha-3
+#: codes, not every ISO code. Two letters are too often something else for the rest
+#: (``AM``/``PM``, sizes ``SM``/``MD``, US states such as ``GA``, ``NA`` for missing); their
+#: countries still map from their names (``Gabon`` -> ``GA``).
+_ALPHA2 = frozenset(_NAMED_HERE.values()) | frozenset(_BY_ALPHA3.values())
 #: Groups a country query may name (``datasets_with_value("country", "EU")``).
 COUNTRY_GROUPS: dict[str, frozenset[str]] = {
     "EU": frozenset(
