@@ -35,6 +35,8 @@ prediction under the adopted recipe, ``real_predictions``) for real tables apart
 synthetic ones, and the abstention threshold: the lowest top-1 probability above which the
 adopted recipe's (:data:`ADOPTED_RECIPE`) pooled real-table LOSO predictions are right >= 95%
 of the time, with the share it covers, and the calibration power chosen on all real packages.
+``--train-seed N`` draws the generator's training tables from another seed (the figures'
+spread between generator draws; such a run cannot ``--write-threshold``).
 ``--write-threshold`` writes it to ``training/data/category_threshold.json``, which
 ``make train`` copies into the manifest's ``category_apply_threshold`` (``null``: none
 reaches 95%, so the review policy applies no category without a steward).
@@ -87,6 +89,7 @@ from classifiers.business.semantic import (  # noqa: E402
 )
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 from training.corpus import (  # noqa: E402
+    DEFAULT_SEEDS,
     LabelledTable,
     build_corpus,
     business_table,
@@ -686,12 +689,13 @@ def _loso_recipe(
     c_used: dict[str, float],
     tag: str,
     encoder: SentenceEncoder | None = None,
+    train_seed: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each source held out in turn: fit on every other source, score on its test tables."""
     from training.train import fit_hidden_models, fit_models
 
     real = [t for name in sources if name not in ("synthetic", "plotly") for t in sources[name]]
-    other_locales = other_locale_tables("train")
+    other_locales = other_locale_tables("train", seed=train_seed)
     out: dict[str, dict[str, Any]] = {}
     for name, held in tests.items():
         # The training order of the recipe before the prior, so its figures stay comparable.
@@ -713,13 +717,18 @@ def _loso_recipe(
 
 
 def run_loso(
-    semantic_file: Path | None = DEFAULT_VECTORS, encoder_file: Path | None = DEFAULT_ENCODER
+    semantic_file: Path | None = DEFAULT_VECTORS,
+    encoder_file: Path | None = DEFAULT_ENCODER,
+    train_seed: int | None = None,
 ) -> dict[str, Any]:
     """Leave-one-source-out figures for today's recipe, the retrained one and, with word
     vectors, the retrained one with the semantic prior (see module doc).
 
     :param semantic_file: the distilled word vectors (``training/data/semantic_vectors.npz``);
         ``None`` or a missing file skips the semantic recipe.
+    :param train_seed: the seed of the generator's training tables (default: the one ``make
+        train`` uses, ``training.corpus.DEFAULT_SEEDS``). Another seed measures how much the
+        figures move with the generator's draw alone; it is recorded as ``train_seed``.
     Side effects: fits 2 + 2 x (number of sources + 2) model pairs (minutes on one core).
     """
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
@@ -727,7 +736,7 @@ def run_loso(
     from training.real_tables import load_real_tables, package_of
     from training.train import fit_models
 
-    synthetic_all = build_corpus("train")
+    synthetic_all = build_corpus("train", seed=train_seed)
     synthetic_test_all = build_corpus("test")
     real = load_real_tables()
     syn_train = [t for t in synthetic_all if package_of(t.source) == "synthetic"]
@@ -758,7 +767,9 @@ def run_loso(
         today["synthetic"] = score_group(cols, cats, syn_test)
         today["plotly"] = score_group(cols, cats, plotly_test)
         models["today"] = today
-        models["retrained"] = _loso_recipe(sources, tests, None, c_used, "retrained")
+        models["retrained"] = _loso_recipe(
+            sources, tests, None, c_used, "retrained", train_seed=train_seed
+        )
         encoder = (
             SentenceEncoder.load(encoder_file)
             if encoder_file is not None and encoder_file.is_file()
@@ -767,7 +778,9 @@ def run_loso(
         if semantic is not None:
             # The category model reads the table-text embedding too when the encoder is
             # there (what make train builds).
-            models["semantic"] = _loso_recipe(sources, tests, semantic, c_used, "semantic", encoder)
+            models["semantic"] = _loso_recipe(
+                sources, tests, semantic, c_used, "semantic", encoder, train_seed
+            )
             models["prior alone"] = {n: prior_group(semantic, tests[n]) for n in tests}
             # The calibration power of the semantic recipe, chosen for each held-out package
             # on the other packages' LOSO predictions only (synthetic and plotly: on all).
@@ -794,7 +807,12 @@ def run_loso(
                     )
                     for name in tests
                 }
-    out: dict[str, Any] = {"category_C": c_used, "per_source": {}, "pooled": {}}
+    out: dict[str, Any] = {
+        "category_C": c_used,
+        "per_source": {},
+        "pooled": {},
+        "train_seed": DEFAULT_SEEDS["train"] if train_seed is None else train_seed,
+    }
     if semantic is not None:
         out["category_power"] = pick_power([models["semantic"][p] for p in packages])
         out["power_per_fold"] = {n: g["power"] for n, g in models["semantic, calibrated"].items()}
@@ -944,12 +962,32 @@ def main() -> int:
         default=None,
         help="with --loso: print (and --write-threshold) from an earlier --json output",
     )
+    parser.add_argument(
+        "--train-seed",
+        type=int,
+        default=None,
+        help="with --loso: draw the generator's training tables from this seed instead of "
+        f"make train's ({DEFAULT_SEEDS['train']}), to see how much a generator draw alone "
+        "moves the figures; refuses --write-threshold",
+    )
     args = parser.parse_args()
     if args.loso:
         if args.from_json:
             loso = json.loads(args.from_json.read_text(encoding="utf-8"))
+            seed = loso.get("train_seed", DEFAULT_SEEDS["train"])
         else:
-            loso = run_loso()
+            seed = DEFAULT_SEEDS["train"] if args.train_seed is None else args.train_seed
+        if args.write_threshold and seed != DEFAULT_SEEDS["train"]:
+            # make train fits on the default seed's tables: a threshold measured on other
+            # tables would not be the shipped model's.
+            print(
+                f"refusing --write-threshold: measured with training seed {seed}, make train"
+                f" uses {DEFAULT_SEEDS['train']}",
+                file=sys.stderr,
+            )
+            return 2
+        if not args.from_json:
+            loso = run_loso(train_seed=args.train_seed)
         print_loso(loso)
         record = threshold_record(loso)
         print("category apply threshold:", json.dumps(record, sort_keys=True))

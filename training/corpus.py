@@ -45,6 +45,7 @@ from pathlib import Path
 from faker import Faker
 
 from classifiers.business.countries import ISO_COUNTRIES
+from classifiers.business.features import COUNTRY_NAMES
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 from models.samples import CellValue
 
@@ -97,6 +98,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "utm": ("google", "facebook", "newsletter", "linkedin", "bing", "direct"),
     "group": ("control", "treatment", "placebo"),
     "gender": ("female", "male", "other"),
+    "race": ("White", "Black", "Hispanic", "Asian", "Other", "Two or more"),
     "weekday": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
     "category": ("books", "electronics", "toys", "garden", "grocery", "apparel", "sports"),
     "warehouse": ("WH-EAST", "WH-WEST", "WH-NORTH", "DC-01", "DC-02"),
@@ -143,8 +145,9 @@ _COUNTRY_NAMES = (
     "Poland",
 )
 #: Every ISO 3166-1 country by its English name, as written and in capitals (a database
-#: export's ``ALGERIA``): lakes hold more countries than the fifteen largest.
-_WORLD = tuple(name for name, _, _ in ISO_COUNTRIES)
+#: export's ``ALGERIA``): lakes hold more countries than the fifteen largest. The few names
+#: the features leave out (longer than 32 characters) are left out here too.
+_WORLD = tuple(name for name, _, _ in ISO_COUNTRIES if name.lower() in COUNTRY_NAMES)
 _WORLD_UPPER = tuple(name.upper() for name in _WORLD)
 _COUNTRY_ISO2 = ("US", "DE", "FR", "GB", "ES", "IT", "CA", "BR", "JP", "IN", "AU", "NL", "MX")
 _COUNTRY_ISO3 = ("USA", "DEU", "FRA", "GBR", "ESP", "ITA", "CAN", "BRA", "JPN", "IND", "AUS")
@@ -631,6 +634,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("category_enum", "income_band|income_bracket", 0.7, "income_band"),
         _column("quantity", "dependents|children|household_size", 0.7),
         _column("quantity", "age|age_years", 0.4),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     # employee
     _template(
@@ -695,6 +700,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("category_enum", "occupation|job_type|job_class", 0.6, "occupation"),
         _column("category_enum", "industry|sector", 0.4, "industry"),
         _column("quantity", "age", 0.6),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     # finance
     _template(
@@ -773,6 +780,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("category_enum", "loan_status|status", 0.7, "loan_status"),
         _column("boolean_flag", "defaulted|approved|is_default", 0.7),
         _column("measurement", "credit_score|fico|risk_score", 0.5, "credit"),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     _template(
         "interest_rates",
@@ -1040,6 +1049,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("postal_code", "zip|postcode", 0.5),
         _column("foreign_key_id", "primary_physician_id|pcp_id|insurer_id", 0.6),
         _column("boolean_flag", "deceased|is_smoker|has_allergies", 0.6),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     _template(
         "encounters",
@@ -1098,6 +1109,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("boolean_flag", "smoker|mother_smoked|low_birth_weight|male"),
         _column("quantity", "cigarettes_per_day|alcohol_units|drinks_per_week", 0.5),
         _column("quantity", "apgar|apgar5|apgar_score", 0.4),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     _template(
         "clinical_trials",
@@ -1112,6 +1125,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("boolean_flag", "event|died|censored|deceased"),
         _column("measurement", "dose|biomarker|tumour_size", 0.6, "lab"),
         _column("amount", "medical_cost|charges|expenditure", 0.3),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     # security
     _template(
@@ -1215,6 +1230,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("boolean_flag", "married|urban|employed|religious", 0.7),
         _column("measurement", "survey_weight|weight|wgt", 0.5, "score"),
         _column("category_enum", "region|state", 0.4, "us_state"),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     _template(
         "test_scores",
@@ -1230,6 +1247,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("quantity", "sat_score|act_score|class_rank", 0.5),
         _column("boolean_flag", "female|treated|free_lunch|graduated", 0.8),
         _column("category_enum", "school_type|grade|class_size_group", 0.5, "school"),
+        _column("category_enum", "race|ethnicity|race_ethnicity", 0.3, "race"),
+        _column("boolean_flag", "black|hispanic|nonwhite|minority", 0.25),
     ),
     # reference
     _template(
@@ -1803,18 +1822,23 @@ def build_corpus(
     return out
 
 
-def other_locale_tables(split: str, tables: int | None = None) -> list[LabelledTable]:
+def other_locale_tables(
+    split: str, tables: int | None = None, seed: int | None = None
+) -> list[LabelledTable]:
     """Synthetic tables of ``split`` with values in :data:`OTHER_LOCALES` (another seed).
 
     The same templates and names as :func:`build_corpus`; the values are Spanish, Polish,
     Russian, Japanese, Chinese ... Faker data. Their ETags say ``locales`` so that seeds
     derived from them differ from the main corpus's. Deterministic.
 
+    :param seed: the main corpus's seed (default :data:`DEFAULT_SEEDS`); these tables take
+        it plus ``OTHER_LOCALE_SEED``.
+
     :raises ValueError: an unknown split.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {SPLITS}")
-    seed = DEFAULT_SEEDS[split] + OTHER_LOCALE_SEED
+    seed = (DEFAULT_SEEDS[split] if seed is None else seed) + OTHER_LOCALE_SEED
     count = OTHER_LOCALE_TABLES[split] if tables is None else tables
     fakers = {loc: Faker(loc) for loc in OTHER_LOCALES}
     out = []

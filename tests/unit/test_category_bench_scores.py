@@ -84,3 +84,38 @@ def test_column_types_of_few_columns_are_left_out_of_the_common_macro_f1(
         "column_macro_f1_common": None,
         "column_f1_per_type": {},
     }
+
+
+@pytest.mark.parametrize("from_json", [True, False])
+def test_a_threshold_from_another_generator_seed_is_refused(
+    bench: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    from_json: bool,
+) -> None:
+    from training.corpus import DEFAULT_SEEDS
+
+    other = DEFAULT_SEEDS["train"] + 1000
+    out = tmp_path / "threshold.json"
+    argv = ["category.py", "--loso", "--write-threshold", str(out)]
+    if from_json:
+        earlier = tmp_path / "loso.json"
+        earlier.write_text(f'{{"train_seed": {other}}}', encoding="utf-8")
+        argv += ["--from-json", str(earlier)]
+    else:
+        argv += ["--train-seed", str(other)]
+    # Refused before any model is fitted (run_loso would take minutes).
+    monkeypatch.setattr(bench, "run_loso", lambda **_: pytest.fail("ran the LOSO"))
+    monkeypatch.setattr("sys.argv", argv)
+    assert bench.main() == 2
+    assert not out.exists()
+    assert f"training seed {other}" in capsys.readouterr().err
+
+
+def test_the_other_locale_tables_follow_the_training_seed() -> None:
+    from training.corpus import DEFAULT_SEEDS, other_locale_tables
+
+    default = other_locale_tables("train", tables=2)
+    assert other_locale_tables("train", tables=2, seed=DEFAULT_SEEDS["train"]) == default
+    assert other_locale_tables("train", tables=2, seed=DEFAULT_SEEDS["train"] + 1) != default
