@@ -972,6 +972,9 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.loso:
+        if args.from_json and args.train_seed is not None:
+            print("--train-seed with --from-json: the JSON says its seed", file=sys.stderr)
+            return 2
         if args.from_json:
             loso = json.loads(args.from_json.read_text(encoding="utf-8"))
             seed = loso.get("train_seed", DEFAULT_SEEDS["train"])

@@ -15,8 +15,9 @@ thing, everything real and local on 127.0.0.1, nothing downloaded:
    second (temporary data folder) and evaluates ``deploy/prometheus/rules.yml``.
 3. ``enricher job start`` runs the job; meanwhile ``--events`` objects are uploaded and their
    S3 event notifications posted, signed, to the webhook (so the event-lag panel has data).
-   Writes the 503s sent to the outbox are flushed with ``enricher atlan flush`` when the
-   back-off outlasts ``--settle`` (the periodic flush, beat, is not run here).
+   Writes the 503s sent to the outbox are flushed with ``enricher atlan flush`` when they
+   are still there after ``--settle`` (the worker's own periodic flush comes every
+   ``atlan_flush_interval_s``, 30 s by default: longer than the run).
 4. Every panel's PromQL in ``deploy/grafana/dashboards/s3-enricher.json`` is queried over the
    run's range through ``/api/v1/query_range``; the panels are drawn as inline SVG line
    charts (title, unit, legend format and ``gridPos`` from the dashboard JSON) in one
@@ -655,9 +656,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     0.5,
                 )
             if not instant(prom_url, "max(s3e_outbox_entries) == 0"):
-                # The refused writes wait for their back-off, then for the periodic flush
-                # (beat), which this script does not run: flush them as beat would, so that
-                # what they carry (the review suggestions of the uncertain objects) lands.
+                # The refused writes wait for their back-off, then for the worker's periodic
+                # flush (every 30 s by default, longer than the run): flush them now, so
+                # that what they carry (the review suggestions of the uncertain objects)
+                # lands.
                 flushed = run_enricher(["atlan", "flush"], env, tmp)
                 log(f"enricher atlan flush: {flushed.stdout.strip() or flushed.stderr[-300:]}")
                 with contextlib.suppress(SystemExit):

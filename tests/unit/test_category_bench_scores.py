@@ -119,3 +119,14 @@ def test_the_other_locale_tables_follow_the_training_seed() -> None:
     default = other_locale_tables("train", tables=2)
     assert other_locale_tables("train", tables=2, seed=DEFAULT_SEEDS["train"]) == default
     assert other_locale_tables("train", tables=2, seed=DEFAULT_SEEDS["train"] + 1) != default
+
+
+def test_a_seed_beside_an_earlier_run_is_refused(
+    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earlier = tmp_path / "loso.json"
+    earlier.write_text("{}", encoding="utf-8")
+    argv = ["category.py", "--loso", "--from-json", str(earlier), "--train-seed", "1"]
+    monkeypatch.setattr("sys.argv", argv)
+    monkeypatch.setattr(bench, "print_loso", lambda _: pytest.fail("printed"))
+    assert bench.main() == 2

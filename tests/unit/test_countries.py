@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from classifiers.business.countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from classifiers.business.features import COUNTRY_NAMES
-from worker.core.facets import COUNTRY_BY_NAME, country_code
+from worker.core.facets import COUNTRY_BY_NAME, country_code, query_values
 
 
 def test_every_entry_has_unique_well_formed_codes() -> None:
@@ -41,3 +41,10 @@ def test_the_names_and_the_facets_agree() -> None:
     assert country_code("SG") == "SG" and country_code("de") == "DE"
     for name, alpha2, _ in ISO_COUNTRIES:
         assert COUNTRY_BY_NAME[name.lower()] in (alpha2,), name
+
+
+def test_a_question_finds_every_country_by_its_stored_code() -> None:
+    # "Gabon" in a column is stored as GA; a question for GA finds it, as one for Gabon does.
+    assert query_values("country", "GA") == ("GA",) == query_values("country", "Gabon")
+    assert query_values("country", "na") == ("NA",)
+    assert query_values("country", "XX") == ()

@@ -125,6 +125,8 @@ _BY_ALPHA3: dict[str, str] = {
 #: (``AM``/``PM``, sizes ``SM``/``MD``, US states such as ``GA``, ``NA`` for missing); their
 #: countries still map from their names (``Gabon`` -> ``GA``).
 _ALPHA2 = frozenset(_NAMED_HERE.values()) | frozenset(_BY_ALPHA3.values())
+#: Every ISO 3166-1 alpha-2 code: what a question (:func:`query_values`) may name.
+_ANY_ALPHA2 = frozenset(COUNTRY_BY_NAME.values())
 #: Groups a country query may name (``datasets_with_value("country", "EU")``).
 COUNTRY_GROUPS: dict[str, frozenset[str]] = {
     "EU": frozenset(
@@ -194,9 +196,14 @@ def query_values(column_type: str, value: str) -> tuple[str, ...]:
     ``()`` when ``value`` cannot be a value of ``column_type``. Pure; never raises.
     """
     if column_type == "country":
-        group = COUNTRY_GROUPS.get(value.strip().upper())
+        code = value.strip().upper()
+        group = COUNTRY_GROUPS.get(code)
         if group is not None:
             return tuple(sorted(group))
+        if code in _ANY_ALPHA2:
+            # A question names a country on purpose: every ISO code is one here, also those
+            # a column value must spell out (``GA``: stored from "Gabon").
+            return (code,)
     found = normalise(column_type, value)
     return (found,) if found is not None else ()
 
