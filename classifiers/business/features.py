@@ -83,121 +83,14 @@ COUNTRY_CODES = frozenset(
     "THA PH PHL VN VNM AU AUS NZ NZL ZA ZAF NG NGA EG EGY KE KEN MA MAR AE ARE SA SAU IL ISR "
     "PK PAK BD BGD AFG ALB DZA AGO".split()
 )
-#: Country names in lower case: every ISO 3166-1 entry's English name
-#: (:mod:`classifiers.business.countries`) up to :data:`_LONGEST_COUNTRY_NAME` characters (the
-#: few longer ones are rare in data and would lengthen every string looked up), common
-#: other spellings, and the names written here before the full list.
+#: Country names in lower case: every ISO 3166-1 entry's English name and the other
+#: spellings of :mod:`classifiers.business.countries`, up to :data:`_LONGEST_COUNTRY_NAME`
+#: characters (the few longer ones are rare in data and would lengthen every string looked
+#: up).
 _LONGEST_COUNTRY_NAME = 32
 COUNTRY_NAMES = frozenset(
     name
-    for name in (
-        *(entry[0].lower() for entry in ISO_COUNTRIES),
-        *COUNTRY_ALIASES,
-        *(
-            n.lower()
-            for n in (
-                "United States",
-                "United Kingdom",
-                "Germany",
-                "France",
-                "Italy",
-                "Spain",
-                "Portugal",
-                "Netherlands",
-                "Belgium",
-                "Switzerland",
-                "Austria",
-                "Sweden",
-                "Norway",
-                "Denmark",
-                "Finland",
-                "Ireland",
-                "Poland",
-                "Czech Republic",
-                "Hungary",
-                "Romania",
-                "Greece",
-                "Turkey",
-                "Russia",
-                "Ukraine",
-                "Canada",
-                "Mexico",
-                "Brazil",
-                "Argentina",
-                "Chile",
-                "Colombia",
-                "Peru",
-                "China",
-                "Japan",
-                "South Korea",
-                "Korea",
-                "India",
-                "Indonesia",
-                "Malaysia",
-                "Singapore",
-                "Thailand",
-                "Philippines",
-                "Vietnam",
-                "Australia",
-                "New Zealand",
-                "South Africa",
-                "Nigeria",
-                "Egypt",
-                "Kenya",
-                "Morocco",
-                "Israel",
-                "United Arab Emirates",
-                "Saudi Arabia",
-                "Pakistan",
-                "Bangladesh",
-                "Afghanistan",
-                "Albania",
-                "Algeria",
-                "Angola",
-                "Iceland",
-                "Luxembourg",
-                "Estonia",
-                "Latvia",
-                "Lithuania",
-                "Slovakia",
-                "Slovenia",
-                "Croatia",
-                "Serbia",
-                "Bulgaria",
-                "Ethiopia",
-                "Ghana",
-                "Iran",
-                "Iraq",
-                "Cuba",
-                "Venezuela",
-                "Ecuador",
-                "Bolivia",
-                "Uruguay",
-                "Paraguay",
-                "Jamaica",
-                "Sri Lanka",
-                "Nepal",
-                "Cambodia",
-                "Mongolia",
-                "Taiwan",
-                "Hong Kong",
-                "Qatar",
-                "Kuwait",
-                "Jordan",
-                "Lebanon",
-                "Syria",
-                "Tunisia",
-                "Libya",
-                "Sudan",
-                "Tanzania",
-                "Uganda",
-                "Zimbabwe",
-                "Zambia",
-                "Cameroon",
-                "Senegal",
-            )
-        ),
-    )
+    for name in (*(entry[0].lower() for entry in ISO_COUNTRIES), *COUNTRY_ALIASES)
     if len(name) <= _LONGEST_COUNTRY_NAME
 )
 _CITY_SUFFIXES = (

@@ -69,41 +69,12 @@ REGION_WORDS = frozenset({"region", "regions", "territory", "market", "geo", "ge
 _DIGITS = 4
 _REGION_VALUE = re.compile(r"^[A-Za-z][A-Za-z &/.-]*$")
 
-#: ISO 3166 alpha-2 by English name: every ISO 3166-1 entry and the other spellings of
-#: :mod:`classifiers.business.countries`, so every name the business classifier knows
-#: (``classifiers.business.features.COUNTRY_NAMES``; a test checks it), and a few variants.
-_NAMED_HERE: dict[str, str] = {
-    "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US",
-    "united kingdom": "GB", "great britain": "GB", "uk": "GB", "germany": "DE",
-    "deutschland": "DE", "france": "FR", "italy": "IT", "italia": "IT", "spain": "ES",
-    "españa": "ES", "portugal": "PT", "netherlands": "NL", "the netherlands": "NL",
-    "nederland": "NL", "belgium": "BE", "belgique": "BE", "switzerland": "CH", "schweiz": "CH",
-    "suisse": "CH", "austria": "AT", "österreich": "AT", "sweden": "SE", "norway": "NO",
-    "denmark": "DK", "finland": "FI", "ireland": "IE", "poland": "PL", "czech republic": "CZ",
-    "czechia": "CZ", "hungary": "HU", "romania": "RO", "greece": "GR", "turkey": "TR",
-    "türkiye": "TR", "russia": "RU", "ukraine": "UA", "canada": "CA", "mexico": "MX",
-    "brazil": "BR", "argentina": "AR", "chile": "CL", "colombia": "CO", "peru": "PE",
-    "china": "CN", "japan": "JP", "south korea": "KR", "korea": "KR", "india": "IN",
-    "indonesia": "ID", "malaysia": "MY", "singapore": "SG", "thailand": "TH",
-    "philippines": "PH", "vietnam": "VN", "viet nam": "VN", "australia": "AU",
-    "new zealand": "NZ", "south africa": "ZA", "nigeria": "NG", "egypt": "EG", "kenya": "KE",
-    "morocco": "MA", "israel": "IL", "united arab emirates": "AE", "uae": "AE",
-    "saudi arabia": "SA", "pakistan": "PK", "bangladesh": "BD", "afghanistan": "AF",
-    "albania": "AL", "algeria": "DZ", "angola": "AO", "iceland": "IS", "luxembourg": "LU",
-    "estonia": "EE", "latvia": "LV", "lithuania": "LT", "slovakia": "SK", "slovenia": "SI",
-    "croatia": "HR", "serbia": "RS", "bulgaria": "BG", "ethiopia": "ET", "ghana": "GH",
-    "iran": "IR", "iraq": "IQ", "cuba": "CU", "venezuela": "VE", "ecuador": "EC",
-    "bolivia": "BO", "uruguay": "UY", "paraguay": "PY", "jamaica": "JM", "sri lanka": "LK",
-    "nepal": "NP", "cambodia": "KH", "mongolia": "MN", "taiwan": "TW", "hong kong": "HK",
-    "qatar": "QA", "kuwait": "KW", "jordan": "JO", "lebanon": "LB", "syria": "SY",
-    "tunisia": "TN", "libya": "LY", "sudan": "SD", "tanzania": "TZ", "uganda": "UG",
-    "zimbabwe": "ZW", "zambia": "ZM", "cameroon": "CM", "senegal": "SN", "cyprus": "CY",
-    "malta": "MT",
-}  # fmt: skip
+#: ISO 3166 alpha-2 by English name (lower case): every ISO 3166-1 entry and the other
+#: spellings of :mod:`classifiers.business.countries`, so every name the business classifier
+#: knows (``classifiers.business.features.COUNTRY_NAMES``; a test checks it).
 COUNTRY_BY_NAME: dict[str, str] = {
     **{name.lower(): alpha2 for name, alpha2, _ in ISO_COUNTRIES},
     **COUNTRY_ALIASES,
-    **_NAMED_HERE,
 }
 #: ISO 3166 alpha-3 → alpha-2: every alpha-3 code the business classifier knows
 #: (``COUNTRY_CODES``; a test checks it), and those of the names above.
@@ -120,11 +91,13 @@ _BY_ALPHA3: dict[str, str] = {
     "SVN": "SI", "HRV": "HR", "SRB": "RS", "BGR": "BG", "HKG": "HK", "TWN": "TW", "CYP": "CY",
     "MLT": "MT", "QAT": "QA", "KWT": "KW", "LKA": "LK",
 }  # fmt: skip
-#: Alpha-2 codes taken as written: those of the countries named above and of the alpha-3
-#: codes, not every ISO code. Two letters are too often something else for the rest
-#: (``AM``/``PM``, sizes ``SM``/``MD``, US states such as ``GA``, ``NA`` for missing); their
-#: countries still map from their names (``Gabon`` -> ``GA``).
-_ALPHA2 = frozenset(_NAMED_HERE.values()) | frozenset(_BY_ALPHA3.values())
+#: Alpha-2 codes taken as written: the larger countries' (those of the alpha-3 codes above
+#: and a few more), not every ISO code. Two letters are too often something else for the
+#: rest (``AM``/``PM``, sizes ``SM``/``MD``, US states such as ``GA``, ``NA`` for missing);
+#: their countries still map from their names (``Gabon`` -> ``GA``).
+_ALPHA2 = frozenset(_BY_ALPHA3.values()) | frozenset(
+    "BO CM CU EC ET GH IQ IR JM JO KH LB LY MN NP PY SD SN SY TN TZ UG UY VE ZM ZW".split()
+)
 #: Every ISO 3166-1 alpha-2 code: what a question (:func:`query_values`) may name.
 _ANY_ALPHA2 = frozenset(COUNTRY_BY_NAME.values())
 #: Groups a country query may name (``datasets_with_value("country", "EU")``).
