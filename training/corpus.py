@@ -327,6 +327,10 @@ def _random_date(rng: random.Random) -> date:
     return date(2015, 1, 1) + timedelta(days=rng.randint(0, 3650))
 
 
+#: Date-part flavors of :func:`_generate_date` and their largest value.
+_DATE_PARTS = {"month": 12, "dom": 31}
+
+
 def _generate_date(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
@@ -335,6 +339,12 @@ def _generate_date(
         start = rng.randint(1950, 2015)
         years: list[CellValue] = [start + rng.randint(0, 10) for _ in range(n)]
         return _maybe_null(rng, years), "int64", set()
+    if flavor in _DATE_PARTS:
+        # A part of a date on its own (month 1-12, day of the month): a
+        # date as real tables label it (``month``, ``c_birth_day``, ``d_dom``), not a count.
+        top = _DATE_PARTS[flavor]
+        parts: list[CellValue] = [rng.randint(1, top) for _ in range(n)]
+        return _maybe_null(rng, parts), rng.choice(("int64", "int64", "int32")), set()
     vals = [_random_date(rng) for _ in range(n)]
     style = rng.choice(("date", "date", "iso", "eu", "us"))
     if style == "date":
@@ -1296,7 +1306,8 @@ TEMPLATES: tuple[Template, ...] = (
         _column("category_enum", "weekday|day_name|dow", 1.0, "weekday"),
         _column("category_enum", "quarter|fiscal_quarter", 0.8, "quarter"),
         _column("boolean_flag", "is_holiday|is_weekend|business_day"),
-        _column("quantity", "week_of_year|day_of_year|month", 0.7),
+        _column("date", "month|month_num|month_of_year", 0.7, "month"),
+        _column("date", "day_of_month|dom|day_num", 0.5, "dom"),
     ),
     _template(
         "regional_stats",
@@ -1305,6 +1316,7 @@ TEMPLATES: tuple[Template, ...] = (
         "open-data|reference-data|public-stats",
         _column("category_enum", "state|region|county|area", 1.0, "us_state"),
         _column("date", "year|period|ref_year", 1.0, "year"),
+        _column("date", "month|month_num|ref_month", 0.25, "month"),
         _column("quantity", "population|pop|residents", 0.8),
         _column("percentage", "unemployment_rate|jobless_rate|poverty_rate", 0.7),
         _column(

@@ -39,3 +39,23 @@ def test_some_tables_lead_with_a_row_number_column() -> None:
         assert start in (0, 1)
         assert first.values == tuple(range(int(start), int(start) + len(first.values)))  # type: ignore[arg-type]
         assert len(t.column_types) == len(t.sample.columns)
+
+
+def test_month_and_day_numbers_are_dates_in_their_range() -> None:
+    # Real tables label a month or a day of the month on its own a date (training/
+    # real_tables.yaml: ``month``, ``c_birth_day``, ``d_dom``); the generator too.
+    for flavor, top in (("month", 12), ("dom", 31)):
+        seen: set[int] = set()
+        for data_type, values in _styles("date", flavor, draws=20):
+            assert data_type in ("int64", "int32")
+            assert all(isinstance(v, int) and 1 <= v <= top for v in values)
+            seen.update(values)
+        assert max(seen) == top and min(seen) == 1
+    calendar = [t for t in build_corpus("train") if "calendar" in t.source]
+    labelled = {
+        c.name: ctype
+        for t in calendar
+        for c, ctype in zip(t.sample.columns, t.column_types, strict=True)
+    }
+    assert labelled.get("month") == "date"
+    assert "quantity" not in {labelled.get(n) for n in ("month", "day_of_month", "dom")}
