@@ -86,6 +86,7 @@ from classifiers.business.semantic import (  # noqa: E402
     path_words,
     semantic_features,
     softmax,
+    value_features,
 )
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 from training.corpus import (  # noqa: E402
@@ -367,7 +368,8 @@ def score_group(
                 typed = [str(x) for x in hidden_columns.predict(hx)]
                 types = [h if o else n for n, h, o in zip(types, typed, opaque[i], strict=True)]
                 col_pred[start:end] = types
-                row = table_features(t.sample, types, t.pii)
+                values = value_features(semantic, t.sample) if semantic is not None else None
+                row = table_features(t.sample, types, t.pii, values)
                 hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
             vector = encoder.table_vector(t.sample) if encoder is not None else None
             row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))
@@ -711,7 +713,9 @@ def _loso_recipe(
         c_used[f"{tag}:{name}"] = c
         # The hidden-names pair learns from the synthetic tables only; none when they are
         # the held-out source.
-        hidden_pair = fit_hidden_models(train, other_locales)[:2] if name != "synthetic" else None
+        hidden_pair = (
+            fit_hidden_models(train, other_locales, semantic)[:2] if name != "synthetic" else None
+        )
         out[name] = score_group(cols, cats, held, semantic, hidden_pair, encoder)
     return out
 

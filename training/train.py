@@ -65,6 +65,7 @@ from classifiers.business.semantic import (
     column_model_features,
     column_name_features,
     features_from_tokens,
+    value_features,
 )
 from training.corpus import (
     DEFAULT_SEEDS,
@@ -296,21 +297,26 @@ def category_rows(
     columns_model: Any,
     semantic: SemanticVectors | None = None,
     encoder: SentenceEncoder | None = None,
+    values: SemanticVectors | None = None,
 ) -> tuple[list[dict[str, float]], list[str]]:
     """Table feature dicts (using *predicted* column types) and category labels.
 
     :param semantic: the word vectors of the semantic prior; ``None`` leaves it out.
     :param encoder: the sentence encoder, whose table-text embedding becomes features
         (:func:`~classifiers.business.encoder.encoder_features`); ``None`` leaves it out.
+    :param values: word vectors for the values' meaning alone
+        (:func:`~classifiers.business.semantic.value_features`, what the hidden-names pair
+        reads); ``None`` leaves them out.
     Pure apart from running ``columns_model`` and the encoder.
     """
     xs: list[dict[str, float]] = []
     for t in tables:
         types = [str(x) for x in columns_model.predict(column_model_features(t.sample, semantic))]
         vector = encoder.table_vector(t.sample) if encoder is not None else None
-        xs.append(
-            table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))
-        )
+        prior = category_prior(semantic, t.sample, vector)
+        if values is not None:
+            prior = {**(prior or {}), **value_features(values, t.sample)}
+        xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
 
 
@@ -320,16 +326,19 @@ def evaluate(
     tables: Sequence[LabelledTable],
     semantic: SemanticVectors | None = None,
     encoder: SentenceEncoder | None = None,
+    values: SemanticVectors | None = None,
 ) -> dict[str, float]:
     """Test-split metrics: category accuracy / macro F1 / log loss, column-type macro F1.
 
+    :param values: word vectors for the values' meaning, as the pair was fitted with
+        (:func:`category_rows`).
     Pure apart from running the models.
     """
     from sklearn.metrics import accuracy_score, f1_score, log_loss  # type: ignore[import-untyped]
 
     cx, cy = column_rows(tables, semantic)
     col_pred = columns_model.predict(cx)
-    tx, ty = category_rows(tables, columns_model, semantic, encoder)
+    tx, ty = category_rows(tables, columns_model, semantic, encoder, values)
     cat_proba = categories_model.predict_proba(tx)
     cat_pred = categories_model.classes_[cat_proba.argmax(axis=1)]
     return {
@@ -388,6 +397,7 @@ def fit_models(
     prune_categories: bool = PRUNE_CATEGORY_FEATURES,
     semantic: SemanticVectors | None = None,
     encoder: SentenceEncoder | None = None,
+    values: SemanticVectors | None = None,
 ) -> tuple[Any, Any, float]:
     """Fit the column-type model, then the category model on predicted column types.
 
@@ -400,6 +410,7 @@ def fit_models(
     :param semantic: word vectors for the semantic prior's features; ``None``: without.
     :param encoder: the sentence encoder for the table-text embedding features; ``None``:
         without.
+    :param values: word vectors for the values' meaning alone (:func:`category_rows`).
     :returns: (columns model, categories model, the category C used).
     Pure apart from fitting (call under ``threadpool_limits(1)`` for reproducible bytes).
     """
@@ -407,7 +418,7 @@ def fit_models(
     cx += [f for f, _ in extra_columns]
     cy += [label for _, label in extra_columns]
     columns_model = _column_pipeline().fit(prune_rare(cx) if prune_columns else cx, cy)
-    tx, ty = category_rows(tables, columns_model, semantic, encoder)
+    tx, ty = category_rows(tables, columns_model, semantic, encoder, values)
     tx += [f for f, _ in extra_categories]
     ty += [label for _, label in extra_categories]
     if prune_categories:
@@ -421,7 +432,9 @@ def fit_models(
 
 
 def fit_hidden_models(
-    tables: Sequence[LabelledTable], other_locales: Sequence[LabelledTable] = ()
+    tables: Sequence[LabelledTable],
+    other_locales: Sequence[LabelledTable] = (),
+    values: SemanticVectors | None = None,
 ) -> tuple[Any, Any, float]:
     """Fit the pair for objects whose names say nothing.
 
@@ -432,15 +445,17 @@ def fit_hidden_models(
     research table's category is guesswork. The word vectors of generic path words
     (``gold-vault/t17``) swung the categories of a table whose names say nothing more than
     its values did (hidden-names test split, top-1 0.564 with them, 0.736 without;
-    bench/README.md).
+    bench/README.md). What the values of enum-like columns mean is read, with ``values``
+    (:func:`~classifiers.business.semantic.value_features`).
 
+    :param values: the word vectors; ``None``: without the values' meaning.
     :raises ValueError: ``tables`` holds no business table.
     Pure apart from fitting.
     """
     if not any(business_table(t) for t in tables):
         raise ValueError("no synthetic business tables to hide the names of")
     copies = hidden_name_copies([*tables, *other_locales])
-    return fit_models(copies)
+    return fit_models(copies, values=values)
 
 
 def hidden_test_tables(tables: Sequence[LabelledTable]) -> list[LabelledTable]:
@@ -593,7 +608,9 @@ def train(
         )
         metrics = evaluate(columns_model, categories_model, test_tables, semantic, encoder)
         other_locales = other_locale_tables("train")
-        hidden_columns, hidden_categories, hidden_c = fit_hidden_models(train_tables, other_locales)
+        hidden_columns, hidden_categories, hidden_c = fit_hidden_models(
+            train_tables, other_locales, semantic
+        )
         pairs = ((columns_model, hidden_columns), (categories_model, hidden_categories))
         for named, hidden in pairs:
             # The model loads both pairs against one list of labels in the manifest.
@@ -602,10 +619,12 @@ def train(
                     f"the hidden-names pair learnt other labels ({list(hidden.classes_)}) than"
                     f" the first pair ({list(named.classes_)})"
                 )
+        hidden_tests = hidden_test_tables(test_tables)
+        other_tests = hidden_test_tables(other_locale_tables("test"))
         metrics_hidden: dict[str, Any] = {
-            **evaluate(hidden_columns, hidden_categories, hidden_test_tables(test_tables)),
+            **evaluate(hidden_columns, hidden_categories, hidden_tests, values=semantic),
             "other_locales": evaluate(
-                hidden_columns, hidden_categories, hidden_test_tables(other_locale_tables("test"))
+                hidden_columns, hidden_categories, other_tests, values=semantic
             ),
         }
     cy = [c for t in train_tables for c in t.column_types] + [lb for _, lb in extra_columns]

@@ -83,6 +83,7 @@ from classifiers.business.semantic import (
     add_column_name_features,
     column_model_features,
     semantic_features,
+    value_features,
 )
 from models.samples import TableSample
 
@@ -771,7 +772,9 @@ class BusinessModel:
         hidden = None
         if share > 0.0:
             assert self._hidden is not None
-            hidden = self._hidden[1].predict_proba([table_features(sample, types, pii)])[0]
+            values = value_features(self._semantic, sample) if self._semantic is not None else None
+            row = table_features(sample, types, pii, values)
+            hidden = self._hidden[1].predict_proba([row])[0]
         if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's
             # probabilities would be weighed by 0).

@@ -233,7 +233,8 @@ def test_untrusted_types_outside_the_allow_list_are_refused(tmp_path: Path) -> N
         load_skops_pipeline(art, CATEGORIES_PIPELINE)
 
 
-@pytest.mark.timeout(120)
+# A whole retrain: about a minute on an idle 2-core box, 155 s on a slow day (2026-12-05).
+@pytest.mark.timeout(300)
 def test_retraining_reproduces_the_committed_artifacts(tmp_path: Path) -> None:
     from training.train import main
 
@@ -335,3 +336,34 @@ def test_default_taxonomy_loads() -> None:
 def test_taxonomy_errors_name_the_line(text: str, message: str) -> None:
     with pytest.raises(TaxonomyError, match=message):
         parse_taxonomy(text, where="tax.yaml")
+
+
+def test_the_hidden_names_pair_reads_what_the_values_mean(
+    model: BusinessModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names that say nothing: the enum-like columns' values are the evidence left."""
+    assert model._hidden is not None
+    hidden_columns, hidden_categories = model._hidden
+    rows: list[dict[str, float]] = []
+
+    class Recording:
+        classes = hidden_categories.classes
+
+        def predict_proba(self, xs: list[dict[str, float]]) -> object:
+            rows.extend(xs)
+            return hidden_categories.predict_proba(xs)
+
+    monkeypatch.setattr(model, "_hidden", (hidden_columns, Recording()))
+    sample = _table(
+        "s3://lake/t1/part-0.parquet",
+        [
+            ("col_1", "string", _cycle(["Cardiology", "Oncology", "Pediatrics", "Cardiology"])),
+            ("col_2", "int64", list(range(N))),
+        ],
+    )
+    types = model.column_types(sample)
+    everything = model.categories(sample, types, top=99)
+    assert rows and any(k.startswith("sem_val:") for k in rows[0])
+    vmax = {k: v for k, v in rows[0].items() if k.startswith("vmax:")}
+    assert max(vmax, key=vmax.__getitem__) == "vmax:health"
+    assert sum(p for _, p in everything) == pytest.approx(1.0)

@@ -43,6 +43,7 @@ from classifiers.business.semantic import (
     SEMANTIC_ARTIFACT,
     column_model_features,
     semantic_features,
+    value_features,
 )
 from training.corpus import LabelledTable, build_corpus
 from training.real_tables import load_real_tables
@@ -161,9 +162,9 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
 ) -> None:
     """A column whose name says nothing is typed by the hidden-names column model (no word
     vectors), every other by the first; the hidden-names category model's probabilities
-    (no calibration power) are mixed into the first pair's by the share of such names, row
-    numbers left out; the sentence encoder's prior (when the manifest has one) is multiplied
-    in before that mixing."""
+    (no calibration power; it reads the values' meaning) are mixed into the first pair's by
+    the share of such names, row numbers left out; the sentence encoder's prior (when the
+    manifest has one) is multiplied in before that mixing."""
     mixed = 0
     power = float(model.manifest["category_power"])
     sentence = model.manifest.get("category_sentence_prior")
@@ -200,8 +201,10 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         # Row numbers (lifelines' `Unnamed: 0`) do not count towards the share.
         share = hidden_share(t.sample, opaque)
         if share:
+            # The hidden-names pair reads what the values mean (no names' word vectors).
+            values = value_features(model.semantic, t.sample) if model.semantic else None
             cat = (1 - share) * cat + share * hidden_pipelines[1].predict_proba(
-                [table_features(t.sample, types, t.pii)]
+                [table_features(t.sample, types, t.pii, values)]
             )[0]
         labels = [str(c) for c in pipelines[1].classes_]
         order = sorted(range(len(labels)), key=lambda i: (-float(cat[i]), labels[i]))

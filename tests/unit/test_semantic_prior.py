@@ -10,6 +10,7 @@ import pytest
 from classifiers.business.features import table_column_features
 from classifiers.business.semantic import (
     ARRAYS,
+    MAX_VALUE_WORDS,
     SemanticVectors,
     column_model_features,
     column_name_features,
@@ -20,10 +21,12 @@ from classifiers.business.semantic import (
     semantic_features,
     softmax,
     to_bytes,
+    value_features,
+    value_words,
     word_max_features,
 )
 from classifiers.business.taxonomy import load_taxonomy
-from models import ColumnSample
+from models import ColumnSample, TableSample
 from tests.support.tables import table_sample
 from training.semantic_vectors import artifact_bytes, quantise
 from training.train import SEMANTIC_VECTORS_FILE
@@ -206,3 +209,62 @@ def test_column_names_get_their_meaning_and_the_closest_column_type(
     assert all(row.items() >= base.items() for row, base in zip(merged, plain, strict=True))
     postal = {k[5:]: v for k, v in merged[1].items() if k.startswith("csim:")}
     assert max(postal, key=postal.__getitem__) == "postal_code"
+
+
+def test_value_words_come_from_repeated_few_valued_text_columns_only() -> None:
+    depts = ("Cardiology", "Oncology", "Emergency Room", "Cardiology") * 3
+    sample = table_sample(
+        [
+            ColumnSample("c1", "string", depts),
+            # Unique per row: names, ids, free text are not enum values.
+            ColumnSample("c2", "string", tuple(f"Patient note {i}" for i in range(12))),
+            ColumnSample("c3", "int64", tuple(range(12))),
+            ColumnSample("c4", "string", ("Yes", "No", None, "yes") * 3),
+            # Too few values present to say that they repeat.
+            ColumnSample("c5", "string", ("Surgery", None, None, None) * 3),
+        ]
+    )
+    words = value_words(sample)
+    assert [w for w, _ in words] == ["cardiology", "emergency", "oncology", "room"]
+    # One column weighs 1, split among its words; "yes"/"no" say nothing ("no" is too short).
+    assert sum(wt for _, wt in words) == pytest.approx(1.0)
+    many = table_sample(
+        [
+            ColumnSample(f"c{i}", "string", tuple(f"w{i}a{j % 3} xx" for j in range(12)))
+            for i in range(9)
+        ]
+    )
+    assert value_words(many) == []  # no ASCII word of three letters: codes say nothing
+    wide = table_sample(
+        [
+            ColumnSample(
+                f"c{i}",
+                "string",
+                tuple(("alpha", "bravo", "charlie", "delta")[j % 4] + f"x{i}" for j in range(12)),
+            )
+            for i in range(30)
+        ]
+    )
+    assert len(value_words(wide)) == MAX_VALUE_WORDS
+
+
+def test_value_features_give_the_meaning_of_values_and_nothing_without_them(
+    committed: SemanticVectors,
+) -> None:
+    def sample(values: tuple[str, ...]) -> TableSample:
+        return table_sample(
+            [ColumnSample("c1", "string", values * 4), ColumnSample("c2", "int64", (1, 2, 3) * 4)]
+        )
+
+    clinic = value_features(committed, sample(("Cardiology", "Oncology", "Pediatrics")))
+    pay = value_features(committed, sample(("Payroll", "Salary", "Bonus")))
+    dims = committed.vectors.shape[1]
+    assert len([k for k in clinic if k.startswith("sem_val:")]) == dims
+    assert max(committed.labels, key=lambda c: clinic["vmax:" + c]) == "health"
+    assert clinic["vmax:health"] > pay["vmax:health"]
+    assert value_features(committed, table_sample([ColumnSample("c2", "int64", (1, 2) * 6)])) == {}
+    # The names' semantic features are not the values': the first pair never reads them.
+    assert not any(
+        k.startswith(("sem_val:", "vmax:"))
+        for k in semantic_features(committed, sample(("Cardiology", "Oncology", "Pediatrics")))
+    )
