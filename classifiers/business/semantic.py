@@ -88,8 +88,9 @@ class SemanticVectors:
         # Whole words (no ``##``), alphabetical: the words an unknown word begins are one
         # contiguous run of this list.
         self._whole = sorted(w for w in vocab if not w.startswith("##"))
-        # Features that depend on column names and path words only (never on values),
-        # kept per name tokens / per table's words: a lake repeats its schemas.
+        # Features kept per name tokens / per table's words (a lake repeats its schemas),
+        # and per table's value words for the hidden-names pair (value_features): in this
+        # process's memory only, like the sample itself.
         self._name_features: dict[tuple[str, ...], dict[str, float]] = {}
         self._table_features: dict[
             tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]], dict[str, float]
@@ -325,11 +326,15 @@ def column_words(sample: TableSample) -> list[tuple[str, float]]:
 
 
 #: Enum-like text columns whose values' words say what a table is about: at most this many
-#: distinct values in the sample, each repeated (no more distinct values than half the rows).
+#: distinct values in the sample, repeated on average (no more distinct values than half the
+#: values present, of which there are at least :data:`MIN_ENUM_ROWS`).
 MAX_ENUM_VALUES = 30
+MIN_ENUM_ROWS = 4
 #: Words kept per table from its enum-like columns (in column order), bounding the cost.
 MAX_VALUE_WORDS = 64
-_VALUE_WORD = re.compile(r"[a-z]{3,}")
+# Whole words of letters: an accented word (``pédiatrie``) is left out whole, not cut to
+# the ASCII piece after its accent, which would mean something else to the word vectors.
+_VALUE_WORD = re.compile(r"[^\W\d_]{3,}")
 #: Answers and placeholders that say nothing about a table's subject.
 _EMPTY_VALUE_WORDS = frozenset(
     {"yes", "true", "false", "none", "null", "nan", "unknown", "other", "and", "the", "not"}
@@ -339,21 +344,22 @@ _EMPTY_VALUE_WORDS = frozenset(
 def value_words(sample: TableSample) -> list[tuple[str, float]]:
     """The words of the values of the table's enum-like text columns, with weights.
 
-    A column counts when its sampled text values repeat and are few (:data:`MAX_ENUM_VALUES`):
-    departments, statuses, diagnoses, product lines, which tell a table's subject when its
-    names say nothing. Each such column weighs 1 in all (split among its distinct words);
-    lower-case ASCII words of three letters or more, at most :data:`MAX_VALUE_WORDS`. The
-    words stay in the worker: only their vectors' cosines become model features. Pure.
+    A column counts when its sampled text values are few (:data:`MAX_ENUM_VALUES`) and repeat
+    on average: departments, statuses, diagnoses, product lines, which tell a table's subject
+    when its names say nothing. Each such column weighs 1 in all (split among its distinct
+    words); lower-cased words of three ASCII letters or more (a word with another letter is
+    left out), at most :data:`MAX_VALUE_WORDS`. The words stay in the worker: only their
+    vectors become model features. Pure.
     """
     out: list[tuple[str, float]] = []
     for col in sample.columns:
         present = [v for v in col.values if isinstance(v, str) and v]
         distinct = set(present)
-        if len(present) < 4 or len(distinct) > MAX_ENUM_VALUES or 2 * len(distinct) > len(present):
+        few = len(distinct) <= MAX_ENUM_VALUES and 2 * len(distinct) <= len(present)
+        if len(present) < MIN_ENUM_ROWS or not few:
             continue
-        words = sorted(
-            {w for v in distinct for w in _VALUE_WORD.findall(v.lower())} - _EMPTY_VALUE_WORDS
-        )
+        found = {w for v in distinct for w in _VALUE_WORD.findall(v.lower()) if w.isascii()}
+        words = sorted(found - _EMPTY_VALUE_WORDS)
         out.extend((w, 1.0 / len(words)) for w in words)
         if len(out) >= MAX_VALUE_WORDS:
             return out[:MAX_VALUE_WORDS]

@@ -235,6 +235,9 @@ def test_value_words_come_from_repeated_few_valued_text_columns_only() -> None:
         ]
     )
     assert value_words(many) == []  # no ASCII word of three letters: codes say nothing
+    accents = table_sample([ColumnSample("c1", "string", ("Pédiatrie", "Ärzte", "Station") * 4)])
+    # A word with another letter is left out whole, not cut to "diatrie" or "rzte".
+    assert [w for w, _ in value_words(accents)] == ["station"]
     wide = table_sample(
         [
             ColumnSample(
