@@ -79,6 +79,7 @@ from classifiers.business.model import (  # noqa: E402
     SUGGESTION_THRESHOLD,
     BusinessModel,
     category_prior,
+    hidden_prior,
 )
 from classifiers.business.semantic import (  # noqa: E402
     SemanticVectors,
@@ -86,7 +87,6 @@ from classifiers.business.semantic import (  # noqa: E402
     path_words,
     semantic_features,
     softmax,
-    value_features,
 )
 from classifiers.business.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 from training.corpus import (  # noqa: E402
@@ -368,8 +368,7 @@ def score_group(
                 typed = [str(x) for x in hidden_columns.predict(hx)]
                 types = [h if o else n for n, h, o in zip(types, typed, opaque[i], strict=True)]
                 col_pred[start:end] = types
-                values = value_features(semantic, t.sample) if semantic is not None else None
-                row = table_features(t.sample, types, t.pii, values)
+                row = table_features(t.sample, types, t.pii, hidden_prior(semantic, t.sample))
                 hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
             vector = encoder.table_vector(t.sample) if encoder is not None else None
             row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))

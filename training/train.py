@@ -54,6 +54,7 @@ from classifiers.business.model import (
     SEPARATOR,
     ModelArtifactError,
     category_prior,
+    hidden_prior,
     library_versions,
     linear_to_bytes,
     manifest_sentence_prior,
@@ -65,7 +66,6 @@ from classifiers.business.semantic import (
     column_model_features,
     column_name_features,
     features_from_tokens,
-    value_features,
 )
 from training.corpus import (
     DEFAULT_SEEDS,
@@ -315,7 +315,7 @@ def category_rows(
         vector = encoder.table_vector(t.sample) if encoder is not None else None
         prior = category_prior(semantic, t.sample, vector)
         if values is not None:
-            prior = {**(prior or {}), **value_features(values, t.sample)}
+            prior = {**(prior or {}), **(hidden_prior(values, t.sample) or {})}
         xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
 

@@ -579,6 +579,16 @@ def category_prior(
     return prior
 
 
+def hidden_prior(semantic: SemanticVectors | None, sample: TableSample) -> dict[str, float] | None:
+    """The hidden-names category model's features beyond the table's own.
+
+    What the values mean (:func:`~classifiers.business.semantic.value_features`); ``None``
+    without word vectors. The one composition that training, the benchmark and the run time
+    share. Pure.
+    """
+    return value_features(semantic, sample) if semantic is not None else None
+
+
 class BusinessModel:
     """The two business models, loaded and verified. Thread-safe for prediction."""
 
@@ -772,8 +782,7 @@ class BusinessModel:
         hidden = None
         if share > 0.0:
             assert self._hidden is not None
-            values = value_features(self._semantic, sample) if self._semantic is not None else None
-            row = table_features(sample, types, pii, values)
+            row = table_features(sample, types, pii, hidden_prior(self._semantic, sample))
             hidden = self._hidden[1].predict_proba([row])[0]
         if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's

@@ -384,10 +384,7 @@ def value_features(vectors: SemanticVectors, sample: TableSample) -> dict[str, f
     key = ((("", 0.0),), tuple(words))
     cached = vectors._table_features.get(key)
     if cached is None:
-        cached = {}
-        vec = vectors.text(words)
-        if vec is not None:
-            cached.update(zip(dimension_names("sem_val:", len(vec)), vec.tolist(), strict=True))
+        cached = _vector_features(vectors, "sem_val:", words)
         cached.update(word_max_features(vectors, [w for w, _ in words], prefix="v"))
         _remember(vectors._table_features, key, cached, MAX_CACHED_TABLES)
     return dict(cached)
@@ -431,13 +428,23 @@ def _semantic_features(
     vectors: SemanticVectors, path: list[tuple[str, float]], cols: list[tuple[str, float]]
 ) -> dict[str, float]:
     """:func:`semantic_features` from the table's path and column-name words."""
-    f: dict[str, float] = {}
-    for prefix, words in (("sem_path:", path), ("sem_col:", cols)):
-        vec = vectors.text(words)
-        if vec is not None:
-            f.update(zip(dimension_names(prefix, len(vec)), vec.tolist(), strict=True))
+    f = _vector_features(vectors, "sem_path:", path)
+    f.update(_vector_features(vectors, "sem_col:", cols))
     f.update(word_max_features(vectors, [w for w, _ in path + cols]))
     return f
+
+
+def _vector_features(
+    vectors: SemanticVectors, prefix: str, words: list[tuple[str, float]]
+) -> dict[str, float]:
+    """``<prefix><i>``: the words' unit weighted mean vector, one feature per dimension.
+
+    (:meth:`SemanticVectors.text`.) ``{}`` when no word is known. Pure.
+    """
+    vec = vectors.text(words)
+    if vec is None:
+        return {}
+    return dict(zip(dimension_names(prefix, len(vec)), vec.tolist(), strict=True))
 
 
 def word_max_features(
