@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -177,16 +176,16 @@ def test_wide_parquet(tmp_path: Path) -> None:
     table = pa.table({f"c{i}": pa.array(np.arange(300) + i) for i in range(width)})
     path = _write(tmp_path / "wide.parquet", table, row_group_size=50)
     budget = MIB
-    started = time.monotonic()
     result, reader = sample(path, byte_budget=budget, rows=200)
-    elapsed = time.monotonic() - started
     footer = result.details["footer_bytes"]
     assert isinstance(footer, int)
     assert len(result.columns) == width
     assert result.rows_sampled >= 50
     assert result.sampling.method == "parquet-row-groups"
     assert reader.bytes_read <= budget + footer
-    assert elapsed < 10
+    # Two footer reads and one coalesced read of the row group: not a request per column.
+    # (How long this takes is bench/sampling.py's business, not a unit test's.)
+    assert reader.requests <= 3
     # The footer of a 2,000-column file is larger than the first tail read: two footer reads.
     assert footer > 64 * 1024
 
