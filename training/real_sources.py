@@ -84,10 +84,40 @@ EXCLUDED_SOURCES: dict[str, str] = {
 
 #: Packages read from their wheel instead of an installed copy: ISLP requires torch and
 #: lifelines pins ``pandas<3`` (the dev extra has pandas 3), and only their data files are
-#: needed. name -> (pinned version, folder of the CSV files inside the wheel).
+#: needed; arch, lifetimes and bokeh-sampledata are read the same way so that no training
+#: install needs them. name -> (pinned version, folder of the data files inside the wheel).
 WHEELS: dict[str, tuple[str, str]] = {
     "ISLP": ("0.6.0", "ISLP/data/"),
     "lifelines": ("0.30.3", "lifelines/datasets/"),
+    "arch": ("8.0.0", "arch/data/"),
+    "lifetimes": ("0.11.3", "lifetimes/datasets/"),
+    "bokeh-sampledata": ("2026.1", "bokeh_sampledata/_data/"),
+}
+
+#: bokeh-sampledata's files that are read, with their licence as the package records it
+#: (``licenses/datasets.json`` in its wheel): public domain, CC0, MIT or BSD only. Left out:
+#: copies of tables the held-out lake may hold (penguins, iris, auto-mpg, gapminder,
+#: anscombe, les_mis, population, stocks, titanic, forensic_glass = MASS ``fgl``, cows =
+#: faraway ``butterfat``, movies), CC-BY-SA and CC-BY files (browsers, world and US cities),
+#: files without a header or with one column (unemployment09, commits), and the sprint
+#: results (real athletes' names). table -> (file, pandas ``read_csv`` options, licence).
+BOKEH_TABLES: dict[str, tuple[str, dict[str, Any], str]] = {
+    "sample_superstore": ("SampleSuperstore.csv.gz", {}, "CC0-1.0"),
+    "glucose": ("CGM.csv.gz", {}, "public domain"),
+    "cycling": ("cycling.csv.gz", {}, "CC0-1.0"),
+    "emissions": ("emissions.csv.gz", {}, "public domain"),
+    "sea_surface_temperature": ("sea_surface_temperature.csv.gz", {}, "free to redistribute"),
+    "airport_routes": ("routes.csv.gz", {}, "public domain"),
+    "airports": ("airports.csv", {}, "public domain"),
+    "antibiotics": ("antibiotics.csv", {"skipinitialspace": True}, "MIT"),
+    "periodic_table": ("elements.csv", {}, "public domain"),
+    "lincoln_weather": ("lincoln_weather.csv", {}, "public domain"),
+    "mtb": ("obiszow_mtb_xcm.csv", {}, "BSD-3-Clause"),
+    "degrees": ("percent-bachelors-degrees-women-usa.csv", {}, "CC0-1.0"),
+    "probly": ("probly.csv", {}, "MIT"),
+    "numberly": ("numberly.csv", {}, "MIT"),
+    "unemployment1948": ("unemployment1948.csv", {}, "public domain"),
+    "us_marriages_divorces": ("us_marriages_divorces.csv", {}, "public domain"),
 }
 #: Where :func:`_wheel` keeps downloaded wheels (git-ignored).
 WHEEL_CACHE = Path(__file__).resolve().parent.parent / "build" / "training-wheels"
@@ -100,7 +130,8 @@ def _wheel(package: str) -> zipfile.ZipFile:
     Side effects: may run ``pip download`` into :data:`WHEEL_CACHE`.
     """
     version, _ = WHEELS[package]
-    prefix = f"{package.lower()}-{version}-"
+    # Wheel file names spell the project with underscores (bokeh_sampledata-2026.1-...).
+    prefix = f"{package.lower().replace('-', '_')}-{version}-"
     found = sorted(p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(prefix))
     if not found:
         WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
@@ -145,6 +176,84 @@ def read_islp() -> Iterator[tuple[str, Frame, str]]:
 def read_lifelines() -> Iterator[tuple[str, Frame, str]]:
     """``lifelines``: the ``lifelines/datasets/*.csv`` survival tables."""
     return _wheel_csvs("lifelines")
+
+
+#: An ISO date or date-time cell, as pyarrow's CSV reader infers a date or timestamp column.
+_ISO_CELL = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+
+
+def _iso_dates(frame: Any) -> Any:
+    """``frame`` with its text columns of ISO dates parsed, as the sampler reads such a CSV.
+
+    pyarrow infers ``date32``/``timestamp`` for ISO cells and leaves other spellings
+    (``1/4/1999``) as text; pandas leaves both as text. Pure (returns a copy).
+    """
+    frame = frame.copy()
+    for col in frame.columns:
+        series = frame[col]
+        if str(series.dtype) in ("object", "str", "string"):
+            present = series.dropna().astype(str)
+            if len(present) and present.str.fullmatch(_ISO_CELL).all():
+                frame[col] = _pd().to_datetime(series, utc=present.str.endswith("Z").any())
+    return frame
+
+
+def read_arch() -> Iterator[tuple[str, Frame, str]]:
+    """``arch``: the ``arch/data/<name>/*.csv.gz`` market and macro series (NCSA licence)."""
+    import io
+
+    _, folder = WHEELS["arch"]
+    with _wheel("arch") as wheel:
+        for member in sorted(wheel.namelist()):
+            if member.startswith(folder) and member.endswith(".csv.gz"):
+                name = member[len(folder) :].split("/", 1)[0]
+                if f"arch:{name}" in SKIPPED:
+                    continue
+                raw = gzip.decompress(wheel.read(member))
+                # crude.csv starts with a byte-order mark.
+                frame = _pd().read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+                yield name, _iso_dates(frame), f"arch {name}"
+
+
+def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
+    """``lifetimes``: CDNOW purchases and customer summaries, donations (MIT licence).
+
+    ``CDNOW_master.txt`` is whitespace-separated with a header; ``CDNOW_sample.txt`` (a
+    subset of it without a header) is left out.
+    """
+    import io
+
+    _, folder = WHEELS["lifetimes"]
+    with _wheel("lifetimes") as wheel:
+        for member in sorted(wheel.namelist()):
+            if not member.startswith(folder):
+                continue
+            name = member[len(folder) :].rsplit(".", 1)[0]
+            if member.endswith(".csv"):
+                frame = _pd().read_csv(io.BytesIO(wheel.read(member)))
+            elif name == "CDNOW_master":
+                frame = _pd().read_csv(
+                    io.BytesIO(wheel.read(member)), sep=r"\s+", dtype={"customer_id": str}
+                )
+            else:
+                continue
+            yield name, _iso_dates(frame), f"lifetimes {name}"
+
+
+def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
+    """``bokeh-sampledata``: the files of :data:`BOKEH_TABLES` (licences recorded there)."""
+    import io
+
+    _, folder = WHEELS["bokeh-sampledata"]
+    with _wheel("bokeh-sampledata") as wheel:
+        for name, (file, options, licence) in sorted(BOKEH_TABLES.items()):
+            raw = wheel.read(folder + file)
+            if file.endswith(".gz"):
+                raw = gzip.decompress(raw)
+            frame = _pd().read_csv(io.BytesIO(raw), **options)
+            # Leading spaces in a padded header (antibiotics.csv) are not part of the name.
+            frame.columns = [str(c).strip() for c in frame.columns]
+            yield name, _iso_dates(frame), f"bokeh-sampledata {file} ({licence})"
 
 
 def _site(package: str) -> Path:
@@ -239,6 +348,9 @@ READERS: dict[str, Reader] = {
     "tpcds": read_tpcds,
     "ISLP": read_islp,
     "lifelines": read_lifelines,
+    "arch": read_arch,
+    "lifetimes": read_lifetimes,
+    "bokeh": read_bokeh_sampledata,
 }
 
 

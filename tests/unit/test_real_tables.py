@@ -218,3 +218,52 @@ def test_compound_names_follow_the_labelling_policy(
     (found,) = [t for t in tables if t.source == table]
     names = [c.name for c in found.sample.columns]
     assert found.column_types[names.index(column)] == expected
+
+
+def test_bokeh_sampledata_is_read_only_where_its_licence_allows_and_no_copy() -> None:
+    from training.real_sources import BOKEH_TABLES
+
+    files = {file for file, _, _ in BOKEH_TABLES.values()}
+    # Copies of tables the held-out lake may hold, and share-alike or attribution files.
+    left_out = {
+        "penguins.csv",
+        "iris.csv",
+        "auto-mpg.csv",
+        "auto-mpg2.csv",
+        "gapminder.csv.gz",
+        "anscombe.csv",
+        "population.csv.gz",
+        "stocks.csv.gz",
+        "titanic_all.csv",
+        "forensic_glass.csv",
+        "cows.csv",
+        "movies.db",
+        "browsers_nov_2013.csv",
+        "world_cities.csv.gz",
+        "us_cities.json.gz",
+    }
+    assert not files & left_out
+    allowed = {"public domain", "CC0-1.0", "MIT", "BSD-3-Clause", "free to redistribute"}
+    assert {licence for _, _, licence in BOKEH_TABLES.values()} <= allowed
+
+
+def test_iso_dates_are_parsed_as_the_sampler_reads_them_and_other_spellings_stay_text() -> None:
+    import pandas as pd
+
+    from training.real_sources import _iso_dates
+
+    frame = pd.DataFrame(
+        {
+            "day": ["2016-01-01", "2016-01-02", None],
+            "at": ["2016-02-15T00:30:00Z", "2016-02-15T01:00:00Z", "2016-02-15T01:30:00Z"],
+            "us": ["1/4/1999", "1/5/1999", "1/6/1999"],
+            "code": ["2016-01-01", "x", "y"],
+        }
+    )
+    parsed = _iso_dates(frame)
+    assert str(parsed["day"].dtype).startswith("datetime64")
+    assert parsed["day"].isna().tolist() == [False, False, True]
+    assert str(parsed["at"].dtype).startswith("datetime64") and "UTC" in str(parsed["at"].dtype)
+    assert parsed["us"].tolist() == ["1/4/1999", "1/5/1999", "1/6/1999"]
+    assert parsed["code"].tolist() == ["2016-01-01", "x", "y"]
+    assert frame["day"].tolist()[0] == "2016-01-01"  # the input is not changed
