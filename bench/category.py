@@ -368,7 +368,9 @@ def score_group(
                 typed = [str(x) for x in hidden_columns.predict(hx)]
                 types = [h if o else n for n, h, o in zip(types, typed, opaque[i], strict=True)]
                 col_pred[start:end] = types
-                row = table_features(t.sample, types, t.pii, hidden_prior(semantic, t.sample))
+                row = table_features(
+                    t.sample, types, t.pii, hidden_prior(semantic, t.sample, t.pii)
+                )
                 hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
             vector = encoder.table_vector(t.sample) if encoder is not None else None
             row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))

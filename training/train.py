@@ -315,7 +315,7 @@ def category_rows(
         vector = encoder.table_vector(t.sample) if encoder is not None else None
         prior = category_prior(semantic, t.sample, vector)
         if values is not None:
-            prior = {**(prior or {}), **(hidden_prior(values, t.sample) or {})}
+            prior = {**(prior or {}), **(hidden_prior(values, t.sample, t.pii) or {})}
         xs.append(table_features(t.sample, types, t.pii, prior))
     return xs, [t.category for t in tables]
 

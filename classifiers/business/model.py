@@ -579,14 +579,22 @@ def category_prior(
     return prior
 
 
-def hidden_prior(semantic: SemanticVectors | None, sample: TableSample) -> dict[str, float] | None:
+def hidden_prior(
+    semantic: SemanticVectors | None,
+    sample: TableSample,
+    pii: Mapping[str, set[str]] | None = None,
+) -> dict[str, float] | None:
     """The hidden-names category model's features beyond the table's own.
 
-    What the values mean (:func:`~classifiers.business.semantic.value_features`); ``None``
+    What the values mean (:func:`~classifiers.business.semantic.value_features`), read from
+    no column that ``pii`` (column -> PII entities found) names with an entity; ``None``
     without word vectors. The one composition that training, the benchmark and the run time
     share. Pure.
     """
-    return value_features(semantic, sample) if semantic is not None else None
+    if semantic is None:
+        return None
+    personal = frozenset(col for col, entities in (pii or {}).items() if entities)
+    return value_features(semantic, sample, personal)
 
 
 class BusinessModel:
@@ -782,7 +790,7 @@ class BusinessModel:
         hidden = None
         if share > 0.0:
             assert self._hidden is not None
-            row = table_features(sample, types, pii, hidden_prior(self._semantic, sample))
+            row = table_features(sample, types, pii, hidden_prior(self._semantic, sample, pii))
             hidden = self._hidden[1].predict_proba([row])[0]
         if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's

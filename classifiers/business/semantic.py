@@ -23,7 +23,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -341,7 +341,9 @@ _EMPTY_VALUE_WORDS = frozenset(
 )
 
 
-def value_words(sample: TableSample) -> list[tuple[str, float]]:
+def value_words(
+    sample: TableSample, skip: Collection[str] = frozenset()
+) -> list[tuple[str, float]]:
     """The words of the values of the table's enum-like text columns, with weights.
 
     A column counts when its sampled text values are few (:data:`MAX_ENUM_VALUES`) and repeat
@@ -349,10 +351,17 @@ def value_words(sample: TableSample) -> list[tuple[str, float]]:
     when its names say nothing. Each such column weighs 1 in all (split among its distinct
     words); lower-cased words of three ASCII letters or more (a word with another letter is
     left out), at most :data:`MAX_VALUE_WORDS`. The words stay in the worker: only their
-    vectors become model features. Pure.
+    vectors become model features.
+
+    :param skip: columns never read, the ones the PII classifier found personal data in (a
+        handful of sales reps' names repeated over the rows is enum-like too, and their
+        words say nothing of the table's subject).
+    Pure.
     """
     out: list[tuple[str, float]] = []
     for col in sample.columns:
+        if col.name in skip:
+            continue
         present = [v for v in col.values if isinstance(v, str) and v]
         distinct = set(present)
         few = len(distinct) <= MAX_ENUM_VALUES and 2 * len(distinct) <= len(present)
@@ -366,7 +375,9 @@ def value_words(sample: TableSample) -> list[tuple[str, float]]:
     return out
 
 
-def value_features(vectors: SemanticVectors, sample: TableSample) -> dict[str, float]:
+def value_features(
+    vectors: SemanticVectors, sample: TableSample, skip: Collection[str] = frozenset()
+) -> dict[str, float]:
     """``sem_val:<i>``, ``vmax:<category>``, ``vtop3:<category>``: what the values mean.
 
     The meaning of the enum-like columns' values (:func:`value_words`), as
@@ -375,9 +386,10 @@ def value_features(vectors: SemanticVectors, sample: TableSample) -> dict[str, f
     what they mean (real tables held out by source: top-1 0.624 without them, 0.600 with
     them; bench/README.md).
 
-    ``{}`` when no such column has a word. Pure apart from the bounded cache on ``vectors``.
+    ``{}`` when no such column has a word; ``skip`` as for :func:`value_words`. Pure apart
+    from the bounded cache on ``vectors``.
     """
-    words = value_words(sample)
+    words = value_words(sample, skip)
     if not words:
         return {}
     # Its own slot in the names' cache: no path word weighs 0.

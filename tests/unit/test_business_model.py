@@ -368,3 +368,11 @@ def test_the_hidden_names_pair_reads_what_the_values_mean(
     # The committed pair was trained with them (unknown features would be ignored).
     assert {"vmax:health", "vtop3:health", "sem_val:0"} <= set(hidden_categories.index)
     assert not any(k.startswith(("vmax:", "sem_val:")) for k in model._categories.index)
+    # A column the PII classifier found people's names in is not read: the same ward names
+    # held by a column of names found PERSON give no value features at all.
+    rows.clear()
+    model.categories(sample, model.column_types(sample), {"col_1": {"PERSON"}})
+    assert rows and not any(k.startswith(("sem_val:", "vmax:", "vtop3:")) for k in rows[0])
+    rows.clear()
+    model.categories(sample, model.column_types(sample), {"col_1": set()})
+    assert any(k.startswith("sem_val:") for k in rows[0])  # no entity: read as before

@@ -202,7 +202,8 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         share = hidden_share(t.sample, opaque)
         if share:
             # The hidden-names pair reads what the values mean (no names' word vectors).
-            values = value_features(model.semantic, t.sample) if model.semantic else None
+            personal = {c for c, e in t.pii.items() if e}
+            values = value_features(model.semantic, t.sample, personal) if model.semantic else None
             cat = (1 - share) * cat + share * hidden_pipelines[1].predict_proba(
                 [table_features(t.sample, types, t.pii, values)]
             )[0]

@@ -249,6 +249,12 @@ def test_value_words_come_from_repeated_few_valued_text_columns_only() -> None:
         ]
     )
     assert len(value_words(wide)) == MAX_VALUE_WORDS
+    # Columns of personal data (the PII classifier's findings) are skipped: five sales reps'
+    # names repeated over the rows are enum-like, and their words are not the table's subject.
+    reps = ("Maria Lopez", "John Carter", "Maria Lopez", "Ann Smith") * 3
+    people = table_sample([ColumnSample("c1", "string", depts), ColumnSample("c2", "string", reps)])
+    assert {w for w, _ in value_words(people)} >= {"maria", "lopez", "cardiology"}
+    assert [w for w, _ in value_words(people, skip={"c2"})] == [w for w, _ in words]
 
 
 def test_value_features_give_the_meaning_of_values_and_nothing_without_them(
