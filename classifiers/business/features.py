@@ -435,6 +435,8 @@ def _value_features(col: ColumnSample) -> dict[str, float]:
         f.update(_text_features(texts, len(set(texts))))
         f["numeric_share"] = 0 / n
         f.update(_shares({"datetime" if kind is datetime else "date": n}, n))
+        if kind is datetime:
+            f["midnight_share"] = midnight_share(cast("list[datetime]", present))
         return f
     texts = [v if isinstance(v, str) else _text(v) for v in present]
     distinct = len(set(texts))
@@ -442,6 +444,19 @@ def _value_features(col: ColumnSample) -> dict[str, float]:
     f.update(_numeric_features(present, distinct))
     f.update(_shape_features(present))
     return f
+
+
+def midnight_share(values: Sequence[datetime]) -> float:
+    """The share of ``values`` at midnight exactly: dates stored as timestamps.
+
+    Why: a schema's DATE columns often arrive as timestamps at 00:00 (TPC-H's
+    ``l_shipdate`` read through pandas, a CSV of ``2016-01-01 00:00:00``), and event times
+    carry a time of day; without this the column model saw one kind of value for both.
+    Pure; ``values`` must not be empty.
+    """
+    return sum(1 for v in values if not (v.hour or v.minute or v.second or v.microsecond)) / len(
+        values
+    )
 
 
 def _key_value_features(

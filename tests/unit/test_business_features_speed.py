@@ -58,6 +58,11 @@ def _ref_value_features(col: ColumnSample) -> dict[str, float]:
     f.update(_ref_text_features(texts, distinct))
     f.update(_ref_numeric_features(present, distinct))
     f.update(_ref_shape_features(present))
+    if all(type(v) is datetime for v in present):
+        # Date-times only: how many sit at midnight (dates stored as timestamps).
+        f["midnight_share"] = sum(
+            1 for v in present if isinstance(v, datetime) and v.time() == datetime.min.time()
+        ) / len(present)
     return f
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, time
 from typing import Any
 
 from faker import Faker
@@ -59,3 +60,17 @@ def test_month_and_day_numbers_are_dates_in_their_range() -> None:
     }
     assert labelled.get("month") == "date"
     assert "quantity" not in {labelled.get(n) for n in ("month", "day_of_month", "dom")}
+
+
+def test_some_dates_come_as_timestamps_at_midnight_and_times_never_do() -> None:
+    # pandas writes a date column to Parquet as a timestamp at 00:00 (TPC-H's DATE columns
+    # read through it are such): a date all the same, and the column model needs to see it.
+    kinds: set[str] = set()
+    for data_type, values in _styles("date", draws=120):
+        if data_type.startswith("timestamp"):
+            assert all(isinstance(v, datetime) and v.time() == time() for v in values)
+        kinds.add(data_type)
+    assert {"date", "timestamp[us]", "string"} <= kinds
+    for data_type, values in _styles("timestamp", draws=60):
+        if data_type.startswith("timestamp"):
+            assert any(isinstance(v, datetime) and v.time() != time() for v in values)
