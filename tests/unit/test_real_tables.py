@@ -223,7 +223,7 @@ def test_compound_names_follow_the_labelling_policy(
 def test_bokeh_sampledata_is_read_only_where_its_licence_allows_and_no_copy() -> None:
     from training.real_sources import BOKEH_TABLES
 
-    files = {file for file, _, _ in BOKEH_TABLES.values()}
+    files = {file for file, _ in BOKEH_TABLES.values()}
     # Copies of tables the held-out lake may hold, and share-alike or attribution files.
     left_out = {
         "penguins.csv",
@@ -250,7 +250,7 @@ def test_bokeh_sampledata_is_read_only_where_its_licence_allows_and_no_copy() ->
     }
     assert not files & left_out
     allowed = {"public domain", "CC0-1.0", "MIT", "BSD-3-Clause", "free to redistribute"}
-    assert {licence for _, _, licence in BOKEH_TABLES.values()} <= allowed
+    assert {licence for _, licence in BOKEH_TABLES.values()} <= allowed
 
 
 def test_iso_dates_are_parsed_as_the_sampler_reads_them_and_other_spellings_stay_text() -> None:
