@@ -122,6 +122,12 @@ def _register(atlan_server: FakeAtlan) -> None:
     _SERVERS[atlan_server.base_url] = atlan_server
 
 
+def _succeeded(worker: Worker) -> int:
+    """Tasks the worker logged as succeeded, its own lost-message watches left out."""
+    lines = worker.log.read_text(errors="replace").splitlines()
+    return sum(" succeeded in " in line and "s3e.watch_jobs" not in line for line in lines)
+
+
 def _finished(db: Path, job_id: str) -> int:
     """Items of the job with a final status, read straight from the catalog (SQLite)."""
     with sqlite3.connect(db) as conn:
@@ -139,7 +145,8 @@ def test_whole_worker_killed_then_replaced(
 ) -> None:
     """Default settings: within 120 s of a replacement starting, every object is done and in
     Atlan exactly once (the dead worker's tasks come back after the 80 s visibility timeout;
-    the replacement's start-up flush empties the outbox)."""
+    the replacement's start-up flush empties the outbox; a message the kill lost outright,
+    popped and not yet recorded as unacked, is sent again by the lost-message watch)."""
     n = 100
     _upload(seaweed, bucket, n)
     assert run_enricher(["atlan", "init"], env, tmp_path).returncode == 0
@@ -165,6 +172,36 @@ def test_whole_worker_killed_then_replaced(
     print(f"recovery: {done_at_kill}/{n} done at the kill, all done and in Atlan {recovered:.1f} s")
     assert recovered < 120, recovered
     _assert_atlan_once(server, n)
+
+
+def test_objects_whose_messages_were_lost_are_sent_again(
+    seaweed: Any, bucket: str, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    """kombu pops a message (BRPOP) before it records it as unacked: a worker killed in between
+    loses it for good, and the visibility timeout cannot bring back what was never unacked.
+    Here two of a job's enrich messages are taken out of Redis as such a kill would; the
+    worker's watch (worker.tasks.lost) finds the job unfinished with no message left, and it
+    completes."""
+    n = 12
+    _upload(seaweed, bucket, n)
+    env = {
+        **env,
+        "ENRICH_ATLAN__ENABLED": "false",
+        "ENRICH_CELERY__LOST_CHECK_INTERVAL_S": "1",
+    }
+    job_id = run_enricher(["job", "start", f"s3://{bucket}/bulk/"], env, tmp_path).stdout.strip()
+    broker = redis.Redis.from_url(env["ENRICH_CELERY__BROKER_URL"])
+    # A worker of the jobs queue alone lists the job: its enrich messages wait in Redis.
+    lister = Worker(env, tmp_path, concurrency=1, args=("--queues=jobs",))
+    workers.append(lister)
+    wait_until(lambda: broker.llen("enrich") == n, 60, "the job's objects were not queued")
+    lister.kill_all()
+    assert broker.rpop("enrich") and broker.rpop("enrich")  # the next two deliveries, lost
+    worker = Worker(env, tmp_path)
+    workers.append(worker)
+    line = _wait_complete(job_id, env, tmp_path, 90)
+    assert f"{n}/{n}" in line and f"classified {n}" in line, line
+    assert "sending them again" in worker.log.read_text(errors="replace")
 
 
 def _heavy_csv(rows: int = 1000, columns: int = 10, words: int = 120) -> bytes:
@@ -290,7 +327,7 @@ def test_cancel_then_resume_without_redoing(
     # The worker has handled every task the job queued (and left them alone): bounded on its
     # log's task lines, not on a fixed wait.
     wait_until(
-        lambda: worker.log.read_text(errors="replace").count(" succeeded in ") >= queued,
+        lambda: _succeeded(worker) >= queued,
         60,
         lambda: (
             f"{queued} queued task(s) not all handled:\n"

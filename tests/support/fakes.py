@@ -233,8 +233,9 @@ class InMemoryJobStore:
             job.options,
         )
 
-    def list_jobs(self, limit: int = 20) -> list[JobProgress]:
-        newest = sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)[:limit]
+    def list_jobs(self, limit: int = 20, state: JobState | None = None) -> list[JobProgress]:
+        chosen = [j for j in self.jobs.values() if state is None or j.state is state]
+        newest = sorted(chosen, key=lambda j: j.created_at, reverse=True)[:limit]
         return [p for j in newest if (p := self.progress(j.id)) is not None]
 
     def queued(self, job_id: str, after: str | None, limit: int) -> list[str]:

@@ -42,6 +42,11 @@ def _exercise(store: JobStore) -> None:
     assert store.item_status(job, "s3://b/p/a") is ItemState.CLASSIFIED
     assert store.item_status(job, "s3://b/p/z") is None
     assert [j.id for j in store.list_jobs()] == [job]
+    other = store.create("s3://b/q/", JobOptions(), None)
+    assert [j.id for j in store.list_jobs(state=JobState.RUNNING)] == [other]
+    assert [j.id for j in store.list_jobs(state=JobState.CANCELLED)] == [job]
+    assert [j.id for j in store.list_jobs(1)] == [other]  # the newest first
+    store.set_state(other, JobState.DONE)
     p = store.progress(job)
     assert p is not None and p.state is JobState.CANCELLED and p.finished == 3
     assert store.get("nope") is None and store.progress("nope") is None
@@ -164,3 +169,29 @@ def test_a_failure_outside_a_job_gets_a_run_of_its_own(
     [(run_id, counts)] = catalog.runs.items()
     assert counts == {"failed": 1}
     assert catalog.results["s3://b/x.csv"].status is ObjectStatus.FAILED
+
+
+def test_open_jobs_marks_the_running_jobs_with_work_left(
+    service: tuple[JobService, InMemoryJobStore, InMemoryLocalCatalog],
+) -> None:
+    """What the lost-message watch compares: a mark that moves with listing and with each
+    finished object; cancelled jobs are not watched, a complete one is finished on the way."""
+    jobs, store, _ = service
+    waiting = jobs.start("s3://b/w/", JobOptions())
+    listing = jobs.start("s3://b/l/", JobOptions())
+    complete = jobs.start("s3://b/c/", JobOptions())
+    cancelled = jobs.start("s3://b/x/", JobOptions())
+    store.add_listed(waiting, ["s3://b/w/a", "s3://b/w/b"], None, True)
+    store.add_listed(complete, ["s3://b/c/a"], None, True)
+    jobs.record(complete, "s3://b/c/a", ObjectStatus.CLASSIFIED, None)
+    store.add_listed(cancelled, ["s3://b/x/a"], None, True)
+    jobs.cancel(cancelled)
+    marks = jobs.open_jobs()
+    assert set(marks) == {waiting, listing}
+    finished = store.get(complete)
+    assert finished is not None and finished.state is JobState.DONE
+    jobs.record(waiting, "s3://b/w/a", ObjectStatus.CLASSIFIED, None)
+    store.add_listed(listing, ["s3://b/l/a"], "l/a", False)
+    after = jobs.open_jobs()
+    assert after[waiting] != marks[waiting] and after[listing] != marks[listing]
+    assert jobs.open_jobs() == after  # nothing happened: the same marks

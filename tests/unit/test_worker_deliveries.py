@@ -84,6 +84,7 @@ def test_the_app_names_its_task_modules_and_routes_the_task_names_of_before() ->
         "s3e.enrich": {"queue": "enrich"},
         "s3e.list_page": {"queue": "jobs"},
         "s3e.resume": {"queue": "jobs"},
+        "s3e.watch_jobs": {"queue": "jobs"},
         "s3e.start_scheduled": {"queue": "jobs"},
         "s3e.atlan_flush": {"queue": "atlan"},
         "s3e.object_removed": {"queue": "enrich"},

@@ -53,7 +53,7 @@ def worker_cmd(
         )
     app = make_app(settings)
     try:
-        loaded = prepare_worker(app, settings, enrich="enrich" in wanted)
+        loaded = prepare_worker(app, settings, enrich="enrich" in wanted, jobs="jobs" in wanted)
     except EnrichmentError as exc:
         raise EnricherCliError(exc.message) from exc
     click.echo(

@@ -210,8 +210,8 @@ class JobStore(Protocol):
         """Counts per item state and the job's state; ``None`` for an unknown id."""
         ...
 
-    def list_jobs(self, limit: int = 20) -> list[JobProgress]:
-        """The newest jobs first, at most ``limit``."""
+    def list_jobs(self, limit: int = 20, state: JobState | None = None) -> list[JobProgress]:
+        """The newest jobs first (only those in ``state``, when given), at most ``limit``."""
         ...
 
     def queued(self, job_id: str, after: str | None, limit: int) -> list[str]:

@@ -361,6 +361,13 @@ class CelerySettings(_Section):
         pattern=r"^\d+(\.\d+)?/[smh]$",
         description="Celery rate limit of Atlan flushes per worker, e.g. '30/m'; None: none.",
     )
+    lost_check_interval_s: float = Field(
+        10.0,
+        ge=0,
+        description="How often a worker looks for running jobs whose task messages were lost "
+        "(a worker killed between popping a message and recording it) and sends their "
+        "unfinished objects again; 0: never.",
+    )
     page_size: int = Field(1000, ge=1, le=1000, description="Keys per listing task.")
     schedules: list[ScheduleEntry] = Field(
         default_factory=list, description="Periodic discovery scans run by `enricher beat`."

@@ -120,6 +120,7 @@ def make_app(settings: Settings) -> Celery:
             names.ENRICH: {"queue": "enrich"},
             names.LIST_PAGE: {"queue": "jobs"},
             names.RESUME: {"queue": "jobs"},
+            names.WATCH_JOBS: {"queue": "jobs"},
             names.START_SCHEDULED: {"queue": "jobs"},
             names.ATLAN_FLUSH: {"queue": "atlan"},
             names.OBJECT_REMOVED: {"queue": "enrich"},

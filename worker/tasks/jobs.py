@@ -18,7 +18,7 @@ from celery import Celery, Task, shared_task
 from models.jobs import Job, JobOptions
 from worker.core.errors import LocalPathRefused, StoreUnavailable, WorkerLost
 from worker.services.jobs.listing import is_local
-from worker.tasks import names, runtime
+from worker.tasks import lost, names, runtime
 from worker.tasks.deliveries import counted, give_up_message
 from worker.tasks.retry import retry_in
 
@@ -81,6 +81,20 @@ def resume(self: Task, job_id: str, after: str | None = None) -> dict[str, Any]:
     if len(page) == RESUME_PAGE:
         self.app.send_task(names.RESUME, (job_id, page[-1]), queue="jobs")
     return {"job": job_id, "resent": len(page)}
+
+
+@shared_task(name=names.WATCH_JOBS, bind=True, ignore_result=True)
+def watch_jobs(self: Task) -> dict[str, Any]:
+    """Send again the unfinished objects of running jobs whose messages were lost.
+
+    See :mod:`worker.tasks.lost`: only while no enrich or jobs message is left anywhere in
+    the broker, for jobs that made no progress between two such looks.
+    """
+    rt = runtime.current()
+    stuck = lost.watch(
+        rt.redis, rt.jobs.open_jobs, self.app.send_task, rt.settings.celery.lost_check_interval_s
+    )
+    return {"resumed": stuck}
 
 
 @shared_task(name=names.START_SCHEDULED, bind=True, ignore_result=True)

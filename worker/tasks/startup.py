@@ -23,6 +23,7 @@ from celery import Celery, signals
 from worker.core.settings import Settings
 from worker.tasks import runtime
 from worker.tasks.flush import flush_asker
+from worker.tasks.lost import watch_asker
 
 if TYPE_CHECKING:
     from classifiers.base import Classifier
@@ -88,7 +89,9 @@ def _rss_mib() -> float:
     return 0.0
 
 
-def prepare_worker(app: Celery, settings: Settings, enrich: bool = True) -> Preloaded:
+def prepare_worker(
+    app: Celery, settings: Settings, enrich: bool = True, jobs: bool = True
+) -> Preloaded:
     """Get this process ready to be a worker's main process: models loaded, processes wired.
 
     Imports the adapters' modules and loads the models (:func:`preload_models`); connects a
@@ -97,9 +100,13 @@ def prepare_worker(app: Celery, settings: Settings, enrich: bool = True) -> Prel
     enabled, a ``worker_ready`` handler that asks for one Atlan flush at once (writes waiting
     in the outbox, e.g. behind a dead worker's unacknowledged flush, go out now) and then
     every ``celery.atlan_flush_interval_s`` from the worker's own event loop (no thread, so
-    the pool's forks stay safe), whether or not ``enricher beat`` runs.
+    the pool's forks stay safe), whether or not ``enricher beat`` runs; and, when it consumes
+    the ``jobs`` queue and ``celery.lost_check_interval_s`` is not 0, asks from the same loop
+    for a watch of jobs whose messages were lost (:mod:`worker.tasks.lost`) every that many
+    seconds (a worker that does not consume ``jobs`` would only pile watches up there).
 
     :param enrich: whether the worker consumes the ``enrich`` queue (else no models load).
+    :param jobs: whether the worker consumes the ``jobs`` queue.
     :raises EnrichmentError: as :func:`preload_models` raises.
     Side effects: as :func:`preload_models`; connects Celery signal handlers; with
     ``metrics.enabled``, as :func:`serve_metrics`.
@@ -119,17 +126,22 @@ def prepare_worker(app: Celery, settings: Settings, enrich: bool = True) -> Prel
         runtime.install(runtime.build_runtime(settings, app.send_task, loaded.loaded))
 
     signals.worker_process_init.connect(on_process_init, weak=False)
-    if settings.atlan.enabled:
-        interval = settings.celery.atlan_flush_interval_s
+    flush_every = settings.celery.atlan_flush_interval_s if settings.atlan.enabled else 0.0
+    watch_every = settings.celery.lost_check_interval_s if jobs else 0.0
 
-        def on_ready(sender: Any, **_: Any) -> None:
-            from redis import Redis
+    def on_ready(sender: Any, **_: Any) -> None:
+        from redis import Redis
 
-            redis = Redis.from_url(settings.celery.broker_url)
-            ask = flush_asker(app.send_task, redis, interval)
+        redis = Redis.from_url(settings.celery.broker_url)
+        if flush_every:
+            ask = flush_asker(app.send_task, redis, flush_every)
             ask(True)
-            sender.timer.call_repeatedly(interval, ask, (False,))
+            sender.timer.call_repeatedly(flush_every, ask, (False,))
+        if watch_every:
+            watch = watch_asker(app.send_task, redis, watch_every)
+            sender.timer.call_repeatedly(watch_every, watch)
 
+    if flush_every or watch_every:
         signals.worker_ready.connect(on_ready, weak=False)
     return loaded
 

@@ -189,12 +189,13 @@ class SqlJobStore:
             options=job.options,
         )
 
-    def list_jobs(self, limit: int = 20) -> list[JobProgress]:
-        """The newest jobs first."""
+    def list_jobs(self, limit: int = 20, state: JobState | None = None) -> list[JobProgress]:
+        """The newest jobs first (only those in ``state``, when given)."""
+        query = select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)
+        if state is not None:
+            query = query.where(jobs.c.state == state.value)
         with self.catalog.engine.connect() as conn:
-            ids = conn.execute(
-                select(jobs.c.id).order_by(jobs.c.created_at.desc()).limit(limit)
-            ).scalars()
+            ids = conn.execute(query).scalars()
             id_list = list(ids)
         return [p for i in id_list if (p := self.progress(i)) is not None]
 

@@ -126,6 +126,21 @@ class JobService:
         """The newest jobs first."""
         return self.store.list_jobs(limit)
 
+    def open_jobs(self, limit: int = 200) -> dict[str, str]:
+        """Running jobs with listing or objects left: job id -> a mark of their progress.
+
+        The mark (objects listed and finished) changes whenever a listing page or an object
+        of the job is done; :mod:`worker.tasks.lost` compares two of them. At most ``limit``
+        jobs, the newest first. Side effects: a running job found complete becomes ``done``.
+        """
+        marks: dict[str, str] = {}
+        for p in self.store.list_jobs(limit, JobState.RUNNING):
+            if p.complete:
+                self.finish(p.id)
+            else:
+                marks[p.id] = f"{p.listed}:{p.finished}:{int(p.listing_done)}"
+        return marks
+
     def unfinished(self, job_id: str, after: str | None, limit: int) -> list[str]:
         """Objects of the job not finished (queued or cancelled) after ``after``, URI order."""
         return self.store.queued(job_id, after, limit)
