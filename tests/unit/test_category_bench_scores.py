@@ -130,3 +130,28 @@ def test_a_seed_beside_an_earlier_run_is_refused(
     monkeypatch.setattr("sys.argv", argv)
     monkeypatch.setattr(bench, "print_loso", lambda _: pytest.fail("printed"))
     assert bench.main() == 2
+
+
+def test_the_nested_check_judges_each_package_by_the_others_threshold(bench: ModuleType) -> None:
+    """A package whose confident predictions are wrong is not protected by a threshold it
+    helped choose: in-sample every applied table is right, judged by the others' it is not."""
+    n = 10  # at least MIN_APPLIED tables per package, so that each has a threshold
+    assert bench.MIN_APPLIED <= n
+    good = [("finance", "finance", 0.9, [])] * n
+    bad = [("health", "finance", 0.8, [])] * 2 + [("health", "health", 0.95, [])] * n
+    rows = good + bad
+    packages = ["a"] * len(good) + ["b"] * len(bad)
+    in_sample = bench.abstention_threshold(rows)
+    assert in_sample["threshold"] == 0.9 and in_sample["precision"] == 1.0
+    nested = bench.nested_abstention(rows, packages)
+    # a is judged by b's threshold (0.95: none of a applied); b by a's (0.9: b's 0.8s stay out).
+    assert nested["per_package"]["a"] == {"threshold": 0.95, "applied": 0, "right": 0}
+    assert nested["per_package"]["b"]["applied"] == n
+    lowered = [("health", "finance", 0.85, [])] * 2 + [("health", "health", 0.95, [])] * n
+    mixed = bench.nested_abstention(good + lowered, packages)
+    assert mixed["per_package"]["b"] == {"threshold": 0.9, "applied": n, "right": n}
+    wrong = [("finance", "health", 0.92, [])] * 2 + [("health", "health", 0.95, [])] * n
+    judged = bench.nested_abstention(good + wrong, packages)
+    assert judged["per_package"]["b"]["applied"] == n + 2
+    assert judged["precision"] == round(n / (n + 2), 3)
+    assert judged["coverage"] == round((n + 2) / len(good + wrong), 3)
