@@ -107,14 +107,22 @@ class EntityFinding:
 
 @dataclass(frozen=True, slots=True)
 class LabelScore:
-    """A label (business type, dataset category) with its confidence in 0..1."""
+    """A label (business type, dataset category) with its confidence in 0..1.
+
+    :param words_agree: for a dataset's top category only: whether the table's words alone
+        (its path and column names) point to the same category; ``None``: not asked.
+    """
 
     label: str
     confidence: float
+    words_agree: bool | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """Return the JSON form used in reports."""
-        return {"label": self.label, "confidence": round(self.confidence, 4)}
+        """Return the JSON form used in reports (``words_agree`` only when known)."""
+        out: dict[str, object] = {"label": self.label, "confidence": round(self.confidence, 4)}
+        if self.words_agree is not None:
+            out["words_agree"] = self.words_agree
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,18 @@ def load_category_threshold(
         isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1
     ):
         raise RealTablesError(f"{path}: category_apply_threshold {value!r} is not a probability")
+    strict = record.get("category_apply_threshold_words_disagree", value)
+    if strict is not None and (
+        isinstance(strict, bool)
+        or not isinstance(strict, int | float)
+        or not 0 < strict <= 1
+        or value is None
+        or strict < value
+    ):
+        raise RealTablesError(
+            f"{path}: category_apply_threshold_words_disagree {strict!r} is not a probability "
+            "at or above category_apply_threshold"
+        )
     power = record.get("category_power", 1.0)
     if isinstance(power, bool) or not isinstance(power, int | float) or not 0 < power <= 1:
         raise RealTablesError(f"{path}: category_power {power!r} is not in (0, 1]")
@@ -699,6 +711,11 @@ def train(
         # Applied without review at or above this probability; None: never (the evidence,
         # measured by bench/category.py --loso, says why).
         "category_apply_threshold": threshold["category_apply_threshold"],
+        # ... for a top category the table's words alone do not point to (stricter; None:
+        # never). Absent in records written before it: the one threshold for every table.
+        "category_apply_threshold_words_disagree": threshold.get(
+            "category_apply_threshold_words_disagree", threshold["category_apply_threshold"]
+        ),
         # Category probabilities are raised to this power and renormalised (calibration,
         # chosen by the same LOSO run; 1: unchanged).
         "category_power": float(threshold.get("category_power", 1.0)),
@@ -708,7 +725,13 @@ def train(
         "category_apply_evidence": {
             k: v
             for k, v in threshold.items()
-            if k not in ("category_apply_threshold", "category_power", "sentence_prior")
+            if k
+            not in (
+                "category_apply_threshold",
+                "category_apply_threshold_words_disagree",
+                "category_power",
+                "sentence_prior",
+            )
         },
     }
     (out_dir / MANIFEST_NAME).write_text(

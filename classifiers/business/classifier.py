@@ -78,7 +78,10 @@ class BusinessClassifier:
     def classify_table(
         self, sample: TableSample, columns: Sequence[ColumnFinding]
     ) -> list[LabelScore]:
-        """The top three categories of the dataset, best first, with probabilities."""
+        """The top three categories of the dataset, best first, with probabilities.
+
+        The first says whether the table's words alone point to it (``words_agree``).
+        """
         self.load()
         assert self._model is not None
         types = [
@@ -88,6 +91,13 @@ class BusinessClassifier:
             for c in columns
         ]
         pii = {c.column: {e.entity for e in c.entities} for c in columns}
-        return [
-            LabelScore(label, float(p)) for label, p in self._model.categories(sample, types, pii)
+        ranked = self._model.categories(sample, types, pii)
+        if not ranked:
+            return []
+        # The top category carries whether the table's words alone point to it: the review
+        # policy applies it unseen only at a stricter threshold when they do not.
+        words = self._model.words_category(sample)
+        (label, p), rest = ranked[0], ranked[1:]
+        return [LabelScore(label, float(p), words_agree=words == label)] + [
+            LabelScore(other, float(q)) for other, q in rest
         ]

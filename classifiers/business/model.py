@@ -84,6 +84,7 @@ from classifiers.business.semantic import (
     column_model_features,
     semantic_features,
     value_features,
+    words_category,
 )
 from models.samples import TableSample
 
@@ -129,8 +130,9 @@ ALLOW: tuple[str, ...] = ()
 SUGGESTION_THRESHOLD = 0.6
 
 #: model version (the first 12 hex digits of a manifest's SHA-256) -> that manifest's
-#: category apply threshold, for every manifest read in this process.
-_APPLY_THRESHOLDS: dict[str, float | None] = {}
+#: category apply thresholds (words agreeing, words not agreeing), for every manifest read in
+#: this process.
+_APPLY_THRESHOLDS: dict[str, tuple[float | None, float | None]] = {}
 _APPLY_LOCK = threading.Lock()
 _BUNDLED: list[str] = []
 
@@ -279,6 +281,34 @@ def manifest_apply_threshold(manifest: Mapping[str, Any]) -> float | None:
     return float(value)
 
 
+def manifest_disagree_threshold(manifest: Mapping[str, Any]) -> float | None:
+    """The threshold for a top category the table's words do not point to.
+
+    The manifest's ``category_apply_threshold_words_disagree``: a probability, ``None``
+    (never applied then), or absent (a manifest written before it: the one threshold,
+    :func:`manifest_apply_threshold`, for every table). Pure.
+    :raises ModelArtifactError: a value that is neither ``None`` nor a number in (0, 1], or
+        one below the threshold for agreeing words.
+    """
+    agreeing = manifest_apply_threshold(manifest)
+    key = "category_apply_threshold_words_disagree"
+    if key not in manifest:
+        return agreeing
+    value = manifest[key]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ModelArtifactError(
+            f"{key} {value!r} in the manifest is not null or a probability in (0, 1]; retrain"
+        )
+    if agreeing is None or value < agreeing:
+        raise ModelArtifactError(
+            f"{key} {value!r} in the manifest is below category_apply_threshold "
+            f"{agreeing!r} (or that is null); retrain"
+        )
+    return float(value)
+
+
 def manifest_category_power(manifest: Mapping[str, Any]) -> float:
     """The manifest's ``category_power`` (1.0 when absent).
 
@@ -339,9 +369,9 @@ def register_manifest(artifacts_dir: str | Path | None = None) -> str:
     if not isinstance(manifest, dict):
         raise ModelArtifactError(f"{path}: the manifest is not a JSON object")
     version = hashlib.sha256(data).hexdigest()[:12]
-    threshold = manifest_apply_threshold(manifest)
+    thresholds = (manifest_apply_threshold(manifest), manifest_disagree_threshold(manifest))
     with _APPLY_LOCK:
-        _APPLY_THRESHOLDS[version] = threshold
+        _APPLY_THRESHOLDS[version] = thresholds
     return version
 
 
@@ -359,11 +389,16 @@ def _bundled_version() -> str | None:
     return version
 
 
-def category_apply_threshold(model_version: str | None = None) -> float | None:
+def category_apply_threshold(
+    model_version: str | None = None, words_agree: bool | None = True
+) -> float | None:
     """The probability at or above which a top category is applied without review.
 
     :param model_version: the model version recorded with a result (12 hex digits); ``None``
         means the bundled model.
+    :param words_agree: whether the table's words alone point to the same category
+        (:meth:`BusinessModel.words_category`); ``False`` or ``None`` (not known) gets the
+        manifest's threshold for words that do not agree, which is never lower.
     :returns: the threshold from that model's manifest, or ``None``: never apply
         automatically (the manifest says no threshold is precise enough, or the model
         version is unknown to this process, or the bundled manifest is missing or malformed).
@@ -375,7 +410,8 @@ def category_apply_threshold(model_version: str | None = None) -> float | None:
     if model_version is None:
         return None
     with _APPLY_LOCK:
-        return _APPLY_THRESHOLDS.get(model_version)
+        agreeing, disagreeing = _APPLY_THRESHOLDS.get(model_version, (None, None))
+    return agreeing if words_agree else disagreeing
 
 
 def linear_to_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
@@ -817,6 +853,17 @@ class BusinessModel:
             # trusted: its probabilities mixed in by that weight (bench/README.md).
             proba = (1.0 - share) * proba + share * hidden
         return self._top(proba, top)
+
+    def words_category(self, sample: TableSample) -> str | None:
+        """The category the table's words alone point to (:func:`words_category`).
+
+        ``None`` without the semantic word vectors or without a known word. The review
+        policy applies a top category the words do not point to only at the manifest's
+        stricter threshold (:func:`category_apply_threshold`).
+        """
+        if self._semantic is None:
+            return None
+        return words_category(self._semantic, sample)
 
     def _top(self, proba: np.ndarray, top: int) -> list[tuple[str, float]]:
         """The ``top`` categories of ``proba``, most likely first (ties by label). Pure."""

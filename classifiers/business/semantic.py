@@ -325,6 +325,20 @@ def column_words(sample: TableSample) -> list[tuple[str, float]]:
     return out
 
 
+def words_category(vectors: SemanticVectors, sample: TableSample) -> str | None:
+    """The category the table's words alone point to, or ``None`` when no word is known.
+
+    The category prototype closest to the mean meaning of the object's path and column-name
+    words (ties by label): the semantic prior on its own, *prior alone* in
+    ``bench/category.py --loso``. A second opinion on the category model's top category: it
+    learned nothing from any corpus. Pure apart from the vectors' word cache.
+    """
+    sims = vectors.similarities(vectors.text(path_words(sample) + column_words(sample)))
+    if not sims:
+        return None
+    return min(sims, key=lambda label: (-sims[label], label))
+
+
 #: Enum-like text columns whose values' words say what a table is about: at most this many
 #: distinct values in the sample, repeated on average (no more distinct values than half the
 #: values present, of which there are at least :data:`MIN_ENUM_ROWS`).

@@ -54,9 +54,7 @@ OBJECT_KEYS = [f"exports/orders/dt=2025-01-0{d}/part-0.csv" for d in (1, 2, 3)]
 def _category_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     """A category apply threshold of 0.6: these tests are about the write, not the model's
     threshold (the bundled manifest's is tested in tests/unit/test_review_policy.py)."""
-    monkeypatch.setattr(
-        "classifiers.business.model.category_apply_threshold", lambda version=None: 0.6
-    )
+    monkeypatch.setattr("classifiers.business.model.category_apply_threshold", lambda *_: 0.6)
 
 
 def _stored(

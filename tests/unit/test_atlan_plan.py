@@ -287,9 +287,7 @@ def test_uncertain_category_is_a_suggestion(monkeypatch: pytest.MonkeyPatch) -> 
     from models import LabelScore
 
     # The model's manifest sets the threshold: pin one here.
-    monkeypatch.setattr(
-        "classifiers.business.model.category_apply_threshold", lambda version=None: 0.6
-    )
+    monkeypatch.setattr("classifiers.business.model.category_apply_threshold", lambda *_: 0.6)
     sure = replace(_result(), categories=(LabelScore("customer", 0.93),))
     d = desired_object(sure, AtlanSettings(), NOW)
     assert d is not None and d.custom_metadata["Category"] == "customer 0.93"

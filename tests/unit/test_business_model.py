@@ -274,6 +274,27 @@ def test_a_threshold_measured_on_other_real_tables_is_refused(tmp_path: Path) ->
         load_category_threshold(bad)
     with pytest.raises(RealTablesError, match="cannot read"):
         load_category_threshold(tmp_path / "missing.json")
+    agreeing = record["category_apply_threshold"]
+    for strict in (agreeing - 0.01, 1.5, "0.9"):
+        below = {**record, "category_apply_threshold_words_disagree": strict}
+        bad.write_text(json.dumps(below), encoding="utf-8")
+        with pytest.raises(RealTablesError, match="words_disagree"):
+            load_category_threshold(bad)
+
+
+def test_the_top_category_says_whether_the_words_alone_point_to_it(model: BusinessModel) -> None:
+    """The words' second opinion is the semantic prior alone (what bench/category.py calls
+    *prior alone*), asked of the top category only."""
+    from classifiers.business.classifier import BusinessClassifier
+
+    orders, patients = _orders(), _patients()
+    assert model.words_category(orders) == "sales"
+    assert model.words_category(patients) == "health"
+    classifier = BusinessClassifier()
+    for sample in (orders, patients):
+        top, *rest = classifier.classify_table(sample, classifier.classify(sample))
+        assert top.words_agree is (model.words_category(sample) == top.label) is True
+        assert [r.words_agree for r in rest] == [None, None]
 
 
 def test_features_are_pure_and_named() -> None:

@@ -11,6 +11,9 @@ import pytest
 
 from tests.support.scripts import load_script
 
+#: A LOSO row: truth, top-1, its probability, top 3.
+Row = tuple[str, str, float, list[str]]
+
 _BENCH = Path(__file__).resolve().parents[2] / "bench" / "category.py"
 
 
@@ -132,13 +135,18 @@ def test_a_seed_beside_an_earlier_run_is_refused(
     assert bench.main() == 2
 
 
+def _same(truth: str, top1: str, p: float, k: int) -> list[Row]:
+    """``k`` LOSO rows alike."""
+    return [(truth, top1, p, [])] * k
+
+
 def test_the_nested_check_judges_each_package_by_the_others_threshold(bench: ModuleType) -> None:
     """A package whose confident predictions are wrong is not protected by a threshold it
     helped choose: in-sample every applied table is right, judged by the others' it is not."""
     n = 10  # at least MIN_APPLIED tables per package, so that each has a threshold
     assert bench.MIN_APPLIED <= n
-    good = [("finance", "finance", 0.9, [])] * n
-    bad = [("health", "finance", 0.8, [])] * 2 + [("health", "health", 0.95, [])] * n
+    good: list[Row] = _same("finance", "finance", 0.9, n)
+    bad: list[Row] = _same("health", "finance", 0.8, 2) + _same("health", "health", 0.95, n)
     rows = good + bad
     packages = ["a"] * len(good) + ["b"] * len(bad)
     in_sample = bench.abstention_threshold(rows)
@@ -147,11 +155,36 @@ def test_the_nested_check_judges_each_package_by_the_others_threshold(bench: Mod
     # a is judged by b's threshold (0.95: none of a applied); b by a's (0.9: b's 0.8s stay out).
     assert nested["per_package"]["a"] == {"threshold": 0.95, "applied": 0, "right": 0}
     assert nested["per_package"]["b"]["applied"] == n
-    lowered = [("health", "finance", 0.85, [])] * 2 + [("health", "health", 0.95, [])] * n
+    lowered: list[Row] = _same("health", "finance", 0.85, 2) + [("health", "health", 0.95, [])] * n
     mixed = bench.nested_abstention(good + lowered, packages)
     assert mixed["per_package"]["b"] == {"threshold": 0.9, "applied": n, "right": n}
-    wrong = [("finance", "health", 0.92, [])] * 2 + [("health", "health", 0.95, [])] * n
+    wrong: list[Row] = _same("finance", "health", 0.92, 2) + _same("health", "health", 0.95, n)
     judged = bench.nested_abstention(good + wrong, packages)
     assert judged["per_package"]["b"]["applied"] == n + 2
     assert judged["precision"] == round(n / (n + 2), 3)
     assert judged["coverage"] == round((n + 2) / len(good + wrong), 3)
+
+
+def test_the_gate_applies_more_when_the_words_vouch_for_the_top_category(
+    bench: ModuleType,
+) -> None:
+    """Tables the words agree with are judged at their probability, the others at it times
+    the factor: the factor and threshold that apply the most at 95% win (ties: the larger
+    factor)."""
+    n = 10
+    agreeing = _same("sales", "sales", 0.7, n) + _same("health", "finance", 0.65, 2)
+    disagreeing = _same("sales", "sales", 0.9, n) + _same("health", "finance", 0.75, 2)
+    rows = agreeing + disagreeing
+    agree = [True] * len(agreeing) + [False] * len(disagreeing)
+    plain = bench.abstention_threshold(rows)
+    assert plain["threshold"] == 0.9 and plain["coverage"] == round(n / len(rows), 3)
+    gate = bench.gate_threshold(rows, agree)
+    # Factors 0.8, 0.85 and 0.9 put the disagreeing 0.9s above 0.7 and their 0.75s below it;
+    # 1.0 does not, 0.7 puts the 0.9s below. The largest of the three wins.
+    assert (gate["factor"], gate["threshold"]) == (0.9, 0.7)
+    assert gate["precision"] == 1.0 and gate["coverage"] == round(2 * n / len(rows), 3)
+    assert gate["threshold_words_disagree"] == round(0.7 / 0.9, 4)
+    # One package only: nothing to choose a threshold on when it is held out.
+    assert bench.nested_gate(rows, agree, ["a"] * len(rows))["applied"] == 0
+    none = bench.gate_threshold(_same("x", "y", 0.9, n), [True] * n)
+    assert none["threshold"] is None and none["threshold_words_disagree"] is None

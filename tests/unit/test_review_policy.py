@@ -186,10 +186,17 @@ def test_unsure_business_types_suggest_no_term() -> None:
 TOP3 = (LabelScore("finance", 0.97), LabelScore("sales", 0.02), LabelScore("customer", 0.01))
 
 
-def _artifacts(tmp_path: Path, threshold: object) -> Path:
-    """A copy of the bundled manifest with another category apply threshold."""
+_ABSENT = object()
+
+
+def _artifacts(tmp_path: Path, threshold: object, disagree: object = _ABSENT) -> Path:
+    """A copy of the bundled manifest with other category apply thresholds (the one for words
+    that disagree left out unless given: then ``threshold`` serves every table)."""
     manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
     manifest["category_apply_threshold"] = threshold
+    manifest.pop("category_apply_threshold_words_disagree", None)
+    if disagree is not _ABSENT:
+        manifest["category_apply_threshold_words_disagree"] = disagree
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest), encoding="utf-8")
     return tmp_path
@@ -206,19 +213,23 @@ def test_the_bundled_model_applies_a_category_only_above_its_measured_threshold(
     manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
     # The smallest t at which categories of real tables held out by source were right >= 95%
     # of the time over >= 10 tables (bench/README.md, "Sentence prior").
+    # A top category the table's words alone do not point to (or not known to) needs more.
     threshold = manifest["category_apply_threshold"]
+    strict = manifest["category_apply_threshold_words_disagree"]
     evidence = manifest["category_apply_evidence"]
-    assert 0.5 < threshold < 1 and evidence["precision"] >= 0.95
+    assert 0.5 < threshold < strict < 1 and evidence["precision"] >= 0.95
     assert evidence["coverage"] * evidence["real_tables"] >= evidence["min_applied"]
     sure = _result(categories=TOP3)
-    assert category_threshold(sure) == threshold
+    assert category_threshold(sure) == strict
+    agreeing = _result(categories=(replace(TOP3[0], words_agree=True), *TOP3[1:]))
+    assert category_threshold(agreeing) == threshold
     assert not [
         s for s in review_outcome(sure, AtlanSettings()).suggestions if s.kind == "category"
     ]
     unsure = _result(categories=TOP3_UNSURE)
     (s,) = [s for s in review_outcome(unsure, AtlanSettings()).suggestions if s.kind == "category"]
     assert (s.tag, s.confidence) == ("finance", 0.6)
-    assert f"below {threshold:.2f}" in s.reason
+    assert f"below {strict:.2f}" in s.reason
     assert [c["label"] for c in s.evidence["top"]] == ["finance", "sales", "customer"]
 
 
@@ -257,6 +268,55 @@ def test_the_threshold_comes_from_the_manifest_of_the_model_that_ran(tmp_path: P
     (s,) = [s for s in review_outcome(unsure, AtlanSettings()).suggestions if s.kind == "category"]
     assert s.reason == "category confidence 0.75 below 0.80: a steward confirms it"
     assert len(s.evidence["top"]) == 3
+
+
+def test_a_category_the_words_do_not_point_to_needs_the_stricter_threshold(
+    tmp_path: Path,
+) -> None:
+    version = register_manifest(_artifacts(tmp_path, 0.7, 0.85))
+    assert category_apply_threshold(version) == 0.7
+    assert category_apply_threshold(version, words_agree=False) == 0.85
+    assert category_apply_threshold(version, words_agree=None) == 0.85  # not known: strict
+
+    def at(p: float, agree: bool | None) -> EnrichmentResult:
+        return _by(_result(categories=(LabelScore("finance", p, agree), *TOP3[1:])), version)
+
+    assert category_threshold(at(0.8, True)) == 0.7
+    assert category_threshold(at(0.8, False)) == 0.85
+    assert category_threshold(at(0.8, None)) == 0.85
+    applied = review_outcome(at(0.8, True), AtlanSettings())
+    assert applied.category_applied
+    decision = category_decision(at(0.8, True))
+    assert decision is not None and decision["reason"].endswith("point to it too")
+    held = review_outcome(at(0.8, False), AtlanSettings())
+    (s,) = [s for s in held.suggestions if s.kind == "category"]
+    assert s.reason == (
+        "category confidence 0.80 below 0.85: a steward confirms it; the table's words alone "
+        "point elsewhere: the stricter threshold"
+    )
+    assert s.evidence["top"][0] == {"label": "finance", "confidence": 0.8, "words_agree": False}
+    assert review_outcome(at(0.9, False), AtlanSettings()).category_applied
+    validate_report(build_report([at(0.8, True), at(0.8, False), at(0.8, None)]))
+
+
+def test_without_a_threshold_for_disagreeing_words_one_threshold_serves_all(
+    tmp_path: Path,
+) -> None:
+    """A manifest written before the words' second opinion: as before, for every table."""
+    version = register_manifest(_artifacts(tmp_path, 0.7))
+    assert category_apply_threshold(version, words_agree=False) == 0.7
+    never = register_manifest(_artifacts(tmp_path / "never", 0.7, None))
+    assert category_apply_threshold(never) == 0.7
+    assert category_apply_threshold(never, words_agree=False) is None
+
+
+@pytest.mark.parametrize("bad", [0.6, 1.5, "0.9", True])
+def test_a_malformed_threshold_for_disagreeing_words_is_refused(
+    tmp_path: Path, bad: object
+) -> None:
+    """Not a probability, or below the threshold for agreeing words (0.7)."""
+    with pytest.raises(ModelArtifactError, match="words_disagree"):
+        register_manifest(_artifacts(tmp_path, 0.7, bad))
 
 
 def test_a_category_from_an_unknown_model_is_never_applied() -> None:

@@ -24,6 +24,7 @@ from classifiers.business.semantic import (
     value_features,
     value_words,
     word_max_features,
+    words_category,
 )
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample, TableSample
@@ -277,3 +278,16 @@ def test_value_features_give_the_meaning_of_values_and_nothing_without_them(
         k.startswith(("sem_val:", "vmax:"))
         for k in semantic_features(committed, sample(("Cardiology", "Oncology", "Pediatrics")))
     )
+
+
+def test_the_words_category_is_the_closest_prototype_or_none() -> None:
+    """The semantic prior alone, asked for one category: none when no word is known."""
+    vectors = _tiny()
+    paid = table_sample(
+        [ColumnSample("wage", "double", (1.0,)), ColumnSample("pay", "double", (2.0,))],
+        "s3://qq/t.csv",
+    )
+    assert words_category(vectors, paid) == "a"  # wage is prototype a's first dimension
+    nothing = table_sample([ColumnSample("qq", "double", (1.0,))], "s3://qq/t.csv")
+    assert vectors.text(path_words(nothing) + column_words(nothing)) is None
+    assert words_category(vectors, nothing) is None

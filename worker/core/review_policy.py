@@ -36,15 +36,19 @@ def category_threshold(result: EnrichmentResult | None = None) -> float | None:
 
     The threshold is the business model's (its manifest's ``category_apply_threshold``,
     chosen at train time so that applied categories are right >= 95% of the time on real
-    tables); ``None`` means no category is applied automatically. A result records the model
-    version that categorised it; without one, the bundled model's threshold is used.
+    tables); ``None`` means no category is applied automatically. A top category that the
+    table's words alone do not point to (``words_agree`` false), or with no result to tell,
+    gets the manifest's stricter ``category_apply_threshold_words_disagree``. A result
+    records the model version that categorised it; without one, the bundled model's
+    thresholds are used.
     Side effects: the first call reads the bundled model's manifest (once per process).
     """
     from classifiers.business.model import category_apply_threshold
 
     recorded = result.classifier_versions.get("business") if result is not None else None
     version = recorded.partition("model=")[2] or None if recorded else None
-    return category_apply_threshold(version)
+    top = result.categories[0] if result is not None and result.categories else None
+    return category_apply_threshold(version, top.words_agree if top is not None else None)
 
 
 def category_applies(confidence: float, threshold: float | None) -> bool:
@@ -81,7 +85,9 @@ def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
     return {
         "decision": "applied" if applied else "review",
         "threshold": threshold,
-        "reason": _category_reason(top.confidence, threshold, applied) + _names_note(result),
+        "reason": _category_reason(top.confidence, threshold, applied)
+        + _words_note(result)
+        + _names_note(result),
         "top": [c.to_dict() for c in result.categories[:3]],
     }
 
@@ -97,6 +103,16 @@ def compared(value: float, limit: float) -> tuple[str, str]:
             break
         shown = (f"{value:.{digits}f}", f"{limit:.{digits}f}")
     return shown
+
+
+def _words_note(result: EnrichmentResult) -> str:
+    """Which of the model's two thresholds applied, when the classifier said (else ``""``)."""
+    agree = result.categories[0].words_agree if result.categories else None
+    if agree is None:
+        return ""
+    if agree:
+        return "; the table's words alone point to it too"
+    return "; the table's words alone point elsewhere: the stricter threshold"
 
 
 def _names_note(result: EnrichmentResult) -> str:
@@ -356,7 +372,7 @@ def _category_outcome(
                 entity=None,
                 column=None,
                 confidence=top.confidence,
-                reason=reason + _names_note(result),
+                reason=reason + _words_note(result) + _names_note(result),
                 evidence={
                     "top": [c.to_dict() for c in result.categories[:3]],
                     "features": _table_features(result),

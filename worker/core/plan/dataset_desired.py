@@ -119,7 +119,8 @@ def _category(
     text = verdict.category if confidence is None else f"{verdict.category} {confidence:.2f}"
     if decided is not None and decided.state in _APPROVED:
         return f"{text} (confirmed by a steward)"
-    # The verdict does not record the model version: the bundled model's threshold.
+    # The verdict records neither the model version nor whether the words agree: the
+    # bundled model's threshold for words that do not.
     if confidence is not None and not category_applied(
         confidence, category_threshold(), write_policy
     ):
