@@ -635,12 +635,21 @@ def applied_at(rows: list[tuple[str, str, float, list[str]]], threshold: float) 
     }
 
 
+def floor4(value: float) -> float:
+    """``value`` rounded down to 4 decimals (a threshold never above what it was cut at)."""
+    return math.floor(float(value) * 10_000) / 10_000
+
+
 def abstention_threshold(
     rows: list[tuple[str, str, float, list[str]]], target: float = TARGET_APPLIED_PRECISION
 ) -> dict[str, Any]:
     """The lowest top-1 probability t at which predictions with probability >= t are right
     at least ``target`` of the time, over at least :data:`MIN_APPLIED` tables (cuts only
-    between distinct probabilities).
+    between probabilities that differ at 4 decimals).
+
+    t is the last applied table's probability rounded *down* to 4 decimals, so that the
+    manifest's t applies exactly the tables counted here (rounded to nearest it could leave
+    the last one out).
 
     :returns: threshold (``None`` when no t reaches the target), precision and coverage.
     Pure.
@@ -652,11 +661,12 @@ def abstention_threshold(
         right += truth == top1
         precision = right / k
         nxt = ranked[k][2] if k < len(ranked) else -1.0
-        if nxt == conf:
-            continue  # only cut between distinct probabilities
+        cut = floor4(conf)
+        if nxt >= cut:
+            continue  # only cut where the 4-decimal threshold leaves the next table out
         if precision >= target and k >= MIN_APPLIED:
             best = {
-                "threshold": round(conf, 4),
+                "threshold": cut,
                 "precision": round(precision, 3),
                 "coverage": round(k / len(ranked), 3),
             }
@@ -707,7 +717,9 @@ def gate_threshold(
     :data:`DISAGREE_FACTORS` and threshold t that apply the most tables right >= ``target``
     of the time, a table whose words point elsewhere (``agree`` false) judged at its
     probability times the factor (ties: the larger factor). ``threshold_words_disagree`` is
-    t / factor, the probability such a table needs (``None`` above 1: never). Pure.
+    t / factor rounded down, the probability such a table needs (``None`` above 1: never);
+    precision and coverage are those of the two thresholds as the review policy applies them.
+    Pure.
     """
     best: dict[str, Any] = {"threshold": None, "coverage": 0.0, "factor": 1.0}
     for factor in DISAGREE_FACTORS:
@@ -719,9 +731,19 @@ def gate_threshold(
         if found["threshold"] is not None and found["coverage"] >= best["coverage"]:
             best = {**found, "factor": factor}
     t = best["threshold"]
-    strict = round(float(t) / best["factor"], 4) if t is not None else None
+    strict = floor4(t / best["factor"]) if t is not None else None
     best["threshold_words_disagree"] = strict if strict is not None and strict <= 1 else None
+    if t is not None:
+        hits = [r[0] == r[1] for r, ok in zip(rows, agree, strict=True) if _gated(r[2], ok, best)]
+        best["precision"] = round(sum(hits) / len(hits), 3)
+        best["coverage"] = round(len(hits) / len(rows), 3)
     return best
+
+
+def _gated(p: float, agree: bool, gate: dict[str, Any]) -> bool:
+    """Whether a top category at ``p`` is applied by :func:`gate_threshold`'s two thresholds."""
+    limit = gate["threshold"] if agree else gate["threshold_words_disagree"]
+    return limit is not None and p >= limit
 
 
 def nested_gate(
@@ -731,16 +753,15 @@ def nested_gate(
     target: float = TARGET_APPLIED_PRECISION,
 ) -> dict[str, Any]:
     """:func:`nested_abstention` for :func:`gate_threshold`: each package's tables judged by
-    the factor and threshold chosen on the other packages'. Pure."""
+    the two thresholds chosen on the other packages'. Pure."""
     applied = right = 0
     for pkg in sorted(set(packages)):
         picked = [i for i, q in enumerate(packages) if q != pkg]
         gate = gate_threshold([rows[i] for i in picked], [agree[i] for i in picked], target)
-        t = gate["threshold"]
-        if t is None:
+        if gate["threshold"] is None:
             continue
         for (truth, top1, p, _), ok, q in zip(rows, agree, packages, strict=True):
-            if q == pkg and (p if ok else p * gate["factor"]) >= t:
+            if q == pkg and _gated(p, ok, gate):
                 applied, right = applied + 1, right + (truth == top1)
     return {
         "applied": applied,

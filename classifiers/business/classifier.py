@@ -98,6 +98,7 @@ class BusinessClassifier:
         # policy applies it unseen only at a stricter threshold when they do not.
         words = self._model.words_category(sample)
         (label, p), rest = ranked[0], ranked[1:]
-        return [LabelScore(label, float(p), words_agree=words == label)] + [
+        agree = None if words is None else words == label  # None: the words say nothing
+        return [LabelScore(label, float(p), words_agree=agree)] + [
             LabelScore(other, float(q)) for other, q in rest
         ]

@@ -390,15 +390,15 @@ def _bundled_version() -> str | None:
 
 
 def category_apply_threshold(
-    model_version: str | None = None, words_agree: bool | None = True
+    model_version: str | None = None, words_agree: bool | None = None
 ) -> float | None:
     """The probability at or above which a top category is applied without review.
 
     :param model_version: the model version recorded with a result (12 hex digits); ``None``
         means the bundled model.
     :param words_agree: whether the table's words alone point to the same category
-        (:meth:`BusinessModel.words_category`); ``False`` or ``None`` (not known) gets the
-        manifest's threshold for words that do not agree, which is never lower.
+        (:meth:`BusinessModel.words_category`); ``False`` or ``None`` (not known, the
+        default) gets the manifest's threshold for words that do not agree, never lower.
     :returns: the threshold from that model's manifest, or ``None``: never apply
         automatically (the manifest says no threshold is precise enough, or the model
         version is unknown to this process, or the bundled manifest is missing or malformed).

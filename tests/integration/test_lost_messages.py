@@ -56,6 +56,16 @@ def test_quiet_means_no_job_message_waiting_or_held(app: Celery, redis_dbs: Redi
         assert conn.default_channel.basic_get("atlan", no_ack=False) is not None
         assert r.hlen(lost.UNACKED_KEY) == 2
         assert lost.broker_quiet(r)
+    # Closed unacknowledged: the watch is back in the jobs list, waiting, and still quiet.
+    assert r.llen("jobs") == 1 and lost.broker_quiet(r)
+    # A message in a priority step's list counts like any other.
+    app.send_task(ENRICH, ("s3://b/k.csv", "job-1"), queue="enrich", priority=3)
+    assert r.llen("enrich\x06\x163") == 1 and not lost.broker_quiet(r)
+    r.delete("enrich\x06\x163")
+    # A list too long to read message by message is busy, watches or not.
+    for _ in range(lost.READ_AT_MOST):
+        app.send_task(WATCH_JOBS, queue="jobs")
+    assert not lost.broker_quiet(r)
 
 
 def test_a_job_is_resumed_after_two_quiet_looks_that_see_it_unchanged(
@@ -74,18 +84,32 @@ def test_a_job_is_resumed_after_two_quiet_looks_that_see_it_unchanged(
     def send(name: str, *args: Any, **kwargs: Any) -> None:
         sent.append((name, *args))
 
+    clock = [1000.0]
+
+    def look() -> list[str]:
+        return lost.watch(r, jobs.open_jobs, send, 10, clock=lambda: clock[0])
+
     # A message still waits: busy, whatever the job looks like.
     app.send_task(ENRICH, ("s3://b/p/a.csv", job), queue="enrich")
-    assert lost.watch(r, jobs.open_jobs, send, 10) == [] and not r.exists("s3e:jobs-watch:quiet")
+    assert look() == [] and not r.exists("s3e:jobs-watch:quiet")
     r.delete("enrich")  # lost
-    assert lost.watch(r, jobs.open_jobs, send, 10) == []  # the first quiet look remembers
+    assert look() == []  # the first quiet look remembers
     assert 20 < int(r.ttl("s3e:jobs-watch:quiet")) <= 30
-    assert lost.watch(r, jobs.open_jobs, send, 10) == [job]
-    assert sent == [(RESUME, (job,))]
+    clock[0] += 5
+    assert look() == []  # too near the first to tell a lost message from a slow one
+    clock[0] += 5
+    assert look() == [job]
+    assert sent == [(RESUME, (job, None, True))]  # running jobs only: a cancel stands
     # After a resend the comparison starts again, and a job that moves between two quiet
     # looks is never resent.
-    assert lost.watch(r, jobs.open_jobs, send, 10) == []
+    clock[0] += 10
+    assert look() == []
     jobs.record(job, "s3://b/p/a.csv", ObjectStatus.CLASSIFIED, None)
-    assert lost.watch(r, jobs.open_jobs, send, 10) == []
+    clock[0] += 10
+    assert look() == []
     assert len(sent) == 1
+    # Another watch running meanwhile (its lock held): this one does nothing.
+    clock[0] += 10
+    r.set("s3e:jobs-watch:lock", "1")
+    assert look() == [] and len(sent) == 1
     catalog.engine.dispose()

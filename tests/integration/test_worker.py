@@ -195,6 +195,9 @@ def test_objects_whose_messages_were_lost_are_sent_again(
     lister = Worker(env, tmp_path, concurrency=1, args=("--queues=jobs",))
     workers.append(lister)
     wait_until(lambda: broker.llen("enrich") == n, 60, "the job's objects were not queued")
+    # Its listing task acknowledged (killed before, it would come back only after the 80 s
+    # visibility timeout, and the broker would not be quiet until then).
+    wait_until(lambda: broker.hlen("unacked") == 0, 30, "the listing task was not acknowledged")
     lister.kill_all()
     assert broker.rpop("enrich") and broker.rpop("enrich")  # the next two deliveries, lost
     worker = Worker(env, tmp_path)

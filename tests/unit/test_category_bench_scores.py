@@ -183,8 +183,33 @@ def test_the_gate_applies_more_when_the_words_vouch_for_the_top_category(
     # 1.0 does not, 0.7 puts the 0.9s below. The largest of the three wins.
     assert (gate["factor"], gate["threshold"]) == (0.9, 0.7)
     assert gate["precision"] == 1.0 and gate["coverage"] == round(2 * n / len(rows), 3)
-    assert gate["threshold_words_disagree"] == round(0.7 / 0.9, 4)
+    assert gate["threshold_words_disagree"] == 0.7777  # 0.7 / 0.9 rounded down
     # One package only: nothing to choose a threshold on when it is held out.
     assert bench.nested_gate(rows, agree, ["a"] * len(rows))["applied"] == 0
+    # Two packages alike: each is judged by the other's pair and applies its 20 right ones.
+    twice = bench.nested_gate(rows + rows, agree + agree, ["a"] * len(rows) + ["b"] * len(rows))
+    assert twice == {
+        "applied": 4 * n,
+        "coverage": round(4 * n / (2 * len(rows)), 3),
+        "precision": 1.0,
+    }
+    # Two confident mistakes in b: judged by a's pair, b's 20 applied hold them (18 right);
+    # b's own predictions reach no 95% line, so a, judged by them, applies nothing.
+    worse = _same("sales", "finance", 0.95, 2) + rows[2:]
+    mixed = bench.nested_gate(rows + worse, agree + agree, ["a"] * len(rows) + ["b"] * len(rows))
+    assert (mixed["applied"], mixed["precision"]) == (2 * n, 0.9)
     none = bench.gate_threshold(_same("x", "y", 0.9, n), [True] * n)
     assert none["threshold"] is None and none["threshold_words_disagree"] is None
+
+
+def test_the_threshold_is_rounded_down_so_the_last_table_stays_applied(bench: ModuleType) -> None:
+    """Rounded to nearest, 0.692478 would give 0.6925 and leave its own table out."""
+    rows = _same("sales", "sales", 0.9, 9) + _same("sales", "sales", 0.692478, 1)
+    rows += _same("sales", "finance", 0.5, 3)
+    found = bench.abstention_threshold(rows)
+    assert found["threshold"] == 0.6924 and found["coverage"] == round(10 / 13, 3)
+    assert sum(r[2] >= found["threshold"] for r in rows) == 10
+    # A table within the same 4-decimal step below cannot be cut from it: the cut moves up.
+    close = _same("sales", "sales", 0.9, 10) + _same("sales", "finance", 0.69251, 1)
+    close += _same("sales", "sales", 0.69252, 1)
+    assert bench.abstention_threshold(close)["threshold"] == 0.9

@@ -274,9 +274,9 @@ def test_a_category_the_words_do_not_point_to_needs_the_stricter_threshold(
     tmp_path: Path,
 ) -> None:
     version = register_manifest(_artifacts(tmp_path, 0.7, 0.85))
-    assert category_apply_threshold(version) == 0.7
+    assert category_apply_threshold(version, words_agree=True) == 0.7
     assert category_apply_threshold(version, words_agree=False) == 0.85
-    assert category_apply_threshold(version, words_agree=None) == 0.85  # not known: strict
+    assert category_apply_threshold(version) == 0.85  # not known: the stricter one
 
     def at(p: float, agree: bool | None) -> EnrichmentResult:
         return _by(_result(categories=(LabelScore("finance", p, agree), *TOP3[1:])), version)
@@ -292,7 +292,7 @@ def test_a_category_the_words_do_not_point_to_needs_the_stricter_threshold(
     (s,) = [s for s in held.suggestions if s.kind == "category"]
     assert s.reason == (
         "category confidence 0.80 below 0.85: a steward confirms it; the table's words alone "
-        "point elsewhere: the stricter threshold"
+        "point elsewhere"
     )
     assert s.evidence["top"][0] == {"label": "finance", "confidence": 0.8, "words_agree": False}
     assert review_outcome(at(0.9, False), AtlanSettings()).category_applied
@@ -306,8 +306,8 @@ def test_without_a_threshold_for_disagreeing_words_one_threshold_serves_all(
     version = register_manifest(_artifacts(tmp_path, 0.7))
     assert category_apply_threshold(version, words_agree=False) == 0.7
     never = register_manifest(_artifacts(tmp_path / "never", 0.7, None))
-    assert category_apply_threshold(never) == 0.7
-    assert category_apply_threshold(never, words_agree=False) is None
+    assert category_apply_threshold(never, words_agree=True) == 0.7
+    assert category_apply_threshold(never) is None  # words not agreeing: never
 
 
 @pytest.mark.parametrize("bad", [0.6, 1.5, "0.9", True])

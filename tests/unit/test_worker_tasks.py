@@ -169,6 +169,28 @@ def test_a_store_outage_with_retries_left_is_retried_after_a_jittered_wait(
     assert _state(db, job_id)[0] == "queued"  # not failed: it comes back
 
 
+def test_the_watchs_resume_leaves_a_job_cancelled_meanwhile_alone(
+    setup: tuple[Any, Runtime, str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lost-message watch sends ``resume(job, None, True)``: a job cancelled since the
+    watch looked stays cancelled and nothing is sent; a person's resume reopens it."""
+    import worker.tasks.jobs as jobs_tasks
+    from models.jobs import JobState
+
+    app, ctx, job_id, _ = setup
+    sent: list[tuple[str, ...]] = []
+    monkeypatch.setattr(jobs_tasks, "send_enrich", lambda _app, uris, job: sent.extend(uris))
+    ctx.jobs.cancel(job_id)
+    answer = app.tasks["s3e.resume"].apply((job_id, None, True)).get()
+    assert answer == {"job": job_id, "resent": 0, "state": "cancelled"} and sent == []
+    job = ctx.jobs.get(job_id)
+    assert job is not None and job.state is JobState.CANCELLED
+    answer = app.tasks["s3e.resume"].apply((job_id,)).get()
+    assert answer == {"job": job_id, "resent": 1} and len(sent) == 1
+    job = ctx.jobs.get(job_id)
+    assert job is not None and job.state is JobState.RUNNING
+
+
 def test_no_task_runs_without_a_runtime_installed_in_its_process() -> None:
     runtime.install(None)
     with pytest.raises(RuntimeError, match="no worker runtime"):

@@ -112,7 +112,7 @@ def _words_note(result: EnrichmentResult) -> str:
         return ""
     if agree:
         return "; the table's words alone point to it too"
-    return "; the table's words alone point elsewhere: the stricter threshold"
+    return "; the table's words alone point elsewhere"
 
 
 def _names_note(result: EnrichmentResult) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Celery, Task, shared_task
 
-from models.jobs import Job, JobOptions
+from models.jobs import Job, JobOptions, JobState
 from worker.core.errors import LocalPathRefused, StoreUnavailable, WorkerLost
 from worker.services.jobs.listing import is_local
 from worker.tasks import lost, names, runtime
@@ -64,14 +64,23 @@ def list_page(self: Task, job_id: str) -> dict[str, Any]:
 
 
 @shared_task(name=names.RESUME, bind=True, ignore_result=True)
-def resume(self: Task, job_id: str, after: str | None = None) -> dict[str, Any]:
+def resume(
+    self: Task, job_id: str, after: str | None = None, running_only: bool = False
+) -> dict[str, Any]:
     """Send again what a cancelled or crashed job had not finished; continue listing.
 
     Sends at most 1,000 objects and hands the rest on to another resume task (``after``:
-    the last object sent), so every task stays short.
+    the last object sent), so every task stays short. ``running_only`` (the lost-message
+    watch's resend, :mod:`worker.tasks.lost`): a job that is no longer running (cancelled,
+    or done, since the watch looked) is left as it is instead of being reopened.
     """
     rt = runtime.current()
-    job = rt.jobs.reopen(job_id) if after is None else rt.jobs.get(job_id)
+    if running_only or after is not None:
+        job = rt.jobs.get(job_id)
+        if running_only and job is not None and job.state is not JobState.RUNNING:
+            return {"job": job_id, "resent": 0, "state": job.state.value}
+    else:
+        job = rt.jobs.reopen(job_id)
     if job is None:
         return {"job": job_id, "error": "unknown job"}
     if after is None and not job.listing_done:
@@ -79,7 +88,7 @@ def resume(self: Task, job_id: str, after: str | None = None) -> dict[str, Any]:
     page = rt.jobs.unfinished(job_id, after, RESUME_PAGE)
     send_enrich(self.app, page, job)
     if len(page) == RESUME_PAGE:
-        self.app.send_task(names.RESUME, (job_id, page[-1]), queue="jobs")
+        self.app.send_task(names.RESUME, (job_id, page[-1], running_only), queue="jobs")
     return {"job": job_id, "resent": len(page)}
 
 
