@@ -174,6 +174,8 @@ class DatasetVerdict:
     """One verdict per dataset: what holds across its sampled partitions.
 
     :param entities: entity → columns on which it holds (share at or above the threshold).
+    :param category_words_agree: whether the table's words alone point to the category, as
+        most of the sampled partitions whose top category it is said (``None``: none said).
     """
 
     dataset_uri: str
@@ -184,6 +186,7 @@ class DatasetVerdict:
     category_confidence: float | None = None
     description: str | None = None
     entities: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    category_words_agree: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (no values: entities, shares and counts only)."""
@@ -193,6 +196,7 @@ class DatasetVerdict:
             "partitions_total": self.partitions_total,
             "category": self.category,
             "category_confidence": self.category_confidence,
+            "category_words_agree": self.category_words_agree,
             "description": self.description,
             "entities": {e: list(cols) for e, cols in self.entities},
             "columns": [

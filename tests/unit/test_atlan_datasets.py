@@ -9,6 +9,7 @@ forbidden dataset failing alone, Atlan down, and no sampled value in any request
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,27 @@ def test_tags_follow_the_objects_mapping_policy_and_decisions() -> None:
     assert decided.custom_metadata["Category"] == "sales 0.82 (confirmed by a steward)"
     weak = _desired(_stored(confidence=0.4))
     assert weak.custom_metadata["Category"] == "sales 0.40 (suggested)"
+
+
+def test_a_datasets_category_takes_the_threshold_its_partitions_words_earned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Most partitions' words agreeing: the lower threshold, as for each object; else (or
+    not known, e.g. a verdict stored before) the stricter one."""
+
+    def thresholds(version: object = None, words_agree: bool | None = None) -> float:
+        return 0.7 if words_agree else 0.85
+
+    monkeypatch.setattr("classifiers.business.model.category_apply_threshold", thresholds)
+
+    def category(agree: bool | None) -> str:
+        stored = _stored(confidence=0.8)
+        assert stored.verdict is not None
+        verdict = replace(stored.verdict, category_words_agree=agree)
+        return str(_desired(replace(stored, verdict=verdict)).custom_metadata["Category"])
+
+    assert category(True) == "sales 0.80"
+    assert category(False) == category(None) == "sales 0.80 (suggested)"
 
 
 def test_which_datasets_get_an_asset_of_their_own() -> None:

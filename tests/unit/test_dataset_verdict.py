@@ -277,6 +277,31 @@ def test_the_category_is_the_one_the_results_agree_on_weighted_by_confidence() -
     assert verdict.category_confidence == pytest.approx(1.3 / 3, abs=1e-4)
 
 
+def test_the_verdict_says_whether_most_partitions_words_agreed_with_its_category() -> None:
+    """Only partitions whose top category is the dataset's vote; none said: ``None``."""
+
+    def part(day: int, label: str, agree: bool | None) -> EnrichmentResult:
+        r = _result(f"dt=2025-01-0{day}/", [("id", "int64", [1])], categories=[(label, 0.9)])
+        return replace(r, categories=(LabelScore(label, 0.9, agree),))
+
+    def verdict(*results: EnrichmentResult) -> bool | None:
+        merged = merge_verdict(URI, [], 4, list(results), entity_share=0.5)
+        assert merged.category == "orders"
+        return merged.category_words_agree
+
+    assert verdict(part(1, "orders", True), part(2, "orders", True), part(3, "hr", False))
+    assert verdict(part(1, "orders", True), part(2, "orders", False)) is False  # a tie
+    assert verdict(part(1, "orders", None), part(2, "orders", True)) is True
+    assert verdict(part(1, "orders", None)) is None
+    again = merge_verdict(URI, [], 4, [part(1, "orders", True)], entity_share=0.5)
+    from worker.adapters.catalog.dataset_store import verdict_from_dict
+
+    assert verdict_from_dict(again.to_dict()) == again
+    assert verdict_from_dict({**again.to_dict(), "category_words_agree": None}) == replace(
+        again, category_words_agree=None
+    )
+
+
 def test_the_description_comes_from_the_most_representative_result() -> None:
     records = _four_partitions()
     results = [

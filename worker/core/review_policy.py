@@ -31,7 +31,9 @@ NO_THRESHOLD_REASON = (
 )
 
 
-def category_threshold(result: EnrichmentResult | None = None) -> float | None:
+def category_threshold(
+    result: EnrichmentResult | None = None, words_agree: bool | None = None
+) -> float | None:
     """The probability at or above which ``result``'s top category is applied, or ``None``.
 
     The threshold is the business model's (its manifest's ``category_apply_threshold``,
@@ -40,7 +42,7 @@ def category_threshold(result: EnrichmentResult | None = None) -> float | None:
     table's words alone do not point to (``words_agree`` false), or with no result to tell,
     gets the manifest's stricter ``category_apply_threshold_words_disagree``. A result
     records the model version that categorised it; without one, the bundled model's
-    thresholds are used.
+    thresholds are used, ``words_agree`` choosing between them (a dataset verdict's).
     Side effects: the first call reads the bundled model's manifest (once per process).
     """
     from classifiers.business.model import category_apply_threshold
@@ -48,7 +50,7 @@ def category_threshold(result: EnrichmentResult | None = None) -> float | None:
     recorded = result.classifier_versions.get("business") if result is not None else None
     version = recorded.partition("model=")[2] or None if recorded else None
     top = result.categories[0] if result is not None and result.categories else None
-    return category_apply_threshold(version, top.words_agree if top is not None else None)
+    return category_apply_threshold(version, top.words_agree if top is not None else words_agree)
 
 
 def category_applies(confidence: float, threshold: float | None) -> bool:

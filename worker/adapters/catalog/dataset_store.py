@@ -141,6 +141,7 @@ def verdict_from_dict(data: Mapping[str, Any]) -> DatasetVerdict:
         ),
         category=data.get("category"),
         category_confidence=float(confidence) if confidence is not None else None,
+        category_words_agree=data.get("category_words_agree"),
         description=data.get("description"),
         entities=tuple(
             (str(e), tuple(str(c) for c in cols))

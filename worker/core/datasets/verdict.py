@@ -188,6 +188,20 @@ def _category(results: Sequence[EnrichmentResult]) -> tuple[_Category | None, in
     return _Category(label, weights[label]), voters
 
 
+def _words_agree(results: Sequence[EnrichmentResult], label: str) -> bool | None:
+    """Whether most results whose top category is ``label`` had the words agree with it.
+
+    ``None`` when none of them said (no business model, or words that say nothing); a tie
+    is not a majority (the review policy's stricter threshold then applies).
+    """
+    said = [
+        top.words_agree
+        for r in results
+        if r.categories and (top := r.categories[0]).label == label and top.words_agree is not None
+    ]
+    return 2 * sum(said) > len(said) if said else None
+
+
 def _representative(
     results: Sequence[EnrichmentResult], category: str | None, columns: set[str]
 ) -> EnrichmentResult | None:
@@ -276,6 +290,7 @@ def merge_verdict(
         category_confidence=round(min(category.weight / voters, 1.0), _DIGITS)
         if category
         else None,
+        category_words_agree=_words_agree(classified, category.label) if category else None,
         description=description,
         entities=tuple((e, tuple(sorted(cols))) for e, cols in sorted(holds.items())),
     )

@@ -119,11 +119,10 @@ def _category(
     text = verdict.category if confidence is None else f"{verdict.category} {confidence:.2f}"
     if decided is not None and decided.state in _APPROVED:
         return f"{text} (confirmed by a steward)"
-    # The verdict records neither the model version nor whether the words agree: the
-    # bundled model's threshold for words that do not.
-    if confidence is not None and not category_applied(
-        confidence, category_threshold(), write_policy
-    ):
+    # The verdict does not record the model version: the bundled model's thresholds, the
+    # stricter one unless most partitions' words agreed with the category.
+    threshold = category_threshold(words_agree=verdict.category_words_agree)
+    if confidence is not None and not category_applied(confidence, threshold, write_policy):
         return f"{text} (suggested)"
     return text
 
