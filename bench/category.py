@@ -684,23 +684,10 @@ def nested_abstention(
     reports precision on. Here each package's tables are judged by the threshold chosen on
     the other packages' (a package whose others reach no threshold applies nothing), and the
     applied tables are pooled: the precision a lake of a package unlike the others can
-    expect. ``packages`` names each row's package. Pure.
+    expect. ``packages`` names each row's package. :func:`nested_gate` with every table's
+    words agreeing (one threshold). Pure.
     """
-    applied = right = 0
-    per: dict[str, dict[str, Any]] = {}
-    for pkg in sorted(set(packages)):
-        rest = [r for r, q in zip(rows, packages, strict=True) if q != pkg]
-        mine = [r for r, q in zip(rows, packages, strict=True) if q == pkg]
-        t = abstention_threshold(rest, target)["threshold"]
-        hits = [r[0] == r[1] for r in mine if t is not None and r[2] >= t]
-        applied, right = applied + len(hits), right + sum(hits)
-        per[pkg] = {"threshold": t, "applied": len(hits), "right": sum(hits)}
-    return {
-        "applied": applied,
-        "coverage": round(applied / max(1, len(rows)), 3),
-        "precision": round(right / applied, 3) if applied else None,
-        "per_package": per,
-    }
+    return _nested(rows, [True] * len(rows), packages, target)
 
 
 #: Factors tried for a top category the table's words do not point to: its probability is
@@ -754,19 +741,36 @@ def nested_gate(
 ) -> dict[str, Any]:
     """:func:`nested_abstention` for :func:`gate_threshold`: each package's tables judged by
     the two thresholds chosen on the other packages'. Pure."""
+    found = _nested(rows, agree, packages, target)
+    return {k: v for k, v in found.items() if k != "per_package"}
+
+
+def _nested(
+    rows: list[tuple[str, str, float, list[str]]],
+    agree: list[bool],
+    packages: list[str],
+    target: float,
+) -> dict[str, Any]:
+    """Each package's tables judged by :func:`gate_threshold` chosen on the other packages'
+    (none reached: nothing applied), pooled; per package its threshold (for agreeing
+    words), applied and right tables. Pure."""
     applied = right = 0
+    per: dict[str, dict[str, Any]] = {}
     for pkg in sorted(set(packages)):
         picked = [i for i, q in enumerate(packages) if q != pkg]
         gate = gate_threshold([rows[i] for i in picked], [agree[i] for i in picked], target)
-        if gate["threshold"] is None:
-            continue
-        for (truth, top1, p, _), ok, q in zip(rows, agree, packages, strict=True):
-            if q == pkg and _gated(p, ok, gate):
-                applied, right = applied + 1, right + (truth == top1)
+        hits = [
+            truth == top1
+            for (truth, top1, p, _), ok, q in zip(rows, agree, packages, strict=True)
+            if q == pkg and gate["threshold"] is not None and _gated(p, ok, gate)
+        ]
+        applied, right = applied + len(hits), right + sum(hits)
+        per[pkg] = {"threshold": gate["threshold"], "applied": len(hits), "right": sum(hits)}
     return {
         "applied": applied,
         "coverage": round(applied / max(1, len(rows)), 3),
         "precision": round(right / applied, 3) if applied else None,
+        "per_package": per,
     }
 
 

@@ -57,6 +57,7 @@ from classifiers.business.model import (
     hidden_prior,
     library_versions,
     linear_to_bytes,
+    manifest_disagree_threshold,
     manifest_sentence_prior,
     pack_names,
 )
@@ -127,18 +128,10 @@ def load_category_threshold(
         isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1
     ):
         raise RealTablesError(f"{path}: category_apply_threshold {value!r} is not a probability")
-    strict = record.get("category_apply_threshold_words_disagree", value)
-    if strict is not None and (
-        isinstance(strict, bool)
-        or not isinstance(strict, int | float)
-        or not 0 < strict <= 1
-        or value is None
-        or strict < value
-    ):
-        raise RealTablesError(
-            f"{path}: category_apply_threshold_words_disagree {strict!r} is not a probability "
-            "at or above category_apply_threshold"
-        )
+    try:
+        manifest_disagree_threshold(record)  # the manifest's own check of the pair
+    except ModelArtifactError as exc:
+        raise RealTablesError(f"{path}: {exc}; {rerun}") from exc
     power = record.get("category_power", 1.0)
     if isinstance(power, bool) or not isinstance(power, int | float) or not 0 < power <= 1:
         raise RealTablesError(f"{path}: category_power {power!r} is not in (0, 1]")

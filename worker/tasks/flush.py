@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 
 from worker.core.queues import queue_keys
 from worker.core.settings import CelerySettings
+from worker.tasks.asking import SendTask, once_pending
 from worker.tasks.names import ATLAN_FLUSH
 
 if TYPE_CHECKING:
@@ -39,14 +40,6 @@ _FLUSH_FAILURES = "s3e:atlan-flush:failures"
 _LOCK_TTL = 20
 #: Outbox entries per writer call within one flush task.
 _FLUSH_CHUNK = 100
-
-
-class SendTask(Protocol):
-    """``Celery.send_task``: queue a task by name."""
-
-    def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Send task ``name``."""
-        ...
 
 
 class AtlanFlush:
@@ -207,18 +200,12 @@ class AtlanFlush:
         return pause
 
 
-def flush_asker(send: SendTask, redis: Redis, interval: float) -> Callable[[bool], None]:
+def flush_asker(send: SendTask, redis: Redis, interval: float) -> Callable[..., None]:
     """A function that sends one ``s3e.atlan_flush`` unless one is pending already.
 
     The flush returns at once when the outbox is empty, so asking is cheap; it expires
     unexecuted after ``interval`` (the next ask replaces it). ``ask(True)`` sends regardless.
     """
-
-    def ask(always: bool) -> None:
-        try:
-            if redis.set(FLUSH_PENDING, "1", nx=True, ex=5) or always:
-                send(ATLAN_FLUSH, queue="atlan", expires=interval)
-        except Exception as exc:  # noqa: BLE001 - the broker is down: the next tick asks again
-            logger.warning("could not ask for an Atlan flush (%s)", type(exc).__name__)
-
-    return ask
+    return once_pending(
+        send, redis, ATLAN_FLUSH, "atlan", FLUSH_PENDING, 5, interval, "an Atlan flush"
+    )

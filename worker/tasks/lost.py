@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from worker.core.queues import queue_keys
-from worker.tasks.flush import SendTask
+from worker.tasks.asking import SendTask, once_pending
 from worker.tasks.names import RESUME, WATCH_JOBS
 
 if TYPE_CHECKING:
@@ -171,18 +171,12 @@ def _look(
     return stuck
 
 
-def watch_asker(send: SendTask, redis: Redis, interval_s: float) -> Callable[[], None]:
+def watch_asker(send: SendTask, redis: Redis, interval_s: float) -> Callable[..., None]:
     """A function that sends one ``s3e.watch_jobs`` unless one was sent this interval.
 
     The task expires unexecuted after ``interval_s``: a backlog on the ``jobs`` queue never
     collects stale watches.
     """
-
-    def ask() -> None:
-        try:
-            if redis.set(_WATCH_PENDING, "1", nx=True, ex=max(1, int(interval_s))):
-                send(WATCH_JOBS, queue="jobs", expires=interval_s)
-        except Exception as exc:  # noqa: BLE001 - the broker is down: the next tick asks again
-            logger.warning("could not ask for a jobs watch (%s)", type(exc).__name__)
-
-    return ask
+    return once_pending(
+        send, redis, WATCH_JOBS, "jobs", _WATCH_PENDING, interval_s, interval_s, "a jobs watch"
+    )

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 from worker.core.pipeline import Deps, classifier_versions
 from worker.core.settings import Settings
 from worker.services.jobs.service import JobService
+from worker.tasks.asking import SendTask
 from worker.tasks.deliveries import DeliveryCounter
-from worker.tasks.flush import AtlanFlush, SendTask
+from worker.tasks.flush import AtlanFlush
 
 if TYPE_CHECKING:
     from redis import Redis
