@@ -261,7 +261,15 @@ def _generate_quantity(
 def _generate_percentage(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    style = rng.choice(("unit", "hundred", "str"))
+    style = rng.choice(("unit", "hundred", "whole", "str"))
+    if style == "whole":
+        # Whole percents as integers (a survey's 0-100 answer, a share rounded for a report).
+        a, b = rng.uniform(0.5, 5), rng.uniform(0.5, 5)
+        return (
+            _maybe_null(rng, [round(100 * rng.betavariate(a, b)) for _ in range(n)]),
+            "int64",
+            set(),
+        )
     if style == "unit":
         return (
             _maybe_null(
@@ -512,10 +520,24 @@ def _us_ssn(rng: random.Random) -> str:
     return f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
 
 
+#: Kinds of ``other`` column (neither an entity nor a business type: opaque or structured
+#: text) and the names such columns go by. Real lakes hold more than hashes and JSON:
+#: colour codes, durations written out, ranges of two values, random tokens.
+OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    "hash": ("row_hash", "checksum", "digest", "fingerprint"),
+    "json": ("payload", "metadata", "raw_json", "extra", "attributes"),
+    "blob": ("payload", "blob", "raw", "thumbnail"),
+    "colour": ("hex_color", "theme_colour", "fill", "rgb", "css_colour"),
+    "duration": ("elapsed", "duration", "time_taken", "lap_time", "uptime"),
+    "range": ("term", "validity", "period", "span", "window"),
+    "token": ("token", "nonce", "signature", "session_token", "secret_ref"),
+}
+
+
 def _generate_other(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    style = rng.choice(("hash", "json", "blob"))
+    style = flavor if flavor in OTHER_NAMES else rng.choice(tuple(OTHER_NAMES))
     if style == "hash":
         return (
             [hashlib.sha256(str(rng.random()).encode()).hexdigest() for _ in range(n)],
@@ -527,6 +549,41 @@ def _generate_other(
             json.dumps({"k": rng.randint(0, 99), "tags": [fake.word()]}) for _ in range(n)
         ]
         return vals, "json", set()
+    if style == "colour":
+        pool = [f"#{rng.getrandbits(24):06X}" for _ in range(rng.randint(5, 60))]
+        if rng.random() < 0.5:
+            pool = [c.lower() for c in pool]
+        return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
+    if style == "duration":
+        form = rng.choice(("pandas", "clock", "iso"))
+        out: list[CellValue] = []
+        for _ in range(n):
+            secs = int(rng.expovariate(1 / rng.choice((60, 600, 7200, 86400))))
+            h, rest = divmod(secs, 3600)
+            m, s = divmod(rest, 60)
+            if form == "pandas":
+                out.append(f"{h // 24} days {h % 24:02d}:{m:02d}:{s:02d}")
+            elif form == "clock":
+                out.append(f"{h:02d}:{m:02d}:{s:02d}")
+            else:
+                out.append(f"PT{h}H{m}M{s}S" if h else f"PT{m}M{s}S")
+        return _maybe_null(rng, out), "string", set()
+    if style == "range":
+        sep = rng.choice((" - ", "..", " to ", "/"))
+        fmt = rng.choice(("%Y-%m-%d", "%Y.%m.%d", "%d/%m/%Y"))
+        out = []
+        for _ in range(n):
+            start = date(1950, 1, 1) + timedelta(days=rng.randint(0, 26000))
+            end = start + timedelta(days=rng.randint(30, 9000))
+            out.append(f"{start.strftime(fmt)}{sep}{end.strftime(fmt)}")
+        return _maybe_null(rng, out), "string", set()
+    if style == "token":
+        alphabet = string.ascii_letters + string.digits
+        return (
+            ["".join(rng.choice(alphabet) for _ in range(rng.randint(8, 24))) for _ in range(n)],
+            "string",
+            set(),
+        )
     return [bytes(rng.getrandbits(8) for _ in range(16)) for _ in range(n)], "binary", set()
 
 
@@ -1369,6 +1426,8 @@ PREFIXES = ("exports", "raw", "curated", "landing", "daily", "v1", "staging", ""
 #: pandas' ``to_csv`` index read back (``Unnamed: 0``, or ``index`` / ``level_0`` after
 #: ``reset_index``) and spreadsheet row numbers.
 ROW_INDEX_SHARE = 0.06
+#: Share of synthetic tables with one extra ``other`` column (:data:`OTHER_NAMES`).
+OTHER_SHARE = 0.12
 ROW_INDEX_NAMES = ("Unnamed: 0", "index", "level_0", "row", "row_number", "rownum")
 OPAQUE_NAMES = ("col_{i}", "field{i}", "c{i}", "attr_{i}", "column{i}")
 
@@ -1607,9 +1666,10 @@ def _synthetic(
         if name in used:
             name = f"{name}_{i}"
         add(name, spec, rng)
-    if rng.random() < 0.08:
-        name = rng.choice(("payload", "metadata", "row_hash", "checksum", "raw_json", "extra"))
-        values, data_type, _ = GENERATORS["other"](rng, fake, n, "")
+    if rng.random() < OTHER_SHARE:
+        style = rng.choice(tuple(OTHER_NAMES))
+        name = rng.choice(OTHER_NAMES[style])
+        values, data_type, _ = GENERATORS["other"](rng, fake, n, style)
         columns.append(
             ColumnSample(name if name not in used else f"{name}_x", data_type, tuple(values))
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, time
 from typing import Any
 
 from faker import Faker
 
-from training.corpus import GENERATORS, ROW_INDEX_NAMES, build_corpus
+from training.corpus import GENERATORS, OTHER_NAMES, ROW_INDEX_NAMES, build_corpus
 
 
 def _styles(ctype: str, flavor: str = "", draws: int = 60) -> list[tuple[str, list[Any]]]:
@@ -74,3 +75,39 @@ def test_some_dates_come_as_timestamps_at_midnight_and_timestamps_carry_times() 
     for data_type, values in _styles("timestamp", draws=60):
         if data_type.startswith("timestamp"):
             assert any(isinstance(v, datetime) and v.time() != time() for v in values)
+
+
+def test_other_columns_are_opaque_or_structured_text_under_their_kinds_names() -> None:
+    # Real lakes' `other` columns: colour codes, durations written out, ranges of two
+    # values, random tokens, beside hashes, JSON and bytes (training/real_tables.yaml).
+    fake = Faker("en_US")
+    for style, names in OTHER_NAMES.items():
+        values, data_type, entities = GENERATORS["other"](random.Random(3), fake, 40, style)
+        present = [v for v in values if v is not None]
+        assert present and not entities and names
+        if style == "colour":
+            assert all(isinstance(v, str) and re.fullmatch(r"#[0-9A-Fa-f]{6}", v) for v in present)
+        elif style == "duration":
+            assert all(isinstance(v, str) and re.search(r"\d:\d\d|PT\d", v) for v in present)
+        elif style == "range":
+            between = re.compile(r"\d(?: - |\.\.| to |/)\d")
+            assert all(isinstance(v, str) and between.search(v) for v in present)
+        elif style == "token":
+            assert len(set(present)) == len(present)
+    tables = build_corpus("train", tables=300)
+    other = [
+        c.name
+        for t in tables
+        for c, ctype in zip(t.sample.columns, t.column_types, strict=True)
+        if ctype == "other"
+    ]
+    known = {n for names in OTHER_NAMES.values() for n in names}
+    assert 10 < len(other) < 80
+    assert {n.removesuffix("_x") for n in other} <= known
+
+
+def test_some_percentages_are_whole_numbers() -> None:
+    styles = _styles("percentage")
+    whole = [values for data_type, values in styles if data_type == "int64"]
+    assert whole and len(whole) < len(styles)
+    assert all(isinstance(v, int) and 0 <= v <= 100 for values in whole for v in values)
