@@ -529,7 +529,7 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "blob": ("payload", "blob", "raw", "thumbnail"),
     "colour": ("hex_color", "theme_colour", "fill", "rgb", "css_colour"),
     "duration": ("elapsed", "duration", "time_taken", "lap_time", "uptime"),
-    "range": ("term", "validity", "period", "span", "window"),
+    "range": ("date_range", "validity", "valid_between", "span", "window"),
     "token": ("token", "nonce", "signature", "session_token", "secret_ref"),
 }
 
@@ -566,11 +566,12 @@ def _generate_other(
             elif form == "clock":
                 out.append(f"{h:02d}:{m:02d}:{s:02d}")
             else:
-                out.append(f"PT{h}H{m}M{s}S" if h else f"PT{m}M{s}S")
+                out.append(f"PT{h}H{m}M{s}S" if h else f"PT{m}M{s}S" if m else f"PT{s}S")
         return _maybe_null(rng, out), "string", set()
     if style == "range":
-        sep = rng.choice((" - ", "..", " to ", "/"))
         fmt = rng.choice(("%Y-%m-%d", "%Y.%m.%d", "%d/%m/%Y"))
+        # "/" between two dates only as ISO 8601 writes an interval (not inside d/m/Y).
+        sep = rng.choice((" - ", "..", " to ") + (("/",) if fmt == "%Y-%m-%d" else ()))
         out = []
         for _ in range(n):
             start = date(1950, 1, 1) + timedelta(days=rng.randint(0, 26000))
@@ -579,11 +580,10 @@ def _generate_other(
         return _maybe_null(rng, out), "string", set()
     if style == "token":
         alphabet = string.ascii_letters + string.digits
-        return (
-            ["".join(rng.choice(alphabet) for _ in range(rng.randint(8, 24))) for _ in range(n)],
-            "string",
-            set(),
-        )
+        tokens: list[CellValue] = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(8, 24))) for _ in range(n)
+        ]
+        return _maybe_null(rng, tokens), "string", set()
     return [bytes(rng.getrandbits(8) for _ in range(16)) for _ in range(n)], "binary", set()
 
 

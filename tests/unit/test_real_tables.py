@@ -283,3 +283,21 @@ def test_iso_dates_are_parsed_as_the_sampler_reads_them_and_other_spellings_stay
     for col in ("us", "code", "mixed", "some_z", "bad_day"):
         assert parsed[col].tolist() == frame[col].tolist(), col
     assert frame["day"].tolist()[0] == "2016-01-01"  # the input is not changed
+
+
+def test_no_real_column_holds_dates_the_sampler_would_have_parsed(tables) -> None:  # type: ignore[no-untyped-def]
+    # A CSV's ISO dates reach the models as dates (the sampler's infer_text_column), so the
+    # sample file holds them as dates too: every source read from text goes through
+    # training.real_sources._iso_dates.
+    from worker.core.sampling.values import infer_text_column
+
+    as_text = []
+    for t in tables:
+        for col in t.sample.columns:
+            if col.data_type != "string":
+                continue
+            cells = [v if v is None else str(v) for v in col.values]
+            kind, _, _ = infer_text_column(cells, allow_decimal_comma=False)
+            if kind in ("date", "timestamp"):
+                as_text.append(f"{t.source}.{col.name}")
+    assert not as_text
