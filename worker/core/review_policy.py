@@ -87,10 +87,8 @@ def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
     return {
         "decision": "applied" if applied else "review",
         "threshold": threshold,
-        "reason": _category_reason(top.confidence, threshold, applied)
-        + _words_note(result)
-        + _names_note(result),
-        "top": [c.to_dict() for c in result.categories[:3]],
+        "reason": _category_reason(top.confidence, threshold, applied) + _notes(result),
+        "top": _top_three(result),
     }
 
 
@@ -105,6 +103,16 @@ def compared(value: float, limit: float) -> tuple[str, str]:
             break
         shown = (f"{value:.{digits}f}", f"{limit:.{digits}f}")
     return shown
+
+
+def _top_three(result: EnrichmentResult) -> list[dict[str, object]]:
+    """The three most likely categories of ``result`` as the report and a suggestion show them."""
+    return [c.to_dict() for c in result.categories[:3]]
+
+
+def _notes(result: EnrichmentResult) -> str:
+    """What a category's reason adds: which threshold the words chose, names that say nothing."""
+    return _words_note(result) + _names_note(result)
 
 
 def _words_note(result: EnrichmentResult) -> str:
@@ -374,9 +382,9 @@ def _category_outcome(
                 entity=None,
                 column=None,
                 confidence=top.confidence,
-                reason=reason + _words_note(result) + _names_note(result),
+                reason=reason + _notes(result),
                 evidence={
-                    "top": [c.to_dict() for c in result.categories[:3]],
+                    "top": _top_three(result),
                     "features": _table_features(result),
                 },
                 classifier_version=business,
