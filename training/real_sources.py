@@ -353,7 +353,7 @@ _JAFGEN_RUN = """
 import random, sys, uuid
 import numpy as np
 seed = int(sys.argv[1])
-ids = random.Random(seed)
+ids = random.Random(f"uuid-{seed}")
 uuid.uuid4 = lambda: uuid.UUID(int=ids.getrandbits(128), version=4)
 random.seed(seed)
 np.random.seed(seed)
@@ -370,7 +370,7 @@ def read_jafgen() -> Iterator[tuple[str, Frame, str]]:
     A generator of a fictional cafe chain's raw tables, as TPC's are generated: its
     customers, orders and their items, products, supplies, stores and the customers' tweets
     about it. It is run from its wheel in a child process (its own dependencies, numpy,
-    Faker and rich, are in the dev install) with :data:`JAFGEN_SEED`, so equal versions give
+    Faker and rich, are in the training install) with :data:`JAFGEN_SEED`, so equal versions give
     equal tables.
     :raises subprocess.CalledProcessError: the simulation failed.
     Side effects: :func:`_wheel` may download the wheel; writes to a temporary folder only.
