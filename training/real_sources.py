@@ -29,6 +29,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -365,18 +366,16 @@ simulation.save_results()
 
 
 def read_jafgen() -> Iterator[tuple[str, Frame, str]]:
-    """``jafgen``: one simulated year of dbt Labs' Jaffle Shop (Apache-2.0 licence).
+    """``jafgen``: one simulated year of the Jaffle Shop of dbt's demos (Apache-2.0 licence).
 
     A generator of a fictional cafe chain's raw tables, as TPC's are generated: its
     customers, orders and their items, products, supplies, stores and the customers' tweets
     about it. It is run from its wheel in a child process (its own dependencies, numpy,
-    Faker and rich, are in the training install) with :data:`JAFGEN_SEED`, so equal versions give
-    equal tables.
+    Faker and rich, are in the training install) with :data:`JAFGEN_SEED`, so equal
+    versions give equal tables.
     :raises subprocess.CalledProcessError: the simulation failed.
     Side effects: :func:`_wheel` may download the wheel; writes to a temporary folder only.
     """
-    import tempfile
-
     _, folder = WHEELS["jafgen"]
     with tempfile.TemporaryDirectory() as tmp:
         with _wheel("jafgen") as wheel:
