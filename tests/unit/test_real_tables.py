@@ -414,8 +414,12 @@ class Simulation:
 def test_jafgen_runs_seeded_from_its_wheel(monkeypatch: pytest.MonkeyPatch) -> None:
     """The simulation runs in a child from the wheel's package; its ids and draws are seeded."""
     import io
+    import pickle
+    import random
     import uuid
     import zipfile
+
+    import numpy as np
 
     from training import real_sources
 
@@ -430,11 +434,6 @@ def test_jafgen_runs_seeded_from_its_wheel(monkeypatch: pytest.MonkeyPatch) -> N
         return zipfile.ZipFile(data)
 
     monkeypatch.setattr(real_sources, "_wheel", fake_wheel)
-    import pickle
-    import random
-
-    import numpy as np
-
     before = (uuid.uuid4, random.getstate(), pickle.dumps(np.random.get_state()))
     first = {name: frame for name, frame, _ in real_sources.read_jafgen()}
     second = {name: frame for name, frame, _ in real_sources.read_jafgen()}
