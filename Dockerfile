@@ -12,7 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Only what `pip install .` needs; README.md* so the build works before the README exists.
-COPY pyproject.toml README.md* ./
+# The licence files are pyproject's license-files: the build fails without them.
+COPY pyproject.toml README.md* LICENSE NOTICE THIRD_PARTY_NOTICES.md ./
 COPY models ./models
 COPY classifiers ./classifiers
 COPY worker ./worker

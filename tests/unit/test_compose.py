@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -826,6 +827,12 @@ def test_dockerfile_and_ignore_agree() -> None:
                 assert (REPO_ROOT / source).exists(), source
     for package in ("models", "classifiers", "worker"):
         assert f"COPY {package} " in dockerfile, package
+    # setuptools refuses to build when a declared licence file is missing.
+    copied = {
+        s for line in re.findall(r"^COPY\s+(.+?)\s+\S+$", dockerfile, re.M) for s in line.split()
+    }
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert set(pyproject["project"]["license-files"]) <= copied
     # Real secrets live in .env beside the compose file: never in the build context.
     assert {".env", ".env.*"} <= ignored
 
