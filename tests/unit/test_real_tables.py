@@ -6,6 +6,7 @@ import gzip
 import json
 from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -445,3 +446,25 @@ def test_jafgen_runs_seeded_from_its_wheel(monkeypatch: pytest.MonkeyPatch) -> N
     assert first["orders"]["draw"].nunique() == 3
     # The seeding stayed in the child.
     assert before == (uuid.uuid4, random.getstate(), pickle.dumps(np.random.get_state()))
+
+
+def test_every_pinned_wheel_has_a_hash_and_another_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached wheel that is not the pinned file is never read (nothing is downloaded)."""
+    import hashlib
+    import zipfile
+
+    from training import real_sources
+
+    assert set(real_sources.WHEEL_SHA256) == set(real_sources.WHEELS)
+    monkeypatch.setattr(real_sources, "WHEEL_CACHE", tmp_path)
+    wheel = tmp_path / "jafgen-0.4.14-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("jafgen/__init__.py", "")
+    with pytest.raises(ValueError, match="not the pinned"):
+        real_sources._wheel("jafgen")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    monkeypatch.setitem(real_sources.WHEEL_SHA256, "jafgen", digest)
+    with real_sources._wheel("jafgen") as opened:
+        assert opened.namelist() == ["jafgen/__init__.py"]
