@@ -478,8 +478,9 @@ SENTENCE_GRID = tuple(
 def sentence_cosines(
     encoder: SentenceEncoder, tables: list[LabelledTable], labels: list[str]
 ) -> list[list[float]]:
-    """Each table's cosines with the category prototypes, in ``labels`` order. Pure apart
-    from running the encoder."""
+    """Each table's cosines with the categories (prototypes and facets pooled,
+    :meth:`~classifiers.business.encoder.SentenceEncoder.category_cosines`), in ``labels``
+    order. Pure apart from running the encoder."""
     order = encoder.order(labels)
     return [[float(x) for x in encoder.similarities(t.sample)[order]] for t in tables]
 

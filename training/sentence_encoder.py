@@ -5,7 +5,8 @@
 :class:`classifiers.business.encoder.SentenceEncoder` reads: every weight matrix as int8 with
 a float32 scale per row (its largest magnitude / 127), vectors as float32, the WordPiece
 vocabulary, each category's prototype (the original model's embedding of
-:data:`~classifiers.business.encoder.PROTOTYPE_TEMPLATE` filled from the taxonomy), and
+:data:`~classifiers.business.encoder.PROTOTYPE_TEMPLATE` filled from the taxonomy), one
+prototype per facet of each description (:func:`description_facets`, the same template), and
 reference texts with the original tokenizer's ids and the original float32 model's
 embeddings, which the tests hold the numpy encoder to. ``make train`` copies the committed
 file into ``models/artifacts/business-encoder.npz`` (rebuild it after editing the taxonomy,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -51,6 +53,17 @@ REFERENCE_TEXTS: tuple[str, ...] = (
 )
 
 
+def description_facets(description: str) -> list[str]:
+    """The phrases of a category description, split at commas, semicolons and "and". Pure.
+
+    ``"Experiments, surveys, test scores and other research measurements."`` gives
+    ``["Experiments", "surveys", "test scores", "other research measurements"]``: each names one
+    kind of table the category holds, which one text for the whole description blurs.
+    """
+    parts = (p.strip(" .()") for p in re.split(r"[,;()]| and ", description))
+    return [p for p in parts if len(p) > 2]
+
+
 def build(model_dir: Path | None = None) -> dict[str, np.ndarray]:
     """The artifact's arrays (see the module doc).
 
@@ -64,6 +77,14 @@ def build(model_dir: Path | None = None) -> dict[str, np.ndarray]:
     labels = sorted(taxonomy.names)
     prototypes = model.embed(
         [PROTOTYPE_TEMPLATE.format(name=c, description=taxonomy.get(c).description) for c in labels]
+    )
+    facets = [
+        (i, facet)
+        for i, c in enumerate(labels)
+        for facet in description_facets(taxonomy.get(c).description)
+    ]
+    facet_prototypes = model.embed(
+        [PROTOTYPE_TEMPLATE.format(name=labels[i], description=facet) for i, facet in facets]
     )
     ref_ids = []
     for text in REFERENCE_TEXTS:
@@ -85,6 +106,8 @@ def build(model_dir: Path | None = None) -> dict[str, np.ndarray]:
         raise ValueError("the tokenizer's vocabulary ids are not 0..n-1")
     arrays["vocab"] = np.array([t.encode("utf-8") for t, _ in vocab])
     arrays["prototypes"] = prototypes.astype(np.float32)
+    arrays["facet_prototypes"] = facet_prototypes.astype(np.float32)
+    arrays["facet_labels"] = np.array([i for i, _ in facets], dtype=np.int64)
     width = max(len(ids) for ids in ref_ids)
     arrays["reference_ids"] = np.array(
         [ids + [-1] * (width - len(ids)) for ids in ref_ids], dtype=np.int64
@@ -99,6 +122,7 @@ def build(model_dir: Path | None = None) -> dict[str, np.ndarray]:
         "config": {k: model.config[k] for k in keys},
         "labels": labels,
         "prototype_template": PROTOTYPE_TEMPLATE,
+        "facets": [facet for _, facet in facets],
         "max_tokens": MAX_TOKENS,
     }
     arrays["meta"] = np.array(json.dumps(meta, sort_keys=True))

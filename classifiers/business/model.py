@@ -842,7 +842,7 @@ class BusinessModel:
             # What the object's words say together, from a model no generator of ours
             # trained: a second opinion multiplied in (bench/README.md, "Sentence prior").
             weight, temperature = self._sentence
-            cosines = (encoder.prototypes @ vector)[self._prototype_order]
+            cosines = encoder.category_cosines(vector)[self._prototype_order]
             proba = blend(proba, sentence_log_prior(cosines, temperature), self._power, weight)
         elif self._power != 1.0:
             # A power below 1 softens the probabilities without changing their order.

@@ -10,6 +10,7 @@ import pytest
 
 from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
+    FACET_POOLING_TEMPERATURE,
     MAX_TOKENS,
     PROTOTYPE_TEMPLATE,
     SentenceEncoder,
@@ -26,7 +27,12 @@ from classifiers.business.model import (
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample
 from training.corpus import _sample
-from training.sentence_encoder import DEFAULT_OUT, REFERENCE_TEXTS, to_bytes
+from training.sentence_encoder import (
+    DEFAULT_OUT,
+    REFERENCE_TEXTS,
+    description_facets,
+    to_bytes,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -153,6 +159,45 @@ def test_the_prototypes_are_the_taxonomys(encoder: SentenceEncoder) -> None:
         assert float(encoder.embed_ids(encoder.token_ids(text, 256)) @ proto) >= 0.99, label
 
 
+def test_the_facets_are_the_descriptions_phrases(encoder: SentenceEncoder) -> None:
+    taxonomy = load_taxonomy()
+    want = [
+        (label, facet)
+        for label in encoder.labels
+        for facet in description_facets(taxonomy.get(label).description)
+    ]
+    got = [encoder.labels[int(i)] for i in encoder.facet_labels]
+    assert got == [label for label, _ in want]
+    for (label, facet), proto in zip(want, encoder.facet_prototypes, strict=True):
+        text = PROTOTYPE_TEMPLATE.format(name=label, description=facet)
+        assert float(encoder.embed_ids(encoder.token_ids(text, 256)) @ proto) >= 0.99, facet
+    assert description_facets("Experiments, surveys, test scores and other measurements.") == [
+        "Experiments",
+        "surveys",
+        "test scores",
+        "other measurements",
+    ]
+
+
+def test_a_category_cosine_is_a_soft_maximum_of_its_own(encoder: SentenceEncoder) -> None:
+    vec = encoder.embed("science lab: sample id, sensor, reading, observed at").astype(np.float64)
+    pooled = encoder.category_cosines(vec)
+    t = FACET_POOLING_TEMPERATURE
+    for i, label in enumerate(encoder.labels):
+        own = np.array(
+            [encoder.prototypes[i] @ vec]
+            + [
+                f @ vec
+                for f, j in zip(encoder.facet_prototypes, encoder.facet_labels, strict=True)
+                if j == i
+            ],
+            dtype=np.float64,
+        )
+        assert pooled[i] == pytest.approx(np.log(np.mean(np.exp(t * own))) / t, abs=1e-9), label
+        # Between the mean and the largest: every facet counts, the best the most.
+        assert own.mean() - 1e-9 <= pooled[i] <= own.max() + 1e-9
+
+
 def test_a_cached_embedding_cannot_be_changed_by_a_caller(encoder: SentenceEncoder) -> None:
     vec = encoder.embed("claims: claim id, policy id, amount")
     with pytest.raises(ValueError, match="read-only"):
@@ -169,6 +214,13 @@ def _arrays() -> dict[str, np.ndarray]:
     [
         (lambda a: a.pop("encoder.layer.5.output.dense.weight.q"), "without"),
         (lambda a: a.update(prototypes=a["prototypes"][:3]), "prototypes of shape"),
+        (
+            lambda a: a.update(facet_prototypes=a["facet_prototypes"][:, :5]),
+            "facet prototypes of shape",
+        ),
+        (lambda a: a.update(facet_labels=a["facet_labels"][:-1]), "facet prototypes of shape"),
+        (lambda a: a.update(facet_labels=a["facet_labels"] + 20), "facet labels out of range"),
+        (lambda a: a.pop("facet_labels"), "usable"),
         (lambda a: a.update(vocab=a["vocab"][:-1]), "vocabulary"),
         (lambda a: a.pop("meta"), "usable"),
     ],

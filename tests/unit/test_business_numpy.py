@@ -16,6 +16,7 @@ import pytest
 
 from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
+    FACET_POOLING_TEMPERATURE,
     SentenceEncoder,
     encoder_features,
     table_text,
@@ -193,8 +194,20 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
         cat = np.power(np.maximum(cat, 1e-12), power)
         if sentence is not None:
             # The sentence prior's softmax, to its weight, multiplied in.
-            cos = encoder.prototypes @ encoder.embed(table_text(t.sample))
-            cos = cos[[encoder.labels.index(c) for c in pipelines[1].classes_]].astype(float)
+            # Each category's cosines (its description's, then its facets'), soft-maxed.
+            vec = encoder.embed(table_text(t.sample)).astype(float)
+            pooled = []
+            for c in pipelines[1].classes_:
+                i = encoder.labels.index(c)
+                own = [encoder.prototypes[i] @ vec]
+                own += [
+                    f @ vec
+                    for f, j in zip(encoder.facet_prototypes, encoder.facet_labels, strict=True)
+                    if j == i
+                ]
+                tt = FACET_POOLING_TEMPERATURE
+                pooled.append(float(np.log(np.mean(np.exp(tt * np.array(own)))) / tt))
+            cos = np.array(pooled)
             z = np.exp(sentence["temperature"] * (cos - cos.max()))
             cat = cat * np.power(z / z.sum(), sentence["weight"])
         cat = cat / cat.sum()
