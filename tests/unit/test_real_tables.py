@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import zipfile
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from classifiers.business.features import COLUMN_TYPES
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample
+from training import real_sources
 from training.corpus import LabelledTable
 from training.real_tables import (
     DEFAULT_DATA,
@@ -451,19 +454,19 @@ def test_jafgen_runs_seeded_from_its_wheel(monkeypatch: pytest.MonkeyPatch) -> N
 def test_every_pinned_wheel_has_a_hash_and_another_file_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cached wheel that is not the pinned file is never read (nothing is downloaded)."""
-    import hashlib
-    import zipfile
-
-    from training import real_sources
-
+    """A cached wheel that is not the pinned file is never read (nothing is downloaded); the
+    pinned one is found beside another build of the same version."""
     assert set(real_sources.WHEEL_SHA256) == set(real_sources.WHEELS)
     monkeypatch.setattr(real_sources, "WHEEL_CACHE", tmp_path)
+    # Sorts before the pinned file: another platform's build of the same version.
+    other = tmp_path / "jafgen-0.4.14-cp311-cp311-linux_aarch64.whl"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("jafgen/other.py", "")
+    with pytest.raises(ValueError, match="has the pinned SHA-256"):
+        real_sources._wheel("jafgen")
     wheel = tmp_path / "jafgen-0.4.14-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("jafgen/__init__.py", "")
-    with pytest.raises(ValueError, match="not the pinned"):
-        real_sources._wheel("jafgen")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     monkeypatch.setitem(real_sources.WHEEL_SHA256, "jafgen", digest)
     with real_sources._wheel("jafgen") as opened:
