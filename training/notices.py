@@ -253,13 +253,8 @@ def _wheel_notice(component: Component) -> Notice:
         texts = [(n, _read(wheel, n)) for n in top]
         extra = ""
         if component.project == "bokeh-sampledata":
-            texts += [
-                (
-                    _dist_info(info) + "licenses/" + name,
-                    _read(wheel, _dist_info(info) + "licenses/" + name),
-                )
-                for name in _BOKEH_LICENCE_FILES
-            ]
+            files = [_dist_info(info) + "licenses/" + name for name in _BOKEH_LICENCE_FILES]
+            texts += [(member, _read(wheel, member)) for member in files]
             extra = _bokeh_attributions(wheel, _dist_info(info))
     return _notice(component, str(meta["Version"]), meta, texts, extra)
 

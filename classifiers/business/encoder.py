@@ -417,11 +417,11 @@ class SentenceEncoder:
         """
         t = FACET_POOLING_TEMPERATURE
         cos = self._all_prototypes @ np.asarray(vector, dtype=np.float64)
-        # Each group shifted by its own largest cosine, so that no group's sum underflows.
-        top = np.full(len(self.labels), -np.inf)
-        np.maximum.at(top, self._groups, cos)
+        # Shifted by the largest cosine, as a log-sum-exp is: cosines lie in [-1, 1], so no
+        # group's sum can underflow in float64 (its terms are at least exp(-2t)).
+        top = float(cos.max())
         sums = np.bincount(
-            self._groups, weights=np.exp(t * (cos - top[self._groups])), minlength=len(self.labels)
+            self._groups, weights=np.exp(t * (cos - top)), minlength=len(self.labels)
         )
         out: np.ndarray = top + np.log(sums / self._group_sizes) / t
         return out

@@ -10,7 +10,6 @@ import pytest
 
 from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
-    FACET_POOLING_TEMPERATURE,
     MAX_TOKENS,
     PROTOTYPE_TEMPLATE,
     SentenceEncoder,
@@ -26,6 +25,7 @@ from classifiers.business.model import (
 )
 from classifiers.business.taxonomy import load_taxonomy
 from models import ColumnSample
+from tests.support.encoder_reference import own_cosines, pooled_cosine
 from training.corpus import _sample
 from training.sentence_encoder import (
     DEFAULT_OUT,
@@ -182,18 +182,9 @@ def test_the_facets_are_the_descriptions_phrases(encoder: SentenceEncoder) -> No
 def test_a_category_cosine_is_a_soft_maximum_of_its_own(encoder: SentenceEncoder) -> None:
     vec = encoder.embed("science lab: sample id, sensor, reading, observed at").astype(np.float64)
     pooled = encoder.category_cosines(vec)
-    t = FACET_POOLING_TEMPERATURE
     for i, label in enumerate(encoder.labels):
-        own = np.array(
-            [encoder.prototypes[i] @ vec]
-            + [
-                f @ vec
-                for f, j in zip(encoder.facet_prototypes, encoder.facet_labels, strict=True)
-                if j == i
-            ],
-            dtype=np.float64,
-        )
-        assert pooled[i] == pytest.approx(np.log(np.mean(np.exp(t * own))) / t, abs=1e-9), label
+        own = own_cosines(encoder, i, vec)
+        assert pooled[i] == pytest.approx(pooled_cosine(encoder, i, vec), abs=1e-9), label
         # Between the mean and the largest: every facet counts, the best the most.
         assert own.mean() - 1e-9 <= pooled[i] <= own.max() + 1e-9
 

@@ -16,7 +16,6 @@ import pytest
 
 from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
-    FACET_POOLING_TEMPERATURE,
     SentenceEncoder,
     encoder_features,
     table_text,
@@ -46,6 +45,7 @@ from classifiers.business.semantic import (
     semantic_features,
     value_features,
 )
+from tests.support.encoder_reference import pooled_cosine
 from training.corpus import LabelledTable, build_corpus
 from training.real_tables import load_real_tables
 from training.train import category_rows, column_rows, export_linear, hidden_test_tables
@@ -196,18 +196,12 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
             # The sentence prior's softmax, to its weight, multiplied in.
             # Each category's cosines (its description's, then its facets'), soft-maxed.
             vec = encoder.embed(table_text(t.sample)).astype(float)
-            pooled = []
-            for c in pipelines[1].classes_:
-                i = encoder.labels.index(c)
-                own = [encoder.prototypes[i] @ vec]
-                own += [
-                    f @ vec
-                    for f, j in zip(encoder.facet_prototypes, encoder.facet_labels, strict=True)
-                    if j == i
+            cos = np.array(
+                [
+                    pooled_cosine(encoder, encoder.labels.index(c), vec)
+                    for c in pipelines[1].classes_
                 ]
-                tt = FACET_POOLING_TEMPERATURE
-                pooled.append(float(np.log(np.mean(np.exp(tt * np.array(own)))) / tt))
-            cos = np.array(pooled)
+            )
             z = np.exp(sentence["temperature"] * (cos - cos.max()))
             cat = cat * np.power(z / z.sum(), sentence["weight"])
         cat = cat / cat.sum()
