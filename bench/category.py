@@ -17,6 +17,11 @@ variants for half its columns, plotly rows never used in training). Reports, in 
 Targets: category accuracy >= 0.85, column-type macro F1 >= 0.85; prints PASS/FAIL and exits
 1 on FAIL.
 
+Every mode runs in the numeric environment ``make train`` trains in
+(:mod:`training.numeric_env`; started outside it, the script re-runs itself in a child
+process), so the figures, and the threshold and blend they choose for ``make train``, are the
+same on any x86-64 machine.
+
 ``python bench/category.py --loso [--json out.json]``: leave-one-source-out instead. The
 sources are each package of real tables (:mod:`training.real_tables`), plotly's tables and
 the synthetic generator; each fold trains on every other source and tests on the held-out
@@ -100,6 +105,7 @@ from training.corpus import (  # noqa: E402
     script_names,
     shuffle_names,
 )
+from training.numeric_env import pinned, run_pinned  # noqa: E402
 from training.semantic_vectors import DEFAULT_OUT as DEFAULT_VECTORS  # noqa: E402
 from training.semantic_vectors import artifact_bytes  # noqa: E402
 from training.sentence_encoder import DEFAULT_OUT as DEFAULT_ENCODER  # noqa: E402
@@ -1095,6 +1101,10 @@ def print_loso(res: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    if not pinned():
+        # The figures choose what make train ships (the threshold, the blend): measured in
+        # the numeric environment it trains in, they are the same on any machine.
+        return run_pinned([str(Path(__file__).resolve()), *sys.argv[1:]])
     parser = argparse.ArgumentParser(description="business category / column type benchmark")
     parser.add_argument("--artifacts", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")

@@ -19,10 +19,8 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import random
 import re
-import subprocess
 import sys
 import time
 import zipfile
@@ -81,6 +79,7 @@ from training.corpus import (
     hide_names,
     other_locale_tables,
 )
+from training.numeric_env import pinned, run_pinned
 from training.real_tables import DEFAULT_DATA, RealTablesError, load_real_tables
 
 #: The repository root, where the (not installed) ``training`` package lives.
@@ -734,44 +733,18 @@ def train(
     return manifest
 
 
-#: The numeric environment training runs in, whatever the machine. L-BFGS sums differ in
-#: the last bits between BLAS kernels (AVX-512 vs AVX2 vs SSE3) and numpy's SIMD paths, which
-#: changes the artifact bytes; a generic OpenBLAS kernel, one thread and numpy without its
-#: AVX-512 loops give the same bytes on any x86-64 machine.
-PINNED_ENV = {
-    "OPENBLAS_CORETYPE": "Prescott",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
-    "PYTHONHASHSEED": "0",
-}
-
-
-def _pinned() -> bool:
-    return all(os.environ.get(k) == v for k, v in PINNED_ENV.items())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: train and write the artifacts; prints the metrics.
 
-    Re-runs itself in a child process with :data:`PINNED_ENV` unless already pinned (the
-    numeric libraries read these variables when they load).
+    Re-runs itself in a child process with :data:`~training.numeric_env.PINNED_ENV` unless
+    already pinned (the numeric libraries read these variables when they load).
 
     :returns: the process exit code (0).
     Side effects: see :func:`train`; prints to stdout.
     """
-    if not _pinned():
+    if not pinned():
         args_list = list(sys.argv[1:] if argv is None else argv)
-        # ``training`` is not installed: the child finds it through the repository root.
-        python_path = os.pathsep.join(
-            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p
-        )
-        child = subprocess.run(
-            [sys.executable, "-m", "training.train", *args_list],
-            env={**os.environ, **PINNED_ENV, "PYTHONPATH": python_path},
-            check=False,
-        )
-        return child.returncode
+        return run_pinned(["-m", "training.train", *args_list])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACTS_DIR, help="artifact dir")
     parser.add_argument(
