@@ -108,8 +108,10 @@ def test_a_threshold_from_another_generator_seed_is_refused(
         argv += ["--from-json", str(earlier)]
     else:
         argv += ["--train-seed", str(other)]
-    # Refused before any model is fitted (run_loso would take minutes).
+    # Refused before any model is fitted (run_loso would take minutes); in this process, as
+    # if already in the pinned numeric environment.
     monkeypatch.setattr(bench, "run_loso", lambda **_: pytest.fail("ran the LOSO"))
+    monkeypatch.setattr(bench, "pinned", lambda: True)
     monkeypatch.setattr("sys.argv", argv)
     assert bench.main() == 2
     assert not out.exists()
@@ -213,3 +215,22 @@ def test_the_threshold_is_rounded_down_so_the_last_table_stays_applied(bench: Mo
     close = _same("sales", "sales", 0.9, 10) + _same("sales", "finance", 0.69251, 1)
     close += _same("sales", "sales", 0.69252, 1)
     assert bench.abstention_threshold(close)["threshold"] == 0.9
+
+
+def test_outside_the_pinned_environment_the_bench_runs_itself_again_in_it(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[list[str]] = []
+
+    def run_pinned(args: list[str]) -> int:
+        ran.append(list(args))
+        return 3
+
+    monkeypatch.setattr(bench, "pinned", lambda: False)
+    monkeypatch.setattr(bench, "run_pinned", run_pinned)
+    monkeypatch.setattr(bench, "run_loso", lambda **_: pytest.fail("ran the LOSO unpinned"))
+    monkeypatch.setattr("sys.argv", ["category.py", "--loso", "--json", "out.json"])
+    assert bench.main() == 3
+    assert len(ran) == 1
+    assert ran[0][0].endswith("bench/category.py")
+    assert ran[0][1:] == ["--loso", "--json", "out.json"]
