@@ -112,8 +112,15 @@ _ADDRESS_NEIGHBOURS = frozenset(
 )
 _PERSON_PART_TOKENS = frozenset(
     """first last given family middle surname forename firstname lastname vorname nachname
-    prenom nom nombre apellido apellidos cognome voornaam achternaam""".split()
+    prenom nom nombre apellido apellidos cognome voornaam achternaam imie imiona nazwisko
+    имя фамилия отчество 姓 姓氏""".split()
 )
+
+
+def _names_part(col: _Column) -> bool:
+    """Whether ``col``'s name says, strongly, that it holds a part of people's names."""
+    strength = getattr(col.names.get("PERSON"), "strength", 0.0)
+    return strength >= 0.9 and bool(col.tokens & _PERSON_PART_TOKENS)
 
 
 def _gazetteer_version() -> str:
@@ -163,6 +170,8 @@ class _Column:
     tokens: set[str] = field(default_factory=set)
     role: str | None = None
     role_neighbour: str | None = None
+    #: An adjacent column whose name says it holds a part of people's names (``cognome``).
+    part_neighbour: str | None = None
     opaque: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     ner_texts: list[str] = field(default_factory=list)
@@ -380,6 +389,9 @@ class PiiClassifier:
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
             adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
             col.role_neighbour = next((a.role for a in adjacent if a.role), None)
+            col.part_neighbour = next(
+                (a.profile.name for a in adjacent if _names_part(a) and a is not col), None
+            )
         candidates = self._prefilter(columns, texts)
         for col in columns:
             if col.warning is None:
@@ -649,7 +661,7 @@ class PiiClassifier:
         """:func:`decide_person` on ``stats``; the gazetteer named as its recognizer if used."""
         cand = decide_person(
             col.profile, stats, col.names, col.derated, neighbours, col.role,
-            col.role_neighbour, self.config.text_min_share,
+            col.role_neighbour, self.config.text_min_share, col.part_neighbour,
         )  # fmt: skip
         if cand is not None and col.gazetteer is not None and stats is col.gazetteer:
             cand.recognizers = ("name-gazetteer", "name-shape")
@@ -709,7 +721,7 @@ class PiiClassifier:
                 variant = replace(stats, person=round(pv * n), other=round(ov * n))
                 cand = decide_person(
                     p, variant, col.names, col.derated, neighbours, col.role,
-                    col.role_neighbour, self.config.text_min_share,
+                    col.role_neighbour, self.config.text_min_share, col.part_neighbour,
                 )  # fmt: skip
                 keys.add(None if cand is None else (cand.rule, round(cand.confidence, 3)))
             if len(keys) > 1:

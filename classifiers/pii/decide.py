@@ -640,6 +640,7 @@ def decide_person(
     role: str | None = None,
     role_neighbour: str | None = None,
     text_min_share: float = 0.05,
+    part_neighbour: str | None = None,
 ) -> Candidate | None:
     """PERSON for a dense name column or for free text mentioning people; ``None`` if not.
 
@@ -647,6 +648,11 @@ def decide_person(
     :param role_neighbour: an adjacent column's name that says people in a role; with
         ``role`` it lets a handful of staff names repeated over many rows count as PERSON.
     :param text_min_share: share of free-text values that must mention a full name.
+    :param part_neighbour: an adjacent column's name that says it holds a part of people's
+        names (``cognome``, ``surname``): a column beside it whose name says name (``nome``)
+        and whose values are one or two name-shaped words is the other part, whatever NER
+        makes of them (the small English model takes many Italian or Polish given names for
+        places).
     """
     if ner is None or ner.analysed == 0 or profile.kind != "string":
         return None
@@ -718,6 +724,14 @@ def decide_person(
         conf, rule = 0.93 + 0.05 * min(1.0, p / 0.6), "ner.name_strong"
     elif strength >= 0.5 and p >= 0.35 and p >= other:
         conf, rule = 0.82 + 0.1 * min(1.0, p / 0.8), "ner.name_support"
+    elif (
+        part_neighbour is not None
+        and strength >= 0.5
+        and profile.name_shape >= 0.9
+        and profile.mean_words <= 2.0
+    ):
+        conf, rule = 0.85, "name.part_pair"
+        neighbours = (part_neighbour,)
     elif neighbour_person and p >= 0.25 and p >= other and profile.name_shape >= 0.85:
         conf, rule = 0.8, "ner.neighbours"
         neighbours = tuple(neighbour_person)

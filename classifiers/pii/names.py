@@ -141,7 +141,10 @@ def _fold(text: str) -> str:
     t = t.replace("æ", "ae").replace("Æ", "Ae").replace("œ", "oe").replace("Œ", "Oe")
     t = t.replace("ø", "o").replace("Ø", "O").replace("ł", "l").replace("Ł", "L")
     decomposed = unicodedata.normalize("NFKD", t)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # NFC again: hangul syllables come apart into jamo under NFKD and must stay whole.
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
 
 
 def _variants(word: str) -> set[str]:
@@ -213,12 +216,58 @@ def _singular(token: str) -> str:
     return token
 
 
+def _is_cjk(ch: str) -> bool:
+    """Whether ``ch`` is a CJK ideograph, kana or hangul syllable (scripts without spaces)."""
+    o = ord(ch)
+    return (
+        0x3040 <= o <= 0x30FF  # hiragana, katakana
+        or 0x3400 <= o <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
+        or 0xAC00 <= o <= 0xD7AF  # hangul syllables
+        or 0xF900 <= o <= 0xFAFF  # CJK compatibility ideographs
+    )
+
+
+#: The single-word keywords written in CJK characters, longest first. CJK writing has no
+#: spaces, so a keyword is looked for inside a run of them (``顧客氏名`` holds ``氏名``).
+_CJK_KEYWORDS: Final = tuple(
+    sorted(
+        {kw for entries in _KW.values() for kw, _ in entries if kw and all(map(_is_cjk, kw))},
+        key=lambda kw: (-len(kw), kw),
+    )
+)
+
+
+def _non_latin_tokens(run: str) -> list[str]:
+    """The tokens of a run of letters outside the Latin alphabet.
+
+    In a CJK run, the CJK keywords it holds, left to right and longest first (other CJK
+    characters give none, as before); any other run (a Cyrillic or Greek word), lowercased.
+    """
+    if not any(map(_is_cjk, run)):
+        return [run.lower()]
+    out: list[str] = []
+    i = 0
+    while i < len(run):
+        hit = next((kw for kw in _CJK_KEYWORDS if run.startswith(kw, i)), None)
+        if hit is None:
+            i += 1
+        else:
+            out.append(hit)
+            i += len(hit)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def _tokens(name: str) -> tuple[str, ...]:
     folded = _fold(name)
     raw: list[str] = []
-    for part in re.split(r"[^A-Za-z0-9]+", folded):
-        pieces = _CAMEL.findall(part)
+    # Runs of Latin letters and digits, and runs of other letters (Cyrillic, CJK ...).
+    for run in re.findall(r"[A-Za-z0-9]+|[^\W\d_A-Za-z]+", folded):
+        if not run.isascii():
+            raw.extend(_non_latin_tokens(run))
+            continue
+        pieces = _CAMEL.findall(run)
         # Re-join a word with its digits when together they are a known token (ipv4, line1).
         merged: list[str] = []
         for piece in pieces:

@@ -225,3 +225,25 @@ def test_birth_dates() -> None:
     )
     created = ColumnProfile("created_on", "date", "date", 500, dates=births)
     assert decide_birth_date(created, False, None, today) is None
+
+
+def test_a_name_column_beside_a_surname_column_needs_no_ner() -> None:
+    # Italian given names as the small English model reads them: a seventh persons, nearly
+    # half places.
+    ner = NerStats(108, 14, 47, 14, 14)
+    names = {"PERSON": Signal("PERSON", "nome", 0.5)}
+    p = _name_profile("nome", name_shape=1.0, mean_words=1.0)
+    assert decide_person(p, ner, names, None) is None
+    found = decide_person(p, ner, names, None, part_neighbour="cognome")
+    assert found is not None
+    assert (found.rule, found.neighbours, found.confidence) == (
+        "name.part_pair",
+        ("cognome",),
+        0.85,
+    )
+    # The name must say name, and the values be one or two name-shaped words.
+    assert decide_person(p, ner, {}, None, part_neighbour="cognome") is None
+    sentences = _name_profile("nome", name_shape=1.0, mean_words=3.0)
+    assert decide_person(sentences, ner, names, None, part_neighbour="cognome") is None
+    codes = _name_profile("nome", name_shape=0.5, mean_words=1.0)
+    assert decide_person(codes, ner, names, None, part_neighbour="cognome") is None

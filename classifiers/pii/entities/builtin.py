@@ -419,6 +419,14 @@ PERSON_SPEC = EntitySpec(
         "it": [("cognome", 1.0), ("nome", 0.5), ("nome completo", 1.0)],
         "nl": [("voornaam", 1.0), ("achternaam", 1.0), ("naam", 0.5)],
         "pt": [("sobrenome", 1.0)],
+        "pl": [("imie", 1.0), ("imiona", 1.0), ("nazwisko", 1.0), ("imie i nazwisko", 1.0)],
+        # Folded as column names are (no combining marks): no й in these.
+        "ru": [("имя", 0.5), ("фамилия", 1.0), ("отчество", 1.0), ("фио", 1.0)],
+        # CJK keywords are found inside a run of characters (classifiers.pii.names): only
+        # words that name a person; the one-character 名 ("name") and 성 are left out.
+        "ja": [("氏名", 1.0), ("名前", 0.5), ("姓", 1.0)],
+        "zh": [("姓名", 1.0), ("姓氏", 1.0), ("名字", 0.5)],
+        "ko": [("성명", 1.0), ("이름", 0.5)],
     },
     mask="initials",
     tag="PII Person Name",
