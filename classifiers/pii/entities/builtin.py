@@ -106,6 +106,17 @@ PHONE_SPEC = EntitySpec(
         ),
         PatternSpec(
             PHONE,
+            "phone_trunk",
+            # A national number written as area code (with its trunk 0) and subscriber number
+            # of 5-8 digits (``078-9046927``, ``(0109) 049318``): the grouped pattern stops at
+            # 5 digits a group.
+            r"(?<![\w+.\-/:])(?:\(0[0-9]{1,4}\)[ ]?|0[0-9]{1,4}[ .\-/])[0-9]{5,8}"
+            rf"{_EXT}(?![\w]|[.\-/:][0-9])",
+            "phone",
+            0.55,
+        ),
+        PatternSpec(
+            PHONE,
             "phone_plain",
             r"(?<![\w+.\-/:])[0-9]{9,11}(?![\w]|[.\-/:][0-9])",
             "phone",
