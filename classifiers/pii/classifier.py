@@ -113,7 +113,7 @@ _ADDRESS_NEIGHBOURS = frozenset(
 _PERSON_PART_TOKENS = frozenset(
     """first last given family middle surname forename firstname lastname vorname nachname
     prenom nom nombre apellido apellidos cognome voornaam achternaam imie imiona nazwisko
-    имя фамилия отчество 姓 姓氏""".split()
+    имя фамилия отчество 姓 姓氏 名""".split()
 )
 
 
@@ -901,8 +901,13 @@ class PiiClassifier:
             return None
         strength = getattr(col.names.get("PERSON"), "strength", 0.0)
         said = strength >= 0.5 or col.role is not None or col.role_neighbour is not None
-        # A first-name or surname column holds one part only (``太郎``, ``王``).
-        part = strength >= 0.5 and bool(col.tokens & _PERSON_PART_TOKENS)
+        # A first-name or surname column holds one part only (``太郎``, ``王``). A name that
+        # says so only weakly (``名``) needs a neighbour that says it strongly (``姓``).
+        part = (
+            strength >= 0.5
+            and bool(col.tokens & _PERSON_PART_TOKENS)
+            and (strength >= 0.9 or col.part_neighbour is not None)
+        )
         return _cjk_call(
             col,
             lambda text: bool(cjk_name(text) or (part and cjk_name_part(text))),

@@ -238,6 +238,11 @@ _CJK_KEYWORDS: Final = tuple(
 )
 
 
+#: CJK keywords too short to mean the same inside a longer name: a token only as the whole
+#: run (``名``, a given-name column; ``会社名`` is a company's name).
+_CJK_WHOLE_RUN: Final = frozenset({"名"})
+
+
 def _non_latin_tokens(run: str) -> list[str]:
     """The tokens of a run of letters outside the Latin alphabet.
 
@@ -246,10 +251,15 @@ def _non_latin_tokens(run: str) -> list[str]:
     """
     if not any(map(_is_cjk, run)):
         return [run.lower()]
+    if run in _CJK_WHOLE_RUN:
+        return [run]
     out: list[str] = []
     i = 0
     while i < len(run):
-        hit = next((kw for kw in _CJK_KEYWORDS if run.startswith(kw, i)), None)
+        hit = next(
+            (kw for kw in _CJK_KEYWORDS if kw not in _CJK_WHOLE_RUN and run.startswith(kw, i)),
+            None,
+        )
         if hit is None:
             i += 1
         else:

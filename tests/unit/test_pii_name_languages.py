@@ -31,6 +31,7 @@ ROWS = 400
         ("姓名", ["姓名"], 1.0),  # the longer keyword, not 姓 then 名
         ("姓", ["姓"], 1.0),
         ("名前", ["名前"], 0.5),
+        ("名", ["名"], 0.5),  # one character: only as the whole name
         ("성명", ["성명"], 1.0),  # hangul stays whole through the folding
         ("고객이름", ["이름"], 0.5),
     ],
@@ -41,7 +42,7 @@ def test_name_words_in_other_scripts(name: str, tokens: list[str], strength: flo
     assert not is_opaque(name)
 
 
-@pytest.mark.parametrize("name", ["名", "성", "会社名", "電話番号", "価格"])
+@pytest.mark.parametrize("name", ["성", "会社名", "商品名", "電話番号", "価格"])
 def test_other_cjk_names_say_no_person(name: str) -> None:
     assert "PERSON" not in name_signals(name)
     assert not is_opaque(name)
@@ -205,3 +206,21 @@ def test_national_numbers_with_a_long_subscriber_part_are_phones(classifier: Pii
     top = finding.entities[0]
     assert (top.entity, top.evidence.rule) == ("PHONE_NUMBER", "pattern.dense.name")
     assert not top.evidence.sparse
+
+
+def test_a_given_name_column_named_one_character_needs_the_surname_beside_it(
+    classifier: PiiClassifier,
+) -> None:
+    fake = Faker("ja_JP")
+    fake.seed_instance(3)
+    given = tuple(fake.first_name() for _ in range(300))
+    family = tuple(fake.last_name() for _ in range(300))
+    pair = table_sample(
+        (ColumnSample("姓", "string", family), ColumnSample("名", "string", given)),
+        "s3://lake/jp/people.parquet",
+    )
+    found = {f.column: f for f in classifier.classify(pair)}
+    assert _person(found["姓"]) == "cjk.names"
+    assert _person(found["名"]) == "cjk.names"
+    alone = table_sample((ColumnSample("名", "string", given),), "s3://lake/jp/people.parquet")
+    assert _person(classifier.classify(alone)[0]) is None

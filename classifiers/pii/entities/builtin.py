@@ -437,9 +437,10 @@ PERSON_SPEC = EntitySpec(
         "pl": [("imie", 1.0), ("imiona", 1.0), ("nazwisko", 1.0), ("imie i nazwisko", 1.0)],
         # Folded as column names are (no combining marks): no й in these.
         "ru": [("имя", 0.5), ("фамилия", 1.0), ("отчество", 1.0), ("фио", 1.0)],
-        # CJK keywords are found inside a run of characters (classifiers.pii.names): only
-        # words that name a person; the one-character 名 ("name") and 성 are left out.
-        "ja": [("氏名", 1.0), ("名前", 0.5), ("姓", 1.0)],
+        # CJK keywords are found inside a run of characters (classifiers.pii.names), the
+        # one-character 名 ("name", a given name beside 姓) only as the whole name; 성 (also
+        # "sex") is left out.
+        "ja": [("氏名", 1.0), ("名前", 0.5), ("姓", 1.0), ("名", 0.5)],
         "zh": [("姓名", 1.0), ("姓氏", 1.0), ("名字", 0.5)],
         "ko": [("성명", 1.0), ("이름", 0.5)],
     },
