@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 from faker import Faker  # noqa: E402
 
 from classifiers.pii import PiiClassifier  # noqa: E402
-from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample  # noqa: E402
+from models import ColumnSample, TableSample  # noqa: E402
+from tests.support.tables import table_sample  # noqa: E402
 
 #: Per locale, the column names of: full name, given name, surname, date of birth, phone,
 #: e-mail, address.
@@ -66,17 +67,7 @@ def people_table(locale: str, rows: int, seed: int) -> TableSample:
         ColumnSample(name, "date" if i == 3 else "string", tuple(make() for _ in range(rows)))  # type: ignore[misc]
         for i, (name, make) in enumerate(zip(NAMES[locale], makers, strict=True))
     )
-    return TableSample(
-        info=ObjectInfo(ref=ObjectRef(f"s3://bench/{locale}/people.parquet"), size=1, etag="b"),
-        format="parquet",
-        compression=None,
-        columns=columns,
-        rows_sampled=rows,
-        row_count=rows,
-        row_count_estimated=False,
-        bytes_read=0,
-        sampling=SamplingInfo(method="bench"),
-    )
+    return table_sample(columns, f"s3://bench/{locale}/people.parquet", bytes_read=0)
 
 
 def main(argv: list[str] | None = None) -> int:
