@@ -80,7 +80,9 @@ logger = logging.getLogger(__name__)
 #:    ``cjk.address``); no sparse PERSON beside a STREET_ADDRESS call.
 #: 8: audit columns (``created_by``, ``sent_to``) are people roles, not dates; ``at``/``on``
 #:    mark a date only as a name's last word.
-ALGORITHM_VERSION = "8"
+#: 9: column names in Cyrillic and CJK read; a name column beside a surname column holds the
+#:    other part (``name.part_pair``).
+ALGORITHM_VERSION = "9"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -389,9 +391,7 @@ class PiiClassifier:
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
             adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
             col.role_neighbour = next((a.role for a in adjacent if a.role), None)
-            col.part_neighbour = next(
-                (a.profile.name for a in adjacent if _names_part(a) and a is not col), None
-            )
+            col.part_neighbour = next((a.profile.name for a in adjacent if _names_part(a)), None)
         candidates = self._prefilter(columns, texts)
         for col in columns:
             if col.warning is None:

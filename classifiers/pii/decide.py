@@ -631,6 +631,12 @@ def person_ruled_out(
     return False
 
 
+def _mostly_latin(texts: Sequence[str], look: int = 50) -> bool:
+    """Whether most of the first ``look`` values start with a Latin letter (or a digit)."""
+    head = [t for t in texts[:look] if t]
+    return sum(t[0] < "\u0250" for t in head) * 2 > len(head)
+
+
 def decide_person(
     profile: ColumnProfile,
     ner: NerStats | None,
@@ -649,16 +655,18 @@ def decide_person(
         ``role`` it lets a handful of staff names repeated over many rows count as PERSON.
     :param text_min_share: share of free-text values that must mention a full name.
     :param part_neighbour: an adjacent column's name that says it holds a part of people's
-        names (``cognome``, ``surname``): a column beside it whose name says name (``nome``)
-        and whose values are one or two name-shaped words is the other part, whatever NER
-        makes of them (the small English model takes many Italian or Polish given names for
-        places).
+        names (``cognome``, ``surname``): a column beside it whose own name says name
+        (``nome``; a role word is not enough) and whose values are name-shaped single words
+        (a mean of at most 1.3) is the other part when NER reads at least a tenth of them as
+        persons (the small English model takes many Italian or Polish given names for
+        places), or when they are not in Latin letters, which NER does not read.
     """
     if ner is None or ner.analysed == 0 or profile.kind != "string":
         return None
     tokens = _name_tokens(profile.name)
     signal = names.get("PERSON")
     strength = signal.strength if signal is not None else 0.0
+    named = strength  # what the name's own keyword says, before a role word stands in
     roles = [role] if role else sorted(tokens & ROLE_TOKENS)
     if strength < 0.5 and roles:
         signal, strength = _RoleSignal("PERSON", roles[0], 0.5), 0.5
@@ -726,9 +734,15 @@ def decide_person(
         conf, rule = 0.82 + 0.1 * min(1.0, p / 0.8), "ner.name_support"
     elif (
         part_neighbour is not None
-        and strength >= 0.5
+        and named >= 0.5
         and profile.name_shape >= 0.9
-        and profile.mean_words <= 2.0
+        # One name part is one word (``Maria``; a few ``Anna Maria``); towns built from given
+        # names (``Lake Jennifer``, Faker's) are two.
+        and profile.mean_words <= 1.3
+        # Some support from the values: NER reads foreign given names as places more often
+        # than as persons, but words that are no names (cities, colours) almost never as
+        # persons. It reads Latin letters only: names in other scripts go on their shape.
+        and (p >= 0.1 or not _mostly_latin(profile.texts))
     ):
         conf, rule = 0.85, "name.part_pair"
         neighbours = (part_neighbour,)
@@ -742,8 +756,9 @@ def decide_person(
     if people_role:
         rule = "ner.people_role"
     prevalence, hits = p, ner.person
-    if strength >= 0.9 and profile.name_shape > p:
-        # The name says these are people; NER only confirms. Name-shaped values are the hits.
+    if (strength >= 0.9 or rule == "name.part_pair") and profile.name_shape > p:
+        # The name (or the pair) says these are people; NER only confirms. Name-shaped values
+        # are the hits.
         prevalence, hits = profile.name_shape, round(profile.name_shape * profile.n)
         low, high = wilson(hits, profile.n)
     return Candidate(

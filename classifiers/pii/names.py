@@ -67,6 +67,10 @@ _BLOCKERS: Final = (
     "luogo di nascita", "pays de naissance", "user agent", "file name", "host name",
     "domain name", "postal code", "zip code", "post code",
     "pan card",
+    # Russian, folded as names are (й -> и): a file's, company's, host's or product's name, a
+    # server's or site's address.
+    "имя фаила", "имя компании", "имя сервера", "имя хоста", "имя товара", "имя продукта",
+    "адрес сервера", "адрес саита",
 )  # fmt: skip
 
 #: Tokens that make an ambiguous PERSON keyword (``name``) name something that is not a person.
@@ -121,7 +125,7 @@ _DATE_SUFFIXES: Final = frozenset(
 )
 _NUMBER_OF_PREFIXES: Final = frozenset({"num", "nb", "n", "no", "nbr", "number", "cnt"})
 _FLAG_PREFIXES: Final = frozenset({"is", "has", "can", "should", "was", "did", "allow"})
-_ID_TOKENS: Final = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "fk"})
+_ID_TOKENS: Final = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "fk", "ид"})
 
 # Filler and modifier words that may appear inside phrases without being keywords.
 _EXTRA_VOCAB: Final = frozenset(
@@ -228,14 +232,35 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-#: The single-word keywords written in CJK characters, longest first. CJK writing has no
-#: spaces, so a keyword is looked for inside a run of them (``顧客氏名`` holds ``氏名``).
-_CJK_KEYWORDS: Final = tuple(
+#: CJK words that are no keyword but change what one beside them means, as the token of
+#: their English counterpart (which :data:`NON_PERSON_CONTEXT` and
+#: :data:`NON_ADDRESS_CONTEXT` hold: ``会社名前`` is a company's name, ``이메일주소`` an
+#: e-mail address), or ``""``: a word that holds a keyword's characters without its meaning
+#: (``発生日``, the date something happened, holds ``生日``, birthday), consumed unread.
+_CJK_CONTEXT: Final = {
+    "会社": "company", "公司": "company", "회사": "company", "企業": "company",
+    "商品": "product", "产品": "product", "製品": "product", "상품": "product",
+    "ファイル": "file", "文件": "file", "파일": "file",
+    "サーバー": "server", "服务器": "server", "서버": "server",
+    "メール": "email", "邮箱": "email", "电子邮件": "email", "이메일": "email",
+    "発生": "", "发生": "", "발생": "", "産生": "", "产生": "", "再生": "", "衛生": "",
+    "卫生": "", "学生": "", "人生": "",
+}  # fmt: skip
+
+#: The single-word keywords written in CJK characters and the context words, longest first.
+#: CJK writing has no spaces, so they are looked for inside a run (``顧客氏名`` holds ``氏名``).
+_CJK_WORDS: Final = tuple(
     sorted(
-        {kw for entries in _KW.values() for kw, _ in entries if kw and all(map(_is_cjk, kw))},
+        {kw for entries in _KW.values() for kw, _ in entries if kw and all(map(_is_cjk, kw))}
+        | set(_CJK_CONTEXT),
         key=lambda kw: (-len(kw), kw),
     )
 )
+
+
+def _cyrillic_or_greek(run: str) -> bool:
+    """Whether every letter of ``run`` is Greek or Cyrillic (spaced words, unlike CJK)."""
+    return all(0x0370 <= ord(ch) <= 0x052F for ch in run)
 
 
 #: CJK keywords too short to mean the same inside a longer name: a token only as the whole
@@ -246,25 +271,28 @@ _CJK_WHOLE_RUN: Final = frozenset({"名"})
 def _non_latin_tokens(run: str) -> list[str]:
     """The tokens of a run of letters outside the Latin alphabet.
 
-    In a CJK run, the CJK keywords it holds, left to right and longest first (other CJK
-    characters give none, as before); any other run (a Cyrillic or Greek word), lowercased.
+    In a CJK run, the CJK keywords and context words (:data:`_CJK_CONTEXT`) it holds, left to
+    right and longest first (other CJK characters give none, as before); a Cyrillic or Greek
+    word, lowercased; any other run (a letter no folding made Latin, ``ı``) none, as before.
     """
     if not any(map(_is_cjk, run)):
-        return [run.lower()]
+        return [run.lower()] if _cyrillic_or_greek(run) else []
     if run in _CJK_WHOLE_RUN:
         return [run]
     out: list[str] = []
     i = 0
     while i < len(run):
         hit = next(
-            (kw for kw in _CJK_KEYWORDS if kw not in _CJK_WHOLE_RUN and run.startswith(kw, i)),
+            (kw for kw in _CJK_WORDS if kw not in _CJK_WHOLE_RUN and run.startswith(kw, i)),
             None,
         )
         if hit is None:
             i += 1
-        else:
-            out.append(hit)
-            i += len(hit)
+            continue
+        token = _CJK_CONTEXT.get(hit, hit)
+        if token:
+            out.append(token)
+        i += len(hit)
     return out
 
 

@@ -241,9 +241,16 @@ def test_a_name_column_beside_a_surname_column_needs_no_ner() -> None:
         ("cognome",),
         0.85,
     )
-    # The name must say name, and the values be one or two name-shaped words.
+    # The pair's prevalence is the name-shaped share, as when the name says people strongly.
+    assert (found.prevalence, found.hits) == (1.0, p.n)
+    # The name itself must say name (a role word is not enough), NER must read some values
+    # as persons, and the values be name-shaped single words.
     assert decide_person(p, ner, {}, None, part_neighbour="cognome") is None
-    sentences = _name_profile("nome", name_shape=1.0, mean_words=3.0)
+    user = _name_profile("user", name_shape=1.0, mean_words=1.0)
+    assert decide_person(user, ner, {}, None, "", part_neighbour="cognome") is None
+    places = NerStats(108, 5, 60, 5, 5)
+    assert decide_person(p, places, names, None, part_neighbour="cognome") is None
+    sentences = _name_profile("nome", name_shape=1.0, mean_words=1.5)
     assert decide_person(sentences, ner, names, None, part_neighbour="cognome") is None
     codes = _name_profile("nome", name_shape=0.5, mean_words=1.0)
     assert decide_person(codes, ner, names, None, part_neighbour="cognome") is None

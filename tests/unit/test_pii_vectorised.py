@@ -267,6 +267,9 @@ def _ner_table() -> TableSample:
     fake = Faker(["en_US", "de_DE", "fr_FR"])
     fake.seed_instance(23)
     rng = random.Random(23)
+    it, ja = Faker("it_IT"), Faker("ja_JP")
+    it.seed_instance(23)
+    ja.seed_instance(23)
     staff = [fake.name() for _ in range(6)]
     rows = 400
     gens: list[tuple[str, object]] = [
@@ -279,6 +282,10 @@ def _ner_table() -> TableSample:
         ("label", lambda: rng.choice([fake.name(), "n/a", "system", "-", "42"])),
         ("notes", fake.sentence),
         ("reviewer", fake.name),
+        ("nome", it.first_name),  # beside a surname column: the other part (name.part_pair)
+        ("cognome", it.last_name),
+        ("名", ja.first_name),  # the same in CJK characters, beside 姓
+        ("姓", ja.last_name),
     ]
     columns = tuple(
         ColumnSample(name, "string", tuple(gen() for _ in range(rows)))  # type: ignore[operator]

@@ -106,17 +106,6 @@ PHONE_SPEC = EntitySpec(
         ),
         PatternSpec(
             PHONE,
-            "phone_trunk",
-            # A national number written as area code (with its trunk 0) and subscriber number
-            # of 5-8 digits (``078-9046927``, ``(0109) 049318``): the grouped pattern stops at
-            # 5 digits a group.
-            r"(?<![\w+.\-/:])(?:\(0[0-9]{1,4}\)[ ]?|0[0-9]{1,4}[ .\-/])[0-9]{5,8}"
-            rf"{_EXT}(?![\w]|[.\-/:][0-9])",
-            "phone",
-            0.55,
-        ),
-        PatternSpec(
-            PHONE,
             "phone_plain",
             r"(?<![\w+.\-/:])[0-9]{9,11}(?![\w]|[.\-/:][0-9])",
             "phone",
@@ -436,7 +425,8 @@ PERSON_SPEC = EntitySpec(
         "pt": [("sobrenome", 1.0)],
         "pl": [("imie", 1.0), ("imiona", 1.0), ("nazwisko", 1.0), ("imie i nazwisko", 1.0)],
         # Folded as column names are (no combining marks): no й in these.
-        "ru": [("имя", 0.5), ("фамилия", 1.0), ("отчество", 1.0), ("фио", 1.0)],
+        "ru": [("имя", 0.5), ("фамилия", 1.0), ("отчество", 1.0), ("фио", 1.0),
+               ("имя пользователя", 0.4)],
         # CJK keywords are found inside a run of characters (classifiers.pii.names), the
         # one-character 名 ("name", a given name beside 姓) only as the whole name; 성 (also
         # "sex") is left out.
