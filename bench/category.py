@@ -20,7 +20,7 @@ Targets: category accuracy >= 0.85, column-type macro F1 >= 0.85; prints PASS/FA
 Every mode runs in the numeric environment ``make train`` trains in
 (:mod:`training.numeric_env`; started outside it, the script re-runs itself in a child
 process), so the figures, and the threshold and blend they choose for ``make train``, do not
-depend on whether the box has AVX-512.
+take a box's AVX-512 paths.
 
 ``python bench/category.py --loso [--json out.json]``: leave-one-source-out instead. The
 sources are each package of real tables (:mod:`training.real_tables`), plotly's tables and

@@ -6,9 +6,9 @@ next. Those bits change the artifact bytes of ``make train``, and they move bord
 in ``bench/category.py --loso``, whose figures choose the category apply threshold and the
 sentence prior's blend that ``make train`` ships (with AVX-512 or without, one generator
 seed's LOSO changed 5 tables' top category and its top-1 by 0.015: bench/README.md, "Three
-more trials on the category decision"). Both run in the environment below, which gave the
-same numbers with and without AVX-512 (numpy's AVX2 loops stay on; a box without AVX2 was
-not tried).
+more trials on the category decision"). Both run in the environment below, which keeps them
+off a box's AVX-512 paths (pinned on an AVX-512 box, that LOSO gave the figures of an earlier
+box; numpy's AVX2 loops stay on, and a box without AVX2 was not tried).
 """
 
 from __future__ import annotations
