@@ -1103,7 +1103,7 @@ def print_loso(res: dict[str, Any]) -> None:
 def main() -> int:
     if not pinned():
         # The figures choose what make train ships (the threshold, the blend): measured in
-        # the numeric environment it trains in, they are the same on any machine.
+        # the numeric environment it trains in, not on a box's own SIMD paths.
         return run_pinned([str(Path(__file__).resolve()), *sys.argv[1:]])
     parser = argparse.ArgumentParser(description="business category / column type benchmark")
     parser.add_argument("--artifacts", type=Path, default=None)

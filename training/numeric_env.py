@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+#: The repository root, where the (not installed) ``training`` package lives.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: A generic OpenBLAS kernel, one thread, numpy without its AVX-512 loops, fixed hashing.

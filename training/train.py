@@ -79,11 +79,8 @@ from training.corpus import (
     hide_names,
     other_locale_tables,
 )
-from training.numeric_env import pinned, run_pinned
+from training.numeric_env import REPO_ROOT, pinned, run_pinned
 from training.real_tables import DEFAULT_DATA, RealTablesError, load_real_tables
-
-#: The repository root, where the (not installed) ``training`` package lives.
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: The category apply threshold measured by ``bench/category.py --loso --write-threshold``
 #: (leave-one-source-out predictions on the real tables take minutes, too slow for

@@ -247,11 +247,18 @@ _CJK_CONTEXT: Final = {
     "卫生": "", "学生": "", "人生": "",
 }  # fmt: skip
 
-#: The single-word keywords written in CJK characters and the context words, longest first.
-#: CJK writing has no spaces, so they are looked for inside a run (``顧客氏名`` holds ``氏名``).
+#: CJK keywords too short to mean the same inside a longer name: a token only as the whole
+#: run (``名``, a given-name column; ``会社名`` is a company's name).
+_CJK_WHOLE_RUN: Final = frozenset({"名"})
+
+
+#: The single-word keywords written in CJK characters (but :data:`_CJK_WHOLE_RUN`) and the
+#: context words, longest first. CJK writing has no spaces, so they are looked for inside a
+#: run (``顧客氏名`` holds ``氏名``).
 _CJK_WORDS: Final = tuple(
     sorted(
         {kw for entries in _KW.values() for kw, _ in entries if kw and all(map(_is_cjk, kw))}
+        - _CJK_WHOLE_RUN
         | set(_CJK_CONTEXT),
         key=lambda kw: (-len(kw), kw),
     )
@@ -261,11 +268,6 @@ _CJK_WORDS: Final = tuple(
 def _cyrillic_or_greek(run: str) -> bool:
     """Whether every letter of ``run`` is Greek or Cyrillic (spaced words, unlike CJK)."""
     return all(0x0370 <= ord(ch) <= 0x052F for ch in run)
-
-
-#: CJK keywords too short to mean the same inside a longer name: a token only as the whole
-#: run (``名``, a given-name column; ``会社名`` is a company's name).
-_CJK_WHOLE_RUN: Final = frozenset({"名"})
 
 
 def _non_latin_tokens(run: str) -> list[str]:
@@ -282,10 +284,7 @@ def _non_latin_tokens(run: str) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(run):
-        hit = next(
-            (kw for kw in _CJK_WORDS if kw not in _CJK_WHOLE_RUN and run.startswith(kw, i)),
-            None,
-        )
+        hit = next((kw for kw in _CJK_WORDS if run.startswith(kw, i)), None)
         if hit is None:
             i += 1
             continue
