@@ -45,7 +45,7 @@ from pathlib import Path
 from faker import Faker
 
 from classifiers.business.countries import ISO_COUNTRIES
-from classifiers.business.features import COUNTRY_NAMES
+from classifiers.business.features import COUNTRY_CODES, COUNTRY_NAMES, CURRENCY_CODES, is_gtin
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 from models.samples import CellValue
 
@@ -151,6 +151,11 @@ _WORLD = tuple(name for name, _, _ in ISO_COUNTRIES if name.lower() in COUNTRY_N
 _WORLD_UPPER = tuple(name.upper() for name in _WORLD)
 _COUNTRY_ISO2 = ("US", "DE", "FR", "GB", "ES", "IT", "CA", "BR", "JP", "IN", "AU", "NL", "MX")
 _COUNTRY_ISO3 = ("USA", "DEU", "FRA", "GBR", "ESP", "ITA", "CAN", "BRA", "JPN", "IND", "AUS")
+#: Every code the features know, for the tables that list many countries or currencies (a
+#: rates table, a country dimension): sorted, so a seed draws the same ones every run.
+_ALL_ISO2 = tuple(sorted(c for c in COUNTRY_CODES if len(c) == 2))
+_ALL_ISO3 = tuple(sorted(c for c in COUNTRY_CODES if len(c) == 3))
+_ALL_CURRENCIES = tuple(sorted(CURRENCY_CODES))
 _MEASURE = {
     "weight": (0.1, 80.0),
     "temp": (-20.0, 45.0),
@@ -220,6 +225,10 @@ def _generate_foreign_key(
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), dt, set()
 
 
+#: Swaps the thousands and decimal separators (``1,234.56`` -> ``1.234,56``).
+_CONTINENTAL = str.maketrans(",.", ".,")
+
+
 def _generate_amount(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
@@ -235,16 +244,27 @@ def _generate_amount(
     if style == "str":
         return _maybe_null(rng, [f"{x:.2f}" for x in raw]), "string", set()
     if style == "money":
-        sym = rng.choice("$€£")
-        return _maybe_null(rng, [f"{sym}{x:,.2f}" for x in raw]), "string", set()
+        sym = rng.choice(("$", "€", "£", "R$", "€ after", "EUR", "CHF"))
+        texts: list[CellValue]
+        if sym == "€ after":
+            # As continental Europe writes prices: 1.234,56 €.
+            texts = [f"{x:,.2f}".translate(_CONTINENTAL) + " €" for x in raw]
+        elif sym in ("EUR", "CHF"):
+            texts = [f"{x:.2f} {sym}" for x in raw]
+        else:
+            texts = [f"{sym}{x:,.2f}" for x in raw]
+        return _maybe_null(rng, texts), "string", set()
     return _maybe_null(rng, list(raw)), "double", set()
 
 
 def _generate_currency_code(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    k = rng.randint(1, 6)
-    pool = rng.sample(_CURRENCIES, k)
+    if rng.random() < 0.25:
+        # A table of many currencies (exchange rates, a currency dimension), of any code.
+        pool = rng.sample(_ALL_CURRENCIES, rng.randint(8, 120))
+    else:
+        pool = rng.sample(_CURRENCIES, rng.randint(1, 6))
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
 
 
@@ -295,7 +315,16 @@ def _generate_country(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
     pool = rng.choice(
-        (_COUNTRY_NAMES, _COUNTRY_ISO2, _COUNTRY_ISO3, _COUNTRY_NAMES, _WORLD, _WORLD_UPPER)
+        (
+            _COUNTRY_NAMES,
+            _COUNTRY_ISO2,
+            _COUNTRY_ISO3,
+            _COUNTRY_NAMES,
+            _WORLD,
+            _WORLD_UPPER,
+            _ALL_ISO2,
+            _ALL_ISO3,
+        )
     )
     sub = rng.sample(pool, rng.randint(2, min(len(pool), 60)))
     return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
@@ -399,6 +428,11 @@ def _generate_boolean_flag(
 def _generate_category_enum(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
+    if flavor == "company":
+        # The organisations of a table (vendors, counterparties, accounts): names of the
+        # members of a group, a category however many (the real tables' labels say so).
+        pool = [fake.company() for _ in range(rng.randint(3, max(3, min(n, 200))))]
+        return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
     vocab = _ENUMS.get(flavor) or _ENUMS[rng.choice(sorted(_ENUMS))]
     sub = rng.sample(vocab, rng.randint(min(2, len(vocab)), len(vocab)))
     return _maybe_null(rng, [rng.choice(sub) for _ in range(n)]), "string", set()
@@ -427,10 +461,14 @@ def _generate_url(
 def _generate_sku(
     rng: random.Random, fake: Faker, n: int, flavor: str
 ) -> tuple[list[CellValue], str, set[str]]:
-    style = rng.choice(("dash", "plain", "suffix"))
+    style = rng.choice(("dash", "plain", "suffix", "gtin"))
     pool_n = max(3, int(n * rng.uniform(0.3, 1.0)))
     pool: list[CellValue] = []
     for _ in range(pool_n):
+        if style == "gtin":
+            # An EAN-13 or UPC-A barcode: digits with a check digit.
+            pool.append(_gtin(rng, rng.choice((12, 13))))
+            continue
         letters = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(2, 4)))
         digits = "".join(rng.choices(string.digits, k=rng.randint(4, 6)))
         if style == "dash":
@@ -440,6 +478,15 @@ def _generate_sku(
         else:
             pool.append(f"{letters}-{digits}-{rng.choice(('S', 'M', 'L', 'XL', 'BLK', 'RED'))}")
     return _maybe_null(rng, [rng.choice(pool) for _ in range(n)]), "string", set()
+
+
+def _gtin(rng: random.Random, length: int) -> str:
+    """A GS1 trade item number of ``length`` digits whose last is its check digit."""
+    body = "".join(rng.choices(string.digits, k=length - 1))
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    code = body + str((10 - total % 10) % 10)
+    assert is_gtin(code)
+    return code
 
 
 def _generate_measurement(
@@ -654,6 +701,7 @@ TEMPLATES: tuple[Template, ...] = (
         "customers|customer|clients|crm_contacts|contacts",
         "crm-prod|customer-data|crm-exports",
         _column("identifier", "customer_id|id|client_id|cust_id|contact_id"),
+        _column("category_enum", "company|company_name|account_name", 0.3, "company"),
         _column("person_data", "first_name|firstname|given_name", 0.8, "first"),
         _column("person_data", "last_name|surname|family_name", 0.8, "last"),
         _column("person_data", "email|email_address|contact_email", 0.8, "email"),
@@ -783,6 +831,7 @@ TEMPLATES: tuple[Template, ...] = (
         "ledger|gl_entries|general_ledger|journal_entries|transactions",
         "finance-prod|acct-data|fin-dwh",
         _column("identifier", "entry_id|transaction_id|txn_id|journal_id|id"),
+        _column("category_enum", "counterparty|payee", 0.5, "company"),
         _column("foreign_key_id", "account_id|gl_account|acct_id"),
         _column("date", "posting_date|booked_on|value_date|txn_date"),
         _column("amount", "amount|debit|credit|amount_local"),
@@ -798,6 +847,7 @@ TEMPLATES: tuple[Template, ...] = (
         "invoices|billing|ar_invoices|receivables",
         "finance-prod|billing-exports|ar-data",
         _column("identifier", "invoice_id|invoice_no|id|invoice_number"),
+        _column("category_enum", "vendor_name|supplier_name|counterparty", 0.5, "company"),
         _column("foreign_key_id", "customer_id|account_id|payer_id"),
         _column("date", "invoice_date|issued_on|issue_date"),
         _column("date", "due_date|payment_due|due_on"),
@@ -828,6 +878,7 @@ TEMPLATES: tuple[Template, ...] = (
         "stock_prices|market_data|quotes|price_history|securities",
         "market-data|trading-dwh|finance-lake",
         _column("date", "trade_date|date|as_of|price_date"),
+        _column("category_enum", "issuer|company_name", 0.4, "company"),
         _column("category_enum", "ticker|symbol|security", 0.8, "ticker"),
         _column("amount", "open|open_price|px_open", 0.6),
         _column("amount", "close|close_price|adj_close|price"),
@@ -843,6 +894,7 @@ TEMPLATES: tuple[Template, ...] = (
         "loans|loan_book|mortgages|credit_applications|lending",
         "credit-risk|lending-prod|finance-lake",
         _column("identifier", "loan_id|application_id|id|mortgage_id"),
+        _column("category_enum", "lender", 0.3, "company"),
         _column("foreign_key_id", "borrower_id|customer_id|applicant_id", 0.7),
         _column("amount", "loan_amount|principal|amount"),
         _column("percentage", "interest_rate|annual_rate|rate|int_rate"),
@@ -875,6 +927,7 @@ TEMPLATES: tuple[Template, ...] = (
         "orders|sales_orders|order_headers|checkout",
         "sales-prod|shop-data|ecom-exports",
         _column("identifier", "order_id|order_no|id|order_number"),
+        _column("category_enum", "store_name|merchant", 0.25, "company"),
         _column("foreign_key_id", "customer_id|buyer_id|account_id"),
         _column("date", "order_date|ordered_on|purchase_date", 0.6),
         _column("timestamp", "ordered_at|order_ts|placed_at", 0.5),
@@ -905,6 +958,7 @@ TEMPLATES: tuple[Template, ...] = (
         "deals|opportunities|pipeline|quotes",
         "sales-prod|crm-prod|salesforce-exports",
         _column("identifier", "deal_id|opportunity_id|opp_id|id"),
+        _column("category_enum", "account_name|company", 0.6, "company"),
         _column("foreign_key_id", "account_id|owner_id|rep_id"),
         _column("category_enum", "stage|deal_stage|forecast_category", 1.0, "stage"),
         _column("amount", "amount|deal_value|acv|arr"),
@@ -1082,6 +1136,7 @@ TEMPLATES: tuple[Template, ...] = (
         "suppliers|vendors|vendor_master|supplier_master|procurement",
         "ops-data|erp-exports|procurement-data",
         _column("identifier", "supplier_id|vendor_id|id|supplier_no"),
+        _column("category_enum", "supplier_name|vendor_name|company_name", 0.7, "company"),
         _column("category_enum", "supplier_type|category|commodity", 0.7, "supplier_type"),
         _column("country", "country|supplier_country", 0.6),
         _column("city", "city|supplier_city", 0.4),

@@ -56,7 +56,6 @@ _RE_POSTAL = re.compile(
 _RE_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _RE_PREFIXED_ID = re.compile(r"^[A-Za-z]{1,4}[-_]?\d{4,}$")
 _RE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-_RE_MONEY = re.compile(r"^[$€£¥]\s?\d")
 _RE_TITLE_WORDS = re.compile(r"^[A-Z][a-z'.-]+( [A-Z][a-z'.-]+){0,3}$")
 #: Patterns that match exactly the strings :data:`_RE_TITLE_WORDS`, :data:`_RE_PREFIXED_ID`
 #: and :data:`_RE_VERSION` match, faster where they fail: a run that no character after it
@@ -69,19 +68,48 @@ _PREFIXED_ID_FAST = re.compile(r"^[A-Za-z]{1,4}+[-_]?+\d{4,}+$")
 _VERSION_FAST = re.compile(r"^v?+\d++\.\d++(?:\.\d++)?(?:[-+.][0-9A-Za-z.]++)?$")
 _BOOL_WORDS = frozenset({"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "on", "off"})
 
-#: ISO 4217 codes in common use.
+#: ISO 4217 currency codes: every code in circulation, and a few recently replaced ones
+#: that old data still holds (``BGN``, ``HRK``, ``VEF``, ``ZWL`` ...). A lake's currency
+#: column may list any of them (a rates table lists them all), not only the common ones.
 CURRENCY_CODES = frozenset(
-    "USD EUR GBP JPY CHF CAD AUD NZD CNY HKD SGD SEK NOK DKK PLN CZK HUF RON BGN TRY RUB INR "
-    "IDR MYR THB PHP KRW TWD VND BRL MXN ARS CLP COP PEN ZAR NGN EGP KES MAD AED SAR QAR ILS "
-    "ISK UAH KZT PKR BDT LKR".split()
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN "
+    "BWP BYN BYR BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB "
+    "EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK "
+    "JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD "
+    "MMK MNT MOP MRO MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP "
+    "PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STD STN "
+    "SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VEF VES VND VUV "
+    "WST XAF XCD XCG XDR XOF XPF YER ZAR ZMW ZWG ZWL".split()
 )
-#: ISO 3166 alpha-2 and alpha-3 codes of the larger countries, plus common English names.
-COUNTRY_CODES = frozenset(
-    "US USA GB GBR UK DE DEU FR FRA IT ITA ES ESP PT PRT NL NLD BE BEL CH CHE AT AUT SE SWE NO "
-    "NOR DK DNK FI FIN IE IRL PL POL CZ CZE HU HUN RO ROU GR GRC TR TUR RU RUS UA UKR CA CAN MX "
-    "MEX BR BRA AR ARG CL CHL CO COL PE PER CN CHN JP JPN KR KOR IN IND ID IDN MY MYS SG SGP TH "
-    "THA PH PHL VN VNM AU AUS NZ NZL ZA ZAF NG NGA EG EGY KE KEN MA MAR AE ARE SA SAU IL ISR "
-    "PK PAK BD BGD AFG ALB DZA AGO".split()
+#: A money amount: a currency symbol (or ``R$``, or an ISO 4217 code and a space) before
+#: the digits, or a symbol or code after them, as locales write prices (``$7.81``,
+#: ``R$5.570,70``, ``EUR 12``, ``7.070,49 €``, ``4,99 €``, ``12 CHF``).
+_CURRENCY_ALTERNATIVES = "|".join(sorted(CURRENCY_CODES))
+_RE_MONEY = re.compile(
+    rf"^(?:(?:[$€£¥]|R\$|(?:{_CURRENCY_ALTERNATIVES}) )\s?-?\d"
+    rf"|-?\d[\d.,\s]*\s?(?:[$€£¥]|{_CURRENCY_ALTERNATIVES})$)"
+)
+#: Two-letter codes that are more often something else than the ISO 3166 country they also
+#: name: US state and territory abbreviations (``GA``, ``PA``, ``MD``), ``AM``/``PM``, the
+#: size ``SM``, ``NA`` for missing. Their countries count only where listed by name below.
+_NOT_COUNTRY_ALPHA2 = frozenset(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI UM AM PM SM "
+    "NA".split()
+)
+#: ISO 3166 country codes: every alpha-3 code; every alpha-2 code but those of
+#: :data:`_NOT_COUNTRY_ALPHA2`, and of those the larger countries' (``CA``, ``DE``, ``IN``
+#: ...); and ``UK``. A country column may hold any country, not only the larger ones.
+COUNTRY_CODES = (
+    frozenset(
+        "US USA GB GBR UK DE DEU FR FRA IT ITA ES ESP PT PRT NL NLD BE BEL CH CHE AT AUT SE SWE "
+        "NO NOR DK DNK FI FIN IE IRL PL POL CZ CZE HU HUN RO ROU GR GRC TR TUR RU RUS UA UKR CA "
+        "CAN MX MEX BR BRA AR ARG CL CHL CO COL PE PER CN CHN JP JPN KR KOR IN IND ID IDN MY MYS "
+        "SG SGP TH THA PH PHL VN VNM AU AUS NZ NZL ZA ZAF NG NGA EG EGY KE KEN MA MAR AE ARE SA "
+        "SAU IL ISR PK PAK BD BGD AFG ALB DZA AGO".split()
+    )
+    | frozenset(alpha3 for _, _, alpha3 in ISO_COUNTRIES)
+    | frozenset(alpha2 for _, alpha2, _ in ISO_COUNTRIES if alpha2 not in _NOT_COUNTRY_ALPHA2)
 )
 #: Country names in lower case: every ISO 3166-1 entry's English name and the other
 #: spellings of :mod:`classifiers.business.countries`, up to :data:`_LONGEST_COUNTRY_NAME`
@@ -806,7 +834,7 @@ _FIRST_CHARS: dict[str, re.Pattern[str]] = {
         ("uuid", r"[0-9a-f]", re.IGNORECASE),
         ("prefixed_id", r"[A-Za-z]", 0),
         ("email", r"[^@\s]", 0),
-        ("money", r"[$€£¥]", 0),
+        ("money", r"[$€£¥R\d\-A-Z]", 0),
         ("title_words", r"[A-Z]", 0),
         ("number", r"[+\-\d,.eE]", 0),
     )
@@ -1023,6 +1051,9 @@ def _shape_hits(strings: _Strings, digits: bool, joined: str) -> Counter[str]:
     ):
         hits[shape] = sum(map(weight, matching(pattern, shape))) if possible else 0
     hits["email"] = sum(map(weight, matching(_RE_EMAIL, "email"))) if dot and "@" in joined else 0
+    if digits and longest >= min(_GTIN_LENGTHS) and shortest <= max(_GTIN_LENGTHS):
+        # EAN / UPC barcodes are product codes too, of digits only (what the SKU shape is).
+        hits["sku"] += sum(map(weight, filter(is_gtin, keys)))
     versions = matching(_VERSION_FAST, "version") if digits and dot else []
     hits["version"] = sum(map(weight, versions))
     hits["semver3"] = sum(map(weight, filter(_RE_SEMVER3.match, versions)))
@@ -1046,6 +1077,24 @@ def _shape_hits(strings: _Strings, digits: bool, joined: str) -> Counter[str]:
         spaced = map((4).__le__, map(str.count, longer, repeat(" ")))
         hits["sentence"] = sum(compress(map(weight, longer), spaced))
     return hits
+
+
+#: The lengths of GS1 trade item numbers: EAN-8, UPC-A (12), EAN-13, GTIN-14.
+_GTIN_LENGTHS = frozenset({8, 12, 13, 14})
+
+
+def is_gtin(text: str) -> bool:
+    """Whether ``text`` is a GS1 trade item number (EAN-8, UPC-A, EAN-13, GTIN-14).
+
+    ASCII digits only, of one of those lengths, with a valid check digit (the last: weights
+    3 and 1 alternating from the right of the others). A random string of digits passes one
+    time in ten, so a column of them passing says barcodes. Pure; never raises.
+    """
+    if len(text) not in _GTIN_LENGTHS or not text.isascii() or not text.isdigit():
+        return False
+    body = text[-2::-1]
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
+    return (10 - total % 10) % 10 == int(text[-1])
 
 
 #: The first item of a sequence (in C, for ``map``).

@@ -145,6 +145,8 @@ def _ref_string_shapes(s: str, hits: Counter[str]) -> None:
     ):
         if pattern.match(s):
             hits[key] += 1
+    if bf.is_gtin(s):
+        hits["sku"] += 1
     if bf._RE_VERSION.match(s):
         hits["version"] += 1
         if bf._RE_SEMVER3.match(s):

@@ -28,7 +28,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from classifiers.business.countries import COUNTRY_ALIASES, ISO_COUNTRIES
-from classifiers.business.features import CURRENCY_CODES, name_tokens
+from classifiers.business.features import COUNTRY_CODES, CURRENCY_CODES, name_tokens
 from models import EnrichmentResult, ObjectStatus
 from models.findings import ColumnFinding
 
@@ -76,28 +76,18 @@ COUNTRY_BY_NAME: dict[str, str] = {
     **{name.lower(): alpha2 for name, alpha2, _ in ISO_COUNTRIES},
     **COUNTRY_ALIASES,
 }
-#: ISO 3166 alpha-3 → alpha-2: every alpha-3 code the business classifier knows
-#: (``COUNTRY_CODES``; a test checks it), and those of the names above.
-_BY_ALPHA3: dict[str, str] = {
-    "USA": "US", "GBR": "GB", "DEU": "DE", "FRA": "FR", "ITA": "IT", "ESP": "ES", "PRT": "PT",
-    "NLD": "NL", "BEL": "BE", "CHE": "CH", "AUT": "AT", "SWE": "SE", "NOR": "NO", "DNK": "DK",
-    "FIN": "FI", "IRL": "IE", "POL": "PL", "CZE": "CZ", "HUN": "HU", "ROU": "RO", "GRC": "GR",
-    "TUR": "TR", "RUS": "RU", "UKR": "UA", "CAN": "CA", "MEX": "MX", "BRA": "BR", "ARG": "AR",
-    "CHL": "CL", "COL": "CO", "PER": "PE", "CHN": "CN", "JPN": "JP", "KOR": "KR", "IND": "IN",
-    "IDN": "ID", "MYS": "MY", "SGP": "SG", "THA": "TH", "PHL": "PH", "VNM": "VN", "AUS": "AU",
-    "NZL": "NZ", "ZAF": "ZA", "NGA": "NG", "EGY": "EG", "KEN": "KE", "MAR": "MA", "ARE": "AE",
-    "SAU": "SA", "ISR": "IL", "PAK": "PK", "BGD": "BD", "AFG": "AF", "ALB": "AL", "DZA": "DZ",
-    "AGO": "AO", "ISL": "IS", "LUX": "LU", "EST": "EE", "LVA": "LV", "LTU": "LT", "SVK": "SK",
-    "SVN": "SI", "HRV": "HR", "SRB": "RS", "BGR": "BG", "HKG": "HK", "TWN": "TW", "CYP": "CY",
-    "MLT": "MT", "QAT": "QA", "KWT": "KW", "LKA": "LK",
+#: ISO 3166 alpha-3 → alpha-2, every code (the business classifier knows them all,
+#: ``COUNTRY_CODES``; a test checks it).
+_BY_ALPHA3: dict[str, str] = {alpha3: alpha2 for _, alpha2, alpha3 in ISO_COUNTRIES}
+#: Alpha-2 codes taken as written: those the business classifier counts as countries
+#: (``COUNTRY_CODES``), and five the facets took before it did (``AL``, ``MN``, ``MT``,
+#: ``SD``, ``TN``: in a column already typed as countries); not every ISO code. Two letters
+#: are too often something else for the rest (``AM``/``PM``, the size ``SM``, US states such
+#: as ``GA``, ``NA`` for missing); their countries still map from their names (``Gabon`` ->
+#: ``GA``).
+_ALPHA2 = frozenset(code for code in COUNTRY_CODES if len(code) == 2 and code != "UK") | {
+    "AL", "MN", "MT", "SD", "TN",
 }  # fmt: skip
-#: Alpha-2 codes taken as written: the larger countries' (those of the alpha-3 codes above
-#: and a few more), not every ISO code. Two letters are too often something else for the
-#: rest (``AM``/``PM``, sizes ``SM``/``MD``, US states such as ``GA``, ``NA`` for missing);
-#: their countries still map from their names (``Gabon`` -> ``GA``).
-_ALPHA2 = frozenset(_BY_ALPHA3.values()) | frozenset(
-    "BO CM CU EC ET GH IQ IR JM JO KH LB LY MN NP PY SD SN SY TN TZ UG UY VE ZM ZW".split()
-)
 #: Every ISO 3166-1 alpha-2 code: what a question (:func:`query_values`) may name.
 _ANY_ALPHA2 = frozenset(COUNTRY_BY_NAME.values())
 #: Groups a country query may name (``datasets_with_value("country", "EU")``).
