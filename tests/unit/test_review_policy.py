@@ -33,6 +33,7 @@ from models import (
 from models.review import Decision, SuggestionState
 from worker.core.report import build_report, object_entry, validate_report
 from worker.core.review_policy import (
+    VALUES_ONLY_REASON,
     category_decision,
     category_threshold,
     material_change,
@@ -373,7 +374,9 @@ def test_the_reason_says_when_the_names_said_nothing() -> None:
     )
     decision = category_decision(hidden)
     assert decision is not None
-    assert decision["reason"].startswith(named["reason"])
+    # Read from the values alone: a steward confirms it, whatever the threshold said.
+    assert decision["reason"].startswith(VALUES_ONLY_REASON)
+    assert decision["threshold"] is None
     assert "100% of the column names say nothing" in decision["reason"]
     validate_report(build_report([hidden]))
     # An index column under ``Unnamed: 0`` is half the names here, but only row numbers.
@@ -394,6 +397,43 @@ def test_the_reason_says_when_the_names_said_nothing() -> None:
         s for s in review_outcome(hidden, AtlanSettings()).suggestions if s.kind == "category"
     ]
     assert suggestion.reason == decision["reason"]
+
+
+def _renamed(result: EnrichmentResult, names: list[str]) -> EnrichmentResult:
+    assert result.sample is not None
+    return replace(
+        result,
+        sample=replace(
+            result.sample,
+            columns=tuple(
+                replace(c, name=n) for c, n in zip(result.sample.columns, names, strict=True)
+            ),
+        ),
+        columns=tuple(replace(c, column=n) for c, n in zip(result.columns, names, strict=True)),
+    )
+
+
+def test_a_sure_category_read_from_the_values_alone_waits_for_a_steward() -> None:
+    sure = _result(categories=TOP3)
+    assert sure.sample is not None and len(sure.sample.columns) == 2
+    assert category_threshold(sure) is not None
+    assert review_outcome(sure, AtlanSettings()).category_applied
+    # Every name says nothing: 0.97 is not enough, nothing is.
+    opaque = _renamed(sure, ["c1", "c2"])
+    assert category_threshold(opaque) is None
+    outcome = review_outcome(opaque, AtlanSettings())
+    assert not outcome.category_applied
+    (suggestion,) = [s for s in outcome.suggestions if s.kind == "category"]
+    assert suggestion.reason.startswith(VALUES_ONLY_REASON)
+    decision = category_decision(opaque)
+    assert decision is not None and decision["decision"] == "review"
+    # Half the names telling: the model weighed both pairs alike; still values-led.
+    assert category_threshold(_renamed(sure, ["email", "c2"])) is None
+    # A dataset verdict's column names decide the same way.
+    assert category_threshold(words_agree=True, column_names=["c1", "c2", "email"]) is None
+    assert category_threshold(words_agree=True, column_names=["c1", "email", "amount"]) == (
+        category_threshold(words_agree=True)
+    )
 
 
 def test_reasons_show_the_decimals_that_tell_confidence_and_threshold_apart() -> None:

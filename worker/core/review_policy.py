@@ -16,7 +16,7 @@ suggestions under the write policy:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,20 @@ NO_THRESHOLD_REASON = (
 )
 
 
+#: Why a category read from the values alone waits for a steward.
+VALUES_ONLY_REASON = (
+    "the column names say nothing, so the category was read from the values alone: the apply"
+    " threshold was chosen on tables with telling names, and a steward confirms it"
+)
+#: The share of column names that say nothing from which a category counts as read from the
+#: values alone (the model then weighs its values-only pair at least as much as the other).
+VALUES_ONLY_SHARE = 0.5
+
+
 def category_threshold(
-    result: EnrichmentResult | None = None, words_agree: bool | None = None
+    result: EnrichmentResult | None = None,
+    words_agree: bool | None = None,
+    column_names: Sequence[str] | None = None,
 ) -> float | None:
     """The probability at or above which ``result``'s top category is applied, or ``None``.
 
@@ -43,10 +55,19 @@ def category_threshold(
     gets the manifest's stricter ``category_apply_threshold_words_disagree``. A result
     records the model version that categorised it; without one, the bundled model's
     thresholds are used, ``words_agree`` choosing between them (a dataset verdict's).
+    When most column names say nothing (:func:`values_only`; of ``result`` or of
+    ``column_names``, a dataset verdict's), ``None``: such a category was read from the
+    values alone by a model pair whose probabilities no real table calibrated (right on 15%
+    of the real tables with their names hidden, bench/README.md), so it is never applied
+    without a steward.
     Side effects: the first call reads the bundled model's manifest (once per process).
     """
     from classifiers.business.model import category_apply_threshold
 
+    if (result is not None and values_only(result)) or (
+        column_names and names_share(column_names) >= VALUES_ONLY_SHARE
+    ):
+        return None
     recorded = result.classifier_versions.get("business") if result is not None else None
     version = recorded.partition("model=")[2] or None if recorded else None
     top = result.categories[0] if result is not None and result.categories else None
@@ -87,7 +108,7 @@ def category_decision(result: EnrichmentResult) -> dict[str, Any] | None:
     return {
         "decision": "applied" if applied else "review",
         "threshold": threshold,
-        "reason": _category_reason(top.confidence, threshold, applied) + _notes(result),
+        "reason": _category_reason(top.confidence, threshold, applied, result) + _notes(result),
         "top": _top_three(result),
     }
 
@@ -125,21 +146,39 @@ def _words_note(result: EnrichmentResult) -> str:
     return "; the table's words alone point elsewhere"
 
 
+def names_share(names: Sequence[str]) -> float:
+    """The share of ``names`` that say nothing to the business models (``col_3``, ``c1``). Pure."""
+    from classifiers.business.features import opaque_name
+
+    return sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
+
+
+def hidden_names_share(result: EnrichmentResult) -> float:
+    """The share of ``result``'s column names that say nothing, as the model weighed them.
+
+    With the sample at hand, as the model mixed its pairs (row numbers left out); else from
+    the column names alone. Pure apart from a cache.
+    """
+    from classifiers.business.features import hidden_share, opaque_names
+
+    if result.sample is not None and result.sample.columns:
+        return hidden_share(result.sample, opaque_names(result.sample))
+    return names_share([c.column for c in result.columns])
+
+
+def values_only(result: EnrichmentResult) -> bool:
+    """Whether ``result``'s category was read mostly from its values: most names say nothing."""
+    return hidden_names_share(result) >= VALUES_ONLY_SHARE
+
+
 def _names_note(result: EnrichmentResult) -> str:
     """What a steward should know when most column names say nothing, else ``""``.
 
     The category then rests on the values (the hidden-names model pair,
     :mod:`classifiers.business.model`), not on telling names.
     """
-    from classifiers.business.features import hidden_share, opaque_name, opaque_names
-
-    if result.sample is not None and result.sample.columns:
-        # With the values at hand, as the model mixed its pairs: row numbers left out.
-        hidden = hidden_share(result.sample, opaque_names(result.sample))
-    else:
-        names = [c.column for c in result.columns]
-        hidden = sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
-    if hidden < 0.5:
+    hidden = hidden_names_share(result)
+    if hidden < VALUES_ONLY_SHARE:
         return ""
     return (
         f"; {hidden:.0%} of the column names say nothing (col_3, Unnamed: 0 ...):"
@@ -147,7 +186,14 @@ def _names_note(result: EnrichmentResult) -> str:
     )
 
 
-def _category_reason(confidence: float, threshold: float | None, applied: bool) -> str:
+def _category_reason(
+    confidence: float,
+    threshold: float | None,
+    applied: bool,
+    result: EnrichmentResult | None = None,
+) -> str:
+    if threshold is None and result is not None and values_only(result):
+        return VALUES_ONLY_REASON
     if threshold is None:
         return f"{NO_THRESHOLD_REASON}: a steward confirms the category"
     value, limit = compared(confidence, threshold)
@@ -371,7 +417,7 @@ def _category_outcome(
         reason = (
             SUGGEST_POLICY_REASON
             if category_applies(top.confidence, threshold)
-            else _category_reason(top.confidence, threshold, applied=False)
+            else _category_reason(top.confidence, threshold, False, result)
         )
         out.suggestions.append(
             Suggestion(

@@ -120,8 +120,12 @@ def _category(
     if decided is not None and decided.state in _APPROVED:
         return f"{text} (confirmed by a steward)"
     # The verdict does not record the model version: the bundled model's thresholds, the
-    # stricter one unless most partitions' words agreed with the category.
-    threshold = category_threshold(words_agree=verdict.category_words_agree)
+    # stricter one unless most partitions' words agreed with the category; none when most
+    # column names say nothing (a category read from the values alone).
+    threshold = category_threshold(
+        words_agree=verdict.category_words_agree,
+        column_names=[c.column for c in verdict.columns],
+    )
     if confidence is not None and not category_applied(confidence, threshold, write_policy):
         return f"{text} (suggested)"
     return text
