@@ -83,11 +83,13 @@ CURRENCY_CODES = frozenset(
 )
 #: A money amount: a currency symbol (or ``R$``, or an ISO 4217 code and a space) before
 #: the digits, or a symbol or code after them, as locales write prices (``$7.81``,
-#: ``R$5.570,70``, ``EUR 12``, ``7.070,49 €``, ``4,99 €``, ``12 CHF``).
+#: ``R$5.570,70``, ``EUR 12``, ``7.070,49 €``, ``4,99 €``, ``12 CHF``). The run of digits
+#: before a suffix is possessive: no symbol or code starts with a digit, a space, "." or ",",
+#: so giving any back cannot help, and a plain number fails after one try of the codes.
 _CURRENCY_ALTERNATIVES = "|".join(sorted(CURRENCY_CODES))
 _RE_MONEY = re.compile(
     rf"^(?:(?:[$€£¥]|R\$|(?:{_CURRENCY_ALTERNATIVES}) )\s?-?\d"
-    rf"|-?\d[\d.,\s]*\s?(?:[$€£¥]|{_CURRENCY_ALTERNATIVES})$)"
+    rf"|-?\d[\d.,\s]*+(?:[$€£¥]|{_CURRENCY_ALTERNATIVES})$)"
 )
 #: Two-letter codes that are more often something else than the ISO 3166 country they also
 #: name: US state and territory abbreviations (``GA``, ``PA``, ``MD``), ``AM``/``PM``, the
