@@ -45,7 +45,12 @@ from pathlib import Path
 from faker import Faker
 
 from classifiers.business.countries import ISO_COUNTRIES
-from classifiers.business.features import COUNTRY_CODES, COUNTRY_NAMES, CURRENCY_CODES, is_gtin
+from classifiers.business.features import (
+    COUNTRY_CODES,
+    COUNTRY_NAMES,
+    CURRENCY_CODES,
+    gtin_check_digit,
+)
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 from models.samples import CellValue
 
@@ -483,10 +488,7 @@ def _generate_sku(
 def _gtin(rng: random.Random, length: int) -> str:
     """A GS1 trade item number of ``length`` digits whose last is its check digit."""
     body = "".join(rng.choices(string.digits, k=length - 1))
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    code = body + str((10 - total % 10) % 10)
-    assert is_gtin(code)
-    return code
+    return body + str(gtin_check_digit(body))
 
 
 def _generate_measurement(

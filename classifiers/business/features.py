@@ -28,7 +28,7 @@ from classifiers.business import lexicon
 from classifiers.business.countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from models.samples import CellValue, ColumnSample, TableSample
 
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 
 #: Values looked at per column; enough for the statistics, bounded for speed.
 MAX_VALUES = 200
@@ -83,35 +83,38 @@ CURRENCY_CODES = frozenset(
 )
 #: A money amount: a currency symbol (or ``R$``, or an ISO 4217 code and a space) before
 #: the digits, or a symbol or code after them, as locales write prices (``$7.81``,
-#: ``R$5.570,70``, ``EUR 12``, ``7.070,49 €``, ``4,99 €``, ``12 CHF``). The run of digits
-#: before a suffix is possessive: no symbol or code starts with a digit, a space, "." or ",",
-#: so giving any back cannot help, and a plain number fails after one try of the codes.
-_CURRENCY_ALTERNATIVES = "|".join(sorted(CURRENCY_CODES))
+#: ``-$3.50``, ``R$5.570,70``, ``EUR 12``, ``7.070,49 €``, ``4,99 €``, ``12 CHF``). The run
+#: of digits before a suffix is possessive: no symbol or code starts with a digit, a space,
+#: "." or ",", so giving any back cannot help, and a plain number fails after one try of the
+#: codes.
+#: Codes that are also English words (``TOP 10``, ``ALL 3``, ``PEN 5``) are left out of it;
+#: as whole values they are still currencies (:data:`CURRENCY_CODES`).
+_WORD_CODES = frozenset({"ALL", "BOB", "CUP", "GEL", "MOP", "PEN", "SOS", "TOP", "TRY"})
+_CURRENCY_ALTERNATIVES = "|".join(sorted(CURRENCY_CODES - _WORD_CODES))
 _RE_MONEY = re.compile(
-    rf"^(?:(?:[$€£¥]|R\$|(?:{_CURRENCY_ALTERNATIVES}) )\s?-?\d"
+    rf"^(?:-?(?:[$€£¥]|R\$|(?:{_CURRENCY_ALTERNATIVES})\s)\s?-?\d"
     rf"|-?\d[\d.,\s]*+(?:[$€£¥]|{_CURRENCY_ALTERNATIVES})$)"
 )
 #: Two-letter codes that are more often something else than the ISO 3166 country they also
 #: name: US state and territory abbreviations (``GA``, ``PA``, ``MD``), ``AM``/``PM``, the
-#: size ``SM``, ``NA`` for missing. Their countries count only where listed by name below.
+#: size ``SM``, ``NA`` for missing, and units of measure (``KG``, ``CM``, ``ML``, ``LB``,
+#: ``DZ`` a dozen). Of these, the larger countries' codes still count
+#: (:data:`_LARGE_COUNTRIES`).
 _NOT_COUNTRY_ALPHA2 = frozenset(
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
     "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI UM AM PM SM "
-    "NA".split()
+    "NA KG CM MM ML MG KM LT LB DZ GL".split()
 )
+#: Codes of :data:`_NOT_COUNTRY_ALPHA2` whose country is too large to leave out (a column of
+#: them is as often countries as states), and ``UK`` for the United Kingdom.
+_LARGE_COUNTRIES = frozenset({"AR", "CA", "CO", "DE", "ID", "IL", "IN", "MA", "UK"})
 #: ISO 3166 country codes: every alpha-3 code; every alpha-2 code but those of
-#: :data:`_NOT_COUNTRY_ALPHA2`, and of those the larger countries' (``CA``, ``DE``, ``IN``
-#: ...); and ``UK``. A country column may hold any country, not only the larger ones.
+#: :data:`_NOT_COUNTRY_ALPHA2`, and of those :data:`_LARGE_COUNTRIES`. A country column may
+#: hold any country, not only the larger ones.
 COUNTRY_CODES = (
-    frozenset(
-        "US USA GB GBR UK DE DEU FR FRA IT ITA ES ESP PT PRT NL NLD BE BEL CH CHE AT AUT SE SWE "
-        "NO NOR DK DNK FI FIN IE IRL PL POL CZ CZE HU HUN RO ROU GR GRC TR TUR RU RUS UA UKR CA "
-        "CAN MX MEX BR BRA AR ARG CL CHL CO COL PE PER CN CHN JP JPN KR KOR IN IND ID IDN MY MYS "
-        "SG SGP TH THA PH PHL VN VNM AU AUS NZ NZL ZA ZAF NG NGA EG EGY KE KEN MA MAR AE ARE SA "
-        "SAU IL ISR PK PAK BD BGD AFG ALB DZA AGO".split()
-    )
-    | frozenset(alpha3 for _, _, alpha3 in ISO_COUNTRIES)
+    frozenset(alpha3 for _, _, alpha3 in ISO_COUNTRIES)
     | frozenset(alpha2 for _, alpha2, _ in ISO_COUNTRIES if alpha2 not in _NOT_COUNTRY_ALPHA2)
+    | _LARGE_COUNTRIES
 )
 #: Country names in lower case: every ISO 3166-1 entry's English name and the other
 #: spellings of :mod:`classifiers.business.countries`, up to :data:`_LONGEST_COUNTRY_NAME`
@@ -836,7 +839,7 @@ _FIRST_CHARS: dict[str, re.Pattern[str]] = {
         ("uuid", r"[0-9a-f]", re.IGNORECASE),
         ("prefixed_id", r"[A-Za-z]", 0),
         ("email", r"[^@\s]", 0),
-        ("money", r"[$€£¥R\d\-A-Z]", 0),
+        ("money", r"[$€£¥\d\-A-Z]", 0),
         ("title_words", r"[A-Z]", 0),
         ("number", r"[+\-\d,.eE]", 0),
     )
@@ -1054,7 +1057,8 @@ def _shape_hits(strings: _Strings, digits: bool, joined: str) -> Counter[str]:
         hits[shape] = sum(map(weight, matching(pattern, shape))) if possible else 0
     hits["email"] = sum(map(weight, matching(_RE_EMAIL, "email"))) if dot and "@" in joined else 0
     if digits and longest >= min(_GTIN_LENGTHS) and shortest <= max(_GTIN_LENGTHS):
-        # EAN / UPC barcodes are product codes too, of digits only (what the SKU shape is).
+        # EAN / UPC barcodes are product codes too, though of digits only: counted with the
+        # SKUs (letters then digits), the product codes the generator's names also give.
         hits["sku"] += sum(map(weight, filter(is_gtin, keys)))
     versions = matching(_VERSION_FAST, "version") if digits and dot else []
     hits["version"] = sum(map(weight, versions))
@@ -1085,18 +1089,29 @@ def _shape_hits(strings: _Strings, digits: bool, joined: str) -> Counter[str]:
 _GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 
 
+def gtin_check_digit(body: str) -> int:
+    """The GS1 check digit of ``body``, a string of ASCII digits.
+
+    Weights 3 and 1 alternating from the right, then what brings the sum to a multiple of
+    ten. Pure.
+
+    :raises ValueError: a character of ``body`` is not a digit.
+    """
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
 def is_gtin(text: str) -> bool:
     """Whether ``text`` is a GS1 trade item number (EAN-8, UPC-A, EAN-13, GTIN-14).
 
-    ASCII digits only, of one of those lengths, with a valid check digit (the last: weights
-    3 and 1 alternating from the right of the others). A random string of digits passes one
-    time in ten, so a column of them passing says barcodes. Pure; never raises.
+    ASCII digits only, of one of those lengths, the last the check digit of the others
+    (:func:`gtin_check_digit`). A random string of digits passes one time in ten, so a column
+    of them passing says barcodes. Only text is looked at: a barcode stored as an integer
+    has lost its leading zeros. Pure; never raises.
     """
     if len(text) not in _GTIN_LENGTHS or not text.isascii() or not text.isdigit():
         return False
-    body = text[-2::-1]
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(body))
-    return (10 - total % 10) % 10 == int(text[-1])
+    return gtin_check_digit(text[:-1]) == int(text[-1])
 
 
 #: The first item of a sequence (in C, for ``map``).

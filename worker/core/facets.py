@@ -80,13 +80,13 @@ COUNTRY_BY_NAME: dict[str, str] = {
 #: ``COUNTRY_CODES``; a test checks it).
 _BY_ALPHA3: dict[str, str] = {alpha3: alpha2 for _, alpha2, alpha3 in ISO_COUNTRIES}
 #: Alpha-2 codes taken as written: those the business classifier counts as countries
-#: (``COUNTRY_CODES``), and five the facets took before it did (``AL``, ``MN``, ``MT``,
-#: ``SD``, ``TN``: in a column already typed as countries); not every ISO code. Two letters
-#: are too often something else for the rest (``AM``/``PM``, the size ``SM``, US states such
-#: as ``GA``, ``NA`` for missing); their countries still map from their names (``Gabon`` ->
-#: ``GA``).
+#: (``COUNTRY_CODES``), and nine the facets took before it did (``AL``, ``MN``, ``MT``,
+#: ``SD``, ``TN``, ``CM``, ``DZ``, ``LB``, ``LT``: in a column already typed as countries);
+#: not every ISO code. Two letters are too often something else for the rest (``AM``/``PM``,
+#: the size ``SM``, US states such as ``GA``, ``NA`` for missing, units such as ``KG``);
+#: their countries still map from their names (``Gabon`` -> ``GA``).
 _ALPHA2 = frozenset(code for code in COUNTRY_CODES if len(code) == 2 and code != "UK") | {
-    "AL", "MN", "MT", "SD", "TN",
+    "AL", "MN", "MT", "SD", "TN", "CM", "DZ", "LB", "LT",
 }  # fmt: skip
 #: Every ISO 3166-1 alpha-2 code: what a question (:func:`query_values`) may name.
 _ANY_ALPHA2 = frozenset(COUNTRY_BY_NAME.values())
