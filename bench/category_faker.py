@@ -3,7 +3,7 @@
 The held-out lake's synthetic half is Faker tables in eight locales with opaque, misleading
 and non-English names. :mod:`training.corpus` makes its own tables (its own enum lists, its
 own value makers); this probe builds 22 tables of another design, two per category (one for
-product), whose values come straight from Faker's providers (``iban``, ``swift``,
+product, three for finance), whose values come straight from Faker's providers (``iban``, ``swift``,
 ``credit_card_number``, ``ipv4_public``, ``user_agent``, ``license_plate``, ``vin``,
 ``ean13``, ``job``, ``company`` ...) in the row's locale, and classifies them with the PII
 and business classifiers as the worker does (PII findings merged into the business types,
@@ -29,6 +29,7 @@ it is tuned on it. Usage: ``python bench/category_faker.py [--rows 300] [--seed 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import sys
@@ -322,6 +323,7 @@ DESIGNS: tuple[Design, ...] = (
 )  # fmt: skip
 
 
+@functools.cache
 def _names(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
     data = yaml.safe_load((ROOT / "bench" / "foreign_names.yaml").read_text(encoding="utf-8"))
     if language is None:
@@ -344,9 +346,11 @@ def build_table(
     index: int, design: Design, locale: str, naming: str, rows: int, seed: int
 ) -> TableSample:
     """One probe table: ``design``'s values in ``locale``, named by ``naming``."""
+    # The values depend on the design and locale only: every naming gets the same table.
+    values_seed = seed * 1000 + DESIGNS.index(design) * len(LOCALES) + LOCALES.index(locale)
     fake = Faker(locale)
-    fake.seed_instance(seed * 1000 + index)
-    rng = random.Random(seed * 1000 + index)
+    fake.seed_instance(values_seed)
+    rng = random.Random(values_seed)
     columns = [(name, kind, _column(maker, fake, rng, rows))
                for name, kind, maker in design.columns]  # fmt: skip
     if naming == "opaque":
@@ -382,10 +386,9 @@ def classify(sample: TableSample, pii: Any, business: Any) -> list[Any]:
 def run(rows: int, seed: int) -> dict[str, Any]:
     """Every design x locale x naming classified; the figures and one row per table."""
     from classifiers.business.classifier import BusinessClassifier
-    from classifiers.business.features import hidden_share, opaque_names
     from classifiers.business.model import category_apply_threshold
     from classifiers.pii import PiiClassifier
-    from worker.core.review_policy import VALUES_ONLY_SHARE
+    from worker.core.review_policy import sample_from_values_alone
 
     pii, business = PiiClassifier(), BusinessClassifier()
     pii.load()
@@ -400,8 +403,11 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                 ranked = classify(sample, pii, business)
                 top = ranked[0]
                 # As the review policy decides: never applied from the values alone.
-                values_only = hidden_share(sample, opaque_names(sample)) >= VALUES_ONLY_SHARE
-                threshold = None if values_only else category_apply_threshold(None, top.words_agree)
+                threshold = (
+                    None
+                    if sample_from_values_alone(sample)
+                    else category_apply_threshold(None, top.words_agree)
+                )
                 out.append({
                     "folder": design.folder, "truth": design.category, "locale": locale,
                     "naming": naming, "top1": top.label, "p": round(top.confidence, 3),

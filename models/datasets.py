@@ -176,6 +176,9 @@ class DatasetVerdict:
     :param entities: entity → columns on which it holds (share at or above the threshold).
     :param category_words_agree: whether the table's words alone point to the category, as
         most of the sampled partitions whose top category it is said (``None``: none said).
+    :param category_values_only: whether most of those partitions had most of their column
+        names say nothing (the category read from the values alone: never applied without a
+        steward, :func:`worker.core.review_policy.category_threshold`).
     """
 
     dataset_uri: str
@@ -187,6 +190,7 @@ class DatasetVerdict:
     description: str | None = None
     entities: tuple[tuple[str, tuple[str, ...]], ...] = ()
     category_words_agree: bool | None = None
+    category_values_only: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (no values: entities, shares and counts only)."""
@@ -197,6 +201,7 @@ class DatasetVerdict:
             "category": self.category,
             "category_confidence": self.category_confidence,
             "category_words_agree": self.category_words_agree,
+            "category_values_only": self.category_values_only,
             "description": self.description,
             "entities": {e: list(cols) for e, cols in self.entities},
             "columns": [

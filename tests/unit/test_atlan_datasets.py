@@ -188,6 +188,13 @@ def test_a_datasets_category_takes_the_threshold_its_partitions_words_earned(
 
     assert category(True) == "sales 0.80"
     assert category(False) == category(None) == "sales 0.80 (suggested)"
+    # Read from the values alone by most partitions: suggested, however sure.
+    stored = _stored(confidence=0.99)
+    assert stored.verdict is not None
+    verdict = replace(stored.verdict, category_words_agree=True, category_values_only=True)
+    assert str(_desired(replace(stored, verdict=verdict)).custom_metadata["Category"]) == (
+        "sales 0.99 (suggested)"
+    )
 
 
 def test_which_datasets_get_an_asset_of_their_own() -> None:

@@ -302,6 +302,34 @@ def test_the_verdict_says_whether_most_partitions_words_agreed_with_its_category
     )
 
 
+def test_the_verdict_says_whether_most_partitions_read_its_category_from_the_values() -> None:
+    """As the review policy judges each object: half the names saying nothing, row numbers
+    left out; a tie is not a majority; stored and read back."""
+
+    def part(day: int, names: list[str]) -> EnrichmentResult:
+        columns = [(n, "int64", [3, 1, 2, 5, 4, 7, 6]) for n in names]  # no row numbers
+        return _result(f"dt=2025-01-0{day}/", columns, categories=[("orders", 0.9)])
+
+    def values_only(*results: EnrichmentResult) -> bool:
+        merged = merge_verdict(URI, [], 4, list(results), entity_share=0.5)
+        assert merged.category == "orders"
+        return merged.category_values_only
+
+    named, opaque = ["order_id", "amount"], ["c1", "c2"]
+    assert values_only(part(1, opaque), part(2, opaque), part(3, named))
+    assert not values_only(part(1, opaque), part(2, named))  # a tie
+    assert not values_only(part(1, named))
+    # Half the names opaque is values-led, as for the object itself.
+    assert values_only(part(1, ["c1", "amount"]))
+    from worker.adapters.catalog.dataset_store import verdict_from_dict
+
+    again = merge_verdict(URI, [], 4, [part(1, opaque)], entity_share=0.5)
+    assert again.category_values_only
+    assert verdict_from_dict(again.to_dict()) == again
+    old = {k: v for k, v in again.to_dict().items() if k != "category_values_only"}
+    assert not verdict_from_dict(old).category_values_only  # stored before: not known
+
+
 def test_the_description_comes_from_the_most_representative_result() -> None:
     records = _four_partitions()
     results = [

@@ -429,11 +429,23 @@ def test_a_sure_category_read_from_the_values_alone_waits_for_a_steward() -> Non
     assert decision is not None and decision["decision"] == "review"
     # Half the names telling: the model weighed both pairs alike; still values-led.
     assert category_threshold(_renamed(sure, ["email", "c2"])) is None
-    # A dataset verdict's column names decide the same way.
-    assert category_threshold(words_agree=True, column_names=["c1", "c2", "email"]) is None
-    assert category_threshold(words_agree=True, column_names=["c1", "email", "amount"]) == (
-        category_threshold(words_agree=True)
+    # A dataset verdict records what its partitions were.
+    assert category_threshold(words_agree=True, values_only=True) is None
+    assert category_threshold(words_agree=True) is not None
+    # Row numbers are not names that say nothing: one beside a telling name still applies.
+    assert sure.sample is not None
+    indexed = replace(
+        sure,
+        sample=replace(
+            sure.sample,
+            columns=(
+                ColumnSample("Unnamed: 0", "int64", tuple(range(10))),
+                sure.sample.columns[1],
+            ),
+        ),
+        columns=(replace(sure.columns[0], column="Unnamed: 0"), sure.columns[1]),
     )
+    assert category_threshold(indexed) is not None
 
 
 def test_reasons_show_the_decimals_that_tell_confidence_and_threshold_apart() -> None:

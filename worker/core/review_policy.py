@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import EnrichmentResult, EntityFinding
+from models import EnrichmentResult, EntityFinding, TableSample
 from models.plan import Suggestion
 from models.review import Decision, DecisionKey, SuggestionState
 from worker.core.settings import AtlanSettings, ReviewSettings
@@ -33,8 +33,8 @@ NO_THRESHOLD_REASON = (
 
 #: Why a category read from the values alone waits for a steward.
 VALUES_ONLY_REASON = (
-    "the column names say nothing, so the category was read from the values alone: the apply"
-    " threshold was chosen on tables with telling names, and a steward confirms it"
+    "no category is applied from the values alone (the apply thresholds were chosen on tables"
+    " with telling names): a steward confirms it"
 )
 #: The share of column names that say nothing from which a category counts as read from the
 #: values alone (the model then weighs its values-only pair at least as much as the other).
@@ -44,7 +44,7 @@ VALUES_ONLY_SHARE = 0.5
 def category_threshold(
     result: EnrichmentResult | None = None,
     words_agree: bool | None = None,
-    column_names: Sequence[str] | None = None,
+    values_only: bool = False,
 ) -> float | None:
     """The probability at or above which ``result``'s top category is applied, or ``None``.
 
@@ -55,18 +55,16 @@ def category_threshold(
     gets the manifest's stricter ``category_apply_threshold_words_disagree``. A result
     records the model version that categorised it; without one, the bundled model's
     thresholds are used, ``words_agree`` choosing between them (a dataset verdict's).
-    When most column names say nothing (:func:`values_only`; of ``result`` or of
-    ``column_names``, a dataset verdict's), ``None``: such a category was read from the
-    values alone by a model pair whose probabilities no real table calibrated (right on 15%
-    of the real tables with their names hidden, bench/README.md), so it is never applied
-    without a steward.
+    When at least half of the column names say nothing (:func:`from_values_alone` of ``result``,
+    or ``values_only`` as a dataset verdict records it), ``None``: such a category was read
+    from the values alone by a model pair whose probabilities no real table calibrated (right
+    on 15% of the real tables with their names hidden, bench/README.md), so it is never
+    applied without a steward.
     Side effects: the first call reads the bundled model's manifest (once per process).
     """
     from classifiers.business.model import category_apply_threshold
 
-    if (result is not None and values_only(result)) or (
-        column_names and names_share(column_names) >= VALUES_ONLY_SHARE
-    ):
+    if values_only or (result is not None and from_values_alone(result)):
         return None
     recorded = result.classifier_versions.get("business") if result is not None else None
     version = recorded.partition("model=")[2] or None if recorded else None
@@ -159,15 +157,28 @@ def hidden_names_share(result: EnrichmentResult) -> float:
     With the sample at hand, as the model mixed its pairs (row numbers left out); else from
     the column names alone. Pure apart from a cache.
     """
-    from classifiers.business.features import hidden_share, opaque_names
-
     if result.sample is not None and result.sample.columns:
-        return hidden_share(result.sample, opaque_names(result.sample))
+        return _sample_share(result.sample)
     return names_share([c.column for c in result.columns])
 
 
-def values_only(result: EnrichmentResult) -> bool:
-    """Whether ``result``'s category was read mostly from its values: most names say nothing."""
+def _sample_share(sample: TableSample) -> float:
+    from classifiers.business.features import hidden_share, opaque_names
+
+    return hidden_share(sample, opaque_names(sample))
+
+
+def sample_from_values_alone(sample: TableSample) -> bool:
+    """:func:`from_values_alone` for an object known by its sample only (a benchmark's)."""
+    return bool(sample.columns) and _sample_share(sample) >= VALUES_ONLY_SHARE
+
+
+def from_values_alone(result: EnrichmentResult) -> bool:
+    """Whether ``result``'s category was read from its values alone.
+
+    At least half of its column names say nothing (:data:`VALUES_ONLY_SHARE`). Pure apart
+    from a cache.
+    """
     return hidden_names_share(result) >= VALUES_ONLY_SHARE
 
 
@@ -192,7 +203,7 @@ def _category_reason(
     applied: bool,
     result: EnrichmentResult | None = None,
 ) -> str:
-    if threshold is None and result is not None and values_only(result):
+    if threshold is None and result is not None and from_values_alone(result):
         return VALUES_ONLY_REASON
     if threshold is None:
         return f"{NO_THRESHOLD_REASON}: a steward confirms the category"
@@ -213,7 +224,8 @@ class ReviewOutcome:
     :param rejected: (column, entity) pairs a steward rejected (left out of the summary
         s3-enricher writes to Atlan's custom metadata).
     :param category_applied: the top category is applied without a steward (write policy
-        ``auto`` and confidence at or above the model's threshold).
+        ``auto``, confidence at or above the model's threshold, and not read from the values
+        alone: :func:`category_threshold`).
     """
 
     tags: set[str] = field(default_factory=set)
@@ -399,9 +411,9 @@ def _category_outcome(
 ) -> None:
     """Record a steward's decision on the top category in ``out``, apply it, or suggest it.
 
-    A category below the model's apply threshold (or any, when the model has none, or under
-    the ``suggest`` write policy) becomes a suggestion carrying the top three categories in
-    its evidence.
+    A category below the model's apply threshold (or any, when the model has none, when it
+    was read from the values alone, or under the ``suggest`` write policy) becomes a
+    suggestion carrying the top three categories in its evidence.
     """
     if not result.categories:
         return

@@ -202,6 +202,21 @@ def _words_agree(results: Sequence[EnrichmentResult], label: str) -> bool | None
     return 2 * sum(said) > len(said) if said else None
 
 
+def _values_only(results: Sequence[EnrichmentResult], label: str) -> bool:
+    """Whether most results whose top category is ``label`` read it from the values alone.
+
+    Per partition as the review policy judges an object (:func:`from_values_alone`: at least
+    half of the column names say nothing, row numbers left out), so a dataset and its objects
+    decide alike; a tie is not a majority.
+    """
+    from worker.core.review_policy import from_values_alone
+
+    said = [
+        from_values_alone(r) for r in results if r.categories and r.categories[0].label == label
+    ]
+    return 2 * sum(said) > len(said)
+
+
 def _representative(
     results: Sequence[EnrichmentResult], category: str | None, columns: set[str]
 ) -> EnrichmentResult | None:
@@ -291,6 +306,7 @@ def merge_verdict(
         if category
         else None,
         category_words_agree=_words_agree(classified, category.label) if category else None,
+        category_values_only=_values_only(classified, category.label) if category else False,
         description=description,
         entities=tuple((e, tuple(sorted(cols))) for e, cols in sorted(holds.items())),
     )

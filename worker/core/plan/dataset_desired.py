@@ -121,10 +121,9 @@ def _category(
         return f"{text} (confirmed by a steward)"
     # The verdict does not record the model version: the bundled model's thresholds, the
     # stricter one unless most partitions' words agreed with the category; none when most
-    # column names say nothing (a category read from the values alone).
+    # partitions read it from the values alone (as each object's decision).
     threshold = category_threshold(
-        words_agree=verdict.category_words_agree,
-        column_names=[c.column for c in verdict.columns],
+        words_agree=verdict.category_words_agree, values_only=verdict.category_values_only
     )
     if confidence is not None and not category_applied(confidence, threshold, write_policy):
         return f"{text} (suggested)"
