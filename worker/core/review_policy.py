@@ -183,7 +183,7 @@ def from_values_alone(result: EnrichmentResult) -> bool:
 
 
 def _names_note(result: EnrichmentResult) -> str:
-    """What a steward should know when most column names say nothing, else ``""``.
+    """What a steward should know when at least half the column names say nothing, else ``""``.
 
     The category then rests on the values (the hidden-names model pair,
     :mod:`classifiers.business.model`), not on telling names.
