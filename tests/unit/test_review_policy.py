@@ -359,6 +359,22 @@ def test_the_report_carries_the_decision_and_the_top_three(tmp_path: Path) -> No
     assert category_decision(unsure) == review
 
 
+def _row_numbers_first(result: EnrichmentResult) -> EnrichmentResult:
+    """``result`` with its first column replaced by row numbers under ``Unnamed: 0``."""
+    assert result.sample is not None
+    return replace(
+        result,
+        sample=replace(
+            result.sample,
+            columns=(
+                ColumnSample("Unnamed: 0", "int64", tuple(range(10))),
+                *result.sample.columns[1:],
+            ),
+        ),
+        columns=(replace(result.columns[0], column="Unnamed: 0"), *result.columns[1:]),
+    )
+
+
 def test_the_reason_says_when_the_names_said_nothing() -> None:
     named = category_decision(_result(categories=TOP3_UNSURE))
     assert named is not None and "say nothing" not in named["reason"]
@@ -380,18 +396,7 @@ def test_the_reason_says_when_the_names_said_nothing() -> None:
     assert "100% of the column names say nothing" in decision["reason"]
     validate_report(build_report([hidden]))
     # An index column under ``Unnamed: 0`` is half the names here, but only row numbers.
-    indexed = replace(
-        result,
-        sample=replace(
-            result.sample,
-            columns=(
-                ColumnSample("Unnamed: 0", "int64", tuple(range(10))),
-                result.sample.columns[1],
-            ),
-        ),
-        columns=(replace(result.columns[0], column="Unnamed: 0"), result.columns[1]),
-    )
-    assert category_decision(indexed) == named
+    assert category_decision(_row_numbers_first(result)) == named
     # The steward's suggestion says it too.
     (suggestion,) = [
         s for s in review_outcome(hidden, AtlanSettings()).suggestions if s.kind == "category"
@@ -433,19 +438,7 @@ def test_a_sure_category_read_from_the_values_alone_waits_for_a_steward() -> Non
     assert category_threshold(words_agree=True, values_only=True) is None
     assert category_threshold(words_agree=True) is not None
     # Row numbers are not names that say nothing: one beside a telling name still applies.
-    assert sure.sample is not None
-    indexed = replace(
-        sure,
-        sample=replace(
-            sure.sample,
-            columns=(
-                ColumnSample("Unnamed: 0", "int64", tuple(range(10))),
-                sure.sample.columns[1],
-            ),
-        ),
-        columns=(replace(sure.columns[0], column="Unnamed: 0"), sure.columns[1]),
-    )
-    assert category_threshold(indexed) is not None
+    assert category_threshold(_row_numbers_first(sure)) is not None
 
 
 def test_reasons_show_the_decimals_that_tell_confidence_and_threshold_apart() -> None:
