@@ -21,6 +21,10 @@ Prints top-1 and top-3 per naming and per category, and the categories the revie
 would apply under the committed thresholds (and how often right). Column names, table names
 and the figures only: no value is printed.
 
+Dates are drawn relative to the day of the run (Faker's ``date_between``, ``date_time_this_year``
+...), so a run on another day may move a table's probabilities a little (one opaque table's
+top three between two runs a day apart).
+
 This is a probe, not a target: the designs were written for it, and anything fixed against
 it is tuned on it. Usage: ``python bench/category_faker.py [--rows 300] [--seed 11]
 [--json FILE] [--errors]``.
@@ -60,12 +64,24 @@ Maker = Callable[[Faker, random.Random], Any]
 
 
 @dataclass(frozen=True)
+class _Few:
+    """Values of ``maker`` from a pool of ``distinct`` drawn once per table (a role column)."""
+
+    maker: Maker
+    distinct: int
+
+    def column(self, fake: Faker, rng: random.Random, rows: int) -> list[Any]:
+        pool = [self.maker(fake, rng) for _ in range(self.distinct)]
+        return [rng.choice(pool) for _ in range(rows)]
+
+
+@dataclass(frozen=True)
 class Design:
     """A table of one category: its folder and its columns (name, type, value maker)."""
 
     category: str
     folder: str
-    columns: tuple[tuple[str, str, Maker], ...]
+    columns: tuple[tuple[str, str, Maker | _Few], ...]
 
 
 def _day(fake: Faker, start: str = "-5y", end: str = "today") -> date:
@@ -88,23 +104,7 @@ def _pick(*choices: Any) -> Maker:
     return lambda _f, r: r.choice(choices)
 
 
-@dataclass(frozen=True)
-class _Few:
-    """Values of ``maker`` from a pool of ``distinct`` drawn once per table (a role column)."""
-
-    maker: Maker
-    distinct: int
-
-    def column(self, fake: Faker, rng: random.Random, rows: int) -> list[Any]:
-        pool = [self.maker(fake, rng) for _ in range(self.distinct)]
-        return [rng.choice(pool) for _ in range(rows)]
-
-
-def _few(maker: Maker, distinct: int) -> Maker:
-    return _Few(maker, distinct)  # type: ignore[return-value]
-
-
-def _column(maker: Maker, fake: Faker, rng: random.Random, rows: int) -> list[Any]:
+def _column(maker: Maker | _Few, fake: Faker, rng: random.Random, rows: int) -> list[Any]:
     if isinstance(maker, _Few):
         return maker.column(fake, rng, rows)
     return [maker(fake, rng) for _ in range(rows)]
@@ -141,16 +141,16 @@ DESIGNS: tuple[Design, ...] = (
         ("hire_date", "date", lambda f, r: _day(f, "-20y")),
         ("annual_salary", "int64", _ints(28000, 160000)),
         ("iban", "string", lambda f, r: f.iban()),
-        ("manager_id", "string", _few(lambda f, r: f.bothify("E#####"), 12)),
+        ("manager_id", "string", _Few(lambda f, r: f.bothify("E#####"), 12)),
     )),
     Design("employee", "timesheets", (
         ("timesheet_id", "int64", _ints(1, 10**7)),
-        ("employee_id", "int64", _few(_ints(1000, 9999), 40)),
+        ("employee_id", "int64", _Few(_ints(1000, 9999), 40)),
         ("work_date", "date", lambda f, r: _day(f, "-1y")),
         ("hours_worked", "double", _floats(0, 12, 1)),
-        ("project", "string", _few(lambda f, r: f.bs(), 15)),
+        ("project", "string", _Few(lambda f, r: f.bs(), 15)),
         ("is_overtime", "bool", lambda f, r: r.random() < 0.15),
-        ("approver_id", "string", _few(lambda f, r: f.name(), 6)),
+        ("approver_id", "string", _Few(lambda f, r: f.name(), 6)),
     )),
     Design("finance", "transactions", (
         ("transaction_id", "string", lambda f, r: f.uuid4()),
@@ -193,7 +193,7 @@ DESIGNS: tuple[Design, ...] = (
     Design("sales", "opportunities", (
         ("opportunity_id", "string", lambda f, r: f.uuid4()),
         ("account_id", "string", lambda f, r: f.company()),
-        ("owner_id", "string", _few(lambda f, r: f.name(), 8)),
+        ("owner_id", "string", _Few(lambda f, r: f.name(), 8)),
         ("stage", "string", _pick("Prospecting", "Qualification", "Proposal", "Negotiation",
                                   "Closed Won", "Closed Lost")),
         ("deal_value", "int64", _ints(1000, 500000)),
@@ -203,7 +203,7 @@ DESIGNS: tuple[Design, ...] = (
     Design("product", "products", (
         ("sku", "string", lambda f, r: f.bothify("??-#####").upper()),
         ("product_name", "string", lambda f, r: f.catch_phrase()),
-        ("category", "string", _few(lambda f, r: f.word().capitalize(), 12)),
+        ("category", "string", _Few(lambda f, r: f.word().capitalize(), 12)),
         ("ean_sku", "string", lambda f, r: f.ean13()),
         ("variant", "string", lambda f, r: f.color_name()),
         ("weight_g", "int64", _ints(20, 25000)),
@@ -245,7 +245,7 @@ DESIGNS: tuple[Design, ...] = (
         ("year", "int64", _ints(2008, 2025)),
         ("odometer", "int64", _ints(0, 400000)),
         ("last_modified", "date", lambda f, r: _day(f, "-2y")),
-        ("depot_city", "string", _few(lambda f, r: f.city(), 6)),
+        ("depot_city", "string", _Few(lambda f, r: f.city(), 6)),
         ("driver_id", "string", lambda f, r: f.name()),
     )),
     Design("health", "patients", (
@@ -255,7 +255,7 @@ DESIGNS: tuple[Design, ...] = (
         ("sex", "string", _pick("F", "M")),
         ("blood_type", "string", _pick("A+", "A-", "B+", "B-", "O+", "O-", "AB+", "AB-")),
         ("admitted_at", "timestamp", lambda f, r: f.date_time_this_year()),
-        ("physician_id", "string", _few(lambda f, r: f.name(), 10)),
+        ("physician_id", "string", _Few(lambda f, r: f.name(), 10)),
     )),
     Design("health", "lab_results", (
         ("specimen_id", "string", lambda f, r: f.uuid4()),
@@ -286,7 +286,7 @@ DESIGNS: tuple[Design, ...] = (
         ("volume", "int64", _ints(40, 10**6)),
     )),
     Design("science", "sensor_readings", (
-        ("sensor_id", "string", _few(lambda f, r: f.bothify("S-###"), 20)),
+        ("sensor_id", "string", _Few(lambda f, r: f.bothify("S-###"), 20)),
         ("observed_at", "timestamp", lambda f, r: f.date_time_this_month()),
         ("latitude", "double", lambda f, r: float(f.latitude())),
         ("longitude", "double", lambda f, r: float(f.longitude())),

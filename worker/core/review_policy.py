@@ -16,7 +16,7 @@ suggestions under the write policy:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,14 +144,7 @@ def _words_note(result: EnrichmentResult) -> str:
     return "; the table's words alone point elsewhere"
 
 
-def names_share(names: Sequence[str]) -> float:
-    """The share of ``names`` that say nothing to the business models (``col_3``, ``c1``). Pure."""
-    from classifiers.business.features import opaque_name
-
-    return sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
-
-
-def hidden_names_share(result: EnrichmentResult) -> float:
+def _hidden_names_share(result: EnrichmentResult) -> float:
     """The share of ``result``'s column names that say nothing, as the model weighed them.
 
     With the sample at hand, as the model mixed its pairs (row numbers left out); else from
@@ -159,7 +152,10 @@ def hidden_names_share(result: EnrichmentResult) -> float:
     """
     if result.sample is not None and result.sample.columns:
         return _sample_share(result.sample)
-    return names_share([c.column for c in result.columns])
+    from classifiers.business.features import opaque_name
+
+    names = [c.column for c in result.columns]
+    return sum(1 for n in names if opaque_name(n)) / len(names) if names else 0.0
 
 
 def _sample_share(sample: TableSample) -> float:
@@ -179,7 +175,7 @@ def from_values_alone(result: EnrichmentResult) -> bool:
     At least half of its column names say nothing (:data:`VALUES_ONLY_SHARE`). Pure apart
     from a cache.
     """
-    return hidden_names_share(result) >= VALUES_ONLY_SHARE
+    return _hidden_names_share(result) >= VALUES_ONLY_SHARE
 
 
 def _names_note(result: EnrichmentResult) -> str:
@@ -188,7 +184,7 @@ def _names_note(result: EnrichmentResult) -> str:
     The category then rests on the values (the hidden-names model pair,
     :mod:`classifiers.business.model`), not on telling names.
     """
-    hidden = hidden_names_share(result)
+    hidden = _hidden_names_share(result)
     if hidden < VALUES_ONLY_SHARE:
         return ""
     return (
