@@ -21,9 +21,9 @@ Prints top-1 and top-3 per naming and per category, and the categories the revie
 would apply under the committed thresholds (and how often right). Column names, table names
 and the figures only: no value is printed.
 
-Dates are drawn relative to the day of the run (Faker's ``date_between``, ``date_time_this_year``
-...), so a run on another day may move a table's probabilities a little (one opaque table's
-top three between two runs a day apart).
+Dates are drawn relative to the moment of the run (Faker's ``date_time_this_month`` ends
+now), so two runs may differ a little: one opaque table's probabilities, of 528, between two
+runs minutes apart.
 
 This is a probe, not a target: the designs were written for it, and anything fixed against
 it is tuned on it. Usage: ``python bench/category_faker.py [--rows 300] [--seed 11]
