@@ -46,6 +46,7 @@ from classifiers.pii.decide import (
     decide_birth_date,
     decide_pattern_entities,
     decide_person,
+    decide_phone_shape,
     person_ruled_out,
     strongest,
     wilson,
@@ -82,7 +83,9 @@ logger = logging.getLogger(__name__)
 #:    mark a date only as a name's last word.
 #: 9: column names in Cyrillic and CJK read; a name column beside a surname column holds the
 #:    other part (``name.part_pair``).
-ALGORITHM_VERSION = "9"
+#: 10: phone-shaped values in a column whose name strongly says phone are phone numbers
+#:    without the metadata check (``phone.name_shape``).
+ALGORITHM_VERSION = "10"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -875,6 +878,10 @@ class PiiClassifier:
             dob = decide_birth_date(p, col.birth_name, col.derated, today)
             if dob is not None:
                 col.candidates.append(dob)
+        if "PHONE_NUMBER" in self.entities and not col.settled:
+            phone = decide_phone_shape(p, col.names, col.derated)
+            if phone is not None:
+                col.candidates.append(phone)
         # One dense call per column: a value cannot be a name and an address at once.
         dense = [c for c in col.candidates if not c.sparse and c.type_signal != "free text"]
         if len(dense) > 1:

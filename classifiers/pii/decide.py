@@ -33,7 +33,8 @@ confidence (``Evidence.rule``, as Presidio's ``AnalysisExplanation`` names the p
 staff names repeated in a column whose name or neighbour says people);
 ``pattern.opaque_validated`` (a weak format in a column with a meaningless name, every value
 passing a strict check: a low-confidence suggestion, kept only in a table holding other
-person data).
+person data); ``phone.name_shape`` (values written as phone numbers that no pattern takes,
+in a column whose name strongly says phone).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.presidio import context_score
 from classifiers.pii.entities.spec import EntityRegistry, EntitySpec, MaskKind
 from classifiers.pii.profile import ColumnProfile
+from classifiers.pii.validators import phone_shaped
 from models import EntityFinding, Evidence
 
 #: Entities whose validator makes a single hit meaningful (reported when sparse).
@@ -886,6 +888,63 @@ def decide_birth_date(
         name_signal="birth" if birth_name else None,
         type_signal=f"{profile.data_type}, ages {max(0, int(low_age))}-{int(high_age)}",
         rule=rule,
+    )
+
+
+#: Strength of a column-name signal for PHONE_NUMBER that lets phone-shaped values count
+#: without libphonenumber's metadata (``phone``, ``telefoon``, ``телефон``; not ``tel``,
+#: ``mobile`` or ``fax`` alone).
+PHONE_SHAPE_NAME = 0.9
+#: Lower end of the interval of the share of phone-shaped values that rule needs: the shape
+#: is loose (any digits written with phone separators), so nearly every value must have it.
+PHONE_SHAPE_SHARE = 0.8
+
+
+def decide_phone_shape(
+    profile: ColumnProfile,
+    names: Mapping[str, NameSignalLike],
+    derated: str | None,
+) -> Candidate | None:
+    """PHONE_NUMBER for a column named phone whose values are written as phone numbers.
+
+    ``phone.name_shape``: numbers with a long subscriber part (``0837 783533``, the Dutch
+    form) match no phone pattern, and numbers with an unassigned area code (``8 (837)
+    478-85-77``: test data, old numbers) fail the metadata check the patterns need; a
+    pattern for either took account and reference numbers for phones. But a column whose
+    name strongly says phone (:data:`PHONE_SHAPE_NAME`) and whose values are nearly all
+    phone-shaped (:func:`~classifiers.pii.validators.phone_shaped`; :data:`PHONE_SHAPE_SHARE`)
+    holds phone numbers. Confidence 0.85, as a weak format with a
+    supporting name. ``None`` for integers (their own rule), free text or a derated name.
+    Pure.
+    """
+    signal = names.get("PHONE_NUMBER")
+    if signal is None or signal.strength < PHONE_SHAPE_NAME or derated:
+        return None
+    if profile.kind != "string" or profile.free_text or profile.n == 0:
+        return None
+    hits = distinct = 0
+    examples: list[str] = []
+    for text, count in zip(profile.texts, profile.counts, strict=True):
+        if phone_shaped(text):
+            distinct += 1
+            hits += count
+            if len(examples) < 3:
+                examples.append(text)
+    low, high = wilson(hits, profile.n)
+    if low < PHONE_SHAPE_SHARE:
+        return None
+    return Candidate(
+        "PHONE_NUMBER",
+        confidence=0.85,
+        prevalence=hits / profile.n,
+        hits=hits,
+        distinct_hits=distinct,
+        interval=(low, high),
+        recognizers=("phone-shape",),
+        examples=examples,
+        name_signal=signal.keyword,
+        type_signal="phone-shaped values",
+        rule="phone.name_shape",
     )
 
 

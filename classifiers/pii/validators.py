@@ -624,6 +624,35 @@ def phone_valid(s: str) -> bool:
     return _national_valid(digits, _NO_TRUNK_CODES)
 
 
+_DECIMAL: Final = re.compile(r"-?[0-9]+[.,][0-9]{1,2}", re.ASCII)
+
+
+def phone_shaped(s: str) -> bool:
+    """Whether ``s`` is written as a telephone number, whatever its digits.
+
+    Digits with the separators space, dot, dash, slash and parentheses (an optional leading
+    ``+`` and extension), 7-15 digits, balanced parentheses, and at least one separator or a
+    ``+``, a leading trunk ``0`` or ``8``. Not a date, a dotted quad, one repeated digit or a
+    decimal number. No metadata and no pattern of a national form: the Dutch ``0837 783533``
+    matches no phone pattern and ``8 (837) 478-85-77`` (an unassigned area code, as in test
+    data) fails :func:`phone_valid`, and account numbers have the same shapes, so only a
+    column name that says phone may call these phone numbers (``phone.name_shape`` in
+    :mod:`classifiers.pii.decide`). Pure; never raises.
+    """
+    if not s or len(s) > 40 or not s.isascii():
+        return False
+    m = _PHONE_EXT.fullmatch(s)
+    body = m.group(1) if m else s
+    if not _PHONE_CHARS.fullmatch(body) or "+" in body[1:] or body.count("(") != body.count(")"):
+        return False
+    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body) or _DECIMAL.fullmatch(body):
+        return False
+    digits = body.translate(_PHONE_SEPARATORS)
+    if not 7 <= len(digits) <= 15 or len(set(digits)) == 1 or not digits.isdigit():
+        return False
+    return digits != body or body[0] in "08"
+
+
 # --------------------------------------------------------------------------------------------
 # US passport and driver's licence
 
