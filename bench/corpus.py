@@ -245,6 +245,65 @@ def _group_card(number: str, sep: str) -> str:
     return sep.join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
+# National identifiers, written from their published rules (not from the classifier's code).
+_CF_ODD = dict(zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                   (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4,
+                    18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23), strict=True))  # fmt: skip
+_CF_MONTHS = "ABCDEHLMPRST"
+
+
+def _codice_fiscale(r: random.Random) -> str:
+    """An Italian codice fiscale with its check letter."""
+    letters = "".join(r.choice("BCDFGHLMNPRSTVZ" + "AEIOU") for _ in range(6))
+    day = r.randint(1, 28) + (40 if r.random() < 0.5 else 0)
+    place = r.choice("ABCDEFGHLM") + f"{r.randint(1, 999):03d}"
+    body = f"{letters}{r.randint(40, 99):02d}{r.choice(_CF_MONTHS)}{day:02d}{place}"
+    odd = sum(_CF_ODD[ch] for ch in body[0::2])
+    even = sum(int(ch) if ch.isdigit() else ord(ch) - 65 for ch in body[1::2])
+    return body + chr(65 + (odd + even) % 26)
+
+
+def _es_nif(r: random.Random) -> str:
+    """A Spanish DNI (eight digits) or NIE (X/Y/Z and seven) with its check letter."""
+    letters = "TRWAGMYFPDXBNJZSQVHLCKE"
+    if r.random() < 0.2:
+        lead = r.randint(0, 2)
+        digits = f"{r.randint(0, 9999999):07d}"
+        return "XYZ"[lead] + digits + letters[int(f"{lead}{digits}") % 23]
+    number = r.randint(1000000, 99999999)
+    return f"{number:08d}" + ("-" if r.random() < 0.1 else "") + letters[number % 23]
+
+
+def _br_cpf(r: random.Random, formatted: bool) -> str:
+    """A Brazilian CPF with both check digits, ``123.456.789-09`` or eleven digits."""
+    d = [r.randint(0, 9) for _ in range(9)]
+    for n in (9, 10):
+        d.append(sum(w * x for w, x in zip(range(n + 1, 1, -1), d, strict=False)) * 10 % 11 % 10)
+    s = "".join(map(str, d))
+    return f"{s[:3]}.{s[3:6]}.{s[6:9]}-{s[9:]}" if formatted else s
+
+
+def _fr_nir(r: random.Random) -> str:
+    """A French NIR with its key (97 minus the number modulo 97), spaced or not."""
+    body = (
+        f"{r.choice('12')}{r.randint(40, 99):02d}{r.randint(1, 12):02d}{r.randint(1, 95):02d}"
+        f"{r.randint(1, 999):03d}{r.randint(1, 999):03d}"
+    )
+    key = 97 - int(body) % 97
+    if r.random() < 0.3:
+        return f"{body[0]} {body[1:3]} {body[3:5]} {body[5:7]} {body[7:10]} {body[10:]} {key:02d}"
+    return f"{body}{key:02d}"
+
+
+def _nl_bsn(r: random.Random) -> str:
+    """A Dutch BSN passing the eleven test."""
+    while True:
+        d = [r.randint(0, 9) for _ in range(8)]
+        last = sum(w * x for w, x in zip(range(9, 1, -1), d, strict=True)) % 11
+        if last < 10 and any(d):
+            return "".join(map(str, d)) + str(last)
+
+
 def _nric(r: random.Random, case: str) -> str:
     prefix = r.choice("STFG")
     digits = "".join(str(r.randint(0, 9)) for _ in range(7))
@@ -937,6 +996,56 @@ _add(
         lambda c: _nric(c.r, "mixed"),
         ("nric_number", "ic_number", "customer_ic", "fin_no"),
         _e("SG_NRIC_FIN"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "it_fiscal_code",
+        "string",
+        lambda c: _codice_fiscale(c.r),
+        ("codice_fiscale", "fiscal_code", "cod_fiscale", "cf_cliente"),
+        _e("IT_FISCAL_CODE"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "es_nif",
+        "string",
+        lambda c: _es_nif(c.r),
+        ("dni", "nif", "documento_identidad", "nif_cliente"),
+        _e("ES_NIF"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "br_cpf",
+        "string",
+        lambda c: _br_cpf(c.r, c.r.random() < 0.7),
+        ("cpf", "cpf_cliente", "numero_cpf", "cpf_titular"),
+        _e("BR_CPF"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "fr_nir",
+        "string",
+        lambda c: _fr_nir(c.r),
+        ("nir", "numero_securite_sociale", "num_secu", "nir_assure"),
+        _e("FR_NIR"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "nl_bsn",
+        "string",
+        lambda c: _nl_bsn(c.r),
+        ("bsn", "burgerservicenummer", "sofinummer", "bsn_nummer"),
+        _e("NL_BSN"),
         _P,
     )
 )
@@ -1987,6 +2096,19 @@ _TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "amount",
             "flag",
             "country_code",
+        ),
+    ),
+    (
+        "eu_br_ids",
+        (
+            "it_fiscal_code",
+            "full_name",
+            "es_nif",
+            "br_cpf",
+            "fr_nir",
+            "nl_bsn",
+            "amount",
+            "flag",
         ),
     ),
     (

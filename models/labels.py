@@ -14,4 +14,9 @@ PII_ENTITIES: tuple[str, ...] = (
     "US_PASSPORT",
     "SG_NRIC_FIN",
     "URL",
+    "IT_FISCAL_CODE",
+    "ES_NIF",
+    "BR_CPF",
+    "FR_NIR",
+    "NL_BSN",
 )

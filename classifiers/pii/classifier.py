@@ -1087,7 +1087,8 @@ _OPAQUE_RULE = "pattern.opaque_validated"
 #: Entities whose dense presence makes a table one about people.
 _PERSON_DATA = frozenset(
     {"PERSON", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
-     "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN"}
+     "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN", "IT_FISCAL_CODE", "ES_NIF",
+     "BR_CPF", "FR_NIR", "NL_BSN"}
 )  # fmt: skip
 #: What NER would report for a text it need not read (see :meth:`PiiClassifier._ner_round`).
 _NO_ENTITIES = ValueEntities(whole_person=False, whole_other=False, persons=())

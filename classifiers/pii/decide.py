@@ -549,15 +549,20 @@ def _dense_rule(
 def _sparse_ok(spec: EntitySpec, tally: TallyLike) -> bool:
     """Whether a few hits of the entity mean something.
 
-    True for strong validators, and for entities such as SSNs and phone numbers when written
-    in their own format (dashes, a ``+``); never for bare digit runs.
+    True for strong validators, and for entities such as SSNs and phone numbers when most
+    examples are written in their own format (dashes, a ``+``); never for bare digit runs.
     """
     if spec.validated_alone:
         return True
     if spec.sparse_when_formatted:
-        return bool(tally.example_values) and all(
-            not e.isdigit() and sum(ch.isdigit() for ch in e) >= 9 for e in tally.example_values
+        # Most examples, not all: which three validated values are kept as examples follows
+        # the order the patterns ran in, and one bare number among formatted ones (a phone
+        # written without its ``+``) must not decide the column by where it fell.
+        examples = tally.example_values
+        formatted = sum(
+            1 for e in examples if not e.isdigit() and sum(ch.isdigit() for ch in e) >= 9
         )
+        return 2 * formatted > len(examples)
     return False
 
 

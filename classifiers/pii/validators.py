@@ -748,6 +748,121 @@ def date_of_birth_plausible(d: date, today: date) -> bool:
     return years <= MAX_AGE_YEARS
 
 
+# --------------------------------------------------------------------------------------------
+# European and Brazilian national identifiers
+
+#: Codice fiscale: six letters (surname, name), two year characters, a month letter, two day
+#: characters, a place code (letter + three), the check letter. Digits of the date and place
+#: may be replaced by the letters L-V (omocodia).
+_IT_FISCAL: Final = re.compile(
+    r"[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]", re.ASCII
+)
+_IT_ODD: Final = dict(
+    zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20,
+         11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23], strict=True)
+)  # fmt: skip
+
+
+def it_fiscal_code_valid(s: str) -> bool:
+    """Whether ``s`` is an Italian codice fiscale with a correct check letter.
+
+    Sixteen characters in the official layout (any case), the omocodia letters allowed; the
+    check letter is the sum of the odd positions' table values and the even positions'
+    ordinals, modulo 26 (Presidio's ``ItFiscalCodeRecognizer`` computes the same). One random
+    string of the layout in 26 passes.
+    """
+    u = s.upper()
+    if len(u) != 16 or not _IT_FISCAL.fullmatch(u):
+        return False
+    total = sum(_IT_ODD[c] for c in u[0:15:2]) + sum(
+        int(c) if c.isdigit() else ord(c) - 65 for c in u[1:15:2]
+    )
+    return chr(65 + total % 26) == u[15]
+
+
+_ES_NIF: Final = re.compile(r"([0-9]{8}|[XYZ][0-9]{7})-?([A-Z])", re.ASCII)
+_ES_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def es_nif_valid(s: str) -> bool:
+    """Whether ``s`` is a Spanish DNI/NIF or NIE with its check letter.
+
+    Eight digits (DNI/NIF) or X, Y or Z and seven digits (NIE), then the letter of the number
+    modulo 23 (an NIE's X/Y/Z count as 0/1/2). An optional dash before the letter, any case.
+    One random letter in 23 is right.
+    """
+    m = _ES_NIF.fullmatch(s.upper())
+    if m is None:
+        return False
+    body = m.group(1)
+    number = int(str("XYZ".index(body[0])) + body[1:]) if body[0] in "XYZ" else int(body)
+    return _ES_LETTERS[number % 23] == m.group(2)
+
+
+_BR_CPF: Final = re.compile(r"[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}", re.ASCII)
+
+
+def br_cpf_valid(s: str) -> bool:
+    """Whether ``s`` is a Brazilian CPF with both check digits right.
+
+    ``123.456.789-09`` or eleven bare digits; each check digit is 11 minus the weighted sum
+    (weights 10..2, then 11..2) modulo 11, 0 when that is 10 or 11. One repeated digit is
+    refused. One random number in 100 passes, so bare digits need the column name
+    (:data:`~classifiers.pii.entities.builtin.CPF_SPEC`).
+    """
+    if not _BR_CPF.fullmatch(s):
+        return False
+    d = [int(c) for c in s if c.isdigit()]
+    if len(set(d)) == 1:
+        return False
+    for n in (9, 10):
+        check = sum(w * x for w, x in zip(range(n + 1, 1, -1), d[:n], strict=True)) * 10 % 11
+        if check % 10 != d[n]:
+            return False
+    return True
+
+
+_FR_NIR: Final = re.compile(
+    r"([12378])\s?([0-9]{2})\s?(0[1-9]|1[0-2]|[2-9][0-9])\s?([0-9]{2}|2[AB])\s?([0-9]{3})\s?"
+    r"([0-9]{3})\s?([0-9]{2})",
+    re.ASCII,
+)
+
+
+def fr_nir_valid(s: str) -> bool:
+    """Whether ``s`` is a French social security number (NIR) with its key.
+
+    Sex (1, 2, or 7, 8 for provisional numbers), year, month (01-12, or 20-99 when
+    unknown), department (two digits, ``2A``/``2B`` for Corsica), commune and order (three
+    digits each), then the key: 97 minus the first thirteen digits modulo 97 (Corsica's
+    ``2A``/``2B`` read as 19/18). Spaces between the groups allowed. One random number in 97
+    passes the key.
+    """
+    m = _FR_NIR.fullmatch(s.strip().upper())
+    if m is None:
+        return False
+    dept = m.group(4)
+    body = "".join(m.groups()[:6])
+    if dept in ("2A", "2B"):
+        body = body.replace(dept, "19" if dept == "2A" else "18", 1)
+    return 97 - int(body) % 97 == int(m.group(7))
+
+
+def nl_bsn_valid(s: str) -> bool:
+    """Whether ``s`` is a Dutch citizen service number (BSN) passing the eleven test.
+
+    Nine digits (eight with a leading zero dropped are padded), weights 9..2 and -1, the sum
+    a multiple of 11 and not 0. One random nine-digit number in 11 passes, so only the
+    column name makes it a BSN (:data:`~classifiers.pii.entities.builtin.BSN_SPEC`).
+    """
+    if not s.isdigit() or not 8 <= len(s) <= 9 or not s.isascii():
+        return False
+    d = [int(c) for c in s.zfill(9)]
+    total = sum(w * x for w, x in zip(range(9, 1, -1), d[:8], strict=True)) - d[8]
+    return total != 0 and total % 11 == 0
+
+
 #: String validators by the name a pattern (builtin or custom YAML) refers to them with.
 VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "luhn": luhn_valid,
@@ -762,4 +877,9 @@ VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "phone": phone_valid,
     "us_passport": us_passport_valid,
     "us_driver_license": us_driver_license_valid,
+    "it_fiscal_code": it_fiscal_code_valid,
+    "es_nif": es_nif_valid,
+    "br_cpf": br_cpf_valid,
+    "fr_nir": fr_nir_valid,
+    "nl_bsn": nl_bsn_valid,
 }

@@ -289,7 +289,8 @@ def test_builtin_specs_all_run_in_re2() -> None:
     assert all(c.prefilter is not None for c in compiled.specs)
     assert {c.spec.entity for c in compiled.specs} == {
         "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
-        "URL", "US_DRIVER_LICENSE", "US_PASSPORT", "SG_NRIC_FIN",
+        "URL", "US_DRIVER_LICENSE", "US_PASSPORT", "SG_NRIC_FIN", "IT_FISCAL_CODE", "ES_NIF",
+        "BR_CPF", "FR_NIR", "NL_BSN",
     }  # fmt: skip
 
 

@@ -23,6 +23,11 @@ CARD = "CREDIT_CARD"
 IBAN = "IBAN_CODE"
 IP = "IP_ADDRESS"
 URL = "URL"
+IT_FISCAL = "IT_FISCAL_CODE"
+ES_NIF = "ES_NIF"
+BR_CPF = "BR_CPF"
+FR_NIR = "FR_NIR"
+NL_BSN = "NL_BSN"
 DRIVER_LICENSE = "US_DRIVER_LICENSE"
 PASSPORT = "US_PASSPORT"
 NRIC = "SG_NRIC_FIN"
@@ -489,6 +494,126 @@ DATE_OF_BIRTH_SPEC = EntitySpec(
     detector="birth_date",
 )  # fmt: skip
 
+# National identifiers of European and Brazilian people: Faker's ``ssn()`` in it_IT, es_ES,
+# pt_BR, fr_FR and nl_NL writes these, not US numbers. Presidio's names where it has one.
+IT_FISCAL_SPEC = EntitySpec(
+    IT_FISCAL,
+    "an Italian fiscal code",
+    patterns=(
+        PatternSpec(
+            IT_FISCAL,
+            "it_fiscal_code",
+            r"(?<![\w])[A-Za-z]{6}[0-9A-Za-z]{2}[A-Za-z][0-9A-Za-z]{2}[A-Za-z][0-9A-Za-z]{3}"
+            r"[A-Za-z](?![\w])",
+            "it_fiscal_code",
+            0.9,
+        ),
+    ),
+    keywords={
+        "en": [("fiscal code", 1.0), ("tax code", 0.6)],
+        "it": [("codice fiscale", 1.0), ("cod fiscale", 1.0), ("codfisc", 1.0)],
+        "any": [("cf", 0.4)],
+    },
+    confidence=(0.95, 0.98),
+    validated_alone=True,
+    identifier=True,
+    mask="stars",
+    tag="PII IT FISCAL CODE",
+)  # fmt: skip
+
+ES_NIF_SPEC = EntitySpec(
+    ES_NIF,
+    "a Spanish DNI, NIF or NIE",
+    patterns=(
+        PatternSpec(
+            ES_NIF,
+            "es_nif",
+            r"(?<![\w\-])(?:[0-9]{8}|[XYZxyz][0-9]{7})-?[A-Za-z](?![\w])",
+            "es_nif",
+            0.85,
+        ),
+    ),
+    keywords={
+        "es": [("documento identidad", 1.0), ("documento nacional identidad", 1.0)],
+        "any": [("dni", 1.0), ("nif", 1.0), ("nie", 0.8)],
+    },
+    confidence=(0.9, 0.97),
+    validated_alone=True,
+    identifier=True,
+    mask="stars",
+    tag="PII ES NIF",
+)  # fmt: skip
+
+BR_CPF_SPEC = EntitySpec(
+    BR_CPF,
+    "a Brazilian CPF",
+    patterns=(
+        PatternSpec(
+            BR_CPF,
+            "br_cpf",
+            r"(?<![\w.\-])[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}(?![\w]|[.\-][0-9])",
+            "br_cpf",
+            0.9,
+        ),
+        PatternSpec(BR_CPF, "br_cpf_plain", r"[0-9]{11}", "br_cpf", 0.4, full_match_only=True),
+    ),
+    keywords={
+        "pt": [("cadastro pessoa fisica", 1.0), ("cadastro pessoas fisicas", 1.0)],
+        "any": [("cpf", 1.0)],
+    },
+    confidence=(0.9, 0.97),
+    needs_name_unless_formatted=True,
+    sparse_when_formatted=True,
+    identifier=True,
+    mask="stars",
+    tag="PII BR CPF",
+)  # fmt: skip
+
+FR_NIR_SPEC = EntitySpec(
+    FR_NIR,
+    "a French social security number (NIR)",
+    patterns=(
+        PatternSpec(
+            FR_NIR,
+            "fr_nir",
+            r"(?<![\w])[1278] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?"
+            r"[0-9]{2}(?![\w])",
+            "fr_nir",
+            0.85,
+            # Whole values only: searched inside every text, it cost a tenth of the PII pass.
+            full_match_only=True,
+        ),
+    ),
+    keywords={
+        "fr": [("nir", 1.0), ("numero securite sociale", 1.0), ("securite sociale", 0.9),
+               ("numero insee", 0.9), ("secu", 0.6)],
+    },
+    confidence=(0.9, 0.97),
+    validated_alone=True,
+    identifier=True,
+    suppressed_by=(IBAN, CARD),
+    mask="stars",
+    tag="PII FR NIR",
+)  # fmt: skip
+
+NL_BSN_SPEC = EntitySpec(
+    NL_BSN,
+    "a Dutch citizen service number (BSN)",
+    patterns=(
+        PatternSpec(NL_BSN, "nl_bsn", r"[0-9]{8,9}", "nl_bsn", 0.4, full_match_only=True),
+    ),
+    keywords={
+        "nl": [("burgerservicenummer", 1.0), ("sofinummer", 1.0), ("sofi nummer", 1.0),
+               ("sofi", 0.7)],
+        "any": [("bsn", 1.0)],
+    },
+    confidence=(0.0, 0.95),
+    needs_name=True,
+    identifier=True,
+    mask="stars",
+    tag="PII NL BSN",
+)  # fmt: skip
+
 #: Every built-in entity, in the order of the label vocabulary (:data:`models.PII_ENTITIES`).
 BUILTIN_ENTITIES: Final = EntityRegistry(
     (
@@ -505,5 +630,10 @@ BUILTIN_ENTITIES: Final = EntityRegistry(
         PASSPORT_SPEC,
         NRIC_SPEC,
         URL_SPEC,
+        IT_FISCAL_SPEC,
+        ES_NIF_SPEC,
+        BR_CPF_SPEC,
+        FR_NIR_SPEC,
+        NL_BSN_SPEC,
     )
 )

@@ -84,7 +84,7 @@ class EntitySpec:
         separators (an SSN with dashes), and always in integer columns.
     :param needs_name_in_integers: the same for integer columns only (a phone number that
         lost its ``+``).
-    :param sparse_when_formatted: a few hits count when every example is written in the
+    :param sparse_when_formatted: a few hits count when most examples are written in the
         format's own shape (separators, at least nine digits), never as bare digit runs.
     :param bare_digits_in_text: a bare digit run in free text counts (``False`` for phone
         numbers: in prose it is a reference number far more often).

@@ -57,6 +57,14 @@ ENTITY_PHRASES: dict[str, str] = {
     ),
     **dict.fromkeys(["nric", "nrics", "fin number", "fin numbers", "sg_nric_fin"], "SG_NRIC_FIN"),
     **dict.fromkeys(
+        ["fiscal code", "fiscal codes", "codice fiscale", "codici fiscali", "it_fiscal_code"],
+        "IT_FISCAL_CODE",
+    ),
+    **dict.fromkeys(["dni", "dnis", "nif", "nifs", "nie", "nies", "es_nif"], "ES_NIF"),
+    **dict.fromkeys(["cpf", "cpfs", "br_cpf"], "BR_CPF"),
+    **dict.fromkeys(["nir", "nirs", "french social security numbers", "fr_nir"], "FR_NIR"),
+    **dict.fromkeys(["bsn", "bsns", "burgerservicenummer", "nl_bsn"], "NL_BSN"),
+    **dict.fromkeys(
         ["person names", "peoples names", "full names", "personal names", "names of people",
          "person", "names"],
         "PERSON",

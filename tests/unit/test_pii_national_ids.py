@@ -1,0 +1,172 @@
+"""National identifiers of Italy, Spain, Brazil, France and the Netherlands.
+
+Faker's ``ssn()`` writes these in it_IT, pt_BR, fr_FR and nl_NL (and ``nif()``/``nie()`` in
+es_ES), and nothing found them: the only national identifiers were US and Singaporean.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from faker import Faker
+
+from classifiers.pii import PiiClassifier
+from classifiers.pii.validators import (
+    br_cpf_valid,
+    es_nif_valid,
+    fr_nir_valid,
+    it_fiscal_code_valid,
+    nl_bsn_valid,
+)
+from models import ColumnFinding, ColumnSample
+from tests.support.tables import table_sample
+
+ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def classifier() -> PiiClassifier:
+    clf = PiiClassifier()
+    clf.load()
+    return clf
+
+
+def _values(locale: str, provider: str, seed: int = 7) -> tuple[str, ...]:
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    return tuple(str(getattr(fake, provider)()) for _ in range(ROWS))
+
+
+def _finding(clf: PiiClassifier, name: str, values: tuple[str, ...]) -> ColumnFinding:
+    fake = Faker("en_US")
+    fake.seed_instance(2)
+    sample = table_sample(
+        (
+            ColumnSample(name, "string", values),
+            ColumnSample("amount", "double", tuple(round(i * 1.7, 2) for i in range(ROWS))),
+            ColumnSample("city", "string", tuple(fake.city() for _ in range(ROWS))),
+        ),
+        "s3://lake/people/part-0.parquet",
+    )
+    return {f.column: f for f in clf.classify(sample)}[name]
+
+
+def _dense(f: ColumnFinding) -> set[str]:
+    return {e.entity for e in f.entities if not e.evidence.sparse}
+
+
+CASES = [
+    ("it_IT", "ssn", it_fiscal_code_valid),
+    ("es_ES", "nif", es_nif_valid),
+    ("es_ES", "nie", es_nif_valid),
+    ("pt_BR", "cpf", br_cpf_valid),
+    ("pt_BR", "ssn", br_cpf_valid),
+    ("fr_FR", "ssn", fr_nir_valid),
+    ("nl_NL", "ssn", nl_bsn_valid),
+]
+
+
+@pytest.mark.parametrize(("locale", "provider", "valid"), CASES)
+def test_fakers_identifiers_pass_and_a_wrong_check_fails(
+    locale: str, provider: str, valid: object
+) -> None:
+    assert callable(valid)
+    values = _values(locale, provider)
+    assert all(valid(v) for v in values)
+    # One check character changed: refused (the last character is the check in each scheme).
+    changed = 0
+    for v in values[:50]:
+        last = v[-1]
+        other = str((int(last) + 1) % 10) if last.isdigit() else chr((ord(last) - 64) % 26 + 65)
+        changed += not valid(v[:-1] + other)
+    assert changed == 50
+
+
+@pytest.mark.parametrize(
+    ("valid", "value"),
+    [
+        (it_fiscal_code_valid, "RSSMRA85T10A562S"),
+        (it_fiscal_code_valid, "rssmra85t10a562s"),
+        (es_nif_valid, "12345678Z"),
+        (es_nif_valid, "12345678-Z"),
+        (es_nif_valid, "X1234567L"),
+        (br_cpf_valid, "529.982.247-25"),
+        (br_cpf_valid, "52998224725"),
+        (fr_nir_valid, "1 84 12 76 451 089 46"),
+        (fr_nir_valid, "2 69 05 2A 004 071 66"),  # Corsica: 2A reads as 19
+        (nl_bsn_valid, "111222333"),
+    ],
+)
+def test_published_examples(valid: object, value: str) -> None:
+    assert callable(valid)
+    assert valid(value)
+
+
+@pytest.mark.parametrize(
+    ("valid", "value"),
+    [
+        (br_cpf_valid, "111.111.111-11"),  # one repeated digit passes the arithmetic
+        (br_cpf_valid, "529.982.247-2"),
+        (nl_bsn_valid, "000000000"),
+        (nl_bsn_valid, "1112223334"),
+        (fr_nir_valid, "3 84 12 76 451 089 46"),  # no such sex digit
+        (fr_nir_valid, "1 84 13 76 451 089 46"),  # month 13
+        (es_nif_valid, "1234567Z"),
+        (it_fiscal_code_valid, "RSSMRA85T10A562"),
+    ],
+)
+def test_malformed_values_are_refused(valid: object, value: str) -> None:
+    assert callable(valid)
+    assert not valid(value)
+
+
+@pytest.mark.parametrize(
+    ("locale", "provider", "name", "entity"),
+    [
+        ("it_IT", "ssn", "codice_fiscale", "IT_FISCAL_CODE"),
+        ("it_IT", "ssn", "c3", "IT_FISCAL_CODE"),
+        ("es_ES", "nif", "dni", "ES_NIF"),
+        ("es_ES", "nie", "documento", "ES_NIF"),
+        ("pt_BR", "cpf", "documento", "BR_CPF"),
+        ("pt_BR", "ssn", "cpf", "BR_CPF"),
+        ("fr_FR", "ssn", "nir", "FR_NIR"),
+        ("fr_FR", "ssn", "ssn", "FR_NIR"),
+        ("nl_NL", "ssn", "bsn", "NL_BSN"),
+        ("nl_NL", "ssn", "burgerservicenummer", "NL_BSN"),
+    ],
+)
+def test_columns_of_identifiers_are_found(
+    classifier: PiiClassifier, locale: str, provider: str, name: str, entity: str
+) -> None:
+    found = _finding(classifier, name, _values(locale, provider))
+    assert _dense(found) == {entity}
+    for e in found.entities:
+        # The examples are starred whole: no digit or letter of an identifier leaves.
+        assert all(set(x) <= {"*", " ", "-", "."} for x in e.evidence.masked_examples)
+
+
+@pytest.mark.parametrize(
+    ("locale", "provider", "name"),
+    [
+        ("pt_BR", "ssn", "documento"),  # eleven bare digits: any number without the name
+        ("nl_NL", "ssn", "klantnummer"),  # nine digits: a customer number
+    ],
+)
+def test_bare_digits_need_the_name(
+    classifier: PiiClassifier, locale: str, provider: str, name: str
+) -> None:
+    found = _finding(classifier, name, _values(locale, provider))
+    assert not _dense(found) & {"BR_CPF", "NL_BSN"}
+
+
+def test_random_digits_under_the_name_are_not_identifiers(classifier: PiiClassifier) -> None:
+    rng = random.Random(4)
+    found = _finding(
+        classifier, "bsn", tuple(str(rng.randrange(10**8, 10**9)) for _ in range(ROWS))
+    )
+    assert "NL_BSN" not in _dense(found)
+    found = _finding(
+        classifier, "cpf", tuple(str(rng.randrange(10**10, 10**11)) for _ in range(ROWS))
+    )
+    assert "BR_CPF" not in _dense(found)
