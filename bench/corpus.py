@@ -304,6 +304,31 @@ def _nl_bsn(r: random.Random) -> str:
             return "".join(map(str, d)) + str(last)
 
 
+def _pl_pesel(r: random.Random) -> str:
+    """A Polish PESEL: birth date (century in the month) and check digit."""
+    year = r.randint(1940, 2015)
+    month = r.randint(1, 12) + (20 if year >= 2000 else 0)
+    body = f"{year % 100:02d}{month:02d}{r.randint(1, 28):02d}{r.randint(0, 9999):04d}"
+    total = sum(w * int(ch) for w, ch in zip((1, 3, 7, 9, 1, 3, 7, 9, 1, 3), body, strict=True))
+    return body + str((10 - total % 10) % 10)
+
+
+def _kr_rrn(r: random.Random) -> str:
+    """A Korean resident registration number, ``YYMMDD-SNNNNNN``."""
+    born = f"{r.randint(40, 99):02d}{r.randint(1, 12):02d}{r.randint(1, 28):02d}"
+    return f"{born}-{r.randint(1, 4)}{r.randint(0, 999999):06d}"
+
+
+def _cn_resident_id(r: random.Random) -> str:
+    """A Chinese resident identity card number with its ISO 7064 MOD 11-2 check."""
+    body = (
+        f"{r.randint(110000, 659999)}{r.randint(1940, 2010)}{r.randint(1, 12):02d}"
+        f"{r.randint(1, 28):02d}{r.randint(0, 999):03d}"
+    )
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(w * int(ch) for w, ch in zip(weights, body, strict=True)) % 11]
+
+
 def _nric(r: random.Random, case: str) -> str:
     prefix = r.choice("STFG")
     digits = "".join(str(r.randint(0, 9)) for _ in range(7))
@@ -1046,6 +1071,36 @@ _add(
         lambda c: _nl_bsn(c.r),
         ("bsn", "burgerservicenummer", "sofinummer", "bsn_nummer"),
         _e("NL_BSN"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "pl_pesel",
+        "string",
+        lambda c: _pl_pesel(c.r),
+        ("pesel", "nr_pesel", "pesel_klienta", "numer_pesel"),
+        _e("PL_PESEL"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "kr_rrn",
+        "string",
+        lambda c: _kr_rrn(c.r),
+        ("주민등록번호", "rrn", "주민번호", "resident_registration_no"),
+        _e("KR_RRN"),
+        _P,
+    )
+)
+_add(
+    Spec(
+        "cn_resident_id",
+        "string",
+        lambda c: _cn_resident_id(c.r),
+        ("身份证号", "resident_id", "身份证号码", "id_card_number"),
+        _e("CN_RESIDENT_ID"),
         _P,
     )
 )
@@ -2109,6 +2164,17 @@ _TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "nl_bsn",
             "amount",
             "flag",
+        ),
+    ),
+    (
+        "eastern_ids",
+        (
+            "pl_pesel",
+            "full_name",
+            "kr_rrn",
+            "cn_resident_id",
+            "amount",
+            "status",
         ),
     ),
     (

@@ -19,4 +19,7 @@ PII_ENTITIES: tuple[str, ...] = (
     "BR_CPF",
     "FR_NIR",
     "NL_BSN",
+    "PL_PESEL",
+    "KR_RRN",
+    "CN_RESIDENT_ID",
 )

@@ -84,7 +84,9 @@ logger = logging.getLogger(__name__)
 #: 9: column names in Cyrillic and CJK read; a name column beside a surname column holds the
 #:    other part (``name.part_pair``).
 #: 10: phone-shaped values in a column whose name strongly says phone are phone numbers
-#:    without the metadata check (``phone.name_shape``).
+#:    without the metadata check (``phone.name_shape``); eight national identifiers (the
+#:    Italian, Spanish, Brazilian, French, Dutch, Polish, Korean and Chinese ones); a sparse
+#:    formatted call needs most examples formatted, not all.
 ALGORITHM_VERSION = "10"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -1088,7 +1090,7 @@ _OPAQUE_RULE = "pattern.opaque_validated"
 _PERSON_DATA = frozenset(
     {"PERSON", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",
      "US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "SG_NRIC_FIN", "IT_FISCAL_CODE", "ES_NIF",
-     "BR_CPF", "FR_NIR", "NL_BSN"}
+     "BR_CPF", "FR_NIR", "NL_BSN", "PL_PESEL", "KR_RRN", "CN_RESIDENT_ID"}
 )  # fmt: skip
 #: What NER would report for a text it need not read (see :meth:`PiiClassifier._ner_round`).
 _NO_ENTITIES = ValueEntities(whole_person=False, whole_other=False, persons=())

@@ -808,8 +808,7 @@ def br_cpf_valid(s: str) -> bool:
 
     ``123.456.789-09`` or eleven bare digits; each check digit is 11 minus the weighted sum
     (weights 10..2, then 11..2) modulo 11, 0 when that is 10 or 11. One repeated digit is
-    refused. One random number in 100 passes, so bare digits need the column name
-    (:data:`~classifiers.pii.entities.builtin.CPF_SPEC`).
+    refused. One random number in 100 passes: a column of identifiers that all pass is CPFs.
     """
     if not _BR_CPF.fullmatch(s):
         return False
@@ -863,6 +862,59 @@ def nl_bsn_valid(s: str) -> bool:
     return total != 0 and total % 11 == 0
 
 
+_PL_WEIGHTS: Final = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+
+
+def pl_pesel_valid(s: str) -> bool:
+    """Whether ``s`` is a Polish PESEL: eleven digits, a birth date and the check digit.
+
+    The month carries the century (01-12 for the 1900s, 21-32 the 2000s, 41-52, 61-72,
+    81-92), the day is 01-31, and the last digit is 10 minus the weighted sum (1, 3, 7, 9
+    ...) modulo 10. About one random number in 50 passes.
+    """
+    if len(s) != 11 or not s.isdigit() or not s.isascii():
+        return False
+    month, day = int(s[2:4]), int(s[4:6])
+    if month % 20 == 0 or month % 20 > 12 or not 1 <= day <= 31:
+        return False
+    total = sum(w * int(c) for w, c in zip(_PL_WEIGHTS, s, strict=False))
+    return (10 - total % 10) % 10 == int(s[10])
+
+
+_KR_RRN: Final = re.compile(r"[0-9]{6}-?[0-9]{7}", re.ASCII)
+
+
+def kr_rrn_valid(s: str) -> bool:
+    """Whether ``s`` has the shape of a Korean resident registration number.
+
+    Six digits, an optional dash, seven digits. Numbers issued since October 2020 have no
+    check digit and test data writes impossible dates (Faker's ``000028-...``), so nothing
+    more is checked: corporate registration numbers share the shape, and only the column
+    name makes it an RRN (:data:`~classifiers.pii.entities.builtin.KR_RRN_SPEC`).
+    """
+    return _KR_RRN.fullmatch(s) is not None and len(set(s.replace("-", ""))) > 1
+
+
+_CN_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CN_CHECK: Final = "10X98765432"
+
+
+def cn_resident_id_valid(s: str) -> bool:
+    """Whether ``s`` is a Chinese resident identity card number with its check character.
+
+    Eighteen characters: six digits of region, the birth date ``YYYYMMDD`` (1900-2099, month
+    1-12, day 1-31), three digits of sequence and the ISO 7064 MOD 11-2 check (``X`` for 10,
+    any case). About one random number in 11 passes the check.
+    """
+    if len(s) != 18 or not s.isascii() or not s[:17].isdigit():
+        return False
+    year, month, day = int(s[6:10]), int(s[10:12]), int(s[12:14])
+    if not 1900 <= year <= 2099 or not 1 <= month <= 12 or not 1 <= day <= 31:
+        return False
+    total = sum(w * int(c) for w, c in zip(_CN_WEIGHTS, s, strict=False))
+    return _CN_CHECK[total % 11] == s[17].upper()
+
+
 #: String validators by the name a pattern (builtin or custom YAML) refers to them with.
 VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "luhn": luhn_valid,
@@ -882,4 +934,7 @@ VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "br_cpf": br_cpf_valid,
     "fr_nir": fr_nir_valid,
     "nl_bsn": nl_bsn_valid,
+    "pl_pesel": pl_pesel_valid,
+    "kr_rrn": kr_rrn_valid,
+    "cn_resident_id": cn_resident_id_valid,
 }

@@ -1,7 +1,8 @@
-"""National identifiers of Italy, Spain, Brazil, France and the Netherlands.
+"""National identifiers of Italy, Spain, Brazil, France, the Netherlands, Poland, Korea, China.
 
-Faker's ``ssn()`` writes these in it_IT, pt_BR, fr_FR and nl_NL (and ``nif()``/``nie()`` in
-es_ES), and nothing found them: the only national identifiers were US and Singaporean.
+Faker's ``ssn()`` writes these in it_IT, pt_BR, fr_FR, nl_NL, pl_PL, ko_KR and zh_CN (and
+``nif()``/``nie()`` in es_ES), and nothing found them: the only national identifiers were US
+and Singaporean.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from faker import Faker
 from classifiers.pii import PiiClassifier
 from classifiers.pii.validators import (
     br_cpf_valid,
+    cn_resident_id_valid,
     es_nif_valid,
     fr_nir_valid,
     it_fiscal_code_valid,
+    kr_rrn_valid,
     nl_bsn_valid,
+    pl_pesel_valid,
 )
 from models import ColumnFinding, ColumnSample
 from tests.support.tables import table_sample
@@ -64,6 +68,8 @@ CASES = [
     ("pt_BR", "ssn", br_cpf_valid),
     ("fr_FR", "ssn", fr_nir_valid),
     ("nl_NL", "ssn", nl_bsn_valid),
+    ("pl_PL", "ssn", pl_pesel_valid),
+    ("zh_CN", "ssn", cn_resident_id_valid),
 ]
 
 
@@ -96,6 +102,11 @@ def test_fakers_identifiers_pass_and_a_wrong_check_fails(
         (fr_nir_valid, "1 84 12 76 451 089 46"),
         (fr_nir_valid, "2 69 05 2A 004 071 66"),  # Corsica: 2A reads as 19
         (nl_bsn_valid, "111222333"),
+        (pl_pesel_valid, "44051401359"),
+        (pl_pesel_valid, "02270803624"),  # born 2002: the month carries 20
+        (cn_resident_id_valid, "11010519491231002X"),
+        (kr_rrn_valid, "910411-1777631"),
+        (kr_rrn_valid, "9104111777631"),
     ],
 )
 def test_published_examples(valid: object, value: str) -> None:
@@ -114,6 +125,12 @@ def test_published_examples(valid: object, value: str) -> None:
         (fr_nir_valid, "1 84 13 76 451 089 46"),  # month 13
         (es_nif_valid, "1234567Z"),
         (it_fiscal_code_valid, "RSSMRA85T10A562"),
+        (pl_pesel_valid, "44051401358"),
+        (pl_pesel_valid, "44131401357"),  # month 13
+        (cn_resident_id_valid, "110105194912310021"),
+        (cn_resident_id_valid, "11010518491231002X"),  # born 1849
+        (kr_rrn_valid, "910411-177763"),
+        (kr_rrn_valid, "000000-0000000"),
     ],
 )
 def test_malformed_values_are_refused(valid: object, value: str) -> None:
@@ -134,6 +151,12 @@ def test_malformed_values_are_refused(valid: object, value: str) -> None:
         ("fr_FR", "ssn", "ssn", "FR_NIR"),
         ("nl_NL", "ssn", "bsn", "NL_BSN"),
         ("nl_NL", "ssn", "burgerservicenummer", "NL_BSN"),
+        ("pt_BR", "ssn", "documento", "BR_CPF"),  # every value passes both check digits
+        ("pl_PL", "ssn", "pesel", "PL_PESEL"),
+        ("pl_PL", "ssn", "c4", "PL_PESEL"),
+        ("ko_KR", "ssn", "주민등록번호", "KR_RRN"),
+        ("zh_CN", "ssn", "身份证号", "CN_RESIDENT_ID"),
+        ("zh_CN", "ssn", "c2", "CN_RESIDENT_ID"),
     ],
 )
 def test_columns_of_identifiers_are_found(
@@ -149,15 +172,15 @@ def test_columns_of_identifiers_are_found(
 @pytest.mark.parametrize(
     ("locale", "provider", "name"),
     [
-        ("pt_BR", "ssn", "documento"),  # eleven bare digits: any number without the name
         ("nl_NL", "ssn", "klantnummer"),  # nine digits: a customer number
+        ("ko_KR", "ssn", "registration_no"),  # a corporate registration number's shape
     ],
 )
-def test_bare_digits_need_the_name(
+def test_weak_shapes_need_the_name(
     classifier: PiiClassifier, locale: str, provider: str, name: str
 ) -> None:
     found = _finding(classifier, name, _values(locale, provider))
-    assert not _dense(found) & {"BR_CPF", "NL_BSN"}
+    assert not _dense(found) & {"NL_BSN", "KR_RRN"}
 
 
 def test_random_digits_under_the_name_are_not_identifiers(classifier: PiiClassifier) -> None:
@@ -169,4 +192,8 @@ def test_random_digits_under_the_name_are_not_identifiers(classifier: PiiClassif
     found = _finding(
         classifier, "cpf", tuple(str(rng.randrange(10**10, 10**11)) for _ in range(ROWS))
     )
-    assert "BR_CPF" not in _dense(found)
+    assert not _dense(found) & {"BR_CPF", "PL_PESEL"}
+    found = _finding(
+        classifier, "pesel", tuple(str(rng.randrange(10**10, 10**11)) for _ in range(ROWS))
+    )
+    assert not _dense(found) & {"BR_CPF", "PL_PESEL"}

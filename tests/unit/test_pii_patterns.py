@@ -290,7 +290,7 @@ def test_builtin_specs_all_run_in_re2() -> None:
     assert {c.spec.entity for c in compiled.specs} == {
         "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
         "URL", "US_DRIVER_LICENSE", "US_PASSPORT", "SG_NRIC_FIN", "IT_FISCAL_CODE", "ES_NIF",
-        "BR_CPF", "FR_NIR", "NL_BSN",
+        "BR_CPF", "FR_NIR", "NL_BSN", "PL_PESEL", "KR_RRN", "CN_RESIDENT_ID",
     }  # fmt: skip
 
 

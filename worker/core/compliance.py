@@ -67,6 +67,8 @@ SPECIAL_CATEGORIES: Mapping[str, frozenset[str]] = {
             "IN_PAN",
             "AU_TFN",
             "PL_PESEL",
+            "KR_RRN",
+            "CN_RESIDENT_ID",
             "NATIONAL_ID",
         }
     ),

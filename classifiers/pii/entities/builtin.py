@@ -28,6 +28,9 @@ ES_NIF = "ES_NIF"
 BR_CPF = "BR_CPF"
 FR_NIR = "FR_NIR"
 NL_BSN = "NL_BSN"
+PL_PESEL = "PL_PESEL"
+KR_RRN = "KR_RRN"
+CN_RESIDENT_ID = "CN_RESIDENT_ID"
 DRIVER_LICENSE = "US_DRIVER_LICENSE"
 PASSPORT = "US_PASSPORT"
 NRIC = "SG_NRIC_FIN"
@@ -562,7 +565,6 @@ BR_CPF_SPEC = EntitySpec(
         "any": [("cpf", 1.0)],
     },
     confidence=(0.9, 0.97),
-    needs_name_unless_formatted=True,
     sparse_when_formatted=True,
     identifier=True,
     mask="stars",
@@ -614,6 +616,61 @@ NL_BSN_SPEC = EntitySpec(
     tag="PII NL BSN",
 )  # fmt: skip
 
+PL_PESEL_SPEC = EntitySpec(
+    PL_PESEL,
+    "a Polish PESEL",
+    patterns=(
+        PatternSpec(PL_PESEL, "pl_pesel", r"[0-9]{11}", "pl_pesel", 0.6, full_match_only=True),
+    ),
+    keywords={"any": [("pesel", 1.0)]},
+    confidence=(0.85, 0.95),
+    identifier=True,
+    mask="stars",
+    tag="PII PL PESEL",
+)  # fmt: skip
+
+KR_RRN_SPEC = EntitySpec(
+    KR_RRN,
+    "a Korean resident registration number",
+    patterns=(
+        PatternSpec(KR_RRN, "kr_rrn", r"[0-9]{6}-?[0-9]{7}", "kr_rrn", 0.4, full_match_only=True),
+    ),
+    keywords={
+        "en": [("resident registration number", 1.0), ("resident registration", 0.9)],
+        "ko": [("주민등록번호", 1.0), ("주민번호", 1.0)],
+        "any": [("rrn", 1.0)],
+    },
+    confidence=(0.0, 0.95),
+    needs_name=True,
+    identifier=True,
+    mask="stars",
+    tag="PII KR RRN",
+)  # fmt: skip
+
+CN_RESIDENT_ID_SPEC = EntitySpec(
+    CN_RESIDENT_ID,
+    "a Chinese resident identity card number",
+    patterns=(
+        PatternSpec(
+            CN_RESIDENT_ID,
+            "cn_resident_id",
+            r"(?<![\w])[0-9]{17}[0-9Xx](?![\w])",
+            "cn_resident_id",
+            0.85,
+        ),
+    ),
+    keywords={
+        "en": [("resident id", 0.9), ("id card number", 0.9), ("identity card", 0.8)],
+        "zh": [("身份证", 1.0), ("身份证号", 1.0), ("公民身份号码", 1.0)],
+    },
+    confidence=(0.9, 0.97),
+    validated_alone=True,
+    identifier=True,
+    suppressed_by=(IBAN, CARD),
+    mask="stars",
+    tag="PII CN RESIDENT ID",
+)  # fmt: skip
+
 #: Every built-in entity, in the order of the label vocabulary (:data:`models.PII_ENTITIES`).
 BUILTIN_ENTITIES: Final = EntityRegistry(
     (
@@ -635,5 +692,8 @@ BUILTIN_ENTITIES: Final = EntityRegistry(
         BR_CPF_SPEC,
         FR_NIR_SPEC,
         NL_BSN_SPEC,
+        PL_PESEL_SPEC,
+        KR_RRN_SPEC,
+        CN_RESIDENT_ID_SPEC,
     )
 )

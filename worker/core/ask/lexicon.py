@@ -64,6 +64,16 @@ ENTITY_PHRASES: dict[str, str] = {
     **dict.fromkeys(["cpf", "cpfs", "br_cpf"], "BR_CPF"),
     **dict.fromkeys(["nir", "nirs", "french social security numbers", "fr_nir"], "FR_NIR"),
     **dict.fromkeys(["bsn", "bsns", "burgerservicenummer", "nl_bsn"], "NL_BSN"),
+    **dict.fromkeys(["pesel", "pesels", "pl_pesel"], "PL_PESEL"),
+    **dict.fromkeys(
+        ["resident registration numbers", "resident registration number", "rrn", "rrns",
+         "kr_rrn"],
+        "KR_RRN",
+    ),
+    **dict.fromkeys(
+        ["resident id numbers", "resident ids", "chinese id numbers", "cn_resident_id"],
+        "CN_RESIDENT_ID",
+    ),
     **dict.fromkeys(
         ["person names", "peoples names", "full names", "personal names", "names of people",
          "person", "names"],
