@@ -115,6 +115,12 @@ def cjk_name(text: str) -> bool | None:
     return _split_ok(value, _ZH, _ZH_DOUBLE, "", 2, 4)
 
 
+def ko_family_name(text: str) -> bool:
+    """Whether ``text`` is a Korean family name alone (``김``, ``남궁``). Pure."""
+    value = text.strip()
+    return value in _KO or value in _KO_DOUBLE
+
+
 def cjk_name_part(text: str) -> bool | None:
     """Whether ``text`` could be a given or a family name alone in CJK characters.
 

@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from classifiers.pii.cjk_addresses import cjk_address
-from classifiers.pii.cjk_names import cjk_name, cjk_name_part
+from classifiers.pii.cjk_names import cjk_name, cjk_name_part, ko_family_name
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
@@ -86,7 +86,8 @@ logger = logging.getLogger(__name__)
 #: 10: phone-shaped values in a column whose name strongly says phone are phone numbers
 #:    without the metadata check (``phone.name_shape``); eight national identifiers (the
 #:    Italian, Spanish, Brazilian, French, Dutch, Polish, Korean and Chinese ones); a sparse
-#:    formatted call needs most examples formatted, not all.
+#:    formatted call needs most examples formatted, not all; Korean family-name columns
+#:    (``cjk.family_names``) and the given names beside them.
 ALGORITHM_VERSION = "10"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -120,14 +121,54 @@ _ADDRESS_NEIGHBOURS = frozenset(
 _PERSON_PART_TOKENS = frozenset(
     """first last given family middle surname forename firstname lastname vorname nachname
     prenom nom nombre apellido apellidos cognome voornaam achternaam imie imiona nazwisko
-    имя фамилия отчество 姓 姓氏 名""".split()
+    имя фамилия отчество 姓 姓氏 名 이름""".split()
 )
+#: A column of Korean family names alone: at least this many distinct ones, and the lower end
+#: of the interval of their share (``sex`` in Korean is ``성`` too, but its values are
+#: ``남``/``여``, and a grade ``상``/``중``/``하`` has three).
+KO_FAMILY_DISTINCT = 5
+KO_FAMILY_SHARE = 0.8
 
 
 def _names_part(col: _Column) -> bool:
-    """Whether ``col``'s name says, strongly, that it holds a part of people's names."""
+    """Whether ``col`` holds a part of people's names.
+
+    Its name says so strongly, or its values are Korean family names
+    (:func:`_korean_family_names`; the Korean word for surname, ``성``, also means sex, so no
+    name says it).
+    """
     strength = getattr(col.names.get("PERSON"), "strength", 0.0)
-    return strength >= 0.9 and bool(col.tokens & _PERSON_PART_TOKENS)
+    return (strength >= 0.9 and bool(col.tokens & _PERSON_PART_TOKENS)) or (
+        _korean_family_names(col) is not None
+    )
+
+
+def _korean_family_names(col: _Column) -> Candidate | None:
+    """PERSON for a column of Korean family names alone (``김``, ``이``, ``박`` ...).
+
+    ``cjk.family_names``: at least :data:`KO_FAMILY_DISTINCT` distinct known family names,
+    the lower end of the interval of their share at least :data:`KO_FAMILY_SHARE`. Read only
+    when the first value is not ASCII. ``None`` otherwise. Pure.
+    """
+    p = col.profile
+    if (
+        p.kind != "string"
+        or not p.texts
+        or p.texts[0].isascii()
+        or col.derated
+        or col.tokens & NOT_PERSON_TOKENS
+    ):
+        return None
+    return _cjk_call(
+        col,
+        ko_family_name,
+        "PERSON",
+        0.8,
+        least=KO_FAMILY_DISTINCT,
+        share=KO_FAMILY_SHARE,
+        kind="family names",
+        rule="cjk.family_names",
+    )
 
 
 def _gazetteer_version() -> str:
@@ -904,6 +945,7 @@ class PiiClassifier:
         :data:`CJK_NAME_SHARE` (a column of Chinese words reaches about 0.1, of Korean street
         names 0.4), with at least five distinct names, or two when the column's name or
         role says people. The confidence is lower when nothing in the name says people.
+        Else a column of Korean family names alone (:func:`_korean_family_names`).
         """
         p = col.profile
         if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:
@@ -926,7 +968,7 @@ class PiiClassifier:
             share=CJK_NAME_SHARE,
             kind="names",
             rule="cjk.names",
-        )
+        ) or _korean_family_names(col)
 
     @staticmethod
     def _cjk_address(col: _Column) -> Candidate | None:

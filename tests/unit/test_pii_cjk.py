@@ -98,6 +98,39 @@ def test_a_column_named_for_one_name_part_takes_it_alone(
     assert [bool(f.entities) for f in findings] == [True, False]
 
 
+def test_korean_family_names_and_the_given_names_beside_them_are_person(
+    classifier: PiiClassifier,
+) -> None:
+    # ``성`` (surname) also means sex, so no column name says it: the values do.
+    fake = Faker("ko_KR")
+    fake.seed_instance(11)
+    family = [fake.last_name() for _ in range(N)]
+    given = [fake.first_name() for _ in range(N)]
+    findings = classifier.classify(_table(("이름", given), ("성", family)))
+    by_column = {f.column: f for f in findings}
+    assert [e.entity for e in by_column["성"].entities] == ["PERSON"]
+    assert by_column["성"].entities[0].evidence.rule == "cjk.family_names"
+    assert [e.entity for e in by_column["이름"].entities] == ["PERSON"]
+    # Given names alone, with no family-name column beside them, are words like any other.
+    alone = classifier.classify(_table(("이름", given), ("코드", [str(i) for i in range(N)])))
+    assert not alone[0].entities
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["남", "여"] * (N // 2),  # sex, also 성
+        ["상", "중", "하"] * (N // 3),  # a grade
+        ["월", "화", "수", "목", "금", "토"] * (N // 6),  # weekdays
+    ],
+)
+def test_korean_single_syllable_enums_are_not_family_names(
+    classifier: PiiClassifier, values: list[str]
+) -> None:
+    findings = classifier.classify(_table(("성", values), ("이름", values[::-1])))
+    assert all(not f.entities for f in findings)
+
+
 def test_cjk_words_and_a_handful_of_names_without_people_context_are_not_person(
     classifier: PiiClassifier,
 ) -> None:
