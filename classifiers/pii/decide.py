@@ -918,9 +918,8 @@ def decide_phone_shape(
     pattern for either took account and reference numbers for phones. But a column whose
     name strongly says phone (:data:`PHONE_SHAPE_NAME`) and whose values are nearly all
     phone-shaped (:func:`~classifiers.pii.validators.phone_shaped`; :data:`PHONE_SHAPE_SHARE`)
-    holds phone numbers. Confidence 0.85, as a weak format with a
-    supporting name. ``None`` for integers (their own rule), free text or a derated name.
-    Pure.
+    holds phone numbers. Confidence 0.85, as a weak format with a supporting name. ``None``
+    for integers (their own rule), free text or a derated name. Pure.
     """
     signal = names.get("PHONE_NUMBER")
     if signal is None or signal.strength < PHONE_SHAPE_NAME or derated:
