@@ -85,6 +85,11 @@ PRESIDIO_TO_OURS: dict[str, str | None] = {
     "US_PASSPORT": "US_PASSPORT",
     "SG_NRIC_FIN": "SG_NRIC_FIN",
     "URL": "URL",
+    "IT_FISCAL_CODE": "IT_FISCAL_CODE",
+    "ES_NIF": "ES_NIF",
+    "ES_NIE": "ES_NIF",
+    "PL_PESEL": "PL_PESEL",
+    "KR_RRN": "KR_RRN",
     # Not ours: a city or a country is not a street address, a date is not a birth date,
     # a bank account number is not an IBAN.
     "LOCATION": None,

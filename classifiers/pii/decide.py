@@ -423,7 +423,8 @@ def _text_candidate(
     """The entity in a free-text column of ``n`` values, or ``None``.
 
     ``pattern.text`` when enough values contain a validated match, else ``pattern.sparse``
-    for a strong validator with enough hits.
+    for a strong validator with enough hits; nothing for a strong validator that most of the
+    matches fail (the ones passing are coincidences).
     """
     share = tally.contained / n
     if spec.needs_name and not supported:
@@ -433,6 +434,13 @@ def _text_candidate(
         and bool(tally.example_values)
         and all(e.isdigit() for e in tally.example_values)
     )
+    pass_rate = _pass_rate(tally)
+    # A check digit passes one random number in ten to a hundred: when most matches in the
+    # texts fail it, the few that pass are coincidences (parcel references as NIFs, order
+    # numbers as cards), not identifiers.
+    coincidental = spec.validated_alone and pass_rate is not None and pass_rate < 0.5
+    if coincidental:
+        return None
     if share >= cfg.text_min_share and tally.validated > 0 and not bare_digits:
         low, high = wilson(tally.contained, n)
         return Candidate(
@@ -445,7 +453,7 @@ def _text_candidate(
             recognizers=(tally.spec,),
             examples=list(tally.example_values),
             name_signal=signal.keyword if signal else None,
-            validator_pass_rate=_pass_rate(tally),
+            validator_pass_rate=pass_rate,
             type_signal="free text",
             rule="pattern.text",
         )
@@ -555,9 +563,10 @@ def _sparse_ok(spec: EntitySpec, tally: TallyLike) -> bool:
     if spec.validated_alone:
         return True
     if spec.sparse_when_formatted:
-        # Most examples, not all: which three validated values are kept as examples follows
-        # the order the patterns ran in, and one bare number among formatted ones (a phone
-        # written without its ``+``) must not decide the column by where it fell.
+        # Most examples, not all: which three validated values are kept as examples depends
+        # on the order the values are tallied in (the specs present change it), and one bare
+        # number among formatted ones (a phone without its ``+``) must not decide the column
+        # by where it fell.
         examples = tally.example_values
         formatted = sum(
             1 for e in examples if not e.isdigit() and sum(ch.isdigit() for ch in e) >= 9
@@ -903,6 +912,17 @@ PHONE_SHAPE_NAME = 0.9
 #: Lower end of the interval of the share of phone-shaped values that rule needs: the shape
 #: is loose (any digits written with phone separators), so nearly every value must have it.
 PHONE_SHAPE_SHARE = 0.8
+#: Words a phone column's name may hold besides its phone keyword: whose number, which one,
+#: in the languages the keywords are read in. Any other word (``phone_imei``, ``phone_serial``,
+#: ``phone_price``, ``phone_account``) names something of a phone, not its number.
+PHONE_NAME_WORDS = frozenset(
+    """number numbers no nr num nummer numero numer numeros mobile cell cellular home work
+    office business private personal primary secondary main alt alternate other contact
+    customer client user patient employee member guest owner billing shipping emergency
+    direct landline fixed de da do di del van des du werk thuis prive arbeit privat buero
+    travail domicile perso trabajo casa oficina lavoro ufficio trabalho residencial celular
+    cellulare movil mobil mobiel handy portable""".split()
+)
 
 
 def decide_phone_shape(
@@ -918,13 +938,17 @@ def decide_phone_shape(
     pattern for either took account and reference numbers for phones. But a column whose
     name strongly says phone (:data:`PHONE_SHAPE_NAME`) and whose values are nearly all
     phone-shaped (:func:`~classifiers.pii.validators.phone_shaped`; :data:`PHONE_SHAPE_SHARE`)
-    holds phone numbers. Confidence 0.85, as a weak format with a supporting name. ``None``
-    for integers (their own rule), free text or a derated name. Pure.
+    holds phone numbers, when the name's other words are :data:`PHONE_NAME_WORDS` (whose or
+    which number). Confidence 0.85, as a weak format with a supporting name. ``None`` for
+    integers (their own rule), free text or a derated name. Pure.
     """
     signal = names.get("PHONE_NUMBER")
     if signal is None or signal.strength < PHONE_SHAPE_NAME or derated:
         return None
     if profile.kind != "string" or profile.free_text or profile.n == 0:
+        return None
+    other = _name_tokens(profile.name) - set(signal.keyword.split("_")) - PHONE_NAME_WORDS
+    if any(not t.isdigit() for t in other):
         return None
     hits = distinct = 0
     examples: list[str] = []

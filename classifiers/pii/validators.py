@@ -624,7 +624,15 @@ def phone_valid(s: str) -> bool:
     return _national_valid(digits, _NO_TRUNK_CODES)
 
 
-_DECIMAL: Final = re.compile(r"-?[0-9]+[.,][0-9]{1,2}", re.ASCII)
+#: Numbers that are not phone numbers: a decimal (``0.12345678``), thousands groups
+#: (``1.234.567``, ``1 234 567,89``), a value starting with a date (``2024 01 15``).
+_DECIMAL: Final = re.compile(r"\+?[0-9]+[.,][0-9]+", re.ASCII)
+_THOUSANDS: Final = re.compile(r"[0-9]{1,3}(?:([.,])[0-9]{3})(?:\1[0-9]{3})*(?:[ .,][0-9]+)?"
+                               r"|[0-9]{1,3}(?: [0-9]{3})+[.,][0-9]+", re.ASCII)  # fmt: skip
+_DATE_START: Final = re.compile(
+    r"(?:19|20)[0-9]{2}[ ./\-](?:0?[1-9]|1[0-2])[ ./\-](?:0?[1-9]|[12][0-9]|3[01])(?![0-9])",
+    re.ASCII,
+)
 
 
 def phone_shaped(s: str) -> bool:
@@ -632,9 +640,10 @@ def phone_shaped(s: str) -> bool:
 
     Digits with the separators space, dot, dash, slash and parentheses (an optional leading
     ``+`` and extension), 7-15 digits, balanced parentheses, and at least one separator or a
-    ``+``, a leading trunk ``0`` or ``8``. Not a date, a dotted quad, one repeated digit or a
-    decimal number. No metadata and no pattern of a national form: the Dutch ``0837 783533``
-    matches no phone pattern and ``8 (837) 478-85-77`` (an unassigned area code, as in test
+    ``+``, a leading trunk ``0`` or ``8``. Not a date (or a value starting with one), a
+    dotted quad, one repeated digit, a negative or decimal number or thousands groups. No
+    metadata and no pattern of a national form: the Dutch ``0837 783533`` matches no phone
+    pattern and ``8 (837) 478-85-77`` (an unassigned area code, as in test
     data) fails :func:`phone_valid`, and account numbers have the same shapes, so only a
     column name that says phone may call these phone numbers (``phone.name_shape`` in
     :mod:`classifiers.pii.decide`). Pure; never raises.
@@ -645,7 +654,11 @@ def phone_shaped(s: str) -> bool:
     body = m.group(1) if m else s
     if not _PHONE_CHARS.fullmatch(body) or "+" in body[1:] or body.count("(") != body.count(")"):
         return False
-    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body) or _DECIMAL.fullmatch(body):
+    if body[0] == "-" or _DATE_START.match(body):
+        return False
+    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body):
+        return False
+    if _DECIMAL.fullmatch(body) or _THOUSANDS.fullmatch(body):
         return False
     digits = body.translate(_PHONE_SEPARATORS)
     if not 7 <= len(digits) <= 15 or len(set(digits)) == 1 or not digits.isdigit():
@@ -757,6 +770,7 @@ def date_of_birth_plausible(d: date, today: date) -> bool:
 _IT_FISCAL: Final = re.compile(
     r"[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]", re.ASCII
 )
+_IT_OMOCODIA: Final = str.maketrans("LMNPQRSTUV", "0123456789")
 _IT_ODD: Final = dict(
     zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
         [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20,
@@ -767,13 +781,17 @@ _IT_ODD: Final = dict(
 def it_fiscal_code_valid(s: str) -> bool:
     """Whether ``s`` is an Italian codice fiscale with a correct check letter.
 
-    Sixteen characters in the official layout (any case), the omocodia letters allowed; the
-    check letter is the sum of the odd positions' table values and the even positions'
-    ordinals, modulo 26 (Presidio's ``ItFiscalCodeRecognizer`` computes the same). One random
-    string of the layout in 26 passes.
+    Sixteen characters in the official layout (any case), the omocodia letters allowed, a
+    day of 01-31 (41-71 for women); the check letter is the sum of the odd positions' table
+    values and the even positions' ordinals, modulo 26 (Presidio's ``ItFiscalCodeRecognizer``
+    computes the same). One random string of the layout in 26 passes.
     """
     u = s.upper()
     if len(u) != 16 or not _IT_FISCAL.fullmatch(u):
+        return False
+    # The day (plus 40 for women), its digits possibly omocodia letters (L-V for 0-9).
+    day = int(u[9:11].translate(_IT_OMOCODIA))
+    if not (1 <= day <= 31 or 41 <= day <= 71):
         return False
     total = sum(_IT_ODD[c] for c in u[0:15:2]) + sum(
         int(c) if c.isdigit() else ord(c) - 65 for c in u[1:15:2]
@@ -869,13 +887,16 @@ def pl_pesel_valid(s: str) -> bool:
     """Whether ``s`` is a Polish PESEL: eleven digits, a birth date and the check digit.
 
     The month carries the century (01-12 for the 1900s, 21-32 the 2000s, 41-52, 61-72,
-    81-92), the day is 01-31, and the last digit is 10 minus the weighted sum (1, 3, 7, 9
-    ...) modulo 10. About one random number in 50 passes.
+    81-92 the 1800s), the date must exist, and the last digit is 10 minus the weighted sum
+    (1, 3, 7, 9 ...) modulo 10. About one random number in 50 passes.
     """
     if len(s) != 11 or not s.isdigit() or not s.isascii():
         return False
     month, day = int(s[2:4]), int(s[4:6])
-    if month % 20 == 0 or month % 20 > 12 or not 1 <= day <= 31:
+    century = {0: 1900, 20: 2000, 40: 2100, 60: 2200, 80: 1800}[month - month % 20]
+    try:
+        date(century + int(s[0:2]), month % 20, day)
+    except ValueError:  # month 00 or 13-19, 31 April, 30 February
         return False
     total = sum(w * int(c) for w, c in zip(_PL_WEIGHTS, s, strict=False))
     return (10 - total % 10) % 10 == int(s[10])

@@ -77,6 +77,16 @@ def _phone(f: ColumnFinding) -> tuple[float, str | None] | None:
         ("+1 (555", False),
         ("call 555-1234", False),
         ("０８３７ ７８３５３３", False),
+        ("0.12345678", False),  # decimals, negatives, thousands groups, dates
+        ("-12.3456789", False),
+        ("1234567.123", False),
+        ("-1234567", False),
+        ("1.234.567", False),
+        ("1 234 567,89", False),
+        ("2024 01 15", False),
+        ("2024-01-02 12", False),
+        ("01.23.45.67.89", True),  # the French dotted form
+        ("612 345 678", True),
     ],
 )
 def test_phone_shaped(value: str, shaped: bool) -> None:
@@ -91,7 +101,9 @@ def test_faker_numbers_have_the_shape_whatever_the_metadata_says() -> None:
 
 
 @pytest.mark.parametrize(("locale", "name"), [("nl_NL", "telefoon"), ("ru_RU", "телефон"),
-                                              ("nl_NL", "phone_number")])  # fmt: skip
+                                              ("nl_NL", "phone_number"),
+                                              ("nl_NL", "customer_phone_2"),
+                                              ("nl_NL", "telefoonnummer_werk")])  # fmt: skip
 def test_a_phone_named_column_of_phone_shaped_values_is_phone(
     classifier: PiiClassifier, locale: str, name: str
 ) -> None:
@@ -103,7 +115,12 @@ def test_a_phone_named_column_of_phone_shaped_values_is_phone(
         assert rule == "phone.name_shape"
 
 
-@pytest.mark.parametrize("name", ["invoice_ref", "account_no", "tel_count", "c7"])
+@pytest.mark.parametrize(
+    "name",
+    ["invoice_ref", "account_no", "tel_count", "c7",
+     # Something of a phone, not its number: the name's other word says what.
+     "phone_imei", "phone_serial", "phone_account", "phone_price", "telefoon_rekening"],
+)  # fmt: skip
 def test_the_same_values_under_another_name_are_not_phone(
     classifier: PiiClassifier, name: str
 ) -> None:

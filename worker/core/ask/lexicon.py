@@ -62,7 +62,11 @@ ENTITY_PHRASES: dict[str, str] = {
     ),
     **dict.fromkeys(["dni", "dnis", "nif", "nifs", "nie", "nies", "es_nif"], "ES_NIF"),
     **dict.fromkeys(["cpf", "cpfs", "br_cpf"], "BR_CPF"),
-    **dict.fromkeys(["nir", "nirs", "french social security numbers", "fr_nir"], "FR_NIR"),
+    **dict.fromkeys(
+        ["nir", "nirs", "french social security number", "french social security numbers",
+         "fr_nir"],
+        "FR_NIR",
+    ),
     **dict.fromkeys(["bsn", "bsns", "burgerservicenummer", "nl_bsn"], "NL_BSN"),
     **dict.fromkeys(["pesel", "pesels", "pl_pesel"], "PL_PESEL"),
     **dict.fromkeys(
@@ -71,7 +75,8 @@ ENTITY_PHRASES: dict[str, str] = {
         "KR_RRN",
     ),
     **dict.fromkeys(
-        ["resident id numbers", "resident ids", "chinese id numbers", "cn_resident_id"],
+        ["resident id number", "resident id numbers", "resident id", "resident ids",
+         "chinese id number", "chinese id numbers", "cn_resident_id"],
         "CN_RESIDENT_ID",
     ),
     **dict.fromkeys(
