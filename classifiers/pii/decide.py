@@ -948,7 +948,9 @@ def decide_phone_shape(
     if profile.kind != "string" or profile.free_text or profile.n == 0:
         return None
     other = _name_tokens(profile.name) - set(signal.keyword.split("_")) - PHONE_NAME_WORDS
-    if any(not t.isdigit() for t in other):
+    # Digits and one letter are no words: ``phone_2``, and the table prefixes of warehouse
+    # schemas (TPC-H's ``c_phone``, ``s_phone``).
+    if any(len(t) > 1 and not t.isdigit() for t in other):
         return None
     hits = distinct = 0
     examples: list[str] = []

@@ -103,7 +103,8 @@ def test_faker_numbers_have_the_shape_whatever_the_metadata_says() -> None:
 @pytest.mark.parametrize(("locale", "name"), [("nl_NL", "telefoon"), ("ru_RU", "телефон"),
                                               ("nl_NL", "phone_number"),
                                               ("nl_NL", "customer_phone_2"),
-                                              ("nl_NL", "telefoonnummer_werk")])  # fmt: skip
+                                              ("nl_NL", "telefoonnummer_werk"),
+                                              ("nl_NL", "c_phone")])  # fmt: skip
 def test_a_phone_named_column_of_phone_shaped_values_is_phone(
     classifier: PiiClassifier, locale: str, name: str
 ) -> None:
