@@ -423,7 +423,7 @@ def _text_candidate(
     """The entity in a free-text column of ``n`` values, or ``None``.
 
     ``pattern.text`` when enough values contain a validated match, else ``pattern.sparse``
-    for a strong validator with enough hits; nothing for a strong validator that most of the
+    for a strong validator with enough hits; nothing for a check digit that most of the
     matches fail (the ones passing are coincidences).
     """
     share = tally.contained / n
@@ -438,7 +438,7 @@ def _text_candidate(
     # A check digit passes one random number in ten to a hundred: when most matches in the
     # texts fail it, the few that pass are coincidences (parcel references as NIFs, order
     # numbers as cards), not identifiers.
-    coincidental = spec.validated_alone and pass_rate is not None and pass_rate < 0.5
+    coincidental = spec.check_digit and pass_rate is not None and pass_rate < 0.5
     if coincidental:
         return None
     if share >= cfg.text_min_share and tally.validated > 0 and not bare_digits:

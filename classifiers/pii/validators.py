@@ -643,9 +643,9 @@ def phone_shaped(s: str) -> bool:
     ``+``, a leading trunk ``0`` or ``8``. Not a date (or a value starting with one), a
     dotted quad, one repeated digit, a negative or decimal number or thousands groups. No
     metadata and no pattern of a national form: the Dutch ``0837 783533`` matches no phone
-    pattern and ``8 (837) 478-85-77`` (an unassigned area code, as in test
-    data) fails :func:`phone_valid`, and account numbers have the same shapes, so only a
-    column name that says phone may call these phone numbers (``phone.name_shape`` in
+    pattern and ``8 (837) 478-85-77`` (an unassigned area code, as in test data) fails
+    :func:`phone_valid`, and account numbers have the same shapes, so only a column name that
+    says phone may call these phone numbers (``phone.name_shape`` in
     :mod:`classifiers.pii.decide`). Pure; never raises.
     """
     if not s or len(s) > 40 or not s.isascii():
@@ -762,7 +762,7 @@ def date_of_birth_plausible(d: date, today: date) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# European and Brazilian national identifiers
+# National identifiers: Italy, Spain, Brazil, France, the Netherlands, Poland, Korea, China
 
 #: Codice fiscale: six letters (surname, name), two year characters, a month letter, two day
 #: characters, a place code (letter + three), the check letter. Digits of the date and place
@@ -841,7 +841,7 @@ def br_cpf_valid(s: str) -> bool:
 
 
 _FR_NIR: Final = re.compile(
-    r"([12378])\s?([0-9]{2})\s?(0[1-9]|1[0-2]|[2-9][0-9])\s?([0-9]{2}|2[AB])\s?([0-9]{3})\s?"
+    r"([1278])\s?([0-9]{2})\s?(0[1-9]|1[0-2]|[2-9][0-9])\s?([0-9]{2}|2[AB])\s?([0-9]{3})\s?"
     r"([0-9]{3})\s?([0-9]{2})",
     re.ASCII,
 )
@@ -871,7 +871,7 @@ def nl_bsn_valid(s: str) -> bool:
 
     Nine digits (eight with a leading zero dropped are padded), weights 9..2 and -1, the sum
     a multiple of 11 and not 0. One random nine-digit number in 11 passes, so only the
-    column name makes it a BSN (:data:`~classifiers.pii.entities.builtin.BSN_SPEC`).
+    column name makes it a BSN (:data:`~classifiers.pii.entities.builtin.NL_BSN_SPEC`).
     """
     if not s.isdigit() or not 8 <= len(s) <= 9 or not s.isascii():
         return False

@@ -211,3 +211,20 @@ def test_check_digits_passing_by_chance_in_free_text_are_nothing(classifier: Pii
         notes.append(f"Parcel {refs} shipped to the depot" if i % 3 == 0 else "Left at reception")
     found = _finding(classifier, "notes", tuple(notes))
     assert "ES_NIF" not in {e.entity for e in found.entities}
+
+
+def test_emails_in_free_text_count_beside_internal_addresses(classifier: PiiClassifier) -> None:
+    # The coincidence rule is for check digits: an e-mail check failing on internal host names
+    # (``ops@build.internal``) says nothing of the real addresses beside them.
+    fake = Faker("en_US")
+    fake.seed_instance(3)
+    notes = []
+    for i in range(ROWS):
+        if i % 4 == 0:
+            notes.append(
+                f"Escalated by ops{i}@build.internal and svc{i}@ci.local, cc {fake.email()}"
+            )
+        else:
+            notes.append(fake.sentence(nb_words=12))
+    found = _finding(classifier, "notes", tuple(notes))
+    assert "EMAIL_ADDRESS" in {e.entity for e in found.entities}

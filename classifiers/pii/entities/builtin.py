@@ -211,6 +211,7 @@ CARD_SPEC = EntitySpec(
     },
     confidence=(0.96, 0.99),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     mask="last4",
     tag="PII Credit Card",
@@ -239,6 +240,7 @@ IBAN_SPEC = EntitySpec(
     },
     confidence=(0.97, 0.99),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     # A valid IBAN is never part of something else; it suppresses every overlapping match.
     suppressed_by=(),
@@ -320,6 +322,7 @@ NRIC_SPEC = EntitySpec(
     },
     confidence=(0.95, 0.98),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     mask="stars",
     tag="PII NRIC FIN",
@@ -497,8 +500,9 @@ DATE_OF_BIRTH_SPEC = EntitySpec(
     detector="birth_date",
 )  # fmt: skip
 
-# National identifiers of European and Brazilian people: Faker's ``ssn()`` in it_IT, es_ES,
-# pt_BR, fr_FR and nl_NL writes these, not US numbers. Presidio's names where it has one.
+# National identifiers of Italy, Spain, Brazil, France, the Netherlands, Poland, Korea and China
+# (here and below): Faker's ``ssn()`` in those locales writes these, not US numbers, as their
+# people tables do. Presidio's names where it has one.
 IT_FISCAL_SPEC = EntitySpec(
     IT_FISCAL,
     "an Italian fiscal code",
@@ -519,6 +523,7 @@ IT_FISCAL_SPEC = EntitySpec(
     },
     confidence=(0.95, 0.98),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     mask="stars",
     tag="PII IT FISCAL CODE",
@@ -542,6 +547,7 @@ ES_NIF_SPEC = EntitySpec(
     },
     confidence=(0.9, 0.97),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     mask="stars",
     tag="PII ES NIF",
@@ -566,6 +572,7 @@ BR_CPF_SPEC = EntitySpec(
     },
     confidence=(0.9, 0.97),
     sparse_when_formatted=True,
+    check_digit=True,
     identifier=True,
     mask="stars",
     tag="PII BR CPF",
@@ -592,6 +599,7 @@ FR_NIR_SPEC = EntitySpec(
     },
     confidence=(0.9, 0.97),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     suppressed_by=(IBAN, CARD),
     mask="stars",
@@ -624,6 +632,7 @@ PL_PESEL_SPEC = EntitySpec(
     ),
     keywords={"any": [("pesel", 1.0)]},
     confidence=(0.85, 0.95),
+    check_digit=True,
     identifier=True,
     mask="stars",
     tag="PII PL PESEL",
@@ -665,6 +674,7 @@ CN_RESIDENT_ID_SPEC = EntitySpec(
     },
     confidence=(0.9, 0.97),
     validated_alone=True,
+    check_digit=True,
     identifier=True,
     suppressed_by=(IBAN, CARD),
     mask="stars",

@@ -90,6 +90,9 @@ class EntitySpec:
         numbers: in prose it is a reference number far more often).
     :param counts_embedded: a dense call may count values that contain a match when none is
         a whole-value match (a URL inside a longer string).
+    :param check_digit: the validator is a check digit or checksum, which one random string
+        of the format in 10-100 passes: in free text, matches most of which fail it are
+        coincidences (order numbers passing Luhn), and none count.
     :param identifier: values are identifiers, so an ``_id``/``_no`` suffix of the column
         name does not de-rate it (``ssn_id``).
     :param suppressed_by: entities whose validated match on an overlapping span removes this
@@ -116,6 +119,7 @@ class EntitySpec:
     sparse_when_formatted: bool = False
     bare_digits_in_text: bool = True
     counts_embedded: bool = False
+    check_digit: bool = False
     identifier: bool = False
     suppressed_by: tuple[str, ...] = (IBAN_CODE,)
     suppressed_by_formatted: tuple[str, ...] = ()
