@@ -11,6 +11,8 @@ from faker import Faker
 
 import classifiers.business.features as bf
 from models import ColumnSample
+from models.labels import NATIONAL_ID_ENTITIES
+from tests.support.tables import table_sample
 from training.corpus import GENERATORS
 
 
@@ -117,3 +119,13 @@ def test_generator_draws_any_currency_and_barcodes_and_companies() -> None:
     assert data_type == "string"
     assert pii == set()
     assert 3 <= len(set(companies) - {None}) <= 200
+
+
+@pytest.mark.parametrize("entity", sorted(NATIONAL_ID_ENTITIES))
+def test_every_national_identifier_reads_as_the_generators_ssn(entity: str) -> None:
+    # The generator draws national identifiers as US SSNs; the category model learnt what
+    # one says of a table, and a codice fiscale or a BSN says the same.
+    sample = table_sample((ColumnSample("c1", "string", ("x",)),), "s3://lake/t/p.parquet")
+    f = bf.table_features(sample, ["identifier"], {"c1": {entity}})
+    assert f.get("pii=US_SSN") == 1.0
+    assert not any(k.startswith("pii=") and k != "pii=US_SSN" for k in f)
