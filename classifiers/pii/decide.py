@@ -69,7 +69,8 @@ NOT_PERSON_TOKENS = frozenset(
     plaats woonplaats gemeente localite localidad municipio comune provincia kanton
     wohnort stadtteil bezirk district county village quartier
     code codename sku variant release version job title position role poste beruf
-    profession occupation puesto cargo function designation grade level team""".split()
+    profession occupation puesto cargo function designation grade level team
+    color colour couleur farbe kleur colore cor shade""".split()
 )
 #: Column-name tokens for people in a role; they support PERSON like an ambiguous "name".
 ROLE_TOKENS = frozenset(

@@ -310,3 +310,11 @@ def test_legal_forms_keep_companies_out_of_person(classifier: PiiClassifier, for
 
     found = _run(classifier, [("client", "string", org)])
     assert "PERSON" not in _entities(found["client"])
+
+
+@pytest.mark.parametrize("locale", ["fr_FR", "pt_BR"])
+def test_colour_names_are_not_people(classifier: PiiClassifier, locale: str) -> None:
+    # Faker's French and Portuguese colour names (``Prune``, ``Marrom rosado``) were a sparse
+    # PERSON under ``color_name``: the name's ``name`` supported it.
+    found = _run(classifier, [("color_name", "string", lambda f, r, i: f.color_name())], 4, locale)
+    assert not found["color_name"].entities
