@@ -86,7 +86,7 @@ VERSION_TOKENS = frozenset(
     """version versions ver build release firmware fw sdk sw rev revision patch""".split()
 )
 #: Weak entities an opaque column may be suggested as when every value passes a strict check.
-OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE"})
+OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_BSN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,7 +373,8 @@ def _opaque_validated(
     area/group/serial rules (random 9-digit codes fail about one in nine). Passport and
     licence: whole matches led by a letter, with at least five different first letters
     (codes of one series share theirs); a licence column of passport-shaped values
-    (letter + 8 digits) is left to the passport. Never for sequential integers.
+    (letter + 8 digits) is left to the passport. NL_BSN: every checked value passes the
+    eleven test (one random number in eleven does). Never for sequential integers.
     """
     n = profile.n
     if entity not in OPAQUE_VALIDATED or n < 30 or profile.sequential:
@@ -382,7 +383,7 @@ def _opaque_validated(
         return None
     if tally.distinct_full < 20 or profile.distinct_ratio < 0.8:
         return None
-    if entity != "US_SSN":
+    if entity in ("US_PASSPORT", "US_DRIVER_LICENSE"):
         texts = [t.upper() for t in profile.texts[:1000]]
         led = [t for t in texts if t[:1].isalpha()]
         if len(led) < 0.5 * len(texts) or len({t[0] for t in led}) < 5:

@@ -228,3 +228,24 @@ def test_emails_in_free_text_count_beside_internal_addresses(classifier: PiiClas
             notes.append(fake.sentence(nb_words=12))
     found = _finding(classifier, "notes", tuple(notes))
     assert "EMAIL_ADDRESS" in {e.entity for e in found.entities}
+
+
+def test_an_opaque_column_of_bsns_in_a_people_table_is_a_suggestion(
+    classifier: PiiClassifier,
+) -> None:
+    fake = Faker("nl_NL")
+    fake.seed_instance(6)
+    sample = table_sample(
+        (
+            ColumnSample("naam", "string", tuple(fake.name() for _ in range(ROWS))),
+            ColumnSample("c2", "string", _values("nl_NL", "ssn")),
+            ColumnSample("c3", "string", tuple(str(random.Random(i).randrange(10**8, 10**9))
+                                              for i in range(ROWS))),
+        ),
+        "s3://lake/people/part-0.parquet",
+    )  # fmt: skip
+    found = {f.column: f for f in classifier.classify(sample)}
+    bsn = [e for e in found["c2"].entities if e.entity == "NL_BSN"]
+    assert bsn and bsn[0].evidence.rule == "pattern.opaque_validated"
+    assert bsn[0].confidence < 0.9  # a suggestion for a steward, never an applied tag
+    assert not [e for e in found["c3"].entities if e.entity == "NL_BSN"]
