@@ -619,6 +619,7 @@ NL_BSN_SPEC = EntitySpec(
     },
     confidence=(0.0, 0.95),
     needs_name=True,
+    check_digit=True,
     identifier=True,
     mask="stars",
     tag="PII NL BSN",
