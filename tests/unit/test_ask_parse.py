@@ -308,6 +308,14 @@ def test_a_currency_without_value_facets_is_refused() -> None:
         ("driving licence numbers", "US_DRIVER_LICENSE"),
         ("datasets with passport ids", "US_PASSPORT"),
         ("IBAN values", "IBAN_CODE"),
+        ("which data holds fiscal codes?", "IT_FISCAL_CODE"),
+        ("datasets with DNI numbers", "ES_NIF"),
+        ("which data holds CPF numbers?", "BR_CPF"),
+        ("datasets with a French social security number", "FR_NIR"),
+        ("which data holds BSN numbers?", "NL_BSN"),
+        ("PESEL numbers", "PL_PESEL"),
+        ("datasets with resident registration numbers", "KR_RRN"),
+        ("which data holds a resident id number?", "CN_RESIDENT_ID"),
     ],
 )
 def test_a_word_for_an_entity_s_values_is_read_with_it(question: str, entity: str) -> None:
