@@ -87,7 +87,8 @@ logger = logging.getLogger(__name__)
 #:    without the metadata check (``phone.name_shape``); eight national identifiers (the
 #:    Italian, Spanish, Brazilian, French, Dutch, Polish, Korean and Chinese ones); a sparse
 #:    formatted call needs most examples formatted, not all; Korean family-name columns
-#:    (``cjk.family_names``) and the given names beside them.
+#:    (``cjk.family_names``) and the given names beside them; dates written year first with
+#:    markers (``2005年09月21日``, ``2005. 09. 21.``).
 ALGORITHM_VERSION = "10"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.

@@ -412,9 +412,28 @@ def _render(value: object) -> str | None:
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
 
 
+#: Year first with a marker after each part: Japanese and Chinese ``2005年09月21日``, Korean
+#: ``2005. 09. 21.`` (the usual written forms there), and ``2005.09.21``.
+_YEAR_FIRST = re.compile(
+    r"([0-9]{4}) ?(?:年|\.) ?([0-9]{1,2}) ?(?:月|\.) ?([0-9]{1,2})(?: ?日|\.)?"
+)
+
+
 def parse_date(text: str) -> date | None:
-    """A date from the common written forms (ISO, ``dd.mm.yyyy``, ``mm/dd/yyyy`` ...)."""
-    if not 8 <= len(text) <= 10 or not text[:1].isdigit():
+    """A date from the common written forms (ISO, ``dd.mm.yyyy``, ``mm/dd/yyyy`` ...).
+
+    Also year first with markers: ``2005年09月21日``, ``2005. 09. 21.``, ``2005.09.21``.
+    """
+    if not text[:1].isdigit():
+        return None
+    if ("年" in text or text.count(".") >= 2) and len(text) <= 14:
+        m = _YEAR_FIRST.fullmatch(text)
+        if m is not None:
+            try:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    if not 8 <= len(text) <= 10:
         return None
     if text.count("-") != 2 and text.count(".") != 2 and text.count("/") != 2:
         # Every format has its separator exactly twice (issue 17: strptime fails slowly, six

@@ -181,3 +181,28 @@ def test_korean_prose_with_numbers_is_not_an_address(classifier: PiiClassifier) 
     notes = [f"{fake.catch_phrase()} {i % 9 + 1}시에 회의실로 오세요" for i in range(N)]
     findings = classifier.classify(_table(("notes", notes)))
     assert not findings[0].entities
+
+
+@pytest.mark.parametrize(
+    ("locale", "name", "fmt"),
+    [("ja_JP", "生年月日", "%Y年%m月%d日"), ("zh_CN", "出生日期", "%Y年%m月%d日"),
+     ("ko_KR", "생년월일", "%Y. %m. %d.")],
+)  # fmt: skip
+def test_dates_of_birth_written_year_first_with_markers(
+    classifier: PiiClassifier, locale: str, name: str, fmt: str
+) -> None:
+    # The usual written forms in Japan, China and Korea: no date was read from them.
+    fake = Faker(locale)
+    fake.seed_instance(2)
+    births = [fake.date_of_birth(minimum_age=18, maximum_age=90).strftime(fmt) for _ in range(N)]
+    findings = classifier.classify(_table((name, births), ("col_2", births[::-1])))
+    assert [e.entity for e in findings[0].entities] == ["DATE_OF_BIRTH"]
+    assert findings[0].entities[0].evidence.rule == "birth_date.name"
+    assert [e.entity for e in findings[1].entities] == ["DATE_OF_BIRTH"]
+
+
+@pytest.mark.parametrize("value", ["1.2.3.4", "2023.13.01", "10.0.0.1", "2005年13月01日"])
+def test_year_first_forms_that_are_no_dates(value: str) -> None:
+    from classifiers.pii.profile import parse_date
+
+    assert parse_date(value) is None
