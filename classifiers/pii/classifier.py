@@ -140,7 +140,7 @@ def _names_part(col: _Column) -> bool:
     """
     strength = getattr(col.names.get("PERSON"), "strength", 0.0)
     return (strength >= 0.9 and bool(col.tokens & _PERSON_PART_TOKENS)) or (
-        _korean_family_names(col) is not None
+        col.family_names is not None
     )
 
 
@@ -221,6 +221,9 @@ class _Column:
     role_neighbour: str | None = None
     #: An adjacent column whose name says it holds a part of people's names (``cognome``).
     part_neighbour: str | None = None
+    #: :func:`_korean_family_names` of this column, read once per table: its neighbours ask
+    #: it (:func:`_names_part`) and so does its own PERSON call.
+    family_names: Candidate | None = None
     opaque: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     ner_texts: list[str] = field(default_factory=list)
@@ -433,6 +436,8 @@ class PiiClassifier:
             # Profile column by column below, so that the failure is that column's warning.
             profiles = [None] * len(sample.columns)
         columns = [self._prepare(c, p) for c, p in zip(sample.columns, profiles, strict=True)]
+        for col in columns:
+            col.family_names = _korean_family_names(col)
         for i, col in enumerate(columns):
             # An adjacent column that names people in a role (``rep`` next to ``rep_phone``
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
@@ -946,7 +951,8 @@ class PiiClassifier:
         :data:`CJK_NAME_SHARE` (a column of Chinese words reaches about 0.1, of Korean street
         names 0.4), with at least five distinct names, or two when the column's name or
         role says people. The confidence is lower when nothing in the name says people.
-        Else a column of Korean family names alone (:func:`_korean_family_names`).
+        Else a column of Korean family names alone (:func:`_korean_family_names`, read once
+        per table into :attr:`_Column.family_names`).
         """
         p = col.profile
         if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:
@@ -960,16 +966,19 @@ class PiiClassifier:
             and bool(col.tokens & _PERSON_PART_TOKENS)
             and (strength >= 0.9 or col.part_neighbour is not None)
         )
-        return _cjk_call(
-            col,
-            lambda text: bool(cjk_name(text) or (part and cjk_name_part(text))),
-            "PERSON",
-            0.9 if said else 0.75,
-            least=2 if said else 5,
-            share=CJK_NAME_SHARE,
-            kind="names",
-            rule="cjk.names",
-        ) or _korean_family_names(col)
+        return (
+            _cjk_call(
+                col,
+                lambda text: bool(cjk_name(text) or (part and cjk_name_part(text))),
+                "PERSON",
+                0.9 if said else 0.75,
+                least=2 if said else 5,
+                share=CJK_NAME_SHARE,
+                kind="names",
+                rule="cjk.names",
+            )
+            or col.family_names
+        )
 
     @staticmethod
     def _cjk_address(col: _Column) -> Candidate | None:

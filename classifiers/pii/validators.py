@@ -575,6 +575,31 @@ def _national_valid(digits: str, codes: tuple[int, ...]) -> bool:
     return False
 
 
+def _phone_parts(s: str) -> tuple[str, str] | None:
+    """``s`` without its extension and its digits, when it is written as a phone number.
+
+    What :func:`phone_valid` and :func:`phone_shaped` both ask first: at most 40 ASCII
+    characters, digits and the separators space, dot, dash, slash and parentheses (balanced),
+    a ``+`` only in front, 7-15 digits not all one, not a date nor a dotted quad. ``None``
+    otherwise. Pure.
+    """
+    if not s or len(s) > 40 or not s.isascii():
+        return None
+    m = _PHONE_EXT.fullmatch(s)
+    body = m.group(1) if m else s
+    if not _PHONE_CHARS.fullmatch(body) or "+" in body[1:]:
+        return None
+    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body):
+        return None
+    # body is ASCII digits and separators here (_PHONE_CHARS): drop the separators.
+    digits = body.translate(_PHONE_SEPARATORS)
+    if not 7 <= len(digits) <= 15 or len(set(digits)) == 1:
+        return None
+    if body.count("(") != body.count(")"):
+        return None
+    return body, digits
+
+
 @lru_cache(maxsize=16384)
 def phone_valid(s: str) -> bool:
     """Whether ``s`` is a telephone number valid by libphonenumber's metadata.
@@ -590,20 +615,10 @@ def phone_valid(s: str) -> bool:
     unformatted E.164 numbers without ``+`` and unformatted 8-digit local numbers (Singapore)
     are rejected on purpose, because order and customer IDs look the same.
     """
-    if not s or len(s) > 40 or not s.isascii():
+    parts = _phone_parts(s)
+    if parts is None:
         return False
-    m = _PHONE_EXT.fullmatch(s)
-    body = m.group(1) if m else s
-    if not _PHONE_CHARS.fullmatch(body) or "+" in body[1:]:
-        return False
-    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body):
-        return False
-    # body is ASCII digits and separators here (_PHONE_CHARS): drop the separators.
-    digits = body.translate(_PHONE_SEPARATORS)
-    if not 7 <= len(digits) <= 15 or len(set(digits)) == 1:
-        return False
-    if body.count("(") != body.count(")"):
-        return False
+    body, digits = parts
     if body[0] == "+":
         return _international_valid(body)
     for prefix in ("00", "011"):
@@ -648,20 +663,13 @@ def phone_shaped(s: str) -> bool:
     says phone may call these phone numbers (``phone.name_shape`` in
     :mod:`classifiers.pii.decide`). Pure; never raises.
     """
-    if not s or len(s) > 40 or not s.isascii():
+    parts = _phone_parts(s)
+    if parts is None:
         return False
-    m = _PHONE_EXT.fullmatch(s)
-    body = m.group(1) if m else s
-    if not _PHONE_CHARS.fullmatch(body) or "+" in body[1:] or body.count("(") != body.count(")"):
-        return False
+    body, digits = parts
     if body[0] == "-" or _DATE_START.match(body):
         return False
-    if _DATE_LIKE.fullmatch(body) or _DOTTED_QUAD.fullmatch(body):
-        return False
     if _DECIMAL.fullmatch(body) or _THOUSANDS.fullmatch(body):
-        return False
-    digits = body.translate(_PHONE_SEPARATORS)
-    if not 7 <= len(digits) <= 15 or len(set(digits)) == 1 or not digits.isdigit():
         return False
     return digits != body or body[0] in "08"
 
