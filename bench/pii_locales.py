@@ -10,7 +10,12 @@ by construction. Prints, per locale, how
 many columns have it as their first finding, not sparse (a finding in a small share of the
 values is not the column's), and for each miss what the first finding was instead.
 
-Usage: ``python bench/pii_locales.py [--rows 300] [--seed 2]``. Exits 0 (a probe, no target).
+``--csv`` passes each column through the CSV reader's type inference first
+(:func:`worker.core.sampling.values.infer_text_column`), as a lake's CSV files are read:
+identifiers and phones written in bare digits become integers, and lose their leading zeros.
+
+Usage: ``python bench/pii_locales.py [--rows 300] [--seed 2] [--csv]``. Exits 0 (a probe, no
+target).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from faker import Faker  # noqa: E402
 from classifiers.pii import PiiClassifier  # noqa: E402
 from models import ColumnSample, TableSample  # noqa: E402
 from tests.support.tables import table_sample  # noqa: E402
+from worker.core.sampling.values import infer_text_column  # noqa: E402
 
 #: Per locale, the column names of: full name, given name, surname, date of birth, phone,
 #: e-mail, address.
@@ -100,10 +106,23 @@ def people_table(locale: str, rows: int, seed: int) -> TableSample:
     return table_sample(columns, f"s3://bench/{locale}/people.parquet", bytes_read=0)
 
 
+def as_csv(table: TableSample) -> TableSample:
+    """``table`` as the CSV reader would type it: each column's values written as text, then
+    inferred (digits become integers, ISO dates dates)."""
+    columns = []
+    for c in table.columns:
+        kind, values, _ = infer_text_column(
+            [None if v is None else str(v) for v in c.values], False
+        )
+        columns.append(ColumnSample(c.name, kind, tuple(values)))
+    return table_sample(columns, table.info.ref.uri.replace(".parquet", ".csv"), bytes_read=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--csv", action="store_true", help="type the values as a CSV reader")
     args = parser.parse_args(argv)
     clf = PiiClassifier()
     clf.load()
@@ -111,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| locale | right | missed (column: expected -> found) |")
     print("|---|---:|---|")
     for locale in NAMES:
-        findings = clf.classify(people_table(locale, args.rows, args.seed))
+        table = people_table(locale, args.rows, args.seed)
+        findings = clf.classify(as_csv(table) if args.csv else table)
         missed = []
         wanted = expected(locale)
         for finding, entity in zip(findings, wanted, strict=True):

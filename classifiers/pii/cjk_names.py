@@ -58,7 +58,7 @@ _JA: Final = frozenset(
 _KO: Final = frozenset(
     "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진지엄채"
     "원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복"
-    "태목형계피두감음빈동온호범좌팽승간상시갈"
+    "태목형계피두감음빈동온호범좌팽승간상시갈나라"
 )
 _KO_DOUBLE: Final = frozenset("황보 남궁 제갈 선우 독고 사공 동방 서문".split())
 #: Endings of place, company and institution names, which also start with a surname
@@ -125,9 +125,9 @@ def cjk_name_part(text: str) -> bool | None:
     """Whether ``text`` could be a given or a family name alone in CJK characters.
 
     One to four characters of one CJK script (Han or kana, or one to three Hangul
-    syllables), not ending like a place or company. Only the column's name can say it is a
-    name (``first_name``, ``surname``): many words look the same. ``None`` when it is not
-    CJK text. Pure.
+    syllables), not ending like a place or company unless it is a known family name whole.
+    Only the column's name can say it is a name (``first_name``, ``surname``): many words
+    look the same. ``None`` when it is not CJK text. Pure.
     """
     value = text.strip()
     if not value or len(value) > 4 or value.isascii():
@@ -135,6 +135,10 @@ def cjk_name_part(text: str) -> bool | None:
     scripts = {cjk_script(ch) for ch in value}
     if "other" in scripts:
         return None
+    # A known family name whole is one, whatever its ending: 中村, 木村, 中島, 阿部 end like
+    # a village, an island or a department and are among Japan's commonest.
+    if value in _JA or value in _ZH or value in _ZH_DOUBLE or value in _KO or value in _KO_DOUBLE:
+        return True
     if value.endswith(_NOT_NAME_ENDINGS) or ("hangul" in scripts and len(scripts) > 1):
         return False
     return scripts != {"hangul"} or len(value) <= 3

@@ -89,7 +89,12 @@ logger = logging.getLogger(__name__)
 #:    formatted call needs most examples formatted, not all; Korean family-name columns
 #:    (``cjk.family_names``) and the given names beside them; dates written year first with
 #:    markers (``2005年09月21日``, ``2005. 09. 21.``).
-ALGORITHM_VERSION = "10"
+#: 11: national identifiers, and Chinese mobiles under a phone name, stored as integers
+#:    (padded with the zeros an integer drops); other countries' passport numbers under a
+#:    passport name; lower-case honorifics before names (``pani``, ``г-н``); compound given
+#:    names are no organisations; known CJK family names alone are name parts whatever
+#:    their ending (``中村``).
+ALGORITHM_VERSION = "11"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200

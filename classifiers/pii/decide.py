@@ -373,7 +373,8 @@ def _opaque_validated(
     area/group/serial rules (random 9-digit codes fail about one in nine). Passport and
     licence: whole matches led by a letter, with at least five different first letters
     (codes of one series share theirs); a licence column of passport-shaped values
-    (letter + 8 digits) is left to the passport. NL_BSN: every checked value passes the
+    (letter + 8 digits) is left to the passport, and other countries' passport shapes make
+    none. NL_BSN: every checked value passes the
     eleven test (one random number in eleven does). Never for sequential integers.
     """
     n = profile.n
@@ -384,6 +385,10 @@ def _opaque_validated(
     if tally.distinct_full < 20 or profile.distinct_ratio < 0.8:
         return None
     if entity in ("US_PASSPORT", "US_DRIVER_LICENSE"):
+        # Other countries' passport shapes (two letters and six digits ...) are those of
+        # booking and product codes: only the US forms make an opaque suggestion.
+        if tally.spec == "passport_national":
+            return None
         texts = [t.upper() for t in profile.texts[:1000]]
         led = [t for t in texts if t[:1].isalpha()]
         if len(led) < 0.5 * len(texts) or len({t[0] for t in led}) < 5:
@@ -636,7 +641,7 @@ def person_ruled_out(
         return True
     if profile.free_text:
         return False
-    organisations = profile.org_marker >= 0.2 or profile.suffix_repeat >= 0.3
+    organisations = _organisations(profile)
     if derated or organisations or profile.name_shape < 0.7:
         return True
     if profile.enum_like:
@@ -647,6 +652,18 @@ def person_ruled_out(
         said = strength >= 0.5 or role_neighbour is not None
         return not said or profile.name_shape < 0.8
     return False
+
+
+def _organisations(profile: ColumnProfile) -> bool:
+    """Whether the values read as organisation names.
+
+    Legal forms (``GmbH``), or a last word repeated over many of the values of several words
+    (``... Holding``) when most values have several words. Why the last condition: compound
+    given names (Brazilian ``Ana Vitória``, ``Pedro Henrique`` among one-word ``Ravi``,
+    ``Júlia``) repeat their second name as often, but are a minority of their column, while
+    a column of company names has several words nearly everywhere.
+    """
+    return profile.org_marker >= 0.2 or (profile.suffix_repeat >= 0.3 and profile.mean_words >= 1.5)
 
 
 def _mostly_latin(texts: Sequence[str], look: int = 50) -> bool:
@@ -690,7 +707,7 @@ def decide_person(
         signal, strength = _RoleSignal("PERSON", roles[0], 0.5), 0.5
     # A role as the head of the name wins over a contrary word before it (account_exec).
     contrary = bool(tokens & NOT_PERSON_TOKENS) and not role
-    organisations = profile.org_marker >= 0.2 or profile.suffix_repeat >= 0.3
+    organisations = _organisations(profile)
     n = ner.analysed
     if profile.free_text:
         share = ner.with_person / n

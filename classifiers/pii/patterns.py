@@ -61,8 +61,52 @@ __all__ = [
     "strip_lookarounds",
 ]
 
+
+@dataclass(frozen=True)
+class _IntCheck:
+    """One entity's check of a whole integer value (see ``EntitySpec.integer_pattern``)."""
+
+    entity: str
+    fewest: int
+    most: int
+    pad: int
+    validate: Callable[[str], bool]
+    suppressed_by: frozenset[str]
+
+
+def _int_checks(entities: EntityRegistry) -> tuple[_IntCheck, ...]:
+    """The integer checks of ``entities``: SSN, card and phone first, then in their order.
+
+    Why this order: a validated match swallows the later matches its entity suppresses (a
+    Luhn-valid card the phone on its digits) before their validators run, so every
+    suppressor must come before what it suppresses.
+    """
+    first = (SSN, CARD, PHONE)
+    specs = sorted(
+        (s for s in entities if s.integer_pattern is not None and s.integer_digits is not None),
+        key=lambda s: first.index(s.name) if s.name in first else len(first),
+    )
+    checks = tuple(
+        _IntCheck(
+            s.name, s.integer_digits[0], s.integer_digits[1], s.integer_pad,  # type: ignore[index]
+            v.VALIDATORS[s.integer_pattern.validator],  # type: ignore[union-attr,index]
+            frozenset(s.suppressed_by),
+        )
+        for s in specs
+    )  # fmt: skip
+    for k, c in enumerate(checks):
+        if any(c.entity in later.suppressed_by for later in checks[:k]):
+            raise ValueError(f"integer check of {c.entity} comes after one it suppresses")
+    return checks
+
+
+#: The integer-column checks of the built-in entities, in the order they run on a value.
+_INT_CHECKS: Final = _int_checks(BUILTIN_ENTITIES)
 #: Entities :func:`scan_column` checks in integer columns (values are decimal strings of ints).
-INTEGER_ENTITIES: Final = frozenset({SSN, CARD, PHONE})
+INTEGER_ENTITIES: Final = frozenset(c.entity for c in _INT_CHECKS)
+#: The fewest and most digits any integer check takes.
+_INT_FEWEST: Final = min(c.fewest for c in _INT_CHECKS)
+_INT_MOST: Final = max(c.most for c in _INT_CHECKS)
 
 
 @dataclass
@@ -838,8 +882,12 @@ class ColumnScan:
         self._order_cache: list[int] | None = None
         self._groups: dict[int, list[tuple[str, list[_Match], _Match | None]]] = {}
         if integer_column:
-            self._int_entities = compiled.entities & INTEGER_ENTITIES
-            self.spec_list: list[PatternSpec] = [INTEGER_SPECS[e] for e in (SSN, CARD, PHONE)]
+            # Every check keeps its index in the spec list (the matches name it); only those
+            # of the entities asked for run.
+            self._int_checks = [
+                (si, c) for si, c in enumerate(_INT_CHECKS) if c.entity in compiled.entities
+            ]
+            self.spec_list: list[PatternSpec] = [INTEGER_SPECS[c.entity] for c in _INT_CHECKS]
             self._compiled: tuple[CompiledSpec, ...] = ()
             self._order: list[int] = []
             self._cands: list[list[int]] = []
@@ -868,25 +916,17 @@ class ColumnScan:
     def entity_candidates(self) -> dict[str, list[int]]:
         """Per entity, the sorted indices of the values some spec of it may match."""
         if self.integer:
-            ssn: list[int] = []
-            card: list[int] = []
-            phone: list[int] = []
+            lists: dict[str, list[int]] = {c.entity: [] for _, c in self._int_checks}
             for i, n in enumerate(_int_sizes(self.texts)):
                 if n is None:
                     continue
-                if n <= 9:
-                    ssn.append(i)
-                if n >= 13:
-                    card.append(i)
-                if 10 <= n <= 15:
-                    phone.append(i)
-            # Keys in the order a value first adds them (SSN, CARD, PHONE per value).
+                for _, c in self._int_checks:
+                    if c.fewest <= n <= c.most:
+                        lists[c.entity].append(i)
+            # Keys in the order a value first adds them (the checks' order per value).
             first = sorted(
-                (found[0], k, entity)
-                for k, (entity, found) in enumerate(((SSN, ssn), (CARD, card), (PHONE, phone)))
-                if found and entity in self._int_entities
+                (found[0], k, entity) for k, (entity, found) in enumerate(lists.items()) if found
             )
-            lists = {SSN: ssn, CARD: card, PHONE: phone}
             return {entity: lists[entity] for _, _, entity in first}
         sets: dict[str, set[int]] = {}
         for si, cands in enumerate(self._cands):
@@ -1031,28 +1071,24 @@ class ColumnScan:
                     matched.add(entity)
 
     def _match_integers(self, wanted: bytearray | None) -> None:
-        entities, texts = self._int_entities, self.texts
+        checks, texts = self._int_checks, self.texts
         todo = self._done.translate(_FLIP) if wanted is None else wanted
         for i in filter(todo.__getitem__, range(len(texts))):
-            text = texts[i]
-            if text is None:
+            n = _int_digits(texts[i])
+            if n is None:
                 continue
-            digits = text.strip()
-            if digits.startswith("+"):
-                digits = digits[1:]
-            if not 7 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
-                continue
+            digits = texts[i].strip().removeprefix("+")  # type: ignore[union-attr]
             found: list[_Match] = []
-            n = end = len(digits)
-            if SSN in entities and n <= 9:
-                padded = digits.zfill(9)
-                found.append((SSN, 0, 0, end, v.ssn_valid(padded), True, padded))
-            card_ok = False
-            if CARD in entities and n >= 13:
-                card_ok = v.card_valid(digits)
-                found.append((CARD, 1, 0, end, card_ok, True, digits))
-            if PHONE in entities and 10 <= n <= 15 and not card_ok:
-                found.append((PHONE, 2, 0, end, _int_phone_valid(digits), True, digits))
+            valid: set[str] = set()
+            for si, c in checks:
+                if not c.fewest <= n <= c.most or c.suppressed_by & valid:
+                    continue
+                # The zeros in front that the integer lost (an SSN of area 001 is 1234567).
+                text = digits.zfill(c.pad) if c.pad else digits
+                ok = c.validate(text)
+                if ok:
+                    valid.add(c.entity)
+                found.append((c.entity, si, 0, n, ok, True, text))
             if found:
                 self.per_value[i] = found
                 self._first[i] = 0
@@ -1162,10 +1198,11 @@ def scan_column(
     :param counts: occurrences of each value in the sample (the weights).
     :param specs: the patterns; specs of one entity merge into one tally (a value counts once
         per entity, the spec that validated most is named).
-    :param integer_column: the values are decimal strings of integers: only US_SSN (7-9
-        digits, left-padded to 9 since an int drops leading zeros), CREDIT_CARD (13-19 digits)
-        and PHONE_NUMBER (10-15 digits: 10 as a US number, 11-15 as an E.164 number whose ``+``
-        the int dropped) are checked, as whole values, for those of them ``specs`` contain.
+    :param integer_column: the values are decimal strings of integers: only the entities
+        with an integer check (``EntitySpec.integer_pattern``: US_SSN, CREDIT_CARD,
+        PHONE_NUMBER and the national identifiers written in digits) are checked, as whole
+        values of the check's digit count, left-padded with the zeros an int drops (an SSN
+        to 9 digits), for those of them ``specs`` contain.
     :param suppression: which validated matches swallow which (default: the built-ins'
         rules; entities they do not name are suppressed by a valid IBAN only).
     :param candidates: per spec, the indices of the values its prefilter flagged, as
@@ -1193,7 +1230,7 @@ def _int_sizes(texts: Sequence[str | None]) -> list[int | None]:
     if texts and None not in texts:
         joined = "".join(texts)  # type: ignore[arg-type]
         if joined.isascii() and joined.isdigit():
-            return [n if 7 <= n <= 19 else None for n in map(len, texts)]  # type: ignore[arg-type]
+            return [n if _INT_FEWEST <= n <= _INT_MOST else None for n in map(len, texts)]  # type: ignore[arg-type]
     return [_int_digits(t) for t in texts]
 
 
@@ -1204,7 +1241,7 @@ def _int_digits(text: str | None) -> int | None:
     digits = text.strip()
     if digits.startswith("+"):
         digits = digits[1:]
-    if not 7 <= len(digits) <= 19 or not (digits.isascii() and digits.isdigit()):
+    if not _INT_FEWEST <= len(digits) <= _INT_MOST or not (digits.isascii() and digits.isdigit()):
         return None
     return len(digits)
 
@@ -1213,9 +1250,3 @@ def _int_digits(text: str | None) -> int | None:
 INTEGER_SPECS: Final[dict[str, PatternSpec]] = {
     s.name: s.integer_pattern for s in BUILTIN_ENTITIES if s.integer_pattern is not None
 }
-
-
-def _int_phone_valid(digits: str) -> bool:
-    if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
-        return v.phone_valid(digits)
-    return v.phone_valid("+" + digits)

@@ -34,11 +34,20 @@ from models import ColumnSample
 Kind = Literal["string", "integer", "float", "date", "bool", "other", "empty"]
 
 #: A person-name-like value: one to four words of letters (any script) with a capital first
-#: letter, optional particles (van, de, von ...), hyphens, apostrophes and initials.
-_NAME_WORD = r"(?:[^\W\d_][^\W\d_'’\-.]*(?:[-'’][^\W\d_]+)*\.?)"
+#: letter, optional particles (van, de, von ...), hyphens, apostrophes, initials and titles.
+_NAME_WORD = (
+    r"(?:[^\W\d_][^\W\d_'’\-.]*(?:[-'’][^\W\d_]+)*\.?"
+    # Academic titles and degrees written with inner dots (``B.Sc.``, ``Dipl.-Ing.``,
+    # ``Univ.Prof.``), before or after German and Austrian names.
+    # Each part after a dot is capitalised: ``Amazon.com`` is a domain.
+    r"|[^\W\d_]+\.(?:-?[A-Z][^\W\d_]*\.)*-?[A-Z][^\W\d_]*\.?)"
+)
 _NAME_SHAPE = re.compile(rf"^{_NAME_WORD}(?:,? {_NAME_WORD}){{0,4}}$")
 _PARTICLES = {"van", "von", "de", "der", "den", "del", "della", "da", "di", "du", "la", "le",
-              "y", "e", "bin", "al", "ter", "ten", "zu", "dos", "das"}  # fmt: skip
+              "y", "e", "bin", "al", "ter", "ten", "zu", "dos", "das",
+              # Honorifics written in lower case before a name (Polish and Czech "pan",
+              # "pani", Russian "г-н", "г-жа"), as Faker's pl_PL names are a tenth of the time.
+              "pan", "pani", "paní", "г-н", "г-жа"}  # fmt: skip
 
 #: Words that mark an organisation name (legal forms and common company words, several
 #: languages); a column of such values is not PERSON whatever NER says.

@@ -650,17 +650,22 @@ _DATE_START: Final = re.compile(
 )
 
 
+#: A Chinese mobile number as written at home: eleven digits, ``1`` and a second digit 3-9.
+_CN_MOBILE: Final = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
+
+
 def phone_shaped(s: str) -> bool:
     """Whether ``s`` is written as a telephone number, whatever its digits.
 
     Digits with the separators space, dot, dash, slash and parentheses (an optional leading
     ``+`` and extension), 7-15 digits, balanced parentheses, and at least one separator or a
-    ``+``, a leading trunk ``0`` or ``8``. Not a date (or a value starting with one), a
-    dotted quad, one repeated digit, a negative or decimal number or thousands groups. No
-    metadata and no pattern of a national form: the Dutch ``0837 783533`` matches no phone
-    pattern and ``8 (837) 478-85-77`` (an unassigned area code, as in test data) fails
-    :func:`phone_valid`, and account numbers have the same shapes, so only a column name that
-    says phone may call these phone numbers (``phone.name_shape`` in
+    ``+``, a leading trunk ``0`` or ``8``, or the bare Chinese mobile form (eleven digits
+    led by ``1`` and 3-9). Not a date (or a value starting with one), a dotted quad, one
+    repeated digit, a negative or decimal number or thousands groups. No metadata and no
+    pattern of a national form: the Dutch ``0837 783533`` matches no phone pattern and ``8
+    (837) 478-85-77`` (an unassigned area code, as in test data) fails :func:`phone_valid`,
+    and account numbers have the same shapes, so only a column name that says phone may call
+    these phone numbers (``phone.name_shape`` in
     :mod:`classifiers.pii.decide`). Pure; never raises.
     """
     parts = _phone_parts(s)
@@ -671,7 +676,22 @@ def phone_shaped(s: str) -> bool:
         return False
     if _DECIMAL.fullmatch(body) or _THOUSANDS.fullmatch(body):
         return False
-    return digits != body or body[0] in "08"
+    return digits != body or body[0] in "08" or _CN_MOBILE.fullmatch(body) is not None
+
+
+def phone_digits_valid(digits: str) -> bool:
+    """Whether ``digits`` (an integer's decimal digits) is a phone number that lost its ``+``.
+
+    Ten digits, or eleven led by ``1``, as a US number; eleven digits led by ``1`` and 3-9
+    that are no US number as a Chinese mobile (written without ``+86`` at home); any other
+    length as an E.164 number. Only with a column name saying phone (integers are any
+    identifier: ``PHONE_SPEC.needs_name_in_integers``). Pure; never raises.
+    """
+    if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
+        if phone_valid(digits):
+            return True
+        return _CN_MOBILE.fullmatch(digits) is not None and phone_valid("+86" + digits)
+    return phone_valid("+" + digits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -694,6 +714,33 @@ def us_passport_valid(s: str) -> bool:
         return False
     digits = u[1:] if u[0].isalpha() else u
     return len(set(digits)) > 1 and digits not in _SEQUENTIAL
+
+
+#: Other countries' passport numbers: two letters and seven digits (Italy, Japan, Poland),
+#: two letters and six (Canada, Brazil), digits-letters-digits (France), three letters and six
+#: (Spain), a letter and seven (India), Germany's nine characters without vowels, and the
+#: Russian series and number (``74 06 812415``, ``8344 978690``).
+_PASSPORT_NATIONAL: Final = re.compile(
+    r"[A-Z]{2}[0-9]{6,7}|[0-9]{2}[A-Z]{2}[0-9]{5}|[A-Z]{3}[0-9]{6}|[A-Z][0-9]{7}"
+    r"|[CFGHJK][0-9CFGHJKLMNPRTVWXYZ]{8}|[0-9]{2} ?[0-9]{2} [0-9]{6}",
+    re.ASCII,
+)
+
+
+def passport_valid(s: str) -> bool:
+    """Whether ``s`` has the shape of a passport number of another country than the US.
+
+    The shapes of :data:`_PASSPORT_NATIONAL`, any case; at least five digits, not one
+    repeated digit nor an ascending or descending run. Limit: none has a check digit a
+    number shows, so only the column name can make it a passport
+    (:data:`~classifiers.pii.entities.builtin.PASSPORT_SPEC` needs it).
+    """
+    u = s.upper()
+    if not _PASSPORT_NATIONAL.fullmatch(u):
+        return False
+    digits = "".join(c for c in u if c.isdigit())
+    run = digits in "0123456789" or digits in "9876543210"
+    return len(digits) >= 5 and len(set(digits)) > 1 and not run
 
 
 _DL_LETTER_DIGITS: Final = re.compile(r"[A-Z][0-9]{6,14}", re.ASCII)
@@ -956,7 +1003,9 @@ VALIDATORS: Final[dict[str, Callable[[str], bool]]] = {
     "url": url_valid,
     "domain": domain_valid,
     "phone": phone_valid,
+    "phone_digits": phone_digits_valid,
     "us_passport": us_passport_valid,
+    "passport": passport_valid,
     "us_driver_license": us_driver_license_valid,
     "it_fiscal_code": it_fiscal_code_valid,
     "es_nif": es_nif_valid,

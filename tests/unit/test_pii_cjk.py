@@ -7,7 +7,7 @@ from faker import Faker
 
 from classifiers.pii import PiiClassifier
 from classifiers.pii.cjk_addresses import cjk_address
-from classifiers.pii.cjk_names import cjk_name
+from classifiers.pii.cjk_names import cjk_name, cjk_name_part, ko_family_name
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 
 N = 120
@@ -206,3 +206,21 @@ def test_year_first_forms_that_are_no_dates(value: str) -> None:
     from classifiers.pii.profile import parse_date
 
     assert parse_date(value) is None
+
+
+def test_known_family_names_are_name_parts_whatever_their_ending() -> None:
+    # 中村 ends like a village, 中島 an island, 阿部 a department: among Japan's commonest.
+    for name in ("中村", "木村", "西村", "中島", "阿部"):
+        assert cjk_name_part(name) is True
+    for place in ("上野村", "宮島", "総務部"):
+        assert cjk_name_part(place) is False
+
+
+def test_a_small_column_of_japanese_surnames_is_person(classifier: PiiClassifier) -> None:
+    surnames = ["中村", "木村", "田中", "西村", "佐藤", "阿部", "中島", "鈴木", "高橋", "伊藤"] * 2
+    findings = classifier.classify(_table(("姓", surnames), ("c2", [str(i) for i in range(20)])))
+    assert [e.entity for e in findings[0].entities] == ["PERSON"]
+
+
+def test_korean_family_names_na_and_ra_are_known() -> None:
+    assert ko_family_name("나") and ko_family_name("라")

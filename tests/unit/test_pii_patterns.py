@@ -9,6 +9,7 @@ import pytest
 
 from classifiers.pii.patterns import (
     BUILTIN_PATTERNS,
+    INTEGER_ENTITIES,
     PatternSpec,
     PatternTally,
     compile_specs,
@@ -220,11 +221,29 @@ def test_integer_column(value: str, entity: str, shown: str) -> None:
     assert tally.example_values == [shown]
 
 
-def test_integer_column_checks_only_ssn_card_phone() -> None:
+def test_integer_column_checks_only_entities_with_an_integer_check() -> None:
     tallies = scan(["4111111111111111", "123456", "-123456780", "20230115"], integer_column=True)
-    assert set(tallies) <= {"US_SSN", "CREDIT_CARD", "PHONE_NUMBER"}
+    assert set(tallies) <= INTEGER_ENTITIES
+    assert INTEGER_ENTITIES == {
+        "US_SSN", "CREDIT_CARD", "PHONE_NUMBER", "BR_CPF", "FR_NIR", "NL_BSN", "PL_PESEL",
+        "KR_RRN", "CN_RESIDENT_ID",
+    }  # fmt: skip
     assert "PHONE_NUMBER" not in tallies  # the card is not a phone
     assert tallies["CREDIT_CARD"].full == 1
+    # Eight digits are any of an SSN, a BSN and a PESEL that lost their zeros; none passes.
+    assert {e for e, t in tallies.items() if t.checked} == {
+        "CREDIT_CARD", "US_SSN", "NL_BSN", "PL_PESEL",
+    }  # fmt: skip
+    assert not tallies["PL_PESEL"].validated
+
+
+def test_integer_column_pads_the_zeros_an_integer_lost() -> None:
+    # PESEL 02270803624 (born 8 July 2002) read as an integer has ten digits.
+    tally = scan(["2270803624", "2270803629"], integer_column=True)["PL_PESEL"]
+    assert (tally.checked, tally.validated) == (2, 1)
+    # A NIR keeps its fifteen digits; its key is checked as in text.
+    tally = scan(["187126205212388", "187126205212368"], integer_column=True)["FR_NIR"]
+    assert (tally.checked, tally.validated) == (2, 1)
 
 
 def test_integer_column_invalid_ssn_area() -> None:

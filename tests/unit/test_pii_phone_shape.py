@@ -87,6 +87,9 @@ def _phone(f: ColumnFinding) -> tuple[float, str | None] | None:
         ("2024-01-02 12", False),
         ("01.23.45.67.89", True),  # the French dotted form
         ("612 345 678", True),
+        ("13711524493", True),  # a Chinese mobile, written bare at home
+        ("12711524493", False),  # no mobile prefix 13-19
+        ("137115244930", False),
     ],
 )
 def test_phone_shaped(value: str, shaped: bool) -> None:
@@ -101,6 +104,7 @@ def test_faker_numbers_have_the_shape_whatever_the_metadata_says() -> None:
 
 
 @pytest.mark.parametrize(("locale", "name"), [("nl_NL", "telefoon"), ("ru_RU", "телефон"),
+                                              ("zh_CN", "手机"),
                                               ("nl_NL", "phone_number"),
                                               ("nl_NL", "customer_phone_2"),
                                               ("nl_NL", "telefoonnummer_werk"),

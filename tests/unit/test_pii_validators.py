@@ -17,6 +17,7 @@ from classifiers.pii.validators import (
     luhn_check_digit,
     luhn_valid,
     nric_valid,
+    passport_valid,
     phone_valid,
     ssn_valid,
     url_valid,
@@ -324,6 +325,32 @@ def test_us_passport_valid(value: str, valid: bool) -> None:
 @pytest.mark.parametrize(
     ("value", "valid"),
     [
+        ("AY9150008", True),  # Italy (Faker's it_IT)
+        ("ay9150008", True),
+        ("TR0387156", True),  # Japan, Poland
+        ("GA302922", True),  # Canada
+        ("18AB12345", True),  # France
+        ("PAB481537", True),  # Spain
+        ("J8369854", True),  # India
+        ("C01X00T47", True),  # Germany
+        ("74 06 812415", True),  # Russia (Faker's ru_RU)
+        ("8344 978690", True),
+        ("AB1111111", False),  # one repeated digit
+        ("AB12345678", False),
+        ("A0123456", False),  # a letter and an ascending run
+        ("C01A00T47", False),  # no vowels in a German number
+        ("7406812415", False),  # the Russian form has its spaces
+        ("340000136", False),  # the US forms are us_passport's
+        ("", False),
+    ],
+)
+def test_passport_valid(value: str, valid: bool) -> None:
+    assert passport_valid(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
         ("A7654321", True),  # California
         ("d7654321", True),
         ("S530460720912", True),  # Florida
@@ -371,7 +398,7 @@ def test_date_of_birth_plausible(born: date, valid: bool) -> None:
 def test_validators_registry_names_every_validator() -> None:
     expected = {
         "luhn", "card", "iban", "ssn", "nric", "ip", "email", "phone", "us_passport",
-        "us_driver_license",
+        "us_driver_license", "passport", "phone_digits",
     }  # fmt: skip
     assert expected <= set(VALIDATORS)
     assert VALIDATORS["iban"]("DE89 3704 0044 0532 0130 00") is True

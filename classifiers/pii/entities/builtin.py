@@ -121,8 +121,9 @@ PHONE_SPEC = EntitySpec(
         ),
     ),
     integer_pattern=PatternSpec(
-        PHONE, "phone_int", r"[0-9]{10,15}", "phone", 0.4, full_match_only=True
+        PHONE, "phone_int", r"[0-9]{10,15}", "phone_digits", 0.4, full_match_only=True
     ),
+    integer_digits=(10, 15),
     keywords={
         "en": [("phone", 1.0), ("telephone", 1.0), ("mobile", 0.7), ("cell", 0.6),
                ("cellphone", 1.0), ("cellular", 0.8), ("phone number", 1.0),
@@ -172,6 +173,8 @@ SSN_SPEC = EntitySpec(
     integer_pattern=PatternSpec(
         SSN, "us_ssn_int", r"[0-9]{7,9}", "ssn", 0.4, full_match_only=True
     ),
+    integer_digits=(7, 9),
+    integer_pad=9,
     keywords={
         "en": [("ssn", 1.0), ("social security", 1.0), ("social security number", 1.0),
                ("ss number", 0.8)],
@@ -200,6 +203,7 @@ CARD_SPEC = EntitySpec(
     integer_pattern=PatternSpec(
         CARD, "credit_card_int", r"[0-9]{13,19}", "card", 0.8, full_match_only=True
     ),
+    integer_digits=(13, 19),
     keywords={
         "en": [("card", 0.5), ("credit card", 1.0), ("card number", 1.0), ("cc number", 0.9),
                ("debit card", 1.0), ("payment card", 1.0), ("creditcard", 1.0)],
@@ -390,6 +394,16 @@ PASSPORT_SPEC = EntitySpec(
         PatternSpec(
             PASSPORT, "us_passport_digits", r"[0-9]{9}", "us_passport", 0.1, full_match_only=True
         ),
+        # Other countries' forms (Faker's it_IT ``AY9150008``, ru_RU ``74 06 812415``).
+        PatternSpec(
+            PASSPORT,
+            "passport_national",
+            r"[A-Za-z]{2}[0-9]{6,7}|[0-9]{2}[A-Za-z]{2}[0-9]{5}|[A-Za-z]{3}[0-9]{6}"
+            r"|[A-Za-z][0-9]{7}|[CFGHJKcfghjk][0-9A-Za-z]{8}|[0-9]{2} ?[0-9]{2} [0-9]{6}",
+            "passport",
+            0.3,
+            full_match_only=True,
+        ),
     ),
     keywords={
         "en": [("passport", 1.0), ("passport number", 1.0), ("travel document", 0.9),
@@ -400,6 +414,11 @@ PASSPORT_SPEC = EntitySpec(
         "it": [("passaporto", 1.0)],
         "nl": [("paspoort", 1.0)],
         "pt": [("passaporte", 1.0)],
+        "pl": [("paszport", 1.0)],
+        "ru": [("паспорт", 1.0), ("паспорта", 1.0)],
+        "ja": [("旅券", 1.0), ("パスポート", 1.0)],
+        "zh": [("护照", 1.0)],
+        "ko": [("여권", 1.0)],
     },
     confidence=(0.0, 0.85),
     needs_name=True,
@@ -566,6 +585,11 @@ BR_CPF_SPEC = EntitySpec(
         ),
         PatternSpec(BR_CPF, "br_cpf_plain", r"[0-9]{11}", "br_cpf", 0.4, full_match_only=True),
     ),
+    integer_pattern=PatternSpec(
+        BR_CPF, "br_cpf_int", r"[0-9]{9,11}", "br_cpf", 0.4, full_match_only=True
+    ),
+    integer_digits=(9, 11),
+    integer_pad=11,
     keywords={
         "pt": [("cadastro pessoa fisica", 1.0), ("cadastro pessoas fisicas", 1.0)],
         "any": [("cpf", 1.0)],
@@ -593,6 +617,11 @@ FR_NIR_SPEC = EntitySpec(
             full_match_only=True,
         ),
     ),
+    # Sex digit first, never a zero: an integer keeps all fifteen digits.
+    integer_pattern=PatternSpec(
+        FR_NIR, "fr_nir_int", r"[1278][0-9]{14}", "fr_nir", 0.85, full_match_only=True
+    ),
+    integer_digits=(15, 15),
     keywords={
         "fr": [("nir", 1.0), ("numero securite sociale", 1.0), ("securite sociale", 0.9),
                ("numero insee", 0.9), ("secu", 0.6)],
@@ -612,6 +641,11 @@ NL_BSN_SPEC = EntitySpec(
     patterns=(
         PatternSpec(NL_BSN, "nl_bsn", r"[0-9]{8,9}", "nl_bsn", 0.4, full_match_only=True),
     ),
+    integer_pattern=PatternSpec(
+        NL_BSN, "nl_bsn_int", r"[0-9]{7,9}", "nl_bsn", 0.4, full_match_only=True
+    ),
+    integer_digits=(7, 9),
+    integer_pad=9,
     keywords={
         "nl": [("burgerservicenummer", 1.0), ("sofinummer", 1.0), ("sofi nummer", 1.0),
                ("sofi", 0.7)],
@@ -631,6 +665,12 @@ PL_PESEL_SPEC = EntitySpec(
     patterns=(
         PatternSpec(PL_PESEL, "pl_pesel", r"[0-9]{11}", "pl_pesel", 0.6, full_match_only=True),
     ),
+    # Born in 1900-1909 or the 2000s, the year's zeros (and a month's) are lost in an integer.
+    integer_pattern=PatternSpec(
+        PL_PESEL, "pl_pesel_int", r"[0-9]{8,11}", "pl_pesel", 0.6, full_match_only=True
+    ),
+    integer_digits=(8, 11),
+    integer_pad=11,
     keywords={"any": [("pesel", 1.0)]},
     confidence=(0.85, 0.95),
     check_digit=True,
@@ -645,6 +685,11 @@ KR_RRN_SPEC = EntitySpec(
     patterns=(
         PatternSpec(KR_RRN, "kr_rrn", r"[0-9]{6}-?[0-9]{7}", "kr_rrn", 0.4, full_match_only=True),
     ),
+    integer_pattern=PatternSpec(
+        KR_RRN, "kr_rrn_int", r"[0-9]{10,13}", "kr_rrn", 0.4, full_match_only=True
+    ),
+    integer_digits=(10, 13),
+    integer_pad=13,
     keywords={
         "en": [("resident registration number", 1.0), ("resident registration", 0.9)],
         "ko": [("주민등록번호", 1.0), ("주민번호", 1.0)],
@@ -669,6 +714,12 @@ CN_RESIDENT_ID_SPEC = EntitySpec(
             0.85,
         ),
     ),
+    # Region code first, never a zero; a check character X makes the column text.
+    integer_pattern=PatternSpec(
+        CN_RESIDENT_ID, "cn_resident_id_int", r"[1-9][0-9]{17}", "cn_resident_id", 0.85,
+        full_match_only=True,
+    ),
+    integer_digits=(18, 18),
     keywords={
         "en": [("resident id", 0.9), ("id card number", 0.9), ("identity card", 0.8)],
         "zh": [("身份证", 1.0), ("身份证号", 1.0), ("公民身份号码", 1.0)],

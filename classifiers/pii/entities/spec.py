@@ -68,7 +68,12 @@ class EntitySpec:
     :param description: what a value is, as a phrase (``"a social security number"``).
     :param patterns: regexes whose validated matches are evidence of the entity.
     :param integer_pattern: the check run on integer columns (whole values, see
-        :func:`classifiers.pii.patterns.scan_column`), or ``None``.
+        :func:`classifiers.pii.patterns.scan_column`), or ``None``; its validator runs on the
+        digits, left-padded to :attr:`integer_pad`.
+    :param integer_digits: ``(fewest, most)`` digits of an integer the check takes (leading
+        zeros dropped); set exactly when :attr:`integer_pattern` is.
+    :param integer_pad: the width the digits are left-padded to with zeros before the
+        validator runs (the zeros an integer lost: ``021012...`` PESELs), 0 for none.
     :param keywords: column-name keywords per language, with their strength.
     :param confidence: base confidence of a dense pattern call ``(name silent, name
         supports)``; ``0.0`` for the first means the name must support the entity.
@@ -109,6 +114,8 @@ class EntitySpec:
     description: str
     patterns: tuple[PatternSpec, ...] = ()
     integer_pattern: PatternSpec | None = None
+    integer_digits: tuple[int, int] | None = None
+    integer_pad: int = 0
     keywords: Keywords = field(default_factory=dict)
     confidence: tuple[float, float] = (0.85, 0.95)
     confidence_from_patterns: bool = False
@@ -134,6 +141,13 @@ class EntitySpec:
         for p in (*self.patterns, *filter(None, [self.integer_pattern])):
             if p.entity != self.name:
                 raise ValueError(f"entity {self.name}: pattern {p.name!r} is for {p.entity}")
+        if (self.integer_pattern is None) != (self.integer_digits is None):
+            raise ValueError(f"entity {self.name}: integer_pattern and integer_digits go together")
+        if (
+            self.integer_digits is not None
+            and not 1 <= self.integer_digits[0] <= self.integer_digits[1]
+        ):
+            raise ValueError(f"entity {self.name}: integer_digits must be (fewest, most) >= 1")
         if not all(0.0 <= c <= 1.0 for c in self.confidence):
             raise ValueError(f"entity {self.name}: confidences must be in [0, 1]")
 
