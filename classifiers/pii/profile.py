@@ -67,7 +67,8 @@ _ORG_MARKERS = re.compile(rf"(?i)(?:\b(?:{_ORG_WORDS})\b\.?|&| and sons| and | u
 
 
 #: A street address: a house number next to a street word, in the common European and North
-#: American orders ("12 Main St", "Hauptstraße 5", "12 rue de la Paix", "Calle Mayor, 3").
+#: American orders ("12 Main St", "Hauptstraße 5", "12 rue de la Paix", "Calle Mayor, 3"), and
+#: the Polish and Russian abbreviations written before the street ("ul. Kreta 67", "ул. Жукова").
 _STREET_WORDS = (
     r"street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
     r"terrace|square|sq|parkway|pkwy|highway|hwy|circle|cir|trail|trl|alley|crescent|close|"
@@ -78,7 +79,10 @@ _STREET_WORDS = (
     r"acceso|cañada|pasaje|callejón|urbanización|rambla|bulevar|"
     r"via|viale|piazza|corso|vicolo|largo|stretto|rotonda|contrada|borgo|strada|"
     r"straat|laan|plein|gracht|kade|singel|dijk|"
-    r"rua|travessa|praça|estrada|"
+    r"rua|travessa|praça|estrada|alameda|rodovia|ladeira|quadra|"
+    r"ul|ulica|al|aleja|plac|osiedle|rondo|"
+    r"ул|улица|пр|просп|проспект|пер|переулок|бул|бульвар|наб|набережная|алл|аллея|шоссе|"
+    r"пл|площадь|"
     r"apt|suite|unit|flat|floor|box"
 )
 #: Endings of one-word street names ("Hauptstraße", "Dorpsstraat").

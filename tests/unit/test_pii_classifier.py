@@ -180,22 +180,32 @@ def test_confidence_orders_evidence_strength(findings: dict[str, ColumnFinding])
 
 
 def test_neighbours_support_each_other(classifier: PiiClassifier) -> None:
-    # An opaque column of surnames, alone and next to a first-name column.
+    # A column of surnames under a name that says nothing of people (``label``), alone and
+    # next to a first-name column.
     surnames: Gen = lambda f, r, i: f.last_name()  # noqa: E731
-    alone = classifier.classify(_table([("c1", "string", surnames, set())], seed=3))
+    alone = classifier.classify(_table([("label", "string", surnames, set())], seed=3))
     pair = classifier.classify(
         _table(
             [
                 ("first_name", "string", lambda f, r, i: f.first_name(), set()),
-                ("c1", "string", surnames, set()),
+                ("label", "string", surnames, set()),
             ],
             seed=3,
         )
     )
     by_name = {f.column: f for f in pair}
-    assert [e.entity for e in by_name["c1"].entities] == ["PERSON"]
-    assert by_name["c1"].entities[0].evidence.neighbours == ("first_name",)
+    assert [e.entity for e in by_name["label"].entities] == ["PERSON"]
+    assert by_name["label"].entities[0].evidence.neighbours == ("first_name",)
     assert alone[0].entities == () or alone[0].entities[0].confidence < 0.85
+
+
+def test_known_surnames_under_an_opaque_name_need_no_neighbour(classifier: PiiClassifier) -> None:
+    # ``c1`` says nothing at all: the gazetteer knows nearly every value as a surname.
+    surnames: Gen = lambda f, r, i: f.last_name()  # noqa: E731
+    (alone,) = classifier.classify(_table([("c1", "string", surnames, set())], seed=3))
+    (person,) = alone.entities
+    assert person.entity == "PERSON" and person.confidence >= 0.85
+    assert person.evidence.recognizers == ("name-gazetteer", "name-shape")
 
 
 def test_one_hit_in_ten_thousand_is_not_certain(classifier: PiiClassifier) -> None:
