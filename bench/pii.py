@@ -2,17 +2,20 @@
 
 Times :class:`classifiers.pii.PiiClassifier` (``--presidio``: the first, cell-by-cell one).
 
-Usage: ``python bench/pii.py [--rows 1000] [--repeat 3]``. The table is made with Faker (fixed
-seed): 14 PII columns and 6 that are not (company, city, sentence, timestamp, score, user
-agent). Prints load seconds, classify seconds per repeat (wall and CPU: ``time.process_time``,
-which other processes on a shared box do not inflate; one untimed warm-up run first), cells
-per second and the entities found per column, so a speed change and a quality change show
-up together.
+Usage: ``python bench/pii.py [--rows 1000] [--repeat 3] [--integers]``. The table is made
+with Faker (fixed seed): 14 PII columns and 6 that are not (company, city, sentence,
+timestamp, score, user agent); ``--integers`` times a table of large integers instead (17
+columns of random 7-19 digit numbers, epoch milliseconds, a sequential ID, a quantity: the
+worst case of the integer checks, which every such value fits several of). Prints load
+seconds, classify seconds per repeat (wall and CPU: ``time.process_time``, which other
+processes on a shared box do not inflate; one untimed warm-up run first), cells per second
+and the entities found per column, so a speed change and a quality change show up together.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import statistics
 import sys
@@ -80,6 +83,29 @@ def build_table(rows: int, seed: int) -> TableSample:
     )
 
 
+def integer_table(rows: int, seed: int) -> TableSample:
+    """20 integer columns: random numbers of 7-19 digits, epoch milliseconds, an ID, a count."""
+    rng = random.Random(seed)
+    columns = [
+        ColumnSample(
+            f"n{k}", "int64", tuple(rng.randrange(10 ** (d - 1), 10**d) for _ in range(rows))
+        )
+        for k, d in enumerate((7, 8, 9, 10, 11, 11, 12, 13, 13, 14, 15, 15, 16, 17, 18, 18, 19))
+    ]
+    columns.append(
+        ColumnSample(
+            "epoch_ms",
+            "int64",
+            tuple(1_700_000_000_000 + rng.randrange(10**9) for _ in range(rows)),
+        )  # fmt: skip
+    )
+    columns.append(ColumnSample("id", "int64", tuple(range(10**12, 10**12 + rows))))
+    columns.append(ColumnSample("qty", "int64", tuple(rng.randrange(100) for _ in range(rows))))
+    return dataclasses.replace(
+        build_table(1, seed), columns=tuple(columns), rows_sampled=rows, row_count=rows
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -89,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--presidio", action="store_true", help="time the first (Presidio) classifier instead"
     )
+    parser.add_argument("--integers", action="store_true", help="time a table of large integers")
     args = parser.parse_args(argv)
-    table = build_table(args.rows, args.seed)
+    table = (integer_table if args.integers else build_table)(args.rows, args.seed)
     classifier = PresidioPiiClassifier() if args.presidio else PiiClassifier()
     started = time.perf_counter()
     classifier.load()

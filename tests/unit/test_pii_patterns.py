@@ -226,15 +226,26 @@ def test_integer_column_checks_only_entities_with_an_integer_check() -> None:
     assert set(tallies) <= INTEGER_ENTITIES
     assert INTEGER_ENTITIES == {
         "US_SSN", "CREDIT_CARD", "PHONE_NUMBER", "BR_CPF", "FR_NIR", "NL_BSN", "PL_PESEL",
-        "KR_RRN", "CN_RESIDENT_ID",
+        "CN_RESIDENT_ID",
     }  # fmt: skip
     assert "PHONE_NUMBER" not in tallies  # the card is not a phone
     assert tallies["CREDIT_CARD"].full == 1
-    # Eight digits are any of an SSN, a BSN and a PESEL that lost their zeros; none passes.
-    assert {e for e, t in tallies.items() if t.checked} == {
-        "CREDIT_CARD", "US_SSN", "NL_BSN", "PL_PESEL",
-    }  # fmt: skip
-    assert not tallies["PL_PESEL"].validated
+    # Eight digits are any of an SSN, a BSN and a PESEL that lost their zeros: the two
+    # national checks fail the column's only value of that length, so neither runs on it.
+    assert set(tallies) == {"CREDIT_CARD", "US_SSN"}
+
+
+def test_a_national_check_runs_when_enough_of_the_first_values_pass() -> None:
+    # 11-digit integers: PESEL 02270803624 without its zero passes, ...629 fails.
+    def pesel(passing: int, failing: int) -> dict[str, PatternTally]:
+        return scan(["2270803624"] * passing + ["2270803629"] * failing, integer_column=True)
+
+    assert "PL_PESEL" not in pesel(5, 27)  # 5 of the first 32 pass: under the 6 it needs
+    tally = pesel(6, 26)["PL_PESEL"]
+    assert (tally.checked, tally.validated) == (32, 6)
+    assert "PL_PESEL" in pesel(1, 4)  # a fifth of five values: the same share of fewer
+    # SSN, card and phone always run: their failing values are evidence too.
+    assert scan(["666123456"] * 40, integer_column=True)["US_SSN"].validated == 0
 
 
 def test_integer_column_pads_the_zeros_an_integer_lost() -> None:

@@ -685,11 +685,9 @@ KR_RRN_SPEC = EntitySpec(
     patterns=(
         PatternSpec(KR_RRN, "kr_rrn", r"[0-9]{6}-?[0-9]{7}", "kr_rrn", 0.4, full_match_only=True),
     ),
-    integer_pattern=PatternSpec(
-        KR_RRN, "kr_rrn_int", r"[0-9]{10,13}", "kr_rrn", 0.4, full_match_only=True
-    ),
-    integer_digits=(10, 13),
-    integer_pad=13,
+    # No integer check: the shape passes nearly every 10-13 digit integer (timestamps in
+    # milliseconds, IDs), so the check would run and tally on all of them, for numbers that
+    # are written with their dash or kept as text.
     keywords={
         "en": [("resident registration number", 1.0), ("resident registration", 0.9)],
         "ko": [("주민등록번호", 1.0), ("주민번호", 1.0)],
