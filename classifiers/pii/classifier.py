@@ -119,8 +119,9 @@ GAZETTEER_ROUNDS = (96, 400)
 GAZETTEER_Z = 2.0
 GAZETTEER_HIT = 0.6
 #: The same for one-word values under a name that says nothing (``c3``): given names or
-#: surnames alone of the gazetteer's languages reach 0.89 or more at 50 rows; words of other
-#: kinds (towns, companies, plain words) 0.5 at most.
+#: surnames alone of the gazetteer's languages reach 0.89 or more at 50 rows; Faker's towns,
+#: companies, streets and plain words 0.5 at most, lists of names of other things (US
+#: counties, hurricanes) about 0.7.
 GAZETTEER_HIT_UNNAMED = 0.8
 GAZETTEER_MISS = 0.1
 GAZETTEER_UNKNOWN = 0.8

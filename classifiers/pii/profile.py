@@ -68,7 +68,7 @@ _ORG_MARKERS = re.compile(rf"(?i)(?:\b(?:{_ORG_WORDS})\b\.?|&| and sons| and | u
 
 #: A street address: a house number next to a street word, in the common European and North
 #: American orders ("12 Main St", "Hauptstraße 5", "12 rue de la Paix", "Calle Mayor, 3"), and
-#: the Polish and Russian abbreviations written before the street ("ul. Kreta 67", "ул. Жукова").
+#: the Polish and Russian words written before the street ("plac Słowicza 83", "улица Жукова").
 _STREET_WORDS = (
     r"street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
     r"terrace|square|sq|parkway|pkwy|highway|hwy|circle|cir|trail|trl|alley|crescent|close|"
@@ -79,24 +79,31 @@ _STREET_WORDS = (
     r"acceso|cañada|pasaje|callejón|urbanización|rambla|bulevar|"
     r"via|viale|piazza|corso|vicolo|largo|stretto|rotonda|contrada|borgo|strada|"
     r"straat|laan|plein|gracht|kade|singel|dijk|"
-    r"rua|travessa|praça|estrada|alameda|rodovia|ladeira|quadra|"
-    r"ul|ulica|al|aleja|plac|osiedle|rondo|"
-    r"ул|улица|пр|просп|проспект|пер|переулок|бул|бульвар|наб|набережная|алл|аллея|шоссе|"
-    r"пл|площадь|"
+    r"rua|travessa|praça|estrada|alameda|rodovia|ladeira|"
+    r"ulica|aleja|plac|osiedle|"
+    r"улица|проспект|переулок|бульвар|набережная|аллея|шоссе|площадь|"
     r"apt|suite|unit|flat|floor|box"
 )
+#: Polish and Russian street abbreviations, street words only with their dot ("ul. Kreta",
+#: "ул. Жукова"): bare, "Del 3 al 17", "Cable UL 1015" and "Mobile, AL 36602" read as
+#: streets. Not "al." ("et al. 2019"): "aleja" is as common.
+_STREET_ABBREVIATIONS = r"ul|ул|пр|просп|пер|бул|наб|алл|пл|ш"
 #: Endings of one-word street names ("Hauptstraße", "Dorpsstraat").
 _STREET_SUFFIXES = (
     r"straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|singel|gracht|plein|"
     r"dreef|hof|kade"
 )
 #: Street word + house number: strong evidence on its own.
-_STREET_WORD = re.compile(rf"(?i)(?:\b(?:{_STREET_WORDS})\b|[^\W\d_]{{3,}}(?:{_STREET_SUFFIXES}))")
+_STREET_WORD = re.compile(
+    rf"(?i)(?:\b(?:{_STREET_WORDS})\b|\b(?:{_STREET_ABBREVIATIONS})\."
+    rf"|[^\W\d_]{{3,}}(?:{_STREET_SUFFIXES}))"
+)
 #: Finds a match wherever :data:`_STREET_WORD` does (issue 17): "three or more letters, then
 #: an ending" occurs exactly where an ending follows three letters, which a fixed lookbehind
 #: tests without backtracking over every run of letters (about 40% less time a value).
 _STREET_WORD_SEARCH = re.compile(
-    rf"(?i)(?:\b(?:{_STREET_WORDS})\b|(?<=[^\W\d_]{{3}})(?:{_STREET_SUFFIXES}))"
+    rf"(?i)(?:\b(?:{_STREET_WORDS})\b|\b(?:{_STREET_ABBREVIATIONS})\."
+    rf"|(?<=[^\W\d_]{{3}})(?:{_STREET_SUFFIXES}))"
 )
 
 
@@ -147,7 +154,8 @@ def _re2_words(words: str) -> str:
 _ORG_PRECHECK = rf"(?s){_re2_words(_ORG_WORDS)}|(?i:&| and | und | et | y )|{_RE2_DOTTED_I}"
 #: RE2 pre-check of :data:`_STREET_WORD`.
 _STREET_WORD_PRECHECK = (
-    rf"(?s){_re2_words(_STREET_WORDS)}|{_RE2_LETTER}{{3}}(?i:{_STREET_SUFFIXES})"
+    rf"(?s){_re2_words(_STREET_WORDS)}"
+    rf"|(?:^|{_RE2_NOT_WORD})(?i:{_STREET_ABBREVIATIONS})\.|{_RE2_LETTER}{{3}}(?i:{_STREET_SUFFIXES})"
     rf"|{_RE2_DOTTED_I}"
 )
 
@@ -196,7 +204,9 @@ def _ascii_caseless(word: str) -> str:
     return "".join(f"[{c}{c.upper()}]" for c in word)
 
 
-_PARTICLE_ASCII = "|".join(map(_ascii_caseless, sorted(_PARTICLES)))
+# The ASCII particles only: a value with another (``paní``, ``г-н``) is not ASCII text, and
+# goes to :func:`looks_like_name` through the pre-check, which names every particle.
+_PARTICLE_ASCII = "|".join(map(_ascii_caseless, sorted(p for p in _PARTICLES if p.isascii())))
 #: Exact :func:`looks_like_name` shape on the values it matches (issue 17), save the 60
 #: characters and "not only particles" (:data:`_ONLY_PARTICLES`): ASCII text without commas
 #: or dots, hence not rewritten, whose one to five words, one space apart, are each a word of

@@ -414,3 +414,19 @@ def test_towns_named_after_people_under_an_opaque_name_are_not_person(
     # Spanish ones known surnames two times in five (``Murcia``): under the bar for ``c4``.
     found = _run(classifier, [("c4", "string", lambda f, r, i: f.city())], 6, locale)
     assert not {e.entity for e in found["c4"].entities if not e.evidence.sparse}
+
+
+def test_short_values_with_a_bare_street_abbreviation_are_no_addresses(
+    classifier: PiiClassifier,
+) -> None:
+    # ``ul.`` and ``ул.`` count only with their dot: ranges, alloys, cable standards and
+    # US state codes hold "al" and "UL" as words next to numbers.
+    def forms(f: Faker, r: random.Random, i: int) -> CellValue:
+        a = r.randint(1, 90)
+        return r.choice([
+            f"Del {a} al {a + 7}", f"Sheet AL {r.randint(1000, 7999)}",
+            f"Cable UL {r.randint(1000, 9999)}", f"{f.city()}, AL {f.zipcode()}",
+        ])  # fmt: skip
+
+    found = _run(classifier, [("spec", "string", forms), ("c5", "string", forms)])
+    assert "STREET_ADDRESS" not in _entities(found["spec"]) | _entities(found["c5"])

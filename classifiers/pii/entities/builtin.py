@@ -617,7 +617,8 @@ FR_NIR_SPEC = EntitySpec(
             full_match_only=True,
         ),
     ),
-    # Sex digit first, never a zero: an integer keeps all fifteen digits.
+    # Sex digit first, never a zero: an integer keeps all fifteen digits (the validator checks
+    # the sex digit; the pattern only names the check).
     integer_pattern=PatternSpec(
         FR_NIR, "fr_nir_int", r"[1278][0-9]{14}", "fr_nir", 0.85, full_match_only=True
     ),
@@ -712,7 +713,8 @@ CN_RESIDENT_ID_SPEC = EntitySpec(
             0.85,
         ),
     ),
-    # Region code first, never a zero; a check character X makes the column text.
+    # Region code first, never a zero; a check character X makes the column text. The
+    # validator checks the date and the check digit; the pattern only names the check.
     integer_pattern=PatternSpec(
         CN_RESIDENT_ID, "cn_resident_id_int", r"[1-9][0-9]{17}", "cn_resident_id", 0.85,
         full_match_only=True,

@@ -69,7 +69,9 @@ class EntitySpec:
     :param patterns: regexes whose validated matches are evidence of the entity.
     :param integer_pattern: the check run on integer columns (whole values, see
         :func:`classifiers.pii.patterns.scan_column`), or ``None``; its validator runs on the
-        digits, left-padded to :attr:`integer_pad`.
+        digits, left-padded to :attr:`integer_pad`, of the integers of
+        :attr:`integer_digits` digits. Its regex is not run: it names and documents the
+        check.
     :param integer_digits: ``(fewest, most)`` digits of an integer the check takes (leading
         zeros dropped); set exactly when :attr:`integer_pattern` is.
     :param integer_pad: the width the digits are left-padded to with zeros before the
