@@ -91,9 +91,10 @@ logger = logging.getLogger(__name__)
 #:    markers (``2005年09月21日``, ``2005. 09. 21.``).
 #: 11: national identifiers, and Chinese mobiles under a phone name, stored as integers
 #:    (padded with the zeros an integer drops); other countries' passport numbers under a
-#:    passport name; lower-case honorifics before names (``pani``, ``г-н``); compound given
-#:    names are no organisations; known CJK family names alone are name parts whatever
-#:    their ending (``中村``).
+#:    passport name; lower-case honorifics (``pani``, ``г-н``) and titles with inner dots
+#:    (``B.Sc.``) in names; compound given names are no organisations; known CJK family
+#:    names alone are name parts whatever their ending (``中村``); one-word known names
+#:    under an opaque name; Polish and Russian street words.
 ALGORITHM_VERSION = "11"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.

@@ -374,8 +374,8 @@ def _opaque_validated(
     licence: whole matches led by a letter, with at least five different first letters
     (codes of one series share theirs); a licence column of passport-shaped values
     (letter + 8 digits) is left to the passport, and other countries' passport shapes make
-    none. NL_BSN: every checked value passes the
-    eleven test (one random number in eleven does). Never for sequential integers.
+    none. NL_BSN: every checked value passes the eleven test (one random number in eleven
+    does). Never for sequential integers.
     """
     n = profile.n
     if entity not in OPAQUE_VALIDATED or n < 30 or profile.sequential:
