@@ -61,6 +61,8 @@ _KO: Final = frozenset(
     "태목형계피두감음빈동온호범좌팽승간상시갈나라"
 )
 _KO_DOUBLE: Final = frozenset("황보 남궁 제갈 선우 독고 사공 동방 서문".split())
+#: Every known family name, whole.
+_KNOWN_FAMILY: Final = _ZH | _ZH_DOUBLE | _JA | _KO | _KO_DOUBLE
 #: Endings of place, company and institution names, which also start with a surname
 #: character (``黄山市``, ``金华市``, ``王府井大街``, ``高橋商事株式会社``).
 _NOT_NAME_ENDINGS: Final = tuple(
@@ -137,7 +139,7 @@ def cjk_name_part(text: str) -> bool | None:
         return None
     # A known family name whole is one, whatever its ending: 中村, 木村, 中島, 阿部 end like
     # a village, an island or a department and are among Japan's commonest.
-    if value in _JA or value in _ZH or value in _ZH_DOUBLE or value in _KO or value in _KO_DOUBLE:
+    if value in _KNOWN_FAMILY:
         return True
     if value.endswith(_NOT_NAME_ENDINGS) or ("hangul" in scripts and len(scripts) > 1):
         return False

@@ -117,7 +117,9 @@ _SCREEN_PASS: Final = 6
 
 
 def _screen_checks(
-    checks: list[tuple[int, _IntCheck]], texts: Sequence[str | None]
+    checks: list[tuple[int, _IntCheck]],
+    texts: Sequence[str | None],
+    sizes: Sequence[int | None],
 ) -> list[tuple[int, _IntCheck]]:
     """The checks worth running on an integer column's ``texts``.
 
@@ -130,8 +132,9 @@ def _screen_checks(
     cannot make a dense call (the lowest bar, a supporting name, needs the lower end of the
     share's interval at 0.3), and of 32 values of a column where two in five pass, fewer
     than six pass about once in 200. Deterministic: the first values by index.
+
+    :param sizes: :func:`_int_sizes` of ``texts``.
     """
-    sizes = _int_sizes(texts)
     kept: list[tuple[int, _IntCheck]] = []
     for si, c in checks:
         if c.entity in _UNSCREENED:
@@ -145,7 +148,7 @@ def _screen_checks(
         )
         passed = 0
         for i in look:
-            digits = texts[i].strip().removeprefix("+")  # type: ignore[union-attr]
+            digits = _int_text(texts[i])  # type: ignore[arg-type]
             passed += c.validate(digits.zfill(c.pad) if c.pad else digits)
         if look and passed * _SCREEN_LOOK >= _SCREEN_PASS * len(look):
             kept.append((si, c))
@@ -927,9 +930,13 @@ class ColumnScan:
         if integer_column:
             # Every check keeps its index in the spec list (the matches name it); only those
             # of the entities asked for run.
+            # Each value's digit count, once: the screen, the candidates and the matching
+            # all read it.
+            self._sizes = _int_sizes(self.texts)
             self._int_checks = _screen_checks(
                 [(si, c) for si, c in enumerate(_INT_CHECKS) if c.entity in compiled.entities],
                 self.texts,
+                self._sizes,
             )
             self.spec_list: list[PatternSpec] = [INTEGER_SPECS[c.entity] for c in _INT_CHECKS]
             self._compiled: tuple[CompiledSpec, ...] = ()
@@ -961,7 +968,7 @@ class ColumnScan:
         """Per entity, the sorted indices of the values some spec of it may match."""
         if self.integer:
             lists: dict[str, list[int]] = {c.entity: [] for _, c in self._int_checks}
-            for i, n in enumerate(_int_sizes(self.texts)):
+            for i, n in enumerate(self._sizes):
                 if n is None:
                     continue
                 for _, c in self._int_checks:
@@ -1115,13 +1122,13 @@ class ColumnScan:
                     matched.add(entity)
 
     def _match_integers(self, wanted: bytearray | None) -> None:
-        checks, texts = self._int_checks, self.texts
+        checks, texts, sizes = self._int_checks, self.texts, self._sizes
         todo = self._done.translate(_FLIP) if wanted is None else wanted
         for i in filter(todo.__getitem__, range(len(texts))):
-            n = _int_digits(texts[i])
+            n = sizes[i]
             if n is None:
                 continue
-            digits = texts[i].strip().removeprefix("+")  # type: ignore[union-attr]
+            digits = _int_text(texts[i])  # type: ignore[arg-type]
             found: list[_Match] = []
             valid: set[str] = set()
             for si, c in checks:
@@ -1282,12 +1289,15 @@ def _int_digits(text: str | None) -> int | None:
     """The digit count of an integer value the integer checks look at, else ``None``."""
     if text is None:
         return None
-    digits = text.strip()
-    if digits.startswith("+"):
-        digits = digits[1:]
+    digits = _int_text(text)
     if not _INT_FEWEST <= len(digits) <= _INT_MOST or not (digits.isascii() and digits.isdigit()):
         return None
     return len(digits)
+
+
+def _int_text(text: str) -> str:
+    """An integer value's digits: stripped, without the ``+`` of a phone number."""
+    return text.strip().removeprefix("+")
 
 
 #: Pseudo-specs naming the integer-column checks in tallies (see EntitySpec.integer_pattern).
