@@ -46,9 +46,11 @@ from classifiers.pii.decide import (
     decide_birth_date,
     decide_pattern_entities,
     decide_person,
+    decide_person_values_only,
     decide_phone_shape,
     person_ruled_out,
     strongest,
+    values_only_person_possible,
     wilson,
     wilson_z,
 )
@@ -95,7 +97,12 @@ logger = logging.getLogger(__name__)
 #:    (``B.Sc.``) in names; compound given names are no organisations; known CJK family
 #:    names alone are name parts whatever their ending (``中村``); one-word known names
 #:    under an opaque name; Polish and Russian street words.
-ALGORITHM_VERSION = "11"
+#: 12: names under a column name that does not say people (``product``, ``konto_id``,
+#:    ``channel``) are a PERSON suggestion (``person.values_only``); IP addresses and URLs
+#:    in nearly every value survive a name that marks an id, date or count; street names
+#:    without a number (``Via Roma``, ``Christopher Lake``) are not PERSON; Brazilian street
+#:    types (``Núcleo``, ``Chácara``) are street words.
+ALGORITHM_VERSION = "12"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -466,6 +473,7 @@ class PiiClassifier:
             if col.warning is None:
                 self._guard(col, "deciding", self._decide, col, today)
         self._neighbours(columns)
+        self._values_only_people(columns)
         return [self._finish(col) for col in columns]
 
     def _guard(self, col: _Column, stage: str, fn: Any, *args: Any) -> None:
@@ -956,6 +964,69 @@ class PiiClassifier:
             # A few full names in an address column are streets named after people
             # (``Praça Maria Alice Pacheco``), not people; the column is personal data anyway.
             col.candidates = [c for c in col.candidates if not (c.entity == "PERSON" and c.sparse)]
+
+    def _values_only_people(self, columns: list[_Column]) -> None:
+        """A PERSON suggestion where the values are names the name rules did not call.
+
+        :meth:`_values_only_person` for each column without a PERSON call, after the
+        neighbours had their say (a ``label`` of surnames beside ``first_name`` is theirs).
+        """
+        if "PERSON" not in self.entities:
+            return
+        for col in columns:
+            if col.warning is not None or col.settled or col.opaque:
+                continue
+            if any(c.entity == "PERSON" for c in col.candidates):
+                continue
+            self._guard(col, "deciding", self._add_values_only_person, col)
+
+    def _add_values_only_person(self, col: _Column) -> None:
+        person = self._values_only_person(col)
+        if person is not None:
+            col.candidates.append(person)
+
+    def _values_only_person(self, col: _Column) -> Candidate | None:
+        """PERSON as a suggestion for names under a column name that does not say people.
+
+        :func:`~classifiers.pii.decide.decide_person_values_only` on the values' own
+        evidence: the gazetteer's share of known names (given and family names; a known name
+        alone counts in a one-word column; the most frequent :data:`GAZETTEER_ROUNDS`
+        values), or for names in CJK characters the share of full names
+        :func:`~classifiers.pii.cjk_names.cjk_name` reads, on the bar of one-word names under
+        a name that says nothing (:data:`GAZETTEER_HIT_UNNAMED`). NER is not asked again.
+
+        :raises ClassifierLoadError: the gazetteer is missing or altered.
+        """
+        p = col.profile
+        head = p.texts[:24]
+        # Most of the first values in CJK characters (accented Latin names are not ASCII
+        # either).
+        cjk = sum(cjk_name(t) is not None for t in head) * 2 > len(head)
+        if not values_only_person_possible(p, col.names, col.derated, col.role, cjk=cjk):
+            return None
+        limit = CJK_MAX_VALUES if cjk else GAZETTEER_ROUNDS[-1]
+        texts, counts = p.texts[:limit], p.counts[:limit]
+        if cjk:
+            read = [bool(cjk_name(t)) for t in texts]
+            total = float(sum(counts))
+            squares = float(sum(c * c for c in counts))
+            share = sum(c for c, r in zip(counts, read, strict=True) if r) / total if total else 0.0
+            n_eff = total * total / squares if squares else 0.0
+            examples: Sequence[str] = [t for t, r in zip(texts, read, strict=True) if r][:3]
+            recognizer = "cjk-names"
+        else:
+            evidence = column_evidence(self._names(), texts, counts)
+            kinds = ("full",) if p.mean_words >= 1.5 else ("full", "single")
+            share, n_eff = evidence.share(*kinds), evidence.effective_n
+            examples, recognizer = evidence.examples, "name-gazetteer"
+        return decide_person_values_only(
+            p,
+            share,
+            wilson_z(share, n_eff, GAZETTEER_Z),
+            GAZETTEER_HIT_UNNAMED,
+            examples,
+            recognizer,
+        )
 
     @staticmethod
     def _cjk_person(col: _Column) -> Candidate | None:

@@ -49,7 +49,7 @@ from classifiers.masking import mask_as
 from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.presidio import context_score
 from classifiers.pii.entities.spec import EntityRegistry, EntitySpec, MaskKind
-from classifiers.pii.profile import ColumnProfile
+from classifiers.pii.profile import ColumnProfile, street_name_share
 from classifiers.pii.validators import phone_shaped
 from models import EntityFinding, Evidence
 
@@ -549,10 +549,11 @@ def _dense_rule(
     """The prevalence threshold and rule name of a dense call; ``None`` when it is ruled out.
 
     A name that marks a count/flag/id column (``derated``) raises the threshold and rules out
-    all but strongly validated entities (one found in nearly every value is not derated); a
-    supporting name lowers it.
+    all but strongly validated entities (one found in nearly every value is not derated, nor
+    is a format no count or id takes, :attr:`EntitySpec.format_alone`: a misnamed column of
+    IP addresses); a supporting name lowers it.
     """
-    if derated and not (spec.validated_alone and share >= 0.9):
+    if derated and not ((spec.validated_alone or spec.format_alone) and share >= 0.9):
         if not spec.validated_alone:
             return None
         return cfg.derated_threshold, "pattern.dense.derated"
@@ -652,6 +653,92 @@ def person_ruled_out(
         said = strength >= 0.5 or role_neighbour is not None
         return not said or profile.name_shape < 0.8
     return False
+
+
+#: A column whose values are street names this often (``Via Roma``, ``Christopher Lake``:
+#: :func:`~classifiers.pii.profile.street_name_share`) is not PERSON: name-shaped, and NER
+#: and the gazetteer read the given names and surnames streets are named after.
+STREET_NAMES = 0.4
+#: Confidence of PERSON read from the values alone under a column name that does not say
+#: people (:func:`decide_person_values_only`): under the review policy's apply threshold (0.9
+#: by default), so a steward decides.
+VALUES_ONLY_PERSON_CONFIDENCE = 0.6
+
+
+def values_only_person_possible(
+    profile: ColumnProfile,
+    names: Mapping[str, NameSignalLike],
+    derated: str | None,
+    role: str | None,
+    *,
+    cjk: bool = False,
+) -> bool:
+    """Whether the values alone may make a PERSON suggestion (:func:`decide_person_values_only`).
+
+    For a value column (not free text, not a code list) that the name rules of
+    :func:`decide_person` did not call: its name does not say people (``label``, ``channel``),
+    says something else (a contrary word, ``product``, ``city``: :data:`NOT_PERSON_TOKENS`),
+    or marks an id, a date or a count (``konto_id``, ``issue_date``: de-rated, whatever else
+    it says). Its values must be nearly all name-shaped (``cjk``: names in CJK characters,
+    which have neither capitals nor always spaces, are left to their reader), with no
+    organisation or street marks. A name that says nothing at all (``c3``) has its own,
+    applied, rules. Pure and cheap: it decides whether the values are read at all.
+    """
+    if profile.kind != "string" or profile.free_text or profile.enum_like:
+        return False
+    signal = names.get("PERSON")
+    said = (
+        (signal is not None and signal.strength >= 0.5)
+        or bool(role)
+        or bool(_name_tokens(profile.name) & ROLE_TOKENS)
+    )
+    if said and not derated:
+        return False
+    return (
+        (cjk or profile.name_shape >= 0.9)
+        and profile.street_word < 0.3
+        and not _organisations(profile)
+    )
+
+
+def decide_person_values_only(
+    profile: ColumnProfile,
+    share: float,
+    interval: tuple[float, float],
+    least: float,
+    examples: Sequence[str],
+    recognizer: str,
+) -> Candidate | None:
+    """PERSON, as a suggestion, from values that are names under a name that does not say so.
+
+    A misnamed column (a people table's names under ``product``, ``konto_id`` or ``channel``)
+    is still personal data; the name only keeps the ambiguous cases out of the applied rules
+    (``Jackson`` in a ``city`` column). So the values decide alone: the lower end of the
+    ``interval`` of the ``share`` of values read as names (known given and family names, a
+    known name alone in a one-word column, or a CJK full name) must clear ``least``, and no
+    more than :data:`STREET_NAMES` of them may read as street names. The call's confidence is
+    :data:`VALUES_ONLY_PERSON_CONFIDENCE`, below the apply threshold: the steward sees that the
+    name and the values disagree. Pure.
+
+    :param profile: the column's profile (:func:`values_only_person_possible` holds).
+    :param recognizer: what read the values (``name-gazetteer``, ``cjk-names``).
+    """
+    low, high = interval
+    if low < least or street_name_share(profile.texts, profile.counts) >= STREET_NAMES:
+        return None
+    hits = round(share * profile.n)
+    return Candidate(
+        "PERSON",
+        confidence=VALUES_ONLY_PERSON_CONFIDENCE,
+        prevalence=share,
+        hits=hits,
+        distinct_hits=min(hits, profile.distinct),
+        interval=(low, high),
+        recognizers=(recognizer, "name-shape"),
+        examples=list(examples),
+        type_signal=f"names {share:.0%} under a name that does not say people",
+        rule="person.values_only",
+    )
 
 
 def _organisations(profile: ColumnProfile) -> bool:
@@ -786,7 +873,7 @@ def decide_person(
         neighbours = tuple(neighbour_person)
     elif low >= 0.45 and p >= 1.5 * other and (profile.mean_words >= 1.5 or p >= 0.6):
         conf, rule = 0.7 + 0.2 * min(1.0, (p - 0.45) / 0.4), "ner.share"
-    if conf is None:
+    if conf is None or street_name_share(profile.texts, profile.counts) >= STREET_NAMES:
         return None
     if people_role:
         rule = "ner.people_role"
@@ -875,6 +962,23 @@ def decide_address(
     )
 
 
+#: Years dates of birth of every age span at the least (:func:`decide_birth_date`'s
+#: ``birth_date.all_ages``), and the confidence of that call: under the apply threshold, a
+#: suggestion for a steward.
+BIRTH_SPAN_ALL_AGES = 50
+VALUES_ONLY_BIRTH_CONFIDENCE = 0.5
+
+
+def _in_order(dates: Sequence[date], share: float = 0.9) -> bool:
+    """Whether ``dates`` (in row order) mostly rise or mostly fall from one row to the next."""
+    steps = list(zip(dates, dates[1:], strict=False))
+    if not steps:
+        return False
+    rising = sum(1 for a, b in steps if b >= a)
+    falling = sum(1 for a, b in steps if b <= a)
+    return max(rising, falling) >= share * len(steps)
+
+
 def decide_birth_date(
     profile: ColumnProfile, birth_name: bool, derated: str | None, today: date
 ) -> Candidate | None:
@@ -903,6 +1007,18 @@ def decide_birth_date(
         and len(set(dates)) >= 0.3 * n
     ):
         conf, hits, rule = 0.62, adult_range, "birth_date.ages"
+    elif (
+        not birth_name
+        and not tokens & _DATE_CONTRARY
+        and plausible >= 0.99 * n
+        and adult_range >= 0.6 * n
+        and span >= BIRTH_SPAN_ALL_AGES
+        and len(set(dates)) >= 0.5 * n
+        and not _in_order(dates)
+    ):
+        # Children too (patients, members of a household): ages of every kind over a lifetime,
+        # in no order (a series of observations is sorted). A suggestion: the values alone.
+        conf, rule = VALUES_ONLY_BIRTH_CONFIDENCE, "birth_date.all_ages"
     if conf is None:
         return None
     low, high = wilson(hits, n)

@@ -267,6 +267,7 @@ IP_SPEC = EntitySpec(
                 ("src ip", 1.0), ("dst ip", 1.0)],
     },
     confidence=(0.93, 0.97),
+    format_alone=True,
     mask="ip",
     tag="PII IP Address",
 )  # fmt: skip
@@ -307,6 +308,7 @@ URL_SPEC = EntitySpec(
         "any": [("url", 1.0), ("uri", 0.9), ("referer", 0.9), ("href", 0.8), ("web", 0.4)],
     },
     confidence=(0.9, 0.96),
+    format_alone=True,
     counts_embedded=True,
     suppressed_by=(EMAIL, IBAN),
     tag="PII URL",

@@ -85,6 +85,10 @@ class EntitySpec:
     :param validated_alone: the validator makes a single hit meaningful (check digit, mod-97,
         a real TLD): reported when sparse, and a column of them survives a name that marks a
         count or flag.
+    :param format_alone: the format is the entity whatever the column is called (no count,
+        flag or id is written as an IP address or a URL): a column of them, in nearly every
+        value, survives a name that marks a count, flag or id, as a validated one does; a few
+        hits still mean nothing.
     :param needs_name: the format alone is any identifier: only a supporting column name
         lets a dense call through.
     :param needs_name_unless_formatted: the same unless the values carry the format's
@@ -122,6 +126,7 @@ class EntitySpec:
     confidence: tuple[float, float] = (0.85, 0.95)
     confidence_from_patterns: bool = False
     validated_alone: bool = False
+    format_alone: bool = False
     needs_name: bool = False
     needs_name_unless_formatted: bool = False
     needs_name_in_integers: bool = False

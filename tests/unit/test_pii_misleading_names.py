@@ -1,0 +1,187 @@
+"""Columns whose names mislead: the values decide, and say how sure (issue 16).
+
+A held-out lake renames columns: a people table's full names under ``product`` or
+``konto_id``, its IP addresses under ``customer_id``. And it holds name-shaped values that are
+not people: street names without a house number (``Christopher Lake``, ``Via Mascagni``)
+under a name that says nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from faker import Faker
+
+from classifiers.pii import PiiClassifier
+from classifiers.pii.decide import (
+    STREET_NAMES,
+    VALUES_ONLY_BIRTH_CONFIDENCE,
+    VALUES_ONLY_PERSON_CONFIDENCE,
+)
+from classifiers.pii.profile import street_name_share
+from models import ColumnFinding, ColumnSample
+from tests.support.tables import table_sample
+
+ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def classifier() -> PiiClassifier:
+    clf = PiiClassifier()
+    clf.load()
+    return clf
+
+
+def _values(locale: str, provider: str, seed: int = 2, rows: int = ROWS) -> tuple[str, ...]:
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    return tuple(str(getattr(fake, provider)()) for _ in range(rows))
+
+
+def _one(clf: PiiClassifier, name: str, values: tuple[str, ...]) -> ColumnFinding:
+    sample = table_sample((ColumnSample(name, "string", values),), "s3://lake/t/misnamed.parquet")
+    return clf.classify(sample)[0]
+
+
+def _person(f: ColumnFinding) -> float | None:
+    return next((e.confidence for e in f.entities if e.entity == "PERSON"), None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "name"),
+    [("en_US", "product"), ("es_ES", "region"), ("fr_FR", "category"), ("ja_JP", "product")],
+)
+def test_full_names_under_a_contrary_name_are_a_suggestion(
+    classifier: PiiClassifier, locale: str, name: str
+) -> None:
+    f = _one(classifier, name, _values(locale, "name"))
+    person = next(e for e in f.entities if e.entity == "PERSON")
+    # Below the review policy's apply threshold (0.9): a steward decides.
+    assert person.confidence == VALUES_ONLY_PERSON_CONFIDENCE < 0.9
+    assert person.evidence.rule == "person.values_only"
+    assert not person.evidence.sparse
+    assert "under a name that does not say people" in str(person.evidence.type_signal)
+
+
+def test_the_same_full_names_under_their_own_name_are_applied(classifier: PiiClassifier) -> None:
+    confidence = _person(_one(classifier, "full_name", _values("en_US", "name")))
+    assert confidence is not None and confidence >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        # One-word values under a contrary name stay ambiguous: towns named after people.
+        ("city", ("Jackson", "Lincoln", "Madison", "Franklin", "Clinton", "Warren") * 50),
+        # Companies named after their founders.
+        (
+            "vendor",
+            tuple(f"{a} {b} {s}" for a in ("Smith", "Miller") for b in ("John", "Mary")
+                  for s in ("GmbH", "Ltd", "LLC")) * 25,
+        ),
+    ],
+)  # fmt: skip
+def test_contrary_names_still_keep_out_what_is_not_full_names(
+    classifier: PiiClassifier, name: str, values: tuple[str, ...]
+) -> None:
+    assert _person(_one(classifier, name, values)) is None
+
+
+@pytest.mark.parametrize("name", ["konto_id", "issue_date", "id_usuario"])
+def test_full_names_under_an_id_or_date_name_are_a_suggestion(
+    classifier: PiiClassifier, name: str
+) -> None:
+    assert (
+        _person(_one(classifier, name, _values("en_US", "name"))) == VALUES_ONLY_PERSON_CONFIDENCE
+    )
+
+
+@pytest.mark.parametrize(
+    ("provider", "name"),
+    [("ipv4_public", "customer_id"), ("ipv4", "event_time"), ("uri", "card_type"),
+     ("url", "timesheet_id")],
+)  # fmt: skip
+def test_ip_addresses_and_urls_survive_an_id_or_date_name(
+    classifier: PiiClassifier, provider: str, name: str
+) -> None:
+    f = _one(classifier, name, _values("en_US", provider))
+    entity = "URL" if provider in ("uri", "url") else "IP_ADDRESS"
+    assert [(e.entity, e.evidence.sparse) for e in f.entities][:1] == [(entity, False)]
+
+
+def test_a_few_ip_addresses_under_an_id_name_still_count_for_nothing(
+    classifier: PiiClassifier,
+) -> None:
+    values = tuple(f"10.0.{i % 4}.{i % 7}" if i % 3 == 0 else f"ref-{i}" for i in range(ROWS))
+    assert _one(classifier, "customer_id", values).entities == ()
+
+
+@pytest.mark.parametrize("locale", ["en_US", "it_IT", "pt_BR"])
+def test_street_names_without_a_number_are_not_person(
+    classifier: PiiClassifier, locale: str
+) -> None:
+    values = _values(locale, "street_name")
+    assert street_name_share(values, [1] * len(values)) >= STREET_NAMES
+    for name in ("c9", "value"):
+        assert _person(_one(classifier, name, values)) is None
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "es_ES", "it_IT", "pt_BR", "fr_FR"])
+def test_people_are_rarely_street_names(locale: str) -> None:
+    values = _values(locale, "name", rows=1000)
+    assert street_name_share(values, [1] * len(values), look=1000) < STREET_NAMES / 4
+
+
+def test_street_name_share_reads_both_orders() -> None:
+    values = ["Via Roma", "Baker Street", "Rua das Flores", "Maria Lake", "Anna Schmidt"]
+    assert street_name_share(values, [1, 1, 1, 1, 6]) == pytest.approx(0.4)
+    # Surnames that are also street suffixes are not counted.
+    assert street_name_share(["John Hill", "Mary Brooks", "Tom Wells"], [1, 1, 1]) == 0.0
+
+
+def test_brazilian_addresses_under_an_opaque_name(classifier: PiiClassifier) -> None:
+    fake = Faker("pt_BR")
+    fake.seed_instance(2)
+    values = tuple(fake.address().replace("\n", ", ") for _ in range(ROWS))
+    f = _one(classifier, "c7", values)
+    assert [e.entity for e in f.entities][:1] == ["STREET_ADDRESS"]
+
+
+def _dates(name: str, values: list[date]) -> ColumnFinding:
+    sample = table_sample((ColumnSample(name, "date", tuple(values)),), "s3://lake/t/d.parquet")
+    return PiiClassifier(today=TODAY).classify(sample)[0]
+
+
+TODAY = date(2026, 1, 1)
+
+
+def _births(seed: int, youngest: int, oldest: int) -> list[date]:
+    rng = random.Random(seed)
+    return [TODAY - timedelta(days=rng.randint(youngest * 366, oldest * 365)) for _ in range(ROWS)]
+
+
+def test_birth_dates_of_every_age_under_an_opaque_name_are_a_suggestion() -> None:
+    births = _births(5, 0, 95)
+    (dob,) = _dates("c5", births).entities
+    assert dob.entity == "DATE_OF_BIRTH" and dob.evidence.rule == "birth_date.all_ages"
+    assert dob.confidence == VALUES_ONLY_BIRTH_CONFIDENCE < 0.9
+    # Adults only keep their own, older rule.
+    adults = _births(5, 18, 90)
+    assert [e.evidence.rule for e in _dates("c5", adults).entities] == ["birth_date.ages"]
+
+
+def test_a_series_over_a_lifetime_is_no_birth_dates() -> None:
+    # Observations since 1960, sampled in file order: sorted, so not people's births.
+    start = date(1960, 1, 1)
+    series = [start + timedelta(days=70 * i) for i in range(ROWS)]
+    assert _dates("c5", series).entities == ()
+    # Shuffled, the same dates would be.
+    shuffled = series[:]
+    random.Random(3).shuffle(shuffled)
+    assert [e.entity for e in _dates("c5", shuffled).entities] == ["DATE_OF_BIRTH"]
+
+
+def test_dates_of_an_event_name_stay_out() -> None:
+    assert _dates("start_date", _births(6, 0, 95)).entities == ()
