@@ -981,20 +981,25 @@ class PiiClassifier:
             self._guard(col, "deciding", self._add_values_only_person, col)
 
     def _add_values_only_person(self, col: _Column) -> None:
-        person = self._values_only_person(col)
+        person, looked = self._values_only_person(col)
         if person is not None:
             col.candidates.append(person)
+            if looked < len(col.profile.texts):
+                # Shares of the most frequent values: estimates (:meth:`_note_probe`).
+                col.estimates.append((person, looked, len(col.profile.texts)))
 
-    def _values_only_person(self, col: _Column) -> Candidate | None:
+    def _values_only_person(self, col: _Column) -> tuple[Candidate | None, int]:
         """PERSON as a suggestion for names under a column name that does not say people.
 
         :func:`~classifiers.pii.decide.decide_person_values_only` on the values' own
         evidence: the gazetteer's share of known names (given and family names; a known name
         alone counts in a one-word column; the most frequent :data:`GAZETTEER_ROUNDS`
-        values), or for names in CJK characters the share of full names
+        values, the second round only when the first may clear the bar), or for names in CJK
+        characters the share of full names
         :func:`~classifiers.pii.cjk_names.cjk_name` reads, on the bar of one-word names under
         a name that says nothing (:data:`GAZETTEER_HIT_UNNAMED`). NER is not asked again.
 
+        :returns: the call, if any, and how many distinct values were read.
         :raises ClassifierLoadError: the gazetteer is missing or altered.
         """
         p = col.profile
@@ -1003,30 +1008,37 @@ class PiiClassifier:
         # either).
         cjk = sum(cjk_name(t) is not None for t in head) * 2 > len(head)
         if not values_only_person_possible(p, col.names, col.derated, col.role, cjk=cjk):
-            return None
-        limit = CJK_MAX_VALUES if cjk else GAZETTEER_ROUNDS[-1]
-        texts, counts = p.texts[:limit], p.counts[:limit]
+            return None, 0
         if cjk:
+            texts, counts = p.texts[:CJK_MAX_VALUES], p.counts[:CJK_MAX_VALUES]
             read = [bool(cjk_name(t)) for t in texts]
             total = float(sum(counts))
             squares = float(sum(c * c for c in counts))
             share = sum(c for c, r in zip(counts, read, strict=True) if r) / total if total else 0.0
             n_eff = total * total / squares if squares else 0.0
             examples: Sequence[str] = [t for t, r in zip(texts, read, strict=True) if r][:3]
-            recognizer = "cjk-names"
-        else:
-            evidence = column_evidence(self._names(), texts, counts)
-            kinds = ("full",) if p.mean_words >= 1.5 else ("full", "single")
-            share, n_eff = evidence.share(*kinds), evidence.effective_n
-            examples, recognizer = evidence.examples, "name-gazetteer"
-        return decide_person_values_only(
-            p,
-            share,
-            wilson_z(share, n_eff, GAZETTEER_Z),
-            GAZETTEER_HIT_UNNAMED,
-            examples,
-            recognizer,
+            return decide_person_values_only(
+                p, share, wilson_z(share, n_eff, GAZETTEER_Z), GAZETTEER_HIT_UNNAMED,
+                examples, "cjk-names",
+            ), len(texts)  # fmt: skip
+        gazetteer = self._names()
+        kinds = ("full",) if p.mean_words >= 1.5 else ("full", "single")
+        for limit in GAZETTEER_ROUNDS:
+            # The most frequent values first: a column they keep under the bar (most towns)
+            # stops there. A call is made on every round only: the most frequent of Faker's
+            # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
+            evidence = column_evidence(gazetteer, p.texts[:limit], p.counts[:limit])
+            share = evidence.share(*kinds)
+            interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
+            looked = min(limit, len(p.texts))
+            if interval[1] < GAZETTEER_HIT_UNNAMED:
+                return None, looked
+            if limit >= len(p.texts):
+                break
+        person = decide_person_values_only(
+            p, share, interval, GAZETTEER_HIT_UNNAMED, evidence.examples, "name-gazetteer"
         )
+        return person, looked
 
     @staticmethod
     def _cjk_person(col: _Column) -> Candidate | None:

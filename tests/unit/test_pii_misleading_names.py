@@ -65,6 +65,16 @@ def test_full_names_under_a_contrary_name_are_a_suggestion(
     assert "under a name that does not say people" in str(person.evidence.type_signal)
 
 
+def test_a_values_only_call_read_on_part_of_the_values_says_so(classifier: PiiClassifier) -> None:
+    # 1,000 distinct names: the gazetteer reads the 400 most frequent, so the shares are
+    # estimates (as a gazetteer or NER probe of part of the values is marked).
+    f = _one(classifier, "product", _values("en_US", "name", rows=1000))
+    (person,) = f.entities
+    assert person.evidence.rule == "person.values_only" and person.evidence.estimated
+    assert person.evidence.matched_distinct == 400
+    assert (person.evidence.candidate_distinct or 0) > 400
+
+
 def test_the_same_full_names_under_their_own_name_are_applied(classifier: PiiClassifier) -> None:
     confidence = _person(_one(classifier, "full_name", _values("en_US", "name")))
     assert confidence is not None and confidence >= 0.9
@@ -185,3 +195,9 @@ def test_a_series_over_a_lifetime_is_no_birth_dates() -> None:
 
 def test_dates_of_an_event_name_stay_out() -> None:
     assert _dates("start_date", _births(6, 0, 95)).entities == ()
+
+
+def test_towns_named_like_surnames_are_not_person(classifier: PiiClassifier) -> None:
+    # Faker's French towns: the most frequent are surnames (``Marques``, ``Imbert``), the
+    # rarer ones ``Saint-...``: a call on the first round's share alone would be one.
+    assert _person(_one(classifier, "ville", _values("fr_FR", "city", rows=1000))) is None
