@@ -39,6 +39,8 @@ from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
     ROLE_TOKENS,
+    VALUES_ONLY_PERSON_CONFIDENCE,
+    VALUES_ONLY_PERSON_RULE,
     Candidate,
     DecisionConfig,
     NerStats,
@@ -269,6 +271,20 @@ class _Column:
     @property
     def settled(self) -> bool:
         return any(not c.sparse and c.type_signal != "free text" for c in self.candidates)
+
+
+def _says_people(col: _Column) -> bool:
+    """Whether the column's name says people.
+
+    A PERSON keyword at strength 0.5 or more, a role word (its own or an adjacent column's)
+    or a name part (``first``, ``nachname``).
+    """
+    return (
+        getattr(col.names.get("PERSON"), "strength", 0.0) >= 0.5
+        or col.role is not None
+        or col.role_neighbour is not None
+        or bool(col.tokens & (ROLE_TOKENS | _PERSON_PART_TOKENS))
+    )
 
 
 def _cjk_call(
@@ -694,12 +710,7 @@ class PiiClassifier:
         """The evidence in NER's form when it decides (:meth:`_gazetteer_decides`), else None."""
         p = col.profile
         one_word = p.mean_words < 1.5
-        said = (
-            getattr(col.names.get("PERSON"), "strength", 0.0) >= 0.5
-            or col.role is not None
-            or col.role_neighbour is not None
-            or bool(col.tokens & (ROLE_TOKENS | _PERSON_PART_TOKENS))
-        )
+        said = _says_people(col)
         # A name that says nothing (``c3``) hides given names or surnames alone as often as
         # full names: known one-word names count there too, on a higher bar (Faker's French
         # towns are surnames half the time, Spanish ones two in five).
@@ -970,6 +981,8 @@ class PiiClassifier:
 
         :meth:`_values_only_person` for each column without a PERSON call, after the
         neighbours had their say (a ``label`` of surnames beside ``first_name`` is theirs).
+
+        :raises ClassifierLoadError: the gazetteer is missing or altered.
         """
         if "PERSON" not in self.entities:
             return
@@ -978,26 +991,23 @@ class PiiClassifier:
                 continue
             if any(c.entity == "PERSON" for c in col.candidates):
                 continue
-            self._guard(col, "deciding", self._add_values_only_person, col)
-
-    def _add_values_only_person(self, col: _Column) -> None:
-        person, looked = self._values_only_person(col)
-        if person is not None:
-            col.candidates.append(person)
-            if looked < len(col.profile.texts):
-                # Shares of the most frequent values: estimates (:meth:`_note_probe`).
-                col.estimates.append((person, looked, len(col.profile.texts)))
+            person, looked = self._values_only_person(col)
+            if person is not None:
+                col.candidates.append(person)
+                if looked < len(col.profile.texts):
+                    # Shares of the most frequent values: estimates (:meth:`_note_probe`).
+                    col.estimates.append((person, looked, len(col.profile.texts)))
 
     def _values_only_person(self, col: _Column) -> tuple[Candidate | None, int]:
         """PERSON as a suggestion for names under a column name that does not say people.
 
-        :func:`~classifiers.pii.decide.decide_person_values_only` on the values' own
-        evidence: the gazetteer's share of known names (given and family names; a known name
-        alone counts in a one-word column; the most frequent :data:`GAZETTEER_ROUNDS`
-        values, the second round only when the first may clear the bar), or for names in CJK
-        characters the share of full names
-        :func:`~classifiers.pii.cjk_names.cjk_name` reads, on the bar of one-word names under
-        a name that says nothing (:data:`GAZETTEER_HIT_UNNAMED`). NER is not asked again.
+        :func:`~classifiers.pii.decide.decide_person_values_only` on the gazetteer's share of
+        known names (given and family names; a known name alone counts in a one-word column)
+        among the most frequent :data:`GAZETTEER_ROUNDS` values, the second round only when
+        the first may clear the bar of one-word names under a name that says nothing
+        (:data:`GAZETTEER_HIT_UNNAMED`); for names in CJK characters, :func:`_cjk_call` with
+        :func:`~classifiers.pii.cjk_names.cjk_name` on that bar. NER is not asked again. An
+        unexpected error leaves the column as it was (logged by type).
 
         :returns: the call, if any, and how many distinct values were read.
         :raises ClassifierLoadError: the gazetteer is missing or altered.
@@ -1007,37 +1017,40 @@ class PiiClassifier:
         # Most of the first values in CJK characters (accented Latin names are not ASCII
         # either).
         cjk = sum(cjk_name(t) is not None for t in head) * 2 > len(head)
-        if not values_only_person_possible(p, col.names, col.derated, col.role, cjk=cjk):
+        if not values_only_person_possible(p, _says_people(col), col.derated, cjk=cjk):
             return None, 0
         if cjk:
-            texts, counts = p.texts[:CJK_MAX_VALUES], p.counts[:CJK_MAX_VALUES]
-            read = [bool(cjk_name(t)) for t in texts]
-            total = float(sum(counts))
-            squares = float(sum(c * c for c in counts))
-            share = sum(c for c, r in zip(counts, read, strict=True) if r) / total if total else 0.0
-            n_eff = total * total / squares if squares else 0.0
-            examples: Sequence[str] = [t for t, r in zip(texts, read, strict=True) if r][:3]
-            return decide_person_values_only(
-                p, share, wilson_z(share, n_eff, GAZETTEER_Z), GAZETTEER_HIT_UNNAMED,
-                examples, "cjk-names",
-            ), len(texts)  # fmt: skip
+            person = _cjk_call(
+                col, lambda text: bool(cjk_name(text)), "PERSON", VALUES_ONLY_PERSON_CONFIDENCE,
+                least=5, share=GAZETTEER_HIT_UNNAMED, kind="names", rule=VALUES_ONLY_PERSON_RULE,
+            )  # fmt: skip
+            return person, min(len(p.texts), CJK_MAX_VALUES)
         gazetteer = self._names()
         kinds = ("full",) if p.mean_words >= 1.5 else ("full", "single")
-        for limit in GAZETTEER_ROUNDS:
-            # The most frequent values first: a column they keep under the bar (most towns)
-            # stops there. A call is made on every round only: the most frequent of Faker's
-            # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
-            evidence = column_evidence(gazetteer, p.texts[:limit], p.counts[:limit])
-            share = evidence.share(*kinds)
-            interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
-            looked = min(limit, len(p.texts))
-            if interval[1] < GAZETTEER_HIT_UNNAMED:
-                return None, looked
-            if limit >= len(p.texts):
-                break
-        person = decide_person_values_only(
-            p, share, interval, GAZETTEER_HIT_UNNAMED, evidence.examples, "name-gazetteer"
-        )
+        try:
+            for limit in GAZETTEER_ROUNDS:
+                # The most frequent values first: a column they keep under the bar (most
+                # towns) stops there. A call is made on every round only: the most frequent
+                # of Faker's French towns are surnames, its rarer ones ``Saint-...`` (0.89,
+                # then 0.51).
+                evidence = column_evidence(gazetteer, p.texts[:limit], p.counts[:limit])
+                share = evidence.share(*kinds)
+                interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
+                looked = min(limit, len(p.texts))
+                if interval[1] < GAZETTEER_HIT_UNNAMED:
+                    return None, looked
+                if limit >= len(p.texts):
+                    break
+            person = decide_person_values_only(
+                p, share, interval, GAZETTEER_HIT_UNNAMED,
+                sum(evidence.distinct.get(k, 0) for k in kinds), evidence.examples,
+            )  # fmt: skip
+        except Exception as exc:
+            # The message may quote a value: its type only.
+            logger.warning(
+                "values-only PERSON check failed on column %r (%s)", p.name, type(exc).__name__
+            )
+            return None, 0
         return person, looked
 
     @staticmethod
@@ -1188,24 +1201,27 @@ class PiiClassifier:
 
     @staticmethod
     def _drop_lone_opaque(columns: list[_Column]) -> None:
-        """Keep ``pattern.opaque_validated`` suggestions only in tables about people.
+        """Keep the suggestions of :data:`_PEOPLE_TABLE_RULES` only in tables about people.
 
-        A table holds person data when another column has a dense PERSON, DATE_OF_BIRTH,
-        e-mail, phone, address or identifier finding, or a name part (``first_name``).
+        ``pattern.opaque_validated`` (an opaque column of valid SSNs) and
+        ``birth_date.all_ages`` (dates over a lifetime in no order, which historical records
+        are too). A table holds person data when another column has a dense PERSON,
+        DATE_OF_BIRTH, e-mail, phone, address or identifier finding not made by those rules,
+        or a name part (``first_name``).
         """
 
         def personal(col: _Column) -> bool:
             return bool(col.tokens & _PERSON_PART_TOKENS) or any(
-                c.entity in _PERSON_DATA and not c.sparse and c.rule != _OPAQUE_RULE
+                c.entity in _PERSON_DATA and not c.sparse and c.rule not in _PEOPLE_TABLE_RULES
                 for c in col.candidates
             )
 
         holders = [col for col in columns if personal(col)]
         for col in columns:
-            if not any(c.rule == _OPAQUE_RULE for c in col.candidates):
+            if not any(c.rule in _PEOPLE_TABLE_RULES for c in col.candidates):
                 continue
             if not any(h is not col for h in holders):
-                col.candidates = [c for c in col.candidates if c.rule != _OPAQUE_RULE]
+                col.candidates = [c for c in col.candidates if c.rule not in _PEOPLE_TABLE_RULES]
 
     def _finish(self, col: _Column) -> ColumnFinding:
         p = col.profile
@@ -1237,6 +1253,8 @@ class PiiClassifier:
 
 
 _OPAQUE_RULE = "pattern.opaque_validated"
+#: Suggestions made from the values alone that stand only beside other person data.
+_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages"})
 #: Entities whose dense presence makes a table one about people.
 _PERSON_DATA = frozenset(
     {"PERSON", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",

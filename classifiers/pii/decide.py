@@ -34,7 +34,11 @@ staff names repeated in a column whose name or neighbour says people);
 ``pattern.opaque_validated`` (a weak format in a column with a meaningless name, every value
 passing a strict check: a low-confidence suggestion, kept only in a table holding other
 person data); ``phone.name_shape`` (values written as phone numbers that no pattern takes,
-in a column whose name strongly says phone).
+in a column whose name strongly says phone); and suggestions from the values alone, under
+the apply threshold, where the name says otherwise: ``person.values_only`` (names under
+``product`` or ``konto_id``), ``pattern.dense.format_alone`` (IP addresses or URLs under an
+id, date or count name), ``birth_date.all_ages`` (dates of birth of every age, kept only in
+a table holding other person data).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from classifiers.masking import mask_as
 from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.presidio import context_score
 from classifiers.pii.entities.spec import EntityRegistry, EntitySpec, MaskKind
-from classifiers.pii.profile import ColumnProfile, street_name_share
+from classifiers.pii.profile import ColumnProfile
 from classifiers.pii.validators import phone_shaped
 from models import EntityFinding, Evidence
 
@@ -99,7 +103,11 @@ class _RoleSignal:
 _DATE_CONTRARY = frozenset(
     """created updated modified order ordered ship shipped delivery start end expiry expires
     expiration valid due paid purchase purchased hire hired joined signup registered
-    login last first event transaction posted published release issued""".split()
+    login last first event transaction posted published release issued founded foundation
+    established inception opened opening built construction constructed acquired acquisition
+    effective premiere premiered aired broadcast incorporated incorporation launched launch
+    completed closed discovered recorded observed measured sampled collected visit visited
+    admission admitted discharge discharged death died deceased""".split()
 )
 
 
@@ -506,6 +514,8 @@ def _value_candidate(
         conf = _scaled(_base(spec, tally, supported), low, threshold)
         if weak:
             conf = min(conf, 0.85)
+        if rule == FORMAT_ALONE_RULE:
+            conf = min(conf, FORMAT_ALONE_CONFIDENCE)
         return Candidate(
             entity,
             confidence=conf,
@@ -543,17 +553,27 @@ def _weak(spec: EntitySpec, tally: TallyLike, integer: bool) -> bool:
     )
 
 
+#: A format that is its entity whatever the column is called (IP addresses, URLs), in nearly
+#: every value of a column whose name marks an id, a date or a count: the name and the values
+#: disagree, so a suggestion for a steward (under the 0.9 apply threshold).
+FORMAT_ALONE_RULE = "pattern.dense.format_alone"
+FORMAT_ALONE_CONFIDENCE = 0.6
+
+
 def _dense_rule(
     spec: EntitySpec, share: float, derated: str | None, supported: bool, cfg: DecisionConfig
 ) -> tuple[float, str] | None:
     """The prevalence threshold and rule name of a dense call; ``None`` when it is ruled out.
 
     A name that marks a count/flag/id column (``derated``) raises the threshold and rules out
-    all but strongly validated entities (one found in nearly every value is not derated, nor
-    is a format no count or id takes, :attr:`EntitySpec.format_alone`: a misnamed column of
-    IP addresses); a supporting name lowers it.
+    all but strongly validated entities (one found in nearly every value is not derated); a
+    format that is the entity whatever the name (:attr:`EntitySpec.format_alone`: a misnamed
+    column of IP addresses) in nearly every value is a suggestion there
+    (:data:`FORMAT_ALONE_RULE`: linked-data ids are URLs too); a supporting name lowers it.
     """
-    if derated and not ((spec.validated_alone or spec.format_alone) and share >= 0.9):
+    if derated and not (spec.validated_alone and share >= 0.9):
+        if spec.format_alone and share >= 0.9:
+            return cfg.derated_threshold, FORMAT_ALONE_RULE
         if not spec.validated_alone:
             return None
         return cfg.derated_threshold, "pattern.dense.derated"
@@ -656,42 +676,34 @@ def person_ruled_out(
 
 
 #: A column whose values are street names this often (``Via Roma``, ``Christopher Lake``:
-#: :func:`~classifiers.pii.profile.street_name_share`) is not PERSON: name-shaped, and NER
-#: and the gazetteer read the given names and surnames streets are named after.
+#: :attr:`~classifiers.pii.profile.ColumnProfile.street_name_share`) is not PERSON:
+#: name-shaped, and NER and the gazetteer read the given names and surnames streets are
+#: named after.
 STREET_NAMES = 0.4
 #: Confidence of PERSON read from the values alone under a column name that does not say
 #: people (:func:`decide_person_values_only`): under the review policy's apply threshold (0.9
 #: by default), so a steward decides.
 VALUES_ONLY_PERSON_CONFIDENCE = 0.6
+VALUES_ONLY_PERSON_RULE = "person.values_only"
 
 
 def values_only_person_possible(
-    profile: ColumnProfile,
-    names: Mapping[str, NameSignalLike],
-    derated: str | None,
-    role: str | None,
-    *,
-    cjk: bool = False,
+    profile: ColumnProfile, said: bool, derated: str | None, *, cjk: bool = False
 ) -> bool:
     """Whether the values alone may make a PERSON suggestion (:func:`decide_person_values_only`).
 
     For a value column (not free text, not a code list) that the name rules of
-    :func:`decide_person` did not call: its name does not say people (``label``, ``channel``),
-    says something else (a contrary word, ``product``, ``city``: :data:`NOT_PERSON_TOKENS`),
-    or marks an id, a date or a count (``konto_id``, ``issue_date``: de-rated, whatever else
-    it says). Its values must be nearly all name-shaped (``cjk``: names in CJK characters,
-    which have neither capitals nor always spaces, are left to their reader), with no
-    organisation or street marks. A name that says nothing at all (``c3``) has its own,
-    applied, rules. Pure and cheap: it decides whether the values are read at all.
+    :func:`decide_person` did not call: its name does not say people (``said``: the name, a
+    role word or an adjacent column's; ``label``, ``channel``), says something else (a
+    contrary word, ``product``, ``city``: :data:`NOT_PERSON_TOKENS`), or marks an id, a date
+    or a count (``konto_id``, ``issue_date``: de-rated, whatever else it says). Its values
+    must be nearly all name-shaped (``cjk``: names in CJK characters, which have neither
+    capitals nor always spaces, are left to their reader), with no organisation or street
+    marks. A name that says nothing at all (``c3``) has its own, applied, rules. Pure and
+    cheap: it decides whether the values are read at all.
     """
     if profile.kind != "string" or profile.free_text or profile.enum_like:
         return False
-    signal = names.get("PERSON")
-    said = (
-        (signal is not None and signal.strength >= 0.5)
-        or bool(role)
-        or bool(_name_tokens(profile.name) & ROLE_TOKENS)
-    )
     if said and not derated:
         return False
     return (
@@ -706,25 +718,25 @@ def decide_person_values_only(
     share: float,
     interval: tuple[float, float],
     least: float,
+    distinct_hits: int,
     examples: Sequence[str],
-    recognizer: str,
 ) -> Candidate | None:
     """PERSON, as a suggestion, from values that are names under a name that does not say so.
 
     A misnamed column (a people table's names under ``product``, ``konto_id`` or ``channel``)
     is still personal data; the name only keeps the ambiguous cases out of the applied rules
     (``Jackson`` in a ``city`` column). So the values decide alone: the lower end of the
-    ``interval`` of the ``share`` of values read as names (known given and family names, a
-    known name alone in a one-word column, or a CJK full name) must clear ``least``, and no
-    more than :data:`STREET_NAMES` of them may read as street names. The call's confidence is
-    :data:`VALUES_ONLY_PERSON_CONFIDENCE`, below the apply threshold: the steward sees that the
-    name and the values disagree. Pure.
+    ``interval`` of the ``share`` of values the name gazetteer reads as names (known given
+    and family names, a known name alone in a one-word column) must clear ``least``, and
+    fewer than :data:`STREET_NAMES` of them may read as street names. The call's confidence
+    is :data:`VALUES_ONLY_PERSON_CONFIDENCE`, below the apply threshold: the steward sees that
+    the name and the values disagree. Pure.
 
     :param profile: the column's profile (:func:`values_only_person_possible` holds).
-    :param recognizer: what read the values (``name-gazetteer``, ``cjk-names``).
+    :param distinct_hits: distinct values read as names.
     """
     low, high = interval
-    if low < least or street_name_share(profile.texts, profile.counts) >= STREET_NAMES:
+    if low < least or profile.street_name_share >= STREET_NAMES:
         return None
     hits = round(share * profile.n)
     return Candidate(
@@ -732,12 +744,12 @@ def decide_person_values_only(
         confidence=VALUES_ONLY_PERSON_CONFIDENCE,
         prevalence=share,
         hits=hits,
-        distinct_hits=min(hits, profile.distinct),
+        distinct_hits=distinct_hits,
         interval=(low, high),
-        recognizers=(recognizer, "name-shape"),
+        recognizers=("name-gazetteer", "name-shape"),
         examples=list(examples),
         type_signal=f"names {share:.0%} under a name that does not say people",
-        rule="person.values_only",
+        rule=VALUES_ONLY_PERSON_RULE,
     )
 
 
@@ -873,7 +885,7 @@ def decide_person(
         neighbours = tuple(neighbour_person)
     elif low >= 0.45 and p >= 1.5 * other and (profile.mean_words >= 1.5 or p >= 0.6):
         conf, rule = 0.7 + 0.2 * min(1.0, (p - 0.45) / 0.4), "ner.share"
-    if conf is None or street_name_share(profile.texts, profile.counts) >= STREET_NAMES:
+    if conf is None or profile.street_name_share >= STREET_NAMES:
         return None
     if people_role:
         rule = "ner.people_role"

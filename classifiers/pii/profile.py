@@ -325,7 +325,9 @@ def street_name_share(
 
     A value is a street name when a street type starts it (``Via Roma``) or ends it (``Baker
     Street``): :data:`_STREET_NAME_FIRST`, :data:`_STREET_NAME_LAST`. People's names are
-    rarely so: Faker's en_US people about 1% of them, its street names all of them.
+    rarely so (at most 0.15% of 2,000 Faker names in each of eight locales); Faker's street
+    names are, in the locales that write the street type as a word of its own (en_US 0.63,
+    es_ES 0.57, fr_FR, it_IT and pt_BR all).
     """
     hit = total = 0.0
     for text, count in zip(texts[:look], counts[:look], strict=True):
@@ -397,6 +399,7 @@ class ColumnProfile:
     :param suffix_repeat: weighted share of multi-word values ending in a word that ends at
         least a tenth of the distinct values (``... Holding``, ``... Ltd``): organisation
         names share their legal form or trade word, people's names do not share a surname.
+    :param street_names: :attr:`street_name_share` once read (``None`` before).
     """
 
     name: str
@@ -416,6 +419,14 @@ class ColumnProfile:
     embedded_street: float = 0.0
     sequential: bool = False
     suffix_repeat: float = 0.0
+    street_names: float | None = None
+
+    @property
+    def street_name_share(self) -> float:
+        """:func:`street_name_share` of the values, read once (the PERSON rules ask often)."""
+        if self.street_names is None:
+            self.street_names = street_name_share(self.texts, self.counts)
+        return self.street_names
 
     @property
     def distinct(self) -> int:

@@ -85,9 +85,10 @@ class EntitySpec:
     :param validated_alone: the validator makes a single hit meaningful (check digit, mod-97,
         a real TLD): reported when sparse, and a column of them survives a name that marks a
         count or flag.
-    :param format_alone: the format is the entity whatever the column is called (no count,
-        flag or id is written as an IP address or a URL): a column of them, in nearly every
-        value, survives a name that marks a count, flag or id, as a validated one does; a few
+    :param format_alone: the format is the entity whatever the column is called (an IP
+        address, a URL): a column of them, in nearly every value, is a suggestion under a
+        name that marks a count, flag or id (``pattern.dense.format_alone``; some ids are
+        URLs, linked data's ``@id``), where other unvalidated formats are ruled out; a few
         hits still mean nothing.
     :param needs_name: the format alone is any identifier: only a supporting column name
         lets a dense call through.
