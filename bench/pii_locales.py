@@ -152,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--csv", action="store_true", help="type the values as a CSV reader")
-    parser.add_argument(
-        "--names", choices=("own", "opaque", "rotate", "business"), default="own"
-    )
+    parser.add_argument("--names", choices=("own", "opaque", "rotate", "business"), default="own")
     args = parser.parse_args(argv)
     clf = PiiClassifier()
     clf.load()
