@@ -22,6 +22,7 @@ from classifiers.pii.decide import (
 )
 from classifiers.pii.profile import street_name_share
 from models import ColumnFinding, ColumnSample
+from tests.support.faker_values import faker_values
 from tests.support.tables import table_sample
 
 ROWS = 300
@@ -35,9 +36,7 @@ def classifier() -> PiiClassifier:
 
 
 def _values(locale: str, provider: str, seed: int = 2, rows: int = ROWS) -> tuple[str, ...]:
-    fake = Faker(locale)
-    fake.seed_instance(seed)
-    return tuple(str(getattr(fake, provider)()) for _ in range(rows))
+    return faker_values(locale, provider, seed, rows)
 
 
 def _one(clf: PiiClassifier, name: str, values: tuple[str, ...]) -> ColumnFinding:

@@ -24,6 +24,7 @@ from classifiers.pii.validators import (
     pl_pesel_valid,
 )
 from models import ColumnFinding, ColumnSample
+from tests.support.faker_values import faker_values
 from tests.support.tables import table_sample
 
 ROWS = 300
@@ -37,9 +38,7 @@ def classifier() -> PiiClassifier:
 
 
 def _values(locale: str, provider: str, seed: int = 7) -> tuple[str, ...]:
-    fake = Faker(locale)
-    fake.seed_instance(seed)
-    return tuple(str(getattr(fake, provider)()) for _ in range(ROWS))
+    return faker_values(locale, provider, seed, ROWS)
 
 
 def _finding(clf: PiiClassifier, name: str, values: tuple[str, ...]) -> ColumnFinding:
