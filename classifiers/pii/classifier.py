@@ -99,11 +99,13 @@ logger = logging.getLogger(__name__)
 #:    (``B.Sc.``) in names; compound given names are no organisations; known CJK family
 #:    names alone are name parts whatever their ending (``中村``); one-word known names
 #:    under an opaque name; Polish and Russian street words.
-#: 12: names under a column name that does not say people (``product``, ``konto_id``,
-#:    ``channel``) are a PERSON suggestion (``person.values_only``); IP addresses and URLs
-#:    in nearly every value survive a name that marks an id, date or count; street names
-#:    without a number (``Via Roma``, ``Christopher Lake``) are not PERSON; Brazilian street
-#:    types (``Núcleo``, ``Chácara``) are street words.
+#: 12: suggestions from the values alone where the name says otherwise: names under
+#:    ``product``, ``konto_id`` or ``channel`` (``person.values_only``), IP addresses and
+#:    URLs under an id, date or count name (``pattern.dense.format_alone``), dates of birth
+#:    of every age beside other person data (``birth_date.all_ages``); event words
+#:    (``founded``) rule out dates of birth; street names without a number (``Via Roma``,
+#:    ``Christopher Lake``) are not PERSON; Brazilian street types (``Núcleo``) are street
+#:    words.
 ALGORITHM_VERSION = "12"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -459,7 +461,8 @@ class PiiClassifier:
     def classify(self, sample: TableSample) -> list[ColumnFinding]:
         """One finding per column of ``sample``, in column order.
 
-        :raises ClassifierLoadError: NER was needed and the model could not be loaded.
+        :raises ClassifierLoadError: NER or the name gazetteer was needed and could not be
+            loaded.
         """
         texts: pa.Array | None = None
         try:

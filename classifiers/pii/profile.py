@@ -79,7 +79,7 @@ _STREET_WORDS = (
     r"acceso|cañada|pasaje|callejón|urbanización|rambla|bulevar|"
     r"via|viale|piazza|corso|vicolo|largo|stretto|rotonda|contrada|borgo|strada|"
     r"straat|laan|plein|gracht|kade|singel|dijk|"
-    r"rua|travessa|praça|estrada|alameda|rodovia|ladeira|avenida|chácara|condomínio|"
+    r"rua|travessa|praça|estrada|alameda|rodovia|ladeira|chácara|condomínio|"
     r"esplanada|favela|fazenda|loteamento|morro|núcleo|passarela|recanto|residencial|sítio|"
     r"trecho|trevo|vereda|viaduto|viela|"
     r"ulica|aleja|plac|osiedle|"
