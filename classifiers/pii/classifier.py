@@ -105,7 +105,7 @@ logger = logging.getLogger(__name__)
 #:    of every age beside other person data (``birth_date.all_ages``); event words
 #:    (``founded``) rule out dates of birth; street names without a number (``Via Roma``,
 #:    ``Christopher Lake``) are not PERSON; Brazilian street types (``Núcleo``) are street
-#:    words.
+#:    words; ``num_`` before a singular word (``num_tel``) is no count.
 ALGORITHM_VERSION = "12"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.

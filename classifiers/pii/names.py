@@ -27,7 +27,7 @@ from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.spec import EntitySpec
 
 #: Bumped whenever a table below changes (part of the classifier's version).
-NAMES_VERSION: Final = "names-2"
+NAMES_VERSION: Final = "names-3"
 
 
 @dataclass(frozen=True)
@@ -452,11 +452,13 @@ def _is_plural_head(name: str) -> bool:
     """Whether the word after a leading ``num``/``nb``/``no`` is plural or another keyword.
 
     ``num_emails``/``nb_phones`` count things; ``no_phone`` is ambiguous but a flag either way.
+    ``num`` before a singular word is the thing's number in the Romance languages
+    (``num_tel``, French for the phone number; ``num_telefono``, ``num_ss``), not a count.
     """
     raw = [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", _fold(name)) if w]
     if len(raw) < 2:
         return True
-    return raw[1].endswith("s") or raw[0] in {"num", "nb", "cnt", "n"} or raw[0] == "no"
+    return raw[1].endswith("s") or raw[0] in {"nb", "cnt", "n"} or raw[0] == "no"
 
 
 def keyword_signals(name: str, specs: Iterable[EntitySpec]) -> dict[str, NameSignal]:

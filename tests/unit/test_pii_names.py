@@ -206,6 +206,14 @@ def test_plain_entity_names_are_not_derated(name: str) -> None:
     assert derated(name) is None
 
 
+@pytest.mark.parametrize("name", ["num_tel", "num_telefono", "num_telephone", "numTel"])
+def test_num_before_a_singular_word_is_its_number_not_a_count(name: str) -> None:
+    # French and Spanish columns name the phone number so; ``num_phones`` still counts.
+    assert derated(name) is None
+    assert "PHONE_NUMBER" in name_signals(name)
+    assert derated("num_phones") == "prefix num_"
+
+
 @pytest.mark.parametrize(
     ("name", "entity", "is_derated"),
     [
