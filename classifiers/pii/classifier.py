@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from itertools import islice
@@ -273,6 +273,24 @@ class _Column:
     @property
     def settled(self) -> bool:
         return any(not c.sparse and c.type_signal != "free text" for c in self.candidates)
+
+
+def _gazetteer_rounds(
+    gazetteer: NameGazetteer, p: ColumnProfile
+) -> Iterator[tuple[ColumnNames, int]]:
+    """The gazetteer's evidence on the most frequent values of ``p``, round by round.
+
+    One round per :data:`GAZETTEER_ROUNDS` limit, none past the column's distinct values;
+    each with how many distinct values it read. Evidence is computed when a round is asked
+    for: a caller that stops early pays for the rounds it read only.
+    """
+    for limit in GAZETTEER_ROUNDS:
+        yield (
+            column_evidence(gazetteer, p.texts[:limit], p.counts[:limit]),
+            min(limit, len(p.texts)),
+        )
+        if limit >= len(p.texts):
+            return
 
 
 def _says_people(col: _Column) -> bool:
@@ -691,22 +709,16 @@ class PiiClassifier:
         """
         p = col.profile
         gazetteer = self._names()
-        for limit in GAZETTEER_ROUNDS:
-            try:
-                evidence = column_evidence(gazetteer, p.texts[:limit], p.counts[:limit])
+        try:
+            for evidence, looked in _gazetteer_rounds(gazetteer, p):
                 stats = self._gazetteer_verdict(col, evidence)
-            except Exception as exc:
-                # NER decides as before; the message may quote a value: its type only.
-                logger.warning(
-                    "name gazetteer failed on column %r (%s)", p.name, type(exc).__name__
-                )
-                return False
-            if stats is not None:
-                col.gazetteer = stats
-                col.gazetteer_looked = min(limit, len(p.texts))
-                return True
-            if limit >= len(p.texts):
-                break
+                if stats is not None:
+                    col.gazetteer = stats
+                    col.gazetteer_looked = looked
+                    return True
+        except Exception as exc:
+            # NER decides as before; the message may quote a value: its type only.
+            logger.warning("name gazetteer failed on column %r (%s)", p.name, type(exc).__name__)
         return False
 
     def _gazetteer_verdict(self, col: _Column, evidence: ColumnNames) -> NerStats | None:
@@ -1031,19 +1043,14 @@ class PiiClassifier:
         gazetteer = self._names()
         kinds = ("full",) if p.mean_words >= 1.5 else ("full", "single")
         try:
-            for limit in GAZETTEER_ROUNDS:
-                # The most frequent values first: a column they keep under the bar (most
-                # towns) stops there. A call is made on every round only: the most frequent
-                # of Faker's French towns are surnames, its rarer ones ``Saint-...`` (0.89,
-                # then 0.51).
-                evidence = column_evidence(gazetteer, p.texts[:limit], p.counts[:limit])
+            # The most frequent values first: a column they keep under the bar (most towns)
+            # stops there. A call is made on every round only: the most frequent of Faker's
+            # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
+            for evidence, looked in _gazetteer_rounds(gazetteer, p):
                 share = evidence.share(*kinds)
                 interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
-                looked = min(limit, len(p.texts))
                 if interval[1] < GAZETTEER_HIT_UNNAMED:
                     return None, looked
-                if limit >= len(p.texts):
-                    break
             person = decide_person_values_only(
                 p, share, interval, GAZETTEER_HIT_UNNAMED,
                 sum(evidence.distinct.get(k, 0) for k in kinds), evidence.examples,
@@ -1177,7 +1184,7 @@ class PiiClassifier:
         return list(islice((t for t in p.texts[:50] if looks_like_street(t)[0]), 3))
 
     def _neighbours(self, columns: list[_Column]) -> None:
-        self._drop_lone_opaque(columns)
+        self._drop_lone_suggestions(columns)
         people = [
             c.profile.name
             for c in columns
@@ -1203,7 +1210,7 @@ class PiiClassifier:
                     col.candidates.append(address)
 
     @staticmethod
-    def _drop_lone_opaque(columns: list[_Column]) -> None:
+    def _drop_lone_suggestions(columns: list[_Column]) -> None:
         """Keep the suggestions of :data:`_PEOPLE_TABLE_RULES` only in tables about people.
 
         ``pattern.opaque_validated`` (an opaque column of valid SSNs) and

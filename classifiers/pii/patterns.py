@@ -73,6 +73,13 @@ class _IntCheck:
     validate: Callable[[str], bool]
     suppressed_by: frozenset[str]
 
+    def padded(self, digits: str) -> str:
+        """``digits`` left-padded to :attr:`pad` with the zeros the integer lost.
+
+        An SSN of area 001 is stored as ``1234567``.
+        """
+        return digits.zfill(self.pad) if self.pad else digits
+
 
 def _int_checks(entities: EntityRegistry) -> tuple[_IntCheck, ...]:
     """The integer checks of ``entities``: SSN, card and phone first, then in their order.
@@ -149,7 +156,7 @@ def _screen_checks(
         passed = 0
         for i in look:
             digits = _int_text(texts[i])  # type: ignore[arg-type]
-            passed += c.validate(digits.zfill(c.pad) if c.pad else digits)
+            passed += c.validate(c.padded(digits))
         if look and passed * _SCREEN_LOOK >= _SCREEN_PASS * len(look):
             kept.append((si, c))
     return kept
@@ -1134,8 +1141,7 @@ class ColumnScan:
             for si, c in checks:
                 if not c.fewest <= n <= c.most or c.suppressed_by & valid:
                     continue
-                # The zeros in front that the integer lost (an SSN of area 001 is 1234567).
-                text = digits.zfill(c.pad) if c.pad else digits
+                text = c.padded(digits)
                 ok = c.validate(text)
                 if ok:
                     valid.add(c.entity)

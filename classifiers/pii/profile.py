@@ -95,17 +95,15 @@ _STREET_SUFFIXES = (
     r"straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|singel|gracht|plein|"
     r"dreef|hof|kade"
 )
+#: The street words and abbreviations, whole (the alternation both regexes below start with).
+_STREET_WHOLE_WORDS = rf"\b(?:{_STREET_WORDS})\b|\b(?:{_STREET_ABBREVIATIONS})\."
 #: Street word + house number: strong evidence on its own.
-_STREET_WORD = re.compile(
-    rf"(?i)(?:\b(?:{_STREET_WORDS})\b|\b(?:{_STREET_ABBREVIATIONS})\."
-    rf"|[^\W\d_]{{3,}}(?:{_STREET_SUFFIXES}))"
-)
+_STREET_WORD = re.compile(rf"(?i)(?:{_STREET_WHOLE_WORDS}|[^\W\d_]{{3,}}(?:{_STREET_SUFFIXES}))")
 #: Finds a match wherever :data:`_STREET_WORD` does (issue 17): "three or more letters, then
 #: an ending" occurs exactly where an ending follows three letters, which a fixed lookbehind
 #: tests without backtracking over every run of letters (about 40% less time a value).
 _STREET_WORD_SEARCH = re.compile(
-    rf"(?i)(?:\b(?:{_STREET_WORDS})\b|\b(?:{_STREET_ABBREVIATIONS})\."
-    rf"|(?<=[^\W\d_]{{3}})(?:{_STREET_SUFFIXES}))"
+    rf"(?i)(?:{_STREET_WHOLE_WORDS}|(?<=[^\W\d_]{{3}})(?:{_STREET_SUFFIXES}))"
 )
 
 

@@ -28,13 +28,6 @@ from tests.support.tables import table_sample
 ROWS = 300
 
 
-@pytest.fixture(scope="module")
-def classifier() -> PiiClassifier:
-    clf = PiiClassifier()
-    clf.load()
-    return clf
-
-
 def _values(locale: str, provider: str, seed: int = 2, rows: int = ROWS) -> tuple[str, ...]:
     return faker_values(locale, provider, seed, rows)
 

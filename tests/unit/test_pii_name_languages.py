@@ -48,13 +48,6 @@ def test_other_cjk_names_say_no_person(name: str) -> None:
     assert not is_opaque(name)
 
 
-@pytest.fixture(scope="module")
-def classifier() -> PiiClassifier:
-    clf = PiiClassifier()
-    clf.load()
-    return clf
-
-
 def _classify(
     clf: PiiClassifier, locale: str, columns: list[tuple[str, str]]
 ) -> dict[str, ColumnFinding]:

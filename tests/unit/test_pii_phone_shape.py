@@ -23,13 +23,6 @@ from tests.support.tables import table_sample
 ROWS = 400
 
 
-@pytest.fixture(scope="module")
-def classifier() -> PiiClassifier:
-    clf = PiiClassifier()
-    clf.load()
-    return clf
-
-
 def _numbers(locale: str, seed: int = 3) -> tuple[str, ...]:
     fake = Faker(locale)
     fake.seed_instance(seed)
