@@ -4,11 +4,12 @@ Usage::
 
     .venv/bin/python -m training.name_gazetteer [--out models/artifacts]
 
-Writes ``pii-names.json`` (folded given names, family names and titles of the locales in
-:data:`LOCALES`, sorted, one per line) and ``pii-manifest.json`` (its SHA-256, size, counts,
-Faker's version and licence, and each locale's source note) into ``--out``. Equal inputs
-give equal bytes. Faker is a dev dependency: only this script imports it; the classifier
-reads the JSON (:mod:`classifiers.pii.gazetteer`).
+Writes ``pii-names.json`` (folded given names, family names and titles of Faker's locales in
+:data:`LOCALES` and given and family names of mimesis's in :data:`MIMESIS_LOCALES`, sorted,
+one per line) and ``pii-manifest.json`` (its SHA-256, size, counts, Faker's and mimesis's
+versions and licence, and each Faker locale's source note) into ``--out``. Equal inputs give
+equal bytes. Faker and mimesis are dev dependencies: only this script reads them; the
+classifier reads the JSON (:mod:`classifiers.pii.gazetteer`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import importlib.resources
 import json
 import re
 from collections.abc import Iterable
@@ -85,6 +87,18 @@ EXCLUDED_LOCALES: dict[str, tuple[str, str]] = {
         "not stated by the sources; Faker MIT",
     ),
 }
+#: mimesis's person datasets of the supported languages not in CJK characters (issue 16):
+#: Faker's kept locales know few German, Italian, Polish or Russian names (a Faker ``de_DE``
+#: column of surnames was 14% known, ``it_IT`` 3%), so a one-word name column under an opaque
+#: or misleading header went unfound. mimesis is MIT-licensed and its datasets name no source;
+#: kept on the terms of Faker's locales without a source note. Its CJK names are left to the
+#: hand-written surname lists of :mod:`classifiers.pii.cjk_names`.
+MIMESIS_LOCALES: tuple[str, ...] = (
+    "de", "de-at", "de-ch", "en", "en-gb", "es", "es-mx", "fr", "it", "nl", "nl-be", "pl",
+    "pt", "pt-br", "ru",
+)  # fmt: skip
+_MIMESIS_GIVEN = ("names", "patronymic")
+_MIMESIS_FAMILY = ("surnames",)
 _FIRST = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
 _LAST = ("last_names",)
 _TITLES = ("prefixes", "prefixes_male", "prefixes_female", "prefixes_nonbinary", "suffixes",
@@ -101,11 +115,31 @@ def _entries(provider: Any, attributes: Iterable[str]) -> set[str]:
     return out
 
 
-def build(locales: Iterable[str] = LOCALES) -> dict[str, list[str]]:
-    """Folded given names, family names and titles of ``locales``, each sorted and unique.
+def _mimesis_entries(locale: str, keys: Iterable[str]) -> set[str]:
+    """The names under ``keys`` of mimesis's ``datasets/<locale>/person.json``.
 
-    A name part that is a particle (``van``, ``de``) or one letter is no name on its own;
-    titles lose their dots (``Dr.`` -> ``dr``).
+    Each key holds a list, or lists per gender. Side effect: reads the file from the
+    installed mimesis (not imported).
+    """
+    path = importlib.resources.files("mimesis") / "datasets" / locale / "person.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for key in keys:
+        value = doc.get(key) or []
+        for names in value.values() if isinstance(value, dict) else [value]:
+            out.update(str(n) for n in names)
+    return out
+
+
+def build(
+    locales: Iterable[str] = LOCALES, mimesis_locales: Iterable[str] = MIMESIS_LOCALES
+) -> dict[str, list[str]]:
+    """Folded given names, family names and titles, each sorted and unique.
+
+    ``locales`` are Faker's, ``mimesis_locales`` mimesis's. A name part that is a particle
+    (``van``, ``de``) or one letter is no name on its own; titles lose their dots (``Dr.``
+    -> ``dr``). Of mimesis's names only those of one part and three letters or more are
+    read, and not its titles: they hold academic degrees of several words (``Mgr inż.``).
     """
     given: set[str] = set()
     family: set[str] = set()
@@ -118,6 +152,15 @@ def build(locales: Iterable[str] = LOCALES) -> dict[str, list[str]]:
             family.update(p for p in name_parts(name) if p not in PARTICLES and len(p) > 1)
         for title in _entries(provider, _TITLES):
             titles.update(w for t in re.split(r"[\s\-]+", fold(title)) if (w := t.replace(".", "")))
+    for locale in mimesis_locales:
+        for names, keys in ((given, _MIMESIS_GIVEN), (family, _MIMESIS_FAMILY)):
+            for name in _mimesis_entries(locale, keys):
+                # Names of one part of three letters or more: the parts of its compounds
+                # (``du Pré``, ``up Schaer``, ``Grand-Pre``) are words (pre, up) more often
+                # than names, and its two-letter names (``Md``, ``Un``, ``In``) are codes.
+                parts = [p for p in name_parts(name) if p not in PARTICLES]
+                if len(parts) == 1 and len(parts[0]) > 2:
+                    names.add(parts[0])
     return {"given": sorted(given), "family": sorted(family), "titles": sorted(titles)}
 
 
@@ -136,7 +179,8 @@ def manifest(data: bytes, lists: dict[str, list[str]]) -> dict[str, Any]:
                 "bytes": len(data),
                 "built_by": "python -m training.name_gazetteer",
                 "counts": {k: len(v) for k, v in lists.items()},
-                "licence": "MIT (Faker; each locale's note below says where its lists come from)",
+                "licence": "MIT (Faker, mimesis; each Faker locale's note below says where its "
+                "lists come from)",
                 "locales": {
                     locale: {"licence": licence, "source": source}
                     for locale, (source, licence) in LOCALES.items()
@@ -146,7 +190,10 @@ def manifest(data: bytes, lists: dict[str, list[str]]) -> dict[str, Any]:
                     for locale, (source, licence) in EXCLUDED_LOCALES.items()
                 },
                 "sha256": hashlib.sha256(data).hexdigest(),
-                "source": f"Faker {version} person providers (faker.providers.person.*)",
+                "mimesis_locales": list(MIMESIS_LOCALES),
+                "source": f"Faker {version} person providers (faker.providers.person.*); "
+                f"mimesis {metadata.version('mimesis')} person datasets "
+                "(mimesis/datasets/<locale>/person.json, no source named)",
             }
         },
         "format": GAZETTEER_FORMAT,
@@ -156,7 +203,8 @@ def manifest(data: bytes, lists: dict[str, list[str]]) -> dict[str, Any]:
 def write(out: Path) -> tuple[Path, Path]:
     """Build and write the gazetteer and the manifest into ``out``; return both paths.
 
-    Side effects: imports Faker's person providers; writes two files.
+    Side effects: imports Faker's person providers, reads mimesis's datasets; writes two
+    files.
     """
     lists = build()
     data = render(lists)

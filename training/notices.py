@@ -11,7 +11,8 @@ What the repository holds of others' work, and so must carry their copyright not
 - plotly's bundled tables, read by ``make train`` (``training.corpus``);
 - the sentence encoder all-MiniLM-L6-v2 and the word vectors distilled from it
   (``models/artifacts/business-encoder.npz``, ``business-semantic.npz``);
-- the given and family names of Faker's person providers (``models/artifacts/pii-names.json``).
+- the given and family names of Faker's person providers and mimesis's person datasets
+  (``models/artifacts/pii-names.json``).
 
 Each project's licence text is copied verbatim from its distribution: the installed copy
 (the ``training`` extra) or the pinned wheel :mod:`training.real_sources` reads. Where a
@@ -41,7 +42,7 @@ from importlib import metadata
 from pathlib import Path
 
 from training import real_sources
-from training.name_gazetteer import LOCALES
+from training.name_gazetteer import LOCALES, MIMESIS_LOCALES
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "THIRD_PARTY_NOTICES.md"
 
@@ -125,6 +126,14 @@ COMPONENTS: tuple[Component, ...] = (
         "listed below with their sources",
         extra_heading="Locales whose names are kept, with where Faker's provider took them from "
         "and that source's terms (training/name_gazetteer.py):",
+    ),
+    Component(
+        "mimesis",
+        "MIT",
+        "given names, patronymics and family names of its person datasets (pii-names.json), "
+        "of the locales listed below; its datasets name no source",
+        extra_heading="Locales whose names are kept (mimesis/datasets/<locale>/person.json, "
+        "training/name_gazetteer.py):",
     ),
 )
 
@@ -287,7 +296,9 @@ def _installed_notice(component: Component) -> Notice:
     :raises LookupError: no licence text is found or recorded.
     """
     dist = metadata.distribution(component.project)
-    extra = _faker_locales() if component.project == "Faker" else ""
+    extra = {"Faker": _faker_locales, "mimesis": _mimesis_locales}.get(
+        component.project, lambda: ""
+    )()
     files = sorted(str(f) for f in dist.files or [] if ".dist-info/" in str(f))
     texts = [
         (name, Path(str(dist.locate_file(name))).read_text("utf-8").strip())
@@ -312,6 +323,11 @@ def _faker_locales() -> str:
         f"- `{locale}`: {source} ({licence}). {_ATTRIBUTIONS.get(locale, '')}".rstrip()
         for locale, (source, licence) in LOCALES.items()
     )
+
+
+def _mimesis_locales() -> str:
+    """The mimesis locales whose names pii-names.json holds. Pure."""
+    return "- " + ", ".join(f"`{locale}`" for locale in MIMESIS_LOCALES)
 
 
 def _notice(

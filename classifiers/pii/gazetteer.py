@@ -1,10 +1,11 @@
 """Given and family names of the supported languages: PERSON decided before spaCy (issue 17).
 
 The gazetteer (``models/artifacts/pii-names.json``) is built at train time by
-``python -m training.name_gazetteer`` from Faker's person providers of the locales of the
-languages the column-name keywords cover (en, de, fr, es, it, nl, pt); its SHA-256, sources
-and licences are in ``models/artifacts/pii-manifest.json``, which :func:`load_gazetteer`
-checks before it trusts the file. Nothing here imports Faker.
+``python -m training.name_gazetteer`` from Faker's person providers and mimesis's person
+datasets of the locales of the languages the column-name keywords cover (en, de, fr, es, it,
+nl, pt; mimesis's also pl and ru); its SHA-256, sources and licences are in
+``models/artifacts/pii-manifest.json``, which :func:`load_gazetteer` checks before it trusts
+the file. Nothing here imports Faker or mimesis.
 
 A value is looked up by its words: folded (:func:`fold`: case-folded, accents removed),
 split at spaces and hyphens, with titles, particles and initials set aside. Per column,
