@@ -39,6 +39,7 @@ from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
     ROLE_TOKENS,
+    VALUES_ONLY_NER_VALUES,
     VALUES_ONLY_PERSON_CONFIDENCE,
     VALUES_ONLY_PERSON_RULE,
     Candidate,
@@ -50,6 +51,7 @@ from classifiers.pii.decide import (
     decide_person,
     decide_person_values_only,
     decide_phone_shape,
+    ner_reads_names,
     person_ruled_out,
     strongest,
     values_only_person_possible,
@@ -106,7 +108,10 @@ logger = logging.getLogger(__name__)
 #:    (``founded``) rule out dates of birth; street names without a number (``Via Roma``,
 #:    ``Christopher Lake``) are not PERSON; Brazilian street types (``Núcleo``) are street
 #:    words; ``num_`` before a singular word (``num_tel``) is no count.
-ALGORITHM_VERSION = "12"
+#: 13: the gazetteer holds mimesis's names too (German, Italian, Polish, Russian ...); full
+#:    names it knows in part (a known word in nearly every value) under a name that does not
+#:    say people are a values-only suggestion when NER reads them as persons.
+ALGORITHM_VERSION = "13"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -132,8 +137,8 @@ GAZETTEER_Z = 2.0
 GAZETTEER_HIT = 0.6
 #: The same for one-word values under a name that says nothing (``c3``): given names or
 #: surnames alone of the gazetteer's languages reach 0.89 or more at 50 rows; Faker's towns,
-#: companies, streets and plain words 0.5 at most, lists of names of other things (US
-#: counties, hurricanes) about 0.7.
+#: streets and plain words 0.55 at most (pt_BR towns, since mimesis's names), lists of names
+#: of other things (US counties, hurricanes) about 0.7.
 GAZETTEER_HIT_UNNAMED = 0.8
 GAZETTEER_MISS = 0.1
 GAZETTEER_UNKNOWN = 0.8
@@ -1035,32 +1040,76 @@ class PiiClassifier:
         if not values_only_person_possible(p, _says_people(col), col.derated, cjk=cjk):
             return None, 0
         if cjk:
-            person = _cjk_call(
+            cjk_person = _cjk_call(
                 col, lambda text: bool(cjk_name(text)), "PERSON", VALUES_ONLY_PERSON_CONFIDENCE,
                 least=5, share=GAZETTEER_HIT_UNNAMED, kind="names", rule=VALUES_ONLY_PERSON_RULE,
             )  # fmt: skip
-            return person, min(len(p.texts), CJK_MAX_VALUES)
+            return cjk_person, min(len(p.texts), CJK_MAX_VALUES)
         gazetteer = self._names()
-        kinds = ("full",) if p.mean_words >= 1.5 else ("full", "single")
+        full_names = p.mean_words >= 1.5
+        kinds = ("full",) if full_names else ("full", "single")
+        person: Candidate | None = None
+        first: ColumnNames | None = None
+        looked = 0
         try:
             # The most frequent values first: a column they keep under the bar (most towns)
             # stops there. A call is made on every round only: the most frequent of Faker's
             # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
-            for evidence, looked in _gazetteer_rounds(gazetteer, p):
+            for evidence, read in _gazetteer_rounds(gazetteer, p):
+                first, looked = first or evidence, read
                 share = evidence.share(*kinds)
                 interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
                 if interval[1] < GAZETTEER_HIT_UNNAMED:
-                    return None, looked
-            person = decide_person_values_only(
-                p, share, interval, GAZETTEER_HIT_UNNAMED,
-                sum(evidence.distinct.get(k, 0) for k in kinds), evidence.examples,
-            )  # fmt: skip
+                    break
+            else:
+                person = decide_person_values_only(
+                    p, share, interval, GAZETTEER_HIT_UNNAMED,
+                    sum(evidence.distinct.get(k, 0) for k in kinds), evidence.examples,
+                )  # fmt: skip
+            if person is None and full_names and first is not None:
+                return self._values_only_ner(col, first)
         except Exception as exc:
+            if exc.__class__.__name__ == "ClassifierLoadError":
+                raise
             # The message may quote a value: its type only.
             logger.warning(
                 "values-only PERSON check failed on column %r (%s)", p.name, type(exc).__name__
             )
             return None, 0
+        return person, looked
+
+    def _values_only_ner(self, col: _Column, evidence: ColumnNames) -> tuple[Candidate | None, int]:
+        """PERSON as a suggestion for full names the gazetteer knows in part, read by NER.
+
+        ``evidence``: the gazetteer's reading of the most frequent values (the first of
+        :data:`GAZETTEER_ROUNDS`). When values with some known name (``full`` or ``partial``)
+        clear the bar of one-word names under a name that says nothing, NER reads the
+        :data:`~classifiers.pii.decide.VALUES_ONLY_NER_VALUES` most frequent values
+        (:func:`~classifiers.pii.decide.ner_reads_names`). Faker's German full names are 19%
+        ``full`` (the gazetteer knows half of its surnames) and 92% ``full`` or ``partial``.
+
+        :returns: the call, if any, and how many distinct values were read.
+        :raises ClassifierLoadError: the spaCy model could not be loaded.
+        """
+        p = col.profile
+        kinds = ("full", "partial")
+        share = evidence.share(*kinds)
+        interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
+        looked = len(evidence.weights)
+        if interval[0] < GAZETTEER_HIT_UNNAMED:
+            return None, looked
+        texts = list(p.texts[:VALUES_ONLY_NER_VALUES])
+        read = self._ner.analyse(texts)
+        persons = sum(r.whole_person for r in read)
+        others = sum(r.whole_other for r in read)
+        if not ner_reads_names(persons, others, len(read)):
+            return None, looked
+        # Examples NER read as persons (masked before they leave, as every example is).
+        examples = [t for t, r in zip(texts, read, strict=True) if r.whole_person][:3]
+        person = decide_person_values_only(
+            p, share, interval, GAZETTEER_HIT_UNNAMED,
+            sum(evidence.distinct.get(k, 0) for k in kinds), examples, ner=True,
+        )  # fmt: skip
         return person, looked
 
     @staticmethod

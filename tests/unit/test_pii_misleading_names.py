@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from faker import Faker
 
+from classifiers.base import ClassifierLoadError
 from classifiers.pii import PiiClassifier
 from classifiers.pii.decide import (
     STREET_NAMES,
@@ -98,6 +99,34 @@ def test_full_names_under_an_id_or_date_name_are_a_suggestion(
     assert (
         _person(_one(classifier, name, _values("en_US", "name"))) == VALUES_ONLY_PERSON_CONFIDENCE
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "name"), [("de_DE", "konto_id"), ("pl_PL", "product"), ("it_IT", "issue_date")]
+)
+def test_full_names_the_gazetteer_knows_in_part_are_read_by_ner(
+    classifier: PiiClassifier, locale: str, name: str
+) -> None:
+    # Faker's German full names are 19% ``full`` to the gazetteer (it knows half of the
+    # surnames) but 92% hold a known name; NER reads most of them as persons.
+    f = _one(classifier, name, _values(locale, "name"))
+    person = next(e for e in f.entities if e.entity == "PERSON")
+    assert person.confidence == VALUES_ONLY_PERSON_CONFIDENCE
+    assert person.evidence.rule == "person.values_only"
+    assert "spacy-ner" in person.evidence.recognizers
+
+
+@pytest.mark.parametrize(
+    ("locale", "provider", "name"),
+    [("pt_BR", "city", "konto_id"), ("fr_FR", "company", "product"),
+     ("es_ES", "street_name", "item_id"), ("it_IT", "street_name", "product")],
+)  # fmt: skip
+def test_places_streets_and_firms_with_a_known_name_stay_out_of_ner_calls(
+    classifier: PiiClassifier, locale: str, provider: str, name: str
+) -> None:
+    # Each holds a known given name or surname in many values (``Lagoa Maria``, ``Via
+    # Mascagni``); NER, the street words or the legal forms keep them from PERSON.
+    assert _person(_one(classifier, name, _values(locale, provider))) is None
 
 
 @pytest.mark.parametrize(
@@ -212,3 +241,30 @@ def test_towns_named_like_surnames_are_not_person(classifier: PiiClassifier) -> 
     # Faker's French towns: the most frequent are surnames (``Marques``, ``Imbert``), the
     # rarer ones ``Saint-...``: a call on the first round's share alone would be one.
     assert _person(_one(classifier, "ville", _values("fr_FR", "city", rows=1000))) is None
+
+
+def _failing_ner(clf: PiiClassifier, monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
+    def analyse(texts: object) -> list[object]:
+        raise exc
+
+    monkeypatch.setattr(clf._ner, "analyse", analyse)
+
+
+def test_a_failing_ner_leaves_the_values_only_column_as_it_was(
+    classifier: PiiClassifier, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    names = _values("de_DE", "name")
+    _failing_ner(classifier, monkeypatch, RuntimeError(names[0]))
+    with caplog.at_level("WARNING"):
+        f = _one(classifier, "konto_id", names)
+    assert _person(f) is None and f.warnings == ()
+    # Logged by type: the message quoted a value.
+    assert "RuntimeError" in caplog.text and names[0] not in caplog.text
+
+
+def test_a_missing_model_in_the_values_only_check_is_raised(
+    classifier: PiiClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _failing_ner(classifier, monkeypatch, ClassifierLoadError("no model"))
+    with pytest.raises(ClassifierLoadError):
+        _one(classifier, "konto_id", _values("de_DE", "name"))
