@@ -51,6 +51,7 @@ from classifiers.pii.decide import (
     decide_person,
     decide_person_values_only,
     decide_phone_shape,
+    decide_phone_values_only,
     ner_reads_names,
     person_ruled_out,
     strongest,
@@ -110,7 +111,9 @@ logger = logging.getLogger(__name__)
 #:    words; ``num_`` before a singular word (``num_tel``) is no count.
 #: 13: the gazetteer holds mimesis's names too (German, Italian, Polish, Russian ...); full
 #:    names it knows in part (a known word in nearly every value) under a name that does not
-#:    say people are a values-only suggestion when NER reads them as persons.
+#:    say people are a values-only suggestion when NER reads them as persons; values
+#:    written as phone numbers (``+``, area codes in parentheses) under any name are a
+#:    suggestion (``phone.values_only``).
 ALGORITHM_VERSION = "13"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -984,6 +987,14 @@ class PiiClassifier:
                 col.candidates.append(dob)
         if "PHONE_NUMBER" in self.entities and not col.settled:
             phone = decide_phone_shape(p, col.names, col.derated)
+            if phone is None and not any(
+                c.entity == "PHONE_NUMBER" and not c.sparse for c in col.candidates
+            ):
+                phone = decide_phone_values_only(p)
+                if phone is not None:
+                    # The values are phone numbers throughout, not a few in a column of
+                    # something else: the suggestion replaces a sparse call.
+                    col.candidates = [c for c in col.candidates if c.entity != "PHONE_NUMBER"]
             if phone is not None:
                 col.candidates.append(phone)
         # One dense call per column: a value cannot be a name and an address at once.

@@ -36,9 +36,11 @@ passing a strict check: a low-confidence suggestion, kept only in a table holdin
 person data); ``phone.name_shape`` (values written as phone numbers that no pattern takes,
 in a column whose name strongly says phone); and suggestions from the values alone, under
 the apply threshold, where the name says otherwise: ``person.values_only`` (names under
-``product`` or ``konto_id``, read by the gazetteer, or by it and NER), ``pattern.dense.format_alone`` (IP addresses or URLs under an
-id, date or count name), ``birth_date.all_ages`` (dates of birth of every age, kept only in
-a table holding other person data).
+``product`` or ``konto_id``, read by the gazetteer, or by it and NER),
+``pattern.dense.format_alone`` (IP addresses or URLs under an id, date or count name),
+``birth_date.all_ages`` (dates of birth of every age, kept only in a table holding other
+person data), ``phone.values_only`` (values written as phone numbers, with a ``+`` or an
+area code in parentheses, under any name).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.presidio import context_score
 from classifiers.pii.entities.spec import EntityRegistry, EntitySpec, MaskKind
 from classifiers.pii.profile import ColumnProfile
-from classifiers.pii.validators import phone_shaped
+from classifiers.pii.validators import phone_shaped, phone_valid
 from models import EntityFinding, Evidence
 
 #: Entities whose validator makes a single hit meaningful (reported when sparse).
@@ -1141,6 +1143,62 @@ def decide_phone_shape(
         name_signal=signal.keyword,
         type_signal="phone-shaped values",
         rule="phone.name_shape",
+    )
+
+
+#: Phone numbers read from the values alone (:func:`decide_phone_values_only`): the lower end
+#: of the share of phone-shaped values must clear this, and at least
+#: :data:`PHONE_VALUES_ONLY_MARKED` of the values must be written with a ``+`` or an area
+#: code in parentheses (Faker's phone numbers of nine of sixteen locales 0.46-1.0; SSNs,
+#: ISBNs and account numbers with dashes have neither).
+PHONE_VALUES_ONLY_SHARE = 0.9
+PHONE_VALUES_ONLY_MARKED = 0.3
+PHONE_VALUES_ONLY_RULE = "phone.values_only"
+PHONE_VALUES_ONLY_CONFIDENCE = 0.6
+
+
+def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
+    """PHONE_NUMBER, as a suggestion, for values written as phone numbers whatever the name.
+
+    ``phone.values_only``: a phone column under another table's name (``sku``,
+    ``vendor_id``) or none (``c5``). The values are nearly all phone-shaped
+    (:func:`~classifiers.pii.validators.phone_shaped`; :data:`PHONE_VALUES_ONLY_SHARE`) and
+    many are written as only phone numbers are: an area code in parentheses, or a leading
+    ``+`` before a valid international number (:data:`PHONE_VALUES_ONLY_MARKED`).
+    Identifiers with dashes (SSNs, ISBNs, TPC-H's ``25-989-741-2988``) are phone-shaped but
+    never so written. The name and the values disagree, or the name says nothing, so the
+    call is a suggestion under the apply threshold (:data:`PHONE_VALUES_ONLY_CONFIDENCE`).
+    ``None`` for integers, free text and code lists. Pure.
+    """
+    if profile.kind != "string" or profile.free_text or profile.enum_like or profile.n == 0:
+        return None
+    hits = distinct = marked = 0
+    examples: list[str] = []
+    for text, count in zip(profile.texts, profile.counts, strict=True):
+        if phone_shaped(text):
+            distinct += 1
+            hits += count
+            plus = text.lstrip().startswith("+")
+            # A ``+`` counts as a phone's only before a valid international number: signed
+            # integers (``+1234567``) are phone-shaped too.
+            if "(" in text or (plus and phone_valid(text)):
+                marked += count
+            if len(examples) < 3:
+                examples.append(text)
+    low, high = wilson(hits, profile.n)
+    if low < PHONE_VALUES_ONLY_SHARE or marked < PHONE_VALUES_ONLY_MARKED * profile.n:
+        return None
+    return Candidate(
+        "PHONE_NUMBER",
+        confidence=PHONE_VALUES_ONLY_CONFIDENCE,
+        prevalence=hits / profile.n,
+        hits=hits,
+        distinct_hits=distinct,
+        interval=(low, high),
+        recognizers=("phone-shape",),
+        examples=examples,
+        type_signal="values written as phone numbers",
+        rule=PHONE_VALUES_ONLY_RULE,
     )
 
 

@@ -268,3 +268,42 @@ def test_a_missing_model_in_the_values_only_check_is_raised(
     _failing_ner(classifier, monkeypatch, ClassifierLoadError("no model"))
     with pytest.raises(ClassifierLoadError):
         _one(classifier, "konto_id", _values("de_DE", "name"))
+
+
+def _phone(f: ColumnFinding) -> tuple[float, str | None, bool] | None:
+    return next(
+        (
+            (e.confidence, e.evidence.rule, e.evidence.sparse)
+            for e in f.entities
+            if e.entity == "PHONE_NUMBER"
+        ),
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "name"),
+    [("nl_NL", "sku"), ("nl_NL", "c5"), ("tr_TR", "product"), ("de_DE", "vendor_id")],
+)
+def test_phone_numbers_under_another_name_are_a_suggestion(
+    classifier: PiiClassifier, locale: str, name: str
+) -> None:
+    # Dutch and Turkish numbers match no phone pattern, and an id name rules the patterns
+    # out: only a phone name called them; their ``+`` and parentheses say phone whatever the
+    # name.
+    f = _one(classifier, name, _values(locale, "phone_number"))
+    assert _phone(f) == (0.6, "phone.values_only", False)
+    assert [e.entity for e in f.entities] == ["PHONE_NUMBER"]
+
+
+@pytest.mark.parametrize(
+    "pattern", ["###-##-####", "+#######", "##-###-###-####", "(##) ####", "###/####-##"]
+)
+def test_dashed_codes_and_signed_numbers_are_no_phone_suggestion(
+    classifier: PiiClassifier, pattern: str
+) -> None:
+    fake = Faker("en_US")
+    fake.seed_instance(4)
+    values = tuple(fake.numerify(pattern) for _ in range(ROWS))
+    found = _phone(_one(classifier, "sku", values))
+    assert found is None or found[1] != "phone.values_only"
