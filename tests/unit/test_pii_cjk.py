@@ -224,3 +224,20 @@ def test_a_small_column_of_japanese_surnames_is_person(classifier: PiiClassifier
 
 def test_korean_family_names_na_and_ra_are_known() -> None:
     assert ko_family_name("나") and ko_family_name("라")
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "ja_JP", "zh_TW"])
+def test_chinese_and_japanese_family_names_alone_are_person_under_an_opaque_name(
+    classifier: PiiClassifier, locale: str
+) -> None:
+    # As Korean ones are: 王, 佐藤 alone; under ``c3`` nothing said they were names.
+    fake = Faker(locale)
+    fake.seed_instance(5)
+    family = [fake.last_name() for _ in range(N)]
+    (found,) = classifier.classify(_table(("c3", family)))
+    assert [(e.entity, e.evidence.rule) for e in found.entities] == [("PERSON", "cjk.family_names")]
+    # Under a name that says something else, a suggestion from the values alone.
+    (found,) = classifier.classify(_table(("start_date", family)))
+    assert [(e.entity, e.evidence.rule, e.confidence) for e in found.entities] == [
+        ("PERSON", "person.values_only", 0.6)
+    ]
