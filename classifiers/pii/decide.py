@@ -1174,8 +1174,16 @@ def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
         return None
     hits = distinct = marked = 0
     examples: list[str] = []
+    # The lower end of the interval is under the share: past this many values that are not
+    # phone-shaped it cannot clear it (most columns stop within their first values).
+    misses_allowed = (1.0 - PHONE_VALUES_ONLY_SHARE) * profile.n
+    misses = 0
     for text, count in zip(profile.texts, profile.counts, strict=True):
-        if phone_shaped(text):
+        if not phone_shaped(text):
+            misses += count
+            if misses > misses_allowed:
+                return None
+        else:
             distinct += 1
             hits += count
             plus = text.lstrip().startswith("+")
