@@ -155,9 +155,10 @@ def build(
     for locale in mimesis_locales:
         for names, keys in ((given, _MIMESIS_GIVEN), (family, _MIMESIS_FAMILY)):
             for name in _mimesis_entries(locale, keys):
-                # Names of one part of three letters or more: the parts of its compounds
-                # (``du Pré``, ``up Schaer``, ``Grand-Pre``) are words (pre, up) more often
-                # than names, and its two-letter names (``Md``, ``Un``, ``In``) are codes.
+                # Names of one part of three letters or more, particles set aside (``de
+                # Boer`` is ``boer``; ``du Pré`` is ``pre``): the parts of its compounds (``up
+                # Schaer``, ``Grand-Pre``) are words (up, grand) more often than names, and
+                # its two-letter names (``Md``, ``Un``, ``In``) are codes.
                 parts = [p for p in name_parts(name) if p not in PARTICLES]
                 if len(parts) == 1 and len(parts[0]) > 2:
                     names.add(parts[0])

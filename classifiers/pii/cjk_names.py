@@ -117,12 +117,6 @@ def cjk_name(text: str) -> bool | None:
     return _split_ok(value, _ZH, _ZH_DOUBLE, "", 2, 4)
 
 
-def ko_family_name(text: str) -> bool:
-    """Whether ``text`` is a Korean family name alone (``김``, ``남궁``). Pure."""
-    value = text.strip()
-    return value in _KO or value in _KO_DOUBLE
-
-
 def cjk_family_name(text: str) -> bool:
     """Whether ``text`` is a known Chinese, Japanese or Korean family name alone. Pure.
 

@@ -33,12 +33,16 @@ from typing import Any
 
 import pyarrow as pa
 
+from classifiers.base import ClassifierLoadError
 from classifiers.pii.cjk_addresses import cjk_address
 from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
+    FORMAT_ALONE_RULE,
     NOT_PERSON_TOKENS,
+    PHONE_VALUES_ONLY_RULE,
     ROLE_TOKENS,
+    STREET_NAMES,
     VALUES_ONLY_NER_VALUES,
     VALUES_ONLY_PERSON_CONFIDENCE,
     VALUES_ONLY_PERSON_RULE,
@@ -207,7 +211,6 @@ def _cjk_family_names(col: _Column) -> Candidate | None:
 
 def _gazetteer_version() -> str:
     """The first 12 hex digits of the gazetteer's recorded SHA-256 (``missing`` if none)."""
-    from classifiers.base import ClassifierLoadError
     from classifiers.pii.gazetteer import GAZETTEER_ARTIFACT, read_manifest
 
     try:
@@ -905,7 +908,7 @@ class PiiClassifier:
         try:
             found = self._ner.analyse([texts[k] for k in asked]) if asked else []
         except Exception as exc:
-            if exc.__class__.__name__ == "ClassifierLoadError":
+            if isinstance(exc, ClassifierLoadError):
                 raise
             for c in cols:
                 c.warning = f"{self.name}: NER failed for this column ({type(exc).__name__})"
@@ -1016,7 +1019,8 @@ class PiiClassifier:
         :meth:`_values_only_person` for each column without a PERSON call, after the
         neighbours had their say (a ``label`` of surnames beside ``first_name`` is theirs).
 
-        :raises ClassifierLoadError: the gazetteer is missing or altered.
+        :raises ClassifierLoadError: the gazetteer is missing or altered, or the spaCy model
+            could not be loaded.
         """
         if "PERSON" not in self.entities:
             return
@@ -1040,11 +1044,13 @@ class PiiClassifier:
         among the most frequent :data:`GAZETTEER_ROUNDS` values, the second round only when
         the first may clear the bar of one-word names under a name that says nothing
         (:data:`GAZETTEER_HIT_UNNAMED`); for names in CJK characters, :func:`_cjk_call` with
-        :func:`~classifiers.pii.cjk_names.cjk_name` on that bar. NER is not asked again. An
-        unexpected error leaves the column as it was (logged by type).
+        :func:`~classifiers.pii.cjk_names.cjk_name` (or a family name alone) on that bar.
+        Full names the gazetteer does not call go to :meth:`_values_only_ner`. An unexpected
+        error leaves the column as it was (logged by type).
 
         :returns: the call, if any, and how many distinct values were read.
-        :raises ClassifierLoadError: the gazetteer is missing or altered.
+        :raises ClassifierLoadError: the gazetteer is missing or altered, or the spaCy model
+            could not be loaded.
         """
         p = col.profile
         head = p.texts[:24]
@@ -1065,14 +1071,14 @@ class PiiClassifier:
         full_names = p.mean_words >= 1.5
         kinds = ("full",) if full_names else ("full", "single")
         person: Candidate | None = None
-        first: ColumnNames | None = None
+        last: ColumnNames | None = None
         looked = 0
         try:
             # The most frequent values first: a column they keep under the bar (most towns)
             # stops there. A call is made on every round only: the most frequent of Faker's
             # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
             for evidence, read in _gazetteer_rounds(gazetteer, p):
-                first, looked = first or evidence, read
+                last, looked = evidence, read
                 share = evidence.share(*kinds)
                 interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
                 if interval[1] < GAZETTEER_HIT_UNNAMED:
@@ -1082,11 +1088,13 @@ class PiiClassifier:
                     p, share, interval, GAZETTEER_HIT_UNNAMED,
                     sum(evidence.distinct.get(k, 0) for k in kinds), evidence.examples,
                 )  # fmt: skip
-            if person is None and full_names and first is not None:
-                return self._values_only_ner(col, first)
+            if person is None and full_names and last is not None:
+                # The last round read: a column the second round kept under the bar (towns
+                # whose most frequent names are surnames) is not asked again.
+                return self._values_only_ner(col, last)
+        except ClassifierLoadError:
+            raise
         except Exception as exc:
-            if exc.__class__.__name__ == "ClassifierLoadError":
-                raise
             # The message may quote a value: its type only.
             logger.warning(
                 "values-only PERSON check failed on column %r (%s)", p.name, type(exc).__name__
@@ -1097,12 +1105,16 @@ class PiiClassifier:
     def _values_only_ner(self, col: _Column, evidence: ColumnNames) -> tuple[Candidate | None, int]:
         """PERSON as a suggestion for full names the gazetteer knows in part, read by NER.
 
-        ``evidence``: the gazetteer's reading of the most frequent values (the first of
-        :data:`GAZETTEER_ROUNDS`). When values with some known name (``full`` or ``partial``)
-        clear the bar of one-word names under a name that says nothing, NER reads the
-        :data:`~classifiers.pii.decide.VALUES_ONLY_NER_VALUES` most frequent values
-        (:func:`~classifiers.pii.decide.ner_reads_names`). Faker's German full names are 19%
-        ``full`` (the gazetteer knows half of its surnames) and 92% ``full`` or ``partial``.
+        ``evidence``: the gazetteer's reading of the most frequent values (the last of
+        :data:`GAZETTEER_ROUNDS` read). When values with some known name (``full`` or
+        ``partial``) clear the bar of one-word names under a name that says nothing, and too
+        few read as street names, NER reads the
+        :data:`~classifiers.pii.decide.VALUES_ONLY_NER_VALUES` most frequent values in the
+        form it reads names in (:func:`_ner_form`; its results are reused when the name rules
+        had it read them) (:func:`~classifiers.pii.decide.ner_reads_names`). Faker's German
+        full names are 19% ``full`` (the gazetteer knows half of its surnames) and 92%
+        ``full`` or ``partial``. The share reported is the smaller of the known-name share
+        and NER's person share.
 
         :returns: the call, if any, and how many distinct values were read.
         :raises ClassifierLoadError: the spaCy model could not be loaded.
@@ -1112,10 +1124,13 @@ class PiiClassifier:
         share = evidence.share(*kinds)
         interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
         looked = len(evidence.weights)
-        if interval[0] < GAZETTEER_HIT_UNNAMED:
+        if interval[0] < GAZETTEER_HIT_UNNAMED or p.street_name_share >= STREET_NAMES:
             return None, looked
         texts = list(p.texts[:VALUES_ONLY_NER_VALUES])
-        read = self._ner.analyse(texts)
+        if not p.free_text and len(col.ner_results) >= len(texts):
+            read = col.ner_results[: len(texts)]  # the name rules read the same values
+        else:
+            read = self._ner.analyse([_ner_form(t) for t in texts])
         persons = sum(r.whole_person for r in read)
         others = sum(r.whole_other for r in read)
         if not ner_reads_names(persons, others, len(read)):
@@ -1125,6 +1140,7 @@ class PiiClassifier:
         person = decide_person_values_only(
             p, share, interval, GAZETTEER_HIT_UNNAMED,
             sum(evidence.distinct.get(k, 0) for k in kinds), examples, ner=True,
+            prevalence=min(share, persons / len(read)),
         )  # fmt: skip
         return person, looked
 
@@ -1282,12 +1298,17 @@ class PiiClassifier:
         ``birth_date.all_ages`` (dates over a lifetime in no order, which historical records
         are too). A table holds person data when another column has a dense PERSON,
         DATE_OF_BIRTH, e-mail, phone, address or identifier finding not made by those rules,
-        or a name part (``first_name``).
+        or a name part (``first_name``). A suggestion from the values alone
+        (:data:`_VALUES_ONLY_RULES`: phones under ``sku``) is no such finding: one suggestion
+        does not keep another.
         """
 
         def personal(col: _Column) -> bool:
             return bool(col.tokens & _PERSON_PART_TOKENS) or any(
-                c.entity in _PERSON_DATA and not c.sparse and c.rule not in _PEOPLE_TABLE_RULES
+                c.entity in _PERSON_DATA
+                and not c.sparse
+                and c.rule not in _PEOPLE_TABLE_RULES
+                and c.rule not in _VALUES_ONLY_RULES
                 for c in col.candidates
             )
 
@@ -1330,6 +1351,9 @@ class PiiClassifier:
 _OPAQUE_RULE = "pattern.opaque_validated"
 #: Suggestions made from the values alone that stand only beside other person data.
 _PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages"})
+#: Suggestions from the values alone where the name says otherwise (or nothing), which do not
+#: make a table one about people (:meth:`PiiClassifier._drop_lone_suggestions`).
+_VALUES_ONLY_RULES = frozenset({VALUES_ONLY_PERSON_RULE, PHONE_VALUES_ONLY_RULE, FORMAT_ALONE_RULE})
 #: Entities whose dense presence makes a table one about people.
 _PERSON_DATA = frozenset(
     {"PERSON", "DATE_OF_BIRTH", "EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS",

@@ -46,6 +46,7 @@ area code in parentheses, under any name).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -691,7 +692,9 @@ VALUES_ONLY_PERSON_RULE = "person.values_only"
 #: under ``konto_id``) still have a known word in nearly every value; those go to NER, on at
 #: most this many of the most frequent values, and are names when it reads at least
 #: :data:`VALUES_ONLY_NER_PERSON` of them as persons, twice as many as anything else (Faker's
-#: German, Italian and Polish names 0.70-0.76; its companies 0.12-0.45, towns 0.26-0.51).
+#: German, Italian, Polish and Brazilian names 0.67-0.76 against 0.08-0.17 else; its
+#: companies 0.12-0.45; its towns 0.26-0.51, but as often places: the second condition keeps
+#: those out).
 VALUES_ONLY_NER_VALUES = 48
 VALUES_ONLY_NER_PERSON = 0.5
 
@@ -739,6 +742,7 @@ def decide_person_values_only(
     distinct_hits: int,
     examples: Sequence[str],
     ner: bool = False,
+    prevalence: float | None = None,
 ) -> Candidate | None:
     """PERSON, as a suggestion, from values that are names under a name that does not say so.
 
@@ -755,21 +759,24 @@ def decide_person_values_only(
     :param distinct_hits: distinct values read as names.
     :param ner: the share is of values with some known name (full names whose other words
         the gazetteer lacks) and NER read them as persons (:func:`ner_reads_names`).
+    :param prevalence: the share reported, when not ``share`` (the smaller of the known-name
+        and NER person shares).
     """
     low, high = interval
     if low < least or profile.street_name_share >= STREET_NAMES:
         return None
-    hits = round(share * profile.n)
+    reported = share if prevalence is None else prevalence
+    hits = round(reported * profile.n)
     return Candidate(
         "PERSON",
         confidence=VALUES_ONLY_PERSON_CONFIDENCE,
-        prevalence=share,
+        prevalence=reported,
         hits=hits,
         distinct_hits=distinct_hits,
         interval=(low, high),
         recognizers=("name-gazetteer", "name-shape") + (("spacy-ner",) if ner else ()),
         examples=list(examples),
-        type_signal=f"names {share:.0%} under a name that does not say people",
+        type_signal=f"names {reported:.0%} under a name that does not say people",
         rule=VALUES_ONLY_PERSON_RULE,
     )
 
@@ -1152,6 +1159,8 @@ def decide_phone_shape(
 #: code in parentheses (Faker's phone numbers of nine of sixteen locales 0.46-1.0; SSNs,
 #: ISBNs and account numbers with dashes have neither).
 PHONE_VALUES_ONLY_SHARE = 0.9
+#: An area code in parentheses followed by the number (``(0113) 123456``, ``+7 (912) 345``).
+_AREA_CODE = re.compile(r"\(\d{1,5}\)[\s./-]*\d")
 PHONE_VALUES_ONLY_MARKED = 0.3
 PHONE_VALUES_ONLY_RULE = "phone.values_only"
 PHONE_VALUES_ONLY_CONFIDENCE = 0.6
@@ -1187,9 +1196,10 @@ def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
             distinct += 1
             hits += count
             plus = text.lstrip().startswith("+")
-            # A ``+`` counts as a phone's only before a valid international number: signed
-            # integers (``+1234567``) are phone-shaped too.
-            if "(" in text or (plus and phone_valid(text)):
+            # An area code in parentheses has digits after it: accounting negatives and
+            # bracketed references (``(19034063)``) are phone-shaped too. A ``+`` counts only
+            # before a valid international number: signed integers (``+1234567``) are too.
+            if _AREA_CODE.search(text) or (plus and phone_valid(text)):
                 marked += count
             if len(examples) < 3:
                 examples.append(text)

@@ -7,7 +7,7 @@ from faker import Faker
 
 from classifiers.pii import PiiClassifier
 from classifiers.pii.cjk_addresses import cjk_address
-from classifiers.pii.cjk_names import cjk_name, cjk_name_part, ko_family_name
+from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 
 N = 120
@@ -223,7 +223,7 @@ def test_a_small_column_of_japanese_surnames_is_person(classifier: PiiClassifier
 
 
 def test_korean_family_names_na_and_ra_are_known() -> None:
-    assert ko_family_name("나") and ko_family_name("라")
+    assert cjk_family_name("나") and cjk_family_name("라")
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "ja_JP", "zh_TW"])

@@ -19,8 +19,11 @@ from classifiers.pii import PiiClassifier
 from classifiers.pii.decide import (
     STREET_NAMES,
     VALUES_ONLY_BIRTH_CONFIDENCE,
+    VALUES_ONLY_NER_VALUES,
     VALUES_ONLY_PERSON_CONFIDENCE,
+    ner_reads_names,
 )
+from classifiers.pii.ner import ValueEntities
 from classifiers.pii.profile import street_name_share
 from models import ColumnFinding, ColumnSample
 from tests.support.faker_values import faker_values
@@ -297,7 +300,8 @@ def test_phone_numbers_under_another_name_are_a_suggestion(
 
 
 @pytest.mark.parametrize(
-    "pattern", ["###-##-####", "+#######", "##-###-###-####", "(##) ####", "###/####-##"]
+    "pattern",
+    ["###-##-####", "+#######", "##-###-###-####", "(##) ####", "###/####-##", "(########)"],
 )
 def test_dashed_codes_and_signed_numbers_are_no_phone_suggestion(
     classifier: PiiClassifier, pattern: str
@@ -307,3 +311,20 @@ def test_dashed_codes_and_signed_numbers_are_no_phone_suggestion(
     values = tuple(fake.numerify(pattern) for _ in range(ROWS))
     found = _phone(_one(classifier, "sku", values))
     assert found is None or found[1] != "phone.values_only"
+
+
+def test_ner_reads_names_at_its_bounds() -> None:
+    assert ner_reads_names(24, 12, 48)  # half persons, twice the others
+    assert not ner_reads_names(23, 0, 48)  # under half
+    assert not ner_reads_names(24, 13, 48)  # others over half the persons
+    assert not ner_reads_names(0, 0, 0)
+
+
+def test_names_ner_does_not_read_as_persons_stay_out(
+    classifier: PiiClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same German names as above, NER reading a third of them as persons: no call.
+    names = _values("de_DE", "name")
+    few = [ValueEntities(i % 3 == 0, False, ()) for i in range(VALUES_ONLY_NER_VALUES)]
+    monkeypatch.setattr(classifier._ner, "analyse", lambda texts: few[: len(texts)])
+    assert _person(_one(classifier, "konto_id", names)) is None

@@ -430,3 +430,18 @@ def test_short_values_with_a_bare_street_abbreviation_are_no_addresses(
 
     found = _run(classifier, [("spec", "string", forms), ("c5", "string", forms)])
     assert "STREET_ADDRESS" not in _entities(found["spec"]) | _entities(found["c5"])
+
+
+def test_a_phone_suggestion_does_not_make_a_people_table(classifier: PiiClassifier) -> None:
+    # Phone numbers under ``sku`` are a suggestion from the values alone; one suggestion
+    # does not keep another (the opaque SSNs), as a dense finding under its name would.
+    def phone(f: Faker, r: random.Random, i: int) -> CellValue:
+        return str(f.phone_number())  # Dutch forms: no phone pattern takes most of them
+
+    cols: list[tuple[str, str, Gen]] = [("sku", "string", phone), ("col7", "string", _ssn)]
+    found = _run(classifier, cols, locale="nl_NL")
+    assert [e.evidence.rule for e in found["sku"].entities] == ["phone.values_only"]
+    assert not found["col7"].entities
+    cols[0] = ("telefoon", "string", phone)
+    found = _run(classifier, cols, locale="nl_NL")
+    assert [e.evidence.rule for e in found["col7"].entities] == ["pattern.opaque_validated"]
