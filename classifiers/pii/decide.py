@@ -1127,29 +1127,11 @@ def decide_phone_shape(
     # schemas (TPC-H's ``c_phone``, ``s_phone``).
     if any(len(t) > 1 and not t.isdigit() for t in other):
         return None
-    hits = distinct = 0
-    examples: list[str] = []
-    for text, count in zip(profile.texts, profile.counts, strict=True):
-        if phone_shaped(text):
-            distinct += 1
-            hits += count
-            if len(examples) < 3:
-                examples.append(text)
-    low, high = wilson(hits, profile.n)
-    if low < PHONE_SHAPE_SHARE:
+    shapes = _phone_shapes(profile, PHONE_SHAPE_SHARE)
+    if shapes is None:
         return None
-    return Candidate(
-        "PHONE_NUMBER",
-        confidence=0.85,
-        prevalence=hits / profile.n,
-        hits=hits,
-        distinct_hits=distinct,
-        interval=(low, high),
-        recognizers=("phone-shape",),
-        examples=examples,
-        name_signal=signal.keyword,
-        type_signal="phone-shaped values",
-        rule="phone.name_shape",
+    return shapes.candidate(
+        0.85, "phone.name_shape", "phone-shaped values", name_signal=signal.keyword
     )
 
 
@@ -1181,43 +1163,75 @@ def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
     """
     if profile.kind != "string" or profile.free_text or profile.enum_like or profile.n == 0:
         return None
-    hits = distinct = marked = 0
+    shapes = _phone_shapes(profile, PHONE_VALUES_ONLY_SHARE)
+    if shapes is None or shapes.marked < PHONE_VALUES_ONLY_MARKED * profile.n:
+        return None
+    return shapes.candidate(
+        PHONE_VALUES_ONLY_CONFIDENCE, PHONE_VALUES_ONLY_RULE, "values written as phone numbers"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _PhoneShapes:
+    """A column's phone-shaped values (:func:`_phone_shapes`)."""
+
+    n: int
+    hits: int
+    distinct: int
+    marked: int
+    examples: list[str]
+    interval: tuple[float, float]
+
+    def candidate(
+        self, confidence: float, rule: str, type_signal: str, name_signal: str | None = None
+    ) -> Candidate:
+        """The PHONE_NUMBER call these values make under ``rule``."""
+        return Candidate(
+            "PHONE_NUMBER",
+            confidence=confidence,
+            prevalence=self.hits / self.n,
+            hits=self.hits,
+            distinct_hits=self.distinct,
+            interval=self.interval,
+            recognizers=("phone-shape",),
+            examples=self.examples,
+            name_signal=name_signal,
+            type_signal=type_signal,
+            rule=rule,
+        )
+
+
+def _phone_shapes(profile: ColumnProfile, least: float) -> _PhoneShapes | None:
+    """The phone-shaped values of ``profile``, if the lower end of their share clears ``least``.
+
+    ``None`` otherwise. Also counts the values written as only phone numbers are
+    (``marked``): an area code in parentheses before the number, or a ``+`` before a valid
+    international number. Pure.
+    """
+    hits = distinct = marked = misses = 0
     examples: list[str] = []
     # The lower end of the interval is under the share: past this many values that are not
-    # phone-shaped it cannot clear it (most columns stop within their first values).
-    misses_allowed = (1.0 - PHONE_VALUES_ONLY_SHARE) * profile.n
-    misses = 0
+    # phone-shaped it cannot clear ``least`` (most columns stop within their first values).
+    misses_allowed = (1.0 - least) * profile.n
     for text, count in zip(profile.texts, profile.counts, strict=True):
         if not phone_shaped(text):
             misses += count
             if misses > misses_allowed:
                 return None
-        else:
-            distinct += 1
-            hits += count
-            plus = text.lstrip().startswith("+")
-            # An area code in parentheses has digits after it: accounting negatives and
-            # bracketed references (``(19034063)``) are phone-shaped too. A ``+`` counts only
-            # before a valid international number: signed integers (``+1234567``) are too.
-            if _AREA_CODE.search(text) or (plus and phone_valid(text)):
-                marked += count
-            if len(examples) < 3:
-                examples.append(text)
-    low, high = wilson(hits, profile.n)
-    if low < PHONE_VALUES_ONLY_SHARE or marked < PHONE_VALUES_ONLY_MARKED * profile.n:
+            continue
+        distinct += 1
+        hits += count
+        # An area code in parentheses has digits after it: accounting negatives and
+        # bracketed references (``(19034063)``) are phone-shaped too. A ``+`` counts only
+        # before a valid international number: signed integers (``+1234567``) are too.
+        if _AREA_CODE.search(text) or (text.lstrip().startswith("+") and phone_valid(text)):
+            marked += count
+        if len(examples) < 3:
+            examples.append(text)
+    interval = wilson(hits, profile.n)
+    if interval[0] < least:
         return None
-    return Candidate(
-        "PHONE_NUMBER",
-        confidence=PHONE_VALUES_ONLY_CONFIDENCE,
-        prevalence=hits / profile.n,
-        hits=hits,
-        distinct_hits=distinct,
-        interval=(low, high),
-        recognizers=("phone-shape",),
-        examples=examples,
-        type_signal="values written as phone numbers",
-        rule=PHONE_VALUES_ONLY_RULE,
-    )
+    return _PhoneShapes(profile.n, hits, distinct, marked, examples, interval)
 
 
 def strongest(cands: Sequence[Candidate]) -> list[Candidate]:
