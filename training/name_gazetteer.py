@@ -115,14 +115,18 @@ def _entries(provider: Any, attributes: Iterable[str]) -> set[str]:
     return out
 
 
-def _mimesis_entries(locale: str, keys: Iterable[str]) -> set[str]:
-    """The names under ``keys`` of mimesis's ``datasets/<locale>/person.json``.
+def _mimesis_person(locale: str) -> dict[str, Any]:
+    """The parsed ``datasets/<locale>/person.json`` of the installed mimesis.
 
-    Each key holds a list, or lists per gender. Side effect: reads the file from the
-    installed mimesis (not imported).
+    Side effect: reads the file from the installed mimesis (not imported).
     """
     path = importlib.resources.files("mimesis") / "datasets" / locale / "person.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def _mimesis_entries(doc: dict[str, Any], keys: Iterable[str]) -> set[str]:
+    """The names under ``keys`` of a mimesis person dataset: lists, or lists per gender. Pure."""
     out: set[str] = set()
     for key in keys:
         value = doc.get(key) or []
@@ -153,8 +157,9 @@ def build(
         for title in _entries(provider, _TITLES):
             titles.update(w for t in re.split(r"[\s\-]+", fold(title)) if (w := t.replace(".", "")))
     for locale in mimesis_locales:
+        doc = _mimesis_person(locale)
         for names, keys in ((given, _MIMESIS_GIVEN), (family, _MIMESIS_FAMILY)):
-            for name in _mimesis_entries(locale, keys):
+            for name in _mimesis_entries(doc, keys):
                 # Names of one part of three letters or more, particles set aside (``de
                 # Boer`` is ``boer``; ``du Pré`` is ``pre``): the parts of its compounds (``up
                 # Schaer``, ``Grand-Pre``) are words (up, grand) more often than names, and

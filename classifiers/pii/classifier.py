@@ -1053,11 +1053,16 @@ class PiiClassifier:
             could not be loaded.
         """
         p = col.profile
+        said = _says_people(col)
+        # The checks that need no value read first: most columns (numbers, dates, code
+        # lists, names that say people) stop here before their values are looked at.
+        if not values_only_person_possible(p, said, col.derated, cjk=True):
+            return None, 0
         head = p.texts[:24]
         # Most of the first values in CJK characters (accented Latin names are not ASCII
         # either).
         cjk = sum(cjk_name(t) is not None for t in head) * 2 > len(head)
-        if not values_only_person_possible(p, _says_people(col), col.derated, cjk=cjk):
+        if not cjk and not values_only_person_possible(p, said, col.derated):
             return None, 0
         if cjk:
             # Full names, or family names alone (a surname column under ``start_date``).

@@ -1163,7 +1163,7 @@ def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
     """
     if profile.kind != "string" or profile.free_text or profile.enum_like or profile.n == 0:
         return None
-    shapes = _phone_shapes(profile, PHONE_VALUES_ONLY_SHARE)
+    shapes = _phone_shapes(profile, PHONE_VALUES_ONLY_SHARE, count_marked=True)
     if shapes is None or shapes.marked < PHONE_VALUES_ONLY_MARKED * profile.n:
         return None
     return shapes.candidate(
@@ -1201,12 +1201,14 @@ class _PhoneShapes:
         )
 
 
-def _phone_shapes(profile: ColumnProfile, least: float) -> _PhoneShapes | None:
+def _phone_shapes(
+    profile: ColumnProfile, least: float, count_marked: bool = False
+) -> _PhoneShapes | None:
     """The phone-shaped values of ``profile``, if the lower end of their share clears ``least``.
 
-    ``None`` otherwise. Also counts the values written as only phone numbers are
-    (``marked``): an area code in parentheses before the number, or a ``+`` before a valid
-    international number. Pure.
+    ``None`` otherwise. With ``count_marked``, also counts the values written as only phone
+    numbers are (``marked``, else 0): an area code in parentheses before the number, or a
+    ``+`` before a valid international number (a metadata check, so only when asked). Pure.
     """
     hits = distinct = marked = misses = 0
     examples: list[str] = []
@@ -1224,7 +1226,9 @@ def _phone_shapes(profile: ColumnProfile, least: float) -> _PhoneShapes | None:
         # An area code in parentheses has digits after it: accounting negatives and
         # bracketed references (``(19034063)``) are phone-shaped too. A ``+`` counts only
         # before a valid international number: signed integers (``+1234567``) are too.
-        if _AREA_CODE.search(text) or (text.lstrip().startswith("+") and phone_valid(text)):
+        if count_marked and (
+            _AREA_CODE.search(text) or (text.lstrip().startswith("+") and phone_valid(text))
+        ):
             marked += count
         if len(examples) < 3:
             examples.append(text)
