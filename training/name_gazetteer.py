@@ -56,6 +56,12 @@ LOCALES: dict[str, tuple[str, str]] = {
     "pt_PT": ("no source noted", "Faker MIT"),
     "nl_NL": ("no source noted (comments cite Wikipedia on Dutch naming law only)", "Faker MIT"),
     "nl_BE": ("Statbel (Statistics Belgium) 2022, top 500", "Statbel open data; Faker MIT"),
+    # Issue 16: Faker's own Polish surnames and Russian given names (old Slavic ones,
+    # ``Гостомысл``) are the long tails mimesis's lists miss: a Faker ``pl_PL`` column of
+    # surnames was 5% known, a ``ru_RU`` one of given names 54%. Their notes cite sources for
+    # the identity-card and PESEL providers only, not the names.
+    "pl_PL": ("no source noted (the module's links are for identity cards and PESEL)", "Faker MIT"),
+    "ru_RU": ("no source noted (the module's link is a transliteration table)", "Faker MIT"),
 }
 #: Locales whose lists come from share-alike (CC BY-SA) sources or sources that state no terms:
 #: left out, as the GPL real tables are (training/data/README.md), so that nothing in the
@@ -99,18 +105,28 @@ MIMESIS_LOCALES: tuple[str, ...] = (
 )  # fmt: skip
 _MIMESIS_GIVEN = ("names", "patronymic")
 _MIMESIS_FAMILY = ("surnames",)
-_FIRST = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
-_LAST = ("last_names",)
+#: Patronymics (``ru_RU``'s ``middle_names``) count as given names, as mimesis's do.
+_FIRST = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary",
+          "middle_names_male", "middle_names_female")  # fmt: skip
+#: ``pl_PL`` keeps its surnames apart from ``last_names`` (which it leaves as the base
+#: class's ``Doe``); ``ru_RU`` has male and female forms.
+_LAST = ("last_names", "unisex_last_names", "male_last_names", "last_names_male",
+         "last_names_female")  # fmt: skip
 _TITLES = ("prefixes", "prefixes_male", "prefixes_female", "prefixes_nonbinary", "suffixes",
            "suffixes_male", "suffixes_female", "suffixes_nonbinary")  # fmt: skip
 
 
 def _entries(provider: Any, attributes: Iterable[str]) -> set[str]:
-    """The strings of the provider's lists (tuples, or dicts of name -> weight)."""
+    """The strings of the provider's lists (tuples, or dicts of name -> weight).
+
+    Not the base provider's placeholders (``John``, ``Doe``), which a locale that keeps its
+    lists under other names (``pl_PL``) inherits.
+    """
+    base = importlib.import_module("faker.providers.person").Provider
     out: set[str] = set()
     for attr in attributes:
         value = getattr(provider, attr, None)
-        if value:
+        if value and value is not getattr(base, attr, None):
             out.update(str(v) for v in value)
     return out
 
@@ -155,7 +171,10 @@ def build(
         for name in _entries(provider, _LAST):
             family.update(p for p in name_parts(name) if p not in PARTICLES and len(p) > 1)
         for title in _entries(provider, _TITLES):
-            titles.update(w for t in re.split(r"[\s\-]+", fold(title)) if (w := t.replace(".", "")))
+            # Parts of one letter (``г-н``'s ``г``, ``н``) are initials to the lookup.
+            titles.update(
+                w for t in re.split(r"[\s\-]+", fold(title)) if len(w := t.replace(".", "")) > 1
+            )
     for locale in mimesis_locales:
         doc = _mimesis_person(locale)
         for names, keys in ((given, _MIMESIS_GIVEN), (family, _MIMESIS_FAMILY)):

@@ -105,7 +105,7 @@ def test_full_names_under_an_id_or_date_name_are_a_suggestion(
 
 
 @pytest.mark.parametrize(
-    ("locale", "name"), [("de_DE", "konto_id"), ("pl_PL", "product"), ("it_IT", "issue_date")]
+    ("locale", "name"), [("de_DE", "konto_id"), ("pt_BR", "product"), ("it_IT", "issue_date")]
 )
 def test_full_names_the_gazetteer_knows_in_part_are_read_by_ner(
     classifier: PiiClassifier, locale: str, name: str
