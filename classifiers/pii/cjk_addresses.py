@@ -46,3 +46,31 @@ def cjk_address(text: str) -> bool | None:
         # ``경상남도 천안시 동남구 개포232가 164``: divisions down to the block, a number.
         return divisions >= 2 and digits
     return streets >= 2 or digits or divisions >= 1
+
+
+#: Endings of the first two words of a Korean address: a province or metropolitan city
+#: (``경상남도``, ``서울특별시``), then a city, county or district (``원주시``, ``단양군``,
+#: ``강남구``).
+_KO_PROVINCE: Final = ("도", "시")
+_KO_LOCALITY: Final = ("시", "군", "구")
+
+
+def korean_address_head(text: str) -> bool:
+    """Whether ``text`` is a Korean address that opens with two divisions. Pure.
+
+    ``서울특별시 강남구 테헤란로 152``: a province or metropolitan city, then a city, county
+    or district, and :func:`cjk_address` reads the whole. Korean prose has street words
+    (``로`` is a particle) and numbers too, but does not open so.
+    """
+    words = text.split()
+    if len(words) < 3:
+        return False
+    first, second = words[0], words[1]
+    return (
+        len(first) >= 2
+        and len(second) >= 2
+        and first.endswith(_KO_PROVINCE)
+        and second.endswith(_KO_LOCALITY)
+        and all("\uac00" <= ch <= "\ud7a3" for ch in first + second)
+        and bool(cjk_address(text))
+    )

@@ -34,10 +34,11 @@ from typing import Any
 import pyarrow as pa
 
 from classifiers.base import ClassifierLoadError
-from classifiers.pii.cjk_addresses import cjk_address
+from classifiers.pii.cjk_addresses import cjk_address, korean_address_head
 from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
+    BIRTH_RECENT_RULE,
     FORMAT_ALONE_RULE,
     NOT_PERSON_TOKENS,
     PHONE_VALUES_ONLY_RULE,
@@ -119,7 +120,14 @@ logger = logging.getLogger(__name__)
 #:    written as phone numbers (``+``, area codes in parentheses) under any name are a
 #:    suggestion (``phone.values_only``); Chinese and Japanese family names alone are
 #:    ``cjk.family_names`` as Korean ones were.
-ALGORITHM_VERSION = "13"
+#: 14: the gazetteer holds Faker's Polish surnames and Russian given names and patronymics;
+#:    a birth name over dates all of the last five years is a suggestion
+#:    (``birth_date.name_recent``); two or three capital letters alone (``CMR``) are never
+#:    PERSON; Chinese mobile numbers under any name are a ``phone.values_only`` suggestion;
+#:    BSNs under a name that is no numbering, and opaque Korean RRNs with a birth date, are
+#:    ``pattern.opaque_validated`` suggestions; Korean addresses opening with two divisions
+#:    are addresses under any name.
+ALGORITHM_VERSION = "14"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -1196,17 +1204,21 @@ class PiiClassifier:
         :func:`~classifiers.pii.cjk_addresses.cjk_address` (:func:`_cjk_call`); the column
         is an address column when the lower end of the interval of their share clears
         :data:`CJK_ADDRESS_SHARE` (0.6 when its name says address), with at least five
-        distinct addresses; free text only when the name says address.
+        distinct addresses. Free text (Korean addresses have several words) when the name
+        says address, or by the values that open with two divisions
+        (:func:`~classifiers.pii.cjk_addresses.korean_address_head`).
         """
         p = col.profile
         said = getattr(col.names.get("STREET_ADDRESS"), "strength", 0.0) >= 0.4
-        # Korean addresses are several words and pass for free text; Korean prose also
-        # has ``로`` (a particle) and numbers, so free text needs a name saying address.
-        if p.kind != "string" or (p.free_text and not said) or p.enum_like or col.derated:
+        if p.kind != "string" or p.enum_like or col.derated:
             return None
+        # Korean addresses are several words and pass for free text; Korean prose also
+        # has ``로`` (a particle) and numbers, so free text needs a name saying address, or
+        # addresses that open with two divisions (``경상남도 원주시 ...``), as prose does not.
+        reads = korean_address_head if p.free_text and not said else cjk_address
         return _cjk_call(
             col,
-            lambda text: bool(cjk_address(text)),
+            lambda text: bool(reads(text)),
             "STREET_ADDRESS",
             0.9 if said else 0.8,
             least=5,
@@ -1299,11 +1311,12 @@ class PiiClassifier:
     def _drop_lone_suggestions(columns: list[_Column]) -> None:
         """Keep the suggestions of :data:`_PEOPLE_TABLE_RULES` only in tables about people.
 
-        ``pattern.opaque_validated`` (an opaque column of valid SSNs) and
+        ``pattern.opaque_validated`` (an opaque column of valid SSNs),
         ``birth_date.all_ages`` (dates over a lifetime in no order, which historical records
-        are too). A table holds person data when another column has a dense PERSON,
-        DATE_OF_BIRTH, e-mail, phone, address or identifier finding not made by those rules,
-        or a name part (``first_name``). A suggestion from the values alone
+        are too) and ``birth_date.name_recent`` (a birth name over recent dates). A table
+        holds person data when another column has a dense PERSON, DATE_OF_BIRTH, e-mail,
+        phone, address or identifier finding not made by those rules, or a name part
+        (``first_name``). A suggestion from the values alone
         (:data:`_VALUES_ONLY_RULES`: phones under ``sku``) is no such finding: one suggestion
         does not keep another.
         """
@@ -1355,7 +1368,7 @@ class PiiClassifier:
 
 _OPAQUE_RULE = "pattern.opaque_validated"
 #: Suggestions made from the values alone that stand only beside other person data.
-_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages"})
+_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages", BIRTH_RECENT_RULE})
 #: Suggestions from the values alone where the name says otherwise (or nothing), which do not
 #: make a table one about people (:meth:`PiiClassifier._drop_lone_suggestions`).
 _VALUES_ONLY_RULES = frozenset({VALUES_ONLY_PERSON_RULE, PHONE_VALUES_ONLY_RULE, FORMAT_ALONE_RULE})

@@ -32,15 +32,18 @@ confidence (``Evidence.rule``, as Presidio's ``AnalysisExplanation`` names the p
 ``address.word_name``; ``birth_date.name``, ``birth_date.ages``; ``ner.people_role`` (a few
 staff names repeated in a column whose name or neighbour says people);
 ``pattern.opaque_validated`` (a weak format in a column with a meaningless name, every value
-passing a strict check: a low-confidence suggestion, kept only in a table holding other
-person data); ``phone.name_shape`` (values written as phone numbers that no pattern takes,
-in a column whose name strongly says phone); and suggestions from the values alone, under
-the apply threshold, where the name says otherwise: ``person.values_only`` (names under
-``product`` or ``konto_id``, read by the gazetteer, or by it and NER),
+passing a strict check, or a BSN under any name: a low-confidence suggestion, kept only in a
+table holding other person data); ``phone.name_shape`` (values written as phone numbers that
+no pattern takes, in a column whose name strongly says phone); and suggestions from the
+values alone, under the apply threshold, where the name says otherwise:
+``person.values_only`` (names under ``product`` or ``konto_id``, read by the gazetteer, or by
+it and NER),
 ``pattern.dense.format_alone`` (IP addresses or URLs under an id, date or count name),
 ``birth_date.all_ages`` (dates of birth of every age, kept only in a table holding other
-person data), ``phone.values_only`` (values written as phone numbers, with a ``+`` or an
-area code in parentheses, under any name).
+person data), ``birth_date.name_recent`` (a birth name over dates all of the last five years:
+infants, or event dates misnamed; kept only in a table holding other person data),
+``phone.values_only`` (values written as phone numbers, with a ``+`` or an
+area code in parentheses, or Chinese mobile numbers, under any name).
 """
 
 from __future__ import annotations
@@ -93,7 +96,29 @@ VERSION_TOKENS = frozenset(
     """version versions ver build release firmware fw sdk sw rev revision patch""".split()
 )
 #: Weak entities an opaque column may be suggested as when every value passes a strict check.
-OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_BSN"})
+OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_BSN", "KR_RRN"})
+#: Of those, the ones whose check no run of codes passes by chance (one random number in
+#: eleven passes the BSN's eleven test, so twenty in a row one time in 10^20): under any name
+#: that does not say what they are (``achternaam`` in a misnamed table) or a numbering, not
+#: only an opaque one. US SSNs' area rules pass nine random numbers in ten.
+VALIDATED_ANY_NAME = frozenset({"NL_BSN"})
+#: Name words of a numbering (``klantnummer``, ``code``, ``account_no``): Dutch customer and
+#: account numbers are often made to pass the eleven test too, so such a name rules
+#: :data:`VALIDATED_ANY_NAME` out.
+NUMBERING_TOKENS = frozenset(
+    "id ids key code codes codigo number numbers nummer num no nr nbr numero numer".split()
+)
+
+
+def _numbering(name: str) -> bool:
+    """Whether column ``name`` names a numbering. Pure.
+
+    A word of :data:`NUMBERING_TOKENS`, or a compound ending in one (``klantnummer``,
+    ``kundennr``).
+    """
+    return any(
+        t in NUMBERING_TOKENS or t.endswith(("nummer", "number", "nr")) for t in _name_tokens(name)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +342,8 @@ def decide_pattern_entities(
 
     :param entities: the specs of the entities in ``tallies`` (their confidences and rules).
     :param opaque: the column's name says nothing (``col7``): weak formats whose every value
-        passes a strict check become ``pattern.opaque_validated`` suggestions.
+        passes a strict check become ``pattern.opaque_validated`` suggestions (those of
+        :data:`VALIDATED_ANY_NAME` under any name that does not say them).
     """
     out: list[Candidate] = []
     n = profile.n
@@ -335,7 +361,12 @@ def decide_pattern_entities(
             cand = _text_candidate(entity, spec, tally, signal, supported, n, cfg)
         else:
             cand = _value_candidate(entity, spec, tally, signal, supported, profile, derated, cfg)
-            if cand is None and opaque and not supported and not derated:
+            if (
+                cand is None
+                and (opaque or (entity in VALIDATED_ANY_NAME and not _numbering(profile.name)))
+                and not supported
+                and not derated
+            ):
                 cand = _opaque_validated(entity, tally, profile, cfg)
         if cand is not None:
             out.append(cand)
@@ -386,7 +417,8 @@ def _opaque_validated(
     (codes of one series share theirs); a licence column of passport-shaped values
     (letter + 8 digits) is left to the passport, and other countries' passport shapes make
     none. NL_BSN: every checked value passes the eleven test (one random number in eleven
-    does). Never for sequential integers.
+    does). KR_RRN: most values written with the dash and a birth date (:func:`_rrn_dated`).
+    Never for sequential integers.
     """
     n = profile.n
     if entity not in OPAQUE_VALIDATED or n < 30 or profile.sequential:
@@ -394,6 +426,8 @@ def _opaque_validated(
     if tally.full < 0.95 * n or not tally.checked or tally.validated < 0.99 * tally.checked:
         return None
     if tally.distinct_full < 20 or profile.distinct_ratio < 0.8:
+        return None
+    if entity == "KR_RRN" and not _rrn_dated(profile.texts[:1000]):
         return None
     if entity in ("US_PASSPORT", "US_DRIVER_LICENSE"):
         # Other countries' passport shapes (two letters and six digits ...) are those of
@@ -422,6 +456,33 @@ def _opaque_validated(
         type_signal="opaque name, every value validated",
         rule="pattern.opaque_validated",
     )
+
+
+#: Share of the values that must read as a dated Korean RRN (:func:`_rrn_dated`) for an opaque
+#: suggestion: Faker's test numbers have month 00 one time in ten.
+RRN_DATED = 0.8
+
+
+def _rrn_dated(texts: Sequence[str]) -> bool:
+    """Whether most ``texts`` are Korean RRNs with their dash and a birth date. Pure.
+
+    ``YYMMDD-GNNNNNN``: month 01-12, day 01-31 and a sex and century digit ``G`` of 1-8
+    (:data:`RRN_DATED` of them). The shape alone is also a corporate registration number's,
+    and any 13 digits; one random six digits in ten is such a date.
+    """
+
+    def dated(t: str) -> bool:
+        return (
+            len(t) == 14
+            and t[6] == "-"
+            and t[:6].isdigit()
+            and t[7:].isdigit()
+            and "1" <= t[7] <= "8"
+            and 1 <= int(t[2:4]) <= 12
+            and 1 <= int(t[4:6]) <= 31
+        )
+
+    return bool(texts) and sum(map(dated, texts)) >= RRN_DATED * len(texts)
 
 
 def _pass_rate(tally: TallyLike) -> float | None:
@@ -666,7 +727,7 @@ def person_ruled_out(
     if profile.free_text:
         return False
     organisations = _organisations(profile)
-    if derated or organisations or profile.name_shape < 0.7:
+    if derated or organisations or profile.name_shape < 0.7 or _letter_codes(profile):
         return True
     if profile.enum_like:
         signal = names.get("PERSON")
@@ -793,6 +854,26 @@ def _organisations(profile: ColumnProfile) -> bool:
     return profile.org_marker >= 0.2 or (profile.suffix_repeat >= 0.3 and profile.mean_words >= 1.5)
 
 
+#: Share of the values (weighted) that are two or three capital letters alone (``CMR``,
+#: ``DE``: country, currency, airport codes) above which a column is a code list, not
+#: names. Upper-case exports of Chinese or Korean surnames (``LI``, ``KIM``) are half such.
+LETTER_CODES = 0.9
+
+
+def _letter_codes(profile: ColumnProfile, look: int = 200) -> bool:
+    """Whether the values are mostly codes of two or three capital letters (``CMR``). Pure."""
+    if profile.mean_length > 6:  # nine in ten are three characters or fewer
+        return False
+    texts, counts = profile.texts[:look], profile.counts[:look]
+    total = sum(counts)
+    codes = sum(
+        c
+        for t, c in zip(texts, counts, strict=True)
+        if 2 <= len(t) <= 3 and t.isalpha() and t.isupper()
+    )
+    return total > 0 and codes >= LETTER_CODES * total
+
+
 def _mostly_latin(texts: Sequence[str], look: int = 50) -> bool:
     """Whether most of the first ``look`` values start with a Latin letter (or a digit)."""
     head = [t for t in texts[:look] if t]
@@ -859,7 +940,7 @@ def decide_person(
                 rule="ner.text",
             )
         return None
-    if contrary or derated or organisations:
+    if contrary or derated or organisations or _letter_codes(profile):
         return None
     people_role = False
     if profile.enum_like:
@@ -1007,6 +1088,14 @@ def decide_address(
 #: suggestion for a steward.
 BIRTH_SPAN_ALL_AGES = 50
 VALUES_ONLY_BIRTH_CONFIDENCE = 0.5
+#: Under a birth name, dates that all lie within this many years before today (and some may
+#: be after it) are a suggestion only (``birth_date.name_recent``): a population of adults
+#: spans decades, and invoice, order or start dates misnamed ``date_of_birth`` are this recent.
+#: Infants' dates of birth are too, so a steward decides.
+BIRTH_RECENT_YEARS = 5
+
+
+BIRTH_RECENT_RULE = "birth_date.name_recent"
 
 
 def _in_order(dates: Sequence[date], share: float = 0.9) -> bool:
@@ -1039,6 +1128,8 @@ def decide_birth_date(
     hits = plausible
     if birth_name and plausible >= 0.9 * n:
         conf, rule = 0.96, "birth_date.name"
+        if max(ages) < BIRTH_RECENT_YEARS:
+            conf, rule = VALUES_ONLY_BIRTH_CONFIDENCE, BIRTH_RECENT_RULE
     elif (
         not birth_name
         and not tokens & _DATE_CONTRARY
@@ -1148,6 +1239,47 @@ PHONE_VALUES_ONLY_RULE = "phone.values_only"
 PHONE_VALUES_ONLY_CONFIDENCE = 0.6
 
 
+#: A Chinese mobile number as written at home: eleven digits, ``1`` and an operator block
+#: digit 3-9, no mark. Random eleven-digit codes start so one time in thirteen.
+_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+#: Distinct three-digit blocks (``138``, ``159`` ...) a column of Chinese mobile numbers shows
+#: at the least: a series of codes (``13000000001`` ...) shares one.
+CN_MOBILE_BLOCKS = 5
+
+
+def _cn_mobiles(profile: ColumnProfile) -> _PhoneShapes | None:
+    """Chinese mobile numbers in nearly every value, unique, in several blocks. Pure.
+
+    :data:`_CN_MOBILE` matches, of at least :data:`CN_MOBILE_BLOCKS` distinct operator blocks
+    (the first three digits); ``None`` otherwise.
+    """
+    # Eleven characters in nine values of ten keep the mean length near eleven: most columns
+    # stop here, before any value is read.
+    if not 9.5 <= profile.mean_length <= 12.5:
+        return None
+    if profile.sequential or profile.distinct < 20 or profile.distinct_ratio < 0.8:
+        return None
+    hits = distinct = misses = 0
+    misses_allowed = (1.0 - PHONE_VALUES_ONLY_SHARE) * profile.n
+    blocks: set[str] = set()
+    examples: list[str] = []
+    for text, count in zip(profile.texts, profile.counts, strict=True):
+        if _CN_MOBILE.fullmatch(text.strip()) is None:
+            misses += count
+            if misses > misses_allowed:
+                return None
+            continue
+        distinct += 1
+        hits += count
+        blocks.add(text.strip()[:3])
+        if len(examples) < 3:
+            examples.append(text)
+    interval = wilson(hits, profile.n)
+    if interval[0] < PHONE_VALUES_ONLY_SHARE or len(blocks) < CN_MOBILE_BLOCKS:
+        return None
+    return _PhoneShapes(profile.n, hits, distinct, hits, examples, interval)
+
+
 def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
     """PHONE_NUMBER, as a suggestion, for values written as phone numbers whatever the name.
 
@@ -1159,9 +1291,19 @@ def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
     Identifiers with dashes (SSNs, ISBNs, TPC-H's ``25-989-741-2988``) are phone-shaped but
     never so written. The name and the values disagree, or the name says nothing, so the
     call is a suggestion under the apply threshold (:data:`PHONE_VALUES_ONLY_CONFIDENCE`).
-    ``None`` for integers, free text and code lists. Pure.
+    Chinese mobile numbers, which have no mark, count when nearly all values are eleven
+    digits in the operators' blocks (:func:`_cn_mobiles`), as text or as integers.
+    ``None`` for other integers, free text and code lists. Pure.
     """
-    if profile.kind != "string" or profile.free_text or profile.enum_like or profile.n == 0:
+    if profile.free_text or profile.enum_like or profile.n == 0:
+        return None
+    if profile.kind in ("string", "integer"):
+        mobiles = _cn_mobiles(profile)
+        if mobiles is not None:
+            return mobiles.candidate(
+                PHONE_VALUES_ONLY_CONFIDENCE, PHONE_VALUES_ONLY_RULE, "Chinese mobile numbers"
+            )
+    if profile.kind != "string":
         return None
     shapes = _phone_shapes(profile, PHONE_VALUES_ONLY_SHARE, count_marked=True)
     if shapes is None or shapes.marked < PHONE_VALUES_ONLY_MARKED * profile.n:

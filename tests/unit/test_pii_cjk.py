@@ -6,7 +6,7 @@ import pytest
 from faker import Faker
 
 from classifiers.pii import PiiClassifier
-from classifiers.pii.cjk_addresses import cjk_address
+from classifiers.pii.cjk_addresses import cjk_address, korean_address_head
 from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
 from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
 
@@ -181,6 +181,41 @@ def test_korean_prose_with_numbers_is_not_an_address(classifier: PiiClassifier) 
     notes = [f"{fake.catch_phrase()} {i % 9 + 1}시에 회의실로 오세요" for i in range(N)]
     findings = classifier.classify(_table(("notes", notes)))
     assert not findings[0].entities
+
+
+@pytest.mark.parametrize("name", ["notes", "c7", "이름"])
+def test_korean_addresses_opening_with_two_divisions_are_addresses_under_any_name(
+    classifier: PiiClassifier, name: str
+) -> None:
+    # Several words, so free text, which needs a name saying address, unless the values
+    # open as addresses do: a province or metropolitan city, then a city, county or district.
+    fake = Faker("ko_KR")
+    fake.seed_instance(4)
+    addresses = [fake.address().replace("\n", " ") for _ in range(N)]
+    (found,) = classifier.classify(_table((name, addresses)))
+    assert [e.entity for e in found.entities] == ["STREET_ADDRESS"]
+    assert found.entities[0].confidence == 0.8
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["서울특별시 강남구 테헤란로 152", "경상남도 원주시 삼성008가 810-21 (보람김마을)"],
+)
+def test_korean_address_heads(value: str) -> None:
+    assert korean_address_head(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "저도 그 가게에 3번 갔어요",
+        "서울특별시 강남구",
+        "오늘 회의는 3시에 회의실로",
+        "강남구 테헤란로 152",
+    ],
+)
+def test_korean_prose_and_short_places_have_no_address_head(value: str) -> None:
+    assert not korean_address_head(value)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from faker import Faker
@@ -235,6 +236,23 @@ def test_a_series_over_a_lifetime_is_no_birth_dates() -> None:
     assert [e.entity for e in _dates("c5", shuffled).entities] == ["DATE_OF_BIRTH"]
 
 
+@pytest.mark.parametrize("name", ["date_of_birth", "fecha_nac", "geburtsdatum"])
+def test_recent_dates_under_a_birth_name_are_a_suggestion(name: str) -> None:
+    # Invoice or start dates misnamed: every date within the last five years (a few after
+    # today). Infants' dates of birth look the same, so a steward decides.
+    rng = random.Random(4)
+    recent = [TODAY - timedelta(days=rng.randint(-30, 4 * 365)) for _ in range(ROWS)]
+    (dob,) = _dates(name, recent).entities
+    assert dob.evidence.rule == "birth_date.name_recent"
+    assert dob.confidence == VALUES_ONLY_BIRTH_CONFIDENCE < 0.9
+    # Alone (no other person data), nothing.
+    assert _dates(name, recent, beside_people=False).entities == ()
+    # Adults and children over the years keep the name's rule, alone or not.
+    for youngest, oldest in ((18, 90), (0, 17), (4, 6)):
+        (dob,) = _dates(name, _births(5, youngest, oldest), beside_people=False).entities
+        assert (dob.evidence.rule, dob.confidence) == ("birth_date.name", 0.96)
+
+
 @pytest.mark.parametrize("name", ["start", "founded", "opened", "premiere", "incorporation"])
 def test_dates_of_an_event_name_stay_out(name: str) -> None:
     assert _dates(name, _births(6, 0, 95)).entities == ()
@@ -313,6 +331,38 @@ def test_dashed_codes_and_signed_numbers_are_no_phone_suggestion(
     assert found is None or found[1] != "phone.values_only"
 
 
+@pytest.mark.parametrize("name", ["sku", "c5", "id_card"])
+@pytest.mark.parametrize("as_integers", [False, True])
+def test_chinese_mobile_numbers_under_another_name_are_a_suggestion(
+    name: str, as_integers: bool
+) -> None:
+    # Eleven bare digits: no ``+``, no parentheses, so no mark said phone.
+    mobiles = _values("zh_CN", "phone_number")
+    column = (
+        ColumnSample(name, "int64", tuple(int(v) for v in mobiles))
+        if as_integers
+        else ColumnSample(name, "string", mobiles)
+    )
+    sample = table_sample((column,), "s3://lake/t/misnamed.parquet")
+    f = PiiClassifier().classify(sample)[0]
+    assert _phone(f) == (0.6, "phone.values_only", False)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda i, rng: 13000000001 + i,  # a series
+        lambda i, rng: rng.randrange(10**10, 10**11),  # random eleven-digit codes
+        lambda i, rng: 13800000000 + rng.randrange(10**8),  # one block only
+    ],
+)
+def test_eleven_digit_codes_are_no_chinese_mobiles(classifier: PiiClassifier, make: Any) -> None:
+    rng = random.Random(5)
+    values = tuple(str(make(i, rng)) for i in range(ROWS))
+    found = _phone(_one(classifier, "sku", values))
+    assert found is None or found[1] != "phone.values_only"
+
+
 def test_ner_reads_names_at_its_bounds() -> None:
     assert ner_reads_names(24, 12, 48)  # half persons, twice the others
     assert not ner_reads_names(23, 0, 48)  # under half
@@ -328,3 +378,29 @@ def test_names_ner_does_not_read_as_persons_stay_out(
     few = [ValueEntities(i % 3 == 0, False, ()) for i in range(VALUES_ONLY_NER_VALUES)]
     monkeypatch.setattr(classifier._ner, "analyse", lambda texts: few[: len(texts)])
     assert _person(_one(classifier, "konto_id", names)) is None
+
+
+@pytest.mark.parametrize("name", ["voornaam", "first_name", "achternaam"])
+@pytest.mark.parametrize("provider", ["country_code", "currency_code"])
+def test_letter_codes_under_a_person_name_are_not_person(
+    classifier: PiiClassifier, name: str, provider: str
+) -> None:
+    # Country codes (``CMR``, ``DE``) under a misleading name: name-shaped, and NER read
+    # enough of them as persons for the name's strong rule.
+    fake = Faker("nl_NL")
+    fake.seed_instance(2)
+    make = getattr(fake, provider)
+    values = tuple(
+        make(representation="alpha-3") if provider == "country_code" else make()
+        for _ in range(ROWS)
+    )
+    assert _person(_one(classifier, name, values)) is None
+
+
+def test_upper_case_short_surnames_stay_person(classifier: PiiClassifier) -> None:
+    # Upper-case exports of Chinese and Korean surnames: many are two or three letters, not all.
+    surnames = ("LI", "WANG", "ZHANG", "LIU", "CHEN", "YANG", "KIM", "LEE", "PARK", "CHOI",
+                "WU", "ZHOU", "XU", "SUN", "MA", "ZHU", "HU", "GUO", "HE", "LIN")  # fmt: skip
+    rng = random.Random(2)
+    values = tuple(rng.choice(surnames) for _ in range(ROWS))
+    assert _person(_one(classifier, "last_name", values)) is not None

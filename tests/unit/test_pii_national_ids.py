@@ -331,7 +331,13 @@ def test_chinese_mobiles_stored_as_integers_are_phones_under_a_phone_name(
         assert phone and not phone[0].evidence.sparse
         # Every one valid as a Chinese mobile, not the four in ten that pass as US numbers.
         assert (phone[0].evidence.validator_pass_rate or 0) > 0.95
-    assert not _dense(_int_finding(classifier, "c3", mobiles))  # any 11-digit identifier
+    # Under a name that says nothing, eleven digits in the operators' blocks are a suggestion
+    # for a steward (random eleven-digit codes are not: test_pii_misleading_names.py).
+    calls = [
+        (e.entity, e.confidence, e.evidence.rule)
+        for e in _int_finding(classifier, "c3", mobiles).entities
+    ]
+    assert calls == [("PHONE_NUMBER", 0.6, "phone.values_only")]
 
 
 @pytest.mark.parametrize(
@@ -363,3 +369,55 @@ def test_other_countries_passport_shapes_need_the_name(classifier: PiiClassifier
         )
         found = {f.column: f for f in classifier.classify(sample)}[name]
         assert not [e for e in found.entities if e.entity == "US_PASSPORT"], name
+
+
+@pytest.mark.parametrize(("name", "found"), [("achternaam", True), ("amount", True),
+                                             ("klantnummer", False), ("code", False),
+                                             ("account_no", False)])  # fmt: skip
+def test_bsns_under_a_name_that_is_no_numbering_are_a_suggestion(
+    classifier: PiiClassifier, name: str, found: bool
+) -> None:
+    # Twenty numbers in a row pass the eleven test by chance one time in 10^20; but Dutch
+    # customer and account numbers are often made to pass it, so a numbering name keeps them.
+    fake = Faker("nl_NL")
+    fake.seed_instance(6)
+    sample = table_sample(
+        (
+            ColumnSample("email", "string", tuple(fake.email() for _ in range(ROWS))),
+            ColumnSample(name, "string", _values("nl_NL", "ssn")),
+        ),
+        "s3://lake/people/part-0.parquet",
+    )
+    bsn = [e for e in classifier.classify(sample)[1].entities if e.entity == "NL_BSN"]
+    if found:
+        assert [(e.confidence, e.evidence.rule) for e in bsn] == [(0.5, "pattern.opaque_validated")]
+    else:
+        assert bsn == []
+    # Alone, with no other person data, nothing.
+    alone = table_sample((sample.columns[1],), "s3://lake/people/part-0.parquet")
+    assert not classifier.classify(alone)[0].entities
+
+
+def test_an_opaque_column_of_korean_rrns_in_a_people_table_is_a_suggestion(
+    classifier: PiiClassifier,
+) -> None:
+    # The shape alone (six digits, a dash, seven) is also a corporate registration number's;
+    # a birth date in front and a sex digit of 1-8 in nearly every value are an RRN's.
+    fake = Faker("ko_KR")
+    fake.seed_instance(6)
+    rng = random.Random(6)
+    codes = tuple(f"{rng.randrange(10**6):06d}-{rng.randrange(10**7):07d}" for _ in range(ROWS))
+    sample = table_sample(
+        (
+            ColumnSample("email", "string", tuple(fake.email() for _ in range(ROWS))),
+            ColumnSample("c2", "string", _values("ko_KR", "ssn")),
+            ColumnSample("c3", "string", codes),
+        ),
+        "s3://lake/people/part-0.parquet",
+    )
+    found = {f.column: f for f in classifier.classify(sample)}
+    rrn = [(e.entity, e.confidence, e.evidence.rule) for e in found["c2"].entities]
+    assert rrn == [("KR_RRN", 0.5, "pattern.opaque_validated")]
+    assert not [e for e in found["c3"].entities if e.entity == "KR_RRN"]
+    alone = table_sample((sample.columns[1],), "s3://lake/people/part-0.parquet")
+    assert not classifier.classify(alone)[0].entities

@@ -143,4 +143,5 @@ def test_chinese_mobiles_written_bare_are_phones_under_a_phone_name(
     mobiles = tuple(v for v in _numbers("zh_CN") if not phone_valid(v))
     found = _run(classifier, "电话", mobiles)
     assert _phone(found) == (0.85, "phone.name_shape")
-    assert _phone(_run(classifier, "order_no", mobiles)) is None
+    # Under another name, eleven digits in the operators' blocks are a suggestion only.
+    assert _phone(_run(classifier, "order_no", mobiles)) == (0.6, "phone.values_only")
