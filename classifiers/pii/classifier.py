@@ -126,7 +126,9 @@ logger = logging.getLogger(__name__)
 #:    PERSON; Chinese mobile numbers under any name are a ``phone.values_only`` suggestion;
 #:    BSNs under a name that is no numbering, and opaque Korean RRNs with a birth date, are
 #:    ``pattern.opaque_validated`` suggestions; Korean addresses opening with two divisions
-#:    are addresses under any name.
+#:    are addresses under any name; names read from the values alone make a table about
+#:    people for the suggestions kept only there, and dates of every age under an
+#:    identifier's name (``id_propietario``) are a ``birth_date.all_ages`` suggestion.
 ALGORITHM_VERSION = "14"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -533,6 +535,8 @@ class PiiClassifier:
                 self._guard(col, "deciding", self._decide, col, today)
         self._neighbours(columns)
         self._values_only_people(columns)
+        # Last: the names read from the values alone count as person data.
+        self._drop_lone_suggestions(columns)
         return [self._finish(col) for col in columns]
 
     def _guard(self, col: _Column, stage: str, fn: Any, *args: Any) -> None:
@@ -1282,7 +1286,6 @@ class PiiClassifier:
         return list(islice((t for t in p.texts[:50] if looks_like_street(t)[0]), 3))
 
     def _neighbours(self, columns: list[_Column]) -> None:
-        self._drop_lone_suggestions(columns)
         people = [
             c.profile.name
             for c in columns
@@ -1318,7 +1321,9 @@ class PiiClassifier:
         phone, address or identifier finding not made by those rules, or a name part
         (``first_name``). A suggestion from the values alone
         (:data:`_VALUES_ONLY_RULES`: phones under ``sku``) is no such finding: one suggestion
-        does not keep another.
+        does not keep another. Names under ``id_usuario`` are (``person.values_only``: known
+        names, or names NER confirms): a column of people's names makes a table about people
+        whatever its header says.
         """
 
         def personal(col: _Column) -> bool:
@@ -1326,7 +1331,7 @@ class PiiClassifier:
                 c.entity in _PERSON_DATA
                 and not c.sparse
                 and c.rule not in _PEOPLE_TABLE_RULES
-                and c.rule not in _VALUES_ONLY_RULES
+                and (c.rule not in _VALUES_ONLY_RULES or c.rule == VALUES_ONLY_PERSON_RULE)
                 for c in col.candidates
             )
 

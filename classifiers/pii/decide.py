@@ -1096,6 +1096,8 @@ BIRTH_RECENT_YEARS = 5
 
 
 BIRTH_RECENT_RULE = "birth_date.name_recent"
+#: De-rating reasons (:func:`~classifiers.pii.names.derated`) of an identifier's name.
+_ID_DERATED = ("prefix id_", "suffix _id", "suffix _key", "suffix _uuid", "suffix _pk")
 
 
 def _in_order(dates: Sequence[date], share: float = 0.9) -> bool:
@@ -1111,9 +1113,15 @@ def _in_order(dates: Sequence[date], share: float = 0.9) -> bool:
 def decide_birth_date(
     profile: ColumnProfile, birth_name: bool, derated: str | None, today: date
 ) -> Candidate | None:
-    """DATE_OF_BIRTH from dates with plausible ages; the name decides how sure."""
+    """DATE_OF_BIRTH from dates with plausible ages; the name decides how sure.
+
+    A name de-rated as an identifier (``id_propietario``, ``owner_key``) says nothing of
+    dates, so dates of every age under it still make the values-only suggestion
+    (``birth_date.all_ages``); any other de-rated name (a date, count or flag word) makes none.
+    """
     dates = profile.dates
-    if not dates or derated:
+    id_name = derated is not None and derated.startswith(_ID_DERATED)
+    if not dates or (derated and not id_name):
         return None
     if profile.data_type == "timestamp" and not birth_name:
         return None
@@ -1126,12 +1134,13 @@ def decide_birth_date(
     conf: float | None = None
     rule: str | None = None
     hits = plausible
-    if birth_name and plausible >= 0.9 * n:
+    if birth_name and not derated and plausible >= 0.9 * n:
         conf, rule = 0.96, "birth_date.name"
         if max(ages) < BIRTH_RECENT_YEARS:
             conf, rule = VALUES_ONLY_BIRTH_CONFIDENCE, BIRTH_RECENT_RULE
     elif (
         not birth_name
+        and not derated
         and not tokens & _DATE_CONTRARY
         and adult_range >= 0.97 * n
         and span >= 15

@@ -225,6 +225,30 @@ def test_birth_dates_of_every_age_stand_only_beside_person_data() -> None:
     assert _dates("c5", _births(5, 0, 95), beside_people=False).entities == ()
 
 
+def test_names_read_from_the_values_keep_the_birth_dates_beside_them() -> None:
+    # A misnamed patients table: full names under ``id_usuario`` (a values-only suggestion)
+    # make it a table about people, so its dates of every age stay a suggestion too.
+    births = _births(5, 0, 95)
+    sample = table_sample(
+        (
+            ColumnSample("id_usuario", "string", _values("es_ES", "name")),
+            ColumnSample("c5", "date", tuple(births)),
+        ),
+        "s3://lake/t/d.parquet",
+    )
+    names, dates = PiiClassifier(today=TODAY).classify(sample)
+    assert [e.evidence.rule for e in names.entities] == ["person.values_only"]
+    assert [e.evidence.rule for e in dates.entities] == ["birth_date.all_ages"]
+
+
+@pytest.mark.parametrize(("name", "found"), [("id_propietario", True), ("owner_key", True),
+                                             ("date", False), ("num_visits", False)])  # fmt: skip
+def test_birth_dates_of_every_age_under_an_id_name_are_a_suggestion(name: str, found: bool) -> None:
+    # An identifier's name says nothing of dates; a date, count or flag word still rules out.
+    rules = [e.evidence.rule for e in _dates(name, _births(5, 0, 95)).entities]
+    assert rules == (["birth_date.all_ages"] if found else [])
+
+
 def test_a_series_over_a_lifetime_is_no_birth_dates() -> None:
     # Observations since 1960, sampled in file order: sorted, so not people's births.
     start = date(1960, 1, 1)
