@@ -48,29 +48,36 @@ def cjk_address(text: str) -> bool | None:
     return streets >= 2 or digits or divisions >= 1
 
 
-#: Endings of the first two words of a Korean address: a province or metropolitan city
-#: (``경상남도``, ``서울특별시``), then a city, county or district (``원주시``, ``단양군``,
+#: South Korea's seventeen first-level divisions, in full (``경상남도``, ``서울특별시``,
+#: ``강원특별자치도`` since 2023) and short (``경남``, ``서울``, ``서울시``): how a Korean address
+#: opens.
+_KO_PROVINCES: Final = frozenset(
+    """서울특별시 부산광역시 대구광역시 인천광역시 광주광역시 대전광역시 울산광역시
+    세종특별자치시 경기도 강원도 강원특별자치도 충청북도 충청남도 전라북도 전북특별자치도
+    전라남도 경상북도 경상남도 제주특별자치도 제주도
+    서울 부산 대구 인천 광주 대전 울산 세종 경기 강원 충북 충남 전북 전남 경북 경남 제주
+    서울시 부산시 대구시 인천시 광주시 대전시 울산시 세종시""".split()
+)
+#: Endings of an address's second word: a city, county or district (``원주시``, ``단양군``,
 #: ``강남구``).
-_KO_PROVINCE: Final = ("도", "시")
 _KO_LOCALITY: Final = ("시", "군", "구")
 
 
 def korean_address_head(text: str) -> bool:
     """Whether ``text`` is a Korean address that opens with two divisions. Pure.
 
-    ``서울특별시 강남구 테헤란로 152``: a province or metropolitan city, then a city, county
-    or district, and :func:`cjk_address` reads the whole. Korean prose has street words
-    (``로`` is a particle) and numbers too, but does not open so.
+    ``서울특별시 강남구 테헤란로 152``: a first-level division (:data:`_KO_PROVINCES`), then a
+    city, county or district, and :func:`cjk_address` reads the whole. Korean prose has
+    street words (``로`` is a particle) and numbers too, and words ending as divisions do
+    (``친구``, ``다시``), but does not open with a province.
     """
-    words = text.split()
-    if len(words) < 3:
+    words = text.split(maxsplit=2)
+    if len(words) < 3 or words[0] not in _KO_PROVINCES:
         return False
-    first, second = words[0], words[1]
+    second = words[1]
     return (
-        len(first) >= 2
-        and len(second) >= 2
-        and first.endswith(_KO_PROVINCE)
+        len(second) >= 2
         and second.endswith(_KO_LOCALITY)
-        and all("\uac00" <= ch <= "\ud7a3" for ch in first + second)
+        and all("\uac00" <= ch <= "\ud7a3" for ch in second)
         and bool(cjk_address(text))
     )

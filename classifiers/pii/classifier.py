@@ -38,7 +38,6 @@ from classifiers.pii.cjk_addresses import cjk_address, korean_address_head
 from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
-    BIRTH_RECENT_RULE,
     FORMAT_ALONE_RULE,
     NOT_PERSON_TOKENS,
     PHONE_VALUES_ONLY_RULE,
@@ -533,10 +532,17 @@ class PiiClassifier:
         for col in columns:
             if col.warning is None:
                 self._guard(col, "deciding", self._decide, col, today)
+        # Before the neighbours: a call they make beside a misnamed column (``achternaam``
+        # over BSNs) is no evidence of people.
+        holders = self._person_holders(columns)
         self._neighbours(columns)
         self._values_only_people(columns)
-        # Last: the names read from the values alone count as person data.
-        self._drop_lone_suggestions(columns)
+        holders |= {
+            id(col)
+            for col in columns
+            if any(c.rule == VALUES_ONLY_PERSON_RULE for c in col.candidates)
+        }
+        self._drop_lone_suggestions(columns, holders)
         return [self._finish(col) for col in columns]
 
     def _guard(self, col: _Column, stage: str, fn: Any, *args: Any) -> None:
@@ -653,6 +659,12 @@ class PiiClassifier:
             scan, lambda t: _decision_key(decide(t)), self._exact_entities
         )
         found = decide(tallies)
+        if not outcome.exact and any(c.rule == _OPAQUE_RULE for c in found):
+            # A BSN under a name that is no numbering (``achternaam``): the rule wants every
+            # value checked (>= 99% passing), which an estimate cannot tell.
+            scan.match()
+            col.candidates.extend(decide(scan.tallies()))
+            return
         col.candidates.extend(found)
         for cand in found:
             if cand.entity in outcome.estimated:
@@ -1311,35 +1323,42 @@ class PiiClassifier:
                     col.candidates.append(address)
 
     @staticmethod
-    def _drop_lone_suggestions(columns: list[_Column]) -> None:
-        """Keep the suggestions of :data:`_PEOPLE_TABLE_RULES` only in tables about people.
+    def _person_holders(columns: list[_Column]) -> set[int]:
+        """The ``id`` of each column that makes its table one about people.
 
-        ``pattern.opaque_validated`` (an opaque column of valid SSNs),
-        ``birth_date.all_ages`` (dates over a lifetime in no order, which historical records
-        are too) and ``birth_date.name_recent`` (a birth name over recent dates). A table
-        holds person data when another column has a dense PERSON, DATE_OF_BIRTH, e-mail,
-        phone, address or identifier finding not made by those rules, or a name part
-        (``first_name``). A suggestion from the values alone
-        (:data:`_VALUES_ONLY_RULES`: phones under ``sku``) is no such finding: one suggestion
-        does not keep another. Names under ``id_usuario`` are (``person.values_only``: known
-        names, or names NER confirms): a column of people's names makes a table about people
-        whatever its header says.
+        A dense PERSON, DATE_OF_BIRTH, e-mail, phone, address or identifier finding not made
+        by :data:`_PEOPLE_TABLE_RULES`, or a name part in the column's name (``first_name``).
+        A suggestion from the values alone (:data:`_VALUES_ONLY_RULES`: phones under ``sku``)
+        is no such finding: one suggestion does not keep another.
         """
-
-        def personal(col: _Column) -> bool:
-            return bool(col.tokens & _PERSON_PART_TOKENS) or any(
+        return {
+            id(col)
+            for col in columns
+            if col.tokens & _PERSON_PART_TOKENS
+            or any(
                 c.entity in _PERSON_DATA
                 and not c.sparse
                 and c.rule not in _PEOPLE_TABLE_RULES
-                and (c.rule not in _VALUES_ONLY_RULES or c.rule == VALUES_ONLY_PERSON_RULE)
+                and c.rule not in _VALUES_ONLY_RULES
                 for c in col.candidates
             )
+        }
 
-        holders = [col for col in columns if personal(col)]
+    @staticmethod
+    def _drop_lone_suggestions(columns: list[_Column], holders: set[int]) -> None:
+        """Keep the suggestions of :data:`_PEOPLE_TABLE_RULES` only in tables about people.
+
+        ``pattern.opaque_validated`` (an opaque column of valid SSNs) and
+        ``birth_date.all_ages`` (dates over a lifetime in no order, which historical records
+        are too) stay only where another column is in ``holders``
+        (:meth:`_person_holders` before the neighbours had their say, and the columns of
+        names read from the values alone: ``person.values_only`` under ``id_usuario``, a
+        column of people's names whatever its header says).
+        """
         for col in columns:
             if not any(c.rule in _PEOPLE_TABLE_RULES for c in col.candidates):
                 continue
-            if not any(h is not col for h in holders):
+            if not holders - {id(col)}:
                 col.candidates = [c for c in col.candidates if c.rule not in _PEOPLE_TABLE_RULES]
 
     def _finish(self, col: _Column) -> ColumnFinding:
@@ -1373,9 +1392,10 @@ class PiiClassifier:
 
 _OPAQUE_RULE = "pattern.opaque_validated"
 #: Suggestions made from the values alone that stand only beside other person data.
-_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages", BIRTH_RECENT_RULE})
+_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages"})
 #: Suggestions from the values alone where the name says otherwise (or nothing), which do not
-#: make a table one about people (:meth:`PiiClassifier._drop_lone_suggestions`).
+#: make a table one about people (:meth:`PiiClassifier._person_holders`); but names read so
+#: do, at the end (:meth:`PiiClassifier._drop_lone_suggestions`).
 _VALUES_ONLY_RULES = frozenset({VALUES_ONLY_PERSON_RULE, PHONE_VALUES_ONLY_RULE, FORMAT_ALONE_RULE})
 #: Entities whose dense presence makes a table one about people.
 _PERSON_DATA = frozenset(

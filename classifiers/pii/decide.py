@@ -32,16 +32,17 @@ confidence (``Evidence.rule``, as Presidio's ``AnalysisExplanation`` names the p
 ``address.word_name``; ``birth_date.name``, ``birth_date.ages``; ``ner.people_role`` (a few
 staff names repeated in a column whose name or neighbour says people);
 ``pattern.opaque_validated`` (a weak format in a column with a meaningless name, every value
-passing a strict check, or a BSN under any name: a low-confidence suggestion, kept only in a
-table holding other person data); ``phone.name_shape`` (values written as phone numbers that
-no pattern takes, in a column whose name strongly says phone); and suggestions from the
-values alone, under the apply threshold, where the name says otherwise:
+passing a strict check, or a BSN under any name but a numbering's: a low-confidence
+suggestion, kept only in a table holding other person data); ``phone.name_shape`` (values
+written as phone numbers that no pattern takes, in a column whose name strongly says phone);
+and suggestions from the values alone, under the apply threshold, where the name says
+otherwise:
 ``person.values_only`` (names under ``product`` or ``konto_id``, read by the gazetteer, or by
 it and NER),
 ``pattern.dense.format_alone`` (IP addresses or URLs under an id, date or count name),
 ``birth_date.all_ages`` (dates of birth of every age, kept only in a table holding other
-person data), ``birth_date.name_recent`` (a birth name over dates all of the last five years:
-infants, or event dates misnamed; kept only in a table holding other person data),
+person data), ``birth_date.name_recent`` (a birth name over dates nearly all of the last
+five years: infants, or event dates misnamed),
 ``phone.values_only`` (values written as phone numbers, with a ``+`` or an
 area code in parentheses, or Chinese mobile numbers, under any name).
 """
@@ -50,7 +51,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -102,11 +103,12 @@ OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_
 #: that does not say what they are (``achternaam`` in a misnamed table) or a numbering, not
 #: only an opaque one. US SSNs' area rules pass nine random numbers in ten.
 VALIDATED_ANY_NAME = frozenset({"NL_BSN"})
-#: Name words of a numbering (``klantnummer``, ``code``, ``account_no``): Dutch customer and
-#: account numbers are often made to pass the eleven test too, so such a name rules
-#: :data:`VALIDATED_ANY_NAME` out.
+#: Name words of a numbering or an account (``klantnummer``, ``code``, ``account_no``,
+#: ``bankrekening``, ``iban``): Dutch customer and bank account numbers are often made to
+#: pass the eleven test too, so such a name rules :data:`VALIDATED_ANY_NAME` out.
 NUMBERING_TOKENS = frozenset(
-    "id ids key code codes codigo number numbers nummer num no nr nbr numero numer".split()
+    """id ids key code codes codigo number numbers nummer num no nr nbr numero numer
+    account accounts rekening konto iban reference ref kenmerk""".split()
 )
 
 
@@ -117,7 +119,8 @@ def _numbering(name: str) -> bool:
     ``kundennr``).
     """
     return any(
-        t in NUMBERING_TOKENS or t.endswith(("nummer", "number", "nr")) for t in _name_tokens(name)
+        t in NUMBERING_TOKENS or t.endswith(("nummer", "number", "nr", "rekening"))
+        for t in _name_tokens(name)
     )
 
 
@@ -466,23 +469,17 @@ RRN_DATED = 0.8
 def _rrn_dated(texts: Sequence[str]) -> bool:
     """Whether most ``texts`` are Korean RRNs with their dash and a birth date. Pure.
 
-    ``YYMMDD-GNNNNNN``: month 01-12, day 01-31 and a sex and century digit ``G`` of 1-8
-    (:data:`RRN_DATED` of them). The shape alone is also a corporate registration number's,
-    and any 13 digits; one random six digits in ten is such a date.
+    ``YYMMDD-GNNNNNN`` in ASCII digits (:data:`_RRN_DATED`): month 01-12, day 01-31 and a sex
+    and century digit ``G`` of 1-8, in :data:`RRN_DATED` of them. The shape alone is also a
+    corporate registration number's, and any 13 digits; one random six digits in ten is such
+    a date.
     """
+    return bool(texts) and sum(
+        1 for t in texts if _RRN_DATED.fullmatch(t) is not None
+    ) >= RRN_DATED * len(texts)
 
-    def dated(t: str) -> bool:
-        return (
-            len(t) == 14
-            and t[6] == "-"
-            and t[:6].isdigit()
-            and t[7:].isdigit()
-            and "1" <= t[7] <= "8"
-            and 1 <= int(t[2:4]) <= 12
-            and 1 <= int(t[4:6]) <= 31
-        )
 
-    return bool(texts) and sum(map(dated, texts)) >= RRN_DATED * len(texts)
+_RRN_DATED = re.compile(r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])-[1-8][0-9]{6}")
 
 
 def _pass_rate(tally: TallyLike) -> float | None:
@@ -727,7 +724,9 @@ def person_ruled_out(
     if profile.free_text:
         return False
     organisations = _organisations(profile)
-    if derated or organisations or profile.name_shape < 0.7 or _letter_codes(profile):
+    if derated or organisations or profile.name_shape < 0.7:
+        return True
+    if profile.letter_code_share >= LETTER_CODES:
         return True
     if profile.enum_like:
         signal = names.get("PERSON")
@@ -855,23 +854,11 @@ def _organisations(profile: ColumnProfile) -> bool:
 
 
 #: Share of the values (weighted) that are two or three capital letters alone (``CMR``,
-#: ``DE``: country, currency, airport codes) above which a column is a code list, not
-#: names. Upper-case exports of Chinese or Korean surnames (``LI``, ``KIM``) are half such.
+#: ``DE``: country, currency, airport codes;
+#: :attr:`~classifiers.pii.profile.ColumnProfile.letter_code_share`) at or above which a
+#: column is a code list, not names. Upper-case exports of Chinese or Korean surnames
+#: (``LI``, ``KIM``) are half such.
 LETTER_CODES = 0.9
-
-
-def _letter_codes(profile: ColumnProfile, look: int = 200) -> bool:
-    """Whether the values are mostly codes of two or three capital letters (``CMR``). Pure."""
-    if profile.mean_length > 6:  # nine in ten are three characters or fewer
-        return False
-    texts, counts = profile.texts[:look], profile.counts[:look]
-    total = sum(counts)
-    codes = sum(
-        c
-        for t, c in zip(texts, counts, strict=True)
-        if 2 <= len(t) <= 3 and t.isalpha() and t.isupper()
-    )
-    return total > 0 and codes >= LETTER_CODES * total
 
 
 def _mostly_latin(texts: Sequence[str], look: int = 50) -> bool:
@@ -940,7 +927,7 @@ def decide_person(
                 rule="ner.text",
             )
         return None
-    if contrary or derated or organisations or _letter_codes(profile):
+    if contrary or derated or organisations or profile.letter_code_share >= LETTER_CODES:
         return None
     people_role = False
     if profile.enum_like:
@@ -1088,16 +1075,13 @@ def decide_address(
 #: suggestion for a steward.
 BIRTH_SPAN_ALL_AGES = 50
 VALUES_ONLY_BIRTH_CONFIDENCE = 0.5
-#: Under a birth name, dates that all lie within this many years before today (and some may
-#: be after it) are a suggestion only (``birth_date.name_recent``): a population of adults
-#: spans decades, and invoice, order or start dates misnamed ``date_of_birth`` are this recent.
-#: Infants' dates of birth are too, so a steward decides.
+#: Under a birth name, dates of which :data:`BIRTH_RECENT_SHARE` lie within this many years
+#: before today (or after it) are a suggestion only (``birth_date.name_recent``): a
+#: population of adults spans decades, and invoice, order or start dates misnamed
+#: ``date_of_birth`` are this recent. Infants' dates of birth are too, so a steward decides.
 BIRTH_RECENT_YEARS = 5
-
-
+BIRTH_RECENT_SHARE = 0.95
 BIRTH_RECENT_RULE = "birth_date.name_recent"
-#: De-rating reasons (:func:`~classifiers.pii.names.derated`) of an identifier's name.
-_ID_DERATED = ("prefix id_", "suffix _id", "suffix _key", "suffix _uuid", "suffix _pk")
 
 
 def _in_order(dates: Sequence[date], share: float = 0.9) -> bool:
@@ -1119,9 +1103,10 @@ def decide_birth_date(
     dates, so dates of every age under it still make the values-only suggestion
     (``birth_date.all_ages``); any other de-rated name (a date, count or flag word) makes none.
     """
+    from classifiers.pii.names import is_id_name
+
     dates = profile.dates
-    id_name = derated is not None and derated.startswith(_ID_DERATED)
-    if not dates or (derated and not id_name):
+    if not dates or (derated and not is_id_name(profile.name)):
         return None
     if profile.data_type == "timestamp" and not birth_name:
         return None
@@ -1136,7 +1121,8 @@ def decide_birth_date(
     hits = plausible
     if birth_name and not derated and plausible >= 0.9 * n:
         conf, rule = 0.96, "birth_date.name"
-        if max(ages) < BIRTH_RECENT_YEARS:
+        # A share, not the oldest date: placeholders (``1970-01-01``) sit among real ones.
+        if sum(1 for a in ages if a < BIRTH_RECENT_YEARS) >= BIRTH_RECENT_SHARE * n:
             conf, rule = VALUES_ONLY_BIRTH_CONFIDENCE, BIRTH_RECENT_RULE
     elif (
         not birth_name
@@ -1250,17 +1236,24 @@ PHONE_VALUES_ONLY_CONFIDENCE = 0.6
 
 #: A Chinese mobile number as written at home: eleven digits, ``1`` and an operator block
 #: digit 3-9, no mark. Random eleven-digit codes start so one time in thirteen.
-_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 #: Distinct three-digit blocks (``138``, ``159`` ...) a column of Chinese mobile numbers shows
 #: at the least: a series of codes (``13000000001`` ...) shares one.
 CN_MOBILE_BLOCKS = 5
+#: Share of the checked numbers (:data:`CN_MOBILE_CHECKED` distinct ones at most) that must be
+#: valid in China's numbering plan (libphonenumber's metadata: its operator blocks). Faker's
+#: are 99% valid; random integers from 1.3e10 to 2e10 73%.
+CN_MOBILE_VALID = 0.9
+CN_MOBILE_CHECKED = 200
 
 
 def _cn_mobiles(profile: ColumnProfile) -> _PhoneShapes | None:
-    """Chinese mobile numbers in nearly every value, unique, in several blocks. Pure.
+    """Chinese mobile numbers in nearly every value, nearly all distinct. Pure.
 
-    :data:`_CN_MOBILE` matches, of at least :data:`CN_MOBILE_BLOCKS` distinct operator blocks
-    (the first three digits); ``None`` otherwise.
+    :data:`_CN_MOBILE` matches in at least :data:`PHONE_VALUES_ONLY_SHARE` of the values (the
+    lower end of the interval), of at least :data:`CN_MOBILE_BLOCKS` distinct operator blocks
+    (the first three digits), and :data:`CN_MOBILE_VALID` of them valid numbers in China's
+    plan; ``None`` otherwise.
     """
     # Eleven characters in nine values of ten keep the mean length near eleven: most columns
     # stop here, before any value is read.
@@ -1268,25 +1261,19 @@ def _cn_mobiles(profile: ColumnProfile) -> _PhoneShapes | None:
         return None
     if profile.sequential or profile.distinct < 20 or profile.distinct_ratio < 0.8:
         return None
-    hits = distinct = misses = 0
-    misses_allowed = (1.0 - PHONE_VALUES_ONLY_SHARE) * profile.n
-    blocks: set[str] = set()
-    examples: list[str] = []
-    for text, count in zip(profile.texts, profile.counts, strict=True):
-        if _CN_MOBILE.fullmatch(text.strip()) is None:
-            misses += count
-            if misses > misses_allowed:
-                return None
-            continue
-        distinct += 1
-        hits += count
-        blocks.add(text.strip()[:3])
-        if len(examples) < 3:
-            examples.append(text)
-    interval = wilson(hits, profile.n)
-    if interval[0] < PHONE_VALUES_ONLY_SHARE or len(blocks) < CN_MOBILE_BLOCKS:
+    shapes = _phone_shapes(profile, PHONE_VALUES_ONLY_SHARE, shaped=_cn_mobile)
+    if shapes is None:
         return None
-    return _PhoneShapes(profile.n, hits, distinct, hits, examples, interval)
+    numbers = [t.strip() for t in profile.texts if _cn_mobile(t)]
+    if len({t[:3] for t in numbers}) < CN_MOBILE_BLOCKS:
+        return None
+    checked = numbers[:CN_MOBILE_CHECKED]
+    valid = sum(1 for t in checked if phone_valid("+86" + t))
+    return shapes if valid >= CN_MOBILE_VALID * len(checked) else None
+
+
+def _cn_mobile(text: str) -> bool:
+    return _CN_MOBILE.fullmatch(text.strip()) is not None
 
 
 def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:
@@ -1353,13 +1340,18 @@ class _PhoneShapes:
 
 
 def _phone_shapes(
-    profile: ColumnProfile, least: float, count_marked: bool = False
+    profile: ColumnProfile,
+    least: float,
+    count_marked: bool = False,
+    shaped: Callable[[str], bool] = phone_shaped,
 ) -> _PhoneShapes | None:
     """The phone-shaped values of ``profile``, if the lower end of their share clears ``least``.
 
     ``None`` otherwise. With ``count_marked``, also counts the values written as only phone
     numbers are (``marked``, else 0): an area code in parentheses before the number, or a
-    ``+`` before a valid international number (a metadata check, so only when asked). Pure.
+    ``+`` before a valid international number (a metadata check, so only when asked).
+    ``shaped`` says which values are phone-shaped (:func:`_cn_mobile` for Chinese mobiles).
+    Pure.
     """
     hits = distinct = marked = misses = 0
     examples: list[str] = []
@@ -1367,7 +1359,7 @@ def _phone_shapes(
     # phone-shaped it cannot clear ``least`` (most columns stop within their first values).
     misses_allowed = (1.0 - least) * profile.n
     for text, count in zip(profile.texts, profile.counts, strict=True):
-        if not phone_shaped(text):
+        if not shaped(text):
             misses += count
             if misses > misses_allowed:
                 return None

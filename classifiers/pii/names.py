@@ -607,6 +607,16 @@ _OPAQUE_TOKENS: Final = frozenset(
 )
 
 
+def is_id_name(name: str) -> bool:
+    """Whether ``name`` names an identifier. Pure.
+
+    Its first or last word is one of :data:`_ID_TOKENS` (``id_propietario``, ``owner_key``,
+    ``guid``).
+    """
+    tokens = _tokens(name)
+    return bool(tokens) and (tokens[0] in _ID_TOKENS or tokens[-1] in _ID_TOKENS)
+
+
 def is_opaque(name: str) -> bool:
     """Whether ``name`` says nothing about its values (``col7``, ``f_12``, ``x``, ``var_22``).
 

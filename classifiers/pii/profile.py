@@ -316,6 +316,26 @@ _STREET_NAME_LAST = re.compile(
 )
 
 
+def letter_code_share(
+    texts: Sequence[str], counts: Sequence[int], mean_length: float, look: int = 200
+) -> float:
+    """Weighted share of the first ``look`` values that are two or three capital letters alone.
+
+    ``CMR``, ``DE``: country, currency and airport codes. 0.0 without reading a value when the
+    mean length is over 6 (a column of such codes has nine in ten of three characters or
+    fewer). Pure.
+    """
+    if mean_length > 6:
+        return 0.0
+    total = sum(counts[:look])
+    codes = sum(
+        c
+        for t, c in zip(texts[:look], counts[:look], strict=True)
+        if 2 <= len(t) <= 3 and t.isalpha() and t.isupper()
+    )
+    return codes / total if total else 0.0
+
+
 def street_name_share(
     texts: Sequence[str], counts: Sequence[int | float], look: int = 100
 ) -> float:
@@ -398,6 +418,7 @@ class ColumnProfile:
         least a tenth of the distinct values (``... Holding``, ``... Ltd``): organisation
         names share their legal form or trade word, people's names do not share a surname.
     :param street_names: :attr:`street_name_share` once read (``None`` before).
+    :param letter_codes: :attr:`letter_code_share` once read (``None`` before).
     """
 
     name: str
@@ -418,6 +439,7 @@ class ColumnProfile:
     sequential: bool = False
     suffix_repeat: float = 0.0
     street_names: float | None = None
+    letter_codes: float | None = None
 
     @property
     def street_name_share(self) -> float:
@@ -425,6 +447,13 @@ class ColumnProfile:
         if self.street_names is None:
             self.street_names = street_name_share(self.texts, self.counts)
         return self.street_names
+
+    @property
+    def letter_code_share(self) -> float:
+        """:func:`letter_code_share` of the values, read once (the PERSON rules ask often)."""
+        if self.letter_codes is None:
+            self.letter_codes = letter_code_share(self.texts, self.counts, self.mean_length)
+        return self.letter_codes
 
     @property
     def distinct(self) -> int:

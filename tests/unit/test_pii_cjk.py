@@ -212,6 +212,8 @@ def test_korean_address_heads(value: str) -> None:
         "서울특별시 강남구",
         "오늘 회의는 3시에 회의실로",
         "강남구 테헤란로 152",
+        "저도 친구 만나서 3시간 기다렸어요",  # particle 도, and words ending as divisions do
+        "그래도 역시 좋아요 5점",
     ],
 )
 def test_korean_prose_and_short_places_have_no_address_head(value: str) -> None:

@@ -242,6 +242,7 @@ def test_names_read_from_the_values_keep_the_birth_dates_beside_them() -> None:
 
 
 @pytest.mark.parametrize(("name", "found"), [("id_propietario", True), ("owner_key", True),
+                                             ("fk_patient", True), ("record_guid", True),
                                              ("date", False), ("num_visits", False)])  # fmt: skip
 def test_birth_dates_of_every_age_under_an_id_name_are_a_suggestion(name: str, found: bool) -> None:
     # An identifier's name says nothing of dates; a date, count or flag word still rules out.
@@ -266,11 +267,13 @@ def test_recent_dates_under_a_birth_name_are_a_suggestion(name: str) -> None:
     # today). Infants' dates of birth look the same, so a steward decides.
     rng = random.Random(4)
     recent = [TODAY - timedelta(days=rng.randint(-30, 4 * 365)) for _ in range(ROWS)]
-    (dob,) = _dates(name, recent).entities
-    assert dob.evidence.rule == "birth_date.name_recent"
-    assert dob.confidence == VALUES_ONLY_BIRTH_CONFIDENCE < 0.9
-    # Alone (no other person data), nothing.
-    assert _dates(name, recent, beside_people=False).entities == ()
+    # A placeholder or two (``1970-01-01``) among them changes nothing.
+    recent[:2] = [date(1970, 1, 1), date(1900, 1, 1)]
+    for beside_people in (True, False):
+        # Alone too: the name says birth, and a registry of infants may hold nothing else.
+        (dob,) = _dates(name, recent, beside_people=beside_people).entities
+        assert dob.evidence.rule == "birth_date.name_recent"
+        assert dob.confidence == VALUES_ONLY_BIRTH_CONFIDENCE < 0.9
     # Adults and children over the years keep the name's rule, alone or not.
     for youngest, oldest in ((18, 90), (0, 17), (4, 6)):
         (dob,) = _dates(name, _births(5, youngest, oldest), beside_people=False).entities
@@ -378,12 +381,23 @@ def test_chinese_mobile_numbers_under_another_name_are_a_suggestion(
         lambda i, rng: 13000000001 + i,  # a series
         lambda i, rng: rng.randrange(10**10, 10**11),  # random eleven-digit codes
         lambda i, rng: 13800000000 + rng.randrange(10**8),  # one block only
+        # Random in the mobile range: every block, but a quarter are none China assigns.
+        lambda i, rng: rng.randrange(13 * 10**9, 2 * 10**10),
     ],
 )
-def test_eleven_digit_codes_are_no_chinese_mobiles(classifier: PiiClassifier, make: Any) -> None:
+@pytest.mark.parametrize("as_integers", [False, True])
+def test_eleven_digit_codes_are_no_chinese_mobiles(
+    classifier: PiiClassifier, make: Any, as_integers: bool
+) -> None:
     rng = random.Random(5)
-    values = tuple(str(make(i, rng)) for i in range(ROWS))
-    found = _phone(_one(classifier, "sku", values))
+    numbers = [make(i, rng) for i in range(ROWS)]
+    column = (
+        ColumnSample("sku", "int64", tuple(numbers))
+        if as_integers
+        else ColumnSample("sku", "string", tuple(str(v) for v in numbers))
+    )
+    sample = table_sample((column,), "s3://lake/t/misnamed.parquet")
+    found = _phone(classifier.classify(sample)[0])
     assert found is None or found[1] != "phone.values_only"
 
 

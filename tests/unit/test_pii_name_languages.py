@@ -239,31 +239,16 @@ def test_a_given_name_column_named_one_character_needs_the_surname_beside_it(
 
 @pytest.mark.parametrize(
     ("locale", "provider"),
-    [("pl_PL", "first_name"), ("ru_RU", "last_name"), ("pt_BR", "last_name")],
-)
+    [("pl_PL", "first_name"), ("ru_RU", "last_name"), ("pt_BR", "last_name"),
+     ("pl_PL", "last_name"), ("ru_RU", "first_name"), ("ru_RU", "middle_name")],
+)  # fmt: skip
 def test_one_word_names_of_other_locales_are_found_under_an_opaque_name(
     classifier: PiiClassifier, locale: str, provider: str
 ) -> None:
     # Faker's kept locales knew 3% of Italian surnames and none in Cyrillic: a one-word name
-    # column under ``c3`` went unfound. mimesis's names of the supported languages fill them.
-    fake = Faker(locale)
-    fake.seed_instance(2)
-    values = tuple(getattr(fake, provider)() for _ in range(300))
-    found = classifier.classify(
-        table_sample((ColumnSample("c3", "string", values),), "s3://lake/t/part-0.parquet")
-    )
-    assert _person(found[0]) is not None
-
-
-@pytest.mark.parametrize(
-    ("locale", "provider"),
-    [("pl_PL", "last_name"), ("ru_RU", "first_name"), ("ru_RU", "middle_name")],
-)
-def test_faker_polish_surnames_and_russian_given_names_are_found_under_an_opaque_name(
-    classifier: PiiClassifier, locale: str, provider: str
-) -> None:
-    # mimesis knew 5% of Faker's Polish surnames and 54% of its Russian given names (old
-    # Slavic ones, ``Гостомысл``): Faker's own lists (no source noted) are kept too.
+    # column under ``c3`` went unfound. mimesis's names of the supported languages fill them,
+    # and Faker's own Polish surnames and Russian given names and patronymics (mimesis knew
+    # 5% and 54% of those).
     fake = Faker(locale)
     fake.seed_instance(2)
     values = tuple(getattr(fake, provider)() for _ in range(300))
