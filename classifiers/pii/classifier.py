@@ -120,12 +120,13 @@ logger = logging.getLogger(__name__)
 #:    suggestion (``phone.values_only``); Chinese and Japanese family names alone are
 #:    ``cjk.family_names`` as Korean ones were.
 #: 14: the gazetteer holds Faker's Polish surnames and Russian given names and patronymics;
-#:    a birth name over dates all of the last five years is a suggestion
+#:    a birth name over dates 95% of which are of the last five years is a suggestion
 #:    (``birth_date.name_recent``); two or three capital letters alone (``CMR``) are never
 #:    PERSON; Chinese mobile numbers under any name are a ``phone.values_only`` suggestion;
-#:    BSNs under a name that is no numbering, and opaque Korean RRNs with a birth date, are
-#:    ``pattern.opaque_validated`` suggestions; Korean addresses opening with two divisions
-#:    are addresses under any name; names read from the values alone make a table about
+#:    BSNs under a name that is no numbering (judged on every value), and opaque Korean RRNs
+#:    with a birth date, are ``pattern.opaque_validated`` suggestions; Korean addresses
+#:    opening with a first-level division and a city, county or district are addresses
+#:    under any name; names read from the values alone make a table about
 #:    people for the suggestions kept only there, and dates of every age under an
 #:    identifier's name (``id_propietario``) are a ``birth_date.all_ages`` suggestion.
 ALGORITHM_VERSION = "14"

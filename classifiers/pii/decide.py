@@ -36,15 +36,13 @@ passing a strict check, or a BSN under any name but a numbering's: a low-confide
 suggestion, kept only in a table holding other person data); ``phone.name_shape`` (values
 written as phone numbers that no pattern takes, in a column whose name strongly says phone);
 and suggestions from the values alone, under the apply threshold, where the name says
-otherwise:
-``person.values_only`` (names under ``product`` or ``konto_id``, read by the gazetteer, or by
-it and NER),
-``pattern.dense.format_alone`` (IP addresses or URLs under an id, date or count name),
-``birth_date.all_ages`` (dates of birth of every age, kept only in a table holding other
-person data), ``birth_date.name_recent`` (a birth name over dates nearly all of the last
-five years: infants, or event dates misnamed),
-``phone.values_only`` (values written as phone numbers, with a ``+`` or an
-area code in parentheses, or Chinese mobile numbers, under any name).
+otherwise: ``person.values_only`` (names under ``product`` or ``konto_id``, read by the
+gazetteer, or by it and NER), ``pattern.dense.format_alone`` (IP addresses or URLs under an
+id, date or count name), ``birth_date.all_ages`` (dates of birth of every age, kept only in a
+table holding other person data), ``birth_date.name_recent`` (a birth name over dates nearly
+all of the last five years: infants, or event dates misnamed), ``phone.values_only`` (values
+written as phone numbers, with a ``+`` or an area code in parentheses, or Chinese mobile
+numbers, under any name).
 """
 
 from __future__ import annotations
@@ -366,9 +364,9 @@ def decide_pattern_entities(
             cand = _value_candidate(entity, spec, tally, signal, supported, profile, derated, cfg)
             if (
                 cand is None
-                and (opaque or (entity in VALIDATED_ANY_NAME and not _numbering(profile.name)))
                 and not supported
                 and not derated
+                and (opaque or (entity in VALIDATED_ANY_NAME and not _numbering(profile.name)))
             ):
                 cand = _opaque_validated(entity, tally, profile, cfg)
         if cand is not None:
@@ -464,6 +462,7 @@ def _opaque_validated(
 #: Share of the values that must read as a dated Korean RRN (:func:`_rrn_dated`) for an opaque
 #: suggestion: Faker's test numbers have month 00 one time in ten.
 RRN_DATED = 0.8
+_RRN_DATED = re.compile(r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])-[1-8][0-9]{6}")
 
 
 def _rrn_dated(texts: Sequence[str]) -> bool:
@@ -477,9 +476,6 @@ def _rrn_dated(texts: Sequence[str]) -> bool:
     return bool(texts) and sum(
         1 for t in texts if _RRN_DATED.fullmatch(t) is not None
     ) >= RRN_DATED * len(texts)
-
-
-_RRN_DATED = re.compile(r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])-[1-8][0-9]{6}")
 
 
 def _pass_rate(tally: TallyLike) -> float | None:
