@@ -59,7 +59,7 @@ from classifiers.pii.entities.builtin import BUILTIN_ENTITIES
 from classifiers.pii.entities.presidio import context_score
 from classifiers.pii.entities.spec import EntityRegistry, EntitySpec, MaskKind
 from classifiers.pii.profile import ColumnProfile
-from classifiers.pii.validators import phone_shaped, phone_valid
+from classifiers.pii.validators import CN_MOBILE, kr_rrn_dated, phone_shaped, phone_valid
 from models import EntityFinding, Evidence
 
 #: Entities whose validator makes a single hit meaningful (reported when sparse).
@@ -98,28 +98,10 @@ VERSION_TOKENS = frozenset(
 OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_BSN", "KR_RRN"})
 #: Of those, the ones whose check no run of codes passes by chance (one random number in
 #: eleven passes the BSN's eleven test, so twenty in a row one time in 10^20): under any name
-#: that does not say what they are (``achternaam`` in a misnamed table) or a numbering, not
-#: only an opaque one. US SSNs' area rules pass nine random numbers in ten.
+#: that does not say what they are (``achternaam`` in a misnamed table) or a numbering
+#: (:func:`~classifiers.pii.names.is_numbering_name`), not only an opaque one. US SSNs' area
+#: rules pass nine random numbers in ten.
 VALIDATED_ANY_NAME = frozenset({"NL_BSN"})
-#: Name words of a numbering or an account (``klantnummer``, ``code``, ``account_no``,
-#: ``bankrekening``, ``iban``): Dutch customer and bank account numbers are often made to
-#: pass the eleven test too, so such a name rules :data:`VALIDATED_ANY_NAME` out.
-NUMBERING_TOKENS = frozenset(
-    """id ids key code codes codigo number numbers nummer num no nr nbr numero numer
-    account accounts rekening konto iban reference ref kenmerk""".split()
-)
-
-
-def _numbering(name: str) -> bool:
-    """Whether column ``name`` names a numbering. Pure.
-
-    A word of :data:`NUMBERING_TOKENS`, or a compound ending in one (``klantnummer``,
-    ``kundennr``).
-    """
-    return any(
-        t in NUMBERING_TOKENS or t.endswith(("nummer", "number", "nr", "rekening"))
-        for t in _name_tokens(name)
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +293,12 @@ def _name_tokens(name: str) -> set[str]:
     return set(tokenize(name))
 
 
+def _numbering_name(name: str) -> bool:
+    from classifiers.pii.names import is_numbering_name
+
+    return is_numbering_name(name)
+
+
 def _formatted(tally: TallyLike) -> bool:
     """Whether the examples carry separators (``123-45-6789``, not ``123456789``)."""
     return any("-" in e or " " in e for e in tally.example_values)
@@ -366,7 +354,7 @@ def decide_pattern_entities(
                 cand is None
                 and not supported
                 and not derated
-                and (opaque or (entity in VALIDATED_ANY_NAME and not _numbering(profile.name)))
+                and (opaque or (entity in VALIDATED_ANY_NAME and not _numbering_name(profile.name)))
             ):
                 cand = _opaque_validated(entity, tally, profile, cfg)
         if cand is not None:
@@ -462,20 +450,15 @@ def _opaque_validated(
 #: Share of the values that must read as a dated Korean RRN (:func:`_rrn_dated`) for an opaque
 #: suggestion: Faker's test numbers have month 00 one time in ten.
 RRN_DATED = 0.8
-_RRN_DATED = re.compile(r"[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])-[1-8][0-9]{6}")
 
 
 def _rrn_dated(texts: Sequence[str]) -> bool:
-    """Whether most ``texts`` are Korean RRNs with their dash and a birth date. Pure.
+    """Whether :data:`RRN_DATED` of ``texts`` are dated Korean RRNs. Pure.
 
-    ``YYMMDD-GNNNNNN`` in ASCII digits (:data:`_RRN_DATED`): month 01-12, day 01-31 and a sex
-    and century digit ``G`` of 1-8, in :data:`RRN_DATED` of them. The shape alone is also a
-    corporate registration number's, and any 13 digits; one random six digits in ten is such
-    a date.
+    Written with their dash and a birth date
+    (:func:`~classifiers.pii.validators.kr_rrn_dated`).
     """
-    return bool(texts) and sum(
-        1 for t in texts if _RRN_DATED.fullmatch(t) is not None
-    ) >= RRN_DATED * len(texts)
+    return bool(texts) and sum(map(kr_rrn_dated, texts)) >= RRN_DATED * len(texts)
 
 
 def _pass_rate(tally: TallyLike) -> float | None:
@@ -1230,9 +1213,6 @@ PHONE_VALUES_ONLY_RULE = "phone.values_only"
 PHONE_VALUES_ONLY_CONFIDENCE = 0.6
 
 
-#: A Chinese mobile number as written at home: eleven digits, ``1`` and an operator block
-#: digit 3-9, no mark. Random eleven-digit codes start so one time in thirteen.
-_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 #: Distinct three-digit blocks (``138``, ``159`` ...) a column of Chinese mobile numbers shows
 #: at the least: a series of codes (``13000000001`` ...) shares one.
 CN_MOBILE_BLOCKS = 5
@@ -1246,10 +1226,10 @@ CN_MOBILE_CHECKED = 200
 def _cn_mobiles(profile: ColumnProfile) -> _PhoneShapes | None:
     """Chinese mobile numbers in nearly every value, nearly all distinct. Pure.
 
-    :data:`_CN_MOBILE` matches in at least :data:`PHONE_VALUES_ONLY_SHARE` of the values (the
-    lower end of the interval), of at least :data:`CN_MOBILE_BLOCKS` distinct operator blocks
-    (the first three digits), and :data:`CN_MOBILE_VALID` of them valid numbers in China's
-    plan; ``None`` otherwise.
+    :data:`~classifiers.pii.validators.CN_MOBILE` matches in at least
+    :data:`PHONE_VALUES_ONLY_SHARE` of the values (the lower end of the interval), of at least
+    :data:`CN_MOBILE_BLOCKS` distinct operator blocks (the first three digits), and
+    :data:`CN_MOBILE_VALID` of them valid numbers in China's plan; ``None`` otherwise.
     """
     # Eleven characters in nine values of ten keep the mean length near eleven: most columns
     # stop here, before any value is read.
@@ -1269,7 +1249,7 @@ def _cn_mobiles(profile: ColumnProfile) -> _PhoneShapes | None:
 
 
 def _cn_mobile(text: str) -> bool:
-    return _CN_MOBILE.fullmatch(text.strip()) is not None
+    return CN_MOBILE.fullmatch(text.strip()) is not None
 
 
 def decide_phone_values_only(profile: ColumnProfile) -> Candidate | None:

@@ -617,6 +617,27 @@ def is_id_name(name: str) -> bool:
     return bool(tokens) and (tokens[0] in _ID_TOKENS or tokens[-1] in _ID_TOKENS)
 
 
+#: Name words of a numbering or an account (``klantnummer``, ``code``, ``account_no``,
+#: ``bankrekening``, ``iban``): Dutch customer and bank account numbers are often made to
+#: pass the BSN's eleven test too, so such a name rules a BSN read from the values out.
+_NUMBERING_TOKENS: Final = frozenset(
+    """id ids key code codes codigo number numbers nummer num no nr nbr numero numer
+    account accounts rekening konto iban reference ref kenmerk""".split()
+)
+
+
+def is_numbering_name(name: str) -> bool:
+    """Whether ``name`` names a numbering or an account. Pure.
+
+    A word of :data:`_NUMBERING_TOKENS`, or a compound ending in one (``klantnummer``,
+    ``kundennr``, ``bankrekening``).
+    """
+    return any(
+        t in _NUMBERING_TOKENS or t.endswith(("nummer", "number", "nr", "rekening"))
+        for t in _tokens(name)
+    )
+
+
 def is_opaque(name: str) -> bool:
     """Whether ``name`` says nothing about its values (``col7``, ``f_12``, ``x``, ``var_22``).
 

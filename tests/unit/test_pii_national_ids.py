@@ -24,7 +24,7 @@ from classifiers.pii.validators import (
     nl_bsn_valid,
     pl_pesel_valid,
 )
-from models import ColumnFinding, ColumnSample
+from models import ColumnFinding, ColumnSample, TableSample
 from tests.support.faker_values import faker_values
 from tests.support.tables import table_sample
 
@@ -372,6 +372,16 @@ def test_other_countries_passport_shapes_need_the_name(classifier: PiiClassifier
         assert not [e for e in found.entities if e.entity == "US_PASSPORT"], name
 
 
+def _beside_emails(locale: str, seed: int, *columns: ColumnSample) -> TableSample:
+    """A people table: an ``email`` column of ``locale``'s Faker (seeded), then ``columns``."""
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+    emails = tuple(fake.email() for _ in range(len(columns[0].values)))
+    return table_sample(
+        (ColumnSample("email", "string", emails), *columns), "s3://lake/people/part-0.parquet"
+    )
+
+
 @pytest.mark.parametrize(("name", "found"), [("achternaam", True), ("amount", True),
                                              ("klantnummer", False), ("code", False),
                                              ("account_no", False), ("bankrekening", False),
@@ -381,15 +391,7 @@ def test_bsns_under_a_name_that_is_no_numbering_are_a_suggestion(
 ) -> None:
     # Twenty numbers in a row pass the eleven test by chance one time in 10^20; but Dutch
     # customer and account numbers are often made to pass it, so a numbering name keeps them.
-    fake = Faker("nl_NL")
-    fake.seed_instance(6)
-    sample = table_sample(
-        (
-            ColumnSample("email", "string", tuple(fake.email() for _ in range(ROWS))),
-            ColumnSample(name, "string", _values("nl_NL", "ssn")),
-        ),
-        "s3://lake/people/part-0.parquet",
-    )
+    sample = _beside_emails("nl_NL", 6, ColumnSample(name, "string", _values("nl_NL", "ssn")))
     bsn = [e for e in classifier.classify(sample)[1].entities if e.entity == "NL_BSN"]
     if found:
         assert [(e.confidence, e.evidence.rule) for e in bsn] == [(0.5, "pattern.opaque_validated")]
@@ -405,17 +407,13 @@ def test_an_opaque_column_of_korean_rrns_in_a_people_table_is_a_suggestion(
 ) -> None:
     # The shape alone (six digits, a dash, seven) is also a corporate registration number's;
     # a birth date in front and a sex digit of 1-8 in nearly every value are an RRN's.
-    fake = Faker("ko_KR")
-    fake.seed_instance(6)
     rng = random.Random(6)
     codes = tuple(f"{rng.randrange(10**6):06d}-{rng.randrange(10**7):07d}" for _ in range(ROWS))
-    sample = table_sample(
-        (
-            ColumnSample("email", "string", tuple(fake.email() for _ in range(ROWS))),
-            ColumnSample("c2", "string", _values("ko_KR", "ssn")),
-            ColumnSample("c3", "string", codes),
-        ),
-        "s3://lake/people/part-0.parquet",
+    sample = _beside_emails(
+        "ko_KR",
+        6,
+        ColumnSample("c2", "string", _values("ko_KR", "ssn")),
+        ColumnSample("c3", "string", codes),
     )
     found = {f.column: f for f in classifier.classify(sample)}
     rrn = [(e.entity, e.confidence, e.evidence.rule) for e in found["c2"].entities]
@@ -441,13 +439,7 @@ def test_bsns_under_a_name_are_judged_on_every_value(classifier: PiiClassifier, 
                 numbers[i] = bad
                 break
     for name in ("c2", "achternaam"):
-        sample = table_sample(
-            (
-                ColumnSample("email", "string", tuple(fake.email() for _ in range(2000))),
-                ColumnSample(name, "string", tuple(numbers)),
-            ),
-            "s3://lake/people/part-0.parquet",
-        )
+        sample = _beside_emails("nl_NL", seed, ColumnSample(name, "string", tuple(numbers)))
         found = classifier.classify(sample)[1]
         assert not [e for e in found.entities if e.entity == "NL_BSN"], name
 
