@@ -131,7 +131,8 @@ COMPONENTS: tuple[Component, ...] = (
         "mimesis",
         "MIT",
         "given names, patronymics and family names of its person datasets (pii-names.json), "
-        "of the locales listed below; its datasets name no source",
+        "of the locales listed below; and the set of characters its `ja`, `zh` and `ko` given "
+        "names are written in (classifiers/pii/cjk_names.py); its datasets name no source",
         extra_heading="Locales whose names are kept (mimesis/datasets/<locale>/person.json, "
         "training/name_gazetteer.py):",
     ),

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from classifiers.base import ClassifierLoadError
 from classifiers.pii.cjk_addresses import cjk_address, korean_address_head
-from classifiers.pii.cjk_names import cjk_family_name, cjk_name, cjk_name_part
+from classifiers.pii.cjk_names import cjk_family_name, cjk_given_name, cjk_name, cjk_name_part
 from classifiers.pii.custom import CustomEntity
 from classifiers.pii.decide import (
     FORMAT_ALONE_RULE,
@@ -129,7 +129,9 @@ logger = logging.getLogger(__name__)
 #:    under any name; names read from the values alone make a table about
 #:    people for the suggestions kept only there, and dates of every age under an
 #:    identifier's name (``id_propietario``) are a ``birth_date.all_ages`` suggestion.
-ALGORITHM_VERSION = "14"
+#: 15: CJK given names beside a column of family names are PERSON under any name that does
+#:    not say otherwise (``cjk.given_names``; a suggestion unless the name says people).
+ALGORITHM_VERSION = "15"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -174,6 +176,11 @@ _PERSON_PART_TOKENS = frozenset(
 #: ``남``/``여``, and a grade ``상``/``중``/``하`` has three).
 CJK_FAMILY_DISTINCT = 5
 CJK_FAMILY_SHARE = 0.8
+#: A column of CJK given names beside family names (:meth:`PiiClassifier._cjk_person`): at
+#: least this many distinct ones, and the lower end of the interval of their share at least
+#: this (issue 16: given names alone under an opaque or misleading name went unfound).
+CJK_GIVEN_DISTINCT = 5
+CJK_GIVEN_SHARE = 0.8
 
 
 def _names_part(col: _Column) -> bool:
@@ -188,7 +195,7 @@ def _names_part(col: _Column) -> bool:
     )
 
 
-def _cjk_family_names(col: _Column) -> Candidate | None:
+def _cjk_family_names(col: _Column, values: Candidate | None) -> Candidate | None:
     """PERSON for a column of CJK family names alone (``김``, ``王``, ``佐藤`` ...).
 
     ``cjk.family_names``: at least :data:`CJK_FAMILY_DISTINCT` distinct known family names
@@ -196,16 +203,23 @@ def _cjk_family_names(col: _Column) -> Candidate | None:
     their share at least :data:`CJK_FAMILY_SHARE`, under any name but a contrary or de-rated
     one. Korean ones first (``성`` also means sex, so no name says surname); Chinese and
     Japanese ones under an opaque name (``c3``) went unfound. Read only when the first value
-    is not ASCII. ``None`` otherwise. Pure.
+    is not ASCII. ``None`` otherwise. ``values``: :func:`_cjk_family_values` of ``col``.
+    Pure.
+    """
+    if col.derated or col.tokens & NOT_PERSON_TOKENS:
+        return None
+    return values
+
+
+def _cjk_family_values(col: _Column) -> Candidate | None:
+    """:func:`_cjk_family_names` on the values alone, whatever the column's name says.
+
+    A surname column under ``status`` is no PERSON call of this rule's (its name says
+    otherwise: the values-only suggestion decides it), but its given names beside it are
+    still beside family names. Read only when the first value is not ASCII. Pure.
     """
     p = col.profile
-    if (
-        p.kind != "string"
-        or not p.texts
-        or p.texts[0].isascii()
-        or col.derated
-        or col.tokens & NOT_PERSON_TOKENS
-    ):
+    if p.kind != "string" or not p.texts or p.texts[0].isascii():
         return None
     return _cjk_call(
         col,
@@ -270,6 +284,10 @@ class _Column:
     #: :func:`_cjk_family_names` of this column, read once per table: its neighbours ask
     #: it (:func:`_names_part`) and so does its own PERSON call.
     family_names: Candidate | None = None
+    #: Whether this column's values are CJK family names (:func:`_cjk_family_values`).
+    family_values: bool = False
+    #: Whether an adjacent column's values are CJK family names, whatever its name says.
+    family_neighbour: bool = False
     opaque: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     ner_texts: list[str] = field(default_factory=list)
@@ -516,13 +534,16 @@ class PiiClassifier:
             profiles = [None] * len(sample.columns)
         columns = [self._prepare(c, p) for c, p in zip(sample.columns, profiles, strict=True)]
         for col in columns:
-            col.family_names = _cjk_family_names(col)
+            family = _cjk_family_values(col)
+            col.family_values = family is not None
+            col.family_names = _cjk_family_names(col, family)
         for i, col in enumerate(columns):
             # An adjacent column that names people in a role (``rep`` next to ``rep_phone``
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
             adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
             col.role_neighbour = next((a.role for a in adjacent if a.role), None)
             col.part_neighbour = next((a.profile.name for a in adjacent if _names_part(a)), None)
+            col.family_neighbour = any(a.family_values for a in adjacent)
         candidates = self._prefilter(columns, texts)
         for col in columns:
             if col.warning is None:
@@ -1096,6 +1117,14 @@ class PiiClassifier:
                 VALUES_ONLY_PERSON_CONFIDENCE,
                 least=5, share=GAZETTEER_HIT_UNNAMED, kind="names", rule=VALUES_ONLY_PERSON_RULE,
             )  # fmt: skip
+            if cjk_person is None and col.family_neighbour:
+                # Given names alone, beside the column of their family names.
+                cjk_person = _cjk_call(
+                    col, lambda text: bool(cjk_given_name(text)), "PERSON",
+                    VALUES_ONLY_PERSON_CONFIDENCE,
+                    least=CJK_GIVEN_DISTINCT, share=max(CJK_GIVEN_SHARE, GAZETTEER_HIT_UNNAMED),
+                    kind="given names", rule=VALUES_ONLY_PERSON_RULE,
+                )  # fmt: skip
             return cjk_person, min(len(p.texts), CJK_MAX_VALUES)
         gazetteer = self._names()
         full_names = p.mean_words >= 1.5
@@ -1185,7 +1214,13 @@ class PiiClassifier:
         names 0.4), with at least five distinct names, or two when the column's name or
         role says people. The confidence is lower when nothing in the name says people.
         Else a column of CJK family names alone (:func:`_cjk_family_names`, read once per
-        table into :attr:`_Column.family_names`).
+        table into :attr:`_Column.family_names`). Else, beside a column of family names
+        under any name (:attr:`_Column.family_neighbour`; beside given names, more given
+        names may be words), a column of given names
+        (:func:`~classifiers.pii.cjk_names.cjk_given_name`; ``cjk.given_names``): at least
+        :data:`CJK_GIVEN_DISTINCT` distinct, the lower end of their share clearing
+        :data:`CJK_GIVEN_SHARE` (Faker's given names 0.98-1.0, its towns, districts and
+        words at most 0.44).
         """
         p = col.profile
         if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:
@@ -1211,6 +1246,20 @@ class PiiClassifier:
                 rule="cjk.names",
             )
             or col.family_names
+            or (
+                _cjk_call(
+                    col,
+                    lambda text: bool(cjk_given_name(text)),
+                    "PERSON",
+                    0.9 if said else 0.75,
+                    least=CJK_GIVEN_DISTINCT,
+                    share=CJK_GIVEN_SHARE,
+                    kind="given names",
+                    rule="cjk.given_names",
+                )
+                if col.family_neighbour
+                else None
+            )
         )
 
     @staticmethod
