@@ -131,7 +131,11 @@ logger = logging.getLogger(__name__)
 #:    identifier's name (``id_propietario``) are a ``birth_date.all_ages`` suggestion.
 #: 15: CJK given names beside a column of family names are PERSON under any name that does
 #:    not say otherwise (``cjk.given_names``; a suggestion unless the name says people).
-ALGORITHM_VERSION = "15"
+#: 16: Korean RRNs (dated, over ten birth years or more, nearly all with a sex digit of 1-4)
+#:    are a ``pattern.opaque_validated`` suggestion under any name that does not say them, a
+#:    numbering's (``code``) included; date-prefixed order numbers, whose dates span a few
+#:    years or are followed by any digit, are none under any name.
+ALGORITHM_VERSION = "16"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200

@@ -96,12 +96,17 @@ VERSION_TOKENS = frozenset(
 )
 #: Weak entities an opaque column may be suggested as when every value passes a strict check.
 OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_BSN", "KR_RRN"})
-#: Of those, the ones whose check no run of codes passes by chance (one random number in
-#: eleven passes the BSN's eleven test, so twenty in a row one time in 10^20): under any name
-#: that does not say what they are (``achternaam`` in a misnamed table) or a numbering
-#: (:func:`~classifiers.pii.names.is_numbering_name`), not only an opaque one. US SSNs' area
-#: rules pass nine random numbers in ten.
-VALIDATED_ANY_NAME = frozenset({"NL_BSN"})
+#: Of those, the ones whose check no run of codes passes by chance, under any name that does
+#: not say what they are (``achternaam``, ``성`` in a misnamed table), not only an opaque one:
+#: one random number in eleven passes the BSN's eleven test, so twenty in a row one time in
+#: 10^20; one random dashed code in thirty is a dated RRN (:func:`_rrn_people`), and birth
+#: dates spread over decades (:data:`RRN_YEARS`). US SSNs' area rules pass nine random
+#: numbers in ten.
+VALIDATED_ANY_NAME = frozenset({"NL_BSN", "KR_RRN"})
+#: Of those, the ones a numbering's name (:func:`~classifiers.pii.names.is_numbering_name`:
+#: ``klantnummer``, ``code``) rules out: Dutch customer and account numbers are often made to
+#: pass the eleven test. No one makes codes look like a birth date and a sex digit.
+NUMBERING_RULES_OUT = frozenset({"NL_BSN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,13 +359,23 @@ def decide_pattern_entities(
                 cand is None
                 and not supported
                 and not derated
-                and (opaque or (entity in VALIDATED_ANY_NAME and not _numbering_name(profile.name)))
+                and (opaque or _validated_any_name(entity, profile.name))
             ):
                 cand = _opaque_validated(entity, tally, profile, cfg)
         if cand is not None:
             out.append(cand)
     out = [c for c in out if not (c.entity == "IP_ADDRESS" and _not_ip(profile, names, c))]
     return _resolve_dense([c for c in out if c.confidence > 0])
+
+
+def _validated_any_name(entity: str, name: str) -> bool:
+    """Whether ``entity`` may be an opaque-validated suggestion under the name ``name``.
+
+    :data:`VALIDATED_ANY_NAME`, but for the :data:`NUMBERING_RULES_OUT` under a numbering.
+    """
+    if entity not in VALIDATED_ANY_NAME:
+        return False
+    return entity not in NUMBERING_RULES_OUT or not _numbering_name(name)
 
 
 def _version_like(text: str) -> bool:
@@ -406,8 +421,9 @@ def _opaque_validated(
     (codes of one series share theirs); a licence column of passport-shaped values
     (letter + 8 digits) is left to the passport, and other countries' passport shapes make
     none. NL_BSN: every checked value passes the eleven test (one random number in eleven
-    does). KR_RRN: most values written with the dash and a birth date (:func:`_rrn_dated`).
-    Never for sequential integers.
+    does). KR_RRN: a population's RRNs (:func:`_rrn_people`: most values written with the
+    dash and a birth date, over a decade of birth years or more, nearly all with a Korean's
+    sex digit). Never for sequential integers.
     """
     n = profile.n
     if entity not in OPAQUE_VALIDATED or n < 30 or profile.sequential:
@@ -416,7 +432,7 @@ def _opaque_validated(
         return None
     if tally.distinct_full < 20 or profile.distinct_ratio < 0.8:
         return None
-    if entity == "KR_RRN" and not _rrn_dated(profile.texts[:1000]):
+    if entity == "KR_RRN" and not _rrn_people(profile.texts[:1000]):
         return None
     if entity in ("US_PASSPORT", "US_DRIVER_LICENSE"):
         # Other countries' passport shapes (two letters and six digits ...) are those of
@@ -447,18 +463,33 @@ def _opaque_validated(
     )
 
 
-#: Share of the values that must read as a dated Korean RRN (:func:`_rrn_dated`) for an opaque
+#: Share of the values that must read as a dated Korean RRN (:func:`_rrn_people`) for an opaque
 #: suggestion: Faker's test numbers have month 00 one time in ten.
 RRN_DATED = 0.8
 
 
-def _rrn_dated(texts: Sequence[str]) -> bool:
-    """Whether :data:`RRN_DATED` of ``texts`` are dated Korean RRNs. Pure.
+#: Distinct birth years (two digits) the dated RRNs of a column must span: people's birth
+#: dates spread over decades, a date-prefixed order or batch number's (``240317-1234567``)
+#: over a few years.
+RRN_YEARS = 10
+#: Share of the dated RRNs whose sex and century digit is 1-4 (Koreans born in the 1900s and
+#: 2000s; 5-8 are foreign residents, a few percent): a date-prefixed code followed by any
+#: digits has 1-4 there four times in nine.
+RRN_NATIVE = 0.9
 
-    Written with their dash and a birth date
-    (:func:`~classifiers.pii.validators.kr_rrn_dated`).
+
+def _rrn_people(texts: Sequence[str]) -> bool:
+    """Whether ``texts`` read as the RRNs of a population of people. Pure.
+
+    :data:`RRN_DATED` of them dated (written with their dash and a birth date:
+    :func:`~classifiers.pii.validators.kr_rrn_dated`), over at least :data:`RRN_YEARS` birth
+    years, and :data:`RRN_NATIVE` of the dated ones with a sex digit of 1-4.
     """
-    return bool(texts) and sum(map(kr_rrn_dated, texts)) >= RRN_DATED * len(texts)
+    dated = [t for t in texts if kr_rrn_dated(t)]
+    if not texts or len(dated) < RRN_DATED * len(texts):
+        return False
+    native = sum(t[7] in "1234" for t in dated)
+    return len({t[:2] for t in dated}) >= RRN_YEARS and native >= RRN_NATIVE * len(dated)
 
 
 def _pass_rate(tally: TallyLike) -> float | None:

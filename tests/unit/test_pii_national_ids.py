@@ -8,12 +8,13 @@ and Singaporean.
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 
 import pytest
 from faker import Faker
 
 from classifiers.pii import PiiClassifier
-from classifiers.pii.decide import _rrn_dated
+from classifiers.pii.decide import _rrn_people
 from classifiers.pii.validators import (
     br_cpf_valid,
     cn_resident_id_valid,
@@ -423,6 +424,36 @@ def test_an_opaque_column_of_korean_rrns_in_a_people_table_is_a_suggestion(
     assert not classifier.classify(alone)[0].entities
 
 
+@pytest.mark.parametrize("name", ["c2", "code", "성", "amount"])
+def test_korean_rrns_under_any_name_are_a_suggestion(classifier: PiiClassifier, name: str) -> None:
+    # ``code`` is a numbering and ``성`` says surname (or sex): a birth date and a sex digit in
+    # nearly every value, over decades of birth years, are an RRN's all the same.
+    sample = _beside_emails("ko_KR", 7, ColumnSample(name, "string", _values("ko_KR", "ssn")))
+    rrn = [
+        (e.entity, e.confidence, e.evidence.rule) for e in classifier.classify(sample)[1].entities
+    ]
+    assert rrn == [("KR_RRN", 0.5, "pattern.opaque_validated")]
+
+
+@pytest.mark.parametrize("name", ["c2", "code", "order_no", "amount"])
+@pytest.mark.parametrize("days", [900, 9000])
+def test_date_prefixed_order_numbers_are_no_rrns(
+    classifier: PiiClassifier, name: str, days: int
+) -> None:
+    # ``240317-1234567``: an order date and a sequence have the RRN's form, but the dates of
+    # orders span a few years, people's birth dates decades; and over decades, a sequence
+    # has a Korean's sex digit (1-4) after the dash four times in nine.
+    rng = random.Random(8)
+    start = date(2023 - days // 365, 1, 1)
+    numbers = tuple(
+        f"{start + timedelta(days=rng.randrange(days)):%y%m%d}-{rng.randrange(9)}"
+        f"{rng.randrange(10**6):06d}"
+        for _ in range(ROWS)
+    )
+    sample = _beside_emails("ko_KR", 8, ColumnSample(name, "string", numbers))
+    assert not [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
+
+
 @pytest.mark.parametrize("seed", [14, 36, 37])
 def test_bsns_under_a_name_are_judged_on_every_value(classifier: PiiClassifier, seed: int) -> None:
     # 2% of the numbers fail the eleven test: under ``c2`` every value is checked and the
@@ -445,7 +476,10 @@ def test_bsns_under_a_name_are_judged_on_every_value(classifier: PiiClassifier, 
 
 
 def test_dated_rrns_take_ascii_digits_only() -> None:
-    assert _rrn_dated(["650317-2674169"] * 10)
+    years = [f"{y:02d}0317-2674169" for y in range(40, 90, 5)]
+    assert _rrn_people(years)
     # ``²`` is a digit to str.isdigit() and no number to int(): no error, no RRN.
-    assert not _rrn_dated(["\u00b210317-2674169"] * 10)
-    assert not _rrn_dated(["651317-2674169"] * 10)  # month 13
+    assert not _rrn_people([f"\u00b2{t[1:]}" for t in years])
+    assert not _rrn_people([t.replace("0317", "1317") for t in years])  # month 13
+    assert not _rrn_people(years[:9])  # nine birth years
+    assert not _rrn_people([t.replace("-2", "-6") for t in years])  # foreign residents alone
