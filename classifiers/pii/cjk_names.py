@@ -105,16 +105,16 @@ _GIVEN_MIMESIS: Final = (
     "츄치태택표하학한항해향헌혀혁현협형혜호홍화환회효후훈휘흠흥희"
 )
 #: ... and, written by hand, the commonest characters of given names in national naming
-#: statistics that mimesis's modern lists lack (``伟``, ``强``, ``梅`` in China; the ``자``, ``순``
-#: and ``옥`` of older Korean women's names; Japanese ``郎``, ``樹``, ``直``), traditional forms
-#: of the Chinese ones too.
+#: statistics (traditional forms of the Chinese ones too), many of them in mimesis's lists
+#: already, some not: ``伟``, ``强``, ``梅`` in China; the ``자``, ``순`` and ``옥`` of older Korean
+#: women's names; Japanese ``郎``, ``樹``, ``直``, and the iteration mark ``々`` (``菜々子``).
 _GIVEN_COMMON: Final = (
     "伟芳娜敏静秀英丽强磊军洋勇艳杰娟涛明超霞平刚桂华玉兰梅珍红燕萍鹏辉建国志春冬雪淑凤荣云"
     "海亮凯斌波飞林宇浩俊帅旭宁龙欣佳嘉琳婷倩晶莉玲丹颖慧文利民永德成光东生金贵福祥庆想畅柳"
     "偉麗強軍豔傑濤華蘭紅鳳榮雲飛龍寧穎輝鵬國貴慶東"
-    "一二三太郎子美恵香奈菜花樹介輔也哉人斗翔真直健康弘裕英陽稔幹晃修拓篤司知実結衣零京助聡"
-    "智大輝悠蓮颯湊蒼陸翼優舞桜咲夏千百里沙紗彩絵乃加佳由友理麻瞳淳茂清進豊勝正昭誠学博隆剛"
-    "涼治雄男夫彦朗次"
+    "一二三太郎子美恵香奈菜花樹介輔也哉人斗翔真直健康弘裕陽稔幹晃修拓篤司知実結衣零京助聡"
+    "智大悠蓮颯湊蒼陸翼優舞桜咲夏千百里沙紗彩絵乃加由友理麻瞳淳茂清進豊勝正昭誠学博隆剛"
+    "涼治雄男夫彦朗次々"
     "자순옥남중영숙희정춘길말분복덕동철수호식광성상현민준서지훈은혜경미진주우재용석기태한유윤"
     "아하나예채다소시도건형규승원인범택환혁열선란화애일이"
 )
@@ -182,12 +182,10 @@ def cjk_name_part(text: str) -> bool | None:
     Only the column's name can say it is a name (``first_name``, ``surname``): many words
     look the same. ``None`` when it is not CJK text. Pure.
     """
-    value = text.strip()
-    if not value or len(value) > 4 or value.isascii():
+    read = _cjk_word(text, 4)
+    if read is None:
         return None
-    scripts = {cjk_script(ch) for ch in value}
-    if "other" in scripts:
-        return None
+    value, scripts = read
     # A known family name whole is one, whatever its ending: 中村, 木村, 中島, 阿部 end like
     # a village, an island or a department and are among Japan's commonest.
     if value in _KNOWN_FAMILY:
@@ -218,20 +216,31 @@ def _split_ok(
 def cjk_given_name(text: str) -> bool | None:
     """Whether ``text`` could be a given name alone in CJK characters.
 
-    One to three characters of one CJK script (Han, Hangul or kana), every one of them a
+    One to three characters of CJK scripts (Han and kana may mix, as in ``くみ子``; Hangul
+    alone), with at least one Han character or Hangul syllable, every one of them a
     character of given names (:data:`_GIVEN_CHARS`), not ending like a place or company.
-    Many words pass too (``国家``, ``人民``: a column of Chinese words about one value in
-    fourteen), so only a column whose neighbour holds the other part of people's names can
-    say they are names. ``None`` when it is not CJK text. Pure.
+    Kana alone are too many words (``コーラ``, ``あか``, ``はい``). Many words pass too
+    (``国家``, ``人民``: a column of Chinese words about one value in fourteen), so only a
+    column beside the family names of the same people can say they are names. ``None`` when
+    it is not CJK text. Pure.
     """
+    read = _cjk_word(text, 3)
+    if read is None:
+        return None
+    value, scripts = read
+    if (len(scripts) > 1 and "hangul" in scripts) or scripts == {"kana"}:
+        return False
+    if value.endswith(_NOT_NAME_ENDINGS):
+        return False
+    return all(ch in _GIVEN_CHARS for ch in value)
+
+
+def _cjk_word(text: str, longest: int) -> tuple[str, set[str]] | None:
+    """``text`` stripped and its scripts, when it is one to ``longest`` CJK characters. Pure."""
     value = text.strip()
-    if not value or len(value) > 3 or value.isascii():
+    if not value or len(value) > longest or value.isascii():
         return None
     scripts = {cjk_script(ch) for ch in value}
     if "other" in scripts:
         return None
-    if len(scripts) > 1 and "hangul" in scripts:
-        return False
-    if value.endswith(_NOT_NAME_ENDINGS) and value not in _KNOWN_FAMILY:
-        return False
-    return all(ch in _GIVEN_CHARS for ch in value)
+    return value, scripts

@@ -131,11 +131,14 @@ logger = logging.getLogger(__name__)
 #:    identifier's name (``id_propietario``) are a ``birth_date.all_ages`` suggestion.
 #: 15: CJK given names beside a column of family names are PERSON under any name that does
 #:    not say otherwise (``cjk.given_names``; a suggestion unless the name says people).
-#: 16: Korean RRNs (dated, over ten birth years or more, nearly all with a sex digit of 1-4)
-#:    are a ``pattern.opaque_validated`` suggestion under any name that does not say them, a
-#:    numbering's (``code``) included; date-prefixed order numbers, whose dates span a few
-#:    years or are followed by any digit, are none under any name.
-ALGORITHM_VERSION = "16"
+#: 16: Korean RRNs are a ``pattern.opaque_validated`` suggestion under any name that does
+#:    not say them, a numbering's (``code``) included.
+#: 17: the review's mends: CJK given names need 20 distinct and 0.8 of the distinct values
+#:    read, and kana alone are no given name (enums of numerals, seasons, countries and menu
+#:    words passed); RRNs need birth years their sex digits make plausible (9 in 10, or half
+#:    over ten years with Koreans' sex digits), so date-prefixed order and lot numbers are none
+#:    under any name, and one cohort of pupils and foreign residents are people.
+ALGORITHM_VERSION = "17"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -180,10 +183,12 @@ _PERSON_PART_TOKENS = frozenset(
 #: ``남``/``여``, and a grade ``상``/``중``/``하`` has three).
 CJK_FAMILY_DISTINCT = 5
 CJK_FAMILY_SHARE = 0.8
-#: A column of CJK given names beside family names (:meth:`PiiClassifier._cjk_person`): at
-#: least this many distinct ones, and the lower end of the interval of their share at least
-#: this (issue 16: given names alone under an opaque or misleading name went unfound).
-CJK_GIVEN_DISTINCT = 5
+#: A column of CJK given names beside family names (:func:`_cjk_given_names`): at least this
+#: many distinct ones (Faker's columns of 30 rows hold 25 or more; enums of numerals, seasons,
+#: colours or menu words 15 or fewer), and the lower end of the interval of their share, and
+#: their share of the distinct values read, at least this (issue 16: given names alone under
+#: an opaque or misleading name went unfound).
+CJK_GIVEN_DISTINCT = 20
 CJK_GIVEN_SHARE = 0.8
 
 
@@ -235,6 +240,36 @@ def _cjk_family_values(col: _Column) -> Candidate | None:
         kind="family names",
         rule="cjk.family_names",
     )
+
+
+def _cjk_given_names(col: _Column, confidence: float, rule: str) -> Candidate | None:
+    """PERSON for a column of CJK given names beside a column of family names.
+
+    Beside a column whose values are family names, whatever its name says
+    (:attr:`_Column.family_neighbour`; beside given names, as ``col_2`` beside
+    ``first_name``, words would pass too), the values are read by
+    :func:`~classifiers.pii.cjk_names.cjk_given_name` (:func:`_cjk_call`): at least
+    :data:`CJK_GIVEN_DISTINCT` distinct given names, and the lower end of the interval of
+    their share and their share of the distinct values read at least :data:`CJK_GIVEN_SHARE`
+    (a country enum whose commonest value is ``中国`` passes on counts alone). ``None``
+    otherwise. Pure.
+    """
+    if not col.family_neighbour:
+        return None
+    cand = _cjk_call(
+        col,
+        lambda text: bool(cjk_given_name(text)),
+        "PERSON",
+        confidence,
+        least=CJK_GIVEN_DISTINCT,
+        share=CJK_GIVEN_SHARE,
+        kind="given names",
+        rule=rule,
+    )
+    read = min(len(col.profile.texts), CJK_MAX_VALUES)
+    if cand is None or cand.distinct_hits < CJK_GIVEN_SHARE * read:
+        return None
+    return cand
 
 
 def _gazetteer_version() -> str:
@@ -672,8 +707,9 @@ class PiiClassifier:
 
         def decide(tallies: Any) -> list[Candidate]:
             return decide_pattern_entities(
-                p, tallies, col.names, col.derated, self.config, self.registry, col.opaque
-            )
+                p, tallies, col.names, col.derated, self.config, self.registry, col.opaque,
+                today=self.today,
+            )  # fmt: skip
 
         if col.opaque or not self.estimate_counts:
             # The opaque rule wants every value checked (>= 99% passing): no estimate.
@@ -1121,14 +1157,10 @@ class PiiClassifier:
                 VALUES_ONLY_PERSON_CONFIDENCE,
                 least=5, share=GAZETTEER_HIT_UNNAMED, kind="names", rule=VALUES_ONLY_PERSON_RULE,
             )  # fmt: skip
-            if cjk_person is None and col.family_neighbour:
-                # Given names alone, beside the column of their family names.
-                cjk_person = _cjk_call(
-                    col, lambda text: bool(cjk_given_name(text)), "PERSON",
-                    VALUES_ONLY_PERSON_CONFIDENCE,
-                    least=CJK_GIVEN_DISTINCT, share=max(CJK_GIVEN_SHARE, GAZETTEER_HIT_UNNAMED),
-                    kind="given names", rule=VALUES_ONLY_PERSON_RULE,
-                )  # fmt: skip
+            # Or given names alone, beside the column of their family names.
+            cjk_person = cjk_person or _cjk_given_names(
+                col, VALUES_ONLY_PERSON_CONFIDENCE, VALUES_ONLY_PERSON_RULE
+            )
             return cjk_person, min(len(p.texts), CJK_MAX_VALUES)
         gazetteer = self._names()
         full_names = p.mean_words >= 1.5
@@ -1218,13 +1250,10 @@ class PiiClassifier:
         names 0.4), with at least five distinct names, or two when the column's name or
         role says people. The confidence is lower when nothing in the name says people.
         Else a column of CJK family names alone (:func:`_cjk_family_names`, read once per
-        table into :attr:`_Column.family_names`). Else, beside a column of family names
-        under any name (:attr:`_Column.family_neighbour`; beside given names, more given
-        names may be words), a column of given names
-        (:func:`~classifiers.pii.cjk_names.cjk_given_name`; ``cjk.given_names``): at least
-        :data:`CJK_GIVEN_DISTINCT` distinct, the lower end of their share clearing
-        :data:`CJK_GIVEN_SHARE` (Faker's given names 0.98-1.0, its towns, districts and
-        words at most 0.44).
+        table into :attr:`_Column.family_names`). Else given names beside a column of family
+        names (:func:`_cjk_given_names`, rule ``cjk.given_names``; Faker's given names read
+        0.98-1.0 so, 0.72 in ``zh_TW``, its words, towns, districts and street names at most
+        0.44).
         """
         p = col.profile
         if p.kind != "string" or p.free_text or col.derated or col.tokens & NOT_PERSON_TOKENS:
@@ -1250,20 +1279,7 @@ class PiiClassifier:
                 rule="cjk.names",
             )
             or col.family_names
-            or (
-                _cjk_call(
-                    col,
-                    lambda text: bool(cjk_given_name(text)),
-                    "PERSON",
-                    0.9 if said else 0.75,
-                    least=CJK_GIVEN_DISTINCT,
-                    share=CJK_GIVEN_SHARE,
-                    kind="given names",
-                    rule="cjk.given_names",
-                )
-                if col.family_neighbour
-                else None
-            )
+            or _cjk_given_names(col, 0.9 if said else 0.75, "cjk.given_names")
         )
 
     @staticmethod

@@ -99,13 +99,14 @@ OPAQUE_VALIDATED = frozenset({"US_SSN", "US_PASSPORT", "US_DRIVER_LICENSE", "NL_
 #: Of those, the ones whose check no run of codes passes by chance, under any name that does
 #: not say what they are (``achternaam``, ``성`` in a misnamed table), not only an opaque one:
 #: one random number in eleven passes the BSN's eleven test, so twenty in a row one time in
-#: 10^20; one random dashed code in thirty is a dated RRN (:func:`_rrn_people`), and birth
-#: dates spread over decades (:data:`RRN_YEARS`). US SSNs' area rules pass nine random
-#: numbers in ten.
+#: 10^20; one random dashed code in thirty is a dated RRN, and a people's RRNs' sex digits
+#: give them plausible birth years (:func:`_rrn_people`). US SSNs' area rules pass nine
+#: random numbers in ten.
 VALIDATED_ANY_NAME = frozenset({"NL_BSN", "KR_RRN"})
 #: Of those, the ones a numbering's name (:func:`~classifiers.pii.names.is_numbering_name`:
 #: ``klantnummer``, ``code``) rules out: Dutch customer and account numbers are often made to
-#: pass the eleven test. No one makes codes look like a birth date and a sex digit.
+#: pass the eleven test. A numbering written as RRNs are has implausible birth years
+#: (:func:`_rrn_people`).
 NUMBERING_RULES_OUT = frozenset({"NL_BSN"})
 
 
@@ -331,6 +332,7 @@ def decide_pattern_entities(
     cfg: DecisionConfig,
     entities: EntityRegistry = BUILTIN_ENTITIES,
     opaque: bool = False,
+    today: date | None = None,
 ) -> list[Candidate]:
     """Entities from validated patterns: dense, free-text or sparse (see the module doc).
 
@@ -338,6 +340,8 @@ def decide_pattern_entities(
     :param opaque: the column's name says nothing (``col7``): weak formats whose every value
         passes a strict check become ``pattern.opaque_validated`` suggestions (those of
         :data:`VALIDATED_ANY_NAME` under any name that does not say them).
+    :param today: the day the ages of Korean RRNs' birth dates are counted from (``None``:
+        the system's).
     """
     out: list[Candidate] = []
     n = profile.n
@@ -361,7 +365,7 @@ def decide_pattern_entities(
                 and not derated
                 and (opaque or _validated_any_name(entity, profile.name))
             ):
-                cand = _opaque_validated(entity, tally, profile, cfg)
+                cand = _opaque_validated(entity, tally, profile, cfg, today or date.today())
         if cand is not None:
             out.append(cand)
     out = [c for c in out if not (c.entity == "IP_ADDRESS" and _not_ip(profile, names, c))]
@@ -411,7 +415,7 @@ def _not_ip(profile: ColumnProfile, names: Mapping[str, NameSignalLike], cand: C
 
 
 def _opaque_validated(
-    entity: str, tally: TallyLike, profile: ColumnProfile, cfg: DecisionConfig
+    entity: str, tally: TallyLike, profile: ColumnProfile, cfg: DecisionConfig, today: date
 ) -> Candidate | None:
     """A weak-format entity in an opaque column when every value passes a strict check.
 
@@ -421,9 +425,9 @@ def _opaque_validated(
     (codes of one series share theirs); a licence column of passport-shaped values
     (letter + 8 digits) is left to the passport, and other countries' passport shapes make
     none. NL_BSN: every checked value passes the eleven test (one random number in eleven
-    does). KR_RRN: a population's RRNs (:func:`_rrn_people`: most values written with the
-    dash and a birth date, over a decade of birth years or more, nearly all with a Korean's
-    sex digit). Never for sequential integers.
+    does). KR_RRN: people's RRNs (:func:`_rrn_people`: most values written with the dash and
+    a birth date, whose sex digit's century makes most birth years plausible). Never for
+    sequential integers.
     """
     n = profile.n
     if entity not in OPAQUE_VALIDATED or n < 30 or profile.sequential:
@@ -432,7 +436,7 @@ def _opaque_validated(
         return None
     if tally.distinct_full < 20 or profile.distinct_ratio < 0.8:
         return None
-    if entity == "KR_RRN" and not _rrn_people(profile.texts[:1000]):
+    if entity == "KR_RRN" and not _rrn_people(profile.texts[:1000], today):
         return None
     if entity in ("US_PASSPORT", "US_DRIVER_LICENSE"):
         # Other countries' passport shapes (two letters and six digits ...) are those of
@@ -468,28 +472,52 @@ def _opaque_validated(
 RRN_DATED = 0.8
 
 
-#: Distinct birth years (two digits) the dated RRNs of a column must span: people's birth
-#: dates spread over decades, a date-prefixed order or batch number's (``240317-1234567``)
-#: over a few years.
-RRN_YEARS = 10
-#: Share of the dated RRNs whose sex and century digit is 1-4 (Koreans born in the 1900s and
-#: 2000s; 5-8 are foreign residents, a few percent): a date-prefixed code followed by any
-#: digits has 1-4 there four times in nine.
+#: Share of the dated RRNs whose birth year, read with the century their sex digit gives
+#: (1, 2, 5, 6: the 1900s; 3, 4, 7, 8: the 2000s), is plausible: not in the future, at most
+#: :data:`RRN_OLDEST` years back. People's RRNs have nearly all such, students of one year
+#: and foreign residents (5-8) too; a date-prefixed order or lot number (``240317-1234567``)
+#: followed by any digits about half, by a fixed ``1`` none.
+RRN_PLAUSIBLE = 0.9
+#: ... or, with :data:`RRN_NATIVE` of the sex digits 1-4 (Koreans; 5-8 are foreign
+#: residents, a few percent), at least this share over :data:`RRN_YEARS` birth years or more:
+#: Faker writes 1 or 2 for any two-digit year, so about a quarter of its birth years are over
+#: a century back.
+RRN_PLAUSIBLE_SPREAD = 0.5
+#: Share of the sex digits 1-4 of :data:`RRN_PLAUSIBLE_SPREAD` (a date-prefixed code
+#: followed by any digits has four in eight).
 RRN_NATIVE = 0.9
+#: Distinct two-digit birth years of :data:`RRN_PLAUSIBLE_SPREAD`.
+RRN_YEARS = 10
+#: Oldest age a birth date of an RRN is plausible at.
+RRN_OLDEST = 100
 
 
-def _rrn_people(texts: Sequence[str]) -> bool:
-    """Whether ``texts`` read as the RRNs of a population of people. Pure.
+def _rrn_people(texts: Sequence[str], today: date) -> bool:
+    """Whether ``texts`` read as the RRNs of people. Pure.
 
     :data:`RRN_DATED` of them dated (written with their dash and a birth date:
-    :func:`~classifiers.pii.validators.kr_rrn_dated`), over at least :data:`RRN_YEARS` birth
-    years, and :data:`RRN_NATIVE` of the dated ones with a sex digit of 1-4.
+    :func:`~classifiers.pii.validators.kr_rrn_dated`), and of the dated ones,
+    :data:`RRN_PLAUSIBLE` born at a plausible age by the century their sex digit gives; or
+    :data:`RRN_PLAUSIBLE_SPREAD` so, :data:`RRN_NATIVE` with a Korean's sex digit, over
+    :data:`RRN_YEARS` birth years or more.
     """
     dated = [t for t in texts if kr_rrn_dated(t)]
     if not texts or len(dated) < RRN_DATED * len(texts):
         return False
-    native = sum(t[7] in "1234" for t in dated)
-    return len({t[:2] for t in dated}) >= RRN_YEARS and native >= RRN_NATIVE * len(dated)
+    plausible = native = 0
+    for t in dated:
+        # The dated form has a sex digit of 1-8: 1900s for 1, 2, 5, 6; 2000s for 3, 4, 7, 8.
+        born = (1900 if t[7] in "1256" else 2000) + int(t[:2])
+        plausible += born <= today.year and today.year - born <= RRN_OLDEST
+        native += t[7] in "1234"
+    n = len(dated)
+    if plausible >= RRN_PLAUSIBLE * n:
+        return True
+    return (
+        plausible >= RRN_PLAUSIBLE_SPREAD * n
+        and native >= RRN_NATIVE * n
+        and len({t[:2] for t in dated}) >= RRN_YEARS
+    )
 
 
 def _pass_rate(tally: TallyLike) -> float | None:

@@ -981,8 +981,9 @@ def kr_rrn_dated(s: str) -> bool:
     """Whether ``s`` is a Korean RRN written with its dash and a birth date.
 
     ``YYMMDD-GNNNNNN``: month 01-12, day 01-31, and a sex and century digit ``G`` of 1-8.
-    More than :func:`kr_rrn_valid`'s shape (a corporate registration number's too): one
-    random six digits in ten is such a date. Pure; never raises.
+    More than :func:`kr_rrn_valid`'s shape (a corporate registration number's too): about
+    one random six digits in twenty-seven is such a date (months 12 in 100, days 31 in 100),
+    and with the sex digit one random dashed code in thirty. Pure; never raises.
     """
     return _KR_RRN_DATED.fullmatch(s) is not None
 

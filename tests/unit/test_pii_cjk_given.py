@@ -16,28 +16,16 @@ from faker import Faker
 
 from classifiers.pii import PiiClassifier
 from classifiers.pii.cjk_names import _GIVEN_MIMESIS, cjk_given_name
-from models import ColumnSample, ObjectInfo, ObjectRef, SamplingInfo, TableSample
+from models import ColumnSample, TableSample
+from tests.support.tables import table_sample
 
 N = 120
 
 
 def _table(*cols: tuple[str, list[str]]) -> TableSample:
-    return TableSample(
-        info=ObjectInfo(ref=ObjectRef("s3://lake/t/part-0.parquet"), size=1, etag="t"),
-        format="parquet",
-        compression=None,
-        columns=tuple(ColumnSample(n, "string", tuple(v)) for n, v in cols),
-        rows_sampled=N,
-        row_count=N,
-        row_count_estimated=False,
-        bytes_read=0,
-        sampling=SamplingInfo(method="test"),
+    return table_sample(
+        (ColumnSample(n, "string", tuple(v)) for n, v in cols), "s3://lake/t/part-0.parquet"
     )
-
-
-@pytest.fixture(scope="module")
-def classifier() -> PiiClassifier:
-    return PiiClassifier()
 
 
 def _person(classifier: PiiClassifier, table: TableSample, column: str) -> list[tuple[float, str]]:
@@ -56,13 +44,16 @@ def test_the_mimesis_characters_are_those_of_the_installed_mimesis() -> None:
     assert "".join(sorted(set("".join(given)))) == _GIVEN_MIMESIS
 
 
-@pytest.mark.parametrize("value", ["秀英", "伟", "翔太", "さゆり", "민준", "영자"])
+@pytest.mark.parametrize("value", ["秀英", "伟", "翔太", "くみ子", "菜々子", "민준", "영자"])
 def test_given_names_read_as_such(value: str) -> None:
     assert cjk_given_name(value) is True
 
 
-@pytest.mark.parametrize("value", ["海门市", "销售部", "수원시", "한국語", "電腦"])
-def test_places_departments_mixed_scripts_and_rare_characters_are_not(value: str) -> None:
+@pytest.mark.parametrize("value", ["海门市", "销售部", "수원시", "한국語", "電腦", "さゆり", "ー"])
+def test_places_departments_mixed_scripts_rare_characters_and_kana_alone_are_not(
+    value: str,
+) -> None:
+    # Kana alone are too many words (``コーラ``, ``あか``): hiragana given names go unread.
     assert cjk_given_name(value) is False
 
 
@@ -118,6 +109,31 @@ def test_other_text_beside_family_names_is_no_person(
     fake.seed_instance(8)
     values = [str(getattr(fake, provider)()) for _ in range(N)]
     table = _table(("c1", [fake.last_name() for _ in range(N)]), ("c2", values))
+    assert _person(classifier, table, "c2") == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["一", "二", "三", "五", "七", "八"],  # numerals
+        ["春", "夏", "秋", "冬"],  # seasons
+        ["中国"] * 12 + ["日本", "美国", "英国", "法国", "德国", "韩国", "印度"],  # countries
+        ["한국"] * 12 + ["미국", "중국", "일본", "영국", "독일"],
+        ["コーラ", "ミルク", "カレー", "ケーキ", "ライス"],  # menu words
+        ["あか", "あお", "しろ", "くろ", "みどり"],  # colours
+        ["和", "洋", "中", "華", "美", "光"],
+        ["はい", "あり", "なし"],
+        ["ー"] * 20 + ["花子", "太郎"],  # mostly "none"
+    ],
+)
+def test_enums_beside_family_names_are_no_person(
+    classifier: PiiClassifier, values: list[str]
+) -> None:
+    # A few frequent values written in characters of given names: an enum, not names.
+    fake = Faker("zh_CN")
+    fake.seed_instance(10)
+    column = [values[i % len(values)] for i in range(N)]
+    table = _table(("c1", [fake.last_name() for _ in range(N)]), ("c2", column))
     assert _person(classifier, table, "c2") == []
 
 

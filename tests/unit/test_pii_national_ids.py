@@ -476,10 +476,54 @@ def test_bsns_under_a_name_are_judged_on_every_value(classifier: PiiClassifier, 
 
 
 def test_dated_rrns_take_ascii_digits_only() -> None:
-    years = [f"{y:02d}0317-2674169" for y in range(40, 90, 5)]
-    assert _rrn_people(years)
+    today = date(2026, 12, 7)
+    born = [f"{y:02d}0317-2674169" for y in range(40, 90, 5)]
+    assert _rrn_people(born, today)
     # ``²`` is a digit to str.isdigit() and no number to int(): no error, no RRN.
-    assert not _rrn_people([f"\u00b2{t[1:]}" for t in years])
-    assert not _rrn_people([t.replace("0317", "1317") for t in years])  # month 13
-    assert not _rrn_people(years[:9])  # nine birth years
-    assert not _rrn_people([t.replace("-2", "-6") for t in years])  # foreign residents alone
+    assert not _rrn_people([f"\u00b2{t[1:]}" for t in born], today)
+    assert not _rrn_people([t.replace("0317", "1317") for t in born], today)  # month 13
+
+
+def _rrns(rng: random.Random, first: date, days: int, foreign: float = 0.0) -> tuple[str, ...]:
+    """RRNs of people born over ``days`` from ``first``, a share ``foreign`` of residents."""
+    out = []
+    for _ in range(ROWS):
+        born = first + timedelta(days=rng.randrange(days))
+        digit = (1 if born.year < 2000 else 3) + rng.randrange(2)
+        digit += 4 if rng.random() < foreign else 0
+        out.append(f"{born:%y%m%d}-{digit}{rng.randrange(10**6):06d}")
+    return tuple(out)
+
+
+@pytest.mark.parametrize(
+    ("first", "days", "foreign"),
+    [
+        (date(2005, 3, 1), 365, 0.0),  # a school year's pupils
+        (date(1950, 1, 1), 20000, 0.15),  # adults, some of them foreign residents
+        (date(1970, 1, 1), 12000, 0.6),  # foreign workers
+    ],
+)
+def test_rrns_of_one_cohort_or_of_foreign_residents_are_people(
+    classifier: PiiClassifier, first: date, days: int, foreign: float
+) -> None:
+    # The sex digit gives the century: every birth year is plausible, however few.
+    numbers = _rrns(random.Random(days), first, days, foreign)
+    sample = _beside_emails("ko_KR", 9, ColumnSample("c2", "string", numbers))
+    found = [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
+    assert [e.evidence.rule for e in found] == ["pattern.opaque_validated"]
+
+
+@pytest.mark.parametrize("name", ["c2", "code", "order_no"])
+def test_codes_of_a_decade_with_a_fixed_digit_are_no_rrns(
+    classifier: PiiClassifier, name: str
+) -> None:
+    # ``150317-1000123``: with a ``1`` after the dash, a date of 2010-2024 would be a birth
+    # in 1910-1924, over a century back for every value.
+    rng = random.Random(10)
+    numbers = tuple(
+        f"{date(2010, 1, 1) + timedelta(days=rng.randrange(5000)):%y%m%d}-1"
+        f"{rng.randrange(10**6):06d}"
+        for _ in range(ROWS)
+    )
+    sample = _beside_emails("ko_KR", 10, ColumnSample(name, "string", numbers))
+    assert not [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
