@@ -436,18 +436,24 @@ def test_korean_rrns_under_any_name_are_a_suggestion(classifier: PiiClassifier, 
 
 
 @pytest.mark.parametrize("name", ["c2", "code", "order_no", "amount"])
-@pytest.mark.parametrize("days", [900, 9000])
-def test_date_prefixed_order_numbers_are_no_rrns(
-    classifier: PiiClassifier, name: str, days: int
+@pytest.mark.parametrize(
+    ("first", "days", "digit"),
+    [
+        (date(2021, 1, 1), 900, None),  # orders of two and a half years, any digit after
+        (date(1998, 1, 1), 9000, None),  # lots of 25 years
+        (date(2010, 1, 1), 5000, 1),  # a decade's codes, a fixed 1 after the dash
+    ],
+)
+def test_date_prefixed_codes_are_no_rrns(
+    classifier: PiiClassifier, name: str, first: date, days: int, digit: int | None
 ) -> None:
-    # ``240317-1234567``: an order date and a sequence have the RRN's form, but the dates of
-    # orders span a few years, people's birth dates decades; and over decades, a sequence
-    # has a Korean's sex digit (1-4) after the dash four times in nine.
-    rng = random.Random(8)
-    start = date(2023 - days // 365, 1, 1)
+    # ``240317-1234567`` has the RRN's form, but read as one its sex digit's century puts
+    # about half the births (any digit: 1, 2, 5, 6 are the 1900s) or all of them (a fixed
+    # 1 after a date of 2010-2024) over a century back.
+    rng = random.Random(days)
     numbers = tuple(
-        f"{start + timedelta(days=rng.randrange(days)):%y%m%d}-{rng.randrange(9)}"
-        f"{rng.randrange(10**6):06d}"
+        f"{first + timedelta(days=rng.randrange(days)):%y%m%d}-"
+        f"{rng.randrange(9) if digit is None else digit}{rng.randrange(10**6):06d}"
         for _ in range(ROWS)
     )
     sample = _beside_emails("ko_KR", 8, ColumnSample(name, "string", numbers))
@@ -511,19 +517,3 @@ def test_rrns_of_one_cohort_or_of_foreign_residents_are_people(
     sample = _beside_emails("ko_KR", 9, ColumnSample("c2", "string", numbers))
     found = [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
     assert [e.evidence.rule for e in found] == ["pattern.opaque_validated"]
-
-
-@pytest.mark.parametrize("name", ["c2", "code", "order_no"])
-def test_codes_of_a_decade_with_a_fixed_digit_are_no_rrns(
-    classifier: PiiClassifier, name: str
-) -> None:
-    # ``150317-1000123``: with a ``1`` after the dash, a date of 2010-2024 would be a birth
-    # in 1910-1924, over a century back for every value.
-    rng = random.Random(10)
-    numbers = tuple(
-        f"{date(2010, 1, 1) + timedelta(days=rng.randrange(5000)):%y%m%d}-1"
-        f"{rng.randrange(10**6):06d}"
-        for _ in range(ROWS)
-    )
-    sample = _beside_emails("ko_KR", 10, ColumnSample(name, "string", numbers))
-    assert not [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
