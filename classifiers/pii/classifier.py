@@ -138,7 +138,10 @@ logger = logging.getLogger(__name__)
 #:    words passed); RRNs need birth years their sex digits make plausible (9 in 10, or half
 #:    over ten years with Koreans' sex digits), so date-prefixed order and lot numbers are none
 #:    under any name, and one cohort of pupils and foreign residents are people.
-ALGORITHM_VERSION = "17"
+#: 18: in the values-only check, a column whose values mostly read as one name once particles
+#:    and titles are set aside (Dutch surnames: ``van Haspengouw``) counts a known name alone,
+#:    as a one-word column does, though its values have two words on average.
+ALGORITHM_VERSION = "18"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -270,6 +273,19 @@ def _cjk_given_names(col: _Column, confidence: float, rule: str) -> Candidate | 
     if cand is None or cand.distinct_hits < CJK_GIVEN_SHARE * read:
         return None
     return cand
+
+
+def _name_kinds(full_names: bool, evidence: ColumnNames) -> tuple[str, ...]:
+    """The gazetteer's answers that count as names in a column of ``evidence``.
+
+    A known given or family name alone (``single``) counts in a column of one-word values,
+    and in one of several words when most of its values read as one name once particles and
+    titles are set aside (Dutch surnames: ``van Haspengouw``, ``de Vries``); in a column of
+    full names only a full name (``full``) counts. Pure.
+    """
+    if not full_names or evidence.share("single") > evidence.share("full", "partial"):
+        return ("full", "single")
+    return ("full",)
 
 
 def _gazetteer_version() -> str:
@@ -1164,7 +1180,6 @@ class PiiClassifier:
             return cjk_person, min(len(p.texts), CJK_MAX_VALUES)
         gazetteer = self._names()
         full_names = p.mean_words >= 1.5
-        kinds = ("full",) if full_names else ("full", "single")
         person: Candidate | None = None
         last: ColumnNames | None = None
         looked = 0
@@ -1174,6 +1189,7 @@ class PiiClassifier:
             # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
             for evidence, read in _gazetteer_rounds(gazetteer, p):
                 last, looked = evidence, read
+                kinds = _name_kinds(full_names, evidence)
                 share = evidence.share(*kinds)
                 interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
                 if interval[1] < GAZETTEER_HIT_UNNAMED:

@@ -63,6 +63,18 @@ def test_full_names_under_a_contrary_name_are_a_suggestion(
     assert signal in str(person.evidence.type_signal)
 
 
+@pytest.mark.parametrize("seed", [2, 3, 6])
+def test_surnames_with_particles_under_a_contrary_name_are_a_suggestion(
+    classifier: PiiClassifier, seed: int
+) -> None:
+    # ``van Haspengouw``, ``de Vries``: two words, one name once the particle is set aside.
+    # Half of a Dutch surname column has a particle: it is no column of full names.
+    surnames = _values("nl_NL", "last_name", seed, 50)
+    assert _person(_one(classifier, "status", surnames)) == VALUES_ONLY_PERSON_CONFIDENCE
+    # Full names keep needing a given name and a surname (and NER where the gazetteer fails).
+    assert _person(_one(classifier, "status", _values("nl_NL", "name", seed, 50)))
+
+
 def test_a_values_only_call_read_on_part_of_the_values_says_so(classifier: PiiClassifier) -> None:
     # 1,000 distinct names: the gazetteer reads the 400 most frequent, so the shares are
     # estimates (as a gazetteer or NER probe of part of the values is marked).
