@@ -114,7 +114,7 @@ _GIVEN_COMMON: Final = (
     "偉麗強軍豔傑濤華蘭紅鳳榮雲飛龍寧穎輝鵬國貴慶東"
     "一二三太郎子美恵香奈菜花樹介輔也哉人斗翔真直健康弘裕陽稔幹晃修拓篤司知実結衣零京助聡"
     "智大悠蓮颯湊蒼陸翼優舞桜咲夏千百里沙紗彩絵乃加由友理麻瞳淳茂清進豊勝正昭誠学博隆剛"
-    "涼治雄男夫彦朗次々"
+    "涼治雄男夫彦朗次充々"
     "자순옥남중영숙희정춘길말분복덕동철수호식광성상현민준서지훈은혜경미진주우재용석기태한유윤"
     "아하나예채다소시도건형규승원인범택환혁열선란화애일이"
 )
@@ -217,18 +217,17 @@ def cjk_given_name(text: str) -> bool | None:
     """Whether ``text`` could be a given name alone in CJK characters.
 
     One to three characters of CJK scripts (Han and kana may mix, as in ``くみ子``; Hangul
-    alone), with at least one Han character or Hangul syllable, every one of them a
-    character of given names (:data:`_GIVEN_CHARS`), not ending like a place or company.
-    Kana alone are too many words (``コーラ``, ``あか``, ``はい``). Many words pass too
-    (``国家``, ``人民``: a column of Chinese words about one value in fourteen), so only a
-    column beside the family names of the same people can say they are names. ``None`` when
-    it is not CJK text. Pure.
+    alone), every one of them a character of given names (:data:`_GIVEN_CHARS`), not
+    ending like a place or company. Katakana alone are loanwords (``コーラ``, ``ケーキ``), not
+    given names; hiragana alone may be (``さゆり``). Many words pass too (``国家``, ``人民``: a
+    column of Chinese words about one value in fourteen), so only a column beside the family
+    names of the same people can say they are names. ``None`` when it is not CJK text. Pure.
     """
     read = _cjk_word(text, 3)
     if read is None:
         return None
     value, scripts = read
-    if (len(scripts) > 1 and "hangul" in scripts) or scripts == {"kana"}:
+    if (len(scripts) > 1 and "hangul" in scripts) or _katakana(value):
         return False
     if value.endswith(_NOT_NAME_ENDINGS):
         return False
@@ -244,3 +243,8 @@ def _cjk_word(text: str, longest: int) -> tuple[str, set[str]] | None:
     if "other" in scripts:
         return None
     return value, scripts
+
+
+def _katakana(value: str) -> bool:
+    """Whether ``value`` is written in katakana alone (``ー`` counts as katakana). Pure."""
+    return all("\u30a0" <= ch <= "\u30ff" for ch in value)

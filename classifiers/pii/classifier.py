@@ -136,12 +136,17 @@ logger = logging.getLogger(__name__)
 #: 17: the review's mends: CJK given names need 20 distinct and 0.8 of the distinct values
 #:    read, and kana alone are no given name (enums of numerals, seasons, countries and menu
 #:    words passed); RRNs need birth years their sex digits make plausible (9 in 10, or half
-#:    over ten years with Koreans' sex digits), so date-prefixed order and lot numbers are none
-#:    under any name, and one cohort of pupils and foreign residents are people.
-#: 18: in the values-only check, a column whose values mostly read as one name once particles
-#:    and titles are set aside (Dutch surnames: ``van Haspengouw``) counts a known name alone,
-#:    as a one-word column does, though its values have two words on average.
-ALGORITHM_VERSION = "18"
+#:    over ten years with Koreans' sex digits), so date-prefixed order and lot numbers of this
+#:    century are none under any name, and one cohort of pupils and foreign residents are
+#:    people.
+#: 18: in the values-only check, a column whose values read as one name more often than as
+#:    several once particles and titles are set aside, and are a third one word or more
+#:    (Dutch surnames: ``Molen``, ``van Haspengouw``), counts a known name alone, as a one-word
+#:    column does, though its values have two words on average.
+#: 19: the second review's mends: katakana alone are no given name, hiragana alone may be
+#:    (``さゆり``, a kana rule of 17 lost small Japanese tables); a column of several words
+#:    needs a third of one-word values before a known name alone counts (``St. Peter``).
+ALGORITHM_VERSION = "19"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -187,12 +192,15 @@ _PERSON_PART_TOKENS = frozenset(
 CJK_FAMILY_DISTINCT = 5
 CJK_FAMILY_SHARE = 0.8
 #: A column of CJK given names beside family names (:func:`_cjk_given_names`): at least this
-#: many distinct ones (Faker's columns of 30 rows hold 25 or more; enums of numerals, seasons,
-#: colours or menu words 15 or fewer), and the lower end of the interval of their share, and
-#: their share of the distinct values read, at least this (issue 16: given names alone under
-#: an opaque or misleading name went unfound).
+#: many distinct ones (Faker's columns of 30 rows hold 20-26, of 50 rows 32 or more; enums of
+#: numerals, seasons, colours or menu words 15 or fewer), and the lower end of the interval of
+#: their share, and their share of the distinct values read, at least this (issue 16: given
+#: names alone under an opaque or misleading name went unfound).
 CJK_GIVEN_DISTINCT = 20
 CJK_GIVEN_SHARE = 0.8
+#: Share of one-word values a column of several words on average needs before a known name
+#: alone counts in it (:func:`_name_kinds`): about half of a Dutch surname column.
+ONE_WORD_SURNAMES = 0.3
 
 
 def _names_part(col: _Column) -> bool:
@@ -275,15 +283,28 @@ def _cjk_given_names(col: _Column, confidence: float, rule: str) -> Candidate | 
     return cand
 
 
-def _name_kinds(full_names: bool, evidence: ColumnNames) -> tuple[str, ...]:
+def _one_word_share(p: ColumnProfile) -> float:
+    """Share (by count) of the :data:`GAZETTEER_ROUNDS` most frequent values of one word. Pure."""
+    texts, counts = p.texts[: GAZETTEER_ROUNDS[-1]], p.counts[: GAZETTEER_ROUNDS[-1]]
+    total = sum(counts)
+    one = sum(c for t, c in zip(texts, counts, strict=True) if len(t.split()) == 1)
+    return one / total if total else 0.0
+
+
+def _name_kinds(full_names: bool, evidence: ColumnNames, one_word: float) -> tuple[str, ...]:
     """The gazetteer's answers that count as names in a column of ``evidence``.
 
-    A known given or family name alone (``single``) counts in a column of one-word values,
-    and in one of several words when most of its values read as one name once particles and
-    titles are set aside (Dutch surnames: ``van Haspengouw``, ``de Vries``); in a column of
-    full names only a full name (``full``) counts. Pure.
+    A known given or family name alone (``single``) counts in a column of one-word values;
+    in one of several words too when more of its values read as one name, once particles
+    and titles are set aside, than as several, and at least :data:`ONE_WORD_SURNAMES` of
+    them (``one_word``, by weight) are one word (Dutch surnames: ``Molen``, ``van
+    Haspengouw``, ``de Vries``; a column of ``St. Peter``, ``St. Maria`` has none). In a
+    column of full names only a full name (``full``) counts. Pure.
     """
-    if not full_names or evidence.share("single") > evidence.share("full", "partial"):
+    if not full_names or (
+        one_word >= ONE_WORD_SURNAMES
+        and evidence.share("single") > evidence.share("full", "partial")
+    ):
         return ("full", "single")
     return ("full",)
 
@@ -1180,6 +1201,7 @@ class PiiClassifier:
             return cjk_person, min(len(p.texts), CJK_MAX_VALUES)
         gazetteer = self._names()
         full_names = p.mean_words >= 1.5
+        one_word = _one_word_share(p) if full_names else 1.0
         person: Candidate | None = None
         last: ColumnNames | None = None
         looked = 0
@@ -1189,7 +1211,7 @@ class PiiClassifier:
             # French towns are surnames, its rarer ones ``Saint-...`` (0.89, then 0.51).
             for evidence, read in _gazetteer_rounds(gazetteer, p):
                 last, looked = evidence, read
-                kinds = _name_kinds(full_names, evidence)
+                kinds = _name_kinds(full_names, evidence, one_word)
                 share = evidence.share(*kinds)
                 interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
                 if interval[1] < GAZETTEER_HIT_UNNAMED:

@@ -476,7 +476,8 @@ RRN_DATED = 0.8
 #: (1, 2, 5, 6: the 1900s; 3, 4, 7, 8: the 2000s), is plausible: not in the future, at most
 #: :data:`RRN_OLDEST` years back. People's RRNs have nearly all such, students of one year
 #: and foreign residents (5-8) too; a date-prefixed order or lot number (``240317-1234567``)
-#: followed by any digits about half, by a fixed ``1`` none.
+#: of this century followed by any digits about half, by a fixed ``1`` none. (Codes dated
+#: over the last decades with a ``1`` or ``2`` after the dash read as Faker's RRNs do.)
 RRN_PLAUSIBLE = 0.9
 #: ... or, with :data:`RRN_NATIVE` of the sex digits 1-4 (Koreans; 5-8 are foreign
 #: residents, a few percent), at least this share over :data:`RRN_YEARS` birth years or more:

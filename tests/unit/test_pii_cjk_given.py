@@ -44,16 +44,18 @@ def test_the_mimesis_characters_are_those_of_the_installed_mimesis() -> None:
     assert "".join(sorted(set("".join(given)))) == _GIVEN_MIMESIS
 
 
-@pytest.mark.parametrize("value", ["秀英", "伟", "翔太", "くみ子", "菜々子", "민준", "영자"])
+@pytest.mark.parametrize(
+    "value", ["秀英", "伟", "翔太", "くみ子", "菜々子", "さゆり", "민준", "영자"]
+)
 def test_given_names_read_as_such(value: str) -> None:
     assert cjk_given_name(value) is True
 
 
-@pytest.mark.parametrize("value", ["海门市", "销售部", "수원시", "한국語", "電腦", "さゆり", "ー"])
-def test_places_departments_mixed_scripts_rare_characters_and_kana_alone_are_not(
+@pytest.mark.parametrize("value", ["海门市", "销售部", "수원시", "한국語", "電腦", "コーラ", "ー"])
+def test_places_departments_mixed_scripts_rare_characters_and_katakana_are_not(
     value: str,
 ) -> None:
-    # Kana alone are too many words (``コーラ``, ``あか``): hiragana given names go unread.
+    # Katakana alone are loanwords (``コーラ``, ``ケーキ``), and ``ー`` a placeholder.
     assert cjk_given_name(value) is False
 
 
@@ -86,6 +88,19 @@ def test_given_names_beside_family_names_are_a_person_suggestion(
         (names[1], [fake.first_name() for _ in range(N)]),
     )
     assert _person(classifier, table, names[1]) == [expected]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_small_japanese_tables_keep_their_given_names(classifier: PiiClassifier, seed: int) -> None:
+    # Fifty rows: Faker's Japanese given names, a few in hiragana alone (``さゆり``), clear
+    # the bar in every seed.
+    fake = Faker("ja_JP")
+    fake.seed_instance(seed)
+    table = _table(
+        ("c1", [fake.last_name() for _ in range(50)]),
+        ("c2", [fake.first_name() for _ in range(50)]),
+    )
+    assert _person(classifier, table, "c2") == [(0.75, "cjk.given_names")]
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "ja_JP", "ko_KR"])
@@ -124,6 +139,10 @@ def test_other_text_beside_family_names_is_no_person(
         ["和", "洋", "中", "華", "美", "光"],
         ["はい", "あり", "なし"],
         ["ー"] * 20 + ["花子", "太郎"],  # mostly "none"
+        # Katakana words (a menu): no given names, however many.
+        "コーラ ミルク カレー ケーキ ライス スープ サラダ パン ピザ パスタ ステーキ ハンバーグ "
+        "コーヒー ジュース ワイン ビール チーズ バター トースト カツ ラーメン うどん そば "
+        "アイス プリン".split(),
     ],
 )
 def test_enums_beside_family_names_are_no_person(
@@ -134,6 +153,22 @@ def test_enums_beside_family_names_are_no_person(
     fake.seed_instance(10)
     column = [values[i % len(values)] for i in range(N)]
     table = _table(("c1", [fake.last_name() for _ in range(N)]), ("c2", column))
+    assert _person(classifier, table, "c2") == []
+
+
+def test_frequent_name_like_values_among_many_others_are_no_given_names(
+    classifier: PiiClassifier,
+) -> None:
+    # Twenty-five values written in names' characters fill most rows (words such as ``国家``
+    # are, too); thirty others, once each, are not: most distinct values are no given names,
+    # so the column is none, whatever the share of the rows.
+    fake = Faker("zh_CN")
+    fake.seed_instance(12)
+    frequent = sorted({fake.first_name() for _ in range(400)})[:25]
+    others = [f"{fake.city_name()}市" for _ in range(30)]
+    column = frequent * 12 + others
+    table = _table(("c1", [fake.last_name() for _ in column]), ("c2", column))
+    assert len(set(frequent)) == 25 and len(set(others)) >= 25
     assert _person(classifier, table, "c2") == []
 
 

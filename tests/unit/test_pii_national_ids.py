@@ -30,6 +30,7 @@ from tests.support.faker_values import faker_values
 from tests.support.tables import table_sample
 
 ROWS = 300
+TODAY = date(2026, 12, 7)
 
 
 def _values(locale: str, provider: str, seed: int = 7) -> tuple[str, ...]:
@@ -383,6 +384,14 @@ def _beside_emails(locale: str, seed: int, *columns: ColumnSample) -> TableSampl
     )
 
 
+@pytest.fixture(scope="module")
+def dated() -> PiiClassifier:
+    """A classifier counting ages from a fixed day: RRNs' birth years are judged by it."""
+    clf = PiiClassifier(today=TODAY)
+    clf.load()
+    return clf
+
+
 @pytest.mark.parametrize(("name", "found"), [("achternaam", True), ("amount", True),
                                              ("klantnummer", False), ("code", False),
                                              ("account_no", False), ("bankrekening", False),
@@ -404,7 +413,7 @@ def test_bsns_under_a_name_that_is_no_numbering_are_a_suggestion(
 
 
 def test_an_opaque_column_of_korean_rrns_in_a_people_table_is_a_suggestion(
-    classifier: PiiClassifier,
+    dated: PiiClassifier,
 ) -> None:
     # The shape alone (six digits, a dash, seven) is also a corporate registration number's;
     # a birth date in front and a sex digit of 1-8 in nearly every value are an RRN's.
@@ -416,22 +425,20 @@ def test_an_opaque_column_of_korean_rrns_in_a_people_table_is_a_suggestion(
         ColumnSample("c2", "string", _values("ko_KR", "ssn")),
         ColumnSample("c3", "string", codes),
     )
-    found = {f.column: f for f in classifier.classify(sample)}
+    found = {f.column: f for f in dated.classify(sample)}
     rrn = [(e.entity, e.confidence, e.evidence.rule) for e in found["c2"].entities]
     assert rrn == [("KR_RRN", 0.5, "pattern.opaque_validated")]
     assert not [e for e in found["c3"].entities if e.entity == "KR_RRN"]
     alone = table_sample((sample.columns[1],), "s3://lake/people/part-0.parquet")
-    assert not classifier.classify(alone)[0].entities
+    assert not dated.classify(alone)[0].entities
 
 
 @pytest.mark.parametrize("name", ["c2", "code", "성", "amount"])
-def test_korean_rrns_under_any_name_are_a_suggestion(classifier: PiiClassifier, name: str) -> None:
+def test_korean_rrns_under_any_name_are_a_suggestion(dated: PiiClassifier, name: str) -> None:
     # ``code`` is a numbering and ``성`` says surname (or sex): a birth date and a sex digit in
     # nearly every value, over decades of birth years, are an RRN's all the same.
     sample = _beside_emails("ko_KR", 7, ColumnSample(name, "string", _values("ko_KR", "ssn")))
-    rrn = [
-        (e.entity, e.confidence, e.evidence.rule) for e in classifier.classify(sample)[1].entities
-    ]
+    rrn = [(e.entity, e.confidence, e.evidence.rule) for e in dated.classify(sample)[1].entities]
     assert rrn == [("KR_RRN", 0.5, "pattern.opaque_validated")]
 
 
@@ -445,7 +452,7 @@ def test_korean_rrns_under_any_name_are_a_suggestion(classifier: PiiClassifier, 
     ],
 )
 def test_date_prefixed_codes_are_no_rrns(
-    classifier: PiiClassifier, name: str, first: date, days: int, digit: int | None
+    dated: PiiClassifier, name: str, first: date, days: int, digit: int | None
 ) -> None:
     # ``240317-1234567`` has the RRN's form, but read as one its sex digit's century puts
     # about half the births (any digit: 1, 2, 5, 6 are the 1900s) or all of them (a fixed
@@ -457,7 +464,7 @@ def test_date_prefixed_codes_are_no_rrns(
         for _ in range(ROWS)
     )
     sample = _beside_emails("ko_KR", 8, ColumnSample(name, "string", numbers))
-    assert not [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
+    assert not [e for e in dated.classify(sample)[1].entities if e.entity == "KR_RRN"]
 
 
 @pytest.mark.parametrize("seed", [14, 36, 37])
@@ -481,13 +488,26 @@ def test_bsns_under_a_name_are_judged_on_every_value(classifier: PiiClassifier, 
         assert not [e for e in found.entities if e.entity == "NL_BSN"], name
 
 
-def test_dated_rrns_take_ascii_digits_only() -> None:
-    today = date(2026, 12, 7)
+def test_rrns_of_people_by_their_birth_years() -> None:
     born = [f"{y:02d}0317-2674169" for y in range(40, 90, 5)]
-    assert _rrn_people(born, today)
+    assert _rrn_people(born, TODAY)
     # ``²`` is a digit to str.isdigit() and no number to int(): no error, no RRN.
-    assert not _rrn_people([f"\u00b2{t[1:]}" for t in born], today)
-    assert not _rrn_people([t.replace("0317", "1317") for t in born], today)  # month 13
+    assert not _rrn_people([f"\u00b2{t[1:]}" for t in born], TODAY)
+    assert not _rrn_people([t.replace("0317", "1317") for t in born], TODAY)  # month 13
+    # A 3 after the dash: born in 2040-2085, in the future.
+    assert not _rrn_people([t.replace("-2", "-3") for t in born], TODAY)
+    # A 1 after the dash and years 00-20: born in 1900-1920, over a century back.
+    assert not _rrn_people([f"{y:02d}0317-1674169" for y in range(0, 21, 2)], TODAY)
+    # Faker's: any two-digit year, 1 or 2 after the dash, so a quarter over a century back;
+    # but over decades of years, and with Koreans' sex digits.
+    faker_like = [f"{y:02d}0317-{1 + y % 2}674169" for y in range(0, 100, 3)]
+    assert _rrn_people(faker_like, TODAY)
+    # Half of them over a century back, within nine years: no people.
+    nine = [f"{y:02d}0317-{1 if i % 2 else 3}674169" for i, y in enumerate(list(range(9)) * 2)]
+    assert not _rrn_people(nine, TODAY)
+    # ... and over decades, but half of the sex digits a foreign resident's: no people.
+    mixed = [f"{y:02d}0317-{1 if i % 2 else 7}674169" for i, y in enumerate(range(0, 100, 3))]
+    assert not _rrn_people(mixed, TODAY)
 
 
 def _rrns(rng: random.Random, first: date, days: int, foreign: float = 0.0) -> tuple[str, ...]:
@@ -510,10 +530,10 @@ def _rrns(rng: random.Random, first: date, days: int, foreign: float = 0.0) -> t
     ],
 )
 def test_rrns_of_one_cohort_or_of_foreign_residents_are_people(
-    classifier: PiiClassifier, first: date, days: int, foreign: float
+    dated: PiiClassifier, first: date, days: int, foreign: float
 ) -> None:
     # The sex digit gives the century: every birth year is plausible, however few.
     numbers = _rrns(random.Random(days), first, days, foreign)
     sample = _beside_emails("ko_KR", 9, ColumnSample("c2", "string", numbers))
-    found = [e for e in classifier.classify(sample)[1].entities if e.entity == "KR_RRN"]
+    found = [e for e in dated.classify(sample)[1].entities if e.entity == "KR_RRN"]
     assert [e.evidence.rule for e in found] == ["pattern.opaque_validated"]
