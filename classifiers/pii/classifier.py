@@ -262,7 +262,7 @@ def _cjk_given_names(col: _Column, confidence: float, rule: str) -> Candidate | 
     :func:`~classifiers.pii.cjk_names.cjk_given_name` (:func:`_cjk_call`): at least
     :data:`CJK_GIVEN_DISTINCT` distinct given names, and the lower end of the interval of
     their share and their share of the distinct values read at least :data:`CJK_GIVEN_SHARE`
-    (a country enum whose commonest value is ``中国`` passes on counts alone). ``None``
+    (a few frequent name-like values among many others pass on counts alone). ``None``
     otherwise. Pure.
     """
     if not col.family_neighbour:
@@ -284,7 +284,10 @@ def _cjk_given_names(col: _Column, confidence: float, rule: str) -> Candidate | 
 
 
 def _one_word_share(p: ColumnProfile) -> float:
-    """Share (by count) of the :data:`GAZETTEER_ROUNDS` most frequent values of one word. Pure."""
+    """Share (by count) of one-word values among the most frequent ones the gazetteer reads.
+
+    As many as its last round (:data:`GAZETTEER_ROUNDS`). Pure.
+    """
     texts, counts = p.texts[: GAZETTEER_ROUNDS[-1]], p.counts[: GAZETTEER_ROUNDS[-1]]
     total = sum(counts)
     one = sum(c for t, c in zip(texts, counts, strict=True) if len(t.split()) == 1)
