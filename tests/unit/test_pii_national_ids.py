@@ -442,6 +442,15 @@ def test_korean_rrns_under_any_name_are_a_suggestion(dated: PiiClassifier, name:
     assert rrn == [("KR_RRN", 0.5, "pattern.opaque_validated")]
 
 
+def test_the_classifiers_day_dates_the_rrns(dated: PiiClassifier) -> None:
+    # Pupils born in 2005-2006, read on a day of 1990: born in the future, no people.
+    numbers = _rrns(random.Random(5), date(2005, 3, 1), 365)
+    sample = _beside_emails("ko_KR", 5, ColumnSample("c2", "string", numbers))
+    assert [e.entity for e in dated.classify(sample)[1].entities if e.entity == "KR_RRN"]
+    early = PiiClassifier(today=date(1990, 1, 1))
+    assert not [e for e in early.classify(sample)[1].entities if e.entity == "KR_RRN"]
+
+
 @pytest.mark.parametrize("name", ["c2", "code", "order_no", "amount"])
 @pytest.mark.parametrize(
     ("first", "days", "digit"),
