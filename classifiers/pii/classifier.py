@@ -206,8 +206,9 @@ ONE_WORD_SURNAMES = 0.3
 def _names_part(col: _Column) -> bool:
     """Whether ``col`` holds a part of people's names.
 
-    Its name says so strongly, or its values are CJK family names (:func:`_cjk_family_names`;
-    the Korean word for surname, ``성``, also means sex, so no name says it).
+    Its name says so strongly, or its values are CJK family names and its name does not say
+    otherwise (:attr:`_Column.family_names`; the Korean word for surname, ``성``, also means
+    sex, so no name says it).
     """
     strength = getattr(col.names.get("PERSON"), "strength", 0.0)
     return (strength >= 0.9 and bool(col.tokens & _PERSON_PART_TOKENS)) or (
@@ -215,28 +216,17 @@ def _names_part(col: _Column) -> bool:
     )
 
 
-def _cjk_family_names(col: _Column, values: Candidate | None) -> Candidate | None:
-    """PERSON for a column of CJK family names alone (``김``, ``王``, ``佐藤`` ...).
+def _cjk_family_values(col: _Column) -> Candidate | None:
+    """PERSON for a column of CJK family names alone (``김``, ``王``, ``佐藤`` ...), its name aside.
 
     ``cjk.family_names``: at least :data:`CJK_FAMILY_DISTINCT` distinct known family names
     (:func:`~classifiers.pii.cjk_names.cjk_family_name`), the lower end of the interval of
-    their share at least :data:`CJK_FAMILY_SHARE`, under any name but a contrary or de-rated
-    one. Korean ones first (``성`` also means sex, so no name says surname); Chinese and
-    Japanese ones under an opaque name (``c3``) went unfound. Read only when the first value
-    is not ASCII. ``None`` otherwise. ``values``: :func:`_cjk_family_values` of ``col``.
-    Pure.
-    """
-    if col.derated or col.tokens & NOT_PERSON_TOKENS:
-        return None
-    return values
-
-
-def _cjk_family_values(col: _Column) -> Candidate | None:
-    """:func:`_cjk_family_names` on the values alone, whatever the column's name says.
-
-    A surname column under ``status`` is no PERSON call of this rule's (its name says
-    otherwise: the values-only suggestion decides it), but its given names beside it are
-    still beside family names. Read only when the first value is not ASCII. Pure.
+    their share at least :data:`CJK_FAMILY_SHARE`. Korean ones first (``성`` also means sex,
+    so no name says surname); Chinese and Japanese ones under an opaque name (``c3``) went
+    unfound. Read only when the first value is not ASCII; ``None`` otherwise. The call is
+    the column's under any name but a contrary or de-rated one
+    (:attr:`_Column.family_names`); the values alone tell its neighbours they stand beside
+    family names (a surname column under ``status`` still does). Pure.
     """
     p = col.profile
     if p.kind != "string" or not p.texts or p.texts[0].isascii():
@@ -360,11 +350,8 @@ class _Column:
     role_neighbour: str | None = None
     #: An adjacent column whose name says it holds a part of people's names (``cognome``).
     part_neighbour: str | None = None
-    #: :func:`_cjk_family_names` of this column, read once per table: its neighbours ask
-    #: it (:func:`_names_part`) and so does its own PERSON call.
-    family_names: Candidate | None = None
-    #: Whether this column's values are CJK family names (:func:`_cjk_family_values`).
-    family_values: bool = False
+    #: :func:`_cjk_family_values` of this column, read once per table.
+    family: Candidate | None = None
     #: Whether an adjacent column's values are CJK family names, whatever its name says.
     family_neighbour: bool = False
     opaque: bool = False
@@ -394,6 +381,16 @@ class _Column:
     @property
     def settled(self) -> bool:
         return any(not c.sparse and c.type_signal != "free text" for c in self.candidates)
+
+    @property
+    def family_names(self) -> Candidate | None:
+        """:attr:`family` as this column's call: none under a contrary or de-rated name.
+
+        Its neighbours ask it (:func:`_names_part`) and so does its own PERSON call.
+        """
+        if self.derated or self.tokens & NOT_PERSON_TOKENS:
+            return None
+        return self.family
 
 
 def _gazetteer_rounds(
@@ -613,16 +610,14 @@ class PiiClassifier:
             profiles = [None] * len(sample.columns)
         columns = [self._prepare(c, p) for c, p in zip(sample.columns, profiles, strict=True)]
         for col in columns:
-            family = _cjk_family_values(col)
-            col.family_values = family is not None
-            col.family_names = _cjk_family_names(col, family)
+            col.family = _cjk_family_values(col)
         for i, col in enumerate(columns):
             # An adjacent column that names people in a role (``rep`` next to ``rep_phone``
             # is not one, ``handler`` next to ``handled_by`` is) supports a short staff list.
             adjacent = [columns[j] for j in (i - 1, i + 1) if 0 <= j < len(columns)]
             col.role_neighbour = next((a.role for a in adjacent if a.role), None)
             col.part_neighbour = next((a.profile.name for a in adjacent if _names_part(a)), None)
-            col.family_neighbour = any(a.family_values for a in adjacent)
+            col.family_neighbour = any(a.family is not None for a in adjacent)
         candidates = self._prefilter(columns, texts)
         for col in columns:
             if col.warning is None:
@@ -1290,8 +1285,8 @@ class PiiClassifier:
         :data:`CJK_NAME_SHARE` (a column of Chinese words reaches about 0.1, of Korean street
         names 0.4), with at least five distinct names, or two when the column's name or
         role says people. The confidence is lower when nothing in the name says people.
-        Else a column of CJK family names alone (:func:`_cjk_family_names`, read once per
-        table into :attr:`_Column.family_names`). Else given names beside a column of family
+        Else a column of CJK family names alone (:attr:`_Column.family_names`, read once per
+        table). Else given names beside a column of family
         names (:func:`_cjk_given_names`, rule ``cjk.given_names``; Faker's given names read
         0.98-1.0 so, 0.72 in ``zh_TW``, its words, towns, districts and street names at most
         0.44).

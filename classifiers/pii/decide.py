@@ -299,12 +299,6 @@ def _name_tokens(name: str) -> set[str]:
     return set(tokenize(name))
 
 
-def _numbering_name(name: str) -> bool:
-    from classifiers.pii.names import is_numbering_name
-
-    return is_numbering_name(name)
-
-
 def _formatted(tally: TallyLike) -> bool:
     """Whether the examples carry separators (``123-45-6789``, not ``123456789``)."""
     return any("-" in e or " " in e for e in tally.example_values)
@@ -377,9 +371,11 @@ def _validated_any_name(entity: str, name: str) -> bool:
 
     :data:`VALIDATED_ANY_NAME`, but for the :data:`NUMBERING_RULES_OUT` under a numbering.
     """
+    from classifiers.pii.names import is_numbering_name
+
     if entity not in VALIDATED_ANY_NAME:
         return False
-    return entity not in NUMBERING_RULES_OUT or not _numbering_name(name)
+    return entity not in NUMBERING_RULES_OUT or not is_numbering_name(name)
 
 
 def _version_like(text: str) -> bool:
