@@ -18,7 +18,9 @@ it_IT, pt_BR, nl_NL, ja_JP) under three namings:
   the values can be right.
 
 Prints top-1 and top-3 per naming and per category, and the categories the review policy
-would apply under the committed thresholds (and how often right). Column names, table names
+would apply under the committed thresholds (and how often right): none read from the values
+alone, none whose column names the values contradict
+(:func:`classifiers.business.contradictions.names_contradicted`). Column names, table names
 and the figures only: no value is printed.
 
 Dates are drawn relative to the moment of the run (Faker's ``date_time_this_month`` ends
@@ -372,14 +374,22 @@ def build_table(
     return table_sample(samples, key, bytes_read=0)
 
 
-def classify(sample: TableSample, pii: Any, business: Any) -> list[Any]:
-    """Categories as the worker gets them: PII entities merged into the business types."""
+def merged_findings(sample: TableSample, pii: Any, business: Any) -> list[ColumnFinding]:
+    """The column findings as the worker merges them: PII entities beside business types."""
     entities = {f.column: f.entities for f in pii.classify(sample)}
-    merged = [
+    return [
         ColumnFinding(f.column, f.data_type, entities=entities.get(f.column, ()),
                       business_type=f.business_type)
         for f in business.classify(sample)
     ]  # fmt: skip
+
+
+def classify(
+    sample: TableSample, pii: Any, business: Any, merged: list[ColumnFinding] | None = None
+) -> list[Any]:
+    """Categories as the worker gets them: PII entities merged into the business types."""
+    if merged is None:
+        merged = merged_findings(sample, pii, business)
     return list(business.classify_table(sample, merged))
 
 
@@ -388,6 +398,7 @@ def run(rows: int, seed: int) -> dict[str, Any]:
     from classifiers.business.classifier import BusinessClassifier
     from classifiers.business.model import category_apply_threshold
     from classifiers.pii import PiiClassifier
+    from classifiers.business.contradictions import names_contradicted
     from worker.core.review_policy import sample_from_values_alone
 
     pii, business = PiiClassifier(), BusinessClassifier()
@@ -400,12 +411,15 @@ def run(rows: int, seed: int) -> dict[str, Any]:
             for naming in NAMINGS:
                 index += 1
                 sample = build_table(index, design, locale, naming, rows, seed)
-                ranked = classify(sample, pii, business)
+                merged = merged_findings(sample, pii, business)
+                ranked = classify(sample, pii, business, merged)
                 top = ranked[0]
-                # As the review policy decides: never applied from the values alone.
+                # As the review policy decides: never applied from the values alone, nor
+                # when the values contradict enough of the names.
+                contradicted = names_contradicted(merged)
                 threshold = (
                     None
-                    if sample_from_values_alone(sample)
+                    if sample_from_values_alone(sample) or contradicted
                     else category_apply_threshold(None, top.words_agree)
                 )
                 out.append({
@@ -413,6 +427,7 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                     "naming": naming, "top1": top.label, "p": round(top.confidence, 3),
                     "top3": [c.label for c in ranked[:3]],
                     "applied": threshold is not None and top.confidence >= threshold,
+                    "names_contradicted": len(contradicted),
                 })  # fmt: skip
     return {"rows": rows, "seed": seed, "tables": out, "summary": summarise(out)}
 

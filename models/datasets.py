@@ -179,6 +179,9 @@ class DatasetVerdict:
     :param category_values_only: whether most of those partitions had most of their column
         names say nothing (the category read from the values alone: never applied without a
         steward, :func:`worker.core.review_policy.category_threshold`).
+    :param category_names_contradicted: whether most of those partitions had enough of their
+        column names contradicted by the values (the names may be another table's: never
+        applied without a steward either).
     """
 
     dataset_uri: str
@@ -191,6 +194,7 @@ class DatasetVerdict:
     entities: tuple[tuple[str, tuple[str, ...]], ...] = ()
     category_words_agree: bool | None = None
     category_values_only: bool = False
+    category_names_contradicted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (no values: entities, shares and counts only)."""
@@ -202,6 +206,7 @@ class DatasetVerdict:
             "category_confidence": self.category_confidence,
             "category_words_agree": self.category_words_agree,
             "category_values_only": self.category_values_only,
+            "category_names_contradicted": self.category_names_contradicted,
             "description": self.description,
             "entities": {e: list(cols) for e, cols in self.entities},
             "columns": [

@@ -2,9 +2,11 @@
 
 ``classify`` gives every column a business type (``amount``, ``country`` ...); the pipeline
 then calls ``classify_table`` with the merged findings (PII entities included) for the
-dataset's top three categories. Construction is cheap (it reads the manifest, registering its
-category apply threshold under the model version); :meth:`load` verifies the manifest and
-loads the numpy artifacts once per process (well under a second; no scikit-learn import).
+dataset's top three categories (from the values alone when the values contradict enough of
+the column names: :mod:`classifiers.business.contradictions`). Construction is cheap (it
+reads the manifest, registering its category apply threshold under the model version);
+:meth:`load` verifies the manifest and loads the numpy artifacts once per process (well
+under a second; no scikit-learn import).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from classifiers.business.contradictions import names_contradicted
+from classifiers.business.features import without_names
 from classifiers.business.model import (
     DEFAULT_ARTIFACTS_DIR,
     MANIFEST_NAME,
@@ -91,6 +95,19 @@ class BusinessClassifier:
             for c in columns
         ]
         pii = {c.column: {e.entity for e in c.entities} for c in columns}
+        if names_contradicted(columns):
+            # The values contradict enough of the names that none of them is believed, nor
+            # the folder: another table's names came with its path. The category is read as
+            # for a table whose names say nothing (the hidden-names pair alone, its columns
+            # typed by the hidden-names column model), and the review policy leaves it to a
+            # steward (bench/README.md, "Names their values contradict").
+            named = sample
+            sample = without_names(sample)
+            types = self._model.column_types(sample)
+            pii = {
+                hidden.name: pii.get(original.name, set())
+                for hidden, original in zip(sample.columns, named.columns, strict=True)
+            }
         ranked = self._model.categories(sample, types, pii)
         if not ranked:
             return []

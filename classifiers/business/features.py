@@ -17,6 +17,7 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import compress, repeat
@@ -27,6 +28,7 @@ import numpy as np
 from classifiers.business import lexicon
 from classifiers.business.countries import COUNTRY_ALIASES, ISO_COUNTRIES
 from models.labels import NATIONAL_ID_ENTITIES
+from models.objects import ObjectRef
 from models.samples import CellValue, ColumnSample, TableSample
 
 FEATURE_VERSION = 5
@@ -255,6 +257,24 @@ def opaque_names(sample: TableSample) -> list[bool]:
     hidden names (:mod:`classifiers.business.model`). Pure apart from a cache.
     """
     return [opaque_name(c.name) for c in sample.columns]
+
+
+#: Where a table read without its names is said to be (:func:`without_names`): a bucket and
+#: a folder that no category claims, as the hidden-names pair's training paths.
+NEUTRAL_PREFIX = "s3://lake/data/part-00000"
+
+
+def without_names(sample: TableSample) -> TableSample:
+    """``sample`` with every column named by its position (``c1`` ...) and a neutral path.
+
+    What the models are shown of a table whose names are not to be believed
+    (:func:`classifiers.business.contradictions.names_contradicted`): every name then says
+    nothing (:func:`opaque_names`), so the hidden-names pair decides alone. Values, types and
+    the sampling record are unchanged. Pure.
+    """
+    ref = ObjectRef.parse(f"{NEUTRAL_PREFIX}.{sample.format}")
+    columns = tuple(replace(c, name=f"c{i + 1}") for i, c in enumerate(sample.columns))
+    return replace(sample, info=replace(sample.info, ref=ref), columns=columns)
 
 
 def is_key_name(tokens: Sequence[str]) -> bool:

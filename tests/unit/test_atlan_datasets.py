@@ -195,6 +195,11 @@ def test_a_datasets_category_takes_the_threshold_its_partitions_words_earned(
     assert str(_desired(replace(stored, verdict=verdict)).custom_metadata["Category"]) == (
         "sales 0.99 (suggested)"
     )
+    # Names the values contradicted in most partitions: suggested too.
+    verdict = replace(stored.verdict, category_words_agree=True, category_names_contradicted=True)
+    assert str(_desired(replace(stored, verdict=verdict)).custom_metadata["Category"]) == (
+        "sales 0.99 (suggested)"
+    )
 
 
 def test_which_datasets_get_an_asset_of_their_own() -> None:

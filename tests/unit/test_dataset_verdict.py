@@ -330,6 +330,33 @@ def test_the_verdict_says_whether_most_partitions_read_its_category_from_the_val
     assert not verdict_from_dict(old).category_values_only  # stored before: not known
 
 
+def test_the_verdict_says_whether_most_partitions_had_their_names_contradicted() -> None:
+    """As the review policy judges each object: two columns whose values contradict their
+    names (e-mails under ``order_date``, names under ``sku``); a tie is not a majority."""
+
+    def part(day: int, misnamed: bool) -> EnrichmentResult:
+        names = ["order_date", "sku", "qty"] if misnamed else ["email", "buyer", "qty"]
+        columns = [(n, "string", ["x"]) for n in names]
+        found = {names[0]: [("EMAIL_ADDRESS", 0.9)], names[1]: [("PERSON", 0.9)]}
+        return _result(f"dt=2025-01-0{day}/", columns, found, categories=[("orders", 0.9)])
+
+    def contradicted(*results: EnrichmentResult) -> bool:
+        merged = merge_verdict(URI, [], 4, list(results), entity_share=0.5)
+        assert merged.category == "orders"
+        return merged.category_names_contradicted
+
+    assert contradicted(part(1, True), part(2, True), part(3, False))
+    assert not contradicted(part(1, True), part(2, False))  # a tie
+    assert not contradicted(part(1, False))
+    from worker.adapters.catalog.dataset_store import verdict_from_dict
+
+    again = merge_verdict(URI, [], 4, [part(1, True)], entity_share=0.5)
+    assert again.category_names_contradicted
+    assert verdict_from_dict(again.to_dict()) == again
+    old = {k: v for k, v in again.to_dict().items() if k != "category_names_contradicted"}
+    assert not verdict_from_dict(old).category_names_contradicted  # stored before: not known
+
+
 def test_the_description_comes_from_the_most_representative_result() -> None:
     records = _four_partitions()
     results = [

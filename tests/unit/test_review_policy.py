@@ -33,6 +33,7 @@ from models import (
 from models.review import Decision, SuggestionState
 from worker.core.report import build_report, object_entry, validate_report
 from worker.core.review_policy import (
+    NAMES_CONTRADICTED_REASON,
     VALUES_ONLY_REASON,
     category_decision,
     category_threshold,
@@ -439,6 +440,47 @@ def test_a_sure_category_read_from_the_values_alone_waits_for_a_steward() -> Non
     assert category_threshold(words_agree=True) is not None
     # Row numbers are not names that say nothing: one beside a telling name still applies.
     assert category_threshold(_row_numbers_first(sure)) is not None
+
+
+def test_a_sure_category_whose_names_the_values_contradict_waits_for_a_steward() -> None:
+    """Another table's names (e-mails under ``due_date``, no address under ``client_ip``):
+    the model believed them, so a steward confirms the category; the reason names them."""
+    sure = _result(categories=TOP3)
+    assert sure.sample is not None
+    email = sure.columns[0]
+    # The e-mails found from the values alone, under a name that says a date.
+    misnamed = _renamed(sure, ["due_date", "client_ip"])
+    assert category_threshold(misnamed) is None
+    decision = category_decision(misnamed)
+    assert decision is not None and decision["decision"] == "review"
+    prefix = NAMES_CONTRADICTED_REASON.format(names="due_date, client_ip")
+    assert decision["reason"].startswith(prefix)
+    validate_report(build_report([misnamed]))
+    outcome = review_outcome(misnamed, AtlanSettings())
+    assert not outcome.category_applied
+    (suggestion,) = [s for s in outcome.suggestions if s.kind == "category"]
+    assert suggestion.reason == decision["reason"]
+    # One contradicted name is a quirk of honest tables: applied as before.
+    one = _renamed(sure, ["due_date", "amount"])
+    assert category_threshold(one) is not None
+    assert review_outcome(one, AtlanSettings()).category_applied
+    # Had the name said e-mail (a rule found it by its keyword), nothing contradicts it.
+    said = replace(
+        misnamed,
+        columns=(
+            replace(
+                misnamed.columns[0],
+                entities=tuple(
+                    replace(e, evidence=replace(e.evidence, name_signal="email"))
+                    for e in email.entities
+                ),
+            ),
+            misnamed.columns[1],
+        ),
+    )
+    assert category_threshold(said) is not None
+    # A dataset verdict records what its partitions were.
+    assert category_threshold(words_agree=True, names_contradicted=True) is None
 
 
 def test_reasons_show_the_decimals_that_tell_confidence_and_threshold_apart() -> None:

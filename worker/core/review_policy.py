@@ -40,11 +40,18 @@ VALUES_ONLY_REASON = (
 #: values alone (the model then weighs its values-only pair at least as much as the other).
 VALUES_ONLY_SHARE = 0.5
 
+#: Why a category whose column names the values contradict waits for a steward.
+NAMES_CONTRADICTED_REASON = (
+    "the values contradict column names ({names}): the names may come from another table,"
+    " and the category rests on them, so a steward confirms it"
+)
+
 
 def category_threshold(
     result: EnrichmentResult | None = None,
     words_agree: bool | None = None,
     values_only: bool = False,
+    names_contradicted: bool = False,
 ) -> float | None:
     """The probability at or above which ``result``'s top category is applied, or ``None``.
 
@@ -59,12 +66,16 @@ def category_threshold(
     or ``values_only`` as a dataset verdict records it), ``None``: such a category was read
     from the values alone by a model pair whose probabilities no real table calibrated (right
     on 15% of the real tables with their names hidden, bench/README.md), so it is never
-    applied without a steward.
+    applied without a steward. ``None`` too when the values contradict enough of the column
+    names (:func:`contradicted_names` of ``result``, or ``names_contradicted`` as a dataset
+    verdict records it): the model believes names, and these may be another table's.
     Side effects: the first call reads the bundled model's manifest (once per process).
     """
     from classifiers.business.model import category_apply_threshold
 
     if values_only or (result is not None and from_values_alone(result)):
+        return None
+    if names_contradicted or (result is not None and contradicted_names(result)):
         return None
     recorded = result.classifier_versions.get("business") if result is not None else None
     version = recorded.partition("model=")[2] or None if recorded else None
@@ -178,6 +189,18 @@ def from_values_alone(result: EnrichmentResult) -> bool:
     return _hidden_names_share(result) >= VALUES_ONLY_SHARE
 
 
+def contradicted_names(result: EnrichmentResult) -> tuple[str, ...]:
+    """The column names of ``result`` its values contradict, when they are enough to matter.
+
+    :func:`classifiers.business.contradictions.names_contradicted` over the merged findings (PII
+    entities and business types): ``()`` unless at least two columns and a tenth of the
+    named ones. Pure apart from the name lexicon's caches.
+    """
+    from classifiers.business.contradictions import names_contradicted
+
+    return names_contradicted(result.columns)
+
+
 def _names_note(result: EnrichmentResult) -> str:
     """What a steward should know when at least half the column names say nothing, else ``""``.
 
@@ -201,12 +224,20 @@ def _category_reason(
 ) -> str:
     if threshold is None and result is not None and from_values_alone(result):
         return VALUES_ONLY_REASON
+    if threshold is None and result is not None and (hit := contradicted_names(result)):
+        return NAMES_CONTRADICTED_REASON.format(names=_listed(hit))
     if threshold is None:
         return f"{NO_THRESHOLD_REASON}: a steward confirms the category"
     value, limit = compared(confidence, threshold)
     if applied:
         return f"category confidence {value} at or above {limit}"
     return f"category confidence {value} below {limit}: a steward confirms it"
+
+
+def _listed(names: tuple[str, ...], most: int = 4) -> str:
+    """``a, b, c`` or ``a, b, c, d and 3 more``: a reason stays one short line. Pure."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown} and {len(names) - most} more"
 
 
 _APPROVED = (SuggestionState.APPROVED, SuggestionState.APPLIED)

@@ -143,6 +143,7 @@ def verdict_from_dict(data: Mapping[str, Any]) -> DatasetVerdict:
         category_confidence=float(confidence) if confidence is not None else None,
         category_words_agree=data.get("category_words_agree"),
         category_values_only=bool(data.get("category_values_only", False)),
+        category_names_contradicted=bool(data.get("category_names_contradicted", False)),
         description=data.get("description"),
         entities=tuple(
             (str(e), tuple(str(c) for c in cols))

@@ -217,6 +217,22 @@ def _values_only(results: Sequence[EnrichmentResult], label: str) -> bool:
     return 2 * sum(said) > len(said)
 
 
+def _names_contradicted(results: Sequence[EnrichmentResult], label: str) -> bool:
+    """Whether most results whose top category is ``label`` had their names contradicted.
+
+    Per partition as the review policy judges an object (:func:`contradicted_names`); a tie
+    is not a majority.
+    """
+    from worker.core.review_policy import contradicted_names
+
+    said = [
+        bool(contradicted_names(r))
+        for r in results
+        if r.categories and r.categories[0].label == label
+    ]
+    return 2 * sum(said) > len(said)
+
+
 def _representative(
     results: Sequence[EnrichmentResult], category: str | None, columns: set[str]
 ) -> EnrichmentResult | None:
@@ -307,6 +323,9 @@ def merge_verdict(
         else None,
         category_words_agree=_words_agree(classified, category.label) if category else None,
         category_values_only=_values_only(classified, category.label) if category else False,
+        category_names_contradicted=(
+            _names_contradicted(classified, category.label) if category else False
+        ),
         description=description,
         entities=tuple((e, tuple(sorted(cols))) for e, cols in sorted(holds.items())),
     )

@@ -121,9 +121,12 @@ def _category(
         return f"{text} (confirmed by a steward)"
     # The verdict does not record the model version: the bundled model's thresholds, the
     # stricter one unless most partitions' words agreed with the category; none when most
-    # partitions read it from the values alone (as each object's decision).
+    # partitions read it from the values alone, or had their names contradicted by the
+    # values (as each object's decision).
     threshold = category_threshold(
-        words_agree=verdict.category_words_agree, values_only=verdict.category_values_only
+        words_agree=verdict.category_words_agree,
+        values_only=verdict.category_values_only,
+        names_contradicted=verdict.category_names_contradicted,
     )
     if confidence is not None and not category_applied(confidence, threshold, write_policy):
         return f"{text} (suggested)"

