@@ -20,7 +20,8 @@ it_IT, pt_BR, nl_NL, ja_JP) under three namings:
 Prints top-1 and top-3 per naming and per category, and the categories the review policy
 would apply under the committed thresholds (and how often right): none read from the values
 alone, none whose column names the values contradict
-(:func:`classifiers.business.contradictions.names_contradicted`). Column names, table names
+(:func:`classifiers.business.contradictions.names_contradicted`, or one name when the values
+alone point elsewhere: ``values_agree`` false). Column names, table names
 and the figures only: no value is printed.
 
 Dates are drawn relative to the moment of the run (Faker's ``date_time_this_month`` ends
@@ -417,9 +418,10 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                 # As the review policy decides: never applied from the values alone, nor
                 # when the values contradict enough of the names.
                 contradicted = names_contradicted(merged)
+                doubted = contradicted or top.values_agree is False
                 threshold = (
                     None
-                    if sample_from_values_alone(sample) or contradicted
+                    if sample_from_values_alone(sample) or doubted
                     else category_apply_threshold(None, top.words_agree)
                 )
                 out.append({
@@ -428,6 +430,7 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                     "top3": [c.label for c in ranked[:3]],
                     "applied": threshold is not None and top.confidence >= threshold,
                     "names_contradicted": len(contradicted),
+                    "values_agree": top.values_agree,
                 })  # fmt: skip
     return {"rows": rows, "seed": seed, "tables": out, "summary": summarise(out)}
 

@@ -111,17 +111,23 @@ class LabelScore:
 
     :param words_agree: for a dataset's top category only: whether the table's words alone
         (its path and column names) point to the same category; ``None``: not asked.
+    :param values_agree: for a dataset's top category only, when the values contradict one
+        of the column names: whether the values alone (the model pair for names that say
+        nothing) still give the category some weight; ``None``: not asked.
     """
 
     label: str
     confidence: float
     words_agree: bool | None = None
+    values_agree: bool | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """Return the JSON form used in reports (``words_agree`` only when known)."""
+        """Return the JSON form used in reports (``words_agree``, ``values_agree`` when known)."""
         out: dict[str, object] = {"label": self.label, "confidence": round(self.confidence, 4)}
         if self.words_agree is not None:
             out["words_agree"] = self.words_agree
+        if self.values_agree is not None:
+            out["values_agree"] = self.values_agree
         return out
 
 

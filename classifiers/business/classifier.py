@@ -15,7 +15,11 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from classifiers.business.contradictions import names_contradicted
+from classifiers.business.contradictions import (
+    VALUES_AGREE_MIN,
+    contradicted_columns,
+    names_contradicted,
+)
 from classifiers.business.features import without_names
 from classifiers.business.model import (
     DEFAULT_ARTIFACTS_DIR,
@@ -95,20 +99,23 @@ class BusinessClassifier:
             for c in columns
         ]
         pii = {c.column: {e.entity for e in c.entities} for c in columns}
+        values_agree: bool | None = None
         if names_contradicted(columns):
             # The values contradict enough of the names that none of them is believed, nor
             # the folder: another table's names came with its path. The category is read as
             # for a table whose names say nothing (the hidden-names pair alone, its columns
             # typed by the hidden-names column model), and the review policy leaves it to a
             # steward (bench/README.md, "Names their values contradict").
-            named = sample
+            ranked = self._values_alone(sample, pii)
             sample = without_names(sample)
-            types = self._model.column_types(sample)
-            pii = {
-                hidden.name: pii.get(original.name, set())
-                for hidden, original in zip(sample.columns, named.columns, strict=True)
-            }
-        ranked = self._model.categories(sample, types, pii)
+        else:
+            ranked = self._model.categories(sample, types, pii)
+            if ranked and contradicted_columns(columns):
+                # One contradicted name: the others are believed, unless the values alone
+                # give the category next to nothing (bench/README.md, "Names their values
+                # contradict"); the review policy then leaves it to a steward.
+                alone = dict(self._values_alone(sample, pii, top=len(self._model.category_labels)))
+                values_agree = alone.get(ranked[0][0], 0.0) >= VALUES_AGREE_MIN
         if not ranked:
             return []
         # The top category carries whether the table's words alone point to it: the review
@@ -116,6 +123,23 @@ class BusinessClassifier:
         words = self._model.words_category(sample)
         (label, p), rest = ranked[0], ranked[1:]
         agree = None if words is None else words == label  # None: the words say nothing
-        return [LabelScore(label, float(p), words_agree=agree)] + [
+        return [LabelScore(label, float(p), words_agree=agree, values_agree=values_agree)] + [
             LabelScore(other, float(q)) for other, q in rest
         ]
+
+    def _values_alone(
+        self, sample: TableSample, pii: dict[str, set[str]], top: int = 3
+    ) -> list[tuple[str, float]]:
+        """The categories of ``sample`` read as if no name said anything (see the module doc).
+
+        Every name and the folder hidden (:func:`without_names`), the columns typed by the
+        hidden-names column model, ``pii`` (by the original names) carried over. Pure.
+        """
+        assert self._model is not None
+        hidden = without_names(sample)
+        types = self._model.column_types(hidden)
+        renamed = {
+            h.name: pii.get(c.name, set())
+            for h, c in zip(hidden.columns, sample.columns, strict=True)
+        }
+        return self._model.categories(hidden, types, renamed, top=top)

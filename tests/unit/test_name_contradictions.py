@@ -209,3 +209,55 @@ def test_a_customer_table_under_an_invoice_table_s_names_is_told_apart(
     # Believed, the invoice names would have decided otherwise.
     believed = business.classify_table(sample, [replace(c, entities=()) for c in columns])
     assert [c.confidence for c in top] != [c.confidence for c in believed]
+
+
+def test_one_contradicted_name_is_doubted_when_the_values_alone_point_elsewhere(
+    classifier: PiiClassifier, people: list[tuple[str, list[object]]]
+) -> None:
+    """The others are believed; the values alone are asked, and the answer is recorded."""
+    from classifiers.business.classifier import BusinessClassifier
+    from models import EnrichmentResult, ObjectStatus
+    from worker.core.review_policy import (
+        NAME_CONTRADICTED_REASON,
+        category_decision,
+        category_threshold,
+    )
+
+    business = BusinessClassifier()
+
+    def top_of(names: list[str]) -> tuple[TableSample, list[ColumnFinding], LabelScore]:
+        sample = _sample(names, people)
+        entities = {f.column: f.entities for f in classifier.classify(sample)}
+        columns = [
+            ColumnFinding(f.column, f.data_type, entities[f.column], business_type=f.business_type)
+            for f in business.classify(sample)
+        ]
+        return sample, columns, business.classify_table(sample, columns)[0]
+
+    # Honest names: the values are not asked.
+    assert top_of([n for n, _ in people])[2].values_agree is None
+    # A sensor table's names over the customers: only the dates under ``weight`` contradict
+    # their name (an identifier may hold names; ``station`` or ``probe`` say no kind). The
+    # names make it science at 0.97; the values alone give science next to nothing.
+    names = ["sensor_id", "station", "site", "probe", "weight", "humidity"]
+    sample, columns, top = top_of(names)
+    assert top.label == "science" and top.confidence > 0.9
+    assert contradicted_columns(columns) == ("weight",)
+    assert names_contradicted(columns) == ()
+    assert top.values_agree is False
+    assert top.to_dict()["values_agree"] is False
+    result = EnrichmentResult(
+        ref=sample.info.ref,
+        status=ObjectStatus.CLASSIFIED,
+        info=sample.info,
+        sample=sample,
+        columns=tuple(columns),
+        categories=(top,),
+    )
+    assert category_threshold(result) is None
+    decision = category_decision(result)
+    assert decision is not None and decision["decision"] == "review"
+    assert decision["reason"].startswith(NAME_CONTRADICTED_REASON.format(names="weight"))
+    # Had the values agreed, the one contradicted name would not stop the category.
+    agreed = replace(result, categories=(replace(top, values_agree=True),))
+    assert category_threshold(agreed) is not None

@@ -45,6 +45,11 @@ NAMES_CONTRADICTED_REASON = (
     "the values contradict column names ({names}): the names may come from another table,"
     " and the category rests on them, so a steward confirms it"
 )
+#: The same for one contradicted name, when the values alone point elsewhere.
+NAME_CONTRADICTED_REASON = (
+    "the values contradict the column name {names}, and read alone they point elsewhere:"
+    " the names may come from another table, so a steward confirms the category"
+)
 
 
 def category_threshold(
@@ -192,13 +197,21 @@ def from_values_alone(result: EnrichmentResult) -> bool:
 def contradicted_names(result: EnrichmentResult) -> tuple[str, ...]:
     """The column names of ``result`` its values contradict, when they are enough to matter.
 
-    :func:`classifiers.business.contradictions.names_contradicted` over the merged findings (PII
-    entities and business types): ``()`` unless at least two columns and a tenth of the
-    named ones. Pure apart from the name lexicon's caches.
+    Enough: two columns and a tenth of the named ones
+    (:func:`classifiers.business.contradictions.names_contradicted` over the merged
+    findings, PII entities and business types), or one when the values alone give the top
+    category next to nothing (its ``values_agree`` false). Else ``()``. Pure apart from the
+    name lexicon's caches.
     """
-    from classifiers.business.contradictions import names_contradicted
+    from classifiers.business.contradictions import contradicted_columns, names_contradicted
 
-    return names_contradicted(result.columns)
+    hit = names_contradicted(result.columns)
+    if hit:
+        return hit
+    top = result.categories[0] if result.categories else None
+    if top is not None and top.values_agree is False:
+        return contradicted_columns(result.columns)
+    return ()
 
 
 def _names_note(result: EnrichmentResult) -> str:
@@ -225,7 +238,8 @@ def _category_reason(
     if threshold is None and result is not None and from_values_alone(result):
         return VALUES_ONLY_REASON
     if threshold is None and result is not None and (hit := contradicted_names(result)):
-        return NAMES_CONTRADICTED_REASON.format(names=_listed(hit))
+        reason = NAMES_CONTRADICTED_REASON if len(hit) > 1 else NAME_CONTRADICTED_REASON
+        return reason.format(names=_listed(hit))
     if threshold is None:
         return f"{NO_THRESHOLD_REASON}: a steward confirms the category"
     value, limit = compared(confidence, threshold)
