@@ -397,9 +397,9 @@ def classify(
 def run(rows: int, seed: int) -> dict[str, Any]:
     """Every design x locale x naming classified; the figures and one row per table."""
     from classifiers.business.classifier import BusinessClassifier
+    from classifiers.business.contradictions import names_contradicted
     from classifiers.business.model import category_apply_threshold
     from classifiers.pii import PiiClassifier
-    from classifiers.business.contradictions import names_contradicted
     from worker.core.review_policy import sample_from_values_alone
 
     pii, business = PiiClassifier(), BusinessClassifier()

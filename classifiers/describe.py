@@ -55,7 +55,12 @@ def describe_object(
     parts[0] += "."
     if categories:
         top = categories[0]
-        if top.confidence >= 0.7:
+        # A category the values contradict the names of is not stated as a fact however
+        # sure the model is. Imported here: the business package loads numpy.
+        from classifiers.business.contradictions import names_contradicted
+
+        doubted = top.values_agree is False or bool(names_contradicted(findings))
+        if top.confidence >= 0.7 and not doubted:
             parts.append(f"{top.label.capitalize()} data.")
         else:
             parts.append(f"Probably {top.label} data.")

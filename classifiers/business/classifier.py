@@ -107,7 +107,6 @@ class BusinessClassifier:
             # typed by the hidden-names column model), and the review policy leaves it to a
             # steward (bench/README.md, "Names their values contradict").
             ranked = self._values_alone(sample, pii)
-            sample = without_names(sample)
         else:
             ranked = self._model.categories(sample, types, pii)
             if ranked and contradicted_columns(columns):
@@ -118,8 +117,9 @@ class BusinessClassifier:
                 values_agree = alone.get(ranked[0][0], 0.0) >= VALUES_AGREE_MIN
         if not ranked:
             return []
-        # The top category carries whether the table's words alone point to it: the review
-        # policy applies it unseen only at a stricter threshold when they do not.
+        # The top category carries whether the table's words alone (its own, believed or
+        # not) point to it: the review policy applies it unseen only at a stricter threshold
+        # when they do not.
         words = self._model.words_category(sample)
         (label, p), rest = ranked[0], ranked[1:]
         agree = None if words is None else words == label  # None: the words say nothing

@@ -443,17 +443,17 @@ def test_a_sure_category_read_from_the_values_alone_waits_for_a_steward() -> Non
 
 
 def test_a_sure_category_whose_names_the_values_contradict_waits_for_a_steward() -> None:
-    """Another table's names (e-mails under ``due_date``, no address under ``client_ip``):
-    the model believed them, so a steward confirms the category; the reason names them."""
+    """Another table's names (e-mails under ``due_date``, numbers under ``email``): the
+    model believed them, so a steward confirms the category; the reason names them."""
     sure = _result(categories=TOP3)
     assert sure.sample is not None
     email = sure.columns[0]
     # The e-mails found from the values alone, under a name that says a date.
-    misnamed = _renamed(sure, ["due_date", "client_ip"])
+    misnamed = _renamed(sure, ["due_date", "email"])
     assert category_threshold(misnamed) is None
     decision = category_decision(misnamed)
     assert decision is not None and decision["decision"] == "review"
-    prefix = NAMES_CONTRADICTED_REASON.format(names="due_date, client_ip")
+    prefix = NAMES_CONTRADICTED_REASON.format(names="due_date, email")
     assert decision["reason"].startswith(prefix)
     validate_report(build_report([misnamed]))
     outcome = review_outcome(misnamed, AtlanSettings())

@@ -265,8 +265,8 @@ class ReviewOutcome:
     :param rejected: (column, entity) pairs a steward rejected (left out of the summary
         s3-enricher writes to Atlan's custom metadata).
     :param category_applied: the top category is applied without a steward (write policy
-        ``auto``, confidence at or above the model's threshold, and not read from the values
-        alone: :func:`category_threshold`).
+        ``auto``, confidence at or above the model's threshold, not read from the values
+        alone, and no column name its values contradict enough: :func:`category_threshold`).
     """
 
     tags: set[str] = field(default_factory=set)
@@ -453,7 +453,8 @@ def _category_outcome(
     """Record a steward's decision on the top category in ``out``, apply it, or suggest it.
 
     A category below the model's apply threshold (or any, when the model has none, when it
-    was read from the values alone, or under the ``suggest`` write policy) becomes a
+    was read from the values alone, when the values contradict its column names
+    (:func:`contradicted_names`), or under the ``suggest`` write policy) becomes a
     suggestion carrying the top three categories in its evidence.
     """
     if not result.categories:
