@@ -18,7 +18,7 @@ from pathlib import Path
 from classifiers.business.contradictions import (
     VALUES_AGREE_MIN,
     contradicted_columns,
-    names_contradicted,
+    enough_to_distrust,
 )
 from classifiers.business.features import without_names
 from classifiers.business.model import (
@@ -100,7 +100,8 @@ class BusinessClassifier:
         ]
         pii = {c.column: {e.entity for e in c.entities} for c in columns}
         values_agree: bool | None = None
-        if names_contradicted(columns):
+        hit = contradicted_columns(columns)
+        if enough_to_distrust(hit, columns):
             # The values contradict enough of the names that none of them is believed, nor
             # the folder: another table's names came with its path. The category is read as
             # for a table whose names say nothing (the hidden-names pair alone, its columns
@@ -109,10 +110,10 @@ class BusinessClassifier:
             ranked = self._values_alone(sample, pii)
         else:
             ranked = self._model.categories(sample, types, pii)
-            if ranked and contradicted_columns(columns):
-                # One contradicted name: the others are believed, unless the values alone
-                # give the category next to nothing (bench/README.md, "Names their values
-                # contradict"); the review policy then leaves it to a steward.
+            if ranked and hit:
+                # One contradicted name (or a few in a wide table): the others are believed,
+                # unless the values alone give the category next to nothing (bench/README.md,
+                # "Names their values contradict"); the review policy then leaves it to a steward.
                 alone = dict(self._values_alone(sample, pii, top=len(self._model.category_labels)))
                 values_agree = alone.get(ranked[0][0], 0.0) >= VALUES_AGREE_MIN
         if not ranked:

@@ -257,14 +257,20 @@ def contradicted_columns(columns: Sequence[ColumnFinding]) -> tuple[str, ...]:
     return tuple(c.column for c in columns if contradiction(c) is not None)
 
 
+def enough_to_distrust(hit: Sequence[str], columns: Sequence[ColumnFinding]) -> bool:
+    """Whether ``hit`` (:func:`contradicted_columns` of ``columns``) distrusts the names.
+
+    At least :data:`MIN_COLUMNS` columns, and :data:`MIN_SHARE` of the columns whose names
+    say something. Pure.
+    """
+    named = sum(1 for c in columns if not is_opaque(c.column))
+    return len(hit) >= MIN_COLUMNS and len(hit) >= MIN_SHARE * named
+
+
 def names_contradicted(columns: Sequence[ColumnFinding]) -> tuple[str, ...]:
     """The contradicted column names when there are enough to distrust the table's names.
 
-    At least :data:`MIN_COLUMNS` columns, and :data:`MIN_SHARE` of the columns whose names
-    say something; else ``()``. Pure.
+    :func:`contradicted_columns` when :func:`enough_to_distrust`; else ``()``. Pure.
     """
-    named = [c for c in columns if not is_opaque(c.column)]
-    hit = contradicted_columns(named)
-    if len(hit) >= MIN_COLUMNS and len(hit) >= MIN_SHARE * len(named):
-        return hit
-    return ()
+    hit = contradicted_columns(columns)
+    return hit if enough_to_distrust(hit, columns) else ()

@@ -203,15 +203,13 @@ def contradicted_names(result: EnrichmentResult) -> tuple[str, ...]:
     category next to nothing (its ``values_agree`` false). Else ``()``. Pure apart from the
     name lexicon's caches.
     """
-    from classifiers.business.contradictions import contradicted_columns, names_contradicted
+    from classifiers.business.contradictions import contradicted_columns, enough_to_distrust
 
-    hit = names_contradicted(result.columns)
-    if hit:
+    hit = contradicted_columns(result.columns)
+    if not hit or enough_to_distrust(hit, result.columns):
         return hit
     top = result.categories[0] if result.categories else None
-    if top is not None and top.values_agree is False:
-        return contradicted_columns(result.columns)
-    return ()
+    return hit if top is not None and top.values_agree is False else ()
 
 
 def _names_note(result: EnrichmentResult) -> str:
