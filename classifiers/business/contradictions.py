@@ -17,10 +17,12 @@ column's storage type, so three contradictions are read:
   entity with a pattern at 0.9 or more (``client_ip``, ``page_url``, ``card_number``) over
   a column in which that entity is not found at all, stored as dates, as numbers no such
   entity is (e-mails, URLs and IBANs; phones, cards and IPv4 addresses may be numbers), or
-  as strings that are another entity or numbers or dates by the column model. Strings may
-  be the entity hashed, masked, relative or bare (``****1234``, ``/cart``, ``example.com``)
-  and booleans or Y/N a flag named for it (``email`` as consent): neither contradicts. Nor
-  do entities without a pattern (a ``birth_day`` of day numbers, a ``street_number``);
+  as strings that are another entity, or dates by the column model, or numbers by it where
+  no part of the entity is a number. Strings may be the entity hashed, masked, relative,
+  bare or in part (``****1234``, ``/cart``, ``example.com``, an ``ssn_suffix`` of four
+  digits) and booleans or Y/N a flag named for it (``email`` as consent): neither
+  contradicts. Nor do entities without a pattern (a ``birth_day`` of day numbers, a
+  ``street_number``);
 * **the storage type is another kind than the name's head word**: dates, timestamps or
   booleans under a name whose head word is a quantity, a place or a property that never
   names an event, a state or a flag (``unit_price``, ``depot_city``, ``order_count``), and
@@ -219,37 +221,41 @@ def contradiction(finding: ColumnFinding) -> str | None:
         return None
     storage = _storage(finding.data_type)
     found = {e.entity for e in finding.entities}
-    # What the values are instead: another entity in most of them, or numbers or dates by
-    # the column model.
-    other = (
-        any(not e.evidence.sparse and e.confidence >= MIN_CONFIDENCE for e in finding.entities)
-        or typed.label in NOT_TEXT_TYPES
+    # What string values are instead: another entity in most of them, or what the column
+    # model types as numbers or dates.
+    another = any(
+        not e.evidence.sparse and e.confidence >= MIN_CONFIDENCE for e in finding.entities
     )
     for entity, signal in sorted(name_signals(name).items()):
         if (
             entity in FORMATTED_ENTITIES
             and signal.strength >= MIN_NAME_STRENGTH
             and entity not in found
-            and _cannot_hold(storage, entity, other)
+            and _cannot_hold(storage, entity, another, typed.label)
         ):
             return f"its name says {entity}, which its values do not hold"
     return type_contradiction(name, finding.data_type)
 
 
-def _cannot_hold(storage: str, entity: str, other: bool) -> bool:
+def _cannot_hold(storage: str, entity: str, another: bool, typed: str) -> bool:
     """Whether values stored as ``storage`` are not ``entity`` in any form. Pure.
 
     Dates and timestamps never are an entity with a pattern, and numbers never an e-mail,
-    a URL or an IBAN. Strings may be the entity hashed, masked, relative or bare
-    (``****1234``, ``/cart``, ``example.com``), so they contradict the name only when they
-    are ``other``: another entity, or numbers or dates. Booleans are a flag named for it
-    (``email`` as consent).
+    a URL or an IBAN. Strings may be the entity hashed, masked, relative, bare or in part
+    (``****1234``, ``/cart``, ``example.com``, the last four digits of an SSN or a card), so
+    they contradict the name only when they are ``another`` entity, or what the column
+    model types (``typed``) as dates, or as numbers where no part of the entity is a number
+    (e-mails, URLs, IBANs). Booleans are a flag named for it (``email`` as consent).
     """
     if storage in {"date", "timestamp"}:
         return True
     if storage.startswith(("int", "uint", "double", "float", "decimal")):
         return entity in NEVER_NUMBERS
-    return storage.startswith(("string", "large_string")) and other
+    if not storage.startswith(("string", "large_string")):
+        return False
+    if another or typed in {"date", "timestamp"}:
+        return True
+    return typed in NOT_TEXT_TYPES and entity in NEVER_NUMBERS
 
 
 def contradicted_columns(columns: Sequence[ColumnFinding]) -> tuple[str, ...]:

@@ -83,7 +83,10 @@ def test_a_name_promising_a_format_the_values_lack_contradicts_it() -> None:
     assert contradiction(_column("email", typed=("quantity", 0.9), data_type="int64")) is not None
     assert contradiction(_column("client_ip", _found("PERSON"))) is not None
     assert contradiction(_column("page_url", typed=("measurement", 0.9))) is not None
-    assert contradiction(_column("card_number", typed=("amount", 0.6))) is not None
+    assert contradiction(_column("card_number", typed=("date", 0.6))) is not None
+    # Digits may be a part of a card number or an SSN (its last four), not of an e-mail.
+    assert contradiction(_column("card_number", typed=("amount", 0.6))) is None
+    assert contradiction(_column("ssn_suffix", typed=("quantity", 0.9))) is None
     # Strings may be the entity hashed, masked, relative or bare: not a contradiction.
     assert contradiction(_column("client_ip", typed=("identifier", 0.9))) is None
     assert contradiction(_column("page_url", typed=("url", 0.9))) is None
@@ -145,7 +148,7 @@ def test_a_table_s_names_are_distrusted_from_two_contradicted_columns() -> None:
     one = [_column("due_date", _found("EMAIL_ADDRESS")), *honest]
     assert contradicted_columns(one) == ("due_date",)
     assert names_contradicted(one) == ()
-    two = [*one, _column("client_ip", typed=("amount", 0.9))]
+    two = [*one, _column("client_ip", typed=("date", 0.9))]
     assert names_contradicted(two) == ("due_date", "client_ip")
     # Two of thirty named columns are a quirk, not another table's names.
     words = [f"{a}_{b}" for a in ("net", "gross", "unit") for b in ("price", "cost", "tax", "fee")]
