@@ -54,7 +54,13 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 from faker import Faker  # noqa: E402
 
-from models import ColumnFinding, ColumnSample, TableSample  # noqa: E402
+from models import (  # noqa: E402
+    ColumnFinding,
+    ColumnSample,
+    EnrichmentResult,
+    ObjectStatus,
+    TableSample,
+)
 from tests.support.tables import table_sample  # noqa: E402
 
 LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "ja_JP")
@@ -398,9 +404,8 @@ def run(rows: int, seed: int) -> dict[str, Any]:
     """Every design x locale x naming classified; the figures and one row per table."""
     from classifiers.business.classifier import BusinessClassifier
     from classifiers.business.contradictions import names_contradicted
-    from classifiers.business.model import category_apply_threshold
     from classifiers.pii import PiiClassifier
-    from worker.core.review_policy import sample_from_values_alone
+    from worker.core.review_policy import category_threshold
 
     pii, business = PiiClassifier(), BusinessClassifier()
     pii.load()
@@ -415,15 +420,15 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                 merged = merged_findings(sample, pii, business)
                 ranked = classify(sample, pii, business, merged)
                 top = ranked[0]
-                # As the review policy decides: never applied from the values alone, nor
-                # when the values contradict enough of the names.
+                # As the review policy decides (never applied from the values alone, nor when
+                # the values contradict enough of the names), on the object as a scan has it.
+                threshold = category_threshold(
+                    EnrichmentResult(
+                        ref=sample.info.ref, status=ObjectStatus.CLASSIFIED, info=sample.info,
+                        sample=sample, columns=tuple(merged), categories=tuple(ranked),
+                    )
+                )  # fmt: skip
                 contradicted = names_contradicted(merged)
-                doubted = contradicted or top.values_agree is False
-                threshold = (
-                    None
-                    if sample_from_values_alone(sample) or doubted
-                    else category_apply_threshold(None, top.words_agree)
-                )
                 out.append({
                     "folder": design.folder, "truth": design.category, "locale": locale,
                     "naming": naming, "top1": top.label, "p": round(top.confidence, 3),

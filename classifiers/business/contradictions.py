@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from classifiers.business.features import name_tokens
+from classifiers.business.features import name_tokens, type_family
 from classifiers.business.semantic import COLUMN_TYPE_GLOSSARY
 from classifiers.pii.entities import BUILTIN_ENTITIES
 from classifiers.pii.names import is_opaque, mentioned_entities, name_signals, people_role
@@ -162,23 +162,17 @@ def _holds_what_the_name_does_not_say(said: _Said, entity: str) -> bool:
     return said.head in ID_WORDS and entity in NOT_IDENTIFIERS
 
 
-def _storage(data_type: str) -> str:
-    """``date``, ``timestamp``, ``bool`` or what else ``data_type`` is (``date32[day]``)."""
-    for kind in ("date", "timestamp", "bool"):
-        if data_type.startswith(kind):
-            return kind
-    return data_type
-
-
 def type_contradiction(name: str, data_type: str) -> str | None:
     """Why a column stored as ``data_type`` cannot hold what ``name`` says, or ``None``.
 
     See the module doc (the third contradiction). Pure; never raises.
     """
     said = _said(name)
-    if said is None:
-        return None
-    storage = _storage(data_type)
+    return None if said is None else _type_contradiction(said, type_family(data_type))
+
+
+def _type_contradiction(said: _Said, storage: str) -> str | None:
+    """:func:`type_contradiction` of a name read as ``said`` over a ``storage`` family."""
     if (
         storage in {"date", "timestamp"}
         and not said.timed
@@ -219,7 +213,7 @@ def contradiction(finding: ColumnFinding) -> str | None:
     typed = finding.business_type
     if typed is None or typed.confidence <= 0.0:
         return None
-    storage = _storage(finding.data_type)
+    storage = type_family(finding.data_type)
     found = {e.entity for e in finding.entities}
     # What string values are instead: another entity in most of them, or what the column
     # model types as numbers or dates.
@@ -234,11 +228,11 @@ def contradiction(finding: ColumnFinding) -> str | None:
             and _cannot_hold(storage, entity, another, typed.label)
         ):
             return f"its name says {entity}, which its values do not hold"
-    return type_contradiction(name, finding.data_type)
+    return _type_contradiction(said, storage)
 
 
 def _cannot_hold(storage: str, entity: str, another: bool, typed: str) -> bool:
-    """Whether values stored as ``storage`` are not ``entity`` in any form. Pure.
+    """Whether values of the type family ``storage`` are not ``entity`` in any form. Pure.
 
     Dates and timestamps never are an entity with a pattern, and numbers never an e-mail,
     a URL or an IBAN. Strings may be the entity hashed, masked, relative, bare or in part
@@ -249,9 +243,9 @@ def _cannot_hold(storage: str, entity: str, another: bool, typed: str) -> bool:
     """
     if storage in {"date", "timestamp"}:
         return True
-    if storage.startswith(("int", "uint", "double", "float", "decimal")):
+    if storage in {"int", "float", "decimal"}:
         return entity in NEVER_NUMBERS
-    if not storage.startswith(("string", "large_string")):
+    if storage != "string":
         return False
     if another or typed in {"date", "timestamp"}:
         return True

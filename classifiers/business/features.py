@@ -356,7 +356,12 @@ def _slog(x: float) -> float:
     return math.copysign(math.log10(1.0 + abs(x)), x)
 
 
-def _family(data_type: str) -> str:
+def type_family(data_type: str) -> str:
+    """The family of an Arrow type name (``date32[day]`` is ``date``). Pure.
+
+    ``timestamp``, ``date``, ``decimal``, ``bool``, ``json``, ``binary``, ``int``, ``float``,
+    ``string`` or ``other``.
+    """
     t = data_type.lower()
     for fam in ("timestamp", "date", "decimal", "bool", "json", "binary"):
         if t.startswith(fam):
@@ -550,7 +555,7 @@ def _name_features(
     for n in (3, 4):
         for i in range(len(norm) - n + 1):
             f["ng=" + norm[i : i + n]] = 1.0
-    f["dt=" + _family(data_type)] = 1.0
+    f["dt=" + type_family(data_type)] = 1.0
     f["is_first"] = 1.0 if position == 0 else 0.0
     own = {_singular(t) for t in table_tokens}
     if toks and toks[-1] in ("id", "key", "uuid", "code", "no", "number"):

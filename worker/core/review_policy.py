@@ -180,11 +180,6 @@ def _sample_share(sample: TableSample) -> float:
     return hidden_share(sample, opaque_names(sample))
 
 
-def sample_from_values_alone(sample: TableSample) -> bool:
-    """:func:`from_values_alone` for an object known by its sample only (a benchmark's)."""
-    return bool(sample.columns) and _sample_share(sample) >= VALUES_ONLY_SHARE
-
-
 def from_values_alone(result: EnrichmentResult) -> bool:
     """Whether ``result``'s category was read from its values alone.
 

@@ -14,7 +14,7 @@ schema even when its key is old.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -202,35 +202,37 @@ def _words_agree(results: Sequence[EnrichmentResult], label: str) -> bool | None
     return 2 * sum(said) > len(said) if said else None
 
 
+def _most(
+    results: Sequence[EnrichmentResult], label: str, holds: Callable[[EnrichmentResult], object]
+) -> bool:
+    """Whether ``holds`` is true of most results whose top category is ``label``.
+
+    Per partition as the review policy judges an object, so a dataset and its objects decide
+    alike; a tie is not a majority.
+    """
+    said = [bool(holds(r)) for r in results if r.categories and r.categories[0].label == label]
+    return 2 * sum(said) > len(said)
+
+
 def _values_only(results: Sequence[EnrichmentResult], label: str) -> bool:
     """Whether most results whose top category is ``label`` read it from the values alone.
 
-    Per partition as the review policy judges an object (:func:`from_values_alone`: at least
-    half of the column names say nothing, row numbers left out), so a dataset and its objects
-    decide alike; a tie is not a majority.
+    :func:`from_values_alone`: at least half of the column names say nothing, row numbers
+    left out.
     """
     from worker.core.review_policy import from_values_alone
 
-    said = [
-        from_values_alone(r) for r in results if r.categories and r.categories[0].label == label
-    ]
-    return 2 * sum(said) > len(said)
+    return _most(results, label, from_values_alone)
 
 
 def _names_contradicted(results: Sequence[EnrichmentResult], label: str) -> bool:
     """Whether most results whose top category is ``label`` had their names contradicted.
 
-    Per partition as the review policy judges an object (:func:`contradicted_names`); a tie
-    is not a majority.
+    :func:`contradicted_names`: enough column names their values contradict.
     """
     from worker.core.review_policy import contradicted_names
 
-    said = [
-        bool(contradicted_names(r))
-        for r in results
-        if r.categories and r.categories[0].label == label
-    ]
-    return 2 * sum(said) > len(said)
+    return _most(results, label, contradicted_names)
 
 
 def _representative(
