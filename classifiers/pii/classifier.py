@@ -79,6 +79,13 @@ from classifiers.pii.profile import (
     looks_like_street,
     profile_table,
 )
+from classifiers.pii.table_names import (
+    TABLE_NAMES_RULE,
+    TABLE_NAMES_VALUES,
+    may_hold_table_names,
+    table_names_call,
+    table_vocabulary,
+)
 from classifiers.versioning import code_digest, digest, distribution_version
 from models import ColumnFinding, EntityFinding, TableSample
 
@@ -146,7 +153,10 @@ logger = logging.getLogger(__name__)
 #: 19: the second review's mends: katakana alone are no given name, hiragana alone may be
 #:    (``さゆり``, a kana rule of 17 lost small Japanese tables); a column of several words
 #:    needs a third of one-word values before a known name alone counts (``St. Peter``).
-ALGORITHM_VERSION = "19"
+#: 20: one-word given names or surnames in a table about people are a ``person.table_names``
+#:    suggestion on a lower bar, counting the words of the table's full names as known
+#:    (:mod:`classifiers.pii.table_names`).
+ALGORITHM_VERSION = "20"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
 NER_MAX_VALUES = 200
@@ -633,6 +643,7 @@ class PiiClassifier:
         holders = self._person_holders(columns)
         self._neighbours(columns)
         self._values_only_people(columns)
+        self._table_names(columns, holders)
         holders |= {
             id(col)
             for col in columns
@@ -1157,6 +1168,44 @@ class PiiClassifier:
                     # Shares of the most frequent values: estimates (:meth:`_note_probe`).
                     col.estimates.append((person, looked, len(col.profile.texts)))
 
+    def _table_names(self, columns: list[_Column], holders: set[int]) -> None:
+        """A PERSON suggestion for given names or surnames alone in a table about people.
+
+        For each column still without a PERSON call that :func:`may_hold_table_names` reads,
+        beside another column of ``holders`` (:meth:`_person_holders`): :func:`table_names_call`
+        with the words of the table's full names (the columns called PERSON whose values have
+        several words). Runs after :meth:`_values_only_people`, whose higher bar a known list
+        clears alone.
+
+        :raises ClassifierLoadError: the gazetteer is missing or altered.
+        """
+        if "PERSON" not in self.entities or not holders:
+            return
+        todo = [
+            col
+            for col in columns
+            if col.warning is None
+            and not col.settled
+            and holders - {id(col)}
+            and not any(c.entity == "PERSON" for c in col.candidates)
+            and may_hold_table_names(col.profile, col.tokens)
+        ]
+        if not todo:
+            return
+        vocabulary = table_vocabulary(
+            col.profile.texts
+            for col in columns
+            if col.profile.mean_words >= 1.5
+            and any(c.entity == "PERSON" and not c.sparse for c in col.candidates)
+        )
+        gazetteer = self._names()
+        for col in todo:
+            person = table_names_call(col.profile, gazetteer, vocabulary)
+            if person is not None:
+                col.candidates.append(person)
+                if TABLE_NAMES_VALUES < len(col.profile.texts):
+                    col.estimates.append((person, TABLE_NAMES_VALUES, len(col.profile.texts)))
+
     def _values_only_person(self, col: _Column) -> tuple[Candidate | None, int]:
         """PERSON as a suggestion for names under a column name that does not say people.
 
@@ -1498,7 +1547,7 @@ class PiiClassifier:
 
 _OPAQUE_RULE = "pattern.opaque_validated"
 #: Suggestions made from the values alone that stand only beside other person data.
-_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages"})
+_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages", TABLE_NAMES_RULE})
 #: Suggestions from the values alone where the name says otherwise (or nothing), which do not
 #: make a table one about people (:meth:`PiiClassifier._person_holders`); but names read so
 #: do, at the end (:meth:`PiiClassifier._drop_lone_suggestions`).
