@@ -27,8 +27,8 @@ and the figures only: no value is printed.
 Dates are drawn relative to the moment of the run (Faker's ``date_time_this_month`` ends
 now), so two runs may differ a little: one opaque table's probabilities, of 528, between two
 runs minutes apart. Faker's ``it_IT`` towns come from a set (``getcities``), whose order
-Python's hash seed decides: the script runs itself again under ``PYTHONHASHSEED=0`` when it
-is not set so, as training does (``training/numeric_env.py``).
+Python's hash seed decides: run as a script it runs itself again under ``PYTHONHASHSEED=0``
+when that is not set, as training does (``training/numeric_env.py``).
 
 This is a probe, not a target: the designs were written for it, and anything fixed against
 it is tuned on it. Usage: ``python bench/category_faker.py [--rows 300] [--seed 11]
@@ -482,14 +482,19 @@ def print_summary(summary: dict[str, Any]) -> None:
                   f"{s['applied']} ({s['applied_right']}) |")  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
-    if argv is None and os.environ.get("PYTHONHASHSEED") != "0":
-        # Faker's it_IT towns follow the hash seed (see the module docstring). Side effect:
-        # this process is replaced.
+def fixed_hash_seed() -> None:
+    """Run this script again under ``PYTHONHASHSEED=0`` unless it already runs so.
+
+    Why: Faker's ``it_IT`` towns come from a set (see the module docstring). For a script's
+    ``__main__`` block only; :mod:`bench.pii_naming` calls it too. Side effect: replaces the
+    process (same interpreter, options and arguments).
+    """
+    if os.environ.get("PYTHONHASHSEED") != "0":
         env = {**os.environ, "PYTHONHASHSEED": "0"}
-        os.execve(
-            sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], env
-        )
+        os.execve(sys.executable, list(sys.orig_argv), env)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
@@ -510,4 +515,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    fixed_hash_seed()
     raise SystemExit(main())

@@ -80,7 +80,6 @@ from classifiers.pii.profile import (
     profile_table,
 )
 from classifiers.pii.table_names import (
-    TABLE_NAMES_RULE,
     TABLE_NAMES_VALUES,
     may_hold_table_names,
     table_names_call,
@@ -643,7 +642,7 @@ class PiiClassifier:
         holders = self._person_holders(columns)
         self._neighbours(columns)
         self._values_only_people(columns)
-        self._table_names(columns, holders)
+        self._table_names(columns)
         holders |= {
             id(col)
             for col in columns
@@ -1168,39 +1167,55 @@ class PiiClassifier:
                     # Shares of the most frequent values: estimates (:meth:`_note_probe`).
                     col.estimates.append((person, looked, len(col.profile.texts)))
 
-    def _table_names(self, columns: list[_Column], holders: set[int]) -> None:
-        """A PERSON suggestion for given names or surnames alone in a table about people.
+    def _table_names(self, columns: list[_Column]) -> None:
+        """A PERSON suggestion for given names or surnames alone beside the table's full names.
 
-        For each column still without a PERSON call that :func:`may_hold_table_names` reads,
-        beside another column of ``holders`` (:meth:`_person_holders`): :func:`table_names_call`
-        with the words of the table's full names (the columns called PERSON whose values have
-        several words). Runs after :meth:`_values_only_people`, whose higher bar a known list
-        clears alone.
+        The full names are the value columns called PERSON (not sparse) whose values have
+        several words; free text is none (its words are any words). Without them nothing is
+        done: on the gazetteer alone, at this bar, pets' names or US counties beside an
+        e-mail column would pass. With them, each column still without a PERSON call that
+        :func:`may_hold_table_names` reads gets :func:`table_names_call` with their words.
+        Runs after :meth:`_values_only_people`, whose higher bar a known list clears alone. An
+        unexpected error leaves the column as it was (logged by type).
 
         :raises ClassifierLoadError: the gazetteer is missing or altered.
         """
-        if "PERSON" not in self.entities or not holders:
+        if "PERSON" not in self.entities:
             return
         todo = [
             col
             for col in columns
             if col.warning is None
             and not col.settled
-            and holders - {id(col)}
             and not any(c.entity == "PERSON" for c in col.candidates)
             and may_hold_table_names(col.profile, col.tokens)
         ]
-        if not todo:
-            return
-        vocabulary = table_vocabulary(
+        full_names = [
             col.profile.texts
             for col in columns
-            if col.profile.mean_words >= 1.5
-            and any(c.entity == "PERSON" and not c.sparse for c in col.candidates)
-        )
+            if col.warning is None
+            and not col.profile.free_text
+            and col.profile.mean_words >= 1.5
+            and any(
+                c.entity == "PERSON" and not c.sparse and c.type_signal != "free text"
+                for c in col.candidates
+            )
+        ]
+        if not todo or not full_names:
+            return
+        vocabulary = table_vocabulary(full_names)
         gazetteer = self._names()
         for col in todo:
-            person = table_names_call(col.profile, gazetteer, vocabulary)
+            try:
+                person = table_names_call(col.profile, gazetteer, vocabulary)
+            except Exception as exc:
+                # The message may quote a value: its type only.
+                logger.warning(
+                    "table names check failed on column %r (%s)",
+                    col.profile.name,
+                    type(exc).__name__,
+                )
+                continue
             if person is not None:
                 col.candidates.append(person)
                 if TABLE_NAMES_VALUES < len(col.profile.texts):
@@ -1547,7 +1562,7 @@ class PiiClassifier:
 
 _OPAQUE_RULE = "pattern.opaque_validated"
 #: Suggestions made from the values alone that stand only beside other person data.
-_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages", TABLE_NAMES_RULE})
+_PEOPLE_TABLE_RULES = frozenset({_OPAQUE_RULE, "birth_date.all_ages"})
 #: Suggestions from the values alone where the name says otherwise (or nothing), which do not
 #: make a table one about people (:meth:`PiiClassifier._person_holders`); but names read so
 #: do, at the end (:meth:`PiiClassifier._drop_lone_suggestions`).

@@ -8,15 +8,16 @@ an ``it_IT`` one 28%, against the 80% a one-word column under a name that says n
 words read up to 0.55, lists of other things' names about 0.7). Under ``c3`` or ``amount``
 such a column went unfound.
 
-In a table that is about people a column of names rarely stands alone: the full names beside
-it are written with the same given names and surnames. So there a one-word column whose
-values are known names *or words of the table's full names* is PERSON on a lower bar,
-:data:`TABLE_NAMES_HIT`, as a suggestion (rule :data:`TABLE_NAMES_RULE`, confidence
-:data:`~classifiers.pii.decide.VALUES_ONLY_PERSON_CONFIDENCE`) that stands only beside other
-person data. Faker's ``de_DE`` given names read 0.77-0.79 so and its surnames 0.68-0.74
-(seeds 5-7, beside 300 full names); one-word towns, companies, streets, jobs, colours and
-words of twelve locales at most 0.46 (``pt_BR`` towns and companies), month names 0.58 (a
-code list, never read). Pure.
+A column of such names rarely stands alone: the full names beside it are written with the
+same given names and surnames. So beside a column of full names called PERSON, a one-word
+column whose values are known names *or words of the table's full names* is PERSON on a lower
+bar, :data:`TABLE_NAMES_HIT`, as a suggestion (rule :data:`TABLE_NAMES_RULE`, confidence
+:data:`~classifiers.pii.decide.VALUES_ONLY_PERSON_CONFIDENCE`). Faker's ``de_DE`` given names
+read 0.77-0.79 so and its surnames 0.68-0.74 (seeds 5-7, beside 300 full names); one-word
+towns, companies, streets, jobs, colours and words of twelve locales at most 0.46 (``pt_BR``
+towns and companies), month names 0.58 (a code list, never read). Without full names the
+gazetteer alone would decide on this bar, and pets' names or US counties beside an e-mail
+column clear it (0.8 known): nothing is read then. Pure.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def table_names_call(
     (:func:`table_vocabulary`). The column is PERSON when the lower end of the interval of
     the counted share (by occurrence) clears :data:`TABLE_NAMES_HIT` with at least
     :data:`TABLE_NAMES_DISTINCT` distinct values counted. The caller checks
-    :func:`may_hold_table_names` and that the table is about people.
+    :func:`may_hold_table_names` and that the table has full names (``vocabulary``).
     """
     texts = profile.texts[:TABLE_NAMES_VALUES]
     counts = profile.counts[:TABLE_NAMES_VALUES]
@@ -121,6 +122,6 @@ def table_names_call(
         interval=(low, high),
         recognizers=("name-gazetteer", "table-names"),
         examples=found[:3],
-        type_signal=f"one-word names {share:.0%} beside the table's other names",
+        type_signal=f"one-word names {share:.0%} beside the table's full names",
         rule=TABLE_NAMES_RULE,
     )
