@@ -152,9 +152,9 @@ logger = logging.getLogger(__name__)
 #: 19: the second review's mends: katakana alone are no given name, hiragana alone may be
 #:    (``さゆり``, a kana rule of 17 lost small Japanese tables); a column of several words
 #:    needs a third of one-word values before a known name alone counts (``St. Peter``).
-#: 20: one-word given names or surnames in a table about people are a ``person.table_names``
-#:    suggestion on a lower bar, counting the words of the table's full names as known
-#:    (:mod:`classifiers.pii.table_names`).
+#: 20: one-word given names or surnames beside a column of full names are a
+#:    ``person.table_names`` suggestion on a lower bar, counting the words of those full
+#:    names as known (:mod:`classifiers.pii.table_names`).
 ALGORITHM_VERSION = "20"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.

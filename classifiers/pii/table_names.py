@@ -15,7 +15,7 @@ bar, :data:`TABLE_NAMES_HIT`, as a suggestion (rule :data:`TABLE_NAMES_RULE`, co
 :data:`~classifiers.pii.decide.VALUES_ONLY_PERSON_CONFIDENCE`). Faker's ``de_DE`` given names
 read 0.77-0.79 so and its surnames 0.68-0.74 (seeds 5-7, beside 300 full names); one-word
 towns, companies, streets, jobs, colours and words of twelve locales at most 0.46 (``pt_BR``
-towns and companies), month names 0.58 (a code list, never read). Without full names the
+towns and companies), month names 0.58 (twelve distinct: under the floor). Without full names the
 gazetteer alone would decide on this bar, and pets' names or US counties beside an e-mail
 column clear it (0.8 known): nothing is read then. Pure.
 """
