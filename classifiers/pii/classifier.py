@@ -155,7 +155,6 @@ logger = logging.getLogger(__name__)
 #: 20: one-word given names or surnames beside a column of full names are a
 #:    ``person.table_names`` suggestion on a lower bar, counting the words of those full
 #:    names as known (:mod:`classifiers.pii.table_names`).
-#:    Full names the gazetteer knows in part go to NER from 0.7 known (was 0.8).
 ALGORITHM_VERSION = "20"
 
 #: Distinct values NER looks at per column, and how many in the first (early-stop) round.
@@ -187,12 +186,6 @@ GAZETTEER_HIT = 0.6
 GAZETTEER_HIT_UNNAMED = 0.8
 GAZETTEER_MISS = 0.1
 GAZETTEER_UNKNOWN = 0.8
-#: Full names some of whose words the gazetteer knows, under a name that does not say people,
-#: go to NER when the lower end of the interval of that share clears this
-#: (:meth:`PiiClassifier._values_only_ner`): NER's reading is the second test, so the bar is
-#: under the one-word names' 0.8. Faker's German full names: 0.72-0.84 (the gazetteer lacks
-#: most surnames, for their terms).
-VALUES_ONLY_NER_KNOWN = 0.7
 
 _ADDRESS_NEIGHBOURS = frozenset(
     "zip zipcode postcode postal plz cp cap postleitzahl codigo city ville stadt ciudad".split()
@@ -1309,8 +1302,8 @@ class PiiClassifier:
 
         ``evidence``: the gazetteer's reading of the most frequent values (the last of
         :data:`GAZETTEER_ROUNDS` read). When values with some known name (``full`` or
-        ``partial``) clear :data:`VALUES_ONLY_NER_KNOWN` (the lower end of the interval), and
-        too few read as street names, NER reads the
+        ``partial``) clear the bar of one-word names under a name that says nothing, and too
+        few read as street names, NER reads the
         :data:`~classifiers.pii.decide.VALUES_ONLY_NER_VALUES` most frequent values in the
         form it reads names in (:func:`_ner_form`; its results are reused when the name rules
         had it read them) (:func:`~classifiers.pii.decide.ner_reads_names`). Faker's German
@@ -1326,7 +1319,7 @@ class PiiClassifier:
         share = evidence.share(*kinds)
         interval = wilson_z(share, evidence.effective_n, GAZETTEER_Z)
         looked = len(evidence.weights)
-        if interval[0] < VALUES_ONLY_NER_KNOWN or p.street_name_share >= STREET_NAMES:
+        if interval[0] < GAZETTEER_HIT_UNNAMED or p.street_name_share >= STREET_NAMES:
             return None, looked
         texts = list(p.texts[:VALUES_ONLY_NER_VALUES])
         if not p.free_text and len(col.ner_results) >= len(texts):
@@ -1340,7 +1333,7 @@ class PiiClassifier:
         # Examples NER read as persons (masked before they leave, as every example is).
         examples = [t for t, r in zip(texts, read, strict=True) if r.whole_person][:3]
         person = decide_person_values_only(
-            p, share, interval, VALUES_ONLY_NER_KNOWN,
+            p, share, interval, GAZETTEER_HIT_UNNAMED,
             sum(evidence.distinct.get(k, 0) for k in kinds), examples, ner=True,
             prevalence=min(share, persons / len(read)),
         )  # fmt: skip

@@ -784,9 +784,8 @@ STREET_NAMES = 0.4
 VALUES_ONLY_PERSON_CONFIDENCE = 0.6
 VALUES_ONLY_PERSON_RULE = "person.values_only"
 #: Full names whose surnames the gazetteer lacks (German, Italian, Polish, Brazilian ones
-#: under ``konto_id``) still have a known word in most values (the classifier's
-#: ``VALUES_ONLY_NER_KNOWN``); those go to NER, on at most this many of the most frequent
-#: values, and are names when it reads at least
+#: under ``konto_id``) still have a known word in nearly every value; those go to NER, on at
+#: most this many of the most frequent values, and are names when it reads at least
 #: :data:`VALUES_ONLY_NER_PERSON` of them as persons, twice as many as anything else (Faker's
 #: German, Italian, Polish and Brazilian names 0.67-0.76 against 0.08-0.17 else; its
 #: companies 0.12-0.45; its towns 0.26-0.51, but as often places: the second condition keeps
