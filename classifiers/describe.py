@@ -56,11 +56,11 @@ def describe_object(
     if categories:
         top = categories[0]
         # A category the values contradict the names of is not stated as a fact however
-        # sure the model is. Imported here: the business package loads numpy.
-        from classifiers.business.contradictions import names_contradicted
+        # sure the model is (as the review policy does not apply it). Imported here: the
+        # business package loads numpy.
+        from classifiers.business.contradictions import doubted_names
 
-        doubted = top.values_agree is False or bool(names_contradicted(findings))
-        if top.confidence >= 0.7 and not doubted:
+        if top.confidence >= 0.7 and not doubted_names(findings, top):
             parts.append(f"{top.label.capitalize()} data.")
         else:
             parts.append(f"Probably {top.label} data.")

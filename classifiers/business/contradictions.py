@@ -51,7 +51,7 @@ from classifiers.business.features import name_tokens, type_family
 from classifiers.business.semantic import COLUMN_TYPE_GLOSSARY
 from classifiers.pii.entities import BUILTIN_ENTITIES
 from classifiers.pii.names import is_opaque, mentioned_entities, name_signals, people_role
-from models import ColumnFinding
+from models import ColumnFinding, LabelScore
 
 #: Entities recognised by a pattern: a name that says one promises a format.
 FORMATTED_ENTITIES = frozenset(s.name for s in BUILTIN_ENTITIES if s.patterns)
@@ -274,3 +274,17 @@ def names_contradicted(columns: Sequence[ColumnFinding]) -> tuple[str, ...]:
     """
     hit = contradicted_columns(columns)
     return hit if enough_to_distrust(hit, columns) else ()
+
+
+def doubted_names(columns: Sequence[ColumnFinding], top: LabelScore | None) -> tuple[str, ...]:
+    """The contradicted column names that keep ``top`` from being applied or stated as fact.
+
+    :func:`names_contradicted`, or, below its bar, the contradicted names when the values
+    alone give ``top`` next to nothing (its ``values_agree`` false, which
+    :meth:`~classifiers.business.classifier.BusinessClassifier.classify_table` sets only when
+    some name is contradicted). Else ``()``. Pure.
+    """
+    hit = contradicted_columns(columns)
+    if not hit or enough_to_distrust(hit, columns):
+        return hit
+    return hit if top is not None and top.values_agree is False else ()

@@ -1194,12 +1194,9 @@ class PiiClassifier:
             col.profile.texts
             for col in columns
             if col.warning is None
-            and not col.profile.free_text
+            and not col.profile.free_text  # (its PERSON calls are the only "free text" ones)
             and col.profile.mean_words >= 1.5
-            and any(
-                c.entity == "PERSON" and not c.sparse and c.type_signal != "free text"
-                for c in col.candidates
-            )
+            and any(c.entity == "PERSON" and not c.sparse for c in col.candidates)
         ]
         if not todo or not full_names:
             return

@@ -76,7 +76,7 @@ def may_hold_table_names(profile: ColumnProfile, tokens: Iterable[str]) -> bool:
         and profile.name_shape >= 0.9
         and profile.street_word < 0.3
         and profile.org_marker < 0.2
-        and not set(tokens) & NOT_PERSON_TOKENS
+        and NOT_PERSON_TOKENS.isdisjoint(tokens)
     )
 
 

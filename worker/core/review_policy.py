@@ -192,19 +192,15 @@ def from_values_alone(result: EnrichmentResult) -> bool:
 def contradicted_names(result: EnrichmentResult) -> tuple[str, ...]:
     """The column names of ``result`` its values contradict, when they are enough to matter.
 
-    Enough: two columns and a tenth of the named ones
-    (:func:`classifiers.business.contradictions.names_contradicted` over the merged
-    findings, PII entities and business types), or one when the values alone give the top
-    category next to nothing (its ``values_agree`` false). Else ``()``. Pure apart from the
-    name lexicon's caches.
+    Enough: two columns and a tenth of the named ones, or one when the values alone give the
+    top category next to nothing (its ``values_agree`` false):
+    :func:`classifiers.business.contradictions.doubted_names` over the merged findings (PII
+    entities and business types), as the object's description reads them. Else ``()``. Pure
+    apart from the name lexicon's caches.
     """
-    from classifiers.business.contradictions import contradicted_columns, enough_to_distrust
+    from classifiers.business.contradictions import doubted_names
 
-    hit = contradicted_columns(result.columns)
-    if not hit or enough_to_distrust(hit, result.columns):
-        return hit
-    top = result.categories[0] if result.categories else None
-    return hit if top is not None and top.values_agree is False else ()
+    return doubted_names(result.columns, result.categories[0] if result.categories else None)
 
 
 def _names_note(result: EnrichmentResult) -> str:
