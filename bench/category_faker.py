@@ -44,7 +44,7 @@ import os
 import random
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -403,17 +403,29 @@ def classify(
     return list(business.classify_table(sample, merged))
 
 
-def run(rows: int, seed: int) -> dict[str, Any]:
-    """Every design x locale x naming classified; the figures and one row per table."""
-    from classifiers.business.classifier import BusinessClassifier
-    from classifiers.business.contradictions import names_contradicted
-    from classifiers.pii import PiiClassifier
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """One probe table as the worker and the review policy leave it."""
+
+    design: Design
+    locale: str
+    naming: str
+    sample: TableSample
+    merged: list[ColumnFinding]
+    ranked: list[Any]
+    #: What the review policy applies at (``None``: never without a steward).
+    threshold: float | None
+
+    @property
+    def applied(self) -> bool:
+        """Whether the top category is applied without a steward."""
+        return self.threshold is not None and self.ranked[0].confidence >= self.threshold
+
+
+def classified_tables(pii: Any, business: Any, rows: int, seed: int) -> Iterator[Classified]:
+    """Every design x locale x naming, classified by the loaded ``pii`` and ``business``."""
     from worker.core.review_policy import category_threshold
 
-    pii, business = PiiClassifier(), BusinessClassifier()
-    pii.load()
-    business.load()
-    out: list[dict[str, Any]] = []
     index = 0
     for design in DESIGNS:
         for locale in LOCALES:
@@ -422,7 +434,6 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                 sample = build_table(index, design, locale, naming, rows, seed)
                 merged = merged_findings(sample, pii, business)
                 ranked = classify(sample, pii, business, merged)
-                top = ranked[0]
                 # As the review policy decides (never applied from the values alone, nor when
                 # the values contradict enough of the names), on the object as a scan has it.
                 threshold = category_threshold(
@@ -431,15 +442,29 @@ def run(rows: int, seed: int) -> dict[str, Any]:
                         sample=sample, columns=tuple(merged), categories=tuple(ranked),
                     )
                 )  # fmt: skip
-                contradicted = names_contradicted(merged)
-                out.append({
-                    "folder": design.folder, "truth": design.category, "locale": locale,
-                    "naming": naming, "top1": top.label, "p": round(top.confidence, 3),
-                    "top3": [c.label for c in ranked[:3]],
-                    "applied": threshold is not None and top.confidence >= threshold,
-                    "names_contradicted": len(contradicted),
-                    "values_agree": top.values_agree,
-                })  # fmt: skip
+                yield Classified(design, locale, naming, sample, merged, ranked, threshold)
+
+
+def run(rows: int, seed: int) -> dict[str, Any]:
+    """Every design x locale x naming classified; the figures and one row per table."""
+    from classifiers.business.classifier import BusinessClassifier
+    from classifiers.business.contradictions import names_contradicted
+    from classifiers.pii import PiiClassifier
+
+    pii, business = PiiClassifier(), BusinessClassifier()
+    pii.load()
+    business.load()
+    out: list[dict[str, Any]] = []
+    for c in classified_tables(pii, business, rows, seed):
+        top = c.ranked[0]
+        out.append({
+            "folder": c.design.folder, "truth": c.design.category, "locale": c.locale,
+            "naming": c.naming, "top1": top.label, "p": round(top.confidence, 3),
+            "top3": [r.label for r in c.ranked[:3]],
+            "applied": c.applied,
+            "names_contradicted": len(names_contradicted(c.merged)),
+            "values_agree": top.values_agree,
+        })  # fmt: skip
     return {"rows": rows, "seed": seed, "tables": out, "summary": summarise(out)}
 
 

@@ -83,37 +83,21 @@ def real_rows(loso: dict[str, Any]) -> list[dict[str, Any]]:
 
 def probe_rows(rows: int = 300, seed: int = 11) -> list[dict[str, Any]]:
     """Per Faker probe table: naming, truth, top-1, applied, values-alone probability of it."""
-    from bench.category_faker import DESIGNS, LOCALES, NAMINGS, build_table, merged_findings
+    from bench.category_faker import classified_tables
     from classifiers.business.classifier import BusinessClassifier
     from classifiers.pii import PiiClassifier
-    from models import EnrichmentResult, ObjectStatus
-    from worker.core.review_policy import category_threshold
 
     pii, business = PiiClassifier(), BusinessClassifier()
     pii.load()
     business.load()
     out: list[dict[str, Any]] = []
-    index = 0
-    for design in DESIGNS:
-        for locale in LOCALES:
-            for naming in NAMINGS:
-                index += 1
-                sample = build_table(index, design, locale, naming, rows, seed)
-                merged = merged_findings(sample, pii, business)
-                ranked = list(business.classify_table(sample, merged))
-                top = ranked[0]
-                threshold = category_threshold(
-                    EnrichmentResult(
-                        ref=sample.info.ref, status=ObjectStatus.CLASSIFIED, info=sample.info,
-                        sample=sample, columns=tuple(merged), categories=tuple(ranked),
-                    )
-                )  # fmt: skip
-                found = {c.column: {e.entity for e in c.entities} for c in merged}
-                # All categories (top=64): the probability of the named top-1, wherever it ranks.
-                alone = dict(business._values_alone(sample, found, top=64))
-                out.append({"naming": naming, "truth": design.category, "top1": top.label,
-                            "applied": threshold is not None and top.confidence >= threshold,
-                            "alone": alone.get(top.label, 0.0)})  # fmt: skip
+    for c in classified_tables(pii, business, rows, seed):
+        found = {f.column: {e.entity for e in f.entities} for f in c.merged}
+        # All categories (top=64): the probability of the named top-1, wherever it ranks.
+        alone = dict(business._values_alone(c.sample, found, top=64))
+        top = c.ranked[0].label
+        out.append({"naming": c.naming, "truth": c.design.category, "top1": top,
+                    "applied": c.applied, "alone": alone.get(top, 0.0)})  # fmt: skip
     return out
 
 
