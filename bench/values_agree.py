@@ -14,11 +14,19 @@ same veto on *every* table, at several bars, before anyone ships it:
   threshold, how many each bar would withhold, and how many of those were right;
 - **the Faker probe** (``bench/category_faker.py``'s tables, seed 11, 300 rows), with the
   shipped models: of the applied tables, per naming (``named``, ``misleading``), how many
-  each bar would withhold.
+  each bar would withhold;
+- **honest tables of person data**: one customer table's values (Faker ``en_US``, seed 7,
+  300 rows: names, e-mails, phones, IBANs, dates, amounts) under the honest names and folder
+  of nine kinds of table (customers, employees, patients, donors, suppliers, students,
+  payroll, campaign sends, trial participants): the named category, and the values-alone
+  probability of it.
+
+Each bar is also read for the tables with at least two columns of person data only (a PII
+entity, not sparse, at 0.5 or more: the kind of table the hidden-names pair learned from).
 
 Usage: ``python bench/values_agree.py --loso-json FILE [--json OUT]`` (about 6 minutes: 14
-folds of the hidden-names pair, then 528 probe tables). Prints counts only, never values.
-Exits 0 (a probe, no target).
+folds of the hidden-names pair, then 528 probe tables and nine small ones). Prints counts and
+probabilities only, never values. Exits 0 (a probe, no target).
 """
 
 from __future__ import annotations
@@ -45,11 +53,14 @@ def real_rows(loso: dict[str, Any]) -> list[dict[str, Any]]:
     from bench.category import score_group
     from classifiers.business.features import without_names
     from classifiers.business.semantic import SemanticVectors
+    from classifiers.pii import PiiClassifier
     from training.corpus import build_corpus, other_locale_tables
     from training.real_tables import load_real_tables, package_of
     from training.semantic_vectors import DEFAULT_OUT, artifact_bytes
     from training.train import fit_hidden_models
 
+    pii_classifier = PiiClassifier()
+    pii_classifier.load()
     predictions = {r["table"]: r for r in loso["real_predictions"]}
     generated = [
         t for t in build_corpus("train") if package_of(t.source) in ("synthetic", "plotly")
@@ -76,8 +87,10 @@ def real_rows(loso: dict[str, Any]) -> list[dict[str, Any]]:
             for t, proba in zip(held, group["hidden_proba"], strict=True):
                 named = predictions[t.source]
                 alone = dict(zip(labels, proba or [], strict=False))
+                people = person_data_columns(pii_classifier.classify(t.sample))
                 out.append({"table": t.source, "truth": named["truth"], "top1": named["top1"],
-                            "p": named["p"], "alone": alone.get(named["top1"], 0.0)})  # fmt: skip
+                            "p": named["p"], "alone": alone.get(named["top1"], 0.0),
+                            "people": people})  # fmt: skip
     return out
 
 
@@ -97,18 +110,108 @@ def probe_rows(rows: int = 300, seed: int = 11) -> list[dict[str, Any]]:
         alone = dict(business._values_alone(c.sample, found, top=64))
         top = c.ranked[0].label
         out.append({"naming": c.naming, "truth": c.design.category, "top1": top,
-                    "applied": c.applied, "alone": alone.get(top, 0.0)})  # fmt: skip
+                    "applied": c.applied, "alone": alone.get(top, 0.0),
+                    "people": person_data_columns(c.merged)})  # fmt: skip
     return out
+
+
+#: Honest names and folders of nine kinds of table of person data, over the same values.
+HONEST_PEOPLE: dict[str, tuple[tuple[str, ...], str]] = {
+    "customers": (("full_name", "email", "phone", "iban", "signup_date", "lifetime_value"),
+                  "crm/customers"),
+    "employees": (("employee_name", "work_email", "work_phone", "salary_iban", "hire_date",
+                   "annual_salary"), "hr/employees"),
+    "patients": (("patient_name", "email", "phone", "insurance_iban", "admission_date",
+                  "bill_amount"), "clinic/patients"),
+    "donors": (("donor_name", "email", "phone", "iban", "donation_date", "amount"),
+               "fundraising/donors"),
+    "suppliers": (("supplier_contact", "email", "phone", "iban", "contract_date",
+                   "credit_limit"), "procurement/suppliers"),
+    "students": (("student_name", "email", "phone", "iban", "enrolled_on", "tuition_fee"),
+                 "school/students"),
+    "payroll": (("payee", "email", "phone", "iban", "pay_date", "net_pay"), "payroll/payments"),
+    "campaign sends": (("recipient", "email", "phone", "iban", "sent_at", "spend"),
+                       "marketing/campaign_sends"),
+    "trial participants": (("participant", "email", "phone", "iban", "visit_date", "score"),
+                           "research/trial_participants"),
+}  # fmt: skip
+
+
+def honest_people_rows() -> list[dict[str, Any]]:
+    """Per kind of :data:`HONEST_PEOPLE`: the named top-1, its probability, the values'."""
+    import random
+    from datetime import date, timedelta
+
+    from faker import Faker
+
+    from bench.category_faker import classify, merged_findings
+    from classifiers.business.classifier import BusinessClassifier
+    from classifiers.pii import PiiClassifier
+    from models import ColumnSample
+    from tests.support.tables import table_sample
+
+    fake = Faker("en_US")
+    fake.seed_instance(7)
+    rng = random.Random(7)
+    rows, start = range(300), date(2024, 1, 1)
+    values: list[list[Any]] = [
+        [fake.name() for _ in rows],
+        [fake.email() for _ in rows],
+        [fake.phone_number() for _ in rows],
+        [fake.iban() for _ in rows],
+        [start + timedelta(days=rng.randrange(700)) for _ in rows],
+        [round(rng.uniform(0, 900), 2) for _ in rows],
+    ]
+    kinds = ("string", "string", "string", "string", "date", "double")
+    pii, business = PiiClassifier(), BusinessClassifier()
+    pii.load()
+    business.load()
+    out: list[dict[str, Any]] = []
+    for kind, (names, folder) in HONEST_PEOPLE.items():
+        sample = table_sample(
+            [ColumnSample(n, k, tuple(v)) for n, k, v in zip(names, kinds, values, strict=True)],
+            f"s3://lake/{folder}/part-00000.parquet",
+            bytes_read=0,
+        )
+        merged = merged_findings(sample, pii, business)
+        top = classify(sample, pii, business, merged)[0]
+        found = {f.column: {e.entity for e in f.entities} for f in merged}
+        alone = dict(business._values_alone(sample, found, top=64))
+        out.append({"kind": kind, "top1": top.label, "p": round(top.confidence, 3),
+                    "alone": alone.get(top.label, 0.0),
+                    "people": person_data_columns(merged)})  # fmt: skip
+    return out
+
+
+def person_data_columns(findings: Any) -> int:
+    """How many findings hold person data: a PII entity, not sparse, at 0.5 or more."""
+    return sum(
+        1
+        for f in findings
+        if any(not e.evidence.sparse and e.confidence >= 0.5 for e in f.entities)
+    )
 
 
 def blocked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per bar: the applied tables it would withhold, and how many of them were right."""
+    """Per bar: the applied tables it would withhold, and how many of them were right; the
+    same among the tables of person data (two columns or more) only."""
     out = []
     for bar in BARS:
         hit = [r for r in rows if r["alone"] < bar]
+        people = [r for r in hit if r["people"] >= 2]
         out.append({"bar": bar, "withheld": len(hit),
-                    "right": sum(r["top1"] == r["truth"] for r in hit)})  # fmt: skip
+                    "right": sum(r["top1"] == r["truth"] for r in hit),
+                    "withheld_people": len(people),
+                    "right_people": sum(r["top1"] == r["truth"] for r in people)})  # fmt: skip
     return out
+
+
+def _print(title: str, rows: list[dict[str, Any]]) -> None:
+    print(f"{title}: applied {len(rows)} ({sum(r['top1'] == r['truth'] for r in rows)} right, "
+          f"{sum(r['people'] >= 2 for r in rows)} of person data)")  # fmt: skip
+    for b in blocked(rows):
+        print(f"  bar {b['bar']}: withheld {b['withheld']} (right {b['right']}); "
+              f"of person data {b['withheld_people']} (right {b['right_people']})")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,19 +226,18 @@ def main(argv: list[str] | None = None) -> int:
     threshold = category_apply_threshold(None, True)
     real = real_rows(loso)
     applied = [r for r in real if threshold is not None and r["p"] >= threshold]
-    print(f"real tables: {len(real)}, applied at {threshold}: {len(applied)} "
-          f"({sum(r['top1'] == r['truth'] for r in applied)} right)")  # fmt: skip
-    for b in blocked(applied):
-        print(f"  bar {b['bar']}: withheld {b['withheld']}, of them right {b['right']}")
+    _print(f"real tables held out by source ({len(real)}), applied at {threshold}", applied)
     probe = probe_rows()
     result: dict[str, Any] = {"threshold": threshold, "real": blocked(applied), "probe": {}}
     for naming in ("named", "misleading"):
         mine = [r for r in probe if r["naming"] == naming and r["applied"]]
         result["probe"][naming] = {"applied": len(mine), "bars": blocked(mine)}
-        print(f"Faker probe, {naming}: applied {len(mine)} "
-              f"({sum(r['top1'] == r['truth'] for r in mine)} right)")  # fmt: skip
-        for b in blocked(mine):
-            print(f"  bar {b['bar']}: withheld {b['withheld']}, of them right {b['right']}")
+        _print(f"Faker probe, {naming}", mine)
+    honest = honest_people_rows()
+    result["honest_people"] = honest
+    print("honest tables of person data (kind: named top-1 p, values alone of it):")
+    for r in honest:
+        print(f"  {r['kind']}: {r['top1']} {r['p']}, {r['alone']:.4f}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 0
