@@ -61,6 +61,7 @@ from models import (  # noqa: E402
     ColumnFinding,
     ColumnSample,
     EnrichmentResult,
+    LabelScore,
     ObjectStatus,
     TableSample,
 )
@@ -412,7 +413,7 @@ class Classified:
     naming: str
     sample: TableSample
     merged: list[ColumnFinding]
-    ranked: list[Any]
+    ranked: list[LabelScore]
     #: What the review policy applies at (``None``: never without a steward).
     threshold: float | None
 
