@@ -146,29 +146,14 @@ HONEST_PEOPLE: dict[str, tuple[tuple[str, ...], str]] = {
 
 def honest_people_rows() -> list[dict[str, Any]]:
     """Per kind of :data:`HONEST_PEOPLE`: the named top-1, its probability, the values'."""
-    import random
-    from datetime import date, timedelta
-
-    from faker import Faker
-
     from bench.category_faker import classify, merged_findings
     from classifiers.business.classifier import BusinessClassifier
     from classifiers.pii import PiiClassifier
     from models import ColumnSample
+    from tests.support.people import customer_values
     from tests.support.tables import table_sample
 
-    fake = Faker("en_US")
-    fake.seed_instance(7)
-    rng = random.Random(7)
-    rows, start = range(300), date(2024, 1, 1)
-    values: list[list[Any]] = [
-        [fake.name() for _ in rows],
-        [fake.email() for _ in rows],
-        [fake.phone_number() for _ in rows],
-        [fake.iban() for _ in rows],
-        [start + timedelta(days=rng.randrange(700)) for _ in rows],
-        [round(rng.uniform(0, 900), 2) for _ in rows],
-    ]
+    values: list[list[Any]] = customer_values()
     kinds = ("string", "string", "string", "string", "date", "double")
     pii, business = PiiClassifier(), BusinessClassifier()
     pii.load()

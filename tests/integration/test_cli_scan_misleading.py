@@ -8,37 +8,23 @@ real classifiers run in the console script; the report says what a steward sees.
 from __future__ import annotations
 
 import json
-import random
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from faker import Faker
 
 from tests.support.cli import run_enricher
+from tests.support.people import CUSTOMER_NAMES, customer_values
 from worker.core.report import validate_report
 
-HONEST = ["full_name", "email", "phone", "iban", "signup_date", "lifetime_value"]
+HONEST = list(CUSTOMER_NAMES)
 SENSOR = ["sensor_id", "station", "site", "probe", "weight", "humidity"]
 INVOICE = ["invoice_no", "issue_date", "due_date", "net_amount", "vat_rate", "total"]
 
 
 def _write(path: Path, names: list[str]) -> None:
-    fake = Faker("en_US")
-    fake.seed_instance(7)
-    rng = random.Random(7)
-    rows = range(300)
-    start = date(2024, 1, 1)
-    columns = [
-        [fake.name() for _ in rows],
-        [fake.email() for _ in rows],
-        [fake.phone_number() for _ in rows],
-        [fake.iban() for _ in rows],
-        [start + timedelta(days=rng.randrange(700)) for _ in rows],
-        [round(rng.uniform(0, 900), 2) for _ in rows],
-    ]
+    columns = customer_values()
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table(dict(zip(names, columns, strict=True))), path)
 

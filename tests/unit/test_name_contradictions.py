@@ -25,6 +25,7 @@ from models import (
     LabelScore,
     TableSample,
 )
+from tests.support.people import CUSTOMER_NAMES, customer_values
 from tests.support.tables import table_sample
 
 
@@ -163,19 +164,7 @@ def test_a_table_s_names_are_distrusted_from_two_contradicted_columns() -> None:
 @pytest.fixture(scope="module")
 def people() -> list[tuple[str, list[object]]]:
     """A customer table's values (Faker, 300 rows): names, e-mails, phones, IBANs, dates."""
-    fake = Faker("en_US")
-    fake.seed_instance(7)
-    rng = random.Random(7)
-    rows = range(300)
-    start = date(2024, 1, 1)
-    return [
-        ("full_name", [fake.name() for _ in rows]),
-        ("email", [fake.email() for _ in rows]),
-        ("phone", [fake.phone_number() for _ in rows]),
-        ("iban", [fake.iban() for _ in rows]),
-        ("signup_date", [start + timedelta(days=rng.randrange(700)) for _ in rows]),
-        ("lifetime_value", [round(rng.uniform(0, 900), 2) for _ in rows]),
-    ]
+    return list(zip(CUSTOMER_NAMES, customer_values(), strict=True))
 
 
 def _sample(
