@@ -73,8 +73,9 @@ def real_rows(loso: dict[str, Any]) -> list[dict[str, Any]]:
     other = other_locale_tables("train")
     out: list[dict[str, Any]] = []
     with threadpool_limits(limits=1):
-        # The real tables are left out of the hidden-names pair's training (see its
-        # docstring): the same pair for every fold.
+        # Given every table as --loso gives a fold its training tables; fit_hidden_models
+        # keeps the generator's business tables only (see its docstring), so no real table
+        # is in the pair, and one pair serves every fold.
         hidden_columns, hidden_categories, _ = fit_hidden_models(
             [*generated, *real], other, semantic
         )
