@@ -49,44 +49,41 @@ if str(ROOT) not in sys.path:
 BARS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
 
 
-def real_rows(loso: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per real table: its LOSO top-1 (from ``loso``) and the values-alone probability of it."""
+def real_rows(loso: dict[str, Any], pii: Any) -> list[dict[str, Any]]:
+    """Per real table: its LOSO top-1 (from ``loso``) and the values-alone probability of it.
+
+    ``pii``: the loaded PII classifier (it counts the columns of person data).
+    """
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     from bench.category import score_group
     from classifiers.business.features import without_names
     from classifiers.business.semantic import SemanticVectors
-    from classifiers.pii import PiiClassifier
     from training.corpus import build_corpus, other_locale_tables
     from training.real_tables import load_real_tables, package_of
     from training.semantic_vectors import DEFAULT_OUT, artifact_bytes
     from training.train import fit_hidden_models
 
-    pii_classifier = PiiClassifier()
-    pii_classifier.load()
     predictions = {r["table"]: r for r in loso["real_predictions"]}
-    generated = [
-        t for t in build_corpus("train") if package_of(t.source) in ("synthetic", "plotly")
-    ]
     real = load_real_tables()
     semantic = SemanticVectors.from_bytes(artifact_bytes(DEFAULT_OUT.read_bytes()))
     other = other_locale_tables("train")
     out: list[dict[str, Any]] = []
     with threadpool_limits(limits=1):
-        # Given every table as --loso gives a fold its training tables; fit_hidden_models
-        # keeps the generator's business tables only (see its docstring), so no real table
-        # is in the pair, and one pair serves every fold.
+        # The pair --loso fits in every fold: fit_hidden_models keeps the generator's
+        # business tables only (training.corpus.business_table), never a real one, so one fit
+        # serves every fold.
         hidden_columns, hidden_categories, _ = fit_hidden_models(
-            [*generated, *real], other, semantic
+            build_corpus("train"), other, semantic
         )
         for package in sorted({package_of(t.source) for t in real}):
             held = [t for t in real if package_of(t.source) == package]
             hidden = []
             for t in held:
                 sample = without_names(t.sample)
-                pii = {h.name: t.pii.get(c.name, set())
-                       for h, c in zip(sample.columns, t.sample.columns, strict=True)}  # fmt: skip
-                hidden.append(replace(t, sample=sample, pii=pii))
+                pairs = zip(sample.columns, t.sample.columns, strict=True)
+                renamed = {h.name: t.pii.get(c.name, set()) for h, c in pairs}
+                hidden.append(replace(t, sample=sample, pii=renamed))
             # Every name hidden: score_group reads these tables with the hidden pair alone.
             group = score_group(hidden_columns, hidden_categories, hidden, semantic,
                                 (hidden_columns, hidden_categories))  # fmt: skip
@@ -95,22 +92,20 @@ def real_rows(loso: dict[str, Any]) -> list[dict[str, Any]]:
                 named = predictions[t.source]
                 assert proba is not None, t.source  # every name hidden: always read
                 alone = dict(zip(labels, proba, strict=True))
-                people = person_data_columns(pii_classifier.classify(t.sample))
+                people = person_data_columns(pii.classify(t.sample))
                 out.append({"table": t.source, "truth": named["truth"], "top1": named["top1"],
                             "p": named["p"], "alone": alone.get(named["top1"], 0.0),
                             "people": people})  # fmt: skip
     return out
 
 
-def probe_rows(rows: int = 300, seed: int = 11) -> list[dict[str, Any]]:
-    """Per Faker probe table: naming, truth, top-1, applied, values-alone probability of it."""
-    from bench.category_faker import classified_tables
-    from classifiers.business.classifier import BusinessClassifier
-    from classifiers.pii import PiiClassifier
+def probe_rows(pii: Any, business: Any, rows: int = 300, seed: int = 11) -> list[dict[str, Any]]:
+    """Per Faker probe table: naming, truth, top-1, applied, values-alone probability of it.
 
-    pii, business = PiiClassifier(), BusinessClassifier()
-    pii.load()
-    business.load()
+    ``pii``, ``business``: the loaded classifiers.
+    """
+    from bench.category_faker import classified_tables
+
     out: list[dict[str, Any]] = []
     for c in classified_tables(pii, business, rows, seed):
         found = {f.column: {e.entity for e in f.entities} for f in c.merged}
@@ -145,20 +140,18 @@ HONEST_PEOPLE: dict[str, tuple[tuple[str, ...], str]] = {
 }  # fmt: skip
 
 
-def honest_people_rows() -> list[dict[str, Any]]:
-    """Per kind of :data:`HONEST_PEOPLE`: the named top-1, its probability, the values'."""
+def honest_people_rows(pii: Any, business: Any) -> list[dict[str, Any]]:
+    """Per kind of :data:`HONEST_PEOPLE`: the named top-1, its probability, the values'.
+
+    ``pii``, ``business``: the loaded classifiers.
+    """
     from bench.category_faker import classify, merged_findings
-    from classifiers.business.classifier import BusinessClassifier
-    from classifiers.pii import PiiClassifier
     from models import ColumnSample
     from tests.support.people import customer_values
     from tests.support.tables import table_sample
 
     values: list[list[Any]] = customer_values()
     kinds = ("string", "string", "string", "string", "date", "double")
-    pii, business = PiiClassifier(), BusinessClassifier()
-    pii.load()
-    business.load()
     out: list[dict[str, Any]] = []
     for kind, (names, folder) in HONEST_PEOPLE.items():
         sample = table_sample(
@@ -178,11 +171,14 @@ def honest_people_rows() -> list[dict[str, Any]]:
 
 
 def person_data_columns(findings: Any) -> int:
-    """How many findings hold person data: a PII entity, not sparse, at 0.5 or more."""
+    """How many findings hold person data: a PII entity, not sparse, at the confidence from
+    which the name contradictions read an entity as what a column holds."""
+    from classifiers.business.contradictions import MIN_CONFIDENCE
+
     return sum(
         1
         for f in findings
-        if any(not e.evidence.sparse and e.confidence >= 0.5 for e in f.entities)
+        if any(not e.evidence.sparse and e.confidence >= MIN_CONFIDENCE for e in f.entities)
     )
 
 
@@ -214,20 +210,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="an earlier bench/category.py --loso --json output")  # fmt: skip
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    from classifiers.business.classifier import BusinessClassifier
     from classifiers.business.model import category_apply_threshold
+    from classifiers.pii import PiiClassifier
 
     loso = json.loads(args.loso_json.read_text(encoding="utf-8"))
     threshold = category_apply_threshold(None, True)
-    real = real_rows(loso)
+    # Loaded once for the three parts.
+    pii, business = PiiClassifier(), BusinessClassifier()
+    pii.load()
+    business.load()
+    real = real_rows(loso, pii)
     applied = [r for r in real if threshold is not None and r["p"] >= threshold]
     _print(f"real tables held out by source ({len(real)}), applied at {threshold}", applied)
-    probe = probe_rows()
+    probe = probe_rows(pii, business)
     result: dict[str, Any] = {"threshold": threshold, "real": blocked(applied), "probe": {}}
     for naming in ("named", "misleading"):
         mine = [r for r in probe if r["naming"] == naming and r["applied"]]
         result["probe"][naming] = {"applied": len(mine), "bars": blocked(mine)}
         _print(f"Faker probe, {naming}", mine)
-    honest = honest_people_rows()
+    honest = honest_people_rows(pii, business)
     result["honest_people"] = honest
     print("honest tables of person data (kind: named top-1 p, values alone of it; their top-1):")
     for r in honest:
