@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.business.features import name_tokens, table_column_features
-from models.samples import TableSample
+from models.samples import ColumnSample, TableSample
 
 SEMANTIC_ARTIFACT = "business-semantic.npz"
 #: The arrays the artifact holds (all numeric or fixed-width unicode: no pickles).
@@ -376,17 +376,27 @@ def value_words(
     for col in sample.columns:
         if col.name in skip:
             continue
-        present = [v for v in col.values if isinstance(v, str) and v]
-        distinct = set(present)
-        few = len(distinct) <= MAX_ENUM_VALUES and 2 * len(distinct) <= len(present)
-        if len(present) < MIN_ENUM_ROWS or not few:
-            continue
-        found = {w for v in distinct for w in _VALUE_WORD.findall(v.lower()) if w.isascii()}
-        words = sorted(found - _EMPTY_VALUE_WORDS)
+        words = enum_value_words(col)
         out.extend((w, 1.0 / len(words)) for w in words)
         if len(out) >= MAX_VALUE_WORDS:
             return out[:MAX_VALUE_WORDS]
     return out
+
+
+def enum_value_words(col: ColumnSample) -> list[str]:
+    """The words of ``col``'s values, sorted, when it is an enum-like text column, else none.
+
+    Enum-like and words as :func:`value_words` reads them (few distinct values repeated on
+    average; lower-cased words of three ASCII letters or more, answers and placeholders left
+    out). Pure.
+    """
+    present = [v for v in col.values if isinstance(v, str) and v]
+    distinct = set(present)
+    few = len(distinct) <= MAX_ENUM_VALUES and 2 * len(distinct) <= len(present)
+    if len(present) < MIN_ENUM_ROWS or not few:
+        return []
+    found = {w for v in distinct for w in _VALUE_WORD.findall(v.lower()) if w.isascii()}
+    return sorted(found - _EMPTY_VALUE_WORDS)
 
 
 def value_features(
