@@ -72,6 +72,7 @@ from classifiers.business.encoder import (  # noqa: E402
     SentenceEncoder,
     blend,
     sentence_log_prior,
+    values_text,
 )
 from classifiers.business.features import (  # noqa: E402
     hidden_share,
@@ -109,7 +110,7 @@ from training.numeric_env import pinned, run_pinned  # noqa: E402
 from training.semantic_vectors import DEFAULT_OUT as DEFAULT_VECTORS  # noqa: E402
 from training.semantic_vectors import artifact_bytes  # noqa: E402
 from training.sentence_encoder import DEFAULT_OUT as DEFAULT_ENCODER  # noqa: E402
-from training.train import CATEGORY_THRESHOLD_FILE  # noqa: E402
+from training.train import CATEGORY_THRESHOLD_FILE, VALUES_PRIOR_TEMPERATURE  # noqa: E402
 
 TARGET_CATEGORY_ACCURACY = 0.85
 TARGET_COLUMN_MACRO_F1 = 0.85
@@ -348,8 +349,9 @@ def score_group(
         (:func:`training.train.fit_hidden_models`), used as the run time does
         (:class:`~classifiers.business.model.BusinessModel`): it types the columns
         :func:`~classifiers.business.features.opaque_names` picks, and its category
-        probabilities are mixed in by their share (:func:`mixed`); ``None``: the first
-        pair alone.
+        probabilities (with the values text's prior when ``encoder`` is given, at
+        ``training.train.VALUES_PRIOR_TEMPERATURE``) are mixed in by their share
+        (:func:`mixed`); ``None``: the first pair alone.
     Also returns the raw per-table (truth, top-1 label, top-1 probability, top-3) rows, so
     groups can be pooled. Pure apart from running the models.
     """
@@ -378,7 +380,15 @@ def score_group(
                 row = table_features(
                     t.sample, types, t.pii, hidden_prior(semantic, t.sample, t.pii)
                 )
-                hidden_proba[i] = [float(x) for x in hidden_categories.predict_proba([row])[0]]
+                pair = hidden_categories.predict_proba([row])[0]
+                if encoder is not None and VALUES_PRIOR_TEMPERATURE is not None:
+                    # As the run time does: the values text's prior multiplied into the pair's.
+                    order = encoder.order([str(c) for c in hidden_categories.classes_])
+                    text = values_text(t.sample, types, t.pii)
+                    cosines = encoder.category_cosines(encoder.embed(text))[order]
+                    log_prior = sentence_log_prior(cosines, VALUES_PRIOR_TEMPERATURE)
+                    pair = blend(pair, log_prior, 1.0, 1.0)
+                hidden_proba[i] = [float(x) for x in pair]
             vector = encoder.table_vector(t.sample) if encoder is not None else None
             row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))
             proba.append([float(x) for x in categories_model.predict_proba([row])[0]])

@@ -100,6 +100,12 @@ ENCODER_FEATURES = True
 #: (bench/README.md).
 SEMANTIC_PRIOR = True
 
+#: Temperature of the values text's prior on the hidden-names pair (the encoder's reading of
+#: :func:`classifiers.business.encoder.values_text`, for tables whose names say nothing):
+#: chosen by ``bench/values_prior.py`` (the smallest log loss on the generator's tables of
+#: another seed; bench/README.md, "What the values say, in words"). ``None``: no prior.
+VALUES_PRIOR_TEMPERATURE: float | None = 15.0
+
 
 def load_category_threshold(
     path: Path = CATEGORY_THRESHOLD_FILE, data_file: Path = DEFAULT_DATA
@@ -711,6 +717,13 @@ def train(
         # Blended with the sentence encoder's zero-shot prior (weight, temperature), chosen
         # by the same LOSO run; None: no blend.
         "category_sentence_prior": sentence,
+        # The hidden-names pair's probabilities times the values text's prior at this
+        # temperature (VALUES_PRIOR_TEMPERATURE); None: the pair alone.
+        "category_values_prior": (
+            {"temperature": VALUES_PRIOR_TEMPERATURE}
+            if VALUES_PRIOR_TEMPERATURE is not None and encoder is not None
+            else None
+        ),
         "category_apply_evidence": {
             k: v
             for k, v in threshold.items()

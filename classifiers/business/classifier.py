@@ -114,7 +114,9 @@ class BusinessClassifier:
                 # One contradicted name (or a few in a wide table): the others are believed,
                 # unless the values alone give the category next to nothing (bench/README.md,
                 # "Names their values contradict"); the review policy then leaves it to a steward.
-                alone = dict(self._values_alone(sample, pii, top=len(self._model.category_labels)))
+                # The pair alone, as the bar was measured (without the values text's prior).
+                labels = len(self._model.category_labels)
+                alone = dict(self._values_alone(sample, pii, top=labels, values_prior=False))
                 values_agree = alone.get(ranked[0][0], 0.0) >= VALUES_AGREE_MIN
         if not ranked:
             return []
@@ -129,12 +131,17 @@ class BusinessClassifier:
         ]
 
     def _values_alone(
-        self, sample: TableSample, pii: dict[str, set[str]], top: int = 3
+        self,
+        sample: TableSample,
+        pii: dict[str, set[str]],
+        top: int = 3,
+        values_prior: bool = True,
     ) -> list[tuple[str, float]]:
         """The categories of ``sample`` read as if no name said anything (see the module doc).
 
         Every name and the folder hidden (:func:`without_names`), the columns typed by the
-        hidden-names column model, ``pii`` (by the original names) carried over. Pure.
+        hidden-names column model, ``pii`` (by the original names) carried over;
+        ``values_prior`` as :meth:`BusinessModel.categories` takes it. Pure.
         """
         assert self._model is not None
         hidden = without_names(sample)
@@ -143,4 +150,4 @@ class BusinessClassifier:
             h.name: pii.get(c.name, set())
             for h, c in zip(hidden.columns, sample.columns, strict=True)
         }
-        return self._model.categories(hidden, types, renamed, top=top)
+        return self._model.categories(hidden, types, renamed, top=top, values_prior=values_prior)

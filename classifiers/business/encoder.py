@@ -40,7 +40,7 @@ from typing import Any, Final
 import numpy as np
 
 from classifiers.business.features import name_tokens
-from classifiers.business.semantic import dimension_names, path_words
+from classifiers.business.semantic import dimension_names, enum_value_words, path_words
 from models import TableSample
 
 ENCODER_ARTIFACT: Final = "business-encoder.npz"
@@ -88,6 +88,60 @@ def table_text(sample: TableSample) -> str:
             seen.append(word)
     columns = [" ".join(name_tokens(c.name)) for c in sample.columns]
     return " ".join(seen) + ": " + ", ".join(c for c in columns if c)
+
+
+#: A column holding a PII entity, as :func:`values_text` calls it: what it holds, in words
+#: the encoder knows; an entity not listed is called by its own name's words.
+ENTITY_PHRASES: Final = {
+    "PERSON": "person name", "EMAIL_ADDRESS": "email address", "PHONE_NUMBER": "phone number",
+    "STREET_ADDRESS": "street address", "DATE_OF_BIRTH": "date of birth",
+    "IP_ADDRESS": "ip address", "URL": "web url", "IBAN_CODE": "bank account iban",
+    "CREDIT_CARD": "credit card number", "US_SSN": "social security number",
+    "US_PASSPORT": "passport number", "US_DRIVER_LICENSE": "driver licence",
+    **dict.fromkeys(
+        ("BR_CPF", "CN_RESIDENT_ID", "ES_NIF", "FR_NIR", "IT_FISCAL_CODE", "KR_RRN", "NL_BSN",
+         "PL_PESEL", "SG_NRIC_FIN"),
+        "national identity number",
+    ),
+}  # fmt: skip
+#: A column of each business type, as :func:`values_text` calls it ("" says nothing: the
+#: values' words alone, if any; a type not listed is called by its own words).
+TYPE_PHRASES: Final = {
+    "amount": "amount of money", "boolean_flag": "yes no flag", "category_enum": "category",
+    "currency_code": "currency code", "foreign_key_id": "reference id",
+    "free_text": "text", "identifier": "id", "other": "", "person_data": "personal data",
+    "product_code_sku": "product code", "quantity": "count", "version_string": "version",
+}  # fmt: skip
+
+
+def values_text(
+    sample: TableSample, types: Sequence[str], pii: Mapping[str, set[str]] | None = None
+) -> str:
+    """What the table's values are, in words: ``"id, person name, category sales support"``.
+
+    Per column, in order: the PII entity ``pii`` (column -> entities found) names in it
+    (:data:`ENTITY_PHRASES`; the first by name when several), else its business type
+    (``types``, one per column; :data:`TYPE_PHRASES`), followed by the words of its values
+    when it is enum-like (:func:`~classifiers.business.semantic.enum_value_words`; never for
+    a column with an entity or of type ``person_data``). For objects whose names say nothing
+    (issue 16): the sentence encoder reads it as it reads :func:`table_text`. The text holds
+    value words, so it stays in the worker, as they do: it is embedded and cached in this
+    process, never logged or stored. Pure.
+    """
+    parts: list[str] = []
+    for col, ctype in zip(sample.columns, types, strict=True):
+        entities = sorted((pii or {}).get(col.name, ()))
+        if entities:
+            entity = entities[0]
+            parts.append(ENTITY_PHRASES.get(entity, entity.lower().replace("_", " ")))
+            continue
+        words = [TYPE_PHRASES.get(ctype, ctype.replace("_", " "))]
+        if ctype != "person_data":
+            words.extend(enum_value_words(col))
+        text = " ".join(w for w in words if w)
+        if text:
+            parts.append(text)
+    return ", ".join(parts)
 
 
 def _is_punctuation(ch: str) -> bool:

@@ -43,7 +43,11 @@ the category model gets the prior's features. When it lists ``business-encoder.n
 quantised sentence encoder, :mod:`classifiers.business.encoder`) with
 ``category_sentence_prior`` (a weight and a temperature), the calibrated category
 probabilities are blended with the encoder's zero-shot prior for the object's table text
-(bench/README.md, "Sentence prior"); the hidden-names pair is mixed in after.
+(bench/README.md, "Sentence prior"); the hidden-names pair is mixed in after. With
+``category_values_prior`` (a temperature), the hidden-names pair's probabilities are first
+multiplied by the encoder's zero-shot prior for the object's values described in words
+(:func:`~classifiers.business.encoder.values_text`; bench/README.md, "What the values say, in
+words").
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ from classifiers.business.encoder import (
     blend,
     encoder_features,
     sentence_log_prior,
+    values_text,
 )
 from classifiers.business.features import (
     FEATURE_VERSION,
@@ -344,6 +349,27 @@ def manifest_sentence_prior(manifest: Mapping[str, Any]) -> tuple[float, float] 
             f"category_sentence_prior {value!r} in the manifest is out of range; retrain"
         )
     return weight, temperature
+
+
+def manifest_values_prior(manifest: Mapping[str, Any]) -> float | None:
+    """The manifest's ``category_values_prior`` temperature, or ``None``.
+
+    ``None`` (absent or null) leaves the hidden-names pair's probabilities alone.
+    :raises ModelArtifactError: no numeric temperature, or one outside (0, 1000].
+    """
+    value = manifest.get("category_values_prior")
+    if value is None:
+        return None
+    temperature = value.get("temperature") if isinstance(value, dict) else None
+    if isinstance(temperature, bool) or not isinstance(temperature, int | float):
+        raise ModelArtifactError(
+            f"category_values_prior {value!r} in the manifest has no numeric temperature; retrain"
+        )
+    if not 0.0 < float(temperature) <= 1000.0:
+        raise ModelArtifactError(
+            f"category_values_prior {value!r} in the manifest is out of range; retrain"
+        )
+    return float(temperature)
 
 
 def register_manifest(artifacts_dir: str | Path | None = None) -> str:
@@ -665,14 +691,25 @@ class BusinessModel:
                 "the category model was trained with the sentence encoder's features but the "
                 f"manifest lists no {ENCODER_ARTIFACT}; retrain"
             )
-        self._encoder = encoder if prior is not None or wants_features else None
+        values_prior = manifest_values_prior(manifest)
+        if values_prior is not None and encoder is None:
+            # Without a hidden-names pair it has nothing to apply to, and is not used.
+            raise ModelArtifactError(
+                "the manifest has a category_values_prior but no sentence encoder "
+                f"({ENCODER_ARTIFACT}); retrain"
+            )
+        self._encoder = (
+            encoder if prior is not None or wants_features or values_prior is not None else None
+        )
         self._encoder_features = wants_features
         # (weight, temperature) of the sentence prior; ``None``: no prior.
         self._sentence = prior
+        # Temperature of the values text's prior on the hidden-names pair; ``None``: none.
+        self._values_prior = values_prior
         # The encoder's prototypes in the category model's label order.
         self._prototype_order = (
             encoder.order(categories_model.classes)
-            if prior is not None and encoder is not None
+            if (prior is not None or values_prior is not None) and encoder is not None
             else []
         )
         self.manifest = dict(manifest)
@@ -813,11 +850,14 @@ class BusinessModel:
         column_types: Sequence[tuple[str, float]] | Sequence[str],
         pii: Mapping[str, set[str]] | None = None,
         top: int = 3,
+        values_prior: bool = True,
     ) -> list[tuple[str, float]]:
         """The ``top`` most likely categories with probabilities, most likely first.
 
         :param column_types: what :meth:`column_types` returned (or bare type names).
         :param pii: column name -> PII entities found by the PII classifier.
+        :param values_prior: whether the hidden-names pair's probabilities get the values
+            text's prior (when the manifest has one); ``False``: the pair alone.
         Pure; probabilities of all categories sum to 1 (ties break by label order).
         """
         types = [t if isinstance(t, str) else t[0] for t in column_types]
@@ -828,6 +868,14 @@ class BusinessModel:
             assert self._hidden is not None
             row = table_features(sample, types, pii, hidden_prior(self._semantic, sample, pii))
             hidden = self._hidden[1].predict_proba([row])[0]
+            if values_prior and self._values_prior is not None and self._encoder is not None:
+                # What the values are, in words, read by an encoder no generator of ours
+                # trained: a second opinion on the pair, which learned our generator's
+                # tables only (bench/README.md, "What the values say, in words").
+                text = values_text(sample, types, pii)
+                cosines = self._encoder.category_cosines(self._encoder.embed(text))
+                log_prior = sentence_log_prior(cosines[self._prototype_order], self._values_prior)
+                hidden = blend(hidden, log_prior, 1.0, 1.0)
         if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's
             # probabilities would be weighed by 0).

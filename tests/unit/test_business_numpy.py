@@ -19,6 +19,7 @@ from classifiers.business.encoder import (
     SentenceEncoder,
     encoder_features,
     table_text,
+    values_text,
 )
 from classifiers.business.features import hidden_share, opaque_names, table_features
 from classifiers.business.model import (
@@ -165,10 +166,12 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
     vectors), every other by the first; the hidden-names category model's probabilities
     (no calibration power; it reads the values' meaning) are mixed into the first pair's by
     the share of such names, row numbers left out; the sentence encoder's prior (when the
-    manifest has one) is multiplied in before that mixing."""
+    manifest has one) is multiplied in before that mixing, and the values text's prior (when
+    the manifest has one) into the hidden-names pair's."""
     mixed = 0
     power = float(model.manifest["category_power"])
     sentence = model.manifest.get("category_sentence_prior")
+    values_prior = model.manifest.get("category_values_prior")
     encoder = SentenceEncoder.load(DEFAULT_ARTIFACTS_DIR / ENCODER_ARTIFACT)
     for t in tables[::3] + hidden_tables[::9]:
         opaque = opaque_names(t.sample)
@@ -211,15 +214,30 @@ def test_business_model_gives_the_pipelines_labels_and_confidences(
             # The hidden-names pair reads what the values mean (no names' word vectors).
             personal = {c for c, e in t.pii.items() if e}
             values = value_features(model.semantic, t.sample, personal) if model.semantic else None
-            cat = (1 - share) * cat + share * hidden_pipelines[1].predict_proba(
+            pair = hidden_pipelines[1].predict_proba(
                 [table_features(t.sample, types, t.pii, values)]
             )[0]
+            if values_prior is not None:
+                # The values text's prior: the softmax of its pooled cosines at the
+                # temperature, multiplied in (no power, no weight).
+                vec = encoder.embed(values_text(t.sample, types, t.pii)).astype(float)
+                cos = np.array(
+                    [
+                        pooled_cosine(encoder, encoder.labels.index(c), vec)
+                        for c in pipelines[1].classes_
+                    ]
+                )
+                z = np.exp(values_prior["temperature"] * (cos - cos.max()))
+                pair = pair * z / z.sum()
+                pair = pair / pair.sum()
+            cat = (1 - share) * cat + share * pair
         labels = [str(c) for c in pipelines[1].classes_]
         order = sorted(range(len(labels)), key=lambda i: (-float(cat[i]), labels[i]))
         assert [label for label, _ in top] == [labels[i] for i in order]
         assert np.allclose([p for _, p in top], cat[order], rtol=0, atol=1e-9)
     assert model.has_hidden_pair and mixed >= 20
     assert sentence is not None and sentence["weight"] > 0
+    assert values_prior is not None and values_prior["temperature"] > 0
 
 
 def _fit(rows: list[dict[str, Any]], ys: list[str]) -> Any:
