@@ -72,7 +72,7 @@ from classifiers.business.encoder import (  # noqa: E402
     SentenceEncoder,
     blend,
     sentence_log_prior,
-    values_text,
+    values_cosines,
 )
 from classifiers.business.features import (  # noqa: E402
     hidden_share,
@@ -384,10 +384,10 @@ def score_group(
                 if encoder is not None and VALUES_PRIOR_TEMPERATURE is not None:
                     # As the run time does: the values text's prior multiplied into the pair's.
                     order = encoder.order([str(c) for c in hidden_categories.classes_])
-                    text = values_text(t.sample, types, t.pii)
-                    cosines = encoder.category_cosines(encoder.embed(text))[order]
-                    log_prior = sentence_log_prior(cosines, VALUES_PRIOR_TEMPERATURE)
-                    pair = blend(pair, log_prior, 1.0, 1.0)
+                    cosines = values_cosines(encoder, t.sample, types, t.pii, order)
+                    if cosines is not None:
+                        log_prior = sentence_log_prior(cosines, VALUES_PRIOR_TEMPERATURE)
+                        pair = blend(pair, log_prior, 1.0, 1.0)
                 hidden_proba[i] = [float(x) for x in pair]
             vector = encoder.table_vector(t.sample) if encoder is not None else None
             row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))
@@ -946,6 +946,8 @@ def run_loso(
         "per_source": {},
         "pooled": {},
         "train_seed": DEFAULT_SEEDS["train"] if train_seed is None else train_seed,
+        # The values text's prior the hidden-names pair was read with (score_group).
+        "values_prior_temperature": VALUES_PRIOR_TEMPERATURE,
     }
     if semantic is not None:
         out["category_power"] = pick_power([models["semantic"][p] for p in packages])
@@ -1060,6 +1062,8 @@ def threshold_record(res: dict[str, Any]) -> dict[str, Any]:
         "recipe": ADOPTED_RECIPE,
         "real_tables_file_sha256": hashlib.sha256(DEFAULT_DATA.read_bytes()).hexdigest(),
         "sentence_encoder_file_sha256": hashlib.sha256(DEFAULT_ENCODER.read_bytes()).hexdigest(),
+        # ``make train`` refuses a record measured with another (training.train).
+        "values_prior_temperature": res.get("values_prior_temperature"),
     }
 
 

@@ -109,8 +109,9 @@ def probe_rows(pii: Any, business: Any, rows: int = 300, seed: int = 11) -> list
     out: list[dict[str, Any]] = []
     for c in classified_tables(pii, business, rows, seed):
         found = {f.column: {e.entity for e in f.entities} for f in c.merged}
-        # All categories (top=64): the probability of the named top-1, wherever it ranks.
-        alone = dict(business._values_alone(c.sample, found, top=64))
+        # All categories (top=64): the probability of the named top-1, wherever it ranks; the
+        # pair alone, as the veto beside a contradicted name reads it (no values text prior).
+        alone = dict(business._values_alone(c.sample, found, top=64, values_prior=False))
         top = c.ranked[0].label
         out.append({"naming": c.naming, "truth": c.design.category, "top1": top,
                     "applied": c.applied, "alone": alone.get(top, 0.0),
@@ -162,7 +163,7 @@ def honest_people_rows(pii: Any, business: Any) -> list[dict[str, Any]]:
         merged = merged_findings(sample, pii, business)
         top = classify(sample, pii, business, merged)[0]
         found = {f.column: {e.entity for e in f.entities} for f in merged}
-        alone = dict(business._values_alone(sample, found, top=64))
+        alone = dict(business._values_alone(sample, found, top=64, values_prior=False))
         best = max(alone, key=lambda label: alone[label])
         out.append({"kind": kind, "top1": top.label, "p": round(top.confidence, 3),
                     "alone": alone.get(top.label, 0.0), "alone_top1": best,

@@ -20,8 +20,10 @@ name hidden (:func:`training.corpus.hide_names`; the Faker probe's own opaque na
 * **Faker probe**: ``bench/category_faker.py``'s 176 opaque tables, of designs our
   generator did not make (a probe: not used to choose).
 
+The first three sets carry their labelled PII (as ``bench/category.py`` feeds its models), the
+probe the PII classifier's findings and the business types as the worker merges them.
 Prints top-1, top-3 and log loss per set and ``k``. Never prints a value or a values text.
-Usage: ``python bench/values_prior.py [--json FILE]`` (about a minute and a half); runs
+Usage: ``python bench/values_prior.py [--json FILE]`` (about a minute); runs
 itself again under ``PYTHONHASHSEED=0`` when that is not set, as the Faker probe does.
 """
 
@@ -43,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from classifiers.business.encoder import blend, sentence_log_prior, values_text  # noqa: E402
+from classifiers.business.encoder import blend, sentence_log_prior, values_cosines  # noqa: E402
 from models import TableSample  # noqa: E402
 
 #: The generator's seed for the validation tables (train 6101, test 6202).
@@ -54,11 +56,12 @@ GRID = (0.0, 2.5, 5.0, 7.5, 10.0, 12.5, 15.0, 17.5, 20.0, 25.0, 30.0)
 
 @dataclass(frozen=True)
 class Scored:
-    """One table: its category, the pair's probabilities and the values text's cosines."""
+    """One table: its category, the pair's probabilities and the values text's cosines
+    (``None``: an empty text, which the run time does not read)."""
 
     truth: str
     hidden: np.ndarray
-    cosines: np.ndarray
+    cosines: np.ndarray | None
 
 
 def score(
@@ -78,12 +81,8 @@ def score(
         types = [label for label, _ in model.column_types(sample)]
     ranked = dict(model.categories(sample, types, pii, top=len(labels)))
     encoder = model._encoder  # the shipped encoder; the bench reads it as the model does
-    cosines = encoder.category_cosines(encoder.embed(values_text(sample, types, pii)))
-    return Scored(
-        truth,
-        np.array([ranked[label] for label in labels]),
-        cosines[encoder.order(labels)],
-    )
+    cosines = values_cosines(encoder, sample, types, pii, encoder.order(labels))
+    return Scored(truth, np.array([ranked[label] for label in labels]), cosines)
 
 
 def figures(rows: Iterable[Scored], labels: list[str], k: float) -> dict[str, float]:
@@ -92,7 +91,9 @@ def figures(rows: Iterable[Scored], labels: list[str], k: float) -> dict[str, fl
     loss = 0.0
     n = 0
     for r in rows:
-        p = blend(r.hidden, sentence_log_prior(r.cosines, k), 1.0, 1.0) if k else r.hidden
+        p = r.hidden
+        if k and r.cosines is not None:
+            p = blend(r.hidden, sentence_log_prior(r.cosines, k), 1.0, 1.0)
         i = labels.index(r.truth)
         rank = list(np.argsort(-p, kind="stable"))
         top1 += rank[0] == i

@@ -137,6 +137,12 @@ def load_category_threshold(
     power = record.get("category_power", 1.0)
     if isinstance(power, bool) or not isinstance(power, int | float) or not 0 < power <= 1:
         raise RealTablesError(f"{path}: category_power {power!r} is not in (0, 1]")
+    if record.get("values_prior_temperature") != VALUES_PRIOR_TEMPERATURE:
+        raise RealTablesError(
+            f"{path} was measured with the values text's prior at "
+            f"{record.get('values_prior_temperature')!r}, training's is "
+            f"{VALUES_PRIOR_TEMPERATURE!r} (VALUES_PRIOR_TEMPERATURE); {rerun}"
+        )
     sentence = record.get("sentence_prior")
     if sentence is not None:
         try:
@@ -692,6 +698,8 @@ def train(
         },
         "metrics": metrics,
         # The hidden-names pair on the test split with every name hidden.
+        # The hidden-names pair alone (bench/values_prior.py measures it with the values
+        # text's prior the run time adds).
         "metrics_names_hidden": metrics_hidden,
         "hyperparameters": {
             "column_C": 4.0,

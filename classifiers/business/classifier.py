@@ -104,9 +104,10 @@ class BusinessClassifier:
         if enough_to_distrust(hit, columns):
             # The values contradict enough of the names that none of them is believed, nor
             # the folder: another table's names came with its path. The category is read as
-            # for a table whose names say nothing (the hidden-names pair alone, its columns
-            # typed by the hidden-names column model), and the review policy leaves it to a
-            # steward (bench/README.md, "Names their values contradict").
+            # for a table whose names say nothing (the hidden-names pair with the values
+            # text's prior, its columns typed by the hidden-names column model), and the
+            # review policy leaves it to a steward (bench/README.md, "Names their values
+            # contradict" and "What the values say, in words").
             ranked = self._values_alone(sample, pii)
         else:
             ranked = self._model.categories(sample, types, pii)

@@ -72,7 +72,7 @@ from classifiers.business.encoder import (
     blend,
     encoder_features,
     sentence_log_prior,
-    values_text,
+    values_cosines,
 )
 from classifiers.business.features import (
     FEATURE_VERSION,
@@ -693,7 +693,8 @@ class BusinessModel:
             )
         values_prior = manifest_values_prior(manifest)
         if values_prior is not None and encoder is None:
-            # Without a hidden-names pair it has nothing to apply to, and is not used.
+            # (Without a hidden-names pair the prior has nothing to apply to: then it is
+            # never read, so only the encoder is required.)
             raise ModelArtifactError(
                 "the manifest has a category_values_prior but no sentence encoder "
                 f"({ENCODER_ARTIFACT}); retrain"
@@ -872,10 +873,10 @@ class BusinessModel:
                 # What the values are, in words, read by an encoder no generator of ours
                 # trained: a second opinion on the pair, which learned our generator's
                 # tables only (bench/README.md, "What the values say, in words").
-                text = values_text(sample, types, pii)
-                cosines = self._encoder.category_cosines(self._encoder.embed(text))
-                log_prior = sentence_log_prior(cosines[self._prototype_order], self._values_prior)
-                hidden = blend(hidden, log_prior, 1.0, 1.0)
+                cosines = values_cosines(self._encoder, sample, types, pii, self._prototype_order)
+                if cosines is not None:
+                    log_prior = sentence_log_prior(cosines, self._values_prior)
+                    hidden = blend(hidden, log_prior, 1.0, 1.0)
         if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's
             # probabilities would be weighed by 0).

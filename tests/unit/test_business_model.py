@@ -274,6 +274,11 @@ def test_a_threshold_measured_on_other_real_tables_is_refused(tmp_path: Path) ->
         load_category_threshold(bad)
     with pytest.raises(RealTablesError, match="cannot read"):
         load_category_threshold(tmp_path / "missing.json")
+    # Measured with the hidden-names pair read under another values text prior (or none).
+    for temperature in (20.0, None):
+        bad.write_text(json.dumps({**record, "values_prior_temperature": temperature}))
+        with pytest.raises(RealTablesError, match="values text's prior"):
+            load_category_threshold(bad)
     agreeing = record["category_apply_threshold"]
     for strict in (agreeing - 0.01, 1.5, "0.9"):
         below = {**record, "category_apply_threshold_words_disagree": strict}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from faker import Faker
@@ -234,7 +235,9 @@ def test_a_customer_table_under_an_invoice_table_s_names_is_told_apart(
 
 
 def test_one_contradicted_name_is_doubted_when_the_values_alone_point_elsewhere(
-    classifier: PiiClassifier, people: list[tuple[str, list[object]]]
+    classifier: PiiClassifier,
+    people: list[tuple[str, list[object]]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The others are believed; the values alone are asked, and the answer is recorded."""
     from classifiers.business.classifier import BusinessClassifier
@@ -268,6 +271,21 @@ def test_one_contradicted_name_is_doubted_when_the_values_alone_point_elsewhere(
     assert names_contradicted(columns) == ()
     assert top.values_agree is False
     assert top.to_dict()["values_agree"] is False
+    # The bar was measured on the hidden-names pair alone: the values alone are read without
+    # the values text's prior (bench/README.md, "What the values say, in words").
+    model = business._model
+    assert model is not None
+    asked: list[bool] = []
+    categories = model.categories
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("values_prior", True))
+        return categories(*args, **kwargs)
+
+    monkeypatch.setattr(model, "categories", spy)
+    assert top_of(names)[2] == top
+    assert asked == [True, False]  # the named reading, then the values alone
+    monkeypatch.undo()
     result = EnrichmentResult(
         ref=sample.info.ref,
         status=ObjectStatus.CLASSIFIED,

@@ -14,6 +14,7 @@ from classifiers.business.encoder import (
     ENCODER_ARTIFACT,
     blend,
     sentence_log_prior,
+    values_cosines,
     values_text,
 )
 from classifiers.business.model import (
@@ -65,6 +66,53 @@ def test_a_column_with_an_entity_never_gives_its_values() -> None:
     sample = _table("s3://lake/data/t2.csv", [ColumnSample("c1", "string", reps)])
     assert values_text(sample, ["category_enum"], {"c1": {"PERSON"}}) == "person name"
     assert "gomez" in values_text(sample, ["category_enum"], {})
+
+
+def test_no_word_of_a_column_with_an_entity_reaches_the_text() -> None:
+    # Two enum-like columns with PII around one of wards; the first entity by name speaks.
+    reps = ("Maria Gomez", "Tom Baker", "Ines Roth") * 4
+    streets = ("Elm Street", "Oak Avenue") * 6
+    sample = _table(
+        "s3://lake/data/t4.csv",
+        [
+            ColumnSample("c1", "string", reps),
+            ColumnSample("c2", "string", WARDS * 2),
+            ColumnSample("c3", "string", streets),
+        ],
+    )
+    pii = {"c1": {"PERSON"}, "c3": {"STREET_ADDRESS", "PERSON"}}
+    text = values_text(sample, ["category_enum"] * 3, pii)
+    assert text == "person name, category cardiology oncology pediatrics, person name"
+
+
+def test_the_generator_s_personal_values_never_reach_the_text() -> None:
+    """Each personal column of the generator's tables made enum-like (three of its values
+    repeated, as a handful of sales reps over the rows): none of its words is said."""
+    from dataclasses import replace
+
+    from classifiers.business.semantic import enum_value_words
+    from training.corpus import build_corpus
+
+    checked = 0
+    for t in build_corpus("test", tables=60):
+        personal = {c for c, entities in t.pii.items() if entities}
+        columns = []
+        for col in t.sample.columns:
+            few = [v for v in dict.fromkeys(col.values) if isinstance(v, str) and v][:3]
+            if col.name in personal and few:
+                col = ColumnSample(
+                    col.name, col.data_type, tuple(few[i % len(few)] for i in range(30))
+                )
+            columns.append(col)
+        sample = replace(t.sample, columns=tuple(columns))
+        said = set(values_text(sample, list(t.column_types), t.pii).replace(",", " ").split())
+        others = {w for c in sample.columns if c.name not in personal for w in enum_value_words(c)}
+        for col in sample.columns:
+            words = set(enum_value_words(col))
+            if col.name in personal and words:
+                checked += 1
+                assert not (words & said) - others, (t.source, col.name)
+    assert checked >= 10  # enum-like columns of personal data were there to leak
 
 
 @pytest.mark.parametrize("value", [{"temperature": 0}, {"temperature": 2000}, {"t": 1}, 5,
@@ -138,5 +186,20 @@ def test_names_that_say_something_are_read_as_before(model: BusinessModel) -> No
         ],
     )
     types = [label for label, _ in model.column_types(sample)]
+    alone = model.categories(sample, types, {}, top=99, values_prior=False)
+    assert model.categories(sample, types, {}, top=99) == alone
+
+
+def test_an_empty_values_text_gives_no_prior(model: BusinessModel) -> None:
+    # Opaque codes that repeat too little to be an enum: nothing is said of them.
+    sample = _table(
+        "s3://lake/data/t5.csv",
+        [ColumnSample(f"c{k}", "string", tuple(f"x{k}{i}" for i in range(30))) for k in (1, 2)],
+    )
+    types = ["other", "other"]
+    assert values_text(sample, types) == ""
+    encoder = model._encoder
+    assert encoder is not None
+    assert values_cosines(encoder, sample, types, {}, range(len(encoder.labels))) is None
     alone = model.categories(sample, types, {}, top=99, values_prior=False)
     assert model.categories(sample, types, {}, top=99) == alone
