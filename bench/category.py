@@ -73,6 +73,7 @@ from classifiers.business.encoder import (  # noqa: E402
     blend,
     sentence_log_prior,
     values_cosines,
+    with_values_prior,
 )
 from classifiers.business.features import (  # noqa: E402
     hidden_share,
@@ -385,9 +386,7 @@ def score_group(
                     # As the run time does: the values text's prior multiplied into the pair's.
                     order = encoder.order([str(c) for c in hidden_categories.classes_])
                     cosines = values_cosines(encoder, t.sample, types, t.pii, order)
-                    if cosines is not None:
-                        log_prior = sentence_log_prior(cosines, VALUES_PRIOR_TEMPERATURE)
-                        pair = blend(pair, log_prior, 1.0, 1.0)
+                    pair = with_values_prior(pair, cosines, VALUES_PRIOR_TEMPERATURE)
                 hidden_proba[i] = [float(x) for x in pair]
             vector = encoder.table_vector(t.sample) if encoder is not None else None
             row = table_features(t.sample, types, t.pii, category_prior(semantic, t.sample, vector))

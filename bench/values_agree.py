@@ -105,10 +105,11 @@ def probe_rows(pii: Any, business: Any, rows: int = 300, seed: int = 11) -> list
     ``pii``, ``business``: the loaded classifiers.
     """
     from bench.category_faker import classified_tables
+    from classifiers.business.features import findings_inputs
 
     out: list[dict[str, Any]] = []
     for c in classified_tables(pii, business, rows, seed):
-        found = {f.column: {e.entity for e in f.entities} for f in c.merged}
+        found = findings_inputs(c.merged)[1]
         # All categories (top=64): the probability of the named top-1, wherever it ranks; the
         # pair alone, as the veto beside a contradicted name reads it (no values text prior).
         alone = dict(business._values_alone(c.sample, found, top=64, values_prior=False))
@@ -147,6 +148,7 @@ def honest_people_rows(pii: Any, business: Any) -> list[dict[str, Any]]:
     ``pii``, ``business``: the loaded classifiers.
     """
     from bench.category_faker import classify, merged_findings
+    from classifiers.business.features import findings_inputs
     from models import ColumnSample
     from tests.support.people import customer_values
     from tests.support.tables import table_sample
@@ -162,7 +164,7 @@ def honest_people_rows(pii: Any, business: Any) -> list[dict[str, Any]]:
         )
         merged = merged_findings(sample, pii, business)
         top = classify(sample, pii, business, merged)[0]
-        found = {f.column: {e.entity for e in f.entities} for f in merged}
+        found = findings_inputs(merged)[1]
         alone = dict(business._values_alone(sample, found, top=64, values_prior=False))
         best = max(alone, key=lambda label: alone[label])
         out.append({"kind": kind, "top1": top.label, "p": round(top.confidence, 3),

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import sys
 from collections.abc import Iterable, Mapping
@@ -45,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from classifiers.business.encoder import blend, sentence_log_prior, values_cosines  # noqa: E402
+from classifiers.business.encoder import values_cosines, with_values_prior  # noqa: E402
 from models import TableSample  # noqa: E402
 
 #: The generator's seed for the validation tables (train 6101, test 6202).
@@ -91,9 +90,7 @@ def figures(rows: Iterable[Scored], labels: list[str], k: float) -> dict[str, fl
     loss = 0.0
     n = 0
     for r in rows:
-        p = r.hidden
-        if k and r.cosines is not None:
-            p = blend(r.hidden, sentence_log_prior(r.cosines, k), 1.0, 1.0)
+        p = with_values_prior(r.hidden, r.cosines, k)
         i = labels.index(r.truth)
         rank = list(np.argsort(-p, kind="stable"))
         top1 += rank[0] == i
@@ -130,6 +127,7 @@ def scored_sets(model: Any) -> dict[str, list[Scored]]:
         "real tables": hidden_rows(load_real_tables()),
     }
     from classifiers.business.classifier import BusinessClassifier
+    from classifiers.business.features import findings_inputs
 
     pii = PiiClassifier()
     pii.load()
@@ -140,8 +138,7 @@ def scored_sets(model: Any) -> dict[str, list[Scored]]:
         if c.naming != "opaque":
             continue
         # As the worker passes them on (BusinessClassifier.classify_table).
-        found = {f.column: {e.entity for e in f.entities} for f in c.merged}
-        types = [f.business_type.label if f.business_type else "other" for f in c.merged]
+        types, found = findings_inputs(c.merged)
         probe.append(score(model, c.design.category, c.sample, found, types))
     sets["Faker probe, opaque"] = probe
     return sets
@@ -165,10 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        # Faker's it_IT towns come from a set (see bench/category_faker.py).
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], env)
+    from bench.category_faker import fixed_hash_seed
+
+    fixed_hash_seed()  # the Italian towns of bench/category_faker.py's tables
     out = run()
     print(f"chosen temperature (smallest validation log loss): {out['chosen_temperature']}")
     print("\n| set | k | tables | top-1 | top-3 | log loss |\n|---|---:|---:|---:|---:|---:|")

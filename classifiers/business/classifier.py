@@ -20,7 +20,7 @@ from classifiers.business.contradictions import (
     contradicted_columns,
     enough_to_distrust,
 )
-from classifiers.business.features import without_names
+from classifiers.business.features import findings_inputs, without_names
 from classifiers.business.model import (
     DEFAULT_ARTIFACTS_DIR,
     MANIFEST_NAME,
@@ -92,13 +92,7 @@ class BusinessClassifier:
         """
         self.load()
         assert self._model is not None
-        types = [
-            (c.business_type.label, c.business_type.confidence)
-            if c.business_type is not None
-            else ("other", 0.0)
-            for c in columns
-        ]
-        pii = {c.column: {e.entity for e in c.entities} for c in columns}
+        types, pii = findings_inputs(columns)
         values_agree: bool | None = None
         hit = contradicted_columns(columns)
         if enough_to_distrust(hit, columns):

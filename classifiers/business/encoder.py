@@ -42,6 +42,7 @@ import numpy as np
 from classifiers.business.features import name_tokens
 from classifiers.business.semantic import dimension_names, enum_value_words, path_words
 from models import TableSample
+from models.labels import NATIONAL_ID_ENTITIES
 
 ENCODER_ARTIFACT: Final = "business-encoder.npz"
 #: Format of the artifact; another value is refused (2: with the facets' prototypes).
@@ -93,16 +94,12 @@ def table_text(sample: TableSample) -> str:
 #: A column holding a PII entity, as :func:`values_text` calls it: what it holds, in words
 #: the encoder knows; an entity not listed is called by its own name's words.
 ENTITY_PHRASES: Final = {
+    **dict.fromkeys(NATIONAL_ID_ENTITIES, "national identity number"),
     "PERSON": "person name", "EMAIL_ADDRESS": "email address", "PHONE_NUMBER": "phone number",
     "STREET_ADDRESS": "street address", "DATE_OF_BIRTH": "date of birth",
     "IP_ADDRESS": "ip address", "URL": "web url", "IBAN_CODE": "bank account iban",
     "CREDIT_CARD": "credit card number", "US_SSN": "social security number",
     "US_PASSPORT": "passport number", "US_DRIVER_LICENSE": "driver licence",
-    **dict.fromkeys(
-        ("BR_CPF", "CN_RESIDENT_ID", "ES_NIF", "FR_NIR", "IT_FISCAL_CODE", "KR_RRN", "NL_BSN",
-         "PL_PESEL", "SG_NRIC_FIN"),
-        "national identity number",
-    ),
 }  # fmt: skip
 #: A column of each business type, as :func:`values_text` calls it ("" says nothing: the
 #: values' words alone, if any; a type not listed is called by its own words).
@@ -115,7 +112,10 @@ TYPE_PHRASES: Final = {
 
 
 def values_text(
-    sample: TableSample, types: Sequence[str], pii: Mapping[str, set[str]] | None = None
+    sample: TableSample,
+    types: Sequence[str],
+    pii: Mapping[str, set[str]] | None = None,
+    enum_words: Sequence[list[str]] | None = None,
 ) -> str:
     """What the table's values are, in words: ``"id, person name, category sales support"``.
 
@@ -126,10 +126,11 @@ def values_text(
     a column with an entity or of type ``person_data``). For objects whose names say nothing
     (issue 16): the sentence encoder reads it as it reads :func:`table_text`. The text holds
     value words, so it stays in the worker, as they do: it is embedded and cached in this
-    process, never logged or stored. Pure.
+    process, never logged or stored. ``enum_words``: each column's
+    :func:`~classifiers.business.semantic.enum_value_words` when the caller has them. Pure.
     """
     parts: list[str] = []
-    for col, ctype in zip(sample.columns, types, strict=True):
+    for i, (col, ctype) in enumerate(zip(sample.columns, types, strict=True)):
         entities = sorted((pii or {}).get(col.name, ()))
         if entities:
             entity = entities[0]
@@ -137,7 +138,7 @@ def values_text(
             continue
         words = [TYPE_PHRASES.get(ctype, ctype.replace("_", " "))]
         if ctype != "person_data":
-            words.extend(enum_value_words(col))
+            words.extend(enum_value_words(col) if enum_words is None else enum_words[i])
         text = " ".join(w for w in words if w)
         if text:
             parts.append(text)
@@ -150,15 +151,17 @@ def values_cosines(
     types: Sequence[str],
     pii: Mapping[str, set[str]] | None,
     order: Sequence[int],
+    enum_words: Sequence[list[str]] | None = None,
 ) -> np.ndarray | None:
     """Each category's cosine with the :func:`values_text` of the table, in ``order``.
 
     ``order``: the categories' indices in the encoder (:meth:`SentenceEncoder.order`).
     ``None`` when the text is empty (every column of type ``other`` without enum words and
     no PII): an empty text says nothing, though its embedding leans somewhere. The one
-    reading the run time and the benchmarks share. Pure apart from the encoder's cache.
+    reading the run time and the benchmarks share; ``enum_words`` as :func:`values_text`
+    takes them. Pure apart from the encoder's cache.
     """
-    text = values_text(sample, types, pii)
+    text = values_text(sample, types, pii, enum_words)
     if not text:
         return None
     out: np.ndarray = encoder.category_cosines(encoder.embed(text))[list(order)]
@@ -541,3 +544,16 @@ def blend(proba: np.ndarray, log_prior: np.ndarray, power: float, weight: float)
     e = np.exp(z)
     out: np.ndarray = e / e.sum()
     return out
+
+
+def with_values_prior(
+    pair: np.ndarray, cosines: np.ndarray | None, temperature: float
+) -> np.ndarray:
+    """The hidden-names pair's probabilities times the values text's prior, renormalised.
+
+    The prior is the softmax of ``temperature`` times :func:`values_cosines`' ``cosines``;
+    ``pair`` unchanged when they are ``None`` (an empty text) or the temperature is 0. Pure.
+    """
+    if cosines is None or not temperature:
+        return pair
+    return blend(pair, sentence_log_prior(cosines, temperature), 1.0, 1.0)

@@ -27,6 +27,7 @@ import numpy as np
 
 from classifiers.business import lexicon
 from classifiers.business.countries import COUNTRY_ALIASES, ISO_COUNTRIES
+from models.findings import ColumnFinding
 from models.labels import NATIONAL_ID_ENTITIES
 from models.objects import ObjectRef
 from models.samples import CellValue, ColumnSample, TableSample
@@ -1241,3 +1242,13 @@ def value_free(features: Mapping[str, float]) -> dict[str, float]:
         else round(float(v), 4)
         for k, v in sorted(features.items())
     }
+
+
+def findings_inputs(columns: Sequence[ColumnFinding]) -> tuple[list[str], dict[str, set[str]]]:
+    """What the category models read of a table's findings.
+
+    Each column's business type (``other`` without one), and the PII entities found in it
+    by column name. Pure.
+    """
+    types = [c.business_type.label if c.business_type is not None else "other" for c in columns]
+    return types, {c.column: {e.entity for e in c.entities} for c in columns}

@@ -73,6 +73,7 @@ from classifiers.business.encoder import (
     encoder_features,
     sentence_log_prior,
     values_cosines,
+    with_values_prior,
 )
 from classifiers.business.features import (
     FEATURE_VERSION,
@@ -87,6 +88,7 @@ from classifiers.business.semantic import (
     SemanticVectors,
     add_column_name_features,
     column_model_features,
+    enum_value_words,
     semantic_features,
     value_features,
     words_category,
@@ -645,18 +647,20 @@ def hidden_prior(
     semantic: SemanticVectors | None,
     sample: TableSample,
     pii: Mapping[str, set[str]] | None = None,
+    enum_words: Sequence[list[str]] | None = None,
 ) -> dict[str, float] | None:
     """The hidden-names category model's features beyond the table's own.
 
     What the values mean (:func:`~classifiers.business.semantic.value_features`), read from
     no column that ``pii`` (column -> PII entities found) names with an entity; ``None``
     without word vectors. The one composition that training, the benchmark and the run time
-    share. Pure.
+    share; ``enum_words`` as :func:`~classifiers.business.semantic.value_words` takes them.
+    Pure.
     """
     if semantic is None:
         return None
     personal = frozenset(col for col, entities in (pii or {}).items() if entities)
-    return value_features(semantic, sample, personal)
+    return value_features(semantic, sample, personal, enum_words)
 
 
 class BusinessModel:
@@ -867,16 +871,18 @@ class BusinessModel:
         hidden = None
         if share > 0.0:
             assert self._hidden is not None
-            row = table_features(sample, types, pii, hidden_prior(self._semantic, sample, pii))
+            # Each column's enum words once, for the value features and the values text.
+            words = [enum_value_words(c) for c in sample.columns]
+            meaning = hidden_prior(self._semantic, sample, pii, words)
+            row = table_features(sample, types, pii, meaning)
             hidden = self._hidden[1].predict_proba([row])[0]
             if values_prior and self._values_prior is not None and self._encoder is not None:
                 # What the values are, in words, read by an encoder no generator of ours
                 # trained: a second opinion on the pair, which learned our generator's
                 # tables only (bench/README.md, "What the values say, in words").
-                cosines = values_cosines(self._encoder, sample, types, pii, self._prototype_order)
-                if cosines is not None:
-                    log_prior = sentence_log_prior(cosines, self._values_prior)
-                    hidden = blend(hidden, log_prior, 1.0, 1.0)
+                order = self._prototype_order
+                cosines = values_cosines(self._encoder, sample, types, pii, order, words)
+                hidden = with_values_prior(hidden, cosines, self._values_prior)
         if hidden is not None and share >= 1.0:
             # Every name says nothing: the hidden-names pair alone decides (the first pair's
             # probabilities would be weighed by 0).

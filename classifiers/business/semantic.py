@@ -356,7 +356,9 @@ _EMPTY_VALUE_WORDS = frozenset(
 
 
 def value_words(
-    sample: TableSample, skip: Collection[str] = frozenset()
+    sample: TableSample,
+    skip: Collection[str] = frozenset(),
+    enum_words: Sequence[list[str]] | None = None,
 ) -> list[tuple[str, float]]:
     """The words of the values of the table's enum-like text columns, with weights.
 
@@ -370,13 +372,14 @@ def value_words(
     :param skip: columns never read, the ones the PII classifier found personal data in (a
         handful of sales reps' names repeated over the rows is enum-like too, and their
         words say nothing of the table's subject).
+    :param enum_words: :func:`enum_value_words` of each column when the caller has them.
     Pure.
     """
     out: list[tuple[str, float]] = []
-    for col in sample.columns:
+    for i, col in enumerate(sample.columns):
         if col.name in skip:
             continue
-        words = enum_value_words(col)
+        words = enum_value_words(col) if enum_words is None else enum_words[i]
         out.extend((w, 1.0 / len(words)) for w in words)
         if len(out) >= MAX_VALUE_WORDS:
             return out[:MAX_VALUE_WORDS]
@@ -400,7 +403,10 @@ def enum_value_words(col: ColumnSample) -> list[str]:
 
 
 def value_features(
-    vectors: SemanticVectors, sample: TableSample, skip: Collection[str] = frozenset()
+    vectors: SemanticVectors,
+    sample: TableSample,
+    skip: Collection[str] = frozenset(),
+    enum_words: Sequence[list[str]] | None = None,
 ) -> dict[str, float]:
     """``sem_val:<i>``, ``vmax:<category>``, ``vtop3:<category>``: what the values mean.
 
@@ -410,10 +416,10 @@ def value_features(
     what they mean (real tables held out by source: top-1 0.624 without them, 0.600 with
     them; bench/README.md).
 
-    ``{}`` when no such column has a word; ``skip`` as for :func:`value_words`. Pure apart
-    from the bounded cache on ``vectors``.
+    ``{}`` when no such column has a word; ``skip`` and ``enum_words`` as for
+    :func:`value_words`. Pure apart from the bounded cache on ``vectors``.
     """
-    words = value_words(sample, skip)
+    words = value_words(sample, skip, enum_words)
     if not words:
         return {}
     # Its own slot in the names' cache: no path word weighs 0.

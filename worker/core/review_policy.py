@@ -322,12 +322,11 @@ def _column_features(result: EnrichmentResult) -> list[dict[str, float]]:
 
 
 def _table_features(result: EnrichmentResult) -> dict[str, float]:
-    from classifiers.business.features import table_features, value_free
+    from classifiers.business.features import findings_inputs, table_features, value_free
 
     if result.sample is None:
         return {}
-    types = [c.business_type.label if c.business_type else "other" for c in result.columns]
-    pii = {c.column: {e.entity for e in c.entities} for c in result.columns}
+    types, pii = findings_inputs(result.columns)
     return value_free(table_features(result.sample, types, pii))
 
 
